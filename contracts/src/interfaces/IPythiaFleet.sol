@@ -2,18 +2,17 @@
 pragma solidity ^0.8.24;
 
 /// @title Pythia fleet: shared types, events and errors of the device registry, the behaviour
-/// profiles and the reading inspection. docs/protocol.md is the prose version of this file.
+/// profiles and the reading inspection. docs/protocol.md and docs/contracts.md are the prose
+/// version of this file.
 interface IPythiaFleetTypes {
-    /// @dev None = never registered. Revoked is final: a revoked device never becomes active again.
+    /// @dev None = never registered. Revoked is final: a revoked device never becomes active again,
+    /// never submits again, and its public key can never be registered again.
     enum DeviceStatus {
         None,
         Active,
         Suspended,
         Revoked
     }
-
-    /// @notice Why a reading of a well-formed batch item was recorded but flagged (bit positions of `reasons`).
-    /// OutOfRange = 1, ExcessiveChange = 2, TooFrequent = 4, PayloadSize = 8, ClockSkew = 16.
 
     /// @notice Why a batch item was skipped without being recorded. Skips never revert the batch.
     enum SkipReason {
@@ -29,11 +28,11 @@ interface IPythiaFleetTypes {
     /// maxDelta 0 disables the change check for that metric.
     struct Profile {
         uint8 metricCount; // 1..8
-        uint16 maxPayloadBytes; // a payload must hold 2*metricCount bytes and at most this many
+        uint16 maxPayloadBytes; // a payload must hold 2*metricCount bytes and at most this many (<= 256)
         uint32 minInterval; // seconds between consecutive device timestamps
         uint32 maxClockSkew; // how far a device timestamp may run ahead of the block time
         uint16 flagThreshold; // flags within flagWindow that suspend the device; 0 = never
-        uint32 flagWindow; // seconds
+        uint32 flagWindow; // seconds (fixed window starting at the first flag, block time)
         uint8 suspensionsBeforeRevoke; // automatic suspensions that revoke the device; 0 = never
         int16[] minValue;
         int16[] maxValue;
@@ -51,7 +50,9 @@ interface IPythiaFleetTypes {
         bytes32 vs;
     }
 
-    /// @notice Everything known about a device, in one read.
+    /// @notice Everything known about a device, in one read. An unknown device has status None.
+    /// @dev `lastValues` has the effective profile's metricCount entries once the device has sent a
+    /// reading whose payload held its metrics, and is empty before. `lastTimestamp` saturates at 2^40-1.
     struct DeviceView {
         DeviceStatus status;
         uint16 classId;
@@ -59,10 +60,118 @@ interface IPythiaFleetTypes {
         uint64 lastSequence;
         uint64 lastTimestamp;
         int16[] lastValues;
-        uint32 readings;
         uint32 flags;
         uint16 flagsInWindow;
+        uint64 flagWindowStart;
         uint8 autoSuspensions;
         bytes publicKey;
     }
 }
+
+/// @title Device identities, their status and the AAA roles.
+interface IDeviceRegistry is IPythiaFleetTypes {
+    /// @notice A device was registered by `registrar` (an operator or a manufacturer).
+    event DeviceRegistered(address indexed device, uint16 indexed classId, bytes publicKey, address indexed registrar);
+
+    /// @notice Every status transition, manual (`by` = the operator) or automatic (`by` = the fleet contract).
+    event DeviceStatusChanged(
+        address indexed device,
+        DeviceStatus previous,
+        DeviceStatus current,
+        address indexed by,
+        string reason
+    );
+
+    /// @notice The public key is not 64 bytes X ‖ Y of a point on secp256k1.
+    error InvalidPublicKey();
+    /// @notice The device (its key) is already registered; revoked devices stay registered for good.
+    error DeviceAlreadyRegistered(address device);
+    /// @notice No behaviour profile was ever set for the class.
+    error UnknownClass(uint16 classId);
+    /// @notice The device was never registered.
+    error UnknownDevice(address device);
+    /// @notice The requested status change is not allowed from the device's current status.
+    error InvalidStatusTransition(address device, DeviceStatus current);
+    /// @notice The caller holds neither OPERATOR_ROLE nor MANUFACTURER_ROLE.
+    error Unauthorized(address account);
+
+    /// @notice Registers a device by its 64-byte public key X ‖ Y; its id is the key's Ethereum address.
+    /// @dev OPERATOR_ROLE or MANUFACTURER_ROLE. The class must have a profile.
+    function registerDevice(bytes calldata publicKey, uint16 classId) external returns (address device);
+
+    /// @notice Registers many devices of one class; all or nothing.
+    function registerDevices(bytes[] calldata publicKeys, uint16 classId) external returns (address[] memory devices);
+
+    /// @notice Active → Suspended (OPERATOR_ROLE).
+    function suspendDevice(address device, string calldata reason) external;
+
+    /// @notice Suspended → Active (OPERATOR_ROLE); resets the device's flag window.
+    function reinstateDevice(address device, string calldata reason) external;
+
+    /// @notice Active | Suspended → Revoked (OPERATOR_ROLE). Final.
+    function revokeDevice(address device, string calldata reason) external;
+
+    /// @notice The device's status (None if unknown).
+    function deviceStatus(address device) external view returns (DeviceStatus);
+
+    /// @notice Everything known about a device (status None and empty fields if unknown).
+    function getDevice(address device) external view returns (DeviceView memory);
+
+    /// @notice The device id of a 64-byte public key (reverts InvalidPublicKey on a wrong length).
+    function deviceIdOf(bytes calldata publicKey) external pure returns (address);
+}
+
+/// @title Expected behaviour per device class, optionally overridden per device.
+interface IBehaviourProfiles is IPythiaFleetTypes {
+    /// @notice The profile of a class was set; `version` counts the sets of that class from 1.
+    event ClassProfileSet(uint16 indexed classId, uint32 version, Profile profile);
+    /// @notice A device's own profile was set; `version` counts the sets for that device from 1.
+    event DeviceProfileSet(address indexed device, uint32 version, Profile profile);
+    /// @notice A device's own profile was removed; its class profile applies again.
+    event DeviceProfileCleared(address indexed device);
+
+    /// @notice The profile is malformed; `reason` names the rule it breaks.
+    error InvalidProfile(string reason);
+    /// @notice clearDeviceProfile on a device that has no own profile.
+    error NoDeviceProfile(address device);
+
+    /// @notice Sets (or replaces) the profile of a device class (OPERATOR_ROLE).
+    function setClassProfile(uint16 classId, Profile calldata profile) external;
+
+    /// @notice Gives a registered device its own profile, overriding its class (OPERATOR_ROLE).
+    function setDeviceProfile(address device, Profile calldata profile) external;
+
+    /// @notice Removes a device's own profile (OPERATOR_ROLE).
+    function clearDeviceProfile(address device) external;
+
+    /// @notice A class profile and its version (version 0 and an empty profile if never set).
+    function classProfile(uint16 classId) external view returns (Profile memory profile, uint32 version);
+
+    /// @notice The profile that applies to a device, its version, and whether it is the device's own.
+    function effectiveProfile(address device) external view returns (Profile memory profile, uint32 version, bool own);
+}
+
+/// @title The transaction data inspection interface: device-signed readings checked on chain.
+interface IReadingInspection is IPythiaFleetTypes {
+    /// @notice A reading was recorded and matched the device's profile.
+    event ReadingAccepted(address indexed device, uint64 sequence);
+    /// @notice A reading was recorded and broke the profile. `reasons` is a bitmask: OutOfRange = 1,
+    /// ExcessiveChange = 2, TooFrequent = 4, PayloadSize = 8, ClockSkew = 16. `metric`/`value` name the
+    /// first offending metric when a metric check failed, else 0.
+    event ReadingFlagged(address indexed device, uint64 sequence, uint8 reasons, uint8 metric, int16 value);
+    /// @notice A batch item was not recorded.
+    event ReadingSkipped(address indexed device, uint64 sequence, SkipReason reason);
+
+    /// @notice Verifies, records and inspects device-signed readings, in order (RELAYER_ROLE).
+    /// Bad items are skipped with ReadingSkipped and never revert the batch.
+    function submitReadings(SignedReading[] calldata readings) external;
+
+    /// @notice The EIP-712 digest a device signs for `reading` (r and vs are ignored).
+    function readingDigest(SignedReading calldata reading) external view returns (bytes32);
+
+    /// @notice The EIP-712 domain separator (name "Pythia", version "1", this chain, this contract).
+    function domainSeparator() external view returns (bytes32);
+}
+
+/// @title The deployable fleet: registry, profiles and inspection in one contract.
+interface IPythiaFleet is IDeviceRegistry, IBehaviourProfiles, IReadingInspection {}

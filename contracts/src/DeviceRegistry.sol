@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IDeviceRegistry} from "./interfaces/IPythiaFleet.sol";
+import {DeviceRecords} from "./libraries/DeviceRecords.sol";
+
+/// @title Device registry: identities (public keys), status and the AAA roles.
+/// @notice A device is registered by its 64-byte secp256k1 public key X ‖ Y; its id is the key's
+/// Ethereum address, so an id always belongs to exactly one key. Status: Active ⇄ Suspended → Revoked,
+/// and Revoked is final (the key can never be registered again).
+/// @dev The device record is one packed word (see DeviceRecords) shared with the reading inspection:
+/// status and reading state live in the same slot so that a reading touches one cold slot.
+/// Derived contracts plug in through the hooks `_classExists`, `_afterReinstate` and `_describeDevice`.
+abstract contract DeviceRegistry is AccessControl, IDeviceRegistry {
+    using DeviceRecords for uint256;
+
+    /// @notice Council staff: registers devices, sets profiles, suspends, reinstates and revokes.
+    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    /// @notice Provisions device identities (registration only).
+    bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
+    /// @notice A gateway (Pythia) that relays device-signed readings.
+    bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
+
+    /// @dev secp256k1 field prime.
+    uint256 private constant _P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
+
+    mapping(address device => uint256 record) private _records;
+    mapping(address device => bytes32[2] xy) private _publicKeys;
+
+    modifier onlyRegistrar() {
+        if (!hasRole(OPERATOR_ROLE, msg.sender) && !hasRole(MANUFACTURER_ROLE, msg.sender)) {
+            revert Unauthorized(msg.sender);
+        }
+        _;
+    }
+
+    // ------------------------------------------------------------------ registration
+
+    /// @inheritdoc IDeviceRegistry
+    function registerDevice(bytes calldata publicKey, uint16 classId) external onlyRegistrar returns (address device) {
+        _requireClass(classId);
+        return _register(publicKey, classId);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function registerDevices(
+        bytes[] calldata publicKeys,
+        uint16 classId
+    ) external onlyRegistrar returns (address[] memory devices) {
+        _requireClass(classId);
+        devices = new address[](publicKeys.length);
+        for (uint256 i; i < publicKeys.length; ++i) {
+            devices[i] = _register(publicKeys[i], classId);
+        }
+    }
+
+    // ------------------------------------------------------------------ status
+
+    /// @inheritdoc IDeviceRegistry
+    function suspendDevice(address device, string calldata reason) external onlyRole(OPERATOR_ROLE) {
+        _requireStatus(device, DeviceStatus.Active, DeviceStatus.Active);
+        _setStatus(device, DeviceStatus.Suspended, msg.sender, reason);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function reinstateDevice(address device, string calldata reason) external onlyRole(OPERATOR_ROLE) {
+        _requireStatus(device, DeviceStatus.Suspended, DeviceStatus.Suspended);
+        _setStatus(device, DeviceStatus.Active, msg.sender, reason);
+        _afterReinstate(device);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function revokeDevice(address device, string calldata reason) external onlyRole(OPERATOR_ROLE) {
+        _requireStatus(device, DeviceStatus.Active, DeviceStatus.Suspended);
+        _setStatus(device, DeviceStatus.Revoked, msg.sender, reason);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IDeviceRegistry
+    function deviceStatus(address device) external view returns (DeviceStatus) {
+        return _records[device].status();
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function getDevice(address device) external view returns (DeviceView memory v) {
+        uint256 record = _records[device];
+        v.status = record.status();
+        if (v.status == DeviceStatus.None) return v;
+        v.classId = record.classId();
+        v.hasOwnProfile = record.ownProfile();
+        v.lastSequence = record.lastSequence();
+        v.lastTimestamp = record.lastTimestamp();
+        bytes32[2] storage key = _publicKeys[device];
+        v.publicKey = abi.encodePacked(key[0], key[1]);
+        _describeDevice(device, record, v);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function deviceIdOf(bytes calldata publicKey) external pure returns (address) {
+        if (publicKey.length != 64) revert InvalidPublicKey();
+        return _deviceId(publicKey);
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    /// @dev The packed record of a device (0 if unknown).
+    function _deviceRecord(address device) internal view returns (uint256) {
+        return _records[device];
+    }
+
+    /// @dev Overwrites the packed record of a device. Callers keep the identity bits.
+    function _setDeviceRecord(address device, uint256 record) internal {
+        _records[device] = record;
+    }
+
+    /// @dev Changes a device's status without checking the transition, and emits DeviceStatusChanged.
+    function _setStatus(address device, DeviceStatus to, address by, string memory reason) internal {
+        uint256 record = _records[device];
+        DeviceStatus from = record.status();
+        _records[device] = record.withStatus(to);
+        emit DeviceStatusChanged(device, from, to, by, reason);
+    }
+
+    /// @dev Hook: whether a class may receive devices (has a profile).
+    function _classExists(uint16 classId) internal view virtual returns (bool);
+
+    /// @dev Hook: called after an operator reinstated a device.
+    function _afterReinstate(address device) internal virtual {}
+
+    /// @dev Hook: derived contracts fill their part of a device's view.
+    function _describeDevice(address device, uint256 record, DeviceView memory v) internal view virtual {}
+
+    function _requireClass(uint16 classId) private view {
+        if (!_classExists(classId)) revert UnknownClass(classId);
+    }
+
+    function _requireStatus(address device, DeviceStatus a, DeviceStatus b) private view {
+        DeviceStatus current = _records[device].status();
+        if (current == DeviceStatus.None) revert UnknownDevice(device);
+        if (current != a && current != b) revert InvalidStatusTransition(device, current);
+    }
+
+    function _register(bytes calldata publicKey, uint16 classId) private returns (address device) {
+        _requireOnCurve(publicKey);
+        device = _deviceId(publicKey);
+        // Any status, Revoked included, keeps the key registered for good.
+        if (_records[device] != 0) revert DeviceAlreadyRegistered(device);
+        _records[device] = DeviceRecords.create(classId);
+        _publicKeys[device] = [bytes32(publicKey[0:32]), bytes32(publicKey[32:64])];
+        emit DeviceRegistered(device, classId, publicKey, msg.sender);
+    }
+
+    /// @dev The last 20 bytes of keccak256(X ‖ Y).
+    function _deviceId(bytes calldata publicKey) private pure returns (address) {
+        return address(uint160(uint256(keccak256(publicKey))));
+    }
+
+    /// @dev 64 bytes, both coordinates below p, and y² = x³ + 7 (mod p): a few hundred gas.
+    function _requireOnCurve(bytes calldata publicKey) private pure {
+        if (publicKey.length != 64) revert InvalidPublicKey();
+        uint256 x = uint256(bytes32(publicKey[0:32]));
+        uint256 y = uint256(bytes32(publicKey[32:64]));
+        if (x >= _P || y >= _P) revert InvalidPublicKey();
+        if (mulmod(y, y, _P) != addmod(mulmod(mulmod(x, x, _P), x, _P), 7, _P)) revert InvalidPublicKey();
+    }
+}

@@ -1,0 +1,74 @@
+import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isAddress, type Address } from 'viem';
+
+/** What `pythia up` writes to `<data-dir>/deployment.json`: everything a client needs to find the system. */
+export type Deployment = {
+  chainId: number;
+  rpcUrl: string;
+  gatewayUrl: string;
+  /** Block in which the first contract was deployed: where indexers start. */
+  deploymentBlock: number;
+  contracts: {
+    /** Device registry + behaviour profiles + reading inspection. */
+    fleet: Address;
+  };
+  /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
+  roles: { admin: Address; operator: Address; relayer: Address };
+  /** true when Pythia started the chain itself (embedded Anvil). */
+  embeddedChain: boolean;
+};
+
+export class DeploymentFileError extends Error {}
+
+export function deploymentPath(dataDir: string): string {
+  return join(dataDir, 'deployment.json');
+}
+
+export function writeDeployment(dataDir: string, deployment: Deployment): void {
+  const path = deploymentPath(dataDir);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(deployment, null, 2)}\n`);
+  renameSync(tmp, path);
+}
+
+/** Reads and validates deployment.json; every field is checked, since the file is outside input. */
+export function readDeployment(dataDir: string): Deployment {
+  const path = deploymentPath(dataDir);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DeploymentFileError(`no deployment at ${path}: run \`pythia up\` first (or pass --data-dir)`);
+    throw new DeploymentFileError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseDeployment(raw, path);
+}
+
+export function parseDeployment(raw: unknown, source = 'deployment'): Deployment {
+  const fail = (field: string, why: string): never => {
+    throw new DeploymentFileError(`${source}: ${field} ${why}`);
+  };
+  if (typeof raw !== 'object' || raw === null) fail('root', 'must be an object');
+  const d = raw as Record<string, unknown>;
+  if (!Number.isSafeInteger(d.chainId) || (d.chainId as number) <= 0) fail('chainId', 'must be a positive integer');
+  for (const key of ['rpcUrl', 'gatewayUrl'] as const) {
+    if (typeof d[key] !== 'string' || !/^https?:\/\//.test(d[key] as string)) fail(key, 'must be an http(s) URL');
+  }
+  if (!Number.isSafeInteger(d.deploymentBlock) || (d.deploymentBlock as number) < 0) fail('deploymentBlock', 'must be a block number');
+  const contracts = d.contracts as Record<string, unknown> | undefined;
+  if (typeof contracts !== 'object' || contracts === null) fail('contracts', 'must be an object');
+  for (const [name, address] of Object.entries(contracts!)) {
+    if (typeof address !== 'string' || !isAddress(address)) fail(`contracts.${name}`, 'must be an address');
+  }
+  if (!contracts!.fleet) fail('contracts.fleet', 'is missing');
+  const roles = d.roles as Record<string, unknown> | undefined;
+  if (typeof roles !== 'object' || roles === null) fail('roles', 'must be an object');
+  for (const role of ['admin', 'operator', 'relayer']) {
+    if (typeof roles![role] !== 'string' || !isAddress(roles![role] as string)) fail(`roles.${role}`, 'must be an address');
+  }
+  if (typeof d.embeddedChain !== 'boolean') fail('embeddedChain', 'must be true or false');
+  return d as Deployment;
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT } from '../../stack/startStack.js';
+import { parseIntegerArg, parseUrlArg } from '../args.js';
+import { resolveDataDir } from '../context.js';
+import { printResult, progress } from '../output.js';
+import { resolvePassphrase } from '../passphrase.js';
+
+type UpOptions = { dataDir?: string; rpcUrl?: string; chainPort: number; port: number; host: string; json?: boolean };
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description('Start the chain (embedded Anvil unless --rpc-url), deploy the contracts once, and run the gateway until stopped')
+    .option('--data-dir <dir>', 'where keys, chain state and deployment.json live (default ./.pythia)')
+    .option('--rpc-url <url>', 'use this Ethereum JSON-RPC node instead of the embedded chain', parseUrlArg)
+    .option('--chain-port <port>', 'port of the embedded chain', parseIntegerArg('chain port', 0, 65535), DEFAULT_CHAIN_PORT)
+    .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
+    .option('--host <host>', 'gateway listen address', '127.0.0.1')
+    .option('--json', 'print the deployment as JSON once up')
+    .action(async (options: UpOptions) => {
+      const dataDir = resolveDataDir(options.dataDir);
+      const passphrase = await resolvePassphrase('role keys');
+      const stack = await startStack({
+        dataDir,
+        passphrase,
+        ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
+        chainPort: options.chainPort,
+        gatewayPort: options.port,
+        gatewayHost: options.host,
+        onProgress: (m) => progress(options, m),
+      });
+      printResult(options, stack.deployment, () =>
+        [
+          `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
+          `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${stack.deployment.embeddedChain ? ', embedded Anvil' : ''})`,
+          `  gateway   ${stack.gatewayUrl}`,
+          `  fleet     ${stack.deployment.contracts.fleet}`,
+          `  operator  ${stack.deployment.roles.operator}`,
+          `  data dir  ${dataDir}`,
+          'Press Ctrl-C to stop.',
+        ].join('\n'),
+      );
+      await new Promise<void>((resolve) => {
+        const shutdown = () => resolve();
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      });
+      progress(options, 'stopping...');
+      await stack.stop();
+    });
+}

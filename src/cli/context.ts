@@ -1,0 +1,38 @@
+import { resolve } from 'node:path';
+import type { PrivateKeyAccount } from 'viem/accounts';
+import { createChainClients, type ChainClients } from '../chain/clients.js';
+import { readDeployment, DeploymentFileError, type Deployment } from '../chain/deployment.js';
+import { loadRoleKey, type RoleName } from '../chain/roleKeys.js';
+import { CliError } from './output.js';
+import { resolvePassphrase } from './passphrase.js';
+
+export const DEFAULT_DATA_DIR = '.pythia';
+
+export type CommandContext = { dataDir: string; deployment: Deployment } & ChainClients;
+
+export function resolveDataDir(dataDir: string | undefined): string {
+  return resolve(dataDir ?? process.env.PYTHIA_DATA_DIR ?? DEFAULT_DATA_DIR);
+}
+
+/** Reads deployment.json of the data dir and connects to its chain. */
+export function loadContext(options: { dataDir?: string }): CommandContext {
+  const dataDir = resolveDataDir(options.dataDir);
+  let deployment: Deployment;
+  try {
+    deployment = readDeployment(dataDir);
+  } catch (error) {
+    if (error instanceof DeploymentFileError) throw new CliError(error.message);
+    throw error;
+  }
+  return { dataDir, deployment, ...createChainClients(deployment) };
+}
+
+/** The key of one role, decrypted with the passphrase. */
+export async function loadRoleAccount(context: CommandContext, role: RoleName): Promise<PrivateKeyAccount> {
+  const passphrase = await resolvePassphrase(`${role} key`);
+  try {
+    return loadRoleKey(context.dataDir, role, passphrase);
+  } catch (error) {
+    throw new CliError(`cannot open the ${role} key: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerDeviceCommands } from './commands/device.js';
+import { registerProfileCommands } from './commands/profile.js';
+import { registerUpCommand } from './commands/up.js';
+import { CliError } from './output.js';
+import { ContractRefusal } from '../chain/sendContractTransaction.js';
+
+export function buildProgram(): Command {
+  const program = new Command('pythia')
+    .description('Secure IoT device fleets with a permissioned Ethereum ledger and attested gateways')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerUpCommand(program);
+  registerDemoCommand(program);
+  registerDeviceCommands(program);
+  registerProfileCommands(program);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors go to stderr, never as a stack trace for expected failures. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has already printed help or the usage error.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof ContractRefusal) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`error: ${(error as Error)?.message ?? String(error)}\n`);
+    if (process.env.PYTHIA_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+    return 1;
+  }
+}

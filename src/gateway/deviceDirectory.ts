@@ -1,0 +1,225 @@
+import type { Address, Hex, PublicClient } from 'viem';
+import { decodeEventLog, hexToBytes } from 'viem';
+import { deviceStatusNames, type DeviceStatusName } from '../protocol/reasons.js';
+import { gatewayFleetAbi } from './fleetAbi.js';
+import type { GatewayLogger } from './logger.js';
+
+/**
+ * What the gateway needs to know about a device to check its readings, cached from the
+ * PythiaFleet contract: loaded on a miss, then kept current by following the contract's events
+ * (so a suspension on chain is refused at the gateway within one poll interval).
+ */
+export type DeviceState = {
+  device: Address;
+  status: DeviceStatusName;
+  classId: number;
+  /** 0x04 ‖ X ‖ Y, as libsecp256k1 returns recovered keys; empty for an unknown device. */
+  publicKey65: Uint8Array;
+  /** Highest sequence recorded on chain. */
+  lastSequence: bigint;
+};
+
+/** The chain could not be asked; the request is refused with 503 and nothing is stored. */
+export class ChainUnavailableError extends Error {
+  override readonly name = 'ChainUnavailableError';
+}
+
+export type DeviceDirectoryOptions = {
+  publicClient: PublicClient;
+  fleetAddress: Address;
+  /** How long "not registered" is believed without a DeviceRegistered event (ms). Default 1000. */
+  unknownDeviceTtlMs?: number;
+  /** Event poll interval (ms). Default 250. */
+  watchIntervalMs?: number;
+  /** Largest block range of one eth_getLogs. Default 2000. */
+  maxLogRange?: number;
+  logger?: GatewayLogger;
+};
+
+type Entry = { state: DeviceState; expiresAt: number } | { loading: Promise<DeviceState> };
+
+export class DeviceDirectory {
+  private readonly entries = new Map<Address, Entry>();
+  private readonly client: PublicClient;
+  private readonly fleetAddress: Address;
+  private readonly unknownDeviceTtlMs: number;
+  private readonly watchIntervalMs: number;
+  private readonly maxLogRange: bigint;
+  private readonly logger: GatewayLogger | undefined;
+  private nextBlock: bigint | undefined;
+  private watching = false;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private watchRun: Promise<void> | undefined;
+  /** Block up to which events have been applied (for health). */
+  syncedBlock: bigint | undefined;
+
+  constructor(options: DeviceDirectoryOptions) {
+    this.client = options.publicClient;
+    this.fleetAddress = options.fleetAddress;
+    this.unknownDeviceTtlMs = options.unknownDeviceTtlMs ?? 1000;
+    this.watchIntervalMs = options.watchIntervalMs ?? 250;
+    this.maxLogRange = BigInt(options.maxLogRange ?? 2000);
+    this.logger = options.logger;
+  }
+
+  /** The device's state: from the cache, or loaded from the chain (concurrent misses share one call). */
+  async get(device: Address): Promise<DeviceState> {
+    const key = device.toLowerCase() as Address;
+    const entry = this.entries.get(key);
+    if (entry) {
+      if ('loading' in entry) return entry.loading;
+      if (entry.expiresAt > Date.now()) return entry.state;
+    }
+    const loading = this.load(key);
+    const mine: Entry = { loading };
+    this.entries.set(key, mine);
+    try {
+      const state = await loading;
+      // An event for this device arrived while loading: the answer may predate it; do not cache.
+      if (this.entries.get(key) === mine) {
+        const expiresAt = state.status === 'none' ? Date.now() + this.unknownDeviceTtlMs : Infinity;
+        this.entries.set(key, { state, expiresAt });
+      }
+      return state;
+    } catch (error) {
+      if (this.entries.get(key) === mine) this.entries.delete(key);
+      throw error;
+    }
+  }
+
+  /** A cached state only, without asking the chain. */
+  peek(device: Address): DeviceState | undefined {
+    const entry = this.entries.get(device.toLowerCase() as Address);
+    return entry && 'state' in entry ? entry.state : undefined;
+  }
+
+  private async load(device: Address): Promise<DeviceState> {
+    let view;
+    try {
+      view = await this.client.readContract({
+        address: this.fleetAddress,
+        abi: gatewayFleetAbi,
+        functionName: 'getDevice',
+        args: [device],
+      });
+    } catch (error) {
+      throw new ChainUnavailableError(`could not read device ${device} from the chain: ${shortError(error)}`);
+    }
+    return deviceStateOfView(device, view);
+  }
+
+  /** A reading of the device reached the chain (from a receipt): raise its sequence floor. */
+  noteRecordedSequence(device: Address, sequence: bigint): void {
+    const state = this.peek(device);
+    if (state && sequence > state.lastSequence) state.lastSequence = sequence;
+  }
+
+  /** Starts following the contract's events from the current block. */
+  async startWatching(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      this.nextBlock = (await this.client.getBlockNumber()) + 1n;
+      this.syncedBlock = this.nextBlock - 1n;
+    } catch (error) {
+      // The chain is down at start: follow from whatever block it is at when it comes back, and
+      // forget the cache then, since events in between are unknown.
+      this.logger?.warn({ err: shortError(error) }, 'device directory: chain unreachable at start');
+    }
+    this.scheduleWatch(0);
+  }
+
+  async stopWatching(): Promise<void> {
+    this.watching = false;
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    await this.watchRun;
+  }
+
+  private scheduleWatch(delay: number) {
+    if (!this.watching) return;
+    this.watchTimer = setTimeout(() => {
+      this.watchRun = this.pollEvents().finally(() => this.scheduleWatch(this.watchIntervalMs));
+    }, delay);
+  }
+
+  private async pollEvents(): Promise<void> {
+    try {
+      const latest = await this.client.getBlockNumber();
+      if (this.nextBlock === undefined) {
+        this.entries.clear();
+        this.nextBlock = latest + 1n;
+        this.syncedBlock = latest;
+        return;
+      }
+      while (this.watching && this.nextBlock <= latest) {
+        const toBlock = latest - this.nextBlock + 1n > this.maxLogRange ? this.nextBlock + this.maxLogRange - 1n : latest;
+        const logs = await this.client.getLogs({ address: this.fleetAddress, fromBlock: this.nextBlock, toBlock });
+        for (const log of logs) this.applyLog(log);
+        this.nextBlock = toBlock + 1n;
+        this.syncedBlock = toBlock;
+      }
+    } catch (error) {
+      this.logger?.warn({ err: shortError(error) }, 'device directory: event poll failed; will retry');
+    }
+  }
+
+  private applyLog(log: { data: Hex; topics: [Hex, ...Hex[]] | [] }): void {
+    let event;
+    try {
+      event = decodeEventLog({ abi: gatewayFleetAbi, data: log.data, topics: log.topics });
+    } catch {
+      return; // an event the gateway does not follow
+    }
+    switch (event.eventName) {
+      case 'DeviceRegistered':
+        this.entries.delete(event.args.device.toLowerCase() as Address);
+        break;
+      case 'DeviceStatusChanged': {
+        const key = event.args.device.toLowerCase() as Address;
+        const entry = this.entries.get(key);
+        if (entry && 'state' in entry) entry.state.status = deviceStatusNames[event.args.current] ?? 'none';
+        else this.entries.delete(key); // also drops an in-flight load's answer
+        break;
+      }
+      case 'ReadingAccepted':
+      case 'ReadingFlagged':
+        this.noteRecordedSequence(event.args.device, event.args.sequence);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+type DeviceViewResult = {
+  status: number;
+  classId: number;
+  lastSequence: bigint;
+  publicKey: Hex;
+};
+
+export function deviceStateOfView(device: Address, view: DeviceViewResult): DeviceState {
+  const raw = view.publicKey && view.publicKey !== '0x' ? hexToBytes(view.publicKey) : new Uint8Array(0);
+  const publicKey65 = raw.length === 64 ? concat04(raw) : new Uint8Array(0);
+  return {
+    device: device.toLowerCase() as Address,
+    status: deviceStatusNames[view.status] ?? 'none',
+    classId: view.classId,
+    publicKey65,
+    lastSequence: view.lastSequence,
+  };
+}
+
+function concat04(raw: Uint8Array): Uint8Array {
+  const out = new Uint8Array(65);
+  out[0] = 0x04;
+  out.set(raw, 1);
+  return out;
+}
+
+export function shortError(error: unknown): string {
+  if (error && typeof error === 'object' && 'shortMessage' in error && typeof error.shortMessage === 'string') {
+    return error.shortMessage;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

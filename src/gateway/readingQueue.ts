@@ -1,0 +1,298 @@
+import Database from 'better-sqlite3';
+import type { Address, Hex } from 'viem';
+
+/**
+ * The gateway's durable queue and record of readings (SQLite, WAL, synchronous=FULL). A reading
+ * is acknowledged only after the transaction that stores it is committed, so an acknowledged
+ * reading survives a crash; the relayer takes readings out in arrival order, writes the signed
+ * transaction that carries them before it is broadcast, and stores each reading's outcome.
+ */
+
+export type ReadingStatus = 'pending' | 'accepted' | 'flagged' | 'rejected';
+
+export type NewReading = {
+  device: Address;
+  sequence: bigint;
+  timestamp: bigint;
+  payload: Hex;
+  /** r ‖ s ‖ v, 65 bytes. */
+  signature: Uint8Array;
+};
+
+export type QueuedReading = NewReading & { id: number };
+
+export type ReadingRecord = {
+  device: Address;
+  sequence: bigint;
+  timestamp: bigint;
+  status: ReadingStatus;
+  reasons: string[];
+  metric?: number;
+  value?: number;
+  txHash?: Hex;
+  blockNumber?: number;
+  receivedAt: number;
+};
+
+export type ReadingOutcome = {
+  device: Address;
+  sequence: bigint;
+  status: Exclude<ReadingStatus, 'pending'>;
+  reasons: string[];
+  metric?: number;
+  value?: number;
+};
+
+export type BatchRecord = { id: number; nonce: number; txHash: Hex; rawTx: Hex; createdAt: number };
+
+export type ReadingQueueOptions = {
+  /** A filename, or ':memory:' (tests only: nothing survives). */
+  path: string;
+};
+
+const SEQUENCE_DIGITS = 20; // uint64 max has 20 decimal digits
+
+/** Zero-padded decimal: SQLite text order is then numeric order, and any uint64 fits. */
+export const sequenceKey = (sequence: bigint): string => sequence.toString().padStart(SEQUENCE_DIGITS, '0');
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS readings (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  device       TEXT    NOT NULL,
+  seq          TEXT    NOT NULL,
+  timestamp    TEXT    NOT NULL,
+  payload      TEXT    NOT NULL,
+  signature    BLOB    NOT NULL,
+  received_at  INTEGER NOT NULL,
+  status       TEXT    NOT NULL DEFAULT 'pending',
+  batch_id     INTEGER,
+  reasons      TEXT,
+  metric       INTEGER,
+  value        INTEGER,
+  tx_hash      TEXT,
+  block_number INTEGER,
+  UNIQUE (device, seq)
+);
+CREATE INDEX IF NOT EXISTS readings_unbatched ON readings (id) WHERE status = 'pending' AND batch_id IS NULL;
+CREATE INDEX IF NOT EXISTS readings_by_batch ON readings (batch_id) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS batches (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  nonce        INTEGER NOT NULL,
+  tx_hash      TEXT    NOT NULL,
+  raw_tx       TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  state        TEXT    NOT NULL DEFAULT 'sent',
+  block_number INTEGER
+);
+CREATE INDEX IF NOT EXISTS batches_open ON batches (id) WHERE state = 'sent';
+`;
+
+type ReadingRow = {
+  id: number;
+  device: string;
+  seq: string;
+  timestamp: string;
+  payload: string;
+  signature: Buffer;
+  received_at: number;
+  status: ReadingStatus;
+  reasons: string | null;
+  metric: number | null;
+  value: number | null;
+  tx_hash: string | null;
+  block_number: number | null;
+};
+
+const toQueued = (row: ReadingRow): QueuedReading => ({
+  id: row.id,
+  device: row.device as Address,
+  sequence: BigInt(row.seq),
+  timestamp: BigInt(row.timestamp),
+  payload: row.payload as Hex,
+  signature: new Uint8Array(row.signature),
+});
+
+export class ReadingQueue {
+  private readonly db: Database.Database;
+  private pending: number;
+  private readonly statements;
+
+  constructor(options: ReadingQueueOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.statements = {
+      insert: this.db.prepare(
+        'INSERT INTO readings (device, seq, timestamp, payload, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      countPending: this.db.prepare("SELECT COUNT(*) AS n FROM readings WHERE status = 'pending'").pluck(),
+      countPendingOf: this.db.prepare("SELECT COUNT(*) AS n FROM readings WHERE status = 'pending' AND device = ?").pluck(),
+      highestSequences: this.db.prepare('SELECT device, MAX(seq) AS seq FROM readings GROUP BY device'),
+      unbatched: this.db.prepare(
+        "SELECT * FROM readings WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT ?",
+      ),
+      countUnbatched: this.db.prepare("SELECT COUNT(*) FROM readings WHERE status = 'pending' AND batch_id IS NULL").pluck(),
+      oldestUnbatched: this.db
+        .prepare("SELECT received_at FROM readings WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT 1")
+        .pluck(),
+      insertBatch: this.db.prepare('INSERT INTO batches (nonce, tx_hash, raw_tx, created_at) VALUES (?, ?, ?, ?)'),
+      assignBatch: this.db.prepare("UPDATE readings SET batch_id = ? WHERE id = ? AND status = 'pending'"),
+      openBatches: this.db.prepare(
+        "SELECT id, nonce, tx_hash AS txHash, raw_tx AS rawTx, created_at AS createdAt FROM batches WHERE state = 'sent' ORDER BY id",
+      ),
+      readingsOfBatch: this.db.prepare("SELECT * FROM readings WHERE batch_id = ? AND status = 'pending' ORDER BY id"),
+      settleReading: this.db.prepare(
+        `UPDATE readings SET status = ?, reasons = ?, metric = ?, value = ?, tx_hash = ?, block_number = ?
+         WHERE batch_id = ? AND device = ? AND seq = ? AND status = 'pending'`,
+      ),
+      closeBatch: this.db.prepare('UPDATE batches SET state = ?, block_number = ? WHERE id = ?'),
+      releaseBatch: this.db.prepare("UPDATE readings SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'"),
+      reading: this.db.prepare('SELECT * FROM readings WHERE device = ? AND seq = ?'),
+    };
+    this.pending = this.statements.countPending.get() as number;
+  }
+
+  /** Stores readings in one transaction; all or none. Throws on a (device, sequence) already stored. */
+  enqueue(readings: readonly NewReading[], receivedAt = Date.now()): void {
+    this.enqueueAll(readings, receivedAt);
+    this.pending += readings.length;
+  }
+
+  private readonly enqueueAll = (readings: readonly NewReading[], receivedAt: number) =>
+    this.db.transaction(() => {
+      for (const r of readings) {
+        this.statements.insert.run(
+          r.device,
+          sequenceKey(r.sequence),
+          r.timestamp.toString(),
+          r.payload,
+          Buffer.from(r.signature),
+          receivedAt,
+        );
+      }
+    })();
+
+  /** Readings stored and not yet settled by a receipt. */
+  pendingCount(): number {
+    return this.pending;
+  }
+
+  pendingCountOf(device: Address): number {
+    return this.statements.countPendingOf.get(device.toLowerCase()) as number;
+  }
+
+  /** The highest sequence ever stored per device (lowercase id): the queue's replay floor. */
+  highestSequences(): Map<Address, bigint> {
+    const out = new Map<Address, bigint>();
+    for (const row of this.statements.highestSequences.all() as { device: Address; seq: string }[]) {
+      out.set(row.device, BigInt(row.seq));
+    }
+    return out;
+  }
+
+  unbatchedCount(): number {
+    return this.statements.countUnbatched.get() as number;
+  }
+
+  /** Arrival time (ms) of the oldest reading waiting for a batch, if any. */
+  oldestUnbatchedAt(): number | undefined {
+    return this.statements.oldestUnbatched.get() as number | undefined;
+  }
+
+  /** The oldest readings that are in no open batch, in arrival order. */
+  takeUnbatched(limit: number): QueuedReading[] {
+    return (this.statements.unbatched.all(limit) as ReadingRow[]).map(toQueued);
+  }
+
+  /** Records a signed transaction before it is broadcast, and the readings it carries. */
+  recordBatch(batch: { nonce: number; txHash: Hex; rawTx: Hex }, readingIds: readonly number[]): BatchRecord {
+    const createdAt = Date.now();
+    const id = this.db.transaction(() => {
+      const { lastInsertRowid } = this.statements.insertBatch.run(batch.nonce, batch.txHash, batch.rawTx, createdAt);
+      for (const readingId of readingIds) this.statements.assignBatch.run(lastInsertRowid, readingId);
+      return Number(lastInsertRowid);
+    })();
+    return { id, createdAt, ...batch };
+  }
+
+  /** Batches broadcast (or about to be) whose receipt has not been processed yet, oldest first. */
+  openBatches(): BatchRecord[] {
+    return this.statements.openBatches.all() as BatchRecord[];
+  }
+
+  readingsOfBatch(batchId: number): QueuedReading[] {
+    return (this.statements.readingsOfBatch.all(batchId) as ReadingRow[]).map(toQueued);
+  }
+
+  /**
+   * Stores the outcomes a mined batch's receipt gave, in one transaction. A reading of the batch
+   * the receipt says nothing about is rejected as NoOutcome (it is not on chain). Returns how many
+   * readings were settled.
+   */
+  settleBatch(batch: Pick<BatchRecord, 'id' | 'txHash'>, blockNumber: number, outcomes: readonly ReadingOutcome[]): number {
+    const settled = this.db.transaction(() => {
+      let n = 0;
+      for (const o of outcomes) {
+        n += this.statements.settleReading.run(
+          o.status,
+          JSON.stringify(o.reasons),
+          o.metric ?? null,
+          o.value ?? null,
+          batch.txHash,
+          blockNumber,
+          batch.id,
+          o.device.toLowerCase(),
+          sequenceKey(o.sequence),
+        ).changes;
+      }
+      for (const r of this.statements.readingsOfBatch.all(batch.id) as ReadingRow[]) {
+        n += this.statements.settleReading.run(
+          'rejected',
+          JSON.stringify(['NoOutcome']),
+          null,
+          null,
+          batch.txHash,
+          blockNumber,
+          batch.id,
+          r.device,
+          r.seq,
+        ).changes;
+      }
+      this.statements.closeBatch.run('mined', blockNumber, batch.id);
+      return n;
+    })();
+    this.pending -= settled;
+    return settled;
+  }
+
+  /** The batch will never be mined (reverted, or its nonce went to another transaction): its readings queue again. */
+  abandonBatch(batchId: number, state: 'reverted' | 'replaced', blockNumber?: number): void {
+    this.db.transaction(() => {
+      this.statements.releaseBatch.run(batchId);
+      this.statements.closeBatch.run(state, blockNumber ?? null, batchId);
+    })();
+  }
+
+  reading(device: Address, sequence: bigint): ReadingRecord | undefined {
+    const row = this.statements.reading.get(device.toLowerCase(), sequenceKey(sequence)) as ReadingRow | undefined;
+    if (!row) return undefined;
+    return {
+      device: row.device as Address,
+      sequence: BigInt(row.seq),
+      timestamp: BigInt(row.timestamp),
+      status: row.status,
+      reasons: row.reasons ? (JSON.parse(row.reasons) as string[]) : [],
+      ...(row.metric !== null && { metric: row.metric }),
+      ...(row.value !== null && { value: row.value }),
+      ...(row.tx_hash !== null && { txHash: row.tx_hash as Hex }),
+      ...(row.block_number !== null && { blockNumber: row.block_number }),
+      receivedAt: row.received_at,
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

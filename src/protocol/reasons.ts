@@ -1,0 +1,90 @@
+/**
+ * Every reason the gateway gives for refusing a request, with its HTTP status and a one-line
+ * description. The gateway, its OpenAPI document, docs/api.md and the SDKs all read this table,
+ * so a reason means the same thing everywhere. Refusals cost no gas: nothing reaches the chain.
+ */
+export const rejectionReasons = {
+  // --- a reading (or a whole request body) is malformed ---
+  invalid_body: { status: 400, description: 'The body is not a reading or { readings: [...] } of the documented shape.' },
+  payload_malformed: { status: 400, description: 'The payload is not 0x-prefixed, even-length hex.' },
+  bad_signature_format: { status: 400, description: 'The signature is not 65 bytes of hex (r ‖ s ‖ v, v = 27/28), or r/s is out of range.' },
+  high_s_signature: { status: 400, description: 'The signature s is in the upper half of the curve order (EIP-2); sign with low s.' },
+  invalid_request: { status: 400, description: 'A path or query parameter is malformed (e.g. a device id that is not 20 bytes of hex).' },
+  // --- who signed it ---
+  bad_signature: { status: 401, description: "The signature does not verify against the device's registered key for this chain id and fleet contract." },
+  unknown_device: { status: 403, description: 'The device id is not registered in the fleet contract.' },
+  device_suspended: { status: 403, description: 'The device is suspended on chain; its readings are refused until an operator reinstates it.' },
+  device_revoked: { status: 403, description: 'The device identity is revoked (banned) on chain, for good.' },
+  // --- lookups ---
+  not_found: { status: 404, description: 'No such route.' },
+  unknown_reading: { status: 404, description: 'The gateway holds no reading with this device id and sequence.' },
+  // --- replay ---
+  replayed_sequence: { status: 409, description: 'The sequence is not above every sequence already on chain or queued for the device, or repeats within the request.' },
+  // --- size ---
+  payload_too_large: { status: 413, description: 'The payload is over the 256-byte transport cap.' },
+  too_many_readings: { status: 413, description: 'The request holds more readings than the per-request limit.' },
+  body_too_large: { status: 413, description: 'The request body is over the body size limit.' },
+  unsupported_media_type: { status: 415, description: 'The request body is not application/json.' },
+  // --- backpressure and dependencies ---
+  queue_full: { status: 429, description: 'The gateway queue is full; nothing was stored. Retry after the Retry-After header (acknowledged data is never dropped).' },
+  internal_error: { status: 500, description: 'An unexpected gateway fault; nothing was acknowledged.' },
+  chain_unavailable: { status: 503, description: 'The chain RPC endpoint cannot be reached, so the device could not be checked; nothing was stored.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type RejectionReason = keyof typeof rejectionReasons;
+
+/** Reasons that refuse one reading of a request (they appear in `errors[].reason`). */
+export const readingRejectionReasons = [
+  'invalid_body',
+  'payload_malformed',
+  'bad_signature_format',
+  'high_s_signature',
+  'bad_signature',
+  'unknown_device',
+  'device_suspended',
+  'device_revoked',
+  'replayed_sequence',
+  'payload_too_large',
+] as const satisfies readonly RejectionReason[];
+
+export type ReadingRejectionReason = (typeof readingRejectionReasons)[number];
+
+export function statusOfReason(reason: RejectionReason): number {
+  return rejectionReasons[reason].status;
+}
+
+export function isRejectionReason(value: unknown): value is RejectionReason {
+  return typeof value === 'string' && Object.hasOwn(rejectionReasons, value);
+}
+
+/**
+ * Why the contract flagged a reading: bit positions of `reasons` in ReadingFlagged
+ * (IPythiaFleet.sol). A flagged reading is on chain; it is evidence, not a refusal.
+ */
+export const flagReasonBits = [
+  { bit: 1, name: 'OutOfRange', description: 'A metric is outside the profile min/max.' },
+  { bit: 2, name: 'ExcessiveChange', description: 'A metric changed more than the profile maxDelta since the last reading.' },
+  { bit: 4, name: 'TooFrequent', description: 'The reading came sooner than the profile minInterval after the last one.' },
+  { bit: 8, name: 'PayloadSize', description: 'The payload is smaller than the metrics or larger than the profile maxPayloadBytes.' },
+  { bit: 16, name: 'ClockSkew', description: 'The device timestamp runs further ahead of block time than maxClockSkew.' },
+] as const;
+
+export type FlagReason = (typeof flagReasonBits)[number]['name'];
+
+export function flagReasonNames(bits: number): FlagReason[] {
+  return flagReasonBits.filter((f) => (bits & f.bit) !== 0).map((f) => f.name);
+}
+
+/** Why the contract skipped a batch item without recording it (SkipReason enum order). */
+export const skipReasonNames = ['BadSignature', 'Replayed', 'UnknownDevice', 'DeviceSuspended', 'DeviceRevoked'] as const;
+
+export type SkipReason = (typeof skipReasonNames)[number];
+
+export function skipReasonName(index: number): SkipReason | `Unknown(${number})` {
+  return skipReasonNames[index] ?? `Unknown(${index})`;
+}
+
+/** DeviceStatus enum order in IPythiaFleet.sol. */
+export const deviceStatusNames = ['none', 'active', 'suspended', 'revoked'] as const;
+
+export type DeviceStatusName = (typeof deviceStatusNames)[number];

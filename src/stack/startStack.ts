@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { startAnvil, type StartAnvilReturnType } from '../chain/anvil.js';
+import { createChainClients } from '../chain/clients.js';
+import { deployPythia, fundRoles } from '../chain/deploy.js';
+import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
+import { loadOrCreateRoleKeys, type RoleAccounts } from '../chain/roleKeys.js';
+import { startGateway } from '../gateway/server.js';
+
+export const DEFAULT_CHAIN_PORT = 8545;
+export const DEFAULT_GATEWAY_PORT = 8780;
+
+export type StartStackParameters = {
+  dataDir: string;
+  passphrase: string;
+  /** Use this JSON-RPC node instead of starting the embedded Anvil. */
+  rpcUrl?: string;
+  /** Port of the embedded chain; 0 = any free port. */
+  chainPort?: number;
+  gatewayHost?: string;
+  /** 0 = any free port. */
+  gatewayPort?: number;
+  /** keystore scrypt cost for newly created role keys (tests and throwaway demos use less). */
+  scryptN?: number;
+  onProgress?: (message: string) => void;
+};
+
+export type Stack = {
+  deployment: Deployment;
+  roles: RoleAccounts;
+  gatewayUrl: string;
+  /** true when the contracts were deployed by this start (not found from an earlier one). */
+  deployed: boolean;
+  stop: () => Promise<void>;
+};
+
+/**
+ * Brings up a whole Pythia node: the chain (embedded Anvil unless rpcUrl is given), the
+ * contracts (deployed once, then found again from deployment.json), and the gateway.
+ */
+export async function startStack(parameters: StartStackParameters): Promise<Stack> {
+  const progress = parameters.onProgress ?? (() => {});
+  const roles = loadOrCreateRoleKeys({ dataDir: parameters.dataDir, passphrase: parameters.passphrase, ...(parameters.scryptN ? { scryptN: parameters.scryptN } : {}) });
+  if (roles.created.length > 0) progress(`created encrypted keys for ${roles.created.join(', ')} in ${join(parameters.dataDir, 'keys')}`);
+
+  let anvil: StartAnvilReturnType | undefined;
+  let rpcUrl = parameters.rpcUrl;
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+    stops.length = 0;
+  };
+  try {
+    if (!rpcUrl) {
+      progress('starting the embedded chain (Anvil)');
+      anvil = await startAnvil({ dataDir: join(parameters.dataDir, 'chain'), port: parameters.chainPort ?? DEFAULT_CHAIN_PORT });
+      stops.push(anvil.stop);
+      rpcUrl = anvil.rpcUrl;
+    }
+    const probe = createChainClients({ chainId: 1, rpcUrl });
+    const chainId = await probe.publicClient.getChainId();
+
+    const previous = existsSync(deploymentPath(parameters.dataDir)) ? readDeployment(parameters.dataDir) : undefined;
+    let deployment: Deployment;
+    let deployed = false;
+    const clients = createChainClients({ chainId, rpcUrl });
+    const stillThere =
+      previous &&
+      previous.chainId === chainId &&
+      previous.roles.admin === roles.admin.address &&
+      ((await clients.publicClient.getCode({ address: previous.contracts.fleet })) ?? '0x') !== '0x';
+    if (stillThere) {
+      progress(`contracts found from an earlier start (fleet ${previous.contracts.fleet})`);
+      await fundRoles({ rpcUrl, chainId, roles, embeddedChain: !parameters.rpcUrl });
+      deployment = { ...previous, rpcUrl, embeddedChain: !parameters.rpcUrl };
+    } else {
+      deployment = await deployPythia({
+        rpcUrl, chainId, roles, gatewayUrl: 'http://127.0.0.1:0', embeddedChain: !parameters.rpcUrl, onProgress: progress,
+      });
+      deployed = true;
+    }
+
+    progress('starting the gateway');
+    const gateway = await startGateway({
+      rpcUrl,
+      chainId,
+      fleetAddress: deployment.contracts.fleet,
+      relayerAccount: roles.relayer,
+      dbPath: join(parameters.dataDir, 'gateway.sqlite'),
+      host: parameters.gatewayHost ?? '127.0.0.1',
+      port: parameters.gatewayPort ?? DEFAULT_GATEWAY_PORT,
+    });
+    stops.push(() => gateway.close());
+    deployment = { ...deployment, gatewayUrl: gateway.url };
+    writeDeployment(parameters.dataDir, deployment);
+    return { deployment, roles, gatewayUrl: gateway.url, deployed, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,69 @@
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import type { Address, Hex } from 'viem';
+import { pythiaFleetAbi } from '../contracts/abis.js';
+import { startAnvil } from '../chain/anvil.js';
+import { createChainClients } from '../chain/clients.js';
+import { deployPythia } from '../chain/deploy.js';
+import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../simulator/airQuality.js';
+
+export type TestChain = Awaited<ReturnType<typeof startTestChain>>;
+
+/**
+ * A real Anvil with the contracts deployed, fresh random role keys (tests only: nothing here
+ * is a well-known key) and the air-quality class profile set. For tests and benchmarks.
+ */
+export async function startTestChain(options: { blockTime?: number } = {}) {
+  const anvil = await startAnvil(options.blockTime ? { blockTime: options.blockTime } : {});
+  try {
+    const roles = {
+      admin: privateKeyToAccount(generatePrivateKey()),
+      operator: privateKeyToAccount(generatePrivateKey()),
+      relayer: privateKeyToAccount(generatePrivateKey()),
+    };
+    const deployment = await deployPythia({
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      roles,
+      gatewayUrl: 'http://127.0.0.1:0',
+      embeddedChain: true,
+    });
+    const clients = createChainClients({ chainId: anvil.chainId, rpcUrl: anvil.rpcUrl });
+    const { publicClient } = clients;
+    const fleetAddress = deployment.contracts.fleet;
+
+    const operatorWrite = async (functionName: string, args: readonly unknown[]): Promise<Hex> => {
+      const hash = await clients.walletClient(roles.operator).writeContract({
+        address: fleetAddress,
+        abi: pythiaFleetAbi,
+        functionName,
+        args,
+      } as never);
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') throw new Error(`${functionName} reverted in ${hash}`);
+      return hash;
+    };
+
+    await operatorWrite('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
+
+    return {
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      fleetAddress,
+      deployment,
+      admin: roles.admin,
+      operator: roles.operator,
+      relayer: roles.relayer,
+      publicClient,
+      walletClient: (account: PrivateKeyAccount) => clients.walletClient(account),
+      /** Sends a fleet transaction as the operator and waits for it to succeed. */
+      operatorWrite,
+      registerDevice: (publicKey: Hex, classId: number = AIR_QUALITY_CLASS_ID) => operatorWrite('registerDevice', [publicKey, classId]),
+      suspendDevice: (device: Address, reason = 'test') => operatorWrite('suspendDevice', [device, reason]),
+      revokeDevice: (device: Address, reason = 'test') => operatorWrite('revokeDevice', [device, reason]),
+      stop: anvil.stop,
+    };
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
+}
