@@ -110,6 +110,15 @@ abstract contract DeviceRegistry is AccessControl, IDeviceRegistry {
         return _records[device];
     }
 
+    /// @dev Storage slot of the records mapping, for the reading hot path's single keccak-and-SLOAD:
+    /// the record of `device` is at keccak256(abi.encode(device, slot)).
+    function _deviceRecordsSlot() internal view returns (uint256 slot) {
+        mapping(address => uint256) storage records = _records;
+        assembly ("memory-safe") {
+            slot := records.slot
+        }
+    }
+
     /// @dev Overwrites the packed record of a device. Callers keep the identity bits.
     function _setDeviceRecord(address device, uint256 record) internal {
         _records[device] = record;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IReadingInspection} from "./interfaces/IPythiaFleet.sol";
 import {BehaviourProfiles} from "./BehaviourProfiles.sol";
@@ -43,12 +42,28 @@ abstract contract ReadingInspection is BehaviourProfiles, EIP712, IReadingInspec
 
     constructor() EIP712("Pythia", "1") {}
 
+    /// @dev Per-batch scratch memory, allocated once per batch: the cached profile, and the fields of
+    /// the current item that the inspection needs. Class profiles stay cached across items
+    /// (`key` = classId + 1), so a batch reads each class profile's slots once.
+    struct Scratch {
+        uint256 key; // 0x00
+        uint256 params; // 0x20
+        uint256 lows; // 0x40
+        uint256 highs; // 0x60
+        uint256 deltas; // 0x80
+        uint256 time; // 0xa0: device timestamp of the current item
+        uint256 payloadOffset; // 0xc0: calldata offset of the current payload's first byte
+        uint256 payloadLength; // 0xe0
+    }
+
     /// @inheritdoc IReadingInspection
     function submitReadings(SignedReading[] calldata readings) external onlyRole(RELAYER_ROLE) {
+        Scratch memory scratch;
         bytes32 domain = _domainSeparatorV4();
+        uint256 records = _deviceRecordsSlot();
         uint256 n = readings.length;
         for (uint256 i; i < n; ) {
-            _processReading(readings[i], domain);
+            _processReading(readings, i, domain, records, scratch);
             unchecked {
                 ++i;
             }
@@ -57,7 +72,13 @@ abstract contract ReadingInspection is BehaviourProfiles, EIP712, IReadingInspec
 
     /// @inheritdoc IReadingInspection
     function readingDigest(SignedReading calldata reading) external view returns (bytes32) {
-        return _readingDigest(_domainSeparatorV4(), reading.device, reading.sequence, reading.timestamp, reading.payload);
+        bytes calldata payload = reading.payload;
+        uint256 offset;
+        assembly ("memory-safe") {
+            offset := payload.offset
+        }
+        return
+            _readingDigest(_domainSeparatorV4(), reading.device, reading.sequence, reading.timestamp, offset, payload.length);
     }
 
     /// @inheritdoc IReadingInspection
@@ -66,169 +87,281 @@ abstract contract ReadingInspection is BehaviourProfiles, EIP712, IReadingInspec
     }
 
     // ------------------------------------------------------------------ hot path
+    //
+    // Gas budget per clean reading (target 15,000 including the transaction's base and calldata):
+    // ~2,600 calldata and base share, 3,000 ecrecover, 2,100 + 2,900 for the device record (one cold
+    // slot read and written once), 1,381 for the ReadingAccepted log. What is left for decoding,
+    // hashing and checking is ~2,000 gas, hence assembly where Solidity's calldata accessors, memory
+    // structs and typed casts cost too much. Skips and flags leave the hot path for plain Solidity.
 
-    function _processReading(SignedReading calldata reading, bytes32 domain) private {
-        address device = reading.device;
-        uint64 sequence = reading.sequence;
-        if (!_signedByDevice(reading, device, sequence, domain)) {
-            return _skip(device, sequence, SkipReason.BadSignature);
+    function _processReading(
+        SignedReading[] calldata readings,
+        uint256 i,
+        bytes32 domain,
+        uint256 records,
+        Scratch memory scratch
+    ) private {
+        (address device, uint64 sequence, uint256 slot, uint256 record, uint256 skip) = _verify(
+            readings,
+            i,
+            domain,
+            records,
+            scratch
+        );
+        if (skip != 0) return _skip(device, sequence, SkipReason(skip - 1));
+
+        if (record.ownProfile() || scratch.key != uint256(record.classId()) + 1) _loadProfile(device, record, scratch);
+        (uint256 updated, uint256 verdict) = _inspect(record, sequence, scratch);
+        assembly ("memory-safe") {
+            sstore(slot, updated)
         }
-        uint256 record = _deviceRecord(device);
-        DeviceStatus status = record.status();
-        if (status != DeviceStatus.Active) {
-            return
-                _skip(
-                    device,
-                    sequence,
-                    status == DeviceStatus.None
-                        ? SkipReason.UnknownDevice
-                        : status == DeviceStatus.Suspended
-                            ? SkipReason.DeviceSuspended
-                            : SkipReason.DeviceRevoked
-                );
-        }
-        if (sequence <= record.lastSequence()) return _skip(device, sequence, SkipReason.Replayed);
-        _record(reading, device, sequence, record);
-    }
-
-    /// @dev EIP-712 signature check: low s (OZ ECDSA), and the signer is the device itself.
-    function _signedByDevice(
-        SignedReading calldata reading,
-        address device,
-        uint64 sequence,
-        bytes32 domain
-    ) private pure returns (bool) {
-        bytes32 digest = _readingDigest(domain, device, sequence, reading.timestamp, reading.payload);
-        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, reading.r, reading.vs);
-        return err == ECDSA.RecoverError.NoError && signer == device;
-    }
-
-    /// @dev Records a verified reading of an active device, inspects it, and emits the verdict.
-    function _record(SignedReading calldata reading, address device, uint64 sequence, uint256 record) private {
-        ProfileCodec.Packed storage profile = _profileOf(device, record);
-        uint256 params = profile.params;
-        (uint256 updated, uint256 verdict) = _inspect(record, profile, params, sequence, reading);
-        _setDeviceRecord(device, updated);
         if (verdict == 0) {
             emit ReadingAccepted(device, sequence);
         } else {
             emit ReadingFlagged(device, sequence, uint8(verdict), uint8(verdict >> 8), int16(uint16(verdict >> 16)));
-            _onFlagged(device, params);
+            _onFlagged(device, scratch.params);
         }
+    }
+
+    /// @dev Decodes item `i` of the ABI-encoded SignedReading[], checks its signature and the device's
+    /// status and sequence. Returns the device record and its storage slot, and `skip` = SkipReason + 1
+    /// (0 = record the reading). Writes the item's timestamp and payload location to `scratch`.
+    /// Decoding is in assembly: Solidity's calldata struct accessors re-derive and re-validate offsets
+    /// on every field access. The checks kept are the ones that matter: clean types, and a payload inside
+    /// the calldata (an item that breaks them is not a signed reading: the batch reverts).
+    function _verify(
+        SignedReading[] calldata readings,
+        uint256 i,
+        bytes32 domain,
+        uint256 records,
+        Scratch memory scratch
+    ) private view returns (address device, uint64 sequence, uint256 slot, uint256 record, uint256 skip) {
+        uint256 p;
+        uint256 time;
+        uint256 payloadOffset;
+        uint256 payloadLength;
+        bool malformed;
+        assembly ("memory-safe") {
+            let base := readings.offset
+            p := add(base, calldataload(add(base, shl(5, i))))
+            device := calldataload(p)
+            sequence := calldataload(add(p, 0x20))
+            time := calldataload(add(p, 0x40))
+            let po := add(p, calldataload(add(p, 0x60)))
+            payloadLength := calldataload(po)
+            payloadOffset := add(po, 0x20)
+            malformed := or(
+                or(shr(160, device), or(shr(64, sequence), shr(64, time))),
+                or(gt(payloadLength, 0xffffffff), gt(add(payloadOffset, payloadLength), calldatasize()))
+            )
+            mstore(add(scratch, 0xa0), time)
+            mstore(add(scratch, 0xc0), payloadOffset)
+            mstore(add(scratch, 0xe0), payloadLength)
+        }
+        if (malformed) revert MalformedReading(i);
+
+        bytes32 digest = _readingDigest(domain, device, sequence, time, payloadOffset, payloadLength);
+        bytes32 r;
+        bytes32 vs;
+        assembly ("memory-safe") {
+            r := calldataload(add(p, 0x80))
+            vs := calldataload(add(p, 0xa0))
+        }
+        address signer = _recoverSigner(digest, r, vs);
+        if (signer != device || signer == address(0)) return (device, sequence, 0, 0, 1 + uint256(SkipReason.BadSignature));
+
+        assembly ("memory-safe") {
+            // slot of _records[device] (DeviceRegistry), read once and written once per reading
+            mstore(0x00, device)
+            mstore(0x20, records)
+            slot := keccak256(0x00, 0x40)
+            record := sload(slot)
+            switch and(shr(248, record), 3) // DeviceRecords status bits
+            case 1 {
+                // Active: the sequence must exceed the last one
+                if iszero(gt(sequence, and(shr(168, record), 0xffffffffffffffff))) {
+                    skip := 2 // 1 + SkipReason.Replayed
+                }
+            }
+            case 0 {
+                skip := 3 // 1 + SkipReason.UnknownDevice
+            }
+            case 2 {
+                skip := 4 // 1 + SkipReason.DeviceSuspended
+            }
+            default {
+                skip := 5 // 1 + SkipReason.DeviceRevoked
+            }
+        }
+    }
+
+    /// @dev Puts the device's effective profile in `scratch`.
+    function _loadProfile(address device, uint256 record, Scratch memory scratch) private view {
+        ProfileCodec.Packed storage profile = _profileOf(device, record);
+        scratch.key = record.ownProfile() ? 0 : uint256(record.classId()) + 1;
+        scratch.params = profile.params;
+        scratch.lows = profile.lows;
+        scratch.highs = profile.highs;
+        scratch.deltas = profile.deltas;
     }
 
     /// @dev Checks a reading against a profile. Returns the device record that records it, and the
     /// verdict packed as reasons | metric << 8 | uint16(value) << 16 (0 = clean).
+    /// Assembly: field extraction from the packed words is a shift and a mask each; in Solidity the
+    /// same checks (typed casts, memory struct reads, saturations) cost about 1,000 gas more per reading.
     function _inspect(
         uint256 record,
-        ProfileCodec.Packed storage profile,
-        uint256 params,
-        uint64 sequence,
-        SignedReading calldata reading
+        uint256 sequence,
+        Scratch memory scratch
     ) private view returns (uint256 updated, uint256 verdict) {
-        (uint256 ts, uint256 timeVerdict) = _inspectTime(record, params, reading.timestamp);
-        (uint256 kept, uint256 payloadVerdict) = _inspectPayload(record, profile, params, reading.payload);
-        verdict = timeVerdict | payloadVerdict;
-        updated = kept | (uint256(sequence) << DeviceRecords.SEQUENCE_SHIFT) | (ts << DeviceRecords.TIMESTAMP_SHIFT);
-    }
-
-    /// @dev ClockSkew and TooFrequent. Returns the timestamp to store (40 bits, saturating: year 36812;
-    /// a later timestamp is clock skew anyway).
-    function _inspectTime(
-        uint256 record,
-        uint256 params,
-        uint64 timestamp
-    ) private view returns (uint256 ts, uint256 verdict) {
-        unchecked {
-            if (timestamp > block.timestamp + ProfileCodec.maxClockSkew(params)) verdict = CLOCK_SKEW;
-            ts = timestamp > DeviceRecords.MAX_TIMESTAMP ? DeviceRecords.MAX_TIMESTAMP : timestamp;
-            if (record.lastSequence() != 0) {
-                uint256 lastTs = record.lastTimestamp();
-                // A clock going backwards is always too frequent.
-                if (ts < lastTs || ts - lastTs < ProfileCodec.minInterval(params)) verdict |= TOO_FREQUENT;
+        uint256 values;
+        bool decoded;
+        uint256 identity = DeviceRecords.IDENTITY_MASK;
+        assembly ("memory-safe") {
+            let params := mload(add(scratch, 0x20))
+            // ClockSkew (16): the device clock runs ahead of the block by more than maxClockSkew.
+            let time := mload(add(scratch, 0xa0))
+            verdict := shl(4, gt(time, add(timestamp(), and(shr(56, params), 0xffffffff))))
+            // Stored in 40 bits (year 36812); a later timestamp saturates (and is clock skew anyway).
+            if gt(time, 0xffffffffff) {
+                time := 0xffffffffff
             }
+            // TooFrequent (4), after a previous reading: closer than minInterval, or going backwards.
+            if and(shr(168, record), 0xffffffffffffffff) {
+                let lastTime := and(shr(128, record), 0xffffffffff)
+                if or(lt(time, lastTime), lt(sub(time, lastTime), and(shr(24, params), 0xffffffff))) {
+                    verdict := or(verdict, 4)
+                }
+            }
+            // PayloadSize (8): over maxPayloadBytes, or too short to hold the metrics.
+            let count := and(params, 0xff)
+            let length := mload(add(scratch, 0xe0))
+            let short := lt(length, shl(1, count))
+            verdict := or(verdict, shl(3, or(short, gt(length, and(shr(8, params), 0xffff)))))
+            decoded := iszero(short)
+            if decoded {
+                // The metrics are the first 2*count (<= 16) payload bytes: one calldataload, the bytes
+                // past the metrics masked off (they may belong to the next calldata item).
+                values := and(
+                    shr(128, calldataload(mload(add(scratch, 0xc0)))),
+                    not(sub(shl(sub(128, shl(4, count)), 1), 1))
+                )
+            }
+            // sequence, time; identity bits kept
+            updated := or(
+                and(record, identity),
+                or(shl(168, sequence), shl(128, time))
+            )
         }
-    }
-
-    /// @dev PayloadSize, then the metric checks. Returns the record without sequence and timestamp,
-    /// holding the new values (or the previous ones if the payload is too short to hold the metrics).
-    function _inspectPayload(
-        uint256 record,
-        ProfileCodec.Packed storage profile,
-        uint256 params,
-        bytes calldata payload
-    ) private view returns (uint256 kept, uint256 verdict) {
-        unchecked {
-            uint256 count = ProfileCodec.metricCount(params);
-            if (payload.length > ProfileCodec.maxPayloadBytes(params)) verdict = PAYLOAD_SIZE;
-            if (payload.length < 2 * count) {
-                // Flagged, value checks skipped, last values kept.
-                return (
-                    record & (DeviceRecords.IDENTITY_MASK | DeviceRecords.HAS_VALUES_BIT | DeviceRecords.VALUES_MASK),
-                    verdict | PAYLOAD_SIZE
-                );
-            }
-            uint256 word;
-            // The metrics are the first 2*count (<= 16) payload bytes: one calldataload, the bytes
-            // past the metrics masked off (they may belong to the next calldata item).
-            assembly ("memory-safe") {
-                word := calldataload(payload.offset)
-            }
-            uint256 values = (word >> 128) & ~((uint256(1) << (128 - 16 * count)) - 1);
-            verdict |= _checkMetrics(record, profile, values, count);
-            kept = (record & DeviceRecords.IDENTITY_MASK) | DeviceRecords.HAS_VALUES_BIT | values;
+        if (decoded) {
+            verdict |= _checkMetrics(record, scratch, values);
+            updated |= DeviceRecords.HAS_VALUES_BIT | values;
+        } else {
+            // Too short: value checks skipped, last values kept.
+            updated |= record & (DeviceRecords.HAS_VALUES_BIT | DeviceRecords.VALUES_MASK);
         }
     }
 
     /// @dev Range and change checks of every metric. Returns reasons | metric << 8 | uint16(value) << 16
     /// for the first offending metric (0 if all metrics pass).
+    ///
+    /// SWAR: the values are spread into eight 32-bit lanes (as the profile's bounds are stored, see
+    /// ProfileCodec) and biased (XOR 0x8000) so that signed order becomes unsigned order. Then per lane
+    /// `(u | 2^16) - low` keeps its guard bit 16 iff u >= low, `(high | 2^16) - u` iff u <= high, and no
+    /// lane borrows from its neighbour; the change check does the same with guard bit 18 on
+    /// `last + maxDelta >= u` and `u + maxDelta >= last`. All metrics are checked with ~30 word
+    /// operations; only a reading that breaks the profile walks the metrics to name the first one.
     function _checkMetrics(
         uint256 record,
-        ProfileCodec.Packed storage profile,
-        uint256 values,
-        uint256 count
-    ) private view returns (uint256 verdict) {
-        uint256 bounds = profile.bounds;
-        // maxDelta only matters against previous values; skip its SLOAD otherwise.
-        uint256 deltas = record.hasValues() ? profile.deltas : 0;
-        unchecked {
-            for (uint256 i; i < count; ++i) {
-                int16 v = DeviceRecords.metricAt(values, i);
-                uint256 bad;
-                if (v < DeviceRecords.metricAt(bounds >> 128, i) || v > DeviceRecords.metricAt(bounds, i)) {
-                    bad = OUT_OF_RANGE;
+        Scratch memory cache,
+        uint256 values
+    ) private pure returns (uint256 verdict) {
+        uint256 u;
+        uint256 lows;
+        uint256 highs;
+        uint256 last;
+        uint256 deltas;
+        bool compare;
+        bool clean;
+        assembly ("memory-safe") {
+            // Spread eight 16-bit lanes (low 128 bits) into eight 32-bit lanes, order kept.
+            function spread(x) -> y {
+                y := and(or(x, shl(64, x)), 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff)
+                y := and(or(y, shl(32, y)), 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
+                y := and(or(y, shl(16, y)), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)
+            }
+            let bias := 0x0000800000008000000080000000800000008000000080000000800000008000
+            let guard16 := 0x0001000000010000000100000001000000010000000100000001000000010000
+            u := xor(spread(values), bias)
+            lows := mload(add(cache, 0x40))
+            highs := mload(add(cache, 0x60))
+            clean := eq(and(and(sub(or(u, guard16), lows), sub(or(highs, guard16), u)), guard16), guard16)
+            // maxDelta only matters against previous values (hasValues, bit 251), and if some
+            // metric has one (deltaMask, params bits 176..183).
+            compare := and(shr(251, record), iszero(iszero(and(shr(176, mload(add(cache, 0x20))), 0xff))))
+            if compare {
+                let guard18 := 0x0004000000040000000400000004000000040000000400000004000000040000
+                last := xor(spread(and(record, 0xffffffffffffffffffffffffffffffff)), bias)
+                deltas := mload(add(cache, 0x80))
+                clean := and(
+                    clean,
+                    eq(and(and(sub(or(add(last, deltas), guard18), u), sub(or(add(u, deltas), guard18), last)), guard18), guard18)
+                )
+            }
+        }
+        if (clean) return 0;
+        // Slow path, flagged readings only: name the first offending metric.
+        uint256 count = ProfileCodec.metricCount(cache.params);
+        assembly ("memory-safe") {
+            for {
+                let i := 0
+            } lt(i, count) {
+                i := add(i, 1)
+            } {
+                let at := mul(32, sub(7, i))
+                let ui := and(shr(at, u), 0xffff)
+                let bad := or(lt(ui, and(shr(at, lows), 0xffff)), gt(ui, and(shr(at, highs), 0xffff)))
+                if compare {
+                    let li := and(shr(at, last), 0xffff)
+                    let change := sub(ui, li)
+                    if lt(ui, li) {
+                        change := sub(li, ui)
+                    }
+                    if gt(change, and(shr(at, deltas), 0xffff)) {
+                        bad := or(bad, 2)
+                    }
                 }
-                uint256 maxDelta = uint16(deltas >> (112 - 16 * i));
-                if (maxDelta != 0) {
-                    int256 change = int256(v) - int256(DeviceRecords.metricAt(record, i));
-                    if (uint256(change < 0 ? -change : change) > maxDelta) bad |= EXCESSIVE_CHANGE;
-                }
-                if (bad != 0) {
-                    if (verdict == 0) verdict = (i << 8) | (uint256(uint16(v)) << 16);
-                    verdict |= bad;
+                if bad {
+                    if iszero(verdict) {
+                        // value = int16(ui ^ 0x8000), stored as its 16-bit pattern
+                        verdict := or(shl(8, i), shl(16, xor(ui, 0x8000)))
+                    }
+                    verdict := or(verdict, bad)
                 }
             }
         }
     }
 
-    /// @dev EIP-712 digest of a reading, hashed in scratch memory above the free memory pointer
-    /// (not allocated: a batch of N readings must not grow memory N times, which abi.encode would).
+    /// @dev EIP-712 digest of a reading whose payload is at `payloadOffset` in calldata, hashed in
+    /// memory above the free memory pointer without allocating it (a batch of N readings must not grow
+    /// memory N times, which abi.encode would).
     function _readingDigest(
         bytes32 domain,
         address device,
-        uint64 sequence,
-        uint64 deviceTime,
-        bytes calldata payload
+        uint256 sequence,
+        uint256 deviceTime,
+        uint256 payloadOffset,
+        uint256 payloadLength
     ) private pure returns (bytes32 digest) {
         bytes32 typeHash = READING_TYPEHASH;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
-            calldatacopy(ptr, payload.offset, payload.length)
-            let payloadHash := keccak256(ptr, payload.length)
+            calldatacopy(ptr, payloadOffset, payloadLength)
+            let payloadHash := keccak256(ptr, payloadLength)
             mstore(ptr, typeHash)
-            mstore(add(ptr, 0x20), and(device, 0xffffffffffffffffffffffffffffffffffffffff))
-            mstore(add(ptr, 0x40), and(sequence, 0xffffffffffffffff))
-            mstore(add(ptr, 0x60), and(deviceTime, 0xffffffffffffffff))
+            mstore(add(ptr, 0x20), device)
+            mstore(add(ptr, 0x40), sequence)
+            mstore(add(ptr, 0x60), deviceTime)
             mstore(add(ptr, 0x80), payloadHash)
             let structHash := keccak256(ptr, 0xa0)
             // keccak256("\x19\x01" ‖ domainSeparator ‖ structHash), as MessageHashUtils.toTypedDataHash.
@@ -236,6 +369,28 @@ abstract contract ReadingInspection is BehaviourProfiles, EIP712, IReadingInspec
             mstore(add(ptr, 0x02), domain)
             mstore(add(ptr, 0x22), structHash)
             digest := keccak256(ptr, 0x42)
+        }
+    }
+
+    /// @dev The signer of `digest` under the EIP-2098 compact signature (r, vs), or address(0) when
+    /// OZ's ECDSA.tryRecover(digest, r, vs) would return an error: s in the upper half of the curve
+    /// order (EIP-2, malleable twin) or no address recovered. Same rules as OZ, ~400 gas cheaper per
+    /// reading because it skips the library's error plumbing and the extra memory round trips;
+    /// contracts/test/Readings.t.sol fuzzes it against ECDSA.tryRecover. v = 27 + the top bit of vs.
+    function _recoverSigner(bytes32 digest, bytes32 r, bytes32 vs) private view returns (address signer) {
+        assembly ("memory-safe") {
+            let s := and(vs, 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff)
+            if iszero(gt(s, 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0)) {
+                let ptr := mload(0x40)
+                mstore(ptr, digest)
+                mstore(add(ptr, 0x20), add(shr(255, vs), 27))
+                mstore(add(ptr, 0x40), r)
+                mstore(add(ptr, 0x60), s)
+                // ecrecover precompile: writes nothing on failure, so clear the output word first.
+                mstore(0x00, 0)
+                pop(staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20))
+                signer := mload(0x00)
+            }
         }
     }
 

@@ -2,7 +2,7 @@ import { parseEther, type Address, type Hex } from 'viem';
 import { pythiaFleetAbi, pythiaFleetBytecode } from '../contracts/abis.js';
 import { createChainClients } from './clients.js';
 import type { Deployment } from './deployment.js';
-import type { RoleAccounts } from './roleKeys.js';
+import { ROLE_NAMES, type RoleAccounts } from './roleKeys.js';
 
 export type DeployPythiaParameters = {
   rpcUrl: string;
@@ -63,7 +63,7 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
 /** Makes sure every role account can pay for gas. */
 export async function fundRoles(parameters: Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'embeddedChain'>): Promise<void> {
   const { publicClient, walletClient } = createChainClients(parameters);
-  const accounts: Address[] = Object.values(parameters.roles).map((a) => a.address);
+  const accounts: Address[] = ROLE_NAMES.map((role) => parameters.roles[role].address);
   if (parameters.embeddedChain) {
     for (const address of accounts) {
       const balance = await publicClient.getBalance({ address });

@@ -2,9 +2,8 @@ import type { Address, Hex } from 'viem';
 import { pythiaFleetAbi } from '../contracts/abis.js';
 import type { ChainClients } from './clients.js';
 import type { Deployment } from './deployment.js';
+import { deviceStatusNames, type DeviceStatusName } from '../protocol/reasons.js';
 
-export const DEVICE_STATUS_NAMES = ['None', 'Active', 'Suspended', 'Revoked'] as const;
-export type DeviceStatusName = (typeof DEVICE_STATUS_NAMES)[number];
 
 export type DeviceSummary = {
   device: Address;
@@ -30,7 +29,7 @@ export async function readDeviceView(context: Pick<ChainClients, 'publicClient'>
   });
   return {
     device,
-    status: DEVICE_STATUS_NAMES[Number(view.status)] ?? 'None',
+    status: deviceStatusNames[Number(view.status)] ?? 'none',
     classId: Number(view.classId),
     hasOwnProfile: view.hasOwnProfile,
     lastSequence: view.lastSequence.toString(),

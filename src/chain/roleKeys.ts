@@ -23,7 +23,7 @@ export function roleKeyPath(dataDir: string, role: RoleName): string {
  * Loads the role keys from `<data-dir>/keys/<role>.json`, creating (and encrypting) any that
  * are missing: keys are born on the machine that uses them, never taken from a well-known list.
  */
-export function loadOrCreateRoleKeys({ dataDir, passphrase, scryptN }: LoadRoleKeysParameters): RoleAccounts & { created: RoleName[] } {
+export async function loadOrCreateRoleKeys({ dataDir, passphrase, scryptN }: LoadRoleKeysParameters): Promise<RoleAccounts & { created: RoleName[] }> {
   mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
   const created: RoleName[] = [];
   const accounts = {} as RoleAccounts;
@@ -31,19 +31,19 @@ export function loadOrCreateRoleKeys({ dataDir, passphrase, scryptN }: LoadRoleK
     const path = roleKeyPath(dataDir, role);
     if (!existsSync(path)) {
       const privateKey = generatePrivateKey();
-      writeKeystoreFile(path, encryptKeystore(privateKey, passphrase, scryptN ? { scryptN } : {}));
+      await writeKeystoreFile(path, await encryptKeystore(privateKey, passphrase, scryptN ? { scryptN } : {}));
       created.push(role);
       accounts[role] = privateKeyToAccount(privateKey);
     } else {
-      accounts[role] = privateKeyToAccount(decryptKeystore(readKeystoreFile(path), passphrase));
+      accounts[role] = privateKeyToAccount((await decryptKeystore(await readKeystoreFile(path), passphrase)).privateKey);
     }
   }
   return Object.assign(accounts, { created });
 }
 
 /** Loads one role key, e.g. the operator's for `pythia device register`. */
-export function loadRoleKey(dataDir: string, role: RoleName, passphrase: string): PrivateKeyAccount {
+export async function loadRoleKey(dataDir: string, role: RoleName, passphrase: string): Promise<PrivateKeyAccount> {
   const path = roleKeyPath(dataDir, role);
   if (!existsSync(path)) throw new Error(`no ${role} key at ${path}: run \`pythia up\` first (or pass --data-dir)`);
-  return privateKeyToAccount(decryptKeystore(readKeystoreFile(path), passphrase));
+  return privateKeyToAccount((await decryptKeystore(await readKeystoreFile(path), passphrase)).privateKey);
 }

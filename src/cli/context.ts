@@ -31,7 +31,7 @@ export function loadContext(options: { dataDir?: string }): CommandContext {
 export async function loadRoleAccount(context: CommandContext, role: RoleName): Promise<PrivateKeyAccount> {
   const passphrase = await resolvePassphrase(`${role} key`);
   try {
-    return loadRoleKey(context.dataDir, role, passphrase);
+    return await loadRoleKey(context.dataDir, role, passphrase);
   } catch (error) {
     throw new CliError(`cannot open the ${role} key: ${(error as Error).message}`);
   }

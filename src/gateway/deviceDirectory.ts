@@ -151,16 +151,26 @@ export class DeviceDirectory {
         this.syncedBlock = latest;
         return;
       }
-      while (this.watching && this.nextBlock <= latest) {
-        const toBlock = latest - this.nextBlock + 1n > this.maxLogRange ? this.nextBlock + this.maxLogRange - 1n : latest;
-        const logs = await this.client.getLogs({ address: this.fleetAddress, fromBlock: this.nextBlock, toBlock });
+      let fromBlock: bigint = this.nextBlock;
+      while (this.watching && fromBlock <= latest) {
+        const toBlock: bigint = latest - fromBlock + 1n > this.maxLogRange ? fromBlock + this.maxLogRange - 1n : latest;
+        const logs = await this.client.getLogs({ address: this.fleetAddress, fromBlock, toBlock });
         for (const log of logs) this.applyLog(log);
-        this.nextBlock = toBlock + 1n;
+        fromBlock = toBlock + 1n;
+        this.nextBlock = fromBlock;
         this.syncedBlock = toBlock;
       }
     } catch (error) {
       this.logger?.warn({ err: shortError(error) }, 'device directory: event poll failed; will retry');
     }
+  }
+
+  /**
+   * Applies fleet events seen elsewhere (the relayer's own receipts), so that a device the
+   * contract just suspended is refused at once rather than at the next event poll.
+   */
+  applyLogs(logs: readonly { address: Address; data: Hex; topics: [Hex, ...Hex[]] | [] }[]): void {
+    for (const log of logs) if (log.address.toLowerCase() === this.fleetAddress.toLowerCase()) this.applyLog(log);
   }
 
   private applyLog(log: { data: Hex; topics: [Hex, ...Hex[]] | [] }): void {

@@ -134,6 +134,9 @@ export class ReadingQueue {
         "SELECT * FROM readings WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT ?",
       ),
       countUnbatched: this.db.prepare("SELECT COUNT(*) FROM readings WHERE status = 'pending' AND batch_id IS NULL").pluck(),
+      unbatchedAt: this.db
+        .prepare("SELECT 1 FROM readings WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT 1 OFFSET ?")
+        .pluck(),
       oldestUnbatched: this.db
         .prepare("SELECT received_at FROM readings WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT 1")
         .pluck(),
@@ -150,6 +153,7 @@ export class ReadingQueue {
       closeBatch: this.db.prepare('UPDATE batches SET state = ?, block_number = ? WHERE id = ?'),
       releaseBatch: this.db.prepare("UPDATE readings SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'"),
       reading: this.db.prepare('SELECT * FROM readings WHERE device = ? AND seq = ?'),
+      countsOf: this.db.prepare('SELECT status, COUNT(*) AS n FROM readings WHERE device = ? GROUP BY status'),
     };
     this.pending = this.statements.countPending.get() as number;
   }
@@ -194,6 +198,11 @@ export class ReadingQueue {
 
   unbatchedCount(): number {
     return this.statements.countUnbatched.get() as number;
+  }
+
+  /** Whether at least `n` readings wait for a batch (costs O(n), unlike a count). */
+  hasUnbatched(n: number): boolean {
+    return this.statements.unbatchedAt.get(Math.max(0, n - 1)) !== undefined;
   }
 
   /** Arrival time (ms) of the oldest reading waiting for a batch, if any. */
@@ -273,6 +282,15 @@ export class ReadingQueue {
       this.statements.releaseBatch.run(batchId);
       this.statements.closeBatch.run(state, blockNumber ?? null, batchId);
     })();
+  }
+
+  /** How many of the device's readings this gateway holds, by status. */
+  countsOf(device: Address): Record<ReadingStatus, number> {
+    const counts = { pending: 0, accepted: 0, flagged: 0, rejected: 0 };
+    for (const row of this.statements.countsOf.all(device.toLowerCase()) as { status: ReadingStatus; n: number }[]) {
+      counts[row.status] = row.n;
+    }
+    return counts;
   }
 
   reading(device: Address, sequence: bigint): ReadingRecord | undefined {

@@ -12,7 +12,7 @@ export const rejectionReasons = {
   invalid_request: { status: 400, description: 'A path or query parameter is malformed (e.g. a device id that is not 20 bytes of hex).' },
   // --- who signed it ---
   bad_signature: { status: 401, description: "The signature does not verify against the device's registered key for this chain id and fleet contract." },
-  unknown_device: { status: 403, description: 'The device id is not registered in the fleet contract.' },
+  unknown_device: { status: 403, description: 'The device id is not registered in the fleet contract (404 from GET /v1/devices/{id}).' },
   device_suspended: { status: 403, description: 'The device is suspended on chain; its readings are refused until an operator reinstates it.' },
   device_revoked: { status: 403, description: 'The device identity is revoked (banned) on chain, for good.' },
   // --- lookups ---

@@ -40,7 +40,7 @@ export type Stack = {
  */
 export async function startStack(parameters: StartStackParameters): Promise<Stack> {
   const progress = parameters.onProgress ?? (() => {});
-  const roles = loadOrCreateRoleKeys({ dataDir: parameters.dataDir, passphrase: parameters.passphrase, ...(parameters.scryptN ? { scryptN: parameters.scryptN } : {}) });
+  const roles = await loadOrCreateRoleKeys({ dataDir: parameters.dataDir, passphrase: parameters.passphrase, ...(parameters.scryptN ? { scryptN: parameters.scryptN } : {}) });
   if (roles.created.length > 0) progress(`created encrypted keys for ${roles.created.join(', ')} in ${join(parameters.dataDir, 'keys')}`);
 
   let anvil: StartAnvilReturnType | undefined;

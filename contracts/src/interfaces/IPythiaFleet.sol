@@ -162,6 +162,10 @@ interface IReadingInspection is IPythiaFleetTypes {
     /// @notice A batch item was not recorded.
     event ReadingSkipped(address indexed device, uint64 sequence, SkipReason reason);
 
+    /// @notice Batch item `index` is not a well-formed ABI SignedReading (dirty high bits, or a payload
+    /// outside the calldata): the whole batch reverts, as it would in Solidity's ABI decoder.
+    error MalformedReading(uint256 index);
+
     /// @notice Verifies, records and inspects device-signed readings, in order (RELAYER_ROLE).
     /// Bad items are skipped with ReadingSkipped and never revert the batch.
     function submitReadings(SignedReading[] calldata readings) external;

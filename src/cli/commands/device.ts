@@ -8,7 +8,8 @@ import { verifyRegistrationRequest } from '../../sdk/index.js';
 import { parseAddressArg, parseIntegerArg, parsePublicKeyArg } from '../args.js';
 import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
 import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
-import { readDeviceView, DEVICE_STATUS_NAMES } from '../../chain/readDevice.js';
+import { readDeviceView } from '../../chain/readDevice.js';
+import { deviceStatusNames } from '../../protocol/reasons.js';
 
 type CommonOptions = { dataDir?: string; json?: boolean };
 
@@ -55,7 +56,7 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (id: Address, options: CommonOptions) => {
       const context = loadContext(options);
       const view = await readDeviceView(context, id);
-      if (view.status === 'None') throw new CliError(`unknown device ${id}`);
+      if (view.status === 'none') throw new CliError(`unknown device ${id}`);
       printResult(options, view, () =>
         Object.entries(view)
           .map(([k, v]) => `${k.padEnd(16)} ${Array.isArray(v) ? v.join(', ') : String(v)}`)
@@ -91,12 +92,12 @@ export function registerDeviceCommands(program: Command): void {
   device
     .command('list')
     .description('Every registered device with its status (read from the chain)')
-    .option('--status <status>', `only devices in this status (${DEVICE_STATUS_NAMES.slice(1).join(', ')})`)
+    .option('--status <status>', `only devices in this status (${deviceStatusNames.slice(1).join(', ')})`)
     .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
     .option('--json', 'machine-readable output')
     .action(async (options: CommonOptions & { status?: string }) => {
-      if (options.status && !DEVICE_STATUS_NAMES.slice(1).includes(options.status as never)) {
-        throw new UsageError(`--status must be one of ${DEVICE_STATUS_NAMES.slice(1).join(', ')}`);
+      if (options.status && !deviceStatusNames.slice(1).includes(options.status as never)) {
+        throw new UsageError(`--status must be one of ${deviceStatusNames.slice(1).join(', ')}`);
       }
       const context = loadContext(options);
       const devices = await listDevices(context);

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { MIN_DEMO_DEVICES, runDemo, type DemoSummary, type TimelineEntry } from '../../demo/runDemo.js';
+import { parseIntegerArg } from '../args.js';
+import { resolveDataDir } from '../context.js';
+import { printResult, progress } from '../output.js';
+import { resolvePassphrase } from '../passphrase.js';
+
+type DemoOptions = { duration: number; devices: number; seed: number; dataDir?: string; json?: boolean };
+
+const LABELS: Record<TimelineEntry['kind'], string> = {
+  attack: 'ATTACK ',
+  refused: 'REFUSED',
+  flagged: 'FLAG   ',
+  status: 'STATUS ',
+  skipped: 'SKIPPED',
+  council: 'COUNCIL',
+  unexpected: '!!     ',
+};
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('Run the smart-city air-quality demonstration, with the attacks of the paper, on the embedded chain')
+    .option('--duration <seconds>', 'how long the fleet reports', parseIntegerArg('duration', 20, 86_400), 60)
+    .option('--devices <n>', 'sensors in the fleet (3 are taken over by attacks)', parseIntegerArg('devices', MIN_DEMO_DEVICES, 2_000), 20)
+    .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1)
+    .option('--data-dir <dir>', 'keep the chain and keys here (default: a temporary folder, removed afterwards)')
+    .option('--json', 'print the summary as JSON on stdout (timeline still goes to stderr)')
+    .action(async (options: DemoOptions) => {
+      const dataDir = options.dataDir === undefined ? undefined : resolveDataDir(options.dataDir);
+      const passphrase = dataDir ? await resolvePassphrase('role keys of the demo data dir') : undefined;
+      const summary = await runDemo({
+        durationSeconds: options.duration,
+        devices: options.devices,
+        seed: options.seed,
+        ...(dataDir ? { dataDir } : {}),
+        ...(passphrase ? { passphrase } : {}),
+        onProgress: (m) => progress(options, `… ${m}`),
+        onTimeline: (e) =>
+          progress(options, `${e.at.toFixed(1).padStart(6)}s  ${LABELS[e.kind]}  ${e.text}${e.transactionHash ? `  tx ${e.transactionHash.slice(0, 12)}…` : ''}`),
+      });
+      printResult(options, summary, () => formatSummary(summary));
+      if (summary.unexpected.length > 0) process.exitCode = 1;
+    });
+}
+
+export function formatSummary(s: DemoSummary): string {
+  const reasons = (r: Record<string, number>) =>
+    Object.keys(r).length === 0 ? '' : ` (${Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ')})`;
+  const lines = [
+    '',
+    `Summary: ${s.devices} sensors, ${s.durationSeconds} s, chain ${s.chainId}, fleet contract ${s.fleetAddress}`,
+    `  readings sent to the gateway   ${s.readings.sentToGateway}`,
+    `  acknowledged (stored durably)  ${s.readings.acknowledged}`,
+    `  accepted on chain              ${s.readings.accepted}`,
+    `  flagged on chain               ${s.readings.flagged}${reasons(s.readings.flaggedByReason)}`,
+    `  refused at the gateway         ${s.readings.rejectedAtGateway}${reasons(s.readings.rejectedAtGatewayByReason)}`,
+    `  skipped on chain               ${s.readings.skippedOnChain}${reasons(s.readings.skippedOnChainByReason)}`,
+    '',
+    'Devices suspended:',
+    ...(s.devicesSuspended.length ? s.devicesSuspended.map((d) => `  ${d.device}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`) : ['  none']),
+    'Devices reinstated:',
+    ...(s.devicesReinstated.length ? s.devicesReinstated.map((d) => `  ${d.device}: ${d.reason}  tx ${d.transactionHash}`) : ['  none']),
+    'Devices revoked (banned):',
+    ...(s.devicesRevoked.length ? s.devicesRevoked.map((d) => `  ${d.device}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`) : ['  none']),
+    '',
+    'Attacks:',
+    ...s.attacks.map((a) => `  ${a.observed ? 'stopped ' : 'NOT SEEN'}  ${a.name}: ${a.notes.join('; ') || '-'}`),
+  ];
+  if (s.unexpected.length) lines.push('', 'Unexpected:', ...s.unexpected.map((u) => `  ${u}`));
+  return lines.join('\n');
+}

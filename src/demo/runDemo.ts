@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Address, Hash } from 'viem';
+import { pythiaFleetAbi } from '../contracts/abis.js';
+import { createChainClients } from '../chain/clients.js';
+import { readFleetEvents, type FleetEvent } from '../chain/fleetEvents.js';
+import { readDeviceView } from '../chain/readDevice.js';
+import { sendContractTransaction } from '../chain/sendContractTransaction.js';
+import { LIGHT_SCRYPT } from '../keystore/index.js';
+import { GatewayRejection, gatewayRequest } from '../sdk/index.js';
+import { AIR_QUALITY_CLASS_ID, airQualityMetrics, airQualityProfile } from '../simulator/airQuality.js';
+import { createAllAttacks, createCompromisedSensorAttack, type Attack, type AttackAction } from '../simulator/attacks/index.js';
+import { createFleet, type Fleet } from '../simulator/fleet.js';
+import { startStack, type Stack } from '../stack/startStack.js';
+
+export type RunDemoParameters = {
+  durationSeconds: number;
+  devices: number;
+  seed?: number;
+  /** Keep everything here; default a temporary folder removed at the end. */
+  dataDir?: string;
+  /** Encrypts the role keys; a throwaway one is made for a temporary data dir. */
+  passphrase?: string;
+  onTimeline?: (entry: TimelineEntry) => void;
+  onProgress?: (message: string) => void;
+};
+
+export type TimelineEntry = { at: number; kind: 'attack' | 'refused' | 'flagged' | 'status' | 'skipped' | 'council' | 'unexpected'; text: string; transactionHash?: Hash };
+
+export type DemoSummary = {
+  chainId: number;
+  fleetAddress: Address;
+  durationSeconds: number;
+  devices: number;
+  readings: {
+    sentToGateway: number;
+    acknowledged: number;
+    accepted: number;
+    flagged: number;
+    flaggedByReason: Record<string, number>;
+    rejectedAtGateway: number;
+    rejectedAtGatewayByReason: Record<string, number>;
+    skippedOnChain: number;
+    skippedOnChainByReason: Record<string, number>;
+  };
+  devicesSuspended: Array<{ device: Address; by: string; reason: string; transactionHash: Hash; blockNumber: number }>;
+  devicesReinstated: Array<{ device: Address; reason: string; transactionHash: Hash }>;
+  devicesRevoked: Array<{ device: Address; by: string; reason: string; transactionHash: Hash; blockNumber: number }>;
+  attacks: Array<{ name: string; description: string; expectedOutcome: string; devices: Address[]; observed: boolean; notes: string[] }>;
+  finalStatus: Record<string, string>;
+  unexpected: string[];
+};
+
+/** Seconds between two readings of a sensor: just above the profile's minimum interval. */
+const SENSOR_INTERVAL = airQualityProfile.minInterval + 1;
+const LOOP_MS = 200;
+export const MIN_DEMO_DEVICES = 5;
+
+/**
+ * The smart-city demonstration: a fleet of air-quality sensors reports through the gateway to
+ * the embedded chain while the attacks of the paper happen; the council reinstates the
+ * compromised sensor once, and when it misbehaves again the contract bans it.
+ */
+export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummary> {
+  const { durationSeconds, devices } = parameters;
+  if (devices < MIN_DEMO_DEVICES) throw new RangeError(`the demonstration needs at least ${MIN_DEMO_DEVICES} devices (3 of them are taken over by attacks)`);
+  const progress = parameters.onProgress ?? (() => {});
+  const temporary = parameters.dataDir === undefined;
+  const dataDir = parameters.dataDir ?? mkdtempSync(join(tmpdir(), 'pythia-demo-'));
+  const passphrase = parameters.passphrase ?? randomBytes(24).toString('base64url');
+  const startedAt = Date.now();
+  const at = () => (Date.now() - startedAt) / 1000;
+  const timeline = (entry: Omit<TimelineEntry, 'at'>) => parameters.onTimeline?.({ at: at(), ...entry });
+
+  let stack: Stack | undefined;
+  try {
+    stack = await startStack({
+      dataDir, passphrase, chainPort: 0, gatewayPort: 0, onProgress: progress,
+      ...(temporary ? { scryptN: LIGHT_SCRYPT.n } : {}),
+    });
+    const { deployment } = stack;
+    const clients = createChainClients(deployment);
+    const fleetAddress = deployment.contracts.fleet;
+    const operatorSend = (functionName: string, args: readonly unknown[]) =>
+      sendContractTransaction({ clients, account: stack!.roles.operator, address: fleetAddress, abi: pythiaFleetAbi, functionName, args });
+
+    const [, profileVersion] = await clients.publicClient.readContract({ address: fleetAddress, abi: pythiaFleetAbi, functionName: 'classProfile', args: [AIR_QUALITY_CLASS_ID] });
+    if (profileVersion === 0) {
+      progress('setting the air-quality class profile');
+      await operatorSend('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
+    }
+
+    const fleet = createFleet({
+      devices, seed: parameters.seed ?? 1, domain: { chainId: deployment.chainId, verifyingContract: fleetAddress },
+      interval: SENSOR_INTERVAL, dayLengthSeconds: Math.max(120, durationSeconds),
+    });
+    const startBlock = (await clients.publicClient.getBlockNumber()) + 1n;
+    progress(`registering ${devices} sensors`);
+    const unregistered: `0x${string}`[] = [];
+    for (const sensor of fleet.sensors) {
+      const view = await readDeviceView({ publicClient: clients.publicClient, deployment }, sensor.deviceId);
+      if (view.status === 'none') unregistered.push(sensor.key.publicKey);
+    }
+    for (let i = 0; i < unregistered.length; i += 100) {
+      await operatorSend('registerDevices', [unregistered.slice(i, i + 100), AIR_QUALITY_CLASS_ID]);
+    }
+
+    const counts = newCounts();
+    const unexpected: string[] = [];
+    const post = async (body: unknown): Promise<{ status: number; body: unknown }> => {
+      try {
+        return await gatewayRequest({ url: `${stack!.gatewayUrl}/v1/readings`, method: 'POST', body });
+      } catch (error) {
+        if (error instanceof GatewayRejection) return { status: error.status, body: error.body };
+        throw error;
+      }
+    };
+
+    // The attacks, each starting at its share of the run.
+    const attacks = createAllAttacks();
+    const schedule = attacks.map((attack, i) => ({ attack, startAt: durationSeconds * (0.1 + 0.1 * i), started: false, followedUp: false, notes: [] as string[], devices: new Set<Address>() }));
+    const compromised = schedule[0]!;
+    let reinstated = false;
+    let secondWave: (typeof schedule)[number] | undefined;
+
+    const sendAction = async (entry: (typeof schedule)[number], action: AttackAction) => {
+      entry.devices.add(action.device);
+      counts.sentToGateway += 'readings' in action.body ? action.body.readings.length : 1;
+      const response = await post(action.body);
+      if (response.status >= 200 && response.status < 300) {
+        counts.acknowledged += 'readings' in action.body ? action.body.readings.length : 1;
+        timeline({ kind: 'attack', text: `${entry.attack.name}: ${action.description} → accepted by the gateway (for the chain to judge)` });
+        if (action.expect.outcome === 'rejected') {
+          unexpected.push(`${entry.attack.name}: expected ${action.expect.reason}, the gateway accepted`);
+        }
+      } else {
+        const reason = (response.body as { error?: string } | undefined)?.error ?? `http_${response.status}`;
+        counts.rejectedAtGateway += 1;
+        counts.rejectedAtGatewayByReason[reason] = (counts.rejectedAtGatewayByReason[reason] ?? 0) + 1;
+        timeline({ kind: 'refused', text: `${entry.attack.name}: ${action.description} → ${response.status} ${reason}` });
+        if (action.expect.outcome === 'rejected' && action.expect.reason !== reason) {
+          unexpected.push(`${entry.attack.name}: expected ${action.expect.reason}, got ${reason}`);
+        }
+        if (action.expect.outcome === 'rejected' && action.expect.reason === reason) entry.notes.push(`${response.status} ${reason}`);
+      }
+    };
+
+    let lastBlock = startBlock - 1n;
+    const events: FleetEvent[] = [];
+    const pollChain = async () => {
+      const head = await clients.publicClient.getBlockNumber();
+      const fresh = await readFleetEvents(clients.publicClient, fleetAddress, lastBlock + 1n, head);
+      lastBlock = head;
+      for (const event of fresh) {
+        events.push(event);
+        const name = fleet.sensor(event.device ?? ('0x' as Address))?.site.name ?? event.device;
+        if (event.kind === 'flagged') {
+          const metric = event.reasons.some((r) => r === 'OutOfRange' || r === 'ExcessiveChange') ? `, ${describeMetric(event.metric, event.value)}` : '';
+          timeline({ kind: 'flagged', text: `${name} seq ${event.sequence} flagged ${event.reasons.join('+')}${metric}`, transactionHash: event.transactionHash });
+        } else if (event.kind === 'status') {
+          const who = event.by.toLowerCase() === fleetAddress.toLowerCase() ? 'automatically' : 'by the operator';
+          timeline({ kind: 'status', text: `${name} ${event.previous} → ${event.current} ${who}: ${event.reason}`, transactionHash: event.transactionHash });
+        } else if (event.kind === 'skipped') {
+          timeline({ kind: 'skipped', text: `${name} seq ${event.sequence} skipped on chain: ${event.reason}`, transactionHash: event.transactionHash });
+        }
+      }
+    };
+
+    progress(`running for ${durationSeconds} s`);
+    const endAt = startedAt + durationSeconds * 1000;
+    while (Date.now() < endAt) {
+      const now = Date.now() / 1000;
+      const readings = fleet.tick(now);
+      if (readings.length > 0) {
+        counts.sentToGateway += readings.length;
+        const response = await post({ readings });
+        if (response.status === 202) counts.acknowledged += readings.length;
+        else {
+          const reason = (response.body as { error?: string } | undefined)?.error ?? `http_${response.status}`;
+          unexpected.push(`fleet batch of ${readings.length} refused: ${reason}`);
+          counts.rejectedAtGateway += readings.length;
+          counts.rejectedAtGatewayByReason[reason] = (counts.rejectedAtGatewayByReason[reason] ?? 0) + readings.length;
+        }
+      }
+      for (const entry of [...schedule, ...(secondWave ? [secondWave] : [])]) {
+        if (!entry.started) {
+          if (at() < entry.startAt) continue;
+          entry.attack.start({ fleet });
+          entry.started = true;
+          timeline({ kind: 'attack', text: `${entry.attack.name} begins: ${entry.attack.description}` });
+        }
+        if (!entry.attack.done) {
+          for (const action of entry.attack.step(now)) await sendAction(entry, action);
+        } else if (!entry.followedUp && (await statusesHold(entry.attack, stack.gatewayUrl))) {
+          entry.followedUp = true;
+          for (const action of entry.attack.followUp(now)) await sendAction(entry, action);
+        }
+      }
+      await pollChain();
+      // The council's technician checks the suspended compromised sensor, finds nothing, and reinstates it;
+      // it misbehaves again and the contract bans it (suspensionsBeforeRevoke).
+      if (!reinstated && compromised.followedUp) {
+        const device = [...compromised.devices][0]!;
+        const view = await readDeviceView({ publicClient: clients.publicClient, deployment }, device);
+        if (view.status === 'suspended') {
+          reinstated = true;
+          const { hash } = await operatorSend('reinstateDevice', [device, 'council inspection found no fault']);
+          timeline({ kind: 'council', text: `council reinstates ${fleet.sensor(device)?.site.name ?? device} after inspection`, transactionHash: hash });
+          const sensor = fleet.sensor(device)!;
+          fleet.release(sensor);
+          const attack = createCompromisedSensorAttack({ index: sensor.index });
+          secondWave = { attack: renamed(attack, 'compromised-sensor (again)'), startAt: 0, started: false, followedUp: true, notes: [], devices: new Set() };
+        }
+      }
+      await new Promise((r) => setTimeout(r, LOOP_MS));
+    }
+
+    progress('waiting for the gateway to settle every acknowledged reading on chain');
+    await drainGateway(stack.gatewayUrl, 60_000);
+    await pollChain();
+
+    const summary = summarise({ events, counts, schedule, secondWave, fleet, unexpected, fleetAddress, deployment, durationSeconds: at(), devices });
+    summary.finalStatus = {};
+    for (const device of new Set(schedule.flatMap((s) => [...s.devices]))) {
+      summary.finalStatus[device] = (await readDeviceView({ publicClient: clients.publicClient, deployment }, device)).status;
+    }
+    return summary;
+  } finally {
+    await stack?.stop();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function describeMetric(index: number, raw: number): string {
+  const metric = airQualityMetrics[index];
+  return metric ? `${metric.label} ${(raw / metric.scale).toFixed(1)} ${metric.unit}` : `metric ${index} = ${raw}`;
+}
+
+function renamed(attack: Attack, name: string): Attack {
+  return Object.defineProperties(Object.create(attack) as Attack, { name: { value: name }, done: { get: () => attack.done } });
+}
+
+function newCounts() {
+  return {
+    sentToGateway: 0,
+    acknowledged: 0,
+    rejectedAtGateway: 0,
+    rejectedAtGatewayByReason: {} as Record<string, number>,
+  };
+}
+
+/** Whether the gateway (not just the chain) already sees each device in its expected status. */
+async function statusesHold(attack: Attack, gatewayUrl: string): Promise<boolean> {
+  for (const expected of attack.expectedStatus()) {
+    const response = await gatewayRequest({ url: `${gatewayUrl}/v1/devices/${expected.device}`, method: 'GET', retry: { attempts: 1 } }).catch(() => undefined);
+    if ((response?.body as { status?: string } | undefined)?.status !== expected.status.toLowerCase()) return false;
+  }
+  return true;
+}
+
+async function drainGateway(gatewayUrl: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const health = await gatewayRequest({ url: `${gatewayUrl}/healthz`, method: 'GET', retry: { attempts: 1 } }).catch(() => undefined);
+    if (health && (health.body as { pending?: number }).pending === 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the gateway still had readings pending after ${timeoutMs / 1000} s`);
+}
+
+function summarise(input: {
+  events: FleetEvent[];
+  counts: ReturnType<typeof newCounts>;
+  schedule: Array<{ attack: Attack; notes: string[]; devices: Set<Address> }>;
+  secondWave: { attack: Attack; notes: string[]; devices: Set<Address> } | undefined;
+  fleet: Fleet;
+  unexpected: string[];
+  fleetAddress: Address;
+  deployment: Stack['deployment'];
+  durationSeconds: number;
+  devices: number;
+}): DemoSummary {
+  const { events, counts, fleetAddress } = input;
+  const tally = (values: string[]) => values.reduce<Record<string, number>>((acc, v) => ((acc[v] = (acc[v] ?? 0) + 1), acc), {});
+  const flagged = events.filter((e) => e.kind === 'flagged');
+  const skipped = events.filter((e) => e.kind === 'skipped');
+  const statusEvents = events.filter((e) => e.kind === 'status');
+  const by = (address: Address) => (address.toLowerCase() === fleetAddress.toLowerCase() ? 'contract (automatic)' : address);
+  const statusList = (current: string) =>
+    statusEvents
+      .filter((e) => e.current === current)
+      .map((e) => ({ device: e.device, by: by(e.by), reason: e.reason, transactionHash: e.transactionHash, blockNumber: Number(e.blockNumber) }));
+  const attacks = input.schedule.map(({ attack, notes, devices }) => {
+    const deviceList = [...devices];
+    const onChain = events.filter((e) => 'device' in e && deviceList.some((d) => d.toLowerCase() === e.device?.toLowerCase()) && (e.kind === 'flagged' || e.kind === 'status'));
+    const observed = notes.length > 0 || onChain.length > 0;
+    return {
+      name: attack.name,
+      description: attack.description,
+      expectedOutcome: attack.expectedOutcome,
+      devices: deviceList,
+      observed,
+      notes: [...new Set([...notes, ...onChain.map((e) => (e.kind === 'flagged' ? `flagged ${e.reasons.join('+')}` : e.kind === 'status' ? `${e.current}` : ''))])],
+    };
+  });
+  return {
+    chainId: input.deployment.chainId,
+    fleetAddress,
+    durationSeconds: Math.round(input.durationSeconds),
+    devices: input.devices,
+    readings: {
+      ...counts,
+      accepted: events.filter((e) => e.kind === 'accepted').length,
+      flagged: flagged.length,
+      flaggedByReason: tally(flagged.flatMap((e) => e.reasons)),
+      skippedOnChain: skipped.length,
+      skippedOnChainByReason: tally(skipped.map((e) => e.reason)),
+    },
+    devicesSuspended: statusList('suspended'),
+    devicesReinstated: statusEvents.filter((e) => e.previous === 'suspended' && e.current === 'active').map((e) => ({ device: e.device, reason: e.reason, transactionHash: e.transactionHash })),
+    devicesRevoked: statusList('revoked'),
+    attacks,
+    finalStatus: {},
+    unexpected: input.unexpected,
+  };
+}

@@ -1,0 +1,114 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Address } from 'viem';
+import { errorResponses, sendError } from '../httpErrors.js';
+import { deviceIdJsonSchema, readingsRequestJsonSchema } from '../readingShape.js';
+import type { GatewayServices } from '../services.js';
+
+const acceptedResponseJsonSchema = {
+  description: 'Every reading is durably queued; the relayer puts them on chain. Poll GET /v1/readings/{device}/{sequence} for the outcome.',
+  type: 'object',
+  required: ['accepted', 'readings'],
+  properties: {
+    accepted: { type: 'integer', description: 'How many readings were queued.' },
+    readings: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['device', 'sequence', 'status'],
+        properties: {
+          device: { type: 'string', description: 'Device id, lowercase.' },
+          sequence: { type: 'string', description: 'uint64 as a decimal string.' },
+          status: { type: 'string', enum: ['pending'] },
+        },
+      },
+    },
+  },
+} as const;
+
+export const readingStatusJsonSchema = {
+  description: 'A reading the gateway has queued, and what the chain made of it.',
+  type: 'object',
+  required: ['device', 'sequence', 'timestamp', 'status', 'reasons', 'receivedAt'],
+  properties: {
+    device: { type: 'string' },
+    sequence: { type: 'string', description: 'uint64 as a decimal string.' },
+    timestamp: { type: 'string', description: 'Device clock (Unix seconds), as a decimal string.' },
+    status: {
+      type: 'string',
+      enum: ['pending', 'accepted', 'flagged', 'rejected'],
+      description:
+        'pending: queued or in a transaction not yet mined; accepted: on chain and within the profile; flagged: on chain and outside the profile (see reasons); rejected: skipped by the contract (see reasons), not on chain.',
+    },
+    reasons: {
+      type: 'array',
+      items: { type: 'string' },
+      description:
+        'flagged: OutOfRange, ExcessiveChange, TooFrequent, PayloadSize, ClockSkew. rejected: BadSignature, Replayed, UnknownDevice, DeviceSuspended, DeviceRevoked (or NoOutcome).',
+    },
+    metric: { type: 'integer', description: 'flagged by a metric check: index of the first offending metric.' },
+    value: { type: 'integer', description: 'flagged by a metric check: its raw int16 value.' },
+    txHash: { type: 'string', description: 'The submitReadings transaction that settled it.' },
+    blockNumber: { type: 'integer' },
+    receivedAt: { type: 'string', format: 'date-time', description: 'When the gateway stored it.' },
+  },
+} as const;
+
+type ReadingParams = { device: Address; sequence: string };
+
+/** POST /v1/readings (device ingress) and GET /v1/readings/:device/:sequence (outcome lookup). */
+export const readingsPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
+  app.post(
+    '/v1/readings',
+    {
+      schema: {
+        summary: 'Submit device-signed readings',
+        description:
+          'Checks every reading at no gas (shape, payload, signature format and low s, device registered and active, EIP-712 signature for this chain and fleet contract, sequence above every earlier one), then stores them durably and answers 202. All or nothing: if any reading fails, nothing is stored and the answer names every failure.',
+        tags: ['readings'],
+        body: readingsRequestJsonSchema,
+        response: { 202: acceptedResponseJsonSchema, ...errorResponses },
+      },
+      // The body schema documents the API; readingShape.ts checks it by hand, because each
+      // failure needs its own reason and status and its index in the request.
+      validatorCompiler: () => () => true,
+    },
+    async (request, reply) => {
+      const result = await services.intake.submit(request.body);
+      if (!result.ok) {
+        if (result.retryAfterSeconds) reply.header('retry-after', String(result.retryAfterSeconds));
+        return sendError(reply, result.error, result.message, { errors: result.errors });
+      }
+      return reply.code(202).send({
+        accepted: result.readings.length,
+        readings: result.readings.map((r) => ({ device: r.device, sequence: r.sequence.toString(), status: 'pending' })),
+      });
+    },
+  );
+
+  app.get<{ Params: ReadingParams }>(
+    '/v1/readings/:device/:sequence',
+    {
+      schema: {
+        summary: 'The status of one reading',
+        tags: ['readings'],
+        params: {
+          type: 'object',
+          required: ['device', 'sequence'],
+          properties: { device: deviceIdJsonSchema, sequence: { type: 'string', pattern: '^(0|[1-9][0-9]{0,19})$' } },
+        },
+        response: { 200: readingStatusJsonSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { device, sequence } = request.params;
+      const record = services.queue.reading(device, BigInt(sequence));
+      if (!record) return sendError(reply, 'unknown_reading', `no reading ${sequence} of device ${device.toLowerCase()} in this gateway`);
+      return {
+        ...record,
+        sequence: record.sequence.toString(),
+        timestamp: record.timestamp.toString(),
+        receivedAt: new Date(record.receivedAt).toISOString(),
+      };
+    },
+  );
+};

@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  createPublicClient,
+  defineChain,
+  http,
+  type Address,
+  type LocalAccount,
+  type PublicClient,
+} from 'viem';
+import { readingDomainSeparator } from '../protocol/eip712.js';
+import { DeviceDirectory } from './deviceDirectory.js';
+import { gatewayFleetAbi } from './fleetAbi.js';
+import { errorResponseJsonSchema, installErrorHandling } from './httpErrors.js';
+import { devicesPlugin } from './plugins/devices.js';
+import { healthPlugin } from './plugins/health.js';
+import { openApiPlugin } from './plugins/openapi.js';
+import { readingsPlugin } from './plugins/readings.js';
+import { ReadingIntake } from './readingIntake.js';
+import { ReadingQueue } from './readingQueue.js';
+import { readingJsonSchema } from './readingShape.js';
+import { Relayer } from './relayer.js';
+import type { GatewayServices } from './services.js';
+
+export type GatewayOptions = {
+  /** JSON-RPC endpoint of the chain. */
+  rpcUrl: string;
+  /** Chain id: part of the EIP-712 domain; startGateway checks the node agrees. */
+  chainId: number;
+  /** The PythiaFleet contract: the EIP-712 verifying contract, and where readings go. */
+  fleetAddress: Address;
+  /** Signs submitReadings transactions; must hold RELAYER_ROLE and gas. */
+  relayerAccount: LocalAccount;
+  /** SQLite file of the durable queue (':memory:' only in tests). */
+  dbPath: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8780; 0 = any free port. */
+  port?: number;
+  /** Readings per transaction. Default 200. */
+  batchSize?: number;
+  /** Transactions in flight at once. Default 4. */
+  maxInFlightBatches?: number;
+  /** Longest wait for a batch to fill (ms). Default 100. */
+  batchIntervalMs?: number;
+  /** Readings stored and not yet on chain before 429 queue_full. Default 200,000. */
+  maxQueuedReadings?: number;
+  /** Readings per POST /v1/readings. Default 1000. */
+  maxReadingsPerRequest?: number;
+  /** Largest request body (bytes). Default 2 MiB. */
+  bodyLimit?: number;
+  /** Device event poll interval (ms): how soon a suspension on chain is refused. Default 250. */
+  eventPollIntervalMs?: number;
+  /** How long close() waits for batches in flight to be mined (ms). Default 10,000. */
+  drainTimeoutMs?: number;
+  /** fastify/pino logger options; default off. */
+  logger?: FastifyServerOptions['logger'];
+  /** Start the relayer when the app is ready. buildGateway: default false; startGateway: always true. */
+  relay?: boolean;
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The gateway's services (queue, device directory, intake, relayer). */
+    pythia: GatewayServices;
+  }
+}
+
+const packageVersion = (): string => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+};
+
+export function createGatewayPublicClient(rpcUrl: string, chainId: number): PublicClient {
+  const chain = defineChain({
+    id: chainId,
+    name: `pythia-${chainId}`,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+  return createPublicClient({ chain, transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }), pollingInterval: 250, cacheTime: 0 }) as PublicClient;
+}
+
+/**
+ * The gateway as a fastify instance, not listening: plugins readings, devices, health and
+ * openapi (GET /openapi.json). Closing it (app.close()) drains the relayer, stops following
+ * events and closes the queue.
+ */
+export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    // Numbers as the chain has them: no coercion of documented types.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  app.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
+  installErrorHandling(app);
+  app.addSchema(readingJsonSchema);
+  app.addSchema(errorResponseJsonSchema);
+
+  const publicClient = createGatewayPublicClient(options.rpcUrl, options.chainId);
+  const queue = new ReadingQueue({ path: options.dbPath });
+  const logger = app.log;
+  const directory = new DeviceDirectory({
+    publicClient,
+    fleetAddress: options.fleetAddress,
+    logger,
+    ...(options.eventPollIntervalMs !== undefined && { watchIntervalMs: options.eventPollIntervalMs }),
+  });
+  const relayer = new Relayer({
+    publicClient,
+    account: options.relayerAccount,
+    chainId: options.chainId,
+    fleetAddress: options.fleetAddress,
+    queue,
+    logger,
+    onOutcomes: (outcomes, logs) => {
+      directory.applyLogs(logs);
+      for (const o of outcomes) if (o.status !== 'rejected') directory.noteRecordedSequence(o.device, o.sequence);
+    },
+    ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+    ...(options.maxInFlightBatches !== undefined && { maxInFlightBatches: options.maxInFlightBatches }),
+    ...(options.batchIntervalMs !== undefined && { batchIntervalMs: options.batchIntervalMs }),
+  });
+  const intake = new ReadingIntake({
+    queue,
+    directory,
+    domainSeparator: readingDomainSeparator({ chainId: options.chainId, verifyingContract: options.fleetAddress }),
+    onStored: () => relayer.notify(),
+    logger,
+    ...(options.maxQueuedReadings !== undefined && { maxQueuedReadings: options.maxQueuedReadings }),
+    ...(options.maxReadingsPerRequest !== undefined && { maxReadingsPerRequest: options.maxReadingsPerRequest }),
+  });
+  const services: GatewayServices = {
+    chainId: options.chainId,
+    fleetAddress: options.fleetAddress,
+    publicClient,
+    queue,
+    directory,
+    intake,
+    relayer,
+  };
+  app.decorate('pythia', services);
+
+  app.addHook('onReady', async () => {
+    await directory.startWatching();
+    if (options.relay) relayer.start();
+  });
+  app.addHook('onClose', async () => {
+    await relayer.stop({ drainMs: options.drainTimeoutMs ?? 10_000 });
+    await directory.stopWatching();
+    queue.close();
+  });
+
+  await app.register(openApiPlugin, { version: packageVersion() });
+  await app.register(readingsPlugin, services);
+  await app.register(devicesPlugin, services);
+  await app.register(healthPlugin, services);
+  return app;
+}
+
+export type RunningGateway = {
+  app: FastifyInstance;
+  /** http://host:port the gateway listens on. */
+  url: string;
+  /** Stops listening, lets requests in progress finish, drains the relayer, closes the queue. */
+  close: () => Promise<void>;
+};
+
+/**
+ * Checks the chain (chain id, fleet contract's EIP-712 domain), builds the gateway, starts the
+ * relayer (resuming whatever an earlier run left in the queue) and listens.
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  await checkChain(options);
+  const app = await buildGateway({ ...options, relay: true });
+  try {
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8780 });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return { app, url, close: () => (closing ??= app.close()) };
+}
+
+/** Refuses to start against the wrong chain or contract: every signature would fail as bad_signature. */
+export async function checkChain(options: Pick<GatewayOptions, 'rpcUrl' | 'chainId' | 'fleetAddress'>): Promise<void> {
+  const client = createGatewayPublicClient(options.rpcUrl, options.chainId);
+  const chainId = await client.getChainId();
+  if (chainId !== options.chainId) {
+    throw new Error(`the node at ${options.rpcUrl} serves chain ${chainId}, not ${options.chainId}`);
+  }
+  const onChain = await client.readContract({ address: options.fleetAddress, abi: gatewayFleetAbi, functionName: 'domainSeparator' });
+  const expected = readingDomainSeparator({ chainId: options.chainId, verifyingContract: options.fleetAddress });
+  if (onChain.toLowerCase() !== `0x${Buffer.from(expected).toString('hex')}`) {
+    throw new Error(`the contract at ${options.fleetAddress} has another EIP-712 domain than Pythia/1 on chain ${chainId}`);
+  }
+}

@@ -1,0 +1,27 @@
+export { generateDeviceKey, type GenerateDeviceKeyReturnType } from './generateDeviceKey.js';
+export { deviceKeyFromPrivateKey } from './deviceKeyFromPrivateKey.js';
+export { saveDeviceKey, type SaveDeviceKeyOptions } from './saveDeviceKey.js';
+export { loadDeviceKey } from './loadDeviceKey.js';
+export { registrationMessage } from './registrationMessage.js';
+export { createRegistrationRequest, type CreateRegistrationRequestParameters, type CreateRegistrationRequestReturnType } from './createRegistrationRequest.js';
+export { InvalidRegistrationRequestError, verifyRegistrationRequest, type VerifyRegistrationRequestReturnType } from './verifyRegistrationRequest.js';
+export { signReading, type SignReadingParameters, type SignReadingReturnType } from './signReading.js';
+export { recoverReadingSigner } from './recoverReadingSigner.js';
+export { signDigest } from './signDigest.js';
+export { recoverDigestSigner } from './recoverDigestSigner.js';
+export type { SequenceStore } from './sequenceStore.js';
+export { createSequenceStore, SequenceStoreError, type CreateSequenceStoreOptions } from './createSequenceStore.js';
+export { createMemorySequenceStore } from './createMemorySequenceStore.js';
+export { backoffDelay, parseRetryAfter, type RetryOptions } from './backoffDelay.js';
+export { gatewayRequest, errorOfBody, type GatewayRequestParameters, type GatewayRequestReturnType } from './gatewayRequest.js';
+export {
+  createDeviceClient,
+  type CreateDeviceClientParameters,
+  type DeviceClient,
+  type ReadingValues,
+  type SendReadingReturnType,
+  type SendReadingsReturnType,
+  type SendResult,
+} from './createDeviceClient.js';
+export { GatewayRejection, GatewayUnavailable } from './errors.js';
+export type { DeviceKey, RegistrationRequest, SignedReading } from './types.js';

@@ -1,0 +1,34 @@
+import type { Address, Hex } from 'viem';
+
+/** A device identity: its secp256k1 key pair and the id derived from it (docs/protocol.md). */
+export type DeviceKey = {
+  /** 32-byte secret, 0x hex. */
+  privateKey: Hex;
+  /** 64-byte X ‖ Y, 0x hex: the form the registry contract takes. */
+  publicKey: Hex;
+  /** The Ethereum address of the public key (EIP-55 checksum case). */
+  deviceId: Address;
+};
+
+/** A signed reading in the JSON form POST /v1/readings accepts. */
+export type SignedReading = {
+  device: Address;
+  /** uint64 as a decimal string (JSON numbers lose precision above 2^53). */
+  sequence: string;
+  /** Device clock, Unix seconds. */
+  timestamp: number;
+  /** Metric values, big-endian int16 each, 0x hex. */
+  payload: Hex;
+  /** EIP-712 signature r ‖ s ‖ v, 65 bytes, v = 27/28, low s. */
+  signature: Hex;
+};
+
+/** What a device hands its operator to be registered, with a proof that it holds the key. */
+export type RegistrationRequest = {
+  deviceId: Address;
+  publicKey: Hex;
+  classId: number;
+  metadata?: Record<string, unknown>;
+  /** EIP-191 personal_sign by the device key over registrationMessage(deviceId, classId). */
+  proof: Hex;
+};
