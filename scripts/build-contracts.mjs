@@ -22,8 +22,8 @@ const force = process.argv.includes('--force');
 /** Keep in line with foundry.toml. */
 const settings = {
   evmVersion: 'cancun',
-  optimizer: { enabled: true, runs: 10_000 },
-  viaIR: false,
+  optimizer: { enabled: true, runs: 1_000_000 },
+  viaIR: true,
   metadata: { bytecodeHash: 'none' },
   outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
 };

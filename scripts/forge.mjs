@@ -15,14 +15,15 @@ const [command = 'build', ...rest] = process.argv.slice(2);
 const compiles = ['build', 'test', 'snapshot', 'coverage', 'inspect', 'script', 'create'].includes(command);
 const args = [command, ...(compiles ? ['--offline', '--use', solc] : []), ...rest];
 
-// Keep foundry's per-user state (rpc cache, etc.) out of $HOME/.foundry.
+// Keep foundry's per-user state (signature and rpc caches) out of $HOME/.foundry: forge puts it
+// under $HOME/.foundry whatever FOUNDRY_DIR says, so HOME points into contracts/cache (gitignored).
 const foundryHome = join(root, 'contracts', 'cache', 'foundry-home');
 mkdirSync(foundryHome, { recursive: true });
 
 const child = spawn(forge, args, {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, FOUNDRY_DIR: process.env.FOUNDRY_DIR ?? foundryHome },
+  env: { ...process.env, HOME: foundryHome, FOUNDRY_DIR: foundryHome },
 });
 child.on('exit', (code, signal) => {
   if (signal) process.kill(process.pid, signal);

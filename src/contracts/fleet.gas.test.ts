@@ -36,7 +36,6 @@ async function batchGas(sequence: bigint, timestamp: bigint) {
   const accepted = receipt.logs
     .map((log) => decodeEventLog({ abi: pythiaFleetAbi, ...log }))
     .filter((e) => e.eventName === 'ReadingAccepted').length;
-  if (accepted !== N) console.log(receipt.logs.slice(0, 2).map((log) => decodeEventLog({ abi: pythiaFleetAbi, ...log })));
   assert.equal(accepted, N, 'every reading accepted');
   return Number(receipt.gasUsed);
 }

@@ -32,6 +32,8 @@ export type ReadingRecord = {
   txHash?: Hex;
   blockNumber?: number;
   receivedAt: number;
+  /** When the gateway saw the on-chain verdict (ms since the epoch). */
+  decidedAt?: number;
 };
 
 export type ReadingOutcome = {
@@ -71,6 +73,7 @@ CREATE TABLE IF NOT EXISTS readings (
   value        INTEGER,
   tx_hash      TEXT,
   block_number INTEGER,
+  decided_at   INTEGER,
   UNIQUE (device, seq)
 );
 CREATE INDEX IF NOT EXISTS readings_unbatched ON readings (id) WHERE status = 'pending' AND batch_id IS NULL;
@@ -95,6 +98,7 @@ type ReadingRow = {
   payload: string;
   signature: Buffer;
   received_at: number;
+  decided_at: number | null;
   status: ReadingStatus;
   reasons: string | null;
   metric: number | null;
@@ -147,12 +151,15 @@ export class ReadingQueue {
       ),
       readingsOfBatch: this.db.prepare("SELECT * FROM readings WHERE batch_id = ? AND status = 'pending' ORDER BY id"),
       settleReading: this.db.prepare(
-        `UPDATE readings SET status = ?, reasons = ?, metric = ?, value = ?, tx_hash = ?, block_number = ?
+        `UPDATE readings SET status = ?, reasons = ?, metric = ?, value = ?, tx_hash = ?, block_number = ?, decided_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
          WHERE batch_id = ? AND device = ? AND seq = ? AND status = 'pending'`,
       ),
       closeBatch: this.db.prepare('UPDATE batches SET state = ?, block_number = ? WHERE id = ?'),
       releaseBatch: this.db.prepare("UPDATE readings SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'"),
       reading: this.db.prepare('SELECT * FROM readings WHERE device = ? AND seq = ?'),
+      verdictLatencies: this.db.prepare(
+        'SELECT decided_at - received_at AS latency FROM readings WHERE decided_at IS NOT NULL AND received_at >= ? ORDER BY latency',
+      ),
       countsOf: this.db.prepare('SELECT status, COUNT(*) AS n FROM readings WHERE device = ? GROUP BY status'),
     };
     this.pending = this.statements.countPending.get() as number;
@@ -307,7 +314,13 @@ export class ReadingQueue {
       ...(row.tx_hash !== null && { txHash: row.tx_hash as Hex }),
       ...(row.block_number !== null && { blockNumber: row.block_number }),
       receivedAt: row.received_at,
+      ...(row.decided_at !== null && { decidedAt: row.decided_at }),
     };
+  }
+
+  /** Milliseconds from acknowledgement to on-chain verdict of the readings decided since `sinceMs`, ascending. */
+  verdictLatencies(sinceMs = 0): number[] {
+    return (this.statements.verdictLatencies.all(sinceMs) as { latency: number }[]).map((r) => r.latency);
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import {
   encodeFunctionData,
-  keccak256,
+  hexToBytes,
   TransactionReceiptNotFoundError,
   type Address,
   type Hex,
@@ -9,6 +9,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from 'viem';
+import { keccak256 } from '../protocol/keccak.js';
 import { splitSignature, toCompact } from '../protocol/signature.js';
 import { shortError } from './deviceDirectory.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
@@ -227,7 +228,7 @@ export class Relayer {
       nonce,
       ...fees,
     });
-    const batch = queue.recordBatch({ nonce, txHash: keccak256(rawTx), rawTx }, readings.map((r) => r.id));
+    const batch = queue.recordBatch({ nonce, txHash: bytesToHex(keccak256(hexToBytes(rawTx))), rawTx }, readings.map((r) => r.id));
     this.nonce = nonce + 1;
     const sent = await this.broadcast(batch);
     if (sent === 'nonce_taken') {

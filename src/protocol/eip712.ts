@@ -1,5 +1,12 @@
-import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
+import { keccak256 as keccak_256 } from './keccak.js';
+import { bytesToHex, type Address, type Hex } from 'viem';
+
+/** Buffer's hex decoder: several times faster than a JavaScript loop on the hot path. */
+const hexToBytes = (hex: Hex): Uint8Array => {
+  // Buffer would silently stop at the first bad digit: refuse instead of hashing something else.
+  if (!/^0x(?:[0-9a-fA-F]{2})*$/.test(hex)) throw new TypeError(`not 0x-prefixed even-length hex: ${hex.slice(0, 20)}`);
+  return Buffer.from(hex.slice(2), 'hex');
+};
 
 /**
  * EIP-712 domain and types of a device-signed reading. The gateway, the SDKs and the

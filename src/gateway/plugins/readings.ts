@@ -50,6 +50,7 @@ export const readingStatusJsonSchema = {
     txHash: { type: 'string', description: 'The submitReadings transaction that settled it.' },
     blockNumber: { type: 'integer' },
     receivedAt: { type: 'string', format: 'date-time', description: 'When the gateway stored it.' },
+    decidedAt: { type: 'string', format: 'date-time', description: 'When the gateway saw the on-chain verdict (absent while pending).' },
   },
 } as const;
 
@@ -108,6 +109,7 @@ export const readingsPlugin: FastifyPluginAsync<GatewayServices> = async (app, s
         sequence: record.sequence.toString(),
         timestamp: record.timestamp.toString(),
         receivedAt: new Date(record.receivedAt).toISOString(),
+        ...(record.decidedAt !== undefined && { decidedAt: new Date(record.decidedAt).toISOString() }),
       };
     },
   );

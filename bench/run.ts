@@ -1,0 +1,172 @@
+/**
+ * `npm run bench`: the performance figures of issue #2, measured in one run so that ratios
+ * against the machine's own baseline mean something on a shared, noisy machine.
+ *
+ *   baseline     native secp256k1 verify / recover rate (libsecp256k1, one core)
+ *   gas          gas per reading in a batch (steady state, and a device's first reading)
+ *   end to end   device-signed readings → gateway → on-chain verdict: throughput, latency p50/p99
+ *
+ * Options (environment): BENCH_DEVICES (20), BENCH_READINGS_PER_DEVICE (1000), BENCH_PER_REQUEST (200),
+ * BENCH_CLIENTS (4), BENCH_GAS_BATCH (100).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import secp256k1 from 'secp256k1';
+import { pythiaFleetAbi } from '../src/contracts/abis.js';
+import { startGateway } from '../src/gateway/server.js';
+import { readingDigest, readingDomainSeparator, type ReadingDomain } from '../src/protocol/eip712.js';
+import { encodeMetrics } from '../src/protocol/payload.js';
+import { splitSignature, toCompact } from '../src/protocol/signature.js';
+import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index.js';
+import { startTestChain, type TestChain } from '../src/testing/testChain.js';
+
+const env = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+};
+const DEVICES = env('BENCH_DEVICES', 20);
+const PER_DEVICE = env('BENCH_READINGS_PER_DEVICE', 1000);
+const PER_REQUEST = env('BENCH_PER_REQUEST', 200);
+const CLIENTS = env('BENCH_CLIENTS', 4);
+const GAS_BATCH = env('BENCH_GAS_BATCH', 100);
+const PAYLOAD = encodeMetrics([123, 251, 304, 452, 2150, 5500]);
+
+const log = (line = '') => process.stdout.write(`${line}\n`);
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+function measureNative(): { verifyPerSecond: number; recoverPerSecond: number } {
+  const secret = randomBytes(32);
+  const publicKey = secp256k1.publicKeyCreate(secret, false);
+  const digest = randomBytes(32);
+  const { signature, recid } = secp256k1.ecdsaSign(digest, secret);
+  const loop = (fn: () => void) => {
+    for (let i = 0; i < 2000; i++) fn(); // warm up
+    const start = performance.now();
+    let n = 0;
+    while (performance.now() - start < 1500) {
+      for (let i = 0; i < 500; i++) fn();
+      n += 500;
+    }
+    return rate(n, performance.now() - start);
+  };
+  return {
+    verifyPerSecond: loop(() => secp256k1.ecdsaVerify(signature, digest, publicKey)),
+    recoverPerSecond: loop(() => secp256k1.ecdsaRecover(signature, recid, digest, false)),
+  };
+}
+
+async function registerFleet(chain: TestChain, n: number): Promise<DeviceKey[]> {
+  const keys = Array.from({ length: n }, () => generateDeviceKey());
+  for (let i = 0; i < keys.length; i += 100) {
+    await chain.operatorWrite('registerDevices', [keys.slice(i, i + 100).map((k) => k.publicKey), 1]);
+  }
+  return keys;
+}
+
+async function measureGas(chain: TestChain, domain: ReadingDomain) {
+  const keys = await registerFleet(chain, GAS_BATCH);
+  const now = Math.floor(Date.now() / 1000);
+  const batch = (sequence: number, timestamp: number) =>
+    keys.map((key) => {
+      const signed = signReading({ key, domain, sequence: BigInt(sequence), timestamp, payload: PAYLOAD });
+      return { device: signed.device, sequence: BigInt(signed.sequence), timestamp: BigInt(signed.timestamp), payload: signed.payload, ...toCompact(splitSignature(signed.signature)) };
+    });
+  const submit = async (readings: ReturnType<typeof batch>) => {
+    const hash = await chain.walletClient(chain.relayer).writeContract({ address: chain.fleetAddress, abi: pythiaFleetAbi, functionName: 'submitReadings', args: [readings], gas: 30_000_000n });
+    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error('submitReadings reverted');
+    return Number(receipt.gasUsed) / readings.length;
+  };
+  const first = await submit(batch(1, now - 60));
+  const steady = await submit(batch(2, now - 30));
+  return { firstReading: Math.round(first), steadyState: Math.round(steady) };
+}
+
+async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
+  const keys = await registerFleet(chain, DEVICES);
+  const separator = readingDomainSeparator(domain);
+  const secrets = keys.map((k) => Buffer.from(k.privateKey.slice(2), 'hex'));
+  const start = Math.floor(Date.now() / 1000) - PER_DEVICE * 10 - 60;
+  process.stderr.write(`signing ${DEVICES * PER_DEVICE} readings...\n`);
+  // One queue of requests per client (a bridge): each device belongs to one bridge, so its readings arrive in order.
+  const bodies: string[][] = Array.from({ length: CLIENTS }, () => []);
+  for (let first = 1; first <= PER_DEVICE; first += PER_REQUEST) {
+    keys.forEach((key, d) => {
+      const readings = [];
+      for (let s = first; s < first + PER_REQUEST && s <= PER_DEVICE; s++) {
+        const timestamp = start + 10 * s;
+        const digest = readingDigest(separator, { device: key.deviceId, sequence: BigInt(s), timestamp: BigInt(timestamp), payload: PAYLOAD });
+        const { signature, recid } = secp256k1.ecdsaSign(digest, secrets[d]!);
+        readings.push({ device: key.deviceId, sequence: s, timestamp, payload: PAYLOAD, signature: `0x${Buffer.from(signature).toString('hex')}${(27 + recid).toString(16)}` });
+      }
+      bodies[d % CLIENTS]!.push(JSON.stringify({ readings }));
+    });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-bench-'));
+  const gateway = await startGateway({
+    rpcUrl: chain.rpcUrl, chainId: chain.chainId, fleetAddress: chain.fleetAddress, relayerAccount: chain.relayer,
+    dbPath: join(dir, 'queue.sqlite'), port: 0, batchSize: 250, maxQueuedReadings: 1_000_000,
+  });
+  try {
+    const total = DEVICES * PER_DEVICE;
+    const t0 = performance.now();
+    const startedAt = Date.now();
+    let posted = 0;
+    const requests = bodies.reduce((n, b) => n + b.length, 0);
+    let lastReport = t0;
+    await Promise.all(
+      bodies.map(async (queue) => {
+        for (const body of queue) {
+          posted++;
+          const response = await fetch(`${gateway.url}/v1/readings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          if (response.status !== 202) throw new Error(`gateway answered ${response.status}: ${(await response.text()).slice(0, 400)}`);
+          if (performance.now() - lastReport > 2000) {
+            lastReport = performance.now();
+            process.stderr.write(`  posted ${posted}/${requests} requests\n`);
+          }
+        }
+      }),
+    );
+    const acknowledgedMs = performance.now() - t0;
+    let pending = Infinity;
+    while (pending > 0) {
+      pending = ((await (await fetch(`${gateway.url}/healthz`)).json()) as { pending: number }).pending;
+      if (pending > 0) await new Promise((r) => setTimeout(r, 25));
+    }
+    const settledMs = performance.now() - t0;
+    const latencies = gateway.app.pythia.queue.verdictLatencies(startedAt);
+    if (latencies.length !== total) throw new Error(`expected ${total} verdicts, found ${latencies.length}`);
+    return {
+      readings: total,
+      acknowledgedPerSecond: rate(total, acknowledgedMs),
+      endToEndPerSecond: rate(total, settledMs),
+      latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN },
+    };
+  } finally {
+    await gateway.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const native = measureNative();
+log('Pythia benchmark');
+log(`baseline: native secp256k1 (libsecp256k1, 1 core): verify ${native.verifyPerSecond}/s, recover ${native.recoverPerSecond}/s`);
+const chain = await startTestChain();
+try {
+  const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };
+  const gas = await measureGas(chain, domain);
+  log(`gas per reading in a batch of ${GAS_BATCH} (distinct devices, incl. 21k base and calldata): steady state ${gas.steadyState}, first reading of a device ${gas.firstReading} (target ≤ 15000: ${gas.steadyState <= 15_000 ? 'met' : 'NOT met'})`);
+  const e2e = await measureEndToEnd(chain, domain);
+  log(`end to end: ${e2e.readings} device-signed readings, ${DEVICES} devices, ${PER_REQUEST} per request, ${CLIENTS} clients, gateway + Anvil on this machine`);
+  log(`  acknowledged (checked + durably stored): ${e2e.acknowledgedPerSecond} readings/s`);
+  log(`  on-chain verdicts:                       ${e2e.endToEndPerSecond} readings/s (target ≥ 2000: ${e2e.endToEndPerSecond >= 2000 ? 'met' : 'NOT met'})`);
+  log(`  ratio to the native recover baseline:    ${(e2e.endToEndPerSecond / native.recoverPerSecond).toFixed(3)} (end-to-end readings per single-core signature recovery)`);
+  log(`  verdict latency (ack → on-chain verdict): p50 ${e2e.latencyMs.p50} ms, p99 ${e2e.latencyMs.p99} ms, max ${e2e.latencyMs.max} ms`);
+} finally {
+  await chain.stop();
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createChainClients } from '../../src/chain/clients.js';
+import { readFleetEvents } from '../../src/chain/fleetEvents.js';
+import { readDeviceView } from '../../src/chain/readDevice.js';
+import { runDemo, type DemoSummary } from '../../src/demo/runDemo.js';
+import { startStack, type Stack } from '../../src/stack/startStack.js';
+
+const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const passphrase = 'e2e-test-passphrase-not-a-secret';
+
+function pythia(args: string[], dataDir: string) {
+  const result = spawnSync(process.execPath, [bin, ...args, '--data-dir', dataDir], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pythia-e2e-'));
+  let summary: DemoSummary;
+  let stack: Stack | undefined;
+
+  before(async () => {
+    summary = await runDemo({ durationSeconds: 45, devices: 6, seed: 7, dataDir, passphrase });
+  });
+  after(async () => {
+    await stack?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('stops every attack the way the paper describes, with nothing unexpected', () => {
+    assert.deepEqual(summary.unexpected, []);
+    for (const attack of summary.attacks) assert.ok(attack.observed, `${attack.name} was not observed`);
+    const refused = summary.readings.rejectedAtGatewayByReason;
+    for (const reason of ['payload_too_large', 'replayed_sequence', 'bad_signature', 'unknown_device', 'device_suspended']) {
+      assert.ok((refused[reason] ?? 0) > 0, `no ${reason} refusal in ${JSON.stringify(refused)}`);
+    }
+    const flagged = summary.readings.flaggedByReason;
+    for (const reason of ['OutOfRange', 'TooFrequent', 'PayloadSize']) assert.ok((flagged[reason] ?? 0) > 0, `no ${reason} flag`);
+    assert.ok(summary.readings.accepted > 20, `only ${summary.readings.accepted} readings accepted`);
+    assert.equal(summary.readings.acknowledged, summary.readings.accepted + summary.readings.flagged + summary.readings.skippedOnChain,
+      'every acknowledged reading ends on chain as accepted, flagged or skipped');
+  });
+
+  it('leaves the verdicts on chain: the compromised sensor revoked, the flooder and the oversized sender suspended', async () => {
+    stack = await startStack({ dataDir, passphrase, chainPort: 0, gatewayPort: 0 });
+    assert.equal(stack.deployed, false, 'a restart finds the deployment instead of deploying again');
+    const clients = createChainClients(stack.deployment);
+    const context = { publicClient: clients.publicClient, deployment: stack.deployment };
+    const byName = Object.fromEntries(summary.attacks.map((a) => [a.name, a.devices]));
+
+    const compromised = (await readDeviceView(context, byName['compromised-sensor']![0]!));
+    assert.equal(compromised.status, 'revoked');
+    assert.ok(compromised.flags >= 4);
+    assert.equal((await readDeviceView(context, byName['flooder']![0]!)).status, 'suspended');
+    assert.equal((await readDeviceView(context, byName['oversized-payload']![0]!)).status, 'suspended');
+    assert.equal((await readDeviceView(context, byName['replay']![0]!)).status, 'active', 'the replay victim is unharmed');
+
+    const events = await readFleetEvents(clients.publicClient, stack.deployment.contracts.fleet, BigInt(stack.deployment.deploymentBlock), await clients.publicClient.getBlockNumber());
+    const revocation = events.find((e) => e.kind === 'status' && e.current === 'revoked');
+    assert.ok(revocation && revocation.kind === 'status');
+    assert.equal(revocation.by.toLowerCase(), stack.deployment.contracts.fleet.toLowerCase(), 'the contract revoked it by itself');
+    assert.equal(revocation.transactionHash, summary.devicesRevoked[0]!.transactionHash);
+    assert.equal(events.filter((e) => e.kind === 'flagged').length, summary.readings.flagged);
+  });
+
+  it('answers for the same chain through the CLI, and refuses to revive a revoked device', async () => {
+    assert.ok(stack, 'the previous test starts the stack');
+    const compromised = summary.attacks.find((a) => a.name === 'compromised-sensor')!.devices[0]!;
+    const show = pythia(['device', 'show', compromised, '--json'], dataDir);
+    assert.equal(show.code, 0, show.stderr);
+    assert.equal(JSON.parse(show.stdout).status, 'revoked');
+
+    const reinstate = pythia(['device', 'reinstate', compromised, '--reason', 'try to revive'], dataDir);
+    assert.equal(reinstate.code, 1);
+    assert.match(reinstate.stderr, /InvalidStatusTransition/);
+
+    const list = pythia(['device', 'list', '--status', 'suspended', '--json'], dataDir);
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal(JSON.parse(list.stdout).length, 2);
+  });
+});
