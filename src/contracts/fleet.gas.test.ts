@@ -21,7 +21,7 @@ before(async () => {
   fixture = await startFleetFixture();
   devices = Array.from({ length: N }, () => privateKeyToAccount(generatePrivateKey()));
   const publicKeys = devices.map((d) => toHex(Buffer.from(d.publicKey.slice(4), 'hex')));
-  await fixture.adminWrite('registerDevices', [publicKeys, 1]);
+  await fixture.operatorWrite('registerDevices', [publicKeys, 1]);
 });
 
 after(async () => {

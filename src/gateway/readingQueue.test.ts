@@ -63,10 +63,14 @@ describe('ReadingQueue', () => {
       { device: deviceA, sequence: 1n, status: 'flagged', reasons: ['OutOfRange'], metric: 2, value: -5 },
     ]);
     assert.equal(settled, 2, 'the reading the receipt is silent about is settled too');
-    assert.deepEqual(queue.reading(deviceA, 1n), {
+    const decided = queue.reading(deviceA, 1n)!;
+    assert.deepEqual(decided, {
       device: deviceA, sequence: 1n, timestamp: 1_700_000_000n, status: 'flagged', reasons: ['OutOfRange'], metric: 2, value: -5,
-      txHash: batch.txHash, blockNumber: 12, receivedAt: queue.reading(deviceA, 1n)!.receivedAt,
+      txHash: batch.txHash, blockNumber: 12, receivedAt: decided.receivedAt, decidedAt: decided.decidedAt,
     });
+    assert.ok(Number.isInteger(decided.decidedAt) && decided.decidedAt! >= decided.receivedAt, 'the verdict time is recorded, after receipt');
+    assert.deepEqual(queue.verdictLatencies(), [decided.decidedAt! - decided.receivedAt, queue.reading(deviceB, 1n)!.decidedAt! - queue.reading(deviceB, 1n)!.receivedAt].sort((a, b) => a - b));
+    assert.equal(queue.reading(deviceA, 2n)!.decidedAt, undefined, 'a pending reading has no verdict time');
     assert.deepEqual(queue.reading(deviceB, 1n)?.reasons, ['NoOutcome']);
     assert.equal(queue.pendingCount(), 1);
     assert.deepEqual(queue.openBatches(), []);
