@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseEventLogs, type Address, type Hex } from 'viem';
 import { pythiaFleetAbi } from '../../contracts/abis.js';
 import { sendContractTransaction } from '../../chain/sendContractTransaction.js';
 import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
-import { verifyRegistrationRequest } from '../../sdk/index.js';
+import { createRegistrationRequest, generateDeviceKey, saveDeviceKey, verifyRegistrationRequest } from '../../sdk/index.js';
+import { resolvePassphrase } from '../passphrase.js';
 import { parseAddressArg, parseIntegerArg, parsePublicKeyArg } from '../args.js';
 import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
 import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
@@ -45,6 +46,24 @@ export function registerDeviceCommands(program: Command): void {
         functionName: 'registerDevice', args: [publicKey, classId],
       });
       printResult(options, { device: deviceId, classId, transactionHash: hash, blockNumber }, () => `registered ${deviceId} (class ${classId}) in ${hash}`);
+    });
+
+  device
+    .command('keygen')
+    .description('On a device (or for one): make a key pair, store it encrypted, and write the registration request for the operator')
+    .requiredOption('--key-file <path>', 'where to write the encrypted device key (keystore v3); must not exist')
+    .requiredOption('--request-out <path>', 'where to write the registration request (JSON, safe to share)')
+    .requiredOption('--class <id>', 'device class id', parseIntegerArg('class', 0, 65535))
+    .option('--json', 'machine-readable output')
+    .action(async (options: { keyFile: string; requestOut: string; class: number; json?: boolean }) => {
+      if (existsSync(options.keyFile)) throw new UsageError(`${options.keyFile} exists: refusing to overwrite a device key`);
+      const passphrase = await resolvePassphrase('device key');
+      const key = generateDeviceKey();
+      await saveDeviceKey(options.keyFile, key, passphrase);
+      const request = createRegistrationRequest(key, { classId: options.class });
+      writeFileSync(options.requestOut, `${JSON.stringify(request, null, 2)}\n`);
+      printResult(options, { device: key.deviceId, publicKey: key.publicKey, keyFile: options.keyFile, request: options.requestOut }, () =>
+        `device ${key.deviceId}: key in ${options.keyFile}, registration request in ${options.requestOut}`);
     });
 
   device

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
+import { airQualityProfile } from '../../src/simulator/airQuality.js';
+import { startStack, type Stack } from '../../src/stack/startStack.js';
+
+const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const passphrase = 'cli-test-passphrase-not-a-secret';
+
+type Run = { code: number | null; stdout: string; stderr: string };
+function pythia(args: string[], options: { passphrase?: string } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, PYTHIA_PASSPHRASE: options.passphrase ?? passphrase },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-cli-'));
+  const dataDir = join(dir, 'node');
+  const at = (...args: string[]) => [...args, '--data-dir', dataDir];
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack({ dataDir, passphrase, chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+  });
+  after(async () => {
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has --help on every command', async () => {
+    for (const command of [[], ['up'], ['demo'], ['device'], ['device', 'register'], ['device', 'keygen'], ['device', 'show'], ['device', 'suspend'], ['device', 'reinstate'], ['device', 'revoke'], ['device', 'list'], ['profile'], ['profile', 'set'], ['profile', 'show']]) {
+      const run = await pythia([...command, '--help']);
+      assert.equal(run.code, 0, `${command.join(' ')} --help: ${run.stderr}`);
+      assert.match(run.stdout, /Usage: pythia/);
+    }
+  });
+
+  it('refuses bad arguments with a reason on stderr and exit code 2, before touching the chain', async () => {
+    const badId = await pythia(at('device', 'show', 'not-an-address'));
+    assert.equal(badId.code, 2);
+    assert.match(badId.stderr, /not a device id/);
+    assert.equal(badId.stdout, '');
+
+    const badDuration = await pythia(['demo', '--duration', 'soon']);
+    assert.equal(badDuration.code, 2);
+    assert.match(badDuration.stderr, /duration must be an integer/);
+
+    const contradictory = join(dir, 'bad-profile.json');
+    writeFileSync(contradictory, JSON.stringify({ ...airQualityProfile, minValue: [9000, 0, 0, 0, 0, 0] }));
+    const badProfile = await pythia(at('profile', 'set', '--class', '1', '--file', contradictory));
+    assert.equal(badProfile.code, 2);
+    assert.match(badProfile.stderr, /profile\.minValue\[0\] is above maxValue\[0\]/);
+
+    const both = await pythia(at('profile', 'show', '--class', '1', '--device', '0x0000000000000000000000000000000000000001'));
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /exactly one of --class/);
+  });
+
+  it('sets and shows a class profile', async () => {
+    const file = join(dir, 'profile.json');
+    writeFileSync(file, JSON.stringify(airQualityProfile));
+    const set = await pythia(at('profile', 'set', '--class', '1', '--file', file, '--json'));
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(JSON.parse(set.stdout).transactionHash, /^0x[0-9a-f]{64}$/);
+    const show = await pythia(at('profile', 'show', '--class', '1', '--json'));
+    assert.equal(show.code, 0, show.stderr);
+    const shown = JSON.parse(show.stdout);
+    assert.equal(shown.version, 1);
+    assert.deepEqual(shown.profile.maxValue, [...airQualityProfile.maxValue]);
+    const missing = await pythia(at('profile', 'show', '--class', '9'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no profile set for class 9/);
+  });
+
+  it('takes a device from key generation through registration, suspension, reinstatement and revocation', async () => {
+    const keyFile = join(dir, 'device-key.json');
+    const requestFile = join(dir, 'device-request.json');
+    const keygen = await pythia(['device', 'keygen', '--key-file', keyFile, '--request-out', requestFile, '--class', '1', '--json']);
+    assert.equal(keygen.code, 0, keygen.stderr);
+    const { device } = JSON.parse(keygen.stdout);
+    assert.match(readFileSync(keyFile, 'utf8'), /"crypto"/i, 'the device key is stored encrypted');
+
+    const again = await pythia(['device', 'keygen', '--key-file', keyFile, '--request-out', requestFile, '--class', '1']);
+    assert.equal(again.code, 2, 'an existing device key is never overwritten');
+
+    const forged = join(dir, 'forged-request.json');
+    const request = JSON.parse(readFileSync(requestFile, 'utf8'));
+    writeFileSync(forged, JSON.stringify({ ...request, classId: 2 }));
+    const refused = await pythia(at('device', 'register', '--request', forged));
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /refused/);
+
+    const wrongKey = await pythia(at('device', 'register', '--request', requestFile), { passphrase: 'not the passphrase' });
+    assert.equal(wrongKey.code, 1);
+    assert.match(wrongKey.stderr, /cannot open the operator key/);
+
+    const registered = await pythia(at('device', 'register', '--request', requestFile, '--json'));
+    assert.equal(registered.code, 0, registered.stderr);
+    assert.equal(JSON.parse(registered.stdout).device, device);
+
+    const twice = await pythia(at('device', 'register', '--request', requestFile));
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /DeviceAlreadyRegistered/);
+
+    const status = async () => JSON.parse((await pythia(at('device', 'show', device, '--json'))).stdout).status;
+    assert.equal(await status(), 'active');
+    for (const [command, expected] of [['suspend', 'suspended'], ['reinstate', 'active'], ['revoke', 'revoked']] as const) {
+      const run = await pythia(at('device', command, device, '--reason', `cli test ${command}`, '--json'));
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(JSON.parse(run.stdout).status, expected);
+      assert.equal(await status(), expected);
+    }
+    const revive = await pythia(at('device', 'reinstate', device, '--reason', 'no'));
+    assert.equal(revive.code, 1);
+    assert.match(revive.stderr, /InvalidStatusTransition/);
+
+    const list = await pythia(at('device', 'list', '--json'));
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(JSON.parse(list.stdout).map((d: { device: string; status: string }) => [d.device, d.status]), [[device, 'revoked']]);
+  });
+
+  it('says where the deployment is missing', async () => {
+    const run = await pythia(['device', 'list', '--data-dir', join(dir, 'nowhere')]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /no deployment at .*run `pythia up` first/);
+  });
+});
