@@ -74,10 +74,22 @@ async function measureGas(chain: TestChain, domain: ReadingDomain) {
   const batch = (sequence: number, timestamp: number) =>
     keys.map((key) => {
       const signed = signReading({ key, domain, sequence: BigInt(sequence), timestamp, payload: PAYLOAD });
-      return { device: signed.device, sequence: BigInt(signed.sequence), timestamp: BigInt(signed.timestamp), payload: signed.payload, ...toCompact(splitSignature(signed.signature)) };
+      return {
+        device: signed.device,
+        sequence: BigInt(signed.sequence),
+        timestamp: BigInt(signed.timestamp),
+        payload: signed.payload,
+        ...toCompact(splitSignature(signed.signature)),
+      };
     });
   const submit = async (readings: ReturnType<typeof batch>) => {
-    const hash = await chain.walletClient(chain.relayer).writeContract({ address: chain.fleetAddress, abi: pythiaFleetAbi, functionName: 'submitReadings', args: [readings], gas: 30_000_000n });
+    const hash = await chain.walletClient(chain.relayer).writeContract({
+      address: chain.fleetAddress,
+      abi: pythiaFleetAbi,
+      functionName: 'submitReadings',
+      args: [readings],
+      gas: 30_000_000n,
+    });
     const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== 'success') throw new Error('submitReadings reverted');
     return Number(receipt.gasUsed) / readings.length;
@@ -100,17 +112,34 @@ async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
       const readings = [];
       for (let s = first; s < first + PER_REQUEST && s <= PER_DEVICE; s++) {
         const timestamp = start + 10 * s;
-        const digest = readingDigest(separator, { device: key.deviceId, sequence: BigInt(s), timestamp: BigInt(timestamp), payload: PAYLOAD });
+        const digest = readingDigest(separator, {
+          device: key.deviceId,
+          sequence: BigInt(s),
+          timestamp: BigInt(timestamp),
+          payload: PAYLOAD,
+        });
         const { signature, recid } = secp256k1.ecdsaSign(digest, secrets[d]!);
-        readings.push({ device: key.deviceId, sequence: s, timestamp, payload: PAYLOAD, signature: `0x${Buffer.from(signature).toString('hex')}${(27 + recid).toString(16)}` });
+        readings.push({
+          device: key.deviceId,
+          sequence: s,
+          timestamp,
+          payload: PAYLOAD,
+          signature: `0x${Buffer.from(signature).toString('hex')}${(27 + recid).toString(16)}`,
+        });
       }
       bodies[d % CLIENTS]!.push(JSON.stringify({ readings }));
     });
   }
   const dir = mkdtempSync(join(tmpdir(), 'pythia-bench-'));
   const gateway = await startGateway({
-    rpcUrl: chain.rpcUrl, chainId: chain.chainId, fleetAddress: chain.fleetAddress, relayerAccount: chain.relayer,
-    dbPath: join(dir, 'queue.sqlite'), port: 0, batchSize: 250, maxQueuedReadings: 1_000_000,
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    fleetAddress: chain.fleetAddress,
+    relayerAccount: chain.relayer,
+    dbPath: join(dir, 'queue.sqlite'),
+    port: 0,
+    batchSize: 250,
+    maxQueuedReadings: 1_000_000,
   });
   try {
     const total = DEVICES * PER_DEVICE;
@@ -123,7 +152,11 @@ async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
       bodies.map(async (queue) => {
         for (const body of queue) {
           posted++;
-          const response = await fetch(`${gateway.url}/v1/readings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          const response = await fetch(`${gateway.url}/v1/readings`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
           if (response.status !== 202) throw new Error(`gateway answered ${response.status}: ${(await response.text()).slice(0, 400)}`);
           if (performance.now() - lastReport > 2000) {
             lastReport = performance.now();
@@ -160,12 +193,20 @@ const chain = await startTestChain();
 try {
   const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };
   const gas = await measureGas(chain, domain);
-  log(`gas per reading in a batch of ${GAS_BATCH} (distinct devices, incl. 21k base and calldata): steady state ${gas.steadyState}, first reading of a device ${gas.firstReading} (target ≤ 15000: ${gas.steadyState <= 15_000 ? 'met' : 'NOT met'})`);
+  log(
+    `gas per reading in a batch of ${GAS_BATCH} (distinct devices, incl. 21k base and calldata): steady state ${gas.steadyState}, first reading of a device ${gas.firstReading} (target ≤ 15000: ${gas.steadyState <= 15_000 ? 'met' : 'NOT met'})`,
+  );
   const e2e = await measureEndToEnd(chain, domain);
-  log(`end to end: ${e2e.readings} device-signed readings, ${DEVICES} devices, ${PER_REQUEST} per request, ${CLIENTS} clients, gateway + Anvil on this machine`);
+  log(
+    `end to end: ${e2e.readings} device-signed readings, ${DEVICES} devices, ${PER_REQUEST} per request, ${CLIENTS} clients, gateway + Anvil on this machine`,
+  );
   log(`  acknowledged (checked + durably stored): ${e2e.acknowledgedPerSecond} readings/s`);
-  log(`  on-chain verdicts:                       ${e2e.endToEndPerSecond} readings/s (target ≥ 2000: ${e2e.endToEndPerSecond >= 2000 ? 'met' : 'NOT met'})`);
-  log(`  ratio to the native recover baseline:    ${(e2e.endToEndPerSecond / native.recoverPerSecond).toFixed(3)} (end-to-end readings per single-core signature recovery)`);
+  log(
+    `  on-chain verdicts:                       ${e2e.endToEndPerSecond} readings/s (target ≥ 2000: ${e2e.endToEndPerSecond >= 2000 ? 'met' : 'NOT met'})`,
+  );
+  log(
+    `  ratio to the native recover baseline:    ${(e2e.endToEndPerSecond / native.recoverPerSecond).toFixed(3)} (end-to-end readings per single-core signature recovery)`,
+  );
   log(`  verdict latency (ack → on-chain verdict): p50 ${e2e.latencyMs.p50} ms, p99 ${e2e.latencyMs.p99} ms, max ${e2e.latencyMs.max} ms`);
 } finally {
   await chain.stop();

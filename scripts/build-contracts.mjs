@@ -35,7 +35,11 @@ const walk = (dir) =>
   });
 
 const toKey = (path) => relative(root, path).split(sep).join('/');
-const sources = Object.fromEntries(walk(srcDir).sort().map((p) => [toKey(p), { content: readFileSync(p, 'utf8') }]));
+const sources = Object.fromEntries(
+  walk(srcDir)
+    .sort()
+    .map((p) => [toKey(p), { content: readFileSync(p, 'utf8') }]),
+);
 
 // Imports: "@openzeppelin/..." from node_modules, anything else relative to the repository root.
 const resolveImport = (path) => {

@@ -25,8 +25,7 @@ if (args.includes('--version') || args.includes('-v')) {
   const searchPaths = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--base-path' || args[i] === '--include-path') searchPaths.push(args[++i]);
-    else if (args[i].startsWith('--base-path=') || args[i].startsWith('--include-path='))
-      searchPaths.push(args[i].split('=')[1]);
+    else if (args[i].startsWith('--base-path=') || args[i].startsWith('--include-path=')) searchPaths.push(args[i].split('=')[1]);
   }
   searchPaths.push(process.cwd(), root, join(root, 'node_modules'));
 
@@ -46,8 +45,6 @@ if (args.includes('--version') || args.includes('-v')) {
     process.stdout.write(output);
   });
 } else {
-  process.stderr.write(
-    'solc-forge: only --version and --standard-json are supported (solc-js ' + solcVersion + ')\n',
-  );
+  process.stderr.write('solc-forge: only --version and --standard-json are supported (solc-js ' + solcVersion + ')\n');
   process.exitCode = 1;
 }

@@ -59,12 +59,18 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
   const port = parameters.port || (await freePort(host));
   const chainId = parameters.chainId ?? DEFAULT_CHAIN_ID;
   const args = [
-    '--host', host,
-    '--port', String(port),
-    '--chain-id', String(chainId),
-    '--accounts', '0',
-    '--gas-limit', String(parameters.blockGasLimit ?? DEFAULT_BLOCK_GAS_LIMIT),
-    '--hardfork', 'prague',
+    '--host',
+    host,
+    '--port',
+    String(port),
+    '--chain-id',
+    String(chainId),
+    '--accounts',
+    '0',
+    '--gas-limit',
+    String(parameters.blockGasLimit ?? DEFAULT_BLOCK_GAS_LIMIT),
+    '--hardfork',
+    'prague',
   ];
   if (parameters.blockTime) args.push('--block-time', String(parameters.blockTime));
   // Anvil keeps caches under $HOME/.foundry: keep them in the data dir (or a temporary one).

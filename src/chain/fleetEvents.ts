@@ -33,9 +33,13 @@ export async function readFleetEvents(
         break;
       case 'DeviceStatusChanged':
         out.push({
-          ...at, kind: 'status', device: a.device as Address,
-          previous: deviceStatusNames[Number(a.previous)]!, current: deviceStatusNames[Number(a.current)]!,
-          by: a.by as Address, reason: a.reason as string,
+          ...at,
+          kind: 'status',
+          device: a.device as Address,
+          previous: deviceStatusNames[Number(a.previous)]!,
+          current: deviceStatusNames[Number(a.current)]!,
+          by: a.by as Address,
+          reason: a.reason as string,
         });
         break;
       case 'ReadingAccepted':
@@ -43,12 +47,23 @@ export async function readFleetEvents(
         break;
       case 'ReadingFlagged':
         out.push({
-          ...at, kind: 'flagged', device: a.device as Address, sequence: a.sequence as bigint,
-          reasons: flagReasonNames(Number(a.reasons)), metric: Number(a.metric), value: Number(a.value),
+          ...at,
+          kind: 'flagged',
+          device: a.device as Address,
+          sequence: a.sequence as bigint,
+          reasons: flagReasonNames(Number(a.reasons)),
+          metric: Number(a.metric),
+          value: Number(a.value),
         });
         break;
       case 'ReadingSkipped':
-        out.push({ ...at, kind: 'skipped', device: a.device as Address, sequence: a.sequence as bigint, reason: skipReasonName(Number(a.reason)) });
+        out.push({
+          ...at,
+          kind: 'skipped',
+          device: a.device as Address,
+          sequence: a.sequence as bigint,
+          reason: skipReasonName(Number(a.reason)),
+        });
         break;
       case 'ClassProfileSet':
         out.push({ ...at, kind: 'profile', classId: Number(a.classId), version: Number(a.version) });

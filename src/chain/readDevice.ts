@@ -4,7 +4,6 @@ import type { ChainClients } from './clients.js';
 import type { Deployment } from './deployment.js';
 import { deviceStatusNames, type DeviceStatusName } from '../protocol/reasons.js';
 
-
 export type DeviceSummary = {
   device: Address;
   status: DeviceStatusName;
@@ -20,7 +19,10 @@ export type DeviceSummary = {
 };
 
 /** One device as the fleet contract sees it, with enums as names and big numbers as strings. */
-export async function readDeviceView(context: Pick<ChainClients, 'publicClient'> & { deployment: Deployment }, device: Address): Promise<DeviceSummary> {
+export async function readDeviceView(
+  context: Pick<ChainClients, 'publicClient'> & { deployment: Deployment },
+  device: Address,
+): Promise<DeviceSummary> {
   const view = await context.publicClient.readContract({
     address: context.deployment.contracts.fleet,
     abi: pythiaFleetAbi,

@@ -23,7 +23,11 @@ export function roleKeyPath(dataDir: string, role: RoleName): string {
  * Loads the role keys from `<data-dir>/keys/<role>.json`, creating (and encrypting) any that
  * are missing: keys are born on the machine that uses them, never taken from a well-known list.
  */
-export async function loadOrCreateRoleKeys({ dataDir, passphrase, scryptN }: LoadRoleKeysParameters): Promise<RoleAccounts & { created: RoleName[] }> {
+export async function loadOrCreateRoleKeys({
+  dataDir,
+  passphrase,
+  scryptN,
+}: LoadRoleKeysParameters): Promise<RoleAccounts & { created: RoleName[] }> {
   mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
   const created: RoleName[] = [];
   const accounts = {} as RoleAccounts;

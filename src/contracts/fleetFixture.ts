@@ -43,14 +43,27 @@ export async function startFleetFixture() {
 
     const submit = async (readings: SignedReadingArg[]) => {
       const hash = await chain.walletClient(chain.relayer).writeContract({
-        address: fleet, abi: pythiaFleetAbi, functionName: 'submitReadings', args: [readings], gas: 30_000_000n,
+        address: fleet,
+        abi: pythiaFleetAbi,
+        functionName: 'submitReadings',
+        args: [readings],
+        gas: 30_000_000n,
       });
       const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
       if (receipt.status !== 'success') throw new Error(`transaction ${hash} reverted`);
       return receipt;
     };
 
-    return { chainId: chain.chainId, publicClient: chain.publicClient, fleet, domain, operatorWrite: chain.operatorWrite, sign, submit, stop: chain.stop };
+    return {
+      chainId: chain.chainId,
+      publicClient: chain.publicClient,
+      fleet,
+      domain,
+      operatorWrite: chain.operatorWrite,
+      sign,
+      submit,
+      stop: chain.stop,
+    };
   } catch (error) {
     await chain.stop();
     throw error;

@@ -27,7 +27,12 @@ export type RunDemoParameters = {
   onProgress?: (message: string) => void;
 };
 
-export type TimelineEntry = { at: number; kind: 'attack' | 'refused' | 'flagged' | 'status' | 'skipped' | 'council' | 'unexpected'; text: string; transactionHash?: Hash };
+export type TimelineEntry = {
+  at: number;
+  kind: 'attack' | 'refused' | 'flagged' | 'status' | 'skipped' | 'council' | 'unexpected';
+  text: string;
+  transactionHash?: Hash;
+};
 
 export type DemoSummary = {
   chainId: number;
@@ -65,7 +70,8 @@ export const MIN_DEMO_DEVICES = 5;
  */
 export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummary> {
   const { durationSeconds, devices } = parameters;
-  if (devices < MIN_DEMO_DEVICES) throw new RangeError(`the demonstration needs at least ${MIN_DEMO_DEVICES} devices (3 of them are taken over by attacks)`);
+  if (devices < MIN_DEMO_DEVICES)
+    throw new RangeError(`the demonstration needs at least ${MIN_DEMO_DEVICES} devices (3 of them are taken over by attacks)`);
   const progress = parameters.onProgress ?? (() => {});
   const temporary = parameters.dataDir === undefined;
   const dataDir = parameters.dataDir ?? mkdtempSync(join(tmpdir(), 'pythia-demo-'));
@@ -77,7 +83,11 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
   let stack: Stack | undefined;
   try {
     stack = await startStack({
-      dataDir, passphrase, chainPort: 0, gatewayPort: 0, onProgress: progress,
+      dataDir,
+      passphrase,
+      chainPort: 0,
+      gatewayPort: 0,
+      onProgress: progress,
       ...(temporary ? { scryptN: LIGHT_SCRYPT.n } : {}),
     });
     const { deployment } = stack;
@@ -86,15 +96,23 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     const operatorSend = (functionName: string, args: readonly unknown[]) =>
       sendContractTransaction({ clients, account: stack!.roles.operator, address: fleetAddress, abi: pythiaFleetAbi, functionName, args });
 
-    const [, profileVersion] = await clients.publicClient.readContract({ address: fleetAddress, abi: pythiaFleetAbi, functionName: 'classProfile', args: [AIR_QUALITY_CLASS_ID] });
+    const [, profileVersion] = await clients.publicClient.readContract({
+      address: fleetAddress,
+      abi: pythiaFleetAbi,
+      functionName: 'classProfile',
+      args: [AIR_QUALITY_CLASS_ID],
+    });
     if (profileVersion === 0) {
       progress('setting the air-quality class profile');
       await operatorSend('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
     }
 
     const fleet = createFleet({
-      devices, seed: parameters.seed ?? 1, domain: { chainId: deployment.chainId, verifyingContract: fleetAddress },
-      interval: SENSOR_INTERVAL, dayLengthSeconds: Math.max(120, durationSeconds),
+      devices,
+      seed: parameters.seed ?? 1,
+      domain: { chainId: deployment.chainId, verifyingContract: fleetAddress },
+      interval: SENSOR_INTERVAL,
+      dayLengthSeconds: Math.max(120, durationSeconds),
     });
     const startBlock = (await clients.publicClient.getBlockNumber()) + 1n;
     progress(`registering ${devices} sensors`);
@@ -120,7 +138,14 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
 
     // The attacks, each starting at its share of the run.
     const attacks = createAllAttacks();
-    const schedule = attacks.map((attack, i) => ({ attack, startAt: durationSeconds * (0.1 + 0.1 * i), started: false, followedUp: false, notes: [] as string[], devices: new Set<Address>() }));
+    const schedule = attacks.map((attack, i) => ({
+      attack,
+      startAt: durationSeconds * (0.1 + 0.1 * i),
+      started: false,
+      followedUp: false,
+      notes: [] as string[],
+      devices: new Set<Address>(),
+    }));
     const compromised = schedule[0]!;
     let reinstated = false;
     let secondWave: (typeof schedule)[number] | undefined;
@@ -131,7 +156,10 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       const response = await post(action.body);
       if (response.status >= 200 && response.status < 300) {
         counts.acknowledged += 'readings' in action.body ? action.body.readings.length : 1;
-        timeline({ kind: 'attack', text: `${entry.attack.name}: ${action.description} → accepted by the gateway (for the chain to judge)` });
+        timeline({
+          kind: 'attack',
+          text: `${entry.attack.name}: ${action.description} → accepted by the gateway (for the chain to judge)`,
+        });
         if (action.expect.outcome === 'rejected') {
           unexpected.push(`${entry.attack.name}: expected ${action.expect.reason}, the gateway accepted`);
         }
@@ -157,13 +185,27 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
         events.push(event);
         const name = fleet.sensor(event.device ?? ('0x' as Address))?.site.name ?? event.device;
         if (event.kind === 'flagged') {
-          const metric = event.reasons.some((r) => r === 'OutOfRange' || r === 'ExcessiveChange') ? `, ${describeMetric(event.metric, event.value)}` : '';
-          timeline({ kind: 'flagged', text: `${name} seq ${event.sequence} flagged ${event.reasons.join('+')}${metric}`, transactionHash: event.transactionHash });
+          const metric = event.reasons.some((r) => r === 'OutOfRange' || r === 'ExcessiveChange')
+            ? `, ${describeMetric(event.metric, event.value)}`
+            : '';
+          timeline({
+            kind: 'flagged',
+            text: `${name} seq ${event.sequence} flagged ${event.reasons.join('+')}${metric}`,
+            transactionHash: event.transactionHash,
+          });
         } else if (event.kind === 'status') {
           const who = event.by.toLowerCase() === fleetAddress.toLowerCase() ? 'automatically' : 'by the operator';
-          timeline({ kind: 'status', text: `${name} ${event.previous} → ${event.current} ${who}: ${event.reason}`, transactionHash: event.transactionHash });
+          timeline({
+            kind: 'status',
+            text: `${name} ${event.previous} → ${event.current} ${who}: ${event.reason}`,
+            transactionHash: event.transactionHash,
+          });
         } else if (event.kind === 'skipped') {
-          timeline({ kind: 'skipped', text: `${name} seq ${event.sequence} skipped on chain: ${event.reason}`, transactionHash: event.transactionHash });
+          timeline({
+            kind: 'skipped',
+            text: `${name} seq ${event.sequence} skipped on chain: ${event.reason}`,
+            transactionHash: event.transactionHash,
+          });
         }
       }
     };
@@ -207,11 +249,22 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
         if (view.status === 'suspended') {
           reinstated = true;
           const { hash } = await operatorSend('reinstateDevice', [device, 'council inspection found no fault']);
-          timeline({ kind: 'council', text: `council reinstates ${fleet.sensor(device)?.site.name ?? device} after inspection`, transactionHash: hash });
+          timeline({
+            kind: 'council',
+            text: `council reinstates ${fleet.sensor(device)?.site.name ?? device} after inspection`,
+            transactionHash: hash,
+          });
           const sensor = fleet.sensor(device)!;
           fleet.release(sensor);
           const attack = createCompromisedSensorAttack({ index: sensor.index });
-          secondWave = { attack: renamed(attack, 'compromised-sensor (again)'), startAt: 0, started: false, followedUp: true, notes: [], devices: new Set() };
+          secondWave = {
+            attack: renamed(attack, 'compromised-sensor (again)'),
+            startAt: 0,
+            started: false,
+            followedUp: true,
+            notes: [],
+            devices: new Set(),
+          };
         }
       }
       await new Promise((r) => setTimeout(r, LOOP_MS));
@@ -221,7 +274,18 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     await drainGateway(stack.gatewayUrl, 60_000);
     await pollChain();
 
-    const summary = summarise({ events, counts, schedule, secondWave, fleet, unexpected, fleetAddress, deployment, durationSeconds: at(), devices });
+    const summary = summarise({
+      events,
+      counts,
+      schedule,
+      secondWave,
+      fleet,
+      unexpected,
+      fleetAddress,
+      deployment,
+      durationSeconds: at(),
+      devices,
+    });
     summary.finalStatus = {};
     for (const device of new Set(schedule.flatMap((s) => [...s.devices]))) {
       summary.finalStatus[device] = (await readDeviceView({ publicClient: clients.publicClient, deployment }, device)).status;
@@ -254,7 +318,11 @@ function newCounts() {
 /** Whether the gateway (not just the chain) already sees each device in its expected status. */
 async function statusesHold(attack: Attack, gatewayUrl: string): Promise<boolean> {
   for (const expected of attack.expectedStatus()) {
-    const response = await gatewayRequest({ url: `${gatewayUrl}/v1/devices/${expected.device}`, method: 'GET', retry: { attempts: 1 } }).catch(() => undefined);
+    const response = await gatewayRequest({
+      url: `${gatewayUrl}/v1/devices/${expected.device}`,
+      method: 'GET',
+      retry: { attempts: 1 },
+    }).catch(() => undefined);
     if ((response?.body as { status?: string } | undefined)?.status !== expected.status.toLowerCase()) return false;
   }
   return true;
@@ -283,7 +351,11 @@ function summarise(input: {
   devices: number;
 }): DemoSummary {
   const { events, counts, fleetAddress } = input;
-  const tally = (values: string[]) => values.reduce<Record<string, number>>((acc, v) => ((acc[v] = (acc[v] ?? 0) + 1), acc), {});
+  const tally = (values: string[]) => {
+    const counts: Record<string, number> = {};
+    for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+    return counts;
+  };
   const flagged = events.filter((e) => e.kind === 'flagged');
   const skipped = events.filter((e) => e.kind === 'skipped');
   const statusEvents = events.filter((e) => e.kind === 'status');
@@ -291,10 +363,21 @@ function summarise(input: {
   const statusList = (current: string) =>
     statusEvents
       .filter((e) => e.current === current)
-      .map((e) => ({ device: e.device, by: by(e.by), reason: e.reason, transactionHash: e.transactionHash, blockNumber: Number(e.blockNumber) }));
+      .map((e) => ({
+        device: e.device,
+        by: by(e.by),
+        reason: e.reason,
+        transactionHash: e.transactionHash,
+        blockNumber: Number(e.blockNumber),
+      }));
   const attacks = input.schedule.map(({ attack, notes, devices }) => {
     const deviceList = [...devices];
-    const onChain = events.filter((e) => 'device' in e && deviceList.some((d) => d.toLowerCase() === e.device?.toLowerCase()) && (e.kind === 'flagged' || e.kind === 'status'));
+    const onChain = events.filter(
+      (e) =>
+        'device' in e &&
+        deviceList.some((d) => d.toLowerCase() === e.device?.toLowerCase()) &&
+        (e.kind === 'flagged' || e.kind === 'status'),
+    );
     const observed = notes.length > 0 || onChain.length > 0;
     return {
       name: attack.name,
@@ -302,7 +385,12 @@ function summarise(input: {
       expectedOutcome: attack.expectedOutcome,
       devices: deviceList,
       observed,
-      notes: [...new Set([...notes, ...onChain.map((e) => (e.kind === 'flagged' ? `flagged ${e.reasons.join('+')}` : e.kind === 'status' ? `${e.current}` : ''))])],
+      notes: [
+        ...new Set([
+          ...notes,
+          ...onChain.map((e) => (e.kind === 'flagged' ? `flagged ${e.reasons.join('+')}` : e.kind === 'status' ? `${e.current}` : '')),
+        ]),
+      ],
     };
   });
   return {
@@ -319,7 +407,9 @@ function summarise(input: {
       skippedOnChainByReason: tally(skipped.map((e) => e.reason)),
     },
     devicesSuspended: statusList('suspended'),
-    devicesReinstated: statusEvents.filter((e) => e.previous === 'suspended' && e.current === 'active').map((e) => ({ device: e.device, reason: e.reason, transactionHash: e.transactionHash })),
+    devicesReinstated: statusEvents
+      .filter((e) => e.previous === 'suspended' && e.current === 'active')
+      .map((e) => ({ device: e.device, reason: e.reason, transactionHash: e.transactionHash })),
     devicesRevoked: statusList('revoked'),
     attacks,
     finalStatus: {},

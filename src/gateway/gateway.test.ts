@@ -48,7 +48,10 @@ async function assertStillServing() {
   const sequence = nextSequence++;
   const response = await post(app, await reading(device, sequence));
   assert.equal(response.statusCode, 202, response.body);
-  assert.deepEqual(response.json(), { accepted: 1, readings: [{ device: device.id.toLowerCase(), sequence: String(sequence), status: 'pending' }] });
+  assert.deepEqual(response.json(), {
+    accepted: 1,
+    readings: [{ device: device.id.toLowerCase(), sequence: String(sequence), status: 'pending' }],
+  });
 }
 
 async function assertRefused(body: unknown, status: number, reason: string, index?: number) {
@@ -59,7 +62,11 @@ async function assertRefused(body: unknown, status: number, reason: string, inde
   assert.equal(json.error, reason, response.body);
   assert.equal(typeof json.message, 'string');
   assert.ok(Array.isArray(json.errors));
-  if (index !== undefined) assert.ok(json.errors.some((e: { index: number; reason: string }) => e.index === index && e.reason === reason), response.body);
+  if (index !== undefined)
+    assert.ok(
+      json.errors.some((e: { index: number; reason: string }) => e.index === index && e.reason === reason),
+      response.body,
+    );
   assert.equal(app.pythia.queue.pendingCount(), pendingBefore, 'nothing stored');
   await assertStillServing();
   return json;
@@ -93,7 +100,12 @@ describe('POST /v1/readings refuses bad input with the right status and reason, 
   });
 
   it('malformed JSON → 400 invalid_body', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/readings', headers: { 'content-type': 'application/json' }, payload: '{"device":' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/readings',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"device":',
+    });
     assert.equal(response.statusCode, 400);
     assert.equal(response.json().error, 'invalid_body');
     await assertStillServing();
@@ -128,9 +140,17 @@ describe('POST /v1/readings refuses bad input with the right status and reason, 
 
   it('a signature for another chain id, another contract, another key or other data → 401 bad_signature', async () => {
     const sequence = 10_000;
-    const otherChain = await signedReading(device, { ...domain(), chainId: chain.chainId + 1 }, { sequence, timestamp: timestampOf(sequence) });
+    const otherChain = await signedReading(
+      device,
+      { ...domain(), chainId: chain.chainId + 1 },
+      { sequence, timestamp: timestampOf(sequence) },
+    );
     await assertRefused(otherChain, 401, 'bad_signature', 0);
-    const otherContract = await signedReading(device, { ...domain(), verifyingContract: '0x000000000000000000000000000000000000dEaD' }, { sequence, timestamp: timestampOf(sequence) });
+    const otherContract = await signedReading(
+      device,
+      { ...domain(), verifyingContract: '0x000000000000000000000000000000000000dEaD' },
+      { sequence, timestamp: timestampOf(sequence) },
+    );
     await assertRefused(otherContract, 401, 'bad_signature', 0);
     const otherKey = await reading(newTestDevice(), sequence);
     await assertRefused({ ...otherKey, device: device.id }, 401, 'bad_signature', 0);
@@ -180,11 +200,28 @@ describe('POST /v1/readings refuses bad input with the right status and reason, 
 
   it('a batch is atomic: one bad reading refuses all, and every failure is listed by index', async () => {
     const d = await registered();
-    const body = { readings: [await reading(d, 1), { ...(await reading(d, 2)), payload: '0xzz' }, await reading(d, 3), await reading(newTestDevice(), 1)] };
+    const body = {
+      readings: [
+        await reading(d, 1),
+        { ...(await reading(d, 2)), payload: '0xzz' },
+        await reading(d, 3),
+        await reading(newTestDevice(), 1),
+      ],
+    };
     const json = await assertRefused(body, 400, 'payload_malformed');
-    assert.deepEqual(json.errors.map((e: { index: number; reason: string }) => [e.index, e.reason]), [[1, 'payload_malformed'], [3, 'unknown_device']]);
+    assert.deepEqual(
+      json.errors.map((e: { index: number; reason: string }) => [e.index, e.reason]),
+      [
+        [1, 'payload_malformed'],
+        [3, 'unknown_device'],
+      ],
+    );
     assert.equal((await app.inject(`/v1/readings/${d.id}/1`)).statusCode, 404);
-    assert.equal((await post(app, { readings: [await reading(d, 1), await reading(d, 2)] })).statusCode, 202, 'the good ones are taken on their own');
+    assert.equal(
+      (await post(app, { readings: [await reading(d, 1), await reading(d, 2)] })).statusCode,
+      202,
+      'the good ones are taken on their own',
+    );
   });
 
   it('more readings than the limit → 413 too_many_readings', async () => {
@@ -194,12 +231,27 @@ describe('POST /v1/readings refuses bad input with the right status and reason, 
 
   it('wrong content type → 415, body over the limit → 413, unknown route → 404, all JSON with a reason', async () => {
     const good = await reading(device, 10_000);
-    let response = await app.inject({ method: 'POST', url: '/v1/readings', headers: { 'content-type': 'text/plain' }, payload: JSON.stringify(good) });
+    let response = await app.inject({
+      method: 'POST',
+      url: '/v1/readings',
+      headers: { 'content-type': 'text/plain' },
+      payload: JSON.stringify(good),
+    });
     assert.equal(response.statusCode, 415);
     assert.equal(response.json().error, 'unsupported_media_type');
-    response = await app.inject({ method: 'POST', url: '/v1/readings', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=1' });
+    response = await app.inject({
+      method: 'POST',
+      url: '/v1/readings',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'a=1',
+    });
     assert.equal(response.statusCode, 415);
-    response = await app.inject({ method: 'POST', url: '/v1/readings', headers: { 'content-type': 'application/json' }, payload: `{"pad":"${'x'.repeat(3 * 1024 * 1024)}"}` });
+    response = await app.inject({
+      method: 'POST',
+      url: '/v1/readings',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"pad":"${'x'.repeat(3 * 1024 * 1024)}"}`,
+    });
     assert.equal(response.statusCode, 413);
     assert.equal(response.json().error, 'body_too_large');
     response = await app.inject({ method: 'GET', url: '/v2/nothing' });
@@ -307,4 +359,3 @@ describe('an unreachable chain', () => {
     }
   });
 });
-

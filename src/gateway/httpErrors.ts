@@ -30,7 +30,13 @@ export const errorResponseJsonSchema = {
 export const errorResponses = { '4xx': { $ref: 'Error#' }, '5xx': { $ref: 'Error#' } } as const;
 
 /** Answers a refusal; `status` overrides the reason's own (unknown_device is 404 on a lookup, 403 on a submission). */
-export function sendError(reply: FastifyReply, reason: RejectionReason, message: string, extra: object = {}, status = statusOfReason(reason)) {
+export function sendError(
+  reply: FastifyReply,
+  reason: RejectionReason,
+  message: string,
+  extra: object = {},
+  status = statusOfReason(reason),
+) {
   return reply.code(status).send({ error: reason, message, ...extra });
 }
 

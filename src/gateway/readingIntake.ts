@@ -141,7 +141,10 @@ export class ReadingIntake {
         break;
     }
     if (!isSignedByDevice(this.domainSeparator, reading, state.publicKey65)) {
-      return { reason: 'bad_signature', message: `signature does not verify for device ${reading.device} on this chain and fleet contract` };
+      return {
+        reason: 'bad_signature',
+        message: `signature does not verify for device ${reading.device} on this chain and fleet contract`,
+      };
     }
     const inRequest = requestFloor.get(reading.device);
     if (inRequest !== undefined && reading.sequence <= inRequest) {

@@ -33,8 +33,17 @@ describe('ReadingQueue', () => {
     queue.close();
     const reopened = new ReadingQueue({ path });
     assert.equal(reopened.pendingCount(), 3);
-    assert.deepEqual(reopened.highestSequences(), new Map([[deviceA, 2n], [deviceB, (1n << 64n) - 1n]]));
-    assert.deepEqual(reopened.takeUnbatched(10).map((r) => r.sequence), [1n, 2n, (1n << 64n) - 1n]);
+    assert.deepEqual(
+      reopened.highestSequences(),
+      new Map([
+        [deviceA, 2n],
+        [deviceB, (1n << 64n) - 1n],
+      ]),
+    );
+    assert.deepEqual(
+      reopened.takeUnbatched(10).map((r) => r.sequence),
+      [1n, 2n, (1n << 64n) - 1n],
+    );
     const stored = reopened.reading(deviceB, (1n << 64n) - 1n);
     assert.equal(stored?.status, 'pending');
     reopened.close();
@@ -55,9 +64,18 @@ describe('ReadingQueue', () => {
     assert.equal(queue.hasUnbatched(3), true);
     assert.equal(queue.hasUnbatched(4), false);
     const first = queue.takeUnbatched(2);
-    const batch = queue.recordBatch({ nonce: 0, txHash: `0x${'11'.repeat(32)}` as Hex, rawTx: '0x02' }, first.map((r) => r.id));
-    assert.deepEqual(queue.takeUnbatched(10).map((r) => [r.device, r.sequence]), [[deviceA, 2n]]);
-    assert.deepEqual(queue.openBatches().map((b) => b.id), [batch.id]);
+    const batch = queue.recordBatch(
+      { nonce: 0, txHash: `0x${'11'.repeat(32)}` as Hex, rawTx: '0x02' },
+      first.map((r) => r.id),
+    );
+    assert.deepEqual(
+      queue.takeUnbatched(10).map((r) => [r.device, r.sequence]),
+      [[deviceA, 2n]],
+    );
+    assert.deepEqual(
+      queue.openBatches().map((b) => b.id),
+      [batch.id],
+    );
 
     const settled = queue.settleBatch(batch, 12, [
       { device: deviceA, sequence: 1n, status: 'flagged', reasons: ['OutOfRange'], metric: 2, value: -5 },
@@ -65,20 +83,43 @@ describe('ReadingQueue', () => {
     assert.equal(settled, 2, 'the reading the receipt is silent about is settled too');
     const decided = queue.reading(deviceA, 1n)!;
     assert.deepEqual(decided, {
-      device: deviceA, sequence: 1n, timestamp: 1_700_000_000n, status: 'flagged', reasons: ['OutOfRange'], metric: 2, value: -5,
-      txHash: batch.txHash, blockNumber: 12, receivedAt: decided.receivedAt, decidedAt: decided.decidedAt,
+      device: deviceA,
+      sequence: 1n,
+      timestamp: 1_700_000_000n,
+      status: 'flagged',
+      reasons: ['OutOfRange'],
+      metric: 2,
+      value: -5,
+      txHash: batch.txHash,
+      blockNumber: 12,
+      receivedAt: decided.receivedAt,
+      decidedAt: decided.decidedAt,
     });
-    assert.ok(Number.isInteger(decided.decidedAt) && decided.decidedAt! >= decided.receivedAt, 'the verdict time is recorded, after receipt');
-    assert.deepEqual(queue.verdictLatencies(), [decided.decidedAt! - decided.receivedAt, queue.reading(deviceB, 1n)!.decidedAt! - queue.reading(deviceB, 1n)!.receivedAt].sort((a, b) => a - b));
+    assert.ok(
+      Number.isInteger(decided.decidedAt) && decided.decidedAt! >= decided.receivedAt,
+      'the verdict time is recorded, after receipt',
+    );
+    assert.deepEqual(
+      queue.verdictLatencies(),
+      [decided.decidedAt! - decided.receivedAt, queue.reading(deviceB, 1n)!.decidedAt! - queue.reading(deviceB, 1n)!.receivedAt].sort(
+        (a, b) => a - b,
+      ),
+    );
     assert.equal(queue.reading(deviceA, 2n)!.decidedAt, undefined, 'a pending reading has no verdict time');
     assert.deepEqual(queue.reading(deviceB, 1n)?.reasons, ['NoOutcome']);
     assert.equal(queue.pendingCount(), 1);
     assert.deepEqual(queue.openBatches(), []);
 
-    const second = queue.recordBatch({ nonce: 1, txHash: `0x${'22'.repeat(32)}` as Hex, rawTx: '0x02' }, queue.takeUnbatched(10).map((r) => r.id));
+    const second = queue.recordBatch(
+      { nonce: 1, txHash: `0x${'22'.repeat(32)}` as Hex, rawTx: '0x02' },
+      queue.takeUnbatched(10).map((r) => r.id),
+    );
     assert.equal(queue.hasUnbatched(1), false);
     queue.abandonBatch(second.id, 'reverted', 13);
-    assert.deepEqual(queue.takeUnbatched(10).map((r) => r.sequence), [2n]);
+    assert.deepEqual(
+      queue.takeUnbatched(10).map((r) => r.sequence),
+      [2n],
+    );
     assert.deepEqual(queue.countsOf(deviceA), { pending: 1, accepted: 0, flagged: 1, rejected: 0 });
     queue.close();
   });

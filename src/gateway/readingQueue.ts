@@ -128,15 +128,11 @@ export class ReadingQueue {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.statements = {
-      insert: this.db.prepare(
-        'INSERT INTO readings (device, seq, timestamp, payload, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
+      insert: this.db.prepare('INSERT INTO readings (device, seq, timestamp, payload, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)'),
       countPending: this.db.prepare("SELECT COUNT(*) AS n FROM readings WHERE status = 'pending'").pluck(),
       countPendingOf: this.db.prepare("SELECT COUNT(*) AS n FROM readings WHERE status = 'pending' AND device = ?").pluck(),
       highestSequences: this.db.prepare('SELECT device, MAX(seq) AS seq FROM readings GROUP BY device'),
-      unbatched: this.db.prepare(
-        "SELECT * FROM readings WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT ?",
-      ),
+      unbatched: this.db.prepare("SELECT * FROM readings WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT ?"),
       countUnbatched: this.db.prepare("SELECT COUNT(*) FROM readings WHERE status = 'pending' AND batch_id IS NULL").pluck(),
       unbatchedAt: this.db
         .prepare("SELECT 1 FROM readings WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT 1 OFFSET ?")

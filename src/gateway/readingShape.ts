@@ -34,7 +34,10 @@ export const readingJsonSchema = {
   additionalProperties: false,
   properties: {
     device: deviceIdJsonSchema,
-    sequence: { ...uint64JsonSchema, description: 'Per-device sequence, strictly above every earlier one. ' + uint64JsonSchema.description },
+    sequence: {
+      ...uint64JsonSchema,
+      description: 'Per-device sequence, strictly above every earlier one. ' + uint64JsonSchema.description,
+    },
     timestamp: { ...uint64JsonSchema, description: 'Device clock, Unix seconds. ' + uint64JsonSchema.description },
     payload: {
       type: 'string',

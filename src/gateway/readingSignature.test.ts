@@ -25,7 +25,11 @@ describe('isSignedByDevice', () => {
     assert.equal(isSignedByDevice(separator, parse(other), publicKey65), false);
   });
   it('refuses a signature made for another contract', async () => {
-    const other = await signedReading(device, { ...domain, verifyingContract: '0x2000000000000000000000000000000000000002' }, { sequence: 7 });
+    const other = await signedReading(
+      device,
+      { ...domain, verifyingContract: '0x2000000000000000000000000000000000000002' },
+      { sequence: 7 },
+    );
     assert.equal(isSignedByDevice(separator, parse(other), publicKey65), false);
   });
   it('refuses an altered reading (payload, sequence, timestamp)', async () => {

@@ -139,14 +139,21 @@ describe('relayer', () => {
     const dbPath = join(dir, 'restart.sqlite');
     const d = await registered();
     const first = await buildGateway(options(dbPath)); // not relaying: the readings stay queued
-    const response = await first.inject({ method: 'POST', url: '/v1/readings', payload: { readings: [await reading(d, 1), await reading(d, 2), await reading(d, 3)] } });
+    const response = await first.inject({
+      method: 'POST',
+      url: '/v1/readings',
+      payload: { readings: [await reading(d, 1), await reading(d, 2), await reading(d, 3)] },
+    });
     assert.equal(response.statusCode, 202);
     await first.close();
 
     const second = await startGateway(options(dbPath));
     try {
       const statuses = await settled(second.url, d, [1, 2, 3]);
-      assert.deepEqual(statuses.map((s) => s.status), ['accepted', 'accepted', 'accepted']);
+      assert.deepEqual(
+        statuses.map((s) => s.status),
+        ['accepted', 'accepted', 'accepted'],
+      );
     } finally {
       await second.close();
     }
@@ -167,10 +174,19 @@ describe('relayer', () => {
     const sign = async (rows: ReturnType<ReadingQueue['takeUnbatched']>, n: number) => {
       const data = encodeFunctionData({ abi: gatewayFleetAbi, functionName: 'submitReadings', args: [rows.map(signedReadingOf)] });
       const rawTx = await chain.relayer.signTransaction({
-        type: 'eip1559', chainId: chain.chainId, to: chain.fleetAddress, data, nonce: n, gas: 3_000_000n,
-        maxFeePerGas: (block.baseFeePerGas ?? 0n) * 2n + 1_000_000n, maxPriorityFeePerGas: 1_000_000n,
+        type: 'eip1559',
+        chainId: chain.chainId,
+        to: chain.fleetAddress,
+        data,
+        nonce: n,
+        gas: 3_000_000n,
+        maxFeePerGas: (block.baseFeePerGas ?? 0n) * 2n + 1_000_000n,
+        maxPriorityFeePerGas: 1_000_000n,
       });
-      return queue.recordBatch({ nonce: n, txHash: keccak256(rawTx), rawTx }, rows.map((r) => r.id));
+      return queue.recordBatch(
+        { nonce: n, txHash: keccak256(rawTx), rawTx },
+        rows.map((r) => r.id),
+      );
     };
     const mined = await sign(queue.takeUnbatched(2), nonce);
     await chain.publicClient.request({ method: 'eth_sendRawTransaction', params: [mined.rawTx] });
@@ -181,8 +197,14 @@ describe('relayer', () => {
     const second = await startGateway(options(dbPath));
     try {
       const statuses = await settled(second.url, d, [1, 2, 3, 4]);
-      assert.deepEqual(statuses.map((s) => s.status), ['accepted', 'accepted', 'accepted', 'accepted']);
-      assert.deepEqual(statuses.map((s) => s.txHash), [mined.txHash, mined.txHash, unsent.txHash, unsent.txHash]);
+      assert.deepEqual(
+        statuses.map((s) => s.status),
+        ['accepted', 'accepted', 'accepted', 'accepted'],
+      );
+      assert.deepEqual(
+        statuses.map((s) => s.txHash),
+        [mined.txHash, mined.txHash, unsent.txHash, unsent.txHash],
+      );
       const nonceAfter = await chain.publicClient.getTransactionCount({ address: chain.relayer.address });
       assert.equal(nonceAfter, nonce + 2, 'no transaction beyond the two recorded ones');
     } finally {

@@ -228,7 +228,10 @@ export class Relayer {
       nonce,
       ...fees,
     });
-    const batch = queue.recordBatch({ nonce, txHash: bytesToHex(keccak256(hexToBytes(rawTx))), rawTx }, readings.map((r) => r.id));
+    const batch = queue.recordBatch(
+      { nonce, txHash: bytesToHex(keccak256(hexToBytes(rawTx))), rawTx },
+      readings.map((r) => r.id),
+    );
     this.nonce = nonce + 1;
     const sent = await this.broadcast(batch);
     if (sent === 'nonce_taken') {
@@ -282,12 +285,15 @@ export class Relayer {
     const tracking = this.follow(batch)
       .catch((error: unknown) => {
         this.stats.lastError = shortError(error);
-        this.options.logger?.error({ err: this.stats.lastError, txHash: batch.txHash }, 'relayer: following a batch failed; the next start resumes it');
+        this.options.logger?.error(
+          { err: this.stats.lastError, txHash: batch.txHash },
+          'relayer: following a batch failed; the next start resumes it',
+        );
       })
       .finally(() => {
-      this.inFlight.delete(batch.id);
-      this.notify();
-    });
+        this.inFlight.delete(batch.id);
+        this.notify();
+      });
     this.inFlight.set(batch.id, tracking);
   }
 

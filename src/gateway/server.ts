@@ -1,13 +1,6 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import {
-  createPublicClient,
-  defineChain,
-  http,
-  type Address,
-  type LocalAccount,
-  type PublicClient,
-} from 'viem';
+import { createPublicClient, defineChain, http, type Address, type LocalAccount, type PublicClient } from 'viem';
 import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './deviceDirectory.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
@@ -81,7 +74,12 @@ export function createGatewayPublicClient(rpcUrl: string, chainId: number): Publ
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
     rpcUrls: { default: { http: [rpcUrl] } },
   });
-  return createPublicClient({ chain, transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }), pollingInterval: 250, cacheTime: 0 }) as PublicClient;
+  return createPublicClient({
+    chain,
+    transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }),
+    pollingInterval: 250,
+    cacheTime: 0,
+  }) as PublicClient;
 }
 
 /**

@@ -28,7 +28,12 @@ export async function signedReading(
   const timestamp = fields.timestamp ?? Math.floor(Date.now() / 1000);
   const payload = fields.payload ?? encodeMetrics(fields.values ?? typicalAirQuality);
   const signature = await device.account.signTypedData({
-    domain: { name: READING_DOMAIN_NAME, version: READING_DOMAIN_VERSION, chainId: domain.chainId, verifyingContract: domain.verifyingContract },
+    domain: {
+      name: READING_DOMAIN_NAME,
+      version: READING_DOMAIN_VERSION,
+      chainId: domain.chainId,
+      verifyingContract: domain.verifyingContract,
+    },
     types: readingTypes,
     primaryType: 'Reading',
     message: { device: device.id, sequence: BigInt(fields.sequence), timestamp: BigInt(timestamp), payload },

@@ -42,9 +42,7 @@ export function deriveKey(passphrase: string, params: DeriveKeyParameters): Prom
       return scryptAsync(password, salt, { N: n, r, p, dkLen: dklen, maxmem: 2 * memory + (1 << 20) }).then((key) => Buffer.from(key));
     }
     return new Promise((resolve, reject) =>
-      scrypt(password, salt, dklen, { N: n, r, p, maxmem: 2 * memory + (1 << 20) }, (error, key) =>
-        error ? reject(error) : resolve(key),
-      ),
+      scrypt(password, salt, dklen, { N: n, r, p, maxmem: 2 * memory + (1 << 20) }, (error, key) => (error ? reject(error) : resolve(key))),
     );
   }
   if (params.kdf === 'pbkdf2') {

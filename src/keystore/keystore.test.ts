@@ -145,7 +145,10 @@ test('malformed and hostile documents get clear errors, not crashes', async () =
       String(message),
     );
   }
-  await assert.rejects(encryptKeystore(`0x${'00'.repeat(32)}`, 'pw', FAST), (e: unknown) => e instanceof KeystoreError && e.code === 'invalid_key');
+  await assert.rejects(
+    encryptKeystore(`0x${'00'.repeat(32)}`, 'pw', FAST),
+    (e: unknown) => e instanceof KeystoreError && e.code === 'invalid_key',
+  );
 });
 
 test('accepts the "Crypto" capitalisation and 0x-prefixed fields of older wallets', async () => {

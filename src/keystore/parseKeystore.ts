@@ -2,8 +2,7 @@ import { KeystoreError, type Keystore } from './types.js';
 
 const HEX = /^(0x)?([0-9a-fA-F]{2})*$/;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function hexField(value: unknown, field: string, bytes?: number): string {
   if (typeof value !== 'string' || !HEX.test(value)) throw new KeystoreError('malformed', `keystore ${field} must be hex`);
@@ -55,7 +54,13 @@ export function parseKeystore(input: string | unknown): Keystore {
   const common = { cipher: 'aes-128-ctr' as const, cipherparams: { iv }, ciphertext, mac };
   let cryptoOut: Keystore['crypto'];
   if (crypto.kdf === 'scrypt') {
-    const kdfparams = { dklen, n: intField(params.n, 'kdfparams.n'), r: intField(params.r, 'kdfparams.r'), p: intField(params.p, 'kdfparams.p'), salt };
+    const kdfparams = {
+      dklen,
+      n: intField(params.n, 'kdfparams.n'),
+      r: intField(params.r, 'kdfparams.r'),
+      p: intField(params.p, 'kdfparams.p'),
+      salt,
+    };
     cryptoOut = { ...common, kdf: 'scrypt', kdfparams };
   } else if (crypto.kdf === 'pbkdf2') {
     if (params.prf !== 'hmac-sha256') {

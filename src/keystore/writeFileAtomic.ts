@@ -19,7 +19,11 @@ async function syncDirectory(dir: string): Promise<void> {
  * Writes a file so that readers (and a crash) see either the old content or the whole new
  * content, never a partial one: write a temp file beside it, fsync, rename over, fsync the dir.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, { mode = 0o600 }: WriteFileAtomicOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  { mode = 0o600 }: WriteFileAtomicOptions = {},
+): Promise<void> {
   const temp = tempPath(path);
   const handle = await open(temp, 'wx', mode);
   try {

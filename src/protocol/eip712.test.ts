@@ -15,10 +15,25 @@ import {
 } from './eip712.js';
 
 const readings: Reading[] = [
-  { device: '0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf', sequence: 1n, timestamp: 1_750_000_000n, payload: encodeMetrics([120, 250, 300, 450, 2150, 5500]) },
+  {
+    device: '0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf',
+    sequence: 1n,
+    timestamp: 1_750_000_000n,
+    payload: encodeMetrics([120, 250, 300, 450, 2150, 5500]),
+  },
   { device: '0x0000000000000000000000000000000000000001', sequence: 0n, timestamp: 0n, payload: '0x' },
-  { device: '0xffffffffffffffffffffffffffffffffffffffff', sequence: 2n ** 64n - 1n, timestamp: 2n ** 64n - 1n, payload: `0x${'ab'.repeat(256)}` },
-  { device: '0x2B5AD5c4795c026514f8317c7a215E218DcCD6cF', sequence: 42n, timestamp: 1_700_000_123n, payload: encodeMetrics([-32768, 32767, 0, -1]) },
+  {
+    device: '0xffffffffffffffffffffffffffffffffffffffff',
+    sequence: 2n ** 64n - 1n,
+    timestamp: 2n ** 64n - 1n,
+    payload: `0x${'ab'.repeat(256)}`,
+  },
+  {
+    device: '0x2B5AD5c4795c026514f8317c7a215E218DcCD6cF',
+    sequence: 42n,
+    timestamp: 1_700_000_123n,
+    payload: encodeMetrics([-32768, 32767, 0, -1]),
+  },
 ];
 
 const viemDigest = (domain: ReadingDomain, reading: Reading): Hex =>

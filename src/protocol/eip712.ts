@@ -40,12 +40,8 @@ export type Reading = {
 const encoder = new TextEncoder();
 const keccak = (data: Uint8Array) => keccak_256(data);
 
-const EIP712_DOMAIN_TYPEHASH = keccak(
-  encoder.encode('EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)'),
-);
-export const READING_TYPEHASH = keccak(
-  encoder.encode('Reading(address device,uint64 sequence,uint64 timestamp,bytes payload)'),
-);
+const EIP712_DOMAIN_TYPEHASH = keccak(encoder.encode('EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)'));
+export const READING_TYPEHASH = keccak(encoder.encode('Reading(address device,uint64 sequence,uint64 timestamp,bytes payload)'));
 
 function word(value: bigint): Uint8Array {
   if (value < 0n || value >= 1n << 256n) throw new RangeError('value does not fit in uint256');

@@ -51,7 +51,18 @@ function intArray(raw: Record<string, unknown>, field: keyof Profile, length: nu
 export function parseProfile(input: unknown): Profile {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ProfileError('', 'must be a JSON object');
   const raw = input as Record<string, unknown>;
-  const known = new Set<string>(['metricCount', 'maxPayloadBytes', 'minInterval', 'maxClockSkew', 'flagThreshold', 'flagWindow', 'suspensionsBeforeRevoke', 'minValue', 'maxValue', 'maxDelta']);
+  const known = new Set<string>([
+    'metricCount',
+    'maxPayloadBytes',
+    'minInterval',
+    'maxClockSkew',
+    'flagThreshold',
+    'flagWindow',
+    'suspensionsBeforeRevoke',
+    'minValue',
+    'maxValue',
+    'maxDelta',
+  ]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new ProfileError(key, 'is not a profile field');
   const metricCount = uint(raw, 'metricCount', 'uint8');
   if (metricCount < 1 || metricCount > MAX_METRICS) throw new ProfileError('metricCount', `must be between 1 and ${MAX_METRICS}`);
@@ -73,6 +84,7 @@ export function parseProfile(input: unknown): Profile {
   profile.minValue.forEach((min, i) => {
     if (min > profile.maxValue[i]!) throw new ProfileError(`minValue[${i}]`, `is above maxValue[${i}]`);
   });
-  if (profile.flagThreshold > 0 && profile.flagWindow === 0) throw new ProfileError('flagWindow', 'must be positive when flagThreshold is set');
+  if (profile.flagThreshold > 0 && profile.flagWindow === 0)
+    throw new ProfileError('flagWindow', 'must be positive when flagThreshold is set');
   return profile;
 }

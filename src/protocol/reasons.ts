@@ -7,28 +7,46 @@ export const rejectionReasons = {
   // --- a reading (or a whole request body) is malformed ---
   invalid_body: { status: 400, description: 'The body is not a reading or { readings: [...] } of the documented shape.' },
   payload_malformed: { status: 400, description: 'The payload is not 0x-prefixed, even-length hex.' },
-  bad_signature_format: { status: 400, description: 'The signature is not 65 bytes of hex (r ‖ s ‖ v, v = 27/28), or r/s is out of range.' },
+  bad_signature_format: {
+    status: 400,
+    description: 'The signature is not 65 bytes of hex (r ‖ s ‖ v, v = 27/28), or r/s is out of range.',
+  },
   high_s_signature: { status: 400, description: 'The signature s is in the upper half of the curve order (EIP-2); sign with low s.' },
   invalid_request: { status: 400, description: 'A path or query parameter is malformed (e.g. a device id that is not 20 bytes of hex).' },
   // --- who signed it ---
-  bad_signature: { status: 401, description: "The signature does not verify against the device's registered key for this chain id and fleet contract." },
+  bad_signature: {
+    status: 401,
+    description: "The signature does not verify against the device's registered key for this chain id and fleet contract.",
+  },
   unknown_device: { status: 403, description: 'The device id is not registered in the fleet contract (404 from GET /v1/devices/{id}).' },
-  device_suspended: { status: 403, description: 'The device is suspended on chain; its readings are refused until an operator reinstates it.' },
+  device_suspended: {
+    status: 403,
+    description: 'The device is suspended on chain; its readings are refused until an operator reinstates it.',
+  },
   device_revoked: { status: 403, description: 'The device identity is revoked (banned) on chain, for good.' },
   // --- lookups ---
   not_found: { status: 404, description: 'No such route.' },
   unknown_reading: { status: 404, description: 'The gateway holds no reading with this device id and sequence.' },
   // --- replay ---
-  replayed_sequence: { status: 409, description: 'The sequence is not above every sequence already on chain or queued for the device, or repeats within the request.' },
+  replayed_sequence: {
+    status: 409,
+    description: 'The sequence is not above every sequence already on chain or queued for the device, or repeats within the request.',
+  },
   // --- size ---
   payload_too_large: { status: 413, description: 'The payload is over the 256-byte transport cap.' },
   too_many_readings: { status: 413, description: 'The request holds more readings than the per-request limit.' },
   body_too_large: { status: 413, description: 'The request body is over the body size limit.' },
   unsupported_media_type: { status: 415, description: 'The request body is not application/json.' },
   // --- backpressure and dependencies ---
-  queue_full: { status: 429, description: 'The gateway queue is full; nothing was stored. Retry after the Retry-After header (acknowledged data is never dropped).' },
+  queue_full: {
+    status: 429,
+    description: 'The gateway queue is full; nothing was stored. Retry after the Retry-After header (acknowledged data is never dropped).',
+  },
   internal_error: { status: 500, description: 'An unexpected gateway fault; nothing was acknowledged.' },
-  chain_unavailable: { status: 503, description: 'The chain RPC endpoint cannot be reached, so the device could not be checked; nothing was stored.' },
+  chain_unavailable: {
+    status: 503,
+    description: 'The chain RPC endpoint cannot be reached, so the device could not be checked; nothing was stored.',
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type RejectionReason = keyof typeof rejectionReasons;

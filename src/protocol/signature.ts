@@ -7,7 +7,10 @@ export const SECP256K1_HALF_N = SECP256K1_N >> 1n;
 export type SplitSignature = { r: Hex; s: Hex; yParity: 0 | 1 };
 
 export class SignatureFormatError extends Error {
-  constructor(readonly reason: 'bad_signature_format' | 'high_s_signature', message: string) {
+  constructor(
+    readonly reason: 'bad_signature_format' | 'high_s_signature',
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -34,7 +34,13 @@ async function gateway(t: { after: (fn: () => Promise<void>) => void }, handler:
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
@@ -76,7 +82,12 @@ test('429 is retried and Retry-After is honoured', async (t) => {
   const server = await gateway(t, (_req, res, _body, n) =>
     n === 1 ? json(res, 429, { error: 'queue_full' }, { 'retry-after': '1' }) : json(res, 202, {}),
   );
-  const client = createDeviceClient({ gatewayUrl: server.url, key: generateDeviceKey(), domain, retry: { ...fastRetry, maxDelayMs: 5_000 } });
+  const client = createDeviceClient({
+    gatewayUrl: server.url,
+    key: generateDeviceKey(),
+    domain,
+    retry: { ...fastRetry, maxDelayMs: 5_000 },
+  });
   const started = Date.now();
   await client.sendReading([1]);
   assert.ok(Date.now() - started >= 950, 'waited for Retry-After');
@@ -84,7 +95,9 @@ test('429 is retried and Retry-After is honoured', async (t) => {
 });
 
 test('4xx other than 429 is final: one attempt, typed error with the gateway reason', async (t) => {
-  const server = await gateway(t, (_req, res) => json(res, 401, { error: 'bad_signature', message: 'signature does not match the device key' }));
+  const server = await gateway(t, (_req, res) =>
+    json(res, 401, { error: 'bad_signature', message: 'signature does not match the device key' }),
+  );
   const client = createDeviceClient({ gatewayUrl: server.url, key: generateDeviceKey(), domain, retry: fastRetry });
   await assert.rejects(client.sendReading([1, 2]), (e: unknown) => {
     assert.ok(e instanceof GatewayRejection);
@@ -97,25 +110,31 @@ test('4xx other than 429 is final: one attempt, typed error with the gateway rea
 });
 
 test('batch errors: the reason of { errors: [{ index, reason }] } is surfaced', async (t) => {
-  const server = await gateway(t, (_req, res) => json(res, 413, { errors: [{ index: 0, reason: 'payload_too_large', message: 'over 256 bytes' }] }));
+  const server = await gateway(t, (_req, res) =>
+    json(res, 413, { errors: [{ index: 0, reason: 'payload_too_large', message: 'over 256 bytes' }] }),
+  );
   const client = createDeviceClient({ gatewayUrl: server.url, key: generateDeviceKey(), domain, retry: fastRetry });
-  await assert.rejects(client.sendReadings([{ values: `0x${'00'.repeat(300)}`, timestamp: 1 }]), (e: unknown) =>
-    e instanceof GatewayRejection && e.reason === 'payload_too_large' && e.status === 413,
+  await assert.rejects(
+    client.sendReadings([{ values: `0x${'00'.repeat(300)}`, timestamp: 1 }]),
+    (e: unknown) => e instanceof GatewayRejection && e.reason === 'payload_too_large' && e.status === 413,
   );
 });
 
 test('gives up after the attempt budget with GatewayUnavailable', async (t) => {
   const server = await gateway(t, (_req, res) => json(res, 500, { error: 'internal_error' }));
   const client = createDeviceClient({ gatewayUrl: server.url, key: generateDeviceKey(), domain, retry: { ...fastRetry, attempts: 3 } });
-  await assert.rejects(client.sendReading([1]), (e: unknown) =>
-    e instanceof GatewayUnavailable && e.attempts === 3 && e.status === 500 && e.reason === 'internal_error',
+  await assert.rejects(
+    client.sendReading([1]),
+    (e: unknown) => e instanceof GatewayUnavailable && e.attempts === 3 && e.status === 500 && e.reason === 'internal_error',
   );
   assert.equal(server.seen.length, 3);
 });
 
 test('a lost acknowledgement: the retry gets 409 replayed_sequence, reported as a delivered duplicate', async (t) => {
   // First attempt is stored by the gateway but the connection dies before the answer.
-  const server = await gateway(t, (req, res, _body, n) => (n === 1 ? req.socket.destroy() : json(res, 409, { error: 'replayed_sequence' })));
+  const server = await gateway(t, (req, res, _body, n) =>
+    n === 1 ? req.socket.destroy() : json(res, 409, { error: 'replayed_sequence' }),
+  );
   const client = createDeviceClient({ gatewayUrl: server.url, key: generateDeviceKey(), domain, retry: fastRetry });
   const result = await client.sendReading([1]);
   assert.equal(result.duplicate, true);
@@ -131,12 +150,21 @@ test('a first-attempt 409 is a real replay and is thrown', async (t) => {
 test('sequences come from the store; sendReadings posts { readings }; GET routes', async (t) => {
   const server = await gateway(t, (req, res) => json(res, 200, { path: req.url }));
   const key = generateDeviceKey();
-  const client = createDeviceClient({ gatewayUrl: `${server.url}/`, key, domain, sequenceStore: createMemorySequenceStore(7n), retry: fastRetry });
+  const client = createDeviceClient({
+    gatewayUrl: `${server.url}/`,
+    key,
+    domain,
+    sequenceStore: createMemorySequenceStore(7n),
+    retry: fastRetry,
+  });
   const { readings } = await client.sendReadings([
     { values: [1], timestamp: 100 },
     { values: [2], timestamp: 110 },
   ]);
-  assert.deepEqual(readings.map((r) => r.sequence), ['7', '8']);
+  assert.deepEqual(
+    readings.map((r) => r.sequence),
+    ['7', '8'],
+  );
   assert.deepEqual(JSON.parse(server.seen[0]!.body), { readings });
   assert.equal((await client.sendReading([3])).reading.sequence, '9');
   assert.deepEqual(await client.readingStatus(8n), { path: `/v1/readings/${key.deviceId}/8` });
@@ -148,7 +176,10 @@ test('sequences come from the store; sendReadings posts { readings }; GET routes
 test('GET 404 is a GatewayRejection with its reason', async (t) => {
   const server = await gateway(t, (_req, res) => json(res, 404, { error: 'unknown_reading' }));
   const client = createDeviceClient({ gatewayUrl: server.url, key: generateDeviceKey(), domain, retry: fastRetry });
-  await assert.rejects(client.readingStatus(1), (e: unknown) => e instanceof GatewayRejection && e.reason === 'unknown_reading' && e.status === 404);
+  await assert.rejects(
+    client.readingStatus(1),
+    (e: unknown) => e instanceof GatewayRejection && e.reason === 'unknown_reading' && e.status === 404,
+  );
 });
 
 test('backoff: exponential ceiling, full jitter, capped, Retry-After as a floor', () => {

@@ -8,7 +8,13 @@ export class GatewayRejection extends Error {
   readonly body: unknown;
   /** Which attempt got this answer (> 1 when earlier attempts failed with a network error, 429 or 5xx). */
   readonly attempt: number;
-  constructor({ reason, status, body, message, attempt = 1 }: { reason: string; status: number; body: unknown; message?: string; attempt?: number }) {
+  constructor({
+    reason,
+    status,
+    body,
+    message,
+    attempt = 1,
+  }: { reason: string; status: number; body: unknown; message?: string; attempt?: number }) {
     super(message ? `gateway refused: ${reason} (${status}): ${message}` : `gateway refused: ${reason} (${status})`);
     this.reason = reason;
     this.status = status;

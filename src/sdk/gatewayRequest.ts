@@ -46,7 +46,13 @@ const retryable = (status: number) => status === 429 || status >= 500;
  * sends the same bytes (a signed reading is idempotent: the gateway keys replay on its sequence).
  * Any other 4xx is final and thrown as GatewayRejection.
  */
-export async function gatewayRequest({ url, method, body, fetch: fetchFn = fetch, retry = {} }: GatewayRequestParameters): Promise<GatewayRequestReturnType> {
+export async function gatewayRequest({
+  url,
+  method,
+  body,
+  fetch: fetchFn = fetch,
+  retry = {},
+}: GatewayRequestParameters): Promise<GatewayRequestReturnType> {
   const attempts = Math.max(1, retry.attempts ?? 6);
   const timeoutMs = retry.timeoutMs ?? 10_000;
   const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -56,7 +62,8 @@ export async function gatewayRequest({ url, method, body, fetch: fetchFn = fetch
     try {
       const response = await fetchFn(url, {
         method,
-        headers: payload === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers:
+          payload === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
         ...(payload === undefined ? {} : { body: payload }),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -64,7 +71,13 @@ export async function gatewayRequest({ url, method, body, fetch: fetchFn = fetch
       if (response.ok) return { status: response.status, body: responseBody, attempts: attempt };
       const { reason, message } = errorOfBody(responseBody, response.status);
       if (!retryable(response.status)) {
-        throw new GatewayRejection({ reason, status: response.status, body: responseBody, attempt, ...(message === undefined ? {} : { message }) });
+        throw new GatewayRejection({
+          reason,
+          status: response.status,
+          body: responseBody,
+          attempt,
+          ...(message === undefined ? {} : { message }),
+        });
       }
       last = { status: response.status, reason };
       retryAfter = parseRetryAfter(response.headers.get('retry-after'));

@@ -3,8 +3,16 @@ export { deviceKeyFromPrivateKey } from './deviceKeyFromPrivateKey.js';
 export { saveDeviceKey, type SaveDeviceKeyOptions } from './saveDeviceKey.js';
 export { loadDeviceKey } from './loadDeviceKey.js';
 export { registrationMessage } from './registrationMessage.js';
-export { createRegistrationRequest, type CreateRegistrationRequestParameters, type CreateRegistrationRequestReturnType } from './createRegistrationRequest.js';
-export { InvalidRegistrationRequestError, verifyRegistrationRequest, type VerifyRegistrationRequestReturnType } from './verifyRegistrationRequest.js';
+export {
+  createRegistrationRequest,
+  type CreateRegistrationRequestParameters,
+  type CreateRegistrationRequestReturnType,
+} from './createRegistrationRequest.js';
+export {
+  InvalidRegistrationRequestError,
+  verifyRegistrationRequest,
+  type VerifyRegistrationRequestReturnType,
+} from './verifyRegistrationRequest.js';
 export { signReading, type SignReadingParameters, type SignReadingReturnType } from './signReading.js';
 export { recoverReadingSigner } from './recoverReadingSigner.js';
 export { signDigest } from './signDigest.js';

@@ -68,7 +68,10 @@ test('registration request: proof of possession verifies, as personal_sign, and 
     ['nope', /JSON object/],
   ];
   for (const [input, reason] of cases) {
-    assert.throws(() => verifyRegistrationRequest(input), (e: unknown) => e instanceof InvalidRegistrationRequestError && reason.test(e.reason));
+    assert.throws(
+      () => verifyRegistrationRequest(input),
+      (e: unknown) => e instanceof InvalidRegistrationRequestError && reason.test(e.reason),
+    );
   }
 });
 
@@ -81,13 +84,31 @@ test('signReading: the JSON the gateway takes, and viem verifies it with the pro
   assert.equal(reading.timestamp, 1_700_000_000);
   assert.match(reading.signature, /^0x[0-9a-f]{128}(1b|1c)$/);
   const message = { device: key.deviceId, sequence: 42n, timestamp: 1_700_000_000n, payload };
-  assert.ok(await verifyTypedData({ address: key.deviceId, domain: viemDomain, types: readingTypes, primaryType: 'Reading', message, signature: reading.signature }));
+  assert.ok(
+    await verifyTypedData({
+      address: key.deviceId,
+      domain: viemDomain,
+      types: readingTypes,
+      primaryType: 'Reading',
+      message,
+      signature: reading.signature,
+    }),
+  );
   assert.equal(
-    await recoverTypedDataAddress({ domain: viemDomain, types: readingTypes, primaryType: 'Reading', message, signature: reading.signature }),
+    await recoverTypedDataAddress({
+      domain: viemDomain,
+      types: readingTypes,
+      primaryType: 'Reading',
+      message,
+      signature: reading.signature,
+    }),
     key.deviceId,
   );
   // viem's own signer (noble, RFC 6979) produces the very same bytes.
-  assert.equal(await privateKeyToAccount(key.privateKey).signTypedData({ domain: viemDomain, types: readingTypes, primaryType: 'Reading', message }), reading.signature);
+  assert.equal(
+    await privateKeyToAccount(key.privateKey).signTypedData({ domain: viemDomain, types: readingTypes, primaryType: 'Reading', message }),
+    reading.signature,
+  );
   assert.equal(recoverReadingSigner(reading, domain), key.deviceId);
   assert.notEqual(recoverReadingSigner(reading, { ...domain, chainId: 1 }), key.deviceId, 'worthless on another chain');
   assert.notEqual(recoverReadingSigner({ ...reading, sequence: '43' }, domain), key.deviceId);

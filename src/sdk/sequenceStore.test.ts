@@ -44,7 +44,10 @@ test('file store with blocks: one write per block, a gap (never a reuse) after a
   const path = join(await tempDir(t), 'sequence');
   const store = createSequenceStore(path, { block: 10 });
   const used = Array.from({ length: 12 }, () => store.next());
-  assert.deepEqual(used, Array.from({ length: 12 }, (_, i) => BigInt(i + 1)));
+  assert.deepEqual(
+    used,
+    Array.from({ length: 12 }, (_, i) => BigInt(i + 1)),
+  );
   assert.equal((await readFile(path, 'utf8')).trim(), '21');
   const after = createSequenceStore(path, { block: 10 });
   assert.equal(after.next(), 21n);

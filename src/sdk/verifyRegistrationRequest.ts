@@ -31,9 +31,12 @@ export function verifyRegistrationRequest(input: unknown): VerifyRegistrationReq
 function check(input: unknown): { valid: true; request: RegistrationRequest } | { valid: false; reason: string } {
   if (!isObject(input)) return { valid: false, reason: 'request must be a JSON object' };
   const { deviceId, publicKey, classId, metadata, proof } = input;
-  if (typeof deviceId !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(deviceId)) return { valid: false, reason: 'deviceId must be a 20-byte hex address' };
-  if (typeof publicKey !== 'string' || !/^0x[0-9a-fA-F]{128}$/.test(publicKey)) return { valid: false, reason: 'publicKey must be 64 bytes hex (X ‖ Y)' };
-  if (typeof classId !== 'number' || !Number.isInteger(classId) || classId < 0 || classId > 0xffff) return { valid: false, reason: 'classId must be a uint16' };
+  if (typeof deviceId !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(deviceId))
+    return { valid: false, reason: 'deviceId must be a 20-byte hex address' };
+  if (typeof publicKey !== 'string' || !/^0x[0-9a-fA-F]{128}$/.test(publicKey))
+    return { valid: false, reason: 'publicKey must be 64 bytes hex (X ‖ Y)' };
+  if (typeof classId !== 'number' || !Number.isInteger(classId) || classId < 0 || classId > 0xffff)
+    return { valid: false, reason: 'classId must be a uint16' };
   if (metadata !== undefined && !isObject(metadata)) return { valid: false, reason: 'metadata must be an object' };
   if (typeof proof !== 'string') return { valid: false, reason: 'proof must be a 65-byte hex signature' };
   const sec1 = new Uint8Array(65);
@@ -41,7 +44,8 @@ function check(input: unknown): { valid: true; request: RegistrationRequest } | 
   sec1.set(hexToBytes(publicKey as `0x${string}`), 1);
   if (!secp256k1.publicKeyVerify(sec1)) return { valid: false, reason: 'publicKey is not a point on secp256k1' };
   const derived = deviceIdFromPublicKey(publicKey as `0x${string}`);
-  if (!isAddressEqual(derived, deviceId as Address)) return { valid: false, reason: `deviceId does not belong to publicKey (expected ${derived})` };
+  if (!isAddressEqual(derived, deviceId as Address))
+    return { valid: false, reason: `deviceId does not belong to publicKey (expected ${derived})` };
   try {
     splitSignature(proof as `0x${string}`);
   } catch (error) {
@@ -53,6 +57,12 @@ function check(input: unknown): { valid: true; request: RegistrationRequest } | 
   if (signer === undefined || !isAddressEqual(signer, derived)) return { valid: false, reason: 'proof is not signed by the device key' };
   return {
     valid: true,
-    request: { deviceId: derived, publicKey: publicKey.toLowerCase() as `0x${string}`, classId, ...(metadata === undefined ? {} : { metadata }), proof: proof as `0x${string}` },
+    request: {
+      deviceId: derived,
+      publicKey: publicKey.toLowerCase() as `0x${string}`,
+      classId,
+      ...(metadata === undefined ? {} : { metadata }),
+      proof: proof as `0x${string}`,
+    },
   };
 }

@@ -104,7 +104,8 @@ export function createFleet(parameters: CreateFleetParameters): Fleet {
     recentLimit = 32,
   } = parameters;
   if (!Number.isInteger(devices) || devices < 0) throw new RangeError('devices must be a non-negative integer');
-  if (interval < profile.minInterval) throw new RangeError(`interval ${interval}s is below the profile minInterval ${profile.minInterval}s`);
+  if (interval < profile.minInterval)
+    throw new RangeError(`interval ${interval}s is below the profile minInterval ${profile.minInterval}s`);
   if (!(dayLengthSeconds > 0)) throw new RangeError('dayLengthSeconds must be positive');
   const compression = DAY / dayLengthSeconds;
   if (interval * compression > MAX_SIMULATED_GAP) {

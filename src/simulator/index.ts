@@ -8,7 +8,17 @@ export {
   type MetricName,
   type MetricSpec,
 } from './airQuality.js';
-export { airQualityValues, hourOfDay, nextReading, siteOf, sunlight, trafficIntensity, type SensorModel, type Site, type SiteKind } from './model.js';
+export {
+  airQualityValues,
+  hourOfDay,
+  nextReading,
+  siteOf,
+  sunlight,
+  trafficIntensity,
+  type SensorModel,
+  type Site,
+  type SiteKind,
+} from './model.js';
 export { createFleet, deterministicKey, MAX_SIMULATED_GAP, type CreateFleetParameters, type Fleet, type Sensor } from './fleet.js';
 export { inspectReading, type InspectReadingParameters } from './inspectReading.js';
 export { hash32, seedOf, uniform, valueNoise } from './prng.js';

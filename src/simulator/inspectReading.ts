@@ -24,7 +24,11 @@ export function inspectReading({ profile, previous, reading, blockTime }: Inspec
   const values = hasMetrics ? decodeMetrics(reading.payload, profile.metricCount) : [];
   if (values.some((v, i) => v < profile.minValue[i]! || v > profile.maxValue[i]!)) flags.push('OutOfRange');
   const last = previous?.values;
-  if (last && last.length === values.length && values.some((v, i) => profile.maxDelta[i]! > 0 && Math.abs(v - last[i]!) > profile.maxDelta[i]!)) {
+  if (
+    last &&
+    last.length === values.length &&
+    values.some((v, i) => profile.maxDelta[i]! > 0 && Math.abs(v - last[i]!) > profile.maxDelta[i]!)
+  ) {
     flags.push('ExcessiveChange');
   }
   if (previous && reading.timestamp - previous.timestamp < profile.minInterval) flags.push('TooFrequent');

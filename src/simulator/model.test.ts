@@ -24,7 +24,10 @@ test('the class profile is valid for the contract (parseProfile) and matches doc
   assert.deepEqual(parseProfile(JSON.parse(JSON.stringify(airQualityProfile))), airQualityProfile);
   assert.equal(airQualityProfile.metricCount, 6);
   assert.equal(airQualityProfile.maxPayloadBytes, 12);
-  assert.deepEqual(airQualityMetrics.map((m) => m.scale), [10, 10, 10, 10, 100, 100]);
+  assert.deepEqual(
+    airQualityMetrics.map((m) => m.scale),
+    [10, 10, 10, 10, 100, 100],
+  );
 });
 
 test('7 simulated days × 50 devices: every value within the profile, every step within maxDelta', () => {
@@ -41,7 +44,11 @@ test('7 simulated days × 50 devices: every value within the profile, every step
         values.forEach((v, i) => {
           assert.ok(Number.isInteger(v), `metric ${i} integer`);
           assert.ok(v >= minValue[i]! && v <= maxValue[i]!, `${airQualityMetrics[i]!.name} = ${v} within [${minValue[i]}, ${maxValue[i]}]`);
-          if (previous) assert.ok(Math.abs(v - previous[i]!) <= maxDelta[i]!, `${airQualityMetrics[i]!.name} step ${previous[i]} → ${v} within ${maxDelta[i]}`);
+          if (previous)
+            assert.ok(
+              Math.abs(v - previous[i]!) <= maxDelta[i]!,
+              `${airQualityMetrics[i]!.name} step ${previous[i]} → ${v} within ${maxDelta[i]}`,
+            );
           physicalMin[i] = Math.min(physicalMin[i]!, fromRaw(i, v));
           physicalMax[i] = Math.max(physicalMax[i]!, fromRaw(i, v));
         });
@@ -61,10 +68,11 @@ test('7 simulated days × 50 devices: every value within the profile, every step
 function meanAt(fleet: ReturnType<typeof createFleet>, metric: number, hour: number, days = 7): number {
   let sum = 0;
   let n = 0;
-  for (const sensor of fleet.sensors) for (let d = 0; d < days; d++) {
-    sum += nextReading(sensor, d * DAY + hour * 3600)[metric]!;
-    n++;
-  }
+  for (const sensor of fleet.sensors)
+    for (let d = 0; d < days; d++) {
+      sum += nextReading(sensor, d * DAY + hour * 3600)[metric]!;
+      n++;
+    }
   return sum / n;
 }
 
@@ -81,7 +89,8 @@ test('daily cycles: NO2 and PM peak at rush hour, O3 in the afternoon, temperatu
   const roadside = fleet.sensors.filter((s) => s.site.kind === 'traffic');
   const park = fleet.sensors.filter((s) => s.site.kind === 'park');
   assert.ok(roadside.length > 0 && park.length > 0, 'both site kinds');
-  const avg = (sensors: typeof roadside, m: number, h: number) => sensors.reduce((a, s) => a + nextReading(s, h * 3600)[m]!, 0) / sensors.length;
+  const avg = (sensors: typeof roadside, m: number, h: number) =>
+    sensors.reduce((a, s) => a + nextReading(s, h * 3600)[m]!, 0) / sensors.length;
   assert.ok(avg(roadside, no2, 8) > 1.5 * avg(park, no2, 8), 'roadside NO2 above parks');
   assert.ok(avg(park, o3, 15) > avg(roadside, o3, 15), 'more O3 in parks (less titration)');
 });
@@ -90,12 +99,24 @@ test('determinism: same seed, same keys, sites and readings; another seed differ
   const a = createFleet({ devices: 5, seed: 42, domain });
   const b = createFleet({ devices: 5, seed: 42, domain });
   const c = createFleet({ devices: 5, seed: 43, domain });
-  assert.deepEqual(a.sensors.map((s) => [s.deviceId, s.site]), b.sensors.map((s) => [s.deviceId, s.site]));
-  assert.notDeepEqual(a.sensors.map((s) => s.deviceId), c.sensors.map((s) => s.deviceId));
+  assert.deepEqual(
+    a.sensors.map((s) => [s.deviceId, s.site]),
+    b.sensors.map((s) => [s.deviceId, s.site]),
+  );
+  assert.notDeepEqual(
+    a.sensors.map((s) => s.deviceId),
+    c.sensors.map((s) => s.deviceId),
+  );
   for (const t of [0, 12_345, 5 * DAY + 777]) {
-    assert.deepEqual(a.sensors.map((s) => nextReading(s, t)), b.sensors.map((s) => nextReading(s, t)));
+    assert.deepEqual(
+      a.sensors.map((s) => nextReading(s, t)),
+      b.sensors.map((s) => nextReading(s, t)),
+    );
   }
-  assert.notDeepEqual(a.sensors.map((s) => nextReading(s, 1000)), c.sensors.map((s) => nextReading(s, 1000)));
+  assert.notDeepEqual(
+    a.sensors.map((s) => nextReading(s, 1000)),
+    c.sensors.map((s) => nextReading(s, 1000)),
+  );
   // Ticks are deterministic too (same start time): identical signed readings.
   const now = 1_700_000_000;
   assert.deepEqual(a.tick(now + 20), b.tick(now + 20));

@@ -40,7 +40,11 @@ export type Stack = {
  */
 export async function startStack(parameters: StartStackParameters): Promise<Stack> {
   const progress = parameters.onProgress ?? (() => {});
-  const roles = await loadOrCreateRoleKeys({ dataDir: parameters.dataDir, passphrase: parameters.passphrase, ...(parameters.scryptN ? { scryptN: parameters.scryptN } : {}) });
+  const roles = await loadOrCreateRoleKeys({
+    dataDir: parameters.dataDir,
+    passphrase: parameters.passphrase,
+    ...(parameters.scryptN ? { scryptN: parameters.scryptN } : {}),
+  });
   if (roles.created.length > 0) progress(`created encrypted keys for ${roles.created.join(', ')} in ${join(parameters.dataDir, 'keys')}`);
 
   let anvil: StartAnvilReturnType | undefined;
@@ -75,7 +79,12 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       deployment = { ...previous, rpcUrl, embeddedChain: !parameters.rpcUrl };
     } else {
       deployment = await deployPythia({
-        rpcUrl, chainId, roles, gatewayUrl: 'http://127.0.0.1:0', embeddedChain: !parameters.rpcUrl, onProgress: progress,
+        rpcUrl,
+        chainId,
+        roles,
+        gatewayUrl: 'http://127.0.0.1:0',
+        embeddedChain: !parameters.rpcUrl,
+        onProgress: progress,
       });
       deployed = true;
     }

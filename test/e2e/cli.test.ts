@@ -42,7 +42,22 @@ describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
   });
 
   it('has --help on every command', async () => {
-    for (const command of [[], ['up'], ['demo'], ['device'], ['device', 'register'], ['device', 'keygen'], ['device', 'show'], ['device', 'suspend'], ['device', 'reinstate'], ['device', 'revoke'], ['device', 'list'], ['profile'], ['profile', 'set'], ['profile', 'show']]) {
+    for (const command of [
+      [],
+      ['up'],
+      ['demo'],
+      ['device'],
+      ['device', 'register'],
+      ['device', 'keygen'],
+      ['device', 'show'],
+      ['device', 'suspend'],
+      ['device', 'reinstate'],
+      ['device', 'revoke'],
+      ['device', 'list'],
+      ['profile'],
+      ['profile', 'set'],
+      ['profile', 'show'],
+    ]) {
       const run = await pythia([...command, '--help']);
       assert.equal(run.code, 0, `${command.join(' ')} --help: ${run.stderr}`);
       assert.match(run.stdout, /Usage: pythia/);
@@ -118,7 +133,11 @@ describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
 
     const status = async () => JSON.parse((await pythia(at('device', 'show', device, '--json'))).stdout).status;
     assert.equal(await status(), 'active');
-    for (const [command, expected] of [['suspend', 'suspended'], ['reinstate', 'active'], ['revoke', 'revoked']] as const) {
+    for (const [command, expected] of [
+      ['suspend', 'suspended'],
+      ['reinstate', 'active'],
+      ['revoke', 'revoked'],
+    ] as const) {
       const run = await pythia(at('device', command, device, '--reason', `cli test ${command}`, '--json'));
       assert.equal(run.code, 0, run.stderr);
       assert.equal(JSON.parse(run.stdout).status, expected);
@@ -130,7 +149,10 @@ describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
 
     const list = await pythia(at('device', 'list', '--json'));
     assert.equal(list.code, 0, list.stderr);
-    assert.deepEqual(JSON.parse(list.stdout).map((d: { device: string; status: string }) => [d.device, d.status]), [[device, 'revoked']]);
+    assert.deepEqual(
+      JSON.parse(list.stdout).map((d: { device: string; status: string }) => [d.device, d.status]),
+      [[device, 'revoked']],
+    );
   });
 
   it('says where the deployment is missing', async () => {

@@ -46,8 +46,11 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
     const flagged = summary.readings.flaggedByReason;
     for (const reason of ['OutOfRange', 'TooFrequent', 'PayloadSize']) assert.ok((flagged[reason] ?? 0) > 0, `no ${reason} flag`);
     assert.ok(summary.readings.accepted > 20, `only ${summary.readings.accepted} readings accepted`);
-    assert.equal(summary.readings.acknowledged, summary.readings.accepted + summary.readings.flagged + summary.readings.skippedOnChain,
-      'every acknowledged reading ends on chain as accepted, flagged or skipped');
+    assert.equal(
+      summary.readings.acknowledged,
+      summary.readings.accepted + summary.readings.flagged + summary.readings.skippedOnChain,
+      'every acknowledged reading ends on chain as accepted, flagged or skipped',
+    );
   });
 
   it('leaves the verdicts on chain: the compromised sensor revoked, the flooder and the oversized sender suspended', async () => {
@@ -57,14 +60,19 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
     const context = { publicClient: clients.publicClient, deployment: stack.deployment };
     const byName = Object.fromEntries(summary.attacks.map((a) => [a.name, a.devices]));
 
-    const compromised = (await readDeviceView(context, byName['compromised-sensor']![0]!));
+    const compromised = await readDeviceView(context, byName['compromised-sensor']![0]!);
     assert.equal(compromised.status, 'revoked');
     assert.ok(compromised.flags >= 4);
     assert.equal((await readDeviceView(context, byName['flooder']![0]!)).status, 'suspended');
     assert.equal((await readDeviceView(context, byName['oversized-payload']![0]!)).status, 'suspended');
     assert.equal((await readDeviceView(context, byName['replay']![0]!)).status, 'active', 'the replay victim is unharmed');
 
-    const events = await readFleetEvents(clients.publicClient, stack.deployment.contracts.fleet, BigInt(stack.deployment.deploymentBlock), await clients.publicClient.getBlockNumber());
+    const events = await readFleetEvents(
+      clients.publicClient,
+      stack.deployment.contracts.fleet,
+      BigInt(stack.deployment.deploymentBlock),
+      await clients.publicClient.getBlockNumber(),
+    );
     const revocation = events.find((e) => e.kind === 'status' && e.current === 'revoked');
     assert.ok(revocation && revocation.kind === 'status');
     assert.equal(revocation.by.toLowerCase(), stack.deployment.contracts.fleet.toLowerCase(), 'the contract revoked it by itself');

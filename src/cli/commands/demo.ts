@@ -37,7 +37,10 @@ export function registerDemoCommand(program: Command): void {
         ...(passphrase ? { passphrase } : {}),
         onProgress: (m) => progress(options, `… ${m}`),
         onTimeline: (e) =>
-          progress(options, `${e.at.toFixed(1).padStart(6)}s  ${LABELS[e.kind]}  ${e.text}${e.transactionHash ? `  tx ${e.transactionHash.slice(0, 12)}…` : ''}`),
+          progress(
+            options,
+            `${e.at.toFixed(1).padStart(6)}s  ${LABELS[e.kind]}  ${e.text}${e.transactionHash ? `  tx ${e.transactionHash.slice(0, 12)}…` : ''}`,
+          ),
       });
       printResult(options, summary, () => formatSummary(summary));
       if (summary.unexpected.length > 0) process.exitCode = 1;
@@ -46,7 +49,11 @@ export function registerDemoCommand(program: Command): void {
 
 export function formatSummary(s: DemoSummary): string {
   const reasons = (r: Record<string, number>) =>
-    Object.keys(r).length === 0 ? '' : ` (${Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ')})`;
+    Object.keys(r).length === 0
+      ? ''
+      : ` (${Object.entries(r)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})`;
   const lines = [
     '',
     `Summary: ${s.devices} sensors, ${s.durationSeconds} s, chain ${s.chainId}, fleet contract ${s.fleetAddress}`,
@@ -58,11 +65,15 @@ export function formatSummary(s: DemoSummary): string {
     `  skipped on chain               ${s.readings.skippedOnChain}${reasons(s.readings.skippedOnChainByReason)}`,
     '',
     'Devices suspended:',
-    ...(s.devicesSuspended.length ? s.devicesSuspended.map((d) => `  ${d.device}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`) : ['  none']),
+    ...(s.devicesSuspended.length
+      ? s.devicesSuspended.map((d) => `  ${d.device}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`)
+      : ['  none']),
     'Devices reinstated:',
     ...(s.devicesReinstated.length ? s.devicesReinstated.map((d) => `  ${d.device}: ${d.reason}  tx ${d.transactionHash}`) : ['  none']),
     'Devices revoked (banned):',
-    ...(s.devicesRevoked.length ? s.devicesRevoked.map((d) => `  ${d.device}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`) : ['  none']),
+    ...(s.devicesRevoked.length
+      ? s.devicesRevoked.map((d) => `  ${d.device}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`)
+      : ['  none']),
     '',
     'Attacks:',
     ...s.attacks.map((a) => `  ${a.observed ? 'stopped ' : 'NOT SEEN'}  ${a.name}: ${a.notes.join('; ') || '-'}`),

@@ -42,10 +42,18 @@ export function registerDeviceCommands(program: Command): void {
       const deviceId = deviceIdFromPublicKey(publicKey);
       progress(options, `registering ${deviceId} in class ${classId}...`);
       const { hash, blockNumber } = await sendContractTransaction({
-        clients: context, account, address: context.deployment.contracts.fleet, abi: pythiaFleetAbi,
-        functionName: 'registerDevice', args: [publicKey, classId],
+        clients: context,
+        account,
+        address: context.deployment.contracts.fleet,
+        abi: pythiaFleetAbi,
+        functionName: 'registerDevice',
+        args: [publicKey, classId],
       });
-      printResult(options, { device: deviceId, classId, transactionHash: hash, blockNumber }, () => `registered ${deviceId} (class ${classId}) in ${hash}`);
+      printResult(
+        options,
+        { device: deviceId, classId, transactionHash: hash, blockNumber },
+        () => `registered ${deviceId} (class ${classId}) in ${hash}`,
+      );
     });
 
   device
@@ -62,8 +70,11 @@ export function registerDeviceCommands(program: Command): void {
       await saveDeviceKey(options.keyFile, key, passphrase);
       const request = createRegistrationRequest(key, { classId: options.class });
       writeFileSync(options.requestOut, `${JSON.stringify(request, null, 2)}\n`);
-      printResult(options, { device: key.deviceId, publicKey: key.publicKey, keyFile: options.keyFile, request: options.requestOut }, () =>
-        `device ${key.deviceId}: key in ${options.keyFile}, registration request in ${options.requestOut}`);
+      printResult(
+        options,
+        { device: key.deviceId, publicKey: key.publicKey, keyFile: options.keyFile, request: options.requestOut },
+        () => `device ${key.deviceId}: key in ${options.keyFile}, registration request in ${options.requestOut}`,
+      );
     });
 
   device
@@ -100,11 +111,19 @@ export function registerDeviceCommands(program: Command): void {
         const context = loadContext(options);
         const account = await loadRoleAccount(context, 'operator');
         const { hash, blockNumber } = await sendContractTransaction({
-          clients: context, account, address: context.deployment.contracts.fleet, abi: pythiaFleetAbi,
-          functionName, args: [id, options.reason],
+          clients: context,
+          account,
+          address: context.deployment.contracts.fleet,
+          abi: pythiaFleetAbi,
+          functionName,
+          args: [id, options.reason],
         });
         const view = await readDeviceView(context, id);
-        printResult(options, { device: id, status: view.status, transactionHash: hash, blockNumber }, () => `${id} is now ${view.status} (${hash})`);
+        printResult(
+          options,
+          { device: id, status: view.status, transactionHash: hash, blockNumber },
+          () => `${id} is now ${view.status} (${hash})`,
+        );
       });
   }
 

@@ -12,7 +12,8 @@ type Target = { class?: number; device?: Address };
 type CommonOptions = Target & { dataDir?: string; json?: boolean };
 
 function target(options: Target): { kind: 'class'; classId: number } | { kind: 'device'; device: Address } {
-  if ((options.class === undefined) === (options.device === undefined)) throw new UsageError('give exactly one of --class <id> or --device <id>');
+  if ((options.class === undefined) === (options.device === undefined))
+    throw new UsageError('give exactly one of --class <id> or --device <id>');
   return options.class !== undefined ? { kind: 'class', classId: options.class } : { kind: 'device', device: options.device! };
 }
 
@@ -39,11 +40,18 @@ export function registerProfileCommands(program: Command): void {
       const context = loadContext(options);
       const account = await loadRoleAccount(context, 'operator');
       const { hash } = await sendContractTransaction({
-        clients: context, account, address: context.deployment.contracts.fleet, abi: pythiaFleetAbi,
+        clients: context,
+        account,
+        address: context.deployment.contracts.fleet,
+        abi: pythiaFleetAbi,
         functionName: where.kind === 'class' ? 'setClassProfile' : 'setDeviceProfile',
         args: [where.kind === 'class' ? where.classId : where.device, parsed],
       });
-      printResult(options, { ...where, profile: parsed, transactionHash: hash }, () => `profile set for ${where.kind} ${where.kind === 'class' ? where.classId : where.device} in ${hash}`);
+      printResult(
+        options,
+        { ...where, profile: parsed, transactionHash: hash },
+        () => `profile set for ${where.kind} ${where.kind === 'class' ? where.classId : where.device} in ${hash}`,
+      );
     });
 
   profile
@@ -65,7 +73,8 @@ export function registerProfileCommands(program: Command): void {
           : await context.publicClient
               .readContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'effectiveProfile', args: [where.device] })
               .then(([profile, version, own]) => ({ device: where.device, version: Number(version), own, profile: plainProfile(profile) }));
-      if (result.version === 0) throw new UsageError(`no profile set for ${where.kind} ${where.kind === 'class' ? where.classId : where.device}`);
+      if (result.version === 0)
+        throw new UsageError(`no profile set for ${where.kind} ${where.kind === 'class' ? where.classId : where.device}`);
       printResult(options, result, () => JSON.stringify(result, null, 2));
     });
 }

@@ -88,9 +88,21 @@ export const devicesPlugin: FastifyPluginAsync<GatewayServices> = async (app, se
       let blockNumber, view, profile;
       try {
         blockNumber = await publicClient.getBlockNumber();
-        view = await publicClient.readContract({ address: fleetAddress, abi: gatewayFleetAbi, functionName: 'getDevice', args: [device], blockNumber });
+        view = await publicClient.readContract({
+          address: fleetAddress,
+          abi: gatewayFleetAbi,
+          functionName: 'getDevice',
+          args: [device],
+          blockNumber,
+        });
         if (view.status === 0) return sendError(reply, 'unknown_device', `device ${device} is not registered`, {}, 404);
-        profile = await publicClient.readContract({ address: fleetAddress, abi: gatewayFleetAbi, functionName: 'effectiveProfile', args: [device], blockNumber });
+        profile = await publicClient.readContract({
+          address: fleetAddress,
+          abi: gatewayFleetAbi,
+          functionName: 'effectiveProfile',
+          args: [device],
+          blockNumber,
+        });
       } catch (error) {
         throw new ChainUnavailableError(`could not read device ${device}: ${shortError(error)}`);
       }

@@ -37,7 +37,8 @@ export const healthPlugin: FastifyPluginAsync<GatewayServices> = async (app, ser
     {
       schema: {
         summary: 'Gateway health',
-        description: '200 while the chain answers; 503 when it cannot be reached. Readings are still accepted for known devices while the chain is away.',
+        description:
+          '200 while the chain answers; 503 when it cannot be reached. Readings are still accepted for known devices while the chain is away.',
         tags: ['health'],
         response: { 200: healthResponseJsonSchema, 503: healthResponseJsonSchema },
       },
@@ -68,8 +69,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     promise.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e) => (clearTimeout(timer), reject(e)),
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
     );
   });
 }

@@ -5,7 +5,8 @@ import { deviceIdJsonSchema, readingsRequestJsonSchema } from '../readingShape.j
 import type { GatewayServices } from '../services.js';
 
 const acceptedResponseJsonSchema = {
-  description: 'Every reading is durably queued; the relayer puts them on chain. Poll GET /v1/readings/{device}/{sequence} for the outcome.',
+  description:
+    'Every reading is durably queued; the relayer puts them on chain. Poll GET /v1/readings/{device}/{sequence} for the outcome.',
   type: 'object',
   required: ['accepted', 'readings'],
   properties: {

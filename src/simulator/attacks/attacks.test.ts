@@ -68,8 +68,14 @@ test('(a) compromised sensor: correctly signed 12-byte readings with NO2 2500 µ
     if (previous !== undefined) assert.ok(reading.timestamp - previous >= airQualityProfile.minInterval);
     previous = reading.timestamp;
   }
-  assert.ok(fleet.tick(end + 100).every((r) => r.device !== sensor.deviceId), 'the fleet no longer drives the hijacked sensor');
-  assert.deepEqual(attack.expectedStatus().map((s) => [s.device, s.status]), [[sensor.deviceId, 'suspended']]);
+  assert.ok(
+    fleet.tick(end + 100).every((r) => r.device !== sensor.deviceId),
+    'the fleet no longer drives the hijacked sensor',
+  );
+  assert.deepEqual(
+    attack.expectedStatus().map((s) => [s.device, s.status]),
+    [[sensor.deviceId, 'suspended']],
+  );
   const [probe] = attack.followUp(end + 100);
   assert.deepEqual(probe!.expect, { outcome: 'rejected', status: 403, reason: 'device_suspended' });
   assert.equal(recoverReadingSigner(single(probe!), domain), sensor.deviceId);
@@ -85,7 +91,10 @@ test('(b) flooder: readings 1 s apart, flagThreshold of them TooFrequent, then s
   for (let i = 1; i < readings.length; i++) assert.equal(readings[i]!.timestamp - readings[i - 1]!.timestamp, 1);
   const frequent = actions.filter((a) => a.expect.outcome === 'recorded' && a.expect.flags.includes('TooFrequent'));
   assert.equal(frequent.length, flagThreshold);
-  assert.ok(actions.every((a) => a.expect.outcome === 'recorded' && !a.expect.flags.includes('OutOfRange')), 'plausible values');
+  assert.ok(
+    actions.every((a) => a.expect.outcome === 'recorded' && !a.expect.flags.includes('OutOfRange')),
+    'plausible values',
+  );
   assert.equal(attack.expectedStatus()[0]!.status, 'suspended');
   // A bursty driver (one step per 5 s) still floods.
   const other = createFlooderAttack();
@@ -160,20 +169,23 @@ test('(e) impersonator: forged claims do not recover to the victim (401); own id
   assert.equal(single(own).device, attack.attackerId);
   assert.equal(recoverReadingSigner(single(own), domain), attack.attackerId);
   assert.ok(!fleet.sensors.some((s) => s.deviceId === attack.attackerId));
-  assert.deepEqual(attack.expectedStatus().map((s) => s.status), ['active', 'none']);
+  assert.deepEqual(
+    attack.expectedStatus().map((s) => s.status),
+    ['active', 'none'],
+  );
 });
 
 test('all five attacks run together on one fleet, on distinct sensors, while the others report normally', () => {
   const { fleet, now } = runningFleet();
   const attacks = createAllAttacks();
-  attacks.forEach((a) => a.start({ fleet }));
+  for (const a of attacks) a.start({ fleet });
   const hijacked = fleet.sensors.filter((s) => s.hijackedBy !== undefined);
   assert.equal(hijacked.length, 3);
   assert.equal(new Set(hijacked.map((s) => s.hijackedBy)).size, 3);
   const normal: SignedReading[] = [];
   for (let t = now; t < now + 120 && !attacks.every((a) => a.done); t++) {
     normal.push(...fleet.tick(t));
-    attacks.forEach((a) => a.step(t));
+    for (const a of attacks) a.step(t);
   }
   assert.ok(attacks.every((a) => a.done));
   assert.ok(normal.length > 0 && normal.every((r) => !hijacked.some((h) => h.deviceId === r.device)));

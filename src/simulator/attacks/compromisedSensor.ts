@@ -44,7 +44,13 @@ export function createCompromisedSensorAttack({ index, no2 = 25_000, count }: Cr
       values[METRIC_INDEX.no2] = no2;
       sent++;
       return [
-        recordedAction(context.fleet, sensor, encodeMetrics(values), Math.floor(now), `${sensor.site.name} reports NO₂ ${no2 / 10} µg/m³ (${sent}/${total})`),
+        recordedAction(
+          context.fleet,
+          sensor,
+          encodeMetrics(values),
+          Math.floor(now),
+          `${sensor.site.name} reports NO₂ ${no2 / 10} µg/m³ (${sent}/${total})`,
+        ),
       ];
     },
     expectedStatus() {

@@ -28,7 +28,8 @@ export function createFlooderAttack({ index, period = 1, maxBurst = 10 }: Create
     description: `A registered sensor sends a reading every ${period}s, under the profile's minimum interval.`,
     expectedOutcome: 'Readings are recorded and flagged TooFrequent; after flagThreshold flags the device is suspended automatically.',
     start(ctx) {
-      if (period >= ctx.fleet.profile.minInterval) throw new RangeError(`period ${period}s is not under minInterval ${ctx.fleet.profile.minInterval}s`);
+      if (period >= ctx.fleet.profile.minInterval)
+        throw new RangeError(`period ${period}s is not under minInterval ${ctx.fleet.profile.minInterval}s`);
       context = ctx;
       sensor = ctx.fleet.hijack(name, index);
       threshold = Math.max(1, ctx.fleet.profile.flagThreshold);

@@ -26,7 +26,11 @@ export type ImpersonatorAttack = Attack & {
   readonly attackerId: Address | undefined;
 };
 
-export function createImpersonatorAttack({ victimIndex, count = 2, seed = 'impersonator' }: CreateImpersonatorAttackParameters = {}): ImpersonatorAttack {
+export function createImpersonatorAttack({
+  victimIndex,
+  count = 2,
+  seed = 'impersonator',
+}: CreateImpersonatorAttackParameters = {}): ImpersonatorAttack {
   let context: AttackContext | undefined;
   let victim: Sensor | undefined;
   let attacker: DeviceKey | undefined;
@@ -35,7 +39,8 @@ export function createImpersonatorAttack({ victimIndex, count = 2, seed = 'imper
   return {
     name,
     description: "An unregistered key signs readings claiming a registered sensor's id, then under its own id.",
-    expectedOutcome: 'Forged readings are refused with 401 bad_signature and the own-id one with 403 unknown_device; nothing reaches the chain.',
+    expectedOutcome:
+      'Forged readings are refused with 401 bad_signature and the own-id one with 403 unknown_device; nothing reaches the chain.',
     start(ctx) {
       context = ctx;
       const sensors = ctx.fleet.sensors;
@@ -60,7 +65,13 @@ export function createImpersonatorAttack({ victimIndex, count = 2, seed = 'imper
       const next = victim.sequences.peek();
       for (let i = 0; i < count; i++) {
         // Claims the victim's id and its next sequences, signed with the attacker's key.
-        const forged = signReading({ key: { privateKey: attacker.privateKey, deviceId: victim.deviceId }, domain: fleet.domain, sequence: next + BigInt(i), timestamp, payload });
+        const forged = signReading({
+          key: { privateKey: attacker.privateKey, deviceId: victim.deviceId },
+          domain: fleet.domain,
+          sequence: next + BigInt(i),
+          timestamp,
+          payload,
+        });
         actions.push({
           description: `forged reading claiming ${victim.site.name} (sequence ${forged.sequence})`,
           device: victim.deviceId,

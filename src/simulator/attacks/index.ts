@@ -14,5 +14,11 @@ import type { Attack } from './types.js';
 
 /** The five attacks of the demonstration, with default settings, in a sensible order. */
 export function createAllAttacks(): Attack[] {
-  return [createCompromisedSensorAttack(), createFlooderAttack(), createOversizedPayloadAttack(), createReplayAttack(), createImpersonatorAttack()];
+  return [
+    createCompromisedSensorAttack(),
+    createFlooderAttack(),
+    createOversizedPayloadAttack(),
+    createReplayAttack(),
+    createImpersonatorAttack(),
+  ];
 }

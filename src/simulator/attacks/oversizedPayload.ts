@@ -30,7 +30,12 @@ export function paddedPayload(values: readonly number[], size: number): Hex {
  * 256-byte transport cap they are well formed, so they go on chain and are flagged PayloadSize
  * (evidence, then suspension); one 1 KB payload is refused outright by the gateway (413).
  */
-export function createOversizedPayloadAttack({ index, size = 64, hugeSize = 1024, count }: CreateOversizedPayloadAttackParameters = {}): Attack {
+export function createOversizedPayloadAttack({
+  index,
+  size = 64,
+  hugeSize = 1024,
+  count,
+}: CreateOversizedPayloadAttackParameters = {}): Attack {
   let context: AttackContext | undefined;
   let sensor: Sensor | undefined;
   let sentHuge = false;
@@ -72,7 +77,15 @@ export function createOversizedPayloadAttack({ index, size = 64, hugeSize = 1024
       }
       if (sent < total && dueAgain(fleet, sensor, now)) {
         sent++;
-        actions.push(recordedAction(fleet, sensor, paddedPayload(values, size), Math.floor(now), `${sensor.site.name} sends a ${size}-byte payload (${sent}/${total})`));
+        actions.push(
+          recordedAction(
+            fleet,
+            sensor,
+            paddedPayload(values, size),
+            Math.floor(now),
+            `${sensor.site.name} sends a ${size}-byte payload (${sent}/${total})`,
+          ),
+        );
       }
       return actions;
     },

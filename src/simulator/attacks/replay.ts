@@ -50,7 +50,9 @@ export function createReplayAttack({ victimIndex, count = 3, minAge }: CreateRep
       return [action];
     },
     expectedStatus() {
-      return victim ? [{ device: victim.deviceId, status: 'active', why: 'replays are refused at the gateway and cost the victim nothing' }] : [];
+      return victim
+        ? [{ device: victim.deviceId, status: 'active', why: 'replays are refused at the gateway and cost the victim nothing' }]
+        : [];
     },
     followUp: () => [],
   };
