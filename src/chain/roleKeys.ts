@@ -1,12 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import type { LocalAccount } from 'viem';
+import { generatePrivateKey } from 'viem/accounts';
+import { nativeAccount } from './nativeAccount.js';
 import { decryptKeystore, encryptKeystore, readKeystoreFile, writeKeystoreFile } from '../keystore/index.js';
 
 /** The accounts Pythia itself operates. Least privilege: each holds only its own role. */
 export const ROLE_NAMES = ['admin', 'operator', 'relayer'] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
-export type RoleAccounts = Record<RoleName, PrivateKeyAccount>;
+export type RoleAccounts = Record<RoleName, LocalAccount>;
 
 export type LoadRoleKeysParameters = {
   dataDir: string;
@@ -37,17 +39,17 @@ export async function loadOrCreateRoleKeys({
       const privateKey = generatePrivateKey();
       await writeKeystoreFile(path, await encryptKeystore(privateKey, passphrase, scryptN ? { scryptN } : {}));
       created.push(role);
-      accounts[role] = privateKeyToAccount(privateKey);
+      accounts[role] = nativeAccount(privateKey);
     } else {
-      accounts[role] = privateKeyToAccount((await decryptKeystore(await readKeystoreFile(path), passphrase)).privateKey);
+      accounts[role] = nativeAccount((await decryptKeystore(await readKeystoreFile(path), passphrase)).privateKey);
     }
   }
   return Object.assign(accounts, { created });
 }
 
 /** Loads one role key, e.g. the operator's for `pythia device register`. */
-export async function loadRoleKey(dataDir: string, role: RoleName, passphrase: string): Promise<PrivateKeyAccount> {
+export async function loadRoleKey(dataDir: string, role: RoleName, passphrase: string): Promise<LocalAccount> {
   const path = roleKeyPath(dataDir, role);
   if (!existsSync(path)) throw new Error(`no ${role} key at ${path}: run \`pythia up\` first (or pass --data-dir)`);
-  return privateKeyToAccount((await decryptKeystore(await readKeystoreFile(path), passphrase)).privateKey);
+  return nativeAccount((await decryptKeystore(await readKeystoreFile(path), passphrase)).privateKey);
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { PrivateKeyAccount } from 'viem/accounts';
+import type { LocalAccount } from 'viem';
 import { createChainClients, type ChainClients } from '../chain/clients.js';
 import { readDeployment, DeploymentFileError, type Deployment } from '../chain/deployment.js';
 import { loadRoleKey, type RoleName } from '../chain/roleKeys.js';
@@ -28,7 +28,7 @@ export function loadContext(options: { dataDir?: string }): CommandContext {
 }
 
 /** The key of one role, decrypted with the passphrase. */
-export async function loadRoleAccount(context: CommandContext, role: RoleName): Promise<PrivateKeyAccount> {
+export async function loadRoleAccount(context: CommandContext, role: RoleName): Promise<LocalAccount> {
   const passphrase = await resolvePassphrase(`${role} key`);
   try {
     return await loadRoleKey(context.dataDir, role, passphrase);

@@ -1,5 +1,5 @@
 import type { Address, Hex, PublicClient } from 'viem';
-import { decodeEventLog, hexToBytes } from 'viem';
+import { decodeEventLog, getAbiItem, hexToBytes, toEventSelector } from 'viem';
 import { deviceStatusNames, type DeviceStatusName } from '../protocol/reasons.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
 import type { GatewayLogger } from './logger.js';
@@ -9,6 +9,8 @@ import type { GatewayLogger } from './logger.js';
  * PythiaFleet contract: loaded on a miss, then kept current by following the contract's events
  * (so a suspension on chain is refused at the gateway within one poll interval).
  */
+const DEVICE_STATUS_CHANGED = toEventSelector(getAbiItem({ abi: gatewayFleetAbi, name: 'DeviceStatusChanged' }));
+
 export type DeviceState = {
   device: Address;
   status: DeviceStatusName;
@@ -170,7 +172,11 @@ export class DeviceDirectory {
    * contract just suspended is refused at once rather than at the next event poll.
    */
   applyLogs(logs: readonly { address: Address; data: Hex; topics: [Hex, ...Hex[]] | [] }[]): void {
-    for (const log of logs) if (log.address.toLowerCase() === this.fleetAddress.toLowerCase()) this.applyLog(log);
+    const fleet = this.fleetAddress.toLowerCase();
+    for (const log of logs) {
+      // Only status changes matter here: recorded sequences arrive through the relayer's outcomes.
+      if (log.topics[0] === DEVICE_STATUS_CHANGED && log.address.toLowerCase() === fleet) this.applyLog(log);
+    }
   }
 
   private applyLog(log: { data: Hex; topics: [Hex, ...Hex[]] | [] }): void {

@@ -1,9 +1,12 @@
-import { decodeEventLog, type Address, type Hex } from 'viem';
+import { decodeEventLog, getAbiItem, toEventSelector, type Address, type Hex } from 'viem';
 import { flagReasonNames, skipReasonName } from '../protocol/reasons.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
 import type { ReadingOutcome } from './readingQueue.js';
 
 type Log = { address: Address; data: Hex; topics: [Hex, ...Hex[]] | [] };
+
+/** Most receipt logs are ReadingAccepted: decoding it by hand (device in topic 1, sequence in data) spares the generic ABI decoder. */
+const READING_ACCEPTED = toEventSelector(getAbiItem({ abi: gatewayFleetAbi, name: 'ReadingAccepted' }));
 
 /**
  * The outcome of every reading in a mined submitReadings transaction, from its receipt logs:
@@ -15,6 +18,10 @@ export function readingOutcomesOfLogs(logs: readonly Log[], fleetAddress: Addres
   const outcomes: ReadingOutcome[] = [];
   for (const log of logs) {
     if (log.address.toLowerCase() !== fleet) continue;
+    if (log.topics[0] === READING_ACCEPTED && log.topics.length === 2 && log.data.length === 66) {
+      outcomes.push({ device: `0x${log.topics[1]!.slice(26).toLowerCase()}`, sequence: BigInt(log.data), status: 'accepted', reasons: [] });
+      continue;
+    }
     let event;
     try {
       event = decodeEventLog({ abi: gatewayFleetAbi, data: log.data, topics: log.topics });

@@ -1,5 +1,6 @@
-import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
-import type { Address, Hex } from 'viem';
+import { generatePrivateKey } from 'viem/accounts';
+import { nativeAccount } from '../chain/nativeAccount.js';
+import type { Address, Hex, LocalAccount } from 'viem';
 import { pythiaFleetAbi } from '../contracts/abis.js';
 import { startAnvil } from '../chain/anvil.js';
 import { createChainClients } from '../chain/clients.js';
@@ -16,9 +17,9 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
   const anvil = await startAnvil(options.blockTime ? { blockTime: options.blockTime } : {});
   try {
     const roles = {
-      admin: privateKeyToAccount(generatePrivateKey()),
-      operator: privateKeyToAccount(generatePrivateKey()),
-      relayer: privateKeyToAccount(generatePrivateKey()),
+      admin: nativeAccount(generatePrivateKey()),
+      operator: nativeAccount(generatePrivateKey()),
+      relayer: nativeAccount(generatePrivateKey()),
     };
     const deployment = await deployPythia({
       rpcUrl: anvil.rpcUrl,
@@ -54,7 +55,7 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
       operator: roles.operator,
       relayer: roles.relayer,
       publicClient,
-      walletClient: (account: PrivateKeyAccount) => clients.walletClient(account),
+      walletClient: (account: LocalAccount) => clients.walletClient(account),
       /** Sends a fleet transaction as the operator and waits for it to succeed. */
       operatorWrite,
       registerDevice: (publicKey: Hex, classId: number = AIR_QUALITY_CLASS_ID) => operatorWrite('registerDevice', [publicKey, classId]),

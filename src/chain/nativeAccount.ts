@@ -1,0 +1,35 @@
+import secp256k1 from 'secp256k1';
+import { bytesToHex, type Hex, type LocalAccount, serializeTransaction, type TransactionSerializable } from 'viem';
+import { privateKeyToAccount, toAccount } from 'viem/accounts';
+import { keccak256 } from '../protocol/keccak.js';
+
+/**
+ * A viem account whose transactions are hashed and signed natively (libsecp256k1 and the
+ * native keccak). The relayer signs transactions of a few hundred kilobytes of calldata several
+ * times a second; viem's pure-JavaScript keccak over them costs more than the rest of the
+ * relaying. Same standard signatures (RFC 6979, low s) as privateKeyToAccount, which still signs
+ * messages and typed data.
+ */
+export function nativeAccount(privateKey: Hex): LocalAccount {
+  const base = privateKeyToAccount(privateKey);
+  const secret = Buffer.from(privateKey.slice(2), 'hex');
+  return toAccount({
+    address: base.address,
+    signMessage: base.signMessage,
+    signTypedData: base.signTypedData,
+    async signTransaction(transaction, options) {
+      const serializer = (options?.serializer ?? serializeTransaction) as (
+        tx: TransactionSerializable,
+        signature?: { r: Hex; s: Hex; v: bigint; yParity: number },
+      ) => Hex | Promise<Hex>;
+      const unsigned = await serializer(transaction as TransactionSerializable);
+      const { signature, recid } = secp256k1.ecdsaSign(keccak256(Buffer.from(unsigned.slice(2), 'hex')), secret);
+      return serializer(transaction as TransactionSerializable, {
+        r: bytesToHex(signature.subarray(0, 32)),
+        s: bytesToHex(signature.subarray(32, 64)),
+        v: 27n + BigInt(recid),
+        yParity: recid,
+      });
+    },
+  });
+}
