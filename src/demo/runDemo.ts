@@ -55,6 +55,8 @@ export type DemoSummary = {
   devicesRevoked: Array<{ device: Address; by: string; reason: string; transactionHash: Hash; blockNumber: number }>;
   attacks: Array<{ name: string; description: string; expectedOutcome: string; devices: Address[]; observed: boolean; notes: string[] }>;
   finalStatus: Record<string, string>;
+  /** Human names (site) of the fleet's devices, by device id. */
+  names: Record<string, string>;
   unexpected: string[];
 };
 
@@ -413,6 +415,7 @@ function summarise(input: {
     devicesRevoked: statusList('revoked'),
     attacks,
     finalStatus: {},
+    names: Object.fromEntries(input.fleet.sensors.map((sensor) => [sensor.deviceId, sensor.site.name])),
     unexpected: input.unexpected,
   };
 }

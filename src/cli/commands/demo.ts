@@ -48,6 +48,7 @@ export function registerDemoCommand(program: Command): void {
 }
 
 export function formatSummary(s: DemoSummary): string {
+  const named = (device: string) => (s.names[device] ? `${s.names[device]} (${device})` : device);
   const reasons = (r: Record<string, number>) =>
     Object.keys(r).length === 0
       ? ''
@@ -66,13 +67,13 @@ export function formatSummary(s: DemoSummary): string {
     '',
     'Devices suspended:',
     ...(s.devicesSuspended.length
-      ? s.devicesSuspended.map((d) => `  ${d.device}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`)
+      ? s.devicesSuspended.map((d) => `  ${named(d.device)}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`)
       : ['  none']),
     'Devices reinstated:',
-    ...(s.devicesReinstated.length ? s.devicesReinstated.map((d) => `  ${d.device}: ${d.reason}  tx ${d.transactionHash}`) : ['  none']),
+    ...(s.devicesReinstated.length ? s.devicesReinstated.map((d) => `  ${named(d.device)}: ${d.reason}  tx ${d.transactionHash}`) : ['  none']),
     'Devices revoked (banned):',
     ...(s.devicesRevoked.length
-      ? s.devicesRevoked.map((d) => `  ${d.device}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`)
+      ? s.devicesRevoked.map((d) => `  ${named(d.device)}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`)
       : ['  none']),
     '',
     'Attacks:',
