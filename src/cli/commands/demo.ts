@@ -70,7 +70,9 @@ export function formatSummary(s: DemoSummary): string {
       ? s.devicesSuspended.map((d) => `  ${named(d.device)}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`)
       : ['  none']),
     'Devices reinstated:',
-    ...(s.devicesReinstated.length ? s.devicesReinstated.map((d) => `  ${named(d.device)}: ${d.reason}  tx ${d.transactionHash}`) : ['  none']),
+    ...(s.devicesReinstated.length
+      ? s.devicesReinstated.map((d) => `  ${named(d.device)}: ${d.reason}  tx ${d.transactionHash}`)
+      : ['  none']),
     'Devices revoked (banned):',
     ...(s.devicesRevoked.length
       ? s.devicesRevoked.map((d) => `  ${named(d.device)}  by ${d.by}: ${d.reason}  tx ${d.transactionHash}`)
