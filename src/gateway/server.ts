@@ -5,6 +5,7 @@ import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './deviceDirectory.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
 import { errorResponseJsonSchema, installErrorHandling } from './httpErrors.js';
+import { answersPlugin, type AnswerSigner } from './plugins/answers.js';
 import { devicesPlugin } from './plugins/devices.js';
 import { healthPlugin } from './plugins/health.js';
 import { openApiPlugin } from './plugins/openapi.js';
@@ -50,6 +51,8 @@ export type GatewayOptions = {
   logger?: FastifyServerOptions['logger'];
   /** Start the relayer when the app is ready. buildGateway: default false; startGateway: always true. */
   relay?: boolean;
+  /** The Pythia's answer key: with it the gateway answers POST /v1/questions (docs/protocol.md, "Signed answers"). */
+  answerSigner?: AnswerSigner;
 };
 
 declare module 'fastify' {
@@ -157,6 +160,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(readingsPlugin, services);
   await app.register(devicesPlugin, services);
   await app.register(healthPlugin, services);
+  if (options.answerSigner) await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner });
   return app;
 }
 

@@ -12,6 +12,14 @@ export const rejectionReasons = {
     description: 'The signature is not 65 bytes of hex (r ‖ s ‖ v, v = 27/28), or r/s is out of range.',
   },
   high_s_signature: { status: 400, description: 'The signature s is in the upper half of the curve order (EIP-2); sign with low s.' },
+  bad_cose: {
+    status: 400,
+    description:
+      'POST /v1/questions: the body is not a COSE_Sign1 (tag 18) over a deterministic-CBOR question payload of the documented shape.',
+  },
+  wrong_algorithm: { status: 400, description: 'POST /v1/questions: the COSE protected header is not {1: -47} (ES256K).' },
+  unknown_question: { status: 400, description: 'POST /v1/questions: the question type is not one this gateway answers.' },
+  bad_challenge: { status: 400, description: 'POST /v1/questions: the challenge is missing or not 8 to 32 bytes.' },
   invalid_request: { status: 400, description: 'A path or query parameter is malformed (e.g. a device id that is not 20 bytes of hex).' },
   // --- who signed it ---
   bad_signature: {
@@ -32,11 +40,19 @@ export const rejectionReasons = {
     status: 409,
     description: 'The sequence is not above every sequence already on chain or queued for the device, or repeats within the request.',
   },
+  replayed_request: {
+    status: 409,
+    description:
+      'POST /v1/questions: the question sequence is not above the last one this gateway answered for the device, or the challenge repeats a recent one.',
+  },
   // --- size ---
   payload_too_large: { status: 413, description: 'The payload is over the 256-byte transport cap.' },
   too_many_readings: { status: 413, description: 'The request holds more readings than the per-request limit.' },
   body_too_large: { status: 413, description: 'The request body is over the body size limit.' },
-  unsupported_media_type: { status: 415, description: 'The request body is not application/json.' },
+  unsupported_media_type: {
+    status: 415,
+    description: 'The request body is not application/json (or application/cbor for POST /v1/questions).',
+  },
   // --- backpressure and dependencies ---
   queue_full: {
     status: 429,

@@ -33,3 +33,22 @@ export {
 } from './createDeviceClient.js';
 export { GatewayRejection, GatewayUnavailable } from './errors.js';
 export type { DeviceKey, RegistrationRequest, SignedReading } from './types.js';
+export {
+  parseProvisioningBundle,
+  trustedKeysOf,
+  ProvisioningBundleError,
+  type ProvisioningBundle,
+  type PythiaKeyEntry,
+} from './provisioningBundle.js';
+export { askPythia, nextQuestionSequence, type AskPythiaParameters } from './askPythia.js';
+export { createStatusGuard, DeviceHaltedError, type CreateStatusGuardParameters, type StatusGuard } from './createStatusGuard.js';
+export {
+  AnswerError,
+  decodeAnswer,
+  verifyAnswer,
+  type AnswerErrorReason,
+  type DeviceStatusAnswer,
+  type TrustedKey,
+  type VerifiedAnswer,
+  type VerifyAnswerParameters,
+} from '../answers/index.js';

@@ -1,0 +1,32 @@
+import { deviceStatusQuestion } from './deviceStatus.js';
+import type { AnyQuestion } from './types.js';
+
+/**
+ * Every question a Pythia answers, by type id. Ids are never reused.
+ *
+ * | id | name | issue |
+ * |---|---|---|
+ * | 1 | device_status | #3 (here) |
+ * | 2 | device_owner | reserved for #4 (ownership): answered `unknown_question` until then |
+ * | 3 | firmware_approved | reserved for #5 (firmware approval): `unknown_question` until then |
+ * | 4 | consent | reserved for #5 (data-sharing / command consent): `unknown_question` until then |
+ *
+ * To add a question: one file exporting a Question (see deviceStatus.ts) and one entry below.
+ */
+export const questions: ReadonlyMap<number, AnyQuestion> = new Map<number, AnyQuestion>(
+  [deviceStatusQuestion].map((q) => [q.id, q] as const),
+);
+
+/** Ids reserved for questions of later issues; a gateway answers them with unknown_question. */
+export const reservedQuestionIds = { device_owner: 2, firmware_approved: 3, consent: 4 } as const;
+
+export function questionById(id: number): AnyQuestion | undefined {
+  return questions.get(id);
+}
+
+/** A question by its id or name (the JSON request form takes either). */
+export function questionOf(idOrName: unknown): AnyQuestion | undefined {
+  if (typeof idOrName === 'number') return questions.get(idOrName);
+  if (typeof idOrName === 'string') for (const q of questions.values()) if (q.name === idOrName) return q;
+  return undefined;
+}

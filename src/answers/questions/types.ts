@@ -1,0 +1,33 @@
+import type { Address, PublicClient } from 'viem';
+
+/** Chain state as of one block: every read of one answer goes through it, so the answer is consistent. */
+export type PinnedChainReader = {
+  publicClient: Pick<PublicClient, 'readContract'>;
+  fleetAddress: Address;
+  blockNumber: bigint;
+};
+
+/**
+ * One question a device can ask its Pythia. Adding a question is adding one file that exports
+ * one of these, and one line in registry.ts.
+ */
+export type Question<Params, Answer> = {
+  /** The question type on the wire (payload key 1). Never reuse an id. */
+  id: number;
+  name: string;
+  /** Parameters from the JSON request form (`params`); throws a message on bad input. */
+  parseParams(json: unknown): Params;
+  /** Parameters as CBOR values (payload key 2). */
+  encodeParams(params: Params): unknown;
+  /** The inverse of encodeParams; throws on anything else. */
+  decodeParams(value: unknown): Params;
+  /** Reads the answer from the chain at the pinned block. */
+  resolve(reader: PinnedChainReader, params: Params): Promise<Answer>;
+  /** The answer as CBOR values (payload key 3). */
+  encodeAnswer(answer: Answer): unknown;
+  /** The inverse of encodeAnswer; throws on anything else. */
+  decodeAnswer(value: unknown): Answer;
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds questions of every parameter and answer type
+export type AnyQuestion = Question<any, any>;

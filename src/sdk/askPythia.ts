@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { AnswerError } from '../answers/errors.js';
+import { questionOf } from '../answers/questions/registry.js';
+import { signQuestionRequest } from '../answers/signQuestionRequest.js';
+import { verifyAnswer, type VerifiedAnswer } from '../answers/verifyAnswer.js';
+import { GatewayRejection } from './errors.js';
+import { errorOfBody } from './gatewayRequest.js';
+import { trustedKeysOf, type ProvisioningBundle } from './provisioningBundle.js';
+import type { DeviceKey } from './types.js';
+
+export type AskPythiaParameters = {
+  /** Default: the bundle's first gateway URL. */
+  gatewayUrl?: string;
+  key: Pick<DeviceKey, 'privateKey' | 'deviceId'>;
+  /** Question name or id, e.g. 'device_status'. */
+  question: string | number;
+  /** The question's parameters in JSON form, e.g. { device: '0x…' }. */
+  params: unknown;
+  bundle: ProvisioningBundle;
+  /** Question sequence; default nextQuestionSequence() (strictly increasing, survives reboots on a sane clock). */
+  sequence?: bigint;
+  /** Challenge length, 8–32 bytes. Default 8 (keeps a status answer under 200 bytes). */
+  challengeBytes?: number;
+  /** Newest block the device knows of, for the maxAgeBlocks check. */
+  currentBlock?: bigint;
+  fetch?: typeof fetch;
+  /** Unix seconds; default the system clock. */
+  now?: number;
+  timeoutMs?: number;
+};
+
+let lastSequence = 0n;
+
+/** Milliseconds since 1970, bumped to stay strictly increasing within this process. */
+export function nextQuestionSequence(): bigint {
+  const now = BigInt(Date.now());
+  lastSequence = now > lastSequence ? now : lastSequence + 1n;
+  return lastSequence;
+}
+
+/**
+ * Asks the Pythia a question and returns the answer only once it is verified: signed by a key
+ * the bundle trusts (after its attestation policy), for this device's fresh challenge, to this
+ * question, on this chain, fresh. A refusal is a GatewayRejection; a bad answer an AnswerError.
+ */
+export async function askPythia<Answer = unknown>({
+  gatewayUrl,
+  key,
+  question,
+  params,
+  bundle,
+  sequence = nextQuestionSequence(),
+  challengeBytes = 8,
+  currentBlock,
+  fetch: fetchFn = fetch,
+  now,
+  timeoutMs = 10_000,
+}: AskPythiaParameters): Promise<VerifiedAnswer<unknown, Answer>> {
+  const q = questionOf(question);
+  if (!q) throw new AnswerError('question_mismatch', `unknown question ${String(question)}`);
+  const challenge = new Uint8Array(randomBytes(challengeBytes));
+  const { cose } = signQuestionRequest({
+    privateKey: key.privateKey,
+    request: {
+      device: key.deviceId,
+      question: q.id,
+      params: q.encodeParams(q.parseParams(params)),
+      challenge,
+      sequence,
+      chainId: bundle.chainId,
+    },
+  });
+  const base = (gatewayUrl ?? bundle.gatewayUrls[0]!).replace(/\/+$/, '');
+  const response = await fetchFn(`${base}/v1/questions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/cbor', accept: 'application/cbor' },
+    body: Uint8Array.from(cose),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (!response.ok) {
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch {
+      body = undefined;
+    }
+    const { reason, message } = errorOfBody(body, response.status);
+    throw new GatewayRejection({ reason, status: response.status, body, ...(message === undefined ? {} : { message }) });
+  }
+  return verifyAnswer<unknown, Answer>({
+    answer: bytes,
+    trustedKeys: trustedKeysOf(bundle),
+    challenge,
+    question: { question: q.id, params },
+    chainId: bundle.chainId,
+    maxAgeSeconds: bundle.freshness.maxAgeSeconds,
+    maxAgeBlocks: bundle.freshness.maxAgeBlocks,
+    ...(currentBlock === undefined ? {} : { currentBlock }),
+    ...(now === undefined ? {} : { now }),
+  });
+}
