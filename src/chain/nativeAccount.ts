@@ -1,5 +1,13 @@
 import secp256k1 from 'secp256k1';
-import { bytesToHex, type Hex, type LocalAccount, serializeTransaction, type TransactionSerializable } from 'viem';
+import {
+  bytesToHex,
+  type Hex,
+  hexToBytes,
+  type LocalAccount,
+  serializeSignature,
+  serializeTransaction,
+  type TransactionSerializable,
+} from 'viem';
 import { privateKeyToAccount, toAccount } from 'viem/accounts';
 import { keccak256 } from '../protocol/keccak.js';
 
@@ -17,6 +25,10 @@ export function nativeAccount(privateKey: Hex): LocalAccount {
     address: base.address,
     signMessage: base.signMessage,
     signTypedData: base.signTypedData,
+    async sign({ hash }) {
+      const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(hash), secret);
+      return serializeSignature({ r: bytesToHex(signature.subarray(0, 32)), s: bytesToHex(signature.subarray(32, 64)), yParity: recid });
+    },
     async signTransaction(transaction, options) {
       const serializer = (options?.serializer ?? serializeTransaction) as (
         tx: TransactionSerializable,

@@ -5,8 +5,11 @@ import { generatePrivateKey } from 'viem/accounts';
 import { nativeAccount } from './nativeAccount.js';
 import { decryptKeystore, encryptKeystore, readKeystoreFile, writeKeystoreFile } from '../keystore/index.js';
 
-/** The accounts Pythia itself operates. Least privilege: each holds only its own role. */
-export const ROLE_NAMES = ['admin', 'operator', 'relayer'] as const;
+/**
+ * The accounts Pythia itself operates. Least privilege: each holds only its own role; `pythia`
+ * signs the answers given to devices and holds no role on chain.
+ */
+export const ROLE_NAMES = ['admin', 'operator', 'relayer', 'pythia'] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
 export type RoleAccounts = Record<RoleName, LocalAccount>;
 

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAttestCommands } from './commands/attest.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerProfileCommands } from './commands/profile.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerDeviceCommands(program);
   registerProfileCommands(program);
+  registerAttestCommands(program);
   return program;
 }
 

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { startAnvil, type StartAnvilReturnType } from '../chain/anvil.js';
+import { answerSignerOf } from '../chain/answerSignerOf.js';
 import { createChainClients } from '../chain/clients.js';
-import { deployPythia, fundRoles } from '../chain/deploy.js';
+import { deployPythia, deployPythiaRegistry, fundRoles } from '../chain/deploy.js';
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
 import { loadOrCreateRoleKeys, type RoleAccounts } from '../chain/roleKeys.js';
 import { startGateway } from '../gateway/server.js';
@@ -77,6 +78,12 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       progress(`contracts found from an earlier start (fleet ${previous.contracts.fleet})`);
       await fundRoles({ rpcUrl, chainId, roles, embeddedChain: !parameters.rpcUrl });
       deployment = { ...previous, rpcUrl, embeddedChain: !parameters.rpcUrl };
+      const registry = previous.contracts.pythiaRegistry;
+      if (!registry || ((await clients.publicClient.getCode({ address: registry })) ?? '0x') === '0x') {
+        // A deployment from before the Pythia registry existed: add the registry, keep the fleet.
+        const pythiaRegistry = await deployPythiaRegistry({ rpcUrl, chainId, roles, onProgress: progress });
+        deployment = { ...deployment, contracts: { ...deployment.contracts, pythiaRegistry } };
+      }
     } else {
       deployment = await deployPythia({
         rpcUrl,
@@ -95,6 +102,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       chainId,
       fleetAddress: deployment.contracts.fleet,
       relayerAccount: roles.relayer,
+      answerSigner: answerSignerOf(roles.pythia),
       dbPath: join(parameters.dataDir, 'gateway.sqlite'),
       host: parameters.gatewayHost ?? '127.0.0.1',
       port: parameters.gatewayPort ?? DEFAULT_GATEWAY_PORT,

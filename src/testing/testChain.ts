@@ -20,6 +20,7 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
       admin: nativeAccount(generatePrivateKey()),
       operator: nativeAccount(generatePrivateKey()),
       relayer: nativeAccount(generatePrivateKey()),
+      pythia: nativeAccount(generatePrivateKey()),
     };
     const deployment = await deployPythia({
       rpcUrl: anvil.rpcUrl,
@@ -54,6 +55,8 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
       admin: roles.admin,
       operator: roles.operator,
       relayer: roles.relayer,
+      /** Signs the gateway's answers to devices (no role on chain). */
+      pythia: roles.pythia,
       publicClient,
       walletClient: (account: LocalAccount) => clients.walletClient(account),
       /** Sends a fleet transaction as the operator and waits for it to succeed. */

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { AttestationError, verifyQuote, type VerifyQuoteReturnType } from '../../attestation/index.js';
+import { CliError, UsageError, printResult, progress } from '../output.js';
+
+export const defaultRootCaPath = fileURLToPath(new URL('../../attestation/fixtures/TrustedRootCA.der', import.meta.url));
+
+export type AttestVerifyOptions = { at?: string; rootCa?: string; json?: boolean };
+
+/** The action of `pythia attest verify`, callable without a process (for tests). */
+export function attestVerify(quotePath: string, collateralPath: string, options: AttestVerifyOptions): VerifyQuoteReturnType {
+  const now = options.at === undefined ? new Date() : new Date(options.at);
+  if (Number.isNaN(now.getTime())) throw new UsageError(`--at must be an ISO time, got "${options.at}"`);
+  const read = (path: string, what: string) => {
+    try {
+      return new Uint8Array(readFileSync(path));
+    } catch (error) {
+      throw new CliError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+    }
+  };
+  const quote = read(quotePath, 'quote');
+  let collateral: unknown;
+  try {
+    collateral = JSON.parse(Buffer.from(read(collateralPath, 'collateral')).toString('utf8'));
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`collateral ${collateralPath} is not JSON`);
+  }
+  const rootCaDer = read(options.rootCa ?? defaultRootCaPath, 'root CA');
+  try {
+    return verifyQuote({ quote, collateral, rootCaDer, now });
+  } catch (error) {
+    if (error instanceof AttestationError) throw new CliError(`attestation refused (${error.code}): ${error.message}`);
+    throw error;
+  }
+}
+
+export function formatVerifiedQuote(result: VerifyQuoteReturnType): string {
+  const rows: [string, string][] = [
+    ['teeType', `${result.teeType} (quote v${result.version})`],
+    [result.teeType === 'SGX' ? 'mrenclave' : 'mrtd', result.measurement],
+    ...(result.mrsigner ? ([['mrsigner', result.mrsigner]] as [string, string][]) : []),
+    ...(result.isvProdId !== undefined ? ([['isvProdId/Svn', `${result.isvProdId} / ${result.isvSvn}`]] as [string, string][]) : []),
+    ['reportData', result.reportData],
+    ['tcbStatus', result.tcbStatus],
+    ['advisories', result.advisoryIds.join(', ') || 'none'],
+    ['fmspc', result.fmspc],
+    ['collateral until', result.collateralExpiresAt],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(16)} ${v}`).join('\n');
+}
+
+export function registerAttestCommands(program: Command): void {
+  const attest = program.command('attest').description('Remote attestation evidence (Intel SGX / TDX DCAP quotes)');
+  attest
+    .command('verify')
+    .description('Verify a DCAP quote against its collateral and the Intel SGX Root CA; print the measurement and TCB status')
+    .argument('<quote>', 'raw quote file (SGX v3 or TDX v4)')
+    .argument('<collateral>', 'collateral JSON from Intel PCS / PCCS (tcb_info, qe_identity, CRLs, issuer chains)')
+    .option('--at <time>', 'judge validity at this ISO time instead of now')
+    .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint)', defaultRootCaPath)
+    .option('--json', 'machine-readable output')
+    .action((quote: string, collateral: string, options: AttestVerifyOptions) => {
+      progress(options, `verifying ${quote}...`);
+      const result = attestVerify(quote, collateral, options);
+      printResult(options, result, () => formatVerifiedQuote(result));
+    });
+}
