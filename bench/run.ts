@@ -5,15 +5,18 @@
  *   baseline     native secp256k1 verify / recover rate (libsecp256k1, one core)
  *   gas          gas per reading in a batch (steady state, and a device's first reading)
  *   end to end   device-signed readings → gateway → on-chain verdict: throughput, latency p50/p99
+ *   answers      signed status answers from one gateway process: rate, p99 latency, size
  *
  * Options (environment): BENCH_DEVICES (20), BENCH_READINGS_PER_DEVICE (1000), BENCH_PER_REQUEST (200),
- * BENCH_CLIENTS (4), BENCH_GAS_BATCH (100).
+ * BENCH_CLIENTS (4), BENCH_GAS_BATCH (100), BENCH_QUESTIONS (6000), BENCH_QUESTION_DEVICES (200).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import secp256k1 from 'secp256k1';
+import { deviceStatusQuestion, signQuestionRequest } from '../src/answers/index.js';
+import { answerSignerOf } from '../src/chain/answerSignerOf.js';
 import { pythiaFleetAbi } from '../src/contracts/abis.js';
 import { startGateway } from '../src/gateway/server.js';
 import { readingDigest, readingDomainSeparator, type ReadingDomain } from '../src/protocol/eip712.js';
@@ -33,6 +36,8 @@ const PER_DEVICE = env('BENCH_READINGS_PER_DEVICE', 1000);
 const PER_REQUEST = env('BENCH_PER_REQUEST', 200);
 const CLIENTS = env('BENCH_CLIENTS', 4);
 const GAS_BATCH = env('BENCH_GAS_BATCH', 100);
+const QUESTIONS = env('BENCH_QUESTIONS', 6000);
+const QUESTION_DEVICES = env('BENCH_QUESTION_DEVICES', 200);
 const PAYLOAD = encodeMetrics([123, 251, 304, 452, 2150, 5500]);
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
@@ -186,6 +191,70 @@ async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
   }
 }
 
+/** Signed status answers: pre-signed device questions (CBOR COSE) posted by 8 concurrent clients. */
+async function measureAnswers(chain: TestChain) {
+  const keys = await registerFleet(chain, QUESTION_DEVICES);
+  const requests: Uint8Array<ArrayBuffer>[] = [];
+  for (let i = 0; i < QUESTIONS; i++) {
+    const key = keys[i % keys.length]!;
+    requests.push(
+      Uint8Array.from(
+        signQuestionRequest({
+          privateKey: key.privateKey,
+          request: {
+            device: key.deviceId,
+            question: deviceStatusQuestion.id,
+            params: deviceStatusQuestion.encodeParams({ device: key.deviceId }),
+            challenge: new Uint8Array(randomBytes(8)),
+            sequence: BigInt(i + 1),
+            chainId: chain.chainId,
+          },
+        }).cose,
+      ),
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-bench-answers-'));
+  const gateway = await startGateway({
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    fleetAddress: chain.fleetAddress,
+    relayerAccount: chain.relayer,
+    answerSigner: answerSignerOf(chain.pythia),
+    dbPath: join(dir, 'queue.sqlite'),
+    port: 0,
+  });
+  try {
+    const latencies: number[] = [];
+    let size = 0;
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < requests.length) {
+          const body = requests[next++]!;
+          const sent = performance.now();
+          const response = await fetch(`${gateway.url}/v1/questions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/cbor', accept: 'application/cbor' },
+            body,
+          });
+          const answer = new Uint8Array(await response.arrayBuffer());
+          if (response.status !== 200)
+            throw new Error(`gateway answered ${response.status}: ${Buffer.from(answer).toString().slice(0, 300)}`);
+          latencies.push(performance.now() - sent);
+          size = answer.length;
+        }
+      }),
+    );
+    const elapsed = performance.now() - t0;
+    latencies.sort((a, b) => a - b);
+    return { perSecond: rate(requests.length, elapsed), p50: percentile(latencies, 50), p99: percentile(latencies, 99), size };
+  } finally {
+    await gateway.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const native = measureNative();
 log('Pythia benchmark');
 log(`baseline: native secp256k1 (libsecp256k1, 1 core): verify ${native.verifyPerSecond}/s, recover ${native.recoverPerSecond}/s`);
@@ -208,6 +277,12 @@ try {
     `  ratio to the native recover baseline:    ${(e2e.endToEndPerSecond / native.recoverPerSecond).toFixed(3)} (end-to-end readings per single-core signature recovery)`,
   );
   log(`  verdict latency (ack → on-chain verdict): p50 ${e2e.latencyMs.p50} ms, p99 ${e2e.latencyMs.p99} ms, max ${e2e.latencyMs.max} ms`);
+  const answers = await measureAnswers(chain);
+  log(`signed answers (device_status, ${QUESTIONS} device-signed questions from ${QUESTION_DEVICES} devices, CBOR over HTTP, 8 clients):`);
+  log(
+    `  ${answers.perSecond} answers/s (target ≥ 2000: ${answers.perSecond >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(answers.perSecond / native.recoverPerSecond).toFixed(3)}`,
+  );
+  log(`  latency p50 ${answers.p50.toFixed(1)} ms, p99 ${answers.p99.toFixed(1)} ms; answer size ${answers.size} bytes`);
 } finally {
   await chain.stop();
 }
