@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import secp256k1 from 'secp256k1';
 import { deviceStatusQuestion, signQuestionRequest } from '../src/answers/index.js';
 import { answerSignerOf } from '../src/chain/answerSignerOf.js';
@@ -224,35 +225,31 @@ async function measureAnswers(chain: TestChain) {
     port: 0,
   });
   try {
-    const latencies: number[] = [];
-    let size = 0;
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (next < requests.length) {
-          const body = requests[next++]!;
-          const sent = performance.now();
-          const response = await fetch(`${gateway.url}/v1/questions`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/cbor', accept: 'application/cbor' },
-            body,
-          });
-          const answer = new Uint8Array(await response.arrayBuffer());
-          if (response.status !== 200)
-            throw new Error(`gateway answered ${response.status}: ${Buffer.from(answer).toString().slice(0, 300)}`);
-          latencies.push(performance.now() - sent);
-          size = answer.length;
-        }
-      }),
-    );
-    const elapsed = performance.now() - t0;
-    latencies.sort((a, b) => a - b);
+    const result = await runPostClient({
+      url: `${gateway.url}/v1/questions`,
+      bodies: requests,
+      contentType: 'application/cbor',
+      concurrency: 8,
+      expectStatus: 200,
+    });
+    const latencies = result.latencies.sort((a, b) => a - b);
+    const size = result.size;
+    const elapsed = result.elapsedMs;
     return { perSecond: rate(requests.length, elapsed), p50: percentile(latencies, 50), p99: percentile(latencies, 99), size };
   } finally {
     await gateway.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs bench/postClient.mjs in a worker thread and waits for its figures. */
+function runPostClient(job: { url: string; bodies: Uint8Array[]; contentType: string; concurrency: number; expectStatus: number }) {
+  return new Promise<{ elapsedMs: number; latencies: number[]; size: number }>((resolve, reject) => {
+    const worker = new Worker(new URL('./postClient.mjs', import.meta.url), { workerData: job });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
+  });
 }
 
 const native = measureNative();

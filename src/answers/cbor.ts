@@ -1,9 +1,11 @@
 import { decode, encode } from 'cbor2';
+import { readDeterministic } from './cborReader.js';
+import { writeDeterministic } from './cborWriter.js';
 import { AnswerError } from './errors.js';
 
 /** RFC 8949 §4.2.1 core deterministic encoding (preferred lengths, sorted map keys, no indefinite lengths). */
 export function encodeDeterministic(value: unknown): Uint8Array {
-  return encode(value, { cde: true, rejectUndefined: true, rejectFloats: true });
+  return writeDeterministic(value) ?? encode(value, { cde: true, rejectUndefined: true, rejectFloats: true });
 }
 
 /**
@@ -13,6 +15,12 @@ export function encodeDeterministic(value: unknown): Uint8Array {
  */
 export function decodeDeterministic(bytes: Uint8Array, what: string): unknown {
   let value: unknown;
+  try {
+    const read = readDeterministic(plainBytes(bytes));
+    if (read) return read.value;
+  } catch (error) {
+    throw new AnswerError('bad_cose', `${what} is not deterministic CBOR: ${error instanceof Error ? error.message : String(error)}`);
+  }
   try {
     value = decode(plainBytes(bytes), {
       cde: true,

@@ -1,5 +1,5 @@
 import { parseEther, type Address, type Hex } from 'viem';
-import { pythiaFleetAbi, pythiaFleetBytecode } from '../contracts/abis.js';
+import { pythiaFleetAbi, pythiaFleetBytecode, pythiaRegistryAbi, pythiaRegistryBytecode } from '../contracts/abis.js';
 import { createChainClients } from './clients.js';
 import type { Deployment } from './deployment.js';
 import { ROLE_NAMES, type RoleAccounts } from './roleKeys.js';
@@ -49,15 +49,53 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
     if (granted.status !== 'success') throw new Error(`granting a role to ${account} failed in ${hash}`);
   }
 
+  const pythiaRegistry = await deployPythiaRegistry({ rpcUrl, chainId, roles, onProgress: progress });
+
   return {
     chainId,
     rpcUrl,
     gatewayUrl,
     deploymentBlock: Number(receipt.blockNumber),
-    contracts: { fleet },
+    contracts: { fleet, pythiaRegistry },
     roles: { admin: roles.admin.address, operator: roles.operator.address, relayer: roles.relayer.address },
     embeddedChain,
   };
+}
+
+export type DeployPythiaRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>;
+
+/**
+ * Deploys the Pythia registry with roles.admin as its admin, grants GOVERNANCE_ROLE (approves code
+ * measurements) to the admin and OPERATOR_ROLE (registers Pythia keys) to the operator, and
+ * returns its address. Also used on its own to add the registry to a deployment made before it existed.
+ */
+export async function deployPythiaRegistry(parameters: DeployPythiaRegistryParameters): Promise<Address> {
+  const { rpcUrl, chainId, roles } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  const admin = walletClient(roles.admin);
+  progress('deploying PythiaRegistry');
+  const deployHash = await admin.deployContract({
+    abi: pythiaRegistryAbi,
+    bytecode: pythiaRegistryBytecode as Hex,
+    args: [roles.admin.address],
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash });
+  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`PythiaRegistry deployment failed in ${deployHash}`);
+  const registry = receipt.contractAddress;
+  const [governanceRole, operatorRole] = await Promise.all([
+    publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName: 'GOVERNANCE_ROLE' }),
+    publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName: 'OPERATOR_ROLE' }),
+  ]);
+  for (const [role, account] of [
+    [governanceRole, roles.admin.address],
+    [operatorRole, roles.operator.address],
+  ] as const) {
+    const hash = await admin.writeContract({ address: registry, abi: pythiaRegistryAbi, functionName: 'grantRole', args: [role, account] });
+    const granted = await publicClient.waitForTransactionReceipt({ hash });
+    if (granted.status !== 'success') throw new Error(`granting a registry role to ${account} failed in ${hash}`);
+  }
+  return registry;
 }
 
 /** Makes sure every role account can pay for gas. */

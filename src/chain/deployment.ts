@@ -12,11 +12,18 @@ export type Deployment = {
   contracts: {
     /** Device registry + behaviour profiles + reading inspection. */
     fleet: Address;
+    /**
+     * Pythia registry (attested gateway keys). Optional only so that a deployment.json written
+     * before the registry existed still reads; `pythia up` deploys it into such a deployment.
+     */
+    pythiaRegistry?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
   /** true when Pythia started the chain itself (embedded Anvil). */
   embeddedChain: boolean;
+  /** The MQTT broker devices connect to (docs/protocol.md, "MQTT"), without credentials. Absent when MQTT is off. */
+  mqttUrl?: string;
 };
 
 export class DeploymentFileError extends Error {}
@@ -70,5 +77,8 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
     if (typeof roles![role] !== 'string' || !isAddress(roles![role] as string)) fail(`roles.${role}`, 'must be an address');
   }
   if (typeof d.embeddedChain !== 'boolean') fail('embeddedChain', 'must be true or false');
+  if (d.mqttUrl !== undefined && (typeof d.mqttUrl !== 'string' || !/^(mqtts?|wss?):\/\//.test(d.mqttUrl))) {
+    fail('mqttUrl', 'must be an mqtt(s):// or ws(s):// URL');
+  }
   return d as Deployment;
 }

@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
+import { registerAskCommands } from './commands/ask.js';
 import { registerAttestCommands } from './commands/attest.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerProfileCommands } from './commands/profile.js';
+import { registerPythiaCommands } from './commands/pythia.js';
 import { registerUpCommand } from './commands/up.js';
 import { CliError } from './output.js';
 import { ContractRefusal } from '../chain/sendContractTransaction.js';
@@ -17,7 +19,9 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerDeviceCommands(program);
   registerProfileCommands(program);
+  registerPythiaCommands(program);
   registerAttestCommands(program);
+  registerAskCommands(program);
   return program;
 }
 

@@ -88,6 +88,8 @@ before(async () => {
     dbPath: join(dir, 'gateway.sqlite'),
     eventPollIntervalMs: 100,
     answerSigner: { privateKey: pythiaKey },
+    // These tests change the chain and ask at once: no reuse of a recent block (cachedChainReader.test.ts covers it).
+    answerBlockTtlMs: 0,
   });
   await app.ready();
   device = await registered();
@@ -238,6 +240,7 @@ describe('device SDK over real HTTP', () => {
       eventPollIntervalMs: 100,
       batchIntervalMs: 20,
       answerSigner: { privateKey: pythiaKey },
+      answerBlockTtlMs: 0,
     });
   });
   after(async () => {

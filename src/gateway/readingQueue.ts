@@ -314,6 +314,19 @@ export class ReadingQueue {
     };
   }
 
+  /** The signed bytes of a stored reading (to tell a redelivered copy from a different reading reusing the sequence). */
+  signedReading(device: Address, sequence: bigint): NewReading | undefined {
+    const row = this.statements.reading.get(device.toLowerCase(), sequenceKey(sequence)) as ReadingRow | undefined;
+    if (!row) return undefined;
+    return {
+      device: row.device as Address,
+      sequence: BigInt(row.seq),
+      timestamp: BigInt(row.timestamp),
+      payload: row.payload as Hex,
+      signature: new Uint8Array(row.signature),
+    };
+  }
+
   /** Milliseconds from acknowledgement to on-chain verdict of the readings decided since `sinceMs`, ascending. */
   verdictLatencies(sinceMs = 0): number[] {
     return (this.statements.verdictLatencies.all(sinceMs) as { latency: number }[]).map((r) => r.latency);

@@ -5,11 +5,12 @@ import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './deviceDirectory.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
 import { errorResponseJsonSchema, installErrorHandling } from './httpErrors.js';
-import { answersPlugin, type AnswerSigner } from './plugins/answers.js';
+import { answersPlugin } from './plugins/answers.js';
 import { devicesPlugin } from './plugins/devices.js';
 import { healthPlugin } from './plugins/health.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { readingsPlugin } from './plugins/readings.js';
+import { QuestionAnswerer, type AnswerSigner } from './questionAnswerer.js';
 import { ReadingIntake } from './readingIntake.js';
 import { ReadingQueue } from './readingQueue.js';
 import { readingJsonSchema } from './readingShape.js';
@@ -53,6 +54,11 @@ export type GatewayOptions = {
   relay?: boolean;
   /** The Pythia's answer key: with it the gateway answers POST /v1/questions (docs/protocol.md, "Signed answers"). */
   answerSigner?: AnswerSigner;
+  /**
+   * Answers are read at a block that was the latest at most this long ago (ms), so that many
+   * questions in a burst share one block and its reads. Default 100; 0 = always the latest.
+   */
+  answerBlockTtlMs?: number;
 };
 
 declare module 'fastify' {
@@ -144,6 +150,16 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     intake,
     relayer,
   };
+  if (options.answerSigner) {
+    services.answerer = new QuestionAnswerer({
+      chainId: options.chainId,
+      fleetAddress: options.fleetAddress,
+      publicClient,
+      directory,
+      answerSigner: options.answerSigner,
+      ...(options.answerBlockTtlMs !== undefined && { latestBlockTtlMs: options.answerBlockTtlMs }),
+    });
+  }
   app.decorate('pythia', services);
 
   app.addHook('onReady', async () => {
@@ -160,7 +176,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(readingsPlugin, services);
   await app.register(devicesPlugin, services);
   await app.register(healthPlugin, services);
-  if (options.answerSigner) await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner });
+  if (options.answerSigner)
+    await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner, answerer: services.answerer! });
   return app;
 }
 

@@ -1,5 +1,6 @@
 import type { Address, PublicClient } from 'viem';
 import type { DeviceDirectory } from './deviceDirectory.js';
+import type { QuestionAnswerer } from './questionAnswerer.js';
 import type { ReadingIntake } from './readingIntake.js';
 import type { ReadingQueue } from './readingQueue.js';
 import type { Relayer } from './relayer.js';
@@ -13,4 +14,6 @@ export type GatewayServices = {
   directory: DeviceDirectory;
   intake: ReadingIntake;
   relayer: Relayer;
+  /** Answers device questions (HTTP and MQTT share it); absent when the gateway has no answer key. */
+  answerer?: QuestionAnswerer;
 };

@@ -32,6 +32,11 @@ export const rejectionReasons = {
     description: 'The device is suspended on chain; its readings are refused until an operator reinstates it.',
   },
   device_revoked: { status: 403, description: 'The device identity is revoked (banned) on chain, for good.' },
+  topic_mismatch: {
+    status: 403,
+    description:
+      "MQTT: the message names another device than its topic's (pythia/v1/devices/{deviceId}/...); a device publishes only as itself.",
+  },
   // --- lookups ---
   not_found: { status: 404, description: 'No such route.' },
   unknown_reading: { status: 404, description: 'The gateway holds no reading with this device id and sequence.' },

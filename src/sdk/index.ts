@@ -31,6 +31,14 @@ export {
   type SendReadingsReturnType,
   type SendResult,
 } from './createDeviceClient.js';
+export {
+  createMqttDeviceClient,
+  type CreateMqttDeviceClientParameters,
+  type MqttDeviceClient,
+  type MqttReadingAck,
+} from './createMqttDeviceClient.js';
+export { signConnectToken, connectTokenMessage } from '../mqtt/connectToken.js';
+export { deviceTopic, parseDeviceTopic, MQTT_TOPIC_PREFIX } from '../mqtt/topics.js';
 export { GatewayRejection, GatewayUnavailable } from './errors.js';
 export type { DeviceKey, RegistrationRequest, SignedReading } from './types.js';
 export {

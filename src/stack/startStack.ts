@@ -7,6 +7,7 @@ import { deployPythia, deployPythiaRegistry, fundRoles } from '../chain/deploy.j
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
 import { loadOrCreateRoleKeys, type RoleAccounts } from '../chain/roleKeys.js';
 import { startGateway } from '../gateway/server.js';
+import { DEFAULT_MQTT_PORT, startMqttChannel } from '../mqtt/channel.js';
 
 export const DEFAULT_CHAIN_PORT = 8545;
 export const DEFAULT_GATEWAY_PORT = 8780;
@@ -21,6 +22,15 @@ export type StartStackParameters = {
   gatewayHost?: string;
   /** 0 = any free port. */
   gatewayPort?: number;
+  /**
+   * Port of the embedded MQTT broker (devices' MQTT channel); 0 = any free port. Default 1883,
+   * or any free port when gatewayPort is 0 (so throwaway stacks never collide).
+   */
+  mqttPort?: number;
+  /** Use this external MQTT broker (credentials of the gateway's client in the URL) instead of the embedded one. */
+  mqttUrl?: string;
+  /** false: no MQTT channel at all. Default true. */
+  mqtt?: boolean;
   /** keystore scrypt cost for newly created role keys (tests and throwaway demos use less). */
   scryptN?: number;
   onProgress?: (message: string) => void;
@@ -30,6 +40,8 @@ export type Stack = {
   deployment: Deployment;
   roles: RoleAccounts;
   gatewayUrl: string;
+  /** The MQTT broker devices connect to, when the MQTT channel runs. */
+  mqttUrl?: string;
   /** true when the contracts were deployed by this start (not found from an earlier one). */
   deployed: boolean;
   stop: () => Promise<void>;
@@ -109,10 +121,33 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
     });
     stops.push(() => gateway.close());
     deployment = { ...deployment, gatewayUrl: gateway.url };
+    if (parameters.mqtt !== false) {
+      progress(parameters.mqttUrl ? 'connecting the MQTT channel to the external broker' : 'starting the embedded MQTT broker');
+      const channel = await startMqttChannel({
+        services: gateway.app.pythia,
+        host: parameters.gatewayHost ?? '127.0.0.1',
+        port: parameters.mqttPort ?? (parameters.gatewayPort === 0 ? 0 : DEFAULT_MQTT_PORT),
+        ...(parameters.mqttUrl ? { brokerUrl: parameters.mqttUrl } : {}),
+        logger: gateway.app.log,
+      });
+      stops.push(() => channel.close());
+      deployment = { ...deployment, mqttUrl: withoutCredentials(channel.url) };
+    } else {
+      const { mqttUrl: _previous, ...rest } = deployment;
+      deployment = rest;
+    }
     writeDeployment(parameters.dataDir, deployment);
-    return { deployment, roles, gatewayUrl: gateway.url, deployed, stop };
+    return { deployment, roles, gatewayUrl: gateway.url, ...(deployment.mqttUrl ? { mqttUrl: deployment.mqttUrl } : {}), deployed, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** A broker URL as devices should see it: no user or password (those are the gateway's). */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString().replace(/\/$/, '');
 }

@@ -1,11 +1,22 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
 import { startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT } from '../../stack/startStack.js';
 import { parseIntegerArg, parseUrlArg } from '../args.js';
 import { resolveDataDir } from '../context.js';
 import { printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
-type UpOptions = { dataDir?: string; rpcUrl?: string; chainPort: number; port: number; host: string; json?: boolean };
+type UpOptions = {
+  dataDir?: string;
+  rpcUrl?: string;
+  chainPort: number;
+  port: number;
+  host: string;
+  mqttUrl?: string;
+  mqttPort?: number;
+  mqtt: boolean;
+  json?: boolean;
+};
 
 export function registerUpCommand(program: Command): void {
   program
@@ -16,6 +27,17 @@ export function registerUpCommand(program: Command): void {
     .option('--chain-port <port>', 'port of the embedded chain', parseIntegerArg('chain port', 0, 65535), DEFAULT_CHAIN_PORT)
     .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
     .option('--host <host>', 'gateway listen address', '127.0.0.1')
+    .option(
+      '--mqtt-url <url>',
+      'use this MQTT broker (e.g. mqtt://pythia-gateway:secret@host:1883) instead of the embedded one',
+      parseMqttUrlArg,
+    )
+    .option(
+      '--mqtt-port <port>',
+      `port of the embedded MQTT broker (default ${DEFAULT_MQTT_PORT}; any free port when --port is 0)`,
+      parseIntegerArg('mqtt port', 0, 65535),
+    )
+    .option('--no-mqtt', 'do not run the MQTT device channel')
     .option('--json', 'print the deployment as JSON once up')
     .action(async (options: UpOptions) => {
       const dataDir = resolveDataDir(options.dataDir);
@@ -27,6 +49,9 @@ export function registerUpCommand(program: Command): void {
         chainPort: options.chainPort,
         gatewayPort: options.port,
         gatewayHost: options.host,
+        ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
+        ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
+        mqtt: options.mqtt,
         onProgress: (m) => progress(options, m),
       });
       printResult(options, stack.deployment, () =>
@@ -34,7 +59,9 @@ export function registerUpCommand(program: Command): void {
           `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
           `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${stack.deployment.embeddedChain ? ', embedded Anvil' : ''})`,
           `  gateway   ${stack.gatewayUrl}`,
+          `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
           `  fleet     ${stack.deployment.contracts.fleet}`,
+          `  registry  ${stack.deployment.contracts.pythiaRegistry ?? '(none)'}`,
           `  operator  ${stack.deployment.roles.operator}`,
           `  data dir  ${dataDir}`,
           'Press Ctrl-C to stop.',
@@ -48,4 +75,16 @@ export function registerUpCommand(program: Command): void {
       progress(options, 'stopping...');
       await stack.stop();
     });
+}
+
+function parseMqttUrlArg(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`not a URL: ${value}`);
+  }
+  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(url.protocol))
+    throw new InvalidArgumentError('must be an mqtt://, mqtts://, ws:// or wss:// URL');
+  return value;
 }

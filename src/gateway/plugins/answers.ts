@@ -1,10 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
-import { answerQuestion } from '../../answers/answerQuestion.js';
-import { AnswerError } from '../../answers/errors.js';
-import { localCoseSigner, type CoseSigner } from '../../answers/signCoseSign1.js';
-import { verifyCoseSignature } from '../../answers/verifyCoseSignature.js';
-import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
+import { bytesToHex } from 'viem';
 import { errorResponses, sendError } from '../httpErrors.js';
 import {
   parseCborQuestionRequest,
@@ -12,22 +7,20 @@ import {
   QuestionRequestError,
   type ParsedQuestionRequest,
 } from '../parseQuestionRequest.js';
-import { QuestionReplayCache, type QuestionReplayCacheOptions } from '../questionReplayCache.js';
+import { QuestionAnswerer, type AnswerSigner } from '../questionAnswerer.js';
+import type { QuestionReplayCacheOptions } from '../questionReplayCache.js';
 import type { GatewayServices } from '../services.js';
 
-/** The Pythia's answer key: a local secp256k1 key, or a signer elsewhere (HSM, enclave) named by its address. */
-export type AnswerSigner = { privateKey: Hex } | { address: Address; signDigest: (digest: Uint8Array) => Uint8Array | Promise<Uint8Array> };
+export { coseSignerOf, type AnswerSigner } from '../questionAnswerer.js';
 
 export type AnswersPluginOptions = GatewayServices & {
   answerSigner: AnswerSigner;
   replayCache?: QuestionReplayCacheOptions;
   /** Unix seconds; default the system clock. */
   clock?: () => number;
+  /** The gateway's answerer (shared with the MQTT channel); default one of this plugin's own. */
+  answerer?: QuestionAnswerer;
 };
-
-export function coseSignerOf(signer: AnswerSigner): CoseSigner {
-  return 'privateKey' in signer ? localCoseSigner(signer.privateKey) : { kid: hexToBytes(signer.address), signDigest: signer.signDigest };
-}
 
 const questionJsonSchema = {
   type: 'object',
@@ -57,9 +50,8 @@ const wantsJson = (request: FastifyRequest): boolean => {
  * the asking device (checked against its registered key) and replay-checked per device.
  */
 export const answersPlugin: FastifyPluginAsync<AnswersPluginOptions> = async (app, options) => {
-  const signer = coseSignerOf(options.answerSigner);
-  const replay = new QuestionReplayCache(options.replayCache);
-  const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  const answerer = options.answerer ?? new QuestionAnswerer(options);
+  const signer = answerer.signer;
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer', bodyLimit: 4096 }, (_request, body, done) => done(null, body));
 
   app.get('/v1/questions/key', { schema: { summary: 'The key this gateway signs answers with', tags: ['answers'] } }, async () => ({
@@ -105,39 +97,9 @@ export const answersPlugin: FastifyPluginAsync<AnswersPluginOptions> = async (ap
   );
 
   async function answer(asked: ParsedQuestionRequest, reply: FastifyReply) {
-    if (asked.chainId !== options.chainId) {
-      return sendError(reply, 'bad_signature', `the question is signed for chain ${asked.chainId}, not ${options.chainId}`);
-    }
-    if (bytesToHex(asked.message.kid).toLowerCase() !== asked.device.toLowerCase()) {
-      return sendError(reply, 'bad_signature', 'kid is not the asking device');
-    }
-    const state = await options.directory.get(asked.device);
-    if (state.status === 'none') return sendError(reply, 'unknown_device', `device ${asked.device} is not registered`);
-    try {
-      verifyCoseSignature(asked.message, state.publicKey65);
-    } catch (error) {
-      if (error instanceof AnswerError)
-        return sendError(reply, 'bad_signature', `not signed by ${asked.device}'s registered key: ${error.message}`);
-      throw error;
-    }
-    const taken = replay.take(asked.device, asked.sequence, asked.challenge);
-    if (!taken.ok) return sendError(reply, 'replayed_request', taken.why);
-    let signed: Uint8Array;
-    try {
-      ({ answer: signed } = await answerQuestion({
-        publicClient: options.publicClient,
-        fleetAddress: options.fleetAddress,
-        chainId: options.chainId,
-        signer,
-        question: asked.question,
-        params: asked.params,
-        challenge: asked.challenge,
-        now: clock(),
-      }));
-    } catch (error) {
-      taken.undo();
-      throw new ChainUnavailableError(`could not answer ${asked.question.name}: ${shortError(error)}`);
-    }
+    const outcome = await answerer.answer(asked);
+    if (!outcome.ok) return sendError(reply, outcome.error, outcome.message);
+    const signed = outcome.answer;
     if (wantsJson(reply.request)) return reply.type('application/json').send({ answer: Buffer.from(signed).toString('base64') });
     return reply.type('application/cbor').send(Buffer.from(signed));
   }

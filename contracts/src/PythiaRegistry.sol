@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IPythiaRegistry} from "./interfaces/IPythiaRegistry.sol";
+
+/// @title Pythia registry: attested gateway keys and the approved code measurements.
+/// @notice Roles: DEFAULT_ADMIN_ROLE (grants the others), GOVERNANCE_ROLE (approves and revokes code
+/// measurements), OPERATOR_ROLE (registers, rotates and revokes Pythia keys). A key is trusted while
+/// it is registered, not revoked and — if attested — its measurement is approved: trust is computed
+/// at read time, so revoking a measurement untrusts every key attested with it in one transaction.
+/// @dev The DCAP quote is verified off chain (src/attestation) by whoever registers the key; the
+/// contract records what was verified (TEE type, measurement, evidence hash and URI) and enforces
+/// the governance policy (approved measurements) on chain. The evidence bytes (~20 KB with collateral)
+/// are neither stored nor logged: 20 KB of storage would cost ~14M gas; anyone can fetch the evidence
+/// from the URI and check it against the hash and the measurement.
+contract PythiaRegistry is AccessControl, IPythiaRegistry {
+    /// @notice Approves and revokes code measurements.
+    bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
+    /// @notice Registers, rotates and revokes Pythia keys.
+    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+
+    /// @notice Longest evidence URI accepted, in bytes.
+    uint256 public constant MAX_URI_LENGTH = 512;
+    /// @notice Longest revocation reason accepted, in bytes.
+    uint256 public constant MAX_REASON_LENGTH = 256;
+
+    /// @dev secp256k1 field prime.
+    uint256 private constant _P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
+
+    mapping(address key => PythiaRecord record) private _pythias;
+    mapping(bytes32 measurementKey => MeasurementStatus status) private _measurements;
+
+    /// @param admin Receives DEFAULT_ADMIN_ROLE and grants the other roles.
+    constructor(address admin) {
+        if (admin == address(0)) revert InvalidAdmin();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ------------------------------------------------------------------ measurements
+
+    /// @inheritdoc IPythiaRegistry
+    function approveMeasurement(
+        uint8 teeType,
+        bytes calldata measurement
+    ) external onlyRole(GOVERNANCE_ROLE) returns (bytes32 key) {
+        key = _attestedMeasurementKey(teeType, measurement);
+        if (_measurements[key] == MeasurementStatus.Approved) revert MeasurementAlreadyApproved(key);
+        _measurements[key] = MeasurementStatus.Approved;
+        emit MeasurementApproved(key, TeeType(teeType), measurement, msg.sender);
+    }
+
+    /// @inheritdoc IPythiaRegistry
+    function revokeMeasurement(
+        uint8 teeType,
+        bytes calldata measurement,
+        string calldata reason
+    ) external onlyRole(GOVERNANCE_ROLE) {
+        _requireReason(reason);
+        bytes32 key = _attestedMeasurementKey(teeType, measurement);
+        if (_measurements[key] != MeasurementStatus.Approved) revert MeasurementNotApproved(key);
+        _measurements[key] = MeasurementStatus.Revoked;
+        emit MeasurementRevoked(key, TeeType(teeType), measurement, msg.sender, reason);
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    /// @inheritdoc IPythiaRegistry
+    function registerPythia(
+        address key,
+        bytes calldata publicKey,
+        uint8 teeType,
+        bytes calldata measurement,
+        bytes32 evidenceHash,
+        string calldata evidenceUri
+    ) external onlyRole(OPERATOR_ROLE) {
+        _register(key, publicKey, teeType, measurement, evidenceHash, evidenceUri);
+    }
+
+    /// @inheritdoc IPythiaRegistry
+    function rotatePythiaKey(
+        address previousKey,
+        address newKey,
+        bytes calldata newPublicKey,
+        Evidence calldata evidence
+    ) external onlyRole(OPERATOR_ROLE) {
+        _revoke(previousKey, "rotated");
+        _pythias[previousKey].successor = newKey;
+        _register(
+            newKey,
+            newPublicKey,
+            evidence.teeType,
+            evidence.measurement,
+            evidence.evidenceHash,
+            evidence.evidenceUri
+        );
+        emit PythiaKeyRotated(previousKey, newKey, msg.sender);
+    }
+
+    /// @inheritdoc IPythiaRegistry
+    function revokePythia(address key, string calldata reason) external onlyRole(OPERATOR_ROLE) {
+        _requireReason(reason);
+        _revoke(key, reason);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IPythiaRegistry
+    function pythia(address key) external view returns (PythiaRecord memory) {
+        return _pythias[key];
+    }
+
+    /// @inheritdoc IPythiaRegistry
+    function isTrusted(address key, bool requireAttested) external view returns (bool) {
+        PythiaRecord storage record = _pythias[key];
+        if (record.status != PythiaStatus.Active) return false;
+        if (!record.attested) return !requireAttested;
+        return _measurements[record.measurementKey] == MeasurementStatus.Approved;
+    }
+
+    /// @inheritdoc IPythiaRegistry
+    function measurementStatus(bytes32 key) external view returns (MeasurementStatus) {
+        return _measurements[key];
+    }
+
+    /// @inheritdoc IPythiaRegistry
+    function isMeasurementApproved(uint8 teeType, bytes calldata measurement) external view returns (bool) {
+        return _measurements[_attestedMeasurementKey(teeType, measurement)] == MeasurementStatus.Approved;
+    }
+
+    /// @inheritdoc IPythiaRegistry
+    function measurementKey(uint8 teeType, bytes calldata measurement) external pure returns (bytes32) {
+        return _attestedMeasurementKey(teeType, measurement);
+    }
+
+    /// @inheritdoc AccessControl
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IPythiaRegistry).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    function _register(
+        address key,
+        bytes calldata publicKey,
+        uint8 teeType,
+        bytes calldata measurement,
+        bytes32 evidenceHash,
+        string calldata evidenceUri
+    ) private {
+        _requireOnCurve(publicKey);
+        address keyOfPublicKey = address(uint160(uint256(keccak256(publicKey))));
+        if (keyOfPublicKey != key) revert PublicKeyMismatch(key, keyOfPublicKey);
+        if (_pythias[key].status != PythiaStatus.None) revert PythiaAlreadyRegistered(key);
+        if (bytes(evidenceUri).length > MAX_URI_LENGTH) revert EvidenceUriTooLong(bytes(evidenceUri).length);
+
+        bytes32 mKey;
+        bool attested = teeType != uint8(TeeType.None);
+        if (attested) {
+            mKey = _attestedMeasurementKey(teeType, measurement);
+            if (_measurements[mKey] != MeasurementStatus.Approved) revert MeasurementNotApproved(mKey);
+            if (evidenceHash == bytes32(0)) revert MissingEvidence();
+        } else {
+            if (measurement.length != 0) revert InvalidMeasurement(teeType, measurement.length);
+            if (evidenceHash != bytes32(0) || bytes(evidenceUri).length != 0) revert UnexpectedEvidence();
+        }
+
+        PythiaRecord storage record = _pythias[key];
+        record.status = PythiaStatus.Active;
+        record.teeType = TeeType(teeType);
+        record.attested = attested;
+        record.registeredAt = uint64(block.timestamp);
+        record.registrar = msg.sender;
+        record.measurementKey = mKey;
+        record.evidenceHash = evidenceHash;
+        record.measurement = measurement;
+        record.publicKey = publicKey;
+        record.evidenceUri = evidenceUri;
+        emit PythiaRegistered(
+            key,
+            TeeType(teeType),
+            attested,
+            mKey,
+            measurement,
+            publicKey,
+            evidenceHash,
+            evidenceUri,
+            msg.sender
+        );
+    }
+
+    function _revoke(address key, string memory reason) private {
+        PythiaRecord storage record = _pythias[key];
+        if (record.status == PythiaStatus.None) revert UnknownPythia(key);
+        if (record.status == PythiaStatus.Revoked) revert PythiaAlreadyRevoked(key);
+        record.status = PythiaStatus.Revoked;
+        record.revokedAt = uint64(block.timestamp);
+        emit PythiaRevoked(key, msg.sender, reason);
+    }
+
+    /// @dev The key of a TEE measurement; refuses TeeType None, unknown types and wrong lengths.
+    function _attestedMeasurementKey(uint8 teeType, bytes calldata measurement) private pure returns (bytes32) {
+        if (teeType == uint8(TeeType.SGX)) {
+            if (measurement.length != 32) revert InvalidMeasurement(teeType, measurement.length);
+        } else if (teeType == uint8(TeeType.TDX)) {
+            if (measurement.length != 48) revert InvalidMeasurement(teeType, measurement.length);
+        } else {
+            revert InvalidTeeType(teeType);
+        }
+        return keccak256(abi.encodePacked(teeType, measurement));
+    }
+
+    function _requireReason(string calldata reason) private pure {
+        if (bytes(reason).length == 0 || bytes(reason).length > MAX_REASON_LENGTH) revert InvalidReason();
+    }
+
+    /// @dev 64 bytes, both coordinates below p, and y² = x³ + 7 (mod p).
+    function _requireOnCurve(bytes calldata publicKey) private pure {
+        if (publicKey.length != 64) revert InvalidPublicKey();
+        uint256 x = uint256(bytes32(publicKey[0:32]));
+        uint256 y = uint256(bytes32(publicKey[32:64]));
+        if (x >= _P || y >= _P) revert InvalidPublicKey();
+        if (mulmod(y, y, _P) != addmod(mulmod(mulmod(x, x, _P), x, _P), 7, _P)) revert InvalidPublicKey();
+    }
+}

@@ -1,0 +1,205 @@
+import { bytesToHex, concatBytes, keccak256, type Account, type Address, type Hex } from 'viem';
+import { pythiaRegistryAbi } from '../contracts/abis.js';
+import { deviceIdFromPublicKey, rawPublicKey } from '../protocol/deviceId.js';
+import type { ChainClients } from './clients.js';
+import type { Deployment } from './deployment.js';
+import { sendContractTransaction, type SendContractTransactionReturnType } from './sendContractTransaction.js';
+
+/** TEE types as the registry numbers them (IPythiaRegistry.TeeType). */
+export const teeTypeNames = ['none', 'sgx', 'tdx'] as const;
+export type TeeTypeName = (typeof teeTypeNames)[number];
+export const pythiaStatusNames = ['none', 'active', 'revoked'] as const;
+export type PythiaStatusName = (typeof pythiaStatusNames)[number];
+export const measurementStatusNames = ['none', 'approved', 'revoked'] as const;
+export type MeasurementStatusName = (typeof measurementStatusNames)[number];
+
+/** Measurement length in bytes per attested TEE type: MRENCLAVE (SGX) 32, MRTD (TDX) 48. */
+export const MEASUREMENT_BYTES: Record<Exclude<TeeTypeName, 'none'>, number> = { sgx: 32, tdx: 48 };
+
+export class PythiaRegistryMissingError extends Error {}
+
+/** The registry address of a deployment, or a clear error for a deployment made before it existed. */
+export function pythiaRegistryAddress(deployment: Deployment): Address {
+  const address = deployment.contracts.pythiaRegistry;
+  if (!address) {
+    throw new PythiaRegistryMissingError('this deployment has no Pythia registry: run `pythia up` once to add it (the fleet is kept)');
+  }
+  return address;
+}
+
+/** keccak256(quote ‖ collateral): what the registry records in place of the evidence itself. */
+export function evidenceHashOf(quote: Uint8Array, collateral: Uint8Array): Hex {
+  return keccak256(concatBytes([quote, collateral]));
+}
+
+/** Attestation evidence for a key, as verified off chain (src/attestation). */
+export type PythiaEvidence = {
+  teeType: 'sgx' | 'tdx';
+  /** MRENCLAVE (SGX) or MRTD (TDX). */
+  measurement: Hex;
+  /** keccak256(quote ‖ collateral), see evidenceHashOf. */
+  evidenceHash: Hex;
+  /** Where the quote and collateral can be fetched ('' = not published). */
+  evidenceUri?: string;
+};
+
+type WriteContext = { clients: ChainClients; account: Account; registry: Address };
+
+export type RegisterPythiaKeyParameters = WriteContext & {
+  /** 64-byte X ‖ Y or 65-byte 0x04 ‖ X ‖ Y secp256k1 public key. */
+  publicKey: Hex;
+  /** Omit for an unattested key (no TEE): the registry flags it attested = false. */
+  evidence?: PythiaEvidence;
+};
+
+/**
+ * Registers a Pythia key (operator). Does not verify evidence: the caller verifies the quote and
+ * that its report data binds the key (src/attestation) before calling this.
+ */
+export async function registerPythiaKey(
+  parameters: RegisterPythiaKeyParameters,
+): Promise<SendContractTransactionReturnType & { key: Address; attested: boolean }> {
+  const { clients, account, registry, evidence } = parameters;
+  const publicKey = bytesToHex(rawPublicKey(parameters.publicKey));
+  const key = deviceIdFromPublicKey(publicKey);
+  const args = evidence
+    ? [key, publicKey, teeTypeNames.indexOf(evidence.teeType), evidence.measurement, evidence.evidenceHash, evidence.evidenceUri ?? '']
+    : [key, publicKey, 0, '0x', `0x${'00'.repeat(32)}`, ''];
+  const sent = await sendContractTransaction({
+    clients,
+    account,
+    address: registry,
+    abi: pythiaRegistryAbi,
+    functionName: 'registerPythia',
+    args,
+  });
+  return { ...sent, key, attested: evidence !== undefined };
+}
+
+/** Revokes a Pythia key for good (operator). */
+export function revokePythiaKey(parameters: WriteContext & { key: Address; reason: string }): Promise<SendContractTransactionReturnType> {
+  const { clients, account, registry, key, reason } = parameters;
+  return sendContractTransaction({
+    clients,
+    account,
+    address: registry,
+    abi: pythiaRegistryAbi,
+    functionName: 'revokePythia',
+    args: [key, reason],
+  });
+}
+
+export type MeasurementParameters = WriteContext & { teeType: 'sgx' | 'tdx'; measurement: Hex };
+
+/** Approves a code measurement (governance). */
+export function approveMeasurement(parameters: MeasurementParameters): Promise<SendContractTransactionReturnType> {
+  const { clients, account, registry, teeType, measurement } = parameters;
+  return sendContractTransaction({
+    clients,
+    account,
+    address: registry,
+    abi: pythiaRegistryAbi,
+    functionName: 'approveMeasurement',
+    args: [teeTypeNames.indexOf(teeType), measurement],
+  });
+}
+
+/** Revokes a code measurement (governance): every key attested with it stops being trusted. */
+export function revokeMeasurement(parameters: MeasurementParameters & { reason: string }): Promise<SendContractTransactionReturnType> {
+  const { clients, account, registry, teeType, measurement, reason } = parameters;
+  return sendContractTransaction({
+    clients,
+    account,
+    address: registry,
+    abi: pythiaRegistryAbi,
+    functionName: 'revokeMeasurement',
+    args: [teeTypeNames.indexOf(teeType), measurement, reason],
+  });
+}
+
+/** A Pythia key as the registry sees it, with enums as names. */
+export type PythiaSummary = {
+  key: Address;
+  status: PythiaStatusName;
+  teeType: TeeTypeName;
+  attested: boolean;
+  /** Trusted now by a device that accepts unattested keys / by one that requires attestation. */
+  trusted: boolean;
+  trustedAttested: boolean;
+  measurement: Hex | null;
+  measurementKey: Hex | null;
+  measurementStatus: MeasurementStatusName | null;
+  evidenceHash: Hex | null;
+  evidenceUri: string;
+  publicKey: Hex | null;
+  registrar: Address | null;
+  registeredAt: number;
+  revokedAt: number;
+  successor: Address | null;
+};
+
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
+const ZERO_HASH = `0x${'00'.repeat(32)}`;
+
+/** Reads one key's record and whether it is trusted now (status 'none' for an unknown key). */
+export async function readPythia(
+  context: Pick<ChainClients, 'publicClient'> & { registry: Address },
+  key: Address,
+): Promise<PythiaSummary> {
+  const { publicClient, registry } = context;
+  const read = <F extends 'pythia' | 'isTrusted'>(functionName: F, args: readonly unknown[]) =>
+    publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName, args } as never);
+  const [record, trusted, trustedAttested] = (await Promise.all([
+    read('pythia', [key]),
+    read('isTrusted', [key, false]),
+    read('isTrusted', [key, true]),
+  ])) as [
+    {
+      status: number;
+      teeType: number;
+      attested: boolean;
+      registeredAt: bigint;
+      revokedAt: bigint;
+      registrar: Address;
+      successor: Address;
+      measurementKey: Hex;
+      evidenceHash: Hex;
+      measurement: Hex;
+      publicKey: Hex;
+      evidenceUri: string;
+    },
+    boolean,
+    boolean,
+  ];
+  const measurementStatus =
+    record.measurementKey === ZERO_HASH
+      ? null
+      : (measurementStatusNames[
+          Number(
+            await publicClient.readContract({
+              address: registry,
+              abi: pythiaRegistryAbi,
+              functionName: 'measurementStatus',
+              args: [record.measurementKey],
+            }),
+          )
+        ] ?? 'none');
+  return {
+    key,
+    status: pythiaStatusNames[Number(record.status)] ?? 'none',
+    teeType: teeTypeNames[Number(record.teeType)] ?? 'none',
+    attested: record.attested,
+    trusted,
+    trustedAttested,
+    measurement: record.measurement === '0x' ? null : record.measurement,
+    measurementKey: record.measurementKey === ZERO_HASH ? null : record.measurementKey,
+    measurementStatus,
+    evidenceHash: record.evidenceHash === ZERO_HASH ? null : record.evidenceHash,
+    evidenceUri: record.evidenceUri,
+    publicKey: record.publicKey === '0x' ? null : record.publicKey,
+    registrar: record.registrar === ZERO_ADDRESS ? null : record.registrar,
+    registeredAt: Number(record.registeredAt),
+    revokedAt: Number(record.revokedAt),
+    successor: record.successor === ZERO_ADDRESS ? null : record.successor,
+  };
+}

@@ -1,0 +1,366 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Command, InvalidArgumentError } from 'commander';
+import { isHex, type Address, type Hex, type LocalAccount } from 'viem';
+import { AttestationError, reportDataBindsKey, tcbStatuses, verifyQuote, type TcbStatus } from '../../attestation/index.js';
+import { nativeAccount } from '../../chain/nativeAccount.js';
+import {
+  MEASUREMENT_BYTES,
+  approveMeasurement,
+  evidenceHashOf,
+  pythiaRegistryAddress,
+  PythiaRegistryMissingError,
+  readPythia,
+  registerPythiaKey,
+  revokeMeasurement,
+  revokePythiaKey,
+  type PythiaEvidence,
+  type PythiaSummary,
+} from '../../chain/pythiaRegistry.js';
+import { pythiaRegistryAbi } from '../../contracts/abis.js';
+import { decryptKeystore, readKeystoreFile } from '../../keystore/index.js';
+import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
+import { deviceKeyFromPrivateKey } from '../../sdk/index.js';
+import { parseAddressArg, parsePublicKeyArg } from '../args.js';
+import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
+import { CliError, UsageError, printResult, progress } from '../output.js';
+import { resolvePassphrase } from '../passphrase.js';
+
+type CommonOptions = { dataDir?: string; json?: boolean };
+type AttestedTee = 'sgx' | 'tdx';
+
+/** Intel SGX Root CA (DER), pinned by src/attestation. */
+const defaultRootCaPath = fileURLToPath(new URL('../../attestation/fixtures/TrustedRootCA.der', import.meta.url));
+const DEFAULT_ACCEPTED_TCB: TcbStatus[] = ['UpToDate', 'SWHardeningNeeded'];
+
+function parseTeeArg(value: string): AttestedTee {
+  const tee = value.toLowerCase();
+  if (tee !== 'sgx' && tee !== 'tdx') throw new InvalidArgumentError(`TEE type must be sgx or tdx, got "${value}"`);
+  return tee;
+}
+
+function parseHexArg(value: string): Hex {
+  const hex = (value.startsWith('0x') ? value : `0x${value}`).toLowerCase();
+  if (!isHex(hex) || hex.length % 2 !== 0 || hex.length < 4) throw new InvalidArgumentError(`not hex bytes: ${value}`);
+  return hex as Hex;
+}
+
+function parseNonceArg(value: string): Hex {
+  const hex = parseHexArg(value);
+  if (hex.length !== 66) throw new InvalidArgumentError('--nonce must be 32 bytes, hex');
+  return hex;
+}
+
+function parseTcbListArg(value: string): TcbStatus[] {
+  const list = value.split(',').map((s) => s.trim());
+  for (const status of list) {
+    if (!(tcbStatuses as readonly string[]).includes(status)) {
+      throw new InvalidArgumentError(`unknown TCB status "${status}" (one of ${tcbStatuses.join(', ')})`);
+    }
+  }
+  return list as TcbStatus[];
+}
+
+function requireMeasurementLength(tee: AttestedTee, measurement: Hex): void {
+  const bytes = (measurement.length - 2) / 2;
+  if (bytes !== MEASUREMENT_BYTES[tee]) {
+    throw new UsageError(
+      `a ${tee.toUpperCase()} measurement is ${MEASUREMENT_BYTES[tee]} bytes (${tee === 'sgx' ? 'MRENCLAVE' : 'MRTD'}), got ${bytes}`,
+    );
+  }
+}
+
+function requireReason(reason: string): void {
+  if (reason.trim().length === 0 || Buffer.byteLength(reason) > 256) throw new UsageError('--reason must be 1 to 256 bytes');
+}
+
+function registryOf(context: CommandContext): Address {
+  try {
+    return pythiaRegistryAddress(context.deployment);
+  } catch (error) {
+    if (error instanceof PythiaRegistryMissingError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function readInput(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new CliError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+  }
+}
+
+type RegisterOptions = CommonOptions & {
+  keyFile?: string;
+  publicKey?: Hex;
+  quote?: string;
+  collateral?: string;
+  at?: string;
+  nonce?: Hex;
+  rootCa: string;
+  acceptTcb: TcbStatus[];
+  evidenceUri?: string;
+  unattested?: boolean;
+};
+
+/**
+ * Checks the evidence for a key off chain, as the registry cannot: the quote verifies against its
+ * collateral and Intel's root, its report data binds this very key, and its TCB status is acceptable.
+ */
+export function verifyEvidenceForKey(publicKey: Hex, options: RegisterOptions): PythiaEvidence & { tcbStatus: TcbStatus } {
+  const now = options.at === undefined ? new Date() : new Date(options.at);
+  if (Number.isNaN(now.getTime())) throw new UsageError(`--at must be an ISO time, got "${options.at}"`);
+  const quote = readInput(options.quote!, 'quote');
+  const collateralBytes = readInput(options.collateral!, 'collateral');
+  let collateral: unknown;
+  try {
+    collateral = JSON.parse(Buffer.from(collateralBytes).toString('utf8'));
+  } catch {
+    throw new CliError(`collateral ${options.collateral} is not JSON`);
+  }
+  const rootCaDer = readInput(options.rootCa, 'root CA');
+  let verified: ReturnType<typeof verifyQuote>;
+  try {
+    verified = verifyQuote({ quote, collateral, rootCaDer, now });
+  } catch (error) {
+    if (error instanceof AttestationError) throw new CliError(`attestation refused (${error.code}): ${error.message}`);
+    throw error;
+  }
+  if (!reportDataBindsKey({ reportData: verified.reportData, publicKey, ...(options.nonce ? { nonce: options.nonce } : {}) })) {
+    throw new CliError(
+      `attestation refused: the quote's report data does not bind key ${deviceIdFromPublicKey(publicKey)} ` +
+        `(expected SHA-256("pythia-attestation-v1" ‖ X ‖ Y) ‖ ${options.nonce ? 'the --nonce' : '32 zero bytes'}, ` +
+        `the quote carries ${verified.reportData})`,
+    );
+  }
+  if (!options.acceptTcb.includes(verified.tcbStatus)) {
+    throw new CliError(
+      `attestation refused: TCB status ${verified.tcbStatus} is not accepted (accepted: ${options.acceptTcb.join(', ')}; see --accept-tcb)`,
+    );
+  }
+  return {
+    teeType: verified.teeType === 'SGX' ? 'sgx' : 'tdx',
+    measurement: verified.measurement,
+    evidenceHash: evidenceHashOf(quote, collateralBytes),
+    evidenceUri: options.evidenceUri ?? '',
+    tcbStatus: verified.tcbStatus,
+  };
+}
+
+async function publicKeyOfOptions(options: RegisterOptions): Promise<Hex> {
+  if (options.publicKey) return options.publicKey;
+  const passphrase = await resolvePassphrase('Pythia key');
+  try {
+    const { privateKey } = await decryptKeystore(await readKeystoreFile(options.keyFile!), passphrase);
+    return deviceKeyFromPrivateKey(privateKey).publicKey;
+  } catch (error) {
+    throw new CliError(`cannot open the Pythia key ${options.keyFile}: ${(error as Error).message}`);
+  }
+}
+
+/** The governance signer: the admin role key, or another key holding GOVERNANCE_ROLE (--signer-key). */
+async function governanceAccount(context: CommandContext, signerKey: string | undefined): Promise<LocalAccount> {
+  if (!signerKey) return loadRoleAccount(context, 'admin');
+  const passphrase = await resolvePassphrase('governance key');
+  try {
+    return nativeAccount((await decryptKeystore(await readKeystoreFile(signerKey), passphrase)).privateKey);
+  } catch (error) {
+    throw new CliError(`cannot open the governance key ${signerKey}: ${(error as Error).message}`);
+  }
+}
+
+function formatPythia(p: PythiaSummary): string {
+  const time = (s: number) => (s === 0 ? '-' : new Date(s * 1000).toISOString());
+  const rows: [string, string][] = [
+    ['key', p.key],
+    ['status', p.status],
+    ['attested', p.attested ? `yes (${p.teeType.toUpperCase()})` : 'no (unattested)'],
+    ['trusted', p.trusted ? (p.trustedAttested ? 'yes' : 'yes, unless devices require attestation') : 'no'],
+    ['measurement', p.measurement ? `${p.measurement} (${p.measurementStatus})` : '-'],
+    ['evidenceHash', p.evidenceHash ?? '-'],
+    ['evidenceUri', p.evidenceUri || '-'],
+    ['publicKey', p.publicKey ?? '-'],
+    ['registrar', p.registrar ?? '-'],
+    ['registeredAt', time(p.registeredAt)],
+    ['revokedAt', time(p.revokedAt)],
+    ['successor', p.successor ?? '-'],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(14)} ${v}`).join('\n');
+}
+
+export function registerPythiaCommands(program: Command): void {
+  const pythia = program
+    .command('pythia')
+    .description('The Pythia registry: attested gateway keys devices may trust, and the approved code measurements');
+
+  pythia
+    .command('register')
+    .description(
+      'Register a Pythia key (operator). With --quote/--collateral the DCAP quote is verified and must bind the key; ' +
+        'without evidence, --unattested registers the key flagged attested=false',
+    )
+    .option('--key-file <keystore>', 'the Pythia key (keystore v3; passphrase from PYTHIA_PASSPHRASE)')
+    .option('--public-key <hex>', 'the Pythia public key: 64 bytes X ‖ Y or 65 bytes 04 ‖ X ‖ Y', parsePublicKeyArg)
+    .option('--quote <file>', 'raw DCAP quote (SGX v3 or TDX v4) whose report data binds the key')
+    .option('--collateral <file>', 'collateral JSON for the quote (Intel PCS / PCCS)')
+    .option('--at <time>', 'judge the evidence at this ISO time instead of now')
+    .option('--nonce <hex>', 'the 32-byte nonce the quote was asked for (second half of its report data)', parseNonceArg)
+    .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint)', defaultRootCaPath)
+    .option('--accept-tcb <statuses>', 'comma-separated TCB statuses to accept', parseTcbListArg, DEFAULT_ACCEPTED_TCB)
+    .option('--evidence-uri <uri>', 'where the quote and collateral are published (recorded on chain with their hash)')
+    .option('--unattested', 'register without TEE evidence: flagged attested=false, refused by devices that require attestation')
+    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
+    .option('--json', 'machine-readable output')
+    .action(async (options: RegisterOptions) => {
+      if (!options.keyFile === !options.publicKey) throw new UsageError('give exactly one of --key-file or --public-key');
+      const hasEvidence = options.quote !== undefined || options.collateral !== undefined;
+      if (hasEvidence && (!options.quote || !options.collateral)) throw new UsageError('--quote and --collateral go together');
+      if (hasEvidence && options.unattested) throw new UsageError('--unattested contradicts --quote/--collateral');
+      if (!hasEvidence && !options.unattested) {
+        throw new UsageError('give attestation evidence (--quote and --collateral) or register explicitly --unattested');
+      }
+      if (!hasEvidence && (options.at || options.nonce || options.evidenceUri)) {
+        throw new UsageError('--at, --nonce and --evidence-uri need --quote and --collateral');
+      }
+      if (options.evidenceUri !== undefined && Buffer.byteLength(options.evidenceUri) > 512)
+        throw new UsageError('--evidence-uri is longer than 512 bytes');
+
+      const publicKey = await publicKeyOfOptions(options);
+      const key = deviceIdFromPublicKey(publicKey);
+      let evidence: (PythiaEvidence & { tcbStatus: TcbStatus }) | undefined;
+      if (hasEvidence) {
+        progress(options, `verifying the attestation evidence for ${key}...`);
+        evidence = verifyEvidenceForKey(publicKey, options);
+      }
+      const context = loadContext(options);
+      const registry = registryOf(context);
+      if (evidence) {
+        const approved = await context.publicClient.readContract({
+          address: registry,
+          abi: pythiaRegistryAbi,
+          functionName: 'isMeasurementApproved',
+          args: [evidence.teeType === 'sgx' ? 1 : 2, evidence.measurement],
+        });
+        if (!approved) {
+          throw new CliError(
+            `the ${evidence.teeType.toUpperCase()} measurement ${evidence.measurement} is not approved: ` +
+              `governance approves it with \`pythia pythia approve-measurement ${evidence.teeType} ${evidence.measurement}\``,
+          );
+        }
+      }
+      const account = await loadRoleAccount(context, 'operator');
+      progress(options, `registering ${evidence ? 'attested' : 'unattested'} Pythia key ${key}...`);
+      const { hash, blockNumber } = await registerPythiaKey({
+        clients: context,
+        account,
+        registry,
+        publicKey,
+        ...(evidence ? { evidence } : {}),
+      });
+      printResult(
+        options,
+        {
+          key,
+          attested: evidence !== undefined,
+          ...(evidence
+            ? {
+                teeType: evidence.teeType,
+                measurement: evidence.measurement,
+                tcbStatus: evidence.tcbStatus,
+                evidenceHash: evidence.evidenceHash,
+                evidenceUri: evidence.evidenceUri,
+              }
+            : {}),
+          transactionHash: hash,
+          blockNumber,
+        },
+        () => `registered ${evidence ? `attested (${evidence.teeType.toUpperCase()})` : 'unattested'} Pythia key ${key} in ${hash}`,
+      );
+    });
+
+  pythia
+    .command('show')
+    .description('A Pythia key: status, attestation, evidence, and whether devices trust it now')
+    .argument('<address>', 'the Pythia key (address)', parseAddressArg)
+    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
+    .option('--json', 'machine-readable output')
+    .action(async (address: Address, options: CommonOptions) => {
+      const context = loadContext(options);
+      const summary = await readPythia({ publicClient: context.publicClient, registry: registryOf(context) }, address);
+      if (summary.status === 'none') throw new CliError(`unknown Pythia key ${address}`);
+      printResult(options, summary, () => formatPythia(summary));
+    });
+
+  pythia
+    .command('revoke')
+    .description('Revoke a Pythia key for good (operator): devices stop trusting it at once')
+    .argument('<address>', 'the Pythia key (address)', parseAddressArg)
+    .requiredOption('--reason <text>', 'why (recorded on chain)')
+    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
+    .option('--json', 'machine-readable output')
+    .action(async (address: Address, options: CommonOptions & { reason: string }) => {
+      requireReason(options.reason);
+      const context = loadContext(options);
+      const registry = registryOf(context);
+      const account = await loadRoleAccount(context, 'operator');
+      const { hash, blockNumber } = await revokePythiaKey({ clients: context, account, registry, key: address, reason: options.reason });
+      const summary = await readPythia({ publicClient: context.publicClient, registry }, address);
+      printResult(
+        options,
+        { key: address, status: summary.status, transactionHash: hash, blockNumber },
+        () => `${address} is now ${summary.status} (${hash})`,
+      );
+    });
+
+  pythia
+    .command('approve-measurement')
+    .description('Approve a code measurement (governance = the admin key): keys attested with it become trusted')
+    .argument('<tee>', 'sgx or tdx', parseTeeArg)
+    .argument('<measurement>', 'MRENCLAVE (sgx, 32 bytes) or MRTD (tdx, 48 bytes), hex', parseHexArg)
+    .option('--signer-key <keystore>', 'sign with this key (holding GOVERNANCE_ROLE) instead of the admin role key')
+    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
+    .option('--json', 'machine-readable output')
+    .action(async (tee: AttestedTee, measurement: Hex, options: CommonOptions & { signerKey?: string }) => {
+      requireMeasurementLength(tee, measurement);
+      const context = loadContext(options);
+      const registry = registryOf(context);
+      const account = await governanceAccount(context, options.signerKey);
+      const { hash, blockNumber } = await approveMeasurement({ clients: context, account, registry, teeType: tee, measurement });
+      printResult(
+        options,
+        { teeType: tee, measurement, status: 'approved', transactionHash: hash, blockNumber },
+        () => `approved ${tee.toUpperCase()} measurement ${measurement} (${hash})`,
+      );
+    });
+
+  pythia
+    .command('revoke-measurement')
+    .description('Revoke a code measurement (governance = the admin key): every key attested with it stops being trusted')
+    .argument('<tee>', 'sgx or tdx', parseTeeArg)
+    .argument('<measurement>', 'MRENCLAVE (sgx, 32 bytes) or MRTD (tdx, 48 bytes), hex', parseHexArg)
+    .option('--signer-key <keystore>', 'sign with this key (holding GOVERNANCE_ROLE) instead of the admin role key')
+    .requiredOption('--reason <text>', 'why (recorded on chain)')
+    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
+    .option('--json', 'machine-readable output')
+    .action(async (tee: AttestedTee, measurement: Hex, options: CommonOptions & { reason: string; signerKey?: string }) => {
+      requireMeasurementLength(tee, measurement);
+      requireReason(options.reason);
+      const context = loadContext(options);
+      const registry = registryOf(context);
+      const account = await governanceAccount(context, options.signerKey);
+      const { hash, blockNumber } = await revokeMeasurement({
+        clients: context,
+        account,
+        registry,
+        teeType: tee,
+        measurement,
+        reason: options.reason,
+      });
+      printResult(
+        options,
+        { teeType: tee, measurement, status: 'revoked', transactionHash: hash, blockNumber },
+        () => `revoked ${tee.toUpperCase()} measurement ${measurement} (${hash})`,
+      );
+    });
+}

@@ -1,0 +1,89 @@
+import { type ChainReader, createCachedChainReader } from '../answers/cachedChainReader.js';
+import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
+import { answerQuestion } from '../answers/answerQuestion.js';
+import { AnswerError } from '../answers/errors.js';
+import { localCoseSigner, type CoseSigner } from '../answers/signCoseSign1.js';
+import { verifyCoseSignature } from '../answers/verifyCoseSignature.js';
+import type { RejectionReason } from '../protocol/reasons.js';
+import { ChainUnavailableError, shortError } from './deviceDirectory.js';
+import type { ParsedQuestionRequest } from './parseQuestionRequest.js';
+import { QuestionReplayCache, type QuestionReplayCacheOptions } from './questionReplayCache.js';
+import type { GatewayServices } from './services.js';
+
+/** The Pythia's answer key: a local secp256k1 key, or a signer elsewhere (HSM, enclave) named by its address. */
+export type AnswerSigner = { privateKey: Hex } | { address: Address; signDigest: (digest: Uint8Array) => Uint8Array | Promise<Uint8Array> };
+
+export function coseSignerOf(signer: AnswerSigner): CoseSigner {
+  return 'privateKey' in signer ? localCoseSigner(signer.privateKey) : { kid: hexToBytes(signer.address), signDigest: signer.signDigest };
+}
+
+export type QuestionAnswererOptions = Pick<GatewayServices, 'chainId' | 'fleetAddress' | 'publicClient' | 'directory'> & {
+  answerSigner: AnswerSigner;
+  replayCache?: QuestionReplayCacheOptions;
+  /** Unix seconds; default the system clock. */
+  clock?: () => number;
+  /** How long an answer may be read at the block that was latest this long ago (ms). Default 100; 0 = always the latest. */
+  latestBlockTtlMs?: number;
+};
+
+export type QuestionOutcome = { ok: true; answer: Uint8Array } | { ok: false; error: RejectionReason; message: string };
+
+/**
+ * Answers a parsed device question, whatever channel it came by (HTTP POST /v1/questions, MQTT):
+ * checks the chain id, the kid, that the device is registered, its signature against the
+ * registered key and the replay rule, then reads the chain and signs. One answerer per gateway,
+ * so its replay state is shared by every channel. Throws ChainUnavailableError when the chain
+ * cannot be read (nothing is consumed then: a retry of the same bytes is taken).
+ */
+export class QuestionAnswerer {
+  readonly signer: CoseSigner;
+  private readonly replay: QuestionReplayCache;
+  private readonly clock: () => number;
+  /** Reads pinned to a block, memoised: many devices asking within one block cost one read each. */
+  private readonly chain: ChainReader;
+
+  constructor(private readonly options: QuestionAnswererOptions) {
+    this.signer = coseSignerOf(options.answerSigner);
+    this.chain = createCachedChainReader({ publicClient: options.publicClient, latestBlockTtlMs: options.latestBlockTtlMs ?? 100 });
+    this.replay = new QuestionReplayCache(options.replayCache);
+    this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  async answer(asked: ParsedQuestionRequest): Promise<QuestionOutcome> {
+    const { options } = this;
+    if (asked.chainId !== options.chainId) {
+      return refuse('bad_signature', `the question is signed for chain ${asked.chainId}, not ${options.chainId}`);
+    }
+    if (bytesToHex(asked.message.kid).toLowerCase() !== asked.device.toLowerCase()) {
+      return refuse('bad_signature', 'kid is not the asking device');
+    }
+    const state = await options.directory.get(asked.device);
+    if (state.status === 'none') return refuse('unknown_device', `device ${asked.device} is not registered`);
+    try {
+      verifyCoseSignature(asked.message, state.publicKey65);
+    } catch (error) {
+      if (error instanceof AnswerError) return refuse('bad_signature', `not signed by ${asked.device}'s registered key: ${error.message}`);
+      throw error;
+    }
+    const taken = this.replay.take(asked.device, asked.sequence, asked.challenge);
+    if (!taken.ok) return refuse('replayed_request', taken.why);
+    try {
+      const { answer } = await answerQuestion({
+        publicClient: this.chain,
+        fleetAddress: options.fleetAddress,
+        chainId: options.chainId,
+        signer: this.signer,
+        question: asked.question,
+        params: asked.params,
+        challenge: asked.challenge,
+        now: this.clock(),
+      });
+      return { ok: true, answer };
+    } catch (error) {
+      taken.undo();
+      throw new ChainUnavailableError(`could not answer ${asked.question.name}: ${shortError(error)}`);
+    }
+  }
+}
+
+const refuse = (error: RejectionReason, message: string): QuestionOutcome => ({ ok: false, error, message });

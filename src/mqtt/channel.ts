@@ -1,0 +1,365 @@
+import { randomBytes } from 'node:crypto';
+import { decode } from 'cbor2';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Address } from 'viem';
+import { ChainUnavailableError } from '../gateway/deviceDirectory.js';
+import type { GatewayLogger } from '../gateway/logger.js';
+import {
+  parseCborQuestionRequest,
+  parseJsonQuestionRequest,
+  QuestionRequestError,
+  type ParsedQuestionRequest,
+} from '../gateway/parseQuestionRequest.js';
+import type { IntakeResult } from '../gateway/readingIntake.js';
+import { isReadingProblem, parseReading, signature65 } from '../gateway/readingShape.js';
+import type { GatewayServices } from '../gateway/services.js';
+import { statusOfReason, type RejectionReason } from '../protocol/reasons.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './embeddedBroker.js';
+import { deviceTopic, gatewaySubscriptions, parseDeviceTopic } from './topics.js';
+
+export type StartMqttChannelOptions = {
+  /** The gateway's services: the same intake and answerer as HTTP. */
+  services: Pick<GatewayServices, 'chainId' | 'intake' | 'directory' | 'queue' | 'answerer'>;
+  /** An external broker (mqtt://, mqtts://, ws://); without it the embedded broker is started. */
+  brokerUrl?: string;
+  /** The gateway's credentials at an external broker (or in brokerUrl as user:password@). */
+  username?: string;
+  password?: string;
+  /** Embedded broker listen address. Default 127.0.0.1. */
+  host?: string;
+  /** Embedded broker port. Default 1883; 0 = any free port. */
+  port?: number;
+  /** Largest message payload the gateway processes (bytes). Default 16 KiB. */
+  maxMessageBytes?: number;
+  /** Embedded broker: largest MQTT packet (bytes, fixed header included). Default maxMessageBytes + 1 KiB. */
+  maxPacketBytes?: number;
+  /** Embedded broker: CONNECT token clock window (s). Default 300. */
+  tokenWindowSeconds?: number;
+  /** The gateway's MQTT client id. Default pythia-gateway-{random}. */
+  clientId?: string;
+  logger?: GatewayLogger;
+};
+
+export type MqttChannel = {
+  /** The broker devices connect to. */
+  url: string;
+  /** true when the gateway runs the broker itself. */
+  embedded: boolean;
+  close: () => Promise<void>;
+};
+
+export const DEFAULT_MQTT_PORT = 1883;
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024;
+
+/** A refusal on a device's acks or answers topic: the HTTP error body, plus `ref` and `status`. */
+export type MqttRefusal = {
+  /** The sequence of the (first) reading or of the question refused, or null when it could not be read. */
+  ref: string | null;
+  status: number;
+  error: RejectionReason;
+  message: string;
+  errors?: { index: number; reason: string; message: string }[];
+  retryAfterSeconds?: number;
+};
+
+/** The ack of stored readings: the HTTP 202 body, plus `ref`. */
+export type MqttStoredAck = {
+  ref: string;
+  status: 202;
+  accepted: number;
+  readings: { device: Address; sequence: string; status: 'pending' }[];
+};
+
+const noLogger: GatewayLogger = { debug() {}, info() {}, warn() {}, error() {} } as unknown as GatewayLogger;
+const RECENT_ANSWERS = 10_000;
+
+/**
+ * The MQTT device channel: devices publish readings and questions, the gateway answers on their
+ * acks and answers topics (docs/protocol.md, "MQTT"). Messages go through the same intake and
+ * answerer as HTTP. Whatever the broker's ACLs, the gateway checks every message's signature and
+ * that the topic's device is the signing device. QoS 1 everywhere; a redelivered reading gets
+ * its original ack, a redelivered question its original answer.
+ */
+export async function startMqttChannel(options: StartMqttChannelOptions): Promise<MqttChannel> {
+  const { services } = options;
+  const logger = options.logger ?? noLogger;
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  let broker: EmbeddedBroker | undefined;
+  let url: string;
+  let credentials: { username?: string; password?: string };
+  if (options.brokerUrl) {
+    url = options.brokerUrl;
+    credentials = {
+      ...(options.username !== undefined && { username: options.username }),
+      ...(options.password !== undefined && { password: options.password }),
+    };
+  } else {
+    broker = await startEmbeddedBroker({
+      directory: services.directory,
+      chainId: services.chainId,
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? DEFAULT_MQTT_PORT,
+      maxPacketBytes: options.maxPacketBytes ?? maxMessageBytes + 1024,
+      logger,
+      ...(options.tokenWindowSeconds !== undefined && { tokenWindowSeconds: options.tokenWindowSeconds }),
+    });
+    url = broker.url;
+    credentials = broker.gatewayCredentials;
+  }
+
+  const recentAnswers = new Map<string, { fingerprint: string; response: Buffer }>();
+
+  const clientOptions: IClientOptions = {
+    clientId: options.clientId ?? `pythia-gateway-${randomBytes(6).toString('hex')}`,
+    protocolVersion: 4,
+    clean: true,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    ...credentials,
+  };
+  let client: MqttClient;
+  try {
+    client = await mqtt.connectAsync(url, clientOptions);
+  } catch (error) {
+    await broker?.close();
+    throw new Error(
+      `the gateway could not connect to the MQTT broker at ${redact(url)}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  client.on('error', (error) => logger.warn({ err: error.message }, 'mqtt: gateway client error'));
+
+  const reply = (topic: string, payload: Buffer) => {
+    client.publish(topic, payload, { qos: 1 }, (error) => {
+      if (error) logger.warn({ topic, err: error.message }, 'mqtt: could not publish a reply (the device retries)');
+    });
+  };
+
+  client.handleMessage = (packet, done) => {
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    handle(packet.topic, payload).then(
+      () => done(),
+      (error: unknown) => {
+        logger.error({ err: error, topic: packet.topic }, 'mqtt: unexpected error handling a message');
+        done();
+      },
+    );
+  };
+
+  async function handle(topic: string, payload: Buffer): Promise<void> {
+    const parsed = parseDeviceTopic(topic) ?? parseDeviceTopic(topic.toLowerCase());
+    if (!parsed || (parsed.kind !== 'readings' && parsed.kind !== 'questions')) {
+      logger.warn({ topic }, 'mqtt: message on a topic outside the scheme; dropped');
+      return;
+    }
+    const replyTopic = deviceTopic(parsed.device, parsed.kind === 'readings' ? 'acks' : 'answers');
+    if (parseDeviceTopic(topic) === undefined) {
+      return reply(replyTopic, refusal(null, 'invalid_request', 'the device id in a topic must be lowercase hex'));
+    }
+    if (payload.length > maxMessageBytes) {
+      return reply(replyTopic, refusal(null, 'body_too_large', `the message is ${payload.length} bytes; the limit is ${maxMessageBytes}`));
+    }
+    const response = parsed.kind === 'readings' ? await onReadings(parsed.device, payload) : await onQuestion(parsed.device, payload);
+    reply(replyTopic, response);
+  }
+
+  async function onReadings(device: Address, payload: Buffer): Promise<Buffer> {
+    let body: unknown;
+    try {
+      body = decodeBody(payload);
+    } catch (error) {
+      return refusal(null, 'invalid_body', `the message is neither JSON nor CBOR: ${messageOf(error)}`);
+    }
+    const items = itemsOf(body);
+    const ref = items ? refOf(items[0]) : null;
+    if (items) {
+      const errors = items.flatMap((item, index) => {
+        const claimed = isObject(item) && typeof item.device === 'string' ? item.device.toLowerCase() : undefined;
+        // A malformed id is the intake's to refuse (invalid_body); a well-formed other id is a forgery attempt.
+        return claimed !== undefined && /^0x[0-9a-f]{40}$/.test(claimed) && claimed !== device
+          ? [{ index, reason: 'topic_mismatch', message: `reading for ${claimed} published on the topic of ${device}` }]
+          : [];
+      });
+      if (errors.length > 0) {
+        logger.warn({ device, errors }, 'mqtt: readings published on another device’s topic');
+        return refusal(ref, 'topic_mismatch', errors[0]!.message, { errors });
+      }
+    }
+    let result: IntakeResult;
+    try {
+      result = await services.intake.submit(body);
+    } catch (error) {
+      return faultRefusal(ref, error);
+    }
+    if (result.ok) return storedAck(ref!, result.readings);
+    if (items && isRedelivery(items, result)) {
+      logger.debug({ device, ref }, 'mqtt: redelivered readings; original ack sent again');
+      return storedAck(
+        ref!,
+        items.map((item) => ({ device, sequence: (parseReading(item) as { sequence: bigint }).sequence })),
+      );
+    }
+    return refusal(ref, result.error, result.message, {
+      ...(result.errors.length > 0 && { errors: result.errors }),
+      ...(result.retryAfterSeconds !== undefined && { retryAfterSeconds: result.retryAfterSeconds }),
+    });
+  }
+
+  /** Every reading was refused as replayed, and each is stored here with exactly these signed bytes. */
+  function isRedelivery(items: unknown[], result: Extract<IntakeResult, { ok: false }>): boolean {
+    if (result.errors.length !== items.length || !result.errors.every((e) => e.reason === 'replayed_sequence')) return false;
+    return items.every((item) => {
+      const reading = parseReading(item);
+      if (isReadingProblem(reading)) return false;
+      const stored = services.queue.signedReading(reading.device, reading.sequence);
+      return (
+        stored !== undefined &&
+        stored.timestamp === reading.timestamp &&
+        stored.payload.toLowerCase() === reading.payload &&
+        Buffer.from(stored.signature).equals(Buffer.from(signature65(reading)))
+      );
+    });
+  }
+
+  async function onQuestion(device: Address, payload: Buffer): Promise<Buffer> {
+    const answerer = services.answerer;
+    if (!answerer) return refusal(null, 'unknown_question', 'this gateway has no answer key: it answers no questions');
+    const json = looksLikeJson(payload);
+    let asked: ParsedQuestionRequest;
+    try {
+      asked = json ? parseJsonQuestionRequest(JSON.parse(payload.toString('utf8')), services.chainId) : parseCborQuestionRequest(payload);
+    } catch (error) {
+      if (error instanceof QuestionRequestError) return refusal(null, error.reason, error.message);
+      if (error instanceof SyntaxError) return refusal(null, 'invalid_body', `the message is not JSON: ${error.message}`);
+      throw error;
+    }
+    const ref = asked.sequence.toString();
+    if (asked.device.toLowerCase() !== device) {
+      logger.warn({ device, claimed: asked.device }, 'mqtt: question published on another device’s topic');
+      return refusal(ref, 'topic_mismatch', `question of ${asked.device.toLowerCase()} published on the topic of ${device}`);
+    }
+    const key = `${device}:${ref}`;
+    const fingerprint = `${Buffer.from(asked.message.payload).toString('hex')}:${Buffer.from(asked.message.signature).toString('hex')}`;
+    const recent = recentAnswers.get(key);
+    if (recent && recent.fingerprint === fingerprint) {
+      logger.debug({ device, ref }, 'mqtt: redelivered question; original answer sent again');
+      return recent.response;
+    }
+    let outcome: Awaited<ReturnType<typeof answerer.answer>>;
+    try {
+      outcome = await answerer.answer(asked);
+    } catch (error) {
+      return faultRefusal(ref, error);
+    }
+    if (!outcome.ok) return refusal(ref, outcome.error, outcome.message);
+    const response = json
+      ? Buffer.from(JSON.stringify({ ref, answer: Buffer.from(outcome.answer).toString('base64') }))
+      : Buffer.from(outcome.answer);
+    recentAnswers.set(key, { fingerprint, response });
+    if (recentAnswers.size > RECENT_ANSWERS) recentAnswers.delete(recentAnswers.keys().next().value!);
+    return response;
+  }
+
+  function faultRefusal(ref: string | null, error: unknown): Buffer {
+    if (error instanceof ChainUnavailableError) {
+      logger.warn({ err: error.message }, 'mqtt: chain unavailable');
+      return refusal(ref, 'chain_unavailable', error.message, { retryAfterSeconds: 1 });
+    }
+    logger.error({ err: error }, 'mqtt: unexpected error');
+    return refusal(ref, 'internal_error', 'unexpected gateway error; nothing was stored');
+  }
+
+  try {
+    const granted = await client.subscribeAsync(gatewaySubscriptions, { qos: 1 });
+    const refused = granted.filter((g) => g.qos === 128);
+    if (refused.length > 0) throw new Error(`the broker refused the gateway's subscription to ${refused.map((g) => g.topic).join(', ')}`);
+  } catch (error) {
+    await client.endAsync(true).catch(() => {});
+    await broker?.close();
+    throw error;
+  }
+  logger.info({ url: redact(url), embedded: broker !== undefined }, 'mqtt: device channel up');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    embedded: broker !== undefined,
+    close: () =>
+      (closing ??= (async () => {
+        await client.endAsync().catch(() => {});
+        await broker?.close();
+      })()),
+  };
+}
+
+function refusal(ref: string | null, error: RejectionReason, message: string, extra: Partial<MqttRefusal> = {}): Buffer {
+  const body: MqttRefusal = { ref, status: statusOfReason(error), error, message, ...extra };
+  return Buffer.from(JSON.stringify(body));
+}
+
+function storedAck(ref: string, readings: { device: Address; sequence: bigint }[]): Buffer {
+  const body: MqttStoredAck = {
+    ref,
+    status: 202,
+    accepted: readings.length,
+    readings: readings.map((r) => ({ device: r.device, sequence: r.sequence.toString(), status: 'pending' })),
+  };
+  return Buffer.from(JSON.stringify(body));
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const looksLikeJson = (payload: Buffer): boolean => {
+  const first = payload.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+  return first === 0x7b; // '{'
+};
+
+/** JSON (the POST /v1/readings body) or CBOR (the same fields; byte strings for hex, integers for numbers). */
+function decodeBody(payload: Buffer): unknown {
+  if (payload.length === 0) throw new Error('empty message');
+  if (looksLikeJson(payload)) return JSON.parse(payload.toString('utf8'));
+  return jsonOfCbor(decode(new Uint8Array(payload), { preferMap: true, rejectDuplicateKeys: true }), 0);
+}
+
+function jsonOfCbor(value: unknown, depth: number): unknown {
+  if (depth > 8) throw new Error('nested too deep');
+  if (value instanceof Uint8Array) return `0x${Buffer.from(value).toString('hex')}`;
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map((v) => jsonOfCbor(v, depth + 1));
+  if (value instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of value) {
+      if (typeof k !== 'string') throw new Error('map keys must be text');
+      out[k] = jsonOfCbor(v, depth + 1);
+    }
+    return out;
+  }
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  throw new Error(`unsupported CBOR item ${typeof value}`);
+}
+
+function itemsOf(body: unknown): unknown[] | undefined {
+  if (!isObject(body)) return undefined;
+  if (!('readings' in body)) return [body];
+  return Array.isArray(body.readings) && body.readings.length > 0 ? body.readings : undefined;
+}
+
+function refOf(item: unknown): string | null {
+  if (!isObject(item)) return null;
+  const s = item.sequence;
+  if (typeof s === 'number' && Number.isSafeInteger(s) && s >= 0) return String(s);
+  if (typeof s === 'string' && /^(0|[1-9][0-9]{0,19})$/.test(s)) return s;
+  return null;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** A broker URL without its password, for logs and errors. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
+import { generateDeviceKey } from '../../src/sdk/index.js';
+import { startStack, type Stack } from '../../src/stack/startStack.js';
+
+const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const passphrase = 'ask-test-passphrase-not-a-secret';
+
+function pythia(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, PYTHIA_PASSPHRASE: passphrase } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('pythia bundle create and pythia ask: a device checks its status through a signed answer', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-ask-'));
+  const dataDir = join(dir, 'node');
+  const bundle = join(dir, 'bundle.json');
+  const keyFile = join(dir, 'device.json');
+  let stack: Stack;
+  let device: string;
+
+  before(async () => {
+    stack = await startStack({ dataDir, passphrase, chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    const profile = join(dir, 'profile.json');
+    const { airQualityProfile } = await import('../../src/simulator/airQuality.js');
+    writeFileSync(profile, JSON.stringify(airQualityProfile));
+    assert.equal((await pythia(['profile', 'set', '--class', '1', '--file', profile, '--data-dir', dataDir])).code, 0);
+    const keygen = await pythia([
+      'device',
+      'keygen',
+      '--key-file',
+      keyFile,
+      '--request-out',
+      join(dir, 'request.json'),
+      '--class',
+      '1',
+      '--json',
+    ]);
+    assert.equal(keygen.code, 0, keygen.stderr);
+    device = JSON.parse(keygen.stdout).device;
+    const registered = await pythia(['device', 'register', '--request', join(dir, 'request.json'), '--data-dir', dataDir]);
+    assert.equal(registered.code, 0, registered.stderr);
+  });
+  after(async () => {
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a bundle that trusts this node’s Pythia key', async () => {
+    const created = await pythia(['bundle', 'create', '--out', bundle, '--data-dir', dataDir, '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    const written = JSON.parse(readFileSync(bundle, 'utf8'));
+    assert.equal(written.chainId, stack.deployment.chainId);
+    assert.equal(written.pythiaKeys[0].attested, false);
+    assert.deepEqual(written.gatewayUrls, [stack.gatewayUrl]);
+  });
+
+  it('asks as the device and verifies: active, then suspended after the operator suspends it', async () => {
+    const active = await pythia(['ask', 'device_status', '--key-file', keyFile, '--bundle', bundle, '--json']);
+    assert.equal(active.code, 0, active.stderr);
+    const answer = JSON.parse(active.stdout);
+    assert.equal(answer.answer.status, 'active');
+    assert.equal(answer.signer, JSON.parse(readFileSync(bundle, 'utf8')).pythiaKeys[0].address);
+
+    assert.equal((await pythia(['device', 'suspend', device, '--reason', 'ask test', '--data-dir', dataDir])).code, 0);
+    const suspended = await pythia(['ask', 'device_status', '--key-file', keyFile, '--bundle', bundle, '--json']);
+    assert.equal(suspended.code, 0, suspended.stderr);
+    assert.equal(JSON.parse(suspended.stdout).answer.status, 'suspended');
+  });
+
+  it('asks about another device: an unregistered peer is "none"', async () => {
+    const peer = generateDeviceKey().deviceId;
+    const run = await pythia(['ask', 'device_status', '--subject', peer, '--key-file', keyFile, '--bundle', bundle, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).answer.status, 'none');
+  });
+
+  it('refuses an unattested Pythia when the bundle requires attestation, and a bundle that lies about the key', async () => {
+    const strict = join(dir, 'strict.json');
+    assert.equal((await pythia(['bundle', 'create', '--out', strict, '--require-attested', '--data-dir', dataDir])).code, 0);
+    const refused = await pythia(['ask', 'device_status', '--key-file', keyFile, '--bundle', strict]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /untrusted_key/);
+
+    const lying = join(dir, 'lying.json');
+    const other = generateDeviceKey();
+    const written = JSON.parse(readFileSync(bundle, 'utf8'));
+    written.pythiaKeys[0].publicKey = other.publicKey;
+    writeFileSync(lying, JSON.stringify(written));
+    const bad = await pythia(['ask', 'device_status', '--key-file', keyFile, '--bundle', lying]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /publicKey is not the key of/);
+
+    const unknown = await pythia(['ask', 'owner_of_everything', '--key-file', keyFile, '--bundle', bundle]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown question/);
+  });
+});
