@@ -21,7 +21,7 @@ import { keccak256 } from '../protocol/keccak.js';
 export function nativeAccount(privateKey: Hex): LocalAccount {
   const base = privateKeyToAccount(privateKey);
   const secret = Buffer.from(privateKey.slice(2), 'hex');
-  return toAccount({
+  const account = toAccount({
     address: base.address,
     signMessage: base.signMessage,
     signTypedData: base.signTypedData,
@@ -44,4 +44,6 @@ export function nativeAccount(privateKey: Hex): LocalAccount {
       });
     },
   });
+  // The public key is not secret; the Pythia registry and provisioning bundles need it.
+  return { ...account, publicKey: base.publicKey };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { startAnvil, type StartAnvilReturnType } from '../chain/anvil.js';
+import { readPythia, registerPythiaKey } from '../chain/pythiaRegistry.js';
 import { answerSignerOf } from '../chain/answerSignerOf.js';
 import { createChainClients } from '../chain/clients.js';
 import { deployPythia, deployPythiaRegistry, fundRoles } from '../chain/deploy.js';
@@ -108,6 +109,8 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       deployed = true;
     }
 
+    await ensurePythiaKeyRegistered({ clients, roles, deployment, progress });
+
     progress('starting the gateway');
     const gateway = await startGateway({
       rpcUrl,
@@ -150,4 +153,24 @@ function withoutCredentials(url: string): string {
   u.username = '';
   u.password = '';
   return u.toString().replace(/\/$/, '');
+}
+
+/**
+ * The gateway signs answers with the `pythia` key: it must be in the Pythia registry for devices
+ * (and bundles) to find it. Without a TEE here, it is registered as unattested, which devices
+ * can be told to refuse (provisioning bundle, requireAttested).
+ */
+async function ensurePythiaKeyRegistered(input: {
+  clients: ReturnType<typeof createChainClients>;
+  roles: RoleAccounts;
+  deployment: Deployment;
+  progress: (message: string) => void;
+}): Promise<void> {
+  const registry = input.deployment.contracts.pythiaRegistry;
+  if (!registry) return;
+  const key = input.roles.pythia;
+  const record = await readPythia({ publicClient: input.clients.publicClient, registry }, key.address);
+  if (record.status !== 'none') return;
+  input.progress(`registering this gateway's Pythia key ${key.address} (unattested: no TEE here)`);
+  await registerPythiaKey({ clients: input.clients, account: input.roles.operator, registry, publicKey: key.publicKey });
 }

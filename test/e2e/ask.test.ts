@@ -65,6 +65,13 @@ describe('pythia bundle create and pythia ask: a device checks its status throug
     assert.equal(written.chainId, stack.deployment.chainId);
     assert.equal(written.pythiaKeys[0].attested, false);
     assert.deepEqual(written.gatewayUrls, [stack.gatewayUrl]);
+
+    const shown = await pythia(['pythia', 'show', written.pythiaKeys[0].address, '--data-dir', dataDir, '--json']);
+    assert.equal(shown.code, 0, shown.stderr);
+    const record = JSON.parse(shown.stdout);
+    assert.equal(record.status, 'active', 'pythia up registered the gateway key in the Pythia registry');
+    assert.equal(record.attested, false, 'as unattested: there is no TEE here');
+    assert.equal(record.trustedAttested, false);
   });
 
   it('asks as the device and verifies: active, then suspended after the operator suspends it', async () => {
