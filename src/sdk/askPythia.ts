@@ -1,7 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { AnswerError } from '../answers/errors.js';
-import { questionOf } from '../answers/questions/registry.js';
-import { signQuestionRequest } from '../answers/signQuestionRequest.js';
+import { signDeviceQuestion } from './signDeviceQuestion.js';
 import { verifyAnswer, type VerifiedAnswer } from '../answers/verifyAnswer.js';
 import { GatewayRejection } from './errors.js';
 import { errorOfBody } from './gatewayRequest.js';
@@ -56,20 +53,7 @@ export async function askPythia<Answer = unknown>({
   now,
   timeoutMs = 10_000,
 }: AskPythiaParameters): Promise<VerifiedAnswer<unknown, Answer>> {
-  const q = questionOf(question);
-  if (!q) throw new AnswerError('question_mismatch', `unknown question ${String(question)}`);
-  const challenge = new Uint8Array(randomBytes(challengeBytes));
-  const { cose } = signQuestionRequest({
-    privateKey: key.privateKey,
-    request: {
-      device: key.deviceId,
-      question: q.id,
-      params: q.encodeParams(q.parseParams(params)),
-      challenge,
-      sequence,
-      chainId: bundle.chainId,
-    },
-  });
+  const { question: q, challenge, cose } = signDeviceQuestion({ key, question, params, chainId: bundle.chainId, sequence, challengeBytes });
   const base = (gatewayUrl ?? bundle.gatewayUrls[0]!).replace(/\/+$/, '');
   const response = await fetchFn(`${base}/v1/questions`, {
     method: 'POST',

@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Address, Hex } from 'viem';
 import { decodeAnswer } from '../answers/decodeAnswer.js';
-import { AnswerError } from '../answers/errors.js';
-import { questionOf } from '../answers/questions/registry.js';
-import { signQuestionRequest } from '../answers/signQuestionRequest.js';
+import { signDeviceQuestion } from './signDeviceQuestion.js';
 import { verifyAnswer, type VerifiedAnswer } from '../answers/verifyAnswer.js';
 import { signConnectToken } from '../mqtt/connectToken.js';
 import { deviceTopic } from '../mqtt/topics.js';
@@ -213,20 +211,18 @@ export async function createMqttDeviceClient(parameters: CreateMqttDeviceClientP
     async ask<Answer = unknown>(question: string | number, params: unknown, opts: { challengeBytes?: number; currentBlock?: bigint } = {}) {
       const bundle = parameters.bundle;
       if (!bundle) throw new TypeError('ask() needs the provisioning bundle (createMqttDeviceClient({ bundle }))');
-      const q = questionOf(question);
-      if (!q) throw new AnswerError('question_mismatch', `unknown question ${String(question)}`);
-      const challenge = new Uint8Array(randomBytes(opts.challengeBytes ?? 8));
       const sequence = nextQuestionSequence();
-      const { cose } = signQuestionRequest({
-        privateKey: key.privateKey,
-        request: {
-          device: key.deviceId,
-          question: q.id,
-          params: q.encodeParams(q.parseParams(params)),
-          challenge,
-          sequence,
-          chainId: bundle.chainId,
-        },
+      const {
+        question: q,
+        challenge,
+        cose,
+      } = signDeviceQuestion({
+        key,
+        question,
+        params,
+        chainId: bundle.chainId,
+        sequence,
+        ...(opts.challengeBytes ? { challengeBytes: opts.challengeBytes } : {}),
       });
       const challengeHex = Buffer.from(challenge).toString('hex');
       const { result } = await exchange<Uint8Array>(questionsTopic, Buffer.from(cose), (message) => {

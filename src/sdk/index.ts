@@ -60,3 +60,4 @@ export {
   type VerifiedAnswer,
   type VerifyAnswerParameters,
 } from '../answers/index.js';
+export { signDeviceQuestion, type SignDeviceQuestionParameters, type SignDeviceQuestionReturnType } from './signDeviceQuestion.js';

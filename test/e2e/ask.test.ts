@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { generateDeviceKey } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
+import { runPythia } from './runPythia.js';
 
-const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
 const passphrase = 'ask-test-passphrase-not-a-secret';
 
-function pythia(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, PYTHIA_PASSPHRASE: passphrase } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const pythia = (args: string[]) => runPythia(args, passphrase);
 
 describe('pythia bundle create and pythia ask: a device checks its status through a signed answer', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-ask-'));

@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { airQualityProfile } from '../../src/simulator/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
+import { runPythia } from './runPythia.js';
 
-const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
 const passphrase = 'cli-test-passphrase-not-a-secret';
 
-type Run = { code: number | null; stdout: string; stderr: string };
-function pythia(args: string[], options: { passphrase?: string } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, PYTHIA_PASSPHRASE: options.passphrase ?? passphrase },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const pythia = (args: string[], options: { passphrase?: string } = {}) => runPythia(args, options.passphrase ?? passphrase);
 
 describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-cli-'));

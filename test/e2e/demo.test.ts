@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createChainClients } from '../../src/chain/clients.js';
 import { readFleetEvents } from '../../src/chain/fleetEvents.js';
 import { readDeviceView } from '../../src/chain/readDevice.js';
 import { runDemo, type DemoSummary } from '../../src/demo/runDemo.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
+import { runPythia } from './runPythia.js';
 
-const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
 const passphrase = 'e2e-test-passphrase-not-a-secret';
 
-function pythia(args: string[], dataDir: string) {
-  const result = spawnSync(process.execPath, [bin, ...args, '--data-dir', dataDir], {
-    encoding: 'utf8',
-    env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
-    timeout: 120_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const pythia = (args: string[], dataDir: string) => runPythia([...args, '--data-dir', dataDir], passphrase);
 
 describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pythia-e2e-'));
@@ -83,15 +74,15 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
   it('answers for the same chain through the CLI, and refuses to revive a revoked device', async () => {
     assert.ok(stack, 'the previous test starts the stack');
     const compromised = summary.attacks.find((a) => a.name === 'compromised-sensor')!.devices[0]!;
-    const show = pythia(['device', 'show', compromised, '--json'], dataDir);
+    const show = await pythia(['device', 'show', compromised, '--json'], dataDir);
     assert.equal(show.code, 0, show.stderr);
     assert.equal(JSON.parse(show.stdout).status, 'revoked');
 
-    const reinstate = pythia(['device', 'reinstate', compromised, '--reason', 'try to revive'], dataDir);
+    const reinstate = await pythia(['device', 'reinstate', compromised, '--reason', 'try to revive'], dataDir);
     assert.equal(reinstate.code, 1);
     assert.match(reinstate.stderr, /InvalidStatusTransition/);
 
-    const list = pythia(['device', 'list', '--status', 'suspended', '--json'], dataDir);
+    const list = await pythia(['device', 'list', '--status', 'suspended', '--json'], dataDir);
     assert.equal(list.code, 0, list.stderr);
     assert.equal(JSON.parse(list.stdout).length, 2);
   });

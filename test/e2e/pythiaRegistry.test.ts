@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +11,8 @@ import { ContractRefusal } from '../../src/chain/sendContractTransaction.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { generateDeviceKey, saveDeviceKey } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
+import { runPythia } from './runPythia.js';
 
-const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../../src/attestation/fixtures/${name}`, import.meta.url));
 const passphrase = 'registry-test-passphrase-not-a-secret';
 /** MRENCLAVE of the sample SGX quote (src/attestation/fixtures/sgx_quote). */
@@ -21,20 +20,7 @@ const SAMPLE_MRENCLAVE = '0x33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904
 /** A time inside the sample collateral's validity window. */
 const SAMPLE_TIME = '2025-06-20T00:00:00Z';
 
-type Run = { code: number | null; stdout: string; stderr: string };
-function pythia(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const pythia = (args: string[]) => runPythia(args, passphrase);
 
 describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-registry-'));
