@@ -7,6 +7,7 @@
  *   end to end   device-signed readings → gateway → on-chain verdict: throughput, latency p50/p99
  *   answers      signed status answers from one gateway process: rate, p99 latency, size
  *
+ * Sections: `npm run bench -- answers` (or gas, e2e; several allowed) runs the baseline and only those.
  * Options (environment): BENCH_DEVICES (20), BENCH_READINGS_PER_DEVICE (1000), BENCH_PER_REQUEST (200),
  * BENCH_CLIENTS (4), BENCH_GAS_BATCH (100), BENCH_QUESTIONS (6000), BENCH_QUESTION_DEVICES (200).
  */
@@ -14,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import secp256k1 from 'secp256k1';
 import { deviceStatusQuestion, signQuestionRequest } from '../src/answers/index.js';
@@ -39,6 +41,12 @@ const CLIENTS = env('BENCH_CLIENTS', 4);
 const GAS_BATCH = env('BENCH_GAS_BATCH', 100);
 const QUESTIONS = env('BENCH_QUESTIONS', 6000);
 const QUESTION_DEVICES = env('BENCH_QUESTION_DEVICES', 200);
+const ECDSA_THREADS = process.env.BENCH_ECDSA_THREADS === undefined ? undefined : Number(process.env.BENCH_ECDSA_THREADS);
+const SECTIONS = ['gas', 'e2e', 'answers'] as const;
+const asked = process.argv.slice(2);
+for (const name of asked)
+  if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}; sections: ${SECTIONS.join(', ')}`);
+const runs = (section: (typeof SECTIONS)[number]) => asked.length === 0 || asked.includes(section);
 const PAYLOAD = encodeMetrics([123, 251, 304, 452, 2150, 5500]);
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
@@ -221,10 +229,12 @@ async function measureAnswers(chain: TestChain) {
     fleetAddress: chain.fleetAddress,
     relayerAccount: chain.relayer,
     answerSigner: answerSignerOf(chain.pythia),
+    ...(ECDSA_THREADS !== undefined && { ecdsaThreads: ECDSA_THREADS }),
     dbPath: join(dir, 'queue.sqlite'),
     port: 0,
   });
   try {
+    const loopBefore = performance.eventLoopUtilization();
     const result = await runPostClient({
       url: `${gateway.url}/v1/questions`,
       bodies: requests,
@@ -235,7 +245,8 @@ async function measureAnswers(chain: TestChain) {
     const latencies = result.latencies.sort((a, b) => a - b);
     const size = result.size;
     const elapsed = result.elapsedMs;
-    return { perSecond: rate(requests.length, elapsed), p50: percentile(latencies, 50), p99: percentile(latencies, 99), size };
+    const loopBusy = performance.eventLoopUtilization(loopBefore).utilization;
+    return { perSecond: rate(requests.length, elapsed), p50: percentile(latencies, 50), p99: percentile(latencies, 99), size, loopBusy };
   } finally {
     await gateway.close();
     rmSync(dir, { recursive: true, force: true });
@@ -258,28 +269,39 @@ log(`baseline: native secp256k1 (libsecp256k1, 1 core): verify ${native.verifyPe
 const chain = await startTestChain();
 try {
   const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };
-  const gas = await measureGas(chain, domain);
-  log(
-    `gas per reading in a batch of ${GAS_BATCH} (distinct devices, incl. 21k base and calldata): steady state ${gas.steadyState}, first reading of a device ${gas.firstReading} (target ≤ 15000: ${gas.steadyState <= 15_000 ? 'met' : 'NOT met'})`,
-  );
-  const e2e = await measureEndToEnd(chain, domain);
-  log(
-    `end to end: ${e2e.readings} device-signed readings, ${DEVICES} devices, ${PER_REQUEST} per request, ${CLIENTS} clients, gateway + Anvil on this machine`,
-  );
-  log(`  acknowledged (checked + durably stored): ${e2e.acknowledgedPerSecond} readings/s`);
-  log(
-    `  on-chain verdicts:                       ${e2e.endToEndPerSecond} readings/s (target ≥ 2000: ${e2e.endToEndPerSecond >= 2000 ? 'met' : 'NOT met'})`,
-  );
-  log(
-    `  ratio to the native recover baseline:    ${(e2e.endToEndPerSecond / native.recoverPerSecond).toFixed(3)} (end-to-end readings per single-core signature recovery)`,
-  );
-  log(`  verdict latency (ack → on-chain verdict): p50 ${e2e.latencyMs.p50} ms, p99 ${e2e.latencyMs.p99} ms, max ${e2e.latencyMs.max} ms`);
-  const answers = await measureAnswers(chain);
-  log(`signed answers (device_status, ${QUESTIONS} device-signed questions from ${QUESTION_DEVICES} devices, CBOR over HTTP, 8 clients):`);
-  log(
-    `  ${answers.perSecond} answers/s (target ≥ 2000: ${answers.perSecond >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(answers.perSecond / native.recoverPerSecond).toFixed(3)}`,
-  );
-  log(`  latency p50 ${answers.p50.toFixed(1)} ms, p99 ${answers.p99.toFixed(1)} ms; answer size ${answers.size} bytes`);
+  if (runs('gas')) {
+    const gas = await measureGas(chain, domain);
+    log(
+      `gas per reading in a batch of ${GAS_BATCH} (distinct devices, incl. 21k base and calldata): steady state ${gas.steadyState}, first reading of a device ${gas.firstReading} (target ≤ 15000: ${gas.steadyState <= 15_000 ? 'met' : 'NOT met'})`,
+    );
+  }
+  if (runs('e2e')) {
+    const e2e = await measureEndToEnd(chain, domain);
+    log(
+      `end to end: ${e2e.readings} device-signed readings, ${DEVICES} devices, ${PER_REQUEST} per request, ${CLIENTS} clients, gateway + Anvil on this machine`,
+    );
+    log(`  acknowledged (checked + durably stored): ${e2e.acknowledgedPerSecond} readings/s`);
+    log(
+      `  on-chain verdicts:                       ${e2e.endToEndPerSecond} readings/s (target ≥ 2000: ${e2e.endToEndPerSecond >= 2000 ? 'met' : 'NOT met'})`,
+    );
+    log(
+      `  ratio to the native recover baseline:    ${(e2e.endToEndPerSecond / native.recoverPerSecond).toFixed(3)} (end-to-end readings per single-core signature recovery)`,
+    );
+    log(
+      `  verdict latency (ack → on-chain verdict): p50 ${e2e.latencyMs.p50} ms, p99 ${e2e.latencyMs.p99} ms, max ${e2e.latencyMs.max} ms`,
+    );
+  }
+  if (runs('answers')) {
+    const answers = await measureAnswers(chain);
+    log(
+      `signed answers (device_status, ${QUESTIONS} device-signed questions from ${QUESTION_DEVICES} devices, CBOR over HTTP, 8 clients):`,
+    );
+    log(
+      `  ${answers.perSecond} answers/s (target ≥ 2000: ${answers.perSecond >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(answers.perSecond / native.recoverPerSecond).toFixed(3)}`,
+    );
+    log(`  latency p50 ${answers.p50.toFixed(1)} ms, p99 ${answers.p99.toFixed(1)} ms; answer size ${answers.size} bytes`);
+    log(`  gateway event loop busy ${(answers.loopBusy * 100).toFixed(0)}% of the run (100% = the gateway's main thread is the limit)`);
+  }
 } finally {
   await chain.stop();
 }

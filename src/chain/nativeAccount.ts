@@ -11,6 +11,14 @@ import {
 import { privateKeyToAccount, toAccount } from 'viem/accounts';
 import { keccak256 } from '../protocol/keccak.js';
 
+/** The keys behind nativeAccount's accounts, for signers that must run elsewhere (worker threads). */
+const privateKeys = new WeakMap<LocalAccount, Hex>();
+
+/** The private key of an account made by nativeAccount; undefined for any other account. */
+export function privateKeyOfNativeAccount(account: LocalAccount): Hex | undefined {
+  return privateKeys.get(account);
+}
+
 /**
  * A viem account whose transactions are hashed and signed natively (libsecp256k1 and the
  * native keccak). The relayer signs transactions of a few hundred kilobytes of calldata several
@@ -45,5 +53,7 @@ export function nativeAccount(privateKey: Hex): LocalAccount {
     },
   });
   // The public key is not secret; the Pythia registry and provisioning bundles need it.
-  return { ...account, publicKey: base.publicKey };
+  const native = { ...account, publicKey: base.publicKey };
+  privateKeys.set(native, privateKey);
+  return native;
 }

@@ -241,6 +241,8 @@ describe('device SDK over real HTTP', () => {
       batchIntervalMs: 20,
       answerSigner: { privateKey: pythiaKey },
       answerBlockTtlMs: 0,
+      // The suite above answers on ECDSA threads (the default); this one on the event loop.
+      ecdsaThreads: 0,
     });
   });
   after(async () => {

@@ -3,7 +3,8 @@ import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
 import { answerQuestion } from '../answers/answerQuestion.js';
 import { AnswerError } from '../answers/errors.js';
 import { localCoseSigner, type CoseSigner } from '../answers/signCoseSign1.js';
-import { verifyCoseSignature } from '../answers/verifyCoseSignature.js';
+import { coseSignatureDigest, verifyCoseSignature } from '../answers/verifyCoseSignature.js';
+import type { EcdsaPool } from '../crypto/ecdsaPool.js';
 import type { RejectionReason } from '../protocol/reasons.js';
 import { ChainUnavailableError, shortError } from './deviceDirectory.js';
 import type { ParsedQuestionRequest } from './parseQuestionRequest.js';
@@ -13,8 +14,11 @@ import type { GatewayServices } from './services.js';
 /** The Pythia's answer key: a local secp256k1 key, or a signer elsewhere (HSM, enclave) named by its address. */
 export type AnswerSigner = { privateKey: Hex } | { address: Address; signDigest: (digest: Uint8Array) => Uint8Array | Promise<Uint8Array> };
 
-export function coseSignerOf(signer: AnswerSigner): CoseSigner {
-  return 'privateKey' in signer ? localCoseSigner(signer.privateKey) : { kid: hexToBytes(signer.address), signDigest: signer.signDigest };
+/** The COSE signer for an answer key; a local key signs on `pool`'s threads when there is one (the pool must hold that key). */
+export function coseSignerOf(signer: AnswerSigner, pool?: EcdsaPool): CoseSigner {
+  if (!('privateKey' in signer)) return { kid: hexToBytes(signer.address), signDigest: signer.signDigest };
+  const local = localCoseSigner(signer.privateKey);
+  return pool ? { kid: local.kid, signDigest: (digest) => pool.sign(digest) } : local;
 }
 
 export type QuestionAnswererOptions = Pick<GatewayServices, 'chainId' | 'fleetAddress' | 'publicClient' | 'directory'> & {
@@ -24,6 +28,8 @@ export type QuestionAnswererOptions = Pick<GatewayServices, 'chainId' | 'fleetAd
   clock?: () => number;
   /** How long an answer may be read at the block that was latest this long ago (ms). Default 100; 0 = always the latest. */
   latestBlockTtlMs?: number;
+  /** Threads for the two ECDSA operations of an answer (device signature check, answer signature); default inline. */
+  ecdsaPool?: EcdsaPool;
 };
 
 export type QuestionOutcome = { ok: true; answer: Uint8Array } | { ok: false; error: RejectionReason; message: string };
@@ -43,7 +49,7 @@ export class QuestionAnswerer {
   private readonly chain: ChainReader;
 
   constructor(private readonly options: QuestionAnswererOptions) {
-    this.signer = coseSignerOf(options.answerSigner);
+    this.signer = coseSignerOf(options.answerSigner, options.ecdsaPool);
     this.chain = createCachedChainReader({ publicClient: options.publicClient, latestBlockTtlMs: options.latestBlockTtlMs ?? 100 });
     this.replay = new QuestionReplayCache(options.replayCache);
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
@@ -60,7 +66,14 @@ export class QuestionAnswerer {
     const state = await options.directory.get(asked.device);
     if (state.status === 'none') return refuse('unknown_device', `device ${asked.device} is not registered`);
     try {
-      verifyCoseSignature(asked.message, state.publicKey65);
+      if (options.ecdsaPool) {
+        const digest = coseSignatureDigest(asked.message);
+        if (!(await options.ecdsaPool.verify(asked.message.signature, digest, state.publicKey65))) {
+          throw new AnswerError('bad_signature', 'signature does not verify');
+        }
+      } else {
+        verifyCoseSignature(asked.message, state.publicKey65);
+      }
     } catch (error) {
       if (error instanceof AnswerError) return refuse('bad_signature', `not signed by ${asked.device}'s registered key: ${error.message}`);
       throw error;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { createPublicClient, defineChain, http, type Address, type LocalAccount, type PublicClient } from 'viem';
+import { createPublicClient, defineChain, hexToBytes, http, type Address, type LocalAccount, type PublicClient } from 'viem';
+import { EcdsaPool } from '../crypto/ecdsaPool.js';
 import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './deviceDirectory.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
@@ -59,6 +60,12 @@ export type GatewayOptions = {
    * questions in a burst share one block and its reads. Default 100; 0 = always the latest.
    */
   answerBlockTtlMs?: number;
+  /**
+   * Worker threads for the ECDSA work of answers (checking the device's signature, signing the
+   * answer with a local answer key). Default one per core beyond the first (at most 4); 0 = on
+   * the event loop.
+   */
+  ecdsaThreads?: number;
 };
 
 declare module 'fastify' {
@@ -150,8 +157,17 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     intake,
     relayer,
   };
+  let ecdsaPool: EcdsaPool | undefined;
   if (options.answerSigner) {
+    if (options.ecdsaThreads !== 0) {
+      const signingKey = 'privateKey' in options.answerSigner ? hexToBytes(options.answerSigner.privateKey) : undefined;
+      ecdsaPool = new EcdsaPool({
+        ...(options.ecdsaThreads !== undefined && { threads: options.ecdsaThreads }),
+        ...(signingKey && { signingKey }),
+      });
+    }
     services.answerer = new QuestionAnswerer({
+      ...(ecdsaPool && { ecdsaPool }),
       chainId: options.chainId,
       fleetAddress: options.fleetAddress,
       publicClient,
@@ -169,6 +185,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   app.addHook('onClose', async () => {
     await relayer.stop({ drainMs: options.drainTimeoutMs ?? 10_000 });
     await directory.stopWatching();
+    await ecdsaPool?.close();
     queue.close();
   });
 
