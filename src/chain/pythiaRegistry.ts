@@ -52,6 +52,22 @@ export type RegisterPythiaKeyParameters = WriteContext & {
   evidence?: PythiaEvidence;
 };
 
+/** The key's address, its 64-byte public key and the registry's Evidence fields (all zero for an unattested key). */
+function registrationArgs(parameters: Pick<RegisterPythiaKeyParameters, 'publicKey' | 'evidence'>) {
+  const publicKey = bytesToHex(rawPublicKey(parameters.publicKey));
+  const key = deviceIdFromPublicKey(publicKey);
+  const { evidence } = parameters;
+  const fields = evidence
+    ? {
+        teeType: teeTypeNames.indexOf(evidence.teeType),
+        measurement: evidence.measurement,
+        evidenceHash: evidence.evidenceHash,
+        evidenceUri: evidence.evidenceUri ?? '',
+      }
+    : { teeType: 0, measurement: '0x' as Hex, evidenceHash: `0x${'00'.repeat(32)}` as Hex, evidenceUri: '' };
+  return { key, publicKey, fields };
+}
+
 /**
  * Registers a Pythia key (operator). Does not verify evidence: the caller verifies the quote and
  * that its report data binds the key (src/attestation) before calling this.
@@ -60,18 +76,36 @@ export async function registerPythiaKey(
   parameters: RegisterPythiaKeyParameters,
 ): Promise<SendContractTransactionReturnType & { key: Address; attested: boolean }> {
   const { clients, account, registry, evidence } = parameters;
-  const publicKey = bytesToHex(rawPublicKey(parameters.publicKey));
-  const key = deviceIdFromPublicKey(publicKey);
-  const args = evidence
-    ? [key, publicKey, teeTypeNames.indexOf(evidence.teeType), evidence.measurement, evidence.evidenceHash, evidence.evidenceUri ?? '']
-    : [key, publicKey, 0, '0x', `0x${'00'.repeat(32)}`, ''];
+  const { key, publicKey, fields } = registrationArgs(parameters);
   const sent = await sendContractTransaction({
     clients,
     account,
     address: registry,
     abi: pythiaRegistryAbi,
     functionName: 'registerPythia',
-    args,
+    args: [key, publicKey, fields.teeType, fields.measurement, fields.evidenceHash, fields.evidenceUri],
+  });
+  return { ...sent, key, attested: evidence !== undefined };
+}
+
+export type RotatePythiaKeyParameters = RegisterPythiaKeyParameters & { previousKey: Address };
+
+/**
+ * Replaces a Pythia key by a new one in one transaction (operator): the previous key is revoked
+ * ("rotated") and names its successor, the new key is registered with its own evidence.
+ */
+export async function rotatePythiaKey(
+  parameters: RotatePythiaKeyParameters,
+): Promise<SendContractTransactionReturnType & { key: Address; attested: boolean }> {
+  const { clients, account, registry, evidence, previousKey } = parameters;
+  const { key, publicKey, fields } = registrationArgs(parameters);
+  const sent = await sendContractTransaction({
+    clients,
+    account,
+    address: registry,
+    abi: pythiaRegistryAbi,
+    functionName: 'rotatePythiaKey',
+    args: [previousKey, key, publicKey, fields],
   });
   return { ...sent, key, attested: evidence !== undefined };
 }

@@ -54,6 +54,7 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
       ['pythia', 'register'],
       ['pythia', 'show'],
       ['pythia', 'revoke'],
+      ['pythia', 'rotate'],
       ['pythia', 'approve-measurement'],
       ['pythia', 'revoke-measurement'],
     ]) {
@@ -118,6 +119,39 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
     const again = await pythia(at('pythia', 'revoke', key.deviceId, '--reason', 'again'));
     assert.equal(again.code, 1);
     assert.match(again.stderr, /PythiaAlreadyRevoked/);
+  });
+
+  it('rotates a key: the previous one is revoked as rotated and names its successor, the new one is trusted', async () => {
+    const previous = generateDeviceKey();
+    const next = generateDeviceKey();
+    const registered = await pythia(at('pythia', 'register', '--public-key', previous.publicKey, '--unattested'));
+    assert.equal(registered.code, 0, registered.stderr);
+
+    const same = await pythia(at('pythia', 'rotate', previous.deviceId, '--public-key', previous.publicKey, '--unattested'));
+    assert.equal(same.code, 2);
+    assert.match(same.stderr, /the new key is the previous key/);
+    const unknown = await pythia(at('pythia', 'rotate', generateDeviceKey().deviceId, '--public-key', next.publicKey, '--unattested'));
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /not an active Pythia key \(none\)/);
+
+    const rotated = await pythia(at('pythia', 'rotate', previous.deviceId, '--public-key', next.publicKey, '--unattested', '--json'));
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const result = JSON.parse(rotated.stdout);
+    assert.equal(result.previousKey, previous.deviceId);
+    assert.equal(result.key, next.deviceId);
+    assert.equal(result.attested, false);
+
+    const old = await show(previous.deviceId);
+    assert.equal(old.status, 'revoked');
+    assert.equal(old.trusted, false);
+    assert.equal(old.successor, next.deviceId);
+    const fresh = await show(next.deviceId);
+    assert.equal(fresh.status, 'active');
+    assert.equal(fresh.trusted, true);
+
+    const again = await pythia(at('pythia', 'rotate', previous.deviceId, '--public-key', generateDeviceKey().publicKey, '--unattested'));
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /not an active Pythia key \(revoked\)/);
   });
 
   it('refuses the sample SGX quote: it verifies, but its report data binds "Hello, world!", not the key', async () => {

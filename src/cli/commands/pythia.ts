@@ -12,6 +12,7 @@ import {
   PythiaRegistryMissingError,
   readPythia,
   registerPythiaKey,
+  rotatePythiaKey,
   revokeMeasurement,
   revokePythiaKey,
   type PythiaEvidence,
@@ -189,95 +190,131 @@ function formatPythia(p: PythiaSummary): string {
   return rows.map(([k, v]) => `${k.padEnd(14)} ${v}`).join('\n');
 }
 
+type PreparedRegistration = Awaited<ReturnType<typeof prepareRegistration>>;
+
+/** Checks the options of register/rotate, verifies the evidence (and that its measurement is approved), loads the operator. */
+async function prepareRegistration(options: RegisterOptions) {
+  if (!options.keyFile === !options.publicKey) throw new UsageError('give exactly one of --key-file or --public-key');
+  const hasEvidence = options.quote !== undefined || options.collateral !== undefined;
+  if (hasEvidence && (!options.quote || !options.collateral)) throw new UsageError('--quote and --collateral go together');
+  if (hasEvidence && options.unattested) throw new UsageError('--unattested contradicts --quote/--collateral');
+  if (!hasEvidence && !options.unattested) {
+    throw new UsageError('give attestation evidence (--quote and --collateral) or say explicitly --unattested');
+  }
+  if (!hasEvidence && (options.at || options.nonce || options.evidenceUri)) {
+    throw new UsageError('--at, --nonce and --evidence-uri need --quote and --collateral');
+  }
+  if (options.evidenceUri !== undefined && Buffer.byteLength(options.evidenceUri) > 512)
+    throw new UsageError('--evidence-uri is longer than 512 bytes');
+
+  const publicKey = await publicKeyOfOptions(options);
+  const key = deviceIdFromPublicKey(publicKey);
+  let evidence: (PythiaEvidence & { tcbStatus: TcbStatus }) | undefined;
+  if (hasEvidence) {
+    progress(options, `verifying the attestation evidence for ${key}...`);
+    evidence = verifyEvidenceForKey(publicKey, options);
+  }
+  const context = loadContext(options);
+  const registry = registryOf(context);
+  if (evidence) {
+    const approved = await context.publicClient.readContract({
+      address: registry,
+      abi: pythiaRegistryAbi,
+      functionName: 'isMeasurementApproved',
+      args: [evidence.teeType === 'sgx' ? 1 : 2, evidence.measurement],
+    });
+    if (!approved) {
+      throw new CliError(
+        `the ${evidence.teeType.toUpperCase()} measurement ${evidence.measurement} is not approved: ` +
+          `governance approves it with \`pythia pythia approve-measurement ${evidence.teeType} ${evidence.measurement}\``,
+      );
+    }
+  }
+  const account = await loadRoleAccount(context, 'operator');
+  return { key, evidence, context, write: { clients: context, account, registry, publicKey, ...(evidence ? { evidence } : {}) } };
+}
+
+function printRegistration(
+  options: RegisterOptions,
+  { key, evidence }: PreparedRegistration,
+  hash: Hex,
+  blockNumber: bigint,
+  verb: string,
+  extra: Record<string, unknown> = {},
+): void {
+  printResult(
+    options,
+    {
+      ...extra,
+      key,
+      attested: evidence !== undefined,
+      ...(evidence
+        ? {
+            teeType: evidence.teeType,
+            measurement: evidence.measurement,
+            tcbStatus: evidence.tcbStatus,
+            evidenceHash: evidence.evidenceHash,
+            evidenceUri: evidence.evidenceUri,
+          }
+        : {}),
+      transactionHash: hash,
+      blockNumber,
+    },
+    () => `${verb} ${evidence ? `attested (${evidence.teeType.toUpperCase()})` : 'unattested'} Pythia key ${key} in ${hash}`,
+  );
+}
+
 export function registerPythiaCommands(program: Command): void {
   const pythia = program
     .command('pythia')
     .description('The Pythia registry: attested gateway keys devices may trust, and the approved code measurements');
 
-  pythia
-    .command('register')
-    .description(
-      'Register a Pythia key (operator). With --quote/--collateral the DCAP quote is verified and must bind the key; ' +
-        'without evidence, --unattested registers the key flagged attested=false',
-    )
-    .option('--key-file <keystore>', 'the Pythia key (keystore v3; passphrase from PYTHIA_PASSPHRASE)')
-    .option('--public-key <hex>', 'the Pythia public key: 64 bytes X ‖ Y or 65 bytes 04 ‖ X ‖ Y', parsePublicKeyArg)
-    .option('--quote <file>', 'raw DCAP quote (SGX v3 or TDX v4) whose report data binds the key')
-    .option('--collateral <file>', 'collateral JSON for the quote (Intel PCS / PCCS)')
-    .option('--at <time>', 'judge the evidence at this ISO time instead of now')
-    .option('--nonce <hex>', 'the 32-byte nonce the quote was asked for (second half of its report data)', parseNonceArg)
-    .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint)', defaultRootCaPath)
-    .option('--accept-tcb <statuses>', 'comma-separated TCB statuses to accept', parseTcbListArg, DEFAULT_ACCEPTED_TCB)
-    .option('--evidence-uri <uri>', 'where the quote and collateral are published (recorded on chain with their hash)')
-    .option('--unattested', 'register without TEE evidence: flagged attested=false, refused by devices that require attestation')
-    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
-    .option('--json', 'machine-readable output')
-    .action(async (options: RegisterOptions) => {
-      if (!options.keyFile === !options.publicKey) throw new UsageError('give exactly one of --key-file or --public-key');
-      const hasEvidence = options.quote !== undefined || options.collateral !== undefined;
-      if (hasEvidence && (!options.quote || !options.collateral)) throw new UsageError('--quote and --collateral go together');
-      if (hasEvidence && options.unattested) throw new UsageError('--unattested contradicts --quote/--collateral');
-      if (!hasEvidence && !options.unattested) {
-        throw new UsageError('give attestation evidence (--quote and --collateral) or register explicitly --unattested');
-      }
-      if (!hasEvidence && (options.at || options.nonce || options.evidenceUri)) {
-        throw new UsageError('--at, --nonce and --evidence-uri need --quote and --collateral');
-      }
-      if (options.evidenceUri !== undefined && Buffer.byteLength(options.evidenceUri) > 512)
-        throw new UsageError('--evidence-uri is longer than 512 bytes');
+  const keyAndEvidenceOptions = (command: Command) =>
+    command
+      .option('--key-file <keystore>', 'the Pythia key (keystore v3; passphrase from PYTHIA_PASSPHRASE)')
+      .option('--public-key <hex>', 'the Pythia public key: 64 bytes X ‖ Y or 65 bytes 04 ‖ X ‖ Y', parsePublicKeyArg)
+      .option('--quote <file>', 'raw DCAP quote (SGX v3 or TDX v4) whose report data binds the key')
+      .option('--collateral <file>', 'collateral JSON for the quote (Intel PCS / PCCS)')
+      .option('--at <time>', 'judge the evidence at this ISO time instead of now')
+      .option('--nonce <hex>', 'the 32-byte nonce the quote was asked for (second half of its report data)', parseNonceArg)
+      .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint)', defaultRootCaPath)
+      .option('--accept-tcb <statuses>', 'comma-separated TCB statuses to accept', parseTcbListArg, DEFAULT_ACCEPTED_TCB)
+      .option('--evidence-uri <uri>', 'where the quote and collateral are published (recorded on chain with their hash)')
+      .option('--unattested', 'without TEE evidence: flagged attested=false, refused by devices that require attestation')
+      .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
+      .option('--json', 'machine-readable output');
 
-      const publicKey = await publicKeyOfOptions(options);
-      const key = deviceIdFromPublicKey(publicKey);
-      let evidence: (PythiaEvidence & { tcbStatus: TcbStatus }) | undefined;
-      if (hasEvidence) {
-        progress(options, `verifying the attestation evidence for ${key}...`);
-        evidence = verifyEvidenceForKey(publicKey, options);
-      }
-      const context = loadContext(options);
-      const registry = registryOf(context);
-      if (evidence) {
-        const approved = await context.publicClient.readContract({
-          address: registry,
-          abi: pythiaRegistryAbi,
-          functionName: 'isMeasurementApproved',
-          args: [evidence.teeType === 'sgx' ? 1 : 2, evidence.measurement],
-        });
-        if (!approved) {
-          throw new CliError(
-            `the ${evidence.teeType.toUpperCase()} measurement ${evidence.measurement} is not approved: ` +
-              `governance approves it with \`pythia pythia approve-measurement ${evidence.teeType} ${evidence.measurement}\``,
-          );
-        }
-      }
-      const account = await loadRoleAccount(context, 'operator');
-      progress(options, `registering ${evidence ? 'attested' : 'unattested'} Pythia key ${key}...`);
-      const { hash, blockNumber } = await registerPythiaKey({
-        clients: context,
-        account,
-        registry,
-        publicKey,
-        ...(evidence ? { evidence } : {}),
-      });
-      printResult(
-        options,
-        {
-          key,
-          attested: evidence !== undefined,
-          ...(evidence
-            ? {
-                teeType: evidence.teeType,
-                measurement: evidence.measurement,
-                tcbStatus: evidence.tcbStatus,
-                evidenceHash: evidence.evidenceHash,
-                evidenceUri: evidence.evidenceUri,
-              }
-            : {}),
-          transactionHash: hash,
-          blockNumber,
-        },
-        () => `registered ${evidence ? `attested (${evidence.teeType.toUpperCase()})` : 'unattested'} Pythia key ${key} in ${hash}`,
-      );
-    });
+  keyAndEvidenceOptions(
+    pythia
+      .command('register')
+      .description(
+        'Register a Pythia key (operator). With --quote/--collateral the DCAP quote is verified and must bind the key; ' +
+          'without evidence, --unattested registers the key flagged attested=false',
+      ),
+  ).action(async (options: RegisterOptions) => {
+    const prepared = await prepareRegistration(options);
+    progress(options, `registering ${prepared.evidence ? 'attested' : 'unattested'} Pythia key ${prepared.key}...`);
+    const { hash, blockNumber } = await registerPythiaKey(prepared.write);
+    printRegistration(options, prepared, hash, blockNumber, 'registered');
+  });
+
+  keyAndEvidenceOptions(
+    pythia
+      .command('rotate')
+      .description(
+        'Replace a Pythia key by a new one in one transaction (operator): the previous key is revoked as "rotated" and names ' +
+          'its successor; the new key is registered with its own evidence (or --unattested)',
+      )
+      .argument('<previous>', 'the Pythia key being replaced (address)', parseAddressArg),
+  ).action(async (previousKey: Address, options: RegisterOptions) => {
+    const prepared = await prepareRegistration(options);
+    if (prepared.key.toLowerCase() === previousKey.toLowerCase()) throw new UsageError('the new key is the previous key');
+    const previous = await readPythia({ publicClient: prepared.context.publicClient, registry: prepared.write.registry }, previousKey);
+    if (previous.status !== 'active') throw new CliError(`${previousKey} is not an active Pythia key (${previous.status})`);
+    progress(options, `rotating ${previousKey} to ${prepared.evidence ? 'attested' : 'unattested'} key ${prepared.key}...`);
+    const { hash, blockNumber } = await rotatePythiaKey({ ...prepared.write, previousKey });
+    printRegistration(options, prepared, hash, blockNumber, `rotated ${previousKey} to`, { previousKey });
+  });
 
   pythia
     .command('show')
