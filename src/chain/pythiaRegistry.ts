@@ -237,3 +237,22 @@ export async function readPythia(
     successor: record.successor === ZERO_ADDRESS ? null : record.successor,
   };
 }
+
+/**
+ * Every key the registry trusts now (registered, not revoked, its measurement still approved if
+ * attested), oldest first: what a provisioning bundle lists. Found from PythiaRegistered events,
+ * then each key is read at the same block.
+ */
+export async function listTrustedPythiaKeys(context: Pick<ChainClients, 'publicClient'> & { registry: Address }): Promise<PythiaSummary[]> {
+  const { publicClient, registry } = context;
+  const logs = await publicClient.getContractEvents({
+    address: registry,
+    abi: pythiaRegistryAbi,
+    eventName: 'PythiaRegistered',
+    fromBlock: 0n,
+    strict: true,
+  });
+  const keys = [...new Set(logs.map((log) => log.args.key))];
+  const summaries = await Promise.all(keys.map((key) => readPythia(context, key)));
+  return summaries.filter((summary) => summary.trusted);
+}

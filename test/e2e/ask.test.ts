@@ -63,6 +63,27 @@ describe('pythia bundle create and pythia ask: a device checks its status throug
     assert.equal(record.trustedAttested, false);
   });
 
+  it('lists every key the registry trusts now, this node first, and drops a revoked one', async () => {
+    const at = (...args: string[]) => [...args, '--data-dir', dataDir];
+    const [second, third] = [generateDeviceKey(), generateDeviceKey()];
+    for (const k of [second, third]) {
+      const run = await pythia(at('pythia', 'register', '--public-key', k.publicKey, '--unattested'));
+      assert.equal(run.code, 0, run.stderr);
+    }
+    assert.equal((await pythia(at('pythia', 'revoke', third.deviceId, '--reason', 'bundle test'))).code, 0);
+    const path = join(dir, 'registry-bundle.json');
+    const created = await pythia(at('bundle', 'create', '--out', path));
+    assert.equal(created.code, 0, created.stderr);
+    const written = JSON.parse(readFileSync(path, 'utf8'));
+    const own = ((await (await fetch(`${stack.gatewayUrl}/v1/questions/key`)).json()) as { kid: string }).kid;
+    assert.deepEqual(
+      written.pythiaKeys.map((k: { address: string }) => k.address.toLowerCase()),
+      [own.toLowerCase(), second.deviceId.toLowerCase()],
+    );
+    assert.equal(written.pythiaKeys[1].publicKey, second.publicKey);
+    assert.equal(written.contracts.pythiaRegistry.toLowerCase(), stack.deployment.contracts.pythiaRegistry?.toLowerCase());
+  });
+
   it('asks as the device and verifies: active, then suspended after the operator suspends it', async () => {
     const active = await pythia(['ask', 'device_status', '--key-file', keyFile, '--bundle', bundle, '--json']);
     assert.equal(active.code, 0, active.stderr);

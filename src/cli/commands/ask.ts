@@ -4,9 +4,17 @@ import type { Address } from 'viem';
 import { questionOf, questions } from '../../answers/index.js';
 
 const questionNames = () => [...questions.values()].map((q) => q.name).join(', ');
+import { listTrustedPythiaKeys } from '../../chain/pythiaRegistry.js';
 import { roleKeyPath } from '../../chain/roleKeys.js';
 import { decryptKeystore, readKeystoreFile } from '../../keystore/index.js';
-import { askPythia, deviceKeyFromPrivateKey, loadDeviceKey, parseProvisioningBundle, ProvisioningBundleError } from '../../sdk/index.js';
+import {
+  askPythia,
+  deviceKeyFromPrivateKey,
+  loadDeviceKey,
+  parseProvisioningBundle,
+  type PythiaKeyEntry,
+  ProvisioningBundleError,
+} from '../../sdk/index.js';
 import { parseAddressArg, parseIntegerArg, parseUrlArg } from '../args.js';
 import { loadContext } from '../context.js';
 import { CliError, printResult, UsageError } from '../output.js';
@@ -52,7 +60,9 @@ export function registerAskCommands(program: Command): void {
     .command('bundle')
     .description('Provisioning bundles for devices')
     .command('create')
-    .description("Write the provisioning bundle of this node: chain, contracts, this gateway's Pythia key, attestation policy")
+    .description(
+      'Write a provisioning bundle: chain, contracts, the Pythia keys the registry trusts now (this node first), attestation policy',
+    )
     .requiredOption('--out <path>', 'where to write the bundle (JSON)')
     .option('--require-attested', 'devices refuse Pythia keys without TEE attestation (this node has none: its key is unattested)')
     .option('--max-age-seconds <s>', 'oldest answer a device accepts, by time', parseIntegerArg('max age', 1, 86_400 * 365), 300)
@@ -76,17 +86,36 @@ export function registerAskCommands(program: Command): void {
           },
         );
         const key = deviceKeyFromPrivateKey(pythia.privateKey);
+        const registry = context.deployment.contracts.pythiaRegistry;
+        // The keys the registry trusts now (this node's among them, registered by `pythia up`); a
+        // deployment without a registry can only vouch for its own key, as unattested.
+        const pythiaKeys: PythiaKeyEntry[] = registry
+          ? (await listTrustedPythiaKeys({ publicClient: context.publicClient, registry })).map((k) => ({
+              address: k.key,
+              publicKey: k.publicKey!,
+              attested: k.attested,
+              ...(k.measurement ? { measurement: k.measurement } : {}),
+            }))
+          : [{ address: key.deviceId, publicKey: key.publicKey, attested: false }];
+        if (pythiaKeys.length === 0) throw new CliError('the Pythia registry trusts no key: register one with `pythia pythia register`');
+        // This node's key first: the device's default gateway signs with it.
+        pythiaKeys.sort((a, b) => Number(b.address === key.deviceId) - Number(a.address === key.deviceId));
         const bundle = parseProvisioningBundle({
           version: 1,
           chainId: context.deployment.chainId,
-          contracts: { fleet: context.deployment.contracts.fleet },
-          pythiaKeys: [{ address: key.deviceId, publicKey: key.publicKey, attested: false }],
+          contracts: { fleet: context.deployment.contracts.fleet, ...(registry && { pythiaRegistry: registry }) },
+          pythiaKeys,
           attestationPolicy: { requireAttested: options.requireAttested === true },
           freshness: { maxAgeSeconds: options.maxAgeSeconds, maxAgeBlocks: options.maxAgeBlocks },
           gatewayUrls: [context.deployment.gatewayUrl],
         });
         writeFileSync(options.out, `${JSON.stringify(bundle, null, 2)}\n`);
-        printResult(options, bundle, () => `bundle for chain ${bundle.chainId} trusting Pythia ${key.deviceId} written to ${options.out}`);
+        printResult(
+          options,
+          bundle,
+          () =>
+            `bundle for chain ${bundle.chainId} trusting Pythia ${pythiaKeys.map((k) => k.address).join(', ')} written to ${options.out}`,
+        );
       },
     );
 }
