@@ -3,6 +3,8 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IDeviceRegistry} from "./interfaces/IPythiaFleet.sol";
+import {IDeviceKeys} from "./interfaces/IDeviceKeys.sol";
+import {IDeviceOwnership} from "./interfaces/IDeviceOwnership.sol";
 import {DeviceRecords} from "./libraries/DeviceRecords.sol";
 
 /// @title Device registry: identities (public keys), status and the AAA roles.
@@ -11,8 +13,12 @@ import {DeviceRecords} from "./libraries/DeviceRecords.sol";
 /// and Revoked is final (the key can never be registered again).
 /// @dev The device record is one packed word (see DeviceRecords) shared with the reading inspection:
 /// status and reading state live in the same slot so that a reading touches one cold slot.
+/// Key rotation (issue #4) keeps the id and replaces the key: the record's KEY_ROTATED bit says that
+/// the stored signer, not the id's key, signs the device's readings. Every key ever registered or
+/// rotated in stays burned: its address is a device id (a record exists) or is in `_keyDevices`.
+/// Every registration mints the device's ownership token when an ownership contract is set.
 /// Derived contracts plug in through the hooks `_classExists`, `_afterReinstate` and `_describeDevice`.
-abstract contract DeviceRegistry is AccessControl, IDeviceRegistry {
+abstract contract DeviceRegistry is AccessControl, IDeviceKeys, IDeviceRegistry {
     using DeviceRecords for uint256;
 
     /// @notice Council staff: registers devices, sets profiles, suspends, reinstates and revokes.
@@ -21,12 +27,19 @@ abstract contract DeviceRegistry is AccessControl, IDeviceRegistry {
     bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
     /// @notice A gateway (Pythia) that relays device-signed readings.
     bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
+    /// @notice The identity contract: rotates device keys and revokes compromised ones for their owners.
+    bytes32 public constant IDENTITY_ROLE = keccak256("IDENTITY_ROLE");
 
     /// @dev secp256k1 field prime.
     uint256 private constant _P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
 
     mapping(address device => uint256 record) private _records;
     mapping(address device => bytes32[2] xy) private _publicKeys;
+    /// @dev Current signer of a device whose record has KEY_ROTATED set.
+    mapping(address device => address signer) private _signers;
+    /// @dev Device of every rotated-in key address (current or retired); original keys are device ids.
+    mapping(address key => address device) private _keyDevices;
+    IDeviceOwnership private _ownership;
 
     modifier onlyRegistrar() {
         if (!hasRole(OPERATOR_ROLE, msg.sender) && !hasRole(MANUFACTURER_ROLE, msg.sender)) {
@@ -40,7 +53,7 @@ abstract contract DeviceRegistry is AccessControl, IDeviceRegistry {
     /// @inheritdoc IDeviceRegistry
     function registerDevice(bytes calldata publicKey, uint16 classId) external onlyRegistrar returns (address device) {
         _requireClass(classId);
-        return _register(publicKey, classId);
+        return _register(publicKey, classId, msg.sender);
     }
 
     /// @inheritdoc IDeviceRegistry
@@ -48,11 +61,54 @@ abstract contract DeviceRegistry is AccessControl, IDeviceRegistry {
         bytes[] calldata publicKeys,
         uint16 classId
     ) external onlyRegistrar returns (address[] memory devices) {
-        _requireClass(classId);
-        devices = new address[](publicKeys.length);
-        for (uint256 i; i < publicKeys.length; ++i) {
-            devices[i] = _register(publicKeys[i], classId);
-        }
+        return _registerAll(publicKeys, classId, msg.sender);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function registerDevicesFor(
+        bytes[] calldata publicKeys,
+        uint16 classId,
+        address initialOwner
+    ) external onlyRegistrar returns (address[] memory devices) {
+        if (initialOwner == address(0)) revert InvalidInitialOwner();
+        return _registerAll(publicKeys, classId, initialOwner);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function setDeviceOwnership(address ownership) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (ownership == address(0)) revert InvalidDeviceOwnership();
+        if (address(_ownership) != address(0)) revert DeviceOwnershipAlreadySet(address(_ownership));
+        _ownership = IDeviceOwnership(ownership);
+        emit DeviceOwnershipSet(ownership);
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    /// @inheritdoc IDeviceKeys
+    function replaceDeviceKey(address device, bytes calldata newPublicKey) external onlyRole(IDENTITY_ROLE) {
+        _requireStatus(device, DeviceStatus.Active, DeviceStatus.Active);
+        _requireOnCurve(newPublicKey);
+        address newSigner = _deviceId(newPublicKey);
+        _requireUnusedKey(newSigner);
+        uint256 record = _records[device];
+        address previousSigner = record & DeviceRecords.KEY_ROTATED_BIT != 0 ? _signers[device] : device;
+        _keyDevices[newSigner] = device;
+        _signers[device] = newSigner;
+        _publicKeys[device] = [bytes32(newPublicKey[0:32]), bytes32(newPublicKey[32:64])];
+        _records[device] = record | DeviceRecords.KEY_ROTATED_BIT;
+        emit DeviceKeyRotated(device, previousSigner, newSigner, newPublicKey);
+    }
+
+    /// @inheritdoc IDeviceKeys
+    function deviceSigner(address device) external view returns (address) {
+        uint256 record = _records[device];
+        if (record == 0) return address(0);
+        return _signerOf(device, record);
+    }
+
+    /// @inheritdoc IDeviceKeys
+    function deviceOfKey(address key) external view returns (address) {
+        return _records[key] != 0 ? key : _keyDevices[key];
     }
 
     // ------------------------------------------------------------------ status
@@ -71,7 +127,10 @@ abstract contract DeviceRegistry is AccessControl, IDeviceRegistry {
     }
 
     /// @inheritdoc IDeviceRegistry
-    function revokeDevice(address device, string calldata reason) external onlyRole(OPERATOR_ROLE) {
+    function revokeDevice(address device, string calldata reason) external {
+        if (!hasRole(OPERATOR_ROLE, msg.sender) && !hasRole(IDENTITY_ROLE, msg.sender)) {
+            revert Unauthorized(msg.sender);
+        }
         _requireStatus(device, DeviceStatus.Active, DeviceStatus.Suspended);
         _setStatus(device, DeviceStatus.Revoked, msg.sender, reason);
     }
@@ -98,6 +157,11 @@ abstract contract DeviceRegistry is AccessControl, IDeviceRegistry {
     }
 
     /// @inheritdoc IDeviceRegistry
+    function deviceOwnership() external view returns (address) {
+        return address(_ownership);
+    }
+
+    /// @inheritdoc IDeviceRegistry
     function deviceIdOf(bytes calldata publicKey) external pure returns (address) {
         if (publicKey.length != 64) revert InvalidPublicKey();
         return _deviceId(publicKey);
@@ -117,6 +181,11 @@ abstract contract DeviceRegistry is AccessControl, IDeviceRegistry {
         assembly ("memory-safe") {
             slot := records.slot
         }
+    }
+
+    /// @dev The current signer of a registered device, given its record.
+    function _signerOf(address device, uint256 record) internal view returns (address) {
+        return record & DeviceRecords.KEY_ROTATED_BIT != 0 ? _signers[device] : device;
     }
 
     /// @dev Overwrites the packed record of a device. Callers keep the identity bits.
@@ -151,14 +220,35 @@ abstract contract DeviceRegistry is AccessControl, IDeviceRegistry {
         if (current != a && current != b) revert InvalidStatusTransition(device, current);
     }
 
-    function _register(bytes calldata publicKey, uint16 classId) private returns (address device) {
+    function _registerAll(
+        bytes[] calldata publicKeys,
+        uint16 classId,
+        address initialOwner
+    ) private returns (address[] memory devices) {
+        _requireClass(classId);
+        devices = new address[](publicKeys.length);
+        for (uint256 i; i < publicKeys.length; ++i) {
+            devices[i] = _register(publicKeys[i], classId, initialOwner);
+        }
+    }
+
+    function _register(bytes calldata publicKey, uint16 classId, address initialOwner) private returns (address device) {
         _requireOnCurve(publicKey);
         device = _deviceId(publicKey);
         // Any status, Revoked included, keeps the key registered for good.
         if (_records[device] != 0) revert DeviceAlreadyRegistered(device);
+        // A key rotated into another device (current or retired) is burned too.
+        if (_keyDevices[device] != address(0)) revert KeyAlreadyUsed(device);
         _records[device] = DeviceRecords.create(classId);
         _publicKeys[device] = [bytes32(publicKey[0:32]), bytes32(publicKey[32:64])];
         emit DeviceRegistered(device, classId, publicKey, msg.sender);
+        IDeviceOwnership ownership = _ownership;
+        if (address(ownership) != address(0)) ownership.mintDeviceToken(device, initialOwner);
+    }
+
+    /// @dev A key (by address) that no device ever registered or rotated in.
+    function _requireUnusedKey(address key) private view {
+        if (_records[key] != 0 || _keyDevices[key] != address(0)) revert KeyAlreadyUsed(key);
     }
 
     /// @dev The last 20 bytes of keccak256(X ‖ Y).

@@ -3,13 +3,15 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IPythiaFleet, IDeviceRegistry, IBehaviourProfiles, IReadingInspection} from "./interfaces/IPythiaFleet.sol";
+import {IDeviceKeys} from "./interfaces/IDeviceKeys.sol";
 import {ReadingInspection} from "./ReadingInspection.sol";
 
 /// @title Pythia fleet: a smart-city device registry, behaviour profiles and reading inspection.
 /// @notice The deployable contract. The three concerns are separate abstract contracts combined
 /// here because a device's status and its reading state share one storage slot (gas).
 /// Roles: DEFAULT_ADMIN_ROLE (the council admin, grants the others), OPERATOR_ROLE,
-/// MANUFACTURER_ROLE, RELAYER_ROLE.
+/// MANUFACTURER_ROLE, RELAYER_ROLE, IDENTITY_ROLE (the DeviceIdentity contract: key rotation and
+/// compromised-key revocation), INSPECTOR_ROLE (out-of-band anomaly flags, e.g. the firmware registry).
 contract PythiaFleet is ReadingInspection, IPythiaFleet {
     /// @notice The admin may not be the zero address.
     error InvalidAdmin();
@@ -27,6 +29,7 @@ contract PythiaFleet is ReadingInspection, IPythiaFleet {
             interfaceId == type(IDeviceRegistry).interfaceId ||
             interfaceId == type(IBehaviourProfiles).interfaceId ||
             interfaceId == type(IReadingInspection).interfaceId ||
+            interfaceId == type(IDeviceKeys).interfaceId ||
             super.supportsInterface(interfaceId);
     }
 }

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IReadingInspection} from "./interfaces/IPythiaFleet.sol";
+import {IDeviceKeys} from "./interfaces/IDeviceKeys.sol";
 import {BehaviourProfiles} from "./BehaviourProfiles.sol";
 import {DeviceRecords} from "./libraries/DeviceRecords.sol";
 import {ProfileCodec} from "./libraries/ProfileCodec.sol";
@@ -17,6 +18,8 @@ import {ProfileCodec} from "./libraries/ProfileCodec.sol";
 /// once) plus three warm profile slots. Flag bookkeeping lives in a second slot that only the
 /// flag path touches. There is no per-device reading counter: it would cost a second cold slot
 /// per reading; indexers count ReadingAccepted / ReadingFlagged events instead.
+/// Anomalies found outside the reading path (a device reporting unapproved firmware, ...) come in
+/// through `flagDevice` (INSPECTOR_ROLE) and get the same graduated response.
 abstract contract ReadingInspection is BehaviourProfiles, EIP712, IReadingInspection {
     using DeviceRecords for uint256;
 
@@ -29,6 +32,11 @@ abstract contract ReadingInspection is BehaviourProfiles, EIP712, IReadingInspec
     uint8 internal constant TOO_FREQUENT = 4;
     uint8 internal constant PAYLOAD_SIZE = 8;
     uint8 internal constant CLOCK_SKEW = 16;
+    /// @dev Out-of-band only (flagDevice): the device reported a revoked or unknown firmware build.
+    uint8 internal constant FIRMWARE_UNAPPROVED = 32;
+
+    /// @notice Raises anomalies found outside the reading path (flagDevice), e.g. the firmware registry.
+    bytes32 public constant INSPECTOR_ROLE = keccak256("INSPECTOR_ROLE");
 
     /// @dev Flag bookkeeping of a device; one slot, touched only when a reading is flagged or on reinstatement.
     struct FlagState {
@@ -67,6 +75,23 @@ abstract contract ReadingInspection is BehaviourProfiles, EIP712, IReadingInspec
             unchecked {
                 ++i;
             }
+        }
+    }
+
+    /// @inheritdoc IDeviceKeys
+    function flagDevice(address device, uint8 reasons, bytes32 evidence) external onlyRole(INSPECTOR_ROLE) {
+        if (reasons == 0) revert InvalidFlagReasons();
+        uint256 record = _deviceRecord(device);
+        DeviceStatus status = record.status();
+        if (status == DeviceStatus.None) revert UnknownDevice(device);
+        if (status == DeviceStatus.Revoked) revert DeviceIsRevoked(device);
+        emit DeviceFlagged(device, reasons, evidence, msg.sender);
+        if (status == DeviceStatus.Active) {
+            _onFlagged(device, _profileOf(device, record).params);
+        } else {
+            // Suspended: counted as evidence; suspending it again would mean nothing.
+            FlagState storage state = _flagStates[device];
+            if (state.flags != type(uint32).max) ++state.flags;
         }
     }
 
@@ -168,14 +193,21 @@ abstract contract ReadingInspection is BehaviourProfiles, EIP712, IReadingInspec
             vs := calldataload(add(p, 0xa0))
         }
         address signer = _recoverSigner(digest, r, vs);
-        if (signer != device || signer == address(0)) return (device, sequence, 0, 0, 1 + uint256(SkipReason.BadSignature));
-
         assembly ("memory-safe") {
             // slot of _records[device] (DeviceRegistry), read once and written once per reading
             mstore(0x00, device)
             mstore(0x20, records)
             slot := keccak256(0x00, 0x40)
             record := sload(slot)
+        }
+        // An unrotated device signs with the key of its id; a rotated one (KEY_ROTATED, rare) with the
+        // stored signer, whose slot only then is read. A retired key's signature is a bad signature.
+        if (signer != device || record & DeviceRecords.KEY_ROTATED_BIT != 0 || signer == address(0)) {
+            if (signer == address(0) || record & DeviceRecords.KEY_ROTATED_BIT == 0 || signer != _signerOf(device, record)) {
+                return (device, sequence, 0, 0, 1 + uint256(SkipReason.BadSignature));
+            }
+        }
+        assembly ("memory-safe") {
             switch and(shr(248, record), 3) // DeviceRecords status bits
             case 1 {
                 // Active: the sequence must exceed the last one

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {FleetBase} from "./utils/FleetBase.sol";
 import {Vm} from "./utils/Vm.sol";
 import {console} from "./utils/Test.sol";
+import {IReadingInspection} from "../src/interfaces/IPythiaFleet.sol";
 
 /// @notice Gas target: at most 15,000 gas per reading for a batch of 100 clean readings from 100
 /// distinct devices that each sent a reading before (steady state, storage cold).
@@ -19,6 +20,7 @@ contract GasTest is FleetBase {
     uint256 internal constant TARGET = 15_000;
 
     uint256[] internal keys;
+    uint256[] internal rotatedKeys;
 
     function setUp() public override {
         super.setUp();
@@ -48,9 +50,73 @@ contract GasTest is FleetBase {
         assertLe(perReading, 35_000, "first readings regressed");
     }
 
+    /// A rotated device's readings verify against its new key; readings signed with the retired key
+    /// are skipped as BadSignature.
+    function test_rotatedDevice_readingsUseTheNewKey() public {
+        address rotator = address(0x1D);
+        bytes32 role = fleet.IDENTITY_ROLE();
+        vm.prank(admin);
+        fleet.grantRole(role, rotator);
+        address device = vm.addr(keys[0]);
+        uint256 newKey = keyOf(5000);
+        vm.prank(rotator);
+        fleet.replaceDeviceKey(device, publicKeyOf(newKey));
+
+        bytes32 domain = domainSeparatorOf(address(fleet), block.chainid);
+        bytes memory payload = encodeMetrics(cleanValues());
+        vm.expectEmit(address(fleet));
+        emit IReadingInspection.ReadingSkipped(device, 1, SkipReason.BadSignature);
+        submit(signedAs(keys[0], device, 1, uint64(T0), payload, domain));
+        // The new key's address is not a device: a reading "from" it is an unknown device.
+        vm.expectEmit(address(fleet));
+        emit IReadingInspection.ReadingSkipped(vm.addr(newKey), 1, SkipReason.UnknownDevice);
+        submit(signedAs(newKey, vm.addr(newKey), 1, uint64(T0), payload, domain));
+        vm.expectEmit(address(fleet));
+        emit IReadingInspection.ReadingAccepted(device, 1);
+        submit(signedAs(newKey, device, 1, uint64(T0), payload, domain));
+        assertEq(fleet.getDevice(device).lastSequence, 1, "recorded");
+
+        // And again after a second rotation: only the latest key counts.
+        uint256 newerKey = keyOf(5001);
+        vm.prank(rotator);
+        fleet.replaceDeviceKey(device, publicKeyOf(newerKey));
+        vm.warp(T0 + 600);
+        vm.expectEmit(address(fleet));
+        emit IReadingInspection.ReadingSkipped(device, 2, SkipReason.BadSignature);
+        submit(signedAs(newKey, device, 2, uint64(T0 + 600), payload, domain));
+        vm.expectEmit(address(fleet));
+        emit IReadingInspection.ReadingAccepted(device, 2);
+        submit(signedAs(newerKey, device, 2, uint64(T0 + 600), payload, domain));
+    }
+
+    /// Not a target (rotations are rare): the figure for a batch where every device was rotated,
+    /// which reads one more cold slot (the stored signer) per reading.
+    function test_gasPerReading_rotatedDevices() public {
+        address rotator = address(0x1D);
+        bytes32 role = fleet.IDENTITY_ROLE();
+        vm.prank(admin);
+        fleet.grantRole(role, rotator);
+        for (uint256 i; i < N; ++i) {
+            uint256 newKey = keyOf(6000 + i);
+            vm.prank(rotator);
+            fleet.replaceDeviceKey(vm.addr(keys[i]), publicKeyOf(newKey));
+            rotatedKeys.push(newKey);
+        }
+        _submitAll(1, uint64(T0));
+        vm.warp(T0 + 600);
+        uint256 perReading = _measure(2, uint64(T0 + 600), "steady state, every device rotated");
+        assertLe(perReading, TARGET + 2_500, "rotated devices regressed");
+    }
+
     function _batch(uint64 sequence, uint64 timestamp) internal view returns (SignedReading[] memory batch) {
         batch = new SignedReading[](N);
-        for (uint256 i; i < N; ++i) batch[i] = clean(keys[i], sequence, timestamp);
+        bytes32 domain = domainSeparatorOf(address(fleet), block.chainid);
+        bytes memory payload = encodeMetrics(cleanValues());
+        for (uint256 i; i < N; ++i) {
+            batch[i] = rotatedKeys.length == 0
+                ? clean(keys[i], sequence, timestamp)
+                : signedAs(rotatedKeys[i], vm.addr(keys[i]), sequence, timestamp, payload, domain);
+        }
     }
 
     function _submitAll(uint64 sequence, uint64 timestamp) internal {

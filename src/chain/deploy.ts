@@ -1,5 +1,14 @@
 import { parseEther, type Address, type Hex } from 'viem';
-import { pythiaFleetAbi, pythiaFleetBytecode, pythiaRegistryAbi, pythiaRegistryBytecode } from '../contracts/abis.js';
+import {
+  deviceIdentityAbi,
+  deviceIdentityBytecode,
+  deviceOwnershipAbi,
+  deviceOwnershipBytecode,
+  pythiaFleetAbi,
+  pythiaFleetBytecode,
+  pythiaRegistryAbi,
+  pythiaRegistryBytecode,
+} from '../contracts/abis.js';
 import { createChainClients } from './clients.js';
 import type { Deployment } from './deployment.js';
 import { ROLE_NAMES, type RoleAccounts } from './roleKeys.js';
@@ -49,6 +58,7 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
     if (granted.status !== 'success') throw new Error(`granting a role to ${account} failed in ${hash}`);
   }
 
+  const { deviceIdentity, deviceOwnership } = await deployDeviceIdentity({ rpcUrl, chainId, roles, fleet, onProgress: progress });
   const pythiaRegistry = await deployPythiaRegistry({ rpcUrl, chainId, roles, onProgress: progress });
 
   return {
@@ -56,10 +66,81 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
     rpcUrl,
     gatewayUrl,
     deploymentBlock: Number(receipt.blockNumber),
-    contracts: { fleet, pythiaRegistry },
+    contracts: { fleet, pythiaRegistry, deviceIdentity, deviceOwnership },
     roles: { admin: roles.admin.address, operator: roles.operator.address, relayer: roles.relayer.address },
     embeddedChain,
   };
+}
+
+export type DeployDeviceIdentityParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+  /** A freshly deployed fleet whose ownership contract is not set yet (roles.admin is its admin). */
+  fleet: Address;
+};
+
+/**
+ * Deploys DeviceOwnership (tokens of the fleet's devices) and DeviceIdentity (provisioning, key
+ * rotation, DID documents) and wires them (docs/contracts.md, "Device identity"): the fleet mints
+ * through the ownership contract (setDeviceOwnership, once), the identity contract gets the fleet's
+ * IDENTITY_ROLE and MANUFACTURER_ROLE, and the operator gets the identity contract's OPERATOR_ROLE.
+ */
+export async function deployDeviceIdentity(
+  parameters: DeployDeviceIdentityParameters,
+): Promise<{ deviceIdentity: Address; deviceOwnership: Address }> {
+  const { rpcUrl, chainId, roles, fleet } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  const admin = walletClient(roles.admin);
+  const deployed = async (name: string, hash: Hex): Promise<Address> => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed in ${hash}`);
+    return receipt.contractAddress;
+  };
+  const confirmed = async (what: string, hash: Hex): Promise<void> => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`${what} failed in ${hash}`);
+  };
+
+  progress('deploying DeviceOwnership');
+  const deviceOwnership = await deployed(
+    'DeviceOwnership',
+    await admin.deployContract({ abi: deviceOwnershipAbi, bytecode: deviceOwnershipBytecode as Hex, args: [fleet] }),
+  );
+  progress('deploying DeviceIdentity');
+  const deviceIdentity = await deployed(
+    'DeviceIdentity',
+    await admin.deployContract({
+      abi: deviceIdentityAbi,
+      bytecode: deviceIdentityBytecode as Hex,
+      args: [roles.admin.address, fleet, deviceOwnership],
+    }),
+  );
+
+  progress('wiring identity and ownership');
+  await confirmed(
+    'setDeviceOwnership',
+    await admin.writeContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'setDeviceOwnership', args: [deviceOwnership] }),
+  );
+  const [identityRole, manufacturerRole, identityOperatorRole] = await Promise.all([
+    publicClient.readContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'IDENTITY_ROLE' }),
+    publicClient.readContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'MANUFACTURER_ROLE' }),
+    publicClient.readContract({ address: deviceIdentity, abi: deviceIdentityAbi, functionName: 'OPERATOR_ROLE' }),
+  ]);
+  for (const role of [identityRole, manufacturerRole]) {
+    await confirmed(
+      `granting a fleet role to DeviceIdentity`,
+      await admin.writeContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'grantRole', args: [role, deviceIdentity] }),
+    );
+  }
+  await confirmed(
+    `granting the identity OPERATOR_ROLE to ${roles.operator.address}`,
+    await admin.writeContract({
+      address: deviceIdentity,
+      abi: deviceIdentityAbi,
+      functionName: 'grantRole',
+      args: [identityOperatorRole, roles.operator.address],
+    }),
+  );
+  return { deviceIdentity, deviceOwnership };
 }
 
 export type DeployPythiaRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>;

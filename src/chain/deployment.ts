@@ -17,6 +17,14 @@ export type Deployment = {
      * before the registry existed still reads; `pythia up` deploys it into such a deployment.
      */
     pythiaRegistry?: Address;
+    /**
+     * Device identity (manufacturer provisioning, key rotation, DID documents) and device ownership
+     * (one ERC-721 token per device). `pythia up` deploys both with the fleet and wires them to it.
+     * Optional only so that a deployment.json written before they existed still reads: a fleet
+     * deployed before issue #4 cannot mint device tokens, so such a deployment runs without them.
+     */
+    deviceIdentity?: Address;
+    deviceOwnership?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
@@ -71,6 +79,9 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
     if (typeof address !== 'string' || !isAddress(address)) fail(`contracts.${name}`, 'must be an address');
   }
   if (!contracts!.fleet) fail('contracts.fleet', 'is missing');
+  if ((contracts!.deviceIdentity === undefined) !== (contracts!.deviceOwnership === undefined)) {
+    fail('contracts.deviceIdentity', 'and contracts.deviceOwnership come together (both or neither)');
+  }
   const roles = d.roles as Record<string, unknown> | undefined;
   if (typeof roles !== 'object' || roles === null) fail('roles', 'must be an object');
   for (const role of ['admin', 'operator', 'relayer']) {

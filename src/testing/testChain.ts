@@ -51,6 +51,9 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
       rpcUrl: anvil.rpcUrl,
       chainId: anvil.chainId,
       fleetAddress,
+      /** DeviceIdentity and DeviceOwnership, wired to the fleet as `pythia up` wires them. */
+      identityAddress: deployment.contracts.deviceIdentity!,
+      ownershipAddress: deployment.contracts.deviceOwnership!,
       deployment,
       admin: roles.admin,
       operator: roles.operator,

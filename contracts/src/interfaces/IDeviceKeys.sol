@@ -3,6 +3,21 @@ pragma solidity ^0.8.24;
 
 /// @title What the fleet offers other Pythia contracts about device keys and anomalies (issue #4).
 interface IDeviceKeys {
+    /// @notice An anomaly found outside the reading path was recorded by an inspector (`by`).
+    /// `reasons` uses the ReadingFlagged bits plus FirmwareUnapproved = 32.
+    event DeviceFlagged(address indexed device, uint8 reasons, bytes32 evidence, address indexed by);
+
+    /// @notice A device's key was replaced. The device id stays; readings must now be signed by
+    /// `newSigner`, and the previous key is retired for good (never usable by any device again).
+    event DeviceKeyRotated(address indexed device, address previousSigner, address newSigner, bytes newPublicKey);
+
+    /// @notice The device is revoked: nothing more can be recorded against it.
+    error DeviceIsRevoked(address device);
+    /// @notice A flag needs at least one reason bit.
+    error InvalidFlagReasons();
+    /// @notice The key (its address) was registered or used by a device before; keys are never reused.
+    error KeyAlreadyUsed(address key);
+
     /// @notice The address of the device's current key: the device id until the key is rotated,
     /// then the new key's address. Zero for an unknown device.
     function deviceSigner(address device) external view returns (address);
@@ -12,5 +27,17 @@ interface IDeviceKeys {
     /// profile, exactly as a flagged reading would. INSPECTOR_ROLE.
     /// @param reasons Bitmask of flag reasons (same bits as ReadingFlagged; FirmwareUnapproved = 32).
     /// @param evidence A hash of what was found (for example the reported firmware digest).
+    /// @dev Refused for unknown (UnknownDevice) and revoked (DeviceIsRevoked) devices, and for
+    /// reasons = 0. A flag against a suspended device is counted and logged, but the graduated
+    /// response (which would suspend it again) only applies to active devices.
     function flagDevice(address device, uint8 reasons, bytes32 evidence) external;
+
+    /// @notice Replaces an active device's key (IDENTITY_ROLE: the identity contract, after it checked
+    /// the owner and the signatures of the old and the new key). The device id stays the same.
+    /// @param newPublicKey 64 bytes X ‖ Y on secp256k1, whose address no device ever registered or used.
+    function replaceDeviceKey(address device, bytes calldata newPublicKey) external;
+
+    /// @notice The device a key (by its address) belongs or belonged to: the device id for an original
+    /// key, the device for a rotated-in key (current or retired); zero if the key was never used.
+    function deviceOfKey(address key) external view returns (address);
 }

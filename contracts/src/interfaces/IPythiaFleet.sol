@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IDeviceKeys} from "./IDeviceKeys.sol";
+
 /// @title Pythia fleet: shared types, events and errors of the device registry, the behaviour
 /// profiles and the reading inspection. docs/protocol.md and docs/contracts.md are the prose
 /// version of this file.
@@ -92,15 +94,41 @@ interface IDeviceRegistry is IPythiaFleetTypes {
     error UnknownDevice(address device);
     /// @notice The requested status change is not allowed from the device's current status.
     error InvalidStatusTransition(address device, DeviceStatus current);
-    /// @notice The caller holds neither OPERATOR_ROLE nor MANUFACTURER_ROLE.
+    /// @notice The caller holds neither OPERATOR_ROLE nor MANUFACTURER_ROLE (registration), nor
+    /// OPERATOR_ROLE nor IDENTITY_ROLE (revocation).
     error Unauthorized(address account);
 
+    /// @notice The admin set the ownership contract that mints a token for every registered device.
+    event DeviceOwnershipSet(address indexed ownership);
+    /// @notice The ownership contract is set once, for good.
+    error DeviceOwnershipAlreadySet(address ownership);
+    /// @notice The ownership contract may not be the zero address.
+    error InvalidDeviceOwnership();
+    /// @notice A device's first owner may not be the zero address.
+    error InvalidInitialOwner();
+
     /// @notice Registers a device by its 64-byte public key X ‖ Y; its id is the key's Ethereum address.
-    /// @dev OPERATOR_ROLE or MANUFACTURER_ROLE. The class must have a profile.
+    /// @dev OPERATOR_ROLE or MANUFACTURER_ROLE. The class must have a profile. The key must never have
+    /// been registered or rotated in by any device. The device's ownership token (if an ownership
+    /// contract is set) is minted to the caller.
     function registerDevice(bytes calldata publicKey, uint16 classId) external returns (address device);
 
-    /// @notice Registers many devices of one class; all or nothing.
+    /// @notice Registers many devices of one class; all or nothing. Tokens are minted to the caller.
     function registerDevices(bytes[] calldata publicKeys, uint16 classId) external returns (address[] memory devices);
+
+    /// @notice As registerDevices, with the devices' tokens minted to `initialOwner` (the identity
+    /// contract provisions a manufacturer's devices this way).
+    function registerDevicesFor(
+        bytes[] calldata publicKeys,
+        uint16 classId,
+        address initialOwner
+    ) external returns (address[] memory devices);
+
+    /// @notice Sets the ownership contract, once (DEFAULT_ADMIN_ROLE). Until it is set, registration mints no token.
+    function setDeviceOwnership(address ownership) external;
+
+    /// @notice The ownership contract (zero until set).
+    function deviceOwnership() external view returns (address);
 
     /// @notice Active → Suspended (OPERATOR_ROLE).
     function suspendDevice(address device, string calldata reason) external;
@@ -108,7 +136,8 @@ interface IDeviceRegistry is IPythiaFleetTypes {
     /// @notice Suspended → Active (OPERATOR_ROLE); resets the device's flag window.
     function reinstateDevice(address device, string calldata reason) external;
 
-    /// @notice Active | Suspended → Revoked (OPERATOR_ROLE). Final.
+    /// @notice Active | Suspended → Revoked (OPERATOR_ROLE, or IDENTITY_ROLE for a compromised key
+    /// revoked by its owner through the identity contract). Final.
     function revokeDevice(address device, string calldata reason) external;
 
     /// @notice The device's status (None if unknown).
@@ -156,7 +185,8 @@ interface IReadingInspection is IPythiaFleetTypes {
     /// @notice A reading was recorded and matched the device's profile.
     event ReadingAccepted(address indexed device, uint64 sequence);
     /// @notice A reading was recorded and broke the profile. `reasons` is a bitmask: OutOfRange = 1,
-    /// ExcessiveChange = 2, TooFrequent = 4, PayloadSize = 8, ClockSkew = 16. `metric`/`value` name the
+    /// ExcessiveChange = 2, TooFrequent = 4, PayloadSize = 8, ClockSkew = 16 (and, for flags raised outside
+    /// the reading path with DeviceFlagged, FirmwareUnapproved = 32). `metric`/`value` name the
     /// first offending metric when a metric check failed, else 0.
     event ReadingFlagged(address indexed device, uint64 sequence, uint8 reasons, uint8 metric, int16 value);
     /// @notice A batch item was not recorded.
@@ -178,4 +208,4 @@ interface IReadingInspection is IPythiaFleetTypes {
 }
 
 /// @title The deployable fleet: registry, profiles and inspection in one contract.
-interface IPythiaFleet is IDeviceRegistry, IBehaviourProfiles, IReadingInspection {}
+interface IPythiaFleet is IDeviceKeys, IDeviceRegistry, IBehaviourProfiles, IReadingInspection {}

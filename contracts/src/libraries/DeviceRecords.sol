@@ -16,7 +16,9 @@ import {IPythiaFleetTypes} from "../interfaces/IPythiaFleet.sol";
 ///   [248, 250)  status         DeviceStatus (2 bits)
 ///   250         ownProfile     the device has its own profile (BehaviourProfiles)
 ///   251         hasValues      lastValues holds a decoded payload
-///   [252, 256)  unused
+///   252         keyRotated     the device's key was replaced: readings are signed by the stored
+///                              signer (DeviceRegistry), not by the device id's key
+///   [253, 256)  unused
 library DeviceRecords {
     uint256 internal constant VALUES_MASK = (1 << 128) - 1;
     uint256 internal constant TIMESTAMP_SHIFT = 128;
@@ -27,8 +29,10 @@ library DeviceRecords {
     uint256 internal constant STATUS_MASK = 3 << STATUS_SHIFT;
     uint256 internal constant OWN_PROFILE_BIT = 1 << 250;
     uint256 internal constant HAS_VALUES_BIT = 1 << 251;
-    /// @dev The identity part of the record (class, status, own profile), kept by a reading.
-    uint256 internal constant IDENTITY_MASK = (0xffff << CLASS_SHIFT) | STATUS_MASK | OWN_PROFILE_BIT;
+    uint256 internal constant KEY_ROTATED_BIT = 1 << 252;
+    /// @dev The identity part of the record (class, status, own profile, key rotated), kept by a reading.
+    uint256 internal constant IDENTITY_MASK =
+        (0xffff << CLASS_SHIFT) | STATUS_MASK | OWN_PROFILE_BIT | KEY_ROTATED_BIT;
 
     function create(uint16 classId_) internal pure returns (uint256) {
         return (uint256(classId_) << CLASS_SHIFT) | (uint256(IPythiaFleetTypes.DeviceStatus.Active) << STATUS_SHIFT);
@@ -52,6 +56,10 @@ library DeviceRecords {
 
     function withOwnProfile(uint256 record, bool own) internal pure returns (uint256) {
         return own ? record | OWN_PROFILE_BIT : record & ~OWN_PROFILE_BIT;
+    }
+
+    function keyRotated(uint256 record) internal pure returns (bool) {
+        return record & KEY_ROTATED_BIT != 0;
     }
 
     function hasValues(uint256 record) internal pure returns (bool) {

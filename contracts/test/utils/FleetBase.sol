@@ -136,7 +136,19 @@ abstract contract FleetBase is Test, IPythiaFleetTypes {
         bytes memory payload,
         bytes32 domain
     ) internal pure returns (SignedReading memory r) {
-        r.device = vm.addr(privateKey);
+        return signedAs(privateKey, vm.addr(privateKey), sequence, timestamp, payload, domain);
+    }
+
+    /// @dev A reading for `device` signed by `privateKey` (a rotated device signs with its new key).
+    function signedAs(
+        uint256 privateKey,
+        address device,
+        uint64 sequence,
+        uint64 timestamp,
+        bytes memory payload,
+        bytes32 domain
+    ) internal pure returns (SignedReading memory r) {
+        r.device = device;
         r.sequence = sequence;
         r.timestamp = timestamp;
         r.payload = payload;

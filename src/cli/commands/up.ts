@@ -62,6 +62,8 @@ export function registerUpCommand(program: Command): void {
           `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
           `  fleet     ${stack.deployment.contracts.fleet}`,
           `  registry  ${stack.deployment.contracts.pythiaRegistry ?? '(none)'}`,
+          `  identity  ${stack.deployment.contracts.deviceIdentity ?? '(none)'}`,
+          `  ownership ${stack.deployment.contracts.deviceOwnership ?? '(none)'}`,
           `  operator  ${stack.deployment.roles.operator}`,
           `  data dir  ${dataDir}`,
           'Press Ctrl-C to stop.',

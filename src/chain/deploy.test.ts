@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { isAddressEqual, type Address, type Hex } from 'viem';
+import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts';
+import { deviceIdentityAbi, deviceOwnershipAbi, pythiaFleetAbi } from '../contracts/abis.js';
+import { startTestChain, type TestChain } from '../testing/testChain.js';
+
+/** 64-byte X ‖ Y public key (without the 0x04 prefix) of a fresh key. */
+const freshPublicKey = (): { publicKey: Hex; address: Address } => {
+  const account = privateKeyToAccount(generatePrivateKey());
+  return { publicKey: `0x${account.publicKey.slice(4)}` as Hex, address: account.address };
+};
+
+describe('deployPythia wires device identity and ownership', { timeout: 120_000 }, () => {
+  let chain: TestChain;
+  before(async () => {
+    chain = await startTestChain();
+  });
+  after(async () => {
+    await chain?.stop();
+  });
+
+  it('records both contracts and wires them to the fleet and the operator', async () => {
+    const { publicClient, fleetAddress, identityAddress, ownershipAddress } = chain;
+    assert.ok(identityAddress && ownershipAddress);
+    const read = <T>(address: Address, abi: unknown, functionName: string, args: unknown[] = []) =>
+      publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>;
+    assert.ok(isAddressEqual(await read<Address>(fleetAddress, pythiaFleetAbi, 'deviceOwnership'), ownershipAddress));
+    assert.ok(isAddressEqual(await read<Address>(ownershipAddress, deviceOwnershipAbi, 'fleet'), fleetAddress));
+    assert.ok(isAddressEqual(await read<Address>(identityAddress, deviceIdentityAbi, 'fleet'), fleetAddress));
+    assert.ok(isAddressEqual(await read<Address>(identityAddress, deviceIdentityAbi, 'ownership'), ownershipAddress));
+    for (const role of ['IDENTITY_ROLE', 'MANUFACTURER_ROLE']) {
+      const id = await read<Hex>(fleetAddress, pythiaFleetAbi, role);
+      assert.equal(await read<boolean>(fleetAddress, pythiaFleetAbi, 'hasRole', [id, identityAddress]), true, role);
+    }
+    const operatorRole = await read<Hex>(identityAddress, deviceIdentityAbi, 'OPERATOR_ROLE');
+    assert.equal(await read<boolean>(identityAddress, deviceIdentityAbi, 'hasRole', [operatorRole, chain.operator.address]), true);
+  });
+
+  it('mints the token of an operator-registered device to the operator', async () => {
+    const { publicKey, address } = freshPublicKey();
+    await chain.registerDevice(publicKey);
+    const owner = await chain.publicClient.readContract({
+      address: chain.ownershipAddress,
+      abi: deviceOwnershipAbi,
+      functionName: 'ownerOfDevice',
+      args: [address],
+    });
+    assert.equal(owner, chain.operator.address);
+    const did = await chain.publicClient.readContract({
+      address: chain.identityAddress,
+      abi: deviceIdentityAbi,
+      functionName: 'didDocument',
+      args: [address],
+    });
+    assert.equal(did.controller, chain.operator.address);
+    assert.equal(did.signer, address);
+    assert.equal(did.manufacturer, '0x0000000000000000000000000000000000000000');
+    assert.equal(did.ownershipEpoch, 1n);
+  });
+});

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DeploymentFileError, parseDeployment } from './deployment.js';
+
+const base = {
+  chainId: 31337,
+  rpcUrl: 'http://127.0.0.1:8545',
+  gatewayUrl: 'http://127.0.0.1:8080',
+  deploymentBlock: 1,
+  roles: {
+    admin: '0x00000000000000000000000000000000000000a1',
+    operator: '0x00000000000000000000000000000000000000a2',
+    relayer: '0x00000000000000000000000000000000000000a3',
+  },
+  embeddedChain: true,
+};
+const fleet = '0x00000000000000000000000000000000000000f1';
+const deviceIdentity = '0x00000000000000000000000000000000000000d1';
+const deviceOwnership = '0x00000000000000000000000000000000000000d2';
+
+describe('parseDeployment: identity and ownership contracts', () => {
+  it('reads a deployment with deviceIdentity and deviceOwnership', () => {
+    const d = parseDeployment({ ...base, contracts: { fleet, deviceIdentity, deviceOwnership } });
+    assert.equal(d.contracts.deviceIdentity, deviceIdentity);
+    assert.equal(d.contracts.deviceOwnership, deviceOwnership);
+  });
+
+  it('still reads a deployment.json written before they existed', () => {
+    const d = parseDeployment({ ...base, contracts: { fleet } });
+    assert.equal(d.contracts.deviceIdentity, undefined);
+    assert.equal(d.contracts.deviceOwnership, undefined);
+  });
+
+  it('refuses a malformed address and a lone half of the pair', () => {
+    assert.throws(
+      () => parseDeployment({ ...base, contracts: { fleet, deviceIdentity: '0x1234', deviceOwnership } }),
+      (e: unknown) => e instanceof DeploymentFileError && /contracts\.deviceIdentity must be an address/.test(e.message),
+    );
+    assert.throws(
+      () => parseDeployment({ ...base, contracts: { fleet, deviceIdentity, deviceOwnership: 42 } }),
+      (e: unknown) => e instanceof DeploymentFileError && /contracts\.deviceOwnership must be an address/.test(e.message),
+    );
+    assert.throws(
+      () => parseDeployment({ ...base, contracts: { fleet, deviceOwnership } }),
+      (e: unknown) => e instanceof DeploymentFileError && /both or neither/.test(e.message),
+    );
+  });
+});
