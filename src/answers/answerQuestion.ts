@@ -1,11 +1,13 @@
 import type { Address, PublicClient } from 'viem';
 import { encodeAnswerPayload } from './answerPayload.js';
-import type { AnyQuestion } from './questions/types.js';
+import type { AnswerContracts, AnyQuestion } from './questions/types.js';
 import { signCoseSign1, type CoseSigner } from './signCoseSign1.js';
 
 export type AnswerQuestionParameters = {
   publicClient: Pick<PublicClient, 'getBlock' | 'readContract'>;
   fleetAddress: Address;
+  /** Contracts beside the fleet (ownership, firmware); a question that requires a missing one throws. */
+  contracts?: AnswerContracts;
   chainId: number;
   signer: CoseSigner;
   question: AnyQuestion;
@@ -25,6 +27,7 @@ export type AnswerQuestionReturnType = { answer: Uint8Array; blockNumber: bigint
 export async function answerQuestion({
   publicClient,
   fleetAddress,
+  contracts = {},
   chainId,
   signer,
   question,
@@ -32,9 +35,10 @@ export async function answerQuestion({
   challenge,
   now = Math.floor(Date.now() / 1000),
 }: AnswerQuestionParameters): Promise<AnswerQuestionReturnType> {
+  if (question.requires && !contracts[question.requires]) throw new Error(`${question.name} needs the ${question.requires} contract`);
   const block = await publicClient.getBlock({ blockTag: 'latest' });
   if (block.number === null || block.hash === null) throw new Error('the latest block has no number or hash');
-  const value = await question.resolve({ publicClient, fleetAddress, blockNumber: block.number }, params);
+  const value = await question.resolve({ publicClient, fleetAddress, contracts, blockNumber: block.number }, params);
   const payload = encodeAnswerPayload({
     question: question.id,
     params: question.encodeParams(params),

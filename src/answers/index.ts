@@ -20,4 +20,5 @@ export {
 } from './signQuestionRequest.js';
 export { questions, questionById, questionOf, reservedQuestionIds } from './questions/registry.js';
 export { deviceStatusQuestion, type DeviceStatusAnswer, type DeviceStatusParams } from './questions/deviceStatus.js';
-export type { AnyQuestion, PinnedChainReader, Question } from './questions/types.js';
+export { deviceOwnerQuestion, type DeviceOwnerAnswer } from './questions/deviceOwner.js';
+export type { AnswerContracts, AnyQuestion, PinnedChainReader, Question } from './questions/types.js';

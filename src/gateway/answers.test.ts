@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Tag, encode } from 'cbor2';
 import type { FastifyInstance } from 'fastify';
-import { bytesToHex, hexToBytes, type Hex } from 'viem';
+import { bytesToHex, hexToBytes, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { decodeCoseSign1 } from '../answers/coseSign1.js';
+import { deviceOwnerQuestion, type DeviceOwnerAnswer } from '../answers/questions/deviceOwner.js';
+import { deviceOwnershipAbi } from '../contracts/abis.js';
 import { signQuestionRequest } from '../answers/signQuestionRequest.js';
 import type { QuestionRequest } from '../answers/questionRequest.js';
 import {
@@ -88,6 +90,7 @@ before(async () => {
     dbPath: join(dir, 'gateway.sqlite'),
     eventPollIntervalMs: 100,
     answerSigner: { privateKey: pythiaKey },
+    answerContracts: { deviceOwnership: chain.ownershipAddress },
     // These tests change the chain and ask at once: no reuse of a recent block (cachedChainReader.test.ts covers it).
     answerBlockTtlMs: 0,
   });
@@ -121,6 +124,35 @@ describe('POST /v1/questions', () => {
     assert.equal(verified.blockHash, latest.hash);
     console.log(`# live status answer: ${response.rawPayload.length} bytes`);
     assert.ok(response.rawPayload.length < 200);
+  });
+
+  it('answers device_owner: the registrar owns a new device (epoch 1), a completed transfer moves owner and epoch', async () => {
+    const subject = await registered();
+    const askOwner = async () => {
+      const asked = request(device, { question: deviceOwnerQuestion.id, params: hexToBytes(subject.deviceId) });
+      const response = await postCbor(signQuestionRequest({ privateKey: device.privateKey, request: asked }).cose);
+      assert.equal(response.statusCode, 200, response.body);
+      return verifyAnswer<unknown, DeviceOwnerAnswer>({
+        answer: response.rawPayload,
+        trustedKeys: [pythia.address],
+        challenge: asked.challenge,
+        question: { question: 'device_owner', params: { device: subject.deviceId } },
+        chainId: chain.chainId,
+      }).answer;
+    };
+    assert.deepEqual(await askOwner(), { owner: chain.operator.address, epoch: 1n, acknowledgedEpoch: 0n });
+
+    const buyer = privateKeyToAccount(generatePrivateKey());
+    await chain.publicClient.request({ method: 'anvil_setBalance' as never, params: [buyer.address, '0xde0b6b3a7640000'] as never });
+    const send = async (account: LocalAccount, functionName: 'offerTransfer' | 'acceptTransfer', args: readonly unknown[]) => {
+      const hash = await chain
+        .walletClient(account)
+        .writeContract({ address: chain.ownershipAddress, abi: deviceOwnershipAbi, functionName, args } as never);
+      assert.equal((await chain.publicClient.waitForTransactionReceipt({ hash })).status, 'success');
+    };
+    await send(chain.operator, 'offerTransfer', [subject.deviceId, buyer.address]);
+    await send(buyer, 'acceptTransfer', [subject.deviceId]);
+    assert.deepEqual(await askOwner(), { owner: buyer.address, epoch: 2n, acknowledgedEpoch: 0n });
   });
 
   it('answers the JSON form, as { answer: base64 } for Accept: application/json, about another device', async () => {
@@ -159,7 +191,7 @@ describe('POST /v1/questions', () => {
     const { kid, payload, signature } = decodeCoseSign1(good);
     const es256 = encode(new Tag(18, [Uint8Array.of(0xa1, 0x01, 0x26), new Map([[4, kid]]), payload, signature]), { cde: true });
     await assertRefused(await postCbor(es256), 400, 'wrong_algorithm');
-    for (const question of [2, 3, 4, 99]) {
+    for (const question of [3, 4, 99]) {
       const cose = signQuestionRequest({ privateKey: device.privateKey, request: request(device, { question }) }).cose;
       await assertRefused(await postCbor(cose), 400, 'unknown_question');
     }
@@ -176,7 +208,7 @@ describe('POST /v1/questions', () => {
           ...extra,
         },
       });
-    await assertRefused(await json({ question: 'device_owner', challenge: `0x${'00'.repeat(8)}` }), 400, 'unknown_question');
+    await assertRefused(await json({ question: 'firmware_approved', challenge: `0x${'00'.repeat(8)}` }), 400, 'unknown_question');
     await assertRefused(await json({}), 400, 'bad_challenge');
     await assertRefused(await json({ challenge: '0x0102' }), 400, 'bad_challenge');
     await assertRefused(await json({ challenge: `0x${'00'.repeat(33)}` }), 400, 'bad_challenge');
@@ -247,6 +279,26 @@ describe('device SDK over real HTTP', () => {
   });
   after(async () => {
     await gateway?.close();
+  });
+
+  it('refuses device_owner when the gateway has no ownership contract', async () => {
+    const asked = {
+      device: device.deviceId,
+      question: 2,
+      params: hexToBytes(device.deviceId),
+      challenge: new Uint8Array(randomBytes(8)),
+      sequence: nextSequence++,
+      chainId: chain.chainId,
+    };
+    const response = await fetch(`${gateway.url}/v1/questions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cbor' },
+      body: Buffer.from(signQuestionRequest({ privateKey: device.privateKey, request: asked }).cose),
+    });
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as { error: string; message: string };
+    assert.equal(body.error, 'unknown_question');
+    assert.match(body.message, /no deviceOwnership contract/);
   });
 
   it('askPythia returns a verified answer; a bundle that does not trust the key refuses it', async () => {

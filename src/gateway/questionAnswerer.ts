@@ -5,6 +5,7 @@ import { AnswerError } from '../answers/errors.js';
 import { localCoseSigner, type CoseSigner } from '../answers/signCoseSign1.js';
 import { coseSignatureDigest, verifyCoseSignature } from '../answers/verifyCoseSignature.js';
 import type { EcdsaPool } from '../crypto/ecdsaPool.js';
+import type { AnswerContracts } from '../answers/questions/types.js';
 import type { RejectionReason } from '../protocol/reasons.js';
 import { ChainUnavailableError, shortError } from './deviceDirectory.js';
 import type { ParsedQuestionRequest } from './parseQuestionRequest.js';
@@ -28,6 +29,8 @@ export type QuestionAnswererOptions = Pick<GatewayServices, 'chainId' | 'fleetAd
   clock?: () => number;
   /** How long an answer may be read at the block that was latest this long ago (ms). Default 100; 0 = always the latest. */
   latestBlockTtlMs?: number;
+  /** Contracts beside the fleet that some questions read (ownership, firmware); questions needing a missing one are refused. */
+  contracts?: AnswerContracts;
   /** Threads for the two ECDSA operations of an answer (device signature check, answer signature); default inline. */
   ecdsaPool?: EcdsaPool;
 };
@@ -60,6 +63,10 @@ export class QuestionAnswerer {
     if (asked.chainId !== options.chainId) {
       return refuse('bad_signature', `the question is signed for chain ${asked.chainId}, not ${options.chainId}`);
     }
+    const needs = asked.question.requires;
+    if (needs && !options.contracts?.[needs]) {
+      return refuse('unknown_question', `this gateway does not answer ${asked.question.name}: it has no ${needs} contract`);
+    }
     if (bytesToHex(asked.message.kid).toLowerCase() !== asked.device.toLowerCase()) {
       return refuse('bad_signature', 'kid is not the asking device');
     }
@@ -84,6 +91,7 @@ export class QuestionAnswerer {
       const { answer } = await answerQuestion({
         publicClient: this.chain,
         fleetAddress: options.fleetAddress,
+        ...(options.contracts && { contracts: options.contracts }),
         chainId: options.chainId,
         signer: this.signer,
         question: asked.question,

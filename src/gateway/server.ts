@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createPublicClient, defineChain, hexToBytes, http, type Address, type LocalAccount, type PublicClient } from 'viem';
+import type { AnswerContracts } from '../answers/questions/types.js';
 import { EcdsaPool } from '../crypto/ecdsaPool.js';
 import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './deviceDirectory.js';
@@ -60,6 +61,8 @@ export type GatewayOptions = {
    * questions in a burst share one block and its reads. Default 100; 0 = always the latest.
    */
   answerBlockTtlMs?: number;
+  /** Contracts beside the fleet that some questions read (device_owner needs deviceOwnership). */
+  answerContracts?: AnswerContracts;
   /**
    * Worker threads for the ECDSA work of answers (checking the device's signature, signing the
    * answer with a local answer key). Default one per core beyond the first (at most 4); 0 = on
@@ -168,6 +171,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     }
     services.answerer = new QuestionAnswerer({
       ...(ecdsaPool && { ecdsaPool }),
+      ...(options.answerContracts && { contracts: options.answerContracts }),
       chainId: options.chainId,
       fleetAddress: options.fleetAddress,
       publicClient,

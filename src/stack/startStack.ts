@@ -116,6 +116,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       rpcUrl,
       chainId,
       fleetAddress: deployment.contracts.fleet,
+      ...(deployment.contracts.deviceOwnership && { answerContracts: { deviceOwnership: deployment.contracts.deviceOwnership } }),
       relayerAccount: roles.relayer,
       answerSigner: answerSignerOf(roles.pythia),
       dbPath: join(parameters.dataDir, 'gateway.sqlite'),

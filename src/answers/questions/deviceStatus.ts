@@ -1,9 +1,9 @@
-import { bytesToHex, getAddress, hexToBytes, isAddress, type Address } from 'viem';
 import { gatewayFleetAbi } from '../../gateway/fleetAbi.js';
 import { deviceStatusNames, type DeviceStatusName } from '../../protocol/reasons.js';
+import { deviceSubjectParams, type DeviceSubjectParams } from './deviceSubjectParams.js';
 import type { Question } from './types.js';
 
-export type DeviceStatusParams = { device: Address };
+export type DeviceStatusParams = DeviceSubjectParams;
 
 export type DeviceStatusAnswer = {
   /** none (not registered), active, suspended or revoked. */
@@ -31,19 +31,7 @@ const isUint = (v: unknown, max: number): v is number => typeof v === 'number' &
 export const deviceStatusQuestion: Question<DeviceStatusParams, DeviceStatusAnswer> = {
   id: 1,
   name: 'device_status',
-  parseParams(json) {
-    const device = typeof json === 'object' && json !== null ? (json as { device?: unknown }).device : undefined;
-    if (typeof device !== 'string' || !isAddress(device, { strict: false })) {
-      throw new Error('params.device must be a device id (0x + 40 hex digits)');
-    }
-    if (Object.keys(json as object).length !== 1) throw new Error('device_status takes only params.device');
-    return { device: getAddress(device) };
-  },
-  encodeParams: ({ device }) => hexToBytes(device),
-  decodeParams(value) {
-    if (!(value instanceof Uint8Array) || value.length !== 20) throw new Error('device_status params must be a 20-byte device id');
-    return { device: getAddress(bytesToHex(value)) };
-  },
+  ...deviceSubjectParams('device_status'),
   async resolve({ publicClient, fleetAddress, blockNumber }, { device }) {
     const view = await publicClient.readContract({
       address: fleetAddress,

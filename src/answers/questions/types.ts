@@ -1,9 +1,16 @@
 import type { Address, PublicClient } from 'viem';
 
+/** The contracts beside the fleet that some questions read; a gateway without one does not answer those. */
+export type AnswerContracts = {
+  deviceOwnership?: Address;
+  firmwareRegistry?: Address;
+};
+
 /** Chain state as of one block: every read of one answer goes through it, so the answer is consistent. */
 export type PinnedChainReader = {
   publicClient: Pick<PublicClient, 'readContract'>;
   fleetAddress: Address;
+  contracts: AnswerContracts;
   blockNumber: bigint;
 };
 
@@ -15,6 +22,8 @@ export type Question<Params, Answer> = {
   /** The question type on the wire (payload key 1). Never reuse an id. */
   id: number;
   name: string;
+  /** A contract the question reads besides the fleet: without it the gateway answers unknown_question. */
+  requires?: keyof AnswerContracts;
   /** Parameters from the JSON request form (`params`); throws a message on bad input. */
   parseParams(json: unknown): Params;
   /** Parameters as CBOR values (payload key 2). */
