@@ -637,7 +637,8 @@ contract FirmwareRegistry is EIP712, ReentrancyGuardTransient, IFirmwareRegistry
     // ------------------------------------------------------------------ internal: escrow
 
     /// @dev Credits the payee of every open escrow of `device` that `installed` fulfils: the release is
-    /// not revoked, not above `installed`, and the device's owner has not changed since funding.
+    /// not revoked, not above `installed`, the deadline has not passed ("install by") and the device's
+    /// owner has not changed since funding. Anything else stays open for the funder to reclaim.
     function _settleEscrows(address device, uint64 installed) private {
         uint256[] storage open = _openEscrows[device];
         uint256 n = open.length;
@@ -647,7 +648,7 @@ contract FirmwareRegistry is EIP712, ReentrancyGuardTransient, IFirmwareRegistry
             uint256 escrowId = open[i - 1];
             Escrow storage e = _escrows[escrowId];
             Release storage r = _releases[e.releaseId];
-            if (r.revoked || r.sequence > installed || e.epoch != epoch) continue;
+            if (r.revoked || r.sequence > installed || e.epoch != epoch || block.timestamp > e.deadline) continue;
             address payee = _payeeOf(r.classId, _classes[r.classId]);
             if (payee == address(0)) continue; // no one to pay: the funder reclaims after the deadline
             _close(e, escrowId);

@@ -870,6 +870,18 @@ contract FirmwareTest is FirmwareBase {
         assertEq(alice.balance - before, 1 ether, "refunded");
     }
 
+    /// The deadline means "installed by": a later install does not pay, the funder reclaims.
+    function test_escrow_lateInstallDoesNotPay() public {
+        bytes32 id = publish(AIR, 1);
+        uint256 escrowId = _fund(alice, device, id, 1 ether);
+        vm.warp(block.timestamp + 30 days + 1);
+        report(deviceKeyPk, device, 1, imageDigest(AIR, 1), 1);
+        assertEq(registry.credits(manufacturer), 0, "late install paid");
+        vm.prank(alice);
+        registry.reclaimEscrow(escrowId);
+        assertEq(registry.credits(alice), 1 ether, "reclaimed");
+    }
+
     function test_escrow_reclaimAfterDeadline() public {
         bytes32 id = publish(AIR, 1);
         uint256 escrowId = _fund(alice, device, id, 1 ether);
@@ -1055,7 +1067,8 @@ contract FirmwareTest is FirmwareBase {
             registry.revokeRelease(r2, "cve");
         }
         if (transfer) transferDevice(device, bob);
-        vm.warp(block.timestamp + bound(later, 0, 60 days));
+        uint256 elapsed = bound(later, 0, 60 days);
+        vm.warp(block.timestamp + elapsed);
         report(deviceKeyPk, device, 1, imageDigest(AIR, 1), 1);
         vm.startPrank(alice);
         try registry.reclaimEscrow(e1) {} catch {}
@@ -1070,7 +1083,7 @@ contract FirmwareTest is FirmwareBase {
             "balance = open escrows + credits"
         );
         assertEq(amountA + amountB, address(registry).balance, "nothing left the contract");
-        // e1 pays the manufacturer unless ownership moved before the install
-        assertEq(registry.credits(manufacturer), transfer ? 0 : amountA, "manufacturer credit");
+        // e1 pays the manufacturer unless ownership moved before the install or the deadline passed
+        assertEq(registry.credits(manufacturer), !transfer && elapsed <= 30 days ? amountA : 0, "manufacturer credit");
     }
 }
