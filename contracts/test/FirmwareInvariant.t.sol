@@ -81,7 +81,7 @@ contract FirmwareHandler is FirmwareBase {
         if (published[c] == 0) return;
         uint16 classId = parking ? PARKING : AIR;
         bytes32 id = registry.releaseIdOf(classId, uint64(bound(seed, 1, published[c])));
-        vm.prank(classId_manufacturer(classId));
+        vm.prank(manufacturerOf(classId));
         try registry.revokeRelease(id, "fuzz") {
             revokedReleases.push(id);
         } catch {}

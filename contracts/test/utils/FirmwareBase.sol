@@ -228,7 +228,7 @@ abstract contract FirmwareBase is Test, IFirmwareRegistryTypes {
     /// @dev Publishes a manifest signed by the class's threshold (the first two keys).
     function publish(Manifest memory m) internal returns (bytes32) {
         uint256[] memory keys = keysOf(m.classId);
-        vm.prank(classId_manufacturer(m.classId));
+        vm.prank(manufacturerOf(m.classId));
         return registry.publishRelease(m, signManifest(m, two(keys[0], keys[1])));
     }
 
@@ -236,8 +236,8 @@ abstract contract FirmwareBase is Test, IFirmwareRegistryTypes {
         return publish(manifest(classId, sequence));
     }
 
-    function classId_manufacturer(uint16 classId) internal pure returns (address) {
-        return classId == AIR ? address(0x0456) : address(0x0457);
+    function manufacturerOf(uint16 classId) internal view returns (address) {
+        return classId == AIR ? manufacturer : otherManufacturer;
     }
 
     function reportSig(
