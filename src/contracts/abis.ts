@@ -2100,6 +2100,1982 @@ export const deviceOwnershipAbi = [
 /** Creation bytecode of DeviceOwnership (runtime size 9055 bytes). */
 export const deviceOwnershipBytecode = '0x610180806040523461049b5760208161288d8038038091610020828561049f565b83398101031261049b57516001600160a01b0381169081900361049b5760405161004b60408261049f565b6010815260208101906f0507974686961204f776e6572736869760841b82526040519161007960408461049f565b600183526020830191603160f81b835260405161009760408261049f565b600d81526c5079746869612044657669636560981b6020820152604051906100c060408361049f565b6004825263282222ab60e11b60208301528051906001600160401b0382116103a2575f5490600182811c92168015610491575b60208310146103845781601f849311610424575b50602090601f83116001146103c1575f926103b6575b50508160011b915f199060031b1c1916175f555b8051906001600160401b0382116103a25760015490600182811c92168015610398575b60208310146103845781601f849311610316575b50602090601f83116001146102b0575f926102a5575b50508160011b915f199060031b1c1916176001555b61019c816104c2565b610120526101a9846104c2565b61014052519020918260e05251902080610100524660a0526040519060208201927f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f8452604083015260608201524660808201523060a082015260a0815261021260c08261049f565b5190206080523060c0528015610296576101605260405161235f908161052e82396080518161226f015260a0518161232c015260c05181612240015260e051816122be015261010051816122e401526101205181610f5f01526101405181610f88015261016051818181610358015281816106ed01528181610c8a0152611ea00152f35b63fd9a347d60e01b5f5260045ffd5b015190505f8061017e565b60015f9081528281209350601f198516905b8181106102fe57509084600195949392106102e6575b505050811b01600155610193565b01515f1960f88460031b161c191690555f80806102d8565b929360206001819287860151815501950193016102c2565b60015f529091507fb10e2d527612073b26eecdfd717e6a320cf44b4afac2b0732d9fcbe2b7fa0cf6601f840160051c8101916020851061037a575b90601f859493920160051c01905b81811061036c5750610168565b5f815584935060010161035f565b9091508190610351565b634e487b7160e01b5f52602260045260245ffd5b91607f1691610154565b634e487b7160e01b5f52604160045260245ffd5b015190505f8061011d565b5f8080528281209350601f198516905b81811061040c57509084600195949392106103f4575b505050811b015f55610131565b01515f1960f88460031b161c191690555f80806103e7565b929360206001819287860151815501950193016103d1565b5f80529091507f290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563601f840160051c81019160208510610487575b90601f859493920160051c01905b8181106104795750610107565b5f815584935060010161046c565b909150819061045e565b91607f16916100f3565b5f80fd5b601f909101601f19168101906001600160401b038211908210176103a257604052565b601f8151116104ed5760208151910151602082106104de571790565b5f198260200360031b1b161790565b604460209160405192839163305a27a960e01b83528160048401528051918291826024860152018484015e5f828201840152601f01601f19168101030190fdfe6080806040526004361015610012575f80fd5b5f905f3560e01c90816301ffc9a7146119615750806306fdde031461188b578063081812fc14611823578063095ea7b3146117ec57806323b872dd146117b35780632eb399a21461173a57806339f6af5d146116e25780633d7859fd14611568578063419b826a146114ef57806342842e0e146114a65780636352211e1461144c578063655603a4146111b45780636712d2ae1461114757806370a08231146110b2578063773c02d41461105b57806384b0196e14610f29578063885617df14610dc25780638d1da39d14610c3357806395d89b4114610ad65780639b8a74f0146109b9578063a1ffa39614610951578063a22cb465146108e8578063b88d4fde146107f8578063c60397ff14610788578063c87b56dd14610711578063cced06b6146106a2578063d27957ba14610232578063d2ecba2a146101dd5763e985e9c51461015d575f80fd5b346101da5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101da5773ffffffffffffffffffffffffffffffffffffffff60406101ab611af5565b92826101b5611b18565b9416815260056020522091165f52602052602060ff60405f2054166040519015158152f35b80fd5b50346101da5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101da57602061022861021a611af5565b610222611b18565b90611c4c565b6040519015158152f35b50346101da5760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101da5761026a611af5565b6024359067ffffffffffffffff82169182810361069e576044359067ffffffffffffffff821161069a573660238301121561069a5781600401359167ffffffffffffffff8311610696573660248483010111610696576102c984611dd1565b9273ffffffffffffffffffffffffffffffffffffffff851694858852600860205260408820604051906040820182811067ffffffffffffffff82111761066957604052549067ffffffffffffffff602081841692838152019260401c16825280890361063557505167ffffffffffffffff1687146106055773ffffffffffffffffffffffffffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016926040517f4e81c859000000000000000000000000000000000000000000000000000000008152876004820152602081602481885afa80156105fa576003918b916105cb575b506103c881611c15565b1461059a57906103e1858760246103e696950193611f4e565b611fff565b506103f081611c15565b15918215926104bc575b50506104905773ffffffffffffffffffffffffffffffffffffffff7fa2b3fb04ac5a67f1b31c17d370885a35491e3c4cf90ae92810cc490efaff1040926020928588526008845260408820907fffffffffffffffffffffffffffffffff0000000000000000ffffffffffffffff6fffffffffffffffff000000000000000083549260401b1691161790556040519586521693a380f35b602485847ff3152e42000000000000000000000000000000000000000000000000000000008252600452fd5b6024919250602090604051928380927f8c1286ff0000000000000000000000000000000000000000000000000000000082528960048301525afa90811561058f578791610528575b5073ffffffffffffffffffffffffffffffffffffffff809116911614155f806103fa565b90506020813d602011610587575b8161054360209383611bbc565b81010312610583575173ffffffffffffffffffffffffffffffffffffffff811681036105835773ffffffffffffffffffffffffffffffffffffffff610504565b8680fd5b3d9150610536565b6040513d89823e3d90fd5b604489887f9b0288db0000000000000000000000000000000000000000000000000000000082526004526003602452fd5b6105ed915060203d6020116105f3575b6105e58183611bbc565b810190611bfd565b5f6103be565b503d6105db565b6040513d8c823e3d90fd5b60448888887fbfcce61c000000000000000000000000000000000000000000000000000000008352600452602452fd5b896064918a8a7f19295c98000000000000000000000000000000000000000000000000000000008452600452602452604452fd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b8580fd5b8480fd5b5f80fd5b50346101da57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101da57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5761074b600435611d07565b505f60405161075b602082611bbc565b5261078460405161076d602082611bbc565b5f8152604051918291602083526020830190611ab2565b0390f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5773ffffffffffffffffffffffffffffffffffffffff6107d4611af5565b165f526008602052602067ffffffffffffffff60405f205460401c16604051908152f35b3461069e5760807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5761082f611af5565b50610838611b18565b5060643567ffffffffffffffff811161069e573660238201121561069e5780600401359067ffffffffffffffff821161066957604051916108a1601f82017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe01660200184611bbc565b808352366024828401011161069e575f9281602460209401848301370101527fd2a2f583000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461069e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5761091f611af5565b50610928611bad565b507fd2a2f583000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461069e5760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57610988611af5565b610990611b18565b9060443567ffffffffffffffff8116810361069e576020926109b192611f4e565b604051908152f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e576109f0611af5565b73ffffffffffffffffffffffffffffffffffffffff610a0e82611d60565b9116805f52600960205273ffffffffffffffffffffffffffffffffffffffff60405f205416918215610aaa5773ffffffffffffffffffffffffffffffffffffffff90825f52600960205260405f207fffffffffffffffffffffffff0000000000000000000000000000000000000000815416905516907fa38d40673e3105b303d818de3897aa140e9ca95ab2c8ce3c5ca19aebef2760185f80a4005b507f3384ac6d000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b3461069e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e576040515f6001548060011c90600181168015610c29575b602083108114610bfc57828552908115610bba5750600114610b5c575b61078483610b4881850382611bbc565b604051918291602083526020830190611ab2565b91905060015f527fb10e2d527612073b26eecdfd717e6a320cf44b4afac2b0732d9fcbe2b7fa0cf6915f905b808210610ba057509091508101602001610b48610b38565b919260018160209254838588010152019101909291610b88565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff001660208086019190915291151560051b84019091019150610b489050610b38565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602260045260245ffd5b91607f1691610b1b565b3461069e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57610c6a611af5565b610c72611b18565b9073ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000163303610d965773ffffffffffffffffffffffffffffffffffffffff1690815f52600860205260405f2060017fffffffffffffffffffffffffffffffffffffffffffffffff000000000000000082541617905573ffffffffffffffffffffffffffffffffffffffff811615610d6a5773ffffffffffffffffffffffffffffffffffffffff91610d3791612033565b16610d3e57005b7f73c6ac6e000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b7f64a0ae92000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b7f5b5479bc000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b3461069e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57610df9611af5565b610e01611b18565b73ffffffffffffffffffffffffffffffffffffffff610e1f83611d60565b91169182158015610f0a575b610ede5780610e4e73ffffffffffffffffffffffffffffffffffffffff92611e40565b16805f52600960205260405f20837fffffffffffffffffffffffff0000000000000000000000000000000000000000825416179055805f5260086020527f84e6777e6992975d92d526a0c7222e4f570cb20d13966cab3bd6dd66ee51edca602073ffffffffffffffffffffffffffffffffffffffff67ffffffffffffffff60405f205416946040519586521693a4005b827f17858bbe000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b5073ffffffffffffffffffffffffffffffffffffffff82168314610e2b565b3461069e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57610fff610f837f0000000000000000000000000000000000000000000000000000000000000000612143565b610fac7f0000000000000000000000000000000000000000000000000000000000000000612143565b602061100d60405192610fbf8385611bbc565b5f84525f3681376040519586957f0f00000000000000000000000000000000000000000000000000000000000000875260e08588015260e0870190611ab2565b908582036040870152611ab2565b4660608501523060808501525f60a085015283810360c08501528180845192838152019301915f5b82811061104457505050500390f35b835185528695509381019392810192600101611035565b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57602073ffffffffffffffffffffffffffffffffffffffff6110a9611af5565b16604051908152f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5773ffffffffffffffffffffffffffffffffffffffff6110fe611af5565b16801561111b575f526003602052602060405f2054604051908152f35b7f89c62b64000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5773ffffffffffffffffffffffffffffffffffffffff611193611af5565b165f526008602052602067ffffffffffffffff60405f205416604051908152f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e576111eb611af5565b6111f481611dd1565b9073ffffffffffffffffffffffffffffffffffffffff811691825f52600960205273ffffffffffffffffffffffffffffffffffffffff60405f205416918215611420573383036113f05761124790611e40565b825f52600960205260405f207fffffffffffffffffffffffff00000000000000000000000000000000000000008154169055825f52600860205260405f209067ffffffffffffffff82541667ffffffffffffffff81146113c357600167ffffffffffffffff91011691827fffffffffffffffffffffffffffffffffffffffffffffffff000000000000000082541617905573ffffffffffffffffffffffffffffffffffffffff6112f78585612033565b168061132957847f7e273289000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90849173ffffffffffffffffffffffffffffffffffffffff8216808203611390575050602073ffffffffffffffffffffffffffffffffffffffff7f0e14233b4a8ed14f4061996cb543581fd3869d6eaaa71361097eb02a66425949926040519586521693a4005b83907f64283d7b000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b837fe0ee2020000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b837f3384ac6d000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e576020611488600435611d07565b73ffffffffffffffffffffffffffffffffffffffff60405191168152f35b3461069e576114b436611b3b565b5050505f6040516114c6602082611bbc565b527fd2a2f583000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5773ffffffffffffffffffffffffffffffffffffffff61153b611af5565b165f526009602052602073ffffffffffffffffffffffffffffffffffffffff60405f205416604051908152f35b3461069e5760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5761159f611af5565b6115a7611b18565b906044359081151580920361069e5773ffffffffffffffffffffffffffffffffffffffff6115d482611d60565b93169283159081156116c2575b5061169657604073ffffffffffffffffffffffffffffffffffffffff7f55844e8f02290714f723a1c766c3e96b89850bad30dfbcf8463c27ca7c636df8921692835f52600860205267ffffffffffffffff825f205416845f52600a602052825f2067ffffffffffffffff82165f52602052825f20865f52602052825f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0081541660ff841617905582519182526020820152a3005b827f294f8a17000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff9150168314846115e1565b3461069e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5760206040517f295694488f78ead6e5cbe870ca5495072113d1586df90dd22ea0f6d93dfc63618152f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5773ffffffffffffffffffffffffffffffffffffffff611786611af5565b165f526002602052602073ffffffffffffffffffffffffffffffffffffffff60405f205416604051908152f35b3461069e576117c136611b3b565b5050507fd2a2f583000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461069e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57610928611af5565b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5760043561185e81611d07565b505f526004602052602073ffffffffffffffffffffffffffffffffffffffff60405f205416604051908152f35b3461069e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e576040515f5f548060011c90600181168015611957575b602083108114610bfc57828552908115610bba57506001146118fb5761078483610b4881850382611bbc565b5f8080527f290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563939250905b80821061193d57509091508101602001610b48610b38565b919260018160209254838588010152019101909291611925565b91607f16916118cf565b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57600435907fffffffff00000000000000000000000000000000000000000000000000000000821680920361069e57817fd053c5440000000000000000000000000000000000000000000000000000000060209314908115611a88575b81156119fa575b5015158152f35b7f80ac58cd00000000000000000000000000000000000000000000000000000000811491508115611a5e575b8115611a34575b50836119f3565b7f01ffc9a70000000000000000000000000000000000000000000000000000000091501483611a2d565b7f5b5e139f0000000000000000000000000000000000000000000000000000000081149150611a26565b7f0ed34de400000000000000000000000000000000000000000000000000000000811491506119ec565b907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f602080948051918291828752018686015e5f8582860101520116010190565b6004359073ffffffffffffffffffffffffffffffffffffffff8216820361069e57565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361069e57565b7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc606091011261069e5760043573ffffffffffffffffffffffffffffffffffffffff8116810361069e579060243573ffffffffffffffffffffffffffffffffffffffff8116810361069e579060443590565b60243590811515820361069e57565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761066957604052565b9081602091031261069e5751600481101561069e5790565b60041115611c1f57565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff1690815f52600260205273ffffffffffffffffffffffffffffffffffffffff60405f2054168015611d005773ffffffffffffffffffffffffffffffffffffffff821614918215611cb057505090565b5f908152600a60209081526040808320600883528184205467ffffffffffffffff168452825280832073ffffffffffffffffffffffffffffffffffffffff9094168352929052205460ff16919050565b5050505f90565b805f52600260205273ffffffffffffffffffffffffffffffffffffffff60405f205416908115611d35575090565b7f7e273289000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90611d6a82611dd1565b913373ffffffffffffffffffffffffffffffffffffffff841603611d8b5750565b73ffffffffffffffffffffffffffffffffffffffff907f32f007ec000000000000000000000000000000000000000000000000000000005f52166004523360245260445ffd5b73ffffffffffffffffffffffffffffffffffffffff1690815f52600260205273ffffffffffffffffffffffffffffffffffffffff60405f205416918215611e155750565b7fa3f863b9000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff604051917f4e81c8590000000000000000000000000000000000000000000000000000000083521680600483015260208260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa918215611f43575f92611f22575b50611eda82611c15565b60018203611ee6575050565b60ff9250611ef382611c15565b7f9b0288db000000000000000000000000000000000000000000000000000000005f526004521660245260445ffd5b611f3c91925060203d6020116105f3576105e58183611bbc565b905f611ed0565b6040513d5f823e3d90fd5b9067ffffffffffffffff60429373ffffffffffffffffffffffffffffffffffffffff604051938160208601967f295694488f78ead6e5cbe870ca5495072113d1586df90dd22ea0f6d93dfc6361885216604086015216606084015216608082015260808152611fbe60a082611bbc565b519020611fc9612229565b90604051917f19010000000000000000000000000000000000000000000000000000000000008352600283015260228201522090565b9060418303612029576120229250602081013591604082359201355f1a9061219a565b9192909190565b50505f9160029190565b90805f52600260205273ffffffffffffffffffffffffffffffffffffffff8060405f20541692836120da575b16806120c2575b815f52600260205260405f20817fffffffffffffffffffffffff0000000000000000000000000000000000000000825416179055827fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef5f80a490565b805f52600360205260405f2060018154019055612066565b825f52600460205260405f207fffffffffffffffffffffffff00000000000000000000000000000000000000008154169055835f52600360205260405f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff815401905561205f565b60ff811690601f8211612172576040519161215f604084611bbc565b6020808452838101919036833783525290565b7fb3512b0c000000000000000000000000000000000000000000000000000000005f5260045ffd5b91907f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0841161221e579160209360809260ff5f9560405194855216868401526040830152606082015282805260015afa15611f43575f5173ffffffffffffffffffffffffffffffffffffffff81161561221457905f905f90565b505f906001905f90565b5050505f9160039190565b73ffffffffffffffffffffffffffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016301480612329575b15612291577f000000000000000000000000000000000000000000000000000000000000000090565b60405160208101907f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f82527f000000000000000000000000000000000000000000000000000000000000000060408201527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a082015260a0815261232360c082611bbc565b51902090565b507f0000000000000000000000000000000000000000000000000000000000000000461461226856fea164736f6c634300081e000a' as const;
 
+/** ABI of FirmwareRegistry (contracts/src/FirmwareRegistry.sol). */
+export const firmwareRegistryAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "fleet_",
+        "type": "address"
+      },
+      {
+        "internalType": "contract IDeviceOwnership",
+        "name": "ownership_",
+        "type": "address"
+      },
+      {
+        "internalType": "contract IDeviceIdentity",
+        "name": "identity_",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AlreadyInstalled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EscrowNotOpen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      }
+    ],
+    "name": "EscrowNotReclaimable",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InsufficientGas",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidBounds",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      }
+    ],
+    "name": "InvalidDeadline",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidDependency",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidKeySet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "expected",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "given",
+        "type": "uint64"
+      }
+    ],
+    "name": "InvalidKeysVersion",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "field",
+        "type": "string"
+      }
+    ],
+    "name": "InvalidManifest",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidReportSignature",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidShortString",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidSignature",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "issuedAt",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "oldestAccepted",
+        "type": "uint64"
+      }
+    ],
+    "name": "ManifestExpired",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "issuedAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "ManifestFromFuture",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      }
+    ],
+    "name": "NoReleaseKeys",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoValue",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NotClassManufacturer",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NotDeviceOwner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NotFunder",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NothingToWithdraw",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ReentrancyGuardReentrantCall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ReleaseIsRevoked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      }
+    ],
+    "name": "ReleaseKeysAlreadySet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "nonce",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "lastNonce",
+        "type": "uint64"
+      }
+    ],
+    "name": "ReportReplayed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "latest",
+        "type": "uint64"
+      }
+    ],
+    "name": "SequenceNotNewer",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "latest",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "maxStep",
+        "type": "uint64"
+      }
+    ],
+    "name": "SequenceTooFar",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "SignersNotAscending",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "str",
+        "type": "string"
+      }
+    ],
+    "name": "StringTooLong",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "valid",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "threshold",
+        "type": "uint256"
+      }
+    ],
+    "name": "ThresholdNotMet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      }
+    ],
+    "name": "TooManyEscrows",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      }
+    ],
+    "name": "UnknownDevice",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "UnknownRelease",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "WithdrawFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "uint16",
+        "name": "deviceClass",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint16",
+        "name": "releaseClass",
+        "type": "uint16"
+      }
+    ],
+    "name": "WrongDeviceClass",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [],
+    "name": "EIP712DomainChanged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "funder",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "EscrowReclaimed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "payee",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "EscrowReleased",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "digest",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "nonce",
+        "type": "uint64"
+      }
+    ],
+    "name": "FirmwareInstalled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "digest",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "nonce",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "enum IFirmwareRegistryTypes.ReportVerdict",
+        "name": "verdict",
+        "type": "uint8"
+      }
+    ],
+    "name": "FirmwareReportFlagged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "reason",
+        "type": "bytes"
+      }
+    ],
+    "name": "FleetFlagFailed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "payee",
+        "type": "address"
+      }
+    ],
+    "name": "PayeeSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "approved",
+        "type": "bool"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "ReleaseApprovalSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "maxSequenceStep",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "maxManifestAge",
+        "type": "uint32"
+      }
+    ],
+    "name": "ReleaseBoundsSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "version",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "address[]",
+        "name": "keys",
+        "type": "address[]"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "threshold",
+        "type": "uint8"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "by",
+        "type": "address"
+      }
+    ],
+    "name": "ReleaseKeysSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "digest",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "size",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "location",
+        "type": "string"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "issuedAt",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "submitter",
+        "type": "address"
+      }
+    ],
+    "name": "ReleasePublished",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "by",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "reason",
+        "type": "string"
+      }
+    ],
+    "name": "ReleaseRevoked",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "funder",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      }
+    ],
+    "name": "UpdateFunded",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "enum IFirmwareRegistryTypes.UpdatePolicy",
+        "name": "policy",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "UpdatePolicySet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "Withdrawn",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "DEFAULT_MAX_MANIFEST_AGE",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "DEFAULT_MAX_SEQUENCE_STEP",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "FIRMWARE_UNAPPROVED",
+    "outputs": [
+      {
+        "internalType": "uint8",
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MANIFEST_TYPEHASH",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_CLOCK_SKEW",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_ESCROW_DURATION",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_LOCATION_LENGTH",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_MANIFEST_AGE_LIMIT",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_OPEN_ESCROWS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_RELEASE_KEYS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_SEQUENCE_STEP_LIMIT",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_MANIFEST_AGE",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "REPORT_TYPEHASH",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "ROTATION_TYPEHASH",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "credits",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "domainSeparator",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "eip712Domain",
+    "outputs": [
+      {
+        "internalType": "bytes1",
+        "name": "fields",
+        "type": "bytes1"
+      },
+      {
+        "internalType": "string",
+        "name": "name",
+        "type": "string"
+      },
+      {
+        "internalType": "string",
+        "name": "version",
+        "type": "string"
+      },
+      {
+        "internalType": "uint256",
+        "name": "chainId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "verifyingContract",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "salt",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "extensions",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "fleet",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      }
+    ],
+    "name": "fundUpdate",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      }
+    ],
+    "name": "getClass",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "address[]",
+            "name": "keys",
+            "type": "address[]"
+          },
+          {
+            "internalType": "uint8",
+            "name": "threshold",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint64",
+            "name": "keysVersion",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "latestSequence",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "maxSequenceStep",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "maxManifestAge",
+            "type": "uint32"
+          },
+          {
+            "internalType": "address",
+            "name": "payee",
+            "type": "address"
+          }
+        ],
+        "internalType": "struct IFirmwareRegistryTypes.ClassView",
+        "name": "v",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      }
+    ],
+    "name": "getEscrow",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "funder",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "epoch",
+            "type": "uint64"
+          },
+          {
+            "internalType": "address",
+            "name": "device",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "deadline",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "open",
+            "type": "bool"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "releaseId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint256",
+            "name": "amount",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct IFirmwareRegistryTypes.Escrow",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "getRelease",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint16",
+            "name": "classId",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint64",
+            "name": "sequence",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "size",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "issuedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "revoked",
+            "type": "bool"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "digest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "manifestHash",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IFirmwareRegistryTypes.Release",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "identity",
+    "outputs": [
+      {
+        "internalType": "contract IDeviceIdentity",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      }
+    ],
+    "name": "installedFirmware",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "lastNonce",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "isApproved",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "approved",
+        "type": "bool"
+      },
+      {
+        "internalType": "uint8",
+        "name": "reason",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "components": [
+          {
+            "internalType": "uint16",
+            "name": "classId",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint64",
+            "name": "sequence",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "digest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "size",
+            "type": "uint64"
+          },
+          {
+            "internalType": "string",
+            "name": "location",
+            "type": "string"
+          },
+          {
+            "internalType": "uint64",
+            "name": "issuedAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct IFirmwareRegistryTypes.Manifest",
+        "name": "manifest",
+        "type": "tuple"
+      }
+    ],
+    "name": "isManifestApproved",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "approved",
+        "type": "bool"
+      },
+      {
+        "internalType": "uint8",
+        "name": "reason",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint16",
+            "name": "classId",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint64",
+            "name": "sequence",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "digest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "size",
+            "type": "uint64"
+          },
+          {
+            "internalType": "string",
+            "name": "location",
+            "type": "string"
+          },
+          {
+            "internalType": "uint64",
+            "name": "issuedAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct IFirmwareRegistryTypes.Manifest",
+        "name": "manifest",
+        "type": "tuple"
+      }
+    ],
+    "name": "manifestDigest",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      }
+    ],
+    "name": "openEscrows",
+    "outputs": [
+      {
+        "internalType": "uint256[]",
+        "name": "",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "ownership",
+    "outputs": [
+      {
+        "internalType": "contract IDeviceOwnership",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint16",
+            "name": "classId",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint64",
+            "name": "sequence",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "digest",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "size",
+            "type": "uint64"
+          },
+          {
+            "internalType": "string",
+            "name": "location",
+            "type": "string"
+          },
+          {
+            "internalType": "uint64",
+            "name": "issuedAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct IFirmwareRegistryTypes.Manifest",
+        "name": "manifest",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes[]",
+        "name": "signatures",
+        "type": "bytes[]"
+      }
+    ],
+    "name": "publishRelease",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      }
+    ],
+    "name": "reclaimEscrow",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "releaseApproved",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      }
+    ],
+    "name": "releaseIdOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "pure",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "digest",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "nonce",
+        "type": "uint64"
+      }
+    ],
+    "name": "reportDigest",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "digest",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "nonce",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "reportFirmware",
+    "outputs": [
+      {
+        "internalType": "enum IFirmwareRegistryTypes.ReportVerdict",
+        "name": "verdict",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "string",
+        "name": "reason",
+        "type": "string"
+      }
+    ],
+    "name": "revokeRelease",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint64",
+        "name": "version",
+        "type": "uint64"
+      },
+      {
+        "internalType": "address[]",
+        "name": "keys",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint8",
+        "name": "threshold",
+        "type": "uint8"
+      },
+      {
+        "internalType": "bytes[]",
+        "name": "signatures",
+        "type": "bytes[]"
+      }
+    ],
+    "name": "rotateReleaseKeys",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint64",
+        "name": "version",
+        "type": "uint64"
+      },
+      {
+        "internalType": "address[]",
+        "name": "keys",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint8",
+        "name": "threshold",
+        "type": "uint8"
+      }
+    ],
+    "name": "rotationDigest",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "internalType": "address[]",
+        "name": "keys",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint8",
+        "name": "threshold",
+        "type": "uint8"
+      }
+    ],
+    "name": "setInitialReleaseKeys",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "internalType": "address",
+        "name": "payee",
+        "type": "address"
+      }
+    ],
+    "name": "setPayee",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "releaseId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bool",
+        "name": "approved",
+        "type": "bool"
+      }
+    ],
+    "name": "setReleaseApproval",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "classId",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint64",
+        "name": "maxSequenceStep",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "maxManifestAge",
+        "type": "uint32"
+      }
+    ],
+    "name": "setReleaseBounds",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "enum IFirmwareRegistryTypes.UpdatePolicy",
+        "name": "policy",
+        "type": "uint8"
+      }
+    ],
+    "name": "setUpdatePolicy",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      }
+    ],
+    "name": "updatePolicy",
+    "outputs": [
+      {
+        "internalType": "enum IFirmwareRegistryTypes.UpdatePolicy",
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "withdraw",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  }
+] as const;
+
+/** Creation bytecode of FirmwareRegistry (runtime size 21617 bytes). */
+export const firmwareRegistryBytecode = '0x6101c0806040523461025d5760608161577580380380916100208285610261565b83398101031261025d5780516001600160a01b038116919082810361025d576020820151916001600160a01b0383169081840361025d5760400151936001600160a01b0385169081860361025d5760405161007c604082610261565b600f815260208101906e507974686961204669726d7761726560881b8252604051916100a9604084610261565b600183526020830191603160f81b83526100c281610298565b610120526100cf84610298565b61014052519020918260e05251902080610100524660a0526040519060208201927f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f8452604083015260608201524660808201523060a082015260a0815261013860c082610261565b5190206080523060c05215918215610254575b50811561024b575b5061023c5761016052610180526101a05260405161547190816103048239608051816152a1015260a05181615358015260c05181615272015260e051816152f0015261010051816153160152610120518161243801526101405181612462015261016051818181610ac801528181612e160152614a0f015261018051818181610eb1015281816111c30152818161256a015281816132cd0152818161368b0152818161394701528181613d890152818161446b0152614d6c01526101a05181818161044a0152818161066c01528181610bee01528181612bcb015281816135c4015261462d0152f35b63ce62d64160e01b5f5260045ffd5b9050155f610153565b1591505f61014b565b5f80fd5b601f909101601f19168101906001600160401b0382119082101761028457604052565b634e487b7160e01b5f52604160045260245ffd5b601f8151116102c35760208151910151602082106102b4571790565b5f198260200360031b1b161790565b604460209160405192839163305a27a960e01b83528160048401528051918291826024860152018484015e5f828201840152601f01601f19168101030190fdfe6080806040526004361015610012575f80fd5b5f905f3560e01c9081630794305e14613ebe5750806308fed63914613e5c5780630bb71a5f14613e21578063141c71e414613ce657806316279c9c14613ade57806319cf6ebc14613a865780631a9a957514613a4d5780631f9cc9af146137c65780632251f2f41461372c57806323960e41146135e85780632c159a1a1461357a5780633c4249e7146134c95780633ccfd60b146133495780634a882fc3146132f15780635d03147a146132835780635ecabfb114612d8f57806367bee68c14612b2a5780636907f91814612ad25780637158270714612a875780637a76316714612a0f5780637d19e596146128f65780637f698e921461280d5780638342a1821461250a57806384b0196e146123fd5780638794189d146123c35780638d42b249146123865780638e4518b51461232d57806397be8a5b14611f555780639a69d0a314611824578063a03a758b1461115f578063abbf0d8b14611126578063abf45ec8146110eb578063b53b322c14610e55578063c0a9277e14610d95578063c58c513f14610b27578063c688c1ae14610aec578063cced06b614610a7d578063d7403077146105b4578063da4e131014610579578063f0e21802146103a2578063f698da2514610369578063fb677f87146102e9578063fc32cdb4146102ad578063fe10649b146102725763fe5ff4681461020d575f80fd5b3461026f5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57604060209173ffffffffffffffffffffffffffffffffffffffff61025e613ef8565b168152600b83522054604051908152f35b80fd5b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57602060405161012c8152f35b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57602060405162093a808152f35b503461026f5760807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57610321613f49565b9061032a613f8d565b906044359067ffffffffffffffff821161026f57602061036185856103523660048801614039565b9161035b61406a565b93614fd1565b604051908152f35b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57602061036161525b565b503461026f5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f576103da613f49565b60243573ffffffffffffffffffffffffffffffffffffffff81168091036105755761ffff604051927fa61ccce7000000000000000000000000000000000000000000000000000000008452169182600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa90811561056a57849161053b575b5073ffffffffffffffffffffffffffffffffffffffff163314801590610533575b6105035760207fde83eacd3c79c1cba0c71f4ef6f692ba130a7fef4c735b77127d38e11efc6e7d918385526002825260016040862001817fffffffffffffffffffffffff0000000000000000000000000000000000000000825416179055604051908152a280f35b604483837f880f13e300000000000000000000000000000000000000000000000000000000825260045233602452fd5b50331561049b565b61055d915060203d602011610563575b61055581836140c3565b81019061423b565b5f61047a565b503d61054b565b6040513d86823e3d90fd5b8280fd5b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f5760206040516103e88152f35b503461026f5760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f576105ec613f49565b60243567ffffffffffffffff81116105755761060c903690600401614039565b906044359260ff841692838503610a795761ffff604051927fa61ccce7000000000000000000000000000000000000000000000000000000008452169182600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115610a6e578791610a4f575b5073ffffffffffffffffffffffffffffffffffffffff163314801590610a47575b610a17578186526002602052604086209367ffffffffffffffff8554166109eb57811580156109e1575b80156109d9575b80156109d0575b6109a85782875260036020526040872094875b838110156107f05761071e8160051b870161523a565b73ffffffffffffffffffffffffffffffffffffffff81161580156107bb575b610793579073ffffffffffffffffffffffffffffffffffffffff600192165f528760205260405f20827fffffffffffffffffffffffffffffffffffffffffffffffff000000000000000082541617905501610708565b60048a7f0c388c07000000000000000000000000000000000000000000000000000000008152fd5b5073ffffffffffffffffffffffffffffffffffffffff81165f5287602052600167ffffffffffffffff60405f2054161461073d565b50879550866002820167ffffffffffffffff851161097b5768010000000000000000851161097b578054858255808610610955575b5087526020872086885b86811061093a575050507fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff7cff0000000000000000000000000000000000000000000000000000000083549260e01b16911617815560017fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000825416179055604051918060608401600185526060602086015252608083019490865b81811061090557505050907f391a8c71ca9efb4f9897aaf54b9b9a0dad69fe58ae862d2f98d2b418a041dc8e9160408201528033940390a380f35b90919560208060019273ffffffffffffffffffffffffffffffffffffffff61092c8b613f1b565b1681520197019291016108ca565b60019060206109488461523a565b930192818501550161082f565b8189528560208a2091820191015b8181106109705750610825565b898155600101610963565b6024887f4e487b710000000000000000000000000000000000000000000000000000000081526041600452fd5b6004877f0c388c07000000000000000000000000000000000000000000000000000000008152fd5b508181116106f5565b5080156106ee565b50601082116106e7565b602487847fb0f94718000000000000000000000000000000000000000000000000000000008252600452fd5b604486837f880f13e300000000000000000000000000000000000000000000000000000000825260045233602452fd5b5033156106bd565b610a68915060203d6020116105635761055581836140c3565b5f61069c565b6040513d89823e3d90fd5b8580fd5b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f576020604051610e108152f35b503461026f5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f5760043560243567ffffffffffffffff811161057557610b7a903690600401613fbb565b91908184526004602052604084209081549367ffffffffffffffff8560101c1615610d695761ffff8516946040517fa61ccce700000000000000000000000000000000000000000000000000000000815286600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115610d5e578891610d3f575b5073ffffffffffffffffffffffffffffffffffffffff33911603610d0f5760ff8160d01c16610ce35767ffffffffffffffff927f889e72bedcf25e56be3dfbfb4a67f46340a439b4ad0137a51b8fd71a46992f5994927a0100000000000000000000000000000000000000000000000000007fffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffff610cdd94161780945560405194859460101c168452336020850152606060408501526060840191614318565b0390a380f35b602487867fe634171f000000000000000000000000000000000000000000000000000000008252600452fd5b604487877f880f13e300000000000000000000000000000000000000000000000000000000825260045233602452fd5b610d58915060203d6020116105635761055581836140c3565b5f610c1e565b6040513d8a823e3d90fd5b602486857fa5a24118000000000000000000000000000000000000000000000000000000008252600452fd5b503461026f5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f576004359067ffffffffffffffff821161026f5760c07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc833603011261026f576020610361610e1584600401614807565b610e1d61525b565b604291604051917f19010000000000000000000000000000000000000000000000000000000000008352600283015260228201522090565b503461026f5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57610e8d613ef8565b6024359060028210156105755773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001673ffffffffffffffffffffffffffffffffffffffff604051927f2eb399a20000000000000000000000000000000000000000000000000000000084521691826004820152602081602481855afa9081156110e05785916110c1575b5073ffffffffffffffffffffffffffffffffffffffff1633148015906110b9575b611089576020602491604051928380927f6712d2ae0000000000000000000000000000000000000000000000000000000082528660048301525afa90811561056a57849161101d575b50604067ffffffffffffffff7f8d6d8fa46ff97f66fff510b1d3e528f2d1d8a21fa6243a3801ab184df8c4b6a99284875260076020528287208282165f52602052825f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0081541660ff881617905561101183518097613f3c565b3360208701521693a380f35b90506020813d602011611081575b81611038602093836140c3565b8101031261107d57604067ffffffffffffffff6110757f8d6d8fa46ff97f66fff510b1d3e528f2d1d8a21fa6243a3801ab184df8c4b6a993614104565b925050610f96565b8380fd5b3d915061102b565b604484837f32f007ec00000000000000000000000000000000000000000000000000000000825260045233602452fd5b503315610f4d565b6110da915060203d6020116105635761055581836140c3565b5f610f2c565b6040513d87823e3d90fd5b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f5760206040516102008152f35b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f576020604051818152f35b5060607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57611192613ef8565b906024356044359267ffffffffffffffff84168094036105755773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001692604051917f2eb399a200000000000000000000000000000000000000000000000000000000835273ffffffffffffffffffffffffffffffffffffffff811692836004820152602081602481895afa908115611670578391611805575b5073ffffffffffffffffffffffffffffffffffffffff1633148015906117fd575b6117cd5734156117a55742861180159061178f575b6117635761128384614f81565b549060ff8260d01c1661173757611299906149b1565b61ffff838116925016818103611703575050828252600660205267ffffffffffffffff806040842054169160101c1611156116d457818152600a602052604081206008815410156116a857600c547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff811461167b5760206001602492019687600c55604051928380927f6712d2ae0000000000000000000000000000000000000000000000000000000082528860048301525afa9081156116705784848989948994839161160e575b50916114ea67ffffffffffffffff6040979593611455826003999773ffffffffffffffffffffffffffffffffffffffff808d519d8e996113a18b61407a565b338b528560208c0195168552818b019b8c5260608b0197885260c060808c019b60018d5260a081019e8f52019d8e34905281526009602052209d5116167fffffffffffffffffffffffff00000000000000000000000000000000000000008d5416178c5551168a907fffffffff0000000000000000ffffffffffffffffffffffffffffffffffffffff7bffffffffffffffff000000000000000000000000000000000000000083549260a01b169116179055565b73ffffffffffffffffffffffffffffffffffffffff8060018b01965116167fffffffffffffffffffffffff0000000000000000000000000000000000000000865416178555511683907fffffffff0000000000000000ffffffffffffffffffffffffffffffffffffffff7bffffffffffffffff000000000000000000000000000000000000000083549260a01b169116179055565b5181547fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff1690151560e01b7cff000000000000000000000000000000000000000000000000000000001617905551600284015551910155805491680100000000000000008310156115e1575060606020966115c787611591867fac56f8d8b2d9fb67ffcb895fee804c9d434d242992593f47df4dd077be7ddc1e9660018499018155614356565b9091907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff83549160031b92831b921b1916179055565b6040519033825234898301526040820152a4604051908152f35b807f4e487b7100000000000000000000000000000000000000000000000000000000602492526041600452fd5b955050505050506020813d602011611668575b8161162e602093836140c3565b81010312610575576003868686866114ea67ffffffffffffffff8d6114558261165860409b614104565b9597995050509395975050611362565b3d9150611621565b6040513d85823e3d90fd5b6024837f4e487b710000000000000000000000000000000000000000000000000000000081526011600452fd5b506024917f7332891a000000000000000000000000000000000000000000000000000000008252600452fd5b826044927f34c0b800000000000000000000000000000000000000000000000000000000008352600452602452fd5b9091506064937ffeb906e6000000000000000000000000000000000000000000000000000000008452600452602452604452fd5b602483867fe634171f000000000000000000000000000000000000000000000000000000008252600452fd5b602482877fbc4bfd3b000000000000000000000000000000000000000000000000000000008252600452fd5b506301e13380420180421161167b578611611276565b6004827ff2365b5b000000000000000000000000000000000000000000000000000000008152fd5b506044917f32f007ec00000000000000000000000000000000000000000000000000000000825260045233602452fd5b503315611261565b61181e915060203d6020116105635761055581836140c3565b5f611240565b503461026f5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f576004359067ffffffffffffffff821161026f57816004019060c07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc843603011261026f5760243567ffffffffffffffff8111611f51576118b8903690600401614039565b906118c284614153565b9261ffff8416938482526002602052604082209182549267ffffffffffffffff841615611f25576044890135918215611ec75760648a019367ffffffffffffffff61190c86614162565b1615611e695760848b0196611921888c6142c7565b801591508115611e5d575b50611dff5760248c019661193f88614162565b9c60a4019c61194d8e614162565b9160401c67ffffffffffffffff169067ffffffffffffffff169080821115611dcf5767ffffffffffffffff61198188614582565b169161198d8383614119565b8111611d9e5750505061012c420190814211611d715767ffffffffffffffff16908111611d465763ffffffff6119c28661459f565b16426119ce8284614119565b10611cd4575050918a9b9185936119e58c9d614807565b9a8b6119ef61525b565b90611a2c91604291604051917f19010000000000000000000000000000000000000000000000000000000000008352600283015260228201522090565b91611a389288856150be565b611a4188614162565b611a4a916147d3565b9a8b998a95611a588a614162565b81547fffffffffffffffffffffffffffffffff0000000000000000ffffffffffffffff1660409190911b6fffffffffffffffff000000000000000016179055611aa089614162565b611aa989614162565b90611ab386614162565b9060405194611ac18661407a565b8552602085019067ffffffffffffffff168152604085019267ffffffffffffffff168352606085019167ffffffffffffffff168252608085019186835260a086019389855260c087019586528a8852600460205260408820965161ffff168754935160101b69ffffffffffffffff000016915160501b71ffffffffffffffff0000000000000000000016925160901b79ffffffffffffffff00000000000000000000000000000000000016937fffffffffffffffffffffffffffff00000000000000000000000000000000000016177fffffffffffff0000000000000000ffffffffffffffffffffffffffffffffffff16171717845551151583549060d01b7aff000000000000000000000000000000000000000000000000000016907fffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffff16178355516001830155519060020155828152600560205260408120541560209c611c7a7f42a11095f85e2c5a6a12de350ec9ef45a35a942f64b0fec9874405d18d589f6e9a611c74611c6e67ffffffffffffffff9c8d9a611ca79a611c82998d99611cbf575b505050614162565b9a614162565b926142c7565b939094614162565b96604051998a991689528e89015216604087015260c0606087015260c0860191614318565b911660808301523360a08301520390a3604051908152f35b604091815260206005905220558f8c5f611c66565b8490420391428311611d195760449267ffffffffffffffff917ff9ee588400000000000000000000000000000000000000000000000000000000845260045216602452fd5b6024827f4e487b710000000000000000000000000000000000000000000000000000000081526011600452fd5b7fd8f65d6b000000000000000000000000000000000000000000000000000000008452600452602483fd5b6024857f4e487b710000000000000000000000000000000000000000000000000000000081526011600452fd5b7f952a82f0000000000000000000000000000000000000000000000000000000008752600452602452604452606484fd5b85906044927fffc05435000000000000000000000000000000000000000000000000000000008352600452602452fd5b60646040517f268dd75100000000000000000000000000000000000000000000000000000000815260206004820152600860248201527f6c6f636174696f6e0000000000000000000000000000000000000000000000006044820152fd5b6102009150115f61192c565b60646040517f268dd75100000000000000000000000000000000000000000000000000000000815260206004820152600460248201527f73697a65000000000000000000000000000000000000000000000000000000006044820152fd5b60646040517f268dd75100000000000000000000000000000000000000000000000000000000815260206004820152600660248201527f64696765737400000000000000000000000000000000000000000000000000006044820152fd5b602482887f743bba5b000000000000000000000000000000000000000000000000000000008252600452fd5b5080fd5b503461026f5760a07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57611f8d613f49565b611f95613f8d565b60443567ffffffffffffffff811161107d57611fb5903690600401614039565b90611fbe61406a565b60843567ffffffffffffffff811161232957611fde903690600401614039565b61ffff8793929316928389526002602052604089209767ffffffffffffffff8954169788156122fd5767ffffffffffffffff6120198a6142a7565b169867ffffffffffffffff8216998a036122bb57509089612042868a8a61204898979686614fd1565b916150be565b831580156122b1575b80156122a6575b801561229a575b6109a85781875260036020526040872093875b81811015612131576120888160051b860161523a565b73ffffffffffffffffffffffffffffffffffffffff81161580156120fd575b610793579073ffffffffffffffffffffffffffffffffffffffff600192165f528660205260405f20887fffffffffffffffffffffffffffffffffffffffffffffffff000000000000000082541617905501612072565b5073ffffffffffffffffffffffffffffffffffffffff81165f52866020528767ffffffffffffffff60405f205416146120a7565b509194935091946002810167ffffffffffffffff831161097b5768010000000000000000831161097b578054838255808410612274575b5087526020872086885b84811061225957505081547fffffff00ffffffffffffffffffffffffffffffffffffffff00000000000000001660e085901b7cff0000000000000000000000000000000000000000000000000000000016178517909155506040519283526060602084018190528301819052608083019490865b818110612224575050509060ff7f391a8c71ca9efb4f9897aaf54b9b9a0dad69fe58ae862d2f98d2b418a041dc8e921660408201528033940390a380f35b90919560208060019273ffffffffffffffffffffffffffffffffffffffff61224b8b613f1b565b1681520197019291016121e6565b60019060206122678461523a565b9301928185015501612172565b8189528360208a2091820191015b81811061228f5750612168565b898155600101612282565b508360ff82161161205f565b5060ff811615612058565b5060108411612051565b8b8a67ffffffffffffffff6122d16044946142a7565b7f362c7c4900000000000000000000000000000000000000000000000000000000845216600452602452fd5b60248b877f743bba5b000000000000000000000000000000000000000000000000000000008252600452fd5b8680fd5b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f5760206040517fe928f7ce1c5caf9fa5432a85ca895c110cf649d07c9371feab25a0c6a14ce84c8152f35b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f5760206040516301e133808152f35b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57602060405160088152f35b503461026f57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f576124d99061250661245c7f000000000000000000000000000000000000000000000000000000000000000061540d565b916124867f000000000000000000000000000000000000000000000000000000000000000061540d565b6124e7604051916124986020846140c3565b8383525f3681376040519687967f0f00000000000000000000000000000000000000000000000000000000000000885260e0602089015260e0880190613ff6565b908682036040880152613ff6565b9146606086015230608086015260a085015283820360c0850152613f5a565b0390f35b503461026f5760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57612542613ef8565b602435604435801515928382036127405773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001690604051927f2eb399a200000000000000000000000000000000000000000000000000000000845273ffffffffffffffffffffffffffffffffffffffff821693846004820152602081602481875afa908115610d5e5788916127ee575b5073ffffffffffffffffffffffffffffffffffffffff1633148015906127e6575b6127b65761274c575b506020602491604051928380927f6712d2ae0000000000000000000000000000000000000000000000000000000082528660048301525afa9081156110e05785916126e0575b50604067ffffffffffffffff7f3b62fbe1b9cd9d10b81e4027b4a8f7f4ec18c6e7bd0f31c34454a0b53bbac87b9284885260086020528288208282165f52602052825f208689526020528288207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0081541660ff891617905582519687523360208801521694a480f35b90506020813d602011612744575b816126fb602093836140c3565b8101031261274057604067ffffffffffffffff6127387f3b62fbe1b9cd9d10b81e4027b4a8f7f4ec18c6e7bd0f31c34454a0b53bbac87b93614104565b925050612657565b8480fd5b3d91506126ee565b61275584614f81565b549060ff8260d01c16610ce35761ffff61276f81926149b1565b9390501691168181036127825750612611565b8692506064937ffeb906e6000000000000000000000000000000000000000000000000000000008452600452602452604452fd5b604487857f32f007ec00000000000000000000000000000000000000000000000000000000825260045233602452fd5b503315612608565b612807915060203d6020116105635761055581836140c3565b5f6125e7565b503461026f5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57604060e09161284a614271565b5060043581526004602052206040516128628161407a565b81549161ffff83169283835267ffffffffffffffff60208401818360101c1681528160408601818560501c168152816060880193818760901c16855260ff60808a019760d01c161515875260c0600260018a01549960a08c019a8b5201549901988952604051998a5251166020890152511660408701525116606085015251151560808401525160a08301525160c0820152f35b503461026f5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57604060e091612933614271565b50600435815260096020522060405161294b8161407a565b81549173ffffffffffffffffffffffffffffffffffffffff83169283835267ffffffffffffffff602084019160a01c16815267ffffffffffffffff60018301549173ffffffffffffffffffffffffffffffffffffffff604086018185168152836060880193818760a01c16855260ff60808a01978c1c161515875260c0600360028a01549960a08c019a8b5201549901988952604051998a5251166020890152511660408701525116606085015251151560808401525160a08301525160c0820152f35b503461026f5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f5760409073ffffffffffffffffffffffffffffffffffffffff612a5f613ef8565b168152600660205267ffffffffffffffff82822054835192508181168352831c166020820152f35b503461026f5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f576020610361612ac4613f49565b612acc613f8d565b906147d3565b503461026f5760807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f576020610361612b0f613ef8565b612b17613f8d565b90612b20613fa4565b91604435916148ec565b503461026f5760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261026f57612b62613f49565b612b6a613f8d565b60443563ffffffff8116908181036127405761ffff604051947fa61ccce7000000000000000000000000000000000000000000000000000000008652169384600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115612d84578691612d65575b5073ffffffffffffffffffffffffffffffffffffffff163314801590612d5d575b612d2d5767ffffffffffffffff831692620f42408411612ced5782151580612d15575b612ced57917f201e4055f8a2595d393fc9c90e5df680d1bc03f918f5b8c8c44b0cbe6136534993916040938688526002602052848820917fffffffff000000000000000000000000ffffffffffffffffffffffffffffffff77ffffffffffffffff000000000000000000000000000000007bffffffff00000000000000000000000000000000000000000000000085549360c01b169360801b1691161717905582519182526020820152a280f35b6004867fa8834357000000000000000000000000000000000000000000000000000000008152fd5b50610e10831080612c3f57506301e133808311612c3f565b604485857f880f13e300000000000000000000000000000000000000000000000000000000825260045233602452fd5b503315612c1c565b612d7e915060203d6020116105635761055581836140c3565b5f612bfb565b6040513d88823e3d90fd5b503461317c5760a07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c57612dc7613ef8565b90612dd0613f8d565b60443592612ddc613fa4565b9260843567ffffffffffffffff811161317c57612dfd903690600401613fbb565b909473ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001695604051927f8c1286ff00000000000000000000000000000000000000000000000000000000845273ffffffffffffffffffffffffffffffffffffffff8616938460048201526020816024818c5afa80156132785773ffffffffffffffffffffffffffffffffffffffff915f91613259575b501691821561322d5790612ec791612ec2858c8b8b6148ec565b61496e565b50909190612ed481614267565b159182159261320c575b50506131e057815f52600660205260405f2067ffffffffffffffff815460401c169167ffffffffffffffff811692808411156131ad575081547fffffffffffffffffffffffffffffffff0000000000000000ffffffffffffffff1660409190911b6fffffffffffffffff000000000000000016178155612f5d856149b1565b949050612f8f612f6d88876147d3565b95865f5260046020528a8960405f209267ffffffffffffffff87541693614c4a565b9760058910156131805788613030575050606060209887969594937fd7070417dfac3d75884dab95f83a76c282ef14bb498941e2669bb3a3aa025eff9367ffffffffffffffff6130219a167fffffffffffffffffffffffffffffffffffffffffffffffff00000000000000008254161790556040519167ffffffffffffffff891683528b8301526040820152a3614cf7565b61302e6040518092613fe9565bf35b9450945050608082957ffa3f9a5f6318f335622a533c3a91a50fbc2ee36f3955ffc47a657bfd9a6c1dfd9267ffffffffffffffff6040519216825289602083015260408201526130836060820189613fe9565ba25a94813b1561317c575f916064839260405194859384927f9a8bef380000000000000000000000000000000000000000000000000000000084528960048501526020602485015260448401525af19081613167575b5061315c576130e661420c565b935a9060061c101561313457507ff554d7474951a9eb7f59e4fa849547e152289b49eddc2bb7caaded06fd40a38661312c60209460405191829187835287830190613ff6565b0390a2613021565b807f1c26714c0000000000000000000000000000000000000000000000000000000060049252fd5b505060209150613021565b6131749192505f906140c3565b5f905f6130d9565b5f80fd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b83857fab3e5a68000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b507ff8500c6c000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff16141590505f80612ede565b847fb19de427000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b613272915060203d6020116105635761055581836140c3565b5f612ea8565b6040513d5f823e3d90fd5b3461317c575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461317c575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c5760206040517f51fb939cf0cee4cf02b0d0cacee135e930d61a8aaa33ab0dc2feea1637b2ffb78152f35b3461317c575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c577f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c6134a15760017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d335f52600b60205260405f20548015613475575f80808093338252600b6020528160408120556040518181527f7084f5476618d8e60b11ef0d7d3f06914655adb8793e28ff7f018d4c76d505d560203392a2335af161341e61420c565b5015613449575f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b7f7ae187a0000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b7fdc69dc16000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b7f3ee5aeb5000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461317c5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c5773ffffffffffffffffffffffffffffffffffffffff613515613ef8565b165f52600a60205260405f206040519081602082549182815201915f5260205f20905f5b8181106135645761250685613550818703826140c3565b604051918291602083526020830190613f5a565b8254845260209093019260019283019201613539565b3461317c575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461317c5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c5773ffffffffffffffffffffffffffffffffffffffff613634613ef8565b16805f52600860205260405f2090604051907f6712d2ae000000000000000000000000000000000000000000000000000000008252600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa8015613278575f906136eb575b67ffffffffffffffff9150165f5260205260405f206024355f52602052602060ff60405f2054166040519015158152f35b506020813d602011613724575b81613705602093836140c3565b8101031261317c5761371f67ffffffffffffffff91614104565b6136ba565b3d91506136f8565b3461317c5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c57613763613ef8565b6024359067ffffffffffffffff821161317c5760c07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc833603011261317c576137af9160040190614177565b60408051921515835260ff91909116602083015290f35b3461317c5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c57600435805f52600960205260405f20600181015460ff8160e01c1615613a21578154903373ffffffffffffffffffffffffffffffffffffffff8316036139f15760028301545f52600460205260ff60405f205460d01c161591826139d8575b826138e5575b50506138b9578061386d83600393614679565b018054335f52600b60205261388760405f20918254614119565b905554906040519182527f116ccdc06a22c741e23c7956fc3dbd54b938dac38b14ddea936408b92555ef6560203393a3005b507ff24d0f9e000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90915073ffffffffffffffffffffffffffffffffffffffff604051927f6712d2ae00000000000000000000000000000000000000000000000000000000845216600483015260208260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa918215613278575f92613991575b5067ffffffffffffffff809160a01c16911614838061385a565b9091506020813d6020116139d0575b816139ad602093836140c3565b8101031261317c5767ffffffffffffffff6139c88192614104565b929150613977565b3d91506139a0565b915067ffffffffffffffff8160a01c1642111591613854565b837f8469273b000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b827f19f7304a000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b3461317c575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c57602060405160108152f35b3461317c575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c5760206040517fae1f987a6707a34b6adbff45cc4ae229c5f58e21d6b08d40ebe8a34e82e484618152f35b3461317c5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c57613b15613f49565b604051613b218161407a565b6060815260208101905f8252604081015f8152606082015f815260808301905f825260a08401925f845260c08501965f885261ffff81165f52600260205260405f2090600282016040519081602082549182815201915f5260205f20905f5b818110613cba575050509181613bb173ffffffffffffffffffffffffffffffffffffffff9593613bfd9503826140c3565b895267ffffffffffffffff825460ff8160e01c168c52818116875260401c16865267ffffffffffffffff613be483614582565b16875263ffffffff613bf58361459f565b1688526145b6565b1687526040519560208752610100870195519560e060208901528651809152602061012089019701905f5b818110613c8e5750505086979367ffffffffffffffff63ffffffff948173ffffffffffffffffffffffffffffffffffffffff989560ff8296511660408d0152511660608b015251166080890152511660a0870152511660c0850152511660e08301520390f35b825173ffffffffffffffffffffffffffffffffffffffff16895260209889019890920191600101613c28565b825473ffffffffffffffffffffffffffffffffffffffff16845260209093019260019283019201613b80565b3461317c5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c5773ffffffffffffffffffffffffffffffffffffffff613d32613ef8565b16805f52600760205260405f2090604051907f6712d2ae000000000000000000000000000000000000000000000000000000008252600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa8015613278575f90613de0575b67ffffffffffffffff9150165f52602052602060ff60405f20541661302e6040518092613f3c565b506020813d602011613e19575b81613dfa602093836140c3565b8101031261317c57613e1467ffffffffffffffff91614104565b613db8565b3d9150613ded565b3461317c575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c576020604051620f42408152f35b3461317c5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c57613e9f613e96613ef8565b60243590614398565b6007811015613180576040805160ff9290921680158352602083015290f35b3461317c575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261317c57806301e1338060209252f35b6004359073ffffffffffffffffffffffffffffffffffffffff8216820361317c57565b359073ffffffffffffffffffffffffffffffffffffffff8216820361317c57565b9060028210156131805752565b6004359061ffff8216820361317c57565b90602080835192838152019201905f5b818110613f775750505090565b8251845260209384019390920191600101613f6a565b6024359067ffffffffffffffff8216820361317c57565b6064359067ffffffffffffffff8216820361317c57565b9181601f8401121561317c5782359167ffffffffffffffff831161317c576020838186019501011161317c57565b9060058210156131805752565b907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f602080948051918291828752018686015e5f8582860101520116010190565b9181601f8401121561317c5782359167ffffffffffffffff831161317c576020808501948460051b01011161317c57565b6064359060ff8216820361317c57565b60e0810190811067ffffffffffffffff82111761409657604052565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761409657604052565b519067ffffffffffffffff8216820361317c57565b9190820180921161412657565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b3561ffff8116810361317c5790565b3567ffffffffffffffff8116810361317c5790565b9061419061418482614153565b612acc60208401614162565b90815f5260046020526141aa600260405f20015491614807565b036141c9576141b891614398565b60078110156131805760ff81161591565b50505f90600190565b67ffffffffffffffff811161409657601f017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe01660200190565b3d15614236573d9061421d826141d2565b9161422b60405193846140c3565b82523d5f602084013e565b606090565b9081602091031261317c575173ffffffffffffffffffffffffffffffffffffffff8116810361317c5790565b6004111561318057565b6040519061427e8261407a565b5f60c0838281528260208201528260408201528260608201528260808201528260a08201520152565b67ffffffffffffffff60019116019067ffffffffffffffff821161412657565b9035907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe18136030182121561317c570180359067ffffffffffffffff821161317c5760200191813603831361317c57565b601f82602094937fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe093818652868601375f8582860101520116010190565b805482101561436b575f5260205f2001905f90565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b90805f52600460205260405f20549167ffffffffffffffff8360101c169283156145795760016143c7836149b1565b91906143d281614267565b0361456f5761ffff8083169116036145665760d01c60ff1661455e5773ffffffffffffffffffffffffffffffffffffffff1691825f52600660205267ffffffffffffffff60405f2054161015614557576040517f6712d2ae00000000000000000000000000000000000000000000000000000000815282600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115613278575f9161451d575b50825f52600760205260405f2067ffffffffffffffff82165f5260205260ff60405f2054166002811015613180576001149283156144e4575b5050506144e057600690565b5f90565b909192505f52600860205267ffffffffffffffff60405f2091165f5260205260405f20905f5260205260ff60405f2054165f80806144d4565b90506020813d60201161454f575b81614538602093836140c3565b8101031261317c5761454990614104565b5f61449b565b3d915061452b565b5050600590565b505050600490565b50505050600390565b5050505050600290565b50505050600190565b5460801c67ffffffffffffffff168061459c57506103e890565b90565b5460c01c63ffffffff168061459c575062093a8090565b9190600173ffffffffffffffffffffffffffffffffffffffff910154169182156145dd5750565b90915061ffff604051917fa61ccce700000000000000000000000000000000000000000000000000000000835216600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115613278575f91614660575090565b61459c915060203d6020116105635761055581836140c3565b600173ffffffffffffffffffffffffffffffffffffffff91018054907fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff82169055165f52600a60205260405f2080545f5b8181106146d75750505050565b836146e28285614356565b90549060031b1c146146f6576001016146ca565b909192507fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8201918211614126576115916147346147429385614356565b90549060031b1c9184614356565b805480156147a6577fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff01906147778282614356565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff82549160031b1b1916905555565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603160045260245ffd5b9067ffffffffffffffff6040519161ffff6020840194168452166040820152604081526148016060826140c3565b51902090565b61481081614153565b9061481d60208201614162565b9061482a60608201614162565b9061483860808201826142c7565b9290614843846141d2565b61485060405191826140c3565b8481526020810190368684011161317c575f60208767ffffffffffffffff98899686378301015251902091604061488960a08601614162565b948382519861ffff60208b019b7fae1f987a6707a34b6adbff45cc4ae229c5f58e21d6b08d40ebe8a34e82e484618d5216848b0152166060890152013560808701521660a085015260c08401521660e082015260e08152614801610100826140c3565b9161459c9367ffffffffffffffff91826040519473ffffffffffffffffffffffffffffffffffffffff60208701977f51fb939cf0cee4cf02b0d0cacee135e930d61a8aaa33ab0dc2feea1637b2ffb7895216604087015216606085015260808401521660a082015260a0815261496360c0826140c3565b519020610e1d61525b565b9060418303614998576149919250602081013591604082359201355f1a9061537e565b9192909190565b50505f9160029190565b519061ffff8216820361317c57565b9073ffffffffffffffffffffffffffffffffffffffff604051927ed553180000000000000000000000000000000000000000000000000000000084521660048301525f8260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa918215613278575f92614a57575b5061ffff6020835193614a5185614267565b01511690565b9091503d805f833e614a6981836140c3565b81019060208183031261317c5780519067ffffffffffffffff821161317c5701906101608282031261317c5760405191610160830183811067ffffffffffffffff821117614096576040528051600481101561317c578352614acd602082016149a2565b60208401526040810151801515810361317c576040840152614af160608201614104565b6060840152614b0260808201614104565b608084015260a081015167ffffffffffffffff811161317c57810182601f8201121561317c5780519067ffffffffffffffff8211614096578160051b906020820192614b5160405194856140c3565b83526020808401928201019085821161317c57602001915b818310614c305750505060a084015260c081015163ffffffff8116810361317c5760c0840152614b9b60e082016149a2565b60e0840152614bad6101008201614104565b61010084015261012081015160ff8116810361317c576101208401526101408101519067ffffffffffffffff821161317c570181601f8201121561317c57805190614bf7826141d2565b92614c0560405194856140c3565b8284526020838301011161317c57815f9260208093018386015e83010152610140820152905f614a3f565b82518060010b810361317c57815260209283019201614b69565b9193928254928167ffffffffffffffff8560101c1615918215614ce8575b5050614c9d57505060d01c60ff16614c965767ffffffffffffffff809116911610614c91575f90565b600490565b5050600390565b92509250505f52600560205260405f2054908115159182614cc9575b5050614cc457600190565b600290565b9091505f52600460205261ffff8060405f205416911614155f80614cb9565b6001015414159050815f614c68565b73ffffffffffffffffffffffffffffffffffffffff1690815f52600a60205260405f209182548015614f7b57604051917f6712d2ae000000000000000000000000000000000000000000000000000000008352600483015260208260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa918215613278575f92614f3f575b50805b614da95750505050565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff810181811161412657614ddd9085614356565b90549060031b1c805f52600960205260405f209060028201545f52600460205260405f205460ff8160d01c168015614f1f575b8015614efd575b8015614ee3575b614edb57614e5161ffff73ffffffffffffffffffffffffffffffffffffffff9216805f52600260205260405f20906145b6565b16918215614edb576020600382614e89857f6244ed823ca6be0f11bc890c3fafcf3c29cb23420c14243642e930b5e07e6d0a95614679565b018054855f52600b8352614ea260405f20918254614119565b905554604051908152a35b8015614126577fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0180614d9f565b505050614ead565b5067ffffffffffffffff600184015460a01c164211614e1e565b5067ffffffffffffffff835460a01c1667ffffffffffffffff86161415614e17565b5067ffffffffffffffff861667ffffffffffffffff8260101c1611614e10565b9091506020813d602011614f73575b81614f5b602093836140c3565b8101031261317c57614f6c90614104565b905f614d9c565b3d9150614f4e565b50505050565b90815f52600460205260405f209167ffffffffffffffff835460101c1615614fa65750565b7fa5a24118000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b92949390919460405160208101918297905f5b81811061508957505050908161502860ff949361459c9899037fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe081018352826140c3565b51902067ffffffffffffffff6040519461ffff60208701977fe928f7ce1c5caf9fa5432a85ca895c110cf649d07c9371feab25a0c6a14ce84c895216604087015216606085015260808401521660a082015260a0815261496360c0826140c3565b90919860208060019273ffffffffffffffffffffffffffffffffffffffff6150b08e613f1b565b168152019a01929101614fe4565b9293949190549361ffff67ffffffffffffffff861694165f52600360205260405f20925f965f975b818910156151f0576151076151008a60051b8601866142c7565b908761496e565b5090919061511481614267565b158015906151bb575b6151795773ffffffffffffffffffffffffffffffffffffffff808316911681111561514e57506001909801976150e6565b7f1271cb07000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff827fd855c4f4000000000000000000000000000000000000000000000000000000005f521660045260245ffd5b5073ffffffffffffffffffffffffffffffffffffffff82165f52866020528767ffffffffffffffff60405f205416141561511d565b509593509550505060ff915060e01c169081811061520c575050565b7fb7842ce0000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b3573ffffffffffffffffffffffffffffffffffffffff8116810361317c5790565b73ffffffffffffffffffffffffffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016301480615355575b156152c3577f000000000000000000000000000000000000000000000000000000000000000090565b60405160208101907f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f82527f000000000000000000000000000000000000000000000000000000000000000060408201527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a082015260a0815261480160c0826140c3565b507f0000000000000000000000000000000000000000000000000000000000000000461461529a565b91907f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a08411615402579160209360809260ff5f9560405194855216868401526040830152606082015282805260015afa15613278575f5173ffffffffffffffffffffffffffffffffffffffff8116156153f857905f905f90565b505f906001905f90565b5050505f9160039190565b60ff811690601f821161543c57604051916154296040846140c3565b6020808452838101919036833783525290565b7fb3512b0c000000000000000000000000000000000000000000000000000000005f5260045ffdfea164736f6c634300081e000a' as const;
+
 /** ABI of PythiaFleet (contracts/src/PythiaFleet.sol). */
 export const pythiaFleetAbi = [
   {
