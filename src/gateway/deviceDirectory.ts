@@ -10,6 +10,7 @@ import type { GatewayLogger } from './logger.js';
  * (so a suspension on chain is refused at the gateway within one poll interval).
  */
 const DEVICE_STATUS_CHANGED = toEventSelector(getAbiItem({ abi: gatewayFleetAbi, name: 'DeviceStatusChanged' }));
+const DEVICE_KEY_ROTATED = toEventSelector(getAbiItem({ abi: gatewayFleetAbi, name: 'DeviceKeyRotated' }));
 
 export type DeviceState = {
   device: Address;
@@ -175,7 +176,9 @@ export class DeviceDirectory {
     const fleet = this.fleetAddress.toLowerCase();
     for (const log of logs) {
       // Only status changes matter here: recorded sequences arrive through the relayer's outcomes.
-      if (log.topics[0] === DEVICE_STATUS_CHANGED && log.address.toLowerCase() === fleet) this.applyLog(log);
+      if ((log.topics[0] === DEVICE_STATUS_CHANGED || log.topics[0] === DEVICE_KEY_ROTATED) && log.address.toLowerCase() === fleet) {
+        this.applyLog(log);
+      }
     }
   }
 
@@ -188,6 +191,8 @@ export class DeviceDirectory {
     }
     switch (event.eventName) {
       case 'DeviceRegistered':
+      case 'DeviceKeyRotated':
+        // A new key: read the device again (readings and questions are checked against its key).
         this.entries.delete(event.args.device.toLowerCase() as Address);
         break;
       case 'DeviceStatusChanged': {

@@ -21,4 +21,5 @@ export const gatewayFleetAbi = parseAbi([
   'event ReadingAccepted(address indexed device, uint64 sequence)',
   'event ReadingFlagged(address indexed device, uint64 sequence, uint8 reasons, uint8 metric, int16 value)',
   'event ReadingSkipped(address indexed device, uint64 sequence, uint8 reason)',
+  'event DeviceKeyRotated(address indexed device, address previousSigner, address newSigner, bytes newPublicKey)',
 ]);

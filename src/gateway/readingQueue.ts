@@ -88,7 +88,78 @@ CREATE TABLE IF NOT EXISTS batches (
   block_number INTEGER
 );
 CREATE INDEX IF NOT EXISTS batches_open ON batches (id) WHERE state = 'sent';
+CREATE TABLE IF NOT EXISTS device_actions (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  device       TEXT    NOT NULL,
+  kind         TEXT    NOT NULL,
+  target       TEXT    NOT NULL,
+  calldata     TEXT    NOT NULL,
+  dedupe_key   TEXT    NOT NULL UNIQUE,
+  received_at  INTEGER NOT NULL,
+  status       TEXT    NOT NULL DEFAULT 'pending',
+  batch_id     INTEGER,
+  tx_hash      TEXT,
+  block_number INTEGER,
+  error        TEXT,
+  decided_at   INTEGER
+);
+CREATE INDEX IF NOT EXISTS device_actions_unbatched ON device_actions (id) WHERE status = 'pending' AND batch_id IS NULL;
 `;
+
+/**
+ * A device-signed message other than a reading that the gateway relays as its own transaction
+ * (an owner acknowledgement, a firmware install report): checked at intake, stored before it is
+ * acknowledged, sent by the relayer with its nonces, settled from the receipt.
+ */
+export type NewDeviceAction = {
+  device: Address;
+  kind: string;
+  target: Address;
+  calldata: Hex;
+  /** Same key = same action: a device sending it again gets the stored one back. */
+  dedupeKey: string;
+};
+
+export type DeviceActionStatus = 'pending' | 'done' | 'failed';
+
+export type DeviceActionRecord = {
+  id: number;
+  device: Address;
+  kind: string;
+  target: Address;
+  calldata: Hex;
+  status: DeviceActionStatus;
+  receivedAt: number;
+  txHash: Hex | null;
+  blockNumber: number | null;
+  error: string | null;
+};
+
+type DeviceActionRow = {
+  id: number;
+  device: string;
+  kind: string;
+  target: string;
+  calldata: string;
+  status: DeviceActionStatus;
+  received_at: number;
+  tx_hash: string | null;
+  block_number: number | null;
+  error: string | null;
+};
+
+const toAction = (row: DeviceActionRow): DeviceActionRecord => ({
+  id: row.id,
+  device: row.device as Address,
+  kind: row.kind,
+  target: row.target as Address,
+  calldata: row.calldata as Hex,
+  status: row.status,
+  receivedAt: row.received_at,
+  txHash: row.tx_hash as Hex | null,
+  blockNumber: row.block_number,
+  error: row.error,
+});
 
 type ReadingRow = {
   id: number;
@@ -157,6 +228,22 @@ export class ReadingQueue {
         'SELECT decided_at - received_at AS latency FROM readings WHERE decided_at IS NOT NULL AND received_at >= ? ORDER BY latency',
       ),
       countsOf: this.db.prepare('SELECT status, COUNT(*) AS n FROM readings WHERE device = ? GROUP BY status'),
+      insertAction: this.db.prepare(
+        'INSERT OR IGNORE INTO device_actions (device, kind, target, calldata, dedupe_key, received_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      actionByKey: this.db.prepare('SELECT * FROM device_actions WHERE dedupe_key = ?'),
+      action: this.db.prepare('SELECT * FROM device_actions WHERE id = ?'),
+      nextAction: this.db.prepare("SELECT * FROM device_actions WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT 1"),
+      assignAction: this.db.prepare("UPDATE device_actions SET batch_id = ? WHERE id = ? AND status = 'pending'"),
+      settleActions: this.db.prepare(
+        `UPDATE device_actions SET status = ?, tx_hash = ?, block_number = ?, error = ?, decided_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
+         WHERE batch_id = ? AND status = 'pending'`,
+      ),
+      failAction: this.db.prepare(
+        `UPDATE device_actions SET status = 'failed', error = ?, decided_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
+         WHERE id = ? AND status = 'pending'`,
+      ),
+      releaseActions: this.db.prepare("UPDATE device_actions SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'"),
     };
     this.pending = this.statements.countPending.get() as number;
   }
@@ -218,12 +305,17 @@ export class ReadingQueue {
     return (this.statements.unbatched.all(limit) as ReadingRow[]).map(toQueued);
   }
 
-  /** Records a signed transaction before it is broadcast, and the readings it carries. */
-  recordBatch(batch: { nonce: number; txHash: Hex; rawTx: Hex }, readingIds: readonly number[]): BatchRecord {
+  /** Records a signed transaction before it is broadcast, and the readings (or device action) it carries. */
+  recordBatch(
+    batch: { nonce: number; txHash: Hex; rawTx: Hex },
+    readingIds: readonly number[],
+    actionIds: readonly number[] = [],
+  ): BatchRecord {
     const createdAt = Date.now();
     const id = this.db.transaction(() => {
       const { lastInsertRowid } = this.statements.insertBatch.run(batch.nonce, batch.txHash, batch.rawTx, createdAt);
       for (const readingId of readingIds) this.statements.assignBatch.run(lastInsertRowid, readingId);
+      for (const actionId of actionIds) this.statements.assignAction.run(lastInsertRowid, actionId);
       return Number(lastInsertRowid);
     })();
     return { id, createdAt, ...batch };
@@ -272,6 +364,7 @@ export class ReadingQueue {
           r.seq,
         ).changes;
       }
+      this.statements.settleActions.run('done', batch.txHash, blockNumber, null, batch.id);
       this.statements.closeBatch.run('mined', blockNumber, batch.id);
       return n;
     })();
@@ -279,12 +372,51 @@ export class ReadingQueue {
     return settled;
   }
 
-  /** The batch will never be mined (reverted, or its nonce went to another transaction): its readings queue again. */
-  abandonBatch(batchId: number, state: 'reverted' | 'replaced', blockNumber?: number): void {
+  /**
+   * The batch will never be mined (reverted, or its nonce went to another transaction): its
+   * readings queue again. A device action in a reverted transaction fails for good (the contract
+   * refused it); one whose nonce was taken queues again.
+   */
+  abandonBatch(batchId: number, state: 'reverted' | 'replaced', blockNumber?: number, txHash?: Hex): void {
     this.db.transaction(() => {
       this.statements.releaseBatch.run(batchId);
+      if (state === 'reverted') {
+        this.statements.settleActions.run('failed', txHash ?? null, blockNumber ?? null, 'the transaction reverted', batchId);
+      } else {
+        this.statements.releaseActions.run(batchId);
+      }
       this.statements.closeBatch.run(state, blockNumber ?? null, batchId);
     })();
+  }
+
+  /** Stores a device action, or finds the one stored under the same dedupe key (`duplicate`). */
+  enqueueAction(action: NewDeviceAction, receivedAt = Date.now()): { action: DeviceActionRecord; duplicate: boolean } {
+    const { changes } = this.statements.insertAction.run(
+      action.device.toLowerCase(),
+      action.kind,
+      action.target,
+      action.calldata,
+      action.dedupeKey,
+      receivedAt,
+    );
+    const row = this.statements.actionByKey.get(action.dedupeKey) as DeviceActionRow;
+    return { action: toAction(row), duplicate: changes === 0 };
+  }
+
+  /** The oldest device action in no open batch. */
+  nextUnbatchedAction(): DeviceActionRecord | undefined {
+    const row = this.statements.nextAction.get() as DeviceActionRow | undefined;
+    return row && toAction(row);
+  }
+
+  /** A device action the relayer will not send (the chain refused it when estimating). */
+  failAction(id: number, error: string): void {
+    this.statements.failAction.run(error, id);
+  }
+
+  deviceAction(id: number): DeviceActionRecord | undefined {
+    const row = this.statements.action.get(id) as DeviceActionRow | undefined;
+    return row && toAction(row);
   }
 
   /** How many of the device's readings this gateway holds, by status. */

@@ -15,7 +15,8 @@ import { shortError } from './deviceDirectory.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
 import type { GatewayLogger } from './logger.js';
 import { readingOutcomesOfLogs } from './receiptOutcomes.js';
-import type { BatchRecord, QueuedReading, ReadingOutcome, ReadingQueue } from './readingQueue.js';
+import { revertReasonOf } from './revertReason.js';
+import type { BatchRecord, DeviceActionRecord, QueuedReading, ReadingOutcome, ReadingQueue } from './readingQueue.js';
 
 /**
  * The relayer/batcher: takes pending readings in arrival order, puts up to `batchSize` in one
@@ -180,6 +181,7 @@ export class Relayer {
     const now = Date.now();
     if (now < this.pauseUntil) return this.pauseUntil - now;
     if (this.inFlight.size >= this.options.maxInFlightBatches) return 1000;
+    if (this.options.queue.nextUnbatchedAction()) return 0;
     const oldest = this.options.queue.oldestUnbatchedAt();
     if (oldest === undefined) return 1000;
     if (this.options.queue.hasUnbatched(this.options.batchSize)) return 0;
@@ -201,37 +203,47 @@ export class Relayer {
     this.nonce = await this.options.publicClient.getTransactionCount({ address: this.address, blockTag: 'pending' });
   }
 
-  private async submitNextBatch(): Promise<void> {
-    const { queue, batchSize, publicClient, account, fleetAddress, chainId } = this.options;
-    const readings = queue.takeUnbatched(batchSize);
-    if (readings.length === 0) return;
-    const data = encodeFunctionData({
-      abi: gatewayFleetAbi,
-      functionName: 'submitReadings',
-      args: [readings.map(signedReadingOf)],
-    });
+  /**
+   * Device actions go first, one transaction each (each may be refused on its own); the gas
+   * estimate doubles as the check that the contract takes it: a refused action fails with the
+   * contract's reason and never costs gas.
+   */
+  private async submitNextAction(action: DeviceActionRecord): Promise<void> {
+    const { publicClient } = this.options;
+    let gas: bigint;
+    try {
+      gas = ((await publicClient.estimateGas({ account: this.address, to: action.target, data: action.calldata })) * 13n) / 10n;
+    } catch (error) {
+      const refusal = revertReasonOf(error);
+      if (refusal === undefined) throw error;
+      this.options.queue.failAction(action.id, refusal);
+      this.options.logger?.info({ action: action.id, kind: action.kind, refusal }, 'relayer: the chain refused a device action');
+      return;
+    }
+    const batch = await this.signAndRecord({ to: action.target, data: action.calldata, gas }, [], [action.id]);
+    if (batch) this.track(batch);
+  }
+
+  /** Signs a transaction with the next nonce, records it, broadcasts it; undefined if its nonce was taken. */
+  private async signAndRecord(
+    tx: { to: Address; data: Hex; gas: bigint },
+    readingIds: readonly number[],
+    actionIds: readonly number[] = [],
+  ): Promise<BatchRecord | undefined> {
+    const { queue, publicClient, account, chainId } = this.options;
     this.nonce ??= await publicClient.getTransactionCount({ address: this.address, blockTag: 'pending' });
     const { blockGasLimit, ...fees } = await this.feesPerGas();
-    let gas = 150_000n + BigInt(readings.length) * BigInt(this.options.gasPerReading);
-    if (this.estimateNextBatch) {
-      gas = ((await publicClient.estimateGas({ account: this.address, to: fleetAddress, data })) * 13n) / 10n;
-      this.estimateNextBatch = false;
-    }
-    if (gas > blockGasLimit) gas = blockGasLimit;
     const nonce = this.nonce;
     const rawTx = await account.signTransaction!({
       type: 'eip1559',
       chainId,
-      to: fleetAddress,
-      data,
-      gas,
+      ...tx,
+      // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers)
+      gas: tx.gas < blockGasLimit ? tx.gas : blockGasLimit,
       nonce,
       ...fees,
     });
-    const batch = queue.recordBatch(
-      { nonce, txHash: bytesToHex(keccak256(hexToBytes(rawTx))), rawTx },
-      readings.map((r) => r.id),
-    );
+    const batch = queue.recordBatch({ nonce, txHash: bytesToHex(keccak256(hexToBytes(rawTx))), rawTx }, readingIds, actionIds);
     this.nonce = nonce + 1;
     const sent = await this.broadcast(batch);
     if (sent === 'nonce_taken') {
@@ -240,7 +252,31 @@ export class Relayer {
       throw new Error(`nonce ${nonce} was used by another transaction of ${this.address}; resynchronising`);
     }
     this.stats.lastBatchAt = new Date().toISOString();
-    this.options.logger?.debug({ txHash: batch.txHash, nonce, readings: readings.length }, 'relayer: batch sent');
+    return batch;
+  }
+
+  private async submitNextBatch(): Promise<void> {
+    const { queue, batchSize, publicClient, fleetAddress } = this.options;
+    const action = queue.nextUnbatchedAction();
+    if (action) return this.submitNextAction(action);
+    const readings = queue.takeUnbatched(batchSize);
+    if (readings.length === 0) return;
+    const data = encodeFunctionData({
+      abi: gatewayFleetAbi,
+      functionName: 'submitReadings',
+      args: [readings.map(signedReadingOf)],
+    });
+    let gas = 150_000n + BigInt(readings.length) * BigInt(this.options.gasPerReading);
+    if (this.estimateNextBatch) {
+      gas = ((await publicClient.estimateGas({ account: this.address, to: fleetAddress, data })) * 13n) / 10n;
+      this.estimateNextBatch = false;
+    }
+    const batch = await this.signAndRecord(
+      { to: fleetAddress, data, gas },
+      readings.map((r) => r.id),
+    );
+    if (!batch) return;
+    this.options.logger?.debug({ txHash: batch.txHash, nonce: batch.nonce, readings: readings.length }, 'relayer: batch sent');
     this.track(batch);
   }
 
@@ -331,7 +367,7 @@ export class Relayer {
     const blockNumber = Number(receipt.blockNumber);
     if (receipt.status !== 'success') {
       // The whole batch reverted (no role? out of gas?): its readings queue again, after a pause.
-      this.options.queue.abandonBatch(batch.id, 'reverted', blockNumber);
+      this.options.queue.abandonBatch(batch.id, 'reverted', blockNumber, batch.txHash);
       this.estimateNextBatch = true;
       this.failures += 1;
       this.pauseUntil = Date.now() + backoffMs(this.failures);

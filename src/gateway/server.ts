@@ -8,6 +8,7 @@ import { DeviceDirectory } from './deviceDirectory.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
 import { errorResponseJsonSchema, installErrorHandling } from './httpErrors.js';
 import { answersPlugin } from './plugins/answers.js';
+import { deviceActionsPlugin } from './plugins/deviceActions.js';
 import { devicesPlugin } from './plugins/devices.js';
 import { healthPlugin } from './plugins/health.js';
 import { openApiPlugin } from './plugins/openapi.js';
@@ -61,7 +62,10 @@ export type GatewayOptions = {
    * questions in a burst share one block and its reads. Default 100; 0 = always the latest.
    */
   answerBlockTtlMs?: number;
-  /** Contracts beside the fleet that some questions read (device_owner needs deviceOwnership). */
+  /**
+   * Contracts beside the fleet: some questions read them (device_owner needs deviceOwnership) and
+   * device actions are relayed to them (owner acknowledgements, firmware install reports).
+   */
   answerContracts?: AnswerContracts;
   /**
    * Worker threads for the ECDSA work of answers (checking the device's signature, signing the
@@ -154,6 +158,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   const services: GatewayServices = {
     chainId: options.chainId,
     fleetAddress: options.fleetAddress,
+    contracts: options.answerContracts ?? {},
     publicClient,
     queue,
     directory,
@@ -171,7 +176,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     }
     services.answerer = new QuestionAnswerer({
       ...(ecdsaPool && { ecdsaPool }),
-      ...(options.answerContracts && { contracts: options.answerContracts }),
+      contracts: services.contracts,
       chainId: options.chainId,
       fleetAddress: options.fleetAddress,
       publicClient,
@@ -197,6 +202,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(readingsPlugin, services);
   await app.register(devicesPlugin, services);
   await app.register(healthPlugin, services);
+  await app.register(deviceActionsPlugin, services);
   if (options.answerSigner)
     await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner, answerer: services.answerer! });
   return app;

@@ -1,4 +1,5 @@
 import type { Address, PublicClient } from 'viem';
+import type { AnswerContracts } from '../answers/questions/types.js';
 import type { DeviceDirectory } from './deviceDirectory.js';
 import type { QuestionAnswerer } from './questionAnswerer.js';
 import type { ReadingIntake } from './readingIntake.js';
@@ -9,6 +10,8 @@ import type { Relayer } from './relayer.js';
 export type GatewayServices = {
   chainId: number;
   fleetAddress: Address;
+  /** Contracts beside the fleet: questions read them, device actions go to them. */
+  contracts: AnswerContracts;
   publicClient: PublicClient;
   queue: ReadingQueue;
   directory: DeviceDirectory;

@@ -40,6 +40,11 @@ export const rejectionReasons = {
   // --- lookups ---
   not_found: { status: 404, description: 'No such route.' },
   unknown_reading: { status: 404, description: 'The gateway holds no reading with this device id and sequence.' },
+  unknown_action: { status: 404, description: 'The gateway holds no device action with this id.' },
+  not_supported: {
+    status: 404,
+    description: 'This gateway does not relay this kind of device action (its deployment has no contract for it).',
+  },
   // --- replay ---
   replayed_sequence: {
     status: 409,
@@ -50,6 +55,12 @@ export const rejectionReasons = {
     description:
       'POST /v1/questions: the question sequence is not above the last one this gateway answered for the device, or the challenge repeats a recent one.',
   },
+  stale_epoch: {
+    status: 409,
+    description:
+      "An owner acknowledgement names an ownership epoch that is not the device's current one (the device must ask device_owner again).",
+  },
+  already_acknowledged: { status: 409, description: 'The device has already acknowledged its owner for this ownership epoch.' },
   // --- size ---
   payload_too_large: { status: 413, description: 'The payload is over the 256-byte transport cap.' },
   too_many_readings: { status: 413, description: 'The request holds more readings than the per-request limit.' },

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import secp256k1 from 'secp256k1';
+import { encodeFunctionData, hexToBytes, type Hex, type LocalAccount } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { deviceOwnershipAbi } from '../contracts/abis.js';
+import { SECP256K1_N } from '../protocol/signature.js';
+import { generateDeviceKey, type DeviceKey } from '../sdk/index.js';
+import { startTestChain, type TestChain } from '../testing/testChain.js';
+import { startGateway, type RunningGateway } from './server.js';
+
+/** Device actions (owner acknowledgements) through a real gateway, relayer and Anvil. */
+let chain: TestChain;
+let dir: string;
+let gateway: RunningGateway;
+
+const post = (device: string, body: unknown, url = gateway.url) =>
+  fetch(`${url}/v1/devices/${device}/owner-acknowledgements`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+async function send(account: LocalAccount, functionName: 'offerTransfer' | 'acceptTransfer', args: readonly unknown[]) {
+  const hash = await chain
+    .walletClient(account)
+    .writeContract({ address: chain.ownershipAddress, abi: deviceOwnershipAbi, functionName, args } as never);
+  assert.equal((await chain.publicClient.waitForTransactionReceipt({ hash })).status, 'success');
+}
+
+/** A registered device, transferred from the operator to a fresh owner: ownership epoch 2, unacknowledged. */
+async function transferredDevice(): Promise<{ key: DeviceKey; owner: LocalAccount }> {
+  const key = generateDeviceKey();
+  await chain.registerDevice(key.publicKey);
+  const owner = privateKeyToAccount(generatePrivateKey());
+  await chain.publicClient.request({ method: 'anvil_setBalance' as never, params: [owner.address, '0xde0b6b3a7640000'] as never });
+  await send(chain.operator, 'offerTransfer', [key.deviceId, owner.address]);
+  await send(owner, 'acceptTransfer', [key.deviceId]);
+  return { key, owner };
+}
+
+async function acknowledgement(key: DeviceKey, owner: string, epoch: bigint, { highS = false } = {}): Promise<Hex> {
+  const digest = await chain.publicClient.readContract({
+    address: chain.ownershipAddress,
+    abi: deviceOwnershipAbi,
+    functionName: 'ownerAcknowledgementDigest',
+    args: [key.deviceId, owner as Hex, epoch],
+  });
+  const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(digest), hexToBytes(key.privateKey));
+  let s = BigInt(`0x${Buffer.from(signature.subarray(32)).toString('hex')}`);
+  let v = 27 + recid;
+  if (highS) {
+    s = SECP256K1_N - s;
+    v = v === 27 ? 28 : 27;
+  }
+  return `0x${Buffer.from(signature.subarray(0, 32)).toString('hex')}${s.toString(16).padStart(64, '0')}${v.toString(16)}`;
+}
+
+async function settled(id: number) {
+  for (let i = 0; i < 100; i++) {
+    const action = (await (await fetch(`${gateway.url}/v1/device-actions/${id}`)).json()) as {
+      status: string;
+      error: string | null;
+      txHash: string | null;
+      blockNumber: number | null;
+    };
+    if (action.status !== 'pending') return action;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`action ${id} still pending`);
+}
+
+before(async () => {
+  chain = await startTestChain();
+  dir = mkdtempSync(join(tmpdir(), 'pythia-actions-'));
+  gateway = await startGateway({
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    fleetAddress: chain.fleetAddress,
+    answerContracts: { deviceOwnership: chain.ownershipAddress },
+    relayerAccount: chain.relayer,
+    dbPath: join(dir, 'gateway.sqlite'),
+    port: 0,
+    eventPollIntervalMs: 100,
+    batchIntervalMs: 20,
+  });
+});
+
+after(async () => {
+  await gateway?.close();
+  await chain?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('POST /v1/devices/{id}/owner-acknowledgements', () => {
+  it('relays a device-signed acknowledgement of its new owner; the chain records it; a second one is refused', async () => {
+    const { key, owner } = await transferredDevice();
+    const body = { epoch: 2, signature: await acknowledgement(key, owner.address, 2n) };
+    const response = await post(key.deviceId, body);
+    assert.equal(response.status, 202, await response.clone().text());
+    const action = (await response.json()) as { id: number; status: string; kind: string };
+    assert.equal(action.kind, 'owner_acknowledgement');
+    const done = await settled(action.id);
+    assert.equal(done.status, 'done');
+    assert.match(done.txHash ?? '', /^0x[0-9a-f]{64}$/);
+    const onChain = await chain.publicClient.readContract({
+      address: chain.ownershipAddress,
+      abi: deviceOwnershipAbi,
+      functionName: 'acknowledgedEpoch',
+      args: [key.deviceId],
+    });
+    assert.equal(onChain, 2n);
+    const again = await post(key.deviceId, body);
+    assert.equal(again.status, 409);
+    assert.equal(((await again.json()) as { error: string }).error, 'already_acknowledged');
+  });
+
+  it('refuses, with nothing stored or sent: a stale epoch, another key, high s, bad bodies, unknown devices', async () => {
+    const { key, owner } = await transferredDevice();
+    const expect = async (response: Response, status: number, reason: string) => {
+      assert.equal(response.status, status, await response.clone().text());
+      assert.equal(((await response.json()) as { error: string }).error, reason);
+    };
+    await expect(await post(key.deviceId, { epoch: 1, signature: await acknowledgement(key, owner.address, 1n) }), 409, 'stale_epoch');
+    const stranger = generateDeviceKey();
+    await expect(
+      await post(key.deviceId, { epoch: 2, signature: await acknowledgement(stranger, owner.address, 2n) }),
+      401,
+      'bad_signature',
+    );
+    await expect(
+      await post(key.deviceId, { epoch: 2, signature: await acknowledgement(key, chain.operator.address, 2n) }),
+      401,
+      'bad_signature',
+    );
+    await expect(
+      await post(key.deviceId, { epoch: 2, signature: await acknowledgement(key, owner.address, 2n, { highS: true }) }),
+      400,
+      'high_s_signature',
+    );
+    await expect(await post(key.deviceId, { epoch: 2, signature: '0x1234' }), 400, 'bad_signature_format');
+    await expect(await post(key.deviceId, { epoch: 0, signature: '0x' }), 400, 'invalid_body');
+    await expect(await post(key.deviceId, { epoch: 2 }), 400, 'invalid_body');
+    await expect(await post('0x1234', { epoch: 2, signature: await acknowledgement(key, owner.address, 2n) }), 400, 'invalid_request');
+    await expect(
+      await post(stranger.deviceId, { epoch: 2, signature: await acknowledgement(stranger, owner.address, 2n) }),
+      403,
+      'unknown_device',
+    );
+    await expect(await fetch(`${gateway.url}/v1/device-actions/999999`), 404, 'unknown_action');
+    const epoch = await chain.publicClient.readContract({
+      address: chain.ownershipAddress,
+      abi: deviceOwnershipAbi,
+      functionName: 'acknowledgedEpoch',
+      args: [key.deviceId],
+    });
+    assert.equal(epoch, 0n, 'nothing reached the chain');
+  });
+
+  it('marks an action the chain refuses as failed with the contract error, and keeps relaying', async () => {
+    const { key, owner } = await transferredDevice();
+    // Stored as if accepted, then made stale: the relayer's gas estimate meets the refusal.
+    const stale = gateway.app.pythia.queue.enqueueAction({
+      device: key.deviceId,
+      kind: 'owner_acknowledgement',
+      target: chain.ownershipAddress,
+      calldata: encodeFunctionData({
+        abi: deviceOwnershipAbi,
+        functionName: 'acknowledgeOwner',
+        args: [key.deviceId, 1n, await acknowledgement(key, owner.address, 1n)],
+      }),
+      dedupeKey: `test:${key.deviceId}:1`,
+    });
+    gateway.app.pythia.relayer.notify();
+    const failed = await settled(stale.action.id);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error ?? '', /^WrongEpoch\(/);
+
+    const good = await post(key.deviceId, { epoch: 2, signature: await acknowledgement(key, owner.address, 2n) });
+    assert.equal(good.status, 202);
+    assert.equal((await settled(((await good.json()) as { id: number }).id)).status, 'done');
+  });
+});

@@ -1,0 +1,164 @@
+import type { FastifyPluginAsync } from 'fastify';
+import secp256k1 from 'secp256k1';
+import { encodeFunctionData, getAddress, hexToBytes, type Address, type Hex } from 'viem';
+import { deviceOwnershipAbi } from '../../contracts/abis.js';
+import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
+import { SignatureFormatError, splitSignature } from '../../protocol/signature.js';
+import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
+import { errorResponses, sendError } from '../httpErrors.js';
+import type { DeviceActionRecord } from '../readingQueue.js';
+import { deviceIdJsonSchema } from '../readingShape.js';
+import type { GatewayServices } from '../services.js';
+
+const actionJsonSchema = {
+  type: 'object',
+  description: 'A device-signed action the gateway relays as its own transaction, and how it ended.',
+  required: ['id', 'device', 'kind', 'status', 'receivedAt', 'txHash', 'blockNumber', 'error'],
+  properties: {
+    id: { type: 'integer' },
+    device: { type: 'string' },
+    kind: { type: 'string', enum: ['owner_acknowledgement'] },
+    status: { type: 'string', enum: ['pending', 'done', 'failed'], description: 'failed: the chain refused it (see error).' },
+    receivedAt: { type: 'string', description: 'ISO time the gateway stored it.' },
+    txHash: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+    blockNumber: { anyOf: [{ type: 'null' }, { type: 'integer' }] },
+    error: { anyOf: [{ type: 'null' }, { type: 'string' }], description: "The contract's refusal, e.g. WrongEpoch(...)." },
+  },
+} as const;
+
+const actionView = (action: DeviceActionRecord) => ({
+  id: action.id,
+  device: action.device,
+  kind: action.kind,
+  status: action.status,
+  receivedAt: new Date(action.receivedAt).toISOString(),
+  txHash: action.txHash,
+  blockNumber: action.blockNumber,
+  error: action.error,
+});
+
+/**
+ * Device actions: device-signed messages other than readings that the gateway relays on chain
+ * with its relayer account — today the owner acknowledgement that follows an ownership transfer.
+ * Each is checked here (the device's current key, the current owner and epoch) so that a bad one
+ * costs no gas, stored before the 202, and sent by the relayer; GET says how it ended.
+ */
+export const deviceActionsPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
+  const { directory, queue, publicClient, relayer } = services;
+
+  app.post<{ Params: { device: string }; Body: { epoch: number | string; signature: string } }>(
+    '/v1/devices/:device/owner-acknowledgements',
+    {
+      schema: {
+        summary: 'A device acknowledges its current owner (after a transfer) with its own signature; the gateway relays it',
+        tags: ['devices'],
+        params: { type: 'object', required: ['device'], properties: { device: deviceIdJsonSchema } },
+        body: {
+          type: 'object',
+          required: ['epoch', 'signature'],
+          additionalProperties: false,
+          properties: {
+            epoch: {
+              anyOf: [
+                { type: 'integer', minimum: 1 },
+                { type: 'string', pattern: '^[1-9][0-9]{0,19}$' },
+              ],
+              description: 'The ownership epoch the device acknowledges (from a device_owner answer).',
+            },
+            signature: {
+              type: 'string',
+              description:
+                "0x + 130 hex digits: the device's EIP-712 OwnerAcknowledgement(device, owner, epoch) signature, r ‖ s ‖ v, low s.",
+            },
+          },
+        },
+        response: { 202: actionJsonSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const ownership = services.contracts.deviceOwnership;
+      if (!ownership) return sendError(reply, 'not_supported', 'this gateway has no ownership contract');
+      const device = getAddress(request.params.device);
+      const epoch = BigInt(request.body.epoch);
+      if (epoch > 0xffffffffffffffffn) return sendError(reply, 'invalid_body', 'epoch must be a uint64');
+      const signature = request.body.signature.toLowerCase() as Hex;
+      try {
+        splitSignature(signature); // format and low s
+      } catch (error) {
+        if (error instanceof SignatureFormatError) return sendError(reply, error.reason, error.message);
+        throw error;
+      }
+      const state = await directory.get(device);
+      if (state.status === 'none') return sendError(reply, 'unknown_device', `device ${device} is not registered`);
+      const read = <F extends 'ownerOfDevice' | 'ownershipEpoch' | 'acknowledgedEpoch'>(functionName: F) =>
+        publicClient.readContract({ address: ownership, abi: deviceOwnershipAbi, functionName, args: [device] } as never);
+      let owner: Address;
+      let current: bigint;
+      let acknowledged: bigint;
+      try {
+        [owner, current, acknowledged] = (await Promise.all([
+          read('ownerOfDevice'),
+          read('ownershipEpoch'),
+          read('acknowledgedEpoch'),
+        ])) as [Address, bigint, bigint];
+      } catch (error) {
+        throw new ChainUnavailableError(`could not read the ownership of ${device}: ${shortError(error)}`);
+      }
+      if (epoch !== current)
+        return sendError(reply, 'stale_epoch', `epoch ${epoch} is not the device's current ownership epoch ${current}`);
+      if (acknowledged >= epoch) return sendError(reply, 'already_acknowledged', `the device already acknowledged epoch ${epoch}`);
+      let digest: Hex;
+      try {
+        digest = (await publicClient.readContract({
+          address: ownership,
+          abi: deviceOwnershipAbi,
+          functionName: 'ownerAcknowledgementDigest',
+          args: [device, owner, epoch],
+        })) as Hex;
+      } catch (error) {
+        throw new ChainUnavailableError(`could not read the acknowledgement digest: ${shortError(error)}`);
+      }
+      if (!signedBy(digest, signature, state.publicKey65)) {
+        return sendError(reply, 'bad_signature', `not an OwnerAcknowledgement of (${owner}, epoch ${epoch}) by ${device}'s current key`);
+      }
+      const { action } = queue.enqueueAction({
+        device,
+        kind: 'owner_acknowledgement',
+        target: ownership,
+        calldata: encodeFunctionData({ abi: deviceOwnershipAbi, functionName: 'acknowledgeOwner', args: [device, epoch, signature] }),
+        dedupeKey: `owner_acknowledgement:${device.toLowerCase()}:${epoch}`,
+      });
+      relayer.notify();
+      return reply.code(202).send(actionView(action));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/device-actions/:id',
+    {
+      schema: {
+        summary: 'How a relayed device action ended: pending, done (mined) or failed (refused by the chain)',
+        tags: ['devices'],
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } } },
+        response: { 200: actionJsonSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const action = queue.deviceAction(Number(request.params.id));
+      if (!action) return sendError(reply, 'unknown_action', `no device action ${request.params.id}`);
+      return actionView(action);
+    },
+  );
+};
+
+/** Whether the 65-byte signature over `digest` recovers to the key `publicKey65` (0x04 ‖ X ‖ Y). */
+function signedBy(digest: Hex, signature: Hex, publicKey65: Uint8Array): boolean {
+  const bytes = hexToBytes(signature);
+  const v = bytes[64]!;
+  try {
+    const recovered = secp256k1.ecdsaRecover(bytes.subarray(0, 64), v >= 27 ? v - 27 : v, hexToBytes(digest), false);
+    return deviceIdFromPublicKey(recovered) === deviceIdFromPublicKey(publicKey65);
+  } catch {
+    return false;
+  }
+}
