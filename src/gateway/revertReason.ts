@@ -1,8 +1,10 @@
 import { BaseError, decodeErrorResult, ExecutionRevertedError, type Abi, type Hex } from 'viem';
-import { deviceIdentityAbi, deviceOwnershipAbi, pythiaFleetAbi } from '../contracts/abis.js';
+import { deviceIdentityAbi, deviceOwnershipAbi, firmwareRegistryAbi, pythiaFleetAbi } from '../contracts/abis.js';
 
 /** Every custom error of the contracts a gateway sends device actions to. */
-const knownErrors = [...pythiaFleetAbi, ...deviceOwnershipAbi, ...deviceIdentityAbi].filter((item) => item.type === 'error') as Abi;
+const knownErrors = [...pythiaFleetAbi, ...deviceOwnershipAbi, ...deviceIdentityAbi, ...firmwareRegistryAbi].filter(
+  (item) => item.type === 'error',
+) as Abi;
 
 /**
  * Why the chain refused a call, as `ErrorName(args)`, if `error` is a refusal (an execution

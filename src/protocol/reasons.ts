@@ -60,6 +60,10 @@ export const rejectionReasons = {
     description:
       "An owner acknowledgement names an ownership epoch that is not the device's current one (the device must ask device_owner again).",
   },
+  replayed_nonce: {
+    status: 409,
+    description: "A firmware report's nonce is not above the device's last report nonce on chain.",
+  },
   already_acknowledged: { status: 409, description: 'The device has already acknowledged its owner for this ownership epoch.' },
   // --- size ---
   payload_too_large: { status: 413, description: 'The payload is over the 256-byte transport cap.' },

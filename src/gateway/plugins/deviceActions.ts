@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import secp256k1 from 'secp256k1';
 import { encodeFunctionData, getAddress, hexToBytes, type Address, type Hex } from 'viem';
-import { deviceOwnershipAbi } from '../../contracts/abis.js';
+import { deviceOwnershipAbi, firmwareRegistryAbi } from '../../contracts/abis.js';
 import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
 import { SignatureFormatError, splitSignature } from '../../protocol/signature.js';
 import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
@@ -17,7 +17,7 @@ const actionJsonSchema = {
   properties: {
     id: { type: 'integer' },
     device: { type: 'string' },
-    kind: { type: 'string', enum: ['owner_acknowledgement'] },
+    kind: { type: 'string', enum: ['owner_acknowledgement', 'firmware_report'] },
     status: { type: 'string', enum: ['pending', 'done', 'failed'], description: 'failed: the chain refused it (see error).' },
     receivedAt: { type: 'string', description: 'ISO time the gateway stored it.' },
     txHash: { anyOf: [{ type: 'null' }, { type: 'string' }] },
@@ -25,6 +25,8 @@ const actionJsonSchema = {
     error: { anyOf: [{ type: 'null' }, { type: 'string' }], description: "The contract's refusal, e.g. WrongEpoch(...)." },
   },
 } as const;
+
+const MAX_UINT64 = 0xffffffffffffffffn;
 
 const actionView = (action: DeviceActionRecord) => ({
   id: action.id,
@@ -39,7 +41,8 @@ const actionView = (action: DeviceActionRecord) => ({
 
 /**
  * Device actions: device-signed messages other than readings that the gateway relays on chain
- * with its relayer account — today the owner acknowledgement that follows an ownership transfer.
+ * with its relayer account: the owner acknowledgement that follows an ownership transfer, and the
+ * report of the firmware a device runs.
  * Each is checked here (the device's current key, the current owner and epoch) so that a bad one
  * costs no gas, stored before the 202, and sent by the relayer; GET says how it ended.
  */
@@ -80,7 +83,7 @@ export const deviceActionsPlugin: FastifyPluginAsync<GatewayServices> = async (a
       if (!ownership) return sendError(reply, 'not_supported', 'this gateway has no ownership contract');
       const device = getAddress(request.params.device);
       const epoch = BigInt(request.body.epoch);
-      if (epoch > 0xffffffffffffffffn) return sendError(reply, 'invalid_body', 'epoch must be a uint64');
+      if (epoch > MAX_UINT64) return sendError(reply, 'invalid_body', 'epoch must be a uint64');
       const signature = request.body.signature.toLowerCase() as Hex;
       try {
         splitSignature(signature); // format and low s
@@ -127,6 +130,93 @@ export const deviceActionsPlugin: FastifyPluginAsync<GatewayServices> = async (a
         target: ownership,
         calldata: encodeFunctionData({ abi: deviceOwnershipAbi, functionName: 'acknowledgeOwner', args: [device, epoch, signature] }),
         dedupeKey: `owner_acknowledgement:${device.toLowerCase()}:${epoch}`,
+      });
+      relayer.notify();
+      return reply.code(202).send(actionView(action));
+    },
+  );
+
+  const uint64 = {
+    anyOf: [
+      { type: 'integer', minimum: 0 },
+      { type: 'string', pattern: '^[0-9]{1,20}$' },
+    ],
+  } as const;
+  app.post<{ Params: { device: string }; Body: { sequence: number | string; digest: string; nonce: number | string; signature: string } }>(
+    '/v1/devices/:device/firmware-reports',
+    {
+      schema: {
+        summary: 'A device reports the firmware it runs, signed; the gateway relays it to the firmware registry',
+        tags: ['devices'],
+        params: { type: 'object', required: ['device'], properties: { device: deviceIdJsonSchema } },
+        body: {
+          type: 'object',
+          required: ['sequence', 'digest', 'nonce', 'signature'],
+          additionalProperties: false,
+          properties: {
+            sequence: { ...uint64, description: 'The release sequence number the device runs.' },
+            digest: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$', description: 'SHA-256 of the image it runs.' },
+            nonce: { ...uint64, description: "Above the device's last report nonce on chain." },
+            signature: {
+              type: 'string',
+              description: "0x + 130 hex digits: the device's EIP-712 FirmwareReport(device, sequence, digest, nonce) signature, low s.",
+            },
+          },
+        },
+        response: { 202: actionJsonSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const registry = services.contracts.firmwareRegistry;
+      if (!registry) return sendError(reply, 'not_supported', 'this gateway has no firmware registry');
+      const device = getAddress(request.params.device);
+      const sequence = BigInt(request.body.sequence);
+      const nonce = BigInt(request.body.nonce);
+      if (sequence > MAX_UINT64 || nonce > MAX_UINT64) return sendError(reply, 'invalid_body', 'sequence and nonce must be uint64');
+      const digest = request.body.digest.toLowerCase() as Hex;
+      const signature = request.body.signature.toLowerCase() as Hex;
+      try {
+        splitSignature(signature);
+      } catch (error) {
+        if (error instanceof SignatureFormatError) return sendError(reply, error.reason, error.message);
+        throw error;
+      }
+      const state = await directory.get(device);
+      if (state.status === 'none') return sendError(reply, 'unknown_device', `device ${device} is not registered`);
+      let lastNonce: bigint;
+      let signed: Hex;
+      try {
+        [[, lastNonce], signed] = await Promise.all([
+          publicClient.readContract({ address: registry, abi: firmwareRegistryAbi, functionName: 'installedFirmware', args: [device] }),
+          publicClient.readContract({
+            address: registry,
+            abi: firmwareRegistryAbi,
+            functionName: 'reportDigest',
+            args: [device, sequence, digest, nonce],
+          }),
+        ]);
+      } catch (error) {
+        throw new ChainUnavailableError(`could not read the firmware registry: ${shortError(error)}`);
+      }
+      if (nonce <= lastNonce)
+        return sendError(reply, 'replayed_nonce', `nonce ${nonce} is not above the device's last report nonce ${lastNonce}`);
+      if (!signedBy(signed, signature, state.publicKey65)) {
+        return sendError(
+          reply,
+          'bad_signature',
+          `not a FirmwareReport of (sequence ${sequence}, ${digest}, nonce ${nonce}) by ${device}'s current key`,
+        );
+      }
+      const { action } = queue.enqueueAction({
+        device,
+        kind: 'firmware_report',
+        target: registry,
+        calldata: encodeFunctionData({
+          abi: firmwareRegistryAbi,
+          functionName: 'reportFirmware',
+          args: [device, sequence, digest, nonce, signature],
+        }),
+        dedupeKey: `firmware_report:${device.toLowerCase()}:${nonce}`,
       });
       relayer.notify();
       return reply.code(202).send(actionView(action));
