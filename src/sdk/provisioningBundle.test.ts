@@ -34,6 +34,16 @@ describe('parseProvisioningBundle', () => {
     ['another version', (b) => ({ ...b, version: 2 }), /version must be 1/],
     ['a chain id of 0', (b) => ({ ...b, chainId: 0 }), /chainId must be an integer ≥ 1/],
     ['a bad fleet address', (b) => ({ ...b, contracts: { fleet: '0x12' } }), /contracts.fleet must be an address/],
+    [
+      'a bad ownership address',
+      (b) => ({ ...b, contracts: { ...b.contracts, deviceOwnership: 'owner' } }),
+      /contracts.deviceOwnership must be an address/,
+    ],
+    [
+      'an unknown contract',
+      (b) => ({ ...b, contracts: { ...b.contracts, consent: b.contracts.fleet } }),
+      /contracts.consent is not a bundle field/,
+    ],
     ['no Pythia keys', (b) => ({ ...b, pythiaKeys: [] }), /pythiaKeys must be a non-empty array/],
     [
       'a public key of another address',

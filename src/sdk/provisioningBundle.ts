@@ -10,7 +10,7 @@ import type { TrustedKey } from '../answers/trustedKeys.js';
 export type ProvisioningBundle = {
   version: 1;
   chainId: number;
-  contracts: { fleet: Address; pythiaRegistry?: Address };
+  contracts: { fleet: Address; pythiaRegistry?: Address; deviceOwnership?: Address; firmwareRegistry?: Address };
   pythiaKeys: PythiaKeyEntry[];
   attestationPolicy: { requireAttested: boolean; allowedMeasurements?: Hex[] };
   freshness: { maxAgeSeconds: number; maxAgeBlocks: number };
@@ -75,10 +75,12 @@ export function parseProvisioningBundle(input: unknown): ProvisioningBundle {
   if (raw.version !== 1) throw new ProvisioningBundleError('version', 'must be 1');
   const chainId = uintOf(raw.chainId, 'chainId', 1);
   if (!isObject(raw.contracts)) throw new ProvisioningBundleError('contracts', 'must be an object');
-  onlyKeys(raw.contracts, 'contracts', ['fleet', 'pythiaRegistry']);
+  const optionalContracts = ['pythiaRegistry', 'deviceOwnership', 'firmwareRegistry'] as const;
+  onlyKeys(raw.contracts, 'contracts', ['fleet', ...optionalContracts]);
   const contracts: ProvisioningBundle['contracts'] = { fleet: addressOf(raw.contracts.fleet, 'contracts.fleet') };
-  if (raw.contracts.pythiaRegistry !== undefined)
-    contracts.pythiaRegistry = addressOf(raw.contracts.pythiaRegistry, 'contracts.pythiaRegistry');
+  for (const name of optionalContracts) {
+    if (raw.contracts[name] !== undefined) contracts[name] = addressOf(raw.contracts[name], `contracts.${name}`);
+  }
 
   if (!Array.isArray(raw.pythiaKeys) || raw.pythiaKeys.length === 0)
     throw new ProvisioningBundleError('pythiaKeys', 'must be a non-empty array');

@@ -103,7 +103,11 @@ export function registerAskCommands(program: Command): void {
         const bundle = parseProvisioningBundle({
           version: 1,
           chainId: context.deployment.chainId,
-          contracts: { fleet: context.deployment.contracts.fleet, ...(registry && { pythiaRegistry: registry }) },
+          contracts: {
+            fleet: context.deployment.contracts.fleet,
+            ...(registry && { pythiaRegistry: registry }),
+            ...(context.deployment.contracts.deviceOwnership && { deviceOwnership: context.deployment.contracts.deviceOwnership }),
+          },
           pythiaKeys,
           attestationPolicy: { requireAttested: options.requireAttested === true },
           freshness: { maxAgeSeconds: options.maxAgeSeconds, maxAgeBlocks: options.maxAgeBlocks },
