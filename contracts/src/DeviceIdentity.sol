@@ -5,7 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IDeviceIdentity, IDeviceIdentityManagement} from "./interfaces/IDeviceIdentity.sol";
-import {IDeviceOwnership} from "./interfaces/IDeviceOwnership.sol";
+import {IDeviceOwnershipManagement} from "./interfaces/IDeviceOwnership.sol";
 import {IPythiaFleet, IPythiaFleetTypes} from "./interfaces/IPythiaFleet.sol";
 
 /// @title Device identity: manufacturer provisioning, key rotation, compromised-key revocation and
@@ -35,7 +35,7 @@ contract DeviceIdentity is AccessControl, EIP712, IDeviceIdentityManagement {
     /// @notice The fleet: registers devices, keeps their keys and status.
     IPythiaFleet public immutable fleet;
     /// @notice The ownership contract: who owns (controls) a device.
-    IDeviceOwnership public immutable ownership;
+    IDeviceOwnershipManagement public immutable ownership;
 
     struct Provenance {
         address manufacturer;
@@ -59,7 +59,7 @@ contract DeviceIdentity is AccessControl, EIP712, IDeviceIdentityManagement {
     constructor(address admin, address fleet_, address ownership_) EIP712("Pythia Identity", "1") {
         if (admin == address(0) || fleet_ == address(0) || ownership_ == address(0)) revert InvalidConfiguration();
         fleet = IPythiaFleet(fleet_);
-        ownership = IDeviceOwnership(ownership_);
+        ownership = IDeviceOwnershipManagement(ownership_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 

@@ -42,7 +42,7 @@ contract DeviceOwnership is ERC721, EIP712, IDeviceOwnershipManagement {
 
     // ------------------------------------------------------------------ mint
 
-    /// @inheritdoc IDeviceOwnership
+    /// @inheritdoc IDeviceOwnershipManagement
     function mintDeviceToken(address device, address owner) external {
         if (msg.sender != address(fleet)) revert NotFleet(msg.sender);
         _epochs[device].current = 1;
@@ -150,12 +150,12 @@ contract DeviceOwnership is ERC721, EIP712, IDeviceOwnershipManagement {
         return _epochs[device].current;
     }
 
-    /// @inheritdoc IDeviceOwnership
+    /// @inheritdoc IDeviceOwnershipManagement
     function acknowledgedEpoch(address device) external view returns (uint64) {
         return _epochs[device].acknowledged;
     }
 
-    /// @inheritdoc IDeviceOwnership
+    /// @inheritdoc IDeviceOwnershipManagement
     function isOwnerOrManager(address device, address account) external view returns (bool) {
         address owner = _ownerOf(tokenIdOf(device));
         if (owner == address(0)) return false;

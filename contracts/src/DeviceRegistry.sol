@@ -3,8 +3,8 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IDeviceRegistry} from "./interfaces/IPythiaFleet.sol";
-import {IDeviceKeys} from "./interfaces/IDeviceKeys.sol";
-import {IDeviceOwnership} from "./interfaces/IDeviceOwnership.sol";
+import {IDeviceKeys, IDeviceKeyLifecycle} from "./interfaces/IDeviceKeys.sol";
+import {IDeviceOwnershipManagement} from "./interfaces/IDeviceOwnership.sol";
 import {DeviceRecords} from "./libraries/DeviceRecords.sol";
 
 /// @title Device registry: identities (public keys), status and the AAA roles.
@@ -18,7 +18,7 @@ import {DeviceRecords} from "./libraries/DeviceRecords.sol";
 /// rotated in stays burned: its address is a device id (a record exists) or is in `_keyDevices`.
 /// Every registration mints the device's ownership token when an ownership contract is set.
 /// Derived contracts plug in through the hooks `_classExists`, `_afterReinstate` and `_describeDevice`.
-abstract contract DeviceRegistry is AccessControl, IDeviceKeys, IDeviceRegistry {
+abstract contract DeviceRegistry is AccessControl, IDeviceKeyLifecycle, IDeviceRegistry {
     using DeviceRecords for uint256;
 
     /// @notice Council staff: registers devices, sets profiles, suspends, reinstates and revokes.
@@ -39,7 +39,7 @@ abstract contract DeviceRegistry is AccessControl, IDeviceKeys, IDeviceRegistry 
     mapping(address device => address signer) private _signers;
     /// @dev Device of every rotated-in key address (current or retired); original keys are device ids.
     mapping(address key => address device) private _keyDevices;
-    IDeviceOwnership private _ownership;
+    IDeviceOwnershipManagement private _ownership;
 
     modifier onlyRegistrar() {
         if (!hasRole(OPERATOR_ROLE, msg.sender) && !hasRole(MANUFACTURER_ROLE, msg.sender)) {
@@ -78,13 +78,13 @@ abstract contract DeviceRegistry is AccessControl, IDeviceKeys, IDeviceRegistry 
     function setDeviceOwnership(address ownership) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (ownership == address(0)) revert InvalidDeviceOwnership();
         if (address(_ownership) != address(0)) revert DeviceOwnershipAlreadySet(address(_ownership));
-        _ownership = IDeviceOwnership(ownership);
+        _ownership = IDeviceOwnershipManagement(ownership);
         emit DeviceOwnershipSet(ownership);
     }
 
     // ------------------------------------------------------------------ keys
 
-    /// @inheritdoc IDeviceKeys
+    /// @inheritdoc IDeviceKeyLifecycle
     function replaceDeviceKey(address device, bytes calldata newPublicKey) external onlyRole(IDENTITY_ROLE) {
         _requireStatus(device, DeviceStatus.Active, DeviceStatus.Active);
         _requireOnCurve(newPublicKey);
@@ -106,7 +106,7 @@ abstract contract DeviceRegistry is AccessControl, IDeviceKeys, IDeviceRegistry 
         return _signerOf(device, record);
     }
 
-    /// @inheritdoc IDeviceKeys
+    /// @inheritdoc IDeviceKeyLifecycle
     function deviceOfKey(address key) external view returns (address) {
         return _records[key] != 0 ? key : _keyDevices[key];
     }
@@ -242,7 +242,7 @@ abstract contract DeviceRegistry is AccessControl, IDeviceKeys, IDeviceRegistry 
         _records[device] = DeviceRecords.create(classId);
         _publicKeys[device] = [bytes32(publicKey[0:32]), bytes32(publicKey[32:64])];
         emit DeviceRegistered(device, classId, publicKey, msg.sender);
-        IDeviceOwnership ownership = _ownership;
+        IDeviceOwnershipManagement ownership = _ownership;
         if (address(ownership) != address(0)) ownership.mintDeviceToken(device, initialOwner);
     }
 

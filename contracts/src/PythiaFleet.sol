@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IPythiaFleet, IDeviceRegistry, IBehaviourProfiles, IReadingInspection} from "./interfaces/IPythiaFleet.sol";
-import {IDeviceKeys} from "./interfaces/IDeviceKeys.sol";
+import {IDeviceKeys, IDeviceKeyLifecycle} from "./interfaces/IDeviceKeys.sol";
 import {ReadingInspection} from "./ReadingInspection.sol";
 
 /// @title Pythia fleet: a smart-city device registry, behaviour profiles and reading inspection.
@@ -30,6 +30,7 @@ contract PythiaFleet is ReadingInspection, IPythiaFleet {
             interfaceId == type(IBehaviourProfiles).interfaceId ||
             interfaceId == type(IReadingInspection).interfaceId ||
             interfaceId == type(IDeviceKeys).interfaceId ||
+            interfaceId == type(IDeviceKeyLifecycle).interfaceId ||
             super.supportsInterface(interfaceId);
     }
 }

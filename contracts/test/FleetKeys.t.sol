@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {FleetBase} from "./utils/FleetBase.sol";
-import {IDeviceKeys} from "../src/interfaces/IDeviceKeys.sol";
+import {IDeviceKeys, IDeviceKeyLifecycle} from "../src/interfaces/IDeviceKeys.sol";
 import {IDeviceRegistry} from "../src/interfaces/IPythiaFleet.sol";
 import {DeviceOwnership} from "../src/DeviceOwnership.sol";
 
@@ -25,6 +25,7 @@ contract FleetKeysTest is FleetBase {
 
     function test_supportsInterface() public view {
         assertTrue(fleet.supportsInterface(type(IDeviceKeys).interfaceId), "IDeviceKeys");
+        assertTrue(fleet.supportsInterface(type(IDeviceKeyLifecycle).interfaceId), "IDeviceKeyLifecycle");
     }
 
     // ---------------------------------------------------------------- flagDevice
@@ -32,7 +33,7 @@ contract FleetKeysTest is FleetBase {
     function test_flagDevice_eventAndCount() public {
         address device = register(keyOf(1));
         vm.expectEmit(address(fleet));
-        emit IDeviceKeys.DeviceFlagged(device, FIRMWARE_UNAPPROVED, keccak256("build 7"), inspector);
+        emit IDeviceKeyLifecycle.DeviceFlagged(device, FIRMWARE_UNAPPROVED, keccak256("build 7"), inspector);
         vm.prank(inspector);
         fleet.flagDevice(device, FIRMWARE_UNAPPROVED, keccak256("build 7"));
         DeviceView memory v = fleet.getDevice(device);
@@ -92,7 +93,7 @@ contract FleetKeysTest is FleetBase {
             fleet.flagDevice(device, FIRMWARE_UNAPPROVED, 0);
         }
         vm.startPrank(inspector);
-        vm.expectRevert(IDeviceKeys.InvalidFlagReasons.selector);
+        vm.expectRevert(IDeviceKeyLifecycle.InvalidFlagReasons.selector);
         fleet.flagDevice(device, 0, 0);
         address ghost = vm.addr(keyOf(2));
         vm.expectRevert(abi.encodeWithSelector(IDeviceRegistry.UnknownDevice.selector, ghost));
@@ -100,7 +101,7 @@ contract FleetKeysTest is FleetBase {
         vm.stopPrank();
         vm.prank(operator);
         fleet.revokeDevice(device, "gone");
-        vm.expectRevert(abi.encodeWithSelector(IDeviceKeys.DeviceIsRevoked.selector, device));
+        vm.expectRevert(abi.encodeWithSelector(IDeviceKeyLifecycle.DeviceIsRevoked.selector, device));
         vm.prank(inspector);
         fleet.flagDevice(device, FIRMWARE_UNAPPROVED, 0);
     }
@@ -187,7 +188,7 @@ contract FleetKeysTest is FleetBase {
 
         bytes memory newKey = publicKeyOf(keyOf(2));
         vm.expectEmit(address(fleet));
-        emit IDeviceKeys.DeviceKeyRotated(device, device, vm.addr(keyOf(2)), newKey);
+        emit IDeviceKeyLifecycle.DeviceKeyRotated(device, device, vm.addr(keyOf(2)), newKey);
         vm.prank(identityRole);
         fleet.replaceDeviceKey(device, newKey);
         assertEq(fleet.deviceSigner(device), vm.addr(keyOf(2)), "rotated");

@@ -5,7 +5,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IdentityBase} from "./utils/IdentityBase.sol";
 import {IDeviceIdentity, IDeviceIdentityManagement} from "../src/interfaces/IDeviceIdentity.sol";
-import {IDeviceKeys} from "../src/interfaces/IDeviceKeys.sol";
+import {IDeviceKeyLifecycle} from "../src/interfaces/IDeviceKeys.sol";
 import {IDeviceRegistry} from "../src/interfaces/IPythiaFleet.sol";
 import {DeviceIdentity} from "../src/DeviceIdentity.sol";
 
@@ -222,7 +222,7 @@ contract IdentityTest is IdentityBase {
         vm.expectEmit(address(identity));
         emit IDeviceIdentityManagement.KeyRotationAuthorized(device, 0, factory);
         vm.expectEmit(address(fleet));
-        emit IDeviceKeys.DeviceKeyRotated(device, device, newSigner, newPublicKey);
+        emit IDeviceKeyLifecycle.DeviceKeyRotated(device, device, newSigner, newPublicKey);
         vm.prank(factory);
         identity.rotateDeviceKey(device, newPublicKey, sig(keyOf(1), digest), sig(keyOf(2), digest));
 
@@ -235,7 +235,7 @@ contract IdentityTest is IdentityBase {
         // A second rotation is signed by the current key with nonce 1.
         Rotation memory second = rotation(device, keyOf(2), keyOf(3));
         vm.expectEmit(address(fleet));
-        emit IDeviceKeys.DeviceKeyRotated(device, newSigner, vm.addr(keyOf(3)), second.newPublicKey);
+        emit IDeviceKeyLifecycle.DeviceKeyRotated(device, newSigner, vm.addr(keyOf(3)), second.newPublicKey);
         send(device, second);
         assertEq(fleet.deviceSigner(device), vm.addr(keyOf(3)), "signer 2");
         assertEq(identity.didDocument(device).keyRotations, 2, "rotations in the DID document");
@@ -299,30 +299,30 @@ contract IdentityTest is IdentityBase {
         address other = provision(keyOf(5));
         // Another device's key.
         Rotation memory r = rotation(device, keyOf(1), keyOf(5));
-        vm.expectRevert(abi.encodeWithSelector(IDeviceKeys.KeyAlreadyUsed.selector, other));
+        vm.expectRevert(abi.encodeWithSelector(IDeviceKeyLifecycle.KeyAlreadyUsed.selector, other));
         send(device, r);
         // Its own original key (already the id, already "used").
         r = rotation(device, keyOf(1), keyOf(1));
-        vm.expectRevert(abi.encodeWithSelector(IDeviceKeys.KeyAlreadyUsed.selector, device));
+        vm.expectRevert(abi.encodeWithSelector(IDeviceKeyLifecycle.KeyAlreadyUsed.selector, device));
         send(device, r);
 
         rotate(device, keyOf(1), keyOf(2));
         rotate(device, keyOf(2), keyOf(3));
         // Back to a retired key: burned for good.
         r = rotation(device, keyOf(3), keyOf(2));
-        vm.expectRevert(abi.encodeWithSelector(IDeviceKeys.KeyAlreadyUsed.selector, vm.addr(keyOf(2))));
+        vm.expectRevert(abi.encodeWithSelector(IDeviceKeyLifecycle.KeyAlreadyUsed.selector, vm.addr(keyOf(2))));
         send(device, r);
         // Another device cannot take the key either.
         r = rotation(other, keyOf(5), keyOf(3));
-        vm.expectRevert(abi.encodeWithSelector(IDeviceKeys.KeyAlreadyUsed.selector, vm.addr(keyOf(3))));
+        vm.expectRevert(abi.encodeWithSelector(IDeviceKeyLifecycle.KeyAlreadyUsed.selector, vm.addr(keyOf(3))));
         send(other, r);
         // Nor can anyone register a retired or current rotated-in key as a new device.
         bytes memory retired = publicKeyOf(keyOf(2));
         bytes memory retiredSig = provenanceSig(FACTORY_KEY, retired, AIR);
-        vm.expectRevert(abi.encodeWithSelector(IDeviceKeys.KeyAlreadyUsed.selector, vm.addr(keyOf(2))));
+        vm.expectRevert(abi.encodeWithSelector(IDeviceKeyLifecycle.KeyAlreadyUsed.selector, vm.addr(keyOf(2))));
         identity.provisionDevice(retired, AIR, retiredSig);
         bytes memory current = publicKeyOf(keyOf(3));
-        vm.expectRevert(abi.encodeWithSelector(IDeviceKeys.KeyAlreadyUsed.selector, vm.addr(keyOf(3))));
+        vm.expectRevert(abi.encodeWithSelector(IDeviceKeyLifecycle.KeyAlreadyUsed.selector, vm.addr(keyOf(3))));
         vm.prank(operator);
         fleet.registerDevice(current, AIR);
         assertEq(fleet.deviceOfKey(vm.addr(keyOf(2))), device, "retired key still maps to its device");

@@ -143,6 +143,17 @@ contract OwnershipInvariantTest is IdentityBase {
         targets[0] = address(handler);
     }
 
+    /// The handler really moves tokens, so the invariants below are not vacuous.
+    function test_handlerMovesTokens() public {
+        handler.offer(0, 1, true); // the owner (factory) offers device 0 to actors[1]
+        handler.accept(0, 3, true); // the offered party accepts
+        handler.accept(0, 3, true); // a second accept is refused (no pending offer)
+        assertEq(handler.accepts(), 1, "one accepted transfer");
+        assertEq(ownership.ownerOfDevice(devices[0]), address(0xA11), "moved");
+        invariant_exactlyOneOwnerPerDevice();
+        invariant_epochNeverDecreases();
+    }
+
     /// Exactly one owner per registered device: the token exists, its owner is non-zero, and the
     /// actors' balances add up to the number of devices (no token appears, vanishes or doubles).
     function invariant_exactlyOneOwnerPerDevice() public view {

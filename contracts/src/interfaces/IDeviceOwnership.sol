@@ -11,7 +11,10 @@ interface IDeviceOwnership {
 
     /// @notice 0 for a device without a token; 1 from the mint; +1 at every completed transfer.
     function ownershipEpoch(address device) external view returns (uint64);
+}
 
+/// @title The ownership contract's own surface: the two-step transfer, acknowledgements, managers.
+interface IDeviceOwnershipManagement is IDeviceOwnership {
     /// @notice Mints the token of a newly registered device to its first owner (the fleet only).
     function mintDeviceToken(address device, address owner) external;
 
@@ -21,10 +24,7 @@ interface IDeviceOwnership {
     /// @notice Whether `account` is the device's owner, or a manager the owner appointed in the
     /// current ownership epoch.
     function isOwnerOrManager(address device, address account) external view returns (bool);
-}
 
-/// @title The ownership contract's own surface: the two-step transfer, acknowledgements, managers.
-interface IDeviceOwnershipManagement is IDeviceOwnership {
     /// @notice The owner offered the device to `to` (replacing any earlier offer).
     event TransferOffered(address indexed device, address indexed owner, address indexed to, uint64 epoch);
     /// @notice The owner withdrew the pending offer to `to`.

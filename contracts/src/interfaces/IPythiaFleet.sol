@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IDeviceKeys} from "./IDeviceKeys.sol";
+import {IDeviceKeyLifecycle} from "./IDeviceKeys.sol";
 
 /// @title Pythia fleet: shared types, events and errors of the device registry, the behaviour
 /// profiles and the reading inspection. docs/protocol.md and docs/contracts.md are the prose
@@ -208,4 +208,4 @@ interface IReadingInspection is IPythiaFleetTypes {
 }
 
 /// @title The deployable fleet: registry, profiles and inspection in one contract.
-interface IPythiaFleet is IDeviceKeys, IDeviceRegistry, IBehaviourProfiles, IReadingInspection {}
+interface IPythiaFleet is IDeviceKeyLifecycle, IDeviceRegistry, IBehaviourProfiles, IReadingInspection {}
