@@ -61,3 +61,15 @@ export {
   type VerifyAnswerParameters,
 } from '../answers/index.js';
 export { signDeviceQuestion, type SignDeviceQuestionParameters, type SignDeviceQuestionReturnType } from './signDeviceQuestion.js';
+export {
+  signFirmwareReport,
+  type SignFirmwareReportParameters,
+  type SignFirmwareReportReturnType,
+} from './signFirmwareReport.js';
+export {
+  checkFirmwareImage,
+  FirmwareCheckError,
+  type CheckFirmwareImageParameters,
+  type CheckFirmwareImageReturnType,
+  type FirmwareCheckReason,
+} from './checkFirmwareImage.js';
