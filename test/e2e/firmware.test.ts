@@ -9,7 +9,8 @@ import { releaseIdOf } from '../../src/chain/firmware/index.js';
 import { createChainClients } from '../../src/chain/clients.js';
 import { deviceIdentityAbi, firmwareRegistryAbi } from '../../src/contracts/abis.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
-import { generateDeviceKey, saveDeviceKey } from '../../src/sdk/index.js';
+import type { FirmwareApprovedAnswer } from '../../src/answers/index.js';
+import { askPythia, generateDeviceKey, parseProvisioningBundle, saveDeviceKey } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from './runPythia.js';
 
@@ -200,6 +201,20 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
         args: [device.deviceId, releaseIdOf(1, 2n)],
       });
     assert.deepEqual(await isApproved(), [true, 0]);
+
+    // The device asks its Pythia (the stack's gateway) and gets a signed, verified answer.
+    const bundlePath = join(dir, 'bundle.json');
+    assert.equal((await pythia(at('bundle', 'create', '--out', bundlePath))).code, 0);
+    const bundle = parseProvisioningBundle(readFileSync(bundlePath, 'utf8'));
+    const asked = await askPythia<FirmwareApprovedAnswer>({
+      key: device,
+      question: 'firmware_approved',
+      params: { device: device.deviceId, classId: 1, sequence: 2 },
+      bundle,
+    });
+    assert.equal(asked.answer.approved, true);
+    assert.equal(asked.answer.digest, bytesToHex(createHash('sha256').update(imageBytes).digest()));
+    assert.equal(asked.answer.size, BigInt(imageBytes.length));
 
     const byOperator = await pythia(at('firmware', 'revoke', '1:2', '--reason', 'CVE-2026-0042'));
     assert.equal(byOperator.code, 1);
