@@ -56,6 +56,8 @@ export {
   verifyAnswer,
   type AnswerErrorReason,
   type DeviceStatusAnswer,
+  type FirmwareApprovedAnswer,
+  type FirmwareApprovedParams,
   type TrustedKey,
   type VerifiedAnswer,
   type VerifyAnswerParameters,

@@ -1,4 +1,4 @@
-import { bytesToHex, getAddress, hexToBytes, isAddress, isHex, type Address, type Hex } from 'viem';
+import { bytesToHex, getAddress, hexToBytes, isAddress, type Address, type Hex } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
 import { approvalReasonNames, releaseIdOf, type ApprovalReasonName } from '../../chain/firmware/typedData.js';
 import type { Question } from './types.js';
@@ -96,7 +96,6 @@ export const firmwareApprovedQuestion: Question<FirmwareApprovedParams, Firmware
     const hex = bytesToHex(digest);
     if (approved && (seq === 0n || bytes === 0n || hex === ZERO_DIGEST))
       throw new Error('firmware_approved: an approved release has a sequence, digest and size');
-    if (!isHex(hex)) throw new Error('firmware_approved digest');
     return { approved, reason: approvalReasonNames[reason]!, sequence: seq, digest: hex, size: bytes };
   },
 };
