@@ -21,4 +21,9 @@ export {
 export { questions, questionById, questionOf, reservedQuestionIds } from './questions/registry.js';
 export { deviceStatusQuestion, type DeviceStatusAnswer, type DeviceStatusParams } from './questions/deviceStatus.js';
 export { deviceOwnerQuestion, type DeviceOwnerAnswer } from './questions/deviceOwner.js';
+export {
+  firmwareApprovedQuestion,
+  type FirmwareApprovedAnswer,
+  type FirmwareApprovedParams,
+} from './questions/firmwareApproved.js';
 export type { AnswerContracts, AnyQuestion, PinnedChainReader, Question } from './questions/types.js';

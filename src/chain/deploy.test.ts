@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isAddressEqual, type Address, type Hex } from 'viem';
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts';
-import { deviceIdentityAbi, deviceOwnershipAbi, pythiaFleetAbi } from '../contracts/abis.js';
+import { deviceIdentityAbi, deviceOwnershipAbi, firmwareRegistryAbi, pythiaFleetAbi } from '../contracts/abis.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 
 /** 64-byte X ‖ Y public key (without the 0x04 prefix) of a fresh key. */
@@ -35,6 +35,19 @@ describe('deployPythia wires device identity and ownership', { timeout: 120_000 
     }
     const operatorRole = await read<Hex>(identityAddress, deviceIdentityAbi, 'OPERATOR_ROLE');
     assert.equal(await read<boolean>(identityAddress, deviceIdentityAbi, 'hasRole', [operatorRole, chain.operator.address]), true);
+  });
+
+  it("deploys the firmware registry over them with the fleet's INSPECTOR_ROLE", async () => {
+    const { publicClient, fleetAddress, identityAddress, ownershipAddress, firmwareAddress } = chain;
+    assert.ok(firmwareAddress);
+    assert.equal(chain.deployment.contracts.firmwareRegistry, firmwareAddress);
+    const read = <T>(address: Address, abi: unknown, functionName: string, args: unknown[] = []) =>
+      publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>;
+    assert.ok(isAddressEqual(await read<Address>(firmwareAddress, firmwareRegistryAbi, 'fleet'), fleetAddress));
+    assert.ok(isAddressEqual(await read<Address>(firmwareAddress, firmwareRegistryAbi, 'ownership'), ownershipAddress));
+    assert.ok(isAddressEqual(await read<Address>(firmwareAddress, firmwareRegistryAbi, 'identity'), identityAddress));
+    const inspector = await read<Hex>(fleetAddress, pythiaFleetAbi, 'INSPECTOR_ROLE');
+    assert.equal(await read<boolean>(fleetAddress, pythiaFleetAbi, 'hasRole', [inspector, firmwareAddress]), true);
   });
 
   it('mints the token of an operator-registered device to the operator', async () => {

@@ -4,6 +4,8 @@ import {
   deviceIdentityBytecode,
   deviceOwnershipAbi,
   deviceOwnershipBytecode,
+  firmwareRegistryAbi,
+  firmwareRegistryBytecode,
   pythiaFleetAbi,
   pythiaFleetBytecode,
   pythiaRegistryAbi,
@@ -60,13 +62,22 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
 
   const { deviceIdentity, deviceOwnership } = await deployDeviceIdentity({ rpcUrl, chainId, roles, fleet, onProgress: progress });
   const pythiaRegistry = await deployPythiaRegistry({ rpcUrl, chainId, roles, onProgress: progress });
+  const firmwareRegistry = await deployFirmwareRegistry({
+    rpcUrl,
+    chainId,
+    roles,
+    fleet,
+    deviceIdentity,
+    deviceOwnership,
+    onProgress: progress,
+  });
 
   return {
     chainId,
     rpcUrl,
     gatewayUrl,
     deploymentBlock: Number(receipt.blockNumber),
-    contracts: { fleet, pythiaRegistry, deviceIdentity, deviceOwnership },
+    contracts: { fleet, pythiaRegistry, deviceIdentity, deviceOwnership, firmwareRegistry },
     roles: { admin: roles.admin.address, operator: roles.operator.address, relayer: roles.relayer.address },
     embeddedChain,
   };
@@ -176,6 +187,45 @@ export async function deployPythiaRegistry(parameters: DeployPythiaRegistryParam
     const granted = await publicClient.waitForTransactionReceipt({ hash });
     if (granted.status !== 'success') throw new Error(`granting a registry role to ${account} failed in ${hash}`);
   }
+  return registry;
+}
+
+export type DeployFirmwareRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+  /** The fleet (roles.admin is its admin), and its identity and ownership contracts. */
+  fleet: Address;
+  deviceIdentity: Address;
+  deviceOwnership: Address;
+};
+
+/**
+ * Deploys the firmware registry (docs/contracts.md, "Firmware registry") over the fleet, identity
+ * and ownership contracts and grants it the fleet's INSPECTOR_ROLE, so that a device reporting a
+ * revoked or unknown build is flagged. It holds no roles of its own. Also used on its own to add
+ * the registry to a deployment made before it existed.
+ */
+export async function deployFirmwareRegistry(parameters: DeployFirmwareRegistryParameters): Promise<Address> {
+  const { rpcUrl, chainId, roles, fleet, deviceIdentity, deviceOwnership } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  const admin = walletClient(roles.admin);
+  progress('deploying FirmwareRegistry');
+  const deployHash = await admin.deployContract({
+    abi: firmwareRegistryAbi,
+    bytecode: firmwareRegistryBytecode as Hex,
+    args: [fleet, deviceOwnership, deviceIdentity],
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash });
+  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`FirmwareRegistry deployment failed in ${deployHash}`);
+  const registry = receipt.contractAddress;
+  const inspectorRole = await publicClient.readContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'INSPECTOR_ROLE' });
+  const hash = await admin.writeContract({
+    address: fleet,
+    abi: pythiaFleetAbi,
+    functionName: 'grantRole',
+    args: [inspectorRole, registry],
+  });
+  const granted = await publicClient.waitForTransactionReceipt({ hash });
+  if (granted.status !== 'success') throw new Error(`granting INSPECTOR_ROLE to the firmware registry failed in ${hash}`);
   return registry;
 }
 

@@ -46,3 +46,24 @@ describe('parseDeployment: identity and ownership contracts', () => {
     );
   });
 });
+
+describe('parseDeployment: firmware registry', () => {
+  const firmwareRegistry = '0x00000000000000000000000000000000000000e1';
+
+  it('reads a deployment with the firmware registry, and one written before it existed', () => {
+    const d = parseDeployment({ ...base, contracts: { fleet, deviceIdentity, deviceOwnership, firmwareRegistry } });
+    assert.equal(d.contracts.firmwareRegistry, firmwareRegistry);
+    assert.equal(parseDeployment({ ...base, contracts: { fleet, deviceIdentity, deviceOwnership } }).contracts.firmwareRegistry, undefined);
+  });
+
+  it('refuses a malformed address and a registry without identity and ownership', () => {
+    assert.throws(
+      () => parseDeployment({ ...base, contracts: { fleet, deviceIdentity, deviceOwnership, firmwareRegistry: '0xabc' } }),
+      (e: unknown) => e instanceof DeploymentFileError && /contracts\.firmwareRegistry must be an address/.test(e.message),
+    );
+    assert.throws(
+      () => parseDeployment({ ...base, contracts: { fleet, firmwareRegistry } }),
+      (e: unknown) => e instanceof DeploymentFileError && /firmwareRegistry needs contracts\.deviceIdentity/.test(e.message),
+    );
+  });
+});

@@ -25,6 +25,12 @@ export type Deployment = {
      */
     deviceIdentity?: Address;
     deviceOwnership?: Address;
+    /**
+     * Firmware registry (releases per device class, update policies, install reports, paid updates),
+     * holding the fleet's INSPECTOR_ROLE. Optional only so that a deployment.json written before it
+     * existed still reads; `pythia up` adds it to such a deployment when it has identity and ownership.
+     */
+    firmwareRegistry?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
@@ -81,6 +87,9 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
   if (!contracts!.fleet) fail('contracts.fleet', 'is missing');
   if ((contracts!.deviceIdentity === undefined) !== (contracts!.deviceOwnership === undefined)) {
     fail('contracts.deviceIdentity', 'and contracts.deviceOwnership come together (both or neither)');
+  }
+  if (contracts!.firmwareRegistry !== undefined && contracts!.deviceOwnership === undefined) {
+    fail('contracts.firmwareRegistry', 'needs contracts.deviceIdentity and contracts.deviceOwnership');
   }
   const roles = d.roles as Record<string, unknown> | undefined;
   if (typeof roles !== 'object' || roles === null) fail('roles', 'must be an object');

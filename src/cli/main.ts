@@ -3,6 +3,7 @@ import { registerAskCommands } from './commands/ask.js';
 import { registerAttestCommands } from './commands/attest.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
+import { registerFirmwareCommands } from './commands/firmware.js';
 import { registerProfileCommands } from './commands/profile.js';
 import { registerPythiaCommands } from './commands/pythia.js';
 import { registerUpCommand } from './commands/up.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerDeviceCommands(program);
   registerProfileCommands(program);
   registerPythiaCommands(program);
+  registerFirmwareCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
   return program;

@@ -191,8 +191,10 @@ describe('POST /v1/questions', () => {
     const { kid, payload, signature } = decodeCoseSign1(good);
     const es256 = encode(new Tag(18, [Uint8Array.of(0xa1, 0x01, 0x26), new Map([[4, kid]]), payload, signature]), { cde: true });
     await assertRefused(await postCbor(es256), 400, 'wrong_algorithm');
+    // 3 (firmware_approved) exists but needs a firmware registry this gateway lacks; 4 is reserved; 99 unknown.
     for (const question of [3, 4, 99]) {
-      const cose = signQuestionRequest({ privateKey: device.privateKey, request: request(device, { question }) }).cose;
+      const params = question === 3 ? { params: [hexToBytes(device.deviceId), 1, 1] } : {};
+      const cose = signQuestionRequest({ privateKey: device.privateKey, request: request(device, { question, ...params }) }).cose;
       await assertRefused(await postCbor(cose), 400, 'unknown_question');
     }
     const json = (extra: object) =>
@@ -208,7 +210,15 @@ describe('POST /v1/questions', () => {
           ...extra,
         },
       });
-    await assertRefused(await json({ question: 'firmware_approved', challenge: `0x${'00'.repeat(8)}` }), 400, 'unknown_question');
+    await assertRefused(
+      await json({
+        question: 'firmware_approved',
+        params: { device: device.deviceId, classId: 1, sequence: 1 },
+        challenge: `0x${'00'.repeat(8)}`,
+      }),
+      400,
+      'unknown_question',
+    );
     await assertRefused(await json({}), 400, 'bad_challenge');
     await assertRefused(await json({ challenge: '0x0102' }), 400, 'bad_challenge');
     await assertRefused(await json({ challenge: `0x${'00'.repeat(33)}` }), 400, 'bad_challenge');

@@ -56,8 +56,22 @@ export {
   verifyAnswer,
   type AnswerErrorReason,
   type DeviceStatusAnswer,
+  type FirmwareApprovedAnswer,
+  type FirmwareApprovedParams,
   type TrustedKey,
   type VerifiedAnswer,
   type VerifyAnswerParameters,
 } from '../answers/index.js';
 export { signDeviceQuestion, type SignDeviceQuestionParameters, type SignDeviceQuestionReturnType } from './signDeviceQuestion.js';
+export {
+  signFirmwareReport,
+  type SignFirmwareReportParameters,
+  type SignFirmwareReportReturnType,
+} from './signFirmwareReport.js';
+export {
+  checkFirmwareImage,
+  FirmwareCheckError,
+  type CheckFirmwareImageParameters,
+  type CheckFirmwareImageReturnType,
+  type FirmwareCheckReason,
+} from './checkFirmwareImage.js';

@@ -4,7 +4,7 @@ import { startAnvil, type StartAnvilReturnType } from '../chain/anvil.js';
 import { readPythia, registerPythiaKey } from '../chain/pythiaRegistry.js';
 import { answerSignerOf } from '../chain/answerSignerOf.js';
 import { createChainClients } from '../chain/clients.js';
-import { deployPythia, deployPythiaRegistry, fundRoles } from '../chain/deploy.js';
+import { deployFirmwareRegistry, deployPythia, deployPythiaRegistry, fundRoles } from '../chain/deploy.js';
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
 import { loadOrCreateRoleKeys, type RoleAccounts } from '../chain/roleKeys.js';
 import { startGateway } from '../gateway/server.js';
@@ -97,6 +97,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
         const pythiaRegistry = await deployPythiaRegistry({ rpcUrl, chainId, roles, onProgress: progress });
         deployment = { ...deployment, contracts: { ...deployment.contracts, pythiaRegistry } };
       }
+      deployment = await ensureFirmwareRegistry({ clients, rpcUrl, chainId, roles, deployment, progress });
     } else {
       deployment = await deployPythia({
         rpcUrl,
@@ -116,7 +117,12 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       rpcUrl,
       chainId,
       fleetAddress: deployment.contracts.fleet,
-      ...(deployment.contracts.deviceOwnership && { answerContracts: { deviceOwnership: deployment.contracts.deviceOwnership } }),
+      ...(deployment.contracts.deviceOwnership && {
+        answerContracts: {
+          deviceOwnership: deployment.contracts.deviceOwnership,
+          ...(deployment.contracts.firmwareRegistry && { firmwareRegistry: deployment.contracts.firmwareRegistry }),
+        },
+      }),
       relayerAccount: roles.relayer,
       answerSigner: answerSignerOf(roles.pythia),
       dbPath: join(parameters.dataDir, 'gateway.sqlite'),
@@ -174,4 +180,29 @@ async function ensurePythiaKeyRegistered(input: {
   if (record.status !== 'none') return;
   input.progress(`registering this gateway's Pythia key ${key.address} (unattested: no TEE here)`);
   await registerPythiaKey({ clients: input.clients, account: input.roles.operator, registry, publicKey: key.publicKey });
+}
+
+/**
+ * A deployment from before the firmware registry existed: add it (the fleet, identity and
+ * ownership are kept), so that `pythia up` on an older data directory gains `pythia firmware`.
+ * A fleet deployed before device identity and ownership existed cannot have one: the registry
+ * reads class manufacturers and owners from them, so such a deployment runs without firmware.
+ */
+async function ensureFirmwareRegistry(input: {
+  clients: ReturnType<typeof createChainClients>;
+  rpcUrl: string;
+  chainId: number;
+  roles: RoleAccounts;
+  deployment: Deployment;
+  progress: (message: string) => void;
+}): Promise<Deployment> {
+  const { clients, rpcUrl, chainId, roles, deployment, progress } = input;
+  const { fleet, deviceIdentity, deviceOwnership, firmwareRegistry } = deployment.contracts;
+  if (!deviceIdentity || !deviceOwnership) {
+    if (!firmwareRegistry) progress('no firmware registry: this fleet predates device identity and ownership, which it needs');
+    return deployment;
+  }
+  if (firmwareRegistry && ((await clients.publicClient.getCode({ address: firmwareRegistry })) ?? '0x') !== '0x') return deployment;
+  const added = await deployFirmwareRegistry({ rpcUrl, chainId, roles, fleet, deviceIdentity, deviceOwnership, onProgress: progress });
+  return { ...deployment, contracts: { ...deployment.contracts, firmwareRegistry: added } };
 }

@@ -54,6 +54,8 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
       /** DeviceIdentity and DeviceOwnership, wired to the fleet as `pythia up` wires them. */
       identityAddress: deployment.contracts.deviceIdentity!,
       ownershipAddress: deployment.contracts.deviceOwnership!,
+      /** FirmwareRegistry, holding the fleet's INSPECTOR_ROLE as `pythia up` grants it. */
+      firmwareAddress: deployment.contracts.firmwareRegistry!,
       deployment,
       admin: roles.admin,
       operator: roles.operator,

@@ -1,0 +1,24 @@
+import type { Address, Hex } from 'viem';
+import { firmwareRegistryAbi } from '../../contracts/abis.js';
+import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import type { FirmwareWriteContext } from './writeContext.js';
+
+export type ApproveReleaseParameters = FirmwareWriteContext & {
+  device: Address;
+  releaseId: Hex;
+  /** false withdraws an approval. Default true. */
+  approved?: boolean;
+};
+
+/** Approves a release for a device in the current ownership epoch: the device's owner. */
+export function approveRelease(parameters: ApproveReleaseParameters): Promise<SendContractTransactionReturnType> {
+  const { clients, account, registry, device, releaseId, approved = true } = parameters;
+  return sendContractTransaction({
+    clients,
+    account,
+    address: registry,
+    abi: firmwareRegistryAbi,
+    functionName: 'setReleaseApproval',
+    args: [device, releaseId, approved],
+  });
+}

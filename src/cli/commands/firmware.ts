@@ -1,0 +1,351 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
+import { bytesToHex, isHex, type Address, type Hex, type LocalAccount } from 'viem';
+import {
+  approveRelease,
+  firmwareRegistryAddress,
+  FirmwareRegistryMissingError,
+  listReleases,
+  publishRelease,
+  readFirmwareClass,
+  readFirmwareState,
+  releaseIdOf,
+  revokeRelease,
+  setReleaseKeys,
+  setUpdatePolicy,
+  signManifest,
+  updatePolicyNames,
+  type FirmwareRelease,
+  type UpdatePolicyName,
+} from '../../chain/firmware/index.js';
+import { nativeAccount } from '../../chain/nativeAccount.js';
+import { ContractRefusal } from '../../chain/sendContractTransaction.js';
+import { decryptKeystore, readKeystoreFile } from '../../keystore/index.js';
+import { parseAddressArg, parseIntegerArg } from '../args.js';
+import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
+import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
+import { resolvePassphrase } from '../passphrase.js';
+
+type CommonOptions = { dataDir?: string; json?: boolean; signerKey?: string };
+
+const UINT64_MAX = (1n << 64n) - 1n;
+const MAX_RELEASE_KEYS = 16;
+const MAX_LOCATION_BYTES = 512;
+
+/** What a registry refusal means, in the words of the person who ran the command. */
+const REFUSAL_HINTS: Record<string, string> = {
+  NotClassManufacturer: 'the signer is not the manufacturer of this class (DeviceIdentity.assignClassManufacturer, operator)',
+  NotDeviceOwner: "the signer does not own the device's token (pass the owner's key with --signer-key)",
+  ReleaseKeysAlreadySet: 'the class already has release keys; only a threshold of them can rotate the set',
+  NoReleaseKeys: 'the class has no release keys yet: its manufacturer sets them with `pythia firmware keys set`',
+  InvalidKeySet: '1 to 16 distinct non-zero keys, and 1 ≤ threshold ≤ the number of keys',
+  InvalidSignature: 'a signature is not by a current release key of the class',
+  ThresholdNotMet: 'too few release key signatures for the class threshold',
+  SequenceNotNewer: 'rollback: the sequence must be above the class latest',
+  SequenceTooFar: 'fast-forward: the sequence jumps beyond the class maximum step',
+  ManifestExpired: 'freeze: the manifest was issued too long ago',
+  ManifestFromFuture: 'the manifest is dated in the future',
+  InvalidManifest: 'the manifest has an empty digest or size, or a location of 0 or more than 512 bytes',
+  UnknownRelease: 'no release has this id',
+  ReleaseIsRevoked: 'the release is revoked',
+  WrongDeviceClass: 'the release is for another device class than the device',
+};
+
+/** Runs a registry write, turning its custom error into a message that names it and says what it means. */
+async function refusing<T>(action: Promise<T>): Promise<T> {
+  try {
+    return await action;
+  } catch (error) {
+    if (error instanceof ContractRefusal) {
+      const hint = REFUSAL_HINTS[error.errorName];
+      throw new CliError(hint ? `${error.message}: ${hint}` : error.message);
+    }
+    throw error;
+  }
+}
+
+function registryOf(context: CommandContext): Address {
+  try {
+    return firmwareRegistryAddress(context.deployment);
+  } catch (error) {
+    if (error instanceof FirmwareRegistryMissingError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+async function openKeystore(path: string, what: string): Promise<LocalAccount> {
+  const passphrase = await resolvePassphrase(what);
+  try {
+    return nativeAccount((await decryptKeystore(await readKeystoreFile(path), passphrase)).privateKey);
+  } catch (error) {
+    throw new CliError(`cannot open the ${what} ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The sender: --signer-key (a manufacturer's or owner's own key), else the operator role key. */
+function signerOf(context: CommandContext, options: CommonOptions, who: string): Promise<LocalAccount> {
+  return options.signerKey ? openKeystore(options.signerKey, `${who} key`) : loadRoleAccount(context, 'operator');
+}
+
+const parseClassArg = parseIntegerArg('--class', 0, 0xffff);
+
+function parseSequenceArg(value: string): bigint {
+  if (!/^\d{1,20}$/.test(value)) throw new InvalidArgumentError(`--sequence must be a positive integer, got "${value}"`);
+  const n = BigInt(value);
+  if (n < 1n || n > UINT64_MAX) throw new InvalidArgumentError('--sequence must be between 1 and 2^64-1');
+  return n;
+}
+
+function collectAddress(value: string, previous: Address[] = []): Address[] {
+  return [...previous, parseAddressArg(value)];
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** A release: its 32-byte id, or <class>:<sequence>. */
+function parseReleaseArg(value: string): Hex {
+  const pair = /^(\d{1,5}):(\d{1,20})$/.exec(value);
+  if (pair) return releaseIdOf(parseClassArg(pair[1]!), parseSequenceArg(pair[2]!));
+  if (isHex(value) && value.length === 66) return value.toLowerCase() as Hex;
+  throw new InvalidArgumentError(`a release is its id (0x + 64 hex digits) or <class>:<sequence>, got "${value}"`);
+}
+
+function parsePolicyArg(value: string): UpdatePolicyName {
+  if (!(updatePolicyNames as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`the policy is ${updatePolicyNames.join(' or ')}, got "${value}"`);
+  }
+  return value as UpdatePolicyName;
+}
+
+function requireReason(reason: string): void {
+  if (reason.trim().length === 0 || Buffer.byteLength(reason) > 256) throw new UsageError('--reason must be 1 to 256 bytes');
+}
+
+const withCommon = (command: Command, signer?: string) => {
+  if (signer) command.option('--signer-key <keystore>', signer);
+  return command.option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)').option('--json', 'machine-readable output');
+};
+
+function releaseRow(r: FirmwareRelease) {
+  return {
+    class: r.classId,
+    sequence: r.sequence.toString(),
+    size: r.size.toString(),
+    digest: r.digest,
+    status: r.revoked ? `revoked (${r.revokedReason})` : 'published',
+    location: r.location,
+    releaseId: r.releaseId,
+  };
+}
+
+export function registerFirmwareCommands(program: Command): void {
+  const firmware = program
+    .command('firmware')
+    .description('Firmware releases per device class (threshold-signed manifests), revocation, and owners’ update decisions');
+
+  const keys = firmware.command('keys').description("A device class's release keys (k-of-n)");
+  withCommon(
+    keys
+      .command('set')
+      .description(
+        "Set a class's first release keys and threshold (the class's manufacturer, once; later sets are threshold-signed rotations)",
+      )
+      .requiredOption('--class <id>', 'device class id', parseClassArg)
+      .requiredOption('--key <address>', 'a release key address (repeat for each key)', collectAddress)
+      .requiredOption('--threshold <k>', 'signatures needed per release', parseIntegerArg('--threshold', 1, MAX_RELEASE_KEYS)),
+    "the class manufacturer's key (keystore v3) instead of the operator role key",
+  ).action(async (options: CommonOptions & { class: number; key: Address[]; threshold: number }) => {
+    const unique = new Set(options.key.map((k) => k.toLowerCase()));
+    if (unique.size !== options.key.length) throw new UsageError('a release key is given twice');
+    if (options.key.length > MAX_RELEASE_KEYS) throw new UsageError(`at most ${MAX_RELEASE_KEYS} release keys`);
+    if (options.threshold > options.key.length)
+      throw new UsageError(`--threshold ${options.threshold} is above the ${options.key.length} keys`);
+    const context = loadContext(options);
+    const registry = registryOf(context);
+    const account = await signerOf(context, options, 'manufacturer');
+    progress(options, `setting ${options.threshold}-of-${options.key.length} release keys of class ${options.class}...`);
+    const { hash, blockNumber } = await refusing(
+      setReleaseKeys({ clients: context, account, registry, classId: options.class, keys: options.key, threshold: options.threshold }),
+    );
+    printResult(
+      options,
+      { classId: options.class, keys: options.key, threshold: options.threshold, transactionHash: hash, blockNumber },
+      () => `class ${options.class}: ${options.threshold}-of-${options.key.length} release keys set (${hash})`,
+    );
+  });
+
+  withCommon(
+    keys
+      .command('show')
+      .description("A class's release keys, threshold, latest sequence and bounds")
+      .requiredOption('--class <id>', 'device class id', parseClassArg),
+  ).action(async (options: CommonOptions & { class: number }) => {
+    const context = loadContext(options);
+    const klass = await readFirmwareClass({ publicClient: context.publicClient, registry: registryOf(context), classId: options.class });
+    printResult(options, klass, () =>
+      klass.keysVersion === 0n
+        ? `class ${options.class} has no release keys`
+        : [
+            `class ${options.class}: ${klass.threshold}-of-${klass.keys.length} release keys (version ${klass.keysVersion})`,
+            ...klass.keys.map((k) => `  ${k}`),
+            `latest sequence ${klass.latestSequence}, max step ${klass.maxSequenceStep}, max manifest age ${klass.maxManifestAge} s`,
+          ].join('\n'),
+    );
+  });
+
+  withCommon(
+    firmware
+      .command('publish')
+      .description(
+        'Publish a release: computes the SHA-256 and size of the image, signs the manifest with each release key, submits it ' +
+          '(anyone may submit a threshold-signed manifest)',
+      )
+      .requiredOption('--class <id>', 'device class id', parseClassArg)
+      .requiredOption('--sequence <n>', 'release sequence number (strictly above the class latest)', parseSequenceArg)
+      .requiredOption('--image <file>', 'the firmware image')
+      .requiredOption('--uri <location>', 'where devices download the image (1 to 512 bytes)')
+      .requiredOption('--release-key <keystore>', 'a release key (keystore v3; repeat for each signature)', collect),
+    'submit with this key (keystore v3) instead of the operator role key',
+  ).action(async (options: CommonOptions & { class: number; sequence: bigint; image: string; uri: string; releaseKey: string[] }) => {
+    const uriBytes = Buffer.byteLength(options.uri);
+    if (uriBytes === 0 || uriBytes > MAX_LOCATION_BYTES) throw new UsageError(`--uri must be 1 to ${MAX_LOCATION_BYTES} bytes`);
+    if (new Set(options.releaseKey).size !== options.releaseKey.length) throw new UsageError('a --release-key is given twice');
+    let image: Buffer;
+    try {
+      image = readFileSync(options.image);
+    } catch (error) {
+      throw new UsageError(`cannot read --image ${options.image}: ${(error as Error).message}`);
+    }
+    if (image.length === 0) throw new UsageError(`--image ${options.image} is empty`);
+    const digest = bytesToHex(createHash('sha256').update(image).digest());
+    const context = loadContext(options);
+    const registry = registryOf(context);
+    const releaseKeys: LocalAccount[] = [];
+    for (const path of options.releaseKey) releaseKeys.push(await openKeystore(path, 'release key'));
+    if (new Set(releaseKeys.map((k) => k.address)).size !== releaseKeys.length)
+      throw new UsageError('two --release-key files hold the same key');
+    const account = await signerOf(context, options, 'submitter');
+    // Chain time, not this machine's clock: the registry judges issuedAt against block time.
+    const { timestamp } = await context.publicClient.getBlock();
+    const manifest = {
+      classId: options.class,
+      sequence: options.sequence,
+      digest,
+      size: BigInt(image.length),
+      location: options.uri,
+      issuedAt: timestamp,
+    };
+    progress(
+      options,
+      `signing the manifest of class ${options.class} sequence ${options.sequence} with ${releaseKeys.length} release key(s)...`,
+    );
+    const signatures = await Promise.all(
+      releaseKeys.map((key) => signManifest({ key, chainId: context.deployment.chainId, registry, manifest })),
+    );
+    const { hash, blockNumber, releaseId } = await refusing(publishRelease({ clients: context, account, registry, manifest, signatures }));
+    printResult(
+      options,
+      { releaseId, ...manifest, signers: signatures.map((s) => s.signer), transactionHash: hash, blockNumber },
+      () =>
+        `published class ${options.class} sequence ${options.sequence} (${image.length} bytes, sha256 ${digest}) as ${releaseId} (${hash})`,
+    );
+  });
+
+  withCommon(
+    firmware
+      .command('revoke')
+      .description("Revoke a release for good, e.g. a vulnerable build (the class's manufacturer)")
+      .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseArg)
+      .requiredOption('--reason <text>', 'why (recorded on chain)'),
+    "the class manufacturer's key (keystore v3) instead of the operator role key",
+  ).action(async (releaseId: Hex, options: CommonOptions & { reason: string }) => {
+    requireReason(options.reason);
+    const context = loadContext(options);
+    const registry = registryOf(context);
+    const account = await signerOf(context, options, 'manufacturer');
+    const { hash, blockNumber } = await refusing(revokeRelease({ clients: context, account, registry, releaseId, reason: options.reason }));
+    printResult(
+      options,
+      { releaseId, revoked: true, reason: options.reason, transactionHash: hash, blockNumber },
+      () => `revoked ${releaseId} (${hash})`,
+    );
+  });
+
+  withCommon(
+    firmware
+      .command('list')
+      .description('Published releases, oldest first, with their revocation status')
+      .option('--class <id>', 'only this device class', parseClassArg),
+  ).action(async (options: CommonOptions & { class?: number }) => {
+    const context = loadContext(options);
+    const releases = await listReleases({
+      publicClient: context.publicClient,
+      registry: registryOf(context),
+      fromBlock: BigInt(context.deployment.deploymentBlock),
+      ...(options.class === undefined ? {} : { classId: options.class }),
+    });
+    printResult(options, releases, () =>
+      releases.length === 0
+        ? 'no releases'
+        : formatTable(releases.map(releaseRow), ['class', 'sequence', 'size', 'status', 'location', 'releaseId']),
+    );
+  });
+
+  withCommon(
+    firmware
+      .command('approve')
+      .description("Approve a release for a device, for its current owner only (the device's owner)")
+      .argument('<device>', 'device id (address)', parseAddressArg)
+      .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseArg)
+      .option('--withdraw', 'withdraw the approval instead'),
+    "the device owner's key (keystore v3) instead of the operator role key",
+  ).action(async (device: Address, releaseId: Hex, options: CommonOptions & { withdraw?: boolean }) => {
+    const context = loadContext(options);
+    const registry = registryOf(context);
+    const account = await signerOf(context, options, 'owner');
+    const approved = !options.withdraw;
+    const { hash, blockNumber } = await refusing(approveRelease({ clients: context, account, registry, device, releaseId, approved }));
+    printResult(
+      options,
+      { device, releaseId, approved, transactionHash: hash, blockNumber },
+      () => `${approved ? 'approved' : 'withdrew the approval of'} ${releaseId} for ${device} (${hash})`,
+    );
+  });
+
+  withCommon(
+    firmware
+      .command('policy')
+      .description("Set a device's update policy for its current owner (the device's owner); a transfer resets it to approve-each")
+      .argument('<device>', 'device id (address)', parseAddressArg)
+      .argument('<policy>', 'automatic or approve-each', parsePolicyArg),
+    "the device owner's key (keystore v3) instead of the operator role key",
+  ).action(async (device: Address, policy: UpdatePolicyName, options: CommonOptions) => {
+    const context = loadContext(options);
+    const registry = registryOf(context);
+    const account = await signerOf(context, options, 'owner');
+    const { hash, blockNumber } = await refusing(setUpdatePolicy({ clients: context, account, registry, device, policy }));
+    printResult(options, { device, policy, transactionHash: hash, blockNumber }, () => `${device}: update policy ${policy} (${hash})`);
+  });
+
+  withCommon(
+    firmware
+      .command('status')
+      .description("A device's installed firmware, last report nonce, update policy and open paid updates")
+      .argument('<device>', 'device id (address)', parseAddressArg),
+  ).action(async (device: Address, options: CommonOptions) => {
+    const context = loadContext(options);
+    const state = await readFirmwareState({ publicClient: context.publicClient, registry: registryOf(context), device });
+    printResult(options, state, () =>
+      [
+        `device             ${device}`,
+        `installed sequence ${state.installedSequence === 0n ? '- (none reported)' : state.installedSequence}`,
+        `last report nonce  ${state.lastNonce}`,
+        `update policy      ${state.policy}`,
+        `open escrows       ${state.openEscrows.length === 0 ? '-' : state.openEscrows.join(', ')}`,
+      ].join('\n'),
+    );
+  });
+}
