@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import secp256k1 from 'secp256k1';
 import { encodeFunctionData, hexToBytes, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { deviceOwnershipAbi } from '../contracts/abis.js';
+import { deviceOwnershipAbi, firmwareRegistryAbi, pythiaFleetAbi } from '../contracts/abis.js';
 import { SECP256K1_N } from '../protocol/signature.js';
-import { generateDeviceKey, type DeviceKey } from '../sdk/index.js';
+import { generateDeviceKey, signFirmwareReport, type DeviceKey } from '../sdk/index.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { startGateway, type RunningGateway } from './server.js';
 
@@ -80,7 +80,7 @@ before(async () => {
     rpcUrl: chain.rpcUrl,
     chainId: chain.chainId,
     fleetAddress: chain.fleetAddress,
-    answerContracts: { deviceOwnership: chain.ownershipAddress },
+    answerContracts: { deviceOwnership: chain.ownershipAddress, firmwareRegistry: chain.firmwareAddress },
     relayerAccount: chain.relayer,
     dbPath: join(dir, 'gateway.sqlite'),
     port: 0,
@@ -182,5 +182,60 @@ describe('POST /v1/devices/{id}/owner-acknowledgements', () => {
     const good = await post(key.deviceId, { epoch: 2, signature: await acknowledgement(key, owner.address, 2n) });
     assert.equal(good.status, 202);
     assert.equal((await settled(((await good.json()) as { id: number }).id)).status, 'done');
+  });
+});
+
+describe('POST /v1/devices/{id}/firmware-reports', () => {
+  const report = (key: DeviceKey, nonce: number, digest: Hex = `0x${'ab'.repeat(32)}`) => {
+    const signed = signFirmwareReport({ key, chainId: chain.chainId, registry: chain.firmwareAddress, sequence: 5, digest, nonce });
+    return { sequence: 5, digest, nonce, signature: signed.signature };
+  };
+  const postReport = (device: string, body: unknown) =>
+    fetch(`${gateway.url}/v1/devices/${device}/firmware-reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('relays a report of an unknown build: on chain it is the evidence that flags the device; a replayed nonce is refused', async () => {
+    const key = generateDeviceKey();
+    await chain.registerDevice(key.publicKey);
+    const response = await postReport(key.deviceId, report(key, 1));
+    assert.equal(response.status, 202, await response.clone().text());
+    const action = (await response.json()) as { id: number; kind: string };
+    assert.equal(action.kind, 'firmware_report');
+    assert.equal((await settled(action.id)).status, 'done');
+    const [, lastNonce] = await chain.publicClient.readContract({
+      address: chain.firmwareAddress,
+      abi: firmwareRegistryAbi,
+      functionName: 'installedFirmware',
+      args: [key.deviceId],
+    });
+    assert.equal(lastNonce, 1n);
+    const device = await chain.publicClient.readContract({
+      address: chain.fleetAddress,
+      abi: pythiaFleetAbi,
+      functionName: 'getDevice',
+      args: [key.deviceId],
+    });
+    assert.equal(device.flags, 1, 'the unknown build flagged the device');
+
+    const replayed = await postReport(key.deviceId, report(key, 1));
+    assert.equal(replayed.status, 409);
+    assert.equal(((await replayed.json()) as { error: string }).error, 'replayed_nonce');
+  });
+
+  it('refuses a report signed by another key or malformed, before anything is stored', async () => {
+    const key = generateDeviceKey();
+    await chain.registerDevice(key.publicKey);
+    const other = generateDeviceKey();
+    const forged = await postReport(key.deviceId, report(other, 1));
+    assert.equal(forged.status, 401);
+    assert.equal(((await forged.json()) as { error: string }).error, 'bad_signature');
+    const bad = await postReport(key.deviceId, { ...report(key, 1), digest: '0x1234' });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: string }).error, 'invalid_body');
+    const unknown = await postReport(other.deviceId, report(other, 1));
+    assert.equal(unknown.status, 403);
   });
 });
