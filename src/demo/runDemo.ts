@@ -213,7 +213,11 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     };
 
     progress(`running for ${durationSeconds} s`);
-    const endAt = startedAt + durationSeconds * 1000;
+    // The run (and the attack schedule) starts now, after the chain, contracts and gateway are up,
+    // so that a slow start on a busy machine does not eat into it.
+    const runStartedAt = Date.now();
+    const runAt = () => (Date.now() - runStartedAt) / 1000;
+    const endAt = runStartedAt + durationSeconds * 1000;
     while (Date.now() < endAt) {
       const now = Date.now() / 1000;
       const readings = fleet.tick(now);
@@ -230,7 +234,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       }
       for (const entry of [...schedule, ...(secondWave ? [secondWave] : [])]) {
         if (!entry.started) {
-          if (at() < entry.startAt) continue;
+          if (runAt() < entry.startAt) continue;
           entry.attack.start({ fleet });
           entry.started = true;
           timeline({ kind: 'attack', text: `${entry.attack.name} begins: ${entry.attack.description}` });
