@@ -61,3 +61,18 @@ export {
   type VerifyAnswerParameters,
 } from '../answers/index.js';
 export { signDeviceQuestion, type SignDeviceQuestionParameters, type SignDeviceQuestionReturnType } from './signDeviceQuestion.js';
+export {
+  deviceProvenanceDigest,
+  keyRotationDigest,
+  ownerAcknowledgementDigest,
+  type DeviceProvenanceDigestParameters,
+  type KeyRotationDigestParameters,
+  type OwnerAcknowledgementDigestParameters,
+} from './identityTypedData.js';
+export { signDeviceProvenance, type SignDeviceProvenanceParameters } from './signDeviceProvenance.js';
+export { signKeyRotation, type SignKeyRotationParameters } from './signKeyRotation.js';
+export {
+  signOwnerAcknowledgement,
+  type SignOwnerAcknowledgementParameters,
+  type SignOwnerAcknowledgementReturnType,
+} from './signOwnerAcknowledgement.js';
