@@ -1,5 +1,5 @@
 import { bytesToHex, type Account, type Address, type Hex } from 'viem';
-import { deviceIdentityAbi } from '../contracts/abis.js';
+import { deviceIdentityAbi, pythiaFleetAbi } from '../contracts/abis.js';
 import { deviceIdFromPublicKey, rawPublicKey } from '../protocol/deviceId.js';
 import { signDeviceProvenance } from '../sdk/signDeviceProvenance.js';
 import { signKeyRotation } from '../sdk/signKeyRotation.js';
@@ -26,12 +26,19 @@ export function deviceIdentityAddresses(deployment: Deployment): DeviceIdentityA
 type WriteContext = { clients: ChainClients; account: Account; identity: Address };
 type ReadContext = Pick<ChainClients, 'publicClient'> & { identity: Address };
 
+/**
+ * The identity contract's ABI plus the fleet's errors: the fleet's refusals (a key already
+ * registered, an unknown class, ...) bubble up through the identity contract unchanged, and
+ * should be named like its own.
+ */
+const identityAndFleetErrorsAbi = [...deviceIdentityAbi, ...pythiaFleetAbi.filter((item) => item.type === 'error')];
+
 const send = (context: WriteContext, functionName: string, args: readonly unknown[]) =>
   sendContractTransaction({
     clients: context.clients,
     account: context.account,
     address: context.identity,
-    abi: deviceIdentityAbi,
+    abi: identityAndFleetErrorsAbi,
     functionName,
     args,
   });

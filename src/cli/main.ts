@@ -3,6 +3,7 @@ import { registerAskCommands } from './commands/ask.js';
 import { registerAttestCommands } from './commands/attest.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
+import { registerManufacturerCommands } from './commands/deviceIdentity.js';
 import { registerProfileCommands } from './commands/profile.js';
 import { registerPythiaCommands } from './commands/pythia.js';
 import { registerUpCommand } from './commands/up.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerDemoCommand(program);
   registerDeviceCommands(program);
+  registerManufacturerCommands(program);
   registerProfileCommands(program);
   registerPythiaCommands(program);
   registerAttestCommands(program);
