@@ -4,6 +4,7 @@ import { registerAttestCommands } from './commands/attest.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
+import { registerManufacturerCommands } from './commands/deviceIdentity.js';
 import { registerProfileCommands } from './commands/profile.js';
 import { registerPythiaCommands } from './commands/pythia.js';
 import { registerUpCommand } from './commands/up.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerDemoCommand(program);
   registerDeviceCommands(program);
+  registerManufacturerCommands(program);
   registerProfileCommands(program);
   registerPythiaCommands(program);
   registerFirmwareCommands(program);

@@ -75,3 +75,18 @@ export {
   type CheckFirmwareImageReturnType,
   type FirmwareCheckReason,
 } from './checkFirmwareImage.js';
+export {
+  deviceProvenanceDigest,
+  keyRotationDigest,
+  ownerAcknowledgementDigest,
+  type DeviceProvenanceDigestParameters,
+  type KeyRotationDigestParameters,
+  type OwnerAcknowledgementDigestParameters,
+} from './identityTypedData.js';
+export { signDeviceProvenance, type SignDeviceProvenanceParameters } from './signDeviceProvenance.js';
+export { signKeyRotation, type SignKeyRotationParameters } from './signKeyRotation.js';
+export {
+  signOwnerAcknowledgement,
+  type SignOwnerAcknowledgementParameters,
+  type SignOwnerAcknowledgementReturnType,
+} from './signOwnerAcknowledgement.js';

@@ -11,11 +11,14 @@ import { loadContext, loadRoleAccount, type CommandContext } from '../context.js
 import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
 import { readDeviceView } from '../../chain/readDevice.js';
 import { deviceStatusNames } from '../../protocol/reasons.js';
+import { registerDeviceIdentityCommands } from './deviceIdentity.js';
 
 type CommonOptions = { dataDir?: string; json?: boolean };
 
 export function registerDeviceCommands(program: Command): void {
-  const device = program.command('device').description('Register devices and change their status (operator)');
+  const device = program
+    .command('device')
+    .description('Devices: registration and status (operator), identity (DID, provisioning, key rotation) and ownership transfer');
 
   device
     .command('register')
@@ -144,6 +147,8 @@ export function registerDeviceCommands(program: Command): void {
         rows.length === 0 ? 'no devices' : formatTable(rows, ['device', 'classId', 'status', 'lastSequence', 'flags']),
       );
     });
+
+  registerDeviceIdentityCommands(device);
 }
 
 async function listDevices(context: CommandContext) {

@@ -1,0 +1,178 @@
+import { bytesToHex, type Account, type Address, type Hex } from 'viem';
+import { deviceIdentityAbi, pythiaFleetAbi } from '../contracts/abis.js';
+import { deviceIdFromPublicKey, rawPublicKey } from '../protocol/deviceId.js';
+import { signDeviceProvenance } from '../sdk/signDeviceProvenance.js';
+import { signKeyRotation } from '../sdk/signKeyRotation.js';
+import type { DeviceKey } from '../sdk/types.js';
+import type { ChainClients } from './clients.js';
+import type { Deployment } from './deployment.js';
+import { sendContractTransaction, type SendContractTransactionReturnType } from './sendContractTransaction.js';
+
+export class DeviceIdentityMissingError extends Error {}
+
+export type DeviceIdentityAddresses = { identity: Address; ownership: Address };
+
+/** The identity and ownership contracts of a deployment, or a clear error for one made before they existed. */
+export function deviceIdentityAddresses(deployment: Deployment): DeviceIdentityAddresses {
+  const { deviceIdentity, deviceOwnership } = deployment.contracts;
+  if (!deviceIdentity || !deviceOwnership) {
+    throw new DeviceIdentityMissingError(
+      'this deployment has no DeviceIdentity/DeviceOwnership contracts (it predates them): deploy a new node with `pythia up --data-dir <new dir>`',
+    );
+  }
+  return { identity: deviceIdentity, ownership: deviceOwnership };
+}
+
+type WriteContext = { clients: ChainClients; account: Account; identity: Address };
+type ReadContext = Pick<ChainClients, 'publicClient'> & { identity: Address };
+
+/**
+ * The identity contract's ABI plus the fleet's errors: the fleet's refusals (a key already
+ * registered, an unknown class, ...) bubble up through the identity contract unchanged, and
+ * should be named like its own.
+ */
+const identityAndFleetErrorsAbi = [...deviceIdentityAbi, ...pythiaFleetAbi.filter((item) => item.type === 'error')];
+
+const send = (context: WriteContext, functionName: string, args: readonly unknown[]) =>
+  sendContractTransaction({
+    clients: context.clients,
+    account: context.account,
+    address: context.identity,
+    abi: identityAndFleetErrorsAbi,
+    functionName,
+    args,
+  });
+
+export type AssignClassManufacturerParameters = WriteContext & {
+  classId: number;
+  /** The manufacturer's account; the zero address unassigns the class. */
+  manufacturer: Address;
+};
+
+/** Assigns a device class to a manufacturer (the identity contract's OPERATOR_ROLE). */
+export function assignClassManufacturer(parameters: AssignClassManufacturerParameters): Promise<SendContractTransactionReturnType> {
+  return send(parameters, 'assignClassManufacturer', [parameters.classId, parameters.manufacturer]);
+}
+
+/** The manufacturer a class is assigned to, or null. */
+export async function readClassManufacturer(context: ReadContext, classId: number): Promise<Address | null> {
+  const manufacturer = await context.publicClient.readContract({
+    address: context.identity,
+    abi: deviceIdentityAbi,
+    functionName: 'classManufacturer',
+    args: [classId],
+  });
+  return manufacturer === ZERO_ADDRESS ? null : manufacturer;
+}
+
+export type ProvisionDevicesParameters = WriteContext & {
+  classId: number;
+  /** Device public keys, 64 bytes X ‖ Y or 65 bytes 04 ‖ X ‖ Y. */
+  publicKeys: readonly Hex[];
+} & (
+    | {
+        /** Signs each key's DeviceProvenance here (the manufacturer's private key). */
+        manufacturerKey: Hex;
+        signatures?: undefined;
+      }
+    | {
+        /** DeviceProvenance signatures made elsewhere (signDeviceProvenance), one per key, same order. */
+        signatures: readonly Hex[];
+        manufacturerKey?: undefined;
+      }
+  );
+
+export type ProvisionDevicesReturnType = SendContractTransactionReturnType & {
+  devices: Array<{ device: Address; publicKey: Hex; signature: Hex }>;
+};
+
+/**
+ * Provisions devices of one class under the class manufacturer's signatures, all or nothing:
+ * the identity contract checks every signature and registers the devices in the fleet, the
+ * manufacturer being their first owner. Anyone may send it (`account` pays the gas).
+ */
+export async function provisionDevices(parameters: ProvisionDevicesParameters): Promise<ProvisionDevicesReturnType> {
+  const { clients, identity, classId } = parameters;
+  const publicKeys = parameters.publicKeys.map((key) => bytesToHex(rawPublicKey(key)));
+  if (publicKeys.length === 0) throw new RangeError('provisionDevices needs at least one public key');
+  const chainId = clients.chain.id;
+  const signatures =
+    parameters.signatures ??
+    publicKeys.map((publicKey) =>
+      signDeviceProvenance({ manufacturerKey: parameters.manufacturerKey, chainId, identityContract: identity, publicKey, classId }),
+    );
+  if (signatures.length !== publicKeys.length) throw new RangeError('one signature per public key');
+  const sent = await send(parameters, 'provisionDevices', [publicKeys, classId, signatures]);
+  return {
+    ...sent,
+    devices: publicKeys.map((publicKey, i) => ({ device: deviceIdFromPublicKey(publicKey), publicKey, signature: signatures[i]! })),
+  };
+}
+
+export type RotateDeviceKeyParameters = WriteContext & {
+  device: Address;
+  /** The device's current key and its next key: both sign the rotation. `account` (the owner) sends it. */
+  oldKey: Pick<DeviceKey, 'privateKey'>;
+  newKey: Pick<DeviceKey, 'privateKey' | 'publicKey'>;
+};
+
+/**
+ * Rotates a device's key (the owner): reads the rotation nonce, has the old and the new key sign
+ * the EIP-712 KeyRotation, and sends both signatures. The device id stays; the fleet expects
+ * readings signed by the new key from then on (PythiaFleet.deviceSigner).
+ */
+export async function rotateDeviceKey(
+  parameters: RotateDeviceKeyParameters,
+): Promise<SendContractTransactionReturnType & { nonce: bigint }> {
+  const { clients, identity, device, oldKey, newKey } = parameters;
+  const nonce = await readKeyRotations({ publicClient: clients.publicClient, identity }, device);
+  const newPublicKey = bytesToHex(rawPublicKey(newKey.publicKey));
+  const message = { chainId: clients.chain.id, identityContract: identity, device, newPublicKey, nonce };
+  const oldKeySignature = signKeyRotation({ ...message, key: oldKey });
+  const newKeySignature = signKeyRotation({ ...message, key: newKey });
+  const sent = await send(parameters, 'rotateDeviceKey', [device, newPublicKey, oldKeySignature, newKeySignature]);
+  return { ...sent, nonce };
+}
+
+/** Completed key rotations of a device: the nonce its next rotation signs. */
+export function readKeyRotations(context: ReadContext, device: Address): Promise<bigint> {
+  return context.publicClient.readContract({
+    address: context.identity,
+    abi: deviceIdentityAbi,
+    functionName: 'keyRotations',
+    args: [device],
+  });
+}
+
+/** Revokes a device whose key is compromised (its owner, or the identity contract's OPERATOR_ROLE). Final. */
+export function revokeCompromisedKey(
+  parameters: WriteContext & { device: Address; reason: string },
+): Promise<SendContractTransactionReturnType> {
+  return send(parameters, 'revokeCompromisedKey', [parameters.device, parameters.reason]);
+}
+
+/** The device's service endpoint for the current ownership epoch (owner only; '' = back to the default). */
+export function setServiceEndpoint(
+  parameters: WriteContext & { device: Address; endpoint: string },
+): Promise<SendContractTransactionReturnType> {
+  return send(parameters, 'setServiceEndpoint', [parameters.device, parameters.endpoint]);
+}
+
+/** The endpoint of every device whose owner set none, e.g. the Pythia's URL (OPERATOR_ROLE). */
+export function setDefaultServiceEndpoint(parameters: WriteContext & { endpoint: string }): Promise<SendContractTransactionReturnType> {
+  return send(parameters, 'setDefaultServiceEndpoint', [parameters.endpoint]);
+}
+
+/** The raw DidDocument struct the identity contract returns (IDeviceIdentityManagement.DidDocument). */
+export async function readDidRecord(context: ReadContext, device: Address) {
+  return context.publicClient.readContract({
+    address: context.identity,
+    abi: deviceIdentityAbi,
+    functionName: 'didDocument',
+    args: [device],
+  });
+}
+
+export type DidRecord = Awaited<ReturnType<typeof readDidRecord>>;
+
+export const ZERO_ADDRESS: Address = '0x0000000000000000000000000000000000000000';

@@ -1,0 +1,441 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { getAddress, isAddressEqual, type Address, type Hex } from 'viem';
+import {
+  assignClassManufacturer,
+  deviceIdentityAddresses,
+  DeviceIdentityMissingError,
+  provisionDevices,
+  readClassManufacturer,
+  revokeCompromisedKey,
+  rotateDeviceKey,
+  type DeviceIdentityAddresses,
+} from '../../chain/deviceIdentity.js';
+import { acceptTransfer, cancelOffer, offerTransfer, readOwnership, type ReadOwnershipReturnType } from '../../chain/deviceOwnership.js';
+import { readDeviceView } from '../../chain/readDevice.js';
+import { InvalidDidError, parseDeviceDid, resolveDid, UnknownDeviceDidError } from '../../chain/resolveDid.js';
+import { pythiaFleetAbi } from '../../contracts/abis.js';
+import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
+import { loadDeviceKey, verifyRegistrationRequest, type DeviceKey } from '../../sdk/index.js';
+import { parseAddressArg, parseIntegerArg, parsePublicKeyArg } from '../args.js';
+import { loadContext, type CommandContext } from '../context.js';
+import { CliError, UsageError, printResult, progress } from '../output.js';
+import { resolvePassphrase } from '../passphrase.js';
+import { loadKeystoreAccount, loadSignerAccount, sendAs } from '../signer.js';
+
+type CommonOptions = { dataDir?: string; json?: boolean };
+type SignerOptions = CommonOptions & { signerKey?: string };
+
+const DATA_DIR_HELP = 'Pythia data directory (default ./.pythia)';
+/** Who owns a device first, said once for every command that signs as an owner. */
+const FIRST_OWNER_NOTE =
+  'A device registered with `pythia device register` (the fleet mints its token to msg.sender, the registrar) ' +
+  "belongs first to the node's operator key, the default signer; a provisioned device belongs first to its class manufacturer.";
+
+export function identityAddressesOf(context: CommandContext): DeviceIdentityAddresses {
+  try {
+    return deviceIdentityAddresses(context.deployment);
+  } catch (error) {
+    if (error instanceof DeviceIdentityMissingError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+/** A device id as an address or as its did:pythia DID. */
+function parseDeviceOrDidArg(value: string): { device: Address; chainId?: number } {
+  if (value.startsWith('did:')) {
+    try {
+      return parseDeviceDid(value);
+    } catch (error) {
+      if (error instanceof InvalidDidError) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
+  }
+  return { device: parseAddressArg(value) };
+}
+
+function requireReason(reason: string): void {
+  if (reason.trim().length === 0 || Buffer.byteLength(reason) > 256) throw new UsageError('--reason must be 1 to 256 bytes');
+}
+
+function formatOwnership(state: ReadOwnershipReturnType): string {
+  const rows: [string, string][] = [
+    ['device', state.device],
+    ['owner', state.owner ?? '-'],
+    ['epoch', state.epoch.toString()],
+    ['pendingOffer', state.pendingOffer ?? '-'],
+    ['acknowledgedEpoch', state.acknowledgedEpoch === 0n ? 'never' : state.acknowledgedEpoch.toString()],
+    ['acknowledged', state.acknowledged ? 'yes: the device signed that this owner is its owner' : 'no (not yet for this epoch)'],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(18)} ${v}`).join('\n');
+}
+
+async function ownershipOf(context: CommandContext, device: Address): Promise<ReadOwnershipReturnType> {
+  return readOwnership({ publicClient: context.publicClient, ownership: identityAddressesOf(context).ownership }, device);
+}
+
+/** Reads a device keystore (a device's own key: --old-key, --new-key). */
+async function loadDeviceKeyFile(path: string, what: string): Promise<DeviceKey> {
+  const passphrase = await resolvePassphrase(what);
+  try {
+    return await loadDeviceKey(path, passphrase);
+  } catch (error) {
+    throw new CliError(`cannot open the ${what} ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The public keys to provision: from registration requests (proof of possession checked) and from the command line. */
+function provisioningKeys(requests: string[], publicKeys: Hex[], classId: number): Hex[] {
+  const keys: Hex[] = [];
+  for (const path of requests) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`cannot read registration request ${path}: ${(error as Error).message}`);
+    }
+    let request: ReturnType<typeof verifyRegistrationRequest>;
+    try {
+      request = verifyRegistrationRequest(raw);
+    } catch (error) {
+      throw new UsageError(`registration request ${path} refused: ${(error as Error).message}`);
+    }
+    if (request.classId !== classId)
+      throw new UsageError(`registration request ${path} is for class ${request.classId}, not --class ${classId}`);
+    keys.push(request.publicKey);
+  }
+  keys.push(...publicKeys);
+  if (keys.length === 0) throw new UsageError('give at least one device: --request <file> or a public key');
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const id = deviceIdFromPublicKey(key);
+    if (seen.has(id)) throw new UsageError(`device ${id} is listed twice`);
+    seen.add(id);
+  }
+  return keys;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerDeviceIdentityCommands(device: Command): void {
+  const withCommon = (command: Command) => command.option('--data-dir <dir>', DATA_DIR_HELP).option('--json', 'machine-readable output');
+  const withSigner = (command: Command, who: string) =>
+    withCommon(command.option('--signer-key <keystore>', `sign as ${who} with this keystore (v3) instead of the node's operator key`));
+
+  withCommon(
+    device
+      .command('did')
+      .summary('Print the DID document of a device (did:pythia), resolved from the chain')
+      .description(
+        'Resolve the DID document of a device (did:pythia:<chainId>:<deviceId>) from the chain: keys, controller (owner), ' +
+          'service endpoint, and Pythia metadata (status, class, provenance, ownership epoch, key rotations). Always JSON; --json compacts it',
+      )
+      .argument('<id>', 'device id (address) or its did:pythia DID', parseDeviceOrDidArg),
+  ).action(async (id: { device: Address; chainId?: number }, options: CommonOptions) => {
+    const context = loadContext(options);
+    if (id.chainId !== undefined && id.chainId !== context.deployment.chainId) {
+      throw new UsageError(`the DID names chain ${id.chainId}, but this node's chain is ${context.deployment.chainId}`);
+    }
+    const { identity } = identityAddressesOf(context);
+    let resolved: Awaited<ReturnType<typeof resolveDid>>;
+    try {
+      resolved = await resolveDid(
+        {
+          publicClient: context.publicClient,
+          identity,
+          fleet: context.deployment.contracts.fleet,
+          fromBlock: BigInt(context.deployment.deploymentBlock),
+        },
+        id.device,
+      );
+    } catch (error) {
+      if (error instanceof UnknownDeviceDidError) throw new CliError(`unknown device ${id.device} (${error.message})`);
+      throw error;
+    }
+    process.stdout.write(`${options.json ? JSON.stringify(resolved) : JSON.stringify(resolved, null, 2)}\n`);
+  });
+
+  withCommon(
+    device
+      .command('owner')
+      .summary("Owner, ownership epoch, pending offer, and the device's acknowledgement")
+      .description("A device's owner, ownership epoch, pending transfer offer, and whether the device acknowledged its owner")
+      .argument('<id>', 'device id (address)', parseAddressArg),
+  ).action(async (id: Address, options: CommonOptions) => {
+    const context = loadContext(options);
+    const state = await ownershipOf(context, id);
+    if (state.owner === null) {
+      const view = await readDeviceView(context, id);
+      throw new CliError(
+        view.status === 'none' ? `unknown device ${id}` : `${id} has no ownership token (registered before the ownership contract)`,
+      );
+    }
+    printResult(options, state, () => formatOwnership(state));
+  });
+
+  withSigner(
+    device
+      .command('transfer')
+      .summary('Offer a device to a new owner (owner signs)')
+      .description(
+        `Offer a device to a new owner (the owner signs; the device must be active). The token moves when the recipient runs \`pythia device accept\`. ${FIRST_OWNER_NOTE}`,
+      )
+      .argument('<id>', 'device id (address)', parseAddressArg)
+      .requiredOption('--to <address>', 'the new owner (address)', parseAddressArg),
+    'the owner',
+  ).action(async (id: Address, options: SignerOptions & { to: Address }) => {
+    if (BigInt(options.to) === 0n) throw new UsageError('--to may not be the zero address');
+    const context = loadContext(options);
+    const { ownership } = identityAddressesOf(context);
+    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
+    if (isAddressEqual(account.address, options.to)) throw new UsageError('--to is the signer itself');
+    progress(options, `offering ${id} to ${options.to}...`);
+    const { hash, blockNumber } = await sendAs(context, account, 'transfer', () =>
+      offerTransfer({ clients: context, account, ownership, device: id, to: options.to }),
+    );
+    printResult(
+      options,
+      { device: id, owner: account.address, pendingOffer: options.to, transactionHash: hash, blockNumber },
+      () => `offered ${id} to ${options.to} (${hash}); they accept with \`pythia device accept ${id} --signer-key <their keystore>\``,
+    );
+  });
+
+  withSigner(
+    device
+      .command('cancel-transfer')
+      .summary('Withdraw a pending transfer offer (owner signs)')
+      .description(`Withdraw a pending transfer offer (the owner signs). ${FIRST_OWNER_NOTE}`)
+      .argument('<id>', 'device id (address)', parseAddressArg),
+    'the owner',
+  ).action(async (id: Address, options: SignerOptions) => {
+    const context = loadContext(options);
+    const { ownership } = identityAddressesOf(context);
+    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
+    const { hash, blockNumber } = await sendAs(context, account, 'cancel-transfer', () =>
+      cancelOffer({ clients: context, account, ownership, device: id }),
+    );
+    printResult(
+      options,
+      { device: id, pendingOffer: null, transactionHash: hash, blockNumber },
+      () => `withdrew the offer of ${id} (${hash})`,
+    );
+  });
+
+  withSigner(
+    device
+      .command('accept')
+      .summary('Accept a device offered to you (recipient signs)')
+      .description(
+        'Accept a transfer offered to you (the recipient signs; the device must still be active): the token moves, a new ownership ' +
+          'epoch begins, and everything the previous owner granted stops applying. The device acknowledges its new owner when it next talks to its Pythia',
+      )
+      .argument('<id>', 'device id (address)', parseAddressArg),
+    'the recipient',
+  ).action(async (id: Address, options: SignerOptions) => {
+    const context = loadContext(options);
+    const { ownership } = identityAddressesOf(context);
+    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'recipient' });
+    progress(options, `accepting ${id} as ${account.address}...`);
+    const { hash, blockNumber } = await sendAs(context, account, 'accept', () =>
+      acceptTransfer({ clients: context, account, ownership, device: id }),
+    );
+    const state = await ownershipOf(context, id);
+    printResult(
+      options,
+      { device: id, owner: state.owner, epoch: state.epoch, transactionHash: hash, blockNumber },
+      () => `${id} now belongs to ${state.owner} (epoch ${state.epoch}, ${hash})`,
+    );
+  });
+
+  withSigner(
+    device
+      .command('rotate-key')
+      .summary("Rotate a device's key: old and new key sign, owner sends")
+      .description(
+        "Replace a device's key: the current key and the new key both sign the rotation, the owner sends it. The device id stays; " +
+          `its readings must be signed by the new key from then on. ${FIRST_OWNER_NOTE}`,
+      )
+      .argument('<id>', 'device id (address)', parseAddressArg)
+      .requiredOption('--old-key <keystore>', "the device's current key (keystore v3)")
+      .requiredOption('--new-key <keystore>', 'the new device key (keystore v3, e.g. from `pythia device keygen`)'),
+    'the owner',
+  ).action(async (id: Address, options: SignerOptions & { oldKey: string; newKey: string }) => {
+    if (resolve(options.oldKey) === resolve(options.newKey)) throw new UsageError('--old-key and --new-key are the same file');
+    const context = loadContext(options);
+    const { identity } = identityAddressesOf(context);
+    const oldKey = await loadDeviceKeyFile(options.oldKey, 'old device key');
+    const newKey = await loadDeviceKeyFile(options.newKey, 'new device key');
+    if (isAddressEqual(oldKey.deviceId, newKey.deviceId)) throw new UsageError('--old-key and --new-key hold the same key');
+    const currentSigner = await context.publicClient.readContract({
+      address: context.deployment.contracts.fleet,
+      abi: pythiaFleetAbi,
+      functionName: 'deviceSigner',
+      args: [id],
+    });
+    if (BigInt(currentSigner) === 0n) throw new CliError(`unknown device ${id}`);
+    if (!isAddressEqual(currentSigner, oldKey.deviceId)) {
+      throw new CliError(`--old-key (${oldKey.deviceId}) is not the current key of ${id} (its readings are signed by ${currentSigner})`);
+    }
+    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
+    progress(options, `rotating the key of ${id} to ${newKey.deviceId}...`);
+    const { hash, blockNumber, nonce } = await sendAs(context, account, 'rotate-key', () =>
+      rotateDeviceKey({ clients: context, account, identity, device: id, oldKey, newKey }),
+    );
+    printResult(
+      options,
+      {
+        device: id,
+        previousSigner: oldKey.deviceId,
+        signer: newKey.deviceId,
+        rotation: (nonce + 1n).toString(),
+        transactionHash: hash,
+        blockNumber,
+      },
+      () => `${id} now signs with ${newKey.deviceId} (rotation ${nonce + 1n}, ${hash})`,
+    );
+  });
+
+  withSigner(
+    device
+      .command('revoke-key')
+      .summary('Revoke a device whose key is compromised (owner or operator)')
+      .description(
+        "Revoke a device whose key is compromised, for good (its owner, or an operator: the node's operator key holds the identity " +
+          "contract's OPERATOR_ROLE). Its DID document becomes deactivated",
+      )
+      .argument('<id>', 'device id (address)', parseAddressArg)
+      .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)'),
+    'the owner or an operator',
+  ).action(async (id: Address, options: SignerOptions & { reason: string }) => {
+    requireReason(options.reason);
+    const context = loadContext(options);
+    const { identity } = identityAddressesOf(context);
+    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner or operator' });
+    const { hash, blockNumber } = await sendAs(context, account, 'revoke-key', () =>
+      revokeCompromisedKey({ clients: context, account, identity, device: id, reason: options.reason }),
+    );
+    const view = await readDeviceView(context, id);
+    printResult(
+      options,
+      { device: id, status: view.status, transactionHash: hash, blockNumber },
+      () => `${id} is now ${view.status} (${hash})`,
+    );
+  });
+
+  withCommon(
+    device
+      .command('provision')
+      .summary("Provision devices under a manufacturer's signature (bulk)")
+      .description(
+        'Manufacturer provisioning: sign each device key with the class manufacturer key (EIP-712 DeviceProvenance) and register ' +
+          'them all in one transaction, all or nothing. The manufacturer becomes their first owner; each device keeps the signature as its provenance',
+      )
+      .argument(
+        '[publicKeys...]',
+        'device public keys: 64-byte X‖Y or 65-byte uncompressed, hex',
+        (value: string, previous: Hex[] = []) => [...previous, parsePublicKeyArg(value)],
+      )
+      .requiredOption('--manufacturer-key <keystore>', 'the manufacturer key assigned to the class (keystore v3)')
+      .requiredOption('--class <id>', 'device class id', parseIntegerArg('class', 0, 65535))
+      .option(
+        '--request <file>',
+        'a registration request from `pythia device keygen` (proof of possession checked); repeat for more',
+        collect,
+      )
+      .option('--signer-key <keystore>', 'send (and pay gas) with this keystore instead of the manufacturer key'),
+  ).action(
+    async (
+      publicKeys: Hex[] | undefined,
+      options: CommonOptions & { manufacturerKey: string; class: number; request?: string[]; signerKey?: string },
+    ) => {
+      const keys = provisioningKeys(options.request ?? [], publicKeys ?? [], options.class);
+      const context = loadContext(options);
+      const { identity } = identityAddressesOf(context);
+      const manufacturer = await loadKeystoreAccount(options.manufacturerKey, 'manufacturer key');
+      const assigned = await readClassManufacturer({ publicClient: context.publicClient, identity }, options.class);
+      if (!assigned) {
+        throw new CliError(
+          `class ${options.class} has no manufacturer: an operator assigns it with \`pythia manufacturer assign ${options.class} ${manufacturer.address}\``,
+        );
+      }
+      if (!isAddressEqual(assigned, manufacturer.address)) {
+        throw new CliError(`class ${options.class} belongs to manufacturer ${assigned}, not to --manufacturer-key ${manufacturer.address}`);
+      }
+      const account = options.signerKey ? await loadKeystoreAccount(options.signerKey, 'signer key') : manufacturer;
+      progress(
+        options,
+        `provisioning ${keys.length} device${keys.length === 1 ? '' : 's'} of class ${options.class} under ${manufacturer.address}...`,
+      );
+      const result = await sendAs(context, account, 'provision', () =>
+        provisionDevices({
+          clients: context,
+          account,
+          identity,
+          classId: options.class,
+          publicKeys: keys,
+          manufacturerKey: manufacturer.privateKey,
+        }),
+      );
+      printResult(
+        options,
+        {
+          classId: options.class,
+          manufacturer: manufacturer.address,
+          devices: result.devices.map(({ device, signature }) => ({ device, provenanceSignature: signature })),
+          transactionHash: result.hash,
+          blockNumber: result.blockNumber,
+        },
+        () =>
+          [
+            `provisioned in ${result.hash}:`,
+            ...result.devices.map(({ device }) => `  ${device} (class ${options.class}, owner ${manufacturer.address})`),
+          ].join('\n'),
+      );
+    },
+  );
+}
+
+/** `pythia manufacturer ...`: which manufacturer provisions each device class (operator). */
+export function registerManufacturerCommands(program: Command): void {
+  const manufacturer = program.command('manufacturer').description('Device class manufacturers: who may provision devices of each class');
+
+  manufacturer
+    .command('assign')
+    .description("Assign a device class to a manufacturer's account (an operator: the node's operator key by default)")
+    .argument('<class>', 'device class id', parseIntegerArg('class', 0, 65535))
+    .argument('<address>', "the manufacturer's account", parseAddressArg)
+    .option(
+      '--signer-key <keystore>',
+      "sign with this keystore (holding the identity contract's OPERATOR_ROLE) instead of the operator key",
+    )
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--json', 'machine-readable output')
+    .action(async (classId: number, address: Address, options: SignerOptions) => {
+      if (BigInt(address) === 0n) throw new UsageError('the manufacturer may not be the zero address');
+      const context = loadContext(options);
+      const { identity } = identityAddressesOf(context);
+      const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'operator' });
+      const { hash, blockNumber } = await sendAs(context, account, 'manufacturer assign', () =>
+        assignClassManufacturer({ clients: context, account, identity, classId, manufacturer: address }),
+      );
+      printResult(
+        options,
+        { classId, manufacturer: getAddress(address), transactionHash: hash, blockNumber },
+        () => `class ${classId} is now provisioned by ${address} (${hash})`,
+      );
+    });
+
+  manufacturer
+    .command('show')
+    .description('The manufacturer a device class is assigned to')
+    .argument('<class>', 'device class id', parseIntegerArg('class', 0, 65535))
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--json', 'machine-readable output')
+    .action(async (classId: number, options: CommonOptions) => {
+      const context = loadContext(options);
+      const { identity } = identityAddressesOf(context);
+      const assigned = await readClassManufacturer({ publicClient: context.publicClient, identity }, classId);
+      printResult(options, { classId, manufacturer: assigned }, () => `class ${classId}: ${assigned ?? 'no manufacturer'}`);
+    });
+}
