@@ -8,7 +8,7 @@ import { encodeFunctionData, hexToBytes, type Hex, type LocalAccount } from 'vie
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { deviceOwnershipAbi, firmwareRegistryAbi, pythiaFleetAbi } from '../contracts/abis.js';
 import { SECP256K1_N } from '../protocol/signature.js';
-import { generateDeviceKey, signFirmwareReport, type DeviceKey } from '../sdk/index.js';
+import { acknowledgeOwner, generateDeviceKey, parseProvisioningBundle, signFirmwareReport, type DeviceKey } from '../sdk/index.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { startGateway, type RunningGateway } from './server.js';
 
@@ -16,6 +16,7 @@ import { startGateway, type RunningGateway } from './server.js';
 let chain: TestChain;
 let dir: string;
 let gateway: RunningGateway;
+const pythiaKey = generatePrivateKey();
 
 const post = (device: string, body: unknown, url = gateway.url) =>
   fetch(`${url}/v1/devices/${device}/owner-acknowledgements`, {
@@ -81,6 +82,8 @@ before(async () => {
     chainId: chain.chainId,
     fleetAddress: chain.fleetAddress,
     answerContracts: { deviceOwnership: chain.ownershipAddress, firmwareRegistry: chain.firmwareAddress },
+    answerSigner: { privateKey: pythiaKey },
+    answerBlockTtlMs: 0,
     relayerAccount: chain.relayer,
     dbPath: join(dir, 'gateway.sqlite'),
     port: 0,
@@ -116,6 +119,28 @@ describe('POST /v1/devices/{id}/owner-acknowledgements', () => {
     const again = await post(key.deviceId, body);
     assert.equal(again.status, 409);
     assert.equal(((await again.json()) as { error: string }).error, 'already_acknowledged');
+  });
+
+  it('SDK acknowledgeOwner: the device learns its new owner from a signed answer, acknowledges once, then is up to date', async () => {
+    const { key, owner } = await transferredDevice();
+    const pythia = privateKeyToAccount(pythiaKey);
+    const bundle = parseProvisioningBundle({
+      version: 1,
+      chainId: chain.chainId,
+      contracts: { fleet: chain.fleetAddress, deviceOwnership: chain.ownershipAddress },
+      pythiaKeys: [{ address: pythia.address, publicKey: pythia.publicKey, attested: false }],
+      attestationPolicy: { requireAttested: false },
+      freshness: { maxAgeSeconds: 60, maxAgeBlocks: 50 },
+      gatewayUrls: [gateway.url],
+    });
+    const first = await acknowledgeOwner({ key, bundle });
+    assert.equal(first.outcome, 'sent');
+    assert.equal(first.owner, owner.address);
+    assert.equal(first.epoch, 2n);
+    assert.equal((await settled(first.actionId!)).status, 'done');
+    const second = await acknowledgeOwner({ key, bundle });
+    assert.deepEqual(second, { owner: owner.address, epoch: 2n, outcome: 'up_to_date' });
+    await assert.rejects(acknowledgeOwner({ key, bundle: { ...bundle, contracts: { fleet: chain.fleetAddress } } }), /no deviceOwnership/);
   });
 
   it('refuses, with nothing stored or sent: a stale epoch, another key, high s, bad bodies, unknown devices', async () => {

@@ -90,3 +90,4 @@ export {
   type SignOwnerAcknowledgementParameters,
   type SignOwnerAcknowledgementReturnType,
 } from './signOwnerAcknowledgement.js';
+export { acknowledgeOwner, type AcknowledgeOwnerParameters, type AcknowledgeOwnerReturnType } from './acknowledgeOwner.js';
