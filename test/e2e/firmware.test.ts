@@ -72,6 +72,9 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
       ['firmware', 'approve'],
       ['firmware', 'policy'],
       ['firmware', 'status'],
+      ['firmware', 'fund'],
+      ['firmware', 'reclaim'],
+      ['firmware', 'withdraw'],
     ]) {
       const run = await pythia([...command, '--help']);
       assert.equal(run.code, 0, `${command.join(' ')} --help: ${run.stderr}`);
@@ -106,6 +109,10 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
       [['firmware', 'revoke', '1:1', '--reason', ' '], /--reason must be 1 to 256 bytes/],
       [['firmware', 'policy', k[0]!, 'sometimes'], /automatic or approve-each/],
       [['firmware', 'approve', '0x12', '1:1'], /not a device id/],
+      [['firmware', 'fund', k[0]!, '1:1', '--value', '-1', '--deadline', '+1d'], /amount in ether/],
+      [['firmware', 'fund', k[0]!, '1:1', '--value', '0.01', '--deadline', '2020-01-01T00:00:00Z'], /in the future/],
+      [['firmware', 'fund', k[0]!, '1:1', '--value', '0.01', '--deadline', 'tomorrow'], /ISO time/],
+      [['firmware', 'reclaim', 'x'], /escrow id/],
     ];
     for (const [args, message] of cases) {
       const run = await pythia(at(...args));
@@ -216,6 +223,14 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     assert.equal(asked.answer.digest, bytesToHex(createHash('sha256').update(imageBytes).digest()));
     assert.equal(asked.answer.size, BigInt(imageBytes.length));
 
+    // The owner pays for the update in escrow; the revocation below lets it reclaim the payment.
+    const funded = await pythia(at('firmware', 'fund', device.deviceId, '1:2', '--value', '0.01', '--deadline', '+1d', '--json'));
+    assert.equal(funded.code, 0, funded.stderr);
+    const escrowId = String(JSON.parse(funded.stdout).escrowId);
+    const early = await pythia(at('firmware', 'reclaim', escrowId));
+    assert.equal(early.code, 1, 'nothing to reclaim while the release stands and the deadline is ahead');
+    assert.match(early.stderr, /EscrowNotReclaimable/);
+
     const byOperator = await pythia(at('firmware', 'revoke', '1:2', '--reason', 'CVE-2026-0042'));
     assert.equal(byOperator.code, 1);
     assert.match(byOperator.stderr, /NotClassManufacturer/);
@@ -227,6 +242,13 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     const listed = JSON.parse((await pythia(at('firmware', 'list', '--json'))).stdout);
     assert.equal(listed[0].revoked, true);
     assert.equal(listed[0].revokedReason, 'CVE-2026-0042');
+    const reclaimed = await pythia(at('firmware', 'reclaim', escrowId, '--json'));
+    assert.equal(reclaimed.code, 0, reclaimed.stderr);
+    const withdrawn = await pythia(at('firmware', 'withdraw', '--json'));
+    assert.equal(withdrawn.code, 0, withdrawn.stderr);
+    const again = await pythia(at('firmware', 'withdraw'));
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /NothingToWithdraw/);
     const approveRevoked = await pythia(at('firmware', 'approve', device.deviceId, '1:2'));
     assert.equal(approveRevoked.code, 1);
     assert.match(approveRevoked.stderr, /ReleaseIsRevoked/);

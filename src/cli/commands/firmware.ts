@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { bytesToHex, isHex, type Address, type Hex, type LocalAccount } from 'viem';
+import { bytesToHex, formatEther, isHex, parseEther, type Address, type Hex, type LocalAccount } from 'viem';
 import {
   approveRelease,
   firmwareRegistryAddress,
+  fundUpdate,
+  reclaimEscrow,
+  withdrawCredits,
   FirmwareRegistryMissingError,
   listReleases,
   publishRelease,
@@ -19,13 +22,11 @@ import {
   type FirmwareRelease,
   type UpdatePolicyName,
 } from '../../chain/firmware/index.js';
-import { nativeAccount } from '../../chain/nativeAccount.js';
 import { ContractRefusal } from '../../chain/sendContractTransaction.js';
-import { decryptKeystore, readKeystoreFile } from '../../keystore/index.js';
 import { parseAddressArg, parseIntegerArg } from '../args.js';
-import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
+import { loadContext, type CommandContext } from '../context.js';
 import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
-import { resolvePassphrase } from '../passphrase.js';
+import { loadKeystoreAccount, loadSignerAccount } from '../signer.js';
 
 type CommonOptions = { dataDir?: string; json?: boolean; signerKey?: string };
 
@@ -74,18 +75,9 @@ function registryOf(context: CommandContext): Address {
   }
 }
 
-async function openKeystore(path: string, what: string): Promise<LocalAccount> {
-  const passphrase = await resolvePassphrase(what);
-  try {
-    return nativeAccount((await decryptKeystore(await readKeystoreFile(path), passphrase)).privateKey);
-  } catch (error) {
-    throw new CliError(`cannot open the ${what} ${path}: ${(error as Error).message}`);
-  }
-}
-
 /** The sender: --signer-key (a manufacturer's or owner's own key), else the operator role key. */
 function signerOf(context: CommandContext, options: CommonOptions, who: string): Promise<LocalAccount> {
-  return options.signerKey ? openKeystore(options.signerKey, `${who} key`) : loadRoleAccount(context, 'operator');
+  return loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: who });
 }
 
 const parseClassArg = parseIntegerArg('--class', 0, 0xffff);
@@ -122,6 +114,32 @@ function parsePolicyArg(value: string): UpdatePolicyName {
 
 function requireReason(reason: string): void {
   if (reason.trim().length === 0 || Buffer.byteLength(reason) > 256) throw new UsageError('--reason must be 1 to 256 bytes');
+}
+
+function parseAmountArg(value: string): bigint {
+  let wei: bigint;
+  try {
+    wei = parseEther(value);
+  } catch {
+    throw new InvalidArgumentError('must be an amount in ether, e.g. 0.05');
+  }
+  if (!/^\d+(\.\d+)?$/.test(value) || wei <= 0n) throw new InvalidArgumentError('must be a positive amount in ether, e.g. 0.05');
+  return wei;
+}
+
+function parseDeadlineArg(value: string): bigint {
+  const days = /^\+(\d{1,4})d$/.exec(value);
+  const ms = days ? Date.now() + Number(days[1]) * 86_400_000 : Date.parse(value);
+  if (!Number.isFinite(ms) || (!days && !/^\d{4}-\d{2}-\d{2}/.test(value))) {
+    throw new InvalidArgumentError('must be an ISO time (2027-01-31T00:00:00Z) or +<days>d');
+  }
+  if (ms <= Date.now()) throw new InvalidArgumentError('must be in the future');
+  return BigInt(Math.floor(ms / 1000));
+}
+
+function parseEscrowArg(value: string): bigint {
+  if (!/^[1-9]\d{0,30}$/.test(value)) throw new InvalidArgumentError('must be an escrow id (a positive integer)');
+  return BigInt(value);
 }
 
 const withCommon = (command: Command, signer?: string) => {
@@ -224,7 +242,7 @@ export function registerFirmwareCommands(program: Command): void {
     const context = loadContext(options);
     const registry = registryOf(context);
     const releaseKeys: LocalAccount[] = [];
-    for (const path of options.releaseKey) releaseKeys.push(await openKeystore(path, 'release key'));
+    for (const path of options.releaseKey) releaseKeys.push(await loadKeystoreAccount(path, 'release key'));
     if (new Set(releaseKeys.map((k) => k.address)).size !== releaseKeys.length)
       throw new UsageError('two --release-key files hold the same key');
     const account = await signerOf(context, options, 'submitter');
@@ -346,6 +364,73 @@ export function registerFirmwareCommands(program: Command): void {
         `update policy      ${state.policy}`,
         `open escrows       ${state.openEscrows.length === 0 ? '-' : state.openEscrows.join(', ')}`,
       ].join('\n'),
+    );
+  });
+
+  withCommon(
+    firmware
+      .command('fund')
+      .description(
+        "Pay for a device's update in the chain's currency (the device's owner): held in escrow, released to the class's " +
+          'manufacturer (payee) when the device reports installing the release or a later one by the deadline; reclaimable otherwise',
+      )
+      .argument('<device>', 'device id (address)', parseAddressArg)
+      .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseArg)
+      .requiredOption('--value <amount>', 'how much, in ether (e.g. 0.05)', parseAmountArg)
+      .requiredOption('--deadline <time>', 'installed by: an ISO time, or +<days>d from now', parseDeadlineArg),
+    "the device owner's key (keystore v3) instead of the operator role key",
+  ).action(async (device: Address, releaseId: Hex, options: CommonOptions & { value: bigint; deadline: bigint }) => {
+    const context = loadContext(options);
+    const registry = registryOf(context);
+    const account = await signerOf(context, options, 'owner');
+    const { hash, blockNumber, escrowId } = await refusing(
+      fundUpdate({ clients: context, account, registry, device, releaseId, value: options.value, deadline: options.deadline }),
+    );
+    printResult(
+      options,
+      {
+        device,
+        releaseId,
+        escrowId,
+        value: options.value.toString(),
+        deadline: Number(options.deadline),
+        transactionHash: hash,
+        blockNumber,
+      },
+      () => `escrow ${escrowId}: ${formatEther(options.value)} held for ${device}'s update to ${releaseId} (${hash})`,
+    );
+  });
+
+  withCommon(
+    firmware
+      .command('reclaim')
+      .description('Take a paid update back (its funder): once the release is revoked, the deadline passed or the device changed owner')
+      .argument('<escrow>', 'escrow id (from `firmware fund` or `firmware status`)', parseEscrowArg),
+    "the funder's key (keystore v3) instead of the operator role key",
+  ).action(async (escrowId: bigint, options: CommonOptions) => {
+    const context = loadContext(options);
+    const account = await signerOf(context, options, 'funder');
+    const { hash, blockNumber } = await refusing(reclaimEscrow({ clients: context, account, registry: registryOf(context), escrowId }));
+    printResult(
+      options,
+      { escrowId, transactionHash: hash, blockNumber },
+      () => `escrow ${escrowId} reclaimed: credited to its funder (${hash})`,
+    );
+  });
+
+  withCommon(
+    firmware
+      .command('withdraw')
+      .description('Withdraw what the firmware registry credits to the signer (a payee paid for updates, or a funder after reclaiming)'),
+    "the payee's or funder's key (keystore v3) instead of the operator role key",
+  ).action(async (options: CommonOptions) => {
+    const context = loadContext(options);
+    const account = await signerOf(context, options, 'payee');
+    const { hash, blockNumber } = await refusing(withdrawCredits({ clients: context, account, registry: registryOf(context) }));
+    printResult(
+      options,
+      { account: account.address, transactionHash: hash, blockNumber },
+      () => `withdrawn to ${account.address} (${hash})`,
     );
   });
 }

@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { isHex, type Address, type Hex, type LocalAccount } from 'viem';
 import { AttestationError, reportDataBindsKey, tcbStatuses, verifyQuote, type TcbStatus } from '../../attestation/index.js';
-import { nativeAccount } from '../../chain/nativeAccount.js';
 import {
   MEASUREMENT_BYTES,
   approveMeasurement,
@@ -26,6 +25,7 @@ import { parseAddressArg, parsePublicKeyArg } from '../args.js';
 import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
+import { loadSignerAccount } from '../signer.js';
 
 type CommonOptions = { dataDir?: string; json?: boolean };
 type AttestedTee = 'sgx' | 'tdx';
@@ -161,14 +161,8 @@ async function publicKeyOfOptions(options: RegisterOptions): Promise<Hex> {
 }
 
 /** The governance signer: the admin role key, or another key holding GOVERNANCE_ROLE (--signer-key). */
-async function governanceAccount(context: CommandContext, signerKey: string | undefined): Promise<LocalAccount> {
-  if (!signerKey) return loadRoleAccount(context, 'admin');
-  const passphrase = await resolvePassphrase('governance key');
-  try {
-    return nativeAccount((await decryptKeystore(await readKeystoreFile(signerKey), passphrase)).privateKey);
-  } catch (error) {
-    throw new CliError(`cannot open the governance key ${signerKey}: ${(error as Error).message}`);
-  }
+function governanceAccount(context: CommandContext, signerKey: string | undefined): Promise<LocalAccount> {
+  return loadSignerAccount(context, { signerKey, role: 'admin', purpose: 'governance' });
 }
 
 function formatPythia(p: PythiaSummary): string {
