@@ -8,7 +8,15 @@ import { encodeFunctionData, hexToBytes, type Hex, type LocalAccount } from 'vie
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { deviceOwnershipAbi, firmwareRegistryAbi, pythiaFleetAbi } from '../contracts/abis.js';
 import { SECP256K1_N } from '../protocol/signature.js';
-import { acknowledgeOwner, generateDeviceKey, parseProvisioningBundle, signFirmwareReport, type DeviceKey } from '../sdk/index.js';
+import {
+  acknowledgeOwner,
+  GatewayRejection,
+  generateDeviceKey,
+  parseProvisioningBundle,
+  sendFirmwareReport,
+  signFirmwareReport,
+  type DeviceKey,
+} from '../sdk/index.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { startGateway, type RunningGateway } from './server.js';
 
@@ -248,6 +256,28 @@ describe('POST /v1/devices/{id}/firmware-reports', () => {
     const replayed = await postReport(key.deviceId, report(key, 1));
     assert.equal(replayed.status, 409);
     assert.equal(((await replayed.json()) as { error: string }).error, 'replayed_nonce');
+  });
+
+  it('SDK sendFirmwareReport: signs and hands the report to the gateway; a replayed nonce is a GatewayRejection', async () => {
+    const key = generateDeviceKey();
+    await chain.registerDevice(key.publicKey);
+    const pythia = privateKeyToAccount(pythiaKey);
+    const bundle = parseProvisioningBundle({
+      version: 1,
+      chainId: chain.chainId,
+      contracts: { fleet: chain.fleetAddress, firmwareRegistry: chain.firmwareAddress },
+      pythiaKeys: [{ address: pythia.address, publicKey: pythia.publicKey, attested: false }],
+      attestationPolicy: { requireAttested: false },
+      freshness: { maxAgeSeconds: 60, maxAgeBlocks: 50 },
+      gatewayUrls: [gateway.url],
+    });
+    const digest: Hex = `0x${'cd'.repeat(32)}`;
+    const { actionId } = await sendFirmwareReport({ key, bundle, sequence: 3, digest, nonce: 1 });
+    assert.equal((await settled(actionId)).status, 'done');
+    await assert.rejects(
+      sendFirmwareReport({ key, bundle, sequence: 3, digest, nonce: 1 }),
+      (error: unknown) => error instanceof GatewayRejection && error.reason === 'replayed_nonce',
+    );
   });
 
   it('refuses a report signed by another key or malformed, before anything is stored', async () => {

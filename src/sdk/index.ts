@@ -91,3 +91,4 @@ export {
   type SignOwnerAcknowledgementReturnType,
 } from './signOwnerAcknowledgement.js';
 export { acknowledgeOwner, type AcknowledgeOwnerParameters, type AcknowledgeOwnerReturnType } from './acknowledgeOwner.js';
+export { sendFirmwareReport, type SendFirmwareReportParameters, type SendFirmwareReportReturnType } from './sendFirmwareReport.js';
