@@ -82,6 +82,8 @@ describe('pythia bundle create and pythia ask: a device checks its status throug
     );
     assert.equal(written.pythiaKeys[1].publicKey, second.publicKey);
     assert.equal(written.contracts.pythiaRegistry.toLowerCase(), stack.deployment.contracts.pythiaRegistry?.toLowerCase());
+    assert.equal(written.contracts.deviceOwnership.toLowerCase(), stack.deployment.contracts.deviceOwnership?.toLowerCase());
+    assert.equal(written.contracts.firmwareRegistry.toLowerCase(), stack.deployment.contracts.firmwareRegistry?.toLowerCase());
   });
 
   it('asks as the device and verifies: active, then suspended after the operator suspends it', async () => {

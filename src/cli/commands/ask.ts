@@ -107,6 +107,7 @@ export function registerAskCommands(program: Command): void {
             fleet: context.deployment.contracts.fleet,
             ...(registry && { pythiaRegistry: registry }),
             ...(context.deployment.contracts.deviceOwnership && { deviceOwnership: context.deployment.contracts.deviceOwnership }),
+            ...(context.deployment.contracts.firmwareRegistry && { firmwareRegistry: context.deployment.contracts.firmwareRegistry }),
           },
           pythiaKeys,
           attestationPolicy: { requireAttested: options.requireAttested === true },
