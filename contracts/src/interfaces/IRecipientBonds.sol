@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title Recipient bonds (issue #5): what a data recipient stakes to be held to account.
+/// @notice A recipient deposits the chain's currency; withdrawal takes an unbonding delay so that a
+/// pending penalty cannot be escaped. Contracts holding PENALTY_ROLE (SharingLog, CanaryRegistry,
+/// DeletionRequests) pay a device owner from a bond when a violation is proven. Accounting:
+/// address(this).balance == sum of bonds + sum of pending withdrawals, at all times.
+interface IRecipientBonds {
+    event BondDeposited(address indexed recipient, uint256 amount, uint256 bond);
+    event WithdrawalRequested(address indexed recipient, uint256 amount, uint64 availableAt);
+    event BondWithdrawn(address indexed recipient, uint256 amount);
+    /// @notice `amount` of `recipient`'s bond went to `owner` for `reason` (`shortfall` could not be paid).
+    event PenaltyPaid(
+        address indexed recipient,
+        address indexed owner,
+        bytes32 indexed reason,
+        uint256 amount,
+        uint256 shortfall
+    );
+
+    error ZeroAmount();
+    error InsufficientBond(address recipient, uint256 bond, uint256 requested);
+    error NoWithdrawalPending(address recipient);
+    error WithdrawalNotReady(address recipient, uint64 availableAt);
+    error PaymentFailed(address to);
+
+    /// @notice Adds msg.value to the caller's bond.
+    function depositBond() external payable;
+
+    /// @notice Starts unbonding `amount` (it stops counting as bond at once).
+    function requestWithdrawal(uint256 amount) external;
+
+    /// @notice Pays out the caller's unbonded amount once the delay has passed.
+    function withdraw() external;
+
+    /// @notice The recipient's bond (excluding amounts being unbonded).
+    function bondOf(address recipient) external view returns (uint256);
+
+    /// @notice Pays `owner` up to `amount` from `recipient`'s bond (then from its pending withdrawal);
+    /// PENALTY_ROLE only. Returns what was paid.
+    function payPenalty(address recipient, address owner, uint256 amount, bytes32 reason) external returns (uint256 paid);
+}

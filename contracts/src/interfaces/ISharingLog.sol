@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title Onward-sharing log (issue #5): a recipient records every onward share of consented data.
+/// @notice An entry is accepted only while the consent is live for the recipient and its policy
+/// allows onward sharing; the owner is notified by an event. Whether a party holds data legally
+/// is answered here (the trap-street CanaryRegistry asks before attributing a leak).
+interface ISharingLog {
+    event DataShared(
+        uint256 indexed entryId,
+        uint256 indexed consentId,
+        address indexed owner,
+        address recipient,
+        address sharedWith,
+        bytes32 dataHash,
+        string purpose
+    );
+    /// @notice Emitted with DataShared when the policy requires the owner to be notified.
+    event OwnerNotified(address indexed owner, uint256 indexed consentId, uint256 indexed entryId);
+
+    error NotConsentRecipient(uint256 consentId, address caller);
+    error ConsentNotLive(uint256 consentId, uint8 refusal);
+    error OnwardSharingNotAllowed(uint256 consentId, bytes32 policyId);
+    error InvalidSharedWith(address sharedWith);
+
+    /// @notice The consent's recipient logs that it shared data (hash) with `sharedWith`.
+    function logSharing(uint256 consentId, address sharedWith, bytes32 dataHash, string calldata purpose)
+        external
+        returns (uint256 entryId);
+
+    /// @notice Whether the recipient of `consentId` logged a share to `party` (at any time).
+    function hasShared(uint256 consentId, address party) external view returns (bool);
+}
