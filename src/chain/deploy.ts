@@ -6,6 +6,8 @@ import {
   deviceOwnershipBytecode,
   firmwareRegistryAbi,
   firmwareRegistryBytecode,
+  policyRegistryAbi,
+  policyRegistryBytecode,
   pythiaFleetAbi,
   pythiaFleetBytecode,
   pythiaRegistryAbi,
@@ -71,13 +73,14 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
     deviceOwnership,
     onProgress: progress,
   });
+  const policyRegistry = await deployPolicyRegistry({ rpcUrl, chainId, roles, onProgress: progress });
 
   return {
     chainId,
     rpcUrl,
     gatewayUrl,
     deploymentBlock: Number(receipt.blockNumber),
-    contracts: { fleet, pythiaRegistry, deviceIdentity, deviceOwnership, firmwareRegistry },
+    contracts: { fleet, pythiaRegistry, deviceIdentity, deviceOwnership, firmwareRegistry, policyRegistry },
     roles: { admin: roles.admin.address, operator: roles.operator.address, relayer: roles.relayer.address },
     embeddedChain,
   };
@@ -255,4 +258,21 @@ export async function fundRoles(parameters: Pick<DeployPythiaParameters, 'rpcUrl
     const hash = await admin.sendTransaction({ to: account.address, value: MIN_ROLE_BALANCE - balance + parseEther('1') });
     await publicClient.waitForTransactionReceipt({ hash });
   }
+}
+
+export type DeployPolicyRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>;
+
+/** Deploys the policy registry (no roles: anyone publishes versions under their own address). */
+export async function deployPolicyRegistry(parameters: DeployPolicyRegistryParameters): Promise<Address> {
+  const { rpcUrl, chainId, roles } = parameters;
+  (parameters.onProgress ?? (() => {}))('deploying PolicyRegistry');
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  const hash = await walletClient(roles.admin).deployContract({
+    abi: policyRegistryAbi,
+    bytecode: policyRegistryBytecode as Hex,
+    args: [],
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`PolicyRegistry deployment failed in ${hash}`);
+  return receipt.contractAddress;
 }

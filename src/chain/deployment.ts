@@ -31,6 +31,11 @@ export type Deployment = {
      * existed still reads; `pythia up` adds it to such a deployment when it has identity and ownership.
      */
     firmwareRegistry?: Address;
+    /**
+     * Consent and accountability (issue #5): versioned data-use policies. Optional only so that a
+     * deployment.json written before it existed still reads.
+     */
+    policyRegistry?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
