@@ -1,5 +1,9 @@
 import { parseEther, type Address, type Hex } from 'viem';
 import {
+  accessLogAbi,
+  accessLogBytecode,
+  consentRegistryAbi,
+  consentRegistryBytecode,
   deviceIdentityAbi,
   deviceIdentityBytecode,
   deviceOwnershipAbi,
@@ -74,13 +78,22 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
     onProgress: progress,
   });
   const policyRegistry = await deployPolicyRegistry({ rpcUrl, chainId, roles, onProgress: progress });
+  const { consentRegistry, accessLog } = await deployConsentContracts({
+    rpcUrl,
+    chainId,
+    roles,
+    fleet,
+    deviceOwnership,
+    policyRegistry,
+    onProgress: progress,
+  });
 
   return {
     chainId,
     rpcUrl,
     gatewayUrl,
     deploymentBlock: Number(receipt.blockNumber),
-    contracts: { fleet, pythiaRegistry, deviceIdentity, deviceOwnership, firmwareRegistry, policyRegistry },
+    contracts: { fleet, pythiaRegistry, deviceIdentity, deviceOwnership, firmwareRegistry, policyRegistry, consentRegistry, accessLog },
     roles: { admin: roles.admin.address, operator: roles.operator.address, relayer: roles.relayer.address },
     embeddedChain,
   };
@@ -191,6 +204,56 @@ export async function deployPythiaRegistry(parameters: DeployPythiaRegistryParam
     if (granted.status !== 'success') throw new Error(`granting a registry role to ${account} failed in ${hash}`);
   }
   return registry;
+}
+
+export type DeployConsentContractsParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+  fleet: Address;
+  deviceOwnership: Address;
+  policyRegistry: Address;
+};
+
+/**
+ * Deploys the consent registry (docs/contracts.md, "Consent") over the fleet, ownership and policy
+ * contracts, and the access log over the registry; both have roles.admin as admin, and the relayer
+ * gets the access log's LOGGER_ROLE (the gateway logs deliveries and commands in batches). Also used
+ * on its own to add them to a deployment made before they existed.
+ */
+export async function deployConsentContracts(
+  parameters: DeployConsentContractsParameters,
+): Promise<{ consentRegistry: Address; accessLog: Address }> {
+  const { rpcUrl, chainId, roles, fleet, deviceOwnership, policyRegistry } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  const admin = walletClient(roles.admin);
+  const deployed = async (name: string, hash: Hex): Promise<Address> => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed in ${hash}`);
+    return receipt.contractAddress;
+  };
+  progress('deploying ConsentRegistry');
+  const consentRegistry = await deployed(
+    'ConsentRegistry',
+    await admin.deployContract({
+      abi: consentRegistryAbi,
+      bytecode: consentRegistryBytecode as Hex,
+      args: [roles.admin.address, fleet, deviceOwnership, policyRegistry],
+    }),
+  );
+  progress('deploying AccessLog');
+  const accessLog = await deployed(
+    'AccessLog',
+    await admin.deployContract({ abi: accessLogAbi, bytecode: accessLogBytecode as Hex, args: [roles.admin.address, consentRegistry] }),
+  );
+  const loggerRole = await publicClient.readContract({ address: accessLog, abi: accessLogAbi, functionName: 'LOGGER_ROLE' });
+  const hash = await admin.writeContract({
+    address: accessLog,
+    abi: accessLogAbi,
+    functionName: 'grantRole',
+    args: [loggerRole, roles.relayer.address],
+  });
+  const granted = await publicClient.waitForTransactionReceipt({ hash });
+  if (granted.status !== 'success') throw new Error(`granting LOGGER_ROLE to the relayer failed in ${hash}`);
+  return { consentRegistry, accessLog };
 }
 
 export type DeployFirmwareRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {

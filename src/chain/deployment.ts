@@ -31,11 +31,15 @@ export type Deployment = {
      * existed still reads; `pythia up` adds it to such a deployment when it has identity and ownership.
      */
     firmwareRegistry?: Address;
-    /**
-     * Consent and accountability (issue #5): versioned data-use policies. Optional only so that a
-     * deployment.json written before it existed still reads.
-     */
+    /** Policy registry (issue #5): published data-use policies a consent may name. */
     policyRegistry?: Address;
+    /**
+     * Consent registry (issue #5): owners' consents over their devices, keyed by ownership epochs.
+     * Needs deviceOwnership and policyRegistry. Optional so that older deployment.json files still read.
+     */
+    consentRegistry?: Address;
+    /** Access log (issue #5): deliveries and commands under consent; the relayer holds its LOGGER_ROLE. Needs consentRegistry. */
+    accessLog?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
@@ -95,6 +99,12 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
   }
   if (contracts!.firmwareRegistry !== undefined && contracts!.deviceOwnership === undefined) {
     fail('contracts.firmwareRegistry', 'needs contracts.deviceIdentity and contracts.deviceOwnership');
+  }
+  if (contracts!.consentRegistry !== undefined && (contracts!.deviceOwnership === undefined || contracts!.policyRegistry === undefined)) {
+    fail('contracts.consentRegistry', 'needs contracts.deviceOwnership and contracts.policyRegistry');
+  }
+  if (contracts!.accessLog !== undefined && contracts!.consentRegistry === undefined) {
+    fail('contracts.accessLog', 'needs contracts.consentRegistry');
   }
   const roles = d.roles as Record<string, unknown> | undefined;
   if (typeof roles !== 'object' || roles === null) fail('roles', 'must be an object');

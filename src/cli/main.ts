@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAskCommands } from './commands/ask.js';
 import { registerAttestCommands } from './commands/attest.js';
+import { registerConsentCommands } from './commands/consent.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerProfileCommands(program);
   registerPythiaCommands(program);
   registerFirmwareCommands(program);
+  registerConsentCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
   return program;
