@@ -31,6 +31,12 @@ export type Deployment = {
      * existed still reads; `pythia up` adds it to such a deployment when it has identity and ownership.
      */
     firmwareRegistry?: Address;
+    /**
+     * Feed market (issue #5): owners sell time-limited consents to their devices' streams. It grants
+     * through the consent registry it was constructed with (read it from the market's `consents()`).
+     * Optional: deployments without the consent registry have none.
+     */
+    feedMarket?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
@@ -90,6 +96,9 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
   }
   if (contracts!.firmwareRegistry !== undefined && contracts!.deviceOwnership === undefined) {
     fail('contracts.firmwareRegistry', 'needs contracts.deviceIdentity and contracts.deviceOwnership');
+  }
+  if (contracts!.feedMarket !== undefined && contracts!.deviceOwnership === undefined) {
+    fail('contracts.feedMarket', 'needs contracts.deviceOwnership');
   }
   const roles = d.roles as Record<string, unknown> | undefined;
   if (typeof roles !== 'object' || roles === null) fail('roles', 'must be an object');

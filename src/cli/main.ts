@@ -3,6 +3,7 @@ import { registerAskCommands } from './commands/ask.js';
 import { registerAttestCommands } from './commands/attest.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
+import { registerFeedCommands } from './commands/feed.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
 import { registerManufacturerCommands } from './commands/deviceIdentity.js';
 import { registerProfileCommands } from './commands/profile.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerProfileCommands(program);
   registerPythiaCommands(program);
   registerFirmwareCommands(program);
+  registerFeedCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
   return program;

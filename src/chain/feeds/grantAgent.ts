@@ -1,0 +1,52 @@
+import { parseAbi, type Address, type PublicClient } from 'viem';
+import { feedMarketAbi } from '../../contracts/abis.js';
+import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import type { FeedWriteContext } from './writeContext.js';
+
+/**
+ * The two IConsentRegistry functions the market flow needs (contracts/src/interfaces/IConsentRegistry.sol).
+ * TODO(integrator, issue #5): once ConsentRegistry is merged, build:contracts generates
+ * consentRegistryAbi; use it here instead of this hand-written fragment.
+ */
+export const consentGrantAgentAbi = parseAbi([
+  'function setGrantAgent(address agent, bool allowed)',
+  'function isGrantAgent(address owner, address agent) view returns (bool)',
+  'error NotGrantAgent(address owner, address caller)',
+]);
+
+type Reader = { publicClient: Pick<PublicClient, 'readContract'>; market: Address };
+
+/** The consent registry the market grants through (the market's immutable `consents`). */
+export function consentRegistryOf(parameters: Reader): Promise<Address> {
+  const { publicClient, market } = parameters;
+  return publicClient.readContract({ address: market, abi: feedMarketAbi, functionName: 'consents' });
+}
+
+/** Whether `owner` approved the market as its grant agent on the consent registry. */
+export async function isMarketGrantAgent(parameters: Reader & { owner: Address }): Promise<boolean> {
+  const { publicClient, market, owner } = parameters;
+  const registry = await consentRegistryOf(parameters);
+  return publicClient.readContract({
+    address: registry,
+    abi: consentGrantAgentAbi,
+    functionName: 'isGrantAgent',
+    args: [owner, market],
+  });
+}
+
+/** The sender approves (or, with allowed = false, stops approving) the market as its grant agent. */
+export async function setMarketGrantAgent(
+  parameters: FeedWriteContext & { allowed: boolean },
+): Promise<SendContractTransactionReturnType & { registry: Address }> {
+  const { clients, account, market, allowed } = parameters;
+  const registry = await consentRegistryOf({ publicClient: clients.publicClient, market });
+  const sent = await sendContractTransaction({
+    clients,
+    account,
+    address: registry,
+    abi: consentGrantAgentAbi,
+    functionName: 'setGrantAgent',
+    args: [market, allowed],
+  });
+  return { ...sent, registry };
+}
