@@ -8,6 +8,8 @@ import {
   deviceIdentityBytecode,
   deviceOwnershipAbi,
   deviceOwnershipBytecode,
+  feedMarketAbi,
+  feedMarketBytecode,
   firmwareRegistryAbi,
   firmwareRegistryBytecode,
   policyRegistryAbi,
@@ -87,13 +89,24 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
     policyRegistry,
     onProgress: progress,
   });
+  const feedMarket = await deployFeedMarket({ rpcUrl, chainId, roles, consentRegistry, deviceOwnership, onProgress: progress });
 
   return {
     chainId,
     rpcUrl,
     gatewayUrl,
     deploymentBlock: Number(receipt.blockNumber),
-    contracts: { fleet, pythiaRegistry, deviceIdentity, deviceOwnership, firmwareRegistry, policyRegistry, consentRegistry, accessLog },
+    contracts: {
+      fleet,
+      pythiaRegistry,
+      deviceIdentity,
+      deviceOwnership,
+      firmwareRegistry,
+      policyRegistry,
+      consentRegistry,
+      accessLog,
+      feedMarket,
+    },
     roles: { admin: roles.admin.address, operator: roles.operator.address, relayer: roles.relayer.address },
     embeddedChain,
   };
@@ -293,6 +306,33 @@ export async function deployFirmwareRegistry(parameters: DeployFirmwareRegistryP
   const granted = await publicClient.waitForTransactionReceipt({ hash });
   if (granted.status !== 'success') throw new Error(`granting INSPECTOR_ROLE to the firmware registry failed in ${hash}`);
   return registry;
+}
+
+export type DeployFeedMarketParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+  /** The consent registry (IConsentRegistry) the market grants through. */
+  consentRegistry: Address;
+  /** The device ownership token the market checks offers against. */
+  deviceOwnership: Address;
+};
+
+/**
+ * Deploys the feed market (docs/contracts.md, "Data feeds") over the consent registry and the
+ * ownership token. It holds no roles: each owner approves it as grant agent on the consent registry
+ * (`pythia feed offer` does so). Not yet called by deployPythia: see the TODO there.
+ */
+export async function deployFeedMarket(parameters: DeployFeedMarketParameters): Promise<Address> {
+  const { rpcUrl, chainId, roles, consentRegistry, deviceOwnership } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  progress('deploying FeedMarket');
+  const deployHash = await walletClient(roles.admin).deployContract({
+    abi: feedMarketAbi,
+    bytecode: feedMarketBytecode as Hex,
+    args: [consentRegistry, deviceOwnership],
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash });
+  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`FeedMarket deployment failed in ${deployHash}`);
+  return receipt.contractAddress;
 }
 
 /** Makes sure every role account can pay for gas. */

@@ -40,6 +40,12 @@ export type Deployment = {
     consentRegistry?: Address;
     /** Access log (issue #5): deliveries and commands under consent; the relayer holds its LOGGER_ROLE. Needs consentRegistry. */
     accessLog?: Address;
+    /**
+     * Feed market (issue #5): owners sell time-limited consents to their devices' streams. It grants
+     * through the consent registry it was constructed with (read it from the market's `consents()`).
+     * Optional: deployments without the consent registry have none.
+     */
+    feedMarket?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
@@ -105,6 +111,9 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
   }
   if (contracts!.accessLog !== undefined && contracts!.consentRegistry === undefined) {
     fail('contracts.accessLog', 'needs contracts.consentRegistry');
+  }
+  if (contracts!.feedMarket !== undefined && contracts!.consentRegistry === undefined) {
+    fail('contracts.feedMarket', 'needs contracts.consentRegistry');
   }
   const roles = d.roles as Record<string, unknown> | undefined;
   if (typeof roles !== 'object' || roles === null) fail('roles', 'must be an object');

@@ -4,6 +4,7 @@ import { registerAttestCommands } from './commands/attest.js';
 import { registerConsentCommands } from './commands/consent.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
+import { registerFeedCommands } from './commands/feed.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
 import { registerManufacturerCommands } from './commands/deviceIdentity.js';
 import { registerProfileCommands } from './commands/profile.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerPythiaCommands(program);
   registerFirmwareCommands(program);
   registerConsentCommands(program);
+  registerFeedCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
   return program;

@@ -3861,6 +3861,763 @@ export const deviceOwnershipAbi = [
 /** Creation bytecode of DeviceOwnership (runtime size 9055 bytes). */
 export const deviceOwnershipBytecode = '0x610180806040523461049b5760208161288d8038038091610020828561049f565b83398101031261049b57516001600160a01b0381169081900361049b5760405161004b60408261049f565b6010815260208101906f0507974686961204f776e6572736869760841b82526040519161007960408461049f565b600183526020830191603160f81b835260405161009760408261049f565b600d81526c5079746869612044657669636560981b6020820152604051906100c060408361049f565b6004825263282222ab60e11b60208301528051906001600160401b0382116103a2575f5490600182811c92168015610491575b60208310146103845781601f849311610424575b50602090601f83116001146103c1575f926103b6575b50508160011b915f199060031b1c1916175f555b8051906001600160401b0382116103a25760015490600182811c92168015610398575b60208310146103845781601f849311610316575b50602090601f83116001146102b0575f926102a5575b50508160011b915f199060031b1c1916176001555b61019c816104c2565b610120526101a9846104c2565b61014052519020918260e05251902080610100524660a0526040519060208201927f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f8452604083015260608201524660808201523060a082015260a0815261021260c08261049f565b5190206080523060c0528015610296576101605260405161235f908161052e82396080518161226f015260a0518161232c015260c05181612240015260e051816122be015261010051816122e401526101205181610f5f01526101405181610f88015261016051818181610358015281816106ed01528181610c8a0152611ea00152f35b63fd9a347d60e01b5f5260045ffd5b015190505f8061017e565b60015f9081528281209350601f198516905b8181106102fe57509084600195949392106102e6575b505050811b01600155610193565b01515f1960f88460031b161c191690555f80806102d8565b929360206001819287860151815501950193016102c2565b60015f529091507fb10e2d527612073b26eecdfd717e6a320cf44b4afac2b0732d9fcbe2b7fa0cf6601f840160051c8101916020851061037a575b90601f859493920160051c01905b81811061036c5750610168565b5f815584935060010161035f565b9091508190610351565b634e487b7160e01b5f52602260045260245ffd5b91607f1691610154565b634e487b7160e01b5f52604160045260245ffd5b015190505f8061011d565b5f8080528281209350601f198516905b81811061040c57509084600195949392106103f4575b505050811b015f55610131565b01515f1960f88460031b161c191690555f80806103e7565b929360206001819287860151815501950193016103d1565b5f80529091507f290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563601f840160051c81019160208510610487575b90601f859493920160051c01905b8181106104795750610107565b5f815584935060010161046c565b909150819061045e565b91607f16916100f3565b5f80fd5b601f909101601f19168101906001600160401b038211908210176103a257604052565b601f8151116104ed5760208151910151602082106104de571790565b5f198260200360031b1b161790565b604460209160405192839163305a27a960e01b83528160048401528051918291826024860152018484015e5f828201840152601f01601f19168101030190fdfe6080806040526004361015610012575f80fd5b5f905f3560e01c90816301ffc9a7146119615750806306fdde031461188b578063081812fc14611823578063095ea7b3146117ec57806323b872dd146117b35780632eb399a21461173a57806339f6af5d146116e25780633d7859fd14611568578063419b826a146114ef57806342842e0e146114a65780636352211e1461144c578063655603a4146111b45780636712d2ae1461114757806370a08231146110b2578063773c02d41461105b57806384b0196e14610f29578063885617df14610dc25780638d1da39d14610c3357806395d89b4114610ad65780639b8a74f0146109b9578063a1ffa39614610951578063a22cb465146108e8578063b88d4fde146107f8578063c60397ff14610788578063c87b56dd14610711578063cced06b6146106a2578063d27957ba14610232578063d2ecba2a146101dd5763e985e9c51461015d575f80fd5b346101da5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101da5773ffffffffffffffffffffffffffffffffffffffff60406101ab611af5565b92826101b5611b18565b9416815260056020522091165f52602052602060ff60405f2054166040519015158152f35b80fd5b50346101da5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101da57602061022861021a611af5565b610222611b18565b90611c4c565b6040519015158152f35b50346101da5760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101da5761026a611af5565b6024359067ffffffffffffffff82169182810361069e576044359067ffffffffffffffff821161069a573660238301121561069a5781600401359167ffffffffffffffff8311610696573660248483010111610696576102c984611dd1565b9273ffffffffffffffffffffffffffffffffffffffff851694858852600860205260408820604051906040820182811067ffffffffffffffff82111761066957604052549067ffffffffffffffff602081841692838152019260401c16825280890361063557505167ffffffffffffffff1687146106055773ffffffffffffffffffffffffffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016926040517f4e81c859000000000000000000000000000000000000000000000000000000008152876004820152602081602481885afa80156105fa576003918b916105cb575b506103c881611c15565b1461059a57906103e1858760246103e696950193611f4e565b611fff565b506103f081611c15565b15918215926104bc575b50506104905773ffffffffffffffffffffffffffffffffffffffff7fa2b3fb04ac5a67f1b31c17d370885a35491e3c4cf90ae92810cc490efaff1040926020928588526008845260408820907fffffffffffffffffffffffffffffffff0000000000000000ffffffffffffffff6fffffffffffffffff000000000000000083549260401b1691161790556040519586521693a380f35b602485847ff3152e42000000000000000000000000000000000000000000000000000000008252600452fd5b6024919250602090604051928380927f8c1286ff0000000000000000000000000000000000000000000000000000000082528960048301525afa90811561058f578791610528575b5073ffffffffffffffffffffffffffffffffffffffff809116911614155f806103fa565b90506020813d602011610587575b8161054360209383611bbc565b81010312610583575173ffffffffffffffffffffffffffffffffffffffff811681036105835773ffffffffffffffffffffffffffffffffffffffff610504565b8680fd5b3d9150610536565b6040513d89823e3d90fd5b604489887f9b0288db0000000000000000000000000000000000000000000000000000000082526004526003602452fd5b6105ed915060203d6020116105f3575b6105e58183611bbc565b810190611bfd565b5f6103be565b503d6105db565b6040513d8c823e3d90fd5b60448888887fbfcce61c000000000000000000000000000000000000000000000000000000008352600452602452fd5b896064918a8a7f19295c98000000000000000000000000000000000000000000000000000000008452600452602452604452fd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b8580fd5b8480fd5b5f80fd5b50346101da57807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101da57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5761074b600435611d07565b505f60405161075b602082611bbc565b5261078460405161076d602082611bbc565b5f8152604051918291602083526020830190611ab2565b0390f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5773ffffffffffffffffffffffffffffffffffffffff6107d4611af5565b165f526008602052602067ffffffffffffffff60405f205460401c16604051908152f35b3461069e5760807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5761082f611af5565b50610838611b18565b5060643567ffffffffffffffff811161069e573660238201121561069e5780600401359067ffffffffffffffff821161066957604051916108a1601f82017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe01660200184611bbc565b808352366024828401011161069e575f9281602460209401848301370101527fd2a2f583000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461069e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5761091f611af5565b50610928611bad565b507fd2a2f583000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461069e5760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57610988611af5565b610990611b18565b9060443567ffffffffffffffff8116810361069e576020926109b192611f4e565b604051908152f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e576109f0611af5565b73ffffffffffffffffffffffffffffffffffffffff610a0e82611d60565b9116805f52600960205273ffffffffffffffffffffffffffffffffffffffff60405f205416918215610aaa5773ffffffffffffffffffffffffffffffffffffffff90825f52600960205260405f207fffffffffffffffffffffffff0000000000000000000000000000000000000000815416905516907fa38d40673e3105b303d818de3897aa140e9ca95ab2c8ce3c5ca19aebef2760185f80a4005b507f3384ac6d000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b3461069e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e576040515f6001548060011c90600181168015610c29575b602083108114610bfc57828552908115610bba5750600114610b5c575b61078483610b4881850382611bbc565b604051918291602083526020830190611ab2565b91905060015f527fb10e2d527612073b26eecdfd717e6a320cf44b4afac2b0732d9fcbe2b7fa0cf6915f905b808210610ba057509091508101602001610b48610b38565b919260018160209254838588010152019101909291610b88565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff001660208086019190915291151560051b84019091019150610b489050610b38565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602260045260245ffd5b91607f1691610b1b565b3461069e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57610c6a611af5565b610c72611b18565b9073ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000163303610d965773ffffffffffffffffffffffffffffffffffffffff1690815f52600860205260405f2060017fffffffffffffffffffffffffffffffffffffffffffffffff000000000000000082541617905573ffffffffffffffffffffffffffffffffffffffff811615610d6a5773ffffffffffffffffffffffffffffffffffffffff91610d3791612033565b16610d3e57005b7f73c6ac6e000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b7f64a0ae92000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b7f5b5479bc000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b3461069e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57610df9611af5565b610e01611b18565b73ffffffffffffffffffffffffffffffffffffffff610e1f83611d60565b91169182158015610f0a575b610ede5780610e4e73ffffffffffffffffffffffffffffffffffffffff92611e40565b16805f52600960205260405f20837fffffffffffffffffffffffff0000000000000000000000000000000000000000825416179055805f5260086020527f84e6777e6992975d92d526a0c7222e4f570cb20d13966cab3bd6dd66ee51edca602073ffffffffffffffffffffffffffffffffffffffff67ffffffffffffffff60405f205416946040519586521693a4005b827f17858bbe000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b5073ffffffffffffffffffffffffffffffffffffffff82168314610e2b565b3461069e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57610fff610f837f0000000000000000000000000000000000000000000000000000000000000000612143565b610fac7f0000000000000000000000000000000000000000000000000000000000000000612143565b602061100d60405192610fbf8385611bbc565b5f84525f3681376040519586957f0f00000000000000000000000000000000000000000000000000000000000000875260e08588015260e0870190611ab2565b908582036040870152611ab2565b4660608501523060808501525f60a085015283810360c08501528180845192838152019301915f5b82811061104457505050500390f35b835185528695509381019392810192600101611035565b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57602073ffffffffffffffffffffffffffffffffffffffff6110a9611af5565b16604051908152f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5773ffffffffffffffffffffffffffffffffffffffff6110fe611af5565b16801561111b575f526003602052602060405f2054604051908152f35b7f89c62b64000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5773ffffffffffffffffffffffffffffffffffffffff611193611af5565b165f526008602052602067ffffffffffffffff60405f205416604051908152f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e576111eb611af5565b6111f481611dd1565b9073ffffffffffffffffffffffffffffffffffffffff811691825f52600960205273ffffffffffffffffffffffffffffffffffffffff60405f205416918215611420573383036113f05761124790611e40565b825f52600960205260405f207fffffffffffffffffffffffff00000000000000000000000000000000000000008154169055825f52600860205260405f209067ffffffffffffffff82541667ffffffffffffffff81146113c357600167ffffffffffffffff91011691827fffffffffffffffffffffffffffffffffffffffffffffffff000000000000000082541617905573ffffffffffffffffffffffffffffffffffffffff6112f78585612033565b168061132957847f7e273289000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90849173ffffffffffffffffffffffffffffffffffffffff8216808203611390575050602073ffffffffffffffffffffffffffffffffffffffff7f0e14233b4a8ed14f4061996cb543581fd3869d6eaaa71361097eb02a66425949926040519586521693a4005b83907f64283d7b000000000000000000000000000000000000000000000000000000005f5260045260245260445260645ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b837fe0ee2020000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b837f3384ac6d000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e576020611488600435611d07565b73ffffffffffffffffffffffffffffffffffffffff60405191168152f35b3461069e576114b436611b3b565b5050505f6040516114c6602082611bbc565b527fd2a2f583000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5773ffffffffffffffffffffffffffffffffffffffff61153b611af5565b165f526009602052602073ffffffffffffffffffffffffffffffffffffffff60405f205416604051908152f35b3461069e5760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5761159f611af5565b6115a7611b18565b906044359081151580920361069e5773ffffffffffffffffffffffffffffffffffffffff6115d482611d60565b93169283159081156116c2575b5061169657604073ffffffffffffffffffffffffffffffffffffffff7f55844e8f02290714f723a1c766c3e96b89850bad30dfbcf8463c27ca7c636df8921692835f52600860205267ffffffffffffffff825f205416845f52600a602052825f2067ffffffffffffffff82165f52602052825f20865f52602052825f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0081541660ff841617905582519182526020820152a3005b827f294f8a17000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff9150168314846115e1565b3461069e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5760206040517f295694488f78ead6e5cbe870ca5495072113d1586df90dd22ea0f6d93dfc63618152f35b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5773ffffffffffffffffffffffffffffffffffffffff611786611af5565b165f526002602052602073ffffffffffffffffffffffffffffffffffffffff60405f205416604051908152f35b3461069e576117c136611b3b565b5050507fd2a2f583000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461069e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57610928611af5565b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e5760043561185e81611d07565b505f526004602052602073ffffffffffffffffffffffffffffffffffffffff60405f205416604051908152f35b3461069e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e576040515f5f548060011c90600181168015611957575b602083108114610bfc57828552908115610bba57506001146118fb5761078483610b4881850382611bbc565b5f8080527f290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563939250905b80821061193d57509091508101602001610b48610b38565b919260018160209254838588010152019101909291611925565b91607f16916118cf565b3461069e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261069e57600435907fffffffff00000000000000000000000000000000000000000000000000000000821680920361069e57817f49a14b0c0000000000000000000000000000000000000000000000000000000060209314908115611a88575b81156119fa575b5015158152f35b7f80ac58cd00000000000000000000000000000000000000000000000000000000811491508115611a5e575b8115611a34575b50836119f3565b7f01ffc9a70000000000000000000000000000000000000000000000000000000091501483611a2d565b7f5b5e139f0000000000000000000000000000000000000000000000000000000081149150611a26565b7f9721c3ac00000000000000000000000000000000000000000000000000000000811491506119ec565b907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f602080948051918291828752018686015e5f8582860101520116010190565b6004359073ffffffffffffffffffffffffffffffffffffffff8216820361069e57565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361069e57565b7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc606091011261069e5760043573ffffffffffffffffffffffffffffffffffffffff8116810361069e579060243573ffffffffffffffffffffffffffffffffffffffff8116810361069e579060443590565b60243590811515820361069e57565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761066957604052565b9081602091031261069e5751600481101561069e5790565b60041115611c1f57565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff1690815f52600260205273ffffffffffffffffffffffffffffffffffffffff60405f2054168015611d005773ffffffffffffffffffffffffffffffffffffffff821614918215611cb057505090565b5f908152600a60209081526040808320600883528184205467ffffffffffffffff168452825280832073ffffffffffffffffffffffffffffffffffffffff9094168352929052205460ff16919050565b5050505f90565b805f52600260205273ffffffffffffffffffffffffffffffffffffffff60405f205416908115611d35575090565b7f7e273289000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b90611d6a82611dd1565b913373ffffffffffffffffffffffffffffffffffffffff841603611d8b5750565b73ffffffffffffffffffffffffffffffffffffffff907f32f007ec000000000000000000000000000000000000000000000000000000005f52166004523360245260445ffd5b73ffffffffffffffffffffffffffffffffffffffff1690815f52600260205273ffffffffffffffffffffffffffffffffffffffff60405f205416918215611e155750565b7fa3f863b9000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff604051917f4e81c8590000000000000000000000000000000000000000000000000000000083521680600483015260208260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa918215611f43575f92611f22575b50611eda82611c15565b60018203611ee6575050565b60ff9250611ef382611c15565b7f9b0288db000000000000000000000000000000000000000000000000000000005f526004521660245260445ffd5b611f3c91925060203d6020116105f3576105e58183611bbc565b905f611ed0565b6040513d5f823e3d90fd5b9067ffffffffffffffff60429373ffffffffffffffffffffffffffffffffffffffff604051938160208601967f295694488f78ead6e5cbe870ca5495072113d1586df90dd22ea0f6d93dfc6361885216604086015216606084015216608082015260808152611fbe60a082611bbc565b519020611fc9612229565b90604051917f19010000000000000000000000000000000000000000000000000000000000008352600283015260228201522090565b9060418303612029576120229250602081013591604082359201355f1a9061219a565b9192909190565b50505f9160029190565b90805f52600260205273ffffffffffffffffffffffffffffffffffffffff8060405f20541692836120da575b16806120c2575b815f52600260205260405f20817fffffffffffffffffffffffff0000000000000000000000000000000000000000825416179055827fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef5f80a490565b805f52600360205260405f2060018154019055612066565b825f52600460205260405f207fffffffffffffffffffffffff00000000000000000000000000000000000000008154169055835f52600360205260405f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff815401905561205f565b60ff811690601f8211612172576040519161215f604084611bbc565b6020808452838101919036833783525290565b7fb3512b0c000000000000000000000000000000000000000000000000000000005f5260045ffd5b91907f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0841161221e579160209360809260ff5f9560405194855216868401526040830152606082015282805260015afa15611f43575f5173ffffffffffffffffffffffffffffffffffffffff81161561221457905f905f90565b505f906001905f90565b5050505f9160039190565b73ffffffffffffffffffffffffffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016301480612329575b15612291577f000000000000000000000000000000000000000000000000000000000000000090565b60405160208101907f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f82527f000000000000000000000000000000000000000000000000000000000000000060408201527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a082015260a0815261232360c082611bbc565b51902090565b507f0000000000000000000000000000000000000000000000000000000000000000461461226856fea164736f6c634300081e000a' as const;
 
+/** ABI of FeedMarket (contracts/src/FeedMarket.sol). */
+export const feedMarketAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "contract IConsentRegistry",
+        "name": "consents_",
+        "type": "address"
+      },
+      {
+        "internalType": "contract IDeviceOwnership",
+        "name": "ownership_",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      }
+    ],
+    "name": "DuplicateDevice",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyPurpose",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      }
+    ],
+    "name": "FeedIsClosed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidDependency",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "period",
+        "type": "uint64"
+      }
+    ],
+    "name": "InvalidPeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidPrice",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "streams",
+        "type": "uint32"
+      }
+    ],
+    "name": "InvalidStreams",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "MarketNotGrantAgent",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoDevices",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotDeviceOwner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotFeedOwner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "NothingToWithdraw",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      }
+    ],
+    "name": "OwnFeed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "PurposeTooLong",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ReentrancyGuardReentrantCall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "TooManyDevices",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      }
+    ],
+    "name": "UnknownFeed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "WithdrawFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "name": "WrongPayment",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "EarningsWithdrawn",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "FeedClosed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address[]",
+        "name": "devices",
+        "type": "address[]"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "streams",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "period",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "policyId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "purpose",
+        "type": "string"
+      }
+    ],
+    "name": "FeedOffered",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "previousPrice",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      }
+    ],
+    "name": "FeedPriceUpdated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "start",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "expiry",
+        "type": "uint64"
+      }
+    ],
+    "name": "FeedPurchased",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_FEED_DEVICES",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_PERIOD",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_PURPOSE_LENGTH",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      }
+    ],
+    "name": "buyFeed",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      }
+    ],
+    "name": "closeFeed",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "consents",
+    "outputs": [
+      {
+        "internalType": "contract IConsentRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "earningsOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      }
+    ],
+    "name": "feed",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "owner",
+            "type": "address"
+          },
+          {
+            "internalType": "uint32",
+            "name": "streams",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "period",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "open",
+            "type": "bool"
+          },
+          {
+            "internalType": "uint64",
+            "name": "offeredAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "sales",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "price",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "policyId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address[]",
+            "name": "devices",
+            "type": "address[]"
+          },
+          {
+            "internalType": "string",
+            "name": "purpose",
+            "type": "string"
+          }
+        ],
+        "internalType": "struct IFeedMarket.Feed",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "feedCount",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "feedsOf",
+    "outputs": [
+      {
+        "internalType": "uint256[]",
+        "name": "",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      }
+    ],
+    "name": "latestConsentOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address[]",
+        "name": "devices",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint32",
+        "name": "streams",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "priceWei",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "periodSeconds",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "policyId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "string",
+        "name": "purpose",
+        "type": "string"
+      }
+    ],
+    "name": "offerFeed",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "ownership",
+    "outputs": [
+      {
+        "internalType": "contract IDeviceOwnership",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      }
+    ],
+    "name": "purchasesOf",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "feedId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "buyer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "start",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiry",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "consentId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "price",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct IFeedMarket.Purchase[]",
+        "name": "purchases",
+        "type": "tuple[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "feedId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "priceWei",
+        "type": "uint256"
+      }
+    ],
+    "name": "updateFeedPrice",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "withdrawEarnings",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  }
+] as const;
+
+/** Creation bytecode of FeedMarket (runtime size 8856 bytes). */
+export const feedMarketBytecode = '0x60c0346100d157601f61238238819003918201601f19168301916001600160401b038311848410176100d55780849260409485528339810103126100d15780516001600160a01b038116918282036100d15760200151916001600160a01b038316908184036100d157159081156100c8575b506100b95760805260a05260405161229890816100ea8239608051818181610116015281816102dd01528181610b200152612071015260a0518181816102310152611ae20152f35b63ce62d64160e01b5f5260045ffd5b9050155f610071565b5f80fd5b634e487b7160e01b5f52604160045260245ffdfe6080806040526004361015610012575f80fd5b5f3560e01c9081634628986d14611b06575080635d03147a14611a985780636202c51814611a185780638df08bd4146119b55780639d13a0811461179b578063b73c6ce914611633578063bfc80e85146115fa578063c810b7fe146115be578063ca95dd6014611532578063d405e72914611453578063e65b513f14611364578063e86165451461132a578063f59dfdfb146110c8578063f7aa9fe214610a5a578063fab6002d1461013e5763fc16502e146100cc575f80fd5b3461013a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b5f80fd5b3461013a5760c07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a5760043567ffffffffffffffff811161013a573660238201121561013a5780600401359067ffffffffffffffff821161013a576024810190602436918460051b01011161013a5760243563ffffffff81169283820361013a576064359260443567ffffffffffffffff851680860361013a576084359160a4359767ffffffffffffffff891161013a573660238a01121561013a5788600401359667ffffffffffffffff881161013a57366024898c01011161013a578615610a325760108711610a01577f000000000000000000000000000000000000000000000000000000000000000073ffffffffffffffffffffffffffffffffffffffff165f5b8881106108995750508115801561088a575b61085e5761028783611ecd565b83158015610851575b6108255787156107fd5761010088116107cb576040517ffba45f590000000000000000000000000000000000000000000000000000000081523360048201523060248201526020816044817f000000000000000000000000000000000000000000000000000000000000000073ffffffffffffffffffffffffffffffffffffffff165afa9081156107c0575f91610791575b5015610765576005547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff81146107385760010160058190555f8181526020819052604090203360a09390931b77ffffffff0000000000000000000000000000000000000000169290921760c09a909a1b7fffffffffffffffff0000000000000000000000000000000000000000000000001699909917815560018101600181547fffffffffffffffffffffffffffffffffffffffffffffff00000000000000000068ffffffffffffffff004260081b16911617179055826002820155846003820155600481016801000000000000000088116105e357805488825580891061071c575b5086905f5260205f20905f5b898110610701575050506005016104488154611cc9565b601f81116106c6575b50875f601f821160011461061e575f91610610575b508860011b907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8a60031b1c19161790555b335f52600160205260405f208054680100000000000000008110156105e357600181018083558110156105b65789915f5260205f200155604051958060c0880160c089525260e0870195905f905b80821061057e575050509386602460209a88968c9688967ff00eda637606f8df190be5033dd79b6605642042f8a503700563dd63e4a33c369a898f9d015260408801526060870152608086015284840360a086015282845201848301375f8388830101527fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f3398011601030190a3604051908152f35b90919687359073ffffffffffffffffffffffffffffffffffffffff821680920361013a576020816001938293520198019201906104e6565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b602491508b0101358b610466565b907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe01690825f528960205f20928d5f905b8282106106a85750501061066d575b5050600188811b019055610498565b60247fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff60f88c60031b161c19918d0101351690558a8061065e565b84016024013585556001909401936020938401938d9350018e61064f565b6106f190825f5260205f20601f8b0160051c81019160208c106106f7575b601f0160051c0190611e24565b8a610451565b90915081906106e4565b600190602061070f84611de2565b9301928185015501610431565b61073290825f528960205f209182019101611e24565b8b610425565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b7feae178a4000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b6107b3915060203d6020116107b9575b6107ab8183611be3565b810190611dba565b8b610322565b503d6107a1565b6040513d5f823e3d90fd5b877f9953111f000000000000000000000000000000000000000000000000000000005f5260045261010060245260445ffd5b7fdfa03e50000000000000000000000000000000000000000000000000000000005f5260045ffd5b837f7fad5a08000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b5063096601808411610290565b507f6ff62da8000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b5063ffffff008116151561027a565b6108ac6108a7828b8b611dd2565b611de2565b73ffffffffffffffffffffffffffffffffffffffff165f5b818b8b8584106109a457505050506040517f2eb399a2000000000000000000000000000000000000000000000000000000008152816004820152602081602481875afa9081156107c0575f9161096b575b5073ffffffffffffffffffffffffffffffffffffffff3391160361093c5750600101610268565b7f32f007ec000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b90506020813d821161099c575b8161098560209383611be3565b8101031261013a5761099690611e03565b8e610915565b3d9150610978565b6108a78473ffffffffffffffffffffffffffffffffffffffff936109c793611dd2565b16146109d5576001016108c4565b507f1145f6b8000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b867fb9fd50ec000000000000000000000000000000000000000000000000000000005f52600452601060245260445ffd5b7f3ec1da64000000000000000000000000000000000000000000000000000000005f5260045ffd5b60207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a57600435610a8f611f21565b610a9881611f95565b6001810160ff8154161561109c5781549073ffffffffffffffffffffffffffffffffffffffff82169384331461107157600284015491823403611041576040517ffba45f5900000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff87811660048301523060248301527f00000000000000000000000000000000000000000000000000000000000000001696906020816044818b5afa9081156107c0575f91611022575b5015610ff75767ffffffffffffffff610b7184612013565b16968560c01c88019667ffffffffffffffff8811610738576003810154966040519060e0820182811067ffffffffffffffff8211176105e357604052338252610bbc60048401611c69565b9260208301938452604083019160a01c63ffffffff168252606083019a5f8c52608084019a8b5260a084018d815260c085019167ffffffffffffffff169b8c83526040519d8e9788977f0f97f7380000000000000000000000000000000000000000000000000000000089528b60048a015260248901606090525173ffffffffffffffffffffffffffffffffffffffff166064890152516084880160e090526101448801610c6991611b61565b955163ffffffff1660a48801525163ffffffff1660c48701525160e48601525167ffffffffffffffff166101048501525167ffffffffffffffff166101248401528282037ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc01604484015260050190610ce191611d1a565b03815a6020945f91f19586156107c0575f96610fc3575b505f52600260205260405f208054908482018092116107385755805467ffffffffffffffff8160481c1667ffffffffffffffff81146107385770ffffffffffffffff00000000000000000060017fffffffffffffffffffffffffffffff0000000000000000ffffffffffffffffff920160481b169116179055335f52600360205260405f2092815f52600460205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205267ffffffffffffffff60405f2054169560405194610dc386611baa565b67ffffffffffffffff84168652602086018281526040870184815260608801998a5260808801996fffffffffffffffffffffffffffffffff8a168b5260a08901906fffffffffffffffffffffffffffffffff891682528454680100000000000000008110156105e357806001610e3c9201875586611c3c565b949094610f9757995199519251905160409390931b6fffffffffffffffff00000000000000001667ffffffffffffffff9a909a169990991760809990991b77ffffffffffffffff00000000000000000000000000000000169890981760c09190911b7fffffffffffffffff0000000000000000000000000000000000000000000000001617815560209888976001917fffffffffffffffffffffffffffffffff00000000000000000000000000000000906fffffffffffffffffffffffffffffffff905116915160801b161791015554835f526004885260405f2073ffffffffffffffffffffffffffffffffffffffff33165f52885260405f20556040519384528684015260408301527fee8271aeecc47e22227d60f81eaed29af7a5390cde8190e79b590056526d1a1760603393a45f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d604051908152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b9095506020813d602011610fef575b81610fdf60209383611be3565b8101031261013a57519487610cf8565b3d9150610fd2565b7feae178a4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b61103b915060203d6020116107b9576107ab8183611be3565b88610b59565b827f0dd32d1c000000000000000000000000000000000000000000000000000000005f526004523460245260445ffd5b7f50f2a7d9000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b827fecda853d000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b3461013a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a5760405161110381611bc6565b5f8152602081015f9052604081015f9052606081015f9052608081015f905260a081015f905260c081015f905260e081015f9052610100810160609052610120016060905260043561115490611f95565b60405161116081611bc6565b81549173ffffffffffffffffffffffffffffffffffffffff8316825260208201928060a01c63ffffffff168452604083019060c01c81526001820154606084019060ff81161515825260808501908060081c67ffffffffffffffff16825260a086019060481c67ffffffffffffffff16815260028501549160c0870192835260038601549360e08801948552600487016111f990611c69565b956101008901968752604051806005819a019061121591611d1a565b036112209089611be3565b6101208901978852604051998a9960208b525173ffffffffffffffffffffffffffffffffffffffff1660208b01525163ffffffff1660408a01525167ffffffffffffffff16606089015251151560808801525167ffffffffffffffff1660a08701525167ffffffffffffffff1660c08601525160e085015251610100840152516101208301610140905261016083016112b891611b61565b90518282037fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe00161014084015280518091818452602001602084015e8082016020015f9052601f017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe016010360200190f35b3461013a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a5760206040516101008152f35b3461013a5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a5760243573ffffffffffffffffffffffffffffffffffffffff811680910361013a576004355f52600460205260405f20815f5260205260405f20549081155f146113f657505060205f5b6fffffffffffffffffffffffffffffffff60405191168152f35b5f52600360205260405f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff820191821161073857600161144a6020936fffffffffffffffffffffffffffffffff93611c3c565b500154166113dc565b3461013a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a5773ffffffffffffffffffffffffffffffffffffffff61149f611b3e565b165f52600160205260405f20604051806020835491828152019081935f5260205f20905f5b81811061151c57505050816114da910382611be3565b604051918291602083019060208452518091526040830191905f5b818110611503575050500390f35b82518452859450602093840193909201916001016114f5565b82548452602090930192600192830192016114c4565b3461013a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a57600435600161156f82611e3a565b017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00815416905533907f55dec66e4f8e40ec6e794435266049c1fb020bb24a7152139bc6691925f6027e5f80a3005b3461013a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a57602060405163096601808152f35b3461013a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a57602060405160108152f35b3461013a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a57611669611f21565b335f52600260205260405f2054801561176f575f8080809333825260026020528160408120556040518181527f48dc35af7b45e2a81fffad55f6e2fafacdb1d3d0d50d24ebdc16324f5ba757f160203392a2335af13d1561176a573d67ffffffffffffffff81116105e3576040519061170a60207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f8401160183611be3565b81525f60203d92013e5b1561173e575f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b7f7ae187a0000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b611714565b7fdc69dc16000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b3461013a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a5773ffffffffffffffffffffffffffffffffffffffff6117e7611b3e565b16805f52600360205260405f209081549061180182611c24565b9261180f6040519485611be3565b8284527fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe061183c84611c24565b015f5b81811061197a5750505f5b8381106118f557846040518091602082016020835281518091526020604084019201905f5b81811061187d575050500390f35b91935091602060c060019260a087518051835273ffffffffffffffffffffffffffffffffffffffff85820151168584015267ffffffffffffffff604082015116604084015267ffffffffffffffff606082015116606084015260808101516080840152015160a082015201940191019184939261186f565b8061190260019284611c3c565b5082815491015467ffffffffffffffff6040519261191f84611baa565b8181168452876020850152818160401c16604085015260801c1660608301526fffffffffffffffffffffffffffffffff8116608083015260801c60a08201526119688288611c55565b526119738187611c55565b500161184a565b60209060405161198981611baa565b5f81525f838201525f60408201525f60608201525f60808201525f60a08201528282890101520161183f565b3461013a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a5773ffffffffffffffffffffffffffffffffffffffff611a01611b3e565b165f526002602052602060405f2054604051908152f35b3461013a5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a576004357f6c15c790f1b55820c600552388fef1b0fbf92ffdce9a61684dae8d131b70b79c60406024356002611a7b85611e3a565b611a8483611ecd565b0190808254925582519182526020820152a2005b3461013a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461013a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261013a576020906005548152f35b6004359073ffffffffffffffffffffffffffffffffffffffff8216820361013a57565b90602080835192838152019201905f5b818110611b7e5750505090565b825173ffffffffffffffffffffffffffffffffffffffff16845260209384019390920191600101611b71565b60c0810190811067ffffffffffffffff8211176105e357604052565b610140810190811067ffffffffffffffff8211176105e357604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff8211176105e357604052565b67ffffffffffffffff81116105e35760051b60200190565b80548210156105b6575f5260205f209060011b01905f90565b80518210156105b65760209160051b010190565b90604051918281549182825260208201905f5260205f20925f5b818110611c9a575050611c9892500383611be3565b565b845473ffffffffffffffffffffffffffffffffffffffff16835260019485019487945060209093019201611c83565b90600182811c92168015611d10575b6020831014611ce357565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602260045260245ffd5b91607f1691611cd8565b5f9291815491611d2983611cc9565b8083529260018116908115611d7e5750600114611d4557505050565b5f9081526020812093945091925b838310611d64575060209250010190565b600181602092949394548385870101520191019190611d53565b905060209495507fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0091509291921683830152151560051b010190565b9081602091031261013a5751801515810361013a5790565b91908110156105b65760051b0190565b3573ffffffffffffffffffffffffffffffffffffffff8116810361013a5790565b519073ffffffffffffffffffffffffffffffffffffffff8216820361013a57565b818110611e2f575050565b5f8155600101611e24565b90611e4482611f95565b9173ffffffffffffffffffffffffffffffffffffffff8354163303611e9e5760ff60018401541615611e735750565b7fecda853d000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b7fe250ac1d000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b80158015611f08575b611edd5750565b7ff9632e86000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b506fffffffffffffffffffffffffffffffff8111611ed6565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c611f6d5760017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d565b7f3ee5aeb5000000000000000000000000000000000000000000000000000000005f5260045ffd5b90815f525f60205260405f209173ffffffffffffffffffffffffffffffffffffffff83541615611fc25750565b7f7ba8f9f8000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b519063ffffffff8216820361013a57565b519067ffffffffffffffff8216820361013a57565b9067ffffffffffffffff4216335f52600360205260405f20925f52600460205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260405f2054928373ffffffffffffffffffffffffffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016945b61209f575b5090925050565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8101908111610738576120d39082611c3c565b5080549067ffffffffffffffff8260801c1690848211156122845760016fffffffffffffffffffffffffffffffff91015416604051907f9eef6ce80000000000000000000000000000000000000000000000000000000082526004820152610180816024818a5afa9081156107c0575f9161216f575b50610100015167ffffffffffffffff1615612168575060c01c80612093565b9450505050565b9050610180813d821161227c575b8161218b6101809383611be3565b8101031261013a576040519061018082019180831067ffffffffffffffff8411176105e3576101606101009267ffffffffffffffff946040526121cd81611e03565b83526121db60208201611e03565b60208401526121ec60408201611e03565b60408401526121fd60608201611fed565b606084015261220e60808201611fed565b608084015261221f60a08201611ffe565b60a084015261223060c08201611ffe565b60c084015261224160e08201611ffe565b60e0840152612251848201611ffe565b8484015261012081015161012084015261014081015161014084015201516101608201529150612149565b3d915061217d565b505061209856fea164736f6c634300081e000a' as const;
+
 /** ABI of FirmwareRegistry (contracts/src/FirmwareRegistry.sol). */
 export const firmwareRegistryAbi = [
   {

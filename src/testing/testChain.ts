@@ -60,6 +60,8 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
       policyAddress: deployment.contracts.policyRegistry!,
       consentAddress: deployment.contracts.consentRegistry!,
       accessLogAddress: deployment.contracts.accessLog!,
+      /** FeedMarket, granting through the consent registry. */
+      feedMarketAddress: deployment.contracts.feedMarket!,
       deployment,
       admin: roles.admin,
       operator: roles.operator,
