@@ -45,6 +45,16 @@ export type ReadingOutcome = {
   value?: number;
 };
 
+/** A reading as a recipient may receive it (see deliverableReadings). */
+export type DeliverableReading = {
+  sequence: bigint;
+  timestamp: bigint;
+  payload: Hex;
+  status: 'accepted' | 'flagged';
+  /** The block whose receipt gave the verdict. */
+  blockNumber: number;
+};
+
 export type BatchRecord = { id: number; nonce: number; txHash: Hex; rawTx: Hex; createdAt: number };
 
 export type ReadingQueueOptions = {
@@ -224,6 +234,12 @@ export class ReadingQueue {
       closeBatch: this.db.prepare('UPDATE batches SET state = ?, block_number = ? WHERE id = ?'),
       releaseBatch: this.db.prepare("UPDATE readings SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'"),
       reading: this.db.prepare('SELECT * FROM readings WHERE device = ? AND seq = ?'),
+      deliverable: this.db.prepare(
+        `SELECT seq, timestamp, payload, status, block_number FROM readings
+         WHERE device = ? AND seq > ? AND status IN ('accepted', 'flagged')
+           AND CAST(timestamp AS INTEGER) >= CAST(? AS INTEGER) AND CAST(timestamp AS INTEGER) <= CAST(? AS INTEGER)
+         ORDER BY seq LIMIT ?`,
+      ),
       verdictLatencies: this.db.prepare(
         'SELECT decided_at - received_at AS latency FROM readings WHERE decided_at IS NOT NULL AND received_at >= ? ORDER BY latency',
       ),
@@ -446,6 +462,34 @@ export class ReadingQueue {
     };
   }
 
+  /**
+   * A device's readings with an on-chain verdict (accepted or flagged) after `afterSequence`, in
+   * sequence order, optionally only those stamped within [fromTime, toTime]: what a recipient with
+   * a consent may be given (docs/api.md, "Data under consent").
+   */
+  deliverableReadings(query: {
+    device: Address;
+    afterSequence: bigint;
+    fromTime: bigint;
+    toTime: bigint;
+    limit: number;
+  }): DeliverableReading[] {
+    const rows = this.statements.deliverable.all(
+      query.device.toLowerCase(),
+      sequenceKey(query.afterSequence),
+      query.fromTime.toString(),
+      query.toTime.toString(),
+      query.limit,
+    ) as Pick<ReadingRow, 'seq' | 'timestamp' | 'payload' | 'status' | 'block_number'>[];
+    return rows.map((row) => ({
+      sequence: BigInt(row.seq),
+      timestamp: BigInt(row.timestamp),
+      payload: row.payload as Hex,
+      status: row.status as 'accepted' | 'flagged',
+      blockNumber: row.block_number ?? 0,
+    }));
+  }
+
   /** The signed bytes of a stored reading (to tell a redelivered copy from a different reading reusing the sequence). */
   signedReading(device: Address, sequence: bigint): NewReading | undefined {
     const row = this.statements.reading.get(device.toLowerCase(), sequenceKey(sequence)) as ReadingRow | undefined;
@@ -462,6 +506,11 @@ export class ReadingQueue {
   /** Milliseconds from acknowledgement to on-chain verdict of the readings decided since `sinceMs`, ascending. */
   verdictLatencies(sinceMs = 0): number[] {
     return (this.statements.verdictLatencies.all(sinceMs) as { latency: number }[]).map((r) => r.latency);
+  }
+
+  /** The connection, for stores that keep their tables beside the queue (AccessLedger). */
+  get database(): Database.Database {
+    return this.db;
   }
 
   close(): void {

@@ -7,7 +7,10 @@ import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './deviceDirectory.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
 import { errorResponseJsonSchema, installErrorHandling } from './httpErrors.js';
+import { AccessLedger } from './accessLedger.js';
+import { AccessLogBatcher } from './accessLogBatcher.js';
 import { answersPlugin } from './plugins/answers.js';
+import { consentedDataPlugin } from './plugins/consentedData.js';
 import { deviceActionsPlugin } from './plugins/deviceActions.js';
 import { devicesPlugin } from './plugins/devices.js';
 import { healthPlugin } from './plugins/health.js';
@@ -73,6 +76,8 @@ export type GatewayOptions = {
    * the event loop.
    */
   ecdsaThreads?: number;
+  /** How long a delivery or relayed command waits for its AccessLog batch (ms). Default 2,000. */
+  accessLogIntervalMs?: number;
 };
 
 declare module 'fastify' {
@@ -185,13 +190,30 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       ...(options.answerBlockTtlMs !== undefined && { latestBlockTtlMs: options.answerBlockTtlMs }),
     });
   }
+  const { consentRegistry, accessLog } = services.contracts;
+  if (consentRegistry && accessLog) {
+    services.accessLedger = new AccessLedger(queue.database);
+    services.accessLogBatcher = new AccessLogBatcher({
+      ledger: services.accessLedger,
+      queue,
+      accessLog,
+      onQueued: () => relayer.notify(),
+      logger,
+      ...(options.accessLogIntervalMs !== undefined && { intervalMs: options.accessLogIntervalMs }),
+    });
+  }
   app.decorate('pythia', services);
 
   app.addHook('onReady', async () => {
     await directory.startWatching();
-    if (options.relay) relayer.start();
+    if (options.relay) {
+      relayer.start();
+      services.accessLogBatcher?.start();
+    }
   });
   app.addHook('onClose', async () => {
+    services.accessLogBatcher?.stop();
+    services.accessLogBatcher?.flush();
     await relayer.stop({ drainMs: options.drainTimeoutMs ?? 10_000 });
     await directory.stopWatching();
     await ecdsaPool?.close();
@@ -203,6 +225,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(devicesPlugin, services);
   await app.register(healthPlugin, services);
   await app.register(deviceActionsPlugin, services);
+  await app.register(consentedDataPlugin, services);
   if (options.answerSigner)
     await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner, answerer: services.answerer! });
   return app;

@@ -1,5 +1,8 @@
 import type { Address, PublicClient } from 'viem';
 import type { AnswerContracts } from '../answers/questions/types.js';
+import type { DeliveredReading } from '../protocol/dataRequest.js';
+import type { AccessLedger, NewCanary } from './accessLedger.js';
+import type { AccessLogBatcher } from './accessLogBatcher.js';
 import type { DeviceDirectory } from './deviceDirectory.js';
 import type { QuestionAnswerer } from './questionAnswerer.js';
 import type { ReadingIntake } from './readingIntake.js';
@@ -19,4 +22,14 @@ export type GatewayServices = {
   relayer: Relayer;
   /** Answers device questions (HTTP and MQTT share it); absent when the gateway has no answer key. */
   answerer?: QuestionAnswerer;
+  /** Access under consent (nonces, deliveries, commands, canaries); present with a consent registry and an access log. */
+  accessLedger?: AccessLedger;
+  accessLogBatcher?: AccessLogBatcher;
+  /** Gives each recipient its own canary values (trap streets); present with a canary registry and a canary secret. */
+  canaries?: {
+    mark(delivery: { consentId: bigint; recipient: Address; device: Address; readings: DeliveredReading[] }): {
+      readings: DeliveredReading[];
+      canaries: NewCanary[];
+    };
+  };
 };

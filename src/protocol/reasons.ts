@@ -20,6 +20,10 @@ export const rejectionReasons = {
   wrong_algorithm: { status: 400, description: 'POST /v1/questions: the COSE protected header is not {1: -47} (ES256K).' },
   unknown_question: { status: 400, description: 'POST /v1/questions: the question type is not one this gateway answers.' },
   bad_challenge: { status: 400, description: 'POST /v1/questions: the challenge is missing or not 8 to 32 bytes.' },
+  request_expired: {
+    status: 400,
+    description: 'A signed request (data request, command) is past its expiresAt, or expires further ahead than the gateway allows.',
+  },
   invalid_request: { status: 400, description: 'A path or query parameter is malformed (e.g. a device id that is not 20 bytes of hex).' },
   // --- who signed it ---
   bad_signature: {
@@ -32,6 +36,11 @@ export const rejectionReasons = {
     description: 'The device is suspended on chain; its readings are refused until an operator reinstates it.',
   },
   device_revoked: { status: 403, description: 'The device identity is revoked (banned) on chain, for good.' },
+  consent_refused: {
+    status: 403,
+    description:
+      'The ConsentRegistry does not permit this at the latest block (the body names the refusal: revoked, expired, stream-not-covered, wrong-recipient, ownership-changed, ...).',
+  },
   topic_mismatch: {
     status: 403,
     description:
@@ -53,7 +62,7 @@ export const rejectionReasons = {
   replayed_request: {
     status: 409,
     description:
-      'POST /v1/questions: the question sequence is not above the last one this gateway answered for the device, or the challenge repeats a recent one.',
+      'POST /v1/questions: the question sequence is not above the last one this gateway answered for the device, or the challenge repeats a recent one; POST /v1/data/readings: the nonce was used before by this recipient.',
   },
   stale_epoch: {
     status: 409,

@@ -4,6 +4,12 @@ import type { Address, PublicClient } from 'viem';
 export type AnswerContracts = {
   deviceOwnership?: Address;
   firmwareRegistry?: Address;
+  /** Consent (issue #5): questions about consents, data under consent, relayed commands. */
+  consentRegistry?: Address;
+  /** Where deliveries and commands are logged (the relayer holds its LOGGER_ROLE). */
+  accessLog?: Address;
+  /** Where canary commitments go (the relayer holds its COMMITTER_ROLE). */
+  canaryRegistry?: Address;
 };
 
 /** Chain state as of one block: every read of one answer goes through it, so the answer is consistent. */

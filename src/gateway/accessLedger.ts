@@ -1,0 +1,243 @@
+import type Database from 'better-sqlite3';
+import type { Address, Hex } from 'viem';
+
+/**
+ * What the gateway must remember about access under consent, in the reading queue's SQLite
+ * database (same connection, so that putting entries in a relayed action is one transaction):
+ * - recipient request nonces, so a signed data request is served once;
+ * - access entries (deliveries, relayed commands) until they are put in an AccessLog batch;
+ * - canary values given to recipients, until committed on chain and for the owner to reveal later.
+ * An entry is written before the data leaves the gateway, so nothing delivered goes unlogged.
+ */
+
+export type AccessEntryKind = 'delivery' | 'command';
+
+export type NewAccessEntry = {
+  kind: AccessEntryKind;
+  consentId: bigint;
+  device: Address;
+  recipient: Address;
+  /** Streams bitmask for a delivery; the command code for a command. */
+  scope: number;
+  /** Readings delivered (0 for a command). */
+  count: number;
+  /** Delivery: deliveryDataHash; command: keccak256 of the signed command. */
+  hash: Hex;
+};
+
+export type AccessEntry = NewAccessEntry & { id: number; createdAt: number; actionId: number | null };
+
+export type NewCanary = {
+  consentId: bigint;
+  recipient: Address;
+  device: Address;
+  stream: number;
+  sequence: bigint;
+  value: number;
+  salt: Hex;
+  commitment: Hex;
+};
+
+export type CanaryRecord = NewCanary & { id: number; createdAt: number; actionId: number | null };
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS recipient_nonces (
+  recipient   TEXT    NOT NULL,
+  nonce       TEXT    NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  PRIMARY KEY (recipient, nonce)
+);
+CREATE TABLE IF NOT EXISTS access_entries (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind        TEXT    NOT NULL,
+  consent_id  TEXT    NOT NULL,
+  device      TEXT    NOT NULL,
+  recipient   TEXT    NOT NULL,
+  scope       INTEGER NOT NULL,
+  count       INTEGER NOT NULL,
+  hash        TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  action_id   INTEGER
+);
+CREATE INDEX IF NOT EXISTS access_entries_unbatched ON access_entries (kind, id) WHERE action_id IS NULL;
+CREATE TABLE IF NOT EXISTS canaries (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  consent_id  TEXT    NOT NULL,
+  recipient   TEXT    NOT NULL,
+  device      TEXT    NOT NULL,
+  stream      INTEGER NOT NULL,
+  seq         TEXT    NOT NULL,
+  value       INTEGER NOT NULL,
+  salt        TEXT    NOT NULL,
+  commitment  TEXT    NOT NULL UNIQUE,
+  created_at  INTEGER NOT NULL,
+  action_id   INTEGER
+);
+CREATE INDEX IF NOT EXISTS canaries_unbatched ON canaries (id) WHERE action_id IS NULL;
+CREATE INDEX IF NOT EXISTS canaries_by_consent ON canaries (consent_id, id);
+`;
+
+type EntryRow = {
+  id: number;
+  kind: AccessEntryKind;
+  consent_id: string;
+  device: string;
+  recipient: string;
+  scope: number;
+  count: number;
+  hash: string;
+  created_at: number;
+  action_id: number | null;
+};
+
+type CanaryRow = {
+  id: number;
+  consent_id: string;
+  recipient: string;
+  device: string;
+  stream: number;
+  seq: string;
+  value: number;
+  salt: string;
+  commitment: string;
+  created_at: number;
+  action_id: number | null;
+};
+
+const toEntry = (row: EntryRow): AccessEntry => ({
+  id: row.id,
+  kind: row.kind,
+  consentId: BigInt(row.consent_id),
+  device: row.device as Address,
+  recipient: row.recipient as Address,
+  scope: row.scope,
+  count: row.count,
+  hash: row.hash as Hex,
+  createdAt: row.created_at,
+  actionId: row.action_id,
+});
+
+const toCanary = (row: CanaryRow): CanaryRecord => ({
+  id: row.id,
+  consentId: BigInt(row.consent_id),
+  recipient: row.recipient as Address,
+  device: row.device as Address,
+  stream: row.stream,
+  sequence: BigInt(row.seq),
+  value: row.value,
+  salt: row.salt as Hex,
+  commitment: row.commitment as Hex,
+  createdAt: row.created_at,
+  actionId: row.action_id,
+});
+
+export class AccessLedger {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  /** @param database The ReadingQueue's (`queue.database`): it owns and closes the connection. */
+  constructor(database: Database.Database) {
+    this.db = database;
+    this.db.exec(SCHEMA);
+    this.statements = {
+      insertNonce: this.db.prepare('INSERT OR IGNORE INTO recipient_nonces (recipient, nonce, expires_at) VALUES (?, ?, ?)'),
+      pruneNonces: this.db.prepare('DELETE FROM recipient_nonces WHERE expires_at < ?'),
+      insertEntry: this.db.prepare(
+        'INSERT INTO access_entries (kind, consent_id, device, recipient, scope, count, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      unbatchedEntries: this.db.prepare('SELECT * FROM access_entries WHERE kind = ? AND action_id IS NULL ORDER BY id LIMIT ?'),
+      oldestUnbatchedEntry: this.db.prepare('SELECT MIN(created_at) FROM access_entries WHERE action_id IS NULL').pluck(),
+      assignEntry: this.db.prepare('UPDATE access_entries SET action_id = ? WHERE id = ? AND action_id IS NULL'),
+      entry: this.db.prepare('SELECT * FROM access_entries WHERE id = ?'),
+      insertCanary: this.db.prepare(
+        'INSERT INTO canaries (consent_id, recipient, device, stream, seq, value, salt, commitment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      unbatchedCanaries: this.db.prepare('SELECT * FROM canaries WHERE action_id IS NULL ORDER BY id LIMIT ?'),
+      oldestUnbatchedCanary: this.db.prepare('SELECT MIN(created_at) FROM canaries WHERE action_id IS NULL').pluck(),
+      assignCanary: this.db.prepare('UPDATE canaries SET action_id = ? WHERE id = ? AND action_id IS NULL'),
+      canariesOfConsent: this.db.prepare('SELECT * FROM canaries WHERE consent_id = ? ORDER BY id LIMIT ?'),
+    };
+  }
+
+  /**
+   * Records a recipient's request nonce; false if it was used before (a replay). Expired nonces
+   * are forgotten: a request past its expiry is refused anyway.
+   */
+  useNonce(recipient: Address, nonce: bigint, expiresAtMs: number, nowMs = Date.now()): boolean {
+    this.statements.pruneNonces.run(nowMs);
+    return this.statements.insertNonce.run(recipient.toLowerCase(), nonce.toString(), expiresAtMs).changes === 1;
+  }
+
+  /**
+   * Stores a delivery (with the canaries it carries) or a command in one transaction, before the
+   * recipient gets anything. Returns the entry's id.
+   */
+  recordAccess(entry: NewAccessEntry, canaries: readonly NewCanary[] = [], now = Date.now()): number {
+    return this.db.transaction(() => {
+      const { lastInsertRowid } = this.statements.insertEntry.run(
+        entry.kind,
+        entry.consentId.toString(),
+        entry.device.toLowerCase(),
+        entry.recipient.toLowerCase(),
+        entry.scope,
+        entry.count,
+        entry.hash,
+        now,
+      );
+      for (const c of canaries) {
+        this.statements.insertCanary.run(
+          c.consentId.toString(),
+          c.recipient.toLowerCase(),
+          c.device.toLowerCase(),
+          c.stream,
+          c.sequence.toString(),
+          c.value,
+          c.salt,
+          c.commitment,
+          now,
+        );
+      }
+      return Number(lastInsertRowid);
+    })();
+  }
+
+  entry(id: number): AccessEntry | undefined {
+    const row = this.statements.entry.get(id) as EntryRow | undefined;
+    return row && toEntry(row);
+  }
+
+  unbatchedEntries(kind: AccessEntryKind, limit: number): AccessEntry[] {
+    return (this.statements.unbatchedEntries.all(kind, limit) as EntryRow[]).map(toEntry);
+  }
+
+  unbatchedCanaries(limit: number): CanaryRecord[] {
+    return (this.statements.unbatchedCanaries.all(limit) as CanaryRow[]).map(toCanary);
+  }
+
+  /** Creation time (ms) of the oldest entry or canary not yet in a batch. */
+  oldestUnbatchedAt(): number | undefined {
+    const times = [this.statements.oldestUnbatchedEntry.get(), this.statements.oldestUnbatchedCanary.get()].filter(
+      (t): t is number => typeof t === 'number',
+    );
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  /**
+   * Runs `createAction` (which stores the relayed action carrying these entries or canaries and
+   * returns its id) and marks them as carried by it, in one transaction: a crash leaves either
+   * both or neither, so nothing is logged twice or never.
+   */
+  batchInto(what: 'entries' | 'canaries', ids: readonly number[], createAction: () => number): number {
+    const statement = what === 'entries' ? this.statements.assignEntry : this.statements.assignCanary;
+    return this.db.transaction(() => {
+      const actionId = createAction();
+      for (const id of ids) statement.run(actionId, id);
+      return actionId;
+    })();
+  }
+
+  /** The canaries given under a consent (the owner reveals one to prove a leak). */
+  canariesOfConsent(consentId: bigint, limit = 1000): CanaryRecord[] {
+    return (this.statements.canariesOfConsent.all(consentId.toString(), limit) as CanaryRow[]).map(toCanary);
+  }
+}

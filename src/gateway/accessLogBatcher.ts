@@ -1,0 +1,149 @@
+import { encodeFunctionData, zeroAddress, type Abi, type Address, type Hex } from 'viem';
+import { accessLogAbi } from '../contracts/abis.js';
+import type { AccessEntry, AccessEntryKind, AccessLedger, CanaryRecord } from './accessLedger.js';
+import type { GatewayLogger } from './logger.js';
+import type { ReadingQueue } from './readingQueue.js';
+
+/**
+ * Puts access entries (deliveries, relayed commands) into AccessLog batches, and canaries into
+ * CanaryRegistry commitments, as relayed actions of the gateway's durable queue: the relayer
+ * sends them with its own nonces, estimates first, and records the outcome. A batch is formed
+ * when `maxBatch` entries wait or the oldest has waited `intervalMs`.
+ */
+export type AccessLogBatcherOptions = {
+  ledger: AccessLedger;
+  queue: ReadingQueue;
+  accessLog: Address;
+  /** CanaryRegistry and its ABI (commitCanaries(bytes32[], uint256[])); without it no canaries are committed. */
+  canaries?: { registry: Address; abi: Abi };
+  /** Called after a batch is queued (wakes the relayer). */
+  onQueued: () => void;
+  /** Entries per AccessLog call (the contract's MAX_BATCH is 256). Default 128. */
+  maxBatch?: number;
+  /** Longest an entry waits for a batch (ms). Default 2,000. */
+  intervalMs?: number;
+  logger?: GatewayLogger;
+};
+
+const ENTRY_KINDS: readonly AccessEntryKind[] = ['delivery', 'command'];
+
+export class AccessLogBatcher {
+  private readonly options: Required<Omit<AccessLogBatcherOptions, 'canaries' | 'logger'>> &
+    Pick<AccessLogBatcherOptions, 'canaries' | 'logger'>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(options: AccessLogBatcherOptions) {
+    this.options = { maxBatch: 128, intervalMs: 2_000, ...options };
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const tick = Math.max(50, Math.floor(this.options.intervalMs / 4));
+    this.timer = setInterval(() => this.flush({ onlyDue: true }), tick);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Something was recorded: batch at once if a full batch waits. */
+  notify(): void {
+    if (this.options.ledger.unbatchedEntries('delivery', this.options.maxBatch).length >= this.options.maxBatch) {
+      this.flush({ onlyDue: false });
+    }
+  }
+
+  /** Queues every waiting entry and canary (all of them, or only once the oldest is due). Returns the actions queued. */
+  flush({ onlyDue }: { onlyDue: boolean } = { onlyDue: false }): number {
+    const { ledger, intervalMs } = this.options;
+    const oldest = ledger.oldestUnbatchedAt();
+    if (oldest === undefined || (onlyDue && Date.now() - oldest < intervalMs)) return 0;
+    let queued = 0;
+    try {
+      for (const kind of ENTRY_KINDS) {
+        for (let entries = ledger.unbatchedEntries(kind, this.options.maxBatch); entries.length > 0; ) {
+          this.queueEntries(kind, entries);
+          queued += 1;
+          entries = ledger.unbatchedEntries(kind, this.options.maxBatch);
+        }
+      }
+      if (this.options.canaries) {
+        for (let canaries = ledger.unbatchedCanaries(this.options.maxBatch); canaries.length > 0; ) {
+          this.queueCanaries(canaries);
+          queued += 1;
+          canaries = ledger.unbatchedCanaries(this.options.maxBatch);
+        }
+      }
+    } catch (error) {
+      this.options.logger?.error({ err: (error as Error).message }, 'access log: could not queue a batch');
+    }
+    if (queued > 0) this.options.onQueued();
+    return queued;
+  }
+
+  private queueEntries(kind: AccessEntryKind, entries: readonly AccessEntry[]): void {
+    const calldata =
+      kind === 'delivery'
+        ? encodeFunctionData({
+            abi: accessLogAbi,
+            functionName: 'logDeliveries',
+            args: [
+              entries.map((e) => ({
+                consentId: e.consentId,
+                device: e.device,
+                recipient: e.recipient,
+                streams: e.scope,
+                readings: e.count,
+                dataHash: e.hash,
+              })),
+            ],
+          })
+        : encodeFunctionData({
+            abi: accessLogAbi,
+            functionName: 'logCommands',
+            args: [
+              entries.map((e) => ({
+                consentId: e.consentId,
+                device: e.device,
+                recipient: e.recipient,
+                command: e.scope,
+                commandHash: e.hash,
+              })),
+            ],
+          });
+    this.queueAction(
+      'entries',
+      entries.map((e) => e.id),
+      `access-log-${kind}s`,
+      this.options.accessLog,
+      calldata,
+    );
+  }
+
+  private queueCanaries(canaries: readonly CanaryRecord[]): void {
+    const { registry, abi } = this.options.canaries!;
+    const calldata = encodeFunctionData({
+      abi,
+      functionName: 'commitCanaries',
+      args: [canaries.map((c) => c.commitment), canaries.map((c) => c.consentId)],
+    });
+    this.queueAction(
+      'canaries',
+      canaries.map((c) => c.id),
+      'canary-commitments',
+      registry,
+      calldata,
+    );
+  }
+
+  private queueAction(what: 'entries' | 'canaries', ids: readonly number[], kind: string, target: Address, calldata: Hex): void {
+    const { ledger, queue } = this.options;
+    ledger.batchInto(what, ids, () => {
+      // The gateway's own action (no device): keyed by its first id, which no later batch can share.
+      const { action } = queue.enqueueAction({ device: zeroAddress, kind, target, calldata, dedupeKey: `${kind}:${ids[0]}` });
+      return action.id;
+    });
+  }
+}

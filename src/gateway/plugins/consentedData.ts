@@ -1,0 +1,244 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { getAddress, hexToBytes, type Address, type Hex } from 'viem';
+import { consentRegistryAbi } from '../../contracts/abis.js';
+import { refusalName } from '../../chain/consent/writeContext.js';
+import { dataRequestDigest, deliveryDataHash, type DataRequest, type DeliveredReading } from '../../protocol/dataRequest.js';
+import { decodeMetrics } from '../../protocol/payload.js';
+import { SignatureFormatError, splitSignature } from '../../protocol/signature.js';
+import { recoverDigestSigner } from '../../sdk/recoverDigestSigner.js';
+import type { NewCanary } from '../accessLedger.js';
+import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
+import { errorResponses, sendError } from '../httpErrors.js';
+import type { GatewayServices } from '../services.js';
+
+/** Most readings one request returns (a recipient pages with afterSequence). */
+export const MAX_READINGS_PER_DATA_REQUEST = 1000;
+/** A signed request may expire at most this far ahead: a captured request is useless soon after. */
+export const MAX_DATA_REQUEST_LIFETIME_S = 300;
+
+const uint = (digits: number, description: string) => ({ type: 'string', pattern: `^(0|[1-9][0-9]{0,${digits - 1}})$`, description });
+
+const dataRequestJsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['device', 'consentId', 'streams', 'nonce', 'expiresAt'],
+  properties: {
+    device: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$' },
+    consentId: uint(78, 'The consent (decimal).'),
+    streams: { type: 'integer', minimum: 1, maximum: 255, description: 'Bit i = metric i; every bit must be covered by the consent.' },
+    afterSequence: uint(20, 'Only readings with a higher sequence (default 0).'),
+    fromTime: uint(20, 'Device timestamps from (Unix s, inclusive; default 0).'),
+    toTime: uint(20, 'Device timestamps to (Unix s, inclusive; default no limit).'),
+    limit: { type: 'integer', minimum: 1, maximum: MAX_READINGS_PER_DATA_REQUEST },
+    nonce: uint(20, 'Unique per recipient (uint64).'),
+    expiresAt: uint(20, `Unix s; at most ${MAX_DATA_REQUEST_LIFETIME_S} s ahead.`),
+  },
+} as const;
+
+type DataRequestBody = {
+  request: {
+    device: string;
+    consentId: string;
+    streams: number;
+    afterSequence?: string;
+    fromTime?: string;
+    toTime?: string;
+    limit?: number;
+    nonce: string;
+    expiresAt: string;
+  };
+  signature: string;
+};
+
+const MAX_UINT64 = 0xffffffffffffffffn;
+const MAX_TIME = (1n << 63n) - 1n; // SQLite integers are signed 64-bit
+
+/** The request as signed: the defaults a recipient leaves out are part of what it signs. */
+export function dataRequestOf(body: DataRequestBody['request']): DataRequest {
+  return {
+    device: getAddress(body.device),
+    consentId: BigInt(body.consentId),
+    streams: body.streams,
+    afterSequence: BigInt(body.afterSequence ?? '0'),
+    fromTime: BigInt(body.fromTime ?? '0'),
+    toTime: BigInt(body.toTime ?? MAX_UINT64.toString()),
+    limit: body.limit ?? MAX_READINGS_PER_DATA_REQUEST,
+    nonce: BigInt(body.nonce),
+    expiresAt: BigInt(body.expiresAt),
+  };
+}
+
+/**
+ * Data under consent: a recipient fetches a device's readings with a request it signs (EIP-712
+ * DataRequest). The gateway checks the signature (low s), the expiry and the nonce, asks the
+ * ConsentRegistry whether the consent permits this recipient these streams of this device at the
+ * latest block, and only then answers with the consented streams' values. Before answering it
+ * stores the delivery (and any canary values it carries) for the AccessLog batch: what leaves the
+ * gateway is always logged on chain.
+ */
+export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
+  const { queue, publicClient, chainId } = services;
+
+  app.post<{ Body: DataRequestBody }>(
+    '/v1/data/readings',
+    {
+      schema: {
+        summary: "A recipient fetches a device's readings under a consent (signed request; every delivery is logged on chain)",
+        tags: ['consent'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['request', 'signature'],
+          properties: {
+            request: dataRequestJsonSchema,
+            signature: { type: 'string', description: "The recipient's EIP-712 DataRequest signature, r ‖ s ‖ v, low s." },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['consentId', 'device', 'recipient', 'readings', 'dataHash', 'deliveryId', 'nextAfterSequence'],
+            properties: {
+              consentId: { type: 'string' },
+              device: { type: 'string' },
+              recipient: { type: 'string' },
+              readings: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['sequence', 'timestamp', 'status', 'values'],
+                  properties: {
+                    sequence: { type: 'string' },
+                    timestamp: { type: 'string' },
+                    status: { type: 'string', enum: ['accepted', 'flagged'] },
+                    values: {
+                      type: 'array',
+                      description: '[metric index, value] of each consented stream.',
+                      items: { type: 'array', items: { type: 'integer' } },
+                    },
+                  },
+                },
+              },
+              dataHash: { type: 'string', description: 'deliveryDataHash of this body: what AccessLog.DeliveryLogged will carry.' },
+              deliveryId: { anyOf: [{ type: 'integer' }, { type: 'null' }], description: 'The access entry; null when nothing was delivered.' },
+              nextAfterSequence: { type: 'string', description: 'afterSequence for the next page.' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { consentRegistry } = services.contracts;
+      const ledger = services.accessLedger;
+      if (!consentRegistry || !ledger) return sendError(reply, 'not_supported', 'this gateway has no consent registry');
+      const wanted = dataRequestOf(request.body.request);
+      for (const [name, value] of Object.entries({
+        afterSequence: wanted.afterSequence,
+        fromTime: wanted.fromTime,
+        toTime: wanted.toTime,
+        nonce: wanted.nonce,
+        expiresAt: wanted.expiresAt,
+      })) {
+        if (value > MAX_UINT64) return sendError(reply, 'invalid_body', `${name} must be a uint64`);
+      }
+      if (wanted.fromTime > wanted.toTime) return sendError(reply, 'invalid_body', 'fromTime is after toTime');
+
+      const signature = request.body.signature.toLowerCase() as Hex;
+      try {
+        splitSignature(signature);
+      } catch (error) {
+        if (error instanceof SignatureFormatError) return sendError(reply, error.reason, error.message);
+        throw error;
+      }
+      const digest = dataRequestDigest({ chainId, consentRegistry }, wanted);
+      const recipient = recoverDigestSigner(hexToBytes(digest), signature);
+      if (!recipient) return sendError(reply, 'bad_signature', 'the signature does not recover to any key');
+
+      const now = BigInt(Math.floor(Date.now() / 1000));
+      if (wanted.expiresAt < now) return sendError(reply, 'request_expired', `the request expired at ${wanted.expiresAt}`);
+      if (wanted.expiresAt > now + BigInt(MAX_DATA_REQUEST_LIFETIME_S)) {
+        return sendError(reply, 'request_expired', `expiresAt is more than ${MAX_DATA_REQUEST_LIFETIME_S} s ahead`);
+      }
+
+      let refusal: number;
+      try {
+        refusal = Number(
+          await publicClient.readContract({
+            address: consentRegistry,
+            abi: consentRegistryAbi,
+            functionName: 'checkConsent',
+            args: [wanted.consentId, wanted.device, recipient, wanted.streams, 0],
+          }),
+        );
+      } catch (error) {
+        throw new ChainUnavailableError(`could not check consent ${wanted.consentId}: ${shortError(error)}`);
+      }
+      if (refusal !== 0) {
+        return sendError(reply, 'consent_refused', `consent ${wanted.consentId} does not permit this: ${refusalName(refusal)}`, {
+          refusal: refusalName(refusal),
+        });
+      }
+      // Checked after the consent so that a refused request does not burn the nonce.
+      if (!ledger.useNonce(recipient, wanted.nonce, Number(wanted.expiresAt) * 1000)) {
+        return sendError(reply, 'replayed_request', `nonce ${wanted.nonce} was used before by ${recipient}`);
+      }
+
+      const rows = queue.deliverableReadings({
+        device: wanted.device,
+        afterSequence: wanted.afterSequence,
+        fromTime: wanted.fromTime,
+        toTime: wanted.toTime > MAX_TIME ? MAX_TIME : wanted.toTime,
+        limit: wanted.limit,
+      });
+      let readings: DeliveredReading[] = rows.map((row) => ({
+        sequence: row.sequence.toString(),
+        timestamp: row.timestamp.toString(),
+        status: row.status,
+        values: projectStreams(decodeMetrics(row.payload), wanted.streams),
+      }));
+      let canaries: NewCanary[] = [];
+      if (services.canaries && readings.length > 0) {
+        ({ readings, canaries } = services.canaries.mark({ consentId: wanted.consentId, recipient, device: wanted.device, readings }));
+      }
+      const delivery = { consentId: wanted.consentId, device: wanted.device, recipient, readings };
+      const dataHash = deliveryDataHash(delivery);
+      // Nothing delivered, nothing to log (the AccessLog would spend gas on an empty entry).
+      const deliveryId =
+        readings.length === 0
+          ? null
+          : ledger.recordAccess(
+        {
+          kind: 'delivery',
+          consentId: wanted.consentId,
+          device: wanted.device,
+          recipient,
+          scope: wanted.streams,
+          count: readings.length,
+          hash: dataHash,
+        },
+        canaries,
+      );
+      if (deliveryId !== null) services.accessLogBatcher?.notify();
+      const last = rows.at(-1)?.sequence ?? wanted.afterSequence;
+      return reply.send({
+        consentId: wanted.consentId.toString(),
+        device: wanted.device,
+        recipient: recipient as Address,
+        readings,
+        dataHash,
+        deliveryId,
+        nextAfterSequence: last.toString(),
+      });
+    },
+  );
+};
+
+/** [metric index, value] for each stream bit set, in metric order. */
+export function projectStreams(values: readonly number[], streams: number): [number, number][] {
+  const out: [number, number][] = [];
+  values.forEach((value, index) => {
+    if ((streams >> index) & 1) out.push([index, value]);
+  });
+  return out;
+}
