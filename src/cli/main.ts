@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
 import { registerManufacturerCommands } from './commands/deviceIdentity.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerProfileCommands } from './commands/profile.js';
 import { registerPythiaCommands } from './commands/pythia.js';
 import { registerUpCommand } from './commands/up.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerProfileCommands(program);
   registerPythiaCommands(program);
   registerFirmwareCommands(program);
+  registerPolicyCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
   return program;

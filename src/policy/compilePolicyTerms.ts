@@ -27,6 +27,6 @@ export function compilePolicyTerms(policy: PolicyDocument): PolicyTerms {
 }
 
 /** The fields on which two sets of terms differ (empty when equal). */
-export function diffPolicyTerms(expected: PolicyTerms, actual: PolicyTerms): string[] {
+export function diffPolicyTerms(expected: PolicyTerms, actual: PolicyTerms): Array<keyof PolicyTerms> {
   return (Object.keys(expected) as Array<keyof PolicyTerms>).filter((k) => expected[k] !== actual[k]);
 }
