@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {IdentityBase} from "./utils/IdentityBase.sol";
 import {FirmwareRegistry} from "../src/FirmwareRegistry.sol";
 import {IFirmwareRegistryTypes as FW} from "../src/interfaces/IFirmwareRegistry.sol";
-import {IDeviceKeys} from "../src/interfaces/IDeviceKeys.sol";
+import {IDeviceKeys, IDeviceKeyLifecycle} from "../src/interfaces/IDeviceKeys.sol";
 
 /// @notice The firmware registry against the REAL fleet, identity and ownership contracts, wired as
 /// `pythia up` wires them (src/chain/deploy.ts): the registry holds the fleet's INSPECTOR_ROLE, the
@@ -197,7 +197,7 @@ contract FirmwareIntegrationTest is IdentityBase {
         // airProfile: 3 flags within an hour suspend the device.
         for (uint64 nonce = 1; nonce <= 2; ++nonce) {
             vm.expectEmit(address(fleet));
-            emit IDeviceKeys.DeviceFlagged(device, registry.FIRMWARE_UNAPPROVED(), m.digest, address(registry));
+            emit IDeviceKeyLifecycle.DeviceFlagged(device, registry.FIRMWARE_UNAPPROVED(), m.digest, address(registry));
             assertEq(uint8(report(1, m.digest, nonce)), uint8(FW.ReportVerdict.RevokedBuild), "verdict");
             assertEq(uint8(fleet.deviceStatus(device)), uint8(DeviceStatus.Active), "still active");
         }

@@ -1,11 +1,19 @@
 import { parseEther, type Address, type Hex } from 'viem';
 import {
+  accessLogAbi,
+  accessLogBytecode,
+  consentRegistryAbi,
+  consentRegistryBytecode,
   deviceIdentityAbi,
   deviceIdentityBytecode,
   deviceOwnershipAbi,
   deviceOwnershipBytecode,
+  feedMarketAbi,
+  feedMarketBytecode,
   firmwareRegistryAbi,
   firmwareRegistryBytecode,
+  policyRegistryAbi,
+  policyRegistryBytecode,
   pythiaFleetAbi,
   pythiaFleetBytecode,
   pythiaRegistryAbi,
@@ -71,13 +79,34 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
     deviceOwnership,
     onProgress: progress,
   });
+  const policyRegistry = await deployPolicyRegistry({ rpcUrl, chainId, roles, onProgress: progress });
+  const { consentRegistry, accessLog } = await deployConsentContracts({
+    rpcUrl,
+    chainId,
+    roles,
+    fleet,
+    deviceOwnership,
+    policyRegistry,
+    onProgress: progress,
+  });
+  const feedMarket = await deployFeedMarket({ rpcUrl, chainId, roles, consentRegistry, deviceOwnership, onProgress: progress });
 
   return {
     chainId,
     rpcUrl,
     gatewayUrl,
     deploymentBlock: Number(receipt.blockNumber),
-    contracts: { fleet, pythiaRegistry, deviceIdentity, deviceOwnership, firmwareRegistry },
+    contracts: {
+      fleet,
+      pythiaRegistry,
+      deviceIdentity,
+      deviceOwnership,
+      firmwareRegistry,
+      policyRegistry,
+      consentRegistry,
+      accessLog,
+      feedMarket,
+    },
     roles: { admin: roles.admin.address, operator: roles.operator.address, relayer: roles.relayer.address },
     embeddedChain,
   };
@@ -190,6 +219,56 @@ export async function deployPythiaRegistry(parameters: DeployPythiaRegistryParam
   return registry;
 }
 
+export type DeployConsentContractsParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+  fleet: Address;
+  deviceOwnership: Address;
+  policyRegistry: Address;
+};
+
+/**
+ * Deploys the consent registry (docs/contracts.md, "Consent") over the fleet, ownership and policy
+ * contracts, and the access log over the registry; both have roles.admin as admin, and the relayer
+ * gets the access log's LOGGER_ROLE (the gateway logs deliveries and commands in batches). Also used
+ * on its own to add them to a deployment made before they existed.
+ */
+export async function deployConsentContracts(
+  parameters: DeployConsentContractsParameters,
+): Promise<{ consentRegistry: Address; accessLog: Address }> {
+  const { rpcUrl, chainId, roles, fleet, deviceOwnership, policyRegistry } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  const admin = walletClient(roles.admin);
+  const deployed = async (name: string, hash: Hex): Promise<Address> => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed in ${hash}`);
+    return receipt.contractAddress;
+  };
+  progress('deploying ConsentRegistry');
+  const consentRegistry = await deployed(
+    'ConsentRegistry',
+    await admin.deployContract({
+      abi: consentRegistryAbi,
+      bytecode: consentRegistryBytecode as Hex,
+      args: [roles.admin.address, fleet, deviceOwnership, policyRegistry],
+    }),
+  );
+  progress('deploying AccessLog');
+  const accessLog = await deployed(
+    'AccessLog',
+    await admin.deployContract({ abi: accessLogAbi, bytecode: accessLogBytecode as Hex, args: [roles.admin.address, consentRegistry] }),
+  );
+  const loggerRole = await publicClient.readContract({ address: accessLog, abi: accessLogAbi, functionName: 'LOGGER_ROLE' });
+  const hash = await admin.writeContract({
+    address: accessLog,
+    abi: accessLogAbi,
+    functionName: 'grantRole',
+    args: [loggerRole, roles.relayer.address],
+  });
+  const granted = await publicClient.waitForTransactionReceipt({ hash });
+  if (granted.status !== 'success') throw new Error(`granting LOGGER_ROLE to the relayer failed in ${hash}`);
+  return { consentRegistry, accessLog };
+}
+
 export type DeployFirmwareRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
   /** The fleet (roles.admin is its admin), and its identity and ownership contracts. */
   fleet: Address;
@@ -229,6 +308,33 @@ export async function deployFirmwareRegistry(parameters: DeployFirmwareRegistryP
   return registry;
 }
 
+export type DeployFeedMarketParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+  /** The consent registry (IConsentRegistry) the market grants through. */
+  consentRegistry: Address;
+  /** The device ownership token the market checks offers against. */
+  deviceOwnership: Address;
+};
+
+/**
+ * Deploys the feed market (docs/contracts.md, "Data feeds") over the consent registry and the
+ * ownership token. It holds no roles: each owner approves it as grant agent on the consent registry
+ * (`pythia feed offer` does so). Not yet called by deployPythia: see the TODO there.
+ */
+export async function deployFeedMarket(parameters: DeployFeedMarketParameters): Promise<Address> {
+  const { rpcUrl, chainId, roles, consentRegistry, deviceOwnership } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  progress('deploying FeedMarket');
+  const deployHash = await walletClient(roles.admin).deployContract({
+    abi: feedMarketAbi,
+    bytecode: feedMarketBytecode as Hex,
+    args: [consentRegistry, deviceOwnership],
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash });
+  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`FeedMarket deployment failed in ${deployHash}`);
+  return receipt.contractAddress;
+}
+
 /** Makes sure every role account can pay for gas. */
 export async function fundRoles(parameters: Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'embeddedChain'>): Promise<void> {
   const { publicClient, walletClient } = createChainClients(parameters);
@@ -255,4 +361,21 @@ export async function fundRoles(parameters: Pick<DeployPythiaParameters, 'rpcUrl
     const hash = await admin.sendTransaction({ to: account.address, value: MIN_ROLE_BALANCE - balance + parseEther('1') });
     await publicClient.waitForTransactionReceipt({ hash });
   }
+}
+
+export type DeployPolicyRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>;
+
+/** Deploys the policy registry (no roles: anyone publishes versions under their own address). */
+export async function deployPolicyRegistry(parameters: DeployPolicyRegistryParameters): Promise<Address> {
+  const { rpcUrl, chainId, roles } = parameters;
+  (parameters.onProgress ?? (() => {}))('deploying PolicyRegistry');
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  const hash = await walletClient(roles.admin).deployContract({
+    abi: policyRegistryAbi,
+    bytecode: policyRegistryBytecode as Hex,
+    args: [],
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`PolicyRegistry deployment failed in ${hash}`);
+  return receipt.contractAddress;
 }

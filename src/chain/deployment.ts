@@ -31,6 +31,21 @@ export type Deployment = {
      * existed still reads; `pythia up` adds it to such a deployment when it has identity and ownership.
      */
     firmwareRegistry?: Address;
+    /** Policy registry (issue #5): published data-use policies a consent may name. */
+    policyRegistry?: Address;
+    /**
+     * Consent registry (issue #5): owners' consents over their devices, keyed by ownership epochs.
+     * Needs deviceOwnership and policyRegistry. Optional so that older deployment.json files still read.
+     */
+    consentRegistry?: Address;
+    /** Access log (issue #5): deliveries and commands under consent; the relayer holds its LOGGER_ROLE. Needs consentRegistry. */
+    accessLog?: Address;
+    /**
+     * Feed market (issue #5): owners sell time-limited consents to their devices' streams. It grants
+     * through the consent registry it was constructed with (read it from the market's `consents()`).
+     * Optional: deployments without the consent registry have none.
+     */
+    feedMarket?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
@@ -90,6 +105,15 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
   }
   if (contracts!.firmwareRegistry !== undefined && contracts!.deviceOwnership === undefined) {
     fail('contracts.firmwareRegistry', 'needs contracts.deviceIdentity and contracts.deviceOwnership');
+  }
+  if (contracts!.consentRegistry !== undefined && (contracts!.deviceOwnership === undefined || contracts!.policyRegistry === undefined)) {
+    fail('contracts.consentRegistry', 'needs contracts.deviceOwnership and contracts.policyRegistry');
+  }
+  if (contracts!.accessLog !== undefined && contracts!.consentRegistry === undefined) {
+    fail('contracts.accessLog', 'needs contracts.consentRegistry');
+  }
+  if (contracts!.feedMarket !== undefined && contracts!.consentRegistry === undefined) {
+    fail('contracts.feedMarket', 'needs contracts.consentRegistry');
   }
   const roles = d.roles as Record<string, unknown> | undefined;
   if (typeof roles !== 'object' || roles === null) fail('roles', 'must be an object');

@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerAskCommands } from './commands/ask.js';
 import { registerAttestCommands } from './commands/attest.js';
+import { registerConsentCommands } from './commands/consent.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
+import { registerFeedCommands } from './commands/feed.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
 import { registerManufacturerCommands } from './commands/deviceIdentity.js';
 import { registerPolicyCommands } from './commands/policy.js';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerPythiaCommands(program);
   registerFirmwareCommands(program);
   registerPolicyCommands(program);
+  registerConsentCommands(program);
+  registerFeedCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
   return program;

@@ -56,6 +56,12 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
       ownershipAddress: deployment.contracts.deviceOwnership!,
       /** FirmwareRegistry, holding the fleet's INSPECTOR_ROLE as `pythia up` grants it. */
       firmwareAddress: deployment.contracts.firmwareRegistry!,
+      /** PolicyRegistry, ConsentRegistry and AccessLog (the relayer holds LOGGER_ROLE). */
+      policyAddress: deployment.contracts.policyRegistry!,
+      consentAddress: deployment.contracts.consentRegistry!,
+      accessLogAddress: deployment.contracts.accessLog!,
+      /** FeedMarket, granting through the consent registry. */
+      feedMarketAddress: deployment.contracts.feedMarket!,
       deployment,
       admin: roles.admin,
       operator: roles.operator,

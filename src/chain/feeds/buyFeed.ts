@@ -1,0 +1,34 @@
+import { feedMarketAbi } from '../../contracts/abis.js';
+import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { marketEvent } from './events.js';
+import type { FeedWriteContext } from './writeContext.js';
+
+export type BuyFeedParameters = FeedWriteContext & {
+  feedId: bigint;
+  /** Exactly the feed's current price in wei (the market refuses any other amount). */
+  price: bigint;
+};
+
+export type BuyFeedReturnType = SendContractTransactionReturnType & {
+  consentId: bigint;
+  /** Unix seconds: when the consent starts (later than now for a renewal of a live one) and ends (exclusive). */
+  start: bigint;
+  expiry: bigint;
+};
+
+/** Buys one period of a feed; the consent registry grants the sender a consent for it. */
+export async function buyFeed(parameters: BuyFeedParameters): Promise<BuyFeedReturnType> {
+  const { clients, account, market, feedId, price } = parameters;
+  const sent = await sendContractTransaction({
+    clients,
+    account,
+    address: market,
+    abi: feedMarketAbi,
+    functionName: 'buyFeed',
+    args: [feedId],
+    value: price,
+  });
+  const event = marketEvent<{ consentId: bigint; start: bigint; expiry: bigint }>(sent.logs, market, 'FeedPurchased');
+  if (!event) throw new Error(`buyFeed in ${sent.hash} emitted no FeedPurchased`);
+  return { ...sent, consentId: event.consentId, start: event.start, expiry: event.expiry };
+}

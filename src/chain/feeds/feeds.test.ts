@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { getAddress, parseEther, type LocalAccount } from 'viem';
+import { generatePrivateKey } from 'viem/accounts';
+import { streamsToMask } from '../../protocol/consentScope.js';
+import { generateDeviceKey } from '../../sdk/generateDeviceKey.js';
+import { startTestChain, type TestChain } from '../../testing/testChain.js';
+import { createChainClients, type ChainClients } from '../clients.js';
+import { checkConsent, readConsent } from '../consent/index.js';
+import { nativeAccount } from '../nativeAccount.js';
+import { ContractRefusal } from '../sendContractTransaction.js';
+import { buyFeed, isMarketGrantAgent, offerFeed, readEarnings, readFeed, setMarketGrantAgent, withdrawEarnings } from './index.js';
+
+describe('feed market on a real chain with the real consent registry', { timeout: 180_000 }, () => {
+  let chain: TestChain;
+  let clients: ChainClients;
+  let council: LocalAccount;
+  const buyer = nativeAccount(generatePrivateKey());
+  const device = generateDeviceKey();
+  const price = parseEther('0.05');
+  const period = 30n * 86_400n;
+
+  before(async () => {
+    chain = await startTestChain();
+    clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
+    council = chain.operator; // registerDevice mints the token to the operator
+    await chain.registerDevice(device.publicKey);
+    await chain.publicClient.request({
+      method: 'anvil_setBalance' as never,
+      params: [buyer.address, `0x${parseEther('10').toString(16)}`] as never,
+    });
+  });
+  after(async () => {
+    await chain?.stop();
+  });
+
+  it('sells a consent for the period and pays the owner its earnings', async () => {
+    const market = chain.feedMarketAddress;
+    const offer = () =>
+      offerFeed({
+        clients,
+        account: council,
+        market,
+        devices: [device.deviceId],
+        streams: streamsToMask(['pm25', 'no2']),
+        price,
+        period,
+        purpose: 'traffic study',
+      });
+    await assert.rejects(offer(), (error: unknown) => error instanceof ContractRefusal && /MarketNotGrantAgent/.test(String(error)));
+    await setMarketGrantAgent({ clients, account: council, market, allowed: true });
+    assert.equal(await isMarketGrantAgent({ publicClient: chain.publicClient, market, owner: council.address }), true);
+    const { feedId } = await offer();
+    const feed = await readFeed({ publicClient: chain.publicClient, market, feedId });
+    assert.equal(feed.owner, council.address);
+    assert.equal(feed.price, price);
+
+    await assert.rejects(
+      buyFeed({ clients, account: buyer, market, feedId, price: price - 1n }),
+      (error: unknown) => error instanceof ContractRefusal && /WrongPayment/.test(String(error)),
+    );
+    const bought = await buyFeed({ clients, account: buyer, market, feedId, price });
+    assert.equal(bought.expiry - bought.start, period);
+    const consent = await readConsent({ publicClient: chain.publicClient, registry: chain.consentAddress, consentId: bought.consentId });
+    assert.equal(consent.owner, council.address);
+    assert.equal(consent.recipient, buyer.address);
+    assert.equal(getAddress(consent.grantedBy), getAddress(market));
+    assert.equal(consent.status, 'live');
+    const read = (streams: number) =>
+      checkConsent({
+        publicClient: chain.publicClient,
+        registry: chain.consentAddress,
+        consentId: bought.consentId,
+        device: device.deviceId,
+        recipient: buyer.address,
+        streams,
+      });
+    assert.deepEqual(await read(streamsToMask(['pm25'])), { permitted: true, refusal: 'none' });
+    assert.equal((await read(streamsToMask(['o3']))).permitted, false, 'a stream outside the feed is not covered');
+
+    assert.equal(await readEarnings({ publicClient: chain.publicClient, market, owner: council.address }), price);
+    const before = await chain.publicClient.getBalance({ address: market });
+    const { amount } = await withdrawEarnings({ clients, account: council, market });
+    assert.equal(amount, price);
+    assert.equal(await chain.publicClient.getBalance({ address: market }), before - price);
+    assert.equal(await readEarnings({ publicClient: chain.publicClient, market, owner: council.address }), 0n);
+  });
+});

@@ -1,0 +1,408 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
+import { isHex, type Address, type Hex } from 'viem';
+import {
+  consentRegistryAddress,
+  ConsentRegistryMissingError,
+  grantConsent,
+  listConsents,
+  readConsent,
+  revokeAllConsents,
+  revokeConsent,
+  type ConsentRecord,
+} from '../../chain/consent/index.js';
+import { ContractRefusal } from '../../chain/sendContractTransaction.js';
+import { consentRegistryAbi } from '../../contracts/abis.js';
+import { buildConsentReceipt, ConsentReceiptFormatError, parseConsentReceipt, verifyConsentReceipt } from '../../consent/receipt.js';
+import {
+  commandsToMask,
+  ConsentScopeError,
+  maskToCommands,
+  maskToStreams,
+  splitNames,
+  streamsToMask,
+} from '../../protocol/consentScope.js';
+import { parseAddressArg } from '../args.js';
+import { loadContext, type CommandContext } from '../context.js';
+import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
+import { loadSignerAccount, sendAs } from '../signer.js';
+
+type CommonOptions = { dataDir?: string; json?: boolean; signerKey?: string };
+
+const MAX_DEVICES = 64;
+const MAX_PURPOSE_BYTES = 1024;
+
+/** What each registry refusal means to the person who ran the command. */
+const REFUSAL_HINTS: Record<string, string> = {
+  NoDevices: 'give at least one --device',
+  TooManyDevices: `at most ${MAX_DEVICES} devices per consent`,
+  DuplicateDevice: 'a device is given twice',
+  UnknownDevice: 'the device has no ownership token: it is not registered (see `pythia device list`)',
+  NotDeviceOwner: 'the signer does not own this device (see `pythia device owner <id>`; sign with the owner key via --signer-key)',
+  InvalidRecipient: 'the recipient may not be the zero address or the owner',
+  EmptyScope: 'give --streams and/or --commands',
+  UnknownStreams: "a stream is beyond the device's profile metrics",
+  UnknownCommands: 'a command is not in the catalogue (docs/protocol.md, "Command catalogue")',
+  InvalidWindow: '--until must be after --from and in the future',
+  EmptyPurpose: '--purpose may not be empty',
+  PurposeTooLong: `--purpose is at most ${MAX_PURPOSE_BYTES} bytes`,
+  UnknownPolicy: 'no published policy has this id (see `pythia policy list`)',
+  UnknownConsent: 'no consent has this id',
+  NotConsentOwner: 'only the owner who gave the consent can revoke it (sign with its key via --signer-key)',
+  AlreadyRevoked: 'the consent is already revoked',
+  NotGrantAgent: 'the signer is not a grant agent of this owner',
+  InsufficientGasForHook: 'the transaction was sent with too little gas for the revocation hook: try again',
+};
+
+async function refusing<T>(
+  context: CommandContext,
+  account: Parameters<typeof sendAs>[1],
+  what: string,
+  send: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await sendAs(context, account, what, send);
+  } catch (error) {
+    if (error instanceof ContractRefusal) {
+      const hint = REFUSAL_HINTS[error.errorName];
+      throw new CliError(hint && !error.message.includes(hint) ? `${error.message}: ${hint}` : error.message);
+    }
+    throw error;
+  }
+}
+
+function registryOf(context: CommandContext): Address {
+  try {
+    return consentRegistryAddress(context.deployment);
+  } catch (error) {
+    if (error instanceof ConsentRegistryMissingError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function collectAddress(value: string, previous: Address[] = []): Address[] {
+  return [...previous, parseAddressArg(value)];
+}
+
+function parseConsentIdArg(value: string): bigint {
+  if (!/^[1-9]\d{0,30}$/.test(value)) throw new InvalidArgumentError(`a consent id is a positive integer, got "${value}"`);
+  return BigInt(value);
+}
+
+function parsePolicyIdArg(value: string): Hex {
+  if (!isHex(value) || value.length !== 66) throw new InvalidArgumentError('a policy id is 0x + 64 hex digits');
+  return value.toLowerCase() as Hex;
+}
+
+/** An ISO time (2027-01-31T00:00:00Z) or a duration from now: 30d, 12h, 45m. */
+export function parseTimeArg(name: string, now = Date.now()) {
+  return (value: string): bigint => {
+    const duration = /^(\d{1,5})([dhm])$/.exec(value);
+    let ms: number;
+    if (duration) {
+      const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[duration[2] as 'd' | 'h' | 'm'];
+      ms = now + Number(duration[1]) * unit;
+    } else {
+      ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+    }
+    if (!Number.isFinite(ms))
+      throw new InvalidArgumentError(`${name} must be an ISO time (2027-01-31T00:00:00Z) or a duration (30d, 12h, 45m)`);
+    return BigInt(Math.floor(ms / 1000));
+  };
+}
+
+function scopeOf(options: { streams?: string; commands?: string }): { streams: number; commands: number } {
+  try {
+    const streams = options.streams === undefined ? 0 : streamsToMask(splitNames(options.streams));
+    const commands = options.commands === undefined ? 0 : commandsToMask(splitNames(options.commands));
+    if (streams === 0 && commands === 0) throw new UsageError('give --streams and/or --commands (a consent must cover something)');
+    return { streams, commands };
+  } catch (error) {
+    if (error instanceof ConsentScopeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+const iso = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
+
+/** A consent for output: JSON-friendly, names beside the masks. */
+function consentView(c: ConsentRecord) {
+  return {
+    consentId: c.consentId,
+    status: c.status,
+    owner: c.owner,
+    recipient: c.recipient,
+    grantedBy: c.grantedBy,
+    devices: c.devices.map((d) => ({
+      device: d.device,
+      epoch: d.epoch,
+      currentEpoch: d.currentEpoch,
+      applies: d.epoch === d.currentEpoch,
+    })),
+    streams: maskToStreams(c.streams),
+    commands: maskToCommands(c.commands),
+    purpose: c.purpose,
+    policyId: c.policyId,
+    start: iso(c.start),
+    expiry: iso(c.expiry),
+    grantedAt: iso(c.grantedAt),
+    revokedAt: c.revokedAt === null ? null : iso(c.revokedAt),
+    termsHash: c.termsHash,
+    transactionHash: c.transactionHash,
+  };
+}
+
+const withCommon = (command: Command, signer?: string) => {
+  if (signer) command.option('--signer-key <keystore>', signer);
+  return command.option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)').option('--json', 'machine-readable output');
+};
+
+const OWNER_KEY = "the device owner's key (keystore v3) instead of the operator role key";
+
+export function registerConsentCommands(program: Command): void {
+  const consent = program
+    .command('consent')
+    .description('Consents: what a device owner lets a recipient read (data streams) or do (commands), revocation, receipts');
+
+  withCommon(
+    consent
+      .command('grant')
+      .description('Grant a recipient consent over devices the signer owns')
+      .requiredOption('--device <id>', 'a device id (repeat for each device, at most 64)', collectAddress)
+      .requiredOption('--recipient <address>', 'who may receive the data / send the commands', parseAddressArg)
+      .option('--streams <names>', 'data streams, comma-separated: pm25,pm10,no2,o3,temperature,humidity')
+      .option('--commands <names>', 'commands, comma-separated: report_now,set_interval,calibrate,identify,reboot,set_led')
+      .requiredOption('--purpose <text>', 'why the recipient gets the data (1 to 1024 bytes)')
+      .option('--policy <id>', 'the governing policy version id (0x + 64 hex)', parsePolicyIdArg)
+      .option('--from <time>', 'start: ISO time or duration from now (default: now)', parseTimeArg('--from'))
+      .requiredOption('--until <time>', 'expiry (exclusive): ISO time or duration from now (30d, 12h)', parseTimeArg('--until')),
+    OWNER_KEY,
+  ).action(
+    async (
+      options: CommonOptions & {
+        device: Address[];
+        recipient: Address;
+        streams?: string;
+        commands?: string;
+        purpose: string;
+        policy?: Hex;
+        from?: bigint;
+        until: bigint;
+      },
+    ) => {
+      const { streams, commands } = scopeOf(options);
+      if (options.device.length > MAX_DEVICES) throw new UsageError(`at most ${MAX_DEVICES} devices per consent`);
+      if (new Set(options.device).size !== options.device.length) throw new UsageError('a --device is given twice');
+      const purposeBytes = Buffer.byteLength(options.purpose);
+      if (options.purpose.trim().length === 0 || purposeBytes > MAX_PURPOSE_BYTES) {
+        throw new UsageError(`--purpose must be 1 to ${MAX_PURPOSE_BYTES} bytes`);
+      }
+      const nowSeconds = BigInt(Math.floor(Date.now() / 1000));
+      if (options.until <= (options.from ?? nowSeconds)) throw new UsageError('--until must be after --from (or after now)');
+      const context = loadContext(options);
+      const registry = registryOf(context);
+      const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
+      progress(options, `granting ${options.recipient} consent over ${options.device.length} device(s)...`);
+      const granted = await refusing(context, account, 'consent grant', () =>
+        grantConsent({
+          clients: context,
+          account,
+          registry,
+          recipient: options.recipient,
+          devices: options.device,
+          streams,
+          commands,
+          purpose: options.purpose,
+          ...(options.policy ? { policyId: options.policy } : {}),
+          ...(options.from === undefined ? {} : { start: options.from }),
+          expiry: options.until,
+        }),
+      );
+      printResult(
+        options,
+        {
+          ...granted,
+          owner: account.address,
+          recipient: options.recipient,
+          streams: maskToStreams(streams),
+          commands: maskToCommands(commands),
+        },
+        () => `consent ${granted.consentId} granted to ${options.recipient} until ${iso(options.until)} (${granted.hash})`,
+      );
+    },
+  );
+
+  withCommon(
+    consent
+      .command('revoke')
+      .description('Revoke one consent, or with --recipient every consent the signer gave that recipient')
+      .argument('[consentId]', 'the consent to revoke', parseConsentIdArg)
+      .option('--recipient <address>', 'revoke every live consent given to this recipient', parseAddressArg),
+    OWNER_KEY,
+  ).action(async (consentId: bigint | undefined, options: CommonOptions & { recipient?: Address }) => {
+    if ((consentId === undefined) === (options.recipient === undefined)) {
+      throw new UsageError('give a consent id or --recipient <address> (one of the two)');
+    }
+    const context = loadContext(options);
+    const registry = registryOf(context);
+    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
+    if (consentId !== undefined) {
+      progress(options, `revoking consent ${consentId}...`);
+      const r = await refusing(context, account, 'consent revoke', () => revokeConsent({ clients: context, account, registry, consentId }));
+      printResult(options, r, () => `consent ${consentId} revoked (${r.hash})`);
+      return;
+    }
+    const recipient = options.recipient!;
+    progress(options, `revoking every consent given to ${recipient}...`);
+    const r = await refusing(context, account, 'consent revoke', () =>
+      revokeAllConsents({ clients: context, account, registry, recipient }),
+    );
+    printResult(
+      options,
+      { ...r, count: r.revoked.length },
+      () => `${r.revoked.length} consent(s) to ${recipient} revoked${r.revoked.length ? `: ${r.revoked.join(', ')}` : ''} (${r.hash})`,
+    );
+  });
+
+  withCommon(
+    consent
+      .command('list')
+      .description('Every consent an owner gave, across all its devices, with status (or every consent a recipient holds)')
+      .option('--owner <address>', 'the owner (default: the --signer-key account)', parseAddressArg)
+      .option('--recipient <address>', 'the recipient (with --owner: only consents between the two)', parseAddressArg),
+    'a keystore whose account is the owner to list (instead of --owner)',
+  ).action(async (options: CommonOptions & { owner?: Address; recipient?: Address }) => {
+    const context = loadContext(options);
+    const registry = registryOf(context);
+    let owner = options.owner;
+    if (!owner && !options.recipient) {
+      if (!options.signerKey) throw new UsageError('give --owner, --recipient or --signer-key');
+      owner = (await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' })).address;
+    }
+    const records = await listConsents({
+      publicClient: context.publicClient,
+      registry,
+      ...(owner ? { owner } : {}),
+      ...(options.recipient ? { recipient: options.recipient } : {}),
+      fromBlock: BigInt(context.deployment.deploymentBlock),
+    });
+    const views = records.map(consentView);
+    printResult(options, views, () =>
+      views.length === 0
+        ? 'no consents'
+        : formatTable(
+            views.map((v) => ({
+              id: v.consentId,
+              status: v.status,
+              owner: v.owner,
+              recipient: v.recipient,
+              devices: v.devices.length,
+              streams: v.streams.join(',') || '-',
+              commands: v.commands.join(',') || '-',
+              until: v.expiry,
+              purpose: v.purpose.length > 40 ? `${v.purpose.slice(0, 39)}…` : v.purpose,
+            })),
+            ['id', 'status', 'owner', 'recipient', 'devices', 'streams', 'commands', 'until', 'purpose'],
+          ),
+    );
+  });
+
+  withCommon(
+    consent
+      .command('show')
+      .description('One consent: terms, devices with their epochs, status')
+      .argument('<consentId>', 'the consent', parseConsentIdArg),
+  ).action(async (consentId: bigint, options: CommonOptions) => {
+    const context = loadContext(options);
+    const registry = registryOf(context);
+    const record = await readConsentOrFail(context, registry, consentId);
+    const v = consentView(record);
+    printResult(options, v, () => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2));
+  });
+
+  withCommon(
+    consent
+      .command('receipt')
+      .description('The Kantara Consent Receipt v1.1 / ISO/IEC 27560-style JSON of a consent, verifiable against the chain')
+      .argument('<consentId>', 'the consent', parseConsentIdArg)
+      .option('--out <file>', 'write the receipt to a file (default: stdout)')
+      .option('--jurisdiction <code>', 'jurisdiction of the receipt (default EU)')
+      .option('--language <tag>', 'language of the receipt (default en)'),
+  ).action(async (consentId: bigint, options: CommonOptions & { out?: string; jurisdiction?: string; language?: string }) => {
+    const context = loadContext(options);
+    const registry = registryOf(context);
+    const record = await readConsentOrFail(context, registry, consentId);
+    const receipt = buildConsentReceipt({
+      consent: record,
+      chainId: context.deployment.chainId,
+      registry,
+      ...(options.jurisdiction ? { jurisdiction: options.jurisdiction } : {}),
+      ...(options.language ? { language: options.language } : {}),
+    });
+    const text = `${JSON.stringify(receipt, null, 2)}\n`;
+    if (options.out) {
+      try {
+        writeFileSync(options.out, text);
+      } catch (error) {
+        throw new CliError(`cannot write ${options.out}: ${(error as Error).message}`);
+      }
+      printResult(
+        options,
+        { consentId, out: options.out, termsHash: record.termsHash },
+        () => `receipt of consent ${consentId} written to ${options.out}`,
+      );
+    } else {
+      process.stdout.write(text);
+    }
+  });
+
+  withCommon(
+    consent
+      .command('verify-receipt')
+      .description('Check a consent receipt against the chain: terms hash, grant transaction, and the status now')
+      .argument('<file>', 'the receipt JSON'),
+  ).action(async (file: string, options: CommonOptions) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    let receipt: ReturnType<typeof parseConsentReceipt>;
+    try {
+      receipt = parseConsentReceipt(raw);
+    } catch (error) {
+      if (error instanceof ConsentReceiptFormatError) throw new UsageError(error.message);
+      throw error;
+    }
+    const context = loadContext(options);
+    const result = await verifyConsentReceipt({
+      publicClient: context.publicClient,
+      receipt,
+      fromBlock: BigInt(context.deployment.deploymentBlock),
+    });
+    printResult(options, result, () => {
+      const head = result.valid
+        ? `receipt valid: consent ${receipt.pythia.consentId} terms match the chain (${result.chainTermsHash})`
+        : `receipt NOT valid: ${result.problems.join('; ')}`;
+      const status =
+        result.status === null
+          ? ''
+          : `\nstatus now: ${result.status}${result.revokedAt ? ` (revoked at ${iso(BigInt(result.revokedAt))})` : ''}${
+              result.ownershipChanged.length ? `; devices that changed hands: ${result.ownershipChanged.join(', ')}` : ''
+            }`;
+      return head + status;
+    });
+    if (!result.valid) process.exitCode = 1;
+  });
+}
+
+async function readConsentOrFail(context: CommandContext, registry: Address, consentId: bigint): Promise<ConsentRecord> {
+  const count = await context.publicClient.readContract({
+    address: registry,
+    abi: consentRegistryAbi,
+    functionName: 'consentCount',
+  });
+  if (consentId > count) throw new CliError(`no consent ${consentId} (there are ${count})`);
+  return readConsent({ publicClient: context.publicClient, registry, consentId, fromBlock: BigInt(context.deployment.deploymentBlock) });
+}
