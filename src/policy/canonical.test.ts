@@ -31,7 +31,7 @@ describe('canonical policy bytes and content hash', () => {
     assert.equal(policyContentHash(doc), keccak256(bytes));
     assert.equal(new TextDecoder().decode(bytes), canonicalJson(JSON.parse(text)));
     assert.ok(!new TextDecoder().decode(bytes).includes(' "'));
-    const changed = parsePolicy(text.replace('"retentionDays": 90,\n        "requires', '"retentionDays": 89,\n        "requires'));
+    const changed = parsePolicy(text.replace('"retentionDays": 90,\n        "notifyOwner"', '"retentionDays": 89,\n        "notifyOwner"'));
     assert.ok(changed.ok);
     assert.notEqual(policyContentHash(changed.policy), policyContentHash(doc));
   });
@@ -52,7 +52,7 @@ describe('compilePolicyTerms', () => {
   it('compiles days to seconds and wei strings to integers', () => {
     assert.deepEqual(compilePolicyTerms(doc), {
       onwardSharing: false,
-      notifyOwner: true,
+      notifyOwner: false,
       deleteOnRevoke: true,
       retentionSeconds: 90n * 86_400n,
       deletionPeriodSeconds: 30n * 86_400n,
@@ -69,7 +69,6 @@ describe('compilePolicyTerms', () => {
     const terms = compilePolicyTerms(open.policy);
     assert.deepEqual(Object.values(terms), [false, false, false, 0n, 0n, 0n, 0n]);
     assert.deepEqual(diffPolicyTerms(compilePolicyTerms(doc), terms), [
-      'notifyOwner',
       'deleteOnRevoke',
       'retentionSeconds',
       'deletionPeriodSeconds',

@@ -289,8 +289,14 @@ const cases: Case[] = [
   {
     name: 'a rule waives notification the terms require',
     from: `${R}\n    }\n  ],\n  "terms": { ${TERMS} }`,
-    to: `"notifyOwner": false }\n    }\n  ],\n  "terms": { "notifyOwner": true }`,
+    to: `"notifyOwner": false }\n    }\n  ],\n  "terms": { "onwardSharing": true, "notifyOwner": true }`,
     errors: [['12:63 $.rules[0].conditions.notifyOwner', /contradiction: terms.notifyOwner is true: a rule cannot waive/]],
+  },
+  {
+    name: 'owner notification without onward sharing',
+    from: TERMS,
+    to: '"notifyOwner": true',
+    errors: [['15:29 $.terms.notifyOwner', /contradiction: terms.notifyOwner notifies the owner of every onward share/]],
   },
   {
     name: 'penalty with a leading zero',

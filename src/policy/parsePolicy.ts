@@ -421,6 +421,13 @@ class Checker {
         'deleteOnRevoke needs deletionPeriodDays: how many days a recipient has to delete',
       );
     }
+    if (terms.notifyOwner === true && terms.onwardSharing !== true) {
+      this.error(
+        this.at('$.terms.notifyOwner'),
+        '$.terms.notifyOwner',
+        "contradiction: terms.notifyOwner notifies the owner of every onward share, but terms.onwardSharing is not true (PolicyRegistry refuses it; put notifyOwner in a rule's conditions instead)",
+      );
+    }
     if (terms.deletionPeriodDays !== undefined && terms.deleteOnRevoke !== true) {
       this.error(
         this.at('$.terms.deletionPeriodDays'),
