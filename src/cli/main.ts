@@ -7,6 +7,7 @@ import { registerDeviceCommands } from './commands/device.js';
 import { registerFeedCommands } from './commands/feed.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
 import { registerManufacturerCommands } from './commands/deviceIdentity.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerProfileCommands } from './commands/profile.js';
 import { registerPythiaCommands } from './commands/pythia.js';
 import { registerUpCommand } from './commands/up.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerProfileCommands(program);
   registerPythiaCommands(program);
   registerFirmwareCommands(program);
+  registerPolicyCommands(program);
   registerConsentCommands(program);
   registerFeedCommands(program);
   registerAttestCommands(program);
