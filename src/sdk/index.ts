@@ -92,3 +92,8 @@ export {
 } from './signOwnerAcknowledgement.js';
 export { acknowledgeOwner, type AcknowledgeOwnerParameters, type AcknowledgeOwnerReturnType } from './acknowledgeOwner.js';
 export { sendFirmwareReport, type SendFirmwareReportParameters, type SendFirmwareReportReturnType } from './sendFirmwareReport.js';
+export {
+  fetchConsentedReadings,
+  type FetchConsentedReadingsParameters,
+  type FetchConsentedReadingsReturnType,
+} from './fetchConsentedReadings.js';

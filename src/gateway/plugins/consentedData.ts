@@ -120,7 +120,10 @@ export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (a
                 },
               },
               dataHash: { type: 'string', description: 'deliveryDataHash of this body: what AccessLog.DeliveryLogged will carry.' },
-              deliveryId: { anyOf: [{ type: 'integer' }, { type: 'null' }], description: 'The access entry; null when nothing was delivered.' },
+              deliveryId: {
+                anyOf: [{ type: 'integer' }, { type: 'null' }],
+                description: 'The access entry; null when nothing was delivered.',
+              },
               nextAfterSequence: { type: 'string', description: 'afterSequence for the next page.' },
             },
           },
@@ -208,17 +211,17 @@ export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (a
         readings.length === 0
           ? null
           : ledger.recordAccess(
-        {
-          kind: 'delivery',
-          consentId: wanted.consentId,
-          device: wanted.device,
-          recipient,
-          scope: wanted.streams,
-          count: readings.length,
-          hash: dataHash,
-        },
-        canaries,
-      );
+              {
+                kind: 'delivery',
+                consentId: wanted.consentId,
+                device: wanted.device,
+                recipient,
+                scope: wanted.streams,
+                count: readings.length,
+                hash: dataHash,
+              },
+              canaries,
+            );
       if (deliveryId !== null) services.accessLogBatcher?.notify();
       const last = rows.at(-1)?.sequence ?? wanted.afterSequence;
       return reply.send({

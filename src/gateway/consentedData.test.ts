@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseEventLogs, type Hex, type LocalAccount } from 'viem';
+import { generatePrivateKey } from 'viem/accounts';
+import { createChainClients } from '../chain/clients.js';
+import { grantConsent, revokeConsent } from '../chain/consent/index.js';
+import { nativeAccount } from '../chain/nativeAccount.js';
+import { accessLogAbi } from '../contracts/abis.js';
+import { DATA_REQUEST_DOMAIN_NAME, DATA_REQUEST_DOMAIN_VERSION, dataRequestTypes } from '../protocol/dataRequest.js';
+import { streamsToMask } from '../protocol/consentScope.js';
+import { fetchConsentedReadings, GatewayRejection } from '../sdk/index.js';
+import { startTestChain, type TestChain } from '../testing/testChain.js';
+import { startGateway, type RunningGateway } from './server.js';
+import { highSTwin, newTestDevice, signedReading, typicalAirQuality, type TestDevice } from './testKit.js';
+
+/** Data under consent through a real gateway, relayer, ConsentRegistry and AccessLog on Anvil. */
+let chain: TestChain;
+let dir: string;
+let gateway: RunningGateway;
+let device: TestDevice;
+let consentId: bigint;
+const recipient = nativeAccount(generatePrivateKey());
+const stranger = nativeAccount(generatePrivateKey());
+const PM25_NO2 = streamsToMask(['pm25', 'no2']);
+
+const fetchAs = (account: LocalAccount, extra: Partial<Parameters<typeof fetchConsentedReadings>[0]> = {}) =>
+  fetchConsentedReadings({
+    gatewayUrl: gateway.url,
+    chainId: chain.chainId,
+    consentRegistry: chain.consentAddress,
+    account,
+    device: device.id,
+    consentId,
+    streams: PM25_NO2,
+    ...extra,
+  });
+
+const refusal = async (promise: Promise<unknown>): Promise<{ reason: string; status: number; refusal?: string }> => {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GatewayRejection) {
+      return { reason: error.reason, status: error.status, refusal: (error.body as { refusal?: string }).refusal };
+    }
+    throw error;
+  }
+  throw new Error('expected a refusal');
+};
+
+before(async () => {
+  chain = await startTestChain();
+  dir = mkdtempSync(join(tmpdir(), 'pythia-consented-'));
+  gateway = await startGateway({
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    fleetAddress: chain.fleetAddress,
+    answerContracts: { deviceOwnership: chain.ownershipAddress, consentRegistry: chain.consentAddress, accessLog: chain.accessLogAddress },
+    relayerAccount: chain.relayer,
+    dbPath: join(dir, 'gateway.sqlite'),
+    port: 0,
+    batchIntervalMs: 20,
+    accessLogIntervalMs: 200,
+  });
+  device = newTestDevice();
+  await chain.registerDevice(device.publicKey64);
+  const start = Math.floor(Date.now() / 1000) - 3600;
+  const readings = [];
+  for (let i = 1; i <= 5; i++) {
+    const values = typicalAirQuality.map((v, m) => v + i * (m + 1));
+    readings.push(
+      await signedReading(
+        device,
+        { chainId: chain.chainId, verifyingContract: chain.fleetAddress },
+        { sequence: i, timestamp: start + 60 * i, values },
+      ),
+    );
+  }
+  const posted = await fetch(`${gateway.url}/v1/readings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ readings }),
+  });
+  assert.equal(posted.status, 202, await posted.text());
+  for (let i = 0; i < 200; i++) {
+    const r = (await (await fetch(`${gateway.url}/v1/readings/${device.id}/5`)).json()) as { status: string };
+    if (r.status !== 'pending') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
+  const { timestamp } = await chain.publicClient.getBlock();
+  ({ consentId } = await grantConsent({
+    clients,
+    account: chain.operator, // registerDevice mints the device's token to the operator
+    registry: chain.consentAddress,
+    recipient: recipient.address,
+    devices: [device.id],
+    streams: PM25_NO2,
+    commands: 0,
+    purpose: 'air-quality research',
+    expiry: timestamp + 86_400n,
+  }));
+});
+
+after(async () => {
+  await gateway?.close();
+  await chain?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('POST /v1/data/readings (data under consent)', () => {
+  it('delivers only the consented streams to the recipient, pages by sequence, and logs the delivery hash on chain', async () => {
+    const first = await fetchAs(recipient, { limit: 3 });
+    assert.deepEqual(
+      first.readings.map((r) => r.sequence),
+      ['1', '2', '3'],
+    );
+    for (const r of first.readings) {
+      const i = Number(r.sequence);
+      assert.deepEqual(r.values, [
+        [0, typicalAirQuality[0]! + i],
+        [2, typicalAirQuality[2]! + 3 * i],
+      ]);
+    }
+    assert.equal(first.nextAfterSequence, 3n);
+    const rest = await fetchAs(recipient, { afterSequence: first.nextAfterSequence });
+    assert.deepEqual(
+      rest.readings.map((r) => r.sequence),
+      ['4', '5'],
+    );
+
+    const logged = new Map<Hex, bigint>();
+    for (let i = 0; i < 100 && logged.size < 2; i++) {
+      const logs = await chain.publicClient.getLogs({ address: chain.accessLogAddress, fromBlock: 0n });
+      for (const log of parseEventLogs({ abi: accessLogAbi, eventName: 'DeliveryLogged', logs })) {
+        logged.set(log.args.dataHash, log.args.consentId);
+        assert.equal(log.args.recipient, recipient.address);
+        assert.equal(log.args.device.toLowerCase(), device.id.toLowerCase());
+        assert.equal(log.args.streams, PM25_NO2);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(logged.get(first.dataHash), consentId, 'the first delivery is logged under the consent');
+    assert.equal(logged.get(rest.dataHash), consentId, 'the second delivery is logged too');
+  });
+
+  it('refuses streams outside the consent, other recipients, replays, expired and high-s requests, with reasons', async () => {
+    assert.deepEqual(await refusal(fetchAs(recipient, { streams: streamsToMask(['pm25', 'o3']) })), {
+      reason: 'consent_refused',
+      status: 403,
+      refusal: 'stream-not-covered',
+    });
+    assert.deepEqual(await refusal(fetchAs(stranger)), { reason: 'consent_refused', status: 403, refusal: 'wrong-recipient' });
+    await fetchAs(recipient, { nonce: 77n });
+    assert.equal((await refusal(fetchAs(recipient, { nonce: 77n }))).reason, 'replayed_request');
+    assert.equal((await refusal(fetchAs(recipient, { lifetimeSeconds: -10 }))).reason, 'request_expired');
+    assert.equal((await refusal(fetchAs(recipient, { lifetimeSeconds: 3600 }))).reason, 'request_expired');
+
+    const request = {
+      device: device.id,
+      consentId,
+      streams: PM25_NO2,
+      afterSequence: 0n,
+      fromTime: 0n,
+      toTime: 10n,
+      limit: 5,
+      nonce: 5n,
+      expiresAt: BigInt(Math.floor(Date.now() / 1000) + 60),
+    };
+    const signature = await recipient.signTypedData({
+      domain: {
+        name: DATA_REQUEST_DOMAIN_NAME,
+        version: DATA_REQUEST_DOMAIN_VERSION,
+        chainId: chain.chainId,
+        verifyingContract: chain.consentAddress,
+      },
+      types: dataRequestTypes,
+      primaryType: 'DataRequest',
+      message: request,
+    });
+    const post = (body: unknown) =>
+      fetch(`${gateway.url}/v1/data/readings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const json = {
+      ...request,
+      consentId: `${consentId}`,
+      afterSequence: '0',
+      fromTime: '0',
+      toTime: '10',
+      nonce: '5',
+      expiresAt: `${request.expiresAt}`,
+    };
+    const high = await post({ request: json, signature: highSTwin(signature) });
+    assert.equal(high.status, 400);
+    assert.equal(((await high.json()) as { error: string }).error, 'high_s_signature');
+    const malformed = await post({ request: { ...json, streams: 0 }, signature });
+    assert.equal(malformed.status, 400);
+    assert.equal(((await malformed.json()) as { error: string }).error, 'invalid_body');
+    const tampered = await post({ request: { ...json, toTime: '11' }, signature }); // signed by nobody with a consent
+    assert.equal(tampered.status, 403);
+    assert.equal(((await tampered.json()) as { refusal: string }).refusal, 'wrong-recipient');
+    const ok = await post({ request: json, signature });
+    assert.equal(ok.status, 200, 'the untampered request is served (nothing in 0..10 s: no readings, nothing logged)');
+    assert.deepEqual(((await ok.json()) as { readings: unknown[]; deliveryId: unknown }).deliveryId, null);
+  });
+
+  it('stops at once when the owner revokes the consent', async () => {
+    const clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
+    await revokeConsent({ clients, account: chain.operator, registry: chain.consentAddress, consentId });
+    assert.deepEqual(await refusal(fetchAs(recipient)), { reason: 'consent_refused', status: 403, refusal: 'revoked' });
+  });
+});
