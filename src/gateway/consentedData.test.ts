@@ -7,6 +7,8 @@ import { parseEventLogs, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { createChainClients } from '../chain/clients.js';
 import { grantConsent, revokeConsent } from '../chain/consent/index.js';
+import { publishPolicy } from '../chain/policy/index.js';
+import { compilePolicyTerms, parsePolicy, policyContentHash } from '../policy/index.js';
 import { nativeAccount } from '../chain/nativeAccount.js';
 import { accessLogAbi } from '../contracts/abis.js';
 import { DATA_REQUEST_DOMAIN_NAME, DATA_REQUEST_DOMAIN_VERSION, dataRequestTypes } from '../protocol/dataRequest.js';
@@ -57,7 +59,12 @@ before(async () => {
     rpcUrl: chain.rpcUrl,
     chainId: chain.chainId,
     fleetAddress: chain.fleetAddress,
-    answerContracts: { deviceOwnership: chain.ownershipAddress, consentRegistry: chain.consentAddress, accessLog: chain.accessLogAddress },
+    answerContracts: {
+      deviceOwnership: chain.ownershipAddress,
+      policyRegistry: chain.policyAddress,
+      consentRegistry: chain.consentAddress,
+      accessLog: chain.accessLogAddress,
+    },
     relayerAccount: chain.relayer,
     dbPath: join(dir, 'gateway.sqlite'),
     port: 0,
@@ -207,6 +214,77 @@ describe('POST /v1/data/readings (data under consent)', () => {
     const ok = await post({ request: json, signature });
     assert.equal(ok.status, 200, 'the untampered request is served (nothing in 0..10 s: no readings, nothing logged)');
     assert.deepEqual(((await ok.json()) as { readings: unknown[]; deliveryId: unknown }).deliveryId, null);
+  });
+
+  it("enforces the consent's policy: refused until the gateway holds the document, then per rule", async () => {
+    const clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
+    const document = {
+      pythiaPolicy: 1,
+      name: 'pm25-only',
+      combining: 'deny-overrides',
+      rules: [
+        {
+          id: 'read-pm25',
+          effect: 'permit',
+          subject: ['consent-recipient'],
+          resource: { streams: ['pm25'] },
+          action: ['read'],
+          conditions: { purpose: ['air-quality research'], requiresLedgerRecord: [{ kind: 'consent-live' }] },
+        },
+        { id: 'no-no2', effect: 'deny', subject: ['any'], resource: { streams: ['no2'] }, action: ['read'] },
+      ],
+      terms: { onwardSharing: false },
+    };
+    const parsed = parsePolicy(JSON.stringify(document));
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    const { policyId } = await publishPolicy({
+      clients,
+      account: chain.operator,
+      registry: chain.policyAddress,
+      name: 'pm25-only',
+      contentHash: policyContentHash(parsed.policy),
+      uri: `${gateway.url}/v1/policies`,
+      terms: compilePolicyTerms(parsed.policy),
+    });
+    const { timestamp } = await chain.publicClient.getBlock();
+    const governed = await grantConsent({
+      clients,
+      account: chain.operator,
+      registry: chain.consentAddress,
+      recipient: recipient.address,
+      devices: [device.id],
+      streams: PM25_NO2,
+      commands: 0,
+      purpose: 'air-quality research',
+      policyId,
+      expiry: timestamp + 86_400n,
+    });
+    const pm25 = streamsToMask(['pm25']);
+    assert.equal((await refusal(fetchAs(recipient, { consentId: governed.consentId, streams: pm25 }))).reason, 'policy_unavailable');
+
+    const put = (body: unknown) =>
+      fetch(`${gateway.url}/v1/policies/${policyId}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const wrong = await put({ ...document, rules: document.rules.slice(0, 1) });
+    assert.equal(wrong.status, 409);
+    assert.equal(((await wrong.json()) as { error: string }).error, 'policy_mismatch');
+    const invalid = await put({ ...document, combining: 'sometimes' });
+    assert.equal(invalid.status, 400);
+    assert.equal(((await invalid.json()) as { error: string }).error, 'invalid_policy');
+    const stored = await put(document);
+    assert.equal(stored.status, 201, await stored.clone().text());
+    const served = (await (await fetch(`${gateway.url}/v1/policies/${policyId}`)).json()) as { document: unknown; contentHash: string };
+    assert.deepEqual(served.document, parsed.policy);
+    assert.equal(served.contentHash, policyContentHash(parsed.policy));
+
+    const readings = await fetchAs(recipient, { consentId: governed.consentId, streams: pm25 });
+    assert.equal(readings.readings.length, 5);
+    const denied = await refusal(fetchAs(recipient, { consentId: governed.consentId, streams: PM25_NO2 }));
+    assert.equal(denied.reason, 'policy_denied', 'the consent covers no2, its policy denies it');
+    assert.equal(denied.status, 403);
   });
 
   it('stops at once when the owner revokes the consent', async () => {

@@ -11,6 +11,10 @@ import { AccessLedger } from './accessLedger.js';
 import { AccessLogBatcher } from './accessLogBatcher.js';
 import { answersPlugin } from './plugins/answers.js';
 import { consentedDataPlugin } from './plugins/consentedData.js';
+import { policiesPlugin } from './plugins/policies.js';
+import { ConsentPolicyGuard } from './consentPolicyGuard.js';
+import { PolicyStore } from './policyStore.js';
+import { chainPolicyLedger } from '../chain/policy/chainPolicyLedger.js';
 import { deviceActionsPlugin } from './plugins/deviceActions.js';
 import { devicesPlugin } from './plugins/devices.js';
 import { healthPlugin } from './plugins/health.js';
@@ -190,7 +194,16 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       ...(options.answerBlockTtlMs !== undefined && { latestBlockTtlMs: options.answerBlockTtlMs }),
     });
   }
-  const { consentRegistry, accessLog } = services.contracts;
+  const { consentRegistry, accessLog, policyRegistry } = services.contracts;
+  if (policyRegistry) services.policyStore = new PolicyStore(queue.database);
+  if (consentRegistry && services.policyStore) {
+    services.policyGuard = new ConsentPolicyGuard({
+      publicClient,
+      consentRegistry,
+      store: services.policyStore,
+      ledger: chainPolicyLedger({ publicClient, consentRegistry }),
+    });
+  }
   if (consentRegistry && accessLog) {
     services.accessLedger = new AccessLedger(queue.database);
     services.accessLogBatcher = new AccessLogBatcher({
@@ -226,6 +239,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(healthPlugin, services);
   await app.register(deviceActionsPlugin, services);
   await app.register(consentedDataPlugin, services);
+  await app.register(policiesPlugin, services);
   if (options.answerSigner)
     await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner, answerer: services.answerer! });
   return app;

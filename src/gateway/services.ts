@@ -3,7 +3,9 @@ import type { AnswerContracts } from '../answers/questions/types.js';
 import type { DeliveredReading } from '../protocol/dataRequest.js';
 import type { AccessLedger, NewCanary } from './accessLedger.js';
 import type { AccessLogBatcher } from './accessLogBatcher.js';
+import type { ConsentPolicyGuard } from './consentPolicyGuard.js';
 import type { DeviceDirectory } from './deviceDirectory.js';
+import type { PolicyStore } from './policyStore.js';
 import type { QuestionAnswerer } from './questionAnswerer.js';
 import type { ReadingIntake } from './readingIntake.js';
 import type { ReadingQueue } from './readingQueue.js';
@@ -25,6 +27,9 @@ export type GatewayServices = {
   /** Access under consent (nonces, deliveries, commands, canaries); present with a consent registry and an access log. */
   accessLedger?: AccessLedger;
   accessLogBatcher?: AccessLogBatcher;
+  /** Policy documents this gateway holds, and the evaluation of a consent's policy; present with a policy registry. */
+  policyStore?: PolicyStore;
+  policyGuard?: ConsentPolicyGuard;
   /** Gives each recipient its own canary values (trap streets); present with a canary registry and a canary secret. */
   canaries?: {
     mark(delivery: { consentId: bigint; recipient: Address; device: Address; readings: DeliveredReading[] }): {

@@ -24,6 +24,10 @@ export const rejectionReasons = {
     status: 400,
     description: 'A signed request (data request, command) is past its expiresAt, or expires further ahead than the gateway allows.',
   },
+  invalid_policy: {
+    status: 400,
+    description: 'PUT /v1/policies/{id}: the document is not a valid policy (docs/policies.md); `errors` lists every problem.',
+  },
   invalid_request: { status: 400, description: 'A path or query parameter is malformed (e.g. a device id that is not 20 bytes of hex).' },
   // --- who signed it ---
   bad_signature: {
@@ -41,6 +45,15 @@ export const rejectionReasons = {
     description:
       'The ConsentRegistry does not permit this at the latest block (the body names the refusal: revoked, expired, stream-not-covered, wrong-recipient, ownership-changed, ...).',
   },
+  policy_denied: {
+    status: 403,
+    description: "The consent's policy (docs/policies.md) does not permit this request; the message names the deciding rule.",
+  },
+  policy_unavailable: {
+    status: 403,
+    description:
+      'The consent names a policy whose document this gateway does not hold (upload it: PUT /v1/policies/{id}), so it cannot be enforced.',
+  },
   topic_mismatch: {
     status: 403,
     description:
@@ -50,6 +63,7 @@ export const rejectionReasons = {
   not_found: { status: 404, description: 'No such route.' },
   unknown_reading: { status: 404, description: 'The gateway holds no reading with this device id and sequence.' },
   unknown_action: { status: 404, description: 'The gateway holds no device action with this id.' },
+  unknown_policy: { status: 404, description: 'No such policy version in the PolicyRegistry (or, on GET, no document for it here).' },
   not_supported: {
     status: 404,
     description: 'This gateway does not relay this kind of device action (its deployment has no contract for it).',
@@ -72,6 +86,10 @@ export const rejectionReasons = {
   replayed_nonce: {
     status: 409,
     description: "A firmware report's nonce is not above the device's last report nonce on chain.",
+  },
+  policy_mismatch: {
+    status: 409,
+    description: "PUT /v1/policies/{id}: the document's canonical hash is not the content hash of that version on chain.",
   },
   already_acknowledged: { status: 409, description: 'The device has already acknowledged its owner for this ownership epoch.' },
   // --- size ---

@@ -121,6 +121,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
         answerContracts: {
           deviceOwnership: deployment.contracts.deviceOwnership,
           ...(deployment.contracts.firmwareRegistry && { firmwareRegistry: deployment.contracts.firmwareRegistry }),
+          ...(deployment.contracts.policyRegistry && { policyRegistry: deployment.contracts.policyRegistry }),
           ...(deployment.contracts.consentRegistry && { consentRegistry: deployment.contracts.consentRegistry }),
           ...(deployment.contracts.accessLog && { accessLog: deployment.contracts.accessLog }),
         },

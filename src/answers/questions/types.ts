@@ -4,6 +4,8 @@ import type { Address, PublicClient } from 'viem';
 export type AnswerContracts = {
   deviceOwnership?: Address;
   firmwareRegistry?: Address;
+  /** Versioned data-use policies (issue #5): the gateway enforces a consent's policy. */
+  policyRegistry?: Address;
   /** Consent (issue #5): questions about consents, data under consent, relayed commands. */
   consentRegistry?: Address;
   /** Where deliveries and commands are logged (the relayer holds its LOGGER_ROLE). */

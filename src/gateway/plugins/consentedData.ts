@@ -3,7 +3,9 @@ import { getAddress, hexToBytes, type Address, type Hex } from 'viem';
 import { consentRegistryAbi } from '../../contracts/abis.js';
 import { refusalName } from '../../chain/consent/writeContext.js';
 import { dataRequestDigest, deliveryDataHash, type DataRequest, type DeliveredReading } from '../../protocol/dataRequest.js';
+import { maskToStreams } from '../../protocol/consentScope.js';
 import { decodeMetrics } from '../../protocol/payload.js';
+import type { StreamName } from '../../policy/index.js';
 import { SignatureFormatError, splitSignature } from '../../protocol/signature.js';
 import { recoverDigestSigner } from '../../sdk/recoverDigestSigner.js';
 import type { NewCanary } from '../accessLedger.js';
@@ -181,6 +183,18 @@ export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (a
         return sendError(reply, 'consent_refused', `consent ${wanted.consentId} does not permit this: ${refusalName(refusal)}`, {
           refusal: refusalName(refusal),
         });
+      }
+      if (services.policyGuard) {
+        const policy = await services.policyGuard.check({
+          consentId: wanted.consentId,
+          recipient,
+          device: wanted.device,
+          deviceClass: (await services.directory.get(wanted.device)).classId,
+          action: 'read',
+          streams: maskToStreams(wanted.streams) as StreamName[],
+          nowSeconds: Number(now),
+        });
+        if (!policy.ok) return sendError(reply, policy.reason, policy.message);
       }
       // Checked after the consent so that a refused request does not burn the nonce.
       if (!ledger.useNonce(recipient, wanted.nonce, Number(wanted.expiresAt) * 1000)) {
