@@ -107,6 +107,7 @@ describe('policies through the CLI', { timeout: 300_000 }, () => {
     assert.equal(published.version, 1);
     assert.match(published.policyId, /^0x[0-9a-f]{64}$/);
     policyId = published.policyId;
+    assert.equal(published.gatewayUpload, 'stored', 'the gateway holds the document, so it can enforce it');
 
     const again = await pythia(at('policy', 'publish', example));
     assert.equal(again.code, 1);

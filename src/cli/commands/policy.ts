@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { formatEther, isHex, type Address, type Hex } from 'viem';
 import {
@@ -135,9 +134,10 @@ export function registerPolicyCommands(program: Command): void {
       .description('Validate a policy, compile its terms and publish it as the next version of its name (the signer is the publisher)')
       .argument('<file>', 'the policy document (JSON)')
       .option('--name <name>', "the policy's registry name (default and must equal the document's name)")
-      .option('--uri <uri>', 'where the document can be fetched (default: the file name)'),
+      .option('--uri <uri>', "where the document can be fetched (default: this deployment's gateway, /v1/policies/<id>)")
+      .option('--no-upload', "do not give the document to this deployment's gateway (it then cannot enforce the policy)"),
     "the publisher's key (keystore v3) instead of the operator role key",
-  ).action(async (file: string, options: CommonOptions & { name?: string; uri?: string }) => {
+  ).action(async (file: string, options: CommonOptions & { name?: string; uri?: string; upload: boolean }) => {
     const result = checkPolicyFile(file, options);
     if (!result.ok) return;
     const doc = result.policy;
@@ -146,12 +146,12 @@ export function registerPolicyCommands(program: Command): void {
         `--name ${options.name} differs from the document's name "${doc.name}": a version is published under its document's name`,
       );
     }
-    const uri = options.uri ?? basename(file);
+    const context = loadContext(options);
+    const uri = options.uri ?? `${context.deployment.gatewayUrl.replace(/\/$/, '')}/v1/policies`;
     const uriBytes = Buffer.byteLength(uri);
     if (uriBytes === 0 || uriBytes > MAX_URI_BYTES) throw new UsageError(`--uri must be 1 to ${MAX_URI_BYTES} bytes`);
     const contentHash = policyContentHash(doc);
     const terms = compilePolicyTerms(doc);
-    const context = loadContext(options);
     const registry = registryOf(context);
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'publisher' });
     progress(options, `publishing policy ${doc.name} (${contentHash})...`);
@@ -165,6 +165,7 @@ export function registerPolicyCommands(program: Command): void {
         throw new CliError(`${error.message}: ${REFUSAL_HINTS[error.errorName]}`);
       throw error;
     }
+    const uploaded = options.upload ? await uploadPolicyDocument(context.deployment.gatewayUrl, published.policyId, doc) : 'skipped';
     printResult(
       options,
       {
@@ -177,8 +178,11 @@ export function registerPolicyCommands(program: Command): void {
         terms,
         transactionHash: published.hash,
         blockNumber: published.blockNumber,
+        gatewayUpload: uploaded,
       },
-      () => `policy ${doc.name} version ${published.version} published: ${published.policyId} (${published.hash})`,
+      () =>
+        `policy ${doc.name} version ${published.version} published: ${published.policyId} (${published.hash})\n` +
+        `gateway copy: ${uploaded === 'stored' ? 'stored (the gateway enforces it)' : uploaded}`,
     );
   });
 
@@ -335,4 +339,24 @@ function parseLedgerFile(file: string): ReturnType<typeof memoryLedger> {
       ([who, wei]) => [address(who), /^\d+$/.test(String(wei)) ? BigInt(String(wei)) : fail(`bond of ${who}`)] as const,
     ),
   });
+}
+
+/**
+ * Gives the document to the gateway, which checks it against the chain and then enforces it.
+ * 'stored', 'skipped', or why not (the version is published either way; upload later with
+ * PUT /v1/policies/{id}).
+ */
+async function uploadPolicyDocument(gatewayUrl: string, policyId: Hex, document: unknown): Promise<string> {
+  try {
+    const response = await fetch(`${gatewayUrl.replace(/\/$/, '')}/v1/policies/${policyId}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(document),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.ok) return 'stored';
+    return `not stored: the gateway answered ${response.status} ${await response.text()}`;
+  } catch (error) {
+    return `not stored: the gateway at ${gatewayUrl} cannot be reached (${(error as Error).message})`;
+  }
 }
