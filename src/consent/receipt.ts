@@ -82,7 +82,10 @@ export function buildConsentReceipt(parameters: BuildConsentReceiptParameters): 
     version: CONSENT_RECEIPT_VERSION,
     jurisdiction: parameters.jurisdiction ?? 'EU',
     consentTimestamp: Number(c.grantedAt),
-    collectionMethod: 'Signed transaction by the device owner to the Pythia ConsentRegistry (grantConsent)',
+    collectionMethod:
+      c.grantedBy.toLowerCase() === c.owner.toLowerCase()
+        ? 'Signed transaction by the device owner to the Pythia ConsentRegistry (grantConsent)'
+        : `Transaction by ${c.grantedBy}, a grant agent the device owner approved, to the Pythia ConsentRegistry (grantConsentFor)`,
     consentReceiptID: `urn:pythia:consent:${chainId}:${getAddress(registry)}:${c.consentId}`,
     ...(parameters.publicKey ? { publicKey: parameters.publicKey } : {}),
     language: parameters.language ?? 'en',
@@ -241,6 +244,54 @@ export function receiptTermsHash(receipt: ConsentReceipt): Hex {
   });
 }
 
+/** Fields the issuer chooses freely (not derived from the consent). */
+const ISSUER_FIELDS = new Set(['jurisdiction', 'language', 'publicKey', 'policyUrl']);
+
+/** A JSON value with sorted keys and addresses in lower case, for comparing two receipts' fields. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'string' && isAddress(v, { strict: false })) return v.toLowerCase();
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}
+
+/**
+ * The receipt's fields that differ from the receipt of the consent as the chain holds it. The terms
+ * hash covers only the consent's terms; this also covers what is derived from them and shown to a
+ * reader (stream and command names, piiCategory, termination, timestamp, receipt id, grantor).
+ */
+function alteredFields(receipt: ConsentReceipt, record: ConsentRecord): string[] {
+  const expected = buildConsentReceipt({
+    consent: record,
+    chainId: receipt.pythia.chainId,
+    registry: receipt.pythia.contract,
+    jurisdiction: receipt.jurisdiction,
+    language: receipt.language,
+    ...(receipt.publicKey === undefined ? {} : { publicKey: receipt.publicKey }),
+  });
+  const altered: string[] = [];
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const compare = (path: string, got: unknown, want: unknown): void => {
+    if (isRecord(got) && isRecord(want)) {
+      for (const key of new Set([...Object.keys(got), ...Object.keys(want)])) {
+        if (path === '' && ISSUER_FIELDS.has(key)) continue;
+        compare(path ? `${path}.${key}` : key, got[key], want[key]);
+      }
+    } else if (Array.isArray(got) && Array.isArray(want) && got.length === want.length && got.some((g) => isRecord(g))) {
+      for (const [i, g] of got.entries()) compare(`${path}[${i}]`, g, want[i]);
+    } else if (canonical(got) !== canonical(want)) {
+      altered.push(path);
+    }
+  };
+  compare('', receipt, expected);
+  // A policy URL is the issuer's, but one naming a Pythia policy must name this consent's.
+  if (receipt.policyUrl?.startsWith('urn:pythia:policy:') && receipt.policyUrl !== expected.policyUrl) altered.push('policyUrl');
+  return altered;
+}
+
 export type VerifyConsentReceiptParameters = {
   publicClient: Pick<PublicClient, 'readContract' | 'getContractEvents' | 'getBlock' | 'getChainId'>;
   receipt: ConsentReceipt;
@@ -299,6 +350,12 @@ export async function verifyConsentReceipt(parameters: VerifyConsentReceiptParam
     ...(parameters.fromBlock === undefined ? {} : { fromBlock: parameters.fromBlock }),
   });
   if (record.transactionHash !== p.txHash) problems.push(`the grant transaction is ${record.transactionHash}, not ${p.txHash}`);
+  const altered = alteredFields(receipt, record);
+  if (altered.length > 0) {
+    problems.push(
+      `${altered.join(', ')} ${altered.length === 1 ? 'does' : 'do'} not match the consent on the chain (the receipt was altered)`,
+    );
+  }
   return {
     valid: problems.length === 0,
     problems,
