@@ -1,5 +1,13 @@
 import { parseEther, type Address, type Hex } from 'viem';
 import {
+  canaryRegistryAbi,
+  canaryRegistryBytecode,
+  deletionRequestsAbi,
+  deletionRequestsBytecode,
+  recipientBondsAbi,
+  recipientBondsBytecode,
+  sharingLogAbi,
+  sharingLogBytecode,
   deviceIdentityAbi,
   deviceIdentityBytecode,
   deviceOwnershipAbi,
@@ -71,6 +79,10 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
     deviceOwnership,
     onProgress: progress,
   });
+  // TODO(issue #5 integrator): once ConsentRegistry and PolicyRegistry are deployed here, call
+  //   deployAccountability({ rpcUrl, chainId, roles, consentRegistry, policyRegistry, onProgress: progress })
+  // add its four addresses to `contracts` below, and register the returned deletionRequests as the
+  // ConsentRegistry's revocation hook (IConsentRevocationHook) so that deleteOnRevoke policies work.
 
   return {
     chainId,
@@ -227,6 +239,103 @@ export async function deployFirmwareRegistry(parameters: DeployFirmwareRegistryP
   const granted = await publicClient.waitForTransactionReceipt({ hash });
   if (granted.status !== 'success') throw new Error(`granting INSPECTOR_ROLE to the firmware registry failed in ${hash}`);
   return registry;
+}
+
+export type DeployAccountabilityParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+  /** The consent and policy registries (issue #5) the accountability contracts read. */
+  consentRegistry: Address;
+  policyRegistry: Address;
+  /** RecipientBonds' unbonding delay, seconds (default 30 days: longer than any deletion period it must cover). */
+  unbondingDelaySeconds?: bigint;
+  /** Shortest deadline an owner may give for a deletion request, seconds (default 1 day). */
+  minimumDeletionPeriodSeconds?: bigint;
+  /** Penalty for a violation under a consent without a policy, wei (default 0.1 ETH). */
+  defaultPenaltyWei?: bigint;
+};
+
+export type AccountabilityAddresses = { recipientBonds: Address; sharingLog: Address; canaryRegistry: Address; deletionRequests: Address };
+
+/**
+ * Deploys the accountability contracts (docs/contracts.md, "Recipient bonds" to "Deletion
+ * requests") with roles.admin as admin, grants RecipientBonds' PENALTY_ROLE to CanaryRegistry and
+ * DeletionRequests, and CanaryRegistry's COMMITTER_ROLE to the Pythia gateway key (roles.pythia).
+ * The caller still has to make DeletionRequests the ConsentRegistry's revocation hook.
+ */
+export async function deployAccountability(parameters: DeployAccountabilityParameters): Promise<AccountabilityAddresses> {
+  const { rpcUrl, chainId, roles, consentRegistry, policyRegistry } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  const admin = walletClient(roles.admin);
+  const deployed = async (name: string, hash: Hex): Promise<Address> => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed in ${hash}`);
+    return receipt.contractAddress;
+  };
+  const confirmed = async (what: string, hash: Hex): Promise<void> => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`${what} failed in ${hash}`);
+  };
+  const defaultPenalty = parameters.defaultPenaltyWei ?? parseEther('0.1');
+
+  progress('deploying RecipientBonds');
+  const recipientBonds = await deployed(
+    'RecipientBonds',
+    await admin.deployContract({
+      abi: recipientBondsAbi,
+      bytecode: recipientBondsBytecode as Hex,
+      args: [roles.admin.address, parameters.unbondingDelaySeconds ?? 30n * 86_400n],
+    }),
+  );
+  progress('deploying SharingLog');
+  const sharingLog = await deployed(
+    'SharingLog',
+    await admin.deployContract({ abi: sharingLogAbi, bytecode: sharingLogBytecode as Hex, args: [consentRegistry, policyRegistry] }),
+  );
+  progress('deploying CanaryRegistry');
+  const canaryRegistry = await deployed(
+    'CanaryRegistry',
+    await admin.deployContract({
+      abi: canaryRegistryAbi,
+      bytecode: canaryRegistryBytecode as Hex,
+      args: [roles.admin.address, consentRegistry, policyRegistry, sharingLog, recipientBonds, defaultPenalty],
+    }),
+  );
+  progress('deploying DeletionRequests');
+  const deletionRequests = await deployed(
+    'DeletionRequests',
+    await admin.deployContract({
+      abi: deletionRequestsAbi,
+      bytecode: deletionRequestsBytecode as Hex,
+      args: [consentRegistry, policyRegistry, recipientBonds, parameters.minimumDeletionPeriodSeconds ?? 86_400n, defaultPenalty],
+    }),
+  );
+
+  progress('wiring accountability roles');
+  const [penaltyRole, committerRole] = await Promise.all([
+    publicClient.readContract({ address: recipientBonds, abi: recipientBondsAbi, functionName: 'PENALTY_ROLE' }),
+    publicClient.readContract({ address: canaryRegistry, abi: canaryRegistryAbi, functionName: 'COMMITTER_ROLE' }),
+  ]);
+  for (const holder of [canaryRegistry, deletionRequests]) {
+    await confirmed(
+      `granting PENALTY_ROLE to ${holder}`,
+      await admin.writeContract({
+        address: recipientBonds,
+        abi: recipientBondsAbi,
+        functionName: 'grantRole',
+        args: [penaltyRole, holder],
+      }),
+    );
+  }
+  await confirmed(
+    `granting COMMITTER_ROLE to ${roles.pythia.address}`,
+    await admin.writeContract({
+      address: canaryRegistry,
+      abi: canaryRegistryAbi,
+      functionName: 'grantRole',
+      args: [committerRole, roles.pythia.address],
+    }),
+  );
+  return { recipientBonds, sharingLog, canaryRegistry, deletionRequests };
 }
 
 /** Makes sure every role account can pay for gas. */

@@ -31,6 +31,15 @@ export type Deployment = {
      * existed still reads; `pythia up` adds it to such a deployment when it has identity and ownership.
      */
     firmwareRegistry?: Address;
+    /**
+     * Accountability (issue #5): recipient bonds, the onward-sharing log, trap-street canaries and
+     * data-deletion requests (docs/contracts.md). They read the consent and policy registries; a
+     * deployment has either all four or none. Optional so that older deployment.json files still read.
+     */
+    recipientBonds?: Address;
+    sharingLog?: Address;
+    canaryRegistry?: Address;
+    deletionRequests?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
@@ -90,6 +99,14 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
   }
   if (contracts!.firmwareRegistry !== undefined && contracts!.deviceOwnership === undefined) {
     fail('contracts.firmwareRegistry', 'needs contracts.deviceIdentity and contracts.deviceOwnership');
+  }
+  const accountability = ['recipientBonds', 'sharingLog', 'canaryRegistry', 'deletionRequests'] as const;
+  const present = accountability.filter((name) => contracts![name] !== undefined);
+  if (present.length !== 0 && present.length !== accountability.length) {
+    fail(
+      `contracts.${accountability.find((name) => contracts![name] === undefined)}`,
+      `is missing: ${accountability.join(', ')} come together`,
+    );
   }
   const roles = d.roles as Record<string, unknown> | undefined;
   if (typeof roles !== 'object' || roles === null) fail('roles', 'must be an object');

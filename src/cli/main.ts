@@ -1,12 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { registerAskCommands } from './commands/ask.js';
 import { registerAttestCommands } from './commands/attest.js';
+import { registerBondCommands } from './commands/bond.js';
+import { registerCanaryCommands } from './commands/canary.js';
+import { registerDeletionCommands } from './commands/deletion.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
 import { registerManufacturerCommands } from './commands/deviceIdentity.js';
 import { registerProfileCommands } from './commands/profile.js';
 import { registerPythiaCommands } from './commands/pythia.js';
+import { registerSharingCommands } from './commands/sharing.js';
 import { registerUpCommand } from './commands/up.js';
 import { CliError } from './output.js';
 import { ContractRefusal } from '../chain/sendContractTransaction.js';
@@ -24,6 +28,10 @@ export function buildProgram(): Command {
   registerProfileCommands(program);
   registerPythiaCommands(program);
   registerFirmwareCommands(program);
+  registerBondCommands(program);
+  registerSharingCommands(program);
+  registerCanaryCommands(program);
+  registerDeletionCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
   return program;
