@@ -60,11 +60,9 @@ contract SharingLog is ISharingLog {
         entryId = ++_entryCount;
         _entries[entryId] = Entry({
             consentId: consentId,
-            recipient: msg.sender,
             sharedWith: sharedWith,
             loggedAt: uint64(block.timestamp),
-            dataHash: dataHash,
-            purposeHash: keccak256(bytes(purpose))
+            dataHash: dataHash
         });
         _entriesOf[consentId].push(entryId);
         _shared[consentId][sharedWith] = true;
@@ -80,7 +78,7 @@ contract SharingLog is ISharingLog {
     /// @inheritdoc ISharingLog
     function entry(uint256 entryId) external view returns (Entry memory e) {
         e = _entries[entryId];
-        if (e.recipient == address(0)) revert UnknownEntry(entryId);
+        if (e.sharedWith == address(0)) revert UnknownEntry(entryId);
     }
 
     /// @inheritdoc ISharingLog

@@ -46,6 +46,12 @@ contract AccountabilityHandler is AccountabilityBase {
     uint256 public acknowledged;
     uint256 public penalised;
     uint256 public paidOut; // ghost: sum of penalties paid (directly or credited)
+    uint256 public clock; // ghost time: forge does not carry vm.warp from one handler call to the next
+
+    modifier timed() {
+        vm.warp(clock);
+        _;
+    }
 
     constructor() {
         setUp();
@@ -55,6 +61,7 @@ contract AccountabilityHandler is AccountabilityBase {
         require(!ready, "set up once");
         ready = true;
         super.setUp();
+        clock = block.timestamp;
         moody = new MoodyOwner();
         recipients = [bob, carol];
         owners = [alice, address(moody)];
@@ -85,7 +92,7 @@ contract AccountabilityHandler is AccountabilityBase {
 
     // ------------------------------------------------------------------ bonds
 
-    function depositBond(bool who, uint96 amount) external {
+    function depositBond(bool who, uint96 amount) external timed {
         address r = recipients[who ? 1 : 0];
         uint256 value = bound(amount, 1, 10 ether);
         vm.deal(r, r.balance + value);
@@ -93,18 +100,18 @@ contract AccountabilityHandler is AccountabilityBase {
         bonds.depositBond{value: value}();
     }
 
-    function requestWithdrawal(bool who, uint96 amount) external {
+    function requestWithdrawal(bool who, uint96 amount) external timed {
         address r = recipients[who ? 1 : 0];
         vm.prank(r);
         try bonds.requestWithdrawal(bound(amount, 0, 12 ether)) {} catch {}
     }
 
-    function withdraw(bool who) external {
+    function withdraw(bool who) external timed {
         vm.prank(recipients[who ? 1 : 0]);
         try bonds.withdraw() {} catch {}
     }
 
-    function claimCredit(bool accept) external {
+    function claimCredit(bool accept) external timed {
         moody.setAccept(accept);
         try moody.claim(bonds) {} catch {}
     }
@@ -115,7 +122,7 @@ contract AccountabilityHandler is AccountabilityBase {
 
     // ------------------------------------------------------------------ trap streets
 
-    function commit(uint256 consentSeed, int16 value, bytes32 salt) external {
+    function commit(uint256 consentSeed, int16 value, bytes32 salt) external timed {
         uint256 id = _consent(consentSeed);
         address r = consents.consent(id).recipient;
         uint64 seq = nextSeq++;
@@ -135,7 +142,7 @@ contract AccountabilityHandler is AccountabilityBase {
     mapping(bytes32 => Reveal) internal _reveal;
 
     /// A claim for a random commitment: honest, by a stranger, to a logged party or with a wrong value.
-    function claimLeak(uint256 seed, uint8 kind) external {
+    function claimLeak(uint256 seed, uint8 kind) external timed {
         if (commitments.length == 0) return;
         bytes32 c = commitments[seed % commitments.length];
         uint256 id = commitmentConsent[c];
@@ -158,7 +165,7 @@ contract AccountabilityHandler is AccountabilityBase {
         }
     }
 
-    function logShare(uint256 consentSeed) external {
+    function logShare(uint256 consentSeed) external timed {
         uint256 id = _consent(consentSeed);
         vm.prank(consents.consent(id).recipient);
         try sharingLog.logSharing(id, dave, keccak256("d"), "research") {} catch {}
@@ -166,7 +173,7 @@ contract AccountabilityHandler is AccountabilityBase {
 
     // ------------------------------------------------------------------ deletion
 
-    function requestDeletion(uint256 consentSeed, uint32 period) external {
+    function requestDeletion(uint256 consentSeed, uint32 period) external timed {
         uint256 id = _consent(consentSeed);
         vm.prank(consents.consent(id).owner);
         try
@@ -181,15 +188,16 @@ contract AccountabilityHandler is AccountabilityBase {
         {} catch {}
     }
 
-    function revokeConsent(uint256 consentSeed) external {
+    function revokeConsent(uint256 consentSeed) external timed {
         uint256 id = _consent(consentSeed);
         if (consents.consent(id).revokedAt == 0) revoke(id);
     }
 
-    function acknowledge(uint256 seed) external {
+    /// The recipient acknowledges a random request, or forgets (one time in two).
+    function acknowledge(uint256 seed) external timed {
         uint256 n = deletions.requestCount();
-        if (n == 0) return;
-        uint256 id = 1 + (seed % n);
+        if (n == 0 || seed % 2 == 1) return;
+        uint256 id = 1 + ((seed / 2) % n);
         vm.prank(deletions.request(id).recipient);
         try deletions.acknowledgeDeletion(id, keccak256("deleted")) {
             acks[id] += 1;
@@ -197,10 +205,20 @@ contract AccountabilityHandler is AccountabilityBase {
         } catch {}
     }
 
-    function enforce(uint256 seed) external {
+    /// Anyone enforces a random request; one time in two, the first overdue one instead.
+    function enforce(uint256 seed) external timed {
         uint256 n = deletions.requestCount();
         if (n == 0) return;
-        uint256 id = 1 + (seed % n);
+        uint256 id = 1 + ((seed / 2) % n);
+        if (seed % 2 == 1) {
+            for (uint256 i = 1; i <= n; ++i) {
+                IDeletionRequests.Request memory r = deletions.request(i);
+                if (r.status == IDeletionRequests.Status.Pending && block.timestamp > r.deadline) {
+                    id = i;
+                    break;
+                }
+            }
+        }
         try deletions.enforcePenalty(id) returns (uint256 paid) {
             penalties[id] += 1;
             penalised += 1;
@@ -209,7 +227,8 @@ contract AccountabilityHandler is AccountabilityBase {
     }
 
     function elapse(uint32 seconds_) external {
-        vm.warp(block.timestamp + bound(seconds_, 1, 5 days));
+        clock += bound(seconds_, 1, 5 days);
+        vm.warp(clock);
     }
 }
 
@@ -268,6 +287,8 @@ contract AccountabilityInvariantTest is Test {
         console.log("deletions penalised", handler.penalised());
     }
 
+    /// forge-config: default.invariant.runs = 32
+    /// forge-config: default.invariant.depth = 128
     /// The bonds contract holds exactly the bonds, the pending withdrawals and the unclaimed credits.
     function invariant_bondAccountingBalances() public view {
         (uint256 bonded, uint256 pending, uint256 claimable) = bonds.totals();
@@ -285,6 +306,8 @@ contract AccountabilityInvariantTest is Test {
         require(b == bonded && p == pending && c == claimable, "totals != sums over accounts");
     }
 
+    /// forge-config: default.invariant.runs = 32
+    /// forge-config: default.invariant.depth = 128
     /// A commitment pays at most once, and a paid one is marked claimed.
     function invariant_commitmentPaysAtMostOnce() public view {
         uint256 n = handler.commitmentCount();
@@ -296,6 +319,8 @@ contract AccountabilityInvariantTest is Test {
         }
     }
 
+    /// forge-config: default.invariant.runs = 32
+    /// forge-config: default.invariant.depth = 128
     /// A deletion request is acknowledged or penalised, never both, and its status says which.
     function invariant_deletionAckXorPenalty() public view {
         uint256 n = deletions.requestCount();

@@ -28,14 +28,12 @@ interface ISharingLog {
     error UnknownEntry(uint256 entryId);
     error InvalidDependency();
 
-    /// @notice One logged share.
+    /// @notice One logged share (the recipient is the consent's; the purpose is in DataShared).
     struct Entry {
         uint256 consentId;
-        address recipient;
         address sharedWith;
         uint64 loggedAt;
         bytes32 dataHash;
-        bytes32 purposeHash; // keccak256(bytes(purpose)); the purpose itself is in DataShared
     }
 
     /// @notice The consent's recipient logs that it shared data (hash) with `sharedWith`.

@@ -111,11 +111,9 @@ export async function readCanary(parameters: Reader & { commitment: Hex }): Prom
 export type SharingEntry = {
   entryId: bigint;
   consentId: bigint;
-  recipient: Address;
   sharedWith: Address;
   loggedAt: bigint;
   dataHash: Hex;
-  purposeHash: Hex;
 };
 
 /** Every share logged under a consent, oldest first. */
@@ -129,11 +127,9 @@ export async function readSharingEntries(parameters: Reader & { consentId: bigin
       return {
         entryId,
         consentId: e.consentId,
-        recipient: e.recipient,
         sharedWith: e.sharedWith,
         loggedAt: BigInt(e.loggedAt),
         dataHash: e.dataHash,
-        purposeHash: e.purposeHash,
       };
     }),
   );
