@@ -32,6 +32,7 @@ contract DeletionRequests is IDeletionRequests {
 
     mapping(uint256 requestId => Request) private _requests;
     mapping(uint256 consentId => uint256[]) private _requestsOf;
+    mapping(uint256 consentId => uint256 requestId) private _automaticRequest;
     uint256 private _requestCount;
 
     /// @param minimumPeriod_ Shortest deadline of an owner's request, from now (1 .. MAX_DEADLINE).
@@ -93,14 +94,11 @@ contract DeletionRequests is IDeletionRequests {
         if (c.revokedAt == 0 || c.policyId == bytes32(0)) return;
         IPolicyRegistry.PolicyTerms memory terms = policies.policyTerms(c.policyId);
         if (!terms.deleteOnRevoke) return;
-        uint256[] storage raised = _requestsOf[consentId];
-        for (uint256 i; i < raised.length; ++i) {
-            if (_requests[raised[i]].automatic) return;
-        }
+        if (_automaticRequest[consentId] != 0) return;
         (address[] memory covered, ) = consents.consentDevices(consentId);
         uint64 fromTime = c.start != 0 ? c.start : c.grantedAt;
         uint64 deadline = uint64(block.timestamp) + terms.deletionPeriodSeconds;
-        _open(consentId, c, covered, c.streams, fromTime, c.revokedAt, deadline, true);
+        _automaticRequest[consentId] = _open(consentId, c, covered, c.streams, fromTime, c.revokedAt, deadline, true);
     }
 
     // ------------------------------------------------------------------ recipients
@@ -147,6 +145,11 @@ contract DeletionRequests is IDeletionRequests {
     /// @inheritdoc IDeletionRequests
     function requestsOf(uint256 consentId) external view returns (uint256[] memory) {
         return _requestsOf[consentId];
+    }
+
+    /// @inheritdoc IDeletionRequests
+    function automaticRequestOf(uint256 consentId) external view returns (uint256) {
+        return _automaticRequest[consentId];
     }
 
     /// @inheritdoc IDeletionRequests

@@ -119,6 +119,7 @@ contract DeletionRequestsTest is AccountabilityBase {
         assertEq(uint256(r.fromTime), T0);
         assertEq(uint256(r.toTime), T0 + 5 days);
         assertEq(uint256(r.deadline), T0 + 5 days + 7 days, "the policy's deletion period");
+        assertEq(deletions.automaticRequestOf(consentId), 1);
     }
 
     function test_revocation_withoutDeleteOnRevoke_raisesNothing() public {

@@ -109,6 +109,9 @@ interface IDeletionRequests is IConsentRevocationHook {
     /// @notice The ids of the requests raised under a consent, oldest first.
     function requestsOf(uint256 consentId) external view returns (uint256[] memory);
 
+    /// @notice The request a revocation raised under `consentId` (0 = none).
+    function automaticRequestOf(uint256 consentId) external view returns (uint256);
+
     /// @notice The penalty an unacknowledged request under `consentId` costs.
     function penaltyFor(uint256 consentId) external view returns (uint256);
 }
