@@ -4,6 +4,14 @@ import {
   accessLogBytecode,
   consentRegistryAbi,
   consentRegistryBytecode,
+  canaryRegistryAbi,
+  canaryRegistryBytecode,
+  deletionRequestsAbi,
+  deletionRequestsBytecode,
+  recipientBondsAbi,
+  recipientBondsBytecode,
+  sharingLogAbi,
+  sharingLogBytecode,
   deviceIdentityAbi,
   deviceIdentityBytecode,
   deviceOwnershipAbi,
@@ -90,6 +98,7 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
     onProgress: progress,
   });
   const feedMarket = await deployFeedMarket({ rpcUrl, chainId, roles, consentRegistry, deviceOwnership, onProgress: progress });
+  const accountability = await deployAccountability({ rpcUrl, chainId, roles, consentRegistry, policyRegistry, onProgress: progress });
 
   return {
     chainId,
@@ -106,6 +115,7 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
       consentRegistry,
       accessLog,
       feedMarket,
+      ...accountability,
     },
     roles: { admin: roles.admin.address, operator: roles.operator.address, relayer: roles.relayer.address },
     embeddedChain,
@@ -318,7 +328,7 @@ export type DeployFeedMarketParameters = Pick<DeployPythiaParameters, 'rpcUrl' |
 /**
  * Deploys the feed market (docs/contracts.md, "Data feeds") over the consent registry and the
  * ownership token. It holds no roles: each owner approves it as grant agent on the consent registry
- * (`pythia feed offer` does so). Not yet called by deployPythia: see the TODO there.
+ * (`pythia feed offer` does so).
  */
 export async function deployFeedMarket(parameters: DeployFeedMarketParameters): Promise<Address> {
   const { rpcUrl, chainId, roles, consentRegistry, deviceOwnership } = parameters;
@@ -333,6 +343,114 @@ export async function deployFeedMarket(parameters: DeployFeedMarketParameters): 
   const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash });
   if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`FeedMarket deployment failed in ${deployHash}`);
   return receipt.contractAddress;
+}
+
+export type DeployAccountabilityParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+  /** The consent and policy registries (issue #5) the accountability contracts read. */
+  consentRegistry: Address;
+  policyRegistry: Address;
+  /** RecipientBonds' unbonding delay, seconds (default 30 days: longer than any deletion period it must cover). */
+  unbondingDelaySeconds?: bigint;
+  /** Shortest deadline an owner may give for a deletion request, seconds (default 1 day). */
+  minimumDeletionPeriodSeconds?: bigint;
+  /** Penalty for a violation under a consent without a policy, wei (default 0.1 ETH). */
+  defaultPenaltyWei?: bigint;
+};
+
+export type AccountabilityAddresses = { recipientBonds: Address; sharingLog: Address; canaryRegistry: Address; deletionRequests: Address };
+
+/**
+ * Deploys the accountability contracts (docs/contracts.md, "Recipient bonds" to "Deletion
+ * requests") with roles.admin as admin, grants RecipientBonds' PENALTY_ROLE to CanaryRegistry and
+ * DeletionRequests, CanaryRegistry's COMMITTER_ROLE to the gateway's relayer account, and makes
+ * DeletionRequests the ConsentRegistry's revocation hook (roles.admin must be its admin).
+ */
+export async function deployAccountability(parameters: DeployAccountabilityParameters): Promise<AccountabilityAddresses> {
+  const { rpcUrl, chainId, roles, consentRegistry, policyRegistry } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  const admin = walletClient(roles.admin);
+  const deployed = async (name: string, hash: Hex): Promise<Address> => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed in ${hash}`);
+    return receipt.contractAddress;
+  };
+  const confirmed = async (what: string, hash: Hex): Promise<void> => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`${what} failed in ${hash}`);
+  };
+  const defaultPenalty = parameters.defaultPenaltyWei ?? parseEther('0.1');
+
+  progress('deploying RecipientBonds');
+  const recipientBonds = await deployed(
+    'RecipientBonds',
+    await admin.deployContract({
+      abi: recipientBondsAbi,
+      bytecode: recipientBondsBytecode as Hex,
+      args: [roles.admin.address, parameters.unbondingDelaySeconds ?? 30n * 86_400n],
+    }),
+  );
+  progress('deploying SharingLog');
+  const sharingLog = await deployed(
+    'SharingLog',
+    await admin.deployContract({ abi: sharingLogAbi, bytecode: sharingLogBytecode as Hex, args: [consentRegistry, policyRegistry] }),
+  );
+  progress('deploying CanaryRegistry');
+  const canaryRegistry = await deployed(
+    'CanaryRegistry',
+    await admin.deployContract({
+      abi: canaryRegistryAbi,
+      bytecode: canaryRegistryBytecode as Hex,
+      args: [roles.admin.address, consentRegistry, policyRegistry, sharingLog, recipientBonds, defaultPenalty],
+    }),
+  );
+  progress('deploying DeletionRequests');
+  const deletionRequests = await deployed(
+    'DeletionRequests',
+    await admin.deployContract({
+      abi: deletionRequestsAbi,
+      bytecode: deletionRequestsBytecode as Hex,
+      args: [consentRegistry, policyRegistry, recipientBonds, parameters.minimumDeletionPeriodSeconds ?? 86_400n, defaultPenalty],
+    }),
+  );
+
+  progress('wiring accountability roles');
+  const [penaltyRole, committerRole] = await Promise.all([
+    publicClient.readContract({ address: recipientBonds, abi: recipientBondsAbi, functionName: 'PENALTY_ROLE' }),
+    publicClient.readContract({ address: canaryRegistry, abi: canaryRegistryAbi, functionName: 'COMMITTER_ROLE' }),
+  ]);
+  for (const holder of [canaryRegistry, deletionRequests]) {
+    await confirmed(
+      `granting PENALTY_ROLE to ${holder}`,
+      await admin.writeContract({
+        address: recipientBonds,
+        abi: recipientBondsAbi,
+        functionName: 'grantRole',
+        args: [penaltyRole, holder],
+      }),
+    );
+  }
+  // The gateway commits canaries with the account that relays its transactions.
+  await confirmed(
+    `granting COMMITTER_ROLE to ${roles.relayer.address}`,
+    await admin.writeContract({
+      address: canaryRegistry,
+      abi: canaryRegistryAbi,
+      functionName: 'grantRole',
+      args: [committerRole, roles.relayer.address],
+    }),
+  );
+  // Revoking a consent whose policy says deleteOnRevoke raises a deletion request at once.
+  await confirmed(
+    'registering DeletionRequests as the consent revocation hook',
+    await admin.writeContract({
+      address: consentRegistry,
+      abi: consentRegistryAbi,
+      functionName: 'setRevocationHook',
+      args: [deletionRequests],
+    }),
+  );
+  return { recipientBonds, sharingLog, canaryRegistry, deletionRequests };
 }
 
 /** Makes sure every role account can pay for gas. */

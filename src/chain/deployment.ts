@@ -46,6 +46,15 @@ export type Deployment = {
      * Optional: deployments without the consent registry have none.
      */
     feedMarket?: Address;
+    /**
+     * Accountability (issue #5): recipient bonds, the onward-sharing log, trap-street canaries and
+     * data-deletion requests (docs/contracts.md). They read the consent and policy registries; a
+     * deployment has either all four or none. Optional so that older deployment.json files still read.
+     */
+    recipientBonds?: Address;
+    sharingLog?: Address;
+    canaryRegistry?: Address;
+    deletionRequests?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
@@ -114,6 +123,15 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
   }
   if (contracts!.feedMarket !== undefined && contracts!.consentRegistry === undefined) {
     fail('contracts.feedMarket', 'needs contracts.consentRegistry');
+  }
+  const accountability = ['recipientBonds', 'sharingLog', 'canaryRegistry', 'deletionRequests'] as const;
+  const present = accountability.filter((name) => contracts![name] !== undefined);
+  if (present.length !== 0 && contracts!.consentRegistry === undefined) fail(`contracts.${present[0]}`, 'needs contracts.consentRegistry');
+  if (present.length !== 0 && present.length !== accountability.length) {
+    fail(
+      `contracts.${accountability.find((name) => contracts![name] === undefined)}`,
+      `is missing: ${accountability.join(', ')} come together`,
+    );
   }
   const roles = d.roles as Record<string, unknown> | undefined;
   if (typeof roles !== 'object' || roles === null) fail('roles', 'must be an object');

@@ -522,6 +522,921 @@ export const accessLogAbi = [
 /** Creation bytecode of AccessLog (runtime size 4046 bytes). */
 export const accessLogBytecode = '0x60a0346100c057601f61115038819003918201601f19168301916001600160401b038311848410176100c45780849260409485528339810103126100c05780516001600160a01b038116918282036100c05760200151916001600160a01b038316908184036100c057159081156100b7575b506100a85761007f906100d8565b50608052604051610fce9081610162823960805181818160ea0152818161049201526109160152f35b63ce62d64160e01b5f5260045ffd5b9050155f610071565b5f80fd5b634e487b7160e01b5f52604160045260245ffd5b6001600160a01b0381165f9081525f5160206111305f395f51905f52602052604090205460ff1661015c576001600160a01b03165f8181525f5160206111305f395f51905f5260205260408120805460ff191660011790553391907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d8180a4600190565b505f9056fe6080806040526004361015610012575f80fd5b5f3560e01c90816301ffc9a714610a9d57508063248a9ca314610a4d5780632f2ff15d146109f257806336568abe1461096a5780635425878f1461064a5780637bf0fbde146105f257806391d148541461057e578063950bff9f14610544578063a217fddf1461050c578063acdbce2614610174578063d547741f146101125763fc16502e146100a0575f80fd5b3461010e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b5f80fd5b3461010e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e5761017260043561014f610b59565b9061016d610168825f525f602052600160405f20015490565b610d56565b610e8e565b005b3461010e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e5760043567ffffffffffffffff811161010e573660238201121561010e57806004013567ffffffffffffffff811161010e5736602460a083028401011161010e576101eb610cce565b5f916101f682610f56565b5f925b828410156105015760a084028201602481016084820191602060ff61021d85610cc0565b16106103ec5760095b600a8110156103bf57806102c057509160019391837f519ad71202e7dad0025c163c0abb1b79d08daeedfd082e0d7194cd2ac34dafa6604073ffffffffffffffffffffffffffffffffffffffff8061028360446102b79a01610bae565b9660a461029b61029560648901610bae565b92610cc0565b9660ff86519816885201356020870152169516933592a4610c66565b935b01926101f9565b919692909396359060448501946102d686610bae565b6040519273ffffffffffffffffffffffffffffffffffffffff6102ff6020860199878b52610b7c565b16604085015273ffffffffffffffffffffffffffffffffffffffff61032660648501610b7c565b166060850152359160ff831680930361010e576001978460a46103b79373ffffffffffffffffffffffffffffffffffffffff9660807f1bda8b817dcc6c115c3d9bb65f344b2841c00581d6fd3cb4d187fdcfaec47e54990152013560a082015260a0815261039560c082610bcf565b5190209560405193849316968390929160ff6020916040840195845216910152565b0390a36102b9565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b6103f860448201610bae565b61040460648301610bae565b73ffffffffffffffffffffffffffffffffffffffff63ffffffff600160ff61042b89610cc0565b161b169181604051947fcf2ea9bb000000000000000000000000000000000000000000000000000000008652873560048701521660248501521660448301525f6064830152608482015260208160a48173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9081156104f6575f916104c8575b50610226565b6104e9915060203d81116104ef575b6104e18183610bcf565b810190610c3d565b886104c2565b503d6104d7565b6040513d5f823e3d90fd5b602090604051908152f35b3461010e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e5760206040515f8152f35b3461010e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e5760206040516101008152f35b3461010e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e576105b5610b59565b6004355f525f60205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052602060ff60405f2054166040519015158152f35b3461010e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e5760206040517f566c814873eed56a69b28c40ab27cc2cb150d74068bae3e884ccd44f8de60f8a8152f35b3461010e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e5760043567ffffffffffffffff811161010e573660238201121561010e57806004013567ffffffffffffffff811161010e5736602460c083028401011161010e576106c1610cce565b5f916106cc82610f56565b5f925b828410156105015760c08402820160248101608482019163ffffffff6106f484610b9d565b166108765760085b600a8110156103bf57806107ad57509160019391837fa4677a3e9305232763543b3f81b7b398d82511c633d4f8506c6d3f90239efa1b606073ffffffffffffffffffffffffffffffffffffffff8061075960446107a49a01610bae565b9660c461077161076b60648901610bae565b92610b9d565b9663ffffffff61078360a48301610b9d565b816040519a168a5216602089015201356040870152169516933592a4610c66565b935b01926106cf565b9173ffffffffffffffffffffffffffffffffffffffff600195989461086e7f1bda8b817dcc6c115c3d9bb65f344b2841c00581d6fd3cb4d187fdcfaec47e5493358560c460448398019163ffffffff61083b61080885610bae565b978961081d6040519760208901998a52610b7c565b1660408701528961083060648601610b7c565b166060870152610c55565b16608084015263ffffffff61085260a48301610c55565b1660a0840152013560c082015260c0815261039560e082610bcf565b0390a36107a6565b61088260448201610bae565b63ffffffff61089360648401610bae565b73ffffffffffffffffffffffffffffffffffffffff6108b187610b9d565b9181604051957fcf2ea9bb000000000000000000000000000000000000000000000000000000008752883560048801521660248601521660448401521660648201525f608482015260208160a48173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9081156104f6575f9161094c575b506106fc565b610964915060203d81116104ef576104e18183610bcf565b88610946565b3461010e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e576109a1610b59565b3373ffffffffffffffffffffffffffffffffffffffff8216036109ca5761017290600435610e8e565b7f6697b232000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461010e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e57610172600435610a2f610b59565b90610a48610168825f525f602052600160405f20015490565b610dbc565b3461010e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e576020610a956004355f525f602052600160405f20015490565b604051908152f35b3461010e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261010e57600435907fffffffff00000000000000000000000000000000000000000000000000000000821680920361010e57817f7965db0b0000000000000000000000000000000000000000000000000000000060209314908115610b2f575b5015158152f35b7f01ffc9a70000000000000000000000000000000000000000000000000000000091501483610b28565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361010e57565b359073ffffffffffffffffffffffffffffffffffffffff8216820361010e57565b3563ffffffff8116810361010e5790565b3573ffffffffffffffffffffffffffffffffffffffff8116810361010e5790565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff821117610c1057604052565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b9081602091031261010e5751600a81101561010e5790565b359063ffffffff8216820361010e57565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8114610c935760010190565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b3560ff8116810361010e5790565b335f9081527fd8cf6215e7466afcb715ec96a93271b97aec07e71364c661cd11599c488bf79a602052604090205460ff1615610d0657565b7fe2517d3f000000000000000000000000000000000000000000000000000000005f52336004527f566c814873eed56a69b28c40ab27cc2cb150d74068bae3e884ccd44f8de60f8a60245260445ffd5b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260ff60405f20541615610d8d5750565b7fe2517d3f000000000000000000000000000000000000000000000000000000005f523360045260245260445ffd5b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260ff60405f205416155f14610e8857805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260405f2060017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0082541617905573ffffffffffffffffffffffffffffffffffffffff339216907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d5f80a4600190565b50505f90565b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260ff60405f2054165f14610e8857805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260405f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00815416905573ffffffffffffffffffffffffffffffffffffffff339216907ff6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b5f80a4600190565b8015610f99576101008111610f685750565b7fbb1cb70b000000000000000000000000000000000000000000000000000000005f5260045261010060245260445ffd5b7fc2e5347d000000000000000000000000000000000000000000000000000000005f5260045ffdfea164736f6c634300081e000aad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5' as const;
 
+/** ABI of CanaryRegistry (contracts/src/CanaryRegistry.sol). */
+export const canaryRegistryAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "admin",
+        "type": "address"
+      },
+      {
+        "internalType": "contract IConsentRegistry",
+        "name": "consents_",
+        "type": "address"
+      },
+      {
+        "internalType": "contract IPolicyRegistry",
+        "name": "policies_",
+        "type": "address"
+      },
+      {
+        "internalType": "contract ISharingLog",
+        "name": "sharingLog_",
+        "type": "address"
+      },
+      {
+        "internalType": "contract IRecipientBonds",
+        "name": "bonds_",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "defaultPenaltyWei_",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
+    "inputs": [],
+    "name": "AccessControlBadConfirmation",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "neededRole",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AccessControlUnauthorizedAccount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "claimedAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "AlreadyClaimed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "BatchTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "uint8",
+        "name": "stream",
+        "type": "uint8"
+      }
+    ],
+    "name": "CanaryNotInConsent",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "computed",
+        "type": "bytes32"
+      }
+    ],
+    "name": "CommitmentMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "committedAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "CommittedOutsideConsent",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "committedConsentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "revealedConsentId",
+        "type": "uint256"
+      }
+    ],
+    "name": "ConsentMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      }
+    ],
+    "name": "DuplicateCommitment",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidDependency",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "leakedTo",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidLeakedTo",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "leakedTo",
+        "type": "address"
+      }
+    ],
+    "name": "LeakWasLogged",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "commitments",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "consentIds",
+        "type": "uint256"
+      }
+    ],
+    "name": "LengthMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "MissingEvidence",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotConsentOwner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "readingKey",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ReadingAlreadyAttributed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      }
+    ],
+    "name": "UnknownCommitment",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      }
+    ],
+    "name": "UnknownConsent",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      }
+    ],
+    "name": "WrongRecipient",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "ZeroCommitment",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "committer",
+        "type": "address"
+      }
+    ],
+    "name": "CanaryCommitted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "leakedTo",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "evidenceHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "penalty",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "name": "LeakAttributed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "previousAdminRole",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "newAdminRole",
+        "type": "bytes32"
+      }
+    ],
+    "name": "RoleAdminChanged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
+    ],
+    "name": "RoleGranted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
+    ],
+    "name": "RoleRevoked",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "COMMITTER_ROLE",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "DEFAULT_ADMIN_ROLE",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "LEAK_REASON",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_BATCH",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "bonds",
+    "outputs": [
+      {
+        "internalType": "contract IRecipientBonds",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      }
+    ],
+    "name": "canary",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint128",
+            "name": "consentId",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "committedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "claimedAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct ICanaryRegistry.Canary",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "recipient",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "consentId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "device",
+            "type": "address"
+          },
+          {
+            "internalType": "uint8",
+            "name": "stream",
+            "type": "uint8"
+          },
+          {
+            "internalType": "int16",
+            "name": "value",
+            "type": "int16"
+          },
+          {
+            "internalType": "uint64",
+            "name": "sequence",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "salt",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct ICanaryRegistry.CanaryReveal",
+        "name": "r",
+        "type": "tuple"
+      }
+    ],
+    "name": "canaryCommitment",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "pure",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      },
+      {
+        "internalType": "uint8",
+        "name": "stream",
+        "type": "uint8"
+      },
+      {
+        "internalType": "int16",
+        "name": "value",
+        "type": "int16"
+      },
+      {
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "salt",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "leakedTo",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "evidenceHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "claimLeak",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32[]",
+        "name": "commitments",
+        "type": "bytes32[]"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "consentIds",
+        "type": "uint256[]"
+      }
+    ],
+    "name": "commitCanaries",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "consents",
+    "outputs": [
+      {
+        "internalType": "contract IConsentRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "defaultPenaltyWei",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      }
+    ],
+    "name": "getRoleAdmin",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "grantRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "hasRole",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      }
+    ],
+    "name": "penaltyFor",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "policies",
+    "outputs": [
+      {
+        "internalType": "contract IPolicyRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "readingKey",
+        "type": "bytes32"
+      }
+    ],
+    "name": "readingAttributed",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "callerConfirmation",
+        "type": "address"
+      }
+    ],
+    "name": "renounceRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "revokeRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "sharingLog",
+    "outputs": [
+      {
+        "internalType": "contract ISharingLog",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes4",
+        "name": "interfaceId",
+        "type": "bytes4"
+      }
+    ],
+    "name": "supportsInterface",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  }
+] as const;
+
+/** Creation bytecode of CanaryRegistry (runtime size 8094 bytes). */
+export const canaryRegistryBytecode = '0x6101203461019d57601f6121fd38819003918201601f19168301916001600160401b038311848410176101a15780849260c09460405283398101031261019d5780516001600160a01b03811680820361019d576020830151926001600160a01b0384169081850361019d5760408101516001600160a01b0381169283820361019d576060830151926001600160a01b03841680850361019d576080820151956001600160a01b0387169283880361019d5760a001519715938415610194575b50831561018b575b508215610182575b508115610179575b5061016a576100f49560805260a05260c05260e052610100526101b5565b50604051611f9e908161023f823960805181818161014d015281816102da01528181610804015281816112060152611d51015260a0518181816111670152611b97015260c0518181816105da0152610946015260e051818181610b7e01526115b20152610100518181816114a50152611cb70152f35b63ce62d64160e01b5f5260045ffd5b9050155f6100d6565b1591505f6100ce565b1592505f6100c6565b1593505f6100be565b5f80fd5b634e487b7160e01b5f52604160045260245ffd5b6001600160a01b0381165f9081525f5160206121dd5f395f51905f52602052604090205460ff16610239576001600160a01b03165f8181525f5160206121dd5f395f51905f5260205260408120805460ff191660011790553391907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d8180a4600190565b505f9056fe6080806040526004361015610012575f80fd5b5f3560e01c90816301ffc9a7146115d657508063135c404e146115685780631a7c3f7314611510578063248a9ca3146114c85780632a2b9be4146114705780632f2ff15d1461141557806336568abe1461138d5780634feefab21461126e57806350b16eb61461118b578063702e7e1f1461111d5780637ff9f141146110d057806391d148541461105c578063950bff9f146110225780639b06070914610fca5780639eacfc9314610f30578063a217fddf14610ef8578063a3f8ef6d146105fe578063c9892edc14610590578063d1d85e8f146101d7578063d547741f146101755763fc16502e14610103575f80fd5b34610171575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261017157602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b5f80fd5b346101715760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610171576101d56004356101b2611692565b906101d06101cb825f525f602052600160405f20015490565b61192b565b611a63565b005b346101715760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101715760043567ffffffffffffffff8111610171576102269036906004016116b5565b9060243567ffffffffffffffff8111610171576102479036906004016116b5565b335f9081527fec692d85082004b3af3ebb8e2f6a5fa24f1f284e92ae35cd6ae8f3d5381747d2602052604090205490939060ff16156105405780156105185761010081116104e7578084036104b757604051907f1edb919700000000000000000000000000000000000000000000000000000000825260208260048173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9182156104ac575f92610478575b504260801b77ffffffffffffffff000000000000000000000000000000001694935f5b82811061033657005b6103418184846118ee565b3561034d8288886118ee565b35811561044c5780158015610443575b61041857815f52600160205260405f20805467ffffffffffffffff8160801c166103ec577fffffffffffffffff000000000000000000000000000000000000000000000000166fffffffffffffffffffffffffffffffff8316178a179055600192913391907fb800a796971664d2903617d3ac3dcdcdb2b52474548e07c83555e9c4f0b1f40b5f80a40161032d565b837f37f09b26000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b7fd66089fb000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b5085811161035d565b827f6a9d4e7e000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b9091506020813d6020116104a4575b816104946020938361172f565b810103126101715751908561030a565b3d9150610487565b6040513d5f823e3d90fd5b83907fab8b67c6000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b7fbb1cb70b000000000000000000000000000000000000000000000000000000005f5260045261010060245260445ffd5b7fc2e5347d000000000000000000000000000000000000000000000000000000005f5260045ffd5b7fe2517d3f000000000000000000000000000000000000000000000000000000005f52336004527f0b60b5d7f7e737e4561eecda7c6a01e19e626c495c26e6f45e5b255f76a2010660245260445ffd5b34610171575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261017157602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b34610171576101407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261017157610636611692565b60643573ffffffffffffffffffffffffffffffffffffffff811681036101715760ff608435169182608435036101715760a43560010b928360a435036101715767ffffffffffffffff60c4351660c4350361017157610104359073ffffffffffffffffffffffffffffffffffffffff82168203610171575f936004355f52600160205260405f20916106c78361189f565b96602088019767ffffffffffffffff89511615610eca5767ffffffffffffffff60408201511680610e9957506040805173ffffffffffffffffffffffffffffffffffffffff808a1660208301908152604435938301939093528616606082015260ff60843516608082015260a43560010b60a082015267ffffffffffffffff60c4351660c082015260e43560e082015261078d8161010081015b037fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0810183528261172f565b5190206004358103610e685750516fffffffffffffffffffffffffffffffff166044358103610e315750604051977f9eef6ce800000000000000000000000000000000000000000000000000000000895260443560048a01526101808960248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9889156104ac575f99610e00575b5073ffffffffffffffffffffffffffffffffffffffff8951163303610dce5773ffffffffffffffffffffffffffffffffffffffff8060208b0151169716968703610d9c5767ffffffffffffffff9061089d8a8663ffffffff606060843593015116604435611cf1565b511667ffffffffffffffff60e08a0151168110610d6b575073ffffffffffffffffffffffffffffffffffffffff8516158015610d4c575b8015610d16575b610cd4576040517f99c2c54b000000000000000000000000000000000000000000000000000000008152604435600482015273ffffffffffffffffffffffffffffffffffffffff8616602482015260208160448173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9081156104ac575f91610c9a575b50610c52576101243515610c2a576040519173ffffffffffffffffffffffffffffffffffffffff6020840194168452604083015267ffffffffffffffff60c4351660608301526080820152608081526109d060a08261172f565b51902090815f52600260205260ff60405f205416610bfe57805477ffffffffffffffffffffffffffffffffffffffffffffffff7fffffffffffffffff0000000000000000000000000000000000000000000000004260c01b1691161790555f52600260205260405f2060017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00825416179055610a70610120850151611b48565b9384610ae7575b9373ffffffffffffffffffffffffffffffffffffffff8060209651169260405193845216858301526101243560408301526060820152826080820152604435907fffe1a749e428e9668fdf2210dbc91476c75dc5c0218cf266e8d17d50c4b3460a60a060043592a4604051908152f35b925073ffffffffffffffffffffffffffffffffffffffff83511693604051947fa4ec3ed000000000000000000000000000000000000000000000000000000000865283600487015260248601528060448601527f63616e6172792d6c65616b00000000000000000000000000000000000000000060648601526020856084815f73ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165af19485156104ac575f95610bb6575b509392610a77565b94506020853d602011610bf6575b81610bd16020938361172f565b810103126101715793519373ffffffffffffffffffffffffffffffffffffffff610bae565b3d9150610bc4565b507f7bd34a2b000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b7fea8acc1f000000000000000000000000000000000000000000000000000000005f5260045ffd5b73ffffffffffffffffffffffffffffffffffffffff857f2c8c90ce000000000000000000000000000000000000000000000000000000005f526044356004521660245260445ffd5b90506020813d602011610ccc575b81610cb56020938361172f565b8101031261017157610cc6906118e1565b89610976565b3d9150610ca8565b73ffffffffffffffffffffffffffffffffffffffff857fea2ced70000000000000000000000000000000000000000000000000000000005f521660045260245ffd5b5073ffffffffffffffffffffffffffffffffffffffff88511673ffffffffffffffffffffffffffffffffffffffff8616146108db565b508573ffffffffffffffffffffffffffffffffffffffff8616146108d4565b7f594fc302000000000000000000000000000000000000000000000000000000005f5260043560045260245260445ffd5b867ffcc42b47000000000000000000000000000000000000000000000000000000005f5260443560045260245260445ffd5b7f229fb669000000000000000000000000000000000000000000000000000000005f526044356004523360245260445ffd5b610e239199506101803d8111610e2a575b610e1b818361172f565b8101906117b7565b9789610834565b503d610e11565b7fd7bbda90000000000000000000000000000000000000000000000000000000005f5260043560045260245260443560445260645ffd5b7fc9e0e757000000000000000000000000000000000000000000000000000000005f5260043560045260245260445ffd5b7f87cde761000000000000000000000000000000000000000000000000000000005f5260043560045260245260445ffd5b7f3f3ff3fc000000000000000000000000000000000000000000000000000000005f5260043560045260245ffd5b34610171575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101715760206040515f8152f35b346101715760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610171575f60408051610f6d816116e6565b82815282602082015201526004355f5260016020526060610f9060405f2061189f565b67ffffffffffffffff60408051926fffffffffffffffffffffffffffffffff81511684528260208201511660208501520151166040820152f35b34610171575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101715760206040517f63616e6172792d6c65616b0000000000000000000000000000000000000000008152f35b34610171575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101715760206040516101008152f35b346101715760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261017157611093611692565b6004355f525f60205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052602060ff60405f2054166040519015158152f35b346101715760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610171576004355f526002602052602060ff60405f2054166040519015158152f35b34610171575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261017157602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b346101715760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610171576040517f9eef6ce800000000000000000000000000000000000000000000000000000000815260043560048201526101808160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa80156104ac57610120611247916020935f9161124f575b500151611b48565b604051908152f35b61126891506101803d8111610e2a57610e1b818361172f565b8461123f565b346101715760e07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101715760043573ffffffffffffffffffffffffffffffffffffffff811681036101715760443573ffffffffffffffffffffffffffffffffffffffff81168103610171576064359160ff8316830361017157608435908160010b82036101715760a4359367ffffffffffffffff8516850361017157610761611382926020966040519586948986019860c43594602435908b9360ff9073ffffffffffffffffffffffffffffffffffffffff67ffffffffffffffff9560c098949b9a99958260e08a019d168952602089015216604087015216606085015260010b60808401521660a08201520152565b519020604051908152f35b346101715760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610171576113c4611692565b3373ffffffffffffffffffffffffffffffffffffffff8216036113ed576101d590600435611a63565b7f6697b232000000000000000000000000000000000000000000000000000000005f5260045ffd5b346101715760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610171576101d5600435611452611692565b9061146b6101cb825f525f602052600160405f20015490565b611991565b34610171575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101715760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b346101715760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101715760206112476004355f525f602052600160405f20015490565b34610171575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101715760206040517f0b60b5d7f7e737e4561eecda7c6a01e19e626c495c26e6f45e5b255f76a201068152f35b34610171575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261017157602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b346101715760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261017157600435907fffffffff00000000000000000000000000000000000000000000000000000000821680920361017157817f7965db0b0000000000000000000000000000000000000000000000000000000060209314908115611668575b5015158152f35b7f01ffc9a70000000000000000000000000000000000000000000000000000000091501483611661565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361017157565b9181601f840112156101715782359167ffffffffffffffff8311610171576020808501948460051b01011161017157565b6060810190811067ffffffffffffffff82111761170257604052565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761170257604052565b519073ffffffffffffffffffffffffffffffffffffffff8216820361017157565b519063ffffffff8216820361017157565b519067ffffffffffffffff8216820361017157565b9081610180910312610171576040519061018082019082821067ffffffffffffffff83111761170257610160916040526117f081611770565b83526117fe60208201611770565b602084015261180f60408201611770565b604084015261182060608201611791565b606084015261183160808201611791565b608084015261184260a082016117a2565b60a084015261185360c082016117a2565b60c084015261186460e082016117a2565b60e084015261187661010082016117a2565b610100840152610120810151610120840152610140810151610140840152015161016082015290565b906040516118ac816116e6565b60408193546fffffffffffffffffffffffffffffffff8116835267ffffffffffffffff8160801c16602084015260c01c910152565b5190811515820361017157565b91908110156118fe5760051b0190565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260ff60405f205416156119625750565b7fe2517d3f000000000000000000000000000000000000000000000000000000005f523360045260245260445ffd5b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260ff60405f205416155f14611a5d57805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260405f2060017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0082541617905573ffffffffffffffffffffffffffffffffffffffff339216907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d5f80a4600190565b50505f90565b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260ff60405f2054165f14611a5d57805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260405f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00815416905573ffffffffffffffffffffffffffffffffffffffff339216907ff6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b5f80a4600190565b51906fffffffffffffffffffffffffffffffff8216820361017157565b8015611cb457604051907fb1393267000000000000000000000000000000000000000000000000000000008252600482015260e08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9081156104ac575f91611be1575b5060a001516fffffffffffffffffffffffffffffffff1690565b905060e0813d60e011611cac575b81611bfc60e0938361172f565b810103126101715760405160e081019080821067ffffffffffffffff83111761170257611ca060c06fffffffffffffffffffffffffffffffff9460a094604052611c45816118e1565b8452611c53602082016118e1565b6020850152611c64604082016118e1565b6040850152611c75606082016117a2565b6060850152611c86608082016117a2565b6080850152611c96858201611b2b565b8585015201611b2b565b60c08201529150611bc7565b3d9150611bef565b507f000000000000000000000000000000000000000000000000000000000000000090565b67ffffffffffffffff81116117025760051b60200190565b9260ff16906020821090811591611f7d575b50611f3457604051907ff20c798c0000000000000000000000000000000000000000000000000000000082528360048301525f8260248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9182156104ac575f92611e22575b505f5b8251811015611dd85773ffffffffffffffffffffffffffffffffffffffff60208260051b850101511673ffffffffffffffffffffffffffffffffffffffff851614611dd157600101611d84565b5050505050565b5073ffffffffffffffffffffffffffffffffffffffff83857f2f667cbf000000000000000000000000000000000000000000000000000000005f526004521660245260445260645ffd5b9091503d805f833e611e34818361172f565b810160408282031261017157815167ffffffffffffffff81116101715782019181601f8401121561017157825192611e6b84611cd9565b93611e79604051958661172f565b80855260208086019160051b8301019184831161017157602001905b828210611f1c5750505060208101519067ffffffffffffffff8211610171570181601f8201121561017157805190602080611ecf84611cd9565b611edc604051918261172f565b848152019260051b82010192831161017157602001905b828210611f0457505050905f611d81565b60208091611f11846117a2565b815201910190611ef3565b60208091611f2984611770565b815201910190611e95565b73ffffffffffffffffffffffffffffffffffffffff82847f2f667cbf000000000000000000000000000000000000000000000000000000005f526004521660245260445260645ffd5b6001915063ffffffff16821c16155f611d0356fea164736f6c634300081e000aad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5' as const;
+
 /** ABI of ConsentRegistry (contracts/src/ConsentRegistry.sol). */
 export const consentRegistryAbi = [
   {
@@ -1761,6 +2676,757 @@ export const consentRegistryAbi = [
 
 /** Creation bytecode of ConsentRegistry (runtime size 13470 bytes). */
 export const consentRegistryBytecode = '0x60e03461014957601f6136a938819003918201601f19168301916001600160401b0383118484101761014d578084926080946040528339810103126101495780516001600160a01b03811690818103610149576020830151906001600160a01b0382168083036101495760408501516001600160a01b038116959094908686036101495760600151956001600160a01b038716918288036101495715928315610140575b508215610137575b50811561012e575b5061011f576100c190610161565b5060805260a05260c05260405161349e90816101eb8239608051818181610756015261292a015260a051818181610e710152818161179401528181611a7a0152818161260a01526126ef015260c0518181816111610152612d4c0152f35b63ce62d64160e01b5f5260045ffd5b9050155f6100b3565b1591505f6100ab565b1592505f6100a3565b5f80fd5b634e487b7160e01b5f52604160045260245ffd5b6001600160a01b0381165f9081525f5160206136895f395f51905f52602052604090205460ff166101e5576001600160a01b03165f8181525f5160206136895f395f51905f5260205260408120805460ff191660011790553391907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d8180a4600190565b505f9056fe6080806040526004361015610012575f80fd5b5f3560e01c90816301ffc9a714611435575080630f97f738146113115780631138d11c146112d6578063133d5dad1461128e57806316a0042c146111855780631c4dd7d0146111175780631edb9197146110dc578063248a9ca314611094578063275074581461104e5780632f2ff15d14610ff357806336568abe14610f6b5780633e74bdf114610ece57806359cf206514610e955780635d03147a14610e27578063748effc014610c6357806391d1485414610bef57806396e788141461060f578063970c4bdd14610b465780639eef6ce8146108f9578063a217fddf146108c1578063aa5673491461077a578063cced06b61461070c578063cf2ea9bb14610648578063d238f3411461060f578063d547741f146105ad578063e6b0e6491461055c578063e861654514610522578063f20c798c146103b8578063f88fe34b14610313578063fba45f59146102825763fc3ce05a14610171575f80fd5b3461027e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e576101a86114f1565b6024359081151580920361027e5773ffffffffffffffffffffffffffffffffffffffff169081158015610275575b61024957335f52600960205260405f20825f5260205260405f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0081541660ff83161790556040519081527fc9c05214e3ac22cb64e55289aea5e485dff0491ed83360c395e824c6c02fb81a60203392a3005b507fb9dfe08e000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b503382146101d6565b5f80fd5b3461027e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e576102b96114f1565b73ffffffffffffffffffffffffffffffffffffffff6102d6611514565b91165f52600960205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052602060ff60405f2054166040519015158152f35b3461027e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e5760043567ffffffffffffffff811161027e5760e07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc823603011261027e5760243567ffffffffffffffff811161027e576020916103a66103b0923690600401611537565b9160040133611cfd565b604051908152f35b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e576004356103f381612fe7565b505f52600460205260405f2080549061040b826118d3565b906104196040519283611683565b828252610425836118d3565b927fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe060208401940136853761045981611c05565b915f5b8281106104ca5750505060405191604083019060408452518091526060830193905f5b81811061049e57848061049a8887838203602085015261159e565b0390f35b825173ffffffffffffffffffffffffffffffffffffffff1686526020958601959092019160010161047f565b8067ffffffffffffffff60206104eb6104e5600195876115db565b506116c4565b73ffffffffffffffffffffffffffffffffffffffff81511661050d858b611945565b5201511661051b8287611945565b520161045c565b3461027e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e5760206040516104008152f35b3461027e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57602073ffffffffffffffffffffffffffffffffffffffff60015416604051908152f35b3461027e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e5761060d6004356105ea611514565b90610608610603825f525f602052600160405f20015490565b613201565b613333565b005b3461027e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e576020604051603f8152f35b3461027e5760a07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e5761067f611514565b60443573ffffffffffffffffffffffffffffffffffffffff8116810361027e5760643563ffffffff8116810361027e576084359163ffffffff8316830361027e576106cc93600435611959565b604051600a8210156106df576020918152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b3461027e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e5760043573ffffffffffffffffffffffffffffffffffffffff811680910361027e57335f9081527fad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5602052604090205460ff16156108915780151580610888575b61085d57807fffffffffffffffffffffffff000000000000000000000000000000000000000060015416176001557f8ac421c49747de839a15d3b38c0fe0a148ecc8dc2f9b9508f712c4d47db154145f80a2005b7fb83dd894000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b50803b15610809565b7fe2517d3f000000000000000000000000000000000000000000000000000000005f52336004525f60245260445ffd5b3461027e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e5760206040515f8152f35b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e576040516109348161161d565b5f8152602081015f9052604081015f9052606081015f9052608081015f905260a081015f905260c081015f905260e081015f905261010081015f905261012081015f905261014081015f9052610160015f905260043561099390612fe7565b60405161099f8161161d565b815473ffffffffffffffffffffffffffffffffffffffff1691828252600181015473ffffffffffffffffffffffffffffffffffffffff166020830190815260028201546040840173ffffffffffffffffffffffffffffffffffffffff82168152606085018260a01c63ffffffff168152608086019260c01c63ffffffff16835260038501549260a087019067ffffffffffffffff8516825260c08801928560401c67ffffffffffffffff16845260e08901948660801c67ffffffffffffffff1686526101008a019660c01c87526004890154976101208b0198895260058a0154996101408c019a8b52600601549a610160019a8b526040519b8c525173ffffffffffffffffffffffffffffffffffffffff1660208c01525173ffffffffffffffffffffffffffffffffffffffff1660408b01525163ffffffff1660608a01525163ffffffff1660808901525167ffffffffffffffff1660a08801525167ffffffffffffffff1660c08701525167ffffffffffffffff1660e08601525167ffffffffffffffff1661010085015251610120840152516101408301525161016082015261018090f35b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e5773ffffffffffffffffffffffffffffffffffffffff610b926114f1565b165f52600760205260405f206040519081602082549182815201915f5260205f20905f5b818110610bd95761049a85610bcd81870382611683565b60405191829182611565565b8254845260209093019260019283019201610bb6565b3461027e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57610c26611514565b6004355f525f60205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052602060ff60405f2054166040519015158152f35b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57610c9a6114f1565b5f90335f52600860205260405f2073ffffffffffffffffffffffffffffffffffffffff82165f5260205260405f20908154610cd4816118d3565b92610ce26040519485611683565b8184527fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0610d0f836118d3565b013660208601375f5b828110610daa57505050335f52600860205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f5260205260405f208054905f815581610d8c575b50505f5b828110610d7057602083604051908152f35b80610d86610d8060019385611945565b516130ea565b01610d5e565b5f5260205f20908101905b81811015610d5a575f8155600101610d97565b80610db7600192846115db565b90549060031b1c805f52600360205260405f2060038101548060c01c1590811591610e0e575b50610e0757610dec9082613040565b610dff610df8896118eb565b9888611945565b525b01610d18565b5050610e01565b905067ffffffffffffffff429160401c1611158a610ddd565b3461027e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461027e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57602060405160408152f35b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e5773ffffffffffffffffffffffffffffffffffffffff610f1a6114f1565b165f52600660205260405f206040519081602082549182815201915f5260205f20905f5b818110610f555761049a85610bcd81870382611683565b8254845260209093019260019283019201610f3e565b3461027e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57610fa2611514565b3373ffffffffffffffffffffffffffffffffffffffff821603610fcb5761060d90600435613333565b7f6697b232000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461027e5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e5761060d600435611030611514565b90611049610603825f525f602052600160405f20015490565b613267565b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57602061108a600435611720565b6040519015158152f35b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e5760206103b06004355f525f602052600160405f20015490565b3461027e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e576020600254604051908152f35b3461027e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57600435805f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff815416801561126257330361123257600381015460c01c611206579061120161060d9282613040565b6130ea565b507fe80455f5000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b507f229fb669000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b827fd66089fb000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57602060066112cc600435612fe7565b0154604051908152f35b3461027e575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57602060405162030d408152f35b3461027e5760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e576113486114f1565b60243567ffffffffffffffff811161027e5760e07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc823603011261027e5760443567ffffffffffffffff811161027e576113a6903690600401611537565b92909173ffffffffffffffffffffffffffffffffffffffff8216805f52600960205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260ff60405f205416156114065760206103b086866004860187611cfd565b7f8ced9492000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b3461027e5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261027e57600435907fffffffff00000000000000000000000000000000000000000000000000000000821680920361027e57817f7965db0b00000000000000000000000000000000000000000000000000000000602093149081156114c7575b5015158152f35b7f01ffc9a700000000000000000000000000000000000000000000000000000000915014836114c0565b6004359073ffffffffffffffffffffffffffffffffffffffff8216820361027e57565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361027e57565b9181601f8401121561027e5782359167ffffffffffffffff831161027e576020838186019501011161027e57565b60206040818301928281528451809452019201905f5b8181106115885750505090565b825184526020938401939092019160010161157b565b90602080835192838152019201905f5b8181106115bb5750505090565b825167ffffffffffffffff168452602093840193909201916001016115ae565b80548210156115f0575f5260205f2001905f90565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b610180810190811067ffffffffffffffff82111761163a57604052565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b6040810190811067ffffffffffffffff82111761163a57604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761163a57604052565b906040516116d181611667565b915473ffffffffffffffffffffffffffffffffffffffff8116835260a01c67ffffffffffffffff166020830152565b9081602091031261027e575167ffffffffffffffff8116810361027e5790565b805f52600360205260405f2073ffffffffffffffffffffffffffffffffffffffff8154161580156118c3575b6118bd576003015467ffffffffffffffff811642109081156118a5575b506118a0575f52600460205260405f205f81549173ffffffffffffffffffffffffffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016915b8381106117c557505050505f90565b6117d26104e582846115db565b73ffffffffffffffffffffffffffffffffffffffff81511690604051917f6712d2ae0000000000000000000000000000000000000000000000000000000083526004830152602082602481885afa918215611895575f92611857575b5067ffffffffffffffff6020819201511691161461184e576001016117b6565b50505050600190565b67ffffffffffffffff91925060206118858392823d811161188e575b61187d8183611683565b810190611700565b9392505061182e565b503d611873565b6040513d5f823e3d90fd5b505f90565b67ffffffffffffffff915060401c164210155f611769565b50505f90565b50600381015460c01c151561174c565b67ffffffffffffffff811161163a5760051b60200190565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff81146119185760010190565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b80518210156115f05760209160051b010190565b9190939293825f52600360205260405f209273ffffffffffffffffffffffffffffffffffffffff84541615611b52576003840154928360c01c611b465773ffffffffffffffffffffffffffffffffffffffff80600187015416911603611b3b575f52600560205260405f2073ffffffffffffffffffffffffffffffffffffffff82165f5260205267ffffffffffffffff60405f205416918215611b305767ffffffffffffffff81164210611b255760401c67ffffffffffffffff16421015611b1b5773ffffffffffffffffffffffffffffffffffffffff604051917f6712d2ae00000000000000000000000000000000000000000000000000000000835216600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa80156118955767ffffffffffffffff915f91611afc575b501603611af457600263ffffffff91015492818460a01c16191616611aed5763ffffffff809260c01c16191616611ae8575f90565b600990565b5050600890565b505050600690565b611b15915060203d60201161188e5761187d8183611683565b5f611ab3565b5050505050600390565b505050505050600290565b505050505050600590565b505050505050600790565b50505050505050600490565b505050505050600190565b9035907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe18136030182121561027e570180359067ffffffffffffffff821161027e57602001918160051b3603831361027e57565b3573ffffffffffffffffffffffffffffffffffffffff8116810361027e5790565b3563ffffffff8116810361027e5790565b3567ffffffffffffffff8116810361027e5790565b5190811515820361027e57565b90611c0f826118d3565b611c1c6040519182611683565b8281527fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0611c4a82946118d3565b0190602036910137565b916020908281520191905f905b808210611c6e5750505090565b90919283359073ffffffffffffffffffffffffffffffffffffffff821680920361027e57602081600193829352019401920190611c61565b80546801000000000000000081101561163a57611cc8916001820181556115db565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff829392549160031b92831b921b1916179055565b9193929093611d0f6020860186611b5d565b8096915015612fbf5760408611612f8e5773ffffffffffffffffffffffffffffffffffffffff611d3e82611bb1565b16158015612f64575b612f1a5763ffffffff611d5c60408301611bd2565b161580612f01575b612ed95763ffffffc0611d7960608301611bd2565b16612e975760a081019167ffffffffffffffff611d9584611be3565b16612e885767ffffffffffffffff4216925b611db360c08401611be3565b67ffffffffffffffff808616911611801590612e68575b612e1757508315612def576104008411612dbd576080820135151580612cfe575b612cce57611dfa6002546118eb565b92836002558397611e0a81611c05565b90855f52600460205260405f205f5b82811061254d5750505067ffffffffffffffff861161163a57604051611e6760207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f8a01160182611683565b8681526020810190368886011161027e5781879189878c95375f6020828c01015251902092611e9587611bb1565b611ea26020890189611b5d565b9290611eb060408b01611bd2565b91611ebd60608c01611bd2565b90611eca60c08d01611be3565b9260405196879646602089015230604089015289606089015273ffffffffffffffffffffffffffffffffffffffff8b16608089015273ffffffffffffffffffffffffffffffffffffffff1660a088015260c087016101a090526101c0870190611f3292611c54565b8581037fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe00160e0870152611f659161159e565b9263ffffffff1661010085015263ffffffff1661012084015260808a01356101408401528661016084015267ffffffffffffffff881661018084015267ffffffffffffffff166101a0830152037fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe081018252611fe19082611683565b805190602001209286611ff381611bb1565b611fff60408301611bd2565b9061200c60608401611bd2565b9161201960c08501611be3565b604051976120268961161d565b73ffffffffffffffffffffffffffffffffffffffff168852602088019273ffffffffffffffffffffffffffffffffffffffff16835260408801338152606089019263ffffffff168352608089019463ffffffff16855260a089019467ffffffffffffffff8c16865260c08a019267ffffffffffffffff16835260e08a01934267ffffffffffffffff1685526101008b01955f87526101208c01986080013589526101408c01998a526101608c019a8d8c525f52600360205260405f209b5173ffffffffffffffffffffffffffffffffffffffff1673ffffffffffffffffffffffffffffffffffffffff168c547fffffffffffffffffffffffff000000000000000000000000000000000000000016178c555173ffffffffffffffffffffffffffffffffffffffff1660018c019073ffffffffffffffffffffffffffffffffffffffff1681547fffffffffffffffffffffffff00000000000000000000000000000000000000001617905560028b01925173ffffffffffffffffffffffffffffffffffffffff1673ffffffffffffffffffffffffffffffffffffffff1683547fffffffffffffffffffffffff00000000000000000000000000000000000000001617835551908254905160c01b7bffffffff000000000000000000000000000000000000000000000000169160a01b77ffffffff000000000000000000000000000000000000000016907fffffffff0000000000000000ffffffffffffffffffffffffffffffffffffffff161717905560038801935167ffffffffffffffff1667ffffffffffffffff1684547fffffffffffffffffffffffffffffffffffffffffffffffff00000000000000001617845551908354905160801b77ffffffffffffffff00000000000000000000000000000000169160401b6fffffffffffffffff000000000000000016907fffffffffffffffff00000000000000000000000000000000ffffffffffffffff16171782555167ffffffffffffffff1661234e919077ffffffffffffffffffffffffffffffffffffffffffffffff7fffffffffffffffff00000000000000000000000000000000000000000000000083549260c01b169116179055565b51600484015551600583015551906006015573ffffffffffffffffffffffffffffffffffffffff87165f5260066020528460405f209061238d91611ca6565b61239684611bb1565b73ffffffffffffffffffffffffffffffffffffffff165f5260076020528460405f20906123c291611ca6565b73ffffffffffffffffffffffffffffffffffffffff87165f52600860205260405f206123ed85611bb1565b73ffffffffffffffffffffffffffffffffffffffff165f526020528460405f209061241791611ca6565b61242084611bb1565b908661242f6020870187611b5d565b9590966040810161243f90611bd2565b9561244c60608301611bd2565b9161245960c08201611be3565b926040519a8b9a6101008c526101008c019061247492611c54565b9863ffffffff1660208b015263ffffffff1660408a015260800135606089015267ffffffffffffffff16608088015267ffffffffffffffff1660a087015285850360c087015281855260208501378683016020015f905260e084015273ffffffffffffffffffffffffffffffffffffffff169573ffffffffffffffffffffffffffffffffffffffff1694601f017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe01601036020017f97047becbb63d17a30ee0ccd3ad78a16416a23a45f527a32d744e369339fd26391a4565b61255a6020880188611b5d565b8210156115f05761256f908260051b01611bb1565b90885f52600560205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205267ffffffffffffffff60405f205416612c8c576040517f2eb399a200000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff8316600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115611895575f91612c3e575b5073ffffffffffffffffffffffffffffffffffffffff811615612bfc5773ffffffffffffffffffffffffffffffffffffffff8c81169116819003612bb7575063ffffffff61268a60408a01611bd2565b166128c0575b6040517f6712d2ae00000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff8316600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115611895575f916128a2575b5067ffffffffffffffff6127338388611945565b9116809152895f52600560205260405f2073ffffffffffffffffffffffffffffffffffffffff84165f5260205260405f20817fffffffffffffffffffffffffffffffffffffffffffffffff000000000000000082541617905573ffffffffffffffffffffffffffffffffffffffff604051936127ae85611667565b1683526020830190815283546801000000000000000081101561163a578060016127db92018655856115db565b9190916128765773ffffffffffffffffffffffffffffffffffffffff806001955116167fffffffffffffffffffffffff0000000000000000000000000000000000000000835416178255517fffffffff0000000000000000ffffffffffffffffffffffffffffffffffffffff7bffffffffffffffff000000000000000000000000000000000000000083549260a01b16911617905501611e19565b7f4e487b71000000000000000000000000000000000000000000000000000000005f525f60045260245ffd5b6128ba915060203d811161188e5761187d8183611683565b5f61271f565b6128cc60408901611bd2565b6040517f587de41100000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff841660048201525f8160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115611895575f916129f8575b5060ff60019151161b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff81019081116119185763ffffffff169063ffffffff82198216166129a9575050612690565b63ffffffff9073ffffffffffffffffffffffffffffffffffffffff857fee7e8bab000000000000000000000000000000000000000000000000000000005f52166004521660245260445260645ffd5b90503d805f833e612a098183611683565b81019060608183031261027e57805167ffffffffffffffff811161027e578101916101408382031261027e5760405192610140840184811067ffffffffffffffff82111761163a57604052612a5d816133fb565b8452612a6b60208201613409565b6020850152612a7c60408201613418565b6040850152612a8d60608201613418565b6060850152612a9e60808201613409565b6080850152612aaf60a08201613418565b60a0850152612ac060c082016133fb565b60c085015260e081015167ffffffffffffffff811161027e5782612ae5918301613429565b60e085015261010081015167ffffffffffffffff811161027e5782612b0b918301613429565b6101008501526101208101519067ffffffffffffffff821161027e57019080601f8301121561027e578151612b3f816118d3565b92612b4d6040519485611683565b81845260208085019260051b82010192831161027e57602001905b828210612b9f5750505091612b97604060ff93600195610120850152612b9060208201613418565b5001611bf8565b50915061295a565b60208091612bac84613409565b815201910190612b68565b73ffffffffffffffffffffffffffffffffffffffff837f32f007ec000000000000000000000000000000000000000000000000000000005f521660045260245260445ffd5b73ffffffffffffffffffffffffffffffffffffffff837fb19de427000000000000000000000000000000000000000000000000000000005f521660045260245ffd5b90506020813d8211612c84575b81612c5860209383611683565b8101031261027e575173ffffffffffffffffffffffffffffffffffffffff8116810361027e575f61263a565b3d9150612c4b565b73ffffffffffffffffffffffffffffffffffffffff827f1145f6b8000000000000000000000000000000000000000000000000000000005f521660045260245ffd5b6080827f9561b7e0000000000000000000000000000000000000000000000000000000005f52013560045260245ffd5b506040517fda7d23720000000000000000000000000000000000000000000000000000000081526080830135600482015260208160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa908115611895575f91612d83575b5015611deb565b90506020813d602011612db5575b81612d9e60209383611683565b8101031261027e57612daf90611bf8565b5f612d7c565b3d9150612d91565b837f9953111f000000000000000000000000000000000000000000000000000000005f5260045261040060245260445ffd5b7fdfa03e50000000000000000000000000000000000000000000000000000000005f5260045ffd5b8267ffffffffffffffff612e3760c0612e308395611be3565b9301611be3565b917f2802dd9e000000000000000000000000000000000000000000000000000000005f52166004521660245260445ffd5b50612e7560c08401611be3565b67ffffffffffffffff4291161115611dca565b612e9183611be3565b92611da7565b612ea8606063ffffffff9201611bd2565b7f6d07720c000000000000000000000000000000000000000000000000000000005f5216600452603f60245260445ffd5b7fd635cfa9000000000000000000000000000000000000000000000000000000005f5260045ffd5b5063ffffffff612f1360608301611bd2565b1615611d64565b612f3873ffffffffffffffffffffffffffffffffffffffff91611bb1565b7f17858bbe000000000000000000000000000000000000000000000000000000005f521660045260245ffd5b50612f6e81611bb1565b73ffffffffffffffffffffffffffffffffffffffff808616911614611d47565b857fb9fd50ec000000000000000000000000000000000000000000000000000000005f52600452604060245260445ffd5b7f3ec1da64000000000000000000000000000000000000000000000000000000005f5260045ffd5b90815f52600360205260405f209173ffffffffffffffffffffffffffffffffffffffff835416156130155750565b7fd66089fb000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b9067ffffffffffffffff42169161309e83600384019077ffffffffffffffffffffffffffffffffffffffffffffffff7fffffffffffffffff00000000000000000000000000000000000000000000000083549260c01b169116179055565b7f0460f24f066114fd360a88662ed27103e780f6e6332e4942b08308a849c74eaa602073ffffffffffffffffffffffffffffffffffffffff6001818654169501541694604051908152a4565b60015473ffffffffffffffffffffffffffffffffffffffff16905f821561318d57620340b65a106131ce57823b156131a757823b1561027e576040517f514cb3ae0000000000000000000000000000000000000000000000000000000081528260048201525f81602481838862030d40f19081613192575b5061318d57807fe630631d652ab46f20a328e1ef02f02f2b3493901935f3c445a64637fb80b19891a3565b505050565b61319f9192505f90611683565b5f905f613162565b507fe630631d652ab46f20a328e1ef02f02f2b3493901935f3c445a64637fb80b1985f80a3565b5a7f0b09e5f8000000000000000000000000000000000000000000000000000000005f52600452620340b660245260445ffd5b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260ff60405f205416156132385750565b7fe2517d3f000000000000000000000000000000000000000000000000000000005f523360045260245260445ffd5b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260ff60405f205416155f146118bd57805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260405f2060017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0082541617905573ffffffffffffffffffffffffffffffffffffffff339216907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d5f80a4600190565b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260ff60405f2054165f146118bd57805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260405f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00815416905573ffffffffffffffffffffffffffffffffffffffff339216907ff6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b5f80a4600190565b519060ff8216820361027e57565b519061ffff8216820361027e57565b519063ffffffff8216820361027e57565b9080601f8301121561027e57815190613441826118d3565b9261344f6040519485611683565b82845260208085019360051b82010191821161027e57602001915b8183106134775750505090565b82518060010b810361027e5781526020928301920161346a56fea164736f6c634300081e000aad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5' as const;
+
+/** ABI of DeletionRequests (contracts/src/DeletionRequests.sol). */
+export const deletionRequestsAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "contract IConsentRegistry",
+        "name": "consents_",
+        "type": "address"
+      },
+      {
+        "internalType": "contract IPolicyRegistry",
+        "name": "policies_",
+        "type": "address"
+      },
+      {
+        "internalType": "contract IRecipientBonds",
+        "name": "bonds_",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "minimumPeriod_",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256",
+        "name": "defaultPenaltyWei_",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      }
+    ],
+    "name": "DeadlineNotPassed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      }
+    ],
+    "name": "DeadlinePassed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "latest",
+        "type": "uint64"
+      }
+    ],
+    "name": "DeadlineTooFar",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "earliest",
+        "type": "uint64"
+      }
+    ],
+    "name": "DeadlineTooSoon",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      }
+    ],
+    "name": "DeviceNotInConsent",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "device",
+        "type": "address"
+      }
+    ],
+    "name": "DuplicateDevice",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidDependency",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "minimumPeriod",
+        "type": "uint64"
+      }
+    ],
+    "name": "InvalidMinimumPeriod",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "fromTime",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "toTime",
+        "type": "uint64"
+      }
+    ],
+    "name": "InvalidTimeRange",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "MissingEvidence",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotConsentOwner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotConsentRegistry",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotRequestRecipient",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "enum IDeletionRequests.Status",
+        "name": "status",
+        "type": "uint8"
+      }
+    ],
+    "name": "RequestClosed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint32",
+        "name": "streams",
+        "type": "uint32"
+      }
+    ],
+    "name": "StreamsNotInConsent",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "TooManyDevices",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      }
+    ],
+    "name": "UnknownRequest",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "evidenceHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "DeletionAcknowledged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "by",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "penalty",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "name": "DeletionPenaltyEnforced",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address[]",
+        "name": "devices",
+        "type": "address[]"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "streams",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "fromTime",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "toTime",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "automatic",
+        "type": "bool"
+      }
+    ],
+    "name": "DeletionRequested",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "DELETION_REASON",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_DEADLINE",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_DEVICES",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "evidenceHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "acknowledgeDeletion",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      }
+    ],
+    "name": "automaticRequestOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "bonds",
+    "outputs": [
+      {
+        "internalType": "contract IRecipientBonds",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "consents",
+    "outputs": [
+      {
+        "internalType": "contract IConsentRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "defaultPenaltyWei",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      }
+    ],
+    "name": "enforcePenalty",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "minimumPeriod",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      }
+    ],
+    "name": "onConsentRevoked",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      }
+    ],
+    "name": "penaltyFor",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "policies",
+    "outputs": [
+      {
+        "internalType": "contract IPolicyRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      }
+    ],
+    "name": "request",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "consentId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "owner",
+            "type": "address"
+          },
+          {
+            "internalType": "address",
+            "name": "recipient",
+            "type": "address"
+          },
+          {
+            "internalType": "uint32",
+            "name": "streams",
+            "type": "uint32"
+          },
+          {
+            "internalType": "bool",
+            "name": "automatic",
+            "type": "bool"
+          },
+          {
+            "internalType": "enum IDeletionRequests.Status",
+            "name": "status",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint64",
+            "name": "fromTime",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "toTime",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "deadline",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "requestedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "closedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "evidenceHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address[]",
+            "name": "devices",
+            "type": "address[]"
+          }
+        ],
+        "internalType": "struct IDeletionRequests.Request",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "requestCount",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address[]",
+        "name": "devices",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint32",
+        "name": "streams",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "fromTime",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "toTime",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      }
+    ],
+    "name": "requestDeletion",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      }
+    ],
+    "name": "requestsOf",
+    "outputs": [
+      {
+        "internalType": "uint256[]",
+        "name": "",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  }
+] as const;
+
+/** Creation bytecode of DeletionRequests (runtime size 9231 bytes). */
+export const deletionRequestsBytecode = '0x6101203461019157601f6125b938819003918201601f19168301916001600160401b038311848410176101955780849260a0946040528339810103126101915780516001600160a01b038116918282036101915760208101516001600160a01b038116928382036101915760408301516001600160a01b03811694909390858503610191576060820151956001600160401b0387169283880361019157608001519715918215610188575b50811561017f575b506101705780158015610163575b610151575060805260a05260c05260e0526101005260405161240f90816101aa82396080518181816101210152818161076601528181610cc301528181610f180152611c6d015260a051818181610a2c01528181611d47015261231e015260c0518181816108b4015261182b015260e051818181610dc00152611042015261010051818181610e19015261238c0152f35b63206dbd7760e21b5f5260045260245ffd5b506301e1338081116100c0565b63ce62d64160e01b5f5260045ffd5b9050155f6100b2565b1591505f6100aa565b5f80fd5b634e487b7160e01b5f52604160045260245ffdfe6080806040526004361015610012575f80fd5b5f3560e01c908163135c404e146117e357508063168ffcfd14610e3c5780632a2b9be414610de4578063457c85eb14610d82578063469b588514610d2a57806350b16eb614610c48578063514cb3ae14610c0c57806359cf206514610bd35780635badbe4c14610b985780635f2aefde14610ad45780636af5bb9214610a8c5780636f0e530f14610a50578063702e7e1f146109e25780637d64cc9b14610642578063ae67cde91461043f578063d845a4b3146101495763fc16502e146100d7575f80fd5b34610145575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261014557602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b5f80fd5b346101455760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610145576060610180604051610189816118a6565b5f81525f60208201525f60408201525f838201525f60808201525f60a08201525f60c08201525f60e08201525f6101008201525f6101208201525f6101408201525f61016082015201526101de6004356123ae565b604051906101eb826118a6565b8054825273ffffffffffffffffffffffffffffffffffffffff6001820154169060208301918252600281015491604084019173ffffffffffffffffffffffffffffffffffffffff84168352606085019363ffffffff8160a01c16855260ff6080870191818160c01c161515835260c81c169160a087019560048410156103e3578793875260038201549660c085019367ffffffffffffffff8916855260e086019267ffffffffffffffff8a60401c16845261010087019867ffffffffffffffff8b60801c168a5261012088019a60c01c8b52600667ffffffffffffffff600488015416966101408a0197885261016060058201549a01998a520198604051809a8b91602082549182815201915f5260205f20905f5b8181106104105750505003610315908b6118c3565b6101808d01998a52604051809d602082525190602001525173ffffffffffffffffffffffffffffffffffffffff1660408d01525173ffffffffffffffffffffffffffffffffffffffff1660608c01525163ffffffff1660808b015251151560a08a0152519660048810156103e35767ffffffffffffffff6103df97818096948180968e9d60c08f0152511660e08d015251166101008b015251166101208901525116610140870152511661016085015251610180840152516101a0808401526101c083019061185d565b0390f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b825473ffffffffffffffffffffffffffffffffffffffff1684528e945060209093019260019283019201610300565b346101455760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101455760243560043561047d816123ae565b60028101805473ffffffffffffffffffffffffffffffffffffffff811633036106125760c81c60ff1660048110156103e357600181036105dd575067ffffffffffffffff600383015460801c168042116105ae575083156105865780547fffffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffffff167902000000000000000000000000000000000000000000000000001790556004810180547fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000164267ffffffffffffffff1617905560050182905560405191825233917f7e4403f8bb33533c3c92dc11204ccbad5c70f8f88ede5fb750a05af61179333a90602090a3005b7fea8acc1f000000000000000000000000000000000000000000000000000000005f5260045ffd5b837f6f0a3482000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b61060d90847f713e4955000000000000000000000000000000000000000000000000000000005f5260045261184f565b60445ffd5b837f8afbca19000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b346101455760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610145576004355f61067e826123ae565b600281019260ff845460c81c1660048110156103e357600181036109b3575067ffffffffffffffff600383015460801c1680421115610984575083547fffffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffffff16790300000000000000000000000000000000000000000000000000178455600482810180547fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000164267ffffffffffffffff1617905582546040517f9eef6ce800000000000000000000000000000000000000000000000000000000815291820152610180816024817f000000000000000000000000000000000000000000000000000000000000000073ffffffffffffffffffffffffffffffffffffffff165afa90811561094a576107bb91610120915f91610955575b5001516122cf565b9182610817575b5073ffffffffffffffffffffffffffffffffffffffff60209454169060405192835283858401527f5693924053bbc07659af9c4507c1f26d537eb70e55b4cbd6165fe3edce3041de60403394a4604051908152f35b93925073ffffffffffffffffffffffffffffffffffffffff60018185541695015416604051947fa4ec3ed0000000000000000000000000000000000000000000000000000000008652600486015260248501528160448501527f64656c6574696f6e2d6d6973736564000000000000000000000000000000000060648501526020846084815f73ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165af193841561094a575f94610902575b5091929173ffffffffffffffffffffffffffffffffffffffff6107c2565b93506020843d602011610942575b8161091d602093836118c3565b810103126101455792519273ffffffffffffffffffffffffffffffffffffffff6108e4565b3d9150610910565b6040513d5f823e3d90fd5b61097791506101803d811161097d575b61096f81836118c3565b81019061194b565b876107b3565b503d610965565b907fec630589000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b61060d917f713e4955000000000000000000000000000000000000000000000000000000005f5260045261184f565b34610145575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261014557602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b34610145575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101455760206040516301e133808152f35b346101455760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610145576004355f526002602052602060405f2054604051908152f35b346101455760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610145576004355f52600160205260405f20604051806020835491828152019081935f5260205f20905f5b818110610b825750505081610b409103826118c3565b604051918291602083019060208452518091526040830191905f5b818110610b69575050500390f35b8251845285945060209384019390920191600101610b5b565b8254845260209093019260019283019201610b2a565b34610145575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610145576020600354604051908152f35b34610145575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261014557602060405160408152f35b346101455760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261014557610c46600435611c56565b005b346101455760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610145576040517f9eef6ce800000000000000000000000000000000000000000000000000000000815260043560048201526101808160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa801561094a57610120610d03916020935f91610d0b575001516122cf565b604051908152f35b610d2491506101803d811161097d5761096f81836118c3565b846107b3565b34610145575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101455760206040517f64656c6574696f6e2d6d697373656400000000000000000000000000000000008152f35b34610145575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261014557602060405167ffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b34610145575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101455760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b346101455760c07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101455760243567ffffffffffffffff811161014557366023820112156101455767ffffffffffffffff81600401351161014557366024826004013560051b830101116101455763ffffffff60443516604435036101455760643567ffffffffffffffff81168103610145576084359167ffffffffffffffff831683036101455760a4359167ffffffffffffffff83168303610145576044359273ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001692604051937f9eef6ce8000000000000000000000000000000000000000000000000000000008552600435600486015261018085602481845afa94851561094a575f956117c2575b5073ffffffffffffffffffffffffffffffffffffffff855116330361179057604082600401351161175b57905f602492604051938480927ff20c798c00000000000000000000000000000000000000000000000000000000825260043560048301525afa91821561094a575f92611736575b50600481013561152b5750935b60443563ffffffff166114dc575063ffffffff606084015116915b67ffffffffffffffff861667ffffffffffffffff8216116114a05767ffffffffffffffff42167f000000000000000000000000000000000000000000000000000000000000000067ffffffffffffffff6110748284611b6c565b1667ffffffffffffffff85161061145a575067ffffffffffffffff61109882611b49565b1667ffffffffffffffff84161161141557506003547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff81146113e857600190810160038181555f82815260208181526040918290206004358155895195810180547fffffffffffffffffffffffff00000000000000000000000000000000000000001673ffffffffffffffffffffffffffffffffffffffff97881617905590890180516002830180547fffffffffffff000000000000000000000000000000000000000000000000000016919097161760a08a901b77ffffffff0000000000000000000000000000000000000000161779010000000000000000000000000000000000000000000000000017909555608087901b77ffffffffffffffff0000000000000000000000000000000016918b901b6fffffffffffffffff00000000000000001667ffffffffffffffff87811691909117929092174260c01b7fffffffffffffffff0000000000000000000000000000000000000000000000001617928101929092558851929893929160060190821161136b5768010000000000000000821161136b5780548282558083106113c2575b5060208401905f5260205f205f5b83811061139857505050506004355f52600160205260405f20938454916801000000000000000083101561136b576001830180875583101561133e5760209967ffffffffffffffff7f63998942a8d66ccd1c1b75278308a94bd80f72066c8f30dce49151f43ce57bde9663ffffffff61130f73ffffffffffffffffffffffffffffffffffffffff808f9c978d879b889a5f5260205f20015551169d511698604051998a528f60e0908b015260e08a019061185d565b9a1660408801521660608601521660808401521660a08201525f60c082015280600435940390a4604051908152f35b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b600190602073ffffffffffffffffffffffffffffffffffffffff855116940193818401550161125a565b815f528260205f2091820191015b8181106113dd575061124c565b5f81556001016113d0565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b8267ffffffffffffffff6114298193611b49565b917f93fcf020000000000000000000000000000000000000000000000000000000005f52166004521660245260445ffd5b67ffffffffffffffff61146f85928294611b6c565b917fb7e46238000000000000000000000000000000000000000000000000000000005f52166004521660245260445ffd5b8567ffffffffffffffff80927f035d8ea9000000000000000000000000000000000000000000000000000000005f52166004521660245260445ffd5b9163ffffffff80606086015116196044351616806114fa575061101a565b7f4ef4b668000000000000000000000000000000000000000000000000000000005f5260043560045260245260445ffd5b905f905b826004013582106115b35750506115498160040135611a33565b9061155760405192836118c3565b600481013582526024810190602083015b6024826004013560051b83010183106115845750505093610fff565b82359073ffffffffffffffffffffffffffffffffffffffff821682036101455790815260209283019201611568565b93946115d56115d0838560049b96979a959b01356024880161229e565b6122ae565b955f5b8981106116a557505f975f5b87518110156116965773ffffffffffffffffffffffffffffffffffffffff891673ffffffffffffffffffffffffffffffffffffffff60208360051b8b0101511614611631576001016115e4565b509493989196909592975060015b1561164e57506001019061152f565b73ffffffffffffffffffffffffffffffffffffffff907f98b02f69000000000000000000000000000000000000000000000000000000005f526004356004521660245260445ffd5b5094939891969095929761163f565b73ffffffffffffffffffffffffffffffffffffffff881673ffffffffffffffffffffffffffffffffffffffff6116e66115d0848a6004013560248c0161229e565b16146116f4576001016115d8565b73ffffffffffffffffffffffffffffffffffffffff887f1145f6b8000000000000000000000000000000000000000000000000000000005f521660045260245ffd5b6117539192503d805f833e61174b81836118c3565b810190611a4b565b509087610ff2565b507fb9fd50ec000000000000000000000000000000000000000000000000000000005f5260040135600452604060245260445ffd5b7f229fb669000000000000000000000000000000000000000000000000000000005f526004356004523360245260445ffd5b6117dc9195506101803d811161097d5761096f81836118c3565b9387610f80565b34610145575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101455760209073ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b60048110156103e357602452565b90602080835192838152019201905f5b81811061187a5750505090565b825173ffffffffffffffffffffffffffffffffffffffff1684526020938401939092019160010161186d565b6101a0810190811067ffffffffffffffff82111761136b57604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761136b57604052565b519073ffffffffffffffffffffffffffffffffffffffff8216820361014557565b519063ffffffff8216820361014557565b519067ffffffffffffffff8216820361014557565b9081610180910312610145576040519061018082019082821067ffffffffffffffff83111761136b576101609160405261198481611904565b835261199260208201611904565b60208401526119a360408201611904565b60408401526119b460608201611925565b60608401526119c560808201611925565b60808401526119d660a08201611936565b60a08401526119e760c08201611936565b60c08401526119f860e08201611936565b60e0840152611a0a6101008201611936565b610100840152610120810151610120840152610140810151610140840152015161016082015290565b67ffffffffffffffff811161136b5760051b60200190565b919060408382031261014557825167ffffffffffffffff811161014557830181601f8201121561014557805190611a8182611a33565b91611a8f60405193846118c3565b80835260208084019160051b8301019184831161014557602001905b828210611b31575050509260208101519067ffffffffffffffff821161014557019080601f83011215610145578151611ae381611a33565b92611af160405194856118c3565b81845260208085019260051b82010192831161014557602001905b828210611b195750505090565b60208091611b2684611936565b815201910190611b0c565b60208091611b3e84611904565b815201910190611aab565b67ffffffffffffffff6301e133809116019067ffffffffffffffff82116113e857565b9067ffffffffffffffff8091169116019067ffffffffffffffff82116113e857565b5190811515820361014557565b51906fffffffffffffffffffffffffffffffff8216820361014557565b908160e0910312610145576040519060e0820182811067ffffffffffffffff82111761136b57611c4e9160c091604052611bf181611b8e565b8452611bff60208201611b8e565b6020850152611c1060408201611b8e565b6040850152611c2160608201611936565b6060850152611c3260808201611936565b6080850152611c4360a08201611b9b565b60a085015201611b9b565b60c082015290565b73ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001690813303612272576040517f9eef6ce800000000000000000000000000000000000000000000000000000000815281600482015261018081602481865afa90811561094a575f91612253575b50610100810167ffffffffffffffff815116158015612246575b6122405761012082015193604051947fb1393267000000000000000000000000000000000000000000000000000000008652600486015260e08560248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa94851561094a575f9561220f575b5060408501511561220857835f52600260205260405f2054612208575f602491604051928380927ff20c798c0000000000000000000000000000000000000000000000000000000082528860048301525afa90811561094a575f916121ed575b5060a083015167ffffffffffffffff1680156121d15767ffffffffffffffff6080611e1192975b01511667ffffffffffffffff4216611b6c565b9160608401519051916003547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff81146113e8576001019687600355875f525f60205260405f209287845573ffffffffffffffffffffffffffffffffffffffff87511673ffffffffffffffffffffffffffffffffffffffff6001860191167fffffffffffffffffffffffff00000000000000000000000000000000000000008254161790556006602088019473ffffffffffffffffffffffffffffffffffffffff86511673ffffffffffffffffffffffffffffffffffffffff6002830191167fffffffffffffffffffffffff0000000000000000000000000000000000000000825416178155780100000000000000000000000000000000000000000000000081547fffffffffffffff0000000000ffffffffffffffffffffffffffffffffffffffff77ffffffff0000000000000000000000000000000000000000808860a01b16169116171781557901000000000000000000000000000000000000000000000000007fffffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffffff8254161790556003810167ffffffffffffffff85167fffffffffffffffffffffffffffffffffffffffffffffffff000000000000000082541617815580547fffffffffffffffff0000000000000000000000000000000000000000000000004260c01b169067ffffffffffffffff6fffffffffffffffff0000000000000000808c60401b161691161777ffffffffffffffff000000000000000000000000000000008b60801b16171790550183519067ffffffffffffffff821161136b5768010000000000000000821161136b5780548282558083106121ab575b5060208501905f5260205f205f5b8381106121815750505050875f52600160205260405f208054966801000000000000000088101561136b576001880180835588101561133e5767ffffffffffffffff8b978173ffffffffffffffffffffffffffffffffffffffff807f63998942a8d66ccd1c1b75278308a94bd80f72066c8f30dce49151f43ce57bde9a8f9d8d9085995f5260205f20015551169c51169663ffffffff6121506040519a8b9a8b5260e060208c015260e08b019061185d565b971660408901521660608701521660808501521660a0830152600160c08301520390a45f52600260205260405f2055565b600190602073ffffffffffffffffffffffffffffffffffffffff855116940193818401550161209e565b815f528260205f2091820191015b8181106121c65750612090565b5f81556001016121b9565b50611e1167ffffffffffffffff60808160e08701511697611dfe565b61220191503d805f833e61174b81836118c3565b505f611dd7565b5050505050565b61223291955060e03d60e011612239575b61222a81836118c3565b810190611bb8565b935f611d77565b503d612220565b50505050565b5061012082015115611cf3565b61226c91506101803d811161097d5761096f81836118c3565b5f611cd9565b7ffb93b4d6000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b919081101561133e5760051b0190565b3573ffffffffffffffffffffffffffffffffffffffff811681036101455790565b801561238957604051907fb1393267000000000000000000000000000000000000000000000000000000008252600482015260e08160248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa90811561094a576fffffffffffffffffffffffffffffffff9160a0915f9161236a575b5001511690565b612383915060e03d60e0116122395761222a81836118c3565b5f612363565b507f000000000000000000000000000000000000000000000000000000000000000090565b90815f525f60205260405f209160ff600284015460c81c1660048110156103e357156123d75750565b7f1f79bbe7000000000000000000000000000000000000000000000000000000005f5260045260245ffdfea164736f6c634300081e000a' as const;
 
 /** ABI of DeviceIdentity (contracts/src/DeviceIdentity.sol). */
 export const deviceIdentityAbi = [
@@ -9643,3 +11309,1070 @@ export const pythiaRegistryAbi = [
 
 /** Creation bytecode of PythiaRegistry (runtime size 8768 bytes). */
 export const pythiaRegistryBytecode = '0x60803461007d57601f61237f38819003918201601f19168301916001600160401b038311848410176100815780849260209460405283398101031261007d57516001600160a01b03811680820361007d571561006e5761005e90610095565b50604051612240908161011f8239f35b630b5eba9f60e41b5f5260045ffd5b5f80fd5b634e487b7160e01b5f52604160045260245ffd5b6001600160a01b0381165f9081525f51602061235f5f395f51905f52602052604090205460ff16610119576001600160a01b03165f8181525f51602061235f5f395f51905f5260205260408120805460ff191660011790553391907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d8180a4600190565b505f9056fe60e0806040526004361015610012575f80fd5b5f3560e01c90816301ffc9a714610e7a575080630409272014610d7b578063248a9ca314610d335780632f2ff15d14610cd857806336568abe14610c50578063874fae28146108cf5780639052a3f61461085257806391d14854146107de578063989195ad146107c3578063a217fddf1461078b578063a2f628e414610751578063a305ba7914610715578063aab5a877146106db578063abd1dd8f14610687578063cc1ec948146105c8578063d547741f14610566578063dfd4d75f14610395578063e5446a2a1461033b578063f36c8f5c146102e3578063f5b541a61461028b5763fe5fbbf814610103575f80fd5b346102875760607ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126102875760043560ff81168082036102875760243567ffffffffffffffff811161028757610160903690600401610f69565b6044359067ffffffffffffffff8211610287576101a08161018685943690600401610f69565b9590976101916113b2565b61019b878a6117c8565b611528565b92835f526002602052600160ff60405f2054166101bc81611039565b0361025b57906102567fb7c422857bbbe5fd00ef7d5bedc30728f568c3793e4fbb622a312eb1eb62323f9392855f52600260205260405f2060027fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0082541617905561022687611039565b61022f87611039565b6102466040519485946040865260408601916110b3565b90838203602085015233986110b3565b0390a4005b837f98085a9f000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b5f80fd5b34610287575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126102875760206040517f97667070c54ef182b0f5858b034beac1b6f3089aa2d3188bb1e8929f4fa9b9298152f35b34610287575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126102875760206040517f71840dc4906352362b0cdaf79870196c8e42acafade72d5d5a6d59291253ceb18152f35b346102875760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261028757610372611016565b6024359081151582036102875760209161038b91611340565b6040519015158152f35b346102875760807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610287576103cc611016565b6103d4610ff3565b9060443567ffffffffffffffff8111610287576103f5903690600401610f69565b60649291923567ffffffffffffffff811161028757806004019260807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc83360301126102875773ffffffffffffffffffffffffffffffffffffffff9061045961143a565b61049a60405161046a60408261113b565b600781527f726f74617465640000000000000000000000000000000000000000000000000060208201528261180e565b1693845f526001602052600260405f200173ffffffffffffffffffffffffffffffffffffffff87167fffffffffffffffffffffffff000000000000000000000000000000000000000082541617905583359260ff84168403610287576105279460449461051b9261050e60248701846112ef565b94909360648801906112ef565b9790960135948a61197d565b73ffffffffffffffffffffffffffffffffffffffff339216907f6afcd00d4713d46ea4d2c46de059e3412610904b61cb546a5096750ae5262fbf5f80a4005b346102875760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610287576105c66004356105a3610ff3565b906105c16105bc825f525f602052600160405f20015490565b6114c2565b611700565b005b346102875760c07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610287576105ff611016565b60243567ffffffffffffffff81116102875761061f903690600401610f69565b906044359260ff841684036102875760643567ffffffffffffffff81116102875761064e903690600401610f69565b9060a4359567ffffffffffffffff8711610287576106736105c6973690600401610f69565b96909561067e61143a565b6084359561197d565b346102875760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610287576004355f526002602052602060ff60405f205416604051906106d781611039565b8152f35b34610287575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126102875760206040516102008152f35b346102875761072c61072636610f97565b91611528565b5f526002602052602060ff60405f20541661074681611039565b600160405191148152f35b34610287575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126102875760206040516101008152f35b34610287575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126102875760206040515f8152f35b346102875760206107d661072636610f97565b604051908152f35b346102875760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261028757610815610ff3565b6004355f525f60205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052602060ff60405f2054166040519015158152f35b346102875760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261028757610889611016565b6024359067ffffffffffffffff8211610287576108c96108b06105c6933690600401610f69565b6108b861143a565b6108c281836117c8565b369161128b565b9061180e565b346102875760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126102875773ffffffffffffffffffffffffffffffffffffffff61091b611016565b606061016060405161092c816110f1565b5f81525f60208201525f60408201525f838201525f60808201525f60a08201525f60c08201525f60e08201525f61010082015282610120820152826101408201520152165f52600160205260405f20604051610987816110f1565b815460ff811661099681611039565b825260ff8160081c169260208301936109ae81611039565b8452604083019160ff8160101c1615158352606084019067ffffffffffffffff8160181c16825267ffffffffffffffff608086019160581c16815273ffffffffffffffffffffffffffffffffffffffff60018401541660a0860190815273ffffffffffffffffffffffffffffffffffffffff60028501541660c0870190815260038501549160e088019283526004860154936101008901948552610a54600588016111cd565b956101208a019687526007610a6b60068a016111cd565b986101408c01998a520198604051809a5f90805490610a898261117c565b8085529160018116908115610c135750600114610bd7575b505003610aae908b61113b565b6101608b01998a526040519b8c9b60208d5251610aca81611039565b60208d015251610ad981611039565b60408c015251151560608b01525167ffffffffffffffff1660808a01525167ffffffffffffffff1660a08901525173ffffffffffffffffffffffffffffffffffffffff1660c08801525173ffffffffffffffffffffffffffffffffffffffff1660e0870152516101008601525161012085015251610140840161018090526101a08401610b6591611070565b9051908381037fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe001610160850152610b9c91611070565b9051908281037fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe001610180840152610bd391611070565b0390f35b5f908152602081209092505b818310610bf857505081016020018e80610aa1565b80602092948385600194549201015201910190918c92610be3565b9050602093507fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0091501682840152151560051b8201018e80610aa1565b346102875760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261028757610c87610ff3565b3373ffffffffffffffffffffffffffffffffffffffff821603610cb0576105c690600435611700565b7f6697b232000000000000000000000000000000000000000000000000000000005f5260045ffd5b346102875760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610287576105c6600435610d15610ff3565b90610d2e6105bc825f525f602052600160405f20015490565b61162e565b346102875760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126102875760206107d66004355f525f602052600160405f20015490565b3461028757610d8936610f97565b610d916113b2565b610d9c818385611528565b91825f526002602052600160ff60405f205416610db881611039565b14610e4e57827f5267cf4929735f882b4947a917b0f5e4919287736722486a767f163223fb1d33610e4360ff602097845f526002895260405f2060017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff008254161790551693610e2685611039565b610e2f85611039565b60405191829189835233978a8401916110b3565b0390a4604051908152f35b827ff6a5bad6000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b346102875760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261028757600435907fffffffff00000000000000000000000000000000000000000000000000000000821680920361028757817f8b8017600000000000000000000000000000000000000000000000000000000060209314908115610f0c575b5015158152f35b7f7965db0b00000000000000000000000000000000000000000000000000000000811491508115610f3f575b5083610f05565b7f01ffc9a70000000000000000000000000000000000000000000000000000000091501483610f38565b9181601f840112156102875782359167ffffffffffffffff8311610287576020838186019501011161028757565b9060407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc8301126102875760043560ff8116810361028757916024359067ffffffffffffffff821161028757610fef91600401610f69565b9091565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361028757565b6004359073ffffffffffffffffffffffffffffffffffffffff8216820361028757565b6003111561104357565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f602080948051918291828752018686015e5f8582860101520116010190565b601f82602094937fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe093818652868601375f8582860101520116010190565b610180810190811067ffffffffffffffff82111761110e57604052565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761110e57604052565b90600182811c921680156111c3575b602083101461119657565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602260045260245ffd5b91607f169161118b565b9060405191825f8254926111e08461117c565b808452936001811690811561124b5750600114611207575b506112059250038361113b565b565b90505f9291925260205f20905f915b81831061122f575050906020611205928201015f6111f8565b6020919350806001915483858901015201910190918492611216565b602093506112059592507fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0091501682840152151560051b8201015f6111f8565b92919267ffffffffffffffff821161110e57604051916112d3601f82017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0166020018461113b565b829481845281830111610287578281602093845f960137010152565b9035907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe181360301821215610287570180359067ffffffffffffffff82116102875760200191813603831361028757565b73ffffffffffffffffffffffffffffffffffffffff165f52600160205260405f208054600160ff821661137281611039565b036113ab5760101c60ff16156113a6576003915001545f526002602052600160ff60405f2054166113a281611039565b1490565b501590565b5050505f90565b335f9081527f316a51056d8b2401ab04c48d9973add294eadde229c785c6d19cde93785467ef602052604090205460ff16156113ea57565b7fe2517d3f000000000000000000000000000000000000000000000000000000005f52336004527f71840dc4906352362b0cdaf79870196c8e42acafade72d5d5a6d59291253ceb160245260445ffd5b335f9081527fee57cd81e84075558e8fcc182a1f4393f91fc97f963a136e66b7f949a62f319f602052604090205460ff161561147257565b7fe2517d3f000000000000000000000000000000000000000000000000000000005f52336004527f97667070c54ef182b0f5858b034beac1b6f3089aa2d3188bb1e8929f4fa9b92960245260445ffd5b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260ff60405f205416156114f95750565b7fe2517d3f000000000000000000000000000000000000000000000000000000005f523360045260245260445ffd5b919060ff8316600181036115e757602083036115b7575060216115b1915b836040519485927fff00000000000000000000000000000000000000000000000000000000000000602085019860f81b1688528484013781015f8382015203017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0810183528261113b565b51902090565b90507f96cab4c9000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b6002810361160357603083036115b7575060216115b191611546565b7f55f4b95e000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260ff60405f205416155f146116fa57805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260405f2060017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0082541617905573ffffffffffffffffffffffffffffffffffffffff339216907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d5f80a4600190565b50505f90565b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260ff60405f2054165f146116fa57805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260405f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00815416905573ffffffffffffffffffffffffffffffffffffffff339216907ff6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b5f80a4600190565b508015908115611802575b506117da57565b7fdee26e4c000000000000000000000000000000000000000000000000000000005f5260045ffd5b6101009150115f6117d3565b73ffffffffffffffffffffffffffffffffffffffff16805f52600160205260405f20805460ff811661183f81611039565b80156119025760029061185181611039565b146118d6576002907fffffffffffffffffffffffffff0000000000000000ffffffffffffffffffff0072ffffffffffffffff00000000000000000000004260581b169116171790557faa6ca57db50eaee5fe9c9bfdf25024bdfbf59c00cb1fccc190f95f267b80805860405160208152806118d133956020830190611070565b0390a3565b827f9a3a938c000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b837fd06bbc00000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b601f821161193b57505050565b5f5260205f20906020601f840160051c83019310611973575b601f0160051c01905b818110611968575050565b5f815560010161195d565b9091508190611954565b96919392979590949760a05260805260c052604082036121e1578160201161028757823582604011610287576020840135907ffffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f8110801590612209575b6121e1577ffffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f6007818381818196090908918009036121e15773ffffffffffffffffffffffffffffffffffffffff611a3236848661128b565b602081519101201673ffffffffffffffffffffffffffffffffffffffff8616810361219c575073ffffffffffffffffffffffffffffffffffffffff85165f52600160205260ff60405f205416611a8781611039565b61215a57610200841161212e5760a0515f9060ff16156120b25750611aaf868260a051611528565b95865f526002602052600160ff60405f205416611acb81611039565b03612086576080511561205e575b73ffffffffffffffffffffffffffffffffffffffff86165f52600160205260405f208054611b0b60ff60a05116611039565b611b1960ff60a05116611039565b7fffffffffffffffffffffffffffffffffffffffffff0000000000000000ffffff60017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0000006affffffffffffffff0000004260181b169316171661ff0060a05160081b161762ff000060ff60a05116151560101b16171781556001810173ffffffffffffffffffffffffffffffffffffffff33167fffffffffffffffffffffffff0000000000000000000000000000000000000000825416179055876003820155608051600482015567ffffffffffffffff821161110e57611c0a82611c01600584015461117c565b6005840161192e565b5f82601f8111600114611fba5780611c54925f91611faf575b507fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8260011b9260031b1c19161790565b60058201555b6006810167ffffffffffffffff851161110e57611c8185611c7b835461117c565b8361192e565b5f85601f8111600114611f115780611cca925f91611f0657507fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8260011b9260031b1c19161790565b90555b67ffffffffffffffff861161110e57611cf686611ced600784015461117c565b6007840161192e565b855f601f8211600114611e0f5792611db2926007611d6e847ffa9601e1e88d5bcb80556baa4d114c2e920c029913a656608cb1846ba0b532059a9895611dc09a985f91611e0257507fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8260011b9260031b1c19161790565b9101555b611d8060ff60a05116611039565b611d8e60ff60a05116611039565b6040519960ff60a0511615158b5260208b015260c060408b015260c08a01916110b3565b9187830360608901526110b3565b93608051608082015280850360a082015280611dfd339673ffffffffffffffffffffffffffffffffffffffff60ff60a0511697169560c0516110b3565b0390a4565b905060c05101355f611c23565b9050600782015f5260205f20905f5b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe089168110611eec575092611db2927ffa9601e1e88d5bcb80556baa4d114c2e920c029913a656608cb1846ba0b53205979592611dc097958a7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0811610611eb2575b5050600760018a811b01910155611d72565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff60f88c60031b161c199060c05101351690555f80611ea0565b90916020600181928560c051013581550193019101611e1e565b90508801355f611c23565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe01690825f528660205f20925f5b818110611f94575010611f5c575b5050600185811b019055611ccd565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff60f88860031b161c19908801351690555f80611f4d565b8a84013585556001909401936020938401938a935001611f3f565b90508501355f611c23565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe01690600583015f528360205f20925f5b81811061204357501061200b575b5050600182811b016005820155611c5a565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff60f88560031b161c19908501351690555f80611ff9565b87840135855560019094019360209384019387935001611feb565b7fea8acc1f000000000000000000000000000000000000000000000000000000005f5260045ffd5b867f98085a9f000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b95806120fa57608051158015906120f1575b15611ad9577f5d3b2101000000000000000000000000000000000000000000000000000000005f5260045ffd5b508415156120c4565b7f96cab4c9000000000000000000000000000000000000000000000000000000005f5260ff60a0511660045260245260445ffd5b837fae264778000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff857f7857bddb000000000000000000000000000000000000000000000000000000005f521660045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff867f3f18666d000000000000000000000000000000000000000000000000000000005f521660045260245260445ffd5b7fa2d0fee8000000000000000000000000000000000000000000000000000000005f5260045ffd5b507ffffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f8210156119da56fea164736f6c634300081e000aad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5' as const;
+
+/** ABI of RecipientBonds (contracts/src/RecipientBonds.sol). */
+export const recipientBondsAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "admin",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "unbondingDelay_",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
+    "inputs": [],
+    "name": "AccessControlBadConfirmation",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "neededRole",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AccessControlUnauthorizedAccount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "bond",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "requested",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientBond",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidAdmin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidPenaltyParty",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "delay",
+        "type": "uint64"
+      }
+    ],
+    "name": "InvalidUnbondingDelay",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      }
+    ],
+    "name": "NoWithdrawalPending",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "NothingToClaim",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
+      }
+    ],
+    "name": "PaymentFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ReentrancyGuardReentrantCall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "availableAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "WithdrawalNotReady",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroAmount",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "bond",
+        "type": "uint256"
+      }
+    ],
+    "name": "BondDeposited",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "BondWithdrawn",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "PenaltyClaimed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "credit",
+        "type": "uint256"
+      }
+    ],
+    "name": "PenaltyCredited",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "reason",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "shortfall",
+        "type": "uint256"
+      }
+    ],
+    "name": "PenaltyPaid",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "previousAdminRole",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "newAdminRole",
+        "type": "bytes32"
+      }
+    ],
+    "name": "RoleAdminChanged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
+    ],
+    "name": "RoleGranted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
+    ],
+    "name": "RoleRevoked",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "availableAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "WithdrawalRequested",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "DEFAULT_ADMIN_ROLE",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_UNBONDING_DELAY",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "PAYMENT_GAS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "PENALTY_ROLE",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      }
+    ],
+    "name": "bondOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "claimPenalty",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "claimableOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "depositBond",
+    "outputs": [],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      }
+    ],
+    "name": "getRoleAdmin",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "grantRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "hasRole",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "reason",
+        "type": "bytes32"
+      }
+    ],
+    "name": "payPenalty",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      }
+    ],
+    "name": "pendingWithdrawal",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "availableAt",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "callerConfirmation",
+        "type": "address"
+      }
+    ],
+    "name": "renounceRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "requestWithdrawal",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "revokeRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes4",
+        "name": "interfaceId",
+        "type": "bytes4"
+      }
+    ],
+    "name": "supportsInterface",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "totals",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "bonded",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "pending",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claimable",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "unbondingDelay",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "withdraw",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  }
+] as const;
+
+/** Creation bytecode of RecipientBonds (runtime size 5023 bytes). */
+export const recipientBondsBytecode = '0x60a0346100d557601f61153638819003918201601f19168301916001600160401b038311848410176100d95780849260409485528339810103126100d55780516001600160a01b038116918282036100d557602001516001600160401b038116928382036100d557156100c657821580156100b9575b6100a65761008692506080526100ed565b5060405161139f9081610177823960805181818161013601526104700152f35b8263135b0c3960e11b5f5260045260245ffd5b506301e133808311610075565b630b5eba9f60e41b5f5260045ffd5b5f80fd5b634e487b7160e01b5f52604160045260245ffd5b6001600160a01b0381165f9081525f5160206115165f395f51905f52602052604090205460ff16610171576001600160a01b03165f8181525f5160206115165f395f51905f5260205260408120805460ff191660011790553391907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d8180a4600190565b505f9056fe6080806040526004361015610012575f80fd5b5f3560e01c90816301ffc9a714610c95575080630964c95b14610bf5578063248a9ca314610ba55780632f2ff15d14610b4a57806336568abe14610ac25780633ccfd60b146109605780636420391814610926578063694f07af1461080157806372d2b6c01461079e578063741b3c39146107085780638903ab9d146106a557806391d14854146106315780639ee679e8146103e7578063a217fddf146103af578063a4ec3ed0146102a0578063c038a38e14610254578063c65d8b7314610218578063d2b992c7146101c0578063d547741f1461015e5763db7dd35a146100f8575f80fd5b3461015a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a57602060405167ffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b5f80fd5b3461015a5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a576101be60043561019b610d74565b906101b96101b4825f525f602052600160405f20015490565b61111e565b611256565b005b3461015a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a5760206040517fa17fc4d8a0fb3db1272cd476b98a9e4930902fcd1b7fe74f96b3fc4e3c2b3e358152f35b3461015a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a5760206040516301e133808152f35b3461015a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a5760606004546005546006549060405192835260208301526040820152f35b3461015a5760807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a576102d7610d51565b6102df610d74565b335f9081527f45817ce8550497a2dcb81ad5c739569331a50de12892f99b9fe2d08f3e2e33c3602052604090205490919060ff161561035f576020916103349161032761131e565b6064359160443591610e6c565b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d604051908152f35b7fe2517d3f000000000000000000000000000000000000000000000000000000005f52336004527fa17fc4d8a0fb3db1272cd476b98a9e4930902fcd1b7fe74f96b3fc4e3c2b3e3560245260445ffd5b3461015a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a5760206040515f8152f35b3461015a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a57600435801561060957335f52600160205260405f2054818181116105d65761043d91610de4565b335f52600160205260405f205561045681600454610de4565b600455335f52600260205260405f2067ffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001667ffffffffffffffff42160167ffffffffffffffff81116105a95777ffffffffffffffffffffffffffffffffffffffffffffffff831677ffffffffffffffffffffffffffffffffffffffffffffffff835416019077ffffffffffffffffffffffffffffffffffffffffffffffff82116105a95777ffffffffffffffffffffffffffffffffffffffffffffffff919091167fffffffffffffffff00000000000000000000000000000000000000000000000060c083901b16179091556005547fbf6730b5b5d9fd45cdb42f69910317da629fd6e12b3ab41aa1708cd916385dfc916105a49161057f908590610e5f565b6005556040805194855267ffffffffffffffff90911660208501523393918291820190565b0390a2005b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b507ffbc2ab43000000000000000000000000000000000000000000000000000000005f523360045260245260445260645ffd5b7f1f2a2005000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461015a5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a57610668610d74565b6004355f525f60205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052602060ff60405f2054166040519015158152f35b3461015a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a5773ffffffffffffffffffffffffffffffffffffffff6106f1610d51565b165f526003602052602060405f2054604051908152f35b5f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a57341561060957335f52600160205261074d3460405f2054610e5f565b335f5260016020528060405f205561076734600454610e5f565b6004556040519034825260208201527f53709ba3cdfc6888ee4e1f05692566dfc3446e917fd4402db50e328307e6b39360403392a2005b3461015a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a5773ffffffffffffffffffffffffffffffffffffffff6107ea610d51565b165f526001602052602060405f2054604051908152f35b3461015a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a5761083761131e565b335f52600360205260405f205480156108fa575f80808093338252600360205281604081205561086981600654610de4565b6006556040518181527f82e08ce611570015d86c2aa9279daf6cdad840f9fe1b2efd5cd2a2963e8eef7160203392a2335af16108a3610df1565b50156108ce575f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d005b7f36899e48000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b7f64ab3466000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b3461015a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a5760206040516175308152f35b3461015a575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a5761099661131e565b335f52600260205260405f206109aa610d97565b905477ffffffffffffffffffffffffffffffffffffffffffffffff8116808352602083019160c01c825215610a965767ffffffffffffffff905116804210610a67575f80808077ffffffffffffffffffffffffffffffffffffffffffffffff863383526002602052826040812055610a2782825116600554610de4565b600555818151166040519081527f0d41118e36df44efb77a471fc49fb9c0be0406d802ef95520e9fbf606e65b45560203392a25116335af16108a3610df1565b7fe1a9d2c8000000000000000000000000000000000000000000000000000000005f523360045260245260445ffd5b7fc27d42db000000000000000000000000000000000000000000000000000000005f523360045260245ffd5b3461015a5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a57610af9610d74565b3373ffffffffffffffffffffffffffffffffffffffff821603610b22576101be90600435611256565b7f6697b232000000000000000000000000000000000000000000000000000000005f5260045ffd5b3461015a5760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a576101be600435610b87610d74565b90610ba06101b4825f525f602052600160405f20015490565b611184565b3461015a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a576020610bed6004355f525f602052600160405f20015490565b604051908152f35b3461015a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a5773ffffffffffffffffffffffffffffffffffffffff610c41610d51565b165f526002602052602060405f20610c57610d97565b905477ffffffffffffffffffffffffffffffffffffffffffffffff811680835260c09190911c92909101829052604080519182526020820192909252f35b3461015a5760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261015a57600435907fffffffff00000000000000000000000000000000000000000000000000000000821680920361015a57817f7965db0b0000000000000000000000000000000000000000000000000000000060209314908115610d27575b5015158152f35b7f01ffc9a70000000000000000000000000000000000000000000000000000000091501483610d20565b6004359073ffffffffffffffffffffffffffffffffffffffff8216820361015a57565b6024359073ffffffffffffffffffffffffffffffffffffffff8216820361015a57565b604051906040820182811067ffffffffffffffff821117610db757604052565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b919082039182116105a957565b3d15610e5a573d9067ffffffffffffffff8211610db757604051917fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0603f81601f8401160116830183811067ffffffffffffffff821117610db75760405282523d5f602084013e565b606090565b919082018092116105a957565b73ffffffffffffffffffffffffffffffffffffffff169391929084158015611100575b6110ba578460409394955f5260016020527f148e9c389d5d99a0177d52b0a93a956eab6a32f3bca9c19e3c1b7dff7648543573ffffffffffffffffffffffffffffffffffffffff610f0a610f03875f2054808b105f146110b4578a905b8180611089575b50505f908b8110610fa457610e5f565b8099610de4565b93169485938151908982526020820152a48215610f9e575f8080808685617530f1610f33610df1565b5015610f3c5750565b805f5260036020527fedbe7d4f4a7e967c70a0b426d767c2f209fec772de422d66c875634e8ee061426040610f7485825f2054610e5f565b835f52600360205280825f2055610f8d86600654610e5f565b6006558151908682526020820152a2565b505f9150565b9050855f526002602052885f20908b610fd98277ffffffffffffffffffffffffffffffffffffffffffffffff85541692610de4565b81811015611082575b809381610ff2575b505050610e5f565b818377ffffffffffffffffffffffffffffffffffffffffffffffff8061101b8461105398610de4565b16167fffffffffffffffff0000000000000000000000000000000000000000000000008454161783551461105e575b50600554610de4565b6005555f8080610fea565b77ffffffffffffffffffffffffffffffffffffffffffffffff81541690555f61104a565b5080610fe2565b61109291610de4565b865f526001602052895f20556110aa81600454610de4565b6004555f81610ef3565b80610eec565b73ffffffffffffffffffffffffffffffffffffffff90857f0a216631000000000000000000000000000000000000000000000000000000005f526004521660245260445ffd5b5073ffffffffffffffffffffffffffffffffffffffff811615610e8f565b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff33165f5260205260ff60405f205416156111555750565b7fe2517d3f000000000000000000000000000000000000000000000000000000005f523360045260245260445ffd5b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260ff60405f205416155f1461125057805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260405f2060017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0082541617905573ffffffffffffffffffffffffffffffffffffffff339216907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d5f80a4600190565b50505f90565b805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260ff60405f2054165f1461125057805f525f60205260405f2073ffffffffffffffffffffffffffffffffffffffff83165f5260205260405f207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00815416905573ffffffffffffffffffffffffffffffffffffffff339216907ff6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b5f80a4600190565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c61136a5760017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005d565b7f3ee5aeb5000000000000000000000000000000000000000000000000000000005f5260045ffdfea164736f6c634300081e000aad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5' as const;
+
+/** ABI of SharingLog (contracts/src/SharingLog.sol). */
+export const sharingLogAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "contract IConsentRegistry",
+        "name": "consents_",
+        "type": "address"
+      },
+      {
+        "internalType": "contract IPolicyRegistry",
+        "name": "policies_",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "refusal",
+        "type": "uint8"
+      }
+    ],
+    "name": "ConsentNotLive",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidDataHash",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidDependency",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidPurpose",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "sharedWith",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidSharedWith",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotConsentRecipient",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "policyId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "OnwardSharingNotAllowed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "entryId",
+        "type": "uint256"
+      }
+    ],
+    "name": "UnknownEntry",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "entryId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "sharedWith",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "dataHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "purpose",
+        "type": "string"
+      }
+    ],
+    "name": "DataShared",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "entryId",
+        "type": "uint256"
+      }
+    ],
+    "name": "OwnerNotified",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_PURPOSE_LENGTH",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "consents",
+    "outputs": [
+      {
+        "internalType": "contract IConsentRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      }
+    ],
+    "name": "entriesOf",
+    "outputs": [
+      {
+        "internalType": "uint256[]",
+        "name": "",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "entryId",
+        "type": "uint256"
+      }
+    ],
+    "name": "entry",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "consentId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "sharedWith",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "loggedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "dataHash",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct ISharingLog.Entry",
+        "name": "e",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "entryCount",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "party",
+        "type": "address"
+      }
+    ],
+    "name": "hasShared",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "consentId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "sharedWith",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "dataHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "string",
+        "name": "purpose",
+        "type": "string"
+      }
+    ],
+    "name": "logSharing",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "entryId",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "policies",
+    "outputs": [
+      {
+        "internalType": "contract IPolicyRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  }
+] as const;
+
+/** Creation bytecode of SharingLog (runtime size 3688 bytes). */
+export const sharingLogBytecode = '0x60c0346100c257601f610f4338819003918201601f19168301916001600160401b038311848410176100c65780849260409485528339810103126100c25780516001600160a01b038116918282036100c25760200151916001600160a01b038316908184036100c257159081156100b9575b506100aa5760805260a052604051610e6890816100db823960805181818160be01526101b4015260a0518181816102e20152610bf60152f35b63ce62d64160e01b5f5260045ffd5b9050155f610071565b5f80fd5b634e487b7160e01b5f52604160045260245ffdfe6080806040526004361015610012575f80fd5b5f3560e01c9081630cbb0f8314610cde5750806340c29a6d14610c1a578063702e7e1f14610bac57806399c2c54b14610b37578063e2095c0714610a12578063e69fc54214610120578063e8616545146100e65763fc16502e14610074575f80fd5b346100e2575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126100e257602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b5f80fd5b346100e2575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126100e25760206040516101008152f35b346100e25760807ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126100e25760043561015a610d16565b906044356064359167ffffffffffffffff83116100e257366023840112156100e25782600401359367ffffffffffffffff85116100e25736602486860101116100e25773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001694604051917f9eef6ce8000000000000000000000000000000000000000000000000000000008352836004840152610180836024818a5afa9283156107ee575f93610905575b50602083019673ffffffffffffffffffffffffffffffffffffffff88511633036108d5576020602491604051928380927f275074580000000000000000000000000000000000000000000000000000000082528960048301525afa9081156107ee575f9161089b575b5015610829576101208301908151156107f957815191604051927fb1393267000000000000000000000000000000000000000000000000000000008452600484015260e08360248173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000165afa9283156107ee575f9361072b575b508251156106f9575073ffffffffffffffffffffffffffffffffffffffff169687159081156106d8575b5080156106b8575b61068c5784156106645781158015610659575b610631576003547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff811461060457600101958660035560405161039981610d39565b8581526002602082018a8152604083019067ffffffffffffffff4216825260608401918a83528b5f525f60205260405f209451855573ffffffffffffffffffffffffffffffffffffffff600186019251167fffffffff000000000000000000000000000000000000000000000000000000007bffffffffffffffff00000000000000000000000000000000000000008454935160a01b1692161717905551910155845f52600160205260405f20978854680100000000000000008110156105d75760018101808b558110156105aa577f941a06e5863e88d8d90cda78d4ac01f14db9c7f22d42b30d27fdcf5475046bb6899860a089947fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f60209f9a60209b8f9873ffffffffffffffffffffffffffffffffffffffff8f8b60249386955f5260205f2001558c5f528f6002905260405f20885f5260205260405f2060017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0082541617905551169b604051988997338952602089015260408801526080606088015282608088015201868601375f85828601015201168101030190a40151610567575b505050604051908152f35b5173ffffffffffffffffffffffffffffffffffffffff167f80e993c5ffe153f1ed30b08ad3fa76ca7298dbc195b300117cbf7c8d752614325f80a480838061055c565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b7faf62684f000000000000000000000000000000000000000000000000000000005f5260045ffd5b506101008211610357565b7fee3e17dc000000000000000000000000000000000000000000000000000000005f5260045ffd5b867f1281be1a000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b5073ffffffffffffffffffffffffffffffffffffffff8351168714610344565b73ffffffffffffffffffffffffffffffffffffffff9150511687148861033c565b859051907f02a31a99000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b90925060e0813d60e0116107e6575b8161074760e09383610d55565b810103126100e2576040519060e0820182811067ffffffffffffffff8211176105d7576107da9160c09160405261077d81610ddd565b845261078b60208201610ddd565b602085015261079c60408201610ddd565b60408501526107ad60608201610dc8565b60608501526107be60808201610dc8565b60808501526107cf60a08201610dea565b60a085015201610dea565b60c08201529189610312565b3d915061073a565b6040513d5f823e3d90fd5b847f02a31a99000000000000000000000000000000000000000000000000000000005f526004525f60245260445ffd5b8361083384610e07565b600a81101561086e5760ff917fe4a5370e000000000000000000000000000000000000000000000000000000005f526004521660245260445ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b90506020813d6020116108cd575b816108b660209383610d55565b810103126100e2576108c790610ddd565b88610283565b3d91506108a9565b847fd5b0a156000000000000000000000000000000000000000000000000000000005f526004523360245260445ffd5b909250610180813d8211610a0a575b816109226101809383610d55565b810103126100e2576040519061018082019082821067ffffffffffffffff8311176105d7576101609160405261095781610d96565b835261096560208201610d96565b602084015261097660408201610d96565b604084015261098760608201610db7565b606084015261099860808201610db7565b60808401526109a960a08201610dc8565b60a08401526109ba60c08201610dc8565b60c08401526109cb60e08201610dc8565b60e08401526109dd6101008201610dc8565b6101008401526101208101516101208401526101408101516101408401520151610160820152918761021a565b3d9150610914565b346100e25760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126100e2576004355f6060604051610a5381610d39565b8281528260208201528260408201520152805f525f60205260405f209060405190610a7d82610d39565b8254825260018301549273ffffffffffffffffffffffffffffffffffffffff8416916002602085019284845267ffffffffffffffff604087019760a01c1687520154926060850193845215610b0c575060809373ffffffffffffffffffffffffffffffffffffffff67ffffffffffffffff92604051955186525116602085015251166040830152516060820152f35b7f3802bac4000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b346100e25760407ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126100e257610b6e610d16565b6004355f52600260205273ffffffffffffffffffffffffffffffffffffffff60405f2091165f52602052602060ff60405f2054166040519015158152f35b346100e2575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126100e257602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b346100e25760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126100e2576004355f52600160205260405f20604051806020835491828152019081935f5260205f20905f5b818110610cc85750505081610c86910382610d55565b604051918291602083019060208452518091526040830191905f5b818110610caf575050500390f35b8251845285945060209384019390920191600101610ca1565b8254845260209093019260019283019201610c70565b346100e2575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126100e2576020906003548152f35b6024359073ffffffffffffffffffffffffffffffffffffffff821682036100e257565b6080810190811067ffffffffffffffff8211176105d757604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff8211176105d757604052565b519073ffffffffffffffffffffffffffffffffffffffff821682036100e257565b519063ffffffff821682036100e257565b519067ffffffffffffffff821682036100e257565b519081151582036100e257565b51906fffffffffffffffffffffffffffffffff821682036100e257565b67ffffffffffffffff61010082015116610e555767ffffffffffffffff60a0820151164210610e4f5760c0015167ffffffffffffffff16421015610e4a57600690565b600390565b50600290565b5060049056fea164736f6c634300081e000a' as const;

@@ -62,6 +62,11 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
       accessLogAddress: deployment.contracts.accessLog!,
       /** FeedMarket, granting through the consent registry. */
       feedMarketAddress: deployment.contracts.feedMarket!,
+      /** RecipientBonds, SharingLog, CanaryRegistry (the relayer commits) and DeletionRequests (the consent revocation hook). */
+      bondsAddress: deployment.contracts.recipientBonds!,
+      sharingLogAddress: deployment.contracts.sharingLog!,
+      canaryAddress: deployment.contracts.canaryRegistry!,
+      deletionAddress: deployment.contracts.deletionRequests!,
       deployment,
       admin: roles.admin,
       operator: roles.operator,

@@ -22,6 +22,19 @@ interface ISharingLog {
     error ConsentNotLive(uint256 consentId, uint8 refusal);
     error OnwardSharingNotAllowed(uint256 consentId, bytes32 policyId);
     error InvalidSharedWith(address sharedWith);
+    error InvalidDataHash();
+    /// @notice The purpose is empty or longer than MAX_PURPOSE_LENGTH bytes.
+    error InvalidPurpose();
+    error UnknownEntry(uint256 entryId);
+    error InvalidDependency();
+
+    /// @notice One logged share (the recipient is the consent's; the purpose is in DataShared).
+    struct Entry {
+        uint256 consentId;
+        address sharedWith;
+        uint64 loggedAt;
+        bytes32 dataHash;
+    }
 
     /// @notice The consent's recipient logs that it shared data (hash) with `sharedWith`.
     function logSharing(uint256 consentId, address sharedWith, bytes32 dataHash, string calldata purpose)
@@ -30,4 +43,13 @@ interface ISharingLog {
 
     /// @notice Whether the recipient of `consentId` logged a share to `party` (at any time).
     function hasShared(uint256 consentId, address party) external view returns (bool);
+
+    /// @notice A logged entry (reverts UnknownEntry).
+    function entry(uint256 entryId) external view returns (Entry memory);
+
+    /// @notice Entries logged so far (ids are 1..entryCount()).
+    function entryCount() external view returns (uint256);
+
+    /// @notice The ids of the entries logged under a consent, oldest first.
+    function entriesOf(uint256 consentId) external view returns (uint256[] memory);
 }

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseEther, type Address, type Hex, type LocalAccount } from 'viem';
+import { generatePrivateKey } from 'viem/accounts';
+import { canaryRegistryAbi } from '../../contracts/abis.js';
+import { canaryCommitment, makeCanary } from '../../consent/canary.js';
+import { startTestChain, type TestChain } from '../../testing/testChain.js';
+import { createChainClients, type ChainClients } from '../clients.js';
+import type { AccountabilityAddresses } from '../deploy.js';
+import { nativeAccount } from '../nativeAccount.js';
+import { ContractRefusal } from '../sendContractTransaction.js';
+import { claimPenalty, depositBond, readBond, requestBondWithdrawal, withdrawBond } from './index.js';
+
+const secret: Hex = `0x${'c4'.repeat(32)}`;
+
+describe('accountability chain modules on a real chain', { timeout: 180_000 }, () => {
+  let chain: TestChain;
+  let clients: ChainClients;
+  let contracts: AccountabilityAddresses;
+  let recipient: LocalAccount;
+
+  before(async () => {
+    chain = await startTestChain();
+    clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
+    const { recipientBonds, sharingLog, canaryRegistry, deletionRequests } = chain.deployment.contracts;
+    contracts = {
+      recipientBonds: recipientBonds!,
+      sharingLog: sharingLog!,
+      canaryRegistry: canaryRegistry!,
+      deletionRequests: deletionRequests!,
+    };
+    recipient = nativeAccount(generatePrivateKey());
+    await clients.publicClient.request({
+      method: 'anvil_setBalance' as never,
+      params: [recipient.address, `0x${parseEther('10').toString(16)}`] as never,
+    });
+  });
+
+  after(async () => {
+    await chain?.stop();
+  });
+
+  it('computes the same canary commitment as CanaryRegistry', async () => {
+    const device: Address = '0x00000000000000000000000000000000000000d1';
+    for (const [reading, sequence, stream] of [
+      [1233, 77n, 0],
+      [-3999, 1n, 4],
+      [0, (1n << 64n) - 1n, 255],
+    ] as const) {
+      const canary = makeCanary({
+        secret,
+        recipient: recipient.address,
+        consentId: 12n,
+        device,
+        stream,
+        sequence,
+        reading,
+        min: -4000,
+        max: 6000,
+      });
+      const onChain = await clients.publicClient.readContract({
+        address: contracts.canaryRegistry,
+        abi: canaryRegistryAbi,
+        functionName: 'canaryCommitment',
+        args: [
+          {
+            recipient: canary.recipient,
+            consentId: canary.consentId,
+            device: canary.device,
+            stream: canary.stream,
+            value: canary.value,
+            sequence: canary.sequence,
+            salt: canary.salt,
+          },
+        ],
+      });
+      assert.equal(onChain, canary.commitment);
+      assert.equal(canaryCommitment(canary), onChain);
+    }
+  });
+
+  it('wires the roles: the gateway (its relayer account) commits, the penalty contracts pay', async () => {
+    const committer = await clients.publicClient.readContract({
+      address: contracts.canaryRegistry,
+      abi: canaryRegistryAbi,
+      functionName: 'COMMITTER_ROLE',
+    });
+    const has = await clients.publicClient.readContract({
+      address: contracts.canaryRegistry,
+      abi: canaryRegistryAbi,
+      functionName: 'hasRole',
+      args: [committer, chain.relayer.address],
+    });
+    assert.equal(has, true);
+  });
+
+  it('deposits, unbonds and withdraws a bond; refusals keep their custom error', async () => {
+    const write = { clients, account: recipient, address: contracts.recipientBonds };
+    await depositBond({ ...write, value: parseEther('2') });
+    await requestBondWithdrawal({ ...write, amount: parseEther('0.5') });
+    let state = await readBond({ publicClient: clients.publicClient, address: contracts.recipientBonds, recipient: recipient.address });
+    assert.equal(state.bond, parseEther('1.5'));
+    assert.equal(state.pending, parseEther('0.5'));
+    assert.equal(state.unbondingDelay, 30n * 86_400n);
+    assert.ok(state.availableAt > 0n);
+
+    await assert.rejects(withdrawBond(write), (e: unknown) => e instanceof ContractRefusal && e.errorName === 'WithdrawalNotReady');
+    await assert.rejects(
+      requestBondWithdrawal({ ...write, amount: parseEther('5') }),
+      (e: unknown) => e instanceof ContractRefusal && e.errorName === 'InsufficientBond',
+    );
+    await assert.rejects(claimPenalty(write), (e: unknown) => e instanceof ContractRefusal && e.errorName === 'NothingToClaim');
+
+    await clients.publicClient.request({ method: 'evm_increaseTime' as never, params: [30 * 86_400 + 1] as never });
+    await clients.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
+    await withdrawBond(write);
+    state = await readBond({ publicClient: clients.publicClient, address: contracts.recipientBonds, recipient: recipient.address });
+    assert.equal(state.pending, 0n);
+    assert.equal(state.bond, parseEther('1.5'));
+  });
+});

@@ -1,0 +1,14 @@
+import { recipientBondsAbi } from '../../contracts/abis.js';
+import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import type { AccountabilityWriteContext } from './writeContext.js';
+
+export type DepositBondParameters = AccountabilityWriteContext & {
+  /** Wei added to the sender's bond. */
+  value: bigint;
+};
+
+/** A data recipient adds to its bond (RecipientBonds.depositBond). */
+export function depositBond(parameters: DepositBondParameters): Promise<SendContractTransactionReturnType> {
+  const { clients, account, address, value } = parameters;
+  return sendContractTransaction({ clients, account, address, abi: recipientBondsAbi, functionName: 'depositBond', args: [], value });
+}

@@ -1,0 +1,29 @@
+export {
+  accountabilityAddress,
+  AccountabilityContractMissingError,
+  type AccountabilityContract,
+  type AccountabilityWriteContext,
+} from './writeContext.js';
+export { depositBond, type DepositBondParameters } from './depositBond.js';
+export { requestBondWithdrawal, type RequestBondWithdrawalParameters } from './requestBondWithdrawal.js';
+export { withdrawBond } from './withdrawBond.js';
+export { claimPenalty } from './claimPenalty.js';
+export { logSharing, type LogSharingParameters } from './logSharing.js';
+export { commitCanaries, MAX_CANARY_BATCH, type CommitCanariesParameters } from './commitCanaries.js';
+export { claimLeak, type ClaimLeakParameters } from './claimLeak.js';
+export { requestDeletion, type RequestDeletionParameters } from './requestDeletion.js';
+export { acknowledgeDeletion, type AcknowledgeDeletionParameters } from './acknowledgeDeletion.js';
+export { enforceDeletionPenalty } from './enforceDeletionPenalty.js';
+export {
+  deletionStatusNames,
+  listDeletionRequests,
+  readBond,
+  readCanary,
+  readDeletionRequest,
+  readSharingEntries,
+  type BondState,
+  type CanaryState,
+  type DeletionRequestState,
+  type DeletionStatusName,
+  type SharingEntry,
+} from './read.js';

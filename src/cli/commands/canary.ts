@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { formatEther, type Address, type Hex } from 'viem';
+import { claimLeak, readCanary } from '../../chain/accountability/index.js';
+import { canaryCommitment, type CanaryReveal } from '../../consent/canary.js';
+import { parseAddressArg, parseIntegerArg } from '../args.js';
+import { loadContext } from '../context.js';
+import { printResult } from '../output.js';
+import {
+  contractOf,
+  hashFrom,
+  isoTime,
+  parseHashArg,
+  parseIdArg,
+  parseUint64Arg,
+  refusing,
+  signerOf,
+  withCommon,
+  type AccountabilityOptions,
+} from './accountabilityCommon.js';
+
+type RevealOptions = {
+  recipient: Address;
+  consent: bigint;
+  device: Address;
+  stream: number;
+  value: number;
+  sequence: bigint;
+  salt: Hex;
+};
+
+const withReveal = (command: Command) =>
+  command
+    .requiredOption('--recipient <address>', 'the recipient the canary was given to', parseAddressArg)
+    .requiredOption('--consent <id>', 'the consent it was given under', parseIdArg('--consent'))
+    .requiredOption('--device <address>', 'the device of the reading', parseAddressArg)
+    .requiredOption('--stream <index>', "the metric's index in the device profile (0..255)", parseIntegerArg('--stream', 0, 255))
+    .requiredOption('--value <raw>', 'the canary value, int16 in the fixed-point scale', parseIntegerArg('--value', -32768, 32767))
+    .requiredOption('--sequence <n>', "the reading's sequence number", parseUint64Arg('--sequence'))
+    .requiredOption('--salt <hex>', "the canary's salt (0x + 64 hex digits, from the gateway)", parseHashArg);
+
+const revealOf = (o: RevealOptions): CanaryReveal => ({
+  recipient: o.recipient,
+  consentId: o.consent,
+  device: o.device,
+  stream: o.stream,
+  value: o.value,
+  sequence: o.sequence,
+  salt: o.salt,
+});
+
+export function registerCanaryCommands(program: Command): void {
+  const canary = program
+    .command('canary')
+    .description('Trap streets (issue #5): canary values given to recipients, committed on chain, revealed to attribute a leak');
+
+  withCommon(
+    withReveal(
+      canary
+        .command('claim')
+        .description(
+          "Owner: a canary value turned up at a party the recipient never logged a share to. Reveals the canary's commitment; " +
+            "the contract attributes the leak to the recipient and its bond pays the consent's penalty to the owner",
+        ),
+    )
+      .requiredOption('--leaked-to <address>', 'the party the value turned up at', parseAddressArg)
+      .option('--evidence-hash <hash>', 'hash of the evidence (0x + 64 hex digits)', parseHashArg)
+      .option('--evidence <file>', 'or: the evidence file (its SHA-256 is sent)'),
+    "the consent owner's key (keystore v3); required",
+  ).action(async (options: AccountabilityOptions & RevealOptions & { leakedTo: Address; evidenceHash?: Hex; evidence?: string }) => {
+    const evidenceHash = hashFrom(options.evidenceHash, options.evidence, 'evidence');
+    const context = loadContext(options);
+    const address = contractOf(context, 'canaryRegistry');
+    const account = await signerOf(context, options, 'owner');
+    const { hash, blockNumber, commitment, penalty, paid } = await refusing(context, account, 'canary claim', () =>
+      claimLeak({ clients: context, account, address, canary: revealOf(options), leakedTo: options.leakedTo, evidenceHash }),
+    );
+    printResult(
+      options,
+      { commitment, recipient: options.recipient, leakedTo: options.leakedTo, penalty, paid, transactionHash: hash, blockNumber },
+      () =>
+        `leak attributed to ${options.recipient}: ${formatEther(paid)} of ${formatEther(penalty)} paid from its bond (${hash})` +
+        (paid < penalty ? '\n(the bond did not cover the full penalty)' : ''),
+    );
+  });
+
+  withCommon(withReveal(canary.command('show').description("A canary's commitment and whether it was committed and claimed"))).action(
+    async (options: AccountabilityOptions & RevealOptions) => {
+      const context = loadContext(options);
+      const commitment = canaryCommitment(revealOf(options));
+      const state = await readCanary({ publicClient: context.publicClient, address: contractOf(context, 'canaryRegistry'), commitment });
+      printResult(options, { ...state, committedAt: Number(state.committedAt), claimedAt: Number(state.claimedAt) }, () =>
+        [
+          `commitment    ${commitment}`,
+          `committed     ${state.committedAt === 0n ? 'no (unknown commitment)' : `${isoTime(state.committedAt)} under consent ${state.consentId}`}`,
+          `claimed       ${state.claimedAt === 0n ? 'no' : isoTime(state.claimedAt)}`,
+        ].join('\n'),
+      );
+    },
+  );
+}
