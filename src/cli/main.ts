@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAskCommands } from './commands/ask.js';
 import { registerAttestCommands } from './commands/attest.js';
+import { registerCommandCommands } from './commands/command.js';
 import { registerConsentCommands } from './commands/consent.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeviceCommands } from './commands/device.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPythiaCommands(program);
   registerFirmwareCommands(program);
   registerConsentCommands(program);
+  registerCommandCommands(program);
   registerFeedCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);

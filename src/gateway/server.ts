@@ -7,7 +7,9 @@ import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './deviceDirectory.js';
 import { gatewayFleetAbi } from './fleetAbi.js';
 import { errorResponseJsonSchema, installErrorHandling } from './httpErrors.js';
+import { CommandStore } from './commandStore.js';
 import { answersPlugin } from './plugins/answers.js';
+import { commandsPlugin } from './plugins/commands.js';
 import { deviceActionsPlugin } from './plugins/deviceActions.js';
 import { devicesPlugin } from './plugins/devices.js';
 import { healthPlugin } from './plugins/health.js';
@@ -64,7 +66,8 @@ export type GatewayOptions = {
   answerBlockTtlMs?: number;
   /**
    * Contracts beside the fleet: some questions read them (device_owner needs deviceOwnership) and
-   * device actions are relayed to them (owner acknowledgements, firmware install reports).
+   * device actions are relayed to them (owner acknowledgements, firmware install reports); with
+   * consentRegistry and accessLog the gateway relays recipients' commands (POST /v1/devices/{id}/commands).
    */
   answerContracts?: AnswerContracts;
   /**
@@ -164,6 +167,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     directory,
     intake,
     relayer,
+    commands: new CommandStore({ path: options.dbPath }),
   };
   let ecdsaPool: EcdsaPool | undefined;
   if (options.answerSigner) {
@@ -195,6 +199,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     await relayer.stop({ drainMs: options.drainTimeoutMs ?? 10_000 });
     await directory.stopWatching();
     await ecdsaPool?.close();
+    services.commands.close();
     queue.close();
   });
 
@@ -203,6 +208,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(devicesPlugin, services);
   await app.register(healthPlugin, services);
   await app.register(deviceActionsPlugin, services);
+  await app.register(commandsPlugin, services);
   if (options.answerSigner)
     await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner, answerer: services.answerer! });
   return app;

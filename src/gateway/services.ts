@@ -1,5 +1,6 @@
 import type { Address, PublicClient } from 'viem';
 import type { AnswerContracts } from '../answers/questions/types.js';
+import type { CommandStore } from './commandStore.js';
 import type { DeviceDirectory } from './deviceDirectory.js';
 import type { QuestionAnswerer } from './questionAnswerer.js';
 import type { ReadingIntake } from './readingIntake.js';
@@ -19,4 +20,14 @@ export type GatewayServices = {
   relayer: Relayer;
   /** Answers device questions (HTTP and MQTT share it); absent when the gateway has no answer key. */
   answerer?: QuestionAnswerer;
+  /** The commands relayed to devices (durable replay guard by recipient and nonce). */
+  commands: CommandStore;
+  /**
+   * How commands reach devices: set by the MQTT channel (startMqttChannel) while it runs; without
+   * it POST /v1/devices/{id}/commands answers 503 device_channel_unavailable.
+   */
+  deviceCommands?: DeviceCommandChannel;
 };
+
+/** Publishes a message on a device's commands topic (QoS 1); resolves once the broker took it. */
+export type DeviceCommandChannel = { publish(device: Address, payload: Buffer): Promise<void> };

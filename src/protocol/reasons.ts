@@ -21,6 +21,15 @@ export const rejectionReasons = {
   unknown_question: { status: 400, description: 'POST /v1/questions: the question type is not one this gateway answers.' },
   bad_challenge: { status: 400, description: 'POST /v1/questions: the challenge is missing or not 8 to 32 bytes.' },
   invalid_request: { status: 400, description: 'A path or query parameter is malformed (e.g. a device id that is not 20 bytes of hex).' },
+  unknown_command: {
+    status: 400,
+    description: 'POST /v1/devices/{id}/commands: the command code is not in the command catalogue (docs/protocol.md).',
+  },
+  command_expired: { status: 400, description: 'A command whose expiresAt is not after the gateway clock; sign a new one.' },
+  command_expiry_too_far: {
+    status: 400,
+    description: "A command's expiresAt is more than 300 s ahead of the gateway clock (the replay window is bounded by it).",
+  },
   // --- who signed it ---
   bad_signature: {
     status: 401,
@@ -37,10 +46,24 @@ export const rejectionReasons = {
     description:
       "MQTT: the message names another device than its topic's (pythia/v1/devices/{deviceId}/...); a device publishes only as itself.",
   },
+  // --- a command's consent (IConsentRegistry.Refusal, checked at the latest block) ---
+  consent_not_yet_valid: { status: 403, description: "A command: the consent's window has not started yet." },
+  consent_expired: { status: 403, description: 'A command: the consent has expired.' },
+  consent_revoked: { status: 403, description: 'A command: the owner revoked the consent (for good).' },
+  device_not_covered: {
+    status: 403,
+    description: 'A command: the consent does not cover this device (it is a consent for other devices).',
+  },
+  ownership_changed: { status: 403, description: 'A command: the device changed hands since the consent was granted, which voids it.' },
+  wrong_recipient: { status: 403, description: "A command: its signer is not the consent's recipient." },
+  stream_not_covered: { status: 403, description: 'A delivery: the consent does not cover these data streams.' },
+  command_not_covered: { status: 403, description: 'A command: the consent does not cover this command (outside its scope).' },
   // --- lookups ---
   not_found: { status: 404, description: 'No such route.' },
   unknown_reading: { status: 404, description: 'The gateway holds no reading with this device id and sequence.' },
   unknown_action: { status: 404, description: 'The gateway holds no device action with this id.' },
+  unknown_consent: { status: 404, description: 'A command names a consent id the consent registry does not know.' },
+  command_not_found: { status: 404, description: 'GET /v1/commands/{id}: the gateway relayed no command with this id.' },
   not_supported: {
     status: 404,
     description: 'This gateway does not relay this kind of device action (its deployment has no contract for it).',
@@ -65,6 +88,10 @@ export const rejectionReasons = {
     description: "A firmware report's nonce is not above the device's last report nonce on chain.",
   },
   already_acknowledged: { status: 409, description: 'The device has already acknowledged its owner for this ownership epoch.' },
+  replayed_command: {
+    status: 409,
+    description: 'The recipient already sent a command with this nonce (a command is relayed once per recipient and nonce).',
+  },
   // --- size ---
   payload_too_large: { status: 413, description: 'The payload is over the 256-byte transport cap.' },
   too_many_readings: { status: 413, description: 'The request holds more readings than the per-request limit.' },
@@ -82,6 +109,10 @@ export const rejectionReasons = {
   chain_unavailable: {
     status: 503,
     description: 'The chain RPC endpoint cannot be reached, so the device could not be checked; nothing was stored.',
+  },
+  device_channel_unavailable: {
+    status: 503,
+    description: 'The gateway has no MQTT channel to devices (or could not publish on it); the command was not sent. Retry the same bytes.',
   },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -92,3 +92,32 @@ export {
 } from './signOwnerAcknowledgement.js';
 export { acknowledgeOwner, type AcknowledgeOwnerParameters, type AcknowledgeOwnerReturnType } from './acknowledgeOwner.js';
 export { sendFirmwareReport, type SendFirmwareReportParameters, type SendFirmwareReportReturnType } from './sendFirmwareReport.js';
+export {
+  signCommand,
+  sendCommand,
+  randomCommandNonce,
+  type SignCommandParameters,
+  type SignCommandReturnType,
+  type SendCommandParameters,
+  type SentCommand,
+} from './signCommand.js';
+export {
+  createCommandGuard,
+  createMemoryNonceStore,
+  type CommandGuard,
+  type CommandNonceStore,
+  type CommandOutcome,
+  type CommandRefusal,
+  type ConsentAsker,
+  type CreateCommandGuardParameters,
+  type DeviceCommandRefusalReason,
+  type ReceivedCommand,
+} from './createCommandGuard.js';
+export {
+  commandDigest,
+  commandTypes,
+  COMMAND_DOMAIN_NAME,
+  type CommandEnvelope,
+  type CommandJson,
+  type PythiaCommand,
+} from '../protocol/command.js';

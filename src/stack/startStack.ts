@@ -121,6 +121,9 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
         answerContracts: {
           deviceOwnership: deployment.contracts.deviceOwnership,
           ...(deployment.contracts.firmwareRegistry && { firmwareRegistry: deployment.contracts.firmwareRegistry }),
+          // Question 4 (consent) and recipients' commands: checked against the registry, logged to the AccessLog.
+          ...(deployment.contracts.consentRegistry && { consentRegistry: deployment.contracts.consentRegistry }),
+          ...(deployment.contracts.accessLog && { accessLog: deployment.contracts.accessLog }),
         },
       }),
       relayerAccount: roles.relayer,

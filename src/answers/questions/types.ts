@@ -4,6 +4,10 @@ import type { Address, PublicClient } from 'viem';
 export type AnswerContracts = {
   deviceOwnership?: Address;
   firmwareRegistry?: Address;
+  /** The ConsentRegistry: the consent question reads it; commands are checked against it. */
+  consentRegistry?: Address;
+  /** The AccessLog: relayed commands are logged to it (the relayer holds LOGGER_ROLE). */
+  accessLog?: Address;
 };
 
 /** Chain state as of one block: every read of one answer goes through it, so the answer is consistent. */
