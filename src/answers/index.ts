@@ -26,4 +26,5 @@ export {
   type FirmwareApprovedAnswer,
   type FirmwareApprovedParams,
 } from './questions/firmwareApproved.js';
+export { consentQuestion, type ConsentAnswer, type ConsentParams } from './questions/consent.js';
 export type { AnswerContracts, AnyQuestion, PinnedChainReader, Question } from './questions/types.js';

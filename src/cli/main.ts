@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAskCommands } from './commands/ask.js';
 import { registerAttestCommands } from './commands/attest.js';
+import { registerCommandCommands } from './commands/command.js';
 import { registerConsentCommands } from './commands/consent.js';
 import { registerBondCommands } from './commands/bond.js';
 import { registerCanaryCommands } from './commands/canary.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerFirmwareCommands(program);
   registerPolicyCommands(program);
   registerConsentCommands(program);
+  registerCommandCommands(program);
   registerFeedCommands(program);
   registerBondCommands(program);
   registerSharingCommands(program);

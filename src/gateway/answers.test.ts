@@ -191,9 +191,14 @@ describe('POST /v1/questions', () => {
     const { kid, payload, signature } = decodeCoseSign1(good);
     const es256 = encode(new Tag(18, [Uint8Array.of(0xa1, 0x01, 0x26), new Map([[4, kid]]), payload, signature]), { cde: true });
     await assertRefused(await postCbor(es256), 400, 'wrong_algorithm');
-    // 3 (firmware_approved) exists but needs a firmware registry this gateway lacks; 4 is reserved; 99 unknown.
+    // 3 (firmware_approved) and 4 (consent) exist but need a firmware / consent registry this gateway lacks; 99 unknown.
     for (const question of [3, 4, 99]) {
-      const params = question === 3 ? { params: [hexToBytes(device.deviceId), 1, 1] } : {};
+      const params =
+        question === 3
+          ? { params: [hexToBytes(device.deviceId), 1, 1] }
+          : question === 4
+            ? { params: [hexToBytes(device.deviceId), hexToBytes(device.deviceId), 1, 0, 8] }
+            : {};
       const cose = signQuestionRequest({ privateKey: device.privateKey, request: request(device, { question, ...params }) }).cose;
       await assertRefused(await postCbor(cose), 400, 'unknown_question');
     }

@@ -40,13 +40,11 @@ const fetchAs = (account: LocalAccount, extra: Partial<Parameters<typeof fetchCo
     ...extra,
   });
 
-const refusal = async (promise: Promise<unknown>): Promise<{ reason: string; status: number; refusal?: string }> => {
+const refusal = async (promise: Promise<unknown>): Promise<{ reason: string; status: number }> => {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof GatewayRejection) {
-      return { reason: error.reason, status: error.status, refusal: (error.body as { refusal?: string }).refusal };
-    }
+    if (error instanceof GatewayRejection) return { reason: error.reason, status: error.status };
     throw error;
   }
   throw new Error('expected a refusal');
@@ -155,11 +153,11 @@ describe('POST /v1/data/readings (data under consent)', () => {
 
   it('refuses streams outside the consent, other recipients, replays, expired and high-s requests, with reasons', async () => {
     assert.deepEqual(await refusal(fetchAs(recipient, { streams: streamsToMask(['pm25', 'o3']) })), {
-      reason: 'consent_refused',
+      reason: 'stream_not_covered',
       status: 403,
-      refusal: 'stream-not-covered',
     });
-    assert.deepEqual(await refusal(fetchAs(stranger)), { reason: 'consent_refused', status: 403, refusal: 'wrong-recipient' });
+    assert.deepEqual(await refusal(fetchAs(stranger)), { reason: 'wrong_recipient', status: 403 });
+    assert.deepEqual(await refusal(fetchAs(recipient, { consentId: 999n })), { reason: 'unknown_consent', status: 404 });
     await fetchAs(recipient, { nonce: 77n });
     assert.equal((await refusal(fetchAs(recipient, { nonce: 77n }))).reason, 'replayed_request');
     assert.equal((await refusal(fetchAs(recipient, { lifetimeSeconds: -10 }))).reason, 'request_expired');
@@ -210,7 +208,7 @@ describe('POST /v1/data/readings (data under consent)', () => {
     assert.equal(((await malformed.json()) as { error: string }).error, 'invalid_body');
     const tampered = await post({ request: { ...json, toTime: '11' }, signature }); // signed by nobody with a consent
     assert.equal(tampered.status, 403);
-    assert.equal(((await tampered.json()) as { refusal: string }).refusal, 'wrong-recipient');
+    assert.equal(((await tampered.json()) as { error: string }).error, 'wrong_recipient');
     const ok = await post({ request: json, signature });
     assert.equal(ok.status, 200, 'the untampered request is served (nothing in 0..10 s: no readings, nothing logged)');
     assert.deepEqual(((await ok.json()) as { readings: unknown[]; deliveryId: unknown }).deliveryId, null);
@@ -290,6 +288,6 @@ describe('POST /v1/data/readings (data under consent)', () => {
   it('stops at once when the owner revokes the consent', async () => {
     const clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
     await revokeConsent({ clients, account: chain.operator, registry: chain.consentAddress, consentId });
-    assert.deepEqual(await refusal(fetchAs(recipient)), { reason: 'consent_refused', status: 403, refusal: 'revoked' });
+    assert.deepEqual(await refusal(fetchAs(recipient)), { reason: 'consent_revoked', status: 403 });
   });
 });

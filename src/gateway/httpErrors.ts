@@ -11,7 +11,6 @@ export const errorResponseJsonSchema = {
   properties: {
     error: { type: 'string', enum: Object.keys(rejectionReasons), description: 'Reason of the (first) failure.' },
     message: { type: 'string' },
-    refusal: { type: 'string', description: 'consent_refused: why the ConsentRegistry does not permit it.' },
     errors: {
       type: 'array',
       description: 'For POST /v1/readings: every reading that failed, by its index in the request.',

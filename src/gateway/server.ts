@@ -15,6 +15,8 @@ import { policiesPlugin } from './plugins/policies.js';
 import { ConsentPolicyGuard } from './consentPolicyGuard.js';
 import { PolicyStore } from './policyStore.js';
 import { chainPolicyLedger } from '../chain/policy/chainPolicyLedger.js';
+import { CommandStore } from './commandStore.js';
+import { commandsPlugin } from './plugins/commands.js';
 import { deviceActionsPlugin } from './plugins/deviceActions.js';
 import { devicesPlugin } from './plugins/devices.js';
 import { healthPlugin } from './plugins/health.js';
@@ -71,7 +73,8 @@ export type GatewayOptions = {
   answerBlockTtlMs?: number;
   /**
    * Contracts beside the fleet: some questions read them (device_owner needs deviceOwnership) and
-   * device actions are relayed to them (owner acknowledgements, firmware install reports).
+   * device actions are relayed to them (owner acknowledgements, firmware install reports); with
+   * consentRegistry and accessLog the gateway relays recipients' commands (POST /v1/devices/{id}/commands).
    */
   answerContracts?: AnswerContracts;
   /**
@@ -173,6 +176,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     directory,
     intake,
     relayer,
+    commands: new CommandStore({ path: options.dbPath }),
   };
   let ecdsaPool: EcdsaPool | undefined;
   if (options.answerSigner) {
@@ -230,6 +234,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     await relayer.stop({ drainMs: options.drainTimeoutMs ?? 10_000 });
     await directory.stopWatching();
     await ecdsaPool?.close();
+    services.commands.close();
     queue.close();
   });
 
@@ -240,6 +245,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(deviceActionsPlugin, services);
   await app.register(consentedDataPlugin, services);
   await app.register(policiesPlugin, services);
+  await app.register(commandsPlugin, services);
   if (options.answerSigner)
     await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner, answerer: services.answerer! });
   return app;

@@ -4,6 +4,7 @@ import type { DeliveredReading } from '../protocol/dataRequest.js';
 import type { AccessLedger, NewCanary } from './accessLedger.js';
 import type { AccessLogBatcher } from './accessLogBatcher.js';
 import type { ConsentPolicyGuard } from './consentPolicyGuard.js';
+import type { CommandStore } from './commandStore.js';
 import type { DeviceDirectory } from './deviceDirectory.js';
 import type { PolicyStore } from './policyStore.js';
 import type { QuestionAnswerer } from './questionAnswerer.js';
@@ -37,4 +38,14 @@ export type GatewayServices = {
       canaries: NewCanary[];
     };
   };
+  /** The commands relayed to devices (durable replay guard by recipient and nonce). */
+  commands: CommandStore;
+  /**
+   * How commands reach devices: set by the MQTT channel (startMqttChannel) while it runs; without
+   * it POST /v1/devices/{id}/commands answers 503 device_channel_unavailable.
+   */
+  deviceCommands?: DeviceCommandChannel;
 };
+
+/** Publishes a message on a device's commands topic (QoS 1); resolves once the broker took it. */
+export type DeviceCommandChannel = { publish(device: Address, payload: Buffer): Promise<void> };

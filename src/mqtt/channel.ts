@@ -12,14 +12,17 @@ import {
 } from '../gateway/parseQuestionRequest.js';
 import type { IntakeResult } from '../gateway/readingIntake.js';
 import { isReadingProblem, parseReading, signature65 } from '../gateway/readingShape.js';
-import type { GatewayServices } from '../gateway/services.js';
+import type { DeviceCommandChannel, GatewayServices } from '../gateway/services.js';
 import { statusOfReason, type RejectionReason } from '../protocol/reasons.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embeddedBroker.js';
 import { deviceTopic, gatewaySubscriptions, parseDeviceTopic } from './topics.js';
 
 export type StartMqttChannelOptions = {
-  /** The gateway's services: the same intake and answerer as HTTP. */
-  services: Pick<GatewayServices, 'chainId' | 'intake' | 'directory' | 'queue' | 'answerer'>;
+  /**
+   * The gateway's services: the same intake and answerer as HTTP. While it runs, the channel is
+   * the gateway's way to devices' commands topics (it sets `services.deviceCommands`).
+   */
+  services: Pick<GatewayServices, 'chainId' | 'intake' | 'directory' | 'queue' | 'answerer' | 'deviceCommands'>;
   /** An external broker (mqtt://, mqtts://, ws://); without it the embedded broker is started. */
   brokerUrl?: string;
   /** The gateway's credentials at an external broker (or in brokerUrl as user:password@). */
@@ -279,12 +282,29 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
   }
   logger.info({ url: redact(url), embedded: broker !== undefined }, 'mqtt: device channel up');
 
+  // Commands (POST /v1/devices/{id}/commands) go out on the device's commands topic, QoS 1: the
+  // promise settles on the broker's PUBACK.
+  const deviceCommands: DeviceCommandChannel = {
+    publish: (device, payload) =>
+      new Promise<void>((resolve, reject) => {
+        if (!client.connected) return reject(new Error('the gateway is not connected to the MQTT broker'));
+        const timer = setTimeout(() => reject(new Error('the broker did not acknowledge the command within 10 s')), 10_000);
+        client.publish(deviceTopic(device, 'commands'), payload, { qos: 1 }, (error) => {
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        });
+      }),
+  };
+  services.deviceCommands = deviceCommands;
+
   let closing: Promise<void> | undefined;
   return {
     url,
     embedded: broker !== undefined,
     close: () =>
       (closing ??= (async () => {
+        if (services.deviceCommands === deviceCommands) delete services.deviceCommands;
         await client.endAsync().catch(() => {});
         await broker?.close();
       })()),

@@ -8,7 +8,7 @@ export const MQTT_TOPIC_PREFIX = 'pythia/v1/devices';
 
 /** Device → gateway. */
 export const deviceToGatewayKinds = ['readings', 'questions'] as const;
-/** Gateway → device. `commands` is reserved (issue #5). */
+/** Gateway → device. `commands`: recipients' signed commands relayed under consent (issue #5). */
 export const gatewayToDeviceKinds = ['acks', 'answers', 'commands'] as const;
 
 export type DeviceToGatewayKind = (typeof deviceToGatewayKinds)[number];

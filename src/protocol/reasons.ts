@@ -29,6 +29,15 @@ export const rejectionReasons = {
     description: 'PUT /v1/policies/{id}: the document is not a valid policy (docs/policies.md); `errors` lists every problem.',
   },
   invalid_request: { status: 400, description: 'A path or query parameter is malformed (e.g. a device id that is not 20 bytes of hex).' },
+  unknown_command: {
+    status: 400,
+    description: 'POST /v1/devices/{id}/commands: the command code is not in the command catalogue (docs/protocol.md).',
+  },
+  command_expired: { status: 400, description: 'A command whose expiresAt is not after the gateway clock; sign a new one.' },
+  command_expiry_too_far: {
+    status: 400,
+    description: "A command's expiresAt is more than 300 s ahead of the gateway clock (the replay window is bounded by it).",
+  },
   // --- who signed it ---
   bad_signature: {
     status: 401,
@@ -40,11 +49,6 @@ export const rejectionReasons = {
     description: 'The device is suspended on chain; its readings are refused until an operator reinstates it.',
   },
   device_revoked: { status: 403, description: 'The device identity is revoked (banned) on chain, for good.' },
-  consent_refused: {
-    status: 403,
-    description:
-      'The ConsentRegistry does not permit this at the latest block (the body names the refusal: revoked, expired, stream-not-covered, wrong-recipient, ownership-changed, ...).',
-  },
   policy_denied: {
     status: 403,
     description: "The consent's policy (docs/policies.md) does not permit this request; the message names the deciding rule.",
@@ -59,11 +63,25 @@ export const rejectionReasons = {
     description:
       "MQTT: the message names another device than its topic's (pythia/v1/devices/{deviceId}/...); a device publishes only as itself.",
   },
+  // --- a command's consent (IConsentRegistry.Refusal, checked at the latest block) ---
+  consent_not_yet_valid: { status: 403, description: "The consent's window has not started yet." },
+  consent_expired: { status: 403, description: 'The consent has expired.' },
+  consent_revoked: { status: 403, description: 'The owner revoked the consent (for good).' },
+  device_not_covered: {
+    status: 403,
+    description: 'The consent does not cover this device (it is a consent for other devices).',
+  },
+  ownership_changed: { status: 403, description: 'The device changed hands since the consent was granted, which voids it.' },
+  wrong_recipient: { status: 403, description: "The signer of the command or data request is not the consent's recipient." },
+  stream_not_covered: { status: 403, description: 'A data request: the consent does not cover these data streams.' },
+  command_not_covered: { status: 403, description: 'A command: the consent does not cover this command (outside its scope).' },
   // --- lookups ---
   not_found: { status: 404, description: 'No such route.' },
   unknown_reading: { status: 404, description: 'The gateway holds no reading with this device id and sequence.' },
   unknown_action: { status: 404, description: 'The gateway holds no device action with this id.' },
   unknown_policy: { status: 404, description: 'No such policy version in the PolicyRegistry (or, on GET, no document for it here).' },
+  unknown_consent: { status: 404, description: 'A command or data request names a consent id the consent registry does not know.' },
+  command_not_found: { status: 404, description: 'GET /v1/commands/{id}: the gateway relayed no command with this id.' },
   not_supported: {
     status: 404,
     description: 'This gateway does not relay this kind of device action (its deployment has no contract for it).',
@@ -92,6 +110,10 @@ export const rejectionReasons = {
     description: "PUT /v1/policies/{id}: the document's canonical hash is not the content hash of that version on chain.",
   },
   already_acknowledged: { status: 409, description: 'The device has already acknowledged its owner for this ownership epoch.' },
+  replayed_command: {
+    status: 409,
+    description: 'The recipient already sent a command with this nonce (a command is relayed once per recipient and nonce).',
+  },
   // --- size ---
   payload_too_large: { status: 413, description: 'The payload is over the 256-byte transport cap.' },
   too_many_readings: { status: 413, description: 'The request holds more readings than the per-request limit.' },
@@ -109,6 +131,10 @@ export const rejectionReasons = {
   chain_unavailable: {
     status: 503,
     description: 'The chain RPC endpoint cannot be reached, so the device could not be checked; nothing was stored.',
+  },
+  device_channel_unavailable: {
+    status: 503,
+    description: 'The gateway has no MQTT channel to devices (or could not publish on it); the command was not sent. Retry the same bytes.',
   },
 } as const satisfies Record<string, { status: number; description: string }>;
 
@@ -169,3 +195,17 @@ export function skipReasonName(index: number): SkipReason | `Unknown(${number})`
 export const deviceStatusNames = ['none', 'active', 'suspended', 'revoked'] as const;
 
 export type DeviceStatusName = (typeof deviceStatusNames)[number];
+
+export const consentRefusalReasons = {
+  'unknown-consent': 'unknown_consent',
+  'not-yet-valid': 'consent_not_yet_valid',
+  expired: 'consent_expired',
+  revoked: 'consent_revoked',
+  'device-not-covered': 'device_not_covered',
+  'ownership-changed': 'ownership_changed',
+  'wrong-recipient': 'wrong_recipient',
+  'stream-not-covered': 'stream_not_covered',
+  'command-not-covered': 'command_not_covered',
+} as const;
+
+export type ConsentRefusalReason = (typeof consentRefusalReasons)[keyof typeof consentRefusalReasons];

@@ -9,6 +9,8 @@ import { deviceTopic } from '../mqtt/topics.js';
 import type { ReadingDomain } from '../protocol/eip712.js';
 import { encodeMetrics } from '../protocol/payload.js';
 import { nextQuestionSequence } from './askPythia.js';
+import type { ConsentAnswer } from '../answers/questions/consent.js';
+import { createCommandGuard, type CommandGuard, type CreateCommandGuardParameters } from './createCommandGuard.js';
 import { createMemorySequenceStore } from './createMemorySequenceStore.js';
 import { GatewayRejection, GatewayUnavailable } from './errors.js';
 import { trustedKeysOf, type ProvisioningBundle } from './provisioningBundle.js';
@@ -44,6 +46,12 @@ export type CreateMqttDeviceClientParameters = {
   reconnectPeriodMs?: number;
   /** Unix seconds. */
   clock?: () => number;
+  /**
+   * Act on recipients' commands: subscribe to the device's commands topic and run `handler` only
+   * for commands that pass createCommandGuard's checks (recipient's signature, replay, and a fresh
+   * signed consent answer from the Pythia). Needs `bundle` with contracts.consentRegistry.
+   */
+  commands?: Pick<CreateCommandGuardParameters, 'handler' | 'onRefused' | 'nonceStore' | 'maxTrackedNonces'>;
 };
 
 export type MqttReadingAck = {
@@ -69,6 +77,8 @@ export type MqttDeviceClient = {
     params: unknown,
     options?: { challengeBytes?: number; currentBlock?: bigint },
   ): Promise<VerifiedAnswer<unknown, Answer>>;
+  /** The command guard, when `commands` was given (its handle() checks a message as if it arrived on the commands topic). */
+  commandGuard?: CommandGuard;
   close(): Promise<void>;
 };
 
@@ -85,6 +95,9 @@ export async function createMqttDeviceClient(parameters: CreateMqttDeviceClientP
   const resendIntervalMs = parameters.resendIntervalMs ?? 5000;
   const timeoutMs = parameters.timeoutMs ?? 30_000;
   const clock = parameters.clock ?? (() => Math.floor(Date.now() / 1000));
+  if (parameters.commands && !parameters.bundle?.contracts.consentRegistry) {
+    throw new TypeError('commands need the provisioning bundle, with contracts.consentRegistry (createMqttDeviceClient({ bundle }))');
+  }
   const token = () =>
     parameters.password ?? signConnectToken({ privateKey: key.privateKey, chainId: domain.chainId, clientId, now: clock() });
 
@@ -106,15 +119,32 @@ export async function createMqttDeviceClient(parameters: CreateMqttDeviceClientP
 
   const acks = deviceTopic(device, 'acks');
   const answers = deviceTopic(device, 'answers');
+  const commandsTopic = deviceTopic(device, 'commands');
   const waiters = new Set<Waiter>();
+  // Created before subscribing, so no command is dropped; its ask() is the client's own (below).
+  let self: MqttDeviceClient | undefined;
+  const commandGuard: CommandGuard | undefined =
+    parameters.commands &&
+    createCommandGuard({
+      ...parameters.commands,
+      deviceId: key.deviceId,
+      bundle: parameters.bundle!,
+      clock,
+      ask: (question, params, opts) => self!.ask<ConsentAnswer>(question, params, opts),
+    });
   client.on('message', (topic, payload) => {
+    if (topic === commandsTopic) {
+      void commandGuard?.handle(payload).catch(() => undefined);
+      return;
+    }
     if (topic !== acks && topic !== answers) return;
     for (const w of waiters) if (w.onMessage(payload)) waiters.delete(w);
   });
-  const granted = await client.subscribeAsync([acks, answers], { qos: 1 });
+  const topics = parameters.commands ? [acks, answers, commandsTopic] : [acks, answers];
+  const granted = await client.subscribeAsync(topics, { qos: 1 });
   if (granted.some((g) => g.qos === 128)) {
     await client.endAsync(true);
-    throw new Error(`the broker refused this device's subscription to its own topics (${acks}, ${answers})`);
+    throw new Error(`the broker refused this device's subscription to its own topics (${topics.join(', ')})`);
   }
 
   /**
@@ -194,7 +224,7 @@ export async function createMqttDeviceClient(parameters: CreateMqttDeviceClientP
   const readingsTopic = deviceTopic(device, 'readings');
   const questionsTopic = deviceTopic(device, 'questions');
 
-  return {
+  self = {
     deviceId: key.deviceId,
     mqtt: client,
     async sendReading(values, opts = {}) {
@@ -252,4 +282,6 @@ export async function createMqttDeviceClient(parameters: CreateMqttDeviceClientP
       await client.endAsync();
     },
   };
+  if (commandGuard) self.commandGuard = commandGuard;
+  return self;
 }

@@ -97,3 +97,32 @@ export {
   type FetchConsentedReadingsParameters,
   type FetchConsentedReadingsReturnType,
 } from './fetchConsentedReadings.js';
+export {
+  signCommand,
+  sendCommand,
+  randomCommandNonce,
+  type SignCommandParameters,
+  type SignCommandReturnType,
+  type SendCommandParameters,
+  type SentCommand,
+} from './signCommand.js';
+export {
+  createCommandGuard,
+  createMemoryNonceStore,
+  type CommandGuard,
+  type CommandNonceStore,
+  type CommandOutcome,
+  type CommandRefusal,
+  type ConsentAsker,
+  type CreateCommandGuardParameters,
+  type DeviceCommandRefusalReason,
+  type ReceivedCommand,
+} from './createCommandGuard.js';
+export {
+  commandDigest,
+  commandTypes,
+  COMMAND_DOMAIN_NAME,
+  type CommandEnvelope,
+  type CommandJson,
+  type PythiaCommand,
+} from '../protocol/command.js';

@@ -10,7 +10,14 @@ import type { TrustedKey } from '../answers/trustedKeys.js';
 export type ProvisioningBundle = {
   version: 1;
   chainId: number;
-  contracts: { fleet: Address; pythiaRegistry?: Address; deviceOwnership?: Address; firmwareRegistry?: Address };
+  contracts: {
+    fleet: Address;
+    pythiaRegistry?: Address;
+    deviceOwnership?: Address;
+    firmwareRegistry?: Address;
+    /** The ConsentRegistry: the EIP-712 domain of recipients' commands (createCommandGuard). */
+    consentRegistry?: Address;
+  };
   pythiaKeys: PythiaKeyEntry[];
   attestationPolicy: { requireAttested: boolean; allowedMeasurements?: Hex[] };
   freshness: { maxAgeSeconds: number; maxAgeBlocks: number };
@@ -75,7 +82,7 @@ export function parseProvisioningBundle(input: unknown): ProvisioningBundle {
   if (raw.version !== 1) throw new ProvisioningBundleError('version', 'must be 1');
   const chainId = uintOf(raw.chainId, 'chainId', 1);
   if (!isObject(raw.contracts)) throw new ProvisioningBundleError('contracts', 'must be an object');
-  const optionalContracts = ['pythiaRegistry', 'deviceOwnership', 'firmwareRegistry'] as const;
+  const optionalContracts = ['pythiaRegistry', 'deviceOwnership', 'firmwareRegistry', 'consentRegistry'] as const;
   onlyKeys(raw.contracts, 'contracts', ['fleet', ...optionalContracts]);
   const contracts: ProvisioningBundle['contracts'] = { fleet: addressOf(raw.contracts.fleet, 'contracts.fleet') };
   for (const name of optionalContracts) {

@@ -122,6 +122,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
           deviceOwnership: deployment.contracts.deviceOwnership,
           ...(deployment.contracts.firmwareRegistry && { firmwareRegistry: deployment.contracts.firmwareRegistry }),
           ...(deployment.contracts.policyRegistry && { policyRegistry: deployment.contracts.policyRegistry }),
+          // Question 4 (consent) and recipients' commands: checked against the registry, logged to the AccessLog.
           ...(deployment.contracts.consentRegistry && { consentRegistry: deployment.contracts.consentRegistry }),
           ...(deployment.contracts.accessLog && { accessLog: deployment.contracts.accessLog }),
         },

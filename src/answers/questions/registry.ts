@@ -1,3 +1,4 @@
+import { consentQuestion } from './consent.js';
 import { deviceOwnerQuestion } from './deviceOwner.js';
 import { deviceStatusQuestion } from './deviceStatus.js';
 import { firmwareApprovedQuestion } from './firmwareApproved.js';
@@ -11,16 +12,16 @@ import type { AnyQuestion } from './types.js';
  * | 1 | device_status | #3 (here) |
  * | 2 | device_owner | #4 (ownership; needs the DeviceOwnership contract) |
  * | 3 | firmware_approved | #4 (firmware approval; needs the FirmwareRegistry contract) |
- * | 4 | consent | reserved for #5 (data-sharing / command consent): `unknown_question` until then |
+ * | 4 | consent | #5 (command consent; needs the ConsentRegistry contract) |
  *
  * To add a question: one file exporting a Question (see deviceStatus.ts) and one entry below.
  */
 export const questions: ReadonlyMap<number, AnyQuestion> = new Map<number, AnyQuestion>(
-  [deviceStatusQuestion, deviceOwnerQuestion, firmwareApprovedQuestion].map((q) => [q.id, q] as const),
+  [deviceStatusQuestion, deviceOwnerQuestion, firmwareApprovedQuestion, consentQuestion].map((q) => [q.id, q] as const),
 );
 
 /** Ids reserved for questions of later issues; a gateway answers them with unknown_question. */
-export const reservedQuestionIds = { consent: 4 } as const;
+export const reservedQuestionIds = {} as const;
 
 export function questionById(id: number): AnyQuestion | undefined {
   return questions.get(id);

@@ -108,6 +108,7 @@ export function registerAskCommands(program: Command): void {
             ...(registry && { pythiaRegistry: registry }),
             ...(context.deployment.contracts.deviceOwnership && { deviceOwnership: context.deployment.contracts.deviceOwnership }),
             ...(context.deployment.contracts.firmwareRegistry && { firmwareRegistry: context.deployment.contracts.firmwareRegistry }),
+            ...(context.deployment.contracts.consentRegistry && { consentRegistry: context.deployment.contracts.consentRegistry }),
           },
           pythiaKeys,
           attestationPolicy: { requireAttested: options.requireAttested === true },

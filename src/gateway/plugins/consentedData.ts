@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { getAddress, hexToBytes, type Address, type Hex } from 'viem';
 import { consentRegistryAbi } from '../../contracts/abis.js';
-import { refusalName } from '../../chain/consent/writeContext.js';
+import { refusalName, type RefusalName } from '../../chain/consent/writeContext.js';
+import { consentRefusalReasons } from '../../protocol/reasons.js';
 import { dataRequestDigest, deliveryDataHash, type DataRequest, type DeliveredReading } from '../../protocol/dataRequest.js';
 import { maskToStreams } from '../../protocol/consentScope.js';
 import { decodeMetrics } from '../../protocol/payload.js';
@@ -180,9 +181,8 @@ export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (a
         throw new ChainUnavailableError(`could not check consent ${wanted.consentId}: ${shortError(error)}`);
       }
       if (refusal !== 0) {
-        return sendError(reply, 'consent_refused', `consent ${wanted.consentId} does not permit this: ${refusalName(refusal)}`, {
-          refusal: refusalName(refusal),
-        });
+        const name = refusalName(refusal) as Exclude<RefusalName, 'none'>;
+        return sendError(reply, consentRefusalReasons[name], `consent ${wanted.consentId} does not permit this request: ${name}`);
       }
       if (services.policyGuard) {
         const policy = await services.policyGuard.check({

@@ -17,7 +17,7 @@ const actionJsonSchema = {
   properties: {
     id: { type: 'integer' },
     device: { type: 'string' },
-    kind: { type: 'string', enum: ['owner_acknowledgement', 'firmware_report'] },
+    kind: { type: 'string', enum: ['owner_acknowledgement', 'firmware_report', 'access-log-commands'] },
     status: { type: 'string', enum: ['pending', 'done', 'failed'], description: 'failed: the chain refused it (see error).' },
     receivedAt: { type: 'string', description: 'ISO time the gateway stored it.' },
     txHash: { anyOf: [{ type: 'null' }, { type: 'string' }] },

@@ -24,6 +24,7 @@ export const openApiPlugin: FastifyPluginAsync<{ version: string }> = async (app
       tags: [
         { name: 'readings', description: 'Device ingress and reading outcomes' },
         { name: 'devices', description: 'Device state from the chain' },
+        { name: 'commands', description: "Recipients' commands to devices under consent, relayed and logged" },
         { name: 'health', description: 'Liveness' },
       ],
     },
