@@ -1,6 +1,13 @@
 import { zeroHash, type Address, type Hex, type PublicClient } from 'viem';
 import { readConsent } from '../chain/consent/readConsent.js';
-import { evaluatePolicy, parsePolicy, type PolicyDecision, type PolicyLedger, type PolicyRequest } from '../policy/index.js';
+import {
+  compilePolicyTerms,
+  evaluatePolicy,
+  parsePolicy,
+  type PolicyDecision,
+  type PolicyLedger,
+  type PolicyRequest,
+} from '../policy/index.js';
 import type { PolicyDocument } from '../policy/types.js';
 import { ChainUnavailableError, shortError } from './deviceDirectory.js';
 import type { PolicyStore } from './policyStore.js';
@@ -22,7 +29,7 @@ export type ConsentPolicyGuardOptions = {
 
 export type PolicyCheck =
   | { ok: true; decisions: PolicyDecision[] }
-  | { ok: false; reason: 'policy_unavailable' | 'policy_denied'; message: string };
+  | { ok: false; reason: 'policy_unavailable' | 'policy_denied' | 'insufficient_bond'; message: string };
 
 type ConsentFacts = { policyId: Hex; purpose: string };
 
@@ -56,6 +63,22 @@ export class ConsentPolicyGuard {
         reason: 'policy_unavailable',
         message: `consent ${input.consentId} is governed by policy ${facts.policyId}, whose document this gateway does not hold`,
       };
+    }
+    const minimumBond = BigInt(compilePolicyTerms(policy).minimumBondWei);
+    if (minimumBond > 0n && input.action === 'read') {
+      let bond: bigint;
+      try {
+        bond = await this.options.ledger.bondOf(input.recipient);
+      } catch (error) {
+        return { ok: false, reason: 'insufficient_bond', message: `the recipient's bond cannot be read: ${shortError(error)}` };
+      }
+      if (bond < minimumBond) {
+        return {
+          ok: false,
+          reason: 'insufficient_bond',
+          message: `policy ${facts.policyId} requires a bond of ${minimumBond} wei to receive data; ${input.recipient} has ${bond}`,
+        };
+      }
     }
     const decisions: PolicyDecision[] = [];
     for (const stream of input.streams ?? [undefined]) {

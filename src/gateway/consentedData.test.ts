@@ -16,7 +16,7 @@ import { streamsToMask } from '../protocol/consentScope.js';
 import { fetchConsentedReadings, GatewayRejection } from '../sdk/index.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { startGateway, type RunningGateway } from './server.js';
-import { highSTwin, newTestDevice, signedReading, typicalAirQuality, type TestDevice } from './testKit.js';
+import { highSTwin, newTestDevice, postSettledReadings, typicalAirQuality, type TestDevice } from './testKit.js';
 
 /** Data under consent through a real gateway, relayer, ConsentRegistry and AccessLog on Anvil. */
 let chain: TestChain;
@@ -71,29 +71,7 @@ before(async () => {
   });
   device = newTestDevice();
   await chain.registerDevice(device.publicKey64);
-  const start = Math.floor(Date.now() / 1000) - 3600;
-  const readings = [];
-  for (let i = 1; i <= 5; i++) {
-    const values = typicalAirQuality.map((v, m) => v + i * (m + 1));
-    readings.push(
-      await signedReading(
-        device,
-        { chainId: chain.chainId, verifyingContract: chain.fleetAddress },
-        { sequence: i, timestamp: start + 60 * i, values },
-      ),
-    );
-  }
-  const posted = await fetch(`${gateway.url}/v1/readings`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ readings }),
-  });
-  assert.equal(posted.status, 202, await posted.text());
-  for (let i = 0; i < 200; i++) {
-    const r = (await (await fetch(`${gateway.url}/v1/readings/${device.id}/5`)).json()) as { status: string };
-    if (r.status !== 'pending') break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await postSettledReadings(gateway.url, device, { chainId: chain.chainId, verifyingContract: chain.fleetAddress }, 5);
   const clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
   const { timestamp } = await chain.publicClient.getBlock();
   ({ consentId } = await grantConsent({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { createPublicClient, defineChain, hexToBytes, http, type Address, type LocalAccount, type PublicClient } from 'viem';
+import { createPublicClient, defineChain, hexToBytes, http, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import type { AnswerContracts } from '../answers/questions/types.js';
 import { EcdsaPool } from '../crypto/ecdsaPool.js';
 import { readingDomainSeparator } from '../protocol/eip712.js';
@@ -12,6 +12,9 @@ import { AccessLogBatcher } from './accessLogBatcher.js';
 import { answersPlugin } from './plugins/answers.js';
 import { consentedDataPlugin } from './plugins/consentedData.js';
 import { policiesPlugin } from './plugins/policies.js';
+import { canariesPlugin } from './plugins/canaries.js';
+import { CanaryIssuer } from './canaryIssuer.js';
+import { canaryRegistryAbi } from '../contracts/abis.js';
 import { ConsentPolicyGuard } from './consentPolicyGuard.js';
 import { PolicyStore } from './policyStore.js';
 import { chainPolicyLedger } from '../chain/policy/chainPolicyLedger.js';
@@ -85,6 +88,13 @@ export type GatewayOptions = {
   ecdsaThreads?: number;
   /** How long a delivery or relayed command waits for its AccessLog batch (ms). Default 2,000. */
   accessLogIntervalMs?: number;
+  /**
+   * Trap streets: with a canary registry among the contracts, recipients get canary values derived
+   * from this secret (canarySecretOf(the Pythia key)), committed on chain. Without it: no canaries.
+   */
+  canarySecret?: Hex;
+  /** About one delivered value in this many is a canary. Default 16. */
+  canaryEvery?: number;
 };
 
 declare module 'fastify' {
@@ -205,15 +215,30 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       publicClient,
       consentRegistry,
       store: services.policyStore,
-      ledger: chainPolicyLedger({ publicClient, consentRegistry }),
+      ledger: chainPolicyLedger({
+        publicClient,
+        consentRegistry,
+        ...(services.contracts.sharingLog && { sharingLog: services.contracts.sharingLog }),
+        ...(services.contracts.recipientBonds && { recipientBonds: services.contracts.recipientBonds }),
+      }),
     });
   }
   if (consentRegistry && accessLog) {
+    const { canaryRegistry } = services.contracts;
+    if (canaryRegistry && options.canarySecret) {
+      services.canaries = new CanaryIssuer({
+        secret: options.canarySecret,
+        publicClient,
+        fleetAddress: options.fleetAddress,
+        ...(options.canaryEvery !== undefined && { every: options.canaryEvery }),
+      });
+    }
     services.accessLedger = new AccessLedger(queue.database);
     services.accessLogBatcher = new AccessLogBatcher({
       ledger: services.accessLedger,
       queue,
       accessLog,
+      ...(services.canaries && canaryRegistry && { canaries: { registry: canaryRegistry, abi: canaryRegistryAbi } }),
       onQueued: () => relayer.notify(),
       logger,
       ...(options.accessLogIntervalMs !== undefined && { intervalMs: options.accessLogIntervalMs }),
@@ -245,6 +270,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(deviceActionsPlugin, services);
   await app.register(consentedDataPlugin, services);
   await app.register(policiesPlugin, services);
+  await app.register(canariesPlugin, services);
   await app.register(commandsPlugin, services);
   if (options.answerSigner)
     await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner, answerer: services.answerer! });

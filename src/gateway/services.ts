@@ -1,8 +1,8 @@
 import type { Address, PublicClient } from 'viem';
 import type { AnswerContracts } from '../answers/questions/types.js';
-import type { DeliveredReading } from '../protocol/dataRequest.js';
-import type { AccessLedger, NewCanary } from './accessLedger.js';
+import type { AccessLedger } from './accessLedger.js';
 import type { AccessLogBatcher } from './accessLogBatcher.js';
+import type { CanaryIssuer } from './canaryIssuer.js';
 import type { ConsentPolicyGuard } from './consentPolicyGuard.js';
 import type { CommandStore } from './commandStore.js';
 import type { DeviceDirectory } from './deviceDirectory.js';
@@ -32,12 +32,7 @@ export type GatewayServices = {
   policyStore?: PolicyStore;
   policyGuard?: ConsentPolicyGuard;
   /** Gives each recipient its own canary values (trap streets); present with a canary registry and a canary secret. */
-  canaries?: {
-    mark(delivery: { consentId: bigint; recipient: Address; device: Address; readings: DeliveredReading[] }): {
-      readings: DeliveredReading[];
-      canaries: NewCanary[];
-    };
-  };
+  canaries?: CanaryIssuer;
   /** The commands relayed to devices (durable replay guard by recipient and nonce). */
   commands: CommandStore;
   /**

@@ -54,3 +54,28 @@ export function highSTwin(signature: Hex): Hex {
   const twinS = (SECP256K1_N - s).toString(16).padStart(64, '0');
   return `0x${signature.slice(2, 66)}${twinS}${(v === 27 ? 28 : 27).toString(16)}`;
 }
+
+/**
+ * Posts signed readings (sequence 1..n, one minute apart, ending an hour ago) and waits until the
+ * chain has decided the last one. Values: typicalAirQuality moved by i × (metric + 1) for reading i.
+ */
+export async function postSettledReadings(gatewayUrl: string, device: TestDevice, domain: ReadingDomain, count: number): Promise<void> {
+  const start = Math.floor(Date.now() / 1000) - 3600 - 60 * count;
+  const readings: ReadingJson[] = [];
+  for (let i = 1; i <= count; i++) {
+    const values = typicalAirQuality.map((v, m) => v + i * (m + 1));
+    readings.push(await signedReading(device, domain, { sequence: i, timestamp: start + 60 * i, values }));
+  }
+  const posted = await fetch(`${gatewayUrl}/v1/readings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ readings }),
+  });
+  if (posted.status !== 202) throw new Error(`readings refused: ${posted.status} ${await posted.text()}`);
+  for (let i = 0; i < 400; i++) {
+    const r = (await (await fetch(`${gatewayUrl}/v1/readings/${device.id}/${count}`)).json()) as { status: string };
+    if (r.status !== 'pending') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`reading ${count} of ${device.id} still pending`);
+}

@@ -40,16 +40,41 @@ export type DataRequest = {
   expiresAt: bigint;
 };
 
+/** The consent's owner asks the gateway for the canaries it gave under the consent (to reveal one). */
+export const canaryQueryTypes = {
+  CanaryQuery: [
+    { name: 'consentId', type: 'uint256' },
+    { name: 'nonce', type: 'uint64' },
+    { name: 'expiresAt', type: 'uint64' },
+  ],
+} as const;
+
+export type CanaryQuery = { consentId: bigint; nonce: bigint; expiresAt: bigint };
+
+export function canaryQueryDigest(domain: DataRequestDomain, query: CanaryQuery): Hex {
+  return hashTypedData({
+    domain: dataAccessDomain(domain),
+    types: canaryQueryTypes,
+    primaryType: 'CanaryQuery',
+    message: query,
+  });
+}
+
+/** The EIP-712 domain of data requests and canary queries. */
+export function dataAccessDomain(domain: DataRequestDomain) {
+  return {
+    name: DATA_REQUEST_DOMAIN_NAME,
+    version: DATA_REQUEST_DOMAIN_VERSION,
+    chainId: domain.chainId,
+    verifyingContract: domain.consentRegistry,
+  } as const;
+}
+
 export type DataRequestDomain = { chainId: number; consentRegistry: Address };
 
 export function dataRequestDigest(domain: DataRequestDomain, request: DataRequest): Hex {
   return hashTypedData({
-    domain: {
-      name: DATA_REQUEST_DOMAIN_NAME,
-      version: DATA_REQUEST_DOMAIN_VERSION,
-      chainId: domain.chainId,
-      verifyingContract: domain.consentRegistry,
-    },
+    domain: dataAccessDomain(domain),
     types: dataRequestTypes,
     primaryType: 'DataRequest',
     message: request,

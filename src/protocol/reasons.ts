@@ -71,6 +71,11 @@ export const rejectionReasons = {
     status: 403,
     description: 'The consent does not cover this device (it is a consent for other devices).',
   },
+  not_consent_owner: { status: 403, description: "POST /v1/canaries/query: the signer is not the consent's owner." },
+  insufficient_bond: {
+    status: 403,
+    description: "The recipient's bond (RecipientBonds) is below the minimum the consent's policy requires to receive data.",
+  },
   ownership_changed: { status: 403, description: 'The device changed hands since the consent was granted, which voids it.' },
   wrong_recipient: { status: 403, description: "The signer of the command or data request is not the consent's recipient." },
   stream_not_covered: { status: 403, description: 'A data request: the consent does not cover these data streams.' },

@@ -1,12 +1,5 @@
 import type { Address, Hex, LocalAccount } from 'viem';
-import {
-  DATA_REQUEST_DOMAIN_NAME,
-  DATA_REQUEST_DOMAIN_VERSION,
-  dataRequestTypes,
-  deliveryDataHash,
-  type DataRequest,
-  type DeliveredReading,
-} from '../protocol/dataRequest.js';
+import { dataAccessDomain, dataRequestTypes, deliveryDataHash, type DataRequest, type DeliveredReading } from '../protocol/dataRequest.js';
 import { GatewayRejection } from './errors.js';
 import { gatewayRequest } from './gatewayRequest.js';
 
@@ -60,7 +53,7 @@ export async function fetchConsentedReadings(parameters: FetchConsentedReadingsP
     expiresAt: BigInt(Math.floor(Date.now() / 1000) + (parameters.lifetimeSeconds ?? 60)),
   };
   const signature = await account.signTypedData({
-    domain: { name: DATA_REQUEST_DOMAIN_NAME, version: DATA_REQUEST_DOMAIN_VERSION, chainId, verifyingContract: consentRegistry },
+    domain: dataAccessDomain({ chainId, consentRegistry }),
     types: dataRequestTypes,
     primaryType: 'DataRequest',
     message: request,

@@ -126,3 +126,4 @@ export {
   type CommandJson,
   type PythiaCommand,
 } from '../protocol/command.js';
+export { queryCanaries, type QueryCanariesParameters, type GivenCanary } from './queryCanaries.js';

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { startAnvil, type StartAnvilReturnType } from '../chain/anvil.js';
 import { readPythia, registerPythiaKey } from '../chain/pythiaRegistry.js';
 import { answerSignerOf } from '../chain/answerSignerOf.js';
+import { privateKeyOfNativeAccount } from '../chain/nativeAccount.js';
+import { canarySecretOf } from '../gateway/canaryIssuer.js';
 import { createChainClients } from '../chain/clients.js';
 import { deployFirmwareRegistry, deployPythia, deployPythiaRegistry, fundRoles } from '../chain/deploy.js';
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
@@ -113,6 +115,8 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
     await ensurePythiaKeyRegistered({ clients, roles, deployment, progress });
 
     progress('starting the gateway');
+    // The canary secret derives from the Pythia's key, which is encrypted at rest with the others.
+    const pythiaKey = privateKeyOfNativeAccount(roles.pythia);
     const gateway = await startGateway({
       rpcUrl,
       chainId,
@@ -125,10 +129,16 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
           // Question 4 (consent) and recipients' commands: checked against the registry, logged to the AccessLog.
           ...(deployment.contracts.consentRegistry && { consentRegistry: deployment.contracts.consentRegistry }),
           ...(deployment.contracts.accessLog && { accessLog: deployment.contracts.accessLog }),
+          ...(deployment.contracts.canaryRegistry && {
+            canaryRegistry: deployment.contracts.canaryRegistry,
+            recipientBonds: deployment.contracts.recipientBonds!,
+            sharingLog: deployment.contracts.sharingLog!,
+          }),
         },
       }),
       relayerAccount: roles.relayer,
       answerSigner: answerSignerOf(roles.pythia),
+      ...(pythiaKey && { canarySecret: canarySecretOf(pythiaKey) }),
       dbPath: join(parameters.dataDir, 'gateway.sqlite'),
       host: parameters.gatewayHost ?? '127.0.0.1',
       port: parameters.gatewayPort ?? DEFAULT_GATEWAY_PORT,

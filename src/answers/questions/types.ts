@@ -12,6 +12,9 @@ export type AnswerContracts = {
   accessLog?: Address;
   /** Where canary commitments go (the relayer holds its COMMITTER_ROLE). */
   canaryRegistry?: Address;
+  /** Recipients' bonds (a policy's minimum bond) and onward-sharing entries (a policy may require one). */
+  recipientBonds?: Address;
+  sharingLog?: Address;
 };
 
 /** Chain state as of one block: every read of one answer goes through it, so the answer is consistent. */

@@ -1,10 +1,12 @@
 import type { Address, PublicClient } from 'viem';
-import { consentRegistryAbi } from '../../contracts/abis.js';
+import { consentRegistryAbi, recipientBondsAbi, sharingLogAbi } from '../../contracts/abis.js';
 import type { PolicyLedger } from '../../policy/ledger.js';
 
 export type ChainPolicyLedgerParameters = {
   publicClient: Pick<PublicClient, 'readContract'>;
   consentRegistry: Address;
+  sharingLog?: Address;
+  recipientBonds?: Address;
 };
 
 /**
@@ -12,15 +14,17 @@ export type ChainPolicyLedgerParameters = {
  * whose contract is not deployed cannot be established: the lookup throws, and the caller refuses.
  */
 export function chainPolicyLedger(parameters: ChainPolicyLedgerParameters): PolicyLedger {
-  const { publicClient, consentRegistry } = parameters;
+  const { publicClient, consentRegistry, sharingLog, recipientBonds } = parameters;
   return {
     isConsentLive: (consentId) =>
       publicClient.readContract({ address: consentRegistry, abi: consentRegistryAbi, functionName: 'isLive', args: [consentId] }),
-    hasSharingLogEntry: () => {
-      throw new Error('this deployment has no sharing log');
+    hasSharingLogEntry: (consentId, party) => {
+      if (!sharingLog) throw new Error('this deployment has no sharing log');
+      return publicClient.readContract({ address: sharingLog, abi: sharingLogAbi, functionName: 'hasShared', args: [consentId, party] });
     },
-    bondOf: () => {
-      throw new Error('this deployment has no recipient bonds');
+    bondOf: (recipient) => {
+      if (!recipientBonds) throw new Error('this deployment has no recipient bonds');
+      return publicClient.readContract({ address: recipientBonds, abi: recipientBondsAbi, functionName: 'bondOf', args: [recipient] });
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { getAddress, hexToBytes, type Address, type Hex } from 'viem';
+import { getAddress, type Address, type Hex } from 'viem';
 import { consentRegistryAbi } from '../../contracts/abis.js';
 import { refusalName, type RefusalName } from '../../chain/consent/writeContext.js';
 import { consentRefusalReasons } from '../../protocol/reasons.js';
@@ -7,17 +7,14 @@ import { dataRequestDigest, deliveryDataHash, type DataRequest, type DeliveredRe
 import { maskToStreams } from '../../protocol/consentScope.js';
 import { decodeMetrics } from '../../protocol/payload.js';
 import type { StreamName } from '../../policy/index.js';
-import { SignatureFormatError, splitSignature } from '../../protocol/signature.js';
-import { recoverDigestSigner } from '../../sdk/recoverDigestSigner.js';
 import type { NewCanary } from '../accessLedger.js';
 import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
 import { errorResponses, sendError } from '../httpErrors.js';
+import { checkSignedRequest, MAX_SIGNED_REQUEST_LIFETIME_S } from '../signedRequest.js';
 import type { GatewayServices } from '../services.js';
 
 /** Most readings one request returns (a recipient pages with afterSequence). */
 export const MAX_READINGS_PER_DATA_REQUEST = 1000;
-/** A signed request may expire at most this far ahead: a captured request is useless soon after. */
-export const MAX_DATA_REQUEST_LIFETIME_S = 300;
 
 const uint = (digits: number, description: string) => ({ type: 'string', pattern: `^(0|[1-9][0-9]{0,${digits - 1}})$`, description });
 
@@ -34,7 +31,7 @@ const dataRequestJsonSchema = {
     toTime: uint(20, 'Device timestamps to (Unix s, inclusive; default no limit).'),
     limit: { type: 'integer', minimum: 1, maximum: MAX_READINGS_PER_DATA_REQUEST },
     nonce: uint(20, 'Unique per recipient (uint64).'),
-    expiresAt: uint(20, `Unix s; at most ${MAX_DATA_REQUEST_LIFETIME_S} s ahead.`),
+    expiresAt: uint(20, `Unix s; at most ${MAX_SIGNED_REQUEST_LIFETIME_S} s ahead.`),
   },
 } as const;
 
@@ -150,22 +147,15 @@ export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (a
       }
       if (wanted.fromTime > wanted.toTime) return sendError(reply, 'invalid_body', 'fromTime is after toTime');
 
-      const signature = request.body.signature.toLowerCase() as Hex;
-      try {
-        splitSignature(signature);
-      } catch (error) {
-        if (error instanceof SignatureFormatError) return sendError(reply, error.reason, error.message);
-        throw error;
-      }
-      const digest = dataRequestDigest({ chainId, consentRegistry }, wanted);
-      const recipient = recoverDigestSigner(hexToBytes(digest), signature);
-      if (!recipient) return sendError(reply, 'bad_signature', 'the signature does not recover to any key');
-
       const now = BigInt(Math.floor(Date.now() / 1000));
-      if (wanted.expiresAt < now) return sendError(reply, 'request_expired', `the request expired at ${wanted.expiresAt}`);
-      if (wanted.expiresAt > now + BigInt(MAX_DATA_REQUEST_LIFETIME_S)) {
-        return sendError(reply, 'request_expired', `expiresAt is more than ${MAX_DATA_REQUEST_LIFETIME_S} s ahead`);
-      }
+      const signed = checkSignedRequest({
+        digest: dataRequestDigest({ chainId, consentRegistry }, wanted),
+        signature: request.body.signature.toLowerCase() as Hex,
+        expiresAt: wanted.expiresAt,
+        nowSeconds: now,
+      });
+      if (!signed.ok) return sendError(reply, signed.reason, signed.message);
+      const recipient = signed.signer;
 
       let refusal: number;
       try {
@@ -216,7 +206,12 @@ export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (a
       }));
       let canaries: NewCanary[] = [];
       if (services.canaries && readings.length > 0) {
-        ({ readings, canaries } = services.canaries.mark({ consentId: wanted.consentId, recipient, device: wanted.device, readings }));
+        ({ readings, canaries } = await services.canaries.mark({
+          consentId: wanted.consentId,
+          recipient,
+          device: wanted.device,
+          readings,
+        }));
       }
       const delivery = { consentId: wanted.consentId, device: wanted.device, recipient, readings };
       const dataHash = deliveryDataHash(delivery);

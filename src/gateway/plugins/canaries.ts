@@ -1,0 +1,123 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { getAddress, type Hex } from 'viem';
+import { consentRegistryAbi } from '../../contracts/abis.js';
+import { canaryQueryDigest } from '../../protocol/dataRequest.js';
+import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
+import { errorResponses, sendError } from '../httpErrors.js';
+import type { GatewayServices } from '../services.js';
+import { checkSignedRequest, MAX_SIGNED_REQUEST_LIFETIME_S } from '../signedRequest.js';
+
+const uint = (digits: number, description: string) => ({ type: 'string', pattern: `^(0|[1-9][0-9]{0,${digits - 1}})$`, description });
+
+/**
+ * Trap streets, the owner's side: the owner of a consent asks (with an EIP-712 CanaryQuery it
+ * signs) which canary values the gateway gave the recipient under that consent, with the salts
+ * that open their on-chain commitments. With one of them found in a leaked copy, the owner calls
+ * CanaryRegistry.claimLeak (`pythia canary claim`). Nobody but the owner learns which values are canaries.
+ */
+export const canariesPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
+  const { publicClient, chainId } = services;
+
+  app.post<{ Body: { query: { consentId: string; nonce: string; expiresAt: string }; signature: string } }>(
+    '/v1/canaries/query',
+    {
+      schema: {
+        summary: 'The owner of a consent lists the canaries given under it (values, salts, commitments) to reveal a leak',
+        tags: ['consent'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['query', 'signature'],
+          properties: {
+            query: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['consentId', 'nonce', 'expiresAt'],
+              properties: {
+                consentId: uint(78, 'The consent (decimal).'),
+                nonce: uint(20, 'Unique per owner (uint64).'),
+                expiresAt: uint(20, `Unix s; at most ${MAX_SIGNED_REQUEST_LIFETIME_S} s ahead.`),
+              },
+            },
+            signature: { type: 'string', description: "The owner's EIP-712 CanaryQuery signature, r ‖ s ‖ v, low s." },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['consentId', 'canaries'],
+            properties: {
+              consentId: { type: 'string' },
+              canaries: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['recipient', 'device', 'stream', 'sequence', 'value', 'salt', 'commitment', 'givenAt'],
+                  properties: {
+                    recipient: { type: 'string' },
+                    device: { type: 'string' },
+                    stream: { type: 'integer' },
+                    sequence: { type: 'string' },
+                    value: { type: 'integer' },
+                    salt: { type: 'string' },
+                    commitment: { type: 'string' },
+                    givenAt: { type: 'string', description: 'ISO time of the delivery that carried it.' },
+                  },
+                },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { consentRegistry } = services.contracts;
+      const ledger = services.accessLedger;
+      if (!consentRegistry || !ledger) return sendError(reply, 'not_supported', 'this gateway has no consent registry');
+      const query = {
+        consentId: BigInt(request.body.query.consentId),
+        nonce: BigInt(request.body.query.nonce),
+        expiresAt: BigInt(request.body.query.expiresAt),
+      };
+      if (query.nonce >= 1n << 64n || query.expiresAt >= 1n << 64n)
+        return sendError(reply, 'invalid_body', 'nonce and expiresAt must be uint64');
+      const signed = checkSignedRequest({
+        digest: canaryQueryDigest({ chainId, consentRegistry }, query),
+        signature: request.body.signature.toLowerCase() as Hex,
+        expiresAt: query.expiresAt,
+        nowSeconds: BigInt(Math.floor(Date.now() / 1000)),
+      });
+      if (!signed.ok) return sendError(reply, signed.reason, signed.message);
+      let owner: string;
+      try {
+        ({ owner } = await publicClient.readContract({
+          address: consentRegistry,
+          abi: consentRegistryAbi,
+          functionName: 'consent',
+          args: [query.consentId],
+        }));
+      } catch (error) {
+        if (/UnknownConsent/.test(String(error))) return sendError(reply, 'unknown_consent', `no consent ${query.consentId}`);
+        throw new ChainUnavailableError(`could not read consent ${query.consentId}: ${shortError(error)}`);
+      }
+      if (getAddress(owner) !== signed.signer) {
+        return sendError(reply, 'not_consent_owner', `${signed.signer} is not the owner of consent ${query.consentId}`);
+      }
+      if (!ledger.useNonce(signed.signer, query.nonce, Number(query.expiresAt) * 1000)) {
+        return sendError(reply, 'replayed_request', `nonce ${query.nonce} was used before by ${signed.signer}`);
+      }
+      const canaries = ledger.canariesOfConsent(query.consentId).map((c) => ({
+        recipient: getAddress(c.recipient),
+        device: getAddress(c.device),
+        stream: c.stream,
+        sequence: c.sequence.toString(),
+        value: c.value,
+        salt: c.salt,
+        commitment: c.commitment,
+        givenAt: new Date(c.createdAt).toISOString(),
+      }));
+      return reply.send({ consentId: query.consentId.toString(), canaries });
+    },
+  );
+};

@@ -1,0 +1,66 @@
+import { getAddress, type Address, type Hex, type LocalAccount } from 'viem';
+import type { CanaryReveal } from '../consent/canary.js';
+import { canaryQueryTypes, dataAccessDomain } from '../protocol/dataRequest.js';
+import { gatewayRequest } from './gatewayRequest.js';
+
+export type QueryCanariesParameters = {
+  gatewayUrl: string;
+  chainId: number;
+  consentRegistry: Address;
+  /** The consent's owner: it signs the query. */
+  account: LocalAccount;
+  consentId: bigint;
+  nonce?: bigint;
+  fetch?: typeof fetch;
+};
+
+export type GivenCanary = CanaryReveal & { commitment: Hex; givenAt: string };
+
+/** The consent's owner lists the canaries the gateway gave under it, each ready for CanaryRegistry.claimLeak. */
+export async function queryCanaries(parameters: QueryCanariesParameters): Promise<GivenCanary[]> {
+  const { gatewayUrl, chainId, consentRegistry, account, consentId } = parameters;
+  const query = {
+    consentId,
+    nonce: parameters.nonce ?? BigInt(`0x${Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex')}`) >> 1n,
+    expiresAt: BigInt(Math.floor(Date.now() / 1000) + 60),
+  };
+  const signature = await account.signTypedData({
+    domain: dataAccessDomain({ chainId, consentRegistry }),
+    types: canaryQueryTypes,
+    primaryType: 'CanaryQuery',
+    message: query,
+  });
+  const { body } = await gatewayRequest({
+    url: `${gatewayUrl.replace(/\/$/, '')}/v1/canaries/query`,
+    method: 'POST',
+    body: {
+      query: { consentId: query.consentId.toString(), nonce: query.nonce.toString(), expiresAt: query.expiresAt.toString() },
+      signature,
+    },
+    retry: { attempts: 1 },
+    ...(parameters.fetch && { fetch: parameters.fetch }),
+  });
+  const { canaries } = body as {
+    canaries: {
+      recipient: string;
+      device: string;
+      stream: number;
+      sequence: string;
+      value: number;
+      salt: Hex;
+      commitment: Hex;
+      givenAt: string;
+    }[];
+  };
+  return canaries.map((c) => ({
+    recipient: getAddress(c.recipient),
+    consentId,
+    device: getAddress(c.device),
+    stream: c.stream,
+    value: c.value,
+    sequence: BigInt(c.sequence),
+    salt: c.salt,
+    commitment: c.commitment,
+    givenAt: c.givenAt,
+  }));
+}
