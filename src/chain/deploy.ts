@@ -87,18 +87,7 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
     deviceOwnership,
     onProgress: progress,
   });
-  const policyRegistry = await deployPolicyRegistry({ rpcUrl, chainId, roles, onProgress: progress });
-  const { consentRegistry, accessLog } = await deployConsentContracts({
-    rpcUrl,
-    chainId,
-    roles,
-    fleet,
-    deviceOwnership,
-    policyRegistry,
-    onProgress: progress,
-  });
-  const feedMarket = await deployFeedMarket({ rpcUrl, chainId, roles, consentRegistry, deviceOwnership, onProgress: progress });
-  const accountability = await deployAccountability({ rpcUrl, chainId, roles, consentRegistry, policyRegistry, onProgress: progress });
+  const consent = await deployConsentSuite({ rpcUrl, chainId, roles, fleet, deviceOwnership, onProgress: progress });
 
   return {
     chainId,
@@ -111,11 +100,7 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
       deviceIdentity,
       deviceOwnership,
       firmwareRegistry,
-      policyRegistry,
-      consentRegistry,
-      accessLog,
-      feedMarket,
-      ...accountability,
+      ...consent,
     },
     roles: { admin: roles.admin.address, operator: roles.operator.address, relayer: roles.relayer.address },
     embeddedChain,
@@ -479,6 +464,32 @@ export async function fundRoles(parameters: Pick<DeployPythiaParameters, 'rpcUrl
     const hash = await admin.sendTransaction({ to: account.address, value: MIN_ROLE_BALANCE - balance + parseEther('1') });
     await publicClient.waitForTransactionReceipt({ hash });
   }
+}
+
+export type DeployConsentSuiteParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+  fleet: Address;
+  deviceOwnership: Address;
+};
+
+export type ConsentSuiteAddresses = AccountabilityAddresses & {
+  policyRegistry: Address;
+  consentRegistry: Address;
+  accessLog: Address;
+  feedMarket: Address;
+};
+
+/**
+ * Everything of issue #5 (docs/contracts.md, "Consent" to "Data feeds"), wired: policies, consents,
+ * the access log, the feed market and the accountability contracts. Also used on its own to add
+ * them to a deployment made before they existed.
+ */
+export async function deployConsentSuite(parameters: DeployConsentSuiteParameters): Promise<ConsentSuiteAddresses> {
+  const { fleet, deviceOwnership, ...common } = parameters;
+  const policyRegistry = await deployPolicyRegistry(common);
+  const { consentRegistry, accessLog } = await deployConsentContracts({ ...common, fleet, deviceOwnership, policyRegistry });
+  const feedMarket = await deployFeedMarket({ ...common, consentRegistry, deviceOwnership });
+  const accountability = await deployAccountability({ ...common, consentRegistry, policyRegistry });
+  return { policyRegistry, consentRegistry, accessLog, feedMarket, ...accountability };
 }
 
 export type DeployPolicyRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>;

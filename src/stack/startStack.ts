@@ -6,7 +6,7 @@ import { answerSignerOf } from '../chain/answerSignerOf.js';
 import { privateKeyOfNativeAccount } from '../chain/nativeAccount.js';
 import { canarySecretOf } from '../gateway/canaryIssuer.js';
 import { createChainClients } from '../chain/clients.js';
-import { deployFirmwareRegistry, deployPythia, deployPythiaRegistry, fundRoles } from '../chain/deploy.js';
+import { deployConsentSuite, deployFirmwareRegistry, deployPythia, deployPythiaRegistry, fundRoles } from '../chain/deploy.js';
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
 import { loadOrCreateRoleKeys, type RoleAccounts } from '../chain/roleKeys.js';
 import { startGateway } from '../gateway/server.js';
@@ -100,6 +100,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
         deployment = { ...deployment, contracts: { ...deployment.contracts, pythiaRegistry } };
       }
       deployment = await ensureFirmwareRegistry({ clients, rpcUrl, chainId, roles, deployment, progress });
+      deployment = await ensureConsentSuite({ clients, rpcUrl, chainId, roles, deployment, progress });
     } else {
       deployment = await deployPythia({
         rpcUrl,
@@ -219,4 +220,28 @@ async function ensureFirmwareRegistry(input: {
   if (firmwareRegistry && ((await clients.publicClient.getCode({ address: firmwareRegistry })) ?? '0x') !== '0x') return deployment;
   const added = await deployFirmwareRegistry({ rpcUrl, chainId, roles, fleet, deviceIdentity, deviceOwnership, onProgress: progress });
   return { ...deployment, contracts: { ...deployment.contracts, firmwareRegistry: added } };
+}
+
+/**
+ * A deployment from before consent and accountability existed (issue #5): add them, so that
+ * `pythia up` on an older data directory gains consents, policies, feeds and trap streets. They
+ * need device ownership, so a fleet deployed before it runs without them.
+ */
+async function ensureConsentSuite(input: {
+  clients: ReturnType<typeof createChainClients>;
+  rpcUrl: string;
+  chainId: number;
+  roles: RoleAccounts;
+  deployment: Deployment;
+  progress: (message: string) => void;
+}): Promise<Deployment> {
+  const { clients, rpcUrl, chainId, roles, deployment, progress } = input;
+  const { fleet, deviceOwnership, consentRegistry } = deployment.contracts;
+  if (!deviceOwnership) {
+    if (!consentRegistry) progress('no consent registry: this fleet predates device ownership, which it needs');
+    return deployment;
+  }
+  if (consentRegistry && ((await clients.publicClient.getCode({ address: consentRegistry })) ?? '0x') !== '0x') return deployment;
+  const added = await deployConsentSuite({ rpcUrl, chainId, roles, fleet, deviceOwnership, onProgress: progress });
+  return { ...deployment, contracts: { ...deployment.contracts, ...added } };
 }

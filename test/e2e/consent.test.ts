@@ -566,4 +566,29 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
     ]);
     assert.equal(left.amount, '0');
   });
+  it('adds the consent contracts to a deployment made before they existed, keeping the fleet', async () => {
+    await stack.stop();
+    const path = join(dataDir, 'deployment.json');
+    const old = JSON.parse(readFileSync(path, 'utf8'));
+    const suite = [
+      'policyRegistry',
+      'consentRegistry',
+      'accessLog',
+      'feedMarket',
+      'recipientBonds',
+      'sharingLog',
+      'canaryRegistry',
+      'deletionRequests',
+    ];
+    for (const name of suite) delete old.contracts[name];
+    writeFileSync(path, JSON.stringify(old));
+    await refused(at('consent', 'list', '--owner', people.alice.key.deviceId), 1, /consent registry/);
+
+    stack = await startStack({ dataDir, passphrase, chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    assert.equal(stack.deployed, false);
+    assert.equal(stack.deployment.contracts.fleet, old.contracts.fleet);
+    const written = JSON.parse(readFileSync(path, 'utf8')).contracts;
+    for (const name of suite) assert.match(written[name] ?? '', /^0x[0-9a-fA-F]{40}$/, `${name} added`);
+    assert.deepEqual(await json(at('consent', 'list', '--owner', people.alice.key.deviceId)), []);
+  });
 });

@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { formatEther, type Address, type Hex } from 'viem';
 import { claimLeak, readCanary } from '../../chain/accountability/index.js';
 import { canaryCommitment, type CanaryReveal } from '../../consent/canary.js';
+import { queryCanaries } from '../../sdk/queryCanaries.js';
 import { parseAddressArg, parseIntegerArg } from '../args.js';
 import { loadContext } from '../context.js';
-import { printResult } from '../output.js';
+import { CliError, printResult } from '../output.js';
 import {
   contractOf,
   hashFrom,
@@ -80,6 +81,41 @@ export function registerCanaryCommands(program: Command): void {
       () =>
         `leak attributed to ${options.recipient}: ${formatEther(paid)} of ${formatEther(penalty)} paid from its bond (${hash})` +
         (paid < penalty ? '\n(the bond did not cover the full penalty)' : ''),
+    );
+  });
+
+  withCommon(
+    canary
+      .command('list')
+      .description(
+        "Owner: the canaries this deployment's gateway gave under a consent (values, salts, commitments), each ready for `canary claim`",
+      )
+      .argument('<consentId>', 'the consent', parseIdArg('consentId')),
+    "the consent owner's key (keystore v3); required",
+  ).action(async (consentId: bigint, options: AccountabilityOptions) => {
+    const context = loadContext(options);
+    const { consentRegistry } = context.deployment.contracts;
+    if (!consentRegistry) throw new CliError('this deployment has no consent registry: run `pythia up` to add it');
+    const account = await signerOf(context, options, 'owner');
+    const canaries = await queryCanaries({
+      gatewayUrl: context.deployment.gatewayUrl,
+      chainId: context.deployment.chainId,
+      consentRegistry,
+      account,
+      consentId,
+    });
+    printResult(
+      options,
+      canaries.map((c) => ({ ...c, consentId: c.consentId.toString(), sequence: c.sequence.toString() })),
+      () =>
+        canaries.length === 0
+          ? `no canaries given under consent ${consentId}`
+          : canaries
+              .map(
+                (c) =>
+                  `${c.commitment}  recipient ${c.recipient}  device ${c.device}  stream ${c.stream}  sequence ${c.sequence}  value ${c.value}  salt ${c.salt}`,
+              )
+              .join('\n'),
     );
   });
 
