@@ -1,17 +1,13 @@
-import { parseEther, type Address, type Hex } from 'viem';
+import { parseEther, type Abi, type Address, type Hex } from 'viem';
 import {
   accessLogAbi,
   accessLogBytecode,
-  consentRegistryAbi,
-  consentRegistryBytecode,
   canaryRegistryAbi,
   canaryRegistryBytecode,
+  consentRegistryAbi,
+  consentRegistryBytecode,
   deletionRequestsAbi,
   deletionRequestsBytecode,
-  recipientBondsAbi,
-  recipientBondsBytecode,
-  sharingLogAbi,
-  sharingLogBytecode,
   deviceIdentityAbi,
   deviceIdentityBytecode,
   deviceOwnershipAbi,
@@ -26,6 +22,10 @@ import {
   pythiaFleetBytecode,
   pythiaRegistryAbi,
   pythiaRegistryBytecode,
+  recipientBondsAbi,
+  recipientBondsBytecode,
+  sharingLogAbi,
+  sharingLogBytecode,
 } from '../contracts/abis.js';
 import { createChainClients } from './clients.js';
 import type { Deployment } from './deployment.js';
@@ -41,73 +41,79 @@ export type DeployPythiaParameters = {
   onProgress?: (step: string) => void;
 };
 
+/** What every deploy step needs: the chain, the role accounts (roles.admin deploys and wires) and progress. */
+export type DeployStepParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>;
+
 const ROLE_FUNDING = parseEther('1000');
 const MIN_ROLE_BALANCE = parseEther('10');
+
+/** The admin deploying and wiring contracts: each step waits for its receipt and fails loudly. */
+function adminSession(parameters: DeployStepParameters) {
+  const { rpcUrl, chainId, roles } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
+  const admin = walletClient(roles.admin);
+  const confirmed = async (what: string, hash: Hex) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`${what} failed in ${hash}`);
+    return receipt;
+  };
+  return {
+    publicClient,
+    progress,
+    async deploy(name: string, abi: Abi, bytecode: string, args: readonly unknown[]): Promise<Address> {
+      progress(`deploying ${name}`);
+      const hash = await admin.deployContract({ abi, bytecode: bytecode as Hex, args } as never);
+      const receipt = await confirmed(`${name} deployment`, hash);
+      if (!receipt.contractAddress) throw new Error(`${name} deployment created no contract in ${hash}`);
+      return receipt.contractAddress;
+    },
+    async call(what: string, address: Address, abi: Abi, functionName: string, args: readonly unknown[]): Promise<void> {
+      await confirmed(what, await admin.writeContract({ address, abi, functionName, args } as never));
+    },
+    /** Grants the AccessControl role named by the contract's constant (e.g. 'OPERATOR_ROLE'). */
+    async grantRole(address: Address, abi: Abi, roleName: string, account: Address): Promise<void> {
+      const role = (await publicClient.readContract({ address, abi, functionName: roleName } as never)) as Hex;
+      await confirmed(
+        `granting ${roleName} of ${address} to ${account}`,
+        await admin.writeContract({ address, abi, functionName: 'grantRole', args: [role, account] } as never),
+      );
+    },
+  };
+}
 
 /** Deploys the contracts, grants each role to its own account and returns the deployment record. */
 export async function deployPythia(parameters: DeployPythiaParameters): Promise<Deployment> {
   const { rpcUrl, chainId, roles, gatewayUrl, embeddedChain } = parameters;
-  const progress = parameters.onProgress ?? (() => {});
-  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
-  const actualChainId = await publicClient.getChainId();
+  const session = adminSession(parameters);
+  const actualChainId = await session.publicClient.getChainId();
   if (actualChainId !== chainId) throw new Error(`the node at ${rpcUrl} is chain ${actualChainId}, expected ${chainId}`);
 
-  progress('funding role accounts');
+  session.progress('funding role accounts');
   await fundRoles({ rpcUrl, chainId, roles, embeddedChain });
+  const deploymentBlock = await session.publicClient.getBlockNumber({ cacheTime: 0 });
+  const fleet = await session.deploy('PythiaFleet', pythiaFleetAbi, pythiaFleetBytecode, [roles.admin.address]);
+  session.progress('granting roles');
+  await session.grantRole(fleet, pythiaFleetAbi, 'OPERATOR_ROLE', roles.operator.address);
+  await session.grantRole(fleet, pythiaFleetAbi, 'RELAYER_ROLE', roles.relayer.address);
 
-  const admin = walletClient(roles.admin);
-  progress('deploying PythiaFleet');
-  const deployHash = await admin.deployContract({ abi: pythiaFleetAbi, bytecode: pythiaFleetBytecode as Hex, args: [roles.admin.address] });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash });
-  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`PythiaFleet deployment failed in ${deployHash}`);
-  const fleet = receipt.contractAddress;
-
-  progress('granting roles');
-  const [operatorRole, relayerRole] = await Promise.all([
-    publicClient.readContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'OPERATOR_ROLE' }),
-    publicClient.readContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'RELAYER_ROLE' }),
-  ]);
-  for (const [role, account] of [
-    [operatorRole, roles.operator.address],
-    [relayerRole, roles.relayer.address],
-  ] as const) {
-    const hash = await admin.writeContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'grantRole', args: [role, account] });
-    const granted = await publicClient.waitForTransactionReceipt({ hash });
-    if (granted.status !== 'success') throw new Error(`granting a role to ${account} failed in ${hash}`);
-  }
-
-  const { deviceIdentity, deviceOwnership } = await deployDeviceIdentity({ rpcUrl, chainId, roles, fleet, onProgress: progress });
-  const pythiaRegistry = await deployPythiaRegistry({ rpcUrl, chainId, roles, onProgress: progress });
-  const firmwareRegistry = await deployFirmwareRegistry({
-    rpcUrl,
-    chainId,
-    roles,
-    fleet,
-    deviceIdentity,
-    deviceOwnership,
-    onProgress: progress,
-  });
-  const consent = await deployConsentSuite({ rpcUrl, chainId, roles, fleet, deviceOwnership, onProgress: progress });
+  const { deviceIdentity, deviceOwnership } = await deployDeviceIdentity({ ...parameters, fleet });
+  const pythiaRegistry = await deployPythiaRegistry(parameters);
+  const firmwareRegistry = await deployFirmwareRegistry({ ...parameters, fleet, deviceIdentity, deviceOwnership });
+  const consent = await deployConsentSuite({ ...parameters, fleet, deviceOwnership });
 
   return {
     chainId,
     rpcUrl,
     gatewayUrl,
-    deploymentBlock: Number(receipt.blockNumber),
-    contracts: {
-      fleet,
-      pythiaRegistry,
-      deviceIdentity,
-      deviceOwnership,
-      firmwareRegistry,
-      ...consent,
-    },
+    deploymentBlock: Number(deploymentBlock) + 1,
+    contracts: { fleet, pythiaRegistry, deviceIdentity, deviceOwnership, firmwareRegistry, ...consent },
     roles: { admin: roles.admin.address, operator: roles.operator.address, relayer: roles.relayer.address },
     embeddedChain,
   };
 }
 
-export type DeployDeviceIdentityParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+export type DeployDeviceIdentityParameters = DeployStepParameters & {
   /** A freshly deployed fleet whose ownership contract is not set yet (roles.admin is its admin). */
   fleet: Address;
 };
@@ -121,150 +127,37 @@ export type DeployDeviceIdentityParameters = Pick<DeployPythiaParameters, 'rpcUr
 export async function deployDeviceIdentity(
   parameters: DeployDeviceIdentityParameters,
 ): Promise<{ deviceIdentity: Address; deviceOwnership: Address }> {
-  const { rpcUrl, chainId, roles, fleet } = parameters;
-  const progress = parameters.onProgress ?? (() => {});
-  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
-  const admin = walletClient(roles.admin);
-  const deployed = async (name: string, hash: Hex): Promise<Address> => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed in ${hash}`);
-    return receipt.contractAddress;
-  };
-  const confirmed = async (what: string, hash: Hex): Promise<void> => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success') throw new Error(`${what} failed in ${hash}`);
-  };
-
-  progress('deploying DeviceOwnership');
-  const deviceOwnership = await deployed(
-    'DeviceOwnership',
-    await admin.deployContract({ abi: deviceOwnershipAbi, bytecode: deviceOwnershipBytecode as Hex, args: [fleet] }),
-  );
-  progress('deploying DeviceIdentity');
-  const deviceIdentity = await deployed(
-    'DeviceIdentity',
-    await admin.deployContract({
-      abi: deviceIdentityAbi,
-      bytecode: deviceIdentityBytecode as Hex,
-      args: [roles.admin.address, fleet, deviceOwnership],
-    }),
-  );
-
-  progress('wiring identity and ownership');
-  await confirmed(
-    'setDeviceOwnership',
-    await admin.writeContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'setDeviceOwnership', args: [deviceOwnership] }),
-  );
-  const [identityRole, manufacturerRole, identityOperatorRole] = await Promise.all([
-    publicClient.readContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'IDENTITY_ROLE' }),
-    publicClient.readContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'MANUFACTURER_ROLE' }),
-    publicClient.readContract({ address: deviceIdentity, abi: deviceIdentityAbi, functionName: 'OPERATOR_ROLE' }),
+  const { roles, fleet } = parameters;
+  const session = adminSession(parameters);
+  const deviceOwnership = await session.deploy('DeviceOwnership', deviceOwnershipAbi, deviceOwnershipBytecode, [fleet]);
+  const deviceIdentity = await session.deploy('DeviceIdentity', deviceIdentityAbi, deviceIdentityBytecode, [
+    roles.admin.address,
+    fleet,
+    deviceOwnership,
   ]);
-  for (const role of [identityRole, manufacturerRole]) {
-    await confirmed(
-      `granting a fleet role to DeviceIdentity`,
-      await admin.writeContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'grantRole', args: [role, deviceIdentity] }),
-    );
-  }
-  await confirmed(
-    `granting the identity OPERATOR_ROLE to ${roles.operator.address}`,
-    await admin.writeContract({
-      address: deviceIdentity,
-      abi: deviceIdentityAbi,
-      functionName: 'grantRole',
-      args: [identityOperatorRole, roles.operator.address],
-    }),
-  );
+  session.progress('wiring identity and ownership');
+  await session.call('setDeviceOwnership', fleet, pythiaFleetAbi, 'setDeviceOwnership', [deviceOwnership]);
+  await session.grantRole(fleet, pythiaFleetAbi, 'IDENTITY_ROLE', deviceIdentity);
+  await session.grantRole(fleet, pythiaFleetAbi, 'MANUFACTURER_ROLE', deviceIdentity);
+  await session.grantRole(deviceIdentity, deviceIdentityAbi, 'OPERATOR_ROLE', roles.operator.address);
   return { deviceIdentity, deviceOwnership };
 }
-
-export type DeployPythiaRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>;
 
 /**
  * Deploys the Pythia registry with roles.admin as its admin, grants GOVERNANCE_ROLE (approves code
  * measurements) to the admin and OPERATOR_ROLE (registers Pythia keys) to the operator, and
  * returns its address. Also used on its own to add the registry to a deployment made before it existed.
  */
-export async function deployPythiaRegistry(parameters: DeployPythiaRegistryParameters): Promise<Address> {
-  const { rpcUrl, chainId, roles } = parameters;
-  const progress = parameters.onProgress ?? (() => {});
-  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
-  const admin = walletClient(roles.admin);
-  progress('deploying PythiaRegistry');
-  const deployHash = await admin.deployContract({
-    abi: pythiaRegistryAbi,
-    bytecode: pythiaRegistryBytecode as Hex,
-    args: [roles.admin.address],
-  });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash });
-  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`PythiaRegistry deployment failed in ${deployHash}`);
-  const registry = receipt.contractAddress;
-  const [governanceRole, operatorRole] = await Promise.all([
-    publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName: 'GOVERNANCE_ROLE' }),
-    publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName: 'OPERATOR_ROLE' }),
-  ]);
-  for (const [role, account] of [
-    [governanceRole, roles.admin.address],
-    [operatorRole, roles.operator.address],
-  ] as const) {
-    const hash = await admin.writeContract({ address: registry, abi: pythiaRegistryAbi, functionName: 'grantRole', args: [role, account] });
-    const granted = await publicClient.waitForTransactionReceipt({ hash });
-    if (granted.status !== 'success') throw new Error(`granting a registry role to ${account} failed in ${hash}`);
-  }
+export async function deployPythiaRegistry(parameters: DeployStepParameters): Promise<Address> {
+  const { roles } = parameters;
+  const session = adminSession(parameters);
+  const registry = await session.deploy('PythiaRegistry', pythiaRegistryAbi, pythiaRegistryBytecode, [roles.admin.address]);
+  await session.grantRole(registry, pythiaRegistryAbi, 'GOVERNANCE_ROLE', roles.admin.address);
+  await session.grantRole(registry, pythiaRegistryAbi, 'OPERATOR_ROLE', roles.operator.address);
   return registry;
 }
 
-export type DeployConsentContractsParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
-  fleet: Address;
-  deviceOwnership: Address;
-  policyRegistry: Address;
-};
-
-/**
- * Deploys the consent registry (docs/contracts.md, "Consent") over the fleet, ownership and policy
- * contracts, and the access log over the registry; both have roles.admin as admin, and the relayer
- * gets the access log's LOGGER_ROLE (the gateway logs deliveries and commands in batches). Also used
- * on its own to add them to a deployment made before they existed.
- */
-export async function deployConsentContracts(
-  parameters: DeployConsentContractsParameters,
-): Promise<{ consentRegistry: Address; accessLog: Address }> {
-  const { rpcUrl, chainId, roles, fleet, deviceOwnership, policyRegistry } = parameters;
-  const progress = parameters.onProgress ?? (() => {});
-  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
-  const admin = walletClient(roles.admin);
-  const deployed = async (name: string, hash: Hex): Promise<Address> => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed in ${hash}`);
-    return receipt.contractAddress;
-  };
-  progress('deploying ConsentRegistry');
-  const consentRegistry = await deployed(
-    'ConsentRegistry',
-    await admin.deployContract({
-      abi: consentRegistryAbi,
-      bytecode: consentRegistryBytecode as Hex,
-      args: [roles.admin.address, fleet, deviceOwnership, policyRegistry],
-    }),
-  );
-  progress('deploying AccessLog');
-  const accessLog = await deployed(
-    'AccessLog',
-    await admin.deployContract({ abi: accessLogAbi, bytecode: accessLogBytecode as Hex, args: [roles.admin.address, consentRegistry] }),
-  );
-  const loggerRole = await publicClient.readContract({ address: accessLog, abi: accessLogAbi, functionName: 'LOGGER_ROLE' });
-  const hash = await admin.writeContract({
-    address: accessLog,
-    abi: accessLogAbi,
-    functionName: 'grantRole',
-    args: [loggerRole, roles.relayer.address],
-  });
-  const granted = await publicClient.waitForTransactionReceipt({ hash });
-  if (granted.status !== 'success') throw new Error(`granting LOGGER_ROLE to the relayer failed in ${hash}`);
-  return { consentRegistry, accessLog };
-}
-
-export type DeployFirmwareRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
+export type DeployFirmwareRegistryParameters = DeployStepParameters & {
   /** The fleet (roles.admin is its admin), and its identity and ownership contracts. */
   fleet: Address;
   deviceIdentity: Address;
@@ -278,62 +171,20 @@ export type DeployFirmwareRegistryParameters = Pick<DeployPythiaParameters, 'rpc
  * the registry to a deployment made before it existed.
  */
 export async function deployFirmwareRegistry(parameters: DeployFirmwareRegistryParameters): Promise<Address> {
-  const { rpcUrl, chainId, roles, fleet, deviceIdentity, deviceOwnership } = parameters;
-  const progress = parameters.onProgress ?? (() => {});
-  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
-  const admin = walletClient(roles.admin);
-  progress('deploying FirmwareRegistry');
-  const deployHash = await admin.deployContract({
-    abi: firmwareRegistryAbi,
-    bytecode: firmwareRegistryBytecode as Hex,
-    args: [fleet, deviceOwnership, deviceIdentity],
-  });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash });
-  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`FirmwareRegistry deployment failed in ${deployHash}`);
-  const registry = receipt.contractAddress;
-  const inspectorRole = await publicClient.readContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'INSPECTOR_ROLE' });
-  const hash = await admin.writeContract({
-    address: fleet,
-    abi: pythiaFleetAbi,
-    functionName: 'grantRole',
-    args: [inspectorRole, registry],
-  });
-  const granted = await publicClient.waitForTransactionReceipt({ hash });
-  if (granted.status !== 'success') throw new Error(`granting INSPECTOR_ROLE to the firmware registry failed in ${hash}`);
+  const { fleet, deviceIdentity, deviceOwnership } = parameters;
+  const session = adminSession(parameters);
+  const registry = await session.deploy('FirmwareRegistry', firmwareRegistryAbi, firmwareRegistryBytecode, [
+    fleet,
+    deviceOwnership,
+    deviceIdentity,
+  ]);
+  await session.grantRole(fleet, pythiaFleetAbi, 'INSPECTOR_ROLE', registry);
   return registry;
 }
 
-export type DeployFeedMarketParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
-  /** The consent registry (IConsentRegistry) the market grants through. */
-  consentRegistry: Address;
-  /** The device ownership token the market checks offers against. */
+export type DeployConsentSuiteParameters = DeployStepParameters & {
+  fleet: Address;
   deviceOwnership: Address;
-};
-
-/**
- * Deploys the feed market (docs/contracts.md, "Data feeds") over the consent registry and the
- * ownership token. It holds no roles: each owner approves it as grant agent on the consent registry
- * (`pythia feed offer` does so).
- */
-export async function deployFeedMarket(parameters: DeployFeedMarketParameters): Promise<Address> {
-  const { rpcUrl, chainId, roles, consentRegistry, deviceOwnership } = parameters;
-  const progress = parameters.onProgress ?? (() => {});
-  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
-  progress('deploying FeedMarket');
-  const deployHash = await walletClient(roles.admin).deployContract({
-    abi: feedMarketAbi,
-    bytecode: feedMarketBytecode as Hex,
-    args: [consentRegistry, deviceOwnership],
-  });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash });
-  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`FeedMarket deployment failed in ${deployHash}`);
-  return receipt.contractAddress;
-}
-
-export type DeployAccountabilityParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
-  /** The consent and policy registries (issue #5) the accountability contracts read. */
-  consentRegistry: Address;
-  policyRegistry: Address;
   /** RecipientBonds' unbonding delay, seconds (default 30 days: longer than any deletion period it must cover). */
   unbondingDelaySeconds?: bigint;
   /** Shortest deadline an owner may give for a deletion request, seconds (default 1 day). */
@@ -342,100 +193,73 @@ export type DeployAccountabilityParameters = Pick<DeployPythiaParameters, 'rpcUr
   defaultPenaltyWei?: bigint;
 };
 
-export type AccountabilityAddresses = { recipientBonds: Address; sharingLog: Address; canaryRegistry: Address; deletionRequests: Address };
+export type ConsentSuiteAddresses = {
+  policyRegistry: Address;
+  consentRegistry: Address;
+  accessLog: Address;
+  feedMarket: Address;
+  recipientBonds: Address;
+  sharingLog: Address;
+  canaryRegistry: Address;
+  deletionRequests: Address;
+};
 
 /**
- * Deploys the accountability contracts (docs/contracts.md, "Recipient bonds" to "Deletion
- * requests") with roles.admin as admin, grants RecipientBonds' PENALTY_ROLE to CanaryRegistry and
- * DeletionRequests, CanaryRegistry's COMMITTER_ROLE to the gateway's relayer account, and makes
- * DeletionRequests the ConsentRegistry's revocation hook (roles.admin must be its admin).
+ * Everything of issue #5, wired (docs/contracts.md, "Policy registry" to "Accountability";
+ * docs/operations.md, "Consent and data sharing"):
+ * - PolicyRegistry (no roles: anyone publishes under their own address);
+ * - ConsentRegistry over the fleet, ownership and policies, and the AccessLog over it, whose
+ *   LOGGER_ROLE the relayer holds (the gateway logs deliveries and commands in batches);
+ * - FeedMarket (no roles: each owner approves it as grant agent, `pythia feed offer` does);
+ * - RecipientBonds, SharingLog, CanaryRegistry and DeletionRequests: the bonds' PENALTY_ROLE to the
+ *   canary registry and deletion requests, the canary registry's COMMITTER_ROLE to the relayer,
+ *   and DeletionRequests as the consent registry's revocation hook (deleteOnRevoke policies).
+ * Also used on its own to add them to a deployment made before they existed.
  */
-export async function deployAccountability(parameters: DeployAccountabilityParameters): Promise<AccountabilityAddresses> {
-  const { rpcUrl, chainId, roles, consentRegistry, policyRegistry } = parameters;
-  const progress = parameters.onProgress ?? (() => {});
-  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
-  const admin = walletClient(roles.admin);
-  const deployed = async (name: string, hash: Hex): Promise<Address> => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed in ${hash}`);
-    return receipt.contractAddress;
-  };
-  const confirmed = async (what: string, hash: Hex): Promise<void> => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success') throw new Error(`${what} failed in ${hash}`);
-  };
+export async function deployConsentSuite(parameters: DeployConsentSuiteParameters): Promise<ConsentSuiteAddresses> {
+  const { roles, fleet, deviceOwnership } = parameters;
+  const admin = roles.admin.address;
   const defaultPenalty = parameters.defaultPenaltyWei ?? parseEther('0.1');
+  const session = adminSession(parameters);
 
-  progress('deploying RecipientBonds');
-  const recipientBonds = await deployed(
-    'RecipientBonds',
-    await admin.deployContract({
-      abi: recipientBondsAbi,
-      bytecode: recipientBondsBytecode as Hex,
-      args: [roles.admin.address, parameters.unbondingDelaySeconds ?? 30n * 86_400n],
-    }),
-  );
-  progress('deploying SharingLog');
-  const sharingLog = await deployed(
-    'SharingLog',
-    await admin.deployContract({ abi: sharingLogAbi, bytecode: sharingLogBytecode as Hex, args: [consentRegistry, policyRegistry] }),
-  );
-  progress('deploying CanaryRegistry');
-  const canaryRegistry = await deployed(
-    'CanaryRegistry',
-    await admin.deployContract({
-      abi: canaryRegistryAbi,
-      bytecode: canaryRegistryBytecode as Hex,
-      args: [roles.admin.address, consentRegistry, policyRegistry, sharingLog, recipientBonds, defaultPenalty],
-    }),
-  );
-  progress('deploying DeletionRequests');
-  const deletionRequests = await deployed(
-    'DeletionRequests',
-    await admin.deployContract({
-      abi: deletionRequestsAbi,
-      bytecode: deletionRequestsBytecode as Hex,
-      args: [consentRegistry, policyRegistry, recipientBonds, parameters.minimumDeletionPeriodSeconds ?? 86_400n, defaultPenalty],
-    }),
-  );
-
-  progress('wiring accountability roles');
-  const [penaltyRole, committerRole] = await Promise.all([
-    publicClient.readContract({ address: recipientBonds, abi: recipientBondsAbi, functionName: 'PENALTY_ROLE' }),
-    publicClient.readContract({ address: canaryRegistry, abi: canaryRegistryAbi, functionName: 'COMMITTER_ROLE' }),
+  const policyRegistry = await session.deploy('PolicyRegistry', policyRegistryAbi, policyRegistryBytecode, []);
+  const consentRegistry = await session.deploy('ConsentRegistry', consentRegistryAbi, consentRegistryBytecode, [
+    admin,
+    fleet,
+    deviceOwnership,
+    policyRegistry,
   ]);
-  for (const holder of [canaryRegistry, deletionRequests]) {
-    await confirmed(
-      `granting PENALTY_ROLE to ${holder}`,
-      await admin.writeContract({
-        address: recipientBonds,
-        abi: recipientBondsAbi,
-        functionName: 'grantRole',
-        args: [penaltyRole, holder],
-      }),
-    );
-  }
-  // The gateway commits canaries with the account that relays its transactions.
-  await confirmed(
-    `granting COMMITTER_ROLE to ${roles.relayer.address}`,
-    await admin.writeContract({
-      address: canaryRegistry,
-      abi: canaryRegistryAbi,
-      functionName: 'grantRole',
-      args: [committerRole, roles.relayer.address],
-    }),
-  );
-  // Revoking a consent whose policy says deleteOnRevoke raises a deletion request at once.
-  await confirmed(
-    'registering DeletionRequests as the consent revocation hook',
-    await admin.writeContract({
-      address: consentRegistry,
-      abi: consentRegistryAbi,
-      functionName: 'setRevocationHook',
-      args: [deletionRequests],
-    }),
-  );
-  return { recipientBonds, sharingLog, canaryRegistry, deletionRequests };
+  const accessLog = await session.deploy('AccessLog', accessLogAbi, accessLogBytecode, [admin, consentRegistry]);
+  const feedMarket = await session.deploy('FeedMarket', feedMarketAbi, feedMarketBytecode, [consentRegistry, deviceOwnership]);
+  const recipientBonds = await session.deploy('RecipientBonds', recipientBondsAbi, recipientBondsBytecode, [
+    admin,
+    parameters.unbondingDelaySeconds ?? 30n * 86_400n,
+  ]);
+  const sharingLog = await session.deploy('SharingLog', sharingLogAbi, sharingLogBytecode, [consentRegistry, policyRegistry]);
+  const canaryRegistry = await session.deploy('CanaryRegistry', canaryRegistryAbi, canaryRegistryBytecode, [
+    admin,
+    consentRegistry,
+    policyRegistry,
+    sharingLog,
+    recipientBonds,
+    defaultPenalty,
+  ]);
+  const deletionRequests = await session.deploy('DeletionRequests', deletionRequestsAbi, deletionRequestsBytecode, [
+    consentRegistry,
+    policyRegistry,
+    recipientBonds,
+    parameters.minimumDeletionPeriodSeconds ?? 86_400n,
+    defaultPenalty,
+  ]);
+
+  session.progress('wiring consent and accountability roles');
+  // The gateway logs and commits with the account that relays its transactions.
+  await session.grantRole(accessLog, accessLogAbi, 'LOGGER_ROLE', roles.relayer.address);
+  await session.grantRole(canaryRegistry, canaryRegistryAbi, 'COMMITTER_ROLE', roles.relayer.address);
+  await session.grantRole(recipientBonds, recipientBondsAbi, 'PENALTY_ROLE', canaryRegistry);
+  await session.grantRole(recipientBonds, recipientBondsAbi, 'PENALTY_ROLE', deletionRequests);
+  await session.call('setRevocationHook', consentRegistry, consentRegistryAbi, 'setRevocationHook', [deletionRequests]);
+  return { policyRegistry, consentRegistry, accessLog, feedMarket, recipientBonds, sharingLog, canaryRegistry, deletionRequests };
 }
 
 /** Makes sure every role account can pay for gas. */
@@ -464,47 +288,4 @@ export async function fundRoles(parameters: Pick<DeployPythiaParameters, 'rpcUrl
     const hash = await admin.sendTransaction({ to: account.address, value: MIN_ROLE_BALANCE - balance + parseEther('1') });
     await publicClient.waitForTransactionReceipt({ hash });
   }
-}
-
-export type DeployConsentSuiteParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & {
-  fleet: Address;
-  deviceOwnership: Address;
-};
-
-export type ConsentSuiteAddresses = AccountabilityAddresses & {
-  policyRegistry: Address;
-  consentRegistry: Address;
-  accessLog: Address;
-  feedMarket: Address;
-};
-
-/**
- * Everything of issue #5 (docs/contracts.md, "Consent" to "Data feeds"), wired: policies, consents,
- * the access log, the feed market and the accountability contracts. Also used on its own to add
- * them to a deployment made before they existed.
- */
-export async function deployConsentSuite(parameters: DeployConsentSuiteParameters): Promise<ConsentSuiteAddresses> {
-  const { fleet, deviceOwnership, ...common } = parameters;
-  const policyRegistry = await deployPolicyRegistry(common);
-  const { consentRegistry, accessLog } = await deployConsentContracts({ ...common, fleet, deviceOwnership, policyRegistry });
-  const feedMarket = await deployFeedMarket({ ...common, consentRegistry, deviceOwnership });
-  const accountability = await deployAccountability({ ...common, consentRegistry, policyRegistry });
-  return { policyRegistry, consentRegistry, accessLog, feedMarket, ...accountability };
-}
-
-export type DeployPolicyRegistryParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>;
-
-/** Deploys the policy registry (no roles: anyone publishes versions under their own address). */
-export async function deployPolicyRegistry(parameters: DeployPolicyRegistryParameters): Promise<Address> {
-  const { rpcUrl, chainId, roles } = parameters;
-  (parameters.onProgress ?? (() => {}))('deploying PolicyRegistry');
-  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
-  const hash = await walletClient(roles.admin).deployContract({
-    abi: policyRegistryAbi,
-    bytecode: policyRegistryBytecode as Hex,
-    args: [],
-  });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`PolicyRegistry deployment failed in ${hash}`);
-  return receipt.contractAddress;
 }

@@ -6,7 +6,7 @@ import { canaryRegistryAbi } from '../../contracts/abis.js';
 import { canaryCommitment, makeCanary } from '../../consent/canary.js';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { createChainClients, type ChainClients } from '../clients.js';
-import type { AccountabilityAddresses } from '../deploy.js';
+import type { ConsentSuiteAddresses } from '../deploy.js';
 import { nativeAccount } from '../nativeAccount.js';
 import { ContractRefusal } from '../sendContractTransaction.js';
 import { claimPenalty, depositBond, readBond, requestBondWithdrawal, withdrawBond } from './index.js';
@@ -16,7 +16,7 @@ const secret: Hex = `0x${'c4'.repeat(32)}`;
 describe('accountability chain modules on a real chain', { timeout: 180_000 }, () => {
   let chain: TestChain;
   let clients: ChainClients;
-  let contracts: AccountabilityAddresses;
+  let contracts: Pick<ConsentSuiteAddresses, 'recipientBonds' | 'sharingLog' | 'canaryRegistry' | 'deletionRequests'>;
   let recipient: LocalAccount;
 
   before(async () => {
