@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Address } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
@@ -26,7 +23,7 @@ import {
 } from '../sdk/index.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { CommandStore } from './commandStore.js';
-import { startGateway, type RunningGateway } from './server.js';
+import { startTestGateway } from '../testing/testGateway.js';
 import { highSTwin } from './testKit.js';
 
 /**
@@ -35,8 +32,7 @@ import { highSTwin } from './testKit.js';
  * the consent again with a signed answer before acting.
  */
 let chain: TestChain;
-let dir: string;
-let gateway: RunningGateway;
+let gateway: Awaited<ReturnType<typeof startTestGateway>>;
 let channel: MqttChannel;
 const pythiaKey = generatePrivateKey();
 const pythia = privateKeyToAccount(pythiaKey);
@@ -163,21 +159,7 @@ function guardOf(client: MqttDeviceClient, key: DeviceKey, options: { maxAgeBloc
 
 before(async () => {
   chain = await startTestChain();
-  dir = mkdtempSync(join(tmpdir(), 'pythia-commands-'));
-  gateway = await startGateway({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    fleetAddress: chain.fleetAddress,
-    answerContracts: { deviceOwnership: chain.ownershipAddress, consentRegistry: chain.consentAddress, accessLog: chain.accessLogAddress },
-    answerSigner: { privateKey: pythiaKey },
-    answerBlockTtlMs: 0,
-    relayerAccount: chain.relayer,
-    dbPath: join(dir, 'gateway.sqlite'),
-    port: 0,
-    eventPollIntervalMs: 100,
-    batchIntervalMs: 20,
-    accessLogIntervalMs: 200,
-  });
+  gateway = await startTestGateway(chain, { answerSigner: { privateKey: pythiaKey }, answerBlockTtlMs: 0 });
   channel = await startMqttChannel({ services: gateway.app.pythia, port: 0 });
 });
 
@@ -185,7 +167,6 @@ after(async () => {
   await channel?.close();
   await gateway?.close();
   await chain?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('command consent', { timeout: 120_000 }, () => {
@@ -336,7 +317,7 @@ describe('command consent', { timeout: 120_000 }, () => {
     const sameNonce = sign(key.deviceId, consentId, 'calibrate', { nonce: BigInt(signed.command.nonce) });
     await refused(key.deviceId, { command: sameNonce.command, signature: sameNonce.signature }, 409, 'replayed_command');
     // durable: the nonce is in the gateway's database file, which a restarted gateway opens again
-    const reopened = new CommandStore({ path: join(dir, 'gateway.sqlite') });
+    const reopened = new CommandStore({ path: gateway.dbPath });
     try {
       assert.equal(reopened.isReplay(recipient.address, BigInt(signed.command.nonce)), true);
       assert.equal(reopened.get(signed.id)?.status, 'published');

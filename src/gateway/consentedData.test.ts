@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseEventLogs, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
@@ -15,12 +12,12 @@ import { DATA_REQUEST_DOMAIN_NAME, DATA_REQUEST_DOMAIN_VERSION, dataRequestTypes
 import { streamsToMask } from '../protocol/consentScope.js';
 import { fetchConsentedReadings, GatewayRejection } from '../sdk/index.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
-import { startGateway, type RunningGateway } from './server.js';
+import { startTestGateway } from '../testing/testGateway.js';
+import type { RunningGateway } from './server.js';
 import { highSTwin, newTestDevice, postSettledReadings, typicalAirQuality, type TestDevice } from './testKit.js';
 
 /** Data under consent through a real gateway, relayer, ConsentRegistry and AccessLog on Anvil. */
 let chain: TestChain;
-let dir: string;
 let gateway: RunningGateway;
 let device: TestDevice;
 let consentId: bigint;
@@ -52,23 +49,7 @@ const refusal = async (promise: Promise<unknown>): Promise<{ reason: string; sta
 
 before(async () => {
   chain = await startTestChain();
-  dir = mkdtempSync(join(tmpdir(), 'pythia-consented-'));
-  gateway = await startGateway({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    fleetAddress: chain.fleetAddress,
-    answerContracts: {
-      deviceOwnership: chain.ownershipAddress,
-      policyRegistry: chain.policyAddress,
-      consentRegistry: chain.consentAddress,
-      accessLog: chain.accessLogAddress,
-    },
-    relayerAccount: chain.relayer,
-    dbPath: join(dir, 'gateway.sqlite'),
-    port: 0,
-    batchIntervalMs: 20,
-    accessLogIntervalMs: 200,
-  });
+  gateway = await startTestGateway(chain);
   device = newTestDevice();
   await chain.registerDevice(device.publicKey64);
   await postSettledReadings(gateway.url, device, { chainId: chain.chainId, verifyingContract: chain.fleetAddress }, 5);
@@ -90,7 +71,6 @@ before(async () => {
 after(async () => {
   await gateway?.close();
   await chain?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('POST /v1/data/readings (data under consent)', () => {

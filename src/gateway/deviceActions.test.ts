@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import secp256k1 from 'secp256k1';
 import { encodeFunctionData, hexToBytes, type Hex, type LocalAccount } from 'viem';
@@ -18,12 +15,11 @@ import {
   type DeviceKey,
 } from '../sdk/index.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
-import { startGateway, type RunningGateway } from './server.js';
+import { startTestGateway } from '../testing/testGateway.js';
 
 /** Device actions (owner acknowledgements) through a real gateway, relayer and Anvil. */
 let chain: TestChain;
-let dir: string;
-let gateway: RunningGateway;
+let gateway: Awaited<ReturnType<typeof startTestGateway>>;
 const pythiaKey = generatePrivateKey();
 
 const post = (device: string, body: unknown, url = gateway.url) =>
@@ -84,26 +80,12 @@ async function settled(id: number) {
 
 before(async () => {
   chain = await startTestChain();
-  dir = mkdtempSync(join(tmpdir(), 'pythia-actions-'));
-  gateway = await startGateway({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    fleetAddress: chain.fleetAddress,
-    answerContracts: { deviceOwnership: chain.ownershipAddress, firmwareRegistry: chain.firmwareAddress },
-    answerSigner: { privateKey: pythiaKey },
-    answerBlockTtlMs: 0,
-    relayerAccount: chain.relayer,
-    dbPath: join(dir, 'gateway.sqlite'),
-    port: 0,
-    eventPollIntervalMs: 100,
-    batchIntervalMs: 20,
-  });
+  gateway = await startTestGateway(chain, { answerSigner: { privateKey: pythiaKey }, answerBlockTtlMs: 0 });
 });
 
 after(async () => {
   await gateway?.close();
   await chain?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('POST /v1/devices/{id}/owner-acknowledgements', () => {

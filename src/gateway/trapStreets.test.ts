@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { keccak256, parseEther, stringToHex, type Address } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
@@ -14,7 +11,8 @@ import { streamsToMask } from '../protocol/consentScope.js';
 import { fetchConsentedReadings, GatewayRejection, queryCanaries, type GivenCanary } from '../sdk/index.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { canarySecretOf } from './canaryIssuer.js';
-import { startGateway, type RunningGateway } from './server.js';
+import { startTestGateway } from '../testing/testGateway.js';
+import type { RunningGateway } from './server.js';
 import { newTestDevice, postSettledReadings, typicalAirQuality, type TestDevice } from './testKit.js';
 
 /**
@@ -25,7 +23,6 @@ import { newTestDevice, postSettledReadings, typicalAirQuality, type TestDevice 
  */
 let chain: TestChain;
 let clients: ChainClients;
-let dir: string;
 let gateway: RunningGateway;
 let device: TestDevice;
 const leaker = nativeAccount(generatePrivateKey());
@@ -38,28 +35,7 @@ const consents = new Map<Address, bigint>();
 before(async () => {
   chain = await startTestChain();
   clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
-  dir = mkdtempSync(join(tmpdir(), 'pythia-trap-'));
-  gateway = await startGateway({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    fleetAddress: chain.fleetAddress,
-    answerContracts: {
-      deviceOwnership: chain.ownershipAddress,
-      policyRegistry: chain.policyAddress,
-      consentRegistry: chain.consentAddress,
-      accessLog: chain.accessLogAddress,
-      canaryRegistry: chain.canaryAddress,
-      recipientBonds: chain.bondsAddress,
-      sharingLog: chain.sharingLogAddress,
-    },
-    relayerAccount: chain.relayer,
-    dbPath: join(dir, 'gateway.sqlite'),
-    port: 0,
-    batchIntervalMs: 20,
-    accessLogIntervalMs: 200,
-    canarySecret: canarySecretOf(generatePrivateKey()),
-    canaryEvery: 4,
-  });
+  gateway = await startTestGateway(chain, { canarySecret: canarySecretOf(generatePrivateKey()), canaryEvery: 4 });
   device = newTestDevice();
   await chain.registerDevice(device.publicKey64);
   await postSettledReadings(gateway.url, device, { chainId: chain.chainId, verifyingContract: chain.fleetAddress }, READINGS);
@@ -88,7 +64,6 @@ before(async () => {
 after(async () => {
   await gateway?.close();
   await chain?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const fetchAll = (recipient: typeof leaker) =>

@@ -1,3 +1,4 @@
+import type { Address } from 'viem';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { startAnvil, type StartAnvilReturnType } from '../chain/anvil.js';
@@ -197,27 +198,34 @@ async function ensurePythiaKeyRegistered(input: {
   await registerPythiaKey({ clients: input.clients, account: input.roles.operator, registry, publicKey: key.publicKey });
 }
 
-/**
- * A deployment from before the firmware registry existed: add it (the fleet, identity and
- * ownership are kept), so that `pythia up` on an older data directory gains `pythia firmware`.
- * A fleet deployed before device identity and ownership existed cannot have one: the registry
- * reads class manufacturers and owners from them, so such a deployment runs without firmware.
- */
-async function ensureFirmwareRegistry(input: {
+type UpgradeInput = {
   clients: ReturnType<typeof createChainClients>;
   rpcUrl: string;
   chainId: number;
   roles: RoleAccounts;
   deployment: Deployment;
   progress: (message: string) => void;
-}): Promise<Deployment> {
-  const { clients, rpcUrl, chainId, roles, deployment, progress } = input;
+};
+
+/** Whether the deployment names `address` and the chain has code there. */
+async function isDeployed(input: UpgradeInput, address: Address | undefined): Promise<boolean> {
+  return address !== undefined && ((await input.clients.publicClient.getCode({ address })) ?? '0x') !== '0x';
+}
+
+/**
+ * A deployment from before the firmware registry existed: add it (the fleet, identity and
+ * ownership are kept), so that `pythia up` on an older data directory gains `pythia firmware`.
+ * A fleet deployed before device identity and ownership existed cannot have one: the registry
+ * reads class manufacturers and owners from them, so such a deployment runs without firmware.
+ */
+async function ensureFirmwareRegistry(input: UpgradeInput): Promise<Deployment> {
+  const { rpcUrl, chainId, roles, deployment, progress } = input;
   const { fleet, deviceIdentity, deviceOwnership, firmwareRegistry } = deployment.contracts;
   if (!deviceIdentity || !deviceOwnership) {
     if (!firmwareRegistry) progress('no firmware registry: this fleet predates device identity and ownership, which it needs');
     return deployment;
   }
-  if (firmwareRegistry && ((await clients.publicClient.getCode({ address: firmwareRegistry })) ?? '0x') !== '0x') return deployment;
+  if (await isDeployed(input, firmwareRegistry)) return deployment;
   const added = await deployFirmwareRegistry({ rpcUrl, chainId, roles, fleet, deviceIdentity, deviceOwnership, onProgress: progress });
   return { ...deployment, contracts: { ...deployment.contracts, firmwareRegistry: added } };
 }
@@ -227,21 +235,14 @@ async function ensureFirmwareRegistry(input: {
  * `pythia up` on an older data directory gains consents, policies, feeds and trap streets. They
  * need device ownership, so a fleet deployed before it runs without them.
  */
-async function ensureConsentSuite(input: {
-  clients: ReturnType<typeof createChainClients>;
-  rpcUrl: string;
-  chainId: number;
-  roles: RoleAccounts;
-  deployment: Deployment;
-  progress: (message: string) => void;
-}): Promise<Deployment> {
-  const { clients, rpcUrl, chainId, roles, deployment, progress } = input;
+async function ensureConsentSuite(input: UpgradeInput): Promise<Deployment> {
+  const { rpcUrl, chainId, roles, deployment, progress } = input;
   const { fleet, deviceOwnership, consentRegistry } = deployment.contracts;
   if (!deviceOwnership) {
     if (!consentRegistry) progress('no consent registry: this fleet predates device ownership, which it needs');
     return deployment;
   }
-  if (consentRegistry && ((await clients.publicClient.getCode({ address: consentRegistry })) ?? '0x') !== '0x') return deployment;
+  if (await isDeployed(input, consentRegistry)) return deployment;
   const added = await deployConsentSuite({ rpcUrl, chainId, roles, fleet, deviceOwnership, onProgress: progress });
   return { ...deployment, contracts: { ...deployment.contracts, ...added } };
 }
