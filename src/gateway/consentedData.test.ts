@@ -6,6 +6,7 @@ import { createChainClients } from '../chain/clients.js';
 import { grantConsent, revokeConsent } from '../chain/consent/index.js';
 import { publishPolicy } from '../chain/policy/index.js';
 import { compilePolicyTerms, parsePolicy, policyContentHash } from '../policy/index.js';
+import { parseConsentReceipt, verifyConsentReceipt } from '../consent/receipt.js';
 import { nativeAccount } from '../chain/nativeAccount.js';
 import { accessLogAbi } from '../contracts/abis.js';
 import { DATA_REQUEST_DOMAIN_NAME, DATA_REQUEST_DOMAIN_VERSION, dataRequestTypes } from '../protocol/dataRequest.js';
@@ -241,6 +242,19 @@ describe('POST /v1/data/readings (data under consent)', () => {
     const denied = await refusal(fetchAs(recipient, { consentId: governed.consentId, streams: PM25_NO2 }));
     assert.equal(denied.reason, 'policy_denied', 'the consent covers no2, its policy denies it');
     assert.equal(denied.status, 403);
+  });
+
+  it('serves the consent receipt for download, and it verifies against the chain', async () => {
+    const response = await fetch(`${gateway.url}/v1/consents/${consentId}/receipt`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-disposition') ?? '', /consent-\d+-receipt\.json/);
+    const receipt = parseConsentReceipt(await response.json());
+    assert.equal(receipt.piiPrincipalId.toLowerCase(), chain.operator.address.toLowerCase());
+    const verified = await verifyConsentReceipt({ publicClient: chain.publicClient, receipt });
+    assert.equal(verified.valid, true, JSON.stringify(verified));
+    const unknown = await fetch(`${gateway.url}/v1/consents/999/receipt`);
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { error: string }).error, 'unknown_consent');
   });
 
   it('stops at once when the owner revokes the consent', async () => {

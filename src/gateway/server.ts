@@ -13,6 +13,7 @@ import { answersPlugin } from './plugins/answers.js';
 import { consentedDataPlugin } from './plugins/consentedData.js';
 import { policiesPlugin } from './plugins/policies.js';
 import { canariesPlugin } from './plugins/canaries.js';
+import { consentsPlugin } from './plugins/consents.js';
 import { CanaryIssuer } from './canaryIssuer.js';
 import { canaryRegistryAbi } from '../contracts/abis.js';
 import { ConsentPolicyGuard } from './consentPolicyGuard.js';
@@ -271,6 +272,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(consentedDataPlugin, services);
   await app.register(policiesPlugin, services);
   await app.register(canariesPlugin, services);
+  await app.register(consentsPlugin, services);
   await app.register(commandsPlugin, services);
   if (options.answerSigner)
     await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner, answerer: services.answerer! });
