@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address, Hash } from 'viem';
 import { pythiaFleetAbi } from '../contracts/abis.js';
+import { runDataSharingPhase, type DataSharingSummary } from './dataSharingPhase.js';
 import { createChainClients } from '../chain/clients.js';
 import { readFleetEvents, type FleetEvent } from '../chain/fleetEvents.js';
 import { readDeviceView } from '../chain/readDevice.js';
@@ -58,6 +59,8 @@ export type DemoSummary = {
   /** Human names (site) of the fleet's devices, by device id. */
   names: Record<string, string>;
   unexpected: string[];
+  /** Data shared under consent, delivered, logged on chain, then revoked (issue #5). */
+  dataSharing?: DataSharingSummary;
 };
 
 /** Seconds between two readings of a sensor: just above the profile's minimum interval. */
@@ -292,6 +295,27 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       durationSeconds: at(),
       devices,
     });
+    const attacked = new Set(schedule.flatMap((s) => [...s.devices]));
+    const honest = fleet.sensors.find((sensor) => !attacked.has(sensor.deviceId));
+    if (honest && deployment.contracts.consentRegistry) {
+      progress('sharing data under consent');
+      summary.dataSharing = await runDataSharingPhase({
+        clients,
+        deployment,
+        gatewayUrl: stack.gatewayUrl,
+        council: stack.roles.operator,
+        device: honest.deviceId,
+        deviceName: honest.site.name,
+        timeline,
+      });
+      if (summary.dataSharing.readingsDelivered === 0) summary.unexpected.push('the lab received no readings under its consent');
+      if (!summary.dataSharing.loggedOnChain) summary.unexpected.push('the delivery to the lab was not logged on chain');
+      if (summary.dataSharing.refusedAfterRevocation !== 'consent_revoked') {
+        summary.unexpected.push(
+          `after revocation the lab was ${summary.dataSharing.refusedAfterRevocation ? `refused ${summary.dataSharing.refusedAfterRevocation}` : 'served'}`,
+        );
+      }
+    }
     summary.finalStatus = {};
     for (const device of new Set(schedule.flatMap((s) => [...s.devices]))) {
       summary.finalStatus[device] = (await readDeviceView({ publicClient: clients.publicClient, deployment }, device)).status;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createChainClients } from '../../src/chain/clients.js';
 import { readFleetEvents } from '../../src/chain/fleetEvents.js';
 import { readDeviceView } from '../../src/chain/readDevice.js';
-import { runDemo, type DemoSummary } from '../../src/demo/runDemo.js';
+import { runDemo, type DemoSummary, type TimelineEntry } from '../../src/demo/runDemo.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from './runPythia.js';
 
@@ -18,9 +18,10 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pythia-e2e-'));
   let summary: DemoSummary;
   let stack: Stack | undefined;
+  const timeline: TimelineEntry[] = [];
 
   before(async () => {
-    summary = await runDemo({ durationSeconds: 45, devices: 6, seed: 7, dataDir, passphrase });
+    summary = await runDemo({ durationSeconds: 45, devices: 6, seed: 7, dataDir, passphrase, onTimeline: (e) => timeline.push(e) });
   });
   after(async () => {
     await stack?.stop();
@@ -42,6 +43,18 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
       summary.readings.accepted + summary.readings.flagged + summary.readings.skippedOnChain,
       'every acknowledged reading ends on chain as accepted, flagged or skipped',
     );
+  });
+
+  it("shares one sensor's data under consent: only the consented streams, logged on chain, refused once revoked", () => {
+    const shared = summary.dataSharing;
+    assert.ok(shared, 'the data-sharing phase ran');
+    assert.ok(shared.readingsDelivered > 0, 'the lab received readings');
+    assert.deepEqual(shared.streams, ['pm25', 'no2']);
+    assert.equal(shared.loggedOnChain, true, 'the delivery hash is in AccessLog.DeliveryLogged');
+    assert.equal(shared.refusedAfterRevocation, 'consent_revoked');
+    const timelineText = timeline.map((e) => e.text).join('\n');
+    assert.match(timelineText, /council grants the university lab consent/);
+    assert.match(timelineText, /council revokes consent/);
   });
 
   it('leaves the verdicts on chain: the compromised sensor revoked, the flooder and the oversized sender suspended', async () => {

@@ -81,6 +81,16 @@ export function formatSummary(s: DemoSummary): string {
     'Attacks:',
     ...s.attacks.map((a) => `  ${a.observed ? 'stopped ' : 'NOT SEEN'}  ${a.name}: ${a.notes.join('; ') || '-'}`),
   ];
+  if (s.dataSharing) {
+    const d = s.dataSharing;
+    lines.push(
+      '',
+      'Data under consent:',
+      `  consent ${d.consentId}: ${d.streams.join(', ')} of ${named(d.device)} to the lab ${d.recipient}`,
+      `  delivered ${d.readingsDelivered} readings; ${d.loggedOnChain ? 'logged on chain' : 'NOT logged on chain'} (${d.dataHash})`,
+      `  after revocation: ${d.refusedAfterRevocation ? `refused (${d.refusedAfterRevocation})` : 'SERVED'}`,
+    );
+  }
   if (s.unexpected.length) lines.push('', 'Unexpected:', ...s.unexpected.map((u) => `  ${u}`));
   return lines.join('\n');
 }
