@@ -27,8 +27,10 @@ contract ConsentRegistry is AccessControl, IConsentRegistry {
     /// @notice Command catalogue (docs/protocol.md, "Command catalogue"): the bit of each code.
     /// 0 report_now, 1 set_interval, 2 calibrate, 3 identify, 4 reboot, 5 set_led.
     uint32 public constant KNOWN_COMMANDS = 0x3f;
-    /// @notice Gas given to the revocation hook, per revoked consent.
-    uint256 public constant REVOCATION_HOOK_GAS = 200_000;
+    /// @notice Gas given to the revocation hook, per revoked consent. Sized for the deployment's hook,
+    /// DeletionRequests, raising its automatic request for a consent of MAX_DEVICES devices (about
+    /// 1.9M gas, every account cold; 1 device: about 260k), with a margin.
+    uint256 public constant REVOCATION_HOOK_GAS = 2_500_000;
 
     /// @notice The fleet: device profiles (how many streams a device has).
     IPythiaFleet public immutable fleet;

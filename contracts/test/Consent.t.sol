@@ -561,7 +561,7 @@ contract ConsentTest is ConsentBase {
         vm.expectEmit(address(consents));
         emit ConsentRegistry.RevocationHookFailed(b, address(hook));
         vm.prank(alice);
-        consents.revokeConsent{gas: 1_000_000}(b);
+        consents.revokeConsent{gas: 3_000_000}(b);
         assertRefusal(refusalOf(b, devices[1]), IConsentRegistry.Refusal.Revoked, "revoked despite a gas-burning hook");
     }
 

@@ -35,6 +35,8 @@ interface Vm {
     function stopPrank() external;
     function label(address account, string calldata newLabel) external;
     function cool(address target) external;
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
 
     // keys and signatures
     function addr(uint256 privateKey) external pure returns (address keyAddr);
