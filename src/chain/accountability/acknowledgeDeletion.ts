@@ -1,6 +1,6 @@
 import type { Hex } from 'viem';
-import { deletionRequestsAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { deletionRequestsCallAbi } from './callErrors.js';
 import type { AccountabilityWriteContext } from './writeContext.js';
 
 export type AcknowledgeDeletionParameters = AccountabilityWriteContext & {
@@ -16,7 +16,7 @@ export function acknowledgeDeletion(parameters: AcknowledgeDeletionParameters): 
     clients,
     account,
     address,
-    abi: deletionRequestsAbi,
+    abi: deletionRequestsCallAbi,
     functionName: 'acknowledgeDeletion',
     args: [requestId, evidenceHash],
   });

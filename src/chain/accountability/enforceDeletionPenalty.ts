@@ -1,6 +1,7 @@
 import { decodeEventLog } from 'viem';
 import { deletionRequestsAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { deletionRequestsCallAbi } from './callErrors.js';
 import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
 /** Anyone, after the deadline of an unacknowledged request: the recipient's bond pays the owner. */
@@ -12,7 +13,7 @@ export async function enforceDeletionPenalty(
     clients,
     account,
     address,
-    abi: deletionRequestsAbi,
+    abi: deletionRequestsCallAbi,
     functionName: 'enforcePenalty',
     args: [requestId],
   });

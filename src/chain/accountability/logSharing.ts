@@ -1,6 +1,7 @@
 import { decodeEventLog, type Address, type Hex } from 'viem';
 import { sharingLogAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { sharingLogCallAbi } from './callErrors.js';
 import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
 export type LogSharingParameters = AccountabilityWriteContext & {
@@ -20,7 +21,7 @@ export async function logSharing(parameters: LogSharingParameters): Promise<Send
     clients,
     account,
     address,
-    abi: sharingLogAbi,
+    abi: sharingLogCallAbi,
     functionName: 'logSharing',
     args: [consentId, sharedWith, dataHash, purpose],
   });

@@ -1,6 +1,7 @@
 import { decodeEventLog, type Address } from 'viem';
 import { deletionRequestsAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { deletionRequestsCallAbi } from './callErrors.js';
 import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
 export type RequestDeletionParameters = AccountabilityWriteContext & {
@@ -25,7 +26,7 @@ export async function requestDeletion(
     clients,
     account,
     address,
-    abi: deletionRequestsAbi,
+    abi: deletionRequestsCallAbi,
     functionName: 'requestDeletion',
     args: [consentId, devices, streams, fromTime, toTime, deadline],
   });

@@ -10,7 +10,7 @@ import {
 } from '../../chain/accountability/index.js';
 import { parseAddressArg, parseIntegerArg } from '../args.js';
 import { loadContext } from '../context.js';
-import { UsageError, formatTable, printResult } from '../output.js';
+import { CliError, UsageError, formatTable, printResult } from '../output.js';
 import { loadSignerAccount } from '../signer.js';
 import {
   contractOf,
@@ -165,7 +165,7 @@ export function registerDeletionCommands(program: Command): void {
     const address = contractOf(context, 'deletionRequests');
     const reader = { publicClient: context.publicClient, address };
     if (requestId !== undefined) {
-      const r = await refusingRead(() => readDeletionRequest({ ...reader, requestId }));
+      const r = await refusingRead(() => readDeletionRequest({ ...reader, requestId }), requestId);
       printResult(options, jsonOf(r), () => humanOf(r));
       return;
     }
@@ -187,12 +187,15 @@ export function registerDeletionCommands(program: Command): void {
   });
 }
 
-/** A read that the contract refuses (UnknownRequest) comes back as a plain error. */
-async function refusingRead<T>(read: () => Promise<T>): Promise<T> {
+/**
+ * A read that the contract refuses (UnknownRequest) comes back as a plain error: exit 1, like
+ * `consent show` of an unknown consent (a well-formed id that names nothing is not a usage error).
+ */
+async function refusingRead<T>(read: () => Promise<T>, requestId: bigint): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    if (/UnknownRequest/.test((error as Error)?.message ?? '')) throw new UsageError('no deletion request has this id');
+    if (/UnknownRequest/.test((error as Error)?.message ?? '')) throw new CliError(`no deletion request has the id ${requestId}`);
     throw error;
   }
 }
