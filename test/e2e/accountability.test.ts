@@ -18,7 +18,7 @@ import { fetchConsentedReadings, generateDeviceKey, saveDeviceKey, type DeviceKe
 import { airQualityProfile } from '../../src/simulator/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
-import { runPythia } from './runPythia.js';
+import { pythiaAt, runPythia } from './runPythia.js';
 
 /**
  * Issue #5's accountability commands end to end, through the real `pythia` CLI on one node:
@@ -90,18 +90,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
   const mallory = generateDeviceKey().deviceId;
   const device = generateDeviceKey();
 
-  const ok = async (args: string[]) => {
-    const run = await pythia(at(...args));
-    assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
-    return run;
-  };
-  const json = async (args: string[]) => JSON.parse((await ok([...args, '--json'])).stdout);
-  const refused = async (args: string[], code: number, pattern: RegExp) => {
-    const run = await pythia(at(...args));
-    assert.equal(run.code, code, `${args.join(' ')} should exit ${code}: ${run.stdout}${run.stderr}`);
-    assert.match(run.stderr, pattern, args.join(' '));
-    return run;
-  };
+  const { ok, json, refused } = pythiaAt(dataDir, passphrase);
   const bondOf = (who: Address): Promise<BondJson> => json(['bond', 'show', who]);
   const hash = (byte: string) => `0x${byte.repeat(32)}`;
   const chainNow = async () => Number((await clients.publicClient.getBlock()).timestamp);

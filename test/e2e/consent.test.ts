@@ -14,7 +14,7 @@ import { generateDeviceKey, saveDeviceKey, type DeviceKey } from '../../src/sdk/
 import { airQualityProfile } from '../../src/simulator/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
-import { runPythia } from './runPythia.js';
+import { pythiaAt, runPythia } from './runPythia.js';
 
 const passphrase = 'consent-test-passphrase-not-a-secret';
 const pythia = (args: string[]) => runPythia(args, passphrase);
@@ -48,18 +48,7 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
   const d = (i: number) => devices[i]!.deviceId;
   const signer = (who: keyof typeof people) => ['--signer-key', people[who].file];
 
-  const ok = async (args: string[]) => {
-    const run = await pythia(at(...args));
-    assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
-    return run;
-  };
-  const json = async (args: string[]) => JSON.parse((await ok([...args, '--json'])).stdout);
-  const refused = async (args: string[], code: number, pattern: RegExp) => {
-    const run = await pythia(at(...args));
-    assert.equal(run.code, code, `${args.join(' ')} should exit ${code}: ${run.stderr}`);
-    assert.match(run.stderr, pattern);
-    return run;
-  };
+  const { ok, json, refused } = pythiaAt(dataDir, passphrase);
   const listOf = (...args: string[]): Promise<ConsentView[]> => json(['consent', 'list', ...args]);
 
   let firstConsent: string;

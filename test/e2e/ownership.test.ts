@@ -17,7 +17,7 @@ import {
 import { airQualityProfile } from '../../src/simulator/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
-import { runPythia } from './runPythia.js';
+import { pythiaAt, runPythia } from './runPythia.js';
 
 const passphrase = 'ownership-test-passphrase-not-a-secret';
 const pythia = (args: string[]) => runPythia(args, passphrase);
@@ -25,22 +25,10 @@ const pythia = (args: string[]) => runPythia(args, passphrase);
 describe('device identity and ownership through the CLI', { timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-ownership-'));
   const dataDir = join(dir, 'node');
-  const at = (...args: string[]) => [...args, '--data-dir', dataDir];
   let stack: Stack;
   /** Accounts with their keystore files: a manufacturer, two buyers, and one with no gas money. */
   const people: Record<'manufacturer' | 'alice' | 'bob' | 'carol', { key: DeviceKey; file: string }> = {} as never;
-  const ok = async (args: string[]) => {
-    const run = await pythia(at(...args));
-    assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
-    return run;
-  };
-  const json = async (args: string[]) => JSON.parse((await ok([...args, '--json'])).stdout);
-  const refused = async (args: string[], code: number, pattern: RegExp) => {
-    const run = await pythia(at(...args));
-    assert.equal(run.code, code, `${args.join(' ')} should exit ${code}: ${run.stderr}`);
-    assert.match(run.stderr, pattern);
-    return run;
-  };
+  const { ok, json, refused } = pythiaAt(dataDir, passphrase);
   const saveKey = async (name: string, key: DeviceKey = generateDeviceKey()) => {
     const file = join(dir, `${name}.json`);
     await saveDeviceKey(file, key, passphrase, { scryptN: LIGHT_SCRYPT.n });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -18,4 +19,31 @@ export function runPythia(args: string[], passphrase: string): Promise<PythiaRun
     child.stderr.on('data', (c) => (stderr += c));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The `pythia` command against one data directory, with the assertions every CLI test makes:
+ * `ok` (exit 0), `json` (exit 0, --json output parsed), `refused` (this exit code, stderr matching).
+ */
+export function pythiaAt(dataDir: string, passphrase: string) {
+  const at = (...args: string[]) => [...args, '--data-dir', dataDir];
+  const run = (args: string[]) => runPythia(at(...args), passphrase);
+  const ok = async (args: string[]): Promise<PythiaRun> => {
+    const result = await run(args);
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    return result;
+  };
+  return {
+    at,
+    run,
+    ok,
+    // biome-ignore lint/suspicious/noExplicitAny: JSON output, shaped by each command
+    json: async (args: string[]): Promise<any> => JSON.parse((await ok([...args, '--json'])).stdout),
+    refused: async (args: string[], code: number, pattern: RegExp): Promise<PythiaRun> => {
+      const result = await run(args);
+      assert.equal(result.code, code, `${args.join(' ')} should exit ${code}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, pattern, args.join(' '));
+      return result;
+    },
+  };
 }
