@@ -16,7 +16,7 @@ import {ICanaryRegistry} from "./interfaces/ICanaryRegistry.sol";
 /// What makes a claim false, and is refused: an unknown or already claimed commitment (double
 /// reveal), fields that do not hash to it, another consent than it was committed under, a caller
 /// that is not the consent's owner, a recipient that is not the consent's, a device or stream the
-/// consent does not cover, a commitment older than the consent, a leak "to" the recipient, the
+/// consent does not cover, a leak "to" the recipient, the
 /// owner or nobody, a party the recipient logged a share to, no evidence, and a leaked value of a
 /// reading that was attributed already under another commitment.
 /// @dev Holds PENALTY_ROLE on RecipientBonds.
@@ -114,7 +114,6 @@ contract CanaryRegistry is AccessControl, ICanaryRegistry {
         if (msg.sender != c.owner) revert NotConsentOwner(consentId, msg.sender);
         if (recipient != c.recipient) revert WrongRecipient(consentId, recipient);
         _requireCovered(consentId, c.streams, device, stream);
-        if (k.committedAt < c.grantedAt) revert CommittedOutsideConsent(commitment, k.committedAt);
         if (leakedTo == address(0) || leakedTo == recipient || leakedTo == c.owner) revert InvalidLeakedTo(leakedTo);
         if (sharingLog.hasShared(consentId, leakedTo)) revert LeakWasLogged(consentId, leakedTo);
         if (evidenceHash == bytes32(0)) revert MissingEvidence();

@@ -10,8 +10,8 @@ import {IRecipientBonds} from "./interfaces/IRecipientBonds.sol";
 /// moves an amount out of the bond at once (it no longer counts towards a policy's minimum bond)
 /// and starts the unbonding delay; withdraw pays it out after the delay. A penalty takes from the
 /// bond first, then from the pending withdrawal, so a recipient that sees a violation coming cannot
-/// escape it by unbonding. Contracts that prove violations (SharingLog, CanaryRegistry,
-/// DeletionRequests) hold PENALTY_ROLE; the penalty goes straight to the owner with a bounded amount
+/// escape it by unbonding. Contracts that prove violations (CanaryRegistry, DeletionRequests)
+/// hold PENALTY_ROLE; the penalty goes straight to the owner with a bounded amount
 /// of gas, and an owner that does not accept it is credited instead (claimPenalty), so an owner can
 /// never block its own penalty, nor make the caller run out of gas.
 /// Accounting (invariant-tested): balance == totalBonded + totalPending + totalClaimable.

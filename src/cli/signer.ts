@@ -57,16 +57,23 @@ const refusalHints: Record<string, string> = {
 };
 
 /**
- * Runs a transaction for the CLI: a contract refusal keeps its custom error name and gains a
- * hint; a signer without gas money is told so plainly (the refusal check comes first, since
- * sendContractTransaction simulates before it sends).
+ * Runs a transaction for the CLI: a contract refusal keeps its custom error name and gains the
+ * hint `hints` gives for it (default: the identity and ownership hints above, since each contract
+ * words its errors for its own calls); a signer without gas money is told so plainly (the refusal
+ * check comes first, since sendContractTransaction simulates before it sends).
  */
-export async function sendAs<T>(context: CommandContext, account: LocalAccount, what: string, send: () => Promise<T>): Promise<T> {
+export async function sendAs<T>(
+  context: CommandContext,
+  account: LocalAccount,
+  what: string,
+  send: () => Promise<T>,
+  hints: Readonly<Record<string, string>> = refusalHints,
+): Promise<T> {
   try {
     return await send();
   } catch (error) {
     if (error instanceof ContractRefusal) {
-      const hint = refusalHints[error.errorName];
+      const hint = hints[error.errorName];
       throw hint ? new ContractRefusal(error.errorName, error.errorArgs, `${error.message}: ${hint}`) : error;
     }
     const unfunded =

@@ -5,7 +5,7 @@ import { grantConsent, revokeConsent } from '../chain/consent/index.js';
 import type { Deployment } from '../chain/deployment.js';
 import { nativeAccount } from '../chain/nativeAccount.js';
 import { accessLogAbi } from '../contracts/abis.js';
-import { streamsToMask } from '../protocol/consentScope.js';
+import { maskToStreams, streamsToMask } from '../protocol/consentScope.js';
 import { GatewayRejection } from '../sdk/errors.js';
 import { fetchConsentedReadings } from '../sdk/fetchConsentedReadings.js';
 
@@ -14,7 +14,10 @@ export type DataSharingSummary = {
   recipient: Address;
   consentId: string;
   device: Address;
+  /** The streams the consent covers. */
   streams: string[];
+  /** The streams the lab actually received (from the values delivered). */
+  deliveredStreams: string[];
   readingsDelivered: number;
   /** The delivery's hash, and whether AccessLog.DeliveryLogged carried it on chain. */
   dataHash: Hex;
@@ -97,6 +100,7 @@ export async function runDataSharingPhase(parameters: DataSharingPhaseParameters
     consentId: granted.consentId.toString(),
     device,
     streams: STREAMS,
+    deliveredStreams: maskToStreams(delivered.readings.reduce((mask, r) => r.values.reduce((m, [metric]) => m | (1 << metric), mask), 0)),
     readingsDelivered: delivered.readings.length,
     dataHash: delivered.dataHash,
     loggedOnChain,

@@ -146,6 +146,7 @@ export class AccessLedger {
         'INSERT INTO access_entries (kind, consent_id, device, recipient, scope, count, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       unbatchedEntries: this.db.prepare('SELECT * FROM access_entries WHERE kind = ? AND action_id IS NULL ORDER BY id LIMIT ?'),
+      unbatchedAt: this.db.prepare('SELECT 1 FROM access_entries WHERE action_id IS NULL ORDER BY id LIMIT 1 OFFSET ?').pluck(),
       oldestUnbatchedEntry: this.db.prepare('SELECT MIN(created_at) FROM access_entries WHERE action_id IS NULL').pluck(),
       assignEntry: this.db.prepare('UPDATE access_entries SET action_id = ? WHERE id = ? AND action_id IS NULL'),
       entry: this.db.prepare('SELECT * FROM access_entries WHERE id = ?'),
@@ -208,6 +209,11 @@ export class AccessLedger {
 
   unbatchedEntries(kind: AccessEntryKind, limit: number): AccessEntry[] {
     return (this.statements.unbatchedEntries.all(kind, limit) as EntryRow[]).map(toEntry);
+  }
+
+  /** Whether at least `n` entries (deliveries and commands) wait for a batch; costs O(n), unlike a count. */
+  hasUnbatchedEntries(n: number): boolean {
+    return this.statements.unbatchedAt.get(Math.max(0, n - 1)) !== undefined;
   }
 
   unbatchedCanaries(limit: number): CanaryRecord[] {

@@ -50,9 +50,7 @@ export class AccessLogBatcher {
 
   /** Something was recorded: batch at once if a full batch waits. */
   notify(): void {
-    if (this.options.ledger.unbatchedEntries('delivery', this.options.maxBatch).length >= this.options.maxBatch) {
-      this.flush({ onlyDue: false });
-    }
+    if (this.options.ledger.hasUnbatchedEntries(this.options.maxBatch)) this.flush({ onlyDue: false });
   }
 
   /** Queues every waiting entry and canary (all of them, or only once the oldest is due). Returns the actions queued. */

@@ -1,11 +1,11 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Address, Hex } from 'viem';
 
 /**
  * The commands this gateway relayed (POST /v1/devices/{id}/commands), in a `commands` table of the
- * gateway's queue database (same file as readingQueue.ts, its own connection; WAL,
- * synchronous=FULL). UNIQUE (recipient, nonce) is the durable replay guard: a command is relayed
- * once per recipient and nonce, across restarts.
+ * gateway's queue database (the ReadingQueue's connection: WAL, synchronous=FULL). UNIQUE
+ * (recipient, nonce) is the durable replay guard: a command is relayed once per recipient and
+ * nonce, across restarts.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS commands (
@@ -81,25 +81,21 @@ const toCommand = (r: Row): StoredCommand => ({
 });
 
 export class CommandStore {
-  private readonly db: Database.Database;
   private readonly statements;
 
-  /** `path`: the queue database file (':memory:' in tests: a separate, throwaway database). */
-  constructor(options: { path: string }) {
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+  /** @param database The ReadingQueue's connection (`queue.database`): it owns and closes it. */
+  constructor(database: Database.Database) {
+    const db = database;
+    db.exec(SCHEMA);
     this.statements = {
-      used: this.db.prepare('SELECT 1 FROM commands WHERE recipient = ? AND nonce = ?').pluck(),
-      insert: this.db.prepare(
+      used: db.prepare('SELECT 1 FROM commands WHERE recipient = ? AND nonce = ?').pluck(),
+      insert: db.prepare(
         `INSERT OR IGNORE INTO commands (id, recipient, nonce, device, consent_id, command, args, expires_at, signature, checked_at_block, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      published: this.db.prepare("UPDATE commands SET status = 'published', log_entry_id = ? WHERE id = ?"),
-      remove: this.db.prepare("DELETE FROM commands WHERE id = ? AND status = 'accepted'"),
-      get: this.db.prepare('SELECT * FROM commands WHERE id = ?'),
+      published: db.prepare("UPDATE commands SET status = 'published', log_entry_id = ? WHERE id = ?"),
+      remove: db.prepare("DELETE FROM commands WHERE id = ? AND status = 'accepted'"),
+      get: db.prepare('SELECT * FROM commands WHERE id = ?'),
     };
   }
 
@@ -138,9 +134,5 @@ export class CommandStore {
   get(id: Hex): StoredCommand | undefined {
     const row = this.statements.get.get(id.toLowerCase()) as Row | undefined;
     return row && toCommand(row);
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
   }
 }

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Address } from 'viem';
@@ -317,12 +318,13 @@ describe('command consent', { timeout: 120_000 }, () => {
     const sameNonce = sign(key.deviceId, consentId, 'calibrate', { nonce: BigInt(signed.command.nonce) });
     await refused(key.deviceId, { command: sameNonce.command, signature: sameNonce.signature }, 409, 'replayed_command');
     // durable: the nonce is in the gateway's database file, which a restarted gateway opens again
-    const reopened = new CommandStore({ path: gateway.dbPath });
+    const database = new Database(gateway.dbPath);
     try {
+      const reopened = new CommandStore(database);
       assert.equal(reopened.isReplay(recipient.address, BigInt(signed.command.nonce)), true);
       assert.equal(reopened.get(signed.id)?.status, 'published');
     } finally {
-      reopened.close();
+      database.close();
     }
 
     // signatures

@@ -70,7 +70,7 @@ export class ConsentPolicyGuard {
       try {
         bond = await this.options.ledger.bondOf(input.recipient);
       } catch (error) {
-        return { ok: false, reason: 'insufficient_bond', message: `the recipient's bond cannot be read: ${shortError(error)}` };
+        throw new ChainUnavailableError(`could not read the bond of ${input.recipient}: ${shortError(error)}`);
       }
       if (bond < minimumBond) {
         return {

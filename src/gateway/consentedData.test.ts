@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseEventLogs, type Hex, type LocalAccount } from 'viem';
+import { parseEther, parseEventLogs, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { createChainClients } from '../chain/clients.js';
+import { depositBond } from '../chain/accountability/index.js';
 import { grantConsent, revokeConsent } from '../chain/consent/index.js';
 import { publishPolicy } from '../chain/policy/index.js';
 import { compilePolicyTerms, parsePolicy, policyContentHash } from '../policy/index.js';
@@ -242,6 +243,57 @@ describe('POST /v1/data/readings (data under consent)', () => {
     const denied = await refusal(fetchAs(recipient, { consentId: governed.consentId, streams: PM25_NO2 }));
     assert.equal(denied.reason, 'policy_denied', 'the consent covers no2, its policy denies it');
     assert.equal(denied.status, 403);
+  });
+
+  it("requires the recipient's bond to reach the policy's minimum before serving data", async () => {
+    const clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
+    const document = {
+      pythiaPolicy: 1,
+      name: 'bonded-read',
+      combining: 'deny-overrides',
+      rules: [{ id: 'read', effect: 'permit', subject: ['consent-recipient'], resource: {}, action: ['read'] }],
+      terms: { onwardSharing: false, minimumBondWei: parseEther('1').toString() },
+    };
+    const parsed = parsePolicy(JSON.stringify(document));
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    const { policyId } = await publishPolicy({
+      clients,
+      account: chain.operator,
+      registry: chain.policyAddress,
+      name: 'bonded-read',
+      contentHash: policyContentHash(parsed.policy),
+      uri: `${gateway.url}/v1/policies`,
+      terms: compilePolicyTerms(parsed.policy),
+    });
+    const uploaded = await fetch(`${gateway.url}/v1/policies/${policyId}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(document),
+    });
+    assert.equal(uploaded.status, 201);
+    const bonded = nativeAccount(generatePrivateKey());
+    await chain.publicClient.request({
+      method: 'anvil_setBalance' as never,
+      params: [bonded.address, `0x${parseEther('5').toString(16)}`] as never,
+    });
+    const { timestamp } = await chain.publicClient.getBlock();
+    const { consentId: governed } = await grantConsent({
+      clients,
+      account: chain.operator,
+      registry: chain.consentAddress,
+      recipient: bonded.address,
+      devices: [device.id],
+      streams: PM25_NO2,
+      commands: 0,
+      purpose: 'air-quality research',
+      policyId,
+      expiry: timestamp + 86_400n,
+    });
+    assert.deepEqual(await refusal(fetchAs(bonded, { consentId: governed })), { reason: 'insufficient_bond', status: 403 });
+    await depositBond({ clients, account: bonded, address: chain.bondsAddress, value: parseEther('0.5') });
+    assert.equal((await refusal(fetchAs(bonded, { consentId: governed }))).reason, 'insufficient_bond', 'half the minimum is not enough');
+    await depositBond({ clients, account: bonded, address: chain.bondsAddress, value: parseEther('0.5') });
+    assert.equal((await fetchAs(bonded, { consentId: governed })).readings.length, 5);
   });
 
   it('serves the consent receipt for download, and it verifies against the chain', async () => {

@@ -51,8 +51,6 @@ export type DeliverableReading = {
   timestamp: bigint;
   payload: Hex;
   status: 'accepted' | 'flagged';
-  /** The block whose receipt gave the verdict. */
-  blockNumber: number;
 };
 
 export type BatchRecord = { id: number; nonce: number; txHash: Hex; rawTx: Hex; createdAt: number };
@@ -235,7 +233,7 @@ export class ReadingQueue {
       releaseBatch: this.db.prepare("UPDATE readings SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'"),
       reading: this.db.prepare('SELECT * FROM readings WHERE device = ? AND seq = ?'),
       deliverable: this.db.prepare(
-        `SELECT seq, timestamp, payload, status, block_number FROM readings
+        `SELECT seq, timestamp, payload, status FROM readings
          WHERE device = ? AND seq > ? AND status IN ('accepted', 'flagged')
            AND CAST(timestamp AS INTEGER) >= CAST(? AS INTEGER) AND CAST(timestamp AS INTEGER) <= CAST(? AS INTEGER)
          ORDER BY seq LIMIT ?`,
@@ -480,13 +478,12 @@ export class ReadingQueue {
       query.fromTime.toString(),
       query.toTime.toString(),
       query.limit,
-    ) as Pick<ReadingRow, 'seq' | 'timestamp' | 'payload' | 'status' | 'block_number'>[];
+    ) as Pick<ReadingRow, 'seq' | 'timestamp' | 'payload' | 'status'>[];
     return rows.map((row) => ({
       sequence: BigInt(row.seq),
       timestamp: BigInt(row.timestamp),
       payload: row.payload as Hex,
       status: row.status as 'accepted' | 'flagged',
-      blockNumber: row.block_number ?? 0,
     }));
   }
 

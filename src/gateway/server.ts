@@ -187,7 +187,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     directory,
     intake,
     relayer,
-    commands: new CommandStore({ path: options.dbPath }),
+    commands: new CommandStore(queue.database),
   };
   let ecdsaPool: EcdsaPool | undefined;
   if (options.answerSigner) {
@@ -260,7 +260,6 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     await relayer.stop({ drainMs: options.drainTimeoutMs ?? 10_000 });
     await directory.stopWatching();
     await ecdsaPool?.close();
-    services.commands.close();
     queue.close();
   });
 

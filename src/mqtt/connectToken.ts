@@ -1,5 +1,5 @@
 import { hashMessage, type Address, type Hex } from 'viem';
-import { recoverDigestSigner } from '../sdk/recoverDigestSigner.js';
+import { recoverDigestSigner } from '../protocol/recoverDigestSigner.js';
 import { signDigest } from '../sdk/signDigest.js';
 import { SECP256K1_N } from '../protocol/signature.js';
 

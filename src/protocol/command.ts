@@ -1,7 +1,6 @@
-import secp256k1 from 'secp256k1';
 import { getAddress, hashTypedData, hexToBytes, isAddress, type Address, type Hex } from 'viem';
 import { commandCatalogue } from './consentScope.js';
-import { deviceIdFromPublicKey } from './deviceId.js';
+import { recoverDigestSigner } from './recoverDigestSigner.js';
 import { SignatureFormatError, splitSignature } from './signature.js';
 
 /**
@@ -171,21 +170,14 @@ export function verifyCommand(parameters: VerifyCommandParameters): { digest: He
       `command code ${command.command} is not in the catalogue (0..${commandCatalogue.length - 1})`,
     );
   }
-  let split: ReturnType<typeof splitSignature>;
   try {
-    split = splitSignature(signature);
+    splitSignature(signature); // format and low s
   } catch (error) {
     if (error instanceof SignatureFormatError) throw new CommandError(error.reason, error.message);
     throw error;
   }
   const digest = commandDigest(domain, command);
-  let signer: Address | undefined;
-  try {
-    const rs = hexToBytes(signature).subarray(0, 64);
-    signer = deviceIdFromPublicKey(secp256k1.ecdsaRecover(rs, split.yParity, hexToBytes(digest), false));
-  } catch {
-    signer = undefined;
-  }
+  const signer = recoverDigestSigner(hexToBytes(digest), signature);
   if (!signer || signer.toLowerCase() !== recipient.toLowerCase()) {
     throw new CommandError('bad_signature', `the signature is not a PythiaCommand by ${recipient} for this chain and consent registry`);
   }

@@ -25,6 +25,7 @@ function toMask(kind: string, known: readonly string[], names: readonly string[]
     const name = raw.trim().toLowerCase();
     const bit = known.indexOf(name);
     if (bit < 0) throw new ConsentScopeError(`unknown ${kind} "${raw}": one of ${known.join(', ')}`);
+    if (mask & (1 << bit)) throw new ConsentScopeError(`${kind} "${raw}" is named twice`);
     mask |= 1 << bit;
   }
   return mask >>> 0;

@@ -1,3 +1,4 @@
+import type { RefusalName } from '../chain/consent/writeContext.js';
 /**
  * Every reason the gateway gives for refusing a request, with its HTTP status and a one-line
  * description. The gateway, its OpenAPI document, docs/api.md and the SDKs all read this table,
@@ -211,6 +212,6 @@ export const consentRefusalReasons = {
   'wrong-recipient': 'wrong_recipient',
   'stream-not-covered': 'stream_not_covered',
   'command-not-covered': 'command_not_covered',
-} as const;
+} as const satisfies Record<Exclude<RefusalName, 'none'>, RejectionReason>;
 
 export type ConsentRefusalReason = (typeof consentRefusalReasons)[keyof typeof consentRefusalReasons];

@@ -190,13 +190,14 @@ export function createCommandGuard(parameters: CreateCommandGuardParameters): Co
     }
     nonces.add(key, command.expiresAt);
 
-    // The gateway's block is a lower bound for "now" on chain: an answer older than
-    // maxAgeBlocks before it is refused as stale.
+    // The gateway's block is a lower bound for "now" on chain: an answer older than maxAgeBlocks
+    // before it is refused as stale. It is not signed, so it counts for this command only: only
+    // blocks of verified answers raise the device's own reference.
     const stated =
       typeof envelope.checkedAtBlock === 'string' && /^[0-9]{1,20}$/.test(envelope.checkedAtBlock)
         ? BigInt(envelope.checkedAtBlock)
         : undefined;
-    if (stated !== undefined) seeBlock(stated);
+    const reference = stated !== undefined && (highestBlock === undefined || stated > highestBlock) ? stated : highestBlock;
     const params = {
       device: command.device,
       recipient,
@@ -206,7 +207,7 @@ export function createCommandGuard(parameters: CreateCommandGuardParameters): Co
     };
     let answer: VerifiedAnswer<unknown, ConsentAnswer>;
     try {
-      answer = await ask('consent', params, highestBlock === undefined ? {} : { currentBlock: highestBlock });
+      answer = await ask('consent', params, reference === undefined ? {} : { currentBlock: reference });
     } catch (error) {
       if (error instanceof AnswerError) {
         return refuse({ ...context, reason: 'answer_rejected', answerError: error.reason, message: error.message, cause: error });

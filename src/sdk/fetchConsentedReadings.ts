@@ -2,6 +2,7 @@ import type { Address, Hex, LocalAccount } from 'viem';
 import { dataAccessDomain, dataRequestTypes, deliveryDataHash, type DataRequest, type DeliveredReading } from '../protocol/dataRequest.js';
 import { GatewayRejection } from './errors.js';
 import { gatewayRequest } from './gatewayRequest.js';
+import { randomNonce } from './randomNonce.js';
 
 export type FetchConsentedReadingsParameters = {
   gatewayUrl: string;
@@ -40,7 +41,7 @@ const MAX_UINT64 = 0xffffffffffffffffn;
  */
 export async function fetchConsentedReadings(parameters: FetchConsentedReadingsParameters): Promise<FetchConsentedReadingsReturnType> {
   const { gatewayUrl, chainId, consentRegistry, account } = parameters;
-  const nonce = parameters.nonce ?? BigInt(`0x${Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex')}`) >> 1n;
+  const nonce = parameters.nonce ?? randomNonce();
   const request: DataRequest = {
     device: parameters.device,
     consentId: parameters.consentId,

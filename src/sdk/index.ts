@@ -16,7 +16,7 @@ export {
 export { signReading, type SignReadingParameters, type SignReadingReturnType } from './signReading.js';
 export { recoverReadingSigner } from './recoverReadingSigner.js';
 export { signDigest } from './signDigest.js';
-export { recoverDigestSigner } from './recoverDigestSigner.js';
+export { recoverDigestSigner } from '../protocol/recoverDigestSigner.js';
 export type { SequenceStore } from './sequenceStore.js';
 export { createSequenceStore, SequenceStoreError, type CreateSequenceStoreOptions } from './createSequenceStore.js';
 export { createMemorySequenceStore } from './createMemorySequenceStore.js';
@@ -100,7 +100,6 @@ export {
 export {
   signCommand,
   sendCommand,
-  randomCommandNonce,
   type SignCommandParameters,
   type SignCommandReturnType,
   type SendCommandParameters,
@@ -127,3 +126,4 @@ export {
   type PythiaCommand,
 } from '../protocol/command.js';
 export { queryCanaries, type QueryCanariesParameters, type GivenCanary } from './queryCanaries.js';
+export { randomNonce } from './randomNonce.js';

@@ -2,6 +2,7 @@ import { getAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import type { CanaryReveal } from '../consent/canary.js';
 import { canaryQueryTypes, dataAccessDomain } from '../protocol/dataRequest.js';
 import { gatewayRequest } from './gatewayRequest.js';
+import { randomNonce } from './randomNonce.js';
 
 export type QueryCanariesParameters = {
   gatewayUrl: string;
@@ -21,7 +22,7 @@ export async function queryCanaries(parameters: QueryCanariesParameters): Promis
   const { gatewayUrl, chainId, consentRegistry, account, consentId } = parameters;
   const query = {
     consentId,
-    nonce: parameters.nonce ?? BigInt(`0x${Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex')}`) >> 1n,
+    nonce: parameters.nonce ?? randomNonce(),
     expiresAt: BigInt(Math.floor(Date.now() / 1000) + 60),
   };
   const signature = await account.signTypedData({

@@ -1,6 +1,6 @@
 import type { Address } from 'viem';
 import { readingDigest, readingDomainSeparator, type ReadingDomain } from '../protocol/eip712.js';
-import { recoverDigestSigner } from './recoverDigestSigner.js';
+import { recoverDigestSigner } from '../protocol/recoverDigestSigner.js';
 import type { SignedReading } from './types.js';
 
 /** Who signed a reading for this domain; equal to reading.device for a genuine reading. */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { getAddress, hexToBytes, type Address, type Hex } from 'viem';
 import {
   commandDigest,
@@ -9,11 +8,10 @@ import {
   type PythiaCommand,
 } from '../protocol/command.js';
 import { commandCatalogue, type CommandName } from '../protocol/consentScope.js';
-import { deviceIdFromPublicKey } from '../protocol/deviceId.js';
 import { signDigest } from './signDigest.js';
-import secp256k1 from 'secp256k1';
-import { GatewayRejection } from './errors.js';
-import { errorOfBody } from './gatewayRequest.js';
+import { deviceKeyFromPrivateKey } from './deviceKeyFromPrivateKey.js';
+import { gatewayRequest } from './gatewayRequest.js';
+import { randomNonce } from './randomNonce.js';
 
 export type SignCommandParameters = {
   /** The recipient's key: the consent's recipient signs its own commands. */
@@ -44,12 +42,6 @@ export type SignCommandReturnType = {
 
 const UINT64_MAX = (1n << 64n) - 1n;
 
-/** A fresh nonce: 8 random bytes as a uint64, never 0. */
-export function randomCommandNonce(): bigint {
-  const n = BigInt(`0x${randomBytes(8).toString('hex')}`);
-  return n === 0n ? 1n : n;
-}
-
 /**
  * Signs a command as the consent's recipient: EIP-712 PythiaCommand(address device,uint256 consentId,
  * uint8 command,bytes args,uint64 nonce,uint64 expiresAt), domain "Pythia Command" / "1" / chainId /
@@ -65,16 +57,15 @@ export function signCommand(parameters: SignCommandParameters): SignCommandRetur
     throw new RangeError(`args must be 0x + even-length hex, at most ${MAX_COMMAND_ARGS_BYTES} bytes`);
   }
   const now = parameters.now ?? Math.floor(Date.now() / 1000);
-  const nonce = parameters.nonce ?? randomCommandNonce();
+  const nonce = parameters.nonce ?? randomNonce();
   const expiresAt = parameters.expiresAt ?? BigInt(now + Math.min(120, MAX_COMMAND_LIFETIME_SECONDS));
   if (nonce < 0n || nonce > UINT64_MAX || expiresAt < 0n || expiresAt > UINT64_MAX) throw new RangeError('nonce and expiresAt are uint64');
   const consentId = BigInt(parameters.consentId);
   if (consentId < 1n) throw new RangeError('consentId must be ≥ 1');
   const command: PythiaCommand = { device: getAddress(parameters.device), consentId, command: code, args, nonce, expiresAt };
   const id = commandDigest({ chainId: parameters.chainId, consentRegistry: parameters.consentRegistry }, command);
-  const key = hexToBytes(parameters.privateKey);
-  const recipient = deviceIdFromPublicKey(secp256k1.publicKeyCreate(key, false));
-  return { id, command: commandToJson(command, recipient), signature: signDigest(key, hexToBytes(id)) };
+  const { deviceId: recipient } = deviceKeyFromPrivateKey(parameters.privateKey);
+  return { id, command: commandToJson(command, recipient), signature: signDigest(hexToBytes(parameters.privateKey), hexToBytes(id)) };
 }
 
 export type SendCommandParameters = {
@@ -97,30 +88,18 @@ export type SentCommand = {
   log: { actionId: number; status: string; txHash: Hex | null; blockNumber: number | null; error: string | null } | null;
 };
 
-/** POSTs a signed command to the gateway; a refusal is a GatewayRejection with the gateway's reason (e.g. consent_revoked). */
-export async function sendCommand({
-  gatewayUrl,
-  signed,
-  fetch: fetchFn = fetch,
-  timeoutMs = 10_000,
-}: SendCommandParameters): Promise<SentCommand> {
-  const base = gatewayUrl.replace(/\/+$/, '');
-  const response = await fetchFn(`${base}/v1/devices/${signed.command.device.toLowerCase()}/commands`, {
+/**
+ * POSTs a signed command to the gateway, once (a retry after a lost answer would be a replay of the
+ * nonce); a refusal is a GatewayRejection with the gateway's reason (e.g. consent_revoked), a
+ * network error or 5xx a GatewayUnavailable.
+ */
+export async function sendCommand({ gatewayUrl, signed, fetch: fetchFn, timeoutMs = 10_000 }: SendCommandParameters): Promise<SentCommand> {
+  const { body } = await gatewayRequest({
+    url: `${gatewayUrl.replace(/\/+$/, '')}/v1/devices/${signed.command.device.toLowerCase()}/commands`,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ command: signed.command, signature: signed.signature }),
-    signal: AbortSignal.timeout(timeoutMs),
+    body: { command: signed.command, signature: signed.signature },
+    retry: { attempts: 1, timeoutMs },
+    ...(fetchFn && { fetch: fetchFn }),
   });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  if (response.status !== 202) {
-    const { reason, message } = errorOfBody(body, response.status);
-    throw new GatewayRejection({ reason, status: response.status, body, ...(message === undefined ? {} : { message }) });
-  }
   return body as SentCommand;
 }

@@ -3,7 +3,7 @@ import { hashMessage, hexToBytes, isAddressEqual, type Address } from 'viem';
 import { deviceIdFromPublicKey } from '../protocol/deviceId.js';
 import { SignatureFormatError, splitSignature } from '../protocol/signature.js';
 import { registrationMessage } from './registrationMessage.js';
-import { recoverDigestSigner } from './recoverDigestSigner.js';
+import { recoverDigestSigner } from '../protocol/recoverDigestSigner.js';
 import type { RegistrationRequest } from './types.js';
 
 export type VerifyRegistrationRequestReturnType = RegistrationRequest;

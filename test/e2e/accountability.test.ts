@@ -37,12 +37,14 @@ const policyFile = (name: string) => fileURLToPath(new URL(`../../docs/policies/
  * The research example with its read window moved to cover the years around today, so that the
  * test does not depend on the calendar (the example's own window is 2026).
  */
-const researchPolicyNow = (): string => {
+const researchPolicyNow = (dir: string): string => {
   const year = new Date().getUTCFullYear();
-  const text = readFileSync(policyFile('research-no-onward-sharing'), 'utf8')
-    .replace('"from": "2026-01-01T00:00:00Z"', `"from": "${year - 1}-01-01T00:00:00Z"`)
-    .replace('"to": "2027-01-01T00:00:00Z"', `"to": "${year + 2}-01-01T00:00:00Z"`);
-  const file = join(mkdtempSync(join(tmpdir(), 'pythia-policy-')), 'research-no-onward-sharing.json');
+  const original = readFileSync(policyFile('research-no-onward-sharing'), 'utf8');
+  const text = original
+    .replace(/"from": "\d{4}-01-01T00:00:00Z"/, `"from": "${year - 1}-01-01T00:00:00Z"`)
+    .replace(/"to": "\d{4}-01-01T00:00:00Z"/, `"to": "${year + 2}-01-01T00:00:00Z"`);
+  assert.notEqual(text, original, "the example's time window was not found");
+  const file = join(dir, 'research-no-onward-sharing.json');
   writeFileSync(file, text);
   return file;
 };
@@ -141,7 +143,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
   it('publishes a sharing policy and a no-sharing one, and grants consents under them', async () => {
     const [sharing, research] = await Promise.all([
       json(['policy', 'publish', policyFile('partner-logged-sharing'), ...signer('alice')]),
-      json(['policy', 'publish', researchPolicyNow(), ...signer('alice')]),
+      json(['policy', 'publish', researchPolicyNow(dir), ...signer('alice')]),
     ]);
     for (const p of [sharing, research]) {
       assert.match(p.policyId, /^0x[0-9a-f]{64}$/);

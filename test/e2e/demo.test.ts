@@ -50,6 +50,7 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
     assert.ok(shared, 'the data-sharing phase ran');
     assert.ok(shared.readingsDelivered > 0, 'the lab received readings');
     assert.deepEqual(shared.streams, ['pm25', 'no2']);
+    assert.deepEqual(shared.deliveredStreams, ['pm25', 'no2'], 'the lab received those two streams and nothing else');
     assert.equal(shared.loggedOnChain, true, 'the delivery hash is in AccessLog.DeliveryLogged');
     assert.equal(shared.refusedAfterRevocation, 'consent_revoked');
     const timelineText = timeline.map((e) => e.text).join('\n');

@@ -62,8 +62,6 @@ interface ICanaryRegistry {
     error WrongRecipient(uint256 consentId, address recipient);
     /// @notice The device or stream of the canary is not covered by the consent: the recipient never received it.
     error CanaryNotInConsent(uint256 consentId, address device, uint8 stream);
-    /// @notice The commitment was made outside the consent's lifetime: the recipient never received it.
-    error CommittedOutsideConsent(bytes32 commitment, uint64 committedAt);
     /// @notice leakedTo is zero, the recipient itself or the owner.
     error InvalidLeakedTo(address leakedTo);
     /// @notice The recipient logged a share to leakedTo under the consent: the party holds the data legally.

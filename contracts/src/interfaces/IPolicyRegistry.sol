@@ -3,8 +3,10 @@ pragma solidity ^0.8.24;
 
 /// @title Policy registry (issue #5): immutable, versioned, machine-readable data-use policies.
 /// @notice A policy document (JSON, see docs/policies.md) lives off chain; the chain holds its
-/// content hash, where to fetch it, and the few terms other contracts must enforce themselves
-/// (onward sharing, notification, retention, deletion on revocation, penalty, minimum bond).
+/// content hash, where to fetch it, and the terms enforced without reading the document:
+/// SharingLog enforces onwardSharing and notifyOwner; DeletionRequests deleteOnRevoke,
+/// deletionPeriodSeconds and penaltyWei; CanaryRegistry penaltyWei; the gateway minimumBondWei
+/// before it serves data. retentionSeconds is stated for recipients; no contract can enforce it.
 /// The terms are compiled from the document by the one evaluator (src/policy); anyone can fetch
 /// the document, recompile it and compare (`pythia policy verify`). A version is never changed.
 interface IPolicyRegistry {

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title Recipient bonds (issue #5): what a data recipient stakes to be held to account.
 /// @notice A recipient deposits the chain's currency; withdrawal takes an unbonding delay so that a
-/// pending penalty cannot be escaped. Contracts holding PENALTY_ROLE (SharingLog, CanaryRegistry,
+/// pending penalty cannot be escaped. Contracts holding PENALTY_ROLE (CanaryRegistry,
 /// DeletionRequests) pay a device owner from a bond when a violation is proven. A penalty is paid to
 /// the owner directly; an owner that cannot receive it (a reverting contract) is credited instead and
 /// pulls it with claimPenalty(), so that no owner can block a penalty. Accounting:

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseEther, type Address, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
-import { canaryRegistryAbi } from '../../contracts/abis.js';
+import { accessLogAbi, canaryRegistryAbi, consentRegistryAbi, recipientBondsAbi } from '../../contracts/abis.js';
 import { canaryCommitment, makeCanary } from '../../consent/canary.js';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { createChainClients, type ChainClients } from '../clients.js';
@@ -79,19 +79,20 @@ describe('accountability chain modules on a real chain', { timeout: 180_000 }, (
     }
   });
 
-  it('wires the roles: the gateway (its relayer account) commits, the penalty contracts pay', async () => {
-    const committer = await clients.publicClient.readContract({
-      address: contracts.canaryRegistry,
-      abi: canaryRegistryAbi,
-      functionName: 'COMMITTER_ROLE',
-    });
-    const has = await clients.publicClient.readContract({
-      address: contracts.canaryRegistry,
-      abi: canaryRegistryAbi,
-      functionName: 'hasRole',
-      args: [committer, chain.relayer.address],
-    });
-    assert.equal(has, true);
+  it('wires the roles: the gateway (its relayer account) commits and logs, the penalty contracts pay, deletion is the revocation hook', async () => {
+    const read = clients.publicClient.readContract as (p: unknown) => Promise<unknown>;
+    const hasRole = async (address: Address, abi: readonly unknown[], roleName: string, account: Address) =>
+      read({ address, abi, functionName: 'hasRole', args: [await read({ address, abi, functionName: roleName }), account] });
+    assert.equal(await hasRole(contracts.canaryRegistry, canaryRegistryAbi, 'COMMITTER_ROLE', chain.relayer.address), true);
+    assert.equal(await hasRole(chain.accessLogAddress, accessLogAbi, 'LOGGER_ROLE', chain.relayer.address), true);
+    for (const payer of [contracts.canaryRegistry, contracts.deletionRequests]) {
+      assert.equal(await hasRole(contracts.recipientBonds, recipientBondsAbi, 'PENALTY_ROLE', payer), true);
+    }
+    for (const stranger of [contracts.sharingLog, chain.relayer.address, chain.operator.address]) {
+      assert.equal(await hasRole(contracts.recipientBonds, recipientBondsAbi, 'PENALTY_ROLE', stranger), false);
+    }
+    const hook = await read({ address: chain.consentAddress, abi: consentRegistryAbi, functionName: 'revocationHook' });
+    assert.equal(String(hook).toLowerCase(), contracts.deletionRequests.toLowerCase());
   });
 
   it('deposits, unbonds and withdraws a bond; refusals keep their custom error', async () => {

@@ -1,6 +1,6 @@
 import type { Hex } from 'viem';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import { deletionRequestsCallAbi } from './callErrors.js';
+import { deletionRequestsCallAbi } from '../callErrors.js';
 import type { AccountabilityWriteContext } from './writeContext.js';
 
 export type AcknowledgeDeletionParameters = AccountabilityWriteContext & {

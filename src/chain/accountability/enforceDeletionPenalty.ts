@@ -1,7 +1,7 @@
 import { decodeEventLog } from 'viem';
 import { deletionRequestsAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import { deletionRequestsCallAbi } from './callErrors.js';
+import { deletionRequestsCallAbi } from '../callErrors.js';
 import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
 /** Anyone, after the deadline of an unacknowledged request: the recipient's bond pays the owner. */

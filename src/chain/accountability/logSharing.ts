@@ -1,7 +1,7 @@
 import { decodeEventLog, type Address, type Hex } from 'viem';
 import { sharingLogAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import { sharingLogCallAbi } from './callErrors.js';
+import { sharingLogCallAbi } from '../callErrors.js';
 import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
 export type LogSharingParameters = AccountabilityWriteContext & {

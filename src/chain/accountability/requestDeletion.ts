@@ -1,7 +1,7 @@
 import { decodeEventLog, type Address } from 'viem';
 import { deletionRequestsAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import { deletionRequestsCallAbi } from './callErrors.js';
+import { deletionRequestsCallAbi } from '../callErrors.js';
 import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
 export type RequestDeletionParameters = AccountabilityWriteContext & {

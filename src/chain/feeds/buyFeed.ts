@@ -1,4 +1,4 @@
-import { feedMarketAbi } from '../../contracts/abis.js';
+import { feedMarketCallAbi } from '../callErrors.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
 import { marketEvent } from './events.js';
 import type { FeedWriteContext } from './writeContext.js';
@@ -23,7 +23,7 @@ export async function buyFeed(parameters: BuyFeedParameters): Promise<BuyFeedRet
     clients,
     account,
     address: market,
-    abi: feedMarketAbi,
+    abi: feedMarketCallAbi,
     functionName: 'buyFeed',
     args: [feedId],
     value: price,

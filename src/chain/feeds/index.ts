@@ -1,9 +1,8 @@
 export { feedMarketAddress, FeedMarketMissingError, type FeedWriteContext } from './writeContext.js';
-export { streamNames, streamNamesOf, streamsMask, UnknownStreamError } from './streams.js';
 export { consentRegistryOf, isMarketGrantAgent, setMarketGrantAgent } from './grantAgent.js';
 export { offerFeed, updateFeedPrice, type OfferFeedParameters } from './offerFeed.js';
 export { buyFeed, type BuyFeedParameters, type BuyFeedReturnType } from './buyFeed.js';
 export { closeFeed } from './closeFeed.js';
 export { readEarnings, withdrawEarnings } from './withdrawEarnings.js';
 export { readFeed, type FeedInfo, type ReadFeedParameters } from './readFeed.js';
-export { listFeeds, listPurchases, type FeedPurchase, type ListFeedsParameters } from './listFeeds.js';
+export { listFeeds, type ListFeedsParameters } from './listFeeds.js';

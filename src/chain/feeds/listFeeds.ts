@@ -26,16 +26,3 @@ export async function listFeeds(parameters: ListFeedsParameters): Promise<FeedIn
   const feeds = await Promise.all(ids.map((feedId) => readFeed({ publicClient, market, feedId, blockNumber })));
   return openOnly ? feeds.filter((f) => f.open) : feeds;
 }
-
-export type FeedPurchase = { feedId: bigint; consentId: bigint; price: bigint; start: bigint; expiry: bigint };
-
-/** Every purchase by `buyer`, oldest first. */
-export async function listPurchases(parameters: {
-  publicClient: Pick<PublicClient, 'readContract'>;
-  market: Address;
-  buyer: Address;
-}): Promise<FeedPurchase[]> {
-  const { publicClient, market, buyer } = parameters;
-  const purchases = await publicClient.readContract({ address: market, abi: feedMarketAbi, functionName: 'purchasesOf', args: [buyer] });
-  return purchases.map((p) => ({ feedId: p.feedId, consentId: p.consentId, price: p.price, start: p.start, expiry: p.expiry }));
-}

@@ -1,5 +1,5 @@
 import { zeroHash, type Address, type Hex } from 'viem';
-import { feedMarketAbi } from '../../contracts/abis.js';
+import { feedMarketCallAbi } from '../callErrors.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
 import { marketEvent } from './events.js';
 import type { FeedWriteContext } from './writeContext.js';
@@ -7,7 +7,7 @@ import type { FeedWriteContext } from './writeContext.js';
 export type OfferFeedParameters = FeedWriteContext & {
   /** Devices the sender owns (1 to 16, distinct). */
   devices: readonly Address[];
-  /** Bit i = metric i of the device profile (see streamsMask). */
+  /** Bit i = metric i of the device profile (src/protocol/consentScope.ts). */
   streams: number;
   /** Wei per period, > 0. */
   price: bigint;
@@ -25,7 +25,7 @@ export async function offerFeed(parameters: OfferFeedParameters): Promise<SendCo
     clients,
     account,
     address: market,
-    abi: feedMarketAbi,
+    abi: feedMarketCallAbi,
     functionName: 'offerFeed',
     args: [devices, streams, price, period, policyId, purpose],
   });
@@ -43,7 +43,7 @@ export function updateFeedPrice(
     clients,
     account,
     address: market,
-    abi: feedMarketAbi,
+    abi: feedMarketCallAbi,
     functionName: 'updateFeedPrice',
     args: [feedId, price],
   });

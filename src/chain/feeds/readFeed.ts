@@ -1,6 +1,6 @@
 import type { Address, Hex, PublicClient } from 'viem';
 import { feedMarketAbi } from '../../contracts/abis.js';
-import { streamNamesOf } from './streams.js';
+import { maskToStreams } from '../../protocol/consentScope.js';
 
 export type FeedInfo = {
   feedId: bigint;
@@ -38,7 +38,7 @@ export async function readFeed(parameters: ReadFeedParameters): Promise<FeedInfo
     owner: f.owner,
     devices: [...f.devices],
     streams: f.streams,
-    streamNames: streamNamesOf(f.streams),
+    streamNames: maskToStreams(f.streams),
     price: f.price,
     period: f.period,
     open: f.open,

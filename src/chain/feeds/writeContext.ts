@@ -12,6 +12,6 @@ export function feedMarketAddress(deployment: Deployment): Address {
   const address = deployment.contracts.feedMarket;
   if (address) return address;
   throw new FeedMarketMissingError(
-    'this deployment has no feed market: it needs the consent registry (issue #5); `pythia up` adds both once they are wired in',
+    'this deployment has no feed market: run `pythia up`, which adds it with the consent registry (issue #5)',
   );
 }

@@ -7,7 +7,6 @@ import {
   AccountabilityContractMissingError,
   type AccountabilityContract,
 } from '../../chain/accountability/index.js';
-import { ContractRefusal } from '../../chain/sendContractTransaction.js';
 import type { CommandContext } from '../context.js';
 import { CliError, UsageError } from '../output.js';
 import { loadSignerAccount, sendAs } from '../signer.js';
@@ -39,7 +38,6 @@ const REFUSAL_HINTS: Record<string, string> = {
   NotConsentOwner: "the signer is not the consent's owner",
   WrongRecipient: "the recipient is not the consent's recipient",
   CanaryNotInConsent: 'the consent does not cover this device or stream',
-  CommittedOutsideConsent: 'the canary was committed before the consent was granted',
   InvalidLeakedTo: 'the party the data turned up at must not be zero, the recipient or the owner',
   LeakWasLogged: 'the recipient logged a share to that party: it holds the data legally',
   MissingEvidence: 'an evidence hash is required',
@@ -60,17 +58,7 @@ const REFUSAL_HINTS: Record<string, string> = {
 
 /** Runs a write: a contract refusal keeps its custom error name and gains a hint; no gas money is said plainly. */
 export async function refusing<T>(context: CommandContext, account: LocalAccount, what: string, action: () => Promise<T>): Promise<T> {
-  return sendAs(context, account, what, async () => {
-    try {
-      return await action();
-    } catch (error) {
-      if (error instanceof ContractRefusal) {
-        const hint = REFUSAL_HINTS[error.errorName];
-        throw new CliError(hint ? `${error.message}: ${hint}` : error.message);
-      }
-      throw error;
-    }
-  });
+  return sendAs(context, account, what, action, REFUSAL_HINTS);
 }
 
 export function contractOf(context: CommandContext, name: AccountabilityContract): Address {

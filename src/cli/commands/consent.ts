@@ -11,7 +11,6 @@ import {
   revokeConsent,
   type ConsentRecord,
 } from '../../chain/consent/index.js';
-import { ContractRefusal } from '../../chain/sendContractTransaction.js';
 import { consentRegistryAbi } from '../../contracts/abis.js';
 import { buildConsentReceipt, ConsentReceiptFormatError, parseConsentReceipt, verifyConsentReceipt } from '../../consent/receipt.js';
 import {
@@ -54,21 +53,8 @@ const REFUSAL_HINTS: Record<string, string> = {
   InsufficientGasForHook: 'the transaction was sent with too little gas for the revocation hook: try again',
 };
 
-async function refusing<T>(
-  context: CommandContext,
-  account: Parameters<typeof sendAs>[1],
-  what: string,
-  send: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await sendAs(context, account, what, send);
-  } catch (error) {
-    if (error instanceof ContractRefusal) {
-      const hint = REFUSAL_HINTS[error.errorName];
-      throw new CliError(hint && !error.message.includes(hint) ? `${error.message}: ${hint}` : error.message);
-    }
-    throw error;
-  }
+function refusing<T>(context: CommandContext, account: Parameters<typeof sendAs>[1], what: string, send: () => Promise<T>): Promise<T> {
+  return sendAs(context, account, what, send, REFUSAL_HINTS);
 }
 
 function registryOf(context: CommandContext): Address {

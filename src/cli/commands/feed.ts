@@ -11,14 +11,12 @@ import {
   readEarnings,
   readFeed,
   setMarketGrantAgent,
-  streamNames,
-  streamsMask,
-  UnknownStreamError,
   updateFeedPrice,
   withdrawEarnings,
   type FeedInfo,
 } from '../../chain/feeds/index.js';
-import { ContractRefusal, toContractRefusal } from '../../chain/sendContractTransaction.js';
+import { ConsentScopeError, splitNames, streamNames, streamsToMask } from '../../protocol/consentScope.js';
+import { toContractRefusal } from '../../chain/sendContractTransaction.js';
 import { parseAddressArg } from '../args.js';
 import { loadContext, type CommandContext } from '../context.js';
 import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
@@ -62,15 +60,7 @@ function refusing<T>(
   send: () => Promise<T>,
   hints: Record<string, string> = {},
 ): Promise<T> {
-  return sendAs(context, account, what, async () => {
-    try {
-      return await send();
-    } catch (error) {
-      if (!(error instanceof ContractRefusal)) throw error;
-      const hint = hints[error.errorName] ?? REFUSAL_HINTS[error.errorName];
-      throw new CliError(hint ? `${error.message}: ${hint}` : error.message);
-    }
-  });
+  return sendAs(context, account, what, send, { ...REFUSAL_HINTS, ...hints });
 }
 
 /** A read that may revert with the market's custom error (UnknownFeed). */
@@ -125,10 +115,12 @@ export function parsePeriodArg(value: string): bigint {
 }
 
 export function parseStreamsArg(value: string): number {
+  const names = splitNames(value);
+  if (names.length === 0) throw new InvalidArgumentError(`name at least one stream: ${streamNames.join(', ')}`);
   try {
-    return streamsMask(value.split(',').map((s) => s.trim()));
+    return streamsToMask(names);
   } catch (error) {
-    if (error instanceof UnknownStreamError) throw new InvalidArgumentError(error.message);
+    if (error instanceof ConsentScopeError) throw new InvalidArgumentError(error.message);
     throw error;
   }
 }

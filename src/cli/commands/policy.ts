@@ -9,7 +9,6 @@ import {
   readPolicy,
   type PolicyVersionRecord,
 } from '../../chain/policy/index.js';
-import { ContractRefusal } from '../../chain/sendContractTransaction.js';
 import {
   compilePolicyTerms,
   diffPolicyTerms,
@@ -61,10 +60,10 @@ function readText(file: string, what: string): string {
 type Checked = { ok: true; policy: PolicyDocument } | { ok: false; errors: PolicyError[] };
 
 /** Reads and validates a policy file; on errors prints them as file:line:col and sets exit code 1. */
-function checkPolicyFile(file: string, options: { json?: boolean }, quietJson = false): Checked {
+function checkPolicyFile(file: string, options: { json?: boolean }): Checked {
   const result = parsePolicy(readText(file, 'the policy'));
   if (result.ok) return result;
-  if (options.json && !quietJson) {
+  if (options.json) {
     process.stdout.write(`${JSON.stringify({ file, valid: false, errors: result.errors }, null, 2)}\n`);
   } else {
     for (const e of result.errors) process.stderr.write(`${file}:${e.line}:${e.column}: ${e.message} (${e.path})\n`);
@@ -134,7 +133,10 @@ export function registerPolicyCommands(program: Command): void {
       .description('Validate a policy, compile its terms and publish it as the next version of its name (the signer is the publisher)')
       .argument('<file>', 'the policy document (JSON)')
       .option('--name <name>', "the policy's registry name (default and must equal the document's name)")
-      .option('--uri <uri>', "where the document can be fetched (default: this deployment's gateway, /v1/policies/<id>)")
+      .option(
+        '--uri <uri>',
+        "where the document can be fetched (default: this deployment's gateway's /v1/policies, which serves it as /v1/policies/<policyId>)",
+      )
       .option('--no-upload', "do not give the document to this deployment's gateway (it then cannot enforce the policy)"),
     "the publisher's key (keystore v3) instead of the operator role key",
   ).action(async (file: string, options: CommonOptions & { name?: string; uri?: string; upload: boolean }) => {
@@ -155,16 +157,13 @@ export function registerPolicyCommands(program: Command): void {
     const registry = registryOf(context);
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'publisher' });
     progress(options, `publishing policy ${doc.name} (${contentHash})...`);
-    let published: Awaited<ReturnType<typeof publishPolicy>>;
-    try {
-      published = await sendAs(context, account, 'publish', () =>
-        publishPolicy({ clients: context, account, registry, name: doc.name, contentHash, uri, terms }),
-      );
-    } catch (error) {
-      if (error instanceof ContractRefusal && REFUSAL_HINTS[error.errorName])
-        throw new CliError(`${error.message}: ${REFUSAL_HINTS[error.errorName]}`);
-      throw error;
-    }
+    const published = await sendAs(
+      context,
+      account,
+      'publish',
+      () => publishPolicy({ clients: context, account, registry, name: doc.name, contentHash, uri, terms }),
+      REFUSAL_HINTS,
+    );
     const uploaded = options.upload ? await uploadPolicyDocument(context.deployment.gatewayUrl, published.policyId, doc) : 'skipped';
     printResult(
       options,

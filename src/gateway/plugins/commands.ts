@@ -159,9 +159,6 @@ export const commandsPlugin: FastifyPluginAsync<GatewayServices> = async (app, s
       if (commands.isReplay(recipient, command.nonce)) {
         return sendError(reply, 'replayed_command', `${recipient} already sent a command with nonce ${command.nonce}`);
       }
-      const channel = services.deviceCommands;
-      if (!channel) return sendError(reply, 'device_channel_unavailable', 'this gateway has no MQTT channel to devices');
-
       let blockNumber: bigint;
       let refusal: keyof typeof consentRefusalReasons | 'none';
       try {
@@ -198,6 +195,9 @@ export const commandsPlugin: FastifyPluginAsync<GatewayServices> = async (app, s
         });
         if (!policy.ok) return sendError(reply, policy.reason, policy.message);
       }
+
+      const channel = services.deviceCommands;
+      if (!channel) return sendError(reply, 'device_channel_unavailable', 'this gateway has no MQTT channel to devices');
 
       const stored = { ...command, id: digest, recipient, signature, checkedAtBlock: Number(blockNumber) };
       if (!commands.insert(stored)) {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { getAddress, type Address, type Hex } from 'viem';
-import { consentRegistryAbi } from '../../contracts/abis.js';
-import { refusalName, type RefusalName } from '../../chain/consent/writeContext.js';
+import { checkConsent } from '../../chain/consent/checkConsent.js';
+import type { RefusalName } from '../../chain/consent/writeContext.js';
 import { consentRefusalReasons } from '../../protocol/reasons.js';
 import { dataRequestDigest, deliveryDataHash, type DataRequest, type DeliveredReading } from '../../protocol/dataRequest.js';
 import { maskToStreams } from '../../protocol/consentScope.js';
@@ -157,22 +157,21 @@ export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (a
       if (!signed.ok) return sendError(reply, signed.reason, signed.message);
       const recipient = signed.signer;
 
-      let refusal: number;
+      let refusal: RefusalName;
       try {
-        refusal = Number(
-          await publicClient.readContract({
-            address: consentRegistry,
-            abi: consentRegistryAbi,
-            functionName: 'checkConsent',
-            args: [wanted.consentId, wanted.device, recipient, wanted.streams, 0],
-          }),
-        );
+        ({ refusal } = await checkConsent({
+          publicClient,
+          registry: consentRegistry,
+          consentId: wanted.consentId,
+          device: wanted.device,
+          recipient,
+          streams: wanted.streams,
+        }));
       } catch (error) {
         throw new ChainUnavailableError(`could not check consent ${wanted.consentId}: ${shortError(error)}`);
       }
-      if (refusal !== 0) {
-        const name = refusalName(refusal) as Exclude<RefusalName, 'none'>;
-        return sendError(reply, consentRefusalReasons[name], `consent ${wanted.consentId} does not permit this request: ${name}`);
+      if (refusal !== 'none') {
+        return sendError(reply, consentRefusalReasons[refusal], `consent ${wanted.consentId} does not permit this request: ${refusal}`);
       }
       if (services.policyGuard) {
         const policy = await services.policyGuard.check({

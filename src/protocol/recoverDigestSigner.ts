@@ -1,6 +1,6 @@
 import secp256k1 from 'secp256k1';
 import { hexToBytes, type Address, type Hex } from 'viem';
-import { deviceIdFromPublicKey } from '../protocol/deviceId.js';
+import { deviceIdFromPublicKey } from './deviceId.js';
 
 /** The address that signed a digest (r ‖ s ‖ v, v = 27/28 or 0/1), or undefined if none does. */
 export function recoverDigestSigner(digest: Uint8Array, signature: Hex): Address | undefined {
