@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { gatewayFleetAbi } from '../gateway/fleetAbi.js';
+import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
 import { newTestDevice } from '../gateway/testKit.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { type ChainReader, createCachedChainReader } from './cachedChainReader.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import secp256k1 from 'secp256k1';
-import { hexToBytes, type Hex } from 'viem';
+import { hexToBytes, type Address, type Hex } from 'viem';
 import { deviceIdFromPublicKey } from '../protocol/deviceId.js';
 import { encodeCoseSign1 } from './coseSign1.js';
 import { ES256K_PROTECTED_HEADER } from './constants.js';
@@ -12,6 +12,9 @@ export type CoseSigner = {
   /** ECDSA secp256k1 over a 32-byte SHA-256 digest: 64 bytes r ‖ s, low s. */
   signDigest: (digest: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 };
+
+/** The Pythia's answer key: a local secp256k1 key, or a signer elsewhere (HSM, enclave) named by its address. */
+export type AnswerSigner = { privateKey: Hex } | { address: Address; signDigest: (digest: Uint8Array) => Uint8Array | Promise<Uint8Array> };
 
 export type SignCoseSign1Parameters = { signer: CoseSigner; payload: Uint8Array };
 

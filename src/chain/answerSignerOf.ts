@@ -1,5 +1,5 @@
 import { bytesToHex, hexToBytes, type LocalAccount } from 'viem';
-import type { AnswerSigner } from '../gateway/plugins/answers.js';
+import type { AnswerSigner } from '../answers/signCoseSign1.js';
 import { privateKeyOfNativeAccount } from './nativeAccount.js';
 
 /**

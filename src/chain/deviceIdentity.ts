@@ -1,9 +1,9 @@
 import { bytesToHex, type Account, type Address, type Hex } from 'viem';
 import { deviceIdentityAbi, pythiaFleetAbi } from '../contracts/abis.js';
 import { deviceIdFromPublicKey, rawPublicKey } from '../protocol/deviceId.js';
-import { signDeviceProvenance } from '../sdk/signDeviceProvenance.js';
-import { signKeyRotation } from '../sdk/signKeyRotation.js';
-import type { DeviceKey } from '../sdk/types.js';
+import { signDeviceProvenance } from '../protocol/signDeviceProvenance.js';
+import { signKeyRotation } from '../protocol/signKeyRotation.js';
+import type { DeviceKey } from '../protocol/deviceId.js';
 import type { ChainClients } from './clients.js';
 import type { Deployment } from './deployment.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from './sendContractTransaction.js';

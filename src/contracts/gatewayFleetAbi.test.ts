@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { formatAbiItem } from 'viem/utils';
-import { pythiaFleetAbi } from '../contracts/abis.js';
-import { gatewayFleetAbi } from './fleetAbi.js';
+import { pythiaFleetAbi } from './abis.js';
+import { gatewayFleetAbi } from './gatewayFleetAbi.js';
 
 it('every function and event the gateway uses is in the generated PythiaFleet ABI, with the same types', () => {
   const generated = new Map(

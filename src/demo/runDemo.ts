@@ -11,7 +11,7 @@ import { readDeviceView } from '../chain/readDevice.js';
 import { sendContractTransaction } from '../chain/sendContractTransaction.js';
 import { LIGHT_SCRYPT } from '../keystore/index.js';
 import { GatewayRejection, gatewayRequest } from '../sdk/index.js';
-import { AIR_QUALITY_CLASS_ID, airQualityMetrics, airQualityProfile } from '../simulator/airQuality.js';
+import { AIR_QUALITY_CLASS_ID, airQualityMetrics, airQualityProfile } from '../protocol/airQuality.js';
 import { createAllAttacks, createCompromisedSensorAttack, type Attack, type AttackAction } from '../simulator/attacks/index.js';
 import { createFleet, type Fleet } from '../simulator/fleet.js';
 import { startStack, type Stack } from '../stack/startStack.js';

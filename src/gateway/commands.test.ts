@@ -7,7 +7,7 @@ import { grantConsent, revokeConsent } from '../chain/consent/index.js';
 import { createChainClients } from '../chain/clients.js';
 import { accessLogAbi } from '../contracts/abis.js';
 import { startMqttChannel, type MqttChannel } from '../mqtt/channel.js';
-import { deviceTopic } from '../mqtt/topics.js';
+import { deviceTopic } from '../protocol/mqttTopics.js';
 import type { CommandEnvelope } from '../protocol/command.js';
 import { commandsToMask, type CommandName } from '../protocol/consentScope.js';
 import {

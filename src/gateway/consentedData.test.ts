@@ -7,7 +7,7 @@ import { depositBond } from '../chain/accountability/index.js';
 import { grantConsent, revokeConsent } from '../chain/consent/index.js';
 import { publishPolicy } from '../chain/policy/index.js';
 import { compilePolicyTerms, parsePolicy, policyContentHash } from '../policy/index.js';
-import { parseConsentReceipt, verifyConsentReceipt } from '../consent/receipt.js';
+import { parseConsentReceipt, verifyConsentReceipt } from '../chain/consent/receipt.js';
 import { nativeAccount } from '../chain/nativeAccount.js';
 import { accessLogAbi } from '../contracts/abis.js';
 import { DATA_REQUEST_DOMAIN_NAME, DATA_REQUEST_DOMAIN_VERSION, dataRequestTypes } from '../protocol/dataRequest.js';

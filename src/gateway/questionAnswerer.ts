@@ -1,8 +1,8 @@
 import { type ChainReader, createCachedChainReader } from '../answers/cachedChainReader.js';
-import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
+import { bytesToHex, hexToBytes, type Address, type PublicClient } from 'viem';
 import { answerQuestion } from '../answers/answerQuestion.js';
 import { AnswerError } from '../answers/errors.js';
-import { localCoseSigner, type CoseSigner } from '../answers/signCoseSign1.js';
+import { localCoseSigner, type AnswerSigner, type CoseSigner } from '../answers/signCoseSign1.js';
 import { coseSignatureDigest, verifyCoseSignature } from '../answers/verifyCoseSignature.js';
 import type { EcdsaPool } from '../crypto/ecdsaPool.js';
 import type { AnswerContracts } from '../answers/questions/types.js';
@@ -10,10 +10,9 @@ import type { RejectionReason } from '../protocol/reasons.js';
 import { ChainUnavailableError, shortError } from './deviceDirectory.js';
 import type { ParsedQuestionRequest } from './parseQuestionRequest.js';
 import { QuestionReplayCache, type QuestionReplayCacheOptions } from './questionReplayCache.js';
-import type { GatewayServices } from './services.js';
+import type { DeviceDirectory } from './deviceDirectory.js';
 
-/** The Pythia's answer key: a local secp256k1 key, or a signer elsewhere (HSM, enclave) named by its address. */
-export type AnswerSigner = { privateKey: Hex } | { address: Address; signDigest: (digest: Uint8Array) => Uint8Array | Promise<Uint8Array> };
+export type { AnswerSigner };
 
 /** The COSE signer for an answer key; a local key signs on `pool`'s threads when there is one (the pool must hold that key). */
 export function coseSignerOf(signer: AnswerSigner, pool?: EcdsaPool): CoseSigner {
@@ -22,7 +21,11 @@ export function coseSignerOf(signer: AnswerSigner, pool?: EcdsaPool): CoseSigner
   return pool ? { kid: local.kid, signDigest: (digest) => pool.sign(digest) } : local;
 }
 
-export type QuestionAnswererOptions = Pick<GatewayServices, 'chainId' | 'fleetAddress' | 'publicClient' | 'directory'> & {
+export type QuestionAnswererOptions = {
+  chainId: number;
+  fleetAddress: Address;
+  publicClient: PublicClient;
+  directory: DeviceDirectory;
   answerSigner: AnswerSigner;
   replayCache?: QuestionReplayCacheOptions;
   /** Unix seconds; default the system clock. */

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeFunctionData, keccak256, type Hex } from 'viem';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { encodeMetrics } from '../protocol/payload.js';
-import { gatewayFleetAbi } from './fleetAbi.js';
+import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
 import { ReadingQueue } from './readingQueue.js';
 import { signedReadingOf } from './relayer.js';
 import { buildGateway, startGateway, type GatewayOptions } from './server.js';

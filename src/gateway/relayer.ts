@@ -12,7 +12,7 @@ import {
 import { keccak256 } from '../protocol/keccak.js';
 import { splitSignature, toCompact } from '../protocol/signature.js';
 import { shortError } from './deviceDirectory.js';
-import { gatewayFleetAbi } from './fleetAbi.js';
+import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
 import type { GatewayLogger } from './logger.js';
 import { readingOutcomesOfLogs } from './receiptOutcomes.js';
 import { revertReasonOf } from './revertReason.js';

@@ -5,7 +5,7 @@ import type { AnswerContracts } from '../answers/questions/types.js';
 import { EcdsaPool } from '../crypto/ecdsaPool.js';
 import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './deviceDirectory.js';
-import { gatewayFleetAbi } from './fleetAbi.js';
+import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
 import { errorResponseJsonSchema, installErrorHandling } from './httpErrors.js';
 import { AccessLedger } from './accessLedger.js';
 import { AccessLogBatcher } from './accessLogBatcher.js';

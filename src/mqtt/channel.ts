@@ -15,7 +15,7 @@ import { isReadingProblem, parseReading, signature65 } from '../gateway/readingS
 import type { DeviceCommandChannel, GatewayServices } from '../gateway/services.js';
 import { statusOfReason, type RejectionReason } from '../protocol/reasons.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embeddedBroker.js';
-import { deviceTopic, gatewaySubscriptions, parseDeviceTopic } from './topics.js';
+import { deviceTopic, gatewaySubscriptions, parseDeviceTopic } from '../protocol/mqttTopics.js';
 
 export type StartMqttChannelOptions = {
   /**

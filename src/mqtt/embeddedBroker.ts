@@ -4,9 +4,9 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Address } from 'viem';
 import type { DeviceDirectory } from '../gateway/deviceDirectory.js';
 import type { GatewayLogger } from '../gateway/logger.js';
-import { checkConnectToken } from './connectToken.js';
+import { checkConnectToken } from '../protocol/mqttConnectToken.js';
 import { guardPacketSize } from './packetSizeGuard.js';
-import { gatewaySubscriptions, parseDeviceTopic } from './topics.js';
+import { gatewaySubscriptions, parseDeviceTopic } from '../protocol/mqttTopics.js';
 
 export type EmbeddedBrokerOptions = {
   /** Where device keys and statuses come from (the gateway's directory). */

@@ -9,7 +9,7 @@ export {
   type StartMqttChannelOptions,
 } from './channel.js';
 export { startEmbeddedBroker, GATEWAY_USERNAME, type EmbeddedBroker, type EmbeddedBrokerOptions } from './embeddedBroker.js';
-export { checkConnectToken, connectTokenMessage, signConnectToken, type ConnectTokenCheck } from './connectToken.js';
+export { checkConnectToken, connectTokenMessage, signConnectToken, type ConnectTokenCheck } from '../protocol/mqttConnectToken.js';
 export { guardPacketSize } from './packetSizeGuard.js';
 export {
   deviceTopic,
@@ -21,4 +21,4 @@ export {
   type DeviceToGatewayKind,
   type GatewayToDeviceKind,
   type TopicKind,
-} from './topics.js';
+} from '../protocol/mqttTopics.js';

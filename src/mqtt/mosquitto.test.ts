@@ -10,7 +10,7 @@ import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { createMqttDeviceClient, generateDeviceKey, signReading, type DeviceKey } from '../sdk/index.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { startMqttChannel, type MqttChannel } from './channel.js';
-import { deviceTopic } from './topics.js';
+import { deviceTopic } from '../protocol/mqttTopics.js';
 
 /**
  * The MQTT channel against Debian's Mosquitto (an external broker, MQTT 5 and 3.1.1), started

@@ -22,9 +22,9 @@ import {
 } from '../sdk/index.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { startMqttChannel, type MqttChannel } from './channel.js';
-import { signConnectToken } from './connectToken.js';
+import { signConnectToken } from '../protocol/mqttConnectToken.js';
 import { closedByBroker, json, rawDevice } from './mqttTestKit.js';
-import { deviceTopic } from './topics.js';
+import { deviceTopic } from '../protocol/mqttTopics.js';
 
 /** The MQTT device channel on the embedded broker (aedes), a real gateway and a real Anvil. */
 let chain: TestChain;

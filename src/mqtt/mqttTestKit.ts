@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { DeviceKey } from '../sdk/types.js';
-import { signConnectToken } from './connectToken.js';
-import { deviceTopic } from './topics.js';
+import { signConnectToken } from '../protocol/mqttConnectToken.js';
+import { deviceTopic } from '../protocol/mqttTopics.js';
 
 /** Test helpers: a raw MQTT device connection that records what arrives on its topics. */
 export type RawDevice = {

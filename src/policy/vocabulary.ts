@@ -1,10 +1,11 @@
-import { airQualityMetrics, type MetricName } from '../simulator/airQuality.js';
+import type { MetricName } from '../protocol/airQuality.js';
+import { streamNames } from '../protocol/consentScope.js';
 
 /** The policy language version this code reads (the document's "pythiaPolicy"). */
 export const POLICY_LANGUAGE_VERSION = 1;
 
 /** Data streams by name, in the metric order of the air-quality class (bit i of a consent = stream i). */
-export const STREAM_NAMES: readonly MetricName[] = airQualityMetrics.map((m) => m.name);
+export const STREAM_NAMES: readonly MetricName[] = streamNames;
 export type StreamName = MetricName;
 
 /** Who a rule is about, besides explicit addresses. Roles are established by the caller (the gateway, from the chain). */

@@ -1,4 +1,4 @@
-import type { Profile } from '../protocol/profile.js';
+import type { Profile } from './profile.js';
 
 /** The air-quality device class (docs/protocol.md): class id, metric order and fixed-point scales. */
 export const AIR_QUALITY_CLASS_ID = 1;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeAbiParameters, getAddress, keccak256, type Address, type Hex } from 'viem';
-import { airQualityProfile } from '../simulator/airQuality.js';
+import { airQualityProfile } from './airQuality.js';
 import {
   CanaryError,
   canaryCommitment,

@@ -1,4 +1,4 @@
-import { airQualityMetrics, type MetricName } from '../simulator/airQuality.js';
+import { airQualityMetrics, type MetricName } from './airQuality.js';
 
 /**
  * What a consent covers, by name: data streams (bit i = metric i of the device's profile, the

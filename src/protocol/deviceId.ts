@@ -1,6 +1,16 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, getAddress, hexToBytes, type Address, type Hex } from 'viem';
 
+/** A device identity: its secp256k1 key pair and the id derived from it (docs/protocol.md). */
+export type DeviceKey = {
+  /** 32-byte secret, 0x hex. */
+  privateKey: Hex;
+  /** 64-byte X ‖ Y, 0x hex: the form the registry contract takes. */
+  publicKey: Hex;
+  /** The Ethereum address of the public key (EIP-55 checksum case). */
+  deviceId: Address;
+};
+
 /**
  * A device id is the Ethereum address of its secp256k1 public key: the last 20 bytes of
  * keccak256(X ‖ Y), where X and Y are the 32-byte affine coordinates. Accepts the 64-byte raw

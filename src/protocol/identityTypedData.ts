@@ -1,5 +1,5 @@
 import { hashTypedData, hexToBytes, keccak256, type Address, type Hex } from 'viem';
-import { rawPublicKey } from '../protocol/deviceId.js';
+import { rawPublicKey } from './deviceId.js';
 
 /**
  * EIP-712 domains and types of the identity and ownership messages (docs/protocol.md, "Device

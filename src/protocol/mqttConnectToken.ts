@@ -1,7 +1,7 @@
 import { hashMessage, type Address, type Hex } from 'viem';
-import { recoverDigestSigner } from '../protocol/recoverDigestSigner.js';
-import { signDigest } from '../sdk/signDigest.js';
-import { SECP256K1_N } from '../protocol/signature.js';
+import { recoverDigestSigner } from './recoverDigestSigner.js';
+import { signDigest } from './signDigest.js';
+import { SECP256K1_N } from './signature.js';
 
 /**
  * The password a device presents on MQTT CONNECT to the embedded broker: a fresh EIP-191

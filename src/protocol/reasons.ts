@@ -1,4 +1,4 @@
-import type { RefusalName } from '../chain/consent/writeContext.js';
+import type { RefusalName } from './consentRefusal.js';
 /**
  * Every reason the gateway gives for refusing a request, with its HTTP status and a one-line
  * description. The gateway, its OpenAPI document, docs/api.md and the SDKs all read this table,

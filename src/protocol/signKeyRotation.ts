@@ -1,6 +1,6 @@
 import type { Hex } from 'viem';
 import { keyRotationDigest, type KeyRotationDigestParameters } from './identityTypedData.js';
-import type { DeviceKey } from './types.js';
+import type { DeviceKey } from './deviceId.js';
 import { signDigest } from './signDigest.js';
 
 export type SignKeyRotationParameters = KeyRotationDigestParameters & {

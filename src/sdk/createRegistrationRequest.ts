@@ -1,6 +1,6 @@
 import { hashMessage, hexToBytes } from 'viem';
 import { registrationMessage } from './registrationMessage.js';
-import { signDigest } from './signDigest.js';
+import { signDigest } from '../protocol/signDigest.js';
 import type { DeviceKey, RegistrationRequest } from './types.js';
 
 export type CreateRegistrationRequestParameters = {

@@ -15,7 +15,7 @@ export {
 } from './verifyRegistrationRequest.js';
 export { signReading, type SignReadingParameters, type SignReadingReturnType } from './signReading.js';
 export { recoverReadingSigner } from './recoverReadingSigner.js';
-export { signDigest } from './signDigest.js';
+export { signDigest } from '../protocol/signDigest.js';
 export { recoverDigestSigner } from '../protocol/recoverDigestSigner.js';
 export type { SequenceStore } from './sequenceStore.js';
 export { createSequenceStore, SequenceStoreError, type CreateSequenceStoreOptions } from './createSequenceStore.js';
@@ -37,8 +37,8 @@ export {
   type MqttDeviceClient,
   type MqttReadingAck,
 } from './createMqttDeviceClient.js';
-export { signConnectToken, connectTokenMessage } from '../mqtt/connectToken.js';
-export { deviceTopic, parseDeviceTopic, MQTT_TOPIC_PREFIX } from '../mqtt/topics.js';
+export { signConnectToken, connectTokenMessage } from '../protocol/mqttConnectToken.js';
+export { deviceTopic, parseDeviceTopic, MQTT_TOPIC_PREFIX } from '../protocol/mqttTopics.js';
 export { GatewayRejection, GatewayUnavailable } from './errors.js';
 export type { DeviceKey, RegistrationRequest, SignedReading } from './types.js';
 export {
@@ -82,9 +82,9 @@ export {
   type DeviceProvenanceDigestParameters,
   type KeyRotationDigestParameters,
   type OwnerAcknowledgementDigestParameters,
-} from './identityTypedData.js';
-export { signDeviceProvenance, type SignDeviceProvenanceParameters } from './signDeviceProvenance.js';
-export { signKeyRotation, type SignKeyRotationParameters } from './signKeyRotation.js';
+} from '../protocol/identityTypedData.js';
+export { signDeviceProvenance, type SignDeviceProvenanceParameters } from '../protocol/signDeviceProvenance.js';
+export { signKeyRotation, type SignKeyRotationParameters } from '../protocol/signKeyRotation.js';
 export {
   signOwnerAcknowledgement,
   type SignOwnerAcknowledgementParameters,

@@ -1,5 +1,5 @@
 import { getAddress, type Address, type Hex, type LocalAccount } from 'viem';
-import type { CanaryReveal } from '../consent/canary.js';
+import type { CanaryReveal } from '../protocol/canary.js';
 import { canaryQueryTypes, dataAccessDomain } from '../protocol/dataRequest.js';
 import { gatewayRequest } from './gatewayRequest.js';
 import { randomNonce } from './randomNonce.js';

@@ -8,7 +8,7 @@ import {
   type PythiaCommand,
 } from '../protocol/command.js';
 import { commandCatalogue, type CommandName } from '../protocol/consentScope.js';
-import { signDigest } from './signDigest.js';
+import { signDigest } from '../protocol/signDigest.js';
 import { deviceKeyFromPrivateKey } from './deviceKeyFromPrivateKey.js';
 import { gatewayRequest } from './gatewayRequest.js';
 import { randomNonce } from './randomNonce.js';

@@ -1,6 +1,6 @@
 import { hashTypedData, hexToBytes, isHex, type Address, type Hex } from 'viem';
-import { reportTypedData } from '../chain/firmware/typedData.js';
-import { signDigest } from './signDigest.js';
+import { reportTypedData } from '../protocol/firmwareTypedData.js';
+import { signDigest } from '../protocol/signDigest.js';
 import type { DeviceKey } from './types.js';
 
 export type SignFirmwareReportParameters = {

@@ -1,7 +1,7 @@
 import type { Address, Hex } from 'viem';
-import { ownerAcknowledgementDigest } from './identityTypedData.js';
+import { ownerAcknowledgementDigest } from '../protocol/identityTypedData.js';
 import type { DeviceKey } from './types.js';
-import { signDigest } from './signDigest.js';
+import { signDigest } from '../protocol/signDigest.js';
 
 export type SignOwnerAcknowledgementParameters = {
   /** The device's current key. */

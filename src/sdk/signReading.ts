@@ -1,6 +1,6 @@
 import type { Hex } from 'viem';
 import { readingDigest, readingDomainSeparator, type ReadingDomain } from '../protocol/eip712.js';
-import { signDigest } from './signDigest.js';
+import { signDigest } from '../protocol/signDigest.js';
 import type { DeviceKey, SignedReading } from './types.js';
 
 export type SignReadingParameters = {

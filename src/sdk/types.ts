@@ -1,14 +1,6 @@
 import type { Address, Hex } from 'viem';
 
-/** A device identity: its secp256k1 key pair and the id derived from it (docs/protocol.md). */
-export type DeviceKey = {
-  /** 32-byte secret, 0x hex. */
-  privateKey: Hex;
-  /** 64-byte X ‖ Y, 0x hex: the form the registry contract takes. */
-  publicKey: Hex;
-  /** The Ethereum address of the public key (EIP-55 checksum case). */
-  deviceId: Address;
-};
+export type { DeviceKey } from '../protocol/deviceId.js';
 
 /** A signed reading in the JSON form POST /v1/readings accepts. */
 export type SignedReading = {

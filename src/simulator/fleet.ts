@@ -10,7 +10,7 @@ import { deviceKeyFromPrivateKey } from '../sdk/deviceKeyFromPrivateKey.js';
 import type { SequenceStore } from '../sdk/sequenceStore.js';
 import { signReading } from '../sdk/signReading.js';
 import type { DeviceKey, RegistrationRequest, SignedReading } from '../sdk/types.js';
-import { AIR_QUALITY_CLASS_ID, airQualityProfile } from './airQuality.js';
+import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../protocol/airQuality.js';
 import { nextReading, siteOf, type Site } from './model.js';
 import { seedOf, uniform } from './prng.js';
 

@@ -7,7 +7,7 @@ export {
   toRaw,
   type MetricName,
   type MetricSpec,
-} from './airQuality.js';
+} from '../protocol/airQuality.js';
 export {
   airQualityValues,
   hourOfDay,

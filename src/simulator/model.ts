@@ -1,4 +1,4 @@
-import { toRaw } from './airQuality.js';
+import { toRaw } from '../protocol/airQuality.js';
 import { uniform, valueNoise } from './prng.js';
 
 /**

@@ -5,7 +5,7 @@ import { pythiaFleetAbi } from '../contracts/abis.js';
 import { startAnvil } from '../chain/anvil.js';
 import { createChainClients } from '../chain/clients.js';
 import { deployPythia } from '../chain/deploy.js';
-import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../simulator/airQuality.js';
+import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../protocol/airQuality.js';
 
 export type TestChain = Awaited<ReturnType<typeof startTestChain>>;
 

@@ -15,7 +15,7 @@ import { postSettledReadings, type TestDevice } from '../../src/gateway/testKit.
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { streamsToMask } from '../../src/protocol/consentScope.js';
 import { fetchConsentedReadings, generateDeviceKey, saveDeviceKey, type DeviceKey } from '../../src/sdk/index.js';
-import { airQualityProfile } from '../../src/simulator/airQuality.js';
+import { airQualityProfile } from '../../src/protocol/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { pythiaAt, runPythia } from './runPythia.js';

@@ -23,7 +23,7 @@ describe('pythia bundle create and pythia ask: a device checks its status throug
   before(async () => {
     stack = await startStack({ dataDir, passphrase, chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
     const profile = join(dir, 'profile.json');
-    const { airQualityProfile } = await import('../../src/simulator/airQuality.js');
+    const { airQualityProfile } = await import('../../src/protocol/airQuality.js');
     writeFileSync(profile, JSON.stringify(airQualityProfile));
     assert.equal((await pythia(['profile', 'set', '--class', '1', '--file', profile, '--data-dir', dataDir])).code, 0);
     const keygen = await pythia([

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
-import { airQualityProfile } from '../../src/simulator/airQuality.js';
+import { airQualityProfile } from '../../src/protocol/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from './runPythia.js';
 

@@ -11,7 +11,7 @@ import { sendContractTransaction } from '../../src/chain/sendContractTransaction
 import { pythiaFleetAbi } from '../../src/contracts/abis.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { generateDeviceKey, saveDeviceKey, type DeviceKey } from '../../src/sdk/index.js';
-import { airQualityProfile } from '../../src/simulator/airQuality.js';
+import { airQualityProfile } from '../../src/protocol/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { pythiaAt, runPythia } from './runPythia.js';

@@ -181,7 +181,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
   it('lets the owner set the policy and approve; only the manufacturer revokes', async () => {
     const device = generateDeviceKey();
     const profile = join(dir, 'profile.json');
-    const { airQualityProfile } = await import('../../src/simulator/airQuality.js');
+    const { airQualityProfile } = await import('../../src/protocol/airQuality.js');
     writeFileSync(profile, JSON.stringify(airQualityProfile));
     assert.equal((await pythia(at('profile', 'set', '--class', AIR, '--file', profile))).code, 0);
     const registered = await pythia(at('device', 'register', device.publicKey, '--class', AIR, '--json'));

@@ -14,7 +14,7 @@ import {
   signOwnerAcknowledgement,
   type DeviceKey,
 } from '../../src/sdk/index.js';
-import { airQualityProfile } from '../../src/simulator/airQuality.js';
+import { airQualityProfile } from '../../src/protocol/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { pythiaAt, runPythia } from './runPythia.js';

@@ -1,5 +1,5 @@
 import { bytesToHex, getAddress, hexToBytes, isAddress, type Address } from 'viem';
-import { refusalNames, type RefusalName } from '../../chain/consent/writeContext.js';
+import { refusalNames, type RefusalName } from '../../protocol/consentRefusal.js';
 import { consentRegistryAbi } from '../../contracts/abis.js';
 import type { Question } from './types.js';
 

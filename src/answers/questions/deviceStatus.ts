@@ -1,4 +1,4 @@
-import { gatewayFleetAbi } from '../../gateway/fleetAbi.js';
+import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
 import { deviceStatusNames, type DeviceStatusName } from '../../protocol/reasons.js';
 import { deviceSubjectParams, type DeviceSubjectParams } from './deviceSubjectParams.js';
 import type { Question } from './types.js';

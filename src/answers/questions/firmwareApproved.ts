@@ -1,6 +1,6 @@
 import { bytesToHex, getAddress, hexToBytes, isAddress, type Address, type Hex } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
-import { approvalReasonNames, releaseIdOf, type ApprovalReasonName } from '../../chain/firmware/typedData.js';
+import { approvalReasonNames, releaseIdOf, type ApprovalReasonName } from '../../protocol/firmwareTypedData.js';
 import type { Question } from './types.js';
 
 export type FirmwareApprovedParams = {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseEther, type Address, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { accessLogAbi, canaryRegistryAbi, consentRegistryAbi, recipientBondsAbi } from '../../contracts/abis.js';
-import { canaryCommitment, makeCanary } from '../../consent/canary.js';
+import { canaryCommitment, makeCanary } from '../../protocol/canary.js';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { createChainClients, type ChainClients } from '../clients.js';
 import type { ConsentSuiteAddresses } from '../deploy.js';

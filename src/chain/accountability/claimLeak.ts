@@ -1,6 +1,6 @@
 import { decodeEventLog, type Address, type Hex } from 'viem';
 import { canaryRegistryAbi } from '../../contracts/abis.js';
-import { canaryCommitment, type CanaryReveal } from '../../consent/canary.js';
+import { canaryCommitment, type CanaryReveal } from '../../protocol/canary.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
 import { canaryRegistryCallAbi } from '../callErrors.js';
 import type { AccountabilityWriteContext, RawLog } from './writeContext.js';

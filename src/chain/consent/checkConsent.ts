@@ -1,6 +1,6 @@
 import type { Address, PublicClient } from 'viem';
 import { consentRegistryAbi } from '../../contracts/abis.js';
-import { refusalName, type RefusalName } from './writeContext.js';
+import { refusalName, type RefusalName } from '../../protocol/consentRefusal.js';
 
 export type CheckConsentParameters = {
   publicClient: Pick<PublicClient, 'readContract'>;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseEther, type Address, type LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { deviceOwnershipAbi } from '../../contracts/abis.js';
-import { buildConsentReceipt, parseConsentReceipt, receiptTermsHash, verifyConsentReceipt } from '../../consent/receipt.js';
+import { buildConsentReceipt, parseConsentReceipt, receiptTermsHash, verifyConsentReceipt } from './receipt.js';
 import { commandsToMask, streamsToMask } from '../../protocol/consentScope.js';
 import { generateDeviceKey } from '../../sdk/generateDeviceKey.js';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';

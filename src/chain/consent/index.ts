@@ -1,11 +1,5 @@
-export {
-  consentRegistryAddress,
-  ConsentRegistryMissingError,
-  refusalName,
-  refusalNames,
-  type ConsentWriteContext,
-  type RefusalName,
-} from './writeContext.js';
+export { consentRegistryAddress, ConsentRegistryMissingError, type ConsentWriteContext } from './writeContext.js';
+export { refusalName, refusalNames, type RefusalName } from '../../protocol/consentRefusal.js';
 export { grantConsent, type GrantConsentParameters, type GrantConsentReturnType } from './grantConsent.js';
 export { revokeConsent, type RevokeConsentParameters, type RevokeConsentReturnType } from './revokeConsent.js';
 export { revokeAllConsents, type RevokeAllConsentsParameters, type RevokeAllConsentsReturnType } from './revokeAllConsents.js';

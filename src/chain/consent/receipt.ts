@@ -1,7 +1,7 @@
 import { encodeAbiParameters, getAddress, isAddress, isHex, keccak256, toBytes, type Address, type Hex, type PublicClient } from 'viem';
-import { consentRegistryAbi } from '../contracts/abis.js';
-import { readConsent, type ConsentRecord, type ConsentStatus } from '../chain/consent/readConsent.js';
-import { maskToCommands, maskToStreams } from '../protocol/consentScope.js';
+import { consentRegistryAbi } from '../../contracts/abis.js';
+import { readConsent, type ConsentRecord, type ConsentStatus } from './readConsent.js';
+import { maskToCommands, maskToStreams } from '../../protocol/consentScope.js';
 
 /**
  * Consent receipts: a Kantara Consent Receipt v1.1 (with the ISO/IEC 27560 record fields it shares)

@@ -15,7 +15,7 @@ export {
   type ReleaseKeyRotation,
   type ReportVerdictName,
   type UpdatePolicyName,
-} from './typedData.js';
+} from '../../protocol/firmwareTypedData.js';
 export { signManifest, signRotation, sortSignatures, type ReleaseSignature, type SignManifestParameters } from './signManifest.js';
 export { firmwareRegistryAddress, FirmwareRegistryMissingError, type FirmwareWriteContext } from './writeContext.js';
 export { setReleaseKeys, type SetReleaseKeysParameters } from './setReleaseKeys.js';

@@ -2,7 +2,7 @@ import type { Hex } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
 import { sortSignatures, type ReleaseSignature } from './signManifest.js';
-import { releaseIdOf, type FirmwareManifest } from './typedData.js';
+import { releaseIdOf, type FirmwareManifest } from '../../protocol/firmwareTypedData.js';
 import type { FirmwareWriteContext } from './writeContext.js';
 
 export type PublishReleaseParameters = FirmwareWriteContext & {

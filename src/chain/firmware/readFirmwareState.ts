@@ -1,6 +1,6 @@
 import type { Address, PublicClient } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
-import { updatePolicyNames, type UpdatePolicyName } from './typedData.js';
+import { updatePolicyNames, type UpdatePolicyName } from '../../protocol/firmwareTypedData.js';
 
 export type FirmwareState = {
   device: Address;

@@ -1,7 +1,7 @@
 import { decodeEventLog, type Address, type Hex } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import { reportVerdictNames, type ReportVerdictName } from './typedData.js';
+import { reportVerdictNames, type ReportVerdictName } from '../../protocol/firmwareTypedData.js';
 import type { FirmwareWriteContext } from './writeContext.js';
 
 export type ReportFirmwareParameters = FirmwareWriteContext & {

@@ -1,7 +1,7 @@
 import type { Address } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import { updatePolicyNames, type UpdatePolicyName } from './typedData.js';
+import { updatePolicyNames, type UpdatePolicyName } from '../../protocol/firmwareTypedData.js';
 import type { FirmwareWriteContext } from './writeContext.js';
 
 export type SetUpdatePolicyParameters = FirmwareWriteContext & { device: Address; policy: UpdatePolicyName };

@@ -5,7 +5,7 @@ import {
   type FirmwareDomainParameters,
   type FirmwareManifest,
   type ReleaseKeyRotation,
-} from './typedData.js';
+} from '../../protocol/firmwareTypedData.js';
 
 /** One release key's signature: 65 bytes r ‖ s ‖ v, low s (what the registry accepts). */
 export type ReleaseSignature = { signer: Address; signature: Hex };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatEther, type Address, type Hex } from 'viem';
 import { claimLeak, readCanary } from '../../chain/accountability/index.js';
-import { canaryCommitment, type CanaryReveal } from '../../consent/canary.js';
+import { canaryCommitment, type CanaryReveal } from '../../protocol/canary.js';
 import { queryCanaries } from '../../sdk/queryCanaries.js';
 import { parseAddressArg, parseIntegerArg } from '../args.js';
 import { loadContext } from '../context.js';

@@ -12,7 +12,7 @@ import {
   type ConsentRecord,
 } from '../../chain/consent/index.js';
 import { consentRegistryAbi } from '../../contracts/abis.js';
-import { buildConsentReceipt, ConsentReceiptFormatError, parseConsentReceipt, verifyConsentReceipt } from '../../consent/receipt.js';
+import { buildConsentReceipt, ConsentReceiptFormatError, parseConsentReceipt, verifyConsentReceipt } from '../../chain/consent/receipt.js';
 import {
   commandsToMask,
   ConsentScopeError,

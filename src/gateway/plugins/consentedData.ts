@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { getAddress, type Address, type Hex } from 'viem';
 import { checkConsent } from '../../chain/consent/checkConsent.js';
-import type { RefusalName } from '../../chain/consent/writeContext.js';
+import type { RefusalName } from '../../protocol/consentRefusal.js';
 import { consentRefusalReasons } from '../../protocol/reasons.js';
 import { dataRequestDigest, deliveryDataHash, type DataRequest, type DeliveredReading } from '../../protocol/dataRequest.js';
 import { maskToStreams } from '../../protocol/consentScope.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { readConsent } from '../../chain/consent/readConsent.js';
-import { buildConsentReceipt } from '../../consent/receipt.js';
+import { buildConsentReceipt } from '../../chain/consent/receipt.js';
 import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
 import { errorResponses, sendError } from '../httpErrors.js';
 import type { GatewayServices } from '../services.js';

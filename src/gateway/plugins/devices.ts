@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Address } from 'viem';
 import { deviceStatusNames } from '../../protocol/reasons.js';
 import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
-import { gatewayFleetAbi } from '../fleetAbi.js';
+import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
 import { errorResponses, sendError } from '../httpErrors.js';
 import { deviceIdJsonSchema } from '../readingShape.js';
 import type { GatewayServices } from '../services.js';

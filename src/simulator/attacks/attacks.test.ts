@@ -4,7 +4,7 @@ import { hexToBytes, type Address } from 'viem';
 import { decodeMetrics } from '../../protocol/payload.js';
 import { recoverReadingSigner } from '../../sdk/index.js';
 import type { SignedReading } from '../../sdk/types.js';
-import { airQualityProfile, METRIC_INDEX } from '../airQuality.js';
+import { airQualityProfile, METRIC_INDEX } from '../../protocol/airQuality.js';
 import { createFleet, type Fleet } from '../fleet.js';
 import {
   createAllAttacks,

@@ -1,5 +1,5 @@
 import { encodeMetrics } from '../../protocol/payload.js';
-import { METRIC_INDEX } from '../airQuality.js';
+import { METRIC_INDEX } from '../../protocol/airQuality.js';
 import type { Sensor } from '../fleet.js';
 import { nextReading } from '../model.js';
 import { dueAgain, recordedAction, suspendedProbe } from './actions.js';
