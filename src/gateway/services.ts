@@ -1,16 +1,16 @@
 import type { Address, PublicClient } from 'viem';
 import type { AnswerContracts } from '../answers/questions/types.js';
-import type { AccessLedger } from './accessLedger.js';
-import type { AccessLogBatcher } from './accessLogBatcher.js';
-import type { CanaryIssuer } from './canaryIssuer.js';
-import type { ConsentPolicyGuard } from './consentPolicyGuard.js';
-import type { CommandStore } from './commandStore.js';
-import type { DeviceDirectory } from './deviceDirectory.js';
-import type { PolicyStore } from './policyStore.js';
-import type { QuestionAnswerer } from './questionAnswerer.js';
-import type { ReadingIntake } from './readingIntake.js';
-import type { ReadingQueue } from './readingQueue.js';
-import type { Relayer } from './relayer.js';
+import type { AccessLedger } from './consentedData/accessLedger.js';
+import type { AccessLogBatcher } from './consentedData/accessLogBatcher.js';
+import type { CanaryIssuer } from './canaries/canaryIssuer.js';
+import type { ConsentPolicyGuard } from './policies/consentPolicyGuard.js';
+import type { CommandStore } from './commands/commandStore.js';
+import type { DeviceDirectory } from './core/deviceDirectory.js';
+import type { PolicyStore } from './policies/policyStore.js';
+import type { QuestionAnswerer } from './questions/questionAnswerer.js';
+import type { ReadingIntake } from './readings/readingIntake.js';
+import type { ReadingQueue } from './readings/readingQueue.js';
+import type { Relayer } from './readings/relayer.js';
 
 /** What the route plugins share; each plugin receives it as its options. */
 export type GatewayServices = {

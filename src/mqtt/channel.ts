@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { decode } from 'cbor2';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Address } from 'viem';
-import { ChainUnavailableError } from '../gateway/deviceDirectory.js';
-import type { GatewayLogger } from '../gateway/logger.js';
+import { ChainUnavailableError } from '../gateway/core/deviceDirectory.js';
+import type { GatewayLogger } from '../gateway/core/logger.js';
 import {
   parseCborQuestionRequest,
   parseJsonQuestionRequest,
   QuestionRequestError,
   type ParsedQuestionRequest,
-} from '../gateway/parseQuestionRequest.js';
-import type { IntakeResult } from '../gateway/readingIntake.js';
-import { isReadingProblem, parseReading, signature65 } from '../gateway/readingShape.js';
+} from '../gateway/questions/parseQuestionRequest.js';
+import type { IntakeResult } from '../gateway/readings/readingIntake.js';
+import { isReadingProblem, parseReading, signature65 } from '../gateway/readings/readingShape.js';
 import type { DeviceCommandChannel, GatewayServices } from '../gateway/services.js';
 import { statusOfReason, type RejectionReason } from '../protocol/reasons.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embeddedBroker.js';

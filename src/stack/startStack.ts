@@ -5,7 +5,7 @@ import { startAnvil, type StartAnvilReturnType } from '../chain/anvil.js';
 import { readPythia, registerPythiaKey } from '../chain/pythiaRegistry.js';
 import { answerSignerOf } from '../chain/answerSignerOf.js';
 import { privateKeyOfNativeAccount } from '../chain/nativeAccount.js';
-import { canarySecretOf } from '../gateway/canaryIssuer.js';
+import { canarySecretOf } from '../gateway/canaries/canaryIssuer.js';
 import { createChainClients } from '../chain/clients.js';
 import { deployConsentSuite, deployFirmwareRegistry, deployPythia, deployPythiaRegistry, fundRoles } from '../chain/deploy.js';
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';

@@ -2,10 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { getAddress, type Hex } from 'viem';
 import { consentRegistryAbi } from '../../contracts/abis.js';
 import { canaryQueryDigest } from '../../protocol/dataRequest.js';
-import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
-import { errorResponses, sendError } from '../httpErrors.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
 import type { GatewayServices } from '../services.js';
-import { checkSignedRequest, MAX_SIGNED_REQUEST_LIFETIME_S } from '../signedRequest.js';
+import { checkSignedRequest, MAX_SIGNED_REQUEST_LIFETIME_S } from '../core/signedRequest.js';
 
 const uint = (digits: number, description: string) => ({ type: 'string', pattern: `^(0|[1-9][0-9]{0,${digits - 1}})$`, description });
 

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { Address, Hex, PublicClient } from 'viem';
-import { isCanaryReading, makeCanary } from '../protocol/canary.js';
-import type { DeliveredReading } from '../protocol/dataRequest.js';
-import type { NewCanary } from './accessLedger.js';
-import { ChainUnavailableError, shortError } from './deviceDirectory.js';
-import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
+import { isCanaryReading, makeCanary } from '../../protocol/canary.js';
+import type { DeliveredReading } from '../../protocol/dataRequest.js';
+import type { NewCanary } from '../consentedData/accessLedger.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
+import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
 
 /**
  * Trap streets at delivery time: about one delivered value in `every` is replaced, for this

@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { keccak256, parseEther, stringToHex, type Address } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
-import { claimLeak, depositBond, readBond, readCanary } from '../chain/accountability/index.js';
-import { createChainClients, type ChainClients } from '../chain/clients.js';
-import { grantConsent } from '../chain/consent/index.js';
-import { nativeAccount } from '../chain/nativeAccount.js';
-import { ContractRefusal } from '../chain/sendContractTransaction.js';
-import { streamsToMask } from '../protocol/consentScope.js';
-import { fetchConsentedReadings, GatewayRejection, queryCanaries, type GivenCanary } from '../sdk/index.js';
-import { startTestChain, type TestChain } from '../testing/testChain.js';
+import { claimLeak, depositBond, readBond, readCanary } from '../../chain/accountability/index.js';
+import { createChainClients, type ChainClients } from '../../chain/clients.js';
+import { grantConsent } from '../../chain/consent/index.js';
+import { nativeAccount } from '../../chain/nativeAccount.js';
+import { ContractRefusal } from '../../chain/sendContractTransaction.js';
+import { streamsToMask } from '../../protocol/consentScope.js';
+import { fetchConsentedReadings, GatewayRejection, queryCanaries, type GivenCanary } from '../../sdk/index.js';
+import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { canarySecretOf } from './canaryIssuer.js';
-import { startTestGateway } from '../testing/testGateway.js';
-import type { RunningGateway } from './server.js';
-import { newTestDevice, postSettledReadings, typicalAirQuality, type TestDevice } from './testKit.js';
+import { startTestGateway } from '../../testing/testGateway.js';
+import type { RunningGateway } from '../server.js';
+import { newTestDevice, postSettledReadings, typicalAirQuality, type TestDevice } from '../testKit.js';
 
 /**
  * Trap streets, the whole chain of events on a real gateway and chain: two recipients receive

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Address } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { grantConsent, revokeConsent } from '../chain/consent/index.js';
-import { createChainClients } from '../chain/clients.js';
-import { accessLogAbi } from '../contracts/abis.js';
-import { startMqttChannel, type MqttChannel } from '../mqtt/channel.js';
-import { deviceTopic } from '../protocol/mqttTopics.js';
-import type { CommandEnvelope } from '../protocol/command.js';
-import { commandsToMask, type CommandName } from '../protocol/consentScope.js';
+import { grantConsent, revokeConsent } from '../../chain/consent/index.js';
+import { createChainClients } from '../../chain/clients.js';
+import { accessLogAbi } from '../../contracts/abis.js';
+import { startMqttChannel, type MqttChannel } from '../../mqtt/channel.js';
+import { deviceTopic } from '../../protocol/mqttTopics.js';
+import type { CommandEnvelope } from '../../protocol/command.js';
+import { commandsToMask, type CommandName } from '../../protocol/consentScope.js';
 import {
   createCommandGuard,
   createMqttDeviceClient,
@@ -21,11 +21,11 @@ import {
   type MqttDeviceClient,
   type ProvisioningBundle,
   type ReceivedCommand,
-} from '../sdk/index.js';
-import { startTestChain, type TestChain } from '../testing/testChain.js';
+} from '../../sdk/index.js';
+import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { CommandStore } from './commandStore.js';
-import { startTestGateway } from '../testing/testGateway.js';
-import { highSTwin } from './testKit.js';
+import { startTestGateway } from '../../testing/testGateway.js';
+import { highSTwin } from '../testKit.js';
 
 /**
  * Command consent end to end: a recipient's signed command through a real gateway (consent checked

@@ -11,10 +11,10 @@ import {
   type CommandEnvelope,
 } from '../../protocol/command.js';
 import { consentRefusalReasons } from '../../protocol/reasons.js';
-import type { StoredCommand } from '../commandStore.js';
-import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
-import { errorResponses, sendError } from '../httpErrors.js';
-import { deviceIdJsonSchema } from '../readingShape.js';
+import type { StoredCommand } from './commandStore.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
+import { deviceIdJsonSchema } from '../readings/readingShape.js';
 import type { GatewayServices } from '../services.js';
 
 const uint = (max: string) =>

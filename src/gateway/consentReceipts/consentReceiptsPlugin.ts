@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { readConsent } from '../../chain/consent/readConsent.js';
 import { buildConsentReceipt } from '../../chain/consent/receipt.js';
-import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
-import { errorResponses, sendError } from '../httpErrors.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
 import type { GatewayServices } from '../services.js';
 
 /**

@@ -1,8 +1,8 @@
 import { encodeFunctionData, zeroAddress, type Abi, type Address, type Hex } from 'viem';
-import { accessLogAbi } from '../contracts/abis.js';
+import { accessLogAbi } from '../../contracts/abis.js';
 import type { AccessEntry, AccessEntryKind, AccessLedger, CanaryRecord } from './accessLedger.js';
-import type { GatewayLogger } from './logger.js';
-import type { ReadingQueue } from './readingQueue.js';
+import type { GatewayLogger } from '../core/logger.js';
+import type { ReadingQueue } from '../readings/readingQueue.js';
 
 /**
  * Puts access entries (deliveries, relayed commands) into AccessLog batches, and canaries into

@@ -7,10 +7,10 @@ import { dataRequestDigest, deliveryDataHash, type DataRequest, type DeliveredRe
 import { maskToStreams } from '../../protocol/consentScope.js';
 import { decodeMetrics } from '../../protocol/payload.js';
 import type { StreamName } from '../../policy/index.js';
-import type { NewCanary } from '../accessLedger.js';
-import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
-import { errorResponses, sendError } from '../httpErrors.js';
-import { checkSignedRequest, MAX_SIGNED_REQUEST_LIFETIME_S } from '../signedRequest.js';
+import type { NewCanary } from './accessLedger.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
+import { checkSignedRequest, MAX_SIGNED_REQUEST_LIFETIME_S } from '../core/signedRequest.js';
 import type { GatewayServices } from '../services.js';
 
 /** Most readings one request returns (a recipient pages with afterSequence). */

@@ -1,7 +1,7 @@
 import type { Address, Hex, PublicClient } from 'viem';
 import { decodeEventLog, getAbiItem, hexToBytes, toEventSelector } from 'viem';
-import { deviceStatusNames, type DeviceStatusName } from '../protocol/reasons.js';
-import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
+import { deviceStatusNames, type DeviceStatusName } from '../../protocol/reasons.js';
+import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
 import type { GatewayLogger } from './logger.js';
 
 /**

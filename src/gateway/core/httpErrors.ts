@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { rejectionReasons, statusOfReason, type RejectionReason } from '../protocol/reasons.js';
+import { rejectionReasons, statusOfReason, type RejectionReason } from '../../protocol/reasons.js';
 import { ChainUnavailableError } from './deviceDirectory.js';
 
 /** Every error the gateway answers has this body; `error` is a reason from src/protocol/reasons.ts. */

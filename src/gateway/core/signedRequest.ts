@@ -1,7 +1,7 @@
 import { hexToBytes, type Address, type Hex } from 'viem';
-import type { RejectionReason } from '../protocol/reasons.js';
-import { SignatureFormatError, splitSignature } from '../protocol/signature.js';
-import { recoverDigestSigner } from '../protocol/recoverDigestSigner.js';
+import type { RejectionReason } from '../../protocol/reasons.js';
+import { SignatureFormatError, splitSignature } from '../../protocol/signature.js';
+import { recoverDigestSigner } from '../../protocol/recoverDigestSigner.js';
 
 /** A signed request (data request, canary query) may expire at most this far ahead: a captured one is useless soon after. */
 export const MAX_SIGNED_REQUEST_LIFETIME_S = 300;

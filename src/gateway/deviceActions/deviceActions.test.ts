@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import secp256k1 from 'secp256k1';
 import { encodeFunctionData, hexToBytes, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { deviceOwnershipAbi, firmwareRegistryAbi, pythiaFleetAbi } from '../contracts/abis.js';
-import { SECP256K1_N } from '../protocol/signature.js';
+import { deviceOwnershipAbi, firmwareRegistryAbi, pythiaFleetAbi } from '../../contracts/abis.js';
+import { SECP256K1_N } from '../../protocol/signature.js';
 import {
   acknowledgeOwner,
   GatewayRejection,
@@ -13,9 +13,9 @@ import {
   sendFirmwareReport,
   signFirmwareReport,
   type DeviceKey,
-} from '../sdk/index.js';
-import { startTestChain, type TestChain } from '../testing/testChain.js';
-import { startTestGateway } from '../testing/testGateway.js';
+} from '../../sdk/index.js';
+import { startTestChain, type TestChain } from '../../testing/testChain.js';
+import { startTestGateway } from '../../testing/testGateway.js';
 
 /** Device actions (owner acknowledgements) through a real gateway, relayer and Anvil. */
 let chain: TestChain;

@@ -4,10 +4,10 @@ import { encodeFunctionData, getAddress, hexToBytes, type Address, type Hex } fr
 import { deviceOwnershipAbi, firmwareRegistryAbi } from '../../contracts/abis.js';
 import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
 import { SignatureFormatError, splitSignature } from '../../protocol/signature.js';
-import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
-import { errorResponses, sendError } from '../httpErrors.js';
-import type { DeviceActionRecord } from '../readingQueue.js';
-import { deviceIdJsonSchema } from '../readingShape.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
+import type { DeviceActionRecord } from '../readings/readingQueue.js';
+import { deviceIdJsonSchema } from '../readings/readingShape.js';
 import type { GatewayServices } from '../services.js';
 
 const actionJsonSchema = {

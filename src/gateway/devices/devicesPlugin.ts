@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Address } from 'viem';
 import { deviceStatusNames } from '../../protocol/reasons.js';
-import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
-import { errorResponses, sendError } from '../httpErrors.js';
-import { deviceIdJsonSchema } from '../readingShape.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
+import { deviceIdJsonSchema } from '../readings/readingShape.js';
 import type { GatewayServices } from '../services.js';
 
 const int16Array = { type: 'array', items: { type: 'integer', minimum: -32768, maximum: 32767 } } as const;

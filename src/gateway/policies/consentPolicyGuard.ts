@@ -1,5 +1,5 @@
 import { zeroHash, type Address, type Hex, type PublicClient } from 'viem';
-import { readConsent } from '../chain/consent/readConsent.js';
+import { readConsent } from '../../chain/consent/readConsent.js';
 import {
   compilePolicyTerms,
   evaluatePolicy,
@@ -7,9 +7,9 @@ import {
   type PolicyDecision,
   type PolicyLedger,
   type PolicyRequest,
-} from '../policy/index.js';
-import type { PolicyDocument } from '../policy/types.js';
-import { ChainUnavailableError, shortError } from './deviceDirectory.js';
+} from '../../policy/index.js';
+import type { PolicyDocument } from '../../policy/types.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import type { PolicyStore } from './policyStore.js';
 
 /**

@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ContractFunctionRevertedError, BaseError, type Hex } from 'viem';
 import { policyRegistryAbi } from '../../contracts/abis.js';
 import { canonicalJson, parsePolicy, policyContentHash } from '../../policy/index.js';
-import { ChainUnavailableError, shortError } from '../deviceDirectory.js';
-import { errorResponses, sendError } from '../httpErrors.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
 import type { GatewayServices } from '../services.js';
 
 const policyIdParams = {

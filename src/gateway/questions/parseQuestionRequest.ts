@@ -1,12 +1,12 @@
 import { getAddress, hexToBytes, isAddress, type Address } from 'viem';
-import { ChallengeFormatError, checkChallenge } from '../answers/answerPayload.js';
-import { decodeCoseSign1, type CoseSign1 } from '../answers/coseSign1.js';
-import { ES256K_PROTECTED_HEADER } from '../answers/constants.js';
-import { AnswerError } from '../answers/errors.js';
-import { decodeQuestionRequestPayload, encodeQuestionRequestPayload } from '../answers/questionRequest.js';
-import { questionById, questionOf } from '../answers/questions/registry.js';
-import type { AnyQuestion } from '../answers/questions/types.js';
-import type { RejectionReason } from '../protocol/reasons.js';
+import { ChallengeFormatError, checkChallenge } from '../../answers/answerPayload.js';
+import { decodeCoseSign1, type CoseSign1 } from '../../answers/coseSign1.js';
+import { ES256K_PROTECTED_HEADER } from '../../answers/constants.js';
+import { AnswerError } from '../../answers/errors.js';
+import { decodeQuestionRequestPayload, encodeQuestionRequestPayload } from '../../answers/questionRequest.js';
+import { questionById, questionOf } from '../../answers/questions/registry.js';
+import type { AnyQuestion } from '../../answers/questions/types.js';
+import type { RejectionReason } from '../../protocol/reasons.js';
 
 /** A device's question, parsed from either form; its signature is not checked yet. */
 export type ParsedQuestionRequest = {

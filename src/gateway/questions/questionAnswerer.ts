@@ -1,16 +1,16 @@
-import { type ChainReader, createCachedChainReader } from '../answers/cachedChainReader.js';
+import { type ChainReader, createCachedChainReader } from '../../answers/cachedChainReader.js';
 import { bytesToHex, hexToBytes, type Address, type PublicClient } from 'viem';
-import { answerQuestion } from '../answers/answerQuestion.js';
-import { AnswerError } from '../answers/errors.js';
-import { localCoseSigner, type AnswerSigner, type CoseSigner } from '../answers/signCoseSign1.js';
-import { coseSignatureDigest, verifyCoseSignature } from '../answers/verifyCoseSignature.js';
-import type { EcdsaPool } from '../crypto/ecdsaPool.js';
-import type { AnswerContracts } from '../answers/questions/types.js';
-import type { RejectionReason } from '../protocol/reasons.js';
-import { ChainUnavailableError, shortError } from './deviceDirectory.js';
+import { answerQuestion } from '../../answers/answerQuestion.js';
+import { AnswerError } from '../../answers/errors.js';
+import { localCoseSigner, type AnswerSigner, type CoseSigner } from '../../answers/signCoseSign1.js';
+import { coseSignatureDigest, verifyCoseSignature } from '../../answers/verifyCoseSignature.js';
+import type { EcdsaPool } from '../../crypto/ecdsaPool.js';
+import type { AnswerContracts } from '../../answers/questions/types.js';
+import type { RejectionReason } from '../../protocol/reasons.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import type { ParsedQuestionRequest } from './parseQuestionRequest.js';
 import { QuestionReplayCache, type QuestionReplayCacheOptions } from './questionReplayCache.js';
-import type { DeviceDirectory } from './deviceDirectory.js';
+import type { DeviceDirectory } from '../core/deviceDirectory.js';
 
 export type { AnswerSigner };
 

@@ -8,11 +8,11 @@ import { Tag, encode } from 'cbor2';
 import type { FastifyInstance } from 'fastify';
 import { bytesToHex, hexToBytes, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { decodeCoseSign1 } from '../answers/coseSign1.js';
-import { deviceOwnerQuestion, type DeviceOwnerAnswer } from '../answers/questions/deviceOwner.js';
-import { deviceOwnershipAbi } from '../contracts/abis.js';
-import { signQuestionRequest } from '../answers/signQuestionRequest.js';
-import type { QuestionRequest } from '../answers/questionRequest.js';
+import { decodeCoseSign1 } from '../../answers/coseSign1.js';
+import { deviceOwnerQuestion, type DeviceOwnerAnswer } from '../../answers/questions/deviceOwner.js';
+import { deviceOwnershipAbi } from '../../contracts/abis.js';
+import { signQuestionRequest } from '../../answers/signQuestionRequest.js';
+import type { QuestionRequest } from '../../answers/questionRequest.js';
 import {
   askPythia,
   createStatusGuard,
@@ -24,9 +24,9 @@ import {
   type DeviceKey,
   type DeviceStatusAnswer,
   type ProvisioningBundle,
-} from '../sdk/index.js';
-import { startTestChain, type TestChain } from '../testing/testChain.js';
-import { buildGateway, startGateway, type RunningGateway } from './server.js';
+} from '../../sdk/index.js';
+import { startTestChain, type TestChain } from '../../testing/testChain.js';
+import { buildGateway, startGateway, type RunningGateway } from '../server.js';
 
 /** POST /v1/questions against a real Anvil and PythiaFleet: answers verify; every refusal has its reason and changes nothing. */
 let chain: TestChain;

@@ -1,17 +1,17 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { bytesToHex } from 'viem';
-import { errorResponses, sendError } from '../httpErrors.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
 import {
   parseCborQuestionRequest,
   parseJsonQuestionRequest,
   QuestionRequestError,
   type ParsedQuestionRequest,
-} from '../parseQuestionRequest.js';
-import { QuestionAnswerer, type AnswerSigner } from '../questionAnswerer.js';
-import type { QuestionReplayCacheOptions } from '../questionReplayCache.js';
+} from './parseQuestionRequest.js';
+import { QuestionAnswerer, type AnswerSigner } from './questionAnswerer.js';
+import type { QuestionReplayCacheOptions } from './questionReplayCache.js';
 import type { GatewayServices } from '../services.js';
 
-export { coseSignerOf, type AnswerSigner } from '../questionAnswerer.js';
+export { coseSignerOf, type AnswerSigner } from './questionAnswerer.js';
 
 export type AnswersPluginOptions = GatewayServices & {
   answerSigner: AnswerSigner;

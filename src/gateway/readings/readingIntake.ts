@@ -1,8 +1,8 @@
 import type { Address } from 'viem';
-import type { ReadingRejectionReason, RejectionReason } from '../protocol/reasons.js';
-import { statusOfReason } from '../protocol/reasons.js';
-import type { DeviceDirectory, DeviceState } from './deviceDirectory.js';
-import type { GatewayLogger } from './logger.js';
+import type { ReadingRejectionReason, RejectionReason } from '../../protocol/reasons.js';
+import { statusOfReason } from '../../protocol/reasons.js';
+import type { DeviceDirectory, DeviceState } from '../core/deviceDirectory.js';
+import type { GatewayLogger } from '../core/logger.js';
 import type { NewReading, ReadingQueue } from './readingQueue.js';
 import {
   isReadingProblem,

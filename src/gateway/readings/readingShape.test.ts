@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_PAYLOAD_BYTES } from '../protocol/payload.js';
+import { MAX_PAYLOAD_BYTES } from '../../protocol/payload.js';
 import { isReadingProblem, parseReading, parseUint64, readingsOfBody } from './readingShape.js';
-import { highSTwin, newTestDevice, signedReading } from './testKit.js';
+import { highSTwin, newTestDevice, signedReading } from '../testKit.js';
 
 const domain = { chainId: 20601, verifyingContract: '0x1000000000000000000000000000000000000001' as const };
 const device = newTestDevice();

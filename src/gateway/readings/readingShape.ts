@@ -1,6 +1,6 @@
-import { MAX_PAYLOAD_BYTES } from '../protocol/payload.js';
-import { SECP256K1_HALF_N, SECP256K1_N } from '../protocol/signature.js';
-import type { ReadingRejectionReason } from '../protocol/reasons.js';
+import { MAX_PAYLOAD_BYTES } from '../../protocol/payload.js';
+import { SECP256K1_HALF_N, SECP256K1_N } from '../../protocol/signature.js';
+import type { ReadingRejectionReason } from '../../protocol/reasons.js';
 import type { Address, Hex } from 'viem';
 
 /**

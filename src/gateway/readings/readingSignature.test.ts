@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readingDomainSeparator } from '../protocol/eip712.js';
+import { readingDomainSeparator } from '../../protocol/eip712.js';
 import { isReadingProblem, parseReading, type ParsedReading } from './readingShape.js';
 import { isSignedByDevice } from './readingSignature.js';
-import { newTestDevice, signedReading } from './testKit.js';
+import { newTestDevice, signedReading } from '../testKit.js';
 
 const domain = { chainId: 20601, verifyingContract: '0x1000000000000000000000000000000000000001' as const };
 const separator = readingDomainSeparator(domain);

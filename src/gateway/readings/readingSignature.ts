@@ -1,5 +1,5 @@
 import secp256k1 from 'secp256k1';
-import { readingDigest } from '../protocol/eip712.js';
+import { readingDigest } from '../../protocol/eip712.js';
 import type { ParsedReading } from './readingShape.js';
 
 /**

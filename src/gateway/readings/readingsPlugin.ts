@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Address } from 'viem';
-import { errorResponses, sendError } from '../httpErrors.js';
-import { deviceIdJsonSchema, readingsRequestJsonSchema } from '../readingShape.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
+import { deviceIdJsonSchema, readingsRequestJsonSchema } from './readingShape.js';
 import type { GatewayServices } from '../services.js';
 
 const acceptedResponseJsonSchema = {

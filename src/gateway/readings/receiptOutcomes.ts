@@ -1,6 +1,6 @@
 import { decodeEventLog, getAbiItem, toEventSelector, type Address, type Hex } from 'viem';
-import { flagReasonNames, skipReasonName } from '../protocol/reasons.js';
-import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
+import { flagReasonNames, skipReasonName } from '../../protocol/reasons.js';
+import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
 import type { ReadingOutcome } from './readingQueue.js';
 
 type Log = { address: Address; data: Hex; topics: [Hex, ...Hex[]] | [] };

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeFunctionData, keccak256, type Hex } from 'viem';
-import { startTestChain, type TestChain } from '../testing/testChain.js';
-import { encodeMetrics } from '../protocol/payload.js';
-import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
+import { startTestChain, type TestChain } from '../../testing/testChain.js';
+import { encodeMetrics } from '../../protocol/payload.js';
+import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
 import { ReadingQueue } from './readingQueue.js';
 import { signedReadingOf } from './relayer.js';
-import { buildGateway, startGateway, type GatewayOptions } from './server.js';
-import { newTestDevice, signedReading, typicalAirQuality, type TestDevice } from './testKit.js';
+import { buildGateway, startGateway, type GatewayOptions } from '../server.js';
+import { newTestDevice, signedReading, typicalAirQuality, type TestDevice } from '../testKit.js';
 
 /** The relayer against a real Anvil: outcomes from receipts, and no acknowledged reading lost across restarts. */
 let chain: TestChain;

@@ -9,11 +9,11 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from 'viem';
-import { keccak256 } from '../protocol/keccak.js';
-import { splitSignature, toCompact } from '../protocol/signature.js';
-import { shortError } from './deviceDirectory.js';
-import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
-import type { GatewayLogger } from './logger.js';
+import { keccak256 } from '../../protocol/keccak.js';
+import { splitSignature, toCompact } from '../../protocol/signature.js';
+import { shortError } from '../core/deviceDirectory.js';
+import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
+import type { GatewayLogger } from '../core/logger.js';
 import { readingOutcomesOfLogs } from './receiptOutcomes.js';
 import { revertReasonOf } from './revertReason.js';
 import type { BatchRecord, DeviceActionRecord, QueuedReading, ReadingOutcome, ReadingQueue } from './readingQueue.js';

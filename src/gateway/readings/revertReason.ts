@@ -1,5 +1,5 @@
 import { BaseError, decodeErrorResult, ExecutionRevertedError, type Abi, type Hex } from 'viem';
-import { deviceIdentityAbi, deviceOwnershipAbi, firmwareRegistryAbi, pythiaFleetAbi } from '../contracts/abis.js';
+import { deviceIdentityAbi, deviceOwnershipAbi, firmwareRegistryAbi, pythiaFleetAbi } from '../../contracts/abis.js';
 
 /** Every custom error of the contracts a gateway sends device actions to. */
 const knownErrors = [...pythiaFleetAbi, ...deviceOwnershipAbi, ...deviceIdentityAbi, ...firmwareRegistryAbi].filter(
