@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { generatePrivateKey } from 'viem/accounts';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { MAX_PAYLOAD_BYTES } from '../protocol/payload.js';
 import { rejectionReasons } from '../protocol/reasons.js';
@@ -338,6 +339,81 @@ describe('GET endpoints', () => {
     }
     assert.ok(doc.paths['/v1/readings'].post.requestBody);
     assert.match(doc.info.description, /replayed_sequence/);
+  });
+});
+
+describe('features are registered only when configured', () => {
+  const optional = [
+    ['POST', '/v1/devices/{device}/owner-acknowledgements'],
+    ['POST', '/v1/devices/{device}/firmware-reports'],
+    ['GET', '/v1/device-actions/{id}'],
+    ['POST', '/v1/questions'],
+    ['GET', '/v1/consents/{consentId}/receipt'],
+    ['PUT', '/v1/policies/{policyId}'],
+    ['POST', '/v1/data/readings'],
+    ['POST', '/v1/devices/{device}/commands'],
+    ['GET', '/v1/commands/{id}'],
+    ['POST', '/v1/canaries/query'],
+  ] as const;
+  const concrete = (path: string) =>
+    path
+      .replace('{device}', device.id)
+      .replace('/v1/device-actions/{id}', '/v1/device-actions/1')
+      .replace('/v1/commands/{id}', `/v1/commands/0x${'22'.repeat(32)}`)
+      .replace('{consentId}', '1')
+      .replace('{policyId}', `0x${'11'.repeat(32)}`);
+
+  it('a fleet-only gateway: every optional route is the framework 404 not_found, and /openapi.json does not list it', async () => {
+    const doc = (await app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, unknown>>; tags: { name: string }[] };
+    for (const [method, path] of optional) {
+      assert.equal(doc.paths[path]?.[method.toLowerCase()], undefined, `${method} ${path} not documented`);
+      const response = await app.inject({ method, url: concrete(path), payload: method === 'GET' ? undefined : {} });
+      assert.equal(response.statusCode, 404, `${method} ${path}`);
+      assert.deepEqual(Object.keys(response.json()).sort(), ['error', 'message']);
+      assert.equal(response.json().error, 'not_found', `${method} ${path}`);
+    }
+    assert.deepEqual(doc.tags.map((t) => t.name).sort(), ['devices', 'health', 'readings']);
+  });
+
+  it('a gateway with every contract and an answer key registers and documents every route', async () => {
+    const { contracts } = chain.deployment;
+    const full = await buildGateway(
+      options({
+        answerSigner: { privateKey: generatePrivateKey() },
+        ecdsaThreads: 0,
+        answerContracts: {
+          deviceOwnership: contracts.deviceOwnership!,
+          firmwareRegistry: contracts.firmwareRegistry!,
+          policyRegistry: contracts.policyRegistry!,
+          consentRegistry: contracts.consentRegistry!,
+          accessLog: contracts.accessLog!,
+        },
+      }),
+    );
+    try {
+      const doc = (await full.inject('/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+      for (const [method, path] of optional) {
+        assert.ok(doc.paths[path]?.[method.toLowerCase()], `${method} ${path} documented`);
+        const response = await full.inject({ method, url: concrete(path), payload: method === 'GET' ? undefined : {} });
+        assert.notEqual(response.json().error, 'not_found', `${method} ${path} is served`);
+      }
+    } finally {
+      await full.close();
+    }
+  });
+
+  it('only the device action whose contract is configured', async () => {
+    const partial = await buildGateway(options({ answerContracts: { firmwareRegistry: chain.deployment.contracts.firmwareRegistry! } }));
+    try {
+      const paths = ((await partial.inject('/openapi.json')).json() as { paths: Record<string, unknown> }).paths;
+      assert.ok(paths['/v1/devices/{device}/firmware-reports']);
+      assert.ok(paths['/v1/device-actions/{id}']);
+      assert.equal(paths['/v1/devices/{device}/owner-acknowledgements'], undefined);
+      const response = await partial.inject({ method: 'POST', url: `/v1/devices/${device.id}/owner-acknowledgements`, payload: {} });
+      assert.equal(response.json().error, 'not_found');
+    } finally {
+      await partial.close();
+    }
   });
 });
 

@@ -9,11 +9,11 @@ import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
 import { errorResponseJsonSchema, installErrorHandling } from './core/httpErrors.js';
 import { AccessLedger } from './consentedData/accessLedger.js';
 import { AccessLogBatcher } from './consentedData/accessLogBatcher.js';
-import { answersPlugin } from './questions/questionsPlugin.js';
+import { questionsPlugin } from './questions/questionsPlugin.js';
 import { consentedDataPlugin } from './consentedData/consentedDataPlugin.js';
 import { policiesPlugin } from './policies/policiesPlugin.js';
 import { canariesPlugin } from './canaries/canariesPlugin.js';
-import { consentsPlugin } from './consentReceipts/consentReceiptsPlugin.js';
+import { consentReceiptsPlugin } from './consentReceipts/consentReceiptsPlugin.js';
 import { CanaryIssuer } from './canaries/canaryIssuer.js';
 import { canaryRegistryAbi } from '../contracts/abis.js';
 import { ConsentPolicyGuard } from './policies/consentPolicyGuard.js';
@@ -24,7 +24,7 @@ import { commandsPlugin } from './commands/commandsPlugin.js';
 import { deviceActionsPlugin } from './deviceActions/deviceActionsPlugin.js';
 import { devicesPlugin } from './devices/devicesPlugin.js';
 import { healthPlugin } from './health/healthPlugin.js';
-import { openApiPlugin } from './openapi/openApiPlugin.js';
+import { openApiPlugin, type OpenApiTag } from './openapi/openApiPlugin.js';
 import { readingsPlugin } from './readings/readingsPlugin.js';
 import { QuestionAnswerer, type AnswerSigner } from './questions/questionAnswerer.js';
 import { ReadingIntake } from './readings/readingIntake.js';
@@ -263,19 +263,73 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     queue.close();
   });
 
-  await app.register(openApiPlugin, { version: packageVersion() });
-  await app.register(readingsPlugin, services);
-  await app.register(devicesPlugin, services);
-  await app.register(healthPlugin, services);
-  await app.register(deviceActionsPlugin, services);
-  await app.register(consentedDataPlugin, services);
-  await app.register(policiesPlugin, services);
-  await app.register(canariesPlugin, services);
-  await app.register(consentsPlugin, services);
-  await app.register(commandsPlugin, services);
-  if (options.answerSigner)
-    await app.register(answersPlugin, { ...services, answerSigner: options.answerSigner, answerer: services.answerer! });
+  await registerFeatures(app, services);
   return app;
+}
+
+/**
+ * Registers each feature's plugin only when what it needs is configured: a route of a feature this
+ * gateway does not have is not there at all (the framework's 404 `not_found`) and /openapi.json
+ * does not list it. docs/operations.md, "The gateway's features", has the same table.
+ */
+async function registerFeatures(app: FastifyInstance, services: GatewayServices): Promise<void> {
+  const { chainId, publicClient, fleetAddress, queue, directory, relayer, contracts } = services;
+  const { consentRegistry, deviceOwnership, firmwareRegistry, policyRegistry } = contracts;
+  const { accessLedger: ledger, accessLogBatcher, policyStore, answerer } = services;
+  const consent = consentRegistry && ledger && accessLogBatcher ? { consentRegistry, ledger, accessLogBatcher } : undefined;
+
+  const tags: OpenApiTag[] = [
+    { name: 'readings', description: 'Device ingress and reading outcomes' },
+    { name: 'devices', description: 'Device state from the chain, and actions devices sign for the gateway to relay' },
+    ...(answerer ? [{ name: 'answers', description: 'Signed answers to device questions' }] : []),
+    ...(consent ? [{ name: 'commands', description: "Recipients' commands to devices under consent, relayed and logged" }] : []),
+    ...(consentRegistry || policyStore
+      ? [{ name: 'consent', description: 'Consent receipts, data under consent, policy documents, trap streets' }]
+      : []),
+    { name: 'health', description: 'Liveness' },
+  ];
+  await app.register(openApiPlugin, { version: packageVersion(), tags });
+  await app.register(healthPlugin, { chainId, publicClient, queue, directory, relayer });
+  await app.register(readingsPlugin, { intake: services.intake, queue });
+  await app.register(devicesPlugin, { publicClient, fleetAddress, queue });
+  if (deviceOwnership || firmwareRegistry) {
+    await app.register(deviceActionsPlugin, {
+      directory,
+      queue,
+      publicClient,
+      relayer,
+      ...(deviceOwnership && { deviceOwnership }),
+      ...(firmwareRegistry && { firmwareRegistry }),
+    });
+  }
+  if (answerer) await app.register(questionsPlugin, { chainId, answerer });
+  if (consentRegistry) {
+    await app.register(consentReceiptsPlugin, { chainId, publicClient, consentRegistry, ...(policyStore && { policyStore }) });
+  }
+  if (policyRegistry && policyStore) await app.register(policiesPlugin, { publicClient, policyRegistry, store: policyStore });
+  if (consent) {
+    const guard = services.policyGuard && { policyGuard: services.policyGuard };
+    await app.register(consentedDataPlugin, {
+      chainId,
+      publicClient,
+      queue,
+      directory,
+      ...consent,
+      ...guard,
+      ...(services.canaries && { canaries: services.canaries }),
+    });
+    await app.register(commandsPlugin, {
+      chainId,
+      publicClient,
+      queue,
+      directory,
+      commands: services.commands,
+      deviceChannel: () => services.deviceCommands,
+      ...consent,
+      ...guard,
+    });
+    await app.register(canariesPlugin, { chainId, publicClient, consentRegistry: consent.consentRegistry, ledger: consent.ledger });
+  }
 }
 
 export type RunningGateway = {

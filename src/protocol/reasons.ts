@@ -82,16 +82,16 @@ export const rejectionReasons = {
   stream_not_covered: { status: 403, description: 'A data request: the consent does not cover these data streams.' },
   command_not_covered: { status: 403, description: 'A command: the consent does not cover this command (outside its scope).' },
   // --- lookups ---
-  not_found: { status: 404, description: 'No such route.' },
+  not_found: {
+    status: 404,
+    description:
+      'No such route: also every route of a feature this gateway was not configured for (e.g. commands without a consent registry and access log).',
+  },
   unknown_reading: { status: 404, description: 'The gateway holds no reading with this device id and sequence.' },
   unknown_action: { status: 404, description: 'The gateway holds no device action with this id.' },
   unknown_policy: { status: 404, description: 'No such policy version in the PolicyRegistry (or, on GET, no document for it here).' },
   unknown_consent: { status: 404, description: 'A command or data request names a consent id the consent registry does not know.' },
   command_not_found: { status: 404, description: 'GET /v1/commands/{id}: the gateway relayed no command with this id.' },
-  not_supported: {
-    status: 404,
-    description: 'This gateway does not relay this kind of device action (its deployment has no contract for it).',
-  },
   // --- replay ---
   replayed_sequence: {
     status: 409,

@@ -42,7 +42,7 @@ const HINTS: Record<string, string> = {
   unknown_consent: 'no consent has this id',
   ownership_changed: 'the device changed hands since the consent was granted, which voided it',
   device_channel_unavailable: 'the gateway has no MQTT channel to devices right now: try again',
-  not_supported: 'this gateway has no consent registry and access log',
+  not_found: 'this gateway has no consent registry and access log, so no commands route',
 };
 
 export function registerCommandCommands(program: Command): void {

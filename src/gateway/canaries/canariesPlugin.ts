@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { getAddress, type Hex } from 'viem';
+import { getAddress, type Address, type Hex, type PublicClient } from 'viem';
 import { consentRegistryAbi } from '../../contracts/abis.js';
 import { canaryQueryDigest } from '../../protocol/dataRequest.js';
 import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
-import type { GatewayServices } from '../services.js';
+import type { AccessLedger } from '../consentedData/accessLedger.js';
 import { checkSignedRequest, MAX_SIGNED_REQUEST_LIFETIME_S } from '../core/signedRequest.js';
 
 const uint = (digits: number, description: string) => ({ type: 'string', pattern: `^(0|[1-9][0-9]{0,${digits - 1}})$`, description });
@@ -14,9 +14,12 @@ const uint = (digits: number, description: string) => ({ type: 'string', pattern
  * signs) which canary values the gateway gave the recipient under that consent, with the salts
  * that open their on-chain commitments. With one of them found in a leaked copy, the owner calls
  * CanaryRegistry.claimLeak (`pythia canary claim`). Nobody but the owner learns which values are canaries.
+ * Registered with data under consent (a ConsentRegistry and an AccessLog: the access ledger holds the canaries given).
  */
-export const canariesPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
-  const { publicClient, chainId } = services;
+export type CanariesPluginOptions = { chainId: number; publicClient: PublicClient; consentRegistry: Address; ledger: AccessLedger };
+
+export const canariesPlugin: FastifyPluginAsync<CanariesPluginOptions> = async (app, services) => {
+  const { publicClient, chainId, consentRegistry, ledger } = services;
 
   app.post<{ Body: { query: { consentId: string; nonce: string; expiresAt: string }; signature: string } }>(
     '/v1/canaries/query',
@@ -72,9 +75,6 @@ export const canariesPlugin: FastifyPluginAsync<GatewayServices> = async (app, s
       },
     },
     async (request, reply) => {
-      const { consentRegistry } = services.contracts;
-      const ledger = services.accessLedger;
-      if (!consentRegistry || !ledger) return sendError(reply, 'not_supported', 'this gateway has no consent registry');
       const query = {
         consentId: BigInt(request.body.query.consentId),
         nonce: BigInt(request.body.query.nonce),

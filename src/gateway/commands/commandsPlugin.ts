@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { getAddress, type Hex } from 'viem';
+import { getAddress, type Address, type Hex, type PublicClient } from 'viem';
 import { checkConsent } from '../../chain/consent/checkConsent.js';
 import {
   CommandError,
@@ -11,11 +11,16 @@ import {
   type CommandEnvelope,
 } from '../../protocol/command.js';
 import { consentRefusalReasons } from '../../protocol/reasons.js';
-import type { StoredCommand } from './commandStore.js';
+import type { CommandStore, StoredCommand } from './commandStore.js';
+import type { AccessLedger } from '../consentedData/accessLedger.js';
+import type { AccessLogBatcher } from '../consentedData/accessLogBatcher.js';
+import type { DeviceDirectory } from '../core/deviceDirectory.js';
+import type { ConsentPolicyGuard } from '../policies/consentPolicyGuard.js';
+import type { ReadingQueue } from '../readings/readingQueue.js';
 import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
-import type { GatewayServices } from '../services.js';
+import type { DeviceCommandChannel } from '../services.js';
 
 const uint = (max: string) =>
   ({
@@ -97,12 +102,28 @@ type CommandBody = { command: Record<string, unknown>; signature: string };
  * consent at the latest block (ConsentRegistry.checkConsent with commands = 1 << code). Only then
  * is the command stored, published on the device's commands topic (QoS 1) and queued for
  * AccessLog.logCommands; the answer is 202 with its id. Any refusal changes nothing.
+ * Registered when the gateway has a ConsentRegistry and an AccessLog.
  */
-export const commandsPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
-  const { publicClient, commands } = services;
+export type CommandsPluginOptions = {
+  chainId: number;
+  publicClient: PublicClient;
+  consentRegistry: Address;
+  commands: CommandStore;
+  queue: ReadingQueue;
+  directory: DeviceDirectory;
+  ledger: AccessLedger;
+  accessLogBatcher: AccessLogBatcher;
+  /** With it, a consent's policy is evaluated before a command is relayed. */
+  policyGuard?: ConsentPolicyGuard;
+  /** The way to devices' commands topics while the MQTT channel runs; without it POST answers 503 device_channel_unavailable. */
+  deviceChannel: () => DeviceCommandChannel | undefined;
+};
+
+export const commandsPlugin: FastifyPluginAsync<CommandsPluginOptions> = async (app, services) => {
+  const { publicClient, commands, consentRegistry, ledger } = services;
 
   const view = (c: StoredCommand) => {
-    const entry = c.logEntryId === null ? undefined : services.accessLedger?.entry(c.logEntryId);
+    const entry = c.logEntryId === null ? undefined : ledger.entry(c.logEntryId);
     const log = entry?.actionId == null ? undefined : services.queue.deviceAction(entry.actionId);
     return {
       id: c.id,
@@ -133,9 +154,6 @@ export const commandsPlugin: FastifyPluginAsync<GatewayServices> = async (app, s
       },
     },
     async (request, reply) => {
-      const { consentRegistry } = services.contracts;
-      const ledger = services.accessLedger;
-      if (!consentRegistry || !ledger) return sendError(reply, 'not_supported', 'this gateway has no consent registry and access log');
       const device = getAddress(request.params.device);
       let parsed: ReturnType<typeof parseCommandJson>;
       let digest: Hex;
@@ -196,7 +214,7 @@ export const commandsPlugin: FastifyPluginAsync<GatewayServices> = async (app, s
         if (!policy.ok) return sendError(reply, policy.reason, policy.message);
       }
 
-      const channel = services.deviceCommands;
+      const channel = services.deviceChannel();
       if (!channel) return sendError(reply, 'device_channel_unavailable', 'this gateway has no MQTT channel to devices');
 
       const stored = { ...command, id: digest, recipient, signature, checkedAtBlock: Number(blockNumber) };
@@ -226,7 +244,7 @@ export const commandsPlugin: FastifyPluginAsync<GatewayServices> = async (app, s
         count: 0,
         hash: digest,
       });
-      services.accessLogBatcher?.notify();
+      services.accessLogBatcher.notify();
       commands.markPublished(digest, entryId);
       request.log.info({ command: digest, device, recipient, consentId: command.consentId.toString() }, 'command relayed');
       return reply.code(202).send(view(commands.get(digest)!));

@@ -3,14 +3,25 @@ import { readConsent } from '../../chain/consent/readConsent.js';
 import { buildConsentReceipt } from '../../chain/consent/receipt.js';
 import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
-import type { GatewayServices } from '../services.js';
+import type { Address, PublicClient } from 'viem';
+import type { PolicyStore } from '../policies/policyStore.js';
 
 /**
  * Consent receipts for download: the Kantara Consent Receipt v1.1 / ISO/IEC 27560 record of a
  * consent, built from the chain at the latest block (docs/contracts.md, "Consent"). Consents are
  * public on chain, so is their receipt; `pythia consent verify-receipt` checks one against the chain.
+ * Registered when the gateway has a ConsentRegistry.
  */
-export const consentsPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
+export type ConsentReceiptsPluginOptions = {
+  chainId: number;
+  publicClient: PublicClient;
+  consentRegistry: Address;
+  /** With it, a receipt links the policy document when this gateway holds it. */
+  policyStore?: PolicyStore;
+};
+
+export const consentReceiptsPlugin: FastifyPluginAsync<ConsentReceiptsPluginOptions> = async (app, services) => {
+  const { consentRegistry } = services;
   app.get<{ Params: { consentId: string } }>(
     '/v1/consents/:consentId/receipt',
     {
@@ -26,8 +37,6 @@ export const consentsPlugin: FastifyPluginAsync<GatewayServices> = async (app, s
       },
     },
     async (request, reply) => {
-      const { consentRegistry } = services.contracts;
-      if (!consentRegistry) return sendError(reply, 'not_supported', 'this gateway has no consent registry');
       const consentId = BigInt(request.params.consentId);
       let consent: Awaited<ReturnType<typeof readConsent>>;
       try {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { getAddress, type Address, type Hex } from 'viem';
+import { getAddress, type Address, type Hex, type PublicClient } from 'viem';
 import { checkConsent } from '../../chain/consent/checkConsent.js';
 import type { RefusalName } from '../../protocol/consentRefusal.js';
 import { consentRefusalReasons } from '../../protocol/reasons.js';
@@ -7,11 +7,15 @@ import { dataRequestDigest, deliveryDataHash, type DataRequest, type DeliveredRe
 import { maskToStreams } from '../../protocol/consentScope.js';
 import { decodeMetrics } from '../../protocol/payload.js';
 import type { StreamName } from '../../policy/index.js';
-import type { NewCanary } from './accessLedger.js';
+import type { AccessLedger, NewCanary } from './accessLedger.js';
+import type { AccessLogBatcher } from './accessLogBatcher.js';
+import type { CanaryIssuer } from '../canaries/canaryIssuer.js';
+import type { DeviceDirectory } from '../core/deviceDirectory.js';
+import type { ConsentPolicyGuard } from '../policies/consentPolicyGuard.js';
+import type { ReadingQueue } from '../readings/readingQueue.js';
 import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { checkSignedRequest, MAX_SIGNED_REQUEST_LIFETIME_S } from '../core/signedRequest.js';
-import type { GatewayServices } from '../services.js';
 
 /** Most readings one request returns (a recipient pages with afterSequence). */
 export const MAX_READINGS_PER_DATA_REQUEST = 1000;
@@ -74,10 +78,24 @@ export function dataRequestOf(body: DataRequestBody['request']): DataRequest {
  * ConsentRegistry whether the consent permits this recipient these streams of this device at the
  * latest block, and only then answers with the consented streams' values. Before answering it
  * stores the delivery (and any canary values it carries) for the AccessLog batch: what leaves the
- * gateway is always logged on chain.
+ * gateway is always logged on chain. Registered when the gateway has a ConsentRegistry and an AccessLog.
  */
-export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
-  const { queue, publicClient, chainId } = services;
+export type ConsentedDataPluginOptions = {
+  chainId: number;
+  publicClient: PublicClient;
+  consentRegistry: Address;
+  queue: ReadingQueue;
+  directory: DeviceDirectory;
+  ledger: AccessLedger;
+  accessLogBatcher: AccessLogBatcher;
+  /** Trap streets: with it, deliveries carry canary values. */
+  canaries?: CanaryIssuer;
+  /** With it, a consent's policy is evaluated before anything is delivered. */
+  policyGuard?: ConsentPolicyGuard;
+};
+
+export const consentedDataPlugin: FastifyPluginAsync<ConsentedDataPluginOptions> = async (app, services) => {
+  const { queue, publicClient, chainId, consentRegistry, ledger } = services;
 
   app.post<{ Body: DataRequestBody }>(
     '/v1/data/readings',
@@ -132,9 +150,6 @@ export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (a
       },
     },
     async (request, reply) => {
-      const { consentRegistry } = services.contracts;
-      const ledger = services.accessLedger;
-      if (!consentRegistry || !ledger) return sendError(reply, 'not_supported', 'this gateway has no consent registry');
       const wanted = dataRequestOf(request.body.request);
       for (const [name, value] of Object.entries({
         afterSequence: wanted.afterSequence,
@@ -230,7 +245,7 @@ export const consentedDataPlugin: FastifyPluginAsync<GatewayServices> = async (a
               },
               canaries,
             );
-      if (deliveryId !== null) services.accessLogBatcher?.notify();
+      if (deliveryId !== null) services.accessLogBatcher.notify();
       const last = rows.at(-1)?.sequence ?? wanted.afterSequence;
       return reply.send({
         consentId: wanted.consentId.toString(),

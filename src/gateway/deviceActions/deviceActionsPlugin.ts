@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import secp256k1 from 'secp256k1';
-import { encodeFunctionData, getAddress, hexToBytes, type Address, type Hex } from 'viem';
+import { encodeFunctionData, getAddress, hexToBytes, type Address, type Hex, type PublicClient } from 'viem';
 import { deviceOwnershipAbi, firmwareRegistryAbi } from '../../contracts/abis.js';
 import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
 import { SignatureFormatError, splitSignature } from '../../protocol/signature.js';
@@ -8,7 +8,9 @@ import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import type { DeviceActionRecord } from '../readings/readingQueue.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
-import type { GatewayServices } from '../services.js';
+import type { DeviceDirectory } from '../core/deviceDirectory.js';
+import type { ReadingQueue } from '../readings/readingQueue.js';
+import type { Relayer } from '../readings/relayer.js';
 
 const actionJsonSchema = {
   type: 'object',
@@ -17,7 +19,7 @@ const actionJsonSchema = {
   properties: {
     id: { type: 'integer' },
     device: { type: 'string' },
-    kind: { type: 'string', enum: ['owner_acknowledgement', 'firmware_report', 'access-log-commands'] },
+    kind: { type: 'string', enum: ['owner_acknowledgement', 'firmware_report'] },
     status: { type: 'string', enum: ['pending', 'done', 'failed'], description: 'failed: the chain refused it (see error).' },
     receivedAt: { type: 'string', description: 'ISO time the gateway stored it.' },
     txHash: { anyOf: [{ type: 'null' }, { type: 'string' }] },
@@ -45,183 +47,201 @@ const actionView = (action: DeviceActionRecord) => ({
  * report of the firmware a device runs.
  * Each is checked here (the device's current key, the current owner and epoch) so that a bad one
  * costs no gas, stored before the 202, and sent by the relayer; GET says how it ended.
+ * Registered when the gateway has a DeviceOwnership or a FirmwareRegistry contract; each POST
+ * route only with its own contract.
  */
-export const deviceActionsPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
-  const { directory, queue, publicClient, relayer } = services;
+export type DeviceActionsPluginOptions = {
+  directory: DeviceDirectory;
+  queue: ReadingQueue;
+  publicClient: PublicClient;
+  relayer: Relayer;
+  /** DeviceOwnership: with it, POST /v1/devices/{id}/owner-acknowledgements. */
+  deviceOwnership?: Address;
+  /** FirmwareRegistry: with it, POST /v1/devices/{id}/firmware-reports. */
+  firmwareRegistry?: Address;
+};
 
-  app.post<{ Params: { device: string }; Body: { epoch: number | string; signature: string } }>(
-    '/v1/devices/:device/owner-acknowledgements',
-    {
-      schema: {
-        summary: 'A device acknowledges its current owner (after a transfer) with its own signature; the gateway relays it',
-        tags: ['devices'],
-        params: { type: 'object', required: ['device'], properties: { device: deviceIdJsonSchema } },
-        body: {
-          type: 'object',
-          required: ['epoch', 'signature'],
-          additionalProperties: false,
-          properties: {
-            epoch: {
-              anyOf: [
-                { type: 'integer', minimum: 1 },
-                { type: 'string', pattern: '^[1-9][0-9]{0,19}$' },
-              ],
-              description: 'The ownership epoch the device acknowledges (from a device_owner answer).',
-            },
-            signature: {
-              type: 'string',
-              description:
-                "0x + 130 hex digits: the device's EIP-712 OwnerAcknowledgement(device, owner, epoch) signature, r ‖ s ‖ v, low s.",
+export const deviceActionsPlugin: FastifyPluginAsync<DeviceActionsPluginOptions> = async (app, options) => {
+  const { directory, queue, publicClient, relayer } = options;
+  if (options.deviceOwnership) ownerAcknowledgementRoute(options.deviceOwnership);
+  if (options.firmwareRegistry) firmwareReportRoute(options.firmwareRegistry);
+
+  function ownerAcknowledgementRoute(ownership: Address) {
+    app.post<{ Params: { device: string }; Body: { epoch: number | string; signature: string } }>(
+      '/v1/devices/:device/owner-acknowledgements',
+      {
+        schema: {
+          summary: 'A device acknowledges its current owner (after a transfer) with its own signature; the gateway relays it',
+          tags: ['devices'],
+          params: { type: 'object', required: ['device'], properties: { device: deviceIdJsonSchema } },
+          body: {
+            type: 'object',
+            required: ['epoch', 'signature'],
+            additionalProperties: false,
+            properties: {
+              epoch: {
+                anyOf: [
+                  { type: 'integer', minimum: 1 },
+                  { type: 'string', pattern: '^[1-9][0-9]{0,19}$' },
+                ],
+                description: 'The ownership epoch the device acknowledges (from a device_owner answer).',
+              },
+              signature: {
+                type: 'string',
+                description:
+                  "0x + 130 hex digits: the device's EIP-712 OwnerAcknowledgement(device, owner, epoch) signature, r ‖ s ‖ v, low s.",
+              },
             },
           },
+          response: { 202: actionJsonSchema, ...errorResponses },
         },
-        response: { 202: actionJsonSchema, ...errorResponses },
       },
-    },
-    async (request, reply) => {
-      const ownership = services.contracts.deviceOwnership;
-      if (!ownership) return sendError(reply, 'not_supported', 'this gateway has no ownership contract');
-      const device = getAddress(request.params.device);
-      const epoch = BigInt(request.body.epoch);
-      if (epoch > MAX_UINT64) return sendError(reply, 'invalid_body', 'epoch must be a uint64');
-      const signature = request.body.signature.toLowerCase() as Hex;
-      try {
-        splitSignature(signature); // format and low s
-      } catch (error) {
-        if (error instanceof SignatureFormatError) return sendError(reply, error.reason, error.message);
-        throw error;
-      }
-      const state = await directory.get(device);
-      if (state.status === 'none') return sendError(reply, 'unknown_device', `device ${device} is not registered`);
-      const read = <F extends 'ownerOfDevice' | 'ownershipEpoch' | 'acknowledgedEpoch'>(functionName: F) =>
-        publicClient.readContract({ address: ownership, abi: deviceOwnershipAbi, functionName, args: [device] } as never);
-      let owner: Address;
-      let current: bigint;
-      let acknowledged: bigint;
-      try {
-        [owner, current, acknowledged] = (await Promise.all([
-          read('ownerOfDevice'),
-          read('ownershipEpoch'),
-          read('acknowledgedEpoch'),
-        ])) as [Address, bigint, bigint];
-      } catch (error) {
-        throw new ChainUnavailableError(`could not read the ownership of ${device}: ${shortError(error)}`);
-      }
-      if (epoch !== current)
-        return sendError(reply, 'stale_epoch', `epoch ${epoch} is not the device's current ownership epoch ${current}`);
-      if (acknowledged >= epoch) return sendError(reply, 'already_acknowledged', `the device already acknowledged epoch ${epoch}`);
-      let digest: Hex;
-      try {
-        digest = (await publicClient.readContract({
-          address: ownership,
-          abi: deviceOwnershipAbi,
-          functionName: 'ownerAcknowledgementDigest',
-          args: [device, owner, epoch],
-        })) as Hex;
-      } catch (error) {
-        throw new ChainUnavailableError(`could not read the acknowledgement digest: ${shortError(error)}`);
-      }
-      if (!signedBy(digest, signature, state.publicKey65)) {
-        return sendError(reply, 'bad_signature', `not an OwnerAcknowledgement of (${owner}, epoch ${epoch}) by ${device}'s current key`);
-      }
-      const { action } = queue.enqueueAction({
-        device,
-        kind: 'owner_acknowledgement',
-        target: ownership,
-        calldata: encodeFunctionData({ abi: deviceOwnershipAbi, functionName: 'acknowledgeOwner', args: [device, epoch, signature] }),
-        dedupeKey: `owner_acknowledgement:${device.toLowerCase()}:${epoch}`,
-      });
-      relayer.notify();
-      return reply.code(202).send(actionView(action));
-    },
-  );
+      async (request, reply) => {
+        const device = getAddress(request.params.device);
+        const epoch = BigInt(request.body.epoch);
+        if (epoch > MAX_UINT64) return sendError(reply, 'invalid_body', 'epoch must be a uint64');
+        const signature = request.body.signature.toLowerCase() as Hex;
+        try {
+          splitSignature(signature); // format and low s
+        } catch (error) {
+          if (error instanceof SignatureFormatError) return sendError(reply, error.reason, error.message);
+          throw error;
+        }
+        const state = await directory.get(device);
+        if (state.status === 'none') return sendError(reply, 'unknown_device', `device ${device} is not registered`);
+        const read = <F extends 'ownerOfDevice' | 'ownershipEpoch' | 'acknowledgedEpoch'>(functionName: F) =>
+          publicClient.readContract({ address: ownership, abi: deviceOwnershipAbi, functionName, args: [device] } as never);
+        let owner: Address;
+        let current: bigint;
+        let acknowledged: bigint;
+        try {
+          [owner, current, acknowledged] = (await Promise.all([
+            read('ownerOfDevice'),
+            read('ownershipEpoch'),
+            read('acknowledgedEpoch'),
+          ])) as [Address, bigint, bigint];
+        } catch (error) {
+          throw new ChainUnavailableError(`could not read the ownership of ${device}: ${shortError(error)}`);
+        }
+        if (epoch !== current)
+          return sendError(reply, 'stale_epoch', `epoch ${epoch} is not the device's current ownership epoch ${current}`);
+        if (acknowledged >= epoch) return sendError(reply, 'already_acknowledged', `the device already acknowledged epoch ${epoch}`);
+        let digest: Hex;
+        try {
+          digest = (await publicClient.readContract({
+            address: ownership,
+            abi: deviceOwnershipAbi,
+            functionName: 'ownerAcknowledgementDigest',
+            args: [device, owner, epoch],
+          })) as Hex;
+        } catch (error) {
+          throw new ChainUnavailableError(`could not read the acknowledgement digest: ${shortError(error)}`);
+        }
+        if (!signedBy(digest, signature, state.publicKey65)) {
+          return sendError(reply, 'bad_signature', `not an OwnerAcknowledgement of (${owner}, epoch ${epoch}) by ${device}'s current key`);
+        }
+        const { action } = queue.enqueueAction({
+          device,
+          kind: 'owner_acknowledgement',
+          target: ownership,
+          calldata: encodeFunctionData({ abi: deviceOwnershipAbi, functionName: 'acknowledgeOwner', args: [device, epoch, signature] }),
+          dedupeKey: `owner_acknowledgement:${device.toLowerCase()}:${epoch}`,
+        });
+        relayer.notify();
+        return reply.code(202).send(actionView(action));
+      },
+    );
+  }
 
-  const uint64 = {
-    anyOf: [
-      { type: 'integer', minimum: 0 },
-      { type: 'string', pattern: '^[0-9]{1,20}$' },
-    ],
-  } as const;
-  app.post<{ Params: { device: string }; Body: { sequence: number | string; digest: string; nonce: number | string; signature: string } }>(
-    '/v1/devices/:device/firmware-reports',
-    {
-      schema: {
-        summary: 'A device reports the firmware it runs, signed; the gateway relays it to the firmware registry',
-        tags: ['devices'],
-        params: { type: 'object', required: ['device'], properties: { device: deviceIdJsonSchema } },
-        body: {
-          type: 'object',
-          required: ['sequence', 'digest', 'nonce', 'signature'],
-          additionalProperties: false,
-          properties: {
-            sequence: { ...uint64, description: 'The release sequence number the device runs.' },
-            digest: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$', description: 'SHA-256 of the image it runs.' },
-            nonce: { ...uint64, description: "Above the device's last report nonce on chain." },
-            signature: {
-              type: 'string',
-              description: "0x + 130 hex digits: the device's EIP-712 FirmwareReport(device, sequence, digest, nonce) signature, low s.",
+  function firmwareReportRoute(registry: Address) {
+    const uint64 = {
+      anyOf: [
+        { type: 'integer', minimum: 0 },
+        { type: 'string', pattern: '^[0-9]{1,20}$' },
+      ],
+    } as const;
+    app.post<{
+      Params: { device: string };
+      Body: { sequence: number | string; digest: string; nonce: number | string; signature: string };
+    }>(
+      '/v1/devices/:device/firmware-reports',
+      {
+        schema: {
+          summary: 'A device reports the firmware it runs, signed; the gateway relays it to the firmware registry',
+          tags: ['devices'],
+          params: { type: 'object', required: ['device'], properties: { device: deviceIdJsonSchema } },
+          body: {
+            type: 'object',
+            required: ['sequence', 'digest', 'nonce', 'signature'],
+            additionalProperties: false,
+            properties: {
+              sequence: { ...uint64, description: 'The release sequence number the device runs.' },
+              digest: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$', description: 'SHA-256 of the image it runs.' },
+              nonce: { ...uint64, description: "Above the device's last report nonce on chain." },
+              signature: {
+                type: 'string',
+                description: "0x + 130 hex digits: the device's EIP-712 FirmwareReport(device, sequence, digest, nonce) signature, low s.",
+              },
             },
           },
+          response: { 202: actionJsonSchema, ...errorResponses },
         },
-        response: { 202: actionJsonSchema, ...errorResponses },
       },
-    },
-    async (request, reply) => {
-      const registry = services.contracts.firmwareRegistry;
-      if (!registry) return sendError(reply, 'not_supported', 'this gateway has no firmware registry');
-      const device = getAddress(request.params.device);
-      const sequence = BigInt(request.body.sequence);
-      const nonce = BigInt(request.body.nonce);
-      if (sequence > MAX_UINT64 || nonce > MAX_UINT64) return sendError(reply, 'invalid_body', 'sequence and nonce must be uint64');
-      const digest = request.body.digest.toLowerCase() as Hex;
-      const signature = request.body.signature.toLowerCase() as Hex;
-      try {
-        splitSignature(signature);
-      } catch (error) {
-        if (error instanceof SignatureFormatError) return sendError(reply, error.reason, error.message);
-        throw error;
-      }
-      const state = await directory.get(device);
-      if (state.status === 'none') return sendError(reply, 'unknown_device', `device ${device} is not registered`);
-      let lastNonce: bigint;
-      let signed: Hex;
-      try {
-        [[, lastNonce], signed] = await Promise.all([
-          publicClient.readContract({ address: registry, abi: firmwareRegistryAbi, functionName: 'installedFirmware', args: [device] }),
-          publicClient.readContract({
-            address: registry,
+      async (request, reply) => {
+        const device = getAddress(request.params.device);
+        const sequence = BigInt(request.body.sequence);
+        const nonce = BigInt(request.body.nonce);
+        if (sequence > MAX_UINT64 || nonce > MAX_UINT64) return sendError(reply, 'invalid_body', 'sequence and nonce must be uint64');
+        const digest = request.body.digest.toLowerCase() as Hex;
+        const signature = request.body.signature.toLowerCase() as Hex;
+        try {
+          splitSignature(signature);
+        } catch (error) {
+          if (error instanceof SignatureFormatError) return sendError(reply, error.reason, error.message);
+          throw error;
+        }
+        const state = await directory.get(device);
+        if (state.status === 'none') return sendError(reply, 'unknown_device', `device ${device} is not registered`);
+        let lastNonce: bigint;
+        let signed: Hex;
+        try {
+          [[, lastNonce], signed] = await Promise.all([
+            publicClient.readContract({ address: registry, abi: firmwareRegistryAbi, functionName: 'installedFirmware', args: [device] }),
+            publicClient.readContract({
+              address: registry,
+              abi: firmwareRegistryAbi,
+              functionName: 'reportDigest',
+              args: [device, sequence, digest, nonce],
+            }),
+          ]);
+        } catch (error) {
+          throw new ChainUnavailableError(`could not read the firmware registry: ${shortError(error)}`);
+        }
+        if (nonce <= lastNonce)
+          return sendError(reply, 'replayed_nonce', `nonce ${nonce} is not above the device's last report nonce ${lastNonce}`);
+        if (!signedBy(signed, signature, state.publicKey65)) {
+          return sendError(
+            reply,
+            'bad_signature',
+            `not a FirmwareReport of (sequence ${sequence}, ${digest}, nonce ${nonce}) by ${device}'s current key`,
+          );
+        }
+        const { action } = queue.enqueueAction({
+          device,
+          kind: 'firmware_report',
+          target: registry,
+          calldata: encodeFunctionData({
             abi: firmwareRegistryAbi,
-            functionName: 'reportDigest',
-            args: [device, sequence, digest, nonce],
+            functionName: 'reportFirmware',
+            args: [device, sequence, digest, nonce, signature],
           }),
-        ]);
-      } catch (error) {
-        throw new ChainUnavailableError(`could not read the firmware registry: ${shortError(error)}`);
-      }
-      if (nonce <= lastNonce)
-        return sendError(reply, 'replayed_nonce', `nonce ${nonce} is not above the device's last report nonce ${lastNonce}`);
-      if (!signedBy(signed, signature, state.publicKey65)) {
-        return sendError(
-          reply,
-          'bad_signature',
-          `not a FirmwareReport of (sequence ${sequence}, ${digest}, nonce ${nonce}) by ${device}'s current key`,
-        );
-      }
-      const { action } = queue.enqueueAction({
-        device,
-        kind: 'firmware_report',
-        target: registry,
-        calldata: encodeFunctionData({
-          abi: firmwareRegistryAbi,
-          functionName: 'reportFirmware',
-          args: [device, sequence, digest, nonce, signature],
-        }),
-        dedupeKey: `firmware_report:${device.toLowerCase()}:${nonce}`,
-      });
-      relayer.notify();
-      return reply.code(202).send(actionView(action));
-    },
-  );
+          dedupeKey: `firmware_report:${device.toLowerCase()}:${nonce}`,
+        });
+        relayer.notify();
+        return reply.code(202).send(actionView(action));
+      },
+    );
+  }
 
   app.get<{ Params: { id: string } }>(
     '/v1/device-actions/:id',

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Address } from 'viem';
+import type { Address, PublicClient } from 'viem';
 import { deviceStatusNames } from '../../protocol/reasons.js';
 import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
-import type { GatewayServices } from '../services.js';
+import type { ReadingQueue } from '../readings/readingQueue.js';
 
 const int16Array = { type: 'array', items: { type: 'integer', minimum: -32768, maximum: 32767 } } as const;
 
@@ -70,8 +70,10 @@ export const deviceResponseJsonSchema = {
   },
 } as const;
 
-/** GET /v1/devices/:id — one device's chain state, profile and counters. */
-export const devicesPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
+export type DevicesPluginOptions = { publicClient: PublicClient; fleetAddress: Address; queue: ReadingQueue };
+
+/** GET /v1/devices/:id — one device's chain state, profile and counters. Always registered. */
+export const devicesPlugin: FastifyPluginAsync<DevicesPluginOptions> = async (app, services) => {
   app.get<{ Params: { id: Address } }>(
     '/v1/devices/:id',
     {

@@ -1,5 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { GatewayServices } from '../services.js';
+import type { PublicClient } from 'viem';
+import type { DeviceDirectory } from '../core/deviceDirectory.js';
+import type { ReadingQueue } from '../readings/readingQueue.js';
+import type { Relayer } from '../readings/relayer.js';
 
 export const healthResponseJsonSchema = {
   type: 'object',
@@ -30,8 +33,16 @@ export const healthResponseJsonSchema = {
 /** How long the health check waits for the chain. */
 const CHAIN_PROBE_TIMEOUT_MS = 2000;
 
-/** GET /healthz — liveness of the gateway and reachability of the chain. */
-export const healthPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
+export type HealthPluginOptions = {
+  chainId: number;
+  publicClient: PublicClient;
+  queue: ReadingQueue;
+  directory: DeviceDirectory;
+  relayer: Relayer;
+};
+
+/** GET /healthz — liveness of the gateway and reachability of the chain. Always registered. */
+export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, services) => {
   app.get(
     '/healthz',
     {

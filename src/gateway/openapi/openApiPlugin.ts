@@ -6,11 +6,16 @@ const reasonTable = Object.entries(rejectionReasons)
   .map(([reason, { status, description }]) => `| \`${reason}\` | ${status} | ${description} |`)
   .join('\n');
 
+export type OpenApiTag = { name: string; description: string };
+
 /**
  * Generates the OpenAPI 3 document from the route schemas and serves it at GET /openapi.json.
  * Registered before the route plugins and not encapsulated, so it sees every route.
  */
-export const openApiPlugin: FastifyPluginAsync<{ version: string }> = async (app: FastifyInstance, { version }) => {
+export const openApiPlugin: FastifyPluginAsync<{ version: string; tags: OpenApiTag[] }> = async (
+  app: FastifyInstance,
+  { version, tags },
+) => {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -21,12 +26,7 @@ export const openApiPlugin: FastifyPluginAsync<{ version: string }> = async (app
           'The transaction data inspection interface in front of the Pythia fleet contract: devices submit signed readings, the gateway checks them at no gas, queues them durably and relays them on chain. Every refusal is JSON `{ error, message, errors? }` with one of these reasons:\n\n| reason | status | meaning |\n|---|---|---|\n' +
           reasonTable,
       },
-      tags: [
-        { name: 'readings', description: 'Device ingress and reading outcomes' },
-        { name: 'devices', description: 'Device state from the chain' },
-        { name: 'commands', description: "Recipients' commands to devices under consent, relayed and logged" },
-        { name: 'health', description: 'Liveness' },
-      ],
+      tags,
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { ContractFunctionRevertedError, BaseError, type Hex } from 'viem';
+import { ContractFunctionRevertedError, BaseError, type Address, type Hex, type PublicClient } from 'viem';
 import { policyRegistryAbi } from '../../contracts/abis.js';
 import { canonicalJson, parsePolicy, policyContentHash } from '../../policy/index.js';
 import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
-import type { GatewayServices } from '../services.js';
+import type { PolicyStore } from './policyStore.js';
 
 const policyIdParams = {
   type: 'object',
@@ -26,9 +26,12 @@ const storedPolicyJsonSchema = {
  * Policy documents: anyone may upload the document of a published policy version (the gateway
  * checks it against the content hash on chain), and anyone may fetch it. The gateway evaluates a
  * consent's policy (docs/policies.md) before serving data or relaying a command under it.
+ * Registered when the gateway has a PolicyRegistry.
  */
-export const policiesPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
-  const { publicClient } = services;
+export type PoliciesPluginOptions = { publicClient: PublicClient; policyRegistry: Address; store: PolicyStore };
+
+export const policiesPlugin: FastifyPluginAsync<PoliciesPluginOptions> = async (app, services) => {
+  const { publicClient, policyRegistry, store } = services;
 
   app.put<{ Params: { policyId: string }; Body: Record<string, unknown> }>(
     '/v1/policies/:policyId',
@@ -42,9 +45,6 @@ export const policiesPlugin: FastifyPluginAsync<GatewayServices> = async (app, s
       },
     },
     async (request, reply) => {
-      const { policyRegistry } = services.contracts;
-      const store = services.policyStore;
-      if (!policyRegistry || !store) return sendError(reply, 'not_supported', 'this gateway has no policy registry');
       const policyId = request.params.policyId.toLowerCase() as Hex;
       const parsed = parsePolicy(JSON.stringify(request.body, null, 2));
       if (!parsed.ok) {
@@ -87,7 +87,7 @@ export const policiesPlugin: FastifyPluginAsync<GatewayServices> = async (app, s
       },
     },
     async (request, reply) => {
-      const stored = services.policyStore?.get(request.params.policyId as Hex);
+      const stored = store.get(request.params.policyId as Hex);
       if (!stored) return sendError(reply, 'unknown_policy', `this gateway holds no document for policy ${request.params.policyId}`);
       return reply.send({ policyId: stored.policyId, contentHash: stored.contentHash, document: JSON.parse(stored.canonicalJson) });
     },

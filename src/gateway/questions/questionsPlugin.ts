@@ -7,19 +7,12 @@ import {
   QuestionRequestError,
   type ParsedQuestionRequest,
 } from './parseQuestionRequest.js';
-import { QuestionAnswerer, type AnswerSigner } from './questionAnswerer.js';
-import type { QuestionReplayCacheOptions } from './questionReplayCache.js';
-import type { GatewayServices } from '../services.js';
+import type { QuestionAnswerer } from './questionAnswerer.js';
 
-export { coseSignerOf, type AnswerSigner } from './questionAnswerer.js';
-
-export type AnswersPluginOptions = GatewayServices & {
-  answerSigner: AnswerSigner;
-  replayCache?: QuestionReplayCacheOptions;
-  /** Unix seconds; default the system clock. */
-  clock?: () => number;
-  /** The gateway's answerer (shared with the MQTT channel); default one of this plugin's own. */
-  answerer?: QuestionAnswerer;
+export type QuestionsPluginOptions = {
+  chainId: number;
+  /** The gateway's answerer (the MQTT channel shares it, and so its replay state). */
+  answerer: QuestionAnswerer;
 };
 
 const questionJsonSchema = {
@@ -48,9 +41,10 @@ const wantsJson = (request: FastifyRequest): boolean => {
  * POST /v1/questions — a device asks, the Pythia answers with a COSE_Sign1 it signs
  * (application/cbor, or { answer: base64 } when Accept asks for JSON). The request is signed by
  * the asking device (checked against its registered key) and replay-checked per device.
+ * Registered when the gateway has an answer key.
  */
-export const answersPlugin: FastifyPluginAsync<AnswersPluginOptions> = async (app, options) => {
-  const answerer = options.answerer ?? new QuestionAnswerer(options);
+export const questionsPlugin: FastifyPluginAsync<QuestionsPluginOptions> = async (app, options) => {
+  const { answerer } = options;
   const signer = answerer.signer;
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer', bodyLimit: 4096 }, (_request, body, done) => done(null, body));
 

@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Address } from 'viem';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema, readingsRequestJsonSchema } from './readingShape.js';
-import type { GatewayServices } from '../services.js';
+import type { ReadingIntake } from './readingIntake.js';
+import type { ReadingQueue } from './readingQueue.js';
 
 const acceptedResponseJsonSchema = {
   description:
@@ -57,8 +58,10 @@ export const readingStatusJsonSchema = {
 
 type ReadingParams = { device: Address; sequence: string };
 
-/** POST /v1/readings (device ingress) and GET /v1/readings/:device/:sequence (outcome lookup). */
-export const readingsPlugin: FastifyPluginAsync<GatewayServices> = async (app, services) => {
+export type ReadingsPluginOptions = { intake: ReadingIntake; queue: ReadingQueue };
+
+/** POST /v1/readings (device ingress) and GET /v1/readings/:device/:sequence (outcome lookup). Always registered. */
+export const readingsPlugin: FastifyPluginAsync<ReadingsPluginOptions> = async (app, services) => {
   app.post(
     '/v1/readings',
     {
