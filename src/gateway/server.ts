@@ -29,6 +29,7 @@ import { readingsPlugin } from './readings/readingsPlugin.js';
 import { QuestionAnswerer, type AnswerSigner } from './questions/questionAnswerer.js';
 import { ReadingIntake } from './readings/readingIntake.js';
 import { ReadingQueue } from './readings/readingQueue.js';
+import { GatewayDatabase } from './database/gatewayDatabase.js';
 import { readingJsonSchema } from './readings/readingShape.js';
 import { Relayer } from './readings/relayer.js';
 import type { GatewayServices } from './services.js';
@@ -42,7 +43,7 @@ export type GatewayOptions = {
   fleetAddress: Address;
   /** Signs submitReadings transactions; must hold RELAYER_ROLE and gas. */
   relayerAccount: LocalAccount;
-  /** SQLite file of the durable queue (':memory:' only in tests). */
+  /** The gateway's SQLite database (GatewayDatabase: queue, outcomes, access ledger, ...; ':memory:' only in tests). */
   dbPath: string;
   /** Default 127.0.0.1. */
   host?: string;
@@ -146,7 +147,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   app.addSchema(errorResponseJsonSchema);
 
   const publicClient = createGatewayPublicClient(options.rpcUrl, options.chainId);
-  const queue = new ReadingQueue({ path: options.dbPath });
+  const database = new GatewayDatabase({ path: options.dbPath });
+  const queue = new ReadingQueue({ database });
   const logger = app.log;
   const directory = new DeviceDirectory({
     publicClient,
@@ -187,7 +189,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     directory,
     intake,
     relayer,
-    commands: new CommandStore(queue.database),
+    commands: new CommandStore(database),
   };
   let ecdsaPool: EcdsaPool | undefined;
   if (options.answerSigner) {
@@ -210,7 +212,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     });
   }
   const { consentRegistry, accessLog, policyRegistry } = services.contracts;
-  if (policyRegistry) services.policyStore = new PolicyStore(queue.database);
+  if (policyRegistry) services.policyStore = new PolicyStore(database);
   if (consentRegistry && services.policyStore) {
     services.policyGuard = new ConsentPolicyGuard({
       publicClient,
@@ -234,10 +236,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         ...(options.canaryEvery !== undefined && { every: options.canaryEvery }),
       });
     }
-    services.accessLedger = new AccessLedger(queue.database);
+    services.accessLedger = new AccessLedger(database);
     services.accessLogBatcher = new AccessLogBatcher({
       ledger: services.accessLedger,
-      queue,
       accessLog,
       ...(services.canaries && canaryRegistry && { canaries: { registry: canaryRegistry, abi: canaryRegistryAbi } }),
       onQueued: () => relayer.notify(),
@@ -260,7 +261,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     await relayer.stop({ drainMs: options.drainTimeoutMs ?? 10_000 });
     await directory.stopWatching();
     await ecdsaPool?.close();
-    queue.close();
+    database.close();
   });
 
   await registerFeatures(app, services);
@@ -321,7 +322,6 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices)
     await app.register(commandsPlugin, {
       chainId,
       publicClient,
-      queue,
       directory,
       commands: services.commands,
       deviceChannel: () => services.deviceCommands,

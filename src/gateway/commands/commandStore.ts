@@ -1,30 +1,12 @@
-import type Database from 'better-sqlite3';
 import type { Address, Hex } from 'viem';
+import type { GatewayDatabase } from '../database/gatewayDatabase.js';
 
 /**
- * The commands this gateway relayed (POST /v1/devices/{id}/commands), in a `commands` table of the
- * gateway's queue database (the ReadingQueue's connection: WAL, synchronous=FULL). UNIQUE
+ * The commands this gateway relayed (POST /v1/devices/{id}/commands), in the `commands` table of the
+ * gateway's database (GatewayDatabase: WAL, synchronous=FULL). UNIQUE
  * (recipient, nonce) is the durable replay guard: a command is relayed once per recipient and
  * nonce, across restarts.
  */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS commands (
-  id               TEXT    PRIMARY KEY,
-  recipient        TEXT    NOT NULL,
-  nonce            TEXT    NOT NULL,
-  device           TEXT    NOT NULL,
-  consent_id       TEXT    NOT NULL,
-  command          INTEGER NOT NULL,
-  args             TEXT    NOT NULL,
-  expires_at       TEXT    NOT NULL,
-  signature        TEXT    NOT NULL,
-  checked_at_block INTEGER NOT NULL,
-  received_at      INTEGER NOT NULL,
-  status           TEXT    NOT NULL DEFAULT 'accepted',
-  log_entry_id    INTEGER,
-  UNIQUE (recipient, nonce)
-);
-`;
 
 export type CommandStatus = 'accepted' | 'published';
 
@@ -83,10 +65,8 @@ const toCommand = (r: Row): StoredCommand => ({
 export class CommandStore {
   private readonly statements;
 
-  /** @param database The ReadingQueue's connection (`queue.database`): it owns and closes it. */
-  constructor(database: Database.Database) {
+  constructor(database: GatewayDatabase) {
     const db = database;
-    db.exec(SCHEMA);
     this.statements = {
       used: db.prepare('SELECT 1 FROM commands WHERE recipient = ? AND nonce = ?').pluck(),
       insert: db.prepare(

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Address } from 'viem';
@@ -24,6 +23,7 @@ import {
 } from '../../sdk/index.js';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { CommandStore } from './commandStore.js';
+import { GatewayDatabase } from '../database/gatewayDatabase.js';
 import { startTestGateway } from '../../testing/testGateway.js';
 import { highSTwin } from '../testKit.js';
 
@@ -318,7 +318,7 @@ describe('command consent', { timeout: 120_000 }, () => {
     const sameNonce = sign(key.deviceId, consentId, 'calibrate', { nonce: BigInt(signed.command.nonce) });
     await refused(key.deviceId, { command: sameNonce.command, signature: sameNonce.signature }, 409, 'replayed_command');
     // durable: the nonce is in the gateway's database file, which a restarted gateway opens again
-    const database = new Database(gateway.dbPath);
+    const database = new GatewayDatabase({ path: gateway.dbPath });
     try {
       const reopened = new CommandStore(database);
       assert.equal(reopened.isReplay(recipient.address, BigInt(signed.command.nonce)), true);

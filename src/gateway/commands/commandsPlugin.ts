@@ -16,7 +16,6 @@ import type { AccessLedger } from '../consentedData/accessLedger.js';
 import type { AccessLogBatcher } from '../consentedData/accessLogBatcher.js';
 import type { DeviceDirectory } from '../core/deviceDirectory.js';
 import type { ConsentPolicyGuard } from '../policies/consentPolicyGuard.js';
-import type { ReadingQueue } from '../readings/readingQueue.js';
 import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
@@ -88,7 +87,7 @@ const commandStateJsonSchema = {
           },
         },
       ],
-      description: 'The AccessLog.logCommands transaction that logs it (a device action).',
+      description: 'The AccessLog.logCommands batch that logs it (an access-log batch the relayer sends; actionId is its id).',
     },
   },
 } as const;
@@ -109,7 +108,6 @@ export type CommandsPluginOptions = {
   publicClient: PublicClient;
   consentRegistry: Address;
   commands: CommandStore;
-  queue: ReadingQueue;
   directory: DeviceDirectory;
   ledger: AccessLedger;
   accessLogBatcher: AccessLogBatcher;
@@ -124,7 +122,7 @@ export const commandsPlugin: FastifyPluginAsync<CommandsPluginOptions> = async (
 
   const view = (c: StoredCommand) => {
     const entry = c.logEntryId === null ? undefined : ledger.entry(c.logEntryId);
-    const log = entry?.actionId == null ? undefined : services.queue.deviceAction(entry.actionId);
+    const log = entry?.actionId == null ? undefined : ledger.logBatch(entry.actionId);
     return {
       id: c.id,
       device: c.device,

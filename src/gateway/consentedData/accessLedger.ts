@@ -1,12 +1,13 @@
-import type Database from 'better-sqlite3';
 import type { Address, Hex } from 'viem';
+import type { GatewayDatabase } from '../database/gatewayDatabase.js';
 
 /**
- * What the gateway must remember about access under consent, in the reading queue's SQLite
- * database (same connection, so that putting entries in a relayed action is one transaction):
+ * What the gateway must remember about access under consent, in the gateway's database:
  * - recipient request nonces, so a signed data request is served once;
  * - access entries (deliveries, relayed commands) until they are put in an AccessLog batch;
- * - canary values given to recipients, until committed on chain and for the owner to reveal later.
+ * - canary values given to recipients, until committed on chain and for the owner to reveal later;
+ * - the access-log batches themselves (table access_log_batches), which the relayer sends as
+ *   transactions of their own and settles (ReadingQueue).
  * An entry is written before the data leaves the gateway, so nothing delivered goes unlogged.
  */
 
@@ -40,42 +41,32 @@ export type NewCanary = {
 
 export type CanaryRecord = NewCanary & { id: number; createdAt: number; actionId: number | null };
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS recipient_nonces (
-  recipient   TEXT    NOT NULL,
-  nonce       TEXT    NOT NULL,
-  expires_at  INTEGER NOT NULL,
-  PRIMARY KEY (recipient, nonce)
-);
-CREATE TABLE IF NOT EXISTS access_entries (
-  id          INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind        TEXT    NOT NULL,
-  consent_id  TEXT    NOT NULL,
-  device      TEXT    NOT NULL,
-  recipient   TEXT    NOT NULL,
-  scope       INTEGER NOT NULL,
-  count       INTEGER NOT NULL,
-  hash        TEXT    NOT NULL,
-  created_at  INTEGER NOT NULL,
-  action_id   INTEGER
-);
-CREATE INDEX IF NOT EXISTS access_entries_unbatched ON access_entries (kind, id) WHERE action_id IS NULL;
-CREATE TABLE IF NOT EXISTS canaries (
-  id          INTEGER PRIMARY KEY AUTOINCREMENT,
-  consent_id  TEXT    NOT NULL,
-  recipient   TEXT    NOT NULL,
-  device      TEXT    NOT NULL,
-  stream      INTEGER NOT NULL,
-  seq         TEXT    NOT NULL,
-  value       INTEGER NOT NULL,
-  salt        TEXT    NOT NULL,
-  commitment  TEXT    NOT NULL UNIQUE,
-  created_at  INTEGER NOT NULL,
-  action_id   INTEGER
-);
-CREATE INDEX IF NOT EXISTS canaries_unbatched ON canaries (id) WHERE action_id IS NULL;
-CREATE INDEX IF NOT EXISTS canaries_by_consent ON canaries (consent_id, id);
-`;
+/** deliveries: AccessLog.logDeliveries; commands: AccessLog.logCommands; canaries: CanaryRegistry.commitCanaries. */
+export type AccessLogBatchKind = 'deliveries' | 'commands' | 'canaries';
+
+export type NewAccessLogBatch = { kind: AccessLogBatchKind; target: Address; calldata: Hex };
+
+/** An access-log batch and how its transaction ended (like a device action). */
+export type AccessLogBatchRecord = NewAccessLogBatch & {
+  id: number;
+  createdAt: number;
+  status: 'pending' | 'done' | 'failed';
+  txHash: Hex | null;
+  blockNumber: number | null;
+  error: string | null;
+};
+
+type LogBatchRow = {
+  id: number;
+  kind: AccessLogBatchKind;
+  target: string;
+  calldata: string;
+  created_at: number;
+  status: AccessLogBatchRecord['status'];
+  tx_hash: string | null;
+  block_number: number | null;
+  error: string | null;
+};
 
 type EntryRow = {
   id: number;
@@ -132,14 +123,14 @@ const toCanary = (row: CanaryRow): CanaryRecord => ({
 });
 
 export class AccessLedger {
-  private readonly db: Database.Database;
+  private readonly db: GatewayDatabase;
   private readonly statements;
 
-  /** @param database The ReadingQueue's (`queue.database`): it owns and closes the connection. */
-  constructor(database: Database.Database) {
+  constructor(database: GatewayDatabase) {
     this.db = database;
-    this.db.exec(SCHEMA);
     this.statements = {
+      insertLogBatch: this.db.prepare('INSERT INTO access_log_batches (kind, target, calldata, created_at) VALUES (?, ?, ?, ?)'),
+      logBatch: this.db.prepare('SELECT * FROM access_log_batches WHERE id = ?'),
       insertNonce: this.db.prepare('INSERT OR IGNORE INTO recipient_nonces (recipient, nonce, expires_at) VALUES (?, ?, ?)'),
       pruneNonces: this.db.prepare('DELETE FROM recipient_nonces WHERE expires_at < ?'),
       insertEntry: this.db.prepare(
@@ -229,17 +220,35 @@ export class AccessLedger {
   }
 
   /**
-   * Runs `createAction` (which stores the relayed action carrying these entries or canaries and
-   * returns its id) and marks them as carried by it, in one transaction: a crash leaves either
-   * both or neither, so nothing is logged twice or never.
+   * Stores an access-log batch (the relayer sends it) and marks these entries or canaries as
+   * carried by it, in one transaction: a crash leaves either both or neither, so nothing is logged
+   * twice or never. Returns the batch's id.
    */
-  batchInto(what: 'entries' | 'canaries', ids: readonly number[], createAction: () => number): number {
+  batchInto(what: 'entries' | 'canaries', ids: readonly number[], batch: NewAccessLogBatch, now = Date.now()): number {
     const statement = what === 'entries' ? this.statements.assignEntry : this.statements.assignCanary;
     return this.db.transaction(() => {
-      const actionId = createAction();
-      for (const id of ids) statement.run(actionId, id);
-      return actionId;
+      const batchId = Number(this.statements.insertLogBatch.run(batch.kind, batch.target, batch.calldata, now).lastInsertRowid);
+      for (const id of ids) statement.run(batchId, id);
+      return batchId;
     })();
+  }
+
+  /** An access-log batch (an entry's or canary's actionId) and its outcome. */
+  logBatch(id: number): AccessLogBatchRecord | undefined {
+    const row = this.statements.logBatch.get(id) as LogBatchRow | undefined;
+    return (
+      row && {
+        id: row.id,
+        kind: row.kind,
+        target: row.target as Address,
+        calldata: row.calldata as Hex,
+        createdAt: row.created_at,
+        status: row.status,
+        txHash: row.tx_hash as Hex | null,
+        blockNumber: row.block_number,
+        error: row.error,
+      }
+    );
   }
 
   /** The canaries given under a consent (the owner reveals one to prove a leak). */

@@ -1,18 +1,17 @@
-import { encodeFunctionData, zeroAddress, type Abi, type Address, type Hex } from 'viem';
+import { encodeFunctionData, type Abi } from 'viem';
 import { accessLogAbi } from '../../contracts/abis.js';
 import type { AccessEntry, AccessEntryKind, AccessLedger, CanaryRecord } from './accessLedger.js';
+import type { Address } from 'viem';
 import type { GatewayLogger } from '../core/logger.js';
-import type { ReadingQueue } from '../readings/readingQueue.js';
 
 /**
  * Puts access entries (deliveries, relayed commands) into AccessLog batches, and canaries into
- * CanaryRegistry commitments, as relayed actions of the gateway's durable queue: the relayer
- * sends them with its own nonces, estimates first, and records the outcome. A batch is formed
+ * CanaryRegistry commitments, stored as access-log batches (AccessLedger): the relayer sends them
+ * with its own nonces, estimates first, and records the outcome. A batch is formed
  * when `maxBatch` entries wait or the oldest has waited `intervalMs`.
  */
 export type AccessLogBatcherOptions = {
   ledger: AccessLedger;
-  queue: ReadingQueue;
   accessLog: Address;
   /** CanaryRegistry and its ABI (commitCanaries(bytes32[], uint256[])); without it no canaries are committed. */
   canaries?: { registry: Address; abi: Abi };
@@ -111,12 +110,10 @@ export class AccessLogBatcher {
               })),
             ],
           });
-    this.queueAction(
+    this.options.ledger.batchInto(
       'entries',
       entries.map((e) => e.id),
-      `access-log-${kind}s`,
-      this.options.accessLog,
-      calldata,
+      { kind: kind === 'delivery' ? 'deliveries' : 'commands', target: this.options.accessLog, calldata },
     );
   }
 
@@ -127,21 +124,10 @@ export class AccessLogBatcher {
       functionName: 'commitCanaries',
       args: [canaries.map((c) => c.commitment), canaries.map((c) => c.consentId)],
     });
-    this.queueAction(
+    this.options.ledger.batchInto(
       'canaries',
       canaries.map((c) => c.id),
-      'canary-commitments',
-      registry,
-      calldata,
+      { kind: 'canaries', target: registry, calldata },
     );
-  }
-
-  private queueAction(what: 'entries' | 'canaries', ids: readonly number[], kind: string, target: Address, calldata: Hex): void {
-    const { ledger, queue } = this.options;
-    ledger.batchInto(what, ids, () => {
-      // The gateway's own action (no device): keyed by its first id, which no later batch can share.
-      const { action } = queue.enqueueAction({ device: zeroAddress, kind, target, calldata, dedupeKey: `${kind}:${ids[0]}` });
-      return action.id;
-    });
   }
 }

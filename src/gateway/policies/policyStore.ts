@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import type { Hex } from 'viem';
+import type { GatewayDatabase } from '../database/gatewayDatabase.js';
 
 /**
  * Policy documents the gateway holds (its SQLite database), by PolicyRegistry version id. A
@@ -8,23 +8,12 @@ import type { Hex } from 'viem';
  */
 export type StoredPolicy = { policyId: Hex; contentHash: Hex; canonicalJson: string; storedAt: number };
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS policy_documents (
-  policy_id      TEXT    PRIMARY KEY,
-  content_hash   TEXT    NOT NULL,
-  canonical_json TEXT    NOT NULL,
-  stored_at      INTEGER NOT NULL
-);
-`;
-
 type Row = { policy_id: string; content_hash: string; canonical_json: string; stored_at: number };
 
 export class PolicyStore {
   private readonly statements;
 
-  /** @param database The ReadingQueue's connection (`queue.database`). */
-  constructor(database: Database.Database) {
-    database.exec(SCHEMA);
+  constructor(database: GatewayDatabase) {
     this.statements = {
       insert: database.prepare(
         'INSERT OR IGNORE INTO policy_documents (policy_id, content_hash, canonical_json, stored_at) VALUES (?, ?, ?, ?)',

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Address, Hex } from 'viem';
+import { GatewayDatabase } from '../database/gatewayDatabase.js';
 import { ReadingQueue, sequenceKey, type NewReading } from './readingQueue.js';
+
+/** A queue on a database of its own; close() closes the database. */
+function openQueue(path: string) {
+  const database = new GatewayDatabase({ path });
+  return Object.assign(new ReadingQueue({ database }), { close: () => database.close() });
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'pythia-queue-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,11 +34,11 @@ describe('ReadingQueue', () => {
 
   it('stores readings durably: they survive closing and reopening the file', () => {
     const path = join(dir, 'durable.sqlite');
-    const queue = new ReadingQueue({ path });
+    const queue = openQueue(path);
     queue.enqueue([reading(deviceA, 1n), reading(deviceA, 2n), reading(deviceB, (1n << 64n) - 1n)]);
     assert.equal(queue.pendingCount(), 3);
     queue.close();
-    const reopened = new ReadingQueue({ path });
+    const reopened = openQueue(path);
     assert.equal(reopened.pendingCount(), 3);
     assert.deepEqual(
       reopened.highestSequences(),
@@ -50,7 +57,7 @@ describe('ReadingQueue', () => {
   });
 
   it('is all or nothing: a duplicate (device, sequence) stores none of its group', () => {
-    const queue = new ReadingQueue({ path: join(dir, 'atomic.sqlite') });
+    const queue = openQueue(join(dir, 'atomic.sqlite'));
     queue.enqueue([reading(deviceA, 1n)]);
     assert.throws(() => queue.enqueue([reading(deviceA, 2n), reading(deviceA, 1n)]));
     assert.equal(queue.pendingCount(), 1);
@@ -59,7 +66,7 @@ describe('ReadingQueue', () => {
   });
 
   it('batches readings in arrival order, settles them from outcomes, and requeues abandoned batches', () => {
-    const queue = new ReadingQueue({ path: join(dir, 'batches.sqlite') });
+    const queue = openQueue(join(dir, 'batches.sqlite'));
     queue.enqueue([reading(deviceA, 1n), reading(deviceB, 1n), reading(deviceA, 2n)]);
     assert.equal(queue.hasUnbatched(3), true);
     assert.equal(queue.hasUnbatched(4), false);

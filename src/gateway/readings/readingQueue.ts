@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
 import type { Address, Hex } from 'viem';
+import type { GatewayDatabase } from '../database/gatewayDatabase.js';
 
 /**
  * The gateway's durable queue and record of readings (SQLite, WAL, synchronous=FULL). A reading
@@ -56,63 +56,14 @@ export type DeliverableReading = {
 export type BatchRecord = { id: number; nonce: number; txHash: Hex; rawTx: Hex; createdAt: number };
 
 export type ReadingQueueOptions = {
-  /** A filename, or ':memory:' (tests only: nothing survives). */
-  path: string;
+  /** The gateway's database (its tables: readings, batches, device_actions, access_log_batches). */
+  database: GatewayDatabase;
 };
 
 const SEQUENCE_DIGITS = 20; // uint64 max has 20 decimal digits
 
 /** Zero-padded decimal: SQLite text order is then numeric order, and any uint64 fits. */
 export const sequenceKey = (sequence: bigint): string => sequence.toString().padStart(SEQUENCE_DIGITS, '0');
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS readings (
-  id           INTEGER PRIMARY KEY AUTOINCREMENT,
-  device       TEXT    NOT NULL,
-  seq          TEXT    NOT NULL,
-  timestamp    TEXT    NOT NULL,
-  payload      TEXT    NOT NULL,
-  signature    BLOB    NOT NULL,
-  received_at  INTEGER NOT NULL,
-  status       TEXT    NOT NULL DEFAULT 'pending',
-  batch_id     INTEGER,
-  reasons      TEXT,
-  metric       INTEGER,
-  value        INTEGER,
-  tx_hash      TEXT,
-  block_number INTEGER,
-  decided_at   INTEGER,
-  UNIQUE (device, seq)
-);
-CREATE INDEX IF NOT EXISTS readings_unbatched ON readings (id) WHERE status = 'pending' AND batch_id IS NULL;
-CREATE INDEX IF NOT EXISTS readings_by_batch ON readings (batch_id) WHERE status = 'pending';
-CREATE TABLE IF NOT EXISTS batches (
-  id           INTEGER PRIMARY KEY AUTOINCREMENT,
-  nonce        INTEGER NOT NULL,
-  tx_hash      TEXT    NOT NULL,
-  raw_tx       TEXT    NOT NULL,
-  created_at   INTEGER NOT NULL,
-  state        TEXT    NOT NULL DEFAULT 'sent',
-  block_number INTEGER
-);
-CREATE INDEX IF NOT EXISTS batches_open ON batches (id) WHERE state = 'sent';
-CREATE TABLE IF NOT EXISTS device_actions (
-  id           INTEGER PRIMARY KEY AUTOINCREMENT,
-  device       TEXT    NOT NULL,
-  kind         TEXT    NOT NULL,
-  target       TEXT    NOT NULL,
-  calldata     TEXT    NOT NULL,
-  dedupe_key   TEXT    NOT NULL UNIQUE,
-  received_at  INTEGER NOT NULL,
-  status       TEXT    NOT NULL DEFAULT 'pending',
-  batch_id     INTEGER,
-  tx_hash      TEXT,
-  block_number INTEGER,
-  error        TEXT,
-  decided_at   INTEGER
-);
-CREATE INDEX IF NOT EXISTS device_actions_unbatched ON device_actions (id) WHERE status = 'pending' AND batch_id IS NULL;
-`;
 
 /**
  * A device-signed message other than a reading that the gateway relays as its own transaction
@@ -129,6 +80,15 @@ export type NewDeviceAction = {
 };
 
 export type DeviceActionStatus = 'pending' | 'done' | 'failed';
+
+/**
+ * What the relayer sends as a transaction of its own, besides reading batches: a device action
+ * (table device_actions), or one of the gateway's access-log batches (table access_log_batches,
+ * written by the AccessLedger).
+ */
+export type RelayedActionSource = 'device_actions' | 'access_log_batches';
+export type RelayedActionRef = { source: RelayedActionSource; id: number };
+export type RelayedAction = RelayedActionRef & { kind: string; target: Address; calldata: Hex };
 
 export type DeviceActionRecord = {
   id: number;
@@ -196,16 +156,12 @@ const toQueued = (row: ReadingRow): QueuedReading => ({
 });
 
 export class ReadingQueue {
-  private readonly db: Database.Database;
+  private readonly db: GatewayDatabase;
   private pending: number;
   private readonly statements;
 
   constructor(options: ReadingQueueOptions) {
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db = options.database;
     this.statements = {
       insert: this.db.prepare('INSERT INTO readings (device, seq, timestamp, payload, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)'),
       countPending: this.db.prepare("SELECT COUNT(*) AS n FROM readings WHERE status = 'pending'").pluck(),
@@ -247,17 +203,19 @@ export class ReadingQueue {
       ),
       actionByKey: this.db.prepare('SELECT * FROM device_actions WHERE dedupe_key = ?'),
       action: this.db.prepare('SELECT * FROM device_actions WHERE id = ?'),
-      nextAction: this.db.prepare("SELECT * FROM device_actions WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT 1"),
-      assignAction: this.db.prepare("UPDATE device_actions SET batch_id = ? WHERE id = ? AND status = 'pending'"),
-      settleActions: this.db.prepare(
-        `UPDATE device_actions SET status = ?, tx_hash = ?, block_number = ?, error = ?, decided_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
-         WHERE batch_id = ? AND status = 'pending'`,
+      // The oldest action waiting, of either source (arrival order across both).
+      nextAction: this.db.prepare(
+        `SELECT 'device_actions' AS source, id, kind, target, calldata, received_at AS at FROM device_actions
+           WHERE status = 'pending' AND batch_id IS NULL
+         UNION ALL
+         SELECT 'access_log_batches' AS source, id, kind, target, calldata, created_at AS at FROM access_log_batches
+           WHERE status = 'pending' AND batch_id IS NULL
+         ORDER BY at, source DESC, id LIMIT 1`,
       ),
-      failAction: this.db.prepare(
-        `UPDATE device_actions SET status = 'failed', error = ?, decided_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
-         WHERE id = ? AND status = 'pending'`,
-      ),
-      releaseActions: this.db.prepare("UPDATE device_actions SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'"),
+      actions: {
+        device_actions: actionStatements(this.db, 'device_actions'),
+        access_log_batches: actionStatements(this.db, 'access_log_batches'),
+      },
     };
     this.pending = this.statements.countPending.get() as number;
   }
@@ -319,17 +277,17 @@ export class ReadingQueue {
     return (this.statements.unbatched.all(limit) as ReadingRow[]).map(toQueued);
   }
 
-  /** Records a signed transaction before it is broadcast, and the readings (or device action) it carries. */
+  /** Records a signed transaction before it is broadcast, and the readings (or relayed action) it carries. */
   recordBatch(
     batch: { nonce: number; txHash: Hex; rawTx: Hex },
     readingIds: readonly number[],
-    actionIds: readonly number[] = [],
+    actions: readonly RelayedActionRef[] = [],
   ): BatchRecord {
     const createdAt = Date.now();
     const id = this.db.transaction(() => {
       const { lastInsertRowid } = this.statements.insertBatch.run(batch.nonce, batch.txHash, batch.rawTx, createdAt);
       for (const readingId of readingIds) this.statements.assignBatch.run(lastInsertRowid, readingId);
-      for (const actionId of actionIds) this.statements.assignAction.run(lastInsertRowid, actionId);
+      for (const action of actions) this.statements.actions[action.source].assign.run(lastInsertRowid, action.id);
       return Number(lastInsertRowid);
     })();
     return { id, createdAt, ...batch };
@@ -378,7 +336,7 @@ export class ReadingQueue {
           r.seq,
         ).changes;
       }
-      this.statements.settleActions.run('done', batch.txHash, blockNumber, null, batch.id);
+      for (const actions of Object.values(this.statements.actions)) actions.settle.run('done', batch.txHash, blockNumber, null, batch.id);
       this.statements.closeBatch.run('mined', blockNumber, batch.id);
       return n;
     })();
@@ -394,10 +352,9 @@ export class ReadingQueue {
   abandonBatch(batchId: number, state: 'reverted' | 'replaced', blockNumber?: number, txHash?: Hex): void {
     this.db.transaction(() => {
       this.statements.releaseBatch.run(batchId);
-      if (state === 'reverted') {
-        this.statements.settleActions.run('failed', txHash ?? null, blockNumber ?? null, 'the transaction reverted', batchId);
-      } else {
-        this.statements.releaseActions.run(batchId);
+      for (const actions of Object.values(this.statements.actions)) {
+        if (state === 'reverted') actions.settle.run('failed', txHash ?? null, blockNumber ?? null, 'the transaction reverted', batchId);
+        else actions.release.run(batchId);
       }
       this.statements.closeBatch.run(state, blockNumber ?? null, batchId);
     })();
@@ -417,15 +374,15 @@ export class ReadingQueue {
     return { action: toAction(row), duplicate: changes === 0 };
   }
 
-  /** The oldest device action in no open batch. */
-  nextUnbatchedAction(): DeviceActionRecord | undefined {
-    const row = this.statements.nextAction.get() as DeviceActionRow | undefined;
-    return row && toAction(row);
+  /** The oldest relayed action (device action or access-log batch) in no open batch. */
+  nextUnbatchedAction(): RelayedAction | undefined {
+    const row = this.statements.nextAction.get() as (RelayedAction & { at: number }) | undefined;
+    return row && { source: row.source, id: row.id, kind: row.kind, target: row.target, calldata: row.calldata };
   }
 
-  /** A device action the relayer will not send (the chain refused it when estimating). */
-  failAction(id: number, error: string): void {
-    this.statements.failAction.run(error, id);
+  /** A relayed action the relayer will not send (the chain refused it when estimating). */
+  failAction(action: RelayedActionRef, error: string): void {
+    this.statements.actions[action.source].fail.run(error, action.id);
   }
 
   deviceAction(id: number): DeviceActionRecord | undefined {
@@ -504,13 +461,20 @@ export class ReadingQueue {
   verdictLatencies(sinceMs = 0): number[] {
     return (this.statements.verdictLatencies.all(sinceMs) as { latency: number }[]).map((r) => r.latency);
   }
+}
 
-  /** The connection, for stores that keep their tables beside the queue (AccessLedger). */
-  get database(): Database.Database {
-    return this.db;
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
+/** The statements that move a relayed action of `table` through its states (same columns in both tables). */
+function actionStatements(db: GatewayDatabase, table: RelayedActionSource) {
+  return {
+    assign: db.prepare(`UPDATE ${table} SET batch_id = ? WHERE id = ? AND status = 'pending'`),
+    settle: db.prepare(
+      `UPDATE ${table} SET status = ?, tx_hash = ?, block_number = ?, error = ?, decided_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
+       WHERE batch_id = ? AND status = 'pending'`,
+    ),
+    fail: db.prepare(
+      `UPDATE ${table} SET status = 'failed', error = ?, decided_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
+       WHERE id = ? AND status = 'pending'`,
+    ),
+    release: db.prepare(`UPDATE ${table} SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'`),
+  };
 }

@@ -7,6 +7,7 @@ import { encodeFunctionData, keccak256, type Hex } from 'viem';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { encodeMetrics } from '../../protocol/payload.js';
 import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
+import { GatewayDatabase } from '../database/gatewayDatabase.js';
 import { ReadingQueue } from './readingQueue.js';
 import { signedReadingOf } from './relayer.js';
 import { buildGateway, startGateway, type GatewayOptions } from '../server.js';
@@ -168,7 +169,8 @@ describe('relayer', () => {
     await first.close();
 
     // What a relayer that crashed mid-way leaves behind, written through the queue itself.
-    const queue = new ReadingQueue({ path: dbPath });
+    const database = new GatewayDatabase({ path: dbPath });
+    const queue = new ReadingQueue({ database });
     const nonce = await chain.publicClient.getTransactionCount({ address: chain.relayer.address, blockTag: 'pending' });
     const block = await chain.publicClient.getBlock();
     const sign = async (rows: ReturnType<ReadingQueue['takeUnbatched']>, n: number) => {
@@ -192,7 +194,7 @@ describe('relayer', () => {
     await chain.publicClient.request({ method: 'eth_sendRawTransaction', params: [mined.rawTx] });
     await chain.publicClient.waitForTransactionReceipt({ hash: mined.txHash });
     const unsent = await sign(queue.takeUnbatched(2), nonce + 1);
-    queue.close();
+    database.close();
 
     const second = await startGateway(options(dbPath));
     try {

@@ -16,7 +16,7 @@ import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
 import type { GatewayLogger } from '../core/logger.js';
 import { readingOutcomesOfLogs } from './receiptOutcomes.js';
 import { revertReasonOf } from './revertReason.js';
-import type { BatchRecord, DeviceActionRecord, QueuedReading, ReadingOutcome, ReadingQueue } from './readingQueue.js';
+import type { BatchRecord, QueuedReading, ReadingOutcome, ReadingQueue, RelayedAction, RelayedActionRef } from './readingQueue.js';
 
 /**
  * The relayer/batcher: takes pending readings in arrival order, puts up to `batchSize` in one
@@ -208,7 +208,7 @@ export class Relayer {
    * estimate doubles as the check that the contract takes it: a refused action fails with the
    * contract's reason and never costs gas.
    */
-  private async submitNextAction(action: DeviceActionRecord): Promise<void> {
+  private async submitNextAction(action: RelayedAction): Promise<void> {
     const { publicClient } = this.options;
     let gas: bigint;
     try {
@@ -216,11 +216,11 @@ export class Relayer {
     } catch (error) {
       const refusal = revertReasonOf(error);
       if (refusal === undefined) throw error;
-      this.options.queue.failAction(action.id, refusal);
+      this.options.queue.failAction(action, refusal);
       this.options.logger?.info({ action: action.id, kind: action.kind, refusal }, 'relayer: the chain refused a device action');
       return;
     }
-    const batch = await this.signAndRecord({ to: action.target, data: action.calldata, gas }, [], [action.id]);
+    const batch = await this.signAndRecord({ to: action.target, data: action.calldata, gas }, [], [action]);
     if (batch) this.track(batch);
   }
 
@@ -228,7 +228,7 @@ export class Relayer {
   private async signAndRecord(
     tx: { to: Address; data: Hex; gas: bigint },
     readingIds: readonly number[],
-    actionIds: readonly number[] = [],
+    actions: readonly RelayedActionRef[] = [],
   ): Promise<BatchRecord | undefined> {
     const { queue, publicClient, account, chainId } = this.options;
     this.nonce ??= await publicClient.getTransactionCount({ address: this.address, blockTag: 'pending' });
@@ -243,7 +243,7 @@ export class Relayer {
       nonce,
       ...fees,
     });
-    const batch = queue.recordBatch({ nonce, txHash: bytesToHex(keccak256(hexToBytes(rawTx))), rawTx }, readingIds, actionIds);
+    const batch = queue.recordBatch({ nonce, txHash: bytesToHex(keccak256(hexToBytes(rawTx))), rawTx }, readingIds, actions);
     this.nonce = nonce + 1;
     const sent = await this.broadcast(batch);
     if (sent === 'nonce_taken') {

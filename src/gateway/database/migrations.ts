@@ -1,0 +1,159 @@
+/**
+ * The gateway database's schema, as numbered migrations. GatewayDatabase applies, in order and each
+ * in one transaction, every migration above the database's `PRAGMA user_version`, and sets
+ * user_version to its number in the same transaction: a crash leaves a migration applied whole or
+ * not at all.
+ *
+ * A migration is never edited once released (migrations.test.ts pins each one's SQL by hash):
+ * a change to the schema is a new migration at the end of the list.
+ */
+export type Migration = {
+  /** 1, 2, 3, ... in order, no gaps. */
+  version: number;
+  description: string;
+  sql: string;
+};
+
+export const gatewayMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    description:
+      'The schema of Pythia 0.1.0, verbatim: readings, batches, device actions (ReadingQueue), commands (CommandStore), recipient nonces, access entries, canaries (AccessLedger), policy documents (PolicyStore). IF NOT EXISTS throughout: a database written before migrations existed (user_version 0) has some or all of these tables already.',
+    sql: `
+CREATE TABLE IF NOT EXISTS readings (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  device       TEXT    NOT NULL,
+  seq          TEXT    NOT NULL,
+  timestamp    TEXT    NOT NULL,
+  payload      TEXT    NOT NULL,
+  signature    BLOB    NOT NULL,
+  received_at  INTEGER NOT NULL,
+  status       TEXT    NOT NULL DEFAULT 'pending',
+  batch_id     INTEGER,
+  reasons      TEXT,
+  metric       INTEGER,
+  value        INTEGER,
+  tx_hash      TEXT,
+  block_number INTEGER,
+  decided_at   INTEGER,
+  UNIQUE (device, seq)
+);
+CREATE INDEX IF NOT EXISTS readings_unbatched ON readings (id) WHERE status = 'pending' AND batch_id IS NULL;
+CREATE INDEX IF NOT EXISTS readings_by_batch ON readings (batch_id) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS batches (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  nonce        INTEGER NOT NULL,
+  tx_hash      TEXT    NOT NULL,
+  raw_tx       TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  state        TEXT    NOT NULL DEFAULT 'sent',
+  block_number INTEGER
+);
+CREATE INDEX IF NOT EXISTS batches_open ON batches (id) WHERE state = 'sent';
+CREATE TABLE IF NOT EXISTS device_actions (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  device       TEXT    NOT NULL,
+  kind         TEXT    NOT NULL,
+  target       TEXT    NOT NULL,
+  calldata     TEXT    NOT NULL,
+  dedupe_key   TEXT    NOT NULL UNIQUE,
+  received_at  INTEGER NOT NULL,
+  status       TEXT    NOT NULL DEFAULT 'pending',
+  batch_id     INTEGER,
+  tx_hash      TEXT,
+  block_number INTEGER,
+  error        TEXT,
+  decided_at   INTEGER
+);
+CREATE INDEX IF NOT EXISTS device_actions_unbatched ON device_actions (id) WHERE status = 'pending' AND batch_id IS NULL;
+CREATE TABLE IF NOT EXISTS commands (
+  id               TEXT    PRIMARY KEY,
+  recipient        TEXT    NOT NULL,
+  nonce            TEXT    NOT NULL,
+  device           TEXT    NOT NULL,
+  consent_id       TEXT    NOT NULL,
+  command          INTEGER NOT NULL,
+  args             TEXT    NOT NULL,
+  expires_at       TEXT    NOT NULL,
+  signature        TEXT    NOT NULL,
+  checked_at_block INTEGER NOT NULL,
+  received_at      INTEGER NOT NULL,
+  status           TEXT    NOT NULL DEFAULT 'accepted',
+  log_entry_id    INTEGER,
+  UNIQUE (recipient, nonce)
+);
+CREATE TABLE IF NOT EXISTS recipient_nonces (
+  recipient   TEXT    NOT NULL,
+  nonce       TEXT    NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  PRIMARY KEY (recipient, nonce)
+);
+CREATE TABLE IF NOT EXISTS access_entries (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind        TEXT    NOT NULL,
+  consent_id  TEXT    NOT NULL,
+  device      TEXT    NOT NULL,
+  recipient   TEXT    NOT NULL,
+  scope       INTEGER NOT NULL,
+  count       INTEGER NOT NULL,
+  hash        TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  action_id   INTEGER
+);
+CREATE INDEX IF NOT EXISTS access_entries_unbatched ON access_entries (kind, id) WHERE action_id IS NULL;
+CREATE TABLE IF NOT EXISTS canaries (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  consent_id  TEXT    NOT NULL,
+  recipient   TEXT    NOT NULL,
+  device      TEXT    NOT NULL,
+  stream      INTEGER NOT NULL,
+  seq         TEXT    NOT NULL,
+  value       INTEGER NOT NULL,
+  salt        TEXT    NOT NULL,
+  commitment  TEXT    NOT NULL UNIQUE,
+  created_at  INTEGER NOT NULL,
+  action_id   INTEGER
+);
+CREATE INDEX IF NOT EXISTS canaries_unbatched ON canaries (id) WHERE action_id IS NULL;
+CREATE INDEX IF NOT EXISTS canaries_by_consent ON canaries (consent_id, id);
+CREATE TABLE IF NOT EXISTS policy_documents (
+  policy_id      TEXT    PRIMARY KEY,
+  content_hash   TEXT    NOT NULL,
+  canonical_json TEXT    NOT NULL,
+  stored_at      INTEGER NOT NULL
+);
+`,
+  },
+  {
+    version: 2,
+    description:
+      'Access-log batches (AccessLog.logDeliveries / logCommands, CanaryRegistry.commitCanaries) get their own table instead of riding in device_actions under the zero address; existing rows move with their ids, so access_entries.action_id and canaries.action_id still name them.',
+    sql: `
+CREATE TABLE access_log_batches (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind         TEXT    NOT NULL CHECK (kind IN ('deliveries', 'commands', 'canaries')),
+  target       TEXT    NOT NULL,
+  calldata     TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  status       TEXT    NOT NULL DEFAULT 'pending',
+  batch_id     INTEGER,
+  tx_hash      TEXT,
+  block_number INTEGER,
+  error        TEXT,
+  decided_at   INTEGER
+);
+CREATE INDEX access_log_batches_unbatched ON access_log_batches (id) WHERE status = 'pending' AND batch_id IS NULL;
+INSERT INTO access_log_batches (id, kind, target, calldata, created_at, status, batch_id, tx_hash, block_number, error, decided_at)
+  SELECT id,
+         CASE kind WHEN 'access-log-deliverys' THEN 'deliveries' WHEN 'access-log-commands' THEN 'commands' ELSE 'canaries' END,
+         target, calldata, received_at, status, batch_id, tx_hash, block_number, error, decided_at
+  FROM device_actions
+  WHERE device = '0x0000000000000000000000000000000000000000'
+    AND kind IN ('access-log-deliverys', 'access-log-commands', 'canary-commitments')
+  ORDER BY id;
+DELETE FROM device_actions
+  WHERE device = '0x0000000000000000000000000000000000000000'
+    AND kind IN ('access-log-deliverys', 'access-log-commands', 'canary-commitments');
+`,
+  },
+];
