@@ -122,6 +122,20 @@ module.exports = {
       to: { path: '^(test|bench|scripts)/' },
     },
     {
+      name: 'declared-dependencies',
+      comment: 'Every package src/ imports is declared in package.json.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'no-dev-dependencies-in-production',
+      comment: 'Production code imports only dependencies, not devDependencies (an install without dev packages must run it).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: testCode },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+    {
       name: 'resolvable',
       comment: 'Every import resolves.',
       severity: 'error',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { parseEther, parseGwei } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { nativeAccount } from './nativeAccount.js';
+import { nativeAccount, privateKeyOfNativeAccount } from './nativeAccount.js';
 
 it('signs transactions byte for byte as viem does, for legacy, EIP-1559 and large-calldata transactions', async () => {
   const privateKey = generatePrivateKey();
@@ -34,4 +34,14 @@ it('signs transactions byte for byte as viem does, for legacy, EIP-1559 and larg
     },
   ] as const;
   for (const tx of transactions) assert.equal(await native.signTransaction(tx), await reference.signTransaction(tx));
+});
+
+it('holds its key itself: found again from the account (and a copy of it), never from another account, never in its JSON', () => {
+  const privateKey = generatePrivateKey();
+  const native = nativeAccount(privateKey);
+  assert.equal(privateKeyOfNativeAccount(native), privateKey);
+  assert.equal(privateKeyOfNativeAccount({ ...native }), privateKey, 'a copy of the account still knows its key');
+  assert.equal(privateKeyOfNativeAccount(privateKeyToAccount(privateKey)), undefined);
+  assert.equal(privateKeyOfNativeAccount(nativeAccount(generatePrivateKey())) === privateKey, false);
+  assert.equal(JSON.stringify(native).includes(privateKey.slice(2)), false);
 });

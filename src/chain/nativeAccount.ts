@@ -11,12 +11,20 @@ import {
 import { privateKeyToAccount, toAccount } from 'viem/accounts';
 import { keccak256 } from '../protocol/keccak.js';
 
-/** The keys behind nativeAccount's accounts, for signers that must run elsewhere (worker threads). */
-const privateKeys = new WeakMap<LocalAccount, Hex>();
+/**
+ * A nativeAccount: a viem LocalAccount that also holds its key, for signers that must run
+ * elsewhere (the gateway's ECDSA worker threads). The key is behind a method, so it stays out of
+ * JSON and object dumps, and goes with the account when it is copied.
+ */
+export type NativeAccount = LocalAccount & { exportPrivateKey(): Hex };
+
+export function isNativeAccount(account: LocalAccount): account is NativeAccount {
+  return typeof (account as Partial<NativeAccount>).exportPrivateKey === 'function';
+}
 
 /** The private key of an account made by nativeAccount; undefined for any other account. */
 export function privateKeyOfNativeAccount(account: LocalAccount): Hex | undefined {
-  return privateKeys.get(account);
+  return isNativeAccount(account) ? account.exportPrivateKey() : undefined;
 }
 
 /**
@@ -26,7 +34,7 @@ export function privateKeyOfNativeAccount(account: LocalAccount): Hex | undefine
  * relaying. Same standard signatures (RFC 6979, low s) as privateKeyToAccount, which still signs
  * messages and typed data.
  */
-export function nativeAccount(privateKey: Hex): LocalAccount {
+export function nativeAccount(privateKey: Hex): NativeAccount {
   const base = privateKeyToAccount(privateKey);
   const secret = Buffer.from(privateKey.slice(2), 'hex');
   const account = toAccount({
@@ -53,7 +61,5 @@ export function nativeAccount(privateKey: Hex): LocalAccount {
     },
   });
   // The public key is not secret; the Pythia registry and provisioning bundles need it.
-  const native = { ...account, publicKey: base.publicKey };
-  privateKeys.set(native, privateKey);
-  return native;
+  return { ...account, publicKey: base.publicKey, exportPrivateKey: () => privateKey };
 }

@@ -3,6 +3,7 @@ import { verifyAnswer, type VerifiedAnswer } from '../answers/verifyAnswer.js';
 import { GatewayRejection } from './errors.js';
 import { errorOfBody } from './gatewayRequest.js';
 import { trustedKeysOf, type ProvisioningBundle } from './provisioningBundle.js';
+import type { QuestionSequence } from './createQuestionSequence.js';
 import type { DeviceKey } from './types.js';
 
 export type AskPythiaParameters = {
@@ -14,8 +15,11 @@ export type AskPythiaParameters = {
   /** The question's parameters in JSON form, e.g. { device: '0x…' }. */
   params: unknown;
   bundle: ProvisioningBundle;
-  /** Question sequence; default nextQuestionSequence() (strictly increasing, survives reboots on a sane clock). */
-  sequence?: bigint;
+  /**
+   * The question's sequence, above the device's last: the device's QuestionSequence
+   * (createQuestionSequence; askPythia takes its next value), or a number the caller keeps itself.
+   */
+  sequence: QuestionSequence | bigint;
   /** Challenge length, 8–32 bytes. Default 8 (keeps a status answer under 200 bytes). */
   challengeBytes?: number;
   /** Newest block the device knows of, for the maxAgeBlocks check. */
@@ -25,15 +29,6 @@ export type AskPythiaParameters = {
   now?: number;
   timeoutMs?: number;
 };
-
-let lastSequence = 0n;
-
-/** Milliseconds since 1970, bumped to stay strictly increasing within this process. */
-export function nextQuestionSequence(): bigint {
-  const now = BigInt(Date.now());
-  lastSequence = now > lastSequence ? now : lastSequence + 1n;
-  return lastSequence;
-}
 
 /**
  * Asks the Pythia a question and returns the answer only once it is verified: signed by a key
@@ -46,14 +41,25 @@ export async function askPythia<Answer = unknown>({
   question,
   params,
   bundle,
-  sequence = nextQuestionSequence(),
+  sequence,
   challengeBytes = 8,
   currentBlock,
   fetch: fetchFn = fetch,
   now,
   timeoutMs = 10_000,
 }: AskPythiaParameters): Promise<VerifiedAnswer<unknown, Answer>> {
-  const { question: q, challenge, cose } = signDeviceQuestion({ key, question, params, chainId: bundle.chainId, sequence, challengeBytes });
+  const {
+    question: q,
+    challenge,
+    cose,
+  } = signDeviceQuestion({
+    key,
+    question,
+    params,
+    chainId: bundle.chainId,
+    sequence: typeof sequence === 'bigint' ? sequence : sequence.next(),
+    challengeBytes,
+  });
   const base = (gatewayUrl ?? bundle.gatewayUrls[0]!).replace(/\/+$/, '');
   const response = await fetchFn(`${base}/v1/questions`, {
     method: 'POST',

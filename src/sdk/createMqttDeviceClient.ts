@@ -8,7 +8,7 @@ import { signConnectToken } from '../protocol/mqttConnectToken.js';
 import { deviceTopic } from '../protocol/mqttTopics.js';
 import type { ReadingDomain } from '../protocol/eip712.js';
 import { encodeMetrics } from '../protocol/payload.js';
-import { nextQuestionSequence } from './askPythia.js';
+import { createQuestionSequence, type QuestionSequence } from './createQuestionSequence.js';
 import type { ConsentAnswer } from '../answers/questions/consent.js';
 import { createCommandGuard, type CommandGuard, type CreateCommandGuardParameters } from './createCommandGuard.js';
 import { createMemorySequenceStore } from './createMemorySequenceStore.js';
@@ -38,6 +38,8 @@ export type CreateMqttDeviceClientParameters = {
   /** MQTT protocol level: 4 (3.1.1, default) or 5. */
   protocolVersion?: 4 | 5;
   sequenceStore?: SequenceStore;
+  /** The device's question sequence (ask); default one of this client's own. */
+  questionSequence?: QuestionSequence;
   /** Resend the same signed bytes when no ack/answer came within this long (ms). Default 5000. */
   resendIntervalMs?: number;
   /** Give up (GatewayUnavailable) after this long without an ack/answer (ms). Default 30,000. */
@@ -92,6 +94,7 @@ export async function createMqttDeviceClient(parameters: CreateMqttDeviceClientP
   const device = key.deviceId.toLowerCase() as Address;
   const clientId = parameters.clientId ?? `${device}-${randomBytes(4).toString('hex')}`;
   const sequenceStore = parameters.sequenceStore ?? createMemorySequenceStore();
+  const questionSequence = parameters.questionSequence ?? createQuestionSequence();
   const resendIntervalMs = parameters.resendIntervalMs ?? 5000;
   const timeoutMs = parameters.timeoutMs ?? 30_000;
   const clock = parameters.clock ?? (() => Math.floor(Date.now() / 1000));
@@ -241,7 +244,7 @@ export async function createMqttDeviceClient(parameters: CreateMqttDeviceClientP
     async ask<Answer = unknown>(question: string | number, params: unknown, opts: { challengeBytes?: number; currentBlock?: bigint } = {}) {
       const bundle = parameters.bundle;
       if (!bundle) throw new TypeError('ask() needs the provisioning bundle (createMqttDeviceClient({ bundle }))');
-      const sequence = nextQuestionSequence();
+      const sequence = questionSequence.next();
       const {
         question: q,
         challenge,

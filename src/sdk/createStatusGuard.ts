@@ -1,5 +1,6 @@
 import type { DeviceStatusAnswer } from '../answers/questions/deviceStatus.js';
 import { askPythia } from './askPythia.js';
+import { createQuestionSequence, type QuestionSequence } from './createQuestionSequence.js';
 import { createDeviceClient, type DeviceClient, type ReadingValues, type SendReadingReturnType } from './createDeviceClient.js';
 import { GatewayRejection } from './errors.js';
 import type { ProvisioningBundle } from './provisioningBundle.js';
@@ -14,6 +15,8 @@ export type CreateStatusGuardParameters = {
   client?: DeviceClient;
   /** How often to ask for the device's own status (ms); 0 = only on start and on a 403. Default 60,000. */
   intervalMs?: number;
+  /** The device's question sequence, if it asks other questions too; default one of the guard's own. */
+  questionSequence?: QuestionSequence;
   fetch?: typeof fetch;
 };
 
@@ -50,6 +53,7 @@ export function createStatusGuard({
   gatewayUrl,
   client,
   intervalMs = 60_000,
+  questionSequence = createQuestionSequence(),
   fetch: fetchFn,
 }: CreateStatusGuardParameters): StatusGuard {
   const url = gatewayUrl ?? bundle.gatewayUrls[0]!;
@@ -73,6 +77,7 @@ export function createStatusGuard({
       bundle,
       question: 'device_status',
       params: { device: key.deviceId },
+      sequence: questionSequence,
       ...(highestBlock === undefined ? {} : { currentBlock: highestBlock }),
       ...(fetchFn ? { fetch: fetchFn } : {}),
     });

@@ -48,7 +48,8 @@ export {
   type ProvisioningBundle,
   type PythiaKeyEntry,
 } from './provisioningBundle.js';
-export { askPythia, nextQuestionSequence, type AskPythiaParameters } from './askPythia.js';
+export { askPythia, type AskPythiaParameters } from './askPythia.js';
+export { createQuestionSequence, type QuestionSequence } from './createQuestionSequence.js';
 export { createStatusGuard, DeviceHaltedError, type CreateStatusGuardParameters, type StatusGuard } from './createStatusGuard.js';
 export {
   AnswerError,

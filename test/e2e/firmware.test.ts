@@ -10,7 +10,7 @@ import { createChainClients } from '../../src/chain/clients.js';
 import { deviceIdentityAbi, firmwareRegistryAbi } from '../../src/contracts/abis.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import type { FirmwareApprovedAnswer } from '../../src/answers/index.js';
-import { askPythia, generateDeviceKey, parseProvisioningBundle, saveDeviceKey } from '../../src/sdk/index.js';
+import { askPythia, createQuestionSequence, generateDeviceKey, parseProvisioningBundle, saveDeviceKey } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from './runPythia.js';
 
@@ -218,6 +218,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
       question: 'firmware_approved',
       params: { device: device.deviceId, classId: 1, sequence: 2 },
       bundle,
+      sequence: createQuestionSequence(),
     });
     assert.equal(asked.answer.approved, true);
     assert.equal(asked.answer.digest, bytesToHex(createHash('sha256').update(imageBytes).digest()));

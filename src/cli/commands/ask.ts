@@ -9,6 +9,7 @@ import { roleKeyPath } from '../../chain/roleKeys.js';
 import { decryptKeystore, readKeystoreFile } from '../../keystore/index.js';
 import {
   askPythia,
+  createQuestionSequence,
   deviceKeyFromPrivateKey,
   loadDeviceKey,
   parseProvisioningBundle,
@@ -43,6 +44,8 @@ export function registerAskCommands(program: Command): void {
         bundle,
         question: known.name,
         params: { device: options.subject ?? key.deviceId },
+        // One question per process: the clock (ms) is above the device's last question.
+        sequence: createQuestionSequence(),
         ...(options.gateway ? { gatewayUrl: options.gateway } : {}),
       }).catch((error: Error & { reason?: string }) => {
         throw new CliError(`${error.reason ? `${error.reason}: ` : ''}${error.message}`);

@@ -7,6 +7,7 @@ import { deviceOwnershipAbi, firmwareRegistryAbi, pythiaFleetAbi } from '../../c
 import { SECP256K1_N } from '../../protocol/signature.js';
 import {
   acknowledgeOwner,
+  createQuestionSequence,
   GatewayRejection,
   generateDeviceKey,
   parseProvisioningBundle,
@@ -123,14 +124,18 @@ describe('POST /v1/devices/{id}/owner-acknowledgements', () => {
       freshness: { maxAgeSeconds: 60, maxAgeBlocks: 50 },
       gatewayUrls: [gateway.url],
     });
-    const first = await acknowledgeOwner({ key, bundle });
+    const questions = createQuestionSequence();
+    const first = await acknowledgeOwner({ key, bundle, sequence: questions });
     assert.equal(first.outcome, 'sent');
     assert.equal(first.owner, owner.address);
     assert.equal(first.epoch, 2n);
     assert.equal((await settled(first.actionId!)).status, 'done');
-    const second = await acknowledgeOwner({ key, bundle });
+    const second = await acknowledgeOwner({ key, bundle, sequence: questions });
     assert.deepEqual(second, { owner: owner.address, epoch: 2n, outcome: 'up_to_date' });
-    await assert.rejects(acknowledgeOwner({ key, bundle: { ...bundle, contracts: { fleet: chain.fleetAddress } } }), /no deviceOwnership/);
+    await assert.rejects(
+      acknowledgeOwner({ key, bundle: { ...bundle, contracts: { fleet: chain.fleetAddress } }, sequence: questions }),
+      /no deviceOwnership/,
+    );
   });
 
   it('refuses, with nothing stored or sent: a stale epoch, another key, high s, bad bodies, unknown devices', async () => {

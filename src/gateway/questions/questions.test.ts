@@ -15,6 +15,8 @@ import { signQuestionRequest } from '../../answers/signQuestionRequest.js';
 import type { QuestionRequest } from '../../answers/questionRequest.js';
 import {
   askPythia,
+  createQuestionSequence,
+  type QuestionSequence,
   createStatusGuard,
   DeviceHaltedError,
   deviceKeyFromPrivateKey,
@@ -318,24 +320,39 @@ describe('device SDK over real HTTP', () => {
 
   it('askPythia returns a verified answer; a bundle that does not trust the key refuses it', async () => {
     const key = await registered();
-    const verified = await askPythia<DeviceStatusAnswer>({
-      gatewayUrl: gateway.url,
-      key,
-      bundle: bundle(),
-      question: 'device_status',
-      params: { device: key.deviceId },
-    });
+    const sequence = createQuestionSequence();
+    const ask = (b: ReturnType<typeof bundle>) =>
+      askPythia<DeviceStatusAnswer>({
+        gatewayUrl: gateway.url,
+        key,
+        bundle: b,
+        question: 'device_status',
+        params: { device: key.deviceId },
+        sequence,
+      });
+    const verified = await ask(bundle());
     assert.equal(verified.answer.status, 'active');
     const revoked = { ...bundle(), pythiaKeys: bundle().pythiaKeys.map((k) => ({ ...k, revoked: true })) };
-    await assert.rejects(
-      askPythia({ gatewayUrl: gateway.url, key, bundle: revoked, question: 'device_status', params: { device: key.deviceId } }),
-      { reason: 'untrusted_key' },
-    );
+    await assert.rejects(ask(revoked), { reason: 'untrusted_key' });
     const attestedOnly = { ...bundle(), attestationPolicy: { requireAttested: true } };
-    await assert.rejects(
-      askPythia({ gatewayUrl: gateway.url, key, bundle: attestedOnly, question: 'device_status', params: { device: key.deviceId } }),
-      { reason: 'untrusted_key' },
-    );
+    await assert.rejects(ask(attestedOnly), { reason: 'untrusted_key' });
+  });
+
+  it("askPythia takes the device's sequence explicitly: one QuestionSequence never repeats, a reused number is a replay", async () => {
+    const key = await registered();
+    const sequence = createQuestionSequence({ now: () => 1_000 }); // a clock that stands still
+    const ask = (s: QuestionSequence | bigint) =>
+      askPythia<DeviceStatusAnswer>({
+        gatewayUrl: gateway.url,
+        key,
+        bundle: bundle(),
+        question: 'device_status',
+        params: { device: key.deviceId },
+        sequence: s,
+      });
+    for (let i = 0; i < 3; i++) assert.equal((await ask(sequence)).answer.status, 'active', `question ${i + 1}`);
+    await assert.rejects(ask(1_001n), { reason: 'replayed_request' });
+    assert.equal((await ask(1_003n)).answer.status, 'active', 'a number the caller keeps itself, above the last');
   });
 
   it('createStatusGuard stops sending readings once a verified answer says suspended', async () => {
