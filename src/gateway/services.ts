@@ -12,7 +12,10 @@ import type { ReadingIntake } from './readings/readingIntake.js';
 import type { ReadingQueue } from './readings/readingQueue.js';
 import type { Relayer } from './readings/relayer.js';
 
-/** What the route plugins share; each plugin receives it as its options. */
+/**
+ * Every service of a gateway (app.pythia): what buildGateway made from its options. Each feature
+ * plugin takes only the services it uses; the MQTT channel and tests take this object.
+ */
 export type GatewayServices = {
   chainId: number;
   fleetAddress: Address;
