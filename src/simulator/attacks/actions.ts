@@ -1,7 +1,7 @@
 import type { Hex } from 'viem';
 import { decodeMetrics } from '../../protocol/payload.js';
 import type { Fleet, Sensor } from '../fleet.js';
-import { inspectReading } from '../inspectReading.js';
+import { inspectReading } from '../../protocol/inspectReading.js';
 import { nextReading } from '../model.js';
 import type { AttackAction } from './types.js';
 

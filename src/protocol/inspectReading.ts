@@ -1,7 +1,7 @@
 import { hexToBytes, type Hex } from 'viem';
-import { decodeMetrics } from '../protocol/payload.js';
-import type { Profile } from '../protocol/profile.js';
-import type { FlagReason } from '../protocol/reasons.js';
+import { decodeMetrics } from './payload.js';
+import type { Profile } from './profile.js';
+import type { FlagReason } from './reasons.js';
 
 export type InspectReadingParameters = {
   profile: Profile;
