@@ -15,7 +15,7 @@ export function recordedAction(fleet: Fleet, sensor: Sensor, payload: Hex, times
     profile: fleet.profile,
     previous: sensor.lastTimestamp === undefined ? undefined : { timestamp: sensor.lastTimestamp, values: sensor.lastValues },
     reading,
-  });
+  }).reasons;
   const values = decodeMetrics(payload, fleet.profile.metricCount);
   fleet.record(sensor, reading, values.length === fleet.profile.metricCount ? values : undefined);
   return { description, device: sensor.deviceId, body: reading, expect: { outcome: 'recorded', flags } };

@@ -1,0 +1,19 @@
+import type { Address, Hex } from 'viem';
+import { recoverDigestSigner } from '../protocol/recoverDigestSigner.js';
+import { SECP256K1_HALF_N } from '../protocol/signature.js';
+
+const S_MASK = (1n << 255n) - 1n;
+
+/**
+ * The signer of a digest under an EIP-2098 compact signature (r, vs) by the contract's rules
+ * (docs/protocol.md): v = 27 + the top bit of vs, s = the other 255 bits, s in the lower half of the
+ * curve order (EIP-2), r and s in range; undefined when no address is recovered, which the
+ * contract counts as a bad signature. Recovery is libsecp256k1's (native binding).
+ */
+export function recoverCompactSigner(digest: Uint8Array, r: Hex, vs: Hex): Address | undefined {
+  const packed = BigInt(vs);
+  const s = packed & S_MASK;
+  if (s > SECP256K1_HALF_N) return undefined;
+  const v = 27 + Number(packed >> 255n);
+  return recoverDigestSigner(digest, `0x${r.slice(2).padStart(64, '0')}${s.toString(16).padStart(64, '0')}${v.toString(16)}`);
+}
