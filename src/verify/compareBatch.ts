@@ -29,7 +29,15 @@ export function recordedOutcome(log: RecordedItem['log']): ReadingOutcome {
   return { status: 'skipped', reason: skipReasonName(log.reason) };
 }
 
-const sameOutcome = (a: ReadingOutcome, b: ReadingOutcome): boolean => JSON.stringify(a) === JSON.stringify(b);
+function sameOutcome(a: ReadingOutcome, b: ReadingOutcome): boolean {
+  if (a.status === 'accepted' || b.status === 'accepted') return a.status === b.status;
+  if (a.status === 'skipped' || b.status === 'skipped')
+    return a.status === b.status && (a as { reason: string }).reason === (b as { reason: string }).reason;
+  return a.metric === b.metric && a.value === b.value && a.reasons.join() === b.reasons.join();
+}
+
+const sameChange = (a: StatusChange | undefined, b: StatusChange | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : a.previous === b.previous && a.current === b.current;
 
 const describe = (o: ReadingOutcome): string =>
   o.status === 'accepted'
@@ -82,7 +90,7 @@ export function compareBatch(parameters: CompareBatchParameters): CompareBatchRe
       return;
     }
     const theirs = recordedOutcome(item.log);
-    const sameReading = item.log.device.toLowerCase() === reading.device.toLowerCase() && item.log.sequence === reading.sequence;
+    const sameReading = item.log.sequence === reading.sequence && item.log.device.toLowerCase() === reading.device.toLowerCase();
     if (sameReading && sameOutcome(mine.outcome, theirs)) agreed++;
     else
       discrepancies.push({

@@ -1,4 +1,4 @@
-import { bytesToHex, getAbiItem, getAddress, hexToBytes, toFunctionSelector, type Hex } from 'viem';
+import { getAbiItem, getAddress, toFunctionSelector, type Address, type Hex } from 'viem';
 import { pythiaFleetAbi } from '../contracts/abis.js';
 import type { CalldataReading } from './types.js';
 
@@ -10,6 +10,18 @@ export type DecodeReadingsCalldataReturnType =
   | { ok: false; index?: number; reason: string };
 
 const WORD = 2n ** 256n;
+
+/** EIP-55 forms of the devices seen lately: a batch names the same devices again and again. */
+const checksums = new Map<bigint, Address>();
+function checksummed(device: bigint): Address {
+  let address = checksums.get(device);
+  if (address === undefined) {
+    if (checksums.size >= 100_000) checksums.clear();
+    address = getAddress(`0x${device.toString(16).padStart(40, '0')}`);
+    checksums.set(device, address);
+  }
+  return address;
+}
 const UINT64_MAX = 2n ** 64n - 1n;
 const UINT32_MAX = 2n ** 32n - 1n;
 
@@ -23,20 +35,22 @@ const UINT32_MAX = 2n ** 32n - 1n;
  * Never allocates more than the calldata's size.
  */
 export function decodeReadingsCalldata(input: Hex): DecodeReadingsCalldataReturnType {
-  const data = hexToBytes(input);
-  if (data.length < 4 || bytesToHex(data.subarray(0, 4)) !== SUBMIT_READINGS_SELECTOR)
-    return { ok: false, reason: 'not a submitReadings call' };
-  const size = BigInt(data.length);
+  if (!/^0x(?:[0-9a-fA-F]{2})*$/.test(input)) return { ok: false, reason: 'calldata is not hex' };
+  const hex = input.slice(2).toLowerCase();
+  if (hex.slice(0, 8) !== SUBMIT_READINGS_SELECTOR.slice(2)) return { ok: false, reason: 'not a submitReadings call' };
+  const size = BigInt(hex.length / 2);
+  /** The 32-byte word at byte `at`, zeros past the end (calldataload). */
   const word = (at: bigint): bigint => {
-    let out = 0n;
-    for (let i = 0n; i < 32n; i++) out = (out << 8n) | BigInt(at + i < size ? data[Number(at + i)]! : 0);
-    return out;
+    if (at >= size) return 0n;
+    const start = Number(at) * 2;
+    return BigInt(`0x${hex.slice(start, start + 64).padEnd(64, '0')}`);
   };
-  const bytesAt = (at: bigint, length: number): Uint8Array => {
-    const out = new Uint8Array(length);
-    if (at < size) out.set(data.subarray(Number(at), Math.min(data.length, Number(at) + length)));
-    return out;
+  const bytesAt = (at: bigint, length: number): Hex => {
+    if (at >= size) return `0x${'00'.repeat(length)}`;
+    const start = Number(at) * 2;
+    return `0x${hex.slice(start, start + 2 * length).padEnd(2 * length, '0')}`;
   };
+  const wordHex = (at: bigint): Hex => `0x${word(at).toString(16).padStart(64, '0')}`;
   // Solidity's ABI decoder for the one parameter (offsets relative to the arguments, after the selector).
   if (size - 4n < 32n) return { ok: false, reason: 'calldata shorter than the argument head' };
   const offset = word(4n);
@@ -66,16 +80,12 @@ export function decodeReadingsCalldata(input: Hex): DecodeReadingsCalldataReturn
     // it, which the docs do not allow; such a batch is reported as a revert discrepancy).
     if (payloadOffset + payloadLength > size) return { ok: false, index, reason: `item ${index}: payload ends past the calldata` };
     readings.push({
-      device: getAddress(`0x${device.toString(16).padStart(40, '0')}`),
+      device: checksummed(device),
       sequence,
       timestamp,
-      payload: bytesToHex(bytesAt(payloadOffset, Number(payloadLength))),
-      r: `0x${word((p + 128n) % WORD)
-        .toString(16)
-        .padStart(64, '0')}`,
-      vs: `0x${word((p + 160n) % WORD)
-        .toString(16)
-        .padStart(64, '0')}`,
+      payload: bytesAt(payloadOffset, Number(payloadLength)),
+      r: wordHex((p + 128n) % WORD),
+      vs: wordHex((p + 160n) % WORD),
     });
   }
   return { ok: true, readings };
