@@ -47,7 +47,8 @@ try {
   log('pythia verify benchmark');
   log(`baseline: native secp256k1 recover (libsecp256k1, 1 core) ${nativeRecoverPerSecond()}/s`);
   const keys = Array.from({ length: DEVICES }, () => newTestKey());
-  for (let i = 0; i < keys.length; i += 100) await chain.operatorWrite('registerDevices', [keys.slice(i, i + 100).map((k) => k.publicKey), 1]);
+  for (let i = 0; i < keys.length; i += 100)
+    await chain.operatorWrite('registerDevices', [keys.slice(i, i + 100).map((k) => k.publicKey), 1]);
   const outOfRange = typicalValues.map((v, i) => (i === 2 ? 4500 : v));
   const sequences = new Map(keys.map((k) => [k.address, 0]));
   const from = (await latestBlockNumber(chain)) + 1n;
@@ -69,7 +70,8 @@ try {
   const to = await latestBlockNumber(chain);
   const client = createPublicClient({ transport: http(chain.rpcUrl, { batch: { batchSize: 200, wait: 0 } }) });
   const full = await verifyChain({ client, fleet: chain.fleetAddress, fromBlock: from, toBlock: to, concurrency: CONCURRENCY });
-  if (!full.agreed) throw new Error(`discrepancies: ${JSON.stringify(full.discrepancies.slice(0, 3), (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+  if (!full.agreed)
+    throw new Error(`discrepancies: ${JSON.stringify(full.discrepancies.slice(0, 3), (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
   const blocks = Number(to - from + 1n);
   log(
     `full blocks: ${full.counts.readings.checked} readings in ${blocks} blocks (${full.counts.readings.flagged} flagged) in ${full.elapsedSeconds.toFixed(2)} s: ` +
@@ -80,7 +82,9 @@ try {
   const emptyFrom = to + 1n;
   const emptyTo = await latestBlockNumber(chain);
   const empty = await verifyChain({ client, fleet: chain.fleetAddress, fromBlock: emptyFrom, toBlock: emptyTo, concurrency: CONCURRENCY });
-  log(`empty blocks: ${empty.counts.blocks} in ${empty.elapsedSeconds.toFixed(2)} s: ${Math.round(empty.counts.blocks / empty.elapsedSeconds)} blocks/s`);
+  log(
+    `empty blocks: ${empty.counts.blocks} in ${empty.elapsedSeconds.toFixed(2)} s: ${Math.round(empty.counts.blocks / empty.elapsedSeconds)} blocks/s`,
+  );
   log(`(concurrency ${CONCURRENCY}; JSON-RPC batches of up to 200 calls over HTTP to a local Anvil)`);
 } finally {
   await chain.stop();

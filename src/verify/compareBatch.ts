@@ -108,9 +108,7 @@ export function compareBatch(parameters: CompareBatchParameters): CompareBatchRe
     const recordedChange =
       byFleet.length === 1 && item.statuses.length === 1 ? { previous: byFleet[0]!.previous, current: byFleet[0]!.current } : undefined;
     const consistent =
-      item.statuses.length === 0
-        ? mine.response === undefined
-        : recordedChange !== undefined && JSON.stringify(recordedChange) === JSON.stringify(mine.response);
+      item.statuses.length === 0 ? mine.response === undefined : recordedChange !== undefined && sameChange(recordedChange, mine.response);
     if (!consistent) {
       const shown = item.statuses.map((s) => ({ device: s.device, previous: s.previous, current: s.current, by: s.by }));
       discrepancies.push({
