@@ -271,7 +271,11 @@ describe('pythia verify after a fleet run through the gateway', { timeout: 600_0
     assert.ok(BigInt(report.toBlock) >= batch.blockNumber);
   });
 
-  it('exits 2 on bad arguments and 3 when it cannot verify', async () => {
+  it('exits 2 on bad arguments and 3 when it cannot verify; --help says so', async () => {
+    const help = await runPythia(['verify', '--help'], passphrase);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: pythia verify/);
+    assert.match(help.stdout, /Exit codes: 0 everything agrees, 1 a discrepancy was found, 2 bad arguments, 3 could not verify/);
     for (const args of [
       ['--from', '10', '--to', '5'],
       ['--follow', '--to', '5'],
