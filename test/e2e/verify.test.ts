@@ -92,6 +92,13 @@ async function runFleetWithAttacks(fleet: Fleet, post: Post, gatewayUrl: string,
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.ok(reinstated && overrideState === 'cleared' && keyRotated, 'every council action of the run happened');
+  // The two flags no attack raises: a sensor whose NO2 jumps (ExcessiveChange), then whose clock runs ahead (ClockSkew).
+  const jumpy = honest[2]!;
+  fleet.hijack('verify-test', jumpy.index);
+  const now = Math.floor(Date.now() / 1000);
+  const jump = [...(jumpy.lastValues ?? [100, 200, 300, 400, 2000, 5000])];
+  jump[2] = Math.min(3900, jump[2]! + 2000);
+  await send({ readings: [fleet.sign(jumpy, jump, now + 6), fleet.sign(jumpy, jumpy.lastValues ?? jump, now + 10_000)] }, 2);
   return { acknowledged };
 }
 
@@ -153,7 +160,9 @@ describe('pythia verify after a fleet run through the gateway', { timeout: 600_0
     const { readings, responses, transactions } = report.counts;
     assert.ok(readings.checked >= acknowledged, `every acknowledged reading is in a verified batch: ${readings.checked} < ${acknowledged}`);
     assert.equal(readings.agreed, readings.checked);
-    for (const reason of ['OutOfRange', 'TooFrequent', 'PayloadSize']) assert.ok(readings.flaggedByReason[reason] > 0, `no ${reason}`);
+    for (const reason of ['OutOfRange', 'ExcessiveChange', 'TooFrequent', 'PayloadSize', 'ClockSkew']) {
+      assert.ok(readings.flaggedByReason[reason] > 0, `no ${reason} in ${JSON.stringify(readings.flaggedByReason)}`);
+    }
     assert.ok(responses.suspended >= 3, `suspensions: ${responses.suspended}`);
     assert.equal(responses.revoked, 1);
     assert.ok(transactions.batches > 5, `batches: ${transactions.batches}`);
