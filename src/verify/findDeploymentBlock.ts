@@ -6,13 +6,19 @@ export type FindDeploymentBlockParameters = {
   address: Address;
   /** A block at which the contract has code. */
   toBlock: bigint;
+  /**
+   * Where verification starts: if the contract already has code at the block before, that block is
+   * returned without searching (every block from `fromBlock` on has the contract's state before it).
+   */
+  fromBlock?: bigint | undefined;
 };
 
 /**
  * The first block after which `address` has code (its deployment block), by binary search over
- * eth_getCode at past blocks: about log2(toBlock) calls, on a node that keeps past states.
+ * eth_getCode at past blocks: about log2(toBlock) calls, on a node that keeps past states; or a
+ * block before `fromBlock` that has it already.
  */
-export async function findDeploymentBlock({ client, address, toBlock }: FindDeploymentBlockParameters): Promise<bigint> {
+export async function findDeploymentBlock({ client, address, toBlock, fromBlock }: FindDeploymentBlockParameters): Promise<bigint> {
   const hasCode = async (blockNumber: bigint) => {
     try {
       const code = await client.getCode({ address, blockNumber });
@@ -24,6 +30,7 @@ export async function findDeploymentBlock({ client, address, toBlock }: FindDepl
     }
   };
   if (!(await hasCode(toBlock))) throw new CannotVerifyError(`${address} has no code at block ${toBlock}: no fleet contract there`);
+  if (fromBlock !== undefined && fromBlock > 0n && fromBlock <= toBlock && (await hasCode(fromBlock - 1n))) return fromBlock - 1n;
   let low = 0n;
   let high = toBlock;
   while (low < high) {

@@ -44,6 +44,8 @@ import { verifyChain, type VerifyChainReturnType } from './verifyChain.js';
 let chain: TestChain;
 let client: PublicClient;
 const T0 = 1_700_000_000;
+/** Blocks where a test planted a discrepancy: a verification of the whole history must find those and no others. */
+const plantedBlocks = new Set<bigint>();
 
 const verify = (fromBlock?: bigint, toBlock?: bigint): Promise<VerifyChainReturnType> =>
   verifyChain({ client, fleet: chain.fleetAddress, fromBlock, toBlock });
@@ -292,6 +294,7 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
     } finally {
       await restore();
     }
+    plantedBlocks.add(planted.blockNumber);
     const report = await verify(planted.blockNumber, planted.blockNumber);
     assert.equal(report.agreed, false);
     assert.deepEqual(kinds(report.discrepancies), ['outcome', 'response', 'state']);
@@ -327,6 +330,7 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
       await restore();
     }
     assert.equal(planted.status, 'reverted');
+    plantedBlocks.add(planted.blockNumber);
     const report = await verify(planted.blockNumber, planted.blockNumber);
     assert.deepEqual(kinds(report.discrepancies), ['revert']);
     assert.equal(report.discrepancies[0]!.transactionHash, planted.hash);
@@ -344,6 +348,7 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
       method: 'anvil_setStorageAt' as never,
       params: [chain.fleetAddress, slot, pad(toHex(tampered))] as never,
     });
+    plantedBlocks.add(batch.blockNumber);
     const report = await verify(batch.blockNumber, batch.blockNumber);
     assert.equal(report.discrepancies.length, 1);
     assert.deepEqual(report.discrepancies[0], {
@@ -380,9 +385,25 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
       toBlock: forwarded.blockNumber,
     });
     assert.equal(accepted.length, 1, 'the forwarded reading was recorded');
+    plantedBlocks.add(forwarded.blockNumber);
     const report = await verify(forwarded.blockNumber, forwarded.blockNumber);
     assert.deepEqual(kinds(report.discrepancies), ['unverifiable']);
     assert.equal(report.discrepancies[0]!.transactionHash, forwarded.hash);
+  });
+
+  it("verifies the whole history from the fleet's deployment block: exactly the planted discrepancies", async () => {
+    const head = await latestBlockNumber(chain);
+    const report = await verifyChain({ client, fleet: chain.fleetAddress, toBlock: head });
+    assert.equal(plantedBlocks.size, 4);
+    assert.deepEqual([...new Set(report.discrepancies.map((d) => d.blockNumber))].sort(), [...plantedBlocks].sort());
+    assert.equal(
+      report.counts.readings.agreed + report.discrepancies.filter((d) => d.kind === 'outcome').length,
+      report.counts.readings.checked,
+    );
+    const codeAt = (blockNumber: bigint) => chain.publicClient.getCode({ address: chain.fleetAddress, blockNumber });
+    assert.equal(await codeAt(report.fromBlock - 1n), undefined);
+    assert.ok(((await codeAt(report.fromBlock)) ?? '0x').length > 2);
+    assert.equal(report.counts.blocks, Number(head - report.fromBlock + 1n));
   });
 
   it('refuses to verify what it cannot: no fleet at the address, a block past the head', async () => {

@@ -71,7 +71,7 @@ export async function verifyChain(parameters: VerifyChainParameters): Promise<Ve
   const toBlock = parameters.toBlock ?? safeHead;
   if (toBlock > head) throw new CannotVerifyError(`block ${toBlock} is past the node's head (${head})`);
   await requireFleet(client, fleet, toBlock);
-  const deployment = await findDeploymentBlock({ client, address: fleet, toBlock });
+  const deployment = await findDeploymentBlock({ client, address: fleet, toBlock, fromBlock: parameters.fromBlock });
   const fromBlock = parameters.fromBlock ?? deployment;
   if (!follow && fromBlock > toBlock) throw new CannotVerifyError(`the first block (${fromBlock}) is after the last one (${toBlock})`);
   const domainSeparator = readingDomainSeparator({ chainId, verifyingContract: fleet });
@@ -90,7 +90,12 @@ export async function verifyChain(parameters: VerifyChainParameters): Promise<Ve
       for (let n = verifiedTo + 1n; n <= last && window.length < concurrency; n++) window.push(n);
       const blocks = await Promise.all(
         window.map((blockNumber) =>
-          verifyBlock({ client, fleet, domainSeparator, blockNumber, deployedBefore: blockNumber - 1n >= deployment }),
+          verifyBlock({ client, fleet, domainSeparator, blockNumber, deployedBefore: blockNumber - 1n >= deployment }).catch(
+            (error: Error) => {
+              if (error instanceof CannotVerifyError) throw error;
+              throw new CannotVerifyError(`cannot verify block ${blockNumber}: ${error.message.split('\n')[0]}`);
+            },
+          ),
         ),
       );
       for (const block of blocks) {
