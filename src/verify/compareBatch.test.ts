@@ -19,6 +19,7 @@ const suspension = (by: Address = fleet): FleetLog => ({
   previous: 'active',
   current: 'suspended',
   by,
+  reason: 'flag threshold reached',
   logIndex: 2,
 });
 const expectFlagThenSuspend = [
