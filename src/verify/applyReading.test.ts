@@ -2,21 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Profile } from '../protocol/profile.js';
 import { applyReading, unknownDevice } from './applyReading.js';
-import { newTestKey, signItem, typicalValues } from './testKit.js';
+import { newTestKey, signItem, testProfile, typicalValues } from './testKit.js';
 import type { BlockModel, DeviceModel } from './types.js';
 
-const profile: Profile = {
-  metricCount: 6,
-  maxPayloadBytes: 12,
-  minInterval: 5,
-  maxClockSkew: 120,
-  flagThreshold: 2,
-  flagWindow: 3600,
-  suspensionsBeforeRevoke: 2,
-  minValue: [0, 0, 0, 0, -4000, 0],
-  maxValue: [5000, 6000, 4000, 4000, 6000, 10000],
-  maxDelta: [600, 1000, 1500, 1500, 1000, 3000],
-};
+const profile: Profile = { ...testProfile, flagThreshold: 2 };
 const domain = { chainId: 20601, fleetAddress: '0x00000000000000000000000000000000000F1EE7' as const };
 const T = 1_700_000_000n;
 const key = newTestKey();

@@ -5,6 +5,7 @@ import { pythiaFleetAbi } from '../contracts/abis.js';
 import { deviceIdFromPublicKey } from '../protocol/deviceId.js';
 import { readingDigest, readingDomainSeparator } from '../protocol/eip712.js';
 import { encodeMetrics } from '../protocol/payload.js';
+import type { Profile } from '../protocol/profile.js';
 import { SECP256K1_N } from '../protocol/signature.js';
 import type { TestChain } from '../testing/testChain.js';
 import type { CalldataReading } from './types.js';
@@ -19,6 +20,20 @@ export function newTestKey(): TestKey {
 }
 
 export const typicalValues = [120, 250, 300, 450, 2150, 5500];
+
+/** The air-quality class profile of the test chain (src/simulator/airQuality.ts), written out for tests of the rules. */
+export const testProfile: Profile = {
+  metricCount: 6,
+  maxPayloadBytes: 12,
+  minInterval: 5,
+  maxClockSkew: 120,
+  flagThreshold: 3,
+  flagWindow: 3600,
+  suspensionsBeforeRevoke: 2,
+  minValue: [0, 0, 0, 0, -4000, 0],
+  maxValue: [5000, 6000, 4000, 4000, 6000, 10000],
+  maxDelta: [600, 1000, 1500, 1500, 1000, 3000],
+};
 
 export type ReadingFields = { device: Address; sequence: bigint | number; timestamp: bigint | number; values?: number[]; payload?: Hex };
 

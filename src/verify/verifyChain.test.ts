@@ -19,7 +19,7 @@ import { encodeMetrics } from '../protocol/payload.js';
 import type { Profile } from '../protocol/profile.js';
 import { fundedAccount } from '../testing/fundedAccount.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
-import { RELAYER_ROLE } from './readFleetState.js';
+import { RELAYER_ROLE, readFleetState } from './readFleetState.js';
 import {
   inOneBlock,
   latestBlockNumber,
@@ -29,6 +29,7 @@ import {
   signItem,
   submitBatch,
   submitReadingsData,
+  testProfile,
   typicalValues,
   type TestKey,
 } from './testKit.js';
@@ -90,6 +91,8 @@ after(async () => {
 describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
   it('agrees with the contract on every outcome: accepted, each flag, each skip, suspension and revocation', async () => {
     const from = (await latestBlockNumber(chain)) + 1n;
+    const state = await readFleetState({ client, fleet: chain.fleetAddress, blockNumber: from - 1n, devices: [], classes: [1] });
+    assert.deepEqual(state.classProfiles.get(1), testProfile, "the test chain's class profile, as the verifier reads it");
     const clean = await registered();
     const [changing, framing, sizing] = [await registered(), await registered(), await registered()];
     const banned = await registered();
@@ -182,15 +185,10 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
     // A device profile for `device` that allows NO2 up to 4000 only while the class allows it too, then
     // tightened to 350 in the same block as the readings: the second batch must be judged by the new one.
     const tight: Profile = {
-      metricCount: 6,
-      maxPayloadBytes: 12,
-      minInterval: 5,
-      maxClockSkew: 120,
+      ...testProfile,
       flagThreshold: 2,
-      flagWindow: 3600,
       suspensionsBeforeRevoke: 0,
-      minValue: [0, 0, 0, 0, -4000, 0],
-      maxValue: [5000, 6000, 350, 4000, 6000, 10000],
+      maxValue: testProfile.maxValue.map((v, i) => (i === 2 ? 350 : v)),
       maxDelta: [0, 0, 0, 0, 0, 0],
     };
     const operatorData = (functionName: 'setDeviceProfile' | 'reinstateDevice' | 'revokeRole', args: readonly unknown[]) =>
