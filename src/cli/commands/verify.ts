@@ -174,7 +174,7 @@ export function formatReport(r: VerifyChainReturnType): string {
     `    accepted           ${c.readings.accepted}`,
     `    flagged            ${c.readings.flagged}${list(c.readings.flaggedByReason)}`,
     `    skipped            ${c.readings.skipped}${list(c.readings.skippedByReason)}`,
-    `  automatic responses  ${c.responses.suspended} suspensions, ${c.responses.revoked} revocations`,
+    `  automatic responses  suspended ${c.responses.suspended}, revoked ${c.responses.revoked}`,
     ...r.revertedBatches.map((b) => `  reverted batch       block ${b.blockNumber} tx ${b.transactionHash}: ${b.why} (${b.detail})`),
     r.agreed
       ? `AGREED: all ${c.readings.checked} readings' outcomes, the automatic responses and the device states agree with the chain`
