@@ -16,6 +16,7 @@ import { registerProfileCommands } from './commands/profile.js';
 import { registerPythiaCommands } from './commands/pythia.js';
 import { registerSharingCommands } from './commands/sharing.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { CliError } from './output.js';
 import { ContractRefusal } from '../chain/sendContractTransaction.js';
 
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerDeletionCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
+  registerVerifyCommand(program);
   return program;
 }
 
