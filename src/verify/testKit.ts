@@ -21,7 +21,7 @@ export function newTestKey(): TestKey {
 
 export const typicalValues = [120, 250, 300, 450, 2150, 5500];
 
-/** The air-quality class profile of the test chain (src/simulator/airQuality.ts), written out for tests of the rules. */
+/** The air-quality class profile of the test chain (src/protocol/airQuality.ts), written out for tests of the rules. */
 export const testProfile: Profile = {
   metricCount: 6,
   maxPayloadBytes: 12,

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { createChainClients } from '../../src/chain/clients.js';
 import { rotateDeviceKey } from '../../src/chain/deviceIdentity.js';
 import { generateDeviceKey } from '../../src/sdk/index.js';
-import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/simulator/airQuality.js';
+import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
 import { createAllAttacks, createCompromisedSensorAttack, type Attack, type AttackAction } from '../../src/simulator/attacks/index.js';
 import { createFleet, type Fleet, type Sensor } from '../../src/simulator/fleet.js';
 import { startTestChain, type TestChain } from '../../src/testing/testChain.js';
