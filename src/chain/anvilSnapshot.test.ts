@@ -14,6 +14,7 @@ import {
   LEGACY_STATE_FILE,
   PREVIOUS_SNAPSHOT_FILE,
   readAnvilSnapshot,
+  readDumpHead,
   removeSnapshotLeftovers,
   SNAPSHOT_FILE,
   SnapshotError,
@@ -74,6 +75,17 @@ describe('anvil snapshots on disk', () => {
     assert.equal(headBlockNumberOf(Buffer.from('{"block":{"number":"0x1f","timestamp":"0x1"},"accounts":{}}')), 31n, 'older dumps');
     assert.equal(accountNonceOf(dump(1, 42), '0x00000000000000000000000000000000000000AA'), 42n);
     assert.equal(accountNonceOf(dump(1), '0x00000000000000000000000000000000000000bb'), undefined);
+  });
+
+  it('unpacks only the head of a dump (accounts and head block), not the blocks after it', () => {
+    const blocks = Array.from({ length: 300 }, () => `{"input":"0x${randomBytes(2_000).toString('hex')}"}`).join(',');
+    const big = Buffer.from(dump(12, 5).toString().replace('"blocks":[]', `"blocks":[${blocks}]`));
+    const head = readDumpHead(gzipSync(big));
+    assert.ok(head.length < big.length / 4, `${head.length} of ${big.length} bytes unpacked`);
+    assert.equal(headBlockNumberOf(head), 12n);
+    assert.equal(accountNonceOf(head, '0x00000000000000000000000000000000000000aa'), 5n);
+    assert.deepEqual(readDumpHead(gzipSync(dump(3))), dump(3), 'a small dump is unpacked whole');
+    assert.throws(() => readDumpHead(gzipSync(big).subarray(0, 100)), 'damaged: the stream ends before the head block');
   });
 
   it('removes what an interrupted save left, and only that', async () => {

@@ -1,6 +1,6 @@
 import { existsSync, linkSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../keystore/writeFileAtomic.js';
 
 /**
@@ -68,13 +68,29 @@ export function readAnvilSnapshot(path: string): AnvilSnapshot {
 
 /** The head block of a state dump: `best_block_number`, or the block environment's number in older dumps. */
 export function headBlockNumberOf(json: Buffer): bigint | undefined {
-  const best = json.indexOf('"best_block_number":');
+  const best = json.indexOf(BEST_BLOCK_KEY);
   if (best >= 0) {
-    const match = /^"best_block_number":(\d+)/.exec(json.subarray(best, best + 48).toString('latin1'));
+    const match = /^"best_block_number":(\d+)[,}]/.exec(json.subarray(best, best + 48).toString('latin1'));
     if (match) return BigInt(match[1]!);
   }
   const head = /^\{"block":\{"number":"(0x[0-9a-fA-F]+)"/.exec(json.subarray(0, 64).toString('latin1'));
   return head ? BigInt(head[1]!) : undefined;
+}
+
+const BEST_BLOCK_KEY = '"best_block_number":';
+
+/**
+ * The beginning of a gzip-compressed state dump, unpacked up to its head block number: the block
+ * environment, the accounts and `best_block_number` come before the blocks and transactions,
+ * which are most of it. Saves need no more than that, and unpacking grows with the chain.
+ */
+export function readDumpHead(gzip: Uint8Array): Buffer {
+  for (let length = 64 * 1024; ; length *= 4) {
+    const whole = length >= gzip.length;
+    const head = gunzipSync(gzip.subarray(0, length), whole ? {} : { finishFlush: constants.Z_SYNC_FLUSH });
+    const best = head.indexOf(BEST_BLOCK_KEY);
+    if (whole || (best >= 0 && /^"best_block_number":\d+[,}]/.test(head.subarray(best, best + 48).toString('latin1')))) return head;
+  }
 }
 
 /** An account's nonce in a state dump, found without parsing the whole dump (undefined: no such account). */

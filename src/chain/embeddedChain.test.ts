@@ -300,8 +300,10 @@ describe('the embedded chain', { timeout: 300_000 }, () => {
           const { publicClient } = createChainClients(chain);
           assert.ok(((await publicClient.getCode({ address: fleet })) ?? '0x').length > 2, 'the contracts are there');
           await assertNotTorn(chain, nativeAccount(loadKey).address, head);
+          const reached = Math.max(0, ...events.filter((e) => e.event === 'head').map((e) => Number(e.number)));
           outcomes.push(
-            `trial ${trial}: ${savedByNode.length} saves, restarted at block ${head} (saved ${saved})${messages.length ? `; ${messages.join(' / ')}` : ''}`,
+            `trial ${trial}: ${savedByNode.length} saves, chain reached block ${reached}, restarted at ${head} (saved ${saved}, ${Math.max(0, reached - Number(head))} blocks lost)` +
+              `${messages.length ? `; ${messages.join(' / ')}` : ''}`,
           );
         } finally {
           await chain.stop();

@@ -30,6 +30,8 @@ export type StartEmbeddedChainParameters = {
   chainId?: number;
   saveIntervalMs?: number;
   onProgress?: (message: string) => void;
+  /** Each time a snapshot is on disk: blocks up to `saved.number` are now durable. */
+  onSaved?: (saved: SavedBlock) => void;
   /** The chain died and could not be brought back: the node cannot go on. */
   onFatal?: (error: Error) => void;
 };
@@ -98,7 +100,10 @@ export async function startEmbeddedChain(parameters: StartEmbeddedChainParameter
       chainDir,
       intervalMs,
       ...(started.initial && { initial: started.initial }),
-      onSaved: () => removeLegacyState(chainDir),
+      onSaved: (saved) => {
+        removeLegacyState(chainDir);
+        parameters.onSaved?.(saved);
+      },
       onError: (error) => progress(`could not save the chain state: ${error.message}`),
     });
     const current = anvil;

@@ -1,7 +1,7 @@
 // Test helper run as its own process (the node the crash tests kill with SIGKILL): starts the
 // embedded chain of the chain folder argv[2], saving every argv[3] ms, and keeps sending
 // transactions with calldata from the account whose key is in $LOAD_KEY. Reports on stdout, one
-// JSON object a line: {"event":"ready"|"saved"|"progress", ...}.
+// JSON object a line: {"event":"ready"|"saved"|"head"|"progress", ...}.
 import { randomBytes } from 'node:crypto';
 import type { Hex } from 'viem';
 import { createChainClients } from '../chain/clients.js';
@@ -33,6 +33,7 @@ setInterval(() => {
 }, 5);
 
 const account = nativeAccount(key);
+let head = -1n;
 const { publicClient, walletClient } = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
 const wallet = walletClient(account);
 for (;;) {
@@ -53,6 +54,8 @@ for (;;) {
     while ((await publicClient.getTransactionCount({ address: account.address })) < nonce + 4 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
+    const number = await publicClient.getBlockNumber({ cacheTime: 0 });
+    if (number !== head) emit({ event: 'head', number: (head = number) });
   } catch {
     await new Promise((r) => setTimeout(r, 50)); // the chain is restarting
   }
