@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -128,6 +128,9 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
     throw new ChainPortInUseError(host, requestedPort, findPortHolder(requestedPort));
   const workDir = parameters.workDir ?? mkdtempSync(join(tmpdir(), 'pythia-anvil-'));
   mkdirSync(workDir, { recursive: true });
+  const removeWorkDir = () => {
+    if (!parameters.workDir) rmSync(workDir, { recursive: true, force: true });
+  };
   const args = [
     '--host',
     host,
@@ -160,13 +163,20 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
     if (stateFd !== undefined) closeSync(stateFd);
   }
   const unregister = onProcessExit(() => child.kill('SIGKILL'));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      unregister();
-      resolve({ code, signal });
-    }),
-  );
   let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+      unregister();
+      removeWorkDir();
+      resolve({ code, signal });
+    };
+    child.once('exit', settle);
+    // It could not be started at all (no such program, not executable).
+    child.once('error', (error) => {
+      output += `${error.message}\n`;
+      settle(null, null);
+    });
+  });
   const collect = (chunk: Buffer) => {
     if (output.length < 20_000) output += chunk.toString();
   };

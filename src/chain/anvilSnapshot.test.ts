@@ -99,7 +99,10 @@ describe('anvil snapshots on disk', () => {
     assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'mine');
   });
 
-  it('leaves a whole newest snapshot whenever its writer is killed with SIGKILL, mid-write included', { timeout: 120_000 }, async () => {
+  const writerKills = Number(process.env.PYTHIA_CRASH_TRIALS ?? 12);
+  it('leaves a whole newest snapshot whenever its writer is killed with SIGKILL, mid-write included', {
+    timeout: 30_000 + writerKills * 5_000,
+  }, async () => {
     const dir = mkdtempSync(join(root, 'killed-'));
     // 4 MB that gzip cannot shrink (like the signatures in readings batches): each write takes a while.
     const source = join(root, 'source.json.gz');
@@ -107,7 +110,7 @@ describe('anvil snapshots on disk', () => {
       source,
       gzipSync(Buffer.concat([dump(77).subarray(0, -1), Buffer.from(`,"pad":"${randomBytes(2_000_000).toString('hex')}"}`)])),
     );
-    const trials = Number(process.env.PYTHIA_CRASH_TRIALS ?? 12);
+    const trials = writerKills;
     let midWrite = 0;
     for (let trial = 0; trial < trials; trial++) {
       const writer = spawn(process.execPath, ['--import', 'tsx', writerScript, dir, source], { stdio: ['ignore', 'pipe', 'inherit'] });

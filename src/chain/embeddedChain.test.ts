@@ -43,7 +43,9 @@ const gone = async (pid: number, withinMs = 3_000) => {
   return processIdentity(pid) === undefined;
 };
 
-describe('the embedded chain', { timeout: 300_000 }, () => {
+const crashTrials = Number(process.env.PYTHIA_CRASH_TRIALS ?? 8);
+
+describe('the embedded chain', { timeout: 200_000 + crashTrials * 15_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'pythia-embedded-'));
   after(() => rmSync(root, { recursive: true, force: true }));
   const freshDir = (name: string) => mkdtempSync(join(root, `${name}-`));
@@ -164,6 +166,23 @@ describe('the embedded chain', { timeout: 300_000 }, () => {
     }
   });
 
+  it('gives up, telling why, when Anvil keeps dying', async () => {
+    const chainDir = freshDir('dying');
+    let fatal: Error | undefined;
+    const chain = await startEmbeddedChain({ chainDir, onFatal: (error) => (fatal = error) });
+    try {
+      for (let death = 1; death <= 4; death++) {
+        const pid = chain.pid();
+        process.kill(pid, 'SIGKILL');
+        await waitFor(() => fatal !== undefined || (chain.pid() !== pid && processIdentity(chain.pid()) !== undefined), 30_000);
+      }
+      await waitFor(() => fatal !== undefined);
+      assert.match(fatal!.message, /the embedded chain died 4 times within a minute \(last: SIGKILL\); giving up/);
+    } finally {
+      await chain.stop();
+    }
+  });
+
   it('refuses a chain port held by a process it did not start, naming the port and the process', async () => {
     const holder = spawn(
       process.execPath,
@@ -238,7 +257,7 @@ describe('the embedded chain', { timeout: 300_000 }, () => {
   });
 
   describe('kill -9 at random moments while it saves under load', () => {
-    const trials = Number(process.env.PYTHIA_CRASH_TRIALS ?? 8);
+    const trials = crashTrials;
     const chainDir = freshDir('crash');
     const loadKey = generatePrivateKey();
     let fleet: Address;

@@ -55,7 +55,10 @@ for (;;) {
       await new Promise((r) => setTimeout(r, 10));
     }
     const number = await publicClient.getBlockNumber({ cacheTime: 0 });
-    if (number !== head) emit({ event: 'head', number: (head = number) });
+    if (number !== head) {
+      head = number;
+      emit({ event: 'head', number });
+    }
   } catch {
     await new Promise((r) => setTimeout(r, 50)); // the chain is restarting
   }
