@@ -11,6 +11,7 @@ import { registerDeviceCommands } from './commands/device.js';
 import { registerFeedCommands } from './commands/feed.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
 import { registerManufacturerCommands } from './commands/deviceIdentity.js';
+import { registerNetworkCommands } from './commands/network.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerProfileCommands } from './commands/profile.js';
 import { registerPythiaCommands } from './commands/pythia.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerDeletionCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
+  registerNetworkCommands(program);
   return program;
 }
 
