@@ -22,8 +22,10 @@ if reports_version "$target"; then
   exit 0
 fi
 
+# Go's own installer puts it in /usr/local/go without touching PATH.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="/usr/local/go/bin:$PATH"; fi
 if ! command -v go >/dev/null 2>&1; then
-  echo "install-geth: Go is required to build geth $version (https://go.dev/dl/); none found on PATH" >&2
+  echo "install-geth: Go (1.20 or later) is required to build geth $version (https://go.dev/dl/); none found on PATH" >&2
   exit 1
 fi
 

@@ -26,8 +26,9 @@ export class AddNodeError extends Error {
 /**
  * Adds a node to a network folder: a new partner's validator (which seals once the validators
  * vote it in: `pythia network propose <address> add`) or an observer. It gets the next name and
- * ports, the network's genesis, every other node as a static peer, and every other node gets it
- * (in config.toml, read when that node next starts; the new node dials the running ones itself).
+ * ports, the network's genesis, every other node as a static peer, and every other node whose folder
+ * is on this host gets it (in config.toml, read when that node next starts; the new node dials the
+ * running ones itself).
  */
 export async function addNetworkNode(parameters: AddNetworkNodeParameters): Promise<NetworkNode> {
   const dir = resolve(parameters.dir);
@@ -70,6 +71,8 @@ export async function addNetworkNode(parameters: AddNetworkNodeParameters): Prom
   await writeNetworkConfig(dir, updated);
   for (const other of network.nodes) {
     const nodeDir = join(dir, other.dir);
+    // A partner adding its own node on its own host has only network.json and the genesis of the others.
+    if (!existsSync(nodeDir)) continue;
     const peers = updated.nodes.filter((n) => n !== other).map((n) => n.enode);
     await writeFileAtomic(
       nodePaths(nodeDir).gethConfig,

@@ -68,9 +68,11 @@ function logTail(logFile: string, marker: string): string {
   return fatal ?? lines.slice(-15).join('\n');
 }
 
-/** The environment for geth: without GETH_* variables, which would add settings (CORS, WebSocket, ...) behind our back. */
+/** What geth inherits of the environment: nothing that could add settings behind our back (GETH_* variables) or leak a secret (PYTHIA_PASSPHRASE). */
+const INHERITED_ENVIRONMENT = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+
 function gethEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GETH_')));
+  return Object.fromEntries(INHERITED_ENVIRONMENT.flatMap((key) => (process.env[key] === undefined ? [] : [[key, process.env[key]]])));
 }
 
 /**
