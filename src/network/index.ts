@@ -28,6 +28,7 @@ export {
 export { nodePaths, type NodePaths } from './nodePaths.js';
 export { gethArguments, HTTP_APIS, HTTP_VHOSTS } from './gethArguments.js';
 export {
+  checkNewNetworkDir,
   initNetwork,
   NetworkInitError,
   DEFAULT_BASE_PORT,

@@ -52,6 +52,16 @@ export function nodePorts(basePort: number, index: number): NetworkNode['ports']
   return { p2p, http: p2p + 1, authrpc: p2p + 2 };
 }
 
+/** Refuses a folder that exists and is not empty, or is so deep that the nodes' IPC socket paths would be too long. */
+export function checkNewNetworkDir(dir: string): void {
+  const path = resolve(dir);
+  if (existsSync(path) && (!statSync(path).isDirectory() || readdirSync(path).length > 0))
+    throw new NetworkInitError(`${path} exists and is not an empty folder: choose a new one`);
+  const longest = nodePaths(join(path, `observer-${MAX_NODES}`)).ipcPath;
+  if (longest.length > MAX_IPC_PATH_LENGTH)
+    throw new NetworkInitError(`${path} is too deep: node IPC sockets need paths under ${MAX_IPC_PATH_LENGTH} bytes`);
+}
+
 /** A random chain id in a range no public network uses. */
 export function randomChainId(): number {
   return randomInt(1_000_000_000, 2_000_000_000);
@@ -96,11 +106,7 @@ export async function initNetwork(parameters: InitNetworkParameters): Promise<Ne
   const lastPort = nodePorts(basePort, validators + observers - 1).authrpc;
   if (!Number.isSafeInteger(basePort) || basePort < 1024 || lastPort > 65_535)
     throw new NetworkInitError(`ports ${basePort}..${lastPort} do not fit in 1024..65535`);
-  if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0))
-    throw new NetworkInitError(`${dir} exists and is not an empty folder: choose a new one`);
-  const longest = nodePaths(join(dir, `observer-${MAX_NODES}`)).ipcPath;
-  if (longest.length > MAX_IPC_PATH_LENGTH)
-    throw new NetworkInitError(`${dir} is too deep: node IPC sockets need paths under ${MAX_IPC_PATH_LENGTH} bytes`);
+  checkNewNetworkDir(dir);
   const geth = parameters.geth ?? findGeth();
   const chainId = parameters.chainId ?? randomChainId();
 

@@ -66,9 +66,12 @@ export async function readNodeStatus(nodeDir: string): Promise<NodeStatus> {
       status.signers = (await ipc.request<string[]>('clique_getSigners')).map((a) => getAddress(a));
       const mining = await ipc.request<boolean>('eth_mining');
       status.sealing = mining && node.address !== undefined && status.signers.includes(node.address);
-      const activity = await ipc.request<CliqueStatus>('clique_status');
-      status.recentBlocks = activity.numBlocks;
-      if (node.address) status.sealedRecently = activity.sealerActivity[node.address.toLowerCase()] ?? 0;
+      // clique_status needs blocks to count: none on a fresh chain.
+      const activity = await ipc.request<CliqueStatus>('clique_status').catch(() => undefined);
+      if (activity) {
+        status.recentBlocks = activity.numBlocks;
+        if (node.address) status.sealedRecently = activity.sealerActivity[node.address.toLowerCase()] ?? 0;
+      }
       const proposals = await ipc.request<Record<string, boolean>>('clique_proposals');
       status.proposals = Object.entries(proposals).map(([address, add]) => ({
         address: getAddress(address),

@@ -130,6 +130,14 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     assert.equal(Object.keys(init.funded).length, 1);
     assert.equal('shanghaiTime' in genesis.config, false);
 
+    // Refusals come before any key is made: an existing network folder, bad arguments (exit 2).
+    const twice = await pythia(['network', 'init', '--validators', '1', '--dir', dir, '--fund-admin-of', join(root, 'other')]);
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /exists and is not an empty folder/);
+    assert.equal(existsSync(join(root, 'other')), false, 'no role keys made for a refused init');
+    const bad = await pythia(['network', 'init', '--validators', '0', '--dir', join(root, 'x')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /validators must be between 1 and 32/);
     // A wrong passphrase: geth refuses to unlock, the start fails with its reason and leaves no process.
     await assert.rejects(
       startNode({ nodeDir: nodeDir('validator-1'), passphrase: 'not the passphrase at all' }),

@@ -1,11 +1,14 @@
+import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { getAddress, isAddress, parseEther, type Address } from 'viem';
 import { loadOrCreateRoleKeys } from '../../chain/roleKeys.js';
 import {
   addNetworkNode,
+  checkNewNetworkDir,
   DEFAULT_BASE_PORT,
   DEFAULT_GAS_LIMIT,
   DEFAULT_PERIOD,
+  findGeth,
   findNode,
   initNetwork,
   networkRpcUrls,
@@ -22,7 +25,6 @@ import { parseAddressArg, parseIntegerArg } from '../args.js';
 import { resolveDataDir } from '../context.js';
 import { formatTable, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
-import { join, resolve } from 'node:path';
 
 type DirOptions = { dir: string; json?: boolean };
 
@@ -127,6 +129,9 @@ export function registerNetworkCommands(program: Command): void {
           fundAdminOf?: string;
         },
       ) => {
+        // Everything that can be refused is checked before a passphrase is asked or a key is made.
+        checkNewNetworkDir(options.dir);
+        const geth = findGeth();
         const passphrase = await resolvePassphrase('validator keys');
         const fund: Record<Address, bigint> = {};
         for (const f of options.fund) fund[f.address] = (fund[f.address] ?? 0n) + f.wei;
@@ -148,6 +153,7 @@ export function registerNetworkCommands(program: Command): void {
           basePort: options.basePort,
           fund,
           passphrase,
+          geth,
           onProgress: (m) => progress(options, m),
         });
         const dir = resolve(options.dir);
