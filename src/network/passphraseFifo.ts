@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type PassphraseFifo = {
   /** Give geth this path as --password. */
@@ -14,8 +15,6 @@ export type PassphraseFifo = {
   /** Removes the FIFO (always call it). */
   remove(): void;
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A named pipe, in a private folder, through which a passphrase reaches geth: it is never written

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../keystore/index.js';
 import { findGeth, type GethBinary } from './findGeth.js';
 import { gethArguments } from './gethArguments.js';
@@ -35,8 +36,6 @@ export type StartNodeReturnType = {
 export class NodeStartError extends Error {
   override readonly name = 'NodeStartError';
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Fails with the port's owner named when something else listens there. */
 async function requireFreePort(host: string, port: number, what: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readNodeConfig } from './networkConfig.js';
 import { nodePaths } from './nodePaths.js';
 import { isNodeProcess, readNodeProcess, removePidFile } from './nodeProcess.js';
@@ -17,8 +18,6 @@ export type StopNodeReturnType = {
   /** true when geth did not stop within the timeout and got SIGKILL (safe in archive mode). */
   killed: boolean;
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Stops one node with SIGTERM and waits until its process is gone; a stale pid file is recognised and removed. */
 export async function stopNode(parameters: StopNodeParameters): Promise<StopNodeReturnType> {

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hex } from 'viem';
 import { readNetworkConfig } from './networkConfig.js';
 import { readNodeProcess } from './nodeProcess.js';
@@ -23,8 +24,6 @@ export type WaitForNetworkReadyReturnType = {
 export class NetworkNotReadyError extends Error {
   override readonly name = 'NetworkNotReadyError';
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
   const response = await fetch(url, {
