@@ -11,6 +11,7 @@ import { registerDeviceCommands } from './commands/device.js';
 import { registerFeedCommands } from './commands/feed.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
 import { registerManufacturerCommands } from './commands/deviceIdentity.js';
+import { registerNetworkCommands } from './commands/network.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerProfileCommands } from './commands/profile.js';
 import { registerPythiaCommands } from './commands/pythia.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerAttestCommands(program);
   registerAskCommands(program);
   registerVerifyCommand(program);
+  registerNetworkCommands(program);
   return program;
 }
 
