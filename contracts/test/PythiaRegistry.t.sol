@@ -343,6 +343,7 @@ contract PythiaRegistryTest is Test {
 
     function test_bindRelayer_followsTheKeysTrust() public {
         address relayer = address(0x4E1A);
+        approve(SGX, mrenclave);
         address key = registerAttested(1, mrenclave);
         assertFalse(registry.isTrustedRelayer(relayer), "unbound");
         vm.expectEmit(address(registry));

@@ -151,6 +151,23 @@ export function revokeMeasurement(parameters: MeasurementParameters & { reason: 
   });
 }
 
+/**
+ * Binds the account that sends a Pythia's transactions to its key (operator). The fleet, the access
+ * log and the canary registry accept that relayer only while the key is trusted; the key's earlier
+ * relayer, if any, stops being trusted.
+ */
+export function bindRelayer(parameters: WriteContext & { key: Address; relayer: Address }): Promise<SendContractTransactionReturnType> {
+  const { clients, account, registry, key, relayer } = parameters;
+  return sendContractTransaction({
+    clients,
+    account,
+    address: registry,
+    abi: pythiaRegistryAbi,
+    functionName: 'bindRelayer',
+    args: [key, relayer],
+  });
+}
+
 /** A Pythia key as the registry sees it, with enums as names. */
 export type PythiaSummary = {
   key: Address;
@@ -170,6 +187,8 @@ export type PythiaSummary = {
   registeredAt: number;
   revokedAt: number;
   successor: Address | null;
+  /** The account that relays for the key (trusted while the key is), or null. */
+  relayer: Address | null;
 };
 
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
@@ -181,12 +200,13 @@ export async function readPythia(
   key: Address,
 ): Promise<PythiaSummary> {
   const { publicClient, registry } = context;
-  const read = <F extends 'pythia' | 'isTrusted'>(functionName: F, args: readonly unknown[]) =>
+  const read = <F extends 'pythia' | 'isTrusted' | 'relayerOf'>(functionName: F, args: readonly unknown[]) =>
     publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName, args } as never);
-  const [record, trusted, trustedAttested] = (await Promise.all([
+  const [record, trusted, trustedAttested, relayer] = (await Promise.all([
     read('pythia', [key]),
     read('isTrusted', [key, false]),
     read('isTrusted', [key, true]),
+    read('relayerOf', [key]),
   ])) as [
     {
       status: number;
@@ -204,6 +224,7 @@ export async function readPythia(
     },
     boolean,
     boolean,
+    Address,
   ];
   const measurementStatus =
     record.measurementKey === ZERO_HASH
@@ -235,6 +256,7 @@ export async function readPythia(
     registeredAt: Number(record.registeredAt),
     revokedAt: Number(record.revokedAt),
     successor: record.successor === ZERO_ADDRESS ? null : record.successor,
+    relayer: relayer === ZERO_ADDRESS ? null : relayer,
   };
 }
 

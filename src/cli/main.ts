@@ -4,6 +4,7 @@ import { registerAttestCommands } from './commands/attest.js';
 import { registerCommandCommands } from './commands/command.js';
 import { registerConsentCommands } from './commands/consent.js';
 import { registerBondCommands } from './commands/bond.js';
+import { registerAdminCommands } from './commands/admin.js';
 import { registerCanaryCommands } from './commands/canary.js';
 import { registerDeletionCommands } from './commands/deletion.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerBondCommands(program);
   registerSharingCommands(program);
   registerCanaryCommands(program);
+  registerAdminCommands(program);
   registerDeletionCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);

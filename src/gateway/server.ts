@@ -218,6 +218,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       publicClient,
       consentRegistry,
       store: services.policyStore,
+      ...(services.contracts.recipientTerms && { recipientTerms: services.contracts.recipientTerms }),
       ledger: chainPolicyLedger({
         publicClient,
         consentRegistry,

@@ -77,6 +77,11 @@ export const rejectionReasons = {
     status: 403,
     description: "The recipient's bond (RecipientBonds) is below the minimum the consent's policy requires to receive data.",
   },
+  terms_not_accepted: {
+    status: 403,
+    description:
+      "The consent's policy requires a bond, and its recipient has not accepted the consent's terms (RecipientTerms): no bond is at stake under it yet. The recipient accepts with `pythia consent accept <consentId>`.",
+  },
   ownership_changed: { status: 403, description: 'The device changed hands since the consent was granted, which voids it.' },
   wrong_recipient: { status: 403, description: "The signer of the command or data request is not the consent's recipient." },
   stream_not_covered: { status: 403, description: 'A data request: the consent does not cover these data streams.' },

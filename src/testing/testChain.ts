@@ -5,6 +5,8 @@ import { pythiaFleetAbi } from '../contracts/abis.js';
 import { startAnvil } from '../chain/anvil.js';
 import { createChainClients } from '../chain/clients.js';
 import { deployPythia } from '../chain/deploy.js';
+import { governedCalls, timelockCall } from '../chain/timelock.js';
+import type { Abi } from 'viem';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../protocol/airQuality.js';
 
 export type TestChain = Awaited<ReturnType<typeof startTestChain>>;
@@ -46,6 +48,7 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
     };
 
     await operatorWrite('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
+    const timelock = deployment.contracts.timelock!;
 
     return {
       rpcUrl: anvil.rpcUrl,
@@ -68,6 +71,21 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
       canaryAddress: deployment.contracts.canaryRegistry!,
       deletionAddress: deployment.contracts.deletionRequests!,
       deployment,
+      /** The council's timelock: DEFAULT_ADMIN_ROLE of every contract with roles (delay 0 here). */
+      timelock,
+      /**
+       * The admin makes the timelock call `functionName` on a contract (schedule and execute at once:
+       * a test chain's timelock has no delay), e.g. grantRole on the fleet.
+       */
+      govern: async (address: Address, abi: unknown, functionName: string, args: readonly unknown[]) => {
+        const done = await governedCalls({
+          clients,
+          account: roles.admin,
+          timelock,
+          calls: [timelockCall({ address, abi: abi as Abi, functionName, args })],
+        });
+        return done.executed!.hash;
+      },
       admin: roles.admin,
       operator: roles.operator,
       relayer: roles.relayer,

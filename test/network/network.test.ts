@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { keccak256, parseEther, stringToHex, type Address, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { commitCanaries, depositBond, logSharing, readBond, requestDeletion } from '../../src/chain/accountability/index.js';
+import { deliveryKey } from '../../src/protocol/recipientTerms.js';
 import { createChainClients, type ChainClients } from '../../src/chain/clients.js';
 import { checkConsent, grantConsent, readConsent, revokeConsent } from '../../src/chain/consent/index.js';
 import type { Deployment } from '../../src/chain/deployment.js';
@@ -36,7 +37,7 @@ import {
   type NetworkStatus,
 } from '../../src/network/index.js';
 import { createDeviceClient, generateDeviceKey, type DeviceKey } from '../../src/sdk/index.js';
-import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/simulator/airQuality.js';
+import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from '../e2e/runPythia.js';
 import { blockHashAt, blockNumberOf, freePortBlock, httpRpc, signerOfBlock, sleep, waitFor } from './networkKit.js';
@@ -362,23 +363,20 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     assert.equal(permitted.permitted, true);
 
     // AccessLog: the relayer logs a delivery under the consent.
+    const delivery = {
+      consentId: consent.consentId,
+      device: devices[0]!.deviceId,
+      recipient: recipient.address,
+      streams: 1,
+      readings: 5,
+      dataHash: keccak256(stringToHex('delivery')),
+    };
     await sendContractTransaction({
       ...as(relayer),
       address: c.accessLog!,
       abi: accessLogAbi,
       functionName: 'logDeliveries',
-      args: [
-        [
-          {
-            consentId: consent.consentId,
-            device: devices[0]!.deviceId,
-            recipient: recipient.address,
-            streams: 1,
-            readings: 5,
-            dataHash: keccak256(stringToHex('delivery')),
-          },
-        ],
-      ],
+      args: [[delivery]],
     });
     // RecipientBonds, SharingLog, CanaryRegistry, DeletionRequests.
     await depositBond({ ...as(recipient), address: c.recipientBonds!, value: parseEther('1') });
@@ -397,7 +395,7 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     await commitCanaries({
       ...as(relayer),
       address: c.canaryRegistry!,
-      canaries: [{ commitment: keccak256(stringToHex('canary')), consentId: consent.consentId }],
+      canaries: [{ commitment: keccak256(stringToHex('canary')), deliveryKey: deliveryKey(delivery) }],
     });
     const latest = await clients.publicClient.getBlock();
     await requestDeletion({

@@ -39,8 +39,9 @@ abstract contract FleetBase is Test, IPythiaFleetTypes {
     function setUp() public virtual {
         vm.warp(T0);
         pythiaRegistry = new PythiaRegistry(admin, 0);
+        bytes32 operatorRole = pythiaRegistry.OPERATOR_ROLE();
         vm.prank(admin);
-        pythiaRegistry.grantRole(pythiaRegistry.OPERATOR_ROLE(), operator);
+        pythiaRegistry.grantRole(operatorRole, operator);
         pythiaKey = registerPythia(PYTHIA_KEY, relayer);
         fleet = new PythiaFleet(admin, IRelayerTrust(address(pythiaRegistry)));
         vm.startPrank(admin);

@@ -5,8 +5,8 @@ import type { Deployment } from '../deployment.js';
 /** What every accountability transaction needs: the chain, the sender and the contract. */
 export type AccountabilityWriteContext = { clients: ChainClients; account: Account; address: Address };
 
-/** The accountability contracts (issue #5), by their deployment.json names. */
-export type AccountabilityContract = 'recipientBonds' | 'sharingLog' | 'canaryRegistry' | 'deletionRequests';
+/** The accountability contracts (issues #5, #12), by their deployment.json names. */
+export type AccountabilityContract = 'recipientBonds' | 'sharingLog' | 'canaryRegistry' | 'deletionRequests' | 'recipientTerms';
 
 export class AccountabilityContractMissingError extends Error {}
 
@@ -14,6 +14,11 @@ export class AccountabilityContractMissingError extends Error {}
 export function accountabilityAddress(deployment: Deployment, name: AccountabilityContract): Address {
   const address = deployment.contracts[name];
   if (address) return address;
+  if (deployment.contracts.recipientBonds) {
+    throw new AccountabilityContractMissingError(
+      `this deployment's consent suite predates two-sided terms (issue #12: no ${name}); run \`pythia up\` with this version, which deploys a new suite beside it`,
+    );
+  }
   throw new AccountabilityContractMissingError(
     `this deployment has no ${name} contract: it comes with the consent and policy registries (issue #5); run \`pythia up\` with a version that deploys them`,
   );

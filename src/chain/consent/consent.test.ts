@@ -179,8 +179,10 @@ describe('consent chain module and receipts on a real chain', { timeout: 180_000
       revokeConsent({ ...write(), consentId: second.consentId }),
       (e: unknown) => e instanceof ContractRefusal && e.errorName === 'AlreadyRevoked',
     );
-    const all = await revokeAllConsents({ ...write(), recipient: recipient.address });
-    assert.deepEqual(all.revoked, [1n, third.consentId]);
+    const pages: bigint[] = [];
+    const all = await revokeAllConsents({ ...write(), recipient: recipient.address, onPage: (p) => pages.push(p.remaining) });
+    assert.deepEqual(all.revoked, [third.consentId, 1n], 'newest first');
+    assert.deepEqual(pages, [0n], 'one page');
     const list = await listConsents({ publicClient: chain.publicClient, registry, owner: owner.address });
     assert.deepEqual(
       list.map((r) => r.status),

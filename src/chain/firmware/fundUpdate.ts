@@ -32,7 +32,10 @@ export async function fundUpdate(parameters: FundUpdateParameters): Promise<Send
   throw new Error(`fundUpdate in ${sent.hash} emitted no UpdateFunded`);
 }
 
-/** The funder takes an escrow back (release revoked, deadline passed or owner changed); credits the funder. */
+/**
+ * Anyone closes an escrow that can be reclaimed (release revoked, deadline passed or owner changed);
+ * its amount is credited to its funder, never to the caller.
+ */
 export function reclaimEscrow(parameters: FirmwareWriteContext & { escrowId: bigint }): Promise<SendContractTransactionReturnType> {
   const { clients, account, registry, escrowId } = parameters;
   return sendContractTransaction({

@@ -21,7 +21,13 @@ export { firmwareRegistryAddress, FirmwareRegistryMissingError, type FirmwareWri
 export { setReleaseKeys, type SetReleaseKeysParameters } from './setReleaseKeys.js';
 export { rotateReleaseKeys, type RotateReleaseKeysParameters } from './rotateReleaseKeys.js';
 export { publishRelease, type PublishReleaseParameters, type PublishReleaseReturnType } from './publishRelease.js';
-export { revokeRelease, type RevokeReleaseParameters } from './revokeRelease.js';
+export {
+  revokeRelease,
+  revokeReleaseWithKeys,
+  signRevocation,
+  type RevokeReleaseParameters,
+  type RevokeReleaseWithKeysParameters,
+} from './revokeRelease.js';
 export { setUpdatePolicy, type SetUpdatePolicyParameters } from './setUpdatePolicy.js';
 export { approveRelease, type ApproveReleaseParameters } from './approveRelease.js';
 export { fundUpdate, reclaimEscrow, withdrawCredits, type FundUpdateParameters } from './fundUpdate.js';

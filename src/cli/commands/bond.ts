@@ -95,18 +95,19 @@ export function registerBondCommands(program: Command): void {
   withCommon(
     bond
       .command('show')
-      .description("A recipient's bond, pending withdrawal and penalty credit")
+      .description("A recipient's bond, pending withdrawal, holds for contested claims, lock and penalty credit")
       .argument('<address>', 'the recipient (or owner, for its credit)', parseAddressArg),
   ).action(async (recipient: Address, options: AccountabilityOptions) => {
     const context = loadContext(options);
     const state = await readBond({ publicClient: context.publicClient, address: contractOf(context, 'recipientBonds'), recipient });
-    printResult(options, { ...state, availableAt: Number(state.availableAt), unbondingDelay: Number(state.unbondingDelay) }, () =>
+    printResult(options, { ...state, availableAt: Number(state.availableAt), lockedUntil: Number(state.lockedUntil) }, () =>
       [
         `recipient        ${recipient}`,
         `bond             ${formatEther(state.bond)}`,
         `unbonding        ${state.pending === 0n ? '-' : `${formatEther(state.pending)} (withdrawable from ${isoTime(state.availableAt)})`}`,
+        `held             ${state.held === 0n ? '-' : `${formatEther(state.held)} (contested leak claims)`}`,
+        `locked until     ${state.lockedUntil === 0n ? '- (no accepted obligations)' : `${isoTime(state.lockedUntil)} (the last obligation of an accepted consent)`}`,
         `penalty credit   ${state.claimable === 0n ? '-' : formatEther(state.claimable)}`,
-        `unbonding delay  ${state.unbondingDelay} s`,
       ].join('\n'),
     );
   });

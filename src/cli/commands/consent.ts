@@ -12,6 +12,17 @@ import {
   type ConsentRecord,
 } from '../../chain/consent/index.js';
 import { consentRegistryAbi } from '../../contracts/abis.js';
+import {
+  acceptTerms,
+  acceptTermsWithSignature,
+  accountabilityAddress,
+  AccountabilityContractMissingError,
+  readTerms,
+  signTermsAcceptance,
+  type TermsState,
+} from '../../chain/accountability/index.js';
+import type { RecipientTerms } from '../../protocol/recipientTerms.js';
+import { formatEther, parseEther } from 'viem';
 import { buildConsentReceipt, ConsentReceiptFormatError, parseConsentReceipt, verifyConsentReceipt } from '../../chain/consent/receipt.js';
 import {
   commandsToMask,
@@ -51,6 +62,13 @@ const REFUSAL_HINTS: Record<string, string> = {
   AlreadyRevoked: 'the consent is already revoked',
   NotGrantAgent: 'the signer is not a grant agent of this owner',
   InsufficientGasForHook: 'the transaction was sent with too little gas for the revocation hook: try again',
+  NotConsentRecipient: "the signer is not the consent's recipient: only the recipient accepts its terms",
+  ConsentRevoked: 'the consent is revoked: there is nothing left to accept',
+  ConsentExpired: 'the consent has expired',
+  AlreadyAccepted: "the consent's terms were accepted already",
+  TermsMismatch: "the terms given are not the consent's (see `pythia consent terms <id>`)",
+  InvalidSignature: "the signature is not the recipient's acceptance of these terms",
+  SignatureExpired: 'the signed acceptance has expired: ask the recipient for a new one',
 };
 
 function refusing<T>(context: CommandContext, account: Parameters<typeof sendAs>[1], what: string, send: () => Promise<T>): Promise<T> {
@@ -239,16 +257,123 @@ export function registerConsentCommands(program: Command): void {
       return;
     }
     const recipient = options.recipient!;
-    progress(options, `revoking every consent given to ${recipient}...`);
+    progress(options, `revoking every consent given to ${recipient}, 32 per transaction...`);
     const r = await refusing(context, account, 'consent revoke', () =>
-      revokeAllConsents({ clients: context, account, registry, recipient }),
+      revokeAllConsents({
+        clients: context,
+        account,
+        registry,
+        recipient,
+        onPage: (page) => progress(options, `  ${page.revoked.length} revoked (${page.hash}), ${page.remaining} left to walk`),
+      }),
     );
     printResult(
       options,
       { ...r, count: r.revoked.length },
-      () => `${r.revoked.length} consent(s) to ${recipient} revoked${r.revoked.length ? `: ${r.revoked.join(', ')}` : ''} (${r.hash})`,
+      () =>
+        `${r.revoked.length} consent(s) to ${recipient} revoked${r.revoked.length ? `: ${r.revoked.join(', ')}` : ''} (${r.hashes.join(', ')})`,
     );
   });
+
+  withCommon(
+    consent
+      .command('terms')
+      .description(
+        "The recipient's side of a consent: the penalty and periods its bond would be held to, and whether the recipient accepted them " +
+          '(an unaccepted consent gives access and carries no penalty)',
+      )
+      .argument('<consentId>', 'the consent', parseConsentIdArg),
+  ).action(async (consentId: bigint, options: CommonOptions) => {
+    const context = loadContext(options);
+    const state = await readTerms({ publicClient: context.publicClient, address: termsOf(context), consentId }).catch((error) => {
+      throw unknownConsentOr(error, consentId);
+    });
+    printResult(options, termsView(state), () => termsText(state));
+  });
+
+  withCommon(
+    consent
+      .command('accept')
+      .description(
+        "Recipient: accept a consent's terms on chain, so that the owner's data comes with your bond at stake " +
+          '(up to the penalty shown by `pythia consent terms`). With --sign-only, sign an acceptance anyone may submit ' +
+          'instead; with --signed <file>, submit such a signed acceptance (any signer pays the gas)',
+      )
+      .argument('[consentId]', 'the consent', parseConsentIdArg)
+      .option('--penalty <ether>', 'refuse unless the penalty is exactly this (what you agreed to), in ether')
+      .option('--sign-only', 'sign the acceptance (EIP-712) and print it instead of sending a transaction')
+      .option(
+        '--valid-for <duration>',
+        'with --sign-only: how long the signature is valid (30d, 12h, 45m; default 7d)',
+        parseTimeArg('--valid-for'),
+      )
+      .option('--out <file>', 'with --sign-only: write the signed acceptance to a file')
+      .option('--signed <file>', 'submit a signed acceptance (from --sign-only)'),
+    "the recipient's key (keystore v3); required (with --signed: any funded key)",
+  ).action(
+    async (
+      consentId: bigint | undefined,
+      options: CommonOptions & { penalty?: string; signOnly?: boolean; validFor?: bigint; out?: string; signed?: string },
+    ) => {
+      if (!options.signerKey) throw new UsageError('--signer-key <keystore> is required');
+      const context = loadContext(options);
+      const address = termsOf(context);
+      const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'recipient' });
+      if (options.signed) {
+        const signed = readSignedAcceptance(options.signed);
+        const r = await refusing(context, account, 'consent accept', () =>
+          acceptTermsWithSignature({ clients: context, account, address, ...signed }),
+        );
+        printResult(
+          options,
+          { consentId: signed.terms.consentId, transactionHash: r.hash, blockNumber: r.blockNumber },
+          () => `the signed acceptance of consent ${signed.terms.consentId} is on chain (${r.hash})`,
+        );
+        return;
+      }
+      if (consentId === undefined) throw new UsageError('give the consent id (or --signed <file>)');
+      const state = await readTerms({ publicClient: context.publicClient, address, consentId }).catch((error) => {
+        throw unknownConsentOr(error, consentId);
+      });
+      if (options.penalty !== undefined && state.terms.penaltyWei !== parseEtherOrUsage(options.penalty)) {
+        throw new CliError(
+          `consent ${consentId} carries a penalty of ${formatEther(state.terms.penaltyWei)} ETH, not ${options.penalty}: nothing accepted`,
+        );
+      }
+      if (state.recipient.toLowerCase() !== account.address.toLowerCase()) {
+        throw new CliError(`the signer ${account.address} is not the recipient of consent ${consentId} (${state.recipient})`);
+      }
+      if (options.signOnly) {
+        const deadline = options.validFor ?? BigInt(Math.floor(Date.now() / 1000) + 7 * 86_400);
+        const signature = await signTermsAcceptance({
+          account,
+          chainId: context.deployment.chainId,
+          recipientTerms: address,
+          terms: state.terms,
+          deadline,
+        });
+        const signed = { ...stringified(state.terms), deadline: deadline.toString(), signature };
+        if (options.out)
+          writeFileSync(
+            options.out,
+            `${JSON.stringify(signed, null, 2)}
+`,
+          );
+        printResult(options, signed, () =>
+          options.out ? `signed acceptance of consent ${consentId} written to ${options.out}` : JSON.stringify(signed, null, 2),
+        );
+        return;
+      }
+      progress(options, `accepting the terms of consent ${consentId} (penalty ${formatEther(state.terms.penaltyWei)} ETH)...`);
+      const r = await refusing(context, account, 'consent accept', () =>
+        acceptTerms({ clients: context, account, address, consentId, expected: state.terms }),
+      );
+      const after = await readTerms({ publicClient: context.publicClient, address, consentId });
+      printResult(options, { ...termsView(after), transactionHash: r.hash, blockNumber: r.blockNumber }, () =>
+        [`consent ${consentId}: terms accepted (${r.hash})`, termsText(after)].join('\n'),
+      );
+    },
+  );
 
   withCommon(
     consent
@@ -381,6 +506,98 @@ export function registerConsentCommands(program: Command): void {
     });
     if (!result.valid) process.exitCode = 1;
   });
+}
+
+function termsOf(context: CommandContext): Address {
+  try {
+    return accountabilityAddress(context.deployment, 'recipientTerms');
+  } catch (error) {
+    if (error instanceof AccountabilityContractMissingError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function unknownConsentOr(error: unknown, consentId: bigint): unknown {
+  return /UnknownConsent/.test(String(error)) ? new CliError(`no consent ${consentId}`) : error;
+}
+
+function parseEtherOrUsage(value: string): bigint {
+  if (!/^\d+(\.\d{1,18})?$/.test(value)) throw new UsageError(`--penalty must be an amount in ether, e.g. 0.25, got "${value}"`);
+  return parseEther(value);
+}
+
+const duration = (seconds: bigint) =>
+  seconds % 86_400n === 0n ? `${seconds / 86_400n}d` : seconds % 3_600n === 0n ? `${seconds / 3_600n}h` : `${seconds}s`;
+
+function stringified(t: RecipientTerms) {
+  return {
+    consentId: t.consentId.toString(),
+    consentTermsHash: t.consentTermsHash,
+    policyId: t.policyId,
+    penaltyWei: t.penaltyWei.toString(),
+    deletionPeriod: t.deletionPeriod.toString(),
+    claimWindow: t.claimWindow.toString(),
+    disputeWindow: t.disputeWindow.toString(),
+    maxDeletionRequests: t.maxDeletionRequests,
+  };
+}
+
+function termsView(state: TermsState) {
+  return {
+    ...stringified(state.terms),
+    recipient: state.recipient,
+    owner: state.owner,
+    accepted: state.acceptedAt !== 0n,
+    acceptedAt: state.acceptedAt === 0n ? null : iso(state.acceptedAt),
+    claimsUntil: iso(state.claimsUntil),
+  };
+}
+
+function termsText(state: TermsState): string {
+  const t = state.terms;
+  return [
+    `consent              ${t.consentId} (terms hash ${t.consentTermsHash})`,
+    `recipient            ${state.recipient}`,
+    `accepted             ${state.acceptedAt === 0n ? 'no: the consent gives access and carries no penalty' : iso(state.acceptedAt)}`,
+    `penalty              ${formatEther(t.penaltyWei)} ETH per violation (a leak to one party, a missed deletion)`,
+    `deletion period      ${duration(t.deletionPeriod)} for every deletion request (at most ${t.maxDeletionRequests} by the owner)`,
+    `claims until         ${iso(state.claimsUntil)} (expiry + ${duration(t.claimWindow)})`,
+    `dispute window       ${duration(t.disputeWindow)} to contest a leak claim`,
+  ].join('\n');
+}
+
+/** A signed acceptance file (from `consent accept --sign-only`), every field checked. */
+function readSignedAcceptance(file: string): { terms: RecipientTerms; deadline: bigint; signature: Hex } {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const uint = (name: string): bigint => {
+    const v = raw[name];
+    if ((typeof v !== 'string' && typeof v !== 'number') || !/^\d{1,78}$/.test(String(v)))
+      throw new UsageError(`${file}: ${name} must be an integer`);
+    return BigInt(v);
+  };
+  const bytes32 = (name: string): Hex => {
+    const v = raw[name];
+    if (typeof v !== 'string' || !isHex(v) || v.length !== 66) throw new UsageError(`${file}: ${name} must be 0x + 64 hex digits`);
+    return v as Hex;
+  };
+  const signature = raw.signature;
+  if (typeof signature !== 'string' || !isHex(signature)) throw new UsageError(`${file}: signature must be hex`);
+  const terms: RecipientTerms = {
+    consentId: uint('consentId'),
+    consentTermsHash: bytes32('consentTermsHash'),
+    policyId: bytes32('policyId'),
+    penaltyWei: uint('penaltyWei'),
+    deletionPeriod: uint('deletionPeriod'),
+    claimWindow: uint('claimWindow'),
+    disputeWindow: uint('disputeWindow'),
+    maxDeletionRequests: Number(uint('maxDeletionRequests')),
+  };
+  return { terms, deadline: uint('deadline'), signature: signature as Hex };
 }
 
 async function readConsentOrFail(context: CommandContext, registry: Address, consentId: bigint): Promise<ConsentRecord> {

@@ -13,8 +13,15 @@ import {
   setMarketGrantAgent,
   updateFeedPrice,
   withdrawEarnings,
+  listPurchases,
+  listSales,
+  readRefund,
+  settlePurchases,
+  withdrawRefund,
   type FeedInfo,
+  type PurchaseInfo,
 } from '../../chain/feeds/index.js';
+import { recipientTermsAbi } from '../../contracts/abis.js';
 import { ConsentScopeError, splitNames, streamNames, streamsToMask } from '../../protocol/consentScope.js';
 import { toContractRefusal } from '../../chain/sendContractTransaction.js';
 import { parseAddressArg } from '../args.js';
@@ -40,7 +47,7 @@ const REFUSAL_HINTS: Record<string, string> = {
   FeedIsClosed: 'the feed is closed: no new sales, no price changes',
   WrongPayment: 'the price changed since it was read: run the command again',
   OwnFeed: 'an owner cannot buy its own feed',
-  NothingToWithdraw: 'no earnings to withdraw',
+  NothingToWithdraw: 'nothing to withdraw (earnings are released as purchases are served: `pythia feed settle` first)',
   WithdrawFailed: 'the signer refused the payment',
   InvalidStreams: 'streams must name at least one of the first 8 metrics',
   InvalidPrice: 'the price must be above zero (free sharing is a plain consent) and below 2^128 wei',
@@ -88,6 +95,24 @@ function marketOf(context: CommandContext): Address {
 function signerOf(context: CommandContext, options: CommonOptions, who: string): Promise<LocalAccount> {
   return loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: who });
 }
+
+function collectPurchaseId(value: string, previous: bigint[] = []): bigint[] {
+  if (!/^[1-9]\d{0,30}$/.test(value)) throw new InvalidArgumentError(`a purchase id is a positive integer, got "${value}"`);
+  return [...previous, BigInt(value)];
+}
+
+const purchaseJson = (p: PurchaseInfo) => ({
+  ...p,
+  purchaseId: p.purchaseId.toString(),
+  feedId: p.feedId.toString(),
+  consentId: p.consentId.toString(),
+  start: Number(p.start),
+  expiry: Number(p.expiry),
+  end: Number(p.end),
+  price: p.price.toString(),
+  released: p.released.toString(),
+  refunded: p.refunded.toString(),
+});
 
 function parseFeedIdArg(value: string): bigint {
   if (!/^[1-9]\d{0,30}$/.test(value)) throw new InvalidArgumentError(`a feed id is a positive integer, got "${value}"`);
@@ -296,8 +321,10 @@ export function registerFeedCommands(program: Command): void {
     feed
       .command('buy')
       .description(
-        'Buy one period of a feed at its current price: you receive a consent to its streams. Bought while your last consent from it ' +
-          'is still running, the new one starts when that one ends',
+        'Buy one period of a feed at its current price: you receive a consent to its streams and, by paying, accept the terms of its ' +
+          'policy (your bond is at stake up to its penalty). The price is released to the owner as the period is served; if the owner ' +
+          'revokes the consent or a device changes hands, the rest is refunded (`pythia feed settle`, `pythia feed refund`). Bought ' +
+          'while your last consent from it is still running, the new one starts when that one ends',
       )
       .argument('<feedId>', 'feed id', parseFeedIdArg),
     "the buyer's key (keystore v3) instead of the operator role key",
@@ -307,6 +334,20 @@ export function registerFeedCommands(program: Command): void {
     const f = await refusingRead(readFeed({ publicClient: context.publicClient, market, feedId }));
     if (!f.open) throw new CliError(`feed ${feedId} is closed: no new sales`);
     const account = await signerOf(context, options, 'buyer');
+    const termsAddress = context.deployment.contracts.recipientTerms;
+    if (termsAddress) {
+      const t = await context.publicClient.readContract({
+        address: termsAddress,
+        abi: recipientTermsAbi,
+        functionName: 'termsForPolicy',
+        args: [f.policyId],
+      });
+      progress(
+        options,
+        `by paying you accept the feed's terms: a penalty of ${formatEther(t.penaltyWei)} ETH per violation from your bond, ` +
+          `${t.deletionPeriod / 86_400n} day(s) for every deletion request, ${t.disputeWindow / 86_400n} day(s) to dispute a leak claim`,
+      );
+    }
     progress(options, `buying feed ${feedId} for ${formatEther(f.price)} ETH...`);
     const bought = await refusing(
       context,
@@ -324,6 +365,7 @@ export function registerFeedCommands(program: Command): void {
         feedId,
         buyer: account.address,
         consentId: bought.consentId,
+        purchaseId: bought.purchaseId,
         price: f.price.toString(),
         start: Number(bought.start),
         expiry: Number(bought.expiry),
@@ -332,7 +374,115 @@ export function registerFeedCommands(program: Command): void {
       },
       () =>
         `consent ${bought.consentId}: ${f.streamNames.join(', ')} of ${f.devices.length} device(s) from ${isoTime(bought.start)} ` +
-        `until ${isoTime(bought.expiry)}, paid ${formatEther(f.price)} ETH (${bought.hash})`,
+        `until ${isoTime(bought.expiry)}, paid ${formatEther(f.price)} ETH as purchase ${bought.purchaseId} (${bought.hash})`,
+    );
+  });
+
+  withCommon(
+    feed
+      .command('purchases')
+      .description("Purchases with their money: released to the owner, refunded, still held (a buyer's, or with --sales an owner's)")
+      .option('--buyer <address>', 'whose purchases (default: the signer)', parseAddressArg)
+      .option('--sales', "the signer's (or --owner's) sales instead")
+      .option('--owner <address>', 'with --sales: whose sales', parseAddressArg),
+    'the buyer or owner key (keystore v3), when no address is given',
+  ).action(async (options: CommonOptions & { buyer?: Address; sales?: boolean; owner?: Address }) => {
+    const context = loadContext(options);
+    const market = marketOf(context);
+    const list = options.sales
+      ? await listSales({
+          publicClient: context.publicClient,
+          market,
+          owner: options.owner ?? (await signerOf(context, options, 'owner')).address,
+          fromBlock: BigInt(context.deployment.deploymentBlock),
+        })
+      : await listPurchases({
+          publicClient: context.publicClient,
+          market,
+          buyer: options.buyer ?? (await signerOf(context, options, 'buyer')).address,
+        });
+    printResult(options, list.map(purchaseJson), () =>
+      list.length === 0
+        ? 'no purchases'
+        : formatTable(
+            list.map((p) => ({
+              id: p.purchaseId,
+              feed: p.feedId,
+              consent: p.consentId,
+              price: formatEther(p.price),
+              released: formatEther(p.released),
+              refunded: formatEther(p.refunded),
+              ends: isoTime(p.end),
+              settled: p.settled ? 'yes' : 'no',
+            })),
+            ['id', 'feed', 'consent', 'price', 'released', 'refunded', 'ends', 'settled'],
+          ),
+    );
+  });
+
+  withCommon(
+    feed
+      .command('settle')
+      .description(
+        'Release to the owner what purchases have earned so far, and refund buyers the unserved part of purchases that ended early ' +
+          '(revoked, or a device changed hands). Default: every unsettled sale of the signer, or with --buyer every purchase of it',
+      )
+      .option('--purchase <id>', 'a purchase id (repeat for several)', collectPurchaseId)
+      .option('--buyer', "the signer's own purchases instead of its sales"),
+    'a funded key (keystore v3) instead of the operator role key',
+  ).action(async (options: CommonOptions & { purchase?: bigint[]; buyer?: boolean }) => {
+    const context = loadContext(options);
+    const market = marketOf(context);
+    const account = await signerOf(context, options, options.buyer ? 'buyer' : 'owner');
+    let ids = options.purchase;
+    if (!ids) {
+      const list = options.buyer
+        ? await listPurchases({ publicClient: context.publicClient, market, buyer: account.address })
+        : await listSales({
+            publicClient: context.publicClient,
+            market,
+            owner: account.address,
+            fromBlock: BigInt(context.deployment.deploymentBlock),
+          });
+      ids = list.filter((p) => !p.settled).map((p) => p.purchaseId);
+    }
+    if (ids.length === 0) {
+      printResult(options, { settled: [], released: '0', refunded: '0' }, () => 'nothing to settle');
+      return;
+    }
+    progress(options, `settling ${ids.length} purchase(s)...`);
+    const r = await refusing(context, account, 'settling purchases', () =>
+      settlePurchases({ clients: context, account, market, purchaseIds: ids }),
+    );
+    printResult(
+      options,
+      {
+        settled: ids.map(String),
+        released: r.released.toString(),
+        refunded: r.refunded.toString(),
+        transactionHash: r.hash,
+        blockNumber: r.blockNumber,
+      },
+      () => `released ${formatEther(r.released)} ETH to owners, refunded ${formatEther(r.refunded)} ETH to buyers (${r.hash})`,
+    );
+  });
+
+  withCommon(
+    feed.command('refund').description('Buyer: withdraw what feeds refunded you (settle first: `pythia feed settle --buyer`)'),
+    "the buyer's key (keystore v3); required",
+  ).action(async (options: CommonOptions) => {
+    const context = loadContext(options);
+    const market = marketOf(context);
+    const account = await signerOf(context, options, 'buyer');
+    const due = await readRefund({ publicClient: context.publicClient, market, buyer: account.address });
+    if (due === 0n) throw new CliError('no refund to withdraw (settle ended purchases first: `pythia feed settle --buyer`)');
+    const { hash, blockNumber, amount } = await refusing(context, account, 'withdrawing the refund', () =>
+      withdrawRefund({ clients: context, account, market }),
+    );
+    printResult(
+      options,
+      { buyer: account.address, amount: amount.toString(), transactionHash: hash, blockNumber },
+      () => `withdrew a refund of ${formatEther(amount)} ETH to ${account.address} (${hash})`,
     );
   });
 

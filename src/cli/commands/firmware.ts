@@ -15,6 +15,8 @@ import {
   readFirmwareState,
   releaseIdOf,
   revokeRelease,
+  revokeReleaseWithKeys,
+  signRevocation,
   setReleaseKeys,
   setUpdatePolicy,
   signManifest,
@@ -51,6 +53,10 @@ const REFUSAL_HINTS: Record<string, string> = {
   UnknownRelease: 'no release has this id',
   ReleaseIsRevoked: 'the release is revoked',
   WrongDeviceClass: 'the release is for another device class than the device',
+  ReleaseInstalled: 'devices run this release: revoking it needs a threshold of the release keys (--release-key, repeated)',
+  EscrowNotReclaimable:
+    'the escrow cannot be closed yet: its release is not revoked, its deadline has not passed and the device kept its owner',
+  EscrowNotOpen: 'the escrow was released or closed already',
 };
 
 /** Runs a registry write, turning its custom error into a message that names it and says what it means. */
@@ -275,16 +281,32 @@ export function registerFirmwareCommands(program: Command): void {
   withCommon(
     firmware
       .command('revoke')
-      .description("Revoke a release for good, e.g. a vulnerable build (the class's manufacturer)")
+      .description(
+        "Revoke a release for good, e.g. a vulnerable build: the class's manufacturer alone while no device reports running it; " +
+          'once devices run it (revoking flags every one still running it), a threshold of release keys (--release-key, repeated)',
+      )
       .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseArg)
-      .requiredOption('--reason <text>', 'why (recorded on chain)'),
-    "the class manufacturer's key (keystore v3) instead of the operator role key",
-  ).action(async (releaseId: Hex, options: CommonOptions & { reason: string }) => {
+      .requiredOption('--reason <text>', 'why (recorded on chain)')
+      .option('--release-key <keystore>', 'a release key that signs the revocation (keystore v3; repeat for each signature)', collect),
+    "the class manufacturer's key (keystore v3) instead of the operator role key (with --release-key: any funded key submits)",
+  ).action(async (releaseId: Hex, options: CommonOptions & { reason: string; releaseKey?: string[] }) => {
     requireReason(options.reason);
     const context = loadContext(options);
     const registry = registryOf(context);
     const account = await signerOf(context, options, 'manufacturer');
-    const { hash, blockNumber } = await refusing(revokeRelease({ clients: context, account, registry, releaseId, reason: options.reason }));
+    let sent: Promise<{ hash: Hex; blockNumber: bigint }>;
+    if (options.releaseKey) {
+      const keys: LocalAccount[] = [];
+      for (const path of options.releaseKey) keys.push(await loadKeystoreAccount(path, 'release key'));
+      if (new Set(keys.map((k) => k.address)).size !== keys.length) throw new UsageError('two --release-key files hold the same key');
+      const signatures = await Promise.all(
+        keys.map((key) => signRevocation({ key, chainId: context.deployment.chainId, registry, releaseId })),
+      );
+      sent = revokeReleaseWithKeys({ clients: context, account, registry, releaseId, reason: options.reason, signatures });
+    } else {
+      sent = revokeRelease({ clients: context, account, registry, releaseId, reason: options.reason });
+    }
+    const { hash, blockNumber } = await refusing(sent);
     printResult(
       options,
       { releaseId, revoked: true, reason: options.reason, transactionHash: hash, blockNumber },
@@ -404,12 +426,16 @@ export function registerFirmwareCommands(program: Command): void {
   withCommon(
     firmware
       .command('reclaim')
-      .description('Take a paid update back (its funder): once the release is revoked, the deadline passed or the device changed owner')
+      .alias('close-escrow')
+      .description(
+        'Close a paid update that can no longer be earned (anyone: the amount is credited to its funder, never to the caller): once ' +
+          'the release is revoked, the deadline passed or the device changed owner',
+      )
       .argument('<escrow>', 'escrow id (from `firmware fund` or `firmware status`)', parseEscrowArg),
-    "the funder's key (keystore v3) instead of the operator role key",
+    'a funded key (keystore v3) instead of the operator role key',
   ).action(async (escrowId: bigint, options: CommonOptions) => {
     const context = loadContext(options);
-    const account = await signerOf(context, options, 'funder');
+    const account = await signerOf(context, options, 'sender');
     const { hash, blockNumber } = await refusing(reclaimEscrow({ clients: context, account, registry: registryOf(context), escrowId }));
     printResult(
       options,

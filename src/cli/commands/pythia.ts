@@ -11,6 +11,7 @@ import {
   PythiaRegistryMissingError,
   readPythia,
   registerPythiaKey,
+  bindRelayer,
   rotatePythiaKey,
   revokeMeasurement,
   revokePythiaKey,
@@ -180,6 +181,7 @@ function formatPythia(p: PythiaSummary): string {
     ['registeredAt', time(p.registeredAt)],
     ['revokedAt', time(p.revokedAt)],
     ['successor', p.successor ?? '-'],
+    ['relayer', p.relayer ?? '-'],
   ];
   return rows.map(([k, v]) => `${k.padEnd(14)} ${v}`).join('\n');
 }
@@ -341,6 +343,28 @@ export function registerPythiaCommands(program: Command): void {
         options,
         { key: address, status: summary.status, transactionHash: hash, blockNumber },
         () => `${address} is now ${summary.status} (${hash})`,
+      );
+    });
+
+  pythia
+    .command('bind-relayer')
+    .description(
+      "Bind the account that sends a Pythia's transactions to its key (operator): the fleet, the access log and the canary " +
+        "registry accept that relayer only while the key is trusted; the key's earlier relayer is unbound",
+    )
+    .argument('<address>', 'the Pythia key (address)', parseAddressArg)
+    .argument('<relayer>', 'the relayer account', parseAddressArg)
+    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
+    .option('--json', 'machine-readable output')
+    .action(async (address: Address, relayer: Address, options: CommonOptions) => {
+      const context = loadContext(options);
+      const registry = registryOf(context);
+      const account = await loadRoleAccount(context, 'operator');
+      const { hash, blockNumber } = await bindRelayer({ clients: context, account, registry, key: address, relayer });
+      printResult(
+        options,
+        { key: address, relayer, transactionHash: hash, blockNumber },
+        () => `${relayer} now relays for ${address} (${hash})`,
       );
     });
 

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
+import { COUNCIL_TIMELOCK_DELAY_SECONDS, MAX_TIMELOCK_DELAY_SECONDS } from '../../chain/deploy.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
 import { startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT } from '../../stack/startStack.js';
 import { parseIntegerArg, parseUrlArg } from '../args.js';
@@ -17,6 +18,7 @@ type UpOptions = {
   mqttUrl?: string;
   mqttPort?: number;
   mqtt: boolean;
+  timelockDelay?: bigint;
   json?: boolean;
 };
 
@@ -46,6 +48,12 @@ export function registerUpCommand(program: Command): void {
       parseIntegerArg('mqtt port', 0, 65535),
     )
     .option('--no-mqtt', 'do not run the MQTT device channel')
+    .option(
+      '--timelock-delay <duration>',
+      'how long the council timelock makes every role change wait, when the contracts are deployed: <n>s|m|h|d ' +
+        `(default 0 on the embedded chain, ${COUNCIL_TIMELOCK_DELAY_SECONDS / 86_400n}d with --rpc-url; docs/operations.md, "Who holds which role")`,
+      parseDelayArg,
+    )
     .option('--json', 'print the deployment as JSON once up')
     .action(async (options: UpOptions) => {
       const dataDir = resolveDataDir(options.dataDir);
@@ -67,6 +75,7 @@ export function registerUpCommand(program: Command): void {
         ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
         ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
         mqtt: options.mqtt,
+        ...(options.timelockDelay !== undefined ? { timelockDelaySeconds: options.timelockDelay } : {}),
         onProgress: (m) => progress(options, m),
       });
       printResult(options, stack.deployment, () =>
@@ -76,6 +85,7 @@ export function registerUpCommand(program: Command): void {
           `  gateway   ${stack.gatewayUrl}`,
           `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
           `  fleet     ${stack.deployment.contracts.fleet}`,
+          `  timelock  ${stack.deployment.contracts.timelock ?? '(none)'}`,
           `  registry  ${stack.deployment.contracts.pythiaRegistry ?? '(none)'}`,
           `  identity  ${stack.deployment.contracts.deviceIdentity ?? '(none)'}`,
           `  ownership ${stack.deployment.contracts.deviceOwnership ?? '(none)'}`,
@@ -95,6 +105,18 @@ export function registerUpCommand(program: Command): void {
       await stack.stop();
       if (failure) throw new CliError(`the node stopped: ${failure.message}`);
     });
+}
+
+const DELAY_UNITS: Record<string, bigint> = { s: 1n, m: 60n, h: 3_600n, d: 86_400n };
+
+/** A timelock delay: <n>s|m|h|d or plain seconds, 0 to 30 days. */
+export function parseDelayArg(value: string): bigint {
+  const match = /^(\d{1,9})([smhd]?)$/.exec(value);
+  if (!match) throw new InvalidArgumentError(`a delay is <n> followed by s, m, h or d (e.g. 2d), got "${value}"`);
+  const seconds = BigInt(match[1]!) * DELAY_UNITS[match[2] || 's']!;
+  if (seconds > MAX_TIMELOCK_DELAY_SECONDS)
+    throw new InvalidArgumentError(`the delay must be at most ${MAX_TIMELOCK_DELAY_SECONDS / 86_400n}d`);
+  return seconds;
 }
 
 function parseMqttUrlArg(value: string): string {

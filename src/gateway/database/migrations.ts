@@ -156,4 +156,15 @@ DELETE FROM device_actions
     AND kind IN ('access-log-deliverys', 'access-log-commands', 'canary-commitments');
 `,
   },
+  {
+    version: 3,
+    description:
+      'Issue #12: a canary names the logged delivery that carried it (CanaryRegistry.commitCanaries takes AccessLog delivery keys). entry_id is the access entry of that delivery, delivery_key keccak256(abi.encode(delivery)). Canaries recorded before have neither and are never committed to the new registry.',
+    sql: `
+ALTER TABLE canaries ADD COLUMN entry_id INTEGER;
+ALTER TABLE canaries ADD COLUMN delivery_key TEXT;
+DROP INDEX IF EXISTS canaries_unbatched;
+CREATE INDEX canaries_unbatched ON canaries (id) WHERE action_id IS NULL AND delivery_key IS NOT NULL;
+`,
+  },
 ];

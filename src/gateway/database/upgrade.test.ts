@@ -12,6 +12,7 @@ import { PolicyStore } from '../policies/policyStore.js';
 import { ReadingQueue } from '../readings/readingQueue.js';
 import { buildGateway } from '../server.js';
 import { GatewayDatabase } from './gatewayDatabase.js';
+import { gatewayMigrations } from './migrations.js';
 
 /**
  * A database written by the gateway before versioned migrations (Pythia 0.1.0, main at 0fb3da3),
@@ -323,10 +324,16 @@ describe('upgrading a database written by Pythia 0.1.0', () => {
   it('loses no row: every table as it was, the access-log batches moved to their own table with their ids', () => {
     const db = new GatewayDatabase({ path });
     try {
-      assert.equal(db.schemaVersion, 2);
-      for (const table of ['readings', 'batches', 'commands', 'recipient_nonces', 'access_entries', 'canaries', 'policy_documents']) {
+      assert.equal(db.schemaVersion, gatewayMigrations.length);
+      for (const table of ['readings', 'batches', 'commands', 'recipient_nonces', 'access_entries', 'policy_documents']) {
         assert.deepEqual(dump(db, table), before[table], `${table} unchanged`);
       }
+      // Migration 3 (issue #12) adds the delivery a canary was carried by: unknown for canaries given before.
+      assert.deepEqual(
+        dump(db, 'canaries'),
+        (before.canaries as Record<string, unknown>[]).map((row) => ({ ...row, entry_id: null, delivery_key: null })),
+        'canaries unchanged, their delivery unknown',
+      );
       const deviceRows = before.device_actions!.filter((r) => r.device !== ZERO);
       const logRows = before.device_actions!.filter((r) => r.device === ZERO);
       assert.equal(deviceRows.length + logRows.length, before.device_actions!.length);
@@ -360,7 +367,7 @@ describe('upgrading a database written by Pythia 0.1.0', () => {
   it('everything still works through the stores: reads, the relayer outbox, settling, new writes', () => {
     const db = new GatewayDatabase({ path });
     try {
-      assert.equal(db.schemaVersion, 2, 'opening again migrates nothing twice');
+      assert.equal(db.schemaVersion, gatewayMigrations.length, 'opening again migrates nothing twice');
       const queue = new ReadingQueue({ database: db });
       const commands = new CommandStore(db);
       const ledger = new AccessLedger(db);
@@ -495,7 +502,7 @@ describe('upgrading a database written by Pythia 0.1.0', () => {
     });
     const db = new GatewayDatabase({ path: small });
     try {
-      assert.equal(db.schemaVersion, 2);
+      assert.equal(db.schemaVersion, gatewayMigrations.length);
       const queue = new ReadingQueue({ database: db });
       assert.equal(queue.pendingCount(), 1);
       assert.equal(queue.reading(deviceA, 1n)?.status, 'pending');
