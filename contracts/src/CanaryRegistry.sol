@@ -61,7 +61,21 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
     }
 
     mapping(bytes32 commitment => Canary) private _canaries;
-    mapping(bytes32 commitment => Claim) private _claims;
+    /// @dev A claim as stored: 4 slots written by claimLeak, the answer's on dispute (penalties are
+    /// uint128 in the terms; consent and hold ids are counters).
+    struct StoredClaim {
+        address leakedTo;
+        ClaimStatus status;
+        uint64 disputeDeadline;
+        uint128 consentId;
+        uint128 penalty;
+        uint64 holdId;
+        uint64 disputedAt;
+        bytes32 evidenceHash;
+        bytes32 answerHash;
+    }
+
+    mapping(bytes32 commitment => StoredClaim) private _claims;
     mapping(bytes32 readingKey => bool) private _attributedReadings;
     mapping(uint256 consentId => mapping(address party => bool)) private _claimedParties;
 
@@ -160,20 +174,23 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
         uint256 holdId;
         if (l.penaltyWei != 0) (holdId, held) = bonds.holdPenalty(consentId, l.penaltyWei);
         uint64 deadline = uint64(block.timestamp) + l.disputeWindow;
-        Claim storage k = _claims[commitment];
-        k.status = ClaimStatus.Open;
-        k.disputeDeadline = deadline;
-        k.leakedTo = leakedTo;
-        k.consentId = consentId;
-        k.holdId = holdId;
-        k.penalty = l.penaltyWei;
-        k.evidenceHash = evidenceHash;
+        _claims[commitment] = StoredClaim({
+            leakedTo: leakedTo,
+            status: ClaimStatus.Open,
+            disputeDeadline: deadline,
+            consentId: uint128(consentId),
+            penalty: l.penaltyWei,
+            holdId: uint64(holdId),
+            disputedAt: 0,
+            evidenceHash: evidenceHash,
+            answerHash: bytes32(0)
+        });
         emit LeakClaimed(commitment, consentId, l.recipient, l.owner, leakedTo, evidenceHash, l.penaltyWei, held, deadline);
     }
 
     /// @inheritdoc ICanaryRegistry
     function disputeLeak(bytes32 commitment, bytes32 answerHash) external {
-        Claim storage k = _requireClaim(commitment, ClaimStatus.Open);
+        StoredClaim storage k = _requireClaim(commitment, ClaimStatus.Open);
         address recipient = consents.consent(k.consentId).recipient;
         if (msg.sender != recipient) revert NotConsentRecipient(k.consentId, msg.sender);
         if (block.timestamp > k.disputeDeadline) revert DisputeWindowClosed(commitment, k.disputeDeadline);
@@ -186,14 +203,14 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
 
     /// @inheritdoc ICanaryRegistry
     function resolveLeak(bytes32 commitment, bool upheld) external onlyRole(ARBITER_ROLE) {
-        Claim storage k = _requireClaim(commitment, ClaimStatus.Disputed);
+        StoredClaim storage k = _requireClaim(commitment, ClaimStatus.Disputed);
         if (upheld) _uphold(commitment, k);
         else _reject(commitment, k, false);
     }
 
     /// @inheritdoc ICanaryRegistry
     function settleLeak(bytes32 commitment) external {
-        Claim storage k = _claims[commitment];
+        StoredClaim storage k = _claims[commitment];
         if (k.status == ClaimStatus.Open) {
             if (block.timestamp <= k.disputeDeadline) revert NotSettleable(commitment, k.disputeDeadline + 1);
             _uphold(commitment, k);
@@ -217,7 +234,19 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
 
     /// @inheritdoc ICanaryRegistry
     function claim(bytes32 commitment) external view returns (Claim memory) {
-        return _claims[commitment];
+        StoredClaim storage k = _claims[commitment];
+        return
+            Claim({
+                status: k.status,
+                disputeDeadline: k.disputeDeadline,
+                disputedAt: k.disputedAt,
+                leakedTo: k.leakedTo,
+                consentId: k.consentId,
+                holdId: k.holdId,
+                penalty: k.penalty,
+                evidenceHash: k.evidenceHash,
+                answerHash: k.answerHash
+            });
     }
 
     /// @inheritdoc ICanaryRegistry
@@ -265,13 +294,13 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
         (, deliveredAt) = accessLog.deliveryRecord(deliveryKey);
     }
 
-    function _requireClaim(bytes32 commitment, ClaimStatus status) private view returns (Claim storage k) {
+    function _requireClaim(bytes32 commitment, ClaimStatus status) private view returns (StoredClaim storage k) {
         k = _claims[commitment];
         if (k.status == ClaimStatus.None) revert UnknownClaim(commitment);
         if (k.status != status) revert WrongClaimStatus(commitment, k.status);
     }
 
-    function _uphold(bytes32 commitment, Claim storage k) private {
+    function _uphold(bytes32 commitment, StoredClaim storage k) private {
         k.status = ClaimStatus.Upheld;
         uint256 paid;
         if (k.holdId != 0) paid = bonds.payHold(k.holdId, LEAK_REASON);
@@ -281,7 +310,7 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
 
     /// @dev A failed claim returns the hold and frees its party for a better-founded claim (the
     /// commitment and the reading stay used: a canary is revealed once).
-    function _reject(bytes32 commitment, Claim storage k, bool timedOut) private {
+    function _reject(bytes32 commitment, StoredClaim storage k, bool timedOut) private {
         k.status = ClaimStatus.Rejected;
         _claimedParties[k.consentId][k.leakedTo] = false;
         if (k.holdId != 0) bonds.releaseHold(k.holdId);

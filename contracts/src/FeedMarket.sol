@@ -349,7 +349,9 @@ contract FeedMarket is ReentrancyGuard, IFeedMarket {
             _totalEarnings += released;
             emit PaymentReleased(id, owner, released);
         }
-        if (now_ >= end) {
+        // Ended: the period is over, or it was cut short (revoked, a device moved: both in the past,
+        // possibly before a prepaid renewal even started).
+        if (now_ >= end || end < p.expiry) {
             refunded = price - p.released;
             p.refunded = uint128(refunded);
             p.settled = true;

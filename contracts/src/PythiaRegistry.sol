@@ -119,7 +119,10 @@ contract PythiaRegistry is AccessControlDefaultAdminRules, IPythiaRegistry {
         if (status == PythiaStatus.Revoked) revert PythiaAlreadyRevoked(key);
         if (relayer == address(0)) revert InvalidRelayer(relayer);
         address boundTo = _keysOfRelayers[relayer];
-        if (boundTo != address(0) && boundTo != key) revert RelayerBoundElsewhere(relayer, boundTo);
+        // A relayer of a revoked key may serve a new key (the gateway restarted with a new Pythia key).
+        if (boundTo != address(0) && boundTo != key && _pythias[boundTo].status != PythiaStatus.Revoked) {
+            revert RelayerBoundElsewhere(relayer, boundTo);
+        }
         _bind(key, relayer);
     }
 
@@ -183,6 +186,8 @@ contract PythiaRegistry is AccessControlDefaultAdminRules, IPythiaRegistry {
     function _bind(address key, address relayer) private {
         address previous = _relayers[key];
         if (previous != address(0) && previous != relayer) delete _keysOfRelayers[previous];
+        address formerKey = _keysOfRelayers[relayer];
+        if (formerKey != address(0) && formerKey != key) delete _relayers[formerKey];
         _relayers[key] = relayer;
         _keysOfRelayers[relayer] = key;
         emit RelayerBound(key, relayer, previous, msg.sender);

@@ -32,12 +32,22 @@ contract RecipientBonds is ReentrancyGuard, IRecipientBonds {
         uint64 requestedAt;
     }
 
+    /// @dev A hold as stored: 4 slots (amount ≤ an accepted penalty < 2^128; consent ids are counters).
+    struct StoredHold {
+        address slasher;
+        bool open;
+        address recipient;
+        address owner;
+        uint128 consentId;
+        uint128 amount;
+    }
+
     mapping(address recipient => uint256) private _bonds;
     mapping(address recipient => Withdrawal) private _pending;
     mapping(address recipient => uint256) private _heldOf;
     mapping(address owner => uint256) private _claimable;
     mapping(address slasher => bool) private _slashers;
-    mapping(uint256 holdId => Hold) private _holds;
+    mapping(uint256 holdId => StoredHold) private _holds;
     bool private _slashersSet;
     uint256 private _holdCount;
     uint256 private _totalBonded;
@@ -130,13 +140,13 @@ contract RecipientBonds is ReentrancyGuard, IRecipientBonds {
         IRecipientTerms.Liability memory l = _liability(consentId, amount);
         held = _take(l.recipient, amount);
         holdId = ++_holdCount;
-        _holds[holdId] = Hold({
+        _holds[holdId] = StoredHold({
             slasher: msg.sender,
+            open: true,
             recipient: l.recipient,
             owner: l.owner,
-            consentId: consentId,
-            amount: held,
-            open: true
+            consentId: uint128(consentId),
+            amount: uint128(held)
         });
         _heldOf[l.recipient] += held;
         _totalHeld += held;
@@ -145,7 +155,7 @@ contract RecipientBonds is ReentrancyGuard, IRecipientBonds {
 
     /// @inheritdoc IRecipientBonds
     function payHold(uint256 holdId, bytes32 reason) external nonReentrant returns (uint256 paid) {
-        Hold storage h = _openHold(holdId);
+        StoredHold storage h = _openHold(holdId);
         paid = h.amount;
         _closeHold(h);
         emit PenaltyPaid(h.recipient, h.owner, reason, paid, 0);
@@ -154,7 +164,7 @@ contract RecipientBonds is ReentrancyGuard, IRecipientBonds {
 
     /// @inheritdoc IRecipientBonds
     function releaseHold(uint256 holdId) external {
-        Hold storage h = _openHold(holdId);
+        StoredHold storage h = _openHold(holdId);
         uint256 amount = h.amount;
         _closeHold(h);
         _bonds[h.recipient] += amount;
@@ -192,9 +202,10 @@ contract RecipientBonds is ReentrancyGuard, IRecipientBonds {
     }
 
     /// @inheritdoc IRecipientBonds
-    function hold(uint256 holdId) external view returns (Hold memory h) {
-        h = _holds[holdId];
+    function hold(uint256 holdId) external view returns (Hold memory) {
+        StoredHold storage h = _holds[holdId];
         if (h.slasher == address(0)) revert UnknownHold(holdId);
+        return Hold(h.slasher, h.recipient, h.owner, h.consentId, h.amount, h.open);
     }
 
     /// @inheritdoc IRecipientBonds
@@ -255,16 +266,17 @@ contract RecipientBonds is ReentrancyGuard, IRecipientBonds {
         }
     }
 
-    function _openHold(uint256 holdId) private view returns (Hold storage h) {
+    function _openHold(uint256 holdId) private view returns (StoredHold storage h) {
         h = _holds[holdId];
         if (h.slasher == address(0)) revert UnknownHold(holdId);
         if (!h.open || h.slasher != msg.sender) revert HoldNotOpen(holdId);
     }
 
-    function _closeHold(Hold storage h) private {
+    function _closeHold(StoredHold storage h) private {
         h.open = false;
-        _heldOf[h.recipient] -= h.amount;
-        _totalHeld -= h.amount;
+        uint256 amount = h.amount;
+        _heldOf[h.recipient] -= amount;
+        _totalHeld -= amount;
     }
 
     function _availableAt(address recipient) private view returns (uint64) {

@@ -70,7 +70,9 @@ contract CanaryRegistryTest is ConsentWorld {
         vm.prank(bob);
         sharingLog.logSharing(consentId, dave, keccak256("shared with dave"), "research");
         vm.warp(block.timestamp + 1);
-        ICanaryRegistry.CanaryReveal memory bobs = reveal(bob, consentId, devices[0], 0, VALUE, SEQ + 1, SALT);
+        // (a salt of its own: the delivery's data hash follows the salt, and setUp's delivery was logged before the share)
+        ICanaryRegistry.CanaryReveal memory bobs =
+            reveal(bob, consentId, devices[0], 0, VALUE, SEQ + 1, keccak256("salt-1"));
         IAccessLog.Delivery memory bobsDelivery = deliverCanary(bobs);
         ICanaryRegistry.CanaryReveal memory carols =
             reveal(carol, carolConsent, devices[0], 0, VALUE - 1, SEQ + 1, keccak256("salt-2"));

@@ -663,7 +663,7 @@ contract ConsentIntegrationTest is ConsentWorld {
         assertLe(gLog / 64, 40_000, "logDeliveries per entry");
         assertLe(gCommit / 32, 60_000, "commitCanaries per commitment");
         assertLe(gBuy, 750_000, "buyFeed");
-        assertLe(gClaim, 350_000, "claimLeak");
+        assertLe(gClaim, 400_000, "claimLeak");
         assertLe(gSettle, 150_000, "settleLeak");
         assertLe(gSettlePurchase, 150_000, "settlePurchases");
     }

@@ -404,6 +404,23 @@ contract PythiaRegistryTest is Test {
         vm.stopPrank();
     }
 
+    /// A gateway restarted with a new Pythia key after its old key was revoked keeps its relayer account.
+    function test_bindRelayer_relayerOfARevokedKeyServesANewKey() public {
+        address key = registerUnattested(1);
+        address relayer = address(0x4E1A);
+        vm.prank(operator);
+        registry.bindRelayer(key, relayer);
+        vm.prank(operator);
+        registry.revokePythia(key, "compromised");
+        assertFalse(registry.isTrustedRelayer(relayer), "untrusted with its key");
+        address next = registerUnattested(2);
+        vm.prank(operator);
+        registry.bindRelayer(next, relayer);
+        assertTrue(registry.isTrustedRelayer(relayer), "trusted through the new key");
+        assertEq(registry.pythiaOfRelayer(relayer), next, "bound to the new key");
+        assertEq(registry.relayerOf(key), address(0), "the revoked key keeps no relayer");
+    }
+
     function test_unknownKey_isNotTrusted() public {
         (address key, ) = wallet(1);
         assertFalse(registry.isTrusted(key, false), "unknown");

@@ -159,7 +159,7 @@ contract RecipientTermsTest is ConsentWorld {
             vm.prank(bob);
             recipientTerms.acceptTerms(altered);
         }
-        IRecipientTerms.Terms memory unknown = t;
+        IRecipientTerms.Terms memory unknown = recipientTerms.termsOf(id); // a copy, not an alias of t
         unknown.consentId = 99;
         vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.UnknownConsent.selector, 99));
         vm.prank(bob);

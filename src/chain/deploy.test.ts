@@ -63,15 +63,36 @@ describe('deployPythia wires device identity and ownership', { timeout: 120_000 
     const read = <T>(address: Address, abi: unknown, functionName: string, args: unknown[] = []) =>
       publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>;
     const admin = `0x${'00'.repeat(32)}` as Hex;
-    assert.equal(await read<boolean>(fleetAddress, pythiaFleetAbi, 'hasRole', [admin, timelock]), true, 'the timelock administers the fleet');
-    assert.equal(await read<boolean>(fleetAddress, pythiaFleetAbi, 'hasRole', [admin, chain.admin.address]), false, 'the admin key does not');
+    assert.equal(
+      await read<boolean>(fleetAddress, pythiaFleetAbi, 'hasRole', [admin, timelock]),
+      true,
+      'the timelock administers the fleet',
+    );
+    assert.equal(
+      await read<boolean>(fleetAddress, pythiaFleetAbi, 'hasRole', [admin, chain.admin.address]),
+      false,
+      'the admin key does not',
+    );
     assert.ok(isAddressEqual(await read<Address>(identityAddress, deviceIdentityAbi, 'defaultAdmin'), timelock));
     assert.equal(await read<bigint>(timelock, pythiaTimelockAbi, 'getMinDelay'), 0n, 'a local deployment: no delay');
     const proposer = await read<Hex>(timelock, pythiaTimelockAbi, 'PROPOSER_ROLE');
-    assert.equal(await read<boolean>(timelock, pythiaTimelockAbi, 'hasRole', [proposer, chain.admin.address]), true, 'the admin key proposes');
-    assert.equal(await read<boolean>(timelock, pythiaTimelockAbi, 'hasRole', [admin, chain.admin.address]), false, 'nobody administers the timelock');
+    assert.equal(
+      await read<boolean>(timelock, pythiaTimelockAbi, 'hasRole', [proposer, chain.admin.address]),
+      true,
+      'the admin key proposes',
+    );
+    assert.equal(
+      await read<boolean>(timelock, pythiaTimelockAbi, 'hasRole', [admin, chain.admin.address]),
+      false,
+      'nobody administers the timelock',
+    );
     // every wiring step went through the timelock, executed
-    const scheduled = await publicClient.getContractEvents({ address: timelock, abi: pythiaTimelockAbi, eventName: 'CallScheduled', fromBlock: 0n });
+    const scheduled = await publicClient.getContractEvents({
+      address: timelock,
+      abi: pythiaTimelockAbi,
+      eventName: 'CallScheduled',
+      fromBlock: 0n,
+    });
     assert.ok(scheduled.length >= 10, `${scheduled.length} calls scheduled`);
     const first = await readOperation({ publicClient, timelock, operationId: (scheduled[0]!.args as { id: Hex }).id });
     assert.equal(first.state, 'done');

@@ -109,7 +109,7 @@ interface IPythiaRegistry is IRelayerTrust {
 
     /// @notice A relayer may not be the zero address.
     error InvalidRelayer(address relayer);
-    /// @notice The account relays for another Pythia key already (one key per relayer).
+    /// @notice The account relays for another, unrevoked Pythia key already (one key per relayer).
     error RelayerBoundElsewhere(address relayer, address key);
 
     /// @notice teeType is not 0 (None), 1 (SGX) or 2 (TDX), or is None where a TEE is required.
