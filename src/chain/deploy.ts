@@ -1,4 +1,13 @@
-import { parseEther, type Abi, type Address, type Hex } from 'viem';
+import {
+  parseAbi,
+  parseEther,
+  type Abi,
+  type Address,
+  type ContractConstructorArgs,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type Hex,
+} from 'viem';
 import {
   accessLogAbi,
   accessLogBytecode,
@@ -28,6 +37,8 @@ import {
   sharingLogBytecode,
 } from '../contracts/abis.js';
 import { createChainClients } from './clients.js';
+import { sendContractTransaction, type WriteFunctionName } from './sendContractTransaction.js';
+import { setAnvilBalance } from './setAnvilBalance.js';
 import type { Deployment } from './deployment.js';
 import { ROLE_NAMES, type RoleAccounts } from './roleKeys.js';
 
@@ -44,6 +55,16 @@ export type DeployPythiaParameters = {
 /** What every deploy step needs: the chain, the role accounts (roles.admin deploys and wires) and progress. */
 export type DeployStepParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>;
 
+/** The role constants of an AccessControl contract's ABI (OPERATOR_ROLE, RELAYER_ROLE, ...). */
+type RoleConstant<abi extends Abi> = Extract<ContractFunctionName<abi, 'view' | 'pure'>, `${string}_ROLE`>;
+
+/** OpenZeppelin AccessControl's grantRole, which every contract here inherits. */
+const accessControlAbi = parseAbi(['function grantRole(bytes32 role, address account)']);
+
+/** The getter of one role constant. */
+const roleGetterAbi = <name extends string>(name: name) =>
+  [{ type: 'function', name, stateMutability: 'view', inputs: [], outputs: [{ type: 'bytes32', name: 'role' }] }] as const;
+
 const ROLE_FUNDING = parseEther('1000');
 const MIN_ROLE_BALANCE = parseEther('10');
 
@@ -51,33 +72,43 @@ const MIN_ROLE_BALANCE = parseEther('10');
 function adminSession(parameters: DeployStepParameters) {
   const { rpcUrl, chainId, roles } = parameters;
   const progress = parameters.onProgress ?? (() => {});
-  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
-  const admin = walletClient(roles.admin);
-  const confirmed = async (what: string, hash: Hex) => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success') throw new Error(`${what} failed in ${hash}`);
-    return receipt;
-  };
+  const clients = createChainClients({ chainId, rpcUrl });
+  const { publicClient } = clients;
+  const admin = clients.walletClient(roles.admin);
   return {
     publicClient,
     progress,
-    async deploy(name: string, abi: Abi, bytecode: string, args: readonly unknown[]): Promise<Address> {
+    async deploy<const abi extends Abi>(name: string, abi: abi, bytecode: Hex, args: ContractConstructorArgs<abi>): Promise<Address> {
       progress(`deploying ${name}`);
-      const hash = await admin.deployContract({ abi, bytecode: bytecode as Hex, args } as never);
-      const receipt = await confirmed(`${name} deployment`, hash);
+      // The constructor arguments are checked against the ABI above; viem cannot resolve them again for an open ABI.
+      const hash = await admin.deployContract({ abi: abi as Abi, bytecode, args: args as readonly unknown[] });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') throw new Error(`${name} deployment failed in ${hash}`);
       if (!receipt.contractAddress) throw new Error(`${name} deployment created no contract in ${hash}`);
       return receipt.contractAddress;
     },
-    async call(what: string, address: Address, abi: Abi, functionName: string, args: readonly unknown[]): Promise<void> {
-      await confirmed(what, await admin.writeContract({ address, abi, functionName, args } as never));
+    async call<const abi extends Abi, functionName extends WriteFunctionName<abi>>(
+      address: Address,
+      abi: abi,
+      functionName: functionName,
+      args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', functionName>,
+    ): Promise<void> {
+      progress(`${functionName} on ${address}`);
+      await sendContractTransaction({ clients, account: roles.admin, address, abi, functionName, args });
     },
-    /** Grants the AccessControl role named by the contract's constant (e.g. 'OPERATOR_ROLE'). */
-    async grantRole(address: Address, abi: Abi, roleName: string, account: Address): Promise<void> {
-      const role = (await publicClient.readContract({ address, abi, functionName: roleName } as never)) as Hex;
-      await confirmed(
-        `granting ${roleName} of ${address} to ${account}`,
-        await admin.writeContract({ address, abi, functionName: 'grantRole', args: [role, account] } as never),
-      );
+    /** Grants the AccessControl role named by the contract's constant (e.g. 'OPERATOR_ROLE'), read from the contract. */
+    async grantRole<const abi extends Abi>(address: Address, abi: abi, roleName: RoleConstant<abi>, account: Address): Promise<void> {
+      progress(`granting ${roleName} of ${address} to ${account}`);
+      if (!abi.some((item) => item.type === 'function' && item.name === roleName)) throw new Error(`the ABI has no ${roleName}`);
+      const role = await publicClient.readContract({ address, abi: roleGetterAbi(roleName), functionName: roleName });
+      await sendContractTransaction({
+        clients,
+        account: roles.admin,
+        address,
+        abi: accessControlAbi,
+        functionName: 'grantRole',
+        args: [role, account],
+      });
     },
   };
 }
@@ -136,7 +167,7 @@ export async function deployDeviceIdentity(
     deviceOwnership,
   ]);
   session.progress('wiring identity and ownership');
-  await session.call('setDeviceOwnership', fleet, pythiaFleetAbi, 'setDeviceOwnership', [deviceOwnership]);
+  await session.call(fleet, pythiaFleetAbi, 'setDeviceOwnership', [deviceOwnership]);
   await session.grantRole(fleet, pythiaFleetAbi, 'IDENTITY_ROLE', deviceIdentity);
   await session.grantRole(fleet, pythiaFleetAbi, 'MANUFACTURER_ROLE', deviceIdentity);
   await session.grantRole(deviceIdentity, deviceIdentityAbi, 'OPERATOR_ROLE', roles.operator.address);
@@ -258,7 +289,7 @@ export async function deployConsentSuite(parameters: DeployConsentSuiteParameter
   await session.grantRole(canaryRegistry, canaryRegistryAbi, 'COMMITTER_ROLE', roles.relayer.address);
   await session.grantRole(recipientBonds, recipientBondsAbi, 'PENALTY_ROLE', canaryRegistry);
   await session.grantRole(recipientBonds, recipientBondsAbi, 'PENALTY_ROLE', deletionRequests);
-  await session.call('setRevocationHook', consentRegistry, consentRegistryAbi, 'setRevocationHook', [deletionRequests]);
+  await session.call(consentRegistry, consentRegistryAbi, 'setRevocationHook', [deletionRequests]);
   return { policyRegistry, consentRegistry, accessLog, feedMarket, recipientBonds, sharingLog, canaryRegistry, deletionRequests };
 }
 
@@ -270,7 +301,7 @@ export async function fundRoles(parameters: Pick<DeployPythiaParameters, 'rpcUrl
     for (const address of accounts) {
       const balance = await publicClient.getBalance({ address });
       if (balance < MIN_ROLE_BALANCE) {
-        await publicClient.request({ method: 'anvil_setBalance' as never, params: [address, `0x${ROLE_FUNDING.toString(16)}`] as never });
+        await setAnvilBalance({ rpcUrl: parameters.rpcUrl, chainId: parameters.chainId, address, value: ROLE_FUNDING });
       }
     }
     return;

@@ -8,7 +8,7 @@ import { runDataSharingPhase, type DataSharingSummary } from './dataSharingPhase
 import { createChainClients } from '../chain/clients.js';
 import { readFleetEvents, type FleetEvent } from '../chain/fleetEvents.js';
 import { readDeviceView } from '../chain/readDevice.js';
-import { sendContractTransaction } from '../chain/sendContractTransaction.js';
+import { contractWriter } from '../chain/sendContractTransaction.js';
 import { LIGHT_SCRYPT } from '../keystore/index.js';
 import { GatewayRejection, gatewayRequest } from '../sdk/index.js';
 import { AIR_QUALITY_CLASS_ID, airQualityMetrics, airQualityProfile } from '../protocol/airQuality.js';
@@ -98,8 +98,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     const { deployment } = stack;
     const clients = createChainClients(deployment);
     const fleetAddress = deployment.contracts.fleet;
-    const operatorSend = (functionName: string, args: readonly unknown[]) =>
-      sendContractTransaction({ clients, account: stack!.roles.operator, address: fleetAddress, abi: pythiaFleetAbi, functionName, args });
+    const operatorSend = contractWriter({ clients, account: stack.roles.operator, address: fleetAddress }, pythiaFleetAbi);
 
     const [, profileVersion] = await clients.publicClient.readContract({
       address: fleetAddress,

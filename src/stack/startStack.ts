@@ -195,7 +195,7 @@ async function ensurePythiaKeyRegistered(input: {
   const record = await readPythia({ publicClient: input.clients.publicClient, registry }, key.address);
   if (record.status !== 'none') return;
   input.progress(`registering this gateway's Pythia key ${key.address} (unattested: no TEE here)`);
-  await registerPythiaKey({ clients: input.clients, account: input.roles.operator, registry, publicKey: key.publicKey });
+  await registerPythiaKey({ clients: input.clients, account: input.roles.operator, address: registry, publicKey: key.publicKey });
 }
 
 type UpgradeInput = {

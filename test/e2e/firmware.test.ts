@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createHash, randomBytes } from 'node:crypto';
-import { bytesToHex, parseEther, type Address } from 'viem';
+import { bytesToHex, type Address } from 'viem';
 import { releaseIdOf } from '../../src/chain/firmware/index.js';
 import { createChainClients } from '../../src/chain/clients.js';
 import { deviceIdentityAbi, firmwareRegistryAbi } from '../../src/contracts/abis.js';
@@ -13,6 +13,7 @@ import type { FirmwareApprovedAnswer } from '../../src/answers/index.js';
 import { askPythia, createQuestionSequence, generateDeviceKey, parseProvisioningBundle, saveDeviceKey } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from './runPythia.js';
+import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 
 const passphrase = 'firmware-test-passphrase-not-a-secret';
 const pythia = (args: string[]) => runPythia(args, passphrase);
@@ -37,10 +38,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     writeFileSync(image, imageBytes);
     const { publicClient, walletClient } = createChainClients(stack.deployment);
     // The manufacturer is no role account: fund it, and have the operator assign it the class.
-    await publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [manufacturer.deviceId, `0x${parseEther('10').toString(16)}`] as never,
-    });
+    await fundOnAnvil(publicClient, manufacturer.deviceId, '10');
     const hash = await walletClient(stack.roles.operator).writeContract({
       address: stack.deployment.contracts.deviceIdentity!,
       abi: deviceIdentityAbi,

@@ -10,6 +10,8 @@ import type { ConsentSuiteAddresses } from '../deploy.js';
 import { nativeAccount } from '../nativeAccount.js';
 import { ContractRefusal } from '../sendContractTransaction.js';
 import { claimPenalty, depositBond, readBond, requestBondWithdrawal, withdrawBond } from './index.js';
+import { fundOnAnvil } from '../../testing/fundedAccount.js';
+import { advanceAnvilTime } from '../../testing/advanceAnvilTime.js';
 
 const secret: Hex = `0x${'c4'.repeat(32)}`;
 
@@ -30,10 +32,7 @@ describe('accountability chain modules on a real chain', { timeout: 180_000 }, (
       deletionRequests: deletionRequests!,
     };
     recipient = nativeAccount(generatePrivateKey());
-    await clients.publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [recipient.address, `0x${parseEther('10').toString(16)}`] as never,
-    });
+    await fundOnAnvil(clients.publicClient, recipient.address, '10');
   });
 
   after(async () => {
@@ -112,8 +111,7 @@ describe('accountability chain modules on a real chain', { timeout: 180_000 }, (
     );
     await assert.rejects(claimPenalty(write), (e: unknown) => e instanceof ContractRefusal && e.errorName === 'NothingToClaim');
 
-    await clients.publicClient.request({ method: 'evm_increaseTime' as never, params: [30 * 86_400 + 1] as never });
-    await clients.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
+    await advanceAnvilTime(clients.publicClient, 30 * 86_400 + 1);
     await withdrawBond(write);
     state = await readBond({ publicClient: clients.publicClient, address: contracts.recipientBonds, recipient: recipient.address });
     assert.equal(state.pending, 0n);

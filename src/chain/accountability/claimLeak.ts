@@ -1,11 +1,11 @@
-import { decodeEventLog, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { canaryRegistryAbi } from '../../contracts/abis.js';
 import { canaryCommitment, type CanaryReveal } from '../../protocol/canary.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { contractEvent } from '../contractEvent.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { canaryRegistryCallAbi } from '../callErrors.js';
-import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
-export type ClaimLeakParameters = AccountabilityWriteContext & {
+export type ClaimLeakParameters = WriteContext & {
   /** The canary as the gateway made it (its commitment is recomputed from these fields). */
   canary: CanaryReveal;
   /** The party the canary value turned up at. */
@@ -42,13 +42,7 @@ export async function claimLeak(
       evidenceHash,
     ],
   });
-  for (const log of sent.logs as RawLog[]) {
-    if (log.address.toLowerCase() !== address.toLowerCase()) continue;
-    const event = decodeEventLog({ abi: canaryRegistryAbi, data: log.data, topics: log.topics, strict: false });
-    if (event.eventName === 'LeakAttributed') {
-      const args = event.args as { penalty: bigint; paid: bigint };
-      return { ...sent, commitment, penalty: args.penalty, paid: args.paid };
-    }
-  }
+  const attributed = contractEvent({ abi: canaryRegistryAbi, address, eventName: 'LeakAttributed', logs: sent.logs });
+  if (attributed) return { ...sent, commitment, penalty: attributed.penalty, paid: attributed.paid };
   throw new Error(`claimLeak in ${sent.hash} emitted no LeakAttributed`);
 }

@@ -10,6 +10,7 @@ import { checkConsent, readConsent } from '../consent/index.js';
 import { nativeAccount } from '../nativeAccount.js';
 import { ContractRefusal } from '../sendContractTransaction.js';
 import { buyFeed, isMarketGrantAgent, offerFeed, readEarnings, readFeed, setMarketGrantAgent, withdrawEarnings } from './index.js';
+import { fundOnAnvil } from '../../testing/fundedAccount.js';
 
 describe('feed market on a real chain with the real consent registry', { timeout: 180_000 }, () => {
   let chain: TestChain;
@@ -25,10 +26,7 @@ describe('feed market on a real chain with the real consent registry', { timeout
     clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
     council = chain.operator; // registerDevice mints the token to the operator
     await chain.registerDevice(device.publicKey);
-    await chain.publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [buyer.address, `0x${parseEther('10').toString(16)}`] as never,
-    });
+    await fundOnAnvil(chain.publicClient, buyer.address, '10');
   });
   after(async () => {
     await chain?.stop();
@@ -40,7 +38,7 @@ describe('feed market on a real chain with the real consent registry', { timeout
       offerFeed({
         clients,
         account: council,
-        market,
+        address: market,
         devices: [device.deviceId],
         streams: streamsToMask(['pm25', 'no2']),
         price,
@@ -48,7 +46,7 @@ describe('feed market on a real chain with the real consent registry', { timeout
         purpose: 'traffic study',
       });
     await assert.rejects(offer(), (error: unknown) => error instanceof ContractRefusal && /MarketNotGrantAgent/.test(String(error)));
-    await setMarketGrantAgent({ clients, account: council, market, allowed: true });
+    await setMarketGrantAgent({ clients, account: council, address: market, allowed: true });
     assert.equal(await isMarketGrantAgent({ publicClient: chain.publicClient, market, owner: council.address }), true);
     const { feedId } = await offer();
     const feed = await readFeed({ publicClient: chain.publicClient, market, feedId });
@@ -56,10 +54,10 @@ describe('feed market on a real chain with the real consent registry', { timeout
     assert.equal(feed.price, price);
 
     await assert.rejects(
-      buyFeed({ clients, account: buyer, market, feedId, price: price - 1n }),
+      buyFeed({ clients, account: buyer, address: market, feedId, price: price - 1n }),
       (error: unknown) => error instanceof ContractRefusal && /WrongPayment/.test(String(error)),
     );
-    const bought = await buyFeed({ clients, account: buyer, market, feedId, price });
+    const bought = await buyFeed({ clients, account: buyer, address: market, feedId, price });
     assert.equal(bought.expiry - bought.start, period);
     const consent = await readConsent({ publicClient: chain.publicClient, registry: chain.consentAddress, consentId: bought.consentId });
     assert.equal(consent.owner, council.address);
@@ -80,7 +78,7 @@ describe('feed market on a real chain with the real consent registry', { timeout
 
     assert.equal(await readEarnings({ publicClient: chain.publicClient, market, owner: council.address }), price);
     const before = await chain.publicClient.getBalance({ address: market });
-    const { amount } = await withdrawEarnings({ clients, account: council, market });
+    const { amount } = await withdrawEarnings({ clients, account: council, address: market });
     assert.equal(amount, price);
     assert.equal(await chain.publicClient.getBalance({ address: market }), before - price);
     assert.equal(await readEarnings({ publicClient: chain.publicClient, market, owner: council.address }), 0n);

@@ -3,21 +3,13 @@ import { formatEther, type Address, type Hex } from 'viem';
 import { claimLeak, readCanary } from '../../chain/accountability/index.js';
 import { canaryCommitment, type CanaryReveal } from '../../protocol/canary.js';
 import { queryCanaries } from '../../sdk/queryCanaries.js';
-import { parseAddressArg, parseIntegerArg } from '../args.js';
+import { requireContract } from '../../chain/requireContract.js';
+import { formatTime, parseAddressArg, parseBytes32Arg, parseIdArg, parseIntegerArg, parseUint64Arg } from '../args/index.js';
 import { loadContext } from '../context.js';
-import { CliError, printResult } from '../output.js';
-import {
-  contractOf,
-  hashFrom,
-  isoTime,
-  parseHashArg,
-  parseIdArg,
-  parseUint64Arg,
-  refusing,
-  signerOf,
-  withCommon,
-  type AccountabilityOptions,
-} from './accountabilityCommon.js';
+import { type CommonOptions, withCommon } from '../options.js';
+import { printResult } from '../output.js';
+import { loadOwnSignerAccount, sendAs } from '../signer.js';
+import { accountabilityRefusalHints, hashFrom } from './accountabilityCommon.js';
 
 type RevealOptions = {
   recipient: Address;
@@ -31,13 +23,17 @@ type RevealOptions = {
 
 const withReveal = (command: Command) =>
   command
-    .requiredOption('--recipient <address>', 'the recipient the canary was given to', parseAddressArg)
+    .requiredOption('--recipient <address>', 'the recipient the canary was given to', parseAddressArg('--recipient'))
     .requiredOption('--consent <id>', 'the consent it was given under', parseIdArg('--consent'))
-    .requiredOption('--device <address>', 'the device of the reading', parseAddressArg)
+    .requiredOption('--device <address>', 'the device of the reading', parseAddressArg('--device'))
     .requiredOption('--stream <index>', "the metric's index in the device profile (0..255)", parseIntegerArg('--stream', 0, 255))
     .requiredOption('--value <raw>', 'the canary value, int16 in the fixed-point scale', parseIntegerArg('--value', -32768, 32767))
     .requiredOption('--sequence <n>', "the reading's sequence number", parseUint64Arg('--sequence'))
-    .requiredOption('--salt <hex>', "the canary's salt (0x + 64 hex digits, from the gateway)", parseHashArg);
+    .requiredOption(
+      '--salt <hex>',
+      "the canary's salt (0x + 64 hex digits, from the gateway)",
+      parseBytes32Arg('--salt', { nonZero: true }),
+    );
 
 const revealOf = (o: RevealOptions): CanaryReveal => ({
   recipient: o.recipient,
@@ -63,17 +59,21 @@ export function registerCanaryCommands(program: Command): void {
             "the contract attributes the leak to the recipient and its bond pays the consent's penalty to the owner",
         ),
     )
-      .requiredOption('--leaked-to <address>', 'the party the value turned up at', parseAddressArg)
-      .option('--evidence-hash <hash>', 'hash of the evidence (0x + 64 hex digits)', parseHashArg)
+      .requiredOption('--leaked-to <address>', 'the party the value turned up at', parseAddressArg('--leaked-to'))
+      .option('--evidence-hash <hash>', 'hash of the evidence (0x + 64 hex digits)', parseBytes32Arg('--evidence-hash', { nonZero: true }))
       .option('--evidence <file>', 'or: the evidence file (its SHA-256 is sent)'),
-    "the consent owner's key (keystore v3); required",
-  ).action(async (options: AccountabilityOptions & RevealOptions & { leakedTo: Address; evidenceHash?: Hex; evidence?: string }) => {
+    { signer: "the consent owner's key (keystore v3); required" },
+  ).action(async (options: CommonOptions & RevealOptions & { leakedTo: Address; evidenceHash?: Hex; evidence?: string }) => {
     const evidenceHash = hashFrom(options.evidenceHash, options.evidence, 'evidence');
     const context = loadContext(options);
-    const address = contractOf(context, 'canaryRegistry');
-    const account = await signerOf(context, options, 'owner');
-    const { hash, blockNumber, commitment, penalty, paid } = await refusing(context, account, 'canary claim', () =>
-      claimLeak({ clients: context, account, address, canary: revealOf(options), leakedTo: options.leakedTo, evidenceHash }),
+    const address = requireContract(context.deployment, 'canaryRegistry');
+    const account = await loadOwnSignerAccount(options.signerKey, 'owner');
+    const { hash, blockNumber, commitment, penalty, paid } = await sendAs(
+      context,
+      account,
+      'canary claim',
+      () => claimLeak({ clients: context, account, address, canary: revealOf(options), leakedTo: options.leakedTo, evidenceHash }),
+      accountabilityRefusalHints,
     );
     printResult(
       options,
@@ -91,12 +91,11 @@ export function registerCanaryCommands(program: Command): void {
         "Owner: the canaries this deployment's gateway gave under a consent (values, salts, commitments), each ready for `canary claim`",
       )
       .argument('<consentId>', 'the consent', parseIdArg('consentId')),
-    "the consent owner's key (keystore v3); required",
-  ).action(async (consentId: bigint, options: AccountabilityOptions) => {
+    { signer: "the consent owner's key (keystore v3); required" },
+  ).action(async (consentId: bigint, options: CommonOptions) => {
     const context = loadContext(options);
-    const { consentRegistry } = context.deployment.contracts;
-    if (!consentRegistry) throw new CliError('this deployment has no consent registry: run `pythia up` to add it');
-    const account = await signerOf(context, options, 'owner');
+    const consentRegistry = requireContract(context.deployment, 'consentRegistry');
+    const account = await loadOwnSignerAccount(options.signerKey, 'owner');
     const canaries = await queryCanaries({
       gatewayUrl: context.deployment.gatewayUrl,
       chainId: context.deployment.chainId,
@@ -120,15 +119,19 @@ export function registerCanaryCommands(program: Command): void {
   });
 
   withCommon(withReveal(canary.command('show').description("A canary's commitment and whether it was committed and claimed"))).action(
-    async (options: AccountabilityOptions & RevealOptions) => {
+    async (options: CommonOptions & RevealOptions) => {
       const context = loadContext(options);
       const commitment = canaryCommitment(revealOf(options));
-      const state = await readCanary({ publicClient: context.publicClient, address: contractOf(context, 'canaryRegistry'), commitment });
+      const state = await readCanary({
+        publicClient: context.publicClient,
+        address: requireContract(context.deployment, 'canaryRegistry'),
+        commitment,
+      });
       printResult(options, { ...state, committedAt: Number(state.committedAt), claimedAt: Number(state.claimedAt) }, () =>
         [
           `commitment    ${commitment}`,
-          `committed     ${state.committedAt === 0n ? 'no (unknown commitment)' : `${isoTime(state.committedAt)} under consent ${state.consentId}`}`,
-          `claimed       ${state.claimedAt === 0n ? 'no' : isoTime(state.claimedAt)}`,
+          `committed     ${state.committedAt === 0n ? 'no (unknown commitment)' : `${formatTime(state.committedAt)} under consent ${state.consentId}`}`,
+          `claimed       ${state.claimedAt === 0n ? 'no' : formatTime(state.claimedAt)}`,
         ].join('\n'),
       );
     },

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { MIN_DEMO_DEVICES, runDemo, type DemoSummary, type TimelineEntry } from '../../demo/runDemo.js';
-import { parseIntegerArg } from '../args.js';
+import { parseIntegerArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
+import { withCommon } from '../options.js';
 import { printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
@@ -18,33 +19,41 @@ const LABELS: Record<TimelineEntry['kind'], string> = {
 };
 
 export function registerDemoCommand(program: Command): void {
-  program
-    .command('demo')
-    .description('Run the smart-city air-quality demonstration, with the attacks of the paper, on the embedded chain')
-    .option('--duration <seconds>', 'how long the fleet reports', parseIntegerArg('duration', 20, 86_400), 60)
-    .option('--devices <n>', 'sensors in the fleet (3 are taken over by attacks)', parseIntegerArg('devices', MIN_DEMO_DEVICES, 2_000), 20)
-    .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1)
-    .option('--data-dir <dir>', 'keep the chain and keys here (default: a temporary folder, removed afterwards)')
-    .option('--json', 'print the summary as JSON on stdout (timeline still goes to stderr)')
-    .action(async (options: DemoOptions) => {
-      const dataDir = options.dataDir === undefined ? undefined : resolveDataDir(options.dataDir);
-      const passphrase = dataDir ? await resolvePassphrase('role keys of the demo data dir') : undefined;
-      const summary = await runDemo({
-        durationSeconds: options.duration,
-        devices: options.devices,
-        seed: options.seed,
-        ...(dataDir ? { dataDir } : {}),
-        ...(passphrase ? { passphrase } : {}),
-        onProgress: (m) => progress(options, `… ${m}`),
-        onTimeline: (e) =>
-          progress(
-            options,
-            `${e.at.toFixed(1).padStart(6)}s  ${LABELS[e.kind]}  ${e.text}${e.transactionHash ? `  tx ${e.transactionHash.slice(0, 12)}…` : ''}`,
-          ),
-      });
-      printResult(options, summary, () => formatSummary(summary));
-      if (summary.unexpected.length > 0) process.exitCode = 1;
+  withCommon(
+    program
+      .command('demo')
+      .description('Run the smart-city air-quality demonstration, with the attacks of the paper, on the embedded chain')
+      .option('--duration <seconds>', 'how long the fleet reports', parseIntegerArg('duration', 20, 86_400), 60)
+      .option(
+        '--devices <n>',
+        'sensors in the fleet (3 are taken over by attacks)',
+        parseIntegerArg('devices', MIN_DEMO_DEVICES, 2_000),
+        20,
+      )
+      .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1),
+    {
+      dataDir: 'keep the chain and keys here (default: a temporary folder, removed afterwards)',
+      json: 'print the summary as JSON on stdout (timeline still goes to stderr)',
+    },
+  ).action(async (options: DemoOptions) => {
+    const dataDir = options.dataDir === undefined ? undefined : resolveDataDir(options.dataDir);
+    const passphrase = dataDir ? await resolvePassphrase('role keys of the demo data dir') : undefined;
+    const summary = await runDemo({
+      durationSeconds: options.duration,
+      devices: options.devices,
+      seed: options.seed,
+      ...(dataDir ? { dataDir } : {}),
+      ...(passphrase ? { passphrase } : {}),
+      onProgress: (m) => progress(options, `… ${m}`),
+      onTimeline: (e) =>
+        progress(
+          options,
+          `${e.at.toFixed(1).padStart(6)}s  ${LABELS[e.kind]}  ${e.text}${e.transactionHash ? `  tx ${e.transactionHash.slice(0, 12)}…` : ''}`,
+        ),
     });
+    printResult(options, summary, () => formatSummary(summary));
+    if (summary.unexpected.length > 0) process.exitCode = 1;
+  });
 }
 
 export function formatSummary(s: DemoSummary): string {

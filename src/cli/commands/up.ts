@@ -1,8 +1,9 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
 import { startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT } from '../../stack/startStack.js';
-import { parseIntegerArg, parseUrlArg } from '../args.js';
+import { parseIntegerArg, parseUrlArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
+import { withCommon } from '../options.js';
 import { printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
@@ -19,74 +20,62 @@ type UpOptions = {
 };
 
 export function registerUpCommand(program: Command): void {
-  program
-    .command('up')
-    .description('Start the chain (embedded Anvil unless --rpc-url), deploy the contracts once, and run the gateway until stopped')
-    .option('--data-dir <dir>', 'where keys, chain state and deployment.json live (default ./.pythia)')
-    .option('--rpc-url <url>', 'use this Ethereum JSON-RPC node instead of the embedded chain', parseUrlArg)
-    .option('--chain-port <port>', 'port of the embedded chain', parseIntegerArg('chain port', 0, 65535), DEFAULT_CHAIN_PORT)
-    .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
-    .option('--host <host>', 'gateway listen address', '127.0.0.1')
-    .option(
-      '--mqtt-url <url>',
-      'use this MQTT broker (e.g. mqtt://pythia-gateway:secret@host:1883) instead of the embedded one',
-      parseMqttUrlArg,
-    )
-    .option(
-      '--mqtt-port <port>',
-      `port of the embedded MQTT broker (default ${DEFAULT_MQTT_PORT}; any free port when --port is 0)`,
-      parseIntegerArg('mqtt port', 0, 65535),
-    )
-    .option('--no-mqtt', 'do not run the MQTT device channel')
-    .option('--json', 'print the deployment as JSON once up')
-    .action(async (options: UpOptions) => {
-      const dataDir = resolveDataDir(options.dataDir);
-      const passphrase = await resolvePassphrase('role keys');
-      const stack = await startStack({
-        dataDir,
-        passphrase,
-        ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
-        chainPort: options.chainPort,
-        gatewayPort: options.port,
-        gatewayHost: options.host,
-        ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
-        ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
-        mqtt: options.mqtt,
-        onProgress: (m) => progress(options, m),
-      });
-      printResult(options, stack.deployment, () =>
-        [
-          `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
-          `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${stack.deployment.embeddedChain ? ', embedded Anvil' : ''})`,
-          `  gateway   ${stack.gatewayUrl}`,
-          `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
-          `  fleet     ${stack.deployment.contracts.fleet}`,
-          `  registry  ${stack.deployment.contracts.pythiaRegistry ?? '(none)'}`,
-          `  identity  ${stack.deployment.contracts.deviceIdentity ?? '(none)'}`,
-          `  ownership ${stack.deployment.contracts.deviceOwnership ?? '(none)'}`,
-          `  operator  ${stack.deployment.roles.operator}`,
-          `  data dir  ${dataDir}`,
-          'Press Ctrl-C to stop.',
-        ].join('\n'),
-      );
-      await new Promise<void>((resolve) => {
-        const shutdown = () => resolve();
-        process.once('SIGINT', shutdown);
-        process.once('SIGTERM', shutdown);
-      });
-      progress(options, 'stopping...');
-      await stack.stop();
+  withCommon(
+    program
+      .command('up')
+      .description('Start the chain (embedded Anvil unless --rpc-url), deploy the contracts once, and run the gateway until stopped')
+      .option('--rpc-url <url>', 'use this Ethereum JSON-RPC node instead of the embedded chain', parseUrlArg('--rpc-url'))
+      .option('--chain-port <port>', 'port of the embedded chain', parseIntegerArg('chain port', 0, 65535), DEFAULT_CHAIN_PORT)
+      .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
+      .option('--host <host>', 'gateway listen address', '127.0.0.1')
+      .option(
+        '--mqtt-url <url>',
+        'use this MQTT broker (e.g. mqtt://pythia-gateway:secret@host:1883) instead of the embedded one',
+        parseUrlArg('--mqtt-url', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+      )
+      .option(
+        '--mqtt-port <port>',
+        `port of the embedded MQTT broker (default ${DEFAULT_MQTT_PORT}; any free port when --port is 0)`,
+        parseIntegerArg('mqtt port', 0, 65535),
+      )
+      .option('--no-mqtt', 'do not run the MQTT device channel'),
+    { dataDir: 'where keys, chain state and deployment.json live (default ./.pythia)', json: 'print the deployment as JSON once up' },
+  ).action(async (options: UpOptions) => {
+    const dataDir = resolveDataDir(options.dataDir);
+    const passphrase = await resolvePassphrase('role keys');
+    const stack = await startStack({
+      dataDir,
+      passphrase,
+      ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
+      chainPort: options.chainPort,
+      gatewayPort: options.port,
+      gatewayHost: options.host,
+      ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
+      ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
+      mqtt: options.mqtt,
+      onProgress: (m) => progress(options, m),
     });
-}
-
-function parseMqttUrlArg(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`not a URL: ${value}`);
-  }
-  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(url.protocol))
-    throw new InvalidArgumentError('must be an mqtt://, mqtts://, ws:// or wss:// URL');
-  return value;
+    printResult(options, stack.deployment, () =>
+      [
+        `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
+        `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${stack.deployment.embeddedChain ? ', embedded Anvil' : ''})`,
+        `  gateway   ${stack.gatewayUrl}`,
+        `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
+        `  fleet     ${stack.deployment.contracts.fleet}`,
+        `  registry  ${stack.deployment.contracts.pythiaRegistry ?? '(none)'}`,
+        `  identity  ${stack.deployment.contracts.deviceIdentity ?? '(none)'}`,
+        `  ownership ${stack.deployment.contracts.deviceOwnership ?? '(none)'}`,
+        `  operator  ${stack.deployment.roles.operator}`,
+        `  data dir  ${dataDir}`,
+        'Press Ctrl-C to stop.',
+      ].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      const shutdown = () => resolve();
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+    progress(options, 'stopping...');
+    await stack.stop();
+  });
 }
