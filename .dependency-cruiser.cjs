@@ -15,19 +15,21 @@ const layers = {
   answers: ['contracts', 'protocol'],
   policy: ['contracts', 'protocol'],
   attestation: ['contracts', 'protocol'],
+  // Operating-system helpers: process identity (pid + start time), port holders, termination.
+  processes: [],
   // 2. The chain: reads and writes of the contracts, deployment, the embedded Anvil.
-  chain: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation'],
+  chain: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'processes'],
   // 3. Services on the chain.
   gateway: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'chain'],
   mqtt: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'chain', 'gateway'],
-  network: ['protocol', 'crypto', 'keystore', 'chain'],
+  network: ['protocol', 'crypto', 'keystore', 'processes', 'chain'],
   verify: ['contracts', 'protocol', 'crypto', 'chain'],
   // 4. The device SDK: above the gateway in the order (it is its client) but it imports only what
   //    a device needs (rule sdk-is-device-code below).
   sdk: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy'],
   // 5. Programs made of the layers below.
   simulator: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'sdk'],
-  stack: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'chain', 'gateway', 'mqtt', 'network'],
+  stack: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'processes', 'chain', 'gateway', 'mqtt', 'network'],
   demo: [
     'contracts',
     'protocol',
@@ -36,6 +38,7 @@ const layers = {
     'answers',
     'policy',
     'attestation',
+    'processes',
     'chain',
     'gateway',
     'mqtt',
@@ -52,6 +55,7 @@ const layers = {
     'answers',
     'policy',
     'attestation',
+    'processes',
     'chain',
     'gateway',
     'mqtt',

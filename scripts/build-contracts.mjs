@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles contracts/src with solc-js (standard JSON; Cancun; optimizer as in foundry.toml) and writes
+// Compiles contracts/src with solc-js (standard JSON; Paris (London + the merge opcodes, no PUSH0); optimizer as in foundry.toml) and writes
 //   contracts/out/<Name>.json   { contractName, sourceName, abi, bytecode, deployedBytecode } (gitignored)
 //   src/contracts/abis.ts       `export const <name>Abi = [...] as const;` and `<name>Bytecode`
 //                                for every deployable contract (committed; viem infers types from it)
@@ -19,9 +19,9 @@ const cacheFile = join(root, 'contracts', 'cache', 'build.json');
 const abisFile = join(root, 'src', 'contracts', 'abis.ts');
 const force = process.argv.includes('--force');
 
-/** Keep in line with foundry.toml. */
+/** Keep in line with foundry.toml (which says why Paris and OpenZeppelin 5.4). */
 const settings = {
-  evmVersion: 'cancun',
+  evmVersion: 'paris',
   optimizer: { enabled: true, runs: 1_000_000 },
   viaIR: true,
   metadata: { bytecodeHash: 'none' },

@@ -245,7 +245,7 @@ contract DeviceIdentity is AccessControl, EIP712, IDeviceIdentityManagement {
     /// @dev Whether `signature` (65 bytes r ‖ s ‖ v) is a low-s signature of `digest` by
     /// `expected` (never true for expected = 0).
     function _signedBy(bytes32 digest, bytes calldata signature, address expected) private pure returns (bool) {
-        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(digest, signature);
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, signature);
         return error == ECDSA.RecoverError.NoError && signer == expected && expected != address(0);
     }
 

@@ -93,7 +93,7 @@ contract DeviceOwnership is ERC721, EIP712, IDeviceOwnershipManagement {
         if (fleet.deviceStatus(device) == IPythiaFleetTypes.DeviceStatus.Revoked) {
             revert DeviceNotActive(device, uint8(IPythiaFleetTypes.DeviceStatus.Revoked));
         }
-        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(
             _acknowledgementDigest(device, owner, epoch),
             signature
         );

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IFeedMarket} from "./interfaces/IFeedMarket.sol";
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {IDeviceOwnership} from "./interfaces/IDeviceOwnership.sol";
@@ -21,7 +21,7 @@ import {IDeviceOwnership} from "./interfaces/IDeviceOwnership.sol";
 ///   contract's balance is always the sum of unwithdrawn earnings.
 /// - Closing a feed stops new sales only; consents already sold run their period (the owner can
 ///   still revoke a consent on the registry, as for any consent: that is the registry's rule).
-contract FeedMarket is ReentrancyGuardTransient, IFeedMarket {
+contract FeedMarket is ReentrancyGuard, IFeedMarket {
     /// @notice Most devices in one feed.
     uint256 public constant MAX_FEED_DEVICES = 16;
     /// @notice Longest period one purchase buys.

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IFirmwareRegistry} from "./interfaces/IFirmwareRegistry.sol";
 import {IDeviceRegistry, IPythiaFleetTypes} from "./interfaces/IPythiaFleet.sol";
 import {IDeviceKeys} from "./interfaces/IDeviceKeys.sol";
@@ -32,7 +32,7 @@ import {IDeviceIdentity} from "./interfaces/IDeviceIdentity.sol";
 /// - Paid updates: an owner's payment is held until the device reports the release (or a later one),
 ///   then credited to the class's payee; pull payments only.
 /// @dev Holds no roles of its own: every permission derives from the fleet, identity and ownership contracts.
-contract FirmwareRegistry is EIP712, ReentrancyGuardTransient, IFirmwareRegistry {
+contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
     /// @notice keccak256("FirmwareManifest(uint16 classId,uint64 sequence,bytes32 digest,uint64 size,string location,uint64 issuedAt)")
     bytes32 public constant MANIFEST_TYPEHASH =
         keccak256(
@@ -267,7 +267,7 @@ contract FirmwareRegistry is EIP712, ReentrancyGuardTransient, IFirmwareRegistry
     ) external returns (ReportVerdict verdict) {
         address expected = IDeviceKeys(fleet).deviceSigner(device);
         if (expected == address(0)) revert UnknownDevice(device);
-        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
             _reportDigest(device, sequence, digest, nonce),
             signature
         );
@@ -491,7 +491,7 @@ contract FirmwareRegistry is EIP712, ReentrancyGuardTransient, IFirmwareRegistry
         address previous;
         uint256 n = signatures.length;
         for (uint256 i; i < n; ++i) {
-            (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signatures[i]);
+            (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signatures[i]);
             if (err != ECDSA.RecoverError.NoError || versions[signer] != version) revert InvalidSignature(signer);
             if (signer <= previous) revert SignersNotAscending(signer);
             previous = signer;

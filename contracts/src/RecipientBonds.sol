@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IRecipientBonds} from "./interfaces/IRecipientBonds.sol";
 
 /// @title Recipient bonds (issue #5): the stake a data recipient puts up to be held to account.
@@ -15,7 +15,7 @@ import {IRecipientBonds} from "./interfaces/IRecipientBonds.sol";
 /// of gas, and an owner that does not accept it is credited instead (claimPenalty), so an owner can
 /// never block its own penalty, nor make the caller run out of gas.
 /// Accounting (invariant-tested): balance == totalBonded + totalPending + totalClaimable.
-contract RecipientBonds is AccessControl, ReentrancyGuardTransient, IRecipientBonds {
+contract RecipientBonds is AccessControl, ReentrancyGuard, IRecipientBonds {
     /// @notice Role of the contracts that may pay penalties from bonds.
     bytes32 public constant PENALTY_ROLE = keccak256("PENALTY_ROLE");
     /// @notice Longest unbonding delay accepted at construction.

@@ -53,11 +53,11 @@ contract FeedMarketTest is FeedMarketBase {
 
     function test_constructor_refusesZeroDependencies() public {
         vm.expectRevert(IFeedMarket.InvalidDependency.selector);
-        new FeedMarket(IConsentRegistry(address(0)), IDeviceOwnership(address(registry)));
+        new FeedMarket(IConsentRegistry(address(0)), IDeviceOwnership(address(ownership)));
         vm.expectRevert(IFeedMarket.InvalidDependency.selector);
-        new FeedMarket(IConsentRegistry(address(registry)), IDeviceOwnership(address(0)));
-        assertEq(address(market.consents()), address(registry), "consents");
-        assertEq(address(market.ownership()), address(registry), "ownership");
+        new FeedMarket(IConsentRegistry(address(consents)), IDeviceOwnership(address(0)));
+        assertEq(address(market.consents()), address(consents), "consents");
+        assertEq(address(market.ownership()), address(ownership), "ownership");
     }
 
     // ================================================================ offer
@@ -65,11 +65,11 @@ contract FeedMarketTest is FeedMarketBase {
     function test_offer_storesTheFeedAndEmits() public {
         address[] memory ds = devices2();
         vm.expectEmit(true, true, true, true, address(market));
-        emit IFeedMarket.FeedOffered(1, council, ds, PM25_NO2, PRICE, PERIOD, bytes32(0), PURPOSE);
+        emit IFeedMarket.FeedOffered(1, alice, ds, PM25_NO2, PRICE, PERIOD, bytes32(0), PURPOSE);
         uint256 id = offer();
         assertEq(id, 1, "first id");
         IFeedMarket.Feed memory f = market.feed(id);
-        assertEq(f.owner, council, "owner");
+        assertEq(f.owner, alice, "owner");
         assertEq(f.streams, PM25_NO2, "streams");
         assertEq(f.period, PERIOD, "period");
         assertTrue(f.open, "open");
@@ -82,8 +82,8 @@ contract FeedMarketTest is FeedMarketBase {
         assertEq(f.devices[1], d2, "d2");
         assertEq(bytes(f.purpose), bytes(PURPOSE), "purpose");
         assertEq(market.feedCount(), 1, "count");
-        uint256 id2 = offerAs(council, devices2(), 1 wei, 1);
-        uint256[] memory mine = market.feedsOf(council);
+        uint256 id2 = offerAs(alice, devices2(), 1 wei, 1);
+        uint256[] memory mine = market.feedsOf(alice);
         assertEq(mine.length, 2, "feedsOf");
         assertEq(mine[0], id, "feedsOf[0]");
         assertEq(mine[1], id2, "feedsOf[1]");
@@ -92,13 +92,10 @@ contract FeedMarketTest is FeedMarketBase {
 
     function test_offer_acceptsTheBounds() public {
         address[] memory ds = new address[](16);
-        for (uint256 i; i < 16; ++i) {
-            ds[i] = address(uint160(0x1000 + i));
-            mintDevice(ds[i], council);
-        }
+        for (uint256 i; i < 16; ++i) ds[i] = newDevice(alice);
         string memory longest = string(new bytes(256));
         uint64 maxPeriod = market.MAX_PERIOD();
-        vm.prank(council);
+        vm.prank(alice);
         uint256 id = market.offerFeed(ds, 0xff, type(uint128).max, maxPeriod, keccak256("p"), longest);
         assertEq(market.feed(id).devices.length, 16, "16 devices");
     }
@@ -121,7 +118,7 @@ contract FeedMarketTest is FeedMarketBase {
 
     function test_offer_refusesNoDevices() public {
         _expectOfferRefused(
-            council,
+            alice,
             new address[](0),
             PM25_NO2,
             PRICE,
@@ -132,13 +129,10 @@ contract FeedMarketTest is FeedMarketBase {
     }
 
     function test_offer_refusesTooManyDevices() public {
-        address[] memory ds = new address[](17);
-        for (uint256 i; i < 17; ++i) {
-            ds[i] = address(uint160(0x1000 + i));
-            mintDevice(ds[i], council);
-        }
+        address[] memory ds = new address[](17); // the count is checked before ownership
+        for (uint256 i; i < 17; ++i) ds[i] = address(uint160(0x1000 + i));
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             PM25_NO2,
             PRICE,
@@ -154,7 +148,7 @@ contract FeedMarketTest is FeedMarketBase {
         ds[1] = d2;
         ds[2] = d1;
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             PM25_NO2,
             PRICE,
@@ -176,32 +170,32 @@ contract FeedMarketTest is FeedMarketBase {
             PURPOSE,
             abi.encodeWithSelector(IFeedMarket.NotDeviceOwner.selector, d1, stranger)
         );
-        transferDevice(d2, stranger);
+        transfer(d2, stranger);
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             PM25_NO2,
             PRICE,
             PERIOD,
             PURPOSE,
-            abi.encodeWithSelector(IFeedMarket.NotDeviceOwner.selector, d2, council)
+            abi.encodeWithSelector(IFeedMarket.NotDeviceOwner.selector, d2, alice)
         );
         ds[1] = address(0xDEAD); // no token at all
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             PM25_NO2,
             PRICE,
             PERIOD,
             PURPOSE,
-            abi.encodeWithSelector(IFeedMarket.NotDeviceOwner.selector, address(0xDEAD), council)
+            abi.encodeWithSelector(IFeedMarket.NotDeviceOwner.selector, address(0xDEAD), alice)
         );
     }
 
     function test_offer_refusesBadStreams() public {
         address[] memory ds = devices2();
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             0,
             PRICE,
@@ -210,7 +204,7 @@ contract FeedMarketTest is FeedMarketBase {
             abi.encodeWithSelector(IFeedMarket.InvalidStreams.selector, 0)
         );
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             0x100,
             PRICE,
@@ -223,7 +217,7 @@ contract FeedMarketTest is FeedMarketBase {
     function test_offer_refusesZeroAndHugePrices() public {
         address[] memory ds = devices2();
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             PM25_NO2,
             0,
@@ -233,7 +227,7 @@ contract FeedMarketTest is FeedMarketBase {
         );
         uint256 huge = uint256(type(uint128).max) + 1;
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             PM25_NO2,
             huge,
@@ -246,7 +240,7 @@ contract FeedMarketTest is FeedMarketBase {
     function test_offer_refusesZeroAndTooLongPeriods() public {
         address[] memory ds = devices2();
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             PM25_NO2,
             PRICE,
@@ -256,7 +250,7 @@ contract FeedMarketTest is FeedMarketBase {
         );
         uint64 tooLong = market.MAX_PERIOD() + 1;
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             PM25_NO2,
             PRICE,
@@ -269,7 +263,7 @@ contract FeedMarketTest is FeedMarketBase {
     function test_offer_refusesEmptyAndLongPurposes() public {
         address[] memory ds = devices2();
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             PM25_NO2,
             PRICE,
@@ -278,7 +272,7 @@ contract FeedMarketTest is FeedMarketBase {
             abi.encodeWithSelector(IFeedMarket.EmptyPurpose.selector)
         );
         _expectOfferRefused(
-            council,
+            alice,
             ds,
             PM25_NO2,
             PRICE,
@@ -289,15 +283,15 @@ contract FeedMarketTest is FeedMarketBase {
     }
 
     function test_offer_refusesAnOwnerWhoHasNotApprovedTheMarket() public {
-        approveMarket(council, false);
+        approveMarket(alice, false);
         _expectOfferRefused(
-            council,
+            alice,
             devices2(),
             PM25_NO2,
             PRICE,
             PERIOD,
             PURPOSE,
-            abi.encodeWithSelector(IFeedMarket.MarketNotGrantAgent.selector, council)
+            abi.encodeWithSelector(IFeedMarket.MarketNotGrantAgent.selector, alice)
         );
     }
 
@@ -311,10 +305,9 @@ contract FeedMarketTest is FeedMarketBase {
         uint256 consentId = market.buyFeed{value: PRICE}(id);
 
         assertEq(consentId, 1, "consent id");
-        assertEq(registry.grantForCalls(), 1, "granted through grantConsentFor");
-        assertEq(registry.lastAgent(), address(market), "by the market");
-        IConsentRegistry.Consent memory c = registry.consent(consentId);
-        assertEq(c.owner, council, "owner");
+        assertEq(consents.consentCount(), 1, "one consent granted");
+        IConsentRegistry.Consent memory c = consents.consent(consentId);
+        assertEq(c.owner, alice, "owner");
         assertEq(c.recipient, buyer, "recipient");
         assertEq(c.grantedBy, address(market), "grantedBy");
         assertEq(c.streams, PM25_NO2, "streams");
@@ -323,13 +316,13 @@ contract FeedMarketTest is FeedMarketBase {
         assertEq(c.start, T0, "start");
         assertEq(c.expiry, T0 + PERIOD, "expiry");
         assertEq(c.purposeHash, keccak256(bytes(PURPOSE)), "purpose");
-        (address[] memory ds, ) = registry.consentDevices(consentId);
+        (address[] memory ds, ) = consents.consentDevices(consentId);
         assertEq(ds.length, 2, "devices");
         assertEq(ds[0], d1, "d1");
         assertEq(ds[1], d2, "d2");
-        assertTrue(registry.isLive(consentId), "live");
+        assertTrue(consents.isLive(consentId), "live");
 
-        assertEq(market.earningsOf(council), PRICE, "earnings");
+        assertEq(market.earningsOf(alice), PRICE, "earnings");
         assertEq(address(market).balance, PRICE, "balance");
         assertEq(buyer.balance, 100 ether - PRICE, "buyer paid");
         assertEq(market.feed(id).sales, 1, "sales");
@@ -344,31 +337,30 @@ contract FeedMarketTest is FeedMarketBase {
         assertEq(ps[0].expiry, T0 + PERIOD, "expiry");
 
         vm.warp(T0 + PERIOD);
-        assertFalse(registry.isLive(consentId), "over after the period");
+        assertFalse(consents.isLive(consentId), "over after the period");
     }
 
     function test_buy_passesThePolicyOn() public {
-        bytes32 policyId = keccak256("open-data v1");
-        registry.addPolicy(policyId);
-        vm.prank(council);
+        bytes32 policyId = publish(alice, "open-data", strictTerms());
+        vm.prank(alice);
         uint256 id = market.offerFeed(devices2(), PM25_NO2, PRICE, PERIOD, policyId, PURPOSE);
         uint256 consentId = buy(buyer, id);
-        assertEq(registry.consent(consentId).policyId, policyId, "policy");
+        assertEq(consents.consent(consentId).policyId, policyId, "policy");
     }
 
     /// @dev Every refused purchase: the error, and nothing moved (buyer's money, earnings, consents, records).
     function _expectBuyRefused(address who, uint256 feedId, uint256 value, bytes memory err) internal {
         uint256 balance = who.balance;
-        uint256 consents = registry.consentCount();
-        uint256 earnings = market.earningsOf(council);
+        uint256 consentsBefore = consents.consentCount();
+        uint256 earnings = market.earningsOf(alice);
         uint256 held = address(market).balance;
         uint256 purchases = market.purchasesOf(who).length;
         vm.prank(who);
         vm.expectRevert(err);
         market.buyFeed{value: value}(feedId);
         assertEq(who.balance, balance, "buyer keeps the money");
-        assertEq(registry.consentCount(), consents, "no consent");
-        assertEq(market.earningsOf(council), earnings, "no earnings");
+        assertEq(consents.consentCount(), consentsBefore, "no consent");
+        assertEq(market.earningsOf(alice), earnings, "no earnings");
         assertEq(address(market).balance, held, "no balance");
         assertEq(market.purchasesOf(who).length, purchases, "no purchase");
     }
@@ -382,7 +374,7 @@ contract FeedMarketTest is FeedMarketBase {
 
     function test_buy_refusesAClosedFeed() public {
         uint256 id = offer();
-        vm.prank(council);
+        vm.prank(alice);
         market.closeFeed(id);
         _expectBuyRefused(buyer, id, PRICE, abi.encodeWithSelector(IFeedMarket.FeedIsClosed.selector, id));
     }
@@ -396,44 +388,44 @@ contract FeedMarketTest is FeedMarketBase {
 
     function test_buy_refusesTheOwner() public {
         uint256 id = offer();
-        vm.deal(council, 1 ether);
-        uint256 before = council.balance;
-        vm.prank(council);
+        vm.deal(alice, 1 ether);
+        uint256 before = alice.balance;
+        vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.OwnFeed.selector, id));
         market.buyFeed{value: PRICE}(id);
-        assertEq(council.balance, before, "kept");
+        assertEq(alice.balance, before, "kept");
     }
 
     function test_buy_refusedOnceTheOwnerWithdrawsTheMarketsApproval() public {
         uint256 id = offer();
-        approveMarket(council, false);
-        _expectBuyRefused(buyer, id, PRICE, abi.encodeWithSelector(IFeedMarket.MarketNotGrantAgent.selector, council));
-        approveMarket(council, true);
+        approveMarket(alice, false);
+        _expectBuyRefused(buyer, id, PRICE, abi.encodeWithSelector(IFeedMarket.MarketNotGrantAgent.selector, alice));
+        approveMarket(alice, true);
         buy(buyer, id);
     }
 
     function test_buy_refusedWhenADeviceChangedHands() public {
         uint256 id = offer();
         buy(buyer, id);
-        transferDevice(d2, stranger);
+        transfer(d2, stranger);
         _expectBuyRefused(
             otherBuyer,
             id,
             PRICE,
-            abi.encodeWithSelector(IConsentRegistry.NotDeviceOwner.selector, d2, council)
+            abi.encodeWithSelector(IConsentRegistry.NotDeviceOwner.selector, d2, alice)
         );
         // The earlier sale's consent is void for d2 (new epoch), still live for d1.
         assertEq(
-            uint256(registry.checkConsent(1, d2, buyer, PM25_NO2, 0)),
+            uint256(consents.checkConsent(1, d2, buyer, PM25_NO2, 0)),
             uint256(IConsentRegistry.Refusal.OwnershipChanged),
             "void for d2"
         );
-        assertEq(uint256(registry.checkConsent(1, d1, buyer, PM25_NO2, 0)), 0, "d1 still");
+        assertEq(uint256(consents.checkConsent(1, d1, buyer, PM25_NO2, 0)), 0, "d1 still");
     }
 
     function test_buy_bubblesTheRegistrysRefusal() public {
         bytes32 unknown = keccak256("never published");
-        vm.prank(council);
+        vm.prank(alice);
         uint256 id = market.offerFeed(devices2(), PM25_NO2, PRICE, PERIOD, unknown, PURPOSE);
         _expectBuyRefused(buyer, id, PRICE, abi.encodeWithSelector(IConsentRegistry.UnknownPolicy.selector, unknown));
     }
@@ -447,16 +439,16 @@ contract FeedMarketTest is FeedMarketBase {
         vm.expectEmit(true, true, true, true, address(market));
         emit IFeedMarket.FeedPurchased(id, buyer, 2, PRICE, uint64(T0) + PERIOD, uint64(T0) + 2 * PERIOD);
         uint256 second = buy(buyer, id);
-        assertEq(registry.consent(second).start, T0 + PERIOD, "starts at the first's expiry");
-        assertEq(registry.consent(second).expiry, T0 + 2 * PERIOD, "one more period");
-        assertFalse(registry.isLive(second), "not yet");
+        assertEq(consents.consent(second).start, T0 + PERIOD, "starts at the first's expiry");
+        assertEq(consents.consent(second).expiry, T0 + 2 * PERIOD, "one more period");
+        assertFalse(consents.isLive(second), "not yet");
         // A third, bought straight away, chains on the second (not yet started, but paid for).
         uint256 third = buy(buyer, id);
-        assertEq(registry.consent(third).start, T0 + 2 * PERIOD, "chains");
+        assertEq(consents.consent(third).start, T0 + 2 * PERIOD, "chains");
         vm.warp(T0 + PERIOD);
-        assertFalse(registry.isLive(first), "first over");
-        assertTrue(registry.isLive(second), "second live");
-        assertEq(market.earningsOf(council), 3 * PRICE, "three sales");
+        assertFalse(consents.isLive(first), "first over");
+        assertTrue(consents.isLive(second), "second live");
+        assertEq(market.earningsOf(alice), 3 * PRICE, "three sales");
         assertEq(market.latestConsentOf(id, buyer), third, "latest");
     }
 
@@ -465,17 +457,17 @@ contract FeedMarketTest is FeedMarketBase {
         buy(buyer, id);
         vm.warp(T0 + PERIOD); // expiry is exclusive: the first is over
         uint256 second = buy(buyer, id);
-        assertEq(registry.consent(second).start, T0 + PERIOD, "now");
-        assertTrue(registry.isLive(second), "live");
+        assertEq(consents.consent(second).start, T0 + PERIOD, "now");
+        assertTrue(consents.isLive(second), "live");
     }
 
     function test_renew_afterRevocation_startsNow() public {
         uint256 id = offer();
         uint256 first = buy(buyer, id);
         vm.warp(T0 + 1 days);
-        revokeConsent(council, first);
+        revoke(alice, first);
         uint256 second = buy(buyer, id);
-        assertEq(registry.consent(second).start, T0 + 1 days, "no gap after a revoked consent");
+        assertEq(consents.consent(second).start, T0 + 1 days, "no gap after a revoked consent");
     }
 
     function test_renew_afterARevokedPrepaidRenewal_continuesTheLiveOne() public {
@@ -483,20 +475,20 @@ contract FeedMarketTest is FeedMarketBase {
         uint256 first = buy(buyer, id); // [T0, T0+P)
         uint256 second = buy(buyer, id); // [T0+P, T0+2P), prepaid
         vm.warp(T0 + 1 days);
-        revokeConsent(council, second);
+        revoke(alice, second);
         uint256 third = buy(buyer, id);
-        assertEq(registry.consent(third).start, T0 + PERIOD, "continues the first, not overlapping it");
-        revokeConsent(council, third);
-        revokeConsent(council, first);
-        assertEq(registry.consent(buy(buyer, id)).start, T0 + 1 days, "all revoked: now");
+        assertEq(consents.consent(third).start, T0 + PERIOD, "continues the first, not overlapping it");
+        revoke(alice, third);
+        revoke(alice, first);
+        assertEq(consents.consent(buy(buyer, id)).start, T0 + 1 days, "all revoked: now");
     }
 
     function test_renew_isPerBuyerAndPerFeed() public {
         uint256 a = offer();
-        uint256 b = offerAs(council, devices2(), PRICE, PERIOD);
+        uint256 b = offerAs(alice, devices2(), PRICE, PERIOD);
         buy(buyer, a);
-        assertEq(registry.consent(buy(otherBuyer, a)).start, T0, "other buyer starts now");
-        assertEq(registry.consent(buy(buyer, b)).start, T0, "other feed starts now");
+        assertEq(consents.consent(buy(otherBuyer, a)).start, T0, "other buyer starts now");
+        assertEq(consents.consent(buy(buyer, b)).start, T0, "other feed starts now");
         assertEq(market.purchasesOf(buyer).length, 2, "buyer's purchases");
     }
 
@@ -507,12 +499,12 @@ contract FeedMarketTest is FeedMarketBase {
         buy(buyer, id);
         vm.expectEmit(true, true, true, true, address(market));
         emit IFeedMarket.FeedPriceUpdated(id, PRICE, 0.1 ether);
-        vm.prank(council);
+        vm.prank(alice);
         market.updateFeedPrice(id, 0.1 ether);
         _expectBuyRefused(otherBuyer, id, PRICE, abi.encodeWithSelector(IFeedMarket.WrongPayment.selector, 0.1 ether, PRICE));
         vm.prank(otherBuyer);
         market.buyFeed{value: 0.1 ether}(id);
-        assertEq(market.earningsOf(council), PRICE + 0.1 ether, "earnings");
+        assertEq(market.earningsOf(alice), PRICE + 0.1 ether, "earnings");
         assertEq(market.purchasesOf(buyer)[0].price, PRICE, "first price kept");
     }
 
@@ -521,15 +513,15 @@ contract FeedMarketTest is FeedMarketBase {
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.NotFeedOwner.selector, id, stranger));
         market.updateFeedPrice(id, 1);
-        vm.prank(council);
+        vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.InvalidPrice.selector, 0));
         market.updateFeedPrice(id, 0);
-        vm.prank(council);
+        vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.UnknownFeed.selector, id + 1));
         market.updateFeedPrice(id + 1, 1);
-        vm.prank(council);
+        vm.prank(alice);
         market.closeFeed(id);
-        vm.prank(council);
+        vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.FeedIsClosed.selector, id));
         market.updateFeedPrice(id, 1);
         assertEq(market.feed(id).price, PRICE, "unchanged");
@@ -539,13 +531,13 @@ contract FeedMarketTest is FeedMarketBase {
         uint256 id = offer();
         uint256 consentId = buy(buyer, id);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IFeedMarket.FeedClosed(id, council);
-        vm.prank(council);
+        emit IFeedMarket.FeedClosed(id, alice);
+        vm.prank(alice);
         market.closeFeed(id);
         assertFalse(market.feed(id).open, "closed");
         vm.warp(T0 + PERIOD - 1);
-        assertTrue(registry.isLive(consentId), "still live");
-        assertEq(market.earningsOf(council), PRICE, "earnings kept");
+        assertTrue(consents.isLive(consentId), "still live");
+        assertEq(market.earningsOf(alice), PRICE, "earnings kept");
     }
 
     function test_close_refusals() public {
@@ -553,12 +545,12 @@ contract FeedMarketTest is FeedMarketBase {
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.NotFeedOwner.selector, id, stranger));
         market.closeFeed(id);
-        vm.prank(council);
+        vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.UnknownFeed.selector, 7));
         market.closeFeed(7);
-        vm.prank(council);
+        vm.prank(alice);
         market.closeFeed(id);
-        vm.prank(council);
+        vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.FeedIsClosed.selector, id));
         market.closeFeed(id);
     }
@@ -574,16 +566,16 @@ contract FeedMarketTest is FeedMarketBase {
         uint256 id = offer();
         buy(buyer, id);
         buy(otherBuyer, id);
-        uint256 before = council.balance;
+        uint256 before = alice.balance;
         vm.expectEmit(true, true, true, true, address(market));
-        emit IFeedMarket.EarningsWithdrawn(council, 2 * PRICE);
-        vm.prank(council);
+        emit IFeedMarket.EarningsWithdrawn(alice, 2 * PRICE);
+        vm.prank(alice);
         market.withdrawEarnings();
-        assertEq(council.balance, before + 2 * PRICE, "paid");
-        assertEq(market.earningsOf(council), 0, "zeroed");
+        assertEq(alice.balance, before + 2 * PRICE, "paid");
+        assertEq(market.earningsOf(alice), 0, "zeroed");
         assertEq(address(market).balance, 0, "empty");
-        vm.prank(council);
-        vm.expectRevert(abi.encodeWithSelector(IFeedMarket.NothingToWithdraw.selector, council));
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IFeedMarket.NothingToWithdraw.selector, alice));
         market.withdrawEarnings();
     }
 
@@ -593,15 +585,14 @@ contract FeedMarketTest is FeedMarketBase {
         vm.prank(buyer);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.NothingToWithdraw.selector, buyer));
         market.withdrawEarnings();
-        assertEq(market.earningsOf(council), PRICE, "owner's earnings untouched");
+        assertEq(market.earningsOf(alice), PRICE, "owner's earnings untouched");
     }
 
     function test_withdraw_cannotBeReentered() public {
         ContractOwner owner = new ContractOwner(market);
-        mintDevice(address(0xE1), address(owner));
-        owner.approve(registry);
         address[] memory ds = new address[](1);
-        ds[0] = address(0xE1);
+        ds[0] = newDevice(address(owner));
+        owner.approve(consents);
         uint256 id = owner.offer(ds, 1 ether);
         buy(buyer, id);
         buy(otherBuyer, id);
@@ -614,10 +605,9 @@ contract FeedMarketTest is FeedMarketBase {
 
     function test_withdraw_failedTransferKeepsTheEarnings() public {
         ContractOwner owner = new ContractOwner(market);
-        mintDevice(address(0xE1), address(owner));
-        owner.approve(registry);
         address[] memory ds = new address[](1);
-        ds[0] = address(0xE1);
+        ds[0] = newDevice(address(owner));
+        owner.approve(consents);
         uint256 id = owner.offer(ds, 1 ether);
         buy(buyer, id);
         owner.setRefuse(true);
@@ -639,8 +629,8 @@ contract FeedMarketTest is FeedMarketBase {
         streams = uint32(bound(streams, 1, 0xff));
         price = bound(price, 1, type(uint128).max);
         period = uint64(bound(period, 1, market.MAX_PERIOD()));
-        uint256 id = offerAs(council, devices2(), price, period);
-        vm.prank(council);
+        uint256 id = offerAs(alice, devices2(), price, period);
+        vm.prank(alice);
         market.updateFeedPrice(id, price); // same price again is allowed
         IFeedMarket.Feed memory f = market.feed(id);
         assertEq(f.price, price, "price");
@@ -649,7 +639,7 @@ contract FeedMarketTest is FeedMarketBase {
 
     function testFuzz_offer_refusesStreamsBeyondEightMetrics(uint32 streams) public {
         vm.assume(streams == 0 || streams > 0xff);
-        vm.prank(council);
+        vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.InvalidStreams.selector, streams));
         market.offerFeed(devices2(), streams, PRICE, PERIOD, bytes32(0), PURPOSE);
     }
@@ -657,12 +647,12 @@ contract FeedMarketTest is FeedMarketBase {
     function testFuzz_buy_onlyTheExactPrice(uint256 price, uint256 paid) public {
         price = bound(price, 1, 50 ether);
         paid = bound(paid, 0, 100 ether);
-        uint256 id = offerAs(council, devices2(), price, PERIOD);
+        uint256 id = offerAs(alice, devices2(), price, PERIOD);
         vm.prank(buyer);
         if (paid != price) vm.expectRevert(abi.encodeWithSelector(IFeedMarket.WrongPayment.selector, price, paid));
         market.buyFeed{value: paid}(id);
         uint256 expected = paid == price ? price : 0;
-        assertEq(market.earningsOf(council), expected, "earnings");
+        assertEq(market.earningsOf(alice), expected, "earnings");
         assertEq(address(market).balance, expected, "balance");
         assertEq(buyer.balance, 100 ether - expected, "buyer");
     }
@@ -670,82 +660,87 @@ contract FeedMarketTest is FeedMarketBase {
     function testFuzz_renewals_chainWithoutGapsOrOverlaps(uint8 count, uint32 gap, uint64 period) public {
         uint256 n = bound(count, 1, 8);
         period = uint64(bound(period, 1, 365 days));
-        uint256 id = offerAs(council, devices2(), 1 gwei, period);
+        uint256 id = offerAs(alice, devices2(), 1 gwei, period);
         uint64 paidUntil;
         for (uint256 i; i < n; ++i) {
             vm.warp(block.timestamp + bound(gap, 0, 2 * uint256(period)));
             uint256 consentId = buy(buyer, id);
-            IConsentRegistry.Consent memory c = registry.consent(consentId);
+            IConsentRegistry.Consent memory c = consents.consent(consentId);
             uint64 expectedStart = paidUntil > block.timestamp ? paidUntil : uint64(block.timestamp);
             assertEq(c.start, expectedStart, "start");
             assertEq(c.expiry, expectedStart + period, "expiry");
             paidUntil = c.expiry;
         }
-        assertEq(market.earningsOf(council), n * 1 gwei, "earnings");
+        assertEq(market.earningsOf(alice), n * 1 gwei, "earnings");
     }
 
     // ================================================================ gas (printed with -vv)
-    // Call-frame gas only (no 21,000 base, no calldata); the consent registry is the mock.
+    // Call-frame gas only (no 21,000 base, no calldata), on the real registry (ConsentWorld).
 
-    /// @dev Every slot of the market and the registry cold again, as at the start of a transaction.
+    /// @dev Every slot of the market and of the contracts a grant reads cold again, as at the start
+    /// of a transaction.
     function _cool() internal {
         vm.cool(address(market));
-        vm.cool(address(registry));
+        vm.cool(address(consents));
+        vm.cool(address(ownership));
+        vm.cool(address(fleet));
+        vm.cool(address(policyRegistry));
     }
 
     function test_gas_report() public {
-        address[] memory one = new address[](1);
-        one[0] = d1;
+        address[] memory single = new address[](1);
+        single[0] = d1;
         address[] memory three = new address[](3);
         (three[0], three[1], three[2]) = (d1, d2, d3);
 
         _cool();
-        vm.prank(council);
+        vm.prank(alice);
         uint256 g = gasleft();
-        uint256 id1 = market.offerFeed(one, PM25_NO2, PRICE, PERIOD, bytes32(0), PURPOSE);
+        uint256 id1 = market.offerFeed(single, PM25_NO2, PRICE, PERIOD, bytes32(0), PURPOSE);
         console.log("offerFeed, 1 device", g - gasleft());
         _cool();
-        vm.prank(council);
+        vm.prank(alice);
         g = gasleft();
         uint256 id3 = market.offerFeed(three, PM25_NO2, PRICE, PERIOD, bytes32(0), PURPOSE);
         console.log("offerFeed, 3 devices", g - gasleft());
 
-        // The mock's own grant, for subtraction: the same terms granted directly.
-        IConsentRegistry.ConsentTerms memory terms = IConsentRegistry.ConsentTerms(otherBuyer, three, PM25_NO2, 0, 0, 0, uint64(T0 + PERIOD));
+        // The registry's own grant, for subtraction: the same terms granted directly.
+        IConsentRegistry.ConsentTerms memory direct =
+            IConsentRegistry.ConsentTerms(otherBuyer, three, PM25_NO2, 0, 0, 0, uint64(T0 + PERIOD));
         _cool();
-        vm.prank(council);
+        vm.prank(alice);
         g = gasleft();
-        registry.grantConsent(terms, PURPOSE);
-        console.log("(mock registry grantConsent, 3 devices)", g - gasleft());
+        consents.grantConsent(direct, PURPOSE);
+        console.log("(registry grantConsent, 3 devices)", g - gasleft());
 
         _cool();
         vm.prank(buyer);
         g = gasleft();
         market.buyFeed{value: PRICE}(id3);
-        console.log("buyFeed, 3 devices, first purchase (incl. mock grant)", g - gasleft());
+        console.log("buyFeed, 3 devices, first purchase (incl. the grant)", g - gasleft());
         _cool();
         vm.prank(buyer);
         g = gasleft();
         market.buyFeed{value: PRICE}(id3);
-        console.log("buyFeed, 3 devices, renewal (incl. mock grant)", g - gasleft());
+        console.log("buyFeed, 3 devices, renewal (incl. the grant)", g - gasleft());
         _cool();
         vm.prank(otherBuyer);
         g = gasleft();
         market.buyFeed{value: PRICE}(id1);
-        console.log("buyFeed, 1 device, first purchase (incl. mock grant)", g - gasleft());
+        console.log("buyFeed, 1 device, first purchase (incl. the grant)", g - gasleft());
 
         _cool();
-        vm.prank(council);
+        vm.prank(alice);
         g = gasleft();
         market.updateFeedPrice(id1, 2 * PRICE);
         console.log("updateFeedPrice", g - gasleft());
         _cool();
-        vm.prank(council);
+        vm.prank(alice);
         g = gasleft();
         market.closeFeed(id1);
         console.log("closeFeed", g - gasleft());
         _cool();
-        vm.prank(council);
+        vm.prank(alice);
         g = gasleft();
         market.withdrawEarnings();
         console.log("withdrawEarnings", g - gasleft());

@@ -1,6 +1,6 @@
-import { parseEventLogs, type Address, type Hash, type PublicClient } from 'viem';
-import { pythiaFleetAbi } from '../contracts/abis.js';
-import { deviceStatusNames, flagReasonNames, skipReasonName, type DeviceStatusName, type FlagReason } from '../protocol/reasons.js';
+import type { Address, Hash, PublicClient } from 'viem';
+import { flagReasonNames, skipReasonName, type DeviceStatusName, type FlagReason } from '../protocol/reasons.js';
+import { decodeFleetLog } from './decodeFleetLog.js';
 
 type Located = { transactionHash: Hash; blockNumber: bigint };
 
@@ -24,52 +24,35 @@ export async function readFleetEvents(
   if (toBlock < fromBlock) return [];
   const logs = await publicClient.getLogs({ address: fleet, fromBlock, toBlock });
   const out: FleetEvent[] = [];
-  for (const log of parseEventLogs({ abi: pythiaFleetAbi, logs })) {
+  for (const log of logs) {
+    if (log.topics.length === 0) continue;
     const at = { transactionHash: log.transactionHash!, blockNumber: log.blockNumber! };
-    const a = log.args as Record<string, unknown>;
-    switch (log.eventName) {
-      case 'DeviceRegistered':
-        out.push({ ...at, kind: 'registered', device: a.device as Address, classId: Number(a.classId) });
+    const event = decodeFleetLog(log);
+    switch (event.kind) {
+      case 'registered':
+      case 'status':
+      case 'accepted':
+        out.push({ ...at, ...event });
         break;
-      case 'DeviceStatusChanged':
-        out.push({
-          ...at,
-          kind: 'status',
-          device: a.device as Address,
-          previous: deviceStatusNames[Number(a.previous)]!,
-          current: deviceStatusNames[Number(a.current)]!,
-          by: a.by as Address,
-          reason: a.reason as string,
-        });
-        break;
-      case 'ReadingAccepted':
-        out.push({ ...at, kind: 'accepted', device: a.device as Address, sequence: a.sequence as bigint });
-        break;
-      case 'ReadingFlagged':
+      case 'flagged':
         out.push({
           ...at,
           kind: 'flagged',
-          device: a.device as Address,
-          sequence: a.sequence as bigint,
-          reasons: flagReasonNames(Number(a.reasons)),
-          metric: Number(a.metric),
-          value: Number(a.value),
+          device: event.device,
+          sequence: event.sequence,
+          reasons: flagReasonNames(event.reasonBits),
+          metric: event.metric,
+          value: event.value,
         });
         break;
-      case 'ReadingSkipped':
-        out.push({
-          ...at,
-          kind: 'skipped',
-          device: a.device as Address,
-          sequence: a.sequence as bigint,
-          reason: skipReasonName(Number(a.reason)),
-        });
+      case 'skipped':
+        out.push({ ...at, kind: 'skipped', device: event.device, sequence: event.sequence, reason: skipReasonName(event.reason) });
         break;
-      case 'ClassProfileSet':
-        out.push({ ...at, kind: 'profile', classId: Number(a.classId), version: Number(a.version) });
+      case 'classProfile':
+        out.push({ ...at, kind: 'profile', classId: event.classId, version: event.version });
         break;
-      case 'DeviceProfileSet':
-        out.push({ ...at, kind: 'profile', device: a.device as Address, version: Number(a.version) });
+      case 'deviceProfile':
+        out.push({ ...at, kind: 'profile', device: event.device, version: event.version });
         break;
       default:
         break;

@@ -11,11 +11,13 @@ import { registerDeviceCommands } from './commands/device.js';
 import { registerFeedCommands } from './commands/feed.js';
 import { registerFirmwareCommands } from './commands/firmware.js';
 import { registerManufacturerCommands } from './commands/deviceIdentity.js';
+import { registerNetworkCommands } from './commands/network.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerProfileCommands } from './commands/profile.js';
 import { registerPythiaCommands } from './commands/pythia.js';
 import { registerSharingCommands } from './commands/sharing.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { CliError } from './output.js';
 import { ContractRefusal } from '../chain/sendContractTransaction.js';
 import { ContractMissingError } from '../chain/requireContract.js';
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
   registerDeletionCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
+  registerVerifyCommand(program);
+  registerNetworkCommands(program);
   return program;
 }
 

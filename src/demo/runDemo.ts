@@ -92,6 +92,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       passphrase,
       chainPort: 0,
       gatewayPort: 0,
+      command: 'pythia demo',
       onProgress: progress,
       ...(temporary ? { scryptN: LIGHT_SCRYPT.n } : {}),
     });

@@ -60,8 +60,13 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, { m
     } catch {}
     throw error;
   }
+  syncDirectorySync(dirname(path));
+}
+
+/** Synchronous twin of the directory fsync above (ignored where the platform refuses it). */
+export function syncDirectorySync(dir: string): void {
   try {
-    const dirFd = openSync(dirname(path), 'r');
+    const dirFd = openSync(dir, 'r');
     try {
       fsyncSync(dirFd);
     } catch {}

@@ -20,6 +20,6 @@ export {
   type SiteKind,
 } from './model.js';
 export { createFleet, deterministicKey, MAX_SIMULATED_GAP, type CreateFleetParameters, type Fleet, type Sensor } from './fleet.js';
-export { inspectReading, type InspectReadingParameters } from './inspectReading.js';
+export { inspectReading, type InspectReadingParameters } from '../protocol/inspectReading.js';
 export { hash32, seedOf, uniform, valueNoise } from './prng.js';
 export * from './attacks/index.js';

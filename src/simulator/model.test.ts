@@ -141,7 +141,7 @@ test('fleet.tick: signed readings the gateway accepts, staggered, never too freq
         profile: fleet.profile,
         previous: prev ? { timestamp: prev.timestamp, values: decodeMetrics(prev.payload) } : undefined,
         reading: r,
-      });
+      }).reasons;
       assert.deepEqual(flags, [], `${sensor.site.name} at ${now}: ${flags}`);
       if (prev) assert.equal(BigInt(r.sequence), BigInt(prev.sequence) + 1n);
       else assert.equal(r.sequence, '1');

@@ -1,7 +1,7 @@
 import type { Address } from 'viem';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { startAnvil, type StartAnvilReturnType } from '../chain/anvil.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import { startEmbeddedChain, type EmbeddedChain } from '../chain/embeddedChain.js';
 import { readPythia, registerPythiaKey } from '../chain/pythiaRegistry.js';
 import { answerSignerOf } from '../chain/answerSignerOf.js';
 import { privateKeyOfNativeAccount } from '../chain/nativeAccount.js';
@@ -12,6 +12,7 @@ import { readDeployment, writeDeployment, deploymentPath, type Deployment } from
 import { loadOrCreateRoleKeys, type RoleAccounts } from '../chain/roleKeys.js';
 import { startGateway } from '../gateway/server.js';
 import { DEFAULT_MQTT_PORT, startMqttChannel } from '../mqtt/channel.js';
+import { lockDataDir } from './lockDataDir.js';
 
 export const DEFAULT_CHAIN_PORT = 8545;
 export const DEFAULT_GATEWAY_PORT = 8780;
@@ -23,6 +24,12 @@ export type StartStackParameters = {
   rpcUrl?: string;
   /** Port of the embedded chain; 0 = any free port. */
   chainPort?: number;
+  /** How often the embedded chain's state is saved when it moved (ms); default 1,000. */
+  chainSaveIntervalMs?: number;
+  /** The embedded chain died and could not be restarted: the node cannot go on (stop it). */
+  onFatal?: (error: Error) => void;
+  /** What holds the data directory, as its lock tells others (default "pythia up"). */
+  command?: string;
   gatewayHost?: string;
   /** 0 = any free port. */
   gatewayPort?: number;
@@ -48,25 +55,33 @@ export type Stack = {
   mqttUrl?: string;
   /** true when the contracts were deployed by this start (not found from an earlier one). */
   deployed: boolean;
+  /** The embedded Anvil (not with rpcUrl): its pid and the last block saved to disk. */
+  embeddedChain?: EmbeddedChain;
   stop: () => Promise<void>;
 };
 
 /**
  * Brings up a whole Pythia node: the chain (embedded Anvil unless rpcUrl is given), the
- * contracts (deployed once, then found again from deployment.json), and the gateway.
+ * contracts (deployed once, then found again from deployment.json), and the gateway. The data
+ * directory is locked first (lockDataDir): a second node on it is refused.
  */
 export async function startStack(parameters: StartStackParameters): Promise<Stack> {
   const progress = parameters.onProgress ?? (() => {});
+  mkdirSync(parameters.dataDir, { recursive: true });
+  const lock = lockDataDir({ dataDir: parameters.dataDir, command: parameters.command ?? 'pythia up', onProgress: progress });
   const roles = await loadOrCreateRoleKeys({
     dataDir: parameters.dataDir,
     passphrase: parameters.passphrase,
     ...(parameters.scryptN ? { scryptN: parameters.scryptN } : {}),
+  }).catch((error: unknown) => {
+    lock.release();
+    throw error;
   });
   if (roles.created.length > 0) progress(`created encrypted keys for ${roles.created.join(', ')} in ${join(parameters.dataDir, 'keys')}`);
 
-  let anvil: StartAnvilReturnType | undefined;
+  let embeddedChain: EmbeddedChain | undefined;
   let rpcUrl = parameters.rpcUrl;
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<() => Promise<void>> = [async () => lock.release()];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => {});
     stops.length = 0;
@@ -74,9 +89,15 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
   try {
     if (!rpcUrl) {
       progress('starting the embedded chain (Anvil)');
-      anvil = await startAnvil({ dataDir: join(parameters.dataDir, 'chain'), port: parameters.chainPort ?? DEFAULT_CHAIN_PORT });
-      stops.push(anvil.stop);
-      rpcUrl = anvil.rpcUrl;
+      embeddedChain = await startEmbeddedChain({
+        chainDir: join(parameters.dataDir, 'chain'),
+        port: parameters.chainPort ?? DEFAULT_CHAIN_PORT,
+        ...(parameters.chainSaveIntervalMs !== undefined && { saveIntervalMs: parameters.chainSaveIntervalMs }),
+        onProgress: progress,
+        ...(parameters.onFatal && { onFatal: parameters.onFatal }),
+      });
+      stops.push(embeddedChain.stop);
+      rpcUrl = embeddedChain.rpcUrl;
     }
     const probe = createChainClients({ chainId: 1, rpcUrl });
     const chainId = await probe.publicClient.getChainId();
@@ -115,6 +136,11 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
     }
 
     await ensurePythiaKeyRegistered({ clients, roles, deployment, progress });
+    if (embeddedChain) {
+      // Contracts and funding (anvil_setBalance mines no block) on disk before anything is acknowledged.
+      const saved = await embeddedChain.save();
+      progress(`chain state saved up to block ${saved.number} (${join(parameters.dataDir, 'chain')})`);
+    }
 
     progress('starting the gateway');
     // The canary secret derives from the Pythia's key, which is encrypted at rest with the others.
@@ -163,7 +189,16 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       deployment = rest;
     }
     writeDeployment(parameters.dataDir, deployment);
-    return { deployment, roles, gatewayUrl: gateway.url, ...(deployment.mqttUrl ? { mqttUrl: deployment.mqttUrl } : {}), deployed, stop };
+    lock.setEndpoints({ chain: rpcUrl, gateway: gateway.url, ...(deployment.mqttUrl && { mqtt: deployment.mqttUrl }) });
+    return {
+      deployment,
+      roles,
+      gatewayUrl: gateway.url,
+      ...(deployment.mqttUrl ? { mqttUrl: deployment.mqttUrl } : {}),
+      deployed,
+      ...(embeddedChain && { embeddedChain }),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

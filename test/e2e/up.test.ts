@@ -3,14 +3,18 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startAnvil } from '../../src/chain/anvil.js';
+import { readAnvilPidFile } from '../../src/chain/anvilPidFile.js';
 import { createChainClients } from '../../src/chain/clients.js';
 import { parseDeployment } from '../../src/chain/deployment.js';
 import { loadOrCreateRoleKeys } from '../../src/chain/roleKeys.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
+import { processIdentity } from '../../src/processes/processIdentity.js';
+import { runPythia } from './runPythia.js';
 
 const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
 const passphrase = 'up-test-passphrase-not-a-secret';
@@ -66,7 +70,9 @@ describe('pythia up', { timeout: 300_000 }, () => {
       assert.equal(statSync(file).mode & 0o777, 0o600);
       assert.doesNotMatch(readFileSync(file, 'utf8'), /privateKey/);
     }
-    assert.ok(existsSync(join(dataDir, 'chain', 'state.json')), 'the chain state is saved in the data dir');
+    assert.ok(existsSync(join(dataDir, 'chain', 'state.json.gz')), 'the chain state is saved in the data dir');
+    assert.equal(existsSync(join(dataDir, 'pythia.lock')), false, 'the lock is released on stop');
+    assert.equal(existsSync(join(dataDir, 'chain', 'anvil.pid')), false, 'the chain is stopped with the node');
 
     const second = await up(['--data-dir', dataDir]);
     assert.match(second.stderr(), /contracts found from an earlier start/);
@@ -75,6 +81,63 @@ describe('pythia up', { timeout: 300_000 }, () => {
     const code = await createChainClients(second.deployment).publicClient.getCode({ address: second.deployment.contracts.fleet });
     assert.ok(code && code.length > 2, 'the contract survived the restart');
     assert.equal(await stop(second.child), 0);
+  });
+
+  it('kill -9 of `pythia up` takes its Anvil along; the next `up` takes over the lock and finds the contracts; a second `up` is refused', async () => {
+    const dataDir = join(dir, 'embedded');
+    const first = await up(['--data-dir', dataDir]);
+    const anvil = readAnvilPidFile(join(dataDir, 'chain'));
+    assert.ok(anvil && processIdentity(anvil.pid), 'the chain runs, recorded in chain/anvil.pid');
+    first.child.removeAllListeners('exit');
+    const killed = new Promise((resolve) => first.child.once('exit', (_code, signal) => resolve(signal)));
+    first.child.kill('SIGKILL');
+    assert.equal(await killed, 'SIGKILL');
+    assert.ok(await goneWithin(anvil.pid, 3_000), `Anvil ${anvil.pid} died with its node`);
+
+    const second = await up(['--data-dir', dataDir]);
+    assert.match(second.stderr(), new RegExp(`taking over the lock of .* left by pythia up \\(pid ${first.child.pid},.*no longer running`));
+    assert.match(second.stderr(), /contracts found from an earlier start/);
+    const code = await createChainClients(second.deployment).publicClient.getCode({ address: second.deployment.contracts.fleet });
+    assert.ok(code && code.length > 2, 'the contracts survived the kill');
+
+    for (const command of [
+      ['up', '--chain-port', '0', '--port', '0'],
+      ['demo', '--duration', '20'],
+    ]) {
+      const refused = await runPythia([...command, '--data-dir', dataDir], passphrase);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(
+        refused.stderr,
+        new RegExp(
+          `error: the data directory .* is in use by pythia up \\(pid ${second.child.pid}, since [^;]+; chain ${second.deployment.rpcUrl}, gateway ${second.deployment.gatewayUrl}`,
+        ),
+      );
+    }
+
+    const chainPid = readAnvilPidFile(join(dataDir, 'chain'))!.pid;
+    assert.equal(await stop(second.child), 0);
+    assert.equal(processIdentity(chainPid), undefined, 'stopping `pythia up` stops its chain');
+  });
+
+  it('refuses a chain port held by another process, naming the port and the process', async () => {
+    const holder = spawn(process.execPath, [
+      '-e',
+      "const s = require('net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port))",
+    ]);
+    try {
+      const port = Number(String((await once(holder.stdout, 'data'))[0]).trim());
+      const refused = await runPythia(['up', '--data-dir', join(dir, 'embedded'), '--chain-port', String(port), '--port', '0'], passphrase);
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        new RegExp(
+          `error: the chain port 127\\.0\\.0\\.1:${port} is held by process ${holder.pid} \\(.*\\), which this node did not start`,
+        ),
+      );
+      assert.equal(existsSync(join(dir, 'embedded', 'pythia.lock')), false, 'the refused start released the lock');
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('deploys on any JSON-RPC node with --rpc-url, after refusing while the admin has no funds', async () => {
@@ -105,3 +168,9 @@ describe('pythia up', { timeout: 300_000 }, () => {
     }
   });
 });
+
+async function goneWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (processIdentity(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return processIdentity(pid) === undefined;
+}

@@ -1,69 +1,47 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {Test} from "./Test.sol";
-import {MockConsentRegistryForFeeds} from "./MockConsentRegistryForFeeds.sol";
-import {FeedMarket} from "../../src/FeedMarket.sol";
-import {IConsentRegistry} from "../../src/interfaces/IConsentRegistry.sol";
-import {IDeviceOwnership} from "../../src/interfaces/IDeviceOwnership.sol";
+import {ConsentWorld} from "./ConsentWorld.sol";
 
-/// @notice The one fixture of the feed market tests. The consent registry (and the ownership token it
-/// stands in for) is MockConsentRegistryForFeeds until the real ConsentRegistry is merged: to run the
-/// suites against the real contracts, change only deployWorld and the world actions below.
-abstract contract FeedMarketBase is Test {
-    FeedMarket internal market;
-    MockConsentRegistryForFeeds internal registry;
-
-    address internal council = address(0xC0C1);
-    address internal buyer = address(0xB0B);
+/// @notice The one fixture of the feed market tests, on the real contracts wired as `deployPythia`
+/// wires them (ConsentWorld: fleet, identity, ownership, policy and consent registries, market).
+/// alice owns the world's devices (d1, d2, d3 = devices[0..2]) and has approved the market as her
+/// grant agent; buyer and otherBuyer hold 100 ether each.
+abstract contract FeedMarketBase is ConsentWorld {
     address internal otherBuyer = address(0xB0C);
-    address internal stranger = address(0xBAD);
 
-    address internal d1 = address(0xD1);
-    address internal d2 = address(0xD2);
-    address internal d3 = address(0xD3);
+    address internal d1;
+    address internal d2;
+    address internal d3;
 
-    uint256 internal constant T0 = 1_750_000_000;
-    uint32 internal constant PM25_NO2 = 0x5; // bits 0 (pm25) and 2 (no2)
+    uint32 internal constant PM25_NO2 = STREAMS; // bits 0 (pm25) and 2 (no2)
     uint256 internal constant PRICE = 0.05 ether;
     uint64 internal constant PERIOD = 30 days;
-    string internal constant PURPOSE = "air-quality research";
 
-    function setUp() public virtual {
-        vm.warp(T0);
-        deployWorld();
-        mintDevice(d1, council);
-        mintDevice(d2, council);
-        mintDevice(d3, council);
-        approveMarket(council, true);
+    /// @dev Device keys keyOf(100..103) are the world's; newDevice takes the next ones.
+    uint256 private _nextDeviceKey = 200;
+
+    function setUp() public virtual override {
+        super.setUp();
+        (d1, d2, d3) = (devices[0], devices[1], devices[2]);
+        approveMarket(alice, true);
         vm.deal(buyer, 100 ether);
         vm.deal(otherBuyer, 100 ether);
-        vm.deal(council, 1 ether);
+        vm.deal(alice, 1 ether);
+        vm.label(otherBuyer, "otherBuyer");
     }
 
-    // ================================================================ world (the one place to swap)
+    // ================================================================ world actions
 
-    function deployWorld() internal {
-        registry = new MockConsentRegistryForFeeds();
-        market = new FeedMarket(IConsentRegistry(address(registry)), IDeviceOwnership(address(registry)));
-    }
-
-    function mintDevice(address device, address owner) internal {
-        registry.mintDevice(device, owner);
-    }
-
-    function transferDevice(address device, address to) internal {
-        registry.transferDevice(device, to);
+    /// @dev A freshly provisioned device (factory-signed key), transferred to `owner`.
+    function newDevice(address owner) internal returns (address device) {
+        device = provision(keyOf(_nextDeviceKey++));
+        transfer(device, owner);
     }
 
     function approveMarket(address owner, bool allowed) internal {
         vm.prank(owner);
-        registry.setGrantAgent(address(market), allowed);
-    }
-
-    function revokeConsent(address owner, uint256 consentId) internal {
-        vm.prank(owner);
-        registry.revokeConsent(consentId);
+        consents.setGrantAgent(address(market), allowed);
     }
 
     // ================================================================ helpers
@@ -75,7 +53,7 @@ abstract contract FeedMarketBase is Test {
     }
 
     function offer() internal returns (uint256) {
-        return offerAs(council, devices2(), PRICE, PERIOD);
+        return offerAs(alice, devices2(), PRICE, PERIOD);
     }
 
     function offerAs(address owner, address[] memory ds, uint256 price, uint64 period) internal returns (uint256) {

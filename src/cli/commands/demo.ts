@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { MIN_DEMO_DEVICES, runDemo, type DemoSummary, type TimelineEntry } from '../../demo/runDemo.js';
 import { parseIntegerArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
-import { withCommon } from '../options.js';
+import { type CommonOptions, withCommon } from '../options.js';
 import { printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
-type DemoOptions = { duration: number; devices: number; seed: number; dataDir?: string; json?: boolean };
+type DemoOptions = CommonOptions & { duration: number; devices: number; seed: number };
 
 const LABELS: Record<TimelineEntry['kind'], string> = {
   attack: 'ATTACK ',

@@ -1,22 +1,22 @@
 import type { Command } from 'commander';
+import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
 import { startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT } from '../../stack/startStack.js';
 import { parseIntegerArg, parseUrlArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
-import { withCommon } from '../options.js';
-import { printResult, progress } from '../output.js';
+import { type CommonOptions, withCommon } from '../options.js';
+import { CliError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
-type UpOptions = {
-  dataDir?: string;
+type UpOptions = CommonOptions & {
   rpcUrl?: string;
   chainPort: number;
+  chainSaveInterval: number;
   port: number;
   host: string;
   mqttUrl?: string;
   mqttPort?: number;
   mqtt: boolean;
-  json?: boolean;
 };
 
 export function registerUpCommand(program: Command): void {
@@ -26,6 +26,12 @@ export function registerUpCommand(program: Command): void {
       .description('Start the chain (embedded Anvil unless --rpc-url), deploy the contracts once, and run the gateway until stopped')
       .option('--rpc-url <url>', 'use this Ethereum JSON-RPC node instead of the embedded chain', parseUrlArg('--rpc-url'))
       .option('--chain-port <port>', 'port of the embedded chain', parseIntegerArg('chain port', 0, 65535), DEFAULT_CHAIN_PORT)
+      .option(
+        '--chain-save-interval <ms>',
+        'how often the embedded chain saves its state when it moved (blocks since the last save are lost if the machine dies)',
+        parseIntegerArg('chain save interval', 100, 3_600_000),
+        DEFAULT_CHAIN_SAVE_INTERVAL_MS,
+      )
       .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
       .option('--host <host>', 'gateway listen address', '127.0.0.1')
       .option(
@@ -43,11 +49,18 @@ export function registerUpCommand(program: Command): void {
   ).action(async (options: UpOptions) => {
     const dataDir = resolveDataDir(options.dataDir);
     const passphrase = await resolvePassphrase('role keys');
+    let fatal: ((error: Error) => void) | undefined;
+    let fatalError: Error | undefined;
     const stack = await startStack({
       dataDir,
       passphrase,
       ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
       chainPort: options.chainPort,
+      chainSaveIntervalMs: options.chainSaveInterval,
+      onFatal: (error) => {
+        fatalError = error;
+        fatal?.(error);
+      },
       gatewayPort: options.port,
       gatewayHost: options.host,
       ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
@@ -58,7 +71,7 @@ export function registerUpCommand(program: Command): void {
     printResult(options, stack.deployment, () =>
       [
         `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
-        `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${stack.deployment.embeddedChain ? ', embedded Anvil' : ''})`,
+        `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${stack.embeddedChain ? `, embedded Anvil pid ${stack.embeddedChain.pid()}, saved every ${options.chainSaveInterval} ms` : ''})`,
         `  gateway   ${stack.gatewayUrl}`,
         `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
         `  fleet     ${stack.deployment.contracts.fleet}`,
@@ -70,12 +83,15 @@ export function registerUpCommand(program: Command): void {
         'Press Ctrl-C to stop.',
       ].join('\n'),
     );
-    await new Promise<void>((resolve) => {
-      const shutdown = () => resolve();
+    const failure = await new Promise<Error | undefined>((resolve) => {
+      const shutdown = () => resolve(undefined);
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
+      fatal = resolve;
+      if (fatalError) resolve(fatalError);
     });
     progress(options, 'stopping...');
     await stack.stop();
+    if (failure) throw new CliError(`the node stopped: ${failure.message}`);
   });
 }

@@ -1,7 +1,7 @@
 import type { Hex } from 'viem';
 import { decodeMetrics } from '../../protocol/payload.js';
 import type { Fleet, Sensor } from '../fleet.js';
-import { inspectReading } from '../inspectReading.js';
+import { inspectReading } from '../../protocol/inspectReading.js';
 import { nextReading } from '../model.js';
 import type { AttackAction } from './types.js';
 
@@ -15,7 +15,7 @@ export function recordedAction(fleet: Fleet, sensor: Sensor, payload: Hex, times
     profile: fleet.profile,
     previous: sensor.lastTimestamp === undefined ? undefined : { timestamp: sensor.lastTimestamp, values: sensor.lastValues },
     reading,
-  });
+  }).reasons;
   const values = decodeMetrics(payload, fleet.profile.metricCount);
   fleet.record(sensor, reading, values.length === fleet.profile.metricCount ? values : undefined);
   return { description, device: sensor.deviceId, body: reading, expect: { outcome: 'recorded', flags } };

@@ -1,0 +1,79 @@
+import type { NodeConfig } from './networkConfig.js';
+import type { NodePaths } from './nodePaths.js';
+
+export type GethArgumentsParameters = {
+  config: NodeConfig;
+  paths: NodePaths;
+  /** Where geth reads the keystore passphrase (a FIFO the starter writes once); validators only. */
+  passwordFile?: string;
+};
+
+/** The only JSON-RPC namespaces on HTTP: no admin, personal, clique, debug, txpool, miner. */
+export const HTTP_APIS = 'eth,net,web3';
+/** Host headers HTTP accepts (DNS-rebinding guard); there is no CORS origin at all. */
+export const HTTP_VHOSTS = 'localhost,127.0.0.1';
+
+/**
+ * The command line of one geth node. Crash safety: `--gcmode archive` writes the state of every
+ * block (with the default, a kill -9 rewinds the head to the last flushed state; docs/network.md).
+ * Exposure: HTTP on 127.0.0.1 with eth, net and web3 only and strict virtual hosts; administration
+ * (clique votes, peers) only on the IPC socket; the engine API (unused by Clique) on 127.0.0.1;
+ * no discovery, peers only from the static list and the netrestrict networks.
+ */
+export function gethArguments({ config, paths, passwordFile }: GethArgumentsParameters): string[] {
+  const { node } = config;
+  const args = [
+    '--config',
+    paths.gethConfig,
+    '--datadir',
+    paths.dataDir,
+    '--ipcpath',
+    paths.ipcPath,
+    '--networkid',
+    String(config.chainId),
+    '--syncmode',
+    'full',
+    '--gcmode',
+    'archive',
+    '--state.scheme',
+    'hash',
+    '--nodiscover',
+    '--nat',
+    'none',
+    '--netrestrict',
+    config.netrestrict,
+    '--http',
+    '--http.addr',
+    '127.0.0.1',
+    '--http.port',
+    String(node.ports.http),
+    '--http.api',
+    HTTP_APIS,
+    '--http.vhosts',
+    HTTP_VHOSTS,
+    '--authrpc.addr',
+    '127.0.0.1',
+    '--authrpc.port',
+    String(node.ports.authrpc),
+    '--miner.gaslimit',
+    config.gasLimit.toString(),
+  ];
+  if (node.role === 'validator') {
+    if (!passwordFile) throw new Error(`${node.name} is a validator: geth needs the passphrase of its signer key`);
+    args.push(
+      '--keystore',
+      paths.keystoreDir,
+      '--unlock',
+      node.address!,
+      '--password',
+      passwordFile,
+      // geth refuses --unlock while HTTP is on unless told: the HTTP namespaces above cannot use the
+      // key for anything that matters (the signer account holds no ether; see docs/network.md).
+      '--allow-insecure-unlock',
+      '--mine',
+      '--miner.etherbase',
+      node.address!,
+    );
+  }
+  return args;
+}

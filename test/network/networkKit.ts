@@ -1,0 +1,89 @@
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Hex } from 'viem';
+import { ipcRequest } from '../../src/network/index.js';
+
+export { sleep };
+
+/** Polls `check` until it returns a value (not undefined) or the time is up. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
+
+async function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port from which `count` ports are free now (the network's nodes take base + 10k .. + 2). */
+export async function freePortBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + 10 * Math.floor(Math.random() * 3_000);
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
+  }
+  throw new Error('no block of free ports found');
+}
+
+/**
+ * JSON-RPC over a node's HTTP endpoint, returning the raw response (to see refusals as they are).
+ * node:http rather than fetch, which does not let a caller set the Host header.
+ */
+export function httpRpc(
+  url: string,
+  method: string,
+  params: unknown[] = [],
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; json?: { result?: unknown; error?: { code: number; message: string } } }> {
+  const payload = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => {
+          let json: { result?: unknown; error?: { code: number; message: string } } | undefined;
+          try {
+            json = JSON.parse(body);
+          } catch {}
+          resolve({ status: res.statusCode ?? 0, body, ...(json && { json }) });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+export async function blockNumberOf(url: string): Promise<number> {
+  const { json } = await httpRpc(url, 'eth_blockNumber');
+  return Number(json?.result as Hex);
+}
+
+export async function blockHashAt(url: string, height: number): Promise<Hex | undefined> {
+  const { json } = await httpRpc(url, 'eth_getBlockByNumber', [`0x${height.toString(16)}`, false]);
+  return (json?.result as { hash: Hex } | null)?.hash;
+}
+
+/** The Clique signer of a block, asked over a node's IPC socket. */
+export function signerOfBlock(ipcPath: string, height: number): Promise<string> {
+  return ipcRequest<string>(ipcPath, 'clique_getSigner', [`0x${height.toString(16)}`]);
+}
