@@ -3,7 +3,7 @@ import { MIN_DEMO_DEVICES, runDemo, type DemoSummary, type TimelineEntry } from 
 import { parseIntegerArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { printResult, progress } from '../output.js';
+import { formatTable, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
 type DemoOptions = CommonOptions & { duration: number; devices: number; seed: number };
@@ -52,7 +52,8 @@ export function registerDemoCommand(program: Command): void {
         ),
     });
     printResult(options, summary, () => formatSummary(summary));
-    if (summary.unexpected.length > 0) process.exitCode = 1;
+    // Anything unexpected fails the run, a reading that did not end as expected among them.
+    if (summary.unexpected.length > 0 || summary.outcomes.mismatches.length > 0) process.exitCode = 1;
   });
 }
 
@@ -100,6 +101,23 @@ export function formatSummary(s: DemoSummary): string {
       `  after revocation: ${d.refusedAfterRevocation ? `refused (${d.refusedAfterRevocation})` : 'SERVED'}`,
     );
   }
+  const o = s.outcomes;
+  lines.push(
+    '',
+    `Expected vs recorded (${o.matched} of ${o.submissions} readings as the simulator's model and the attacks expected):`,
+    formatTable(
+      o.byKind.map((k) => ({
+        outcome: k.kind,
+        expected: k.expected,
+        recorded: k.recorded,
+        '': k.expected === k.recorded ? '' : 'MISMATCH',
+      })),
+      ['outcome', 'expected', 'recorded', ''],
+    )
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n'),
+  );
   if (s.unexpected.length) lines.push('', 'Unexpected:', ...s.unexpected.map((u) => `  ${u}`));
   return lines.join('\n');
 }
