@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { getAddress, isAddress, parseEther, type Address } from 'viem';
-import { quoteArg } from './time.js';
+import { quoteInput } from '../../protocol/quoteInput.js';
 
 /**
  * Addresses and amounts:
@@ -12,7 +12,7 @@ import { quoteArg } from './time.js';
 
 export function parseAddress(name: string, value: string, { nonZero = false }: { nonZero?: boolean } = {}): Address {
   if (!isAddress(value, { strict: false })) {
-    throw new InvalidArgumentError(`${name} is not a device id / address (0x + 40 hex digits): ${quoteArg(value)}`);
+    throw new InvalidArgumentError(`${name} is not a device id / address (0x + 40 hex digits): ${quoteInput(value)}`);
   }
   if (nonZero && BigInt(value) === 0n) throw new InvalidArgumentError(`${name} may not be the zero address`);
   return getAddress(value);
@@ -33,11 +33,11 @@ export type ParseAmountOptions = {
 /** An amount of ether, in wei. */
 export function parseAmount(name: string, value: string, { max, zeroReason = 'must be above 0' }: ParseAmountOptions = {}): bigint {
   if (!/^\d{1,59}(\.\d{1,18})?$/.test(value)) {
-    throw new InvalidArgumentError(`${name} must be an amount in ether, e.g. 0.05, got ${quoteArg(value)}`);
+    throw new InvalidArgumentError(`${name} must be an amount in ether, e.g. 0.05, got ${quoteInput(value)}`);
   }
   const wei = parseEther(value);
   if (wei === 0n) throw new InvalidArgumentError(`${name} ${zeroReason}`);
-  if (max !== undefined && wei > max) throw new InvalidArgumentError(`${name} must be at most ${max} wei, got ${quoteArg(value)}`);
+  if (max !== undefined && wei > max) throw new InvalidArgumentError(`${name} must be at most ${max} wei, got ${quoteInput(value)}`);
   return wei;
 }
 

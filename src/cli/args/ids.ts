@@ -3,7 +3,7 @@ import { type Address, type Hex, isHex } from 'viem';
 import { InvalidDidError, parseDeviceDid } from '../../chain/resolveDid.js';
 import { releaseIdOf } from '../../protocol/firmwareTypedData.js';
 import { parseAddress } from './addresses.js';
-import { quoteArg } from './time.js';
+import { quoteInput } from '../../protocol/quoteInput.js';
 
 /**
  * The one id grammar of the CLI:
@@ -23,7 +23,7 @@ const UINT_RE = /^(0|[1-9]\d{0,19})$/;
 /** A positive counter id (consent, feed, escrow, deletion request). */
 export function parseId(name: string, value: string): bigint {
   if (!COUNTER_RE.test(value) || BigInt(value) >= UINT256_LIMIT) {
-    throw new InvalidArgumentError(`${name} must be a positive integer, got ${quoteArg(value)}`);
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${quoteInput(value)}`);
   }
   return BigInt(value);
 }
@@ -36,7 +36,7 @@ export const parseIdArg =
 /** A uint64 in decimal (sequences): 0 to 2^64 − 1, no leading zeros. */
 export function parseUint64(name: string, value: string, { min = 0n }: { min?: bigint } = {}): bigint {
   if (!UINT_RE.test(value) || BigInt(value) > UINT64_MAX || BigInt(value) < min) {
-    throw new InvalidArgumentError(`${name} must be an integer ${min}..2^64-1 in decimal, got ${quoteArg(value)}`);
+    throw new InvalidArgumentError(`${name} must be an integer ${min}..2^64-1 in decimal, got ${quoteInput(value)}`);
   }
   return BigInt(value);
 }
@@ -49,7 +49,7 @@ export const parseUint64Arg =
 /** A 32-byte id or hash (policy version ids, release ids, evidence and data hashes), lowercased. */
 export function parseBytes32(name: string, value: string, { nonZero = false }: { nonZero?: boolean } = {}): Hex {
   if (!isHex(value) || value.length !== 66)
-    throw new InvalidArgumentError(`${name} must be 32 bytes of hex (0x + 64 hex digits), got ${quoteArg(value)}`);
+    throw new InvalidArgumentError(`${name} must be 32 bytes of hex (0x + 64 hex digits), got ${quoteInput(value)}`);
   if (nonZero && /^0x0{64}$/.test(value)) throw new InvalidArgumentError(`${name} must not be zero`);
   return value.toLowerCase() as Hex;
 }
@@ -61,7 +61,7 @@ export const parseBytes32Arg =
 
 /** An integer in [min, max] (class ids, counts, ports). */
 export function parseInteger(name: string, value: string, min: number, max: number): number {
-  if (!/^-?\d{1,16}$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer, got ${quoteArg(value)}`);
+  if (!/^-?\d{1,16}$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer, got ${quoteInput(value)}`);
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min || n > max)
     throw new InvalidArgumentError(`${name} must be between ${min} and ${max}, got ${value}`);
@@ -80,7 +80,7 @@ export function parseRelease(name: string, value: string): Hex {
   const pair = /^([^:]+):([^:]+)$/.exec(value);
   if (pair) return releaseIdOf(parseInteger(`${name} class`, pair[1]!, 0, 0xffff), parseUint64(`${name} sequence`, pair[2]!, { min: 1n }));
   if (isHex(value) && value.length === 66) return value.toLowerCase() as Hex;
-  throw new InvalidArgumentError(`${name} must be a release id (0x + 64 hex digits) or <class>:<sequence> (1:2), got ${quoteArg(value)}`);
+  throw new InvalidArgumentError(`${name} must be a release id (0x + 64 hex digits) or <class>:<sequence> (1:2), got ${quoteInput(value)}`);
 }
 
 export const parseReleaseArg =

@@ -22,7 +22,6 @@ export {
   parseDurationArg,
   parseTime,
   parseTimeArg,
-  quoteArg,
   type ParseDurationOptions,
   type ParseTimeOptions,
 } from './time.js';

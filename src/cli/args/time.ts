@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { quoteInput } from '../../protocol/quoteInput.js';
 
 /**
  * The one time grammar of the CLI, for every option that takes a point in time (consent
@@ -22,9 +23,6 @@ const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1
 const UNIX_RE = /^\d{1,12}$/;
 const RELATIVE_RE = /^([+-]?)(\d{1,9})([smhdw])$/;
 const DURATION_RE = /^(\d{1,12})([smhdw]?)$/;
-
-/** Shows a value in a message without echoing a huge argument back. */
-export const quoteArg = (value: string): string => JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
 
 /** Unix seconds of an ISO 8601 date or date-time with zone; undefined if the text is not one, or names no real day/time. */
 function isoSeconds(value: string): bigint | undefined {
@@ -74,9 +72,9 @@ export function parseTime(name: string, value: string, options: ParseTimeOptions
   } else {
     seconds = isoSeconds(value);
   }
-  if (seconds === undefined || seconds < 0n) throw new InvalidArgumentError(`${name} must be ${GRAMMAR}, got ${quoteArg(value)}`);
+  if (seconds === undefined || seconds < 0n) throw new InvalidArgumentError(`${name} must be ${GRAMMAR}, got ${quoteInput(value)}`);
   if (options.future && seconds <= nowSeconds) {
-    throw new InvalidArgumentError(`${name} must be in the future, got ${quoteArg(value)} (${formatTime(seconds)})`);
+    throw new InvalidArgumentError(`${name} must be in the future, got ${quoteInput(value)} (${formatTime(seconds)})`);
   }
   return seconds;
 }
@@ -92,11 +90,11 @@ export type ParseDurationOptions = { min?: bigint; max?: bigint };
 /** A length of time in seconds: <n>s|m|h|d|w, or plain seconds. */
 export function parseDuration(name: string, value: string, { min = 1n, max }: ParseDurationOptions = {}): bigint {
   const m = DURATION_RE.exec(value);
-  if (!m) throw new InvalidArgumentError(`${name} must be <n> followed by s, m, h, d or w (e.g. 30d), got ${quoteArg(value)}`);
+  if (!m) throw new InvalidArgumentError(`${name} must be <n> followed by s, m, h, d or w (e.g. 30d), got ${quoteInput(value)}`);
   const seconds = BigInt(m[1]!) * DURATION_UNITS[(m[2] || 's') as DurationUnit];
-  if (seconds < min) throw new InvalidArgumentError(`${name} must be at least ${formatDuration(min)}, got ${quoteArg(value)}`);
+  if (seconds < min) throw new InvalidArgumentError(`${name} must be at least ${formatDuration(min)}, got ${quoteInput(value)}`);
   if (max !== undefined && seconds > max) {
-    throw new InvalidArgumentError(`${name} must be at most ${formatDuration(max)}, got ${quoteArg(value)}`);
+    throw new InvalidArgumentError(`${name} must be at most ${formatDuration(max)}, got ${quoteInput(value)}`);
   }
   return seconds;
 }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { isHex, type Hex } from 'viem';
-import { quoteArg } from './time.js';
+import { quoteInput } from '../../protocol/quoteInput.js';
 
 /**
  * The other values the CLI takes: free text with a byte bound (reasons, purposes, URIs), hex
@@ -25,7 +25,7 @@ export function parseHexBytes(name: string, value: string, { bytes, maxBytes }: 
   const length = (hex.length - 2) / 2;
   if (!isHex(hex) || hex.length % 2 !== 0 || (bytes !== undefined && length !== bytes) || (maxBytes !== undefined && length > maxBytes)) {
     const size = bytes !== undefined ? `${bytes} bytes` : maxBytes !== undefined ? `at most ${maxBytes} bytes` : 'bytes';
-    throw new InvalidArgumentError(`${name} must be ${size} of hex, got ${quoteArg(value)}`);
+    throw new InvalidArgumentError(`${name} must be ${size} of hex, got ${quoteInput(value)}`);
   }
   return hex as Hex;
 }
@@ -55,10 +55,10 @@ export function parseUrl(name: string, value: string, protocols: readonly string
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError(`${name} is not a URL: ${quoteArg(value)}`);
+    throw new InvalidArgumentError(`${name} is not a URL: ${quoteInput(value)}`);
   }
   if (!protocols.includes(url.protocol)) {
-    throw new InvalidArgumentError(`${name} must be a ${protocols.map((p) => `${p}//`).join(', ')} URL, got ${quoteArg(value)}`);
+    throw new InvalidArgumentError(`${name} must be a ${protocols.map((p) => `${p}//`).join(', ')} URL, got ${quoteInput(value)}`);
   }
   return value.replace(/\/$/, '');
 }
@@ -71,7 +71,7 @@ export const parseUrlArg =
 /** One name of a fixed list (case-insensitive). */
 export function parseChoice<const T extends string>(name: string, value: string, choices: readonly T[]): T {
   const chosen = choices.find((choice) => choice.toLowerCase() === value.trim().toLowerCase());
-  if (chosen === undefined) throw new InvalidArgumentError(`${name} must be ${choices.join(' or ')}, got ${quoteArg(value)}`);
+  if (chosen === undefined) throw new InvalidArgumentError(`${name} must be ${choices.join(' or ')}, got ${quoteInput(value)}`);
   return chosen;
 }
 

@@ -30,8 +30,8 @@ import {
   parseChoiceArg,
   parseIntegerArg,
   parseUint64,
-  quoteArg,
 } from '../args/index.js';
+import { quoteInput } from '../../protocol/quoteInput.js';
 import { resolveDataDir } from '../context.js';
 import { withCommon } from '../options.js';
 import { formatTable, printResult, progress } from '../output.js';
@@ -45,7 +45,8 @@ const DEFAULT_FUNDING_ETHER = '1000000';
 /** --fund <address> or <address>=<ether>: an address and an amount in the CLI's grammars. */
 export function parseFundArg(value: string): { address: Address; wei: bigint } {
   const [address, ether = DEFAULT_FUNDING_ETHER, ...rest] = value.split('=');
-  if (rest.length > 0 || !address) throw new InvalidArgumentError(`--fund must be <address> or <address>=<ether>, got ${quoteArg(value)}`);
+  if (rest.length > 0 || !address)
+    throw new InvalidArgumentError(`--fund must be <address> or <address>=<ether>, got ${quoteInput(value)}`);
   return { address: parseAddress('--fund', address), wei: parseAmount('--fund', ether) };
 }
 

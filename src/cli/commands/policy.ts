@@ -17,7 +17,7 @@ import {
 } from '../../policy/index.js';
 import { requireContract } from '../../chain/requireContract.js';
 import { parseAddress, parseAddressArg, parseBytes32Arg } from '../args/index.js';
-import { loadContext } from '../context.js';
+import { loadContext, type CommandContext } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, formatTable, jsonReplacer, printResult, progress } from '../output.js';
 import { loadSignerAccount, sendAs } from '../signer.js';
@@ -56,6 +56,18 @@ function checkPolicyFile(file: string, options: { json?: boolean }): Checked {
   }
   process.exitCode = 1;
   return result;
+}
+
+/** A published policy version, or exit 1 when no version has this id. */
+async function readPolicyOrFail(context: CommandContext, policyId: Hex): Promise<PolicyVersionRecord> {
+  const version = await readPolicy({
+    publicClient: context.publicClient,
+    registry: requireContract(context.deployment, 'policyRegistry'),
+    policyId,
+    fromBlock: BigInt(context.deployment.deploymentBlock),
+  });
+  if (!version) throw new CliError(`no policy version has the id ${policyId}`);
+  return version;
 }
 
 function describeTerms(terms: PolicyTerms): string[] {
@@ -169,13 +181,7 @@ export function registerPolicyCommands(program: Command): void {
       .argument('<policyId>', 'the policy version id (0x + 64 hex digits)', parsePolicyIdArg),
   ).action(async (policyId: Hex, options: CommonOptions) => {
     const context = loadContext(options);
-    const version = await readPolicy({
-      publicClient: context.publicClient,
-      registry: requireContract(context.deployment, 'policyRegistry'),
-      policyId,
-      fromBlock: BigInt(context.deployment.deploymentBlock),
-    });
-    if (!version) throw new CliError(`no policy version has the id ${policyId}`);
+    const version = await readPolicyOrFail(context, policyId);
     printResult(options, version, () => versionLines(version));
   });
 
@@ -215,13 +221,7 @@ export function registerPolicyCommands(program: Command): void {
     if (!result.ok) return;
     const doc = result.policy;
     const context = loadContext(options);
-    const version = await readPolicy({
-      publicClient: context.publicClient,
-      registry: requireContract(context.deployment, 'policyRegistry'),
-      policyId,
-      fromBlock: BigInt(context.deployment.deploymentBlock),
-    });
-    if (!version) throw new CliError(`no policy version has the id ${policyId}`);
+    const version = await readPolicyOrFail(context, policyId);
     const contentHash = policyContentHash(doc);
     const terms = compilePolicyTerms(doc);
     const mismatches: string[] = [];

@@ -33,7 +33,7 @@ import { loadContext, loadRoleAccount, type CommandContext } from '../context.js
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
-import { loadSignerAccount } from '../signer.js';
+import { loadSignerAccount, sendAs } from '../signer.js';
 import { defaultRootCaPath } from './attest.js';
 
 type AttestedTee = 'sgx' | 'tdx';
@@ -260,7 +260,9 @@ export function registerPythiaCommands(program: Command): void {
   ).action(async (options: RegisterOptions) => {
     const prepared = await prepareRegistration(options);
     progress(options, `registering ${prepared.evidence ? 'attested' : 'unattested'} Pythia key ${prepared.key}...`);
-    const { hash, blockNumber } = await registerPythiaKey(prepared.write);
+    const { hash, blockNumber } = await sendAs(prepared.context, prepared.write.account, 'pythia register', () =>
+      registerPythiaKey(prepared.write),
+    );
     printRegistration(options, prepared, hash, blockNumber, 'registered');
   });
 
@@ -278,7 +280,9 @@ export function registerPythiaCommands(program: Command): void {
     const previous = await readPythia({ publicClient: prepared.context.publicClient, registry: prepared.write.address }, previousKey);
     if (previous.status !== 'active') throw new CliError(`${previousKey} is not an active Pythia key (${previous.status})`);
     progress(options, `rotating ${previousKey} to ${prepared.evidence ? 'attested' : 'unattested'} key ${prepared.key}...`);
-    const { hash, blockNumber } = await rotatePythiaKey({ ...prepared.write, previousKey });
+    const { hash, blockNumber } = await sendAs(prepared.context, prepared.write.account, 'pythia rotate', () =>
+      rotatePythiaKey({ ...prepared.write, previousKey }),
+    );
     printRegistration(options, prepared, hash, blockNumber, `rotated ${previousKey} to`, { previousKey });
   });
 
@@ -307,13 +311,9 @@ export function registerPythiaCommands(program: Command): void {
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'pythiaRegistry');
     const account = await loadRoleAccount(context, 'operator');
-    const { hash, blockNumber } = await revokePythiaKey({
-      clients: context,
-      account,
-      address: registry,
-      key: address,
-      reason: options.reason,
-    });
+    const { hash, blockNumber } = await sendAs(context, account, 'pythia revoke', () =>
+      revokePythiaKey({ clients: context, account, address: registry, key: address, reason: options.reason }),
+    );
     const summary = await readPythia({ publicClient: context.publicClient, registry }, address);
     printResult(
       options,
@@ -334,7 +334,9 @@ export function registerPythiaCommands(program: Command): void {
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'pythiaRegistry');
     const account = await governanceAccount(context, options.signerKey);
-    const { hash, blockNumber } = await approveMeasurement({ clients: context, account, address: registry, teeType: tee, measurement });
+    const { hash, blockNumber } = await sendAs(context, account, 'approve-measurement', () =>
+      approveMeasurement({ clients: context, account, address: registry, teeType: tee, measurement }),
+    );
     printResult(
       options,
       { teeType: tee, measurement, status: 'approved', transactionHash: hash, blockNumber },
@@ -355,14 +357,9 @@ export function registerPythiaCommands(program: Command): void {
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'pythiaRegistry');
     const account = await governanceAccount(context, options.signerKey);
-    const { hash, blockNumber } = await revokeMeasurement({
-      clients: context,
-      account,
-      address: registry,
-      teeType: tee,
-      measurement,
-      reason: options.reason,
-    });
+    const { hash, blockNumber } = await sendAs(context, account, 'revoke-measurement', () =>
+      revokeMeasurement({ clients: context, account, address: registry, teeType: tee, measurement, reason: options.reason }),
+    );
     printResult(
       options,
       { teeType: tee, measurement, status: 'revoked', transactionHash: hash, blockNumber },
