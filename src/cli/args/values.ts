@@ -39,7 +39,7 @@ export const parseHexBytesArg =
 export function parsePublicKey(name: string, value: string): Hex {
   const hex = value.startsWith('0x') ? value : `0x${value}`;
   if (!isHex(hex) || (hex.length !== 130 && !(hex.length === 132 && hex.startsWith('0x04')))) {
-    throw new InvalidArgumentError(`${name} must be 64 bytes (X ‖ Y) or 65 bytes uncompressed (04 ‖ X ‖ Y), hex`);
+    throw new InvalidArgumentError(`${name}: public key must be 64 bytes (X ‖ Y) or 65 bytes uncompressed (04 ‖ X ‖ Y), hex`);
   }
   return hex.length === 132 ? `0x${hex.slice(4)}` : (hex as Hex);
 }
