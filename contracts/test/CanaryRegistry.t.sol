@@ -72,7 +72,7 @@ contract CanaryRegistryTest is ConsentWorld {
         vm.warp(block.timestamp + 1);
         // (a salt of its own: the delivery's data hash follows the salt, and setUp's delivery was logged before the share)
         ICanaryRegistry.CanaryReveal memory bobs =
-            reveal(bob, consentId, devices[0], 0, VALUE, SEQ + 1, keccak256("salt-1"));
+            reveal(bob, consentId, devices[0], 0, VALUE, SEQ + 1, keccak256("salt-3"));
         IAccessLog.Delivery memory bobsDelivery = deliverCanary(bobs);
         ICanaryRegistry.CanaryReveal memory carols =
             reveal(carol, carolConsent, devices[0], 0, VALUE - 1, SEQ + 1, keccak256("salt-2"));

@@ -31,31 +31,91 @@ describe('deployPythia wires device identity and ownership', { timeout: 120_000 
   it('records both contracts and wires them to the fleet and the operator', async () => {
     const { publicClient, fleetAddress, identityAddress, ownershipAddress } = chain;
     assert.ok(identityAddress && ownershipAddress);
-    const read = <T>(address: Address, abi: unknown, functionName: string, args: unknown[] = []) =>
-      publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>;
-    assert.ok(isAddressEqual(await read<Address>(fleetAddress, pythiaFleetAbi, 'deviceOwnership'), ownershipAddress));
-    assert.ok(isAddressEqual(await read<Address>(ownershipAddress, deviceOwnershipAbi, 'fleet'), fleetAddress));
-    assert.ok(isAddressEqual(await read<Address>(identityAddress, deviceIdentityAbi, 'fleet'), fleetAddress));
-    assert.ok(isAddressEqual(await read<Address>(identityAddress, deviceIdentityAbi, 'ownership'), ownershipAddress));
-    for (const role of ['IDENTITY_ROLE', 'MANUFACTURER_ROLE']) {
-      const id = await read<Hex>(fleetAddress, pythiaFleetAbi, role);
-      assert.equal(await read<boolean>(fleetAddress, pythiaFleetAbi, 'hasRole', [id, identityAddress]), true, role);
+    assert.ok(
+      isAddressEqual(
+        await publicClient.readContract({ address: fleetAddress, abi: pythiaFleetAbi, functionName: 'deviceOwnership' }),
+        ownershipAddress,
+      ),
+    );
+    assert.ok(
+      isAddressEqual(
+        await publicClient.readContract({ address: ownershipAddress, abi: deviceOwnershipAbi, functionName: 'fleet' }),
+        fleetAddress,
+      ),
+    );
+    assert.ok(
+      isAddressEqual(
+        await publicClient.readContract({ address: identityAddress, abi: deviceIdentityAbi, functionName: 'fleet' }),
+        fleetAddress,
+      ),
+    );
+    assert.ok(
+      isAddressEqual(
+        await publicClient.readContract({ address: identityAddress, abi: deviceIdentityAbi, functionName: 'ownership' }),
+        ownershipAddress,
+      ),
+    );
+    for (const role of ['IDENTITY_ROLE', 'MANUFACTURER_ROLE'] as const) {
+      const id = await publicClient.readContract({ address: fleetAddress, abi: pythiaFleetAbi, functionName: role });
+      assert.equal(
+        await publicClient.readContract({
+          address: fleetAddress,
+          abi: pythiaFleetAbi,
+          functionName: 'hasRole',
+          args: [id, identityAddress],
+        }),
+        true,
+        role,
+      );
     }
-    const operatorRole = await read<Hex>(identityAddress, deviceIdentityAbi, 'OPERATOR_ROLE');
-    assert.equal(await read<boolean>(identityAddress, deviceIdentityAbi, 'hasRole', [operatorRole, chain.operator.address]), true);
+    const operatorRole = await publicClient.readContract({
+      address: identityAddress,
+      abi: deviceIdentityAbi,
+      functionName: 'OPERATOR_ROLE',
+    });
+    assert.equal(
+      await publicClient.readContract({
+        address: identityAddress,
+        abi: deviceIdentityAbi,
+        functionName: 'hasRole',
+        args: [operatorRole, chain.operator.address],
+      }),
+      true,
+    );
   });
 
   it("deploys the firmware registry over them with the fleet's INSPECTOR_ROLE", async () => {
     const { publicClient, fleetAddress, identityAddress, ownershipAddress, firmwareAddress } = chain;
     assert.ok(firmwareAddress);
     assert.equal(chain.deployment.contracts.firmwareRegistry, firmwareAddress);
-    const read = <T>(address: Address, abi: unknown, functionName: string, args: unknown[] = []) =>
-      publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>;
-    assert.ok(isAddressEqual(await read<Address>(firmwareAddress, firmwareRegistryAbi, 'fleet'), fleetAddress));
-    assert.ok(isAddressEqual(await read<Address>(firmwareAddress, firmwareRegistryAbi, 'ownership'), ownershipAddress));
-    assert.ok(isAddressEqual(await read<Address>(firmwareAddress, firmwareRegistryAbi, 'identity'), identityAddress));
-    const inspector = await read<Hex>(fleetAddress, pythiaFleetAbi, 'INSPECTOR_ROLE');
-    assert.equal(await read<boolean>(fleetAddress, pythiaFleetAbi, 'hasRole', [inspector, firmwareAddress]), true);
+    assert.ok(
+      isAddressEqual(
+        await publicClient.readContract({ address: firmwareAddress, abi: firmwareRegistryAbi, functionName: 'fleet' }),
+        fleetAddress,
+      ),
+    );
+    assert.ok(
+      isAddressEqual(
+        await publicClient.readContract({ address: firmwareAddress, abi: firmwareRegistryAbi, functionName: 'ownership' }),
+        ownershipAddress,
+      ),
+    );
+    assert.ok(
+      isAddressEqual(
+        await publicClient.readContract({ address: firmwareAddress, abi: firmwareRegistryAbi, functionName: 'identity' }),
+        identityAddress,
+      ),
+    );
+    const inspector = await publicClient.readContract({ address: fleetAddress, abi: pythiaFleetAbi, functionName: 'INSPECTOR_ROLE' });
+    assert.equal(
+      await publicClient.readContract({
+        address: fleetAddress,
+        abi: pythiaFleetAbi,
+        functionName: 'hasRole',
+        args: [inspector, firmwareAddress],
+      }),
+      true,
+    );
   });
 
   it('puts every role change behind the council timelock (no delay on a local chain) and binds the relayer to the Pythia key', async () => {

@@ -1,4 +1,14 @@
-import { parseEther, zeroHash, type Abi, type Address, type Hex } from 'viem';
+import {
+  parseAbi,
+  parseEther,
+  zeroHash,
+  type Abi,
+  type Address,
+  type ContractConstructorArgs,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type Hex,
+} from 'viem';
 import {
   accessLogAbi,
   accessLogBytecode,
@@ -34,6 +44,8 @@ import {
 import { createChainClients } from './clients.js';
 import { bindRelayer, readPythia, registerPythiaKey } from './pythiaRegistry.js';
 import { governedCalls, timelockCall } from './timelock.js';
+import { sendContractTransaction, type WriteFunctionName } from './sendContractTransaction.js';
+import { setAnvilBalance } from './setAnvilBalance.js';
 import type { Deployment } from './deployment.js';
 import { ROLE_NAMES, type RoleAccounts } from './roleKeys.js';
 
@@ -79,6 +91,16 @@ export type DeployStepParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chai
 /** A call the timelock makes as the contracts' admin. */
 type GovernedCall = { what: string; address: Address; abi: Abi; functionName: string; args: readonly unknown[] };
 
+/** The role constants of an AccessControl contract's ABI (OPERATOR_ROLE, RELAYER_ROLE, ...). */
+type RoleConstant<abi extends Abi> = Extract<ContractFunctionName<abi, 'view' | 'pure'>, `${string}_ROLE`>;
+
+/** OpenZeppelin AccessControl's grantRole, which every contract here inherits. */
+const accessControlAbi = parseAbi(['function grantRole(bytes32 role, address account)']);
+
+/** The getter of one role constant. */
+const roleGetterAbi = <name extends string>(name: name) =>
+  [{ type: 'function', name, stateMutability: 'view', inputs: [], outputs: [{ type: 'bytes32', name: 'role' }] }] as const;
+
 const ROLE_FUNDING = parseEther('1000');
 const MIN_ROLE_BALANCE = parseEther('10');
 
@@ -86,30 +108,41 @@ const MIN_ROLE_BALANCE = parseEther('10');
 function adminSession(parameters: Pick<DeployStepParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & { timelock?: Address }) {
   const { rpcUrl, chainId, roles } = parameters;
   const progress = parameters.onProgress ?? (() => {});
-  const { publicClient, walletClient } = createChainClients({ chainId, rpcUrl });
-  const admin = walletClient(roles.admin);
-  const confirmed = async (what: string, hash: Hex) => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success') throw new Error(`${what} failed in ${hash}`);
-    return receipt;
-  };
+  const clients = createChainClients({ chainId, rpcUrl });
+  const { publicClient } = clients;
+  const admin = clients.walletClient(roles.admin);
   return {
     publicClient,
     progress,
-    async deploy(name: string, abi: Abi, bytecode: string, args: readonly unknown[]): Promise<Address> {
+    async deploy<const abi extends Abi>(name: string, abi: abi, bytecode: Hex, args: ContractConstructorArgs<abi>): Promise<Address> {
       progress(`deploying ${name}`);
-      const hash = await admin.deployContract({ abi, bytecode: bytecode as Hex, args } as never);
-      const receipt = await confirmed(`${name} deployment`, hash);
+      // The constructor arguments are checked against the ABI above; viem cannot resolve them again for an open ABI.
+      const hash = await admin.deployContract({ abi: abi as Abi, bytecode, args: args as readonly unknown[] });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') throw new Error(`${name} deployment failed in ${hash}`);
       if (!receipt.contractAddress) throw new Error(`${name} deployment created no contract in ${hash}`);
       return receipt.contractAddress;
     },
-    async call(what: string, address: Address, abi: Abi, functionName: string, args: readonly unknown[]): Promise<void> {
-      await confirmed(what, await admin.writeContract({ address, abi, functionName, args } as never));
+    async call<const abi extends Abi, functionName extends WriteFunctionName<abi>>(
+      address: Address,
+      abi: abi,
+      functionName: functionName,
+      args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', functionName>,
+    ): Promise<void> {
+      progress(`${functionName} on ${address}`);
+      await sendContractTransaction({ clients, account: roles.admin, address, abi, functionName, args });
     },
-    /** The call that grants the AccessControl role named by the contract's constant (e.g. 'OPERATOR_ROLE'). */
-    async grant(address: Address, abi: Abi, roleName: string, account: Address): Promise<GovernedCall> {
-      const role = (await publicClient.readContract({ address, abi, functionName: roleName } as never)) as Hex;
-      return { what: `granting ${roleName} of ${address} to ${account}`, address, abi, functionName: 'grantRole', args: [role, account] };
+    /** The call that grants the AccessControl role named by the contract's constant (e.g. 'OPERATOR_ROLE'), read from the contract. */
+    async grant<const abi extends Abi>(address: Address, abi: abi, roleName: RoleConstant<abi>, account: Address): Promise<GovernedCall> {
+      if (!abi.some((item) => item.type === 'function' && item.name === roleName)) throw new Error(`the ABI has no ${roleName}`);
+      const role = await publicClient.readContract({ address, abi: roleGetterAbi(roleName), functionName: roleName });
+      return {
+        what: `granting ${roleName} of ${address} to ${account}`,
+        address,
+        abi: accessControlAbi,
+        functionName: 'grantRole',
+        args: [role, account],
+      };
     },
     /**
      * Makes the timelock (the contracts' admin) perform `calls`: one scheduleBatch and one
@@ -129,15 +162,16 @@ function adminSession(parameters: Pick<DeployStepParameters, 'rpcUrl' | 'chainId
             args: [zeroHash, roles.admin.address],
           })) as boolean);
         const { address, abi, functionName, args } = call;
-        if (direct) await confirmed(call.what, await admin.writeContract({ address, abi, functionName, args } as never));
-        else calls.push(call);
+        if (direct) {
+          progress(call.what);
+          await sendContractTransaction({ clients, account: roles.admin, address, abi, functionName, args });
+        } else calls.push(call);
       }
       if (calls.length === 0) return;
       const timelock = parameters.timelock;
       if (!timelock) throw new Error('no timelock to act through');
       progress(`through the timelock: ${calls.map((c) => c.what).join('; ')}`);
-      const clients = createChainClients({ chainId, rpcUrl });
-      const done = await governedCalls({ clients, account: roles.admin, timelock, calls: calls.map(timelockCall) });
+      const done = await governedCalls({ clients, account: roles.admin, address: timelock, calls: calls.map(timelockCall) });
       if (!done.executed) throw new Error(`the timelock ${timelock} has a delay: the deployment cannot wire through it`);
     },
   };
@@ -254,11 +288,11 @@ export async function registerGatewayPythia(
   if (record.status === 'revoked') return; // the operator decides what replaces it (pythia pythia rotate)
   if (record.status === 'none') {
     progress(`registering this gateway's Pythia key ${key} (unattested: no TEE here)`);
-    await registerPythiaKey({ clients, account: roles.operator, registry, publicKey: roles.pythia.publicKey });
+    await registerPythiaKey({ clients, account: roles.operator, address: registry, publicKey: roles.pythia.publicKey });
   }
   if (record.relayer?.toLowerCase() === roles.relayer.address.toLowerCase()) return;
   progress(`binding the relayer ${roles.relayer.address} to the Pythia key ${key}`);
-  await bindRelayer({ clients, account: roles.operator, registry, key, relayer: roles.relayer.address });
+  await bindRelayer({ clients, account: roles.operator, address: registry, key, relayer: roles.relayer.address });
 }
 
 export type DeployDeviceIdentityParameters = DeployStepParameters & {
@@ -281,7 +315,7 @@ export async function deployDeviceIdentity(
   const deviceOwnership = await session.deploy('DeviceOwnership', deviceOwnershipAbi, deviceOwnershipBytecode, [fleet]);
   const deviceIdentity = await session.deploy('DeviceIdentity', deviceIdentityAbi, deviceIdentityBytecode, [
     timelock,
-    parameters.adminDelaySeconds ?? 0n,
+    Number(parameters.adminDelaySeconds ?? 0n),
     fleet,
     deviceOwnership,
   ]);
@@ -306,7 +340,7 @@ export async function deployPythiaRegistry(parameters: DeployStepParameters): Pr
   const session = adminSession(parameters);
   const registry = await session.deploy('PythiaRegistry', pythiaRegistryAbi, pythiaRegistryBytecode, [
     timelock,
-    parameters.adminDelaySeconds ?? 0n,
+    Number(parameters.adminDelaySeconds ?? 0n),
   ]);
   await session.governed([
     await session.grant(registry, pythiaRegistryAbi, 'GOVERNANCE_ROLE', roles.admin.address),
@@ -391,7 +425,7 @@ export const CONSENT_SUITE_DEFAULTS = {
  */
 export async function deployConsentSuite(parameters: DeployConsentSuiteParameters): Promise<ConsentSuiteAddresses> {
   const { roles, fleet, deviceOwnership, pythiaRegistry, timelock } = parameters;
-  const adminDelay = parameters.adminDelaySeconds ?? 0n;
+  const adminDelay = Number(parameters.adminDelaySeconds ?? 0n);
   const session = adminSession(parameters);
 
   const policyRegistry = await session.deploy('PolicyRegistry', policyRegistryAbi, policyRegistryBytecode, []);
@@ -421,7 +455,7 @@ export async function deployConsentSuite(parameters: DeployConsentSuiteParameter
     deviceOwnership,
     recipientTerms,
   ]);
-  await session.call('naming the feed market in the terms', recipientTerms, recipientTermsAbi, 'setFeedMarket', [feedMarket]);
+  await session.call(recipientTerms, recipientTermsAbi, 'setFeedMarket', [feedMarket]);
   const recipientBonds = await session.deploy('RecipientBonds', recipientBondsAbi, recipientBondsBytecode, [recipientTerms]);
   const sharingLog = await session.deploy('SharingLog', sharingLogAbi, sharingLogBytecode, [consentRegistry, policyRegistry]);
   const canaryRegistry = await session.deploy('CanaryRegistry', canaryRegistryAbi, canaryRegistryBytecode, [
@@ -437,9 +471,7 @@ export async function deployConsentSuite(parameters: DeployConsentSuiteParameter
   ]);
 
   session.progress('wiring consent and accountability roles');
-  await session.call('naming the slashers of the bonds', recipientBonds, recipientBondsAbi, 'setSlashers', [
-    [canaryRegistry, deletionRequests],
-  ]);
+  await session.call(recipientBonds, recipientBondsAbi, 'setSlashers', [[canaryRegistry, deletionRequests]]);
   // The gateway logs and commits with the account that relays its transactions.
   await session.governed([
     await session.grant(accessLog, accessLogAbi, 'LOGGER_ROLE', roles.relayer.address),
@@ -474,7 +506,7 @@ export async function fundRoles(parameters: Pick<DeployPythiaParameters, 'rpcUrl
     for (const address of accounts) {
       const balance = await publicClient.getBalance({ address });
       if (balance < MIN_ROLE_BALANCE) {
-        await publicClient.request({ method: 'anvil_setBalance' as never, params: [address, `0x${ROLE_FUNDING.toString(16)}`] as never });
+        await setAnvilBalance({ rpcUrl: parameters.rpcUrl, chainId: parameters.chainId, address, value: ROLE_FUNDING });
       }
     }
     return;

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { encodeFunctionData, parseEventLogs, toHex, zeroHash, type Abi, type Address, type Hex, type PublicClient } from 'viem';
 import { pythiaTimelockAbi } from '../contracts/abis.js';
-import type { ChainClients } from './clients.js';
 import type { Deployment } from './deployment.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from './sendContractTransaction.js';
-import type { Account } from 'viem';
+import { requireContract } from './requireContract.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from './sendContractTransaction.js';
 
 /**
  * The council's timelock (issue #12; docs/operations.md, "Who holds which role"): DEFAULT_ADMIN_ROLE
@@ -13,13 +12,9 @@ import type { Account } from 'viem';
  */
 export type TimelockCall = { target: Address; value: bigint; data: Hex };
 
-export class TimelockMissingError extends Error {}
-
-/** The deployment's timelock, or a clear error for a deployment made before it existed. */
+/** The deployment's timelock, or a ContractMissingError for a deployment made before it existed (`pythia up` adds one). */
 export function timelockAddress(deployment: Deployment): Address {
-  const address = deployment.contracts.timelock;
-  if (address) return address;
-  throw new TimelockMissingError('this deployment has no timelock: it predates issue #12; run `pythia up` with this version to add one');
+  return requireContract(deployment, 'timelock');
 }
 
 /** A call of `functionName` on a contract, as the timelock will make it. */
@@ -28,7 +23,8 @@ export function timelockCall(parameters: { address: Address; abi: Abi; functionN
   return { target: address, value: 0n, data: encodeFunctionData({ abi, functionName, args } as never) };
 }
 
-type Context = { clients: ChainClients; account: Account; timelock: Address };
+/** A proposer's or executor's write: `address` is the timelock. */
+type Context = WriteContext;
 
 export type ScheduledOperation = SendContractTransactionReturnType & {
   /** TimelockController.hashOperationBatch(targets, values, payloads, 0, salt). */
@@ -43,7 +39,7 @@ export type ScheduledOperation = SendContractTransactionReturnType & {
 export async function scheduleOperation(
   parameters: Context & { calls: readonly TimelockCall[]; delay?: bigint; salt?: Hex },
 ): Promise<ScheduledOperation> {
-  const { clients, account, timelock } = parameters;
+  const { clients, account, address: timelock } = parameters;
   const calls = [...parameters.calls];
   if (calls.length === 0) throw new Error('nothing to schedule');
   const salt = parameters.salt ?? toHex(randomBytes(32));
@@ -117,7 +113,7 @@ export async function readOperation(parameters: {
 export function executeOperation(
   parameters: Context & { calls: readonly TimelockCall[]; salt: Hex },
 ): Promise<SendContractTransactionReturnType> {
-  const { clients, account, timelock, calls, salt } = parameters;
+  const { clients, account, address: timelock, calls, salt } = parameters;
   return sendContractTransaction({
     clients,
     account,

@@ -21,6 +21,7 @@ import { registerUpCommand } from './commands/up.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { CliError } from './output.js';
 import { ContractRefusal } from '../chain/sendContractTransaction.js';
+import { ContractMissingError } from '../chain/requireContract.js';
 
 export function buildProgram(): Command {
   const program = new Command('pythia')
@@ -67,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof ContractRefusal) {
+    if (error instanceof ContractRefusal || error instanceof ContractMissingError) {
       process.stderr.write(`error: ${error.message}\n`);
       return 1;
     }

@@ -6,7 +6,7 @@ import { EcdsaPool } from '../crypto/ecdsaPool.js';
 import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './core/deviceDirectory.js';
 import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
-import { errorResponseJsonSchema, installErrorHandling } from './core/httpErrors.js';
+import { errorResponseJsonSchema, installErrorHandling, refusingServerOptions } from './core/httpErrors.js';
 import { AccessLedger } from './consentedData/accessLedger.js';
 import { AccessLogBatcher } from './consentedData/accessLogBatcher.js';
 import { questionsPlugin } from './questions/questionsPlugin.js';
@@ -136,6 +136,7 @@ export function createGatewayPublicClient(rpcUrl: string, chainId: number): Publ
  */
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...refusingServerOptions,
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
     // Numbers as the chain has them: no coercion of documented types.

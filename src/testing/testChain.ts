@@ -4,6 +4,7 @@ import type { Address, Hex, LocalAccount } from 'viem';
 import { pythiaFleetAbi } from '../contracts/abis.js';
 import { startAnvil } from '../chain/anvil.js';
 import { createChainClients } from '../chain/clients.js';
+import { contractWriter } from '../chain/sendContractTransaction.js';
 import { deployPythia } from '../chain/deploy.js';
 import { governedCalls, timelockCall } from '../chain/timelock.js';
 import type { Abi } from 'viem';
@@ -35,17 +36,8 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
     const { publicClient } = clients;
     const fleetAddress = deployment.contracts.fleet;
 
-    const operatorWrite = async (functionName: string, args: readonly unknown[]): Promise<Hex> => {
-      const hash = await clients.walletClient(roles.operator).writeContract({
-        address: fleetAddress,
-        abi: pythiaFleetAbi,
-        functionName,
-        args,
-      } as never);
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== 'success') throw new Error(`${functionName} reverted in ${hash}`);
-      return hash;
-    };
+    /** Sends a fleet transaction as the operator and waits for it to succeed. */
+    const operatorWrite = contractWriter({ clients, account: roles.operator, address: fleetAddress }, pythiaFleetAbi);
 
     await operatorWrite('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
     const timelock = deployment.contracts.timelock!;
@@ -81,7 +73,7 @@ export async function startTestChain(options: { blockTime?: number } = {}) {
         const done = await governedCalls({
           clients,
           account: roles.admin,
-          timelock,
+          address: timelock,
           calls: [timelockCall({ address, abi: abi as Abi, functionName, args })],
         });
         return done.executed!.hash;

@@ -24,6 +24,7 @@ import { scheduleOperation, timelockCall } from '../chain/timelock.js';
 import { pythiaFleetAbi, pythiaTimelockAbi } from '../contracts/abis.js';
 import { encodeMetrics } from '../protocol/payload.js';
 import type { Profile } from '../protocol/profile.js';
+import { anvilTestClient } from '../testing/anvilTestClient.js';
 import { fundedAccount } from '../testing/fundedAccount.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { RELAYER_ROLE, readFleetState } from './readFleetState.js';
@@ -65,8 +66,8 @@ async function bindToNewPythiaKey(relayer: Address): Promise<void> {
   const clients = createChainClients(chain);
   const registry = chain.deployment.contracts.pythiaRegistry!;
   const key = nativeAccount(generatePrivateKey());
-  await registerPythiaKey({ clients, account: chain.operator, registry, publicKey: key.publicKey });
-  await bindRelayer({ clients, account: chain.operator, registry, key: key.address, relayer });
+  await registerPythiaKey({ clients, account: chain.operator, address: registry, publicKey: key.publicKey });
+  await bindRelayer({ clients, account: chain.operator, address: registry, key: key.address, relayer });
 }
 
 async function registered(): Promise<TestKey> {
@@ -198,7 +199,7 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
     const scheduled = await scheduleOperation({
       clients: createChainClients(chain),
       account: chain.admin,
-      timelock: chain.timelock,
+      address: chain.timelock,
       calls: [revokeCall],
     });
     const executeData = encodeFunctionData({
@@ -216,16 +217,14 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
       maxValue: testProfile.maxValue.map((v, i) => (i === 2 ? 350 : v)),
       maxDelta: [0, 0, 0, 0, 0, 0],
     };
-    const operatorData = (functionName: 'setDeviceProfile' | 'reinstateDevice', args: readonly unknown[]) =>
-      encodeFunctionData({ abi: pythiaFleetAbi, functionName, args } as never);
     const nearNo2 = [...typicalValues];
     nearNo2[2] = 340;
     const overNo2 = [...typicalValues];
     overNo2[2] = 400;
     const transactions: [LocalAccount, Hex, Address?][] = [
       [chain.relayer, submitReadingsData([item(device, 2, { values: overNo2 }), item(other, 1)])], // clean; other is suspended
-      [chain.operator, operatorData('setDeviceProfile', [device.address, tight])],
-      [chain.operator, operatorData('reinstateDevice', [other.address, 'ok'])],
+      [chain.operator, encodeFunctionData({ abi: pythiaFleetAbi, functionName: 'setDeviceProfile', args: [device.address, tight] })],
+      [chain.operator, encodeFunctionData({ abi: pythiaFleetAbi, functionName: 'reinstateDevice', args: [other.address, 'ok'] })],
       [chain.relayer, submitReadingsData([item(device, 3, { values: nearNo2 }), item(device, 4, { values: overNo2 }), item(other, 2)])],
       // An out-of-band flag (the firmware registry's path): the second flag in the window suspends the device.
       [inspector, encodeFunctionData({ abi: pythiaFleetAbi, functionName: 'flagDevice', args: [device.address, 32, pad('0x01')] })],
@@ -367,10 +366,7 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
     const slot = keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [device.address, 1n]));
     const record = BigInt((await chain.publicClient.getStorageAt({ address: chain.fleetAddress, slot }))!);
     const tampered = (record & ~(((1n << 64n) - 1n) << 168n)) | (9n << 168n);
-    await chain.publicClient.request({
-      method: 'anvil_setStorageAt' as never,
-      params: [chain.fleetAddress, slot, pad(toHex(tampered))] as never,
-    });
+    await anvilTestClient(chain.publicClient).setStorageAt({ address: chain.fleetAddress, index: slot, value: pad(toHex(tampered)) });
     plantedBlocks.add(batch.blockNumber);
     const report = await verify(batch.blockNumber, batch.blockNumber);
     assert.equal(report.discrepancies.length, 1);
@@ -390,7 +386,7 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
     // A forwarder holding RELAYER_ROLE: CALLDATACOPY its calldata and CALL the fleet with it.
     const forwarder = '0x00000000000000000000000000000000f0f0f0f0' as Address;
     const code = `0x366000600037600060003660006000 73${chain.fleetAddress.slice(2).toLowerCase()}5af100`.replace(' ', '') as Hex;
-    await chain.publicClient.request({ method: 'anvil_setCode' as never, params: [forwarder, code] as never });
+    await anvilTestClient(chain.publicClient).setCode({ address: forwarder, bytecode: code });
     await chain.govern(chain.fleetAddress, pythiaFleetAbi, 'grantRole', [RELAYER_ROLE, forwarder]);
     await bindToNewPythiaKey(forwarder);
     const forwarded = await sendRaw(chain, chain.relayer, forwarder, submitReadingsData([item(device, 1)]));

@@ -19,6 +19,7 @@ import { airQualityProfile } from '../../src/protocol/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { pythiaAt, runPythia } from './runPythia.js';
+import { advanceAnvilTime } from '../../src/testing/advanceAnvilTime.js';
 
 /**
  * Issues #5 and #12's accountability commands end to end, through the real `pythia` CLI on one node:
@@ -136,8 +137,8 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
       args: [device.publicKey, 1],
     });
     const ownership = stack.deployment.contracts.deviceOwnership!;
-    await offerTransfer({ clients, account: stack.roles.operator, ownership, device: device.deviceId, to: address('alice') });
-    await acceptTransfer({ clients, account: nativeAccount(people.alice.key.privateKey), ownership, device: device.deviceId });
+    await offerTransfer({ clients, account: stack.roles.operator, address: ownership, device: device.deviceId, to: address('alice') });
+    await acceptTransfer({ clients, account: nativeAccount(people.alice.key.privateKey), address: ownership, device: device.deviceId });
     // The device posts signed readings through the gateway; they settle on chain.
     const testDevice: TestDevice = { account: privateKeyToAccount(device.privateKey), id: device.deviceId, publicKey64: device.publicKey };
     await postSettledReadings(
@@ -479,8 +480,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
 
     // A second request, under the sharing consent (penalty 0.25 ETH, the registry's minimum of 1 day), that bob lets lapse.
     const second = String((await json(['deletion', 'request', consents.sharing, '--deadline', '+2d', ...signer('alice')])).requestId);
-    await clients.publicClient.request({ method: 'evm_increaseTime' as never, params: [3 * DAY] as never });
-    await clients.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
+    await advanceAnvilTime(clients.publicClient, 3 * DAY);
 
     const bobBefore = await bondOf(address('bob'));
     const aliceBefore = await clients.publicClient.getBalance({ address: address('alice') });
@@ -544,7 +544,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
         /--purpose must be 1 to 256 bytes/,
       ],
       [['share', 'list', '0'], /<consentId> must be a positive integer, got "0"/],
-      [['deletion', 'request', c, '--deadline', 'tomorrow', ...signer('alice')], /must be an ISO time .*\+<days>d/],
+      [['deletion', 'request', c, '--deadline', 'tomorrow', ...signer('alice')], /--deadline must be an ISO time .*\+7d/],
       [['deletion', 'request', c, '--deadline', '2001-01-01T00:00:00Z', ...signer('alice')], /must be in the future/],
       [['deletion', 'request', c, '--deadline', '+2d', '--device', 'nope', ...signer('alice')], /not a device id/],
       [

@@ -80,8 +80,8 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
         functionName: 'registerDevice',
         args: [device.publicKey, 1],
       });
-      await offerTransfer({ clients, account: stack.roles.operator, ownership, device: device.deviceId, to: alice.address });
-      await acceptTransfer({ clients, account: alice, ownership, device: device.deviceId });
+      await offerTransfer({ clients, account: stack.roles.operator, address: ownership, device: device.deviceId, to: alice.address });
+      await acceptTransfer({ clients, account: alice, address: ownership, device: device.deviceId });
     }
   });
   after(async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createHash, randomBytes } from 'node:crypto';
-import { bytesToHex, parseEther, type Address } from 'viem';
+import { bytesToHex, type Address } from 'viem';
 import { releaseIdOf, reportFirmware } from '../../src/chain/firmware/index.js';
 import { createChainClients } from '../../src/chain/clients.js';
 import { deviceIdentityAbi, firmwareRegistryAbi } from '../../src/contracts/abis.js';
@@ -20,6 +20,7 @@ import {
 } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from './runPythia.js';
+import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 
 const passphrase = 'firmware-test-passphrase-not-a-secret';
 const pythia = (args: string[]) => runPythia(args, passphrase);
@@ -44,10 +45,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     writeFileSync(image, imageBytes);
     const { publicClient, walletClient } = createChainClients(stack.deployment);
     // The manufacturer is no role account: fund it, and have the operator assign it the class.
-    await publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [manufacturer.deviceId, `0x${parseEther('10').toString(16)}`] as never,
-    });
+    await fundOnAnvil(publicClient, manufacturer.deviceId, '10');
     const hash = await walletClient(stack.roles.operator).writeContract({
       address: stack.deployment.contracts.deviceIdentity!,
       abi: deviceIdentityAbi,
@@ -294,7 +292,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     const digest = bytesToHex(createHash('sha256').update(imageBytes).digest());
     const report = signFirmwareReport({ key: device, chainId: stack.deployment.chainId, registry, sequence: 3n, digest, nonce: 1n });
     const clients = createChainClients(stack.deployment);
-    const installed = await reportFirmware({ clients, account: stack.roles.relayer, registry, ...report });
+    const installed = await reportFirmware({ clients, account: stack.roles.relayer, address: registry, ...report });
     assert.equal(installed.verdict, 'installed');
 
     const byManufacturer = await pythia(at('firmware', 'revoke', '1:3', '--reason', 'CVE-2026-0043', '--signer-key', manufacturerFile));

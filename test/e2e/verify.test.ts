@@ -82,7 +82,7 @@ async function runFleetWithAttacks(fleet: Fleet, post: Post, gatewayUrl: string,
       await rotateDeviceKey({
         clients,
         account: chain.operator,
-        identity: chain.identityAddress,
+        address: chain.identityAddress,
         device: rotated.deviceId,
         oldKey: rotated.key,
         newKey,

@@ -1,12 +1,11 @@
 import type { Address, Hex, LocalAccount } from 'viem';
 
 import { termsAcceptanceTypedData, type RecipientTerms } from '../../protocol/recipientTerms.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { recipientTermsCallAbi } from '../callErrors.js';
 import { readTerms } from './read.js';
-import type { AccountabilityWriteContext } from './writeContext.js';
 
-export type AcceptTermsParameters = AccountabilityWriteContext & {
+export type AcceptTermsParameters = WriteContext & {
   consentId: bigint;
   /**
    * The terms the recipient agreed to (e.g. shown by `pythia consent terms` and confirmed). When
@@ -63,7 +62,7 @@ export function signTermsAcceptance(parameters: SignTermsAcceptanceParameters): 
   return account.signTypedData(termsAcceptanceTypedData({ chainId, recipientTerms, terms, deadline }));
 }
 
-export type AcceptTermsWithSignatureParameters = AccountabilityWriteContext & {
+export type AcceptTermsWithSignatureParameters = WriteContext & {
   terms: RecipientTerms;
   deadline: bigint;
   /** The recipient's 65-byte signature (or what its ERC-1271 wallet accepts). */

@@ -51,7 +51,7 @@ describe('accountability chain modules on a real chain', { timeout: 240_000 }, (
       await grantConsent({
         clients,
         account: chain.operator,
-        registry: chain.consentAddress,
+        address: chain.consentAddress,
         recipient: to,
         devices: [device],
         streams: 1,

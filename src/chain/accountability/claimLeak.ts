@@ -1,12 +1,12 @@
-import { decodeEventLog, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { canaryRegistryAbi } from '../../contracts/abis.js';
 import { canaryCommitment, type CanaryReveal } from '../../protocol/canary.js';
 import type { DeliveryEntry } from '../../protocol/recipientTerms.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { contractEvent } from '../contractEvent.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { canaryRegistryCallAbi } from '../callErrors.js';
-import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
-export type ClaimLeakParameters = AccountabilityWriteContext & {
+export type ClaimLeakParameters = WriteContext & {
   /** The canary as the gateway made it (its commitment is recomputed from these fields). */
   canary: CanaryReveal;
   /** The logged delivery that carried it (the gateway's canary query returns it with the canary). */
@@ -42,13 +42,9 @@ export async function claimLeak(parameters: ClaimLeakParameters): Promise<ClaimL
     functionName: 'claimLeak',
     args: [canary, delivery, leakedTo, evidenceHash],
   });
-  for (const log of sent.logs as RawLog[]) {
-    if (log.address.toLowerCase() !== address.toLowerCase()) continue;
-    const event = decodeEventLog({ abi: canaryRegistryAbi, data: log.data, topics: log.topics, strict: false });
-    if (event.eventName === 'LeakClaimed') {
-      const args = event.args as { penalty: bigint; held: bigint; disputeDeadline: bigint };
-      return { ...sent, commitment, penalty: args.penalty, held: args.held, disputeDeadline: BigInt(args.disputeDeadline) };
-    }
+  const claimed = contractEvent({ abi: canaryRegistryAbi, address, eventName: 'LeakClaimed', logs: sent.logs });
+  if (claimed) {
+    return { ...sent, commitment, penalty: claimed.penalty, held: claimed.held, disputeDeadline: BigInt(claimed.disputeDeadline) };
   }
   throw new Error(`claimLeak in ${sent.hash} emitted no LeakClaimed`);
 }

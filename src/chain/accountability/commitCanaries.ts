@@ -1,12 +1,11 @@
 import { parseEventLogs, type Hex } from 'viem';
 import { canaryRegistryAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import type { AccountabilityWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
 /** Most commitments per transaction (CanaryRegistry.MAX_BATCH). */
 export const MAX_CANARY_BATCH = 256;
 
-export type CommitCanariesParameters = AccountabilityWriteContext & {
+export type CommitCanariesParameters = WriteContext & {
   /**
    * Each canary's commitment (src/protocol/canary.ts canaryCommitment) and the key of the logged
    * delivery that carried it (src/protocol/recipientTerms.ts deliveryKey): the delivery must be in

@@ -1,9 +1,3 @@
-export {
-  accountabilityAddress,
-  AccountabilityContractMissingError,
-  type AccountabilityContract,
-  type AccountabilityWriteContext,
-} from './writeContext.js';
 export { depositBond, type DepositBondParameters } from './depositBond.js';
 export { requestBondWithdrawal, type RequestBondWithdrawalParameters } from './requestBondWithdrawal.js';
 export { withdrawBond } from './withdrawBond.js';

@@ -1,10 +1,10 @@
-import { decodeEventLog, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { canaryRegistryAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { contractEvent } from '../contractEvent.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { canaryRegistryCallAbi } from '../callErrors.js';
-import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
-export type DisputeLeakParameters = AccountabilityWriteContext & {
+export type DisputeLeakParameters = WriteContext & {
   commitment: Hex;
   /** A hash of the recipient's answer (e.g. SHA-256 of its statement and evidence). */
   answerHash: Hex;
@@ -23,7 +23,7 @@ export function disputeLeak(parameters: DisputeLeakParameters): Promise<SendCont
   });
 }
 
-export type ResolveLeakParameters = AccountabilityWriteContext & { commitment: Hex; upheld: boolean };
+export type ResolveLeakParameters = WriteContext & { commitment: Hex; upheld: boolean };
 
 export type LeakOutcome = SendContractTransactionReturnType & {
   outcome: 'upheld' | 'rejected';
@@ -47,7 +47,7 @@ export async function resolveLeak(parameters: ResolveLeakParameters): Promise<Le
   return outcomeOf(sent, address);
 }
 
-export type SettleLeakParameters = AccountabilityWriteContext & { commitment: Hex };
+export type SettleLeakParameters = WriteContext & { commitment: Hex };
 
 /**
  * Anyone settles a claim that can be: undisputed after its window (paid to the owner), or disputed
@@ -66,16 +66,10 @@ export async function settleLeak(parameters: SettleLeakParameters): Promise<Leak
   return outcomeOf(sent, address);
 }
 
-function outcomeOf(sent: SendContractTransactionReturnType, address: string): LeakOutcome {
-  for (const log of sent.logs as RawLog[]) {
-    if (log.address.toLowerCase() !== address.toLowerCase()) continue;
-    const event = decodeEventLog({ abi: canaryRegistryAbi, data: log.data, topics: log.topics, strict: false });
-    if (event.eventName === 'LeakAttributed') {
-      return { ...sent, outcome: 'upheld', paid: (event.args as { paid: bigint }).paid, timedOut: false };
-    }
-    if (event.eventName === 'LeakClaimRejected') {
-      return { ...sent, outcome: 'rejected', paid: 0n, timedOut: (event.args as { timedOut: boolean }).timedOut };
-    }
-  }
+function outcomeOf(sent: SendContractTransactionReturnType, address: Address): LeakOutcome {
+  const attributed = contractEvent({ abi: canaryRegistryAbi, address, eventName: 'LeakAttributed', logs: sent.logs });
+  if (attributed) return { ...sent, outcome: 'upheld', paid: attributed.paid, timedOut: false };
+  const rejected = contractEvent({ abi: canaryRegistryAbi, address, eventName: 'LeakClaimRejected', logs: sent.logs });
+  if (rejected) return { ...sent, outcome: 'rejected', paid: 0n, timedOut: rejected.timedOut };
   throw new Error(`no LeakAttributed or LeakClaimRejected in ${sent.hash}`);
 }

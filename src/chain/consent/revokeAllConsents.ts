@@ -1,12 +1,11 @@
-import { parseEventLogs, type Address, type Hex } from 'viem';
+import { isAddressEqual, parseEventLogs, type Address, type Hex } from 'viem';
 import { consentRegistryAbi } from '../../contracts/abis.js';
-import { sendContractTransaction } from '../sendContractTransaction.js';
-import type { ConsentWriteContext } from './writeContext.js';
+import { sendContractTransaction, type WriteContext } from '../sendContractTransaction.js';
 
 /** Most consents one revokeAllConsentsOf call walks (ConsentRegistry.MAX_REVOKE_PAGE). */
 export const REVOKE_PAGE_SIZE = 32n;
 
-export type RevokeAllConsentsParameters = ConsentWriteContext & {
+export type RevokeAllConsentsParameters = WriteContext & {
   recipient: Address;
   /** Told after each page (one transaction): what it revoked and how many consents are left to walk. */
   onPage?: (page: { revoked: bigint[]; remaining: bigint; hash: Hex }) => void;
@@ -17,10 +16,10 @@ export type RevokeAllConsentsReturnType = { recipient: Address; revoked: bigint[
 /**
  * Revokes every consent the sender gave `recipient` that is neither revoked nor expired, one page of
  * at most 32 consents per transaction (so that each fits a block, the revocation hook included),
- * until none is left; returns their ids.
+ * until none is left; returns their ids, newest first.
  */
 export async function revokeAllConsents(parameters: RevokeAllConsentsParameters): Promise<RevokeAllConsentsReturnType> {
-  const { clients, account, registry, recipient } = parameters;
+  const { clients, account, address, recipient } = parameters;
   const revoked: bigint[] = [];
   const hashes: Hex[] = [];
   let blockNumber = 0n;
@@ -28,19 +27,21 @@ export async function revokeAllConsents(parameters: RevokeAllConsentsParameters)
     const sent = await sendContractTransaction({
       clients,
       account,
-      address: registry,
+      address,
       abi: consentRegistryAbi,
       functionName: 'revokeAllConsentsOf',
       args: [recipient, REVOKE_PAGE_SIZE],
     });
-    const page = parseEventLogs({ abi: consentRegistryAbi, eventName: 'ConsentRevoked', logs: sent.logs as never }).map(
-      (log) => log.args.consentId,
-    );
+    const page = parseEventLogs({
+      abi: consentRegistryAbi,
+      eventName: 'ConsentRevoked',
+      logs: sent.logs.filter((log) => isAddressEqual(log.address, address)),
+    }).map((log) => log.args.consentId);
     revoked.push(...page);
     hashes.push(sent.hash);
     blockNumber = sent.blockNumber;
     const remaining = await clients.publicClient.readContract({
-      address: registry,
+      address,
       abi: consentRegistryAbi,
       functionName: 'pendingRevocations',
       args: [account.address, recipient],

@@ -26,6 +26,7 @@ import {
 } from './index.js';
 import { revokeConsent } from '../consent/index.js';
 import { readTerms } from '../accountability/index.js';
+import { fundOnAnvil } from '../../testing/fundedAccount.js';
 
 describe('feed market on a real chain with the real consent registry', { timeout: 180_000 }, () => {
   let chain: TestChain;
@@ -41,10 +42,7 @@ describe('feed market on a real chain with the real consent registry', { timeout
     clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
     council = chain.operator; // registerDevice mints the token to the operator
     await chain.registerDevice(device.publicKey);
-    await chain.publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [buyer.address, `0x${parseEther('10').toString(16)}`] as never,
-    });
+    await fundOnAnvil(chain.publicClient, buyer.address, '10');
   });
   after(async () => {
     await chain?.stop();
@@ -56,7 +54,7 @@ describe('feed market on a real chain with the real consent registry', { timeout
       offerFeed({
         clients,
         account: council,
-        market,
+        address: market,
         devices: [device.deviceId],
         streams: streamsToMask(['pm25', 'no2']),
         price,
@@ -64,7 +62,7 @@ describe('feed market on a real chain with the real consent registry', { timeout
         purpose: 'traffic study',
       });
     await assert.rejects(offer(), (error: unknown) => error instanceof ContractRefusal && /MarketNotGrantAgent/.test(String(error)));
-    await setMarketGrantAgent({ clients, account: council, market, allowed: true });
+    await setMarketGrantAgent({ clients, account: council, address: market, allowed: true });
     assert.equal(await isMarketGrantAgent({ publicClient: chain.publicClient, market, owner: council.address }), true);
     const { feedId } = await offer();
     const feed = await readFeed({ publicClient: chain.publicClient, market, feedId });
@@ -72,10 +70,10 @@ describe('feed market on a real chain with the real consent registry', { timeout
     assert.equal(feed.price, price);
 
     await assert.rejects(
-      buyFeed({ clients, account: buyer, market, feedId, price: price - 1n }),
+      buyFeed({ clients, account: buyer, address: market, feedId, price: price - 1n }),
       (error: unknown) => error instanceof ContractRefusal && /WrongPayment/.test(String(error)),
     );
-    const bought = await buyFeed({ clients, account: buyer, market, feedId, price });
+    const bought = await buyFeed({ clients, account: buyer, address: market, feedId, price });
     assert.equal(bought.expiry - bought.start, period);
     const consent = await readConsent({ publicClient: chain.publicClient, registry: chain.consentAddress, consentId: bought.consentId });
     assert.equal(consent.owner, council.address);
@@ -120,15 +118,15 @@ describe('feed market on a real chain with the real consent registry', { timeout
       method: 'evm_setNextBlockTimestamp' as never,
       params: [Number(bought.start + period / 4n)] as never,
     });
-    await revokeConsent({ clients, account: council, registry: chain.consentAddress, consentId: bought.consentId });
-    const settled = await settlePurchases({ clients, account: buyer, market, purchaseIds: [bought.purchaseId] });
+    await revokeConsent({ clients, account: council, address: chain.consentAddress, consentId: bought.consentId });
+    const settled = await settlePurchases({ clients, account: buyer, address: market, purchaseIds: [bought.purchaseId] });
     assert.equal(settled.released, price / 4n);
     assert.equal(settled.refunded, price - price / 4n);
     assert.equal(await readRefund({ publicClient: chain.publicClient, market, buyer: buyer.address }), price - price / 4n);
     const before = await chain.publicClient.getBalance({ address: market });
-    const { amount } = await withdrawEarnings({ clients, account: council, market });
+    const { amount } = await withdrawEarnings({ clients, account: council, address: market });
     assert.equal(amount, price / 4n);
-    const refund = await withdrawRefund({ clients, account: buyer, market });
+    const refund = await withdrawRefund({ clients, account: buyer, address: market });
     assert.equal(refund.amount, price - price / 4n);
     assert.equal(await chain.publicClient.getBalance({ address: market }), before - price);
     assert.equal(await readEarnings({ publicClient: chain.publicClient, market, owner: council.address }), 0n);

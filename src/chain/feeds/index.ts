@@ -1,4 +1,3 @@
-export { feedMarketAddress, FeedMarketMissingError, type FeedWriteContext } from './writeContext.js';
 export { consentRegistryOf, isMarketGrantAgent, setMarketGrantAgent } from './grantAgent.js';
 export { offerFeed, updateFeedPrice, type OfferFeedParameters } from './offerFeed.js';
 export { buyFeed, type BuyFeedParameters, type BuyFeedReturnType } from './buyFeed.js';

@@ -1,8 +1,7 @@
-import { parseEventLogs, type Address, type PublicClient } from 'viem';
+import { isAddressEqual, parseEventLogs, type Address, type PublicClient } from 'viem';
 import { feedMarketAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import { marketEvent } from './events.js';
-import type { FeedWriteContext } from './writeContext.js';
+import { contractEvent } from '../contractEvent.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
 export type PurchaseInfo = {
   purchaseId: bigint;
@@ -74,23 +73,20 @@ export type SettlePurchasesReturnType = SendContractTransactionReturnType & {
  * Anyone settles purchases: what each one's served time has earned is released to its owner, and a
  * purchase that has ended (expired, revoked, a device changed hands) refunds the rest to its buyer.
  */
-export async function settlePurchases(
-  parameters: FeedWriteContext & { purchaseIds: readonly bigint[] },
-): Promise<SettlePurchasesReturnType> {
-  const { clients, account, market, purchaseIds } = parameters;
+export async function settlePurchases(parameters: WriteContext & { purchaseIds: readonly bigint[] }): Promise<SettlePurchasesReturnType> {
+  const { clients, account, address, purchaseIds } = parameters;
   if (purchaseIds.length === 0) throw new Error('no purchases to settle');
   const sent = await sendContractTransaction({
     clients,
     account,
-    address: market,
+    address,
     abi: feedMarketAbi,
     functionName: 'settlePurchases',
     args: [purchaseIds],
   });
   let released = 0n;
   let refunded = 0n;
-  for (const log of parseEventLogs({ abi: feedMarketAbi, logs: sent.logs as never })) {
-    if (log.address.toLowerCase() !== market.toLowerCase()) continue;
+  for (const log of parseEventLogs({ abi: feedMarketAbi, logs: sent.logs.filter((l) => isAddressEqual(l.address, address)) })) {
     if (log.eventName === 'PaymentReleased') released += log.args.amount;
     if (log.eventName === 'PurchaseRefunded') refunded += log.args.amount;
   }
@@ -98,17 +94,17 @@ export async function settlePurchases(
 }
 
 /** Pays the sender's refunds out; returns the amount in wei. */
-export async function withdrawRefund(parameters: FeedWriteContext): Promise<SendContractTransactionReturnType & { amount: bigint }> {
-  const { clients, account, market } = parameters;
+export async function withdrawRefund(parameters: WriteContext): Promise<SendContractTransactionReturnType & { amount: bigint }> {
+  const { clients, account, address } = parameters;
   const sent = await sendContractTransaction({
     clients,
     account,
-    address: market,
+    address,
     abi: feedMarketAbi,
     functionName: 'withdrawRefund',
     args: [],
   });
-  const event = marketEvent<{ amount: bigint }>(sent.logs, market, 'RefundWithdrawn');
+  const event = contractEvent({ abi: feedMarketAbi, address, eventName: 'RefundWithdrawn', logs: sent.logs });
   if (!event) throw new Error(`withdrawRefund in ${sent.hash} emitted no RefundWithdrawn`);
   return { ...sent, amount: event.amount };
 }

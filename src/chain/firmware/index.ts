@@ -17,7 +17,6 @@ export {
   type UpdatePolicyName,
 } from '../../protocol/firmwareTypedData.js';
 export { signManifest, signRotation, sortSignatures, type ReleaseSignature, type SignManifestParameters } from './signManifest.js';
-export { firmwareRegistryAddress, FirmwareRegistryMissingError, type FirmwareWriteContext } from './writeContext.js';
 export { setReleaseKeys, type SetReleaseKeysParameters } from './setReleaseKeys.js';
 export { rotateReleaseKeys, type RotateReleaseKeysParameters } from './rotateReleaseKeys.js';
 export { publishRelease, type PublishReleaseParameters, type PublishReleaseReturnType } from './publishRelease.js';

@@ -1,22 +1,21 @@
 import type { Hex, LocalAccount } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
 import { revocationTypedData, type FirmwareDomainParameters } from '../../protocol/firmwareTypedData.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { sortSignatures, type ReleaseSignature } from './signManifest.js';
-import type { FirmwareWriteContext } from './writeContext.js';
 
-export type RevokeReleaseParameters = FirmwareWriteContext & { releaseId: Hex; reason: string };
+export type RevokeReleaseParameters = WriteContext & { releaseId: Hex; reason: string };
 
 /**
  * Revokes a release no device reported running yet, for good: the class's manufacturer. A release
  * devices run is refused (ReleaseInstalled): revoking it needs the release keys (revokeReleaseWithKeys).
  */
 export function revokeRelease(parameters: RevokeReleaseParameters): Promise<SendContractTransactionReturnType> {
-  const { clients, account, registry, releaseId, reason } = parameters;
+  const { clients, account, address, releaseId, reason } = parameters;
   return sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: firmwareRegistryAbi,
     functionName: 'revokeRelease',
     args: [releaseId, reason],
@@ -37,11 +36,11 @@ export type RevokeReleaseWithKeysParameters = RevokeReleaseParameters & {
 
 /** Revokes any release, installed or not, with a threshold of the class's release keys (anyone submits). */
 export function revokeReleaseWithKeys(parameters: RevokeReleaseWithKeysParameters): Promise<SendContractTransactionReturnType> {
-  const { clients, account, registry, releaseId, reason, signatures } = parameters;
+  const { clients, account, address, releaseId, reason, signatures } = parameters;
   return sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: firmwareRegistryAbi,
     functionName: 'revokeReleaseWithKeys',
     args: [releaseId, reason, sortSignatures(signatures)],

@@ -9,22 +9,12 @@ import {
   pythiaRegistryAbi,
 } from '../../contracts/abis.js';
 import type { Deployment } from '../../chain/deployment.js';
-import {
-  executeOperation,
-  governedCalls,
-  listOperations,
-  readOperation,
-  timelockAddress,
-  timelockCall,
-  TimelockMissingError,
-} from '../../chain/timelock.js';
-import { parseAddressArg } from '../args.js';
+import { executeOperation, governedCalls, listOperations, readOperation, timelockAddress, timelockCall } from '../../chain/timelock.js';
+import { formatTime, parseAddressArg, parseBytes32Arg } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
 import { loadSignerAccount, sendAs } from '../signer.js';
-import { parseHashArg } from './accountabilityCommon.js';
-
-type CommonOptions = { dataDir?: string; json?: boolean; signerKey?: string };
 
 /** The contracts whose roles the timelock administers, by their deployment.json names. */
 const GOVERNED: Record<string, Abi> = {
@@ -53,12 +43,7 @@ function contractAddress(deployment: Deployment, name: string): { address: Addre
 }
 
 function timelockOf(context: CommandContext): Address {
-  try {
-    return timelockAddress(context.deployment);
-  } catch (error) {
-    if (error instanceof TimelockMissingError) throw new CliError(error.message);
-    throw error;
-  }
+  return timelockAddress(context.deployment);
 }
 
 async function roleId(context: CommandContext, address: Address, abi: Abi, role: string): Promise<Hex> {
@@ -72,7 +57,8 @@ async function roleId(context: CommandContext, address: Address, abi: Abi, role:
   }
 }
 
-const iso = (seconds: bigint) => (seconds <= 1n ? '-' : new Date(Number(seconds) * 1000).toISOString());
+/** The timelock's getTimestamp: 0 = unset, 1 = done; either is shown as '-'. */
+const iso = (seconds: bigint) => (seconds <= 1n ? '-' : formatTime(seconds));
 
 /**
  * `pythia admin`: role changes through the council's timelock (issue #12). A change is scheduled in
@@ -88,110 +74,105 @@ export function registerAdminCommands(program: Command): void {
     );
 
   for (const action of ['grant', 'revoke'] as const) {
-    admin
-      .command(action)
-      .description(
-        `Schedule ${action === 'grant' ? 'granting' : 'revoking'} a role of a contract (the timelock is its admin); executed at once when the delay is 0`,
-      )
-      .argument('<contract>', `one of ${Object.keys(GOVERNED).join(', ')}`)
-      .argument('<role>', 'the role constant, e.g. RELAYER_ROLE, LOGGER_ROLE, ARBITER_ROLE')
-      .argument('<account>', 'the account', parseAddressArg)
-      .option('--signer-key <keystore>', 'a proposer key (keystore v3) instead of the admin role key')
-      .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
-      .option('--json', 'machine-readable output')
-      .action(async (contract: string, role: string, account: Address, options: CommonOptions) => {
-        const context = loadContext(options);
-        const { address, abi } = contractAddress(context.deployment, contract);
-        const timelock = timelockOf(context);
-        const id = await roleId(context, address, abi, role);
-        const signer = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'admin', purpose: 'proposer' });
-        progress(options, `scheduling ${action} ${role} of ${contract} ${action === 'grant' ? 'to' : 'from'} ${account}...`);
-        const call = timelockCall({ address, abi, functionName: action === 'grant' ? 'grantRole' : 'revokeRole', args: [id, account] });
-        const done = await sendAs(
-          context,
-          signer,
-          `admin ${action}`,
-          () => governedCalls({ clients: context, account: signer, timelock, calls: [call] }),
-          HINTS,
-        );
-        const readyAt = BigInt(Math.floor(Date.now() / 1000)) + done.delay;
-        printResult(
-          options,
-          {
-            operationId: done.operationId,
-            contract,
-            role,
-            account,
-            delay: Number(done.delay),
-            executed: done.executed !== null,
-            scheduleTransaction: done.hash,
-            executeTransaction: done.executed?.hash ?? null,
-          },
-          () =>
-            done.executed
-              ? `${role} of ${contract} ${action === 'grant' ? 'granted to' : 'revoked from'} ${account} (${done.executed.hash})`
-              : `scheduled as ${done.operationId}: executable from about ${iso(readyAt)} with \`pythia admin execute ${done.operationId}\``,
-        );
-      });
-  }
-
-  admin
-    .command('operations')
-    .description('Operations scheduled on the timelock, with their state (waiting, ready, done)')
-    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
-    .option('--json', 'machine-readable output')
-    .action(async (options: CommonOptions) => {
+    withCommon(
+      admin
+        .command(action)
+        .description(
+          `Schedule ${action === 'grant' ? 'granting' : 'revoking'} a role of a contract (the timelock is its admin); executed at once when the delay is 0`,
+        )
+        .argument('<contract>', `one of ${Object.keys(GOVERNED).join(', ')}`)
+        .argument('<role>', 'the role constant, e.g. RELAYER_ROLE, LOGGER_ROLE, ARBITER_ROLE')
+        .argument('<account>', 'the account', parseAddressArg('<account>')),
+      { signer: 'a proposer key (keystore v3) instead of the admin role key' },
+    ).action(async (contract: string, role: string, account: Address, options: CommonOptions) => {
       const context = loadContext(options);
+      const { address, abi } = contractAddress(context.deployment, contract);
       const timelock = timelockOf(context);
-      const fromBlock = BigInt(context.deployment.deploymentBlock);
-      const ids = await listOperations({ publicClient: context.publicClient, timelock, fromBlock });
-      const ops = await Promise.all(
-        ids.map((operationId) => readOperation({ publicClient: context.publicClient, timelock, operationId, fromBlock })),
-      );
-      printResult(
-        options,
-        ops.map((o) => ({ ...o, readyAt: Number(o.readyAt), calls: o.calls.map((c) => ({ ...c, value: c.value.toString() })) })),
-        () =>
-          ops.length === 0
-            ? 'no operations'
-            : formatTable(
-                ops.map((o) => ({ operation: o.operationId, state: o.state, ready: iso(o.readyAt), calls: o.calls.length })),
-                ['operation', 'state', 'ready', 'calls'],
-              ),
-      );
-    });
-
-  admin
-    .command('execute')
-    .description('Execute a scheduled operation once its delay has passed (an executor: the admin key, or the council multisig)')
-    .argument('<operationId>', 'the operation (from `pythia admin operations`)', parseHashArg)
-    .option('--signer-key <keystore>', 'an executor key (keystore v3) instead of the admin role key')
-    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
-    .option('--json', 'machine-readable output')
-    .action(async (operationId: Hex, options: CommonOptions) => {
-      const context = loadContext(options);
-      const timelock = timelockOf(context);
-      const op = await readOperation({
-        publicClient: context.publicClient,
-        timelock,
-        operationId,
-        fromBlock: BigInt(context.deployment.deploymentBlock),
-      });
-      if (op.state === 'unset') throw new CliError(`no operation ${operationId} is scheduled on the timelock`);
-      if (op.state === 'done') throw new CliError(`operation ${operationId} was executed already`);
-      if (op.state === 'waiting') throw new CliError(`operation ${operationId} is not ready before ${iso(op.readyAt)}`);
-      const signer = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'admin', purpose: 'executor' });
-      const r = await sendAs(
+      const id = await roleId(context, address, abi, role);
+      const signer = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'admin', purpose: 'proposer' });
+      progress(options, `scheduling ${action} ${role} of ${contract} ${action === 'grant' ? 'to' : 'from'} ${account}...`);
+      const call = timelockCall({ address, abi, functionName: action === 'grant' ? 'grantRole' : 'revokeRole', args: [id, account] });
+      const done = await sendAs(
         context,
         signer,
-        'admin execute',
-        () => executeOperation({ clients: context, account: signer, timelock, calls: op.calls, salt: op.salt }),
+        `admin ${action}`,
+        () => governedCalls({ clients: context, account: signer, address: timelock, calls: [call] }),
         HINTS,
       );
+      const readyAt = BigInt(Math.floor(Date.now() / 1000)) + done.delay;
       printResult(
         options,
-        { operationId, transactionHash: r.hash, blockNumber: r.blockNumber },
-        () => `operation ${operationId} executed (${r.hash})`,
+        {
+          operationId: done.operationId,
+          contract,
+          role,
+          account,
+          delay: Number(done.delay),
+          executed: done.executed !== null,
+          scheduleTransaction: done.hash,
+          executeTransaction: done.executed?.hash ?? null,
+        },
+        () =>
+          done.executed
+            ? `${role} of ${contract} ${action === 'grant' ? 'granted to' : 'revoked from'} ${account} (${done.executed.hash})`
+            : `scheduled as ${done.operationId}: executable from about ${iso(readyAt)} with \`pythia admin execute ${done.operationId}\``,
       );
     });
+  }
+
+  withCommon(
+    admin.command('operations').description('Operations scheduled on the timelock, with their state (waiting, ready, done)'),
+  ).action(async (options: CommonOptions) => {
+    const context = loadContext(options);
+    const timelock = timelockOf(context);
+    const fromBlock = BigInt(context.deployment.deploymentBlock);
+    const ids = await listOperations({ publicClient: context.publicClient, timelock, fromBlock });
+    const ops = await Promise.all(
+      ids.map((operationId) => readOperation({ publicClient: context.publicClient, timelock, operationId, fromBlock })),
+    );
+    printResult(
+      options,
+      ops.map((o) => ({ ...o, readyAt: Number(o.readyAt), calls: o.calls.map((c) => ({ ...c, value: c.value.toString() })) })),
+      () =>
+        ops.length === 0
+          ? 'no operations'
+          : formatTable(
+              ops.map((o) => ({ operation: o.operationId, state: o.state, ready: iso(o.readyAt), calls: o.calls.length })),
+              ['operation', 'state', 'ready', 'calls'],
+            ),
+    );
+  });
+
+  withCommon(
+    admin
+      .command('execute')
+      .description('Execute a scheduled operation once its delay has passed (an executor: the admin key, or the council multisig)')
+      .argument('<operationId>', 'the operation (from `pythia admin operations`)', parseBytes32Arg('<operationId>', { nonZero: true })),
+    { signer: 'an executor key (keystore v3) instead of the admin role key' },
+  ).action(async (operationId: Hex, options: CommonOptions) => {
+    const context = loadContext(options);
+    const timelock = timelockOf(context);
+    const op = await readOperation({
+      publicClient: context.publicClient,
+      timelock,
+      operationId,
+      fromBlock: BigInt(context.deployment.deploymentBlock),
+    });
+    if (op.state === 'unset') throw new CliError(`no operation ${operationId} is scheduled on the timelock`);
+    if (op.state === 'done') throw new CliError(`operation ${operationId} was executed already`);
+    if (op.state === 'waiting') throw new CliError(`operation ${operationId} is not ready before ${iso(op.readyAt)}`);
+    const signer = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'admin', purpose: 'executor' });
+    const r = await sendAs(
+      context,
+      signer,
+      'admin execute',
+      () => executeOperation({ clients: context, account: signer, address: timelock, calls: op.calls, salt: op.salt }),
+      HINTS,
+    );
+    printResult(
+      options,
+      { operationId, transactionHash: r.hash, blockNumber: r.blockNumber },
+      () => `operation ${operationId} executed (${r.hash})`,
+    );
+  });
 }

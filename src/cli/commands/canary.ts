@@ -1,27 +1,18 @@
 import type { Command } from 'commander';
 import { formatEther, type Address, type Hex, type LocalAccount } from 'viem';
 import { claimLeak, disputeLeak, readCanary, resolveLeak, settleLeak, type CanaryState } from '../../chain/accountability/index.js';
+import { requireContract } from '../../chain/requireContract.js';
 import { queryCanaries, type GivenCanary } from '../../sdk/queryCanaries.js';
-import { parseAddressArg } from '../args.js';
+import { formatTime, parseAddressArg, parseBytes32Arg, parseIdArg } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
-import { loadSignerAccount } from '../signer.js';
-import {
-  contractOf,
-  hashFrom,
-  isoTime,
-  parseHashArg,
-  parseIdArg,
-  refusing,
-  signerOf,
-  withCommon,
-  type AccountabilityOptions,
-} from './accountabilityCommon.js';
+import { loadOwnSignerAccount, loadSignerAccount, sendAs } from '../signer.js';
+import { accountabilityRefusalHints, hashFrom } from './accountabilityCommon.js';
 
 /** The canaries the gateway gave under a consent, asked with the owner's key. */
 async function canariesOf(context: CommandContext, account: LocalAccount, consentId: bigint): Promise<GivenCanary[]> {
-  const { consentRegistry } = context.deployment.contracts;
-  if (!consentRegistry) throw new CliError('this deployment has no consent registry: run `pythia up` to add it');
+  const consentRegistry = requireContract(context.deployment, 'consentRegistry');
   return queryCanaries({
     gatewayUrl: context.deployment.gatewayUrl,
     chainId: context.deployment.chainId,
@@ -67,35 +58,37 @@ export function registerCanaryCommands(program: Command): void {
           "reveals it, and holds the accepted penalty from the recipient's bond; the recipient may dispute within the dispute window, " +
           'after which `pythia canary settle` pays the owner',
       )
-      .argument('<commitment>', 'the canary commitment (from `pythia canary list`)', parseHashArg)
+      .argument('<commitment>', 'the canary commitment (from `pythia canary list`)', parseBytes32Arg('<commitment>', { nonZero: true }))
       .requiredOption('--consent <id>', 'the consent the canary was given under', parseIdArg('--consent'))
-      .requiredOption('--leaked-to <address>', 'the party the value turned up at', parseAddressArg)
-      .option('--evidence-hash <hash>', 'hash of the evidence (0x + 64 hex digits)', parseHashArg)
+      .requiredOption('--leaked-to <address>', 'the party the value turned up at', parseAddressArg('--leaked-to'))
+      .option('--evidence-hash <hash>', 'hash of the evidence (0x + 64 hex digits)', parseBytes32Arg('--evidence-hash', { nonZero: true }))
       .option('--evidence <file>', 'or: the evidence file (its SHA-256 is sent)'),
-    "the consent owner's key (keystore v3); required",
+    { signer: "the consent owner's key (keystore v3); required" },
   ).action(
-    async (
-      commitment: Hex,
-      options: AccountabilityOptions & { consent: bigint; leakedTo: Address; evidenceHash?: Hex; evidence?: string },
-    ) => {
+    async (commitment: Hex, options: CommonOptions & { consent: bigint; leakedTo: Address; evidenceHash?: Hex; evidence?: string }) => {
       const evidenceHash = hashFrom(options.evidenceHash, options.evidence, 'evidence');
       const context = loadContext(options);
-      const address = contractOf(context, 'canaryRegistry');
-      const account = await signerOf(context, options, 'owner');
+      const address = requireContract(context.deployment, 'canaryRegistry');
+      const account = await loadOwnSignerAccount(options.signerKey, 'owner');
       progress(options, `asking the gateway for the canaries of consent ${options.consent}...`);
       const given = (await canariesOf(context, account, options.consent)).find((c) => c.commitment.toLowerCase() === commitment);
       if (!given) throw new CliError(`the gateway gave no canary ${commitment} under consent ${options.consent}`);
       if (!given.delivery) throw new CliError(`canary ${commitment} predates recorded deliveries: it cannot be claimed`);
-      const r = await refusing(context, account, 'canary claim', () =>
-        claimLeak({
-          clients: context,
-          account,
-          address,
-          canary: given,
-          delivery: given.delivery!,
-          leakedTo: options.leakedTo,
-          evidenceHash,
-        }),
+      const r = await sendAs(
+        context,
+        account,
+        'canary claim',
+        () =>
+          claimLeak({
+            clients: context,
+            account,
+            address,
+            canary: given,
+            delivery: given.delivery!,
+            leakedTo: options.leakedTo,
+            evidenceHash,
+          }),
+        accountabilityRefusalHints,
       );
       printResult(
         options,
@@ -111,7 +104,7 @@ export function registerCanaryCommands(program: Command): void {
         },
         () =>
           `leak claimed against ${given.recipient}: ${formatEther(r.held)} of ${formatEther(r.penalty)} ETH held from its bond (${r.hash})\n` +
-          `it may dispute until ${isoTime(r.disputeDeadline)}; then \`pythia canary settle ${commitment}\` pays you` +
+          `it may dispute until ${formatTime(r.disputeDeadline)}; then \`pythia canary settle ${commitment}\` pays you` +
           (r.held < r.penalty ? '\n(the bond did not cover the full penalty)' : ''),
       );
     },
@@ -121,17 +114,21 @@ export function registerCanaryCommands(program: Command): void {
     canary
       .command('dispute')
       .description("Recipient: contest a leak claim within its dispute window; the council's arbiter then rules")
-      .argument('<commitment>', 'the claimed canary commitment', parseHashArg)
-      .option('--answer-hash <hash>', 'hash of your answer (0x + 64 hex digits)', parseHashArg)
+      .argument('<commitment>', 'the claimed canary commitment', parseBytes32Arg('<commitment>', { nonZero: true }))
+      .option('--answer-hash <hash>', 'hash of your answer (0x + 64 hex digits)', parseBytes32Arg('--answer-hash', { nonZero: true }))
       .option('--answer <file>', 'or: your answer file (its SHA-256 is sent; give the file to the arbiter)'),
-    "the recipient's key (keystore v3); required",
-  ).action(async (commitment: Hex, options: AccountabilityOptions & { answerHash?: Hex; answer?: string }) => {
+    { signer: "the recipient's key (keystore v3); required" },
+  ).action(async (commitment: Hex, options: CommonOptions & { answerHash?: Hex; answer?: string }) => {
     const answerHash = hashFrom(options.answerHash, options.answer, 'answer');
     const context = loadContext(options);
-    const address = contractOf(context, 'canaryRegistry');
-    const account = await signerOf(context, options, 'recipient');
-    const r = await refusing(context, account, 'canary dispute', () =>
-      disputeLeak({ clients: context, account, address, commitment, answerHash }),
+    const address = requireContract(context.deployment, 'canaryRegistry');
+    const account = await loadOwnSignerAccount(options.signerKey, 'recipient');
+    const r = await sendAs(
+      context,
+      account,
+      'canary dispute',
+      () => disputeLeak({ clients: context, account, address, commitment, answerHash }),
+      accountabilityRefusalHints,
     );
     printResult(
       options,
@@ -144,17 +141,21 @@ export function registerCanaryCommands(program: Command): void {
     canary
       .command('resolve')
       .description('Arbiter (ARBITER_ROLE, the council): rule on a disputed leak claim')
-      .argument('<commitment>', 'the disputed canary commitment', parseHashArg)
+      .argument('<commitment>', 'the disputed canary commitment', parseBytes32Arg('<commitment>', { nonZero: true }))
       .option('--uphold', 'the leak is proven: the held penalty goes to the owner')
       .option('--reject', 'the claim fails: the held penalty goes back to the bond'),
-    'the arbiter key (keystore v3) instead of the admin role key',
-  ).action(async (commitment: Hex, options: AccountabilityOptions & { uphold?: boolean; reject?: boolean }) => {
+    { signer: 'the arbiter key (keystore v3) instead of the admin role key' },
+  ).action(async (commitment: Hex, options: CommonOptions & { uphold?: boolean; reject?: boolean }) => {
     if (Boolean(options.uphold) === Boolean(options.reject)) throw new UsageError('give exactly one of --uphold and --reject');
     const context = loadContext(options);
-    const address = contractOf(context, 'canaryRegistry');
+    const address = requireContract(context.deployment, 'canaryRegistry');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'admin', purpose: 'arbiter' });
-    const r = await refusing(context, account, 'canary resolve', () =>
-      resolveLeak({ clients: context, account, address, commitment, upheld: Boolean(options.uphold) }),
+    const r = await sendAs(
+      context,
+      account,
+      'canary resolve',
+      () => resolveLeak({ clients: context, account, address, commitment, upheld: Boolean(options.uphold) }),
+      accountabilityRefusalHints,
     );
     printResult(options, { commitment, outcome: r.outcome, paid: r.paid, transactionHash: r.hash, blockNumber: r.blockNumber }, () =>
       r.outcome === 'upheld'
@@ -170,13 +171,19 @@ export function registerCanaryCommands(program: Command): void {
         'Anyone: settle a leak claim that can be: undisputed after its dispute window (paid to the owner), or disputed and left ' +
           "without a ruling for 90 days (returned to the recipient's bond)",
       )
-      .argument('<commitment>', 'the claimed canary commitment', parseHashArg),
-    'a funded key (keystore v3) instead of the operator role key',
-  ).action(async (commitment: Hex, options: AccountabilityOptions) => {
+      .argument('<commitment>', 'the claimed canary commitment', parseBytes32Arg('<commitment>', { nonZero: true })),
+    { signer: 'a funded key (keystore v3) instead of the operator role key' },
+  ).action(async (commitment: Hex, options: CommonOptions) => {
     const context = loadContext(options);
-    const address = contractOf(context, 'canaryRegistry');
+    const address = requireContract(context.deployment, 'canaryRegistry');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'settler' });
-    const r = await refusing(context, account, 'canary settle', () => settleLeak({ clients: context, account, address, commitment }));
+    const r = await sendAs(
+      context,
+      account,
+      'canary settle',
+      () => settleLeak({ clients: context, account, address, commitment }),
+      accountabilityRefusalHints,
+    );
     printResult(
       options,
       { commitment, outcome: r.outcome, paid: r.paid, timedOut: r.timedOut, transactionHash: r.hash, blockNumber: r.blockNumber },
@@ -195,10 +202,10 @@ export function registerCanaryCommands(program: Command): void {
           'each ready for `canary claim`',
       )
       .argument('<consentId>', 'the consent', parseIdArg('consentId')),
-    "the consent owner's key (keystore v3); required",
-  ).action(async (consentId: bigint, options: AccountabilityOptions) => {
+    { signer: "the consent owner's key (keystore v3); required" },
+  ).action(async (consentId: bigint, options: CommonOptions) => {
     const context = loadContext(options);
-    const account = await signerOf(context, options, 'owner');
+    const account = await loadOwnSignerAccount(options.signerKey, 'owner');
     const canaries = await canariesOf(context, account, consentId);
     printResult(options, canaries.map(canaryJson), () =>
       canaries.length === 0
@@ -216,19 +223,23 @@ export function registerCanaryCommands(program: Command): void {
     canary
       .command('show')
       .description("A canary commitment: whether it was committed (and for which delivery), and its leak claim's state")
-      .argument('<commitment>', 'the canary commitment', parseHashArg),
-  ).action(async (commitment: Hex, options: AccountabilityOptions) => {
+      .argument('<commitment>', 'the canary commitment', parseBytes32Arg('<commitment>', { nonZero: true })),
+  ).action(async (commitment: Hex, options: CommonOptions) => {
     const context = loadContext(options);
-    const state = await readCanary({ publicClient: context.publicClient, address: contractOf(context, 'canaryRegistry'), commitment });
+    const state = await readCanary({
+      publicClient: context.publicClient,
+      address: requireContract(context.deployment, 'canaryRegistry'),
+      commitment,
+    });
     const k = state.claim;
     printResult(options, claimJson(state), () =>
       [
         `commitment    ${commitment}`,
-        `committed     ${state.committedAt === 0n ? 'no (unknown commitment)' : `${isoTime(state.committedAt)} under consent ${state.consentId}`}`,
+        `committed     ${state.committedAt === 0n ? 'no (unknown commitment)' : `${formatTime(state.committedAt)} under consent ${state.consentId}`}`,
         `delivery      ${state.committedAt === 0n ? '-' : state.deliveryKey}`,
         `claim         ${k.status === 'none' ? 'none' : `${k.status}, leaked to ${k.leakedTo}, penalty ${formatEther(k.penalty)} ETH`}`,
-        ...(k.status === 'open' ? [`dispute until ${isoTime(k.disputeDeadline)}`] : []),
-        ...(k.status === 'disputed' ? [`disputed      ${isoTime(k.disputedAt)} (answer ${k.answerHash})`] : []),
+        ...(k.status === 'open' ? [`dispute until ${formatTime(k.disputeDeadline)}`] : []),
+        ...(k.status === 'disputed' ? [`disputed      ${formatTime(k.disputedAt)} (answer ${k.answerHash})`] : []),
       ].join('\n'),
     );
   });

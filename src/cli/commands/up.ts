@@ -1,15 +1,15 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
 import { COUNCIL_TIMELOCK_DELAY_SECONDS, MAX_TIMELOCK_DELAY_SECONDS } from '../../chain/deploy.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
 import { startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT } from '../../stack/startStack.js';
-import { parseIntegerArg, parseUrlArg } from '../args.js';
+import { formatDuration, parseDurationArg, parseIntegerArg, parseUrlArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
+import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
-type UpOptions = {
-  dataDir?: string;
+type UpOptions = CommonOptions & {
   rpcUrl?: string;
   chainPort: number;
   chainSaveInterval: number;
@@ -19,114 +19,90 @@ type UpOptions = {
   mqttPort?: number;
   mqtt: boolean;
   timelockDelay?: bigint;
-  json?: boolean;
 };
 
 export function registerUpCommand(program: Command): void {
-  program
-    .command('up')
-    .description('Start the chain (embedded Anvil unless --rpc-url), deploy the contracts once, and run the gateway until stopped')
-    .option('--data-dir <dir>', 'where keys, chain state and deployment.json live (default ./.pythia)')
-    .option('--rpc-url <url>', 'use this Ethereum JSON-RPC node instead of the embedded chain', parseUrlArg)
-    .option('--chain-port <port>', 'port of the embedded chain', parseIntegerArg('chain port', 0, 65535), DEFAULT_CHAIN_PORT)
-    .option(
-      '--chain-save-interval <ms>',
-      'how often the embedded chain saves its state when it moved (blocks since the last save are lost if the machine dies)',
-      parseIntegerArg('chain save interval', 100, 3_600_000),
-      DEFAULT_CHAIN_SAVE_INTERVAL_MS,
-    )
-    .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
-    .option('--host <host>', 'gateway listen address', '127.0.0.1')
-    .option(
-      '--mqtt-url <url>',
-      'use this MQTT broker (e.g. mqtt://pythia-gateway:secret@host:1883) instead of the embedded one',
-      parseMqttUrlArg,
-    )
-    .option(
-      '--mqtt-port <port>',
-      `port of the embedded MQTT broker (default ${DEFAULT_MQTT_PORT}; any free port when --port is 0)`,
-      parseIntegerArg('mqtt port', 0, 65535),
-    )
-    .option('--no-mqtt', 'do not run the MQTT device channel')
-    .option(
-      '--timelock-delay <duration>',
-      'how long the council timelock makes every role change wait, when the contracts are deployed: <n>s|m|h|d ' +
-        `(default 0 on the embedded chain, ${COUNCIL_TIMELOCK_DELAY_SECONDS / 86_400n}d with --rpc-url; docs/operations.md, "Who holds which role")`,
-      parseDelayArg,
-    )
-    .option('--json', 'print the deployment as JSON once up')
-    .action(async (options: UpOptions) => {
-      const dataDir = resolveDataDir(options.dataDir);
-      const passphrase = await resolvePassphrase('role keys');
-      let fatal: ((error: Error) => void) | undefined;
-      let fatalError: Error | undefined;
-      const stack = await startStack({
-        dataDir,
-        passphrase,
-        ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
-        chainPort: options.chainPort,
-        chainSaveIntervalMs: options.chainSaveInterval,
-        onFatal: (error) => {
-          fatalError = error;
-          fatal?.(error);
-        },
-        gatewayPort: options.port,
-        gatewayHost: options.host,
-        ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
-        ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
-        mqtt: options.mqtt,
-        ...(options.timelockDelay !== undefined ? { timelockDelaySeconds: options.timelockDelay } : {}),
-        onProgress: (m) => progress(options, m),
-      });
-      printResult(options, stack.deployment, () =>
-        [
-          `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
-          `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${stack.embeddedChain ? `, embedded Anvil pid ${stack.embeddedChain.pid()}, saved every ${options.chainSaveInterval} ms` : ''})`,
-          `  gateway   ${stack.gatewayUrl}`,
-          `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
-          `  fleet     ${stack.deployment.contracts.fleet}`,
-          `  timelock  ${stack.deployment.contracts.timelock ?? '(none)'}`,
-          `  registry  ${stack.deployment.contracts.pythiaRegistry ?? '(none)'}`,
-          `  identity  ${stack.deployment.contracts.deviceIdentity ?? '(none)'}`,
-          `  ownership ${stack.deployment.contracts.deviceOwnership ?? '(none)'}`,
-          `  operator  ${stack.deployment.roles.operator}`,
-          `  data dir  ${dataDir}`,
-          'Press Ctrl-C to stop.',
-        ].join('\n'),
-      );
-      const failure = await new Promise<Error | undefined>((resolve) => {
-        const shutdown = () => resolve(undefined);
-        process.once('SIGINT', shutdown);
-        process.once('SIGTERM', shutdown);
-        fatal = resolve;
-        if (fatalError) resolve(fatalError);
-      });
-      progress(options, 'stopping...');
-      await stack.stop();
-      if (failure) throw new CliError(`the node stopped: ${failure.message}`);
+  withCommon(
+    program
+      .command('up')
+      .description('Start the chain (embedded Anvil unless --rpc-url), deploy the contracts once, and run the gateway until stopped')
+      .option('--rpc-url <url>', 'use this Ethereum JSON-RPC node instead of the embedded chain', parseUrlArg('--rpc-url'))
+      .option('--chain-port <port>', 'port of the embedded chain', parseIntegerArg('chain port', 0, 65535), DEFAULT_CHAIN_PORT)
+      .option(
+        '--chain-save-interval <ms>',
+        'how often the embedded chain saves its state when it moved (blocks since the last save are lost if the machine dies)',
+        parseIntegerArg('chain save interval', 100, 3_600_000),
+        DEFAULT_CHAIN_SAVE_INTERVAL_MS,
+      )
+      .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
+      .option('--host <host>', 'gateway listen address', '127.0.0.1')
+      .option(
+        '--mqtt-url <url>',
+        'use this MQTT broker (e.g. mqtt://pythia-gateway:secret@host:1883) instead of the embedded one',
+        parseUrlArg('--mqtt-url', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+      )
+      .option(
+        '--mqtt-port <port>',
+        `port of the embedded MQTT broker (default ${DEFAULT_MQTT_PORT}; any free port when --port is 0)`,
+        parseIntegerArg('mqtt port', 0, 65535),
+      )
+      .option('--no-mqtt', 'do not run the MQTT device channel')
+      .option(
+        '--timelock-delay <duration>',
+        'how long the council timelock makes every role change wait, when the contracts are deployed: <n>s|m|h|d|w, 0 to ' +
+          `${formatDuration(MAX_TIMELOCK_DELAY_SECONDS)} (default 0 on the embedded chain, ${formatDuration(COUNCIL_TIMELOCK_DELAY_SECONDS)} ` +
+          'with --rpc-url; docs/operations.md, "Who holds which role")',
+        parseDurationArg('--timelock-delay', { min: 0n, max: MAX_TIMELOCK_DELAY_SECONDS }),
+      ),
+    { dataDir: 'where keys, chain state and deployment.json live (default ./.pythia)', json: 'print the deployment as JSON once up' },
+  ).action(async (options: UpOptions) => {
+    const dataDir = resolveDataDir(options.dataDir);
+    const passphrase = await resolvePassphrase('role keys');
+    let fatal: ((error: Error) => void) | undefined;
+    let fatalError: Error | undefined;
+    const stack = await startStack({
+      dataDir,
+      passphrase,
+      ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
+      chainPort: options.chainPort,
+      chainSaveIntervalMs: options.chainSaveInterval,
+      onFatal: (error) => {
+        fatalError = error;
+        fatal?.(error);
+      },
+      gatewayPort: options.port,
+      gatewayHost: options.host,
+      ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
+      ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
+      mqtt: options.mqtt,
+      ...(options.timelockDelay !== undefined ? { timelockDelaySeconds: options.timelockDelay } : {}),
+      onProgress: (m) => progress(options, m),
     });
-}
-
-const DELAY_UNITS: Record<string, bigint> = { s: 1n, m: 60n, h: 3_600n, d: 86_400n };
-
-/** A timelock delay: <n>s|m|h|d or plain seconds, 0 to 30 days. */
-export function parseDelayArg(value: string): bigint {
-  const match = /^(\d{1,9})([smhd]?)$/.exec(value);
-  if (!match) throw new InvalidArgumentError(`a delay is <n> followed by s, m, h or d (e.g. 2d), got "${value}"`);
-  const seconds = BigInt(match[1]!) * DELAY_UNITS[match[2] || 's']!;
-  if (seconds > MAX_TIMELOCK_DELAY_SECONDS)
-    throw new InvalidArgumentError(`the delay must be at most ${MAX_TIMELOCK_DELAY_SECONDS / 86_400n}d`);
-  return seconds;
-}
-
-function parseMqttUrlArg(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`not a URL: ${value}`);
-  }
-  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(url.protocol))
-    throw new InvalidArgumentError('must be an mqtt://, mqtts://, ws:// or wss:// URL');
-  return value;
+    printResult(options, stack.deployment, () =>
+      [
+        `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
+        `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${stack.embeddedChain ? `, embedded Anvil pid ${stack.embeddedChain.pid()}, saved every ${options.chainSaveInterval} ms` : ''})`,
+        `  gateway   ${stack.gatewayUrl}`,
+        `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
+        `  fleet     ${stack.deployment.contracts.fleet}`,
+        `  timelock  ${stack.deployment.contracts.timelock ?? '(none)'}`,
+        `  registry  ${stack.deployment.contracts.pythiaRegistry ?? '(none)'}`,
+        `  identity  ${stack.deployment.contracts.deviceIdentity ?? '(none)'}`,
+        `  ownership ${stack.deployment.contracts.deviceOwnership ?? '(none)'}`,
+        `  operator  ${stack.deployment.roles.operator}`,
+        `  data dir  ${dataDir}`,
+        'Press Ctrl-C to stop.',
+      ].join('\n'),
+    );
+    const failure = await new Promise<Error | undefined>((resolve) => {
+      const shutdown = () => resolve(undefined);
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+      fatal = resolve;
+      if (fatalError) resolve(fatalError);
+    });
+    progress(options, 'stopping...');
+    await stack.stop();
+    if (failure) throw new CliError(`the node stopped: ${failure.message}`);
+  });
 }

@@ -15,6 +15,7 @@ import { canarySecretOf } from './canaryIssuer.js';
 import { startTestGateway } from '../../testing/testGateway.js';
 import type { RunningGateway } from '../server.js';
 import { newTestDevice, postSettledReadings, typicalAirQuality, type TestDevice } from '../testKit.js';
+import { fundOnAnvil } from '../../testing/fundedAccount.js';
 
 /**
  * Trap streets, the whole chain of events on a real gateway and chain: two recipients receive
@@ -43,15 +44,12 @@ before(async () => {
   await postSettledReadings(gateway.url, device, { chainId: chain.chainId, verifyingContract: chain.fleetAddress }, READINGS);
   const { timestamp } = await chain.publicClient.getBlock();
   for (const recipient of [leaker, honest]) {
-    await chain.publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [recipient.address, `0x${parseEther('10').toString(16)}`] as never,
-    });
+    await fundOnAnvil(chain.publicClient, recipient.address, '10');
     await depositBond({ clients, account: recipient, address: chain.bondsAddress, value: parseEther('1') });
     const { consentId } = await grantConsent({
       clients,
       account: chain.operator, // registerDevice mints the device's token to the operator
-      registry: chain.consentAddress,
+      address: chain.consentAddress,
       recipient: recipient.address,
       devices: [device.id],
       streams: STREAMS,
