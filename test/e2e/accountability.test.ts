@@ -567,7 +567,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
       ],
       [['canary', 'dispute', hash('ab'), ...signer('carol')], /give exactly one of --answer-hash/],
       [['canary', 'resolve', hash('ab')], /give exactly one of --uphold and --reject/],
-      [['consent', 'accept', '0', ...signer('bob')], /a consent id is a positive integer/],
+      [['consent', 'accept', '0', ...signer('bob')], /<consentId> must be a positive integer/],
       [['consent', 'accept', c, '--penalty', 'lots', ...signer('bob')], /--penalty must be an amount in ether/],
     ];
     // Four at a time: each is a process of its own, and there are two cores.

@@ -13,7 +13,7 @@ describe('pythia bond | share | canary | deletion', () => {
     const sub = (name: string) => program.commands.find((c) => c.name() === name)?.commands.map((c) => c.name());
     assert.deepEqual(sub('bond'), ['deposit', 'withdraw-request', 'withdraw', 'claim', 'show']);
     assert.deepEqual(sub('share'), ['log', 'list']);
-    assert.deepEqual(sub('canary'), ['claim', 'list', 'show']);
+    assert.deepEqual(sub('canary'), ['claim', 'dispute', 'resolve', 'settle', 'list', 'show']);
     assert.deepEqual(sub('deletion'), ['request', 'ack', 'enforce', 'show']);
     for (const name of ['bond', 'share', 'canary', 'deletion']) {
       for (const command of program.commands.find((c) => c.name() === name)!.commands) {

@@ -18,7 +18,7 @@ import {
   type TermsState,
 } from '../../chain/accountability/index.js';
 import type { RecipientTerms } from '../../protocol/recipientTerms.js';
-import { formatEther, parseEther } from 'viem';
+import { formatEther } from 'viem';
 import { buildConsentReceipt, ConsentReceiptFormatError, parseConsentReceipt, verifyConsentReceipt } from '../../chain/consent/receipt.js';
 import { commandCatalogue, maskToCommands, maskToStreams, streamNames } from '../../protocol/consentScope.js';
 import { requireContract } from '../../chain/requireContract.js';
@@ -33,6 +33,7 @@ import {
   parseTextArg,
   parseTimeArg,
   formatDuration,
+  parseAmount,
   parseDurationArg,
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
@@ -257,7 +258,7 @@ export function registerConsentCommands(program: Command): void {
           'instead; with --signed <file>, submit such a signed acceptance (any signer pays the gas)',
       )
       .argument('[consentId]', 'the consent', parseConsentIdArg)
-      .option('--penalty <ether>', 'refuse unless the penalty is exactly this (what you agreed to), in ether')
+      .option('--penalty <ether>', 'refuse unless the penalty is exactly this (what you agreed to), in ether', parsePenaltyArg)
       .option('--sign-only', 'sign the acceptance (EIP-712) and print it instead of sending a transaction')
       .option(
         '--valid-for <duration>',
@@ -270,7 +271,7 @@ export function registerConsentCommands(program: Command): void {
   ).action(
     async (
       consentId: bigint | undefined,
-      options: CommonOptions & { penalty?: string; signOnly?: boolean; validFor?: bigint; out?: string; signed?: string },
+      options: CommonOptions & { penalty?: bigint; signOnly?: boolean; validFor?: bigint; out?: string; signed?: string },
     ) => {
       if (!options.signerKey) throw new UsageError('--signer-key <keystore> is required');
       const context = loadContext(options);
@@ -296,9 +297,9 @@ export function registerConsentCommands(program: Command): void {
       const state = await readTerms({ publicClient: context.publicClient, address, consentId }).catch((error) => {
         throw unknownConsentOr(error, consentId);
       });
-      if (options.penalty !== undefined && state.terms.penaltyWei !== parseEtherOrUsage(options.penalty)) {
+      if (options.penalty !== undefined && state.terms.penaltyWei !== options.penalty) {
         throw new CliError(
-          `consent ${consentId} carries a penalty of ${formatEther(state.terms.penaltyWei)} ETH, not ${options.penalty}: nothing accepted`,
+          `consent ${consentId} carries a penalty of ${formatEther(state.terms.penaltyWei)} ETH, not ${formatEther(options.penalty)}: nothing accepted`,
         );
       }
       if (state.recipient.toLowerCase() !== account.address.toLowerCase()) {
@@ -481,9 +482,9 @@ function unknownConsentOr(error: unknown, consentId: bigint): unknown {
   return /UnknownConsent/.test(String(error)) ? new CliError(`no consent ${consentId}`) : error;
 }
 
-function parseEtherOrUsage(value: string): bigint {
-  if (!/^\d+(\.\d{1,18})?$/.test(value)) throw new UsageError(`--penalty must be an amount in ether, e.g. 0.25, got "${value}"`);
-  return parseEther(value);
+/** --penalty: an amount in ether, 0 included (a policy may carry no penalty). */
+function parsePenaltyArg(value: string): bigint {
+  return /^0+(\.0+)?$/.test(value) ? 0n : parseAmount('--penalty', value);
 }
 
 const duration = formatDuration;
