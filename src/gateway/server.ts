@@ -24,6 +24,7 @@ import { commandsPlugin } from './commands/commandsPlugin.js';
 import { deviceActionsPlugin } from './deviceActions/deviceActionsPlugin.js';
 import { devicesPlugin } from './devices/devicesPlugin.js';
 import { healthPlugin } from './health/healthPlugin.js';
+import { abiPlugin } from './abi/abiPlugin.js';
 import { openApiPlugin, type OpenApiTag } from './openapi/openApiPlugin.js';
 import { readingsPlugin } from './readings/readingsPlugin.js';
 import { QuestionAnswerer, type AnswerSigner } from './questions/questionAnswerer.js';
@@ -289,10 +290,12 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices)
     ...(consentRegistry || policyStore
       ? [{ name: 'consent', description: 'Consent receipts, data under consent, policy documents, trap streets' }]
       : []),
+    { name: 'contracts', description: 'The contracts’ events, errors and enum numbers (docs/abi.md), and their addresses' },
     { name: 'health', description: 'Liveness' },
   ];
   await app.register(openApiPlugin, { version: packageVersion(), tags });
   await app.register(healthPlugin, { chainId, publicClient, queue, directory, relayer });
+  await app.register(abiPlugin, { chainId, addresses: { fleet: fleetAddress, ...contracts } });
   await app.register(readingsPlugin, { intake: services.intake, queue });
   await app.register(devicesPlugin, { publicClient, fleetAddress, queue });
   if (deviceOwnership || firmwareRegistry) {
