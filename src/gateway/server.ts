@@ -48,6 +48,8 @@ export type GatewayOptions = {
   dbPath: string;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Serve HTTPS with this PEM certificate and key (docs/security.md, "Host"); the url is then https://. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
   /** Default 8780; 0 = any free port. */
   port?: number;
   /** Readings per transaction. Default 200. */
@@ -139,6 +141,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   const app = Fastify({
     ...refusingServerOptions,
     logger: options.logger ?? false,
+    ...(options.tls && { https: { cert: options.tls.cert, key: options.tls.key } }),
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
     // Numbers as the chain has them: no coercion of documented types.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
@@ -361,7 +364,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host ?? '127.0.0.1';
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
   return { app, url, close: () => (closing ??= app.close()) };
 }

@@ -57,6 +57,12 @@ export function parseUrl(name: string, value: string, protocols: readonly string
   } catch {
     throw new InvalidArgumentError(`${name} is not a URL: ${quoteInput(value)}`);
   }
+  if (url.password) {
+    // Quoting it would print the secret; and on argv every local user reads it in the process list.
+    throw new InvalidArgumentError(
+      `${name} carries a password (${url.protocol}//${url.username}:…@${url.host}): arguments are visible to every user of the machine in the process list. Give the URL without it and the password from a file or an environment variable (pythia up --help)`,
+    );
+  }
   if (!protocols.includes(url.protocol)) {
     throw new InvalidArgumentError(`${name} must be a ${protocols.map((p) => `${p}//`).join(', ')} URL, got ${quoteInput(value)}`);
   }
