@@ -9,6 +9,7 @@ import { deploymentPath, readDeployment } from '../chain/deployment.js';
 import { deploymentSchemaError } from '../chain/deploymentSchema.js';
 import { privateKeyOfNativeAccount } from '../chain/nativeAccount.js';
 import { LIGHT_SCRYPT } from '../keystore/index.js';
+import { commandLineOf, descendantPids } from '../testing/processTree.js';
 import { selfSignedCertificate } from '../testing/selfSignedCertificate.js';
 import { readTlsFiles } from './hostSecurity.js';
 import { startStack, type Stack } from './startStack.js';
@@ -46,31 +47,6 @@ function modes(dir: string): Array<{ path: string; mode: number; directory: bool
     const here = { path, mode: statSync(path).mode & 0o777, directory: entry.isDirectory() };
     return entry.isDirectory() ? [here, ...modes(path)] : [here];
   });
-}
-
-/** The pids of this process's descendants (children, grandchildren...), from /proc. */
-function descendants(root: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const visit = (pid: number) => {
-    for (const [child, parent] of parentOf) {
-      if (parent === pid) {
-        found.push(child);
-        visit(child);
-      }
-    }
-  };
-  visit(root);
-  return found;
 }
 
 function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
@@ -163,15 +139,11 @@ describe('a node on its host', { timeout: 240_000 }, () => {
       .filter((s): s is string => typeof s === 'string' && s.length > 0)
       .flatMap((s) => (s.startsWith('0x') ? [s, s.slice(2)] : [s]));
     assert.ok(secrets.length >= 3, 'the passphrase and role keys to look for');
-    const children = descendants(process.pid);
+    const children = descendantPids(process.pid);
     assert.ok(children.includes(stack!.embeddedChain!.pid()), 'Anvil is among the processes looked at');
     for (const pid of children) {
-      let argv: string;
-      try {
-        argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      } catch {
-        continue;
-      }
+      const argv = commandLineOf(pid);
+      if (argv === undefined) continue;
       for (const secret of secrets)
         assert.ok(!argv.toLowerCase().includes(secret.toLowerCase()), `pid ${pid} (${argv.slice(0, 60)}…) has a secret on its argv`);
     }
