@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { documentedCommandOf, jsonOutputError } from '../../src/cli/jsonOutputSchemas.js';
 
 const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
 
@@ -38,7 +39,7 @@ export function pythiaAt(dataDir: string, passphrase: string) {
     run,
     ok,
     // biome-ignore lint/suspicious/noExplicitAny: JSON output, shaped by each command
-    json: async (args: string[]): Promise<any> => JSON.parse((await ok([...args, '--json'])).stdout),
+    json: async (args: string[]): Promise<any> => assertDocumentedJson(args, JSON.parse((await ok([...args, '--json'])).stdout)),
     refused: async (args: string[], code: number, pattern: RegExp): Promise<PythiaRun> => {
       const result = await run(args);
       assert.equal(result.code, code, `${args.join(' ')} should exit ${code}: ${result.stdout}${result.stderr}`);
@@ -46,4 +47,17 @@ export function pythiaAt(dataDir: string, passphrase: string) {
       return result;
     },
   };
+}
+
+/**
+ * Checks a command's --json output against its schema in docs/cli.md (src/cli/jsonOutputSchemas.ts),
+ * when the command has one, and returns it.
+ */
+export function assertDocumentedJson<T>(args: readonly string[], value: T): T {
+  const command = documentedCommandOf(args);
+  if (command !== undefined) {
+    const error = jsonOutputError(command, value);
+    assert.equal(error, undefined, `pythia ${command} --json does not match docs/cli.md: ${error}\n${JSON.stringify(value)}`);
+  }
+  return value;
 }

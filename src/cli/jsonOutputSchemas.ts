@@ -1,0 +1,611 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { deploymentJsonSchema } from '../chain/deploymentSchema.js';
+
+/**
+ * The `--json` output of `pythia` commands, as JSON schemas keyed by the command (`device show`):
+ * docs/cli.md is generated from this table (`npm run docs:abi`), jsonOutputSchemas.test.ts checks
+ * that every key is a real command with --json, and the end-to-end tests check every --json output
+ * they read against its schema (test/e2e/runPythia.ts). Conventions of every output: integers that
+ * may exceed 2^53 (wei amounts, block numbers, epochs, uint64 counters) are decimal strings;
+ * addresses are 0x and 40 hex digits; a transaction is named by `transactionHash` and `blockNumber`.
+ */
+type JsonSchema = Record<string, unknown>;
+
+const address = { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$' } as const;
+const bytes32 = { type: 'string', pattern: '^0x[0-9a-f]{64}$' } as const;
+const hex = { type: 'string', pattern: '^0x([0-9a-fA-F]{2})*$' } as const;
+const decimal = { type: 'string', pattern: '^(0|[1-9][0-9]*)$', description: 'a non-negative integer as a decimal string' } as const;
+const integer = { type: 'integer' } as const;
+const unixSeconds = { type: 'integer', minimum: 0, description: 'Unix seconds' } as const;
+const nullable = (schema: JsonSchema) => ({ anyOf: [schema, { type: 'null' }] });
+const transaction = { transactionHash: bytes32, blockNumber: decimal } as const;
+const deviceStatus = { type: 'string', enum: ['none', 'active', 'suspended', 'revoked'] } as const;
+
+/** An object with exactly these properties; `optional` may be absent. */
+function object(required: Record<string, unknown>, optional: Record<string, unknown> = {}, description?: string): JsonSchema {
+  return {
+    type: 'object',
+    ...(description && { description }),
+    required: Object.keys(required),
+    additionalProperties: false,
+    properties: { ...required, ...optional },
+  };
+}
+
+const profile = object({
+  metricCount: integer,
+  maxPayloadBytes: integer,
+  minInterval: integer,
+  maxClockSkew: integer,
+  flagThreshold: integer,
+  flagWindow: integer,
+  suspensionsBeforeRevoke: integer,
+  minValue: { type: 'array', items: integer },
+  maxValue: { type: 'array', items: integer },
+  maxDelta: { type: 'array', items: integer },
+});
+
+const deviceStatusChange = object(
+  { device: address, status: deviceStatus, ...transaction },
+  {},
+  'The device and its status after the transaction.',
+);
+
+const bondState = {
+  recipient: address,
+  bond: decimal,
+  pending: decimal,
+  availableAt: unixSeconds,
+  held: decimal,
+  lockedUntil: unixSeconds,
+  claimable: decimal,
+};
+
+const claimStatus = { type: 'string', enum: ['none', 'open', 'disputed', 'upheld', 'rejected'] } as const;
+
+const canaryClaim = object(
+  {
+    commitment: bytes32,
+    consentId: decimal,
+    committedAt: unixSeconds,
+    claimedAt: unixSeconds,
+    deliveryKey: bytes32,
+    claim: object({
+      status: claimStatus,
+      disputeDeadline: unixSeconds,
+      disputedAt: unixSeconds,
+      leakedTo: address,
+      holdId: decimal,
+      penalty: decimal,
+      evidenceHash: bytes32,
+      answerHash: bytes32,
+    }),
+  },
+  {},
+  'A canary commitment (committedAt 0: unknown) and its leak claim (status none: no claim).',
+);
+
+const givenCanary = object({
+  recipient: address,
+  consentId: decimal,
+  device: address,
+  stream: integer,
+  value: integer,
+  sequence: decimal,
+  salt: hex,
+  commitment: bytes32,
+  givenAt: { type: 'string' },
+  delivery: nullable(
+    object({ consentId: decimal, device: address, recipient: address, streams: integer, readings: integer, dataHash: bytes32 }),
+  ),
+});
+
+const deletionRequest = object({
+  requestId: decimal,
+  consentId: decimal,
+  owner: address,
+  recipient: address,
+  devices: { type: 'array', items: address },
+  streams: integer,
+  automatic: { type: 'boolean' },
+  status: { type: 'string', enum: ['none', 'pending', 'acknowledged', 'penalised'] },
+  fromTime: unixSeconds,
+  toTime: unixSeconds,
+  deadline: unixSeconds,
+  requestedAt: unixSeconds,
+  closedAt: unixSeconds,
+  evidenceHash: bytes32,
+});
+
+/** formatTime: ISO 8601 UTC, or '-' for 0 (never). */
+const isoTime = { type: 'string', pattern: '^(-|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z)$' } as const;
+const consentStatus = { type: 'string', enum: ['live', 'revoked', 'expired', 'not-yet-valid', 'ownership-changed'] } as const;
+const names = { type: 'array', items: { type: 'string' } } as const;
+
+const consentView = object({
+  consentId: decimal,
+  status: consentStatus,
+  owner: address,
+  recipient: address,
+  grantedBy: address,
+  devices: { type: 'array', items: object({ device: address, epoch: decimal, currentEpoch: decimal, applies: { type: 'boolean' } }) },
+  streams: names,
+  commands: names,
+  purpose: { type: 'string' },
+  policyId: bytes32,
+  start: isoTime,
+  expiry: isoTime,
+  grantedAt: isoTime,
+  revokedAt: nullable(isoTime),
+  termsHash: bytes32,
+  transactionHash: bytes32,
+});
+
+const recipientTerms = {
+  consentId: decimal,
+  consentTermsHash: bytes32,
+  policyId: bytes32,
+  penaltyWei: decimal,
+  deletionPeriod: decimal,
+  claimWindow: decimal,
+  disputeWindow: decimal,
+  maxDeletionRequests: integer,
+};
+
+const termsView = {
+  ...recipientTerms,
+  recipient: address,
+  owner: address,
+  accepted: { type: 'boolean' },
+  acceptedAt: nullable(isoTime),
+  claimsUntil: isoTime,
+};
+
+const feedInfo = object({
+  feedId: decimal,
+  owner: address,
+  devices: { type: 'array', items: address },
+  streams: integer,
+  streamNames: names,
+  price: decimal,
+  period: decimal,
+  open: { type: 'boolean' },
+  offeredAt: decimal,
+  sales: decimal,
+  policyId: bytes32,
+  purpose: { type: 'string' },
+});
+
+export const jsonOutputSchemas: Record<string, { description: string; schema: JsonSchema }> = {
+  up: {
+    description: 'The deployment, once the node is up: what deployment.json holds (docs/deployment.schema.json).',
+    schema: (({ $schema: _s, $id: _i, ...rest }) => rest)(deploymentJsonSchema as unknown as JsonSchema),
+  },
+  'device register': {
+    description: 'The devices registered from the requests, in one transaction (`device` too when there is one).',
+    schema: object({ devices: { type: 'array', items: address, minItems: 1 }, classId: integer, ...transaction }, { device: address }),
+  },
+  'device keygen': {
+    description: 'The new device id, its public key, and where the key and the registration request were written.',
+    schema: object({ device: address, publicKey: hex, keyFile: { type: 'string' }, request: { type: 'string' } }),
+  },
+  'device show': {
+    description: 'A device as the fleet contract holds it.',
+    schema: object({
+      device: address,
+      status: deviceStatus,
+      classId: integer,
+      hasOwnProfile: { type: 'boolean' },
+      lastSequence: decimal,
+      lastTimestamp: unixSeconds,
+      lastValues: { type: 'array', items: integer },
+      flags: integer,
+      flagsInWindow: integer,
+      autoSuspensions: integer,
+      publicKey: hex,
+    }),
+  },
+  'device list': {
+    description: 'Every registered device (filtered by --status), in registration order.',
+    schema: {
+      type: 'array',
+      items: object({ device: address, classId: integer, status: deviceStatus, lastSequence: decimal, flags: integer }),
+    },
+  },
+  'device suspend': { description: 'The device, now suspended.', schema: deviceStatusChange },
+  'device reinstate': { description: 'The device, active again.', schema: deviceStatusChange },
+  'device revoke': { description: 'The device, revoked for good.', schema: deviceStatusChange },
+  'device revoke-key': { description: 'The device whose key was compromised, now revoked.', schema: deviceStatusChange },
+  'device owner': {
+    description: 'Who owns the device, in which ownership epoch, any pending offer, and whether the device acknowledged its owner.',
+    schema: object({
+      device: address,
+      owner: nullable(address),
+      epoch: decimal,
+      pendingOffer: nullable(address),
+      acknowledgedEpoch: decimal,
+      acknowledged: { type: 'boolean' },
+    }),
+  },
+  'device transfer': {
+    description: 'The offer made: the owner and the party it names.',
+    schema: object({ device: address, owner: address, pendingOffer: address, ...transaction }),
+  },
+  'device cancel-transfer': {
+    description: 'The offer withdrawn.',
+    schema: object({ device: address, pendingOffer: { type: 'null' }, ...transaction }),
+  },
+  'device accept': {
+    description: 'The new owner and the new ownership epoch.',
+    schema: object({ device: address, owner: address, epoch: decimal, ...transaction }),
+  },
+  'device rotate-key': {
+    description: 'The device id (unchanged), the key it signed with before and the one it signs with now.',
+    schema: object({ device: address, previousSigner: address, signer: address, rotation: decimal, ...transaction }),
+  },
+  'device provision': {
+    description: 'The devices provisioned for a class, each with the manufacturer’s EIP-712 provenance signature.',
+    schema: object({
+      classId: integer,
+      manufacturer: address,
+      devices: { type: 'array', items: object({ device: address, provenanceSignature: hex }) },
+      ...transaction,
+    }),
+  },
+  'device did': {
+    description:
+      'The DID resolution result of the device (docs/protocol.md, "Device identity (DID)"): the W3C DID document and Pythia’s metadata read from the chain.',
+    schema: object({
+      didDocument: {
+        type: 'object',
+        required: ['@context', 'id', 'verificationMethod', 'authentication', 'assertionMethod'],
+        properties: {
+          '@context': { type: 'array', items: { type: 'string' } },
+          id: { type: 'string', pattern: '^did:pythia:[0-9]+:0x[0-9a-fA-F]{40}$' },
+          controller: { type: 'string' },
+          verificationMethod: { type: 'array' },
+          authentication: { type: 'array', items: { type: 'string' } },
+          assertionMethod: { type: 'array', items: { type: 'string' } },
+          service: { type: 'array' },
+        },
+      },
+      didDocumentMetadata: {
+        type: 'object',
+        required: ['deactivated', 'pythia'],
+        properties: {
+          deactivated: { type: 'boolean' },
+          pythia: {
+            type: 'object',
+            required: ['deviceId', 'status', 'classId', 'publicKey', 'signer', 'owner', 'ownershipEpoch', 'keyRotations'],
+            properties: {
+              deviceId: address,
+              status: deviceStatus,
+              classId: integer,
+              publicKey: hex,
+              signer: address,
+              owner: nullable(address),
+              manufacturer: nullable(address),
+              ownershipEpoch: decimal,
+              acknowledgedEpoch: decimal,
+              ownerAcknowledged: { type: 'boolean' },
+              keyRotations: decimal,
+            },
+          },
+        },
+      },
+      didResolutionMetadata: object({ contentType: { const: 'application/did+ld+json' } }),
+    }),
+  },
+  'manufacturer assign': {
+    description: 'The class and the manufacturer now provisioning it.',
+    schema: object({ classId: integer, manufacturer: address, ...transaction }),
+  },
+  'manufacturer show': {
+    description: 'The manufacturer of a class, null when none is assigned.',
+    schema: object({ classId: integer, manufacturer: nullable(address) }),
+  },
+  'profile set': {
+    description: 'The profile set, for a class (`kind` class, `classId`) or one device (`kind` device, `device`).',
+    schema: object(
+      { kind: { type: 'string', enum: ['class', 'device'] }, profile, transactionHash: bytes32 },
+      { classId: integer, device: address },
+    ),
+  },
+  'profile show': {
+    description: 'The profile of a class, or the one in force for a device (`own`: its own, not its class’s), with its version.',
+    schema: object({ version: integer, profile }, { classId: integer, device: address, own: { type: 'boolean' } }),
+  },
+  'bond deposit': {
+    description: 'The amount deposited (wei) and the recipient’s bond after it.',
+    schema: object({ recipient: address, deposited: decimal, bond: decimal, ...transaction }),
+  },
+  'bond withdraw-request': {
+    description: 'The amount now unbonding (wei) and when it can be withdrawn.',
+    schema: object({ recipient: address, pending: decimal, availableAt: unixSeconds, ...transaction }),
+  },
+  'bond withdraw': {
+    description: 'The amount withdrawn (wei).',
+    schema: object({ recipient: address, withdrawn: decimal, ...transaction }),
+  },
+  'bond claim': {
+    description: 'Penalties paid out to the owner (wei).',
+    schema: object({ owner: address, claimed: decimal, ...transaction }),
+  },
+  'bond show': {
+    description:
+      'A recipient’s bond (wei): counted, unbonding (and from when), held for contested claims, locked until, and penalties credited to it as an owner.',
+    schema: object(bondState),
+  },
+  'consent grant': {
+    description: 'The consent granted: its id, the hash of its terms, and what it covers.',
+    schema: object({
+      consentId: decimal,
+      termsHash: bytes32,
+      hash: bytes32,
+      blockNumber: decimal,
+      owner: address,
+      recipient: address,
+      streams: names,
+      commands: names,
+    }),
+  },
+  'consent revoke': {
+    description:
+      'One consent revoked (`consentId`, `hash`), or with --recipient every live consent given to it (`revoked` ids, newest first, one transaction per page of 32).',
+    schema: {
+      anyOf: [
+        object({ consentId: decimal, hash: bytes32, blockNumber: decimal }),
+        object({
+          recipient: address,
+          revoked: { type: 'array', items: decimal },
+          hashes: { type: 'array', items: bytes32 },
+          blockNumber: decimal,
+          count: integer,
+        }),
+      ],
+    },
+  },
+  'consent terms': {
+    description: 'What a consent’s recipient accepts (or accepted): penalty (wei), periods (seconds), and whether and when it accepted.',
+    schema: object(termsView),
+  },
+  'consent accept': {
+    description:
+      'The terms after the recipient accepted them; with --sign-only the signed acceptance instead (terms, deadline, signature); with --signed the consent and the transaction.',
+    schema: {
+      anyOf: [
+        object({ ...termsView, ...transaction }),
+        object({ ...recipientTerms, deadline: decimal, signature: hex }),
+        object({ consentId: decimal, ...transaction }),
+      ],
+    },
+  },
+  'consent list': { description: 'The consents asked for, as `consent show` gives each.', schema: { type: 'array', items: consentView } },
+  'consent show': {
+    description:
+      'A consent as the registry holds it, with its status now and, per device, whether it still applies (same ownership epoch).',
+    schema: consentView,
+  },
+  'consent receipt': {
+    description:
+      'With --out, where the receipt was written and the terms hash it carries; without, the receipt itself (Kantara Consent Receipt v1.1 with a `pythia` part: docs/api.md, GET /v1/consents/{consentId}/receipt).',
+    schema: {
+      anyOf: [
+        object({ consentId: decimal, out: { type: 'string' }, termsHash: bytes32 }),
+        {
+          type: 'object',
+          required: ['version', 'jurisdiction', 'consentTimestamp', 'pythia'],
+          properties: {
+            version: { type: 'string' },
+            jurisdiction: { type: 'string' },
+            consentTimestamp: unixSeconds,
+            pythia: { type: 'object' },
+          },
+        },
+      ],
+    },
+  },
+  'consent verify-receipt': {
+    description: 'Whether a receipt’s terms hash to what the chain holds, why not, and the consent’s status now.',
+    schema: object({
+      valid: { type: 'boolean' },
+      problems: names,
+      recomputedTermsHash: bytes32,
+      chainTermsHash: nullable(bytes32),
+      status: nullable(consentStatus),
+      revokedAt: nullable({ type: 'string' }),
+      expired: { type: 'boolean' },
+      ownershipChanged: { type: 'array', items: address },
+      checkedAt: nullable(object({ blockNumber: decimal, timestamp: decimal })),
+    }),
+  },
+  'feed offer': {
+    description:
+      'The feed offered: devices, streams (bitmask), price per period (wei), period (seconds); `grantAgentApproved` names the approval of the market as grant agent when this offer made it.',
+    schema: object({
+      feedId: decimal,
+      owner: address,
+      devices: { type: 'array', items: address },
+      streams: integer,
+      price: decimal,
+      period: integer,
+      purpose: { type: 'string' },
+      policyId: nullable(bytes32),
+      grantAgentApproved: nullable(object({ registry: address, transactionHash: bytes32 })),
+      ...transaction,
+    }),
+  },
+  'feed list': {
+    description: 'The feeds asked for (prices in wei, periods and times in seconds).',
+    schema: { type: 'array', items: feedInfo },
+  },
+  'feed show': { description: 'One feed.', schema: feedInfo },
+  'feed buy': {
+    description: 'The purchase: the consent it granted the buyer, its window (Unix seconds) and the price paid (wei).',
+    schema: object({
+      feedId: decimal,
+      buyer: address,
+      consentId: decimal,
+      purchaseId: decimal,
+      price: decimal,
+      start: unixSeconds,
+      expiry: unixSeconds,
+      ...transaction,
+    }),
+  },
+  'feed purchases': {
+    description: 'Purchases, with what was released to the owner and refunded to the buyer (wei) and when each ends.',
+    schema: {
+      type: 'array',
+      items: object({
+        purchaseId: decimal,
+        feedId: decimal,
+        buyer: address,
+        owner: address,
+        consentId: decimal,
+        start: unixSeconds,
+        expiry: unixSeconds,
+        end: unixSeconds,
+        price: decimal,
+        released: decimal,
+        refunded: decimal,
+        settled: { type: 'boolean' },
+      }),
+    },
+  },
+  'feed settle': {
+    description: 'The purchases settled and the amounts released and refunded (wei); no transaction when there was nothing to settle.',
+    schema: object({ settled: { type: 'array', items: decimal }, released: decimal, refunded: decimal }, transaction),
+  },
+  'feed refund': { description: 'The refund withdrawn (wei).', schema: object({ buyer: address, amount: decimal, ...transaction }) },
+  'feed price': { description: 'The feed’s new price (wei).', schema: object({ feedId: decimal, price: decimal, ...transaction }) },
+  'feed close': { description: 'The feed closed.', schema: object({ feedId: decimal, open: { const: false }, ...transaction }) },
+  'feed withdraw': { description: 'The earnings withdrawn (wei).', schema: object({ owner: address, amount: decimal, ...transaction }) },
+  'feed earnings': { description: 'What the owner may withdraw (wei).', schema: object({ owner: address, amount: decimal }) },
+  'canary claim': {
+    description: 'The leak claimed: the penalty (wei), how much of it the bond held, and until when the recipient may dispute.',
+    schema: object({
+      commitment: bytes32,
+      recipient: address,
+      leakedTo: address,
+      penalty: decimal,
+      held: decimal,
+      disputeDeadline: unixSeconds,
+      ...transaction,
+    }),
+  },
+  'canary dispute': {
+    description: 'The claim disputed, with the hash of the recipient’s answer.',
+    schema: object({ commitment: bytes32, answerHash: bytes32, ...transaction }),
+  },
+  'canary resolve': {
+    description: 'The arbiter’s ruling and what was paid to the owner (wei).',
+    schema: object({ commitment: bytes32, outcome: { type: 'string', enum: ['upheld', 'rejected'] }, paid: decimal, ...transaction }),
+  },
+  'canary settle': {
+    description: 'A claim settled after its dispute window (timedOut: no ruling came in time).',
+    schema: object({
+      commitment: bytes32,
+      outcome: { type: 'string', enum: ['upheld', 'rejected'] },
+      paid: decimal,
+      timedOut: { type: 'boolean' },
+      ...transaction,
+    }),
+  },
+  'canary list': {
+    description:
+      'The canaries the gateway gave under a consent, each with what CanaryRegistry.claimLeak needs (docs/api.md, POST /v1/canaries/query).',
+    schema: { type: 'array', items: givenCanary },
+  },
+  'canary show': { description: 'A canary commitment and its claim.', schema: canaryClaim },
+  'deletion request': {
+    description: 'The deletion request raised, under which consent, and its deadline.',
+    schema: object({ requestId: decimal, consentId: decimal, deadline: unixSeconds, ...transaction }),
+  },
+  'deletion ack': {
+    description: 'The request acknowledged by the recipient, with the hash of its evidence.',
+    schema: object({ requestId: decimal, evidenceHash: bytes32, ...transaction }),
+  },
+  'deletion enforce': {
+    description: 'A missed deadline penalised: the penalty and what the bond paid to the owner (wei).',
+    schema: object({ requestId: decimal, penalty: decimal, paid: decimal, ...transaction }),
+  },
+  'deletion show': {
+    description: 'One deletion request (`<requestId>`), or every request of a consent (`--consent`, an array).',
+    schema: { anyOf: [deletionRequest, { type: 'array', items: deletionRequest }] },
+  },
+  'share log': {
+    description: 'The onward share logged under a consent.',
+    schema: object({
+      entryId: decimal,
+      consentId: decimal,
+      sharedWith: address,
+      dataHash: bytes32,
+      purpose: { type: 'string' },
+      ...transaction,
+    }),
+  },
+  'share list': {
+    description: 'Every share logged under a consent, oldest first.',
+    schema: {
+      type: 'array',
+      items: object({ entryId: decimal, consentId: decimal, sharedWith: address, loggedAt: unixSeconds, dataHash: bytes32 }),
+    },
+  },
+};
+
+/** docs/cli.md: the table as Markdown. */
+export function jsonOutputMarkdown(): string {
+  const lines = [
+    '# `pythia --json` outputs',
+    '',
+    '<!-- Generated by `npm run docs:abi` from src/cli/jsonOutputSchemas.ts — do not edit by hand. -->',
+    '',
+    'With `--json`, a command prints one JSON document on stdout and nothing else there (progress goes',
+    'to stderr; an error is a line `error: …` on stderr and a non-zero exit code: 2 for bad arguments,',
+    '1 otherwise). These are the documents, as JSON schemas (draft 7). Conventions: integers that may',
+    'exceed 2^53 (wei amounts, block numbers, ownership epochs, uint64 counters) are decimal strings;',
+    'addresses are `0x` and 40 hex digits (checksummed or not); a transaction is named by',
+    '`transactionHash` and `blockNumber`. A property not listed is never printed (`additionalProperties:',
+    'false`), so a client may refuse one it does not know. The end-to-end tests check every `--json`',
+    'output they read against these schemas.',
+    '',
+  ];
+  for (const [command, { description, schema }] of Object.entries(jsonOutputSchemas).sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`## pythia ${command} --json`, '', description, '', '```json', JSON.stringify(schema, null, 2), '```', '');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+const validators = new Map<string, ValidateFunction>();
+
+/** The documented command that `args` (as given to `pythia`) run: the longest key its first words name. */
+export function documentedCommandOf(args: readonly string[]): string | undefined {
+  const words: string[] = [];
+  for (const arg of args) {
+    if (arg.startsWith('-')) break;
+    words.push(arg);
+  }
+  for (let n = Math.min(words.length, 3); n > 0; n--) {
+    const key = words.slice(0, n).join(' ');
+    if (Object.hasOwn(jsonOutputSchemas, key)) return key;
+  }
+  return undefined;
+}
+
+/** How `value` breaks the documented --json schema of `command` (`/0/status must be equal to one of ...`), or undefined. */
+export function jsonOutputError(command: string, value: unknown): string | undefined {
+  let validate = validators.get(command);
+  if (!validate) {
+    validate = ajv.compile(jsonOutputSchemas[command]!.schema);
+    validators.set(command, validate);
+  }
+  if (validate(value)) return undefined;
+  return (validate.errors ?? [])
+    .map(
+      (e) =>
+        `${e.instancePath || '(root)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+    )
+    .join('; ');
+}
