@@ -1,5 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { deploymentJsonSchema } from '../chain/deploymentSchema.js';
+import { measurementStatusNames, pythiaStatusNames, teeTypeNames } from '../chain/pythiaRegistry.js';
+import { tcbStatuses } from '../attestation/index.js';
 
 /**
  * The `--json` output of `pythia` commands, as JSON schemas keyed by the command (`device show`):
@@ -175,6 +177,73 @@ const feedInfo = object({
   policyId: bytes32,
   purpose: { type: 'string' },
 });
+
+const teeType = { type: 'string', enum: teeTypeNames.filter((t) => t !== 'none') } as const;
+
+const pythiaRegistration = (extra: Record<string, unknown>) =>
+  object(
+    { key: address, attested: { type: 'boolean' }, ...transaction, ...extra },
+    {
+      teeType,
+      measurement: hex,
+      tcbStatus: { type: 'string', enum: [...tcbStatuses] },
+      evidenceHash: bytes32,
+      evidenceUri: { type: 'string' },
+    },
+  );
+
+const policyTerms = object({
+  onwardSharing: { type: 'boolean' },
+  notifyOwner: { type: 'boolean' },
+  deleteOnRevoke: { type: 'boolean' },
+  retentionSeconds: decimal,
+  deletionPeriodSeconds: decimal,
+  penaltyWei: decimal,
+  minimumBondWei: decimal,
+});
+
+const policyVersion = object({
+  policyId: bytes32,
+  policyKey: bytes32,
+  name: { type: 'string' },
+  version: integer,
+  publisher: address,
+  contentHash: bytes32,
+  publishedAt: decimal,
+  terms: policyTerms,
+  uri: { type: 'string' },
+});
+
+/** What every policy command prints, with --json, for a document that does not validate (and exits 1). */
+const invalidPolicy = object({
+  file: { type: 'string' },
+  valid: { const: false },
+  errors: {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['message', 'path', 'line', 'column'],
+      properties: { message: { type: 'string' }, path: { type: 'string' }, line: integer, column: integer },
+    },
+  },
+});
+
+const orInvalidPolicy = (schema: JsonSchema) => ({ anyOf: [schema, invalidPolicy] });
+
+const firmwareRelease = object({
+  releaseId: bytes32,
+  classId: integer,
+  sequence: decimal,
+  digest: bytes32,
+  size: decimal,
+  location: { type: 'string' },
+  issuedAt: decimal,
+  revoked: { type: 'boolean' },
+  revokedReason: nullable({ type: 'string' }),
+  blockNumber: decimal,
+});
+
+const updatePolicy = { type: 'string', enum: ['approve-each', 'automatic'] } as const;
 
 export const jsonOutputSchemas: Record<string, { description: string; schema: JsonSchema }> = {
   up: {
@@ -482,6 +551,221 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
   'feed close': { description: 'The feed closed.', schema: object({ feedId: decimal, open: { const: false }, ...transaction }) },
   'feed withdraw': { description: 'The earnings withdrawn (wei).', schema: object({ owner: address, amount: decimal, ...transaction }) },
   'feed earnings': { description: 'What the owner may withdraw (wei).', schema: object({ owner: address, amount: decimal }) },
+  'pythia register': {
+    description:
+      'The Pythia key registered; with evidence, the TEE, its measurement, the TCB status the quote verified with, and the evidence’s hash and URI.',
+    schema: pythiaRegistration({}),
+  },
+  'pythia rotate': { description: 'As `pythia register`, plus the key it replaces.', schema: pythiaRegistration({ previousKey: address }) },
+  'pythia show': {
+    description:
+      'A Pythia key as the registry holds it, and whether a device trusts it now (accepting unattested keys, or requiring attestation).',
+    schema: object({
+      key: address,
+      status: { type: 'string', enum: [...pythiaStatusNames] },
+      teeType: { type: 'string', enum: [...teeTypeNames] },
+      attested: { type: 'boolean' },
+      trusted: { type: 'boolean' },
+      trustedAttested: { type: 'boolean' },
+      measurement: nullable(hex),
+      measurementKey: nullable(hex),
+      measurementStatus: nullable({ type: 'string', enum: [...measurementStatusNames] }),
+      evidenceHash: nullable(bytes32),
+      evidenceUri: { type: 'string' },
+      publicKey: nullable(hex),
+      registrar: nullable(address),
+      registeredAt: unixSeconds,
+      revokedAt: unixSeconds,
+      successor: nullable(address),
+      relayer: nullable(address),
+    }),
+  },
+  'pythia revoke': {
+    description: 'The key, now revoked.',
+    schema: object({ key: address, status: { type: 'string', enum: [...pythiaStatusNames] }, ...transaction }),
+  },
+  'pythia bind-relayer': {
+    description: 'The relayer now bound to the key.',
+    schema: object({ key: address, relayer: address, ...transaction }),
+  },
+  'pythia approve-measurement': {
+    description: 'A TEE measurement approved.',
+    schema: object({ teeType, measurement: hex, status: { const: 'approved' }, ...transaction }),
+  },
+  'pythia revoke-measurement': {
+    description: 'A TEE measurement revoked.',
+    schema: object({ teeType, measurement: hex, status: { const: 'revoked' }, ...transaction }),
+  },
+  'policy validate': {
+    description:
+      'A valid document: its name, rule count, content hash and the terms contracts enforce; an invalid one: its errors (exit 1).',
+    schema: orInvalidPolicy(
+      object({
+        file: { type: 'string' },
+        valid: { const: true },
+        name: { type: 'string' },
+        rules: integer,
+        contentHash: bytes32,
+        terms: policyTerms,
+      }),
+    ),
+  },
+  'policy publish': {
+    description:
+      'The version published (its id, number, content hash, URI and terms) and what became of the copy sent to the gateway (`stored`, `skipped`, or why not).',
+    schema: orInvalidPolicy(
+      object({
+        policyId: bytes32,
+        name: { type: 'string' },
+        version: integer,
+        publisher: address,
+        contentHash: bytes32,
+        uri: { type: 'string' },
+        terms: policyTerms,
+        gatewayUpload: { type: 'string' },
+        ...transaction,
+      }),
+    ),
+  },
+  'policy show': { description: 'One published policy version.', schema: policyVersion },
+  'policy list': { description: 'Published policy versions.', schema: { type: 'array', items: policyVersion } },
+  'policy verify': {
+    description: 'Whether a document matches a published version (exit 1 when not), and each mismatch.',
+    schema: orInvalidPolicy(
+      object({
+        policyId: bytes32,
+        file: { type: 'string' },
+        matches: { type: 'boolean' },
+        contentHash: bytes32,
+        chain: policyVersion,
+        mismatches: names,
+      }),
+    ),
+  },
+  'policy evaluate': {
+    description: 'The decision of the evaluator the gateway uses, the rule that decided, why, and the obligations of a permit.',
+    schema: orInvalidPolicy(
+      object({
+        decision: { type: 'string', enum: ['permit', 'deny', 'not-applicable'] },
+        ruleId: nullable({ type: 'string' }),
+        reasons: names,
+        obligations: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['kind'],
+            properties: {
+              kind: {
+                type: 'string',
+                enum: ['notify-owner', 'retain-at-most', 'delete-on-revoke', 'no-onward-sharing', 'log-onward-share'],
+              },
+              days: integer,
+              withinDays: integer,
+            },
+            additionalProperties: false,
+          },
+        },
+      }),
+    ),
+  },
+  'firmware keys set': {
+    description: 'A class’s release keys and how many of them must sign a release.',
+    schema: object({ classId: integer, keys: { type: 'array', items: address }, threshold: integer, ...transaction }),
+  },
+  'firmware keys show': {
+    description: 'A class’s release keys (keysVersion 0: none yet), its latest sequence, bounds and payee.',
+    schema: object({
+      classId: integer,
+      keys: { type: 'array', items: address },
+      threshold: integer,
+      keysVersion: decimal,
+      latestSequence: decimal,
+      maxSequenceStep: decimal,
+      maxManifestAge: integer,
+      payee: address,
+    }),
+  },
+  'firmware publish': {
+    description: 'The release published: its id, its manifest and the release keys that signed it.',
+    schema: object({
+      releaseId: bytes32,
+      classId: integer,
+      sequence: decimal,
+      digest: bytes32,
+      size: decimal,
+      location: { type: 'string' },
+      issuedAt: decimal,
+      signers: { type: 'array', items: address },
+      ...transaction,
+    }),
+  },
+  'firmware revoke': {
+    description: 'The release revoked, and why.',
+    schema: object({ releaseId: bytes32, revoked: { const: true }, reason: { type: 'string' }, ...transaction }),
+  },
+  'firmware list': { description: 'Releases, oldest first.', schema: { type: 'array', items: firmwareRelease } },
+  'firmware approve': {
+    description: 'The owner’s approval of a release for a device (approved false: withdrawn).',
+    schema: object({ device: address, releaseId: bytes32, approved: { type: 'boolean' }, ...transaction }),
+  },
+  'firmware policy': {
+    description: 'A device’s update policy, as its owner set it.',
+    schema: object({ device: address, policy: updatePolicy, ...transaction }),
+  },
+  'firmware status': {
+    description:
+      'The firmware a device last reported installed (0: none), its last report nonce, its update policy and open paid-update escrows.',
+    schema: object({
+      device: address,
+      installedSequence: decimal,
+      lastNonce: decimal,
+      policy: updatePolicy,
+      openEscrows: { type: 'array', items: decimal },
+    }),
+  },
+  'firmware fund': {
+    description: 'A paid update held in escrow (wei) until the device reports it installed, or the deadline.',
+    schema: object({ device: address, releaseId: bytes32, escrowId: decimal, value: decimal, deadline: unixSeconds, ...transaction }),
+  },
+  'firmware reclaim': { description: 'An escrow reclaimed by its funder.', schema: object({ escrowId: decimal, ...transaction }) },
+  'firmware withdraw': {
+    description: 'What the registry owed the account, withdrawn.',
+    schema: object({ account: address, ...transaction }),
+  },
+  ask: {
+    description:
+      'The Pythia’s answer, verified on the device side (docs/protocol.md, "Signed answers"): the question, its parameters and answer (shaped by the question), the block it was read at, and the key that signed.',
+    schema: object({
+      question: { type: 'string' },
+      questionId: integer,
+      params: { type: 'object' },
+      answer: { type: 'object' },
+      blockNumber: decimal,
+      blockHash: bytes32,
+      time: unixSeconds,
+      chainId: integer,
+      signer: address,
+    }),
+  },
+  'bundle create': {
+    description:
+      'The provisioning bundle written for devices (docs/sdk-and-simulator.md): chain, contracts, trusted Pythia keys, attestation policy, freshness, gateways.',
+    schema: object({
+      version: { const: 1 },
+      chainId: integer,
+      contracts: object(
+        { fleet: address },
+        { pythiaRegistry: address, deviceOwnership: address, firmwareRegistry: address, consentRegistry: address },
+      ),
+      pythiaKeys: {
+        type: 'array',
+        items: object({ address, publicKey: hex, attested: { type: 'boolean' } }, { measurement: hex, revoked: { type: 'boolean' } }),
+      },
+      attestationPolicy: object({ requireAttested: { type: 'boolean' } }, { allowedMeasurements: { type: 'array', items: hex } }),
+      freshness: object({ maxAgeSeconds: integer, maxAgeBlocks: integer }),
+      gatewayUrls: names,
+    }),
+  },
   'canary claim': {
     description: 'The leak claimed: the penalty (wei), how much of it the bond held, and until when the recipient may dispute.',
     schema: object({
