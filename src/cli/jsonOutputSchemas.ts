@@ -838,6 +838,19 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
   },
 };
 
+/** JSON with a value on one line whenever it fits in `width` columns (`used`: what precedes it on its line). */
+function compactJson(value: unknown, indent = '', used = 0, width = 110): string {
+  const flat = JSON.stringify(value);
+  if (indent.length + used + flat.length <= width || value === null || typeof value !== 'object') return flat;
+  const inner = `${indent}  `;
+  const items = Array.isArray(value)
+    ? value.map((v) => inner + compactJson(v, inner))
+    : Object.entries(value as Record<string, unknown>).map(
+        ([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner, k.length + 4)}`,
+      );
+  return Array.isArray(value) ? `[\n${items.join(',\n')}\n${indent}]` : `{\n${items.join(',\n')}\n${indent}}`;
+}
+
 /** docs/cli.md: the table as Markdown. */
 export function jsonOutputMarkdown(): string {
   const lines = [
@@ -856,7 +869,7 @@ export function jsonOutputMarkdown(): string {
     '',
   ];
   for (const [command, { description, schema }] of Object.entries(jsonOutputSchemas).sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`## pythia ${command} --json`, '', description, '', '```json', JSON.stringify(schema, null, 2), '```', '');
+    lines.push(`## pythia ${command} --json`, '', description, '', '```json', compactJson(schema), '```', '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -7,9 +7,12 @@ const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
 
 export type PythiaRun = { code: number | null; stdout: string; stderr: string };
 
-/** Runs the `pythia` command as a user would (its own process, no terminal), with PYTHIA_PASSPHRASE set. */
+/**
+ * Runs the `pythia` command as a user would (its own process, no terminal), with PYTHIA_PASSPHRASE set.
+ * A successful run with --json must print what docs/cli.md documents for the command (rejects otherwise).
+ */
 export function runPythia(args: string[], passphrase: string): Promise<PythiaRun> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -18,7 +21,18 @@ export function runPythia(args: string[], passphrase: string): Promise<PythiaRun
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      // Every --json output a test reads is checked against docs/cli.md.
+      if (code === 0 && args.includes('--json') && documentedCommandOf(args) !== undefined) {
+        try {
+          assertDocumentedJson(args, JSON.parse(stdout));
+        } catch (error) {
+          reject(error);
+          return;
+        }
+      }
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -39,7 +53,7 @@ export function pythiaAt(dataDir: string, passphrase: string) {
     run,
     ok,
     // biome-ignore lint/suspicious/noExplicitAny: JSON output, shaped by each command
-    json: async (args: string[]): Promise<any> => assertDocumentedJson(args, JSON.parse((await ok([...args, '--json'])).stdout)),
+    json: async (args: string[]): Promise<any> => JSON.parse((await ok([...args, '--json'])).stdout),
     refused: async (args: string[], code: number, pattern: RegExp): Promise<PythiaRun> => {
       const result = await run(args);
       assert.equal(result.code, code, `${args.join(' ')} should exit ${code}: ${result.stdout}${result.stderr}`);
