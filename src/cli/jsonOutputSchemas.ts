@@ -245,6 +245,17 @@ const firmwareRelease = object({
 
 const updatePolicy = { type: 'string', enum: ['approve-each', 'automatic'] } as const;
 
+const adminRoleChange = object({
+  operationId: bytes32,
+  contract: { type: 'string' },
+  role: { type: 'string' },
+  account: address,
+  delay: integer,
+  executed: { type: 'boolean' },
+  scheduleTransaction: bytes32,
+  executeTransaction: nullable(bytes32),
+});
+
 export const jsonOutputSchemas: Record<string, { description: string; schema: JsonSchema }> = {
   up: {
     description: 'The deployment, once the node is up: what deployment.json holds (docs/deployment.schema.json).',
@@ -765,6 +776,108 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
       freshness: object({ maxAgeSeconds: integer, maxAgeBlocks: integer }),
       gatewayUrls: names,
     }),
+  },
+  'command send': {
+    description:
+      'The command the gateway relayed (docs/api.md, POST /v1/devices/{id}/commands): its id, the consent it went under, whether it was published to the device, its AccessLog entry so far, and the signed nonce and expiry.',
+    schema: object({
+      id: bytes32,
+      device: address,
+      recipient: address,
+      consentId: decimal,
+      command: integer,
+      commandName: { type: 'string' },
+      status: { type: 'string', enum: ['accepted', 'published'] },
+      checkedAtBlock: integer,
+      log: nullable(
+        object({
+          actionId: integer,
+          status: { type: 'string' },
+          txHash: nullable(bytes32),
+          blockNumber: nullable(integer),
+          error: nullable({ type: 'string' }),
+        }),
+      ),
+      nonce: decimal,
+      expiresAt: decimal,
+    }),
+  },
+  'admin grant': {
+    description:
+      'A role change scheduled on the council’s timelock, and executed at once when its delay is 0 (`executed`, `executeTransaction`); otherwise `pythia admin execute <operationId>` once ready.',
+    schema: adminRoleChange,
+  },
+  'admin revoke': {
+    description: 'As `admin grant`, for revoking the role.',
+    schema: adminRoleChange,
+  },
+  'admin operations': {
+    description: 'Operations scheduled on the timelock, with their state and calls (readyAt: Unix seconds; 0 unset, 1 done).',
+    schema: {
+      type: 'array',
+      items: object({
+        operationId: bytes32,
+        state: { type: 'string', enum: ['unset', 'waiting', 'ready', 'done'] },
+        readyAt: unixSeconds,
+        calls: { type: 'array', items: object({ target: address, value: decimal, data: hex }) },
+        salt: bytes32,
+      }),
+    },
+  },
+  'admin execute': { description: 'A ready operation executed.', schema: object({ operationId: bytes32, ...transaction }) },
+  verify: {
+    description:
+      'The report of `pythia verify` (docs/verify.md, "The JSON report"): the range checked, whether it agreed with the contract, counts, each discrepancy and the reverted batches it accepts. A run with discrepancies exits 1 and prints the same document.',
+    schema: object({
+      version: { const: 1 },
+      chainId: integer,
+      fleet: address,
+      fromBlock: decimal,
+      toBlock: decimal,
+      complete: { type: 'boolean' },
+      agreed: { type: 'boolean' },
+      counts: { type: 'object' },
+      discrepancies: { type: 'array', items: { type: 'object' } },
+      discrepanciesOmitted: integer,
+      revertedBatches: { type: 'array', items: { type: 'object' } },
+      elapsedSeconds: { type: 'number' },
+    }),
+  },
+  'attest verify': {
+    description:
+      'What a DCAP quote attests once verified against its collateral and Intel’s root (docs/attestation.md): TEE, measurement, SGX or TDX identity, report data, TCB statuses and advisories, and when the collateral expires.',
+    schema: object(
+      {
+        teeType: { type: 'string', enum: ['SGX', 'TDX'] },
+        version: { type: 'integer', enum: [3, 4] },
+        measurement: hex,
+        reportData: hex,
+        tcbStatus: { type: 'string', enum: [...tcbStatuses] },
+        advisoryIds: names,
+        platformTcbStatus: { type: 'string', enum: [...tcbStatuses] },
+        qeTcbStatus: { type: 'string', enum: [...tcbStatuses] },
+        fmspc: { type: 'string' },
+        pceId: { type: 'string' },
+        collateralExpiresAt: { type: 'string' },
+      },
+      {
+        mrsigner: hex,
+        isvProdId: integer,
+        isvSvn: integer,
+        tdx: object({
+          mrSeam: hex,
+          mrSignerSeam: hex,
+          tdAttributes: hex,
+          xfam: hex,
+          mrConfigId: hex,
+          mrOwner: hex,
+          mrOwnerConfig: hex,
+          rtmr: { type: 'array', items: hex },
+          teeTcbSvn: hex,
+        }),
+        tdxModuleTcbStatus: { type: 'string', enum: [...tcbStatuses] },
+      },
+    ),
   },
   'canary claim': {
     description: 'The leak claimed: the penalty (wei), how much of it the bond held, and until when the recipient may dispute.',
