@@ -25,7 +25,14 @@ describe('the data directory is private to the node', () => {
       writeFileSync(join(dataDir, file), 'x', { mode: 0o644 });
       chmodSync(join(dataDir, file), 0o644);
     }
+    writeFileSync(join(dataDir, 'operator-notes.txt'), "not Pythia's", { mode: 0o644 });
+    chmodSync(join(dataDir, 'operator-notes.txt'), 0o644);
     const { narrowed } = secureDataDir(dataDir);
+    assert.equal(
+      modeOf(join(dataDir, 'operator-notes.txt')),
+      0o644,
+      "a file that is not Pythia's is left alone (the 0700 directory guards it)",
+    );
     assert.equal(modeOf(dataDir), 0o700);
     assert.equal(modeOf(join(dataDir, 'chain')), 0o700);
     for (const file of ['gateway.sqlite', 'gateway.sqlite-wal', 'deployment.json', 'chain/state.json.gz']) {

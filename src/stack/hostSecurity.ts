@@ -16,13 +16,18 @@ export type SecureDataDirReturnType = {
   narrowed: string[];
 };
 
+/** What Pythia keeps at the top of a data directory (docs/operations.md, "The data directory"). */
+const PYTHIA_ENTRY = /^(keys|chain|logs|deployment\.json.*|pythia\.lock.*|gateway\.sqlite.*)$/;
+
 /**
  * Makes the data directory private to the user that runs the node (docs/security.md, "Host"): the
- * directory and every directory in it 0700, every file 0600, and the process umask 077 so that
- * whatever the node and its children create afterwards (SQLite's -wal and -shm, Anvil's caches,
- * snapshots, pid and lock files, logs) is 0600 too. Refuses with DataDirPermissionsError when the
- * directory belongs to another user or its mode cannot be changed: readings, deliveries, canary
- * salts and encrypted keys would be readable by other local users.
+ * directory 0700, everything of Pythia's in it (keys/, chain/, the database and its -wal and -shm,
+ * deployment.json, the lock) 0700 for directories and 0600 for files, and the process umask 077 so
+ * that whatever the node and its children create afterwards (snapshots, pid files, Anvil's caches,
+ * logs) is 0600 too. Anything else an operator keeps there is left as it is: the 0700 directory
+ * already keeps other users out, and `--data-dir ~` must not rewrite a home directory. Refuses with
+ * DataDirPermissionsError when the directory belongs to another user or its mode cannot be changed:
+ * readings, deliveries, canary salts and encrypted keys would be readable by other local users.
  */
 export function secureDataDir(dataDir: string): SecureDataDirReturnType {
   process.umask(0o077);
@@ -46,16 +51,17 @@ export function secureDataDir(dataDir: string): SecureDataDirReturnType {
     }
     if ((stat.mode & 0o077) !== 0) narrowed.push(path);
   };
-  const walk = (dir: string) => {
+  const walk = (dir: string, only?: RegExp) => {
     fix(dir, 0o700);
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (only && !only.test(entry.name)) continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile()) fix(path, 0o600);
       // Symbolic links and sockets are left alone: their own mode means nothing.
     }
   };
-  walk(dataDir);
+  walk(dataDir, PYTHIA_ENTRY);
   return { narrowed };
 }
 
