@@ -5,6 +5,7 @@
 //                                for every deployable contract (committed; viem infers types from it)
 // Fails loudly on any solc error. Skips the compile when the sources and settings hash to the
 // same value as the last run (contracts/cache/build.json); pass --force to rebuild anyway.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -129,6 +130,12 @@ mkdirSync(dirname(abisFile), { recursive: true });
 writeFileSync(abisFile, lines.join('\n'));
 mkdirSync(dirname(cacheFile), { recursive: true });
 writeFileSync(cacheFile, JSON.stringify({ hash, builtAt: new Date().toISOString() }) + '\n');
+// docs/abi.md is generated from abis.ts: keep it in step (src/protocol/abiReference.test.ts checks it).
+const docs = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'write-abi-doc.ts')], { cwd: root, stdio: 'inherit' });
+if (docs.status !== 0) {
+  console.error('build-contracts: could not write docs/abi.md');
+  process.exit(1);
+}
 console.log(
   `compiled ${Object.keys(sources).length} sources in ${Date.now() - started} ms; ` +
     `wrote ${deployables.map((a) => a.contractName).join(', ')} to contracts/out and src/contracts/abis.ts`,

@@ -22,7 +22,7 @@ export function anvilCachePath(chainDir: string): string {
 }
 
 export function writeAnvilPidFile(chainDir: string, record: AnvilPidRecord): void {
-  writeFileAtomicSync(join(chainDir, ANVIL_PID_FILE), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
+  writeFileAtomicSync(join(chainDir, ANVIL_PID_FILE), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** Removes the pid file if it still names `pid`. */

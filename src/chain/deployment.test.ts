@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DeploymentFileError, parseDeployment } from './deployment.js';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeploymentFileError, deploymentPath, parseDeployment, readDeployment, writeDeployment } from './deployment.js';
+import { deploymentJsonSchema, deploymentSchemaError } from './deploymentSchema.js';
 
 const base = {
   chainId: 31337,
@@ -65,5 +69,48 @@ describe('parseDeployment: firmware registry', () => {
       () => parseDeployment({ ...base, contracts: { fleet, firmwareRegistry } }),
       (e: unknown) => e instanceof DeploymentFileError && /firmwareRegistry needs contracts\.deviceIdentity/.test(e.message),
     );
+  });
+});
+
+describe('deployment.json against its documented schema (docs/deployment.schema.json)', () => {
+  it('docs/deployment.schema.json is deploymentJsonSchema', () => {
+    const documented = JSON.parse(readFileSync(new URL('../../docs/deployment.schema.json', import.meta.url), 'utf8'));
+    assert.deepEqual(documented, JSON.parse(JSON.stringify(deploymentJsonSchema)));
+  });
+
+  it('refuses a key the schema does not know, a bad rpcUrl and a role that is not an address, naming it', () => {
+    assert.throws(
+      () => parseDeployment({ ...base, contracts: { fleet }, rcpUrl: 'http://typo' }),
+      (e: unknown) => e instanceof DeploymentFileError && /must NOT have additional properties \(rcpUrl\)/.test(e.message),
+    );
+    assert.throws(
+      () => parseDeployment({ ...base, contracts: { fleet }, roles: { ...base.roles, auditor: fleet } }),
+      (e: unknown) => e instanceof DeploymentFileError && /roles must NOT have additional properties \(auditor\)/.test(e.message),
+    );
+    assert.throws(
+      () => parseDeployment({ ...base, rpcUrl: 'ftp://x', contracts: { fleet } }),
+      (e: unknown) => e instanceof DeploymentFileError && /rpcUrl must be an http\(s\) URL/.test(e.message),
+    );
+    assert.equal(deploymentSchemaError({ ...base, contracts: { fleet, aFutureContract: fleet } }), undefined);
+    assert.match(
+      deploymentSchemaError({ ...base, contracts: { fleet, aFutureContract: 7 } }) ?? '',
+      /contracts\.aFutureContract must be string/,
+    );
+  });
+
+  it('writeDeployment writes 0600 and readDeployment reads back what it wrote', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pythia-deployment-'));
+    try {
+      const deployment = parseDeployment({
+        ...base,
+        contracts: { fleet, deviceIdentity, deviceOwnership },
+        mqttUrl: 'mqtt://127.0.0.1:1883',
+      });
+      writeDeployment(dir, deployment);
+      assert.equal(statSync(deploymentPath(dir)).mode & 0o777, 0o600);
+      assert.deepEqual(readDeployment(dir), deployment);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isAddress, type Address } from 'viem';
+import { deploymentSchemaError } from './deploymentSchema.js';
 
 /** What `pythia up` writes to `<data-dir>/deployment.json`: everything a client needs to find the system. */
 export type Deployment = {
@@ -86,7 +87,9 @@ export function writeDeployment(dataDir: string, deployment: Deployment): void {
   const path = deploymentPath(dataDir);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(deployment, null, 2)}\n`);
+  // 0600 like every file of the data directory (docs/security.md, "Host").
+  writeFileSync(tmp, `${JSON.stringify(deployment, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
   renameSync(tmp, path);
 }
 
@@ -157,5 +160,8 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
   if (d.mqttUrl !== undefined && (typeof d.mqttUrl !== 'string' || !/^(mqtts?|wss?):\/\//.test(d.mqttUrl))) {
     fail('mqttUrl', 'must be an mqtt(s):// or ws(s):// URL');
   }
+  // The documented schema (docs/deployment.schema.json) last: it also refuses keys it does not know.
+  const schemaError = deploymentSchemaError(raw);
+  if (schemaError) throw new DeploymentFileError(`${source}: ${schemaError}`);
   return d as Deployment;
 }

@@ -334,7 +334,7 @@ describe('GET endpoints', () => {
     assert.equal(response.statusCode, 200);
     const doc = response.json();
     assert.match(doc.openapi, /^3\./);
-    for (const path of ['/v1/readings', '/v1/readings/{device}/{sequence}', '/v1/devices/{id}', '/healthz']) {
+    for (const path of ['/v1/readings', '/v1/readings/{device}/{sequence}', '/v1/devices/{id}', '/healthz', '/v1/abi']) {
       assert.ok(doc.paths[path], `${path} documented`);
     }
     assert.ok(doc.paths['/v1/readings'].post.requestBody);
@@ -372,7 +372,7 @@ describe('features are registered only when configured', () => {
       assert.deepEqual(Object.keys(response.json()).sort(), ['error', 'errors', 'message']);
       assert.equal(response.json().error, 'not_found', `${method} ${path}`);
     }
-    assert.deepEqual(doc.tags.map((t) => t.name).sort(), ['devices', 'health', 'readings']);
+    assert.deepEqual(doc.tags.map((t) => t.name).sort(), ['contracts', 'devices', 'health', 'readings']);
   });
 
   it('a gateway with every contract and an answer key registers and documents every route', async () => {

@@ -24,6 +24,7 @@ import { commandsPlugin } from './commands/commandsPlugin.js';
 import { deviceActionsPlugin } from './deviceActions/deviceActionsPlugin.js';
 import { devicesPlugin } from './devices/devicesPlugin.js';
 import { healthPlugin } from './health/healthPlugin.js';
+import { abiPlugin } from './abi/abiPlugin.js';
 import { openApiPlugin, type OpenApiTag } from './openapi/openApiPlugin.js';
 import { readingsPlugin } from './readings/readingsPlugin.js';
 import { QuestionAnswerer, type AnswerSigner } from './questions/questionAnswerer.js';
@@ -47,6 +48,8 @@ export type GatewayOptions = {
   dbPath: string;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Serve HTTPS with this PEM certificate and key (docs/security.md, "Host"); the url is then https://. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
   /** Default 8780; 0 = any free port. */
   port?: number;
   /** Readings per transaction. Default 200. */
@@ -138,6 +141,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   const app = Fastify({
     ...refusingServerOptions,
     logger: options.logger ?? false,
+    ...(options.tls && { https: { cert: options.tls.cert, key: options.tls.key } }),
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
     // Numbers as the chain has them: no coercion of documented types.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
@@ -289,10 +293,12 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices)
     ...(consentRegistry || policyStore
       ? [{ name: 'consent', description: 'Consent receipts, data under consent, policy documents, trap streets' }]
       : []),
+    { name: 'contracts', description: 'The contracts’ events, errors and enum numbers (docs/abi.md), and their addresses' },
     { name: 'health', description: 'Liveness' },
   ];
   await app.register(openApiPlugin, { version: packageVersion(), tags });
   await app.register(healthPlugin, { chainId, publicClient, queue, directory, relayer });
+  await app.register(abiPlugin, { chainId, addresses: { fleet: fleetAddress, ...contracts } });
   await app.register(readingsPlugin, { intake: services.intake, queue });
   await app.register(devicesPlugin, { publicClient, fleetAddress, queue });
   if (deviceOwnership || firmwareRegistry) {
@@ -358,7 +364,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host ?? '127.0.0.1';
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
   return { app, url, close: () => (closing ??= app.close()) };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 import { decode } from 'cbor2';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Address } from 'viem';
@@ -40,6 +41,8 @@ export type StartMqttChannelOptions = {
   maxPacketBytes?: number;
   /** Embedded broker: CONNECT token clock window (s). Default 300. */
   tokenWindowSeconds?: number;
+  /** Embedded broker: serve mqtts:// with this PEM certificate and key. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
   /** The gateway's MQTT client id. Default pythia-gateway-{random}. */
   clientId?: string;
   logger?: GatewayLogger;
@@ -89,6 +92,7 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
   let broker: EmbeddedBroker | undefined;
   let url: string;
   let credentials: { username?: string; password?: string };
+  let embeddedTls: { ca?: string[]; checkServerIdentity?: () => undefined } = {};
   if (options.brokerUrl) {
     url = options.brokerUrl;
     credentials = {
@@ -104,9 +108,13 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
       maxPacketBytes: options.maxPacketBytes ?? maxMessageBytes + 1024,
       logger,
       ...(options.tokenWindowSeconds !== undefined && { tokenWindowSeconds: options.tokenWindowSeconds }),
+      ...(options.tls && { tls: options.tls }),
     });
     url = broker.url;
     credentials = broker.gatewayCredentials;
+    // The gateway's client checks the broker's chain (its own certificate, self-signed or not) but
+    // not the name in it: it connects to its own listener, by whatever address it was given.
+    if (options.tls) embeddedTls = { ca: [options.tls.cert.toString(), ...rootCertificates], checkServerIdentity: () => undefined };
   }
 
   const recentAnswers = new Map<string, { fingerprint: string; response: Buffer }>();
@@ -118,6 +126,7 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     ...credentials,
+    ...embeddedTls,
   };
   let client: MqttClient;
   try {

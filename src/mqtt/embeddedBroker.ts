@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Address } from 'viem';
 import type { DeviceDirectory } from '../gateway/core/deviceDirectory.js';
@@ -21,11 +22,13 @@ export type EmbeddedBrokerOptions = {
   maxPacketBytes?: number;
   /** How far a CONNECT token's time may be from the broker clock (s). Default 300. */
   tokenWindowSeconds?: number;
+  /** Serve MQTT over TLS (mqtts://) with this PEM certificate and key (docs/security.md, "Host"). */
+  tls?: { cert: Buffer | string; key: Buffer | string };
   logger?: GatewayLogger;
 };
 
 export type EmbeddedBroker = {
-  /** mqtt://host:port */
+  /** mqtt://host:port, or mqtts:// with tls */
   url: string;
   /** The gateway's own credentials: a random secret made at start, never a default. */
   gatewayCredentials: { username: string; password: string };
@@ -127,13 +130,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
   });
 
-  const server: Server = createServer((socket) => {
+  const onConnection = (socket: Socket) => {
     socket.on('error', () => {});
     const guarded = guardPacketSize(socket, maxPacketBytes, (announced) =>
       logger?.warn({ remote: socket.remoteAddress, announced, maxPacketBytes }, 'mqtt: packet over the size limit; connection closed'),
     );
     broker.handle(guarded);
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onConnection)
+    : createServer(onConnection);
   broker.on('clientError', (client, error) => logger?.debug({ client: client.id, err: error.message }, 'mqtt: client error'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -144,7 +150,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   });
   const address = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
-  const url = `mqtt://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const url = `${options.tls ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {

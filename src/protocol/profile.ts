@@ -88,3 +88,85 @@ export function parseProfile(input: unknown): Profile {
     throw new ProfileError('flagWindow', 'must be positive when flagThreshold is set');
   return profile;
 }
+
+/**
+ * Every field of a profile with its Solidity type, the values the contract (ProfileCodec.validate)
+ * and parseProfile take, and its unit: the table of docs/protocol.md, "Behaviour profiles"
+ * (profile.test.ts checks the table there, these types against the compiled Profile struct and
+ * these ranges against parseProfile).
+ */
+export const profileFields = [
+  { name: 'metricCount', type: 'uint8', range: '1 … 8', unit: 'metrics', meaning: 'How many int16 metrics a payload starts with.' },
+  {
+    name: 'maxPayloadBytes',
+    type: 'uint16',
+    range: '2 × metricCount … 256',
+    unit: 'bytes',
+    meaning: 'Largest payload; a payload shorter than 2 × metricCount or longer than this is flagged PayloadSize.',
+  },
+  {
+    name: 'minInterval',
+    type: 'uint32',
+    range: '0 … 4294967295',
+    unit: 'seconds',
+    meaning: 'Least time between two readings’ device timestamps (TooFrequent; a timestamp going backwards always is).',
+  },
+  {
+    name: 'maxClockSkew',
+    type: 'uint32',
+    range: '0 … 4294967295',
+    unit: 'seconds',
+    meaning: 'How far a device timestamp may run ahead of the block time (ClockSkew).',
+  },
+  {
+    name: 'flagThreshold',
+    type: 'uint16',
+    range: '0 … 65535',
+    unit: 'flags',
+    meaning: 'Flags within flagWindow that suspend the device automatically; 0 = never.',
+  },
+  {
+    name: 'flagWindow',
+    type: 'uint32',
+    range: '0 … 4294967295; ≥ 1 when flagThreshold > 0',
+    unit: 'seconds',
+    meaning: 'The fixed window, from the first flag (block time), in which flags count.',
+  },
+  {
+    name: 'suspensionsBeforeRevoke',
+    type: 'uint8',
+    range: '0 … 255',
+    unit: 'suspensions',
+    meaning: 'Automatic suspensions after which the next one revokes the device; 0 = never.',
+  },
+  {
+    name: 'minValue',
+    type: 'int16[]',
+    range: 'metricCount entries, each −32768 … 32767, ≤ maxValue[i]',
+    unit: 'metric units',
+    meaning: 'Lowest value of metric i (OutOfRange below it).',
+  },
+  {
+    name: 'maxValue',
+    type: 'int16[]',
+    range: 'metricCount entries, each −32768 … 32767',
+    unit: 'metric units',
+    meaning: 'Highest value of metric i (OutOfRange above it).',
+  },
+  {
+    name: 'maxDelta',
+    type: 'uint16[]',
+    range: 'metricCount entries, each 0 … 65535',
+    unit: 'metric units',
+    meaning: 'Largest change of metric i since the previous reading (ExcessiveChange); 0 disables the check for that metric.',
+  },
+] as const satisfies ReadonlyArray<{ name: keyof Profile; type: string; range: string; unit: string; meaning: string }>;
+
+/** The Markdown table of profileFields, as docs/protocol.md has it. */
+export function profileFieldsMarkdown(): string {
+  return [
+    '| field | Solidity type | values | unit | meaning |',
+    '|---|---|---|---|---|',
+    ...profileFields.map((f) => `| \`${f.name}\` | \`${f.type}\` | ${f.range} | ${f.unit} | ${f.meaning} |`),
+  ].join('\n');
+}

@@ -94,7 +94,7 @@ export function lockDataDir(parameters: LockDataDirParameters): LockDataDirRetur
     setEndpoints: (endpoints) => {
       if (!held) return;
       record = { ...record, endpoints };
-      writeFileAtomicSync(path, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
+      writeFileAtomicSync(path, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
     },
     release,
   };
@@ -119,7 +119,7 @@ function isHeld(holder: DataDirLockRecord): boolean {
 
 function tryCreate(path: string, record: DataDirLockRecord): boolean {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(temp, 'wx', 0o644);
+  const fd = openSync(temp, 'wx', 0o600);
   try {
     writeSync(fd, `${JSON.stringify(record, null, 2)}\n`);
     fsyncSync(fd);

@@ -1,6 +1,6 @@
 import type { Address } from 'viem';
 import { join } from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { startEmbeddedChain, type EmbeddedChain } from '../chain/embeddedChain.js';
 import { answerSignerOf } from '../chain/answerSignerOf.js';
 import { privateKeyOfNativeAccount } from '../chain/nativeAccount.js';
@@ -22,6 +22,7 @@ import { loadOrCreateRoleKeys, type RoleAccounts } from '../chain/roleKeys.js';
 import { startGateway } from '../gateway/server.js';
 import { DEFAULT_MQTT_PORT, startMqttChannel } from '../mqtt/channel.js';
 import { lockDataDir } from './lockDataDir.js';
+import { checkListenSecurity, secureDataDir, type TlsFiles } from './hostSecurity.js';
 
 export const DEFAULT_CHAIN_PORT = 8545;
 export const DEFAULT_GATEWAY_PORT = 8780;
@@ -47,8 +48,14 @@ export type StartStackParameters = {
    * or any free port when gatewayPort is 0 (so throwaway stacks never collide).
    */
   mqttPort?: number;
-  /** Use this external MQTT broker (credentials of the gateway's client in the URL) instead of the embedded one. */
+  /** Use this external MQTT broker instead of the embedded one (a user name may be in the URL, never a password). */
   mqttUrl?: string;
+  /** The gateway's password at the external broker (read from a file or the environment, never argv). */
+  mqttPassword?: string;
+  /** Serve HTTPS and mqtts:// with this certificate and key; required for a non-loopback gatewayHost unless behindTlsProxy. */
+  tls?: TlsFiles;
+  /** A TLS front terminates TLS for a non-loopback gatewayHost (docs/security.md, "Host"). */
+  behindTlsProxy?: boolean;
   /** false: no MQTT channel at all. Default true. */
   mqtt?: boolean;
   /**
@@ -81,7 +88,13 @@ export type Stack = {
  */
 export async function startStack(parameters: StartStackParameters): Promise<Stack> {
   const progress = parameters.onProgress ?? (() => {});
-  mkdirSync(parameters.dataDir, { recursive: true });
+  checkListenSecurity({
+    host: parameters.gatewayHost ?? '127.0.0.1',
+    ...(parameters.tls && { tls: parameters.tls }),
+    ...(parameters.behindTlsProxy && { behindTlsProxy: true }),
+  });
+  const { narrowed } = secureDataDir(parameters.dataDir);
+  if (narrowed.length > 0) progress(`made private to this user (0700/0600): ${narrowed.join(', ')}`);
   const lock = lockDataDir({ dataDir: parameters.dataDir, command: parameters.command ?? 'pythia up', onProgress: progress });
   const roles = await loadOrCreateRoleKeys({
     dataDir: parameters.dataDir,
@@ -189,6 +202,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       dbPath: join(parameters.dataDir, 'gateway.sqlite'),
       host: parameters.gatewayHost ?? '127.0.0.1',
       port: parameters.gatewayPort ?? DEFAULT_GATEWAY_PORT,
+      ...(parameters.tls && { tls: parameters.tls }),
     });
     stops.push(() => gateway.close());
     deployment = { ...deployment, gatewayUrl: gateway.url };
@@ -199,6 +213,8 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
         host: parameters.gatewayHost ?? '127.0.0.1',
         port: parameters.mqttPort ?? (parameters.gatewayPort === 0 ? 0 : DEFAULT_MQTT_PORT),
         ...(parameters.mqttUrl ? { brokerUrl: parameters.mqttUrl } : {}),
+        ...(parameters.mqttPassword !== undefined && { password: parameters.mqttPassword }),
+        ...(parameters.tls && !parameters.mqttUrl && { tls: parameters.tls }),
         logger: gateway.app.log,
       });
       stops.push(() => channel.close());

@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { documentedCommandOf, jsonOutputError } from '../../src/cli/jsonOutputSchemas.js';
 
 const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
 
 export type PythiaRun = { code: number | null; stdout: string; stderr: string };
 
-/** Runs the `pythia` command as a user would (its own process, no terminal), with PYTHIA_PASSPHRASE set. */
+/**
+ * Runs the `pythia` command as a user would (its own process, no terminal), with PYTHIA_PASSPHRASE set.
+ * A successful run with --json must print what docs/cli.md documents for the command (rejects otherwise).
+ */
 export function runPythia(args: string[], passphrase: string): Promise<PythiaRun> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -17,7 +21,18 @@ export function runPythia(args: string[], passphrase: string): Promise<PythiaRun
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      // Every --json output a test reads is checked against docs/cli.md.
+      if (code === 0 && args.includes('--json') && documentedCommandOf(args) !== undefined) {
+        try {
+          assertDocumentedJson(args, JSON.parse(stdout));
+        } catch (error) {
+          reject(error);
+          return;
+        }
+      }
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -46,4 +61,17 @@ export function pythiaAt(dataDir: string, passphrase: string) {
       return result;
     },
   };
+}
+
+/**
+ * Checks a command's --json output against its schema in docs/cli.md (src/cli/jsonOutputSchemas.ts),
+ * when the command has one, and returns it.
+ */
+export function assertDocumentedJson<T>(args: readonly string[], value: T): T {
+  const command = documentedCommandOf(args);
+  if (command !== undefined) {
+    const error = jsonOutputError(command, value);
+    assert.equal(error, undefined, `pythia ${command} --json does not match docs/cli.md: ${error}\n${JSON.stringify(value)}`);
+  }
+  return value;
 }

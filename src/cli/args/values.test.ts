@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from '../output.js';
 import { collect, parseChoice, parseHexBytes, parsePublicKey, parseText, parseUrl } from './values.js';
 
 const refused = (fn: () => unknown, pattern: RegExp, label: string) =>
@@ -33,6 +34,20 @@ describe('text, hex, keys, URLs and names', () => {
     assert.equal(parseUrl('--mqtt-url', 'mqtt://host:1883', ['mqtt:', 'mqtts:']), 'mqtt://host:1883');
     refused(() => parseUrl('--gateway', 'not a url'), /--gateway is not a URL/, 'text');
     refused(() => parseUrl('--gateway', 'ftp://host'), /--gateway must be a http:\/\/, https:\/\/ URL/, 'scheme');
+    assert.equal(
+      parseUrl('--mqtt-url', 'mqtt://pythia-gateway@host:1883', ['mqtt:']),
+      'mqtt://pythia-gateway@host:1883',
+      'a user name is no secret',
+    );
+    assert.throws(
+      () => parseUrl('--mqtt-url', 'mqtt://pythia-gateway:s3cret-pw@host:1883', ['mqtt:']),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.exitCode === 2 &&
+        /--mqtt-url carries a password \(mqtt:\/\/pythia-gateway:…@host:1883\).*process list/.test(e.message) &&
+        !e.message.includes('s3cret-pw'),
+      'a password in a URL is refused, and not repeated',
+    );
   });
 
   it('names from a list, case-insensitive, returned as listed', () => {

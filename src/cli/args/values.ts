@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from '../output.js';
 import { isHex, type Hex } from 'viem';
 import { quoteInput } from '../../protocol/quoteInput.js';
 
@@ -56,6 +57,13 @@ export function parseUrl(name: string, value: string, protocols: readonly string
     url = new URL(value);
   } catch {
     throw new InvalidArgumentError(`${name} is not a URL: ${quoteInput(value)}`);
+  }
+  if (url.password) {
+    // Not an InvalidArgumentError: commander would quote the argument, password and all. On argv
+    // every local user reads it in the process list.
+    throw new UsageError(
+      `${name} carries a password (${url.protocol}//${url.username}:…@${url.host}): arguments are visible to every user of the machine in the process list. Give the URL without it and the password from a file or an environment variable (pythia up --help)`,
+    );
   }
   if (!protocols.includes(url.protocol)) {
     throw new InvalidArgumentError(`${name} must be a ${protocols.map((p) => `${p}//`).join(', ')} URL, got ${quoteInput(value)}`);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parseTime } from '../args/index.js';
-import { CliError } from '../output.js';
+import { jsonOutputError } from '../jsonOutputSchemas.js';
+import { CliError, jsonReplacer } from '../output.js';
 import { attestVerify, formatVerifiedQuote } from './attest.js';
 
 const AT_2025_06_20 = parseTime('--at', '2025-06-20T00:00:00Z');
@@ -16,6 +17,13 @@ describe('pythia attest verify', () => {
     const text = formatVerifiedQuote(result);
     assert.match(text, /mrenclave\s+0x33d8736d/);
     assert.match(text, /INTEL-SA-00289, INTEL-SA-00615/);
+  });
+  it('prints, with --json, what docs/cli.md documents, for SGX and TDX', () => {
+    for (const tee of ['sgx', 'tdx']) {
+      const result = attestVerify(fixture(`${tee}_quote`), fixture(`${tee}_quote_collateral.json`), { at: AT_2025_06_20 });
+      const printed = JSON.parse(JSON.stringify(result, jsonReplacer));
+      assert.equal(jsonOutputError('attest verify', printed), undefined, tee);
+    }
   });
   it('refuses expired collateral and a wrong root', () => {
     assert.throws(() => attestVerify(fixture('tdx_quote'), fixture('tdx_quote_collateral.json'), { at: AT_2030 }), CliError);

@@ -6,8 +6,10 @@ import { startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT } from '../../stac
 import { formatDuration, parseDurationArg, parseIntegerArg, parseUrlArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { CliError, printResult, progress } from '../output.js';
+import { CliError, printResult, progress, UsageError } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
+import { MQTT_PASSWORD_ENV, readSecret } from '../secrets.js';
+import { checkListenSecurity, readTlsFiles } from '../../stack/hostSecurity.js';
 
 type UpOptions = CommonOptions & {
   rpcUrl?: string;
@@ -16,9 +18,13 @@ type UpOptions = CommonOptions & {
   port: number;
   host: string;
   mqttUrl?: string;
+  mqttPasswordFile?: string;
   mqttPort?: number;
   mqtt: boolean;
   timelockDelay?: bigint;
+  tlsCert?: string;
+  tlsKey?: string;
+  behindTlsProxy?: boolean;
 };
 
 export function registerUpCommand(program: Command): void {
@@ -35,11 +41,25 @@ export function registerUpCommand(program: Command): void {
         DEFAULT_CHAIN_SAVE_INTERVAL_MS,
       )
       .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
-      .option('--host <host>', 'gateway listen address', '127.0.0.1')
+      .option(
+        '--host <host>',
+        'listen address of the gateway and the embedded MQTT broker; an address other than loopback needs --tls-cert/--tls-key or --behind-tls-proxy',
+        '127.0.0.1',
+      )
+      .option('--tls-cert <file>', 'serve HTTPS and mqtts:// with this PEM certificate (chain) ...')
+      .option('--tls-key <file>', '... and this PEM private key (keep it 0600)')
+      .option(
+        '--behind-tls-proxy',
+        'a TLS front (nginx, Caddy, ...) terminates TLS for a non-loopback --host: serve plain HTTP and MQTT to it',
+      )
       .option(
         '--mqtt-url <url>',
-        'use this MQTT broker (e.g. mqtt://pythia-gateway:secret@host:1883) instead of the embedded one',
+        'use this MQTT broker (e.g. mqtt://pythia-gateway@host:1883) instead of the embedded one; no password in the URL',
         parseUrlArg('--mqtt-url', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+      )
+      .option(
+        '--mqtt-password-file <file>',
+        `the gateway's password at the --mqtt-url broker: the first line of this file (mode 0600), else $${MQTT_PASSWORD_ENV}`,
       )
       .option(
         '--mqtt-port <port>',
@@ -57,6 +77,23 @@ export function registerUpCommand(program: Command): void {
     { dataDir: 'where keys, chain state and deployment.json live (default ./.pythia)', json: 'print the deployment as JSON once up' },
   ).action(async (options: UpOptions) => {
     const dataDir = resolveDataDir(options.dataDir);
+    if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+      throw new UsageError('--tls-cert and --tls-key go together');
+    }
+    const tls = options.tlsCert && options.tlsKey ? readTlsFiles({ certPath: options.tlsCert, keyPath: options.tlsKey }) : undefined;
+    const mqttPassword = readSecret({
+      what: 'the MQTT password',
+      env: MQTT_PASSWORD_ENV,
+      ...(options.mqttPasswordFile !== undefined && { file: options.mqttPasswordFile }),
+    });
+    if (options.mqttPasswordFile !== undefined && !options.mqttUrl) {
+      throw new UsageError('--mqtt-password-file is the password at an external broker: give --mqtt-url too');
+    }
+    try {
+      checkListenSecurity({ host: options.host, ...(tls && { tls }), ...(options.behindTlsProxy && { behindTlsProxy: true }) });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     const passphrase = await resolvePassphrase('role keys');
     let fatal: ((error: Error) => void) | undefined;
     let fatalError: Error | undefined;
@@ -73,6 +110,9 @@ export function registerUpCommand(program: Command): void {
       gatewayPort: options.port,
       gatewayHost: options.host,
       ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
+      ...(options.mqttUrl && mqttPassword !== undefined && { mqttPassword }),
+      ...(tls && { tls }),
+      ...(options.behindTlsProxy && { behindTlsProxy: true }),
       ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
       mqtt: options.mqtt,
       ...(options.timelockDelay !== undefined ? { timelockDelaySeconds: options.timelockDelay } : {}),

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Aedes } from 'aedes';
+import { parseDeployment } from '../../src/chain/deployment.js';
+import { commandLineOf, descendantPids } from '../../src/testing/processTree.js';
+import { runPythia } from './runPythia.js';
+
+/**
+ * docs/security.md, "Host": secrets never on argv, TLS or a refusal beyond loopback, through the
+ * real `pythia` command and a real external MQTT broker.
+ */
+const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const passphrase = 'host-test-passphrase-not-a-secret';
+const dir = mkdtempSync(join(tmpdir(), 'pythia-host-e2e-'));
+const mqttPassword = `gw-${randomBytes(12).toString('hex')}`;
+let broker: Awaited<ReturnType<typeof Aedes.createBroker>>;
+let brokerServer: ReturnType<typeof createServer>;
+let brokerPort: number;
+const gatewayLogins: string[] = [];
+
+before(async () => {
+  broker = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      const ok = username === 'pythia-gateway' && password?.toString() === mqttPassword;
+      if (ok) gatewayLogins.push(client.id);
+      done(null, ok);
+    },
+  });
+  brokerServer = createServer(broker.handle);
+  await new Promise<void>((resolve) => brokerServer.listen(0, '127.0.0.1', resolve));
+  brokerPort = (brokerServer.address() as AddressInfo).port;
+});
+after(async () => {
+  await new Promise<void>((resolve) => broker.close(() => resolve()));
+  await new Promise<void>((resolve) => brokerServer.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function upUntilReady(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [bin, 'up', '--json', '--chain-port', '0', '--port', '0', ...args], {
+    env: { ...process.env, PYTHIA_PASSPHRASE: passphrase, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  return new Promise<{ child: ChildProcessWithoutNullStreams; deployment: ReturnType<typeof parseDeployment> }>((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      try {
+        resolve({ child, deployment: parseDeployment(JSON.parse(stdout)) });
+      } catch {
+        // not the whole document yet
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`pythia up exited with ${code}: ${stderr}`)));
+  });
+}
+
+function stop(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+describe('pythia up on a shared host', { timeout: 300_000 }, () => {
+  it('refuses a password in --mqtt-url (exit 2) without repeating it, before it touches the data directory', async () => {
+    const dataDir = join(dir, 'url-password');
+    const run = await runPythia(
+      ['up', '--mqtt-url', `mqtt://pythia-gateway:${mqttPassword}@127.0.0.1:${brokerPort}`, '--data-dir', dataDir],
+      passphrase,
+    );
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--mqtt-url carries a password .*process list/);
+    assert.ok(!run.stderr.includes(mqttPassword) && !run.stdout.includes(mqttPassword), 'the password is not printed');
+    assert.equal(existsSync(dataDir), false);
+  });
+
+  it('refuses --host 0.0.0.0 without TLS or --behind-tls-proxy (exit 2), and a password file others can read', async () => {
+    const dataDir = join(dir, 'open-host');
+    const run = await runPythia(['up', '--host', '0.0.0.0', '--data-dir', dataDir], passphrase);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--host 0\.0\.0\.0 is not a loopback address.*--tls-cert.*--behind-tls-proxy/);
+    assert.equal(existsSync(dataDir), false);
+    const file = join(dir, 'readable-password');
+    writeFileSync(file, `${mqttPassword}\n`);
+    chmodSync(file, 0o644);
+    const readable = await runPythia(
+      ['up', '--mqtt-url', `mqtt://pythia-gateway@127.0.0.1:${brokerPort}`, '--mqtt-password-file', file, '--data-dir', dataDir],
+      passphrase,
+    );
+    assert.equal(readable.code, 2, readable.stderr);
+    assert.match(readable.stderr, /mode 644: other users can read it; chmod 600 it/);
+  });
+
+  it('logs in to an external broker with the password from a 0600 file, and no process it runs has it on argv', async () => {
+    const file = join(dir, 'mqtt-password');
+    writeFileSync(file, `${mqttPassword}\n`, { mode: 0o600 });
+    const dataDir = join(dir, 'external-broker');
+    const { child, deployment } = await upUntilReady([
+      '--mqtt-url',
+      `mqtt://pythia-gateway@127.0.0.1:${brokerPort}`,
+      '--mqtt-password-file',
+      file,
+      '--data-dir',
+      dataDir,
+    ]);
+    try {
+      assert.equal(deployment.mqttUrl, `mqtt://127.0.0.1:${brokerPort}`);
+      assert.ok(gatewayLogins.length >= 1, 'the gateway logged in to the broker with the password');
+      const pids = [child.pid!, ...descendantPids(child.pid!)];
+      assert.ok(pids.length >= 2, 'pythia up and the Anvil it started');
+      for (const pid of pids) {
+        const argv = commandLineOf(pid);
+        if (argv === undefined) continue;
+        assert.ok(!argv.includes(mqttPassword), `pid ${pid} has the MQTT password on its argv: ${argv}`);
+        assert.ok(!argv.includes(passphrase), `pid ${pid} has the passphrase on its argv`);
+      }
+    } finally {
+      assert.equal(await stop(child), 0);
+    }
+  });
+});
