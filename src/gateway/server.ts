@@ -327,6 +327,7 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices)
       directory,
       commands: services.commands,
       deviceChannel: () => services.deviceCommands,
+      ...(deviceOwnership && { deviceOwnership }),
       ...consent,
       ...guard,
     });

@@ -189,6 +189,9 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
             policy,
             '--until',
             '20d',
+            // The readings came before the grant: alice opens that history explicitly.
+            '--from',
+            '-1d',
             ...signer('alice'),
           ])
         ).consentId,
