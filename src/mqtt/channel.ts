@@ -4,6 +4,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Address } from 'viem';
 import { ChainUnavailableError } from '../gateway/core/deviceDirectory.js';
 import type { GatewayLogger } from '../gateway/core/logger.js';
+import { logSecurityEvent, securityEventOf } from '../gateway/core/securityEvents.js';
 import {
   parseCborQuestionRequest,
   parseJsonQuestionRequest,
@@ -200,6 +201,7 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
         items.map((item) => ({ device, sequence: (parseReading(item) as { sequence: bigint }).sequence })),
       );
     }
+    securityLog(result.error, { device });
     return refusal(ref, result.error, result.message, {
       errors: result.errors,
       ...(result.retryAfterSeconds !== undefined && { retryAfterSeconds: result.retryAfterSeconds }),
@@ -255,13 +257,21 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
     } catch (error) {
       return faultRefusal(ref, error);
     }
-    if (!outcome.ok) return refusal(ref, outcome.error, outcome.message);
+    if (!outcome.ok) {
+      securityLog(outcome.error, { device });
+      return refusal(ref, outcome.error, outcome.message);
+    }
     const response = json
       ? Buffer.from(JSON.stringify({ ref, answer: Buffer.from(outcome.answer).toString('base64') }))
       : Buffer.from(outcome.answer);
     recentAnswers.set(key, { fingerprint, response });
     if (recentAnswers.size > RECENT_ANSWERS) recentAnswers.delete(recentAnswers.keys().next().value!);
     return response;
+  }
+
+  function securityLog(reason: RejectionReason, fields: { device: Address }): void {
+    const event = securityEventOf(reason);
+    if (event) logSecurityEvent(logger, event, { reason, channel: 'mqtt', ...fields });
   }
 
   function faultRefusal(ref: string | null, error: unknown): Buffer {

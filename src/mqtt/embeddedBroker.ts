@@ -8,6 +8,7 @@ import type { GatewayLogger } from '../gateway/core/logger.js';
 import { checkConnectToken } from '../protocol/mqttConnectToken.js';
 import { quoteInput } from '../protocol/quoteInput.js';
 import { LruMap } from '../gateway/core/lruMap.js';
+import { logSecurityEvent } from '../gateway/core/securityEvents.js';
 import { guardPacketSize } from './packetSizeGuard.js';
 import { gatewaySubscriptions, parseDeviceTopic } from '../protocol/mqttTopics.js';
 
@@ -208,10 +209,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     if (change.kind === 'status' && change.status !== 'revoked' && change.status !== 'none') return;
     const mine = sessions.get(change.device);
     if (!mine) return;
-    logger?.warn(
-      { security: 'session_dropped', device: change.device, why: change.kind === 'key_rotated' ? 'key rotated' : change.status },
-      'security: MQTT sessions of the device closed',
-    );
+    logger?.warn({ device: change.device, why: change.kind === 'key_rotated' ? 'key rotated' : change.status }, 'mqtt: sessions of the device closed');
     for (const client of mine) client.close();
     sessions.delete(change.device);
   });

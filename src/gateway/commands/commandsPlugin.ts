@@ -204,7 +204,6 @@ export const commandsPlugin: FastifyPluginAsync<CommandsPluginOptions> = async (
       const { status } = await services.directory.get(device);
       if (status !== 'active') {
         const reason = status === 'suspended' ? 'device_suspended' : status === 'revoked' ? 'device_revoked' : 'unknown_device';
-        request.log.warn({ security: 'command_refused', device, recipient, reason }, 'security: command to a device that is not active');
         return sendError(
           reply,
           reason,

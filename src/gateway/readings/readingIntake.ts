@@ -99,7 +99,6 @@ export class ReadingIntake {
     const devices = new Set<Address>();
     for (const p of parsed) if (p) devices.add(p.device);
     if (devices.size > this.maxDevicesPerRequest) {
-      this.logger?.warn({ security: 'too_many_devices', devices: devices.size }, 'security: request naming too many devices refused');
       return refuse(
         [],
         'too_many_devices',
