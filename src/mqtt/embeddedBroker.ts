@@ -104,10 +104,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       }
       const device = (username ?? '').toLowerCase() as Address;
       const refuse = (code: number, why: string) => {
-        logger?.warn(
-          { security: 'login_refused', channel: 'mqtt', device, client: quoteInput(client.id, 64), why },
-          'security: MQTT CONNECT refused',
-        );
+        if (logger) logSecurityEvent(logger, 'login_refused', { channel: 'mqtt', device, client: quoteInput(client.id, 64), why });
         done(authError(code, why), false);
       };
       if (!/^0x[0-9a-f]{40}$/.test(device)) return refuse(BAD_USERNAME_OR_PASSWORD, 'username must be a device id');
@@ -209,7 +206,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     if (change.kind === 'status' && change.status !== 'revoked' && change.status !== 'none') return;
     const mine = sessions.get(change.device);
     if (!mine) return;
-    logger?.warn({ device: change.device, why: change.kind === 'key_rotated' ? 'key rotated' : change.status }, 'mqtt: sessions of the device closed');
+    logger?.warn(
+      { device: change.device, why: change.kind === 'key_rotated' ? 'key rotated' : change.status },
+      'mqtt: sessions of the device closed',
+    );
     for (const client of mine) client.close();
     sessions.delete(change.device);
   });
@@ -261,7 +261,7 @@ function boundOfflineQueues(broker: Aedes, max: number, logger: GatewayLogger | 
     const kept = subs.filter((sub) => {
       const n = queued.peek(sub.clientId) ?? 0;
       if (n >= max) {
-        logger?.warn({ security: 'offline_queue_full', client: sub.clientId, max }, 'security: offline queue full; message dropped');
+        logger?.warn({ client: sub.clientId, max }, 'mqtt: offline queue full; message dropped');
         return false;
       }
       queued.set(sub.clientId, n + 1);

@@ -63,7 +63,9 @@ export async function installRateLimits(app: FastifyInstance, options: RateLimit
     cache: trackedKeys,
     keyGenerator: (request) => `client:${request.ip}`,
     errorResponseBuilder: (_request, context) =>
-      new RateLimitedError(`too many requests from this client: at most ${context.max} per ${windowMs / 1000} s; retry in ${context.after}`),
+      new RateLimitedError(
+        `too many requests from this client: at most ${context.max} per ${windowMs / 1000} s; retry in ${context.after}`,
+      ),
   });
   const perDeviceLimit = app.createRateLimit({
     max: perDevice,
