@@ -181,7 +181,7 @@ export class AccessLedger {
       insertLogBatch: this.db.prepare('INSERT INTO access_log_batches (kind, target, calldata, created_at) VALUES (?, ?, ?, ?)'),
       logBatch: this.db.prepare('SELECT * FROM access_log_batches WHERE id = ?'),
       insertNonce: this.db.prepare('INSERT OR IGNORE INTO recipient_nonces (recipient, nonce, expires_at) VALUES (?, ?, ?)'),
-      pruneNonces: this.db.prepare('DELETE FROM recipient_nonces WHERE expires_at < ?'),
+      pruneNonces: this.db.prepare('DELETE FROM recipient_nonces WHERE expires_at <= ?'),
       insertEntry: this.db.prepare(
         'INSERT INTO access_entries (kind, consent_id, device, recipient, scope, count, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -212,7 +212,7 @@ export class AccessLedger {
    * Records a recipient's request nonce; false if it was used before (a replay). A nonce is
    * forgotten only once its request can no longer be accepted: a request expiring at second
    * `expiresAtSeconds` is valid through that whole second (checkSignedRequest compares seconds),
-   * so its nonce is kept until the end of it (expires_at is in ms: the first ms after).
+   * so its nonce is kept until the end of it (expires_at is in ms: the first ms after, when it is pruned).
    */
   useNonce(recipient: Address, nonce: bigint, expiresAtSeconds: bigint, nowMs = Date.now()): boolean {
     this.statements.pruneNonces.run(nowMs);
