@@ -152,6 +152,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     requestTimeout: options.requestTimeoutMs ?? 10_000,
     connectionTimeout: options.connectionTimeoutMs ?? 30_000,
     keepAliveTimeout: 5_000,
+    // How often node looks for requests over their time limit (its default, 30 s, lets one live 40 s).
+    http: { connectionsCheckingInterval: 1_000 },
     // Numbers as the chain has them: no coercion of documented types.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });

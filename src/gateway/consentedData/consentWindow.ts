@@ -47,7 +47,12 @@ export async function consentWindow(parameters: ConsentWindowParameters): Promis
   }
 }
 
-/** [max(start, epochStart), expiry) in ms, from chain seconds. Pure. */
+/**
+ * [max(start, epochStart) + 1 s, expiry) in ms. Chain times are whole seconds (a block's), the
+ * gateway's receipt times milliseconds: a reading received in the very second an ownership epoch
+ * began may have come before the transfer, so the window opens at the next second.
+ */
 export function windowOf(input: { start: bigint; expiry: bigint; epochStart: bigint }): ConsentWindowReturnType {
-  return { receivedFrom: Math.max(Number(input.start), Number(input.epochStart)) * 1000, receivedBefore: Number(input.expiry) * 1000 };
+  const from = Math.max(Number(input.start), Number(input.epochStart)) + 1;
+  return { receivedFrom: from * 1000, receivedBefore: Number(input.expiry) * 1000 };
 }
