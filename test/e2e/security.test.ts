@@ -21,7 +21,7 @@ import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQ
 import { commandCatalogue } from '../../src/protocol/consentScope.js';
 import { commandQueryTypes, dataAccessDomain, dataRequestTypes } from '../../src/protocol/dataRequest.js';
 import { signConnectToken } from '../../src/protocol/mqttConnectToken.js';
-import { GatewayRejection, generateDeviceKey, queryCanaries, signCommand, type DeviceKey } from '../../src/sdk/index.js';
+import { GatewayRejection, generateDeviceKey, queryCanaries, queryCommand, signCommand, type DeviceKey } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -342,9 +342,16 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
     const byRecipient = await commandQuery('recipient', signed.id);
     assert.equal(byRecipient.status, 200);
     assert.equal(byRecipient.body.args, '0x');
-    const byOwner = await commandQuery('owner', signed.id);
-    assert.equal(byOwner.status, 200);
-    assert.equal((byOwner.body.recipient as string).toLowerCase(), address('recipient').toLowerCase());
+    // The owner through the SDK.
+    const byOwner = await queryCommand({
+      gatewayUrl: url,
+      chainId: stack.deployment.chainId,
+      consentRegistry: registry(),
+      account: account('owner'),
+      commandId: signed.id,
+    });
+    assert.equal(byOwner.recipient.toLowerCase(), address('recipient').toLowerCase());
+    assert.equal(byOwner.command, IDENTIFY);
     // A stranger's command under someone else's consent.
     refused(await sendCommand(command('stranger', device, consents.recipient)), 403, 'wrong_recipient');
   });
