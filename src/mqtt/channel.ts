@@ -5,6 +5,7 @@ import type { Address } from 'viem';
 import { ChainUnavailableError } from '../gateway/core/deviceDirectory.js';
 import type { GatewayLogger } from '../gateway/core/logger.js';
 import { logSecurityEvent, securityEventOf } from '../gateway/core/securityEvents.js';
+import { WindowLimiter } from '../gateway/core/windowLimiter.js';
 import {
   parseCborQuestionRequest,
   parseJsonQuestionRequest,
@@ -43,6 +44,11 @@ export type StartMqttChannelOptions = {
   tokenWindowSeconds?: number;
   /** The gateway's MQTT client id. Default pythia-gateway-{random}. */
   clientId?: string;
+  /**
+   * Messages (readings and questions) one device may publish per minute; beyond, each is refused
+   * with rate_limited before any signature check. Default 600 (as HTTP's per-device limit); 0 = none.
+   */
+  maxMessagesPerDevicePerMinute?: number;
   logger?: GatewayLogger;
 };
 
@@ -56,6 +62,7 @@ export type MqttChannel = {
 
 export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024;
+export const DEFAULT_MAX_MESSAGES_PER_DEVICE_PER_MINUTE = 600;
 
 /** A refusal on a device's acks or answers topic: the HTTP error body, plus `ref` and `status`. */
 export type MqttRefusal = RefusalBody & {
@@ -111,6 +118,8 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
   }
 
   const recentAnswers = new Map<string, { fingerprint: string; response: Buffer }>();
+  const perMinute = options.maxMessagesPerDevicePerMinute ?? DEFAULT_MAX_MESSAGES_PER_DEVICE_PER_MINUTE;
+  const perDevice = perMinute > 0 ? new WindowLimiter({ max: perMinute, windowMs: 60_000 }) : undefined;
 
   const clientOptions: IClientOptions = {
     clientId: options.clientId ?? `pythia-gateway-${randomBytes(6).toString('hex')}`,
@@ -160,6 +169,16 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
     }
     if (payload.length > maxMessageBytes) {
       return reply(replyTopic, refusal(null, 'body_too_large', `the message is ${payload.length} bytes; the limit is ${maxMessageBytes}`));
+    }
+    const limit = perDevice?.hit(parsed.device);
+    if (limit && !limit.ok) {
+      securityLog('rate_limited', { device: parsed.device });
+      return reply(
+        replyTopic,
+        refusal(null, 'rate_limited', `device ${parsed.device} published more than ${perMinute} messages in a minute`, {
+          retryAfterSeconds: limit.retryAfterSeconds,
+        }),
+      );
     }
     const response = parsed.kind === 'readings' ? await onReadings(parsed.device, payload) : await onQuestion(parsed.device, payload);
     reply(replyTopic, response);

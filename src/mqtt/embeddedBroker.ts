@@ -28,7 +28,7 @@ export type EmbeddedBrokerOptions = {
   maxPacketBytes?: number;
   /** How far a CONNECT token's time may be from the broker clock (s). Default 300. */
   tokenWindowSeconds?: number;
-  /** Messages kept for a device's persistent session while it is offline; the oldest beyond are dropped. Default 100. */
+  /** Messages kept for a device's persistent session while it is offline; later ones are dropped. Default 100. */
   maxOfflineMessages?: number;
   /** Device connections at once (all devices); beyond, CONNECT is refused (server unavailable). Default 10,000. */
   maxConnections?: number;
