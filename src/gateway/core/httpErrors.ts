@@ -46,7 +46,8 @@ export function sendError(
   extra: { errors?: readonly RefusalItem[] } = {},
   status = statusOfReason(reason),
 ) {
-  const event = securityEventOf(reason);
+  // A lookup of an unknown device (GET /v1/devices/{id}, 404) is not a refusal of anything.
+  const event = reason === 'unknown_device' && status === 404 ? undefined : securityEventOf(reason);
   if (event) {
     const { request } = reply;
     logSecurityEvent(request.log, event, {
