@@ -62,6 +62,8 @@ export async function runDataSharingPhase(parameters: DataSharingPhaseParameters
     streams,
     commands: 0,
     purpose: 'air-quality research',
+    // The sensor's readings so far are history: the council opens the last day of it explicitly.
+    start: timestamp - 86_400n,
     expiry: timestamp + 7n * 86_400n,
   });
   timeline({

@@ -353,6 +353,7 @@ describe('features are registered only when configured', () => {
     ['POST', '/v1/data/readings'],
     ['POST', '/v1/devices/{device}/commands'],
     ['GET', '/v1/commands/{id}'],
+    ['POST', '/v1/commands/{id}/query'],
     ['POST', '/v1/canaries/query'],
   ] as const;
   const concrete = (path: string) =>
@@ -360,6 +361,7 @@ describe('features are registered only when configured', () => {
       .replace('{device}', device.id)
       .replace('/v1/device-actions/{id}', '/v1/device-actions/1')
       .replace('/v1/commands/{id}', `/v1/commands/0x${'22'.repeat(32)}`)
+      .replace('{id}/query', `0x${'22'.repeat(32)}/query`)
       .replace('{consentId}', '1')
       .replace('{policyId}', `0x${'11'.repeat(32)}`);
 

@@ -27,6 +27,7 @@ import { healthPlugin } from './health/healthPlugin.js';
 import { abiPlugin } from './abi/abiPlugin.js';
 import { openApiPlugin, type OpenApiTag } from './openapi/openApiPlugin.js';
 import { readingsPlugin } from './readings/readingsPlugin.js';
+import { installRateLimits, type RateLimitOptions } from './rateLimits/rateLimits.js';
 import { QuestionAnswerer, type AnswerSigner } from './questions/questionAnswerer.js';
 import { ReadingIntake } from './readings/readingIntake.js';
 import { ReadingQueue } from './readings/readingQueue.js';
@@ -100,6 +101,14 @@ export type GatewayOptions = {
   canarySecret?: Hex;
   /** About one delivered value in this many is a canary. Default 16. */
   canaryEvery?: number;
+  /** Per-client and per-device rate limits on every route (docs/security.md); false: none (benchmarks). */
+  rateLimit?: RateLimitOptions | false;
+  /** A request must arrive whole (headers and body) within this time (ms), else 408. Default 10,000. */
+  requestTimeoutMs?: number;
+  /** An idle connection is closed after this time (ms). Default 30,000. */
+  connectionTimeoutMs?: number;
+  /** HTTP connections at once; beyond, new ones are closed at once. Default 1024. */
+  maxConnections?: number;
 };
 
 declare module 'fastify' {
@@ -143,11 +152,18 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     logger: options.logger ?? false,
     ...(options.tls && { https: { cert: options.tls.cert, key: options.tls.key } }),
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    // A stranger's slow request holds a socket for seconds, not minutes (node's default is 300 s).
+    requestTimeout: options.requestTimeoutMs ?? 10_000,
+    connectionTimeout: options.connectionTimeoutMs ?? 30_000,
+    keepAliveTimeout: 5_000,
+    // How often node looks for requests over their time limit (its default, 30 s, lets one live 40 s).
+    http: { connectionsCheckingInterval: 1_000 },
     // Numbers as the chain has them: no coercion of documented types.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
   app.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
   installErrorHandling(app);
+  if (options.rateLimit !== false) await installRateLimits(app, options.rateLimit ?? {});
   app.addSchema(readingJsonSchema);
   app.addSchema(errorResponseJsonSchema);
 
@@ -333,6 +349,7 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices)
       directory,
       commands: services.commands,
       deviceChannel: () => services.deviceCommands,
+      ...(deviceOwnership && { deviceOwnership }),
       ...consent,
       ...guard,
     });
@@ -355,6 +372,8 @@ export type RunningGateway = {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   await checkChain(options);
   const app = await buildGateway({ ...options, relay: true });
+  app.server.maxConnections = options.maxConnections ?? 1024;
+  app.server.headersTimeout = Math.min(options.requestTimeoutMs ?? 10_000, 60_000);
   try {
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8780 });
   } catch (error) {

@@ -5,6 +5,8 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Address } from 'viem';
 import { ChainUnavailableError } from '../gateway/core/deviceDirectory.js';
 import type { GatewayLogger } from '../gateway/core/logger.js';
+import { logSecurityEvent, securityEventOf } from '../gateway/core/securityEvents.js';
+import { WindowLimiter } from '../gateway/core/windowLimiter.js';
 import {
   parseCborQuestionRequest,
   parseJsonQuestionRequest,
@@ -45,6 +47,11 @@ export type StartMqttChannelOptions = {
   tls?: { cert: Buffer | string; key: Buffer | string };
   /** The gateway's MQTT client id. Default pythia-gateway-{random}. */
   clientId?: string;
+  /**
+   * Messages (readings and questions) one device may publish per minute; beyond, each is refused
+   * with rate_limited before any signature check. Default 600 (as HTTP's per-device limit); 0 = none.
+   */
+  maxMessagesPerDevicePerMinute?: number;
   logger?: GatewayLogger;
 };
 
@@ -58,6 +65,7 @@ export type MqttChannel = {
 
 export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024;
+export const DEFAULT_MAX_MESSAGES_PER_DEVICE_PER_MINUTE = 600;
 
 /** A refusal on a device's acks or answers topic: the HTTP error body, plus `ref` and `status`. */
 export type MqttRefusal = RefusalBody & {
@@ -118,6 +126,8 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
   }
 
   const recentAnswers = new Map<string, { fingerprint: string; response: Buffer }>();
+  const perMinute = options.maxMessagesPerDevicePerMinute ?? DEFAULT_MAX_MESSAGES_PER_DEVICE_PER_MINUTE;
+  const perDevice = perMinute > 0 ? new WindowLimiter({ max: perMinute, windowMs: 60_000 }) : undefined;
 
   const clientOptions: IClientOptions = {
     clientId: options.clientId ?? `pythia-gateway-${randomBytes(6).toString('hex')}`,
@@ -169,6 +179,16 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
     if (payload.length > maxMessageBytes) {
       return reply(replyTopic, refusal(null, 'body_too_large', `the message is ${payload.length} bytes; the limit is ${maxMessageBytes}`));
     }
+    const limit = perDevice?.hit(parsed.device);
+    if (limit && !limit.ok) {
+      securityLog('rate_limited', { device: parsed.device });
+      return reply(
+        replyTopic,
+        refusal(null, 'rate_limited', `device ${parsed.device} published more than ${perMinute} messages in a minute`, {
+          retryAfterSeconds: limit.retryAfterSeconds,
+        }),
+      );
+    }
     const response = parsed.kind === 'readings' ? await onReadings(parsed.device, payload) : await onQuestion(parsed.device, payload);
     reply(replyTopic, response);
   }
@@ -209,6 +229,7 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
         items.map((item) => ({ device, sequence: (parseReading(item) as { sequence: bigint }).sequence })),
       );
     }
+    securityLog(result.error, { device });
     return refusal(ref, result.error, result.message, {
       errors: result.errors,
       ...(result.retryAfterSeconds !== undefined && { retryAfterSeconds: result.retryAfterSeconds }),
@@ -264,13 +285,21 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
     } catch (error) {
       return faultRefusal(ref, error);
     }
-    if (!outcome.ok) return refusal(ref, outcome.error, outcome.message);
+    if (!outcome.ok) {
+      securityLog(outcome.error, { device });
+      return refusal(ref, outcome.error, outcome.message);
+    }
     const response = json
       ? Buffer.from(JSON.stringify({ ref, answer: Buffer.from(outcome.answer).toString('base64') }))
       : Buffer.from(outcome.answer);
     recentAnswers.set(key, { fingerprint, response });
     if (recentAnswers.size > RECENT_ANSWERS) recentAnswers.delete(recentAnswers.keys().next().value!);
     return response;
+  }
+
+  function securityLog(reason: RejectionReason, fields: { device: Address }): void {
+    const event = securityEventOf(reason);
+    if (event) logSecurityEvent(logger, event, { reason, channel: 'mqtt', ...fields });
   }
 
   function faultRefusal(ref: string | null, error: unknown): Buffer {

@@ -384,4 +384,26 @@ describe('MQTT channel, embedded broker', () => {
       await device.close();
     }
   });
+
+  it('a device publishing more than its per-minute budget is refused rate_limited with retryAfterSeconds, before any check', async () => {
+    const limited = await startMqttChannel({ services: { ...gateway.app.pythia }, port: 0, maxMessagesPerDevicePerMinute: 2 });
+    const key = await registered();
+    const d = await rawDevice(limited.url, key, chain.chainId);
+    try {
+      for (let i = 1; i <= 3; i++) {
+        await d.client.publishAsync(deviceTopic(key.deviceId, 'readings'), JSON.stringify(reading(key, i)), { qos: 1 });
+      }
+      const acks = [json(await d.next('acks')), json(await d.next('acks')), json(await d.next('acks'))];
+      assert.deepEqual(
+        acks.map((a) => a.status),
+        [202, 202, 429],
+      );
+      assert.equal(acks[2]!.error, 'rate_limited');
+      assert.ok((acks[2]!.retryAfterSeconds as number) >= 1);
+      assert.equal(gateway.app.pythia.queue.reading(key.deviceId, 3n), undefined, 'the third was not stored');
+    } finally {
+      await d.client.endAsync();
+      await limited.close();
+    }
+  });
 });

@@ -60,7 +60,30 @@ export function canaryQueryDigest(domain: DataRequestDomain, query: CanaryQuery)
   });
 }
 
-/** The EIP-712 domain of data requests and canary queries. */
+/**
+ * The recipient of a relayed command, or the device's owner, asks the gateway for the command's
+ * contents (GET /v1/commands/{id} shows its status only).
+ */
+export const commandQueryTypes = {
+  CommandQuery: [
+    { name: 'commandId', type: 'bytes32' },
+    { name: 'nonce', type: 'uint64' },
+    { name: 'expiresAt', type: 'uint64' },
+  ],
+} as const;
+
+export type CommandQuery = { commandId: Hex; nonce: bigint; expiresAt: bigint };
+
+export function commandQueryDigest(domain: DataRequestDomain, query: CommandQuery): Hex {
+  return hashTypedData({
+    domain: dataAccessDomain(domain),
+    types: commandQueryTypes,
+    primaryType: 'CommandQuery',
+    message: query,
+  });
+}
+
+/** The EIP-712 domain of data requests, canary queries and command queries. */
 export function dataAccessDomain(domain: DataRequestDomain) {
   return {
     name: DATA_REQUEST_DOMAIN_NAME,

@@ -23,11 +23,18 @@ export function signConnectToken(parameters: { privateKey: Hex | Uint8Array; cha
   return `${time}:${signDigest(parameters.privateKey, digest)}`;
 }
 
-export type ConnectTokenCheck = { ok: true } | { ok: false; why: string };
+export type ConnectTokenCheck = { ok: true; time: number } | { ok: false; why: string };
 
-/** Checks a CONNECT password for `device`; `windowSeconds` bounds the clock difference either way. */
+/**
+ * Checks a CONNECT password for `device`; `windowSeconds` bounds the clock difference either way.
+ * `signer` is the address of the device's current registered key (after a key rotation it is not
+ * the device id); default the device id.
+ */
 export function checkConnectToken(parameters: {
   device: Address;
+  signer?: Address;
+  /** Check only the shape and the clock (before the device's key is known). */
+  skipSigner?: boolean;
   password: string;
   chainId: number;
   clientId: string;
@@ -44,9 +51,10 @@ export function checkConnectToken(parameters: {
   const signature = m[2] as Hex;
   const problem = signatureProblem(hexToBytes(signature));
   if (problem) return { ok: false, why: problem.message };
+  if (parameters.skipSigner) return { ok: true, time };
   const digest = hashMessage(connectTokenMessage(parameters.chainId, parameters.clientId, time), 'bytes');
   const signer = recoverDigestSigner(digest, signature);
-  if (!signer || signer.toLowerCase() !== parameters.device.toLowerCase())
-    return { ok: false, why: 'the token is not signed by the device key' };
-  return { ok: true };
+  const expected = (parameters.signer ?? parameters.device).toLowerCase();
+  if (!signer || signer.toLowerCase() !== expected) return { ok: false, why: "the token is not signed by the device's current key" };
+  return { ok: true, time };
 }

@@ -82,6 +82,10 @@ export const rejectionReasons = {
     description: 'The consent does not cover this device (it is a consent for other devices).',
   },
   not_consent_owner: { status: 403, description: "POST /v1/canaries/query: the signer is not the consent's owner." },
+  not_command_party: {
+    status: 403,
+    description: "POST /v1/commands/{id}/query: the signer is neither the command's recipient nor the device's current owner.",
+  },
   insufficient_bond: {
     status: 403,
     description: "The recipient's bond (RecipientBonds) is below the minimum the consent's policy requires to receive data.",
@@ -139,6 +143,10 @@ export const rejectionReasons = {
   // --- size ---
   payload_too_large: { status: 413, description: 'The payload is over the 256-byte transport cap.' },
   too_many_readings: { status: 413, description: 'The request holds more readings than the per-request limit.' },
+  too_many_devices: {
+    status: 413,
+    description: 'POST /v1/readings: the request names more distinct devices than the per-request limit (checked before any chain read).',
+  },
   body_too_large: { status: 413, description: 'The request body is over the body size limit.' },
   unsupported_media_type: {
     status: 415,
@@ -148,6 +156,11 @@ export const rejectionReasons = {
   queue_full: {
     status: 429,
     description: 'The gateway queue is full; nothing was stored. Retry after the Retry-After header (acknowledged data is never dropped).',
+  },
+  rate_limited: {
+    status: 429,
+    description:
+      'Too many requests from this client (IP address) or for this device within the rate-limit window; nothing was done. Retry after the Retry-After header (seconds).',
   },
   header_too_large: { status: 431, description: 'The request’s headers (the URL included) are over the HTTP server’s limit (16 KiB).' },
   internal_error: { status: 500, description: 'An unexpected gateway fault; nothing was acknowledged.' },

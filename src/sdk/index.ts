@@ -127,4 +127,5 @@ export {
   type PythiaCommand,
 } from '../protocol/command.js';
 export { queryCanaries, type QueryCanariesParameters, type GivenCanary } from './queryCanaries.js';
+export { queryCommand, type QueryCommandParameters, type QueriedCommand } from './queryCommand.js';
 export { randomNonce } from './randomNonce.js';

@@ -19,7 +19,7 @@ import {
 } from '../chain/deploy.js';
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
 import { loadOrCreateRoleKeys, type RoleAccounts } from '../chain/roleKeys.js';
-import { startGateway } from '../gateway/server.js';
+import { startGateway, type GatewayOptions } from '../gateway/server.js';
 import { DEFAULT_MQTT_PORT, startMqttChannel } from '../mqtt/channel.js';
 import { lockDataDir } from './lockDataDir.js';
 import { checkListenSecurity, secureDataDir, type TlsFiles } from './hostSecurity.js';
@@ -66,6 +66,8 @@ export type StartStackParameters = {
   /** keystore scrypt cost for newly created role keys (tests and throwaway demos use less). */
   scryptN?: number;
   onProgress?: (message: string) => void;
+  /** The gateway's log (pino options; security events are warn lines). Default off. */
+  logger?: GatewayOptions['logger'];
 };
 
 export type Stack = {
@@ -203,6 +205,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       host: parameters.gatewayHost ?? '127.0.0.1',
       port: parameters.gatewayPort ?? DEFAULT_GATEWAY_PORT,
       ...(parameters.tls && { tls: parameters.tls }),
+      ...(parameters.logger !== undefined && { logger: parameters.logger }),
     });
     stops.push(() => gateway.close());
     deployment = { ...deployment, gatewayUrl: gateway.url };

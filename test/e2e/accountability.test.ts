@@ -139,7 +139,9 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
     const ownership = stack.deployment.contracts.deviceOwnership!;
     await offerTransfer({ clients, account: stack.roles.operator, address: ownership, device: device.deviceId, to: address('alice') });
     await acceptTransfer({ clients, account: nativeAccount(people.alice.key.privateKey), address: ownership, device: device.deviceId });
-    // The device posts signed readings through the gateway; they settle on chain.
+    // The device posts signed readings through the gateway; they settle on chain. They are alice's from
+    // the second after her ownership began (a consent never opens a previous owner's readings).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const testDevice: TestDevice = { account: privateKeyToAccount(device.privateKey), id: device.deviceId, publicKey64: device.publicKey };
     await postSettledReadings(
       stack.gatewayUrl,
@@ -189,6 +191,9 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
             policy,
             '--until',
             '20d',
+            // The readings came before the grant: alice opens that history explicitly.
+            '--from',
+            '-1d',
             ...signer('alice'),
           ])
         ).consentId,

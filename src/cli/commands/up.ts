@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
 import { COUNCIL_TIMELOCK_DELAY_SECONDS, MAX_TIMELOCK_DELAY_SECONDS } from '../../chain/deploy.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
@@ -25,7 +25,12 @@ type UpOptions = CommonOptions & {
   tlsCert?: string;
   tlsKey?: string;
   behindTlsProxy?: boolean;
+  logLevel: GatewayLogLevel;
 };
+
+/** The gateway log's levels: `warn` carries every security event (docs/security.md, "Security log"). */
+const GATEWAY_LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+type GatewayLogLevel = (typeof GATEWAY_LOG_LEVELS)[number];
 
 export function registerUpCommand(program: Command): void {
   withCommon(
@@ -67,6 +72,11 @@ export function registerUpCommand(program: Command): void {
         parseIntegerArg('mqtt port', 0, 65535),
       )
       .option('--no-mqtt', 'do not run the MQTT device channel')
+      .addOption(
+        new Option('--log-level <level>', 'gateway log on stderr, one JSON line per event (warn: every security event)')
+          .choices(GATEWAY_LOG_LEVELS)
+          .default('warn'),
+      )
       .option(
         '--timelock-delay <duration>',
         'how long the council timelock makes every role change wait, when the contracts are deployed: <n>s|m|h|d|w, 0 to ' +
@@ -115,6 +125,7 @@ export function registerUpCommand(program: Command): void {
       ...(options.behindTlsProxy && { behindTlsProxy: true }),
       ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
       mqtt: options.mqtt,
+      logger: { level: options.logLevel, stream: process.stderr },
       ...(options.timelockDelay !== undefined ? { timelockDelaySeconds: options.timelockDelay } : {}),
       onProgress: (m) => progress(options, m),
     });

@@ -125,7 +125,7 @@ export const canariesPlugin: FastifyPluginAsync<CanariesPluginOptions> = async (
       if (getAddress(owner) !== signed.signer) {
         return sendError(reply, 'not_consent_owner', `${signed.signer} is not the owner of consent ${query.consentId}`);
       }
-      if (!ledger.useNonce(signed.signer, query.nonce, Number(query.expiresAt) * 1000)) {
+      if (!ledger.useNonce(signed.signer, query.nonce, query.expiresAt)) {
         return sendError(reply, 'replayed_request', `nonce ${query.nonce} was used before by ${signed.signer}`);
       }
       const canaries = ledger.canariesOfConsent(query.consentId).map((c) => ({

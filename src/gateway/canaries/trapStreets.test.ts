@@ -55,6 +55,7 @@ before(async () => {
       streams: STREAMS,
       commands: 0,
       purpose: 'traffic study',
+      start: timestamp - 86_400n, // the owner opens the last day's history (the readings came before the grant)
       expiry: timestamp + 86_400n,
     });
     consents.set(recipient.address, consentId);

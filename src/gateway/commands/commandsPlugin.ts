@@ -11,6 +11,9 @@ import {
   type CommandEnvelope,
 } from '../../protocol/command.js';
 import { consentRefusalReasons } from '../../protocol/reasons.js';
+import { commandQueryDigest } from '../../protocol/dataRequest.js';
+import { deviceOwnershipAbi } from '../../contracts/abis.js';
+import { checkSignedRequest, MAX_SIGNED_REQUEST_LIFETIME_S } from '../core/signedRequest.js';
 import type { CommandStore, StoredCommand } from './commandStore.js';
 import type { AccessLedger } from '../consentedData/accessLedger.js';
 import type { AccessLogBatcher } from '../consentedData/accessLogBatcher.js';
@@ -56,6 +59,40 @@ const commandBodyJsonSchema = {
   },
 } as const;
 
+const accessLogBatchJsonSchema = {
+  anyOf: [
+    { type: 'null' },
+    {
+      type: 'object',
+      properties: {
+        actionId: { type: 'integer' },
+        status: { type: 'string', enum: ['pending', 'done', 'failed'] },
+        txHash: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+        blockNumber: { anyOf: [{ type: 'null' }, { type: 'integer' }] },
+        error: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+      },
+    },
+  ],
+  description: 'The AccessLog.logCommands batch that logs it (an access-log batch the relayer sends; actionId is its id).',
+} as const;
+
+/** What anyone may see of a relayed command (its id is on chain): status, never contents. */
+const commandStatusJsonSchema = {
+  type: 'object',
+  description:
+    "A command the gateway relayed, as anyone may see it: its status and access-log entry. Its contents (recipient, consent, code, args, nonce, expiry) only to its recipient or the device's owner: POST /v1/commands/{id}/query.",
+  additionalProperties: false,
+  required: ['id', 'device', 'status', 'checkedAtBlock'],
+  properties: {
+    id: { type: 'string', description: 'The EIP-712 digest of the signed command (also its AccessLog commandHash).' },
+    device: { type: 'string' },
+    status: { type: 'string', enum: ['accepted', 'published'], description: "published: on the device's commands topic (QoS 1)." },
+    checkedAtBlock: { type: 'integer', description: 'The block the consent was checked at (the latest when the command arrived).' },
+    receivedAt: { type: 'string' },
+    log: accessLogBatchJsonSchema,
+  },
+} as const;
+
 const commandStateJsonSchema = {
   type: 'object',
   description: 'A command the gateway relayed to a device, and its access-log entry.',
@@ -73,22 +110,7 @@ const commandStateJsonSchema = {
     status: { type: 'string', enum: ['accepted', 'published'], description: "published: on the device's commands topic (QoS 1)." },
     checkedAtBlock: { type: 'integer', description: 'The block the consent was checked at (the latest when the command arrived).' },
     receivedAt: { type: 'string' },
-    log: {
-      anyOf: [
-        { type: 'null' },
-        {
-          type: 'object',
-          properties: {
-            actionId: { type: 'integer' },
-            status: { type: 'string', enum: ['pending', 'done', 'failed'] },
-            txHash: { anyOf: [{ type: 'null' }, { type: 'string' }] },
-            blockNumber: { anyOf: [{ type: 'null' }, { type: 'integer' }] },
-            error: { anyOf: [{ type: 'null' }, { type: 'string' }] },
-          },
-        },
-      ],
-      description: 'The AccessLog.logCommands batch that logs it (an access-log batch the relayer sends; actionId is its id).',
-    },
+    log: accessLogBatchJsonSchema,
   },
 } as const;
 
@@ -98,7 +120,8 @@ type CommandBody = { command: Record<string, unknown>; signature: string };
  * Recipients' commands to devices under consent (issue #5). POST checks, at no gas and in this
  * order: the body's shape, the command code, the signature (format, low s, that it recovers the
  * claimed recipient) and expiry, replay by (recipient, nonce) in the gateway's database, then the
- * consent at the latest block (ConsentRegistry.checkConsent with commands = 1 << code). Only then
+ * device's status (only an active device gets commands), then the consent at the latest block
+ * (ConsentRegistry.checkConsent with commands = 1 << code). Only then
  * is the command stored, published on the device's commands topic (QoS 1) and queued for
  * AccessLog.logCommands; the answer is 202 with its id. Any refusal changes nothing.
  * Registered when the gateway has a ConsentRegistry and an AccessLog.
@@ -115,6 +138,8 @@ export type CommandsPluginOptions = {
   policyGuard?: ConsentPolicyGuard;
   /** The way to devices' commands topics while the MQTT channel runs; without it POST answers 503 device_channel_unavailable. */
   deviceChannel: () => DeviceCommandChannel | undefined;
+  /** DeviceOwnership: with it, the device's current owner may also read a command's contents. */
+  deviceOwnership?: Address;
 };
 
 export const commandsPlugin: FastifyPluginAsync<CommandsPluginOptions> = async (app, services) => {
@@ -174,6 +199,16 @@ export const commandsPlugin: FastifyPluginAsync<CommandsPluginOptions> = async (
       const { command, recipient } = parsed;
       if (commands.isReplay(recipient, command.nonce)) {
         return sendError(reply, 'replayed_command', `${recipient} already sent a command with nonce ${command.nonce}`);
+      }
+      // A suspended or revoked device gets no commands, whatever consent was granted before.
+      const { status } = await services.directory.get(device);
+      if (status !== 'active') {
+        const reason = status === 'suspended' ? 'device_suspended' : status === 'revoked' ? 'device_revoked' : 'unknown_device';
+        return sendError(
+          reply,
+          reason,
+          `device ${device} is ${status === 'none' ? 'not registered' : status}: no command is relayed to it`,
+        );
       }
       let blockNumber: bigint;
       let refusal: keyof typeof consentRefusalReasons | 'none';
@@ -253,16 +288,110 @@ export const commandsPlugin: FastifyPluginAsync<CommandsPluginOptions> = async (
     '/v1/commands/:id',
     {
       schema: {
-        summary: 'A relayed command: published or not, and its access-log transaction',
+        summary: 'A relayed command: published or not, and its access-log transaction (status only: no contents)',
         tags: ['commands'],
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$' } } },
+        params: { type: 'object', required: ['id'], properties: { id: commandIdJsonSchema } },
+        response: { 200: commandStatusJsonSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const stored = commands.get(request.params.id.toLowerCase() as Hex);
+      if (!stored) return sendError(reply, 'command_not_found', `no command ${request.params.id}`);
+      const { id, device, status, checkedAtBlock, receivedAt, log } = view(stored);
+      return { id, device, status, checkedAtBlock, receivedAt, log };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { query: { nonce: string; expiresAt: string }; signature: string } }>(
+    '/v1/commands/:id/query',
+    {
+      schema: {
+        summary: "The command's recipient or the device's owner reads a relayed command's contents (signed EIP-712 CommandQuery)",
+        tags: ['commands'],
+        params: { type: 'object', required: ['id'], properties: { id: commandIdJsonSchema } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['query', 'signature'],
+          properties: {
+            query: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['nonce', 'expiresAt'],
+              properties: {
+                nonce: { type: 'string', pattern: '^(0|[1-9][0-9]{0,19})$', description: 'Unique per signer (uint64).' },
+                expiresAt: {
+                  type: 'string',
+                  pattern: '^(0|[1-9][0-9]{0,19})$',
+                  description: `Unix s; at most ${MAX_SIGNED_REQUEST_LIFETIME_S} s ahead.`,
+                },
+              },
+            },
+            signature: {
+              type: 'string',
+              description: 'EIP-712 CommandQuery { commandId = the id in the path, nonce, expiresAt }, r ‖ s ‖ v, low s.',
+            },
+          },
+        },
         response: { 200: commandStateJsonSchema, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const stored = commands.get(request.params.id as Hex);
-      if (!stored) return sendError(reply, 'command_not_found', `no command ${request.params.id}`);
+      const commandId = request.params.id.toLowerCase() as Hex;
+      const query = { commandId, nonce: BigInt(request.body.query.nonce), expiresAt: BigInt(request.body.query.expiresAt) };
+      if (query.nonce >= 1n << 64n || query.expiresAt >= 1n << 64n)
+        return sendError(reply, 'invalid_body', 'nonce and expiresAt must be uint64');
+      const signed = checkSignedRequest({
+        digest: commandQueryDigest({ chainId: services.chainId, consentRegistry }, query),
+        signature: request.body.signature.toLowerCase() as Hex,
+        expiresAt: query.expiresAt,
+        nowSeconds: BigInt(Math.floor(Date.now() / 1000)),
+      });
+      if (!signed.ok) {
+        request.log.warn(
+          { security: 'signature_refused', route: 'command_query', reason: signed.reason },
+          'security: signed request refused',
+        );
+        return sendError(reply, signed.reason, signed.message);
+      }
+      const stored = commands.get(commandId);
+      if (!stored) return sendError(reply, 'command_not_found', `no command ${commandId}`);
+      let owner: Address | undefined;
+      if (getAddress(stored.recipient) !== signed.signer && services.deviceOwnership) {
+        try {
+          owner = getAddress(
+            await publicClient.readContract({
+              address: services.deviceOwnership,
+              abi: deviceOwnershipAbi,
+              functionName: 'ownerOfDevice',
+              args: [getAddress(stored.device)],
+            }),
+          );
+        } catch (error) {
+          throw new ChainUnavailableError(`could not read the owner of ${stored.device}: ${shortError(error)}`);
+        }
+      }
+      if (getAddress(stored.recipient) !== signed.signer && owner !== signed.signer) {
+        request.log.warn(
+          { security: 'policy_denied', route: 'command_query', signer: signed.signer, command: commandId },
+          'security: command contents refused',
+        );
+        return sendError(
+          reply,
+          'not_command_party',
+          `${signed.signer} is neither the recipient of command ${commandId} nor the device's owner`,
+        );
+      }
+      if (!ledger.useNonce(signed.signer, query.nonce, query.expiresAt)) {
+        return sendError(reply, 'replayed_request', `nonce ${query.nonce} was used before by ${signed.signer}`);
+      }
       return view(stored);
     },
   );
 };
+
+const commandIdJsonSchema = {
+  type: 'string',
+  pattern: '^0x[0-9a-fA-F]{64}$',
+  description: 'The EIP-712 digest of the signed command.',
+} as const;

@@ -163,6 +163,14 @@ export function deliveryEntryOf(entry: NewAccessEntry): DeliveryEntry {
   };
 }
 
+/**
+ * The first millisecond at which a nonce of a request expiring at `expiresAtSeconds` may be
+ * forgotten: the end of that second (the request is accepted while expiresAt >= now in seconds).
+ */
+export function nonceKeptUntilMs(expiresAtSeconds: bigint): number {
+  return (Number(expiresAtSeconds) + 1) * 1000;
+}
+
 export class AccessLedger {
   private readonly db: GatewayDatabase;
   private readonly statements;
@@ -173,7 +181,7 @@ export class AccessLedger {
       insertLogBatch: this.db.prepare('INSERT INTO access_log_batches (kind, target, calldata, created_at) VALUES (?, ?, ?, ?)'),
       logBatch: this.db.prepare('SELECT * FROM access_log_batches WHERE id = ?'),
       insertNonce: this.db.prepare('INSERT OR IGNORE INTO recipient_nonces (recipient, nonce, expires_at) VALUES (?, ?, ?)'),
-      pruneNonces: this.db.prepare('DELETE FROM recipient_nonces WHERE expires_at < ?'),
+      pruneNonces: this.db.prepare('DELETE FROM recipient_nonces WHERE expires_at <= ?'),
       insertEntry: this.db.prepare(
         'INSERT INTO access_entries (kind, consent_id, device, recipient, scope, count, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -182,8 +190,10 @@ export class AccessLedger {
       oldestUnbatchedEntry: this.db.prepare('SELECT MIN(created_at) FROM access_entries WHERE action_id IS NULL').pluck(),
       assignEntry: this.db.prepare('UPDATE access_entries SET action_id = ? WHERE id = ? AND action_id IS NULL'),
       entry: this.db.prepare('SELECT * FROM access_entries WHERE id = ?'),
+      // The same canary (a deterministic value for this recipient, consent, stream and sequence)
+      // given again by a re-fetch is already recorded, with the delivery that first carried it.
       insertCanary: this.db.prepare(
-        'INSERT INTO canaries (consent_id, recipient, device, stream, seq, value, salt, commitment, created_at, entry_id, delivery_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO canaries (consent_id, recipient, device, stream, seq, value, salt, commitment, created_at, entry_id, delivery_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       // A canary is committed once its delivery is in an AccessLog batch (the registry refuses a
       // canary whose delivery the AccessLog has not recorded; batches are sent in order).
@@ -199,12 +209,15 @@ export class AccessLedger {
   }
 
   /**
-   * Records a recipient's request nonce; false if it was used before (a replay). Expired nonces
-   * are forgotten: a request past its expiry is refused anyway.
+   * Records a recipient's request nonce; false if it was used before (a replay). A nonce is
+   * forgotten only once its request can no longer be accepted: a request expiring at second
+   * `expiresAtSeconds` is valid through that whole second (checkSignedRequest compares seconds),
+   * so its nonce is kept until the end of it (expires_at is in ms: the first ms after, when it is pruned).
    */
-  useNonce(recipient: Address, nonce: bigint, expiresAtMs: number, nowMs = Date.now()): boolean {
+  useNonce(recipient: Address, nonce: bigint, expiresAtSeconds: bigint, nowMs = Date.now()): boolean {
     this.statements.pruneNonces.run(nowMs);
-    return this.statements.insertNonce.run(recipient.toLowerCase(), nonce.toString(), expiresAtMs).changes === 1;
+    const keptUntilMs = nonceKeptUntilMs(expiresAtSeconds);
+    return this.statements.insertNonce.run(recipient.toLowerCase(), nonce.toString(), keptUntilMs).changes === 1;
   }
 
   /**

@@ -67,6 +67,7 @@ before(async () => {
     streams: PM25_NO2,
     commands: 0,
     purpose: 'air-quality research',
+    start: timestamp - 86_400n, // the owner opens the last day's history (the readings came before the grant)
     expiry: timestamp + 86_400n,
   }));
 });
@@ -216,6 +217,7 @@ describe('POST /v1/data/readings (data under consent)', () => {
       commands: 0,
       purpose: 'air-quality research',
       policyId,
+      start: timestamp - 86_400n, // the owner opens the last day's history (the readings came before the grant)
       expiry: timestamp + 86_400n,
     });
     const pm25 = streamsToMask(['pm25']);
@@ -285,6 +287,7 @@ describe('POST /v1/data/readings (data under consent)', () => {
       commands: 0,
       purpose: 'air-quality research',
       policyId,
+      start: timestamp - 86_400n, // the owner opens the last day's history (the readings came before the grant)
       expiry: timestamp + 86_400n,
     });
     assert.deepEqual(await refusal(fetchAs(bonded, { consentId: governed })), { reason: 'insufficient_bond', status: 403 });

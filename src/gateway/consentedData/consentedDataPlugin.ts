@@ -16,6 +16,7 @@ import type { ReadingQueue } from '../readings/readingQueue.js';
 import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { checkSignedRequest, MAX_SIGNED_REQUEST_LIFETIME_S } from '../core/signedRequest.js';
+import { consentWindow } from './consentWindow.js';
 
 /** Most readings one request returns (a recipient pages with afterSequence). */
 export const MAX_READINGS_PER_DATA_REQUEST = 1000;
@@ -31,7 +32,10 @@ const dataRequestJsonSchema = {
     consentId: uint(78, 'The consent (decimal).'),
     streams: { type: 'integer', minimum: 1, maximum: 255, description: 'Bit i = metric i; every bit must be covered by the consent.' },
     afterSequence: uint(20, 'Only readings with a higher sequence (default 0).'),
-    fromTime: uint(20, 'Device timestamps from (Unix s, inclusive; default 0).'),
+    fromTime: uint(
+      20,
+      "Device timestamps from (Unix s, inclusive; default 0). Whatever the times asked, only readings the gateway received within the consent window are given: from the later of the consent start and the start of the device's current ownership epoch, until the consent expiry.",
+    ),
     toTime: uint(20, 'Device timestamps to (Unix s, inclusive; default no limit).'),
     limit: { type: 'integer', minimum: 1, maximum: MAX_READINGS_PER_DATA_REQUEST },
     nonce: uint(20, 'Unique per recipient (uint64).'),
@@ -200,8 +204,10 @@ export const consentedDataPlugin: FastifyPluginAsync<ConsentedDataPluginOptions>
         });
         if (!policy.ok) return sendError(reply, policy.reason, policy.message);
       }
+      // Only the consent's own readings: from its start (or the current owner's, if later) to its expiry.
+      const window = await consentWindow({ publicClient, consentRegistry, consentId: wanted.consentId, device: wanted.device });
       // Checked after the consent so that a refused request does not burn the nonce.
-      if (!ledger.useNonce(recipient, wanted.nonce, Number(wanted.expiresAt) * 1000)) {
+      if (!ledger.useNonce(recipient, wanted.nonce, wanted.expiresAt)) {
         return sendError(reply, 'replayed_request', `nonce ${wanted.nonce} was used before by ${recipient}`);
       }
 
@@ -210,6 +216,7 @@ export const consentedDataPlugin: FastifyPluginAsync<ConsentedDataPluginOptions>
         afterSequence: wanted.afterSequence,
         fromTime: wanted.fromTime,
         toTime: wanted.toTime > MAX_TIME ? MAX_TIME : wanted.toTime,
+        ...window,
         limit: wanted.limit,
       });
       let readings: DeliveredReading[] = rows.map((row) => ({

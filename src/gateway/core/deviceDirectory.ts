@@ -3,6 +3,7 @@ import { decodeEventLog, getAbiItem, hexToBytes, toEventSelector } from 'viem';
 import { deviceStatusNames, type DeviceStatusName } from '../../protocol/reasons.js';
 import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
 import type { GatewayLogger } from './logger.js';
+import { LruMap } from './lruMap.js';
 
 /**
  * What the gateway needs to know about a device to check its readings, cached from the
@@ -32,6 +33,10 @@ export type DeviceDirectoryOptions = {
   fleetAddress: Address;
   /** How long "not registered" is believed without a DeviceRegistered event (ms). Default 1000. */
   unknownDeviceTtlMs?: number;
+  /** Registered devices (and loads in flight) kept, least recently used forgotten first. Default 100,000. */
+  maxDevices?: number;
+  /** "Not registered" answers kept (anyone can name random ids): a smaller LRU of its own. Default 10,000. */
+  maxUnknownDevices?: number;
   /** Event poll interval (ms). Default 250. */
   watchIntervalMs?: number;
   /** Largest block range of one eth_getLogs. Default 2000. */
@@ -41,8 +46,13 @@ export type DeviceDirectoryOptions = {
 
 type Entry = { state: DeviceState; expiresAt: number } | { loading: Promise<DeviceState> };
 
+/** A change the directory saw on chain: a device's key was rotated, or its status changed. */
+export type DeviceChange = { device: Address; kind: 'key_rotated' } | { device: Address; kind: 'status'; status: DeviceStatusName };
+
 export class DeviceDirectory {
-  private readonly entries = new Map<Address, Entry>();
+  private readonly entries: LruMap<Address, Entry>;
+  /** "Not registered" answers, apart: a flood of random ids never evicts known devices. */
+  private readonly unknown: LruMap<Address, { state: DeviceState; expiresAt: number }>;
   private readonly client: PublicClient;
   private readonly fleetAddress: Address;
   private readonly unknownDeviceTtlMs: number;
@@ -53,6 +63,7 @@ export class DeviceDirectory {
   private watching = false;
   private watchTimer: NodeJS.Timeout | undefined;
   private watchRun: Promise<void> | undefined;
+  private readonly listeners = new Set<(change: DeviceChange) => void>();
   /** Block up to which events have been applied (for health). */
   syncedBlock: bigint | undefined;
 
@@ -60,6 +71,8 @@ export class DeviceDirectory {
     this.client = options.publicClient;
     this.fleetAddress = options.fleetAddress;
     this.unknownDeviceTtlMs = options.unknownDeviceTtlMs ?? 1000;
+    this.entries = new LruMap(options.maxDevices ?? 100_000);
+    this.unknown = new LruMap(options.maxUnknownDevices ?? 10_000);
     this.watchIntervalMs = options.watchIntervalMs ?? 250;
     this.maxLogRange = BigInt(options.maxLogRange ?? 2000);
     this.logger = options.logger;
@@ -68,6 +81,8 @@ export class DeviceDirectory {
   /** The device's state: from the cache, or loaded from the chain (concurrent misses share one call). */
   async get(device: Address): Promise<DeviceState> {
     const key = device.toLowerCase() as Address;
+    const unknown = this.unknown.get(key);
+    if (unknown && unknown.expiresAt > Date.now()) return unknown.state;
     const entry = this.entries.get(key);
     if (entry) {
       if ('loading' in entry) return entry.loading;
@@ -79,21 +94,50 @@ export class DeviceDirectory {
     try {
       const state = await loading;
       // An event for this device arrived while loading: the answer may predate it; do not cache.
-      if (this.entries.get(key) === mine) {
-        const expiresAt = state.status === 'none' ? Date.now() + this.unknownDeviceTtlMs : Infinity;
-        this.entries.set(key, { state, expiresAt });
+      if (this.entries.peek(key) === mine) {
+        if (state.status === 'none') {
+          this.entries.delete(key);
+          this.unknown.set(key, { state, expiresAt: Date.now() + this.unknownDeviceTtlMs });
+        } else {
+          this.entries.set(key, { state, expiresAt: Infinity });
+        }
       }
       return state;
     } catch (error) {
-      if (this.entries.get(key) === mine) this.entries.delete(key);
+      if (this.entries.peek(key) === mine) this.entries.delete(key);
       throw error;
+    }
+  }
+
+  /**
+   * Calls `listener` for every key rotation and status change seen on chain (the MQTT broker drops
+   * the device's sessions). Returns the function that stops it.
+   */
+  onChange(listener: (change: DeviceChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: DeviceChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logger?.warn({ err: shortError(error) }, 'device directory: a change listener failed');
+      }
     }
   }
 
   /** A cached state only, without asking the chain. */
   peek(device: Address): DeviceState | undefined {
-    const entry = this.entries.get(device.toLowerCase() as Address);
+    const key = device.toLowerCase() as Address;
+    const entry = this.entries.peek(key) ?? this.unknown.peek(key);
     return entry && 'state' in entry ? entry.state : undefined;
+  }
+
+  /** How many devices are cached: known (or loading) and "not registered". */
+  cacheSize(): { devices: number; unknown: number } {
+    return { devices: this.entries.size, unknown: this.unknown.size };
   }
 
   private async load(device: Address): Promise<DeviceState> {
@@ -150,6 +194,7 @@ export class DeviceDirectory {
       const latest = await this.client.getBlockNumber();
       if (this.nextBlock === undefined) {
         this.entries.clear();
+        this.unknown.clear();
         this.nextBlock = latest + 1n;
         this.syncedBlock = latest;
         return;
@@ -191,15 +236,24 @@ export class DeviceDirectory {
     }
     switch (event.eventName) {
       case 'DeviceRegistered':
-      case 'DeviceKeyRotated':
-        // A new key: read the device again (readings and questions are checked against its key).
         this.entries.delete(event.args.device.toLowerCase() as Address);
+        this.unknown.delete(event.args.device.toLowerCase() as Address);
         break;
+      case 'DeviceKeyRotated': {
+        // A new key: read the device again (readings and questions are checked against its key).
+        const key = event.args.device.toLowerCase() as Address;
+        this.entries.delete(key);
+        this.emit({ device: key, kind: 'key_rotated' });
+        break;
+      }
       case 'DeviceStatusChanged': {
         const key = event.args.device.toLowerCase() as Address;
-        const entry = this.entries.get(key);
-        if (entry && 'state' in entry) entry.state.status = deviceStatusNames[event.args.current] ?? 'none';
+        const entry = this.entries.peek(key);
+        this.unknown.delete(key);
+        const status = deviceStatusNames[event.args.current] ?? 'none';
+        if (entry && 'state' in entry) entry.state.status = status;
         else this.entries.delete(key); // also drops an in-flight load's answer
+        this.emit({ device: key, kind: 'status', status });
         break;
       }
       case 'ReadingAccepted':

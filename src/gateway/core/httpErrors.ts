@@ -6,6 +6,7 @@ import { rejectionReasons, statusOfReason, type RejectionReason } from '../../pr
 import { refusalBody, type RefusalItem } from '../../protocol/refusal.js';
 import { parseStrictJson, StrictJsonError } from '../../protocol/strictJson.js';
 import { ChainUnavailableError } from './deviceDirectory.js';
+import { logSecurityEvent, securityEventOf } from './securityEvents.js';
 
 /** Every error the gateway answers has this body; `error` is a reason from src/protocol/reasons.ts. */
 export const errorResponseJsonSchema = {
@@ -45,6 +46,18 @@ export function sendError(
   extra: { errors?: readonly RefusalItem[] } = {},
   status = statusOfReason(reason),
 ) {
+  // A lookup of an unknown device (GET /v1/devices/{id}, 404) is not a refusal of anything.
+  const event = reason === 'unknown_device' && status === 404 ? undefined : securityEventOf(reason);
+  if (event) {
+    const { request } = reply;
+    logSecurityEvent(request.log, event, {
+      reason,
+      channel: 'http',
+      method: request.method,
+      route: request.routeOptions.url ?? quoteInput(request.url.split('?')[0] ?? '', 80),
+      client: request.ip,
+    });
+  }
   return reply.code(status).send(refusalBody(reason, message, extra.errors));
 }
 
@@ -70,6 +83,7 @@ export function reasonOfFastifyError(error: FastifyError): RejectionReason {
       break;
   }
   const status = error.statusCode ?? 500;
+  if (status === 429) return 'rate_limited';
   if (status === 413) return 'body_too_large';
   if (status === 415) return 'unsupported_media_type';
   if (status === 404) return 'not_found';
@@ -92,6 +106,7 @@ function messageOf(error: FastifyError, reason: RejectionReason): string {
 function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const reason = reasonOfFastifyError(error);
   if (reason === 'internal_error') request.log.error({ err: error }, 'unexpected error');
+  else if (reason === 'rate_limited') reply.header('retry-after', reply.getHeader('retry-after') ?? '1');
   else if (reason === 'chain_unavailable') request.log.warn({ err: error.message }, 'chain unavailable');
   return sendError(reply, reason, messageOf(error, reason));
 }

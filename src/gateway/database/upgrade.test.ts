@@ -433,8 +433,8 @@ describe('upgrading a database written by Pythia 0.1.0', () => {
           [299, null],
         ],
       );
-      assert.equal(ledger.useNonce(recipient, 42n, 4_102_444_800_000, T), false, 'a used nonce is still used');
-      assert.equal(ledger.useNonce(recipient, 43n, 4_102_444_800_000, T), true);
+      assert.equal(ledger.useNonce(recipient, 42n, 4_102_444_800n, T), false, 'a used nonce is still used');
+      assert.equal(ledger.useNonce(recipient, 43n, 4_102_444_800n, T), true);
       assert.equal(policies.get(policyId)?.canonicalJson, '{"pythiaPolicy":1}');
 
       // New rows continue every id sequence: nothing collides with what was there.
@@ -507,7 +507,7 @@ describe('upgrading a database written by Pythia 0.1.0', () => {
       assert.equal(queue.pendingCount(), 1);
       assert.equal(queue.reading(deviceA, 1n)?.status, 'pending');
       const ledger = new AccessLedger(db);
-      assert.equal(ledger.useNonce(recipient, 1n, 4_102_444_800_000, T), true);
+      assert.equal(ledger.useNonce(recipient, 1n, 4_102_444_800n, T), true);
       assert.equal(new PolicyStore(db).put({ policyId, contentHash: hash(1), canonicalJson: '{}' }), true);
     } finally {
       db.close();

@@ -10,7 +10,8 @@ import type { ReadingQueue } from '../readings/readingQueue.js';
 const int16Array = { type: 'array', items: { type: 'integer', minimum: -32768, maximum: 32767 } } as const;
 
 export const deviceResponseJsonSchema = {
-  description: 'A device as the fleet contract sees it (read at blockNumber), plus what this gateway holds for it.',
+  description:
+    'A device as the fleet contract sees it (read at blockNumber), plus what this gateway holds for it: status, never values (docs/security.md).',
   type: 'object',
   required: ['device', 'status', 'classId', 'publicKey', 'profile', 'counters', 'relayed', 'lastReading', 'blockNumber'],
   properties: {
@@ -53,17 +54,11 @@ export const deviceResponseJsonSchema = {
       properties: { accepted: { type: 'integer' }, flagged: { type: 'integer' }, rejected: { type: 'integer' } },
     },
     lastReading: {
-      description: 'The last reading recorded on chain; null before the first.',
+      description:
+        'The last reading recorded on chain, by sequence only; null before the first. Public on purpose: its values and device time are data, given only under consent (POST /v1/data/readings).',
       anyOf: [
         { type: 'null' },
-        {
-          type: 'object',
-          properties: {
-            sequence: { type: 'string' },
-            timestamp: { type: 'string' },
-            values: { ...int16Array, description: 'Raw int16 metric values, in profile order.' },
-          },
-        },
+        { type: 'object', required: ['sequence'], additionalProperties: false, properties: { sequence: { type: 'string' } } },
       ],
     },
     blockNumber: { type: 'integer' },
@@ -78,7 +73,7 @@ export const devicesPlugin: FastifyPluginAsync<DevicesPluginOptions> = async (ap
     '/v1/devices/:id',
     {
       schema: {
-        summary: 'One device: status, class, effective profile, counters, last reading',
+        summary: 'One device: status, class, effective profile, counters, last sequence (public: no values)',
         tags: ['devices'],
         params: { type: 'object', required: ['id'], properties: { id: deviceIdJsonSchema } },
         response: { 200: deviceResponseJsonSchema, ...errorResponses },
@@ -124,10 +119,7 @@ export const devicesPlugin: FastifyPluginAsync<DevicesPluginOptions> = async (ap
           pending: counts.pending,
         },
         relayed: { accepted: counts.accepted, flagged: counts.flagged, rejected: counts.rejected },
-        lastReading:
-          view.lastSequence === 0n
-            ? null
-            : { sequence: view.lastSequence.toString(), timestamp: view.lastTimestamp.toString(), values: view.lastValues },
+        lastReading: view.lastSequence === 0n ? null : { sequence: view.lastSequence.toString() },
         blockNumber: Number(blockNumber),
       };
     },

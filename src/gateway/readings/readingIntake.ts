@@ -39,6 +39,11 @@ export type ReadingIntakeOptions = {
   /** Most readings stored and not yet settled on chain; beyond, 429 queue_full. Default 200,000. */
   maxQueuedReadings?: number;
   maxReadingsPerRequest?: number;
+  /**
+   * Most distinct devices one request may name, checked before any chain read: a stranger's
+   * request of random ids costs at most this many reads. Default MAX_DEVICES_PER_REQUEST.
+   */
+  maxDevicesPerRequest?: number;
   /** Called after readings are committed (wakes the relayer). */
   onStored?: () => void;
   logger?: GatewayLogger;
@@ -46,12 +51,16 @@ export type ReadingIntakeOptions = {
 
 type CommitGroup = { readings: NewReading[]; waiters: { resolve: () => void; reject: (e: unknown) => void }[] };
 
+/** Default cap on distinct devices in one POST /v1/readings (a bridge sends for its own few devices). */
+export const MAX_DEVICES_PER_REQUEST = 100;
+
 export class ReadingIntake {
   private readonly queue: ReadingQueue;
   private readonly directory: Pick<DeviceDirectory, 'get'>;
   private readonly domainSeparator: Uint8Array;
   private readonly maxQueued: number;
   private readonly maxPerRequest: number;
+  private readonly maxDevicesPerRequest: number;
   private readonly onStored: () => void;
   private readonly logger: GatewayLogger | undefined;
   /** Highest sequence stored or being stored per device: the queue's replay floor. */
@@ -65,6 +74,7 @@ export class ReadingIntake {
     this.domainSeparator = options.domainSeparator;
     this.maxQueued = options.maxQueuedReadings ?? 200_000;
     this.maxPerRequest = options.maxReadingsPerRequest ?? MAX_READINGS_PER_REQUEST;
+    this.maxDevicesPerRequest = options.maxDevicesPerRequest ?? MAX_DEVICES_PER_REQUEST;
     this.onStored = options.onStored ?? (() => {});
     this.logger = options.logger;
     this.queuedFloor = this.queue.highestSequences();
@@ -88,6 +98,13 @@ export class ReadingIntake {
     // The only await: device states (cached, or one chain read per unseen device).
     const devices = new Set<Address>();
     for (const p of parsed) if (p) devices.add(p.device);
+    if (devices.size > this.maxDevicesPerRequest) {
+      return refuse(
+        [],
+        'too_many_devices',
+        `the request names ${devices.size} distinct devices; at most ${this.maxDevicesPerRequest} per request`,
+      );
+    }
     const states = new Map<Address, DeviceState>();
     await Promise.all([...devices].map(async (d) => states.set(d, await this.directory.get(d))));
 

@@ -192,6 +192,7 @@ export class ReadingQueue {
         `SELECT seq, timestamp, payload, status FROM readings
          WHERE device = ? AND seq > ? AND status IN ('accepted', 'flagged')
            AND CAST(timestamp AS INTEGER) >= CAST(? AS INTEGER) AND CAST(timestamp AS INTEGER) <= CAST(? AS INTEGER)
+           AND received_at >= ? AND received_at < ?
          ORDER BY seq LIMIT ?`,
       ),
       verdictLatencies: this.db.prepare(
@@ -419,7 +420,8 @@ export class ReadingQueue {
 
   /**
    * A device's readings with an on-chain verdict (accepted or flagged) after `afterSequence`, in
-   * sequence order, optionally only those stamped within [fromTime, toTime]: what a recipient with
+   * sequence order, optionally only those stamped within [fromTime, toTime] and received within
+   * [receivedFrom, receivedBefore) (a consent's window): what a recipient with
    * a consent may be given (docs/api.md, "Data under consent").
    */
   deliverableReadings(query: {
@@ -427,6 +429,9 @@ export class ReadingQueue {
     afterSequence: bigint;
     fromTime: bigint;
     toTime: bigint;
+    /** Only readings this gateway received in [receivedFrom, receivedBefore) (ms since the epoch). Default: any. */
+    receivedFrom?: number;
+    receivedBefore?: number;
     limit: number;
   }): DeliverableReading[] {
     const rows = this.statements.deliverable.all(
@@ -434,6 +439,8 @@ export class ReadingQueue {
       sequenceKey(query.afterSequence),
       query.fromTime.toString(),
       query.toTime.toString(),
+      query.receivedFrom ?? 0,
+      query.receivedBefore ?? Number.MAX_SAFE_INTEGER,
       query.limit,
     ) as Pick<ReadingRow, 'seq' | 'timestamp' | 'payload' | 'status'>[];
     return rows.map((row) => ({

@@ -28,13 +28,14 @@ const acceptedResponseJsonSchema = {
 } as const;
 
 export const readingStatusJsonSchema = {
-  description: 'A reading the gateway has queued, and what the chain made of it.',
+  description:
+    'A reading the gateway has queued, and what the chain made of it: status, never values (neither the metric values, the device time nor a flagged value; docs/security.md).',
   type: 'object',
-  required: ['device', 'sequence', 'timestamp', 'status', 'reasons', 'receivedAt'],
+  additionalProperties: false,
+  required: ['device', 'sequence', 'status', 'reasons', 'receivedAt'],
   properties: {
     device: { type: 'string' },
     sequence: { type: 'string', description: 'uint64 as a decimal string.' },
-    timestamp: { type: 'string', description: 'Device clock (Unix seconds), as a decimal string.' },
     status: {
       type: 'string',
       enum: ['pending', 'accepted', 'flagged', 'rejected'],
@@ -47,8 +48,10 @@ export const readingStatusJsonSchema = {
       description:
         'flagged: OutOfRange, ExcessiveChange, TooFrequent, PayloadSize, ClockSkew. rejected: BadSignature, Replayed, UnknownDevice, DeviceSuspended, DeviceRevoked (or NoOutcome).',
     },
-    metric: { type: 'integer', description: 'flagged by a metric check: index of the first offending metric.' },
-    value: { type: 'integer', description: 'flagged by a metric check: its raw int16 value.' },
+    metric: {
+      type: 'integer',
+      description: 'flagged by a metric check: index of the first offending metric (its value is data: not here).',
+    },
     txHash: { type: 'string', description: 'The submitReadings transaction that settled it.' },
     blockNumber: { type: 'integer' },
     receivedAt: { type: 'string', format: 'date-time', description: 'When the gateway stored it.' },
@@ -111,9 +114,13 @@ export const readingsPlugin: FastifyPluginAsync<ReadingsPluginOptions> = async (
       const record = services.queue.reading(device, BigInt(sequence));
       if (!record) return sendError(reply, 'unknown_reading', `no reading ${sequence} of device ${device.toLowerCase()} in this gateway`);
       return {
-        ...record,
+        device: record.device,
         sequence: record.sequence.toString(),
-        timestamp: record.timestamp.toString(),
+        status: record.status,
+        reasons: record.reasons,
+        ...(record.metric !== undefined && { metric: record.metric }),
+        ...(record.txHash !== undefined && { txHash: record.txHash }),
+        ...(record.blockNumber !== undefined && { blockNumber: record.blockNumber }),
         receivedAt: new Date(record.receivedAt).toISOString(),
         ...(record.decidedAt !== undefined && { decidedAt: new Date(record.decidedAt).toISOString() }),
       };
