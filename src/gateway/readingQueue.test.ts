@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import type { Address, Hex } from 'viem';
-import { ReadingQueue, sequenceKey, type NewReading } from './readingQueue.js';
+import { READING_QUEUE_SCHEMA_V1, ReadingQueue, sequenceKey, type NewReading } from './readingQueue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pythia-queue-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,6 +93,7 @@ describe('ReadingQueue', () => {
       value: -5,
       txHash: batch.txHash,
       blockNumber: 12,
+      finality: 'included',
       receivedAt: decided.receivedAt,
       decidedAt: decided.decidedAt,
     });
@@ -122,5 +124,136 @@ describe('ReadingQueue', () => {
     );
     assert.deepEqual(queue.countsOf(deviceA), { pending: 1, accepted: 0, flagged: 1, rejected: 0 });
     queue.close();
+  });
+});
+
+const txHash = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
+const blockHash = (n: number) => `0x${(0xb000 + n).toString(16).padStart(64, '0')}` as Hex;
+const relayerA = '0x00000000000000000000000000000000000000a1' as Address;
+const relayerB = '0x00000000000000000000000000000000000000b1' as Address;
+
+describe('ReadingQueue: included, final, vanished', () => {
+  it('a mined batch is included until finalized; when its block vanishes it is open again with its readings pending', () => {
+    const queue = new ReadingQueue({ path: join(dir, 'finality.sqlite') });
+    queue.enqueue([reading(deviceA, 1n), reading(deviceA, 2n)]);
+    const batch = queue.recordBatch(
+      { nonce: 7, txHash: txHash(1), rawTx: '0x02aa', account: relayerA },
+      queue.takeUnbatched(10).map((r) => r.id),
+    );
+    queue.settleBatch(batch, 40, [{ device: deviceA, sequence: 1n, status: 'accepted', reasons: [] }], blockHash(40));
+    const included = queue.reading(deviceA, 1n)!;
+    assert.equal(included.finality, 'included');
+    assert.equal(included.blockHash, blockHash(40));
+    assert.equal(included.finalAt, undefined);
+    assert.deepEqual(queue.finalityCountsOf(deviceA), { included: 2, final: 0 });
+
+    // Not deep enough (block 40 > 39) or seen too recently: nothing to finalize.
+    assert.deepEqual(queue.batchesToFinalize(39, Date.now() + 1), []);
+    assert.deepEqual(queue.batchesToFinalize(40, 0), []);
+    const due = queue.batchesToFinalize(40, Date.now() + 1);
+    assert.deepEqual(
+      due.map((b) => [b.id, b.state, b.blockNumber, b.blockHash]),
+      [[batch.id, 'mined', 40, blockHash(40)]],
+    );
+    queue.finalizeBatch(batch.id, 1_800_000_000_000);
+    assert.equal(queue.reading(deviceA, 1n)!.finality, 'final');
+    assert.equal(queue.reading(deviceA, 1n)!.finalAt, 1_800_000_000_000);
+    assert.deepEqual(queue.finalityCountsOf(deviceA), { included: 0, final: 2 });
+    assert.deepEqual(queue.batchesToFinalize(1000, Date.now() + 1), []);
+    assert.deepEqual(
+      queue.batchesOnChainBelow().map((b) => [b.id, b.state]),
+      [[batch.id, 'final']],
+    );
+
+    // The node lost the block: the batch is open again, same signed bytes, readings pending.
+    assert.equal(queue.reopenBatch(batch.id), 2);
+    assert.equal(queue.pendingCount(), 2);
+    assert.deepEqual(queue.openBatches(), [{ id: batch.id, nonce: 7, txHash: txHash(1), rawTx: '0x02aa', createdAt: batch.createdAt }]);
+    const again = queue.reading(deviceA, 1n)!;
+    assert.equal(again.status, 'pending');
+    assert.equal(again.finality, 'pending');
+    assert.equal(again.blockNumber, undefined);
+    assert.equal(again.blockHash, undefined);
+    assert.deepEqual(
+      queue.readingsOfBatch(batch.id).map((r) => r.sequence),
+      [1n, 2n],
+      'still carried by the same batch',
+    );
+    assert.deepEqual(queue.takeUnbatched(10), [], 'not queued for another batch: they keep their place');
+    assert.deepEqual(queue.batchesOnChainBelow(), []);
+    queue.close();
+  });
+
+  it('walks back newest block first, in pages, and keeps nonces per relayer account', () => {
+    const queue = new ReadingQueue({ path: join(dir, 'walk.sqlite') });
+    const ids: number[] = [];
+    for (let n = 0; n < 5; n++) {
+      const b = queue.recordBatch({ nonce: n, txHash: txHash(10 + n), rawTx: '0x02', account: relayerA }, []);
+      queue.settleBatch(b, 100 + n, [], blockHash(100 + n));
+      ids.push(b.id);
+    }
+    const open = queue.recordBatch({ nonce: 5, txHash: txHash(15), rawTx: '0x02', account: relayerA }, []);
+    const firstPage = queue.batchesOnChainBelow(undefined, 2);
+    assert.deepEqual(
+      firstPage.map((b) => b.blockNumber),
+      [104, 103],
+    );
+    const last = firstPage.at(-1)!;
+    assert.deepEqual(
+      queue.batchesOnChainBelow({ blockNumber: last.blockNumber, id: last.id }, 10).map((b) => b.blockNumber),
+      [102, 101, 100],
+    );
+    assert.equal(queue.highestNonce(relayerA), 5);
+    assert.equal(queue.highestNonce(relayerB), undefined);
+    assert.equal(queue.hasBatchAtNonce(relayerA, 3), true);
+    assert.equal(queue.hasBatchAtNonce(relayerB, 3), false);
+    assert.equal(queue.lowestOpenBatch(relayerA)?.id, open.id);
+    assert.deepEqual(
+      queue.batchesOnChainFromNonce(relayerA, 3).map((b) => b.nonce),
+      [3, 4],
+    );
+    queue.abandonBatch(ids[2]!, 'replaced');
+    assert.equal(queue.hasBatchAtNonce(relayerA, 2), false, 'a nonce taken by another transaction holds no batch of ours');
+    queue.close();
+  });
+
+  it('keeps every signature of a bumped batch: whichever is mined is ours', () => {
+    const queue = new ReadingQueue({ path: join(dir, 'bump.sqlite') });
+    const b = queue.recordBatch({ nonce: 0, txHash: txHash(1), rawTx: '0x02aa', account: relayerA }, []);
+    queue.replaceAttempt(b.id, txHash(1), { txHash: txHash(2), rawTx: '0x02bb' });
+    queue.replaceAttempt(b.id, txHash(2), { txHash: txHash(3), rawTx: '0x02cc' });
+    assert.deepEqual(queue.batch(b.id), { ...b, txHash: txHash(3), rawTx: '0x02cc', state: 'sent' });
+    assert.deepEqual(queue.earlierAttempts(b.id), [txHash(1), txHash(2)]);
+    for (const n of [1, 2, 3]) assert.equal(queue.isOwnTransaction(txHash(n)), true);
+    assert.equal(queue.isOwnTransaction(txHash(4)), false);
+    queue.close();
+  });
+
+  it('upgrades a database written by schema 1: data kept, a mined batch without block hash, applied once', () => {
+    const path = join(dir, 'v1.sqlite');
+    const old = new Database(path);
+    old.exec(READING_QUEUE_SCHEMA_V1);
+    old
+      .prepare('INSERT INTO readings (device, seq, timestamp, payload, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(deviceA, sequenceKey(1n), '1700000000', '0x0001', Buffer.alloc(65, 1), 1);
+    old.prepare('INSERT INTO batches (nonce, tx_hash, raw_tx, created_at) VALUES (?, ?, ?, ?)').run(3, txHash(9), '0x02', 2);
+    old.prepare("UPDATE readings SET batch_id = 1, status = 'accepted', reasons = '[]', tx_hash = ?, block_number = 12").run(txHash(9));
+    old.prepare("UPDATE batches SET state = 'mined', block_number = 12").run();
+    old.close();
+
+    for (let open = 0; open < 2; open++) {
+      const queue = new ReadingQueue({ path });
+      const r = queue.reading(deviceA, 1n)!;
+      assert.equal(r.status, 'accepted');
+      assert.equal(r.finality, 'included', 'a verdict from before schema 2 is not final until checked');
+      assert.deepEqual(
+        queue.batchesOnChainBelow().map((b) => [b.nonce, b.blockNumber, b.blockHash]),
+        [[3, 12, open === 0 ? null : blockHash(12)]],
+        'schema 2 applied once: the hash recorded on the first open stays',
+      );
+      assert.equal(queue.highestNonce(relayerA), 3, 'a batch without account counts for the current one');
+      queue.recordBlockHash(1, blockHash(12));
+      queue.close();
+    }
   });
 });

@@ -11,6 +11,7 @@ import type { QuestionAnswerer } from './questionAnswerer.js';
 import type { ReadingIntake } from './readingIntake.js';
 import type { ReadingQueue } from './readingQueue.js';
 import type { Relayer } from './relayer.js';
+import type { RpcFailover } from './rpcFailover.js';
 
 /** What the route plugins share; each plugin receives it as its options. */
 export type GatewayServices = {
@@ -19,6 +20,8 @@ export type GatewayServices = {
   /** Contracts beside the fleet: questions read them, device actions go to them. */
   contracts: AnswerContracts;
   publicClient: PublicClient;
+  /** The RPC endpoints behind publicClient and the one in use. */
+  rpc?: RpcFailover;
   queue: ReadingQueue;
   directory: DeviceDirectory;
   intake: ReadingIntake;
