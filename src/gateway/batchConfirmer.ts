@@ -55,6 +55,8 @@ export type ConfirmerStatus = {
   finalBatchesVanished: number;
   batchesFinalized: number;
   gapsFilled: number;
+  /** Times the node did not know the transaction at the account's nonce (dropped, or a node that lost its pool) and open batches were sent again. */
+  droppedResent: number;
   lastRollback: { at: string; reason: string } | null;
 };
 
@@ -73,7 +75,14 @@ export class BatchConfirmer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
-  private readonly stats = { rollbacks: 0, batchesVanished: 0, finalBatchesVanished: 0, batchesFinalized: 0, gapsFilled: 0 };
+  private readonly stats = {
+    rollbacks: 0,
+    batchesVanished: 0,
+    finalBatchesVanished: 0,
+    batchesFinalized: 0,
+    gapsFilled: 0,
+    droppedResent: 0,
+  };
   private lastRollback: ConfirmerStatus['lastRollback'] = null;
 
   constructor(options: BatchConfirmerOptions) {
@@ -245,6 +254,7 @@ export class BatchConfirmer {
         { nonce: lowest.nonce, txHash: lowest.txHash },
         'relayer: the node does not know the next transaction (dropped); sending again',
       );
+      this.stats.droppedResent += 1;
       return host.resendOpenBatches({ all: true });
     }
     const underpriced = parseTransaction(lowest.rawTx).maxFeePerGas! < this.baseFee;

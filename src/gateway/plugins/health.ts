@@ -52,6 +52,11 @@ export const healthResponseJsonSchema = {
         },
         batchesFinalized: { type: 'integer' },
         gapsFilled: { type: 'integer', description: 'Nonce gaps closed with an empty transaction.' },
+        droppedResent: {
+          type: 'integer',
+          description:
+            'Times the node did not know the transaction at the next nonce (dropped, or a node that lost its pool) and open batches were sent again.',
+        },
         feeBumps: { type: 'integer', description: 'Transactions signed again with higher fees (stuck or underpriced).' },
         replayedRecorded: {
           type: 'integer',
