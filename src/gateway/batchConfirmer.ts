@@ -1,4 +1,4 @@
-import { parseTransaction, type Address, type PublicClient } from 'viem';
+import { parseTransaction, type Address, type Hex, type PublicClient } from 'viem';
 import { canonicalHashAt, headMove, type BlockId } from './canonicalChain.js';
 import { shortError } from './deviceDirectory.js';
 import { finalityHorizon, type FinalityPolicy } from './finalityPolicy.js';
@@ -149,12 +149,15 @@ export class BatchConfirmer {
     }
   }
 
-  /** Walks back over the recorded batches, newest block first, opening each vanished one again, until one is canonical. */
-  private async walkBack(): Promise<void> {
+  /**
+   * Walks back over the recorded batches, newest block first, opening each vanished one again,
+   * until one is canonical. `reopened`: batches the caller found gone and opened already.
+   */
+  private async walkBack(reopened: BatchOnChain[] = []): Promise<void> {
     const { queue, publicClient, logger } = this.options;
     const reason = this.walkReason ?? 'check';
     let position: { blockNumber: number; id: number } | undefined;
-    const vanished: BatchOnChain[] = [];
+    const vanished: BatchOnChain[] = [...reopened];
     walk: for (;;) {
       const page = queue.batchesOnChainBelow(position, WALK_PAGE);
       if (page.length === 0) break;
@@ -185,7 +188,7 @@ export class BatchConfirmer {
     this.stats.finalBatchesVanished += finals.length;
     this.lastRollback = { at: new Date().toISOString(), reason };
     logger?.warn(
-      { reason, batches: vanished.length, fromBlock: vanished.at(-1)!.blockNumber, toBlock: vanished[0]!.blockNumber },
+      { reason, batches: vanished.length, blocks: [...new Set(vanished.map((b) => b.blockNumber))].sort((a, b) => a - b) },
       'relayer: batches vanished from the chain; sending them again',
     );
     if (finals.length > 0) {
@@ -212,12 +215,17 @@ export class BatchConfirmer {
     const { maxBlock, includedBefore } = finalityHorizon(policy, head.number, Date.now());
     if (maxBlock < 0) return;
     const { queue, publicClient } = this.options;
-    const hashes = new Map<number, string | undefined>();
+    const hashes = new Map<number, Hex | undefined>();
     for (const batch of queue.batchesToFinalize(maxBlock, includedBefore)) {
       if (!hashes.has(batch.blockNumber)) hashes.set(batch.blockNumber, await canonicalHashAt(publicClient, batch.blockNumber));
-      if (batch.blockHash === null || hashes.get(batch.blockNumber) !== batch.blockHash) {
+      const canonical = hashes.get(batch.blockNumber);
+      if (batch.blockHash === null && canonical !== undefined && (await this.receiptStillAt(batch, canonical))) {
+        queue.recordBlockHash(batch.id, canonical); // recorded before schema 2, and still there
+      } else if (canonical === undefined || canonical !== batch.blockHash) {
+        // Gone: this batch at once (the walk from the newest block, next, finds any others).
         this.walkReason ??= `block ${batch.blockNumber} of batch ${batch.txHash} is no longer canonical`;
-        return this.walkBack();
+        queue.reopenBatch(batch.id);
+        return this.walkBack([batch]);
       }
       queue.finalizeBatch(batch.id);
       this.stats.batchesFinalized += 1;

@@ -40,7 +40,7 @@ export {
 export { signConnectToken, connectTokenMessage } from '../mqtt/connectToken.js';
 export { deviceTopic, parseDeviceTopic, MQTT_TOPIC_PREFIX } from '../mqtt/topics.js';
 export { GatewayRejection, GatewayUnavailable } from './errors.js';
-export type { DeviceKey, RegistrationRequest, SignedReading } from './types.js';
+export type { DeviceKey, ReadingStatus, RegistrationRequest, SignedReading } from './types.js';
 export {
   parseProvisioningBundle,
   trustedKeysOf,
