@@ -254,6 +254,8 @@ export class BatchConfirmer {
         this.stats.gapsFilled += 1;
       }
     }
+    // Open batches nobody follows (a follower that failed while the node was away) are sent and followed again.
+    await host.resendOpenBatches({ all: false });
     const lowest = queue.lowestOpenBatch(address);
     if (!lowest || lowest.nonce !== chainNonce) return;
     const known = await publicClient.request({ method: 'eth_getTransactionByHash', params: [lowest.txHash] });

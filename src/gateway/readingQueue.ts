@@ -368,6 +368,9 @@ export class ReadingQueue {
         `SELECT id, nonce, tx_hash AS txHash, raw_tx AS rawTx, created_at AS createdAt FROM batches
          WHERE state = 'sent' AND (account = ? OR account IS NULL) ORDER BY nonce, id LIMIT 1`,
       ),
+      openBatchIds: this.db
+        .prepare("SELECT id FROM batches WHERE state = 'sent' AND (account = ? OR account IS NULL) ORDER BY nonce, id")
+        .pluck(),
       batchStateById: this.db.prepare('SELECT state, tx_hash AS txHash FROM batches WHERE id = ?'),
       batchById: this.db.prepare(
         'SELECT id, nonce, tx_hash AS txHash, raw_tx AS rawTx, created_at AS createdAt, state FROM batches WHERE id = ?',
@@ -635,6 +638,11 @@ export class ReadingQueue {
   /** The highest nonce the account signed a batch with. */
   highestNonce(account: Address): number | undefined {
     return (this.statements.highestNonce.get(account.toLowerCase()) as number | null) ?? undefined;
+  }
+
+  /** Ids of the account's open batches, lowest nonce first (without their signed bytes). */
+  openBatchIds(account: Address): number[] {
+    return this.statements.openBatchIds.all(account.toLowerCase()) as number[];
   }
 
   /** The account's open batch with the lowest nonce. */

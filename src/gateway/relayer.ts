@@ -306,9 +306,12 @@ export class Relayer {
    * them after a rollback or a node switch, or only those nobody follows) and followed.
    */
   private async resendOpenBatches({ all }: { all: boolean }): Promise<void> {
-    for (const open of this.options.queue.openBatches()) {
+    const { queue } = this.options;
+    for (const id of queue.openBatchIds(this.address)) {
       if (this.halted) return;
-      if (!all && this.inFlight.has(open.id)) continue;
+      if (!all && this.inFlight.has(id)) continue;
+      const open = queue.batch(id);
+      if (open?.state !== 'sent') continue;
       const receipt = await this.canonicalReceiptOf(open);
       if (receipt) {
         await this.settle(open, receipt);
@@ -512,19 +515,39 @@ export class Relayer {
         const rejection = broadcastRejectionOf(errorText(error));
         if (rejection === 'known') return 'sent';
         if (rejection === 'underpriced') return 'underpriced';
-        if (rejection === 'nonce_too_low') {
-          if (await this.canonicalReceiptOf(batch)) return 'sent';
-          const mined = await this.options.publicClient.getTransactionCount({ address: this.address, blockTag: 'latest' });
-          // "Too low" for the pool but not mined yet (another signature of this batch is pending): wait for it.
-          if (mined <= batch.nonce) return 'sent';
-          return 'nonce_taken';
-        }
+        if (rejection === 'nonce_too_low') return this.nonceUsedBy(batch);
         this.stats.lastError = shortError(error);
         this.options.logger?.warn({ err: this.stats.lastError, txHash: batch.txHash }, 'relayer: broadcast failed; will retry');
         if (this.stopping) return 'unsent';
         await this.sleep(backoffMs(attempt));
       }
     }
+  }
+
+  /**
+   * The node says the batch's nonce is used. Usually by the batch itself (mined meanwhile, by
+   * another broadcast of it, or just before a node restart) or by another of its signatures:
+   * 'sent', its follower settles it. Only if, over several looks spread over ~15 s, no signature
+   * of it has a canonical receipt while the account's mined nonce stays above it, something else
+   * took the nonce ('nonce_taken'). A node answers "nonce too low" a moment before the receipt
+   * of the transaction that used it can be read, and a restart between two calls mixes two
+   * states: one look is not enough, and concluding wrongly would put readings back in the queue
+   * behind newer ones.
+   */
+  private async nonceUsedBy(batch: BatchRecord): Promise<'sent' | 'nonce_taken'> {
+    for (let look = 1; look <= 5; look++) {
+      try {
+        if (await this.canonicalReceiptOf(batch)) return 'sent';
+        const mined = await this.options.publicClient.getTransactionCount({ address: this.address, blockTag: 'latest' });
+        // "Too low" for the pool but not mined yet (another signature of this batch is pending): wait for it.
+        if (mined <= batch.nonce) return 'sent';
+      } catch {
+        // The node is away: look again.
+      }
+      if (this.halted) return 'sent';
+      await new Promise((resolve) => setTimeout(resolve, 1000 * look));
+    }
+    return 'nonce_taken';
   }
 
   private track(batch: BatchRecord): void {
@@ -568,9 +591,13 @@ export class Relayer {
       }
       if (Date.now() - lastBroadcast > this.options.rebroadcastMs) {
         lastBroadcast = Date.now();
-        const sent = await this.broadcast(batch);
-        if (sent === 'nonce_taken') return this.abandonTaken(batch);
-        if (sent === 'underpriced') await this.bump(batch.id);
+        try {
+          const sent = await this.broadcast(batch);
+          if (sent === 'nonce_taken') return this.abandonTaken(batch);
+          if (sent === 'underpriced') await this.bump(batch.id);
+        } catch (error) {
+          this.stats.lastError = shortError(error);
+        }
       }
       await this.sleep(failures > 0 ? backoffMs(failures) : this.options.receiptPollMs, { wakeOnNotify: false });
     }

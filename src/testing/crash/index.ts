@@ -11,4 +11,6 @@ export { Killer, seededRandom, type CrashTarget, type KillRecord } from './kille
 export { generateLoad } from './loadGenerator.js';
 export { ReadingLedger, ledgerKey, type LedgerKey } from './readingLedger.js';
 export { runGatewayCrash } from './runGatewayCrash.js';
-export { formatCrashReport, gatewayDrained, runCrashScenario, type CrashReport } from './runCrashScenario.js';
+export { allFinal, formatCrashReport, runCrashScenario, type CrashReport } from './runCrashScenario.js';
+export { anvilCrashTarget, type AnvilCrashTarget } from './anvilTarget.js';
+export { runAnvilCrash } from './runAnvilCrash.js';

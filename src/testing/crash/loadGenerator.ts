@@ -25,6 +25,8 @@ export type GenerateLoadParameters = {
   concurrency?: number;
   /** Pause between a device's requests (ms). Default 0. */
   pauseMs?: number;
+  /** Pace of the whole load (readings signed per second), so that it spans the faults of a run. Default: as fast as acknowledged. */
+  readingsPerSecond?: number;
   /** Called after every acknowledgement with the number acknowledged so far. */
   onAcknowledged?: (acknowledged: number) => void | Promise<void>;
   /** Give up on a request after this long without an answer (ms). Default 120,000. */
@@ -47,6 +49,14 @@ export async function generateLoad(parameters: GenerateLoadParameters): Promise<
   let remaining = totalReadings;
   let requests = 0;
   let attempts = 0;
+  let scheduled = 0;
+  /** Waits for the moment the next `n` readings are due at the asked pace. */
+  const paced = async (n: number) => {
+    if (!parameters.readingsPerSecond) return;
+    scheduled += n;
+    const due = t0 + ((scheduled - n) / parameters.readingsPerSecond) * 1000;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+  };
 
   const send = async (readings: SignedReading[]) => {
     const body = JSON.stringify({ readings });
@@ -87,6 +97,7 @@ export async function generateLoad(parameters: GenerateLoadParameters): Promise<
     while (remaining > 0) {
       const n = Math.min(perRequest, remaining);
       remaining -= n;
+      await paced(n);
       const readings: SignedReading[] = [];
       for (let i = 0; i < n; i++) {
         sequence += 1;

@@ -4,7 +4,7 @@ import type { DeviceKey } from '../../sdk/types.js';
 import { auditReadings, type ReadingAudit } from './auditReadings.js';
 import { Killer, type CrashTarget, type KillRecord } from './killer.js';
 import { generateLoad } from './loadGenerator.js';
-import { ReadingLedger } from './readingLedger.js';
+import { ReadingLedger, type LedgerKey } from './readingLedger.js';
 
 /**
  * A crash run: devices send `totalReadings` through the gateway while `target` is killed with
@@ -23,8 +23,10 @@ export type RunCrashScenarioParameters = {
   kills: number;
   seed: number;
   readingsPerRequest?: number;
-  /** Resolves once nothing acknowledged waits any more. Default: the gateway's /healthz shows nothing pending or in flight. */
-  drained?: () => Promise<boolean>;
+  /** Pace of the load (readings per second). Default: as fast as the gateway acknowledges. */
+  readingsPerSecond?: number;
+  /** Whether nothing acknowledged waits any more. Default: the gateway reports every acknowledged reading final (allFinal). */
+  drained?: (ledger: ReadingLedger) => Promise<boolean>;
   drainTimeoutMs?: number;
   downtimeMs?: readonly [number, number];
   onProgress?: (line: string) => void;
@@ -42,18 +44,42 @@ export type CrashReport = ReadingAudit & {
   acknowledgedOnRetry: number;
   requestAttempts: number;
   requests: number;
+  /** The gateway's recovery counters at the end (since its last start), from /healthz. */
+  gateway: Record<string, unknown> | null;
 };
 
-export async function gatewayDrained(gatewayUrl: string): Promise<boolean> {
-  try {
-    const health = (await (await fetch(`${gatewayUrl}/healthz`, { signal: AbortSignal.timeout(5000) })).json()) as {
-      pending: number;
-      relayer: { inFlightBatches: number };
-    };
-    return health.pending === 0 && health.relayer.inFlightBatches === 0;
-  } catch {
-    return false;
-  }
+const RECOVERY_COUNTERS = [
+  'rollbacks',
+  'batchesVanished',
+  'finalBatchesVanished',
+  'gapsFilled',
+  'droppedResent',
+  'feeBumps',
+  'replayedRecorded',
+  'replayedUnexplained',
+] as const;
+
+/**
+ * A drain check: whether the gateway reports every acknowledged reading of the ledger final
+ * (GET /v1/readings/…; readings seen final are not asked again).
+ */
+export function allFinal(gatewayUrl: () => string): (ledger: ReadingLedger) => Promise<boolean> {
+  const final = new Set<LedgerKey>();
+  return async (ledger) => {
+    try {
+      for (const key of ledger.acknowledged()) {
+        if (final.has(key)) continue;
+        const [device, sequence] = key.split(':');
+        const response = await fetch(`${gatewayUrl()}/v1/readings/${device}/${sequence}`, { signal: AbortSignal.timeout(5000) });
+        const reading = (await response.json()) as { finality?: string };
+        if (reading.finality !== 'final') return false;
+        final.add(key);
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }
 
 export async function runCrashScenario(parameters: RunCrashScenarioParameters): Promise<CrashReport> {
@@ -70,6 +96,7 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
     ledger,
     totalReadings,
     ...(parameters.readingsPerRequest && { readingsPerRequest: parameters.readingsPerRequest }),
+    ...(parameters.readingsPerSecond && { readingsPerSecond: parameters.readingsPerSecond }),
     onAcknowledged: (acknowledged) => {
       killer.progress(acknowledged);
       if (acknowledged - reported >= totalReadings / 10) {
@@ -82,16 +109,20 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
   const loadEnd = Date.now();
   progress(`  load done: ${load.acknowledged} acknowledged in ${load.durationMs} ms, ${killer.kills.length} kills; draining`);
 
-  const drained = parameters.drained ?? (() => gatewayDrained(parameters.gatewayUrl()));
+  const drained = parameters.drained ?? allFinal(parameters.gatewayUrl);
   const deadline = Date.now() + (parameters.drainTimeoutMs ?? 300_000);
   let calm = 0;
   while (calm < 2) {
     if (Date.now() > deadline) throw new Error(`not drained within ${parameters.drainTimeoutMs ?? 300_000} ms`);
-    calm = (await drained()) ? calm + 1 : 0;
+    calm = (await drained(ledger)) ? calm + 1 : 0;
     if (calm < 2) await new Promise((r) => setTimeout(r, 250));
   }
   const drainedAt = Date.now();
   const audit = await auditReadings({ client: parameters.client, fleetAddress: parameters.fleetAddress, ledger });
+  const health = (await fetch(`${parameters.gatewayUrl()}/healthz`)
+    .then((r) => r.json())
+    .catch(() => null)) as { relayer?: Record<string, unknown> } | null;
+  const gateway = health?.relayer ? Object.fromEntries(RECOVERY_COUNTERS.map((k) => [k, health.relayer![k]])) : null;
   return {
     ...audit,
     target: target.name,
@@ -103,6 +134,7 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
     acknowledgedOnRetry: ledger.acknowledgedOnRetryCount,
     requestAttempts: load.attempts,
     requests: load.requests,
+    gateway,
   };
 }
 
@@ -121,6 +153,13 @@ export function formatCrashReport(report: CrashReport): string {
     `recorded, not signed   ${report.unexpected.length}`,
     `skipped on chain       ${skipped || 'none'}`,
     `load                   ${report.loadMs} ms, ${report.requests} requests, ${report.requestAttempts} attempts`,
-    `drain                  ${report.drainAfterLastRestartMs} ms after the last restart, ${report.drainAfterLoadMs} ms after the load`,
+    `drain (all final)      ${report.drainAfterLastRestartMs} ms after the last restart, ${report.drainAfterLoadMs} ms after the load`,
+    `gateway recovery       ${
+      report.gateway
+        ? Object.entries(report.gateway)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')
+        : 'unknown'
+    } (since its last start)`,
   ].join('\n');
 }
