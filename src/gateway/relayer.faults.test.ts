@@ -46,6 +46,8 @@ type Rig = {
   /** Waits until every acknowledged reading has the finality asked (and the gateway holds nothing pending). */
   waitFor: (finality: 'included' | 'final', timeoutMs?: number) => Promise<void>;
   health: () => Promise<{ pending: number; relayer: Record<string, unknown> }>;
+  /** Waits until the gateway has noticed that the chain went back (and opened the vanished batches again). */
+  rolledBack: () => Promise<void>;
   audit: () => Promise<void>;
   close: () => Promise<void>;
 };
@@ -125,6 +127,9 @@ async function rig(devices = 2): Promise<Rig> {
     async health() {
       return (await (await fetch(`${r.gateway!.url}/healthz`)).json()) as { pending: number; relayer: Record<string, unknown> };
     },
+    async rolledBack() {
+      await waitUntil(async () => ((await r.health()).relayer.rollbacks as number) >= 1, 15_000);
+    },
     async audit() {
       const audit = await auditReadings({ client: chain.publicClient, fleetAddress: chain.fleetAddress, ledger });
       assert.deepEqual(
@@ -190,7 +195,7 @@ describe('relayer: included and final', () => {
 
       // Without configuration: Anvil's rule (one block, 30 s).
       await r.startGateway({ confirmations: undefined, finalityDelayMs: undefined });
-      await r.waitFor('final');
+      await waitUntil(async () => (await r.health()).relayer.finality !== null);
       const health = await r.health();
       assert.deepEqual(health.relayer.finality, { confirmations: 1, delayMs: 30_000, chain: 'anvil', source: 'default' });
     } finally {
@@ -210,10 +215,11 @@ describe('relayer: rollbacks', () => {
       const before = readingOf(r, 1, 20);
       await r.node.rpc('evm_revert', [snapshot]);
       for (let d = 0; d < 3; d++) await r.post(d, 21, 30); // newer readings while the old ones are missing
+      await r.rolledBack();
       await r.waitFor('included');
       const after = readingOf(r, 1, 20);
       assert.equal(after.status, 'accepted');
-      assert.notEqual(after.blockHash, before.blockHash, 'recorded again, in another block');
+      assert.notEqual(after.blockHash, before.blockHash, 'recorded again, in another block (with the newer readings)');
       const health = await r.health();
       assert.ok((health.relayer.rollbacks as number) >= 1);
       assert.ok((health.relayer.batchesVanished as number) >= 6);
@@ -232,6 +238,7 @@ describe('relayer: rollbacks', () => {
       await r.waitFor('final');
       await r.node.rpc('evm_revert', [snapshot]);
       await r.post(0, 16, 20);
+      await r.rolledBack();
       await r.waitFor('final');
       const health = await r.health();
       assert.ok((health.relayer.finalBatchesVanished as number) >= 1);
@@ -257,6 +264,7 @@ describe('relayer: rollbacks', () => {
       await r.node.rpc('evm_revert', [snapshot]); // ...and the chain goes back before all of them
       await r.node.rpc('evm_setAutomine', [true]);
       await r.post(1, 11, 20);
+      await r.rolledBack();
       await r.waitFor('included');
       await r.audit();
     } finally {
@@ -275,13 +283,14 @@ describe('relayer: rollbacks', () => {
       await r.post(0, 21, 40);
       await r.post(1, 1, 20);
       await r.waitFor('included');
-      const lost = readingOf(r, 0, 30);
       await r.node.kill9();
       await new Promise((resolve) => setTimeout(resolve, 500)); // the gateway finds no node
       await r.node.restart({ loadState: dump });
       await r.post(1, 21, 30);
+      await r.rolledBack();
       await r.waitFor('final', 60_000);
-      assert.notEqual(readingOf(r, 0, 30).blockHash, lost.blockHash);
+      // (A block mined again with the same parent, transactions and timestamp has the same hash.)
+      assert.ok(((await r.health()).relayer.batchesVanished as number) >= 1);
       await r.audit();
     } finally {
       await r.close();
