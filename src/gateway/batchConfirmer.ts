@@ -35,6 +35,8 @@ export type BatchConfirmerOptions = {
   host: ConfirmerHost;
   /** The finality rule (undefined until the relayer has asked the chain). */
   policy: () => FinalityPolicy | undefined;
+  /** The last block the node's process saved durably, when it says (nothing above it becomes final; -1 = none yet). */
+  savedBlock?: () => number | undefined;
   intervalMs: number;
   repairIntervalMs: number;
   /** A batch at the chain's nonce that the node knows but does not mine for this long is signed again with higher fees. */
@@ -212,7 +214,8 @@ export class BatchConfirmer {
   private async finalize(head: BlockId): Promise<void> {
     const policy = this.options.policy();
     if (!policy) return;
-    const { maxBlock, includedBefore } = finalityHorizon(policy, head.number, Date.now());
+    const saved = this.options.savedBlock ? (this.options.savedBlock() ?? -1) : undefined;
+    const { maxBlock, includedBefore } = finalityHorizon(policy, head.number, Date.now(), saved);
     if (maxBlock < 0) return;
     const { queue, publicClient } = this.options;
     const hashes = new Map<number, Hex | undefined>();

@@ -15,16 +15,25 @@ export type FinalityPolicy = {
   signers?: number;
   /** default: derived from the chain; configured: given by the operator (either field). */
   source: 'default' | 'configured';
+  /** Whether the process running the node reports the last block it saved durably (nothing above it is final). */
+  savedBlock: boolean;
 };
 
-export type FinalityOverrides = { confirmations?: number; finalityDelayMs?: number };
+export type FinalityOverrides = {
+  confirmations?: number;
+  finalityDelayMs?: number;
+  /** The process that runs the node reports which block its last durable save holds (savedBlock option). */
+  savedBlockKnown?: boolean;
+};
 
 /**
  * Anvil keeps its chain in memory and writes it to disk every few seconds (`pythia up` saves it
  * atomically); a kill -9 loses the blocks since the last save whatever their depth, and with
- * automining no further block may ever come. So on Anvil finality is a matter of time, not
- * depth: one confirmation, and long enough for the block to be in a completed save, including
- * the first save after a restart (seen 23–29 s after start in issue #11).
+ * automining no further block may ever come. So on Anvil finality is a matter of saves, not
+ * depth: one confirmation, and the block in a completed save. When the process that saves the
+ * chain says which block its last save holds (savedBlock), that is the rule; otherwise a delay
+ * long enough for the block to be in a completed save, including the first save after a restart
+ * (seen 23–29 s after start in issue #11).
  */
 export const ANVIL_FINALITY = { confirmations: 1, delayMs: 30_000 } as const;
 
@@ -58,7 +67,7 @@ export async function detectFinalityPolicy(client: PublicClient, overrides: Fina
   const detected = await detectChain(client);
   const defaults =
     detected.chain === 'anvil'
-      ? ANVIL_FINALITY
+      ? { confirmations: ANVIL_FINALITY.confirmations, delayMs: overrides.savedBlockKnown ? 0 : ANVIL_FINALITY.delayMs }
       : detected.chain === 'clique'
         ? { confirmations: cliqueConfirmations(detected.signers!), delayMs: 0 }
         : UNKNOWN_CHAIN_FINALITY;
@@ -69,6 +78,7 @@ export async function detectFinalityPolicy(client: PublicClient, overrides: Fina
     chain: detected.chain,
     ...(detected.signers !== undefined && { signers: detected.signers }),
     source: configured ? 'configured' : 'default',
+    savedBlock: overrides.savedBlockKnown ?? false,
   };
 }
 
@@ -92,9 +102,10 @@ async function detectChain(client: PublicClient): Promise<{ chain: FinalityPolic
 }
 
 /**
- * The newest block whose outcomes may be final at `head`, and the latest moment (ms) a batch may
- * have been seen included to be final `now`.
+ * The newest block whose outcomes may be final at `head` (and, when known, at most the last block
+ * saved durably), and the latest moment (ms) a batch may have been seen included to be final `now`.
  */
-export function finalityHorizon(policy: Pick<FinalityPolicy, 'confirmations' | 'delayMs'>, head: number, now: number) {
-  return { maxBlock: head - Math.max(1, policy.confirmations) + 1, includedBefore: now - policy.delayMs };
+export function finalityHorizon(policy: Pick<FinalityPolicy, 'confirmations' | 'delayMs'>, head: number, now: number, savedBlock?: number) {
+  const byDepth = head - Math.max(1, policy.confirmations) + 1;
+  return { maxBlock: savedBlock === undefined ? byDepth : Math.min(byDepth, savedBlock), includedBefore: now - policy.delayMs };
 }

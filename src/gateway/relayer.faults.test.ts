@@ -164,7 +164,13 @@ describe('relayer: included and final', () => {
       const block = await r.chain.publicClient.getBlock({ blockNumber: BigInt(included.blockNumber as number) });
       assert.equal(included.blockHash, block.hash, 'the block the verdict was read in');
       const health = await r.health();
-      assert.deepEqual(health.relayer.finality, { confirmations: 1, delayMs: 1500, chain: 'anvil', source: 'configured' });
+      assert.deepEqual(health.relayer.finality, {
+        confirmations: 1,
+        delayMs: 1500,
+        chain: 'anvil',
+        source: 'configured',
+        savedBlock: false,
+      });
 
       await r.waitFor('final', 10_000);
       const final = (await (await fetch(`${r.gateway!.url}/v1/readings/${r.devices[0]!.deviceId}/2`)).json()) as Record<string, unknown>;
@@ -197,7 +203,35 @@ describe('relayer: included and final', () => {
       await r.startGateway({ confirmations: undefined, finalityDelayMs: undefined });
       await waitUntil(async () => (await r.health()).relayer.finality !== null);
       const health = await r.health();
-      assert.deepEqual(health.relayer.finality, { confirmations: 1, delayMs: 30_000, chain: 'anvil', source: 'default' });
+      assert.deepEqual(health.relayer.finality, {
+        confirmations: 1,
+        delayMs: 30_000,
+        chain: 'anvil',
+        source: 'default',
+        savedBlock: false,
+      });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('when the node says which block it saved durably, nothing above it is final (Anvil: no delay then)', async () => {
+    const r = await rig(1);
+    try {
+      let saved: number | undefined;
+      await r.startGateway({ confirmations: undefined, finalityDelayMs: undefined, savedBlock: () => saved });
+      await r.post(0, 1, 3);
+      await r.waitFor('included');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const block = readingOf(r, 0, 3).blockNumber!;
+      assert.equal(readingOf(r, 0, 3).finality, 'included', 'nothing saved yet');
+      saved = block - 1;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(readingOf(r, 0, 3).finality, 'included', 'saved up to the block before');
+      saved = block;
+      await r.waitFor('final', 5000);
+      const health = await r.health();
+      assert.deepEqual(health.relayer.finality, { confirmations: 1, delayMs: 0, chain: 'anvil', source: 'default', savedBlock: true });
     } finally {
       await r.close();
     }

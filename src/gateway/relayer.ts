@@ -65,6 +65,11 @@ export type RelayerOptions = {
   confirmations?: number;
   /** How long (ms) after the gateway saw a batch included its outcome may become final. Default: per chain. */
   finalityDelayMs?: number;
+  /**
+   * The last block the process running the node has saved durably (the embedded Anvil's last
+   * state save), if it says: nothing above it becomes final, and on Anvil it replaces the delay.
+   */
+  savedBlock?: () => number | undefined;
   /** How often the head is read for rollbacks and finality (ms). Default 500. */
   monitorIntervalMs?: number;
   /** How often nonces are checked for gaps, dropped and stuck transactions (ms). Default 2,000. */
@@ -88,7 +93,7 @@ export type RelayerStatus = {
   lastBatchAt: string | null;
   lastError: string | null;
   /** The finality rule in force (null until the chain was asked). */
-  finality: Pick<FinalityPolicy, 'confirmations' | 'delayMs' | 'chain' | 'signers' | 'source'> | null;
+  finality: Pick<FinalityPolicy, 'confirmations' | 'delayMs' | 'chain' | 'signers' | 'source' | 'savedBlock'> | null;
   /** Transactions signed again with higher fees. */
   feeBumps: number;
   /** Readings skipped as Replayed in a batch but found recorded by an earlier transaction with the same signed bytes (settled from it). */
@@ -113,7 +118,7 @@ export function signedReadingOf(reading: QueuedReading) {
   };
 }
 
-type OptionalRelayerOptions = 'logger' | 'onOutcomes' | 'onRollback' | 'confirmations' | 'finalityDelayMs';
+type OptionalRelayerOptions = 'logger' | 'onOutcomes' | 'onRollback' | 'confirmations' | 'finalityDelayMs' | 'savedBlock';
 
 export class Relayer {
   private readonly options: Required<Omit<RelayerOptions, OptionalRelayerOptions>> & Pick<RelayerOptions, OptionalRelayerOptions>;
@@ -161,6 +166,7 @@ export class Relayer {
       queue: this.options.queue,
       address: this.options.account.address,
       policy: () => this.policy,
+      ...(this.options.savedBlock && { savedBlock: this.options.savedBlock }),
       intervalMs: this.options.monitorIntervalMs,
       repairIntervalMs: this.options.repairIntervalMs,
       stuckAfterMs: this.options.stuckAfterMs,
@@ -193,6 +199,7 @@ export class Relayer {
             chain: policy.chain,
             ...(policy.signers !== undefined && { signers: policy.signers }),
             source: policy.source,
+            savedBlock: policy.savedBlock,
           }
         : null,
       ...this.confirmer.status(),
@@ -285,6 +292,7 @@ export class Relayer {
     this.policy ??= await detectFinalityPolicy(this.options.publicClient, {
       ...(this.options.confirmations !== undefined && { confirmations: this.options.confirmations }),
       ...(this.options.finalityDelayMs !== undefined && { finalityDelayMs: this.options.finalityDelayMs }),
+      savedBlockKnown: this.options.savedBlock !== undefined,
     });
     this.options.logger?.info({ finality: this.policy }, 'relayer: finality rule');
     this.confirmer.nodeChanged('start');

@@ -48,8 +48,13 @@ export type GatewayOptions = {
    * `included`). Default per chain: Clique ⌊signers/2⌋ + 2, Anvil 1 (with finalityDelayMs), other 12.
    */
   confirmations?: number;
-  /** How long after it is seen included an outcome may become final (ms). Default per chain: Anvil 30,000, others 0. */
+  /** How long after it is seen included an outcome may become final (ms). Default per chain: Anvil 30,000 (0 with savedBlock), others 0. */
   finalityDelayMs?: number;
+  /**
+   * The last block the process running the chain node has saved durably (the embedded Anvil's
+   * state saver), when it knows: no outcome above it is final, and on Anvil it replaces the delay.
+   */
+  savedBlock?: () => number | undefined;
   /** Relayer timings (tests, operators of slow chains). */
   relayerTiming?: Partial<
     Pick<RelayerOptions, 'monitorIntervalMs' | 'repairIntervalMs' | 'stuckAfterMs' | 'rebroadcastMs' | 'receiptPollMs'>
@@ -210,6 +215,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     onRollback: () => directory.forget(),
     ...(options.confirmations !== undefined && { confirmations: options.confirmations }),
     ...(options.finalityDelayMs !== undefined && { finalityDelayMs: options.finalityDelayMs }),
+    ...(options.savedBlock && { savedBlock: options.savedBlock }),
     ...options.relayerTiming,
     ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
     ...(options.maxInFlightBatches !== undefined && { maxInFlightBatches: options.maxInFlightBatches }),

@@ -34,6 +34,7 @@ export const healthResponseJsonSchema = {
                 chain: { type: 'string', enum: ['anvil', 'clique', 'other'] },
                 signers: { type: 'integer' },
                 source: { type: 'string', enum: ['default', 'configured'] },
+                savedBlock: { type: 'boolean', description: 'true: nothing above the last block the node saved durably is final.' },
               },
             },
           ],

@@ -19,6 +19,8 @@ export type AnvilCrashTarget = CrashTarget & {
   stop(): Promise<void>;
   /** Saves kept, and dumps discarded as inconsistent. */
   readonly saves: number;
+  /** The head block of the last save kept (what survives a kill now). */
+  readonly savedBlock: number | undefined;
   readonly discardedDumps: number;
 };
 
@@ -54,16 +56,19 @@ export function anvilCrashTarget(
   let saves = 0;
   let discardedDumps = 0;
   let hasSave = false;
+  let savedBlock: number | undefined;
 
   const save = async () => {
     const partial = `${statePath}.partial`;
     await node.dumpStateTo(partial);
-    if (!isConsistentDump(JSON.parse(readFileSync(partial, 'utf8')) as DumpedState)) {
+    const state = JSON.parse(readFileSync(partial, 'utf8')) as DumpedState;
+    if (!isConsistentDump(state)) {
       discardedDumps += 1;
       rmSync(partial, { force: true });
       return;
     }
     renameSync(partial, statePath);
+    savedBlock = Number(state.best_block_number);
     saves += 1;
     hasSave = true;
   };
@@ -91,6 +96,9 @@ export function anvilCrashTarget(
     },
     get discardedDumps() {
       return discardedDumps;
+    },
+    get savedBlock() {
+      return savedBlock;
     },
     async saveNow() {
       await saving;

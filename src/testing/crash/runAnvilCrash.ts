@@ -45,8 +45,8 @@ export async function runAnvilCrash(parameters: RunAnvilCrashParameters): Promis
       dbPath: join(dir, 'gateway.sqlite'),
       port: 0,
       batchIntervalMs: 50,
-      // Final only once saved: the save interval with margin (the default for Anvil is 30 s).
-      finalityDelayMs: 3 * (parameters.saveEveryMs ?? 2000),
+      // Final once in a kept save (as `pythia up` tells its gateway).
+      savedBlock: () => target.savedBlock,
       relayerTiming: { monitorIntervalMs: 200, repairIntervalMs: 500 },
       ...(parameters.logPath && { logger: { level: 'info', stream: createWriteStream(parameters.logPath, { flags: 'a' }) } }),
     });
