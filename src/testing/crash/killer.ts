@@ -24,7 +24,8 @@ export type KillPlanParameters = {
   downtimeMs?: readonly [number, number];
 };
 
-export type KillRecord = { atAcknowledged: number; killedAt: number; restartedAt: number };
+/** A kill: the threshold it served, the readings acknowledged when it was served, and when (ms). */
+export type KillRecord = { threshold: number; atAcknowledged: number; afterLoad: boolean; killedAt: number; restartedAt: number };
 
 /** mulberry32: small, seedable, good enough to place kills. */
 export function seededRandom(seed: number): () => number {
@@ -44,6 +45,7 @@ export class Killer {
   private readonly jitter: readonly [number, number];
   private readonly downtime: readonly [number, number];
   private busy: Promise<void> | undefined;
+  private acknowledged = 0;
   readonly kills: KillRecord[] = [];
 
   constructor(
@@ -72,9 +74,10 @@ export class Killer {
    * One kill at a time; thresholds crossed meanwhile are served one after the other.
    */
   progress(acknowledged: number): void {
+    this.acknowledged = acknowledged;
     if (this.busy || this.thresholds.length === 0 || acknowledged < this.thresholds[0]!) return;
-    this.thresholds.shift();
-    this.busy = this.killAndRestart(acknowledged).finally(() => {
+    const threshold = this.thresholds.shift()!;
+    this.busy = this.killAndRestart(threshold, false).finally(() => {
       this.busy = undefined;
     });
   }
@@ -82,19 +85,17 @@ export class Killer {
   /** Waits for a kill in progress, then runs the kills still due (a run may end before its last thresholds). */
   async finish(): Promise<void> {
     await this.busy;
-    while (this.thresholds.length > 0) {
-      const at = this.thresholds.shift()!;
-      await this.killAndRestart(at);
-    }
+    while (this.thresholds.length > 0) await this.killAndRestart(this.thresholds.shift()!, true);
   }
 
-  private async killAndRestart(atAcknowledged: number): Promise<void> {
+  private async killAndRestart(threshold: number, afterLoad: boolean): Promise<void> {
     await sleep(this.between(this.jitter));
+    const atAcknowledged = this.acknowledged;
     await this.target.kill();
     const killedAt = Date.now();
     await sleep(this.between(this.downtime));
     await this.target.start();
-    this.kills.push({ atAcknowledged, killedAt, restartedAt: Date.now() });
+    this.kills.push({ threshold, atAcknowledged, afterLoad, killedAt, restartedAt: Date.now() });
   }
 
   private between([min, max]: readonly [number, number]): number {

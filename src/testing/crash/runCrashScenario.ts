@@ -145,7 +145,9 @@ export function formatCrashReport(report: CrashReport): string {
     .join(', ');
   return [
     `target                 ${report.target} (seed ${report.seed})`,
-    `kills (SIGKILL)        ${report.kills.length} at acknowledged ${report.kills.map((k) => k.atAcknowledged).join(', ')}`,
+    `kills (SIGKILL)        ${report.kills.length} at acknowledged ${report.kills.map((k) => k.atAcknowledged).join(', ')}${
+      report.kills.some((k) => k.afterLoad) ? ` (${report.kills.filter((k) => k.afterLoad).length} after the load ended)` : ''
+    }`,
     `acknowledged           ${report.acknowledged} (${report.acknowledgedOnRetry} of them known by a 409 on a retry)`,
     `on chain exactly once  ${report.onChainOnce}`,
     `lost                   ${report.lost.length}`,

@@ -58,6 +58,8 @@ export async function runGatewayCrash(parameters: RunGatewayCrashParameters): Pr
       totalReadings: parameters.totalReadings,
       kills: parameters.kills,
       seed: parameters.seed ?? Date.now() % 1_000_000,
+      // A restart takes one to two seconds: spread the load over the kills (≈ 3 s each).
+      readingsPerSecond: Math.max(50, Math.ceil(parameters.totalReadings / (3 * Math.max(1, parameters.kills)))),
       ...(parameters.readingsPerRequest && { readingsPerRequest: parameters.readingsPerRequest }),
       ...(parameters.onProgress && { onProgress: parameters.onProgress }),
     });
