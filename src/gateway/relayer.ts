@@ -347,8 +347,8 @@ export class Relayer {
 
   /** Signs, records and sends an empty transaction to close a nonce gap. */
   private async fillNonce(nonce: number): Promise<void> {
-    await this.withNonceLock(async () => {
-      if (this.options.queue.hasBatchAtNonce(this.address, nonce)) return;
+    const batch = await this.withNonceLock(async () => {
+      if (this.options.queue.hasBatchAtNonce(this.address, nonce)) return undefined;
       const { blockGasLimit: _, ...fees } = await this.feesPerGas();
       const rawTx = await this.options.account.signTransaction!({
         type: 'eip1559',
@@ -360,12 +360,13 @@ export class Relayer {
         nonce,
         ...fees,
       });
-      const batch = this.options.queue.recordBatch({ nonce, txHash: hashOf(rawTx), rawTx, account: this.address }, []);
-      const sent = await this.broadcast(batch);
-      if (sent === 'nonce_taken') return this.abandonTaken(batch);
-      if (sent === 'underpriced') await this.bump(batch.id);
-      this.track(batch);
+      return this.options.queue.recordBatch({ nonce, txHash: hashOf(rawTx), rawTx, account: this.address }, []);
     });
+    if (!batch) return;
+    const sent = await this.broadcast(batch);
+    if (sent === 'nonce_taken') return this.abandonTaken(batch);
+    if (sent === 'underpriced') await this.bump(batch.id);
+    this.track(batch);
   }
 
   /**
