@@ -141,8 +141,11 @@ async function rig(devices = 2): Promise<Rig> {
       assert.equal(health.relayer.replayedUnexplained, 0);
     },
     async close() {
-      await r.gateway?.close();
-      await node.stop();
+      try {
+        await r.gateway?.close();
+      } finally {
+        await node.stop();
+      }
     },
   };
   return r;

@@ -43,6 +43,9 @@ export async function startAnvilNode(parameters: StartAnvilNodeParameters = {}):
   const rpcUrl = `http://127.0.0.1:${port}`;
   let child: ChildProcess;
   let nextId = 1;
+  // However the test ends, its node does not outlive it.
+  const killOnExit = () => child?.kill('SIGKILL');
+  process.once('exit', killOnExit);
 
   const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
     const response = await fetch(rpcUrl, {
@@ -105,6 +108,7 @@ export async function startAnvilNode(parameters: StartAnvilNodeParameters = {}):
     },
     async stop() {
       await kill9();
+      process.off('exit', killOnExit);
       rmSync(home, { recursive: true, force: true });
     },
   };
