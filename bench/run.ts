@@ -6,10 +6,15 @@
  *   gas          gas per reading in a batch (steady state, and a device's first reading)
  *   end to end   device-signed readings → gateway → on-chain verdict: throughput, latency p50/p99
  *   answers      signed status answers from one gateway process: rate, p99 latency, size
+ *   crash        (only when asked) kill -9 at random moments during a run — of the gateway process,
+ *                then of the chain node (Anvil restarted from its last atomic save) — then an audit
+ *                of the chain: acknowledged, on chain once, lost, duplicated, drain time
  *
- * Sections: `npm run bench -- answers` (or gas, e2e; several allowed) runs the baseline and only those.
+ * Sections: `npm run bench -- answers` (or gas, e2e, crash; several allowed) runs the baseline and only those.
  * Options (environment): BENCH_DEVICES (20), BENCH_READINGS_PER_DEVICE (1000), BENCH_PER_REQUEST (200),
- * BENCH_CLIENTS (4), BENCH_GAS_BATCH (100), BENCH_QUESTIONS (6000), BENCH_QUESTION_DEVICES (200).
+ * BENCH_CLIENTS (4), BENCH_GAS_BATCH (100), BENCH_QUESTIONS (6000), BENCH_QUESTION_DEVICES (200),
+ * BENCH_CRASH_READINGS (10000), BENCH_CRASH_KILLS (20), BENCH_CRASH_SEED (random),
+ * BENCH_CRASH_TARGETS (gateway,anvil).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +31,7 @@ import { readingDigest, readingDomainSeparator, type ReadingDomain } from '../sr
 import { encodeMetrics } from '../src/protocol/payload.js';
 import { splitSignature, toCompact } from '../src/protocol/signature.js';
 import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index.js';
+import { formatCrashReport, runAnvilCrash, runGatewayCrash } from '../src/testing/crash/index.js';
 import { startTestChain, type TestChain } from '../src/testing/testChain.js';
 
 const env = (name: string, fallback: number) => {
@@ -42,11 +48,12 @@ const GAS_BATCH = env('BENCH_GAS_BATCH', 100);
 const QUESTIONS = env('BENCH_QUESTIONS', 6000);
 const QUESTION_DEVICES = env('BENCH_QUESTION_DEVICES', 200);
 const ECDSA_THREADS = process.env.BENCH_ECDSA_THREADS === undefined ? undefined : Number(process.env.BENCH_ECDSA_THREADS);
-const SECTIONS = ['gas', 'e2e', 'answers'] as const;
+const SECTIONS = ['gas', 'e2e', 'answers', 'crash'] as const;
 const asked = process.argv.slice(2);
 for (const name of asked)
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}; sections: ${SECTIONS.join(', ')}`);
-const runs = (section: (typeof SECTIONS)[number]) => asked.length === 0 || asked.includes(section);
+// The crash soak takes minutes: only when asked.
+const runs = (section: (typeof SECTIONS)[number]) => (asked.length === 0 ? section !== 'crash' : asked.includes(section));
 const PAYLOAD = encodeMetrics([123, 251, 304, 452, 2150, 5500]);
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
@@ -301,6 +308,24 @@ try {
     );
     log(`  latency p50 ${answers.p50.toFixed(1)} ms, p99 ${answers.p99.toFixed(1)} ms; answer size ${answers.size} bytes`);
     log(`  gateway event loop busy ${(answers.loopBusy * 100).toFixed(0)}% of the run (100% = the gateway's main thread is the limit)`);
+  }
+  if (runs('crash')) {
+    const readings = env('BENCH_CRASH_READINGS', 10_000);
+    const kills = env('BENCH_CRASH_KILLS', 20);
+    const seed = env('BENCH_CRASH_SEED', 1 + Math.floor(Math.random() * 1_000_000));
+    const targets = (process.env.BENCH_CRASH_TARGETS ?? 'gateway,anvil').split(',');
+    for (const target of targets) {
+      if (target !== 'gateway' && target !== 'anvil') throw new Error(`unknown crash target ${target}; targets: gateway, anvil`);
+      const run = target === 'gateway' ? runGatewayCrash : runAnvilCrash;
+      const report = await run({ totalReadings: readings, kills, seed, onProgress: (line) => process.stderr.write(`${line}\n`) });
+      log(
+        `crash: kill -9 of the ${target === 'gateway' ? 'gateway process' : 'chain node (Anvil, back from its last atomic save)'} at ${kills} random moments in ${readings} readings (target: 0 lost, 0 duplicated)`,
+      );
+      for (const line of formatCrashReport(report).split('\n')) log(`  ${line}`);
+      const met = report.lost.length === 0 && report.duplicated.length === 0 && report.unexpected.length === 0;
+      log(`  target ${met ? 'met' : 'NOT met'}`);
+      if (!met) process.exitCode = 1;
+    }
   }
 } finally {
   await chain.stop();

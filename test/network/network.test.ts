@@ -36,7 +36,7 @@ import {
   type NetworkStatus,
 } from '../../src/network/index.js';
 import { createDeviceClient, generateDeviceKey, type DeviceKey } from '../../src/sdk/index.js';
-import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/simulator/airQuality.js';
+import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from '../e2e/runPythia.js';
 import { blockHashAt, blockNumberOf, freePortBlock, httpRpc, signerOfBlock, sleep, waitFor } from './networkKit.js';

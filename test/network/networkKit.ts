@@ -6,7 +6,6 @@ import { ipcRequest } from '../../src/network/index.js';
 
 export { sleep };
 
-
 /** Polls `check` until it returns a value (not undefined) or the time is up. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -49,11 +49,21 @@ export const deviceResponseJsonSchema = {
     },
     relayed: {
       type: 'object',
-      description: 'Readings of the device this gateway relayed, by outcome.',
-      properties: { accepted: { type: 'integer' }, flagged: { type: 'integer' }, rejected: { type: 'integer' } },
+      description:
+        'Readings of the device this gateway relayed, by outcome (accepted, flagged, rejected), and the same readings by finality: included (in a canonical block, not final yet) and final (enough confirmations).',
+      properties: {
+        accepted: { type: 'integer' },
+        flagged: { type: 'integer' },
+        rejected: { type: 'integer' },
+        included: {
+          type: 'integer',
+          description: 'Outcomes not final yet: a rollback or reorg may still undo them (the gateway then sends the readings again).',
+        },
+        final: { type: 'integer' },
+      },
     },
     lastReading: {
-      description: 'The last reading recorded on chain; null before the first.',
+      description: 'The last reading recorded on chain at blockNumber (the head: not necessarily final); null before the first.',
       anyOf: [
         { type: 'null' },
         {
@@ -110,6 +120,7 @@ export const devicesPlugin: FastifyPluginAsync<DevicesPluginOptions> = async (ap
       }
       const [p, version, own] = profile;
       const counts = services.queue.countsOf(device);
+      const finality = services.queue.finalityCountsOf(device);
       return {
         device,
         status: deviceStatusNames[view.status],
@@ -123,7 +134,7 @@ export const devicesPlugin: FastifyPluginAsync<DevicesPluginOptions> = async (ap
           autoSuspensions: view.autoSuspensions,
           pending: counts.pending,
         },
-        relayed: { accepted: counts.accepted, flagged: counts.flagged, rejected: counts.rejected },
+        relayed: { accepted: counts.accepted, flagged: counts.flagged, rejected: counts.rejected, ...finality },
         lastReading:
           view.lastSequence === 0n
             ? null

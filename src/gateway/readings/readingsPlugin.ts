@@ -30,7 +30,7 @@ const acceptedResponseJsonSchema = {
 export const readingStatusJsonSchema = {
   description: 'A reading the gateway has queued, and what the chain made of it.',
   type: 'object',
-  required: ['device', 'sequence', 'timestamp', 'status', 'reasons', 'receivedAt'],
+  required: ['device', 'sequence', 'timestamp', 'status', 'finality', 'reasons', 'receivedAt'],
   properties: {
     device: { type: 'string' },
     sequence: { type: 'string', description: 'uint64 as a decimal string.' },
@@ -39,7 +39,13 @@ export const readingStatusJsonSchema = {
       type: 'string',
       enum: ['pending', 'accepted', 'flagged', 'rejected'],
       description:
-        'pending: queued or in a transaction not yet mined; accepted: on chain and within the profile; flagged: on chain and outside the profile (see reasons); rejected: skipped by the contract (see reasons), not on chain.',
+        'pending: queued or in a transaction not in a block yet; accepted: on chain and within the profile; flagged: on chain and outside the profile (see reasons); rejected: skipped by the contract (see reasons), not on chain. Whether the verdict can still change: see finality.',
+    },
+    finality: {
+      type: 'string',
+      enum: ['pending', 'included', 'final'],
+      description:
+        'pending: in no block yet. included: the verdict is from a block of the canonical chain (blockNumber, blockHash) that is not final yet: a reorg or a node restarted from older state may still undo it, and the gateway would then send the reading again (status back to pending). final: the block has the configured confirmations and was checked again at its canonical hash.',
     },
     reasons: {
       type: 'array',
@@ -51,8 +57,10 @@ export const readingStatusJsonSchema = {
     value: { type: 'integer', description: 'flagged by a metric check: its raw int16 value.' },
     txHash: { type: 'string', description: 'The submitReadings transaction that settled it.' },
     blockNumber: { type: 'integer' },
+    blockHash: { type: 'string', description: 'The block the verdict was read in (absent while pending).' },
     receivedAt: { type: 'string', format: 'date-time', description: 'When the gateway stored it.' },
     decidedAt: { type: 'string', format: 'date-time', description: 'When the gateway saw the on-chain verdict (absent while pending).' },
+    finalAt: { type: 'string', format: 'date-time', description: 'When the gateway found the verdict final (only when final).' },
   },
 } as const;
 
@@ -114,6 +122,7 @@ export const readingsPlugin: FastifyPluginAsync<ReadingsPluginOptions> = async (
         timestamp: record.timestamp.toString(),
         receivedAt: new Date(record.receivedAt).toISOString(),
         ...(record.decidedAt !== undefined && { decidedAt: new Date(record.decidedAt).toISOString() }),
+        ...(record.finalAt !== undefined && { finalAt: new Date(record.finalAt).toISOString() }),
       };
     },
   );
