@@ -44,7 +44,8 @@ export type DeployPythiaParameters = {
 /** What every deploy step needs: the chain, the role accounts (roles.admin deploys and wires) and progress. */
 export type DeployStepParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>;
 
-const ROLE_FUNDING = parseEther('1000');
+/** What each role key is given on a chain of the node's own (Anvil's setBalance, a geth genesis). */
+export const ROLE_FUNDING = parseEther('1000');
 const MIN_ROLE_BALANCE = parseEther('10');
 
 /** The admin deploying and wiring contracts: each step waits for its receipt and fails loudly. */

@@ -238,7 +238,7 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
 
   it('deploys what pythia up deploys and every contract takes real transactions', async () => {
     const rpcUrl = urlOf(node('validator-1'));
-    stack = await startStack({ dataDir, passphrase, rpcUrl, gatewayPort: 0, mqtt: false });
+    stack = await startStack({ dataDir, passphrase, chain: { rpcUrls: [rpcUrl] }, gatewayPort: 0, mqtt: false });
     deployment = stack.deployment;
     assert.equal(deployment.chainId, network.chainId);
     assert.equal(deployment.embeddedChain, false);

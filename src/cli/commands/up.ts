@@ -1,15 +1,19 @@
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
-import { startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT } from '../../stack/startStack.js';
+import { findGeth, GethNotFoundError, networkRpcUrls, readNetworkConfig, SINGLE_NODE_PERIOD } from '../../network/index.js';
+import { checkChainChoice, startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT, type StackChain } from '../../stack/startStack.js';
 import { parseIntegerArg, parseUrlArg } from '../args.js';
 import { resolveDataDir } from '../context.js';
-import { CliError, printResult, progress } from '../output.js';
+import { CliError, printResult, progress, UsageError } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
 type UpOptions = {
   dataDir?: string;
-  rpcUrl?: string;
+  chain?: 'geth' | 'anvil';
+  rpcUrl?: string[];
+  network?: string;
   chainPort: number;
   chainSaveInterval: number;
   port: number;
@@ -23,13 +27,33 @@ type UpOptions = {
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
-    .description('Start the chain (embedded Anvil unless --rpc-url), deploy the contracts once, and run the gateway until stopped')
+    .description(
+      'Start the chain (a geth Clique validator of its own, or the nodes given), deploy the contracts once, and run the gateway until stopped',
+    )
     .option('--data-dir <dir>', 'where keys, chain state and deployment.json live (default ./.pythia)')
-    .option('--rpc-url <url>', 'use this Ethereum JSON-RPC node instead of the embedded chain', parseUrlArg)
-    .option('--chain-port <port>', 'port of the embedded chain', parseIntegerArg('chain port', 0, 65535), DEFAULT_CHAIN_PORT)
+    .option(
+      '--chain <kind>',
+      `the node's own chain: geth (default; one Clique validator in <data-dir>/chain, crash-safe storage, a block every ${SINGLE_NODE_PERIOD} s; needs \`npm run install:geth\`) or anvil (for development, tests and benchmarks: a crash loses the blocks since its last save)`,
+      parseChainArg,
+    )
+    .option(
+      '--rpc-url <url>',
+      'use this Ethereum JSON-RPC node instead of a chain of its own (repeatable: nodes of one chain, the gateway fails over between them)',
+      (value: string, previous: string[] = []) => [...previous, parseUrlArg(value)],
+    )
+    .option(
+      '--network <dir>',
+      'run against the nodes of a network folder made by `pythia network init` (its admin funded with --fund-admin-of; start it with `pythia network up`)',
+    )
+    .option(
+      '--chain-port <port>',
+      "JSON-RPC port of the node's own chain (geth or Anvil)",
+      parseIntegerArg('chain port', 0, 65535),
+      DEFAULT_CHAIN_PORT,
+    )
     .option(
       '--chain-save-interval <ms>',
-      'how often the embedded chain saves its state when it moved (blocks since the last save are lost if the machine dies)',
+      'with --chain anvil: how often its state is saved when it moved (blocks since the last save are lost if the machine dies)',
       parseIntegerArg('chain save interval', 100, 3_600_000),
       DEFAULT_CHAIN_SAVE_INTERVAL_MS,
     )
@@ -49,13 +73,15 @@ export function registerUpCommand(program: Command): void {
     .option('--json', 'print the deployment as JSON once up')
     .action(async (options: UpOptions) => {
       const dataDir = resolveDataDir(options.dataDir);
+      // Everything that can be refused is checked before a passphrase is asked.
+      const chain = chainOf(options, dataDir);
       const passphrase = await resolvePassphrase('role keys');
       let fatal: ((error: Error) => void) | undefined;
       let fatalError: Error | undefined;
       const stack = await startStack({
         dataDir,
         passphrase,
-        ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
+        chain,
         chainPort: options.chainPort,
         chainSaveIntervalMs: options.chainSaveInterval,
         onFatal: (error) => {
@@ -69,10 +95,17 @@ export function registerUpCommand(program: Command): void {
         mqtt: options.mqtt,
         onProgress: (m) => progress(options, m),
       });
+      const chainNote = stack.embeddedChain
+        ? `, embedded Anvil pid ${stack.embeddedChain.pid()}, saved every ${options.chainSaveInterval} ms: for development, a crash loses the blocks since the last save`
+        : stack.gethNode
+          ? `, own geth validator pid ${stack.gethNode.pid()}, a block every ${stack.gethNode.period} s`
+          : typeof chain === 'object' && chain.rpcUrls.length > 1
+            ? `; failover to ${chain.rpcUrls.slice(1).join(', ')}`
+            : '';
       printResult(options, stack.deployment, () =>
         [
           `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
-          `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${stack.embeddedChain ? `, embedded Anvil pid ${stack.embeddedChain.pid()}, saved every ${options.chainSaveInterval} ms` : ''})`,
+          `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${chainNote})`,
           `  gateway   ${stack.gatewayUrl}`,
           `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
           `  fleet     ${stack.deployment.contracts.fleet}`,
@@ -84,6 +117,7 @@ export function registerUpCommand(program: Command): void {
           'Press Ctrl-C to stop.',
         ].join('\n'),
       );
+      process.on('SIGTERM', () => process.stderr.write(`DEBUG SIGTERM at ${Date.now()}\n`));
       const failure = await new Promise<Error | undefined>((resolve) => {
         const shutdown = () => resolve(undefined);
         process.once('SIGINT', shutdown);
@@ -95,6 +129,42 @@ export function registerUpCommand(program: Command): void {
       await stack.stop();
       if (failure) throw new CliError(`the node stopped: ${failure.message}`);
     });
+}
+
+function parseChainArg(value: string): 'geth' | 'anvil' {
+  if (value !== 'geth' && value !== 'anvil') throw new InvalidArgumentError(`must be geth or anvil, got "${value}"`);
+  return value;
+}
+
+/**
+ * The chain the options ask for: the nodes given (--rpc-url, --network), else the node's own,
+ * geth unless --chain anvil. Refuses conflicting options, a network folder that cannot be read,
+ * a missing geth (saying how to install it, and how to choose Anvil knowingly) and a data
+ * directory whose chain is of the other kind.
+ */
+function chainOf(options: UpOptions, dataDir: string): StackChain {
+  const given = [options.rpcUrl && '--rpc-url', options.network && '--network', options.chain && '--chain'].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be used together: choose one chain`);
+  if (options.rpcUrl) return { rpcUrls: options.rpcUrl };
+  if (options.network) {
+    const network = readNetworkConfig(resolve(options.network));
+    return { rpcUrls: networkRpcUrls(network) };
+  }
+  const kind = options.chain ?? 'geth';
+  checkChainChoice(dataDir, kind);
+  if (kind === 'geth') {
+    try {
+      findGeth();
+    } catch (error) {
+      if (!(error instanceof GethNotFoundError)) throw error;
+      throw new CliError(
+        `${error.message}.\n` +
+          '`pythia up` runs its chain on geth (a Clique validator whose storage survives crashes). Run `npm run install:geth` once (it needs Go), then `pythia up` again.\n' +
+          'For development, tests or a benchmark you may choose Anvil knowingly: `pythia up --chain anvil` (a crash loses the blocks since its last save, about a second; see docs/operations.md, "The chain").',
+      );
+    }
+  }
+  return kind;
 }
 
 function parseMqttUrlArg(value: string): string {
