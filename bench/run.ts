@@ -3,8 +3,10 @@
  * against the machine's own baseline mean something on a shared, noisy machine.
  *
  *   baseline     native secp256k1 verify / recover rate (libsecp256k1, one core)
- *   gas          gas per reading in a batch (steady state, and a device's first reading)
- *   end to end   device-signed readings → gateway → on-chain verdict: throughput, latency p50/p99
+ *   gas          gas per reading in a batch (steady state, and a device's first reading), on batches
+ *                whose every reading the contract accepted (ReadingAccepted)
+ *   end to end   device-signed readings → gateway → on-chain verdict: throughput, latency p50/p99;
+ *                the run fails unless every reading it measured has its ReadingAccepted on chain
  *   answers      signed status answers from one gateway process: rate, p99 latency, size
  *   crash        (only when asked) kill -9 at random moments during a run — of the gateway process,
  *                then of the chain node (Anvil restarted from its last atomic save) — then an audit
@@ -13,6 +15,9 @@
  * Sections: `npm run bench -- answers` (or gas, e2e, crash; several allowed) runs the baseline and only those.
  * Options (environment): BENCH_DEVICES (20), BENCH_READINGS_PER_DEVICE (1000), BENCH_PER_REQUEST (200),
  * BENCH_CLIENTS (4), BENCH_GAS_BATCH (100), BENCH_QUESTIONS (6000), BENCH_QUESTION_DEVICES (200),
+ * BENCH_BLOCK_TIME (0: Anvil mines a block per transaction; n: a block every n seconds). The chain's
+ * block time is printed with the figures: latencies on an instantly mining chain leave out the wait
+ * for a block that a real network adds.
  * BENCH_CRASH_READINGS (10000), BENCH_CRASH_KILLS (20), BENCH_CRASH_SEED (random),
  * BENCH_CRASH_TARGETS (gateway,anvil).
  */
@@ -25,7 +30,11 @@ import { Worker } from 'node:worker_threads';
 import secp256k1 from 'secp256k1';
 import { deviceStatusQuestion, signQuestionRequest } from '../src/answers/index.js';
 import { answerSignerOf } from '../src/chain/answerSignerOf.js';
+import type { Address } from 'viem';
+import { createChainClients } from '../src/chain/clients.js';
+import { fleetEventsOfLogs, readFleetEvents, type FleetEvent } from '../src/chain/fleetEvents.js';
 import { pythiaFleetAbi } from '../src/contracts/abis.js';
+import { anvilTestClient } from '../src/testing/anvilTestClient.js';
 import { startGateway } from '../src/gateway/server.js';
 import { readingDigest, readingDomainSeparator, type ReadingDomain } from '../src/protocol/eip712.js';
 import { encodeMetrics } from '../src/protocol/payload.js';
@@ -48,6 +57,7 @@ const GAS_BATCH = env('BENCH_GAS_BATCH', 100);
 const QUESTIONS = env('BENCH_QUESTIONS', 6000);
 const QUESTION_DEVICES = env('BENCH_QUESTION_DEVICES', 200);
 const ECDSA_THREADS = process.env.BENCH_ECDSA_THREADS === undefined ? undefined : Number(process.env.BENCH_ECDSA_THREADS);
+const BLOCK_TIME = process.env.BENCH_BLOCK_TIME === undefined || process.env.BENCH_BLOCK_TIME === '0' ? 0 : env('BENCH_BLOCK_TIME', 1);
 const SECTIONS = ['gas', 'e2e', 'answers', 'crash'] as const;
 const asked = process.argv.slice(2);
 for (const name of asked)
@@ -59,6 +69,51 @@ const PAYLOAD = encodeMetrics([123, 251, 304, 452, 2150, 5500]);
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+/**
+ * Fails the run unless every reading has a ReadingAccepted among `events`: a flagged, skipped or
+ * missing reading means the figure measured something else than accepted readings.
+ */
+function requireAccepted(what: string, readings: readonly { device: Address; sequence: bigint }[], events: readonly FleetEvent[]) {
+  const key = (device: Address, sequence: bigint) => `${device.toLowerCase()}:${sequence}`;
+  const verdicts = new Map(
+    events.flatMap((e) =>
+      e.kind === 'accepted' || e.kind === 'flagged' || e.kind === 'skipped'
+        ? [
+            [
+              key(e.device, e.sequence),
+              e.kind === 'flagged' ? `flagged ${e.reasons.join('+')}` : e.kind === 'skipped' ? `skipped ${e.reason}` : 'accepted',
+            ] as const,
+          ]
+        : [],
+    ),
+  );
+  const tally: Record<string, number> = {};
+  for (const r of readings) {
+    const verdict = verdicts.get(key(r.device, r.sequence)) ?? 'no verdict on chain';
+    tally[verdict] = (tally[verdict] ?? 0) + 1;
+  }
+  if (tally.accepted !== readings.length) {
+    throw new Error(
+      `${what}: ${tally.accepted ?? 0} of ${readings.length} readings accepted on chain (${JSON.stringify(tally)}): the figures would not be of accepted readings`,
+    );
+  }
+}
+
+/** How the chain makes blocks: Anvil's automine (a block per transaction), or the mean interval between the run's blocks. */
+async function blockTimeOf(chain: TestChain, fromBlock: bigint, toBlock: bigint): Promise<string> {
+  if (await anvilTestClient(chain.publicClient).getAutomine()) {
+    return 'instant mining: Anvil mines a block per transaction (no block time), so the latency leaves out the wait for a block';
+  }
+  // From the block before the run's first to its last: the run's blocks and the time they took.
+  const [first, last] = await Promise.all([
+    chain.publicClient.getBlock({ blockNumber: fromBlock - 1n }),
+    chain.publicClient.getBlock({ blockNumber: toBlock }),
+  ]);
+  const blocks = Number(toBlock - fromBlock + 1n);
+  const mean = Number(last.timestamp - first.timestamp) / blocks;
+  return `a block every ${BLOCK_TIME} s (measured ${mean.toFixed(2)} s over ${blocks} blocks)`;
+}
 
 function measureNative(): { verifyPerSecond: number; recoverPerSecond: number } {
   const secret = randomBytes(32);
@@ -113,6 +168,9 @@ async function measureGas(chain: TestChain, domain: ReadingDomain) {
     });
     const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== 'success') throw new Error('submitReadings reverted');
+    // Gas per reading means something only if the contract accepted every reading of the batch.
+    const events = fleetEventsOfLogs(receipt.logs, chain.fleetAddress);
+    requireAccepted('gas batch', readings, events);
     return Number(receipt.gasUsed) / readings.length;
   };
   const first = await submit(batch(1, now - 60));
@@ -128,6 +186,7 @@ async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
   process.stderr.write(`signing ${DEVICES * PER_DEVICE} readings...\n`);
   // One queue of requests per client (a bridge): each device belongs to one bridge, so its readings arrive in order.
   const bodies: string[][] = Array.from({ length: CLIENTS }, () => []);
+  const measured: { device: Address; sequence: bigint }[] = [];
   for (let first = 1; first <= PER_DEVICE; first += PER_REQUEST) {
     keys.forEach((key, d) => {
       const readings = [];
@@ -140,6 +199,7 @@ async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
           payload: PAYLOAD,
         });
         const { signature, recid } = secp256k1.ecdsaSign(digest, secrets[d]!);
+        measured.push({ device: key.deviceId, sequence: BigInt(s) });
         readings.push({
           device: key.deviceId,
           sequence: s,
@@ -164,6 +224,7 @@ async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
   });
   try {
     const total = DEVICES * PER_DEVICE;
+    const fromBlock = (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
     const t0 = performance.now();
     const startedAt = Date.now();
     let posted = 0;
@@ -195,8 +256,14 @@ async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
     const settledMs = performance.now() - t0;
     const latencies = gateway.app.pythia.queue.verdictLatencies(startedAt);
     if (latencies.length !== total) throw new Error(`expected ${total} verdicts, found ${latencies.length}`);
+    // A settled reading is not an accepted one: count the contract's ReadingAccepted, reading by reading.
+    const toBlock = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    const events = await readFleetEvents(createChainClients(chain).publicClient, chain.fleetAddress, fromBlock, toBlock);
+    requireAccepted('end to end', measured, events);
+    const blocks = await blockTimeOf(chain, fromBlock, toBlock);
     return {
       readings: total,
+      blocks,
       acknowledgedPerSecond: rate(total, acknowledgedMs),
       endToEndPerSecond: rate(total, settledMs),
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN },
@@ -273,13 +340,13 @@ function runPostClient(job: { url: string; bodies: Uint8Array[]; contentType: st
 const native = measureNative();
 log('Pythia benchmark');
 log(`baseline: native secp256k1 (libsecp256k1, 1 core): verify ${native.verifyPerSecond}/s, recover ${native.recoverPerSecond}/s`);
-const chain = await startTestChain();
+const chain = await startTestChain(BLOCK_TIME ? { blockTime: BLOCK_TIME } : {});
 try {
   const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };
   if (runs('gas')) {
     const gas = await measureGas(chain, domain);
     log(
-      `gas per reading in a batch of ${GAS_BATCH} (distinct devices, incl. 21k base and calldata): steady state ${gas.steadyState}, first reading of a device ${gas.firstReading} (target ≤ 15000: ${gas.steadyState <= 15_000 ? 'met' : 'NOT met'})`,
+      `gas per reading in a batch of ${GAS_BATCH} (distinct devices, every one ReadingAccepted; incl. 21k base and calldata): steady state ${gas.steadyState}, first reading of a device ${gas.firstReading} (target ≤ 15000: ${gas.steadyState <= 15_000 ? 'met' : 'NOT met'})`,
     );
   }
   if (runs('e2e')) {
@@ -287,6 +354,8 @@ try {
     log(
       `end to end: ${e2e.readings} device-signed readings, ${DEVICES} devices, ${PER_REQUEST} per request, ${CLIENTS} clients, gateway + Anvil on this machine`,
     );
+    log(`  chain block time: ${e2e.blocks}`);
+    log(`  every reading accepted on chain: ${e2e.readings} ReadingAccepted events, one per measured reading`);
     log(`  acknowledged (checked + durably stored): ${e2e.acknowledgedPerSecond} readings/s`);
     log(
       `  on-chain verdicts:                       ${e2e.endToEndPerSecond} readings/s (target ≥ 2000: ${e2e.endToEndPerSecond >= 2000 ? 'met' : 'NOT met'})`,

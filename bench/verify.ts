@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import secp256k1 from 'secp256k1';
 import { createPublicClient, http } from 'viem';
+import { anvilTestClient } from '../src/testing/anvilTestClient.js';
 import { startTestChain } from '../src/testing/testChain.js';
 import { latestBlockNumber, newTestKey, signItem, submitBatch, typicalValues } from '../src/verify/testKit.js';
 import { verifyChain } from '../src/verify/verifyChain.js';
@@ -78,7 +79,7 @@ try {
       `${Math.round(full.counts.readings.checked / full.elapsedSeconds)} readings/s, ${(blocks / full.elapsedSeconds).toFixed(1)} blocks/s`,
   );
 
-  await chain.publicClient.request({ method: 'anvil_mine' as never, params: [`0x${EMPTY.toString(16)}`] as never });
+  await anvilTestClient(chain.publicClient).mine({ blocks: EMPTY });
   const emptyFrom = to + 1n;
   const emptyTo = await latestBlockNumber(chain);
   const empty = await verifyChain({ client, fleet: chain.fleetAddress, fromBlock: emptyFrom, toBlock: emptyTo, concurrency: CONCURRENCY });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IConsentRegistry, IConsentRevocationHook} from "./interfaces/IConsentRegistry.sol";
 import {IDeviceOwnership} from "./interfaces/IDeviceOwnership.sol";
 import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
@@ -14,12 +14,16 @@ import {IPythiaFleet} from "./interfaces/IPythiaFleet.sol";
 ///   a purpose, an optional policy version (IPolicyRegistry) and a window [start, expiry).
 /// - Each covered device is recorded with its ownership epoch at grant time. A completed ownership
 ///   transfer moves the epoch on, and the consent stops applying to that device at once.
-/// - The owner revokes one consent, or every consent given to a recipient, in one call. Revocation
-///   is final. An admin-set hook is told after each revocation; it can never block one.
+/// - The owner revokes one consent, or every consent given to a recipient, in pages of at most
+///   MAX_REVOKE_PAGE consents (so that one call always fits a block). Revocation is final. An
+///   admin-set hook is told after each revocation; it can never block one.
+/// - A consent gives access and nothing else: the recipient's bond is at stake only once the
+///   recipient has accepted the consent's terms (RecipientTerms, issue #12).
 /// - checkConsent says, for one device and one recipient, whether streams and commands are
 ///   permitted now, and if not the first reason (Refusal). The AccessLog logs only what it permits.
-/// @dev Roles: DEFAULT_ADMIN_ROLE sets the revocation hook, and nothing else. Consents are the owners'.
-contract ConsentRegistry is AccessControl, IConsentRegistry {
+/// @dev Roles: DEFAULT_ADMIN_ROLE (the council's timelock; two-step handover) sets the revocation
+/// hook, and nothing else. Consents are the owners'.
+contract ConsentRegistry is AccessControlDefaultAdminRules, IConsentRegistry {
     /// @notice Most devices one consent may cover (bounds the gas of a grant and of isLive).
     uint256 public constant MAX_DEVICES = 64;
     /// @notice Longest purpose, in bytes.
@@ -28,9 +32,12 @@ contract ConsentRegistry is AccessControl, IConsentRegistry {
     /// 0 report_now, 1 set_interval, 2 calibrate, 3 identify, 4 reboot, 5 set_led.
     uint32 public constant KNOWN_COMMANDS = 0x3f;
     /// @notice Gas given to the revocation hook, per revoked consent. Sized for the deployment's hook,
-    /// DeletionRequests, raising its automatic request for a consent of MAX_DEVICES devices (about
-    /// 1.9M gas, every account cold; 1 device: about 260k), with a margin.
-    uint256 public constant REVOCATION_HOOK_GAS = 2_500_000;
+    /// DeletionRequests, raising its automatic request (which stores no device list: "all the
+    /// consent's devices"), every account cold, with a margin; it no longer depends on the number of
+    /// devices (it was 2,500,000 when the request copied up to 64 devices).
+    uint256 public constant REVOCATION_HOOK_GAS = 400_000;
+    /// @notice Most consents one revokeAllConsentsOf call walks (each may call the hook).
+    uint256 public constant MAX_REVOKE_PAGE = 32;
 
     /// @notice The fleet: device profiles (how many streams a device has).
     IPythiaFleet public immutable fleet;
@@ -56,6 +63,8 @@ contract ConsentRegistry is AccessControl, IConsentRegistry {
     error InvalidRevocationHook(address hook);
     /// @notice Too little gas was sent to give the revocation hook its allowance: send more.
     error InsufficientGasForHook(uint256 gasLeft, uint256 needed);
+    /// @notice A revoke-all page must walk 1 to MAX_REVOKE_PAGE consents.
+    error InvalidPageSize(uint256 size, uint256 max);
 
     /// @dev A covered device and its ownership epoch at grant time, one slot.
     struct CoveredDevice {
@@ -74,18 +83,23 @@ contract ConsentRegistry is AccessControl, IConsentRegistry {
     mapping(address owner => mapping(address recipient => uint256[])) private _pending;
     mapping(address owner => mapping(address agent => bool)) private _agents;
 
-    /// @param admin Receives DEFAULT_ADMIN_ROLE (sets the revocation hook).
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (sets the revocation hook): the council's timelock.
+    /// @param adminDelay Seconds a handover of DEFAULT_ADMIN_ROLE waits (AccessControlDefaultAdminRules).
     /// @param fleet_ The PythiaFleet (effectiveProfile: a device's metric count).
     /// @param ownership_ The device ownership token (ownerOfDevice, ownershipEpoch).
     /// @param policyRegistry_ The policy registry (policyExists).
-    constructor(address admin, IPythiaFleet fleet_, IDeviceOwnership ownership_, IPolicyRegistry policyRegistry_) {
+    constructor(
+        address admin,
+        uint48 adminDelay,
+        IPythiaFleet fleet_,
+        IDeviceOwnership ownership_,
+        IPolicyRegistry policyRegistry_
+    ) AccessControlDefaultAdminRules(adminDelay, admin) {
         if (
-            admin == address(0) ||
             address(fleet_) == address(0) ||
             address(ownership_) == address(0) ||
             address(policyRegistry_) == address(0)
         ) revert InvalidDependency();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         fleet = fleet_;
         ownership = ownership_;
         policyRegistry = policyRegistry_;
@@ -128,21 +142,30 @@ contract ConsentRegistry is AccessControl, IConsentRegistry {
     }
 
     /// @inheritdoc IConsentRegistry
-    /// @dev Revokes every consent to `recipient` that is neither revoked nor expired (including those
-    /// not started yet), then forgets the list: each later call only walks consents granted since.
-    function revokeAllConsentsOf(address recipient) external returns (uint256 revoked) {
+    /// @dev Walks the newest `pageSize` consents of the caller to `recipient` not walked before,
+    /// revokes those neither revoked nor expired (including those not started yet) and forgets them:
+    /// each call shortens the list, and a later call only walks what is left or granted since.
+    function revokeAllConsentsOf(address recipient, uint256 pageSize) external returns (uint256 revoked, uint256 remaining) {
+        if (pageSize == 0 || pageSize > MAX_REVOKE_PAGE) revert InvalidPageSize(pageSize, MAX_REVOKE_PAGE);
         uint256[] storage ids = _pending[msg.sender][recipient];
         uint256 n = ids.length;
-        uint256[] memory done = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            uint256 id = ids[i];
+        uint256 walk = pageSize < n ? pageSize : n;
+        uint256[] memory done = new uint256[](walk);
+        for (uint256 i; i < walk; ++i) {
+            uint256 id = ids[ids.length - 1];
+            ids.pop();
             Consent storage c = _consents[id];
             if (c.revokedAt != 0 || c.expiry <= block.timestamp) continue;
             _revoke(id, c);
             done[revoked++] = id;
         }
-        delete _pending[msg.sender][recipient];
+        remaining = n - walk;
         for (uint256 i; i < revoked; ++i) _notifyHook(done[i]);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function pendingRevocations(address owner, address recipient) external view returns (uint256) {
+        return _pending[owner][recipient].length;
     }
 
     /// @notice Sets the contract told after every revocation (zero clears it). DEFAULT_ADMIN_ROLE.

@@ -4,15 +4,22 @@ pragma solidity ^0.8.24;
 import {IConsentRegistry, IConsentRevocationHook} from "./interfaces/IConsentRegistry.sol";
 import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
 import {IRecipientBonds} from "./interfaces/IRecipientBonds.sol";
+import {IRecipientTerms} from "./interfaces/IRecipientTerms.sol";
 import {IDeletionRequests} from "./interfaces/IDeletionRequests.sol";
 
-/// @title Data deletion requests (issue #5).
+/// @title Data deletion requests (issues #5, #12).
 /// @notice Owners ask recipients to delete data by a deadline; a revocation under a policy with
-/// deleteOnRevoke raises a request for everything the consent covered, with the policy's
-/// deletionPeriodSeconds. The recipient acknowledges while now <= deadline; afterwards, anyone may
-/// enforce the penalty (the policy's penaltyWei, or defaultPenaltyWei without a policy), once.
-/// Acknowledgement and penalty are exclusive: both close the request.
-/// @dev Holds PENALTY_ROLE on RecipientBonds; is the ConsentRegistry's revocation hook.
+/// deleteOnRevoke raises a request for everything the consent covered. The periods are the
+/// consent's terms (RecipientTerms.termsOf): every deadline, automatic or manual, is at least the
+/// deletion period, itself never below the registry's minimum. Owners raise at most
+/// maxDeletionRequests requests per consent, and only until the consent's expiry + claim window, so
+/// every deadline falls inside the recipient's bond lock. The recipient acknowledges while
+/// now <= deadline; afterwards anyone may enforce the penalty, once: the accepted penalty, or nothing
+/// at all when the recipient never accepted the consent's terms (the request is still recorded and
+/// closed). Acknowledgement and penalty are exclusive: both close the request.
+/// @dev A slasher of RecipientBonds; the ConsentRegistry's revocation hook. An automatic request
+/// stores no device list (empty = all the consent's devices), so the hook's gas does not grow with
+/// the consent.
 contract DeletionRequests is IDeletionRequests {
     /// @notice Most devices one request names.
     uint256 public constant MAX_DEVICES = 64;
@@ -23,45 +30,35 @@ contract DeletionRequests is IDeletionRequests {
 
     IConsentRegistry public immutable consents;
     IPolicyRegistry public immutable policies;
+    IRecipientTerms public immutable terms;
     IRecipientBonds public immutable bonds;
-    /// @notice Shortest time an owner must give a recipient (owner requests; not automatic ones,
-    /// which take the policy's deletionPeriodSeconds).
-    uint64 public immutable minimumPeriod;
-    /// @notice Penalty of a missed deletion under a consent without a policy.
-    uint256 public immutable defaultPenaltyWei;
 
     mapping(uint256 requestId => Request) private _requests;
     mapping(uint256 consentId => uint256[]) private _requestsOf;
     mapping(uint256 consentId => uint256 requestId) private _automaticRequest;
+    mapping(uint256 consentId => uint256) private _ownerRequests;
     uint256 private _requestCount;
 
-    /// @param minimumPeriod_ Shortest deadline of an owner's request, from now (1 .. MAX_DEADLINE).
-    /// @param defaultPenaltyWei_ Penalty under a consent without a policy.
-    constructor(
-        IConsentRegistry consents_,
-        IPolicyRegistry policies_,
-        IRecipientBonds bonds_,
-        uint64 minimumPeriod_,
-        uint256 defaultPenaltyWei_
-    ) {
-        if (address(consents_) == address(0) || address(policies_) == address(0) || address(bonds_) == address(0)) {
-            revert InvalidDependency();
-        }
-        if (minimumPeriod_ == 0 || minimumPeriod_ > MAX_DEADLINE) revert InvalidMinimumPeriod(minimumPeriod_);
+    constructor(IConsentRegistry consents_, IPolicyRegistry policies_, IRecipientTerms terms_, IRecipientBonds bonds_) {
+        if (
+            address(consents_) == address(0) ||
+            address(policies_) == address(0) ||
+            address(terms_) == address(0) ||
+            address(bonds_) == address(0)
+        ) revert InvalidDependency();
         consents = consents_;
         policies = policies_;
+        terms = terms_;
         bonds = bonds_;
-        minimumPeriod = minimumPeriod_;
-        defaultPenaltyWei = defaultPenaltyWei_;
     }
 
     // ------------------------------------------------------------------ owners
 
     /// @inheritdoc IDeletionRequests
-    /// @dev Allowed whatever the consent's state (live, expired, revoked): deletion matters most after
-    /// the consent ends. Refusals: the registry's UnknownConsent, NotConsentOwner, TooManyDevices,
-    /// DeviceNotInConsent, DuplicateDevice, StreamsNotInConsent, InvalidTimeRange, DeadlineTooSoon,
-    /// DeadlineTooFar.
+    /// @dev Allowed whatever the consent's state (live, expired, revoked) until its expiry + claim
+    /// window: deletion matters most after the consent ends. Refusals: the registry's UnknownConsent,
+    /// NotConsentOwner, TooManyRequests, RequestWindowClosed, TooManyDevices, DeviceNotInConsent,
+    /// DuplicateDevice, StreamsNotInConsent, InvalidTimeRange, DeadlineTooSoon, DeadlineTooFar.
     function requestDeletion(
         uint256 consentId,
         address[] calldata devices,
@@ -72,33 +69,38 @@ contract DeletionRequests is IDeletionRequests {
     ) external returns (uint256 requestId) {
         IConsentRegistry.Consent memory c = consents.consent(consentId);
         if (msg.sender != c.owner) revert NotConsentOwner(consentId, msg.sender);
+        IRecipientTerms.Terms memory t = terms.termsOf(consentId);
+        if (_ownerRequests[consentId] >= t.maxDeletionRequests) revert TooManyRequests(consentId, t.maxDeletionRequests);
+        uint256 until = uint256(c.expiry) + t.claimWindow;
+        if (block.timestamp > until) revert RequestWindowClosed(consentId, _cap(until));
         if (devices.length > MAX_DEVICES) revert TooManyDevices(devices.length, MAX_DEVICES);
-        (address[] memory covered, ) = consents.consentDevices(consentId);
-        address[] memory chosen = devices.length == 0 ? covered : _checkDevices(consentId, devices, covered);
+        if (devices.length != 0) _checkDevices(consentId, devices);
         if (streams == 0) streams = c.streams;
         else if (streams & ~c.streams != 0) revert StreamsNotInConsent(consentId, streams & ~c.streams);
         if (fromTime > toTime) revert InvalidTimeRange(fromTime, toTime);
-        uint64 now_ = uint64(block.timestamp);
-        if (deadline < now_ + minimumPeriod) revert DeadlineTooSoon(deadline, now_ + minimumPeriod);
-        if (deadline > now_ + MAX_DEADLINE) revert DeadlineTooFar(deadline, now_ + MAX_DEADLINE);
-        requestId = _open(consentId, c, chosen, streams, fromTime, toTime, deadline, false);
+        uint256 earliest = block.timestamp + t.deletionPeriod;
+        uint256 latest = block.timestamp + MAX_DEADLINE;
+        if (until + t.deletionPeriod < latest) latest = until + t.deletionPeriod;
+        if (deadline < earliest) revert DeadlineTooSoon(deadline, _cap(earliest));
+        if (deadline > latest) revert DeadlineTooFar(deadline, _cap(latest));
+        ++_ownerRequests[consentId];
+        requestId = _open(consentId, c, devices, streams, fromTime, toTime, deadline, false);
     }
 
     /// @inheritdoc IConsentRevocationHook
     /// @dev Only the ConsentRegistry (NotConsentRegistry). Does nothing unless the consent is revoked
     /// and its policy says deleteOnRevoke; raises one automatic request per consent at most. The
-    /// request covers all of the consent's devices and streams from its start to its revocation.
+    /// request covers all of the consent's devices and streams from its start to its revocation,
+    /// deadline = now + the consent's deletion period (never below the registry's minimum).
     function onConsentRevoked(uint256 consentId) external {
         if (msg.sender != address(consents)) revert NotConsentRegistry(msg.sender);
         IConsentRegistry.Consent memory c = consents.consent(consentId);
         if (c.revokedAt == 0 || c.policyId == bytes32(0)) return;
-        IPolicyRegistry.PolicyTerms memory terms = policies.policyTerms(c.policyId);
-        if (!terms.deleteOnRevoke) return;
+        if (!policies.policyTerms(c.policyId).deleteOnRevoke) return;
         if (_automaticRequest[consentId] != 0) return;
-        (address[] memory covered, ) = consents.consentDevices(consentId);
+        uint64 deadline = _cap(block.timestamp + terms.termsOf(consentId).deletionPeriod);
         uint64 fromTime = c.start != 0 ? c.start : c.grantedAt;
-        uint64 deadline = uint64(block.timestamp) + terms.deletionPeriodSeconds;
-        _automaticRequest[consentId] = _open(consentId, c, covered, c.streams, fromTime, c.revokedAt, deadline, true);
+        _automaticRequest[consentId] = _open(consentId, c, new address[](0), c.streams, fromTime, c.revokedAt, deadline, true);
     }
 
     // ------------------------------------------------------------------ recipients
@@ -125,8 +127,8 @@ contract DeletionRequests is IDeletionRequests {
         if (block.timestamp <= r.deadline) revert DeadlineNotPassed(requestId, r.deadline);
         r.status = Status.Penalised;
         r.closedAt = uint64(block.timestamp);
-        uint256 penalty = _penalty(consents.consent(r.consentId).policyId);
-        if (penalty != 0) paid = bonds.payPenalty(r.recipient, r.owner, penalty, DELETION_REASON);
+        uint256 penalty = terms.liability(r.consentId).penaltyWei;
+        if (penalty != 0) paid = bonds.payPenalty(r.consentId, penalty, DELETION_REASON);
         emit DeletionPenaltyEnforced(requestId, r.recipient, msg.sender, penalty, paid);
     }
 
@@ -153,8 +155,13 @@ contract DeletionRequests is IDeletionRequests {
     }
 
     /// @inheritdoc IDeletionRequests
+    function ownerRequestCount(uint256 consentId) external view returns (uint256) {
+        return _ownerRequests[consentId];
+    }
+
+    /// @inheritdoc IDeletionRequests
     function penaltyFor(uint256 consentId) external view returns (uint256) {
-        return _penalty(consents.consent(consentId).policyId);
+        return terms.liability(consentId).penaltyWei;
     }
 
     // ------------------------------------------------------------------ internals
@@ -181,7 +188,7 @@ contract DeletionRequests is IDeletionRequests {
         r.toTime = toTime;
         r.deadline = deadline;
         r.requestedAt = uint64(block.timestamp);
-        r.devices = devices;
+        if (devices.length != 0) r.devices = devices;
         _requestsOf[consentId].push(requestId);
         emit DeletionRequested(
             requestId,
@@ -197,11 +204,9 @@ contract DeletionRequests is IDeletionRequests {
         );
     }
 
-    function _checkDevices(
-        uint256 consentId,
-        address[] calldata devices,
-        address[] memory covered
-    ) private pure returns (address[] memory) {
+    /// @dev Each device covered by the consent, none twice.
+    function _checkDevices(uint256 consentId, address[] calldata devices) private view {
+        (address[] memory covered, ) = consents.consentDevices(consentId);
         for (uint256 i; i < devices.length; ++i) {
             address d = devices[i];
             for (uint256 j; j < i; ++j) {
@@ -216,7 +221,6 @@ contract DeletionRequests is IDeletionRequests {
             }
             if (!found) revert DeviceNotInConsent(consentId, d);
         }
-        return devices;
     }
 
     function _require(uint256 requestId) private view returns (Request storage r) {
@@ -224,8 +228,8 @@ contract DeletionRequests is IDeletionRequests {
         if (r.status == Status.None) revert UnknownRequest(requestId);
     }
 
-    function _penalty(bytes32 policyId) private view returns (uint256) {
-        if (policyId == bytes32(0)) return defaultPenaltyWei;
-        return policies.policyTerms(policyId).penaltyWei;
+    /// @dev A time in uint64, saturating (a consent may expire at any uint64 time).
+    function _cap(uint256 time) private pure returns (uint64) {
+        return time > type(uint64).max ? type(uint64).max : uint64(time);
     }
 }

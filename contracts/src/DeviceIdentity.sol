@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IDeviceIdentity, IDeviceIdentityManagement} from "./interfaces/IDeviceIdentity.sol";
@@ -17,9 +17,9 @@ import {IPythiaFleet, IPythiaFleetTypes} from "./interfaces/IPythiaFleet.sol";
 /// its key with signatures by the old and the new key, and the owner or an operator revokes a
 /// compromised key (IDENTITY_ROLE on the fleet). The fleet keeps keys and status; this contract
 /// keeps provenance, rotation nonces and service endpoints.
-/// @dev Roles: DEFAULT_ADMIN_ROLE (grants), OPERATOR_ROLE (class manufacturers, default endpoint,
+/// @dev Roles: DEFAULT_ADMIN_ROLE (grants; the council's timelock, two-step handover), OPERATOR_ROLE (class manufacturers, default endpoint,
 /// revocation of any device).
-contract DeviceIdentity is AccessControl, EIP712, IDeviceIdentityManagement {
+contract DeviceIdentity is AccessControlDefaultAdminRules, EIP712, IDeviceIdentityManagement {
     /// @notice Council staff: assigns classes to manufacturers, sets the default endpoint, revokes keys.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
@@ -53,14 +53,19 @@ contract DeviceIdentity is AccessControl, EIP712, IDeviceIdentityManagement {
     mapping(address device => Endpoint) private _endpoints;
     string private _defaultEndpoint;
 
-    /// @param admin Receives DEFAULT_ADMIN_ROLE.
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (the council's timelock).
+    /// @param adminDelay Seconds a handover of DEFAULT_ADMIN_ROLE waits (AccessControlDefaultAdminRules).
     /// @param fleet_ The PythiaFleet (this contract needs its MANUFACTURER_ROLE and IDENTITY_ROLE).
     /// @param ownership_ The DeviceOwnership set on that fleet.
-    constructor(address admin, address fleet_, address ownership_) EIP712("Pythia Identity", "1") {
-        if (admin == address(0) || fleet_ == address(0) || ownership_ == address(0)) revert InvalidConfiguration();
+    constructor(
+        address admin,
+        uint48 adminDelay,
+        address fleet_,
+        address ownership_
+    ) AccessControlDefaultAdminRules(adminDelay, admin) EIP712("Pythia Identity", "1") {
+        if (fleet_ == address(0) || ownership_ == address(0)) revert InvalidConfiguration();
         fleet = IPythiaFleet(fleet_);
         ownership = IDeviceOwnershipManagement(ownership_);
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     // ------------------------------------------------------------------ manufacturers
@@ -203,7 +208,7 @@ contract DeviceIdentity is AccessControl, EIP712, IDeviceIdentityManagement {
         return _keyRotationDigest(device, newPublicKey, _rotations[device]);
     }
 
-    /// @inheritdoc AccessControl
+    /// @inheritdoc AccessControlDefaultAdminRules
     function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
         return
             interfaceId == type(IDeviceIdentity).interfaceId ||

@@ -32,6 +32,8 @@ contract DeviceOwnership is ERC721, EIP712, IDeviceOwnershipManagement {
     mapping(address device => Epochs) private _epochs;
     mapping(address device => address to) private _offers;
     mapping(address device => mapping(uint64 epoch => mapping(address manager => bool))) private _managers;
+    /// @dev Block time at which each epoch after the first began (the transfer that opened it).
+    mapping(address device => mapping(uint64 epoch => uint64 startedAt)) private _epochStarts;
 
     /// @param fleet_ The PythiaFleet whose devices this contract tokenises (it must then be told
     /// about this contract with setDeviceOwnership).
@@ -78,6 +80,7 @@ contract DeviceOwnership is ERC721, EIP712, IDeviceOwnershipManagement {
         _requireActive(device);
         delete _offers[device];
         uint64 epoch = ++_epochs[device].current;
+        _epochStarts[device][epoch] = uint64(block.timestamp);
         _transfer(previousOwner, to, tokenIdOf(device));
         emit OwnershipTransferred(device, previousOwner, to, epoch);
     }
@@ -148,6 +151,11 @@ contract DeviceOwnership is ERC721, EIP712, IDeviceOwnershipManagement {
     /// @inheritdoc IDeviceOwnership
     function ownershipEpoch(address device) external view returns (uint64) {
         return _epochs[device].current;
+    }
+
+    /// @inheritdoc IDeviceOwnership
+    function epochStartedAt(address device, uint64 epoch) external view returns (uint64) {
+        return _epochStarts[device][epoch];
     }
 
     /// @inheritdoc IDeviceOwnershipManagement

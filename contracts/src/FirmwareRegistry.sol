@@ -20,17 +20,20 @@ import {IDeviceIdentity} from "./interfaces/IDeviceIdentity.sol";
 /// - A release is a SUIT-like manifest signed by at least `threshold` distinct current keys. Sequence
 ///   numbers strictly increase per class (no rollback) by at most a bounded step (no fast-forward), and
 ///   a manifest must be fresh (no freeze). Anyone may submit a signed manifest.
-/// - Revocation is by the class's manufacturer, not by a threshold of release keys: revoking only
-///   removes approval (it can deny, never grant), so it is the one action that must be fast and
-///   available when release keys are offline; the worst a stolen manufacturer account can do with it
-///   is deny updates, and every revocation is an event.
+/// - Revocation: the class's manufacturer may revoke a release no device reported running yet (fast,
+///   available when release keys are offline, and it only denies). Once a device runs a release,
+///   revoking it flags every device still running it when it reports (which can suspend a whole
+///   class), so that needs a threshold of release keys (revokeReleaseWithKeys), like publishing.
+///   docs/contracts.md ("Firmware threat model") says what a stolen manufacturer account can do.
 /// - Owners choose the update policy per device and approve releases; both are keyed by the device's
 ///   ownership epoch, so a transfer voids them at once and the new owner starts with ApproveEach.
 /// - Devices report what they run, signed by their current key (fleet.deviceSigner). A report of a
 ///   build that is not a known, unrevoked, not-older release of the device's class is not recorded as
 ///   installed: it flags the device on the fleet (this contract holds the fleet's INSPECTOR_ROLE).
-/// - Paid updates: an owner's payment is held until the device reports the release (or a later one),
-///   then credited to the class's payee; pull payments only.
+/// - Paid updates: an owner's payment is held until the device reports the release (or a later one)
+///   while Active (a revoked or suspended device's report releases nothing), then credited to the
+///   class's payee; pull payments only. Open escrows are counted per ownership epoch, so escrows left
+///   by an earlier owner never block a new one; anyone may close a reclaimable escrow for its funder.
 /// @dev Holds no roles of its own: every permission derives from the fleet, identity and ownership contracts.
 contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
     /// @notice keccak256("FirmwareManifest(uint16 classId,uint64 sequence,bytes32 digest,uint64 size,string location,uint64 issuedAt)")
@@ -41,6 +44,8 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
     /// @notice keccak256("ReleaseKeyRotation(uint16 classId,uint64 version,address[] keys,uint8 threshold)")
     bytes32 public constant ROTATION_TYPEHASH =
         keccak256("ReleaseKeyRotation(uint16 classId,uint64 version,address[] keys,uint8 threshold)");
+    /// @notice keccak256("ReleaseRevocation(bytes32 releaseId)")
+    bytes32 public constant REVOCATION_TYPEHASH = keccak256("ReleaseRevocation(bytes32 releaseId)");
     /// @notice keccak256("FirmwareReport(address device,uint64 sequence,bytes32 digest,uint64 nonce)")
     bytes32 public constant REPORT_TYPEHASH =
         keccak256("FirmwareReport(address device,uint64 sequence,bytes32 digest,uint64 nonce)");
@@ -99,7 +104,7 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
     mapping(address device => mapping(uint64 epoch => UpdatePolicy)) private _policies;
     mapping(address device => mapping(uint64 epoch => mapping(bytes32 releaseId => bool))) private _approvals;
     mapping(uint256 escrowId => Escrow) private _escrows;
-    mapping(address device => uint256[] escrowIds) private _openEscrows;
+    mapping(address device => mapping(uint64 epoch => uint256[] escrowIds)) private _openEscrows;
     mapping(address account => uint256) private _credits;
     uint256 private _escrowCount;
 
@@ -202,6 +207,7 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
             size: manifest.size,
             issuedAt: manifest.issuedAt,
             revoked: false,
+            installed: false,
             digest: manifest.digest,
             manifestHash: structHash
         });
@@ -220,13 +226,19 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
 
     /// @inheritdoc IFirmwareRegistry
     function revokeRelease(bytes32 releaseId, string calldata reason) external {
-        Release storage r = _releases[releaseId];
-        if (r.sequence == 0) revert UnknownRelease(releaseId);
+        Release storage r = _requireRelease(releaseId);
         uint16 classId = r.classId;
         if (identity.classManufacturer(classId) != msg.sender) revert NotClassManufacturer(classId, msg.sender);
-        if (r.revoked) revert ReleaseIsRevoked(releaseId);
-        r.revoked = true;
-        emit ReleaseRevoked(releaseId, classId, r.sequence, msg.sender, reason);
+        if (r.installed) revert ReleaseInstalled(releaseId);
+        _revokeRelease(releaseId, r, reason);
+    }
+
+    /// @inheritdoc IFirmwareRegistry
+    function revokeReleaseWithKeys(bytes32 releaseId, string calldata reason, bytes[] calldata signatures) external {
+        Release storage r = _requireRelease(releaseId);
+        uint16 classId = r.classId;
+        _requireThreshold(classId, _classes[classId], _revocationDigest(releaseId), signatures);
+        _revokeRelease(releaseId, r, reason);
     }
 
     // ------------------------------------------------------------------ owners
@@ -277,13 +289,16 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
         if (nonce <= state.lastNonce) revert ReportReplayed(device, nonce, state.lastNonce);
         state.lastNonce = nonce;
 
-        (, uint16 deviceClass) = _deviceInfo(device);
+        (IPythiaFleetTypes.DeviceStatus status, uint16 deviceClass) = _deviceInfo(device);
         bytes32 releaseId = _releaseId(deviceClass, sequence);
-        verdict = _judgeReport(_releases[releaseId], deviceClass, sequence, digest, state.installedSequence);
+        Release storage r = _releases[releaseId];
+        verdict = _judgeReport(r, deviceClass, sequence, digest, state.installedSequence);
         if (verdict == ReportVerdict.Installed) {
             state.installedSequence = sequence;
+            if (!r.installed) r.installed = true;
             emit FirmwareInstalled(device, releaseId, sequence, digest, nonce);
-            _settleEscrows(device, sequence);
+            // A revoked (stolen) or suspended device's word releases no one's money.
+            if (status == IPythiaFleetTypes.DeviceStatus.Active) _settleEscrows(device, sequence);
         } else {
             emit FirmwareReportFlagged(device, sequence, digest, nonce, verdict);
             _flag(device, digest);
@@ -307,13 +322,14 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
         (, uint16 deviceClass) = _deviceInfo(device);
         if (deviceClass != r.classId) revert WrongDeviceClass(device, deviceClass, r.classId);
         if (r.sequence <= _firmware[device].installedSequence) revert AlreadyInstalled(device, releaseId);
-        uint256[] storage open = _openEscrows[device];
+        uint64 epoch = ownership.ownershipEpoch(device);
+        uint256[] storage open = _openEscrows[device][epoch];
         if (open.length >= MAX_OPEN_ESCROWS) revert TooManyEscrows(device);
 
         escrowId = ++_escrowCount;
         _escrows[escrowId] = Escrow({
             funder: msg.sender,
-            epoch: ownership.ownershipEpoch(device),
+            epoch: epoch,
             device: device,
             deadline: deadline,
             open: true,
@@ -328,15 +344,15 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
     function reclaimEscrow(uint256 escrowId) external {
         Escrow storage e = _escrows[escrowId];
         if (!e.open) revert EscrowNotOpen(escrowId);
-        if (e.funder != msg.sender) revert NotFunder(escrowId, msg.sender);
         if (
             !_releases[e.releaseId].revoked &&
             block.timestamp <= e.deadline &&
             ownership.ownershipEpoch(e.device) == e.epoch
         ) revert EscrowNotReclaimable(escrowId);
         _close(e, escrowId);
-        _credits[msg.sender] += e.amount;
-        emit EscrowReclaimed(escrowId, msg.sender, e.amount);
+        address funder = e.funder;
+        _credits[funder] += e.amount;
+        emit EscrowReclaimed(escrowId, funder, e.amount);
     }
 
     /// @inheritdoc IFirmwareRegistry
@@ -415,7 +431,7 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
 
     /// @inheritdoc IFirmwareRegistry
     function openEscrows(address device) external view returns (uint256[] memory) {
-        return _openEscrows[device];
+        return _openEscrows[device][ownership.ownershipEpoch(device)];
     }
 
     /// @inheritdoc IFirmwareRegistry
@@ -436,6 +452,11 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
         uint8 threshold
     ) external view returns (bytes32) {
         return _rotationDigest(classId, version, keys, threshold);
+    }
+
+    /// @inheritdoc IFirmwareRegistry
+    function revocationDigest(bytes32 releaseId) external view returns (bytes32) {
+        return _revocationDigest(releaseId);
     }
 
     /// @inheritdoc IFirmwareRegistry
@@ -511,6 +532,10 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
             );
     }
 
+    function _revocationDigest(bytes32 releaseId) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(REVOCATION_TYPEHASH, releaseId)));
+    }
+
     function _reportDigest(
         address device,
         uint64 sequence,
@@ -555,6 +580,12 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
         if (uint256(issuedAt) + maxAge < block.timestamp) {
             revert ManifestExpired(issuedAt, uint64(block.timestamp - maxAge));
         }
+    }
+
+    function _revokeRelease(bytes32 releaseId, Release storage r, string calldata reason) private {
+        if (r.revoked) revert ReleaseIsRevoked(releaseId);
+        r.revoked = true;
+        emit ReleaseRevoked(releaseId, r.classId, r.sequence, msg.sender, reason);
     }
 
     function _requireRelease(bytes32 releaseId) private view returns (Release storage r) {
@@ -640,10 +671,10 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
     /// not revoked, not above `installed`, the deadline has not passed ("install by") and the device's
     /// owner has not changed since funding. Anything else stays open for the funder to reclaim.
     function _settleEscrows(address device, uint64 installed) private {
-        uint256[] storage open = _openEscrows[device];
+        uint64 epoch = ownership.ownershipEpoch(device);
+        uint256[] storage open = _openEscrows[device][epoch];
         uint256 n = open.length;
         if (n == 0) return;
-        uint64 epoch = ownership.ownershipEpoch(device);
         for (uint256 i = n; i > 0; --i) {
             uint256 escrowId = open[i - 1];
             Escrow storage e = _escrows[escrowId];
@@ -657,10 +688,10 @@ contract FirmwareRegistry is EIP712, ReentrancyGuard, IFirmwareRegistry {
         }
     }
 
-    /// @dev Marks an escrow closed and removes it from its device's open list (swap and pop).
+    /// @dev Marks an escrow closed and removes it from its device's open list of its epoch (swap and pop).
     function _close(Escrow storage e, uint256 escrowId) private {
         e.open = false;
-        uint256[] storage open = _openEscrows[e.device];
+        uint256[] storage open = _openEscrows[e.device][e.epoch];
         uint256 n = open.length;
         for (uint256 i; i < n; ++i) {
             if (open[i] == escrowId) {

@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IPythiaFleet, IDeviceRegistry, IBehaviourProfiles, IReadingInspection} from "./interfaces/IPythiaFleet.sol";
 import {IDeviceKeys, IDeviceKeyLifecycle} from "./interfaces/IDeviceKeys.sol";
 import {ReadingInspection} from "./ReadingInspection.sol";
+import {IRelayerTrust} from "./interfaces/IRelayerTrust.sol";
 
 /// @title Pythia fleet: a smart-city device registry, behaviour profiles and reading inspection.
 /// @notice The deployable contract. The three concerns are separate abstract contracts combined
@@ -12,12 +13,18 @@ import {ReadingInspection} from "./ReadingInspection.sol";
 /// Roles: DEFAULT_ADMIN_ROLE (the council admin, grants the others), OPERATOR_ROLE,
 /// MANUFACTURER_ROLE, RELAYER_ROLE, IDENTITY_ROLE (the DeviceIdentity contract: key rotation and
 /// compromised-key revocation), INSPECTOR_ROLE (out-of-band anomaly flags, e.g. the firmware registry).
+/// DEFAULT_ADMIN_ROLE is held by the council's TimelockController (docs/operations.md). Unlike the
+/// other contracts the fleet keeps plain AccessControl, not AccessControlDefaultAdminRules: the
+/// latter adds 3.4 KB and would leave the fleet 105 bytes under EIP-170's 24,576; the timelock's
+/// delay applies to every role change all the same.
 contract PythiaFleet is ReadingInspection, IPythiaFleet {
     /// @notice The admin may not be the zero address.
     error InvalidAdmin();
 
-    /// @param admin The council admin: receives DEFAULT_ADMIN_ROLE and grants the other roles.
-    constructor(address admin) {
+    /// @param admin Receives DEFAULT_ADMIN_ROLE and grants the other roles (the council's timelock).
+    /// @param relayerTrust_ The PythiaRegistry: a relayer must also be bound to a trusted Pythia key
+    /// (zero: no such check, the role alone decides).
+    constructor(address admin, IRelayerTrust relayerTrust_) ReadingInspection(relayerTrust_) {
         if (admin == address(0)) revert InvalidAdmin();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }

@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IPythiaRegistry} from "./interfaces/IPythiaRegistry.sol";
+import {IRelayerTrust} from "./interfaces/IRelayerTrust.sol";
 
 /// @title Pythia registry: attested gateway keys and the approved code measurements.
 /// @notice Roles: DEFAULT_ADMIN_ROLE (grants the others), GOVERNANCE_ROLE (approves and revokes code
 /// measurements), OPERATOR_ROLE (registers, rotates and revokes Pythia keys). A key is trusted while
 /// it is registered, not revoked and — if attested — its measurement is approved: trust is computed
 /// at read time, so revoking a measurement untrusts every key attested with it in one transaction.
+/// Relayers follow their key: each key has at most one relayer account and each account relays for
+/// at most one key; isTrustedRelayer is isTrusted of that key (attested or not), so revoking the key
+/// or its measurement disarms the relayer on the fleet, the AccessLog and the CanaryRegistry at once.
 /// @dev The DCAP quote is verified off chain (src/attestation) by whoever registers the key; the
 /// contract records what was verified (TEE type, measurement, evidence hash and URI) and enforces
 /// the governance policy (approved measurements) on chain. The evidence bytes (~20 KB with collateral)
 /// are neither stored nor logged: 20 KB of storage would cost ~14M gas; anyone can fetch the evidence
 /// from the URI and check it against the hash and the measurement.
-contract PythiaRegistry is AccessControl, IPythiaRegistry {
+contract PythiaRegistry is AccessControlDefaultAdminRules, IPythiaRegistry {
     /// @notice Approves and revokes code measurements.
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     /// @notice Registers, rotates and revokes Pythia keys.
@@ -30,12 +34,12 @@ contract PythiaRegistry is AccessControl, IPythiaRegistry {
 
     mapping(address key => PythiaRecord record) private _pythias;
     mapping(bytes32 measurementKey => MeasurementStatus status) private _measurements;
+    mapping(address key => address relayer) private _relayers;
+    mapping(address relayer => address key) private _keysOfRelayers;
 
-    /// @param admin Receives DEFAULT_ADMIN_ROLE and grants the other roles.
-    constructor(address admin) {
-        if (admin == address(0)) revert InvalidAdmin();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-    }
+    /// @param admin Receives DEFAULT_ADMIN_ROLE and grants the other roles (the council's timelock).
+    /// @param adminDelay Seconds a handover of DEFAULT_ADMIN_ROLE waits (AccessControlDefaultAdminRules).
+    constructor(address admin, uint48 adminDelay) AccessControlDefaultAdminRules(adminDelay, admin) {}
 
     // ------------------------------------------------------------------ measurements
 
@@ -95,6 +99,11 @@ contract PythiaRegistry is AccessControl, IPythiaRegistry {
             evidence.evidenceUri
         );
         emit PythiaKeyRotated(previousKey, newKey, msg.sender);
+        address relayer = _relayers[previousKey];
+        if (relayer != address(0)) {
+            delete _relayers[previousKey];
+            _bind(newKey, relayer);
+        }
     }
 
     /// @inheritdoc IPythiaRegistry
@@ -103,7 +112,37 @@ contract PythiaRegistry is AccessControl, IPythiaRegistry {
         _revoke(key, reason);
     }
 
+    /// @inheritdoc IPythiaRegistry
+    function bindRelayer(address key, address relayer) external onlyRole(OPERATOR_ROLE) {
+        PythiaStatus status = _pythias[key].status;
+        if (status == PythiaStatus.None) revert UnknownPythia(key);
+        if (status == PythiaStatus.Revoked) revert PythiaAlreadyRevoked(key);
+        if (relayer == address(0)) revert InvalidRelayer(relayer);
+        address boundTo = _keysOfRelayers[relayer];
+        // A relayer of a revoked key may serve a new key (the gateway restarted with a new Pythia key).
+        if (boundTo != address(0) && boundTo != key && _pythias[boundTo].status != PythiaStatus.Revoked) {
+            revert RelayerBoundElsewhere(relayer, boundTo);
+        }
+        _bind(key, relayer);
+    }
+
     // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IRelayerTrust
+    function isTrustedRelayer(address account) external view returns (bool) {
+        address key = _keysOfRelayers[account];
+        return key != address(0) && _isTrusted(_pythias[key], false);
+    }
+
+    /// @inheritdoc IPythiaRegistry
+    function relayerOf(address key) external view returns (address) {
+        return _relayers[key];
+    }
+
+    /// @inheritdoc IPythiaRegistry
+    function pythiaOfRelayer(address relayer) external view returns (address) {
+        return _keysOfRelayers[relayer];
+    }
 
     /// @inheritdoc IPythiaRegistry
     function pythia(address key) external view returns (PythiaRecord memory) {
@@ -112,10 +151,7 @@ contract PythiaRegistry is AccessControl, IPythiaRegistry {
 
     /// @inheritdoc IPythiaRegistry
     function isTrusted(address key, bool requireAttested) external view returns (bool) {
-        PythiaRecord storage record = _pythias[key];
-        if (record.status != PythiaStatus.Active) return false;
-        if (!record.attested) return !requireAttested;
-        return _measurements[record.measurementKey] == MeasurementStatus.Approved;
+        return _isTrusted(_pythias[key], requireAttested);
     }
 
     /// @inheritdoc IPythiaRegistry
@@ -133,12 +169,29 @@ contract PythiaRegistry is AccessControl, IPythiaRegistry {
         return _attestedMeasurementKey(teeType, measurement);
     }
 
-    /// @inheritdoc AccessControl
+    /// @inheritdoc AccessControlDefaultAdminRules
     function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
         return interfaceId == type(IPythiaRegistry).interfaceId || super.supportsInterface(interfaceId);
     }
 
     // ------------------------------------------------------------------ internal
+
+    function _isTrusted(PythiaRecord storage record, bool requireAttested) private view returns (bool) {
+        if (record.status != PythiaStatus.Active) return false;
+        if (!record.attested) return !requireAttested;
+        return _measurements[record.measurementKey] == MeasurementStatus.Approved;
+    }
+
+    /// @dev Makes `relayer` the relayer of `key`; the key's former relayer (if another) is unbound.
+    function _bind(address key, address relayer) private {
+        address previous = _relayers[key];
+        if (previous != address(0) && previous != relayer) delete _keysOfRelayers[previous];
+        address formerKey = _keysOfRelayers[relayer];
+        if (formerKey != address(0) && formerKey != key) delete _relayers[formerKey];
+        _relayers[key] = relayer;
+        _keysOfRelayers[relayer] = key;
+        emit RelayerBound(key, relayer, previous, msg.sender);
+    }
 
     function _register(
         address key,

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IReadingInspection} from "./interfaces/IPythiaFleet.sol";
 import {IDeviceKeys} from "./interfaces/IDeviceKeys.sol";
+import {IRelayerTrust} from "./interfaces/IRelayerTrust.sol";
 import {BehaviourProfiles} from "./BehaviourProfiles.sol";
 import {DeviceRecords} from "./libraries/DeviceRecords.sol";
 import {ProfileCodec} from "./libraries/ProfileCodec.sol";
@@ -46,9 +47,16 @@ abstract contract ReadingInspection is BehaviourProfiles, EIP712, IReadingInspec
         uint8 autoSuspensions; // suspensions by the contract (saturating)
     }
 
+    /// @notice Asked on every batch whether the relayer is bound to a trusted Pythia key (the
+    /// PythiaRegistry); zero = no such check (the role alone decides).
+    IRelayerTrust public immutable relayerTrust;
+
     mapping(address device => FlagState) private _flagStates;
 
-    constructor() EIP712("Pythia", "1") {}
+    /// @param relayerTrust_ The PythiaRegistry (IRelayerTrust), or zero for no check.
+    constructor(IRelayerTrust relayerTrust_) EIP712("Pythia", "1") {
+        relayerTrust = relayerTrust_;
+    }
 
     /// @dev Per-batch scratch memory, allocated once per batch: the cached profile, and the fields of
     /// the current item that the inspection needs. Class profiles stay cached across items
@@ -65,7 +73,13 @@ abstract contract ReadingInspection is BehaviourProfiles, EIP712, IReadingInspec
     }
 
     /// @inheritdoc IReadingInspection
+    /// @dev Besides RELAYER_ROLE the caller must be bound to a trusted Pythia key (relayerTrust): one
+    /// external call per batch, about 90 gas per reading in a batch of 100.
     function submitReadings(SignedReading[] calldata readings) external onlyRole(RELAYER_ROLE) {
+        IRelayerTrust trust = relayerTrust;
+        if (address(trust) != address(0) && !trust.isTrustedRelayer(msg.sender)) {
+            revert IRelayerTrust.UntrustedRelayer(msg.sender);
+        }
         Scratch memory scratch;
         bytes32 domain = _domainSeparatorV4();
         uint256 records = _deviceRecordsSlot();

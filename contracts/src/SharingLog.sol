@@ -10,8 +10,9 @@ import {ISharingLog} from "./interfaces/ISharingLog.sol";
 /// only while the consent is live for at least one of its devices (IConsentRegistry.isLive: not
 /// revoked, inside its window, device still in its grant-time ownership epoch), and only when the
 /// consent's policy allows onward sharing (a consent without a policy never does). The owner is
-/// notified by OwnerNotified when the policy says so. The CanaryRegistry asks hasShared before it
-/// attributes a leak: a party the recipient logged holds the data legally.
+/// notified by OwnerNotified when the policy says so. The CanaryRegistry asks sharedSince before it
+/// accepts a leak claim: a party the recipient logged a share to before the leaked delivery holds
+/// that data legally; a share logged after the delivery does not excuse its leak (issue #12).
 /// @dev Holds no roles: every permission comes from the consent and policy registries.
 contract SharingLog is ISharingLog {
     /// @notice Longest purpose, in bytes.
@@ -24,7 +25,8 @@ contract SharingLog is ISharingLog {
 
     mapping(uint256 entryId => Entry) private _entries;
     mapping(uint256 consentId => uint256[]) private _entriesOf;
-    mapping(uint256 consentId => mapping(address party => bool)) private _shared;
+    /// @dev Block time of the first share logged to a party under a consent (0 = none).
+    mapping(uint256 consentId => mapping(address party => uint64)) private _sharedSince;
     uint256 private _entryCount;
 
     /// @param consents_ The consent registry.
@@ -65,14 +67,19 @@ contract SharingLog is ISharingLog {
             dataHash: dataHash
         });
         _entriesOf[consentId].push(entryId);
-        _shared[consentId][sharedWith] = true;
+        if (_sharedSince[consentId][sharedWith] == 0) _sharedSince[consentId][sharedWith] = uint64(block.timestamp);
         emit DataShared(entryId, consentId, c.owner, msg.sender, sharedWith, dataHash, purpose);
         if (terms.notifyOwner) emit OwnerNotified(c.owner, consentId, entryId);
     }
 
     /// @inheritdoc ISharingLog
     function hasShared(uint256 consentId, address party) external view returns (bool) {
-        return _shared[consentId][party];
+        return _sharedSince[consentId][party] != 0;
+    }
+
+    /// @inheritdoc ISharingLog
+    function sharedSince(uint256 consentId, address party) external view returns (uint64) {
+        return _sharedSince[consentId][party];
     }
 
     /// @inheritdoc ISharingLog

@@ -2,6 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {IRelayerTrust} from "../src/interfaces/IRelayerTrust.sol";
 import {ConsentBase} from "./utils/ConsentBase.sol";
 import {Vm} from "./utils/Vm.sol";
 import {console} from "./utils/Test.sol";
@@ -16,10 +18,13 @@ contract AccessLogTest is ConsentBase {
     bytes32 internal constant ENTRY_REFUSED = keccak256("EntryRefused(uint256,address,bytes32,uint8)");
 
     function test_constructor_refusesZero() public {
+        IRelayerTrust trust = IRelayerTrust(address(pythiaRegistry));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
+        );
+        new AccessLog(address(0), 0, IConsentRegistry(address(consents)), trust);
         vm.expectRevert(AccessLog.InvalidDependency.selector);
-        new AccessLog(address(0), IConsentRegistry(address(consents)));
-        vm.expectRevert(AccessLog.InvalidDependency.selector);
-        new AccessLog(admin, IConsentRegistry(address(0)));
+        new AccessLog(admin, 0, IConsentRegistry(address(0)), trust);
         assertEq(address(accessLog.consents()), address(consents), "registry");
         assertTrue(accessLog.hasRole(accessLog.LOGGER_ROLE(), logger), "logger");
     }
@@ -44,6 +49,60 @@ contract AccessLogTest is ConsentBase {
             vm.prank(callers[i]);
             accessLog.logCommands(cs);
         }
+    }
+
+    /// @dev Issue #12, "roles follow trust": a logger whose Pythia key is revoked logs nothing, and
+    /// an account holding LOGGER_ROLE but bound to no Pythia key cannot log either.
+    function test_loggerFollowsItsPythiaKey() public {
+        uint256 id = grantDefault();
+        IAccessLog.Delivery[] memory ds = new IAccessLog.Delivery[](1);
+        ds[0] = delivery(id, devices[0], bob, STREAMS);
+        address unbound = address(0x0B0D);
+        bytes32 role = accessLog.LOGGER_ROLE();
+        vm.prank(admin);
+        accessLog.grantRole(role, unbound);
+        vm.expectRevert(abi.encodeWithSelector(IRelayerTrust.UntrustedRelayer.selector, unbound));
+        vm.prank(unbound);
+        accessLog.logDeliveries(ds);
+
+        vm.prank(logger);
+        assertEq(accessLog.logDeliveries(ds), 1, "trusted");
+        address key = pythiaRegistry.pythiaOfRelayer(logger);
+        vm.prank(operator);
+        pythiaRegistry.revokePythia(key, "stolen");
+        vm.expectRevert(abi.encodeWithSelector(IRelayerTrust.UntrustedRelayer.selector, logger));
+        vm.prank(logger);
+        accessLog.logDeliveries(ds);
+        IAccessLog.CommandRecord[] memory cs = new IAccessLog.CommandRecord[](1);
+        cs[0] = command(id, devices[0], bob, IDENTIFY);
+        vm.expectRevert(abi.encodeWithSelector(IRelayerTrust.UntrustedRelayer.selector, logger));
+        vm.prank(logger);
+        accessLog.logCommands(cs);
+    }
+
+    /// @dev A logged delivery's key keeps its consent and first logging time; a refused one is not kept.
+    function test_deliveryRecords() public {
+        uint256 id = grantDefault();
+        IAccessLog.Delivery[] memory ds = new IAccessLog.Delivery[](2);
+        ds[0] = delivery(id, devices[0], bob, STREAMS);
+        ds[1] = delivery(id, devices[0], carol, STREAMS); // carol is not the recipient: refused
+        bytes32 key0 = accessLog.deliveryKey(ds[0]);
+        bytes32 key1 = accessLog.deliveryKey(ds[1]);
+        assertEq(key0, keccak256(abi.encode(ds[0])), "key = keccak256(abi.encode(delivery))");
+        vm.prank(logger);
+        assertEq(accessLog.logDeliveries(ds), 1, "one logged");
+        (uint256 consentId, uint64 loggedAt) = accessLog.deliveryRecord(key0);
+        assertEq(consentId, id, "consent");
+        assertEq(loggedAt, block.timestamp, "time");
+        (consentId, loggedAt) = accessLog.deliveryRecord(key1);
+        assertEq(loggedAt, 0, "refused: not recorded");
+        vm.warp(block.timestamp + 100);
+        IAccessLog.Delivery[] memory again = new IAccessLog.Delivery[](1);
+        again[0] = ds[0];
+        vm.prank(logger);
+        accessLog.logDeliveries(again);
+        (, loggedAt) = accessLog.deliveryRecord(key0);
+        assertEq(loggedAt, block.timestamp - 100, "the first logging time stays");
     }
 
     function test_batchBounds() public {

@@ -1,327 +1,452 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccountabilityBase} from "./utils/AccountabilityBase.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {ConsentWorld} from "./utils/ConsentWorld.sol";
+import {Vm} from "./utils/Vm.sol";
 import {CanaryRegistry} from "../src/CanaryRegistry.sol";
+import {IAccessLog} from "../src/interfaces/IAccessLog.sol";
 import {ICanaryRegistry} from "../src/interfaces/ICanaryRegistry.sol";
 import {IConsentRegistry} from "../src/interfaces/IConsentRegistry.sol";
-import {IPolicyRegistry} from "../src/interfaces/IPolicyRegistry.sol";
-import {ISharingLog} from "../src/interfaces/ISharingLog.sol";
 import {IRecipientBonds} from "../src/interfaces/IRecipientBonds.sol";
+import {IRecipientTerms} from "../src/interfaces/IRecipientTerms.sol";
+import {IRelayerTrust} from "../src/interfaces/IRelayerTrust.sol";
+import {ISharingLog} from "../src/interfaces/ISharingLog.sol";
 
-contract CanaryRegistryTest is AccountabilityBase {
+/// @notice Trap streets on the real contracts (ConsentWorld): commitments only for logged deliveries,
+/// claims only under accepted terms, held and contestable, settled by the window or the arbiter.
+contract CanaryRegistryTest is ConsentWorld {
     bytes32 internal constant SALT = keccak256("salt-1");
-    bytes32 internal constant EVIDENCE = keccak256("mallory's dataset, row 42");
-    int16 internal constant VALUE = 1234; // 12.34 µg/m3 PM2.5, true reading 12.33
+    int16 internal constant VALUE = 124; // 12.4 µg/m³ PM2.5, the true reading 12.3
     uint64 internal constant SEQ = 77;
 
+    bytes32 internal policy;
     uint256 internal consentId;
-    bytes32 internal canary;
+    ICanaryRegistry.CanaryReveal internal canary;
+    IAccessLog.Delivery internal carrier;
+    bytes32 internal commitment;
 
     function setUp() public override {
         super.setUp();
-        consentId = grant(bob, P_SHARE);
+        policy = publish(alice, "sharing", sharingTerms());
+        consentId = grantAccepted(alice, bob, two(devices[0], devices[1]), policy);
         deposit(bob, 5 ether);
-        canary = commitment(bob, consentId, device1, 0, VALUE, SEQ, SALT);
-        commitOne(canary, consentId);
+        canary = reveal(bob, consentId, devices[0], 0, VALUE, SEQ, SALT);
+        commitment = commitmentOf(canary);
+        carrier = deliverCanary(canary);
     }
 
-    function claim(address caller, address leakedTo) internal returns (uint256) {
+    function evidence(address party) internal pure returns (bytes32) {
+        return keccak256(abi.encode("found at", party));
+    }
+
+    function claimAs(address caller, ICanaryRegistry.CanaryReveal memory r, IAccessLog.Delivery memory d, address leakedTo)
+        internal
+        returns (uint256)
+    {
         vm.prank(caller);
-        return canaries.claimLeak(canary, bob, consentId, device1, 0, VALUE, SEQ, SALT, leakedTo, EVIDENCE);
+        return canaries.claimLeak(r, d, leakedTo, evidence(leakedTo));
     }
 
     /// Nothing moved: the canary is unclaimed, bob's bond and alice's balance are as they were.
     function assertUnclaimed() internal view {
-        assertEq(uint256(canaries.canary(canary).claimedAt), 0, "state unchanged: claimedAt");
+        assertEq(uint256(canaries.canary(commitment).claimedAt), 0, "state unchanged: claimedAt");
+        assertEq(uint256(canaries.claim(commitment).status), uint256(ICanaryRegistry.ClaimStatus.None), "no claim");
         assertEq(bonds.bondOf(bob), 5 ether, "state unchanged: bond");
+        assertEq(bonds.heldOf(bob), 0, "state unchanged: nothing held");
         assertEq(alice.balance, 0, "state unchanged: owner");
     }
 
     // ------------------------------------------------------------------ the whole chain of events
 
-    /// Trap streets end to end: the gateway gives bob and carol different canary values of the
-    /// same reading and commits to both; bob shares legally with dave (logged), then the value
-    /// turns up at mallory. A claim that the leak went to dave is refused (logged party); a claim
-    /// naming carol's commitment with bob's value is refused (mismatch); the right claim attributes
-    /// the leak to bob and his bond pays alice; a second reveal is refused; carol's bond is untouched.
+    /// The gateway gives bob and carol different canary values of the same reading and commits to both,
+    /// each naming its logged delivery; bob logs a share with dave beforehand; the value turns up at
+    /// xavier. A claim that it leaked to dave is refused (logged before the delivery); bob's value
+    /// under carol's consent is unknown; the right claim holds 1 ether of bob's bond; bob does not
+    /// dispute; after the window anyone settles it and alice is paid; a second reveal is refused.
     function test_trapStreets_wholeChainOfEvents() public {
-        uint256 carolConsent = grant(carol, P_SHARE);
+        uint256 carolConsent = grantAccepted(alice, carol, one(devices[0]), policy);
         deposit(carol, 5 ether);
-        bytes32 carolCanary = commitment(carol, carolConsent, device1, 0, VALUE - 1, SEQ, keccak256("salt-2"));
-        commitOne(carolCanary, carolConsent);
-
         vm.prank(bob);
         sharingLog.logSharing(consentId, dave, keccak256("shared with dave"), "research");
+        vm.warp(block.timestamp + 1);
+        // (a salt of its own: the delivery's data hash follows the salt, and setUp's delivery was logged before the share)
+        ICanaryRegistry.CanaryReveal memory bobs =
+            reveal(bob, consentId, devices[0], 0, VALUE, SEQ + 1, keccak256("salt-3"));
+        IAccessLog.Delivery memory bobsDelivery = deliverCanary(bobs);
+        ICanaryRegistry.CanaryReveal memory carols =
+            reveal(carol, carolConsent, devices[0], 0, VALUE - 1, SEQ + 1, keccak256("salt-2"));
+        deliverCanary(carols);
 
-        // false claim: the canary is at dave, who holds the data legally
-        vm.prank(alice);
+        // false claim: the value is at dave, who was logged before the delivery
         vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.LeakWasLogged.selector, consentId, dave));
-        canaries.claimLeak(canary, bob, consentId, device1, 0, VALUE, SEQ, SALT, dave, EVIDENCE);
+        claimAs(alice, bobs, bobsDelivery, dave);
+        // false claim: bob's value under carol's consent was never committed
+        ICanaryRegistry.CanaryReveal memory mixed = carols;
+        mixed.value = VALUE;
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.UnknownCommitment.selector, commitmentOf(mixed)));
+        claimAs(alice, mixed, bobsDelivery, xavier);
 
-        // false claim: bob's value under carol's commitment
-        bytes32 computed = commitment(carol, carolConsent, device1, 0, VALUE, SEQ, keccak256("salt-2"));
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.CommitmentMismatch.selector, carolCanary, computed));
-        canaries.claimLeak(carolCanary, carol, carolConsent, device1, 0, VALUE, SEQ, keccak256("salt-2"), mallory, EVIDENCE);
-        assertUnclaimed();
-
-        // the real leak: bob's value at mallory, not logged
+        // the real leak: bob's value at xavier
+        bytes32 c = commitmentOf(bobs);
         vm.expectEmit(address(bonds));
-        emit IRecipientBonds.PenaltyPaid(bob, alice, bytes32("canary-leak"), 1 ether, 0);
+        emit IRecipientBonds.PenaltyHeld(1, bob, consentId, 1 ether, 0);
         vm.expectEmit(address(canaries));
-        emit ICanaryRegistry.LeakAttributed(canary, consentId, bob, alice, mallory, EVIDENCE, 1 ether, 1 ether);
-        uint256 paid = claim(alice, mallory);
-        assertEq(paid, 1 ether);
-        assertEq(alice.balance, 1 ether, "owner paid");
-        assertEq(bonds.bondOf(bob), 4 ether, "bond reduced");
-        assertEq(bonds.bondOf(carol), 5 ether, "the other recipient untouched");
-        assertEq(uint256(canaries.canary(canary).claimedAt), T0);
+        emit ICanaryRegistry.LeakClaimed(
+            c, consentId, bob, alice, xavier, evidence(xavier), 1 ether, 1 ether, uint64(block.timestamp) + DISPUTE_WINDOW
+        );
+        assertEq(claimAs(alice, bobs, bobsDelivery, xavier), 1 ether, "held");
+        assertEq(bonds.bondOf(bob), 4 ether, "out of the bond");
+        assertEq(bonds.heldOf(bob), 1 ether, "held, not paid");
+        assertEq(alice.balance, 0, "not paid yet");
 
-        // a second reveal of the same commitment
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.AlreadyClaimed.selector, canary, uint64(T0)));
-        canaries.claimLeak(canary, bob, consentId, device1, 0, VALUE, SEQ, SALT, mallory, EVIDENCE);
-        assertEq(alice.balance, 1 ether, "paid once");
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.NotSettleable.selector, c, uint64(block.timestamp) + DISPUTE_WINDOW + 1));
+        canaries.settleLeak(c);
+        vm.warp(block.timestamp + DISPUTE_WINDOW + 1);
+        vm.expectEmit(address(canaries));
+        emit ICanaryRegistry.LeakAttributed(c, consentId, bob, alice, xavier, evidence(xavier), 1 ether, 1 ether);
+        vm.prank(dave); // anyone
+        canaries.settleLeak(c);
+        assertEq(alice.balance, 1 ether, "owner paid");
+        assertEq(bonds.heldOf(bob), 0, "hold closed");
+        assertEq(bonds.bondOf(carol), 5 ether, "the other recipient untouched");
+
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.AlreadyClaimed.selector, c, uint64(block.timestamp - DISPUTE_WINDOW - 1)));
+        claimAs(alice, bobs, bobsDelivery, xavier);
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.WrongClaimStatus.selector, c, ICanaryRegistry.ClaimStatus.Upheld));
+        canaries.settleLeak(c);
         assertEq(address(bonds).balance, bondsHeld(), "bond accounting balances");
     }
 
     // ------------------------------------------------------------------ commits
 
-    function test_commit_recordsAndEmits() public {
-        ICanaryRegistry.Canary memory k = canaries.canary(canary);
-        assertEq(uint256(k.consentId), consentId);
-        assertEq(uint256(k.committedAt), T0);
-        assertEq(uint256(k.claimedAt), 0);
-        ICanaryRegistry.CanaryReveal memory r = ICanaryRegistry.CanaryReveal(bob, consentId, device1, 0, VALUE, SEQ, SALT);
-        assertEq(canaries.canaryCommitment(r), canary, "view equals the formula");
+    function test_commit_recordsAndEmits() public view {
+        ICanaryRegistry.Canary memory k = canaries.canary(commitment);
+        assertEq(uint256(k.consentId), consentId, "consent of the delivery");
+        assertEq(uint256(k.committedAt), block.timestamp, "time");
+        assertEq(k.deliveryKey, keccak256(abi.encode(carrier)), "delivery");
+        assertEq(canaries.canaryCommitment(canary), commitment, "view equals the formula");
     }
 
-    function test_commit_batch() public {
-        bytes32[] memory cs = new bytes32[](3);
-        uint256[] memory ids = new uint256[](3);
-        for (uint256 i; i < 3; ++i) {
-            cs[i] = commitment(bob, consentId, device2, 1, int16(int256(100 + i)), SEQ, SALT);
-            ids[i] = consentId;
-        }
-        vm.prank(gateway);
-        canaries.commitCanaries(cs, ids);
-        assertEq(uint256(canaries.canary(cs[2]).committedAt), T0);
+    /// @dev Per-item refusals do not stop the batch: a zero, a repeat (in the batch or earlier) and a
+    /// commitment naming a delivery the AccessLog never recorded are each refused with an event.
+    function test_commit_itemRefusalsAreEvents() public {
+        bytes32 fresh = keccak256("fresh");
+        bytes32 key = keccak256(abi.encode(carrier));
+        bytes32[] memory cs = new bytes32[](5);
+        bytes32[] memory keys = new bytes32[](5);
+        cs[0] = fresh;
+        cs[1] = fresh; // repeat in the batch
+        cs[2] = bytes32(0);
+        cs[3] = commitment; // committed in setUp
+        cs[4] = keccak256("unlogged");
+        for (uint256 i; i < 4; ++i) keys[i] = key;
+        keys[4] = keccak256("a delivery that never happened");
+        vm.expectEmit(address(canaries));
+        emit ICanaryRegistry.CanaryCommitted(fresh, consentId, relayer);
+        vm.expectEmit(address(canaries));
+        emit ICanaryRegistry.CanaryRefused(fresh, key, 2);
+        vm.expectEmit(address(canaries));
+        emit ICanaryRegistry.CanaryRefused(bytes32(0), key, 1);
+        vm.expectEmit(address(canaries));
+        emit ICanaryRegistry.CanaryRefused(commitment, key, 2);
+        vm.expectEmit(address(canaries));
+        emit ICanaryRegistry.CanaryRefused(keccak256("unlogged"), keys[4], 3);
+        vm.prank(relayer);
+        assertEq(canaries.commitCanaries(cs, keys), 1, "one stored");
+        assertEq(uint256(canaries.canary(keccak256("unlogged")).committedAt), 0, "unlogged delivery: nothing stored");
     }
 
-    function test_commit_refusals() public {
-        bytes32 c2 = keccak256("another");
+    /// @dev A delivery the consent did not permit is not recorded, so no canary can name it.
+    function test_commit_refusedDeliveryCarriesNothing() public {
+        IAccessLog.Delivery memory d = delivery(consentId, devices[2], bob, STREAMS); // device 2 not covered
+        assertEq(logOne(d), 0, "refused at logging");
+        assertEq(commitOne(keccak256("canary on a refused delivery"), d), 0, "not committed");
+    }
+
+    function test_commit_batchRefusals() public {
         bytes32[] memory cs = new bytes32[](2);
-        uint256[] memory ids = new uint256[](2);
-        cs[0] = c2;
-        cs[1] = c2;
-        ids[0] = consentId;
-        ids[1] = consentId;
+        bytes32[] memory keys = new bytes32[](2);
         bytes32 role = canaries.COMMITTER_ROLE();
-
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, alice, role));
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSignature("AccessControlUnauthorizedAccount(address,bytes32)", alice, role));
-        canaries.commitCanaries(cs, ids);
-
-        vm.startPrank(gateway);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.DuplicateCommitment.selector, c2));
-        canaries.commitCanaries(cs, ids); // duplicate within the batch
+        canaries.commitCanaries(cs, keys);
+        vm.startPrank(relayer);
         vm.expectRevert(ICanaryRegistry.EmptyBatch.selector);
-        canaries.commitCanaries(new bytes32[](0), new uint256[](0));
+        canaries.commitCanaries(new bytes32[](0), new bytes32[](0));
         vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.LengthMismatch.selector, 2, 1));
-        canaries.commitCanaries(cs, new uint256[](1));
+        canaries.commitCanaries(cs, new bytes32[](1));
         vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.BatchTooLarge.selector, 257, 256));
-        canaries.commitCanaries(new bytes32[](257), new uint256[](257));
-        cs[1] = bytes32(0);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.ZeroCommitment.selector, 1));
-        canaries.commitCanaries(cs, ids);
-        cs[1] = keccak256("third");
-        ids[1] = 99;
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.UnknownConsent.selector, 99));
-        canaries.commitCanaries(cs, ids);
-        ids[1] = 0;
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.UnknownConsent.selector, 0));
-        canaries.commitCanaries(cs, ids);
-        // an earlier batch's commitment
-        cs[0] = canary;
-        ids[1] = consentId;
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.DuplicateCommitment.selector, canary));
-        canaries.commitCanaries(cs, ids);
+        canaries.commitCanaries(new bytes32[](257), new bytes32[](257));
         vm.stopPrank();
-        assertEq(uint256(canaries.canary(c2).committedAt), 0, "state unchanged");
-        assertEq(uint256(canaries.canary(keccak256("third")).committedAt), 0, "state unchanged");
+    }
+
+    /// @dev Roles follow trust: the committer's Pythia key revoked, it commits nothing.
+    function test_commit_untrustedRelayerRefused() public {
+        vm.prank(operator);
+        pythiaRegistry.revokePythia(pythiaKey, "key stolen");
+        bytes32[] memory cs = new bytes32[](1);
+        bytes32[] memory keys = new bytes32[](1);
+        cs[0] = keccak256("x");
+        keys[0] = keccak256(abi.encode(carrier));
+        vm.expectRevert(abi.encodeWithSelector(IRelayerTrust.UntrustedRelayer.selector, relayer));
+        vm.prank(relayer);
+        canaries.commitCanaries(cs, keys);
     }
 
     // ------------------------------------------------------------------ claims: refusals
 
-    function test_claim_unknownCommitment() public {
-        bytes32 unknown = commitment(bob, consentId, device1, 0, VALUE, SEQ, keccak256("other salt"));
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.UnknownCommitment.selector, unknown));
-        canaries.claimLeak(unknown, bob, consentId, device1, 0, VALUE, SEQ, keccak256("other salt"), mallory, EVIDENCE);
+    function test_claim_anyAlteredFieldIsUnknown() public {
+        ICanaryRegistry.CanaryReveal memory r = canary;
+        r.value = VALUE + 1;
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.UnknownCommitment.selector, commitmentOf(r)));
+        claimAs(alice, r, carrier, xavier);
         assertUnclaimed();
     }
 
-    function test_claim_fieldsMustHashToTheCommitment() public {
-        bytes32 computed = commitment(bob, consentId, device1, 0, VALUE + 1, SEQ, SALT);
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.CommitmentMismatch.selector, canary, computed));
-        canaries.claimLeak(canary, bob, consentId, device1, 0, VALUE + 1, SEQ, SALT, mallory, EVIDENCE);
+    function test_claim_deliveryMustBeTheCommittedOne() public {
+        IAccessLog.Delivery memory other = carrier;
+        other.readings = 11;
+        vm.expectRevert(
+            abi.encodeWithSelector(ICanaryRegistry.DeliveryMismatch.selector, commitment, keccak256(abi.encode(other)))
+        );
+        claimAs(alice, canary, other, xavier);
         assertUnclaimed();
     }
 
-    function test_claim_notTheOwner() public {
-        vm.prank(mallory);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.NotConsentOwner.selector, consentId, mallory));
-        canaries.claimLeak(canary, bob, consentId, device1, 0, VALUE, SEQ, SALT, mallory, EVIDENCE);
+    /// @dev The committer names a real delivery of another device (or stream, or recipient): the canary
+    /// was never in it, and the claim is refused.
+    function test_claim_canaryNotInItsDelivery() public {
+        IAccessLog.Delivery memory ofDevice1 = delivery(consentId, devices[1], bob, STREAMS);
+        logOne(ofDevice1);
+        ICanaryRegistry.CanaryReveal memory r = reveal(bob, consentId, devices[0], 0, VALUE, SEQ + 5, SALT);
+        commitOne(commitmentOf(r), ofDevice1);
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.CanaryNotInDelivery.selector, commitmentOf(r)));
+        claimAs(alice, r, ofDevice1, xavier);
+
+        ICanaryRegistry.CanaryReveal memory stream1 = reveal(bob, consentId, devices[0], 1, VALUE, SEQ + 6, SALT);
+        commitOne(commitmentOf(stream1), carrier); // stream 1 (pm10) is not in STREAMS
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.CanaryNotInDelivery.selector, commitmentOf(stream1)));
+        claimAs(alice, stream1, carrier, xavier);
+
+        ICanaryRegistry.CanaryReveal memory forCarol = reveal(carol, consentId, devices[0], 0, VALUE, SEQ + 7, SALT);
+        commitOne(commitmentOf(forCarol), carrier);
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.CanaryNotInDelivery.selector, commitmentOf(forCarol)));
+        claimAs(alice, forCarol, carrier, xavier);
+        assertUnclaimed();
+    }
+
+    function test_claim_onlyTheOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.NotConsentOwner.selector, consentId, xavier));
+        claimAs(xavier, canary, carrier, dave);
         assertUnclaimed();
     }
 
     function test_claim_invalidLeakedTo() public {
         address[3] memory bad = [address(0), bob, alice];
         for (uint256 i; i < 3; ++i) {
-            vm.prank(alice);
             vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.InvalidLeakedTo.selector, bad[i]));
-            canaries.claimLeak(canary, bob, consentId, device1, 0, VALUE, SEQ, SALT, bad[i], EVIDENCE);
+            claimAs(alice, canary, carrier, bad[i]);
         }
         assertUnclaimed();
     }
 
     function test_claim_missingEvidence() public {
-        vm.prank(alice);
         vm.expectRevert(ICanaryRegistry.MissingEvidence.selector);
-        canaries.claimLeak(canary, bob, consentId, device1, 0, VALUE, SEQ, SALT, mallory, bytes32(0));
+        vm.prank(alice);
+        canaries.claimLeak(canary, carrier, xavier, bytes32(0));
         assertUnclaimed();
     }
 
-    function test_claim_wrongRecipient_committedUnderAnotherConsentsRecipient() public {
-        // the gateway committed a value "for carol" under bob's consent: carol never received data under it
-        bytes32 c = commitment(carol, consentId, device1, 0, VALUE, SEQ + 1, SALT);
-        commitOne(c, consentId);
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.WrongRecipient.selector, consentId, carol));
-        canaries.claimLeak(c, carol, consentId, device1, 0, VALUE, SEQ + 1, SALT, mallory, EVIDENCE);
-        assertUnclaimed();
-    }
-
-    function test_claim_consentMismatch() public {
-        uint256 other = grant(bob, P_SHARE);
-        // committed under `other` but the hash names consentId
-        bytes32 c = commitment(bob, consentId, device1, 0, VALUE, SEQ + 2, SALT);
-        commitOne(c, other);
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.ConsentMismatch.selector, c, other, consentId));
-        canaries.claimLeak(c, bob, consentId, device1, 0, VALUE, SEQ + 2, SALT, mallory, EVIDENCE);
-        assertUnclaimed();
-    }
-
-    function test_claim_deviceOrStreamNotInConsent() public {
-        bytes32 c = commitment(bob, consentId, device3, 0, VALUE, SEQ, SALT);
-        commitOne(c, consentId);
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.CanaryNotInConsent.selector, consentId, device3, 0));
-        canaries.claimLeak(c, bob, consentId, device3, 0, VALUE, SEQ, SALT, mallory, EVIDENCE);
-        bytes32 s = commitment(bob, consentId, device1, 5, VALUE, SEQ, SALT); // streams are 0..2
-        commitOne(s, consentId);
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.CanaryNotInConsent.selector, consentId, device1, 5));
-        canaries.claimLeak(s, bob, consentId, device1, 5, VALUE, SEQ, SALT, mallory, EVIDENCE);
-        bytes32 far = commitment(bob, consentId, device1, 200, VALUE, SEQ, SALT);
-        commitOne(far, consentId);
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.CanaryNotInConsent.selector, consentId, device1, 200));
-        canaries.claimLeak(far, bob, consentId, device1, 200, VALUE, SEQ, SALT, mallory, EVIDENCE);
-        assertUnclaimed();
-    }
-
-    function test_claim_oneLeakedValueProvesOneLeak() public {
-        // the gateway (wrongly) gave carol the same value of the same reading
-        uint256 carolConsent = grant(carol, P_SHARE);
+    /// @dev An unsolicited consent carries no penalty: nothing can be claimed under it.
+    function test_claim_termsNotAccepted() public {
+        uint256 unsolicited = grant(alice, carol, one(devices[0]), policy);
         deposit(carol, 5 ether);
-        bytes32 carolCanary = commitment(carol, carolConsent, device1, 0, VALUE, SEQ, keccak256("salt-2"));
-        commitOne(carolCanary, carolConsent);
-        claim(alice, mallory);
-        bytes32 readingKey = keccak256(abi.encode(device1, uint8(0), SEQ, VALUE));
-        assertTrue(canaries.readingAttributed(readingKey));
-        vm.prank(alice);
+        ICanaryRegistry.CanaryReveal memory r = reveal(carol, unsolicited, devices[0], 0, VALUE, SEQ, SALT);
+        IAccessLog.Delivery memory d = deliverCanary(r);
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.TermsNotAccepted.selector, unsolicited));
+        claimAs(alice, r, d, xavier);
+        assertEq(bonds.bondOf(carol), 5 ether, "carol's bond untouched");
+        assertEq(canaries.penaltyFor(unsolicited), 0, "no penalty");
+        assertEq(canaries.penaltyFor(consentId), PENALTY, "accepted penalty");
+    }
+
+    function test_claim_windowClosesAfterExpiryPlusClaimWindow() public {
+        uint64 until = consents.consent(consentId).expiry + CLAIM_WINDOW;
+        vm.warp(until + 1);
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.ClaimWindowClosed.selector, consentId, until));
+        claimAs(alice, canary, carrier, xavier);
+        vm.warp(until);
+        claimAs(alice, canary, carrier, xavier); // the last second still counts
+    }
+
+    /// @dev A share logged after the delivery cannot excuse its leak (issue #12, attack 3); one logged
+    /// before the delivery does.
+    function test_claim_shareLoggedAfterTheDeliveryDoesNotExcuse() public {
+        vm.warp(block.timestamp + 10);
+        vm.prank(bob);
+        sharingLog.logSharing(consentId, xavier, keccak256("shared after the fact"), "cover-up");
+        claimAs(alice, canary, carrier, xavier); // accepted
+        assertEq(bonds.heldOf(bob), 1 ether, "held");
+    }
+
+    function test_claim_oneReadingOnePartyOnce() public {
+        claimAs(alice, canary, carrier, xavier);
+        // the same reading's value committed for bob again under another salt: one leaked value proves one leak
+        ICanaryRegistry.CanaryReveal memory same = reveal(bob, consentId, devices[0], 0, VALUE, SEQ, keccak256("salt-b"));
+        IAccessLog.Delivery memory d = deliverCanary(same);
+        bytes32 readingKey = keccak256(abi.encode(devices[0], uint8(0), SEQ, VALUE));
         vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.ReadingAlreadyAttributed.selector, readingKey));
-        canaries.claimLeak(carolCanary, carol, carolConsent, device1, 0, VALUE, SEQ, keccak256("salt-2"), mallory, EVIDENCE);
-        assertEq(bonds.bondOf(carol), 5 ether, "carol untouched");
+        claimAs(alice, same, d, erin);
+        // another reading leaked to the same party: one penalty per (consent, party)
+        ICanaryRegistry.CanaryReveal memory next = reveal(bob, consentId, devices[0], 0, VALUE, SEQ + 1, SALT);
+        IAccessLog.Delivery memory d2 = deliverCanary(next);
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.PartyAlreadyClaimed.selector, consentId, xavier));
+        claimAs(alice, next, d2, xavier);
+        assertEq(bonds.heldOf(bob), 1 ether, "one penalty held");
     }
 
-    // ------------------------------------------------------------------ claims: penalties
-
-    function test_claim_afterRevocation_stillPays() public {
-        revoke(consentId);
-        assertEq(claim(alice, mallory), 1 ether);
+    function test_claim_afterRevocation_stillHolds() public {
+        revoke(alice, consentId);
+        assertEq(claimAs(alice, canary, carrier, xavier), 1 ether);
     }
 
-    function test_claim_consentWithoutPolicy_paysTheDefault() public {
-        uint256 none = grant(bob, bytes32(0));
-        bytes32 c = commitment(bob, none, device2, 1, -5, 3, SALT);
-        commitOne(c, none);
-        assertEq(canaries.penaltyFor(none), DEFAULT_PENALTY);
-        vm.prank(alice);
-        uint256 paid = canaries.claimLeak(c, bob, none, device2, 1, -5, 3, SALT, mallory, EVIDENCE);
-        assertEq(paid, DEFAULT_PENALTY);
-        assertEq(alice.balance, DEFAULT_PENALTY);
+    function test_claim_consentWithoutPolicy_defaultPenalty() public {
+        uint256 noPolicy = grantAccepted(alice, carol, one(devices[0]), bytes32(0));
+        deposit(carol, 1 ether);
+        ICanaryRegistry.CanaryReveal memory r = reveal(carol, noPolicy, devices[0], 0, VALUE, SEQ, SALT);
+        IAccessLog.Delivery memory d = deliverCanary(r);
+        assertEq(claimAs(alice, r, d, xavier), DEFAULT_PENALTY, "the default penalty, accepted");
     }
 
-    function test_claim_zeroPenaltyPolicy_attributesWithoutPaying() public {
-        uint256 free = grant(bob, P_FREE);
-        bytes32 c = commitment(bob, free, device2, 1, 7, 3, SALT);
-        commitOne(c, free);
+    function test_claim_zeroPenaltyPolicy_attributesWithoutMoney() public {
+        bytes32 free = publish(alice, "free", freeTerms());
+        uint256 id = grantAccepted(alice, carol, one(devices[0]), free);
+        deposit(carol, 1 ether);
+        ICanaryRegistry.CanaryReveal memory r = reveal(carol, id, devices[0], 0, VALUE, SEQ, SALT);
+        IAccessLog.Delivery memory d = deliverCanary(r);
+        assertEq(claimAs(alice, r, d, xavier), 0, "nothing held");
+        vm.warp(block.timestamp + DISPUTE_WINDOW + 1);
+        canaries.settleLeak(commitmentOf(r));
+        assertEq(uint256(canaries.claim(commitmentOf(r)).status), uint256(ICanaryRegistry.ClaimStatus.Upheld));
+        assertEq(bonds.bondOf(carol), 1 ether, "untouched");
+    }
+
+    // ------------------------------------------------------------------ disputes
+
+    function test_dispute_arbiterUpholds() public {
+        claimAs(alice, canary, carrier, xavier);
         vm.expectEmit(address(canaries));
-        emit ICanaryRegistry.LeakAttributed(c, free, bob, alice, mallory, EVIDENCE, 0, 0);
+        emit ICanaryRegistry.LeakDisputed(commitment, bob, keccak256("not us"));
+        vm.prank(bob);
+        canaries.disputeLeak(commitment, keccak256("not us"));
+        vm.warp(block.timestamp + DISPUTE_WINDOW + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(ICanaryRegistry.NotSettleable.selector, commitment, uint64(block.timestamp - DISPUTE_WINDOW - 1) + 90 days + 1)
+        );
+        canaries.settleLeak(commitment); // a disputed claim waits for the arbiter
+        bytes32 role = canaries.ARBITER_ROLE();
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, alice, role));
         vm.prank(alice);
-        uint256 paid = canaries.claimLeak(c, bob, free, device2, 1, 7, 3, SALT, mallory, EVIDENCE);
-        assertEq(paid, 0);
-        assertEq(bonds.bondOf(bob), 5 ether);
+        canaries.resolveLeak(commitment, true);
+        vm.prank(arbiter);
+        canaries.resolveLeak(commitment, true);
+        assertEq(alice.balance, 1 ether, "paid");
+        assertEq(bonds.heldOf(bob), 0, "hold closed");
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.WrongClaimStatus.selector, commitment, ICanaryRegistry.ClaimStatus.Upheld));
+        vm.prank(arbiter);
+        canaries.resolveLeak(commitment, false);
     }
 
-    function test_claim_withoutPenaltyRole_refusedWhole() public {
-        bytes32 role = bonds.PENALTY_ROLE();
-        vm.prank(admin);
-        bonds.revokeRole(role, address(canaries));
-        vm.prank(alice);
-        vm.expectRevert(
-            abi.encodeWithSignature("AccessControlUnauthorizedAccount(address,bytes32)", address(canaries), role)
-        );
-        canaries.claimLeak(canary, bob, consentId, device1, 0, VALUE, SEQ, SALT, mallory, EVIDENCE);
-        assertUnclaimed();
+    function test_dispute_arbiterRejects_bondReturns() public {
+        claimAs(alice, canary, carrier, xavier);
+        vm.prank(bob);
+        canaries.disputeLeak(commitment, keccak256("evidence is fabricated"));
+        vm.expectEmit(address(canaries));
+        emit ICanaryRegistry.LeakClaimRejected(commitment, consentId, arbiter, false);
+        vm.prank(arbiter);
+        canaries.resolveLeak(commitment, false);
+        assertEq(bonds.bondOf(bob), 5 ether, "back in the bond");
+        assertEq(alice.balance, 0, "nothing paid");
+        // the party is free again for a better-founded claim with another canary
+        ICanaryRegistry.CanaryReveal memory next = reveal(bob, consentId, devices[0], 0, VALUE, SEQ + 1, SALT);
+        IAccessLog.Delivery memory d = deliverCanary(next);
+        assertEq(claimAs(alice, next, d, xavier), 1 ether, "a new claim");
     }
+
+    function test_dispute_noRulingInTime_recipientKeepsTheBond() public {
+        claimAs(alice, canary, carrier, xavier);
+        vm.prank(bob);
+        canaries.disputeLeak(commitment, keccak256("answer"));
+        vm.warp(block.timestamp + 90 days + 1);
+        vm.expectEmit(address(canaries));
+        emit ICanaryRegistry.LeakClaimRejected(commitment, consentId, dave, true);
+        vm.prank(dave);
+        canaries.settleLeak(commitment);
+        assertEq(bonds.bondOf(bob), 5 ether, "released");
+    }
+
+    function test_dispute_refusals() public {
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.UnknownClaim.selector, commitment));
+        vm.prank(bob);
+        canaries.disputeLeak(commitment, keccak256("a"));
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.UnknownClaim.selector, commitment));
+        canaries.settleLeak(commitment);
+        claimAs(alice, canary, carrier, xavier);
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.NotConsentRecipient.selector, consentId, alice));
+        vm.prank(alice);
+        canaries.disputeLeak(commitment, keccak256("a"));
+        vm.expectRevert(ICanaryRegistry.MissingEvidence.selector);
+        vm.prank(bob);
+        canaries.disputeLeak(commitment, bytes32(0));
+        vm.expectRevert(
+            abi.encodeWithSelector(ICanaryRegistry.WrongClaimStatus.selector, commitment, ICanaryRegistry.ClaimStatus.Open)
+        );
+        vm.prank(arbiter);
+        canaries.resolveLeak(commitment, true); // the arbiter rules on disputed claims only
+        uint64 deadline = canaries.claim(commitment).disputeDeadline;
+        vm.warp(uint256(deadline) + 1);
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.DisputeWindowClosed.selector, commitment, deadline));
+        vm.prank(bob);
+        canaries.disputeLeak(commitment, keccak256("too late"));
+    }
+
+    // ------------------------------------------------------------------ wiring
 
     function test_constructor_refusesZeroDependencies() public {
-        vm.expectRevert(ICanaryRegistry.InvalidDependency.selector);
-        new CanaryRegistry(
-            admin,
-            IConsentRegistry(address(consents)),
-            IPolicyRegistry(address(policies)),
-            ISharingLog(address(0)),
-            IRecipientBonds(address(bonds)),
-            0
-        );
+        CanaryRegistry.Dependencies memory deps = CanaryRegistry.Dependencies({
+            consents: IConsentRegistry(address(consents)),
+            accessLog: accessLog,
+            sharingLog: ISharingLog(address(sharingLog)),
+            terms: IRecipientTerms(address(recipientTerms)),
+            bonds: IRecipientBonds(address(bonds)),
+            relayerTrust: IRelayerTrust(address(0))
+        });
+        new CanaryRegistry(admin, 0, deps); // no relayer trust is allowed
+        for (uint256 i; i < 5; ++i) {
+            CanaryRegistry.Dependencies memory bad = deps;
+            if (i == 0) bad.consents = IConsentRegistry(address(0));
+            if (i == 1) bad.accessLog = IAccessLog(address(0));
+            if (i == 2) bad.sharingLog = ISharingLog(address(0));
+            if (i == 3) bad.terms = IRecipientTerms(address(0));
+            if (i == 4) bad.bonds = IRecipientBonds(address(0));
+            vm.expectRevert(ICanaryRegistry.InvalidDependency.selector);
+            new CanaryRegistry(admin, 0, bad);
+        }
     }
 
     function testFuzz_claim_anyAlteredFieldIsRefused(uint8 which, uint256 noise) public {
-        which = uint8(bound(which, 0, 5));
-        address r = bob;
-        address d = device1;
-        uint8 s = 0;
-        int16 v = VALUE;
-        uint64 q = SEQ;
-        bytes32 salt = SALT;
-        if (which == 0) r = address(uint160(bound(noise, 1, type(uint160).max)));
-        if (which == 1) d = address(uint160(bound(noise, 1, type(uint160).max)));
-        if (which == 2) s = uint8(bound(noise, 1, 255));
-        if (which == 3) v = int16(int256(bound(noise, 1, 1000)));
-        if (which == 4) q = uint64(bound(noise, 0, type(uint64).max));
-        if (which == 5) salt = bytes32(noise);
-        bytes32 computed = commitment(r, consentId, d, s, v, q, salt);
-        vm.assume(computed != canary);
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.CommitmentMismatch.selector, canary, computed));
-        canaries.claimLeak(canary, r, consentId, d, s, v, q, salt, mallory, EVIDENCE);
+        vm.assume(noise != 0);
+        ICanaryRegistry.CanaryReveal memory r = canary;
+        which %= 6;
+        if (which == 0) r.recipient = address(uint160(uint256(keccak256(abi.encode(noise)))));
+        if (which == 1) r.consentId = consentId + noise % 1000 + 1;
+        if (which == 2) r.device = address(uint160(noise));
+        if (which == 3) r.stream = uint8(bound(noise, 1, 7));
+        if (which == 4) r.value = VALUE + int16(int256(bound(noise, 1, 100)));
+        if (which == 5) r.salt = keccak256(abi.encode(noise));
+        vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.UnknownCommitment.selector, commitmentOf(r)));
+        claimAs(alice, r, carrier, xavier);
         assertUnclaimed();
     }
 }

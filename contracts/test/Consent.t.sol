@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ConsentBase, RecordingHook} from "./utils/ConsentBase.sol";
 import {Vm} from "./utils/Vm.sol";
@@ -18,14 +19,16 @@ contract ConsentTest is ConsentBase {
         IPythiaFleet f = IPythiaFleet(address(fleet));
         IDeviceOwnership o = IDeviceOwnership(address(ownership));
         IPolicyRegistry p = IPolicyRegistry(address(policies));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
+        );
+        new ConsentRegistry(address(0), 0, f, o, p);
         vm.expectRevert(ConsentRegistry.InvalidDependency.selector);
-        new ConsentRegistry(address(0), f, o, p);
+        new ConsentRegistry(admin, 0, IPythiaFleet(address(0)), o, p);
         vm.expectRevert(ConsentRegistry.InvalidDependency.selector);
-        new ConsentRegistry(admin, IPythiaFleet(address(0)), o, p);
+        new ConsentRegistry(admin, 0, f, IDeviceOwnership(address(0)), p);
         vm.expectRevert(ConsentRegistry.InvalidDependency.selector);
-        new ConsentRegistry(admin, f, IDeviceOwnership(address(0)), p);
-        vm.expectRevert(ConsentRegistry.InvalidDependency.selector);
-        new ConsentRegistry(admin, f, o, IPolicyRegistry(address(0)));
+        new ConsentRegistry(admin, 0, f, o, IPolicyRegistry(address(0)));
     }
 
     function test_wiringAndCatalogue() public view {
@@ -425,12 +428,13 @@ contract ConsentTest is ConsentBase {
 
         vm.recordLogs();
         vm.prank(alice);
-        uint256 n = consents.revokeAllConsentsOf(bob);
+        (uint256 n, uint256 remaining) = consents.revokeAllConsentsOf(bob, 32);
         assertEq(n, 2, "the live one and the one not started yet");
+        assertEq(remaining, 0, "all walked");
         Vm.Log[] memory logs = vm.getRecordedLogs();
         assertEq(logs.length, 2, "two ConsentRevoked events");
-        assertEq(uint256(logs[0].topics[1]), a, "first");
-        assertEq(uint256(logs[1].topics[1]), future, "second");
+        assertEq(uint256(logs[0].topics[1]), future, "newest first");
+        assertEq(uint256(logs[1].topics[1]), a, "then the oldest");
 
         assertRefusal(refusalOf(a, devices[0]), IConsentRegistry.Refusal.Revoked, "a");
         assertRefusal(refusalOf(future, devices[2]), IConsentRegistry.Refusal.Revoked, "future");
@@ -441,17 +445,14 @@ contract ConsentTest is ConsentBase {
             "carol keeps hers"
         );
 
-        vm.prank(alice);
-        assertEq(consents.revokeAllConsentsOf(bob), 0, "nothing left");
+        assertEq(revokeAll(alice, bob), 0, "nothing left");
         // Only the owner's own consents: bob revoking "all of carol's" touches nothing of alice's.
-        vm.prank(bob);
-        assertEq(consents.revokeAllConsentsOf(carol), 0, "bob gave nothing");
+        assertEq(revokeAll(bob, carol), 0, "bob gave nothing");
         assertEq(consents.consent(c).revokedAt, 0, "untouched");
 
         // A grant after a revoke-all is caught by the next one.
         uint256 again = grantDefault();
-        vm.prank(alice);
-        assertEq(consents.revokeAllConsentsOf(bob), 1, "the new one");
+        assertEq(revokeAll(alice, bob), 1, "the new one");
         assertRefusal(refusalOf(again, devices[0]), IConsentRegistry.Refusal.Revoked, "again");
         assertEq(consents.consentsGivenBy(alice).length, 6, "the owner's list keeps everything");
     }
@@ -504,6 +505,42 @@ contract ConsentTest is ConsentBase {
         assertFalse(consents.isGrantAgent(alice, address(0)), "no agent");
     }
 
+    /// @dev The owner walks every page of its consents to `recipient`; returns how many it revoked.
+    function revokeAll(address owner, address recipient) internal returns (uint256 revoked) {
+        uint256 remaining = 1;
+        while (remaining != 0) {
+            vm.prank(owner);
+            uint256 n;
+            (n, remaining) = consents.revokeAllConsentsOf(recipient, 2);
+            revoked += n;
+        }
+    }
+
+    function test_revokeAll_pages() public {
+        uint256[] memory ids = new uint256[](5);
+        for (uint256 i; i < 5; ++i) ids[i] = grantDefault();
+        assertEq(consents.pendingRevocations(alice, bob), 5, "five to walk");
+        vm.prank(alice);
+        (uint256 n, uint256 remaining) = consents.revokeAllConsentsOf(bob, 2);
+        assertEq(n, 2, "a page of two");
+        assertEq(remaining, 3, "three left");
+        assertEq(consents.consent(ids[4]).revokedAt, block.timestamp, "newest revoked");
+        assertEq(consents.consent(ids[3]).revokedAt, block.timestamp, "second newest revoked");
+        assertEq(consents.consent(ids[2]).revokedAt, 0, "the rest untouched");
+        vm.prank(alice);
+        (n, remaining) = consents.revokeAllConsentsOf(bob, 32);
+        assertEq(n, 3, "the rest");
+        assertEq(remaining, 0, "done");
+        assertEq(consents.pendingRevocations(alice, bob), 0, "nothing to walk");
+
+        vm.expectRevert(abi.encodeWithSelector(ConsentRegistry.InvalidPageSize.selector, 0, 32));
+        vm.prank(alice);
+        consents.revokeAllConsentsOf(bob, 0);
+        vm.expectRevert(abi.encodeWithSelector(ConsentRegistry.InvalidPageSize.selector, 33, 32));
+        vm.prank(alice);
+        consents.revokeAllConsentsOf(bob, 33);
+    }
+
     // ---------------------------------------------------------------- revocation hook
 
     function test_hook_setOnlyByAdmin() public {
@@ -535,12 +572,11 @@ contract ConsentTest is ConsentBase {
         uint256 c = grant(alice, termsFor(one(devices[2])));
         vm.prank(alice);
         consents.revokeConsent(a);
-        vm.prank(alice);
-        consents.revokeAllConsentsOf(bob);
+        revokeAll(alice, bob);
         assertEq(hook.callCount(), 3, "three calls");
         assertEq(hook.calls(0), a, "a");
-        assertEq(hook.calls(1), b, "b");
-        assertEq(hook.calls(2), c, "c");
+        assertEq(hook.calls(1), c, "c (revoke-all walks newest first)");
+        assertEq(hook.calls(2), b, "b");
     }
 
     function test_hook_thatFailsNeverBlocksRevocation() public {
@@ -625,8 +661,8 @@ contract ConsentTest is ConsentBase {
         for (uint256 i; i < 3; ++i) grantDefault();
         coolAll();
         vm.prank(alice);
-        consents.revokeAllConsentsOf(bob);
-        uint256 revokeAll = vm.lastCallGas().gasTotalUsed;
+        consents.revokeAllConsentsOf(bob, 32);
+        uint256 revokeAllGas = vm.lastCallGas().gasTotalUsed;
         uint256 id = grantDefault();
         coolAll();
         consents.checkConsent(id, devices[0], bob, STREAMS, 0);
@@ -634,7 +670,7 @@ contract ConsentTest is ConsentBase {
         console.log("grant, 1 device", grant1);
         console.log("grant, 8 devices", grant8);
         console.log("revoke one", revoke1);
-        console.log("revoke all of a recipient (5 live, 1 revoked)", revokeAll);
+        console.log("revoke all of a recipient (5 live, 1 revoked)", revokeAllGas);
         console.log("checkConsent (cold)", check);
         console.log("(call frame only: add 21,000 + calldata for a transaction)");
         assertLe(grant1, 400_000, "grant of one device");

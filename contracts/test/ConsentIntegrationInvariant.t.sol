@@ -10,6 +10,8 @@ import {FeedMarket} from "../src/FeedMarket.sol";
 import {IAccessLog} from "../src/interfaces/IAccessLog.sol";
 import {IConsentRegistry} from "../src/interfaces/IConsentRegistry.sol";
 import {IDeletionRequests} from "../src/interfaces/IDeletionRequests.sol";
+import {ICanaryRegistry} from "../src/interfaces/ICanaryRegistry.sol";
+import {IRecipientTerms} from "../src/interfaces/IRecipientTerms.sol";
 
 /// @notice Drives the real issue #5 world (ConsentWorld: every contract wired as deploy.ts wires it)
 /// with grants, feed purchases, revocations (one and all), device transfers, access-log batches of
@@ -42,9 +44,8 @@ contract ConsentWorldHandler is ConsentWorld {
     mapping(address device => address) public ghostOwner;
     uint256[] public feedIds;
     bytes32[] public commitments;
-    mapping(bytes32 commitment => uint256) internal _commitConsent;
-    mapping(bytes32 commitment => int16) internal _commitValue;
-    mapping(bytes32 commitment => uint64) internal _commitSeq;
+    mapping(bytes32 commitment => ICanaryRegistry.CanaryReveal) internal _reveals;
+    mapping(bytes32 commitment => IAccessLog.Delivery) internal _carriers;
     uint64 internal nextSeq = 1;
 
     // ghost money
@@ -68,7 +69,9 @@ contract ConsentWorldHandler is ConsentWorld {
     uint256 public loggedEntries;
     uint256 public refusedEntries;
     uint256 public claimsPaid;
+    uint256 public claimsHeld;
     uint256 public deletionsEnforced;
+    uint256 public refunds;
 
     modifier timed() {
         vm.warp(clock);
@@ -188,6 +191,7 @@ contract ConsentWorldHandler is ConsentWorld {
         try consents.grantConsent(t, PURPOSE) returns (uint256 id) {
             _record(id);
             ++grants;
+            if (deviceSeed % 2 == 0) accept(id); // half of the consents carry accepted terms
         } catch {
             ++modelMismatch; // the model's owner owns every device: a grant must succeed
         }
@@ -218,8 +222,13 @@ contract ConsentWorldHandler is ConsentWorld {
                 ++expected;
             }
         }
-        vm.prank(owner);
-        uint256 revoked = consents.revokeAllConsentsOf(recipient);
+        uint256 revoked;
+        for (uint256 remaining = 1; remaining != 0; ) {
+            vm.prank(owner);
+            uint256 page;
+            (page, remaining) = consents.revokeAllConsentsOf(recipient, 4);
+            revoked += page;
+        }
         if (revoked != expected) ++modelMismatch;
         revocations += revoked;
     }
@@ -270,6 +279,29 @@ contract ConsentWorldHandler is ConsentWorld {
         } catch {
             if (sellable) ++modelMismatch;
             if (who.balance != before) ++modelMismatch; // the buyer keeps the money
+        }
+    }
+
+    /// Anyone settles a random purchase: released to the owner as served, refunded once ended.
+    function settlePurchase(uint256 seed) external timed {
+        uint256 n = market.purchaseCount();
+        if (n == 0) return;
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = 1 + (seed % n);
+        market.settlePurchases(ids);
+    }
+
+    function withdrawRefund(uint8 recipientSeed) external timed {
+        address who = recipients[recipientSeed % 3];
+        uint256 due = market.refundOf(who);
+        uint256 before = who.balance;
+        vm.prank(who);
+        try market.withdrawRefund() {
+            ghostMarketOut += due;
+            ++refunds;
+            if (who.balance != before + due) ++modelMismatch;
+        } catch {
+            if (due != 0) ++modelMismatch;
         }
     }
 
@@ -415,17 +447,21 @@ contract ConsentWorldHandler is ConsentWorld {
 
     // ------------------------------------------------------------------ trap streets
 
+    /// The gateway delivers a reading of the consent's first device and commits a canary for it.
     function commitCanary(uint256 seed, int16 value) external timed {
         uint256 id = _consent(seed);
         if (id == 0) return;
         Model storage m = _model[id];
         uint64 seq = nextSeq++;
-        bytes32 c = commitmentOf(m.recipient, id, m.devices[0], 0, value, seq, bytes32(uint256(seq)));
-        commitOne(c, id);
+        ICanaryRegistry.CanaryReveal memory r = reveal(m.recipient, id, m.devices[0], 0, value, seq, bytes32(uint256(seq)));
+        IAccessLog.Delivery memory d = delivery(id, r.device, r.recipient, STREAMS);
+        d.dataHash = keccak256(abi.encode("carrier", seq));
+        if (logOne(d) == 0) return; // not permitted now: nothing to carry a canary
+        bytes32 c = commitmentOf(r);
+        if (commitOne(c, d) != 1) ++modelMismatch; // a logged delivery always takes a fresh canary
         commitments.push(c);
-        _commitConsent[c] = id;
-        _commitValue[c] = value;
-        _commitSeq[c] = seq;
+        _reveals[c] = r;
+        _carriers[c] = d;
     }
 
     function logShare(uint256 seed) external timed {
@@ -435,41 +471,48 @@ contract ConsentWorldHandler is ConsentWorld {
         try sharingLog.logSharing(id, xavier, keccak256("d"), "partner") {} catch {}
     }
 
-    /// An honest claim (the value at xavier), or a false one (wrong value).
+    /// An honest claim (the value at xavier), or a false one (wrong value): a false one never holds.
     function claimLeak(uint256 seed, bool honest) external timed {
         if (commitments.length == 0) return;
         bytes32 c = commitments[seed % commitments.length];
-        uint256 id = _commitConsent[c];
-        Model storage m = _model[id];
-        int16 value = honest ? _commitValue[c] : _commitValue[c] ^ 1;
-        uint64 seq = _commitSeq[c];
-        vm.prank(m.owner);
-        try
-            canaries.claimLeak(c, m.recipient, id, m.devices[0], 0, value, seq, bytes32(uint256(seq)), xavier, keccak256("e"))
-        returns (uint256 paid) {
+        ICanaryRegistry.CanaryReveal memory r = _reveals[c];
+        if (!honest) r.value ^= 1;
+        vm.prank(_model[r.consentId].owner);
+        try canaries.claimLeak(r, _carriers[c], xavier, keccak256("e")) {
             if (!honest) ++modelMismatch;
-            ghostBondsOut += paid; // owners are EOAs: paid directly
+            if (recipientTerms.acceptedAt(r.consentId) == 0) ++modelMismatch; // only under accepted terms
+            ++claimsHeld;
+        } catch {}
+    }
+
+    /// Anyone settles a random claim once it can be settled (undisputed: paid to the owner).
+    function settleClaim(uint256 seed) external timed {
+        if (commitments.length == 0) return;
+        bytes32 c = commitments[seed % commitments.length];
+        uint256 before = address(bonds).balance;
+        try canaries.settleLeak(c) {
+            ghostBondsOut += before - address(bonds).balance; // owners are EOAs: paid directly
             ++claimsPaid;
         } catch {}
     }
 
     // ------------------------------------------------------------------ deletion requests
 
-    function requestDeletion(uint256 seed, uint32 period) external timed {
+    /// The owner asks for deletion with a deadline of the consent's period plus up to a day, within
+    /// its claim window: refused only once the owner has used its four requests or the window is over.
+    function requestDeletion(uint256 seed, uint32 extra) external timed {
         uint256 id = _consent(seed);
         if (id == 0) return;
+        IRecipientTerms.Terms memory t = recipientTerms.termsOf(id);
+        uint256 claimsUntil = uint256(_model[id].expiry) + t.claimWindow;
+        uint256 deadline = block.timestamp + t.deletionPeriod + bound(extra, 0, 1 days);
+        if (deadline > claimsUntil + t.deletionPeriod) deadline = claimsUntil + t.deletionPeriod;
+        bool mayRefuse = deletions.ownerRequestCount(id) >= t.maxDeletionRequests || block.timestamp > claimsUntil;
         vm.prank(_model[id].owner);
-        try
-            deletions.requestDeletion(
-                id,
-                new address[](0),
-                0,
-                0,
-                uint64(block.timestamp),
-                uint64(block.timestamp + bound(period, MIN_DELETION_PERIOD, 10 days))
-            )
-        {} catch {
-            ++modelMismatch;
+        try deletions.requestDeletion(id, new address[](0), 0, 0, uint64(block.timestamp), uint64(deadline)) {
+            if (mayRefuse) ++modelMismatch;
+        } catch {
+            if (!mayRefuse) ++modelMismatch;
         }
     }
 
@@ -493,8 +536,9 @@ contract ConsentWorldHandler is ConsentWorld {
                 break;
             }
         }
-        try deletions.enforcePenalty(rid) returns (uint256 paid) {
-            ghostBondsOut += paid;
+        uint256 before = address(bonds).balance;
+        try deletions.enforcePenalty(rid) {
+            ghostBondsOut += before - address(bonds).balance;
             ++deletionsEnforced;
         } catch {}
     }
@@ -529,7 +573,7 @@ contract ConsentIntegrationInvariantTest is Test {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory s = new bytes4[](24);
+        bytes4[] memory s = new bytes4[](28);
         s[0] = ConsentWorldHandler.grantSome.selector;
         s[1] = ConsentWorldHandler.revokeOne.selector;
         s[2] = ConsentWorldHandler.revokeAll.selector;
@@ -555,6 +599,10 @@ contract ConsentIntegrationInvariantTest is Test {
         s[21] = ConsentWorldHandler.logCommands.selector;
         s[22] = ConsentWorldHandler.buyFeed.selector;
         s[23] = ConsentWorldHandler.grantSome.selector;
+        s[24] = ConsentWorldHandler.settlePurchase.selector;
+        s[25] = ConsentWorldHandler.withdrawRefund.selector;
+        s[26] = ConsentWorldHandler.settleClaim.selector;
+        s[27] = ConsentWorldHandler.settlePurchase.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector(address(handler), s);
     }
@@ -566,7 +614,9 @@ contract ConsentIntegrationInvariantTest is Test {
         console.log("transfers", handler.transfers());
         console.log("entries logged", handler.loggedEntries());
         console.log("entries refused", handler.refusedEntries());
-        console.log("leak claims paid", handler.claimsPaid());
+        console.log("leak claims held", handler.claimsHeld());
+        console.log("leak claims settled", handler.claimsPaid());
+        console.log("refunds withdrawn", handler.refunds());
         console.log("deletion penalties", handler.deletionsEnforced());
     }
 
@@ -605,33 +655,38 @@ contract ConsentIntegrationInvariantTest is Test {
 
     /// forge-config: default.invariant.runs = 24
     /// forge-config: default.invariant.depth = 64
-    /// RecipientBonds holds exactly bonds + pending withdrawals + unclaimed credits, and that is what
-    /// went in minus what came out.
+    /// RecipientBonds holds exactly bonds + pending withdrawals + holds + unclaimed credits, and that
+    /// is what went in minus what came out.
     function invariant_bondsBalance() public view {
-        (uint256 bonded, uint256 pending, uint256 claimable) = bonds.totals();
-        require(address(bonds).balance == bonded + pending + claimable, "balance != bonds + pending + credits");
+        (uint256 bonded, uint256 pending, uint256 held, uint256 claimable) = bonds.totals();
+        require(address(bonds).balance == bonded + pending + held + claimable, "balance != bonds + pending + held + credits");
         require(address(bonds).balance == handler.ghostBondsIn() - handler.ghostBondsOut(), "balance != in - out");
         address[] memory holders = handler.moneyHolders();
         uint256 b;
         uint256 p;
+        uint256 h;
         uint256 c;
         for (uint256 i; i < holders.length; ++i) {
             b += bonds.bondOf(holders[i]);
             (uint256 amount, ) = bonds.pendingWithdrawal(holders[i]);
             p += amount;
+            h += bonds.heldOf(holders[i]);
             c += bonds.claimableOf(holders[i]);
         }
-        require(b == bonded && p == pending && c == claimable, "totals != sums over accounts");
+        require(b == bonded && p == pending && h == held && c == claimable, "totals != sums over accounts");
     }
 
     /// forge-config: default.invariant.runs = 24
     /// forge-config: default.invariant.depth = 64
-    /// FeedMarket holds exactly the unwithdrawn earnings.
+    /// FeedMarket holds exactly what it holds for purchases, the unwithdrawn earnings and refunds:
+    /// what buyers paid minus what owners and buyers withdrew.
     function invariant_marketBalance() public view {
         address[] memory holders = handler.moneyHolders();
-        uint256 earnings;
-        for (uint256 i; i < holders.length; ++i) earnings += market.earningsOf(holders[i]);
-        require(address(market).balance == earnings, "market balance != unwithdrawn earnings");
-        require(earnings == handler.ghostMarketIn() - handler.ghostMarketOut(), "earnings != sold - withdrawn");
+        uint256 credited;
+        for (uint256 i; i < holders.length; ++i) credited += market.earningsOf(holders[i]) + market.refundOf(holders[i]);
+        (uint256 held, uint256 earnings, uint256 refundsDue) = market.totals();
+        require(earnings + refundsDue == credited, "totals != sums over accounts");
+        require(address(market).balance == held + credited, "market balance != held + earnings + refunds");
+        require(address(market).balance == handler.ghostMarketIn() - handler.ghostMarketOut(), "balance != sold - withdrawn");
     }
 }

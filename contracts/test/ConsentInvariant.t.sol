@@ -118,8 +118,13 @@ contract ConsentHandler is Test {
     function revokeAll(uint256 ownerSeed, uint256 recipientSeed) external {
         address owner = actors[ownerSeed % 3];
         address recipient = actors[recipientSeed % 3];
-        vm.prank(owner);
-        uint256 n = consents.revokeAllConsentsOf(recipient);
+        uint256 n;
+        for (uint256 remaining = 1; remaining != 0; ) {
+            vm.prank(owner);
+            uint256 page;
+            (page, remaining) = consents.revokeAllConsentsOf(recipient, 3);
+            n += page;
+        }
         uint256 expected;
         for (uint256 i; i < ids.length; ++i) {
             Model storage m = model[ids[i]];

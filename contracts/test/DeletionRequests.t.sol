@@ -1,31 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccountabilityBase} from "./utils/AccountabilityBase.sol";
+import {ConsentWorld} from "./utils/ConsentWorld.sol";
 import {DeletionRequests} from "../src/DeletionRequests.sol";
 import {IDeletionRequests} from "../src/interfaces/IDeletionRequests.sol";
 import {IConsentRegistry} from "../src/interfaces/IConsentRegistry.sol";
 import {IPolicyRegistry} from "../src/interfaces/IPolicyRegistry.sol";
 import {IRecipientBonds} from "../src/interfaces/IRecipientBonds.sol";
+import {IRecipientTerms} from "../src/interfaces/IRecipientTerms.sol";
 
-contract DeletionRequestsTest is AccountabilityBase {
+/// @notice Deletion requests on the real contracts (ConsentWorld): periods from the consent's terms,
+/// a bounded number of requests, penalties only under accepted terms.
+contract DeletionRequestsTest is ConsentWorld {
     bytes32 internal constant EVIDENCE = keccak256("deletion log 2026-11-29");
+    bytes32 internal policy; // deleteOnRevoke within DELETION_PERIOD (7 days), penalty 1 ether
     uint256 internal consentId;
+    uint64 internal now0;
 
     function setUp() public override {
         super.setUp();
-        consentId = grant(bob, P_SHARE);
+        policy = publish(alice, "deletion", deletionTerms());
+        consentId = grantAccepted(alice, bob, two(devices[0], devices[1]), policy);
         deposit(bob, 5 ether);
-    }
-
-    function one(address d) internal pure returns (address[] memory a) {
-        a = new address[](1);
-        a[0] = d;
+        now0 = uint64(block.timestamp);
     }
 
     function request(uint64 deadline) internal returns (uint256) {
         vm.prank(alice);
-        return deletions.requestDeletion(consentId, one(device1), 0x1, uint64(T0 - 10 days), uint64(T0), deadline);
+        return deletions.requestDeletion(consentId, one(devices[0]), 0x1, now0 - 10 days, now0, deadline);
     }
 
     function assertNoRequests() internal view {
@@ -40,18 +42,26 @@ contract DeletionRequestsTest is AccountabilityBase {
     // ------------------------------------------------------------------ construction
 
     function test_constructor_refusals() public {
+        IConsentRegistry c = IConsentRegistry(address(consents));
+        IPolicyRegistry p = IPolicyRegistry(address(policyRegistry));
+        IRecipientTerms t = IRecipientTerms(address(recipientTerms));
+        IRecipientBonds b = IRecipientBonds(address(bonds));
         vm.expectRevert(IDeletionRequests.InvalidDependency.selector);
-        new DeletionRequests(IConsentRegistry(address(0)), IPolicyRegistry(address(policies)), IRecipientBonds(address(bonds)), 1, 0);
-        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.InvalidMinimumPeriod.selector, uint64(0)));
-        new DeletionRequests(IConsentRegistry(address(consents)), IPolicyRegistry(address(policies)), IRecipientBonds(address(bonds)), 0, 0);
+        new DeletionRequests(IConsentRegistry(address(0)), p, t, b);
+        vm.expectRevert(IDeletionRequests.InvalidDependency.selector);
+        new DeletionRequests(c, IPolicyRegistry(address(0)), t, b);
+        vm.expectRevert(IDeletionRequests.InvalidDependency.selector);
+        new DeletionRequests(c, p, IRecipientTerms(address(0)), b);
+        vm.expectRevert(IDeletionRequests.InvalidDependency.selector);
+        new DeletionRequests(c, p, t, IRecipientBonds(address(0)));
     }
 
     // ------------------------------------------------------------------ owner requests
 
     function test_request_recordsAndEmits() public {
-        uint64 deadline = uint64(T0 + 3 days);
+        uint64 deadline = now0 + DELETION_PERIOD;
         vm.expectEmit(address(deletions));
-        emit IDeletionRequests.DeletionRequested(1, consentId, bob, alice, one(device1), 0x1, uint64(T0 - 10 days), uint64(T0), deadline, false);
+        emit IDeletionRequests.DeletionRequested(1, consentId, bob, alice, one(devices[0]), 0x1, now0 - 10 days, now0, deadline, false);
         uint256 id = request(deadline);
         assertEq(id, 1);
         IDeletionRequests.Request memory r = deletions.request(id);
@@ -61,226 +71,259 @@ contract DeletionRequestsTest is AccountabilityBase {
         assertEq(uint256(r.streams), 1);
         assertEq(uint256(r.deadline), uint256(deadline));
         assertEq(r.devices.length, 1);
-        assertEq(r.devices[0], device1);
+        assertEq(r.devices[0], devices[0]);
         assertFalse(r.automatic, "manual");
         assertStatus(id, IDeletionRequests.Status.Pending);
         assertEq(deletions.requestsOf(consentId)[0], id);
+        assertEq(deletions.ownerRequestCount(consentId), 1, "counted");
     }
 
+    /// @dev No device list = every device of the consent (stored as an empty list); no streams = all.
     function test_request_emptyMeansEverything() public {
         vm.prank(alice);
-        uint256 id = deletions.requestDeletion(consentId, new address[](0), 0, 0, uint64(T0), uint64(T0 + MIN_PERIOD));
+        uint256 id = deletions.requestDeletion(consentId, new address[](0), 0, 0, now0, now0 + DELETION_PERIOD);
         IDeletionRequests.Request memory r = deletions.request(id);
-        assertEq(r.devices.length, 2);
-        assertEq(uint256(r.streams), 0x7);
+        assertEq(r.devices.length, 0, "all devices");
+        assertEq(uint256(r.streams), STREAMS, "all streams");
     }
 
     function test_request_refusals() public {
-        uint64 ok = uint64(T0 + MIN_PERIOD);
+        uint64 ok = now0 + DELETION_PERIOD;
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.NotConsentOwner.selector, consentId, bob));
-        deletions.requestDeletion(consentId, one(device1), 1, 0, uint64(T0), ok);
+        deletions.requestDeletion(consentId, one(devices[0]), 1, 0, now0, ok);
 
         vm.startPrank(alice);
         vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.UnknownConsent.selector, 9));
-        deletions.requestDeletion(9, one(device1), 1, 0, uint64(T0), ok);
-        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DeviceNotInConsent.selector, consentId, device3));
-        deletions.requestDeletion(consentId, one(device3), 1, 0, uint64(T0), ok);
-        address[] memory dup = new address[](2);
-        dup[0] = device1;
-        dup[1] = device1;
-        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DuplicateDevice.selector, device1));
-        deletions.requestDeletion(consentId, dup, 1, 0, uint64(T0), ok);
+        deletions.requestDeletion(9, one(devices[0]), 1, 0, now0, ok);
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DeviceNotInConsent.selector, consentId, devices[2]));
+        deletions.requestDeletion(consentId, one(devices[2]), 1, 0, now0, ok);
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DuplicateDevice.selector, devices[0]));
+        deletions.requestDeletion(consentId, two(devices[0], devices[0]), 1, 0, now0, ok);
         vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.TooManyDevices.selector, 65, 64));
-        deletions.requestDeletion(consentId, new address[](65), 1, 0, uint64(T0), ok);
+        deletions.requestDeletion(consentId, new address[](65), 1, 0, now0, ok);
         vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.StreamsNotInConsent.selector, consentId, uint32(0x8)));
-        deletions.requestDeletion(consentId, one(device1), 0x9, 0, uint64(T0), ok);
-        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.InvalidTimeRange.selector, uint64(T0 + 1), uint64(T0)));
-        deletions.requestDeletion(consentId, one(device1), 1, uint64(T0 + 1), uint64(T0), ok);
+        deletions.requestDeletion(consentId, one(devices[0]), 0x9, 0, now0, ok);
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.InvalidTimeRange.selector, now0 + 1, now0));
+        deletions.requestDeletion(consentId, one(devices[0]), 1, now0 + 1, now0, ok);
+        // the consent's deletion period is the shortest deadline, whatever the owner wants
         vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DeadlineTooSoon.selector, ok - 1, ok));
-        deletions.requestDeletion(consentId, one(device1), 1, 0, uint64(T0), ok - 1);
-        uint64 latest = uint64(T0 + 365 days);
+        deletions.requestDeletion(consentId, one(devices[0]), 1, 0, now0, ok - 1);
+        // the latest deadline: a year from now, and never past the claim window's end + the period
+        uint64 latest = now0 + 365 days;
+        uint64 windowEnd = consents.consent(consentId).expiry + CLAIM_WINDOW + DELETION_PERIOD;
+        if (windowEnd < latest) latest = windowEnd;
         vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DeadlineTooFar.selector, latest + 1, latest));
-        deletions.requestDeletion(consentId, one(device1), 1, 0, uint64(T0), latest + 1);
+        deletions.requestDeletion(consentId, one(devices[0]), 1, 0, now0, latest + 1);
         vm.stopPrank();
         assertNoRequests();
+    }
+
+    /// @dev Issue #12, attack 1: a 1-second policy period still gives the registry's minimum, and a
+    /// deadline never falls after the consent's expiry + claim window + period (inside the bond lock).
+    function test_request_deadlinesAreBounded() public {
+        IPolicyRegistry.PolicyTerms memory oneSecond = deletionTerms();
+        oneSecond.deletionPeriodSeconds = 1;
+        uint256 id = grantAccepted(alice, carol, one(devices[2]), publish(alice, "one second", oneSecond));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDeletionRequests.DeadlineTooSoon.selector, now0 + 1, now0 + MIN_DELETION_PERIOD)
+        );
+        vm.prank(alice);
+        deletions.requestDeletion(id, new address[](0), 0, 0, now0, now0 + 1);
+        // late in the claim window the latest deadline is the window's end + the period
+        uint64 claimsUntil = consents.consent(id).expiry + CLAIM_WINDOW;
+        vm.warp(claimsUntil);
+        uint64 latest = claimsUntil + MIN_DELETION_PERIOD;
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DeadlineTooFar.selector, latest + 1, latest));
+        vm.prank(alice);
+        deletions.requestDeletion(id, new address[](0), 0, 0, now0, latest + 1);
+        vm.prank(alice);
+        deletions.requestDeletion(id, new address[](0), 0, 0, now0, latest);
+        assertLe(latest, recipientTerms.lockedUntil(carol), "every deadline falls inside the bond lock");
+        vm.warp(uint256(claimsUntil) + 1);
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.RequestWindowClosed.selector, id, claimsUntil));
+        vm.prank(alice);
+        deletions.requestDeletion(id, new address[](0), 0, 0, now0, claimsUntil + 2 days);
+    }
+
+    /// @dev Issue #12, attack 1: any number of requests, each a penalty, is now at most four.
+    function test_request_limitedPerConsent() public {
+        for (uint256 i; i < 4; ++i) request(now0 + DELETION_PERIOD);
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.TooManyRequests.selector, consentId, 4));
+        request(now0 + DELETION_PERIOD);
+        // the automatic request on revocation comes on top
+        revoke(alice, consentId);
+        assertGt(deletions.automaticRequestOf(consentId), 0, "automatic request raised");
+        assertEq(deletions.ownerRequestCount(consentId), 4, "owner requests");
     }
 
     // ------------------------------------------------------------------ automatic on revocation
 
     function test_revocation_raisesARequest_whenThePolicySaysSo() public {
-        vm.warp(T0 + 5 days);
-        revoke(consentId);
-        assertEq(deletions.requestCount(), 1);
-        IDeletionRequests.Request memory r = deletions.request(1);
+        vm.warp(now0 + 1 days);
+        revoke(alice, consentId);
+        uint256 id = deletions.automaticRequestOf(consentId);
+        assertEq(id, 1);
+        IDeletionRequests.Request memory r = deletions.request(id);
         assertTrue(r.automatic, "automatic");
-        assertEq(r.devices.length, 2);
-        assertEq(uint256(r.streams), 0x7);
-        assertEq(uint256(r.fromTime), T0);
-        assertEq(uint256(r.toTime), T0 + 5 days);
-        assertEq(uint256(r.deadline), T0 + 5 days + 7 days, "the policy's deletion period");
-        assertEq(deletions.automaticRequestOf(consentId), 1);
+        assertEq(r.devices.length, 0, "every device (not copied)");
+        assertEq(uint256(r.streams), STREAMS, "every stream");
+        assertEq(uint256(r.fromTime), now0, "from the consent's start");
+        assertEq(uint256(r.toTime), now0 + 1 days, "to its revocation");
+        assertEq(uint256(r.deadline), now0 + 1 days + DELETION_PERIOD, "the policy's period");
+    }
+
+    /// @dev Issue #12, attack 1: the automatic request takes the consent's terms, never less than the minimum.
+    function test_revocation_automaticDeadlineNeverBelowTheMinimum() public {
+        IPolicyRegistry.PolicyTerms memory oneSecond = deletionTerms();
+        oneSecond.deletionPeriodSeconds = 1;
+        uint256 id = grant(alice, carol, one(devices[2]), publish(alice, "one second", oneSecond));
+        revoke(alice, id);
+        uint256 requestId = deletions.automaticRequestOf(id);
+        assertEq(uint256(deletions.request(requestId).deadline), block.timestamp + MIN_DELETION_PERIOD, "the minimum");
     }
 
     function test_revocation_withoutDeleteOnRevoke_raisesNothing() public {
-        uint256 closed = grant(bob, P_CLOSED);
-        revoke(closed);
-        uint256 none = grant(bob, bytes32(0));
-        revoke(none);
-        assertEq(deletions.requestCount(), 0);
+        uint256 strict = grant(alice, carol, one(devices[2]), publish(alice, "strict", strictTerms()));
+        revoke(alice, strict);
+        assertEq(deletions.automaticRequestOf(strict), 0);
+        uint256 none = grant(alice, carol, one(devices[3]), bytes32(0));
+        revoke(alice, none);
+        assertEq(deletions.automaticRequestOf(none), 0);
     }
 
     function test_hook_onlyTheConsentRegistry_andOncePerConsent() public {
-        vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.NotConsentRegistry.selector, alice));
+        vm.prank(alice);
         deletions.onConsentRevoked(consentId);
-        // not revoked: nothing
+        revoke(alice, consentId);
+        uint256 first = deletions.automaticRequestOf(consentId);
         vm.prank(address(consents));
         deletions.onConsentRevoked(consentId);
-        assertNoRequests();
-        revoke(consentId);
-        vm.prank(address(consents)); // a second call raises no second automatic request
-        deletions.onConsentRevoked(consentId);
-        assertEq(deletions.requestCount(), 1);
+        assertEq(deletions.automaticRequestOf(consentId), first, "once");
+        assertEq(deletions.requestCount(), 1, "one request");
     }
 
     // ------------------------------------------------------------------ acknowledgement
 
     function test_acknowledge_byTheDeadline() public {
-        uint256 id = request(uint64(T0 + 2 days));
-        vm.warp(T0 + 2 days); // the deadline itself is in time
+        uint64 deadline = now0 + DELETION_PERIOD;
+        uint256 id = request(deadline);
+        vm.warp(deadline);
         vm.expectEmit(address(deletions));
         emit IDeletionRequests.DeletionAcknowledged(id, bob, EVIDENCE);
         vm.prank(bob);
         deletions.acknowledgeDeletion(id, EVIDENCE);
-        IDeletionRequests.Request memory r = deletions.request(id);
-        assertEq(uint256(r.status), uint256(IDeletionRequests.Status.Acknowledged));
-        assertEq(r.evidenceHash, EVIDENCE, "evidence");
-        assertEq(uint256(r.closedAt), T0 + 2 days);
-
-        vm.warp(T0 + 3 days);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDeletionRequests.RequestClosed.selector, id, IDeletionRequests.Status.Acknowledged)
-        );
+        assertStatus(id, IDeletionRequests.Status.Acknowledged);
+        assertEq(deletions.request(id).evidenceHash, EVIDENCE, "evidence");
+        vm.warp(deadline + 1);
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.RequestClosed.selector, id, IDeletionRequests.Status.Acknowledged));
         deletions.enforcePenalty(id);
         assertEq(bonds.bondOf(bob), 5 ether, "no penalty after an acknowledgement");
     }
 
     function test_acknowledge_refusals() public {
-        uint256 id = request(uint64(T0 + 2 days));
-        vm.prank(alice);
+        uint64 deadline = now0 + DELETION_PERIOD;
+        uint256 id = request(deadline);
         vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.NotRequestRecipient.selector, id, alice));
+        vm.prank(alice);
         deletions.acknowledgeDeletion(id, EVIDENCE);
-        vm.prank(bob);
         vm.expectRevert(IDeletionRequests.MissingEvidence.selector);
+        vm.prank(bob);
         deletions.acknowledgeDeletion(id, bytes32(0));
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.UnknownRequest.selector, 9));
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.UnknownRequest.selector, 2));
-        deletions.acknowledgeDeletion(2, EVIDENCE);
-        vm.warp(T0 + 2 days + 1);
+        deletions.acknowledgeDeletion(9, EVIDENCE);
+        vm.warp(deadline + 1);
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DeadlinePassed.selector, id, deadline));
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DeadlinePassed.selector, id, uint64(T0 + 2 days)));
         deletions.acknowledgeDeletion(id, EVIDENCE);
         assertStatus(id, IDeletionRequests.Status.Pending);
     }
 
-    function test_acknowledge_twiceRefused() public {
-        uint256 id = request(uint64(T0 + 2 days));
-        vm.prank(bob);
-        deletions.acknowledgeDeletion(id, EVIDENCE);
-        vm.prank(bob);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDeletionRequests.RequestClosed.selector, id, IDeletionRequests.Status.Acknowledged)
-        );
-        deletions.acknowledgeDeletion(id, keccak256("other"));
-        assertEq(deletions.request(id).evidenceHash, EVIDENCE, "state unchanged");
-    }
-
-    // ------------------------------------------------------------------ penalty
+    // ------------------------------------------------------------------ penalties
 
     function test_enforce_afterTheDeadline_byAnyone() public {
-        uint256 id = request(uint64(T0 + 2 days));
-        vm.warp(T0 + 2 days);
-        vm.prank(mallory);
-        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DeadlineNotPassed.selector, id, uint64(T0 + 2 days)));
+        uint64 deadline = now0 + DELETION_PERIOD;
+        uint256 id = request(deadline);
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.DeadlineNotPassed.selector, id, deadline));
         deletions.enforcePenalty(id);
-        assertStatus(id, IDeletionRequests.Status.Pending);
-        assertEq(bonds.bondOf(bob), 5 ether, "state unchanged");
-
-        vm.warp(T0 + 2 days + 1);
-        vm.expectEmit(address(bonds));
-        emit IRecipientBonds.PenaltyPaid(bob, alice, bytes32("deletion-missed"), 1 ether, 0);
+        vm.warp(deadline + 1);
         vm.expectEmit(address(deletions));
-        emit IDeletionRequests.DeletionPenaltyEnforced(id, bob, mallory, 1 ether, 1 ether);
-        vm.prank(mallory);
-        uint256 paid = deletions.enforcePenalty(id);
-        assertEq(paid, 1 ether);
-        assertEq(alice.balance, 1 ether, "the owner is paid, not the caller");
+        emit IDeletionRequests.DeletionPenaltyEnforced(id, bob, dave, PENALTY, PENALTY);
+        vm.prank(dave);
+        assertEq(deletions.enforcePenalty(id), PENALTY);
+        assertEq(alice.balance, PENALTY, "the owner is paid, not the caller");
+        assertEq(dave.balance, 0, "nothing for the caller");
         assertStatus(id, IDeletionRequests.Status.Penalised);
-
-        vm.expectRevert(
-            abi.encodeWithSelector(IDeletionRequests.RequestClosed.selector, id, IDeletionRequests.Status.Penalised)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.RequestClosed.selector, id, IDeletionRequests.Status.Penalised));
         deletions.enforcePenalty(id);
-        vm.prank(bob);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDeletionRequests.RequestClosed.selector, id, IDeletionRequests.Status.Penalised)
-        );
-        deletions.acknowledgeDeletion(id, EVIDENCE);
-        assertEq(alice.balance, 1 ether, "paid once");
+        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.UnknownRequest.selector, 9));
+        deletions.enforcePenalty(9);
         assertEq(address(bonds).balance, bondsHeld(), "bond accounting balances");
     }
 
-    function test_enforce_unknownRequest() public {
-        vm.expectRevert(abi.encodeWithSelector(IDeletionRequests.UnknownRequest.selector, 1));
-        deletions.enforcePenalty(1);
+    /// @dev An unsolicited consent: the request is recorded and closed, and nothing is paid.
+    function test_enforce_unacceptedTermsPayNothing() public {
+        uint256 id = grant(alice, carol, one(devices[2]), policy);
+        deposit(carol, 5 ether);
+        vm.prank(alice);
+        uint256 requestId = deletions.requestDeletion(id, new address[](0), 0, 0, now0, now0 + DELETION_PERIOD);
+        vm.warp(now0 + DELETION_PERIOD + 1);
+        assertEq(deletions.penaltyFor(id), 0, "no penalty");
+        assertEq(deletions.enforcePenalty(requestId), 0, "nothing paid");
+        assertStatus(requestId, IDeletionRequests.Status.Penalised);
+        assertEq(bonds.bondOf(carol), 5 ether, "untouched");
     }
 
     function test_enforce_automaticRequest_afterRevocation() public {
-        revoke(consentId);
-        vm.warp(T0 + 7 days + 1);
-        assertEq(deletions.enforcePenalty(1), 1 ether);
+        revoke(alice, consentId);
+        uint256 id = deletions.automaticRequestOf(consentId);
+        vm.warp(block.timestamp + DELETION_PERIOD + 1);
+        assertEq(deletions.enforcePenalty(id), PENALTY);
     }
 
-    function test_enforce_withoutPolicy_paysTheDefault() public {
-        uint256 none = grant(bob, bytes32(0));
+    function test_enforce_withoutPolicy_paysTheAcceptedDefault() public {
+        uint256 id = grantAccepted(alice, carol, one(devices[2]), bytes32(0));
+        deposit(carol, 1 ether);
         vm.prank(alice);
-        uint256 id = deletions.requestDeletion(none, new address[](0), 0, 0, uint64(T0), uint64(T0 + MIN_PERIOD));
-        vm.warp(T0 + MIN_PERIOD + 1);
-        assertEq(deletions.penaltyFor(none), DEFAULT_PENALTY);
-        assertEq(deletions.enforcePenalty(id), DEFAULT_PENALTY);
+        uint256 requestId = deletions.requestDeletion(id, new address[](0), 0, 0, now0, now0 + MIN_DELETION_PERIOD);
+        vm.warp(now0 + MIN_DELETION_PERIOD + 1);
+        assertEq(deletions.enforcePenalty(requestId), DEFAULT_PENALTY);
     }
 
     function testFuzz_ackOrPenalty_neverBoth(uint32 ackAt, uint32 enforceAt) public {
-        uint64 deadline = uint64(T0 + 2 days);
+        uint64 deadline = now0 + DELETION_PERIOD;
         uint256 id = request(deadline);
-        uint256 a = T0 + bound(ackAt, 0, 4 days);
-        uint256 e = T0 + bound(enforceAt, 0, 4 days);
+        uint256 a = bound(ackAt, 0, 30 days);
+        uint256 e = bound(enforceAt, 0, 30 days);
         bool acked;
-        bool penalised;
+        bool enforced;
         if (a <= e) {
-            vm.warp(a);
+            vm.warp(now0 + a);
             vm.prank(bob);
             try deletions.acknowledgeDeletion(id, EVIDENCE) {
                 acked = true;
             } catch {}
-            vm.warp(e);
+            vm.warp(now0 + e);
             try deletions.enforcePenalty(id) {
-                penalised = true;
+                enforced = true;
             } catch {}
         } else {
-            vm.warp(e);
+            vm.warp(now0 + e);
             try deletions.enforcePenalty(id) {
-                penalised = true;
+                enforced = true;
             } catch {}
-            vm.warp(a);
+            vm.warp(now0 + a);
             vm.prank(bob);
             try deletions.acknowledgeDeletion(id, EVIDENCE) {
                 acked = true;
             } catch {}
         }
-        assertFalse(acked && penalised, "both acknowledged and penalised");
-        assertEq(acked, a <= deadline, "acknowledged iff in time");
-        assertEq(penalised, !acked && e > deadline, "penalised iff late and unacknowledged");
+        assertFalse(acked && enforced, "both");
+        IDeletionRequests.Status s = deletions.request(id).status;
+        if (acked) assertEq(uint256(s), uint256(IDeletionRequests.Status.Acknowledged), "acknowledged");
+        if (enforced) assertEq(uint256(s), uint256(IDeletionRequests.Status.Penalised), "penalised");
+        if (!acked && !enforced) assertEq(uint256(s), uint256(IDeletionRequests.Status.Pending), "pending");
     }
 }

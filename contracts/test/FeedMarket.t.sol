@@ -7,6 +7,7 @@ import {FeedMarket} from "../src/FeedMarket.sol";
 import {IFeedMarket} from "../src/interfaces/IFeedMarket.sol";
 import {IConsentRegistry} from "../src/interfaces/IConsentRegistry.sol";
 import {IDeviceOwnership} from "../src/interfaces/IDeviceOwnership.sol";
+import {IRecipientTerms} from "../src/interfaces/IRecipientTerms.sol";
 
 /// @notice A feed owner that is a contract: its receive() re-enters withdrawEarnings once, or refuses ETH.
 contract ContractOwner {
@@ -52,10 +53,13 @@ contract FeedMarketTest is FeedMarketBase {
     // ================================================================ constructor
 
     function test_constructor_refusesZeroDependencies() public {
+        IRecipientTerms t = IRecipientTerms(address(recipientTerms));
         vm.expectRevert(IFeedMarket.InvalidDependency.selector);
-        new FeedMarket(IConsentRegistry(address(0)), IDeviceOwnership(address(ownership)));
+        new FeedMarket(IConsentRegistry(address(0)), IDeviceOwnership(address(ownership)), t);
         vm.expectRevert(IFeedMarket.InvalidDependency.selector);
-        new FeedMarket(IConsentRegistry(address(consents)), IDeviceOwnership(address(0)));
+        new FeedMarket(IConsentRegistry(address(consents)), IDeviceOwnership(address(0)), t);
+        vm.expectRevert(IFeedMarket.InvalidDependency.selector);
+        new FeedMarket(IConsentRegistry(address(consents)), IDeviceOwnership(address(ownership)), IRecipientTerms(address(0)));
         assertEq(address(market.consents()), address(consents), "consents");
         assertEq(address(market.ownership()), address(ownership), "ownership");
     }
@@ -297,10 +301,10 @@ contract FeedMarketTest is FeedMarketBase {
 
     // ================================================================ buy
 
-    function test_buy_grantsAConsentForThePeriodAndCreditsTheOwner() public {
+    function test_buy_grantsAConsentForThePeriodAndHoldsThePrice() public {
         uint256 id = offer();
         vm.expectEmit(true, true, true, true, address(market));
-        emit IFeedMarket.FeedPurchased(id, buyer, 1, PRICE, uint64(T0), uint64(T0) + PERIOD);
+        emit IFeedMarket.FeedPurchased(id, buyer, 1, PRICE, uint64(T0), uint64(T0) + PERIOD, 1);
         vm.prank(buyer);
         uint256 consentId = market.buyFeed{value: PRICE}(id);
 
@@ -322,9 +326,12 @@ contract FeedMarketTest is FeedMarketBase {
         assertEq(ds[1], d2, "d2");
         assertTrue(consents.isLive(consentId), "live");
 
-        assertEq(market.earningsOf(alice), PRICE, "earnings");
+        assertEq(market.earningsOf(alice), 0, "nothing released before it is served");
+        assertEq(held(), PRICE, "held");
         assertEq(address(market).balance, PRICE, "balance");
         assertEq(buyer.balance, 100 ether - PRICE, "buyer paid");
+        assertGt(recipientTerms.acceptedAt(consentId), 0, "paying accepted the feed's terms");
+        assertEq(uint256(recipientTerms.termsOf(consentId).penaltyWei), DEFAULT_PENALTY, "no policy: the default");
         assertEq(market.feed(id).sales, 1, "sales");
         assertEq(market.latestConsentOf(id, buyer), consentId, "latest");
         IFeedMarket.Purchase[] memory ps = market.purchasesOf(buyer);
@@ -335,9 +342,94 @@ contract FeedMarketTest is FeedMarketBase {
         assertEq(ps[0].price, PRICE, "price");
         assertEq(ps[0].start, T0, "start");
         assertEq(ps[0].expiry, T0 + PERIOD, "expiry");
+        assertEq(ps[0].purchaseId, 1, "purchase id");
+        assertEq(ps[0].owner, alice, "seller");
+        assertFalse(ps[0].settled, "open");
 
         vm.warp(T0 + PERIOD);
         assertFalse(consents.isLive(consentId), "over after the period");
+        (uint256 released, uint256 refunded) = settleAll();
+        assertEq(released, PRICE, "all served");
+        assertEq(refunded, 0, "nothing to refund");
+        assertEq(market.earningsOf(alice), PRICE, "earned");
+        assertTrue(market.purchase(1).settled, "settled");
+    }
+
+    // ================================================================ buyer protection (issue #12)
+
+    /// @dev The price is released as the period is served: a settlement halfway releases half.
+    function test_release_asThePeriodIsServed() public {
+        uint256 id = offer();
+        buy(buyer, id);
+        vm.warp(T0 + PERIOD / 2);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IFeedMarket.PaymentReleased(1, alice, PRICE / 2);
+        (uint256 released, ) = settleAll();
+        assertEq(released, PRICE / 2, "half");
+        assertEq(market.purchase(1).released, PRICE / 2, "recorded");
+        (released, ) = settleAll();
+        assertEq(released, 0, "nothing more in the same second");
+        vm.warp(T0 + PERIOD + 5 days);
+        (released, ) = settleAll();
+        assertEq(released, PRICE / 2, "the rest at the end, not more");
+        assertEq(market.earningsOf(alice), PRICE, "the price, once");
+    }
+
+    /// @dev The owner revokes after ten days: ten days are the owner's, twenty are refunded.
+    function test_refund_ownerRevokes() public {
+        uint256 id = offer();
+        uint256 consentId = buy(buyer, id);
+        vm.warp(T0 + 10 days);
+        vm.prank(alice);
+        consents.revokeConsent(consentId);
+        vm.warp(T0 + 12 days);
+        assertEq(uint256(market.purchaseEnd(1)), T0 + 10 days, "ended at the revocation");
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IFeedMarket.PurchaseRefunded(1, buyer, PRICE - PRICE / 3, uint64(T0 + 10 days));
+        (uint256 released, uint256 refunded) = settleAll();
+        assertEq(released, PRICE / 3, "a third served");
+        assertEq(refunded, PRICE - PRICE / 3, "two thirds back");
+        assertEq(released + refunded, PRICE, "nothing lost to rounding");
+        uint256 before = buyer.balance;
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IFeedMarket.RefundWithdrawn(buyer, refunded);
+        vm.prank(buyer);
+        market.withdrawRefund();
+        assertEq(buyer.balance, before + refunded, "paid back");
+        vm.expectRevert(abi.encodeWithSelector(IFeedMarket.NothingToWithdraw.selector, buyer));
+        vm.prank(buyer);
+        market.withdrawRefund();
+        assertEq(held(), 0, "nothing held");
+        (released, refunded) = settleAll();
+        assertEq(released + refunded, 0, "a settled purchase is skipped");
+    }
+
+    /// @dev A device changes hands: the purchase ends at the transfer, even if settled much later.
+    function test_refund_deviceChangesHands() public {
+        uint256 id = offer();
+        buy(buyer, id);
+        vm.warp(T0 + 6 days);
+        transfer(d2, erin);
+        vm.warp(T0 + 25 days);
+        assertEq(uint256(market.purchaseEnd(1)), T0 + 6 days, "ended at the transfer");
+        (uint256 released, uint256 refunded) = settleAll();
+        assertEq(released, PRICE / 5, "six days of thirty");
+        assertEq(refunded, PRICE - PRICE / 5, "the rest back");
+    }
+
+    /// @dev A prepaid renewal revoked before it starts is refunded whole.
+    function test_refund_prepaidRenewalRevokedBeforeItStarts() public {
+        uint256 id = offer();
+        buy(buyer, id);
+        uint256 renewal = buy(buyer, id);
+        vm.prank(alice);
+        consents.revokeConsent(renewal);
+        (, uint256 refunded) = settleAll();
+        assertEq(refunded, PRICE, "renewal refunded whole");
+        assertEq(market.refundOf(buyer), PRICE, "credited");
+        assertFalse(market.purchase(1).settled, "the first still runs");
+        vm.expectRevert(abi.encodeWithSelector(IFeedMarket.UnknownPurchase.selector, 9));
+        market.purchase(9);
     }
 
     function test_buy_passesThePolicyOn() public {
@@ -353,7 +445,7 @@ contract FeedMarketTest is FeedMarketBase {
         uint256 balance = who.balance;
         uint256 consentsBefore = consents.consentCount();
         uint256 earnings = market.earningsOf(alice);
-        uint256 held = address(market).balance;
+        uint256 balanceBefore = address(market).balance;
         uint256 purchases = market.purchasesOf(who).length;
         vm.prank(who);
         vm.expectRevert(err);
@@ -361,7 +453,7 @@ contract FeedMarketTest is FeedMarketBase {
         assertEq(who.balance, balance, "buyer keeps the money");
         assertEq(consents.consentCount(), consentsBefore, "no consent");
         assertEq(market.earningsOf(alice), earnings, "no earnings");
-        assertEq(address(market).balance, held, "no balance");
+        assertEq(address(market).balance, balanceBefore, "no balance");
         assertEq(market.purchasesOf(who).length, purchases, "no purchase");
     }
 
@@ -437,7 +529,7 @@ contract FeedMarketTest is FeedMarketBase {
         uint256 first = buy(buyer, id);
         vm.warp(T0 + 10 days);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IFeedMarket.FeedPurchased(id, buyer, 2, PRICE, uint64(T0) + PERIOD, uint64(T0) + 2 * PERIOD);
+        emit IFeedMarket.FeedPurchased(id, buyer, 2, PRICE, uint64(T0) + PERIOD, uint64(T0) + 2 * PERIOD, 2);
         uint256 second = buy(buyer, id);
         assertEq(consents.consent(second).start, T0 + PERIOD, "starts at the first's expiry");
         assertEq(consents.consent(second).expiry, T0 + 2 * PERIOD, "one more period");
@@ -448,7 +540,9 @@ contract FeedMarketTest is FeedMarketBase {
         vm.warp(T0 + PERIOD);
         assertFalse(consents.isLive(first), "first over");
         assertTrue(consents.isLive(second), "second live");
-        assertEq(market.earningsOf(alice), 3 * PRICE, "three sales");
+        assertEq(held(), 3 * PRICE, "three sales held");
+        settleAll();
+        assertEq(market.earningsOf(alice), PRICE, "the first period served");
         assertEq(market.latestConsentOf(id, buyer), third, "latest");
     }
 
@@ -504,7 +598,7 @@ contract FeedMarketTest is FeedMarketBase {
         _expectBuyRefused(otherBuyer, id, PRICE, abi.encodeWithSelector(IFeedMarket.WrongPayment.selector, 0.1 ether, PRICE));
         vm.prank(otherBuyer);
         market.buyFeed{value: 0.1 ether}(id);
-        assertEq(market.earningsOf(alice), PRICE + 0.1 ether, "earnings");
+        assertEq(held(), PRICE + 0.1 ether, "both prices held");
         assertEq(market.purchasesOf(buyer)[0].price, PRICE, "first price kept");
     }
 
@@ -537,7 +631,7 @@ contract FeedMarketTest is FeedMarketBase {
         assertFalse(market.feed(id).open, "closed");
         vm.warp(T0 + PERIOD - 1);
         assertTrue(consents.isLive(consentId), "still live");
-        assertEq(market.earningsOf(alice), PRICE, "earnings kept");
+        assertEq(held(), PRICE, "the price still held for the buyer");
     }
 
     function test_close_refusals() public {
@@ -566,6 +660,8 @@ contract FeedMarketTest is FeedMarketBase {
         uint256 id = offer();
         buy(buyer, id);
         buy(otherBuyer, id);
+        vm.warp(T0 + PERIOD);
+        settleAll();
         uint256 before = alice.balance;
         vm.expectEmit(true, true, true, true, address(market));
         emit IFeedMarket.EarningsWithdrawn(alice, 2 * PRICE);
@@ -585,7 +681,10 @@ contract FeedMarketTest is FeedMarketBase {
         vm.prank(buyer);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.NothingToWithdraw.selector, buyer));
         market.withdrawEarnings();
-        assertEq(market.earningsOf(alice), PRICE, "owner's earnings untouched");
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IFeedMarket.NothingToWithdraw.selector, alice));
+        market.withdrawEarnings(); // nothing served yet
+        assertEq(held(), PRICE, "held untouched");
     }
 
     function test_withdraw_cannotBeReentered() public {
@@ -596,6 +695,8 @@ contract FeedMarketTest is FeedMarketBase {
         uint256 id = owner.offer(ds, 1 ether);
         buy(buyer, id);
         buy(otherBuyer, id);
+        vm.warp(block.timestamp + 1 days);
+        settleAll();
         owner.withdraw();
         assertTrue(owner.reentered(), "tried");
         assertFalse(owner.innerSucceeded(), "re-entry refused");
@@ -610,6 +711,8 @@ contract FeedMarketTest is FeedMarketBase {
         owner.approve(consents);
         uint256 id = owner.offer(ds, 1 ether);
         buy(buyer, id);
+        vm.warp(block.timestamp + 1 days);
+        settleAll();
         owner.setRefuse(true);
         vm.expectRevert(abi.encodeWithSelector(IFeedMarket.WithdrawFailed.selector, address(owner)));
         owner.withdraw();
@@ -652,7 +755,7 @@ contract FeedMarketTest is FeedMarketBase {
         if (paid != price) vm.expectRevert(abi.encodeWithSelector(IFeedMarket.WrongPayment.selector, price, paid));
         market.buyFeed{value: paid}(id);
         uint256 expected = paid == price ? price : 0;
-        assertEq(market.earningsOf(alice), expected, "earnings");
+        assertEq(held(), expected, "held");
         assertEq(address(market).balance, expected, "balance");
         assertEq(buyer.balance, 100 ether - expected, "buyer");
     }
@@ -671,7 +774,9 @@ contract FeedMarketTest is FeedMarketBase {
             assertEq(c.expiry, expectedStart + period, "expiry");
             paidUntil = c.expiry;
         }
-        assertEq(market.earningsOf(alice), n * 1 gwei, "earnings");
+        vm.warp(paidUntil);
+        settleAll();
+        assertEq(market.earningsOf(alice), n * 1 gwei, "every period served and released");
     }
 
     // ================================================================ gas (printed with -vv)
@@ -685,6 +790,7 @@ contract FeedMarketTest is FeedMarketBase {
         vm.cool(address(ownership));
         vm.cool(address(fleet));
         vm.cool(address(policyRegistry));
+        vm.cool(address(recipientTerms));
     }
 
     function test_gas_report() public {
@@ -739,6 +845,13 @@ contract FeedMarketTest is FeedMarketBase {
         g = gasleft();
         market.closeFeed(id1);
         console.log("closeFeed", g - gasleft());
+        vm.warp(T0 + PERIOD);
+        uint256[] memory one_ = new uint256[](1);
+        one_[0] = 1;
+        _cool();
+        g = gasleft();
+        market.settlePurchases(one_);
+        console.log("settlePurchases, 1 purchase of 3 devices, ended", g - gasleft());
         _cool();
         vm.prank(alice);
         g = gasleft();

@@ -485,6 +485,34 @@ contract FirmwareTest is FirmwareBase {
         assertTrue(ok, "fix approved");
     }
 
+    /// @dev Issue #12: once a device runs a release, the manufacturer alone cannot revoke it (that would
+    /// flag, and in the end suspend, every device still running it); a threshold of release keys can.
+    function test_revoke_installedReleaseNeedsTheReleaseKeys() public {
+        bytes32 id = publish(AIR, 1);
+        report(deviceKeyPk, device, 1, imageDigest(AIR, 1), 1);
+        assertTrue(registry.getRelease(id).installed, "marked installed");
+        vm.prank(manufacturer);
+        vm.expectRevert(abi.encodeWithSelector(ReleaseInstalled.selector, id));
+        registry.revokeRelease(id, "stolen account");
+        assertFalse(registry.getRelease(id).revoked, "not revoked");
+
+        bytes32 digest = typed(keccak256(abi.encode(keccak256("ReleaseRevocation(bytes32 releaseId)"), id)));
+        assertEq(registry.revocationDigest(id), digest, "digest equals an independent encoding");
+        vm.expectRevert(abi.encodeWithSelector(ThresholdNotMet.selector, 1, 2));
+        registry.revokeReleaseWithKeys(id, "CVE", signSorted(one(airKeys[0]), digest));
+        vm.expectRevert(abi.encodeWithSelector(InvalidSignature.selector, vm.addr(parkingKeys[0])));
+        registry.revokeReleaseWithKeys(id, "CVE", signSorted(two(parkingKeys[0], parkingKeys[1]), digest));
+        vm.expectEmit(address(registry));
+        emit ReleaseRevoked(id, AIR, 1, stranger, "CVE-2026-0002");
+        vm.prank(stranger); // anyone submits the keys' signatures
+        registry.revokeReleaseWithKeys(id, "CVE-2026-0002", signSorted(two(airKeys[0], airKeys[1]), digest));
+        assertTrue(registry.getRelease(id).revoked, "revoked");
+        vm.expectRevert(abi.encodeWithSelector(ReleaseIsRevoked.selector, id));
+        registry.revokeReleaseWithKeys(id, "again", signSorted(two(airKeys[0], airKeys[1]), digest));
+        ReportVerdict v = report(deviceKeyPk, device, 1, imageDigest(AIR, 1), 2);
+        assertEq(uint8(v), uint8(ReportVerdict.RevokedBuild), "devices still running it are flagged");
+    }
+
     // ================================================================ owners' policies and approvals
 
     function test_policy_onlyTheOwner() public {
@@ -854,13 +882,13 @@ contract FirmwareTest is FirmwareBase {
         registry.reclaimEscrow(escrowId);
         vm.prank(manufacturer);
         registry.revokeRelease(id, "cve");
-        vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(NotFunder.selector, escrowId, bob));
-        registry.reclaimEscrow(escrowId);
+        // anyone closes a reclaimable escrow; the money goes to its funder, never to the caller
         vm.expectEmit(address(registry));
         emit EscrowReclaimed(escrowId, alice, 1 ether);
-        vm.prank(alice);
+        vm.prank(bob);
         registry.reclaimEscrow(escrowId);
+        assertEq(registry.credits(bob), 0, "nothing for the caller");
+        assertEq(registry.credits(alice), 1 ether, "the funder is credited");
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(EscrowNotOpen.selector, escrowId));
         registry.reclaimEscrow(escrowId);
@@ -948,6 +976,49 @@ contract FirmwareTest is FirmwareBase {
         vm.expectRevert(abi.encodeWithSelector(ReleaseIsRevoked.selector, r2));
         registry.fundUpdate{value: 1}(device, r2, deadline);
         assertEq(address(registry).balance, 8, "only the accepted escrows are held");
+    }
+
+    /// @dev Issue #12, attack 5: a seller leaves eight 1-wei escrows and sells the device. The new owner
+    /// funds its own update at once, and anyone closes the leftovers for their funder.
+    function test_attack_leftoverEscrowsDoNotBlockANewOwner() public {
+        bytes32 r1 = publish(AIR, 1);
+        uint256[] memory leftovers = new uint256[](8);
+        for (uint256 i; i < 8; ++i) leftovers[i] = _fund(alice, device, r1, 1);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(TooManyEscrows.selector, device));
+        registry.fundUpdate{value: 1}(device, r1, uint64(block.timestamp + 1 days));
+        transferDevice(device, bob);
+        assertEq(registry.openEscrows(device).length, 0, "the new owner starts with none");
+        uint256 mine = _fund(bob, device, r1, 1 ether);
+        assertEq(registry.openEscrows(device).length, 1, "bob's");
+        for (uint256 i; i < 8; ++i) {
+            vm.prank(stranger);
+            registry.reclaimEscrow(leftovers[i]);
+        }
+        assertEq(registry.credits(alice), 8, "the seller gets its wei back");
+        report(deviceKeyPk, device, 1, imageDigest(AIR, 1), 1);
+        assertEq(registry.credits(manufacturer), 1 ether, "bob's escrow paid on install");
+        assertFalse(registry.getEscrow(mine).open, "closed");
+    }
+
+    /// @dev Issue #12, attack 7: a report signed by a revoked (stolen) or suspended device's key
+    /// records what it says but releases no escrow; the funder reclaims after the deadline.
+    function test_attack_inactiveDeviceReportReleasesNothing() public {
+        bytes32 r1 = publish(AIR, 1);
+        bytes32 r2 = publish(AIR, 2);
+        uint256 e1 = _fund(alice, device, r1, 1 ether);
+        setDeviceStatus(device, IPythiaFleetTypes.DeviceStatus.Revoked);
+        report(deviceKeyPk, device, 1, imageDigest(AIR, 1), 1);
+        assertEq(registry.credits(manufacturer), 0, "revoked: nothing released");
+        assertTrue(registry.getEscrow(e1).open, "still open");
+        setDeviceStatus(device, IPythiaFleetTypes.DeviceStatus.Suspended);
+        uint256 e2 = _fund(alice, device, r2, 1 ether);
+        report(deviceKeyPk, device, 2, imageDigest(AIR, 2), 2);
+        assertEq(registry.credits(manufacturer), 0, "suspended: nothing released");
+        vm.warp(block.timestamp + 30 days + 1);
+        registry.reclaimEscrow(e1);
+        registry.reclaimEscrow(e2);
+        assertEq(registry.credits(alice), 2 ether, "both back to the funder");
     }
 
     /// withdraw() re-entered from the receiving contract pays once.

@@ -81,10 +81,17 @@ contract FirmwareHandler is FirmwareBase {
         if (published[c] == 0) return;
         uint16 classId = parking ? PARKING : AIR;
         bytes32 id = registry.releaseIdOf(classId, uint64(bound(seed, 1, published[c])));
-        vm.prank(manufacturerOf(classId));
-        try registry.revokeRelease(id, "fuzz") {
-            revokedReleases.push(id);
-        } catch {}
+        if (registry.getRelease(id).installed) {
+            // a release devices run needs a threshold of its class's release keys
+            try registry.revokeReleaseWithKeys(id, "fuzz", signSorted(keysOf(classId), registry.revocationDigest(id))) {
+                revokedReleases.push(id);
+            } catch {}
+        } else {
+            vm.prank(manufacturerOf(classId));
+            try registry.revokeRelease(id, "fuzz") {
+                revokedReleases.push(id);
+            } catch {}
+        }
         _observe();
     }
 
@@ -142,7 +149,7 @@ contract FirmwareHandler is FirmwareBase {
         uint256 n = this.escrowCount();
         if (n == 0) return;
         escrowId = bound(escrowId, 1, n);
-        vm.prank(registry.getEscrow(escrowId).funder);
+        vm.prank(people[escrowId % 3]); // anyone may close a reclaimable escrow
         try registry.reclaimEscrow(escrowId) {
             ++reclaimed;
         } catch {}
@@ -154,6 +161,14 @@ contract FirmwareHandler is FirmwareBase {
         vm.prank(all[who % 5]);
         try registry.withdraw() {} catch {}
         _observe();
+    }
+
+    function epochOf(address device) external view returns (uint64) {
+        return ownershipDouble.ownershipEpoch(device);
+    }
+
+    function ownerOf(address device) external view returns (address) {
+        return ownershipDouble.ownerOfDevice(device);
     }
 
     function elapse(uint32 secondsLater) external {
@@ -227,6 +242,22 @@ contract FirmwareInvariantTest is Test {
         address[5] memory accounts = handler.accounts();
         for (uint256 i; i < 5; ++i) held += registry.credits(accounts[i]);
         assertEq(address(registry).balance, held, "balance != open escrows + credits");
+    }
+
+    /// Issue #12: no escrow blocks a later owner. A device's open list holds only escrows its current
+    /// owner funded in the current ownership epoch (at most MAX_OPEN_ESCROWS); every escrow left from an
+    /// earlier epoch is off that list, and reclaimable by anyone.
+    function invariant_noEscrowBlocksALaterOwner() public view {
+        for (uint256 i; i < 3; ++i) {
+            address device = handler.devices(i);
+            uint64 epoch = handler.epochOf(device);
+            uint256[] memory open = registry.openEscrows(device);
+            assertLe(open.length, 8, "bounded");
+            for (uint256 k; k < open.length; ++k) {
+                assertEq(uint256(registry.getEscrow(open[k]).epoch), uint256(epoch), "an earlier epoch's escrow counts");
+                assertEq(registry.getEscrow(open[k]).funder, handler.ownerOf(device), "funded by another owner");
+            }
+        }
     }
 
     /// A revoked release is never approved for any device.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IdentityBase} from "./utils/IdentityBase.sol";
@@ -16,12 +17,14 @@ contract IdentityTest is IdentityBase {
     // ---------------------------------------------------------------- configuration
 
     function test_constructor_refusesZeroAddresses() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
+        );
+        new DeviceIdentity(address(0), 0, address(fleet), address(ownership));
         vm.expectRevert(IDeviceIdentityManagement.InvalidConfiguration.selector);
-        new DeviceIdentity(address(0), address(fleet), address(ownership));
+        new DeviceIdentity(admin, 0, address(0), address(ownership));
         vm.expectRevert(IDeviceIdentityManagement.InvalidConfiguration.selector);
-        new DeviceIdentity(admin, address(0), address(ownership));
-        vm.expectRevert(IDeviceIdentityManagement.InvalidConfiguration.selector);
-        new DeviceIdentity(admin, address(fleet), address(0));
+        new DeviceIdentity(admin, 0, address(fleet), address(0));
     }
 
     function test_supportsInterface() public view {

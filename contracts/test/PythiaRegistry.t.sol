@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Test} from "./utils/Test.sol";
@@ -29,7 +30,7 @@ contract PythiaRegistryTest is Test {
 
     function setUp() public {
         vm.warp(1_750_000_000);
-        registry = new PythiaRegistry(admin);
+        registry = new PythiaRegistry(admin, 0);
         vm.startPrank(admin);
         registry.grantRole(registry.GOVERNANCE_ROLE(), governance);
         registry.grantRole(registry.OPERATOR_ROLE(), operator);
@@ -74,8 +75,10 @@ contract PythiaRegistryTest is Test {
     // ---------------------------------------------------------------- deployment
 
     function test_constructor_refusesZeroAdmin() public {
-        vm.expectRevert(IPythiaRegistry.InvalidAdmin.selector);
-        new PythiaRegistry(address(0));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
+        );
+        new PythiaRegistry(address(0), 0);
     }
 
     function test_supportsInterface() public view {
@@ -334,6 +337,88 @@ contract PythiaRegistryTest is Test {
         assertTrue(registry.isTrusted(c, true), "c has another measurement");
         assertTrue(registry.isTrusted(u, false), "unattested keys do not depend on measurements");
         assertTrue(registry.pythia(a).status == IPythiaRegistry.PythiaStatus.Active, "records untouched");
+    }
+
+    // ---------------------------------------------------------------- relayers (issue #12)
+
+    function test_bindRelayer_followsTheKeysTrust() public {
+        address relayer = address(0x4E1A);
+        approve(SGX, mrenclave);
+        address key = registerAttested(1, mrenclave);
+        assertFalse(registry.isTrustedRelayer(relayer), "unbound");
+        vm.expectEmit(address(registry));
+        emit IPythiaRegistry.RelayerBound(key, relayer, address(0), operator);
+        vm.prank(operator);
+        registry.bindRelayer(key, relayer);
+        assertEq(registry.relayerOf(key), relayer, "relayerOf");
+        assertEq(registry.pythiaOfRelayer(relayer), key, "pythiaOfRelayer");
+        assertTrue(registry.isTrustedRelayer(relayer), "trusted with its key");
+        revokeMeasurement(SGX, mrenclave);
+        assertFalse(registry.isTrustedRelayer(relayer), "the measurement revoked: the relayer too");
+        approve(SGX, mrenclave);
+        assertTrue(registry.isTrustedRelayer(relayer), "approved again");
+        vm.prank(operator);
+        registry.revokePythia(key, "stolen");
+        assertFalse(registry.isTrustedRelayer(relayer), "the key revoked: the relayer too, for good");
+    }
+
+    function test_bindRelayer_replacesAndRotates() public {
+        address first = address(0x4E1A);
+        address second = address(0x4E1B);
+        address key = registerUnattested(1);
+        vm.startPrank(operator);
+        registry.bindRelayer(key, first);
+        registry.bindRelayer(key, second);
+        vm.stopPrank();
+        assertFalse(registry.isTrustedRelayer(first), "the replaced relayer is unbound");
+        assertEq(registry.pythiaOfRelayer(first), address(0), "unbound");
+        assertTrue(registry.isTrustedRelayer(second), "the new one");
+        (address next, bytes memory publicKey) = wallet(2);
+        IPythiaRegistry.Evidence memory none;
+        vm.prank(operator);
+        registry.rotatePythiaKey(key, next, publicKey, none);
+        assertEq(registry.relayerOf(next), second, "carried to the new key");
+        assertEq(registry.relayerOf(key), address(0), "not left on the old one");
+        assertTrue(registry.isTrustedRelayer(second), "trusted through the new key");
+    }
+
+    function test_bindRelayer_refusals() public {
+        address key = registerUnattested(1);
+        address other = registerUnattested(2);
+        address relayer = address(0x4E1A);
+        bytes32 role = registry.OPERATOR_ROLE();
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, admin, role));
+        vm.prank(admin);
+        registry.bindRelayer(key, relayer);
+        vm.startPrank(operator);
+        vm.expectRevert(abi.encodeWithSelector(IPythiaRegistry.UnknownPythia.selector, address(0x1234)));
+        registry.bindRelayer(address(0x1234), relayer);
+        vm.expectRevert(abi.encodeWithSelector(IPythiaRegistry.InvalidRelayer.selector, address(0)));
+        registry.bindRelayer(key, address(0));
+        registry.bindRelayer(key, relayer);
+        vm.expectRevert(abi.encodeWithSelector(IPythiaRegistry.RelayerBoundElsewhere.selector, relayer, key));
+        registry.bindRelayer(other, relayer);
+        registry.revokePythia(other, "gone");
+        vm.expectRevert(abi.encodeWithSelector(IPythiaRegistry.PythiaAlreadyRevoked.selector, other));
+        registry.bindRelayer(other, address(0x4E1C));
+        vm.stopPrank();
+    }
+
+    /// A gateway restarted with a new Pythia key after its old key was revoked keeps its relayer account.
+    function test_bindRelayer_relayerOfARevokedKeyServesANewKey() public {
+        address key = registerUnattested(1);
+        address relayer = address(0x4E1A);
+        vm.prank(operator);
+        registry.bindRelayer(key, relayer);
+        vm.prank(operator);
+        registry.revokePythia(key, "compromised");
+        assertFalse(registry.isTrustedRelayer(relayer), "untrusted with its key");
+        address next = registerUnattested(2);
+        vm.prank(operator);
+        registry.bindRelayer(next, relayer);
+        assertTrue(registry.isTrustedRelayer(relayer), "trusted through the new key");
+        assertEq(registry.pythiaOfRelayer(relayer), next, "bound to the new key");
+        assertEq(registry.relayerOf(key), address(0), "the revoked key keeps no relayer");
     }
 
     function test_unknownKey_isNotTrusted() public {

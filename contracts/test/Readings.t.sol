@@ -6,6 +6,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {FleetBase} from "./utils/FleetBase.sol";
 import {Vm} from "./utils/Vm.sol";
 import {IDeviceRegistry, IReadingInspection} from "../src/interfaces/IPythiaFleet.sol";
+import {IRelayerTrust} from "../src/interfaces/IRelayerTrust.sol";
 import {PythiaFleet} from "../src/PythiaFleet.sol";
 
 contract ReadingsTest is FleetBase {
@@ -212,7 +213,7 @@ contract ReadingsTest is FleetBase {
         _expectSkipped(d, 1, SkipReason.BadSignature);
         submit(otherChain);
 
-        PythiaFleet second = new PythiaFleet(admin);
+        PythiaFleet second = new PythiaFleet(admin, IRelayerTrust(address(pythiaRegistry)));
         SignedReading memory otherContract = signedFor(k, 1, uint64(T0), payload, domainSeparatorOf(address(second), block.chainid));
         _expectSkipped(d, 1, SkipReason.BadSignature);
         submit(otherContract);

@@ -5,6 +5,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {FleetBase} from "./utils/FleetBase.sol";
 import {Vm} from "./utils/Vm.sol";
 import {IDeviceRegistry} from "../src/interfaces/IPythiaFleet.sol";
+import {IRelayerTrust} from "../src/interfaces/IRelayerTrust.sol";
 import {PythiaFleet} from "../src/PythiaFleet.sol";
 
 contract RegistryTest is FleetBase {
@@ -131,7 +132,7 @@ contract RegistryTest is FleetBase {
 
     function test_constructor_zeroAdmin() public {
         vm.expectRevert(PythiaFleet.InvalidAdmin.selector);
-        new PythiaFleet(address(0));
+        new PythiaFleet(address(0), IRelayerTrust(address(0)));
     }
 
     // ---------------------------------------------------------------- status transitions

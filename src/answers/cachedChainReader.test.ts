@@ -15,14 +15,14 @@ after(async () => chain?.stop());
 function counting(client: ChainReader) {
   const calls = { getBlock: 0, readContract: 0 };
   const reader: ChainReader = {
-    getBlock: ((p: Parameters<ChainReader['getBlock']>[0]) => {
+    getBlock: (p) => {
       calls.getBlock++;
-      return client.getBlock(p as never);
-    }) as ChainReader['getBlock'],
-    readContract: ((p: Parameters<ChainReader['readContract']>[0]) => {
+      return client.getBlock(p);
+    },
+    readContract: (p) => {
       calls.readContract++;
-      return client.readContract(p as never);
-    }) as ChainReader['readContract'],
+      return client.readContract(p);
+    },
   };
   return { reader, calls };
 }

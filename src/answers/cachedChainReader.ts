@@ -27,10 +27,9 @@ export function createCachedChainReader({
   const reads = new Map<string, Promise<unknown>>();
   let newestBlock = -1n;
 
-  const getBlock = ((parameters?: { blockTag?: string }) => {
-    if (parameters && Object.keys(parameters).some((k) => k !== 'blockTag' || parameters.blockTag !== 'latest')) {
-      return publicClient.getBlock(parameters as never);
-    }
+  const getBlock: ChainReader['getBlock'] = (parameters) => {
+    const fetchBlock = () => publicClient.getBlock(parameters);
+    if (parameters && Object.keys(parameters).some((k) => k !== 'blockTag' || parameters.blockTag !== 'latest')) return fetchBlock();
     const now = Date.now();
     if (!latest || now - latest.at > latestBlockTtlMs) {
       const block = publicClient.getBlock({ blockTag: 'latest' });
@@ -39,13 +38,16 @@ export function createCachedChainReader({
         if (latest?.block === block) latest = undefined;
       });
     }
-    return latest.block;
-  }) as ChainReader['getBlock'];
+    // Without parameters, or with blockTag 'latest' only, viem's result is this very block type.
+    return latest.block as ReturnType<typeof fetchBlock>;
+  };
 
-  const readContract = ((parameters: { blockNumber?: bigint; address: string; functionName: string; args?: readonly unknown[] }) => {
-    if (parameters.blockNumber === undefined) return publicClient.readContract(parameters as never);
-    const key = `${parameters.blockNumber}:${parameters.address.toLowerCase()}:${parameters.functionName}:${JSON.stringify(parameters.args ?? [], (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
-    const cached = reads.get(key);
+  const readContract: ChainReader['readContract'] = (parameters) => {
+    const read = () => publicClient.readContract(parameters);
+    if (parameters.blockNumber === undefined) return read();
+    const key = `${parameters.blockNumber}:${parameters.address?.toLowerCase()}:${parameters.functionName}:${JSON.stringify(parameters.args ?? [], (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
+    // The key names the ABI function and its arguments, so a cached read has the type of this one.
+    const cached = reads.get(key) as ReturnType<typeof read> | undefined;
     if (cached) return cached;
     if (parameters.blockNumber > newestBlock) {
       newestBlock = parameters.blockNumber;
@@ -53,11 +55,11 @@ export function createCachedChainReader({
       for (const k of reads.keys()) if (BigInt(k.slice(0, k.indexOf(':'))) < newestBlock - 1n) reads.delete(k);
     }
     if (reads.size >= maxEntries) reads.delete(reads.keys().next().value as string);
-    const read = publicClient.readContract(parameters as never);
-    reads.set(key, read);
-    read.catch(() => reads.delete(key));
-    return read;
-  }) as ChainReader['readContract'];
+    const result = read();
+    reads.set(key, result);
+    result.catch(() => reads.delete(key));
+    return result;
+  };
 
   return { getBlock, readContract };
 }

@@ -7,6 +7,7 @@ import {
   feedMarketAbi,
   policyRegistryAbi,
   recipientBondsAbi,
+  recipientTermsAbi,
   sharingLogAbi,
 } from '../contracts/abis.js';
 
@@ -32,7 +33,24 @@ export function withErrorsOf(abi: Abi, ...called: readonly Abi[]): Abi {
 const registries = [consentRegistryAbi, policyRegistryAbi] as readonly Abi[];
 
 export const sharingLogCallAbi = withErrorsOf(sharingLogAbi as Abi, ...registries);
-export const deletionRequestsCallAbi = withErrorsOf(deletionRequestsAbi as Abi, ...registries, recipientBondsAbi as Abi);
-export const canaryRegistryCallAbi = withErrorsOf(canaryRegistryAbi as Abi, ...registries, recipientBondsAbi as Abi, sharingLogAbi as Abi);
-/** The market grants through the consent registry and checks offers against the ownership token. */
-export const feedMarketCallAbi = withErrorsOf(feedMarketAbi as Abi, consentRegistryAbi as Abi, deviceOwnershipAbi as Abi);
+export const recipientTermsCallAbi = withErrorsOf(recipientTermsAbi as Abi, ...registries);
+export const deletionRequestsCallAbi = withErrorsOf(
+  deletionRequestsAbi as Abi,
+  ...registries,
+  recipientBondsAbi as Abi,
+  recipientTermsAbi as Abi,
+);
+export const canaryRegistryCallAbi = withErrorsOf(
+  canaryRegistryAbi as Abi,
+  ...registries,
+  recipientBondsAbi as Abi,
+  recipientTermsAbi as Abi,
+  sharingLogAbi as Abi,
+);
+/** The market grants through the consent registry, records acceptances and checks offers against the ownership token. */
+export const feedMarketCallAbi = withErrorsOf(
+  feedMarketAbi as Abi,
+  consentRegistryAbi as Abi,
+  recipientTermsAbi as Abi,
+  deviceOwnershipAbi as Abi,
+);

@@ -10,6 +10,12 @@ export type Deployment = {
   /** Block in which the first contract was deployed: where indexers start. */
   deploymentBlock: number;
   contracts: {
+    /**
+     * The council's TimelockController (issue #12): DEFAULT_ADMIN_ROLE of every contract with roles;
+     * the admin key schedules and executes through it (docs/operations.md, "Who holds which role").
+     * Optional only so that a deployment.json written before it existed still reads.
+     */
+    timelock?: Address;
     /** Device registry + behaviour profiles + reading inspection. */
     fleet: Address;
     /**
@@ -55,6 +61,12 @@ export type Deployment = {
     sharingLog?: Address;
     canaryRegistry?: Address;
     deletionRequests?: Address;
+    /**
+     * Recipient terms (issue #12): what each recipient accepted, per consent; the bonds, canaries,
+     * deletion requests and feed market of a deployment that has it are the issue #12 ones. A
+     * deployment without it predates two-sided terms (`pythia up` deploys a new consent suite).
+     */
+    recipientTerms?: Address;
   };
   /** Role holders, for display; their keys are in `<data-dir>/keys/`. */
   roles: { admin: Address; operator: Address; relayer: Address };
@@ -132,6 +144,9 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
       `contracts.${accountability.find((name) => contracts![name] === undefined)}`,
       `is missing: ${accountability.join(', ')} come together`,
     );
+  }
+  if (contracts!.recipientTerms !== undefined && present.length !== accountability.length) {
+    fail('contracts.recipientTerms', `needs ${accountability.join(', ')}`);
   }
   const roles = d.roles as Record<string, unknown> | undefined;
   if (typeof roles !== 'object' || roles === null) fail('roles', 'must be an object');

@@ -46,7 +46,7 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
     provisionDevices({
       clients,
       account: manufacturer,
-      identity,
+      address: identity,
       classId: CLASS_ID,
       publicKeys: keys.map((k) => k.publicKey),
       manufacturerKey: manufacturer.privateKey,
@@ -57,7 +57,13 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
     clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
     identity = chain.identityAddress;
     manufacturer = await fundedAccount(clients.publicClient);
-    await assignClassManufacturer({ clients, account: chain.operator, identity, classId: CLASS_ID, manufacturer: manufacturer.address });
+    await assignClassManufacturer({
+      clients,
+      account: chain.operator,
+      address: identity,
+      classId: CLASS_ID,
+      manufacturer: manufacturer.address,
+    });
   });
   after(async () => {
     await chain?.stop();
@@ -142,7 +148,7 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
       provisionDevices({
         clients,
         account: forger,
-        identity,
+        address: identity,
         classId: CLASS_ID,
         publicKeys: [good.publicKey, forged.publicKey],
         signatures: [signature(manufacturer.privateKey, good.publicKey), signature(forger.privateKey, forged.publicKey)],
@@ -154,7 +160,7 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
       provisionDevices({
         clients,
         account: forger,
-        identity,
+        address: identity,
         classId: 2,
         publicKeys: [good.publicKey],
         signatures: [signature(manufacturer.privateKey, good.publicKey)],
@@ -173,7 +179,7 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
   it('resolves the DID document: id, controller, keys, service, provenance and ownership metadata', async () => {
     const key = generateDeviceKey();
     await provision([key]);
-    await setDefaultServiceEndpoint({ clients, account: chain.operator, identity, endpoint: 'https://pythia.example/' });
+    await setDefaultServiceEndpoint({ clients, account: chain.operator, address: identity, endpoint: 'https://pythia.example/' });
     const resolved = await resolveDid({ ...read(), fleet: chain.fleetAddress }, key.deviceId);
     const { didDocument: doc, didDocumentMetadata: meta } = resolved;
     const did = `did:pythia:${chain.chainId}:${key.deviceId}`;
@@ -213,14 +219,14 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
     await setServiceEndpoint({
       clients,
       account: manufacturer,
-      identity,
+      address: identity,
       device: key.deviceId,
       endpoint: 'https://factory.example/pythia',
     });
     const own = await resolveDid(read(), key.deviceId);
     assert.equal(own.didDocument.service?.[0]?.serviceEndpoint, 'https://factory.example/pythia');
     await assert.rejects(
-      setServiceEndpoint({ clients, account: chain.operator, identity, device: key.deviceId, endpoint: 'https://x.example' }),
+      setServiceEndpoint({ clients, account: chain.operator, address: identity, device: key.deviceId, endpoint: 'https://x.example' }),
       refusal('NotDeviceOwner'),
     );
 
@@ -243,18 +249,18 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
     await provision([key]);
 
     await assert.rejects(
-      rotateDeviceKey({ clients, account: chain.operator, identity, device: key.deviceId, oldKey: key, newKey: next }),
+      rotateDeviceKey({ clients, account: chain.operator, address: identity, device: key.deviceId, oldKey: key, newKey: next }),
       refusal('NotDeviceOwner'),
     );
     await assert.rejects(
-      rotateDeviceKey({ clients, account: manufacturer, identity, device: key.deviceId, oldKey: stranger, newKey: next }),
+      rotateDeviceKey({ clients, account: manufacturer, address: identity, device: key.deviceId, oldKey: stranger, newKey: next }),
       refusal('InvalidOldKeySignature'),
     );
     await assert.rejects(
       rotateDeviceKey({
         clients,
         account: manufacturer,
-        identity,
+        address: identity,
         device: key.deviceId,
         oldKey: key,
         newKey: { privateKey: stranger.privateKey, publicKey: next.publicKey },
@@ -262,7 +268,14 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
       refusal('InvalidNewKeySignature'),
     );
 
-    const rotated = await rotateDeviceKey({ clients, account: manufacturer, identity, device: key.deviceId, oldKey: key, newKey: next });
+    const rotated = await rotateDeviceKey({
+      clients,
+      account: manufacturer,
+      address: identity,
+      device: key.deviceId,
+      oldKey: key,
+      newKey: next,
+    });
     assert.equal(rotated.nonce, 0n);
     assert.equal(await readKeyRotations(read(), key.deviceId), 1n);
     const signer = await clients.publicClient.readContract({
@@ -318,7 +331,14 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
 
     // The rotation nonce moved on: a replay of the same signatures is refused.
     await assert.rejects(
-      rotateDeviceKey({ clients, account: manufacturer, identity, device: key.deviceId, oldKey: key, newKey: generateDeviceKey() }),
+      rotateDeviceKey({
+        clients,
+        account: manufacturer,
+        address: identity,
+        device: key.deviceId,
+        oldKey: key,
+        newKey: generateDeviceKey(),
+      }),
       refusal('InvalidOldKeySignature'),
     );
   });
@@ -328,15 +348,15 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
     await provision([a, b]);
     const stranger = await fundedAccount(clients.publicClient);
     await assert.rejects(
-      revokeCompromisedKey({ clients, account: stranger, identity, device: a.deviceId, reason: 'mine now' }),
+      revokeCompromisedKey({ clients, account: stranger, address: identity, device: a.deviceId, reason: 'mine now' }),
       refusal('NotOwnerOrOperator'),
     );
     await assert.rejects(
-      revokeCompromisedKey({ clients, account: manufacturer, identity, device: a.deviceId, reason: '' }),
+      revokeCompromisedKey({ clients, account: manufacturer, address: identity, device: a.deviceId, reason: '' }),
       refusal('InvalidReason'),
     );
-    await revokeCompromisedKey({ clients, account: manufacturer, identity, device: a.deviceId, reason: 'key leaked' });
-    await revokeCompromisedKey({ clients, account: chain.operator, identity, device: b.deviceId, reason: 'key extracted' });
+    await revokeCompromisedKey({ clients, account: manufacturer, address: identity, device: a.deviceId, reason: 'key leaked' });
+    await revokeCompromisedKey({ clients, account: chain.operator, address: identity, device: b.deviceId, reason: 'key extracted' });
     for (const device of [a.deviceId, b.deviceId]) {
       const { didDocument, didDocumentMetadata } = await resolveDid(read(), device);
       assert.equal(didDocumentMetadata.deactivated, true);
@@ -346,7 +366,7 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
       assert.equal(didDocument.service, undefined);
     }
     await assert.rejects(
-      revokeCompromisedKey({ clients, account: chain.operator, identity, device: a.deviceId, reason: 'again' }),
+      revokeCompromisedKey({ clients, account: chain.operator, address: identity, device: a.deviceId, reason: 'again' }),
       (error: unknown) => error instanceof ContractRefusal,
     );
   });

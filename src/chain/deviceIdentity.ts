@@ -1,29 +1,12 @@
-import { bytesToHex, type Account, type Address, type Hex } from 'viem';
+import { bytesToHex, type Address, type Hex } from 'viem';
 import { deviceIdentityAbi, pythiaFleetAbi } from '../contracts/abis.js';
 import { deviceIdFromPublicKey, rawPublicKey } from '../protocol/deviceId.js';
 import { signDeviceProvenance } from '../protocol/signDeviceProvenance.js';
 import { signKeyRotation } from '../protocol/signKeyRotation.js';
 import type { DeviceKey } from '../protocol/deviceId.js';
 import type { ChainClients } from './clients.js';
-import type { Deployment } from './deployment.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from './sendContractTransaction.js';
+import { contractWriter, type SendContractTransactionReturnType, type WriteContext } from './sendContractTransaction.js';
 
-export class DeviceIdentityMissingError extends Error {}
-
-export type DeviceIdentityAddresses = { identity: Address; ownership: Address };
-
-/** The identity and ownership contracts of a deployment, or a clear error for one made before they existed. */
-export function deviceIdentityAddresses(deployment: Deployment): DeviceIdentityAddresses {
-  const { deviceIdentity, deviceOwnership } = deployment.contracts;
-  if (!deviceIdentity || !deviceOwnership) {
-    throw new DeviceIdentityMissingError(
-      'this deployment has no DeviceIdentity/DeviceOwnership contracts (it predates them): deploy a new node with `pythia up --data-dir <new dir>`',
-    );
-  }
-  return { identity: deviceIdentity, ownership: deviceOwnership };
-}
-
-type WriteContext = { clients: ChainClients; account: Account; identity: Address };
 type ReadContext = Pick<ChainClients, 'publicClient'> & { identity: Address };
 
 /**
@@ -33,15 +16,7 @@ type ReadContext = Pick<ChainClients, 'publicClient'> & { identity: Address };
  */
 const identityAndFleetErrorsAbi = [...deviceIdentityAbi, ...pythiaFleetAbi.filter((item) => item.type === 'error')];
 
-const send = (context: WriteContext, functionName: string, args: readonly unknown[]) =>
-  sendContractTransaction({
-    clients: context.clients,
-    account: context.account,
-    address: context.identity,
-    abi: identityAndFleetErrorsAbi,
-    functionName,
-    args,
-  });
+const send = ({ clients, account, address }: WriteContext) => contractWriter({ clients, account, address }, identityAndFleetErrorsAbi);
 
 export type AssignClassManufacturerParameters = WriteContext & {
   classId: number;
@@ -51,7 +26,7 @@ export type AssignClassManufacturerParameters = WriteContext & {
 
 /** Assigns a device class to a manufacturer (the identity contract's OPERATOR_ROLE). */
 export function assignClassManufacturer(parameters: AssignClassManufacturerParameters): Promise<SendContractTransactionReturnType> {
-  return send(parameters, 'assignClassManufacturer', [parameters.classId, parameters.manufacturer]);
+  return send(parameters)('assignClassManufacturer', [parameters.classId, parameters.manufacturer]);
 }
 
 /** The manufacturer a class is assigned to, or null. */
@@ -92,7 +67,7 @@ export type ProvisionDevicesReturnType = SendContractTransactionReturnType & {
  * manufacturer being their first owner. Anyone may send it (`account` pays the gas).
  */
 export async function provisionDevices(parameters: ProvisionDevicesParameters): Promise<ProvisionDevicesReturnType> {
-  const { clients, identity, classId } = parameters;
+  const { clients, address: identity, classId } = parameters;
   const publicKeys = parameters.publicKeys.map((key) => bytesToHex(rawPublicKey(key)));
   if (publicKeys.length === 0) throw new RangeError('provisionDevices needs at least one public key');
   const chainId = clients.chain.id;
@@ -102,7 +77,7 @@ export async function provisionDevices(parameters: ProvisionDevicesParameters): 
       signDeviceProvenance({ manufacturerKey: parameters.manufacturerKey, chainId, identityContract: identity, publicKey, classId }),
     );
   if (signatures.length !== publicKeys.length) throw new RangeError('one signature per public key');
-  const sent = await send(parameters, 'provisionDevices', [publicKeys, classId, signatures]);
+  const sent = await send(parameters)('provisionDevices', [publicKeys, classId, signatures]);
   return {
     ...sent,
     devices: publicKeys.map((publicKey, i) => ({ device: deviceIdFromPublicKey(publicKey), publicKey, signature: signatures[i]! })),
@@ -124,13 +99,13 @@ export type RotateDeviceKeyParameters = WriteContext & {
 export async function rotateDeviceKey(
   parameters: RotateDeviceKeyParameters,
 ): Promise<SendContractTransactionReturnType & { nonce: bigint }> {
-  const { clients, identity, device, oldKey, newKey } = parameters;
+  const { clients, address: identity, device, oldKey, newKey } = parameters;
   const nonce = await readKeyRotations({ publicClient: clients.publicClient, identity }, device);
   const newPublicKey = bytesToHex(rawPublicKey(newKey.publicKey));
   const message = { chainId: clients.chain.id, identityContract: identity, device, newPublicKey, nonce };
   const oldKeySignature = signKeyRotation({ ...message, key: oldKey });
   const newKeySignature = signKeyRotation({ ...message, key: newKey });
-  const sent = await send(parameters, 'rotateDeviceKey', [device, newPublicKey, oldKeySignature, newKeySignature]);
+  const sent = await send(parameters)('rotateDeviceKey', [device, newPublicKey, oldKeySignature, newKeySignature]);
   return { ...sent, nonce };
 }
 
@@ -148,19 +123,19 @@ export function readKeyRotations(context: ReadContext, device: Address): Promise
 export function revokeCompromisedKey(
   parameters: WriteContext & { device: Address; reason: string },
 ): Promise<SendContractTransactionReturnType> {
-  return send(parameters, 'revokeCompromisedKey', [parameters.device, parameters.reason]);
+  return send(parameters)('revokeCompromisedKey', [parameters.device, parameters.reason]);
 }
 
 /** The device's service endpoint for the current ownership epoch (owner only; '' = back to the default). */
 export function setServiceEndpoint(
   parameters: WriteContext & { device: Address; endpoint: string },
 ): Promise<SendContractTransactionReturnType> {
-  return send(parameters, 'setServiceEndpoint', [parameters.device, parameters.endpoint]);
+  return send(parameters)('setServiceEndpoint', [parameters.device, parameters.endpoint]);
 }
 
 /** The endpoint of every device whose owner set none, e.g. the Pythia's URL (OPERATOR_ROLE). */
 export function setDefaultServiceEndpoint(parameters: WriteContext & { endpoint: string }): Promise<SendContractTransactionReturnType> {
-  return send(parameters, 'setDefaultServiceEndpoint', [parameters.endpoint]);
+  return send(parameters)('setDefaultServiceEndpoint', [parameters.endpoint]);
 }
 
 /** The raw DidDocument struct the identity contract returns (IDeviceIdentityManagement.DidDocument). */

@@ -40,7 +40,7 @@ describe('device ownership on a real chain', { timeout: 120_000 }, () => {
     await provisionDevices({
       clients,
       account: manufacturer,
-      identity: chain.identityAddress,
+      address: chain.identityAddress,
       classId: CLASS_ID,
       publicKeys: [key.publicKey],
       manufacturerKey: manufacturer.privateKey,
@@ -48,8 +48,8 @@ describe('device ownership on a real chain', { timeout: 120_000 }, () => {
     return key;
   };
   const transfer = async (device: Address, from: Funded, to: Funded) => {
-    await offerTransfer({ clients, account: from, ownership, device, to: to.address });
-    await acceptTransfer({ clients, account: to, ownership, device });
+    await offerTransfer({ clients, account: from, address: ownership, device, to: to.address });
+    await acceptTransfer({ clients, account: to, address: ownership, device });
   };
 
   before(async () => {
@@ -62,7 +62,7 @@ describe('device ownership on a real chain', { timeout: 120_000 }, () => {
     await assignClassManufacturer({
       clients,
       account: chain.operator,
-      identity: chain.identityAddress,
+      address: chain.identityAddress,
       classId: CLASS_ID,
       manufacturer: manufacturer.address,
     });
@@ -73,19 +73,19 @@ describe('device ownership on a real chain', { timeout: 120_000 }, () => {
 
   it('moves a device manufacturer → first owner → second owner by offer and accept, one epoch each', async () => {
     const { deviceId: device } = await newDevice();
-    await offerTransfer({ clients, account: manufacturer, ownership, device, to: alice.address });
+    await offerTransfer({ clients, account: manufacturer, address: ownership, device, to: alice.address });
     const offered = await readOwnership(read(), device);
     assert.equal(offered.owner, manufacturer.address);
     assert.equal(offered.pendingOffer, alice.address);
     assert.equal(offered.epoch, 1n);
 
-    await acceptTransfer({ clients, account: alice, ownership, device });
+    await acceptTransfer({ clients, account: alice, address: ownership, device });
     const first = await readOwnership(read(), device);
     assert.deepEqual(
       { owner: first.owner, epoch: first.epoch, pendingOffer: first.pendingOffer },
       { owner: alice.address, epoch: 2n, pendingOffer: null },
     );
-    await assert.rejects(acceptTransfer({ clients, account: alice, ownership, device }), refusal('NoPendingOffer'));
+    await assert.rejects(acceptTransfer({ clients, account: alice, address: ownership, device }), refusal('NoPendingOffer'));
 
     await transfer(device, alice, bob);
     const second = await readOwnership(read(), device);
@@ -95,26 +95,29 @@ describe('device ownership on a real chain', { timeout: 120_000 }, () => {
 
   it('refuses transfers by non-owners, to the wrong party, of unknown devices, and double accepts', async () => {
     const { deviceId: device } = await newDevice();
-    await assert.rejects(offerTransfer({ clients, account: alice, ownership, device, to: alice.address }), refusal('NotDeviceOwner'));
     await assert.rejects(
-      offerTransfer({ clients, account: manufacturer, ownership, device, to: manufacturer.address }),
+      offerTransfer({ clients, account: alice, address: ownership, device, to: alice.address }),
+      refusal('NotDeviceOwner'),
+    );
+    await assert.rejects(
+      offerTransfer({ clients, account: manufacturer, address: ownership, device, to: manufacturer.address }),
       refusal('InvalidRecipient'),
     );
     const unknown = generateDeviceKey().deviceId;
     await assert.rejects(
-      offerTransfer({ clients, account: manufacturer, ownership, device: unknown, to: alice.address }),
+      offerTransfer({ clients, account: manufacturer, address: ownership, device: unknown, to: alice.address }),
       refusal('UnknownDeviceToken'),
     );
-    await assert.rejects(cancelOffer({ clients, account: manufacturer, ownership, device }), refusal('NoPendingOffer'));
+    await assert.rejects(cancelOffer({ clients, account: manufacturer, address: ownership, device }), refusal('NoPendingOffer'));
 
-    await offerTransfer({ clients, account: manufacturer, ownership, device, to: alice.address });
-    await assert.rejects(acceptTransfer({ clients, account: bob, ownership, device }), refusal('NotOfferedTo'));
-    await assert.rejects(cancelOffer({ clients, account: alice, ownership, device }), refusal('NotDeviceOwner'));
-    await cancelOffer({ clients, account: manufacturer, ownership, device });
-    await assert.rejects(acceptTransfer({ clients, account: alice, ownership, device }), refusal('NoPendingOffer'));
+    await offerTransfer({ clients, account: manufacturer, address: ownership, device, to: alice.address });
+    await assert.rejects(acceptTransfer({ clients, account: bob, address: ownership, device }), refusal('NotOfferedTo'));
+    await assert.rejects(cancelOffer({ clients, account: alice, address: ownership, device }), refusal('NotDeviceOwner'));
+    await cancelOffer({ clients, account: manufacturer, address: ownership, device });
+    await assert.rejects(acceptTransfer({ clients, account: alice, address: ownership, device }), refusal('NoPendingOffer'));
 
     await transfer(device, manufacturer, alice);
-    await assert.rejects(acceptTransfer({ clients, account: alice, ownership, device }), refusal('NoPendingOffer'));
+    await assert.rejects(acceptTransfer({ clients, account: alice, address: ownership, device }), refusal('NoPendingOffer'));
     const state = await readOwnership(read(), device);
     assert.equal(state.owner, alice.address);
     assert.equal(state.epoch, 2n, 'a refused accept changes nothing');
@@ -133,17 +136,17 @@ describe('device ownership on a real chain', { timeout: 120_000 }, () => {
 
   it('refuses to offer or accept a suspended or revoked device (theft resistance)', async () => {
     const { deviceId: suspended } = await newDevice();
-    await offerTransfer({ clients, account: manufacturer, ownership, device: suspended, to: alice.address });
+    await offerTransfer({ clients, account: manufacturer, address: ownership, device: suspended, to: alice.address });
     await chain.suspendDevice(suspended, 'reported stolen');
-    await assert.rejects(acceptTransfer({ clients, account: alice, ownership, device: suspended }), refusal('DeviceNotActive'));
+    await assert.rejects(acceptTransfer({ clients, account: alice, address: ownership, device: suspended }), refusal('DeviceNotActive'));
     await assert.rejects(
-      offerTransfer({ clients, account: manufacturer, ownership, device: suspended, to: bob.address }),
+      offerTransfer({ clients, account: manufacturer, address: ownership, device: suspended, to: bob.address }),
       (error: unknown) => refusal('DeviceNotActive')(error) && (error as ContractRefusal).errorArgs[1] === 2,
     );
     const { deviceId: revoked } = await newDevice();
     await chain.revokeDevice(revoked, 'banned');
     await assert.rejects(
-      offerTransfer({ clients, account: manufacturer, ownership, device: revoked, to: alice.address }),
+      offerTransfer({ clients, account: manufacturer, address: ownership, device: revoked, to: alice.address }),
       (error: unknown) => refusal('DeviceNotActive')(error) && (error as ContractRefusal).errorArgs[1] === 3,
     );
     assert.equal((await readOwnership(read(), suspended)).owner, manufacturer.address);
@@ -153,10 +156,10 @@ describe('device ownership on a real chain', { timeout: 120_000 }, () => {
     const { deviceId: device } = await newDevice();
     await transfer(device, manufacturer, alice);
     const manager = await fundedAccount(clients.publicClient);
-    await setManager({ clients, account: alice, ownership, device, manager: manager.address, allowed: true });
+    await setManager({ clients, account: alice, address: ownership, device, manager: manager.address, allowed: true });
     assert.equal(await isOwnerOrManager(read(), device, manager.address), true);
     await assert.rejects(
-      setManager({ clients, account: bob, ownership, device, manager: bob.address, allowed: true }),
+      setManager({ clients, account: bob, address: ownership, device, manager: bob.address, allowed: true }),
       refusal('NotDeviceOwner'),
     );
 
@@ -187,7 +190,7 @@ describe('device ownership on a real chain', { timeout: 120_000 }, () => {
     await transfer(device, manufacturer, alice);
     // The acknowledgement of the previous owner's epoch is stale now.
     await assert.rejects(
-      acknowledgeOwner({ clients, account: chain.relayer, ownership, device, epoch: 1, signature: first.signature }),
+      acknowledgeOwner({ clients, account: chain.relayer, address: ownership, device, epoch: 1, signature: first.signature }),
       refusal('WrongEpoch'),
     );
     // Signed by someone other than the device.
@@ -199,38 +202,38 @@ describe('device ownership on a real chain', { timeout: 120_000 }, () => {
       epoch: 2,
     });
     await assert.rejects(
-      acknowledgeOwner({ clients, account: chain.relayer, ownership, device, epoch: 2, signature: forged.signature }),
+      acknowledgeOwner({ clients, account: chain.relayer, address: ownership, device, epoch: 2, signature: forged.signature }),
       refusal('InvalidDeviceSignature'),
     );
     // Naming another owner than the current one does not verify either.
     const wrongOwner = signOwnerAcknowledgement({ key, chainId, ownershipContract: ownership, owner: bob.address, epoch: 2 });
     await assert.rejects(
-      acknowledgeOwner({ clients, account: chain.relayer, ownership, device, epoch: 2, signature: wrongOwner.signature }),
+      acknowledgeOwner({ clients, account: chain.relayer, address: ownership, device, epoch: 2, signature: wrongOwner.signature }),
       refusal('InvalidDeviceSignature'),
     );
 
     const current = signOwnerAcknowledgement({ key, chainId, ownershipContract: ownership, owner: alice.address, epoch: 2 });
-    await acknowledgeOwner({ clients, account: chain.relayer, ownership, device, epoch: 2, signature: current.signature });
+    await acknowledgeOwner({ clients, account: chain.relayer, address: ownership, device, epoch: 2, signature: current.signature });
     const state = await readOwnership(read(), device);
     assert.equal(state.acknowledgedEpoch, 2n);
     assert.equal(state.acknowledged, true);
     await assert.rejects(
-      acknowledgeOwner({ clients, account: chain.relayer, ownership, device, epoch: 2, signature: current.signature }),
+      acknowledgeOwner({ clients, account: chain.relayer, address: ownership, device, epoch: 2, signature: current.signature }),
       refusal('AlreadyAcknowledged'),
     );
 
     // After a key rotation the device acknowledges with its new key, under its unchanged id.
     const next = generateDeviceKey();
-    await rotateDeviceKey({ clients, account: alice, identity: chain.identityAddress, device, oldKey: key, newKey: next });
+    await rotateDeviceKey({ clients, account: alice, address: chain.identityAddress, device, oldKey: key, newKey: next });
     await transfer(device, alice, bob);
     assert.equal((await readOwnership(read(), device)).acknowledged, false, 'a new owner is not acknowledged yet');
     const withOldKey = signOwnerAcknowledgement({ key, chainId, ownershipContract: ownership, owner: bob.address, epoch: 3 });
     await assert.rejects(
-      acknowledgeOwner({ clients, account: chain.relayer, ownership, device, epoch: 3, signature: withOldKey.signature }),
+      acknowledgeOwner({ clients, account: chain.relayer, address: ownership, device, epoch: 3, signature: withOldKey.signature }),
       refusal('InvalidDeviceSignature'),
     );
     const withNewKey = signOwnerAcknowledgement({ key: next, device, chainId, ownershipContract: ownership, owner: bob.address, epoch: 3 });
-    await acknowledgeOwner({ clients, account: chain.relayer, ownership, device, epoch: 3, signature: withNewKey.signature });
+    await acknowledgeOwner({ clients, account: chain.relayer, address: ownership, device, epoch: 3, signature: withNewKey.signature });
     assert.equal((await readOwnership(read(), device)).acknowledged, true);
   });
 });

@@ -1,31 +1,22 @@
-import type { Account, Address, Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { deviceOwnershipAbi } from '../contracts/abis.js';
 import type { ChainClients } from './clients.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from './sendContractTransaction.js';
+import { contractWriter, type SendContractTransactionReturnType, type WriteContext } from './sendContractTransaction.js';
 
-type WriteContext = { clients: ChainClients; account: Account; ownership: Address };
 type ReadContext = Pick<ChainClients, 'publicClient'> & { ownership: Address };
 
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
-const send = (context: WriteContext, functionName: string, args: readonly unknown[]) =>
-  sendContractTransaction({
-    clients: context.clients,
-    account: context.account,
-    address: context.ownership,
-    abi: deviceOwnershipAbi,
-    functionName,
-    args,
-  });
+const send = ({ clients, account, address }: WriteContext) => contractWriter({ clients, account, address }, deviceOwnershipAbi);
 
 /** Offers the device to `to` (the owner; the device must be active). The token moves when `to` accepts. */
 export function offerTransfer(parameters: WriteContext & { device: Address; to: Address }): Promise<SendContractTransactionReturnType> {
-  return send(parameters, 'offerTransfer', [parameters.device, parameters.to]);
+  return send(parameters)('offerTransfer', [parameters.device, parameters.to]);
 }
 
 /** Withdraws the pending offer (the owner). */
 export function cancelOffer(parameters: WriteContext & { device: Address }): Promise<SendContractTransactionReturnType> {
-  return send(parameters, 'cancelOffer', [parameters.device]);
+  return send(parameters)('cancelOffer', [parameters.device]);
 }
 
 /**
@@ -33,14 +24,14 @@ export function cancelOffer(parameters: WriteContext & { device: Address }): Pro
  * ownership epoch begins, which voids every grant of the previous owner.
  */
 export function acceptTransfer(parameters: WriteContext & { device: Address }): Promise<SendContractTransactionReturnType> {
-  return send(parameters, 'acceptTransfer', [parameters.device]);
+  return send(parameters)('acceptTransfer', [parameters.device]);
 }
 
 /** Appoints (`allowed`) or dismisses a manager for the current ownership epoch (the owner). */
 export function setManager(
   parameters: WriteContext & { device: Address; manager: Address; allowed: boolean },
 ): Promise<SendContractTransactionReturnType> {
-  return send(parameters, 'setManager', [parameters.device, parameters.manager, parameters.allowed]);
+  return send(parameters)('setManager', [parameters.device, parameters.manager, parameters.allowed]);
 }
 
 /**
@@ -50,7 +41,7 @@ export function setManager(
 export function acknowledgeOwner(
   parameters: WriteContext & { device: Address; epoch: bigint | number; signature: Hex },
 ): Promise<SendContractTransactionReturnType> {
-  return send(parameters, 'acknowledgeOwner', [parameters.device, BigInt(parameters.epoch), parameters.signature]);
+  return send(parameters)('acknowledgeOwner', [parameters.device, BigInt(parameters.epoch), parameters.signature]);
 }
 
 export type ReadOwnershipReturnType = {
@@ -69,14 +60,13 @@ export type ReadOwnershipReturnType = {
 
 /** Who owns a device, in which epoch, whether an offer is pending and whether the device acknowledged its owner. */
 export async function readOwnership(context: ReadContext, device: Address): Promise<ReadOwnershipReturnType> {
-  const read = <F extends 'ownerOfDevice' | 'ownershipEpoch' | 'pendingOffer' | 'acknowledgedEpoch'>(functionName: F) =>
-    context.publicClient.readContract({ address: context.ownership, abi: deviceOwnershipAbi, functionName, args: [device] } as never);
-  const [owner, epoch, pendingOffer, acknowledgedEpoch] = (await Promise.all([
-    read('ownerOfDevice'),
-    read('ownershipEpoch'),
-    read('pendingOffer'),
-    read('acknowledgedEpoch'),
-  ])) as [Address, bigint, Address, bigint];
+  const read = { address: context.ownership, abi: deviceOwnershipAbi, args: [device] } as const;
+  const [owner, epoch, pendingOffer, acknowledgedEpoch] = await Promise.all([
+    context.publicClient.readContract({ ...read, functionName: 'ownerOfDevice' }),
+    context.publicClient.readContract({ ...read, functionName: 'ownershipEpoch' }),
+    context.publicClient.readContract({ ...read, functionName: 'pendingOffer' }),
+    context.publicClient.readContract({ ...read, functionName: 'acknowledgedEpoch' }),
+  ]);
   return {
     device,
     owner: owner === ZERO_ADDRESS ? null : owner,

@@ -1,4 +1,4 @@
-import type { Address, Hash, PublicClient } from 'viem';
+import { isAddressEqual, type Address, type Hash, type Log, type PublicClient } from 'viem';
 import { flagReasonNames, skipReasonName, type DeviceStatusName, type FlagReason } from '../protocol/reasons.js';
 import { decodeFleetLog } from './decodeFleetLog.js';
 
@@ -22,10 +22,14 @@ export async function readFleetEvents(
   toBlock: bigint,
 ): Promise<FleetEvent[]> {
   if (toBlock < fromBlock) return [];
-  const logs = await publicClient.getLogs({ address: fleet, fromBlock, toBlock });
+  return fleetEventsOfLogs(await publicClient.getLogs({ address: fleet, fromBlock, toBlock }));
+}
+
+/** The fleet's events among mined logs (a receipt's, or getLogs'), in order; `fleet` keeps only that contract's. */
+export function fleetEventsOfLogs(logs: readonly Log[], fleet?: Address): FleetEvent[] {
   const out: FleetEvent[] = [];
   for (const log of logs) {
-    if (log.topics.length === 0) continue;
+    if (log.topics.length === 0 || (fleet !== undefined && !isAddressEqual(log.address, fleet))) continue;
     const at = { transactionHash: log.transactionHash!, blockNumber: log.blockNumber! };
     const event = decodeFleetLog(log);
     switch (event.kind) {

@@ -1,9 +1,8 @@
-import { bytesToHex, concatBytes, keccak256, type Account, type Address, type Hex } from 'viem';
+import { bytesToHex, concatBytes, keccak256, type Address, type Hex } from 'viem';
 import { pythiaRegistryAbi } from '../contracts/abis.js';
 import { deviceIdFromPublicKey, rawPublicKey } from '../protocol/deviceId.js';
 import type { ChainClients } from './clients.js';
-import type { Deployment } from './deployment.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from './sendContractTransaction.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from './sendContractTransaction.js';
 
 /** TEE types as the registry numbers them (IPythiaRegistry.TeeType). */
 export const teeTypeNames = ['none', 'sgx', 'tdx'] as const;
@@ -15,17 +14,6 @@ export type MeasurementStatusName = (typeof measurementStatusNames)[number];
 
 /** Measurement length in bytes per attested TEE type: MRENCLAVE (SGX) 32, MRTD (TDX) 48. */
 export const MEASUREMENT_BYTES: Record<Exclude<TeeTypeName, 'none'>, number> = { sgx: 32, tdx: 48 };
-
-export class PythiaRegistryMissingError extends Error {}
-
-/** The registry address of a deployment, or a clear error for a deployment made before it existed. */
-export function pythiaRegistryAddress(deployment: Deployment): Address {
-  const address = deployment.contracts.pythiaRegistry;
-  if (!address) {
-    throw new PythiaRegistryMissingError('this deployment has no Pythia registry: run `pythia up` once to add it (the fleet is kept)');
-  }
-  return address;
-}
 
 /** keccak256(quote ‖ collateral): what the registry records in place of the evidence itself. */
 export function evidenceHashOf(quote: Uint8Array, collateral: Uint8Array): Hex {
@@ -42,8 +30,6 @@ export type PythiaEvidence = {
   /** Where the quote and collateral can be fetched ('' = not published). */
   evidenceUri?: string;
 };
-
-type WriteContext = { clients: ChainClients; account: Account; registry: Address };
 
 export type RegisterPythiaKeyParameters = WriteContext & {
   /** 64-byte X ‖ Y or 65-byte 0x04 ‖ X ‖ Y secp256k1 public key. */
@@ -75,12 +61,12 @@ function registrationArgs(parameters: Pick<RegisterPythiaKeyParameters, 'publicK
 export async function registerPythiaKey(
   parameters: RegisterPythiaKeyParameters,
 ): Promise<SendContractTransactionReturnType & { key: Address; attested: boolean }> {
-  const { clients, account, registry, evidence } = parameters;
+  const { clients, account, address, evidence } = parameters;
   const { key, publicKey, fields } = registrationArgs(parameters);
   const sent = await sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: pythiaRegistryAbi,
     functionName: 'registerPythia',
     args: [key, publicKey, fields.teeType, fields.measurement, fields.evidenceHash, fields.evidenceUri],
@@ -97,12 +83,12 @@ export type RotatePythiaKeyParameters = RegisterPythiaKeyParameters & { previous
 export async function rotatePythiaKey(
   parameters: RotatePythiaKeyParameters,
 ): Promise<SendContractTransactionReturnType & { key: Address; attested: boolean }> {
-  const { clients, account, registry, evidence, previousKey } = parameters;
+  const { clients, account, address, evidence, previousKey } = parameters;
   const { key, publicKey, fields } = registrationArgs(parameters);
   const sent = await sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: pythiaRegistryAbi,
     functionName: 'rotatePythiaKey',
     args: [previousKey, key, publicKey, fields],
@@ -112,11 +98,11 @@ export async function rotatePythiaKey(
 
 /** Revokes a Pythia key for good (operator). */
 export function revokePythiaKey(parameters: WriteContext & { key: Address; reason: string }): Promise<SendContractTransactionReturnType> {
-  const { clients, account, registry, key, reason } = parameters;
+  const { clients, account, address, key, reason } = parameters;
   return sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: pythiaRegistryAbi,
     functionName: 'revokePythia',
     args: [key, reason],
@@ -127,11 +113,11 @@ export type MeasurementParameters = WriteContext & { teeType: 'sgx' | 'tdx'; mea
 
 /** Approves a code measurement (governance). */
 export function approveMeasurement(parameters: MeasurementParameters): Promise<SendContractTransactionReturnType> {
-  const { clients, account, registry, teeType, measurement } = parameters;
+  const { clients, account, address, teeType, measurement } = parameters;
   return sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: pythiaRegistryAbi,
     functionName: 'approveMeasurement',
     args: [teeTypeNames.indexOf(teeType), measurement],
@@ -140,14 +126,31 @@ export function approveMeasurement(parameters: MeasurementParameters): Promise<S
 
 /** Revokes a code measurement (governance): every key attested with it stops being trusted. */
 export function revokeMeasurement(parameters: MeasurementParameters & { reason: string }): Promise<SendContractTransactionReturnType> {
-  const { clients, account, registry, teeType, measurement, reason } = parameters;
+  const { clients, account, address, teeType, measurement, reason } = parameters;
   return sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: pythiaRegistryAbi,
     functionName: 'revokeMeasurement',
     args: [teeTypeNames.indexOf(teeType), measurement, reason],
+  });
+}
+
+/**
+ * Binds the account that sends a Pythia's transactions to its key (operator). The fleet, the access
+ * log and the canary registry accept that relayer only while the key is trusted; the key's earlier
+ * relayer, if any, stops being trusted.
+ */
+export function bindRelayer(parameters: WriteContext & { key: Address; relayer: Address }): Promise<SendContractTransactionReturnType> {
+  const { clients, account, address, key, relayer } = parameters;
+  return sendContractTransaction({
+    clients,
+    account,
+    address,
+    abi: pythiaRegistryAbi,
+    functionName: 'bindRelayer',
+    args: [key, relayer],
   });
 }
 
@@ -170,6 +173,8 @@ export type PythiaSummary = {
   registeredAt: number;
   revokedAt: number;
   successor: Address | null;
+  /** The account that relays for the key (trusted while the key is), or null. */
+  relayer: Address | null;
 };
 
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
@@ -181,30 +186,12 @@ export async function readPythia(
   key: Address,
 ): Promise<PythiaSummary> {
   const { publicClient, registry } = context;
-  const read = <F extends 'pythia' | 'isTrusted'>(functionName: F, args: readonly unknown[]) =>
-    publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName, args } as never);
-  const [record, trusted, trustedAttested] = (await Promise.all([
-    read('pythia', [key]),
-    read('isTrusted', [key, false]),
-    read('isTrusted', [key, true]),
-  ])) as [
-    {
-      status: number;
-      teeType: number;
-      attested: boolean;
-      registeredAt: bigint;
-      revokedAt: bigint;
-      registrar: Address;
-      successor: Address;
-      measurementKey: Hex;
-      evidenceHash: Hex;
-      measurement: Hex;
-      publicKey: Hex;
-      evidenceUri: string;
-    },
-    boolean,
-    boolean,
-  ];
+  const [record, trusted, trustedAttested, relayer] = await Promise.all([
+    publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName: 'pythia', args: [key] }),
+    publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName: 'isTrusted', args: [key, false] }),
+    publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName: 'isTrusted', args: [key, true] }),
+    publicClient.readContract({ address: registry, abi: pythiaRegistryAbi, functionName: 'relayerOf', args: [key] }),
+  ]);
   const measurementStatus =
     record.measurementKey === ZERO_HASH
       ? null
@@ -235,6 +222,7 @@ export async function readPythia(
     registeredAt: Number(record.registeredAt),
     revokedAt: Number(record.revokedAt),
     successor: record.successor === ZERO_ADDRESS ? null : record.successor,
+    relayer: relayer === ZERO_ADDRESS ? null : relayer,
   };
 }
 

@@ -4,6 +4,7 @@ import { registerAttestCommands } from './commands/attest.js';
 import { registerCommandCommands } from './commands/command.js';
 import { registerConsentCommands } from './commands/consent.js';
 import { registerBondCommands } from './commands/bond.js';
+import { registerAdminCommands } from './commands/admin.js';
 import { registerCanaryCommands } from './commands/canary.js';
 import { registerDeletionCommands } from './commands/deletion.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -20,6 +21,7 @@ import { registerUpCommand } from './commands/up.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { CliError } from './output.js';
 import { ContractRefusal } from '../chain/sendContractTransaction.js';
+import { ContractMissingError } from '../chain/requireContract.js';
 
 export function buildProgram(): Command {
   const program = new Command('pythia')
@@ -41,6 +43,7 @@ export function buildProgram(): Command {
   registerBondCommands(program);
   registerSharingCommands(program);
   registerCanaryCommands(program);
+  registerAdminCommands(program);
   registerDeletionCommands(program);
   registerAttestCommands(program);
   registerAskCommands(program);
@@ -65,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof ContractRefusal) {
+    if (error instanceof ContractRefusal || error instanceof ContractMissingError) {
       process.stderr.write(`error: ${error.message}\n`);
       return 1;
     }

@@ -1,10 +1,10 @@
-import { BaseError, InsufficientFundsError, formatEther, type LocalAccount } from 'viem';
+import { BaseError, InsufficientFundsError, formatEther, type Hex, type LocalAccount } from 'viem';
 import { nativeAccount } from '../chain/nativeAccount.js';
 import type { RoleName } from '../chain/roleKeys.js';
-import { ContractRefusal } from '../chain/sendContractTransaction.js';
+import { ContractRefusal, toContractRefusal } from '../chain/sendContractTransaction.js';
 import { decryptKeystore, readKeystoreFile } from '../keystore/index.js';
 import { loadRoleAccount, type CommandContext } from './context.js';
-import { CliError } from './output.js';
+import { CliError, UsageError } from './output.js';
 import { resolvePassphrase } from './passphrase.js';
 
 export type LoadSignerAccountParameters = {
@@ -22,6 +22,15 @@ export async function loadSignerAccount(context: CommandContext, parameters: Loa
   return loadKeystoreAccount(signerKey, `${purpose} key`);
 }
 
+/**
+ * The signer of an action that belongs to a person (an owner, a recipient), never to a node
+ * role: --signer-key is required.
+ */
+export function loadOwnSignerAccount(signerKey: string | undefined, purpose: string): Promise<LocalAccount & { privateKey: Hex }> {
+  if (!signerKey) throw new UsageError(`--signer-key <keystore> is required: the ${purpose}'s key signs this`);
+  return loadKeystoreAccount(signerKey, `${purpose} key`);
+}
+
 /** An account from a keystore file, its passphrase from PYTHIA_PASSPHRASE or the terminal. */
 export async function loadKeystoreAccount(path: string, what: string): Promise<LocalAccount & { privateKey: `0x${string}` }> {
   const passphrase = await resolvePassphrase(what);
@@ -34,7 +43,7 @@ export async function loadKeystoreAccount(path: string, what: string): Promise<L
 }
 
 /** Why each identity or ownership refusal happens, in the user's terms (the custom error name stays in front). */
-const refusalHints: Record<string, string> = {
+export const identityRefusalHints: Readonly<Record<string, string>> = {
   NotDeviceOwner: 'the signer does not own this device (see `pythia device owner <id>`; sign with the owner key via --signer-key)',
   NotOwnerOrOperator: "the signer is neither the device's owner nor an operator",
   UnknownDeviceToken: 'the device has no ownership token: it is not registered (or predates the ownership contract)',
@@ -56,6 +65,25 @@ const refusalHints: Record<string, string> = {
   InvalidReason: 'the reason must be 1 to 256 bytes',
 };
 
+/** A contract refusal with the hint `hints` gives for its custom error, if any. */
+function explained(refusal: ContractRefusal, hints: Readonly<Record<string, string>>): ContractRefusal {
+  const hint = hints[refusal.errorName];
+  return hint ? new ContractRefusal(refusal.errorName, refusal.errorArgs, `${refusal.message}: ${hint}`) : refusal;
+}
+
+/**
+ * Runs a read that a contract may refuse with a custom error (an unknown feed, an unknown
+ * request): the refusal keeps its name and gains its hint, and the command exits 1.
+ */
+export async function readAs<T>(read: () => Promise<T>, hints: Readonly<Record<string, string>>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const refusal = error instanceof ContractRefusal ? error : toContractRefusal(error);
+    throw refusal ? explained(refusal, hints) : error;
+  }
+}
+
 /**
  * Runs a transaction for the CLI: a contract refusal keeps its custom error name and gains the
  * hint `hints` gives for it (default: the identity and ownership hints above, since each contract
@@ -67,15 +95,12 @@ export async function sendAs<T>(
   account: LocalAccount,
   what: string,
   send: () => Promise<T>,
-  hints: Readonly<Record<string, string>> = refusalHints,
+  hints: Readonly<Record<string, string>> = identityRefusalHints,
 ): Promise<T> {
   try {
     return await send();
   } catch (error) {
-    if (error instanceof ContractRefusal) {
-      const hint = hints[error.errorName];
-      throw hint ? new ContractRefusal(error.errorName, error.errorArgs, `${error.message}: ${hint}`) : error;
-    }
+    if (error instanceof ContractRefusal) throw explained(error, hints);
     const unfunded =
       (error instanceof BaseError && error.walk((e) => e instanceof InsufficientFundsError) !== null) ||
       /insufficient funds/i.test((error as Error)?.message ?? '');

@@ -8,10 +8,10 @@ it('every function and event the gateway uses is in the generated PythiaFleet AB
   const generated = new Map(
     pythiaFleetAbi
       .filter((item) => item.type === 'function' || item.type === 'event')
-      .map((item) => [`${item.type} ${formatAbiItem(item as never)}`, item]),
+      .map((item) => [`${item.type} ${formatAbiItem(item)}`, item]),
   );
   for (const item of gatewayFleetAbi) {
-    const key = `${item.type} ${formatAbiItem(item as never)}`;
+    const key = `${item.type} ${formatAbiItem(item)}`;
     assert.ok(generated.has(key), `${key} is not in src/contracts/abis.ts`);
     const theirs = generated.get(key)!;
     if (item.type === 'event' && theirs.type === 'event') {

@@ -56,7 +56,7 @@ export async function runDataSharingPhase(parameters: DataSharingPhaseParameters
   const granted = await grantConsent({
     clients,
     account: council,
-    registry: consentRegistry,
+    address: consentRegistry,
     recipient: lab.address,
     devices: [device],
     streams,
@@ -85,7 +85,7 @@ export async function runDataSharingPhase(parameters: DataSharingPhaseParameters
     text: `the lab receives ${delivered.readings.length} readings of ${deviceName} (${STREAMS.join(', ')} only); delivery ${delivered.dataHash.slice(0, 12)}… queued for the on-chain access log`,
   });
   const loggedOnChain = await waitForDeliveryLog({ clients, accessLog, dataHash: delivered.dataHash, fromBlock: granted.blockNumber });
-  const revoked = await revokeConsent({ clients, account: council, registry: consentRegistry, consentId: granted.consentId });
+  const revoked = await revokeConsent({ clients, account: council, address: consentRegistry, consentId: granted.consentId });
   timeline({ kind: 'council', text: `council revokes consent ${granted.consentId}`, transactionHash: revoked.hash });
   let refusedAfterRevocation: string | null = null;
   try {

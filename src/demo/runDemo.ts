@@ -4,16 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address, Hash } from 'viem';
 import { pythiaFleetAbi } from '../contracts/abis.js';
+import { compareOutcomes, type CompareOutcomesReturnType, type ExpectedOutcome, type Submission } from './compareOutcomes.js';
 import { runDataSharingPhase, type DataSharingSummary } from './dataSharingPhase.js';
 import { createChainClients } from '../chain/clients.js';
 import { readFleetEvents, type FleetEvent } from '../chain/fleetEvents.js';
 import { readDeviceView } from '../chain/readDevice.js';
-import { sendContractTransaction } from '../chain/sendContractTransaction.js';
+import { contractWriter } from '../chain/sendContractTransaction.js';
 import { LIGHT_SCRYPT } from '../keystore/index.js';
 import { GatewayRejection, gatewayRequest } from '../sdk/index.js';
 import { AIR_QUALITY_CLASS_ID, airQualityMetrics, airQualityProfile } from '../protocol/airQuality.js';
 import { createAllAttacks, createCompromisedSensorAttack, type Attack, type AttackAction } from '../simulator/attacks/index.js';
 import { createFleet, type Fleet } from '../simulator/fleet.js';
+import { inspectReading } from '../protocol/inspectReading.js';
+import type { SignedReading } from '../sdk/types.js';
 import { startStack, type Stack } from '../stack/startStack.js';
 
 export type RunDemoParameters = {
@@ -61,6 +64,12 @@ export type DemoSummary = {
   unexpected: string[];
   /** Data shared under consent, delivered, logged on chain, then revoked (issue #5). */
   dataSharing?: DataSharingSummary;
+  /**
+   * Every reading sent, its expected outcome (the simulator's model for the fleet, the attack's
+   * expectation for an attack) against what the gateway and the chain recorded. A mismatch is
+   * also in `unexpected`.
+   */
+  outcomes: CompareOutcomesReturnType;
 };
 
 /** Seconds between two readings of a sensor: just above the profile's minimum interval. */
@@ -101,8 +110,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     const { deployment } = stack;
     const clients = createChainClients(deployment);
     const fleetAddress = deployment.contracts.fleet;
-    const operatorSend = (functionName: string, args: readonly unknown[]) =>
-      sendContractTransaction({ clients, account: stack!.roles.operator, address: fleetAddress, abi: pythiaFleetAbi, functionName, args });
+    const operatorSend = contractWriter({ clients, account: stack.roles.operator, address: fleetAddress }, pythiaFleetAbi);
 
     const [, profileVersion] = await clients.publicClient.readContract({
       address: fleetAddress,
@@ -135,6 +143,20 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
 
     const counts = newCounts();
     const unexpected: string[] = [];
+    const submissions: Submission[] = [];
+    /** Notes what became of each reading of a body at the gateway: refused (all of it: a request is atomic) or acknowledged. */
+    const submitted = (
+      source: string,
+      readings: readonly SignedReading[],
+      expected: (r: SignedReading) => ExpectedOutcome,
+      response: { status: number; body: unknown },
+    ) => {
+      const refusedAs =
+        response.status === 202 ? undefined : ((response.body as { error?: string } | undefined)?.error ?? `http_${response.status}`);
+      for (const r of readings) {
+        submissions.push({ source, device: r.device, sequence: BigInt(r.sequence), expected: expected(r), refusedAs });
+      }
+    };
     const post = async (body: unknown): Promise<{ status: number; body: unknown }> => {
       try {
         return await gatewayRequest({ url: `${stack!.gatewayUrl}/v1/readings`, method: 'POST', body });
@@ -162,6 +184,13 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       entry.devices.add(action.device);
       counts.sentToGateway += 'readings' in action.body ? action.body.readings.length : 1;
       const response = await post(action.body);
+      const expected: ExpectedOutcome =
+        action.expect.outcome === 'rejected'
+          ? { kind: 'refused', reason: action.expect.reason }
+          : action.expect.flags.length === 0
+            ? { kind: 'accepted' }
+            : { kind: 'flagged', reasons: action.expect.flags };
+      submitted(entry.attack.name, 'readings' in action.body ? action.body.readings : [action.body], () => expected, response);
       if (response.status >= 200 && response.status < 300) {
         counts.acknowledged += 'readings' in action.body ? action.body.readings.length : 1;
         timeline({
@@ -173,8 +202,9 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
         }
       } else {
         const reason = (response.body as { error?: string } | undefined)?.error ?? `http_${response.status}`;
-        counts.rejectedAtGateway += 1;
-        counts.rejectedAtGatewayByReason[reason] = (counts.rejectedAtGatewayByReason[reason] ?? 0) + 1;
+        const refused = 'readings' in action.body ? action.body.readings.length : 1;
+        counts.rejectedAtGateway += refused;
+        counts.rejectedAtGatewayByReason[reason] = (counts.rejectedAtGatewayByReason[reason] ?? 0) + refused;
         timeline({ kind: 'refused', text: `${entry.attack.name}: ${action.description} → ${response.status} ${reason}` });
         if (action.expect.outcome === 'rejected' && action.expect.reason !== reason) {
           unexpected.push(`${entry.attack.name}: expected ${action.expect.reason}, got ${reason}`);
@@ -186,7 +216,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     let lastBlock = startBlock - 1n;
     const events: FleetEvent[] = [];
     const pollChain = async () => {
-      const head = await clients.publicClient.getBlockNumber();
+      const head = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
       const fresh = await readFleetEvents(clients.publicClient, fleetAddress, lastBlock + 1n, head);
       lastBlock = head;
       for (const event of fresh) {
@@ -226,10 +256,13 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     const endAt = runStartedAt + durationSeconds * 1000;
     while (Date.now() < endAt) {
       const now = Date.now() / 1000;
+      // The model's expectation needs each sensor's last reading before this tick records the new one.
+      const before = new Map(fleet.sensors.map((s) => [s.deviceId.toLowerCase(), { timestamp: s.lastTimestamp, values: s.lastValues }]));
       const readings = fleet.tick(now);
       if (readings.length > 0) {
         counts.sentToGateway += readings.length;
         const response = await post({ readings });
+        submitted('fleet', readings, (r) => expectedByModel(fleet, before.get(r.device.toLowerCase()), r), response);
         if (response.status === 202) counts.acknowledged += readings.length;
         else {
           const reason = (response.body as { error?: string } | undefined)?.error ?? `http_${response.status}`;
@@ -286,7 +319,12 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     await drainGateway(stack.gatewayUrl, 60_000);
     await pollChain();
 
+    const outcomes = compareOutcomes({ submissions, events });
+    for (const m of outcomes.mismatches) {
+      unexpected.push(`${m.source}: ${m.device} seq ${m.sequence} expected ${m.expected}, recorded ${m.recorded}`);
+    }
     const summary = summarise({
+      outcomes,
       events,
       counts,
       schedule,
@@ -371,7 +409,22 @@ async function drainGateway(gatewayUrl: string, timeoutMs: number): Promise<void
   throw new Error(`the gateway still had readings pending after ${timeoutMs / 1000} s`);
 }
 
+/** The simulator's model of the contract (inspectReading): what a fleet reading should be, given the sensor's last one. */
+function expectedByModel(
+  fleet: Fleet,
+  previous: { timestamp: number | undefined; values: readonly number[] | undefined } | undefined,
+  reading: SignedReading,
+): ExpectedOutcome {
+  const flags = inspectReading({
+    profile: fleet.profile,
+    previous: previous?.timestamp === undefined ? undefined : { timestamp: previous.timestamp, values: previous.values },
+    reading,
+  }).reasons;
+  return flags.length === 0 ? { kind: 'accepted' } : { kind: 'flagged', reasons: flags };
+}
+
 function summarise(input: {
+  outcomes: CompareOutcomesReturnType;
   events: FleetEvent[];
   counts: ReturnType<typeof newCounts>;
   schedule: Array<{ attack: Attack; notes: string[]; devices: Set<Address> }>;
@@ -448,5 +501,6 @@ function summarise(input: {
     finalStatus: {},
     names: Object.fromEntries(input.fleet.sensors.map((sensor) => [sensor.deviceId, sensor.site.name])),
     unexpected: input.unexpected,
+    outcomes: input.outcomes,
   };
 }

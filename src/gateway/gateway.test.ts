@@ -369,7 +369,7 @@ describe('features are registered only when configured', () => {
       assert.equal(doc.paths[path]?.[method.toLowerCase()], undefined, `${method} ${path} not documented`);
       const response = await app.inject({ method, url: concrete(path), payload: method === 'GET' ? undefined : {} });
       assert.equal(response.statusCode, 404, `${method} ${path}`);
-      assert.deepEqual(Object.keys(response.json()).sort(), ['error', 'message']);
+      assert.deepEqual(Object.keys(response.json()).sort(), ['error', 'errors', 'message']);
       assert.equal(response.json().error, 'not_found', `${method} ${path}`);
     }
     assert.deepEqual(doc.tags.map((t) => t.name).sort(), ['devices', 'health', 'readings']);

@@ -6,7 +6,7 @@ import { EcdsaPool } from '../crypto/ecdsaPool.js';
 import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './core/deviceDirectory.js';
 import { gatewayFleetAbi } from '../contracts/gatewayFleetAbi.js';
-import { errorResponseJsonSchema, installErrorHandling } from './core/httpErrors.js';
+import { errorResponseJsonSchema, installErrorHandling, refusingServerOptions } from './core/httpErrors.js';
 import { AccessLedger } from './consentedData/accessLedger.js';
 import { AccessLogBatcher } from './consentedData/accessLogBatcher.js';
 import { questionsPlugin } from './questions/questionsPlugin.js';
@@ -182,6 +182,7 @@ export function createGatewayChainClient(
  */
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...refusingServerOptions,
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
     // Numbers as the chain has them: no coercion of documented types.
@@ -276,6 +277,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       publicClient,
       consentRegistry,
       store: services.policyStore,
+      ...(services.contracts.recipientTerms && { recipientTerms: services.contracts.recipientTerms }),
       ledger: chainPolicyLedger({
         publicClient,
         consentRegistry,

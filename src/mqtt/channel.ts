@@ -16,6 +16,8 @@ import type { DeviceCommandChannel, GatewayServices } from '../gateway/services.
 import { statusOfReason, type RejectionReason } from '../protocol/reasons.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embeddedBroker.js';
 import { deviceTopic, gatewaySubscriptions, parseDeviceTopic } from '../protocol/mqttTopics.js';
+import { refusalBody, type RefusalBody, type RefusalItem } from '../protocol/refusal.js';
+import { parseStrictJson, StrictJsonError } from '../protocol/strictJson.js';
 
 export type StartMqttChannelOptions = {
   /**
@@ -55,13 +57,10 @@ export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024;
 
 /** A refusal on a device's acks or answers topic: the HTTP error body, plus `ref` and `status`. */
-export type MqttRefusal = {
+export type MqttRefusal = RefusalBody & {
   /** The sequence of the (first) reading or of the question refused, or null when it could not be read. */
   ref: string | null;
   status: number;
-  error: RejectionReason;
-  message: string;
-  errors?: { index: number; reason: string; message: string }[];
   retryAfterSeconds?: number;
 };
 
@@ -202,7 +201,7 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
       );
     }
     return refusal(ref, result.error, result.message, {
-      ...(result.errors.length > 0 && { errors: result.errors }),
+      errors: result.errors,
       ...(result.retryAfterSeconds !== undefined && { retryAfterSeconds: result.retryAfterSeconds }),
     });
   }
@@ -229,10 +228,13 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
     const json = looksLikeJson(payload);
     let asked: ParsedQuestionRequest;
     try {
-      asked = json ? parseJsonQuestionRequest(JSON.parse(payload.toString('utf8')), services.chainId) : parseCborQuestionRequest(payload);
+      asked = json
+        ? parseJsonQuestionRequest(parseStrictJson(payload.toString('utf8')), services.chainId)
+        : parseCborQuestionRequest(payload);
     } catch (error) {
       if (error instanceof QuestionRequestError) return refusal(null, error.reason, error.message);
-      if (error instanceof SyntaxError) return refusal(null, 'invalid_body', `the message is not JSON: ${error.message}`);
+      if (error instanceof StrictJsonError)
+        return refusal(null, 'invalid_body', `the message is not JSON as docs/protocol.md defines it: ${error.message}`);
       throw error;
     }
     const ref = asked.sequence.toString();
@@ -311,8 +313,19 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
   };
 }
 
-function refusal(ref: string | null, error: RejectionReason, message: string, extra: Partial<MqttRefusal> = {}): Buffer {
-  const body: MqttRefusal = { ref, status: statusOfReason(error), error, message, ...extra };
+/** A refusal in the one shape (refusalBody), with the message's `ref` and the HTTP status it would have. */
+function refusal(
+  ref: string | null,
+  error: RejectionReason,
+  message: string,
+  extra: { errors?: readonly RefusalItem[]; retryAfterSeconds?: number } = {},
+): Buffer {
+  const body: MqttRefusal = {
+    ref,
+    status: statusOfReason(error),
+    ...refusalBody(error, message, extra.errors),
+    ...(extra.retryAfterSeconds !== undefined && { retryAfterSeconds: extra.retryAfterSeconds }),
+  };
   return Buffer.from(JSON.stringify(body));
 }
 
@@ -336,8 +349,9 @@ const looksLikeJson = (payload: Buffer): boolean => {
 /** JSON (the POST /v1/readings body) or CBOR (the same fields; byte strings for hex, integers for numbers). */
 function decodeBody(payload: Buffer): unknown {
   if (payload.length === 0) throw new Error('empty message');
-  if (looksLikeJson(payload)) return JSON.parse(payload.toString('utf8'));
-  return jsonOfCbor(decode(new Uint8Array(payload), { preferMap: true, rejectDuplicateKeys: true }), 0);
+  if (looksLikeJson(payload)) return parseStrictJson(payload.toString('utf8'));
+  // The JSON rules in CBOR: each key once, integers never as floats.
+  return jsonOfCbor(decode(new Uint8Array(payload), { preferMap: true, rejectDuplicateKeys: true, rejectFloats: true }), 0);
 }
 
 function jsonOfCbor(value: unknown, depth: number): unknown {
@@ -349,6 +363,7 @@ function jsonOfCbor(value: unknown, depth: number): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of value) {
       if (typeof k !== 'string') throw new Error('map keys must be text');
+      if (k === '__proto__') throw new Error('a key named "__proto__" is refused');
       out[k] = jsonOfCbor(v, depth + 1);
     }
     return out;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -217,6 +217,68 @@ describe('MQTT channel, embedded broker', () => {
     } finally {
       await d.client.endAsync();
     }
+  });
+
+  it('the JSON rules of HTTP hold over MQTT: duplicate keys, N.0 and exponents, __proto__ (and CBOR floats) are refused, in the one refusal shape', async () => {
+    const key = await registered();
+    const d = await rawDevice(channel.url, key, chain.chainId);
+    const readings = deviceTopic(key.deviceId, 'readings');
+    const good = reading(key, 20);
+    const text = JSON.stringify(good);
+    const cborOf = (sequence: unknown) =>
+      Buffer.from(
+        encode(
+          new Map<string, unknown>([
+            ['device', hexToBytes(good.device)],
+            ['sequence', sequence],
+            ['timestamp', good.timestamp],
+            ['payload', hexToBytes(good.payload)],
+            ['signature', hexToBytes(good.signature)],
+          ]),
+        ),
+      );
+    const cases: [string | Buffer, RegExp][] = [
+      [text.replace('{', `{"device":"${key.deviceId}",`), /appears twice/],
+      [text.replace(/"timestamp":\d+/, `"timestamp":${good.timestamp}.0`), /integers, without fraction or exponent/],
+      [text.replace(/"timestamp":\d+/, '"timestamp":1.796e9'), /integers, without fraction or exponent/],
+      [`{"__proto__":{},${text.slice(1)}`, /__proto__/],
+      [cborOf(20.5), /float/i],
+    ];
+    try {
+      for (const [payload, why] of cases) {
+        await d.client.publishAsync(readings, payload, { qos: 1 });
+        const refusal = json(await d.next('acks'));
+        assert.deepEqual(Object.keys(refusal).sort(), ['error', 'errors', 'message', 'ref', 'status'], JSON.stringify(refusal));
+        assert.deepEqual([refusal.error, refusal.status, refusal.errors], ['invalid_body', 400, []], JSON.stringify(refusal));
+        assert.match(refusal.message as string, why);
+      }
+      await d.client.publishAsync(readings, text, { qos: 1 });
+      assert.equal(json(await d.next('acks')).status, 202, 'the same reading in plain JSON is taken');
+    } finally {
+      await d.client.endAsync();
+    }
+  });
+
+  it('speaks MQTT 3.1.1 only, as docs/protocol.md says: an MQTT 5 CONNECT is refused as an unacceptable protocol version', async () => {
+    const key = await registered();
+    const clientId = `${key.deviceId.toLowerCase()}-v5`;
+    await assert.rejects(
+      mqtt.connectAsync(channel.url, {
+        clientId,
+        username: key.deviceId.toLowerCase(),
+        password: signConnectToken({ privateKey: key.privateKey, chainId: chain.chainId, clientId }),
+        protocolVersion: 5,
+        reconnectPeriod: 0,
+        connectTimeout: 3000,
+      }),
+      /unacceptable protocol version|Unsupported Protocol Version|protocol/i,
+    );
+    const d = await rawDevice(channel.url, key, chain.chainId);
+    assert.ok(d.client.connected, 'the same device connects with MQTT 3.1.1');
+    await d.client.endAsync();
+    const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    assert.match(doc, /The embedded broker speaks MQTT 3\.1\.1 only: it refuses an MQTT 5 CONNECT/);
+    assert.doesNotMatch(doc, /MQTT \(3\.1\.1 or 5\)/);
   });
 
   it('a packet over the broker cap closes that connection before it is buffered; others are unaffected', async () => {

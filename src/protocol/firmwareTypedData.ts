@@ -54,6 +54,20 @@ export const reportTypes = {
   ],
 } as const;
 
+export const revocationTypes = {
+  ReleaseRevocation: [{ name: 'releaseId', type: 'bytes32' }],
+} as const;
+
+/** A threshold revocation's typed data (FirmwareRegistry.revokeReleaseWithKeys; for signTypedData). */
+export function revocationTypedData(parameters: FirmwareDomainParameters & { releaseId: Hex }) {
+  return {
+    domain: firmwareDomain(parameters),
+    types: revocationTypes,
+    primaryType: 'ReleaseRevocation',
+    message: { releaseId: parameters.releaseId },
+  } as const;
+}
+
 /** The manifest's typed data (for signTypedData). */
 export function manifestTypedData(parameters: FirmwareDomainParameters & { manifest: FirmwareManifest }) {
   return {

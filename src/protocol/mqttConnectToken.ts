@@ -1,7 +1,7 @@
-import { hashMessage, type Address, type Hex } from 'viem';
+import { hashMessage, hexToBytes, type Address, type Hex } from 'viem';
 import { recoverDigestSigner } from './recoverDigestSigner.js';
 import { signDigest } from './signDigest.js';
-import { SECP256K1_N } from './signature.js';
+import { signatureProblem } from './signature.js';
 
 /**
  * The password a device presents on MQTT CONNECT to the embedded broker: a fresh EIP-191
@@ -42,7 +42,8 @@ export function checkConnectToken(parameters: {
   if (Math.abs(now - time) > window)
     return { ok: false, why: `the token time ${time} is more than ${window}s from the broker clock ${now}` };
   const signature = m[2] as Hex;
-  if (BigInt(`0x${signature.slice(66, 130)}`) > SECP256K1_N / 2n) return { ok: false, why: 'high-s signature' };
+  const problem = signatureProblem(hexToBytes(signature));
+  if (problem) return { ok: false, why: problem.message };
   const digest = hashMessage(connectTokenMessage(parameters.chainId, parameters.clientId, time), 'bytes');
   const signer = recoverDigestSigner(digest, signature);
   if (!signer || signer.toLowerCase() !== parameters.device.toLowerCase())

@@ -6,11 +6,16 @@ import type { RefusalName } from './consentRefusal.js';
  */
 export const rejectionReasons = {
   // --- a reading (or a whole request body) is malformed ---
-  invalid_body: { status: 400, description: 'The body is not a reading or { readings: [...] } of the documented shape.' },
+  invalid_body: {
+    status: 400,
+    description:
+      'The body is not JSON as docs/protocol.md defines it (integers without fraction or exponent, each property once, no __proto__), or not of the documented shape (a reading or { readings: [...] }).',
+  },
   payload_malformed: { status: 400, description: 'The payload is not 0x-prefixed, even-length hex.' },
   bad_signature_format: {
     status: 400,
-    description: 'The signature is not 65 bytes of hex (r ‖ s ‖ v, v = 27/28), or r/s is out of range.',
+    description:
+      'The signature is not 65 bytes of hex r ‖ s ‖ v with v = 27 or 28 (0/1 are refused), or r or s is out of range (0 < r, s < n).',
   },
   high_s_signature: { status: 400, description: 'The signature s is in the upper half of the curve order (EIP-2); sign with low s.' },
   bad_cose: {
@@ -29,7 +34,11 @@ export const rejectionReasons = {
     status: 400,
     description: 'PUT /v1/policies/{id}: the document is not a valid policy (docs/policies.md); `errors` lists every problem.',
   },
-  invalid_request: { status: 400, description: 'A path or query parameter is malformed (e.g. a device id that is not 20 bytes of hex).' },
+  invalid_request: {
+    status: 400,
+    description:
+      'The URL or a path parameter is malformed: a device id that is not 20 bytes of hex, a sequence beyond uint64, a parameter over 100 characters, a URL that does not decode; or the request is not valid HTTP.',
+  },
   unknown_command: {
     status: 400,
     description: 'POST /v1/devices/{id}/commands: the command code is not in the command catalogue (docs/protocol.md).',
@@ -77,6 +86,11 @@ export const rejectionReasons = {
     status: 403,
     description: "The recipient's bond (RecipientBonds) is below the minimum the consent's policy requires to receive data.",
   },
+  terms_not_accepted: {
+    status: 403,
+    description:
+      "The consent's policy requires a bond, and its recipient has not accepted the consent's terms (RecipientTerms): no bond is at stake under it yet. The recipient accepts with `pythia consent accept <consentId>`.",
+  },
   ownership_changed: { status: 403, description: 'The device changed hands since the consent was granted, which voids it.' },
   wrong_recipient: { status: 403, description: "The signer of the command or data request is not the consent's recipient." },
   stream_not_covered: { status: 403, description: 'A data request: the consent does not cover these data streams.' },
@@ -92,6 +106,8 @@ export const rejectionReasons = {
   unknown_policy: { status: 404, description: 'No such policy version in the PolicyRegistry (or, on GET, no document for it here).' },
   unknown_consent: { status: 404, description: 'A command or data request names a consent id the consent registry does not know.' },
   command_not_found: { status: 404, description: 'GET /v1/commands/{id}: the gateway relayed no command with this id.' },
+  // --- the request did not arrive whole ---
+  request_timeout: { status: 408, description: 'The request did not arrive in full within the HTTP server’s time limit.' },
   // --- replay ---
   replayed_sequence: {
     status: 409,
@@ -133,6 +149,7 @@ export const rejectionReasons = {
     status: 429,
     description: 'The gateway queue is full; nothing was stored. Retry after the Retry-After header (acknowledged data is never dropped).',
   },
+  header_too_large: { status: 431, description: 'The request’s headers (the URL included) are over the HTTP server’s limit (16 KiB).' },
   internal_error: { status: 500, description: 'An unexpected gateway fault; nothing was acknowledged.' },
   chain_unavailable: {
     status: 503,

@@ -1,16 +1,17 @@
 import secp256k1 from 'secp256k1';
 import { hexToBytes, type Address, type Hex } from 'viem';
 import { deviceIdFromPublicKey } from './deviceId.js';
+import { signatureProblem } from './signature.js';
 
-/** The address that signed a digest (r ‖ s ‖ v, v = 27/28 or 0/1), or undefined if none does. */
+/**
+ * The address that signed a digest, or undefined if the signature is not in its one encoding
+ * (r ‖ s ‖ v, v = 27/28, low s: signatureProblem) or recovers no key.
+ */
 export function recoverDigestSigner(digest: Uint8Array, signature: Hex): Address | undefined {
   const bytes = hexToBytes(signature);
-  if (bytes.length !== 65) return undefined;
-  const v = bytes[64]!;
-  const recid = v >= 27 ? v - 27 : v;
-  if (recid !== 0 && recid !== 1) return undefined;
+  if (signatureProblem(bytes)) return undefined;
   try {
-    return deviceIdFromPublicKey(secp256k1.ecdsaRecover(bytes.subarray(0, 64), recid, digest, false));
+    return deviceIdFromPublicKey(secp256k1.ecdsaRecover(bytes.subarray(0, 64), bytes[64]! - 27, digest, false));
   } catch {
     return undefined;
   }

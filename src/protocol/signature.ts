@@ -15,29 +15,39 @@ export class SignatureFormatError extends Error {
   }
 }
 
+export type SignatureProblem = { reason: 'bad_signature_format' | 'high_s_signature'; message: string };
+
 /**
- * Parses a 65-byte r‖s‖v signature (v = 27/28 or 0/1) and enforces low s (EIP-2): a high-s
- * twin of a valid signature is refused everywhere, so a signature has exactly one encoding.
+ * The one encoding of a signature (docs/protocol.md, "Signatures"): 65 bytes r ‖ s ‖ v with
+ * v = 27 or 28 (not 0/1), 0 < r < n, 0 < s < n, and s ≤ n/2 (low s, EIP-2), so that a signature
+ * has exactly one encoding. Returns what is wrong with `bytes`, or undefined.
  */
+export function signatureProblem(bytes: Uint8Array): SignatureProblem | undefined {
+  if (bytes.length !== 65) return { reason: 'bad_signature_format', message: 'signature must be 65 bytes (r ‖ s ‖ v)' };
+  const v = bytes[64]!;
+  if (v !== 27 && v !== 28) return { reason: 'bad_signature_format', message: `signature v must be 27 or 28, got ${v}` };
+  const r = BigInt(bytesToHex(bytes.subarray(0, 32)));
+  const s = BigInt(bytesToHex(bytes.subarray(32, 64)));
+  if (r === 0n || r >= SECP256K1_N) return { reason: 'bad_signature_format', message: 'signature r is out of range (0 < r < n)' };
+  if (s === 0n || s >= SECP256K1_N) return { reason: 'bad_signature_format', message: 'signature s is out of range (0 < s < n)' };
+  if (s > SECP256K1_HALF_N) {
+    return {
+      reason: 'high_s_signature',
+      message: 'signature s is in the upper half of the curve order (EIP-2): sign with low s (s → n − s, v 27 ↔ 28)',
+    };
+  }
+  return undefined;
+}
+
+/** Parses a 65-byte r‖s‖v signature in its one encoding (signatureProblem); throws SignatureFormatError. */
 export function splitSignature(signature: Hex): SplitSignature {
   if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) {
     throw new SignatureFormatError('bad_signature_format', 'signature must be 65 bytes hex (r ‖ s ‖ v)');
   }
   const bytes = hexToBytes(signature);
-  const v = bytes[64]!;
-  const yParity = v === 27 || v === 0 ? 0 : v === 28 || v === 1 ? 1 : -1;
-  if (yParity === -1) throw new SignatureFormatError('bad_signature_format', `signature v must be 27 or 28, got ${v}`);
-  const r = bytesToHex(bytes.subarray(0, 32));
-  const s = bytesToHex(bytes.subarray(32, 64));
-  const rn = BigInt(r);
-  const sn = BigInt(s);
-  if (rn === 0n || rn >= SECP256K1_N || sn === 0n) {
-    throw new SignatureFormatError('bad_signature_format', 'signature r or s out of range');
-  }
-  if (sn > SECP256K1_HALF_N) {
-    throw new SignatureFormatError('high_s_signature', 'signature s is in the upper half of the curve order (malleable)');
-  }
-  return { r, s, yParity: yParity as 0 | 1 };
+  const problem = signatureProblem(bytes);
+  if (problem) throw new SignatureFormatError(problem.reason, problem.message);
+  return { r: bytesToHex(bytes.subarray(0, 32)), s: bytesToHex(bytes.subarray(32, 64)), yParity: (bytes[64]! - 27) as 0 | 1 };
 }
 
 /** EIP-2098 compact form: yParity in the top bit of s. This is how the contract receives it. */

@@ -1,5 +1,5 @@
 import { hashMessage, hexToBytes } from 'viem';
-import { registrationMessage } from './registrationMessage.js';
+import { registrationMessage } from '../protocol/registrationMessage.js';
 import { signDigest } from '../protocol/signDigest.js';
 import type { DeviceKey, RegistrationRequest } from './types.js';
 

@@ -2,7 +2,7 @@ export { generateDeviceKey, type GenerateDeviceKeyReturnType } from './generateD
 export { deviceKeyFromPrivateKey } from './deviceKeyFromPrivateKey.js';
 export { saveDeviceKey, type SaveDeviceKeyOptions } from './saveDeviceKey.js';
 export { loadDeviceKey } from './loadDeviceKey.js';
-export { registrationMessage } from './registrationMessage.js';
+export { registrationMessage } from '../protocol/registrationMessage.js';
 export {
   createRegistrationRequest,
   type CreateRegistrationRequestParameters,

@@ -1,5 +1,6 @@
 import { getAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import type { CanaryReveal } from '../protocol/canary.js';
+import type { DeliveryEntry } from '../protocol/recipientTerms.js';
 import { canaryQueryTypes, dataAccessDomain } from '../protocol/dataRequest.js';
 import { gatewayRequest } from './gatewayRequest.js';
 import { randomNonce } from './randomNonce.js';
@@ -15,7 +16,12 @@ export type QueryCanariesParameters = {
   fetch?: typeof fetch;
 };
 
-export type GivenCanary = CanaryReveal & { commitment: Hex; givenAt: string };
+export type GivenCanary = CanaryReveal & {
+  commitment: Hex;
+  givenAt: string;
+  /** The logged delivery that carried it (what a leak claim names); null for a canary given before issue #12. */
+  delivery: DeliveryEntry | null;
+};
 
 /** The consent's owner lists the canaries the gateway gave under it, each ready for CanaryRegistry.claimLeak. */
 export async function queryCanaries(parameters: QueryCanariesParameters): Promise<GivenCanary[]> {
@@ -51,6 +57,7 @@ export async function queryCanaries(parameters: QueryCanariesParameters): Promis
       salt: Hex;
       commitment: Hex;
       givenAt: string;
+      delivery: { consentId: string; device: string; recipient: string; streams: number; readings: number; dataHash: Hex } | null;
     }[];
   };
   return canaries.map((c) => ({
@@ -63,5 +70,13 @@ export async function queryCanaries(parameters: QueryCanariesParameters): Promis
     salt: c.salt,
     commitment: c.commitment,
     givenAt: c.givenAt,
+    delivery: c.delivery && {
+      consentId: BigInt(c.delivery.consentId),
+      device: getAddress(c.delivery.device),
+      recipient: getAddress(c.delivery.recipient),
+      streams: c.delivery.streams,
+      readings: c.delivery.readings,
+      dataHash: c.delivery.dataHash,
+    },
   }));
 }

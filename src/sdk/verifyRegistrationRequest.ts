@@ -2,7 +2,7 @@ import secp256k1 from 'secp256k1';
 import { hashMessage, hexToBytes, isAddressEqual, type Address } from 'viem';
 import { deviceIdFromPublicKey } from '../protocol/deviceId.js';
 import { SignatureFormatError, splitSignature } from '../protocol/signature.js';
-import { registrationMessage } from './registrationMessage.js';
+import { registrationMessage } from '../protocol/registrationMessage.js';
 import { recoverDigestSigner } from '../protocol/recoverDigestSigner.js';
 import type { RegistrationRequest } from './types.js';
 

@@ -3,17 +3,20 @@ import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { snapshotFiles } from '../chain/anvilSnapshot.js';
 import { startEmbeddedChain, type EmbeddedChain } from '../chain/embeddedChain.js';
-import { readPythia, registerPythiaKey } from '../chain/pythiaRegistry.js';
 import { answerSignerOf } from '../chain/answerSignerOf.js';
 import { privateKeyOfNativeAccount } from '../chain/nativeAccount.js';
 import { canarySecretOf } from '../gateway/canaries/canaryIssuer.js';
 import { createChainClients } from '../chain/clients.js';
 import {
+  defaultTimelockDelay,
   deployConsentSuite,
   deployFirmwareRegistry,
   deployPythia,
   deployPythiaRegistry,
+  deployTimelock,
+  finishTimelock,
   fundRoles,
+  registerGatewayPythia,
   ROLE_FUNDING,
 } from '../chain/deploy.js';
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
@@ -62,6 +65,11 @@ export type StartStackParameters = {
   mqttUrl?: string;
   /** false: no MQTT channel at all. Default true. */
   mqtt?: boolean;
+  /**
+   * Seconds the council's timelock waits before a role change (deployPythia's timelockDelaySeconds):
+   * used when the contracts are deployed; default 0 on the embedded Anvil, 2 days on geth or a network.
+   */
+  timelockDelaySeconds?: bigint;
   /** keystore scrypt cost for newly created role keys (tests and throwaway demos use less). */
   scryptN?: number;
   onProgress?: (message: string) => void;
@@ -166,14 +174,15 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       progress(`contracts found from an earlier start (fleet ${previous.contracts.fleet})`);
       await fundRoles({ rpcUrl, chainId, roles, embeddedChain: embedded });
       deployment = { ...previous, rpcUrl, embeddedChain: embedded };
-      const registry = previous.contracts.pythiaRegistry;
-      if (!registry || ((await clients.publicClient.getCode({ address: registry })) ?? '0x') === '0x') {
-        // A deployment from before the Pythia registry existed: add the registry, keep the fleet.
-        const pythiaRegistry = await deployPythiaRegistry({ rpcUrl, chainId, roles, onProgress: progress });
-        deployment = { ...deployment, contracts: { ...deployment.contracts, pythiaRegistry } };
-      }
-      deployment = await ensureFirmwareRegistry({ clients, rpcUrl, chainId, roles, deployment, progress });
-      deployment = await ensureConsentSuite({ clients, rpcUrl, chainId, roles, deployment, progress });
+      deployment = await upgradeDeployment({
+        clients,
+        rpcUrl,
+        chainId,
+        roles,
+        deployment,
+        progress,
+        delaySeconds: parameters.timelockDelaySeconds ?? defaultTimelockDelay(embedded),
+      });
     } else {
       deployment = await deployPythia({
         rpcUrl,
@@ -181,12 +190,15 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
         roles,
         gatewayUrl: 'http://127.0.0.1:0',
         embeddedChain: embedded,
+        ...(parameters.timelockDelaySeconds !== undefined && { timelockDelaySeconds: parameters.timelockDelaySeconds }),
         onProgress: progress,
       });
       deployed = true;
     }
 
-    await ensurePythiaKeyRegistered({ clients, roles, deployment, progress });
+    if (deployment.contracts.pythiaRegistry) {
+      await registerGatewayPythia({ rpcUrl, chainId, roles, pythiaRegistry: deployment.contracts.pythiaRegistry, onProgress: progress });
+    }
     if (embeddedChain) {
       // Contracts and funding (anvil_setBalance mines no block) on disk before anything is acknowledged.
       const saved = await embeddedChain.save();
@@ -216,6 +228,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
             recipientBonds: deployment.contracts.recipientBonds!,
             sharingLog: deployment.contracts.sharingLog!,
           }),
+          ...(deployment.contracts.recipientTerms && { recipientTerms: deployment.contracts.recipientTerms }),
         },
       }),
       relayerAccount: roles.relayer,
@@ -323,26 +336,6 @@ function withoutCredentials(url: string): string {
   return u.toString().replace(/\/$/, '');
 }
 
-/**
- * The gateway signs answers with the `pythia` key: it must be in the Pythia registry for devices
- * (and bundles) to find it. Without a TEE here, it is registered as unattested, which devices
- * can be told to refuse (provisioning bundle, requireAttested).
- */
-async function ensurePythiaKeyRegistered(input: {
-  clients: ReturnType<typeof createChainClients>;
-  roles: RoleAccounts;
-  deployment: Deployment;
-  progress: (message: string) => void;
-}): Promise<void> {
-  const registry = input.deployment.contracts.pythiaRegistry;
-  if (!registry) return;
-  const key = input.roles.pythia;
-  const record = await readPythia({ publicClient: input.clients.publicClient, registry }, key.address);
-  if (record.status !== 'none') return;
-  input.progress(`registering this gateway's Pythia key ${key.address} (unattested: no TEE here)`);
-  await registerPythiaKey({ clients: input.clients, account: input.roles.operator, registry, publicKey: key.publicKey });
-}
-
 type UpgradeInput = {
   clients: ReturnType<typeof createChainClients>;
   rpcUrl: string;
@@ -350,7 +343,38 @@ type UpgradeInput = {
   roles: RoleAccounts;
   deployment: Deployment;
   progress: (message: string) => void;
+  /** The timelock every contract added here is administered by. */
+  timelock: Address;
 };
+
+/**
+ * Brings a deployment made by an earlier version up to date, keeping its fleet (and devices): a
+ * deployment from before issue #12 gets a timelock (delay 0 while the missing contracts are added and
+ * wired through it, then `delaySeconds`); then the Pythia registry, the firmware registry and the
+ * consent suite are added where missing.
+ */
+async function upgradeDeployment(input: Omit<UpgradeInput, 'timelock'> & { delaySeconds: bigint }): Promise<Deployment> {
+  const { rpcUrl, chainId, roles, progress, delaySeconds } = input;
+  let deployment = input.deployment;
+  let timelock = deployment.contracts.timelock;
+  const freshTimelock = !timelock;
+  if (!timelock) {
+    progress('this deployment predates the council timelock: deploying one');
+    timelock = await deployTimelock({ rpcUrl, chainId, roles, onProgress: progress });
+    deployment = { ...deployment, contracts: { ...deployment.contracts, timelock } };
+  }
+  const step = { ...input, deployment, timelock };
+  const registry = deployment.contracts.pythiaRegistry;
+  if (!(await isDeployed(step, registry))) {
+    // A deployment from before the Pythia registry existed: add the registry, keep the fleet.
+    const pythiaRegistry = await deployPythiaRegistry({ rpcUrl, chainId, roles, timelock, onProgress: progress });
+    deployment = { ...deployment, contracts: { ...deployment.contracts, pythiaRegistry } };
+  }
+  deployment = await ensureFirmwareRegistry({ ...step, deployment });
+  deployment = await ensureConsentSuite({ ...step, deployment });
+  if (freshTimelock) await finishTimelock({ rpcUrl, chainId, roles, timelock, delaySeconds, onProgress: progress });
+  return deployment;
+}
 
 /** Whether the deployment names `address` and the chain has code there. */
 async function isDeployed(input: UpgradeInput, address: Address | undefined): Promise<boolean> {
@@ -364,30 +388,52 @@ async function isDeployed(input: UpgradeInput, address: Address | undefined): Pr
  * reads class manufacturers and owners from them, so such a deployment runs without firmware.
  */
 async function ensureFirmwareRegistry(input: UpgradeInput): Promise<Deployment> {
-  const { rpcUrl, chainId, roles, deployment, progress } = input;
+  const { rpcUrl, chainId, roles, deployment, progress, timelock } = input;
   const { fleet, deviceIdentity, deviceOwnership, firmwareRegistry } = deployment.contracts;
   if (!deviceIdentity || !deviceOwnership) {
     if (!firmwareRegistry) progress('no firmware registry: this fleet predates device identity and ownership, which it needs');
     return deployment;
   }
   if (await isDeployed(input, firmwareRegistry)) return deployment;
-  const added = await deployFirmwareRegistry({ rpcUrl, chainId, roles, fleet, deviceIdentity, deviceOwnership, onProgress: progress });
+  const added = await deployFirmwareRegistry({
+    rpcUrl,
+    chainId,
+    roles,
+    timelock,
+    fleet,
+    deviceIdentity,
+    deviceOwnership,
+    onProgress: progress,
+  });
   return { ...deployment, contracts: { ...deployment.contracts, firmwareRegistry: added } };
 }
 
 /**
- * A deployment from before consent and accountability existed (issue #5): add them, so that
- * `pythia up` on an older data directory gains consents, policies, feeds and trap streets. They
- * need device ownership, so a fleet deployed before it runs without them.
+ * A deployment from before consent and accountability existed (issue #5), or from before two-sided
+ * terms (issue #12, no recipientTerms): add a new suite, so that `pythia up` on an older data
+ * directory gains consents, policies, feeds and trap streets with the recipient's side of every
+ * consent. An older suite is left on the chain as it is (its consents and bonds stay there, readable
+ * with the tools of that version); the deployment names the new one. The suite needs device
+ * ownership, so a fleet deployed before it runs without one.
  */
 async function ensureConsentSuite(input: UpgradeInput): Promise<Deployment> {
-  const { rpcUrl, chainId, roles, deployment, progress } = input;
-  const { fleet, deviceOwnership, consentRegistry } = deployment.contracts;
-  if (!deviceOwnership) {
+  const { rpcUrl, chainId, roles, deployment, progress, timelock } = input;
+  const { fleet, deviceOwnership, consentRegistry, recipientTerms, pythiaRegistry } = deployment.contracts;
+  if (!deviceOwnership || !pythiaRegistry) {
     if (!consentRegistry) progress('no consent registry: this fleet predates device ownership, which it needs');
     return deployment;
   }
-  if (await isDeployed(input, consentRegistry)) return deployment;
-  const added = await deployConsentSuite({ rpcUrl, chainId, roles, fleet, deviceOwnership, onProgress: progress });
+  if ((await isDeployed(input, consentRegistry)) && (await isDeployed(input, recipientTerms))) return deployment;
+  if (consentRegistry) progress(`the consent suite at ${consentRegistry} predates two-sided terms: deploying a new one beside it`);
+  const added = await deployConsentSuite({
+    rpcUrl,
+    chainId,
+    roles,
+    timelock,
+    fleet,
+    deviceOwnership,
+    pythiaRegistry,
+    onProgress: progress,
+  });
   return { ...deployment, contracts: { ...deployment.contracts, ...added } };
 }

@@ -2,10 +2,11 @@ import { parseEther, type Address, type LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { nativeAccount } from '../chain/nativeAccount.js';
 import type { ChainClients } from '../chain/clients.js';
+import { anvilTestClient } from './anvilTestClient.js';
 
 /** Gives an account gas money on an Anvil chain (anvil_setBalance; tests only). */
 export async function fundOnAnvil(publicClient: ChainClients['publicClient'], address: Address, ether = '10'): Promise<void> {
-  await publicClient.request({ method: 'anvil_setBalance' as never, params: [address, `0x${parseEther(ether).toString(16)}`] as never });
+  await anvilTestClient(publicClient).setBalance({ address, value: parseEther(ether) });
 }
 
 /** A fresh random account (never a well-known key) funded on an Anvil chain, with its private key. */

@@ -4,7 +4,10 @@ import type { Address, Hex, LocalAccount } from 'viem';
 import { pythiaFleetAbi } from '../contracts/abis.js';
 import { startAnvil } from '../chain/anvil.js';
 import { createChainClients } from '../chain/clients.js';
+import { contractWriter } from '../chain/sendContractTransaction.js';
 import { deployPythia } from '../chain/deploy.js';
+import { governedCalls, timelockCall } from '../chain/timelock.js';
+import type { Abi } from 'viem';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../protocol/airQuality.js';
 
 export type TestChain = Awaited<ReturnType<typeof deployTestChain>>;
@@ -42,19 +45,11 @@ export async function deployTestChain(anvil: { rpcUrl: string; chainId: number; 
     const { publicClient } = clients;
     const fleetAddress = deployment.contracts.fleet;
 
-    const operatorWrite = async (functionName: string, args: readonly unknown[]): Promise<Hex> => {
-      const hash = await clients.walletClient(roles.operator).writeContract({
-        address: fleetAddress,
-        abi: pythiaFleetAbi,
-        functionName,
-        args,
-      } as never);
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== 'success') throw new Error(`${functionName} reverted in ${hash}`);
-      return hash;
-    };
+    /** Sends a fleet transaction as the operator and waits for it to succeed. */
+    const operatorWrite = contractWriter({ clients, account: roles.operator, address: fleetAddress }, pythiaFleetAbi);
 
     await operatorWrite('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
+    const timelock = deployment.contracts.timelock!;
 
     return {
       rpcUrl: anvil.rpcUrl,
@@ -77,6 +72,21 @@ export async function deployTestChain(anvil: { rpcUrl: string; chainId: number; 
       canaryAddress: deployment.contracts.canaryRegistry!,
       deletionAddress: deployment.contracts.deletionRequests!,
       deployment,
+      /** The council's timelock: DEFAULT_ADMIN_ROLE of every contract with roles (delay 0 here). */
+      timelock,
+      /**
+       * The admin makes the timelock call `functionName` on a contract (schedule and execute at once:
+       * a test chain's timelock has no delay), e.g. grantRole on the fleet.
+       */
+      govern: async (address: Address, abi: unknown, functionName: string, args: readonly unknown[]) => {
+        const done = await governedCalls({
+          clients,
+          account: roles.admin,
+          address: timelock,
+          calls: [timelockCall({ address, abi: abi as Abi, functionName, args })],
+        });
+        return done.executed!.hash;
+      },
       admin: roles.admin,
       operator: roles.operator,
       relayer: roles.relayer,

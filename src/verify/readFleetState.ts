@@ -1,5 +1,5 @@
 import { keccak256, toBytes, type Address, type PublicClient } from 'viem';
-import { pythiaFleetAbi } from '../contracts/abis.js';
+import { pythiaFleetAbi, pythiaRegistryAbi } from '../contracts/abis.js';
 import { deviceIdFromPublicKey } from '../protocol/deviceId.js';
 import type { Profile } from '../protocol/profile.js';
 import { deviceStatusNames } from '../protocol/reasons.js';
@@ -79,6 +79,41 @@ async function readDevice(
 }
 
 /**
+ * Which of `accounts` the fleet's relayer trust (its Pythia registry, issue #12) refuses at the block;
+ * none for a fleet deployed without one (or before it existed). Trust changed by a registry
+ * transaction inside the block (a key revoked) is not followed: the verifier then reports a batch it
+ * expected to succeed as reverted.
+ */
+async function untrustedRelayers(
+  client: ReadFleetStateParameters['client'],
+  fleet: Address,
+  accounts: readonly Address[],
+  blockNumber: bigint,
+): Promise<Set<string>> {
+  const untrusted = new Set<string>();
+  let trust: Address;
+  try {
+    trust = await atBlock(blockNumber, () =>
+      client.readContract({ address: fleet, abi: pythiaFleetAbi, functionName: 'relayerTrust', blockNumber }),
+    );
+  } catch {
+    return untrusted;
+  }
+  if (/^0x0{40}$/i.test(trust)) return untrusted;
+  const trusted = await Promise.all(
+    accounts.map((account) =>
+      atBlock(blockNumber, () =>
+        client.readContract({ address: trust, abi: pythiaRegistryAbi, functionName: 'isTrustedRelayer', args: [account], blockNumber }),
+      ),
+    ),
+  );
+  accounts.forEach((account, i) => {
+    if (!trusted[i]) untrusted.add(account.toLowerCase());
+  });
+  return untrusted;
+}
+
+/**
  * The fleet state the rules read, after `blockNumber`, through eth_call at that block (the node must
  * keep past states: an archive node): each device's record and flag state and current key, the class
  * profiles of their classes, the own profiles of devices that have one, and the relayer role of the
@@ -106,6 +141,7 @@ export async function readFleetState(parameters: ReadFleetStateParameters): Prom
   accounts.forEach((account, i) => {
     model.relayers.set(account.toLowerCase(), roles[i]!);
   });
+  model.untrustedRelayers = await untrustedRelayers(client, fleet, accounts, blockNumber);
   const classIds = new Set(classes);
   for (const { model: record } of records) if (record.status !== 'none') classIds.add(record.classId);
   const own = records.filter((record) => record.hasOwnProfile).map((record) => record.model);

@@ -9,6 +9,7 @@ import type { Profile } from '../protocol/profile.js';
 import { SECP256K1_N } from '../protocol/signature.js';
 import type { TestChain } from '../testing/testChain.js';
 import type { CalldataReading } from './types.js';
+import { anvilTestClient } from '../testing/anvilTestClient.js';
 
 /** Tests only: a device key made here, never a well-known one. */
 export type TestKey = { privateKey: Hex; publicKey: Hex; address: Address };
@@ -84,9 +85,6 @@ export async function sendRaw(chain: TestChain, account: LocalAccount, to: Addre
 export const submitBatch = (chain: TestChain, items: readonly CalldataReading[], gas?: bigint) =>
   sendRaw(chain, chain.relayer, chain.fleetAddress, submitReadingsData(items), gas);
 
-const rpc = (chain: TestChain, method: string, params: unknown[]) =>
-  chain.publicClient.request({ method: method as never, params: params as never });
-
 /**
  * Puts every transaction `send` makes into one block, in the order sent (Anvil: automine off, then
  * evm_mine). `send` gets the fees of its i-th transaction: decreasing tips, since Anvil orders a block
@@ -96,13 +94,14 @@ export async function inOneBlock(
   chain: TestChain,
   send: (fees: (i: number) => { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }) => Promise<Hash[]>,
 ): Promise<{ blockNumber: bigint; hashes: Hash[] }> {
-  await rpc(chain, 'evm_setAutomine', [false]);
+  const anvil = anvilTestClient(chain.publicClient);
+  await anvil.setAutomine(false);
   let hashes: Hash[];
   try {
     hashes = await send((i) => ({ maxFeePerGas: 50_000_000_000n, maxPriorityFeePerGas: BigInt(40 - i) * 1_000_000_000n }));
-    await rpc(chain, 'evm_mine', []);
+    await anvil.mine({ blocks: 1 });
   } finally {
-    await rpc(chain, 'evm_setAutomine', [true]);
+    await anvil.setAutomine(true);
   }
   const receipts = await Promise.all(hashes.map((hash) => chain.publicClient.waitForTransactionReceipt({ hash })));
   const blocks = new Set(receipts.map((r) => r.blockNumber));
@@ -126,8 +125,9 @@ export async function patchFleetCode(chain: TestChain, from: Hex, to: Hex): Prom
   if (at < 0 || original.toLowerCase().indexOf(needle, at + 1) >= 0) throw new Error(`${from} is not in the fleet code exactly once`);
   if (to.length !== from.length) throw new Error('a patch must keep the code length');
   const patched = `${original.slice(0, at)}${to.slice(2)}${original.slice(at + needle.length)}` as Hex;
-  await rpc(chain, 'anvil_setCode', [chain.fleetAddress, patched]);
+  const anvil = anvilTestClient(chain.publicClient);
+  await anvil.setCode({ address: chain.fleetAddress, bytecode: patched });
   return async () => {
-    await rpc(chain, 'anvil_setCode', [chain.fleetAddress, original]);
+    await anvil.setCode({ address: chain.fleetAddress, bytecode: original });
   };
 }

@@ -49,6 +49,11 @@ export type BlockModel = {
   classProfiles: Map<number, Profile>;
   /** Whether an account holds RELAYER_ROLE, for the senders of the block's batches. */
   relayers: Map<string, boolean>;
+  /**
+   * Senders the fleet's Pythia registry does not trust as relayers at the start of the block (issue
+   * #12: a relayer must be bound to a trusted Pythia key); empty for a fleet without a registry.
+   */
+  untrustedRelayers?: Set<string>;
 };
 
 export type DiscrepancyKind =
@@ -109,7 +114,7 @@ export type RevertedBatch = {
   blockNumber: bigint;
   transactionHash: Hash;
   /** Why the verifier accepts the revert: the rules reject the batch, or it ran out of gas. */
-  why: 'not_relayer' | 'malformed' | 'value_sent' | 'out_of_gas';
+  why: 'not_relayer' | 'untrusted_relayer' | 'malformed' | 'value_sent' | 'out_of_gas';
   detail: string;
 };
 

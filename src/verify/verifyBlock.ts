@@ -132,9 +132,11 @@ export async function verifyBlock(parameters: VerifyBlockParameters): Promise<Bl
         ? { why: 'value_sent' as const, detail: `the call sends ${batch.value} wei to a function that takes none` }
         : model.relayers.get(batch.from.toLowerCase()) !== true
           ? { why: 'not_relayer' as const, detail: `${batch.from} does not hold RELAYER_ROLE` }
-          : !batch.decoded.ok
-            ? { why: 'malformed' as const, detail: batch.decoded.reason }
-            : undefined;
+          : model.untrustedRelayers?.has(batch.from.toLowerCase())
+            ? { why: 'untrusted_relayer' as const, detail: `${batch.from} is not bound to a trusted Pythia key` }
+            : !batch.decoded.ok
+              ? { why: 'malformed' as const, detail: batch.decoded.reason }
+              : undefined;
     if (batch.receipt.status !== 'success') {
       counts.transactions.revertedBatches++;
       if (rejection) revertedBatches.push({ ...at, ...rejection });

@@ -13,10 +13,18 @@ import {
   type Hex,
   type LocalAccount,
   type PublicClient,
+  type Abi,
+  zeroHash,
 } from 'viem';
-import { pythiaFleetAbi } from '../contracts/abis.js';
+import { generatePrivateKey } from 'viem/accounts';
+import { createChainClients } from '../chain/clients.js';
+import { nativeAccount } from '../chain/nativeAccount.js';
+import { bindRelayer, registerPythiaKey } from '../chain/pythiaRegistry.js';
+import { scheduleOperation, timelockCall } from '../chain/timelock.js';
+import { pythiaFleetAbi, pythiaTimelockAbi } from '../contracts/abis.js';
 import { encodeMetrics } from '../protocol/payload.js';
 import type { Profile } from '../protocol/profile.js';
+import { anvilTestClient } from '../testing/anvilTestClient.js';
 import { fundedAccount } from '../testing/fundedAccount.js';
 import { startTestChain, type TestChain } from '../testing/testChain.js';
 import { RELAYER_ROLE, readFleetState } from './readFleetState.js';
@@ -52,6 +60,15 @@ const verify = (fromBlock?: bigint, toBlock?: bigint): Promise<VerifyChainReturn
   verifyChain({ client, fleet: chain.fleetAddress, fromBlock, toBlock });
 
 const kinds = (discrepancies: readonly Discrepancy[]) => [...new Set(discrepancies.map((d) => d.kind))].sort();
+
+/** Issue #12: a relayer must be bound to a trusted Pythia key; the operator registers one for it. */
+async function bindToNewPythiaKey(relayer: Address): Promise<void> {
+  const clients = createChainClients(chain);
+  const registry = chain.deployment.contracts.pythiaRegistry!;
+  const key = nativeAccount(generatePrivateKey());
+  await registerPythiaKey({ clients, account: chain.operator, address: registry, publicKey: key.publicKey });
+  await bindRelayer({ clients, account: chain.operator, address: registry, key: key.address, relayer });
+}
 
 async function registered(): Promise<TestKey> {
   const key = newTestKey();
@@ -167,20 +184,29 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
       abi: pythiaFleetAbi,
       functionName: 'INSPECTOR_ROLE',
     });
-    await chain.walletClient(chain.admin).writeContract({
-      address: chain.fleetAddress,
-      abi: pythiaFleetAbi,
-      functionName: 'grantRole',
-      args: [inspectorRole, inspector.address],
-    });
+    // Role changes go through the council's timelock (the fleet's admin; no delay on a test chain).
+    await chain.govern(chain.fleetAddress, pythiaFleetAbi, 'grantRole', [inspectorRole, inspector.address]);
     const secondRelayer = await fundedAccount(chain.publicClient);
-    const grant = await chain.walletClient(chain.admin).writeContract({
+    await chain.govern(chain.fleetAddress, pythiaFleetAbi, 'grantRole', [RELAYER_ROLE, secondRelayer.address]);
+    await bindToNewPythiaKey(secondRelayer.address);
+    // The revocation inside the block: scheduled before, executed by the admin (the executor) in the block.
+    const revokeCall = timelockCall({
       address: chain.fleetAddress,
-      abi: pythiaFleetAbi,
-      functionName: 'grantRole',
+      abi: pythiaFleetAbi as Abi,
+      functionName: 'revokeRole',
       args: [RELAYER_ROLE, secondRelayer.address],
     });
-    await chain.publicClient.waitForTransactionReceipt({ hash: grant });
+    const scheduled = await scheduleOperation({
+      clients: createChainClients(chain),
+      account: chain.admin,
+      address: chain.timelock,
+      calls: [revokeCall],
+    });
+    const executeData = encodeFunctionData({
+      abi: pythiaTimelockAbi,
+      functionName: 'executeBatch',
+      args: [[revokeCall.target], [0n], [revokeCall.data], zeroHash, scheduled.salt],
+    });
 
     // A device profile for `device` that allows NO2 up to 4000 only while the class allows it too, then
     // tightened to 350 in the same block as the readings: the second batch must be judged by the new one.
@@ -191,27 +217,25 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
       maxValue: testProfile.maxValue.map((v, i) => (i === 2 ? 350 : v)),
       maxDelta: [0, 0, 0, 0, 0, 0],
     };
-    const operatorData = (functionName: 'setDeviceProfile' | 'reinstateDevice' | 'revokeRole', args: readonly unknown[]) =>
-      encodeFunctionData({ abi: pythiaFleetAbi, functionName, args } as never);
     const nearNo2 = [...typicalValues];
     nearNo2[2] = 340;
     const overNo2 = [...typicalValues];
     overNo2[2] = 400;
-    const transactions: [LocalAccount, Hex][] = [
+    const transactions: [LocalAccount, Hex, Address?][] = [
       [chain.relayer, submitReadingsData([item(device, 2, { values: overNo2 }), item(other, 1)])], // clean; other is suspended
-      [chain.operator, operatorData('setDeviceProfile', [device.address, tight])],
-      [chain.operator, operatorData('reinstateDevice', [other.address, 'ok'])],
+      [chain.operator, encodeFunctionData({ abi: pythiaFleetAbi, functionName: 'setDeviceProfile', args: [device.address, tight] })],
+      [chain.operator, encodeFunctionData({ abi: pythiaFleetAbi, functionName: 'reinstateDevice', args: [other.address, 'ok'] })],
       [chain.relayer, submitReadingsData([item(device, 3, { values: nearNo2 }), item(device, 4, { values: overNo2 }), item(other, 2)])],
       // An out-of-band flag (the firmware registry's path): the second flag in the window suspends the device.
       [inspector, encodeFunctionData({ abi: pythiaFleetAbi, functionName: 'flagDevice', args: [device.address, 32, pad('0x01')] })],
       [chain.relayer, submitReadingsData([item(device, 5)])], // skipped: suspended by that flag
-      [chain.admin, operatorData('revokeRole', [RELAYER_ROLE, secondRelayer.address])],
+      [chain.admin, executeData, chain.timelock],
       [secondRelayer, submitReadingsData([item(other, 3)])], // reverts: no longer a relayer
     ];
     const { blockNumber } = await inOneBlock(chain, async (fees) => {
       const hashes: Hash[] = [];
-      for (const [i, [account, data]] of transactions.entries()) {
-        hashes.push(await chain.walletClient(account).sendTransaction({ to: chain.fleetAddress, data, gas: 5_000_000n, ...fees(i) }));
+      for (const [i, [account, data, to]] of transactions.entries()) {
+        hashes.push(await chain.walletClient(account).sendTransaction({ to: to ?? chain.fleetAddress, data, gas: 5_000_000n, ...fees(i) }));
       }
       return hashes;
     });
@@ -342,10 +366,7 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
     const slot = keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [device.address, 1n]));
     const record = BigInt((await chain.publicClient.getStorageAt({ address: chain.fleetAddress, slot }))!);
     const tampered = (record & ~(((1n << 64n) - 1n) << 168n)) | (9n << 168n);
-    await chain.publicClient.request({
-      method: 'anvil_setStorageAt' as never,
-      params: [chain.fleetAddress, slot, pad(toHex(tampered))] as never,
-    });
+    await anvilTestClient(chain.publicClient).setStorageAt({ address: chain.fleetAddress, index: slot, value: pad(toHex(tampered)) });
     plantedBlocks.add(batch.blockNumber);
     const report = await verify(batch.blockNumber, batch.blockNumber);
     assert.equal(report.discrepancies.length, 1);
@@ -365,14 +386,9 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
     // A forwarder holding RELAYER_ROLE: CALLDATACOPY its calldata and CALL the fleet with it.
     const forwarder = '0x00000000000000000000000000000000f0f0f0f0' as Address;
     const code = `0x366000600037600060003660006000 73${chain.fleetAddress.slice(2).toLowerCase()}5af100`.replace(' ', '') as Hex;
-    await chain.publicClient.request({ method: 'anvil_setCode' as never, params: [forwarder, code] as never });
-    const grant = await chain.walletClient(chain.admin).writeContract({
-      address: chain.fleetAddress,
-      abi: pythiaFleetAbi,
-      functionName: 'grantRole',
-      args: [RELAYER_ROLE, forwarder],
-    });
-    await chain.publicClient.waitForTransactionReceipt({ hash: grant });
+    await anvilTestClient(chain.publicClient).setCode({ address: forwarder, bytecode: code });
+    await chain.govern(chain.fleetAddress, pythiaFleetAbi, 'grantRole', [RELAYER_ROLE, forwarder]);
+    await bindToNewPythiaKey(forwarder);
     const forwarded = await sendRaw(chain, chain.relayer, forwarder, submitReadingsData([item(device, 1)]));
     assert.equal(forwarded.status, 'success');
     const accepted = await chain.publicClient.getContractEvents({

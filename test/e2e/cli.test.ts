@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { airQualityProfile } from '../../src/protocol/airQuality.js';
+import { createRegistrationRequest, generateDeviceKey } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from './runPythia.js';
 
@@ -138,6 +139,35 @@ describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
       JSON.parse(list.stdout).map((d: { device: string; status: string }) => [d.device, d.status]),
       [[device, 'revoked']],
     );
+  });
+
+  it('registers several registration requests in one transaction, all or none (docs/protocol.md, "Registration request")', async () => {
+    const request = (name: string, classId = 1) => {
+      const key = generateDeviceKey();
+      const file = join(dir, `${name}.json`);
+      writeFileSync(file, JSON.stringify(createRegistrationRequest(key, { classId })));
+      return { key, file };
+    };
+    const shown = async (device: string) => (await pythia(at('device', 'show', device, '--json'))).code === 0;
+    const [a, b] = [request('a'), request('b')];
+    const both = await pythia(at('device', 'register', '--request', a.file, '--request', b.file, '--json'));
+    assert.equal(both.code, 0, both.stderr);
+    const registered = JSON.parse(both.stdout);
+    assert.deepEqual(registered.devices, [a.key.deviceId, b.key.deviceId]);
+    assert.equal(registered.classId, 1);
+    assert.ok((await shown(a.key.deviceId)) && (await shown(b.key.deviceId)), 'both are registered');
+
+    const [c, otherClass] = [request('c'), request('d', 2)];
+    const mixed = await pythia(at('device', 'register', '--request', c.file, '--request', otherClass.file));
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.stderr, /is for class 2, the ones before it for class 1: register each class separately/);
+    const twice = await pythia(at('device', 'register', '--request', c.file, '--request', c.file));
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /is listed twice/);
+    const oneKnown = await pythia(at('device', 'register', '--request', c.file, '--request', a.file));
+    assert.equal(oneKnown.code, 1);
+    assert.match(oneKnown.stderr, /DeviceAlreadyRegistered/);
+    assert.equal(await shown(c.key.deviceId), false, 'none of a refused set is registered');
   });
 
   it('says where the deployment is missing', async () => {

@@ -80,8 +80,8 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
         functionName: 'registerDevice',
         args: [device.publicKey, 1],
       });
-      await offerTransfer({ clients, account: stack.roles.operator, ownership, device: device.deviceId, to: alice.address });
-      await acceptTransfer({ clients, account: alice, ownership, device: device.deviceId });
+      await offerTransfer({ clients, account: stack.roles.operator, address: ownership, device: device.deviceId, to: alice.address });
+      await acceptTransfer({ clients, account: alice, address: ownership, device: device.deviceId });
     }
   });
   after(async () => {
@@ -342,7 +342,7 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
     assert.equal((await json(['consent', 'revoke', '--recipient', researcher, ...signer('bob')])).count, 0);
     const revoked = await json(['consent', 'revoke', '--recipient', researcher, ...signer('alice')]);
     assert.equal(revoked.count, 2);
-    assert.deepEqual(revoked.revoked, [firstConsent, String(second.consentId)]);
+    assert.deepEqual(revoked.revoked, [String(second.consentId), firstConsent], 'newest first');
     const [byResearcher, toInsurer, , , verified, human] = await Promise.all([
       listOf('--owner', alice, '--recipient', researcher),
       listOf('--recipient', insurer),
@@ -532,24 +532,56 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
     );
     assert.equal(consent!.purpose, 'urban air-quality map');
 
-    assert.equal(earnings.amount, parseEther('0.05').toString());
-    assert.match(earningsText.stdout, /0\.05 ETH to withdraw/);
-
-    const { publicClient } = createChainClients(stack.deployment);
-    const before = await publicClient.getBalance({ address: alice });
-    const [withdrawn, verified] = await Promise.all([
-      json(['feed', 'withdraw', ...signer('alice')]),
+    // Issue #12: the price is held by the market and released as the period is served.
+    assert.equal(earnings.amount, '0');
+    assert.match(earningsText.stdout, / 0 ETH to withdraw/);
+    const [[held], verified] = await Promise.all([
+      json(['feed', 'purchases', '--buyer', buyer]),
       json(['consent', 'verify-receipt', boughtReceipt]),
     ]);
     assert.equal(verified.valid, true, verified.problems.join('; '));
     assert.equal(verified.status, 'live');
-    assert.equal(withdrawn.amount, parseEther('0.05').toString());
+    assert.equal(held.purchaseId, String(bought.purchaseId));
+    assert.equal(held.price, parseEther('0.05').toString());
+    assert.equal(held.refunded, '0');
+    assert.equal(held.settled, false);
+
+    // The buyer of the ozone feed is protected: alice revokes its consent, the unserved part comes back.
+    const ozone = await json(['feed', 'buy', String(again.feedId), ...signer('buyer')]);
+    await ok(['consent', 'revoke', String(ozone.consentId), ...signer('alice')]);
+    const refundedNow = await json(['feed', 'settle', '--purchase', String(ozone.purchaseId), ...signer('buyer')]);
+    assert.deepEqual(refundedNow.settled, [String(ozone.purchaseId)]);
+    const refund = BigInt(refundedNow.refunded);
+    assert.ok(refund > parseEther('0.0099') && refund <= parseEther('0.01'), `refunded ${refund} wei of 0.01 ETH`);
+    const [ozonePurchase] = (await json(['feed', 'purchases', '--buyer', buyer])).filter(
+      (p: { purchaseId: string }) => p.purchaseId === String(ozone.purchaseId),
+    );
+    assert.equal(ozonePurchase.settled, true);
+    assert.equal(BigInt(ozonePurchase.released) + BigInt(ozonePurchase.refunded), parseEther('0.01'), 'served + refunded = paid');
+    const refundWithdrawn = await json(['feed', 'refund', ...signer('buyer')]);
+    assert.equal(refundWithdrawn.amount, refund.toString());
+    await refused(['feed', 'refund', ...signer('buyer')], 1, /no refund to withdraw/);
+
+    // Thirty days on, the 0.05 ETH purchase has been served: alice settles it and withdraws.
+    const { publicClient } = createChainClients(stack.deployment);
+    await publicClient.request({ method: 'evm_increaseTime' as never, params: [30 * 86_400 + 60] as never });
+    await publicClient.request({ method: 'evm_mine' as never, params: [] as never });
+    const settled = await json(['feed', 'settle', ...signer('alice')]);
+    assert.deepEqual(settled.settled, [String(bought.purchaseId)]);
+    assert.equal(settled.released, parseEther('0.05').toString());
+    assert.equal(settled.refunded, '0');
+    const due = BigInt((await json(['feed', 'earnings', '--owner', alice])).amount);
+    assert.equal(due, parseEther('0.05') + BigInt(ozonePurchase.released), 'the served periods, nothing more');
+
+    const before = await publicClient.getBalance({ address: alice });
+    const withdrawn = await json(['feed', 'withdraw', ...signer('alice')]);
+    assert.equal(withdrawn.amount, due.toString());
     const afterBalance = await publicClient.getBalance({ address: alice });
     const gained = afterBalance - before;
-    assert.ok(gained > parseEther('0.049') && gained < parseEther('0.05'), `alice gained ${gained} wei (0.05 ETH less gas)`);
+    assert.ok(gained > due - parseEther('0.001') && gained < due, `alice gained ${gained} wei (${due} less gas)`);
     const [left] = await Promise.all([
       json(['feed', 'earnings', '--owner', alice]),
-      refused(['feed', 'withdraw', ...signer('alice')], 1, /NothingToWithdraw/),
+      refused(['feed', 'withdraw', ...signer('alice')], 1, /NothingToWithdraw|nothing to withdraw/),
     ]);
     assert.equal(left.amount, '0');
   });
@@ -562,6 +594,7 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
       'consentRegistry',
       'accessLog',
       'feedMarket',
+      'recipientTerms',
       'recipientBonds',
       'sharingLog',
       'canaryRegistry',

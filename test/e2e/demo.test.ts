@@ -45,6 +45,19 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
     );
   });
 
+  it('compares every reading it sent, one by one, with what the gateway and the chain recorded, and finds each as expected', () => {
+    const o = summary.outcomes;
+    assert.deepEqual(o.mismatches, []);
+    assert.equal(o.submissions, summary.readings.sentToGateway, 'every reading sent is compared');
+    assert.equal(o.matched, o.submissions);
+    for (const k of o.byKind) assert.equal(k.recorded, k.expected, k.kind);
+    const recorded = (prefix: string) => o.byKind.filter((k) => k.kind.startsWith(prefix)).reduce((n, k) => n + k.recorded, 0);
+    assert.equal(recorded('accepted'), summary.readings.accepted, 'as many accepted as ReadingAccepted events');
+    assert.equal(recorded('flagged'), summary.readings.flagged, 'as many flagged as ReadingFlagged events');
+    assert.equal(recorded('refused'), summary.readings.rejectedAtGateway);
+    assert.ok(recorded('flagged OutOfRange') > 0 && recorded('refused replayed_sequence') > 0, JSON.stringify(o.byKind));
+  });
+
   it("shares one sensor's data under consent: only the consented streams, logged on chain, refused once revoked", () => {
     const shared = summary.dataSharing;
     assert.ok(shared, 'the data-sharing phase ran');

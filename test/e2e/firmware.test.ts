@@ -4,15 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createHash, randomBytes } from 'node:crypto';
-import { bytesToHex, parseEther, type Address } from 'viem';
-import { releaseIdOf } from '../../src/chain/firmware/index.js';
+import { bytesToHex, type Address } from 'viem';
+import { releaseIdOf, reportFirmware } from '../../src/chain/firmware/index.js';
 import { createChainClients } from '../../src/chain/clients.js';
 import { deviceIdentityAbi, firmwareRegistryAbi } from '../../src/contracts/abis.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import type { FirmwareApprovedAnswer } from '../../src/answers/index.js';
-import { askPythia, createQuestionSequence, generateDeviceKey, parseProvisioningBundle, saveDeviceKey } from '../../src/sdk/index.js';
+import {
+  askPythia,
+  createQuestionSequence,
+  generateDeviceKey,
+  parseProvisioningBundle,
+  saveDeviceKey,
+  signFirmwareReport,
+} from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from './runPythia.js';
+import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 
 const passphrase = 'firmware-test-passphrase-not-a-secret';
 const pythia = (args: string[]) => runPythia(args, passphrase);
@@ -37,10 +45,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     writeFileSync(image, imageBytes);
     const { publicClient, walletClient } = createChainClients(stack.deployment);
     // The manufacturer is no role account: fund it, and have the operator assign it the class.
-    await publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [manufacturer.deviceId, `0x${parseEther('10').toString(16)}`] as never,
-    });
+    await fundOnAnvil(publicClient, manufacturer.deviceId, '10');
     const hash = await walletClient(stack.roles.operator).writeContract({
       address: stack.deployment.contracts.deviceIdentity!,
       abi: deviceIdentityAbi,
@@ -243,8 +248,12 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     const listed = JSON.parse((await pythia(at('firmware', 'list', '--json'))).stdout);
     assert.equal(listed[0].revoked, true);
     assert.equal(listed[0].revokedReason, 'CVE-2026-0042');
-    const reclaimed = await pythia(at('firmware', 'reclaim', escrowId, '--json'));
+    // Anyone closes a reclaimable escrow (here the manufacturer); the money is credited to its funder.
+    const reclaimed = await pythia(at('firmware', 'close-escrow', escrowId, '--signer-key', manufacturerFile, '--json'));
     assert.equal(reclaimed.code, 0, reclaimed.stderr);
+    const notTheCloser = await pythia(at('firmware', 'withdraw', '--signer-key', manufacturerFile));
+    assert.equal(notTheCloser.code, 1, 'the closer gets nothing');
+    assert.match(notTheCloser.stderr, /NothingToWithdraw/);
     const withdrawn = await pythia(at('firmware', 'withdraw', '--json'));
     assert.equal(withdrawn.code, 0, withdrawn.stderr);
     const again = await pythia(at('firmware', 'withdraw'));
@@ -253,6 +262,53 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     const approveRevoked = await pythia(at('firmware', 'approve', device.deviceId, '1:2'));
     assert.equal(approveRevoked.code, 1);
     assert.match(approveRevoked.stderr, /ReleaseIsRevoked/);
+  });
+
+  it('takes a release devices run away only with the release keys, not the manufacturer alone', async () => {
+    const device = generateDeviceKey();
+    const registered = await pythia(at('device', 'register', device.publicKey, '--class', AIR, '--json'));
+    assert.equal(registered.code, 0, registered.stderr);
+    const published = await pythia(
+      at(
+        'firmware',
+        'publish',
+        '--class',
+        AIR,
+        '--sequence',
+        '3',
+        '--image',
+        image,
+        '--uri',
+        'https://firmware.example/air/3.bin',
+        '--release-key',
+        keyFile(0),
+        '--release-key',
+        keyFile(1),
+        '--json',
+      ),
+    );
+    assert.equal(published.code, 0, published.stderr);
+    const registry = stack.deployment.contracts.firmwareRegistry as Address;
+    const digest = bytesToHex(createHash('sha256').update(imageBytes).digest());
+    const report = signFirmwareReport({ key: device, chainId: stack.deployment.chainId, registry, sequence: 3n, digest, nonce: 1n });
+    const clients = createChainClients(stack.deployment);
+    const installed = await reportFirmware({ clients, account: stack.roles.relayer, address: registry, ...report });
+    assert.equal(installed.verdict, 'installed');
+
+    const byManufacturer = await pythia(at('firmware', 'revoke', '1:3', '--reason', 'CVE-2026-0043', '--signer-key', manufacturerFile));
+    assert.equal(byManufacturer.code, 1);
+    assert.match(byManufacturer.stderr, /ReleaseInstalled.*threshold of the release keys/);
+    const tooFew = await pythia(at('firmware', 'revoke', '1:3', '--reason', 'CVE-2026-0043', '--release-key', keyFile(2)));
+    assert.equal(tooFew.code, 1);
+    assert.match(tooFew.stderr, /ThresholdNotMet/);
+    const byKeys = await pythia(
+      at('firmware', 'revoke', '1:3', '--reason', 'CVE-2026-0043', '--release-key', keyFile(2), '--release-key', keyFile(0), '--json'),
+    );
+    assert.equal(byKeys.code, 0, byKeys.stderr);
+    const listed = JSON.parse((await pythia(at('firmware', 'list', '--json'))).stdout);
+    const three = listed.find((r: { sequence: string }) => r.sequence === '3');
+    assert.equal(three.revoked, true);
+    assert.equal(three.revokedReason, 'CVE-2026-0043');
   });
 
   it('adds the firmware registry to a deployment made before it existed, keeping the fleet', async () => {

@@ -225,7 +225,7 @@ describe('device identity and ownership through the CLI', { timeout: 600_000 }, 
     await acknowledgeOwner({
       clients,
       account: stack.roles.relayer,
-      ownership: stack.deployment.contracts.deviceOwnership!,
+      address: stack.deployment.contracts.deviceOwnership!,
       device,
       epoch: 3,
       signature: acknowledgement.signature,

@@ -217,7 +217,7 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
     await registerPythiaKey({
       clients,
       account: stack.roles.operator,
-      registry,
+      address: registry,
       publicKey: key.publicKey,
       evidence: { teeType: 'sgx', measurement: SAMPLE_MRENCLAVE, evidenceHash, evidenceUri: 'https://evidence.example/p1' },
     });
@@ -231,7 +231,7 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
 
     // Roles are separate: the admin (governance) cannot register keys, that is the operator's.
     await assert.rejects(
-      registerPythiaKey({ clients, account: stack.roles.admin, registry, publicKey: generateDeviceKey().publicKey }),
+      registerPythiaKey({ clients, account: stack.roles.admin, address: registry, publicKey: generateDeviceKey().publicKey }),
       (error: unknown) => error instanceof ContractRefusal && error.errorName === 'AccessControlUnauthorizedAccount',
     );
 

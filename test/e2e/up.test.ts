@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseEther } from 'viem';
 import { startAnvil } from '../../src/chain/anvil.js';
 import { readAnvilPidFile } from '../../src/chain/anvilPidFile.js';
 import { createChainClients } from '../../src/chain/clients.js';
@@ -14,6 +13,7 @@ import { parseDeployment } from '../../src/chain/deployment.js';
 import { loadOrCreateRoleKeys } from '../../src/chain/roleKeys.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { readNodeProcess } from '../../src/network/index.js';
+import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { processIdentity, readCommandLine } from '../../src/processes/processIdentity.js';
 import { runPythia } from './runPythia.js';
 
@@ -274,10 +274,7 @@ describe('pythia up', { timeout: 600_000 }, () => {
 
       const roles = await loadOrCreateRoleKeys({ dataDir, passphrase, scryptN: LIGHT_SCRYPT.n });
       assert.deepEqual(roles.created, [], 'the keys made by the refused start are reused');
-      await createChainClients({ chainId: 31_999, rpcUrl: node.rpcUrl }).publicClient.request({
-        method: 'anvil_setBalance' as never,
-        params: [roles.admin.address, `0x${parseEther('100').toString(16)}`] as never,
-      });
+      await fundOnAnvil(createChainClients({ chainId: 31_999, rpcUrl: node.rpcUrl }).publicClient, roles.admin.address, '100');
       const started = await up(['--rpc-url', node.rpcUrl, '--data-dir', dataDir]);
       assert.equal(started.deployment.embeddedChain, false);
       assert.equal(started.deployment.chainId, 31_999);

@@ -35,7 +35,7 @@ describe('pythia network: help and refusals', () => {
       dir,
     ]);
     assert.equal(badVote.code, 2);
-    assert.match(badVote.stderr, /must be add, remove or discard/);
+    assert.match(badVote.stderr, /<vote> must be add or remove or discard/);
     const badAddress = await pythia(['network', 'propose', '0xdead', 'add', '--validator', '1', '--dir', dir]);
     assert.equal(badAddress.code, 2);
     const badFund = await pythia([
@@ -49,7 +49,7 @@ describe('pythia network: help and refusals', () => {
       '0x000000000000000000000000000000000000dEaD=lots',
     ]);
     assert.equal(badFund.code, 2);
-    assert.match(badFund.stderr, /the amount must be in ether/);
+    assert.match(badFund.stderr, /--fund must be an amount in ether/);
     const missingDir = await pythia(['network', 'up']);
     assert.equal(missingDir.code, 2);
     assert.match(missingDir.stderr, /required option '--dir <dir>'/);

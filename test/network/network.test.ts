@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { keccak256, parseEther, stringToHex, type Address, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { commitCanaries, depositBond, logSharing, readBond, requestDeletion } from '../../src/chain/accountability/index.js';
+import { deliveryKey } from '../../src/protocol/recipientTerms.js';
 import { createChainClients, type ChainClients } from '../../src/chain/clients.js';
 import { checkConsent, grantConsent, readConsent, revokeConsent } from '../../src/chain/consent/index.js';
 import type { Deployment } from '../../src/chain/deployment.js';
@@ -319,7 +320,7 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     // PolicyRegistry: a policy that allows onward sharing.
     const policy = await publishPolicy({
       ...as(operator),
-      registry: c.policyRegistry!,
+      address: c.policyRegistry!,
       name: 'network-test-sharing',
       contentHash: keccak256(stringToHex('network test policy')),
       uri: 'https://example.org/policies/network-test',
@@ -342,7 +343,7 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     const expiry = BigInt(now + 30 * 86_400);
     const consent = await grantConsent({
       ...as(operator),
-      registry: c.consentRegistry!,
+      address: c.consentRegistry!,
       recipient: recipient.address,
       devices: devices.map((d) => d.deviceId),
       streams: 1,
@@ -362,23 +363,20 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     assert.equal(permitted.permitted, true);
 
     // AccessLog: the relayer logs a delivery under the consent.
+    const delivery = {
+      consentId: consent.consentId,
+      device: devices[0]!.deviceId,
+      recipient: recipient.address,
+      streams: 1,
+      readings: 5,
+      dataHash: keccak256(stringToHex('delivery')),
+    };
     await sendContractTransaction({
       ...as(relayer),
       address: c.accessLog!,
       abi: accessLogAbi,
       functionName: 'logDeliveries',
-      args: [
-        [
-          {
-            consentId: consent.consentId,
-            device: devices[0]!.deviceId,
-            recipient: recipient.address,
-            streams: 1,
-            readings: 5,
-            dataHash: keccak256(stringToHex('delivery')),
-          },
-        ],
-      ],
+      args: [[delivery]],
     });
     // RecipientBonds, SharingLog, CanaryRegistry, DeletionRequests.
     await depositBond({ ...as(recipient), address: c.recipientBonds!, value: parseEther('1') });
@@ -397,7 +395,7 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     await commitCanaries({
       ...as(relayer),
       address: c.canaryRegistry!,
-      canaries: [{ commitment: keccak256(stringToHex('canary')), consentId: consent.consentId }],
+      canaries: [{ commitment: keccak256(stringToHex('canary')), deliveryKey: deliveryKey(delivery) }],
     });
     const latest = await clients.publicClient.getBlock();
     await requestDeletion({
@@ -411,29 +409,29 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
       deadline: latest.timestamp + 2n * 86_400n,
     });
     // The owner revokes: the consent stops permitting.
-    await revokeConsent({ ...as(operator), registry: c.consentRegistry!, consentId: consent.consentId });
+    await revokeConsent({ ...as(operator), address: c.consentRegistry!, consentId: consent.consentId });
     assert.equal(
       (await readConsent({ publicClient: clients.publicClient, registry: c.consentRegistry!, consentId: consent.consentId })).status,
       'revoked',
     );
 
     // FeedMarket: the owner offers a feed of device 1, a buyer buys a period.
-    await setMarketGrantAgent({ ...as(operator), market: c.feedMarket!, allowed: true });
+    await setMarketGrantAgent({ ...as(operator), address: c.feedMarket!, allowed: true });
     const feed = await offerFeed({
       ...as(operator),
-      market: c.feedMarket!,
+      address: c.feedMarket!,
       devices: [devices[0]!.deviceId],
       streams: 1,
       price: parseEther('0.01'),
       period: 86_400n,
       purpose: 'network feed',
     });
-    const bought = await buyFeed({ ...as(buyer), market: c.feedMarket!, feedId: feed.feedId, price: parseEther('0.01') });
+    const bought = await buyFeed({ ...as(buyer), address: c.feedMarket!, feedId: feed.feedId, price: parseEther('0.01') });
     assert.ok(bought.consentId > consent.consentId);
 
     // DeviceOwnership: device 2 changes hands.
-    await offerTransfer({ ...as(operator), ownership: c.deviceOwnership!, device: devices[1]!.deviceId, to: buyer.address });
-    await acceptTransfer({ ...as(buyer), ownership: c.deviceOwnership!, device: devices[1]!.deviceId });
+    await offerTransfer({ ...as(operator), address: c.deviceOwnership!, device: devices[1]!.deviceId, to: buyer.address });
+    await acceptTransfer({ ...as(buyer), address: c.deviceOwnership!, device: devices[1]!.deviceId });
     assert.equal(
       (await readOwnership({ publicClient: clients.publicClient, ownership: c.deviceOwnership! }, devices[1]!.deviceId)).owner,
       buyer.address,
@@ -445,13 +443,13 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     await fund(manufacturer.address, '10');
     await assignClassManufacturer({
       ...as(operator),
-      identity: c.deviceIdentity!,
+      address: c.deviceIdentity!,
       classId: AIR_QUALITY_CLASS_ID,
       manufacturer: manufacturer.address,
     });
     const provisioned = await provisionDevices({
       ...as(manufacturer),
-      identity: c.deviceIdentity!,
+      address: c.deviceIdentity!,
       classId: AIR_QUALITY_CLASS_ID,
       publicKeys: [generateDeviceKey().publicKey],
       manufacturerKey,
@@ -463,7 +461,7 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     const releaseKey = nativeAccount(generatePrivateKey());
     await setReleaseKeys({
       ...as(manufacturer),
-      registry: c.firmwareRegistry!,
+      address: c.firmwareRegistry!,
       classId: AIR_QUALITY_CLASS_ID,
       keys: [releaseKey.address],
       threshold: 1,

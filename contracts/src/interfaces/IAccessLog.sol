@@ -5,7 +5,8 @@ pragma solidity ^0.8.24;
 /// @notice The gateway (LOGGER_ROLE) logs in batches. An entry is logged only if its consent
 /// permits it at the logging block (ConsentRegistry.checkConsent); otherwise it is recorded as
 /// refused with the reason, and the rest of the batch goes on. So no delivery or command is ever
-/// logged without a consent live at that block.
+/// logged without a consent live at that block. A logged delivery's key, consent and time are kept
+/// (deliveryRecord): canaries may be committed only for deliveries logged here.
 interface IAccessLog {
     /// @notice Data the gateway delivered to a recipient: which streams of which device, the hash of
     /// exactly what was delivered (see docs/protocol.md) and how many readings.
@@ -52,4 +53,11 @@ interface IAccessLog {
 
     /// @notice Logs relayed commands (LOGGER_ROLE); returns how many were logged.
     function logCommands(CommandRecord[] calldata commands) external returns (uint256 logged);
+
+    /// @notice A logged delivery (by deliveryKey): its consent and the block time it was logged at;
+    /// (0, 0) for a key never logged (or refused).
+    function deliveryRecord(bytes32 deliveryKey) external view returns (uint256 consentId, uint64 loggedAt);
+
+    /// @notice keccak256(abi.encode(delivery)): the key a canary commitment names.
+    function deliveryKey(Delivery calldata delivery) external pure returns (bytes32);
 }

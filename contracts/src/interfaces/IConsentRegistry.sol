@@ -7,7 +7,8 @@ pragma solidity ^0.8.24;
 /// catalogue in docs/protocol.md), a purpose, a policy version (IPolicyRegistry) and a time window
 /// [start, expiry). It is keyed by each device's ownership epoch at grant time: a completed
 /// ownership transfer voids it at once. Revocation is by the owner, one consent or all consents of
-/// a recipient in one call, and is final. The consent's terms hash is what a Kantara / ISO/IEC
+/// a recipient in pages, and is final. A consent gives access only: the recipient's bond is at stake
+/// under it once the recipient accepts its terms (IRecipientTerms). The consent's terms hash is what a Kantara / ISO/IEC
 /// 27560 receipt is checked against.
 interface IConsentRegistry {
     /// @notice What the owner grants.
@@ -102,8 +103,13 @@ interface IConsentRegistry {
     /// @notice The owner revokes one consent, at once and for good.
     function revokeConsent(uint256 consentId) external;
 
-    /// @notice The owner revokes every live consent it gave `recipient`; returns how many.
-    function revokeAllConsentsOf(address recipient) external returns (uint256 revoked);
+    /// @notice The owner revokes the live consents it gave `recipient`, walking at most `pageSize`
+    /// (1..32) of them, newest first; returns how many it revoked and how many are left to walk
+    /// (call again until `remaining` is 0).
+    function revokeAllConsentsOf(address recipient, uint256 pageSize) external returns (uint256 revoked, uint256 remaining);
+
+    /// @notice How many consents of `owner` to `recipient` revokeAllConsentsOf has still to walk.
+    function pendingRevocations(address owner, address recipient) external view returns (uint256);
 
     /// @notice A consent (reverts UnknownConsent).
     function consent(uint256 consentId) external view returns (Consent memory);

@@ -3,13 +3,16 @@ pragma solidity ^0.8.24;
 
 import {IConsentRevocationHook} from "./IConsentRegistry.sol";
 
-/// @title Data deletion requests (issue #5).
+/// @title Data deletion requests (issues #5, #12).
 /// @notice A consent's owner asks its recipient to delete data (devices, streams, time range) by a
 /// deadline; revoking a consent whose policy says deleteOnRevoke raises such a request
 /// automatically (the ConsentRegistry calls onConsentRevoked). The recipient acknowledges deletion
 /// on chain by the deadline (inclusive); once it has passed without an acknowledgement, anyone can
-/// enforce the penalty, which the recipient's bond pays to the owner. A request ends either
-/// acknowledged or penalised, never both.
+/// enforce the penalty, which the recipient's bond pays to the owner, but only when the recipient
+/// accepted the consent's terms (IRecipientTerms), and never more than the accepted penalty. Every
+/// deadline, automatic or not, is at least the consent's deletion period (never below the
+/// registry's minimum); owners raise at most maxDeletionRequests per consent, until the consent's
+/// expiry + claim window. A request ends either acknowledged or penalised, never both.
 interface IDeletionRequests is IConsentRevocationHook {
     enum Status {
         None,
@@ -32,7 +35,7 @@ interface IDeletionRequests is IConsentRevocationHook {
         uint64 requestedAt;
         uint64 closedAt; // acknowledgement or penalty time
         bytes32 evidenceHash; // the recipient's deletion evidence (acknowledged requests)
-        address[] devices;
+        address[] devices; // empty = every device of the consent
     }
 
     event DeletionRequested(
@@ -58,7 +61,10 @@ interface IDeletionRequests is IConsentRevocationHook {
     );
 
     error InvalidDependency();
-    error InvalidMinimumPeriod(uint64 minimumPeriod);
+    /// @notice The owner raised maxDeletionRequests requests under the consent already.
+    error TooManyRequests(uint256 consentId, uint256 max);
+    /// @notice Deletion under the consent could be requested until `until` (expiry + claim window).
+    error RequestWindowClosed(uint256 consentId, uint64 until);
     error NotConsentOwner(uint256 consentId, address caller);
     error NotConsentRegistry(address caller);
     error TooManyDevices(uint256 count, uint256 max);
@@ -67,7 +73,7 @@ interface IDeletionRequests is IConsentRevocationHook {
     /// @notice Streams not covered by the consent (`streams` & ~consent streams).
     error StreamsNotInConsent(uint256 consentId, uint32 streams);
     error InvalidTimeRange(uint64 fromTime, uint64 toTime);
-    /// @notice The deadline is sooner than now + minimumPeriod.
+    /// @notice The deadline is sooner than now + the consent's deletion period.
     error DeadlineTooSoon(uint64 deadline, uint64 earliest);
     error DeadlineTooFar(uint64 deadline, uint64 latest);
     error UnknownRequest(uint256 requestId);
@@ -82,7 +88,9 @@ interface IDeletionRequests is IConsentRevocationHook {
 
     /// @notice The consent's owner asks the recipient to delete the data of `devices` (empty = all of
     /// the consent's devices) and `streams` (0 = all of the consent's streams) from `fromTime` to
-    /// `toTime` (unix seconds, inclusive) by `deadline`. Returns the request id (1, 2, ...).
+    /// `toTime` (unix seconds, inclusive) by `deadline`: at least now + the consent's deletion period,
+    /// at most now + 365 days and the consent's expiry + claim window + deletion period. Returns the
+    /// request id (1, 2, ...).
     function requestDeletion(
         uint256 consentId,
         address[] calldata devices,
@@ -112,6 +120,10 @@ interface IDeletionRequests is IConsentRevocationHook {
     /// @notice The request a revocation raised under `consentId` (0 = none).
     function automaticRequestOf(uint256 consentId) external view returns (uint256);
 
-    /// @notice The penalty an unacknowledged request under `consentId` costs.
+    /// @notice The penalty an unacknowledged request under `consentId` costs (0 unless its recipient
+    /// accepted the consent's terms).
     function penaltyFor(uint256 consentId) external view returns (uint256);
+
+    /// @notice How many requests the owner raised under `consentId` (the automatic one aside).
+    function ownerRequestCount(uint256 consentId) external view returns (uint256);
 }

@@ -11,6 +11,10 @@ interface IDeviceOwnership {
 
     /// @notice 0 for a device without a token; 1 from the mint; +1 at every completed transfer.
     function ownershipEpoch(address device) external view returns (uint64);
+
+    /// @notice Block time of the transfer that opened `epoch` (0 for epoch 1, the mint, and for
+    /// epochs not reached yet). The FeedMarket refunds a buyer from the moment a device changed hands.
+    function epochStartedAt(address device, uint64 epoch) external view returns (uint64);
 }
 
 /// @title The ownership contract's own surface: the two-step transfer, acknowledgements, managers.

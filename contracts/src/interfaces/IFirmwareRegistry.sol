@@ -45,12 +45,15 @@ interface IFirmwareRegistryTypes {
     }
 
     /// @notice A published release as stored. `manifestHash` is the EIP-712 struct hash of its manifest.
+    /// `installed`: a device reported running it; from then on only a threshold of release keys may
+    /// revoke it (revokeReleaseWithKeys), since a revocation flags every device still running it.
     struct Release {
         uint16 classId;
         uint64 sequence;
         uint64 size;
         uint64 issuedAt;
         bool revoked;
+        bool installed;
         bytes32 digest;
         bytes32 manifestHash;
     }
@@ -97,7 +100,7 @@ interface IFirmwareRegistryTypes {
         uint64 issuedAt,
         address submitter
     );
-    /// @notice A release was revoked by its class's manufacturer. Final.
+    /// @notice A release was revoked (by its class's manufacturer, or with a threshold of release keys: `by` is then the submitter). Final.
     event ReleaseRevoked(bytes32 indexed releaseId, uint16 indexed classId, uint64 sequence, address by, string reason);
     /// @notice A device's owner chose its update policy for the current ownership epoch.
     event UpdatePolicySet(address indexed device, uint64 indexed epoch, UpdatePolicy policy, address owner);
@@ -134,7 +137,7 @@ interface IFirmwareRegistryTypes {
     );
     /// @notice The device installed the funded release (or a later one): the amount is credited to `payee`.
     event EscrowReleased(uint256 indexed escrowId, address indexed payee, uint256 amount);
-    /// @notice The funder took an escrow back (credited to the funder).
+    /// @notice A reclaimable escrow was closed (by anyone) and its amount credited back to its funder.
     event EscrowReclaimed(uint256 indexed escrowId, address indexed funder, uint256 amount);
     /// @notice Credits were paid out.
     event Withdrawn(address indexed account, uint256 amount);
@@ -177,6 +180,8 @@ interface IFirmwareRegistryTypes {
     error UnknownRelease(bytes32 releaseId);
     /// @notice The release was revoked.
     error ReleaseIsRevoked(bytes32 releaseId);
+    /// @notice Devices run the release: revoking it needs a threshold of release keys (revokeReleaseWithKeys).
+    error ReleaseInstalled(bytes32 releaseId);
     /// @notice The release is for another device class than the device's.
     error WrongDeviceClass(address device, uint16 deviceClass, uint16 releaseClass);
     /// @notice The device is not registered on the fleet.
@@ -197,8 +202,6 @@ interface IFirmwareRegistryTypes {
     error TooManyEscrows(address device);
     /// @notice No open escrow has this id.
     error EscrowNotOpen(uint256 escrowId);
-    /// @notice Only the funder may reclaim an escrow.
-    error NotFunder(uint256 escrowId, address account);
     /// @notice The escrow cannot be reclaimed yet: release not revoked, deadline not passed, owner unchanged.
     error EscrowNotReclaimable(uint256 escrowId);
     /// @notice The caller has no credit.
@@ -242,8 +245,15 @@ interface IFirmwareRegistry is IFirmwareRegistryTypes {
     /// @param signatures 65-byte signatures, signers in strictly ascending address order.
     function publishRelease(Manifest calldata manifest, bytes[] calldata signatures) external returns (bytes32 releaseId);
 
-    /// @notice Revokes a release for good (e.g. a vulnerable build). The class's manufacturer.
+    /// @notice Revokes a release no device reported running yet, for good (ReleaseInstalled otherwise).
+    /// The class's manufacturer: fast, and it can only deny.
     function revokeRelease(bytes32 releaseId, string calldata reason) external;
+
+    /// @notice Revokes any release, installed or not, with a threshold of the class's current release
+    /// keys over EIP-712 ReleaseRevocation(bytes32 releaseId). Anyone may submit. Devices still running
+    /// it are flagged when they report, so this can suspend a class: it needs the same keys as a release.
+    /// @param signatures 65-byte signatures, signers in strictly ascending address order.
+    function revokeReleaseWithKeys(bytes32 releaseId, string calldata reason, bytes[] calldata signatures) external;
 
     // ------------------------------------------------------------------ owners
 
@@ -275,8 +285,8 @@ interface IFirmwareRegistry is IFirmwareRegistryTypes {
     /// held until the device reports that release or a later one, then credited to the class's payee.
     function fundUpdate(address device, bytes32 releaseId, uint64 deadline) external payable returns (uint256 escrowId);
 
-    /// @notice The funder takes an open escrow back once the release is revoked, the deadline has
-    /// passed or the device's ownership changed. Credits the funder (withdraw to collect).
+    /// @notice Anyone closes an open escrow once the release is revoked, the deadline has passed or the
+    /// device's ownership changed; the amount is credited to its funder (withdraw to collect).
     function reclaimEscrow(uint256 escrowId) external;
 
     /// @notice Pays out the caller's credits.
@@ -315,7 +325,8 @@ interface IFirmwareRegistry is IFirmwareRegistryTypes {
     /// @notice An escrow.
     function getEscrow(uint256 escrowId) external view returns (Escrow memory);
 
-    /// @notice The ids of a device's open escrows.
+    /// @notice The ids of a device's open escrows funded in the current ownership epoch (escrows of
+    /// earlier epochs never count against a new owner; they stay reclaimable by id).
     function openEscrows(address device) external view returns (uint256[] memory);
 
     /// @notice Credits the account may withdraw.
@@ -331,6 +342,9 @@ interface IFirmwareRegistry is IFirmwareRegistryTypes {
         address[] calldata keys,
         uint8 threshold
     ) external view returns (bytes32);
+
+    /// @notice The EIP-712 digest of a threshold revocation.
+    function revocationDigest(bytes32 releaseId) external view returns (bytes32);
 
     /// @notice The EIP-712 digest of an install report.
     function reportDigest(address device, uint64 sequence, bytes32 digest, uint64 nonce) external view returns (bytes32);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRelayerTrust} from "./IRelayerTrust.sol";
+
 /// @title Pythia registry: which gateway (Pythia) keys devices may trust, and why.
 /// @notice A Pythia signs its answers to devices with a secp256k1 key. The key is registered here
 /// with the hash and location of its TEE attestation evidence (an Intel DCAP quote whose report
@@ -8,8 +10,11 @@ pragma solidity ^0.8.24;
 /// quote names. Governance approves measurements; a key is trusted while it is registered, not
 /// revoked and — if attested — its measurement is still approved. Unattested keys (no TEE) can be
 /// registered but are flagged `attested = false`, so devices can be configured to refuse them.
+/// Each key may have one relayer account (the account that sends the gateway's transactions): the
+/// fleet, the AccessLog and the CanaryRegistry accept calls from a relayer only while its key is
+/// trusted (IRelayerTrust), so revoking a key takes its relayer's powers away at once.
 /// docs/contracts.md ("Pythia registry") is the prose version of this file.
-interface IPythiaRegistry {
+interface IPythiaRegistry is IRelayerTrust {
     /// @notice The trusted execution environment a key's evidence comes from. None = unattested.
     enum TeeType {
         None,
@@ -97,10 +102,16 @@ interface IPythiaRegistry {
     /// @notice `previousKey` was replaced by `newKey` (emitted after PythiaRevoked and PythiaRegistered).
     event PythiaKeyRotated(address indexed previousKey, address indexed newKey, address indexed by);
 
+    /// @notice `relayer` now sends the transactions of the Pythia `key` (`previous`: its former relayer, or zero).
+    event RelayerBound(address indexed key, address indexed relayer, address previous, address indexed by);
+
     // ---------------------------------------------------------------- errors
 
-    /// @notice The admin may not be the zero address.
-    error InvalidAdmin();
+    /// @notice A relayer may not be the zero address.
+    error InvalidRelayer(address relayer);
+    /// @notice The account relays for another, unrevoked Pythia key already (one key per relayer).
+    error RelayerBoundElsewhere(address relayer, address key);
+
     /// @notice teeType is not 0 (None), 1 (SGX) or 2 (TDX), or is None where a TEE is required.
     error InvalidTeeType(uint8 teeType);
     /// @notice The measurement has the wrong length for its TEE (SGX 32 bytes, TDX 48, None 0).
@@ -156,8 +167,19 @@ interface IPythiaRegistry {
     /// the new one registered under the same rules as registerPythia, and PythiaKeyRotated links them.
     function rotatePythiaKey(address previousKey, address newKey, bytes calldata newPublicKey, Evidence calldata evidence) external;
 
-    /// @notice Revokes a key for good (OPERATOR_ROLE). `reason` is recorded in the event.
+    /// @notice Revokes a key for good (OPERATOR_ROLE). `reason` is recorded in the event. Its relayer
+    /// stops being trusted in the same transaction (isTrustedRelayer).
     function revokePythia(address key, string calldata reason) external;
+
+    /// @notice Binds the account that relays for an active key (OPERATOR_ROLE); replaces the key's
+    /// earlier relayer, which stops being trusted. rotatePythiaKey carries the binding to the new key.
+    function bindRelayer(address key, address relayer) external;
+
+    /// @notice The relayer account of a key (zero = none).
+    function relayerOf(address key) external view returns (address);
+
+    /// @notice The key an account relays for (zero = none).
+    function pythiaOfRelayer(address relayer) external view returns (address);
 
     // ---------------------------------------------------------------- views
 

@@ -4,7 +4,8 @@ pragma solidity ^0.8.24;
 /// @title Onward-sharing log (issue #5): a recipient records every onward share of consented data.
 /// @notice An entry is accepted only while the consent is live for the recipient and its policy
 /// allows onward sharing; the owner is notified by an event. Whether a party holds data legally
-/// is answered here (the trap-street CanaryRegistry asks before attributing a leak).
+/// is answered here: from the first logged share on (the trap-street CanaryRegistry compares it
+/// with the leaked delivery's time before it accepts a leak claim).
 interface ISharingLog {
     event DataShared(
         uint256 indexed entryId,
@@ -43,6 +44,10 @@ interface ISharingLog {
 
     /// @notice Whether the recipient of `consentId` logged a share to `party` (at any time).
     function hasShared(uint256 consentId, address party) external view returns (bool);
+
+    /// @notice Block time of the first share the recipient of `consentId` logged to `party` (0 = none).
+    /// Only data delivered after this time may have reached `party` legally.
+    function sharedSince(uint256 consentId, address party) external view returns (uint64);
 
     /// @notice A logged entry (reverts UnknownEntry).
     function entry(uint256 entryId) external view returns (Entry memory);

@@ -9,6 +9,7 @@ import {IConsentRegistry, IConsentRevocationHook} from "../../src/interfaces/ICo
 import {IDeviceOwnership} from "../../src/interfaces/IDeviceOwnership.sol";
 import {IPolicyRegistry} from "../../src/interfaces/IPolicyRegistry.sol";
 import {IPythiaFleet} from "../../src/interfaces/IPythiaFleet.sol";
+import {IRelayerTrust} from "../../src/interfaces/IRelayerTrust.sol";
 
 /// @notice Policy registry double: only policyExists, which is all the consent registry asks.
 contract PolicyRegistryDouble {
@@ -59,6 +60,8 @@ abstract contract ConsentBase is IdentityBase {
     address internal bob = address(0xB0B);
     address internal carol = address(0xCA401);
     address internal logger = address(0x1066);
+    /// @dev The Pythia key the logger relays for (the PythiaRegistry binds it).
+    uint256 internal constant LOGGER_PYTHIA_KEY = 0x1066A;
 
     bytes32 internal constant POLICY = keccak256("research-v1");
     string internal constant PURPOSE = "air-quality research";
@@ -76,11 +79,13 @@ abstract contract ConsentBase is IdentityBase {
         policies.add(POLICY);
         consents = new ConsentRegistry(
             admin,
+            0,
             IPythiaFleet(address(fleet)),
             IDeviceOwnership(address(ownership)),
             IPolicyRegistry(address(policies))
         );
-        accessLog = new AccessLog(admin, IConsentRegistry(address(consents)));
+        accessLog = new AccessLog(admin, 0, IConsentRegistry(address(consents)), IRelayerTrust(address(pythiaRegistry)));
+        registerPythia(LOGGER_PYTHIA_KEY, logger);
         bytes32 loggerRole = accessLog.LOGGER_ROLE();
         vm.prank(admin);
         accessLog.grantRole(loggerRole, logger);

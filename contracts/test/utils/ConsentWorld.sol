@@ -11,26 +11,32 @@ import {RecipientBonds} from "../../src/RecipientBonds.sol";
 import {SharingLog} from "../../src/SharingLog.sol";
 import {CanaryRegistry} from "../../src/CanaryRegistry.sol";
 import {DeletionRequests} from "../../src/DeletionRequests.sol";
+import {RecipientTerms} from "../../src/RecipientTerms.sol";
 import {IAccessLog} from "../../src/interfaces/IAccessLog.sol";
 import {IConsentRegistry, IConsentRevocationHook} from "../../src/interfaces/IConsentRegistry.sol";
 import {IDeviceOwnership} from "../../src/interfaces/IDeviceOwnership.sol";
 import {IPolicyRegistry} from "../../src/interfaces/IPolicyRegistry.sol";
 import {IPythiaFleet} from "../../src/interfaces/IPythiaFleet.sol";
 import {IRecipientBonds} from "../../src/interfaces/IRecipientBonds.sol";
+import {ICanaryRegistry} from "../../src/interfaces/ICanaryRegistry.sol";
 import {ISharingLog} from "../../src/interfaces/ISharingLog.sol";
+import {IRecipientTerms} from "../../src/interfaces/IRecipientTerms.sol";
+import {IRelayerTrust} from "../../src/interfaces/IRelayerTrust.sol";
 
-/// @notice The whole issue #5 world on the REAL contracts, no mocks: the fleet, identity and
-/// ownership of IdentityBase (wired as `pythia up` wires them), then exactly what
-/// src/chain/deploy.ts deployPythia adds after them, in its order and with its defaults:
-/// - deployPolicyRegistry: PolicyRegistry (no roles).
-/// - deployConsentContracts: ConsentRegistry(admin, fleet, ownership, policyRegistry) and
-///   AccessLog(admin, consentRegistry); LOGGER_ROLE to the relayer.
-/// - deployFeedMarket: FeedMarket(consentRegistry, ownership) (no roles).
-/// - deployAccountability: RecipientBonds(admin, 30 days), SharingLog(consents, policies),
-///   CanaryRegistry(admin, consents, policies, sharingLog, bonds, 0.1 ether),
-///   DeletionRequests(consents, policies, bonds, 1 day, 0.1 ether); PENALTY_ROLE to CanaryRegistry
-///   and DeletionRequests (not to SharingLog); COMMITTER_ROLE to the relayer;
-///   consentRegistry.setRevocationHook(deletionRequests).
+/// @notice The whole consent and accountability world on the REAL contracts, no mocks: the Pythia
+/// registry, fleet, identity and ownership of IdentityBase (wired as `pythia up` wires them: the
+/// relayer bound to the gateway's Pythia key), then exactly what src/chain/deploy.ts
+/// deployConsentSuite adds after them, in its order and with its defaults (the admin here stands in
+/// for the council's timelock, with a zero handover delay):
+/// - PolicyRegistry (no roles).
+/// - ConsentRegistry(admin, 0, fleet, ownership, policyRegistry) and AccessLog(admin, 0,
+///   consentRegistry, pythiaRegistry); LOGGER_ROLE to the relayer.
+/// - RecipientTerms(consents, policies, 1 day, 90 days, 14 days, 0.1 ether); FeedMarket(consents,
+///   ownership, terms), named in the terms with setFeedMarket.
+/// - RecipientBonds(terms), SharingLog(consents, policies), CanaryRegistry(admin, 0, {consents,
+///   accessLog, sharingLog, terms, bonds, pythiaRegistry}), DeletionRequests(consents, policies, terms,
+///   bonds); bonds.setSlashers([CanaryRegistry, DeletionRequests]); COMMITTER_ROLE to the relayer,
+///   ARBITER_ROLE to the arbiter (the council); consentRegistry.setRevocationHook(deletionRequests).
 /// Devices 0..3 are provisioned by the factory and sold to alice (as in ConsentBase).
 abstract contract ConsentWorld is IdentityBase {
     PolicyRegistry internal policyRegistry;
@@ -41,11 +47,18 @@ abstract contract ConsentWorld is IdentityBase {
     SharingLog internal sharingLog;
     CanaryRegistry internal canaries;
     DeletionRequests internal deletions;
+    RecipientTerms internal recipientTerms;
 
     // deploy.ts defaults
-    uint64 internal constant UNBONDING = 30 days;
     uint64 internal constant MIN_DELETION_PERIOD = 1 days;
-    uint256 internal constant DEFAULT_PENALTY = 0.1 ether;
+    uint64 internal constant CLAIM_WINDOW = 90 days;
+    uint64 internal constant DISPUTE_WINDOW = 14 days;
+    uint128 internal constant DEFAULT_PENALTY = 0.1 ether;
+    /// @dev RecipientTerms.ENFORCEMENT_WINDOW
+    uint64 internal constant ENFORCEMENT_WINDOW = 30 days;
+
+    /// @dev Rules on disputed leak claims (the council's multisig in a deployment).
+    address internal arbiter = address(0xA4B1);
 
     // people
     address internal alice = address(0xA11); // device owner
@@ -90,37 +103,55 @@ abstract contract ConsentWorld is IdentityBase {
         vm.startPrank(admin);
         policyRegistry = new PolicyRegistry();
 
-        consents = new ConsentRegistry(
-            admin,
-            IPythiaFleet(address(fleet)),
-            IDeviceOwnership(address(ownership)),
-            IPolicyRegistry(address(policyRegistry))
+        IConsentRegistry registry = IConsentRegistry(
+            address(
+                new ConsentRegistry(
+                    admin,
+                    0,
+                    IPythiaFleet(address(fleet)),
+                    IDeviceOwnership(address(ownership)),
+                    IPolicyRegistry(address(policyRegistry))
+                )
+            )
         );
-        accessLog = new AccessLog(admin, IConsentRegistry(address(consents)));
+        consents = ConsentRegistry(address(registry));
+        IPolicyRegistry policies = IPolicyRegistry(address(policyRegistry));
+        accessLog = new AccessLog(admin, 0, registry, IRelayerTrust(address(pythiaRegistry)));
         accessLog.grantRole(accessLog.LOGGER_ROLE(), relayer);
 
-        market = new FeedMarket(IConsentRegistry(address(consents)), IDeviceOwnership(address(ownership)));
+        recipientTerms = new RecipientTerms(
+            registry,
+            policies,
+            MIN_DELETION_PERIOD,
+            CLAIM_WINDOW,
+            DISPUTE_WINDOW,
+            DEFAULT_PENALTY
+        );
+        IRecipientTerms termsContract = IRecipientTerms(address(recipientTerms));
+        market = new FeedMarket(registry, IDeviceOwnership(address(ownership)), termsContract);
+        recipientTerms.setFeedMarket(address(market));
 
-        bonds = new RecipientBonds(admin, UNBONDING);
-        sharingLog = new SharingLog(IConsentRegistry(address(consents)), IPolicyRegistry(address(policyRegistry)));
+        bonds = new RecipientBonds(termsContract);
+        sharingLog = new SharingLog(registry, policies);
         canaries = new CanaryRegistry(
             admin,
-            IConsentRegistry(address(consents)),
-            IPolicyRegistry(address(policyRegistry)),
-            ISharingLog(address(sharingLog)),
-            IRecipientBonds(address(bonds)),
-            DEFAULT_PENALTY
+            0,
+            CanaryRegistry.Dependencies({
+                consents: registry,
+                accessLog: accessLog,
+                sharingLog: ISharingLog(address(sharingLog)),
+                terms: termsContract,
+                bonds: IRecipientBonds(address(bonds)),
+                relayerTrust: IRelayerTrust(address(pythiaRegistry))
+            })
         );
-        deletions = new DeletionRequests(
-            IConsentRegistry(address(consents)),
-            IPolicyRegistry(address(policyRegistry)),
-            IRecipientBonds(address(bonds)),
-            MIN_DELETION_PERIOD,
-            DEFAULT_PENALTY
-        );
-        bonds.grantRole(bonds.PENALTY_ROLE(), address(canaries));
-        bonds.grantRole(bonds.PENALTY_ROLE(), address(deletions));
+        deletions = new DeletionRequests(registry, policies, termsContract, IRecipientBonds(address(bonds)));
+        address[] memory slashers = new address[](2);
+        slashers[0] = address(canaries);
+        slashers[1] = address(deletions);
+        bonds.setSlashers(slashers);
         canaries.grantRole(canaries.COMMITTER_ROLE(), relayer);
+        canaries.grantRole(canaries.ARBITER_ROLE(), arbiter);
         consents.setRevocationHook(IConsentRevocationHook(address(deletions)));
         vm.stopPrank();
     }
@@ -139,6 +170,12 @@ abstract contract ConsentWorld is IdentityBase {
         t = strictTerms();
         t.onwardSharing = true;
         t.notifyOwner = true;
+    }
+
+    /// @dev Onward sharing allowed, and no penalty at all.
+    function freeTerms() internal pure returns (IPolicyRegistry.PolicyTerms memory t) {
+        t = sharingTerms();
+        t.penaltyWei = 0;
     }
 
     /// @dev Deletion on revocation, within DELETION_PERIOD.
@@ -215,12 +252,34 @@ abstract contract ConsentWorld is IdentityBase {
         assertEq(uint256(actual), uint256(expected), message);
     }
 
-    // ---------------------------------------------------------------- bonds
+    // ---------------------------------------------------------------- terms and bonds
 
     function deposit(address recipient, uint256 amount) internal {
         vm.deal(recipient, recipient.balance + amount);
         vm.prank(recipient);
         bonds.depositBond{value: amount}();
+    }
+
+    /// @dev The consent's recipient accepts its terms (its own transaction).
+    function accept(uint256 consentId) internal {
+        IRecipientTerms.Terms memory t = recipientTerms.termsOf(consentId);
+        vm.prank(consents.consent(consentId).recipient);
+        recipientTerms.acceptTerms(t);
+    }
+
+    /// @dev `owner` grants `recipient` a consent under `policyId` and the recipient accepts its terms.
+    function grantAccepted(address owner, address recipient, address[] memory list, bytes32 policyId)
+        internal
+        returns (uint256 id)
+    {
+        id = grant(owner, recipient, list, policyId);
+        accept(id);
+    }
+
+    /// @dev The sum that must equal the bonds contract's balance.
+    function bondsHeld() internal view returns (uint256) {
+        (uint256 bonded, uint256 pending, uint256 held, uint256 claimable) = bonds.totals();
+        return bonded + pending + held + claimable;
     }
 
     // ---------------------------------------------------------------- access log
@@ -283,13 +342,48 @@ abstract contract ConsentWorld is IdentityBase {
         return keccak256(abi.encode(recipient, consentId, device, stream, value, sequence, salt));
     }
 
-    /// @dev The relayer (COMMITTER_ROLE) commits `commitment` under `consentId`.
-    function commitOne(bytes32 commitment, uint256 consentId) internal {
+    /// @dev The relayer (COMMITTER_ROLE) commits `commitment`, carried by the logged delivery `d`.
+    function commitOne(bytes32 commitment, IAccessLog.Delivery memory d) internal returns (uint256 committed) {
         bytes32[] memory cs = new bytes32[](1);
         cs[0] = commitment;
-        uint256[] memory ids = new uint256[](1);
-        ids[0] = consentId;
+        bytes32[] memory keys = new bytes32[](1);
+        keys[0] = keccak256(abi.encode(d));
         vm.prank(relayer);
-        canaries.commitCanaries(cs, ids);
+        committed = canaries.commitCanaries(cs, keys);
+    }
+
+    /// @dev A canary reveal with the given fields.
+    function reveal(
+        address recipient,
+        uint256 consentId,
+        address device,
+        uint8 stream,
+        int16 value,
+        uint64 sequence,
+        bytes32 salt
+    ) internal pure returns (ICanaryRegistry.CanaryReveal memory) {
+        return ICanaryRegistry.CanaryReveal(recipient, consentId, device, stream, value, sequence, salt);
+    }
+
+    function commitmentOf(ICanaryRegistry.CanaryReveal memory r) internal pure returns (bytes32) {
+        return commitmentOf(r.recipient, r.consentId, r.device, r.stream, r.value, r.sequence, r.salt);
+    }
+
+    /// @dev The gateway's part of a trap street: deliver `r`'s device to its recipient under its consent
+    /// (logged by the relayer), and commit the canary `r` carried by that delivery. Returns the delivery.
+    function deliverCanary(ICanaryRegistry.CanaryReveal memory r) internal returns (IAccessLog.Delivery memory d) {
+        d = delivery(r.consentId, r.device, r.recipient, STREAMS);
+        d.dataHash = keccak256(abi.encode("delivery with canary", r.salt));
+        assertEq(logOne(d), 1, "delivery logged");
+        assertEq(commitOne(commitmentOf(r), d), 1, "canary committed");
+    }
+
+    /// @dev The owner claims that `r`, carried by `d`, turned up at `leakedTo`.
+    function claim(address owner, ICanaryRegistry.CanaryReveal memory r, IAccessLog.Delivery memory d, address leakedTo)
+        internal
+        returns (uint256 held)
+    {
+        vm.prank(owner);
+        held = canaries.claimLeak(r, d, leakedTo, keccak256(abi.encode("found at", leakedTo)));
     }
 }

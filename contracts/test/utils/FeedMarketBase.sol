@@ -66,4 +66,16 @@ abstract contract FeedMarketBase is ConsentWorld {
         vm.prank(who);
         return market.buyFeed{value: price}(feedId);
     }
+
+    /// @dev Anyone settles every purchase so far: what is served is released, what ended is refunded.
+    function settleAll() internal returns (uint256 released, uint256 refunded) {
+        uint256 n = market.purchaseCount();
+        uint256[] memory ids = new uint256[](n);
+        for (uint256 i; i < n; ++i) ids[i] = i + 1;
+        return market.settlePurchases(ids);
+    }
+
+    function held() internal view returns (uint256 h) {
+        (h, , ) = market.totals();
+    }
 }

@@ -4,18 +4,27 @@ pragma solidity ^0.8.24;
 import {Test} from "./Test.sol";
 import {Vm} from "./Vm.sol";
 import {PythiaFleet} from "../../src/PythiaFleet.sol";
+import {PythiaRegistry} from "../../src/PythiaRegistry.sol";
 import {IPythiaFleetTypes} from "../../src/interfaces/IPythiaFleet.sol";
+import {IRelayerTrust} from "../../src/interfaces/IRelayerTrust.sol";
 
 /// @notice Shared fixture: a fleet with roles granted and the air-quality class (id 1) profile,
-/// device keys, and an independent EIP-712 implementation to sign readings with vm.sign.
+/// device keys, and an independent EIP-712 implementation to sign readings with vm.sign. As
+/// `pythia up` deploys it (src/chain/deploy.ts): the Pythia registry first, the gateway's Pythia key
+/// registered (unattested) with the relayer bound to it, and the fleet asking the registry whether
+/// its relayer is trusted (issue #12, "roles follow trust").
 abstract contract FleetBase is Test, IPythiaFleetTypes {
     PythiaFleet internal fleet;
+    PythiaRegistry internal pythiaRegistry;
 
     address internal admin = address(0xA11CE);
     address internal operator = address(0x0123);
     address internal manufacturer = address(0x0456);
     address internal relayer = address(0x0789);
     address internal stranger = address(0xBAD);
+
+    uint256 internal constant PYTHIA_KEY = 0x9017A;
+    address internal pythiaKey;
 
     uint16 internal constant AIR = 1;
     uint256 internal constant T0 = 1_750_000_000;
@@ -29,7 +38,12 @@ abstract contract FleetBase is Test, IPythiaFleetTypes {
 
     function setUp() public virtual {
         vm.warp(T0);
-        fleet = new PythiaFleet(admin);
+        pythiaRegistry = new PythiaRegistry(admin, 0);
+        bytes32 operatorRole = pythiaRegistry.OPERATOR_ROLE();
+        vm.prank(admin);
+        pythiaRegistry.grantRole(operatorRole, operator);
+        pythiaKey = registerPythia(PYTHIA_KEY, relayer);
+        fleet = new PythiaFleet(admin, IRelayerTrust(address(pythiaRegistry)));
         vm.startPrank(admin);
         fleet.grantRole(fleet.OPERATOR_ROLE(), operator);
         fleet.grantRole(fleet.MANUFACTURER_ROLE(), manufacturer);
@@ -37,6 +51,16 @@ abstract contract FleetBase is Test, IPythiaFleetTypes {
         vm.stopPrank();
         vm.prank(operator);
         fleet.setClassProfile(AIR, airProfile());
+    }
+
+    /// @dev The operator registers an unattested Pythia key and binds `relayerAccount` to it.
+    function registerPythia(uint256 privateKey, address relayerAccount) internal returns (address key) {
+        Vm.Wallet memory w = vm.createWallet(privateKey);
+        key = w.addr;
+        vm.startPrank(operator);
+        pythiaRegistry.registerPythia(key, abi.encodePacked(w.publicKeyX, w.publicKeyY), 0, "", bytes32(0), "");
+        pythiaRegistry.bindRelayer(key, relayerAccount);
+        vm.stopPrank();
     }
 
     // ---------------------------------------------------------------- profiles

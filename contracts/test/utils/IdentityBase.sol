@@ -25,7 +25,7 @@ abstract contract IdentityBase is FleetBase {
         super.setUp();
         factory = vm.addr(FACTORY_KEY);
         ownership = new DeviceOwnership(address(fleet));
-        identity = new DeviceIdentity(admin, address(fleet), address(ownership));
+        identity = new DeviceIdentity(admin, 0, address(fleet), address(ownership));
         vm.startPrank(admin);
         fleet.setDeviceOwnership(address(ownership));
         fleet.grantRole(fleet.IDENTITY_ROLE(), address(identity));

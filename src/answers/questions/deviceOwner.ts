@@ -30,13 +30,12 @@ export const deviceOwnerQuestion: Question<DeviceSubjectParams, DeviceOwnerAnswe
   ...deviceSubjectParams('device_owner'),
   async resolve({ publicClient, contracts, blockNumber }, { device }) {
     const address = contracts.deviceOwnership!;
-    const read = <F extends 'ownerOfDevice' | 'ownershipEpoch' | 'acknowledgedEpoch'>(functionName: F) =>
-      publicClient.readContract({ address, abi: deviceOwnershipAbi, functionName, args: [device], blockNumber } as never);
-    const [owner, epoch, acknowledgedEpoch] = (await Promise.all([
-      read('ownerOfDevice'),
-      read('ownershipEpoch'),
-      read('acknowledgedEpoch'),
-    ])) as [Address, bigint, bigint];
+    const read = { address, abi: deviceOwnershipAbi, args: [device], blockNumber } as const;
+    const [owner, epoch, acknowledgedEpoch] = await Promise.all([
+      publicClient.readContract({ ...read, functionName: 'ownerOfDevice' }),
+      publicClient.readContract({ ...read, functionName: 'ownershipEpoch' }),
+      publicClient.readContract({ ...read, functionName: 'acknowledgedEpoch' }),
+    ]);
     return { owner: getAddress(owner), epoch: BigInt(epoch), acknowledgedEpoch: BigInt(acknowledgedEpoch) };
   },
   encodeAnswer: (a) => [hexToBytes(a.owner), a.epoch, a.acknowledgedEpoch],

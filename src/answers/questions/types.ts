@@ -15,6 +15,8 @@ export type AnswerContracts = {
   /** Recipients' bonds (a policy's minimum bond) and onward-sharing entries (a policy may require one). */
   recipientBonds?: Address;
   sharingLog?: Address;
+  /** What each recipient accepted (issue #12): data under a policy that stakes a bond needs an acceptance. */
+  recipientTerms?: Address;
 };
 
 /** Chain state as of one block: every read of one answer goes through it, so the answer is consistent. */

@@ -1,9 +1,8 @@
 import type { Hex } from 'viem';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { deletionRequestsCallAbi } from '../callErrors.js';
-import type { AccountabilityWriteContext } from './writeContext.js';
 
-export type AcknowledgeDeletionParameters = AccountabilityWriteContext & {
+export type AcknowledgeDeletionParameters = WriteContext & {
   requestId: bigint;
   /** A hash of the recipient's deletion record; not zero. */
   evidenceHash: Hex;

@@ -1,27 +1,38 @@
-import { decodeEventLog, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { canaryRegistryAbi } from '../../contracts/abis.js';
 import { canaryCommitment, type CanaryReveal } from '../../protocol/canary.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import type { DeliveryEntry } from '../../protocol/recipientTerms.js';
+import { contractEvent } from '../contractEvent.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { canaryRegistryCallAbi } from '../callErrors.js';
-import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
-export type ClaimLeakParameters = AccountabilityWriteContext & {
+export type ClaimLeakParameters = WriteContext & {
   /** The canary as the gateway made it (its commitment is recomputed from these fields). */
   canary: CanaryReveal;
+  /** The logged delivery that carried it (the gateway's canary query returns it with the canary). */
+  delivery: DeliveryEntry;
   /** The party the canary value turned up at. */
   leakedTo: Address;
   /** A hash of the evidence (e.g. SHA-256 of the dataset the value was found in). */
   evidenceHash: Hex;
 };
 
+export type ClaimLeakReturnType = SendContractTransactionReturnType & {
+  commitment: Hex;
+  /** The accepted penalty, and what the recipient's bond holds of it until the claim is settled. */
+  penalty: bigint;
+  held: bigint;
+  /** Unix seconds: the recipient may dispute until then; afterwards anyone settles it for the owner. */
+  disputeDeadline: bigint;
+};
+
 /**
- * The consent's owner reveals a canary found at a party the recipient never logged a share to
- * (CanaryRegistry.claimLeak); returns the penalty due and what the bond paid.
+ * The consent's owner claims that a canary turned up at `leakedTo` (CanaryRegistry.claimLeak): the
+ * accepted penalty is held from the recipient's bond, not paid, until the claim is settled
+ * (settleLeak after the dispute window, or the arbiter's resolveLeak if the recipient disputes).
  */
-export async function claimLeak(
-  parameters: ClaimLeakParameters,
-): Promise<SendContractTransactionReturnType & { commitment: Hex; penalty: bigint; paid: bigint }> {
-  const { clients, account, address, canary, leakedTo, evidenceHash } = parameters;
+export async function claimLeak(parameters: ClaimLeakParameters): Promise<ClaimLeakReturnType> {
+  const { clients, account, address, canary, delivery, leakedTo, evidenceHash } = parameters;
   const commitment = canaryCommitment(canary);
   const sent = await sendContractTransaction({
     clients,
@@ -29,26 +40,11 @@ export async function claimLeak(
     address,
     abi: canaryRegistryCallAbi,
     functionName: 'claimLeak',
-    args: [
-      commitment,
-      canary.recipient,
-      canary.consentId,
-      canary.device,
-      canary.stream,
-      canary.value,
-      canary.sequence,
-      canary.salt,
-      leakedTo,
-      evidenceHash,
-    ],
+    args: [canary, delivery, leakedTo, evidenceHash],
   });
-  for (const log of sent.logs as RawLog[]) {
-    if (log.address.toLowerCase() !== address.toLowerCase()) continue;
-    const event = decodeEventLog({ abi: canaryRegistryAbi, data: log.data, topics: log.topics, strict: false });
-    if (event.eventName === 'LeakAttributed') {
-      const args = event.args as { penalty: bigint; paid: bigint };
-      return { ...sent, commitment, penalty: args.penalty, paid: args.paid };
-    }
+  const claimed = contractEvent({ abi: canaryRegistryAbi, address, eventName: 'LeakClaimed', logs: sent.logs });
+  if (claimed) {
+    return { ...sent, commitment, penalty: claimed.penalty, held: claimed.held, disputeDeadline: BigInt(claimed.disputeDeadline) };
   }
-  throw new Error(`claimLeak in ${sent.hash} emitted no LeakAttributed`);
+  throw new Error(`claimLeak in ${sent.hash} emitted no LeakClaimed`);
 }

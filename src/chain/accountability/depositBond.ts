@@ -1,8 +1,7 @@
 import { recipientBondsAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import type { AccountabilityWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
-export type DepositBondParameters = AccountabilityWriteContext & {
+export type DepositBondParameters = WriteContext & {
   /** Wei added to the sender's bond. */
   value: bigint;
 };

@@ -1,10 +1,10 @@
-import { decodeEventLog, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { sharingLogAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { contractEvent } from '../contractEvent.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { sharingLogCallAbi } from '../callErrors.js';
-import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
-export type LogSharingParameters = AccountabilityWriteContext & {
+export type LogSharingParameters = WriteContext & {
   consentId: bigint;
   /** The party the data went to. */
   sharedWith: Address;
@@ -25,10 +25,7 @@ export async function logSharing(parameters: LogSharingParameters): Promise<Send
     functionName: 'logSharing',
     args: [consentId, sharedWith, dataHash, purpose],
   });
-  for (const log of sent.logs as RawLog[]) {
-    if (log.address.toLowerCase() !== address.toLowerCase()) continue;
-    const event = decodeEventLog({ abi: sharingLogAbi, data: log.data, topics: log.topics, strict: false });
-    if (event.eventName === 'DataShared') return { ...sent, entryId: (event.args as { entryId: bigint }).entryId };
-  }
+  const shared = contractEvent({ abi: sharingLogAbi, address, eventName: 'DataShared', logs: sent.logs });
+  if (shared) return { ...sent, entryId: shared.entryId };
   throw new Error(`logSharing in ${sent.hash} emitted no DataShared`);
 }

@@ -1,5 +1,6 @@
 import type { Address, Hex, PublicClient } from 'viem';
-import { canaryRegistryAbi, deletionRequestsAbi, recipientBondsAbi, sharingLogAbi } from '../../contracts/abis.js';
+import { canaryRegistryAbi, deletionRequestsAbi, recipientBondsAbi, recipientTermsAbi, sharingLogAbi } from '../../contracts/abis.js';
+import type { RecipientTerms } from '../../protocol/recipientTerms.js';
 
 type Reader = { publicClient: Pick<PublicClient, 'readContract'>; address: Address; blockNumber?: bigint };
 
@@ -9,26 +10,74 @@ export type BondState = {
   recipient: Address;
   /** Wei counting as bond. */
   bond: bigint;
-  /** Wei being unbonded (penalties still reach it) and when it can be withdrawn (0 = nothing pending). */
+  /** Wei being unbonded (penalties still reach it) and when it can be withdrawn as things stand (0 = nothing pending). */
   pending: bigint;
   availableAt: bigint;
+  /** Wei held for contested leak claims (neither withdrawable nor paid until the claims are settled). */
+  held: bigint;
+  /** Unix seconds until which the recipient's accepted obligations lock its bond (0 = never locked). */
+  lockedUntil: bigint;
   /** Penalties credited to this address (as an owner) because a direct payment failed. */
   claimable: bigint;
-  /** The contract's unbonding delay, seconds. */
-  unbondingDelay: bigint;
 };
 
-/** A recipient's bond, pending withdrawal and penalty credit, read at one block. */
+/** A recipient's bond, pending withdrawal, holds, lock and penalty credit, read at one block. */
 export async function readBond(parameters: Reader & { recipient: Address }): Promise<BondState> {
   const { publicClient, address, recipient } = parameters;
   const base = { address, abi: recipientBondsAbi, ...at(parameters) } as const;
-  const [bond, [pending, availableAt], claimable, unbondingDelay] = await Promise.all([
+  const [bond, [pending, availableAt], held, claimable, terms] = await Promise.all([
     publicClient.readContract({ ...base, functionName: 'bondOf', args: [recipient] }),
     publicClient.readContract({ ...base, functionName: 'pendingWithdrawal', args: [recipient] }),
+    publicClient.readContract({ ...base, functionName: 'heldOf', args: [recipient] }),
     publicClient.readContract({ ...base, functionName: 'claimableOf', args: [recipient] }),
-    publicClient.readContract({ ...base, functionName: 'unbondingDelay' }),
+    publicClient.readContract({ ...base, functionName: 'terms' }),
   ]);
-  return { recipient, bond, pending, availableAt: BigInt(availableAt), claimable, unbondingDelay: BigInt(unbondingDelay) };
+  const lockedUntil = await publicClient.readContract({
+    address: terms,
+    abi: recipientTermsAbi,
+    functionName: 'lockedUntil',
+    args: [recipient],
+    ...at(parameters),
+  });
+  return { recipient, bond, pending, availableAt: BigInt(availableAt), held, lockedUntil: BigInt(lockedUntil), claimable };
+}
+
+export type TermsState = {
+  /** What the recipient accepts (or accepted): RecipientTerms.termsOf. */
+  terms: RecipientTerms;
+  /** Unix seconds of the acceptance (0 = not accepted: the consent carries no penalty). */
+  acceptedAt: bigint;
+  recipient: Address;
+  owner: Address;
+  /** The consent's expiry + claim window: the last moment a leak can be claimed or deletion requested. */
+  claimsUntil: bigint;
+};
+
+/** A consent's terms and whether its recipient accepted them (RecipientTerms; reverts UnknownConsent). */
+export async function readTerms(parameters: Reader & { consentId: bigint }): Promise<TermsState> {
+  const { publicClient, address, consentId } = parameters;
+  const base = { address, abi: recipientTermsAbi, ...at(parameters) } as const;
+  const [t, acceptedAt, liability] = await Promise.all([
+    publicClient.readContract({ ...base, functionName: 'termsOf', args: [consentId] }),
+    publicClient.readContract({ ...base, functionName: 'acceptedAt', args: [consentId] }),
+    publicClient.readContract({ ...base, functionName: 'liability', args: [consentId] }),
+  ]);
+  return {
+    terms: {
+      consentId: t.consentId,
+      consentTermsHash: t.consentTermsHash,
+      policyId: t.policyId,
+      penaltyWei: t.penaltyWei,
+      deletionPeriod: BigInt(t.deletionPeriod),
+      claimWindow: BigInt(t.claimWindow),
+      disputeWindow: BigInt(t.disputeWindow),
+      maxDeletionRequests: t.maxDeletionRequests,
+    },
+    acceptedAt: BigInt(acceptedAt),
+    recipient: liability.recipient,
+    owner: liability.owner,
+    claimsUntil: BigInt(liability.claimsUntil),
+  };
 }
 
 /** IDeletionRequests.Status, by index. */
@@ -93,19 +142,57 @@ export async function listDeletionRequests(parameters: Reader & { consentId: big
   return [...ids];
 }
 
-export type CanaryState = { commitment: Hex; consentId: bigint; committedAt: bigint; claimedAt: bigint };
+/** ICanaryRegistry.ClaimStatus, by index. */
+export const claimStatusNames = ['none', 'open', 'disputed', 'upheld', 'rejected'] as const;
+export type ClaimStatusName = (typeof claimStatusNames)[number];
 
-/** A canary commitment's record (committedAt 0 = unknown). */
+export type ClaimState = {
+  status: ClaimStatusName;
+  /** Unix seconds: the recipient may dispute until then. */
+  disputeDeadline: bigint;
+  disputedAt: bigint;
+  leakedTo: Address;
+  holdId: bigint;
+  penalty: bigint;
+  evidenceHash: Hex;
+  answerHash: Hex;
+};
+
+export type CanaryState = {
+  commitment: Hex;
+  consentId: bigint;
+  committedAt: bigint;
+  claimedAt: bigint;
+  /** The logged delivery that carried it. */
+  deliveryKey: Hex;
+  claim: ClaimState;
+};
+
+/** A canary commitment's record (committedAt 0 = unknown) and its leak claim (status none = no claim). */
 export async function readCanary(parameters: Reader & { commitment: Hex }): Promise<CanaryState> {
   const { publicClient, address, commitment } = parameters;
-  const c = await publicClient.readContract({
-    address,
-    abi: canaryRegistryAbi,
-    functionName: 'canary',
-    args: [commitment],
-    ...at(parameters),
-  });
-  return { commitment, consentId: BigInt(c.consentId), committedAt: BigInt(c.committedAt), claimedAt: BigInt(c.claimedAt) };
+  const base = { address, abi: canaryRegistryAbi, ...at(parameters) } as const;
+  const [c, k] = await Promise.all([
+    publicClient.readContract({ ...base, functionName: 'canary', args: [commitment] }),
+    publicClient.readContract({ ...base, functionName: 'claim', args: [commitment] }),
+  ]);
+  return {
+    commitment,
+    consentId: BigInt(c.consentId),
+    committedAt: BigInt(c.committedAt),
+    claimedAt: BigInt(c.claimedAt),
+    deliveryKey: c.deliveryKey,
+    claim: {
+      status: claimStatusNames[k.status] ?? 'none',
+      disputeDeadline: BigInt(k.disputeDeadline),
+      disputedAt: BigInt(k.disputedAt),
+      leakedTo: k.leakedTo,
+      holdId: k.holdId,
+      penalty: k.penalty,
+      evidenceHash: k.evidenceHash,
+      answerHash: k.answerHash,
+    },
+  };
 }
 
 export type SharingEntry = {

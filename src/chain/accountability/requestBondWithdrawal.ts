@@ -1,8 +1,7 @@
 import { recipientBondsAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import type { AccountabilityWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
-export type RequestBondWithdrawalParameters = AccountabilityWriteContext & {
+export type RequestBondWithdrawalParameters = WriteContext & {
   /** Wei to unbond: it stops counting as bond at once and can be withdrawn after the unbonding delay. */
   amount: bigint;
 };

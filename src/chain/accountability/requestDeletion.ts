@@ -1,10 +1,10 @@
-import { decodeEventLog, type Address } from 'viem';
+import type { Address } from 'viem';
 import { deletionRequestsAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
+import { contractEvent } from '../contractEvent.js';
 import { deletionRequestsCallAbi } from '../callErrors.js';
-import type { AccountabilityWriteContext, RawLog } from './writeContext.js';
 
-export type RequestDeletionParameters = AccountabilityWriteContext & {
+export type RequestDeletionParameters = WriteContext & {
   consentId: bigint;
   /** Devices whose data must go (empty = all of the consent's devices). */
   devices: readonly Address[];
@@ -30,10 +30,7 @@ export async function requestDeletion(
     functionName: 'requestDeletion',
     args: [consentId, devices, streams, fromTime, toTime, deadline],
   });
-  for (const log of sent.logs as RawLog[]) {
-    if (log.address.toLowerCase() !== address.toLowerCase()) continue;
-    const event = decodeEventLog({ abi: deletionRequestsAbi, data: log.data, topics: log.topics, strict: false });
-    if (event.eventName === 'DeletionRequested') return { ...sent, requestId: (event.args as { requestId: bigint }).requestId };
-  }
+  const requested = contractEvent({ abi: deletionRequestsAbi, address, eventName: 'DeletionRequested', logs: sent.logs });
+  if (requested) return { ...sent, requestId: requested.requestId };
   throw new Error(`requestDeletion in ${sent.hash} emitted no DeletionRequested`);
 }

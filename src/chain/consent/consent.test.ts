@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseEther, type Address, type LocalAccount } from 'viem';
+import type { Address, LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { deviceOwnershipAbi } from '../../contracts/abis.js';
 import { buildConsentReceipt, parseConsentReceipt, receiptTermsHash, verifyConsentReceipt } from './receipt.js';
@@ -11,6 +11,7 @@ import { createChainClients, type ChainClients } from '../clients.js';
 import { nativeAccount } from '../nativeAccount.js';
 import { ContractRefusal } from '../sendContractTransaction.js';
 import { checkConsent, grantConsent, listConsents, readConsent, revokeAllConsents, revokeConsent } from './index.js';
+import { fundOnAnvil } from '../../testing/fundedAccount.js';
 
 describe('consent chain module and receipts on a real chain', { timeout: 180_000 }, () => {
   let chain: TestChain;
@@ -27,17 +28,14 @@ describe('consent chain module and receipts on a real chain', { timeout: 180_000
     clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
     owner = chain.operator; // registerDevice mints the token to the operator
     for (const d of devices) await chain.registerDevice(d.publicKey);
-    await chain.publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [buyer.address, `0x${parseEther('10').toString(16)}`] as never,
-    });
+    await fundOnAnvil(chain.publicClient, buyer.address, '10');
     registry = chain.consentAddress;
   });
   after(async () => {
     await chain?.stop();
   });
 
-  const write = () => ({ clients, account: owner, registry });
+  const write = () => ({ clients, account: owner, address: registry });
 
   it('grants, reads, lists and checks a consent', async () => {
     const expiry = (await now()) + 30n * 86_400n;
@@ -87,7 +85,7 @@ describe('consent chain module and receipts on a real chain', { timeout: 180_000
       grantConsent({
         clients,
         account: recipient,
-        registry,
+        address: registry,
         recipient: buyer.address,
         devices: [devices[0]!.deviceId],
         streams: 1,
@@ -179,8 +177,10 @@ describe('consent chain module and receipts on a real chain', { timeout: 180_000
       revokeConsent({ ...write(), consentId: second.consentId }),
       (e: unknown) => e instanceof ContractRefusal && e.errorName === 'AlreadyRevoked',
     );
-    const all = await revokeAllConsents({ ...write(), recipient: recipient.address });
-    assert.deepEqual(all.revoked, [1n, third.consentId]);
+    const pages: bigint[] = [];
+    const all = await revokeAllConsents({ ...write(), recipient: recipient.address, onPage: (p) => pages.push(p.remaining) });
+    assert.deepEqual(all.revoked, [third.consentId, 1n], 'newest first');
+    assert.deepEqual(pages, [0n], 'one page');
     const list = await listConsents({ publicClient: chain.publicClient, registry, owner: owner.address });
     assert.deepEqual(
       list.map((r) => r.status),

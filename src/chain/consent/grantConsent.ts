@@ -1,9 +1,9 @@
-import { parseEventLogs, zeroHash, type Address, type Hex } from 'viem';
+import { zeroHash, type Address, type Hex } from 'viem';
+import { contractEvent } from '../contractEvent.js';
 import { consentRegistryAbi } from '../../contracts/abis.js';
-import { sendContractTransaction } from '../sendContractTransaction.js';
-import type { ConsentWriteContext } from './writeContext.js';
+import { sendContractTransaction, type WriteContext } from '../sendContractTransaction.js';
 
-export type GrantConsentParameters = ConsentWriteContext & {
+export type GrantConsentParameters = WriteContext & {
   recipient: Address;
   devices: readonly Address[];
   /** Bit i = metric i of the device profile (src/protocol/consentScope.ts). */
@@ -25,7 +25,7 @@ export type GrantConsentReturnType = { consentId: bigint; termsHash: Hex; hash: 
 
 /** Grants a consent over devices the sender owns (or, as a grant agent, that `onBehalfOf` owns). */
 export async function grantConsent(parameters: GrantConsentParameters): Promise<GrantConsentReturnType> {
-  const { clients, account, registry, onBehalfOf } = parameters;
+  const { clients, account, address, onBehalfOf } = parameters;
   const terms = {
     recipient: parameters.recipient,
     devices: [...parameters.devices],
@@ -38,12 +38,12 @@ export async function grantConsent(parameters: GrantConsentParameters): Promise<
   const { hash, blockNumber, logs } = await sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: consentRegistryAbi,
     functionName: onBehalfOf ? 'grantConsentFor' : 'grantConsent',
     args: onBehalfOf ? [onBehalfOf, terms, parameters.purpose] : [terms, parameters.purpose],
   });
-  const [granted] = parseEventLogs({ abi: consentRegistryAbi, eventName: 'ConsentGranted', logs: logs as never });
+  const granted = contractEvent({ abi: consentRegistryAbi, address, eventName: 'ConsentGranted', logs });
   if (!granted) throw new Error(`grantConsent: no ConsentGranted event in ${hash}`);
-  return { consentId: granted.args.consentId, termsHash: granted.args.termsHash, hash, blockNumber };
+  return { consentId: granted.consentId, termsHash: granted.termsHash, hash, blockNumber };
 }

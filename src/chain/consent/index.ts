@@ -1,4 +1,3 @@
-export { consentRegistryAddress, ConsentRegistryMissingError, type ConsentWriteContext } from './writeContext.js';
 export { refusalName, refusalNames, type RefusalName } from '../../protocol/consentRefusal.js';
 export { grantConsent, type GrantConsentParameters, type GrantConsentReturnType } from './grantConsent.js';
 export { revokeConsent, type RevokeConsentParameters, type RevokeConsentReturnType } from './revokeConsent.js';

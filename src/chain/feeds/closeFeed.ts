@@ -1,9 +1,8 @@
 import { feedMarketAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import type { FeedWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
 /** The feed's owner closes it for good: no new sales; consents already sold run their period. */
-export function closeFeed(parameters: FeedWriteContext & { feedId: bigint }): Promise<SendContractTransactionReturnType> {
-  const { clients, account, market, feedId } = parameters;
-  return sendContractTransaction({ clients, account, address: market, abi: feedMarketAbi, functionName: 'closeFeed', args: [feedId] });
+export function closeFeed(parameters: WriteContext & { feedId: bigint }): Promise<SendContractTransactionReturnType> {
+  const { clients, account, address, feedId } = parameters;
+  return sendContractTransaction({ clients, account, address, abi: feedMarketAbi, functionName: 'closeFeed', args: [feedId] });
 }

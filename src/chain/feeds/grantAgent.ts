@@ -1,7 +1,6 @@
 import type { Address, PublicClient } from 'viem';
 import { consentRegistryAbi, feedMarketAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import type { FeedWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
 type Reader = { publicClient: Pick<PublicClient, 'readContract'>; market: Address };
 
@@ -23,11 +22,14 @@ export async function isMarketGrantAgent(parameters: Reader & { owner: Address }
   });
 }
 
-/** The sender approves (or, with allowed = false, stops approving) the market as its grant agent. */
+/**
+ * The sender approves (or, with allowed = false, stops approving) the market at `address` as its
+ * grant agent: a transaction to the consent registry the market grants through.
+ */
 export async function setMarketGrantAgent(
-  parameters: FeedWriteContext & { allowed: boolean },
+  parameters: WriteContext & { allowed: boolean },
 ): Promise<SendContractTransactionReturnType & { registry: Address }> {
-  const { clients, account, market, allowed } = parameters;
+  const { clients, account, address: market, allowed } = parameters;
   const registry = await consentRegistryOf({ publicClient: clients.publicClient, market });
   const sent = await sendContractTransaction({
     clients,

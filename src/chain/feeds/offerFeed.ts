@@ -1,10 +1,10 @@
 import { zeroHash, type Address, type Hex } from 'viem';
 import { feedMarketCallAbi } from '../callErrors.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import { marketEvent } from './events.js';
-import type { FeedWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
+import { feedMarketAbi } from '../../contracts/abis.js';
+import { contractEvent } from '../contractEvent.js';
 
-export type OfferFeedParameters = FeedWriteContext & {
+export type OfferFeedParameters = WriteContext & {
   /** Devices the sender owns (1 to 16, distinct). */
   devices: readonly Address[];
   /** Bit i = metric i of the device profile (src/protocol/consentScope.ts). */
@@ -20,29 +20,27 @@ export type OfferFeedParameters = FeedWriteContext & {
 
 /** Offers a feed of the sender's devices (the sender must have approved the market as grant agent); returns the feed id. */
 export async function offerFeed(parameters: OfferFeedParameters): Promise<SendContractTransactionReturnType & { feedId: bigint }> {
-  const { clients, account, market, devices, streams, price, period, purpose, policyId = zeroHash } = parameters;
+  const { clients, account, address, devices, streams, price, period, purpose, policyId = zeroHash } = parameters;
   const sent = await sendContractTransaction({
     clients,
     account,
-    address: market,
+    address,
     abi: feedMarketCallAbi,
     functionName: 'offerFeed',
     args: [devices, streams, price, period, policyId, purpose],
   });
-  const event = marketEvent<{ feedId: bigint }>(sent.logs, market, 'FeedOffered');
+  const event = contractEvent({ abi: feedMarketAbi, address, eventName: 'FeedOffered', logs: sent.logs });
   if (!event) throw new Error(`offerFeed in ${sent.hash} emitted no FeedOffered`);
   return { ...sent, feedId: event.feedId };
 }
 
 /** The feed's owner changes the price of an open feed (later purchases only). */
-export function updateFeedPrice(
-  parameters: FeedWriteContext & { feedId: bigint; price: bigint },
-): Promise<SendContractTransactionReturnType> {
-  const { clients, account, market, feedId, price } = parameters;
+export function updateFeedPrice(parameters: WriteContext & { feedId: bigint; price: bigint }): Promise<SendContractTransactionReturnType> {
+  const { clients, account, address, feedId, price } = parameters;
   return sendContractTransaction({
     clients,
     account,
-    address: market,
+    address,
     abi: feedMarketCallAbi,
     functionName: 'updateFeedPrice',
     args: [feedId, price],

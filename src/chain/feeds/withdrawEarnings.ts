@@ -1,21 +1,20 @@
 import type { Address, PublicClient } from 'viem';
 import { feedMarketAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import { marketEvent } from './events.js';
-import type { FeedWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
+import { contractEvent } from '../contractEvent.js';
 
 /** Pays the sender's feed earnings out; returns the amount in wei. */
-export async function withdrawEarnings(parameters: FeedWriteContext): Promise<SendContractTransactionReturnType & { amount: bigint }> {
-  const { clients, account, market } = parameters;
+export async function withdrawEarnings(parameters: WriteContext): Promise<SendContractTransactionReturnType & { amount: bigint }> {
+  const { clients, account, address } = parameters;
   const sent = await sendContractTransaction({
     clients,
     account,
-    address: market,
+    address,
     abi: feedMarketAbi,
     functionName: 'withdrawEarnings',
     args: [],
   });
-  const event = marketEvent<{ amount: bigint }>(sent.logs, market, 'EarningsWithdrawn');
+  const event = contractEvent({ abi: feedMarketAbi, address, eventName: 'EarningsWithdrawn', logs: sent.logs });
   if (!event) throw new Error(`withdrawEarnings in ${sent.hash} emitted no EarningsWithdrawn`);
   return { ...sent, amount: event.amount };
 }

@@ -1,9 +1,8 @@
 import type { Address, Hex } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import type { FirmwareWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
-export type ApproveReleaseParameters = FirmwareWriteContext & {
+export type ApproveReleaseParameters = WriteContext & {
   device: Address;
   releaseId: Hex;
   /** false withdraws an approval. Default true. */
@@ -12,11 +11,11 @@ export type ApproveReleaseParameters = FirmwareWriteContext & {
 
 /** Approves a release for a device in the current ownership epoch: the device's owner. */
 export function approveRelease(parameters: ApproveReleaseParameters): Promise<SendContractTransactionReturnType> {
-  const { clients, account, registry, device, releaseId, approved = true } = parameters;
+  const { clients, account, address, device, releaseId, approved = true } = parameters;
   return sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: firmwareRegistryAbi,
     functionName: 'setReleaseApproval',
     args: [device, releaseId, approved],

@@ -35,6 +35,7 @@ import {
   withdrawCredits,
   type FirmwareManifest,
 } from './index.js';
+import { fundOnAnvil } from '../../testing/fundedAccount.js';
 
 const AIR = 1;
 
@@ -42,7 +43,7 @@ describe('firmware chain module on a real chain', { timeout: 180_000 }, () => {
   let chain: TestChain;
   let manufacturer: LocalAccount;
   let keys: LocalAccount[];
-  let write: (account: LocalAccount) => { clients: ChainClients; account: LocalAccount; registry: Address };
+  let write: (account: LocalAccount) => { clients: ChainClients; account: LocalAccount; address: Address };
   const device = generateDeviceKey();
   const image = new Uint8Array(randomBytes(2048));
   const imageDigest = bytesToHex(createHash('sha256').update(image).digest()) as Hex;
@@ -66,10 +67,7 @@ describe('firmware chain module on a real chain', { timeout: 180_000 }, () => {
     chain = await startTestChain();
     manufacturer = nativeAccount(generatePrivateKey());
     keys = [0, 1, 2].map(() => nativeAccount(generatePrivateKey()));
-    await chain.publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [manufacturer.address, `0x${parseEther('100').toString(16)}`] as never,
-    });
+    await fundOnAnvil(chain.publicClient, manufacturer.address, '100');
     const hash = await chain.walletClient(chain.operator).writeContract({
       address: chain.identityAddress,
       abi: deviceIdentityAbi,
@@ -79,7 +77,7 @@ describe('firmware chain module on a real chain', { timeout: 180_000 }, () => {
     await chain.publicClient.waitForTransactionReceipt({ hash });
     await chain.registerDevice(device.publicKey); // owned by the operator
     const clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
-    write = (account) => ({ clients, account, registry: chain.firmwareAddress });
+    write = (account) => ({ clients, account, address: chain.firmwareAddress });
   });
   after(async () => {
     await chain?.stop();

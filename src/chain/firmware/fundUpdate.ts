@@ -1,9 +1,9 @@
-import { decodeEventLog, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
+import { contractEvent } from '../contractEvent.js';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import type { FirmwareWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
-export type FundUpdateParameters = FirmwareWriteContext & {
+export type FundUpdateParameters = WriteContext & {
   device: Address;
   releaseId: Hex;
   /** Wei held in escrow until the device reports the release (or a later one). */
@@ -14,31 +14,31 @@ export type FundUpdateParameters = FirmwareWriteContext & {
 
 /** Funds a device's update to a release (the device's owner); returns the escrow id. */
 export async function fundUpdate(parameters: FundUpdateParameters): Promise<SendContractTransactionReturnType & { escrowId: bigint }> {
-  const { clients, account, registry, device, releaseId, value, deadline } = parameters;
+  const { clients, account, address, device, releaseId, value, deadline } = parameters;
   const sent = await sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: firmwareRegistryAbi,
     functionName: 'fundUpdate',
     args: [device, releaseId, deadline],
     value,
   });
-  for (const log of sent.logs as { address: Address; data: Hex; topics: [Hex, ...Hex[]] }[]) {
-    if (log.address.toLowerCase() !== registry.toLowerCase()) continue;
-    const event = decodeEventLog({ abi: firmwareRegistryAbi, data: log.data, topics: log.topics, strict: false });
-    if (event.eventName === 'UpdateFunded') return { ...sent, escrowId: (event.args as { escrowId: bigint }).escrowId };
-  }
+  const funded = contractEvent({ abi: firmwareRegistryAbi, address, eventName: 'UpdateFunded', logs: sent.logs });
+  if (funded) return { ...sent, escrowId: funded.escrowId };
   throw new Error(`fundUpdate in ${sent.hash} emitted no UpdateFunded`);
 }
 
-/** The funder takes an escrow back (release revoked, deadline passed or owner changed); credits the funder. */
-export function reclaimEscrow(parameters: FirmwareWriteContext & { escrowId: bigint }): Promise<SendContractTransactionReturnType> {
-  const { clients, account, registry, escrowId } = parameters;
+/**
+ * Anyone closes an escrow that can be reclaimed (release revoked, deadline passed or owner changed);
+ * its amount is credited to its funder, never to the caller.
+ */
+export function reclaimEscrow(parameters: WriteContext & { escrowId: bigint }): Promise<SendContractTransactionReturnType> {
+  const { clients, account, address, escrowId } = parameters;
   return sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: firmwareRegistryAbi,
     functionName: 'reclaimEscrow',
     args: [escrowId],
@@ -46,7 +46,7 @@ export function reclaimEscrow(parameters: FirmwareWriteContext & { escrowId: big
 }
 
 /** Pays out the sender's credits (released escrows for a payee, reclaimed ones for a funder). */
-export function withdrawCredits(parameters: FirmwareWriteContext): Promise<SendContractTransactionReturnType> {
-  const { clients, account, registry } = parameters;
-  return sendContractTransaction({ clients, account, address: registry, abi: firmwareRegistryAbi, functionName: 'withdraw', args: [] });
+export function withdrawCredits(parameters: WriteContext): Promise<SendContractTransactionReturnType> {
+  const { clients, account, address } = parameters;
+  return sendContractTransaction({ clients, account, address, abi: firmwareRegistryAbi, functionName: 'withdraw', args: [] });
 }

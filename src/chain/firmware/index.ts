@@ -17,11 +17,16 @@ export {
   type UpdatePolicyName,
 } from '../../protocol/firmwareTypedData.js';
 export { signManifest, signRotation, sortSignatures, type ReleaseSignature, type SignManifestParameters } from './signManifest.js';
-export { firmwareRegistryAddress, FirmwareRegistryMissingError, type FirmwareWriteContext } from './writeContext.js';
 export { setReleaseKeys, type SetReleaseKeysParameters } from './setReleaseKeys.js';
 export { rotateReleaseKeys, type RotateReleaseKeysParameters } from './rotateReleaseKeys.js';
 export { publishRelease, type PublishReleaseParameters, type PublishReleaseReturnType } from './publishRelease.js';
-export { revokeRelease, type RevokeReleaseParameters } from './revokeRelease.js';
+export {
+  revokeRelease,
+  revokeReleaseWithKeys,
+  signRevocation,
+  type RevokeReleaseParameters,
+  type RevokeReleaseWithKeysParameters,
+} from './revokeRelease.js';
 export { setUpdatePolicy, type SetUpdatePolicyParameters } from './setUpdatePolicy.js';
 export { approveRelease, type ApproveReleaseParameters } from './approveRelease.js';
 export { fundUpdate, reclaimEscrow, withdrawCredits, type FundUpdateParameters } from './fundUpdate.js';

@@ -1,11 +1,10 @@
 import type { Hex } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { sortSignatures, type ReleaseSignature } from './signManifest.js';
 import { releaseIdOf, type FirmwareManifest } from '../../protocol/firmwareTypedData.js';
-import type { FirmwareWriteContext } from './writeContext.js';
 
-export type PublishReleaseParameters = FirmwareWriteContext & {
+export type PublishReleaseParameters = WriteContext & {
   manifest: FirmwareManifest;
   /** At least the class's threshold of release key signatures (signManifest); any order. */
   signatures: readonly ReleaseSignature[];
@@ -18,11 +17,11 @@ export type PublishReleaseReturnType = SendContractTransactionReturnType & { rel
  * signer address, ascending, as the registry requires.
  */
 export async function publishRelease(parameters: PublishReleaseParameters): Promise<PublishReleaseReturnType> {
-  const { clients, account, registry, manifest, signatures } = parameters;
+  const { clients, account, address, manifest, signatures } = parameters;
   const sent = await sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: firmwareRegistryAbi,
     functionName: 'publishRelease',
     args: [manifest, sortSignatures(signatures)],

@@ -1,10 +1,10 @@
-import { decodeEventLog, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { contractEvent } from '../contractEvent.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { reportVerdictNames, type ReportVerdictName } from '../../protocol/firmwareTypedData.js';
-import type { FirmwareWriteContext } from './writeContext.js';
 
-export type ReportFirmwareParameters = FirmwareWriteContext & {
+export type ReportFirmwareParameters = WriteContext & {
   device: Address;
   sequence: bigint;
   digest: Hex;
@@ -20,22 +20,19 @@ export type ReportFirmwareParameters = FirmwareWriteContext & {
 export async function reportFirmware(
   parameters: ReportFirmwareParameters,
 ): Promise<SendContractTransactionReturnType & { verdict: ReportVerdictName }> {
-  const { clients, account, registry, device, sequence, digest, nonce, signature } = parameters;
+  const { clients, account, address, device, sequence, digest, nonce, signature } = parameters;
   const sent = await sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: firmwareRegistryAbi,
     functionName: 'reportFirmware',
     args: [device, sequence, digest, nonce, signature],
   });
-  for (const log of sent.logs as { address: Address; data: Hex; topics: [Hex, ...Hex[]] }[]) {
-    if (log.address.toLowerCase() !== registry.toLowerCase()) continue;
-    const event = decodeEventLog({ abi: firmwareRegistryAbi, data: log.data, topics: log.topics, strict: false });
-    if (event.eventName === 'FirmwareInstalled') return { ...sent, verdict: 'installed' };
-    if (event.eventName === 'FirmwareReportFlagged') {
-      return { ...sent, verdict: reportVerdictNames[Number((event.args as { verdict: number }).verdict)] ?? 'unknown_build' };
-    }
+  if (contractEvent({ abi: firmwareRegistryAbi, address, eventName: 'FirmwareInstalled', logs: sent.logs })) {
+    return { ...sent, verdict: 'installed' };
   }
+  const flagged = contractEvent({ abi: firmwareRegistryAbi, address, eventName: 'FirmwareReportFlagged', logs: sent.logs });
+  if (flagged) return { ...sent, verdict: reportVerdictNames[Number(flagged.verdict)] ?? 'unknown_build' };
   throw new Error(`reportFirmware in ${sent.hash} emitted no verdict`);
 }

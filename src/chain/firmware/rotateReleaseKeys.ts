@@ -1,10 +1,9 @@
 import type { Address } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { sortSignatures, type ReleaseSignature } from './signManifest.js';
-import type { FirmwareWriteContext } from './writeContext.js';
 
-export type RotateReleaseKeysParameters = FirmwareWriteContext & {
+export type RotateReleaseKeysParameters = WriteContext & {
   classId: number;
   /** The class's current key version + 1 (getClass(classId).keysVersion + 1). */
   version: bigint;
@@ -16,11 +15,11 @@ export type RotateReleaseKeysParameters = FirmwareWriteContext & {
 
 /** Replaces a class's release keys with a threshold of signatures by the current keys (anyone submits). */
 export function rotateReleaseKeys(parameters: RotateReleaseKeysParameters): Promise<SendContractTransactionReturnType> {
-  const { clients, account, registry, classId, version, keys, threshold, signatures } = parameters;
+  const { clients, account, address, classId, version, keys, threshold, signatures } = parameters;
   return sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: firmwareRegistryAbi,
     functionName: 'rotateReleaseKeys',
     args: [classId, version, keys, threshold, sortSignatures(signatures)],

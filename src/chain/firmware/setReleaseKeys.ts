@@ -1,17 +1,16 @@
 import type { Address } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import type { FirmwareWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
-export type SetReleaseKeysParameters = FirmwareWriteContext & { classId: number; keys: readonly Address[]; threshold: number };
+export type SetReleaseKeysParameters = WriteContext & { classId: number; keys: readonly Address[]; threshold: number };
 
 /** Sets a class's first release keys and k-of-n threshold: the class's manufacturer, once. */
 export function setReleaseKeys(parameters: SetReleaseKeysParameters): Promise<SendContractTransactionReturnType> {
-  const { clients, account, registry, classId, keys, threshold } = parameters;
+  const { clients, account, address, classId, keys, threshold } = parameters;
   return sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: firmwareRegistryAbi,
     functionName: 'setInitialReleaseKeys',
     args: [classId, keys, threshold],

@@ -1,4 +1,3 @@
-export { policyRegistryAddress, PolicyRegistryMissingError, type PolicyWriteContext } from './writeContext.js';
 export type { PolicyVersionRecord } from './policyVersion.js';
 export { publishPolicy, type PublishPolicyParameters, type PublishPolicyReturnType } from './publishPolicy.js';
 export { readPolicy, type ReadPolicyParameters } from './readPolicy.js';

@@ -1,10 +1,10 @@
-import { decodeEventLog, type Address, type Hex } from 'viem';
+import type { Hex } from 'viem';
+import { contractEvent } from '../contractEvent.js';
 import { policyRegistryAbi } from '../../contracts/abis.js';
 import type { PolicyTerms } from '../../policy/compilePolicyTerms.js';
-import { sendContractTransaction, type SendContractTransactionReturnType } from '../sendContractTransaction.js';
-import type { PolicyWriteContext } from './writeContext.js';
+import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
-export type PublishPolicyParameters = PolicyWriteContext & {
+export type PublishPolicyParameters = WriteContext & {
   /** The policy's name: versions are numbered per (publisher, name). */
   name: string;
   /** policyContentHash of the document (keccak256 of its canonical JSON). */
@@ -19,22 +19,16 @@ export type PublishPolicyReturnType = SendContractTransactionReturnType & { poli
 
 /** Publishes the next version of the sender's policy `name`; returns its id and version number. */
 export async function publishPolicy(parameters: PublishPolicyParameters): Promise<PublishPolicyReturnType> {
-  const { clients, account, registry, name, contentHash, uri, terms } = parameters;
+  const { clients, account, address, name, contentHash, uri, terms } = parameters;
   const sent = await sendContractTransaction({
     clients,
     account,
-    address: registry,
+    address,
     abi: policyRegistryAbi,
     functionName: 'publishPolicy',
     args: [name, contentHash, uri, terms],
   });
-  for (const log of sent.logs as { address: Address; data: Hex; topics: [Hex, ...Hex[]] }[]) {
-    if (log.address.toLowerCase() !== registry.toLowerCase()) continue;
-    const event = decodeEventLog({ abi: policyRegistryAbi, data: log.data, topics: log.topics, strict: false });
-    if (event.eventName === 'PolicyPublished') {
-      const args = event.args as { policyId: Hex; version: number };
-      return { ...sent, policyId: args.policyId, version: Number(args.version) };
-    }
-  }
+  const published = contractEvent({ abi: policyRegistryAbi, address, eventName: 'PolicyPublished', logs: sent.logs });
+  if (published) return { ...sent, policyId: published.policyId, version: Number(published.version) };
   throw new Error(`publishPolicy in ${sent.hash} emitted no PolicyPublished`);
 }

@@ -16,117 +16,118 @@ import {
   type PythiaKeyEntry,
   ProvisioningBundleError,
 } from '../../sdk/index.js';
-import { parseAddressArg, parseIntegerArg, parseUrlArg } from '../args.js';
+import { parseAddressArg, parseIntegerArg, parseUrlArg } from '../args/index.js';
 import { loadContext } from '../context.js';
+import { withCommon } from '../options.js';
 import { CliError, printResult, UsageError } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
 /** `pythia ask` (a device's view) and `pythia bundle create` (what a device is given to trust its Pythia). */
 export function registerAskCommands(program: Command): void {
-  program
-    .command('ask')
-    .description('Ask the Pythia a question as a device would, and verify the signed answer against the provisioning bundle')
-    .argument('<question>', `question name or id (${questionNames()})`)
-    .requiredOption('--key-file <path>', 'the device key (encrypted keystore, e.g. from `pythia device keygen`)')
-    .requiredOption('--bundle <path>', 'provisioning bundle (from `pythia bundle create`)')
-    .option('--subject <id>', 'device_status: the device asked about (default: the asking device)', parseAddressArg)
-    .option('--gateway <url>', "gateway URL (default: the bundle's first)", parseUrlArg)
-    .option('--json', 'machine-readable output')
-    .action(async (question: string, options: { keyFile: string; bundle: string; subject?: Address; gateway?: string; json?: boolean }) => {
-      const known = questionOf(/^\d+$/.test(question) ? Number(question) : question);
-      if (!known) throw new UsageError(`unknown question "${question}": one of ${questionNames()}`);
-      const bundle = readBundle(options.bundle);
-      const key = await loadDeviceKey(options.keyFile, await resolvePassphrase('device key')).catch((error: Error) => {
-        throw new CliError(`cannot open the device key ${options.keyFile}: ${error.message}`);
-      });
-      const verified = await askPythia({
-        key,
-        bundle,
-        question: known.name,
-        params: { device: options.subject ?? key.deviceId },
-        // One question per process: the clock (ms) is above the device's last question.
-        sequence: createQuestionSequence(),
-        ...(options.gateway ? { gatewayUrl: options.gateway } : {}),
-      }).catch((error: Error & { reason?: string }) => {
-        throw new CliError(`${error.reason ? `${error.reason}: ` : ''}${error.message}`);
-      });
-      printResult(options, verified, () =>
-        [
-          `verified answer to ${verified.question} from Pythia ${verified.signer}`,
-          `  read at block ${verified.blockNumber} (${verified.blockHash}), signed ${new Date(verified.time * 1000).toISOString()}`,
-          ...Object.entries(verified.answer as Record<string, unknown>).map(([k, v]) => `  ${k.padEnd(16)} ${String(v)}`),
-        ].join('\n'),
-      );
+  withCommon(
+    program
+      .command('ask')
+      .description('Ask the Pythia a question as a device would, and verify the signed answer against the provisioning bundle')
+      .argument('<question>', `question name or id (${questionNames()})`)
+      .requiredOption('--key-file <path>', 'the device key (encrypted keystore, e.g. from `pythia device keygen`)')
+      .requiredOption('--bundle <path>', 'provisioning bundle (from `pythia bundle create`)')
+      .option('--subject <id>', 'device_status: the device asked about (default: the asking device)', parseAddressArg('--subject'))
+      .option('--gateway <url>', "gateway URL (default: the bundle's first)", parseUrlArg('--gateway')),
+    { dataDir: false },
+  ).action(async (question: string, options: { keyFile: string; bundle: string; subject?: Address; gateway?: string; json?: boolean }) => {
+    const known = questionOf(/^\d+$/.test(question) ? Number(question) : question);
+    if (!known) throw new UsageError(`unknown question "${question}": one of ${questionNames()}`);
+    const bundle = readBundle(options.bundle);
+    const key = await loadDeviceKey(options.keyFile, await resolvePassphrase('device key')).catch((error: Error) => {
+      throw new CliError(`cannot open the device key ${options.keyFile}: ${error.message}`);
     });
-
-  program
-    .command('bundle')
-    .description('Provisioning bundles for devices')
-    .command('create')
-    .description(
-      'Write a provisioning bundle: chain, contracts, the Pythia keys the registry trusts now (this node first), attestation policy',
-    )
-    .requiredOption('--out <path>', 'where to write the bundle (JSON)')
-    .option('--require-attested', 'devices refuse Pythia keys without TEE attestation (this node has none: its key is unattested)')
-    .option('--max-age-seconds <s>', 'oldest answer a device accepts, by time', parseIntegerArg('max age', 1, 86_400 * 365), 300)
-    .option('--max-age-blocks <n>', 'oldest answer a device accepts, by block', parseIntegerArg('max age', 1, 10_000_000), 100)
-    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
-    .option('--json', 'print the bundle')
-    .action(
-      async (options: {
-        out: string;
-        requireAttested?: boolean;
-        maxAgeSeconds: number;
-        maxAgeBlocks: number;
-        dataDir?: string;
-        json?: boolean;
-      }) => {
-        const context = loadContext(options);
-        const passphrase = await resolvePassphrase('pythia key');
-        const pythia = await decryptKeystore(await readKeystoreFile(roleKeyPath(context.dataDir, 'pythia')), passphrase).catch(
-          (error: Error) => {
-            throw new CliError(`cannot open the pythia key: ${error.message}`);
-          },
-        );
-        const key = deviceKeyFromPrivateKey(pythia.privateKey);
-        const registry = context.deployment.contracts.pythiaRegistry;
-        // The keys the registry trusts now (this node's among them, registered by `pythia up`); a
-        // deployment without a registry can only vouch for its own key, as unattested.
-        const pythiaKeys: PythiaKeyEntry[] = registry
-          ? (await listTrustedPythiaKeys({ publicClient: context.publicClient, registry })).map((k) => ({
-              address: k.key,
-              publicKey: k.publicKey!,
-              attested: k.attested,
-              ...(k.measurement ? { measurement: k.measurement } : {}),
-            }))
-          : [{ address: key.deviceId, publicKey: key.publicKey, attested: false }];
-        if (pythiaKeys.length === 0) throw new CliError('the Pythia registry trusts no key: register one with `pythia pythia register`');
-        // This node's key first: the device's default gateway signs with it.
-        pythiaKeys.sort((a, b) => Number(b.address === key.deviceId) - Number(a.address === key.deviceId));
-        const bundle = parseProvisioningBundle({
-          version: 1,
-          chainId: context.deployment.chainId,
-          contracts: {
-            fleet: context.deployment.contracts.fleet,
-            ...(registry && { pythiaRegistry: registry }),
-            ...(context.deployment.contracts.deviceOwnership && { deviceOwnership: context.deployment.contracts.deviceOwnership }),
-            ...(context.deployment.contracts.firmwareRegistry && { firmwareRegistry: context.deployment.contracts.firmwareRegistry }),
-            ...(context.deployment.contracts.consentRegistry && { consentRegistry: context.deployment.contracts.consentRegistry }),
-          },
-          pythiaKeys,
-          attestationPolicy: { requireAttested: options.requireAttested === true },
-          freshness: { maxAgeSeconds: options.maxAgeSeconds, maxAgeBlocks: options.maxAgeBlocks },
-          gatewayUrls: [context.deployment.gatewayUrl],
-        });
-        writeFileSync(options.out, `${JSON.stringify(bundle, null, 2)}\n`);
-        printResult(
-          options,
-          bundle,
-          () =>
-            `bundle for chain ${bundle.chainId} trusting Pythia ${pythiaKeys.map((k) => k.address).join(', ')} written to ${options.out}`,
-        );
-      },
+    const verified = await askPythia({
+      key,
+      bundle,
+      question: known.name,
+      params: { device: options.subject ?? key.deviceId },
+      // One question per process: the clock (ms) is above the device's last question.
+      sequence: createQuestionSequence(),
+      ...(options.gateway ? { gatewayUrl: options.gateway } : {}),
+    }).catch((error: Error & { reason?: string }) => {
+      throw new CliError(`${error.reason ? `${error.reason}: ` : ''}${error.message}`);
+    });
+    printResult(options, verified, () =>
+      [
+        `verified answer to ${verified.question} from Pythia ${verified.signer}`,
+        `  read at block ${verified.blockNumber} (${verified.blockHash}), signed ${new Date(verified.time * 1000).toISOString()}`,
+        ...Object.entries(verified.answer as Record<string, unknown>).map(([k, v]) => `  ${k.padEnd(16)} ${String(v)}`),
+      ].join('\n'),
     );
+  });
+
+  withCommon(
+    program
+      .command('bundle')
+      .description('Provisioning bundles for devices')
+      .command('create')
+      .description(
+        'Write a provisioning bundle: chain, contracts, the Pythia keys the registry trusts now (this node first), attestation policy',
+      )
+      .requiredOption('--out <path>', 'where to write the bundle (JSON)')
+      .option('--require-attested', 'devices refuse Pythia keys without TEE attestation (this node has none: its key is unattested)')
+      .option('--max-age-seconds <s>', 'oldest answer a device accepts, by time', parseIntegerArg('max age', 1, 86_400 * 365), 300)
+      .option('--max-age-blocks <n>', 'oldest answer a device accepts, by block', parseIntegerArg('max age', 1, 10_000_000), 100),
+    { json: 'print the bundle' },
+  ).action(
+    async (options: {
+      out: string;
+      requireAttested?: boolean;
+      maxAgeSeconds: number;
+      maxAgeBlocks: number;
+      dataDir?: string;
+      json?: boolean;
+    }) => {
+      const context = loadContext(options);
+      const passphrase = await resolvePassphrase('pythia key');
+      const pythia = await decryptKeystore(await readKeystoreFile(roleKeyPath(context.dataDir, 'pythia')), passphrase).catch(
+        (error: Error) => {
+          throw new CliError(`cannot open the pythia key: ${error.message}`);
+        },
+      );
+      const key = deviceKeyFromPrivateKey(pythia.privateKey);
+      const registry = context.deployment.contracts.pythiaRegistry;
+      // The keys the registry trusts now (this node's among them, registered by `pythia up`); a
+      // deployment without a registry can only vouch for its own key, as unattested.
+      const pythiaKeys: PythiaKeyEntry[] = registry
+        ? (await listTrustedPythiaKeys({ publicClient: context.publicClient, registry })).map((k) => ({
+            address: k.key,
+            publicKey: k.publicKey!,
+            attested: k.attested,
+            ...(k.measurement ? { measurement: k.measurement } : {}),
+          }))
+        : [{ address: key.deviceId, publicKey: key.publicKey, attested: false }];
+      if (pythiaKeys.length === 0) throw new CliError('the Pythia registry trusts no key: register one with `pythia pythia register`');
+      // This node's key first: the device's default gateway signs with it.
+      pythiaKeys.sort((a, b) => Number(b.address === key.deviceId) - Number(a.address === key.deviceId));
+      const bundle = parseProvisioningBundle({
+        version: 1,
+        chainId: context.deployment.chainId,
+        contracts: {
+          fleet: context.deployment.contracts.fleet,
+          ...(registry && { pythiaRegistry: registry }),
+          ...(context.deployment.contracts.deviceOwnership && { deviceOwnership: context.deployment.contracts.deviceOwnership }),
+          ...(context.deployment.contracts.firmwareRegistry && { firmwareRegistry: context.deployment.contracts.firmwareRegistry }),
+          ...(context.deployment.contracts.consentRegistry && { consentRegistry: context.deployment.contracts.consentRegistry }),
+        },
+        pythiaKeys,
+        attestationPolicy: { requireAttested: options.requireAttested === true },
+        freshness: { maxAgeSeconds: options.maxAgeSeconds, maxAgeBlocks: options.maxAgeBlocks },
+        gatewayUrls: [context.deployment.gatewayUrl],
+      });
+      writeFileSync(options.out, `${JSON.stringify(bundle, null, 2)}\n`);
+      printResult(
+        options,
+        bundle,
+        () => `bundle for chain ${bundle.chainId} trusting Pythia ${pythiaKeys.map((k) => k.address).join(', ')} written to ${options.out}`,
+      );
+    },
+  );
 }
 
 function readBundle(path: string) {

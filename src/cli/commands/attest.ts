@@ -2,16 +2,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { AttestationError, verifyQuote, type VerifyQuoteReturnType } from '../../attestation/index.js';
-import { CliError, UsageError, printResult, progress } from '../output.js';
+import { parseTimeArg } from '../args/index.js';
+import { withCommon } from '../options.js';
+import { CliError, printResult, progress } from '../output.js';
 
 export const defaultRootCaPath = fileURLToPath(new URL('../../attestation/fixtures/TrustedRootCA.der', import.meta.url));
 
-export type AttestVerifyOptions = { at?: string; rootCa?: string; json?: boolean };
+/** `at`: Unix seconds to judge validity at (default now). */
+export type AttestVerifyOptions = { at?: bigint; rootCa?: string; json?: boolean };
 
 /** The action of `pythia attest verify`, callable without a process (for tests). */
 export function attestVerify(quotePath: string, collateralPath: string, options: AttestVerifyOptions): VerifyQuoteReturnType {
-  const now = options.at === undefined ? new Date() : new Date(options.at);
-  if (Number.isNaN(now.getTime())) throw new UsageError(`--at must be an ISO time, got "${options.at}"`);
+  const now = options.at === undefined ? new Date() : new Date(Number(options.at) * 1000);
   const read = (path: string, what: string) => {
     try {
       return new Uint8Array(readFileSync(path));
@@ -53,17 +55,18 @@ export function formatVerifiedQuote(result: VerifyQuoteReturnType): string {
 
 export function registerAttestCommands(program: Command): void {
   const attest = program.command('attest').description('Remote attestation evidence (Intel SGX / TDX DCAP quotes)');
-  attest
-    .command('verify')
-    .description('Verify a DCAP quote against its collateral and the Intel SGX Root CA; print the measurement and TCB status')
-    .argument('<quote>', 'raw quote file (SGX v3 or TDX v4)')
-    .argument('<collateral>', 'collateral JSON from Intel PCS / PCCS (tcb_info, qe_identity, CRLs, issuer chains)')
-    .option('--at <time>', 'judge validity at this ISO time instead of now')
-    .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint)', defaultRootCaPath)
-    .option('--json', 'machine-readable output')
-    .action((quote: string, collateral: string, options: AttestVerifyOptions) => {
-      progress(options, `verifying ${quote}...`);
-      const result = attestVerify(quote, collateral, options);
-      printResult(options, result, () => formatVerifiedQuote(result));
-    });
+  withCommon(
+    attest
+      .command('verify')
+      .description('Verify a DCAP quote against its collateral and the Intel SGX Root CA; print the measurement and TCB status')
+      .argument('<quote>', 'raw quote file (SGX v3 or TDX v4)')
+      .argument('<collateral>', 'collateral JSON from Intel PCS / PCCS (tcb_info, qe_identity, CRLs, issuer chains)')
+      .option('--at <time>', 'judge validity at this time instead of now (ISO time, Unix seconds, -30d)', parseTimeArg('--at'))
+      .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint)', defaultRootCaPath),
+    { dataDir: false },
+  ).action((quote: string, collateral: string, options: AttestVerifyOptions) => {
+    progress(options, `verifying ${quote}...`);
+    const result = attestVerify(quote, collateral, options);
+    printResult(options, result, () => formatVerifiedQuote(result));
+  });
 }

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { formatEther, type Address } from 'viem';
 import { claimPenalty, depositBond, readBond, requestBondWithdrawal, withdrawBond } from '../../chain/accountability/index.js';
-import { parseAddressArg } from '../args.js';
+import { requireContract } from '../../chain/requireContract.js';
+import { formatTime, parseAddressArg, parseAmountArg } from '../args/index.js';
 import { loadContext } from '../context.js';
+import { type CommonOptions, withCommon } from '../options.js';
 import { printResult } from '../output.js';
-import { contractOf, isoTime, parseAmountArg, refusing, signerOf, withCommon, type AccountabilityOptions } from './accountabilityCommon.js';
+import { loadOwnSignerAccount, sendAs } from '../signer.js';
+import { accountabilityRefusalHints } from './accountabilityCommon.js';
 
 const RECIPIENT_KEY = "the data recipient's key (keystore v3); required";
 
@@ -19,14 +22,18 @@ export function registerBondCommands(program: Command): void {
     bond
       .command('deposit')
       .description("Add to the signer's bond")
-      .requiredOption('--value <amount>', 'how much, in ether (e.g. 1.5)', parseAmountArg),
-    RECIPIENT_KEY,
-  ).action(async (options: AccountabilityOptions & { value: bigint }) => {
+      .requiredOption('--value <amount>', 'how much, in ether (e.g. 1.5)', parseAmountArg('--value')),
+    { signer: RECIPIENT_KEY },
+  ).action(async (options: CommonOptions & { value: bigint }) => {
     const context = loadContext(options);
-    const address = contractOf(context, 'recipientBonds');
-    const account = await signerOf(context, options, 'recipient');
-    const { hash, blockNumber } = await refusing(context, account, 'bond deposit', () =>
-      depositBond({ clients: context, account, address, value: options.value }),
+    const address = requireContract(context.deployment, 'recipientBonds');
+    const account = await loadOwnSignerAccount(options.signerKey, 'recipient');
+    const { hash, blockNumber } = await sendAs(
+      context,
+      account,
+      'bond deposit',
+      () => depositBond({ clients: context, account, address, value: options.value }),
+      accountabilityRefusalHints,
     );
     const state = await readBond({ publicClient: context.publicClient, address, recipient: account.address });
     printResult(
@@ -39,51 +46,65 @@ export function registerBondCommands(program: Command): void {
   withCommon(
     bond
       .command('withdraw-request')
-      .description('Start unbonding: the amount stops counting as bond at once and can be withdrawn after the unbonding delay')
-      .requiredOption('--amount <amount>', 'how much, in ether', parseAmountArg),
-    RECIPIENT_KEY,
-  ).action(async (options: AccountabilityOptions & { amount: bigint }) => {
+      .description(
+        'Start unbonding: the amount stops counting as bond at once and can be withdrawn once the obligations of every consent ' +
+          'whose terms you accepted have ended (`pythia bond show`: locked until)',
+      )
+      .requiredOption('--amount <amount>', 'how much, in ether', parseAmountArg('--amount')),
+    { signer: RECIPIENT_KEY },
+  ).action(async (options: CommonOptions & { amount: bigint }) => {
     const context = loadContext(options);
-    const address = contractOf(context, 'recipientBonds');
-    const account = await signerOf(context, options, 'recipient');
-    const { hash, blockNumber } = await refusing(context, account, 'bond withdraw-request', () =>
-      requestBondWithdrawal({ clients: context, account, address, amount: options.amount }),
+    const address = requireContract(context.deployment, 'recipientBonds');
+    const account = await loadOwnSignerAccount(options.signerKey, 'recipient');
+    const { hash, blockNumber } = await sendAs(
+      context,
+      account,
+      'bond withdraw-request',
+      () => requestBondWithdrawal({ clients: context, account, address, amount: options.amount }),
+      accountabilityRefusalHints,
     );
     const state = await readBond({ publicClient: context.publicClient, address, recipient: account.address });
     printResult(
       options,
       { recipient: account.address, pending: state.pending, availableAt: Number(state.availableAt), transactionHash: hash, blockNumber },
-      () => `${formatEther(state.pending)} unbonding, withdrawable from ${isoTime(state.availableAt)} (${hash})`,
+      () => `${formatEther(state.pending)} unbonding, withdrawable from ${formatTime(state.availableAt)} (${hash})`,
     );
   });
 
-  withCommon(bond.command('withdraw').description('Take out the unbonded amount once the delay has passed'), RECIPIENT_KEY).action(
-    async (options: AccountabilityOptions) => {
-      const context = loadContext(options);
-      const address = contractOf(context, 'recipientBonds');
-      const account = await signerOf(context, options, 'recipient');
-      const before = await readBond({ publicClient: context.publicClient, address, recipient: account.address });
-      const { hash, blockNumber } = await refusing(context, account, 'bond withdraw', () =>
-        withdrawBond({ clients: context, account, address }),
-      );
-      printResult(
-        options,
-        { recipient: account.address, withdrawn: before.pending, transactionHash: hash, blockNumber },
-        () => `${formatEther(before.pending)} withdrawn to ${account.address} (${hash})`,
-      );
-    },
-  );
-
-  withCommon(
-    bond.command('claim').description('Owner: take out penalties credited to the signer because a direct payment to it failed'),
-    "the owner's key (keystore v3); required",
-  ).action(async (options: AccountabilityOptions) => {
+  withCommon(bond.command('withdraw').description('Take out the unbonded amount once the bond is no longer locked'), {
+    signer: RECIPIENT_KEY,
+  }).action(async (options: CommonOptions) => {
     const context = loadContext(options);
-    const address = contractOf(context, 'recipientBonds');
-    const account = await signerOf(context, options, 'owner');
+    const address = requireContract(context.deployment, 'recipientBonds');
+    const account = await loadOwnSignerAccount(options.signerKey, 'recipient');
     const before = await readBond({ publicClient: context.publicClient, address, recipient: account.address });
-    const { hash, blockNumber } = await refusing(context, account, 'bond claim', () =>
-      claimPenalty({ clients: context, account, address }),
+    const { hash, blockNumber } = await sendAs(
+      context,
+      account,
+      'bond withdraw',
+      () => withdrawBond({ clients: context, account, address }),
+      accountabilityRefusalHints,
+    );
+    printResult(
+      options,
+      { recipient: account.address, withdrawn: before.pending, transactionHash: hash, blockNumber },
+      () => `${formatEther(before.pending)} withdrawn to ${account.address} (${hash})`,
+    );
+  });
+
+  withCommon(bond.command('claim').description('Owner: take out penalties credited to the signer because a direct payment to it failed'), {
+    signer: "the owner's key (keystore v3); required",
+  }).action(async (options: CommonOptions) => {
+    const context = loadContext(options);
+    const address = requireContract(context.deployment, 'recipientBonds');
+    const account = await loadOwnSignerAccount(options.signerKey, 'owner');
+    const before = await readBond({ publicClient: context.publicClient, address, recipient: account.address });
+    const { hash, blockNumber } = await sendAs(
+      context,
+      account,
+      'bond claim',
+      () => claimPenalty({ clients: context, account, address }),
+      accountabilityRefusalHints,
     );
     printResult(
       options,
@@ -95,18 +116,23 @@ export function registerBondCommands(program: Command): void {
   withCommon(
     bond
       .command('show')
-      .description("A recipient's bond, pending withdrawal and penalty credit")
-      .argument('<address>', 'the recipient (or owner, for its credit)', parseAddressArg),
-  ).action(async (recipient: Address, options: AccountabilityOptions) => {
+      .description("A recipient's bond, pending withdrawal, holds for contested claims, lock and penalty credit")
+      .argument('<address>', 'the recipient (or owner, for its credit)', parseAddressArg('<address>')),
+  ).action(async (recipient: Address, options: CommonOptions) => {
     const context = loadContext(options);
-    const state = await readBond({ publicClient: context.publicClient, address: contractOf(context, 'recipientBonds'), recipient });
-    printResult(options, { ...state, availableAt: Number(state.availableAt), unbondingDelay: Number(state.unbondingDelay) }, () =>
+    const state = await readBond({
+      publicClient: context.publicClient,
+      address: requireContract(context.deployment, 'recipientBonds'),
+      recipient,
+    });
+    printResult(options, { ...state, availableAt: Number(state.availableAt), lockedUntil: Number(state.lockedUntil) }, () =>
       [
         `recipient        ${recipient}`,
         `bond             ${formatEther(state.bond)}`,
-        `unbonding        ${state.pending === 0n ? '-' : `${formatEther(state.pending)} (withdrawable from ${isoTime(state.availableAt)})`}`,
+        `unbonding        ${state.pending === 0n ? '-' : `${formatEther(state.pending)} (withdrawable from ${formatTime(state.availableAt)})`}`,
+        `held             ${state.held === 0n ? '-' : `${formatEther(state.held)} (contested leak claims)`}`,
+        `locked until     ${state.lockedUntil === 0n ? '- (no accepted obligations)' : `${formatTime(state.lockedUntil)} (the last obligation of an accepted consent)`}`,
         `penalty credit   ${state.claimable === 0n ? '-' : formatEther(state.claimable)}`,
-        `unbonding delay  ${state.unbondingDelay} s`,
       ].join('\n'),
     );
   });

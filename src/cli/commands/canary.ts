@@ -1,86 +1,196 @@
 import type { Command } from 'commander';
-import { formatEther, type Address, type Hex } from 'viem';
-import { claimLeak, readCanary } from '../../chain/accountability/index.js';
-import { canaryCommitment, type CanaryReveal } from '../../protocol/canary.js';
-import { queryCanaries } from '../../sdk/queryCanaries.js';
-import { parseAddressArg, parseIntegerArg } from '../args.js';
-import { loadContext } from '../context.js';
-import { CliError, printResult } from '../output.js';
-import {
-  contractOf,
-  hashFrom,
-  isoTime,
-  parseHashArg,
-  parseIdArg,
-  parseUint64Arg,
-  refusing,
-  signerOf,
-  withCommon,
-  type AccountabilityOptions,
-} from './accountabilityCommon.js';
+import { formatEther, type Address, type Hex, type LocalAccount } from 'viem';
+import { claimLeak, disputeLeak, readCanary, resolveLeak, settleLeak, type CanaryState } from '../../chain/accountability/index.js';
+import { requireContract } from '../../chain/requireContract.js';
+import { queryCanaries, type GivenCanary } from '../../sdk/queryCanaries.js';
+import { formatTime, parseAddressArg, parseBytes32Arg, parseIdArg } from '../args/index.js';
+import { loadContext, type CommandContext } from '../context.js';
+import { type CommonOptions, withCommon } from '../options.js';
+import { CliError, UsageError, printResult, progress } from '../output.js';
+import { loadOwnSignerAccount, loadSignerAccount, sendAs } from '../signer.js';
+import { accountabilityRefusalHints, hashFrom } from './accountabilityCommon.js';
 
-type RevealOptions = {
-  recipient: Address;
-  consent: bigint;
-  device: Address;
-  stream: number;
-  value: number;
-  sequence: bigint;
-  salt: Hex;
-};
+/** The canaries the gateway gave under a consent, asked with the owner's key. */
+async function canariesOf(context: CommandContext, account: LocalAccount, consentId: bigint): Promise<GivenCanary[]> {
+  const consentRegistry = requireContract(context.deployment, 'consentRegistry');
+  return queryCanaries({
+    gatewayUrl: context.deployment.gatewayUrl,
+    chainId: context.deployment.chainId,
+    consentRegistry,
+    account,
+    consentId,
+  });
+}
 
-const withReveal = (command: Command) =>
-  command
-    .requiredOption('--recipient <address>', 'the recipient the canary was given to', parseAddressArg)
-    .requiredOption('--consent <id>', 'the consent it was given under', parseIdArg('--consent'))
-    .requiredOption('--device <address>', 'the device of the reading', parseAddressArg)
-    .requiredOption('--stream <index>', "the metric's index in the device profile (0..255)", parseIntegerArg('--stream', 0, 255))
-    .requiredOption('--value <raw>', 'the canary value, int16 in the fixed-point scale', parseIntegerArg('--value', -32768, 32767))
-    .requiredOption('--sequence <n>', "the reading's sequence number", parseUint64Arg('--sequence'))
-    .requiredOption('--salt <hex>', "the canary's salt (0x + 64 hex digits, from the gateway)", parseHashArg);
+const canaryJson = (c: GivenCanary) => ({
+  ...c,
+  consentId: c.consentId.toString(),
+  sequence: c.sequence.toString(),
+  delivery: c.delivery && { ...c.delivery, consentId: c.delivery.consentId.toString() },
+});
 
-const revealOf = (o: RevealOptions): CanaryReveal => ({
-  recipient: o.recipient,
-  consentId: o.consent,
-  device: o.device,
-  stream: o.stream,
-  value: o.value,
-  sequence: o.sequence,
-  salt: o.salt,
+const claimJson = (state: CanaryState) => ({
+  commitment: state.commitment,
+  consentId: state.consentId,
+  committedAt: Number(state.committedAt),
+  claimedAt: Number(state.claimedAt),
+  deliveryKey: state.deliveryKey,
+  claim: {
+    ...state.claim,
+    disputeDeadline: Number(state.claim.disputeDeadline),
+    disputedAt: Number(state.claim.disputedAt),
+  },
 });
 
 export function registerCanaryCommands(program: Command): void {
   const canary = program
     .command('canary')
-    .description('Trap streets (issue #5): canary values given to recipients, committed on chain, revealed to attribute a leak');
+    .description(
+      'Trap streets (issues #5, #12): canary values given to recipients, committed on chain with the delivery that carried them, ' +
+        'revealed to claim a leak; a claim holds the penalty until it is settled (dispute window, arbiter)',
+    );
 
   withCommon(
-    withReveal(
-      canary
-        .command('claim')
-        .description(
-          "Owner: a canary value turned up at a party the recipient never logged a share to. Reveals the canary's commitment; " +
-            "the contract attributes the leak to the recipient and its bond pays the consent's penalty to the owner",
-        ),
-    )
-      .requiredOption('--leaked-to <address>', 'the party the value turned up at', parseAddressArg)
-      .option('--evidence-hash <hash>', 'hash of the evidence (0x + 64 hex digits)', parseHashArg)
+    canary
+      .command('claim')
+      .description(
+        'Owner: a canary value turned up at a party. Finds the canary (and the logged delivery that carried it) through the gateway, ' +
+          "reveals it, and holds the accepted penalty from the recipient's bond; the recipient may dispute within the dispute window, " +
+          'after which `pythia canary settle` pays the owner',
+      )
+      .argument('<commitment>', 'the canary commitment (from `pythia canary list`)', parseBytes32Arg('<commitment>', { nonZero: true }))
+      .requiredOption('--consent <id>', 'the consent the canary was given under', parseIdArg('--consent'))
+      .requiredOption('--leaked-to <address>', 'the party the value turned up at', parseAddressArg('--leaked-to'))
+      .option('--evidence-hash <hash>', 'hash of the evidence (0x + 64 hex digits)', parseBytes32Arg('--evidence-hash', { nonZero: true }))
       .option('--evidence <file>', 'or: the evidence file (its SHA-256 is sent)'),
-    "the consent owner's key (keystore v3); required",
-  ).action(async (options: AccountabilityOptions & RevealOptions & { leakedTo: Address; evidenceHash?: Hex; evidence?: string }) => {
-    const evidenceHash = hashFrom(options.evidenceHash, options.evidence, 'evidence');
+    { signer: "the consent owner's key (keystore v3); required" },
+  ).action(
+    async (commitment: Hex, options: CommonOptions & { consent: bigint; leakedTo: Address; evidenceHash?: Hex; evidence?: string }) => {
+      const evidenceHash = hashFrom(options.evidenceHash, options.evidence, 'evidence');
+      const context = loadContext(options);
+      const address = requireContract(context.deployment, 'canaryRegistry');
+      const account = await loadOwnSignerAccount(options.signerKey, 'owner');
+      progress(options, `asking the gateway for the canaries of consent ${options.consent}...`);
+      const given = (await canariesOf(context, account, options.consent)).find((c) => c.commitment.toLowerCase() === commitment);
+      if (!given) throw new CliError(`the gateway gave no canary ${commitment} under consent ${options.consent}`);
+      if (!given.delivery) throw new CliError(`canary ${commitment} predates recorded deliveries: it cannot be claimed`);
+      const r = await sendAs(
+        context,
+        account,
+        'canary claim',
+        () =>
+          claimLeak({
+            clients: context,
+            account,
+            address,
+            canary: given,
+            delivery: given.delivery!,
+            leakedTo: options.leakedTo,
+            evidenceHash,
+          }),
+        accountabilityRefusalHints,
+      );
+      printResult(
+        options,
+        {
+          commitment,
+          recipient: given.recipient,
+          leakedTo: options.leakedTo,
+          penalty: r.penalty,
+          held: r.held,
+          disputeDeadline: Number(r.disputeDeadline),
+          transactionHash: r.hash,
+          blockNumber: r.blockNumber,
+        },
+        () =>
+          `leak claimed against ${given.recipient}: ${formatEther(r.held)} of ${formatEther(r.penalty)} ETH held from its bond (${r.hash})\n` +
+          `it may dispute until ${formatTime(r.disputeDeadline)}; then \`pythia canary settle ${commitment}\` pays you` +
+          (r.held < r.penalty ? '\n(the bond did not cover the full penalty)' : ''),
+      );
+    },
+  );
+
+  withCommon(
+    canary
+      .command('dispute')
+      .description("Recipient: contest a leak claim within its dispute window; the council's arbiter then rules")
+      .argument('<commitment>', 'the claimed canary commitment', parseBytes32Arg('<commitment>', { nonZero: true }))
+      .option('--answer-hash <hash>', 'hash of your answer (0x + 64 hex digits)', parseBytes32Arg('--answer-hash', { nonZero: true }))
+      .option('--answer <file>', 'or: your answer file (its SHA-256 is sent; give the file to the arbiter)'),
+    { signer: "the recipient's key (keystore v3); required" },
+  ).action(async (commitment: Hex, options: CommonOptions & { answerHash?: Hex; answer?: string }) => {
+    const answerHash = hashFrom(options.answerHash, options.answer, 'answer');
     const context = loadContext(options);
-    const address = contractOf(context, 'canaryRegistry');
-    const account = await signerOf(context, options, 'owner');
-    const { hash, blockNumber, commitment, penalty, paid } = await refusing(context, account, 'canary claim', () =>
-      claimLeak({ clients: context, account, address, canary: revealOf(options), leakedTo: options.leakedTo, evidenceHash }),
+    const address = requireContract(context.deployment, 'canaryRegistry');
+    const account = await loadOwnSignerAccount(options.signerKey, 'recipient');
+    const r = await sendAs(
+      context,
+      account,
+      'canary dispute',
+      () => disputeLeak({ clients: context, account, address, commitment, answerHash }),
+      accountabilityRefusalHints,
     );
     printResult(
       options,
-      { commitment, recipient: options.recipient, leakedTo: options.leakedTo, penalty, paid, transactionHash: hash, blockNumber },
+      { commitment, answerHash, transactionHash: r.hash, blockNumber: r.blockNumber },
+      () => `claim ${commitment} disputed (${r.hash}): the arbiter rules; without a ruling in 90 days it fails`,
+    );
+  });
+
+  withCommon(
+    canary
+      .command('resolve')
+      .description('Arbiter (ARBITER_ROLE, the council): rule on a disputed leak claim')
+      .argument('<commitment>', 'the disputed canary commitment', parseBytes32Arg('<commitment>', { nonZero: true }))
+      .option('--uphold', 'the leak is proven: the held penalty goes to the owner')
+      .option('--reject', 'the claim fails: the held penalty goes back to the bond'),
+    { signer: 'the arbiter key (keystore v3) instead of the admin role key' },
+  ).action(async (commitment: Hex, options: CommonOptions & { uphold?: boolean; reject?: boolean }) => {
+    if (Boolean(options.uphold) === Boolean(options.reject)) throw new UsageError('give exactly one of --uphold and --reject');
+    const context = loadContext(options);
+    const address = requireContract(context.deployment, 'canaryRegistry');
+    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'admin', purpose: 'arbiter' });
+    const r = await sendAs(
+      context,
+      account,
+      'canary resolve',
+      () => resolveLeak({ clients: context, account, address, commitment, upheld: Boolean(options.uphold) }),
+      accountabilityRefusalHints,
+    );
+    printResult(options, { commitment, outcome: r.outcome, paid: r.paid, transactionHash: r.hash, blockNumber: r.blockNumber }, () =>
+      r.outcome === 'upheld'
+        ? `claim ${commitment} upheld: ${formatEther(r.paid)} ETH paid to the owner (${r.hash})`
+        : `claim ${commitment} rejected: the hold is back in the recipient's bond (${r.hash})`,
+    );
+  });
+
+  withCommon(
+    canary
+      .command('settle')
+      .description(
+        'Anyone: settle a leak claim that can be: undisputed after its dispute window (paid to the owner), or disputed and left ' +
+          "without a ruling for 90 days (returned to the recipient's bond)",
+      )
+      .argument('<commitment>', 'the claimed canary commitment', parseBytes32Arg('<commitment>', { nonZero: true })),
+    { signer: 'a funded key (keystore v3) instead of the operator role key' },
+  ).action(async (commitment: Hex, options: CommonOptions) => {
+    const context = loadContext(options);
+    const address = requireContract(context.deployment, 'canaryRegistry');
+    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'settler' });
+    const r = await sendAs(
+      context,
+      account,
+      'canary settle',
+      () => settleLeak({ clients: context, account, address, commitment }),
+      accountabilityRefusalHints,
+    );
+    printResult(
+      options,
+      { commitment, outcome: r.outcome, paid: r.paid, timedOut: r.timedOut, transactionHash: r.hash, blockNumber: r.blockNumber },
       () =>
-        `leak attributed to ${options.recipient}: ${formatEther(paid)} of ${formatEther(penalty)} paid from its bond (${hash})` +
-        (paid < penalty ? '\n(the bond did not cover the full penalty)' : ''),
+        r.outcome === 'upheld'
+          ? `claim ${commitment} settled: ${formatEther(r.paid)} ETH paid to the owner (${r.hash})`
+          : `claim ${commitment} settled for the recipient: no ruling came in time (${r.hash})`,
     );
   });
 
@@ -88,49 +198,49 @@ export function registerCanaryCommands(program: Command): void {
     canary
       .command('list')
       .description(
-        "Owner: the canaries this deployment's gateway gave under a consent (values, salts, commitments), each ready for `canary claim`",
+        "Owner: the canaries this deployment's gateway gave under a consent (values, salts, commitments, the delivery that carried each), " +
+          'each ready for `canary claim`',
       )
       .argument('<consentId>', 'the consent', parseIdArg('consentId')),
-    "the consent owner's key (keystore v3); required",
-  ).action(async (consentId: bigint, options: AccountabilityOptions) => {
+    { signer: "the consent owner's key (keystore v3); required" },
+  ).action(async (consentId: bigint, options: CommonOptions) => {
     const context = loadContext(options);
-    const { consentRegistry } = context.deployment.contracts;
-    if (!consentRegistry) throw new CliError('this deployment has no consent registry: run `pythia up` to add it');
-    const account = await signerOf(context, options, 'owner');
-    const canaries = await queryCanaries({
-      gatewayUrl: context.deployment.gatewayUrl,
-      chainId: context.deployment.chainId,
-      consentRegistry,
-      account,
-      consentId,
-    });
-    printResult(
-      options,
-      canaries.map((c) => ({ ...c, consentId: c.consentId.toString(), sequence: c.sequence.toString() })),
-      () =>
-        canaries.length === 0
-          ? `no canaries given under consent ${consentId}`
-          : canaries
-              .map(
-                (c) =>
-                  `${c.commitment}  recipient ${c.recipient}  device ${c.device}  stream ${c.stream}  sequence ${c.sequence}  value ${c.value}  salt ${c.salt}`,
-              )
-              .join('\n'),
+    const account = await loadOwnSignerAccount(options.signerKey, 'owner');
+    const canaries = await canariesOf(context, account, consentId);
+    printResult(options, canaries.map(canaryJson), () =>
+      canaries.length === 0
+        ? `no canaries given under consent ${consentId}`
+        : canaries
+            .map(
+              (c) =>
+                `${c.commitment}  recipient ${c.recipient}  device ${c.device}  stream ${c.stream}  sequence ${c.sequence}  value ${c.value}  salt ${c.salt}`,
+            )
+            .join('\n'),
     );
   });
 
-  withCommon(withReveal(canary.command('show').description("A canary's commitment and whether it was committed and claimed"))).action(
-    async (options: AccountabilityOptions & RevealOptions) => {
-      const context = loadContext(options);
-      const commitment = canaryCommitment(revealOf(options));
-      const state = await readCanary({ publicClient: context.publicClient, address: contractOf(context, 'canaryRegistry'), commitment });
-      printResult(options, { ...state, committedAt: Number(state.committedAt), claimedAt: Number(state.claimedAt) }, () =>
-        [
-          `commitment    ${commitment}`,
-          `committed     ${state.committedAt === 0n ? 'no (unknown commitment)' : `${isoTime(state.committedAt)} under consent ${state.consentId}`}`,
-          `claimed       ${state.claimedAt === 0n ? 'no' : isoTime(state.claimedAt)}`,
-        ].join('\n'),
-      );
-    },
-  );
+  withCommon(
+    canary
+      .command('show')
+      .description("A canary commitment: whether it was committed (and for which delivery), and its leak claim's state")
+      .argument('<commitment>', 'the canary commitment', parseBytes32Arg('<commitment>', { nonZero: true })),
+  ).action(async (commitment: Hex, options: CommonOptions) => {
+    const context = loadContext(options);
+    const state = await readCanary({
+      publicClient: context.publicClient,
+      address: requireContract(context.deployment, 'canaryRegistry'),
+      commitment,
+    });
+    const k = state.claim;
+    printResult(options, claimJson(state), () =>
+      [
+        `commitment    ${commitment}`,
+        `committed     ${state.committedAt === 0n ? 'no (unknown commitment)' : `${formatTime(state.committedAt)} under consent ${state.consentId}`}`,
+        `delivery      ${state.committedAt === 0n ? '-' : state.deliveryKey}`,
+        `claim         ${k.status === 'none' ? 'none' : `${k.status}, leaked to ${k.leakedTo}, penalty ${formatEther(k.penalty)} ETH`}`,
+        ...(k.status === 'open' ? [`dispute until ${formatTime(k.disputeDeadline)}`] : []),
+        ...(k.status === 'disputed' ? [`disputed      ${formatTime(k.disputedAt)} (answer ${k.answerHash})`] : []),
+      ].join('\n'),
+    );
+  });
 }

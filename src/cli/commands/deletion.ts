@@ -8,29 +8,15 @@ import {
   requestDeletion,
   type DeletionRequestState,
 } from '../../chain/accountability/index.js';
-import { parseAddressArg, parseIntegerArg } from '../args.js';
+import { requireContract } from '../../chain/requireContract.js';
+import { collect, formatTime, parseAddressArg, parseBytes32Arg, parseIdArg, parseIntegerArg, parseTimeArg } from '../args/index.js';
 import { loadContext } from '../context.js';
-import { CliError, UsageError, formatTable, printResult } from '../output.js';
-import { loadSignerAccount } from '../signer.js';
-import {
-  contractOf,
-  hashFrom,
-  isoTime,
-  parseDeadlineArg,
-  parseHashArg,
-  parseIdArg,
-  parseTimeArg,
-  refusing,
-  signerOf,
-  withCommon,
-  type AccountabilityOptions,
-} from './accountabilityCommon.js';
+import { type CommonOptions, withCommon } from '../options.js';
+import { formatTable, printResult, UsageError } from '../output.js';
+import { loadOwnSignerAccount, loadSignerAccount, readAs, sendAs } from '../signer.js';
+import { accountabilityRefusalHints, hashFrom } from './accountabilityCommon.js';
 
 const parseRequestArg = parseIdArg('<requestId>');
-
-function collectAddress(value: string, previous: Address[] = []): Address[] {
-  return [...previous, parseAddressArg(value)];
-}
 
 const jsonOf = (r: DeletionRequestState) => ({
   ...r,
@@ -49,9 +35,9 @@ const humanOf = (r: DeletionRequestState): string =>
     `recipient   ${r.recipient}`,
     `devices     ${r.devices.join(', ')}`,
     `streams     0x${r.streams.toString(16)}`,
-    `data from   ${isoTime(r.fromTime)} to ${isoTime(r.toTime)}`,
-    `deadline    ${isoTime(r.deadline)}`,
-    `status      ${r.status}${r.closedAt === 0n ? '' : ` at ${isoTime(r.closedAt)}`}`,
+    `data from   ${formatTime(r.fromTime)} to ${formatTime(r.toTime)}`,
+    `deadline    ${formatTime(r.deadline)}`,
+    `status      ${r.status}${r.closedAt === 0n ? '' : ` at ${formatTime(r.closedAt)}`}`,
     ...(r.status === 'acknowledged' ? [`evidence    ${r.evidenceHash}`] : []),
   ].join('\n');
 
@@ -68,44 +54,57 @@ export function registerDeletionCommands(program: Command): void {
       .command('request')
       .description("Owner: ask the consent's recipient to delete data of some devices and streams in a time range, by a deadline")
       .argument('<consentId>', 'consent id', parseIdArg('<consentId>'))
-      .option('--device <address>', 'a device whose data must go (repeat; default: all of the consent)', collectAddress)
+      .option(
+        '--device <address>',
+        'a device whose data must go (repeat; default: all of the consent)',
+        collect(parseAddressArg('--device')),
+      )
       .option(
         '--streams <mask>',
         'stream bitmask (bit i = metric i; default: all of the consent)',
         parseIntegerArg('--streams', 1, 0xffffffff),
       )
-      .option('--from <time>', 'start of the data to delete: ISO time or unix seconds (default: 0)', parseTimeArg)
-      .option('--to <time>', 'end of the data to delete, inclusive (default: now)', parseTimeArg)
-      .requiredOption('--deadline <time>', 'acknowledge by: ISO time, +<days>d or +<hours>h', parseDeadlineArg),
-    "the consent owner's key (keystore v3); required",
+      .option('--from <time>', 'start of the data to delete: ISO time, Unix seconds or -7d (default: 0)', parseTimeArg('--from'))
+      .option('--to <time>', 'end of the data to delete, inclusive (default: now)', parseTimeArg('--to'))
+      .requiredOption(
+        '--deadline <time>',
+        'acknowledge by: ISO time, Unix seconds or a time from now (+7d, 12h)',
+        parseTimeArg('--deadline', { future: true }),
+      ),
+    { signer: "the consent owner's key (keystore v3); required" },
   ).action(
     async (
       consentId: bigint,
-      options: AccountabilityOptions & { device?: Address[]; streams?: number; from?: bigint; to?: bigint; deadline: bigint },
+      options: CommonOptions & { device?: Address[]; streams?: number; from?: bigint; to?: bigint; deadline: bigint },
     ) => {
       const fromTime = options.from ?? 0n;
       const toTime = options.to ?? BigInt(Math.floor(Date.now() / 1000));
       if (fromTime > toTime) throw new UsageError('--from must not be after --to');
       const context = loadContext(options);
-      const address = contractOf(context, 'deletionRequests');
-      const account = await signerOf(context, options, 'owner');
-      const { hash, blockNumber, requestId } = await refusing(context, account, 'deletion request', () =>
-        requestDeletion({
-          clients: context,
-          account,
-          address,
-          consentId,
-          devices: options.device ?? [],
-          streams: options.streams ?? 0,
-          fromTime,
-          toTime,
-          deadline: options.deadline,
-        }),
+      const address = requireContract(context.deployment, 'deletionRequests');
+      const account = await loadOwnSignerAccount(options.signerKey, 'owner');
+      const { hash, blockNumber, requestId } = await sendAs(
+        context,
+        account,
+        'deletion request',
+        () =>
+          requestDeletion({
+            clients: context,
+            account,
+            address,
+            consentId,
+            devices: options.device ?? [],
+            streams: options.streams ?? 0,
+            fromTime,
+            toTime,
+            deadline: options.deadline,
+          }),
+        accountabilityRefusalHints,
       );
       printResult(
         options,
         { requestId, consentId, deadline: Number(options.deadline), transactionHash: hash, blockNumber },
-        () => `deletion request ${requestId} under consent ${consentId}, due by ${isoTime(options.deadline)} (${hash})`,
+        () => `deletion request ${requestId} under consent ${consentId}, due by ${formatTime(options.deadline)} (${hash})`,
       );
     },
   );
@@ -115,16 +114,24 @@ export function registerDeletionCommands(program: Command): void {
       .command('ack')
       .description("Recipient: state on chain that the request's data is deleted (by the deadline)")
       .argument('<requestId>', 'deletion request id', parseRequestArg)
-      .option('--evidence-hash <hash>', 'hash of the deletion record (0x + 64 hex digits)', parseHashArg)
+      .option(
+        '--evidence-hash <hash>',
+        'hash of the deletion record (0x + 64 hex digits)',
+        parseBytes32Arg('--evidence-hash', { nonZero: true }),
+      )
       .option('--evidence <file>', 'or: the deletion record file (its SHA-256 is sent)'),
-    "the recipient's key (keystore v3); required",
-  ).action(async (requestId: bigint, options: AccountabilityOptions & { evidenceHash?: Hex; evidence?: string }) => {
+    { signer: "the recipient's key (keystore v3); required" },
+  ).action(async (requestId: bigint, options: CommonOptions & { evidenceHash?: Hex; evidence?: string }) => {
     const evidenceHash = hashFrom(options.evidenceHash, options.evidence, 'evidence');
     const context = loadContext(options);
-    const address = contractOf(context, 'deletionRequests');
-    const account = await signerOf(context, options, 'recipient');
-    const { hash, blockNumber } = await refusing(context, account, 'deletion ack', () =>
-      acknowledgeDeletion({ clients: context, account, address, requestId, evidenceHash }),
+    const address = requireContract(context.deployment, 'deletionRequests');
+    const account = await loadOwnSignerAccount(options.signerKey, 'recipient');
+    const { hash, blockNumber } = await sendAs(
+      context,
+      account,
+      'deletion ack',
+      () => acknowledgeDeletion({ clients: context, account, address, requestId, evidenceHash }),
+      accountabilityRefusalHints,
     );
     printResult(
       options,
@@ -138,13 +145,17 @@ export function registerDeletionCommands(program: Command): void {
       .command('enforce')
       .description("Anyone: after the deadline of an unacknowledged request, pay the owner the penalty from the recipient's bond")
       .argument('<requestId>', 'deletion request id', parseRequestArg),
-    'the sender (keystore v3) instead of the operator role key: anyone may enforce',
-  ).action(async (requestId: bigint, options: AccountabilityOptions) => {
+    { signer: 'the sender (keystore v3) instead of the operator role key: anyone may enforce' },
+  ).action(async (requestId: bigint, options: CommonOptions) => {
     const context = loadContext(options);
-    const address = contractOf(context, 'deletionRequests');
+    const address = requireContract(context.deployment, 'deletionRequests');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'sender' });
-    const { hash, blockNumber, penalty, paid } = await refusing(context, account, 'deletion enforce', () =>
-      enforceDeletionPenalty({ clients: context, account, address, requestId }),
+    const { hash, blockNumber, penalty, paid } = await sendAs(
+      context,
+      account,
+      'deletion enforce',
+      () => enforceDeletionPenalty({ clients: context, account, address, requestId }),
+      accountabilityRefusalHints,
     );
     printResult(
       options,
@@ -159,13 +170,15 @@ export function registerDeletionCommands(program: Command): void {
       .description('A deletion request, or (--consent) every request raised under a consent')
       .argument('[requestId]', 'deletion request id', parseRequestArg)
       .option('--consent <id>', 'list the requests of this consent instead', parseIdArg('--consent')),
-  ).action(async (requestId: bigint | undefined, options: AccountabilityOptions & { consent?: bigint }) => {
+  ).action(async (requestId: bigint | undefined, options: CommonOptions & { consent?: bigint }) => {
     if ((requestId === undefined) === (options.consent === undefined)) throw new UsageError('give a <requestId> or --consent <id>');
     const context = loadContext(options);
-    const address = contractOf(context, 'deletionRequests');
+    const address = requireContract(context.deployment, 'deletionRequests');
     const reader = { publicClient: context.publicClient, address };
     if (requestId !== undefined) {
-      const r = await refusingRead(() => readDeletionRequest({ ...reader, requestId }), requestId);
+      const r = await readAs(() => readDeletionRequest({ ...reader, requestId }), {
+        UnknownRequest: `no deletion request has the id ${requestId}`,
+      });
       printResult(options, jsonOf(r), () => humanOf(r));
       return;
     }
@@ -178,24 +191,11 @@ export function registerDeletionCommands(program: Command): void {
             requests.map((r) => ({
               request: r.requestId,
               status: r.status,
-              deadline: isoTime(r.deadline),
+              deadline: formatTime(r.deadline),
               automatic: r.automatic ? 'yes' : '',
             })),
             ['request', 'status', 'deadline', 'automatic'],
           ),
     );
   });
-}
-
-/**
- * A read that the contract refuses (UnknownRequest) comes back as a plain error: exit 1, like
- * `consent show` of an unknown consent (a well-formed id that names nothing is not a usage error).
- */
-async function refusingRead<T>(read: () => Promise<T>, requestId: bigint): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (/UnknownRequest/.test((error as Error)?.message ?? '')) throw new CliError(`no deletion request has the id ${requestId}`);
-    throw error;
-  }
 }

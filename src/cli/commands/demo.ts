@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { MIN_DEMO_DEVICES, runDemo, type DemoSummary, type TimelineEntry } from '../../demo/runDemo.js';
-import { parseIntegerArg } from '../args.js';
+import { parseIntegerArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
-import { printResult, progress } from '../output.js';
+import { type CommonOptions, withCommon } from '../options.js';
+import { formatTable, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
-type DemoOptions = { duration: number; devices: number; seed: number; dataDir?: string; json?: boolean };
+type DemoOptions = CommonOptions & { duration: number; devices: number; seed: number };
 
 const LABELS: Record<TimelineEntry['kind'], string> = {
   attack: 'ATTACK ',
@@ -18,33 +19,42 @@ const LABELS: Record<TimelineEntry['kind'], string> = {
 };
 
 export function registerDemoCommand(program: Command): void {
-  program
-    .command('demo')
-    .description('Run the smart-city air-quality demonstration, with the attacks of the paper, on the embedded chain')
-    .option('--duration <seconds>', 'how long the fleet reports', parseIntegerArg('duration', 20, 86_400), 60)
-    .option('--devices <n>', 'sensors in the fleet (3 are taken over by attacks)', parseIntegerArg('devices', MIN_DEMO_DEVICES, 2_000), 20)
-    .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1)
-    .option('--data-dir <dir>', 'keep the chain and keys here (default: a temporary folder, removed afterwards)')
-    .option('--json', 'print the summary as JSON on stdout (timeline still goes to stderr)')
-    .action(async (options: DemoOptions) => {
-      const dataDir = options.dataDir === undefined ? undefined : resolveDataDir(options.dataDir);
-      const passphrase = dataDir ? await resolvePassphrase('role keys of the demo data dir') : undefined;
-      const summary = await runDemo({
-        durationSeconds: options.duration,
-        devices: options.devices,
-        seed: options.seed,
-        ...(dataDir ? { dataDir } : {}),
-        ...(passphrase ? { passphrase } : {}),
-        onProgress: (m) => progress(options, `… ${m}`),
-        onTimeline: (e) =>
-          progress(
-            options,
-            `${e.at.toFixed(1).padStart(6)}s  ${LABELS[e.kind]}  ${e.text}${e.transactionHash ? `  tx ${e.transactionHash.slice(0, 12)}…` : ''}`,
-          ),
-      });
-      printResult(options, summary, () => formatSummary(summary));
-      if (summary.unexpected.length > 0) process.exitCode = 1;
+  withCommon(
+    program
+      .command('demo')
+      .description('Run the smart-city air-quality demonstration, with the attacks of the paper, on the embedded chain')
+      .option('--duration <seconds>', 'how long the fleet reports', parseIntegerArg('duration', 20, 86_400), 60)
+      .option(
+        '--devices <n>',
+        'sensors in the fleet (3 are taken over by attacks)',
+        parseIntegerArg('devices', MIN_DEMO_DEVICES, 2_000),
+        20,
+      )
+      .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1),
+    {
+      dataDir: 'keep the chain and keys here (default: a temporary folder, removed afterwards)',
+      json: 'print the summary as JSON on stdout (timeline still goes to stderr)',
+    },
+  ).action(async (options: DemoOptions) => {
+    const dataDir = options.dataDir === undefined ? undefined : resolveDataDir(options.dataDir);
+    const passphrase = dataDir ? await resolvePassphrase('role keys of the demo data dir') : undefined;
+    const summary = await runDemo({
+      durationSeconds: options.duration,
+      devices: options.devices,
+      seed: options.seed,
+      ...(dataDir ? { dataDir } : {}),
+      ...(passphrase ? { passphrase } : {}),
+      onProgress: (m) => progress(options, `… ${m}`),
+      onTimeline: (e) =>
+        progress(
+          options,
+          `${e.at.toFixed(1).padStart(6)}s  ${LABELS[e.kind]}  ${e.text}${e.transactionHash ? `  tx ${e.transactionHash.slice(0, 12)}…` : ''}`,
+        ),
     });
+    printResult(options, summary, () => formatSummary(summary));
+    // Anything unexpected fails the run, a reading that did not end as expected among them.
+    if (summary.unexpected.length > 0 || summary.outcomes.mismatches.length > 0) process.exitCode = 1;
+  });
 }
 
 export function formatSummary(s: DemoSummary): string {
@@ -91,6 +101,23 @@ export function formatSummary(s: DemoSummary): string {
       `  after revocation: ${d.refusedAfterRevocation ? `refused (${d.refusedAfterRevocation})` : 'SERVED'}`,
     );
   }
+  const o = s.outcomes;
+  lines.push(
+    '',
+    `Expected vs recorded (${o.matched} of ${o.submissions} readings as the simulator's model and the attacks expected):`,
+    formatTable(
+      o.byKind.map((k) => ({
+        outcome: k.kind,
+        expected: k.expected,
+        recorded: k.recorded,
+        '': k.expected === k.recorded ? '' : 'MISMATCH',
+      })),
+      ['outcome', 'expected', 'recorded', ''],
+    )
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n'),
+  );
   if (s.unexpected.length) lines.push('', 'Unexpected:', ...s.unexpected.map((u) => `  ${u}`));
   return lines.join('\n');
 }

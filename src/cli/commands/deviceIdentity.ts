@@ -1,62 +1,55 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { getAddress, isAddressEqual, type Address, type Hex } from 'viem';
 import {
   assignClassManufacturer,
-  deviceIdentityAddresses,
-  DeviceIdentityMissingError,
   provisionDevices,
   readClassManufacturer,
   revokeCompromisedKey,
   rotateDeviceKey,
-  type DeviceIdentityAddresses,
 } from '../../chain/deviceIdentity.js';
 import { acceptTransfer, cancelOffer, offerTransfer, readOwnership, type ReadOwnershipReturnType } from '../../chain/deviceOwnership.js';
 import { readDeviceView } from '../../chain/readDevice.js';
-import { InvalidDidError, parseDeviceDid, resolveDid, UnknownDeviceDidError } from '../../chain/resolveDid.js';
+import { requireContract } from '../../chain/requireContract.js';
+import { resolveDid, UnknownDeviceDidError } from '../../chain/resolveDid.js';
 import { pythiaFleetAbi } from '../../contracts/abis.js';
-import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
-import { loadDeviceKey, verifyRegistrationRequest, type DeviceKey } from '../../sdk/index.js';
-import { parseAddressArg, parseIntegerArg, parsePublicKeyArg } from '../args.js';
+import { loadDeviceKey, type DeviceKey } from '../../sdk/index.js';
+import {
+  collect,
+  collectText,
+  parseAddressArg,
+  parseClassArg,
+  parseDeviceOrDidArg,
+  parsePublicKeyArg,
+  parseTextArg,
+} from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
+import { readRegistrationRequests } from '../registrationRequests.js';
 import { loadKeystoreAccount, loadSignerAccount, sendAs } from '../signer.js';
 
-type CommonOptions = { dataDir?: string; json?: boolean };
-type SignerOptions = CommonOptions & { signerKey?: string };
-
-const DATA_DIR_HELP = 'Pythia data directory (default ./.pythia)';
+const parseDeviceArg = parseAddressArg('<id>');
+const parseReasonArg = parseTextArg('--reason', 256);
 /** Who owns a device first, said once for every command that signs as an owner. */
 const FIRST_OWNER_NOTE =
   'A device registered with `pythia device register` (the fleet mints its token to msg.sender, the registrar) ' +
   "belongs first to the node's operator key, the default signer; a provisioned device belongs first to its class manufacturer.";
 
-export function identityAddressesOf(context: CommandContext): DeviceIdentityAddresses {
-  try {
-    return deviceIdentityAddresses(context.deployment);
-  } catch (error) {
-    if (error instanceof DeviceIdentityMissingError) throw new CliError(error.message);
-    throw error;
-  }
-}
-
-/** A device id as an address or as its did:pythia DID. */
-function parseDeviceOrDidArg(value: string): { device: Address; chainId?: number } {
-  if (value.startsWith('did:')) {
-    try {
-      return parseDeviceDid(value);
-    } catch (error) {
-      if (error instanceof InvalidDidError) throw new InvalidArgumentError(error.message);
-      throw error;
-    }
-  }
-  return { device: parseAddressArg(value) };
-}
-
-function requireReason(reason: string): void {
-  if (reason.trim().length === 0 || Buffer.byteLength(reason) > 256) throw new UsageError('--reason must be 1 to 256 bytes');
+/** After a status change: the device's status now, with the transaction that made it. */
+export async function printDeviceStatus(
+  context: CommandContext,
+  options: CommonOptions,
+  device: Address,
+  { hash, blockNumber }: { hash: Hex; blockNumber: bigint },
+): Promise<void> {
+  const view = await readDeviceView(context, device);
+  printResult(
+    options,
+    { device, status: view.status, transactionHash: hash, blockNumber },
+    () => `${device} is now ${view.status} (${hash})`,
+  );
 }
 
 function formatOwnership(state: ReadOwnershipReturnType): string {
@@ -72,7 +65,7 @@ function formatOwnership(state: ReadOwnershipReturnType): string {
 }
 
 async function ownershipOf(context: CommandContext, device: Address): Promise<ReadOwnershipReturnType> {
-  return readOwnership({ publicClient: context.publicClient, ownership: identityAddressesOf(context).ownership }, device);
+  return readOwnership({ publicClient: context.publicClient, ownership: requireContract(context.deployment, 'deviceOwnership') }, device);
 }
 
 /** Reads a device keystore (a device's own key: --old-key, --new-key). */
@@ -85,43 +78,9 @@ async function loadDeviceKeyFile(path: string, what: string): Promise<DeviceKey>
   }
 }
 
-/** The public keys to provision: from registration requests (proof of possession checked) and from the command line. */
-function provisioningKeys(requests: string[], publicKeys: Hex[], classId: number): Hex[] {
-  const keys: Hex[] = [];
-  for (const path of requests) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (error) {
-      throw new UsageError(`cannot read registration request ${path}: ${(error as Error).message}`);
-    }
-    let request: ReturnType<typeof verifyRegistrationRequest>;
-    try {
-      request = verifyRegistrationRequest(raw);
-    } catch (error) {
-      throw new UsageError(`registration request ${path} refused: ${(error as Error).message}`);
-    }
-    if (request.classId !== classId)
-      throw new UsageError(`registration request ${path} is for class ${request.classId}, not --class ${classId}`);
-    keys.push(request.publicKey);
-  }
-  keys.push(...publicKeys);
-  if (keys.length === 0) throw new UsageError('give at least one device: --request <file> or a public key');
-  const seen = new Set<string>();
-  for (const key of keys) {
-    const id = deviceIdFromPublicKey(key);
-    if (seen.has(id)) throw new UsageError(`device ${id} is listed twice`);
-    seen.add(id);
-  }
-  return keys;
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 export function registerDeviceIdentityCommands(device: Command): void {
-  const withCommon = (command: Command) => command.option('--data-dir <dir>', DATA_DIR_HELP).option('--json', 'machine-readable output');
   const withSigner = (command: Command, who: string) =>
-    withCommon(command.option('--signer-key <keystore>', `sign as ${who} with this keystore (v3) instead of the node's operator key`));
+    withCommon(command, { signer: `sign as ${who} with this keystore (v3) instead of the node's operator key` });
 
   withCommon(
     device
@@ -131,13 +90,13 @@ export function registerDeviceIdentityCommands(device: Command): void {
         'Resolve the DID document of a device (did:pythia:<chainId>:<deviceId>) from the chain: keys, controller (owner), ' +
           'service endpoint, and Pythia metadata (status, class, provenance, ownership epoch, key rotations). Always JSON; --json compacts it',
       )
-      .argument('<id>', 'device id (address) or its did:pythia DID', parseDeviceOrDidArg),
+      .argument('<id>', 'device id (address) or its did:pythia DID', parseDeviceOrDidArg('<id>')),
   ).action(async (id: { device: Address; chainId?: number }, options: CommonOptions) => {
     const context = loadContext(options);
     if (id.chainId !== undefined && id.chainId !== context.deployment.chainId) {
       throw new UsageError(`the DID names chain ${id.chainId}, but this node's chain is ${context.deployment.chainId}`);
     }
-    const { identity } = identityAddressesOf(context);
+    const identity = requireContract(context.deployment, 'deviceIdentity');
     let resolved: Awaited<ReturnType<typeof resolveDid>>;
     try {
       resolved = await resolveDid(
@@ -161,7 +120,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
       .command('owner')
       .summary("Owner, ownership epoch, pending offer, and the device's acknowledgement")
       .description("A device's owner, ownership epoch, pending transfer offer, and whether the device acknowledged its owner")
-      .argument('<id>', 'device id (address)', parseAddressArg),
+      .argument('<id>', 'device id (address)', parseDeviceArg),
   ).action(async (id: Address, options: CommonOptions) => {
     const context = loadContext(options);
     const state = await ownershipOf(context, id);
@@ -181,18 +140,17 @@ export function registerDeviceIdentityCommands(device: Command): void {
       .description(
         `Offer a device to a new owner (the owner signs; the device must be active). The token moves when the recipient runs \`pythia device accept\`. ${FIRST_OWNER_NOTE}`,
       )
-      .argument('<id>', 'device id (address)', parseAddressArg)
-      .requiredOption('--to <address>', 'the new owner (address)', parseAddressArg),
+      .argument('<id>', 'device id (address)', parseDeviceArg)
+      .requiredOption('--to <address>', 'the new owner (address)', parseAddressArg('--to', { nonZero: true })),
     'the owner',
-  ).action(async (id: Address, options: SignerOptions & { to: Address }) => {
-    if (BigInt(options.to) === 0n) throw new UsageError('--to may not be the zero address');
+  ).action(async (id: Address, options: CommonOptions & { to: Address }) => {
     const context = loadContext(options);
-    const { ownership } = identityAddressesOf(context);
+    const ownership = requireContract(context.deployment, 'deviceOwnership');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
     if (isAddressEqual(account.address, options.to)) throw new UsageError('--to is the signer itself');
     progress(options, `offering ${id} to ${options.to}...`);
     const { hash, blockNumber } = await sendAs(context, account, 'transfer', () =>
-      offerTransfer({ clients: context, account, ownership, device: id, to: options.to }),
+      offerTransfer({ clients: context, account, address: ownership, device: id, to: options.to }),
     );
     printResult(
       options,
@@ -206,14 +164,14 @@ export function registerDeviceIdentityCommands(device: Command): void {
       .command('cancel-transfer')
       .summary('Withdraw a pending transfer offer (owner signs)')
       .description(`Withdraw a pending transfer offer (the owner signs). ${FIRST_OWNER_NOTE}`)
-      .argument('<id>', 'device id (address)', parseAddressArg),
+      .argument('<id>', 'device id (address)', parseDeviceArg),
     'the owner',
-  ).action(async (id: Address, options: SignerOptions) => {
+  ).action(async (id: Address, options: CommonOptions) => {
     const context = loadContext(options);
-    const { ownership } = identityAddressesOf(context);
+    const ownership = requireContract(context.deployment, 'deviceOwnership');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
     const { hash, blockNumber } = await sendAs(context, account, 'cancel-transfer', () =>
-      cancelOffer({ clients: context, account, ownership, device: id }),
+      cancelOffer({ clients: context, account, address: ownership, device: id }),
     );
     printResult(
       options,
@@ -230,15 +188,15 @@ export function registerDeviceIdentityCommands(device: Command): void {
         'Accept a transfer offered to you (the recipient signs; the device must still be active): the token moves, a new ownership ' +
           'epoch begins, and everything the previous owner granted stops applying. The device acknowledges its new owner when it next talks to its Pythia',
       )
-      .argument('<id>', 'device id (address)', parseAddressArg),
+      .argument('<id>', 'device id (address)', parseDeviceArg),
     'the recipient',
-  ).action(async (id: Address, options: SignerOptions) => {
+  ).action(async (id: Address, options: CommonOptions) => {
     const context = loadContext(options);
-    const { ownership } = identityAddressesOf(context);
+    const ownership = requireContract(context.deployment, 'deviceOwnership');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'recipient' });
     progress(options, `accepting ${id} as ${account.address}...`);
     const { hash, blockNumber } = await sendAs(context, account, 'accept', () =>
-      acceptTransfer({ clients: context, account, ownership, device: id }),
+      acceptTransfer({ clients: context, account, address: ownership, device: id }),
     );
     const state = await ownershipOf(context, id);
     printResult(
@@ -256,14 +214,14 @@ export function registerDeviceIdentityCommands(device: Command): void {
         "Replace a device's key: the current key and the new key both sign the rotation, the owner sends it. The device id stays; " +
           `its readings must be signed by the new key from then on. ${FIRST_OWNER_NOTE}`,
       )
-      .argument('<id>', 'device id (address)', parseAddressArg)
+      .argument('<id>', 'device id (address)', parseDeviceArg)
       .requiredOption('--old-key <keystore>', "the device's current key (keystore v3)")
       .requiredOption('--new-key <keystore>', 'the new device key (keystore v3, e.g. from `pythia device keygen`)'),
     'the owner',
-  ).action(async (id: Address, options: SignerOptions & { oldKey: string; newKey: string }) => {
+  ).action(async (id: Address, options: CommonOptions & { oldKey: string; newKey: string }) => {
     if (resolve(options.oldKey) === resolve(options.newKey)) throw new UsageError('--old-key and --new-key are the same file');
     const context = loadContext(options);
-    const { identity } = identityAddressesOf(context);
+    const identity = requireContract(context.deployment, 'deviceIdentity');
     const oldKey = await loadDeviceKeyFile(options.oldKey, 'old device key');
     const newKey = await loadDeviceKeyFile(options.newKey, 'new device key');
     if (isAddressEqual(oldKey.deviceId, newKey.deviceId)) throw new UsageError('--old-key and --new-key hold the same key');
@@ -280,7 +238,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
     progress(options, `rotating the key of ${id} to ${newKey.deviceId}...`);
     const { hash, blockNumber, nonce } = await sendAs(context, account, 'rotate-key', () =>
-      rotateDeviceKey({ clients: context, account, identity, device: id, oldKey, newKey }),
+      rotateDeviceKey({ clients: context, account, address: identity, device: id, oldKey, newKey }),
     );
     printResult(
       options,
@@ -304,23 +262,17 @@ export function registerDeviceIdentityCommands(device: Command): void {
         "Revoke a device whose key is compromised, for good (its owner, or an operator: the node's operator key holds the identity " +
           "contract's OPERATOR_ROLE). Its DID document becomes deactivated",
       )
-      .argument('<id>', 'device id (address)', parseAddressArg)
-      .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)'),
+      .argument('<id>', 'device id (address)', parseDeviceArg)
+      .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)', parseReasonArg),
     'the owner or an operator',
-  ).action(async (id: Address, options: SignerOptions & { reason: string }) => {
-    requireReason(options.reason);
+  ).action(async (id: Address, options: CommonOptions & { reason: string }) => {
     const context = loadContext(options);
-    const { identity } = identityAddressesOf(context);
+    const identity = requireContract(context.deployment, 'deviceIdentity');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner or operator' });
     const { hash, blockNumber } = await sendAs(context, account, 'revoke-key', () =>
-      revokeCompromisedKey({ clients: context, account, identity, device: id, reason: options.reason }),
+      revokeCompromisedKey({ clients: context, account, address: identity, device: id, reason: options.reason }),
     );
-    const view = await readDeviceView(context, id);
-    printResult(
-      options,
-      { device: id, status: view.status, transactionHash: hash, blockNumber },
-      () => `${id} is now ${view.status} (${hash})`,
-    );
+    await printDeviceStatus(context, options, id, { hash, blockNumber });
   });
 
   withCommon(
@@ -334,24 +286,29 @@ export function registerDeviceIdentityCommands(device: Command): void {
       .argument(
         '[publicKeys...]',
         'device public keys: 64-byte X‖Y or 65-byte uncompressed, hex',
-        (value: string, previous: Hex[] = []) => [...previous, parsePublicKeyArg(value)],
+        collect(parsePublicKeyArg('[publicKeys...]')),
       )
       .requiredOption('--manufacturer-key <keystore>', 'the manufacturer key assigned to the class (keystore v3)')
-      .requiredOption('--class <id>', 'device class id', parseIntegerArg('class', 0, 65535))
+      .requiredOption('--class <id>', 'device class id', parseClassArg('class'))
       .option(
         '--request <file>',
         'a registration request from `pythia device keygen` (proof of possession checked); repeat for more',
-        collect,
-      )
-      .option('--signer-key <keystore>', 'send (and pay gas) with this keystore instead of the manufacturer key'),
+        collectText,
+      ),
+    { signer: 'send (and pay gas) with this keystore instead of the manufacturer key' },
   ).action(
     async (
       publicKeys: Hex[] | undefined,
       options: CommonOptions & { manufacturerKey: string; class: number; request?: string[]; signerKey?: string },
     ) => {
-      const keys = provisioningKeys(options.request ?? [], publicKeys ?? [], options.class);
+      const { publicKeys: keys } = readRegistrationRequests({
+        paths: options.request ?? [],
+        publicKeys: publicKeys ?? [],
+        classId: options.class,
+      });
+      if (keys.length === 0) throw new UsageError('give at least one device: --request <file> or a public key');
       const context = loadContext(options);
-      const { identity } = identityAddressesOf(context);
+      const identity = requireContract(context.deployment, 'deviceIdentity');
       const manufacturer = await loadKeystoreAccount(options.manufacturerKey, 'manufacturer key');
       const assigned = await readClassManufacturer({ publicClient: context.publicClient, identity }, options.class);
       if (!assigned) {
@@ -371,7 +328,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
         provisionDevices({
           clients: context,
           account,
-          identity,
+          address: identity,
           classId: options.class,
           publicKeys: keys,
           manufacturerKey: manufacturer.privateKey,
@@ -400,42 +357,36 @@ export function registerDeviceIdentityCommands(device: Command): void {
 export function registerManufacturerCommands(program: Command): void {
   const manufacturer = program.command('manufacturer').description('Device class manufacturers: who may provision devices of each class');
 
-  manufacturer
-    .command('assign')
-    .description("Assign a device class to a manufacturer's account (an operator: the node's operator key by default)")
-    .argument('<class>', 'device class id', parseIntegerArg('class', 0, 65535))
-    .argument('<address>', "the manufacturer's account", parseAddressArg)
-    .option(
-      '--signer-key <keystore>',
-      "sign with this keystore (holding the identity contract's OPERATOR_ROLE) instead of the operator key",
-    )
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--json', 'machine-readable output')
-    .action(async (classId: number, address: Address, options: SignerOptions) => {
-      if (BigInt(address) === 0n) throw new UsageError('the manufacturer may not be the zero address');
-      const context = loadContext(options);
-      const { identity } = identityAddressesOf(context);
-      const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'operator' });
-      const { hash, blockNumber } = await sendAs(context, account, 'manufacturer assign', () =>
-        assignClassManufacturer({ clients: context, account, identity, classId, manufacturer: address }),
-      );
-      printResult(
-        options,
-        { classId, manufacturer: getAddress(address), transactionHash: hash, blockNumber },
-        () => `class ${classId} is now provisioned by ${address} (${hash})`,
-      );
-    });
+  withCommon(
+    manufacturer
+      .command('assign')
+      .description("Assign a device class to a manufacturer's account (an operator: the node's operator key by default)")
+      .argument('<class>', 'device class id', parseClassArg('class'))
+      .argument('<address>', "the manufacturer's account", parseAddressArg('the manufacturer', { nonZero: true })),
+    { signer: "sign with this keystore (holding the identity contract's OPERATOR_ROLE) instead of the operator key" },
+  ).action(async (classId: number, address: Address, options: CommonOptions) => {
+    const context = loadContext(options);
+    const identity = requireContract(context.deployment, 'deviceIdentity');
+    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'operator' });
+    const { hash, blockNumber } = await sendAs(context, account, 'manufacturer assign', () =>
+      assignClassManufacturer({ clients: context, account, address: identity, classId, manufacturer: address }),
+    );
+    printResult(
+      options,
+      { classId, manufacturer: getAddress(address), transactionHash: hash, blockNumber },
+      () => `class ${classId} is now provisioned by ${address} (${hash})`,
+    );
+  });
 
-  manufacturer
-    .command('show')
-    .description('The manufacturer a device class is assigned to')
-    .argument('<class>', 'device class id', parseIntegerArg('class', 0, 65535))
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--json', 'machine-readable output')
-    .action(async (classId: number, options: CommonOptions) => {
-      const context = loadContext(options);
-      const { identity } = identityAddressesOf(context);
-      const assigned = await readClassManufacturer({ publicClient: context.publicClient, identity }, classId);
-      printResult(options, { classId, manufacturer: assigned }, () => `class ${classId}: ${assigned ?? 'no manufacturer'}`);
-    });
+  withCommon(
+    manufacturer
+      .command('show')
+      .description('The manufacturer a device class is assigned to')
+      .argument('<class>', 'device class id', parseClassArg('class')),
+  ).action(async (classId: number, options: CommonOptions) => {
+    const context = loadContext(options);
+    const identity = requireContract(context.deployment, 'deviceIdentity');
+    const assigned = await readClassManufacturer({ publicClient: context.publicClient, identity }, classId);
+    printResult(options, { classId, manufacturer: assigned }, () => `class ${classId}: ${assigned ?? 'no manufacturer'}`);
+  });
 }

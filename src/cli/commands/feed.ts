@@ -1,10 +1,8 @@
-import { type Command, InvalidArgumentError } from 'commander';
-import { formatEther, isHex, parseEther, type Address, type Hex, type LocalAccount } from 'viem';
+import type { Command } from 'commander';
+import { formatEther, type Address, type Hex, type LocalAccount } from 'viem';
 import {
   buyFeed,
   closeFeed,
-  feedMarketAddress,
-  FeedMarketMissingError,
   isMarketGrantAgent,
   listFeeds,
   offerFeed,
@@ -13,16 +11,33 @@ import {
   setMarketGrantAgent,
   updateFeedPrice,
   withdrawEarnings,
+  listPurchases,
+  listSales,
+  readRefund,
+  settlePurchases,
+  withdrawRefund,
   type FeedInfo,
+  type PurchaseInfo,
 } from '../../chain/feeds/index.js';
-import { ConsentScopeError, splitNames, streamNames, streamsToMask } from '../../protocol/consentScope.js';
-import { toContractRefusal } from '../../chain/sendContractTransaction.js';
-import { parseAddressArg } from '../args.js';
+import { recipientTermsAbi } from '../../contracts/abis.js';
+import { streamNames } from '../../protocol/consentScope.js';
+import { requireContract } from '../../chain/requireContract.js';
+import {
+  collect,
+  formatDuration,
+  formatTime,
+  parseAddressArg,
+  parseAmountArg,
+  parseBytes32Arg,
+  parseDurationArg,
+  parseIdArg,
+  parseStreamsArg,
+  parseTextArg,
+} from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
-import { loadSignerAccount, sendAs } from '../signer.js';
-
-type CommonOptions = { dataDir?: string; json?: boolean; signerKey?: string };
+import { loadSignerAccount, readAs, sendAs } from '../signer.js';
 
 /** Keep in line with FeedMarket's constants. */
 const MAX_FEED_DEVICES = 16;
@@ -31,7 +46,7 @@ const MAX_PURPOSE_BYTES = 256;
 const MAX_PRICE_WEI = (1n << 128n) - 1n;
 
 /** What a market (or consent registry) refusal means, in the words of the person who ran the command. */
-const REFUSAL_HINTS: Record<string, string> = {
+const feedRefusalHints: Readonly<Record<string, string>> = {
   NotDeviceOwner: "the owner does not own that device now (see `pythia device owner <id>`; sign with the owner's key via --signer-key)",
   MarketNotGrantAgent: 'the feed owner has not approved the market as grant agent on the consent registry (`pythia feed offer` does it)',
   NotGrantAgent: 'the feed owner has not approved the market as grant agent on the consent registry',
@@ -40,7 +55,7 @@ const REFUSAL_HINTS: Record<string, string> = {
   FeedIsClosed: 'the feed is closed: no new sales, no price changes',
   WrongPayment: 'the price changed since it was read: run the command again',
   OwnFeed: 'an owner cannot buy its own feed',
-  NothingToWithdraw: 'no earnings to withdraw',
+  NothingToWithdraw: 'nothing to withdraw (earnings are released as purchases are served: `pythia feed settle` first)',
   WithdrawFailed: 'the signer refused the payment',
   InvalidStreams: 'streams must name at least one of the first 8 metrics',
   InvalidPrice: 'the price must be above zero (free sharing is a plain consent) and below 2^128 wei',
@@ -49,39 +64,15 @@ const REFUSAL_HINTS: Record<string, string> = {
   UnknownStreams: "a stream is beyond the device profile's metrics",
 };
 
-/**
- * Runs a market write as the CLI runs every write (sendAs: a signer without gas money is told so),
- * turning a refusal into its custom error plus what it means here (`hints` override the defaults).
- */
+/** Runs a market write as the CLI runs every write (sendAs), with the market's hints (`hints` override them). */
 function refusing<T>(
   context: CommandContext,
   account: LocalAccount,
   what: string,
   send: () => Promise<T>,
-  hints: Record<string, string> = {},
+  hints: Readonly<Record<string, string>> = {},
 ): Promise<T> {
-  return sendAs(context, account, what, send, { ...REFUSAL_HINTS, ...hints });
-}
-
-/** A read that may revert with the market's custom error (UnknownFeed). */
-async function refusingRead<T>(read: Promise<T>): Promise<T> {
-  try {
-    return await read;
-  } catch (error) {
-    const refusal = toContractRefusal(error);
-    if (!refusal) throw error;
-    const hint = REFUSAL_HINTS[refusal.errorName];
-    throw new CliError(hint ? `${refusal.message}: ${hint}` : refusal.message);
-  }
-}
-
-function marketOf(context: CommandContext): Address {
-  try {
-    return feedMarketAddress(context.deployment);
-  } catch (error) {
-    if (error instanceof FeedMarketMissingError) throw new CliError(error.message);
-    throw error;
-  }
+  return sendAs(context, account, what, send, { ...feedRefusalHints, ...hints });
 }
 
 /** The sender: --signer-key (an owner's or buyer's own key), else the operator role key (the council). */
@@ -89,69 +80,23 @@ function signerOf(context: CommandContext, options: CommonOptions, who: string):
   return loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: who });
 }
 
-function parseFeedIdArg(value: string): bigint {
-  if (!/^[1-9]\d{0,30}$/.test(value)) throw new InvalidArgumentError(`a feed id is a positive integer, got "${value}"`);
-  return BigInt(value);
-}
+const parseFeedIdArg = parseIdArg('<feedId>');
+const collectPurchaseId = collect(parseIdArg('--purchase'));
 
-export function parsePriceArg(value: string): bigint {
-  if (!/^\d+(\.\d{1,18})?$/.test(value)) throw new InvalidArgumentError(`must be an amount in ether, e.g. 0.05, got "${value}"`);
-  const wei = parseEther(value);
-  if (wei <= 0n) throw new InvalidArgumentError('must be above zero (free sharing is a plain consent, not a feed)');
-  if (wei > MAX_PRICE_WEI) throw new InvalidArgumentError('must be below 2^128 wei');
-  return wei;
-}
-
-const PERIOD_UNITS: Record<string, bigint> = { s: 1n, m: 60n, h: 3_600n, d: 86_400n, w: 604_800n };
-
-/** A period: <n>s|m|h|d|w, or plain seconds. */
-export function parsePeriodArg(value: string): bigint {
-  const match = /^(\d{1,12})([smhdw]?)$/.exec(value);
-  if (!match) throw new InvalidArgumentError(`a period is <n> followed by s, m, h, d or w (e.g. 30d), got "${value}"`);
-  const seconds = BigInt(match[1]!) * PERIOD_UNITS[match[2] || 's']!;
-  if (seconds === 0n) throw new InvalidArgumentError('the period must be above zero');
-  if (seconds > MAX_PERIOD_SECONDS) throw new InvalidArgumentError(`the period must be at most ${MAX_PERIOD_SECONDS / 86_400n}d`);
-  return seconds;
-}
-
-export function parseStreamsArg(value: string): number {
-  const names = splitNames(value);
-  if (names.length === 0) throw new InvalidArgumentError(`name at least one stream: ${streamNames.join(', ')}`);
-  try {
-    return streamsToMask(names);
-  } catch (error) {
-    if (error instanceof ConsentScopeError) throw new InvalidArgumentError(error.message);
-    throw error;
-  }
-}
-
-function parsePolicyIdArg(value: string): Hex {
-  if (!isHex(value) || value.length !== 66) throw new InvalidArgumentError(`a policy id is 0x + 64 hex digits, got "${value}"`);
-  return value.toLowerCase() as Hex;
-}
-
-function collectAddress(value: string, previous: Address[] = []): Address[] {
-  return [...previous, parseAddressArg(value)];
-}
-
-function formatPeriod(seconds: bigint): string {
-  for (const [unit, size] of [
-    ['w', 604_800n],
-    ['d', 86_400n],
-    ['h', 3_600n],
-    ['m', 60n],
-  ] as const) {
-    if (seconds % size === 0n) return `${seconds / size}${unit}`;
-  }
-  return `${seconds}s`;
-}
-
-const isoTime = (unixSeconds: bigint) => new Date(Number(unixSeconds) * 1000).toISOString();
-
-const withCommon = (command: Command, signer?: string) => {
-  if (signer) command.option('--signer-key <keystore>', signer);
-  return command.option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)').option('--json', 'machine-readable output');
-};
+const purchaseJson = (p: PurchaseInfo) => ({
+  ...p,
+  purchaseId: p.purchaseId.toString(),
+  feedId: p.feedId.toString(),
+  consentId: p.consentId.toString(),
+  start: Number(p.start),
+  expiry: Number(p.expiry),
+  end: Number(p.end),
+  price: p.price.toString(),
+  released: p.released.toString(),
+  refunded: p.refunded.toString(),
+});
+const parsePriceArg = (name: string) =>
+  parseAmountArg(name, { max: MAX_PRICE_WEI, zeroReason: 'must be above zero (free sharing is a plain consent, not a feed)' });
 
 function feedRow(f: FeedInfo) {
   return {
@@ -160,7 +105,7 @@ function feedRow(f: FeedInfo) {
     devices: f.devices.length,
     streams: f.streamNames.join(','),
     price: `${formatEther(f.price)} ETH`,
-    period: formatPeriod(f.period),
+    period: formatDuration(f.period),
     status: f.open ? 'open' : 'closed',
     sales: f.sales.toString(),
     purpose: f.purpose,
@@ -181,13 +126,21 @@ export function registerFeedCommands(program: Command): void {
       .description(
         'Offer a feed of devices you own. Approves the market as your grant agent on the consent registry first if it is not yet',
       )
-      .requiredOption('--device <id>', 'a device you own (repeat for each, at most 16)', collectAddress)
-      .requiredOption('--streams <names>', `comma-separated streams, of: ${streamNames.join(', ')}`, parseStreamsArg)
-      .requiredOption('--price <ether>', 'price of one period, in ether (e.g. 0.05)', parsePriceArg)
-      .requiredOption('--period <duration>', 'what one purchase buys: <n>s|m|h|d|w, e.g. 30d', parsePeriodArg)
-      .requiredOption('--purpose <text>', 'what the data may be used for (1 to 256 bytes; part of every consent)')
-      .option('--policy <id>', 'a published data-use policy version id (0x + 64 hex digits)', parsePolicyIdArg),
-    "the devices' owner's key (keystore v3) instead of the operator role key",
+      .requiredOption('--device <id>', 'a device you own (repeat for each, at most 16)', collect(parseAddressArg('--device')))
+      .requiredOption('--streams <names>', `comma-separated streams, of: ${streamNames.join(', ')}`, parseStreamsArg('--streams'))
+      .requiredOption('--price <ether>', 'price of one period, in ether (e.g. 0.05)', parsePriceArg('--price'))
+      .requiredOption(
+        '--period <duration>',
+        'what one purchase buys: <n>s|m|h|d|w, e.g. 30d',
+        parseDurationArg('--period', { max: MAX_PERIOD_SECONDS }),
+      )
+      .requiredOption(
+        '--purpose <text>',
+        'what the data may be used for (1 to 256 bytes; part of every consent)',
+        parseTextArg('--purpose', MAX_PURPOSE_BYTES),
+      )
+      .option('--policy <id>', 'a published data-use policy version id (0x + 64 hex digits)', parseBytes32Arg('--policy')),
+    { signer: "the devices' owner's key (keystore v3) instead of the operator role key" },
   ).action(
     async (
       options: CommonOptions & { device: Address[]; streams: number; price: bigint; period: bigint; purpose: string; policy?: Hex },
@@ -195,18 +148,15 @@ export function registerFeedCommands(program: Command): void {
       if (options.device.length > MAX_FEED_DEVICES) throw new UsageError(`at most ${MAX_FEED_DEVICES} devices per feed`);
       if (new Set(options.device.map((d) => d.toLowerCase())).size !== options.device.length)
         throw new UsageError('a --device is given twice');
-      const purposeBytes = Buffer.byteLength(options.purpose);
-      if (options.purpose.trim().length === 0 || purposeBytes > MAX_PURPOSE_BYTES)
-        throw new UsageError(`--purpose must be 1 to ${MAX_PURPOSE_BYTES} bytes`);
       const context = loadContext(options);
-      const market = marketOf(context);
+      const market = requireContract(context.deployment, 'feedMarket');
       const account = await signerOf(context, options, 'owner');
       const clients = context;
       let approval: { registry: Address; transactionHash: Hex } | null = null;
       if (!(await isMarketGrantAgent({ publicClient: context.publicClient, market, owner: account.address }))) {
         progress(options, `approving the feed market ${market} as grant agent of ${account.address} on the consent registry...`);
         const approved = await refusing(context, account, 'approving the feed market', () =>
-          setMarketGrantAgent({ clients, account, market, allowed: true }),
+          setMarketGrantAgent({ clients, account, address: market, allowed: true }),
         );
         approval = { registry: approved.registry, transactionHash: approved.hash };
       }
@@ -214,7 +164,7 @@ export function registerFeedCommands(program: Command): void {
         offerFeed({
           clients,
           account,
-          market,
+          address: market,
           devices: options.device,
           streams: options.streams,
           price: options.price,
@@ -243,7 +193,7 @@ export function registerFeedCommands(program: Command): void {
             ...(approval
               ? [`approved the feed market as your grant agent on the consent registry ${approval.registry} (${approval.transactionHash})`]
               : []),
-            `feed ${feedId}: ${options.device.length} device(s), ${formatEther(options.price)} ETH per ${formatPeriod(options.period)} (${hash})`,
+            `feed ${feedId}: ${options.device.length} device(s), ${formatEther(options.price)} ETH per ${formatDuration(options.period)} (${hash})`,
           ].join('\n'),
       );
     },
@@ -253,13 +203,13 @@ export function registerFeedCommands(program: Command): void {
     feed
       .command('list')
       .description('Feeds, oldest first')
-      .option('--owner <address>', "only this owner's feeds", parseAddressArg)
+      .option('--owner <address>', "only this owner's feeds", parseAddressArg('--owner'))
       .option('--open', 'only feeds still on sale'),
   ).action(async (options: CommonOptions & { owner?: Address; open?: boolean }) => {
     const context = loadContext(options);
     const feeds = await listFeeds({
       publicClient: context.publicClient,
-      market: marketOf(context),
+      market: requireContract(context.deployment, 'feedMarket'),
       ...(options.owner ? { owner: options.owner } : {}),
       openOnly: options.open === true,
     });
@@ -277,17 +227,20 @@ export function registerFeedCommands(program: Command): void {
       .argument('<feedId>', 'feed id', parseFeedIdArg),
   ).action(async (feedId: bigint, options: CommonOptions) => {
     const context = loadContext(options);
-    const f = await refusingRead(readFeed({ publicClient: context.publicClient, market: marketOf(context), feedId }));
+    const f = await readAs(
+      () => readFeed({ publicClient: context.publicClient, market: requireContract(context.deployment, 'feedMarket'), feedId }),
+      feedRefusalHints,
+    );
     printResult(options, f, () =>
       [
         `feed     ${f.feedId} (${f.open ? 'open' : 'closed'}, ${f.sales} sale(s))`,
         `owner    ${f.owner}`,
         `devices  ${f.devices.join(', ')}`,
         `streams  ${f.streamNames.join(', ')}`,
-        `price    ${formatEther(f.price)} ETH per ${formatPeriod(f.period)}`,
+        `price    ${formatEther(f.price)} ETH per ${formatDuration(f.period)}`,
         `policy   ${/^0x0+$/.test(f.policyId) ? '- (no onward sharing)' : f.policyId}`,
         `purpose  ${f.purpose}`,
-        `offered  ${isoTime(f.offeredAt)}`,
+        `offered  ${formatTime(f.offeredAt)}`,
       ].join('\n'),
     );
   });
@@ -296,23 +249,39 @@ export function registerFeedCommands(program: Command): void {
     feed
       .command('buy')
       .description(
-        'Buy one period of a feed at its current price: you receive a consent to its streams. Bought while your last consent from it ' +
-          'is still running, the new one starts when that one ends',
+        'Buy one period of a feed at its current price: you receive a consent to its streams and, by paying, accept the terms of its ' +
+          'policy (your bond is at stake up to its penalty). The price is released to the owner as the period is served; if the owner ' +
+          'revokes the consent or a device changes hands, the rest is refunded (`pythia feed settle`, `pythia feed refund`). Bought ' +
+          'while your last consent from it is still running, the new one starts when that one ends',
       )
       .argument('<feedId>', 'feed id', parseFeedIdArg),
-    "the buyer's key (keystore v3) instead of the operator role key",
+    { signer: "the buyer's key (keystore v3) instead of the operator role key" },
   ).action(async (feedId: bigint, options: CommonOptions) => {
     const context = loadContext(options);
-    const market = marketOf(context);
-    const f = await refusingRead(readFeed({ publicClient: context.publicClient, market, feedId }));
+    const market = requireContract(context.deployment, 'feedMarket');
+    const f = await readAs(() => readFeed({ publicClient: context.publicClient, market, feedId }), feedRefusalHints);
     if (!f.open) throw new CliError(`feed ${feedId} is closed: no new sales`);
     const account = await signerOf(context, options, 'buyer');
+    const termsAddress = context.deployment.contracts.recipientTerms;
+    if (termsAddress) {
+      const t = await context.publicClient.readContract({
+        address: termsAddress,
+        abi: recipientTermsAbi,
+        functionName: 'termsForPolicy',
+        args: [f.policyId],
+      });
+      progress(
+        options,
+        `by paying you accept the feed's terms: a penalty of ${formatEther(t.penaltyWei)} ETH per violation from your bond, ` +
+          `${formatDuration(t.deletionPeriod)} for every deletion request, ${formatDuration(t.disputeWindow)} to dispute a leak claim`,
+      );
+    }
     progress(options, `buying feed ${feedId} for ${formatEther(f.price)} ETH...`);
     const bought = await refusing(
       context,
       account,
       'buying the feed',
-      () => buyFeed({ clients: context, account, market, feedId, price: f.price }),
+      () => buyFeed({ clients: context, account, address: market, feedId, price: f.price }),
       {
         NotDeviceOwner: 'the feed owner no longer owns that device (it changed hands): this feed cannot be sold; nothing was paid',
         MarketNotGrantAgent: 'the feed owner withdrew the market’s approval: this feed cannot be sold now; nothing was paid',
@@ -324,6 +293,7 @@ export function registerFeedCommands(program: Command): void {
         feedId,
         buyer: account.address,
         consentId: bought.consentId,
+        purchaseId: bought.purchaseId,
         price: f.price.toString(),
         start: Number(bought.start),
         expiry: Number(bought.expiry),
@@ -331,8 +301,115 @@ export function registerFeedCommands(program: Command): void {
         blockNumber: bought.blockNumber,
       },
       () =>
-        `consent ${bought.consentId}: ${f.streamNames.join(', ')} of ${f.devices.length} device(s) from ${isoTime(bought.start)} ` +
-        `until ${isoTime(bought.expiry)}, paid ${formatEther(f.price)} ETH (${bought.hash})`,
+        `consent ${bought.consentId}: ${f.streamNames.join(', ')} of ${f.devices.length} device(s) from ${formatTime(bought.start)} ` +
+        `until ${formatTime(bought.expiry)}, paid ${formatEther(f.price)} ETH as purchase ${bought.purchaseId} (${bought.hash})`,
+    );
+  });
+
+  withCommon(
+    feed
+      .command('purchases')
+      .description("Purchases with their money: released to the owner, refunded, still held (a buyer's, or with --sales an owner's)")
+      .option('--buyer <address>', 'whose purchases (default: the signer)', parseAddressArg('--buyer'))
+      .option('--sales', "the signer's (or --owner's) sales instead")
+      .option('--owner <address>', 'with --sales: whose sales', parseAddressArg('--owner')),
+    { signer: 'the buyer or owner key (keystore v3), when no address is given' },
+  ).action(async (options: CommonOptions & { buyer?: Address; sales?: boolean; owner?: Address }) => {
+    const context = loadContext(options);
+    const market = requireContract(context.deployment, 'feedMarket');
+    const list = options.sales
+      ? await listSales({
+          publicClient: context.publicClient,
+          market,
+          owner: options.owner ?? (await signerOf(context, options, 'owner')).address,
+          fromBlock: BigInt(context.deployment.deploymentBlock),
+        })
+      : await listPurchases({
+          publicClient: context.publicClient,
+          market,
+          buyer: options.buyer ?? (await signerOf(context, options, 'buyer')).address,
+        });
+    printResult(options, list.map(purchaseJson), () =>
+      list.length === 0
+        ? 'no purchases'
+        : formatTable(
+            list.map((p) => ({
+              id: p.purchaseId,
+              feed: p.feedId,
+              consent: p.consentId,
+              price: formatEther(p.price),
+              released: formatEther(p.released),
+              refunded: formatEther(p.refunded),
+              ends: formatTime(p.end),
+              settled: p.settled ? 'yes' : 'no',
+            })),
+            ['id', 'feed', 'consent', 'price', 'released', 'refunded', 'ends', 'settled'],
+          ),
+    );
+  });
+
+  withCommon(
+    feed
+      .command('settle')
+      .description(
+        'Release to the owner what purchases have earned so far, and refund buyers the unserved part of purchases that ended early ' +
+          '(revoked, or a device changed hands). Default: every unsettled sale of the signer, or with --buyer every purchase of it',
+      )
+      .option('--purchase <id>', 'a purchase id (repeat for several)', collectPurchaseId)
+      .option('--buyer', "the signer's own purchases instead of its sales"),
+    { signer: 'a funded key (keystore v3) instead of the operator role key' },
+  ).action(async (options: CommonOptions & { purchase?: bigint[]; buyer?: boolean }) => {
+    const context = loadContext(options);
+    const market = requireContract(context.deployment, 'feedMarket');
+    const account = await signerOf(context, options, options.buyer ? 'buyer' : 'owner');
+    let ids = options.purchase;
+    if (!ids) {
+      const list = options.buyer
+        ? await listPurchases({ publicClient: context.publicClient, market, buyer: account.address })
+        : await listSales({
+            publicClient: context.publicClient,
+            market,
+            owner: account.address,
+            fromBlock: BigInt(context.deployment.deploymentBlock),
+          });
+      ids = list.filter((p) => !p.settled).map((p) => p.purchaseId);
+    }
+    if (ids.length === 0) {
+      printResult(options, { settled: [], released: '0', refunded: '0' }, () => 'nothing to settle');
+      return;
+    }
+    progress(options, `settling ${ids.length} purchase(s)...`);
+    const r = await refusing(context, account, 'settling purchases', () =>
+      settlePurchases({ clients: context, account, address: market, purchaseIds: ids }),
+    );
+    printResult(
+      options,
+      {
+        settled: ids.map(String),
+        released: r.released.toString(),
+        refunded: r.refunded.toString(),
+        transactionHash: r.hash,
+        blockNumber: r.blockNumber,
+      },
+      () => `released ${formatEther(r.released)} ETH to owners, refunded ${formatEther(r.refunded)} ETH to buyers (${r.hash})`,
+    );
+  });
+
+  withCommon(feed.command('refund').description('Buyer: withdraw what feeds refunded you (settle first: `pythia feed settle --buyer`)'), {
+    signer: "the buyer's key (keystore v3); required",
+  }).action(async (options: CommonOptions) => {
+    const context = loadContext(options);
+    const market = requireContract(context.deployment, 'feedMarket');
+    const account = await signerOf(context, options, 'buyer');
+    const due = await readRefund({ publicClient: context.publicClient, market, buyer: account.address });
+    if (due === 0n) throw new CliError('no refund to withdraw (settle ended purchases first: `pythia feed settle --buyer`)');
+    const { hash, blockNumber, amount } = await refusing(context, account, 'withdrawing the refund', () =>
+      withdrawRefund({ clients: context, account, address: market }),
+    );
+    printResult(
+      options,
+      { buyer: account.address, amount: amount.toString(), transactionHash: hash, blockNumber },
+      () => `withdrew a refund of ${formatEther(amount)} ETH to ${account.address} (${hash})`,
     );
   });
 
@@ -341,14 +418,14 @@ export function registerFeedCommands(program: Command): void {
       .command('price')
       .description('Change the price of an open feed you own (later purchases only)')
       .argument('<feedId>', 'feed id', parseFeedIdArg)
-      .requiredOption('--price <ether>', 'new price of one period, in ether', parsePriceArg),
-    "the feed owner's key (keystore v3) instead of the operator role key",
+      .requiredOption('--price <ether>', 'new price of one period, in ether', parsePriceArg('--price')),
+    { signer: "the feed owner's key (keystore v3) instead of the operator role key" },
   ).action(async (feedId: bigint, options: CommonOptions & { price: bigint }) => {
     const context = loadContext(options);
-    const market = marketOf(context);
+    const market = requireContract(context.deployment, 'feedMarket');
     const account = await signerOf(context, options, 'owner');
     const { hash, blockNumber } = await refusing(context, account, 'changing the price', () =>
-      updateFeedPrice({ clients: context, account, market, feedId, price: options.price }),
+      updateFeedPrice({ clients: context, account, address: market, feedId, price: options.price }),
     );
     printResult(
       options,
@@ -362,26 +439,25 @@ export function registerFeedCommands(program: Command): void {
       .command('close')
       .description('Close a feed you own for good: no new sales; consents already sold run their period')
       .argument('<feedId>', 'feed id', parseFeedIdArg),
-    "the feed owner's key (keystore v3) instead of the operator role key",
+    { signer: "the feed owner's key (keystore v3) instead of the operator role key" },
   ).action(async (feedId: bigint, options: CommonOptions) => {
     const context = loadContext(options);
-    const market = marketOf(context);
+    const market = requireContract(context.deployment, 'feedMarket');
     const account = await signerOf(context, options, 'owner');
     const { hash, blockNumber } = await refusing(context, account, 'closing the feed', () =>
-      closeFeed({ clients: context, account, market, feedId }),
+      closeFeed({ clients: context, account, address: market, feedId }),
     );
     printResult(options, { feedId, open: false, transactionHash: hash, blockNumber }, () => `feed ${feedId} closed (${hash})`);
   });
 
-  withCommon(
-    feed.command('withdraw').description('Withdraw your earnings from feed sales'),
-    "the feed owner's key (keystore v3) instead of the operator role key",
-  ).action(async (options: CommonOptions) => {
+  withCommon(feed.command('withdraw').description('Withdraw your earnings from feed sales'), {
+    signer: "the feed owner's key (keystore v3) instead of the operator role key",
+  }).action(async (options: CommonOptions) => {
     const context = loadContext(options);
-    const market = marketOf(context);
+    const market = requireContract(context.deployment, 'feedMarket');
     const account = await signerOf(context, options, 'owner');
     const { hash, blockNumber, amount } = await refusing(context, account, 'withdrawing earnings', () =>
-      withdrawEarnings({ clients: context, account, market }),
+      withdrawEarnings({ clients: context, account, address: market }),
     );
     printResult(
       options,
@@ -394,11 +470,11 @@ export function registerFeedCommands(program: Command): void {
     feed
       .command('earnings')
       .description('Earnings from feed sales not yet withdrawn')
-      .option('--owner <address>', 'whose (default: the signer: --signer-key, else the operator role key)', parseAddressArg),
-    "the owner's key (keystore v3), when --owner is not given",
+      .option('--owner <address>', 'whose (default: the signer: --signer-key, else the operator role key)', parseAddressArg('--owner')),
+    { signer: "the owner's key (keystore v3), when --owner is not given" },
   ).action(async (options: CommonOptions & { owner?: Address }) => {
     const context = loadContext(options);
-    const market = marketOf(context);
+    const market = requireContract(context.deployment, 'feedMarket');
     const owner = options.owner ?? (await signerOf(context, options, 'owner')).address;
     const amount = await readEarnings({ publicClient: context.publicClient, market, owner });
     printResult(options, { owner, amount: amount.toString() }, () => `${owner}: ${formatEther(amount)} ETH to withdraw`);

@@ -1,20 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
-import { bytesToHex, formatEther, isHex, parseEther, type Address, type Hex, type LocalAccount } from 'viem';
+import type { Command } from 'commander';
+import { bytesToHex, formatEther, type Address, type Hex, type LocalAccount } from 'viem';
 import {
   approveRelease,
-  firmwareRegistryAddress,
   fundUpdate,
   reclaimEscrow,
   withdrawCredits,
-  FirmwareRegistryMissingError,
   listReleases,
   publishRelease,
   readFirmwareClass,
   readFirmwareState,
-  releaseIdOf,
   revokeRelease,
+  revokeReleaseWithKeys,
+  signRevocation,
   setReleaseKeys,
   setUpdatePolicy,
   signManifest,
@@ -22,20 +21,30 @@ import {
   type FirmwareRelease,
   type UpdatePolicyName,
 } from '../../chain/firmware/index.js';
-import { ContractRefusal } from '../../chain/sendContractTransaction.js';
-import { parseAddressArg, parseIntegerArg } from '../args.js';
+import { requireContract } from '../../chain/requireContract.js';
+import {
+  collect,
+  collectText,
+  parseAddressArg,
+  parseAmountArg,
+  parseChoiceArg,
+  parseClassArg,
+  parseIdArg,
+  parseIntegerArg,
+  parseReleaseArg,
+  parseTextArg,
+  parseTimeArg,
+  parseUint64Arg,
+} from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
-import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
-import { loadKeystoreAccount, loadSignerAccount } from '../signer.js';
-
-type CommonOptions = { dataDir?: string; json?: boolean; signerKey?: string };
-
-const UINT64_MAX = (1n << 64n) - 1n;
+import { type CommonOptions, withCommon } from '../options.js';
+import { UsageError, formatTable, printResult, progress } from '../output.js';
+import { loadKeystoreAccount, loadSignerAccount, sendAs } from '../signer.js';
 const MAX_RELEASE_KEYS = 16;
 const MAX_LOCATION_BYTES = 512;
 
 /** What a registry refusal means, in the words of the person who ran the command. */
-const REFUSAL_HINTS: Record<string, string> = {
+const firmwareRefusalHints: Readonly<Record<string, string>> = {
   NotClassManufacturer: 'the signer is not the manufacturer of this class (DeviceIdentity.assignClassManufacturer, operator)',
   NotDeviceOwner: "the signer does not own the device's token (pass the owner's key with --signer-key)",
   ReleaseKeysAlreadySet: 'the class already has release keys; only a threshold of them can rotate the set',
@@ -51,101 +60,24 @@ const REFUSAL_HINTS: Record<string, string> = {
   UnknownRelease: 'no release has this id',
   ReleaseIsRevoked: 'the release is revoked',
   WrongDeviceClass: 'the release is for another device class than the device',
+  ReleaseInstalled: 'devices run this release: revoking it needs a threshold of the release keys (--release-key, repeated)',
+  EscrowNotReclaimable:
+    'the escrow cannot be closed yet: its release is not revoked, its deadline has not passed and the device kept its owner',
+  EscrowNotOpen: 'the escrow was released or closed already',
 };
-
-/** Runs a registry write, turning its custom error into a message that names it and says what it means. */
-async function refusing<T>(action: Promise<T>): Promise<T> {
-  try {
-    return await action;
-  } catch (error) {
-    if (error instanceof ContractRefusal) {
-      const hint = REFUSAL_HINTS[error.errorName];
-      throw new CliError(hint ? `${error.message}: ${hint}` : error.message);
-    }
-    throw error;
-  }
-}
-
-function registryOf(context: CommandContext): Address {
-  try {
-    return firmwareRegistryAddress(context.deployment);
-  } catch (error) {
-    if (error instanceof FirmwareRegistryMissingError) throw new CliError(error.message);
-    throw error;
-  }
-}
 
 /** The sender: --signer-key (a manufacturer's or owner's own key), else the operator role key. */
 function signerOf(context: CommandContext, options: CommonOptions, who: string): Promise<LocalAccount> {
   return loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: who });
 }
 
-const parseClassArg = parseIntegerArg('--class', 0, 0xffff);
-
-function parseSequenceArg(value: string): bigint {
-  if (!/^\d{1,20}$/.test(value)) throw new InvalidArgumentError(`--sequence must be a positive integer, got "${value}"`);
-  const n = BigInt(value);
-  if (n < 1n || n > UINT64_MAX) throw new InvalidArgumentError('--sequence must be between 1 and 2^64-1');
-  return n;
+/** Runs a registry write as the CLI runs every write (sendAs), with the registry's hints. */
+function refusing<T>(context: CommandContext, account: LocalAccount, what: string, send: () => Promise<T>): Promise<T> {
+  return sendAs(context, account, what, send, firmwareRefusalHints);
 }
 
-function collectAddress(value: string, previous: Address[] = []): Address[] {
-  return [...previous, parseAddressArg(value)];
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-/** A release: its 32-byte id, or <class>:<sequence>. */
-function parseReleaseArg(value: string): Hex {
-  const pair = /^(\d{1,5}):(\d{1,20})$/.exec(value);
-  if (pair) return releaseIdOf(parseClassArg(pair[1]!), parseSequenceArg(pair[2]!));
-  if (isHex(value) && value.length === 66) return value.toLowerCase() as Hex;
-  throw new InvalidArgumentError(`a release is its id (0x + 64 hex digits) or <class>:<sequence>, got "${value}"`);
-}
-
-function parsePolicyArg(value: string): UpdatePolicyName {
-  if (!(updatePolicyNames as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`the policy is ${updatePolicyNames.join(' or ')}, got "${value}"`);
-  }
-  return value as UpdatePolicyName;
-}
-
-function requireReason(reason: string): void {
-  if (reason.trim().length === 0 || Buffer.byteLength(reason) > 256) throw new UsageError('--reason must be 1 to 256 bytes');
-}
-
-function parseAmountArg(value: string): bigint {
-  let wei: bigint;
-  try {
-    wei = parseEther(value);
-  } catch {
-    throw new InvalidArgumentError('must be an amount in ether, e.g. 0.05');
-  }
-  if (!/^\d+(\.\d+)?$/.test(value) || wei <= 0n) throw new InvalidArgumentError('must be a positive amount in ether, e.g. 0.05');
-  return wei;
-}
-
-function parseDeadlineArg(value: string): bigint {
-  const days = /^\+(\d{1,4})d$/.exec(value);
-  const ms = days ? Date.now() + Number(days[1]) * 86_400_000 : Date.parse(value);
-  if (!Number.isFinite(ms) || (!days && !/^\d{4}-\d{2}-\d{2}/.test(value))) {
-    throw new InvalidArgumentError('must be an ISO time (2027-01-31T00:00:00Z) or +<days>d');
-  }
-  if (ms <= Date.now()) throw new InvalidArgumentError('must be in the future');
-  return BigInt(Math.floor(ms / 1000));
-}
-
-function parseEscrowArg(value: string): bigint {
-  if (!/^[1-9]\d{0,30}$/.test(value)) throw new InvalidArgumentError('must be an escrow id (a positive integer)');
-  return BigInt(value);
-}
-
-const withCommon = (command: Command, signer?: string) => {
-  if (signer) command.option('--signer-key <keystore>', signer);
-  return command.option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)').option('--json', 'machine-readable output');
-};
+const parseReleaseIdArg = parseReleaseArg('<release>');
+const parseDeviceArg = parseAddressArg('<device>');
 
 function releaseRow(r: FirmwareRelease) {
   return {
@@ -171,10 +103,10 @@ export function registerFirmwareCommands(program: Command): void {
       .description(
         "Set a class's first release keys and threshold (the class's manufacturer, once; later sets are threshold-signed rotations)",
       )
-      .requiredOption('--class <id>', 'device class id', parseClassArg)
-      .requiredOption('--key <address>', 'a release key address (repeat for each key)', collectAddress)
+      .requiredOption('--class <id>', 'device class id', parseClassArg())
+      .requiredOption('--key <address>', 'a release key address (repeat for each key)', collect(parseAddressArg('--key')))
       .requiredOption('--threshold <k>', 'signatures needed per release', parseIntegerArg('--threshold', 1, MAX_RELEASE_KEYS)),
-    "the class manufacturer's key (keystore v3) instead of the operator role key",
+    { signer: "the class manufacturer's key (keystore v3) instead of the operator role key" },
   ).action(async (options: CommonOptions & { class: number; key: Address[]; threshold: number }) => {
     const unique = new Set(options.key.map((k) => k.toLowerCase()));
     if (unique.size !== options.key.length) throw new UsageError('a release key is given twice');
@@ -182,11 +114,18 @@ export function registerFirmwareCommands(program: Command): void {
     if (options.threshold > options.key.length)
       throw new UsageError(`--threshold ${options.threshold} is above the ${options.key.length} keys`);
     const context = loadContext(options);
-    const registry = registryOf(context);
+    const registry = requireContract(context.deployment, 'firmwareRegistry');
     const account = await signerOf(context, options, 'manufacturer');
     progress(options, `setting ${options.threshold}-of-${options.key.length} release keys of class ${options.class}...`);
-    const { hash, blockNumber } = await refusing(
-      setReleaseKeys({ clients: context, account, registry, classId: options.class, keys: options.key, threshold: options.threshold }),
+    const { hash, blockNumber } = await refusing(context, account, 'firmware keys set', () =>
+      setReleaseKeys({
+        clients: context,
+        account,
+        address: registry,
+        classId: options.class,
+        keys: options.key,
+        threshold: options.threshold,
+      }),
     );
     printResult(
       options,
@@ -199,10 +138,14 @@ export function registerFirmwareCommands(program: Command): void {
     keys
       .command('show')
       .description("A class's release keys, threshold, latest sequence and bounds")
-      .requiredOption('--class <id>', 'device class id', parseClassArg),
+      .requiredOption('--class <id>', 'device class id', parseClassArg()),
   ).action(async (options: CommonOptions & { class: number }) => {
     const context = loadContext(options);
-    const klass = await readFirmwareClass({ publicClient: context.publicClient, registry: registryOf(context), classId: options.class });
+    const klass = await readFirmwareClass({
+      publicClient: context.publicClient,
+      registry: requireContract(context.deployment, 'firmwareRegistry'),
+      classId: options.class,
+    });
     printResult(options, klass, () =>
       klass.keysVersion === 0n
         ? `class ${options.class} has no release keys`
@@ -221,15 +164,17 @@ export function registerFirmwareCommands(program: Command): void {
         'Publish a release: computes the SHA-256 and size of the image, signs the manifest with each release key, submits it ' +
           '(anyone may submit a threshold-signed manifest)',
       )
-      .requiredOption('--class <id>', 'device class id', parseClassArg)
-      .requiredOption('--sequence <n>', 'release sequence number (strictly above the class latest)', parseSequenceArg)
+      .requiredOption('--class <id>', 'device class id', parseClassArg())
+      .requiredOption(
+        '--sequence <n>',
+        'release sequence number (strictly above the class latest)',
+        parseUint64Arg('--sequence', { min: 1n }),
+      )
       .requiredOption('--image <file>', 'the firmware image')
-      .requiredOption('--uri <location>', 'where devices download the image (1 to 512 bytes)')
-      .requiredOption('--release-key <keystore>', 'a release key (keystore v3; repeat for each signature)', collect),
-    'submit with this key (keystore v3) instead of the operator role key',
+      .requiredOption('--uri <location>', 'where devices download the image (1 to 512 bytes)', parseTextArg('--uri', MAX_LOCATION_BYTES))
+      .requiredOption('--release-key <keystore>', 'a release key (keystore v3; repeat for each signature)', collectText),
+    { signer: 'submit with this key (keystore v3) instead of the operator role key' },
   ).action(async (options: CommonOptions & { class: number; sequence: bigint; image: string; uri: string; releaseKey: string[] }) => {
-    const uriBytes = Buffer.byteLength(options.uri);
-    if (uriBytes === 0 || uriBytes > MAX_LOCATION_BYTES) throw new UsageError(`--uri must be 1 to ${MAX_LOCATION_BYTES} bytes`);
     if (new Set(options.releaseKey).size !== options.releaseKey.length) throw new UsageError('a --release-key is given twice');
     let image: Buffer;
     try {
@@ -240,7 +185,7 @@ export function registerFirmwareCommands(program: Command): void {
     if (image.length === 0) throw new UsageError(`--image ${options.image} is empty`);
     const digest = bytesToHex(createHash('sha256').update(image).digest());
     const context = loadContext(options);
-    const registry = registryOf(context);
+    const registry = requireContract(context.deployment, 'firmwareRegistry');
     const releaseKeys: LocalAccount[] = [];
     for (const path of options.releaseKey) releaseKeys.push(await loadKeystoreAccount(path, 'release key'));
     if (new Set(releaseKeys.map((k) => k.address)).size !== releaseKeys.length)
@@ -263,7 +208,9 @@ export function registerFirmwareCommands(program: Command): void {
     const signatures = await Promise.all(
       releaseKeys.map((key) => signManifest({ key, chainId: context.deployment.chainId, registry, manifest })),
     );
-    const { hash, blockNumber, releaseId } = await refusing(publishRelease({ clients: context, account, registry, manifest, signatures }));
+    const { hash, blockNumber, releaseId } = await refusing(context, account, 'firmware publish', () =>
+      publishRelease({ clients: context, account, address: registry, manifest, signatures }),
+    );
     printResult(
       options,
       { releaseId, ...manifest, signers: signatures.map((s) => s.signer), transactionHash: hash, blockNumber },
@@ -275,16 +222,32 @@ export function registerFirmwareCommands(program: Command): void {
   withCommon(
     firmware
       .command('revoke')
-      .description("Revoke a release for good, e.g. a vulnerable build (the class's manufacturer)")
-      .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseArg)
-      .requiredOption('--reason <text>', 'why (recorded on chain)'),
-    "the class manufacturer's key (keystore v3) instead of the operator role key",
-  ).action(async (releaseId: Hex, options: CommonOptions & { reason: string }) => {
-    requireReason(options.reason);
+      .description(
+        "Revoke a release for good, e.g. a vulnerable build: the class's manufacturer alone while no device reports running it; " +
+          'once devices run it (revoking flags every one still running it), a threshold of release keys (--release-key, repeated)',
+      )
+      .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseIdArg)
+      .requiredOption('--reason <text>', 'why (recorded on chain)', parseTextArg('--reason', 256))
+      .option('--release-key <keystore>', 'a release key that signs the revocation (keystore v3; repeat for each signature)', collectText),
+    {
+      signer: "the class manufacturer's key (keystore v3) instead of the operator role key (with --release-key: any funded key submits)",
+    },
+  ).action(async (releaseId: Hex, options: CommonOptions & { reason: string; releaseKey?: string[] }) => {
     const context = loadContext(options);
-    const registry = registryOf(context);
+    const registry = requireContract(context.deployment, 'firmwareRegistry');
     const account = await signerOf(context, options, 'manufacturer');
-    const { hash, blockNumber } = await refusing(revokeRelease({ clients: context, account, registry, releaseId, reason: options.reason }));
+    let signatures: Awaited<ReturnType<typeof signRevocation>>[] | undefined;
+    if (options.releaseKey) {
+      const keys: LocalAccount[] = [];
+      for (const path of options.releaseKey) keys.push(await loadKeystoreAccount(path, 'release key'));
+      if (new Set(keys.map((k) => k.address)).size !== keys.length) throw new UsageError('two --release-key files hold the same key');
+      signatures = await Promise.all(keys.map((key) => signRevocation({ key, chainId: context.deployment.chainId, registry, releaseId })));
+    }
+    const { hash, blockNumber } = await refusing(context, account, 'firmware revoke', () =>
+      signatures
+        ? revokeReleaseWithKeys({ clients: context, account, address: registry, releaseId, reason: options.reason, signatures })
+        : revokeRelease({ clients: context, account, address: registry, releaseId, reason: options.reason }),
+    );
     printResult(
       options,
       { releaseId, revoked: true, reason: options.reason, transactionHash: hash, blockNumber },
@@ -296,12 +259,12 @@ export function registerFirmwareCommands(program: Command): void {
     firmware
       .command('list')
       .description('Published releases, oldest first, with their revocation status')
-      .option('--class <id>', 'only this device class', parseClassArg),
+      .option('--class <id>', 'only this device class', parseClassArg()),
   ).action(async (options: CommonOptions & { class?: number }) => {
     const context = loadContext(options);
     const releases = await listReleases({
       publicClient: context.publicClient,
-      registry: registryOf(context),
+      registry: requireContract(context.deployment, 'firmwareRegistry'),
       fromBlock: BigInt(context.deployment.deploymentBlock),
       ...(options.class === undefined ? {} : { classId: options.class }),
     });
@@ -316,16 +279,18 @@ export function registerFirmwareCommands(program: Command): void {
     firmware
       .command('approve')
       .description("Approve a release for a device, for its current owner only (the device's owner)")
-      .argument('<device>', 'device id (address)', parseAddressArg)
-      .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseArg)
+      .argument('<device>', 'device id (address)', parseDeviceArg)
+      .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseIdArg)
       .option('--withdraw', 'withdraw the approval instead'),
-    "the device owner's key (keystore v3) instead of the operator role key",
+    { signer: "the device owner's key (keystore v3) instead of the operator role key" },
   ).action(async (device: Address, releaseId: Hex, options: CommonOptions & { withdraw?: boolean }) => {
     const context = loadContext(options);
-    const registry = registryOf(context);
+    const registry = requireContract(context.deployment, 'firmwareRegistry');
     const account = await signerOf(context, options, 'owner');
     const approved = !options.withdraw;
-    const { hash, blockNumber } = await refusing(approveRelease({ clients: context, account, registry, device, releaseId, approved }));
+    const { hash, blockNumber } = await refusing(context, account, 'firmware approve', () =>
+      approveRelease({ clients: context, account, address: registry, device, releaseId, approved }),
+    );
     printResult(
       options,
       { device, releaseId, approved, transactionHash: hash, blockNumber },
@@ -337,14 +302,16 @@ export function registerFirmwareCommands(program: Command): void {
     firmware
       .command('policy')
       .description("Set a device's update policy for its current owner (the device's owner); a transfer resets it to approve-each")
-      .argument('<device>', 'device id (address)', parseAddressArg)
-      .argument('<policy>', 'automatic or approve-each', parsePolicyArg),
-    "the device owner's key (keystore v3) instead of the operator role key",
+      .argument('<device>', 'device id (address)', parseDeviceArg)
+      .argument('<policy>', 'automatic or approve-each', parseChoiceArg('<policy>', updatePolicyNames)),
+    { signer: "the device owner's key (keystore v3) instead of the operator role key" },
   ).action(async (device: Address, policy: UpdatePolicyName, options: CommonOptions) => {
     const context = loadContext(options);
-    const registry = registryOf(context);
+    const registry = requireContract(context.deployment, 'firmwareRegistry');
     const account = await signerOf(context, options, 'owner');
-    const { hash, blockNumber } = await refusing(setUpdatePolicy({ clients: context, account, registry, device, policy }));
+    const { hash, blockNumber } = await refusing(context, account, 'firmware policy', () =>
+      setUpdatePolicy({ clients: context, account, address: registry, device, policy }),
+    );
     printResult(options, { device, policy, transactionHash: hash, blockNumber }, () => `${device}: update policy ${policy} (${hash})`);
   });
 
@@ -352,10 +319,14 @@ export function registerFirmwareCommands(program: Command): void {
     firmware
       .command('status')
       .description("A device's installed firmware, last report nonce, update policy and open paid updates")
-      .argument('<device>', 'device id (address)', parseAddressArg),
+      .argument('<device>', 'device id (address)', parseDeviceArg),
   ).action(async (device: Address, options: CommonOptions) => {
     const context = loadContext(options);
-    const state = await readFirmwareState({ publicClient: context.publicClient, registry: registryOf(context), device });
+    const state = await readFirmwareState({
+      publicClient: context.publicClient,
+      registry: requireContract(context.deployment, 'firmwareRegistry'),
+      device,
+    });
     printResult(options, state, () =>
       [
         `device             ${device}`,
@@ -374,17 +345,21 @@ export function registerFirmwareCommands(program: Command): void {
         "Pay for a device's update in the chain's currency (the device's owner): held in escrow, released to the class's " +
           'manufacturer (payee) when the device reports installing the release or a later one by the deadline; reclaimable otherwise',
       )
-      .argument('<device>', 'device id (address)', parseAddressArg)
-      .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseArg)
-      .requiredOption('--value <amount>', 'how much, in ether (e.g. 0.05)', parseAmountArg)
-      .requiredOption('--deadline <time>', 'installed by: an ISO time, or +<days>d from now', parseDeadlineArg),
-    "the device owner's key (keystore v3) instead of the operator role key",
+      .argument('<device>', 'device id (address)', parseDeviceArg)
+      .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseIdArg)
+      .requiredOption('--value <amount>', 'how much, in ether (e.g. 0.05)', parseAmountArg('--value'))
+      .requiredOption(
+        '--deadline <time>',
+        'installed by: an ISO time, Unix seconds or a time from now (+30d)',
+        parseTimeArg('--deadline', { future: true }),
+      ),
+    { signer: "the device owner's key (keystore v3) instead of the operator role key" },
   ).action(async (device: Address, releaseId: Hex, options: CommonOptions & { value: bigint; deadline: bigint }) => {
     const context = loadContext(options);
-    const registry = registryOf(context);
+    const registry = requireContract(context.deployment, 'firmwareRegistry');
     const account = await signerOf(context, options, 'owner');
-    const { hash, blockNumber, escrowId } = await refusing(
-      fundUpdate({ clients: context, account, registry, device, releaseId, value: options.value, deadline: options.deadline }),
+    const { hash, blockNumber, escrowId } = await refusing(context, account, 'firmware fund', () =>
+      fundUpdate({ clients: context, account, address: registry, device, releaseId, value: options.value, deadline: options.deadline }),
     );
     printResult(
       options,
@@ -404,13 +379,19 @@ export function registerFirmwareCommands(program: Command): void {
   withCommon(
     firmware
       .command('reclaim')
-      .description('Take a paid update back (its funder): once the release is revoked, the deadline passed or the device changed owner')
-      .argument('<escrow>', 'escrow id (from `firmware fund` or `firmware status`)', parseEscrowArg),
-    "the funder's key (keystore v3) instead of the operator role key",
+      .alias('close-escrow')
+      .description(
+        'Close a paid update that can no longer be earned (anyone: the amount is credited to its funder, never to the caller): once ' +
+          'the release is revoked, the deadline passed or the device changed owner',
+      )
+      .argument('<escrow>', 'escrow id (from `firmware fund` or `firmware status`)', parseIdArg('the escrow id')),
+    { signer: 'a funded key (keystore v3) instead of the operator role key' },
   ).action(async (escrowId: bigint, options: CommonOptions) => {
     const context = loadContext(options);
-    const account = await signerOf(context, options, 'funder');
-    const { hash, blockNumber } = await refusing(reclaimEscrow({ clients: context, account, registry: registryOf(context), escrowId }));
+    const account = await signerOf(context, options, 'sender');
+    const { hash, blockNumber } = await refusing(context, account, 'firmware reclaim', () =>
+      reclaimEscrow({ clients: context, account, address: requireContract(context.deployment, 'firmwareRegistry'), escrowId }),
+    );
     printResult(
       options,
       { escrowId, transactionHash: hash, blockNumber },
@@ -422,11 +403,13 @@ export function registerFirmwareCommands(program: Command): void {
     firmware
       .command('withdraw')
       .description('Withdraw what the firmware registry credits to the signer (a payee paid for updates, or a funder after reclaiming)'),
-    "the payee's or funder's key (keystore v3) instead of the operator role key",
+    { signer: "the payee's or funder's key (keystore v3) instead of the operator role key" },
   ).action(async (options: CommonOptions) => {
     const context = loadContext(options);
     const account = await signerOf(context, options, 'payee');
-    const { hash, blockNumber } = await refusing(withdrawCredits({ clients: context, account, registry: registryOf(context) }));
+    const { hash, blockNumber } = await refusing(context, account, 'firmware withdraw', () =>
+      withdrawCredits({ clients: context, account, address: requireContract(context.deployment, 'firmwareRegistry') }),
+    );
     printResult(
       options,
       { account: account.address, transactionHash: hash, blockNumber },

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { getAddress, isAddress, parseEther, type Address } from 'viem';
+import { parseEther, type Address } from 'viem';
 import { loadOrCreateRoleKeys } from '../../chain/roleKeys.js';
 import {
   addNetworkNode,
@@ -21,8 +21,19 @@ import {
   waitForNetworkReady,
   type NetworkStatus,
 } from '../../network/index.js';
-import { parseAddressArg, parseIntegerArg } from '../args.js';
+import {
+  collect,
+  collectText,
+  parseAddress,
+  parseAddressArg,
+  parseAmount,
+  parseChoiceArg,
+  parseIntegerArg,
+  parseUint64,
+} from '../args/index.js';
+import { quoteInput } from '../../protocol/quoteInput.js';
 import { resolveDataDir } from '../context.js';
+import { withCommon } from '../options.js';
 import { formatTable, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
@@ -31,29 +42,19 @@ type DirOptions = { dir: string; json?: boolean };
 /** What a --fund without an amount gives: plenty for deploying and relaying on a private chain. */
 const DEFAULT_FUNDING_ETHER = '1000000';
 
-const collect =
-  <T>(parse: (value: string) => T) =>
-  (value: string, previous: T[] = []) => [...previous, parse(value)];
-
+/** --fund <address> or <address>=<ether>: an address and an amount in the CLI's grammars. */
 export function parseFundArg(value: string): { address: Address; wei: bigint } {
   const [address, ether = DEFAULT_FUNDING_ETHER, ...rest] = value.split('=');
-  if (rest.length > 0 || !address || !isAddress(address, { strict: false }))
-    throw new InvalidArgumentError(`expected <address> or <address>=<ether>, got "${value}"`);
-  if (!/^\d{1,12}(\.\d{1,18})?$/.test(ether)) throw new InvalidArgumentError(`the amount must be in ether (e.g. 1000), got "${ether}"`);
-  return { address: getAddress(address), wei: parseEther(ether) };
+  if (rest.length > 0 || !address)
+    throw new InvalidArgumentError(`--fund must be <address> or <address>=<ether>, got ${quoteInput(value)}`);
+  return { address: parseAddress('--fund', address), wei: parseAmount('--fund', ether) };
 }
 
-function parseGasLimitArg(value: string): bigint {
-  if (!/^\d{1,19}$/.test(value)) throw new InvalidArgumentError(`the gas limit must be an integer, got "${value}"`);
-  const gas = BigInt(value);
-  if (gas < 5_000_000n || gas > 2n ** 63n - 1n) throw new InvalidArgumentError('the gas limit must be at least 5,000,000');
-  return gas;
-}
+const parseGasLimitArg = (value: string): bigint => parseUint64('--gas-limit', value, { min: 5_000_000n });
 
-function parseVoteArg(value: string): 'add' | 'remove' | 'discard' {
-  if (value !== 'add' && value !== 'remove' && value !== 'discard') throw new InvalidArgumentError('must be add, remove or discard');
-  return value;
-}
+/** The network folder (not a Pythia data directory), and --json. */
+const withNetworkDir = (command: Command, json: string, dirHelp = 'the network folder') =>
+  withCommon(command.requiredOption('--dir <dir>', dirHelp), { dataDir: false, json });
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -90,204 +91,211 @@ export function registerNetworkCommands(program: Command): void {
     .command('network')
     .description('A proof-of-authority network of geth Clique validators, one folder per partner (docs/network.md)');
 
-  network
-    .command('init')
-    .description('Create a network folder: genesis, one folder per validator (encrypted signer key) and observer, static peers on loopback')
-    .requiredOption('--validators <n>', 'validators (Clique signers), one per partner', parseIntegerArg('validators', 1, 32))
-    .option('--observers <m>', 'nodes that sync and never seal', parseIntegerArg('observers', 0, 31), 0)
-    .requiredOption('--dir <dir>', 'the network folder to create (must not exist or be empty)')
-    .option('--chain-id <id>', 'chain id (default: a random private one)', parseIntegerArg('chain id', 1, 2 ** 53 - 1))
-    .option('--period <seconds>', 'seconds between blocks', parseIntegerArg('period', 1, 3600), DEFAULT_PERIOD)
-    .option('--gas-limit <gas>', `block gas limit (default ${DEFAULT_GAS_LIMIT})`, parseGasLimitArg)
-    .option(
-      '--base-port <port>',
-      'node k listens on base+10k (p2p), base+10k+1 (HTTP), base+10k+2 (engine API)',
-      parseIntegerArg('base port', 1024, 65_000),
-      DEFAULT_BASE_PORT,
-    )
-    .option(
-      '--fund <address[=ether]>',
-      `fund this account at genesis (repeatable; default ${DEFAULT_FUNDING_ETHER} ether)`,
-      collect(parseFundArg),
-      [],
-    )
-    .option(
-      '--fund-admin-of <data-dir>',
-      'fund the admin key of this Pythia data dir (its role keys are created if missing, with the same passphrase), so `pythia up --rpc-url` can deploy',
-    )
-    .option('--json', 'print the network as JSON')
-    .action(
-      async (
-        options: DirOptions & {
-          validators: number;
-          observers: number;
-          chainId?: number;
-          period: number;
-          gasLimit?: bigint;
-          basePort: number;
-          fund: Array<{ address: Address; wei: bigint }>;
-          fundAdminOf?: string;
-        },
-      ) => {
-        // Everything that can be refused is checked before a passphrase is asked or a key is made.
-        checkNewNetworkDir(options.dir);
-        const geth = findGeth();
-        const passphrase = await resolvePassphrase('validator keys');
-        const fund: Record<Address, bigint> = {};
-        for (const f of options.fund) fund[f.address] = (fund[f.address] ?? 0n) + f.wei;
-        if (options.fundAdminOf) {
-          const dataDir = resolveDataDir(options.fundAdminOf);
-          const roles = await loadOrCreateRoleKeys({ dataDir, passphrase });
-          if (roles.created.length > 0)
-            progress(options, `created encrypted role keys (${roles.created.join(', ')}) in ${join(dataDir, 'keys')}`);
-          fund[roles.admin.address] = (fund[roles.admin.address] ?? 0n) + parseEther(DEFAULT_FUNDING_ETHER);
-          progress(options, `funding the admin ${roles.admin.address} of ${dataDir}`);
-        }
-        const created = await initNetwork({
-          dir: options.dir,
-          validators: options.validators,
-          observers: options.observers,
-          ...(options.chainId !== undefined && { chainId: options.chainId }),
-          period: options.period,
-          ...(options.gasLimit !== undefined && { gasLimit: options.gasLimit }),
-          basePort: options.basePort,
-          fund,
-          passphrase,
-          geth,
-          onProgress: (m) => progress(options, m),
-        });
-        const dir = resolve(options.dir);
-        printResult(options, { dir, ...created, funded: fund }, () =>
-          [
-            `network created in ${dir} (chain id ${created.chainId}, a block every ${created.period} s, gas limit ${created.gasLimit})`,
-            formatTable(
-              created.nodes.map((n) => ({
-                node: n.name,
-                role: n.role,
-                signer: n.address ?? '',
-                p2p: n.ports.p2p,
-                rpc: `http://127.0.0.1:${n.ports.http}`,
-              })),
-              ['node', 'role', 'signer', 'p2p', 'rpc'],
-            ),
-            ...Object.entries(fund).map(([a, wei]) => `funded at genesis: ${a} (${wei} wei)`),
-            `start it with: pythia network up --dir ${options.dir}`,
-          ].join('\n'),
-        );
+  withNetworkDir(
+    network
+      .command('init')
+      .description(
+        'Create a network folder: genesis, one folder per validator (encrypted signer key) and observer, static peers on loopback',
+      )
+      .requiredOption('--validators <n>', 'validators (Clique signers), one per partner', parseIntegerArg('validators', 1, 32))
+      .option('--observers <m>', 'nodes that sync and never seal', parseIntegerArg('observers', 0, 31), 0)
+      .option('--chain-id <id>', 'chain id (default: a random private one)', parseIntegerArg('chain id', 1, 2 ** 53 - 1))
+      .option('--period <seconds>', 'seconds between blocks', parseIntegerArg('period', 1, 3600), DEFAULT_PERIOD)
+      .option('--gas-limit <gas>', `block gas limit (default ${DEFAULT_GAS_LIMIT})`, parseGasLimitArg)
+      .option(
+        '--base-port <port>',
+        'node k listens on base+10k (p2p), base+10k+1 (HTTP), base+10k+2 (engine API)',
+        parseIntegerArg('base port', 1024, 65_000),
+        DEFAULT_BASE_PORT,
+      )
+      .option(
+        '--fund <address[=ether]>',
+        `fund this account at genesis (repeatable; default ${DEFAULT_FUNDING_ETHER} ether)`,
+        collect(parseFundArg),
+        [],
+      )
+      .option(
+        '--fund-admin-of <data-dir>',
+        'fund the admin key of this Pythia data dir (its role keys are created if missing, with the same passphrase), so `pythia up --rpc-url` can deploy',
+      ),
+    'print the network as JSON',
+    'the network folder to create (must not exist or be empty)',
+  ).action(
+    async (
+      options: DirOptions & {
+        validators: number;
+        observers: number;
+        chainId?: number;
+        period: number;
+        gasLimit?: bigint;
+        basePort: number;
+        fund: Array<{ address: Address; wei: bigint }>;
+        fundAdminOf?: string;
       },
-    );
-
-  network
-    .command('add-node')
-    .description(
-      "Add a node to a network folder: a new partner's validator (then vote it in with `network propose`) or, with --observer, an observer",
-    )
-    .requiredOption('--dir <dir>', 'the network folder')
-    .option('--observer', 'add an observer instead of a validator')
-    .option('--json', 'print the new node as JSON')
-    .action(async (options: DirOptions & { observer?: boolean }) => {
-      readNetworkConfig(resolve(options.dir)); // a clear error before any passphrase prompt
-      const role = options.observer ? 'observer' : 'validator';
-      const passphrase = role === 'validator' ? await resolvePassphrase('the new validator key') : undefined;
-      const node = await addNetworkNode({ dir: options.dir, role, ...(passphrase !== undefined && { passphrase }) });
-      printResult(options, node, () =>
-        [
-          `added ${node.name} (${node.role}${node.address ? `, signer ${node.address}` : ''}) in ${join(resolve(options.dir), node.dir)}`,
-          `start it with: pythia network up --dir ${options.dir} --node ${node.name}`,
-          ...(node.address
-            ? [
-                `it seals once more than half of the signers vote: pythia network propose ${node.address} add --validator <i> --dir ${options.dir}`,
-              ]
-            : []),
-        ].join('\n'),
-      );
-    });
-
-  network
-    .command('up')
-    .description('Start the nodes (each its own detached geth) and wait until the network accepts transactions')
-    .requiredOption('--dir <dir>', 'the network folder')
-    .option('--node <name>', 'only this node (repeatable; a name or a validator number)', collect(String), undefined)
-    .option('--timeout <seconds>', 'how long to wait for the network', parseIntegerArg('timeout', 1, 3600), 60)
-    .option('--json', 'print the result as JSON')
-    .action(async (options: DirOptions & { node?: string[]; timeout: number }) => {
-      const dir = resolve(options.dir);
-      const config = readNetworkConfig(dir);
-      const nodes = options.node ? options.node.map((n) => findNode(config, n)) : config.nodes;
-      const needsKey = nodes.some((n) => n.role === 'validator' && readNodeProcess(join(dir, n.dir)).state !== 'running');
-      const passphrase = needsKey ? await resolvePassphrase('validator keys') : undefined;
-      const started = Date.now();
-      const results = await startNetwork({
-        dir,
-        ...(passphrase !== undefined && { passphrase }),
-        nodes: nodes.map((n) => n.name),
-        timeoutMs: options.timeout * 1000,
+    ) => {
+      // Everything that can be refused is checked before a passphrase is asked or a key is made.
+      checkNewNetworkDir(options.dir);
+      const geth = findGeth();
+      const passphrase = await resolvePassphrase('validator keys');
+      const fund: Record<Address, bigint> = {};
+      for (const f of options.fund) fund[f.address] = (fund[f.address] ?? 0n) + f.wei;
+      if (options.fundAdminOf) {
+        const dataDir = resolveDataDir(options.fundAdminOf);
+        const roles = await loadOrCreateRoleKeys({ dataDir, passphrase });
+        if (roles.created.length > 0)
+          progress(options, `created encrypted role keys (${roles.created.join(', ')}) in ${join(dataDir, 'keys')}`);
+        fund[roles.admin.address] = (fund[roles.admin.address] ?? 0n) + parseEther(DEFAULT_FUNDING_ETHER);
+        progress(options, `funding the admin ${roles.admin.address} of ${dataDir}`);
+      }
+      const created = await initNetwork({
+        dir: options.dir,
+        validators: options.validators,
+        observers: options.observers,
+        ...(options.chainId !== undefined && { chainId: options.chainId }),
+        period: options.period,
+        ...(options.gasLimit !== undefined && { gasLimit: options.gasLimit }),
+        basePort: options.basePort,
+        fund,
+        passphrase,
+        geth,
         onProgress: (m) => progress(options, m),
       });
-      for (const r of results)
-        progress(options, `${r.name}: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid}, log ${r.logFile})`);
-      progress(options, 'waiting for the nodes to connect and agree on a new block');
-      const ready = await waitForNetworkReady({ dir, timeoutMs: Math.max(1000, options.timeout * 1000 - (Date.now() - started)) });
-      const readyMs = Date.now() - started;
-      printResult(
-        options,
-        { dir, chainId: config.chainId, readyMs, blockNumber: ready.blockNumber, nodes: results, rpcUrls: networkRpcUrls(config) },
-        () =>
-          [
-            `network ready in ${seconds(readyMs)}: ${ready.nodes.length} node(s) at block ${ready.blockNumber} (chain id ${config.chainId})`,
-            ...results.map((r) => `  ${r.name.padEnd(12)} ${r.rpcUrl}  pid ${r.pid}`),
-            `stop it with: pythia network down --dir ${options.dir}`,
-          ].join('\n'),
-      );
-    });
-
-  network
-    .command('down')
-    .description('Stop the nodes (SIGTERM, waiting for each to finish); a stale pid file is recognised and removed')
-    .requiredOption('--dir <dir>', 'the network folder')
-    .option('--node <name>', 'only this node (repeatable)', collect(String), undefined)
-    .option('--json', 'print the result as JSON')
-    .action(async (options: DirOptions & { node?: string[] }) => {
-      const results = await stopNetwork({ dir: options.dir, ...(options.node && { nodes: options.node }) });
-      printResult(options, results, () =>
-        results
-          .map((r) =>
-            r.was === 'running'
-              ? `${r.name}: stopped (pid ${r.pid}${r.killed ? ', killed after the timeout' : ''})`
-              : r.was === 'stale'
-                ? `${r.name}: was not running (stale pid file ${r.pid} removed)`
-                : `${r.name}: was not running`,
-          )
-          .join('\n'),
-      );
-    });
-
-  network
-    .command('status')
-    .description("Each node's height, peers, the signer list, whether it seals, and pending votes (read over each node's IPC socket)")
-    .requiredOption('--dir <dir>', 'the network folder')
-    .option('--json', 'print the status as JSON')
-    .action(async (options: DirOptions) => {
-      const status = await readNetworkStatus({ dir: options.dir });
-      printResult(options, status, () => statusTable(status));
-    });
-
-  network
-    .command('propose')
-    .description('One validator votes to add or remove a signer (a partner joins or leaves once more than half of the signers vote)')
-    .argument('<address>', 'the signer address', parseAddressArg)
-    .argument('<vote>', 'add, remove, or discard (withdraw this validator’s vote)', parseVoteArg)
-    .requiredOption('--validator <i>', 'the voting validator: its number (2 = validator-2) or name')
-    .requiredOption('--dir <dir>', 'the network folder')
-    .option('--json', 'print the result as JSON')
-    .action(async (address: Address, vote: 'add' | 'remove' | 'discard', options: DirOptions & { validator: string }) => {
-      const result = await proposeSigner({ dir: options.dir, validator: options.validator, address, vote });
-      printResult(options, result, () =>
+      const dir = resolve(options.dir);
+      printResult(options, { dir, ...created, funded: fund }, () =>
         [
-          vote === 'discard' ? `${result.validator} no longer votes on ${address}` : `${result.validator} votes to ${vote} ${address}`,
-          `its pending votes: ${result.proposals.length === 0 ? 'none' : result.proposals.map((p) => `${p.vote} ${p.address}`).join(', ')}`,
-          'each validator votes on its own; see the tally with: pythia network status',
+          `network created in ${dir} (chain id ${created.chainId}, a block every ${created.period} s, gas limit ${created.gasLimit})`,
+          formatTable(
+            created.nodes.map((n) => ({
+              node: n.name,
+              role: n.role,
+              signer: n.address ?? '',
+              p2p: n.ports.p2p,
+              rpc: `http://127.0.0.1:${n.ports.http}`,
+            })),
+            ['node', 'role', 'signer', 'p2p', 'rpc'],
+          ),
+          ...Object.entries(fund).map(([a, wei]) => `funded at genesis: ${a} (${wei} wei)`),
+          `start it with: pythia network up --dir ${options.dir}`,
         ].join('\n'),
       );
+    },
+  );
+
+  withNetworkDir(
+    network
+      .command('add-node')
+      .description(
+        "Add a node to a network folder: a new partner's validator (then vote it in with `network propose`) or, with --observer, an observer",
+      )
+      .option('--observer', 'add an observer instead of a validator'),
+    'print the new node as JSON',
+  ).action(async (options: DirOptions & { observer?: boolean }) => {
+    readNetworkConfig(resolve(options.dir)); // a clear error before any passphrase prompt
+    const role = options.observer ? 'observer' : 'validator';
+    const passphrase = role === 'validator' ? await resolvePassphrase('the new validator key') : undefined;
+    const node = await addNetworkNode({ dir: options.dir, role, ...(passphrase !== undefined && { passphrase }) });
+    printResult(options, node, () =>
+      [
+        `added ${node.name} (${node.role}${node.address ? `, signer ${node.address}` : ''}) in ${join(resolve(options.dir), node.dir)}`,
+        `start it with: pythia network up --dir ${options.dir} --node ${node.name}`,
+        ...(node.address
+          ? [
+              `it seals once more than half of the signers vote: pythia network propose ${node.address} add --validator <i> --dir ${options.dir}`,
+            ]
+          : []),
+      ].join('\n'),
+    );
+  });
+
+  withNetworkDir(
+    network
+      .command('up')
+      .description('Start the nodes (each its own detached geth) and wait until the network accepts transactions')
+      .option('--node <name>', 'only this node (repeatable; a name or a validator number)', collectText, undefined)
+      .option('--timeout <seconds>', 'how long to wait for the network', parseIntegerArg('timeout', 1, 3600), 60),
+    'print the result as JSON',
+  ).action(async (options: DirOptions & { node?: string[]; timeout: number }) => {
+    const dir = resolve(options.dir);
+    const config = readNetworkConfig(dir);
+    const nodes = options.node ? options.node.map((n) => findNode(config, n)) : config.nodes;
+    const needsKey = nodes.some((n) => n.role === 'validator' && readNodeProcess(join(dir, n.dir)).state !== 'running');
+    const passphrase = needsKey ? await resolvePassphrase('validator keys') : undefined;
+    const started = Date.now();
+    const results = await startNetwork({
+      dir,
+      ...(passphrase !== undefined && { passphrase }),
+      nodes: nodes.map((n) => n.name),
+      timeoutMs: options.timeout * 1000,
+      onProgress: (m) => progress(options, m),
     });
+    for (const r of results)
+      progress(options, `${r.name}: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid}, log ${r.logFile})`);
+    progress(options, 'waiting for the nodes to connect and agree on a new block');
+    const ready = await waitForNetworkReady({ dir, timeoutMs: Math.max(1000, options.timeout * 1000 - (Date.now() - started)) });
+    const readyMs = Date.now() - started;
+    printResult(
+      options,
+      { dir, chainId: config.chainId, readyMs, blockNumber: ready.blockNumber, nodes: results, rpcUrls: networkRpcUrls(config) },
+      () =>
+        [
+          `network ready in ${seconds(readyMs)}: ${ready.nodes.length} node(s) at block ${ready.blockNumber} (chain id ${config.chainId})`,
+          ...results.map((r) => `  ${r.name.padEnd(12)} ${r.rpcUrl}  pid ${r.pid}`),
+          `stop it with: pythia network down --dir ${options.dir}`,
+        ].join('\n'),
+    );
+  });
+
+  withNetworkDir(
+    network
+      .command('down')
+      .description('Stop the nodes (SIGTERM, waiting for each to finish); a stale pid file is recognised and removed')
+      .option('--node <name>', 'only this node (repeatable)', collectText, undefined),
+    'print the result as JSON',
+  ).action(async (options: DirOptions & { node?: string[] }) => {
+    const results = await stopNetwork({ dir: options.dir, ...(options.node && { nodes: options.node }) });
+    printResult(options, results, () =>
+      results
+        .map((r) =>
+          r.was === 'running'
+            ? `${r.name}: stopped (pid ${r.pid}${r.killed ? ', killed after the timeout' : ''})`
+            : r.was === 'stale'
+              ? `${r.name}: was not running (stale pid file ${r.pid} removed)`
+              : `${r.name}: was not running`,
+        )
+        .join('\n'),
+    );
+  });
+
+  withNetworkDir(
+    network
+      .command('status')
+      .description("Each node's height, peers, the signer list, whether it seals, and pending votes (read over each node's IPC socket)"),
+    'print the status as JSON',
+  ).action(async (options: DirOptions) => {
+    const status = await readNetworkStatus({ dir: options.dir });
+    printResult(options, status, () => statusTable(status));
+  });
+
+  withNetworkDir(
+    network
+      .command('propose')
+      .description('One validator votes to add or remove a signer (a partner joins or leaves once more than half of the signers vote)')
+      .argument('<address>', 'the signer address', parseAddressArg('<address>'))
+      .argument(
+        '<vote>',
+        'add, remove, or discard (withdraw this validator’s vote)',
+        parseChoiceArg('<vote>', ['add', 'remove', 'discard'] as const),
+      )
+      .requiredOption('--validator <i>', 'the voting validator: its number (2 = validator-2) or name'),
+    'print the result as JSON',
+  ).action(async (address: Address, vote: 'add' | 'remove' | 'discard', options: DirOptions & { validator: string }) => {
+    const result = await proposeSigner({ dir: options.dir, validator: options.validator, address, vote });
+    printResult(options, result, () =>
+      [
+        vote === 'discard' ? `${result.validator} no longer votes on ${address}` : `${result.validator} votes to ${vote} ${address}`,
+        `its pending votes: ${result.proposals.length === 0 ? 'none' : result.proposals.map((p) => `${p.vote} ${p.address}`).join(', ')}`,
+        'each validator votes on its own; see the tally with: pythia network status',
+      ].join('\n'),
+    );
+  });
 }

@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
-import { formatEther, isHex, type Address, type Hex } from 'viem';
-import {
-  listPolicyVersions,
-  policyRegistryAddress,
-  PolicyRegistryMissingError,
-  publishPolicy,
-  readPolicy,
-  type PolicyVersionRecord,
-} from '../../chain/policy/index.js';
+import type { Command } from 'commander';
+import { formatEther, type Address, type Hex } from 'viem';
+import { listPolicyVersions, publishPolicy, readPolicy, type PolicyVersionRecord } from '../../chain/policy/index.js';
 import {
   compilePolicyTerms,
   diffPolicyTerms,
@@ -22,16 +15,16 @@ import {
   type PolicyError,
   type PolicyTerms,
 } from '../../policy/index.js';
-import { parseAddressArg } from '../args.js';
+import { requireContract } from '../../chain/requireContract.js';
+import { parseAddress, parseAddressArg, parseBytes32Arg } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, formatTable, jsonReplacer, printResult, progress } from '../output.js';
 import { loadSignerAccount, sendAs } from '../signer.js';
 
-type CommonOptions = { dataDir?: string; json?: boolean; signerKey?: string };
-
 const MAX_URI_BYTES = 512;
 
-const REFUSAL_HINTS: Record<string, string> = {
+const policyRefusalHints: Readonly<Record<string, string>> = {
   DuplicatePolicyContent: 'this exact document is already a version of this policy (see the id in the error)',
   EmptyPolicyName: 'the policy needs a name',
   EmptyContentHash: 'the content hash is zero',
@@ -39,15 +32,7 @@ const REFUSAL_HINTS: Record<string, string> = {
   UnknownPolicy: 'no policy version has this id',
 };
 
-const withCommon = (command: Command, signer?: string) => {
-  if (signer) command.option('--signer-key <keystore>', signer);
-  return command.option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)').option('--json', 'machine-readable output');
-};
-
-function parsePolicyIdArg(value: string): Hex {
-  if (isHex(value) && value.length === 66) return value.toLowerCase() as Hex;
-  throw new InvalidArgumentError(`a policy id is 0x + 64 hex digits, got "${value}"`);
-}
+const parsePolicyIdArg = parseBytes32Arg('<policyId>');
 
 function readText(file: string, what: string): string {
   try {
@@ -73,13 +58,16 @@ function checkPolicyFile(file: string, options: { json?: boolean }): Checked {
   return result;
 }
 
-function registryOf(context: CommandContext): Address {
-  try {
-    return policyRegistryAddress(context.deployment);
-  } catch (error) {
-    if (error instanceof PolicyRegistryMissingError) throw new CliError(error.message);
-    throw error;
-  }
+/** A published policy version, or exit 1 when no version has this id. */
+async function readPolicyOrFail(context: CommandContext, policyId: Hex): Promise<PolicyVersionRecord> {
+  const version = await readPolicy({
+    publicClient: context.publicClient,
+    registry: requireContract(context.deployment, 'policyRegistry'),
+    policyId,
+    fromBlock: BigInt(context.deployment.deploymentBlock),
+  });
+  if (!version) throw new CliError(`no policy version has the id ${policyId}`);
+  return version;
 }
 
 function describeTerms(terms: PolicyTerms): string[] {
@@ -109,23 +97,24 @@ export function registerPolicyCommands(program: Command): void {
     .command('policy')
     .description('Data-use policies (docs/policies.md): validate, publish immutable versions, show, verify, evaluate');
 
-  policy
-    .command('validate')
-    .description('Check a policy document; prints file:line:column: message for every error (exit 1 when invalid)')
-    .argument('<file>', 'the policy document (JSON)')
-    .option('--json', 'machine-readable output')
-    .action((file: string, options: { json?: boolean }) => {
-      const result = checkPolicyFile(file, options);
-      if (!result.ok) return;
-      const { policy: doc } = result;
-      const contentHash = policyContentHash(doc);
-      printResult(
-        options,
-        { file, valid: true, name: doc.name, rules: doc.rules.length, contentHash, terms: compilePolicyTerms(doc) },
-        () =>
-          `${file}: valid policy "${doc.name}" (${doc.rules.length} rule${doc.rules.length === 1 ? '' : 's'}), content hash ${contentHash}`,
-      );
-    });
+  withCommon(
+    policy
+      .command('validate')
+      .description('Check a policy document; prints file:line:column: message for every error (exit 1 when invalid)')
+      .argument('<file>', 'the policy document (JSON)'),
+    { dataDir: false },
+  ).action((file: string, options: { json?: boolean }) => {
+    const result = checkPolicyFile(file, options);
+    if (!result.ok) return;
+    const { policy: doc } = result;
+    const contentHash = policyContentHash(doc);
+    printResult(
+      options,
+      { file, valid: true, name: doc.name, rules: doc.rules.length, contentHash, terms: compilePolicyTerms(doc) },
+      () =>
+        `${file}: valid policy "${doc.name}" (${doc.rules.length} rule${doc.rules.length === 1 ? '' : 's'}), content hash ${contentHash}`,
+    );
+  });
 
   withCommon(
     policy
@@ -138,7 +127,7 @@ export function registerPolicyCommands(program: Command): void {
         "where the document can be fetched (default: this deployment's gateway's /v1/policies, which serves it as /v1/policies/<policyId>)",
       )
       .option('--no-upload', "do not give the document to this deployment's gateway (it then cannot enforce the policy)"),
-    "the publisher's key (keystore v3) instead of the operator role key",
+    { signer: "the publisher's key (keystore v3) instead of the operator role key" },
   ).action(async (file: string, options: CommonOptions & { name?: string; uri?: string; upload: boolean }) => {
     const result = checkPolicyFile(file, options);
     if (!result.ok) return;
@@ -154,15 +143,15 @@ export function registerPolicyCommands(program: Command): void {
     if (uriBytes === 0 || uriBytes > MAX_URI_BYTES) throw new UsageError(`--uri must be 1 to ${MAX_URI_BYTES} bytes`);
     const contentHash = policyContentHash(doc);
     const terms = compilePolicyTerms(doc);
-    const registry = registryOf(context);
+    const registry = requireContract(context.deployment, 'policyRegistry');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'publisher' });
     progress(options, `publishing policy ${doc.name} (${contentHash})...`);
     const published = await sendAs(
       context,
       account,
       'publish',
-      () => publishPolicy({ clients: context, account, registry, name: doc.name, contentHash, uri, terms }),
-      REFUSAL_HINTS,
+      () => publishPolicy({ clients: context, account, address: registry, name: doc.name, contentHash, uri, terms }),
+      policyRefusalHints,
     );
     const uploaded = options.upload ? await uploadPolicyDocument(context.deployment.gatewayUrl, published.policyId, doc) : 'skipped';
     printResult(
@@ -192,13 +181,7 @@ export function registerPolicyCommands(program: Command): void {
       .argument('<policyId>', 'the policy version id (0x + 64 hex digits)', parsePolicyIdArg),
   ).action(async (policyId: Hex, options: CommonOptions) => {
     const context = loadContext(options);
-    const version = await readPolicy({
-      publicClient: context.publicClient,
-      registry: registryOf(context),
-      policyId,
-      fromBlock: BigInt(context.deployment.deploymentBlock),
-    });
-    if (!version) throw new CliError(`no policy version has the id ${policyId}`);
+    const version = await readPolicyOrFail(context, policyId);
     printResult(options, version, () => versionLines(version));
   });
 
@@ -206,13 +189,13 @@ export function registerPolicyCommands(program: Command): void {
     policy
       .command('list')
       .description('Every published policy version, by publisher, name and version')
-      .option('--publisher <address>', 'only this publisher', parseAddressArg)
+      .option('--publisher <address>', 'only this publisher', parseAddressArg('--publisher'))
       .option('--name <name>', 'only this policy name'),
   ).action(async (options: CommonOptions & { publisher?: Address; name?: string }) => {
     const context = loadContext(options);
     const versions = await listPolicyVersions({
       publicClient: context.publicClient,
-      registry: registryOf(context),
+      registry: requireContract(context.deployment, 'policyRegistry'),
       fromBlock: BigInt(context.deployment.deploymentBlock),
       ...(options.publisher ? { publisher: options.publisher } : {}),
       ...(options.name ? { name: options.name } : {}),
@@ -238,13 +221,7 @@ export function registerPolicyCommands(program: Command): void {
     if (!result.ok) return;
     const doc = result.policy;
     const context = loadContext(options);
-    const version = await readPolicy({
-      publicClient: context.publicClient,
-      registry: registryOf(context),
-      policyId,
-      fromBlock: BigInt(context.deployment.deploymentBlock),
-    });
-    if (!version) throw new CliError(`no policy version has the id ${policyId}`);
+    const version = await readPolicyOrFail(context, policyId);
     const contentHash = policyContentHash(doc);
     const terms = compilePolicyTerms(doc);
     const mismatches: string[] = [];
@@ -267,40 +244,41 @@ export function registerPolicyCommands(program: Command): void {
     }
   });
 
-  policy
-    .command('evaluate')
-    .description('Decide one request against a policy with the evaluator the gateway uses (offline; ledger records from --ledger)')
-    .argument('<file>', 'the policy document (JSON)')
-    .requiredOption(
-      '--request <json>',
-      'the request as JSON, or @file: {subject, roles?, action, resource: {device, class?, stream?}, purpose?, time, consentId?, party?, retentionDays?}',
-    )
-    .option('--ledger <file>', 'ledger records as JSON: {"liveConsents": ["7"], "sharingLog": [["7", "0x…"]], "bonds": {"0x…": "wei"}}')
-    .option('--json', 'machine-readable output')
-    .action(async (file: string, options: { request: string; ledger?: string; json?: boolean }) => {
-      const requestText = options.request.startsWith('@') ? readText(options.request.slice(1), 'the request') : options.request;
-      let request: ReturnType<typeof parsePolicyRequest>;
-      try {
-        request = parsePolicyRequest(JSON.parse(requestText));
-      } catch (error) {
-        if (error instanceof PolicyRequestError || error instanceof SyntaxError) throw new UsageError(`--request: ${error.message}`);
-        throw error;
-      }
-      const ledger = options.ledger ? parseLedgerFile(options.ledger) : memoryLedger();
-      const result = checkPolicyFile(file, options);
-      if (!result.ok) return;
-      const decision = await evaluatePolicy(result.policy, request, ledger);
-      printResult(options, decision, () =>
-        [
-          `${decision.decision}${decision.ruleId ? ` (rule ${decision.ruleId})` : ''}`,
-          ...decision.reasons.map((r) => `  ${r}`),
-          ...decision.obligations.map((o) => {
-            const details = Object.entries(o).filter(([k]) => k !== 'kind');
-            return `  obligation: ${o.kind}${details.length ? ` (${details.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`;
-          }),
-        ].join('\n'),
-      );
-    });
+  withCommon(
+    policy
+      .command('evaluate')
+      .description('Decide one request against a policy with the evaluator the gateway uses (offline; ledger records from --ledger)')
+      .argument('<file>', 'the policy document (JSON)')
+      .requiredOption(
+        '--request <json>',
+        'the request as JSON, or @file: {subject, roles?, action, resource: {device, class?, stream?}, purpose?, time, consentId?, party?, retentionDays?}',
+      )
+      .option('--ledger <file>', 'ledger records as JSON: {"liveConsents": ["7"], "sharingLog": [["7", "0x…"]], "bonds": {"0x…": "wei"}}'),
+    { dataDir: false },
+  ).action(async (file: string, options: { request: string; ledger?: string; json?: boolean }) => {
+    const requestText = options.request.startsWith('@') ? readText(options.request.slice(1), 'the request') : options.request;
+    let request: ReturnType<typeof parsePolicyRequest>;
+    try {
+      request = parsePolicyRequest(JSON.parse(requestText));
+    } catch (error) {
+      if (error instanceof PolicyRequestError || error instanceof SyntaxError) throw new UsageError(`--request: ${error.message}`);
+      throw error;
+    }
+    const ledger = options.ledger ? parseLedgerFile(options.ledger) : memoryLedger();
+    const result = checkPolicyFile(file, options);
+    if (!result.ok) return;
+    const decision = await evaluatePolicy(result.policy, request, ledger);
+    printResult(options, decision, () =>
+      [
+        `${decision.decision}${decision.ruleId ? ` (rule ${decision.ruleId})` : ''}`,
+        ...decision.reasons.map((r) => `  ${r}`),
+        ...decision.obligations.map((o) => {
+          const details = Object.entries(o).filter(([k]) => k !== 'kind');
+          return `  obligation: ${o.kind}${details.length ? ` (${details.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`;
+        }),
+      ].join('\n'),
+    );
+  });
 }
 
 function parseLedgerFile(file: string): ReturnType<typeof memoryLedger> {
@@ -320,7 +298,7 @@ function parseLedgerFile(file: string): ReturnType<typeof memoryLedger> {
     (typeof v === 'string' || typeof v === 'number') && /^[1-9]\d*$/.test(String(v)) ? BigInt(v) : fail(`consent id ${JSON.stringify(v)}`);
   const address = (v: unknown): Address => {
     try {
-      return parseAddressArg(String(v));
+      return parseAddress('a ledger party', String(v));
     } catch {
       return fail(`not an address: ${JSON.stringify(v)}`);
     }

@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { type Command, InvalidArgumentError } from 'commander';
-import { isHex, type Address, type Hex, type LocalAccount } from 'viem';
+import type { Command } from 'commander';
+import type { Address, Hex, LocalAccount } from 'viem';
 import { AttestationError, reportDataBindsKey, tcbStatuses, verifyQuote, type TcbStatus } from '../../attestation/index.js';
 import {
   MEASUREMENT_BYTES,
   approveMeasurement,
   evidenceHashOf,
-  pythiaRegistryAddress,
-  PythiaRegistryMissingError,
   readPythia,
   registerPythiaKey,
+  bindRelayer,
   rotatePythiaKey,
   revokeMeasurement,
   revokePythiaKey,
@@ -21,46 +19,34 @@ import { pythiaRegistryAbi } from '../../contracts/abis.js';
 import { decryptKeystore, readKeystoreFile } from '../../keystore/index.js';
 import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
 import { deviceKeyFromPrivateKey } from '../../sdk/index.js';
-import { parseAddressArg, parsePublicKeyArg } from '../args.js';
+import { requireContract } from '../../chain/requireContract.js';
+import {
+  formatTime,
+  parseAddressArg,
+  parseChoice,
+  parseChoiceArg,
+  parseHexBytesArg,
+  parsePublicKeyArg,
+  parseTextArg,
+  parseTimeArg,
+} from '../args/index.js';
 import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
+import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
-import { loadSignerAccount } from '../signer.js';
+import { loadSignerAccount, sendAs } from '../signer.js';
+import { defaultRootCaPath } from './attest.js';
 
-type CommonOptions = { dataDir?: string; json?: boolean };
 type AttestedTee = 'sgx' | 'tdx';
 
-/** Intel SGX Root CA (DER), pinned by src/attestation. */
-const defaultRootCaPath = fileURLToPath(new URL('../../attestation/fixtures/TrustedRootCA.der', import.meta.url));
 const DEFAULT_ACCEPTED_TCB: TcbStatus[] = ['UpToDate', 'SWHardeningNeeded'];
+const parseTeeArg = parseChoiceArg('<tee>', ['sgx', 'tdx'] as const);
+const parseMeasurementArg = parseHexBytesArg('<measurement>');
+const parseKeyArg = parseAddressArg('<address>');
+const parseReasonArg = parseTextArg('--reason', 256);
 
-function parseTeeArg(value: string): AttestedTee {
-  const tee = value.toLowerCase();
-  if (tee !== 'sgx' && tee !== 'tdx') throw new InvalidArgumentError(`TEE type must be sgx or tdx, got "${value}"`);
-  return tee;
-}
-
-function parseHexArg(value: string): Hex {
-  const hex = (value.startsWith('0x') ? value : `0x${value}`).toLowerCase();
-  if (!isHex(hex) || hex.length % 2 !== 0 || hex.length < 4) throw new InvalidArgumentError(`not hex bytes: ${value}`);
-  return hex as Hex;
-}
-
-function parseNonceArg(value: string): Hex {
-  const hex = parseHexArg(value);
-  if (hex.length !== 66) throw new InvalidArgumentError('--nonce must be 32 bytes, hex');
-  return hex;
-}
-
-function parseTcbListArg(value: string): TcbStatus[] {
-  const list = value.split(',').map((s) => s.trim());
-  for (const status of list) {
-    if (!(tcbStatuses as readonly string[]).includes(status)) {
-      throw new InvalidArgumentError(`unknown TCB status "${status}" (one of ${tcbStatuses.join(', ')})`);
-    }
-  }
-  return list as TcbStatus[];
-}
+/** Comma-separated TCB statuses, each one Intel defines. */
+const parseTcbListArg = (value: string): TcbStatus[] => value.split(',').map((status) => parseChoice('--accept-tcb', status, tcbStatuses));
 
 function requireMeasurementLength(tee: AttestedTee, measurement: Hex): void {
   const bytes = (measurement.length - 2) / 2;
@@ -68,19 +54,6 @@ function requireMeasurementLength(tee: AttestedTee, measurement: Hex): void {
     throw new UsageError(
       `a ${tee.toUpperCase()} measurement is ${MEASUREMENT_BYTES[tee]} bytes (${tee === 'sgx' ? 'MRENCLAVE' : 'MRTD'}), got ${bytes}`,
     );
-  }
-}
-
-function requireReason(reason: string): void {
-  if (reason.trim().length === 0 || Buffer.byteLength(reason) > 256) throw new UsageError('--reason must be 1 to 256 bytes');
-}
-
-function registryOf(context: CommandContext): Address {
-  try {
-    return pythiaRegistryAddress(context.deployment);
-  } catch (error) {
-    if (error instanceof PythiaRegistryMissingError) throw new CliError(error.message);
-    throw error;
   }
 }
 
@@ -97,7 +70,7 @@ type RegisterOptions = CommonOptions & {
   publicKey?: Hex;
   quote?: string;
   collateral?: string;
-  at?: string;
+  at?: bigint;
   nonce?: Hex;
   rootCa: string;
   acceptTcb: TcbStatus[];
@@ -110,8 +83,7 @@ type RegisterOptions = CommonOptions & {
  * collateral and Intel's root, its report data binds this very key, and its TCB status is acceptable.
  */
 export function verifyEvidenceForKey(publicKey: Hex, options: RegisterOptions): PythiaEvidence & { tcbStatus: TcbStatus } {
-  const now = options.at === undefined ? new Date() : new Date(options.at);
-  if (Number.isNaN(now.getTime())) throw new UsageError(`--at must be an ISO time, got "${options.at}"`);
+  const now = options.at === undefined ? new Date() : new Date(Number(options.at) * 1000);
   const quote = readInput(options.quote!, 'quote');
   const collateralBytes = readInput(options.collateral!, 'collateral');
   let collateral: unknown;
@@ -166,7 +138,6 @@ function governanceAccount(context: CommandContext, signerKey: string | undefine
 }
 
 function formatPythia(p: PythiaSummary): string {
-  const time = (s: number) => (s === 0 ? '-' : new Date(s * 1000).toISOString());
   const rows: [string, string][] = [
     ['key', p.key],
     ['status', p.status],
@@ -177,9 +148,10 @@ function formatPythia(p: PythiaSummary): string {
     ['evidenceUri', p.evidenceUri || '-'],
     ['publicKey', p.publicKey ?? '-'],
     ['registrar', p.registrar ?? '-'],
-    ['registeredAt', time(p.registeredAt)],
-    ['revokedAt', time(p.revokedAt)],
+    ['registeredAt', formatTime(p.registeredAt)],
+    ['revokedAt', formatTime(p.revokedAt)],
     ['successor', p.successor ?? '-'],
+    ['relayer', p.relayer ?? '-'],
   ];
   return rows.map(([k, v]) => `${k.padEnd(14)} ${v}`).join('\n');
 }
@@ -209,7 +181,7 @@ async function prepareRegistration(options: RegisterOptions) {
     evidence = verifyEvidenceForKey(publicKey, options);
   }
   const context = loadContext(options);
-  const registry = registryOf(context);
+  const registry = requireContract(context.deployment, 'pythiaRegistry');
   if (evidence) {
     const approved = await context.publicClient.readContract({
       address: registry,
@@ -225,7 +197,7 @@ async function prepareRegistration(options: RegisterOptions) {
     }
   }
   const account = await loadRoleAccount(context, 'operator');
-  return { key, evidence, context, write: { clients: context, account, registry, publicKey, ...(evidence ? { evidence } : {}) } };
+  return { key, evidence, context, write: { clients: context, account, address: registry, publicKey, ...(evidence ? { evidence } : {}) } };
 }
 
 function printRegistration(
@@ -264,19 +236,21 @@ export function registerPythiaCommands(program: Command): void {
     .description('The Pythia registry: attested gateway keys devices may trust, and the approved code measurements');
 
   const keyAndEvidenceOptions = (command: Command) =>
-    command
+    withCommon(command)
       .option('--key-file <keystore>', 'the Pythia key (keystore v3; passphrase from PYTHIA_PASSPHRASE)')
-      .option('--public-key <hex>', 'the Pythia public key: 64 bytes X ‖ Y or 65 bytes 04 ‖ X ‖ Y', parsePublicKeyArg)
+      .option('--public-key <hex>', 'the Pythia public key: 64 bytes X ‖ Y or 65 bytes 04 ‖ X ‖ Y', parsePublicKeyArg('--public-key'))
       .option('--quote <file>', 'raw DCAP quote (SGX v3 or TDX v4) whose report data binds the key')
       .option('--collateral <file>', 'collateral JSON for the quote (Intel PCS / PCCS)')
-      .option('--at <time>', 'judge the evidence at this ISO time instead of now')
-      .option('--nonce <hex>', 'the 32-byte nonce the quote was asked for (second half of its report data)', parseNonceArg)
+      .option('--at <time>', 'judge the evidence at this time instead of now (ISO time, Unix seconds, -30d)', parseTimeArg('--at'))
+      .option(
+        '--nonce <hex>',
+        'the 32-byte nonce the quote was asked for (second half of its report data)',
+        parseHexBytesArg('--nonce', { bytes: 32 }),
+      )
       .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint)', defaultRootCaPath)
       .option('--accept-tcb <statuses>', 'comma-separated TCB statuses to accept', parseTcbListArg, DEFAULT_ACCEPTED_TCB)
       .option('--evidence-uri <uri>', 'where the quote and collateral are published (recorded on chain with their hash)')
-      .option('--unattested', 'without TEE evidence: flagged attested=false, refused by devices that require attestation')
-      .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
-      .option('--json', 'machine-readable output');
+      .option('--unattested', 'without TEE evidence: flagged attested=false, refused by devices that require attestation');
 
   keyAndEvidenceOptions(
     pythia
@@ -288,7 +262,9 @@ export function registerPythiaCommands(program: Command): void {
   ).action(async (options: RegisterOptions) => {
     const prepared = await prepareRegistration(options);
     progress(options, `registering ${prepared.evidence ? 'attested' : 'unattested'} Pythia key ${prepared.key}...`);
-    const { hash, blockNumber } = await registerPythiaKey(prepared.write);
+    const { hash, blockNumber } = await sendAs(prepared.context, prepared.write.account, 'pythia register', () =>
+      registerPythiaKey(prepared.write),
+    );
     printRegistration(options, prepared, hash, blockNumber, 'registered');
   });
 
@@ -299,99 +275,120 @@ export function registerPythiaCommands(program: Command): void {
         'Replace a Pythia key by a new one in one transaction (operator): the previous key is revoked as "rotated" and names ' +
           'its successor; the new key is registered with its own evidence (or --unattested)',
       )
-      .argument('<previous>', 'the Pythia key being replaced (address)', parseAddressArg),
+      .argument('<previous>', 'the Pythia key being replaced (address)', parseAddressArg('<previous>')),
   ).action(async (previousKey: Address, options: RegisterOptions) => {
     const prepared = await prepareRegistration(options);
     if (prepared.key.toLowerCase() === previousKey.toLowerCase()) throw new UsageError('the new key is the previous key');
-    const previous = await readPythia({ publicClient: prepared.context.publicClient, registry: prepared.write.registry }, previousKey);
+    const previous = await readPythia({ publicClient: prepared.context.publicClient, registry: prepared.write.address }, previousKey);
     if (previous.status !== 'active') throw new CliError(`${previousKey} is not an active Pythia key (${previous.status})`);
     progress(options, `rotating ${previousKey} to ${prepared.evidence ? 'attested' : 'unattested'} key ${prepared.key}...`);
-    const { hash, blockNumber } = await rotatePythiaKey({ ...prepared.write, previousKey });
+    const { hash, blockNumber } = await sendAs(prepared.context, prepared.write.account, 'pythia rotate', () =>
+      rotatePythiaKey({ ...prepared.write, previousKey }),
+    );
     printRegistration(options, prepared, hash, blockNumber, `rotated ${previousKey} to`, { previousKey });
   });
 
-  pythia
-    .command('show')
-    .description('A Pythia key: status, attestation, evidence, and whether devices trust it now')
-    .argument('<address>', 'the Pythia key (address)', parseAddressArg)
-    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
-    .option('--json', 'machine-readable output')
-    .action(async (address: Address, options: CommonOptions) => {
-      const context = loadContext(options);
-      const summary = await readPythia({ publicClient: context.publicClient, registry: registryOf(context) }, address);
-      if (summary.status === 'none') throw new CliError(`unknown Pythia key ${address}`);
-      printResult(options, summary, () => formatPythia(summary));
-    });
+  withCommon(
+    pythia
+      .command('show')
+      .description('A Pythia key: status, attestation, evidence, and whether devices trust it now')
+      .argument('<address>', 'the Pythia key (address)', parseKeyArg),
+  ).action(async (address: Address, options: CommonOptions) => {
+    const context = loadContext(options);
+    const summary = await readPythia(
+      { publicClient: context.publicClient, registry: requireContract(context.deployment, 'pythiaRegistry') },
+      address,
+    );
+    if (summary.status === 'none') throw new CliError(`unknown Pythia key ${address}`);
+    printResult(options, summary, () => formatPythia(summary));
+  });
 
-  pythia
-    .command('revoke')
-    .description('Revoke a Pythia key for good (operator): devices stop trusting it at once')
-    .argument('<address>', 'the Pythia key (address)', parseAddressArg)
-    .requiredOption('--reason <text>', 'why (recorded on chain)')
-    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
-    .option('--json', 'machine-readable output')
-    .action(async (address: Address, options: CommonOptions & { reason: string }) => {
-      requireReason(options.reason);
-      const context = loadContext(options);
-      const registry = registryOf(context);
-      const account = await loadRoleAccount(context, 'operator');
-      const { hash, blockNumber } = await revokePythiaKey({ clients: context, account, registry, key: address, reason: options.reason });
-      const summary = await readPythia({ publicClient: context.publicClient, registry }, address);
-      printResult(
-        options,
-        { key: address, status: summary.status, transactionHash: hash, blockNumber },
-        () => `${address} is now ${summary.status} (${hash})`,
-      );
-    });
+  withCommon(
+    pythia
+      .command('revoke')
+      .description('Revoke a Pythia key for good (operator): devices stop trusting it at once')
+      .argument('<address>', 'the Pythia key (address)', parseKeyArg)
+      .requiredOption('--reason <text>', 'why (recorded on chain)', parseReasonArg),
+  ).action(async (address: Address, options: CommonOptions & { reason: string }) => {
+    const context = loadContext(options);
+    const registry = requireContract(context.deployment, 'pythiaRegistry');
+    const account = await loadRoleAccount(context, 'operator');
+    const { hash, blockNumber } = await sendAs(context, account, 'pythia revoke', () =>
+      revokePythiaKey({ clients: context, account, address: registry, key: address, reason: options.reason }),
+    );
+    const summary = await readPythia({ publicClient: context.publicClient, registry }, address);
+    printResult(
+      options,
+      { key: address, status: summary.status, transactionHash: hash, blockNumber },
+      () => `${address} is now ${summary.status} (${hash})`,
+    );
+  });
 
-  pythia
-    .command('approve-measurement')
-    .description('Approve a code measurement (governance = the admin key): keys attested with it become trusted')
-    .argument('<tee>', 'sgx or tdx', parseTeeArg)
-    .argument('<measurement>', 'MRENCLAVE (sgx, 32 bytes) or MRTD (tdx, 48 bytes), hex', parseHexArg)
-    .option('--signer-key <keystore>', 'sign with this key (holding GOVERNANCE_ROLE) instead of the admin role key')
-    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
-    .option('--json', 'machine-readable output')
-    .action(async (tee: AttestedTee, measurement: Hex, options: CommonOptions & { signerKey?: string }) => {
-      requireMeasurementLength(tee, measurement);
-      const context = loadContext(options);
-      const registry = registryOf(context);
-      const account = await governanceAccount(context, options.signerKey);
-      const { hash, blockNumber } = await approveMeasurement({ clients: context, account, registry, teeType: tee, measurement });
-      printResult(
-        options,
-        { teeType: tee, measurement, status: 'approved', transactionHash: hash, blockNumber },
-        () => `approved ${tee.toUpperCase()} measurement ${measurement} (${hash})`,
-      );
-    });
+  withCommon(
+    pythia
+      .command('bind-relayer')
+      .description(
+        "Bind the account that sends a Pythia's transactions to its key (operator): the fleet, the access log and the canary " +
+          "registry accept that relayer only while the key is trusted; the key's earlier relayer is unbound",
+      )
+      .argument('<address>', 'the Pythia key (address)', parseKeyArg)
+      .argument('<relayer>', 'the relayer account', parseAddressArg('<relayer>')),
+  ).action(async (address: Address, relayer: Address, options: CommonOptions) => {
+    const context = loadContext(options);
+    const registry = requireContract(context.deployment, 'pythiaRegistry');
+    const account = await loadRoleAccount(context, 'operator');
+    const { hash, blockNumber } = await sendAs(context, account, 'pythia bind-relayer', () =>
+      bindRelayer({ clients: context, account, address: registry, key: address, relayer }),
+    );
+    printResult(
+      options,
+      { key: address, relayer, transactionHash: hash, blockNumber },
+      () => `${relayer} now relays for ${address} (${hash})`,
+    );
+  });
 
-  pythia
-    .command('revoke-measurement')
-    .description('Revoke a code measurement (governance = the admin key): every key attested with it stops being trusted')
-    .argument('<tee>', 'sgx or tdx', parseTeeArg)
-    .argument('<measurement>', 'MRENCLAVE (sgx, 32 bytes) or MRTD (tdx, 48 bytes), hex', parseHexArg)
-    .option('--signer-key <keystore>', 'sign with this key (holding GOVERNANCE_ROLE) instead of the admin role key')
-    .requiredOption('--reason <text>', 'why (recorded on chain)')
-    .option('--data-dir <dir>', 'Pythia data directory (default ./.pythia)')
-    .option('--json', 'machine-readable output')
-    .action(async (tee: AttestedTee, measurement: Hex, options: CommonOptions & { reason: string; signerKey?: string }) => {
-      requireMeasurementLength(tee, measurement);
-      requireReason(options.reason);
-      const context = loadContext(options);
-      const registry = registryOf(context);
-      const account = await governanceAccount(context, options.signerKey);
-      const { hash, blockNumber } = await revokeMeasurement({
-        clients: context,
-        account,
-        registry,
-        teeType: tee,
-        measurement,
-        reason: options.reason,
-      });
-      printResult(
-        options,
-        { teeType: tee, measurement, status: 'revoked', transactionHash: hash, blockNumber },
-        () => `revoked ${tee.toUpperCase()} measurement ${measurement} (${hash})`,
-      );
-    });
+  withCommon(
+    pythia
+      .command('approve-measurement')
+      .description('Approve a code measurement (governance = the admin key): keys attested with it become trusted')
+      .argument('<tee>', 'sgx or tdx', parseTeeArg)
+      .argument('<measurement>', 'MRENCLAVE (sgx, 32 bytes) or MRTD (tdx, 48 bytes), hex', parseMeasurementArg),
+    { signer: 'sign with this key (holding GOVERNANCE_ROLE) instead of the admin role key' },
+  ).action(async (tee: AttestedTee, measurement: Hex, options: CommonOptions & { signerKey?: string }) => {
+    requireMeasurementLength(tee, measurement);
+    const context = loadContext(options);
+    const registry = requireContract(context.deployment, 'pythiaRegistry');
+    const account = await governanceAccount(context, options.signerKey);
+    const { hash, blockNumber } = await sendAs(context, account, 'approve-measurement', () =>
+      approveMeasurement({ clients: context, account, address: registry, teeType: tee, measurement }),
+    );
+    printResult(
+      options,
+      { teeType: tee, measurement, status: 'approved', transactionHash: hash, blockNumber },
+      () => `approved ${tee.toUpperCase()} measurement ${measurement} (${hash})`,
+    );
+  });
+
+  withCommon(
+    pythia
+      .command('revoke-measurement')
+      .description('Revoke a code measurement (governance = the admin key): every key attested with it stops being trusted')
+      .argument('<tee>', 'sgx or tdx', parseTeeArg)
+      .argument('<measurement>', 'MRENCLAVE (sgx, 32 bytes) or MRTD (tdx, 48 bytes), hex', parseMeasurementArg)
+      .requiredOption('--reason <text>', 'why (recorded on chain)', parseReasonArg),
+    { signer: 'sign with this key (holding GOVERNANCE_ROLE) instead of the admin role key' },
+  ).action(async (tee: AttestedTee, measurement: Hex, options: CommonOptions & { reason: string; signerKey?: string }) => {
+    requireMeasurementLength(tee, measurement);
+    const context = loadContext(options);
+    const registry = requireContract(context.deployment, 'pythiaRegistry');
+    const account = await governanceAccount(context, options.signerKey);
+    const { hash, blockNumber } = await sendAs(context, account, 'revoke-measurement', () =>
+      revokeMeasurement({ clients: context, account, address: registry, teeType: tee, measurement, reason: options.reason }),
+    );
+    printResult(
+      options,
+      { teeType: tee, measurement, status: 'revoked', transactionHash: hash, blockNumber },
+      () => `revoked ${tee.toUpperCase()} measurement ${measurement} (${hash})`,
+    );
+  });
 }

@@ -1,17 +1,20 @@
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
+import { COUNCIL_TIMELOCK_DELAY_SECONDS, MAX_TIMELOCK_DELAY_SECONDS } from '../../chain/deploy.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
 import { findGeth, GethNotFoundError, networkRpcUrls, readNetworkConfig, SINGLE_NODE_PERIOD } from '../../network/index.js';
 import { checkChainChoice, startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT, type StackChain } from '../../stack/startStack.js';
-import { parseIntegerArg, parseUrlArg } from '../args.js';
+import { collect, formatDuration, parseChoiceArg, parseDurationArg, parseIntegerArg, parseUrl, parseUrlArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
+import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, printResult, progress, UsageError } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
-type UpOptions = {
-  dataDir?: string;
-  chain?: 'geth' | 'anvil';
+const CHAIN_KINDS = ['geth', 'anvil'] as const;
+
+type UpOptions = CommonOptions & {
+  chain?: (typeof CHAIN_KINDS)[number];
   rpcUrl?: string[];
   network?: string;
   chainPort: number;
@@ -21,119 +24,122 @@ type UpOptions = {
   mqttUrl?: string;
   mqttPort?: number;
   mqtt: boolean;
-  json?: boolean;
+  timelockDelay?: bigint;
 };
 
 export function registerUpCommand(program: Command): void {
-  program
-    .command('up')
-    .description(
-      'Start the chain (a geth Clique validator of its own, or the nodes given), deploy the contracts once, and run the gateway until stopped',
-    )
-    .option('--data-dir <dir>', 'where keys, chain state and deployment.json live (default ./.pythia)')
-    .option(
-      '--chain <kind>',
-      `the node's own chain: geth (default; one Clique validator in <data-dir>/chain, crash-safe storage, a block every ${SINGLE_NODE_PERIOD} s; needs \`npm run install:geth\`) or anvil (for development, tests and benchmarks: a crash loses the blocks since its last save)`,
-      parseChainArg,
-    )
-    .option(
-      '--rpc-url <url>',
-      'use this Ethereum JSON-RPC node instead of a chain of its own (repeatable: nodes of one chain, the gateway fails over between them)',
-      (value: string, previous: string[] = []) => [...previous, parseUrlArg(value)],
-    )
-    .option(
-      '--network <dir>',
-      'run against the nodes of a network folder made by `pythia network init` (its admin funded with --fund-admin-of; start it with `pythia network up`)',
-    )
-    .option(
-      '--chain-port <port>',
-      "JSON-RPC port of the node's own chain (geth or Anvil)",
-      parseIntegerArg('chain port', 0, 65535),
-      DEFAULT_CHAIN_PORT,
-    )
-    .option(
-      '--chain-save-interval <ms>',
-      'with --chain anvil: how often its state is saved when it moved (blocks since the last save are lost if the machine dies)',
-      parseIntegerArg('chain save interval', 100, 3_600_000),
-      DEFAULT_CHAIN_SAVE_INTERVAL_MS,
-    )
-    .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
-    .option('--host <host>', 'gateway listen address', '127.0.0.1')
-    .option(
-      '--mqtt-url <url>',
-      'use this MQTT broker (e.g. mqtt://pythia-gateway:secret@host:1883) instead of the embedded one',
-      parseMqttUrlArg,
-    )
-    .option(
-      '--mqtt-port <port>',
-      `port of the embedded MQTT broker (default ${DEFAULT_MQTT_PORT}; any free port when --port is 0)`,
-      parseIntegerArg('mqtt port', 0, 65535),
-    )
-    .option('--no-mqtt', 'do not run the MQTT device channel')
-    .option('--json', 'print the deployment as JSON once up')
-    .action(async (options: UpOptions) => {
-      const dataDir = resolveDataDir(options.dataDir);
-      // Everything that can be refused is checked before a passphrase is asked.
-      const chain = chainOf(options, dataDir);
-      const passphrase = await resolvePassphrase('role keys');
-      let fatal: ((error: Error) => void) | undefined;
-      let fatalError: Error | undefined;
-      const stack = await startStack({
-        dataDir,
-        passphrase,
-        chain,
-        chainPort: options.chainPort,
-        chainSaveIntervalMs: options.chainSaveInterval,
-        onFatal: (error) => {
-          fatalError = error;
-          fatal?.(error);
-        },
-        gatewayPort: options.port,
-        gatewayHost: options.host,
-        ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
-        ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
-        mqtt: options.mqtt,
-        onProgress: (m) => progress(options, m),
-      });
-      const chainNote = stack.embeddedChain
-        ? `, embedded Anvil pid ${stack.embeddedChain.pid()}, saved every ${options.chainSaveInterval} ms: for development, a crash loses the blocks since the last save`
-        : stack.gethNode
-          ? `, own geth validator pid ${stack.gethNode.pid()}, a block every ${stack.gethNode.period} s`
-          : typeof chain === 'object' && chain.rpcUrls.length > 1
-            ? `; failover to ${chain.rpcUrls.slice(1).join(', ')}`
-            : '';
-      printResult(options, stack.deployment, () =>
-        [
-          `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
-          `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${chainNote})`,
-          `  gateway   ${stack.gatewayUrl}`,
-          `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
-          `  fleet     ${stack.deployment.contracts.fleet}`,
-          `  registry  ${stack.deployment.contracts.pythiaRegistry ?? '(none)'}`,
-          `  identity  ${stack.deployment.contracts.deviceIdentity ?? '(none)'}`,
-          `  ownership ${stack.deployment.contracts.deviceOwnership ?? '(none)'}`,
-          `  operator  ${stack.deployment.roles.operator}`,
-          `  data dir  ${dataDir}`,
-          'Press Ctrl-C to stop.',
-        ].join('\n'),
-      );
-      process.on('SIGTERM', () => process.stderr.write(`DEBUG SIGTERM at ${Date.now()}\n`));
-      const failure = await new Promise<Error | undefined>((resolve) => {
-        const shutdown = () => resolve(undefined);
-        process.once('SIGINT', shutdown);
-        process.once('SIGTERM', shutdown);
-        fatal = resolve;
-        if (fatalError) resolve(fatalError);
-      });
-      progress(options, 'stopping...');
-      await stack.stop();
-      if (failure) throw new CliError(`the node stopped: ${failure.message}`);
+  withCommon(
+    program
+      .command('up')
+      .description(
+        'Start the chain (a geth Clique validator of its own, or the nodes given), deploy the contracts once, and run the gateway until stopped',
+      )
+      .option(
+        '--chain <kind>',
+        `the node's own chain: geth (default; one Clique validator in <data-dir>/chain, crash-safe storage, a block every ${SINGLE_NODE_PERIOD} s; needs \`npm run install:geth\`) or anvil (for development, tests and benchmarks: a crash loses the blocks since its last save)`,
+        parseChoiceArg('--chain', CHAIN_KINDS),
+      )
+      .option(
+        '--rpc-url <url>',
+        'use this Ethereum JSON-RPC node instead of a chain of its own (repeatable: nodes of one chain, the gateway fails over between them)',
+        collect((value: string) => parseUrl('--rpc-url', value)),
+      )
+      .option(
+        '--network <dir>',
+        'run against the nodes of a network folder made by `pythia network init` (its admin funded with --fund-admin-of; start it with `pythia network up`)',
+      )
+      .option(
+        '--chain-port <port>',
+        "JSON-RPC port of the node's own chain (geth or Anvil)",
+        parseIntegerArg('chain port', 0, 65535),
+        DEFAULT_CHAIN_PORT,
+      )
+      .option(
+        '--chain-save-interval <ms>',
+        'with --chain anvil: how often its state is saved when it moved (blocks since the last save are lost if the machine dies)',
+        parseIntegerArg('chain save interval', 100, 3_600_000),
+        DEFAULT_CHAIN_SAVE_INTERVAL_MS,
+      )
+      .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
+      .option('--host <host>', 'gateway listen address', '127.0.0.1')
+      .option(
+        '--mqtt-url <url>',
+        'use this MQTT broker (e.g. mqtt://pythia-gateway:secret@host:1883) instead of the embedded one',
+        parseUrlArg('--mqtt-url', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+      )
+      .option(
+        '--mqtt-port <port>',
+        `port of the embedded MQTT broker (default ${DEFAULT_MQTT_PORT}; any free port when --port is 0)`,
+        parseIntegerArg('mqtt port', 0, 65535),
+      )
+      .option('--no-mqtt', 'do not run the MQTT device channel')
+      .option(
+        '--timelock-delay <duration>',
+        'how long the council timelock makes every role change wait, when the contracts are deployed: <n>s|m|h|d|w, 0 to ' +
+          `${formatDuration(MAX_TIMELOCK_DELAY_SECONDS)} (default 0 with --chain anvil, ${formatDuration(COUNCIL_TIMELOCK_DELAY_SECONDS)} ` +
+          'on geth, --rpc-url or --network; docs/operations.md, "Who holds which role")',
+        parseDurationArg('--timelock-delay', { min: 0n, max: MAX_TIMELOCK_DELAY_SECONDS }),
+      ),
+    { dataDir: 'where keys, chain state and deployment.json live (default ./.pythia)', json: 'print the deployment as JSON once up' },
+  ).action(async (options: UpOptions) => {
+    const dataDir = resolveDataDir(options.dataDir);
+    // Everything that can be refused is checked before a passphrase is asked.
+    const chain = chainOf(options, dataDir);
+    const passphrase = await resolvePassphrase('role keys');
+    let fatal: ((error: Error) => void) | undefined;
+    let fatalError: Error | undefined;
+    const stack = await startStack({
+      dataDir,
+      passphrase,
+      chain,
+      chainPort: options.chainPort,
+      chainSaveIntervalMs: options.chainSaveInterval,
+      onFatal: (error) => {
+        fatalError = error;
+        fatal?.(error);
+      },
+      gatewayPort: options.port,
+      gatewayHost: options.host,
+      ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
+      ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
+      mqtt: options.mqtt,
+      ...(options.timelockDelay !== undefined ? { timelockDelaySeconds: options.timelockDelay } : {}),
+      onProgress: (m) => progress(options, m),
     });
-}
-
-function parseChainArg(value: string): 'geth' | 'anvil' {
-  if (value !== 'geth' && value !== 'anvil') throw new InvalidArgumentError(`must be geth or anvil, got "${value}"`);
-  return value;
+    const chainNote = stack.embeddedChain
+      ? `, embedded Anvil pid ${stack.embeddedChain.pid()}, saved every ${options.chainSaveInterval} ms: for development, a crash loses the blocks since the last save`
+      : stack.gethNode
+        ? `, own geth validator pid ${stack.gethNode.pid()}, a block every ${stack.gethNode.period} s`
+        : typeof chain === 'object' && chain.rpcUrls.length > 1
+          ? `; failover to ${chain.rpcUrls.slice(1).join(', ')}`
+          : '';
+    printResult(options, stack.deployment, () =>
+      [
+        `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
+        `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${chainNote})`,
+        `  gateway   ${stack.gatewayUrl}`,
+        `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
+        `  fleet     ${stack.deployment.contracts.fleet}`,
+        `  timelock  ${stack.deployment.contracts.timelock ?? '(none)'}`,
+        `  registry  ${stack.deployment.contracts.pythiaRegistry ?? '(none)'}`,
+        `  identity  ${stack.deployment.contracts.deviceIdentity ?? '(none)'}`,
+        `  ownership ${stack.deployment.contracts.deviceOwnership ?? '(none)'}`,
+        `  operator  ${stack.deployment.roles.operator}`,
+        `  data dir  ${dataDir}`,
+        'Press Ctrl-C to stop.',
+      ].join('\n'),
+    );
+    const failure = await new Promise<Error | undefined>((resolve) => {
+      const shutdown = () => resolve(undefined);
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+      fatal = resolve;
+      if (fatalError) resolve(fatalError);
+    });
+    progress(options, 'stopping...');
+    await stack.stop();
+    if (failure) throw new CliError(`the node stopped: ${failure.message}`);
+  });
 }
 
 /**
@@ -160,21 +166,9 @@ function chainOf(options: UpOptions, dataDir: string): StackChain {
       throw new CliError(
         `${error.message}.\n` +
           '`pythia up` runs its chain on geth (a Clique validator whose storage survives crashes). Run `npm run install:geth` once (it needs Go), then `pythia up` again.\n' +
-          'For development, tests or a benchmark you may choose Anvil knowingly: `pythia up --chain anvil` (a crash loses the blocks since its last save, about a second; see docs/operations.md, "The chain").',
+          'For development, tests or a benchmark you may choose Anvil knowingly: `pythia up --chain anvil` (a crash loses the blocks since its last save, about a second; see docs/operations.md, "Which chain").',
       );
     }
   }
   return kind;
-}
-
-function parseMqttUrlArg(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`not a URL: ${value}`);
-  }
-  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(url.protocol))
-    throw new InvalidArgumentError('must be an mqtt://, mqtts://, ws:// or wss:// URL');
-  return value;
 }

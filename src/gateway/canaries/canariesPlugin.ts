@@ -13,7 +13,8 @@ const uint = (digits: number, description: string) => ({ type: 'string', pattern
  * Trap streets, the owner's side: the owner of a consent asks (with an EIP-712 CanaryQuery it
  * signs) which canary values the gateway gave the recipient under that consent, with the salts
  * that open their on-chain commitments. With one of them found in a leaked copy, the owner calls
- * CanaryRegistry.claimLeak (`pythia canary claim`). Nobody but the owner learns which values are canaries.
+ * CanaryRegistry.claimLeak (`pythia canary claim`), naming the logged delivery that carried it (returned
+ * with each canary). Nobody but the owner learns which values are canaries.
  * Registered with data under consent (a ConsentRegistry and an AccessLog: the access ledger holds the canaries given).
  */
 export type CanariesPluginOptions = { chainId: number; publicClient: PublicClient; consentRegistry: Address; ledger: AccessLedger };
@@ -55,7 +56,7 @@ export const canariesPlugin: FastifyPluginAsync<CanariesPluginOptions> = async (
                 type: 'array',
                 items: {
                   type: 'object',
-                  required: ['recipient', 'device', 'stream', 'sequence', 'value', 'salt', 'commitment', 'givenAt'],
+                  required: ['recipient', 'device', 'stream', 'sequence', 'value', 'salt', 'commitment', 'givenAt', 'delivery'],
                   properties: {
                     recipient: { type: 'string' },
                     device: { type: 'string' },
@@ -65,6 +66,26 @@ export const canariesPlugin: FastifyPluginAsync<CanariesPluginOptions> = async (
                     salt: { type: 'string' },
                     commitment: { type: 'string' },
                     givenAt: { type: 'string', description: 'ISO time of the delivery that carried it.' },
+                    delivery: {
+                      anyOf: [
+                        {
+                          type: 'object',
+                          required: ['consentId', 'device', 'recipient', 'streams', 'readings', 'dataHash', 'deliveryKey'],
+                          properties: {
+                            consentId: { type: 'string' },
+                            device: { type: 'string' },
+                            recipient: { type: 'string' },
+                            streams: { type: 'integer' },
+                            readings: { type: 'integer' },
+                            dataHash: { type: 'string' },
+                            deliveryKey: { type: 'string' },
+                          },
+                        },
+                        { type: 'null' },
+                      ],
+                      description:
+                        'The AccessLog entry of the delivery that carried the canary (a leak claim names it, CanaryRegistry.claimLeak); null for a canary given before deliveries were recorded.',
+                    },
                   },
                 },
               },
@@ -116,6 +137,15 @@ export const canariesPlugin: FastifyPluginAsync<CanariesPluginOptions> = async (
         salt: c.salt,
         commitment: c.commitment,
         givenAt: new Date(c.createdAt).toISOString(),
+        delivery: c.delivery && {
+          consentId: c.delivery.consentId.toString(),
+          device: getAddress(c.delivery.device),
+          recipient: getAddress(c.delivery.recipient),
+          streams: c.delivery.streams,
+          readings: c.delivery.readings,
+          dataHash: c.delivery.dataHash,
+          deliveryKey: c.deliveryKey,
+        },
       }));
       return reply.send({ consentId: query.consentId.toString(), canaries });
     },

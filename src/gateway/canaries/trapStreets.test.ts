@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { keccak256, parseEther, stringToHex, type Address } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
-import { claimLeak, depositBond, readBond, readCanary } from '../../chain/accountability/index.js';
+import { acceptTerms, claimLeak, depositBond, readBond, readCanary, settleLeak } from '../../chain/accountability/index.js';
+import { deliveryKey } from '../../protocol/recipientTerms.js';
 import { createChainClients, type ChainClients } from '../../chain/clients.js';
 import { grantConsent } from '../../chain/consent/index.js';
 import { nativeAccount } from '../../chain/nativeAccount.js';
@@ -14,12 +15,14 @@ import { canarySecretOf } from './canaryIssuer.js';
 import { startTestGateway } from '../../testing/testGateway.js';
 import type { RunningGateway } from '../server.js';
 import { newTestDevice, postSettledReadings, typicalAirQuality, type TestDevice } from '../testKit.js';
+import { fundOnAnvil } from '../../testing/fundedAccount.js';
 
 /**
  * Trap streets, the whole chain of events on a real gateway and chain: two recipients receive
  * the same readings with different canaries; the gateway commits the canaries on chain; one
  * recipient's copy turns up at a party it never logged a share to; the owner finds the canary in
- * it, reveals the commitment, and the leaking recipient's bond pays the owner.
+ * it, reveals the commitment (naming the logged delivery that carried it), the penalty is held from
+ * the leaking recipient's bond, and paid to the owner once the dispute window has passed.
  */
 let chain: TestChain;
 let clients: ChainClients;
@@ -41,15 +44,12 @@ before(async () => {
   await postSettledReadings(gateway.url, device, { chainId: chain.chainId, verifyingContract: chain.fleetAddress }, READINGS);
   const { timestamp } = await chain.publicClient.getBlock();
   for (const recipient of [leaker, honest]) {
-    await chain.publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [recipient.address, `0x${parseEther('10').toString(16)}`] as never,
-    });
+    await fundOnAnvil(chain.publicClient, recipient.address, '10');
     await depositBond({ clients, account: recipient, address: chain.bondsAddress, value: parseEther('1') });
     const { consentId } = await grantConsent({
       clients,
       account: chain.operator, // registerDevice mints the device's token to the operator
-      registry: chain.consentAddress,
+      address: chain.consentAddress,
       recipient: recipient.address,
       devices: [device.id],
       streams: STREAMS,
@@ -58,6 +58,8 @@ before(async () => {
       expiry: timestamp + 86_400n,
     });
     consents.set(recipient.address, consentId);
+    // Both accept the consent's terms: only then is a bond at stake under it.
+    await acceptTerms({ clients, account: recipient, address: chain.deployment.contracts.recipientTerms!, consentId });
   }
 });
 
@@ -78,7 +80,7 @@ const fetchAll = (recipient: typeof leaker) =>
   });
 
 describe('trap streets', () => {
-  it('attributes a leaked copy to the recipient whose canaries it carries, and its bond pays the owner', async () => {
+  it('attributes a leaked copy to the recipient whose canaries it carries; its bond holds the penalty, then pays the owner', async () => {
     const leaked = await fetchAll(leaker);
     const kept = await fetchAll(honest);
     assert.equal(leaked.readings.length, READINGS);
@@ -131,25 +133,56 @@ describe('trap streets', () => {
       0n,
     );
 
+    // The canary names the delivery the gateway logged: the leaked copy's own data hash.
+    assert.ok(found.delivery, 'the canary comes with its delivery');
+    assert.equal(found.delivery.dataHash, leaked.dataHash, 'the logged delivery is the leaked copy');
+    assert.equal(
+      (await readCanary({ publicClient: chain.publicClient, address: chain.canaryAddress, commitment: found.commitment })).deliveryKey,
+      deliveryKey(found.delivery),
+    );
+
     const evidenceHash = keccak256(stringToHex(JSON.stringify(leaked.readings)));
     const before = (await readBond({ publicClient: chain.publicClient, address: chain.bondsAddress, recipient: leaker.address })).bond;
+    const claim = await claimLeak({
+      clients,
+      account: owner,
+      address: chain.canaryAddress,
+      canary: found,
+      delivery: found.delivery,
+      leakedTo: party,
+      evidenceHash,
+    });
+    assert.ok(claim.held > 0n, 'the penalty is held');
+    const held = await readBond({ publicClient: chain.publicClient, address: chain.bondsAddress, recipient: leaker.address });
+    assert.equal(before - held.bond, claim.held);
+    assert.equal(held.held, claim.held);
+
+    // Undisputed: after the dispute window anyone settles it and the owner is paid.
+    await chain.publicClient.request({ method: 'evm_increaseTime' as never, params: [14 * 86_400 + 1] as never });
+    await chain.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
     const ownerBefore = await chain.publicClient.getBalance({ address: owner.address });
-    const claim = await claimLeak({ clients, account: owner, address: chain.canaryAddress, canary: found, leakedTo: party, evidenceHash });
-    assert.ok(claim.paid > 0n, 'the bond paid');
-    const after = (await readBond({ publicClient: chain.publicClient, address: chain.bondsAddress, recipient: leaker.address })).bond;
-    assert.equal(before - after, claim.paid);
-    const receipt = await chain.publicClient.getTransactionReceipt({ hash: claim.hash });
+    const settled = await settleLeak({ clients, account: chain.relayer, address: chain.canaryAddress, commitment: found.commitment });
+    assert.equal(settled.outcome, 'upheld');
+    assert.equal(settled.paid, claim.held);
     assert.equal(
       await chain.publicClient.getBalance({ address: owner.address }),
-      ownerBefore + claim.paid - receipt.gasUsed * receipt.effectiveGasPrice,
-      'the owner received exactly what the bond paid, less the gas of the claim',
+      ownerBefore + claim.held,
+      'the owner received what was held',
     );
     const honestBond = (await readBond({ publicClient: chain.publicClient, address: chain.bondsAddress, recipient: honest.address })).bond;
     assert.equal(honestBond, parseEther('1'), "the other recipient's bond is untouched");
 
     // A second reveal of the same canary, and a claim with a forged value, are refused.
     await assert.rejects(
-      claimLeak({ clients, account: owner, address: chain.canaryAddress, canary: found, leakedTo: party, evidenceHash }),
+      claimLeak({
+        clients,
+        account: owner,
+        address: chain.canaryAddress,
+        canary: found,
+        delivery: found.delivery,
+        leakedTo: party,
+        evidenceHash,
+      }),
       (error: unknown) => error instanceof ContractRefusal && error.errorName === 'AlreadyClaimed',
     );
     const other = leakersCanaries.find((c) => c.commitment !== found.commitment)!;
@@ -159,6 +192,7 @@ describe('trap streets', () => {
         account: owner,
         address: chain.canaryAddress,
         canary: { ...other, value: other.value + 1 },
+        delivery: other.delivery!,
         leakedTo: party,
         evidenceHash,
       }),

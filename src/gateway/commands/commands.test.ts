@@ -26,6 +26,7 @@ import { CommandStore } from './commandStore.js';
 import { GatewayDatabase } from '../database/gatewayDatabase.js';
 import { startTestGateway } from '../../testing/testGateway.js';
 import { highSTwin } from '../testKit.js';
+import { advanceAnvilTime } from '../../testing/advanceAnvilTime.js';
 
 /**
  * Command consent end to end: a recipient's signed command through a real gateway (consent checked
@@ -64,7 +65,7 @@ async function registered(): Promise<DeviceKey> {
 async function grant(devices: Address[], commands: CommandName[], { seconds = 3600n, to = recipient.address } = {}): Promise<bigint> {
   const { consentId } = await grantConsent({
     ...owner(),
-    registry: chain.consentAddress,
+    address: chain.consentAddress,
     recipient: to,
     devices,
     streams: 0,
@@ -237,7 +238,7 @@ describe('command consent', { timeout: 120_000 }, () => {
       assert.equal((await post(key.deviceId, { command: before.command, signature: before.signature })).status, 202);
       const inFlight = await next(); // published while the consent was live; the device has not checked it yet
 
-      const revoked = await revokeConsent({ ...owner(), registry: chain.consentAddress, consentId });
+      const revoked = await revokeConsent({ ...owner(), address: chain.consentAddress, consentId });
       const t0 = performance.now();
       const after = sign(key.deviceId, consentId, 'identify');
       const body = await refused(key.deviceId, { command: after.command, signature: after.signature }, 403, 'consent_revoked');
@@ -421,8 +422,7 @@ describe('command consent', { timeout: 120_000 }, () => {
     const { client } = await listeningDevice(key);
     try {
       const live = sign(key.deviceId, consentId, 'identify');
-      await chain.publicClient.request({ method: 'evm_increaseTime' as never, params: [120] as never });
-      await chain.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
+      await advanceAnvilTime(chain.publicClient, 120);
       await refused(key.deviceId, { command: live.command, signature: live.signature }, 403, 'consent_expired');
       const { guard, refusals } = guardOf(client, key);
       await guard.handle(envelope(sign(key.deviceId, consentId, 'identify')));

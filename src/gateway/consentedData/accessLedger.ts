@@ -1,4 +1,5 @@
 import type { Address, Hex } from 'viem';
+import { deliveryKey, type DeliveryEntry } from '../../protocol/recipientTerms.js';
 import type { GatewayDatabase } from '../database/gatewayDatabase.js';
 
 /**
@@ -39,7 +40,14 @@ export type NewCanary = {
   commitment: Hex;
 };
 
-export type CanaryRecord = NewCanary & { id: number; createdAt: number; actionId: number | null };
+export type CanaryRecord = NewCanary & {
+  id: number;
+  createdAt: number;
+  actionId: number | null;
+  /** The logged delivery that carried it (null for a canary recorded before issue #12). */
+  delivery: DeliveryEntry | null;
+  deliveryKey: Hex | null;
+};
 
 /** deliveries: AccessLog.logDeliveries; commands: AccessLog.logCommands; canaries: CanaryRegistry.commitCanaries. */
 export type AccessLogBatchKind = 'deliveries' | 'commands' | 'canaries';
@@ -93,6 +101,11 @@ type CanaryRow = {
   commitment: string;
   created_at: number;
   action_id: number | null;
+  delivery_key: string | null;
+  /** The delivery entry's fields (joined). */
+  d_scope: number | null;
+  d_count: number | null;
+  d_hash: string | null;
 };
 
 const toEntry = (row: EntryRow): AccessEntry => ({
@@ -120,7 +133,35 @@ const toCanary = (row: CanaryRow): CanaryRecord => ({
   commitment: row.commitment as Hex,
   createdAt: row.created_at,
   actionId: row.action_id,
+  deliveryKey: row.delivery_key as Hex | null,
+  delivery:
+    row.delivery_key === null || row.d_scope === null
+      ? null
+      : {
+          consentId: BigInt(row.consent_id),
+          device: row.device as Address,
+          recipient: row.recipient as Address,
+          streams: row.d_scope,
+          readings: row.d_count ?? 0,
+          dataHash: row.d_hash as Hex,
+        },
 });
+
+/** The canaries' columns and their delivery entry's, for toCanary. */
+const CANARY_SELECT =
+  'SELECT c.*, e.scope AS d_scope, e.count AS d_count, e.hash AS d_hash FROM canaries c LEFT JOIN access_entries e ON e.id = c.entry_id';
+
+/** The AccessLog entry a delivery is logged as. */
+export function deliveryEntryOf(entry: NewAccessEntry): DeliveryEntry {
+  return {
+    consentId: entry.consentId,
+    device: entry.device,
+    recipient: entry.recipient,
+    streams: entry.scope,
+    readings: entry.count,
+    dataHash: entry.hash,
+  };
+}
 
 export class AccessLedger {
   private readonly db: GatewayDatabase;
@@ -142,12 +183,18 @@ export class AccessLedger {
       assignEntry: this.db.prepare('UPDATE access_entries SET action_id = ? WHERE id = ? AND action_id IS NULL'),
       entry: this.db.prepare('SELECT * FROM access_entries WHERE id = ?'),
       insertCanary: this.db.prepare(
-        'INSERT INTO canaries (consent_id, recipient, device, stream, seq, value, salt, commitment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO canaries (consent_id, recipient, device, stream, seq, value, salt, commitment, created_at, entry_id, delivery_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      unbatchedCanaries: this.db.prepare('SELECT * FROM canaries WHERE action_id IS NULL ORDER BY id LIMIT ?'),
-      oldestUnbatchedCanary: this.db.prepare('SELECT MIN(created_at) FROM canaries WHERE action_id IS NULL').pluck(),
+      // A canary is committed once its delivery is in an AccessLog batch (the registry refuses a
+      // canary whose delivery the AccessLog has not recorded; batches are sent in order).
+      unbatchedCanaries: this.db.prepare(
+        `${CANARY_SELECT} WHERE c.action_id IS NULL AND c.delivery_key IS NOT NULL AND e.action_id IS NOT NULL ORDER BY c.id LIMIT ?`,
+      ),
+      oldestUnbatchedCanary: this.db
+        .prepare('SELECT MIN(created_at) FROM canaries WHERE action_id IS NULL AND delivery_key IS NOT NULL')
+        .pluck(),
       assignCanary: this.db.prepare('UPDATE canaries SET action_id = ? WHERE id = ? AND action_id IS NULL'),
-      canariesOfConsent: this.db.prepare('SELECT * FROM canaries WHERE consent_id = ? ORDER BY id LIMIT ?'),
+      canariesOfConsent: this.db.prepare(`${CANARY_SELECT} WHERE c.consent_id = ? ORDER BY c.id LIMIT ?`),
     };
   }
 
@@ -176,6 +223,7 @@ export class AccessLedger {
         entry.hash,
         now,
       );
+      const key = entry.kind === 'delivery' && canaries.length > 0 ? deliveryKey(deliveryEntryOf(entry)) : null;
       for (const c of canaries) {
         this.statements.insertCanary.run(
           c.consentId.toString(),
@@ -187,6 +235,8 @@ export class AccessLedger {
           c.salt,
           c.commitment,
           now,
+          Number(lastInsertRowid),
+          key,
         );
       }
       return Number(lastInsertRowid);

@@ -13,7 +13,7 @@ import type { GatewayLogger } from '../core/logger.js';
 export type AccessLogBatcherOptions = {
   ledger: AccessLedger;
   accessLog: Address;
-  /** CanaryRegistry and its ABI (commitCanaries(bytes32[], uint256[])); without it no canaries are committed. */
+  /** CanaryRegistry and its ABI (commitCanaries(bytes32[] commitments, bytes32[] deliveryKeys)); without it no canaries are committed. */
   canaries?: { registry: Address; abi: Abi };
   /** Called after a batch is queued (wakes the relayer). */
   onQueued: () => void;
@@ -122,7 +122,7 @@ export class AccessLogBatcher {
     const calldata = encodeFunctionData({
       abi,
       functionName: 'commitCanaries',
-      args: [canaries.map((c) => c.commitment), canaries.map((c) => c.consentId)],
+      args: [canaries.map((c) => c.commitment), canaries.map((c) => c.deliveryKey!)],
     });
     this.options.ledger.batchInto(
       'canaries',

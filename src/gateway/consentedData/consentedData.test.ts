@@ -17,6 +17,7 @@ import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { startTestGateway } from '../../testing/testGateway.js';
 import type { RunningGateway } from '../server.js';
 import { highSTwin, newTestDevice, postSettledReadings, typicalAirQuality, type TestDevice } from '../testKit.js';
+import { fundOnAnvil } from '../../testing/fundedAccount.js';
 
 /** Data under consent through a real gateway, relayer, ConsentRegistry and AccessLog on Anvil. */
 let chain: TestChain;
@@ -60,7 +61,7 @@ before(async () => {
   ({ consentId } = await grantConsent({
     clients,
     account: chain.operator, // registerDevice mints the device's token to the operator
-    registry: chain.consentAddress,
+    address: chain.consentAddress,
     recipient: recipient.address,
     devices: [device.id],
     streams: PM25_NO2,
@@ -198,7 +199,7 @@ describe('POST /v1/data/readings (data under consent)', () => {
     const { policyId } = await publishPolicy({
       clients,
       account: chain.operator,
-      registry: chain.policyAddress,
+      address: chain.policyAddress,
       name: 'pm25-only',
       contentHash: policyContentHash(parsed.policy),
       uri: `${gateway.url}/v1/policies`,
@@ -208,7 +209,7 @@ describe('POST /v1/data/readings (data under consent)', () => {
     const governed = await grantConsent({
       clients,
       account: chain.operator,
-      registry: chain.consentAddress,
+      address: chain.consentAddress,
       recipient: recipient.address,
       devices: [device.id],
       streams: PM25_NO2,
@@ -259,7 +260,7 @@ describe('POST /v1/data/readings (data under consent)', () => {
     const { policyId } = await publishPolicy({
       clients,
       account: chain.operator,
-      registry: chain.policyAddress,
+      address: chain.policyAddress,
       name: 'bonded-read',
       contentHash: policyContentHash(parsed.policy),
       uri: `${gateway.url}/v1/policies`,
@@ -272,15 +273,12 @@ describe('POST /v1/data/readings (data under consent)', () => {
     });
     assert.equal(uploaded.status, 201);
     const bonded = nativeAccount(generatePrivateKey());
-    await chain.publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [bonded.address, `0x${parseEther('5').toString(16)}`] as never,
-    });
+    await fundOnAnvil(chain.publicClient, bonded.address, '5');
     const { timestamp } = await chain.publicClient.getBlock();
     const { consentId: governed } = await grantConsent({
       clients,
       account: chain.operator,
-      registry: chain.consentAddress,
+      address: chain.consentAddress,
       recipient: bonded.address,
       devices: [device.id],
       streams: PM25_NO2,
@@ -311,7 +309,7 @@ describe('POST /v1/data/readings (data under consent)', () => {
 
   it('stops at once when the owner revokes the consent', async () => {
     const clients = createChainClients({ chainId: chain.chainId, rpcUrl: chain.rpcUrl });
-    await revokeConsent({ clients, account: chain.operator, registry: chain.consentAddress, consentId });
+    await revokeConsent({ clients, account: chain.operator, address: chain.consentAddress, consentId });
     assert.deepEqual(await refusal(fetchAs(recipient)), { reason: 'consent_revoked', status: 403 });
   });
 });

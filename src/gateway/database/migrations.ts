@@ -159,6 +159,17 @@ DELETE FROM device_actions
   {
     version: 3,
     description:
+      'Issue #12: a canary names the logged delivery that carried it (CanaryRegistry.commitCanaries takes AccessLog delivery keys). entry_id is the access entry of that delivery, delivery_key keccak256(abi.encode(delivery)). Canaries recorded before have neither and are never committed to the new registry.',
+    sql: `
+ALTER TABLE canaries ADD COLUMN entry_id INTEGER;
+ALTER TABLE canaries ADD COLUMN delivery_key TEXT;
+DROP INDEX IF EXISTS canaries_unbatched;
+CREATE INDEX canaries_unbatched ON canaries (id) WHERE action_id IS NULL AND delivery_key IS NOT NULL;
+`,
+  },
+  {
+    version: 4,
+    description:
       "Included vs final, chain rollbacks, fee bumps (issue #11). A batch's state 'mined' now means included in the block named by block_number and block_hash; 'final' is new (enough confirmations, hash checked again). account: the relayer account that signed the batch (nonces are per account; NULL: recorded before, taken as the current account). batch_attempts: the hashes of a batch's earlier signatures replaced by fee bumps (same nonce and calldata, lower fees), since any of them may be the one mined. Batches already on chain get included_at = created_at, so they can become final once their block hash is checked.",
     sql: `
 ALTER TABLE batches ADD COLUMN block_hash TEXT;

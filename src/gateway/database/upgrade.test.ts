@@ -309,11 +309,14 @@ const dump = (db: { prepare(sql: string): Database.Statement }, table: string) =
   db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all() as Record<string, unknown>[];
 
 /**
- * The columns migration 3 added, as it leaves them on a row written before it: no block hash yet
- * (checked against the chain on first use), a batch already in a block counted as included since
- * it was created (so it can become final), no account (taken as the current relayer's).
+ * The columns later migrations add, as they leave them on a row written before them. Migration 3
+ * (issue #12): the delivery a canary was carried by, unknown for canaries given before. Migration 4
+ * (issue #11): no block hash yet (checked against the chain on first use), a batch already in a
+ * block counted as included since it was created (so it can become final), no account (taken as
+ * the current relayer's). A column the row already has (written at a later version) is kept.
  */
-const addedByMigration3: Record<string, (row: Record<string, unknown>) => Record<string, unknown>> = {
+const addedByMigrations: Record<string, (row: Record<string, unknown>) => Record<string, unknown>> = {
+  canaries: () => ({ entry_id: null, delivery_key: null }),
   batches: (row) => ({
     block_hash: null,
     included_at: (row.state === 'mined' || row.state === 'reverted') && row.block_number !== null ? row.created_at : null,
@@ -323,12 +326,12 @@ const addedByMigration3: Record<string, (row: Record<string, unknown>) => Record
   readings: () => ({ block_hash: null }),
 };
 
-/** Every row of `table` as it was before, with only migration 3's columns added. */
+/** Every row of `table` as it was before, with only the later migrations' columns added. */
 function assertRowsKept(db: GatewayDatabase, table: string, before: Record<string, unknown>[]): void {
-  const added = addedByMigration3[table];
+  const added = addedByMigrations[table];
   assert.deepEqual(
     dump(db, table),
-    before.map((row) => ({ ...row, ...added?.(row) })),
+    before.map((row) => ({ ...added?.(row), ...row })),
     `${table}: every row kept`,
   );
 }
@@ -576,29 +579,29 @@ describe('upgrading a database written by Pythia 0.1.0', () => {
 });
 
 /**
- * A database written by the gateway at schema version 2 (migrations 1 and 2: access-log batches in
- * their own table), with rows in every state that code could leave them in, opened by this one.
+ * A database written by the gateway at schema version 3 (migrations 1 to 3: access-log batches in
+ * their own table, canaries naming their delivery; Pythia before issue #11), with rows in every state that code could leave them in, opened by this one.
  */
-describe('upgrading a database written at schema version 2', () => {
+describe('upgrading a database written at schema version 3', () => {
   const path = join(dir, 'schema-2.sqlite');
-  const v2 = new GatewayDatabase({ path, migrations: gatewayMigrations.slice(0, 2) });
-  assert.equal(v2.schemaVersion, 2);
+  const v3 = new GatewayDatabase({ path, migrations: gatewayMigrations.slice(0, 3) });
+  assert.equal(v3.schemaVersion, 3);
   const sig = (n: number) => Buffer.alloc(65, n);
-  const reading = v2.prepare(
+  const reading = v3.prepare(
     `INSERT INTO readings (device, seq, timestamp, payload, signature, received_at, status, batch_id, reasons, metric, value, tx_hash, block_number, decided_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   reading.run(deviceA, seq(1), '1760000000', '0x0078', sig(1), T, 'accepted', 1, '[]', null, null, hash(0xa1), 20, T + 900);
   reading.run(deviceA, seq(2), '1760000010', '0x0079', sig(2), T + 10, 'pending', 3, null, null, null, null, null, null);
   reading.run(deviceB, seq(1), '1760000000', '0x7fff', sig(3), T + 20, 'pending', null, null, null, null, null, null, null);
-  const batch = v2.prepare('INSERT INTO batches (nonce, tx_hash, raw_tx, created_at, state, block_number) VALUES (?, ?, ?, ?, ?, ?)');
+  const batch = v3.prepare('INSERT INTO batches (nonce, tx_hash, raw_tx, created_at, state, block_number) VALUES (?, ?, ?, ?, ?, ?)');
   batch.run(0, hash(0xa1), '0x02f8a1', T + 100, 'mined', 20); // 1: reading A/1
   batch.run(1, hash(0xa2), '0x02f8a2', T + 200, 'mined', 21); // 2: the deliveries log + nothing else
   batch.run(2, hash(0xa3), '0x02f8a3', T + 300, 'sent', null); // 3: reading A/2, in flight
   batch.run(3, hash(0xa4), '0x02f8a4', T + 400, 'sent', null); // 4: the canaries log, in flight
   batch.run(4, hash(0xa5), '0x02f8a5', T + 500, 'reverted', 22); // 5: the commands log, reverted
   batch.run(4, hash(0xa6), '0x02f8a6', T + 600, 'replaced', null); // 6: an owner acknowledgement whose nonce was taken
-  const logBatch = v2.prepare(
+  const logBatch = v3.prepare(
     `INSERT INTO access_log_batches (kind, target, calldata, created_at, status, batch_id, tx_hash, block_number, error, decided_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -606,29 +609,29 @@ describe('upgrading a database written at schema version 2', () => {
   logBatch.run('canaries', canaryRegistry, '0xbb02', T + 350, 'pending', 4, null, null, null, null); // 2
   logBatch.run('commands', accessLog, '0xbb03', T + 450, 'failed', 5, hash(0xa5), 22, 'the transaction reverted', T + 980); // 3
   logBatch.run('deliveries', accessLog, '0xbb04', T + 2000, 'pending', null, null, null, null, null); // 4: waiting
-  v2.prepare(
+  v3.prepare(
     `INSERT INTO device_actions (device, kind, target, calldata, dedupe_key, received_at, status, batch_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(deviceA, 'owner_acknowledgement', ownership, '0xaa01', `owner_acknowledgement:${deviceA}:1`, T + 550, 'pending', null); // released from 6
-  const entry = v2.prepare(
+  const entry = v3.prepare(
     'INSERT INTO access_entries (kind, consent_id, device, recipient, scope, count, hash, created_at, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   entry.run('delivery', '3', deviceA, recipient, 5, 2, hash(0xd1), T + 150, 1);
   entry.run('command', '3', deviceA, recipient, 3, 0, commandId, T + 450, 3);
   entry.run('delivery', '3', deviceA, recipient, 1, 1, hash(0xd3), T + 2000, 4);
-  v2.prepare(
-    'INSERT INTO canaries (consent_id, recipient, device, stream, seq, value, salt, commitment, created_at, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run('3', recipient, deviceA, 0, '1', 121, hash(0x51), hash(0xe1), T + 350, 2);
-  const tablesV2 = ['readings', 'batches', 'device_actions', 'access_log_batches', 'access_entries', 'canaries'];
-  const before = Object.fromEntries(tablesV2.map((t) => [t, dump(v2, t)])) as Record<string, Record<string, unknown>[]>;
-  v2.close();
+  v3.prepare(
+    'INSERT INTO canaries (consent_id, recipient, device, stream, seq, value, salt, commitment, created_at, action_id, entry_id, delivery_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run('3', recipient, deviceA, 0, '1', 121, hash(0x51), hash(0xe1), T + 350, 2, 1, hash(0xde1));
+  const tablesV3 = ['readings', 'batches', 'device_actions', 'access_log_batches', 'access_entries', 'canaries'];
+  const before = Object.fromEntries(tablesV3.map((t) => [t, dump(v3, t)])) as Record<string, Record<string, unknown>[]>;
+  v3.close();
 
-  it('loses no row and applies migration 3 once', () => {
+  it('loses no row and applies migration 4 once', () => {
     for (let open = 0; open < 2; open++) {
       const db = new GatewayDatabase({ path });
       try {
         assert.equal(db.schemaVersion, gatewayMigrations.length);
-        for (const table of tablesV2) assertRowsKept(db, table, before[table]!);
+        for (const table of tablesV3) assertRowsKept(db, table, before[table]!);
         assert.deepEqual(dump(db, 'batch_attempts'), []);
       } finally {
         db.close();

@@ -17,6 +17,9 @@ import {
 } from '../../sdk/index.js';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { startTestGateway } from '../../testing/testGateway.js';
+import { fundOnAnvil } from '../../testing/fundedAccount.js';
+import { createChainClients } from '../../chain/clients.js';
+import { acceptTransfer, offerTransfer } from '../../chain/deviceOwnership.js';
 
 /** Device actions (owner acknowledgements) through a real gateway, relayer and Anvil. */
 let chain: TestChain;
@@ -30,21 +33,15 @@ const post = (device: string, body: unknown, url = gateway.url) =>
     body: JSON.stringify(body),
   });
 
-async function send(account: LocalAccount, functionName: 'offerTransfer' | 'acceptTransfer', args: readonly unknown[]) {
-  const hash = await chain
-    .walletClient(account)
-    .writeContract({ address: chain.ownershipAddress, abi: deviceOwnershipAbi, functionName, args } as never);
-  assert.equal((await chain.publicClient.waitForTransactionReceipt({ hash })).status, 'success');
-}
-
 /** A registered device, transferred from the operator to a fresh owner: ownership epoch 2, unacknowledged. */
 async function transferredDevice(): Promise<{ key: DeviceKey; owner: LocalAccount }> {
   const key = generateDeviceKey();
   await chain.registerDevice(key.publicKey);
   const owner = privateKeyToAccount(generatePrivateKey());
-  await chain.publicClient.request({ method: 'anvil_setBalance' as never, params: [owner.address, '0xde0b6b3a7640000'] as never });
-  await send(chain.operator, 'offerTransfer', [key.deviceId, owner.address]);
-  await send(owner, 'acceptTransfer', [key.deviceId]);
+  await fundOnAnvil(chain.publicClient, owner.address, '1');
+  const clients = createChainClients(chain);
+  await offerTransfer({ clients, account: chain.operator, address: chain.ownershipAddress, device: key.deviceId, to: owner.address });
+  await acceptTransfer({ clients, account: owner, address: chain.ownershipAddress, device: key.deviceId });
   return { key, owner };
 }
 

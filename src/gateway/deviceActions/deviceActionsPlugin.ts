@@ -109,17 +109,16 @@ export const deviceActionsPlugin: FastifyPluginAsync<DeviceActionsPluginOptions>
         }
         const state = await directory.get(device);
         if (state.status === 'none') return sendError(reply, 'unknown_device', `device ${device} is not registered`);
-        const read = <F extends 'ownerOfDevice' | 'ownershipEpoch' | 'acknowledgedEpoch'>(functionName: F) =>
-          publicClient.readContract({ address: ownership, abi: deviceOwnershipAbi, functionName, args: [device] } as never);
+        const read = { address: ownership, abi: deviceOwnershipAbi, args: [device] } as const;
         let owner: Address;
         let current: bigint;
         let acknowledged: bigint;
         try {
-          [owner, current, acknowledged] = (await Promise.all([
-            read('ownerOfDevice'),
-            read('ownershipEpoch'),
-            read('acknowledgedEpoch'),
-          ])) as [Address, bigint, bigint];
+          [owner, current, acknowledged] = await Promise.all([
+            publicClient.readContract({ ...read, functionName: 'ownerOfDevice' }),
+            publicClient.readContract({ ...read, functionName: 'ownershipEpoch' }),
+            publicClient.readContract({ ...read, functionName: 'acknowledgedEpoch' }),
+          ]);
         } catch (error) {
           throw new ChainUnavailableError(`could not read the ownership of ${device}: ${shortError(error)}`);
         }

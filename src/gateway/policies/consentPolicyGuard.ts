@@ -1,5 +1,6 @@
 import { zeroHash, type Address, type Hex, type PublicClient } from 'viem';
 import { readConsent } from '../../chain/consent/readConsent.js';
+import { recipientTermsAbi } from '../../contracts/abis.js';
 import {
   compilePolicyTerms,
   evaluatePolicy,
@@ -23,13 +24,19 @@ export type ConsentPolicyGuardOptions = {
   consentRegistry: Address;
   store: PolicyStore;
   ledger: PolicyLedger;
+  /**
+   * RecipientTerms (issue #12): a policy's minimum bond means a bond at stake, so data under a policy
+   * requiring one is served only once the recipient has accepted the consent's terms. Without it
+   * (a deployment from before issue #12) the bond alone is checked.
+   */
+  recipientTerms?: Address;
   /** Where ConsentGranted events are searched from (the deployment block). Default 0. */
   fromBlock?: bigint;
 };
 
 export type PolicyCheck =
   | { ok: true; decisions: PolicyDecision[] }
-  | { ok: false; reason: 'policy_unavailable' | 'policy_denied' | 'insufficient_bond'; message: string };
+  | { ok: false; reason: 'policy_unavailable' | 'policy_denied' | 'insufficient_bond' | 'terms_not_accepted'; message: string };
 
 type ConsentFacts = { policyId: Hex; purpose: string };
 
@@ -37,6 +44,8 @@ export class ConsentPolicyGuard {
   /** What a consent says that never changes (policy, purpose): read once per consent. */
   private readonly facts = new Map<bigint, ConsentFacts>();
   private readonly documents = new Map<Hex, PolicyDocument>();
+  /** Consents whose terms were accepted: an acceptance is never undone. */
+  private readonly accepted = new Set<bigint>();
 
   constructor(private readonly options: ConsentPolicyGuardOptions) {}
 
@@ -66,6 +75,13 @@ export class ConsentPolicyGuard {
     }
     const minimumBond = BigInt(compilePolicyTerms(policy).minimumBondWei);
     if (minimumBond > 0n && input.action === 'read') {
+      if (!(await this.termsAccepted(input.consentId))) {
+        return {
+          ok: false,
+          reason: 'terms_not_accepted',
+          message: `policy ${facts.policyId} stakes a bond of ${minimumBond} wei, and ${input.recipient} has not accepted the terms of consent ${input.consentId} (pythia consent accept ${input.consentId})`,
+        };
+      }
       let bond: bigint;
       try {
         bond = await this.options.ledger.bondOf(input.recipient);
@@ -108,6 +124,25 @@ export class ConsentPolicyGuard {
       decisions.push(decision);
     }
     return { ok: true, decisions };
+  }
+
+  private async termsAccepted(consentId: bigint): Promise<boolean> {
+    const { recipientTerms, publicClient } = this.options;
+    if (!recipientTerms || this.accepted.has(consentId)) return true;
+    let acceptedAt: bigint;
+    try {
+      acceptedAt = await publicClient.readContract({
+        address: recipientTerms,
+        abi: recipientTermsAbi,
+        functionName: 'acceptedAt',
+        args: [consentId],
+      });
+    } catch (error) {
+      throw new ChainUnavailableError(`could not read whether consent ${consentId}'s terms were accepted: ${shortError(error)}`);
+    }
+    if (acceptedAt === 0n) return false;
+    this.accepted.add(consentId);
+    return true;
   }
 
   private async factsOf(consentId: bigint): Promise<ConsentFacts> {

@@ -7,6 +7,7 @@ import { decodeQuestionRequestPayload, encodeQuestionRequestPayload } from '../.
 import { questionById, questionOf } from '../../answers/questions/registry.js';
 import type { AnyQuestion } from '../../answers/questions/types.js';
 import type { RejectionReason } from '../../protocol/reasons.js';
+import { quoteInput } from '../../protocol/quoteInput.js';
 
 /** A device's question, parsed from either form; its signature is not checked yet. */
 export type ParsedQuestionRequest = {
@@ -69,11 +70,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function parseJsonQuestionRequest(body: unknown, chainId: number): ParsedQuestionRequest {
   if (!isObject(body)) return fail('invalid_body', 'the body must be a JSON object');
   const known = ['device', 'question', 'params', 'challenge', 'sequence', 'signature'];
-  for (const key of Object.keys(body)) if (!known.includes(key)) fail('invalid_body', `unknown field ${key}`);
+  for (const key of Object.keys(body)) if (!known.includes(key)) fail('invalid_body', `unknown field ${quoteInput(key)}`);
   const { device, question: q, params: rawParams, challenge: rawChallenge, sequence: rawSequence, signature } = body;
   if (typeof device !== 'string' || !isAddress(device, { strict: false })) fail('invalid_body', 'device must be 0x + 40 hex digits');
   if (typeof q !== 'number' && typeof q !== 'string') fail('invalid_body', 'question must be a question id or name');
-  const question = questionOf(q) ?? fail('unknown_question', `question ${String(q)} is not answered here`);
+  const question = questionOf(q) ?? fail('unknown_question', `question ${quoteInput(String(q))} is not answered here`);
   if (rawChallenge === undefined) fail('bad_challenge', 'challenge is missing');
   if (typeof rawChallenge !== 'string' || !/^0x(?:[0-9a-fA-F]{2})*$/.test(rawChallenge))
     fail('bad_challenge', 'challenge must be 0x-prefixed hex');

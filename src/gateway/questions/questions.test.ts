@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Tag, encode } from 'cbor2';
 import type { FastifyInstance } from 'fastify';
-import { bytesToHex, hexToBytes, type Hex, type LocalAccount } from 'viem';
+import { bytesToHex, hexToBytes, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { decodeCoseSign1 } from '../../answers/coseSign1.js';
 import { deviceOwnerQuestion, type DeviceOwnerAnswer } from '../../answers/questions/deviceOwner.js';
-import { deviceOwnershipAbi } from '../../contracts/abis.js';
 import { signQuestionRequest } from '../../answers/signQuestionRequest.js';
 import type { QuestionRequest } from '../../answers/questionRequest.js';
 import {
@@ -29,6 +28,9 @@ import {
 } from '../../sdk/index.js';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { buildGateway, startGateway, type RunningGateway } from '../server.js';
+import { fundOnAnvil } from '../../testing/fundedAccount.js';
+import { createChainClients } from '../../chain/clients.js';
+import { acceptTransfer, offerTransfer } from '../../chain/deviceOwnership.js';
 
 /** POST /v1/questions against a real Anvil and PythiaFleet: answers verify; every refusal has its reason and changes nothing. */
 let chain: TestChain;
@@ -145,15 +147,10 @@ describe('POST /v1/questions', () => {
     assert.deepEqual(await askOwner(), { owner: chain.operator.address, epoch: 1n, acknowledgedEpoch: 0n });
 
     const buyer = privateKeyToAccount(generatePrivateKey());
-    await chain.publicClient.request({ method: 'anvil_setBalance' as never, params: [buyer.address, '0xde0b6b3a7640000'] as never });
-    const send = async (account: LocalAccount, functionName: 'offerTransfer' | 'acceptTransfer', args: readonly unknown[]) => {
-      const hash = await chain
-        .walletClient(account)
-        .writeContract({ address: chain.ownershipAddress, abi: deviceOwnershipAbi, functionName, args } as never);
-      assert.equal((await chain.publicClient.waitForTransactionReceipt({ hash })).status, 'success');
-    };
-    await send(chain.operator, 'offerTransfer', [subject.deviceId, buyer.address]);
-    await send(buyer, 'acceptTransfer', [subject.deviceId]);
+    await fundOnAnvil(chain.publicClient, buyer.address, '1');
+    const clients = createChainClients(chain);
+    await offerTransfer({ clients, account: chain.operator, address: chain.ownershipAddress, device: subject.deviceId, to: buyer.address });
+    await acceptTransfer({ clients, account: buyer, address: chain.ownershipAddress, device: subject.deviceId });
     assert.deepEqual(await askOwner(), { owner: buyer.address, epoch: 2n, acknowledgedEpoch: 0n });
   });
 

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_PAYLOAD_BYTES } from '../../protocol/payload.js';
+import { SECP256K1_N } from '../../protocol/signature.js';
 import { isReadingProblem, parseReading, parseUint64, readingsOfBody } from './readingShape.js';
 import { highSTwin, newTestDevice, signedReading } from '../testKit.js';
 
 const domain = { chainId: 20601, verifyingContract: '0x1000000000000000000000000000000000000001' as const };
 const device = newTestDevice();
 const good = await signedReading(device, domain, { sequence: 1 });
+
+/** The signature with another s (v kept): an s out of range is no signature at all. */
+const withS = (signature: string, s: bigint) => `0x${signature.slice(2, 66)}${s.toString(16).padStart(64, '0')}${signature.slice(130)}`;
 
 const reasonOf = (item: unknown) => {
   const result = parseReading(item);
@@ -64,10 +68,21 @@ describe('parseReading', () => {
     ['signature v = 29', { ...good, signature: `${good.signature.slice(0, 130)}1d` }, 'bad_signature_format'],
     ['signature r = 0', { ...good, signature: `0x${'00'.repeat(32)}${good.signature.slice(66)}` }, 'bad_signature_format'],
     ['signature high s', { ...good, signature: highSTwin(good.signature) }, 'high_s_signature'],
+    ['signature v = 0', { ...good, signature: `${good.signature.slice(0, 130)}00` }, 'bad_signature_format'],
+    ['signature v = 1', { ...good, signature: `${good.signature.slice(0, 130)}01` }, 'bad_signature_format'],
+    ['signature s = n', { ...good, signature: withS(good.signature, SECP256K1_N) }, 'bad_signature_format'],
+    ['signature s > n', { ...good, signature: withS(good.signature, SECP256K1_N + 5n) }, 'bad_signature_format'],
+    ['signature r = n', { ...good, signature: `0x${SECP256K1_N.toString(16)}${good.signature.slice(66)}` }, 'bad_signature_format'],
   ];
   for (const [name, item, reason] of cases) {
     it(`${name} → ${reason}`, () => assert.equal(reasonOf(item), reason));
   }
+
+  it('quotes at most a short prefix of an unknown property', () => {
+    const problem = parseReading({ ...good, ['x'.repeat(100_000)]: 1 });
+    assert.ok(isReadingProblem(problem));
+    assert.equal(problem.message, `unknown property "${'x'.repeat(40)}"… (100000 characters)`);
+  });
 
   it('accepts a payload of exactly the cap', () => {
     assert.equal(reasonOf({ ...good, payload: `0x${'00'.repeat(MAX_PAYLOAD_BYTES)}` }), 'ok');

@@ -1,5 +1,6 @@
 import { MAX_PAYLOAD_BYTES } from '../../protocol/payload.js';
-import { SECP256K1_HALF_N, SECP256K1_N } from '../../protocol/signature.js';
+import { signatureProblem } from '../../protocol/signature.js';
+import { quoteInput } from '../../protocol/quoteInput.js';
 import type { ReadingRejectionReason } from '../../protocol/reasons.js';
 import type { Address, Hex } from 'viem';
 
@@ -9,7 +10,7 @@ import type { Address, Hex } from 'viem';
  */
 
 export const MAX_READINGS_PER_REQUEST = 1000;
-const UINT64_MAX = (1n << 64n) - 1n;
+export const UINT64_MAX = (1n << 64n) - 1n;
 
 export const uint64JsonSchema = {
   description: 'uint64, as a JSON integer (up to 2^53 - 1) or a decimal string (any uint64).',
@@ -132,8 +133,6 @@ export function isDeviceId(value: unknown): value is Address {
   return typeof value === 'string' && DEVICE_RE.test(value);
 }
 
-const bytesToBigInt = (bytes: Uint8Array) => BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex'));
-
 /**
  * Shape, payload and signature-format checks of one reading. The first problem wins, in the
  * order: shape (invalid_body), payload (payload_malformed, payload_too_large), signature format
@@ -142,7 +141,7 @@ const bytesToBigInt = (bytes: Uint8Array) => BigInt('0x' + Buffer.from(bytes.buf
 export function parseReading(item: unknown): ParsedReading | ReadingProblem {
   if (!isPlainObject(item)) return { reason: 'invalid_body', message: 'a reading must be a JSON object' };
   for (const key of Object.keys(item)) {
-    if (!READING_KEYS.has(key)) return { reason: 'invalid_body', message: `unknown property "${key}"` };
+    if (!READING_KEYS.has(key)) return { reason: 'invalid_body', message: `unknown property ${quoteInput(key)}` };
   }
   for (const key of READING_KEYS) {
     if (item[key] === undefined) return { reason: 'invalid_body', message: `missing property "${key}"` };
@@ -167,19 +166,8 @@ export function parseReading(item: unknown): ParsedReading | ReadingProblem {
     return { reason: 'bad_signature_format', message: 'signature must be 0x and 130 hex digits (r ‖ s ‖ v)' };
   }
   const sigBytes = Buffer.from(signature.slice(2), 'hex');
-  const v = sigBytes[64]!;
-  if (v !== 27 && v !== 28 && v !== 0 && v !== 1) {
-    return { reason: 'bad_signature_format', message: `signature v must be 27 or 28, got ${v}` };
-  }
-  const signature64 = sigBytes.subarray(0, 64);
-  const r = bytesToBigInt(signature64.subarray(0, 32));
-  const s = bytesToBigInt(signature64.subarray(32, 64));
-  if (r === 0n || r >= SECP256K1_N || s === 0n) {
-    return { reason: 'bad_signature_format', message: 'signature r or s is out of range' };
-  }
-  if (s > SECP256K1_HALF_N) {
-    return { reason: 'high_s_signature', message: 'signature s is in the upper half of the curve order (EIP-2): sign with low s' };
-  }
+  const problem = signatureProblem(sigBytes);
+  if (problem) return problem;
   const lowerPayload = payload.toLowerCase() as Hex;
   return {
     device: device.toLowerCase() as Address,
@@ -187,8 +175,8 @@ export function parseReading(item: unknown): ParsedReading | ReadingProblem {
     timestamp: ts,
     payload: lowerPayload,
     payloadBytes: Buffer.from(lowerPayload.slice(2), 'hex'),
-    signature64,
-    recoveryId: (v === 27 || v === 0 ? 0 : 1) as 0 | 1,
+    signature64: sigBytes.subarray(0, 64),
+    recoveryId: (sigBytes[64]! - 27) as 0 | 1,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Address } from 'viem';
 import { errorResponses, sendError } from '../core/httpErrors.js';
-import { deviceIdJsonSchema, readingsRequestJsonSchema } from './readingShape.js';
+import { deviceIdJsonSchema, readingsRequestJsonSchema, UINT64_MAX } from './readingShape.js';
 import type { ReadingIntake } from './readingIntake.js';
 import type { ReadingQueue } from './readingQueue.js';
 
@@ -114,6 +114,8 @@ export const readingsPlugin: FastifyPluginAsync<ReadingsPluginOptions> = async (
     },
     async (request, reply) => {
       const { device, sequence } = request.params;
+      if (BigInt(sequence) > UINT64_MAX)
+        return sendError(reply, 'invalid_request', 'sequence must be a uint64 (at most 18446744073709551615)');
       const record = services.queue.reading(device, BigInt(sequence));
       if (!record) return sendError(reply, 'unknown_reading', `no reading ${sequence} of device ${device.toLowerCase()} in this gateway`);
       return {

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { encodeFunctionData, hexToBytes, keccak256, type Hex } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
+import { createChainClients } from '../../chain/clients.js';
 import { nativeAccount } from '../../chain/nativeAccount.js';
+import { bindRelayer, registerPythiaKey } from '../../chain/pythiaRegistry.js';
 import { pythiaFleetAbi } from '../../contracts/abis.js';
 import { encodeMetrics } from '../../protocol/payload.js';
 import { splitSignature, toCompact } from '../../protocol/signature.js';
@@ -493,13 +495,14 @@ describe('relayer: readings skipped as Replayed', () => {
         abi: pythiaFleetAbi,
         functionName: 'RELAYER_ROLE',
       } as never)) as Hex;
-      const grant = await r.chain.walletClient(r.chain.admin).writeContract({
-        address: r.chain.fleetAddress,
-        abi: pythiaFleetAbi,
-        functionName: 'grantRole',
-        args: [role, other.address],
-      } as never);
-      await r.chain.publicClient.waitForTransactionReceipt({ hash: grant });
+      // The council's timelock holds the fleet's admin role (no delay on a test chain); a relayer
+      // must also be bound to a trusted Pythia key (issue #12), which the operator registers for it.
+      await r.chain.govern(r.chain.fleetAddress, pythiaFleetAbi, 'grantRole', [role, other.address]);
+      const clients = createChainClients(r.chain);
+      const registry = r.chain.deployment.contracts.pythiaRegistry!;
+      const otherPythia = nativeAccount(generatePrivateKey());
+      await registerPythiaKey({ clients, account: r.chain.operator, address: registry, publicKey: otherPythia.publicKey });
+      await bindRelayer({ clients, account: r.chain.operator, address: registry, key: otherPythia.address, relayer: other.address });
 
       await r.startGateway();
       await r.node.rpc('evm_setAutomine', [false]);
