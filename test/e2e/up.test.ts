@@ -89,7 +89,6 @@ describe('pythia up', { timeout: 600_000 }, () => {
       { chain: 'clique', signers: 1, confirmations: 2, delayMs: 0 },
     );
     const code0 = await stop(first.child);
-    console.log('STDERR', first.stderr().slice(-3000));
     assert.equal(code0, 0);
     assert.ok(await goneWithin(geth, 10_000), 'stopping `pythia up` stops its geth');
     assert.equal(existsSync(join(dataDir, 'pythia.lock')), false);
