@@ -76,6 +76,8 @@ export type GatewayOptions = {
   batchSize?: number;
   /** Transactions in flight at once. Default 4. */
   maxInFlightBatches?: number;
+  /** Gas limit per reading of a batch (RelayerOptions.gasPerReading). Default 100,000. */
+  gasPerReading?: number;
   /** Longest wait for a batch to fill (ms). Default 100. */
   batchIntervalMs?: number;
   /** Readings stored and not yet on chain before 429 queue_full. Default 200,000. */
@@ -222,6 +224,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     ...options.relayerTiming,
     ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
     ...(options.maxInFlightBatches !== undefined && { maxInFlightBatches: options.maxInFlightBatches }),
+    ...(options.gasPerReading !== undefined && { gasPerReading: options.gasPerReading }),
     ...(options.batchIntervalMs !== undefined && { batchIntervalMs: options.batchIntervalMs }),
   });
   const stopFollowingSwitches = failover.onSwitch((event) => {

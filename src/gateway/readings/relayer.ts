@@ -18,6 +18,7 @@ import { BatchConfirmer, type ConfirmerStatus } from './batchConfirmer.js';
 import { broadcastRejectionOf } from './broadcastRejection.js';
 import { canonicalHashAt } from './canonicalChain.js';
 import { bumpedFees } from './feeBump.js';
+import { fitBatch, MAX_BATCH_CALLDATA_BYTES } from './fitBatch.js';
 import { detectFinalityPolicy, type FinalityPolicy } from './finalityPolicy.js';
 import { findReadingRecording } from './readingRecording.js';
 import { signedReadingOf } from './signedReadingOf.js';
@@ -46,6 +47,8 @@ export type RelayerOptions = {
   batchSize?: number;
   /** Transactions broadcast and not yet mined. Default 4. */
   maxInFlightBatches?: number;
+  /** Largest calldata of a batch (bytes); a batch of `batchSize` readings is cut to fit. Default 120,000 (geth refuses transactions over 128 KiB). */
+  maxBatchBytes?: number;
   /** Longest wait for a batch to fill before a partial batch is sent (ms). Default 100. */
   batchIntervalMs?: number;
   /** Receipt poll interval (ms). Default 100. */
@@ -138,6 +141,7 @@ export class Relayer {
     this.options = {
       batchSize: 200,
       maxInFlightBatches: 4,
+      maxBatchBytes: MAX_BATCH_CALLDATA_BYTES,
       batchIntervalMs: 100,
       receiptPollMs: 100,
       rebroadcastMs: 15_000,
@@ -459,13 +463,14 @@ export class Relayer {
     const { queue, batchSize, publicClient, fleetAddress } = this.options;
     const action = queue.nextUnbatchedAction();
     if (action) return this.submitNextAction(action);
-    const readings = queue.takeUnbatched(batchSize);
-    if (readings.length === 0) return;
-    const data = encodeFunctionData({
-      abi: gatewayFleetAbi,
-      functionName: 'submitReadings',
-      args: [readings.map(signedReadingOf)],
-    });
+    const taken = queue.takeUnbatched(batchSize);
+    if (taken.length === 0) return;
+    // What does not fit in one transaction geth accepts waits for the next batch, in order.
+    const { items: readings, data } = fitBatch(
+      taken,
+      (items) => encodeFunctionData({ abi: gatewayFleetAbi, functionName: 'submitReadings', args: [items.map(signedReadingOf)] }),
+      this.options.maxBatchBytes,
+    );
     let gas = 150_000n + BigInt(readings.length) * BigInt(this.options.gasPerReading);
     if (this.estimateNextBatch) {
       gas = ((await publicClient.estimateGas({ account: this.address, to: fleetAddress, data })) * 13n) / 10n;

@@ -14,3 +14,5 @@ export { runGatewayCrash } from './runGatewayCrash.js';
 export { allFinal, formatCrashReport, runCrashScenario, type CrashReport } from './runCrashScenario.js';
 export { anvilCrashTarget, type AnvilCrashTarget } from './anvilTarget.js';
 export { runAnvilCrash } from './runAnvilCrash.js';
+export { pythiaUpProcess, type PythiaUpProcess, type PythiaUpProcessParameters } from './pythiaUpProcess.js';
+export { runSingleNodeCrash, type RunSingleNodeCrashParameters } from './runSingleNodeCrash.js';
