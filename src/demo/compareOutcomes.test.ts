@@ -19,7 +19,7 @@ describe('compareOutcomes', { timeout: 120_000 }, () => {
     gateway = await startTestGateway(chain);
     const device = newTestDevice();
     await chain.registerDevice(device.publicKey64);
-    const from = await chain.publicClient.getBlockNumber();
+    const from = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
     const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };
     const clean = await signedReading(device, domain, { sequence: 1, timestamp: 1_700_000_000 });
     const tooHigh = await signedReading(device, domain, {

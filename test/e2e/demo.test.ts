@@ -89,7 +89,7 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
       clients.publicClient,
       stack.deployment.contracts.fleet,
       BigInt(stack.deployment.deploymentBlock),
-      await clients.publicClient.getBlockNumber(),
+      await clients.publicClient.getBlockNumber({ cacheTime: 0 }),
     );
     const revocation = events.find((e) => e.kind === 'status' && e.current === 'revoked');
     assert.ok(revocation && revocation.kind === 'status');

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { keccak256, parseEther, stringToHex, type Address, type Hex, type LocalAccount } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
-import { commitCanaries, depositBond, logSharing, readBond, requestDeletion } from '../../src/chain/accountability/index.js';
+import {
+  acceptTerms,
+  commitCanaries,
+  depositBond,
+  logSharing,
+  readBond,
+  readTerms,
+  requestDeletion,
+} from '../../src/chain/accountability/index.js';
 import { deliveryKey } from '../../src/protocol/recipientTerms.js';
 import { createChainClients, type ChainClients } from '../../src/chain/clients.js';
 import { checkConsent, grantConsent, readConsent, revokeConsent } from '../../src/chain/consent/index.js';
@@ -252,7 +260,23 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     clients = createChainClients({ chainId: network.chainId, rpcUrl });
     const observer = createChainClients({ chainId: network.chainId, rpcUrl: urlOf(node('observer-1')) });
     const contracts = Object.entries(deployment.contracts) as Array<[string, Address]>;
-    assert.equal(contracts.length, 15);
+    assert.deepEqual(contracts.map(([name]) => name).sort(), [
+      'accessLog',
+      'canaryRegistry',
+      'consentRegistry',
+      'deletionRequests',
+      'deviceIdentity',
+      'deviceOwnership',
+      'feedMarket',
+      'firmwareRegistry',
+      'fleet',
+      'policyRegistry',
+      'pythiaRegistry',
+      'recipientBonds',
+      'recipientTerms',
+      'sharingLog',
+      'timelock',
+    ]);
     for (const [name, address] of contracts) {
       const code = await waitFor(
         `${name} on the observer`,
@@ -274,6 +298,18 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
       (await readPythia({ publicClient: clients.publicClient, registry: c.pythiaRegistry! }, pythiaKey.address)).status,
       'active',
     );
+
+    // PythiaTimelock: deployed and wired through by real transactions, it is the fleet's admin (not the admin key).
+    const DEFAULT_ADMIN_ROLE = `0x${'00'.repeat(32)}` as Hex;
+    const isAdmin = (who: Address) =>
+      clients.publicClient.readContract({
+        address: c.fleet,
+        abi: pythiaFleetAbi,
+        functionName: 'hasRole',
+        args: [DEFAULT_ADMIN_ROLE, who],
+      });
+    assert.equal(await isAdmin(c.timelock!), true);
+    assert.equal(await isAdmin(admin.address), false);
 
     // PythiaFleet: a class profile and two devices, by the operator (who owns their ownership tokens).
     await sendContractTransaction({
@@ -367,6 +403,12 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
       streams: 1,
     });
     assert.equal(permitted.permitted, true);
+    // RecipientTerms: the recipient accepts the consent's terms (its bond is at stake from now on).
+    const accepted = await acceptTerms({ ...as(recipient), address: c.recipientTerms!, consentId: consent.consentId });
+    assert.equal(accepted.terms.consentId, consent.consentId);
+    assert.ok(
+      (await readTerms({ publicClient: clients.publicClient, address: c.recipientTerms!, consentId: consent.consentId })).acceptedAt > 0n,
+    );
 
     // AccessLog: the relayer logs a delivery under the consent.
     const delivery = {

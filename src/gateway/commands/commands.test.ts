@@ -405,7 +405,7 @@ describe('command consent', { timeout: 120_000 }, () => {
     const { client } = await listeningDevice(key);
     try {
       const { guard, refusals, acted } = guardOf(client, key, { maxAgeBlocks: 5 });
-      const latest = await chain.publicClient.getBlockNumber();
+      const latest = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
       // The envelope says the gateway checked at a block 100 ahead of what the Pythia now answers from.
       await guard.handle(envelope(sign(key.deviceId, consentId, 'identify'), latest + 100n));
       assert.equal(refusals[0]?.reason, 'answer_rejected');
