@@ -88,6 +88,24 @@ export function registerUpCommand(program: Command): void {
     const passphrase = await resolvePassphrase('role keys');
     let fatal: ((error: Error) => void) | undefined;
     let fatalError: Error | undefined;
+    // Ctrl-C or SIGTERM at any moment, startup included, stops the node cleanly once; a repeat does
+    // not cut the stop short (the chain node is flushing), except during the start, where it aborts.
+    let started = false;
+    let stopRequested = false;
+    let wake: (() => void) | undefined;
+    const onStopSignal = (signal: NodeJS.Signals) => {
+      if (!stopRequested) {
+        stopRequested = true;
+        if (!started) progress(options, `${signal}: stopping once the start is complete (again to abort at once)`);
+        wake?.();
+      } else if (!started) {
+        process.exit(130);
+      } else {
+        progress(options, `${signal}: already stopping`);
+      }
+    };
+    process.on('SIGINT', onStopSignal);
+    process.on('SIGTERM', onStopSignal);
     const stack = await startStack({
       dataDir,
       passphrase,
@@ -129,12 +147,12 @@ export function registerUpCommand(program: Command): void {
         'Press Ctrl-C to stop.',
       ].join('\n'),
     );
+    started = true;
     const failure = await new Promise<Error | undefined>((resolve) => {
-      const shutdown = () => resolve(undefined);
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
+      wake = () => resolve(undefined);
       fatal = resolve;
       if (fatalError) resolve(fatalError);
+      if (stopRequested) resolve(undefined);
     });
     progress(options, 'stopping...');
     await stack.stop();
