@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { onProcessExit } from '../processes/exitHooks.js';
 import { canListen, describePortHolder, findPortHolder, type PortHolder } from '../processes/portHolder.js';
+import { setprivPath } from '../processes/setpriv.js';
 import { callRpc } from './anvilRpc.js';
 
 /** Chain id of the embedded chain: private, and not any public network's. */
@@ -90,27 +91,6 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-let setprivLookup: string | null | undefined;
-/** util-linux's setpriv (Linux), which starts a program with a parent-death signal set. */
-export function setprivPath(): string | undefined {
-  if (setprivLookup === undefined) {
-    setprivLookup = null;
-    if (process.platform === 'linux') {
-      for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/bin']) {
-        if (!dir) continue;
-        try {
-          accessSync(join(dir, 'setpriv'), constants.X_OK);
-          setprivLookup = join(dir, 'setpriv');
-          break;
-        } catch {
-          // not here
-        }
-      }
-    }
-  }
-  return setprivLookup ?? undefined;
 }
 
 /**

@@ -31,6 +31,7 @@ import { accessLogAbi, pythiaFleetAbi } from '../../src/contracts/abis.js';
 import { decryptKeystore, readKeystoreFile } from '../../src/keystore/index.js';
 import {
   ipcRequest,
+  networkRpcUrls,
   NodeStartError,
   nodePaths,
   readNetworkConfig,
@@ -47,6 +48,7 @@ import {
 import { createDeviceClient, generateDeviceKey, type DeviceKey } from '../../src/sdk/index.js';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
+import { pythiaUpProcess, type PythiaUpProcess } from '../../src/testing/crash/pythiaUpProcess.js';
 import { runPythia } from '../e2e/runPythia.js';
 import { blockHashAt, blockNumberOf, freePortBlock, httpRpc, signerOfBlock, sleep, waitFor } from './networkKit.js';
 
@@ -67,6 +69,8 @@ let dir: string;
 let dataDir: string;
 let network: NetworkConfig;
 let stack: Stack | undefined;
+let up: PythiaUpProcess | undefined;
+let roles: Stack['roles'];
 let deployment: Deployment;
 let clients: ChainClients;
 const urlOf = (node: NetworkNode) => `http://127.0.0.1:${node.ports.http}`;
@@ -93,6 +97,7 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
 
   after(async () => {
     await stack?.stop().catch(() => undefined);
+    await up?.stop().catch(() => undefined);
     if (existsSync(join(dir, 'network.json'))) await stopNetwork({ dir }).catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
   });
@@ -247,8 +252,9 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
 
   it('deploys what pythia up deploys and every contract takes real transactions', async () => {
     const rpcUrl = urlOf(node('validator-1'));
-    stack = await startStack({ dataDir, passphrase, rpcUrl, gatewayPort: 0, mqtt: false });
+    stack = await startStack({ dataDir, passphrase, chain: { rpcUrls: [rpcUrl] }, gatewayPort: 0, mqtt: false });
     deployment = stack.deployment;
+    roles = stack.roles;
     assert.equal(deployment.chainId, network.chainId);
     assert.equal(deployment.embeddedChain, false);
     clients = createChainClients({ chainId: network.chainId, rpcUrl });
@@ -556,13 +562,43 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     assert.equal(s.signersNeeded, 2);
     await sleep(3 * PERIOD * 1000); // the lone signer may seal one block of its turn, never two in a row
     const stalled = await blockNumberOf(v1);
+
+    // No blocks: the gateway still acknowledges readings (stored durably), and none settles.
+    // After reading 1 (signed a few seconds ago), 6 s apart (the profile's minimum interval is 5 s).
+    const stalledReadings = 16;
+    const firstTimestamp = Math.floor(Date.now() / 1000) + 6;
+    for (let i = 0; i < stalledReadings; i += 8) {
+      const sent = await client.sendReadings(
+        Array.from({ length: 8 }, (_, j) => ({
+          values: [120 + i + j, 250, 300, 450, 2150, 5500],
+          timestamp: firstTimestamp + 6 * (i + j),
+        })),
+      );
+      assert.equal(sent.status, 202, JSON.stringify(sent));
+    }
     await sleep(6 * PERIOD * 1000);
     assert.equal(await blockNumberOf(v1), stalled, 'one signer of three cannot seal');
     assert.equal(await blockNumberOf(urlOf(node('observer-1'))), stalled);
+    for (let sequence = 2; sequence <= stalledReadings + 1; sequence++) {
+      assert.equal(((await client.readingStatus(sequence)) as { status: string }).status, 'pending', `reading ${sequence} waits`);
+    }
 
+    // One validator back: blocks resume and every reading acknowledged meanwhile is recorded, then final.
     await startNode({ nodeDir: nodeDir('validator-2'), passphrase });
-    await reaches(v1, stalled + 3, 20_000);
-    await reaches(urlOf(node('validator-2')), stalled + 3, 20_000);
+    // Generous on a loaded CI machine: the returning validator syncs, then the pool's batches are sealed.
+    await reaches(v1, stalled + 3, 45_000);
+    await reaches(urlOf(node('validator-2')), stalled + 3, 45_000);
+    for (let sequence = 2; sequence <= stalledReadings + 1; sequence++) {
+      const reading = await waitFor(
+        `reading ${sequence} final after the stall`,
+        async () => {
+          const r = (await client.readingStatus(sequence)) as { status: string; finality: string };
+          return r.finality === 'final' ? r : undefined;
+        },
+        30_000,
+      );
+      assert.equal(reading.status, 'accepted', `reading ${sequence}`);
+    }
   });
 
   it('a validator killed with SIGKILL at a random moment restarts from its own disk with nothing lost', async () => {
@@ -636,6 +672,71 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     }
     const expected = acknowledged.reduce((sum, t) => sum + t.value, 0n);
     assert.equal(await victimClient.publicClient.getBalance({ address: sink }), expected);
+  });
+
+  it('pythia up --network DIR runs the gateway against every node and fails over when the node it uses stops', async () => {
+    await stack?.stop();
+    stack = undefined;
+    up = pythiaUpProcess({
+      args: ['--network', dir, '--data-dir', dataDir, '--port', '0', '--no-mqtt'],
+      passphrase,
+      logPath: join(root, 'pythia-up.log'),
+    });
+    await up.start();
+    const upDeployment = up.deployment!;
+    assert.equal(upDeployment.contracts.fleet, deployment.contracts.fleet, 'the deployment is found again, not repeated');
+    const v1 = urlOf(node('validator-1'));
+    const health = async () => (await (await fetch(`${upDeployment.gatewayUrl}/healthz`)).json()) as { relayer: { rpcUrl?: string } };
+    assert.equal((await health()).relayer.rpcUrl, v1, 'the first node in use');
+
+    const device = generateDeviceKey();
+    await sendContractTransaction({
+      clients,
+      account: roles.operator,
+      address: deployment.contracts.fleet,
+      abi: pythiaFleetAbi,
+      functionName: 'registerDevice',
+      args: [device.publicKey, AIR_QUALITY_CLASS_ID],
+    });
+    const client = createDeviceClient({
+      gatewayUrl: upDeployment.gatewayUrl,
+      key: device,
+      domain: { chainId: network.chainId, verifyingContract: deployment.contracts.fleet },
+    });
+    await stopNode({ nodeDir: nodeDir('validator-1') });
+    try {
+      const t0 = Math.floor(Date.now() / 1000);
+      const sent = await client.sendReadings(
+        Array.from({ length: 5 }, (_, i) => ({ values: [120 + i, 250, 300, 450, 2150, 5500], timestamp: t0 + 6 * i })),
+      );
+      assert.equal(sent.status, 202, JSON.stringify(sent));
+      for (let sequence = 1; sequence <= 5; sequence++) {
+        const reading = await waitFor(
+          `reading ${sequence} final through another node`,
+          async () => {
+            const r = (await client.readingStatus(sequence)) as { status: string; finality: string };
+            return r.finality === 'final' ? r : undefined;
+          },
+          90_000,
+        ).catch(async (error: Error) => {
+          const log = readFileSync(join(root, 'pythia-up.log'), 'utf8').slice(-4000);
+          throw new Error(`${error.message}; gateway: ${JSON.stringify((await health()).relayer)}; log: ${log}`);
+        });
+        assert.equal(reading.status, 'accepted');
+      }
+      const inUse = (await health()).relayer.rpcUrl;
+      assert.ok(inUse && inUse !== v1 && networkRpcUrls(network).includes(inUse), `failed over from ${v1} to ${inUse}`);
+    } finally {
+      await startNode({ nodeDir: nodeDir('validator-1'), passphrase });
+    }
+    // validator-1 back in the network, on the same chain as the others, before the next steps.
+    await waitForNetworkReady({ dir, timeoutMs: 30_000 });
+    const head = await blockNumberOf(urlOf(node('validator-2')));
+    await reaches(v1, head + 2, 20_000);
+    assert.equal(await blockHashAt(v1, head), await blockHashAt(urlOf(node('validator-2')), head));
+    assert.equal(await up.terminate(), 0, 'Ctrl-C stops it cleanly');
+    await up.stop();
+    up = undefined;
   });
 
   it('an observer follows the chain and never seals', async () => {
