@@ -666,7 +666,12 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     // Every acknowledged transfer is in the canonical chain of the restarted node, and the sink holds their sum.
     const victimClient = createChainClients({ chainId: network.chainId, rpcUrl: victimUrl });
     for (const { hash } of acknowledged) {
-      const receipt = await victimClient.publicClient.getTransactionReceipt({ hash });
+      // geth indexes transactions in the background after a start: a receipt may take a moment to be served.
+      const receipt = await waitFor(
+        `the receipt of ${hash} on the restarted ${victim}`,
+        () => victimClient.publicClient.getTransactionReceipt({ hash }),
+        30_000,
+      );
       assert.equal(receipt.status, 'success');
       assert.equal(await blockHashAt(victimUrl, Number(receipt.blockNumber)), receipt.blockHash, `${hash} is canonical`);
     }
