@@ -4,6 +4,7 @@ import {
   type Abi,
   type Address,
   type ContractEventName,
+  type Hex,
   type Log,
   type ParseEventLogsReturnType,
 } from 'viem';
@@ -30,4 +31,18 @@ export function contractEvent<const abi extends Abi, eventName extends ContractE
     logs: logs.filter((log) => isAddressEqual(log.address, address)),
   });
   return events[0]?.args;
+}
+
+/**
+ * contractEvent for an event the transaction must have emitted (the id an action returns): a
+ * receipt without it means the contract at `address` is not the one the action was written for.
+ */
+export function requireContractEvent<const abi extends Abi, eventName extends ContractEventName<abi>>(
+  parameters: ContractEventParameters<abi, eventName> & { transactionHash: Hex },
+): ParseEventLogsReturnType<abi, eventName, true>[number]['args'] {
+  const args = contractEvent(parameters);
+  if (args === undefined) {
+    throw new Error(`transaction ${parameters.transactionHash} emitted no ${parameters.eventName} from ${parameters.address}`);
+  }
+  return args;
 }

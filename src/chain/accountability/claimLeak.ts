@@ -2,7 +2,7 @@ import type { Address, Hex } from 'viem';
 import { canaryRegistryAbi } from '../../contracts/abis.js';
 import { canaryCommitment, type CanaryReveal } from '../../protocol/canary.js';
 import type { DeliveryEntry } from '../../protocol/recipientTerms.js';
-import { contractEvent } from '../contractEvent.js';
+import { requireContractEvent } from '../contractEvent.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { canaryRegistryCallAbi } from '../callErrors.js';
 
@@ -42,9 +42,12 @@ export async function claimLeak(parameters: ClaimLeakParameters): Promise<ClaimL
     functionName: 'claimLeak',
     args: [canary, delivery, leakedTo, evidenceHash],
   });
-  const claimed = contractEvent({ abi: canaryRegistryAbi, address, eventName: 'LeakClaimed', logs: sent.logs });
-  if (claimed) {
-    return { ...sent, commitment, penalty: claimed.penalty, held: claimed.held, disputeDeadline: BigInt(claimed.disputeDeadline) };
-  }
-  throw new Error(`claimLeak in ${sent.hash} emitted no LeakClaimed`);
+  const claimed = requireContractEvent({
+    abi: canaryRegistryAbi,
+    address,
+    eventName: 'LeakClaimed',
+    logs: sent.logs,
+    transactionHash: sent.hash,
+  });
+  return { ...sent, commitment, penalty: claimed.penalty, held: claimed.held, disputeDeadline: BigInt(claimed.disputeDeadline) };
 }

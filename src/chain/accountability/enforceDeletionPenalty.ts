@@ -1,6 +1,6 @@
 import { deletionRequestsAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
-import { contractEvent } from '../contractEvent.js';
+import { requireContractEvent } from '../contractEvent.js';
 import { deletionRequestsCallAbi } from '../callErrors.js';
 
 /** Anyone, after the deadline of an unacknowledged request: the recipient's bond pays the owner. */
@@ -16,7 +16,12 @@ export async function enforceDeletionPenalty(
     functionName: 'enforcePenalty',
     args: [requestId],
   });
-  const enforced = contractEvent({ abi: deletionRequestsAbi, address, eventName: 'DeletionPenaltyEnforced', logs: sent.logs });
-  if (enforced) return { ...sent, penalty: enforced.penalty, paid: enforced.paid };
-  throw new Error(`enforcePenalty in ${sent.hash} emitted no DeletionPenaltyEnforced`);
+  const enforced = requireContractEvent({
+    abi: deletionRequestsAbi,
+    address,
+    eventName: 'DeletionPenaltyEnforced',
+    logs: sent.logs,
+    transactionHash: sent.hash,
+  });
+  return { ...sent, penalty: enforced.penalty, paid: enforced.paid };
 }

@@ -1,6 +1,6 @@
 import type { Address, Hex } from 'viem';
 import { sharingLogAbi } from '../../contracts/abis.js';
-import { contractEvent } from '../contractEvent.js';
+import { requireContractEvent } from '../contractEvent.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { sharingLogCallAbi } from '../callErrors.js';
 
@@ -25,7 +25,12 @@ export async function logSharing(parameters: LogSharingParameters): Promise<Send
     functionName: 'logSharing',
     args: [consentId, sharedWith, dataHash, purpose],
   });
-  const shared = contractEvent({ abi: sharingLogAbi, address, eventName: 'DataShared', logs: sent.logs });
-  if (shared) return { ...sent, entryId: shared.entryId };
-  throw new Error(`logSharing in ${sent.hash} emitted no DataShared`);
+  const shared = requireContractEvent({
+    abi: sharingLogAbi,
+    address,
+    eventName: 'DataShared',
+    logs: sent.logs,
+    transactionHash: sent.hash,
+  });
+  return { ...sent, entryId: shared.entryId };
 }

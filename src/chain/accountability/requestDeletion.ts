@@ -1,7 +1,7 @@
 import type { Address } from 'viem';
 import { deletionRequestsAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
-import { contractEvent } from '../contractEvent.js';
+import { requireContractEvent } from '../contractEvent.js';
 import { deletionRequestsCallAbi } from '../callErrors.js';
 
 export type RequestDeletionParameters = WriteContext & {
@@ -30,7 +30,12 @@ export async function requestDeletion(
     functionName: 'requestDeletion',
     args: [consentId, devices, streams, fromTime, toTime, deadline],
   });
-  const requested = contractEvent({ abi: deletionRequestsAbi, address, eventName: 'DeletionRequested', logs: sent.logs });
-  if (requested) return { ...sent, requestId: requested.requestId };
-  throw new Error(`requestDeletion in ${sent.hash} emitted no DeletionRequested`);
+  const requested = requireContractEvent({
+    abi: deletionRequestsAbi,
+    address,
+    eventName: 'DeletionRequested',
+    logs: sent.logs,
+    transactionHash: sent.hash,
+  });
+  return { ...sent, requestId: requested.requestId };
 }

@@ -1,7 +1,7 @@
 import { feedMarketCallAbi } from '../callErrors.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { feedMarketAbi } from '../../contracts/abis.js';
-import { contractEvent } from '../contractEvent.js';
+import { requireContractEvent } from '../contractEvent.js';
 
 export type BuyFeedParameters = WriteContext & {
   feedId: bigint;
@@ -34,7 +34,12 @@ export async function buyFeed(parameters: BuyFeedParameters): Promise<BuyFeedRet
     args: [feedId],
     value: price,
   });
-  const event = contractEvent({ abi: feedMarketAbi, address, eventName: 'FeedPurchased', logs: sent.logs });
-  if (!event) throw new Error(`buyFeed in ${sent.hash} emitted no FeedPurchased`);
+  const event = requireContractEvent({
+    abi: feedMarketAbi,
+    address,
+    eventName: 'FeedPurchased',
+    logs: sent.logs,
+    transactionHash: sent.hash,
+  });
   return { ...sent, consentId: event.consentId, purchaseId: event.purchaseId, start: event.start, expiry: event.expiry };
 }

@@ -2,7 +2,7 @@ import { zeroHash, type Address, type Hex } from 'viem';
 import { feedMarketCallAbi } from '../callErrors.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 import { feedMarketAbi } from '../../contracts/abis.js';
-import { contractEvent } from '../contractEvent.js';
+import { requireContractEvent } from '../contractEvent.js';
 
 export type OfferFeedParameters = WriteContext & {
   /** Devices the sender owns (1 to 16, distinct). */
@@ -29,8 +29,13 @@ export async function offerFeed(parameters: OfferFeedParameters): Promise<SendCo
     functionName: 'offerFeed',
     args: [devices, streams, price, period, policyId, purpose],
   });
-  const event = contractEvent({ abi: feedMarketAbi, address, eventName: 'FeedOffered', logs: sent.logs });
-  if (!event) throw new Error(`offerFeed in ${sent.hash} emitted no FeedOffered`);
+  const event = requireContractEvent({
+    abi: feedMarketAbi,
+    address,
+    eventName: 'FeedOffered',
+    logs: sent.logs,
+    transactionHash: sent.hash,
+  });
   return { ...sent, feedId: event.feedId };
 }
 

@@ -1,6 +1,6 @@
 import { isAddressEqual, parseEventLogs, type Address, type PublicClient } from 'viem';
 import { feedMarketAbi } from '../../contracts/abis.js';
-import { contractEvent } from '../contractEvent.js';
+import { requireContractEvent } from '../contractEvent.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
 export type PurchaseInfo = {
@@ -104,8 +104,13 @@ export async function withdrawRefund(parameters: WriteContext): Promise<SendCont
     functionName: 'withdrawRefund',
     args: [],
   });
-  const event = contractEvent({ abi: feedMarketAbi, address, eventName: 'RefundWithdrawn', logs: sent.logs });
-  if (!event) throw new Error(`withdrawRefund in ${sent.hash} emitted no RefundWithdrawn`);
+  const event = requireContractEvent({
+    abi: feedMarketAbi,
+    address,
+    eventName: 'RefundWithdrawn',
+    logs: sent.logs,
+    transactionHash: sent.hash,
+  });
   return { ...sent, amount: event.amount };
 }
 

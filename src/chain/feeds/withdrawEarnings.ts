@@ -1,7 +1,7 @@
 import type { Address, PublicClient } from 'viem';
 import { feedMarketAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
-import { contractEvent } from '../contractEvent.js';
+import { requireContractEvent } from '../contractEvent.js';
 
 /** Pays the sender's feed earnings out; returns the amount in wei. */
 export async function withdrawEarnings(parameters: WriteContext): Promise<SendContractTransactionReturnType & { amount: bigint }> {
@@ -14,8 +14,13 @@ export async function withdrawEarnings(parameters: WriteContext): Promise<SendCo
     functionName: 'withdrawEarnings',
     args: [],
   });
-  const event = contractEvent({ abi: feedMarketAbi, address, eventName: 'EarningsWithdrawn', logs: sent.logs });
-  if (!event) throw new Error(`withdrawEarnings in ${sent.hash} emitted no EarningsWithdrawn`);
+  const event = requireContractEvent({
+    abi: feedMarketAbi,
+    address,
+    eventName: 'EarningsWithdrawn',
+    logs: sent.logs,
+    transactionHash: sent.hash,
+  });
   return { ...sent, amount: event.amount };
 }
 

@@ -1,5 +1,5 @@
 import type { Address, Hex } from 'viem';
-import { contractEvent } from '../contractEvent.js';
+import { requireContractEvent } from '../contractEvent.js';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
@@ -24,9 +24,14 @@ export async function fundUpdate(parameters: FundUpdateParameters): Promise<Send
     args: [device, releaseId, deadline],
     value,
   });
-  const funded = contractEvent({ abi: firmwareRegistryAbi, address, eventName: 'UpdateFunded', logs: sent.logs });
-  if (funded) return { ...sent, escrowId: funded.escrowId };
-  throw new Error(`fundUpdate in ${sent.hash} emitted no UpdateFunded`);
+  const funded = requireContractEvent({
+    abi: firmwareRegistryAbi,
+    address,
+    eventName: 'UpdateFunded',
+    logs: sent.logs,
+    transactionHash: sent.hash,
+  });
+  return { ...sent, escrowId: funded.escrowId };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Hex } from 'viem';
-import { contractEvent } from '../contractEvent.js';
+import { requireContractEvent } from '../contractEvent.js';
 import { policyRegistryAbi } from '../../contracts/abis.js';
 import type { PolicyTerms } from '../../policy/compilePolicyTerms.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
@@ -28,7 +28,12 @@ export async function publishPolicy(parameters: PublishPolicyParameters): Promis
     functionName: 'publishPolicy',
     args: [name, contentHash, uri, terms],
   });
-  const published = contractEvent({ abi: policyRegistryAbi, address, eventName: 'PolicyPublished', logs: sent.logs });
-  if (published) return { ...sent, policyId: published.policyId, version: Number(published.version) };
-  throw new Error(`publishPolicy in ${sent.hash} emitted no PolicyPublished`);
+  const published = requireContractEvent({
+    abi: policyRegistryAbi,
+    address,
+    eventName: 'PolicyPublished',
+    logs: sent.logs,
+    transactionHash: sent.hash,
+  });
+  return { ...sent, policyId: published.policyId, version: Number(published.version) };
 }
