@@ -1,10 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { onProcessExit } from '../processes/exitHooks.js';
 import { canListen, describePortHolder, findPortHolder, type PortHolder } from '../processes/portHolder.js';
 import { callRpc } from './anvilRpc.js';
@@ -33,11 +46,20 @@ export type StartAnvilParameters = {
    * temporary folder.
    */
   workDir?: string;
+  /**
+   * Serve JSON-RPC on this IPC socket (0600, its folder made 0700) and nowhere else: Anvil's HTTP
+   * listener, which it always opens, is put in a network namespace of its own (chainIsolationCommand),
+   * so no other process of the host, and no web page, reaches it. The returned rpcUrl is this path.
+   * Without it, Anvil listens on loopback HTTP for anyone on the host: tests and benchmarks only.
+   */
+  ipcPath?: string;
 };
 
 export type StartAnvilReturnType = {
+  /** The http:// URL on loopback, or the IPC socket path when started with ipcPath. */
   rpcUrl: string;
   chainId: number;
+  /** The HTTP port on loopback; 0 when the HTTP listener is isolated (ipcPath). */
   port: number;
   process: ChildProcess;
   pid: number;
@@ -71,6 +93,23 @@ export class AnvilStateRejectedError extends Error {
   }
 }
 
+/** The embedded chain cannot be cut off from the host's network, so it is not started at all. */
+export class ChainIsolationError extends Error {
+  constructor(readonly reasons: string[]) {
+    super(
+      `the embedded chain cannot be isolated from this host's network (${reasons.join('; ')}). ` +
+        'Anvil always opens an HTTP port serving its development methods (impersonation, storage writes), ' +
+        'so it runs only where that port is in a network namespace of its own, reached through a 0600 IPC socket. ' +
+        'Allow unprivileged user namespaces (sysctl user.max_user_namespaces > 0; kernel.unprivileged_userns_clone=1 on Debian kernels ' +
+        "before 6.x; kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu), or use a chain node of your own with --rpc-url (docs/security.md, 'Chain RPC')",
+    );
+    this.name = 'ChainIsolationError';
+  }
+}
+
+/** Longest IPC socket path a Unix socket takes (108 bytes on Linux, 104 on macOS). */
+export const MAX_IPC_PATH_LENGTH = 100;
+
 /** Path of the Anvil binary shipped in the npm platform package of @foundry-rs/anvil. */
 export function anvilBinaryPath(): string {
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
@@ -92,25 +131,69 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-let setprivLookup: string | null | undefined;
-/** util-linux's setpriv (Linux), which starts a program with a parent-death signal set. */
-export function setprivPath(): string | undefined {
-  if (setprivLookup === undefined) {
-    setprivLookup = null;
+const programLookups = new Map<string, string | undefined>();
+/** A util-linux program (Linux only): its path, or undefined when it is not installed. */
+function linuxProgram(name: string): string | undefined {
+  if (!programLookups.has(name)) {
+    let found: string | undefined;
     if (process.platform === 'linux') {
       for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/bin']) {
         if (!dir) continue;
         try {
-          accessSync(join(dir, 'setpriv'), constants.X_OK);
-          setprivLookup = join(dir, 'setpriv');
+          accessSync(join(dir, name), constants.X_OK);
+          found = join(dir, name);
           break;
         } catch {
           // not here
         }
       }
     }
+    programLookups.set(name, found);
   }
-  return setprivLookup ?? undefined;
+  return programLookups.get(name);
+}
+
+/** util-linux's setpriv (Linux), which starts a program with a parent-death signal set. */
+export function setprivPath(): string | undefined {
+  return linuxProgram('setpriv');
+}
+
+let isolationLookup: { command: string[] } | { reasons: string[] } | undefined;
+/**
+ * The command prefix that runs a program in a network namespace of its own (only a loopback
+ * interface, which nothing outside can reach): `unshare --net` where this process may (root), else
+ * `unshare --net --map-root-user` (an unprivileged user namespace). Tried once per process with
+ * `true`; ChainIsolationError names why neither works.
+ */
+export function chainIsolationCommand(): string[] {
+  if (!isolationLookup) {
+    const unshare = linuxProgram('unshare');
+    if (!unshare) {
+      isolationLookup = {
+        reasons: [
+          process.platform === 'linux'
+            ? 'util-linux unshare is not installed'
+            : `network namespaces are Linux's, this is ${process.platform}`,
+        ],
+      };
+    } else {
+      const reasons: string[] = [];
+      for (const command of [
+        [unshare, '--net'],
+        [unshare, '--net', '--map-root-user'],
+      ]) {
+        const tried = spawnSync(command[0]!, [...command.slice(1), '--', 'true'], { encoding: 'utf8', timeout: 10_000 });
+        if (tried.status === 0) {
+          isolationLookup = { command };
+          break;
+        }
+        reasons.push(`${command.slice(1).join(' ')}: ${(tried.stderr || tried.error?.message || `exit ${tried.status}`).trim()}`);
+      }
+      isolationLookup ??= { reasons };
+    }
+  }
+  if ('reasons' in isolationLookup) throw new ChainIsolationError(isolationLookup.reasons);
+  return isolationLookup.command;
 }
 
 /**
@@ -121,9 +204,13 @@ export function setprivPath(): string | undefined {
  * the port (an orphan, anything else) is refused with ChainPortInUseError, never used.
  */
 export async function startAnvil(parameters: StartAnvilParameters = {}): Promise<StartAnvilReturnType> {
+  const { ipcPath } = parameters;
   const host = parameters.host ?? '127.0.0.1';
-  const requestedPort = parameters.port ?? 0;
+  // An isolated Anvil's port is in its own namespace: any port does, and none is the host's.
+  const requestedPort = ipcPath ? 0 : (parameters.port ?? 0);
   const chainId = parameters.chainId ?? DEFAULT_CHAIN_ID;
+  const isolation = ipcPath ? chainIsolationCommand() : [];
+  if (ipcPath) await prepareIpcPath(ipcPath);
   if (requestedPort !== 0 && !(await canListen(host, requestedPort)))
     throw new ChainPortInUseError(host, requestedPort, findPortHolder(requestedPort));
   const workDir = parameters.workDir ?? mkdtempSync(join(tmpdir(), 'pythia-anvil-'));
@@ -146,12 +233,17 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
     'prague',
     '--cache-path',
     join(workDir, 'cache'),
+    // No CORS headers at all: a web page's script gets no answer it may read.
+    '--no-cors',
   ];
+  if (ipcPath) args.push('--ipc', ipcPath);
   if (parameters.blockTime) args.push('--block-time', String(parameters.blockTime));
   const stateFd = parameters.state ? unlinkedFileWith(workDir, parameters.state) : undefined;
   if (stateFd !== undefined) args.push('--load-state', '/dev/stdin');
   const setpriv = setprivPath();
-  const command = setpriv ? [setpriv, '--pdeathsig', 'SIGKILL', '--', anvilBinaryPath(), ...args] : [anvilBinaryPath(), ...args];
+  // The parent-death signal is set last, after unshare has changed credentials (which clears it).
+  const anvil = setpriv ? [setpriv, '--pdeathsig', 'SIGKILL', '--', anvilBinaryPath(), ...args] : [anvilBinaryPath(), ...args];
+  const command = isolation.length > 0 ? [...isolation, '--', ...anvil] : anvil;
   // Anvil keeps caches under $HOME/.foundry: keep them in its work folder.
   let child: ChildProcess;
   try {
@@ -204,15 +296,62 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
     if (parameters.state && /load-state|\/dev\/stdin/.test(output)) throw new AnvilStateRejectedError(output);
     throw error;
   }
-  const rpcUrl = `http://${host}:${port}`;
+  const rpcUrl = ipcPath ?? `http://${host}:${port}`;
   try {
+    if (ipcPath) await waitForSocket(ipcPath, exited, () => output);
     const answered = Number(await callRpc<string>(rpcUrl, 'eth_chainId', [], 10_000));
     if (answered !== chainId) throw new Error(`anvil on ${rpcUrl} answers chain id ${answered}, not ${chainId}`);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { rpcUrl, chainId, port, process: child, pid: child.pid!, diesWithParent: setpriv !== undefined, exited, stop };
+  return {
+    rpcUrl,
+    chainId,
+    port: ipcPath ? 0 : port,
+    process: child,
+    pid: child.pid!,
+    diesWithParent: setpriv !== undefined,
+    exited,
+    stop,
+  };
+}
+
+/**
+ * Makes the socket's folder private (0700) and clears a socket left by a dead Anvil. A socket on
+ * which something still answers is another chain's: refused, never taken over.
+ */
+async function prepareIpcPath(ipcPath: string): Promise<void> {
+  if (ipcPath.length > MAX_IPC_PATH_LENGTH)
+    throw new Error(`the chain's IPC socket path ${ipcPath} is too long for a Unix socket; use a shorter data directory path`);
+  mkdirSync(dirname(ipcPath), { recursive: true, mode: 0o700 });
+  chmodSync(dirname(ipcPath), 0o700);
+  if (!existsSync(ipcPath)) return;
+  const answers = await callRpc(ipcPath, 'eth_chainId', [], 2_000).then(
+    () => true,
+    () => false,
+  );
+  if (answers) throw new Error(`a chain already answers on ${ipcPath}, which this start did not make: stop it first`);
+  unlinkSync(ipcPath);
+}
+
+/** Waits for Anvil's IPC socket (it opens it about when it prints that it listens), then makes it 0600. */
+async function waitForSocket(
+  ipcPath: string,
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
+  output: () => string,
+): Promise<void> {
+  let gone: string | undefined;
+  void exited.then(({ code, signal }) => {
+    gone = signal ?? `code ${code}`;
+  });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(ipcPath)) {
+    if (gone) throw new Error(`anvil exited (${gone}) before opening ${ipcPath}: ${output().slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`anvil did not open its IPC socket ${ipcPath} within 10 s`);
+    await sleep(20);
+  }
+  chmodSync(ipcPath, 0o600);
 }
 
 /**

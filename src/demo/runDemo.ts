@@ -99,7 +99,6 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     stack = await startStack({
       dataDir,
       passphrase,
-      chainPort: 0,
       gatewayPort: 0,
       command: 'pythia demo',
       onProgress: progress,

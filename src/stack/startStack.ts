@@ -24,7 +24,6 @@ import { DEFAULT_MQTT_PORT, startMqttChannel } from '../mqtt/channel.js';
 import { lockDataDir } from './lockDataDir.js';
 import { checkListenSecurity, secureDataDir, type TlsFiles } from './hostSecurity.js';
 
-export const DEFAULT_CHAIN_PORT = 8545;
 export const DEFAULT_GATEWAY_PORT = 8780;
 
 export type StartStackParameters = {
@@ -32,8 +31,6 @@ export type StartStackParameters = {
   passphrase: string;
   /** Use this JSON-RPC node instead of starting the embedded Anvil. */
   rpcUrl?: string;
-  /** Port of the embedded chain; 0 = any free port. */
-  chainPort?: number;
   /** How often the embedded chain's state is saved when it moved (ms); default 1,000. */
   chainSaveIntervalMs?: number;
   /** The embedded chain died and could not be restarted: the node cannot go on (stop it). */
@@ -120,7 +117,6 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       progress('starting the embedded chain (Anvil)');
       embeddedChain = await startEmbeddedChain({
         chainDir: join(parameters.dataDir, 'chain'),
-        port: parameters.chainPort ?? DEFAULT_CHAIN_PORT,
         ...(parameters.chainSaveIntervalMs !== undefined && { saveIntervalMs: parameters.chainSaveIntervalMs }),
         onProgress: progress,
         ...(parameters.onFatal && { onFatal: parameters.onFatal }),

@@ -188,7 +188,6 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
     stack = await startStack({
       dataDir: join(dir, 'node'),
       passphrase,
-      chainPort: 0,
       gatewayPort: 0,
       scryptN: LIGHT_SCRYPT.n,
       logger: { level: 'warn', stream: logStream },

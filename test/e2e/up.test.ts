@@ -3,7 +3,6 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startAnvil } from '../../src/chain/anvil.js';
@@ -23,7 +22,7 @@ const passphrase = 'up-test-passphrase-not-a-secret';
 function up(
   args: string[],
 ): Promise<{ child: ChildProcessWithoutNullStreams; deployment: ReturnType<typeof parseDeployment>; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'up', '--json', '--chain-port', '0', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [bin, 'up', '--json', '--port', '0', ...args], {
     env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
   });
   let stdout = '';
@@ -101,7 +100,7 @@ describe('pythia up', { timeout: 300_000 }, () => {
     assert.ok(code && code.length > 2, 'the contracts survived the kill');
 
     for (const command of [
-      ['up', '--chain-port', '0', '--port', '0'],
+      ['up', '--port', '0'],
       ['demo', '--duration', '20'],
     ]) {
       const refused = await runPythia([...command, '--data-dir', dataDir], passphrase);
@@ -117,27 +116,6 @@ describe('pythia up', { timeout: 300_000 }, () => {
     const chainPid = readAnvilPidFile(join(dataDir, 'chain'))!.pid;
     assert.equal(await stop(second.child), 0);
     assert.equal(processIdentity(chainPid), undefined, 'stopping `pythia up` stops its chain');
-  });
-
-  it('refuses a chain port held by another process, naming the port and the process', async () => {
-    const holder = spawn(process.execPath, [
-      '-e',
-      "const s = require('net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port))",
-    ]);
-    try {
-      const port = Number(String((await once(holder.stdout, 'data'))[0]).trim());
-      const refused = await runPythia(['up', '--data-dir', join(dir, 'embedded'), '--chain-port', String(port), '--port', '0'], passphrase);
-      assert.equal(refused.code, 1);
-      assert.match(
-        refused.stderr,
-        new RegExp(
-          `error: the chain port 127\\.0\\.0\\.1:${port} is held by process ${holder.pid} \\(.*\\), which this node did not start`,
-        ),
-      );
-      assert.equal(existsSync(join(dir, 'embedded', 'pythia.lock')), false, 'the refused start released the lock');
-    } finally {
-      holder.kill('SIGKILL');
-    }
   });
 
   it('deploys on any JSON-RPC node with --rpc-url, after refusing while the admin has no funds', async () => {

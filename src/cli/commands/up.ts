@@ -2,8 +2,8 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
 import { COUNCIL_TIMELOCK_DELAY_SECONDS, MAX_TIMELOCK_DELAY_SECONDS } from '../../chain/deploy.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
-import { startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT } from '../../stack/startStack.js';
-import { formatDuration, parseDurationArg, parseIntegerArg, parseUrlArg } from '../args/index.js';
+import { startStack, DEFAULT_GATEWAY_PORT } from '../../stack/startStack.js';
+import { formatDuration, parseChainEndpointArg, parseDurationArg, parseIntegerArg, parseUrlArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, printResult, progress, UsageError } from '../output.js';
@@ -13,7 +13,6 @@ import { checkListenSecurity, readTlsFiles } from '../../stack/hostSecurity.js';
 
 type UpOptions = CommonOptions & {
   rpcUrl?: string;
-  chainPort: number;
   chainSaveInterval: number;
   port: number;
   host: string;
@@ -37,8 +36,11 @@ export function registerUpCommand(program: Command): void {
     program
       .command('up')
       .description('Start the chain (embedded Anvil unless --rpc-url), deploy the contracts once, and run the gateway until stopped')
-      .option('--rpc-url <url>', 'use this Ethereum JSON-RPC node instead of the embedded chain', parseUrlArg('--rpc-url'))
-      .option('--chain-port <port>', 'port of the embedded chain', parseIntegerArg('chain port', 0, 65535), DEFAULT_CHAIN_PORT)
+      .option(
+        '--rpc-url <url>',
+        "use this Ethereum JSON-RPC node instead of the embedded chain: an http(s) URL, or the path of a local node's IPC socket",
+        parseChainEndpointArg('--rpc-url'),
+      )
       .option(
         '--chain-save-interval <ms>',
         'how often the embedded chain saves its state when it moved (blocks since the last save are lost if the machine dies)',
@@ -111,7 +113,6 @@ export function registerUpCommand(program: Command): void {
       dataDir,
       passphrase,
       ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
-      chainPort: options.chainPort,
       chainSaveIntervalMs: options.chainSaveInterval,
       onFatal: (error) => {
         fatalError = error;
