@@ -8,13 +8,18 @@
  *   end to end   device-signed readings → gateway → on-chain verdict: throughput, latency p50/p99;
  *                the run fails unless every reading it measured has its ReadingAccepted on chain
  *   answers      signed status answers from one gateway process: rate, p99 latency, size
+ *   crash        (only when asked) kill -9 at random moments during a run — of the gateway process,
+ *                then of the chain node (Anvil restarted from its last atomic save) — then an audit
+ *                of the chain: acknowledged, on chain once, lost, duplicated, drain time
  *
- * Sections: `npm run bench -- answers` (or gas, e2e; several allowed) runs the baseline and only those.
+ * Sections: `npm run bench -- answers` (or gas, e2e, crash; several allowed) runs the baseline and only those.
  * Options (environment): BENCH_DEVICES (20), BENCH_READINGS_PER_DEVICE (1000), BENCH_PER_REQUEST (200),
  * BENCH_CLIENTS (4), BENCH_GAS_BATCH (100), BENCH_QUESTIONS (6000), BENCH_QUESTION_DEVICES (200),
  * BENCH_BLOCK_TIME (0: Anvil mines a block per transaction; n: a block every n seconds). The chain's
  * block time is printed with the figures: latencies on an instantly mining chain leave out the wait
  * for a block that a real network adds.
+ * BENCH_CRASH_READINGS (10000), BENCH_CRASH_KILLS (20), BENCH_CRASH_SEED (random),
+ * BENCH_CRASH_TARGETS (gateway,anvil; also node), BENCH_NETWORK_RATE (2000), BENCH_NETWORK_PERIODS (1,2).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +40,8 @@ import { readingDigest, readingDomainSeparator, type ReadingDomain } from '../sr
 import { encodeMetrics } from '../src/protocol/payload.js';
 import { splitSignature, toCompact } from '../src/protocol/signature.js';
 import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index.js';
+import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash } from '../src/testing/crash/index.js';
+import { measureNetwork } from './network.js';
 import { startTestChain, type TestChain } from '../src/testing/testChain.js';
 
 const env = (name: string, fallback: number) => {
@@ -52,11 +59,16 @@ const QUESTIONS = env('BENCH_QUESTIONS', 6000);
 const QUESTION_DEVICES = env('BENCH_QUESTION_DEVICES', 200);
 const ECDSA_THREADS = process.env.BENCH_ECDSA_THREADS === undefined ? undefined : Number(process.env.BENCH_ECDSA_THREADS);
 const BLOCK_TIME = process.env.BENCH_BLOCK_TIME === undefined || process.env.BENCH_BLOCK_TIME === '0' ? 0 : env('BENCH_BLOCK_TIME', 1);
-const SECTIONS = ['gas', 'e2e', 'answers'] as const;
+const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network'] as const;
 const asked = process.argv.slice(2);
 for (const name of asked)
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}; sections: ${SECTIONS.join(', ')}`);
-const runs = (section: (typeof SECTIONS)[number]) => asked.length === 0 || asked.includes(section);
+// The crash soak and the network runs take minutes: only when asked. The network figures are
+// printed beside the Anvil end-to-end figure of the same run.
+const runs = (section: (typeof SECTIONS)[number]) =>
+  asked.length === 0
+    ? section !== 'crash' && section !== 'network'
+    : asked.includes(section) || (section === 'e2e' && asked.includes('network'));
 const PAYLOAD = encodeMetrics([123, 251, 304, 452, 2150, 5500]);
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
@@ -171,15 +183,19 @@ async function measureGas(chain: TestChain, domain: ReadingDomain) {
   return { firstReading: Math.round(first), steadyState: Math.round(steady) };
 }
 
-async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
-  const keys = await registerFleet(chain, DEVICES);
+/**
+ * Every device's readings signed (natively) into request bodies of PER_REQUEST readings, one queue
+ * per client (a bridge): each device belongs to one bridge, so its readings arrive in order. `at`
+ * is when a body is due (ms from the start) for a load paced at `rate` readings/s (0: at once).
+ */
+function signBodies(keys: readonly DeviceKey[], domain: ReadingDomain, rate = 0) {
   const separator = readingDomainSeparator(domain);
   const secrets = keys.map((k) => Buffer.from(k.privateKey.slice(2), 'hex'));
   const start = Math.floor(Date.now() / 1000) - PER_DEVICE * 10 - 60;
-  process.stderr.write(`signing ${DEVICES * PER_DEVICE} readings...\n`);
-  // One queue of requests per client (a bridge): each device belongs to one bridge, so its readings arrive in order.
-  const bodies: string[][] = Array.from({ length: CLIENTS }, () => []);
+  process.stderr.write(`signing ${keys.length * PER_DEVICE} readings...\n`);
+  const bodies: { at: number; body: string }[][] = Array.from({ length: CLIENTS }, () => []);
   const measured: { device: Address; sequence: bigint }[] = [];
+  let sent = 0;
   for (let first = 1; first <= PER_DEVICE; first += PER_REQUEST) {
     keys.forEach((key, d) => {
       const readings = [];
@@ -201,9 +217,18 @@ async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
           signature: `0x${Buffer.from(signature).toString('hex')}${(27 + recid).toString(16)}`,
         });
       }
-      bodies[d % CLIENTS]!.push(JSON.stringify({ readings }));
+      bodies[d % CLIENTS]!.push({ at: rate > 0 ? (sent / rate) * 1000 : 0, body: JSON.stringify({ readings }) });
+      sent += readings.length;
     });
   }
+  return { bodies, measured };
+}
+
+async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
+  const keys = await registerFleet(chain, DEVICES);
+  const signed = signBodies(keys, domain);
+  const bodies = signed.bodies.map((queue) => queue.map((b) => b.body));
+  const measured = signed.measured;
   const dir = mkdtempSync(join(tmpdir(), 'pythia-bench-'));
   const gateway = await startGateway({
     rpcUrl: chain.rpcUrl,
@@ -373,6 +398,53 @@ try {
     );
     log(`  latency p50 ${answers.p50.toFixed(1)} ms, p99 ${answers.p99.toFixed(1)} ms; answer size ${answers.size} bytes`);
     log(`  gateway event loop busy ${(answers.loopBusy * 100).toFixed(0)}% of the run (100% = the gateway's main thread is the limit)`);
+  }
+  if (runs('crash')) {
+    const readings = env('BENCH_CRASH_READINGS', 10_000);
+    const kills = env('BENCH_CRASH_KILLS', 20);
+    const seed = env('BENCH_CRASH_SEED', 1 + Math.floor(Math.random() * 1_000_000));
+    const targets = (process.env.BENCH_CRASH_TARGETS ?? 'gateway,anvil').split(',');
+    const crashTargets = {
+      gateway: { run: runGatewayCrash, what: 'gateway process' },
+      anvil: { run: runAnvilCrash, what: 'chain node (Anvil, back from its last atomic save)' },
+      node: { run: runSingleNodeCrash, what: 'whole single node (pythia up and its own geth validator, together)' },
+    } as const;
+    for (const target of targets) {
+      if (!(target in crashTargets)) throw new Error(`unknown crash target ${target}; targets: ${Object.keys(crashTargets).join(', ')}`);
+      const { run, what } = crashTargets[target as keyof typeof crashTargets];
+      const report = await run({ totalReadings: readings, kills, seed, onProgress: (line) => process.stderr.write(`${line}\n`) });
+      log(`crash: kill -9 of the ${what} at ${kills} random moments in ${readings} readings (target: 0 lost, 0 duplicated)`);
+      for (const line of formatCrashReport(report).split('\n')) log(`  ${line}`);
+      const met = report.lost.length === 0 && report.duplicated.length === 0 && report.unexpected.length === 0;
+      log(`  target ${met ? 'met' : 'NOT met'}`);
+      if (!met) process.exitCode = 1;
+    }
+  }
+  if (runs('network')) {
+    const rate = env('BENCH_NETWORK_RATE', 2000);
+    const periods = (process.env.BENCH_NETWORK_PERIODS ?? '1,2').split(',').map(Number);
+    for (const period of periods) {
+      if (!Number.isInteger(period) || period < 1) throw new Error(`BENCH_NETWORK_PERIODS: ${period} is not a whole number of seconds ≥ 1`);
+      const figures = await measureNetwork({
+        period,
+        devices: DEVICES,
+        rate,
+        signBodies: (keys, domain) => signBodies(keys, domain, rate),
+        requireAccepted,
+        onProgress: (line) => process.stderr.write(`${line}\n`),
+      });
+      log(
+        `network: ${figures.readings} device-signed readings offered at ${figures.offeredPerSecond}/s onto ${figures.validators} geth Clique validators, period ${figures.period} s, final at ${figures.confirmations} confirmations (gateway + 3 validators on this machine)`,
+      );
+      log(`  blocks: ${figures.blocks}, a block every ${figures.meanBlockSeconds.toFixed(2)} s measured; ${figures.batches} batches`);
+      log(`  acknowledged: ${figures.acknowledgedPerSecond} readings/s (paced)`);
+      log(
+        `  final:        ${figures.finalPerSecond} readings/s sustained to final (target ≥ 2000: ${figures.finalPerSecond >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(figures.finalPerSecond / native.recoverPerSecond).toFixed(3)}`,
+      );
+      log(
+        `  ack → final latency: p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms (target p99 ≤ (${figures.confirmations} + 2) × ${figures.period} s = ${figures.targetP99Ms} ms: ${figures.latencyMs.p99 <= figures.targetP99Ms ? 'met' : 'NOT met'})`,
+      );
+    }
   }
 } finally {
   await chain.stop();

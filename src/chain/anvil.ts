@@ -1,25 +1,15 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  accessSync,
-  chmodSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onProcessExit } from '../processes/exitHooks.js';
 import { canListen, describePortHolder, findPortHolder, type PortHolder } from '../processes/portHolder.js';
+import { isolatedNetworkCommand } from '../processes/networkNamespace.js';
+import { setprivPath } from '../processes/setpriv.js';
 import { callRpc } from './anvilRpc.js';
 
 /** Chain id of the embedded chain: private, and not any public network's. */
@@ -79,7 +69,7 @@ export class ChainPortInUseError extends Error {
   ) {
     super(
       `the chain port ${host}:${port} is held by ${describePortHolder(holder)}, which this node did not start: ` +
-        'stop it, or choose another port (--chain-port), or use it as an external chain with --rpc-url',
+        'stop it, or choose another port, or use it as an external chain with --rpc-url',
     );
     this.name = 'ChainPortInUseError';
   }
@@ -131,69 +121,14 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-const programLookups = new Map<string, string | undefined>();
-/** A util-linux program (Linux only): its path, or undefined when it is not installed. */
-function linuxProgram(name: string): string | undefined {
-  if (!programLookups.has(name)) {
-    let found: string | undefined;
-    if (process.platform === 'linux') {
-      for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/bin']) {
-        if (!dir) continue;
-        try {
-          accessSync(join(dir, name), constants.X_OK);
-          found = join(dir, name);
-          break;
-        } catch {
-          // not here
-        }
-      }
-    }
-    programLookups.set(name, found);
-  }
-  return programLookups.get(name);
-}
-
-/** util-linux's setpriv (Linux), which starts a program with a parent-death signal set. */
-export function setprivPath(): string | undefined {
-  return linuxProgram('setpriv');
-}
-
-let isolationLookup: { command: string[] } | { reasons: string[] } | undefined;
 /**
- * The command prefix that runs a program in a network namespace of its own (only a loopback
- * interface, which nothing outside can reach): `unshare --net` where this process may (root), else
- * `unshare --net --map-root-user` (an unprivileged user namespace). Tried once per process with
- * `true`; ChainIsolationError names why neither works.
+ * The command prefix that runs a program in a network namespace of its own (isolatedNetworkCommand),
+ * or ChainIsolationError naming why none can be made here.
  */
 export function chainIsolationCommand(): string[] {
-  if (!isolationLookup) {
-    const unshare = linuxProgram('unshare');
-    if (!unshare) {
-      isolationLookup = {
-        reasons: [
-          process.platform === 'linux'
-            ? 'util-linux unshare is not installed'
-            : `network namespaces are Linux's, this is ${process.platform}`,
-        ],
-      };
-    } else {
-      const reasons: string[] = [];
-      for (const command of [
-        [unshare, '--net'],
-        [unshare, '--net', '--map-root-user'],
-      ]) {
-        const tried = spawnSync(command[0]!, [...command.slice(1), '--', 'true'], { encoding: 'utf8', timeout: 10_000 });
-        if (tried.status === 0) {
-          isolationLookup = { command };
-          break;
-        }
-        reasons.push(`${command.slice(1).join(' ')}: ${(tried.stderr || tried.error?.message || `exit ${tried.status}`).trim()}`);
-      }
-      isolationLookup ??= { reasons };
-    }
-  }
-  if ('reasons' in isolationLookup) throw new ChainIsolationError(isolationLookup.reasons);
-  return isolationLookup.command;
+  const isolation = isolatedNetworkCommand();
+  if ('reasons' in isolation) throw new ChainIsolationError(isolation.reasons);
+  return isolation.command;
 }
 
 /**

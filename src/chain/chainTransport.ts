@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { createTransport, type EIP1193RequestFn, http, RpcRequestError, TimeoutError, type Transport } from 'viem';
+import { BaseError, createTransport, type EIP1193RequestFn, http, RpcRequestError, TimeoutError, type Transport } from 'viem';
 import { ChainIpcError, ipcConnection } from './ipcConnection.js';
 
 /**
@@ -26,6 +26,16 @@ export function chainEndpointError(endpoint: unknown): string | undefined {
     return 'must be an http(s) URL or the absolute path of an IPC socket';
   }
   return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : 'must be an http(s) URL or the absolute path of an IPC socket';
+}
+
+/** The node's IPC socket could not be reached or broke: the IPC counterpart of viem's HttpRequestError. */
+export class ChainUnreachableError extends BaseError {
+  constructor(
+    readonly path: string,
+    cause: Error,
+  ) {
+    super(cause.message, { cause, name: 'ChainUnreachableError' });
+  }
 }
 
 export type ChainTransportOptions = {
@@ -71,7 +81,7 @@ function ipcTransport(path: string, options: ChainTransportOptions): Transport {
           answer = await ipcConnection(path).send(body, deadline);
         } catch (error) {
           if (error instanceof ChainIpcError && error.timedOut) throw new TimeoutError({ body, url: path });
-          throw error;
+          throw new ChainUnreachableError(path, error as Error);
         }
         if (answer.error) throw new RpcRequestError({ body, error: answer.error, url: path });
         return answer.result;

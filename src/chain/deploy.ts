@@ -101,7 +101,8 @@ const accessControlAbi = parseAbi(['function grantRole(bytes32 role, address acc
 const roleGetterAbi = <name extends string>(name: name) =>
   [{ type: 'function', name, stateMutability: 'view', inputs: [], outputs: [{ type: 'bytes32', name: 'role' }] }] as const;
 
-const ROLE_FUNDING = parseEther('1000');
+/** What each role key is given on a chain of the node's own (Anvil's setBalance, a geth genesis). */
+export const ROLE_FUNDING = parseEther('1000');
 const MIN_ROLE_BALANCE = parseEther('10');
 
 /** The admin deploying and wiring contracts: each step waits for its receipt and fails loudly. */

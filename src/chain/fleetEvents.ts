@@ -1,4 +1,4 @@
-import { isAddressEqual, type Address, type Hash, type Log, type PublicClient } from 'viem';
+import { BaseError, isAddressEqual, ResponseBodyTooLargeError, type Address, type Hash, type Log, type PublicClient } from 'viem';
 import { flagReasonNames, skipReasonName, type DeviceStatusName, type FlagReason } from '../protocol/reasons.js';
 import { decodeFleetLog } from './decodeFleetLog.js';
 
@@ -22,7 +22,22 @@ export async function readFleetEvents(
   toBlock: bigint,
 ): Promise<FleetEvent[]> {
   if (toBlock < fromBlock) return [];
-  return fleetEventsOfLogs(await publicClient.getLogs({ address: fleet, fromBlock, toBlock }));
+  return fleetEventsOfLogs(await fleetLogs(publicClient, fleet, fromBlock, toBlock));
+}
+
+/**
+ * The fleet's logs of a block range; a range whose answer is too large for one response (viem
+ * reads at most 10 MB, about 18,000 readings' events) is read in halves.
+ */
+async function fleetLogs(publicClient: PublicClient, fleet: Address, fromBlock: bigint, toBlock: bigint): Promise<Log[]> {
+  try {
+    return await publicClient.getLogs({ address: fleet, fromBlock, toBlock });
+  } catch (error) {
+    const tooLarge = error instanceof BaseError && error.walk((e) => e instanceof ResponseBodyTooLargeError) !== null;
+    if (!tooLarge || toBlock === fromBlock) throw error;
+    const middle = (fromBlock + toBlock) / 2n;
+    return [...(await fleetLogs(publicClient, fleet, fromBlock, middle)), ...(await fleetLogs(publicClient, fleet, middle + 1n, toBlock))];
+  }
 }
 
 /** The fleet's events among mined logs (a receipt's, or getLogs'), in order; `fleet` keeps only that contract's. */

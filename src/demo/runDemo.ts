@@ -99,6 +99,8 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     stack = await startStack({
       dataDir,
       passphrase,
+      // The demonstration's own throwaway chain (docs/operations.md, "The chain").
+      chain: 'anvil',
       gatewayPort: 0,
       command: 'pythia demo',
       onProgress: progress,

@@ -35,12 +35,35 @@ import { ReadingIntake } from './readings/readingIntake.js';
 import { ReadingQueue } from './readings/readingQueue.js';
 import { GatewayDatabase } from './database/gatewayDatabase.js';
 import { readingJsonSchema } from './readings/readingShape.js';
-import { Relayer } from './readings/relayer.js';
+import { Relayer, type RelayerOptions } from './readings/relayer.js';
+import { createRpcFailover, type RpcFailover } from './readings/rpcFailover.js';
 import type { GatewayServices } from './services.js';
 
 export type GatewayOptions = {
-  /** JSON-RPC endpoint of the chain. */
-  rpcUrl: string;
+  /** JSON-RPC endpoint of the chain (or give several as rpcUrls). */
+  rpcUrl?: string;
+  /**
+   * JSON-RPC endpoints of nodes of the same chain, in order of preference: requests go to one at a
+   * time, and to the next when it stops answering (the relayer then checks the new node's chain
+   * and broadcasts what it has in flight to it). rpcUrl, if given too, comes first.
+   */
+  rpcUrls?: readonly string[];
+  /**
+   * Blocks, counting the including block, before a reading's outcome is final (until then it is
+   * `included`). Default per chain: Clique ⌊signers/2⌋ + 2, Anvil 1 (with finalityDelayMs), other 12.
+   */
+  confirmations?: number;
+  /** How long after it is seen included an outcome may become final (ms). Default per chain: Anvil 30,000 (0 with savedBlock), others 0. */
+  finalityDelayMs?: number;
+  /**
+   * The last block the process running the chain node has saved durably (the embedded Anvil's
+   * state saver), when it knows: no outcome above it is final, and on Anvil it replaces the delay.
+   */
+  savedBlock?: () => number | undefined;
+  /** Relayer timings (tests, operators of slow chains). */
+  relayerTiming?: Partial<
+    Pick<RelayerOptions, 'monitorIntervalMs' | 'repairIntervalMs' | 'stuckAfterMs' | 'rebroadcastMs' | 'receiptPollMs'>
+  >;
   /** Chain id: part of the EIP-712 domain; startGateway checks the node agrees. */
   chainId: number;
   /** The PythiaFleet contract: the EIP-712 verifying contract, and where readings go. */
@@ -59,6 +82,8 @@ export type GatewayOptions = {
   batchSize?: number;
   /** Transactions in flight at once. Default 4. */
   maxInFlightBatches?: number;
+  /** Gas limit per reading of a batch (RelayerOptions.gasPerReading). Default 100,000. */
+  gasPerReading?: number;
   /** Longest wait for a batch to fill (ms). Default 100. */
   batchIntervalMs?: number;
   /** Readings stored and not yet on chain before 429 queue_full. Default 200,000. */
@@ -137,6 +162,24 @@ export function createGatewayPublicClient(rpcUrl: string, chainId: number): Publ
   }) as PublicClient;
 }
 
+/** The endpoints of the options, rpcUrl first; throws without any. */
+export function rpcUrlsOf(options: Pick<GatewayOptions, 'rpcUrl' | 'rpcUrls'>): string[] {
+  const urls = [...(options.rpcUrl ? [options.rpcUrl] : []), ...(options.rpcUrls ?? [])].filter((u, i, all) => all.indexOf(u) === i);
+  if (urls.length === 0) throw new Error('the gateway needs an RPC URL (rpcUrl or rpcUrls)');
+  return urls;
+}
+
+/** A public client over one or several nodes of the chain, failing over between them. */
+export function createGatewayChainClient(
+  rpcUrls: readonly string[],
+  chainId: number,
+): { publicClient: PublicClient; failover: RpcFailover } {
+  const failover = createRpcFailover({ urls: rpcUrls, timeoutMs: 10_000, retryCount: 1 });
+  const chain = pythiaChain(chainId, rpcUrls[0]!);
+  const publicClient = createPublicClient({ chain, transport: failover.transport, pollingInterval: 250, cacheTime: 0 }) as PublicClient;
+  return { publicClient, failover };
+}
+
 /**
  * The gateway as a fastify instance, not listening: plugins readings, devices, health and
  * openapi (GET /openapi.json). Closing it (app.close()) drains the relayer, stops following
@@ -163,7 +206,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   app.addSchema(readingJsonSchema);
   app.addSchema(errorResponseJsonSchema);
 
-  const publicClient = createGatewayPublicClient(options.rpcUrl, options.chainId);
+  const { publicClient, failover } = createGatewayChainClient(rpcUrlsOf(options), options.chainId);
   const database = new GatewayDatabase({ path: options.dbPath });
   const queue = new ReadingQueue({ database });
   const logger = app.log;
@@ -184,9 +227,21 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       directory.applyLogs(logs);
       for (const o of outcomes) if (o.status !== 'rejected') directory.noteRecordedSequence(o.device, o.sequence);
     },
+    // What the device cache learnt from vanished blocks may be gone with them.
+    onRollback: () => directory.forget(),
+    ...(options.confirmations !== undefined && { confirmations: options.confirmations }),
+    ...(options.finalityDelayMs !== undefined && { finalityDelayMs: options.finalityDelayMs }),
+    ...(options.savedBlock && { savedBlock: options.savedBlock }),
+    ...options.relayerTiming,
     ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
     ...(options.maxInFlightBatches !== undefined && { maxInFlightBatches: options.maxInFlightBatches }),
+    ...(options.gasPerReading !== undefined && { gasPerReading: options.gasPerReading }),
     ...(options.batchIntervalMs !== undefined && { batchIntervalMs: options.batchIntervalMs }),
+  });
+  const stopFollowingSwitches = failover.onSwitch((event) => {
+    logger.warn(event, 'gateway: RPC endpoint switched');
+    directory.forget();
+    relayer.nodeChanged(`switched from ${event.from} to ${event.to}: ${event.reason}`);
   });
   const intake = new ReadingIntake({
     queue,
@@ -202,6 +257,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     fleetAddress: options.fleetAddress,
     contracts: options.answerContracts ?? {},
     publicClient,
+    rpc: failover,
     queue,
     directory,
     intake,
@@ -277,6 +333,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     services.accessLogBatcher?.stop();
     services.accessLogBatcher?.flush();
     await relayer.stop({ drainMs: options.drainTimeoutMs ?? 10_000 });
+    stopFollowingSwitches();
     await directory.stopWatching();
     await ecdsaPool?.close();
     database.close();
@@ -309,7 +366,7 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices)
     { name: 'health', description: 'Liveness' },
   ];
   await app.register(openApiPlugin, { version: packageVersion(), tags });
-  await app.register(healthPlugin, { chainId, publicClient, queue, directory, relayer });
+  await app.register(healthPlugin, { chainId, publicClient, queue, directory, relayer, ...(services.rpc && { rpc: services.rpc }) });
   await app.register(abiPlugin, { chainId, addresses: { fleet: fleetAddress, ...contracts } });
   await app.register(readingsPlugin, { intake: services.intake, queue });
   await app.register(devicesPlugin, { publicClient, fleetAddress, queue });
@@ -384,16 +441,36 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return { app, url, close: () => (closing ??= app.close()) };
 }
 
-/** Refuses to start against the wrong chain or contract: every signature would fail as bad_signature. */
-export async function checkChain(options: Pick<GatewayOptions, 'rpcUrl' | 'chainId' | 'fleetAddress'>): Promise<void> {
-  const client = createGatewayPublicClient(options.rpcUrl, options.chainId);
-  const chainId = await client.getChainId();
-  if (chainId !== options.chainId) {
-    throw new Error(`the node at ${options.rpcUrl} serves chain ${chainId}, not ${options.chainId}`);
+/**
+ * Refuses to start against the wrong chain or contract: every signature would fail as
+ * bad_signature. With several endpoints, every one that answers must serve the chain and the
+ * contract (a failover to another chain would lose readings); at least one must answer.
+ */
+export async function checkChain(options: Pick<GatewayOptions, 'rpcUrl' | 'rpcUrls' | 'chainId' | 'fleetAddress'>): Promise<void> {
+  const urls = rpcUrlsOf(options);
+  let answered = 0;
+  let lastError: unknown;
+  for (const rpcUrl of urls) {
+    const client = createGatewayPublicClient(rpcUrl, options.chainId);
+    let chainId: number;
+    try {
+      chainId = await client.getChainId();
+    } catch (error) {
+      lastError = error;
+      if (urls.length > 1) continue;
+      throw error;
+    }
+    answered += 1;
+    if (chainId !== options.chainId) {
+      throw new Error(`the node at ${rpcUrl} serves chain ${chainId}, not ${options.chainId}`);
+    }
+    const onChain = await client.readContract({ address: options.fleetAddress, abi: gatewayFleetAbi, functionName: 'domainSeparator' });
+    const expected = readingDomainSeparator({ chainId: options.chainId, verifyingContract: options.fleetAddress });
+    if (onChain.toLowerCase() !== `0x${Buffer.from(expected).toString('hex')}`) {
+      throw new Error(
+        `the contract at ${options.fleetAddress} has another EIP-712 domain than Pythia/1 on chain ${chainId} (node ${rpcUrl})`,
+      );
+    }
   }
-  const onChain = await client.readContract({ address: options.fleetAddress, abi: gatewayFleetAbi, functionName: 'domainSeparator' });
-  const expected = readingDomainSeparator({ chainId: options.chainId, verifyingContract: options.fleetAddress });
-  if (onChain.toLowerCase() !== `0x${Buffer.from(expected).toString('hex')}`) {
-    throw new Error(`the contract at ${options.fleetAddress} has another EIP-712 domain than Pythia/1 on chain ${chainId}`);
-  }
+  if (answered === 0) throw lastError;
 }

@@ -11,6 +11,7 @@ import type { QuestionAnswerer } from './questions/questionAnswerer.js';
 import type { ReadingIntake } from './readings/readingIntake.js';
 import type { ReadingQueue } from './readings/readingQueue.js';
 import type { Relayer } from './readings/relayer.js';
+import type { RpcFailover } from './readings/rpcFailover.js';
 
 /**
  * Every service of a gateway (app.pythia): what buildGateway made from its options. Each feature
@@ -22,6 +23,8 @@ export type GatewayServices = {
   /** Contracts beside the fleet: questions read them, device actions go to them. */
   contracts: AnswerContracts;
   publicClient: PublicClient;
+  /** The RPC endpoints behind publicClient and the one in use. */
+  rpc?: RpcFailover;
   queue: ReadingQueue;
   directory: DeviceDirectory;
   intake: ReadingIntake;

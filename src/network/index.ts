@@ -37,7 +37,7 @@ export {
   type InitNetworkParameters,
 } from './initNetwork.js';
 export { addNetworkNode, AddNodeError, type AddNetworkNodeParameters } from './addNetworkNode.js';
-export { startNode, NodeStartError, type StartNodeParameters, type StartNodeReturnType } from './startNode.js';
+export { startNode, NodePortInUseError, NodeStartError, type StartNodeParameters, type StartNodeReturnType } from './startNode.js';
 export { stopNode, type StopNodeParameters, type StopNodeReturnType } from './stopNode.js';
 export { readNodeProcess, type NodeProcess } from './nodeProcess.js';
 export { startNetwork, StartNetworkError, type StartNetworkParameters } from './startNetwork.js';
@@ -46,4 +46,14 @@ export { waitForNetworkReady, NetworkNotReadyError, type WaitForNetworkReadyRetu
 export { readNodeStatus, type NodeStatus, type SignerVote } from './readNodeStatus.js';
 export { readNetworkStatus, signersNeeded, type NetworkStatus } from './readNetworkStatus.js';
 export { proposeSigner, ProposeError, type ProposeSignerParameters } from './proposeSigner.js';
-export { networkRpcUrls } from './networkRpcUrls.js';
+export { networkRpcUrls, nodeRpcEndpoint } from './networkRpcUrls.js';
+export {
+  findOrphanNodes,
+  initSingleNodeChain,
+  isNetworkFolder,
+  startSingleNodeChain,
+  SINGLE_NODE_PERIOD,
+  type InitSingleNodeChainParameters,
+  type SingleNodeChain,
+  type StartSingleNodeChainParameters,
+} from './singleNodeChain.js';

@@ -4,6 +4,9 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../keystore/index.js';
+import { onProcessExit } from '../processes/exitHooks.js';
+import { describePortHolder, findPortHolder, type PortHolder } from '../processes/portHolder.js';
+import { setprivPath } from '../processes/setpriv.js';
 import { findGeth, type GethBinary } from './findGeth.js';
 import { gethArguments } from './gethArguments.js';
 import { createIpcClient } from './ipcClient.js';
@@ -20,6 +23,13 @@ export type StartNodeParameters = {
   geth?: GethBinary;
   /** How long geth may take to open its socket and, for a validator, unlock its key and start sealing. Default 60 s. */
   timeoutMs?: number;
+  /**
+   * The node belongs to the calling process (the validator `pythia up` runs for itself): not
+   * detached, told to stop (SIGTERM) when this process exits, and on Linux when it dies in any
+   * way, kill -9 included (setpriv --pdeathsig). Default false: the node is detached and outlives
+   * the caller (`pythia network up`).
+   */
+  dieWithParent?: boolean;
 };
 
 export type StartNodeReturnType = {
@@ -31,10 +41,26 @@ export type StartNodeReturnType = {
   logFile: string;
   /** The node was running already; nothing was started. */
   alreadyRunning: boolean;
+  /** With dieWithParent: whether the kernel stops it when this process dies (Linux, setpriv). */
+  diesWithParent?: boolean;
+  /** With dieWithParent: settles when the geth process has exited, for whatever reason. */
+  exited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 };
 
 export class NodeStartError extends Error {
   override readonly name = 'NodeStartError';
+}
+
+/** A port the node needs is held by a process that is not this node. */
+export class NodePortInUseError extends NodeStartError {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    what: string,
+    holder: PortHolder | undefined,
+  ) {
+    super(`${what} port ${host}:${port} is held by ${describePortHolder(holder)}, which this node did not start`);
+  }
 }
 
 /** Fails with the port's owner named when something else listens there. */
@@ -43,11 +69,9 @@ async function requireFreePort(host: string, port: number, what: string): Promis
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
-        new NodeStartError(
-          error.code === 'EADDRINUSE'
-            ? `${what} port ${host}:${port} is in use by another process`
-            : `${what} port ${host}:${port}: ${error.message}`,
-        ),
+        error.code === 'EADDRINUSE'
+          ? new NodePortInUseError(host, port, what, findPortHolder(port))
+          : new NodeStartError(`${what} port ${host}:${port}: ${error.message}`),
       ),
     );
     server.listen(port, host, () => server.close(() => resolvePort()));
@@ -85,7 +109,8 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
   const config = readNodeConfig(nodeDir);
   const { node } = config;
   const paths = nodePaths(nodeDir);
-  const rpcUrl = `http://127.0.0.1:${node.ports.http}`;
+  // A validator answers on its IPC socket only (its key is unlocked); an observer on loopback HTTP too.
+  const rpcUrl = node.role === 'validator' ? paths.ipcPath : `http://127.0.0.1:${node.ports.http}`;
   const result = { name: node.name, role: node.role, rpcUrl, ipcPath: paths.ipcPath, logFile: paths.logFile };
 
   const current = readNodeProcess(nodeDir);
@@ -103,7 +128,7 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
   }
   if (!existsSync(paths.dataDir)) throw new NodeStartError(`${node.name}: no data directory ${paths.dataDir} (was the node initialised?)`);
   await requireFreePort(node.host, node.ports.p2p, `${node.name} p2p`);
-  await requireFreePort('127.0.0.1', node.ports.http, `${node.name} HTTP`);
+  if (node.role === 'observer') await requireFreePort('127.0.0.1', node.ports.http, `${node.name} HTTP`);
   await requireFreePort('127.0.0.1', node.ports.authrpc, `${node.name} engine API`);
   // The IPC socket lands in the data directory: only its owner may reach the socket's folder.
   chmodSync(paths.dataDir, 0o700);
@@ -115,16 +140,31 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
     const marker = `=== pythia: ${node.name} starting (geth ${geth.version}) at ${new Date().toISOString()} ===`;
     const log = openSync(paths.logFile, 'a', 0o600);
     writeSync(log, `\n${marker}\n`);
-    const child = spawn(geth.path, args, { detached: true, stdio: ['ignore', log, log], env: gethEnvironment(), cwd: nodeDir });
+    const attached = parameters.dieWithParent === true;
+    const setpriv = attached ? setprivPath() : undefined;
+    const command = setpriv ? [setpriv, '--pdeathsig', 'SIGTERM', '--', geth.path, ...args] : [geth.path, ...args];
+    const child = spawn(command[0]!, command.slice(1), {
+      detached: !attached,
+      stdio: ['ignore', log, log],
+      env: gethEnvironment(),
+      cwd: nodeDir,
+    });
     closeSync(log);
     let exited: string | undefined;
-    child.once('exit', (code, signal) => {
-      exited = signal ? `signal ${signal}` : `code ${code}`;
+    const unregister = attached ? onProcessExit(() => child.kill('SIGTERM')) : () => {};
+    const exitedPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+      child.once('exit', (code, signal) => {
+        exited = signal ? `signal ${signal}` : `code ${code}`;
+        unregister();
+        resolveExit({ code, signal });
+      });
+      child.once('error', (error) => {
+        exited = error.message;
+        unregister();
+        resolveExit({ code: null, signal: null });
+      });
     });
-    child.once('error', (error) => {
-      exited = error.message;
-    });
-    child.unref();
+    if (!attached) child.unref();
     const pid = child.pid;
     if (pid === undefined) throw new NodeStartError(`${node.name}: geth did not start (${geth.path})`);
     await writeFileAtomic(paths.pidFile, `${pid}\n`, { mode: 0o644 });
@@ -154,9 +194,10 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
       removePidFile(nodeDir);
       throw new NodeStartError(`${(error as Error).message}: ${logTail(paths.logFile, marker)}`);
     }
+    if (!isNodeProcess(pid, paths.dataDir)) throw failed();
+    if (attached) return { ...result, pid, alreadyRunning: false, diesWithParent: setpriv !== undefined, exited: exitedPromise };
     // Forget the child: it is detached and must outlive this process.
     child.removeAllListeners();
-    if (!isNodeProcess(pid, paths.dataDir)) throw failed();
     return { ...result, pid, alreadyRunning: false };
   } finally {
     fifo?.remove();

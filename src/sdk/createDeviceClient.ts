@@ -7,7 +7,7 @@ import { GatewayRejection } from './errors.js';
 import { gatewayRequest } from './gatewayRequest.js';
 import type { SequenceStore } from './sequenceStore.js';
 import { signReading } from './signReading.js';
-import type { DeviceKey, SignedReading } from './types.js';
+import type { DeviceKey, ReadingStatus, SignedReading } from './types.js';
 
 export type CreateDeviceClientParameters = {
   /** Base URL of the gateway, e.g. http://127.0.0.1:8545 (a path prefix is kept). */
@@ -51,8 +51,8 @@ export type DeviceClient = {
   sendReadings(batch: ReadonlyArray<{ values: ReadingValues; timestamp: number }>): Promise<SendReadingsReturnType>;
   /** (Re)sends readings signed earlier, unchanged: store-and-forward after an outage. */
   sendSigned(readings: SignedReading | readonly SignedReading[]): Promise<SendResult>;
-  /** GET /v1/readings/:device/:sequence. */
-  readingStatus(sequence: bigint | number | string): Promise<unknown>;
+  /** GET /v1/readings/:device/:sequence: the verdict and whether it is final (`finality`). */
+  readingStatus(sequence: bigint | number | string): Promise<ReadingStatus>;
   /** GET /v1/devices/:id. */
   deviceInfo(): Promise<unknown>;
 };
@@ -105,8 +105,8 @@ export function createDeviceClient({
     sendSigned(readings) {
       return post(Array.isArray(readings) ? { readings } : readings);
     },
-    readingStatus(sequence) {
-      return get(`/v1/readings/${key.deviceId}/${BigInt(sequence)}`);
+    async readingStatus(sequence) {
+      return (await get(`/v1/readings/${key.deviceId}/${BigInt(sequence)}`)) as ReadingStatus;
     },
     deviceInfo() {
       return get(`/v1/devices/${key.deviceId}`);

@@ -40,7 +40,7 @@ export {
 export { signConnectToken, connectTokenMessage } from '../protocol/mqttConnectToken.js';
 export { deviceTopic, parseDeviceTopic, MQTT_TOPIC_PREFIX } from '../protocol/mqttTopics.js';
 export { GatewayRejection, GatewayUnavailable } from './errors.js';
-export type { DeviceKey, RegistrationRequest, SignedReading } from './types.js';
+export type { DeviceKey, ReadingStatus, RegistrationRequest, SignedReading } from './types.js';
 export {
   parseProvisioningBundle,
   trustedKeysOf,

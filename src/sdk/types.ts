@@ -15,6 +15,29 @@ export type SignedReading = {
   signature: Hex;
 };
 
+/**
+ * GET /v1/readings/{device}/{sequence}: what the chain made of a reading (docs/api.md). `status`
+ * is the verdict; `finality` whether it can still change: `included` (in a canonical block that is
+ * not final: a reorg or a node restarted from older state may undo it, and the gateway then sends
+ * the reading again) or `final` (enough confirmations, checked again). Act only on final verdicts.
+ */
+export type ReadingStatus = {
+  device: Address;
+  sequence: string;
+  timestamp: string;
+  status: 'pending' | 'accepted' | 'flagged' | 'rejected';
+  finality: 'pending' | 'included' | 'final';
+  reasons: string[];
+  metric?: number;
+  value?: number;
+  txHash?: Hex;
+  blockNumber?: number;
+  blockHash?: Hex;
+  receivedAt: string;
+  decidedAt?: string;
+  finalAt?: string;
+};
+
 /** What a device hands its operator to be registered, with a proof that it holds the key. */
 export type RegistrationRequest = {
   deviceId: Address;

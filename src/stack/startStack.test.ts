@@ -65,14 +65,29 @@ describe('a node on its host', { timeout: 240_000 }, () => {
   it('refuses a non-loopback --host without TLS before it writes anything', async () => {
     const elsewhere = join(scratch, 'refused');
     await assert.rejects(
-      startStack({ dataDir: elsewhere, passphrase, gatewayHost: '0.0.0.0', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n }),
+      startStack({
+        dataDir: elsewhere,
+        passphrase,
+        chain: 'anvil',
+        gatewayHost: '0.0.0.0',
+        gatewayPort: 0,
+        scryptN: LIGHT_SCRYPT.n,
+      }),
       /--host 0\.0\.0\.0 is not a loopback address/,
     );
     assert.equal(existsSync(elsewhere), false);
   });
 
   it('starts with TLS: the data directory is 0700 and every file of Pythia’s in it 0600', async () => {
-    stack = await startStack({ dataDir, passphrase, gatewayPort: 0, mqttPort: 0, tls, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({
+      dataDir,
+      passphrase,
+      chain: 'anvil',
+      gatewayPort: 0,
+      mqttPort: 0,
+      tls,
+      scryptN: LIGHT_SCRYPT.n,
+    });
     assert.match(stack.gatewayUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.match(stack.mqttUrl ?? '', /^mqtts:\/\/127\.0\.0\.1:\d+$/);
     // Some traffic first, so that SQLite has its -wal and -shm files and Anvil a snapshot.

@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { snapshotFiles } from '../chain/anvilSnapshot.js';
 import { startEmbeddedChain, type EmbeddedChain } from '../chain/embeddedChain.js';
 import { answerSignerOf } from '../chain/answerSignerOf.js';
 import { privateKeyOfNativeAccount } from '../chain/nativeAccount.js';
@@ -16,24 +17,37 @@ import {
   finishTimelock,
   fundRoles,
   registerGatewayPythia,
+  ROLE_FUNDING,
 } from '../chain/deploy.js';
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
-import { loadOrCreateRoleKeys, type RoleAccounts } from '../chain/roleKeys.js';
+import { loadOrCreateRoleKeys, ROLE_NAMES, type RoleAccounts } from '../chain/roleKeys.js';
 import { startGateway, type GatewayOptions } from '../gateway/server.js';
 import { DEFAULT_MQTT_PORT, startMqttChannel } from '../mqtt/channel.js';
+import { initSingleNodeChain, isNetworkFolder, startSingleNodeChain, type SingleNodeChain } from '../network/index.js';
 import { lockDataDir } from './lockDataDir.js';
 import { checkListenSecurity, secureDataDir, type TlsFiles } from './hostSecurity.js';
 
 export const DEFAULT_GATEWAY_PORT = 8780;
 
+/**
+ * Which chain the node uses:
+ * - `geth`: a chain of its own, run by one geth Clique validator in `<data dir>/chain` (archive
+ *   mode: state written every block, so a crash loses nothing acknowledged). For real use.
+ * - `anvil`: a chain of its own, run by the embedded Anvil, saved atomically every second: a crash
+ *   loses the blocks since the last save (the gateway sends their readings again). For the
+ *   demonstration, tests and benchmarks.
+ * - `{ rpcUrls }`: nodes of an existing chain (a partners' network, any JSON-RPC node); the
+ *   contracts are deployed through the first that answers, and the gateway fails over between them.
+ */
+export type StackChain = 'geth' | 'anvil' | { rpcUrls: readonly string[] };
+
 export type StartStackParameters = {
   dataDir: string;
   passphrase: string;
-  /** Use this JSON-RPC node instead of starting the embedded Anvil. */
-  rpcUrl?: string;
-  /** How often the embedded chain's state is saved when it moved (ms); default 1,000. */
+  chain: StackChain;
+  /** How often the embedded Anvil's state is saved when it moved (ms); default 1,000. */
   chainSaveIntervalMs?: number;
-  /** The embedded chain died and could not be restarted: the node cannot go on (stop it). */
+  /** The node's own chain died and could not be restarted: the node cannot go on (stop it). */
   onFatal?: (error: Error) => void;
   /** What holds the data directory, as its lock tells others (default "pythia up"). */
   command?: string;
@@ -57,7 +71,7 @@ export type StartStackParameters = {
   mqtt?: boolean;
   /**
    * Seconds the council's timelock waits before a role change (deployPythia's timelockDelaySeconds):
-   * used when the contracts are deployed; default 0 on the embedded chain, 2 days on a network.
+   * used when the contracts are deployed; default 0 on the embedded Anvil, 2 days on geth or a network.
    */
   timelockDelaySeconds?: bigint;
   /** keystore scrypt cost for newly created role keys (tests and throwaway demos use less). */
@@ -75,15 +89,18 @@ export type Stack = {
   mqttUrl?: string;
   /** true when the contracts were deployed by this start (not found from an earlier one). */
   deployed: boolean;
-  /** The embedded Anvil (not with rpcUrl): its pid and the last block saved to disk. */
+  /** The embedded Anvil (chain 'anvil'): its pid and the last block saved to disk. */
   embeddedChain?: EmbeddedChain;
+  /** The node's own geth validator (chain 'geth'): its pid and block period. */
+  gethNode?: SingleNodeChain;
   stop: () => Promise<void>;
 };
 
 /**
- * Brings up a whole Pythia node: the chain (embedded Anvil unless rpcUrl is given), the
- * contracts (deployed once, then found again from deployment.json), and the gateway. The data
- * directory is locked first (lockDataDir): a second node on it is refused.
+ * Brings up a whole Pythia node: the chain (its own geth validator or Anvil, or the nodes it is
+ * given), the contracts (deployed once, then found again from deployment.json), and the gateway.
+ * The data directory is locked first (lockDataDir): a second node on it is refused. A data
+ * directory whose chain is of another kind than the one asked for is refused (checkChainChoice).
  */
 export async function startStack(parameters: StartStackParameters): Promise<Stack> {
   const progress = parameters.onProgress ?? (() => {});
@@ -92,6 +109,10 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
     ...(parameters.tls && { tls: parameters.tls }),
     ...(parameters.behindTlsProxy && { behindTlsProxy: true }),
   });
+  const { chain } = parameters;
+  const chainDir = join(parameters.dataDir, 'chain');
+  if (typeof chain === 'string') checkChainChoice(parameters.dataDir, chain);
+  mkdirSync(parameters.dataDir, { recursive: true });
   const { narrowed } = secureDataDir(parameters.dataDir);
   if (narrowed.length > 0) progress(`made private to this user (0700/0600): ${narrowed.join(', ')}`);
   const lock = lockDataDir({ dataDir: parameters.dataDir, command: parameters.command ?? 'pythia up', onProgress: progress });
@@ -106,26 +127,50 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
   if (roles.created.length > 0) progress(`created encrypted keys for ${roles.created.join(', ')} in ${join(parameters.dataDir, 'keys')}`);
 
   let embeddedChain: EmbeddedChain | undefined;
-  let rpcUrl = parameters.rpcUrl;
+  let gethNode: SingleNodeChain | undefined;
+  let rpcUrls: readonly string[];
   const stops: Array<() => Promise<void>> = [async () => lock.release()];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => {});
     stops.length = 0;
   };
   try {
-    if (!rpcUrl) {
-      progress('starting the embedded chain (Anvil)');
+    if (chain === 'anvil') {
+      progress('starting the embedded chain (Anvil: for the demonstration, tests and benchmarks; a crash loses its latest blocks)');
       embeddedChain = await startEmbeddedChain({
-        chainDir: join(parameters.dataDir, 'chain'),
+        chainDir,
         ...(parameters.chainSaveIntervalMs !== undefined && { saveIntervalMs: parameters.chainSaveIntervalMs }),
         onProgress: progress,
         ...(parameters.onFatal && { onFatal: parameters.onFatal }),
       });
       stops.push(embeddedChain.stop);
-      rpcUrl = embeddedChain.rpcUrl;
+      rpcUrls = [embeddedChain.rpcUrl];
+    } else if (chain === 'geth') {
+      if (!isNetworkFolder(chainDir)) {
+        progress(`creating the node's chain in ${chainDir}: one geth Clique validator, its key encrypted, the role keys funded at genesis`);
+        await initSingleNodeChain({
+          chainDir,
+          passphrase: parameters.passphrase,
+          fund: Object.fromEntries(ROLE_NAMES.map((role) => [roles[role].address, ROLE_FUNDING])),
+          ...(parameters.scryptN !== undefined && { scryptN: parameters.scryptN }),
+          onProgress: progress,
+        });
+      }
+      progress('starting the chain node (geth Clique validator, crash-safe archive storage)');
+      gethNode = await startSingleNodeChain({
+        chainDir,
+        passphrase: parameters.passphrase,
+        onProgress: progress,
+        ...(parameters.onFatal && { onFatal: parameters.onFatal }),
+      });
+      stops.push(gethNode.stop);
+      rpcUrls = [gethNode.rpcUrl];
+    } else {
+      if (chain.rpcUrls.length === 0) throw new Error('no RPC URL given');
+      rpcUrls = chain.rpcUrls;
     }
-    const probe = createChainClients({ chainId: 1, rpcUrl });
-    const chainId = await probe.publicClient.getChainId();
+    const { rpcUrl, chainId } = await firstAnsweringNode(rpcUrls);
+    const embedded = embeddedChain !== undefined;
 
     const previous = existsSync(deploymentPath(parameters.dataDir)) ? readDeployment(parameters.dataDir) : undefined;
     let deployment: Deployment;
@@ -138,8 +183,8 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       ((await clients.publicClient.getCode({ address: previous.contracts.fleet })) ?? '0x') !== '0x';
     if (stillThere) {
       progress(`contracts found from an earlier start (fleet ${previous.contracts.fleet})`);
-      await fundRoles({ rpcUrl, chainId, roles, embeddedChain: !parameters.rpcUrl });
-      deployment = { ...previous, rpcUrl, embeddedChain: !parameters.rpcUrl };
+      await fundRoles({ rpcUrl, chainId, roles, embeddedChain: embedded });
+      deployment = { ...previous, rpcUrl, embeddedChain: embedded };
       deployment = await upgradeDeployment({
         clients,
         rpcUrl,
@@ -147,7 +192,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
         roles,
         deployment,
         progress,
-        delaySeconds: parameters.timelockDelaySeconds ?? defaultTimelockDelay(!parameters.rpcUrl),
+        delaySeconds: parameters.timelockDelaySeconds ?? defaultTimelockDelay(embedded),
       });
     } else {
       deployment = await deployPythia({
@@ -155,7 +200,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
         chainId,
         roles,
         gatewayUrl: 'http://127.0.0.1:0',
-        embeddedChain: !parameters.rpcUrl,
+        embeddedChain: embedded,
         ...(parameters.timelockDelaySeconds !== undefined && { timelockDelaySeconds: parameters.timelockDelaySeconds }),
         onProgress: progress,
       });
@@ -174,9 +219,12 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
     progress('starting the gateway');
     // The canary secret derives from the Pythia's key, which is encrypted at rest with the others.
     const pythiaKey = privateKeyOfNativeAccount(roles.pythia);
+    const saver = embeddedChain;
     const gateway = await startGateway({
-      rpcUrl,
+      rpcUrls,
       chainId,
+      // On Anvil an outcome is final only once a save holds its block (docs/operations.md).
+      ...(saver && { savedBlock: () => savedBlockNumber(saver) }),
       fleetAddress: deployment.contracts.fleet,
       ...(deployment.contracts.deviceOwnership && {
         answerContracts: {
@@ -223,7 +271,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       deployment = rest;
     }
     writeDeployment(parameters.dataDir, deployment);
-    lock.setEndpoints({ chain: rpcUrl, gateway: gateway.url, ...(deployment.mqttUrl && { mqtt: deployment.mqttUrl }) });
+    lock.setEndpoints({ chain: rpcUrls.join(' '), gateway: gateway.url, ...(deployment.mqttUrl && { mqtt: deployment.mqttUrl }) });
     return {
       deployment,
       roles,
@@ -231,12 +279,68 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       ...(deployment.mqttUrl ? { mqttUrl: deployment.mqttUrl } : {}),
       deployed,
       ...(embeddedChain && { embeddedChain }),
+      ...(gethNode && { gethNode }),
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+const savedBlockNumber = (chain: EmbeddedChain): number | undefined => {
+  const saved = chain.lastSavedBlock();
+  return saved === undefined ? undefined : Number(saved.number);
+};
+
+/** The first of the nodes that answers, and its chain id: contracts are deployed through it. */
+async function firstAnsweringNode(rpcUrls: readonly string[]): Promise<{ rpcUrl: string; chainId: number }> {
+  const failures: string[] = [];
+  for (const rpcUrl of rpcUrls) {
+    try {
+      const chainId = await createChainClients({ chainId: 1, rpcUrl }).publicClient.getChainId();
+      return { rpcUrl, chainId };
+    } catch (error) {
+      failures.push(`${rpcUrl}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new Error(`no chain node answers:\n  ${failures.join('\n  ')}`);
+}
+
+/** The data directory's chain is of another kind than the one asked for. */
+export class ChainChoiceError extends Error {
+  override readonly name = 'ChainChoiceError';
+}
+
+/**
+ * What `<data dir>/chain` holds: the node's own geth validator (a network folder), the embedded
+ * Anvil's snapshots, or nothing yet.
+ */
+export function chainKindOf(dataDir: string): 'geth' | 'anvil' | 'none' {
+  const chainDir = join(dataDir, 'chain');
+  if (isNetworkFolder(chainDir)) return 'geth';
+  if (snapshotFiles(chainDir).length > 0) return 'anvil';
+  return 'none';
+}
+
+/**
+ * Refuses to start a chain of one kind over a data directory whose chain is of the other: its
+ * contracts, devices and readings are on that chain, and the other would start empty beside it.
+ */
+export function checkChainChoice(dataDir: string, chain: 'geth' | 'anvil'): void {
+  const found = chainKindOf(dataDir);
+  if (found === 'none' || found === chain) return;
+  const chainDir = join(dataDir, 'chain');
+  if (found === 'anvil') {
+    throw new ChainChoiceError(
+      `the chain of ${dataDir} is an embedded Anvil (made by \`pythia demo\`, \`pythia up --chain anvil\` or Pythia 0.1.0), not a geth node. ` +
+        'Go on with it knowingly with `--chain anvil` (a crash loses the blocks since its last save, about a second), ' +
+        `or use a new --data-dir for a durable geth chain (Anvil's state stays in ${chainDir}).`,
+    );
+  }
+  throw new ChainChoiceError(
+    `the chain of ${dataDir} is the node's own geth validator (${chainDir}): start it with \`pythia up\` (without \`--chain anvil\`); Anvil (\`--chain anvil\`, \`pythia demo\`) needs another --data-dir`,
+  );
 }
 
 /** A broker URL as devices should see it: no user or password (those are the gateway's). */

@@ -10,7 +10,7 @@ import { governedCalls, timelockCall } from '../chain/timelock.js';
 import type { Abi } from 'viem';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../protocol/airQuality.js';
 
-export type TestChain = Awaited<ReturnType<typeof startTestChain>>;
+export type TestChain = Awaited<ReturnType<typeof deployTestChain>>;
 
 /**
  * A real Anvil with the contracts deployed, fresh random role keys (tests only: nothing here
@@ -18,6 +18,15 @@ export type TestChain = Awaited<ReturnType<typeof startTestChain>>;
  */
 export async function startTestChain(options: { blockTime?: number } = {}) {
   const anvil = await startAnvil(options.blockTime ? { blockTime: options.blockTime } : {});
+  return deployTestChain(anvil);
+}
+
+/**
+ * The contracts, fresh role keys and the air-quality profile on a running Anvil (`node.stop`
+ * stops it; called if the deployment fails). For tests that run the node themselves (restarts,
+ * several nodes).
+ */
+export async function deployTestChain(anvil: { rpcUrl: string; chainId: number; stop: () => Promise<void> }) {
   try {
     const roles = {
       admin: nativeAccount(generatePrivateKey()),

@@ -44,7 +44,7 @@ after(async () => {
 });
 
 function upUntilReady(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bin, 'up', '--json', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [bin, 'up', '--json', '--chain', 'anvil', '--port', '0', ...args], {
     env: { ...process.env, PYTHIA_PASSPHRASE: passphrase, ...env },
   });
   let stdout = '';
@@ -94,7 +94,17 @@ describe('pythia up on a shared host', { timeout: 300_000 }, () => {
     writeFileSync(file, `${mqttPassword}\n`);
     chmodSync(file, 0o644);
     const readable = await runPythia(
-      ['up', '--mqtt-url', `mqtt://pythia-gateway@127.0.0.1:${brokerPort}`, '--mqtt-password-file', file, '--data-dir', dataDir],
+      [
+        'up',
+        '--chain',
+        'anvil',
+        '--mqtt-url',
+        `mqtt://pythia-gateway@127.0.0.1:${brokerPort}`,
+        '--mqtt-password-file',
+        file,
+        '--data-dir',
+        dataDir,
+      ],
       passphrase,
     );
     assert.equal(readable.code, 2, readable.stderr);

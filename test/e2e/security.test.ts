@@ -188,6 +188,7 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
     stack = await startStack({
       dataDir: join(dir, 'node'),
       passphrase,
+      chain: 'anvil',
       gatewayPort: 0,
       scryptN: LIGHT_SCRYPT.n,
       logger: { level: 'warn', stream: logStream },

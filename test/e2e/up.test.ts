@@ -3,6 +3,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startAnvil } from '../../src/chain/anvil.js';
@@ -11,8 +12,9 @@ import { createChainClients } from '../../src/chain/clients.js';
 import { parseDeployment } from '../../src/chain/deployment.js';
 import { loadOrCreateRoleKeys } from '../../src/chain/roleKeys.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
+import { readNodeProcess } from '../../src/network/index.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
-import { processIdentity } from '../../src/processes/processIdentity.js';
+import { processIdentity, readCommandLine } from '../../src/processes/processIdentity.js';
 import { runPythia } from './runPythia.js';
 
 const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
@@ -41,21 +43,126 @@ function up(
   });
 }
 
-function stop(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+/** SIGTERM, as Ctrl-C would: resolves with the exit code (or the signal that ended it). */
+function stop(child: ChildProcessWithoutNullStreams): Promise<number | string | null> {
   return new Promise((resolve) => {
     child.removeAllListeners('exit');
-    child.on('exit', (code) => resolve(code));
+    child.on('exit', (code, signal) => resolve(code ?? signal));
     child.kill('SIGTERM');
   });
 }
 
-describe('pythia up', { timeout: 300_000 }, () => {
+describe('pythia up', { timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-up-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('starts the embedded chain, deploys once, keeps state across restarts, and keys stay encrypted', async () => {
-    const dataDir = join(dir, 'embedded');
+  it('by default runs a geth Clique validator of its own: role keys funded at genesis, its key encrypted, deployed once, Clique finality, stopped with the node', async () => {
+    const dataDir = join(dir, 'geth');
     const first = await up(['--data-dir', dataDir]);
+    assert.equal(first.deployment.embeddedChain, false);
+    assert.notEqual(first.deployment.chainId, 20601, 'a random private chain id');
+    assert.match(first.stderr(), /creating the node's chain in .*: one geth Clique validator/);
+    const network = JSON.parse(readFileSync(join(dataDir, 'chain', 'network.json'), 'utf8'));
+    assert.equal(network.chainId, first.deployment.chainId);
+    assert.deepEqual(
+      network.nodes.map((n: { role: string }) => n.role),
+      ['validator'],
+    );
+    const signerKey = readFileSync(join(dataDir, 'chain', 'validator-1', 'keystore', 'signer.json'), 'utf8');
+    assert.match(signerKey, /"ciphertext"/);
+    assert.doesNotMatch(signerKey, /privateKey/);
+    const geth = gethOf(dataDir);
+    assert.ok(geth, 'geth runs, recorded in chain/validator-1/geth.pid');
+    assert.ok(readCommandLine(geth)!.includes('archive'), 'archive mode: state written every block');
+
+    const { publicClient } = createChainClients(first.deployment);
+    const roles = await loadOrCreateRoleKeys({ dataDir, passphrase, scryptN: LIGHT_SCRYPT.n });
+    for (const role of ['admin', 'operator', 'relayer', 'pythia'] as const) {
+      assert.ok((await publicClient.getBalance({ address: roles[role].address, blockNumber: 0n })) > 0n, `${role} funded at genesis`);
+    }
+    const finality = await waitFor(async () => {
+      const health = await (await fetch(`${first.deployment.gatewayUrl}/healthz`)).json();
+      return health.relayer.finality ?? undefined;
+    });
+    assert.deepEqual(
+      { chain: finality.chain, signers: finality.signers, confirmations: finality.confirmations, delayMs: finality.delayMs },
+      { chain: 'clique', signers: 1, confirmations: 2, delayMs: 0 },
+    );
+    const code0 = await stop(first.child);
+    assert.equal(code0, 0);
+    assert.ok(await goneWithin(geth, 10_000), 'stopping `pythia up` stops its geth');
+    assert.equal(existsSync(join(dataDir, 'pythia.lock')), false);
+
+    const second = await up(['--data-dir', dataDir]);
+    assert.match(second.stderr(), /contracts found from an earlier start/);
+    assert.equal(second.deployment.contracts.fleet, first.deployment.contracts.fleet);
+    assert.equal(second.deployment.chainId, first.deployment.chainId);
+    assert.equal(await stop(second.child), 0);
+  });
+
+  it('kill -9 of `pythia up` stops its geth too (or the next start stops what is left); the next start finds everything; a second `up` is refused', async () => {
+    const dataDir = join(dir, 'geth');
+    const first = await up(['--data-dir', dataDir]);
+    const geth = gethOf(dataDir)!;
+    first.child.removeAllListeners('exit');
+    const killed = new Promise((resolve) => first.child.once('exit', (_code, signal) => resolve(signal)));
+    first.child.kill('SIGKILL');
+    assert.equal(await killed, 'SIGKILL');
+    assert.ok(await goneWithin(geth, 30_000), `geth ${geth} stopped with its node (parent-death signal)`);
+
+    // A geth of this folder left running (here: started on its own, as `pythia network up` would) is stopped by the next start.
+    const leftover = await runPythia(['network', 'up', '--dir', join(dataDir, 'chain'), '--json'], passphrase);
+    assert.equal(leftover.code, 0, leftover.stderr);
+    const orphan = gethOf(dataDir)!;
+    const second = await up(['--data-dir', dataDir]);
+    assert.match(second.stderr(), new RegExp(`taking over the lock of .* left by pythia up \\(pid ${first.child.pid},`));
+    assert.match(
+      second.stderr(),
+      new RegExp(
+        `found the chain node of this data directory still running without its Pythia node \\(geth, pid ${orphan}\\): stopping it`,
+      ),
+    );
+    assert.match(second.stderr(), /contracts found from an earlier start/);
+    assert.notEqual(gethOf(dataDir), orphan);
+
+    const refused = await runPythia(['up', '--data-dir', dataDir, '--port', '0'], passphrase);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`error: the data directory .* is in use by pythia up \\(pid ${second.child.pid},`));
+    const running = gethOf(dataDir)!;
+    assert.equal(await stop(second.child), 0);
+    assert.ok(await goneWithin(running, 10_000));
+  });
+
+  it('says what to run when geth is missing, and refuses a data directory whose chain is of the other kind', async () => {
+    const fresh = join(dir, 'no-geth');
+    const missing = spawn(process.execPath, [bin, 'up', '--data-dir', fresh, '--port', '0'], {
+      env: { ...process.env, PYTHIA_GETH: '/bin/false' },
+    });
+    let stderr = '';
+    missing.stderr.on('data', (c) => (stderr += c));
+    const [code] = await once(missing, 'exit');
+    assert.equal(code, 1);
+    assert.match(stderr, /npm run install:geth/);
+    assert.match(stderr, /pythia up --chain anvil/);
+    assert.equal(existsSync(fresh), false, 'refused before anything was written (no passphrase asked, no key made)');
+
+    const anvilDir = join(dir, 'anvil-chain');
+    const anvil = await up(['--chain', 'anvil', '--data-dir', anvilDir]);
+    assert.equal(await stop(anvil.child), 0);
+    const refused = await runPythia(['up', '--data-dir', anvilDir, '--port', '0'], passphrase);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /the chain of .* is an embedded Anvil .* Go on with it knowingly with `--chain anvil`/);
+    const other = await runPythia(['up', '--chain', 'anvil', '--data-dir', join(dir, 'geth'), '--port', '0'], passphrase);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /the chain of .* is the node's own geth validator/);
+    const both = await runPythia(['up', '--chain', 'anvil', '--rpc-url', 'http://127.0.0.1:9', '--data-dir', fresh], passphrase);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--rpc-url and --chain cannot be used together/);
+  });
+
+  it('--chain anvil: starts the embedded Anvil, deploys once, keeps state across restarts, and keys stay encrypted', async () => {
+    const dataDir = join(dir, 'embedded');
+    const first = await up(['--chain', 'anvil', '--data-dir', dataDir]);
     assert.equal(first.deployment.embeddedChain, true);
     assert.equal(first.deployment.chainId, 20601);
     assert.match(first.stderr(), /created encrypted keys for admin, operator, relayer/);
@@ -73,7 +180,7 @@ describe('pythia up', { timeout: 300_000 }, () => {
     assert.equal(existsSync(join(dataDir, 'pythia.lock')), false, 'the lock is released on stop');
     assert.equal(existsSync(join(dataDir, 'chain', 'anvil.pid')), false, 'the chain is stopped with the node');
 
-    const second = await up(['--data-dir', dataDir]);
+    const second = await up(['--chain', 'anvil', '--data-dir', dataDir]);
     assert.match(second.stderr(), /contracts found from an earlier start/);
     assert.equal(second.deployment.contracts.fleet, first.deployment.contracts.fleet);
     assert.equal(second.deployment.deploymentBlock, first.deployment.deploymentBlock);
@@ -82,9 +189,9 @@ describe('pythia up', { timeout: 300_000 }, () => {
     assert.equal(await stop(second.child), 0);
   });
 
-  it('kill -9 of `pythia up` takes its Anvil along; the next `up` takes over the lock and finds the contracts; a second `up` is refused', async () => {
+  it('--chain anvil: kill -9 of `pythia up` takes its Anvil along; the next `up` takes over the lock and finds the contracts; a second `up` is refused', async () => {
     const dataDir = join(dir, 'embedded');
-    const first = await up(['--data-dir', dataDir]);
+    const first = await up(['--chain', 'anvil', '--data-dir', dataDir]);
     const anvil = readAnvilPidFile(join(dataDir, 'chain'));
     assert.ok(anvil && processIdentity(anvil.pid), 'the chain runs, recorded in chain/anvil.pid');
     first.child.removeAllListeners('exit');
@@ -93,14 +200,14 @@ describe('pythia up', { timeout: 300_000 }, () => {
     assert.equal(await killed, 'SIGKILL');
     assert.ok(await goneWithin(anvil.pid, 3_000), `Anvil ${anvil.pid} died with its node`);
 
-    const second = await up(['--data-dir', dataDir]);
+    const second = await up(['--chain', 'anvil', '--data-dir', dataDir]);
     assert.match(second.stderr(), new RegExp(`taking over the lock of .* left by pythia up \\(pid ${first.child.pid},.*no longer running`));
     assert.match(second.stderr(), /contracts found from an earlier start/);
     const code = await createChainClients(second.deployment).publicClient.getCode({ address: second.deployment.contracts.fleet });
     assert.ok(code && code.length > 2, 'the contracts survived the kill');
 
     for (const command of [
-      ['up', '--port', '0'],
+      ['up', '--chain', 'anvil', '--port', '0'],
       ['demo', '--duration', '20'],
     ]) {
       const refused = await runPythia([...command, '--data-dir', dataDir], passphrase);
@@ -146,6 +253,22 @@ describe('pythia up', { timeout: 300_000 }, () => {
     }
   });
 });
+
+/** The geth pid of the data directory's own chain (its pid file), if it runs. */
+function gethOf(dataDir: string): number | undefined {
+  const node = readNodeProcess(join(dataDir, 'chain', 'validator-1'));
+  return node.state === 'running' ? node.pid : undefined;
+}
+
+async function waitFor<T>(check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function goneWithin(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;

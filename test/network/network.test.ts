@@ -31,6 +31,8 @@ import { accessLogAbi, pythiaFleetAbi } from '../../src/contracts/abis.js';
 import { decryptKeystore, readKeystoreFile } from '../../src/keystore/index.js';
 import {
   ipcRequest,
+  networkRpcUrls,
+  nodeRpcEndpoint,
   NodeStartError,
   nodePaths,
   readNetworkConfig,
@@ -47,7 +49,9 @@ import {
 import { createDeviceClient, generateDeviceKey, type DeviceKey } from '../../src/sdk/index.js';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
+import { pythiaUpProcess, type PythiaUpProcess } from '../../src/testing/crash/pythiaUpProcess.js';
 import { runPythia } from '../e2e/runPythia.js';
+import { runAsStranger, socketInodesOf, tcpListeners } from '../../src/testing/stranger.js';
 import { blockHashAt, blockNumberOf, freePortBlock, httpRpc, signerOfBlock, sleep, waitFor } from './networkKit.js';
 
 /**
@@ -59,6 +63,55 @@ import { blockHashAt, blockNumberOf, freePortBlock, httpRpc, signerOfBlock, slee
  * in by a majority (it seals). One network, these steps in order; a block every second.
  */
 const passphrase = 'network-test-passphrase-not-a-secret';
+
+type StrangerSigningAttempt = {
+  signed: string[];
+  ipc: string;
+  answers: Array<{ url: string; sendTransaction?: string; sign?: string }>;
+};
+
+/**
+ * A stranger's script: on each URL, eth_sendTransaction and eth_sign as the validator's signer
+ * (what an unlocked key on HTTP would allow), then the same on the validator's IPC socket.
+ */
+const SIGN_WITH_VALIDATOR_SCRIPT = `
+import { connect } from 'node:net';
+const { urls, ipcPath, signer } = JSON.parse(process.env.INPUT);
+const calls = [
+  ['sendTransaction', 'eth_sendTransaction', [{ from: signer, to: signer, value: '0x0' }]],
+  ['sign', 'eth_sign', [signer, '0xdeadbeef']],
+];
+const signed = [];
+const answers = [];
+for (const url of urls) {
+  const answer = { url };
+  for (const [name, method, params] of calls) {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+        signal: AbortSignal.timeout(3000),
+      });
+      const text = await response.text();
+      answer[name] = response.status + ' ' + text.slice(0, 200);
+      if (/"result"/.test(text)) signed.push(url + ' ' + method);
+    } catch (error) {
+      answer[name] = String(error.cause?.code ?? error.message);
+    }
+  }
+  answers.push(answer);
+}
+const ipc = await new Promise((resolve) => {
+  const socket = connect(ipcPath);
+  socket.once('connect', () => {
+    socket.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sign', params: [signer, '0xdeadbeef'] }) + '\\n');
+    socket.once('data', (data) => { if (/"result"/.test(String(data))) signed.push('ipc eth_sign'); socket.destroy(); resolve('connected'); });
+  });
+  socket.once('error', (error) => resolve(error.code));
+});
+console.log(JSON.stringify({ signed, ipc, answers }));
+`;
 const pythia = (args: string[]) => runPythia(args, passphrase);
 const PERIOD = 1;
 
@@ -67,9 +120,12 @@ let dir: string;
 let dataDir: string;
 let network: NetworkConfig;
 let stack: Stack | undefined;
+let up: PythiaUpProcess | undefined;
+let roles: Stack['roles'];
 let deployment: Deployment;
 let clients: ChainClients;
-const urlOf = (node: NetworkNode) => `http://127.0.0.1:${node.ports.http}`;
+/** Where the node's own processes reach a node: a validator's IPC socket, an observer's loopback HTTP. */
+const urlOf = (node: NetworkNode) => nodeRpcEndpoint(dir, node);
 const node = (name: string) => network.nodes.find((n) => n.name === name)!;
 const nodeDir = (name: string) => join(dir, node(name).dir);
 const status = async (): Promise<NetworkStatus> => JSON.parse((await ok(['network', 'status', '--dir', dir, '--json'])).stdout);
@@ -93,6 +149,7 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
 
   after(async () => {
     await stack?.stop().catch(() => undefined);
+    await up?.stop().catch(() => undefined);
     if (existsSync(join(dir, 'network.json'))) await stopNetwork({ dir }).catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
   });
@@ -191,8 +248,10 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     assert.equal(again.nodes[0].alreadyRunning, true);
   });
 
-  it('puts only eth, net and web3 on HTTP, administration on a private socket, and the passphrase nowhere', async () => {
-    const url = urlOf(node('validator-1'));
+  it('a validator serves no HTTP: nobody else can use its unlocked signer key; an observer puts only eth, net and web3 on HTTP', async () => {
+    // The observer's HTTP (it holds no key): eth, net and web3 only, strict Host, no CORS.
+    const url = urlOf(node('observer-1'));
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(Number((await httpRpc(url, 'eth_chainId')).json?.result), network.chainId);
     for (const method of [
       'admin_peers',
@@ -214,6 +273,29 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
       headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
     });
     assert.equal(preflight.headers.get('access-control-allow-origin'), null, 'no CORS');
+
+    // A stranger (another local user) tries to make validator-1 sign with its unlocked key, on
+    // every port its geth listens on, on the observer's HTTP, and on its IPC socket: nothing signs.
+    const validator = node('validator-1');
+    const { pid } = readNodeProcess(nodeDir(validator.name)) as { pid: number };
+    const gethSockets = socketInodesOf(pid);
+    const ports = tcpListeners('self')
+      .filter((l) => gethSockets.has(l.inode))
+      .map((l) => l.port);
+    assert.deepEqual(
+      [...ports].sort(),
+      [validator.ports.p2p, validator.ports.authrpc].sort(),
+      'a validator listens for its peers and the (JWT-guarded) engine API only',
+    );
+    const attempt = await runAsStranger<StrangerSigningAttempt>(SIGN_WITH_VALIDATOR_SCRIPT, {
+      urls: [...ports.map((p) => `http://127.0.0.1:${p}`), url],
+      ipcPath: nodePaths(nodeDir(validator.name)).ipcPath,
+      signer: validator.address,
+    });
+    assert.deepEqual(attempt.signed, [], `nothing signed for the stranger: ${JSON.stringify(attempt)}`);
+    assert.equal(attempt.ipc, 'EACCES', 'the validator’s IPC socket is closed to other users');
+    const observerAnswer = attempt.answers.find((a) => a.url === url);
+    assert.match(String(observerAnswer?.sendTransaction), /unknown account/, 'the observer holds no key');
 
     for (const n of network.nodes) {
       const paths = nodePaths(nodeDir(n.name));
@@ -247,8 +329,9 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
 
   it('deploys what pythia up deploys and every contract takes real transactions', async () => {
     const rpcUrl = urlOf(node('validator-1'));
-    stack = await startStack({ dataDir, passphrase, rpcUrl, gatewayPort: 0, mqtt: false });
+    stack = await startStack({ dataDir, passphrase, chain: { rpcUrls: [rpcUrl] }, gatewayPort: 0, mqtt: false });
     deployment = stack.deployment;
+    roles = stack.roles;
     assert.equal(deployment.chainId, network.chainId);
     assert.equal(deployment.embeddedChain, false);
     clients = createChainClients({ chainId: network.chainId, rpcUrl });
@@ -556,13 +639,43 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     assert.equal(s.signersNeeded, 2);
     await sleep(3 * PERIOD * 1000); // the lone signer may seal one block of its turn, never two in a row
     const stalled = await blockNumberOf(v1);
+
+    // No blocks: the gateway still acknowledges readings (stored durably), and none settles.
+    // After reading 1 (signed a few seconds ago), 6 s apart (the profile's minimum interval is 5 s).
+    const stalledReadings = 16;
+    const firstTimestamp = Math.floor(Date.now() / 1000) + 6;
+    for (let i = 0; i < stalledReadings; i += 8) {
+      const sent = await client.sendReadings(
+        Array.from({ length: 8 }, (_, j) => ({
+          values: [120 + i + j, 250, 300, 450, 2150, 5500],
+          timestamp: firstTimestamp + 6 * (i + j),
+        })),
+      );
+      assert.equal(sent.status, 202, JSON.stringify(sent));
+    }
     await sleep(6 * PERIOD * 1000);
     assert.equal(await blockNumberOf(v1), stalled, 'one signer of three cannot seal');
     assert.equal(await blockNumberOf(urlOf(node('observer-1'))), stalled);
+    for (let sequence = 2; sequence <= stalledReadings + 1; sequence++) {
+      assert.equal(((await client.readingStatus(sequence)) as { status: string }).status, 'pending', `reading ${sequence} waits`);
+    }
 
+    // One validator back: blocks resume and every reading acknowledged meanwhile is recorded, then final.
     await startNode({ nodeDir: nodeDir('validator-2'), passphrase });
-    await reaches(v1, stalled + 3, 20_000);
-    await reaches(urlOf(node('validator-2')), stalled + 3, 20_000);
+    // Generous on a loaded CI machine: the returning validator syncs, then the pool's batches are sealed.
+    await reaches(v1, stalled + 3, 45_000);
+    await reaches(urlOf(node('validator-2')), stalled + 3, 45_000);
+    for (let sequence = 2; sequence <= stalledReadings + 1; sequence++) {
+      const reading = await waitFor(
+        `reading ${sequence} final after the stall`,
+        async () => {
+          const r = (await client.readingStatus(sequence)) as { status: string; finality: string };
+          return r.finality === 'final' ? r : undefined;
+        },
+        30_000,
+      );
+      assert.equal(reading.status, 'accepted', `reading ${sequence}`);
+    }
   });
 
   it('a validator killed with SIGKILL at a random moment restarts from its own disk with nothing lost', async () => {
@@ -636,6 +749,71 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     }
     const expected = acknowledged.reduce((sum, t) => sum + t.value, 0n);
     assert.equal(await victimClient.publicClient.getBalance({ address: sink }), expected);
+  });
+
+  it('pythia up --network DIR runs the gateway against every node and fails over when the node it uses stops', async () => {
+    await stack?.stop();
+    stack = undefined;
+    up = pythiaUpProcess({
+      args: ['--network', dir, '--data-dir', dataDir, '--port', '0', '--no-mqtt'],
+      passphrase,
+      logPath: join(root, 'pythia-up.log'),
+    });
+    await up.start();
+    const upDeployment = up.deployment!;
+    assert.equal(upDeployment.contracts.fleet, deployment.contracts.fleet, 'the deployment is found again, not repeated');
+    const v1 = urlOf(node('validator-1'));
+    const health = async () => (await (await fetch(`${upDeployment.gatewayUrl}/healthz`)).json()) as { relayer: { rpcUrl?: string } };
+    assert.equal((await health()).relayer.rpcUrl, v1, 'the first node in use');
+
+    const device = generateDeviceKey();
+    await sendContractTransaction({
+      clients,
+      account: roles.operator,
+      address: deployment.contracts.fleet,
+      abi: pythiaFleetAbi,
+      functionName: 'registerDevice',
+      args: [device.publicKey, AIR_QUALITY_CLASS_ID],
+    });
+    const client = createDeviceClient({
+      gatewayUrl: upDeployment.gatewayUrl,
+      key: device,
+      domain: { chainId: network.chainId, verifyingContract: deployment.contracts.fleet },
+    });
+    await stopNode({ nodeDir: nodeDir('validator-1') });
+    try {
+      const t0 = Math.floor(Date.now() / 1000);
+      const sent = await client.sendReadings(
+        Array.from({ length: 5 }, (_, i) => ({ values: [120 + i, 250, 300, 450, 2150, 5500], timestamp: t0 + 6 * i })),
+      );
+      assert.equal(sent.status, 202, JSON.stringify(sent));
+      for (let sequence = 1; sequence <= 5; sequence++) {
+        const reading = await waitFor(
+          `reading ${sequence} final through another node`,
+          async () => {
+            const r = (await client.readingStatus(sequence)) as { status: string; finality: string };
+            return r.finality === 'final' ? r : undefined;
+          },
+          90_000,
+        ).catch(async (error: Error) => {
+          const log = readFileSync(join(root, 'pythia-up.log'), 'utf8').slice(-4000);
+          throw new Error(`${error.message}; gateway: ${JSON.stringify((await health()).relayer)}; log: ${log}`);
+        });
+        assert.equal(reading.status, 'accepted');
+      }
+      const inUse = (await health()).relayer.rpcUrl;
+      assert.ok(inUse && inUse !== v1 && networkRpcUrls(dir, network).includes(inUse), `failed over from ${v1} to ${inUse}`);
+    } finally {
+      await startNode({ nodeDir: nodeDir('validator-1'), passphrase });
+    }
+    // validator-1 back in the network, on the same chain as the others, before the next steps.
+    await waitForNetworkReady({ dir, timeoutMs: 30_000 });
+    const head = await blockNumberOf(urlOf(node('validator-2')));
+    await reaches(v1, head + 2, 20_000);
+    assert.equal(await blockHashAt(v1, head), await blockHashAt(urlOf(node('validator-2')), head));
+    assert.equal(await up.terminate(), 0, 'Ctrl-C stops it cleanly');
+    await up.stop();
+    up = undefined;
   });
 
   it('an observer follows the chain and never seals', async () => {

@@ -1,9 +1,19 @@
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
 import { COUNCIL_TIMELOCK_DELAY_SECONDS, MAX_TIMELOCK_DELAY_SECONDS } from '../../chain/deploy.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
-import { startStack, DEFAULT_GATEWAY_PORT } from '../../stack/startStack.js';
-import { formatDuration, parseChainEndpointArg, parseDurationArg, parseIntegerArg, parseUrlArg } from '../args/index.js';
+import { findGeth, GethNotFoundError, networkRpcUrls, readNetworkConfig, SINGLE_NODE_PERIOD } from '../../network/index.js';
+import { checkChainChoice, startStack, DEFAULT_GATEWAY_PORT, type StackChain } from '../../stack/startStack.js';
+import {
+  collect,
+  formatDuration,
+  parseChainEndpoint,
+  parseChoiceArg,
+  parseDurationArg,
+  parseIntegerArg,
+  parseUrlArg,
+} from '../args/index.js';
 import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, printResult, progress, UsageError } from '../output.js';
@@ -11,8 +21,12 @@ import { resolvePassphrase } from '../passphrase.js';
 import { MQTT_PASSWORD_ENV, readSecret } from '../secrets.js';
 import { checkListenSecurity, readTlsFiles } from '../../stack/hostSecurity.js';
 
+const CHAIN_KINDS = ['geth', 'anvil'] as const;
+
 type UpOptions = CommonOptions & {
-  rpcUrl?: string;
+  chain?: (typeof CHAIN_KINDS)[number];
+  rpcUrl?: string[];
+  network?: string;
   chainSaveInterval: number;
   port: number;
   host: string;
@@ -35,15 +49,26 @@ export function registerUpCommand(program: Command): void {
   withCommon(
     program
       .command('up')
-      .description('Start the chain (embedded Anvil unless --rpc-url), deploy the contracts once, and run the gateway until stopped')
+      .description(
+        'Start the chain (a geth Clique validator of its own, or the nodes given), deploy the contracts once, and run the gateway until stopped',
+      )
+      .option(
+        '--chain <kind>',
+        `the node's own chain: geth (default; one Clique validator in <data-dir>/chain, crash-safe storage, a block every ${SINGLE_NODE_PERIOD} s; needs \`npm run install:geth\`) or anvil (for development, tests and benchmarks: a crash loses the blocks since its last save)`,
+        parseChoiceArg('--chain', CHAIN_KINDS),
+      )
       .option(
         '--rpc-url <url>',
-        "use this Ethereum JSON-RPC node instead of the embedded chain: an http(s) URL, or the path of a local node's IPC socket",
-        parseChainEndpointArg('--rpc-url'),
+        "use this Ethereum JSON-RPC node instead of a chain of its own: an http(s) URL or a local node's IPC socket path (repeatable: nodes of one chain, the gateway fails over between them)",
+        collect((value: string) => parseChainEndpoint('--rpc-url', value)),
+      )
+      .option(
+        '--network <dir>',
+        'run against the nodes of a network folder made by `pythia network init` (its admin funded with --fund-admin-of; start it with `pythia network up`)',
       )
       .option(
         '--chain-save-interval <ms>',
-        'how often the embedded chain saves its state when it moved (blocks since the last save are lost if the machine dies)',
+        'with --chain anvil: how often its state is saved when it moved (blocks since the last save are lost if the machine dies)',
         parseIntegerArg('chain save interval', 100, 3_600_000),
         DEFAULT_CHAIN_SAVE_INTERVAL_MS,
       )
@@ -82,8 +107,8 @@ export function registerUpCommand(program: Command): void {
       .option(
         '--timelock-delay <duration>',
         'how long the council timelock makes every role change wait, when the contracts are deployed: <n>s|m|h|d|w, 0 to ' +
-          `${formatDuration(MAX_TIMELOCK_DELAY_SECONDS)} (default 0 on the embedded chain, ${formatDuration(COUNCIL_TIMELOCK_DELAY_SECONDS)} ` +
-          'with --rpc-url; docs/operations.md, "Who holds which role")',
+          `${formatDuration(MAX_TIMELOCK_DELAY_SECONDS)} (default 0 with --chain anvil, ${formatDuration(COUNCIL_TIMELOCK_DELAY_SECONDS)} ` +
+          'on geth, --rpc-url or --network; docs/operations.md, "Who holds which role")',
         parseDurationArg('--timelock-delay', { min: 0n, max: MAX_TIMELOCK_DELAY_SECONDS }),
       ),
     { dataDir: 'where keys, chain state and deployment.json live (default ./.pythia)', json: 'print the deployment as JSON once up' },
@@ -106,13 +131,33 @@ export function registerUpCommand(program: Command): void {
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
+    // Everything that can be refused is checked before a passphrase is asked.
+    const chain = chainOf(options, dataDir);
     const passphrase = await resolvePassphrase('role keys');
     let fatal: ((error: Error) => void) | undefined;
     let fatalError: Error | undefined;
+    // Ctrl-C or SIGTERM at any moment, startup included, stops the node cleanly once; a repeat does
+    // not cut the stop short (the chain node is flushing), except during the start, where it aborts.
+    let started = false;
+    let stopRequested = false;
+    let wake: (() => void) | undefined;
+    const onStopSignal = (signal: NodeJS.Signals) => {
+      if (!stopRequested) {
+        stopRequested = true;
+        if (!started) progress(options, `${signal}: stopping once the start is complete (again to abort at once)`);
+        wake?.();
+      } else if (!started) {
+        process.exit(130);
+      } else {
+        progress(options, `${signal}: already stopping`);
+      }
+    };
+    process.on('SIGINT', onStopSignal);
+    process.on('SIGTERM', onStopSignal);
     const stack = await startStack({
       dataDir,
       passphrase,
-      ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
+      chain,
       chainSaveIntervalMs: options.chainSaveInterval,
       onFatal: (error) => {
         fatalError = error;
@@ -130,10 +175,17 @@ export function registerUpCommand(program: Command): void {
       ...(options.timelockDelay !== undefined ? { timelockDelaySeconds: options.timelockDelay } : {}),
       onProgress: (m) => progress(options, m),
     });
+    const chainNote = stack.embeddedChain
+      ? `, embedded Anvil pid ${stack.embeddedChain.pid()}, saved every ${options.chainSaveInterval} ms: for development, a crash loses the blocks since the last save`
+      : stack.gethNode
+        ? `, own geth validator pid ${stack.gethNode.pid()}, a block every ${stack.gethNode.period} s`
+        : typeof chain === 'object' && chain.rpcUrls.length > 1
+          ? `; failover to ${chain.rpcUrls.slice(1).join(', ')}`
+          : '';
     printResult(options, stack.deployment, () =>
       [
         `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
-        `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${stack.embeddedChain ? `, embedded Anvil pid ${stack.embeddedChain.pid()}, saved every ${options.chainSaveInterval} ms` : ''})`,
+        `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${chainNote})`,
         `  gateway   ${stack.gatewayUrl}`,
         `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
         `  fleet     ${stack.deployment.contracts.fleet}`,
@@ -146,15 +198,46 @@ export function registerUpCommand(program: Command): void {
         'Press Ctrl-C to stop.',
       ].join('\n'),
     );
+    started = true;
     const failure = await new Promise<Error | undefined>((resolve) => {
-      const shutdown = () => resolve(undefined);
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
+      wake = () => resolve(undefined);
       fatal = resolve;
       if (fatalError) resolve(fatalError);
+      if (stopRequested) resolve(undefined);
     });
     progress(options, 'stopping...');
     await stack.stop();
     if (failure) throw new CliError(`the node stopped: ${failure.message}`);
   });
+}
+
+/**
+ * The chain the options ask for: the nodes given (--rpc-url, --network), else the node's own,
+ * geth unless --chain anvil. Refuses conflicting options, a network folder that cannot be read,
+ * a missing geth (saying how to install it, and how to choose Anvil knowingly) and a data
+ * directory whose chain is of the other kind.
+ */
+function chainOf(options: UpOptions, dataDir: string): StackChain {
+  const given = [options.rpcUrl && '--rpc-url', options.network && '--network', options.chain && '--chain'].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be used together: choose one chain`);
+  if (options.rpcUrl) return { rpcUrls: options.rpcUrl };
+  if (options.network) {
+    const network = readNetworkConfig(resolve(options.network));
+    return { rpcUrls: networkRpcUrls(resolve(options.network), network) };
+  }
+  const kind = options.chain ?? 'geth';
+  checkChainChoice(dataDir, kind);
+  if (kind === 'geth') {
+    try {
+      findGeth();
+    } catch (error) {
+      if (!(error instanceof GethNotFoundError)) throw error;
+      throw new CliError(
+        `${error.message}.\n` +
+          '`pythia up` runs its chain on geth (a Clique validator whose storage survives crashes). Run `npm run install:geth` once (it needs Go), then `pythia up` again.\n' +
+          'For development, tests or a benchmark you may choose Anvil knowingly: `pythia up --chain anvil` (a crash loses the blocks since its last save, about a second; see docs/operations.md, "Which chain").',
+      );
+    }
+  }
+  return kind;
 }

@@ -161,6 +161,15 @@ export class DeviceDirectory {
     if (state && sequence > state.lastSequence) state.lastSequence = sequence;
   }
 
+  /**
+   * Forgets every cached device and follows events from the head again: after a rollback or a
+   * switch to another node, states read from blocks that vanished may be wrong.
+   */
+  forget(): void {
+    this.entries.clear();
+    if (this.watching) this.nextBlock = undefined;
+  }
+
   /** Starts following the contract's events from the current block. */
   async startWatching(): Promise<void> {
     if (this.watching) return;

@@ -24,6 +24,8 @@ describe('gateway database migrations', () => {
     const released = [
       '4abaaf3483d04062af195f3d3c14d1daff044794fa8582b97b6bfcdc36624b5c',
       '4d7d4cd59b882645a7b65c7ab845e13a71552d0d166cb9552636f998a0c6ece4',
+      '47020863b1815dab8eaa5daacc4f117aefdaeac3d2c16935fde93aa0c195d3ca',
+      'ba5ef1f95280df1218c1beadb0ace977f58d2a342553d7a4236c9da543840bb0',
     ];
     assert.deepEqual(
       gatewayMigrations.slice(0, released.length).map((m) => createHash('sha256').update(m.sql).digest('hex')),
@@ -42,6 +44,7 @@ describe('gateway database migrations', () => {
     assert.deepEqual(tables(db), [
       'access_entries',
       'access_log_batches',
+      'batch_attempts',
       'batches',
       'canaries',
       'commands',

@@ -167,4 +167,30 @@ DROP INDEX IF EXISTS canaries_unbatched;
 CREATE INDEX canaries_unbatched ON canaries (id) WHERE action_id IS NULL AND delivery_key IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    description:
+      "Included vs final, chain rollbacks, fee bumps (issue #11). A batch's state 'mined' now means included in the block named by block_number and block_hash; 'final' is new (enough confirmations, hash checked again). account: the relayer account that signed the batch (nonces are per account; NULL: recorded before, taken as the current account). batch_attempts: the hashes of a batch's earlier signatures replaced by fee bumps (same nonce and calldata, lower fees), since any of them may be the one mined. Batches already on chain get included_at = created_at, so they can become final once their block hash is checked.",
+    sql: `
+ALTER TABLE batches ADD COLUMN block_hash TEXT;
+ALTER TABLE batches ADD COLUMN included_at INTEGER;
+ALTER TABLE batches ADD COLUMN final_at INTEGER;
+ALTER TABLE batches ADD COLUMN account TEXT;
+ALTER TABLE readings ADD COLUMN block_hash TEXT;
+UPDATE batches SET included_at = created_at WHERE state IN ('mined', 'reverted') AND block_number IS NOT NULL;
+CREATE TABLE batch_attempts (
+  tx_hash      TEXT    PRIMARY KEY,
+  batch_id     INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX batch_attempts_by_batch ON batch_attempts (batch_id);
+CREATE INDEX batches_by_nonce ON batches (nonce);
+CREATE INDEX batches_by_tx ON batches (tx_hash);
+CREATE INDEX batches_on_chain ON batches (block_number, id) WHERE block_number IS NOT NULL;
+CREATE INDEX batches_unfinal ON batches (block_number) WHERE state IN ('mined', 'reverted') AND final_at IS NULL;
+CREATE INDEX readings_of_batch ON readings (batch_id) WHERE batch_id IS NOT NULL;
+CREATE INDEX device_actions_of_batch ON device_actions (batch_id) WHERE batch_id IS NOT NULL;
+CREATE INDEX access_log_batches_of_batch ON access_log_batches (batch_id) WHERE batch_id IS NOT NULL;
+`,
+  },
 ];

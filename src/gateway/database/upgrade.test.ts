@@ -305,7 +305,36 @@ function write0_1_0(name: string, parts: (keyof typeof SCHEMA_0_1_0)[], fill?: (
   return path;
 }
 
-const dump = (db: { prepare(sql: string): Database.Statement }, table: string) => db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all();
+const dump = (db: { prepare(sql: string): Database.Statement }, table: string) =>
+  db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all() as Record<string, unknown>[];
+
+/**
+ * The columns later migrations add, as they leave them on a row written before them. Migration 3
+ * (issue #12): the delivery a canary was carried by, unknown for canaries given before. Migration 4
+ * (issue #11): no block hash yet (checked against the chain on first use), a batch already in a
+ * block counted as included since it was created (so it can become final), no account (taken as
+ * the current relayer's). A column the row already has (written at a later version) is kept.
+ */
+const addedByMigrations: Record<string, (row: Record<string, unknown>) => Record<string, unknown>> = {
+  canaries: () => ({ entry_id: null, delivery_key: null }),
+  batches: (row) => ({
+    block_hash: null,
+    included_at: (row.state === 'mined' || row.state === 'reverted') && row.block_number !== null ? row.created_at : null,
+    final_at: null,
+    account: null,
+  }),
+  readings: () => ({ block_hash: null }),
+};
+
+/** Every row of `table` as it was before, with only the later migrations' columns added. */
+function assertRowsKept(db: GatewayDatabase, table: string, before: Record<string, unknown>[]): void {
+  const added = addedByMigrations[table];
+  assert.deepEqual(
+    dump(db, table),
+    before.map((row) => ({ ...added?.(row), ...row })),
+    `${table}: every row kept`,
+  );
+}
 
 describe('upgrading a database written by Pythia 0.1.0', () => {
   const path = write0_1_0('full.sqlite', ['readingQueue', 'commandStore', 'policyStore', 'accessLedger'], fill0_1_0);
@@ -325,15 +354,9 @@ describe('upgrading a database written by Pythia 0.1.0', () => {
     const db = new GatewayDatabase({ path });
     try {
       assert.equal(db.schemaVersion, gatewayMigrations.length);
-      for (const table of ['readings', 'batches', 'commands', 'recipient_nonces', 'access_entries', 'policy_documents']) {
-        assert.deepEqual(dump(db, table), before[table], `${table} unchanged`);
+      for (const table of ['readings', 'batches', 'commands', 'recipient_nonces', 'access_entries', 'canaries', 'policy_documents']) {
+        assertRowsKept(db, table, before[table]!);
       }
-      // Migration 3 (issue #12) adds the delivery a canary was carried by: unknown for canaries given before.
-      assert.deepEqual(
-        dump(db, 'canaries'),
-        (before.canaries as Record<string, unknown>[]).map((row) => ({ ...row, entry_id: null, delivery_key: null })),
-        'canaries unchanged, their delivery unknown',
-      );
       const deviceRows = before.device_actions!.filter((r) => r.device !== ZERO);
       const logRows = before.device_actions!.filter((r) => r.device === ZERO);
       assert.equal(deviceRows.length + logRows.length, before.device_actions!.length);
@@ -489,6 +512,46 @@ describe('upgrading a database written by Pythia 0.1.0', () => {
     }
   });
 
+  it('its batches on chain can become final once their block hash is checked, and reopen with every relayed action when it vanished', () => {
+    const copy = write0_1_0('full-rollback.sqlite', ['readingQueue', 'commandStore', 'policyStore', 'accessLedger'], fill0_1_0);
+    const db = new GatewayDatabase({ path: copy });
+    try {
+      const queue = new ReadingQueue({ database: db });
+      const ledger = new AccessLedger(db);
+      assert.equal(queue.reading(deviceA, 1n)?.finality, 'included', 'an outcome from before is not final until its block is checked');
+      assert.deepEqual(
+        queue.batchesToFinalize(100, Date.now()).map((b) => [b.id, b.state, b.blockNumber, b.blockHash]),
+        [
+          [1, 'mined', 10, null],
+          [3, 'mined', 11, null],
+          [5, 'mined', 12, null],
+          [6, 'reverted', 13, null],
+        ],
+        'every batch already in a block is due for the check',
+      );
+      queue.recordBlockHash(1, hash(0xb10));
+      queue.finalizeBatch(1, T + 5000);
+      assert.equal(queue.reading(deviceA, 1n)?.finality, 'final');
+      assert.equal(queue.reading(deviceB, 1n)?.finalAt, T + 5000);
+
+      // The blocks of batches 3 (the deliveries log), 5 (an owner acknowledgement) and 6 (a reverted firmware report) vanish.
+      for (const id of [6, 5, 3]) queue.reopenBatch(id);
+      assert.equal(ledger.logBatch(2)?.status, 'pending');
+      assert.equal(ledger.logBatch(2)?.txHash, null);
+      assert.equal(queue.deviceAction(1)?.status, 'pending');
+      assert.equal(queue.deviceAction(6)?.status, 'pending');
+      assert.equal(queue.deviceAction(6)?.error, null);
+      assert.deepEqual(
+        queue.openBatches().map((b) => b.id),
+        [2, 3, 4, 5, 6],
+        'sent again with their recorded bytes, lowest nonce first',
+      );
+      assert.equal(ledger.entry(1)?.actionId, 2, 'the delivery is still logged by the same batch');
+    } finally {
+      db.close();
+    }
+  });
+
   it('a database of a fleet-only 0.1.0 gateway (no policy or consent tables yet) gets them, its rows kept', () => {
     const small = write0_1_0('fleet-only.sqlite', ['readingQueue', 'commandStore'], (db) => {
       db.prepare('INSERT INTO readings (device, seq, timestamp, payload, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)').run(
@@ -509,6 +572,135 @@ describe('upgrading a database written by Pythia 0.1.0', () => {
       const ledger = new AccessLedger(db);
       assert.equal(ledger.useNonce(recipient, 1n, 4_102_444_800n, T), true);
       assert.equal(new PolicyStore(db).put({ policyId, contentHash: hash(1), canonicalJson: '{}' }), true);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+/**
+ * A database written by the gateway at schema version 3 (migrations 1 to 3: access-log batches in
+ * their own table, canaries naming their delivery; Pythia before issue #11), with rows in every state that code could leave them in, opened by this one.
+ */
+describe('upgrading a database written at schema version 3', () => {
+  const path = join(dir, 'schema-2.sqlite');
+  const v3 = new GatewayDatabase({ path, migrations: gatewayMigrations.slice(0, 3) });
+  assert.equal(v3.schemaVersion, 3);
+  const sig = (n: number) => Buffer.alloc(65, n);
+  const reading = v3.prepare(
+    `INSERT INTO readings (device, seq, timestamp, payload, signature, received_at, status, batch_id, reasons, metric, value, tx_hash, block_number, decided_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  reading.run(deviceA, seq(1), '1760000000', '0x0078', sig(1), T, 'accepted', 1, '[]', null, null, hash(0xa1), 20, T + 900);
+  reading.run(deviceA, seq(2), '1760000010', '0x0079', sig(2), T + 10, 'pending', 3, null, null, null, null, null, null);
+  reading.run(deviceB, seq(1), '1760000000', '0x7fff', sig(3), T + 20, 'pending', null, null, null, null, null, null, null);
+  const batch = v3.prepare('INSERT INTO batches (nonce, tx_hash, raw_tx, created_at, state, block_number) VALUES (?, ?, ?, ?, ?, ?)');
+  batch.run(0, hash(0xa1), '0x02f8a1', T + 100, 'mined', 20); // 1: reading A/1
+  batch.run(1, hash(0xa2), '0x02f8a2', T + 200, 'mined', 21); // 2: the deliveries log + nothing else
+  batch.run(2, hash(0xa3), '0x02f8a3', T + 300, 'sent', null); // 3: reading A/2, in flight
+  batch.run(3, hash(0xa4), '0x02f8a4', T + 400, 'sent', null); // 4: the canaries log, in flight
+  batch.run(4, hash(0xa5), '0x02f8a5', T + 500, 'reverted', 22); // 5: the commands log, reverted
+  batch.run(4, hash(0xa6), '0x02f8a6', T + 600, 'replaced', null); // 6: an owner acknowledgement whose nonce was taken
+  const logBatch = v3.prepare(
+    `INSERT INTO access_log_batches (kind, target, calldata, created_at, status, batch_id, tx_hash, block_number, error, decided_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  logBatch.run('deliveries', accessLog, '0xbb01', T + 150, 'done', 2, hash(0xa2), 21, null, T + 950); // 1
+  logBatch.run('canaries', canaryRegistry, '0xbb02', T + 350, 'pending', 4, null, null, null, null); // 2
+  logBatch.run('commands', accessLog, '0xbb03', T + 450, 'failed', 5, hash(0xa5), 22, 'the transaction reverted', T + 980); // 3
+  logBatch.run('deliveries', accessLog, '0xbb04', T + 2000, 'pending', null, null, null, null, null); // 4: waiting
+  v3.prepare(
+    `INSERT INTO device_actions (device, kind, target, calldata, dedupe_key, received_at, status, batch_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(deviceA, 'owner_acknowledgement', ownership, '0xaa01', `owner_acknowledgement:${deviceA}:1`, T + 550, 'pending', null); // released from 6
+  const entry = v3.prepare(
+    'INSERT INTO access_entries (kind, consent_id, device, recipient, scope, count, hash, created_at, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  entry.run('delivery', '3', deviceA, recipient, 5, 2, hash(0xd1), T + 150, 1);
+  entry.run('command', '3', deviceA, recipient, 3, 0, commandId, T + 450, 3);
+  entry.run('delivery', '3', deviceA, recipient, 1, 1, hash(0xd3), T + 2000, 4);
+  v3.prepare(
+    'INSERT INTO canaries (consent_id, recipient, device, stream, seq, value, salt, commitment, created_at, action_id, entry_id, delivery_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run('3', recipient, deviceA, 0, '1', 121, hash(0x51), hash(0xe1), T + 350, 2, 1, hash(0xde1));
+  const tablesV3 = ['readings', 'batches', 'device_actions', 'access_log_batches', 'access_entries', 'canaries'];
+  const before = Object.fromEntries(tablesV3.map((t) => [t, dump(v3, t)])) as Record<string, Record<string, unknown>[]>;
+  v3.close();
+
+  it('loses no row and applies migration 4 once', () => {
+    for (let open = 0; open < 2; open++) {
+      const db = new GatewayDatabase({ path });
+      try {
+        assert.equal(db.schemaVersion, gatewayMigrations.length);
+        for (const table of tablesV3) assertRowsKept(db, table, before[table]!);
+        assert.deepEqual(dump(db, 'batch_attempts'), []);
+      } finally {
+        db.close();
+      }
+    }
+  });
+
+  it('the relayer outbox, settling, finality and a rollback work on the old rows, for relayed actions of both tables', () => {
+    const db = new GatewayDatabase({ path });
+    try {
+      const queue = new ReadingQueue({ database: db });
+      const ledger = new AccessLedger(db);
+      assert.equal(queue.pendingCount(), 2);
+      assert.deepEqual(
+        queue.openBatches().map((b) => b.id),
+        [3, 4],
+      );
+      assert.equal(queue.highestNonce('0x00000000000000000000000000000000000000a1'), 4, 'batches without account count for the relayer');
+      assert.deepEqual(queue.nextUnbatchedAction(), {
+        source: 'device_actions',
+        id: 1,
+        kind: 'owner_acknowledgement',
+        target: ownership,
+        calldata: '0xaa01',
+      });
+
+      // The canaries log in flight is mined, with its block hash, then final.
+      queue.settleBatch({ id: 4, txHash: hash(0xa4) }, 23, [], hash(0xb23));
+      assert.equal(ledger.logBatch(2)?.status, 'done');
+      assert.deepEqual(
+        queue.batchesOnChainBelow(undefined, 1).map((b) => [b.id, b.blockNumber, b.blockHash]),
+        [[4, 23, hash(0xb23)]],
+      );
+      queue.finalizeBatch(4);
+      // A fee bump of the reading batch in flight keeps the earlier signature.
+      queue.replaceAttempt(3, hash(0xa3), { txHash: hash(0xa7), rawTx: '0x02f8a7' });
+      assert.deepEqual(queue.earlierAttempts(3), [hash(0xa3)]);
+      assert.equal(queue.isOwnTransaction(hash(0xa3)), true);
+      queue.settleBatch(
+        { id: 3, txHash: hash(0xa3) },
+        23,
+        [{ device: deviceA, sequence: 2n, status: 'accepted', reasons: [] }],
+        hash(0xb23),
+      );
+      assert.equal(queue.reading(deviceA, 2n)?.txHash, hash(0xa3));
+      assert.equal(queue.reading(deviceA, 2n)?.finality, 'included');
+
+      // Blocks 21 to 23 vanish: the deliveries log, the reverted commands log and the canaries log are pending again.
+      for (const id of [4, 3, 5, 2]) queue.reopenBatch(id);
+      assert.deepEqual(
+        [1, 2, 3].map((id) => ledger.logBatch(id)?.status),
+        ['pending', 'pending', 'pending'],
+      );
+      assert.equal(queue.reading(deviceA, 2n)?.finality, 'pending');
+      assert.equal(queue.reading(deviceA, 1n)?.finality, 'included', 'block 20 stays');
+      assert.deepEqual(
+        queue.openBatches().map((b) => [b.id, b.nonce]),
+        [
+          [2, 1],
+          [3, 2],
+          [4, 3],
+          [5, 4],
+        ],
+      );
+      assert.deepEqual(
+        [ledger.entry(1)?.actionId, ledger.entry(2)?.actionId, ledger.entry(3)?.actionId],
+        [1, 3, 4],
+        'entries still name their batches',
+      );
     } finally {
       db.close();
     }

@@ -50,12 +50,22 @@ export const deviceResponseJsonSchema = {
     },
     relayed: {
       type: 'object',
-      description: 'Readings of the device this gateway relayed, by outcome.',
-      properties: { accepted: { type: 'integer' }, flagged: { type: 'integer' }, rejected: { type: 'integer' } },
+      description:
+        'Readings of the device this gateway relayed, by outcome (accepted, flagged, rejected), and the same readings by finality: included (in a canonical block, not final yet) and final (enough confirmations).',
+      properties: {
+        accepted: { type: 'integer' },
+        flagged: { type: 'integer' },
+        rejected: { type: 'integer' },
+        included: {
+          type: 'integer',
+          description: 'Outcomes not final yet: a rollback or reorg may still undo them (the gateway then sends the readings again).',
+        },
+        final: { type: 'integer' },
+      },
     },
     lastReading: {
       description:
-        'The last reading recorded on chain, by sequence only; null before the first. Public on purpose: its values and device time are data, given only under consent (POST /v1/data/readings).',
+        'The last reading recorded on chain at blockNumber (the head: not necessarily final), by sequence only; null before the first. Public on purpose: its values and device time are data, given only under consent (POST /v1/data/readings).',
       anyOf: [
         { type: 'null' },
         { type: 'object', required: ['sequence'], additionalProperties: false, properties: { sequence: { type: 'string' } } },
@@ -105,6 +115,7 @@ export const devicesPlugin: FastifyPluginAsync<DevicesPluginOptions> = async (ap
       }
       const [p, version, own] = profile;
       const counts = services.queue.countsOf(device);
+      const finality = services.queue.finalityCountsOf(device);
       return {
         device,
         status: deviceStatusNames[view.status],
@@ -118,7 +129,7 @@ export const devicesPlugin: FastifyPluginAsync<DevicesPluginOptions> = async (ap
           autoSuspensions: view.autoSuspensions,
           pending: counts.pending,
         },
-        relayed: { accepted: counts.accepted, flagged: counts.flagged, rejected: counts.rejected },
+        relayed: { accepted: counts.accepted, flagged: counts.flagged, rejected: counts.rejected, ...finality },
         lastReading: view.lastSequence === 0n ? null : { sequence: view.lastSequence.toString() },
         blockNumber: Number(blockNumber),
       };

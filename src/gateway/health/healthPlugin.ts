@@ -3,6 +3,7 @@ import type { PublicClient } from 'viem';
 import type { DeviceDirectory } from '../core/deviceDirectory.js';
 import type { ReadingQueue } from '../readings/readingQueue.js';
 import type { Relayer } from '../readings/relayer.js';
+import type { RpcFailover } from '../readings/rpcFailover.js';
 
 export const healthResponseJsonSchema = {
   type: 'object',
@@ -24,6 +25,54 @@ export const healthResponseJsonSchema = {
         readingsSettled: { type: 'integer' },
         lastBatchAt: { type: ['string', 'null'] },
         lastError: { type: ['string', 'null'] },
+        finality: {
+          description:
+            'The finality rule in force (null until the chain was asked): confirmations counting the including block, delayMs after inclusion, what the defaults came from.',
+          anyOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              properties: {
+                confirmations: { type: 'integer' },
+                delayMs: { type: 'integer' },
+                chain: { type: 'string', enum: ['anvil', 'clique', 'other'] },
+                signers: { type: 'integer' },
+                source: { type: 'string', enum: ['default', 'configured'] },
+                savedBlock: { type: 'boolean', description: 'true: nothing above the last block the node saved durably is final.' },
+              },
+            },
+          ],
+        },
+        head: { type: ['integer', 'null'], description: 'The head block the relayer last saw.' },
+        chainNonce: { type: ['integer', 'null'], description: "The relayer account's nonce in the latest block." },
+        rollbacks: {
+          type: 'integer',
+          description: 'Times batches vanished from the chain (rollback, reorg, another node) and were sent again.',
+        },
+        batchesVanished: { type: 'integer' },
+        finalBatchesVanished: {
+          type: 'integer',
+          description:
+            'Batches that had been reported final and vanished: the node lost more than the finality rule assumes (raise confirmations).',
+        },
+        batchesFinalized: { type: 'integer' },
+        gapsFilled: { type: 'integer', description: 'Nonce gaps closed with an empty transaction.' },
+        droppedResent: {
+          type: 'integer',
+          description:
+            'Times the node did not know the transaction at the next nonce (dropped, or a node that lost its pool) and open batches were sent again.',
+        },
+        feeBumps: { type: 'integer', description: 'Transactions signed again with higher fees (stuck or underpriced).' },
+        replayedRecorded: {
+          type: 'integer',
+          description:
+            'Readings skipped as Replayed but recorded by an earlier transaction carrying the same signed reading; settled from it.',
+        },
+        replayedUnexplained: { type: 'integer', description: 'Readings skipped as Replayed and recorded nowhere: a fault to report.' },
+        lastRollback: {
+          anyOf: [{ type: 'null' }, { type: 'object', properties: { at: { type: 'string' }, reason: { type: 'string' } } }],
+        },
+        rpcUrl: { type: 'string', description: 'The RPC endpoint in use (of rpcUrls).' },
       },
     },
     error: { type: 'string' },
@@ -39,6 +88,8 @@ export type HealthPluginOptions = {
   queue: ReadingQueue;
   directory: DeviceDirectory;
   relayer: Relayer;
+  /** The RPC endpoints behind publicClient (the one in use is reported). */
+  rpc?: RpcFailover;
 };
 
 /** GET /healthz — liveness of the gateway and reachability of the chain. Always registered. */
@@ -69,7 +120,7 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
         blockNumber,
         pending: services.queue.pendingCount(),
         eventsSyncedTo: synced === undefined ? null : Number(synced),
-        relayer: services.relayer.status(),
+        relayer: { ...services.relayer.status(), ...(services.rpc && { rpcUrl: services.rpc.currentUrl() }) },
         ...(error && { error }),
       });
     },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Address, Hex } from 'viem';
+import { AccessLedger } from '../consentedData/accessLedger.js';
 import { GatewayDatabase } from '../database/gatewayDatabase.js';
 import { ReadingQueue, sequenceKey, type NewReading } from './readingQueue.js';
 
@@ -99,6 +100,7 @@ describe('ReadingQueue', () => {
       value: -5,
       txHash: batch.txHash,
       blockNumber: 12,
+      finality: 'included',
       receivedAt: decided.receivedAt,
       decidedAt: decided.decidedAt,
     });
@@ -129,5 +131,166 @@ describe('ReadingQueue', () => {
     );
     assert.deepEqual(queue.countsOf(deviceA), { pending: 1, accepted: 0, flagged: 1, rejected: 0 });
     queue.close();
+  });
+});
+
+const txHash = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
+const blockHash = (n: number) => `0x${(0xb000 + n).toString(16).padStart(64, '0')}` as Hex;
+const relayerA = '0x00000000000000000000000000000000000000a1' as Address;
+const relayerB = '0x00000000000000000000000000000000000000b1' as Address;
+
+describe('ReadingQueue: included, final, vanished', () => {
+  it('a mined batch is included until finalized; when its block vanishes it is open again with its readings pending', () => {
+    const queue = openQueue(join(dir, 'finality.sqlite'));
+    queue.enqueue([reading(deviceA, 1n), reading(deviceA, 2n)]);
+    const batch = queue.recordBatch(
+      { nonce: 7, txHash: txHash(1), rawTx: '0x02aa', account: relayerA },
+      queue.takeUnbatched(10).map((r) => r.id),
+    );
+    queue.settleBatch(batch, 40, [{ device: deviceA, sequence: 1n, status: 'accepted', reasons: [] }], blockHash(40));
+    const included = queue.reading(deviceA, 1n)!;
+    assert.equal(included.finality, 'included');
+    assert.equal(included.blockHash, blockHash(40));
+    assert.equal(included.finalAt, undefined);
+    assert.deepEqual(queue.finalityCountsOf(deviceA), { included: 2, final: 0 });
+
+    // Not deep enough (block 40 > 39) or seen too recently: nothing to finalize.
+    assert.deepEqual(queue.batchesToFinalize(39, Date.now() + 1), []);
+    assert.deepEqual(queue.batchesToFinalize(40, 0), []);
+    const due = queue.batchesToFinalize(40, Date.now() + 1);
+    assert.deepEqual(
+      due.map((b) => [b.id, b.state, b.blockNumber, b.blockHash]),
+      [[batch.id, 'mined', 40, blockHash(40)]],
+    );
+    queue.finalizeBatch(batch.id, 1_800_000_000_000);
+    assert.equal(queue.reading(deviceA, 1n)!.finality, 'final');
+    assert.equal(queue.reading(deviceA, 1n)!.finalAt, 1_800_000_000_000);
+    assert.deepEqual(queue.finalityCountsOf(deviceA), { included: 0, final: 2 });
+    assert.deepEqual(queue.batchesToFinalize(1000, Date.now() + 1), []);
+    assert.deepEqual(
+      queue.batchesOnChainBelow().map((b) => [b.id, b.state]),
+      [[batch.id, 'final']],
+    );
+
+    // The node lost the block: the batch is open again, same signed bytes, readings pending.
+    assert.equal(queue.reopenBatch(batch.id), 2);
+    assert.equal(queue.pendingCount(), 2);
+    assert.deepEqual(queue.openBatches(), [{ id: batch.id, nonce: 7, txHash: txHash(1), rawTx: '0x02aa', createdAt: batch.createdAt }]);
+    const again = queue.reading(deviceA, 1n)!;
+    assert.equal(again.status, 'pending');
+    assert.equal(again.finality, 'pending');
+    assert.equal(again.blockNumber, undefined);
+    assert.equal(again.blockHash, undefined);
+    assert.deepEqual(
+      queue.readingsOfBatch(batch.id).map((r) => r.sequence),
+      [1n, 2n],
+      'still carried by the same batch',
+    );
+    assert.deepEqual(queue.takeUnbatched(10), [], 'not queued for another batch: they keep their place');
+    assert.deepEqual(queue.batchesOnChainBelow(), []);
+    queue.close();
+  });
+
+  it('walks back newest block first, in pages, and keeps nonces per relayer account', () => {
+    const queue = openQueue(join(dir, 'walk.sqlite'));
+    const ids: number[] = [];
+    for (let n = 0; n < 5; n++) {
+      const b = queue.recordBatch({ nonce: n, txHash: txHash(10 + n), rawTx: '0x02', account: relayerA }, []);
+      queue.settleBatch(b, 100 + n, [], blockHash(100 + n));
+      ids.push(b.id);
+    }
+    const open = queue.recordBatch({ nonce: 5, txHash: txHash(15), rawTx: '0x02', account: relayerA }, []);
+    const firstPage = queue.batchesOnChainBelow(undefined, 2);
+    assert.deepEqual(
+      firstPage.map((b) => b.blockNumber),
+      [104, 103],
+    );
+    const last = firstPage.at(-1)!;
+    assert.deepEqual(
+      queue.batchesOnChainBelow({ blockNumber: last.blockNumber, id: last.id }, 10).map((b) => b.blockNumber),
+      [102, 101, 100],
+    );
+    assert.equal(queue.highestNonce(relayerA), 5);
+    assert.equal(queue.highestNonce(relayerB), undefined);
+    assert.equal(queue.hasBatchAtNonce(relayerA, 3), true);
+    assert.equal(queue.hasBatchAtNonce(relayerB, 3), false);
+    assert.equal(queue.lowestOpenBatch(relayerA)?.id, open.id);
+    assert.deepEqual(
+      queue.batchesOnChainFromNonce(relayerA, 3).map((b) => b.nonce),
+      [3, 4],
+    );
+    queue.abandonBatch(ids[2]!, 'replaced');
+    assert.equal(queue.hasBatchAtNonce(relayerA, 2), false, 'a nonce taken by another transaction holds no batch of ours');
+    queue.close();
+  });
+
+  it('keeps every signature of a bumped batch: whichever is mined is ours', () => {
+    const queue = openQueue(join(dir, 'bump.sqlite'));
+    const b = queue.recordBatch({ nonce: 0, txHash: txHash(1), rawTx: '0x02aa', account: relayerA }, []);
+    queue.replaceAttempt(b.id, txHash(1), { txHash: txHash(2), rawTx: '0x02bb' });
+    queue.replaceAttempt(b.id, txHash(2), { txHash: txHash(3), rawTx: '0x02cc' });
+    assert.deepEqual(queue.batch(b.id), { ...b, txHash: txHash(3), rawTx: '0x02cc', state: 'sent' });
+    assert.deepEqual(queue.earlierAttempts(b.id), [txHash(1), txHash(2)]);
+    for (const n of [1, 2, 3]) assert.equal(queue.isOwnTransaction(txHash(n)), true);
+    assert.equal(queue.isOwnTransaction(txHash(4)), false);
+    queue.close();
+  });
+
+  it('moves relayed actions of both tables with their batch: settled, reopened after a rollback, failed on a revert, requeued when replaced, kept across a fee bump', () => {
+    const database = new GatewayDatabase({ path: join(dir, 'actions.sqlite') });
+    const queue = new ReadingQueue({ database });
+    const ledger = new AccessLedger(database);
+    const target = '0x00000000000000000000000000000000000000cc' as Address;
+    const ownerAck = queue.enqueueAction({
+      device: deviceA,
+      kind: 'owner_acknowledgement',
+      target,
+      calldata: '0xaa01',
+      dedupeKey: 'ack:1',
+    });
+    const logId = ledger.batchInto('entries', [], { kind: 'deliveries', target, calldata: '0xbb01' });
+    const refs = [
+      { source: 'device_actions' as const, id: ownerAck.action.id },
+      { source: 'access_log_batches' as const, id: logId },
+    ];
+    const statusOf = () => [queue.deviceAction(ownerAck.action.id)!.status, ledger.logBatch(logId)!.status];
+    const txOf = () => [queue.deviceAction(ownerAck.action.id)!.txHash, ledger.logBatch(logId)!.txHash];
+
+    // Included, then the block vanishes: both are pending again in the same batch (not in the outbox).
+    const batch = queue.recordBatch({ nonce: 0, txHash: txHash(1), rawTx: '0x02aa', account: relayerA }, [], refs);
+    assert.equal(queue.nextUnbatchedAction(), undefined, 'both ride in the batch');
+    queue.settleBatch(batch, 20, [], blockHash(20));
+    assert.deepEqual(statusOf(), ['done', 'done']);
+    assert.deepEqual(txOf(), [txHash(1), txHash(1)]);
+    queue.reopenBatch(batch.id);
+    assert.deepEqual(statusOf(), ['pending', 'pending']);
+    assert.deepEqual(txOf(), [null, null]);
+    assert.equal(ledger.logBatch(logId)!.blockNumber, null);
+    assert.equal(queue.nextUnbatchedAction(), undefined, 'still carried by the reopened batch: its bytes are sent again');
+
+    // A fee bump signs the batch again: the actions stay with it, and the earlier signature may be the one mined.
+    queue.replaceAttempt(batch.id, txHash(1), { txHash: txHash(2), rawTx: '0x02bb' });
+    queue.settleBatch({ id: batch.id, txHash: txHash(1) }, 21, [], blockHash(21));
+    assert.deepEqual(statusOf(), ['done', 'done']);
+    assert.deepEqual(txOf(), [txHash(1), txHash(1)], 'settled from the signature that was mined');
+
+    // Reverted in a block that then vanishes: failed, then pending again.
+    queue.reopenBatch(batch.id);
+    queue.abandonBatch(batch.id, 'reverted', 22, txHash(2), blockHash(22));
+    assert.deepEqual(statusOf(), ['failed', 'failed']);
+    assert.equal(ledger.logBatch(logId)!.error, 'the transaction reverted');
+    queue.reopenBatch(batch.id);
+    assert.deepEqual(statusOf(), ['pending', 'pending']);
+    assert.equal(ledger.logBatch(logId)!.error, null);
+
+    // Its nonce taken by another transaction: both go back to the outbox, oldest first.
+    queue.abandonBatch(batch.id, 'replaced');
+    assert.deepEqual(statusOf(), ['pending', 'pending']);
+    assert.deepEqual(queue.nextUnbatchedAction(), { ...refs[0], kind: 'owner_acknowledgement', target, calldata: '0xaa01' });
+    const next = queue.recordBatch({ nonce: 0, txHash: txHash(3), rawTx: '0x02cc', account: relayerA }, [], [refs[0]!]);
+    assert.deepEqual(queue.nextUnbatchedAction(), { ...refs[1], kind: 'deliveries', target, calldata: '0xbb01' });
+    queue.settleBatch(next, 23, [], blockHash(23));
+    assert.deepEqual(statusOf(), ['done', 'pending']);
+    database.close();
   });
 });

@@ -6,9 +6,22 @@ import type { GatewayDatabase } from '../database/gatewayDatabase.js';
  * is acknowledged only after the transaction that stores it is committed, so an acknowledged
  * reading survives a crash; the relayer takes readings out in arrival order, writes the signed
  * transaction that carries them before it is broadcast, and stores each reading's outcome.
+ *
+ * A batch (one nonce of the relayer account) goes sent → mined (included in a block, recorded
+ * with the block's hash) → final (enough confirmations, hash checked again). A mined or final
+ * batch whose block leaves the canonical chain goes back to sent (reopenBatch): its readings are
+ * pending again and the same signed bytes are broadcast again, at the same nonce, so readings
+ * keep their order. A reading's finality is its batch's.
  */
 
 export type ReadingStatus = 'pending' | 'accepted' | 'flagged' | 'rejected';
+
+/**
+ * pending: in no block yet. included: in a block of the canonical chain, not final yet (a reorg
+ * or a node restarted from older state may still undo it; the gateway then sends it again).
+ * final: the block has enough confirmations and was checked at the canonical hash.
+ */
+export type Finality = 'pending' | 'included' | 'final';
 
 export type NewReading = {
   device: Address;
@@ -31,9 +44,13 @@ export type ReadingRecord = {
   value?: number;
   txHash?: Hex;
   blockNumber?: number;
+  blockHash?: Hex;
+  finality: Finality;
   receivedAt: number;
   /** When the gateway saw the on-chain verdict (ms since the epoch). */
   decidedAt?: number;
+  /** When the gateway found the verdict final (ms since the epoch). */
+  finalAt?: number;
 };
 
 export type ReadingOutcome = {
@@ -43,6 +60,12 @@ export type ReadingOutcome = {
   reasons: string[];
   metric?: number;
   value?: number;
+  /**
+   * The transaction that recorded the reading when it is not the batch's own: the batch was
+   * skipped as Replayed because an earlier transaction (of this gateway, mined after all, or of
+   * another relayer) had recorded this very reading.
+   */
+  recordedBy?: { txHash: Hex; blockNumber: number; blockHash: Hex };
 };
 
 /** A reading as a recipient may receive it (see deliverableReadings). */
@@ -54,6 +77,19 @@ export type DeliverableReading = {
 };
 
 export type BatchRecord = { id: number; nonce: number; txHash: Hex; rawTx: Hex; createdAt: number };
+
+/** A batch whose transaction was seen in a block (mined, final, or reverted). */
+export type BatchOnChain = {
+  id: number;
+  nonce: number;
+  txHash: Hex;
+  state: 'mined' | 'final' | 'reverted';
+  blockNumber: number;
+  /** Null only for a batch recorded by a gateway older than schema 2. */
+  blockHash: Hex | null;
+  includedAt: number | null;
+  finalAt: number | null;
+};
 
 export type ReadingQueueOptions = {
   /** The gateway's database (its tables: readings, batches, device_actions, access_log_batches). */
@@ -144,7 +180,33 @@ type ReadingRow = {
   value: number | null;
   tx_hash: string | null;
   block_number: number | null;
+  block_hash: string | null;
 };
+
+/** A reading row with its batch's finality (reading statement). */
+type ReadingWithBatchRow = ReadingRow & { batch_final_at: number | null };
+
+type BatchOnChainRow = {
+  id: number;
+  nonce: number;
+  tx_hash: string;
+  state: BatchOnChain['state'];
+  block_number: number;
+  block_hash: string | null;
+  included_at: number | null;
+  final_at: number | null;
+};
+
+const toBatchOnChain = (row: BatchOnChainRow): BatchOnChain => ({
+  id: row.id,
+  nonce: row.nonce,
+  txHash: row.tx_hash as Hex,
+  state: row.state,
+  blockNumber: row.block_number,
+  blockHash: row.block_hash as Hex | null,
+  includedAt: row.included_at,
+  finalAt: row.final_at,
+});
 
 const toQueued = (row: ReadingRow): QueuedReading => ({
   id: row.id,
@@ -175,19 +237,84 @@ export class ReadingQueue {
       oldestUnbatched: this.db
         .prepare("SELECT received_at FROM readings WHERE status = 'pending' AND batch_id IS NULL ORDER BY id LIMIT 1")
         .pluck(),
-      insertBatch: this.db.prepare('INSERT INTO batches (nonce, tx_hash, raw_tx, created_at) VALUES (?, ?, ?, ?)'),
+      insertBatch: this.db.prepare('INSERT INTO batches (nonce, tx_hash, raw_tx, created_at, account) VALUES (?, ?, ?, ?, ?)'),
       assignBatch: this.db.prepare("UPDATE readings SET batch_id = ? WHERE id = ? AND status = 'pending'"),
       openBatches: this.db.prepare(
-        "SELECT id, nonce, tx_hash AS txHash, raw_tx AS rawTx, created_at AS createdAt FROM batches WHERE state = 'sent' ORDER BY id",
+        "SELECT id, nonce, tx_hash AS txHash, raw_tx AS rawTx, created_at AS createdAt FROM batches WHERE state = 'sent' ORDER BY nonce, id",
       ),
       readingsOfBatch: this.db.prepare("SELECT * FROM readings WHERE batch_id = ? AND status = 'pending' ORDER BY id"),
       settleReading: this.db.prepare(
-        `UPDATE readings SET status = ?, reasons = ?, metric = ?, value = ?, tx_hash = ?, block_number = ?, decided_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
+        `UPDATE readings SET status = ?, reasons = ?, metric = ?, value = ?, tx_hash = ?, block_number = ?, block_hash = ?, decided_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
          WHERE batch_id = ? AND device = ? AND seq = ? AND status = 'pending'`,
       ),
-      closeBatch: this.db.prepare('UPDATE batches SET state = ?, block_number = ? WHERE id = ?'),
+      closeBatch: this.db.prepare(
+        `UPDATE batches SET state = ?, block_number = ?, block_hash = ?,
+           included_at = CASE WHEN ? IS NULL THEN NULL ELSE CAST(unixepoch('subsec') * 1000 AS INTEGER) END, final_at = NULL
+         WHERE id = ?`,
+      ),
+      reopenBatch: this.db.prepare(
+        "UPDATE batches SET state = 'sent', block_number = NULL, block_hash = NULL, included_at = NULL, final_at = NULL WHERE id = ?",
+      ),
+      reopenReadings: this.db.prepare(
+        `UPDATE readings SET status = 'pending', reasons = NULL, metric = NULL, value = NULL, tx_hash = NULL, block_number = NULL, block_hash = NULL, decided_at = NULL
+         WHERE batch_id = ? AND status <> 'pending'`,
+      ),
+      finalizeBatch: this.db.prepare(
+        "UPDATE batches SET state = CASE state WHEN 'mined' THEN 'final' ELSE state END, final_at = ? WHERE id = ?",
+      ),
+      toFinalize: this.db.prepare(
+        `SELECT id, nonce, tx_hash, state, block_number, block_hash, included_at, final_at FROM batches
+         WHERE state IN ('mined', 'reverted') AND final_at IS NULL AND block_number <= ? AND included_at <= ? ORDER BY block_number, id LIMIT ?`,
+      ),
+      onChainBelow: this.db.prepare(
+        `SELECT id, nonce, tx_hash, state, block_number, block_hash, included_at, final_at FROM batches
+         WHERE block_number IS NOT NULL AND state IN ('mined', 'final', 'reverted') AND (block_number < ? OR (block_number = ? AND id < ?))
+         ORDER BY block_number DESC, id DESC LIMIT ?`,
+      ),
+      onChainFromNonce: this.db.prepare(
+        `SELECT id, nonce, tx_hash, state, block_number, block_hash, included_at, final_at FROM batches
+         WHERE nonce >= ? AND (account = ? OR account IS NULL) AND state IN ('mined', 'final', 'reverted') ORDER BY nonce`,
+      ),
+      batchAtNonce: this.db.prepare(
+        "SELECT id FROM batches WHERE nonce = ? AND (account = ? OR account IS NULL) AND state IN ('sent', 'mined', 'final', 'reverted')",
+      ),
+      highestNonce: this.db.prepare('SELECT MAX(nonce) FROM batches WHERE account = ? OR account IS NULL').pluck(),
+      lowestOpen: this.db.prepare(
+        `SELECT id, nonce, tx_hash AS txHash, raw_tx AS rawTx, created_at AS createdAt FROM batches
+         WHERE state = 'sent' AND (account = ? OR account IS NULL) ORDER BY nonce, id LIMIT 1`,
+      ),
+      openBatchIds: this.db
+        .prepare("SELECT id FROM batches WHERE state = 'sent' AND (account = ? OR account IS NULL) ORDER BY nonce, id")
+        .pluck(),
+      batchStateById: this.db.prepare('SELECT state, tx_hash AS txHash FROM batches WHERE id = ?'),
+      batchById: this.db.prepare(
+        'SELECT id, nonce, tx_hash AS txHash, raw_tx AS rawTx, created_at AS createdAt, state FROM batches WHERE id = ?',
+      ),
+      recordBlockHash: this.db.prepare('UPDATE batches SET block_hash = ? WHERE id = ? AND block_hash IS NULL'),
+      insertAttempt: this.db.prepare('INSERT OR IGNORE INTO batch_attempts (tx_hash, batch_id, created_at) VALUES (?, ?, ?)'),
+      replaceAttempt: this.db.prepare('UPDATE batches SET tx_hash = ?, raw_tx = ? WHERE id = ?'),
+      attemptsOf: this.db.prepare('SELECT tx_hash FROM batch_attempts WHERE batch_id = ? ORDER BY created_at').pluck(),
+      batchOfTx: this.db
+        .prepare('SELECT id FROM batches WHERE tx_hash = ? UNION ALL SELECT batch_id FROM batch_attempts WHERE tx_hash = ? LIMIT 1')
+        .pluck(),
+      recordedBlockBefore: this.db
+        .prepare(
+          "SELECT MAX(block_number) FROM readings WHERE device = ? AND seq < ? AND status IN ('accepted', 'flagged') AND block_number IS NOT NULL",
+        )
+        .pluck(),
+      finalityCountsOf: this.db.prepare(
+        `SELECT SUM(b.final_at IS NULL) AS included, SUM(b.final_at IS NOT NULL) AS final FROM readings r JOIN batches b ON b.id = r.batch_id
+         WHERE r.device = ? AND r.status <> 'pending'`,
+      ),
+      finalityLatencies: this.db.prepare(
+        `SELECT b.final_at - r.received_at AS latency FROM readings r JOIN batches b ON b.id = r.batch_id
+         WHERE r.status <> 'pending' AND b.final_at IS NOT NULL AND r.received_at >= ? ORDER BY latency`,
+      ),
       releaseBatch: this.db.prepare("UPDATE readings SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'"),
       reading: this.db.prepare('SELECT * FROM readings WHERE device = ? AND seq = ?'),
+      readingWithBatch: this.db.prepare(
+        'SELECT r.*, b.final_at AS batch_final_at FROM readings r LEFT JOIN batches b ON b.id = r.batch_id WHERE r.device = ? AND r.seq = ?',
+      ),
       deliverable: this.db.prepare(
         `SELECT seq, timestamp, payload, status FROM readings
          WHERE device = ? AND seq > ? AND status IN ('accepted', 'flagged')
@@ -280,18 +407,24 @@ export class ReadingQueue {
 
   /** Records a signed transaction before it is broadcast, and the readings (or relayed action) it carries. */
   recordBatch(
-    batch: { nonce: number; txHash: Hex; rawTx: Hex },
+    batch: { nonce: number; txHash: Hex; rawTx: Hex; account?: Address },
     readingIds: readonly number[],
     actions: readonly RelayedActionRef[] = [],
   ): BatchRecord {
     const createdAt = Date.now();
     const id = this.db.transaction(() => {
-      const { lastInsertRowid } = this.statements.insertBatch.run(batch.nonce, batch.txHash, batch.rawTx, createdAt);
+      const { lastInsertRowid } = this.statements.insertBatch.run(
+        batch.nonce,
+        batch.txHash,
+        batch.rawTx,
+        createdAt,
+        batch.account?.toLowerCase() ?? null,
+      );
       for (const readingId of readingIds) this.statements.assignBatch.run(lastInsertRowid, readingId);
       for (const action of actions) this.statements.actions[action.source].assign.run(lastInsertRowid, action.id);
       return Number(lastInsertRowid);
     })();
-    return { id, createdAt, ...batch };
+    return { id, createdAt, nonce: batch.nonce, txHash: batch.txHash, rawTx: batch.rawTx };
   }
 
   /** Batches broadcast (or about to be) whose receipt has not been processed yet, oldest first. */
@@ -304,11 +437,18 @@ export class ReadingQueue {
   }
 
   /**
-   * Stores the outcomes a mined batch's receipt gave, in one transaction. A reading of the batch
-   * the receipt says nothing about is rejected as NoOutcome (it is not on chain). Returns how many
+   * Stores the outcomes a mined batch's receipt gave, in one transaction, and marks the batch
+   * included in the block (number, hash) the receipt names (`batch.txHash` is the transaction
+   * that was mined: the batch's latest signature or an earlier one). A reading of the batch the
+   * receipt says nothing about is rejected as NoOutcome (it is not on chain). Returns how many
    * readings were settled.
    */
-  settleBatch(batch: Pick<BatchRecord, 'id' | 'txHash'>, blockNumber: number, outcomes: readonly ReadingOutcome[]): number {
+  settleBatch(
+    batch: Pick<BatchRecord, 'id' | 'txHash'>,
+    blockNumber: number,
+    outcomes: readonly ReadingOutcome[],
+    blockHash: Hex | null = null,
+  ): number {
     const settled = this.db.transaction(() => {
       let n = 0;
       for (const o of outcomes) {
@@ -317,8 +457,9 @@ export class ReadingQueue {
           JSON.stringify(o.reasons),
           o.metric ?? null,
           o.value ?? null,
-          batch.txHash,
-          blockNumber,
+          o.recordedBy?.txHash ?? batch.txHash,
+          o.recordedBy?.blockNumber ?? blockNumber,
+          o.recordedBy?.blockHash ?? blockHash,
           batch.id,
           o.device.toLowerCase(),
           sequenceKey(o.sequence),
@@ -332,13 +473,14 @@ export class ReadingQueue {
           null,
           batch.txHash,
           blockNumber,
+          blockHash,
           batch.id,
           r.device,
           r.seq,
         ).changes;
       }
       for (const actions of Object.values(this.statements.actions)) actions.settle.run('done', batch.txHash, blockNumber, null, batch.id);
-      this.statements.closeBatch.run('mined', blockNumber, batch.id);
+      this.statements.closeBatch.run('mined', blockNumber, blockHash, blockNumber, batch.id);
       return n;
     })();
     this.pending -= settled;
@@ -350,15 +492,142 @@ export class ReadingQueue {
    * readings queue again. A device action in a reverted transaction fails for good (the contract
    * refused it); one whose nonce was taken queues again.
    */
-  abandonBatch(batchId: number, state: 'reverted' | 'replaced', blockNumber?: number, txHash?: Hex): void {
+  abandonBatch(batchId: number, state: 'reverted' | 'replaced', blockNumber?: number, txHash?: Hex, blockHash?: Hex): void {
     this.db.transaction(() => {
       this.statements.releaseBatch.run(batchId);
       for (const actions of Object.values(this.statements.actions)) {
         if (state === 'reverted') actions.settle.run('failed', txHash ?? null, blockNumber ?? null, 'the transaction reverted', batchId);
         else actions.release.run(batchId);
       }
-      this.statements.closeBatch.run(state, blockNumber ?? null, batchId);
+      this.statements.closeBatch.run(state, blockNumber ?? null, blockHash ?? null, blockNumber ?? null, batchId);
     })();
+  }
+
+  /**
+   * The block that held the batch's transaction left the canonical chain (a rollback, a reorg,
+   * another node): the batch is open again (its recorded bytes are broadcast again, same nonce),
+   * its readings and device actions pending again. Returns how many readings are pending again.
+   */
+  reopenBatch(batchId: number): number {
+    const reopened = this.db.transaction(() => {
+      const n = this.statements.reopenReadings.run(batchId).changes;
+      for (const actions of Object.values(this.statements.actions)) actions.reopen.run(batchId);
+      this.statements.reopenBatch.run(batchId);
+      return n;
+    })();
+    this.pending += reopened;
+    return reopened;
+  }
+
+  /** The batch's block has enough confirmations and is still canonical: its outcomes are final. */
+  finalizeBatch(batchId: number, at = Date.now()): void {
+    this.statements.finalizeBatch.run(at, batchId);
+  }
+
+  /** Batches in a block at or below `maxBlock`, seen included before `includedBefore` (ms), not final yet; lowest block first. */
+  batchesToFinalize(maxBlock: number, includedBefore: number, limit = 256): BatchOnChain[] {
+    return (this.statements.toFinalize.all(maxBlock, includedBefore, limit) as BatchOnChainRow[]).map(toBatchOnChain);
+  }
+
+  /**
+   * Batches seen in a block (mined, final or reverted), newest block first, from below the given
+   * position (exclusive; omit it to start at the newest): a page of the walk back over the chain.
+   */
+  batchesOnChainBelow(position?: { blockNumber: number; id: number }, limit = 64): BatchOnChain[] {
+    const block = position?.blockNumber ?? Number.MAX_SAFE_INTEGER;
+    const id = position?.id ?? Number.MAX_SAFE_INTEGER;
+    return (this.statements.onChainBelow.all(block, block, id, limit) as BatchOnChainRow[]).map(toBatchOnChain);
+  }
+
+  /**
+   * The account's batches seen in a block whose nonce is at least `nonce`, by nonce (when the
+   * chain's nonce of the account is `nonce`, none of them is mined: they vanished).
+   */
+  batchesOnChainFromNonce(account: Address, nonce: number): BatchOnChain[] {
+    return (this.statements.onChainFromNonce.all(nonce, account.toLowerCase()) as BatchOnChainRow[]).map(toBatchOnChain);
+  }
+
+  /** Whether a live batch of the account (sent, mined, final or reverted) holds the nonce. */
+  hasBatchAtNonce(account: Address, nonce: number): boolean {
+    return this.statements.batchAtNonce.get(nonce, account.toLowerCase()) !== undefined;
+  }
+
+  /** The highest nonce the account signed a batch with. */
+  highestNonce(account: Address): number | undefined {
+    return (this.statements.highestNonce.get(account.toLowerCase()) as number | null) ?? undefined;
+  }
+
+  /** Ids of the account's open batches, lowest nonce first (without their signed bytes). */
+  openBatchIds(account: Address): number[] {
+    return this.statements.openBatchIds.all(account.toLowerCase()) as number[];
+  }
+
+  /** The account's open batch with the lowest nonce. */
+  lowestOpenBatch(account: Address): BatchRecord | undefined {
+    return this.statements.lowestOpen.get(account.toLowerCase()) as BatchRecord | undefined;
+  }
+
+  /** A batch's state and the hash of its latest signature (without the signed bytes). */
+  batchState(batchId: number): { state: string; txHash: Hex } | undefined {
+    return this.statements.batchStateById.get(batchId) as { state: string; txHash: Hex } | undefined;
+  }
+
+  /** A batch's latest signature and state. */
+  batch(batchId: number): (BatchRecord & { state: string }) | undefined {
+    return this.statements.batchById.get(batchId) as (BatchRecord & { state: string }) | undefined;
+  }
+
+  /** The block hash of a batch recorded before schema 2, once checked. */
+  recordBlockHash(batchId: number, blockHash: Hex): void {
+    this.statements.recordBlockHash.run(blockHash, batchId);
+  }
+
+  /** Whether the reading is pending in that batch (an outcome of the batch's receipt concerns it). */
+  isPendingIn(device: Address, sequence: bigint, batchId: number): boolean {
+    const row = this.statements.reading.get(device.toLowerCase(), sequenceKey(sequence)) as
+      | (ReadingRow & { batch_id: number | null })
+      | undefined;
+    return row?.status === 'pending' && row.batch_id === batchId;
+  }
+
+  /**
+   * A fee bump: the batch is signed again (same nonce, same calldata, higher fees). The earlier
+   * signature is kept as an attempt, since either may be the one that gets mined.
+   */
+  replaceAttempt(batchId: number, previousTxHash: Hex, next: { txHash: Hex; rawTx: Hex }): void {
+    this.db.transaction(() => {
+      this.statements.insertAttempt.run(previousTxHash, batchId, Date.now());
+      this.statements.replaceAttempt.run(next.txHash, next.rawTx, batchId);
+    })();
+  }
+
+  /** Hashes of the batch's earlier signatures (replaced by fee bumps), oldest first. */
+  earlierAttempts(batchId: number): Hex[] {
+    return this.statements.attemptsOf.all(batchId) as Hex[];
+  }
+
+  /** Whether this gateway signed the transaction (any batch, any attempt). */
+  isOwnTransaction(txHash: Hex): boolean {
+    return this.statements.batchOfTx.get(txHash, txHash) !== undefined;
+  }
+
+  /**
+   * The highest block in which a reading of the device with a lower sequence was recorded: the
+   * reading itself cannot have been recorded before it (sequences only go up on chain).
+   */
+  recordedBlockBefore(device: Address, sequence: bigint): number | undefined {
+    return (this.statements.recordedBlockBefore.get(device.toLowerCase(), sequenceKey(sequence)) as number | null) ?? undefined;
+  }
+
+  /** How many of the device's decided readings are included but not final, and how many are final. */
+  finalityCountsOf(device: Address): { included: number; final: number } {
+    const row = this.statements.finalityCountsOf.get(device.toLowerCase()) as { included: number | null; final: number | null };
+    return { included: row.included ?? 0, final: row.final ?? 0 };
+  }
+
+  /** Milliseconds from acknowledgement to final verdict of the readings received since `sinceMs`, ascending. */
+  finalityLatencies(sinceMs = 0): number[] {
+    return (this.statements.finalityLatencies.all(sinceMs) as { latency: number }[]).map((r) => r.latency);
   }
 
   /** Stores a device action, or finds the one stored under the same dedupe key (`duplicate`). */
@@ -401,8 +670,9 @@ export class ReadingQueue {
   }
 
   reading(device: Address, sequence: bigint): ReadingRecord | undefined {
-    const row = this.statements.reading.get(device.toLowerCase(), sequenceKey(sequence)) as ReadingRow | undefined;
+    const row = this.statements.readingWithBatch.get(device.toLowerCase(), sequenceKey(sequence)) as ReadingWithBatchRow | undefined;
     if (!row) return undefined;
+    const finality: Finality = row.status === 'pending' ? 'pending' : row.batch_final_at === null ? 'included' : 'final';
     return {
       device: row.device as Address,
       sequence: BigInt(row.seq),
@@ -413,8 +683,11 @@ export class ReadingQueue {
       ...(row.value !== null && { value: row.value }),
       ...(row.tx_hash !== null && { txHash: row.tx_hash as Hex }),
       ...(row.block_number !== null && { blockNumber: row.block_number }),
+      ...(row.block_hash !== null && { blockHash: row.block_hash as Hex }),
+      finality,
       receivedAt: row.received_at,
       ...(row.decided_at !== null && { decidedAt: row.decided_at }),
+      ...(finality === 'final' && { finalAt: row.batch_final_at! }),
     };
   }
 
@@ -483,5 +756,10 @@ function actionStatements(db: GatewayDatabase, table: RelayedActionSource) {
        WHERE id = ? AND status = 'pending'`,
     ),
     release: db.prepare(`UPDATE ${table} SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'`),
+    // The batch's block left the canonical chain: the action is pending in it again (done or failed).
+    reopen: db.prepare(
+      `UPDATE ${table} SET status = 'pending', tx_hash = NULL, block_number = NULL, error = NULL, decided_at = NULL
+       WHERE batch_id = ? AND status <> 'pending'`,
+    ),
   };
 }

@@ -32,7 +32,7 @@ export const readingStatusJsonSchema = {
     'A reading the gateway has queued, and what the chain made of it: status, never values (neither the metric values, the device time nor a flagged value; docs/security.md).',
   type: 'object',
   additionalProperties: false,
-  required: ['device', 'sequence', 'status', 'reasons', 'receivedAt'],
+  required: ['device', 'sequence', 'status', 'finality', 'reasons', 'receivedAt'],
   properties: {
     device: { type: 'string' },
     sequence: { type: 'string', description: 'uint64 as a decimal string.' },
@@ -40,7 +40,13 @@ export const readingStatusJsonSchema = {
       type: 'string',
       enum: ['pending', 'accepted', 'flagged', 'rejected'],
       description:
-        'pending: queued or in a transaction not yet mined; accepted: on chain and within the profile; flagged: on chain and outside the profile (see reasons); rejected: skipped by the contract (see reasons), not on chain.',
+        'pending: queued or in a transaction not in a block yet; accepted: on chain and within the profile; flagged: on chain and outside the profile (see reasons); rejected: skipped by the contract (see reasons), not on chain. Whether the verdict can still change: see finality.',
+    },
+    finality: {
+      type: 'string',
+      enum: ['pending', 'included', 'final'],
+      description:
+        'pending: in no block yet. included: the verdict is from a block of the canonical chain (blockNumber, blockHash) that is not final yet: a reorg or a node restarted from older state may still undo it, and the gateway would then send the reading again (status back to pending). final: the block has the configured confirmations and was checked again at its canonical hash.',
     },
     reasons: {
       type: 'array',
@@ -54,8 +60,10 @@ export const readingStatusJsonSchema = {
     },
     txHash: { type: 'string', description: 'The submitReadings transaction that settled it.' },
     blockNumber: { type: 'integer' },
+    blockHash: { type: 'string', description: 'The block the verdict was read in (absent while pending).' },
     receivedAt: { type: 'string', format: 'date-time', description: 'When the gateway stored it.' },
     decidedAt: { type: 'string', format: 'date-time', description: 'When the gateway saw the on-chain verdict (absent while pending).' },
+    finalAt: { type: 'string', format: 'date-time', description: 'When the gateway found the verdict final (only when final).' },
   },
 } as const;
 
@@ -117,12 +125,15 @@ export const readingsPlugin: FastifyPluginAsync<ReadingsPluginOptions> = async (
         device: record.device,
         sequence: record.sequence.toString(),
         status: record.status,
+        finality: record.finality,
         reasons: record.reasons,
         ...(record.metric !== undefined && { metric: record.metric }),
         ...(record.txHash !== undefined && { txHash: record.txHash }),
         ...(record.blockNumber !== undefined && { blockNumber: record.blockNumber }),
+        ...(record.blockHash !== undefined && { blockHash: record.blockHash }),
         receivedAt: new Date(record.receivedAt).toISOString(),
         ...(record.decidedAt !== undefined && { decidedAt: new Date(record.decidedAt).toISOString() }),
+        ...(record.finalAt !== undefined && { finalAt: new Date(record.finalAt).toISOString() }),
       };
     },
   );

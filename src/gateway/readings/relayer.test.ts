@@ -9,7 +9,7 @@ import { encodeMetrics } from '../../protocol/payload.js';
 import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
 import { GatewayDatabase } from '../database/gatewayDatabase.js';
 import { ReadingQueue } from './readingQueue.js';
-import { signedReadingOf } from './relayer.js';
+import { signedReadingOf } from './signedReadingOf.js';
 import { buildGateway, startGateway, type GatewayOptions } from '../server.js';
 import { newTestDevice, signedReading, typicalAirQuality, type TestDevice } from '../testKit.js';
 
@@ -101,7 +101,7 @@ describe('relayer', () => {
       assert.equal(view.lastReading.sequence, '4');
       assert.equal(view.counters.flags, 2);
       assert.equal(view.counters.pending, 0);
-      assert.deepEqual(view.relayed, { accepted: 2, flagged: 2, rejected: 0 });
+      assert.deepEqual(view.relayed, { accepted: 2, flagged: 2, rejected: 0, included: 4, final: 0 });
       // The chain's sequence is now the floor: a replay is refused at the gateway.
       assert.equal((await postJson(gateway.url, await reading(d, 4))).status, 409);
     } finally {
@@ -130,7 +130,7 @@ describe('relayer', () => {
       assert.equal(health.relayer.readingsSettled, devices.length * perDevice);
       for (const d of devices) {
         const view = await (await fetch(`${gateway.url}/v1/devices/${d.id}`)).json();
-        assert.deepEqual(view.relayed, { accepted: perDevice, flagged: 0, rejected: 0 });
+        assert.deepEqual(view.relayed, { accepted: perDevice, flagged: 0, rejected: 0, included: perDevice, final: 0 });
       }
     } finally {
       await gateway.close();

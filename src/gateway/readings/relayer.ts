@@ -1,6 +1,7 @@
 import {
   encodeFunctionData,
   hexToBytes,
+  parseTransaction,
   TransactionReceiptNotFoundError,
   type Address,
   type Hex,
@@ -9,22 +10,32 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from 'viem';
-import { keccak256 } from '../../protocol/keccak.js';
-import { splitSignature, toCompact } from '../../protocol/signature.js';
-import { shortError } from '../core/deviceDirectory.js';
 import { gatewayFleetAbi } from '../../contracts/gatewayFleetAbi.js';
+import { keccak256 } from '../../protocol/keccak.js';
+import { shortError } from '../core/deviceDirectory.js';
 import type { GatewayLogger } from '../core/logger.js';
+import { BatchConfirmer, type ConfirmerStatus } from './batchConfirmer.js';
+import { broadcastRejectionOf } from './broadcastRejection.js';
+import { canonicalHashAt } from './canonicalChain.js';
+import { bumpedFees } from './feeBump.js';
+import { fitBatch, MAX_BATCH_CALLDATA_BYTES } from './fitBatch.js';
+import { detectFinalityPolicy, type FinalityPolicy } from './finalityPolicy.js';
+import { findReadingRecording } from './readingRecording.js';
+import { signedReadingOf } from './signedReadingOf.js';
 import { readingOutcomesOfLogs } from './receiptOutcomes.js';
 import { revertReasonOf } from './revertReason.js';
-import type { BatchRecord, QueuedReading, ReadingOutcome, ReadingQueue, RelayedAction, RelayedActionRef } from './readingQueue.js';
+import type { BatchRecord, ReadingOutcome, ReadingQueue, RelayedAction, RelayedActionRef } from './readingQueue.js';
 
 /**
  * The relayer/batcher: takes pending readings in arrival order, puts up to `batchSize` in one
  * submitReadings transaction, signs it with its own nonce counter so several batches can be in
  * flight, records the signed transaction before broadcasting it, and stores every reading's
- * outcome from the receipt. After a crash it resumes from the queue: a recorded transaction is
- * looked up (and broadcast again, same bytes, if it is not mined), so nothing acknowledged is lost
- * and nothing is submitted twice.
+ * outcome from the receipt — once the receipt's block is checked to be the canonical one at its
+ * height (a receipt alone is not proof: a node restarted from older state may still answer for
+ * a transaction it lost). The outcome is included until the BatchConfirmer finds it final, and
+ * whatever vanishes from the chain is sent again (same bytes, same nonce). After a crash it
+ * resumes from the queue: a recorded transaction is looked up (and broadcast again, same bytes,
+ * if it is not mined), so nothing acknowledged is lost and nothing is submitted twice.
  */
 export type RelayerOptions = {
   publicClient: PublicClient;
@@ -36,6 +47,8 @@ export type RelayerOptions = {
   batchSize?: number;
   /** Transactions broadcast and not yet mined. Default 4. */
   maxInFlightBatches?: number;
+  /** Largest calldata of a batch (bytes); a batch of `batchSize` readings is cut to fit. Default 120,000 (geth refuses transactions over 128 KiB). */
+  maxBatchBytes?: number;
   /** Longest wait for a batch to fill before a partial batch is sent (ms). Default 100. */
   batchIntervalMs?: number;
   /** Receipt poll interval (ms). Default 100. */
@@ -51,6 +64,25 @@ export type RelayerOptions = {
   gasPerReading?: number;
   /** Called with each mined batch's outcomes (keeps the device directory's sequence floors current). */
   onOutcomes?: (outcomes: ReadingOutcome[], logs: readonly Log[]) => void;
+  /** Blocks (counting the including block) before an outcome is final. Default: per chain (finalityPolicy.ts). */
+  confirmations?: number;
+  /** How long (ms) after the gateway saw a batch included its outcome may become final. Default: per chain. */
+  finalityDelayMs?: number;
+  /**
+   * The last block the process running the node has saved durably (the embedded Anvil's last
+   * state save), if it says: nothing above it becomes final, and on Anvil it replaces the delay.
+   */
+  savedBlock?: () => number | undefined;
+  /** How often the head is read for rollbacks and finality (ms). Default 500. */
+  monitorIntervalMs?: number;
+  /** How often nonces are checked for gaps, dropped and stuck transactions (ms). Default 2,000. */
+  repairIntervalMs?: number;
+  /** A transaction at the chain's nonce, known to the node, unmined this long, is signed again with higher fees (ms). Default 30,000. */
+  stuckAfterMs?: number;
+  /** How far back (blocks) a reading skipped as Replayed is looked for when no earlier reading of its device bounds the search. Default 50,000. */
+  replayLookbackBlocks?: number;
+  /** Called when batches vanished from the chain (a rollback, a reorg, another node): caches of chain state are stale. */
+  onRollback?: (reason: string) => void;
   logger?: GatewayLogger;
 };
 
@@ -63,26 +95,23 @@ export type RelayerStatus = {
   readingsSettled: number;
   lastBatchAt: string | null;
   lastError: string | null;
-};
+  /** The finality rule in force (null until the chain was asked). */
+  finality: Pick<FinalityPolicy, 'confirmations' | 'delayMs' | 'chain' | 'signers' | 'source' | 'savedBlock'> | null;
+  /** Transactions signed again with higher fees. */
+  feeBumps: number;
+  /** Readings skipped as Replayed in a batch but found recorded by an earlier transaction with the same signed bytes (settled from it). */
+  replayedRecorded: number;
+  /** Readings skipped as Replayed and recorded nowhere: a bug to report (they are not on chain). */
+  replayedUnexplained: number;
+} & ConfirmerStatus;
 
 const MAX_BACKOFF_MS = 30_000;
 const backoffMs = (failures: number) => Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(failures, 10));
 
-/** A submitReadings item: the contract takes the signature in EIP-2098 compact form. */
-export function signedReadingOf(reading: QueuedReading) {
-  const { r, vs } = toCompact(splitSignature(bytesToHex(reading.signature)));
-  return {
-    device: reading.device,
-    sequence: reading.sequence,
-    timestamp: reading.timestamp,
-    payload: reading.payload,
-    r,
-    vs,
-  };
-}
+type OptionalRelayerOptions = 'logger' | 'onOutcomes' | 'onRollback' | 'confirmations' | 'finalityDelayMs' | 'savedBlock';
 
 export class Relayer {
-  private readonly options: Required<Omit<RelayerOptions, 'logger' | 'onOutcomes'>> & Pick<RelayerOptions, 'logger' | 'onOutcomes'>;
+  private readonly options: Required<Omit<RelayerOptions, OptionalRelayerOptions>> & Pick<RelayerOptions, OptionalRelayerOptions>;
   private running = false;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -93,18 +122,53 @@ export class Relayer {
   private readonly inFlight = new Map<number, Promise<void>>();
   private failures = 0;
   private pauseUntil = 0;
-  private stats = { batchesMined: 0, readingsSettled: 0, lastBatchAt: null as string | null, lastError: null as string | null };
+  private stats = {
+    batchesMined: 0,
+    readingsSettled: 0,
+    lastBatchAt: null as string | null,
+    lastError: null as string | null,
+    feeBumps: 0,
+    replayedRecorded: 0,
+    replayedUnexplained: 0,
+  };
+  private policy: FinalityPolicy | undefined;
+  private readonly confirmer: BatchConfirmer;
+  /** Nonce assignments (new batches, gap fillers) one at a time. */
+  private nonceLock: Promise<unknown> = Promise.resolve();
+  private readonly bumping = new Set<number>();
 
   constructor(options: RelayerOptions) {
     this.options = {
       batchSize: 200,
       maxInFlightBatches: 4,
+      maxBatchBytes: MAX_BATCH_CALLDATA_BYTES,
       batchIntervalMs: 100,
       receiptPollMs: 100,
       rebroadcastMs: 15_000,
       gasPerReading: 100_000,
+      monitorIntervalMs: 500,
+      repairIntervalMs: 2_000,
+      stuckAfterMs: 30_000,
+      replayLookbackBlocks: 50_000,
       ...options,
     };
+    this.confirmer = new BatchConfirmer({
+      publicClient: this.options.publicClient,
+      queue: this.options.queue,
+      address: this.options.account.address,
+      policy: () => this.policy,
+      ...(this.options.savedBlock && { savedBlock: this.options.savedBlock }),
+      intervalMs: this.options.monitorIntervalMs,
+      repairIntervalMs: this.options.repairIntervalMs,
+      stuckAfterMs: this.options.stuckAfterMs,
+      host: {
+        resendOpenBatches: (o) => this.resendOpenBatches(o),
+        fillNonce: (nonce) => this.fillNonce(nonce),
+        bump: (batchId) => this.bump(batchId),
+      },
+      ...(this.options.onRollback && { onRollback: this.options.onRollback }),
+      ...(this.options.logger && { logger: this.options.logger }),
+    });
   }
 
   get address(): Address {
@@ -112,13 +176,34 @@ export class Relayer {
   }
 
   status(): RelayerStatus {
+    const policy = this.policy;
     return {
       address: this.address,
       running: this.running,
       inFlightBatches: this.inFlight.size,
       nextNonce: this.nonce ?? null,
       ...this.stats,
+      finality: policy
+        ? {
+            confirmations: policy.confirmations,
+            delayMs: policy.delayMs,
+            chain: policy.chain,
+            ...(policy.signers !== undefined && { signers: policy.signers }),
+            source: policy.source,
+            savedBlock: policy.savedBlock,
+          }
+        : null,
+      ...this.confirmer.status(),
     };
+  }
+
+  /**
+   * The gateway now talks to another node (RPC failover): its view of the chain is checked from
+   * scratch and everything in flight is broadcast to it.
+   */
+  nodeChanged(reason: string): void {
+    this.options.logger?.warn({ reason }, 'relayer: another node; checking its chain and sending what is in flight');
+    if (this.running && !this.stopping) this.confirmer.nodeChanged(reason);
   }
 
   /** Starts relaying in the background (resuming any batch a previous run left open). */
@@ -144,6 +229,7 @@ export class Relayer {
     this.stopping = true;
     this.notify();
     await this.loop;
+    await this.confirmer.stop();
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, drainMs).unref());
     await Promise.race([Promise.allSettled([...this.inFlight.values()]), deadline]);
     this.halted = true;
@@ -188,19 +274,134 @@ export class Relayer {
     return Math.max(0, oldest + this.options.batchIntervalMs - now);
   }
 
-  /** Batches recorded by an earlier run: settle the mined ones, broadcast the others again. */
+  /**
+   * Batches recorded by an earlier run: the finality rule is read from the chain, then one look
+   * at the chain (walk back over what vanished while the gateway was away, repair nonces) settles
+   * the mined open batches and broadcasts the others again; then the confirmer keeps watching.
+   */
   private async resume(): Promise<void> {
-    for (const batch of this.options.queue.openBatches()) {
-      const receipt = await this.receiptOf(batch.txHash);
+    this.policy ??= await detectFinalityPolicy(this.options.publicClient, {
+      ...(this.options.confirmations !== undefined && { confirmations: this.options.confirmations }),
+      ...(this.options.finalityDelayMs !== undefined && { finalityDelayMs: this.options.finalityDelayMs }),
+      savedBlockKnown: this.options.savedBlock !== undefined,
+    });
+    this.options.logger?.info({ finality: this.policy }, 'relayer: finality rule');
+    this.confirmer.nodeChanged('start');
+    await this.confirmer.tick();
+    await this.resendOpenBatches({ all: true });
+    this.nonce = await this.nextNonce();
+    this.confirmer.start();
+  }
+
+  /** The next nonce for a new batch: above every batch recorded, and above what the node has (pending). */
+  private async nextNonce(): Promise<number> {
+    const pending = await this.options.publicClient.getTransactionCount({ address: this.address, blockTag: 'pending' });
+    const highest = this.options.queue.highestNonce(this.address);
+    return Math.max(pending, highest === undefined ? 0 : highest + 1);
+  }
+
+  /**
+   * Open batches, lowest nonce first: those mined are settled, the others broadcast again (all of
+   * them after a rollback or a node switch, or only those nobody follows) and followed.
+   */
+  private async resendOpenBatches({ all }: { all: boolean }): Promise<void> {
+    const { queue } = this.options;
+    for (const id of queue.openBatchIds(this.address)) {
+      if (this.halted) return;
+      if (!all && this.inFlight.has(id)) continue;
+      const open = queue.batch(id);
+      if (open?.state !== 'sent') continue;
+      const receipt = await this.canonicalReceiptOf(open);
       if (receipt) {
-        this.settle(batch, receipt);
+        await this.settle(open, receipt);
         continue;
       }
-      const sent = await this.broadcast(batch);
-      if (sent === 'nonce_taken') this.options.queue.abandonBatch(batch.id, 'replaced');
-      else this.track(batch);
+      const sent = await this.broadcast(open);
+      if (sent === 'nonce_taken') {
+        this.abandonTaken(open);
+        continue;
+      }
+      if (sent === 'underpriced') await this.bump(open.id);
+      this.track(open);
     }
-    this.nonce = await this.options.publicClient.getTransactionCount({ address: this.address, blockTag: 'pending' });
+  }
+
+  /** The batch's nonce is used on chain by a transaction that is none of its signatures: its readings queue again. */
+  private abandonTaken(batch: BatchRecord): void {
+    this.options.logger?.warn(
+      { nonce: batch.nonce, txHash: batch.txHash },
+      'relayer: another transaction of this account took the nonce; the batch is queued again',
+    );
+    this.options.queue.abandonBatch(batch.id, 'replaced');
+    this.nonce = undefined;
+  }
+
+  /** Signs, records and sends an empty transaction to close a nonce gap. */
+  private async fillNonce(nonce: number): Promise<void> {
+    const batch = await this.withNonceLock(async () => {
+      if (this.options.queue.hasBatchAtNonce(this.address, nonce)) return undefined;
+      const { blockGasLimit: _, ...fees } = await this.feesPerGas();
+      const rawTx = await this.options.account.signTransaction!({
+        type: 'eip1559',
+        chainId: this.options.chainId,
+        to: this.address,
+        value: 0n,
+        data: '0x',
+        gas: 21_000n,
+        nonce,
+        ...fees,
+      });
+      return this.options.queue.recordBatch({ nonce, txHash: hashOf(rawTx), rawTx, account: this.address }, []);
+    });
+    if (!batch) return;
+    const sent = await this.broadcast(batch);
+    if (sent === 'nonce_taken') return this.abandonTaken(batch);
+    if (sent === 'underpriced') await this.bump(batch.id);
+    this.track(batch);
+  }
+
+  /**
+   * Signs an open batch again with higher fees: same nonce, same recipient, calldata and gas, so
+   * whichever signature is mined settles the same readings. The earlier one is kept as an attempt.
+   */
+  private async bump(batchId: number): Promise<void> {
+    if (this.bumping.has(batchId)) return;
+    this.bumping.add(batchId);
+    try {
+      const { queue, account, chainId } = this.options;
+      const batch = queue.batch(batchId);
+      if (batch?.state !== 'sent') return;
+      const previous = parseTransaction(batch.rawTx);
+      this.feeCache = undefined;
+      const { blockGasLimit: _, ...floor } = await this.feesPerGas();
+      const fees = bumpedFees({ maxFeePerGas: previous.maxFeePerGas!, maxPriorityFeePerGas: previous.maxPriorityFeePerGas! }, floor);
+      const rawTx = await account.signTransaction!({
+        type: 'eip1559',
+        chainId,
+        to: previous.to!,
+        data: previous.data ?? '0x',
+        value: previous.value ?? 0n,
+        gas: previous.gas!,
+        nonce: previous.nonce!,
+        ...fees,
+      });
+      const next = { txHash: hashOf(rawTx), rawTx };
+      queue.replaceAttempt(batchId, batch.txHash, next);
+      this.stats.feeBumps += 1;
+      this.options.logger?.warn(
+        { nonce: batch.nonce, from: batch.txHash, to: next.txHash, maxFeePerGas: String(fees.maxFeePerGas) },
+        'relayer: transaction signed again with higher fees',
+      );
+      await this.broadcast({ ...batch, ...next });
+    } finally {
+      this.bumping.delete(batchId);
+    }
+  }
+
+  private withNonceLock<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.nonceLock.then(work, work);
+    this.nonceLock = run.catch(() => {});
+    return run;
   }
 
   /**
@@ -230,27 +431,30 @@ export class Relayer {
     readingIds: readonly number[],
     actions: readonly RelayedActionRef[] = [],
   ): Promise<BatchRecord | undefined> {
-    const { queue, publicClient, account, chainId } = this.options;
-    this.nonce ??= await publicClient.getTransactionCount({ address: this.address, blockTag: 'pending' });
-    const { blockGasLimit, ...fees } = await this.feesPerGas();
-    const nonce = this.nonce;
-    const rawTx = await account.signTransaction!({
-      type: 'eip1559',
-      chainId,
-      ...tx,
-      // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers)
-      gas: tx.gas < blockGasLimit ? tx.gas : blockGasLimit,
-      nonce,
-      ...fees,
+    const { queue, account, chainId } = this.options;
+    const batch = await this.withNonceLock(async () => {
+      this.nonce ??= await this.nextNonce();
+      const { blockGasLimit, ...fees } = await this.feesPerGas();
+      const nonce = this.nonce;
+      const rawTx = await account.signTransaction!({
+        type: 'eip1559',
+        chainId,
+        ...tx,
+        // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers)
+        gas: tx.gas < blockGasLimit ? tx.gas : blockGasLimit,
+        nonce,
+        ...fees,
+      });
+      const recorded = queue.recordBatch({ nonce, txHash: hashOf(rawTx), rawTx, account: this.address }, readingIds, actions);
+      this.nonce = nonce + 1;
+      return recorded;
     });
-    const batch = queue.recordBatch({ nonce, txHash: bytesToHex(keccak256(hexToBytes(rawTx))), rawTx }, readingIds, actions);
-    this.nonce = nonce + 1;
     const sent = await this.broadcast(batch);
     if (sent === 'nonce_taken') {
-      queue.abandonBatch(batch.id, 'replaced');
-      this.nonce = undefined;
-      throw new Error(`nonce ${nonce} was used by another transaction of ${this.address}; resynchronising`);
+      this.abandonTaken(batch);
+      throw new Error(`nonce ${batch.nonce} was used by another transaction of ${this.address}; resynchronising`);
     }
+    if (sent === 'underpriced') await this.bump(batch.id);
     this.stats.lastBatchAt = new Date().toISOString();
     return batch;
   }
@@ -259,13 +463,14 @@ export class Relayer {
     const { queue, batchSize, publicClient, fleetAddress } = this.options;
     const action = queue.nextUnbatchedAction();
     if (action) return this.submitNextAction(action);
-    const readings = queue.takeUnbatched(batchSize);
-    if (readings.length === 0) return;
-    const data = encodeFunctionData({
-      abi: gatewayFleetAbi,
-      functionName: 'submitReadings',
-      args: [readings.map(signedReadingOf)],
-    });
+    const taken = queue.takeUnbatched(batchSize);
+    if (taken.length === 0) return;
+    // What does not fit in one transaction geth accepts waits for the next batch, in order.
+    const { items: readings, data } = fitBatch(
+      taken,
+      (items) => encodeFunctionData({ abi: gatewayFleetAbi, functionName: 'submitReadings', args: [items.map(signedReadingOf)] }),
+      this.options.maxBatchBytes,
+    );
     let gas = 150_000n + BigInt(readings.length) * BigInt(this.options.gasPerReading);
     if (this.estimateNextBatch) {
       gas = ((await publicClient.estimateGas({ account: this.address, to: fleetAddress, data })) * 13n) / 10n;
@@ -294,21 +499,24 @@ export class Relayer {
   }
 
   /**
-   * Broadcasts the recorded bytes; idempotent. Retries RPC failures with backoff until it is sent,
-   * the nonce turns out to be used by another transaction, or the relayer stops ('unsent': it stays
+   * Broadcasts the batch's latest recorded signature; idempotent. Retries RPC failures with
+   * backoff until it is sent, the nonce turns out to be used by another transaction, the node
+   * wants higher fees ('underpriced': the caller bumps), or the relayer stops ('unsent': it stays
    * recorded and the next start resumes it).
    */
-  private async broadcast(batch: BatchRecord): Promise<'sent' | 'nonce_taken' | 'unsent'> {
+  private async broadcast(recorded: BatchRecord): Promise<'sent' | 'nonce_taken' | 'underpriced' | 'unsent'> {
     for (let attempt = 0; ; attempt++) {
+      // A fee bump may have replaced the signature since the caller read it.
+      const latest = this.options.queue.batchState(recorded.id);
+      const batch = latest && latest.txHash !== recorded.txHash ? (this.options.queue.batch(recorded.id) ?? recorded) : recorded;
       try {
         await this.options.publicClient.request({ method: 'eth_sendRawTransaction', params: [batch.rawTx] });
         return 'sent';
       } catch (error) {
-        const text = errorText(error);
-        if (/already known|known transaction|already imported|already exists/.test(text)) return 'sent';
-        if (/nonce too low|nonce is too low|nonce has already been used|oldnonce/.test(text)) {
-          return (await this.receiptOf(batch.txHash)) ? 'sent' : 'nonce_taken';
-        }
+        const rejection = broadcastRejectionOf(errorText(error));
+        if (rejection === 'known') return 'sent';
+        if (rejection === 'underpriced') return 'underpriced';
+        if (rejection === 'nonce_too_low') return this.nonceUsedBy(batch);
         this.stats.lastError = shortError(error);
         this.options.logger?.warn({ err: this.stats.lastError, txHash: batch.txHash }, 'relayer: broadcast failed; will retry');
         if (this.stopping) return 'unsent';
@@ -317,7 +525,34 @@ export class Relayer {
     }
   }
 
+  /**
+   * The node says the batch's nonce is used. Usually by the batch itself (mined meanwhile, by
+   * another broadcast of it, or just before a node restart) or by another of its signatures:
+   * 'sent', its follower settles it. Only if, over several looks spread over ~15 s, no signature
+   * of it has a canonical receipt while the account's mined nonce stays above it, something else
+   * took the nonce ('nonce_taken'). A node answers "nonce too low" a moment before the receipt
+   * of the transaction that used it can be read, and a restart between two calls mixes two
+   * states: one look is not enough, and concluding wrongly would put readings back in the queue
+   * behind newer ones.
+   */
+  private async nonceUsedBy(batch: BatchRecord): Promise<'sent' | 'nonce_taken'> {
+    for (let look = 1; look <= 5; look++) {
+      try {
+        if (await this.canonicalReceiptOf(batch)) return 'sent';
+        const mined = await this.options.publicClient.getTransactionCount({ address: this.address, blockTag: 'latest' });
+        // "Too low" for the pool but not mined yet (another signature of this batch is pending): wait for it.
+        if (mined <= batch.nonce) return 'sent';
+      } catch {
+        // The node is away: look again.
+      }
+      if (this.halted) return 'sent';
+      await new Promise((resolve) => setTimeout(resolve, 1000 * look));
+    }
+    return 'nonce_taken';
+  }
+
   private track(batch: BatchRecord): void {
+    if (this.inFlight.has(batch.id)) return;
     const tracking = this.follow(batch)
       .catch((error: unknown) => {
         this.stats.lastError = shortError(error);
@@ -333,14 +568,18 @@ export class Relayer {
     this.inFlight.set(batch.id, tracking);
   }
 
-  /** Polls for the receipt (broadcasting again now and then) until the batch is mined or the relayer stops. */
+  /**
+   * Polls for the receipt (broadcasting again now and then) until the batch is mined in a
+   * canonical block, is settled or abandoned elsewhere, or the relayer stops.
+   */
   private async follow(batch: BatchRecord): Promise<void> {
     let lastBroadcast = Date.now();
     let failures = 0;
     while (!this.halted) {
+      if (this.options.queue.batchState(batch.id)?.state !== 'sent') return;
       let receipt: TransactionReceipt | undefined;
       try {
-        receipt = await this.receiptOf(batch.txHash);
+        receipt = await this.canonicalReceiptOf(batch);
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -348,26 +587,49 @@ export class Relayer {
       }
       if (this.halted) return;
       if (receipt) {
-        this.settle(batch, receipt);
+        await this.settle(batch, receipt);
         return;
       }
       if (Date.now() - lastBroadcast > this.options.rebroadcastMs) {
         lastBroadcast = Date.now();
-        if ((await this.broadcast(batch)) === 'nonce_taken') {
-          this.options.queue.abandonBatch(batch.id, 'replaced');
-          this.nonce = undefined;
-          return;
+        try {
+          const sent = await this.broadcast(batch);
+          if (sent === 'nonce_taken') return this.abandonTaken(batch);
+          if (sent === 'underpriced') await this.bump(batch.id);
+        } catch (error) {
+          this.stats.lastError = shortError(error);
         }
       }
       await this.sleep(failures > 0 ? backoffMs(failures) : this.options.receiptPollMs, { wakeOnNotify: false });
     }
   }
 
-  private settle(batch: BatchRecord, receipt: TransactionReceipt): void {
+  /**
+   * The receipt of whichever signature of the batch was mined, if its block is the canonical one
+   * at its height. A node may answer for a transaction it lost (a stale index after a crash, a
+   * block of a fork), so the receipt alone proves nothing.
+   */
+  private async canonicalReceiptOf(batch: BatchRecord): Promise<TransactionReceipt | undefined> {
+    const latest = this.options.queue.batchState(batch.id)?.txHash ?? batch.txHash;
+    for (const hash of [latest, ...this.options.queue.earlierAttempts(batch.id)]) {
+      const receipt = await this.receiptOf(hash);
+      if (!receipt) continue;
+      if ((await canonicalHashAt(this.options.publicClient, Number(receipt.blockNumber))) === receipt.blockHash) return receipt;
+      this.options.logger?.warn(
+        { txHash: hash, blockNumber: Number(receipt.blockNumber), blockHash: receipt.blockHash },
+        'relayer: the node has a receipt in a block that is not canonical; not settling from it',
+      );
+    }
+    return undefined;
+  }
+
+  private async settle(batch: BatchRecord, receipt: TransactionReceipt): Promise<void> {
+    const { queue } = this.options;
     const blockNumber = Number(receipt.blockNumber);
+    if (queue.batchState(batch.id)?.state !== 'sent') return; // settled by another path meanwhile
     if (receipt.status !== 'success') {
       // The whole batch reverted (no role? out of gas?): its readings queue again, after a pause.
-      this.options.queue.abandonBatch(batch.id, 'reverted', blockNumber, batch.txHash);
+      this.options.queue.abandonBatch(batch.id, 'reverted', blockNumber, receipt.transactionHash, receipt.blockHash);
       this.estimateNextBatch = true;
       this.failures += 1;
       this.pauseUntil = Date.now() + backoffMs(this.failures);
@@ -376,10 +638,64 @@ export class Relayer {
       return;
     }
     const outcomes = readingOutcomesOfLogs(receipt.logs, this.options.fleetAddress);
-    const settled = this.options.queue.settleBatch(batch, blockNumber, outcomes);
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.status !== 'rejected' || outcome.reasons[0] !== 'Replayed') continue;
+      if (!queue.isPendingIn(outcome.device, outcome.sequence, batch.id)) continue;
+      outcomes[i] = await this.explainReplayed(outcome, blockNumber, receipt.transactionHash);
+    }
+    if (queue.batchState(batch.id)?.state !== 'sent') return;
+    const settled = queue.settleBatch({ id: batch.id, txHash: receipt.transactionHash }, blockNumber, outcomes, receipt.blockHash);
     this.stats.batchesMined += 1;
     this.stats.readingsSettled += settled;
     this.options.onOutcomes?.(outcomes, receipt.logs);
+  }
+
+  /**
+   * The contract skipped a reading of ours as Replayed: the chain already holds a reading of the
+   * device with this sequence or a higher one. If an earlier transaction recorded this very
+   * reading (a batch of ours mined after all, another relayer), the reading is settled from it.
+   * Otherwise the reading is not on chain and cannot be any more: the gateway sent it out of
+   * order, a bug that is logged and counted (replayedUnexplained), never hidden.
+   */
+  private async explainReplayed(outcome: ReadingOutcome, blockNumber: number, txHash: Hex): Promise<ReadingOutcome> {
+    const { queue, publicClient, fleetAddress, replayLookbackBlocks } = this.options;
+    const reading = queue.signedReading(outcome.device, outcome.sequence);
+    if (!reading) return outcome;
+    const before = queue.recordedBlockBefore(outcome.device, outcome.sequence);
+    const recording = await findReadingRecording({
+      client: publicClient,
+      fleetAddress,
+      reading,
+      fromBlock: BigInt(before ?? Math.max(0, blockNumber - replayLookbackBlocks)),
+      toBlock: BigInt(blockNumber),
+      isOwnTransaction: (hash) => queue.isOwnTransaction(hash),
+    });
+    if (recording.found) {
+      this.stats.replayedRecorded += 1;
+      this.options.logger?.info(
+        { device: outcome.device, sequence: String(outcome.sequence), recordedBy: recording.txHash, skippedIn: txHash },
+        'relayer: a reading skipped as Replayed was recorded by an earlier transaction; settled from it',
+      );
+      const { device, sequence, ...verdict } = recording.outcome;
+      return {
+        ...verdict,
+        device,
+        sequence,
+        recordedBy: { txHash: recording.txHash, blockNumber: recording.blockNumber, blockHash: recording.blockHash },
+      };
+    }
+    this.stats.replayedUnexplained += 1;
+    this.stats.lastError = `reading ${outcome.sequence} of ${outcome.device} skipped as Replayed in ${txHash} and recorded nowhere`;
+    this.options.logger?.error(
+      {
+        device: outcome.device,
+        sequence: String(outcome.sequence),
+        txHash,
+        ...('otherReading' in recording && { otherReadingIn: recording.otherReading.txHash }),
+      },
+      'relayer: a reading was skipped as Replayed and is not on chain (sent out of order, or the device signed another reading with this sequence)',
+    );
+    return outcome;
   }
 
   private async receiptOf(hash: Hex): Promise<TransactionReceipt | undefined> {
@@ -418,6 +734,8 @@ function errorText(error: unknown): string {
   }
   return parts.join(' | ').toLowerCase();
 }
+
+const hashOf = (rawTx: Hex): Hex => bytesToHex(keccak256(hexToBytes(rawTx)));
 
 function bytesToHex(bytes: Uint8Array): Hex {
   return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`;

@@ -1,0 +1,176 @@
+/**
+ * `npm run bench -- network`: device-signed readings through one gateway onto a network of 3 geth
+ * Clique validators (real processes, this machine), paced at a target rate, measured until every
+ * reading is final: readings/s to final and ack-to-final latency. Issue #11's targets: ≥ 2,000
+ * readings/s sustained to final, p99 ≤ (confirmations + 2) × period.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Address } from 'viem';
+import { createChainClients } from '../src/chain/clients.js';
+import { deployPythia, ROLE_FUNDING } from '../src/chain/deploy.js';
+import { readFleetEvents, type FleetEvent } from '../src/chain/fleetEvents.js';
+import { loadOrCreateRoleKeys, ROLE_NAMES } from '../src/chain/roleKeys.js';
+import { contractWriter } from '../src/chain/sendContractTransaction.js';
+import { pythiaFleetAbi } from '../src/contracts/abis.js';
+import { startGateway } from '../src/gateway/server.js';
+import { LIGHT_SCRYPT } from '../src/keystore/index.js';
+import { initNetwork, networkRpcUrls, startNetwork, stopNetwork, waitForNetworkReady } from '../src/network/index.js';
+import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../src/protocol/airQuality.js';
+import type { ReadingDomain } from '../src/protocol/eip712.js';
+import { generateDeviceKey } from '../src/sdk/index.js';
+import { freePortBlock } from '../test/network/networkKit.js';
+
+export type MeasureNetworkParameters = {
+  /** Seconds between blocks. */
+  period: number;
+  devices: number;
+  /** Readings per second the devices send (the load is paced at this rate). */
+  rate: number;
+  /** Signs every device's readings into request bodies, one queue per client (see run.ts). */
+  signBodies: (
+    keys: ReturnType<typeof generateDeviceKey>[],
+    domain: ReadingDomain,
+  ) => { bodies: { at: number; body: string }[][]; measured: { device: Address; sequence: bigint }[] };
+  requireAccepted: (what: string, readings: readonly { device: Address; sequence: bigint }[], events: readonly FleetEvent[]) => void;
+  onProgress?: (line: string) => void;
+};
+
+export type NetworkFigures = {
+  period: number;
+  validators: number;
+  confirmations: number;
+  readings: number;
+  offeredPerSecond: number;
+  acknowledgedPerSecond: number;
+  finalPerSecond: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  targetP99Ms: number;
+  blocks: number;
+  meanBlockSeconds: number;
+  batches: number;
+};
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+export async function measureNetwork(parameters: MeasureNetworkParameters): Promise<NetworkFigures> {
+  const progress = parameters.onProgress ?? (() => {});
+  const root = mkdtempSync(join(tmpdir(), 'pythia-bench-network-'));
+  const dir = join(root, 'net');
+  const dataDir = join(root, 'pythia');
+  const passphrase = randomBytes(16).toString('hex');
+  let stopGateway: (() => Promise<void>) | undefined;
+  try {
+    const roles = await loadOrCreateRoleKeys({ dataDir, passphrase, scryptN: LIGHT_SCRYPT.n });
+    const network = await initNetwork({
+      dir,
+      validators: 3,
+      period: parameters.period,
+      fund: Object.fromEntries(ROLE_NAMES.map((role) => [roles[role].address, ROLE_FUNDING])),
+      passphrase,
+      scryptN: LIGHT_SCRYPT.n,
+      basePort: await freePortBlock(3),
+    });
+    await startNetwork({ dir, passphrase });
+    await waitForNetworkReady({ dir, timeoutMs: 60_000 });
+    const rpcUrls = networkRpcUrls(dir, network);
+    const chainId = network.chainId;
+    progress(`3 validators up (period ${parameters.period} s); deploying the contracts (a minute or two: each step waits for its block)`);
+    const deployment = await deployPythia({
+      rpcUrl: rpcUrls[0]!,
+      chainId,
+      roles,
+      gatewayUrl: 'http://127.0.0.1:0',
+      embeddedChain: false,
+      timelockDelaySeconds: 0n,
+    });
+    const fleet = deployment.contracts.fleet;
+    const clients = createChainClients({ chainId, rpcUrl: rpcUrls[0]! });
+    const operatorWrite = contractWriter({ clients, account: roles.operator, address: fleet }, pythiaFleetAbi);
+    await operatorWrite('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
+    const keys = Array.from({ length: parameters.devices }, () => generateDeviceKey());
+    for (let i = 0; i < keys.length; i += 100) {
+      await operatorWrite('registerDevices', [keys.slice(i, i + 100).map((k) => k.publicKey), AIR_QUALITY_CLASS_ID]);
+    }
+    const { bodies, measured } = parameters.signBodies(keys, { chainId, verifyingContract: fleet });
+    const total = measured.length;
+
+    const gateway = await startGateway({
+      rpcUrls,
+      chainId,
+      fleetAddress: fleet,
+      relayerAccount: roles.relayer,
+      dbPath: join(root, 'gateway.sqlite'),
+      port: 0,
+      // Enough in flight for a block's worth at the target rate; each batch under geth's 128 KiB.
+      batchSize: 400,
+      maxInFlightBatches: Math.max(8, Math.ceil((parameters.rate * parameters.period * 2) / 400)),
+      // An accepted reading costs ~13,000 gas, a device's first one more: the batch's gas limit counts against the block's.
+      gasPerReading: 40_000,
+      maxQueuedReadings: 1_000_000,
+    });
+    stopGateway = () => gateway.close();
+    const fromBlock = (await clients.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
+    progress(`sending ${total} readings at ${parameters.rate}/s from ${parameters.devices} devices`);
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    await Promise.all(
+      bodies.map(async (queue) => {
+        for (const { at, body } of queue) {
+          const wait = at - (performance.now() - t0);
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          const response = await fetch(`${gateway.url}/v1/readings`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
+          if (response.status !== 202) throw new Error(`gateway answered ${response.status}: ${(await response.text()).slice(0, 400)}`);
+        }
+      }),
+    );
+    const acknowledgedMs = performance.now() - t0;
+    let latencies: number[] = [];
+    let lastReport = performance.now();
+    for (;;) {
+      latencies = gateway.app.pythia.queue.finalityLatencies(startedAt);
+      if (latencies.length >= total) break;
+      if (performance.now() - lastReport > 5000) {
+        lastReport = performance.now();
+        progress(`  final ${latencies.length}/${total}`);
+      }
+      if (performance.now() - t0 > 600_000) throw new Error(`only ${latencies.length} of ${total} readings final after 10 minutes`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const finalMs = performance.now() - t0;
+    const toBlock = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
+    const events = await readFleetEvents(clients.publicClient, fleet, fromBlock, toBlock);
+    parameters.requireAccepted(`network (period ${parameters.period} s)`, measured, events);
+    const [first, last] = await Promise.all([
+      clients.publicClient.getBlock({ blockNumber: fromBlock - 1n }),
+      clients.publicClient.getBlock({ blockNumber: toBlock }),
+    ]);
+    const blocks = Number(toBlock - fromBlock + 1n);
+    const confirmations = gateway.app.pythia.relayer.status().finality?.confirmations ?? NaN;
+    return {
+      period: parameters.period,
+      validators: 3,
+      confirmations,
+      readings: total,
+      offeredPerSecond: parameters.rate,
+      acknowledgedPerSecond: Math.round((total / acknowledgedMs) * 1000),
+      finalPerSecond: Math.round((total / finalMs) * 1000),
+      latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN },
+      targetP99Ms: (confirmations + 2) * parameters.period * 1000,
+      blocks,
+      meanBlockSeconds: Number(last.timestamp - first.timestamp) / blocks,
+      batches: new Set(events.flatMap((e) => (e.kind === 'accepted' ? [e.transactionHash] : []))).size,
+    };
+  } finally {
+    await stopGateway?.().catch(() => undefined);
+    await stopNetwork({ dir }).catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,284 @@
+import { parseTransaction, type Address, type Hex, type PublicClient } from 'viem';
+import { canonicalHashAt, headMove, type BlockId } from './canonicalChain.js';
+import { shortError } from '../core/deviceDirectory.js';
+import { finalityHorizon, type FinalityPolicy } from './finalityPolicy.js';
+import type { GatewayLogger } from '../core/logger.js';
+import type { BatchOnChain, ReadingQueue } from './readingQueue.js';
+
+/**
+ * The relayer's look back at the chain (after Chainlink's transaction manager: a confirmer that
+ * compares the chain with its own records). Every `intervalMs` it reads the head and:
+ * - notices a head that moved back or a block seen before that is no longer canonical, and then
+ *   walks back over the recorded batches, newest block first, until one is still canonical:
+ *   every batch on the way vanished and is opened again (its readings pending, its signed bytes
+ *   broadcast again at the same nonce, so readings keep their order);
+ * - finalizes batches whose block is deep enough and old enough, after checking its hash again;
+ * - every `repairIntervalMs`, compares the account's mined nonce with the records: a batch
+ *   recorded in a block at or above it vanished (walk back); a nonce no live batch holds is a gap
+ *   (filled with an empty transaction); the batch at the chain's nonce that the node does not
+ *   know is broadcast again with everything after it, and one that stays unmined (stuck) or is
+ *   priced under the base fee is signed again with higher fees.
+ */
+export type ConfirmerHost = {
+  /** Broadcasts open batches again, lowest nonce first (all of them, or those not being followed), and follows them. */
+  resendOpenBatches(options: { all: boolean }): Promise<void>;
+  /** Signs, records and sends an empty transaction at a nonce that no batch holds. */
+  fillNonce(nonce: number): Promise<void>;
+  /** Signs the open batch again with higher fees (same nonce, same calldata). */
+  bump(batchId: number): Promise<void>;
+};
+
+export type BatchConfirmerOptions = {
+  publicClient: PublicClient;
+  queue: ReadingQueue;
+  address: Address;
+  host: ConfirmerHost;
+  /** The finality rule (undefined until the relayer has asked the chain). */
+  policy: () => FinalityPolicy | undefined;
+  /** The last block the node's process saved durably, when it says (nothing above it becomes final; -1 = none yet). */
+  savedBlock?: () => number | undefined;
+  intervalMs: number;
+  repairIntervalMs: number;
+  /** A batch at the chain's nonce that the node knows but does not mine for this long is signed again with higher fees. */
+  stuckAfterMs: number;
+  /** Something this gateway relied on vanished from the chain (after its batches were opened again). */
+  onRollback?: (reason: string) => void;
+  logger?: GatewayLogger;
+};
+
+export type ConfirmerStatus = {
+  head: number | null;
+  /** The account's nonce in the latest block. */
+  chainNonce: number | null;
+  /** Walks back that found vanished batches. */
+  rollbacks: number;
+  batchesVanished: number;
+  /** Batches that had been reported final and vanished all the same (the finality rule was too weak for what happened). */
+  finalBatchesVanished: number;
+  batchesFinalized: number;
+  gapsFilled: number;
+  /** Times the node did not know the transaction at the account's nonce (dropped, or a node that lost its pool) and open batches were sent again. */
+  droppedResent: number;
+  lastRollback: { at: string; reason: string } | null;
+};
+
+const WALK_PAGE = 64;
+
+export class BatchConfirmer {
+  private readonly options: BatchConfirmerOptions;
+  private head: BlockId | undefined;
+  private baseFee = 0n;
+  private chainNonce: number | undefined;
+  private chainNonceSince = 0;
+  private lastRepair = 0;
+  /** Why the next tick must walk back (set until a walk succeeds, so a failed walk is tried again). */
+  private walkReason: string | undefined;
+  private readonly bumpedAt = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private readonly stats = {
+    rollbacks: 0,
+    batchesVanished: 0,
+    finalBatchesVanished: 0,
+    batchesFinalized: 0,
+    gapsFilled: 0,
+    droppedResent: 0,
+  };
+  private lastRollback: ConfirmerStatus['lastRollback'] = null;
+
+  constructor(options: BatchConfirmerOptions) {
+    this.options = options;
+  }
+
+  status(): ConfirmerStatus {
+    return { head: this.head?.number ?? null, chainNonce: this.chainNonce ?? null, ...this.stats, lastRollback: this.lastRollback };
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** The RPC endpoint changed: its view of the chain is checked from scratch at the next tick. */
+  nodeChanged(reason: string): void {
+    this.head = undefined;
+    this.walkReason ??= reason;
+    this.lastRepair = 0;
+    this.schedule(0);
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (this.running) return this.schedule(this.options.intervalMs);
+      this.running = this.tick()
+        .catch((error: unknown) => {
+          this.options.logger?.warn({ err: shortError(error) }, 'relayer: chain check failed; will retry');
+        })
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(this.options.intervalMs);
+        });
+    }, delay);
+  }
+
+  /** One look at the chain; exposed for the relayer's start (before it follows anything). */
+  async tick(): Promise<void> {
+    const { publicClient } = this.options;
+    const block = await publicClient.getBlock({ blockTag: 'latest' });
+    const head = { number: Number(block.number), hash: block.hash };
+    const previous = this.head;
+    const hashAtPrevious = previous && head.number > previous.number ? await canonicalHashAt(publicClient, previous.number) : undefined;
+    const move = headMove(previous, head, hashAtPrevious);
+    if (move === 'back') this.walkReason ??= `the head moved back from block ${previous!.number} to ${head.number}`;
+    if (move === 'reorg') this.walkReason ??= `block ${previous!.number} was replaced (reorg)`;
+    this.head = head;
+    this.baseFee = block.baseFeePerGas ?? 0n;
+    if (this.walkReason !== undefined) await this.walkBack();
+    await this.finalize(head);
+    if (Date.now() - this.lastRepair >= this.options.repairIntervalMs) {
+      this.lastRepair = Date.now();
+      await this.repair();
+    }
+  }
+
+  /**
+   * Walks back over the recorded batches, newest block first, opening each vanished one again,
+   * until one is canonical. `reopened`: batches the caller found gone and opened already.
+   */
+  private async walkBack(reopened: BatchOnChain[] = []): Promise<void> {
+    const { queue, publicClient, logger } = this.options;
+    const reason = this.walkReason ?? 'check';
+    let position: { blockNumber: number; id: number } | undefined;
+    const vanished: BatchOnChain[] = [...reopened];
+    walk: for (;;) {
+      const page = queue.batchesOnChainBelow(position, WALK_PAGE);
+      if (page.length === 0) break;
+      for (const batch of page) {
+        position = { blockNumber: batch.blockNumber, id: batch.id };
+        const canonical = await canonicalHashAt(publicClient, batch.blockNumber);
+        if (batch.blockHash === null) {
+          // Recorded before block hashes were: the block at that height is taken as the one (its receipt said so).
+          if (canonical !== undefined && (await this.receiptStillAt(batch, canonical))) {
+            queue.recordBlockHash(batch.id, canonical);
+            break walk;
+          }
+        } else if (canonical === batch.blockHash) {
+          break walk;
+        }
+        queue.reopenBatch(batch.id);
+        vanished.push(batch);
+      }
+    }
+    this.walkReason = undefined;
+    if (vanished.length === 0) {
+      await this.options.host.resendOpenBatches({ all: false });
+      return;
+    }
+    const finals = vanished.filter((b) => b.state === 'final');
+    this.stats.rollbacks += 1;
+    this.stats.batchesVanished += vanished.length;
+    this.stats.finalBatchesVanished += finals.length;
+    this.lastRollback = { at: new Date().toISOString(), reason };
+    logger?.warn(
+      { reason, batches: vanished.length, blocks: [...new Set(vanished.map((b) => b.blockNumber))].sort((a, b) => a - b) },
+      'relayer: batches vanished from the chain; sending them again',
+    );
+    if (finals.length > 0) {
+      logger?.error(
+        { batches: finals.map((b) => b.txHash), reason },
+        'relayer: batches reported final vanished: the node lost more than the finality rule allows (raise confirmations or finalityDelayMs); their readings are sent again',
+      );
+    }
+    this.options.onRollback?.(reason);
+    await this.options.host.resendOpenBatches({ all: true });
+  }
+
+  private async receiptStillAt(batch: BatchOnChain, blockHash: string): Promise<boolean> {
+    const receipt = (await this.options.publicClient.request({ method: 'eth_getTransactionReceipt', params: [batch.txHash] })) as {
+      blockHash: string;
+    } | null;
+    return receipt?.blockHash === blockHash;
+  }
+
+  /** Batches deep and old enough become final, each block's hash checked once more first. */
+  private async finalize(head: BlockId): Promise<void> {
+    const policy = this.options.policy();
+    if (!policy) return;
+    const saved = this.options.savedBlock ? (this.options.savedBlock() ?? -1) : undefined;
+    const { maxBlock, includedBefore } = finalityHorizon(policy, head.number, Date.now(), saved);
+    if (maxBlock < 0) return;
+    const { queue, publicClient } = this.options;
+    const hashes = new Map<number, Hex | undefined>();
+    for (const batch of queue.batchesToFinalize(maxBlock, includedBefore)) {
+      if (!hashes.has(batch.blockNumber)) hashes.set(batch.blockNumber, await canonicalHashAt(publicClient, batch.blockNumber));
+      const canonical = hashes.get(batch.blockNumber);
+      if (batch.blockHash === null && canonical !== undefined && (await this.receiptStillAt(batch, canonical))) {
+        queue.recordBlockHash(batch.id, canonical); // recorded before schema 2, and still there
+      } else if (canonical === undefined || canonical !== batch.blockHash) {
+        // Gone: this batch at once (the walk from the newest block, next, finds any others).
+        this.walkReason ??= `block ${batch.blockNumber} of batch ${batch.txHash} is no longer canonical`;
+        queue.reopenBatch(batch.id);
+        return this.walkBack([batch]);
+      }
+      queue.finalizeBatch(batch.id);
+      this.stats.batchesFinalized += 1;
+    }
+  }
+
+  /** Nonces: vanished batches, gaps, dropped and stuck transactions. */
+  private async repair(): Promise<void> {
+    const { queue, publicClient, address, host, stuckAfterMs, logger } = this.options;
+    const chainNonce = await publicClient.getTransactionCount({ address, blockTag: 'latest' });
+    if (chainNonce !== this.chainNonce) {
+      this.chainNonce = chainNonce;
+      this.chainNonceSince = Date.now();
+    }
+    const aboveChain = queue.batchesOnChainFromNonce(address, chainNonce);
+    if (aboveChain.length > 0) {
+      this.walkReason ??= `batch ${aboveChain[0]!.txHash} (nonce ${aboveChain[0]!.nonce}) is recorded in a block, but the account's nonce on chain is ${chainNonce}`;
+      return this.walkBack();
+    }
+    const highest = queue.highestNonce(address);
+    if (highest !== undefined) {
+      for (let nonce = chainNonce; nonce <= highest; nonce++) {
+        if (queue.hasBatchAtNonce(address, nonce)) continue;
+        logger?.warn({ nonce }, 'relayer: no transaction holds this nonce (a gap): filling it');
+        await host.fillNonce(nonce);
+        this.stats.gapsFilled += 1;
+      }
+    }
+    // Open batches nobody follows (a follower that failed while the node was away) are sent and followed again.
+    await host.resendOpenBatches({ all: false });
+    const lowest = queue.lowestOpenBatch(address);
+    if (!lowest || lowest.nonce !== chainNonce) return;
+    const known = await publicClient.request({ method: 'eth_getTransactionByHash', params: [lowest.txHash] });
+    if (!known) {
+      logger?.warn(
+        { nonce: lowest.nonce, txHash: lowest.txHash },
+        'relayer: the node does not know the next transaction (dropped); sending again',
+      );
+      this.stats.droppedResent += 1;
+      return host.resendOpenBatches({ all: true });
+    }
+    const underpriced = parseTransaction(lowest.rawTx).maxFeePerGas! < this.baseFee;
+    const waiting = Date.now() - Math.max(this.chainNonceSince, this.bumpedAt.get(lowest.id) ?? 0);
+    if (underpriced || waiting > stuckAfterMs) {
+      logger?.warn(
+        { nonce: lowest.nonce, txHash: lowest.txHash, underpriced, waitingMs: waiting },
+        'relayer: transaction stuck; signing it again with higher fees',
+      );
+      this.bumpedAt.set(lowest.id, Date.now());
+      await host.bump(lowest.id);
+    }
+  }
+}

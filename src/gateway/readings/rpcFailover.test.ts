@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createPublicClient, type PublicClient } from 'viem';
+import { freePort, startAnvil, type StartAnvilReturnType } from '../../chain/anvil.js';
+import { createRpcFailover, type RpcSwitch } from './rpcFailover.js';
+
+/** Failover between RPC endpoints, against a real Anvil and a port where nothing listens. */
+let anvil: StartAnvilReturnType;
+before(async () => {
+  anvil = await startAnvil();
+});
+after(async () => {
+  await anvil?.stop();
+});
+
+describe('createRpcFailover', () => {
+  it('moves to the next endpoint when one does not answer, once, and stays there', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const failover = createRpcFailover({ urls: [dead, anvil.rpcUrl], timeoutMs: 2000, retryCount: 0 });
+    const switches: RpcSwitch[] = [];
+    failover.onSwitch((event) => switches.push(event));
+    const client = createPublicClient({ transport: failover.transport }) as PublicClient;
+    assert.equal(failover.currentUrl(), dead);
+    assert.equal(await client.getChainId(), anvil.chainId);
+    assert.equal(failover.currentUrl(), anvil.rpcUrl);
+    assert.equal(await client.getChainId(), anvil.chainId);
+    assert.equal(switches.length, 1, 'one switch; the second request went straight to the live node');
+    assert.equal(switches[0]!.from, dead);
+    assert.equal(switches[0]!.to, anvil.rpcUrl);
+  });
+
+  it('a JSON-RPC error is an answer: no switch', async () => {
+    const spare = `http://127.0.0.1:${await freePort()}`;
+    const failover = createRpcFailover({ urls: [anvil.rpcUrl, spare], retryCount: 0 });
+    const client = createPublicClient({ transport: failover.transport }) as PublicClient;
+    await assert.rejects(client.request({ method: 'eth_sendRawTransaction', params: ['0x02'] }));
+    assert.equal(failover.currentUrl(), anvil.rpcUrl);
+  });
+
+  it('fails when no endpoint answers, and says why', async () => {
+    const failover = createRpcFailover({
+      urls: [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`],
+      timeoutMs: 2000,
+      retryCount: 0,
+    });
+    const client = createPublicClient({ transport: failover.transport }) as PublicClient;
+    await assert.rejects(client.getChainId(), /HTTP request failed/);
+  });
+});

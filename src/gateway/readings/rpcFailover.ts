@@ -1,0 +1,77 @@
+import { custom, HttpRequestError, TimeoutError, type Transport } from 'viem';
+import { chainTransport, ChainUnreachableError } from '../../chain/chainTransport.js';
+
+/**
+ * One JSON-RPC endpoint at a time out of several nodes of the same chain, failing over to the
+ * next when the current one stops answering (connection refused, timeout, HTTP error; over IPC:
+ * no socket, connection broken), and
+ * staying there (no request waits on a dead node again). A JSON-RPC error (a revert, "nonce too
+ * low") is an answer, not a failure: it is returned as is. Listeners hear every switch, so that
+ * the relayer can check the new node's view of the chain and rebroadcast what it has in flight.
+ */
+export type RpcFailover = {
+  transport: Transport;
+  /** The endpoint requests go to now. */
+  currentUrl(): string;
+  readonly urls: readonly string[];
+  /** Called after each switch; returns a function that removes the listener. */
+  onSwitch(listener: (event: RpcSwitch) => void): () => void;
+};
+
+export type RpcSwitch = { from: string; to: string; reason: string };
+
+export type CreateRpcFailoverParameters = {
+  urls: readonly string[];
+  /** Per request and endpoint (ms). Default 10,000. */
+  timeoutMs?: number;
+  /** Retries of a request that failed on every endpoint. Default 1. */
+  retryCount?: number;
+};
+
+/** Whether the node failed to answer at all (as opposed to answering with a JSON-RPC error). */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof HttpRequestError || error instanceof ChainUnreachableError || error instanceof TimeoutError;
+}
+
+export function createRpcFailover({ urls, timeoutMs = 10_000, retryCount = 1 }: CreateRpcFailoverParameters): RpcFailover {
+  if (urls.length === 0) throw new Error('at least one RPC URL is needed');
+  const endpoints = urls.map((url) => ({ url, request: chainTransport(url, { timeout: timeoutMs, retryCount: 0 })({}).request }));
+  const listeners = new Set<(event: RpcSwitch) => void>();
+  let current = 0;
+
+  const request = async ({ method, params }: { method: string; params?: unknown }): Promise<unknown> => {
+    let lastError: unknown;
+    for (let tried = 0; tried < endpoints.length; tried++) {
+      const index = current;
+      try {
+        return await endpoints[index]!.request({ method, params } as never);
+      } catch (error) {
+        if (!isUnreachable(error)) throw error;
+        lastError = error;
+        if (endpoints.length === 1) break;
+        // Another request may have switched already while this one waited.
+        if (current === index) {
+          current = (index + 1) % endpoints.length;
+          const event = { from: endpoints[index]!.url, to: endpoints[current]!.url, reason: shortReason(error) };
+          for (const listener of listeners) listener(event);
+        }
+      }
+    }
+    throw lastError;
+  };
+
+  return {
+    transport: custom({ request }, { key: 'failover', name: 'RPC failover', retryCount }),
+    currentUrl: () => endpoints[current]!.url,
+    urls: [...urls],
+    onSwitch(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function shortReason(error: unknown): string {
+  if (error && typeof error === 'object' && 'shortMessage' in error && typeof error.shortMessage === 'string') return error.shortMessage;
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}

@@ -1,0 +1,167 @@
+import type { Address, PublicClient } from 'viem';
+import type { ReadingDomain } from '../../protocol/eip712.js';
+import type { DeviceKey } from '../../sdk/types.js';
+import { auditReadings, type ReadingAudit } from './auditReadings.js';
+import { Killer, type CrashTarget, type KillRecord } from './killer.js';
+import { generateLoad } from './loadGenerator.js';
+import { ReadingLedger, type LedgerKey } from './readingLedger.js';
+
+/**
+ * A crash run: devices send `totalReadings` through the gateway while `target` is killed with
+ * SIGKILL at `kills` random moments and started again; then the run waits for the system to
+ * drain and audits the chain against the ledger of acknowledgements. The chain is any node
+ * (`client`); the target any process; the gateway is reached at `gatewayUrl`.
+ */
+export type RunCrashScenarioParameters = {
+  client: PublicClient;
+  fleetAddress: Address;
+  domain: ReadingDomain;
+  devices: readonly DeviceKey[];
+  gatewayUrl: () => string;
+  target: CrashTarget;
+  totalReadings: number;
+  kills: number;
+  seed: number;
+  readingsPerRequest?: number;
+  /** Pace of the load (readings per second). Default: as fast as the gateway acknowledges. */
+  readingsPerSecond?: number;
+  /** Whether nothing acknowledged waits any more. Default: the gateway reports every acknowledged reading final (allFinal). */
+  drained?: (ledger: ReadingLedger) => Promise<boolean>;
+  drainTimeoutMs?: number;
+  downtimeMs?: readonly [number, number];
+  onProgress?: (line: string) => void;
+};
+
+export type CrashReport = ReadingAudit & {
+  target: string;
+  seed: number;
+  kills: KillRecord[];
+  /** From the last restart until drained (ms). */
+  drainAfterLastRestartMs: number;
+  /** From the end of the load until drained (ms). */
+  drainAfterLoadMs: number;
+  loadMs: number;
+  acknowledgedOnRetry: number;
+  requestAttempts: number;
+  requests: number;
+  /** The gateway's recovery counters at the end (since its last start), from /healthz. */
+  gateway: Record<string, unknown> | null;
+};
+
+const RECOVERY_COUNTERS = [
+  'rollbacks',
+  'batchesVanished',
+  'finalBatchesVanished',
+  'gapsFilled',
+  'droppedResent',
+  'feeBumps',
+  'replayedRecorded',
+  'replayedUnexplained',
+] as const;
+
+/**
+ * A drain check: whether the gateway reports every acknowledged reading of the ledger final
+ * (GET /v1/readings/…; readings seen final are not asked again).
+ */
+export function allFinal(gatewayUrl: () => string): (ledger: ReadingLedger) => Promise<boolean> {
+  const final = new Set<LedgerKey>();
+  return async (ledger) => {
+    try {
+      for (const key of ledger.acknowledged()) {
+        if (final.has(key)) continue;
+        const [device, sequence] = key.split(':');
+        const response = await fetch(`${gatewayUrl()}/v1/readings/${device}/${sequence}`, { signal: AbortSignal.timeout(5000) });
+        const reading = (await response.json()) as { finality?: string };
+        if (reading.finality !== 'final') return false;
+        final.add(key);
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+export async function runCrashScenario(parameters: RunCrashScenarioParameters): Promise<CrashReport> {
+  const { target, totalReadings, kills, seed } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const ledger = new ReadingLedger();
+  const killer = new Killer(target, { kills, totalReadings, seed, ...(parameters.downtimeMs && { downtimeMs: parameters.downtimeMs }) });
+  progress(`${target.name}: ${kills} kills at ${killer.plan.join(', ')} of ${totalReadings} readings (seed ${seed})`);
+  let reported = 0;
+  const load = await generateLoad({
+    gatewayUrl: parameters.gatewayUrl,
+    devices: parameters.devices,
+    domain: parameters.domain,
+    ledger,
+    totalReadings,
+    ...(parameters.readingsPerRequest && { readingsPerRequest: parameters.readingsPerRequest }),
+    ...(parameters.readingsPerSecond && { readingsPerSecond: parameters.readingsPerSecond }),
+    onAcknowledged: (acknowledged) => {
+      killer.progress(acknowledged);
+      if (acknowledged - reported >= totalReadings / 10) {
+        reported = acknowledged;
+        progress(`  acknowledged ${acknowledged}/${totalReadings}, kills so far ${killer.kills.length}`);
+      }
+    },
+  });
+  await killer.finish();
+  const loadEnd = Date.now();
+  progress(`  load done: ${load.acknowledged} acknowledged in ${load.durationMs} ms, ${killer.kills.length} kills; draining`);
+
+  const drained = parameters.drained ?? allFinal(parameters.gatewayUrl);
+  const deadline = Date.now() + (parameters.drainTimeoutMs ?? 300_000);
+  let calm = 0;
+  while (calm < 2) {
+    if (Date.now() > deadline) throw new Error(`not drained within ${parameters.drainTimeoutMs ?? 300_000} ms`);
+    calm = (await drained(ledger)) ? calm + 1 : 0;
+    if (calm < 2) await new Promise((r) => setTimeout(r, 250));
+  }
+  const drainedAt = Date.now();
+  const audit = await auditReadings({ client: parameters.client, fleetAddress: parameters.fleetAddress, ledger });
+  const health = (await fetch(`${parameters.gatewayUrl()}/healthz`)
+    .then((r) => r.json())
+    .catch(() => null)) as { relayer?: Record<string, unknown> } | null;
+  const gateway = health?.relayer ? Object.fromEntries(RECOVERY_COUNTERS.map((k) => [k, health.relayer![k]])) : null;
+  return {
+    ...audit,
+    target: target.name,
+    seed,
+    kills: killer.kills,
+    drainAfterLastRestartMs: drainedAt - (killer.lastRestartAt ?? loadEnd),
+    drainAfterLoadMs: drainedAt - loadEnd,
+    loadMs: load.durationMs,
+    acknowledgedOnRetry: ledger.acknowledgedOnRetryCount,
+    requestAttempts: load.attempts,
+    requests: load.requests,
+    gateway,
+  };
+}
+
+/** The figures of a run, one per line. */
+export function formatCrashReport(report: CrashReport): string {
+  const skipped = Object.entries(report.skipped)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  return [
+    `target                 ${report.target} (seed ${report.seed})`,
+    `kills (SIGKILL)        ${report.kills.length} at acknowledged ${report.kills.map((k) => k.atAcknowledged).join(', ')}${
+      report.kills.some((k) => k.afterLoad) ? ` (${report.kills.filter((k) => k.afterLoad).length} after the load ended)` : ''
+    }`,
+    `acknowledged           ${report.acknowledged} (${report.acknowledgedOnRetry} of them known by a 409 on a retry)`,
+    `on chain exactly once  ${report.onChainOnce}`,
+    `lost                   ${report.lost.length}`,
+    `duplicated             ${report.duplicated.length}`,
+    `recorded, not signed   ${report.unexpected.length}`,
+    `skipped on chain       ${skipped || 'none'}`,
+    `load                   ${report.loadMs} ms, ${report.requests} requests, ${report.requestAttempts} attempts`,
+    `drain (all final)      ${report.drainAfterLastRestartMs} ms after the last restart, ${report.drainAfterLoadMs} ms after the load`,
+    `gateway recovery       ${
+      report.gateway
+        ? Object.entries(report.gateway)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')
+        : 'unknown'
+    } (since its last start)`,
+  ].join('\n');
+}
