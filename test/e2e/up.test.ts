@@ -15,6 +15,7 @@ import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { readNodeProcess } from '../../src/network/index.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { processIdentity, readCommandLine } from '../../src/processes/processIdentity.js';
+import { socketInodesOf, tcpListeners } from '../../src/testing/stranger.js';
 import { runPythia } from './runPythia.js';
 
 const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
@@ -74,6 +75,20 @@ describe('pythia up', { timeout: 600_000 }, () => {
     const geth = gethOf(dataDir);
     assert.ok(geth, 'geth runs, recorded in chain/validator-1/geth.pid');
     assert.ok(readCommandLine(geth)!.includes('archive'), 'archive mode: state written every block');
+    // Its signer key is unlocked: it answers only on its 0600 IPC socket, and listens on no port but its peer and engine ports.
+    const ipcPath = join(dataDir, 'chain', 'validator-1', 'data', 'geth.ipc');
+    assert.equal(first.deployment.rpcUrl, ipcPath);
+    assert.equal(statSync(ipcPath).mode & 0o777, 0o600);
+    assert.equal(readCommandLine(geth)!.includes('--http'), false, 'no HTTP');
+    const ports = network.nodes[0].ports as { p2p: number; authrpc: number };
+    const gethSockets = socketInodesOf(geth);
+    assert.deepEqual(
+      tcpListeners('self')
+        .filter((l) => gethSockets.has(l.inode))
+        .map((l) => l.port)
+        .sort(),
+      [ports.p2p, ports.authrpc].sort(),
+    );
 
     const { publicClient } = createChainClients(first.deployment);
     const roles = await loadOrCreateRoleKeys({ dataDir, passphrase, scryptN: LIGHT_SCRYPT.n });
