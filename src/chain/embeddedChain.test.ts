@@ -11,7 +11,14 @@ import { type Address, type Hex, parseEther } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { processIdentity } from '../processes/processIdentity.js';
 import { setprivPath } from '../processes/setpriv.js';
-import { CONNECT_TO_SOCKET_SCRIPT, networkNamespaceOf, runAsStranger, socketInodesOf, tcpListeners } from '../testing/stranger.js';
+import {
+  CONNECT_TO_SOCKET_SCRIPT,
+  networkNamespaceOf,
+  runAsStranger,
+  STRANGER_UID,
+  socketInodesOf,
+  tcpListeners,
+} from '../testing/stranger.js';
 import { anvilBinaryPath } from './anvil.js';
 import { ANVIL_PID_FILE, anvilCachePath, anvilPidRecord, writeAnvilPidFile } from './anvilPidFile.js';
 import { callRpc } from './anvilRpc.js';
@@ -210,6 +217,45 @@ describe('the embedded chain', { timeout: 200_000 + crashTrials * 15_000 }, () =
       await chain.stop();
     }
     assert.equal(existsSync(join(chainDir, ANVIL_PID_FILE)), false);
+  });
+
+  it('runs for a user who is not root: Anvil in a user and network namespace of its own (unshare --map-root-user)', {
+    skip: process.platform !== 'linux' || process.getuid?.() !== 0 ? 'needs root, to run the chain as another user' : false,
+  }, async () => {
+    // The node's own code, run as uid 65534 with tsx: an unprivileged node starts, uses, saves and stops its chain.
+    const script = `
+      import { mkdtempSync, readlinkSync, statSync } from 'node:fs';
+      import { tmpdir } from 'node:os';
+      import { join } from 'node:path';
+      const { embeddedChain, anvilRpc, namespace } = JSON.parse(process.env.INPUT);
+      const { startEmbeddedChain } = await import(embeddedChain);
+      const { callRpc } = await import(anvilRpc);
+      const { isolatedNetworkCommand } = await import(namespace);
+      const chain = await startEmbeddedChain({ chainDir: join(mkdtempSync(join(tmpdir(), 'pythia-unprivileged-')), 'chain') });
+      const report = {
+        isolation: isolatedNetworkCommand().command.slice(1),
+        chainId: Number(await callRpc(chain.rpcUrl, 'eth_chainId')),
+        socket: { mode: statSync(chain.rpcUrl).mode & 0o777, uid: statSync(chain.rpcUrl).uid },
+        ownNetwork: readlinkSync('/proc/' + chain.pid() + '/ns/net') !== readlinkSync('/proc/self/ns/net'),
+        saved: Number((await chain.save()).number),
+      };
+      await chain.stop();
+      console.log(JSON.stringify(report));
+    `;
+    const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+    const report = await runAsStranger<Record<string, unknown>>(
+      script,
+      { embeddedChain: here('./embeddedChain.ts'), anvilRpc: here('./anvilRpc.ts'), namespace: here('../processes/networkNamespace.ts') },
+      60_000,
+      ['--import', import.meta.resolve('tsx')],
+    );
+    assert.deepEqual(report, {
+      isolation: ['--net', '--map-root-user'],
+      chainId: 20601,
+      socket: { mode: 0o600, uid: STRANGER_UID },
+      ownNetwork: true,
+      saved: 0,
+    });
   });
 
   it('saves what an orphan Anvil of its folder holds, stops it, and starts in its place', async () => {
