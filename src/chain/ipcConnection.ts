@@ -52,6 +52,11 @@ export class IpcConnection {
     });
   }
 
+  /** Connects now (rather than on the first request), to learn at once whether a node listens. */
+  async connect(): Promise<void> {
+    await this.open();
+  }
+
   close(): void {
     this.socket?.destroy();
     this.socket = undefined;
