@@ -11,6 +11,7 @@ import { canListen, describePortHolder, findPortHolder, type PortHolder } from '
 import { isolatedNetworkCommand } from '../processes/networkNamespace.js';
 import { setprivPath } from '../processes/setpriv.js';
 import { callRpc } from './anvilRpc.js';
+import { MAX_IPC_PATH_LENGTH } from './ipcConnection.js';
 
 /** Chain id of the embedded chain: private, and not any public network's. */
 export const DEFAULT_CHAIN_ID = 20601;
@@ -91,14 +92,11 @@ export class ChainIsolationError extends Error {
         'Anvil always opens an HTTP port serving its development methods (impersonation, storage writes), ' +
         'so it runs only where that port is in a network namespace of its own, reached through a 0600 IPC socket. ' +
         'Allow unprivileged user namespaces (sysctl user.max_user_namespaces > 0; kernel.unprivileged_userns_clone=1 on Debian kernels ' +
-        "before 6.x; kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu), or use a chain node of your own with --rpc-url (docs/security.md, 'Chain RPC')",
+        "before 6.x; kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu), or run the default geth chain (no --chain anvil), or a node of your own with --rpc-url (docs/security.md, 'Chain RPC')",
     );
     this.name = 'ChainIsolationError';
   }
 }
-
-/** Longest IPC socket path a Unix socket takes (108 bytes on Linux, 104 on macOS). */
-export const MAX_IPC_PATH_LENGTH = 100;
 
 /** Path of the Anvil binary shipped in the npm platform package of @foundry-rs/anvil. */
 export function anvilBinaryPath(): string {
@@ -136,7 +134,10 @@ export function chainIsolationCommand(): string[] {
  * on the chain). Anvil dies with the process that starts it: on Linux it runs under `setpriv
  * --pdeathsig SIGKILL`, so even a kill -9 of this process takes it down; elsewhere only an
  * ordinary exit does. Ready means this very process printed that it listens: a chain already on
- * the port (an orphan, anything else) is refused with ChainPortInUseError, never used.
+ * the port (an orphan, anything else) is refused with ChainPortInUseError, never used. With
+ * `ipcPath` (the embedded chain) it has no port on the host at all: it answers on that socket only,
+ * its HTTP listener shut in a network namespace of its own, or it is not started
+ * (ChainIsolationError).
  */
 export async function startAnvil(parameters: StartAnvilParameters = {}): Promise<StartAnvilReturnType> {
   const { ipcPath } = parameters;

@@ -1,5 +1,8 @@
 import { connect, type Socket } from 'node:net';
 
+/** Longest IPC socket path a Unix socket takes (108 bytes on Linux, 104 on macOS). */
+export const MAX_IPC_PATH_LENGTH = 100;
+
 /** A JSON-RPC request body as it goes on the wire (the id is the connection's). */
 export type IpcRequestBody = { method: string; params?: readonly unknown[] | undefined };
 /** A JSON-RPC answer: a result or an error object. */
