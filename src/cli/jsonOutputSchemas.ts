@@ -53,6 +53,20 @@ const deviceStatusChange = object(
   'The device and its status after the transaction.',
 );
 
+const nodeRole = { type: 'string', enum: ['validator', 'observer'] } as const;
+const signerVote = object({ address, vote: { type: 'string', enum: ['add', 'remove'] } });
+const networkNode = object(
+  {
+    name: { type: 'string' },
+    role: nodeRole,
+    dir: { type: 'string', description: 'the node folder, relative to the network folder' },
+    host: { type: 'string' },
+    ports: object({ p2p: integer, http: integer, authrpc: integer }),
+    enode: { type: 'string', pattern: '^enode://[0-9a-f]{128}@' },
+  },
+  { address: { ...address, description: 'the Clique signer (validators only)' } },
+);
+
 const bondState = {
   recipient: address,
   bond: decimal,
@@ -940,6 +954,106 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
       dataHash: bytes32,
       purpose: { type: 'string' },
       ...transaction,
+    }),
+  },
+  'network init': {
+    description: 'The network folder made (network.json as written, with the folder) and the accounts funded at genesis (address → wei).',
+    schema: object({
+      dir: { type: 'string' },
+      version: { const: 1 },
+      chainId: integer,
+      period: { type: 'integer', minimum: 1, description: 'seconds between blocks' },
+      gasLimit: decimal,
+      netrestrict: { type: 'string' },
+      gethVersion: { type: 'string' },
+      createdAt: { type: 'string', description: 'ISO 8601' },
+      nodes: { type: 'array', items: networkNode },
+      funded: { type: 'object', propertyNames: address, additionalProperties: decimal },
+    }),
+  },
+  'network add-node': { description: 'The node added to the network folder.', schema: networkNode },
+  'network up': {
+    description: 'The nodes started (or found running) and the block at which they agreed; `rpcUrls` are what `pythia up --rpc-url` takes.',
+    schema: object({
+      dir: { type: 'string' },
+      chainId: integer,
+      readyMs: { type: 'integer', minimum: 0 },
+      blockNumber: integer,
+      nodes: {
+        type: 'array',
+        items: object(
+          {
+            name: { type: 'string' },
+            role: nodeRole,
+            pid: integer,
+            rpcUrl: { type: 'string' },
+            ipcPath: { type: 'string' },
+            logFile: { type: 'string' },
+            alreadyRunning: { type: 'boolean' },
+          },
+          { diesWithParent: { type: 'boolean' } },
+        ),
+      },
+      rpcUrls: { type: 'array', items: { type: 'string' } },
+    }),
+  },
+  'network down': {
+    description: 'Each node asked to stop: what was found (running and now stopped, stopped, or a stale pid file removed).',
+    schema: {
+      type: 'array',
+      items: object(
+        { name: { type: 'string' }, was: { type: 'string', enum: ['running', 'stopped', 'stale'] }, killed: { type: 'boolean' } },
+        { pid: integer },
+      ),
+    },
+  },
+  'network status': {
+    description: "Every node's state, the signer list at the highest head and how many signers must seal (⌊N/2⌋ + 1).",
+    schema: object(
+      {
+        dir: { type: 'string' },
+        chainId: integer,
+        period: integer,
+        nodes: {
+          type: 'array',
+          items: object(
+            {
+              name: { type: 'string' },
+              role: nodeRole,
+              running: { type: 'boolean' },
+              rpcUrl: { type: 'string' },
+              ipcPath: { type: 'string' },
+              sealing: { type: 'boolean' },
+            },
+            {
+              address,
+              pid: integer,
+              stalePidFile: { type: 'boolean' },
+              head: object({ number: integer, hash: bytes32, timestamp: unixSeconds }),
+              peers: integer,
+              signers: { type: 'array', items: address },
+              sealedRecently: integer,
+              recentBlocks: integer,
+              proposals: { type: 'array', items: signerVote },
+              openVotes: { type: 'array', items: object({ address, vote: { type: 'string', enum: ['add', 'remove'] }, votes: integer }) },
+              error: { type: 'string' },
+            },
+          ),
+        },
+        signers: { type: 'array', items: address },
+        signersNeeded: integer,
+        signersSealing: integer,
+      },
+      { head: integer },
+    ),
+  },
+  'network propose': {
+    description: "A validator's vote cast (or withdrawn) and the votes it now casts in the blocks it seals.",
+    schema: object({
+      validator: { type: 'string' },
+      address,
+      vote: { type: 'string', enum: ['add', 'remove', 'discard'] },
+      proposals: { type: 'array', items: signerVote },
     }),
   },
   'share list': {

@@ -273,16 +273,21 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
     assert.deepEqual(view.body.lastReading, { sequence: '9' });
     const outcome = await call(`/v1/readings/${device}/9`);
     assert.equal(outcome.status, 200);
-    assert.deepEqual(Object.keys(outcome.body).sort(), [
+    // Status and where it was recorded; finalAt appears once the verdict is final (timing).
+    const keys = Object.keys(outcome.body).filter((k) => k !== 'finalAt');
+    assert.deepEqual(keys.sort(), [
+      'blockHash',
       'blockNumber',
       'decidedAt',
       'device',
+      'finality',
       'reasons',
       'receivedAt',
       'sequence',
       'status',
       'txHash',
     ]);
+    for (const data of ['timestamp', 'value', 'values']) assert.equal(data in outcome.body, false, `${data} is data, not public`);
   });
 
   it('data only under consent, only the consent’s: recipient, buyer’s own second address, previous owner, stranger', async () => {
