@@ -137,6 +137,7 @@ export async function initNetwork(parameters: InitNetworkParameters): Promise<Ne
   const genesisJson = `${JSON.stringify(genesis, null, 2)}\n`;
 
   const staging = join(dirname(dir), `.${basename(dir)}.init-${randomBytes(4).toString('hex')}`);
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o700 }); // `--dir new/net` as well as `--dir net`
   try {
     mkdirSync(staging, { mode: 0o755 });
     progress(
