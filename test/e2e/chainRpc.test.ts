@@ -12,7 +12,8 @@ import { consentRegistryAbi } from '../../src/contracts/abis.js';
 import { airQualityProfile } from '../../src/protocol/airQuality.js';
 import { generateDeviceKey } from '../../src/sdk/index.js';
 import { pythiaUpProcess, type PythiaUpProcess } from '../../src/testing/crash/pythiaUpProcess.js';
-import { runAsStranger, tcpListeners } from '../../src/testing/stranger.js';
+import { descendantPids } from '../../src/testing/processTree.js';
+import { runAsStranger, socketInodesOf, tcpListeners } from '../../src/testing/stranger.js';
 import { runPythia } from './runPythia.js';
 
 const passphrase = 'chain-rpc-test-passphrase-not-a-secret';
@@ -48,6 +49,8 @@ const post = async (url, method, params) => {
 };
 const found = [];
 const attack = [];
+// fetch's timeouts do not keep a process alive: this does, until every probe has ended.
+const alive = setInterval(() => {}, 1000);
 await Promise.all(ports.map(async (port) => {
   const url = 'http://127.0.0.1:' + port;
   try {
@@ -76,6 +79,7 @@ const ipc = await new Promise((resolve) => {
   });
   socket.once('error', (error) => resolve(error.code));
 });
+clearInterval(alive);
 console.log(JSON.stringify({ found, attack, ipc }));
 `;
 
@@ -154,8 +158,20 @@ describe('the chain RPC is the node’s alone (docs/security.md, "Chain RPC")', 
     control = open;
     await callRpc(open.rpcUrl, 'anvil_setCode', [deployment.contracts.consentRegistry, '0x00']);
     await callRpc(open.rpcUrl, 'anvil_setBalance', [owner, '0xde0b6b3a7640000']);
+    // Every TCP port of the node's processes (`pythia up` and its children) and every port bound to
+    // loopback (where Anvil listened before, and what a web page reaches as localhost). Wildcard
+    // listeners of other programs of the machine are left alone.
+    const nodePids = [up.pid!, ...descendantPids(up.pid!)];
+    const nodeSockets = new Set(nodePids.flatMap((pid) => [...socketInodesOf(pid)]));
+    const loopback = (address: string) => address.endsWith('7F') || address === '00000000000000000000000001000000';
     const input = {
-      ports: [...new Set(tcpListeners('self').map((l) => l.port))],
+      ports: [
+        ...new Set(
+          tcpListeners('self')
+            .filter((l) => nodeSockets.has(l.inode) || loopback(l.address))
+            .map((l) => l.port),
+        ),
+      ],
       registry: deployment.contracts.consentRegistry!,
       owner,
       data,
