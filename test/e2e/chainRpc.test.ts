@@ -29,7 +29,7 @@ type AttackReport = {
 
 /**
  * The attack of issue #17, point 1, as another local user or a web page would run it: find the
- * node's chain among every TCP port listening on the host (asking, with a web page's Origin, for
+ * node's chain among the TCP ports listening on loopback or held by the node (asking, with a web page's Origin, for
  * the code at the consent registry's address, so that no other chain on the machine is touched),
  * then `anvil_impersonateAccount` the device's owner and `eth_sendTransaction` a consent to
  * itself; and the same on the chain's IPC socket. A DNS-rebinding page reaches the same ports
