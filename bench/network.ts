@@ -76,7 +76,7 @@ export async function measureNetwork(parameters: MeasureNetworkParameters): Prom
     });
     await startNetwork({ dir, passphrase });
     await waitForNetworkReady({ dir, timeoutMs: 60_000 });
-    const rpcUrls = networkRpcUrls(network);
+    const rpcUrls = networkRpcUrls(dir, network);
     const chainId = network.chainId;
     progress(`3 validators up (period ${parameters.period} s); deploying the contracts (a minute or two: each step waits for its block)`);
     const deployment = await deployPythia({

@@ -11,7 +11,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import secp256k1 from 'secp256k1';
-import { createPublicClient, http } from 'viem';
+import { createPublicClient } from 'viem';
+import { chainTransport } from '../src/chain/chainTransport.js';
 import { anvilTestClient } from '../src/testing/anvilTestClient.js';
 import { startTestChain } from '../src/testing/testChain.js';
 import { latestBlockNumber, newTestKey, signItem, submitBatch, typicalValues } from '../src/verify/testKit.js';
@@ -69,7 +70,7 @@ try {
     if (sent.status !== 'success') throw new Error(`batch ${b} reverted`);
   }
   const to = await latestBlockNumber(chain);
-  const client = createPublicClient({ transport: http(chain.rpcUrl, { batch: { batchSize: 200, wait: 0 } }) });
+  const client = createPublicClient({ transport: chainTransport(chain.rpcUrl, { batch: { batchSize: 200, wait: 0 } }) });
   const full = await verifyChain({ client, fleet: chain.fleetAddress, fromBlock: from, toBlock: to, concurrency: CONCURRENCY });
   if (!full.agreed)
     throw new Error(`discrepancies: ${JSON.stringify(full.discrepancies.slice(0, 3), (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);

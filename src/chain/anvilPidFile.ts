@@ -16,6 +16,11 @@ export type AnvilPidRecord = ProcessIdentity & {
 /** An Anvil still running on this chain folder although no node of it is (its starter died). */
 export type OrphanAnvil = { identity: ProcessIdentity; rpcUrl?: string; commandLine: string[] };
 
+/** The embedded chain's IPC socket inside the chain folder: its one JSON-RPC endpoint. */
+export function anvilIpcPath(chainDir: string): string {
+  return join(resolve(chainDir), 'anvil.ipc');
+}
+
 /** Anvil's `--cache-path` inside the chain folder: the mark on its command line that it works for this folder. */
 export function anvilCachePath(chainDir: string): string {
   return join(resolve(chainDir), 'cache');
@@ -91,11 +96,14 @@ export function findOrphanAnvils(chainDir: string): OrphanAnvil[] {
   return orphans;
 }
 
+/** Where an orphan answers: its IPC socket, else (an Anvil of an older version) its loopback port. */
 function rpcUrlOf(commandLine: string[]): { rpcUrl?: string } {
   const value = (flag: string) => {
     const i = commandLine.indexOf(flag);
     return i >= 0 ? commandLine[i + 1] : undefined;
   };
+  const ipc = value('--ipc');
+  if (ipc?.startsWith('/')) return { rpcUrl: ipc };
   const port = value('--port');
   if (!port || port === '0') return {};
   return { rpcUrl: `http://${value('--host') ?? '127.0.0.1'}:${port}` };

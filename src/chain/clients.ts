@@ -1,12 +1,14 @@
-import { createPublicClient, createWalletClient, defineChain, http, type Account, type Chain } from 'viem';
+import { createPublicClient, createWalletClient, defineChain, type Account, type Chain } from 'viem';
+import { chainTransport, isIpcEndpoint } from './chainTransport.js';
 
-/** A viem chain object for a Pythia chain reached at rpcUrl. */
+/** A viem chain object for a Pythia chain reached at rpcUrl (an http(s) URL or an IPC socket path). */
 export function pythiaChain(chainId: number, rpcUrl: string): Chain {
   return defineChain({
     id: chainId,
     name: `pythia-${chainId}`,
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
+    // viem's chain object names HTTP and WebSocket URLs only: an IPC socket appears in the transport alone.
+    rpcUrls: { default: { http: isIpcEndpoint(rpcUrl) ? [] : [rpcUrl] } },
   });
 }
 
@@ -14,7 +16,7 @@ export type ChainClientsParameters = { chainId: number; rpcUrl: string };
 
 export function createChainClients({ chainId, rpcUrl }: ChainClientsParameters) {
   const chain = pythiaChain(chainId, rpcUrl);
-  const transport = http(rpcUrl, { retryCount: 3, timeout: 30_000 });
+  const transport = chainTransport(rpcUrl, { retryCount: 3, timeout: 30_000 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 });
   const walletClient = <A extends Account>(account: A) => createWalletClient({ account, chain, transport });
   return { chain, publicClient, walletClient };

@@ -1,6 +1,7 @@
 import { chmodSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isAddress, type Address } from 'viem';
+import { chainEndpointError } from './chainTransport.js';
 import { deploymentSchemaError } from './deploymentSchema.js';
 
 /** What `pythia up` writes to `<data-dir>/deployment.json`: everything a client needs to find the system. */
@@ -114,9 +115,9 @@ export function parseDeployment(raw: unknown, source = 'deployment'): Deployment
   if (typeof raw !== 'object' || raw === null) fail('root', 'must be an object');
   const d = raw as Record<string, unknown>;
   if (!Number.isSafeInteger(d.chainId) || (d.chainId as number) <= 0) fail('chainId', 'must be a positive integer');
-  for (const key of ['rpcUrl', 'gatewayUrl'] as const) {
-    if (typeof d[key] !== 'string' || !/^https?:\/\//.test(d[key] as string)) fail(key, 'must be an http(s) URL');
-  }
+  const endpointError = chainEndpointError(d.rpcUrl);
+  if (endpointError) fail('rpcUrl', endpointError);
+  if (typeof d.gatewayUrl !== 'string' || !/^https?:\/\//.test(d.gatewayUrl)) fail('gatewayUrl', 'must be an http(s) URL');
   if (!Number.isSafeInteger(d.deploymentBlock) || (d.deploymentBlock as number) < 0) fail('deploymentBlock', 'must be a block number');
   const contracts = d.contracts as Record<string, unknown> | undefined;
   if (typeof contracts !== 'object' || contracts === null) fail('contracts', 'must be an object');

@@ -28,8 +28,10 @@ export const deploymentJsonSchema = {
     },
     rpcUrl: {
       type: 'string',
-      pattern: '^https?://',
-      description: 'The JSON-RPC endpoint the node used (the embedded Anvil on loopback, or --rpc-url). Never carries credentials.',
+      pattern: '^(https?://|/)',
+      description:
+        'The JSON-RPC endpoint the node uses: the absolute path of an IPC socket (the embedded chain, `<data dir>/chain/anvil.ipc`, ' +
+        "or a local geth node's geth.ipc; 0600, reached by the node's user alone) or an http(s) URL (--rpc-url). Never carries credentials.",
     },
     gatewayUrl: { type: 'string', pattern: '^https?://', description: 'Where the gateway listens (http, or https with --tls-cert).' },
     deploymentBlock: {

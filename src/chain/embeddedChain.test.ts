@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,7 +11,15 @@ import { type Address, type Hex, parseEther } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { processIdentity } from '../processes/processIdentity.js';
 import { setprivPath } from '../processes/setpriv.js';
-import { anvilBinaryPath, ChainPortInUseError } from './anvil.js';
+import {
+  CONNECT_TO_SOCKET_SCRIPT,
+  networkNamespaceOf,
+  runAsStranger,
+  STRANGER_UID,
+  socketInodesOf,
+  tcpListeners,
+} from '../testing/stranger.js';
+import { anvilBinaryPath } from './anvil.js';
 import { ANVIL_PID_FILE, anvilCachePath, anvilPidRecord, writeAnvilPidFile } from './anvilPidFile.js';
 import { callRpc } from './anvilRpc.js';
 import { PREVIOUS_SNAPSHOT_FILE, SNAPSHOT_FILE } from './anvilSnapshot.js';
@@ -184,31 +192,70 @@ describe('the embedded chain', { timeout: 200_000 + crashTrials * 15_000 }, () =
     }
   });
 
-  it('refuses a chain port held by a process it did not start, naming the port and the process', async () => {
-    const holder = spawn(
-      process.execPath,
-      ['-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port))", 'some-other-server'],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
+  it('is reached only through its 0600 IPC socket: its HTTP listener is in a network of its own, another local user cannot connect', {
+    skip: process.platform !== 'linux',
+  }, async () => {
+    const chainDir = freshDir('isolated');
+    const chain = await startEmbeddedChain({ chainDir });
     try {
-      const [chunk] = await once(holder.stdout!, 'data');
-      const port = Number(String(chunk).trim());
-      const chainDir = freshDir('port');
-      await assert.rejects(startEmbeddedChain({ chainDir, port }), (error: unknown) => {
-        assert.ok(error instanceof ChainPortInUseError);
-        assert.equal(error.port, port);
-        assert.match(
-          error.message,
-          new RegExp(
-            `the chain port 127\\.0\\.0\\.1:${port} is held by process ${holder.pid} \\(.*some-other-server\\), which this node did not start`,
-          ),
-        );
-        return true;
-      });
-      assert.deepEqual(readdirSync(chainDir), [], 'nothing was started or written');
+      assert.equal(chain.rpcUrl, join(chainDir, 'anvil.ipc'));
+      assert.equal(statSync(chain.rpcUrl).mode & 0o777, 0o600, 'the socket is 0600');
+      assert.equal(statSync(chainDir).mode & 0o777, 0o700, 'in a 0700 folder');
+      assert.equal(await blockNumber(chain.rpcUrl), 0n, 'the node itself reaches the chain over IPC');
+
+      // Anvil always listens on HTTP: that listener exists, but in Anvil's own network namespace.
+      assert.notEqual(networkNamespaceOf(chain.pid()), networkNamespaceOf('self'));
+      const anvilSockets = socketInodesOf(chain.pid());
+      const ownListeners = tcpListeners(chain.pid()).filter((l) => anvilSockets.has(l.inode));
+      assert.ok(ownListeners.length > 0, 'Anvil holds a listening HTTP socket');
+      const onHost = tcpListeners('self').filter((l) => anvilSockets.has(l.inode));
+      assert.deepEqual(onHost, [], 'none of its sockets listens in the host network');
+
+      const stranger = await runAsStranger<{ connected: boolean; code?: string }>(CONNECT_TO_SOCKET_SCRIPT, { path: chain.rpcUrl });
+      assert.deepEqual(stranger, { connected: false, code: 'EACCES' });
     } finally {
-      holder.kill('SIGKILL');
+      await chain.stop();
     }
+    assert.equal(existsSync(join(chainDir, ANVIL_PID_FILE)), false);
+  });
+
+  it('runs for a user who is not root: Anvil in a user and network namespace of its own (unshare --map-root-user)', {
+    skip: process.platform !== 'linux' || process.getuid?.() !== 0 ? 'needs root, to run the chain as another user' : false,
+  }, async () => {
+    // The node's own code, run as uid 65534 with tsx: an unprivileged node starts, uses, saves and stops its chain.
+    const script = `
+      import { mkdtempSync, readlinkSync, statSync } from 'node:fs';
+      import { tmpdir } from 'node:os';
+      import { join } from 'node:path';
+      const { embeddedChain, anvilRpc, namespace } = JSON.parse(process.env.INPUT);
+      const { startEmbeddedChain } = await import(embeddedChain);
+      const { callRpc } = await import(anvilRpc);
+      const { isolatedNetworkCommand } = await import(namespace);
+      const chain = await startEmbeddedChain({ chainDir: join(mkdtempSync(join(tmpdir(), 'pythia-unprivileged-')), 'chain') });
+      const report = {
+        isolation: isolatedNetworkCommand().command.slice(1),
+        chainId: Number(await callRpc(chain.rpcUrl, 'eth_chainId')),
+        socket: { mode: statSync(chain.rpcUrl).mode & 0o777, uid: statSync(chain.rpcUrl).uid },
+        ownNetwork: readlinkSync('/proc/' + chain.pid() + '/ns/net') !== readlinkSync('/proc/self/ns/net'),
+        saved: Number((await chain.save()).number),
+      };
+      await chain.stop();
+      console.log(JSON.stringify(report));
+    `;
+    const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+    const report = await runAsStranger<Record<string, unknown>>(
+      script,
+      { embeddedChain: here('./embeddedChain.ts'), anvilRpc: here('./anvilRpc.ts'), namespace: here('../processes/networkNamespace.ts') },
+      60_000,
+      ['--import', import.meta.resolve('tsx')],
+    );
+    assert.deepEqual(report, {
+      isolation: ['--net', '--map-root-user'],
+      chainId: 20601,
+      socket: { mode: 0o600, uid: STRANGER_UID },
+      ownNetwork: true,
+      saved: 0,
+    });
   });
 
   it('saves what an orphan Anvil of its folder holds, stops it, and starts in its place', async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { terminateProcess } from '../processes/terminateProcess.js';
 import { AnvilStateRejectedError, DEFAULT_CHAIN_ID, startAnvil, type StartAnvilReturnType } from './anvil.js';
-import { anvilPidRecord, findOrphanAnvils, removeAnvilPidFile, writeAnvilPidFile } from './anvilPidFile.js';
+import { anvilIpcPath, anvilPidRecord, findOrphanAnvils, removeAnvilPidFile, writeAnvilPidFile } from './anvilPidFile.js';
 import { callRpc } from './anvilRpc.js';
 import {
   type AnvilSnapshot,
@@ -24,9 +24,6 @@ const RESTART_WINDOW_MS = 60_000;
 export type StartEmbeddedChainParameters = {
   /** The chain folder (`<data dir>/chain`). The caller holds the data directory's lock. */
   chainDir: string;
-  host?: string;
-  /** 0 = any free port (kept across restarts). */
-  port?: number;
   chainId?: number;
   saveIntervalMs?: number;
   onProgress?: (message: string) => void;
@@ -37,6 +34,7 @@ export type StartEmbeddedChainParameters = {
 };
 
 export type EmbeddedChain = {
+  /** The IPC socket `<chainDir>/anvil.ipc` (0600): the only way to the chain (docs/security.md, "Chain RPC"). */
   rpcUrl: string;
   chainId: number;
   /** Pid of the Anvil process now running. */
@@ -73,12 +71,13 @@ export class ChainStateUnreadableError extends Error {
  * (falling back to the previous one, with a message), saved atomically through `anvil_dumpState`
  * every `saveIntervalMs` when it moved and on stop, killed by the kernel when this process dies,
  * recorded in `chain/anvil.pid`, and restarted from its last snapshot if it dies on its own. An
- * orphan Anvil of this folder (left by a crash) is saved from and stopped first; any other
- * process on the chain port makes this throw ChainPortInUseError.
+ * orphan Anvil of this folder (left by a crash) is saved from and stopped first. It is reached
+ * only through its IPC socket `anvil.ipc` (0600); its HTTP listener is in a network namespace of
+ * its own (startAnvil's ipcPath), and where none can be made it is not started (ChainIsolationError).
  */
 export async function startEmbeddedChain(parameters: StartEmbeddedChainParameters): Promise<EmbeddedChain> {
   const { chainDir } = parameters;
-  const host = parameters.host ?? '127.0.0.1';
+  const ipcPath = anvilIpcPath(chainDir);
   const chainId = parameters.chainId ?? DEFAULT_CHAIN_ID;
   const intervalMs = parameters.saveIntervalMs ?? DEFAULT_CHAIN_SAVE_INTERVAL_MS;
   const progress = parameters.onProgress ?? (() => {});
@@ -91,8 +90,8 @@ export async function startEmbeddedChain(parameters: StartEmbeddedChainParameter
   let restarting: Promise<void> | undefined;
   const restarts: number[] = [];
 
-  const launch = async (port: number) => {
-    const started = await startFromSnapshot({ chainDir, host, port, chainId, progress });
+  const launch = async () => {
+    const started = await startFromSnapshot({ chainDir, ipcPath, chainId, progress });
     anvil = started.anvil;
     writeAnvilPidFile(chainDir, anvilPidRecord(anvil.pid, anvil.rpcUrl));
     saver = startAnvilStateSaver({
@@ -129,13 +128,13 @@ export async function startEmbeddedChain(parameters: StartEmbeddedChainParameter
         `${saved ? ` (block ${saved.number}; later blocks are lost)` : ''}`,
     );
     try {
-      await launch(dead.port);
+      await launch();
     } catch (error) {
       parameters.onFatal?.(error as Error);
     }
   };
 
-  await launch(parameters.port ?? 0);
+  await launch();
   const rpcUrl = anvil!.rpcUrl;
   return {
     rpcUrl,
@@ -163,12 +162,11 @@ export async function startEmbeddedChain(parameters: StartEmbeddedChainParameter
  */
 async function startFromSnapshot(input: {
   chainDir: string;
-  host: string;
-  port: number;
+  ipcPath: string;
   chainId: number;
   progress: (message: string) => void;
 }): Promise<{ anvil: StartAnvilReturnType; initial?: SavedBlock }> {
-  const { chainDir, host, port, chainId, progress } = input;
+  const { chainDir, ipcPath, chainId, progress } = input;
   removeSnapshotLeftovers(chainDir);
   const files = snapshotFiles(chainDir);
   const reasons: string[] = [];
@@ -183,7 +181,7 @@ async function startFromSnapshot(input: {
     }
     let anvil: StartAnvilReturnType;
     try {
-      anvil = await startAnvil({ host, port, chainId, state: snapshot.json, workDir: chainDir });
+      anvil = await startAnvil({ ipcPath, chainId, state: snapshot.json, workDir: chainDir });
     } catch (error) {
       if (!(error instanceof AnvilStateRejectedError)) throw error;
       reasons.push(`${path}: ${error.message}`);
@@ -206,7 +204,7 @@ async function startFromSnapshot(input: {
     };
   }
   if (files.length > 0) throw new ChainStateUnreadableError(chainDir, reasons);
-  return { anvil: await startAnvil({ host, port, chainId, workDir: chainDir }) };
+  return { anvil: await startAnvil({ ipcPath, chainId, workDir: chainDir }) };
 }
 
 /** Saves what an orphan Anvil of this folder holds beyond the last snapshot, then stops it. */

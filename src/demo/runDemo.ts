@@ -101,7 +101,6 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       passphrase,
       // The demonstration's own throwaway chain (docs/operations.md, "The chain").
       chain: 'anvil',
-      chainPort: 0,
       gatewayPort: 0,
       command: 'pythia demo',
       onProgress: progress,

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { createPublicClient, defineChain, hexToBytes, http, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { createPublicClient, hexToBytes, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import type { AnswerContracts } from '../answers/questions/types.js';
+import { chainTransport } from '../chain/chainTransport.js';
+import { pythiaChain } from '../chain/clients.js';
 import { EcdsaPool } from '../crypto/ecdsaPool.js';
 import { readingDomainSeparator } from '../protocol/eip712.js';
 import { DeviceDirectory } from './core/deviceDirectory.js';
@@ -152,15 +154,9 @@ const packageVersion = (): string => {
 };
 
 export function createGatewayPublicClient(rpcUrl: string, chainId: number): PublicClient {
-  const chain = defineChain({
-    id: chainId,
-    name: `pythia-${chainId}`,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
   return createPublicClient({
-    chain,
-    transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }),
+    chain: pythiaChain(chainId, rpcUrl),
+    transport: chainTransport(rpcUrl, { timeout: 10_000, retryCount: 1 }),
     pollingInterval: 250,
     cacheTime: 0,
   }) as PublicClient;
@@ -179,12 +175,7 @@ export function createGatewayChainClient(
   chainId: number,
 ): { publicClient: PublicClient; failover: RpcFailover } {
   const failover = createRpcFailover({ urls: rpcUrls, timeoutMs: 10_000, retryCount: 1 });
-  const chain = defineChain({
-    id: chainId,
-    name: `pythia-${chainId}`,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [...rpcUrls] } },
-  });
+  const chain = pythiaChain(chainId, rpcUrls[0]!);
   const publicClient = createPublicClient({ chain, transport: failover.transport, pollingInterval: 250, cacheTime: 0 }) as PublicClient;
   return { publicClient, failover };
 }

@@ -34,8 +34,25 @@ const flag = (args: string[], name: string) => {
 };
 
 describe('gethArguments', () => {
-  it('puts only eth, net and web3 on HTTP, on loopback, with strict hosts and no CORS or WebSocket', () => {
+  it('gives a validator, whose signer key is unlocked, no HTTP and no WebSocket at all: IPC only', () => {
     const args = gethArguments({ config: validator, paths, passwordFile: '/srv/net/validator-1/run/passphrase-x' });
+    for (const absent of [
+      '--http',
+      '--http.api',
+      '--http.addr',
+      '--http.port',
+      '--ws',
+      '--allow-insecure-unlock',
+      '--rpc.enabledeprecatedpersonal',
+    ]) {
+      assert.equal(args.includes(absent), false, absent);
+    }
+    assert.equal(flag(args, '--ipcpath'), '/srv/net/validator-1/data/geth.ipc');
+    assert.equal(flag(args, '--authrpc.addr'), '127.0.0.1');
+  });
+
+  it('puts only eth, net and web3 on an observer’s HTTP, on loopback, with strict hosts and no CORS or WebSocket', () => {
+    const args = gethArguments({ config: observer, paths });
     assert.equal(flag(args, '--http.api'), 'eth,net,web3');
     assert.equal(flag(args, '--http.addr'), '127.0.0.1');
     assert.equal(flag(args, '--http.vhosts'), 'localhost,127.0.0.1');

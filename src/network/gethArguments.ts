@@ -8,7 +8,7 @@ export type GethArgumentsParameters = {
   passwordFile?: string;
 };
 
-/** The only JSON-RPC namespaces on HTTP: no admin, personal, clique, debug, txpool, miner. */
+/** The only JSON-RPC namespaces on an observer's HTTP: no admin, personal, clique, debug, txpool, miner. */
 export const HTTP_APIS = 'eth,net,web3';
 /** Host headers HTTP accepts (DNS-rebinding guard); there is no CORS origin at all. */
 export const HTTP_VHOSTS = 'localhost,127.0.0.1';
@@ -16,9 +16,13 @@ export const HTTP_VHOSTS = 'localhost,127.0.0.1';
 /**
  * The command line of one geth node. Crash safety: `--gcmode archive` writes the state of every
  * block (with the default, a kill -9 rewinds the head to the last flushed state; docs/network.md).
- * Exposure: HTTP on 127.0.0.1 with eth, net and web3 only and strict virtual hosts; administration
- * (clique votes, peers) only on the IPC socket; the engine API (unused by Clique) on 127.0.0.1;
- * no discovery, peers only from the static list and the netrestrict networks.
+ * Exposure: a validator has no HTTP at all: its signer key is unlocked (Clique seals with it), and
+ * geth's `eth` namespace would let any caller of it `eth_sendTransaction` or `eth_sign` with that
+ * key; it answers only on its IPC socket (0600 in the 0700 data directory), the node's own user's.
+ * An observer (no key) serves HTTP on 127.0.0.1 with eth, net and web3 only, strict virtual hosts
+ * and no CORS. Administration (clique votes, peers) only on the IPC socket; the engine API (unused
+ * by Clique, JWT-authenticated) on 127.0.0.1; no discovery, peers only from the static list and the
+ * netrestrict networks.
  */
 export function gethArguments({ config, paths, passwordFile }: GethArgumentsParameters): string[] {
   const { node } = config;
@@ -42,15 +46,6 @@ export function gethArguments({ config, paths, passwordFile }: GethArgumentsPara
     'none',
     '--netrestrict',
     config.netrestrict,
-    '--http',
-    '--http.addr',
-    '127.0.0.1',
-    '--http.port',
-    String(node.ports.http),
-    '--http.api',
-    HTTP_APIS,
-    '--http.vhosts',
-    HTTP_VHOSTS,
     '--authrpc.addr',
     '127.0.0.1',
     '--authrpc.port',
@@ -58,6 +53,19 @@ export function gethArguments({ config, paths, passwordFile }: GethArgumentsPara
     '--miner.gaslimit',
     config.gasLimit.toString(),
   ];
+  if (node.role === 'observer') {
+    args.push(
+      '--http',
+      '--http.addr',
+      '127.0.0.1',
+      '--http.port',
+      String(node.ports.http),
+      '--http.api',
+      HTTP_APIS,
+      '--http.vhosts',
+      HTTP_VHOSTS,
+    );
+  }
   if (node.role === 'validator') {
     if (!passwordFile) throw new Error(`${node.name} is a validator: geth needs the passphrase of its signer key`);
     args.push(
@@ -67,9 +75,6 @@ export function gethArguments({ config, paths, passwordFile }: GethArgumentsPara
       node.address!,
       '--password',
       passwordFile,
-      // geth refuses --unlock while HTTP is on unless told: the HTTP namespaces above cannot use the
-      // key for anything that matters (the signer account holds no ether; see docs/network.md).
-      '--allow-insecure-unlock',
       '--mine',
       '--miner.etherbase',
       node.address!,

@@ -46,7 +46,7 @@ export { waitForNetworkReady, NetworkNotReadyError, type WaitForNetworkReadyRetu
 export { readNodeStatus, type NodeStatus, type SignerVote } from './readNodeStatus.js';
 export { readNetworkStatus, signersNeeded, type NetworkStatus } from './readNetworkStatus.js';
 export { proposeSigner, ProposeError, type ProposeSignerParameters } from './proposeSigner.js';
-export { networkRpcUrls } from './networkRpcUrls.js';
+export { networkRpcUrls, nodeRpcEndpoint } from './networkRpcUrls.js';
 export {
   findOrphanNodes,
   initSingleNodeChain,

@@ -39,4 +39,4 @@ export function nodePaths(nodeDir: string): NodePaths {
 }
 
 /** Unix socket paths are limited to 108 bytes (104 on macOS); geth cannot open a longer one. */
-export const MAX_IPC_PATH_LENGTH = 100;
+export { MAX_IPC_PATH_LENGTH } from '../chain/ipcConnection.js';

@@ -52,7 +52,7 @@ export async function readNodeStatus(nodeDir: string): Promise<NodeStatus> {
     running: proc.state === 'running',
     ...(proc.state !== 'stopped' && { pid: proc.pid }),
     ...(proc.state === 'stale' && { stalePidFile: true }),
-    rpcUrl: `http://127.0.0.1:${node.ports.http}`,
+    rpcUrl: node.role === 'validator' ? paths.ipcPath : `http://127.0.0.1:${node.ports.http}`,
     ipcPath: paths.ipcPath,
     sealing: false,
   };

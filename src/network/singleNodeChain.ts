@@ -1,8 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Address } from 'viem';
-import { ChainPortInUseError, freePort } from '../chain/anvil.js';
-import { canListen, findPortHolder } from '../processes/portHolder.js';
+import { freePort } from '../chain/anvil.js';
 import { writeFileAtomic } from '../keystore/index.js';
 import { isProcessRunning, processIdentity, readCommandLine, type ProcessIdentity } from '../processes/processIdentity.js';
 import { terminateProcess } from '../processes/terminateProcess.js';
@@ -61,8 +60,6 @@ export function isNetworkFolder(chainDir: string): boolean {
 export type StartSingleNodeChainParameters = {
   chainDir: string;
   passphrase: string;
-  /** The node's JSON-RPC (HTTP) port on 127.0.0.1; 0 = any free port (kept across restarts). */
-  port: number;
   geth?: GethBinary;
   onProgress?: (message: string) => void;
   /** The node died and could not be brought back: the Pythia node cannot go on. */
@@ -70,6 +67,7 @@ export type StartSingleNodeChainParameters = {
 };
 
 export type SingleNodeChain = {
+  /** The validator's IPC socket (0600 in its 0700 data directory): it serves no HTTP (gethArguments). */
   rpcUrl: string;
   chainId: number;
   /** Seconds between blocks. */
@@ -87,9 +85,9 @@ export type SingleNodeChain = {
  * mode, state written every block; docs/network.md), stopped with this process (and by the kernel
  * if this process dies, on Linux), restarted if it dies on its own. A geth of this folder left
  * running by a crashed node (recognised by its data directory on its command line) is stopped
- * first; any other process on the RPC port makes this throw ChainPortInUseError. Its ports are
- * chosen at each start (the RPC port given, the peer and engine ports free ones) and written to
- * the folder's node.json and network.json. The caller holds the data directory's lock.
+ * first. It is reached only on its IPC socket (a validator's key is unlocked: no HTTP). Its peer
+ * and engine ports are free ones chosen at each start and written to the folder's node.json and
+ * network.json. The caller holds the data directory's lock.
  */
 export async function startSingleNodeChain(parameters: StartSingleNodeChainParameters): Promise<SingleNodeChain> {
   const chainDir = resolve(parameters.chainDir);
@@ -104,7 +102,6 @@ export async function startSingleNodeChain(parameters: StartSingleNodeChainParam
   const geth = parameters.geth ?? findGeth();
   await stopOrphans(nodeDir, progress);
 
-  let port = parameters.port;
   let current: { pid: number; exited: Promise<unknown> } | undefined;
   let stopping = false;
   let restarting: Promise<void> | undefined;
@@ -112,10 +109,7 @@ export async function startSingleNodeChain(parameters: StartSingleNodeChainParam
   const restarts: number[] = [];
 
   const launch = async () => {
-    // The same rule as the embedded Anvil's: a chain port held by anything this node did not start is refused, never used.
-    if (port !== 0 && !(await canListen('127.0.0.1', port))) throw new ChainPortInUseError('127.0.0.1', port, findPortHolder(port));
-    const ports = await choosePorts(port);
-    port = ports.http;
+    const ports = await choosePorts(network.nodes[0]!.ports.http);
     await writePorts(chainDir, ports);
     const started = await startNode({ nodeDir, passphrase: parameters.passphrase, geth, dieWithParent: true });
     diesWithParent = started.diesWithParent === true;
@@ -146,7 +140,7 @@ export async function startSingleNodeChain(parameters: StartSingleNodeChainParam
 
   await launch();
   return {
-    rpcUrl: `http://127.0.0.1:${port}`,
+    rpcUrl: nodePaths(nodeDir).ipcPath,
     chainId: network.chainId,
     period: network.period,
     pid: () => current!.pid,
@@ -168,6 +162,7 @@ export async function startSingleNodeChain(parameters: StartSingleNodeChainParam
 
 type Ports = { http: number; p2p: number; authrpc: number };
 
+/** Free peer and engine ports; `http` is kept as it is in node.json (a validator opens no HTTP port). */
 async function choosePorts(http: number): Promise<Ports> {
   const chosen = new Set<number>();
   const another = async () => {
@@ -179,9 +174,8 @@ async function choosePorts(http: number): Promise<Ports> {
       }
     }
   };
-  const rpc = http === 0 ? await another() : http;
-  chosen.add(rpc);
-  return { http: rpc, p2p: await another(), authrpc: await another() };
+  chosen.add(http);
+  return { http, p2p: await another(), authrpc: await another() };
 }
 
 /** Writes this start's ports to the folder (node.json, network.json, geth's config.toml), each file atomically. */

@@ -109,7 +109,8 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
   const config = readNodeConfig(nodeDir);
   const { node } = config;
   const paths = nodePaths(nodeDir);
-  const rpcUrl = `http://127.0.0.1:${node.ports.http}`;
+  // A validator answers on its IPC socket only (its key is unlocked); an observer on loopback HTTP too.
+  const rpcUrl = node.role === 'validator' ? paths.ipcPath : `http://127.0.0.1:${node.ports.http}`;
   const result = { name: node.name, role: node.role, rpcUrl, ipcPath: paths.ipcPath, logFile: paths.logFile };
 
   const current = readNodeProcess(nodeDir);
@@ -127,7 +128,7 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
   }
   if (!existsSync(paths.dataDir)) throw new NodeStartError(`${node.name}: no data directory ${paths.dataDir} (was the node initialised?)`);
   await requireFreePort(node.host, node.ports.p2p, `${node.name} p2p`);
-  await requireFreePort('127.0.0.1', node.ports.http, `${node.name} HTTP`);
+  if (node.role === 'observer') await requireFreePort('127.0.0.1', node.ports.http, `${node.name} HTTP`);
   await requireFreePort('127.0.0.1', node.ports.authrpc, `${node.name} engine API`);
   // The IPC socket lands in the data directory: only its owner may reach the socket's folder.
   chmodSync(paths.dataDir, 0o700);

@@ -3,6 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hex } from 'viem';
 import { readNetworkConfig } from './networkConfig.js';
 import { readNodeProcess } from './nodeProcess.js';
+import { nodePaths } from './nodePaths.js';
+import { nodeRpcEndpoint } from './networkRpcUrls.js';
+import { callRpc } from '../chain/anvilRpc.js';
 
 export type WaitForNetworkReadyParameters = {
   dir: string;
@@ -25,20 +28,10 @@ export class NetworkNotReadyError extends Error {
   override readonly name = 'NetworkNotReadyError';
 }
 
-async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    signal: AbortSignal.timeout(3_000),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
+const rpc = <T>(ipcPath: string, method: string, params: unknown[] = []): Promise<T> => callRpc<T>(ipcPath, method, params, 3_000);
 
 /**
- * Waits until the network accepts transactions: every running node answers on HTTP, is connected
+ * Waits until the network accepts transactions: every running node answers on its IPC socket, is connected
  * to every other running node, and all of them hold the same block, sealed after the wait began
  * (so sealing and propagation work). Fails after the timeout with what each node reports.
  */
@@ -49,7 +42,7 @@ export async function waitForNetworkReady(parameters: WaitForNetworkReadyParamet
   const timeoutMs = parameters.timeoutMs ?? 60_000;
   const running = network.nodes.filter((n) => readNodeProcess(join(dir, n.dir)).state === 'running');
   if (running.length === 0) throw new NetworkNotReadyError('no node of this network is running: start it with `pythia network up`');
-  const urls = running.map((n) => `http://127.0.0.1:${n.ports.http}`);
+  const urls = running.map((n) => nodePaths(join(dir, n.dir)).ipcPath);
   let baseline: number | undefined;
   let last = 'no answer yet';
   while (Date.now() - started < timeoutMs) {
@@ -72,7 +65,7 @@ export async function waitForNetworkReady(parameters: WaitForNetworkReadyParamet
               blockNumber: height,
               blockHash: hash,
               nodes: running.map((n) => n.name),
-              rpcUrls: urls,
+              rpcUrls: running.map((n) => nodeRpcEndpoint(dir, n)),
             };
           }
         }

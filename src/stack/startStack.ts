@@ -27,7 +27,6 @@ import { initSingleNodeChain, isNetworkFolder, startSingleNodeChain, type Single
 import { lockDataDir } from './lockDataDir.js';
 import { checkListenSecurity, secureDataDir, type TlsFiles } from './hostSecurity.js';
 
-export const DEFAULT_CHAIN_PORT = 8545;
 export const DEFAULT_GATEWAY_PORT = 8780;
 
 /**
@@ -46,8 +45,6 @@ export type StartStackParameters = {
   dataDir: string;
   passphrase: string;
   chain: StackChain;
-  /** JSON-RPC port of the node's own chain (geth or Anvil) on 127.0.0.1; 0 = any free port. Default 8545. */
-  chainPort?: number;
   /** How often the embedded Anvil's state is saved when it moved (ms); default 1,000. */
   chainSaveIntervalMs?: number;
   /** The node's own chain died and could not be restarted: the node cannot go on (stop it). */
@@ -142,7 +139,6 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       progress('starting the embedded chain (Anvil: for the demonstration, tests and benchmarks; a crash loses its latest blocks)');
       embeddedChain = await startEmbeddedChain({
         chainDir,
-        port: parameters.chainPort ?? DEFAULT_CHAIN_PORT,
         ...(parameters.chainSaveIntervalMs !== undefined && { saveIntervalMs: parameters.chainSaveIntervalMs }),
         onProgress: progress,
         ...(parameters.onFatal && { onFatal: parameters.onFatal }),
@@ -164,7 +160,6 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       gethNode = await startSingleNodeChain({
         chainDir,
         passphrase: parameters.passphrase,
-        port: parameters.chainPort ?? DEFAULT_CHAIN_PORT,
         onProgress: progress,
         ...(parameters.onFatal && { onFatal: parameters.onFatal }),
       });

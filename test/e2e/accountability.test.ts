@@ -115,7 +115,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
   const consents = { sharing: '', research: '', revoked: '', carol: '' };
 
   before(async () => {
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, mqtt: false, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, mqtt: false, scryptN: LIGHT_SCRYPT.n });
     clients = createChainClients(stack.deployment);
     for (const name of ['alice', 'bob', 'carol'] as const) {
       const key = generateDeviceKey();

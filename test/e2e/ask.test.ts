@@ -21,7 +21,7 @@ describe('pythia bundle create and pythia ask: a device checks its status throug
   let device: string;
 
   before(async () => {
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
     const profile = join(dir, 'profile.json');
     const { airQualityProfile } = await import('../../src/protocol/airQuality.js');
     writeFileSync(profile, JSON.stringify(airQualityProfile));

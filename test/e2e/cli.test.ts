@@ -20,7 +20,7 @@ describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
   let stack: Stack;
 
   before(async () => {
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
   });
   after(async () => {
     await stack?.stop();

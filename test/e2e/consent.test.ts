@@ -55,7 +55,7 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
   let receiptFile: string;
 
   before(async () => {
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, mqtt: false, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, mqtt: false, scryptN: LIGHT_SCRYPT.n });
     const clients = createChainClients(stack.deployment);
     for (const name of ['alice', 'bob', 'buyer'] as const) {
       const key = generateDeviceKey();
@@ -604,7 +604,7 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
     writeFileSync(path, JSON.stringify(old));
     await refused(['consent', 'list', '--owner', people.alice.key.deviceId], 1, /consent registry/);
 
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
     assert.equal(stack.deployed, false);
     assert.equal(stack.deployment.contracts.fleet, old.contracts.fleet);
     const written = JSON.parse(readFileSync(path, 'utf8')).contracts;

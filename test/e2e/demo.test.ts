@@ -72,7 +72,7 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
   });
 
   it('leaves the verdicts on chain: the compromised sensor revoked, the flooder and the oversized sender suspended', async () => {
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0 });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0 });
     assert.equal(stack.deployed, false, 'a restart finds the deployment instead of deploying again');
     const clients = createChainClients(stack.deployment);
     const context = { publicClient: clients.publicClient, deployment: stack.deployment };

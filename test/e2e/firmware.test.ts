@@ -39,7 +39,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
   let stack: Stack;
 
   before(async () => {
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
     await saveDeviceKey(manufacturerFile, manufacturer, passphrase, { scryptN: LIGHT_SCRYPT.n });
     for (const [i, key] of releaseKeys.entries()) await saveDeviceKey(keyFile(i), key, passphrase, { scryptN: LIGHT_SCRYPT.n });
     writeFileSync(image, imageBytes);
@@ -321,7 +321,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no firmware registry: run `pythia up`/);
 
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
     assert.equal(stack.deployed, false);
     assert.equal(stack.deployment.contracts.fleet, old.contracts.fleet);
     const added = stack.deployment.contracts.firmwareRegistry;

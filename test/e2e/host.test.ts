@@ -44,7 +44,7 @@ after(async () => {
 });
 
 function upUntilReady(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bin, 'up', '--json', '--chain', 'anvil', '--chain-port', '0', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [bin, 'up', '--json', '--chain', 'anvil', '--port', '0', ...args], {
     env: { ...process.env, PYTHIA_PASSPHRASE: passphrase, ...env },
   });
   let stdout = '';

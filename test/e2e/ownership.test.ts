@@ -38,7 +38,7 @@ describe('device identity and ownership through the CLI', { timeout: 600_000 }, 
   let deviceFiles: string[];
 
   before(async () => {
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, mqtt: false, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, mqtt: false, scryptN: LIGHT_SCRYPT.n });
     const { publicClient } = createChainClients(stack.deployment);
     for (const name of ['manufacturer', 'alice', 'bob', 'carol'] as const) {
       people[name] = await saveKey(name);

@@ -21,7 +21,7 @@ describe('policies through the CLI', { timeout: 300_000 }, () => {
   let stack: Stack;
 
   before(async () => {
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
     writeFileSync(
       bad,
       [

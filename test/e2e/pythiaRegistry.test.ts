@@ -34,7 +34,7 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
   let stack: Stack;
 
   before(async () => {
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
   });
   after(async () => {
     await stack?.stop();
@@ -266,7 +266,7 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no Pythia registry: run `pythia up`/);
 
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', chainPort: 0, gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
     assert.equal(stack.deployed, false);
     assert.equal(stack.deployment.contracts.fleet, fleet);
     assert.ok(stack.deployment.contracts.pythiaRegistry);

@@ -189,7 +189,6 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
       dataDir: join(dir, 'node'),
       passphrase,
       chain: 'anvil',
-      chainPort: 0,
       gatewayPort: 0,
       scryptN: LIGHT_SCRYPT.n,
       logger: { level: 'warn', stream: logStream },

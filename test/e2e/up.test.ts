@@ -15,6 +15,7 @@ import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { readNodeProcess } from '../../src/network/index.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { processIdentity, readCommandLine } from '../../src/processes/processIdentity.js';
+import { socketInodesOf, tcpListeners } from '../../src/testing/stranger.js';
 import { runPythia } from './runPythia.js';
 
 const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
@@ -24,7 +25,7 @@ const passphrase = 'up-test-passphrase-not-a-secret';
 function up(
   args: string[],
 ): Promise<{ child: ChildProcessWithoutNullStreams; deployment: ReturnType<typeof parseDeployment>; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'up', '--json', '--chain-port', '0', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [bin, 'up', '--json', '--port', '0', ...args], {
     env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
   });
   let stdout = '';
@@ -74,6 +75,20 @@ describe('pythia up', { timeout: 600_000 }, () => {
     const geth = gethOf(dataDir);
     assert.ok(geth, 'geth runs, recorded in chain/validator-1/geth.pid');
     assert.ok(readCommandLine(geth)!.includes('archive'), 'archive mode: state written every block');
+    // Its signer key is unlocked: it answers only on its 0600 IPC socket, and listens on no port but its peer and engine ports.
+    const ipcPath = join(dataDir, 'chain', 'validator-1', 'data', 'geth.ipc');
+    assert.equal(first.deployment.rpcUrl, ipcPath);
+    assert.equal(statSync(ipcPath).mode & 0o777, 0o600);
+    assert.equal(readCommandLine(geth)!.includes('--http'), false, 'no HTTP');
+    const ports = network.nodes[0].ports as { p2p: number; authrpc: number };
+    const gethSockets = socketInodesOf(geth);
+    assert.deepEqual(
+      tcpListeners('self')
+        .filter((l) => gethSockets.has(l.inode))
+        .map((l) => l.port)
+        .sort(),
+      [ports.p2p, ports.authrpc].sort(),
+    );
 
     const { publicClient } = createChainClients(first.deployment);
     const roles = await loadOrCreateRoleKeys({ dataDir, passphrase, scryptN: LIGHT_SCRYPT.n });
@@ -125,7 +140,7 @@ describe('pythia up', { timeout: 600_000 }, () => {
     assert.match(second.stderr(), /contracts found from an earlier start/);
     assert.notEqual(gethOf(dataDir), orphan);
 
-    const refused = await runPythia(['up', '--data-dir', dataDir, '--chain-port', '0', '--port', '0'], passphrase);
+    const refused = await runPythia(['up', '--data-dir', dataDir, '--port', '0'], passphrase);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`error: the data directory .* is in use by pythia up \\(pid ${second.child.pid},`));
     const running = gethOf(dataDir)!;
@@ -149,13 +164,10 @@ describe('pythia up', { timeout: 600_000 }, () => {
     const anvilDir = join(dir, 'anvil-chain');
     const anvil = await up(['--chain', 'anvil', '--data-dir', anvilDir]);
     assert.equal(await stop(anvil.child), 0);
-    const refused = await runPythia(['up', '--data-dir', anvilDir, '--chain-port', '0', '--port', '0'], passphrase);
+    const refused = await runPythia(['up', '--data-dir', anvilDir, '--port', '0'], passphrase);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /the chain of .* is an embedded Anvil .* Go on with it knowingly with `--chain anvil`/);
-    const other = await runPythia(
-      ['up', '--chain', 'anvil', '--data-dir', join(dir, 'geth'), '--chain-port', '0', '--port', '0'],
-      passphrase,
-    );
+    const other = await runPythia(['up', '--chain', 'anvil', '--data-dir', join(dir, 'geth'), '--port', '0'], passphrase);
     assert.equal(other.code, 1);
     assert.match(other.stderr, /the chain of .* is the node's own geth validator/);
     const both = await runPythia(['up', '--chain', 'anvil', '--rpc-url', 'http://127.0.0.1:9', '--data-dir', fresh], passphrase);
@@ -210,7 +222,7 @@ describe('pythia up', { timeout: 600_000 }, () => {
     assert.ok(code && code.length > 2, 'the contracts survived the kill');
 
     for (const command of [
-      ['up', '--chain', 'anvil', '--chain-port', '0', '--port', '0'],
+      ['up', '--chain', 'anvil', '--port', '0'],
       ['demo', '--duration', '20'],
     ]) {
       const refused = await runPythia([...command, '--data-dir', dataDir], passphrase);
@@ -226,36 +238,6 @@ describe('pythia up', { timeout: 600_000 }, () => {
     const chainPid = readAnvilPidFile(join(dataDir, 'chain'))!.pid;
     assert.equal(await stop(second.child), 0);
     assert.equal(processIdentity(chainPid), undefined, 'stopping `pythia up` stops its chain');
-  });
-
-  it('refuses a chain port held by another process, naming the port and the process', async () => {
-    const holder = spawn(process.execPath, [
-      '-e',
-      "const s = require('net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port))",
-    ]);
-    try {
-      const port = Number(String((await once(holder.stdout, 'data'))[0]).trim());
-      for (const [chain, dataDir] of [
-        ['anvil', join(dir, 'embedded')],
-        ['geth', join(dir, 'geth')],
-      ] as const) {
-        const refused = await runPythia(
-          ['up', '--chain', chain, '--data-dir', dataDir, '--chain-port', String(port), '--port', '0'],
-          passphrase,
-        );
-        assert.equal(refused.code, 1, refused.stderr);
-        assert.match(
-          refused.stderr,
-          new RegExp(
-            `error: the chain port 127\\.0\\.0\\.1:${port} is held by process ${holder.pid} \\(.*\\), which this node did not start`,
-          ),
-          chain,
-        );
-        assert.equal(existsSync(join(dataDir, 'pythia.lock')), false, `${chain}: the refused start released the lock`);
-      }
-    } finally {
-      holder.kill('SIGKILL');
-    }
   });
 
   it('deploys on any JSON-RPC node with --rpc-url, after refusing while the admin has no funds', async () => {

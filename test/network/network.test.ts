@@ -32,6 +32,7 @@ import { decryptKeystore, readKeystoreFile } from '../../src/keystore/index.js';
 import {
   ipcRequest,
   networkRpcUrls,
+  nodeRpcEndpoint,
   NodeStartError,
   nodePaths,
   readNetworkConfig,
@@ -50,6 +51,7 @@ import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQ
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { pythiaUpProcess, type PythiaUpProcess } from '../../src/testing/crash/pythiaUpProcess.js';
 import { runPythia } from '../e2e/runPythia.js';
+import { runAsStranger, socketInodesOf, tcpListeners } from '../../src/testing/stranger.js';
 import { blockHashAt, blockNumberOf, freePortBlock, httpRpc, signerOfBlock, sleep, waitFor } from './networkKit.js';
 
 /**
@@ -61,6 +63,58 @@ import { blockHashAt, blockNumberOf, freePortBlock, httpRpc, signerOfBlock, slee
  * in by a majority (it seals). One network, these steps in order; a block every second.
  */
 const passphrase = 'network-test-passphrase-not-a-secret';
+
+type StrangerSigningAttempt = {
+  signed: string[];
+  ipc: string;
+  answers: Array<{ url: string; sendTransaction?: string; sign?: string }>;
+};
+
+/**
+ * A stranger's script: on each URL, eth_sendTransaction and eth_sign as the validator's signer
+ * (what an unlocked key on HTTP would allow), then the same on the validator's IPC socket.
+ */
+const SIGN_WITH_VALIDATOR_SCRIPT = `
+import { connect } from 'node:net';
+const { urls, ipcPath, signer } = JSON.parse(process.env.INPUT);
+const calls = [
+  ['sendTransaction', 'eth_sendTransaction', [{ from: signer, to: signer, value: '0x0' }]],
+  ['sign', 'eth_sign', [signer, '0xdeadbeef']],
+];
+const signed = [];
+const answers = [];
+// fetch's timeouts do not keep a process alive: this does, until every attempt has ended.
+const alive = setInterval(() => {}, 1000);
+for (const url of urls) {
+  const answer = { url };
+  for (const [name, method, params] of calls) {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+        signal: AbortSignal.timeout(3000),
+      });
+      const text = await response.text();
+      answer[name] = response.status + ' ' + text.slice(0, 200);
+      if (/"result"/.test(text)) signed.push(url + ' ' + method);
+    } catch (error) {
+      answer[name] = String(error.cause?.code ?? error.message);
+    }
+  }
+  answers.push(answer);
+}
+const ipc = await new Promise((resolve) => {
+  const socket = connect(ipcPath);
+  socket.once('connect', () => {
+    socket.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sign', params: [signer, '0xdeadbeef'] }) + '\\n');
+    socket.once('data', (data) => { if (/"result"/.test(String(data))) signed.push('ipc eth_sign'); socket.destroy(); resolve('connected'); });
+  });
+  socket.once('error', (error) => resolve(error.code));
+});
+clearInterval(alive);
+console.log(JSON.stringify({ signed, ipc, answers }));
+`;
 const pythia = (args: string[]) => runPythia(args, passphrase);
 const PERIOD = 1;
 
@@ -73,7 +127,8 @@ let up: PythiaUpProcess | undefined;
 let roles: Stack['roles'];
 let deployment: Deployment;
 let clients: ChainClients;
-const urlOf = (node: NetworkNode) => `http://127.0.0.1:${node.ports.http}`;
+/** Where the node's own processes reach a node: a validator's IPC socket, an observer's loopback HTTP. */
+const urlOf = (node: NetworkNode) => nodeRpcEndpoint(dir, node);
 const node = (name: string) => network.nodes.find((n) => n.name === name)!;
 const nodeDir = (name: string) => join(dir, node(name).dir);
 const status = async (): Promise<NetworkStatus> => JSON.parse((await ok(['network', 'status', '--dir', dir, '--json'])).stdout);
@@ -196,8 +251,10 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     assert.equal(again.nodes[0].alreadyRunning, true);
   });
 
-  it('puts only eth, net and web3 on HTTP, administration on a private socket, and the passphrase nowhere', async () => {
-    const url = urlOf(node('validator-1'));
+  it('a validator serves no HTTP: nobody else can use its unlocked signer key; an observer puts only eth, net and web3 on HTTP', async () => {
+    // The observer's HTTP (it holds no key): eth, net and web3 only, strict Host, no CORS.
+    const url = urlOf(node('observer-1'));
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(Number((await httpRpc(url, 'eth_chainId')).json?.result), network.chainId);
     for (const method of [
       'admin_peers',
@@ -219,6 +276,29 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
       headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
     });
     assert.equal(preflight.headers.get('access-control-allow-origin'), null, 'no CORS');
+
+    // A stranger (another local user) tries to make validator-1 sign with its unlocked key, on
+    // every port its geth listens on, on the observer's HTTP, and on its IPC socket: nothing signs.
+    const validator = node('validator-1');
+    const { pid } = readNodeProcess(nodeDir(validator.name)) as { pid: number };
+    const gethSockets = socketInodesOf(pid);
+    const ports = tcpListeners('self')
+      .filter((l) => gethSockets.has(l.inode))
+      .map((l) => l.port);
+    assert.deepEqual(
+      [...ports].sort(),
+      [validator.ports.p2p, validator.ports.authrpc].sort(),
+      'a validator listens for its peers and the (JWT-guarded) engine API only',
+    );
+    const attempt = await runAsStranger<StrangerSigningAttempt>(SIGN_WITH_VALIDATOR_SCRIPT, {
+      urls: [...ports.map((p) => `http://127.0.0.1:${p}`), url],
+      ipcPath: nodePaths(nodeDir(validator.name)).ipcPath,
+      signer: validator.address,
+    });
+    assert.deepEqual(attempt.signed, [], `nothing signed for the stranger: ${JSON.stringify(attempt)}`);
+    assert.equal(attempt.ipc, 'EACCES', 'the validator’s IPC socket is closed to other users');
+    const observerAnswer = attempt.answers.find((a) => a.url === url);
+    assert.match(String(observerAnswer?.sendTransaction), /unknown account/, 'the observer holds no key');
 
     for (const n of network.nodes) {
       const paths = nodePaths(nodeDir(n.name));
@@ -730,7 +810,7 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
         assert.equal(reading.status, 'accepted');
       }
       const inUse = (await health()).relayer.rpcUrl;
-      assert.ok(inUse && inUse !== v1 && networkRpcUrls(network).includes(inUse), `failed over from ${v1} to ${inUse}`);
+      assert.ok(inUse && inUse !== v1 && networkRpcUrls(dir, network).includes(inUse), `failed over from ${v1} to ${inUse}`);
     } finally {
       await startNode({ nodeDir: nodeDir('validator-1'), passphrase });
     }

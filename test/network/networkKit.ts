@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hex } from 'viem';
+import { callRpc } from '../../src/chain/anvilRpc.js';
 import { ipcRequest } from '../../src/network/index.js';
 
 export { sleep };
@@ -75,14 +76,13 @@ export function httpRpc(
   });
 }
 
-export async function blockNumberOf(url: string): Promise<number> {
-  const { json } = await httpRpc(url, 'eth_blockNumber');
-  return Number(json?.result as Hex);
+/** The head of the node at `endpoint` (a validator's IPC socket or an observer's HTTP URL). */
+export async function blockNumberOf(endpoint: string): Promise<number> {
+  return Number(await callRpc<Hex>(endpoint, 'eth_blockNumber', [], 5_000));
 }
 
-export async function blockHashAt(url: string, height: number): Promise<Hex | undefined> {
-  const { json } = await httpRpc(url, 'eth_getBlockByNumber', [`0x${height.toString(16)}`, false]);
-  return (json?.result as { hash: Hex } | null)?.hash;
+export async function blockHashAt(endpoint: string, height: number): Promise<Hex | undefined> {
+  return (await callRpc<{ hash: Hex } | null>(endpoint, 'eth_getBlockByNumber', [`0x${height.toString(16)}`, false], 5_000))?.hash;
 }
 
 /** The Clique signer of a block, asked over a node's IPC socket. */

@@ -28,6 +28,8 @@ export {
 export {
   collect,
   collectText,
+  parseChainEndpoint,
+  parseChainEndpointArg,
   parseChoice,
   parseChoiceArg,
   parseHexBytes,

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../output.js';
-import { collect, parseChoice, parseHexBytes, parsePublicKey, parseText, parseUrl } from './values.js';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { collect, parseChainEndpoint, parseChoice, parseHexBytes, parsePublicKey, parseText, parseUrl } from './values.js';
 
 const refused = (fn: () => unknown, pattern: RegExp, label: string) =>
   assert.throws(fn, (e: unknown) => e instanceof InvalidArgumentError && pattern.test(e.message), label);
@@ -20,6 +24,30 @@ describe('text, hex, keys, URLs and names', () => {
     assert.equal(parseHexBytes('--args', '0x', { maxBytes: 256 }), '0x');
     refused(() => parseHexBytes('--nonce', '0xabc', { bytes: 32 }), /--nonce must be 32 bytes of hex/, 'odd');
     refused(() => parseHexBytes('--args', `0x${'00'.repeat(257)}`, { maxBytes: 256 }), /--args must be at most 256 bytes of hex/, 'long');
+  });
+
+  it('chain endpoints: an http(s) URL, or the path of an existing IPC socket (made absolute)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pythia-endpoint-'));
+    const socket = join(dir, 'node.ipc');
+    const server = createServer().listen(socket);
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      assert.equal(parseChainEndpoint('--rpc-url', 'http://127.0.0.1:8545/'), 'http://127.0.0.1:8545');
+      assert.equal(parseChainEndpoint('--rpc-url', socket), socket);
+      assert.equal(parseChainEndpoint('--rpc-url', relative(process.cwd(), socket)), socket);
+      writeFileSync(join(dir, 'file.ipc'), '');
+      refused(
+        () => parseChainEndpoint('--rpc-url', join(dir, 'file.ipc')),
+        /--rpc-url must be an http\(s\) URL or the path of an IPC socket; .* is not a socket/,
+        'a file',
+      );
+      refused(() => parseChainEndpoint('--rpc-url', join(dir, 'none.ipc')), /does not exist/, 'missing');
+      refused(() => parseChainEndpoint('--rpc-url', 'ws://127.0.0.1:8546'), /must be a http:\/\/, https:\/\/ URL/, 'websocket');
+      assert.throws(() => parseChainEndpoint('--rpc-url', 'https://user:secret@node.example'), UsageError, 'a password in the URL');
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('public keys: 64 bytes X ‖ Y or 65 bytes 04 ‖ X ‖ Y', () => {

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../output.js';
 import { isHex, type Hex } from 'viem';
@@ -75,6 +77,31 @@ export const parseUrlArg =
   (name: string, protocols?: readonly string[]) =>
   (value: string): string =>
     parseUrl(name, value, protocols);
+
+/**
+ * A chain endpoint (chainTransport.ts): an http(s) URL, or the path of a node's IPC socket (made
+ * absolute; it must exist and be a socket, e.g. a local geth's `data/geth.ipc`).
+ */
+export function parseChainEndpoint(name: string, value: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value)) return parseUrl(name, value);
+  const path = resolve(value);
+  let socket = false;
+  try {
+    socket = statSync(path).isSocket();
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `${name} must be an http(s) URL or the path of an IPC socket; ${quoteInput(value)} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`}`,
+    );
+  }
+  if (!socket)
+    throw new InvalidArgumentError(`${name} must be an http(s) URL or the path of an IPC socket; ${quoteInput(value)} is not a socket`);
+  return path;
+}
+
+export const parseChainEndpointArg =
+  (name: string) =>
+  (value: string): string =>
+    parseChainEndpoint(name, value);
 
 /** One name of a fixed list (case-insensitive). */
 export function parseChoice<const T extends string>(name: string, value: string, choices: readonly T[]): T {

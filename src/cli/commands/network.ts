@@ -12,6 +12,7 @@ import {
   findNode,
   initNetwork,
   networkRpcUrls,
+  nodeRpcEndpoint,
   proposeSigner,
   readNetworkConfig,
   readNetworkStatus,
@@ -170,7 +171,7 @@ export function registerNetworkCommands(program: Command): void {
               role: n.role,
               signer: n.address ?? '',
               p2p: n.ports.p2p,
-              rpc: `http://127.0.0.1:${n.ports.http}`,
+              rpc: nodeRpcEndpoint(dir, n),
             })),
             ['node', 'role', 'signer', 'p2p', 'rpc'],
           ),
@@ -235,7 +236,7 @@ export function registerNetworkCommands(program: Command): void {
     const readyMs = Date.now() - started;
     printResult(
       options,
-      { dir, chainId: config.chainId, readyMs, blockNumber: ready.blockNumber, nodes: results, rpcUrls: networkRpcUrls(config) },
+      { dir, chainId: config.chainId, readyMs, blockNumber: ready.blockNumber, nodes: results, rpcUrls: networkRpcUrls(dir, config) },
       () =>
         [
           `network ready in ${seconds(readyMs)}: ${ready.nodes.length} node(s) at block ${ready.blockNumber} (chain id ${config.chainId})`,

@@ -4,8 +4,16 @@ import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
 import { COUNCIL_TIMELOCK_DELAY_SECONDS, MAX_TIMELOCK_DELAY_SECONDS } from '../../chain/deploy.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
 import { findGeth, GethNotFoundError, networkRpcUrls, readNetworkConfig, SINGLE_NODE_PERIOD } from '../../network/index.js';
-import { checkChainChoice, startStack, DEFAULT_CHAIN_PORT, DEFAULT_GATEWAY_PORT, type StackChain } from '../../stack/startStack.js';
-import { collect, formatDuration, parseChoiceArg, parseDurationArg, parseIntegerArg, parseUrl, parseUrlArg } from '../args/index.js';
+import { checkChainChoice, startStack, DEFAULT_GATEWAY_PORT, type StackChain } from '../../stack/startStack.js';
+import {
+  collect,
+  formatDuration,
+  parseChainEndpoint,
+  parseChoiceArg,
+  parseDurationArg,
+  parseIntegerArg,
+  parseUrlArg,
+} from '../args/index.js';
 import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, printResult, progress, UsageError } from '../output.js';
@@ -19,7 +27,6 @@ type UpOptions = CommonOptions & {
   chain?: (typeof CHAIN_KINDS)[number];
   rpcUrl?: string[];
   network?: string;
-  chainPort: number;
   chainSaveInterval: number;
   port: number;
   host: string;
@@ -52,18 +59,12 @@ export function registerUpCommand(program: Command): void {
       )
       .option(
         '--rpc-url <url>',
-        'use this Ethereum JSON-RPC node instead of a chain of its own (repeatable: nodes of one chain, the gateway fails over between them)',
-        collect((value: string) => parseUrl('--rpc-url', value)),
+        "use this Ethereum JSON-RPC node instead of a chain of its own: an http(s) URL or a local node's IPC socket path (repeatable: nodes of one chain, the gateway fails over between them)",
+        collect((value: string) => parseChainEndpoint('--rpc-url', value)),
       )
       .option(
         '--network <dir>',
         'run against the nodes of a network folder made by `pythia network init` (its admin funded with --fund-admin-of; start it with `pythia network up`)',
-      )
-      .option(
-        '--chain-port <port>',
-        "JSON-RPC port of the node's own chain (geth or Anvil)",
-        parseIntegerArg('chain port', 0, 65535),
-        DEFAULT_CHAIN_PORT,
       )
       .option(
         '--chain-save-interval <ms>',
@@ -157,7 +158,6 @@ export function registerUpCommand(program: Command): void {
       dataDir,
       passphrase,
       chain,
-      chainPort: options.chainPort,
       chainSaveIntervalMs: options.chainSaveInterval,
       onFatal: (error) => {
         fatalError = error;
@@ -223,7 +223,7 @@ function chainOf(options: UpOptions, dataDir: string): StackChain {
   if (options.rpcUrl) return { rpcUrls: options.rpcUrl };
   if (options.network) {
     const network = readNetworkConfig(resolve(options.network));
-    return { rpcUrls: networkRpcUrls(network) };
+    return { rpcUrls: networkRpcUrls(resolve(options.network), network) };
   }
   const kind = options.chain ?? 'geth';
   checkChainChoice(dataDir, kind);

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createPublicClient, http, type Address } from 'viem';
+import { createPublicClient, type Address } from 'viem';
+import { chainTransport } from '../../chain/chainTransport.js';
 import { DeploymentFileError, deploymentPath, parseDeployment, readDeployment, type Deployment } from '../../chain/deployment.js';
 import { CannotVerifyError } from '../../verify/errors.js';
 import type { Discrepancy } from '../../verify/types.js';
 import { verifyChain, type VerifyChainReturnType, type VerifyProgress } from '../../verify/verifyChain.js';
-import { parseAddressArg, parseIntegerArg, parseUint64Arg, parseUrlArg } from '../args/index.js';
+import { parseAddressArg, parseChainEndpointArg, parseIntegerArg, parseUint64Arg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, jsonReplacer, progress, UsageError } from '../output.js';
@@ -41,8 +42,8 @@ export function registerVerifyCommand(program: Command): void {
       )
       .option(
         '--rpc <url>',
-        "JSON-RPC URL of your node (an archive node, e.g. an observer); default: deployment.json's rpcUrl",
-        parseUrlArg('--rpc'),
+        "your node (an archive node, e.g. an observer): a JSON-RPC URL or its IPC socket's path; default: deployment.json's rpcUrl",
+        parseChainEndpointArg('--rpc'),
       )
       .option('--fleet <address>', "the fleet contract; default: deployment.json's contracts.fleet", parseAddressArg('--fleet'))
       .option(
@@ -74,7 +75,7 @@ export function registerVerifyCommand(program: Command): void {
     if (!fleet || !rpcUrl) throw new UsageError('give --fleet <address> and --rpc <url>, or a deployment (--deployment / --data-dir)');
     if (!options.rpc) progress(options, `verifying against ${rpcUrl}, the node named in deployment.json (give --rpc for your own node)`);
     const client = createPublicClient({
-      transport: http(rpcUrl, { batch: { batchSize: 200, wait: 0 }, retryCount: 3, timeout: 60_000 }),
+      transport: chainTransport(rpcUrl, { batch: { batchSize: 200, wait: 0 }, retryCount: 3, timeout: 60_000 }),
     });
     const sameFleet = deployment !== undefined && fleet.toLowerCase() === deployment.contracts.fleet.toLowerCase();
     if (sameFleet) {

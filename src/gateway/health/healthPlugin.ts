@@ -72,7 +72,10 @@ export const healthResponseJsonSchema = {
         lastRollback: {
           anyOf: [{ type: 'null' }, { type: 'object', properties: { at: { type: 'string' }, reason: { type: 'string' } } }],
         },
-        rpcUrl: { type: 'string', description: 'The RPC endpoint in use (of rpcUrls).' },
+        rpcUrl: {
+          type: 'string',
+          description: "The RPC endpoint in use (of rpcUrls): a URL, or the IPC socket path of the node's own chain.",
+        },
       },
     },
     error: { type: 'string' },

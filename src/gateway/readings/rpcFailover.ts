@@ -1,8 +1,10 @@
-import { custom, http, HttpRequestError, TimeoutError, type Transport } from 'viem';
+import { custom, HttpRequestError, TimeoutError, type Transport } from 'viem';
+import { chainTransport, ChainUnreachableError } from '../../chain/chainTransport.js';
 
 /**
  * One JSON-RPC endpoint at a time out of several nodes of the same chain, failing over to the
- * next when the current one stops answering (connection refused, timeout, HTTP error), and
+ * next when the current one stops answering (connection refused, timeout, HTTP error; over IPC:
+ * no socket, connection broken), and
  * staying there (no request waits on a dead node again). A JSON-RPC error (a revert, "nonce too
  * low") is an answer, not a failure: it is returned as is. Listeners hear every switch, so that
  * the relayer can check the new node's view of the chain and rebroadcast what it has in flight.
@@ -28,12 +30,12 @@ export type CreateRpcFailoverParameters = {
 
 /** Whether the node failed to answer at all (as opposed to answering with a JSON-RPC error). */
 export function isUnreachable(error: unknown): boolean {
-  return error instanceof HttpRequestError || error instanceof TimeoutError;
+  return error instanceof HttpRequestError || error instanceof ChainUnreachableError || error instanceof TimeoutError;
 }
 
 export function createRpcFailover({ urls, timeoutMs = 10_000, retryCount = 1 }: CreateRpcFailoverParameters): RpcFailover {
   if (urls.length === 0) throw new Error('at least one RPC URL is needed');
-  const endpoints = urls.map((url) => ({ url, request: http(url, { timeout: timeoutMs, retryCount: 0 })({}).request }));
+  const endpoints = urls.map((url) => ({ url, request: chainTransport(url, { timeout: timeoutMs, retryCount: 0 })({}).request }));
   const listeners = new Set<(event: RpcSwitch) => void>();
   let current = 0;
 

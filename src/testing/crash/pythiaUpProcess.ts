@@ -23,7 +23,7 @@ export type PythiaUpProcess = CrashTarget & {
 };
 
 export type PythiaUpProcessParameters = {
-  /** The arguments after `pythia up` (e.g. --data-dir, --port, --chain-port, --no-mqtt); `--json` is added. */
+  /** The arguments after `pythia up` (e.g. --data-dir, --port, --no-mqtt); `--json` is added. */
   args: readonly string[];
   passphrase: string;
   /** File that collects the processes' stderr (appended across restarts). */

@@ -34,18 +34,9 @@ export async function runSingleNodeCrash(parameters: RunSingleNodeCrashParameter
   const dir = mkdtempSync(join(tmpdir(), 'pythia-node-crash-'));
   const dataDir = join(dir, 'node');
   const passphrase = randomBytes(16).toString('hex');
-  const [chainPort, gatewayPort] = [await freePort(), await freePort()];
+  const gatewayPort = await freePort();
   const target = pythiaUpProcess({
-    args: [
-      '--data-dir',
-      dataDir,
-      '--chain-port',
-      String(chainPort),
-      '--port',
-      String(gatewayPort),
-      '--no-mqtt',
-      ...(parameters.upArgs ?? []),
-    ],
+    args: ['--data-dir', dataDir, '--port', String(gatewayPort), '--no-mqtt', ...(parameters.upArgs ?? [])],
     passphrase,
     ...(parameters.logPath && { logPath: parameters.logPath }),
   });
