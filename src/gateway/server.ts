@@ -238,6 +238,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     },
     // What the device cache learnt from vanished blocks may be gone with them.
     onRollback: () => directory.forget(),
+    broadcastElsewhere: (rawTx) => failover.sendToOthers({ method: 'eth_sendRawTransaction', params: [rawTx] }),
     ...(options.confirmations !== undefined && { confirmations: options.confirmations }),
     ...(options.finalityDelayMs !== undefined && { finalityDelayMs: options.finalityDelayMs }),
     ...(options.savedBlock && { savedBlock: options.savedBlock }),

@@ -62,6 +62,11 @@ export type RelayerOptions = {
    * (× 1.3). Default 100,000 (an accepted reading costs ~13,000).
    */
   gasPerReading?: number;
+  /**
+   * Also hands each signed transaction to the chain's other nodes (best effort, not awaited), each
+   * time it is broadcast: every validator has it from its own RPC at once, whichever seals next.
+   */
+  broadcastElsewhere?: (rawTx: Hex) => Promise<void>;
   /** Called with each mined batch's outcomes (keeps the device directory's sequence floors current). */
   onOutcomes?: (outcomes: ReadingOutcome[], logs: readonly Log[]) => void;
   /** Blocks (counting the including block) before an outcome is final. Default: per chain (finalityPolicy.ts). */
@@ -108,7 +113,14 @@ export type RelayerStatus = {
 const MAX_BACKOFF_MS = 30_000;
 const backoffMs = (failures: number) => Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(failures, 10));
 
-type OptionalRelayerOptions = 'logger' | 'onOutcomes' | 'onRollback' | 'confirmations' | 'finalityDelayMs' | 'savedBlock';
+type OptionalRelayerOptions =
+  | 'logger'
+  | 'onOutcomes'
+  | 'onRollback'
+  | 'confirmations'
+  | 'finalityDelayMs'
+  | 'savedBlock'
+  | 'broadcastElsewhere';
 
 export class Relayer {
   private readonly options: Required<Omit<RelayerOptions, OptionalRelayerOptions>> & Pick<RelayerOptions, OptionalRelayerOptions>;
@@ -509,6 +521,7 @@ export class Relayer {
       // A fee bump may have replaced the signature since the caller read it.
       const latest = this.options.queue.batchState(recorded.id);
       const batch = latest && latest.txHash !== recorded.txHash ? (this.options.queue.batch(recorded.id) ?? recorded) : recorded;
+      this.options.broadcastElsewhere?.(batch.rawTx).catch(() => {});
       try {
         await this.options.publicClient.request({ method: 'eth_sendRawTransaction', params: [batch.rawTx] });
         return 'sent';
