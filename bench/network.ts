@@ -22,7 +22,7 @@ import { initNetwork, networkRpcUrls, startNetwork, stopNetwork, waitForNetworkR
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../src/protocol/airQuality.js';
 import type { ReadingDomain } from '../src/protocol/eip712.js';
 import { generateDeviceKey } from '../src/sdk/index.js';
-import { freePortBlock } from '../test/network/networkKit.js';
+import { freePortBlock } from '../src/testing/freePortBlock.js';
 
 export type MeasureNetworkParameters = {
   /** Seconds between blocks. */

@@ -19,7 +19,7 @@
  * block time is printed with the figures: latencies on an instantly mining chain leave out the wait
  * for a block that a real network adds.
  * BENCH_CRASH_READINGS (10000), BENCH_CRASH_KILLS (20), BENCH_CRASH_SEED (random),
- * BENCH_CRASH_TARGETS (gateway,anvil; also node), BENCH_NETWORK_RATE (2000), BENCH_NETWORK_PERIODS (1,2).
+ * BENCH_CRASH_TARGETS (gateway,anvil; also node, validator), BENCH_NETWORK_RATE (2000), BENCH_NETWORK_PERIODS (1,2).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,7 +40,7 @@ import { readingDigest, readingDomainSeparator, type ReadingDomain } from '../sr
 import { encodeMetrics } from '../src/protocol/payload.js';
 import { splitSignature, toCompact } from '../src/protocol/signature.js';
 import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index.js';
-import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash } from '../src/testing/crash/index.js';
+import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash, runValidatorCrash } from '../src/testing/crash/index.js';
 import { measureNetwork } from './network.js';
 import { startTestChain, type TestChain } from '../src/testing/testChain.js';
 
@@ -408,6 +408,10 @@ try {
       gateway: { run: runGatewayCrash, what: 'gateway process' },
       anvil: { run: runAnvilCrash, what: 'chain node (Anvil, back from its last atomic save)' },
       node: { run: runSingleNodeCrash, what: 'whole single node (pythia up and its own geth validator, together)' },
+      validator: {
+        run: runValidatorCrash,
+        what: 'one validator of 3 (geth Clique, chosen at random each time; gateway on failover RPC URLs)',
+      },
     } as const;
     for (const target of targets) {
       if (!(target in crashTargets)) throw new Error(`unknown crash target ${target}; targets: ${Object.keys(crashTargets).join(', ')}`);

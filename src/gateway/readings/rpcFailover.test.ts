@@ -44,7 +44,10 @@ describe('createRpcFailover', () => {
       const failover = createRpcFailover({ urls: [anvil.rpcUrl, dead, other.rpcUrl], timeoutMs: 2000, retryCount: 0 });
       const current = createPublicClient({ transport: failover.transport }) as PublicClient;
       const otherClient = createPublicClient({ transport: http(other.rpcUrl) }) as PublicClient;
-      const [currentBefore, otherBefore] = await Promise.all([current.getBlockNumber({ cacheTime: 0 }), otherClient.getBlockNumber({ cacheTime: 0 })]);
+      const [currentBefore, otherBefore] = await Promise.all([
+        current.getBlockNumber({ cacheTime: 0 }),
+        otherClient.getBlockNumber({ cacheTime: 0 }),
+      ]);
       await failover.sendToOthers({ method: 'evm_mine', params: [] });
       assert.equal(await otherClient.getBlockNumber({ cacheTime: 0 }), otherBefore + 1n, 'the other live node got the request');
       assert.equal(await current.getBlockNumber({ cacheTime: 0 }), currentBefore, 'the current node did not');
