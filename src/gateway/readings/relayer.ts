@@ -43,15 +43,22 @@ export type RelayerOptions = {
   chainId: number;
   fleetAddress: Address;
   queue: ReadingQueue;
-  /** Readings per transaction. Default 200. */
+  /** Readings per transaction (at most: a batch is cut to maxBatchBytes). Default 400 (~115 KB of 12-byte payloads). */
   batchSize?: number;
-  /** Transactions broadcast and not yet mined. Default 4. */
+  /**
+   * Transactions broadcast and not yet seen mined. Default 16: a batch stays in flight for one to
+   * two block periods (geth seals what it had when the previous block came), and at 2,000
+   * readings/s and 2 s blocks that is ten batches of 400.
+   */
   maxInFlightBatches?: number;
   /** Largest calldata of a batch (bytes); a batch of `batchSize` readings is cut to fit. Default 120,000 (geth refuses transactions over 128 KiB). */
   maxBatchBytes?: number;
   /** Longest wait for a batch to fill before a partial batch is sent (ms). Default 100. */
   batchIntervalMs?: number;
-  /** Receipt poll interval (ms). Default 100. */
+  /**
+   * How often the head is read for the batches in flight (ms): a batch's receipt is looked up when
+   * the head has changed since its last look (and at least every second). Default 100.
+   */
   receiptPollMs?: number;
   /** Broadcast an unmined transaction again after this long (ms). Default 15,000. */
   rebroadcastMs?: number;
@@ -111,6 +118,8 @@ export type RelayerStatus = {
 } & ConfirmerStatus;
 
 const MAX_BACKOFF_MS = 30_000;
+/** A batch in flight looks its receipt up at least this often (ms), even when the head seems not to move. */
+const RECEIPT_LOOK_MAX_MS = 1000;
 const backoffMs = (failures: number) => Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(failures, 10));
 
 type OptionalRelayerOptions =
@@ -151,8 +160,8 @@ export class Relayer {
 
   constructor(options: RelayerOptions) {
     this.options = {
-      batchSize: 200,
-      maxInFlightBatches: 4,
+      batchSize: 400,
+      maxInFlightBatches: 16,
       maxBatchBytes: MAX_BATCH_CALLDATA_BYTES,
       batchIntervalMs: 100,
       receiptPollMs: 100,
@@ -588,8 +597,17 @@ export class Relayer {
   private async follow(batch: BatchRecord): Promise<void> {
     let lastBroadcast = Date.now();
     let failures = 0;
+    let lookedAt: { head: number | undefined; at: number } | undefined;
     while (!this.halted) {
       if (this.options.queue.batchState(batch.id)?.state !== 'sent') return;
+      // A receipt can only have appeared with another head: until then, no lookup (dozens of
+      // batches in flight would otherwise ask the node for their receipts ten times a second).
+      const head = await this.headNumber().catch(() => undefined);
+      if (lookedAt && head !== undefined && head === lookedAt.head && Date.now() - lookedAt.at < RECEIPT_LOOK_MAX_MS) {
+        await this.sleep(this.options.receiptPollMs, { wakeOnNotify: false });
+        continue;
+      }
+      lookedAt = { head, at: Date.now() };
       let receipt: TransactionReceipt | undefined;
       try {
         receipt = await this.canonicalReceiptOf(batch);
@@ -615,6 +633,24 @@ export class Relayer {
       }
       await this.sleep(failures > 0 ? backoffMs(failures) : this.options.receiptPollMs, { wakeOnNotify: false });
     }
+  }
+
+  private head: { number: number; at: number } | undefined;
+  private headRequest: Promise<number> | undefined;
+
+  /** The node's block number, read at most once per receiptPollMs whoever asks (the followers share it). */
+  private headNumber(): Promise<number> {
+    if (this.head && Date.now() - this.head.at < this.options.receiptPollMs) return Promise.resolve(this.head.number);
+    this.headRequest ??= this.options.publicClient
+      .getBlockNumber({ cacheTime: 0 })
+      .then((n) => {
+        this.head = { number: Number(n), at: Date.now() };
+        return this.head.number;
+      })
+      .finally(() => {
+        this.headRequest = undefined;
+      });
+    return this.headRequest;
   }
 
   /**
