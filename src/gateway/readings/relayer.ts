@@ -443,15 +443,16 @@ export class Relayer {
       return;
     }
     const batch = await this.signAndRecord({ to: action.target, data: action.calldata, gas }, [], [action]);
-    if (batch) this.track(batch);
+    await this.sendRecorded(batch);
+    this.track(batch);
   }
 
-  /** Signs a transaction with the next nonce, records it, broadcasts it; undefined if its nonce was taken. */
+  /** Signs a transaction with the next nonce and records it (durably, before anyone sees it). */
   private async signAndRecord(
     tx: { to: Address; data: Hex; gas: bigint },
     readingIds: readonly number[],
     actions: readonly RelayedActionRef[] = [],
-  ): Promise<BatchRecord | undefined> {
+  ): Promise<BatchRecord> {
     const { queue, account, chainId } = this.options;
     const batch = await this.withNonceLock(async () => {
       this.nonce ??= await this.nextNonce();
@@ -470,14 +471,22 @@ export class Relayer {
       this.nonce = nonce + 1;
       return recorded;
     });
+    this.stats.lastBatchAt = new Date().toISOString();
+    return batch;
+  }
+
+  /**
+   * The first broadcast of a recorded transaction. 'unsent' (the relayer stops): it stays
+   * recorded, and the next start sends it. Throws when another transaction took its nonce.
+   */
+  private async sendRecorded(batch: BatchRecord): Promise<'sent' | 'unsent'> {
     const sent = await this.broadcast(batch);
     if (sent === 'nonce_taken') {
       this.abandonTaken(batch);
       throw new Error(`nonce ${batch.nonce} was used by another transaction of ${this.address}; resynchronising`);
     }
     if (sent === 'underpriced') await this.bump(batch.id);
-    this.stats.lastBatchAt = new Date().toISOString();
-    return batch;
+    return sent === 'unsent' ? 'unsent' : 'sent';
   }
 
   private async submitNextBatch(): Promise<void> {
@@ -501,9 +510,10 @@ export class Relayer {
       { to: fleetAddress, data, gas },
       readings.map((r) => r.id),
     );
-    if (!batch) return;
-    this.options.logger?.debug({ txHash: batch.txHash, nonce: batch.nonce, readings: readings.length }, 'relayer: batch sent');
-    this.track(batch);
+    this.options.logger?.debug({ txHash: batch.txHash, nonce: batch.nonce, readings: readings.length }, 'relayer: batch recorded');
+    // Its follower broadcasts it: the next batch is prepared meanwhile (a broadcast of a 115 KB
+    // transaction to a busy node takes up to a few hundred ms). The nodes order them by nonce.
+    this.track(batch, { send: true });
   }
 
   private estimateNextBatch = false;
@@ -573,9 +583,19 @@ export class Relayer {
     return 'nonce_taken';
   }
 
-  private track(batch: BatchRecord): void {
+  /** Follows the batch in the background (broadcasting it first if `send`), counted in flight until it is done. */
+  private track(batch: BatchRecord, { send = false } = {}): void {
     if (this.inFlight.has(batch.id)) return;
-    const tracking = this.follow(batch)
+    const sending = send
+      ? this.sendRecorded(batch).catch((error: unknown) => {
+          // Its nonce went to another transaction: new batches wait a moment (the nonce is read again).
+          this.failures += 1;
+          this.pauseUntil = Date.now() + backoffMs(this.failures);
+          throw error;
+        })
+      : Promise.resolve<'sent' | 'unsent'>('sent');
+    const tracking = sending
+      .then((sent) => (sent === 'sent' ? this.follow(batch) : undefined))
       .catch((error: unknown) => {
         this.stats.lastError = shortError(error);
         this.options.logger?.error(
