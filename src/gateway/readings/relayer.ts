@@ -664,7 +664,10 @@ export class Relayer {
     this.headRequest ??= this.options.publicClient
       .getBlockNumber({ cacheTime: 0 })
       .then((n) => {
+        const moved = this.head !== undefined && this.head.number !== Number(n);
         this.head = { number: Number(n), at: Date.now() };
+        // Outcomes become final on a new block: no need to wait for the confirmer's next round.
+        if (moved) this.confirmer.poke();
         return this.head.number;
       })
       .finally(() => {
