@@ -443,7 +443,10 @@ try {
       log(`  blocks: ${figures.blocks}, a block every ${figures.meanBlockSeconds.toFixed(2)} s measured; ${figures.batches} batches`);
       log(`  acknowledged: ${figures.acknowledgedPerSecond} readings/s (paced)`);
       log(
-        `  final:        ${figures.finalPerSecond} readings/s sustained to final (target ≥ 2000: ${figures.finalPerSecond >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(figures.finalPerSecond / native.recoverPerSecond).toFixed(3)}`,
+        `  final:        ${figures.sustainedFinalPerSecond} readings/s sustained to final, from the first reading final to the last (target ≥ 2000: ${figures.sustainedFinalPerSecond >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(figures.sustainedFinalPerSecond / native.recoverPerSecond).toFixed(3)}`,
+      );
+      log(
+        `                ${figures.finalPerSecond} readings/s over the whole run, from the first request to the last reading final (the latency's tail included)`,
       );
       log(
         `  ack → final latency: p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms (target p99 ≤ (${figures.confirmations} + 2) × ${figures.period} s = ${figures.targetP99Ms} ms: ${figures.latencyMs.p99 <= figures.targetP99Ms ? 'met' : 'NOT met'})`,
