@@ -49,7 +49,7 @@ export type NetworkFigures = {
   /** Readings over the whole run: from the first request to the last reading final. */
   finalPerSecond: number;
   /** Readings (less those final at the first moment) over the time from the first reading final to the last. */
-  sustainedFinalPerSecond: number;
+  sustainedFinalPerSecond: number | undefined;
   latencyMs: { p50: number; p99: number; max: number };
   targetP99Ms: number;
   blocks: number;
@@ -175,7 +175,11 @@ export async function measureNetwork(parameters: MeasureNetworkParameters): Prom
       // Readings become final at the rate the system sustains, one latency after they came: from
       // the first final to the last, the fixed delay of the pipeline (reported as latency) is out;
       // so are the readings that became final at that first moment (they took no time of the span).
-      sustainedFinalPerSecond: Math.round(((total - window.atFirst) / Math.max(1, window.last - window.first)) * 1000),
+      // A span of a few blocks says nothing of a sustained rate.
+      sustainedFinalPerSecond:
+        window.last - window.first >= 5 * parameters.period * 1000
+          ? Math.round(((total - window.atFirst) / (window.last - window.first)) * 1000)
+          : undefined,
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN },
       targetP99Ms: (confirmations + 2) * parameters.period * 1000,
       blocks,

@@ -442,8 +442,11 @@ try {
       );
       log(`  blocks: ${figures.blocks}, a block every ${figures.meanBlockSeconds.toFixed(2)} s measured; ${figures.batches} batches`);
       log(`  acknowledged: ${figures.acknowledgedPerSecond} readings/s (paced)`);
+      const sustained = figures.sustainedFinalPerSecond;
       log(
-        `  final:        ${figures.sustainedFinalPerSecond} readings/s sustained to final, from the first reading final to the last (target ≥ 2000: ${figures.sustainedFinalPerSecond >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(figures.sustainedFinalPerSecond / native.recoverPerSecond).toFixed(3)}`,
+        sustained === undefined
+          ? '  final:        the readings became final within 5 periods: too short a run to tell a sustained rate (target ≥ 2000: NOT measured)'
+          : `  final:        ${sustained} readings/s sustained to final, from the first reading final to the last (target ≥ 2000: ${sustained >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(sustained / native.recoverPerSecond).toFixed(3)}`,
       );
       log(
         `                ${figures.finalPerSecond} readings/s over the whole run, from the first request to the last reading final (the latency's tail included)`,
