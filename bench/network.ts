@@ -23,6 +23,7 @@ import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../src/protocol/airQual
 import type { ReadingDomain } from '../src/protocol/eip712.js';
 import { generateDeviceKey } from '../src/sdk/index.js';
 import { freePortBlock } from '../src/testing/freePortBlock.js';
+import { runPostClient } from './runPostClient.js';
 
 export type MeasureNetworkParameters = {
   /** Seconds between blocks. */
@@ -124,20 +125,8 @@ export async function measureNetwork(parameters: MeasureNetworkParameters): Prom
     progress(`sending ${total} readings at ${parameters.rate}/s from ${parameters.devices} devices`);
     const startedAt = Date.now();
     const t0 = performance.now();
-    await Promise.all(
-      bodies.map(async (queue) => {
-        for (const { at, body } of queue) {
-          const wait = at - (performance.now() - t0);
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-          const response = await fetch(`${gateway.url}/v1/readings`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-          });
-          if (response.status !== 202) throw new Error(`gateway answered ${response.status}: ${(await response.text()).slice(0, 400)}`);
-        }
-      }),
-    );
+    // The load generator runs in a worker thread (as the answers benchmark's does), not on the gateway's event loop.
+    await runPostClient({ url: `${gateway.url}/v1/readings`, queues: bodies, contentType: 'application/json', expectStatus: 202 });
     const acknowledgedMs = performance.now() - t0;
     let latencies: number[] = [];
     let lastReport = performance.now();

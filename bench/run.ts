@@ -26,7 +26,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import secp256k1 from 'secp256k1';
 import { deviceStatusQuestion, signQuestionRequest } from '../src/answers/index.js';
 import { answerSignerOf } from '../src/chain/answerSignerOf.js';
@@ -42,6 +41,7 @@ import { splitSignature, toCompact } from '../src/protocol/signature.js';
 import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index.js';
 import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash, runValidatorCrash } from '../src/testing/crash/index.js';
 import { measureNetwork } from './network.js';
+import { runPostClient } from './runPostClient.js';
 import { startTestChain, type TestChain } from '../src/testing/testChain.js';
 
 const env = (name: string, fallback: number) => {
@@ -346,16 +346,6 @@ async function measureAnswers(chain: TestChain) {
     await gateway.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Runs bench/postClient.mjs in a worker thread and waits for its figures. */
-function runPostClient(job: { url: string; bodies: Uint8Array[]; contentType: string; concurrency: number; expectStatus: number }) {
-  return new Promise<{ elapsedMs: number; latencies: number[]; size: number }>((resolve, reject) => {
-    const worker = new Worker(new URL('./postClient.mjs', import.meta.url), { workerData: job });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
-  });
 }
 
 const native = measureNative();
