@@ -9,27 +9,39 @@
 import { connect } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, bodies, contentType, concurrency, expectStatus } = workerData;
+/**
+ * Either `bodies` (each posted once; `concurrency` connections, each taking the next body) or
+ * `queues` (one connection per queue, its bodies in order, each sent no earlier than its `at` ms
+ * after the start: a paced load in which a device keeps to one queue, so its readings arrive in
+ * order).
+ */
+const { url, bodies, queues, contentType, concurrency, expectStatus } = workerData;
+const started = performance.now();
 const target = new URL(url);
 const head = (length) =>
   Buffer.from(
     `POST ${target.pathname} HTTP/1.1\r\nhost: ${target.host}\r\ncontent-type: ${contentType}\r\naccept: ${contentType}\r\ncontent-length: ${length}\r\n\r\n`,
   );
 
-/** One connection: sends a request, waits for its whole response, sends the next. */
+/** One connection: sends a request (when it is due), waits for its whole response, sends the next. */
 function connection(take, onResponse) {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: target.hostname, port: Number(target.port), noDelay: true });
     let buffer = Buffer.alloc(0);
     let sentAt = 0;
+    const send = (body) => {
+      sentAt = performance.now();
+      socket.write(Buffer.concat([head(body.length), body]));
+    };
     const sendNext = () => {
-      const body = take();
-      if (body === undefined) {
+      const next = take();
+      if (next === undefined) {
         socket.end();
         return resolve();
       }
-      sentAt = performance.now();
-      socket.write(Buffer.concat([head(body.length), body]));
+      const wait = next.at - (performance.now() - started);
+      if (wait > 0) setTimeout(() => send(next.body), wait);
+      else send(next.body);
     };
     socket.on('connect', sendNext);
     socket.on('error', reject);
@@ -54,17 +66,26 @@ function connection(take, onResponse) {
 
 const latencies = [];
 let size = 0;
-let next = 0;
-const started = performance.now();
-await Promise.all(
-  Array.from({ length: concurrency }, () =>
-    connection(
-      () => (next < bodies.length ? Buffer.from(bodies[next++]) : undefined),
-      (latency, length) => {
-        latencies.push(latency);
-        size = length;
-      },
+const onResponse = (latency, length) => {
+  latencies.push(latency);
+  size = length;
+};
+if (queues) {
+  await Promise.all(
+    queues.map((queue) => {
+      let next = 0;
+      return connection(
+        () => (next < queue.length ? { at: queue[next].at, body: Buffer.from(queue[next++].body) } : undefined),
+        onResponse,
+      );
+    }),
+  );
+} else {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, () =>
+      connection(() => (next < bodies.length ? { at: 0, body: Buffer.from(bodies[next++]) } : undefined), onResponse),
     ),
-  ),
-);
+  );
+}
 parentPort.postMessage({ elapsedMs: performance.now() - started, latencies, size });

@@ -19,14 +19,13 @@
  * block time is printed with the figures: latencies on an instantly mining chain leave out the wait
  * for a block that a real network adds.
  * BENCH_CRASH_READINGS (10000), BENCH_CRASH_KILLS (20), BENCH_CRASH_SEED (random),
- * BENCH_CRASH_TARGETS (gateway,anvil; also node), BENCH_NETWORK_RATE (2000), BENCH_NETWORK_PERIODS (1,2).
+ * BENCH_CRASH_TARGETS (gateway,anvil; also node, validator), BENCH_NETWORK_RATE (2000), BENCH_NETWORK_PERIODS (1,2).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import secp256k1 from 'secp256k1';
 import { deviceStatusQuestion, signQuestionRequest } from '../src/answers/index.js';
 import { answerSignerOf } from '../src/chain/answerSignerOf.js';
@@ -40,8 +39,9 @@ import { readingDigest, readingDomainSeparator, type ReadingDomain } from '../sr
 import { encodeMetrics } from '../src/protocol/payload.js';
 import { splitSignature, toCompact } from '../src/protocol/signature.js';
 import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index.js';
-import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash } from '../src/testing/crash/index.js';
+import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash, runValidatorCrash } from '../src/testing/crash/index.js';
 import { measureNetwork } from './network.js';
+import { runPostClient } from './runPostClient.js';
 import { startTestChain, type TestChain } from '../src/testing/testChain.js';
 
 const env = (name: string, fallback: number) => {
@@ -348,16 +348,6 @@ async function measureAnswers(chain: TestChain) {
   }
 }
 
-/** Runs bench/postClient.mjs in a worker thread and waits for its figures. */
-function runPostClient(job: { url: string; bodies: Uint8Array[]; contentType: string; concurrency: number; expectStatus: number }) {
-  return new Promise<{ elapsedMs: number; latencies: number[]; size: number }>((resolve, reject) => {
-    const worker = new Worker(new URL('./postClient.mjs', import.meta.url), { workerData: job });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
-  });
-}
-
 const native = measureNative();
 log('Pythia benchmark');
 log(`baseline: native secp256k1 (libsecp256k1, 1 core): verify ${native.verifyPerSecond}/s, recover ${native.recoverPerSecond}/s`);
@@ -408,6 +398,10 @@ try {
       gateway: { run: runGatewayCrash, what: 'gateway process' },
       anvil: { run: runAnvilCrash, what: 'chain node (Anvil, back from its last atomic save)' },
       node: { run: runSingleNodeCrash, what: 'whole single node (pythia up and its own geth validator, together)' },
+      validator: {
+        run: runValidatorCrash,
+        what: 'one validator of 3 (geth Clique, chosen at random each time; gateway on failover RPC URLs)',
+      },
     } as const;
     for (const target of targets) {
       if (!(target in crashTargets)) throw new Error(`unknown crash target ${target}; targets: ${Object.keys(crashTargets).join(', ')}`);
@@ -438,8 +432,14 @@ try {
       );
       log(`  blocks: ${figures.blocks}, a block every ${figures.meanBlockSeconds.toFixed(2)} s measured; ${figures.batches} batches`);
       log(`  acknowledged: ${figures.acknowledgedPerSecond} readings/s (paced)`);
+      const sustained = figures.sustainedFinalPerSecond;
       log(
-        `  final:        ${figures.finalPerSecond} readings/s sustained to final (target ≥ 2000: ${figures.finalPerSecond >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(figures.finalPerSecond / native.recoverPerSecond).toFixed(3)}`,
+        sustained === undefined
+          ? '  final:        the readings became final within 5 periods: too short a run to tell a sustained rate (target ≥ 2000: NOT measured)'
+          : `  final:        ${sustained} readings/s sustained to final, from the first reading final to the last (target ≥ 2000: ${sustained >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(sustained / native.recoverPerSecond).toFixed(3)}`,
+      );
+      log(
+        `                ${figures.finalPerSecond} readings/s over the whole run, from the first request to the last reading final (the latency's tail included)`,
       );
       log(
         `  ack → final latency: p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms (target p99 ≤ (${figures.confirmations} + 2) × ${figures.period} s = ${figures.targetP99Ms} ms: ${figures.latencyMs.p99 <= figures.targetP99Ms ? 'met' : 'NOT met'})`,

@@ -78,9 +78,9 @@ export type GatewayOptions = {
   tls?: { cert: Buffer | string; key: Buffer | string };
   /** Default 8780; 0 = any free port. */
   port?: number;
-  /** Readings per transaction. Default 200. */
+  /** Readings per transaction (RelayerOptions.batchSize). Default 400. */
   batchSize?: number;
-  /** Transactions in flight at once. Default 4. */
+  /** Transactions in flight at once (RelayerOptions.maxInFlightBatches). Default 16. */
   maxInFlightBatches?: number;
   /** Gas limit per reading of a batch (RelayerOptions.gasPerReading). Default 100,000. */
   gasPerReading?: number;
@@ -229,6 +229,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     },
     // What the device cache learnt from vanished blocks may be gone with them.
     onRollback: () => directory.forget(),
+    broadcastElsewhere: (rawTx) => failover.sendToOthers({ method: 'eth_sendRawTransaction', params: [rawTx] }),
     ...(options.confirmations !== undefined && { confirmations: options.confirmations }),
     ...(options.finalityDelayMs !== undefined && { finalityDelayMs: options.finalityDelayMs }),
     ...(options.savedBlock && { savedBlock: options.savedBlock }),

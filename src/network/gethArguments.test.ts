@@ -63,6 +63,13 @@ describe('gethArguments', () => {
     assert.equal(flag(args, '--ipcpath'), '/srv/net/validator-1/data/geth.ipc');
   });
 
+  it("takes peers' transactions at any priority fee (geth's 1 gwei floor would stop gossip between validators)", () => {
+    for (const config of [validator, observer]) {
+      const args = gethArguments({ config, paths, passwordFile: '/fifo' });
+      assert.equal(flag(args, '--miner.gasprice'), '1');
+    }
+  });
+
   it('runs archive, full sync, no discovery, peers only from the allowed networks', () => {
     const args = gethArguments({ config: observer, paths });
     assert.equal(flag(args, '--gcmode'), 'archive');

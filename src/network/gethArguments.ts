@@ -12,6 +12,15 @@ export type GethArgumentsParameters = {
 export const HTTP_APIS = 'eth,net,web3';
 /** Host headers HTTP accepts (DNS-rebinding guard); there is no CORS origin at all. */
 export const HTTP_VHOSTS = 'localhost,127.0.0.1';
+/**
+ * The lowest priority fee (wei) a node's pool takes from its peers and its miner puts in a block.
+ * geth's default, 1 gwei, makes every sealing node refuse the transactions its peers pass on below
+ * it (only those sent to itself over RPC are exempt): a transaction then reaches a block only when
+ * the node it was sent to seals, one block in N, and gossip is dead (seen: a gateway's batches in
+ * every third block of 3 validators). Fees are no one's income on this chain (Clique seals with a
+ * zero coinbase), and the base fee still prices the blocks' space.
+ */
+export const MIN_PRIORITY_FEE_WEI = 1n;
 
 /**
  * The command line of one geth node. Crash safety: `--gcmode archive` writes the state of every
@@ -23,6 +32,7 @@ export const HTTP_VHOSTS = 'localhost,127.0.0.1';
  * and no CORS. Administration (clique votes, peers) only on the IPC socket; the engine API (unused
  * by Clique, JWT-authenticated) on 127.0.0.1; no discovery, peers only from the static list and the
  * netrestrict networks.
+ * Gossip: every node takes its peers' transactions at any priority fee (MIN_PRIORITY_FEE_WEI).
  */
 export function gethArguments({ config, paths, passwordFile }: GethArgumentsParameters): string[] {
   const { node } = config;
@@ -52,6 +62,8 @@ export function gethArguments({ config, paths, passwordFile }: GethArgumentsPara
     String(node.ports.authrpc),
     '--miner.gaslimit',
     config.gasLimit.toString(),
+    '--miner.gasprice',
+    MIN_PRIORITY_FEE_WEI.toString(),
   ];
   if (node.role === 'observer') {
     args.push(

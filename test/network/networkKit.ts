@@ -1,11 +1,11 @@
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hex } from 'viem';
 import { callRpc } from '../../src/chain/anvilRpc.js';
 import { ipcRequest } from '../../src/network/index.js';
 
 export { sleep };
+export { freePortBlock } from '../../src/testing/freePortBlock.js';
 
 /** Polls `check` until it returns a value (not undefined) or the time is up. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
@@ -21,26 +21,6 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await sleep(everyMs);
   }
   throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-}
-
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A base port from which `count` ports are free now (the network's nodes take base + 10k .. + 2). */
-export async function freePortBlock(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    // Below Linux's ephemeral range (32768+), where outgoing connections would take ports of the
-    // block after it was checked (a node added later in a test binds its port then).
-    const base = 20_000 + 10 * Math.floor(Math.random() * (1_200 - Math.ceil(count / 10)));
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-  throw new Error('no block of free ports found');
 }
 
 /**

@@ -115,6 +115,11 @@ export class BatchConfirmer {
     this.schedule(0);
   }
 
+  /** A new head was seen elsewhere: look now (finality is due on a new block), unless a look is under way. */
+  poke(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
   private schedule(delay: number): void {
     if (this.stopped) return;
     clearTimeout(this.timer);

@@ -153,6 +153,7 @@ describe('ReadingQueue: included, final, vanished', () => {
     assert.equal(included.blockHash, blockHash(40));
     assert.equal(included.finalAt, undefined);
     assert.deepEqual(queue.finalityCountsOf(deviceA), { included: 2, final: 0 });
+    assert.equal(queue.finalWindow(), undefined, 'nothing final yet');
 
     // Not deep enough (block 40 > 39) or seen too recently: nothing to finalize.
     assert.deepEqual(queue.batchesToFinalize(39, Date.now() + 1), []);
@@ -166,6 +167,8 @@ describe('ReadingQueue: included, final, vanished', () => {
     assert.equal(queue.reading(deviceA, 1n)!.finality, 'final');
     assert.equal(queue.reading(deviceA, 1n)!.finalAt, 1_800_000_000_000);
     assert.deepEqual(queue.finalityCountsOf(deviceA), { included: 0, final: 2 });
+    assert.deepEqual(queue.finalWindow(), { first: 1_800_000_000_000, last: 1_800_000_000_000, readings: 2, atFirst: 2 });
+    assert.equal(queue.finalWindow(Date.now() + 60_000), undefined, 'none received since then');
     assert.deepEqual(queue.batchesToFinalize(1000, Date.now() + 1), []);
     assert.deepEqual(
       queue.batchesOnChainBelow().map((b) => [b.id, b.state]),

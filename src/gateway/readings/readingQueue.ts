@@ -306,6 +306,11 @@ export class ReadingQueue {
         `SELECT SUM(b.final_at IS NULL) AS included, SUM(b.final_at IS NOT NULL) AS final FROM readings r JOIN batches b ON b.id = r.batch_id
          WHERE r.device = ? AND r.status <> 'pending'`,
       ),
+      finalWindow: this.db.prepare(
+        `WITH f AS (SELECT b.final_at AS t FROM readings r JOIN batches b ON b.id = r.batch_id
+                    WHERE r.status <> 'pending' AND b.final_at IS NOT NULL AND r.received_at >= ?)
+         SELECT MIN(t) AS first, MAX(t) AS last, COUNT(*) AS readings, SUM(t = (SELECT MIN(t) FROM f)) AS atFirst FROM f`,
+      ),
       finalityLatencies: this.db.prepare(
         `SELECT b.final_at - r.received_at AS latency FROM readings r JOIN batches b ON b.id = r.batch_id
          WHERE r.status <> 'pending' AND b.final_at IS NOT NULL AND r.received_at >= ? ORDER BY latency`,
@@ -623,6 +628,22 @@ export class ReadingQueue {
   finalityCountsOf(device: Address): { included: number; final: number } {
     const row = this.statements.finalityCountsOf.get(device.toLowerCase()) as { included: number | null; final: number | null };
     return { included: row.included ?? 0, final: row.final ?? 0 };
+  }
+
+  /**
+   * Of the readings received since `sinceMs` that are final: when the first and the last became
+   * final (ms since the epoch), how many there are, and how many became final at that first moment.
+   */
+  finalWindow(sinceMs = 0): { first: number; last: number; readings: number; atFirst: number } | undefined {
+    const row = this.statements.finalWindow.get(sinceMs) as {
+      first: number | null;
+      last: number | null;
+      readings: number;
+      atFirst: number;
+    };
+    return row.first === null || row.last === null
+      ? undefined
+      : { first: row.first, last: row.last, readings: row.readings, atFirst: row.atFirst };
   }
 
   /** Milliseconds from acknowledgement to final verdict of the readings received since `sinceMs`, ascending. */

@@ -43,15 +43,22 @@ export type RelayerOptions = {
   chainId: number;
   fleetAddress: Address;
   queue: ReadingQueue;
-  /** Readings per transaction. Default 200. */
+  /** Readings per transaction (at most: a batch is cut to maxBatchBytes). Default 400 (~115 KB of 12-byte payloads). */
   batchSize?: number;
-  /** Transactions broadcast and not yet mined. Default 4. */
+  /**
+   * Transactions broadcast and not yet seen mined. Default 16: a batch stays in flight for one to
+   * two block periods (geth seals what it had when the previous block came), and at 2,000
+   * readings/s and 2 s blocks that is ten batches of 400.
+   */
   maxInFlightBatches?: number;
   /** Largest calldata of a batch (bytes); a batch of `batchSize` readings is cut to fit. Default 120,000 (geth refuses transactions over 128 KiB). */
   maxBatchBytes?: number;
   /** Longest wait for a batch to fill before a partial batch is sent (ms). Default 100. */
   batchIntervalMs?: number;
-  /** Receipt poll interval (ms). Default 100. */
+  /**
+   * How often the head is read for the batches in flight (ms): a batch's receipt is looked up when
+   * the head has changed since its last look (and at least every second). Default 100.
+   */
   receiptPollMs?: number;
   /** Broadcast an unmined transaction again after this long (ms). Default 15,000. */
   rebroadcastMs?: number;
@@ -62,6 +69,11 @@ export type RelayerOptions = {
    * (× 1.3). Default 100,000 (an accepted reading costs ~13,000).
    */
   gasPerReading?: number;
+  /**
+   * Also hands each signed transaction to the chain's other nodes (best effort, not awaited), each
+   * time it is broadcast: every validator has it from its own RPC at once, whichever seals next.
+   */
+  broadcastElsewhere?: (rawTx: Hex) => Promise<void>;
   /** Called with each mined batch's outcomes (keeps the device directory's sequence floors current). */
   onOutcomes?: (outcomes: ReadingOutcome[], logs: readonly Log[]) => void;
   /** Blocks (counting the including block) before an outcome is final. Default: per chain (finalityPolicy.ts). */
@@ -106,9 +118,18 @@ export type RelayerStatus = {
 } & ConfirmerStatus;
 
 const MAX_BACKOFF_MS = 30_000;
+/** A batch in flight looks its receipt up at least this often (ms), even when the head seems not to move. */
+const RECEIPT_LOOK_MAX_MS = 1000;
 const backoffMs = (failures: number) => Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(failures, 10));
 
-type OptionalRelayerOptions = 'logger' | 'onOutcomes' | 'onRollback' | 'confirmations' | 'finalityDelayMs' | 'savedBlock';
+type OptionalRelayerOptions =
+  | 'logger'
+  | 'onOutcomes'
+  | 'onRollback'
+  | 'confirmations'
+  | 'finalityDelayMs'
+  | 'savedBlock'
+  | 'broadcastElsewhere';
 
 export class Relayer {
   private readonly options: Required<Omit<RelayerOptions, OptionalRelayerOptions>> & Pick<RelayerOptions, OptionalRelayerOptions>;
@@ -139,8 +160,8 @@ export class Relayer {
 
   constructor(options: RelayerOptions) {
     this.options = {
-      batchSize: 200,
-      maxInFlightBatches: 4,
+      batchSize: 400,
+      maxInFlightBatches: 16,
       maxBatchBytes: MAX_BATCH_CALLDATA_BYTES,
       batchIntervalMs: 100,
       receiptPollMs: 100,
@@ -422,15 +443,16 @@ export class Relayer {
       return;
     }
     const batch = await this.signAndRecord({ to: action.target, data: action.calldata, gas }, [], [action]);
-    if (batch) this.track(batch);
+    await this.sendRecorded(batch);
+    this.track(batch);
   }
 
-  /** Signs a transaction with the next nonce, records it, broadcasts it; undefined if its nonce was taken. */
+  /** Signs a transaction with the next nonce and records it (durably, before anyone sees it). */
   private async signAndRecord(
     tx: { to: Address; data: Hex; gas: bigint },
     readingIds: readonly number[],
     actions: readonly RelayedActionRef[] = [],
-  ): Promise<BatchRecord | undefined> {
+  ): Promise<BatchRecord> {
     const { queue, account, chainId } = this.options;
     const batch = await this.withNonceLock(async () => {
       this.nonce ??= await this.nextNonce();
@@ -449,14 +471,22 @@ export class Relayer {
       this.nonce = nonce + 1;
       return recorded;
     });
+    this.stats.lastBatchAt = new Date().toISOString();
+    return batch;
+  }
+
+  /**
+   * The first broadcast of a recorded transaction. 'unsent' (the relayer stops): it stays
+   * recorded, and the next start sends it. Throws when another transaction took its nonce.
+   */
+  private async sendRecorded(batch: BatchRecord): Promise<'sent' | 'unsent'> {
     const sent = await this.broadcast(batch);
     if (sent === 'nonce_taken') {
       this.abandonTaken(batch);
       throw new Error(`nonce ${batch.nonce} was used by another transaction of ${this.address}; resynchronising`);
     }
     if (sent === 'underpriced') await this.bump(batch.id);
-    this.stats.lastBatchAt = new Date().toISOString();
-    return batch;
+    return sent === 'unsent' ? 'unsent' : 'sent';
   }
 
   private async submitNextBatch(): Promise<void> {
@@ -480,9 +510,10 @@ export class Relayer {
       { to: fleetAddress, data, gas },
       readings.map((r) => r.id),
     );
-    if (!batch) return;
-    this.options.logger?.debug({ txHash: batch.txHash, nonce: batch.nonce, readings: readings.length }, 'relayer: batch sent');
-    this.track(batch);
+    this.options.logger?.debug({ txHash: batch.txHash, nonce: batch.nonce, readings: readings.length }, 'relayer: batch recorded');
+    // Its follower broadcasts it: the next batch is prepared meanwhile (a broadcast of a 115 KB
+    // transaction to a busy node takes up to a few hundred ms). The nodes order them by nonce.
+    this.track(batch, { send: true });
   }
 
   private estimateNextBatch = false;
@@ -509,6 +540,7 @@ export class Relayer {
       // A fee bump may have replaced the signature since the caller read it.
       const latest = this.options.queue.batchState(recorded.id);
       const batch = latest && latest.txHash !== recorded.txHash ? (this.options.queue.batch(recorded.id) ?? recorded) : recorded;
+      this.options.broadcastElsewhere?.(batch.rawTx).catch(() => {});
       try {
         await this.options.publicClient.request({ method: 'eth_sendRawTransaction', params: [batch.rawTx] });
         return 'sent';
@@ -551,9 +583,19 @@ export class Relayer {
     return 'nonce_taken';
   }
 
-  private track(batch: BatchRecord): void {
+  /** Follows the batch in the background (broadcasting it first if `send`), counted in flight until it is done. */
+  private track(batch: BatchRecord, { send = false } = {}): void {
     if (this.inFlight.has(batch.id)) return;
-    const tracking = this.follow(batch)
+    const sending = send
+      ? this.sendRecorded(batch).catch((error: unknown) => {
+          // Its nonce went to another transaction: new batches wait a moment (the nonce is read again).
+          this.failures += 1;
+          this.pauseUntil = Date.now() + backoffMs(this.failures);
+          throw error;
+        })
+      : Promise.resolve<'sent' | 'unsent'>('sent');
+    const tracking = sending
+      .then((sent) => (sent === 'sent' ? this.follow(batch) : undefined))
       .catch((error: unknown) => {
         this.stats.lastError = shortError(error);
         this.options.logger?.error(
@@ -575,8 +617,17 @@ export class Relayer {
   private async follow(batch: BatchRecord): Promise<void> {
     let lastBroadcast = Date.now();
     let failures = 0;
+    let lookedAt: { head: number | undefined; at: number } | undefined;
     while (!this.halted) {
       if (this.options.queue.batchState(batch.id)?.state !== 'sent') return;
+      // A receipt can only have appeared with another head: until then, no lookup (dozens of
+      // batches in flight would otherwise ask the node for their receipts ten times a second).
+      const head = await this.headNumber().catch(() => undefined);
+      if (lookedAt && head !== undefined && head === lookedAt.head && Date.now() - lookedAt.at < RECEIPT_LOOK_MAX_MS) {
+        await this.sleep(this.options.receiptPollMs, { wakeOnNotify: false });
+        continue;
+      }
+      lookedAt = { head, at: Date.now() };
       let receipt: TransactionReceipt | undefined;
       try {
         receipt = await this.canonicalReceiptOf(batch);
@@ -602,6 +653,27 @@ export class Relayer {
       }
       await this.sleep(failures > 0 ? backoffMs(failures) : this.options.receiptPollMs, { wakeOnNotify: false });
     }
+  }
+
+  private head: { number: number; at: number } | undefined;
+  private headRequest: Promise<number> | undefined;
+
+  /** The node's block number, read at most once per receiptPollMs whoever asks (the followers share it). */
+  private headNumber(): Promise<number> {
+    if (this.head && Date.now() - this.head.at < this.options.receiptPollMs) return Promise.resolve(this.head.number);
+    this.headRequest ??= this.options.publicClient
+      .getBlockNumber({ cacheTime: 0 })
+      .then((n) => {
+        const moved = this.head !== undefined && this.head.number !== Number(n);
+        this.head = { number: Number(n), at: Date.now() };
+        // Outcomes become final on a new block: no need to wait for the confirmer's next round.
+        if (moved) this.confirmer.poke();
+        return this.head.number;
+      })
+      .finally(() => {
+        this.headRequest = undefined;
+      });
+    return this.headRequest;
   }
 
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createPublicClient, type PublicClient } from 'viem';
+import { createPublicClient, http, type PublicClient } from 'viem';
 import { freePort, startAnvil, type StartAnvilReturnType } from '../../chain/anvil.js';
 import { createRpcFailover, type RpcSwitch } from './rpcFailover.js';
 
@@ -35,6 +35,26 @@ describe('createRpcFailover', () => {
     const client = createPublicClient({ transport: failover.transport }) as PublicClient;
     await assert.rejects(client.request({ method: 'eth_sendRawTransaction', params: ['0x02'] }));
     assert.equal(failover.currentUrl(), anvil.rpcUrl);
+  });
+
+  it('sends a request to every other endpoint, ignoring the dead ones, without switching', async () => {
+    const other = await startAnvil();
+    try {
+      const dead = `http://127.0.0.1:${await freePort()}`;
+      const failover = createRpcFailover({ urls: [anvil.rpcUrl, dead, other.rpcUrl], timeoutMs: 2000, retryCount: 0 });
+      const current = createPublicClient({ transport: failover.transport }) as PublicClient;
+      const otherClient = createPublicClient({ transport: http(other.rpcUrl) }) as PublicClient;
+      const [currentBefore, otherBefore] = await Promise.all([
+        current.getBlockNumber({ cacheTime: 0 }),
+        otherClient.getBlockNumber({ cacheTime: 0 }),
+      ]);
+      await failover.sendToOthers({ method: 'evm_mine', params: [] });
+      assert.equal(await otherClient.getBlockNumber({ cacheTime: 0 }), otherBefore + 1n, 'the other live node got the request');
+      assert.equal(await current.getBlockNumber({ cacheTime: 0 }), currentBefore, 'the current node did not');
+      assert.equal(failover.currentUrl(), anvil.rpcUrl, 'a dead node among the others is no reason to switch');
+    } finally {
+      await other.stop();
+    }
   });
 
   it('fails when no endpoint answers, and says why', async () => {

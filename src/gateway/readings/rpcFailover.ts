@@ -16,6 +16,12 @@ export type RpcFailover = {
   readonly urls: readonly string[];
   /** Called after each switch; returns a function that removes the listener. */
   onSwitch(listener: (event: RpcSwitch) => void): () => void;
+  /**
+   * Sends a request to every endpoint but the current one, at once, and ignores their answers
+   * and failures (best effort). For transactions: each node then has them in its own pool, from
+   * its own RPC, whatever the gossip between nodes does and whichever node seals next.
+   */
+  sendToOthers(request: { method: string; params?: unknown }): Promise<void>;
 };
 
 export type RpcSwitch = { from: string; to: string; reason: string };
@@ -67,6 +73,10 @@ export function createRpcFailover({ urls, timeoutMs = 10_000, retryCount = 1 }: 
     onSwitch(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    async sendToOthers({ method, params }) {
+      const others = endpoints.filter((_, i) => i !== current);
+      await Promise.allSettled(others.map((endpoint) => endpoint.request({ method, params } as never)));
     },
   };
 }

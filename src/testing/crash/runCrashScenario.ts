@@ -29,6 +29,8 @@ export type RunCrashScenarioParameters = {
   drained?: (ledger: ReadingLedger) => Promise<boolean>;
   drainTimeoutMs?: number;
   downtimeMs?: readonly [number, number];
+  /** The first block the audit reads (a chain that carried other readings before the run). Default 0. */
+  auditFromBlock?: bigint;
   onProgress?: (line: string) => void;
 };
 
@@ -118,7 +120,12 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
     if (calm < 2) await new Promise((r) => setTimeout(r, 250));
   }
   const drainedAt = Date.now();
-  const audit = await auditReadings({ client: parameters.client, fleetAddress: parameters.fleetAddress, ledger });
+  const audit = await auditReadings({
+    client: parameters.client,
+    fleetAddress: parameters.fleetAddress,
+    ledger,
+    ...(parameters.auditFromBlock !== undefined && { fromBlock: parameters.auditFromBlock }),
+  });
   const health = (await fetch(`${parameters.gatewayUrl()}/healthz`)
     .then((r) => r.json())
     .catch(() => null)) as { relayer?: Record<string, unknown> } | null;
