@@ -17,7 +17,9 @@ export type ChainClientsParameters = { chainId: number; rpcUrl: string };
 export function createChainClients({ chainId, rpcUrl }: ChainClientsParameters) {
   const chain = pythiaChain(chainId, rpcUrl);
   const transport = chainTransport(rpcUrl, { retryCount: 3, timeout: 30_000 });
-  const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 });
+  // cacheTime 0: viem otherwise answers getBlockNumber from a cache as old as the polling interval,
+  // and a caller that has just waited for a block would read the height before it.
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 250, cacheTime: 0 });
   const walletClient = <A extends Account>(account: A) => createWalletClient({ account, chain, transport });
   return { chain, publicClient, walletClient };
 }
