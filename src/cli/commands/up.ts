@@ -147,7 +147,7 @@ export function registerUpCommand(program: Command): void {
     };
     process.on('SIGINT', onStopSignal);
     process.on('SIGTERM', onStopSignal);
-    // startStack refuses what it can (listen address, chain kind, geth missing) before it asks the passphrase.
+    // startStack refuses what it can (listen address, chain kind, geth missing, no namespace for Anvil) before it asks the passphrase.
     const stack = await startStack({
       dataDir,
       passphrase: () => resolvePassphrase('role keys'),
