@@ -432,6 +432,28 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
     assert.equal((await post('/v1/readings', fresh)).status, 202);
   });
 
+  it('a flagged reading’s public outcome names the offending metric, never its value or the device time (stranger)', async () => {
+    sequence++;
+    const now = Math.floor(Date.now() / 1000);
+    const offending = await signedReading(testDevice(deviceKey, nextKey), domain(), {
+      sequence,
+      timestamp: now - 30,
+      values: [30_000, 250, 300, 450, 2150, 5500],
+    });
+    assert.equal((await post('/v1/readings', offending)).status, 202);
+    let outcome = await call(`/v1/readings/${device}/${sequence}`);
+    for (let i = 0; i < 400 && outcome.body.status === 'pending'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      outcome = await call(`/v1/readings/${device}/${sequence}`);
+    }
+    assert.equal(outcome.body.status, 'flagged', JSON.stringify(outcome.body));
+    assert.ok((outcome.body.reasons as string[]).includes('OutOfRange'), JSON.stringify(outcome.body));
+    assert.equal(outcome.body.metric, 0, 'the offending metric’s index');
+    const text = JSON.stringify(outcome.body);
+    assert.ok(!text.includes('30000') && !text.includes(String(now - 30)), `neither the value nor the device time: ${text}`);
+    for (const data of ['timestamp', 'value', 'values', 'offendingValue']) assert.equal(data in outcome.body, false, data);
+  });
+
   it('a revoked device: its session is dropped, it cannot log in, no command reaches it, its readings are refused', async () => {
     const open = await rawDevice(stack.mqttUrl!, banned, stack.deployment.chainId);
     assert.equal((await sendCommand(command('recipient', banned.deviceId, consents.banned))).status, 202, 'while active');
