@@ -10,6 +10,7 @@ import { onProcessExit } from '../processes/exitHooks.js';
 import { canListen, describePortHolder, findPortHolder, type PortHolder } from '../processes/portHolder.js';
 import { isolatedNetworkCommand } from '../processes/networkNamespace.js';
 import { setprivPath } from '../processes/setpriv.js';
+import { withPrivateUmask } from '../processes/privateUmask.js';
 import { callRpc } from './anvilRpc.js';
 import { MAX_IPC_PATH_LENGTH } from './ipcConnection.js';
 
@@ -150,7 +151,7 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
   if (requestedPort !== 0 && !(await canListen(host, requestedPort)))
     throw new ChainPortInUseError(host, requestedPort, findPortHolder(requestedPort));
   const workDir = parameters.workDir ?? mkdtempSync(join(tmpdir(), 'pythia-anvil-'));
-  mkdirSync(workDir, { recursive: true });
+  mkdirSync(workDir, { recursive: true, mode: 0o700 });
   const removeWorkDir = () => {
     if (!parameters.workDir) rmSync(workDir, { recursive: true, force: true });
   };
@@ -183,10 +184,12 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
   // Anvil keeps caches under $HOME/.foundry: keep them in its work folder.
   let child: ChildProcess;
   try {
-    child = spawn(command[0]!, command.slice(1), {
-      env: { ...process.env, HOME: workDir },
-      stdio: [stateFd ?? 'ignore', 'pipe', 'pipe'],
-    });
+    child = withPrivateUmask(() =>
+      spawn(command[0]!, command.slice(1), {
+        env: { ...process.env, HOME: workDir },
+        stdio: [stateFd ?? 'ignore', 'pipe', 'pipe'],
+      }),
+    );
   } finally {
     if (stateFd !== undefined) closeSync(stateFd);
   }

@@ -86,7 +86,7 @@ export function deploymentPath(dataDir: string): string {
 
 export function writeDeployment(dataDir: string, deployment: Deployment): void {
   const path = deploymentPath(dataDir);
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.tmp`;
   // 0600 like every file of the data directory (docs/security.md, "Host").
   writeFileSync(tmp, `${JSON.stringify(deployment, null, 2)}\n`, { mode: 0o600 });

@@ -81,7 +81,7 @@ export async function startEmbeddedChain(parameters: StartEmbeddedChainParameter
   const chainId = parameters.chainId ?? DEFAULT_CHAIN_ID;
   const intervalMs = parameters.saveIntervalMs ?? DEFAULT_CHAIN_SAVE_INTERVAL_MS;
   const progress = parameters.onProgress ?? (() => {});
-  mkdirSync(chainDir, { recursive: true });
+  mkdirSync(chainDir, { recursive: true, mode: 0o700 });
   await stopOrphans(chainDir, progress);
 
   let anvil: StartAnvilReturnType;

@@ -141,6 +141,7 @@ const deletionRequest = object({
 const isoTime = { type: 'string', pattern: '^(-|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z)$' } as const;
 const consentStatus = { type: 'string', enum: ['live', 'revoked', 'expired', 'not-yet-valid', 'ownership-changed'] } as const;
 const names = { type: 'array', items: { type: 'string' } } as const;
+const counts = { type: 'object', description: 'how many, by reason', additionalProperties: integer } as const;
 
 const consentView = object({
   consentId: decimal,
@@ -843,6 +844,85 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
     },
   },
   'admin execute': { description: 'A ready operation executed.', schema: object({ operationId: bytes32, ...transaction }) },
+  demo: {
+    description:
+      'The summary of the demonstration (docs/demo.md): readings sent, acknowledged and decided (counts by reason), the devices suspended, reinstated and revoked, each attack and whether it was stopped, the data shared under consent, and every reading compared with its expected outcome. A run with anything unexpected exits 1 and prints the same document.',
+    schema: object(
+      {
+        chainId: integer,
+        fleetAddress: address,
+        durationSeconds: integer,
+        devices: integer,
+        readings: object({
+          sentToGateway: integer,
+          acknowledged: integer,
+          accepted: integer,
+          flagged: integer,
+          flaggedByReason: counts,
+          rejectedAtGateway: integer,
+          rejectedAtGatewayByReason: counts,
+          skippedOnChain: integer,
+          skippedOnChainByReason: counts,
+        }),
+        devicesSuspended: {
+          type: 'array',
+          items: object({ device: address, by: { type: 'string' }, reason: { type: 'string' }, ...transaction }),
+        },
+        devicesReinstated: {
+          type: 'array',
+          items: object({ device: address, reason: { type: 'string' }, transactionHash: bytes32 }),
+        },
+        devicesRevoked: {
+          type: 'array',
+          items: object({ device: address, by: { type: 'string' }, reason: { type: 'string' }, ...transaction }),
+        },
+        attacks: {
+          type: 'array',
+          items: object({
+            name: { type: 'string' },
+            description: { type: 'string' },
+            expectedOutcome: { type: 'string' },
+            devices: { type: 'array', items: address },
+            observed: { type: 'boolean' },
+            notes: names,
+          }),
+        },
+        finalStatus: { type: 'object', additionalProperties: { type: 'string' } },
+        names: { type: 'object', description: 'each device’s site, by device id', additionalProperties: { type: 'string' } },
+        unexpected: names,
+        outcomes: object({
+          submissions: integer,
+          matched: integer,
+          byKind: { type: 'array', items: object({ kind: { type: 'string' }, expected: integer, recorded: integer }) },
+          mismatches: {
+            type: 'array',
+            items: object({
+              source: { type: 'string' },
+              device: address,
+              sequence: decimal,
+              expected: { type: 'string' },
+              recorded: { type: 'string' },
+            }),
+          },
+        }),
+      },
+      {
+        dataSharing: object({
+          recipient: address,
+          consentId: decimal,
+          device: address,
+          streams: names,
+          deliveredStreams: names,
+          readingsDelivered: integer,
+          dataHash: bytes32,
+          loggedOnChain: { type: 'boolean' },
+          refusedAfterRevocation: nullable({ type: 'string' }),
+          grantTransaction: bytes32,
+          revokeTransaction: bytes32,
+        }),
+      },
+    ),
+  },
   verify: {
     description:
       'The report of `pythia verify` (docs/verify.md, "The JSON report"): the range checked, whether it agreed with the contract, counts, each discrepancy and the reverted batches it accepts. A run with discrepancies exits 1 and prints the same document.',

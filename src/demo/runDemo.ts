@@ -54,9 +54,9 @@ export type DemoSummary = {
     skippedOnChain: number;
     skippedOnChainByReason: Record<string, number>;
   };
-  devicesSuspended: Array<{ device: Address; by: string; reason: string; transactionHash: Hash; blockNumber: number }>;
+  devicesSuspended: Array<{ device: Address; by: string; reason: string; transactionHash: Hash; blockNumber: string }>;
   devicesReinstated: Array<{ device: Address; reason: string; transactionHash: Hash }>;
-  devicesRevoked: Array<{ device: Address; by: string; reason: string; transactionHash: Hash; blockNumber: number }>;
+  devicesRevoked: Array<{ device: Address; by: string; reason: string; transactionHash: Hash; blockNumber: string }>;
   attacks: Array<{ name: string; description: string; expectedOutcome: string; devices: Address[]; observed: boolean; notes: string[] }>;
   finalStatus: Record<string, string>;
   /** Human names (site) of the fleet's devices, by device id. */
@@ -453,7 +453,8 @@ function summarise(input: {
         by: by(e.by),
         reason: e.reason,
         transactionHash: e.transactionHash,
-        blockNumber: Number(e.blockNumber),
+        // A decimal string, as every --json output gives block numbers (docs/cli.md).
+        blockNumber: e.blockNumber.toString(),
       }));
   const attacks = input.schedule.map(({ attack, notes, devices }) => {
     const deviceList = [...devices];

@@ -78,7 +78,7 @@ export async function addNetworkNode(parameters: AddNetworkNodeParameters): Prom
       nodePaths(nodeDir).gethConfig,
       gethConfigToml({ listenAddr: `${other.host}:${other.ports.p2p}`, staticNodes: peers }),
       {
-        mode: 0o644,
+        mode: 0o600,
       },
     );
   }

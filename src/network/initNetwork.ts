@@ -139,7 +139,7 @@ export async function initNetwork(parameters: InitNetworkParameters): Promise<Ne
   const staging = join(dirname(dir), `.${basename(dir)}.init-${randomBytes(4).toString('hex')}`);
   mkdirSync(dirname(dir), { recursive: true, mode: 0o700 }); // `--dir new/net` as well as `--dir net`
   try {
-    mkdirSync(staging, { mode: 0o755 });
+    mkdirSync(staging, { mode: 0o700 });
     progress(
       `creating ${validators} validator${validators === 1 ? '' : 's'} and ${observers} observer${observers === 1 ? '' : 's'} (chain id ${chainId})`,
     );
@@ -158,7 +158,7 @@ export async function initNetwork(parameters: InitNetworkParameters): Promise<Ne
         }),
       ),
     );
-    await writeFileAtomic(join(staging, GENESIS_FILE), genesisJson, { mode: 0o644 });
+    await writeFileAtomic(join(staging, GENESIS_FILE), genesisJson, { mode: 0o600 });
     await writeNetworkConfig(staging, network);
     if (existsSync(dir)) rmdirSync(dir);
     renameSync(staging, dir);

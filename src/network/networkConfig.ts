@@ -188,12 +188,12 @@ export function readNodeConfig(nodeDir: string): NodeConfig {
 /** Writes network.json atomically (a crash leaves the old or the new file, never half of one). */
 export async function writeNetworkConfig(networkDir: string, config: NetworkConfig): Promise<void> {
   parseNetworkConfig(JSON.parse(toJson(config)));
-  await writeFileAtomic(join(networkDir, NETWORK_FILE), toJson(config), { mode: 0o644 });
+  await writeFileAtomic(join(networkDir, NETWORK_FILE), toJson(config), { mode: 0o600 });
 }
 
 export async function writeNodeConfig(nodeDir: string, config: NodeConfig): Promise<void> {
   parseNodeConfig(JSON.parse(toJson(config)));
-  await writeFileAtomic(join(nodeDir, NODE_FILE), toJson(config), { mode: 0o644 });
+  await writeFileAtomic(join(nodeDir, NODE_FILE), toJson(config), { mode: 0o600 });
 }
 
 /** The node.json of a network's node. */

@@ -187,7 +187,7 @@ async function writePorts(chainDir: string, ports: Ports): Promise<void> {
   const updated: NetworkConfig = { ...network, nodes: [moved] };
   const nodeDir = join(chainDir, node.dir);
   await writeFileAtomic(nodePaths(nodeDir).gethConfig, gethConfigToml({ listenAddr: `${node.host}:${ports.p2p}`, staticNodes: [] }), {
-    mode: 0o644,
+    mode: 0o600,
   });
   await writeNodeConfig(nodeDir, nodeConfigOf(updated, moved));
   await writeNetworkConfig(chainDir, updated);

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../keystore/index.js';
+import { withPrivateUmask } from '../processes/privateUmask.js';
 import { onProcessExit } from '../processes/exitHooks.js';
 import { describePortHolder, findPortHolder, type PortHolder } from '../processes/portHolder.js';
 import { setprivPath } from '../processes/setpriv.js';
@@ -143,12 +144,14 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
     const attached = parameters.dieWithParent === true;
     const setpriv = attached ? setprivPath() : undefined;
     const command = setpriv ? [setpriv, '--pdeathsig', 'SIGTERM', '--', geth.path, ...args] : [geth.path, ...args];
-    const child = spawn(command[0]!, command.slice(1), {
-      detached: !attached,
-      stdio: ['ignore', log, log],
-      env: gethEnvironment(),
-      cwd: nodeDir,
-    });
+    const child = withPrivateUmask(() =>
+      spawn(command[0]!, command.slice(1), {
+        detached: !attached,
+        stdio: ['ignore', log, log],
+        env: gethEnvironment(),
+        cwd: nodeDir,
+      }),
+    );
     closeSync(log);
     let exited: string | undefined;
     const unregister = attached ? onProcessExit(() => child.kill('SIGTERM')) : () => {};
@@ -167,7 +170,7 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
     if (!attached) child.unref();
     const pid = child.pid;
     if (pid === undefined) throw new NodeStartError(`${node.name}: geth did not start (${geth.path})`);
-    await writeFileAtomic(paths.pidFile, `${pid}\n`, { mode: 0o644 });
+    await writeFileAtomic(paths.pidFile, `${pid}\n`, { mode: 0o600 });
     const alive = () => exited === undefined;
     const failed = () => {
       removePidFile(nodeDir);

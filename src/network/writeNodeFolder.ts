@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { withPrivateUmask } from '../processes/privateUmask.js';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
 import { encryptKeystore, writeFileAtomic, writeKeystoreFile } from '../keystore/index.js';
@@ -26,9 +27,11 @@ export type WriteNodeFolderParameters = {
 
 /** Runs `geth init` on the node's data directory with the network's genesis. */
 async function gethInit(geth: GethBinary, dataDir: string, genesisPath: string): Promise<void> {
-  const child = spawn(geth.path, ['init', '--datadir', dataDir, '--state.scheme', 'hash', genesisPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = withPrivateUmask(() =>
+    spawn(geth.path, ['init', '--datadir', dataDir, '--state.scheme', 'hash', genesisPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -56,9 +59,9 @@ export async function writeNodeFolder(parameters: WriteNodeFolderParameters): Pr
     await writeKeystoreFile(join(paths.keystoreDir, 'signer.json'), keystore);
   }
   await writeFileAtomic(paths.nodeKey, nodeKey.slice(2), { mode: 0o600 });
-  await writeFileAtomic(paths.genesis, genesisJson, { mode: 0o644 });
+  await writeFileAtomic(paths.genesis, genesisJson, { mode: 0o600 });
   await writeFileAtomic(paths.gethConfig, gethConfigToml({ listenAddr: `${config.node.host}:${config.node.ports.p2p}`, staticNodes }), {
-    mode: 0o644,
+    mode: 0o600,
   });
   await writeNodeConfig(nodeDir, config);
   await gethInit(geth, paths.dataDir, paths.genesis);

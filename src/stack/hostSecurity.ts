@@ -22,15 +22,15 @@ const PYTHIA_ENTRY = /^(keys|chain|logs|deployment\.json.*|pythia\.lock.*|gatewa
 /**
  * Makes the data directory private to the user that runs the node (docs/security.md, "Host"): the
  * directory 0700, everything of Pythia's in it (keys/, chain/, the database and its -wal and -shm,
- * deployment.json, the lock) 0700 for directories and 0600 for files, and the process umask 077 so
- * that whatever the node and its children create afterwards (snapshots, pid files, Anvil's caches,
- * logs) is 0600 too. Anything else an operator keeps there is left as it is: the 0700 directory
- * already keeps other users out, and `--data-dir ~` must not rewrite a home directory. Refuses with
+ * deployment.json, the lock) 0700 for directories and 0600 for files. What the node creates
+ * afterwards it creates with explicit modes (0600 files, 0700 folders), and its children (Anvil,
+ * geth) start with the umask 077 (withPrivateUmask); the node's own process umask is left alone.
+ * Anything else an operator keeps there is left as it is: the 0700 directory already keeps other
+ * users out, and `--data-dir ~` must not rewrite a home directory. Refuses with
  * DataDirPermissionsError when the directory belongs to another user or its mode cannot be changed:
  * readings, deliveries, canary salts and encrypted keys would be readable by other local users.
  */
 export function secureDataDir(dataDir: string): SecureDataDirReturnType {
-  process.umask(0o077);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const uid = process.getuid?.();
   const narrowed: string[] = [];
@@ -82,6 +82,11 @@ export type CheckListenSecurityParameters = {
   behindTlsProxy?: boolean;
 };
 
+/** A listen address beyond loopback without TLS or a TLS proxy (a usage error: exit code 2). */
+export class ListenSecurityError extends Error {
+  override readonly name = 'ListenSecurityError';
+}
+
 /**
  * A gateway on an address other machines reach serves TLS itself, or runs behind a TLS proxy the
  * operator names: otherwise signed readings, consented data and MQTT CONNECT tokens cross the
@@ -89,7 +94,7 @@ export type CheckListenSecurityParameters = {
  */
 export function checkListenSecurity({ host, tls, behindTlsProxy }: CheckListenSecurityParameters): void {
   if (isLoopbackHost(host) || tls || behindTlsProxy) return;
-  throw new Error(
+  throw new ListenSecurityError(
     `--host ${host} is not a loopback address: the gateway and the MQTT broker would serve the network in clear text. ` +
       'Give --tls-cert <file> and --tls-key <file> (PEM), or --behind-tls-proxy when a TLS front (nginx, Caddy, …) terminates TLS for both',
   );

@@ -21,7 +21,8 @@ import { startStack, type Stack } from './startStack.js';
 const scratch = mkdtempSync(join(tmpdir(), 'pythia-stack-host-'));
 const dataDir = join(scratch, 'node');
 const passphrase = 'host hygiene passphrase';
-const umask = process.umask();
+// The usual umask (022): every private mode found below is one the node set itself.
+const umask = process.umask(0o022);
 let stack: Stack | undefined;
 let tls: ReturnType<typeof readTlsFiles>;
 
@@ -115,6 +116,8 @@ describe('a node on its host', { timeout: 240_000 }, () => {
     for (const f of all.filter((f) => !f.path.endsWith('notes.txt'))) {
       assert.equal(f.mode, f.directory ? 0o700 : 0o600, `${f.path} is ${f.mode.toString(8)}`);
     }
+    const now = process.umask(0o022);
+    assert.equal(now, 0o022, 'the node left the process umask alone');
     assert.equal(
       statSync(join(dataDir, 'notes.txt')).mode & 0o777,
       0o644,

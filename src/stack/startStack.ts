@@ -1,7 +1,8 @@
 import type { Address } from 'viem';
 import { join } from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { snapshotFiles } from '../chain/anvilSnapshot.js';
+import { chainIsolationCommand } from '../chain/anvil.js';
 import { startEmbeddedChain, type EmbeddedChain } from '../chain/embeddedChain.js';
 import { answerSignerOf } from '../chain/answerSignerOf.js';
 import { privateKeyOfNativeAccount } from '../chain/nativeAccount.js';
@@ -23,7 +24,7 @@ import { readDeployment, writeDeployment, deploymentPath, type Deployment } from
 import { loadOrCreateRoleKeys, ROLE_NAMES, type RoleAccounts } from '../chain/roleKeys.js';
 import { startGateway, type GatewayOptions } from '../gateway/server.js';
 import { DEFAULT_MQTT_PORT, startMqttChannel } from '../mqtt/channel.js';
-import { initSingleNodeChain, isNetworkFolder, startSingleNodeChain, type SingleNodeChain } from '../network/index.js';
+import { findGeth, initSingleNodeChain, isNetworkFolder, startSingleNodeChain, type SingleNodeChain } from '../network/index.js';
 import { lockDataDir } from './lockDataDir.js';
 import { checkListenSecurity, secureDataDir, type TlsFiles } from './hostSecurity.js';
 
@@ -43,7 +44,11 @@ export type StackChain = 'geth' | 'anvil' | { rpcUrls: readonly string[] };
 
 export type StartStackParameters = {
   dataDir: string;
-  passphrase: string;
+  /**
+   * The role keys' passphrase, or how to ask for it: asked only once every refusal that needs no
+   * key (listen address, chain kind, geth missing) has been checked, and before anything is written.
+   */
+  passphrase: string | (() => Promise<string>);
   chain: StackChain;
   /** How often the embedded Anvil's state is saved when it moved (ms); default 1,000. */
   chainSaveIntervalMs?: number;
@@ -101,6 +106,10 @@ export type Stack = {
  * given), the contracts (deployed once, then found again from deployment.json), and the gateway.
  * The data directory is locked first (lockDataDir): a second node on it is refused. A data
  * directory whose chain is of another kind than the one asked for is refused (checkChainChoice).
+ * Everything that can be refused without a key is refused here, in this one place, before the
+ * passphrase is asked and before anything is written: a listen address beyond loopback without
+ * TLS (ListenSecurityError), a chain of the other kind (ChainChoiceError), geth missing
+ * (GethNotFoundError), no network namespace to shut the embedded Anvil in (ChainIsolationError).
  */
 export async function startStack(parameters: StartStackParameters): Promise<Stack> {
   const progress = parameters.onProgress ?? (() => {});
@@ -112,13 +121,15 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
   const { chain } = parameters;
   const chainDir = join(parameters.dataDir, 'chain');
   if (typeof chain === 'string') checkChainChoice(parameters.dataDir, chain);
-  mkdirSync(parameters.dataDir, { recursive: true });
+  if (chain === 'geth') findGeth();
+  if (chain === 'anvil') chainIsolationCommand();
+  const passphrase = typeof parameters.passphrase === 'string' ? parameters.passphrase : await parameters.passphrase();
   const { narrowed } = secureDataDir(parameters.dataDir);
   if (narrowed.length > 0) progress(`made private to this user (0700/0600): ${narrowed.join(', ')}`);
   const lock = lockDataDir({ dataDir: parameters.dataDir, command: parameters.command ?? 'pythia up', onProgress: progress });
   const roles = await loadOrCreateRoleKeys({
     dataDir: parameters.dataDir,
-    passphrase: parameters.passphrase,
+    passphrase,
     ...(parameters.scryptN ? { scryptN: parameters.scryptN } : {}),
   }).catch((error: unknown) => {
     lock.release();
@@ -150,7 +161,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
         progress(`creating the node's chain in ${chainDir}: one geth Clique validator, its key encrypted, the role keys funded at genesis`);
         await initSingleNodeChain({
           chainDir,
-          passphrase: parameters.passphrase,
+          passphrase,
           fund: Object.fromEntries(ROLE_NAMES.map((role) => [roles[role].address, ROLE_FUNDING])),
           ...(parameters.scryptN !== undefined && { scryptN: parameters.scryptN }),
           onProgress: progress,
@@ -159,7 +170,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       progress('starting the chain node (geth Clique validator, crash-safe archive storage)');
       gethNode = await startSingleNodeChain({
         chainDir,
-        passphrase: parameters.passphrase,
+        passphrase,
         onProgress: progress,
         ...(parameters.onFatal && { onFatal: parameters.onFatal }),
       });

@@ -8,7 +8,8 @@ import { readFleetEvents } from '../../src/chain/fleetEvents.js';
 import { readDeviceView } from '../../src/chain/readDevice.js';
 import { runDemo, type DemoSummary, type TimelineEntry } from '../../src/demo/runDemo.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
-import { runPythia } from './runPythia.js';
+import { jsonReplacer } from '../../src/cli/output.js';
+import { assertDocumentedJson, runPythia } from './runPythia.js';
 
 const passphrase = 'e2e-test-passphrase-not-a-secret';
 
@@ -43,6 +44,13 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
       summary.readings.accepted + summary.readings.flagged + summary.readings.skippedOnChain,
       'every acknowledged reading ends on chain as accepted, flagged or skipped',
     );
+  });
+
+  it('prints with --json the summary docs/cli.md documents', () => {
+    // What `pythia demo --json` writes: the summary through the CLI's JSON replacer.
+    const printed = JSON.parse(JSON.stringify(summary, jsonReplacer));
+    assertDocumentedJson(['demo', '--json'], printed);
+    assert.ok(printed.devicesRevoked.length > 0, 'the schema met a revoked device');
   });
 
   it('compares every reading it sent, one by one, with what the gateway and the chain recorded, and finds each as expected', () => {

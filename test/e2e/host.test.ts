@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { runPythia } from './runPythia.js';
  * docs/security.md, "Host": secrets never on argv, TLS or a refusal beyond loopback, through the
  * real `pythia` command and a real external MQTT broker.
  */
-const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const pythiaBin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
 const passphrase = 'host-test-passphrase-not-a-secret';
 const dir = mkdtempSync(join(tmpdir(), 'pythia-host-e2e-'));
 const mqttPassword = `gw-${randomBytes(12).toString('hex')}`;
@@ -44,23 +45,25 @@ after(async () => {
 });
 
 function upUntilReady(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bin, 'up', '--json', '--chain', 'anvil', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [pythiaBin, 'up', '--json', '--chain', 'anvil', '--port', '0', ...args], {
     env: { ...process.env, PYTHIA_PASSPHRASE: passphrase, ...env },
   });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
-  return new Promise<{ child: ChildProcessWithoutNullStreams; deployment: ReturnType<typeof parseDeployment> }>((resolve, reject) => {
-    child.stdout.on('data', (c) => {
-      stdout += c;
-      try {
-        resolve({ child, deployment: parseDeployment(JSON.parse(stdout)) });
-      } catch {
-        // not the whole document yet
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`pythia up exited with ${code}: ${stderr}`)));
-  });
+  return new Promise<{ child: ChildProcessWithoutNullStreams; deployment: ReturnType<typeof parseDeployment>; stderr: () => string }>(
+    (resolve, reject) => {
+      child.stdout.on('data', (c) => {
+        stdout += c;
+        try {
+          resolve({ child, deployment: parseDeployment(JSON.parse(stdout)), stderr: () => stderr });
+        } catch {
+          // not the whole document yet
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`pythia up exited with ${code}: ${stderr}`)));
+    },
+  );
 }
 
 function stop(child: ChildProcessWithoutNullStreams): Promise<number | null> {
@@ -111,11 +114,11 @@ describe('pythia up on a shared host', { timeout: 300_000 }, () => {
     assert.match(readable.stderr, /mode 644: other users can read it; chmod 600 it/);
   });
 
-  it('logs in to an external broker with the password from a 0600 file, and no process it runs has it on argv', async () => {
+  it('logs in to an external broker with the password from a 0600 file, no process it runs has it on argv, and refusals are logged by default', async () => {
     const file = join(dir, 'mqtt-password');
     writeFileSync(file, `${mqttPassword}\n`, { mode: 0o600 });
     const dataDir = join(dir, 'external-broker');
-    const { child, deployment } = await upUntilReady([
+    const { child, deployment, stderr } = await upUntilReady([
       '--mqtt-url',
       `mqtt://pythia-gateway@127.0.0.1:${brokerPort}`,
       '--mqtt-password-file',
@@ -134,8 +137,55 @@ describe('pythia up on a shared host', { timeout: 300_000 }, () => {
         assert.ok(!argv.includes(mqttPassword), `pid ${pid} has the MQTT password on its argv: ${argv}`);
         assert.ok(!argv.includes(passphrase), `pid ${pid} has the passphrase on its argv`);
       }
+      // `pythia up` logs security events at warn without being asked (issue #17, point 17).
+      const forged = `0x${'11'.repeat(64)}1b`;
+      const refused = await fetch(`${deployment.gatewayUrl}/v1/readings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          device: `0x${'22'.repeat(20)}`,
+          sequence: 1,
+          timestamp: 1_700_000_000,
+          payload: '0x00',
+          signature: forged,
+        }),
+      });
+      assert.ok(refused.status >= 400 && refused.status < 500, String(refused.status));
+      await new Promise((r) => setTimeout(r, 300));
+      const line = stderr()
+        .split('\n')
+        .find((l) => l.includes('"security":"device_refused"'));
+      assert.ok(line, `a security line on stderr: ${stderr().slice(-2000)}`);
+      assert.ok(!line.includes(forged.slice(2)), 'no signature in the log');
     } finally {
       assert.equal(await stop(child), 0);
     }
+  });
+
+  it('refuses to start the embedded chain where no network namespace can be made: the reason, what to do, no chain left running', async () => {
+    // A host whose kernel refuses unprivileged namespaces (Ubuntu's AppArmor default, hardened
+    // kernels): util-linux's unshare then fails as this stand-in does. Everything else is real.
+    const bin = join(dir, 'no-namespaces');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'unshare'), '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    const dataDir = join(dir, 'no-isolation');
+    const child = spawn(process.execPath, [pythiaBin, 'up', '--chain', 'anvil', '--port', '0', '--data-dir', dataDir], {
+      env: { ...process.env, PYTHIA_PASSPHRASE: passphrase, PATH: `${bin}:${process.env.PATH}` },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 1, stderr);
+    assert.match(
+      stderr,
+      /the embedded chain cannot be isolated from this host's network \(--net: unshare: unshare failed: Operation not permitted; --net --map-root-user: unshare: unshare failed: Operation not permitted\)/,
+    );
+    assert.match(
+      stderr,
+      /Allow unprivileged user namespaces .* or run the default geth chain \(no --chain anvil\), or a node of your own with --rpc-url/,
+    );
+    assert.equal(existsSync(dataDir), false, 'refused before anything was written: no key made, no chain started');
   });
 });

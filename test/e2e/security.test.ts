@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { signQuestionRequest } from '../../src/answers/signQuestionRequest.js';
+import { decodeAnswer } from '../../src/answers/decodeAnswer.js';
+import { deviceTopic, deviceToGatewayKinds, gatewayToDeviceKinds } from '../../src/protocol/mqttTopics.js';
+import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import type { Address, Hex, LocalAccount } from 'viem';
+import { hexToBytes, type Address, type Hex, type LocalAccount } from 'viem';
 import { createChainClients, type ChainClients } from '../../src/chain/clients.js';
 import { grantConsent, revokeConsent } from '../../src/chain/consent/index.js';
 import { rotateDeviceKey } from '../../src/chain/deviceIdentity.js';
@@ -16,7 +22,7 @@ import { sendContractTransaction } from '../../src/chain/sendContractTransaction
 import { pythiaFleetAbi } from '../../src/contracts/abis.js';
 import { signedReading, type ReadingJson, type TestDevice } from '../../src/gateway/testKit.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
-import { closedByBroker, rawDevice } from '../../src/mqtt/mqttTestKit.js';
+import { closedByBroker, json, rawDevice } from '../../src/mqtt/mqttTestKit.js';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
 import { commandCatalogue } from '../../src/protocol/consentScope.js';
 import { commandQueryTypes, dataAccessDomain, dataRequestTypes } from '../../src/protocol/dataRequest.js';
@@ -35,6 +41,22 @@ import { privateKeyToAccount } from 'viem/accounts';
  */
 const passphrase = 'security-test-passphrase-not-a-secret';
 const ALL_STREAMS = 0b111111;
+const securityDoc = readFileSync(fileURLToPath(new URL('../../docs/security.md', import.meta.url)), 'utf8');
+
+/** The rows of a table in one section of docs/security.md: cells of each row, by the section's heading. */
+function documentedRows(heading: string): string[][] {
+  const section = securityDoc.split(/^## /m).find((part) => part.startsWith(`${heading}\n`));
+  assert.ok(section, `docs/security.md has a section "${heading}"`);
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    );
+}
 const IDENTIFY = commandCatalogue.indexOf('identify');
 
 describe('the authorization model, end to end', { timeout: 300_000 }, () => {
@@ -50,6 +72,7 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
   const deviceKey = key();
   const device = deviceKey.deviceId;
   const banned = key();
+  const suspended = key();
   let nextKey: DeviceKey | undefined;
   const consents = { recipient: 0n, history: 0n, banned: 0n };
   let sequence = 0;
@@ -207,7 +230,7 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
       functionName: 'setClassProfile',
       args: [AIR_QUALITY_CLASS_ID, airQualityProfile],
     });
-    for (const k of [deviceKey, banned]) {
+    for (const k of [deviceKey, banned, suspended]) {
       await sendContractTransaction({
         clients,
         account: operator,
@@ -250,7 +273,7 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
         account: operator,
         address: registry(),
         recipient: address('recipient'),
-        devices: [banned.deviceId],
+        devices: [banned.deviceId, suspended.deviceId],
         streams: ALL_STREAMS,
         commands: 1 << IDENTIFY,
         purpose: 'security matrix',
@@ -409,6 +432,28 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
     assert.equal((await post('/v1/readings', fresh)).status, 202);
   });
 
+  it('a flagged reading’s public outcome names the offending metric, never its value or the device time (stranger)', async () => {
+    sequence++;
+    const now = Math.floor(Date.now() / 1000);
+    const offending = await signedReading(testDevice(deviceKey, nextKey), domain(), {
+      sequence,
+      timestamp: now - 30,
+      values: [30_000, 250, 300, 450, 2150, 5500],
+    });
+    assert.equal((await post('/v1/readings', offending)).status, 202);
+    let outcome = await call(`/v1/readings/${device}/${sequence}`);
+    for (let i = 0; i < 400 && outcome.body.status === 'pending'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      outcome = await call(`/v1/readings/${device}/${sequence}`);
+    }
+    assert.equal(outcome.body.status, 'flagged', JSON.stringify(outcome.body));
+    assert.ok((outcome.body.reasons as string[]).includes('OutOfRange'), JSON.stringify(outcome.body));
+    assert.equal(outcome.body.metric, 0, 'the offending metric’s index');
+    const text = JSON.stringify(outcome.body);
+    assert.ok(!text.includes('30000') && !text.includes(String(now - 30)), `neither the value nor the device time: ${text}`);
+    for (const data of ['timestamp', 'value', 'values', 'offendingValue']) assert.equal(data in outcome.body, false, data);
+  });
+
   it('a revoked device: its session is dropped, it cannot log in, no command reaches it, its readings are refused', async () => {
     const open = await rawDevice(stack.mqttUrl!, banned, stack.deployment.chainId);
     assert.equal((await sendCommand(command('recipient', banned.deviceId, consents.banned))).status, 202, 'while active');
@@ -425,6 +470,49 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
     refused(await sendCommand(command('recipient', banned.deviceId, consents.banned)), 403, 'device_revoked');
     const reading = await signedReading(testDevice(banned), domain(), { sequence: 1, timestamp: Math.floor(Date.now() / 1000) - 60 });
     refused(await post('/v1/readings', reading), 403, 'device_revoked');
+  });
+
+  it('a suspended device may log in and ask (it learns it is suspended); its readings are refused and no command is relayed to it', async () => {
+    await sendContractTransaction({
+      clients,
+      account: stack.roles.operator,
+      address: stack.deployment.contracts.fleet,
+      abi: pythiaFleetAbi,
+      functionName: 'suspendDevice',
+      args: [suspended.deviceId, 'security matrix'],
+    });
+    // Least privilege: the login is allowed so that the device can ask its status, nothing more.
+    const d = await rawDevice(stack.mqttUrl!, suspended, stack.deployment.chainId);
+    try {
+      const request = {
+        device: suspended.deviceId,
+        question: 1,
+        params: hexToBytes(suspended.deviceId),
+        challenge: new Uint8Array(hexToBytes(`0x${'5a'.repeat(8)}`)),
+        sequence: 1n,
+        chainId: stack.deployment.chainId,
+      };
+      const { cose } = signQuestionRequest({ privateKey: suspended.privateKey, request });
+      await d.client.publishAsync(deviceTopic(suspended.deviceId, 'questions'), Buffer.from(cose), { qos: 1 });
+      const answer = decodeAnswer(await d.next('answers'));
+      assert.equal(Number((answer.answer as unknown[])[0]), 2, 'device_status answers 2 (suspended)');
+      const reading = await signedReading(testDevice(suspended), domain(), { sequence: 1, timestamp: Math.floor(Date.now() / 1000) - 60 });
+      await d.client.publishAsync(deviceTopic(suspended.deviceId, 'readings'), JSON.stringify(reading), { qos: 1 });
+      const ack = json(await d.next('acks'));
+      assert.deepEqual([ack.error, ack.status], ['device_suspended', 403]);
+      refused(await post('/v1/readings', reading), 403, 'device_suspended');
+      refused(await sendCommand(command('recipient', suspended.deviceId, consents.banned)), 403, 'device_suspended');
+      // Nothing reached its commands topic: the gateway relayed no command.
+      const commands: Buffer[] = [];
+      d.client.on('message', (topic, payload) => {
+        if (topic === deviceTopic(suspended.deviceId, 'commands')) commands.push(payload);
+      });
+      await d.client.subscribeAsync(deviceTopic(suspended.deviceId, 'commands'), { qos: 1 });
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(commands, []);
+    } finally {
+      await d.client.endAsync();
+    }
   });
 
   it('a recipient after the consent’s revocation gets neither data nor commands', async () => {
@@ -488,6 +576,90 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
     assert.ok(Number(limited!.headers.get('retry-after')) >= 1);
   });
 
+  it('every route of the gateway (its /openapi.json) and every MQTT topic says who may call it, and a stranger gets nothing it should not', async () => {
+    const documented = new Map<string, string>();
+    for (const [routes, who] of documentedRows('HTTP routes')) {
+      for (const m of routes!.matchAll(/`(GET|POST|PUT|DELETE|PATCH) ([^`]+)`/g)) documented.set(`${m[1]} ${m[2]}`, who!);
+    }
+    const openapi = (await call('/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+    const served = Object.entries(openapi.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    served.push('GET /openapi.json'); // the document does not list itself
+    assert.ok(served.length >= 18, served.join(', '));
+    const undocumented = served.filter((route) => !documented.get(route));
+    assert.deepEqual(undocumented, [], 'routes served without a documented caller in docs/security.md, "HTTP routes"');
+    assert.deepEqual(
+      [...documented.keys()].filter((route) => !served.includes(route)),
+      [],
+      'documented routes the gateway does not serve',
+    );
+
+    // A stranger (no key, no signature) on every route: a refusal wherever the caller is not "anyone"; never 5xx.
+    const stranger = generateDeviceKey().deviceId;
+    const filler: Record<string, string> = {
+      device: stranger,
+      id: stranger,
+      sequence: '1',
+      consentId: '1',
+      policyId: `0x${'ab'.repeat(32)}`,
+    };
+    for (const route of served) {
+      const [method, template] = route.split(' ') as [string, string];
+      let path = template.replace(/\{(\w+)\}/g, (_all, name: string) => filler[name] ?? '1');
+      if (route === 'GET /v1/commands/{id}' || route === 'POST /v1/commands/{id}/query')
+        path = path.replace(stranger, `0x${'cd'.repeat(32)}`);
+      const answer =
+        method === 'GET' ? await call(path) : await call(path, { method, headers: { 'content-type': 'application/json' }, body: '{}' });
+      if (documented.get(route) === 'anyone') continue;
+      assert.ok(answer.status >= 400 && answer.status < 500, `${route} as a stranger: ${answer.status} ${JSON.stringify(answer.body)}`);
+      assert.equal(typeof answer.body.error, 'string', `${route}: a refusal with its reason`);
+    }
+
+    // MQTT: every topic kind of the scheme is in the topic table, with who publishes and who subscribes.
+    const topics = new Map(
+      documentedRows('MQTT topics (embedded broker)').map(([topic, publisher, subscriber]) => [topic, [publisher, subscriber]]),
+    );
+    for (const kind of [...deviceToGatewayKinds, ...gatewayToDeviceKinds]) {
+      const row = topics.get(`\`pythia/v1/devices/{id}/${kind}\``);
+      assert.ok(row?.[0] && row[1], `${kind}: documented publisher and subscriber`);
+    }
+  });
+
+  it('at most 1,024 HTTP connections at once: more are closed at once, and the gateway serves again when they go', async () => {
+    const { hostname, port } = new URL(url);
+    const sockets: Socket[] = [];
+    let closed = 0;
+    try {
+      for (let i = 0; i < 1100; i++) {
+        const socket = connect(Number(port), hostname);
+        socket.on('error', () => {});
+        socket.on('close', () => closed++);
+        await new Promise<void>((resolve) => {
+          socket.once('connect', () => resolve());
+          socket.once('close', () => resolve());
+        });
+        sockets.push(socket);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      const open = sockets.length - closed;
+      // The test's own client may hold a few keep-alive connections of the earlier tests.
+      assert.ok(open <= 1024 && open >= 1000, `${open} of 1,100 connections stayed open`);
+      // One more connection, with a whole request: closed without an answer.
+      const extra = connect(Number(port), hostname);
+      let answered = '';
+      extra.on('data', (c) => (answered += c));
+      extra.on('error', () => {});
+      extra.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+      await new Promise((resolve) => extra.on('close', resolve));
+      assert.equal(answered, '', 'no room for one more');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await call('/v1/questions/key')).status, 200, 'served again');
+  });
+
   it('every refusal above left one security line in the gateway log (pythia up logs at warn)', async () => {
     const kinds = new Set(log.map((l) => l.security).filter(Boolean));
     for (const kind of ['login_refused', 'signature_refused', 'policy_denied', 'device_refused', 'rate_limited']) {
@@ -496,5 +668,41 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
     const text = JSON.stringify(log);
     assert.ok(!text.includes(deviceKey.privateKey.slice(2)), 'no key in the log');
     assert.ok(!/"password"|"signature":"0x/.test(text), 'no token or signature in the log');
+  });
+  // Last: it uses up this client's requests for the rest of the minute.
+  it('per client: 3,000 requests a minute from one IP address on any route, then 429 with Retry-After; X-Forwarded-For changes nothing; another address is served', async () => {
+    const rateLimitLines = () => log.filter((l) => l.security === 'rate_limited').length;
+    const linesBefore = rateLimitLines();
+    const first = await call('/v1/questions/key');
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get('x-ratelimit-limit'), '3000');
+    const remaining = Number(first.headers.get('x-ratelimit-remaining'));
+    assert.ok(remaining > 0 && remaining < 3000, `remaining ${remaining}`);
+    let served = 0;
+    const worker = async (share: number) => {
+      for (let i = 0; i < share; i++) if ((await call('/v1/questions/key')).status === 200) served++;
+    };
+    const workers = 10;
+    await Promise.all(
+      Array.from({ length: workers }, (_, w) => worker(Math.floor(remaining / workers) + (w < remaining % workers ? 1 : 0))),
+    );
+    assert.equal(served, remaining, 'every request up to the limit served');
+    const over = await call('/v1/questions/key');
+    refused(over, 429, 'rate_limited');
+    assert.ok(Number(over.headers.get('retry-after')) >= 1, `Retry-After ${over.headers.get('retry-after')}`);
+    refused(await call('/v1/questions/key', { headers: { 'x-forwarded-for': '203.0.113.7' } }), 429, 'rate_limited');
+    refused(await call(`/v1/devices/${generateDeviceKey().deviceId}`), 429, 'rate_limited');
+    // Another client (another loopback source address) has its own count.
+    const { hostname, port } = new URL(url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: hostname, port: Number(port), path: '/v1/questions/key', localAddress: '127.0.0.2' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 200);
+    assert.ok(rateLimitLines() > linesBefore, 'each hit logged as a rate_limited security line');
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -53,5 +53,25 @@ describe('pythia network: help and refusals', () => {
     const missingDir = await pythia(['network', 'up']);
     assert.equal(missingDir.code, 2);
     assert.match(missingDir.stderr, /required option '--dir <dir>'/);
+  });
+
+  it('network init writes its folder private to the user: files 0600, folders 0700 (geth keeps its own data/)', async () => {
+    const net = join(dir, 'private-net');
+    const init = await pythia(['network', 'init', '--validators', '1', '--observers', '1', '--dir', net, '--json']);
+    assert.equal(init.code, 0, init.stderr);
+    const loose: string[] = [];
+    const walk = (folder: string) => {
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        const path = join(folder, entry.name);
+        const mode = statSync(path).mode & 0o777;
+        if (entry.isDirectory()) {
+          if (mode !== 0o700) loose.push(`${path} ${mode.toString(8)}`);
+          if (entry.name !== 'data') walk(path);
+        } else if (mode !== 0o600) loose.push(`${path} ${mode.toString(8)}`);
+      }
+    };
+    walk(net);
+    assert.deepEqual(loose, []);
+    assert.equal(statSync(net).mode & 0o777, 0o700);
   });
 });

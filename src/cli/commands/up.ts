@@ -3,8 +3,8 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
 import { COUNCIL_TIMELOCK_DELAY_SECONDS, MAX_TIMELOCK_DELAY_SECONDS } from '../../chain/deploy.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
-import { findGeth, GethNotFoundError, networkRpcUrls, readNetworkConfig, SINGLE_NODE_PERIOD } from '../../network/index.js';
-import { checkChainChoice, startStack, DEFAULT_GATEWAY_PORT, type StackChain } from '../../stack/startStack.js';
+import { GethNotFoundError, networkRpcUrls, readNetworkConfig, SINGLE_NODE_PERIOD } from '../../network/index.js';
+import { startStack, DEFAULT_GATEWAY_PORT, type StackChain } from '../../stack/startStack.js';
 import {
   collect,
   formatDuration,
@@ -19,7 +19,7 @@ import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, printResult, progress, UsageError } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { MQTT_PASSWORD_ENV, readSecret } from '../secrets.js';
-import { checkListenSecurity, readTlsFiles } from '../../stack/hostSecurity.js';
+import { ListenSecurityError, readTlsFiles } from '../../stack/hostSecurity.js';
 
 const CHAIN_KINDS = ['geth', 'anvil'] as const;
 
@@ -126,14 +126,7 @@ export function registerUpCommand(program: Command): void {
     if (options.mqttPasswordFile !== undefined && !options.mqttUrl) {
       throw new UsageError('--mqtt-password-file is the password at an external broker: give --mqtt-url too');
     }
-    try {
-      checkListenSecurity({ host: options.host, ...(tls && { tls }), ...(options.behindTlsProxy && { behindTlsProxy: true }) });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    // Everything that can be refused is checked before a passphrase is asked.
-    const chain = chainOf(options, dataDir);
-    const passphrase = await resolvePassphrase('role keys');
+    const chain = chainOf(options);
     let fatal: ((error: Error) => void) | undefined;
     let fatalError: Error | undefined;
     // Ctrl-C or SIGTERM at any moment, startup included, stops the node cleanly once; a repeat does
@@ -154,9 +147,10 @@ export function registerUpCommand(program: Command): void {
     };
     process.on('SIGINT', onStopSignal);
     process.on('SIGTERM', onStopSignal);
+    // startStack refuses what it can (listen address, chain kind, geth missing, no namespace for Anvil) before it asks the passphrase.
     const stack = await startStack({
       dataDir,
-      passphrase,
+      passphrase: () => resolvePassphrase('role keys'),
       chain,
       chainSaveIntervalMs: options.chainSaveInterval,
       onFatal: (error) => {
@@ -174,6 +168,8 @@ export function registerUpCommand(program: Command): void {
       logger: { level: options.logLevel, stream: process.stderr },
       ...(options.timelockDelay !== undefined ? { timelockDelaySeconds: options.timelockDelay } : {}),
       onProgress: (m) => progress(options, m),
+    }).catch((error: unknown) => {
+      throw refusalOf(error);
     });
     const chainNote = stack.embeddedChain
       ? `, embedded Anvil pid ${stack.embeddedChain.pid()}, saved every ${options.chainSaveInterval} ms: for development, a crash loses the blocks since the last save`
@@ -213,11 +209,10 @@ export function registerUpCommand(program: Command): void {
 
 /**
  * The chain the options ask for: the nodes given (--rpc-url, --network), else the node's own,
- * geth unless --chain anvil. Refuses conflicting options, a network folder that cannot be read,
- * a missing geth (saying how to install it, and how to choose Anvil knowingly) and a data
- * directory whose chain is of the other kind.
+ * geth unless --chain anvil. Refuses conflicting options and a network folder that cannot be read
+ * (startStack refuses a missing geth and a data directory whose chain is of the other kind).
  */
-function chainOf(options: UpOptions, dataDir: string): StackChain {
+function chainOf(options: UpOptions): StackChain {
   const given = [options.rpcUrl && '--rpc-url', options.network && '--network', options.chain && '--chain'].filter(Boolean);
   if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be used together: choose one chain`);
   if (options.rpcUrl) return { rpcUrls: options.rpcUrl };
@@ -225,19 +220,18 @@ function chainOf(options: UpOptions, dataDir: string): StackChain {
     const network = readNetworkConfig(resolve(options.network));
     return { rpcUrls: networkRpcUrls(resolve(options.network), network) };
   }
-  const kind = options.chain ?? 'geth';
-  checkChainChoice(dataDir, kind);
-  if (kind === 'geth') {
-    try {
-      findGeth();
-    } catch (error) {
-      if (!(error instanceof GethNotFoundError)) throw error;
-      throw new CliError(
-        `${error.message}.\n` +
-          '`pythia up` runs its chain on geth (a Clique validator whose storage survives crashes). Run `npm run install:geth` once (it needs Go), then `pythia up` again.\n' +
-          'For development, tests or a benchmark you may choose Anvil knowingly: `pythia up --chain anvil` (a crash loses the blocks since its last save, about a second; see docs/operations.md, "Which chain").',
-      );
-    }
+  return options.chain ?? 'geth';
+}
+
+/** startStack's refusals as the CLI says them: a listen address is a usage error (exit 2); geth missing says what to run. */
+function refusalOf(error: unknown): unknown {
+  if (error instanceof ListenSecurityError) return new UsageError(error.message);
+  if (error instanceof GethNotFoundError) {
+    return new CliError(
+      `${error.message}.\n` +
+        '`pythia up` runs its chain on geth (a Clique validator whose storage survives crashes). Run `npm run install:geth` once (it needs Go), then `pythia up` again.\n' +
+        'For development, tests or a benchmark you may choose Anvil knowingly: `pythia up --chain anvil` (a crash loses the blocks since its last save, about a second; see docs/operations.md, "Which chain").',
+    );
   }
-  return kind;
+  return error;
 }

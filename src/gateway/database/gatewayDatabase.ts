@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { gatewayMigrations, type Migration } from './migrations.js';
 
@@ -21,6 +22,9 @@ export class GatewayDatabase {
   private readonly connection: Database.Database;
 
   constructor(options: GatewayDatabaseOptions) {
+    // Readings, deliveries, canary values and salts: the file is made 0600 before SQLite opens it,
+    // and SQLite gives its -wal and -shm files the database file's mode.
+    if (options.path !== ':memory:') closeSync(openSync(options.path, 'a', 0o600));
     this.connection = new Database(options.path);
     try {
       this.connection.pragma('journal_mode = WAL');
