@@ -62,7 +62,7 @@ export type GatewayOptions = {
   savedBlock?: () => number | undefined;
   /** Relayer timings (tests, operators of slow chains). */
   relayerTiming?: Partial<
-    Pick<RelayerOptions, 'monitorIntervalMs' | 'repairIntervalMs' | 'stuckAfterMs' | 'rebroadcastMs' | 'receiptPollMs'>
+    Pick<RelayerOptions, 'monitorIntervalMs' | 'repairIntervalMs' | 'stuckAfterMs' | 'rebroadcastMs' | 'receiptPollMs' | 'lagGraceMs'>
   >;
   /** Chain id: part of the EIP-712 domain; startGateway checks the node agrees. */
   chainId: number;

@@ -252,6 +252,7 @@ export class ReadingQueue {
            included_at = CASE WHEN ? IS NULL THEN NULL ELSE CAST(unixepoch('subsec') * 1000 AS INTEGER) END, final_at = NULL
          WHERE id = ?`,
       ),
+      batchFinality: this.db.prepare('SELECT state, final_at FROM batches WHERE id = ?'),
       reopenBatch: this.db.prepare(
         "UPDATE batches SET state = 'sent', block_number = NULL, block_hash = NULL, included_at = NULL, final_at = NULL WHERE id = ?",
       ),
@@ -514,6 +515,12 @@ export class ReadingQueue {
    * its readings and device actions pending again. Returns how many readings are pending again.
    */
   reopenBatch(batchId: number): number {
+    // A reading reported final never changes: what contradicts a final batch is the caller's
+    // security event to report, never a reason to send its readings again as if they were lost.
+    const batch = this.statements.batchFinality.get(batchId) as { state: string; final_at: number | null } | undefined;
+    if (batch && (batch.state === 'final' || batch.final_at !== null)) {
+      throw new Error(`batch ${batchId} is final: a final batch is never reopened`);
+    }
     const reopened = this.db.transaction(() => {
       const n = this.statements.reopenReadings.run(batchId).changes;
       for (const actions of Object.values(this.statements.actions)) actions.reopen.run(batchId);

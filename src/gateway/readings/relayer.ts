@@ -91,6 +91,11 @@ export type RelayerOptions = {
   repairIntervalMs?: number;
   /** A transaction at the chain's nonce, known to the node, unmined this long, is signed again with higher fees (ms). Default 30,000. */
   stuckAfterMs?: number;
+  /**
+   * How long (ms) a node whose head is below a block the gateway recorded a batch in is waited for
+   * (it is catching up: no evidence that the block vanished) before the block is taken as gone. Default 30,000.
+   */
+  lagGraceMs?: number;
   /** How far back (blocks) a reading skipped as Replayed is looked for when no earlier reading of its device bounds the search. Default 50,000. */
   replayLookbackBlocks?: number;
   /** Called when batches vanished from the chain (a rollback, a reorg, another node): caches of chain state are stale. */
@@ -170,6 +175,7 @@ export class Relayer {
       monitorIntervalMs: 500,
       repairIntervalMs: 2_000,
       stuckAfterMs: 30_000,
+      lagGraceMs: 30_000,
       replayLookbackBlocks: 50_000,
       ...options,
     };
@@ -182,10 +188,15 @@ export class Relayer {
       intervalMs: this.options.monitorIntervalMs,
       repairIntervalMs: this.options.repairIntervalMs,
       stuckAfterMs: this.options.stuckAfterMs,
+      lagGraceMs: this.options.lagGraceMs,
       host: {
         resendOpenBatches: (o) => this.resendOpenBatches(o),
         fillNonce: (nonce) => this.fillNonce(nonce),
         bump: (batchId) => this.bump(batchId),
+        rebroadcast: async (batchId) => {
+          const batch = this.options.queue.batch(batchId);
+          if (batch) await this.broadcast(batch);
+        },
       },
       ...(this.options.onRollback && { onRollback: this.options.onRollback }),
       ...(this.options.logger && { logger: this.options.logger }),

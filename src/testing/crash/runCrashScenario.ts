@@ -53,7 +53,8 @@ export type CrashReport = ReadingAudit & {
 const RECOVERY_COUNTERS = [
   'rollbacks',
   'batchesVanished',
-  'finalBatchesVanished',
+  'finalContradicted',
+  'lagWaits',
   'gapsFilled',
   'droppedResent',
   'feeBumps',
