@@ -48,6 +48,14 @@ export type CrashReport = ReadingAudit & {
   requests: number;
   /** The gateway's recovery counters at the end (since its last start), from /healthz. */
   gateway: Record<string, unknown> | null;
+  /**
+   * Readings the gateway answered `final` (sampled while the load ran, then every one while
+   * draining) that it later answered otherwise (not final, or another block): a final must never
+   * move back, so 0. Null when the run's drain check is not the gateway's finality.
+   */
+  finalsMovedBack: LedgerKey[] | null;
+  /** How many readings were seen final before the end and checked again. */
+  finalsWatched: number;
 };
 
 const RECOVERY_COUNTERS = [
@@ -62,27 +70,61 @@ const RECOVERY_COUNTERS = [
   'replayedUnexplained',
 ] as const;
 
+type GatewayAnswer = { finality?: string; blockHash?: string; txHash?: string };
+
+async function askReading(gatewayUrl: () => string, key: LedgerKey): Promise<GatewayAnswer> {
+  const [device, sequence] = key.split(':');
+  const response = await fetch(`${gatewayUrl()}/v1/readings/${device}/${sequence}`, { signal: AbortSignal.timeout(5000) });
+  return (await response.json()) as GatewayAnswer;
+}
+
 /**
  * A drain check: whether the gateway reports every acknowledged reading of the ledger final
- * (GET /v1/readings/…; readings seen final are not asked again).
+ * (GET /v1/readings/…; readings seen final are not asked again). `seenFinal` keeps the block
+ * each was final in, for `finalsMovedBack`.
  */
-export function allFinal(gatewayUrl: () => string): (ledger: ReadingLedger) => Promise<boolean> {
-  const final = new Set<LedgerKey>();
-  return async (ledger) => {
+export function allFinal(gatewayUrl: () => string): ((ledger: ReadingLedger) => Promise<boolean>) & {
+  seenFinal: Map<LedgerKey, GatewayAnswer>;
+  /** Asks about a few acknowledged readings not seen final yet (while the load runs). */
+  sample: (ledger: ReadingLedger, count: number) => Promise<void>;
+  /** The readings seen final that the gateway now answers otherwise. */
+  movedBack: () => Promise<LedgerKey[]>;
+} {
+  const seenFinal = new Map<LedgerKey, GatewayAnswer>();
+  const check = async (ledger: ReadingLedger) => {
     try {
       for (const key of ledger.acknowledged()) {
-        if (final.has(key)) continue;
-        const [device, sequence] = key.split(':');
-        const response = await fetch(`${gatewayUrl()}/v1/readings/${device}/${sequence}`, { signal: AbortSignal.timeout(5000) });
-        const reading = (await response.json()) as { finality?: string };
+        if (seenFinal.has(key)) continue;
+        const reading = await askReading(gatewayUrl, key);
         if (reading.finality !== 'final') return false;
-        final.add(key);
+        seenFinal.set(key, reading);
       }
       return true;
     } catch {
       return false;
     }
   };
+  return Object.assign(check, {
+    seenFinal,
+    async sample(ledger: ReadingLedger, count: number) {
+      let asked = 0;
+      for (const key of ledger.acknowledged()) {
+        if (asked >= count) return;
+        if (seenFinal.has(key)) continue;
+        asked += 1;
+        const reading = await askReading(gatewayUrl, key).catch(() => undefined);
+        if (reading?.finality === 'final') seenFinal.set(key, reading);
+      }
+    },
+    async movedBack() {
+      const moved: LedgerKey[] = [];
+      for (const [key, then] of seenFinal) {
+        const now = await askReading(gatewayUrl, key);
+        if (now.finality !== 'final' || now.blockHash !== then.blockHash || now.txHash !== then.txHash) moved.push(key);
+      }
+      return moved;
+    },
+  });
 }
 
 export async function runCrashScenario(parameters: RunCrashScenarioParameters): Promise<CrashReport> {
@@ -92,6 +134,16 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
   const killer = new Killer(target, { kills, totalReadings, seed, ...(parameters.downtimeMs && { downtimeMs: parameters.downtimeMs }) });
   progress(`${target.name}: ${kills} kills at ${killer.plan.join(', ')} of ${totalReadings} readings (seed ${seed})`);
   let reported = 0;
+  const finality = parameters.drained ? undefined : allFinal(parameters.gatewayUrl);
+  // While the load runs, readings the gateway answers final are noted (a few at a time), so that
+  // one reopened during the kills would show at the end.
+  let sampling = true;
+  const sampler = (async () => {
+    while (finality && sampling) {
+      await finality.sample(ledger, 25);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
   const load = await generateLoad({
     gatewayUrl: parameters.gatewayUrl,
     devices: parameters.devices,
@@ -109,10 +161,12 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
     },
   });
   await killer.finish();
+  sampling = false;
+  await sampler;
   const loadEnd = Date.now();
   progress(`  load done: ${load.acknowledged} acknowledged in ${load.durationMs} ms, ${killer.kills.length} kills; draining`);
 
-  const drained = parameters.drained ?? allFinal(parameters.gatewayUrl);
+  const drained = parameters.drained ?? finality!;
   const deadline = Date.now() + (parameters.drainTimeoutMs ?? 300_000);
   let calm = 0;
   while (calm < 2) {
@@ -131,6 +185,7 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
     .then((r) => r.json())
     .catch(() => null)) as { relayer?: Record<string, unknown> } | null;
   const gateway = health?.relayer ? Object.fromEntries(RECOVERY_COUNTERS.map((k) => [k, health.relayer![k]])) : null;
+  const finalsMovedBack = finality ? await finality.movedBack() : null;
   return {
     ...audit,
     target: target.name,
@@ -143,6 +198,8 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
     requestAttempts: load.attempts,
     requests: load.requests,
     gateway,
+    finalsMovedBack,
+    finalsWatched: finality?.seenFinal.size ?? 0,
   };
 }
 
@@ -164,6 +221,9 @@ export function formatCrashReport(report: CrashReport): string {
     `skipped on chain       ${skipped || 'none'}`,
     `load                   ${report.loadMs} ms, ${report.requests} requests, ${report.requestAttempts} attempts`,
     `drain (all final)      ${report.drainAfterLastRestartMs} ms after the last restart, ${report.drainAfterLoadMs} ms after the load`,
+    `finals moved back      ${
+      report.finalsMovedBack === null ? 'not watched' : `${report.finalsMovedBack.length} of ${report.finalsWatched} seen final`
+    }`,
     `gateway recovery       ${
       report.gateway
         ? Object.entries(report.gateway)
