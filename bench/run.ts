@@ -449,6 +449,14 @@ try {
       log(
         `  ack → final latency: p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms (target p99 ≤ (${figures.confirmations} + 2) × ${figures.period} s = ${figures.targetP99Ms} ms: ${figures.latencyMs.p99 <= figures.targetP99Ms ? 'met' : 'NOT met'})`,
       );
+      const { gas, cpu } = figures;
+      log(
+        `  gas per reading: ${gas.usedPerReading} used, ${gas.limitPerReading} asked (batch gas limits); block gas limit ${gas.blockGasLimit.toLocaleString('en')}, fullest block ${gas.fullestBlock.toLocaleString('en')} (geth gives a transaction's unused gas back to the block)`,
+      );
+      const seconds = (x: number) => x.toFixed(1);
+      log(
+        `  CPU over ${seconds(cpu.wallSeconds)} s (${cpu.cores} cores): gateway + load generator ${seconds(cpu.gatewayProcess)} s, validators ${cpu.validators.map(seconds).join(' + ')} s, everything else on the machine ${seconds(cpu.machine - cpu.gatewayProcess - cpu.validators.reduce((a, b) => a + b, 0))} s; machine busy ${((cpu.machine / (cpu.wallSeconds * cpu.cores)) * 100).toFixed(0)}%`,
+      );
     }
   }
 } finally {

@@ -82,7 +82,7 @@ export type GatewayOptions = {
   batchSize?: number;
   /** Transactions in flight at once (RelayerOptions.maxInFlightBatches). Default 16. */
   maxInFlightBatches?: number;
-  /** Gas limit per reading of a batch (RelayerOptions.gasPerReading). Default 100,000. */
+  /** Gas limit per reading of a batch (RelayerOptions.gasPerReading). Default 30,000. */
   gasPerReading?: number;
   /** Longest wait for a batch to fill (ms). Default 100. */
   batchIntervalMs?: number;

@@ -66,7 +66,10 @@ export type RelayerOptions = {
    * Gas limit per reading of a batch (plus 150,000), capped by the block gas limit. Unused gas is
    * not charged, and eth_estimateGas of a 200-reading batch takes Anvil ~0.5 s (it re-runs the
    * batch many times), so a fixed budget is used; after a reverted batch the next one is estimated
-   * (× 1.3). Default 100,000 (an accepted reading costs ~13,000).
+   * (× 1.3). Default 30,000: a reading costs 14,400–14,700 (17,000 for a device whose key was
+   * rotated; docs/contracts.md, "Gas"). A block takes a transaction only while the gas left in it
+   * covers the transaction's whole limit, so a budget far above the cost leaves blocks part empty
+   * on a chain with a small block gas limit (geth gives the unused gas back to the block after).
    */
   gasPerReading?: number;
   /**
@@ -171,7 +174,7 @@ export class Relayer {
       batchIntervalMs: 100,
       receiptPollMs: 100,
       rebroadcastMs: 15_000,
-      gasPerReading: 100_000,
+      gasPerReading: 30_000,
       monitorIntervalMs: 500,
       repairIntervalMs: 2_000,
       stuckAfterMs: 30_000,
