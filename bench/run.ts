@@ -407,7 +407,9 @@ try {
       if (!(target in crashTargets)) throw new Error(`unknown crash target ${target}; targets: ${Object.keys(crashTargets).join(', ')}`);
       const { run, what } = crashTargets[target as keyof typeof crashTargets];
       const report = await run({ totalReadings: readings, kills, seed, onProgress: (line) => process.stderr.write(`${line}\n`) });
-      log(`crash: kill -9 of the ${what} at ${kills} random moments in ${readings} readings (target: 0 lost, 0 duplicated, a final never moves back)`);
+      log(
+        `crash: kill -9 of the ${what} at ${kills} random moments in ${readings} readings (target: 0 lost, 0 duplicated, a final never moves back)`,
+      );
       for (const line of formatCrashReport(report).split('\n')) log(`  ${line}`);
       const met =
         report.lost.length === 0 &&

@@ -57,7 +57,8 @@ export const healthResponseJsonSchema = {
         },
         lagWaits: {
           type: 'integer',
-          description: 'Looks back at the chain deferred because the node was behind a block holding a batch (a lagging node is no evidence).',
+          description:
+            'Looks back at the chain deferred because the node was behind a block holding a batch (a lagging node is no evidence).',
         },
         batchesFinalized: { type: 'integer' },
         gapsFilled: { type: 'integer', description: 'Nonce gaps closed with an empty transaction.' },

@@ -559,7 +559,7 @@ describe('relayer: a node behind is no evidence', () => {
       await r.waitFor('included', 30_000);
       const after = readingOf(r, 0, 5);
       assert.equal(after.status, 'accepted');
-      assert.notEqual(after.blockHash, before.blockHash, 'recorded in the other node\'s block');
+      assert.notEqual(after.blockHash, before.blockHash, "recorded in the other node's block");
       const { relayer } = await r.health();
       assert.ok((relayer.batchesVanished as number) >= 1);
       assert.equal(relayer.finalContradicted, 0);
