@@ -53,7 +53,10 @@ export type BatchConfirmerOptions = {
   repairIntervalMs: number;
   /** A batch at the chain's nonce that the node knows but does not mine for this long is signed again with higher fees. */
   stuckAfterMs: number;
-  /** How long (ms) the walk back waits for a node whose head is below a recorded batch's block before it takes the block as gone. Default 30,000. */
+  /**
+   * How long (ms) the walk back waits for a node whose head is below a recorded batch's block
+   * before it takes the block as gone. Default 30,000; 0 on Anvil (it syncs from no one).
+   */
   lagGraceMs?: number;
   /** Something this gateway relied on vanished from the chain (after its batches were opened again). */
   onRollback?: (reason: string) => void;
@@ -204,7 +207,7 @@ export class BatchConfirmer {
         let verdict = await this.verdictOf(batch);
         if (verdict === 'node_behind') {
           this.lagSince ??= Date.now();
-          if (Date.now() - this.lagSince < (this.options.lagGraceMs ?? DEFAULT_LAG_GRACE_MS)) {
+          if (Date.now() - this.lagSince < this.lagGraceMs()) {
             deferred = batch;
             break walk;
           }
@@ -244,6 +247,11 @@ export class BatchConfirmer {
     );
     this.options.onRollback?.(reason);
     await this.options.host.resendOpenBatches({ all: true });
+  }
+
+  private lagGraceMs(): number {
+    if (this.options.lagGraceMs !== undefined) return this.options.lagGraceMs;
+    return this.options.policy()?.chain === 'anvil' ? 0 : DEFAULT_LAG_GRACE_MS;
   }
 
   /**

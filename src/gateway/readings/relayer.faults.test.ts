@@ -56,7 +56,8 @@ type Rig = {
 };
 
 const T0 = Math.floor(Date.now() / 1000) - 200_000;
-// lagGraceMs: a single Anvil rewound by evm_revert is behind the recorded blocks for good (nothing to catch up from).
+// lagGraceMs: how long a node behind a recorded block is waited for (Anvil's default is 0: it syncs
+// from no one); here the wait and the verdict after it are both exercised.
 const fastRelayer = { monitorIntervalMs: 100, repairIntervalMs: 200, stuckAfterMs: 1500, rebroadcastMs: 1000, lagGraceMs: 1000 } as const;
 
 async function rig(devices = 2): Promise<Rig> {

@@ -96,7 +96,8 @@ export type RelayerOptions = {
   stuckAfterMs?: number;
   /**
    * How long (ms) a node whose head is below a block the gateway recorded a batch in is waited for
-   * (it is catching up: no evidence that the block vanished) before the block is taken as gone. Default 30,000.
+   * (it is catching up: no evidence that the block vanished) before the block is taken as gone.
+   * Default 30,000; 0 on Anvil (it syncs from no one: a head below the block stays below).
    */
   lagGraceMs?: number;
   /** How far back (blocks) a reading skipped as Replayed is looked for when no earlier reading of its device bounds the search. Default 50,000. */
@@ -137,7 +138,8 @@ type OptionalRelayerOptions =
   | 'confirmations'
   | 'finalityDelayMs'
   | 'savedBlock'
-  | 'broadcastElsewhere';
+  | 'broadcastElsewhere'
+  | 'lagGraceMs';
 
 export class Relayer {
   private readonly options: Required<Omit<RelayerOptions, OptionalRelayerOptions>> & Pick<RelayerOptions, OptionalRelayerOptions>;
@@ -178,7 +180,6 @@ export class Relayer {
       monitorIntervalMs: 500,
       repairIntervalMs: 2_000,
       stuckAfterMs: 30_000,
-      lagGraceMs: 30_000,
       replayLookbackBlocks: 50_000,
       ...options,
     };
@@ -191,7 +192,7 @@ export class Relayer {
       intervalMs: this.options.monitorIntervalMs,
       repairIntervalMs: this.options.repairIntervalMs,
       stuckAfterMs: this.options.stuckAfterMs,
-      lagGraceMs: this.options.lagGraceMs,
+      ...(this.options.lagGraceMs !== undefined && { lagGraceMs: this.options.lagGraceMs }),
       host: {
         resendOpenBatches: (o) => this.resendOpenBatches(o),
         fillNonce: (nonce) => this.fillNonce(nonce),
