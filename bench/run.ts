@@ -406,7 +406,14 @@ try {
     for (const target of targets) {
       if (!(target in crashTargets)) throw new Error(`unknown crash target ${target}; targets: ${Object.keys(crashTargets).join(', ')}`);
       const { run, what } = crashTargets[target as keyof typeof crashTargets];
-      const report = await run({ totalReadings: readings, kills, seed, onProgress: (line) => process.stderr.write(`${line}\n`) });
+      const report = await run({
+        totalReadings: readings,
+        kills,
+        seed,
+        onProgress: (line) => process.stderr.write(`${line}\n`),
+        // The validator target's gateway writes its warnings there (walks back, failovers, security events).
+        ...(target === 'validator' && process.env.BENCH_CRASH_GATEWAY_LOG && { gatewayLogFile: process.env.BENCH_CRASH_GATEWAY_LOG }),
+      });
       log(
         `crash: kill -9 of the ${what} at ${kills} random moments in ${readings} readings (target: 0 lost, 0 duplicated, a final never moves back)`,
       );
