@@ -80,7 +80,7 @@ export type GatewayOptions = {
   port?: number;
   /** Readings per transaction (RelayerOptions.batchSize). Default 400. */
   batchSize?: number;
-  /** Transactions in flight at once (RelayerOptions.maxInFlightBatches). Default 16. */
+  /** Transactions in flight at once (RelayerOptions.maxInFlightBatches). Default 32. */
   maxInFlightBatches?: number;
   /** Gas limit per reading of a batch (RelayerOptions.gasPerReading). Default 30,000. */
   gasPerReading?: number;

@@ -46,9 +46,10 @@ export type RelayerOptions = {
   /** Readings per transaction (at most: a batch is cut to maxBatchBytes). Default 400 (~115 KB of 12-byte payloads). */
   batchSize?: number;
   /**
-   * Transactions broadcast and not yet seen mined. Default 16: a batch stays in flight for one to
+   * Transactions broadcast and not yet seen mined. Default 32: a batch stays in flight for one to
    * two block periods (geth seals what it had when the previous block came), and at 2,000
-   * readings/s and 2 s blocks that is ten batches of 400.
+   * readings/s and 2 s blocks that is 10 to 20 batches of 400 (16, the default before, held new
+   * batches back at the second period).
    */
   maxInFlightBatches?: number;
   /** Largest calldata of a batch (bytes); a batch of `batchSize` readings is cut to fit. Default 120,000 (geth refuses transactions over 128 KiB). */
@@ -171,7 +172,7 @@ export class Relayer {
   constructor(options: RelayerOptions) {
     this.options = {
       batchSize: 400,
-      maxInFlightBatches: 16,
+      maxInFlightBatches: 32,
       maxBatchBytes: MAX_BATCH_CALLDATA_BYTES,
       batchIntervalMs: 100,
       receiptPollMs: 100,
