@@ -119,7 +119,10 @@ export function allFinal(gatewayUrl: () => string): ((ledger: ReadingLedger) => 
     async movedBack() {
       const moved: LedgerKey[] = [];
       for (const [key, then] of seenFinal) {
-        const now = await askReading(gatewayUrl, key);
+        const now = await askReading(gatewayUrl, key).catch(async () => {
+          await new Promise((r) => setTimeout(r, 1000)); // one more try: a restarted gateway may be coming up
+          return askReading(gatewayUrl, key);
+        });
         if (now.finality !== 'final' || now.blockHash !== then.blockHash || now.txHash !== then.txHash) moved.push(key);
       }
       return moved;
