@@ -72,10 +72,31 @@ const RECOVERY_COUNTERS = [
 
 type GatewayAnswer = { finality?: string; blockHash?: string; txHash?: string };
 
+/** The gateway's answer about a reading; throws on anything but a 200 (a 429 of its rate limits, a gateway restarting). */
 async function askReading(gatewayUrl: () => string, key: LedgerKey): Promise<GatewayAnswer> {
   const [device, sequence] = key.split(':');
   const response = await fetch(`${gatewayUrl()}/v1/readings/${device}/${sequence}`, { signal: AbortSignal.timeout(5000) });
+  if (response.status !== 200) {
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw Object.assign(new Error(`GET reading ${key}: ${response.status}`), {
+      retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000,
+    });
+  }
   return (await response.json()) as GatewayAnswer;
+}
+
+/** askReading, tried again (after the gateway's Retry-After, or 1 s) for up to `forMs`. */
+async function askReadingPatiently(gatewayUrl: () => string, key: LedgerKey, forMs = 120_000): Promise<GatewayAnswer> {
+  const deadline = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await askReading(gatewayUrl, key);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      const wait = (error as { retryAfterMs?: number }).retryAfterMs ?? 1000;
+      await new Promise((r) => setTimeout(r, Math.min(wait, 10_000)));
+    }
+  }
 }
 
 /**
@@ -119,10 +140,7 @@ export function allFinal(gatewayUrl: () => string): ((ledger: ReadingLedger) => 
     async movedBack() {
       const moved: LedgerKey[] = [];
       for (const [key, then] of seenFinal) {
-        const now = await askReading(gatewayUrl, key).catch(async () => {
-          await new Promise((r) => setTimeout(r, 1000)); // one more try: a restarted gateway may be coming up
-          return askReading(gatewayUrl, key);
-        });
+        const now = await askReadingPatiently(gatewayUrl, key);
         if (now.finality !== 'final' || now.blockHash !== then.blockHash || now.txHash !== then.txHash) moved.push(key);
       }
       return moved;
@@ -138,12 +156,13 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
   progress(`${target.name}: ${kills} kills at ${killer.plan.join(', ')} of ${totalReadings} readings (seed ${seed})`);
   let reported = 0;
   const finality = parameters.drained ? undefined : allFinal(parameters.gatewayUrl);
-  // While the load runs, readings the gateway answers final are noted (a few at a time), so that
-  // one reopened during the kills would show at the end.
+  // While the load runs, readings the gateway answers final are noted (ten a second: well within
+  // the gateway's per-client rate limit, which the load shares), so that one reopened during the
+  // kills would show at the end.
   let sampling = true;
   const sampler = (async () => {
     while (finality && sampling) {
-      await finality.sample(ledger, 25);
+      await finality.sample(ledger, 5);
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
