@@ -156,6 +156,17 @@ async function rig(devices = 2): Promise<Rig> {
   return r;
 }
 
+/** Every acknowledged reading on the chain of the node at `rpcUrl` exactly once, none skipped. */
+async function auditOn(r: Rig, rpcUrl: string): Promise<void> {
+  const audit = await auditReadings({
+    client: createGatewayPublicClient(rpcUrl, r.chain.chainId),
+    fleetAddress: r.chain.fleetAddress,
+    ledger: r.ledger,
+  });
+  assert.deepEqual({ lost: audit.lost, duplicated: audit.duplicated, skipped: audit.skipped }, { lost: [], duplicated: [], skipped: {} });
+  assert.equal(audit.onChainOnce, r.ledger.acknowledgedCount);
+}
+
 const readingOf = (r: Rig, d: number, sequence: number) => r.gateway!.app.pythia.queue.reading(r.devices[d]!.deviceId, BigInt(sequence))!;
 
 describe('relayer: included and final', () => {
@@ -475,16 +486,7 @@ describe('relayer: failover', () => {
       await r.post(1, 11, 20);
       await r.waitFor('final', 60_000);
       assert.equal((await r.health()).relayer.rpcUrl, spare.rpcUrl);
-      const audit = await auditReadings({
-        client: createGatewayPublicClient(spare.rpcUrl, r.chain.chainId),
-        fleetAddress: r.chain.fleetAddress,
-        ledger: r.ledger,
-      });
-      assert.deepEqual(
-        { lost: audit.lost, duplicated: audit.duplicated, skipped: audit.skipped },
-        { lost: [], duplicated: [], skipped: {} },
-      );
-      assert.equal(audit.onChainOnce, r.ledger.acknowledgedCount);
+      await auditOn(r, spare.rpcUrl);
     } finally {
       await spare?.stop();
       await r.close();
@@ -564,16 +566,7 @@ describe('relayer: a node behind is no evidence', () => {
       const { relayer } = await r.health();
       assert.ok((relayer.batchesVanished as number) >= 1);
       assert.equal(relayer.finalContradicted, 0);
-      const audit = await auditReadings({
-        client: createGatewayPublicClient(other.rpcUrl, r.chain.chainId),
-        fleetAddress: r.chain.fleetAddress,
-        ledger: r.ledger,
-      });
-      assert.deepEqual(
-        { lost: audit.lost, duplicated: audit.duplicated, skipped: audit.skipped },
-        { lost: [], duplicated: [], skipped: {} },
-      );
-      assert.equal(audit.onChainOnce, r.ledger.acknowledgedCount);
+      await auditOn(r, other.rpcUrl);
     } finally {
       await other?.stop();
       await r.close();
