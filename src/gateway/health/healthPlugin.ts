@@ -57,8 +57,7 @@ export const healthResponseJsonSchema = {
         },
         lagWaits: {
           type: 'integer',
-          description:
-            'Looks back at the chain deferred because the node was behind a block holding a batch (a lagging node is no evidence).',
+          description: 'Times the look back at the chain waited for a node behind a block holding a batch (a lagging node is no evidence).',
         },
         batchesFinalized: { type: 'integer' },
         gapsFilled: { type: 'integer', description: 'Nonce gaps closed with an empty transaction.' },

@@ -75,7 +75,7 @@ export type ConfirmerStatus = {
    * what its confirmations promised). They stay final; never reopened. 0 on a healthy chain.
    */
   finalContradicted: number;
-  /** Walks back deferred because the node's head was below a recorded batch's block (a lagging node is no witness). */
+  /** Times the walk back waited for a node whose head was below a recorded batch's block (a lagging node is no witness). */
   lagWaits: number;
   batchesFinalized: number;
   gapsFilled: number;
@@ -114,6 +114,7 @@ export class BatchConfirmer {
   private lastRollback: ConfirmerStatus['lastRollback'] = null;
   /** Since when the node has lacked a block the walk needs (reset by a walk that could decide, or another node). */
   private lagSince: number | undefined;
+  private lagReported = false;
   private readonly contradictedFinals = new Set<number>();
 
   constructor(options: BatchConfirmerOptions) {
@@ -140,6 +141,7 @@ export class BatchConfirmer {
   nodeChanged(reason: string): void {
     this.head = undefined;
     this.lagSince = undefined;
+    this.lagReported = false;
     this.walkReason ??= reason;
     this.lastRepair = 0;
     this.schedule(0);
@@ -223,14 +225,19 @@ export class BatchConfirmer {
       }
     }
     if (deferred) {
-      this.stats.lagWaits += 1;
-      logger?.warn(
-        { reason, blockNumber: deferred.blockNumber, head: this.head?.number ?? null, waitingMs: Date.now() - this.lagSince! },
-        'relayer: the node is behind a block the gateway recorded a batch in: waiting for it to catch up before judging',
-      );
+      // Counted and logged once per wait (the walk is tried again at every tick until the node catches up).
+      if (!this.lagReported) {
+        this.lagReported = true;
+        this.stats.lagWaits += 1;
+        logger?.warn(
+          { reason, blockNumber: deferred.blockNumber, head: this.head?.number ?? null },
+          'relayer: the node is behind a block the gateway recorded a batch in: waiting for it to catch up before judging',
+        );
+      }
     } else {
       this.walkReason = undefined;
       this.lagSince = undefined;
+      this.lagReported = false;
     }
     // Lowest nonce first, so that each one's broadcast can be mined.
     for (const batch of contradicted.sort((a, b) => a.nonce - b.nonce)) await this.finalContradicted(batch, reason);
