@@ -52,6 +52,8 @@ export type NetworkFigures = {
   /** Readings (less those final at the first moment) over the time from the first reading final to the last. */
   sustainedFinalPerSecond: number | undefined;
   latencyMs: { p50: number; p99: number; max: number };
+  /** The latency in stages (p50 / p99, ms): queued in the gateway until its batch was signed, then until seen included, then until final. */
+  stagesMs: Record<'queued' | 'toIncluded' | 'toFinal', { p50: number; p99: number }>;
   targetP99Ms: number;
   blocks: number;
   meanBlockSeconds: number;
@@ -180,6 +182,8 @@ export async function measureNetwork(parameters: MeasureNetworkParameters): Prom
     const finalMs = performance.now() - t0;
     const cpu1 = cpuAt();
     const window = queue.finalWindow(startedAt)!;
+    const stages = queue.finalityStages(startedAt);
+    const stage = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99) });
     const toBlock = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
     const events = await readFleetEvents(clients.publicClient, fleet, fromBlock, toBlock);
     parameters.requireAccepted(`network (period ${parameters.period} s)`, measured, events);
@@ -214,6 +218,7 @@ export async function measureNetwork(parameters: MeasureNetworkParameters): Prom
           ? Math.round(((total - window.atFirst) / (window.last - window.first)) * 1000)
           : undefined,
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN },
+      stagesMs: { queued: stage(stages.queued), toIncluded: stage(stages.toIncluded), toFinal: stage(stages.toFinal) },
       targetP99Ms: (confirmations + 2) * parameters.period * 1000,
       blocks,
       meanBlockSeconds: Number(last.timestamp - first.timestamp) / blocks,

@@ -458,7 +458,10 @@ try {
       log(
         `  ack → final latency: p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms (target p99 ≤ (${figures.confirmations} + 2) × ${figures.period} s = ${figures.targetP99Ms} ms: ${figures.latencyMs.p99 <= figures.targetP99Ms ? 'met' : 'NOT met'})`,
       );
-      const { gas, cpu } = figures;
+      const { gas, cpu, stagesMs } = figures;
+      log(
+        `  latency in stages, p50 / p99: queued in the gateway until its batch was signed ${stagesMs.queued.p50} / ${stagesMs.queued.p99} ms, then seen included ${stagesMs.toIncluded.p50} / ${stagesMs.toIncluded.p99} ms, then final ${stagesMs.toFinal.p50} / ${stagesMs.toFinal.p99} ms`,
+      );
       log(
         `  gas per reading: ${gas.usedPerReading} used, ${gas.limitPerReading} asked (batch gas limits); block gas limit ${gas.blockGasLimit.toLocaleString('en')}, fullest block ${gas.fullestBlock.toLocaleString('en')} (geth gives a transaction's unused gas back to the block)`,
       );

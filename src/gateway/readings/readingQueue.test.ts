@@ -169,6 +169,15 @@ describe('ReadingQueue: included, final, vanished', () => {
     assert.deepEqual(queue.finalityCountsOf(deviceA), { included: 0, final: 2 });
     assert.deepEqual(queue.finalWindow(), { first: 1_800_000_000_000, last: 1_800_000_000_000, readings: 2, atFirst: 2 });
     assert.equal(queue.finalWindow(Date.now() + 60_000), undefined, 'none received since then');
+    const stages = queue.finalityStages();
+    assert.deepEqual([stages.queued.length, stages.toIncluded.length, stages.toFinal.length], [2, 2, 2]);
+    assert.ok(stages.queued.every((ms) => ms >= 0) && stages.toIncluded.every((ms) => ms >= 0));
+    const sinceInclusion = 1_800_000_000_000 - Date.now(); // final_at set above, minus included_at (a moment ago)
+    assert.ok(
+      stages.toFinal.every((ms) => Math.abs(ms - sinceInclusion) < 60_000),
+      String(stages.toFinal),
+    );
+    assert.deepEqual(queue.finalityStages(Date.now() + 60_000), { queued: [], toIncluded: [], toFinal: [] });
     assert.deepEqual(queue.batchesToFinalize(1000, Date.now() + 1), []);
     assert.deepEqual(
       queue.batchesOnChainBelow().map((b) => [b.id, b.state]),
