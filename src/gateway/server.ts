@@ -62,7 +62,7 @@ export type GatewayOptions = {
   savedBlock?: () => number | undefined;
   /** Relayer timings (tests, operators of slow chains). */
   relayerTiming?: Partial<
-    Pick<RelayerOptions, 'monitorIntervalMs' | 'repairIntervalMs' | 'stuckAfterMs' | 'rebroadcastMs' | 'receiptPollMs'>
+    Pick<RelayerOptions, 'monitorIntervalMs' | 'repairIntervalMs' | 'stuckAfterMs' | 'rebroadcastMs' | 'receiptPollMs' | 'lagGraceMs'>
   >;
   /** Chain id: part of the EIP-712 domain; startGateway checks the node agrees. */
   chainId: number;
@@ -80,9 +80,9 @@ export type GatewayOptions = {
   port?: number;
   /** Readings per transaction (RelayerOptions.batchSize). Default 400. */
   batchSize?: number;
-  /** Transactions in flight at once (RelayerOptions.maxInFlightBatches). Default 16. */
+  /** Transactions in flight at once (RelayerOptions.maxInFlightBatches). Default 32. */
   maxInFlightBatches?: number;
-  /** Gas limit per reading of a batch (RelayerOptions.gasPerReading). Default 100,000. */
+  /** Gas limit per reading of a batch (RelayerOptions.gasPerReading). Default 30,000. */
   gasPerReading?: number;
   /** Longest wait for a batch to fill (ms). Default 100. */
   batchIntervalMs?: number;

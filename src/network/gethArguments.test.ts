@@ -70,6 +70,12 @@ describe('gethArguments', () => {
     }
   });
 
+  it('builds a block once per period: the miner does not re-execute it before the next head (recommit twice the period)', () => {
+    assert.equal(flag(gethArguments({ config: validator, paths, passwordFile: '/fifo' }), '--miner.recommit'), `${2 * validator.period}s`);
+    assert.equal(flag(gethArguments({ config: { ...validator, period: 1 }, paths, passwordFile: '/fifo' }), '--miner.recommit'), '2s');
+    assert.equal(flag(gethArguments({ config: { ...validator, period: 5 }, paths, passwordFile: '/fifo' }), '--miner.recommit'), '10s');
+  });
+
   it('runs archive, full sync, no discovery, peers only from the allowed networks', () => {
     const args = gethArguments({ config: observer, paths });
     assert.equal(flag(args, '--gcmode'), 'archive');

@@ -863,6 +863,10 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     assert.deepEqual(report.duplicated, [], 'none recorded twice');
     assert.deepEqual(report.unexpected, []);
     assert.equal(report.onChainOnce, 1_200);
+    // A reading answered final never changes: none seen final moved back, none contradicted on chain.
+    assert.deepEqual(report.finalsMovedBack, [], 'no final reading moved back');
+    assert.ok(report.finalsWatched >= 1_000, `${report.finalsWatched} readings watched once final`);
+    assert.equal(report.gateway?.finalContradicted, 0, 'no final batch contradicted by the chain');
     await waitForNetworkReady({ dir, timeoutMs: 30_000 });
   });
 

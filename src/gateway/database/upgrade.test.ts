@@ -658,14 +658,13 @@ describe('upgrading a database written at schema version 3', () => {
         calldata: '0xaa01',
       });
 
-      // The canaries log in flight is mined, with its block hash, then final.
+      // The canaries log in flight is mined, with its block hash (included, not final yet).
       queue.settleBatch({ id: 4, txHash: hash(0xa4) }, 23, [], hash(0xb23));
       assert.equal(ledger.logBatch(2)?.status, 'done');
       assert.deepEqual(
         queue.batchesOnChainBelow(undefined, 1).map((b) => [b.id, b.blockNumber, b.blockHash]),
         [[4, 23, hash(0xb23)]],
       );
-      queue.finalizeBatch(4);
       // A fee bump of the reading batch in flight keeps the earlier signature.
       queue.replaceAttempt(3, hash(0xa3), { txHash: hash(0xa7), rawTx: '0x02f8a7' });
       assert.deepEqual(queue.earlierAttempts(3), [hash(0xa3)]);

@@ -50,10 +50,14 @@ export const healthResponseJsonSchema = {
           description: 'Times batches vanished from the chain (rollback, reorg, another node) and were sent again.',
         },
         batchesVanished: { type: 'integer' },
-        finalBatchesVanished: {
+        finalContradicted: {
           type: 'integer',
           description:
-            'Batches that had been reported final and vanished: the node lost more than the finality rule assumes (raise confirmations).',
+            'Security events: batches reported final that the chain contradicted later (their block gone). They stay final and are never sent again as lost; 0 on a healthy chain (docs/operations.md).',
+        },
+        lagWaits: {
+          type: 'integer',
+          description: 'Times the look back at the chain waited for a node behind a block holding a batch (a lagging node is no evidence).',
         },
         batchesFinalized: { type: 'integer' },
         gapsFilled: { type: 'integer', description: 'Nonce gaps closed with an empty transaction.' },

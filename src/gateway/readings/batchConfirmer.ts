@@ -11,7 +11,17 @@ import type { BatchOnChain, ReadingQueue } from './readingQueue.js';
  * - notices a head that moved back or a block seen before that is no longer canonical, and then
  *   walks back over the recorded batches, newest block first, until one is still canonical:
  *   every batch on the way vanished and is opened again (its readings pending, its signed bytes
- *   broadcast again at the same nonce, so readings keep their order);
+ *   broadcast again at the same nonce, so readings keep their order). "Vanished" needs evidence
+ *   from a node that has the block's height: another block there (or, for a batch recorded
+ *   without its block hash, no receipt in the block there). A node whose head is below the block
+ *   is behind (restarting, catching up, a failover to a lagging node), not a witness: the walk
+ *   waits for it, up to `lagGraceMs`, and only then takes a block it still lacks as gone (a
+ *   single node restarted from older state has no one to catch up from);
+ * - never reopens a final batch: a final reading never changes. What contradicts one (another
+ *   block at its height, or its block still missing after the grace) is a safety failure of the
+ *   chain beyond the confirmations: it is logged as a security event and counted
+ *   (`finalContradicted`), the batch stays final, and its recorded bytes are broadcast again (the
+ *   chain gets the readings back, and the nonces after it are not blocked);
  * - finalizes batches whose block is deep enough and old enough, after checking its hash again;
  * - every `repairIntervalMs`, compares the account's mined nonce with the records: a batch
  *   recorded in a block at or above it vanished (walk back); a nonce no live batch holds is a gap
@@ -26,6 +36,8 @@ export type ConfirmerHost = {
   fillNonce(nonce: number): Promise<void>;
   /** Signs the open batch again with higher fees (same nonce, same calldata). */
   bump(batchId: number): Promise<void>;
+  /** Broadcasts a batch's recorded bytes again, whatever its state (a final batch the chain contradicts). */
+  rebroadcast(batchId: number): Promise<void>;
 };
 
 export type BatchConfirmerOptions = {
@@ -41,6 +53,11 @@ export type BatchConfirmerOptions = {
   repairIntervalMs: number;
   /** A batch at the chain's nonce that the node knows but does not mine for this long is signed again with higher fees. */
   stuckAfterMs: number;
+  /**
+   * How long (ms) the walk back waits for a node whose head is below a recorded batch's block
+   * before it takes the block as gone. Default 30,000; 0 on Anvil (it syncs from no one).
+   */
+  lagGraceMs?: number;
   /** Something this gateway relied on vanished from the chain (after its batches were opened again). */
   onRollback?: (reason: string) => void;
   logger?: GatewayLogger;
@@ -53,8 +70,13 @@ export type ConfirmerStatus = {
   /** Walks back that found vanished batches. */
   rollbacks: number;
   batchesVanished: number;
-  /** Batches that had been reported final and vanished all the same (the finality rule was too weak for what happened). */
-  finalBatchesVanished: number;
+  /**
+   * Batches reported final that the chain contradicted later (security events: the chain lost
+   * what its confirmations promised). They stay final; never reopened. 0 on a healthy chain.
+   */
+  finalContradicted: number;
+  /** Times the walk back waited for a node whose head was below a recorded batch's block (a lagging node is no witness). */
+  lagWaits: number;
   batchesFinalized: number;
   gapsFilled: number;
   /** Times the node did not know the transaction at the account's nonce (dropped, or a node that lost its pool) and open batches were sent again. */
@@ -63,6 +85,9 @@ export type ConfirmerStatus = {
 };
 
 const WALK_PAGE = 64;
+const DEFAULT_LAG_GRACE_MS = 30_000;
+
+const isFinal = (batch: BatchOnChain) => batch.state === 'final' || batch.finalAt !== null;
 
 export class BatchConfirmer {
   private readonly options: BatchConfirmerOptions;
@@ -80,12 +105,17 @@ export class BatchConfirmer {
   private readonly stats = {
     rollbacks: 0,
     batchesVanished: 0,
-    finalBatchesVanished: 0,
+    finalContradicted: 0,
+    lagWaits: 0,
     batchesFinalized: 0,
     gapsFilled: 0,
     droppedResent: 0,
   };
   private lastRollback: ConfirmerStatus['lastRollback'] = null;
+  /** Since when the node has lacked a block the walk needs (reset by a walk that could decide, or another node). */
+  private lagSince: number | undefined;
+  private lagReported = false;
+  private readonly contradictedFinals = new Set<number>();
 
   constructor(options: BatchConfirmerOptions) {
     this.options = options;
@@ -110,6 +140,8 @@ export class BatchConfirmer {
   /** The RPC endpoint changed: its view of the chain is checked from scratch at the next tick. */
   nodeChanged(reason: string): void {
     this.head = undefined;
+    this.lagSince = undefined;
+    this.lagReported = false;
     this.walkReason ??= reason;
     this.lastRepair = 0;
     this.schedule(0);
@@ -157,55 +189,112 @@ export class BatchConfirmer {
   }
 
   /**
-   * Walks back over the recorded batches, newest block first, opening each vanished one again,
-   * until one is canonical. `reopened`: batches the caller found gone and opened already.
+   * Walks back over the recorded batches, newest block first, opening each vanished one again
+   * (a final one is reported, never opened), until one is canonical. `reopened`: batches the caller found gone and opened already.
+   * A batch above the node's head is no evidence either way: the walk stops there and is tried
+   * again at the next tick, until the node has caught up or `lagGraceMs` has passed.
    */
   private async walkBack(reopened: BatchOnChain[] = []): Promise<void> {
-    const { queue, publicClient, logger } = this.options;
+    const { queue, logger } = this.options;
     const reason = this.walkReason ?? 'check';
     let position: { blockNumber: number; id: number } | undefined;
     const vanished: BatchOnChain[] = [...reopened];
+    const contradicted: BatchOnChain[] = [];
+    let deferred: BatchOnChain | undefined;
     walk: for (;;) {
       const page = queue.batchesOnChainBelow(position, WALK_PAGE);
       if (page.length === 0) break;
       for (const batch of page) {
         position = { blockNumber: batch.blockNumber, id: batch.id };
-        const canonical = await canonicalHashAt(publicClient, batch.blockNumber);
-        if (batch.blockHash === null) {
-          // Recorded before block hashes were: the block at that height is taken as the one (its receipt said so).
-          if (canonical !== undefined && (await this.receiptStillAt(batch, canonical))) {
-            queue.recordBlockHash(batch.id, canonical);
+        let verdict = await this.verdictOf(batch);
+        if (verdict === 'node_behind') {
+          this.lagSince ??= Date.now();
+          if (Date.now() - this.lagSince < this.lagGraceMs()) {
+            deferred = batch;
             break walk;
           }
-        } else if (canonical === batch.blockHash) {
-          break walk;
+          verdict = 'vanished';
+        }
+        if (verdict === 'canonical') break walk;
+        if (isFinal(batch)) {
+          contradicted.push(batch);
+          continue;
         }
         queue.reopenBatch(batch.id);
         vanished.push(batch);
       }
     }
-    this.walkReason = undefined;
+    if (deferred) {
+      // Counted and logged once per wait (the walk is tried again at every tick until the node catches up).
+      if (!this.lagReported) {
+        this.lagReported = true;
+        this.stats.lagWaits += 1;
+        logger?.warn(
+          { reason, blockNumber: deferred.blockNumber, head: this.head?.number ?? null },
+          'relayer: the node is behind a block the gateway recorded a batch in: waiting for it to catch up before judging',
+        );
+      }
+    } else {
+      this.walkReason = undefined;
+      this.lagSince = undefined;
+      this.lagReported = false;
+    }
+    // Lowest nonce first, so that each one's broadcast can be mined.
+    for (const batch of contradicted.sort((a, b) => a.nonce - b.nonce)) await this.finalContradicted(batch, reason);
     if (vanished.length === 0) {
       await this.options.host.resendOpenBatches({ all: false });
       return;
     }
-    const finals = vanished.filter((b) => b.state === 'final');
     this.stats.rollbacks += 1;
     this.stats.batchesVanished += vanished.length;
-    this.stats.finalBatchesVanished += finals.length;
     this.lastRollback = { at: new Date().toISOString(), reason };
     logger?.warn(
       { reason, batches: vanished.length, blocks: [...new Set(vanished.map((b) => b.blockNumber))].sort((a, b) => a - b) },
       'relayer: batches vanished from the chain; sending them again',
     );
-    if (finals.length > 0) {
-      logger?.error(
-        { batches: finals.map((b) => b.txHash), reason },
-        'relayer: batches reported final vanished: the node lost more than the finality rule allows (raise confirmations or finalityDelayMs); their readings are sent again',
-      );
-    }
     this.options.onRollback?.(reason);
     await this.options.host.resendOpenBatches({ all: true });
+  }
+
+  private lagGraceMs(): number {
+    if (this.options.lagGraceMs !== undefined) return this.options.lagGraceMs;
+    return this.options.policy()?.chain === 'anvil' ? 0 : DEFAULT_LAG_GRACE_MS;
+  }
+
+  /**
+   * Whether the batch's block is still the node's canonical one at its height, another block is
+   * there ('vanished'), or the node has no block at that height yet ('node_behind': no evidence).
+   */
+  private async verdictOf(batch: BatchOnChain): Promise<'canonical' | 'vanished' | 'node_behind'> {
+    if (this.head === undefined || batch.blockNumber > this.head.number) return 'node_behind';
+    const canonical = await canonicalHashAt(this.options.publicClient, batch.blockNumber);
+    if (canonical === undefined) return 'node_behind'; // its head moved back since the tick read it
+    if (batch.blockHash !== null) return canonical === batch.blockHash ? 'canonical' : 'vanished';
+    // Recorded before block hashes were: the block at that height is taken as the one if its receipt says so.
+    if (!(await this.receiptStillAt(batch, canonical))) return 'vanished';
+    this.options.queue.recordBlockHash(batch.id, canonical);
+    return 'canonical';
+  }
+
+  /** A final batch the chain contradicts: a security event, counted once per batch; the batch stays final. */
+  private async finalContradicted(batch: BatchOnChain, reason: string): Promise<void> {
+    if (!this.contradictedFinals.has(batch.id)) {
+      this.contradictedFinals.add(batch.id);
+      this.stats.finalContradicted += 1;
+    }
+    this.options.logger?.error(
+      {
+        security: true,
+        txHash: batch.txHash,
+        nonce: batch.nonce,
+        blockNumber: batch.blockNumber,
+        blockHash: batch.blockHash,
+        head: this.head ?? null,
+        reason,
+      },
+      'SECURITY: the chain contradicts a batch the gateway reported final (its block is gone): the validators lost more than the confirmations allow. Its readings stay final as reported; its recorded bytes are broadcast again. Investigate the validators (docs/operations.md)',
+    );
+    await this.options.host.rebroadcast(batch.id);
   }
 
   private async receiptStillAt(batch: BatchOnChain, blockHash: string): Promise<boolean> {
@@ -226,10 +315,14 @@ export class BatchConfirmer {
     const hashes = new Map<number, Hex | undefined>();
     for (const batch of queue.batchesToFinalize(maxBlock, includedBefore)) {
       if (!hashes.has(batch.blockNumber)) hashes.set(batch.blockNumber, await canonicalHashAt(publicClient, batch.blockNumber));
+      // The depth was counted on this node's head: another node (a failover meanwhile) or a head
+      // that moved back below the block is no confirmation; the next tick looks again.
+      if (this.head !== head) return;
       const canonical = hashes.get(batch.blockNumber);
-      if (batch.blockHash === null && canonical !== undefined && (await this.receiptStillAt(batch, canonical))) {
+      if (canonical === undefined) return;
+      if (batch.blockHash === null && (await this.receiptStillAt(batch, canonical))) {
         queue.recordBlockHash(batch.id, canonical); // recorded before schema 2, and still there
-      } else if (canonical === undefined || canonical !== batch.blockHash) {
+      } else if (canonical !== batch.blockHash) {
         // Gone: this batch at once (the walk from the newest block, next, finds any others).
         this.walkReason ??= `block ${batch.blockNumber} of batch ${batch.txHash} is no longer canonical`;
         queue.reopenBatch(batch.id);

@@ -140,7 +140,7 @@ const relayerA = '0x00000000000000000000000000000000000000a1' as Address;
 const relayerB = '0x00000000000000000000000000000000000000b1' as Address;
 
 describe('ReadingQueue: included, final, vanished', () => {
-  it('a mined batch is included until finalized; when its block vanishes it is open again with its readings pending', () => {
+  it('a mined batch is included until finalized; an included one whose block vanishes is open again with its readings pending, a final one never', () => {
     const queue = openQueue(join(dir, 'finality.sqlite'));
     queue.enqueue([reading(deviceA, 1n), reading(deviceA, 2n)]);
     const batch = queue.recordBatch(
@@ -169,28 +169,52 @@ describe('ReadingQueue: included, final, vanished', () => {
     assert.deepEqual(queue.finalityCountsOf(deviceA), { included: 0, final: 2 });
     assert.deepEqual(queue.finalWindow(), { first: 1_800_000_000_000, last: 1_800_000_000_000, readings: 2, atFirst: 2 });
     assert.equal(queue.finalWindow(Date.now() + 60_000), undefined, 'none received since then');
+    const stages = queue.finalityStages();
+    assert.deepEqual([stages.queued.length, stages.toIncluded.length, stages.toFinal.length], [2, 2, 2]);
+    assert.ok(stages.queued.every((ms) => ms >= 0) && stages.toIncluded.every((ms) => ms >= 0));
+    const sinceInclusion = 1_800_000_000_000 - Date.now(); // final_at set above, minus included_at (a moment ago)
+    assert.ok(
+      stages.toFinal.every((ms) => Math.abs(ms - sinceInclusion) < 60_000),
+      String(stages.toFinal),
+    );
+    assert.deepEqual(queue.finalityStages(Date.now() + 60_000), { queued: [], toIncluded: [], toFinal: [] });
     assert.deepEqual(queue.batchesToFinalize(1000, Date.now() + 1), []);
     assert.deepEqual(
       queue.batchesOnChainBelow().map((b) => [b.id, b.state]),
       [[batch.id, 'final']],
     );
 
-    // The node lost the block: the batch is open again, same signed bytes, readings pending.
-    assert.equal(queue.reopenBatch(batch.id), 2);
+    // A final batch is never opened again, whatever the caller thinks it saw: its readings stay final.
+    assert.throws(() => queue.reopenBatch(batch.id), /batch \d+ is final: a final batch is never reopened/);
+    assert.equal(queue.reading(deviceA, 1n)!.finality, 'final');
+    assert.equal(queue.pendingCount(), 0);
+
+    // An included batch whose block the node lost: open again, same signed bytes, readings pending.
+    queue.enqueue([reading(deviceA, 3n), reading(deviceA, 4n)]);
+    const second = queue.recordBatch(
+      { nonce: 8, txHash: txHash(2), rawTx: '0x02bb', account: relayerA },
+      queue.takeUnbatched(10).map((r) => r.id),
+    );
+    queue.settleBatch(second, 41, [{ device: deviceA, sequence: 3n, status: 'accepted', reasons: [] }], blockHash(41));
+    assert.equal(queue.reading(deviceA, 3n)!.finality, 'included');
+    assert.equal(queue.reopenBatch(second.id), 2);
     assert.equal(queue.pendingCount(), 2);
-    assert.deepEqual(queue.openBatches(), [{ id: batch.id, nonce: 7, txHash: txHash(1), rawTx: '0x02aa', createdAt: batch.createdAt }]);
-    const again = queue.reading(deviceA, 1n)!;
+    assert.deepEqual(queue.openBatches(), [{ id: second.id, nonce: 8, txHash: txHash(2), rawTx: '0x02bb', createdAt: second.createdAt }]);
+    const again = queue.reading(deviceA, 3n)!;
     assert.equal(again.status, 'pending');
     assert.equal(again.finality, 'pending');
     assert.equal(again.blockNumber, undefined);
     assert.equal(again.blockHash, undefined);
     assert.deepEqual(
-      queue.readingsOfBatch(batch.id).map((r) => r.sequence),
-      [1n, 2n],
+      queue.readingsOfBatch(second.id).map((r) => r.sequence),
+      [3n, 4n],
       'still carried by the same batch',
     );
     assert.deepEqual(queue.takeUnbatched(10), [], 'not queued for another batch: they keep their place');
-    assert.deepEqual(queue.batchesOnChainBelow(), []);
+    assert.deepEqual(
+      queue.batchesOnChainBelow().map((b) => [b.id, b.state]),
+      [[batch.id, 'final']],
+    );
     queue.close();
   });
 

@@ -252,6 +252,7 @@ export class ReadingQueue {
            included_at = CASE WHEN ? IS NULL THEN NULL ELSE CAST(unixepoch('subsec') * 1000 AS INTEGER) END, final_at = NULL
          WHERE id = ?`,
       ),
+      batchFinality: this.db.prepare('SELECT state, final_at FROM batches WHERE id = ?'),
       reopenBatch: this.db.prepare(
         "UPDATE batches SET state = 'sent', block_number = NULL, block_hash = NULL, included_at = NULL, final_at = NULL WHERE id = ?",
       ),
@@ -314,6 +315,11 @@ export class ReadingQueue {
       finalityLatencies: this.db.prepare(
         `SELECT b.final_at - r.received_at AS latency FROM readings r JOIN batches b ON b.id = r.batch_id
          WHERE r.status <> 'pending' AND b.final_at IS NOT NULL AND r.received_at >= ? ORDER BY latency`,
+      ),
+      finalityStages: this.db.prepare(
+        `SELECT b.created_at - r.received_at AS queued, b.included_at - b.created_at AS toIncluded, b.final_at - b.included_at AS toFinal
+         FROM readings r JOIN batches b ON b.id = r.batch_id
+         WHERE r.status <> 'pending' AND b.final_at IS NOT NULL AND b.included_at IS NOT NULL AND r.received_at >= ?`,
       ),
       releaseBatch: this.db.prepare("UPDATE readings SET batch_id = NULL WHERE batch_id = ? AND status = 'pending'"),
       reading: this.db.prepare('SELECT * FROM readings WHERE device = ? AND seq = ?'),
@@ -514,6 +520,12 @@ export class ReadingQueue {
    * its readings and device actions pending again. Returns how many readings are pending again.
    */
   reopenBatch(batchId: number): number {
+    // A reading reported final never changes: what contradicts a final batch is the caller's
+    // security event to report, never a reason to send its readings again as if they were lost.
+    const batch = this.statements.batchFinality.get(batchId) as { state: string; final_at: number | null } | undefined;
+    if (batch && (batch.state === 'final' || batch.final_at !== null)) {
+      throw new Error(`batch ${batchId} is final: a final batch is never reopened`);
+    }
     const reopened = this.db.transaction(() => {
       const n = this.statements.reopenReadings.run(batchId).changes;
       for (const actions of Object.values(this.statements.actions)) actions.reopen.run(batchId);
@@ -644,6 +656,17 @@ export class ReadingQueue {
     return row.first === null || row.last === null
       ? undefined
       : { first: row.first, last: row.last, readings: row.readings, atFirst: row.atFirst };
+  }
+
+  /**
+   * Where the time from acknowledgement to final went, per reading received since `sinceMs` (ms,
+   * each ascending): waiting in the queue until its batch was signed and recorded, from then until
+   * the gateway saw the batch included, and from then until final.
+   */
+  finalityStages(sinceMs = 0): { queued: number[]; toIncluded: number[]; toFinal: number[] } {
+    const rows = this.statements.finalityStages.all(sinceMs) as { queued: number; toIncluded: number; toFinal: number }[];
+    const sorted = (key: 'queued' | 'toIncluded' | 'toFinal') => rows.map((r) => r[key]).sort((a, b) => a - b);
+    return { queued: sorted('queued'), toIncluded: sorted('toIncluded'), toFinal: sorted('toFinal') };
   }
 
   /** Milliseconds from acknowledgement to final verdict of the readings received since `sinceMs`, ascending. */

@@ -46,7 +46,7 @@ export const readingStatusJsonSchema = {
       type: 'string',
       enum: ['pending', 'included', 'final'],
       description:
-        'pending: in no block yet. included: the verdict is from a block of the canonical chain (blockNumber, blockHash) that is not final yet: a reorg or a node restarted from older state may still undo it, and the gateway would then send the reading again (status back to pending). final: the block has the configured confirmations and was checked again at its canonical hash.',
+        'pending: in no block yet. included: the verdict is from a block of the canonical chain (blockNumber, blockHash) that is not final yet: a reorg or a node restarted from older state may still undo it, and the gateway would then send the reading again (status back to pending). final: the block has the configured confirmations and was checked again at its canonical hash; a final verdict never changes.',
     },
     reasons: {
       type: 'array',

@@ -56,7 +56,9 @@ type Rig = {
 };
 
 const T0 = Math.floor(Date.now() / 1000) - 200_000;
-const fastRelayer = { monitorIntervalMs: 100, repairIntervalMs: 200, stuckAfterMs: 1500, rebroadcastMs: 1000 } as const;
+// lagGraceMs: how long a node behind a recorded block is waited for (Anvil's default is 0: it syncs
+// from no one); here the wait and the verdict after it are both exercised.
+const fastRelayer = { monitorIntervalMs: 100, repairIntervalMs: 200, stuckAfterMs: 1500, rebroadcastMs: 1000, lagGraceMs: 1000 } as const;
 
 async function rig(devices = 2): Promise<Rig> {
   const node = await startAnvilNode();
@@ -152,6 +154,17 @@ async function rig(devices = 2): Promise<Rig> {
     },
   };
   return r;
+}
+
+/** Every acknowledged reading on the chain of the node at `rpcUrl` exactly once, none skipped. */
+async function auditOn(r: Rig, rpcUrl: string): Promise<void> {
+  const audit = await auditReadings({
+    client: createGatewayPublicClient(rpcUrl, r.chain.chainId),
+    fleetAddress: r.chain.fleetAddress,
+    ledger: r.ledger,
+  });
+  assert.deepEqual({ lost: audit.lost, duplicated: audit.duplicated, skipped: audit.skipped }, { lost: [], duplicated: [], skipped: {} });
+  assert.equal(audit.onChainOnce, r.ledger.acknowledgedCount);
 }
 
 const readingOf = (r: Rig, d: number, sequence: number) => r.gateway!.app.pythia.queue.reading(r.devices[d]!.deviceId, BigInt(sequence))!;
@@ -269,19 +282,26 @@ describe('relayer: rollbacks', () => {
     }
   });
 
-  it('evm_revert after the batches were final: recovered all the same, and counted as a final batch that vanished', async () => {
+  it('evm_revert after the batches were final: a security event, counted; the readings stay final as reported, never reopened, and their bytes reach the chain again', async () => {
     const r = await rig(1);
     try {
       await r.startGateway({ finalityDelayMs: 0 });
       const snapshot = await r.node.rpc('evm_snapshot');
       await r.post(0, 1, 15);
       await r.waitFor('final');
+      const reported = readingOf(r, 0, 7);
       await r.node.rpc('evm_revert', [snapshot]);
       await r.post(0, 16, 20);
-      await r.rolledBack();
+      await waitUntil(async () => ((await r.health()).relayer.finalContradicted as number) >= 1, 15_000);
       await r.waitFor('final');
+      const now = readingOf(r, 0, 7);
+      assert.deepEqual(
+        { finality: now.finality, blockNumber: now.blockNumber, blockHash: now.blockHash, txHash: now.txHash },
+        { finality: 'final', blockNumber: reported.blockNumber, blockHash: reported.blockHash, txHash: reported.txHash },
+        'a reading reported final never changes',
+      );
       const health = await r.health();
-      assert.ok((health.relayer.finalBatchesVanished as number) >= 1);
+      assert.equal(health.relayer.batchesVanished, 0, 'nothing final was opened again');
       await r.audit();
     } finally {
       await r.close();
@@ -466,18 +486,90 @@ describe('relayer: failover', () => {
       await r.post(1, 11, 20);
       await r.waitFor('final', 60_000);
       assert.equal((await r.health()).relayer.rpcUrl, spare.rpcUrl);
-      const audit = await auditReadings({
-        client: createGatewayPublicClient(spare.rpcUrl, r.chain.chainId),
-        fleetAddress: r.chain.fleetAddress,
-        ledger: r.ledger,
-      });
-      assert.deepEqual(
-        { lost: audit.lost, duplicated: audit.duplicated, skipped: audit.skipped },
-        { lost: [], duplicated: [], skipped: {} },
-      );
-      assert.equal(audit.onChainOnce, r.ledger.acknowledgedCount);
+      await auditOn(r, spare.rpcUrl);
     } finally {
       await spare?.stop();
+      await r.close();
+    }
+  });
+});
+
+describe('relayer: a node behind is no evidence', () => {
+  it('failing over to a node whose head is below the recorded blocks reopens nothing: what was final stays final', async () => {
+    const r = await rig(1);
+    let behind: AnvilNode | undefined;
+    try {
+      const dump = join(r.dir, 'before-readings.json');
+      await r.node.dumpStateTo(dump); // the chain as a node that has not caught up has it
+      await r.startGateway({ finalityDelayMs: 200 });
+      await r.post(0, 1, 10);
+      await r.waitFor('final');
+      const reported = readingOf(r, 0, 5);
+      behind = await startAnvilNode({ loadState: dump, noMining: true });
+      const behindHead = Number(await behind.rpc('eth_blockNumber'));
+      assert.ok(behindHead < reported.blockNumber!, `the spare (head ${behindHead}) is behind block ${reported.blockNumber}`);
+      await r.gateway!.close();
+      await r.startGateway({
+        rpcUrls: [r.node.rpcUrl, behind.rpcUrl],
+        finalityDelayMs: 200,
+        relayerTiming: { ...fastRelayer, lagGraceMs: 60_000 },
+      });
+      await r.node.kill9();
+      await r.post(0, 11, 15); // acknowledged (durably) while the only node left is behind
+      await waitUntil(async () => {
+        const { relayer } = await r.health();
+        return relayer.rpcUrl === behind!.rpcUrl && (relayer.lagWaits as number) >= 1;
+      }, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 2000)); // twenty more looks at the chain (every 100 ms)
+      const now = readingOf(r, 0, 5);
+      assert.deepEqual(
+        { finality: now.finality, blockHash: now.blockHash },
+        { finality: 'final', blockHash: reported.blockHash },
+        'a node that is behind does not make a final reading pending',
+      );
+      const { relayer } = await r.health();
+      assert.deepEqual(
+        { rollbacks: relayer.rollbacks, batchesVanished: relayer.batchesVanished, finalContradicted: relayer.finalContradicted },
+        { rollbacks: 0, batchesVanished: 0, finalContradicted: 0 },
+      );
+      assert.equal(readingOf(r, 0, 13).finality, 'pending');
+    } finally {
+      await behind?.stop();
+      await r.close();
+    }
+  });
+
+  it('a batch included but not final, whose block another node that has its height replaced, is sent again and recorded once', async () => {
+    const r = await rig(1);
+    let other: AnvilNode | undefined;
+    try {
+      const dump = join(r.dir, 'fork-point.json');
+      await r.node.dumpStateTo(dump);
+      other = await startAnvilNode({ loadState: dump, noMining: true });
+      await other.rpc('evm_mine'); // an empty block of its own: a fork from here on
+      await r.gateway?.close();
+      await r.startGateway({ rpcUrls: [r.node.rpcUrl, other.rpcUrl], finalityDelayMs: 60_000 });
+      await r.post(0, 1, 10);
+      await r.waitFor('included');
+      const before = readingOf(r, 0, 5);
+      // The other node's chain grows past that height (the batch was handed to it too, and waits in its pool).
+      await waitUntil(async () => Number(((await other!.rpc('txpool_status')) as { pending: string }).pending) >= 1);
+      await other.rpc('anvil_mine', ['0x5']);
+      await other.rpc('evm_setAutomine', [true]);
+      assert.ok(Number(await other.rpc('eth_blockNumber')) >= before.blockNumber!);
+      await r.node.kill9();
+      await r.post(0, 11, 15);
+      await r.rolledBack();
+      await r.waitFor('included', 30_000);
+      const after = readingOf(r, 0, 5);
+      assert.equal(after.status, 'accepted');
+      assert.notEqual(after.blockHash, before.blockHash, "recorded in the other node's block");
+      const { relayer } = await r.health();
+      assert.ok((relayer.batchesVanished as number) >= 1);
+      assert.equal(relayer.finalContradicted, 0);
+      await auditOn(r, other.rpcUrl);
+    } finally {
+      await other?.stop();
       await r.close();
     }
   });

@@ -46,9 +46,10 @@ export type RelayerOptions = {
   /** Readings per transaction (at most: a batch is cut to maxBatchBytes). Default 400 (~115 KB of 12-byte payloads). */
   batchSize?: number;
   /**
-   * Transactions broadcast and not yet seen mined. Default 16: a batch stays in flight for one to
+   * Transactions broadcast and not yet seen mined. Default 32: a batch stays in flight for one to
    * two block periods (geth seals what it had when the previous block came), and at 2,000
-   * readings/s and 2 s blocks that is ten batches of 400.
+   * readings/s and 2 s blocks that is 10 to 20 batches of 400 (16, the default before, held new
+   * batches back at the second period).
    */
   maxInFlightBatches?: number;
   /** Largest calldata of a batch (bytes); a batch of `batchSize` readings is cut to fit. Default 120,000 (geth refuses transactions over 128 KiB). */
@@ -66,7 +67,10 @@ export type RelayerOptions = {
    * Gas limit per reading of a batch (plus 150,000), capped by the block gas limit. Unused gas is
    * not charged, and eth_estimateGas of a 200-reading batch takes Anvil ~0.5 s (it re-runs the
    * batch many times), so a fixed budget is used; after a reverted batch the next one is estimated
-   * (× 1.3). Default 100,000 (an accepted reading costs ~13,000).
+   * (× 1.3). Default 30,000: a reading costs 14,400–14,700 (17,000 for a device whose key was
+   * rotated; docs/contracts.md, "Gas"). A block takes a transaction only while the gas left in it
+   * covers the transaction's whole limit, so a budget far above the cost leaves blocks part empty
+   * on a chain with a small block gas limit (geth gives the unused gas back to the block after).
    */
   gasPerReading?: number;
   /**
@@ -91,6 +95,12 @@ export type RelayerOptions = {
   repairIntervalMs?: number;
   /** A transaction at the chain's nonce, known to the node, unmined this long, is signed again with higher fees (ms). Default 30,000. */
   stuckAfterMs?: number;
+  /**
+   * How long (ms) a node whose head is below a block the gateway recorded a batch in is waited for
+   * (it is catching up: no evidence that the block vanished) before the block is taken as gone.
+   * Default 30,000; 0 on Anvil (it syncs from no one: a head below the block stays below).
+   */
+  lagGraceMs?: number;
   /** How far back (blocks) a reading skipped as Replayed is looked for when no earlier reading of its device bounds the search. Default 50,000. */
   replayLookbackBlocks?: number;
   /** Called when batches vanished from the chain (a rollback, a reorg, another node): caches of chain state are stale. */
@@ -129,7 +139,8 @@ type OptionalRelayerOptions =
   | 'confirmations'
   | 'finalityDelayMs'
   | 'savedBlock'
-  | 'broadcastElsewhere';
+  | 'broadcastElsewhere'
+  | 'lagGraceMs';
 
 export class Relayer {
   private readonly options: Required<Omit<RelayerOptions, OptionalRelayerOptions>> & Pick<RelayerOptions, OptionalRelayerOptions>;
@@ -161,12 +172,12 @@ export class Relayer {
   constructor(options: RelayerOptions) {
     this.options = {
       batchSize: 400,
-      maxInFlightBatches: 16,
+      maxInFlightBatches: 32,
       maxBatchBytes: MAX_BATCH_CALLDATA_BYTES,
       batchIntervalMs: 100,
       receiptPollMs: 100,
       rebroadcastMs: 15_000,
-      gasPerReading: 100_000,
+      gasPerReading: 30_000,
       monitorIntervalMs: 500,
       repairIntervalMs: 2_000,
       stuckAfterMs: 30_000,
@@ -182,10 +193,15 @@ export class Relayer {
       intervalMs: this.options.monitorIntervalMs,
       repairIntervalMs: this.options.repairIntervalMs,
       stuckAfterMs: this.options.stuckAfterMs,
+      ...(this.options.lagGraceMs !== undefined && { lagGraceMs: this.options.lagGraceMs }),
       host: {
         resendOpenBatches: (o) => this.resendOpenBatches(o),
         fillNonce: (nonce) => this.fillNonce(nonce),
         bump: (batchId) => this.bump(batchId),
+        rebroadcast: async (batchId) => {
+          const batch = this.options.queue.batch(batchId);
+          if (batch) await this.broadcast(batch);
+        },
       },
       ...(this.options.onRollback && { onRollback: this.options.onRollback }),
       ...(this.options.logger && { logger: this.options.logger }),

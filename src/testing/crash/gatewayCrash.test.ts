@@ -23,6 +23,9 @@ function assertNothingLost(report: CrashReport, readings: number, kills: number)
   );
   assert.equal(report.onChainOnce, report.acknowledged, figures);
   assert.equal(report.gateway?.replayedUnexplained, 0, figures);
+  // A reading answered final never changes, across the gateway's restarts and the chain's.
+  assert.deepEqual(report.finalsMovedBack, [], figures);
+  assert.equal(report.gateway?.finalContradicted, 0, figures);
 }
 
 describe('crash: kill -9', () => {

@@ -48,12 +48,21 @@ export type CrashReport = ReadingAudit & {
   requests: number;
   /** The gateway's recovery counters at the end (since its last start), from /healthz. */
   gateway: Record<string, unknown> | null;
+  /**
+   * Readings the gateway answered `final` (sampled while the load ran, then every one while
+   * draining) that it later answered otherwise (not final, or another block): a final must never
+   * move back, so 0. Null when the run's drain check is not the gateway's finality.
+   */
+  finalsMovedBack: LedgerKey[] | null;
+  /** How many readings were seen final before the end and checked again. */
+  finalsWatched: number;
 };
 
 const RECOVERY_COUNTERS = [
   'rollbacks',
   'batchesVanished',
-  'finalBatchesVanished',
+  'finalContradicted',
+  'lagWaits',
   'gapsFilled',
   'droppedResent',
   'feeBumps',
@@ -61,27 +70,82 @@ const RECOVERY_COUNTERS = [
   'replayedUnexplained',
 ] as const;
 
+type GatewayAnswer = { finality?: string; blockHash?: string; txHash?: string };
+
+/** The gateway's answer about a reading; throws on anything but a 200 (a 429 of its rate limits, a gateway restarting). */
+async function askReading(gatewayUrl: () => string, key: LedgerKey): Promise<GatewayAnswer> {
+  const [device, sequence] = key.split(':');
+  const response = await fetch(`${gatewayUrl()}/v1/readings/${device}/${sequence}`, { signal: AbortSignal.timeout(5000) });
+  if (response.status !== 200) {
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw Object.assign(new Error(`GET reading ${key}: ${response.status}`), {
+      retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000,
+    });
+  }
+  return (await response.json()) as GatewayAnswer;
+}
+
+/** askReading, tried again (after the gateway's Retry-After, or 1 s) for up to `forMs`. */
+async function askReadingPatiently(gatewayUrl: () => string, key: LedgerKey, forMs = 120_000): Promise<GatewayAnswer> {
+  const deadline = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await askReading(gatewayUrl, key);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      const wait = (error as { retryAfterMs?: number }).retryAfterMs ?? 1000;
+      await new Promise((r) => setTimeout(r, Math.min(wait, 10_000)));
+    }
+  }
+}
+
 /**
  * A drain check: whether the gateway reports every acknowledged reading of the ledger final
- * (GET /v1/readings/…; readings seen final are not asked again).
+ * (GET /v1/readings/…; readings seen final are not asked again). `seenFinal` keeps the block
+ * each was final in, for `finalsMovedBack`.
  */
-export function allFinal(gatewayUrl: () => string): (ledger: ReadingLedger) => Promise<boolean> {
-  const final = new Set<LedgerKey>();
-  return async (ledger) => {
+export function allFinal(gatewayUrl: () => string): ((ledger: ReadingLedger) => Promise<boolean>) & {
+  seenFinal: Map<LedgerKey, GatewayAnswer>;
+  /** Asks about a few acknowledged readings not seen final yet (while the load runs). */
+  sample: (ledger: ReadingLedger, count: number) => Promise<void>;
+  /** The readings seen final that the gateway now answers otherwise. */
+  movedBack: () => Promise<LedgerKey[]>;
+} {
+  const seenFinal = new Map<LedgerKey, GatewayAnswer>();
+  const check = async (ledger: ReadingLedger) => {
     try {
       for (const key of ledger.acknowledged()) {
-        if (final.has(key)) continue;
-        const [device, sequence] = key.split(':');
-        const response = await fetch(`${gatewayUrl()}/v1/readings/${device}/${sequence}`, { signal: AbortSignal.timeout(5000) });
-        const reading = (await response.json()) as { finality?: string };
+        if (seenFinal.has(key)) continue;
+        const reading = await askReading(gatewayUrl, key);
         if (reading.finality !== 'final') return false;
-        final.add(key);
+        seenFinal.set(key, reading);
       }
       return true;
     } catch {
       return false;
     }
   };
+  return Object.assign(check, {
+    seenFinal,
+    async sample(ledger: ReadingLedger, count: number) {
+      let asked = 0;
+      for (const key of ledger.acknowledged()) {
+        if (asked >= count) return;
+        if (seenFinal.has(key)) continue;
+        asked += 1;
+        const reading = await askReading(gatewayUrl, key).catch(() => undefined);
+        if (reading?.finality === 'final') seenFinal.set(key, reading);
+      }
+    },
+    async movedBack() {
+      const moved: LedgerKey[] = [];
+      for (const [key, then] of seenFinal) {
+        const now = await askReadingPatiently(gatewayUrl, key);
+        if (now.finality !== 'final' || now.blockHash !== then.blockHash || now.txHash !== then.txHash) moved.push(key);
+      }
+      return moved;
+    },
+  });
 }
 
 export async function runCrashScenario(parameters: RunCrashScenarioParameters): Promise<CrashReport> {
@@ -91,6 +155,17 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
   const killer = new Killer(target, { kills, totalReadings, seed, ...(parameters.downtimeMs && { downtimeMs: parameters.downtimeMs }) });
   progress(`${target.name}: ${kills} kills at ${killer.plan.join(', ')} of ${totalReadings} readings (seed ${seed})`);
   let reported = 0;
+  const finality = parameters.drained ? undefined : allFinal(parameters.gatewayUrl);
+  // While the load runs, readings the gateway answers final are noted (ten a second: well within
+  // the gateway's per-client rate limit, which the load shares), so that one reopened during the
+  // kills would show at the end.
+  let sampling = true;
+  const sampler = (async () => {
+    while (finality && sampling) {
+      await finality.sample(ledger, 5);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
   const load = await generateLoad({
     gatewayUrl: parameters.gatewayUrl,
     devices: parameters.devices,
@@ -108,10 +183,12 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
     },
   });
   await killer.finish();
+  sampling = false;
+  await sampler;
   const loadEnd = Date.now();
   progress(`  load done: ${load.acknowledged} acknowledged in ${load.durationMs} ms, ${killer.kills.length} kills; draining`);
 
-  const drained = parameters.drained ?? allFinal(parameters.gatewayUrl);
+  const drained = parameters.drained ?? finality!;
   const deadline = Date.now() + (parameters.drainTimeoutMs ?? 300_000);
   let calm = 0;
   while (calm < 2) {
@@ -130,6 +207,7 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
     .then((r) => r.json())
     .catch(() => null)) as { relayer?: Record<string, unknown> } | null;
   const gateway = health?.relayer ? Object.fromEntries(RECOVERY_COUNTERS.map((k) => [k, health.relayer![k]])) : null;
+  const finalsMovedBack = finality ? await finality.movedBack() : null;
   return {
     ...audit,
     target: target.name,
@@ -142,6 +220,8 @@ export async function runCrashScenario(parameters: RunCrashScenarioParameters): 
     requestAttempts: load.attempts,
     requests: load.requests,
     gateway,
+    finalsMovedBack,
+    finalsWatched: finality?.seenFinal.size ?? 0,
   };
 }
 
@@ -163,6 +243,9 @@ export function formatCrashReport(report: CrashReport): string {
     `skipped on chain       ${skipped || 'none'}`,
     `load                   ${report.loadMs} ms, ${report.requests} requests, ${report.requestAttempts} attempts`,
     `drain (all final)      ${report.drainAfterLastRestartMs} ms after the last restart, ${report.drainAfterLoadMs} ms after the load`,
+    `finals moved back      ${
+      report.finalsMovedBack === null ? 'not watched' : `${report.finalsMovedBack.length} of ${report.finalsWatched} seen final`
+    }`,
     `gateway recovery       ${
       report.gateway
         ? Object.entries(report.gateway)

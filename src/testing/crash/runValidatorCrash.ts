@@ -38,6 +38,8 @@ export type RunValidatorCrashParameters = {
   network?: CrashNetwork;
   /** Seconds between blocks of a new network. Default 1. */
   period?: number;
+  /** Where the gateway writes its warnings and errors (JSON lines: walks back, switches, security events); default nowhere. */
+  gatewayLogFile?: string;
   onProgress?: (line: string) => void;
 };
 
@@ -116,6 +118,7 @@ async function runOnNetwork(network: CrashNetwork, parameters: RunValidatorCrash
     // the per-client and per-device limits would measure the drain check, not the gateway (they
     // are not reset here by restarts, as with the gateway and node targets).
     rateLimit: false,
+    ...(parameters.gatewayLogFile && { logger: { level: 'warn', file: parameters.gatewayLogFile } }),
   });
   try {
     // The network may have carried readings before (the test suite's): the audit reads from here.

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readNetworkConfig, readNodeProcess, startNode } from '../../network/index.js';
+import { chainTransport } from '../../chain/chainTransport.js';
+import { nodeRpcEndpoint, readNetworkConfig, readNodeProcess, startNode } from '../../network/index.js';
 import { seededRandom, type CrashTarget } from './killer.js';
 
 /**
@@ -55,7 +56,8 @@ export function validatorCrashTarget(parameters: ValidatorCrashTargetParameters)
       if (!down) return;
       const { rpcUrl } = await startNode({ nodeDir: nodeDir(down), passphrase: parameters.passphrase });
       const others = network.nodes.filter((n) => n.role === 'validator' && n.name !== down!.name);
-      const heads = await Promise.all(others.map((n) => blockNumberAt(`http://127.0.0.1:${n.ports.http}`).catch(() => 0)));
+      // Validators answer only on their IPC socket (no HTTP: gethArguments).
+      const heads = await Promise.all(others.map((n) => blockNumberAt(nodeRpcEndpoint(parameters.dir, n)).catch(() => 0)));
       const target = Math.max(0, ...heads);
       for (let waited = 0; (await blockNumberAt(rpcUrl).catch(() => -1)) < target; waited += 200) {
         if (waited > 60_000) throw new Error(`${down.name} has not caught up with block ${target} within 60 s of its restart`);
@@ -66,14 +68,8 @@ export function validatorCrashTarget(parameters: ValidatorCrashTargetParameters)
   };
 }
 
-async function blockNumberAt(url: string): Promise<number> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
-    signal: AbortSignal.timeout(5000),
-  });
-  const { result } = (await response.json()) as { result?: string };
-  if (typeof result !== 'string') throw new Error(`${url}: no block number`);
+async function blockNumberAt(endpoint: string): Promise<number> {
+  const result = await chainTransport(endpoint, { timeout: 5000, retryCount: 0 })({}).request({ method: 'eth_blockNumber' });
+  if (typeof result !== 'string') throw new Error(`${endpoint}: no block number`);
   return Number(result);
 }
