@@ -40,7 +40,12 @@ export type AssignClassManufacturerReturnType = Awaited<ReturnType<typeof govern
  */
 export function assignClassManufacturer(parameters: AssignClassManufacturerParameters): Promise<AssignClassManufacturerReturnType> {
   const { clients, account, identity, timelock, classId, manufacturer } = parameters;
-  const call = timelockCall({ address: identity, abi: deviceIdentityAbi, functionName: 'assignClassManufacturer', args: [classId, manufacturer] });
+  const call = timelockCall({
+    address: identity,
+    abi: deviceIdentityAbi,
+    functionName: 'assignClassManufacturer',
+    args: [classId, manufacturer],
+  });
   return governedCalls({ clients, account, address: timelock, calls: [call] });
 }
 

@@ -393,8 +393,6 @@ export function registerManufacturerCommands(program: Command): void {
         executed: done.executed !== null,
         scheduleTransaction: done.hash,
         executeTransaction: done.executed?.hash ?? null,
-        transactionHash: done.executed?.hash ?? done.hash,
-        blockNumber: done.executed?.blockNumber ?? done.blockNumber,
       },
       () =>
         done.executed
