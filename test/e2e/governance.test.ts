@@ -49,10 +49,10 @@ describe('administration through the council timelock (CLI, a delay of an hour)'
     const timelock = c.timelock!;
     const governed = [c.fleet, c.deviceIdentity!, c.pythiaRegistry!, c.consentRegistry!, c.accessLog!, c.canaryRegistry!];
     for (const address of governed) {
-      const read = (functionName: 'defaultAdmin' | 'defaultAdminDelay') =>
-        publicClient.readContract({ address, abi: pythiaFleetAbi, functionName });
-      assert.equal(getAddress(await read('defaultAdmin')), getAddress(timelock), `${address}: the timelock is the admin`);
-      assert.equal(Number(await read('defaultAdminDelay')), DELAY, `${address}: handover delay`);
+      const admin = await publicClient.readContract({ address, abi: pythiaFleetAbi, functionName: 'defaultAdmin' });
+      const delay = await publicClient.readContract({ address, abi: pythiaFleetAbi, functionName: 'defaultAdminDelay' });
+      assert.equal(getAddress(admin), getAddress(timelock), `${address}: the timelock is the admin`);
+      assert.equal(Number(delay), DELAY, `${address}: handover delay`);
       for (const role of ['admin', 'operator', 'relayer'] as const) {
         const holds = await publicClient.readContract({
           address,
