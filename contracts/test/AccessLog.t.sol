@@ -141,7 +141,7 @@ contract AccessLogTest is ConsentBase {
         uint256 logged = accessLog.logDeliveries(ds);
         assertEq(logged, 1, "one logged");
         Vm.Log[] memory logs = vm.getRecordedLogs();
-        assertEq(logs.length, 6, "one event per entry");
+        assertEq(logs.length, 7, "one event per entry, then the batch's");
         assertEq(logs[0].topics[0], DELIVERY_LOGGED, "logged");
         assertEq(uint256(logs[0].topics[1]), id, "consent");
         assertEq(address(uint160(uint256(logs[0].topics[2]))), devices[0], "device");
@@ -166,6 +166,12 @@ contract AccessLogTest is ConsentBase {
             assertEq(entryHash, keccak256(abi.encode(ds[i + 1])), "entry hash");
             assertEq(refusal, uint8(expected[i]), "reason");
         }
+        // The batch: its root over all six entries, the five refused ones in the bitmap.
+        assertEq(logs[6].topics[0], IAccessLog.DeliveryBatchLogged.selector, "batch");
+        assertEq(logs[6].topics[1], DeliveryProofs.rootOf(ds), "root");
+        (uint256 entries, uint256 refusals) = abi.decode(logs[6].data, (uint256, uint256));
+        assertEq(entries, 6, "entries");
+        assertEq(refusals, 0x3e, "entries 1 to 5 refused");
     }
 
     function test_commands_loggedOrRefused() public {
