@@ -4,17 +4,21 @@ pragma solidity ^0.8.24;
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IAccessLog} from "./interfaces/IAccessLog.sol";
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IRelayerTrust} from "./interfaces/IRelayerTrust.sol";
+import {DeliveryBatches} from "./libraries/DeliveryBatches.sol";
 
 /// @title Access log: data deliveries and commands relayed under consent, logged in batches.
 /// @notice The gateway's relayer (LOGGER_ROLE) logs what it delivered and relayed. Each entry is
 /// checked against its consent at the logging block (ConsentRegistry.checkConsent): a permitted
 /// entry is logged (DeliveryLogged / CommandLogged), any other is recorded as EntryRefused with the
 /// reason (IConsentRegistry.Refusal), and the batch goes on. So no delivery or command is ever
-/// logged without a consent live at that block. The log is the events; besides them, each logged
-/// delivery's key (keccak256 of the entry) is stored with its consent and block time, because the
-/// CanaryRegistry accepts canary commitments only for deliveries recorded here and compares a
-/// leak's delivery time with the sharing log (issue #12).
+/// logged without a consent live at that block. The log is the events; besides them, each delivery
+/// batch's Merkle root (DeliveryBatches) is stored with its block time and the bitmap of its refused
+/// entries, because the CanaryRegistry accepts canary commitments only for deliveries recorded here
+/// (a proof against that root, deliveryLoggedAt) and compares a leak's delivery time with the sharing
+/// log (issue #12). One root per batch, not one slot per delivery: a delivery costs its consent
+/// check, its event and two hashes.
 /// @dev Roles: DEFAULT_ADMIN_ROLE (the council's timelock) grants LOGGER_ROLE. A logger must also be
 /// bound to a trusted Pythia key (relayerTrust): revoking the key in the PythiaRegistry stops it.
 contract AccessLog is AccessControlDefaultAdminRules, IAccessLog {
@@ -28,8 +32,10 @@ contract AccessLog is AccessControlDefaultAdminRules, IAccessLog {
     /// @notice The PythiaRegistry (IRelayerTrust), or zero for no such check.
     IRelayerTrust public immutable relayerTrust;
 
-    /// @dev Logged deliveries: key => consent id << 64 | block time of logging.
-    mapping(bytes32 deliveryKey => uint256) private _deliveries;
+    /// @dev Delivery batches with at least one logged entry: root => block time of logging.
+    mapping(bytes32 batchRoot => uint256 loggedAt) private _batchLoggedAt;
+    /// @dev Bit i set: entry i of that batch was refused (written only when some entry was).
+    mapping(bytes32 batchRoot => uint256 bitmap) private _batchRefusals;
 
     /// @notice More than MAX_BATCH entries.
     error BatchTooLarge(uint256 count, uint256 max);
@@ -62,24 +68,34 @@ contract AccessLog is AccessControlDefaultAdminRules, IAccessLog {
 
     /// @inheritdoc IAccessLog
     /// @dev A delivery must name at least one stream; one naming none is refused as StreamNotCovered.
-    /// A delivery logged twice (same key) keeps its first logging time.
+    /// The batch's root is stored once, with the first logging time: the same batch logged again
+    /// keeps its first time and refusals (DeliveryBatchLogged is emitted only the first time).
     function logDeliveries(Delivery[] calldata deliveries) external onlyTrustedLogger returns (uint256 logged) {
-        _requireBatchSize(deliveries.length);
-        for (uint256 i; i < deliveries.length; ++i) {
+        uint256 n = deliveries.length;
+        _requireBatchSize(n);
+        bytes32[] memory leaves = new bytes32[](n);
+        uint256 refusals;
+        for (uint256 i; i < n; ++i) {
             Delivery calldata d = deliveries[i];
             bytes32 key = keccak256(abi.encode(d));
+            leaves[i] = DeliveryBatches.leaf(i, d.consentId, key);
             IConsentRegistry.Refusal refusal = d.streams == 0
                 ? IConsentRegistry.Refusal.StreamNotCovered
                 : consents.checkConsent(d.consentId, d.device, d.recipient, d.streams, 0);
             if (refusal == IConsentRegistry.Refusal.None) {
-                // Consent ids are counters (far below 2^192) and block times fit 64 bits.
-                if (_deliveries[key] == 0) _deliveries[key] = (d.consentId << 64) | block.timestamp;
                 emit DeliveryLogged(d.consentId, d.device, d.recipient, d.streams, d.readings, d.dataHash);
                 ++logged;
             } else {
+                refusals |= 1 << i;
                 emit EntryRefused(d.consentId, d.device, key, uint8(refusal));
             }
         }
+        if (logged == 0) return 0;
+        bytes32 root = DeliveryBatches.root(leaves);
+        if (_batchLoggedAt[root] != 0) return logged;
+        _batchLoggedAt[root] = block.timestamp;
+        if (refusals != 0) _batchRefusals[root] = refusals;
+        emit DeliveryBatchLogged(root, n, refusals);
     }
 
     /// @inheritdoc IAccessLog
@@ -102,9 +118,28 @@ contract AccessLog is AccessControlDefaultAdminRules, IAccessLog {
     }
 
     /// @inheritdoc IAccessLog
-    function deliveryRecord(bytes32 deliveryKey) external view returns (uint256 consentId, uint64 loggedAt) {
-        uint256 record = _deliveries[deliveryKey];
-        return (record >> 64, uint64(record));
+    function deliveryLoggedAt(DeliveryProof calldata p) external view returns (uint64) {
+        uint256 loggedAt = _batchLoggedAt[p.batchRoot];
+        if (loggedAt == 0 || p.index >= MAX_BATCH || (_batchRefusals[p.batchRoot] >> p.index) & 1 != 0) return 0;
+        if (!MerkleProof.verifyCalldata(p.proof, p.batchRoot, DeliveryBatches.leaf(p.index, p.consentId, p.deliveryKey))) {
+            return 0;
+        }
+        return uint64(loggedAt);
+    }
+
+    /// @inheritdoc IAccessLog
+    function batchLoggedAt(bytes32 batchRoot) external view returns (uint64 loggedAt, uint256 refusals) {
+        return (uint64(_batchLoggedAt[batchRoot]), _batchRefusals[batchRoot]);
+    }
+
+    /// @inheritdoc IAccessLog
+    function batchRootOf(Delivery[] calldata deliveries) external pure returns (bytes32) {
+        _requireBatchSize(deliveries.length);
+        bytes32[] memory leaves = new bytes32[](deliveries.length);
+        for (uint256 i; i < deliveries.length; ++i) {
+            leaves[i] = DeliveryBatches.leaf(i, deliveries[i].consentId, keccak256(abi.encode(deliveries[i])));
+        }
+        return DeliveryBatches.root(leaves);
     }
 
     /// @inheritdoc IAccessLog

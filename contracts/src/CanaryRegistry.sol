@@ -12,8 +12,9 @@ import {ICanaryRegistry} from "./interfaces/ICanaryRegistry.sol";
 
 /// @title Trap streets (issues #5, #12): canary commitments and contestable leak claims.
 /// @notice COMMITTER_ROLE (a trusted Pythia's relayer) commits to the canary values it gave each
-/// recipient, each naming the delivery that carried it; only deliveries the AccessLog recorded
-/// (under a consent live at that block) are accepted, so a committer cannot invent one it never
+/// recipient, each naming the delivery that carried it with a Merkle proof against a batch root the
+/// AccessLog stored (IAccessLog.deliveryLoggedAt); only deliveries the AccessLog recorded (under a
+/// consent live at that block, not refused) are accepted, so a committer cannot invent one it never
 /// logged. The consent's owner reveals a canary when the value turns up at a party; the claim:
 /// - needs terms the recipient accepted (RecipientTerms), within the consent's claim window
 ///   (expiry + claimWindow), the canary's device, stream and recipient in the named delivery;
@@ -60,7 +61,16 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
         IRelayerTrust relayerTrust;
     }
 
-    mapping(bytes32 commitment => Canary) private _canaries;
+    /// @dev A commitment as stored, in two slots (consent ids are counters, far below 2^64).
+    struct StoredCanary {
+        uint64 consentId;
+        uint64 committedAt;
+        uint64 claimedAt;
+        uint64 deliveredAt;
+        bytes32 deliveryKey;
+    }
+
+    mapping(bytes32 commitment => StoredCanary) private _canaries;
     /// @dev A claim as stored: 4 slots written by claimLeak, the answer's on dispute (penalties are
     /// uint128 in the terms; consent and hold ids are counters).
     struct StoredClaim {
@@ -104,7 +114,7 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
     /// @inheritdoc ICanaryRegistry
     function commitCanaries(
         bytes32[] calldata commitments,
-        bytes32[] calldata deliveryKeys
+        IAccessLog.DeliveryProof[] calldata deliveries
     ) external onlyRole(COMMITTER_ROLE) returns (uint256 committed) {
         IRelayerTrust trust = relayerTrust;
         if (address(trust) != address(0) && !trust.isTrustedRelayer(msg.sender)) {
@@ -113,30 +123,30 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
         uint256 n = commitments.length;
         if (n == 0) revert EmptyBatch();
         if (n > MAX_BATCH) revert BatchTooLarge(n, MAX_BATCH);
-        if (deliveryKeys.length != n) revert LengthMismatch(n, deliveryKeys.length);
+        if (deliveries.length != n) revert LengthMismatch(n, deliveries.length);
         uint64 now_ = uint64(block.timestamp);
         for (uint256 i; i < n; ++i) {
             bytes32 commitment = commitments[i];
-            bytes32 deliveryKey = deliveryKeys[i];
-            Canary storage c = _canaries[commitment];
+            IAccessLog.DeliveryProof calldata delivery = deliveries[i];
+            StoredCanary storage c = _canaries[commitment];
             uint8 refused;
-            uint256 consentId;
+            uint64 deliveredAt;
             if (commitment == bytes32(0)) refused = REFUSED_ZERO;
             else if (c.committedAt != 0) refused = REFUSED_DUPLICATE;
             else {
-                uint64 loggedAt;
-                (consentId, loggedAt) = accessLog.deliveryRecord(deliveryKey);
-                if (loggedAt == 0) refused = REFUSED_NOT_LOGGED;
+                // The AccessLog logs only deliveries under an existing consent, whose id is a counter.
+                deliveredAt = delivery.consentId >> 64 == 0 ? accessLog.deliveryLoggedAt(delivery) : 0;
+                if (deliveredAt == 0) refused = REFUSED_NOT_LOGGED;
             }
             if (refused != 0) {
-                emit CanaryRefused(commitment, deliveryKey, refused);
+                emit CanaryRefused(commitment, delivery.deliveryKey, refused);
                 continue;
             }
-            // consentId < 2^192 (AccessLog packs it so); consent ids are counters, far below 2^128.
-            c.consentId = uint128(consentId);
+            c.consentId = uint64(delivery.consentId);
             c.committedAt = now_;
-            c.deliveryKey = deliveryKey;
-            emit CanaryCommitted(commitment, consentId, msg.sender);
+            c.deliveredAt = deliveredAt;
+            c.deliveryKey = delivery.deliveryKey;
+            emit CanaryCommitted(commitment, delivery.consentId, msg.sender);
             ++committed;
         }
     }
@@ -151,7 +161,7 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
         bytes32 evidenceHash
     ) external returns (uint256 held) {
         bytes32 commitment = _commitmentOf(reveal);
-        Canary storage record = _canaries[commitment];
+        StoredCanary storage record = _canaries[commitment];
         uint64 deliveredAt = _checkCanary(commitment, record, reveal, delivery);
 
         uint256 consentId = reveal.consentId;
@@ -229,7 +239,15 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
 
     /// @inheritdoc ICanaryRegistry
     function canary(bytes32 commitment) external view returns (Canary memory) {
-        return _canaries[commitment];
+        StoredCanary storage c = _canaries[commitment];
+        return
+            Canary({
+                consentId: c.consentId,
+                committedAt: c.committedAt,
+                claimedAt: c.claimedAt,
+                deliveryKey: c.deliveryKey,
+                deliveredAt: c.deliveredAt
+            });
     }
 
     /// @inheritdoc ICanaryRegistry
@@ -271,14 +289,14 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
     }
 
     /// @dev The commitment exists and is unclaimed, the revealed fields are the committed ones, and the
-    /// named delivery carried this canary. Returns the delivery's logging time.
+    /// named delivery carried this canary. Returns the delivery's logging time (proven at commitment).
     function _checkCanary(
         bytes32 commitment,
-        Canary storage record,
+        StoredCanary storage record,
         CanaryReveal calldata reveal,
         IAccessLog.Delivery calldata delivery
     ) private view returns (uint64 deliveredAt) {
-        Canary memory k = record;
+        StoredCanary memory k = record;
         if (k.committedAt == 0) revert UnknownCommitment(commitment);
         if (k.claimedAt != 0) revert AlreadyClaimed(commitment, k.claimedAt);
         if (k.consentId != reveal.consentId) revert ConsentMismatch(commitment, k.consentId, reveal.consentId);
@@ -291,7 +309,7 @@ contract CanaryRegistry is AccessControlDefaultAdminRules, ICanaryRegistry {
             reveal.stream >= 32 ||
             (delivery.streams >> reveal.stream) & 1 == 0
         ) revert CanaryNotInDelivery(commitment);
-        (, deliveredAt) = accessLog.deliveryRecord(deliveryKey);
+        return k.deliveredAt;
     }
 
     function _requireClaim(bytes32 commitment, ClaimStatus status) private view returns (StoredClaim storage k) {

@@ -10,17 +10,17 @@ import {IPythiaFleet, IPythiaFleetTypes} from "./interfaces/IPythiaFleet.sol";
 
 /// @title Device identity: manufacturer provisioning, key rotation, compromised-key revocation and
 /// the device's DID document (did:pythia, docs/contracts.md).
-/// @notice Operators assign device classes to manufacturers. A manufacturer signs each device key
+/// @notice The council's timelock (DEFAULT_ADMIN_ROLE) assigns device classes to manufacturers. A manufacturer signs each device key
 /// offline (EIP-712 DeviceProvenance) and anyone submits the signed keys: this contract checks the
 /// signatures, keeps them as the devices' provenance and registers the devices in the fleet with the
 /// manufacturer as first owner (it holds the fleet's MANUFACTURER_ROLE). The device's owner rotates
 /// its key with signatures by the old and the new key, and the owner or an operator revokes a
 /// compromised key (IDENTITY_ROLE on the fleet). The fleet keeps keys and status; this contract
 /// keeps provenance, rotation nonces and service endpoints.
-/// @dev Roles: DEFAULT_ADMIN_ROLE (grants; the council's timelock, two-step handover), OPERATOR_ROLE (class manufacturers, default endpoint,
-/// revocation of any device).
+/// @dev Roles: DEFAULT_ADMIN_ROLE (grants; the council's timelock, two-step handover), DEFAULT_ADMIN_ROLE also
+/// assigns class manufacturers; OPERATOR_ROLE (default endpoint, revocation of any device).
 contract DeviceIdentity is AccessControlDefaultAdminRules, EIP712, IDeviceIdentityManagement {
-    /// @notice Council staff: assigns classes to manufacturers, sets the default endpoint, revokes keys.
+    /// @notice Council staff: sets the default endpoint, revokes compromised keys.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
     /// @notice keccak256("DeviceProvenance(bytes32 publicKeyHash,uint16 classId)")
@@ -71,7 +71,10 @@ contract DeviceIdentity is AccessControlDefaultAdminRules, EIP712, IDeviceIdenti
     // ------------------------------------------------------------------ manufacturers
 
     /// @inheritdoc IDeviceIdentityManagement
-    function assignClassManufacturer(uint16 classId, address manufacturer) external onlyRole(OPERATOR_ROLE) {
+    /// @dev DEFAULT_ADMIN_ROLE, i.e. the council's timelock: a class's manufacturer provisions its
+    /// devices (as their first owner) and publishes their firmware, so (re)assigning it changes who
+    /// may act and waits the timelock's delay in public like a role grant (issue #12).
+    function assignClassManufacturer(uint16 classId, address manufacturer) external onlyRole(DEFAULT_ADMIN_ROLE) {
         address previous = _classManufacturers[classId];
         _classManufacturers[classId] = manufacturer;
         emit ClassManufacturerAssigned(classId, previous, manufacturer);

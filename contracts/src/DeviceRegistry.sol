@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IDeviceRegistry} from "./interfaces/IPythiaFleet.sol";
 import {IDeviceKeys, IDeviceKeyLifecycle} from "./interfaces/IDeviceKeys.sol";
 import {IDeviceOwnershipManagement} from "./interfaces/IDeviceOwnership.sol";
@@ -17,8 +17,10 @@ import {DeviceRecords} from "./libraries/DeviceRecords.sol";
 /// the stored signer, not the id's key, signs the device's readings. Every key ever registered or
 /// rotated in stays burned: its address is a device id (a record exists) or is in `_keyDevices`.
 /// Every registration mints the device's ownership token when an ownership contract is set.
+/// DEFAULT_ADMIN_ROLE follows OpenZeppelin's AccessControlDefaultAdminRules (one holder, handed over in
+/// two steps with a delay); the deployable contract passes its holder and delay to its constructor.
 /// Derived contracts plug in through the hooks `_classExists`, `_afterReinstate` and `_describeDevice`.
-abstract contract DeviceRegistry is AccessControl, IDeviceKeyLifecycle, IDeviceRegistry {
+abstract contract DeviceRegistry is AccessControlDefaultAdminRules, IDeviceKeyLifecycle, IDeviceRegistry {
     using DeviceRecords for uint256;
 
     /// @notice Council staff: registers devices, sets profiles, suspends, reinstates and revokes.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IPythiaFleet, IDeviceRegistry, IBehaviourProfiles, IReadingInspection} from "./interfaces/IPythiaFleet.sol";
 import {IDeviceKeys, IDeviceKeyLifecycle} from "./interfaces/IDeviceKeys.sol";
 import {ReadingInspection} from "./ReadingInspection.sol";
@@ -13,23 +13,21 @@ import {IRelayerTrust} from "./interfaces/IRelayerTrust.sol";
 /// Roles: DEFAULT_ADMIN_ROLE (the council admin, grants the others), OPERATOR_ROLE,
 /// MANUFACTURER_ROLE, RELAYER_ROLE, IDENTITY_ROLE (the DeviceIdentity contract: key rotation and
 /// compromised-key revocation), INSPECTOR_ROLE (out-of-band anomaly flags, e.g. the firmware registry).
-/// DEFAULT_ADMIN_ROLE is held by the council's TimelockController (docs/operations.md). Unlike the
-/// other contracts the fleet keeps plain AccessControl, not AccessControlDefaultAdminRules: the
-/// latter adds 3.4 KB and would leave the fleet 105 bytes under EIP-170's 24,576; the timelock's
-/// delay applies to every role change all the same.
+/// DEFAULT_ADMIN_ROLE is held by the council's TimelockController (docs/operations.md, "Who holds
+/// which role") under AccessControlDefaultAdminRules, as in every other contract with roles: a single
+/// holder, handed over only in two steps (begin, then accept after the handover delay), never granted.
 contract PythiaFleet is ReadingInspection, IPythiaFleet {
-    /// @notice The admin may not be the zero address.
-    error InvalidAdmin();
-
-    /// @param admin Receives DEFAULT_ADMIN_ROLE and grants the other roles (the council's timelock).
+    /// @param admin Receives DEFAULT_ADMIN_ROLE and grants the other roles (the council's timelock; not zero).
+    /// @param adminDelay Seconds a handover of DEFAULT_ADMIN_ROLE waits (AccessControlDefaultAdminRules).
     /// @param relayerTrust_ The PythiaRegistry: a relayer must also be bound to a trusted Pythia key
     /// (zero: no such check, the role alone decides).
-    constructor(address admin, IRelayerTrust relayerTrust_) ReadingInspection(relayerTrust_) {
-        if (admin == address(0)) revert InvalidAdmin();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-    }
+    constructor(
+        address admin,
+        uint48 adminDelay,
+        IRelayerTrust relayerTrust_
+    ) AccessControlDefaultAdminRules(adminDelay, admin) ReadingInspection(relayerTrust_) {}
 
-    /// @inheritdoc AccessControl
+    /// @inheritdoc AccessControlDefaultAdminRules
     function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
         return
             interfaceId == type(IPythiaFleet).interfaceId ||

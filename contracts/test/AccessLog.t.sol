@@ -5,6 +5,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IRelayerTrust} from "../src/interfaces/IRelayerTrust.sol";
 import {ConsentBase} from "./utils/ConsentBase.sol";
+import {DeliveryProofs} from "./utils/DeliveryProofs.sol";
 import {Vm} from "./utils/Vm.sol";
 import {console} from "./utils/Test.sol";
 import {AccessLog} from "../src/AccessLog.sol";
@@ -80,7 +81,8 @@ contract AccessLogTest is ConsentBase {
         accessLog.logCommands(cs);
     }
 
-    /// @dev A logged delivery's key keeps its consent and first logging time; a refused one is not kept.
+    /// @dev A batch's root keeps its first logging time and its refusals; a logged entry is proven
+    /// by its Merkle path, a refused one is not.
     function test_deliveryRecords() public {
         uint256 id = grantDefault();
         IAccessLog.Delivery[] memory ds = new IAccessLog.Delivery[](2);
@@ -91,18 +93,25 @@ contract AccessLogTest is ConsentBase {
         assertEq(key0, keccak256(abi.encode(ds[0])), "key = keccak256(abi.encode(delivery))");
         vm.prank(logger);
         assertEq(accessLog.logDeliveries(ds), 1, "one logged");
-        (uint256 consentId, uint64 loggedAt) = accessLog.deliveryRecord(key0);
-        assertEq(consentId, id, "consent");
-        assertEq(loggedAt, block.timestamp, "time");
-        (consentId, loggedAt) = accessLog.deliveryRecord(key1);
-        assertEq(loggedAt, 0, "refused: not recorded");
+        IAccessLog.DeliveryProof memory p0 = DeliveryProofs.proofOf(ds, 0);
+        IAccessLog.DeliveryProof memory p1 = DeliveryProofs.proofOf(ds, 1);
+        assertEq(p0.deliveryKey, key0, "key 0");
+        assertEq(p1.deliveryKey, key1, "key 1");
+        assertEq(accessLog.deliveryLoggedAt(p0), block.timestamp, "time");
+        assertEq(accessLog.deliveryLoggedAt(p1), 0, "refused: not provable");
+        (uint64 loggedAt, uint256 refusals) = accessLog.batchLoggedAt(p0.batchRoot);
+        assertEq(loggedAt, block.timestamp, "batch time");
+        assertEq(refusals, 2, "entry 1 refused");
         vm.warp(block.timestamp + 100);
-        IAccessLog.Delivery[] memory again = new IAccessLog.Delivery[](1);
-        again[0] = ds[0];
         vm.prank(logger);
-        accessLog.logDeliveries(again);
-        (, loggedAt) = accessLog.deliveryRecord(key0);
-        assertEq(loggedAt, block.timestamp - 100, "the first logging time stays");
+        accessLog.logDeliveries(ds);
+        assertEq(accessLog.deliveryLoggedAt(p0), block.timestamp - 100, "the first logging time stays");
+        IAccessLog.Delivery[] memory none = new IAccessLog.Delivery[](1);
+        none[0] = ds[1];
+        vm.prank(logger);
+        assertEq(accessLog.logDeliveries(none), 0, "nothing logged");
+        (loggedAt, ) = accessLog.batchLoggedAt(DeliveryProofs.rootOf(none));
+        assertEq(loggedAt, 0, "a batch with nothing logged is not recorded");
     }
 
     function test_batchBounds() public {
@@ -132,7 +141,7 @@ contract AccessLogTest is ConsentBase {
         uint256 logged = accessLog.logDeliveries(ds);
         assertEq(logged, 1, "one logged");
         Vm.Log[] memory logs = vm.getRecordedLogs();
-        assertEq(logs.length, 6, "one event per entry");
+        assertEq(logs.length, 7, "one event per entry, then the batch's");
         assertEq(logs[0].topics[0], DELIVERY_LOGGED, "logged");
         assertEq(uint256(logs[0].topics[1]), id, "consent");
         assertEq(address(uint160(uint256(logs[0].topics[2]))), devices[0], "device");
@@ -157,6 +166,12 @@ contract AccessLogTest is ConsentBase {
             assertEq(entryHash, keccak256(abi.encode(ds[i + 1])), "entry hash");
             assertEq(refusal, uint8(expected[i]), "reason");
         }
+        // The batch: its root over all six entries, the five refused ones in the bitmap.
+        assertEq(logs[6].topics[0], IAccessLog.DeliveryBatchLogged.selector, "batch");
+        assertEq(logs[6].topics[1], DeliveryProofs.rootOf(ds), "root");
+        (uint256 entries, uint256 refusals) = abi.decode(logs[6].data, (uint256, uint256));
+        assertEq(entries, 6, "entries");
+        assertEq(refusals, 0x3e, "entries 1 to 5 refused");
     }
 
     function test_commands_loggedOrRefused() public {

@@ -289,7 +289,7 @@ contract AttacksTest is ConsentWorld {
         bytes32[] memory cs = new bytes32[](1);
         vm.expectRevert(abi.encodeWithSelector(IRelayerTrust.UntrustedRelayer.selector, relayer));
         vm.prank(relayer);
-        canaries.commitCanaries(cs, cs);
+        canaries.commitCanaries(cs, new IAccessLog.DeliveryProof[](1));
     }
 
     /// A rotated key carries its relayer over; an account granted the role but bound to no key cannot act.

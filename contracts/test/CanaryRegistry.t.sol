@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ConsentWorld} from "./utils/ConsentWorld.sol";
+import {DeliveryProofs} from "./utils/DeliveryProofs.sol";
 import {Vm} from "./utils/Vm.sol";
 import {CanaryRegistry} from "../src/CanaryRegistry.sol";
 import {IAccessLog} from "../src/interfaces/IAccessLog.sol";
@@ -125,6 +126,7 @@ contract CanaryRegistryTest is ConsentWorld {
         assertEq(uint256(k.consentId), consentId, "consent of the delivery");
         assertEq(uint256(k.committedAt), block.timestamp, "time");
         assertEq(k.deliveryKey, keccak256(abi.encode(carrier)), "delivery");
+        assertEq(uint256(k.deliveredAt), block.timestamp, "the delivery's logging time");
         assertEq(canaries.canaryCommitment(canary), commitment, "view equals the formula");
     }
 
@@ -134,14 +136,16 @@ contract CanaryRegistryTest is ConsentWorld {
         bytes32 fresh = keccak256("fresh");
         bytes32 key = keccak256(abi.encode(carrier));
         bytes32[] memory cs = new bytes32[](5);
-        bytes32[] memory keys = new bytes32[](5);
+        IAccessLog.DeliveryProof[] memory keys = new IAccessLog.DeliveryProof[](5);
         cs[0] = fresh;
         cs[1] = fresh; // repeat in the batch
         cs[2] = bytes32(0);
         cs[3] = commitment; // committed in setUp
         cs[4] = keccak256("unlogged");
-        for (uint256 i; i < 4; ++i) keys[i] = key;
-        keys[4] = keccak256("a delivery that never happened");
+        for (uint256 i; i < 4; ++i) keys[i] = DeliveryProofs.single(carrier);
+        IAccessLog.Delivery memory never = carrier;
+        never.dataHash = keccak256("a delivery that never happened");
+        keys[4] = DeliveryProofs.single(never);
         vm.expectEmit(address(canaries));
         emit ICanaryRegistry.CanaryCommitted(fresh, consentId, relayer);
         vm.expectEmit(address(canaries));
@@ -151,7 +155,7 @@ contract CanaryRegistryTest is ConsentWorld {
         vm.expectEmit(address(canaries));
         emit ICanaryRegistry.CanaryRefused(commitment, key, 2);
         vm.expectEmit(address(canaries));
-        emit ICanaryRegistry.CanaryRefused(keccak256("unlogged"), keys[4], 3);
+        emit ICanaryRegistry.CanaryRefused(keccak256("unlogged"), keys[4].deliveryKey, 3);
         vm.prank(relayer);
         assertEq(canaries.commitCanaries(cs, keys), 1, "one stored");
         assertEq(uint256(canaries.canary(keccak256("unlogged")).committedAt), 0, "unlogged delivery: nothing stored");
@@ -166,18 +170,18 @@ contract CanaryRegistryTest is ConsentWorld {
 
     function test_commit_batchRefusals() public {
         bytes32[] memory cs = new bytes32[](2);
-        bytes32[] memory keys = new bytes32[](2);
+        IAccessLog.DeliveryProof[] memory keys = new IAccessLog.DeliveryProof[](2);
         bytes32 role = canaries.COMMITTER_ROLE();
         vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, alice, role));
         vm.prank(alice);
         canaries.commitCanaries(cs, keys);
         vm.startPrank(relayer);
         vm.expectRevert(ICanaryRegistry.EmptyBatch.selector);
-        canaries.commitCanaries(new bytes32[](0), new bytes32[](0));
+        canaries.commitCanaries(new bytes32[](0), new IAccessLog.DeliveryProof[](0));
         vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.LengthMismatch.selector, 2, 1));
-        canaries.commitCanaries(cs, new bytes32[](1));
+        canaries.commitCanaries(cs, new IAccessLog.DeliveryProof[](1));
         vm.expectRevert(abi.encodeWithSelector(ICanaryRegistry.BatchTooLarge.selector, 257, 256));
-        canaries.commitCanaries(new bytes32[](257), new bytes32[](257));
+        canaries.commitCanaries(new bytes32[](257), new IAccessLog.DeliveryProof[](257));
         vm.stopPrank();
     }
 
@@ -186,12 +190,59 @@ contract CanaryRegistryTest is ConsentWorld {
         vm.prank(operator);
         pythiaRegistry.revokePythia(pythiaKey, "key stolen");
         bytes32[] memory cs = new bytes32[](1);
-        bytes32[] memory keys = new bytes32[](1);
+        IAccessLog.DeliveryProof[] memory keys = new IAccessLog.DeliveryProof[](1);
         cs[0] = keccak256("x");
-        keys[0] = keccak256(abi.encode(carrier));
+        keys[0] = DeliveryProofs.single(carrier);
         vm.expectRevert(abi.encodeWithSelector(IRelayerTrust.UntrustedRelayer.selector, relayer));
         vm.prank(relayer);
         canaries.commitCanaries(cs, keys);
+    }
+
+    /// @dev Issue #12 (gas): the AccessLog keeps one Merkle root per batch. Every logged entry of a
+    /// batch can carry a canary with its proof, at its logging time; a refused entry of the same
+    /// batch cannot, even with a valid path (the batch's refusal bitmap); nor can a proof that moves
+    /// an entry to another index or consent, or names a root that was never logged.
+    function test_commit_provenAgainstTheBatchRoot_refusedEntriesExcluded() public {
+        IAccessLog.Delivery[] memory batch = new IAccessLog.Delivery[](5);
+        for (uint256 i; i < 5; ++i) {
+            batch[i] = delivery(consentId, devices[0], bob, STREAMS);
+            batch[i].readings = uint32(100 + i);
+        }
+        batch[3] = delivery(consentId, devices[2], bob, STREAMS); // device 2 is not covered: refused
+        vm.warp(block.timestamp + 7);
+        vm.expectEmit(address(accessLog));
+        emit IAccessLog.DeliveryBatchLogged(DeliveryProofs.rootOf(batch), 5, 1 << 3);
+        vm.prank(relayer);
+        assertEq(accessLog.logDeliveries(batch), 4, "four logged");
+        assertEq(accessLog.batchRootOf(batch), DeliveryProofs.rootOf(batch), "the view builds the same tree");
+
+        bytes32[] memory cs = new bytes32[](1);
+        IAccessLog.DeliveryProof[] memory proofs = new IAccessLog.DeliveryProof[](1);
+        for (uint256 i; i < 5; ++i) {
+            cs[0] = keccak256(abi.encode("batch canary", i));
+            proofs[0] = DeliveryProofs.proofOf(batch, i);
+            assertEq(accessLog.deliveryLoggedAt(proofs[0]), i == 3 ? 0 : block.timestamp, "logged at");
+            vm.prank(relayer);
+            assertEq(canaries.commitCanaries(cs, proofs), i == 3 ? 0 : 1, i == 3 ? "refused entry" : "logged entry");
+            if (i != 3) assertEq(uint256(canaries.canary(cs[0]).deliveredAt), block.timestamp, "delivery time");
+        }
+
+        IAccessLog.DeliveryProof memory p = DeliveryProofs.proofOf(batch, 1);
+        p.index = 0; // another entry's place
+        assertEq(accessLog.deliveryLoggedAt(p), 0, "index is in the leaf");
+        p = DeliveryProofs.proofOf(batch, 1);
+        p.consentId = consentId + 1;
+        assertEq(accessLog.deliveryLoggedAt(p), 0, "consent is in the leaf");
+        p = DeliveryProofs.proofOf(batch, 1);
+        p.deliveryKey = keccak256(abi.encode(batch[0]));
+        assertEq(accessLog.deliveryLoggedAt(p), 0, "key is in the leaf");
+        p = DeliveryProofs.proofOf(batch, 1);
+        p.proof[0] = keccak256("forged sibling");
+        assertEq(accessLog.deliveryLoggedAt(p), 0, "forged path");
+        IAccessLog.Delivery[] memory unlogged = new IAccessLog.Delivery[](2);
+        unlogged[0] = batch[0];
+        unlogged[1] = batch[3];
+        assertEq(accessLog.deliveryLoggedAt(DeliveryProofs.proofOf(unlogged, 0)), 0, "a root never logged");
     }
 
     // ------------------------------------------------------------------ claims: refusals

@@ -113,7 +113,7 @@ contract FirmwareIntegrationTest is IdentityBase {
     }
 
     function test_initialKeys_onlyByTheManufacturerTheIdentityNames() public {
-        vm.prank(operator); // a class without keys yet: its manufacturer is whoever DeviceIdentity names
+        vm.prank(admin); // a class without keys yet: its manufacturer is whoever DeviceIdentity names
         identity.assignClassManufacturer(7, bob);
         vm.prank(factory);
         vm.expectRevert(abi.encodeWithSelector(FW.NotClassManufacturer.selector, uint16(7), factory));

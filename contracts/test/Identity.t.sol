@@ -36,15 +36,17 @@ contract IdentityTest is IdentityBase {
     function test_assignClassManufacturer_event() public {
         vm.expectEmit(address(identity));
         emit IDeviceIdentityManagement.ClassManufacturerAssigned(AIR, factory, manufacturer);
-        vm.prank(operator);
+        vm.prank(admin);
         identity.assignClassManufacturer(AIR, manufacturer);
         assertEq(identity.classManufacturer(AIR), manufacturer);
         assertEq(identity.classManufacturer(WATER), address(0));
     }
 
-    function test_assignClassManufacturer_onlyOperator() public {
-        bytes32 role = identity.OPERATOR_ROLE();
-        address[3] memory callers = [stranger, factory, admin];
+    /// @dev Issue #12: (re)assigning a class's manufacturer changes who may provision its devices and
+    /// publish its firmware, so only the admin (the council's timelock) may; the operator may not.
+    function test_assignClassManufacturer_onlyAdmin() public {
+        bytes32 role = identity.DEFAULT_ADMIN_ROLE();
+        address[3] memory callers = [stranger, factory, operator];
         for (uint256 i; i < callers.length; ++i) {
             vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], role));
             vm.prank(callers[i]);
@@ -137,10 +139,10 @@ contract IdentityTest is IdentityBase {
     }
 
     function test_provision_wrongClassManufacturer() public {
-        vm.startPrank(operator);
+        vm.prank(operator);
         fleet.setClassProfile(WATER, airProfile());
+        vm.prank(admin);
         identity.assignClassManufacturer(WATER, vm.addr(OTHER_FACTORY_KEY));
-        vm.stopPrank();
         bytes memory publicKey = publicKeyOf(keyOf(1));
         // The AIR factory cannot provision WATER devices...
         vm.expectRevert(abi.encodeWithSelector(IDeviceIdentityManagement.InvalidProvenanceSignature.selector, 0));
@@ -157,7 +159,7 @@ contract IdentityTest is IdentityBase {
         bytes memory publicKey = publicKeyOf(keyOf(1));
         vm.expectRevert(abi.encodeWithSelector(IDeviceIdentityManagement.NoClassManufacturer.selector, WATER));
         identity.provisionDevice(publicKey, WATER, provenanceSig(FACTORY_KEY, publicKey, WATER));
-        vm.prank(operator);
+        vm.prank(admin);
         identity.assignClassManufacturer(AIR, address(0));
         vm.expectRevert(abi.encodeWithSelector(IDeviceIdentityManagement.NoClassManufacturer.selector, AIR));
         identity.provisionDevice(publicKey, AIR, provenanceSig(FACTORY_KEY, publicKey, AIR));

@@ -213,7 +213,7 @@ contract ReadingsTest is FleetBase {
         _expectSkipped(d, 1, SkipReason.BadSignature);
         submit(otherChain);
 
-        PythiaFleet second = new PythiaFleet(admin, IRelayerTrust(address(pythiaRegistry)));
+        PythiaFleet second = new PythiaFleet(admin, 0, IRelayerTrust(address(pythiaRegistry)));
         SignedReading memory otherContract = signedFor(k, 1, uint64(T0), payload, domainSeparatorOf(address(second), block.chainid));
         _expectSkipped(d, 1, SkipReason.BadSignature);
         submit(otherContract);

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {FleetBase} from "./utils/FleetBase.sol";
 import {Vm} from "./utils/Vm.sol";
 import {IDeviceRegistry} from "../src/interfaces/IPythiaFleet.sol";
@@ -131,8 +132,10 @@ contract RegistryTest is FleetBase {
     }
 
     function test_constructor_zeroAdmin() public {
-        vm.expectRevert(PythiaFleet.InvalidAdmin.selector);
-        new PythiaFleet(address(0), IRelayerTrust(address(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
+        );
+        new PythiaFleet(address(0), 0, IRelayerTrust(address(0)));
     }
 
     // ---------------------------------------------------------------- status transitions

@@ -250,7 +250,7 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
   const session = adminSession(step);
 
   const pythiaRegistry = await deployPythiaRegistry(step);
-  const fleet = await session.deploy('PythiaFleet', pythiaFleetAbi, pythiaFleetBytecode, [timelock, pythiaRegistry]);
+  const fleet = await session.deploy('PythiaFleet', pythiaFleetAbi, pythiaFleetBytecode, [timelock, Number(delay), pythiaRegistry]);
   await session.governed([
     await session.grant(fleet, pythiaFleetAbi, 'OPERATOR_ROLE', roles.operator.address),
     await session.grant(fleet, pythiaFleetAbi, 'RELAYER_ROLE', roles.relayer.address),

@@ -59,8 +59,9 @@ describe('device identity on a real chain', { timeout: 120_000 }, () => {
     manufacturer = await fundedAccount(clients.publicClient);
     await assignClassManufacturer({
       clients,
-      account: chain.operator,
-      address: identity,
+      account: chain.admin,
+      identity,
+      timelock: chain.timelock,
       classId: CLASS_ID,
       manufacturer: manufacturer.address,
     });

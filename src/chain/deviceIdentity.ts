@@ -5,6 +5,7 @@ import { signDeviceProvenance } from '../protocol/signDeviceProvenance.js';
 import { signKeyRotation } from '../protocol/signKeyRotation.js';
 import type { DeviceKey } from '../protocol/deviceId.js';
 import type { ChainClients } from './clients.js';
+import { governedCalls, timelockCall } from './timelock.js';
 import { contractWriter, type SendContractTransactionReturnType, type WriteContext } from './sendContractTransaction.js';
 
 type ReadContext = Pick<ChainClients, 'publicClient'> & { identity: Address };
@@ -18,15 +19,34 @@ const identityAndFleetErrorsAbi = [...deviceIdentityAbi, ...pythiaFleetAbi.filte
 
 const send = ({ clients, account, address }: WriteContext) => contractWriter({ clients, account, address }, identityAndFleetErrorsAbi);
 
-export type AssignClassManufacturerParameters = WriteContext & {
+export type AssignClassManufacturerParameters = Omit<WriteContext, 'address'> & {
+  /** The DeviceIdentity contract. */
+  identity: Address;
+  /** The council's timelock, DEFAULT_ADMIN_ROLE of the identity contract; `account` is its proposer and executor. */
+  timelock: Address;
   classId: number;
   /** The manufacturer's account; the zero address unassigns the class. */
   manufacturer: Address;
 };
 
-/** Assigns a device class to a manufacturer (the identity contract's OPERATOR_ROLE). */
-export function assignClassManufacturer(parameters: AssignClassManufacturerParameters): Promise<SendContractTransactionReturnType> {
-  return send(parameters)('assignClassManufacturer', [parameters.classId, parameters.manufacturer]);
+export type AssignClassManufacturerReturnType = Awaited<ReturnType<typeof governedCalls>>;
+
+/**
+ * Assigns a device class to a manufacturer. Only the identity contract's DEFAULT_ADMIN_ROLE, the
+ * council's timelock, may (issue #12: it decides who provisions the class's devices and publishes
+ * its firmware), so this schedules the call on the timelock and, when its delay is 0 (a local
+ * deployment), executes it at once; otherwise `executed` is null and the operation is executed
+ * once ready (`pythia admin execute <operationId>`).
+ */
+export function assignClassManufacturer(parameters: AssignClassManufacturerParameters): Promise<AssignClassManufacturerReturnType> {
+  const { clients, account, identity, timelock, classId, manufacturer } = parameters;
+  const call = timelockCall({
+    address: identity,
+    abi: deviceIdentityAbi,
+    functionName: 'assignClassManufacturer',
+    args: [classId, manufacturer],
+  });
+  return governedCalls({ clients, account, address: timelock, calls: [call] });
 }
 
 /** The manufacturer a class is assigned to, or null. */

@@ -61,8 +61,9 @@ describe('device ownership on a real chain', { timeout: 120_000 }, () => {
     bob = await fundedAccount(clients.publicClient);
     await assignClassManufacturer({
       clients,
-      account: chain.operator,
-      address: chain.identityAddress,
+      account: chain.admin,
+      identity: chain.identityAddress,
+      timelock: chain.timelock,
       classId: CLASS_ID,
       manufacturer: manufacturer.address,
     });

@@ -90,6 +90,7 @@ const canaryClaim = object(
     committedAt: unixSeconds,
     claimedAt: unixSeconds,
     deliveryKey: bytes32,
+    deliveredAt: unixSeconds,
     claim: object({
       status: claimStatus,
       disputeDeadline: unixSeconds,
@@ -396,8 +397,17 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
     }),
   },
   'manufacturer assign': {
-    description: 'The class and the manufacturer now provisioning it.',
-    schema: object({ classId: integer, manufacturer: address, ...transaction }),
+    description:
+      'The assignment of a class to a manufacturer, scheduled on the council’s timelock (issue #12: only the timelock assigns manufacturers) and executed at once when its delay is 0 (`executed`, `executeTransaction`); otherwise `pythia admin execute <operationId>` once ready.',
+    schema: object({
+      classId: integer,
+      manufacturer: address,
+      operationId: bytes32,
+      delay: integer,
+      executed: { type: 'boolean' },
+      scheduleTransaction: bytes32,
+      executeTransaction: nullable(bytes32),
+    }),
   },
   'manufacturer show': {
     description: 'The manufacturer of a class, null when none is assigned.',

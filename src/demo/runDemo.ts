@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Address, Hash } from 'viem';
 import { pythiaFleetAbi } from '../contracts/abis.js';
 import { compareOutcomes, type CompareOutcomesReturnType, type ExpectedOutcome, type Submission } from './compareOutcomes.js';
+import { runAccountabilityPhase, type AccountabilitySummary } from './accountabilityPhase.js';
 import { runDataSharingPhase, type DataSharingSummary } from './dataSharingPhase.js';
 import { createChainClients } from '../chain/clients.js';
 import { readFleetEvents, type FleetEvent } from '../chain/fleetEvents.js';
@@ -65,6 +66,11 @@ export type DemoSummary = {
   /** Data shared under consent, delivered, logged on chain, then revoked (issue #5). */
   dataSharing?: DataSharingSummary;
   /**
+   * Terms accepted, a leak claimed, disputed and resolved, each step's expected against recorded
+   * outcome (issue #12). A mismatch is also in `unexpected`.
+   */
+  accountability?: AccountabilitySummary;
+  /**
    * Every reading sent, its expected outcome (the simulator's model for the fleet, the attack's
    * expectation for an attack) against what the gateway and the chain recorded. A mismatch is
    * also in `unexpected`.
@@ -103,6 +109,8 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       chain: 'anvil',
       gatewayPort: 0,
       command: 'pythia demo',
+      // A short run delivers few values: one in four is a canary, so that the accountability act has one.
+      canaryEvery: 4,
       onProgress: progress,
       ...(temporary ? { scryptN: LIGHT_SCRYPT.n } : {}),
     });
@@ -354,6 +362,22 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
         summary.unexpected.push(
           `after revocation the lab was ${summary.dataSharing.refusedAfterRevocation ? `refused ${summary.dataSharing.refusedAfterRevocation}` : 'served'}`,
         );
+      }
+    }
+    if (honest && deployment.contracts.canaryRegistry) {
+      progress('a leak claimed, disputed and resolved under accepted terms');
+      summary.accountability = await runAccountabilityPhase({
+        clients,
+        deployment,
+        gatewayUrl: stack.gatewayUrl,
+        council: stack.roles.operator,
+        arbiter: stack.roles.admin,
+        device: honest.deviceId,
+        deviceName: honest.site.name,
+        timeline,
+      });
+      for (const m of summary.accountability.mismatches) {
+        summary.unexpected.push(`accountability: ${m.step}: expected ${m.expected}, recorded ${m.recorded}`);
       }
     }
     summary.finalStatus = {};

@@ -79,6 +79,8 @@ export type StartStackParameters = {
    * used when the contracts are deployed; default 0 on the embedded Anvil, 2 days on geth or a network.
    */
   timelockDelaySeconds?: bigint;
+  /** About one delivered value in this many is a canary (the gateway's canaryEvery; default 16). */
+  canaryEvery?: number;
   /** keystore scrypt cost for newly created role keys (tests and throwaway demos use less). */
   scryptN?: number;
   onProgress?: (message: string) => void;
@@ -256,6 +258,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       relayerAccount: roles.relayer,
       answerSigner: answerSignerOf(roles.pythia),
       ...(pythiaKey && { canarySecret: canarySecretOf(pythiaKey) }),
+      ...(parameters.canaryEvery !== undefined && { canaryEvery: parameters.canaryEvery }),
       dbPath: join(parameters.dataDir, 'gateway.sqlite'),
       host: parameters.gatewayHost ?? '127.0.0.1',
       port: parameters.gatewayPort ?? DEFAULT_GATEWAY_PORT,

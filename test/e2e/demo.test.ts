@@ -79,6 +79,31 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
     assert.match(timelineText, /council revokes consent/);
   });
 
+  it('shows that nobody loses a bond without having agreed: terms accepted, a leak claimed, disputed and resolved', () => {
+    const act = summary.accountability;
+    assert.ok(act, 'the accountability act ran');
+    assert.deepEqual(
+      act.steps.map((s) => s.step),
+      [
+        'terms after the grant',
+        'a canary given to the firm, committed on chain',
+        'leak claimed before the firm accepted the terms',
+        'the firm accepts the terms',
+        'leak claimed under accepted terms',
+        'the firm disputes the claim',
+        'the arbiter upholds the claim',
+        'the firm’s bond',
+      ],
+    );
+    assert.deepEqual(act.mismatches, [], JSON.stringify(act.steps));
+    assert.equal(act.steps[2]!.recorded, 'refused TermsNotAccepted', 'no penalty before acceptance');
+    assert.equal(BigInt(act.bondBeforeWei) - BigInt(act.bondAfterWei), BigInt(act.penaltyWei), 'exactly the accepted penalty');
+    assert.ok(BigInt(act.penaltyWei) > 0n);
+    const timelineText = timeline.map((e) => e.text).join('\n');
+    assert.match(timelineText, /the firm accepts the terms of consent/);
+    assert.match(timelineText, /arbiter upholds the claim/);
+  });
+
   it('leaves the verdicts on chain: the compromised sensor revoked, the flooder and the oversized sender suspended', async () => {
     stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0 });
     assert.equal(stack.deployed, false, 'a restart finds the deployment instead of deploying again');

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { bytesToHex, type Address } from 'viem';
 import { releaseIdOf, reportFirmware } from '../../src/chain/firmware/index.js';
 import { createChainClients } from '../../src/chain/clients.js';
-import { deviceIdentityAbi, firmwareRegistryAbi } from '../../src/contracts/abis.js';
+import { firmwareRegistryAbi } from '../../src/contracts/abis.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import type { FirmwareApprovedAnswer } from '../../src/answers/index.js';
 import {
@@ -43,16 +43,12 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     await saveDeviceKey(manufacturerFile, manufacturer, passphrase, { scryptN: LIGHT_SCRYPT.n });
     for (const [i, key] of releaseKeys.entries()) await saveDeviceKey(keyFile(i), key, passphrase, { scryptN: LIGHT_SCRYPT.n });
     writeFileSync(image, imageBytes);
-    const { publicClient, walletClient } = createChainClients(stack.deployment);
-    // The manufacturer is no role account: fund it, and have the operator assign it the class.
+    const { publicClient } = createChainClients(stack.deployment);
+    // The manufacturer is no role account: fund it, and have the council's timelock assign it the class
+    // (`pythia manufacturer assign` schedules it and, with a local deployment's delay of 0, executes it).
     await fundOnAnvil(publicClient, manufacturer.deviceId, '10');
-    const hash = await walletClient(stack.roles.operator).writeContract({
-      address: stack.deployment.contracts.deviceIdentity!,
-      abi: deviceIdentityAbi,
-      functionName: 'assignClassManufacturer',
-      args: [1, manufacturer.deviceId],
-    });
-    await publicClient.waitForTransactionReceipt({ hash });
+    const assigned = await pythia(at('manufacturer', 'assign', '1', manufacturer.deviceId));
+    assert.equal(assigned.code, 0, assigned.stderr);
   });
   after(async () => {
     await stack?.stop();

@@ -143,6 +143,7 @@ describe('device identity and ownership through the CLI', { timeout: 600_000 }, 
     );
     const assigned = await json(['manufacturer', 'assign', '1', manufacturer]);
     assert.equal(assigned.manufacturer, manufacturer);
+    assert.equal(assigned.executed, true, 'through the timelock, at once: a local deployment has no delay');
     assert.equal((await json(['manufacturer', 'show', '1'])).manufacturer, manufacturer);
     await refused(
       ['device', 'provision', '--manufacturer-key', people.alice.file, '--class', '1', devices[0]!.publicKey],

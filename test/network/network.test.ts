@@ -14,7 +14,7 @@ import {
   readTerms,
   requestDeletion,
 } from '../../src/chain/accountability/index.js';
-import { deliveryKey } from '../../src/protocol/recipientTerms.js';
+import { deliveryProof } from '../../src/protocol/deliveryBatch.js';
 import { createChainClients, type ChainClients } from '../../src/chain/clients.js';
 import { checkConsent, grantConsent, readConsent, revokeConsent } from '../../src/chain/consent/index.js';
 import type { Deployment } from '../../src/chain/deployment.js';
@@ -54,6 +54,7 @@ import { pythiaUpProcess, type PythiaUpProcess } from '../../src/testing/crash/p
 import { runPythia } from '../e2e/runPythia.js';
 import { runAsStranger, socketInodesOf, tcpListeners } from '../../src/testing/stranger.js';
 import { blockHashAt, blockNumberOf, freePortBlock, httpRpc, signerOfBlock, sleep, waitFor } from './networkKit.js';
+import { executeOperation, readOperation } from '../../src/chain/timelock.js';
 
 /**
  * The multi-validator network of issue #11 on real geth 1.13.15 processes, through the CLI where a
@@ -334,7 +335,9 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
 
   it('deploys what pythia up deploys and every contract takes real transactions', async () => {
     const rpcUrl = urlOf(node('validator-1'));
-    stack = await startStack({ dataDir, passphrase, chain: { rpcUrls: [rpcUrl] }, gatewayPort: 0, mqtt: false });
+    // A council's timelock with a short delay, so that a change of who may act (the class manufacturer
+    // below) is seen scheduled, refused early and executed once ready on real blocks.
+    stack = await startStack({ dataDir, passphrase, chain: { rpcUrls: [rpcUrl] }, gatewayPort: 0, mqtt: false, timelockDelaySeconds: 3n });
     deployment = stack.deployment;
     roles = stack.roles;
     assert.equal(deployment.chainId, network.chainId);
@@ -525,7 +528,7 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     await commitCanaries({
       ...as(relayer),
       address: c.canaryRegistry!,
-      canaries: [{ commitment: keccak256(stringToHex('canary')), deliveryKey: deliveryKey(delivery) }],
+      canaries: [{ commitment: keccak256(stringToHex('canary')), delivery: deliveryProof([delivery], 0) }],
     });
     const latest = await clients.publicClient.getBlock();
     await requestDeletion({
@@ -571,12 +574,25 @@ describe('a Clique network of geth validators', { timeout: 600_000 }, () => {
     const manufacturerKey = generatePrivateKey();
     const manufacturer = nativeAccount(manufacturerKey);
     await fund(manufacturer.address, '10');
-    await assignClassManufacturer({
-      ...as(operator),
-      address: c.deviceIdentity!,
+    // Only the timelock assigns a class's manufacturer (issue #12): scheduled now, executed after the delay.
+    const scheduled = await assignClassManufacturer({
+      ...as(admin),
+      identity: c.deviceIdentity!,
+      timelock: c.timelock!,
       classId: AIR_QUALITY_CLASS_ID,
       manufacturer: manufacturer.address,
     });
+    assert.equal(scheduled.executed, null, 'waits for the delay');
+    assert.equal(scheduled.delay, 3n);
+    await assert.rejects(executeOperation({ ...as(admin), address: c.timelock!, calls: scheduled.calls, salt: scheduled.salt }));
+    await waitFor(
+      'the manufacturer assignment to be ready',
+      async () =>
+        (await readOperation({ publicClient: clients.publicClient, timelock: c.timelock!, operationId: scheduled.operationId })).state ===
+          'ready' || undefined,
+      30_000,
+    );
+    await executeOperation({ ...as(admin), address: c.timelock!, calls: scheduled.calls, salt: scheduled.salt });
     const provisioned = await provisionDevices({
       ...as(manufacturer),
       address: c.deviceIdentity!,

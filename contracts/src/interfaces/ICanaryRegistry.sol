@@ -21,6 +21,7 @@ interface ICanaryRegistry {
         uint64 committedAt; // 0 = unknown commitment
         uint64 claimedAt; // 0 = not claimed
         bytes32 deliveryKey; // the logged delivery that carried the canary
+        uint64 deliveredAt; // when the AccessLog logged that delivery (the batch named at commitment)
     }
 
     /// @notice What the owner reveals.
@@ -129,9 +130,10 @@ interface ICanaryRegistry {
     error NotSettleable(bytes32 commitment, uint64 at);
 
     /// @notice COMMITTER_ROLE (a trusted Pythia's relayer) commits canaries, commitments[i] carried by
-    /// the logged delivery deliveryKeys[i]; a zero, repeated or unlogged item is refused
-    /// (CanaryRefused) and the batch goes on. Returns how many were stored.
-    function commitCanaries(bytes32[] calldata commitments, bytes32[] calldata deliveryKeys)
+    /// the delivery deliveries[i] proves logged (IAccessLog.deliveryLoggedAt: a Merkle proof against
+    /// a logged batch's root); a zero, repeated or unproven item is refused (CanaryRefused) and the
+    /// batch goes on. Returns how many were stored.
+    function commitCanaries(bytes32[] calldata commitments, IAccessLog.DeliveryProof[] calldata deliveries)
         external
         returns (uint256 committed);
 

@@ -76,7 +76,8 @@ interface IDeviceIdentityManagement is IDeviceIdentity {
     /// @notice Service endpoints are at most 512 bytes.
     error EndpointTooLong();
 
-    /// @notice Assigns a device class to a manufacturer (OPERATOR_ROLE); zero unassigns it.
+    /// @notice Assigns a device class to a manufacturer (DEFAULT_ADMIN_ROLE: the council's timelock, so a
+    /// (re)assignment waits its delay in public); zero unassigns it.
     function assignClassManufacturer(uint16 classId, address manufacturer) external;
 
     /// @notice Provisions one device: anyone may submit a key the class's manufacturer signed offline.

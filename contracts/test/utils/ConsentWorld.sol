@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IdentityBase} from "./IdentityBase.sol";
 import {Vm} from "./Vm.sol";
+import {DeliveryProofs} from "./DeliveryProofs.sol";
 import {PolicyRegistry} from "../../src/PolicyRegistry.sol";
 import {ConsentRegistry} from "../../src/ConsentRegistry.sol";
 import {AccessLog} from "../../src/AccessLog.sol";
@@ -342,14 +343,15 @@ abstract contract ConsentWorld is IdentityBase {
         return keccak256(abi.encode(recipient, consentId, device, stream, value, sequence, salt));
     }
 
-    /// @dev The relayer (COMMITTER_ROLE) commits `commitment`, carried by the logged delivery `d`.
+    /// @dev The relayer (COMMITTER_ROLE) commits `commitment`, carried by the delivery `d` logged
+    /// alone (logOne): its proof is that of a batch of one.
     function commitOne(bytes32 commitment, IAccessLog.Delivery memory d) internal returns (uint256 committed) {
         bytes32[] memory cs = new bytes32[](1);
         cs[0] = commitment;
-        bytes32[] memory keys = new bytes32[](1);
-        keys[0] = keccak256(abi.encode(d));
+        IAccessLog.DeliveryProof[] memory proofs = new IAccessLog.DeliveryProof[](1);
+        proofs[0] = DeliveryProofs.single(d);
         vm.prank(relayer);
-        committed = canaries.commitCanaries(cs, keys);
+        committed = canaries.commitCanaries(cs, proofs);
     }
 
     /// @dev A canary reveal with the given fields.

@@ -43,7 +43,7 @@ abstract contract FleetBase is Test, IPythiaFleetTypes {
         vm.prank(admin);
         pythiaRegistry.grantRole(operatorRole, operator);
         pythiaKey = registerPythia(PYTHIA_KEY, relayer);
-        fleet = new PythiaFleet(admin, IRelayerTrust(address(pythiaRegistry)));
+        fleet = new PythiaFleet(admin, 0, IRelayerTrust(address(pythiaRegistry)));
         vm.startPrank(admin);
         fleet.grantRole(fleet.OPERATOR_ROLE(), operator);
         fleet.grantRole(fleet.MANUFACTURER_ROLE(), manufacturer);

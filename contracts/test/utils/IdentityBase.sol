@@ -8,7 +8,7 @@ import {DeviceOwnership} from "../../src/DeviceOwnership.sol";
 /// @notice Shared fixture of the identity and ownership tests: the fleet of FleetBase wired as
 /// `pythia up` wires it (ownership set on the fleet; the identity contract holds IDENTITY_ROLE and
 /// MANUFACTURER_ROLE; the operator holds the identity's OPERATOR_ROLE), class AIR assigned to a
-/// factory key, and independent EIP-712 encoders to sign provenance, rotations and acknowledgements.
+/// factory key by the admin (in a deployment: the council's timelock), and independent EIP-712 encoders to sign provenance, rotations and acknowledgements.
 abstract contract IdentityBase is FleetBase {
     DeviceIdentity internal identity;
     DeviceOwnership internal ownership;
@@ -31,9 +31,8 @@ abstract contract IdentityBase is FleetBase {
         fleet.grantRole(fleet.IDENTITY_ROLE(), address(identity));
         fleet.grantRole(fleet.MANUFACTURER_ROLE(), address(identity));
         identity.grantRole(identity.OPERATOR_ROLE(), operator);
-        vm.stopPrank();
-        vm.prank(operator);
         identity.assignClassManufacturer(AIR, factory);
+        vm.stopPrank();
     }
 
     // ---------------------------------------------------------------- EIP-712

@@ -4,6 +4,7 @@ import { keccak256, parseEther, toHex, type Address, type Hex, type LocalAccount
 import { generatePrivateKey } from 'viem/accounts';
 import { accessLogAbi, canaryRegistryAbi, consentRegistryAbi, recipientBondsAbi, recipientTermsAbi } from '../../contracts/abis.js';
 import { canaryCommitment, makeCanary } from '../../protocol/canary.js';
+import { deliveryBatchRoot, deliveryProof } from '../../protocol/deliveryBatch.js';
 import { deliveryKey, termsAcceptanceDigest, type DeliveryEntry } from '../../protocol/recipientTerms.js';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { createChainClients, type ChainClients } from '../clients.js';
@@ -124,6 +125,17 @@ describe('accountability chain modules on a real chain', { timeout: 240_000 }, (
       args: [delivery],
     });
     assert.equal(deliveryKey(delivery), key);
+    // the delivery batch tree (issue #12): the contract's root for batches of 1 to 9 entries
+    for (let n = 1; n <= 9; n++) {
+      const batch = Array.from({ length: n }, (_, i) => ({ ...delivery, consentId: BigInt(i + 1), readings: i }));
+      const root = await clients.publicClient.readContract({
+        address: chain.accessLogAddress,
+        abi: accessLogAbi,
+        functionName: 'batchRootOf',
+        args: [batch],
+      });
+      assert.equal(deliveryBatchRoot(batch), root, `root of ${n}`);
+    }
 
     const consentId = await grant(recipient.address);
     const { terms } = await readTerms({ publicClient: clients.publicClient, address: c.recipientTerms, consentId });
@@ -247,12 +259,24 @@ describe('accountability chain modules on a real chain', { timeout: 240_000 }, (
     const canaries = [1n, 2n].map((sequence) =>
       makeCanary({ secret, recipient: leaker.address, consentId, device, stream: 0, sequence, reading: 120, min: 0, max: 5000 }),
     );
-    const stray = { commitment: keccak256(toHex('never delivered')), deliveryKey: keccak256(toHex('no such delivery')) };
+    // the AccessLog stored the batch's root; each canary proves its delivery against it
+    const proof = deliveryProof([delivery], 0);
+    assert.equal(
+      await clients.publicClient.readContract({
+        address: chain.accessLogAddress,
+        abi: accessLogAbi,
+        functionName: 'batchRootOf',
+        args: [[delivery]],
+      }),
+      proof.batchRoot,
+    );
+    const never = { ...delivery, dataHash: keccak256(toHex('no such delivery')) };
+    const stray = { commitment: keccak256(toHex('never delivered')), delivery: deliveryProof([never], 0) };
     const [committed] = await commitCanaries({
       clients,
       account: chain.relayer,
       address: c.canaryRegistry,
-      canaries: [...canaries.map((k) => ({ commitment: k.commitment, deliveryKey: deliveryKey(delivery) })), stray],
+      canaries: [...canaries.map((k) => ({ commitment: k.commitment, delivery: proof })), stray],
     });
     assert.deepEqual(committed!.refused, [stray.commitment], 'a canary of an unlogged delivery is refused');
     assert.equal(

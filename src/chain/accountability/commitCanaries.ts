@@ -1,5 +1,6 @@
 import { parseEventLogs, type Hex } from 'viem';
 import { canaryRegistryAbi } from '../../contracts/abis.js';
+import type { DeliveryProof } from '../../protocol/deliveryBatch.js';
 import { sendContractTransaction, type SendContractTransactionReturnType, type WriteContext } from '../sendContractTransaction.js';
 
 /** Most commitments per transaction (CanaryRegistry.MAX_BATCH). */
@@ -7,11 +8,11 @@ export const MAX_CANARY_BATCH = 256;
 
 export type CommitCanariesParameters = WriteContext & {
   /**
-   * Each canary's commitment (src/protocol/canary.ts canaryCommitment) and the key of the logged
-   * delivery that carried it (src/protocol/recipientTerms.ts deliveryKey): the delivery must be in
-   * the AccessLog already, or the canary is refused.
+   * Each canary's commitment (src/protocol/canary.ts canaryCommitment) and the proof that the
+   * delivery which carried it was logged (src/protocol/deliveryBatch.ts deliveryProof, against the
+   * batch it was logged in): the batch must be in the AccessLog already, or the canary is refused.
    */
-  canaries: readonly { commitment: Hex; deliveryKey: Hex }[];
+  canaries: readonly { commitment: Hex; delivery: DeliveryProof }[];
 };
 
 /**
@@ -33,7 +34,7 @@ export async function commitCanaries(
       address,
       abi: canaryRegistryAbi,
       functionName: 'commitCanaries',
-      args: [batch.map((c) => c.commitment), batch.map((c) => c.deliveryKey)],
+      args: [batch.map((c) => c.commitment), batch.map((c) => c.delivery)],
     });
     const refused = parseEventLogs({ abi: canaryRegistryAbi, eventName: 'CanaryRefused', logs: result.logs as never }).map(
       (log) => log.args.commitment,

@@ -165,6 +165,8 @@ export type CanaryState = {
   claimedAt: bigint;
   /** The logged delivery that carried it. */
   deliveryKey: Hex;
+  /** When the AccessLog logged that delivery (unix seconds; proven at commitment). */
+  deliveredAt: bigint;
   claim: ClaimState;
 };
 
@@ -182,6 +184,7 @@ export async function readCanary(parameters: Reader & { commitment: Hex }): Prom
     committedAt: BigInt(c.committedAt),
     claimedAt: BigInt(c.claimedAt),
     deliveryKey: c.deliveryKey,
+    deliveredAt: BigInt(c.deliveredAt),
     claim: {
       status: claimStatusNames[k.status] ?? 'none',
       disputeDeadline: BigInt(k.disputeDeadline),

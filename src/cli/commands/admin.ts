@@ -26,7 +26,8 @@ const GOVERNED: Record<string, Abi> = {
   canaryRegistry: canaryRegistryAbi as Abi,
 };
 
-const HINTS: Record<string, string> = {
+/** What the timelock's refusals mean, for every command that acts through it. */
+export const TIMELOCK_HINTS: Readonly<Record<string, string>> = {
   AccessControlUnauthorizedAccount: 'the signer is not a proposer or executor of the timelock (the admin key, or the council multisig)',
   TimelockUnexpectedOperationState:
     'the operation is not in a state that allows this (see `pythia admin operations`): not ready yet, or done',
@@ -97,7 +98,7 @@ export function registerAdminCommands(program: Command): void {
         signer,
         `admin ${action}`,
         () => governedCalls({ clients: context, account: signer, address: timelock, calls: [call] }),
-        HINTS,
+        TIMELOCK_HINTS,
       );
       const readyAt = BigInt(Math.floor(Date.now() / 1000)) + done.delay;
       printResult(
@@ -167,7 +168,7 @@ export function registerAdminCommands(program: Command): void {
       signer,
       'admin execute',
       () => executeOperation({ clients: context, account: signer, address: timelock, calls: op.calls, salt: op.salt }),
-      HINTS,
+      TIMELOCK_HINTS,
     );
     printResult(
       options,

@@ -35,6 +35,7 @@ const claimJson = (state: CanaryState) => ({
   committedAt: Number(state.committedAt),
   claimedAt: Number(state.claimedAt),
   deliveryKey: state.deliveryKey,
+  deliveredAt: Number(state.deliveredAt),
   claim: {
     ...state.claim,
     disputeDeadline: Number(state.claim.disputeDeadline),
@@ -236,7 +237,7 @@ export function registerCanaryCommands(program: Command): void {
       [
         `commitment    ${commitment}`,
         `committed     ${state.committedAt === 0n ? 'no (unknown commitment)' : `${formatTime(state.committedAt)} under consent ${state.consentId}`}`,
-        `delivery      ${state.committedAt === 0n ? '-' : state.deliveryKey}`,
+        `delivery      ${state.committedAt === 0n ? '-' : `${state.deliveryKey}, logged ${formatTime(state.deliveredAt)}`}`,
         `claim         ${k.status === 'none' ? 'none' : `${k.status}, leaked to ${k.leakedTo}, penalty ${formatEther(k.penalty)} ETH`}`,
         ...(k.status === 'open' ? [`dispute until ${formatTime(k.disputeDeadline)}`] : []),
         ...(k.status === 'disputed' ? [`disputed      ${formatTime(k.disputedAt)} (answer ${k.answerHash})`] : []),

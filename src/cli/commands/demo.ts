@@ -101,6 +101,26 @@ export function formatSummary(s: DemoSummary): string {
       `  after revocation: ${d.refusedAfterRevocation ? `refused (${d.refusedAfterRevocation})` : 'SERVED'}`,
     );
   }
+  if (s.accountability) {
+    const a = s.accountability;
+    const eth = (wei: string) => `${Number(BigInt(wei)) / 1e18} ETH`;
+    lines.push(
+      '',
+      `Accountability (consent ${a.consentId} to the firm ${a.recipient}; bond ${eth(a.bondBeforeWei)} → ${eth(a.bondAfterWei)}, penalty ${eth(a.penaltyWei)}):`,
+      formatTable(
+        a.steps.map((step) => ({
+          step: step.step,
+          expected: step.expected,
+          recorded: step.recorded,
+          '': step.expected === step.recorded ? '' : 'MISMATCH',
+        })),
+        ['step', 'expected', 'recorded', ''],
+      )
+        .split('\n')
+        .map((line) => `  ${line}`)
+        .join('\n'),
+    );
+  }
   const o = s.outcomes;
   lines.push(
     '',

@@ -11,6 +11,7 @@ import {
 import { acceptTransfer, cancelOffer, offerTransfer, readOwnership, type ReadOwnershipReturnType } from '../../chain/deviceOwnership.js';
 import { readDeviceView } from '../../chain/readDevice.js';
 import { requireContract } from '../../chain/requireContract.js';
+import { timelockAddress } from '../../chain/timelock.js';
 import { resolveDid, UnknownDeviceDidError } from '../../chain/resolveDid.js';
 import { pythiaFleetAbi } from '../../contracts/abis.js';
 import { loadDeviceKey, type DeviceKey } from '../../sdk/index.js';
@@ -24,6 +25,7 @@ import {
   parseTextArg,
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { TIMELOCK_HINTS } from './admin.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
@@ -353,28 +355,50 @@ export function registerDeviceIdentityCommands(device: Command): void {
   );
 }
 
-/** `pythia manufacturer ...`: which manufacturer provisions each device class (operator). */
+/** `pythia manufacturer ...`: which manufacturer provisions each device class (the council, through its timelock). */
 export function registerManufacturerCommands(program: Command): void {
   const manufacturer = program.command('manufacturer').description('Device class manufacturers: who may provision devices of each class');
 
   withCommon(
     manufacturer
       .command('assign')
-      .description("Assign a device class to a manufacturer's account (an operator: the node's operator key by default)")
+      .description(
+        "Assign a device class to a manufacturer's account through the council's timelock (issue #12: it decides who provisions " +
+          "the class's devices and publishes its firmware). Scheduled by a proposer (the node's admin key by default) and executed " +
+          'at once when the delay is 0 (a local deployment); otherwise executed later with `pythia admin execute <operationId>`',
+      )
       .argument('<class>', 'device class id', parseClassArg('class'))
       .argument('<address>', "the manufacturer's account", parseAddressArg('the manufacturer', { nonZero: true })),
-    { signer: "sign with this keystore (holding the identity contract's OPERATOR_ROLE) instead of the operator key" },
+    { signer: "sign with this keystore (a proposer of the council's timelock, e.g. the multisig's signer) instead of the admin key" },
   ).action(async (classId: number, address: Address, options: CommonOptions) => {
     const context = loadContext(options);
     const identity = requireContract(context.deployment, 'deviceIdentity');
-    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'operator' });
-    const { hash, blockNumber } = await sendAs(context, account, 'manufacturer assign', () =>
-      assignClassManufacturer({ clients: context, account, address: identity, classId, manufacturer: address }),
+    const timelock = timelockAddress(context.deployment);
+    const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'admin', purpose: 'proposer' });
+    progress(options, `scheduling the assignment of class ${classId} to ${address} on the timelock...`);
+    const done = await sendAs(
+      context,
+      account,
+      'manufacturer assign',
+      () => assignClassManufacturer({ clients: context, account, identity, timelock, classId, manufacturer: address }),
+      TIMELOCK_HINTS,
     );
     printResult(
       options,
-      { classId, manufacturer: getAddress(address), transactionHash: hash, blockNumber },
-      () => `class ${classId} is now provisioned by ${address} (${hash})`,
+      {
+        classId,
+        manufacturer: getAddress(address),
+        operationId: done.operationId,
+        delay: Number(done.delay),
+        executed: done.executed !== null,
+        scheduleTransaction: done.hash,
+        executeTransaction: done.executed?.hash ?? null,
+      },
+      () =>
+        done.executed
+          ? `class ${classId} is now provisioned by ${address} (through the timelock: ${done.executed.hash})`
+          : `scheduled as ${done.operationId}: class ${classId} goes to ${address} once the timelock's delay (${done.delay} s) has passed ` +
+            `and \`pythia admin execute ${done.operationId}\` runs`,
     );
   });
 

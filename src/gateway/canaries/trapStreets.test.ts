@@ -141,6 +141,9 @@ describe('trap streets', () => {
       (await readCanary({ publicClient: chain.publicClient, address: chain.canaryAddress, commitment: found.commitment })).deliveryKey,
       deliveryKey(found.delivery),
     );
+    // ...proven logged (a Merkle path to its logDeliveries batch's root) before the commitment.
+    const committed = await readCanary({ publicClient: chain.publicClient, address: chain.canaryAddress, commitment: found.commitment });
+    assert.ok(committed.deliveredAt > 0n && committed.deliveredAt <= committed.committedAt, 'the delivery was logged first');
 
     const evidenceHash = keccak256(stringToHex(JSON.stringify(leaked.readings)));
     const before = (await readBond({ publicClient: chain.publicClient, address: chain.bondsAddress, recipient: leaker.address })).bond;

@@ -47,6 +47,8 @@ export type CanaryRecord = NewCanary & {
   /** The logged delivery that carried it (null for a canary recorded before issue #12). */
   delivery: DeliveryEntry | null;
   deliveryKey: Hex | null;
+  /** The access-log batch (logDeliveries) that carries that delivery, once batched. */
+  deliveryBatchId: number | null;
 };
 
 /** deliveries: AccessLog.logDeliveries; commands: AccessLog.logCommands; canaries: CanaryRegistry.commitCanaries. */
@@ -106,6 +108,7 @@ type CanaryRow = {
   d_scope: number | null;
   d_count: number | null;
   d_hash: string | null;
+  d_action: number | null;
 };
 
 const toEntry = (row: EntryRow): AccessEntry => ({
@@ -134,6 +137,7 @@ const toCanary = (row: CanaryRow): CanaryRecord => ({
   createdAt: row.created_at,
   actionId: row.action_id,
   deliveryKey: row.delivery_key as Hex | null,
+  deliveryBatchId: row.d_action,
   delivery:
     row.delivery_key === null || row.d_scope === null
       ? null
@@ -149,7 +153,7 @@ const toCanary = (row: CanaryRow): CanaryRecord => ({
 
 /** The canaries' columns and their delivery entry's, for toCanary. */
 const CANARY_SELECT =
-  'SELECT c.*, e.scope AS d_scope, e.count AS d_count, e.hash AS d_hash FROM canaries c LEFT JOIN access_entries e ON e.id = c.entry_id';
+  'SELECT c.*, e.scope AS d_scope, e.count AS d_count, e.hash AS d_hash, e.action_id AS d_action FROM canaries c LEFT JOIN access_entries e ON e.id = c.entry_id';
 
 /** The AccessLog entry a delivery is logged as. */
 export function deliveryEntryOf(entry: NewAccessEntry): DeliveryEntry {
@@ -196,7 +200,8 @@ export class AccessLedger {
         'INSERT OR IGNORE INTO canaries (consent_id, recipient, device, stream, seq, value, salt, commitment, created_at, entry_id, delivery_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       // A canary is committed once its delivery is in an AccessLog batch (the registry refuses a
-      // canary whose delivery the AccessLog has not recorded; batches are sent in order).
+      // canary whose delivery the AccessLog has not recorded; batches are sent in order), with the
+      // proof of its place in that batch (AccessLogBatcher).
       unbatchedCanaries: this.db.prepare(
         `${CANARY_SELECT} WHERE c.action_id IS NULL AND c.delivery_key IS NOT NULL AND e.action_id IS NOT NULL ORDER BY c.id LIMIT ?`,
       ),

@@ -1,5 +1,8 @@
-import { encodeFunctionData, type Abi } from 'viem';
+import { decodeFunctionData, encodeFunctionData, type Abi, type Hex } from 'viem';
 import { accessLogAbi } from '../../contracts/abis.js';
+import { deliveryProof, type DeliveryProof } from '../../protocol/deliveryBatch.js';
+import type { DeliveryEntry } from '../../protocol/recipientTerms.js';
+import { deliveryKey } from '../../protocol/recipientTerms.js';
 import type { AccessEntry, AccessEntryKind, AccessLedger, CanaryRecord } from './accessLedger.js';
 import type { Address } from 'viem';
 import type { GatewayLogger } from '../core/logger.js';
@@ -13,7 +16,10 @@ import type { GatewayLogger } from '../core/logger.js';
 export type AccessLogBatcherOptions = {
   ledger: AccessLedger;
   accessLog: Address;
-  /** CanaryRegistry and its ABI (commitCanaries(bytes32[] commitments, bytes32[] deliveryKeys)); without it no canaries are committed. */
+  /**
+   * CanaryRegistry and its ABI (commitCanaries(bytes32[] commitments, IAccessLog.DeliveryProof[] deliveries));
+   * without it no canaries are committed.
+   */
   canaries?: { registry: Address; abi: Abi };
   /** Called after a batch is queued (wakes the relayer). */
   onQueued: () => void;
@@ -117,17 +123,51 @@ export class AccessLogBatcher {
     );
   }
 
+  /**
+   * Commits canaries, each with the Merkle proof of its delivery's place in the logDeliveries batch
+   * that carries it (src/protocol/deliveryBatch.ts): the batch is read back from the calldata stored
+   * for it, so the proof is of exactly what is (or was) sent.
+   */
   private queueCanaries(canaries: readonly CanaryRecord[]): void {
     const { registry, abi } = this.options.canaries!;
+    const batches = new Map<number, { keys: Hex[]; deliveries: DeliveryEntry[] } | null>();
+    const proven: { id: number; commitment: Hex; delivery: DeliveryProof }[] = [];
+    for (const c of canaries) {
+      const batch = c.deliveryBatchId === null ? null : this.deliveryBatch(batches, c.deliveryBatchId);
+      const index = batch && c.deliveryKey ? batch.keys.indexOf(c.deliveryKey) : -1;
+      if (!batch || index < 0) {
+        this.options.logger?.error({ canary: c.id, batch: c.deliveryBatchId }, 'access log: a canary’s delivery is not in its batch');
+        continue;
+      }
+      proven.push({ id: c.id, commitment: c.commitment, delivery: deliveryProof(batch.deliveries, index) });
+    }
+    if (proven.length === 0) return;
     const calldata = encodeFunctionData({
       abi,
       functionName: 'commitCanaries',
-      args: [canaries.map((c) => c.commitment), canaries.map((c) => c.deliveryKey!)],
+      args: [proven.map((c) => c.commitment), proven.map((c) => c.delivery)],
     });
     this.options.ledger.batchInto(
       'canaries',
-      canaries.map((c) => c.id),
+      proven.map((c) => c.id),
       { kind: 'canaries', target: registry, calldata },
     );
+  }
+
+  /** The deliveries of a logDeliveries batch, decoded from its stored calldata (cached per flush). */
+  private deliveryBatch(
+    cache: Map<number, { keys: Hex[]; deliveries: DeliveryEntry[] } | null>,
+    batchId: number,
+  ): { keys: Hex[]; deliveries: DeliveryEntry[] } | null {
+    if (!cache.has(batchId)) {
+      const batch = this.options.ledger.logBatch(batchId);
+      let deliveries: DeliveryEntry[] | null = null;
+      if (batch?.kind === 'deliveries') {
+        const { args } = decodeFunctionData({ abi: accessLogAbi, data: batch.calldata });
+        deliveries = (args[0] as readonly DeliveryEntry[]).map((d) => ({ ...d }));
+      }
+      cache.set(batchId, deliveries && { keys: deliveries.map(deliveryKey), deliveries });
+    }
+    return cache.get(batchId) ?? null;
   }
 }
