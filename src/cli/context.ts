@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { LocalAccount } from 'viem';
 import { createChainClients, type ChainClients } from '../chain/clients.js';
-import { readDeployment, DeploymentFileError, type Deployment } from '../chain/deployment.js';
+import { readDeployment, type Deployment } from '../chain/deployment.js';
 import { loadRoleKey, type RoleName } from '../chain/roleKeys.js';
 import { CliError } from './output.js';
 import { resolvePassphrase } from './passphrase.js';
@@ -14,16 +14,11 @@ export function resolveDataDir(dataDir: string | undefined): string {
   return resolve(dataDir ?? process.env.PYTHIA_DATA_DIR ?? DEFAULT_DATA_DIR);
 }
 
-/** Reads deployment.json of the data dir and connects to its chain. */
+/** Reads deployment.json of the data dir and connects to its chain (DeploymentFileError when it has none). */
 export function loadContext(options: { dataDir?: string }): CommandContext {
   const dataDir = resolveDataDir(options.dataDir);
-  let deployment: Deployment;
-  try {
-    deployment = readDeployment(dataDir);
-  } catch (error) {
-    if (error instanceof DeploymentFileError) throw new CliError(error.message);
-    throw error;
-  }
+  // A missing or broken deployment.json is reported by the CLI's error path (failure.ts).
+  const deployment: Deployment = readDeployment(dataDir);
   return { dataDir, deployment, ...createChainClients(deployment) };
 }
 

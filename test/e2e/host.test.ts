@@ -6,17 +6,17 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
 import { parseDeployment } from '../../src/chain/deployment.js';
 import { commandLineOf, descendantPids } from '../../src/testing/processTree.js';
 import { runPythia } from './runPythia.js';
+import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
 /**
  * docs/security.md, "Host": secrets never on argv, TLS or a refusal beyond loopback, through the
  * real `pythia` command and a real external MQTT broker.
  */
-const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const bin = pythiaBin();
 const passphrase = 'host-test-passphrase-not-a-secret';
 const dir = mkdtempSync(join(tmpdir(), 'pythia-host-e2e-'));
 const mqttPassword = `gw-${randomBytes(12).toString('hex')}`;

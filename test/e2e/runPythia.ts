@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { documentedCommandOf, jsonOutputError } from '../../src/cli/jsonOutputSchemas.js';
+import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
-const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const bin = pythiaBin();
 
 export type PythiaRun = { code: number | null; stdout: string; stderr: string };
 

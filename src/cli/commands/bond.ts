@@ -15,7 +15,7 @@ export function registerBondCommands(program: Command): void {
   const bond = program
     .command('bond')
     .description(
-      "A data recipient's bond (issue #5): what it stakes to receive data; a proven violation (canary leak, missed deletion) pays the owner from it",
+      "A data recipient's bond: what it stakes to receive data; a proven violation (canary leak, missed deletion) pays the owner from it",
     );
 
   withCommon(

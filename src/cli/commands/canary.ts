@@ -46,7 +46,7 @@ export function registerCanaryCommands(program: Command): void {
   const canary = program
     .command('canary')
     .description(
-      'Trap streets (issues #5, #12): canary values given to recipients, committed on chain with the delivery that carried them, ' +
+      'Trap streets: canary values given to recipients, committed on chain with the delivery that carried them, ' +
         'revealed to claim a leak; a claim holds the penalty until it is settled (dispute window, arbiter)',
     );
 

@@ -45,7 +45,7 @@ export function registerDeletionCommands(program: Command): void {
   const deletion = program
     .command('deletion')
     .description(
-      'Data deletion requests (issue #5): an owner asks a recipient to delete data by a deadline; the recipient acknowledges on chain, ' +
+      'Data deletion requests: an owner asks a recipient to delete data by a deadline; the recipient acknowledges on chain, ' +
         'or anyone triggers the penalty once the deadline has passed',
     );
 

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Address, Hex, LocalAccount } from 'viem';
-import { AttestationError, reportDataBindsKey, tcbStatuses, verifyQuote, type TcbStatus } from '../../attestation/index.js';
+import {
+  AttestationError,
+  intelSgxRootCaDer,
+  reportDataBindsKey,
+  tcbStatuses,
+  verifyQuote,
+  type TcbStatus,
+} from '../../attestation/index.js';
 import {
   MEASUREMENT_BYTES,
   approveMeasurement,
@@ -35,7 +42,6 @@ import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { loadSignerAccount, sendAs } from '../signer.js';
-import { defaultRootCaPath } from './attest.js';
 
 type AttestedTee = 'sgx' | 'tdx';
 
@@ -72,7 +78,7 @@ type RegisterOptions = CommonOptions & {
   collateral?: string;
   at?: bigint;
   nonce?: Hex;
-  rootCa: string;
+  rootCa?: string;
   acceptTcb: TcbStatus[];
   evidenceUri?: string;
   unattested?: boolean;
@@ -92,7 +98,7 @@ export function verifyEvidenceForKey(publicKey: Hex, options: RegisterOptions): 
   } catch {
     throw new CliError(`collateral ${options.collateral} is not JSON`);
   }
-  const rootCaDer = readInput(options.rootCa, 'root CA');
+  const rootCaDer = options.rootCa === undefined ? intelSgxRootCaDer() : readInput(options.rootCa, 'root CA');
   let verified: ReturnType<typeof verifyQuote>;
   try {
     verified = verifyQuote({ quote, collateral, rootCaDer, now });
@@ -247,7 +253,7 @@ export function registerPythiaCommands(program: Command): void {
         'the 32-byte nonce the quote was asked for (second half of its report data)',
         parseHexBytesArg('--nonce', { bytes: 32 }),
       )
-      .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint)', defaultRootCaPath)
+      .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint; default: the built-in copy)')
       .option('--accept-tcb <statuses>', 'comma-separated TCB statuses to accept', parseTcbListArg, DEFAULT_ACCEPTED_TCB)
       .option('--evidence-uri <uri>', 'where the quote and collateral are published (recorded on chain with their hash)')
       .option('--unattested', 'without TEE evidence: flagged attested=false, refused by devices that require attestation');
