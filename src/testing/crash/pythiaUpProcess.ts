@@ -32,7 +32,6 @@ export type PythiaUpProcessParameters = {
   startTimeoutMs?: number;
 };
 
-
 export function pythiaUpProcess(parameters: PythiaUpProcessParameters): PythiaUpProcess {
   const { passphrase, startTimeoutMs = 180_000 } = parameters;
   const log: WriteStream | undefined = parameters.logPath ? createWriteStream(parameters.logPath, { flags: 'a' }) : undefined;
