@@ -144,7 +144,7 @@ export function failureOf(error: unknown, context: FailureContext): CliFailure {
     return {
       code: 'not-set-up',
       exitCode: exitCodes.unreachable,
-      message: `Pythia has not been started on this data directory (${context.dataDir}): start it with \`${upCommand(context)}\`, or pass --data-dir`,
+      message: `Pythia has not been started on this data directory (${context.dataDir}): start it with \`${upCommand(context)}\`${context.dataDirGiven ? '' : ', or pass the --data-dir of a running one'}`,
     };
   const endpoint = unreachableEndpointOf(error);
   if (endpoint !== undefined)

@@ -284,8 +284,8 @@ describe('device identity and ownership through the CLI', { timeout: 600_000 }, 
     );
 
     // A stranger may not revoke it; the operator (default signer) may.
-    await refused(['device', 'revoke-key', other, '--reason', 'mine', '--signer-key', people.alice.file], 1, /NotOwnerOrOperator/);
-    const revoked = await json(['device', 'revoke-key', other, '--reason', 'key extracted from the stolen unit']);
+    await refused(['device', 'revoke-key', other, '--reason', 'mine', '--yes', '--signer-key', people.alice.file], 1, /NotOwnerOrOperator/);
+    const revoked = await json(['device', 'revoke-key', other, '--reason', 'key extracted from the stolen unit', '--yes']);
     assert.equal(revoked.status, 'revoked');
     const did = await json(['device', 'did', other]);
     assert.equal(did.didDocumentMetadata.deactivated, true);

@@ -25,6 +25,7 @@ import {
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { readRegistrationRequests } from '../registrationRequests.js';
@@ -263,9 +264,11 @@ export function registerDeviceIdentityCommands(device: Command): void {
           "contract's OPERATOR_ROLE). Its DID document becomes deactivated",
       )
       .argument('<id>', 'device id (address)', parseDeviceArg)
-      .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)', parseReasonArg),
+      .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)', parseReasonArg)
+      .option(...YES_OPTION),
     'the owner or an operator',
-  ).action(async (id: Address, options: CommonOptions & { reason: string }) => {
+  ).action(async (id: Address, options: CommonOptions & ConfirmOptions & { reason: string }) => {
+    await confirmIrreversible(options, `revoking the key of device ${id} (a ban for good)`);
     const context = loadContext(options);
     const identity = requireContract(context.deployment, 'deviceIdentity');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner or operator' });

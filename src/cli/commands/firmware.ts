@@ -45,7 +45,8 @@ const MAX_LOCATION_BYTES = 512;
 
 /** What a registry refusal means, in the words of the person who ran the command. */
 const firmwareRefusalHints: Readonly<Record<string, string>> = {
-  NotClassManufacturer: 'the signer is not the manufacturer of this class (DeviceIdentity.assignClassManufacturer, operator)',
+  NotClassManufacturer:
+    'the signer is not the manufacturer of this class (an operator assigns it: `pythia manufacturer assign <class> <address>`)',
   NotDeviceOwner: "the signer does not own the device's token (pass the owner's key with --signer-key)",
   ReleaseKeysAlreadySet: 'the class already has release keys; only a threshold of them can rotate the set',
   NoReleaseKeys: 'the class has no release keys yet: its manufacturer sets them with `pythia firmware keys set`',
