@@ -172,7 +172,8 @@ export function failureOf(error: unknown, context: FailureContext): CliFailure {
  * commander has printed its own usage errors already; they get the JSON line alone.
  */
 export function reportFailure(error: unknown, args: readonly string[]): number {
-  if (error instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return 0;
+  if (error instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code))
+    return exitCodes.ok;
   const failure = failureOf(error, failureContextOf(args));
   if (!(error instanceof CommanderError)) process.stderr.write(`error: ${failure.message}\n`);
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ error: failure }, null, 2)}\n`);

@@ -1,5 +1,7 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { commandIndex, commandNameOf } from './commandIndex.js';
+
+const HELP_AND_VERSION = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
 
 /**
  * The `pythia` program. With `commandName`, only that command's module is loaded and the others
@@ -33,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
     // A command may have set a failure code while still printing its result (e.g. the demo).
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
+    // commander ends --help and --version with an error too: they need nothing more.
+    if (error instanceof CommanderError && HELP_AND_VERSION.includes(error.code)) return 0;
     // The error path loads the chain's error types: only a failing command pays for them.
     const { reportFailure } = await import('./failure.js');
     return reportFailure(error, argv.slice(2));
