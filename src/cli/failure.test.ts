@@ -8,6 +8,7 @@ import { DeploymentFileError, readDeployment } from '../chain/deployment.js';
 import { ContractMissingError } from '../chain/requireContract.js';
 import { ContractRefusal } from '../chain/sendContractTransaction.js';
 import { exitCodes, failureContextOf, failureOf, reportFailure, wordsOf } from './failure.js';
+import { jsonErrorOutputError } from './jsonOutputSchemas.js';
 import { CliError, UsageError } from './output.js';
 
 const dataDir = '/srv/pythia/council';
@@ -114,6 +115,22 @@ describe('failureOf: one sentence, one exit code, one stable code per kind of fa
   it('shows only the first line of an unexpected error', () => {
     const failure = failureOf(new Error('something broke\n  Request body: {"method":"eth_call"}\n  Version: viem@2'), context);
     assert.deepEqual(failure, { code: 'failed', exitCode: 1, message: 'something broke' });
+  });
+});
+
+describe('the --json error', () => {
+  it('matches the schema docs/cli.md shows, contract errors included', () => {
+    for (const error of [
+      new UsageError('bad'),
+      new CliError('no'),
+      new ContractRefusal('InvalidStatusTransition', [device, 2], ''),
+      wrapped(new ChainUnreachableError('/x/node.ipc', new Error('ENOENT'))),
+      new Error('boom'),
+    ]) {
+      const failure = failureOf(error, context);
+      assert.equal(jsonErrorOutputError({ error: failure }), undefined, failure.code);
+    }
+    assert.match(jsonErrorOutputError({ error: { code: 'oops', exitCode: 1, message: 'x' } }) ?? '', /code must be equal to one of/);
   });
 });
 

@@ -28,6 +28,54 @@ export const exitCodes = {
 /** The stable `code` of a --json error. */
 export type FailureCode = 'usage' | 'refused' | 'contract-refused' | 'contract-missing' | 'not-set-up' | 'node-unreachable' | 'failed';
 
+/** What each code means and its exit code: docs/cli.md, "Errors and exit codes", is made from this table. */
+export const failureCodes: Readonly<Record<FailureCode, { exitCode: number; meaning: string }>> = {
+  usage: { exitCode: exitCodes.usage, meaning: 'bad usage: an unknown command or option, a missing or malformed argument or input file' },
+  refused: { exitCode: exitCodes.refused, meaning: "the command's own checks refused (an unknown consent, a key that does not open...)" },
+  'contract-refused': {
+    exitCode: exitCodes.refused,
+    meaning: "a contract refused the call: `contractError` names the contract's custom error and its arguments (enum members by name)",
+  },
+  'contract-missing': {
+    exitCode: exitCodes.refused,
+    meaning: "the data directory's deployment has no such contract (the message says what to do)",
+  },
+  failed: { exitCode: exitCodes.refused, meaning: 'something else failed on the way; `PYTHIA_DEBUG=1` prints the stack' },
+  'not-set-up': { exitCode: exitCodes.unreachable, meaning: 'Pythia was never started on this data directory (no deployment.json)' },
+  'node-unreachable': {
+    exitCode: exitCodes.unreachable,
+    meaning: "the data directory's chain node does not answer: Pythia is not running",
+  },
+};
+
+/** The JSON schema of a --json error (what `reportFailure` prints on stdout). */
+export const failureJsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['code', 'exitCode', 'message'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(failureCodes) },
+        exitCode: { type: 'integer', enum: [1, 2, 3] },
+        message: { type: 'string', description: 'the sentence printed on stderr after `error: `' },
+        contractError: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'args'],
+          properties: {
+            name: { type: 'string', description: "the contract's custom error" },
+            args: { type: 'object', additionalProperties: { type: 'string' }, description: 'its arguments by name, as shown' },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 export type CliFailure = {
   code: FailureCode;
   exitCode: number;
@@ -133,37 +181,41 @@ function firstLine(error: unknown): string {
   return text.split('\n')[0]!.trim() || 'unexpected failure';
 }
 
+/** A failure of this code: its exit code comes from the table. */
+function failure(code: FailureCode, message: string, extra: Pick<CliFailure, 'contractError'> = {}): CliFailure {
+  return { code, exitCode: failureCodes[code].exitCode, message, ...extra };
+}
+
 /** What went wrong, as the CLI reports it. */
 export function failureOf(error: unknown, context: FailureContext): CliFailure {
-  if (error instanceof CommanderError) return { code: 'usage', exitCode: exitCodes.usage, message: error.message.replace(/^error: /, '') };
+  if (error instanceof CommanderError) return failure('usage', error.message.replace(/^error: /, ''));
   if (error instanceof ContractRefusal) {
     const { message, args } = describeContractRefusal(error);
-    return { code: 'contract-refused', exitCode: exitCodes.refused, message, contractError: { name: error.errorName, args } };
+    return failure('contract-refused', message, { contractError: { name: error.errorName, args } });
   }
   if (error instanceof DeploymentFileError && /^no deployment at /.test(error.message))
-    return {
-      code: 'not-set-up',
-      exitCode: exitCodes.unreachable,
-      message: `Pythia has not been started on this data directory (${context.dataDir}): start it with \`${upCommand(context)}\`${context.dataDirGiven ? '' : ', or pass the --data-dir of a running one'}`,
-    };
+    return failure(
+      'not-set-up',
+      `Pythia has not been started on this data directory (${context.dataDir}): start it with \`${upCommand(context)}\`` +
+        (context.dataDirGiven ? '' : ', or pass the --data-dir of a running one'),
+    );
   const endpoint = unreachableEndpointOf(error);
   if (endpoint !== undefined)
-    return {
-      code: 'node-unreachable',
-      exitCode: exitCodes.unreachable,
-      message: isIpcEndpoint(endpoint)
+    return failure(
+      'node-unreachable',
+      isIpcEndpoint(endpoint)
         ? `Pythia is not running on this data directory (${context.dataDir}); start it with \`${upCommand(context)}\``
         : `the chain node at ${endpoint} does not answer (data directory ${context.dataDir}); start it (\`${upCommand(context)}\`, ` +
-          'or `pythia network start` for a network node) and run the command again',
-    };
-  if (error instanceof ContractMissingError) return { code: 'contract-missing', exitCode: exitCodes.refused, message: error.message };
-  if (error instanceof CliError) {
-    const code: FailureCode =
-      error.exitCode === exitCodes.usage ? 'usage' : error.exitCode === exitCodes.unreachable ? 'node-unreachable' : 'refused';
-    return { code, exitCode: error.exitCode, message: error.message };
-  }
-  if (error instanceof DeploymentFileError) return { code: 'refused', exitCode: exitCodes.refused, message: error.message };
-  return { code: 'failed', exitCode: exitCodes.refused, message: firstLine(error) };
+            'or `pythia network up --dir <network folder>` for a node of a network) and run the command again',
+    );
+  if (error instanceof ContractMissingError) return failure('contract-missing', error.message);
+  if (error instanceof CliError)
+    return failure(
+      error.exitCode === exitCodes.usage ? 'usage' : error.exitCode === exitCodes.unreachable ? 'node-unreachable' : 'refused',
+      error.message,
+    );
+  if (error instanceof DeploymentFileError) return failure('refused', error.message);
+  return failure('failed', firstLine(error));
 }
 
 /**

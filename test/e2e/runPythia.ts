@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { documentedCommandOf, jsonOutputError } from '../../src/cli/jsonOutputSchemas.js';
+import { documentedCommandOf, jsonErrorOutputError, jsonOutputError } from '../../src/cli/jsonOutputSchemas.js';
 import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
 const bin = pythiaBin();
@@ -22,14 +22,18 @@ export function runPythia(args: string[], passphrase: string): Promise<PythiaRun
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('close', (code) => {
-      // Every --json output a test reads is checked against docs/cli.md.
-      if (code === 0 && args.includes('--json') && documentedCommandOf(args) !== undefined) {
-        try {
+      // Every --json output a test reads is checked against docs/cli.md, errors included.
+      try {
+        if (code === 0 && args.includes('--json') && documentedCommandOf(args) !== undefined)
           assertDocumentedJson(args, JSON.parse(stdout));
-        } catch (error) {
-          reject(error);
-          return;
+        if (code !== 0 && args.includes('--json') && !args.includes('--help')) {
+          const error = jsonErrorOutputError(JSON.parse(stdout));
+          assert.equal(error, undefined, `pythia ${args.join(' ')}: the --json error does not match docs/cli.md: ${error}\n${stdout}`);
+          assert.equal(JSON.parse(stdout).error.exitCode, code, 'the --json error names the exit code');
         }
+      } catch (error) {
+        reject(error);
+        return;
       }
       resolve({ code, stdout, stderr });
     });
