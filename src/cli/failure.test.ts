@@ -33,6 +33,11 @@ describe('failureOf: one sentence, one exit code, one stable code per kind of fa
     assert.deepEqual(failure.contractError, { name: 'InvalidStatusTransition', args: { device, current: 'revoked' } });
   });
 
+  it('names the enum member of an argument the contract declares as a plain uint8', () => {
+    const failure = failureOf(new ContractRefusal('DeviceNotActive', [device, 2], ''), context);
+    assert.equal(failure.message, `the contract refused: device not active (device ${device}, status suspended) [DeviceNotActive]`);
+  });
+
   it('names the role an account lacks instead of its hash', () => {
     const failure = failureOf(
       new ContractRefusal('AccessControlUnauthorizedAccount', [device, keccak256(toBytes('OPERATOR_ROLE'))], ''),

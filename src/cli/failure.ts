@@ -5,7 +5,7 @@ import { DeploymentFileError } from '../chain/deployment.js';
 import { ContractMissingError } from '../chain/requireContract.js';
 import { ContractRefusal } from '../chain/sendContractTransaction.js';
 import * as abis from '../contracts/abis.js';
-import { enumOfInternalType, solidityEnums } from '../protocol/solidityEnums.js';
+import { enumOfInternalType, type SolidityEnumName, solidityEnums } from '../protocol/solidityEnums.js';
 import { DEFAULT_DATA_DIR, resolveDataDir } from './context.js';
 import { CliError, jsonReplacer } from './output.js';
 
@@ -145,9 +145,17 @@ export function wordsOf(name: string): string {
     .toLowerCase();
 }
 
+/** Arguments the contracts declare as a plain uint8 (an interface cannot name another's enum) that hold an enum's number. */
+const uint8Enums: Readonly<Record<string, SolidityEnumName>> = {
+  'DeviceNotActive.status': 'IPythiaFleetTypes.DeviceStatus',
+  'ConsentNotLive.refusal': 'IConsentRegistry.Refusal',
+  'InvalidTeeType.teeType': 'IPythiaRegistry.TeeType',
+  'InvalidMeasurement.teeType': 'IPythiaRegistry.TeeType',
+};
+
 /** One argument of a custom error as a person reads it: enum members by name, roles by name. */
-function shownValue(parameter: AbiParameter | undefined, value: unknown): string {
-  const enumName = enumOfInternalType(parameter?.internalType);
+function shownValue(errorName: string, parameter: AbiParameter | undefined, value: unknown): string {
+  const enumName = enumOfInternalType(parameter?.internalType) ?? uint8Enums[`${errorName}.${parameter?.name}`];
   if (enumName !== undefined && (typeof value === 'number' || typeof value === 'bigint')) {
     const member = (solidityEnums[enumName].members as readonly string[])[Number(value)];
     if (member !== undefined) return wordsOf(member);
@@ -165,7 +173,7 @@ export function describeContractRefusal(refusal: ContractRefusal): { message: st
   refusal.errorArgs.forEach((value, i) => {
     const parameter = inputs?.[i];
     const label = (parameter?.name || `argument ${i + 1}`).replace(/_$/, '');
-    args[label] = shownValue(parameter, value);
+    args[label] = shownValue(refusal.errorName, parameter, value);
   });
   const shown = Object.entries(args).map(([label, value]) => `${wordsOf(label)} ${value}`);
   const what = refusal.errorName === 'revert' ? 'reverted' : wordsOf(refusal.errorName);

@@ -280,7 +280,7 @@ describe('device identity and ownership through the CLI', { timeout: 600_000 }, 
     await refused(
       ['device', 'transfer', other, '--to', people.alice.key.deviceId, '--signer-key', people.manufacturer.file],
       1,
-      /DeviceNotActive.*suspended or revoked/,
+      /device not active \(device 0x[0-9a-fA-F]{40}, status suspended\): the device is suspended or revoked.*\[DeviceNotActive\]/,
     );
 
     // A stranger may not revoke it; the operator (default signer) may.
