@@ -119,11 +119,13 @@ export function unreachableEndpointOf(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Every custom error of the contracts, by name (one entry per name and number of arguments). */
+/** Every custom error of the contracts, by name and number of arguments (where two contracts name the arguments differently, the first one). */
 const contractErrors: ReadonlyMap<string, readonly AbiParameter[]> = (() => {
   const found = new Map<string, readonly AbiParameter[]>();
   for (const abi of Object.values(abis) as Abi[])
-    for (const item of abi) if (item.type === 'error') found.set(`${item.name}/${item.inputs.length}`, item.inputs);
+    for (const item of abi)
+      if (item.type === 'error' && !found.has(`${item.name}/${item.inputs.length}`))
+        found.set(`${item.name}/${item.inputs.length}`, item.inputs);
   return found;
 })();
 

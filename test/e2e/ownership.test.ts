@@ -191,7 +191,7 @@ describe('device identity and ownership through the CLI', { timeout: 600_000 }, 
     await refused(
       ['device', 'transfer', device, '--to', alice, '--signer-key', people.bob.file],
       1,
-      /NotDeviceOwner.*does not own this device/,
+      /does not own this device.*\[NotDeviceOwner\]/,
     );
     await ok(['device', 'transfer', device, '--to', alice, '--signer-key', people.manufacturer.file]);
     assert.equal((await json(['device', 'owner', device])).pendingOffer, alice);

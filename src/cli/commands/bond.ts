@@ -39,7 +39,7 @@ export function registerBondCommands(program: Command): void {
     printResult(
       options,
       { recipient: account.address, deposited: options.value, bond: state.bond, transactionHash: hash, blockNumber },
-      () => `${formatEther(options.value)} deposited: ${account.address} has a bond of ${formatEther(state.bond)} (${hash})`,
+      () => `${formatEther(options.value)} deposited: ${account.address} has a bond of ${formatEther(state.bond)} (transaction ${hash})`,
     );
   });
 
@@ -67,7 +67,7 @@ export function registerBondCommands(program: Command): void {
     printResult(
       options,
       { recipient: account.address, pending: state.pending, availableAt: Number(state.availableAt), transactionHash: hash, blockNumber },
-      () => `${formatEther(state.pending)} unbonding, withdrawable from ${formatTime(state.availableAt)} (${hash})`,
+      () => `${formatEther(state.pending)} unbonding, withdrawable from ${formatTime(state.availableAt)} (transaction ${hash})`,
     );
   });
 
@@ -88,7 +88,7 @@ export function registerBondCommands(program: Command): void {
     printResult(
       options,
       { recipient: account.address, withdrawn: before.pending, transactionHash: hash, blockNumber },
-      () => `${formatEther(before.pending)} withdrawn to ${account.address} (${hash})`,
+      () => `${formatEther(before.pending)} withdrawn to ${account.address} (transaction ${hash})`,
     );
   });
 
@@ -109,7 +109,7 @@ export function registerBondCommands(program: Command): void {
     printResult(
       options,
       { owner: account.address, claimed: before.claimable, transactionHash: hash, blockNumber },
-      () => `${formatEther(before.claimable)} of penalties paid to ${account.address} (${hash})`,
+      () => `${formatEther(before.claimable)} of penalties paid to ${account.address} (transaction ${hash})`,
     );
   });
 

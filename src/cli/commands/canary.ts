@@ -103,7 +103,7 @@ export function registerCanaryCommands(program: Command): void {
           blockNumber: r.blockNumber,
         },
         () =>
-          `leak claimed against ${given.recipient}: ${formatEther(r.held)} of ${formatEther(r.penalty)} ETH held from its bond (${r.hash})\n` +
+          `leak claimed against ${given.recipient}: ${formatEther(r.held)} of ${formatEther(r.penalty)} ETH held from its bond (transaction ${r.hash})\n` +
           `it may dispute until ${formatTime(r.disputeDeadline)}; then \`pythia canary settle ${commitment}\` pays you` +
           (r.held < r.penalty ? '\n(the bond did not cover the full penalty)' : ''),
       );
@@ -133,7 +133,7 @@ export function registerCanaryCommands(program: Command): void {
     printResult(
       options,
       { commitment, answerHash, transactionHash: r.hash, blockNumber: r.blockNumber },
-      () => `claim ${commitment} disputed (${r.hash}): the arbiter rules; without a ruling in 90 days it fails`,
+      () => `claim ${commitment} disputed (transaction ${r.hash}): the arbiter rules; without a ruling in 90 days it fails`,
     );
   });
 
@@ -159,8 +159,8 @@ export function registerCanaryCommands(program: Command): void {
     );
     printResult(options, { commitment, outcome: r.outcome, paid: r.paid, transactionHash: r.hash, blockNumber: r.blockNumber }, () =>
       r.outcome === 'upheld'
-        ? `claim ${commitment} upheld: ${formatEther(r.paid)} ETH paid to the owner (${r.hash})`
-        : `claim ${commitment} rejected: the hold is back in the recipient's bond (${r.hash})`,
+        ? `claim ${commitment} upheld: ${formatEther(r.paid)} ETH paid to the owner (transaction ${r.hash})`
+        : `claim ${commitment} rejected: the hold is back in the recipient's bond (transaction ${r.hash})`,
     );
   });
 
@@ -189,8 +189,8 @@ export function registerCanaryCommands(program: Command): void {
       { commitment, outcome: r.outcome, paid: r.paid, timedOut: r.timedOut, transactionHash: r.hash, blockNumber: r.blockNumber },
       () =>
         r.outcome === 'upheld'
-          ? `claim ${commitment} settled: ${formatEther(r.paid)} ETH paid to the owner (${r.hash})`
-          : `claim ${commitment} settled for the recipient: no ruling came in time (${r.hash})`,
+          ? `claim ${commitment} settled: ${formatEther(r.paid)} ETH paid to the owner (transaction ${r.hash})`
+          : `claim ${commitment} settled for the recipient: no ruling came in time (transaction ${r.hash})`,
     );
   });
 

@@ -104,7 +104,7 @@ export function registerDeletionCommands(program: Command): void {
       printResult(
         options,
         { requestId, consentId, deadline: Number(options.deadline), transactionHash: hash, blockNumber },
-        () => `deletion request ${requestId} under consent ${consentId}, due by ${formatTime(options.deadline)} (${hash})`,
+        () => `deletion request ${requestId} under consent ${consentId}, due by ${formatTime(options.deadline)} (transaction ${hash})`,
       );
     },
   );
@@ -136,7 +136,7 @@ export function registerDeletionCommands(program: Command): void {
     printResult(
       options,
       { requestId, evidenceHash, transactionHash: hash, blockNumber },
-      () => `deletion request ${requestId} acknowledged (${hash})`,
+      () => `deletion request ${requestId} acknowledged (transaction ${hash})`,
     );
   });
 
@@ -160,7 +160,7 @@ export function registerDeletionCommands(program: Command): void {
     printResult(
       options,
       { requestId, penalty, paid, transactionHash: hash, blockNumber },
-      () => `deletion request ${requestId} penalised: ${formatEther(paid)} of ${formatEther(penalty)} paid to the owner (${hash})`,
+      () => `deletion request ${requestId} penalised: ${formatEther(paid)} of ${formatEther(penalty)} paid to the owner (transaction ${hash})`,
     );
   });
 

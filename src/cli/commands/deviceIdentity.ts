@@ -49,7 +49,7 @@ export async function printDeviceStatus(
   printResult(
     options,
     { device, status: view.status, transactionHash: hash, blockNumber },
-    () => `${device} is now ${view.status} (${hash})`,
+    () => `${device} is now ${view.status} (transaction ${hash})`,
   );
 }
 
@@ -156,7 +156,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
     printResult(
       options,
       { device: id, owner: account.address, pendingOffer: options.to, transactionHash: hash, blockNumber },
-      () => `offered ${id} to ${options.to} (${hash}); they accept with \`pythia device accept ${id} --signer-key <their keystore>\``,
+      () => `offered ${id} to ${options.to} (transaction ${hash}); they accept with \`pythia device accept ${id} --signer-key <their keystore>\``,
     );
   });
 
@@ -177,7 +177,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
     printResult(
       options,
       { device: id, pendingOffer: null, transactionHash: hash, blockNumber },
-      () => `withdrew the offer of ${id} (${hash})`,
+      () => `withdrew the offer of ${id} (transaction ${hash})`,
     );
   });
 
@@ -377,7 +377,7 @@ export function registerManufacturerCommands(program: Command): void {
     printResult(
       options,
       { classId, manufacturer: getAddress(address), transactionHash: hash, blockNumber },
-      () => `class ${classId} is now provisioned by ${address} (${hash})`,
+      () => `class ${classId} is now provisioned by ${address} (transaction ${hash})`,
     );
   });
 

@@ -191,9 +191,9 @@ export function registerFeedCommands(program: Command): void {
         () =>
           [
             ...(approval
-              ? [`approved the feed market as your grant agent on the consent registry ${approval.registry} (${approval.transactionHash})`]
+              ? [`approved the feed market as your grant agent on the consent registry ${approval.registry} (transaction ${approval.transactionHash})`]
               : []),
-            `feed ${feedId}: ${options.device.length} device(s), ${formatEther(options.price)} ETH per ${formatDuration(options.period)} (${hash})`,
+            `feed ${feedId}: ${options.device.length} device(s), ${formatEther(options.price)} ETH per ${formatDuration(options.period)} (transaction ${hash})`,
           ].join('\n'),
       );
     },
@@ -302,7 +302,7 @@ export function registerFeedCommands(program: Command): void {
       },
       () =>
         `consent ${bought.consentId}: ${f.streamNames.join(', ')} of ${f.devices.length} device(s) from ${formatTime(bought.start)} ` +
-        `until ${formatTime(bought.expiry)}, paid ${formatEther(f.price)} ETH as purchase ${bought.purchaseId} (${bought.hash})`,
+        `until ${formatTime(bought.expiry)}, paid ${formatEther(f.price)} ETH as purchase ${bought.purchaseId} (transaction ${bought.hash})`,
     );
   });
 
@@ -391,7 +391,7 @@ export function registerFeedCommands(program: Command): void {
         transactionHash: r.hash,
         blockNumber: r.blockNumber,
       },
-      () => `released ${formatEther(r.released)} ETH to owners, refunded ${formatEther(r.refunded)} ETH to buyers (${r.hash})`,
+      () => `released ${formatEther(r.released)} ETH to owners, refunded ${formatEther(r.refunded)} ETH to buyers (transaction ${r.hash})`,
     );
   });
 
@@ -409,7 +409,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { buyer: account.address, amount: amount.toString(), transactionHash: hash, blockNumber },
-      () => `withdrew a refund of ${formatEther(amount)} ETH to ${account.address} (${hash})`,
+      () => `withdrew a refund of ${formatEther(amount)} ETH to ${account.address} (transaction ${hash})`,
     );
   });
 
@@ -430,7 +430,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { feedId, price: options.price.toString(), transactionHash: hash, blockNumber },
-      () => `feed ${feedId}: ${formatEther(options.price)} ETH from now on (${hash})`,
+      () => `feed ${feedId}: ${formatEther(options.price)} ETH from now on (transaction ${hash})`,
     );
   });
 
@@ -447,7 +447,7 @@ export function registerFeedCommands(program: Command): void {
     const { hash, blockNumber } = await refusing(context, account, 'closing the feed', () =>
       closeFeed({ clients: context, account, address: market, feedId }),
     );
-    printResult(options, { feedId, open: false, transactionHash: hash, blockNumber }, () => `feed ${feedId} closed (${hash})`);
+    printResult(options, { feedId, open: false, transactionHash: hash, blockNumber }, () => `feed ${feedId} closed (transaction ${hash})`);
   });
 
   withCommon(feed.command('withdraw').description('Withdraw your earnings from feed sales'), {
@@ -462,7 +462,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { owner: account.address, amount: amount.toString(), transactionHash: hash, blockNumber },
-      () => `withdrew ${formatEther(amount)} ETH to ${account.address} (${hash})`,
+      () => `withdrew ${formatEther(amount)} ETH to ${account.address} (transaction ${hash})`,
     );
   });
 

@@ -326,7 +326,7 @@ export function registerPythiaCommands(program: Command): void {
     printResult(
       options,
       { key: address, status: summary.status, transactionHash: hash, blockNumber },
-      () => `${address} is now ${summary.status} (${hash})`,
+      () => `${address} is now ${summary.status} (transaction ${hash})`,
     );
   });
 
@@ -349,7 +349,7 @@ export function registerPythiaCommands(program: Command): void {
     printResult(
       options,
       { key: address, relayer, transactionHash: hash, blockNumber },
-      () => `${relayer} now relays for ${address} (${hash})`,
+      () => `${relayer} now relays for ${address} (transaction ${hash})`,
     );
   });
 
@@ -371,7 +371,7 @@ export function registerPythiaCommands(program: Command): void {
     printResult(
       options,
       { teeType: tee, measurement, status: 'approved', transactionHash: hash, blockNumber },
-      () => `approved ${tee.toUpperCase()} measurement ${measurement} (${hash})`,
+      () => `approved ${tee.toUpperCase()} measurement ${measurement} (transaction ${hash})`,
     );
   });
 
@@ -394,7 +394,7 @@ export function registerPythiaCommands(program: Command): void {
     printResult(
       options,
       { teeType: tee, measurement, status: 'revoked', transactionHash: hash, blockNumber },
-      () => `revoked ${tee.toUpperCase()} measurement ${measurement} (${hash})`,
+      () => `revoked ${tee.toUpperCase()} measurement ${measurement} (transaction ${hash})`,
     );
   });
 }

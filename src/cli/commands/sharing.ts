@@ -44,7 +44,7 @@ export function registerSharingCommands(program: Command): void {
     printResult(
       options,
       { entryId, consentId, sharedWith: options.with, dataHash, purpose: options.purpose, transactionHash: hash, blockNumber },
-      () => `entry ${entryId}: share of consent ${consentId} with ${options.with} logged (${hash})`,
+      () => `entry ${entryId}: share of consent ${consentId} with ${options.with} logged (transaction ${hash})`,
     );
   });
 
