@@ -159,8 +159,13 @@ describe('reportFailure', () => {
   const captured = (run: () => number) => {
     const writes = { stdout: '', stderr: '' };
     const original = { stdout: process.stdout.write, stderr: process.stderr.write };
-    process.stdout.write = ((chunk: string) => ((writes.stdout += chunk), true)) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string) => ((writes.stderr += chunk), true)) as typeof process.stderr.write;
+    const into = (stream: 'stdout' | 'stderr') =>
+      ((chunk: string) => {
+        writes[stream] += chunk;
+        return true;
+      }) as typeof process.stdout.write;
+    process.stdout.write = into('stdout');
+    process.stderr.write = into('stderr');
     try {
       return { code: run(), ...writes };
     } finally {

@@ -160,7 +160,8 @@ export function registerDeletionCommands(program: Command): void {
     printResult(
       options,
       { requestId, penalty, paid, transactionHash: hash, blockNumber },
-      () => `deletion request ${requestId} penalised: ${formatEther(paid)} of ${formatEther(penalty)} paid to the owner (transaction ${hash})`,
+      () =>
+        `deletion request ${requestId} penalised: ${formatEther(paid)} of ${formatEther(penalty)} paid to the owner (transaction ${hash})`,
     );
   });
 

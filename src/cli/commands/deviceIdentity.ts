@@ -156,7 +156,8 @@ export function registerDeviceIdentityCommands(device: Command): void {
     printResult(
       options,
       { device: id, owner: account.address, pendingOffer: options.to, transactionHash: hash, blockNumber },
-      () => `offered ${id} to ${options.to} (transaction ${hash}); they accept with \`pythia device accept ${id} --signer-key <their keystore>\``,
+      () =>
+        `offered ${id} to ${options.to} (transaction ${hash}); they accept with \`pythia device accept ${id} --signer-key <their keystore>\``,
     );
   });
 

@@ -36,7 +36,7 @@ import {
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
+import { CliError, UsageError, formatEth, formatTable, printResult, progress } from '../output.js';
 import { loadSignerAccount, readAs, sendAs } from '../signer.js';
 
 /** Keep in line with FeedMarket's constants. */
@@ -191,7 +191,9 @@ export function registerFeedCommands(program: Command): void {
         () =>
           [
             ...(approval
-              ? [`approved the feed market as your grant agent on the consent registry ${approval.registry} (transaction ${approval.transactionHash})`]
+              ? [
+                  `approved the feed market as your grant agent on the consent registry ${approval.registry} (transaction ${approval.transactionHash})`,
+                ]
               : []),
             `feed ${feedId}: ${options.device.length} device(s), ${formatEther(options.price)} ETH per ${formatDuration(options.period)} (transaction ${hash})`,
           ].join('\n'),
@@ -337,9 +339,9 @@ export function registerFeedCommands(program: Command): void {
               id: p.purchaseId,
               feed: p.feedId,
               consent: p.consentId,
-              price: formatEther(p.price),
-              released: formatEther(p.released),
-              refunded: formatEther(p.refunded),
+              price: formatEth(p.price),
+              released: formatEth(p.released),
+              refunded: formatEth(p.refunded),
               ends: formatTime(p.end),
               settled: p.settled ? 'yes' : 'no',
             })),

@@ -313,7 +313,11 @@ export function registerFirmwareCommands(program: Command): void {
     const { hash, blockNumber } = await refusing(context, account, 'firmware policy', () =>
       setUpdatePolicy({ clients: context, account, address: registry, device, policy }),
     );
-    printResult(options, { device, policy, transactionHash: hash, blockNumber }, () => `${device}: update policy ${policy} (transaction ${hash})`);
+    printResult(
+      options,
+      { device, policy, transactionHash: hash, blockNumber },
+      () => `${device}: update policy ${policy} (transaction ${hash})`,
+    );
   });
 
   withCommon(
