@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { AttestationError, intelSgxRootCaDer, verifyQuote, type VerifyQuoteReturnType } from '../../attestation/index.js';
 import { parseTimeArg } from '../args/index.js';
 import { withCommon } from '../options.js';
-import { CliError, printResult, progress } from '../output.js';
+import { CliError, printResult, progress, UsageError } from '../output.js';
 
 /** `at`: Unix seconds to judge validity at (default now). */
 export type AttestVerifyOptions = { at?: bigint; rootCa?: string; json?: boolean };
@@ -15,7 +15,7 @@ export function attestVerify(quotePath: string, collateralPath: string, options:
     try {
       return new Uint8Array(readFileSync(path));
     } catch (error) {
-      throw new CliError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+      throw new UsageError(`cannot read ${what} ${path}: ${(error as Error).message}`);
     }
   };
   const quote = read(quotePath, 'quote');
@@ -24,7 +24,7 @@ export function attestVerify(quotePath: string, collateralPath: string, options:
     collateral = JSON.parse(Buffer.from(read(collateralPath, 'collateral')).toString('utf8'));
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`collateral ${collateralPath} is not JSON`);
+    throw new UsageError(`collateral ${collateralPath} is not JSON`);
   }
   const rootCaDer = options.rootCa === undefined ? intelSgxRootCaDer() : read(options.rootCa, 'root CA');
   try {

@@ -67,7 +67,7 @@ function readInput(path: string, what: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (error) {
-    throw new CliError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read ${what} ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -96,7 +96,7 @@ export function verifyEvidenceForKey(publicKey: Hex, options: RegisterOptions): 
   try {
     collateral = JSON.parse(Buffer.from(collateralBytes).toString('utf8'));
   } catch {
-    throw new CliError(`collateral ${options.collateral} is not JSON`);
+    throw new UsageError(`collateral ${options.collateral} is not JSON`);
   }
   const rootCaDer = options.rootCa === undefined ? intelSgxRootCaDer() : readInput(options.rootCa, 'root CA');
   let verified: ReturnType<typeof verifyQuote>;
