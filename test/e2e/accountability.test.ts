@@ -256,7 +256,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
       Date.parse(research.claimsUntil) / 1000 + 30 * DAY + 30 * DAY,
       'claims until + deletion period + 30 days',
     );
-    assert.match(table.stdout, /bond +3\n/);
+    assert.match(table.stdout, /bond +3 ETH\n/);
     assert.match(table.stdout, /unbonding +-\n/);
     assert.match(table.stdout, /locked until +\d{4}-.* \(the last obligation of an accepted consent\)/);
     assert.equal(carol.bond, parseEther('2.5').toString());
