@@ -19,7 +19,8 @@ export function loadContext(options: { dataDir?: string }): CommandContext {
   const dataDir = resolveDataDir(options.dataDir);
   // A missing or broken deployment.json is reported by the CLI's error path (failure.ts).
   const deployment: Deployment = readDeployment(dataDir);
-  return { dataDir, deployment, ...createChainClients(deployment) };
+  // One retry: a node that is up answers; one that is down is reported in a fraction of a second, not after viem's backoff.
+  return { dataDir, deployment, ...createChainClients({ chainId: deployment.chainId, rpcUrl: deployment.rpcUrl, retryCount: 1 }) };
 }
 
 /** The key of one role, decrypted with the passphrase. */
