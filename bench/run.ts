@@ -355,106 +355,103 @@ const native = measureNative();
 log('Pythia benchmark');
 log(`baseline: native secp256k1 (libsecp256k1, 1 core): verify ${native.verifyPerSecond}/s, recover ${native.recoverPerSecond}/s`);
 if (runs('cli')) for (const line of formatCliFigures(await measureCli(env('BENCH_CLI_RUNS', 7)))) log(line);
-// The other sections share one test chain; `cli` runs its own node, as a user's `pythia up` does.
-const chain = SECTIONS.some((section) => section !== 'cli' && runs(section))
-  ? await startTestChain(BLOCK_TIME ? { blockTime: BLOCK_TIME } : {})
-  : undefined;
-if (chain)
-  try {
-    const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };
-    if (runs('gas')) {
-      const gas = await measureGas(chain, domain);
-      log(
-        `gas per reading in a batch of ${GAS_BATCH} (distinct devices, every one ReadingAccepted; incl. 21k base and calldata): steady state ${gas.steadyState}, first reading of a device ${gas.firstReading} (target ≤ 15000: ${gas.steadyState <= 15_000 ? 'met' : 'NOT met'})`,
-      );
-    }
-    if (runs('e2e')) {
-      const e2e = await measureEndToEnd(chain, domain);
-      log(
-        `end to end: ${e2e.readings} device-signed readings, ${DEVICES} devices, ${PER_REQUEST} per request, ${CLIENTS} clients, gateway + Anvil on this machine`,
-      );
-      log(`  chain block time: ${e2e.blocks}`);
-      log(`  every reading accepted on chain: ${e2e.readings} ReadingAccepted events, one per measured reading`);
-      log(`  acknowledged (checked + durably stored): ${e2e.acknowledgedPerSecond} readings/s`);
-      log(
-        `  on-chain verdicts:                       ${e2e.endToEndPerSecond} readings/s (target ≥ 2000: ${e2e.endToEndPerSecond >= 2000 ? 'met' : 'NOT met'})`,
-      );
-      log(
-        `  ratio to the native recover baseline:    ${(e2e.endToEndPerSecond / native.recoverPerSecond).toFixed(3)} (end-to-end readings per single-core signature recovery)`,
-      );
-      log(
-        `  verdict latency (ack → on-chain verdict): p50 ${e2e.latencyMs.p50} ms, p99 ${e2e.latencyMs.p99} ms, max ${e2e.latencyMs.max} ms`,
-      );
-    }
-    if (runs('answers')) {
-      const answers = await measureAnswers(chain);
-      log(
-        `signed answers (device_status, ${QUESTIONS} device-signed questions from ${QUESTION_DEVICES} devices, CBOR over HTTP, 8 clients):`,
-      );
-      log(
-        `  ${answers.perSecond} answers/s (target ≥ 2000: ${answers.perSecond >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(answers.perSecond / native.recoverPerSecond).toFixed(3)}`,
-      );
-      log(`  latency p50 ${answers.p50.toFixed(1)} ms, p99 ${answers.p99.toFixed(1)} ms; answer size ${answers.size} bytes`);
-      log(`  gateway event loop busy ${(answers.loopBusy * 100).toFixed(0)}% of the run (100% = the gateway's main thread is the limit)`);
-    }
-    if (runs('crash')) {
-      const readings = env('BENCH_CRASH_READINGS', 10_000);
-      const kills = env('BENCH_CRASH_KILLS', 20);
-      const seed = env('BENCH_CRASH_SEED', 1 + Math.floor(Math.random() * 1_000_000));
-      const targets = (process.env.BENCH_CRASH_TARGETS ?? 'gateway,anvil').split(',');
-      const crashTargets = {
-        gateway: { run: runGatewayCrash, what: 'gateway process' },
-        anvil: { run: runAnvilCrash, what: 'chain node (Anvil, back from its last atomic save)' },
-        node: { run: runSingleNodeCrash, what: 'whole single node (pythia up and its own geth validator, together)' },
-        validator: {
-          run: runValidatorCrash,
-          what: 'one validator of 3 (geth Clique, chosen at random each time; gateway on failover RPC URLs)',
-        },
-      } as const;
-      for (const target of targets) {
-        if (!(target in crashTargets)) throw new Error(`unknown crash target ${target}; targets: ${Object.keys(crashTargets).join(', ')}`);
-        const { run, what } = crashTargets[target as keyof typeof crashTargets];
-        const report = await run({ totalReadings: readings, kills, seed, onProgress: (line) => process.stderr.write(`${line}\n`) });
-        log(`crash: kill -9 of the ${what} at ${kills} random moments in ${readings} readings (target: 0 lost, 0 duplicated)`);
-        for (const line of formatCrashReport(report).split('\n')) log(`  ${line}`);
-        const met = report.lost.length === 0 && report.duplicated.length === 0 && report.unexpected.length === 0;
-        log(`  target ${met ? 'met' : 'NOT met'}`);
-        if (!met) process.exitCode = 1;
-      }
-    }
-    if (runs('network')) {
-      const rate = env('BENCH_NETWORK_RATE', 2000);
-      const periods = (process.env.BENCH_NETWORK_PERIODS ?? '1,2').split(',').map(Number);
-      for (const period of periods) {
-        if (!Number.isInteger(period) || period < 1)
-          throw new Error(`BENCH_NETWORK_PERIODS: ${period} is not a whole number of seconds ≥ 1`);
-        const figures = await measureNetwork({
-          period,
-          devices: DEVICES,
-          rate,
-          signBodies: (keys, domain) => signBodies(keys, domain, rate),
-          requireAccepted,
-          onProgress: (line) => process.stderr.write(`${line}\n`),
-        });
-        log(
-          `network: ${figures.readings} device-signed readings offered at ${figures.offeredPerSecond}/s onto ${figures.validators} geth Clique validators, period ${figures.period} s, final at ${figures.confirmations} confirmations (gateway + 3 validators on this machine)`,
-        );
-        log(`  blocks: ${figures.blocks}, a block every ${figures.meanBlockSeconds.toFixed(2)} s measured; ${figures.batches} batches`);
-        log(`  acknowledged: ${figures.acknowledgedPerSecond} readings/s (paced)`);
-        const sustained = figures.sustainedFinalPerSecond;
-        log(
-          sustained === undefined
-            ? '  final:        the readings became final within 5 periods: too short a run to tell a sustained rate (target ≥ 2000: NOT measured)'
-            : `  final:        ${sustained} readings/s sustained to final, from the first reading final to the last (target ≥ 2000: ${sustained >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(sustained / native.recoverPerSecond).toFixed(3)}`,
-        );
-        log(
-          `                ${figures.finalPerSecond} readings/s over the whole run, from the first request to the last reading final (the latency's tail included)`,
-        );
-        log(
-          `  ack → final latency: p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms (target p99 ≤ (${figures.confirmations} + 2) × ${figures.period} s = ${figures.targetP99Ms} ms: ${figures.latencyMs.p99 <= figures.targetP99Ms ? 'met' : 'NOT met'})`,
-        );
-      }
-    }
-  } finally {
-    await chain.stop();
+// `cli` runs its own node, as a user's `pythia up` does; the other sections share the test chain below.
+if (!SECTIONS.some((section) => section !== 'cli' && runs(section))) process.exit(0);
+const chain = await startTestChain(BLOCK_TIME ? { blockTime: BLOCK_TIME } : {});
+try {
+  const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };
+  if (runs('gas')) {
+    const gas = await measureGas(chain, domain);
+    log(
+      `gas per reading in a batch of ${GAS_BATCH} (distinct devices, every one ReadingAccepted; incl. 21k base and calldata): steady state ${gas.steadyState}, first reading of a device ${gas.firstReading} (target ≤ 15000: ${gas.steadyState <= 15_000 ? 'met' : 'NOT met'})`,
+    );
   }
+  if (runs('e2e')) {
+    const e2e = await measureEndToEnd(chain, domain);
+    log(
+      `end to end: ${e2e.readings} device-signed readings, ${DEVICES} devices, ${PER_REQUEST} per request, ${CLIENTS} clients, gateway + Anvil on this machine`,
+    );
+    log(`  chain block time: ${e2e.blocks}`);
+    log(`  every reading accepted on chain: ${e2e.readings} ReadingAccepted events, one per measured reading`);
+    log(`  acknowledged (checked + durably stored): ${e2e.acknowledgedPerSecond} readings/s`);
+    log(
+      `  on-chain verdicts:                       ${e2e.endToEndPerSecond} readings/s (target ≥ 2000: ${e2e.endToEndPerSecond >= 2000 ? 'met' : 'NOT met'})`,
+    );
+    log(
+      `  ratio to the native recover baseline:    ${(e2e.endToEndPerSecond / native.recoverPerSecond).toFixed(3)} (end-to-end readings per single-core signature recovery)`,
+    );
+    log(
+      `  verdict latency (ack → on-chain verdict): p50 ${e2e.latencyMs.p50} ms, p99 ${e2e.latencyMs.p99} ms, max ${e2e.latencyMs.max} ms`,
+    );
+  }
+  if (runs('answers')) {
+    const answers = await measureAnswers(chain);
+    log(
+      `signed answers (device_status, ${QUESTIONS} device-signed questions from ${QUESTION_DEVICES} devices, CBOR over HTTP, 8 clients):`,
+    );
+    log(
+      `  ${answers.perSecond} answers/s (target ≥ 2000: ${answers.perSecond >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(answers.perSecond / native.recoverPerSecond).toFixed(3)}`,
+    );
+    log(`  latency p50 ${answers.p50.toFixed(1)} ms, p99 ${answers.p99.toFixed(1)} ms; answer size ${answers.size} bytes`);
+    log(`  gateway event loop busy ${(answers.loopBusy * 100).toFixed(0)}% of the run (100% = the gateway's main thread is the limit)`);
+  }
+  if (runs('crash')) {
+    const readings = env('BENCH_CRASH_READINGS', 10_000);
+    const kills = env('BENCH_CRASH_KILLS', 20);
+    const seed = env('BENCH_CRASH_SEED', 1 + Math.floor(Math.random() * 1_000_000));
+    const targets = (process.env.BENCH_CRASH_TARGETS ?? 'gateway,anvil').split(',');
+    const crashTargets = {
+      gateway: { run: runGatewayCrash, what: 'gateway process' },
+      anvil: { run: runAnvilCrash, what: 'chain node (Anvil, back from its last atomic save)' },
+      node: { run: runSingleNodeCrash, what: 'whole single node (pythia up and its own geth validator, together)' },
+      validator: {
+        run: runValidatorCrash,
+        what: 'one validator of 3 (geth Clique, chosen at random each time; gateway on failover RPC URLs)',
+      },
+    } as const;
+    for (const target of targets) {
+      if (!(target in crashTargets)) throw new Error(`unknown crash target ${target}; targets: ${Object.keys(crashTargets).join(', ')}`);
+      const { run, what } = crashTargets[target as keyof typeof crashTargets];
+      const report = await run({ totalReadings: readings, kills, seed, onProgress: (line) => process.stderr.write(`${line}\n`) });
+      log(`crash: kill -9 of the ${what} at ${kills} random moments in ${readings} readings (target: 0 lost, 0 duplicated)`);
+      for (const line of formatCrashReport(report).split('\n')) log(`  ${line}`);
+      const met = report.lost.length === 0 && report.duplicated.length === 0 && report.unexpected.length === 0;
+      log(`  target ${met ? 'met' : 'NOT met'}`);
+      if (!met) process.exitCode = 1;
+    }
+  }
+  if (runs('network')) {
+    const rate = env('BENCH_NETWORK_RATE', 2000);
+    const periods = (process.env.BENCH_NETWORK_PERIODS ?? '1,2').split(',').map(Number);
+    for (const period of periods) {
+      if (!Number.isInteger(period) || period < 1) throw new Error(`BENCH_NETWORK_PERIODS: ${period} is not a whole number of seconds ≥ 1`);
+      const figures = await measureNetwork({
+        period,
+        devices: DEVICES,
+        rate,
+        signBodies: (keys, domain) => signBodies(keys, domain, rate),
+        requireAccepted,
+        onProgress: (line) => process.stderr.write(`${line}\n`),
+      });
+      log(
+        `network: ${figures.readings} device-signed readings offered at ${figures.offeredPerSecond}/s onto ${figures.validators} geth Clique validators, period ${figures.period} s, final at ${figures.confirmations} confirmations (gateway + 3 validators on this machine)`,
+      );
+      log(`  blocks: ${figures.blocks}, a block every ${figures.meanBlockSeconds.toFixed(2)} s measured; ${figures.batches} batches`);
+      log(`  acknowledged: ${figures.acknowledgedPerSecond} readings/s (paced)`);
+      const sustained = figures.sustainedFinalPerSecond;
+      log(
+        sustained === undefined
+          ? '  final:        the readings became final within 5 periods: too short a run to tell a sustained rate (target ≥ 2000: NOT measured)'
+          : `  final:        ${sustained} readings/s sustained to final, from the first reading final to the last (target ≥ 2000: ${sustained >= 2000 ? 'met' : 'NOT met'}), ratio to native recover ${(sustained / native.recoverPerSecond).toFixed(3)}`,
+      );
+      log(
+        `                ${figures.finalPerSecond} readings/s over the whole run, from the first request to the last reading final (the latency's tail included)`,
+      );
+      log(
+        `  ack → final latency: p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms (target p99 ≤ (${figures.confirmations} + 2) × ${figures.period} s = ${figures.targetP99Ms} ms: ${figures.latencyMs.p99 <= figures.targetP99Ms ? 'met' : 'NOT met'})`,
+      );
+    }
+  }
+} finally {
+  await chain.stop();
+}
