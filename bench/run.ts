@@ -8,6 +8,8 @@
  *   end to end   device-signed readings → gateway → on-chain verdict: throughput, latency p50/p99;
  *                the run fails unless every reading it measured has its ReadingAccepted on chain
  *   answers      signed status answers from one gateway process: rate, p99 latency, size
+ *   cli          (only when asked) start times of the `pythia` command: --help, --version, and `device show`
+ *                against a running node, beside `node -e 0` and the chain's answer (bench/cli.ts)
  *   crash        (only when asked) kill -9 at random moments during a run — of the gateway process,
  *                then of the chain node (Anvil restarted from its last atomic save) — then an audit
  *                of the chain: acknowledged, on chain once, lost, duplicated, drain time
@@ -40,6 +42,7 @@ import { encodeMetrics } from '../src/protocol/payload.js';
 import { splitSignature, toCompact } from '../src/protocol/signature.js';
 import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index.js';
 import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash, runValidatorCrash } from '../src/testing/crash/index.js';
+import { formatCliFigures, measureCli } from './cli.js';
 import { measureNetwork } from './network.js';
 import { runPostClient } from './runPostClient.js';
 import { startTestChain, type TestChain } from '../src/testing/testChain.js';
@@ -59,7 +62,7 @@ const QUESTIONS = env('BENCH_QUESTIONS', 6000);
 const QUESTION_DEVICES = env('BENCH_QUESTION_DEVICES', 200);
 const ECDSA_THREADS = process.env.BENCH_ECDSA_THREADS === undefined ? undefined : Number(process.env.BENCH_ECDSA_THREADS);
 const BLOCK_TIME = process.env.BENCH_BLOCK_TIME === undefined || process.env.BENCH_BLOCK_TIME === '0' ? 0 : env('BENCH_BLOCK_TIME', 1);
-const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network'] as const;
+const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network', 'cli'] as const;
 const asked = process.argv.slice(2);
 for (const name of asked)
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}; sections: ${SECTIONS.join(', ')}`);
@@ -67,7 +70,7 @@ for (const name of asked)
 // printed beside the Anvil end-to-end figure of the same run.
 const runs = (section: (typeof SECTIONS)[number]) =>
   asked.length === 0
-    ? section !== 'crash' && section !== 'network'
+    ? section !== 'crash' && section !== 'network' && section !== 'cli'
     : asked.includes(section) || (section === 'e2e' && asked.includes('network'));
 const PAYLOAD = encodeMetrics([123, 251, 304, 452, 2150, 5500]);
 
@@ -351,6 +354,9 @@ async function measureAnswers(chain: TestChain) {
 const native = measureNative();
 log('Pythia benchmark');
 log(`baseline: native secp256k1 (libsecp256k1, 1 core): verify ${native.verifyPerSecond}/s, recover ${native.recoverPerSecond}/s`);
+if (runs('cli')) for (const line of formatCliFigures(await measureCli(env('BENCH_CLI_RUNS', 7)))) log(line);
+// `cli` runs its own node, as a user's `pythia up` does; the other sections share the test chain below.
+if (!SECTIONS.some((section) => section !== 'cli' && runs(section))) process.exit(0);
 const chain = await startTestChain(BLOCK_TIME ? { blockTime: BLOCK_TIME } : {});
 try {
   const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };

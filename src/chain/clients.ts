@@ -12,11 +12,16 @@ export function pythiaChain(chainId: number, rpcUrl: string): Chain {
   });
 }
 
-export type ChainClientsParameters = { chainId: number; rpcUrl: string };
+export type ChainClientsParameters = {
+  chainId: number;
+  rpcUrl: string;
+  /** How often a failed request is tried again (default 3; the CLI takes 1, so that a stopped node is reported at once). */
+  retryCount?: number;
+};
 
-export function createChainClients({ chainId, rpcUrl }: ChainClientsParameters) {
+export function createChainClients({ chainId, rpcUrl, retryCount = 3 }: ChainClientsParameters) {
   const chain = pythiaChain(chainId, rpcUrl);
-  const transport = chainTransport(rpcUrl, { retryCount: 3, timeout: 30_000 });
+  const transport = chainTransport(rpcUrl, { retryCount, timeout: 30_000 });
   // cacheTime 0: viem otherwise answers getBlockNumber from a cache as old as the polling interval,
   // and a caller that has just waited for a block would read the height before it.
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 250, cacheTime: 0 });

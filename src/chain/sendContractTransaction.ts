@@ -33,12 +33,16 @@ export type SendContractTransactionParameters<
 
 export type SendContractTransactionReturnType = { hash: Hash; blockNumber: bigint; logs: Log[] };
 
-/** A contract refused a call: `name` is its custom error, `args` the error's arguments. */
+/**
+ * A contract refused a call: `name` is its custom error, `args` the error's arguments, `hint` what
+ * it means to the caller (the CLI adds one per command: what to do about it).
+ */
 export class ContractRefusal extends Error {
   constructor(
     readonly errorName: string,
     readonly errorArgs: readonly unknown[],
     message: string,
+    readonly hint?: string,
   ) {
     super(message);
   }

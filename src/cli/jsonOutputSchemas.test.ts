@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { documentedCommandOf, jsonOutputError, jsonOutputMarkdown, jsonOutputSchemas } from './jsonOutputSchemas.js';
 import { buildProgram } from './main.js';
+import { pythiaBin } from '../testing/pythiaBin.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const program = await buildProgram();
 
 /** Every command of the CLI with a --json option, by its words (`device show`). */
 function commandsWithJson(): Map<string, Command> {
@@ -21,7 +23,7 @@ function commandsWithJson(): Map<string, Command> {
       visit(sub, words);
     }
   };
-  visit(buildProgram(), []);
+  visit(program, []);
   return found;
 }
 
@@ -70,7 +72,7 @@ describe('the --json outputs (docs/cli.md)', () => {
       const run = spawnSync(
         process.execPath,
         [
-          join(root, 'bin/pythia.js'),
+          pythiaBin(),
           'device',
           'keygen',
           '--key-file',

@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { main } from './main.js';
+import { pythiaBin } from '../testing/pythiaBin.js';
 
-/** Runs the CLI in this process and returns its exit code and what it wrote to stderr. */
+/** Runs the CLI as a user does (the compiled command, its own process) and returns its exit code and output. */
 async function run(...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const writes = { stderr: '', stdout: '' };
-  const originals = { stderr: process.stderr.write, stdout: process.stdout.write };
-  const capture = (stream: 'stderr' | 'stdout') =>
-    ((chunk: string) => {
-      writes[stream] += String(chunk);
-      return true;
-    }) as typeof process.stderr.write;
-  process.stderr.write = capture('stderr');
-  process.stdout.write = capture('stdout');
-  try {
-    const code = await main(['node', 'pythia', ...args]);
-    return { code, ...writes };
-  } finally {
-    process.stderr.write = originals.stderr;
-    process.stdout.write = originals.stdout;
-  }
+  const result = spawnSync(process.execPath, [pythiaBin(), ...args], { encoding: 'utf8' });
+  return { code: result.status ?? -1, stderr: result.stderr, stdout: result.stdout };
 }
 
 const device = '0xbd9302f395cd8356bb228dBB2e118893FE6D45d7';
@@ -64,7 +51,7 @@ describe('the CLI refuses a bad argument of every grammar with its reason and ex
 
   it('takes the same relative times for every time option: a deletion deadline of 30d parses, then needs a deployment', async () => {
     const result = await run('deletion', 'request', '1', '--deadline', '30d', '--from', '-7d', '--signer-key', 'k', '--data-dir', empty);
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /no deployment at/);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /Pythia has not been started on this data directory/);
   });
 });

@@ -1,79 +1,44 @@
 import { Command, CommanderError } from 'commander';
-import { registerAskCommands } from './commands/ask.js';
-import { registerAttestCommands } from './commands/attest.js';
-import { registerCommandCommands } from './commands/command.js';
-import { registerConsentCommands } from './commands/consent.js';
-import { registerBondCommands } from './commands/bond.js';
-import { registerAdminCommands } from './commands/admin.js';
-import { registerCanaryCommands } from './commands/canary.js';
-import { registerDeletionCommands } from './commands/deletion.js';
-import { registerDemoCommand } from './commands/demo.js';
-import { registerDeviceCommands } from './commands/device.js';
-import { registerFeedCommands } from './commands/feed.js';
-import { registerFirmwareCommands } from './commands/firmware.js';
-import { registerManufacturerCommands } from './commands/deviceIdentity.js';
-import { registerNetworkCommands } from './commands/network.js';
-import { registerPolicyCommands } from './commands/policy.js';
-import { registerProfileCommands } from './commands/profile.js';
-import { registerPythiaCommands } from './commands/pythia.js';
-import { registerSharingCommands } from './commands/sharing.js';
-import { registerUpCommand } from './commands/up.js';
-import { registerVerifyCommand } from './commands/verify.js';
-import { CliError } from './output.js';
-import { ContractRefusal } from '../chain/sendContractTransaction.js';
-import { ContractMissingError } from '../chain/requireContract.js';
+import { commandIndex, commandNameOf } from './commandIndex.js';
 
-export function buildProgram(): Command {
+const HELP_AND_VERSION = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+
+/**
+ * The `pythia` program. With `commandName`, only that command's module is loaded and the others
+ * are listed by name and summary (enough for `pythia --help`); without it, every command is
+ * loaded (for the tests that walk the whole CLI).
+ */
+export async function buildProgram(commandName?: string): Promise<Command> {
   const program = new Command('pythia')
     .description('Secure IoT device fleets with a permissioned Ethereum ledger and attested gateways')
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  registerUpCommand(program);
-  registerDemoCommand(program);
-  registerDeviceCommands(program);
-  registerManufacturerCommands(program);
-  registerProfileCommands(program);
-  registerPythiaCommands(program);
-  registerFirmwareCommands(program);
-  registerPolicyCommands(program);
-  registerConsentCommands(program);
-  registerCommandCommands(program);
-  registerFeedCommands(program);
-  registerBondCommands(program);
-  registerSharingCommands(program);
-  registerCanaryCommands(program);
-  registerAdminCommands(program);
-  registerDeletionCommands(program);
-  registerAttestCommands(program);
-  registerAskCommands(program);
-  registerVerifyCommand(program);
-  registerNetworkCommands(program);
+  const wanted = commandName === undefined ? commandIndex : commandIndex.filter((entry) => entry.name === commandName);
+  const registers = new Set(await Promise.all(wanted.map((entry) => entry.load())));
+  for (const register of registers) register(program);
+  for (const entry of commandIndex)
+    if (!program.commands.some((command) => command.name() === entry.name)) program.command(entry.name).description(entry.summary);
+  const order = commandIndex.map((entry) => entry.name);
+  (program.commands as Command[]).sort((a, b) => order.indexOf(a.name()) - order.indexOf(b.name()));
   return program;
 }
 
-/** Runs the CLI; returns the exit code. Errors go to stderr, never as a stack trace for expected failures. */
+/**
+ * Runs the CLI; returns the exit code (docs/cli.md, "Errors and exit codes"). Errors go to stderr as
+ * one sentence (and to stdout as JSON with --json), never as a stack trace.
+ */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(commandNameOf(argv.slice(2)) ?? '');
   try {
     await program.parseAsync(argv);
     // A command may have set a failure code while still printing its result (e.g. the demo).
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // commander has already printed help or the usage error.
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
-    }
-    if (error instanceof CliError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof ContractRefusal || error instanceof ContractMissingError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`error: ${(error as Error)?.message ?? String(error)}\n`);
-    if (process.env.PYTHIA_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
-    return 1;
+    // commander ends --help and --version with an error too: they need nothing more.
+    if (error instanceof CommanderError && HELP_AND_VERSION.includes(error.code)) return 0;
+    // The error path loads the chain's error types: only a failing command pays for them.
+    const { reportFailure } = await import('./failure.js');
+    return reportFailure(error, argv.slice(2));
   }
 }

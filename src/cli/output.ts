@@ -1,3 +1,5 @@
+import { formatEther } from 'viem';
+
 /**
  * How every command talks: results to stdout (JSON with --json), progress and errors to
  * stderr, and a non-zero exit code on failure.
@@ -16,6 +18,11 @@ export class UsageError extends CliError {
   constructor(message: string) {
     super(message, 2);
   }
+}
+
+/** An amount of the chain's currency, with its unit: 1500000000000000000n → "1.5 ETH". */
+export function formatEth(wei: bigint): string {
+  return `${formatEther(wei)} ETH`;
 }
 
 export type OutputOptions = { json?: boolean; quiet?: boolean };

@@ -68,7 +68,7 @@ export const identityRefusalHints: Readonly<Record<string, string>> = {
 /** A contract refusal with the hint `hints` gives for its custom error, if any. */
 function explained(refusal: ContractRefusal, hints: Readonly<Record<string, string>>): ContractRefusal {
   const hint = hints[refusal.errorName];
-  return hint ? new ContractRefusal(refusal.errorName, refusal.errorArgs, `${refusal.message}: ${hint}`) : refusal;
+  return hint ? new ContractRefusal(refusal.errorName, refusal.errorArgs, `${refusal.message}: ${hint}`, hint) : refusal;
 }
 
 /**

@@ -256,7 +256,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
       Date.parse(research.claimsUntil) / 1000 + 30 * DAY + 30 * DAY,
       'claims until + deletion period + 30 days',
     );
-    assert.match(table.stdout, /bond +3\n/);
+    assert.match(table.stdout, /bond +3 ETH\n/);
     assert.match(table.stdout, /unbonding +-\n/);
     assert.match(table.stdout, /locked until +\d{4}-.* \(the last obligation of an accepted consent\)/);
     assert.equal(carol.bond, parseEther('2.5').toString());
@@ -587,12 +587,16 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
     // Well-formed but unknown: not a usage error, a plain refusal.
     await Promise.all([
       refused(['deletion', 'show', '999'], 1, /no deletion request has the id 999/),
-      refused(['deletion', 'request', '999', '--deadline', '+2d', ...signer('alice')], 1, /UnknownConsent\(999\)/),
+      refused(
+        ['deletion', 'request', '999', '--deadline', '+2d', ...signer('alice')],
+        1,
+        /unknown consent \(consent id 999\).*\[UnknownConsent\]/,
+      ),
       refused(['deletion', 'ack', '999', '--evidence-hash', hash('ab'), ...signer('bob')], 1, /UnknownRequest/),
       refused(
         ['share', 'log', '999', '--with', dave, '--data-hash', hash('ab'), '--purpose', 'x', ...signer('bob')],
         1,
-        /UnknownConsent\(999\): no consent has this id/,
+        /unknown consent \(consent id 999\): no consent has this id \[UnknownConsent\]/,
       ),
     ]);
   });

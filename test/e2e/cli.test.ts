@@ -119,19 +119,39 @@ describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
 
     const status = async () => JSON.parse((await pythia(at('device', 'show', device, '--json'))).stdout).status;
     assert.equal(await status(), 'active');
+    const unconfirmed = await pythia(at('device', 'revoke', device, '--reason', 'cli test revoke', '--json'));
+    assert.equal(unconfirmed.code, 2, 'a ban for good needs --yes without a terminal');
+    assert.match(
+      unconfirmed.stderr,
+      /revoking device 0x[0-9a-fA-F]{40} \(a ban for good\) cannot be undone: run the command again with --yes/,
+    );
+    assert.equal(JSON.parse(unconfirmed.stdout).error.code, 'usage');
+    assert.equal(await status(), 'active', 'nothing was sent');
     for (const [command, expected] of [
       ['suspend', 'suspended'],
       ['reinstate', 'active'],
       ['revoke', 'revoked'],
     ] as const) {
-      const run = await pythia(at('device', command, device, '--reason', `cli test ${command}`, '--json'));
+      const confirmed = command === 'revoke' ? ['--yes'] : [];
+      const run = await pythia(at('device', command, device, '--reason', `cli test ${command}`, ...confirmed, '--json'));
       assert.equal(run.code, 0, run.stderr);
       assert.equal(JSON.parse(run.stdout).status, expected);
       assert.equal(await status(), expected);
     }
     const revive = await pythia(at('device', 'reinstate', device, '--reason', 'no'));
     assert.equal(revive.code, 1);
-    assert.match(revive.stderr, /InvalidStatusTransition/);
+    // The custom error in words, its enum argument by name (not 3), the name last for searching.
+    assert.match(
+      revive.stderr,
+      /^error: the contract refused: invalid status transition \(device 0x[0-9a-fA-F]{40}, current revoked\): .*\[InvalidStatusTransition\]\n$/,
+    );
+    const reviveJson = await pythia(at('device', 'reinstate', device, '--reason', 'no', '--json'));
+    assert.equal(reviveJson.code, 1);
+    assert.deepEqual(JSON.parse(reviveJson.stdout).error.contractError, {
+      name: 'InvalidStatusTransition',
+      args: { device, current: 'revoked' },
+    });
+    assert.equal(JSON.parse(reviveJson.stdout).error.code, 'contract-refused');
 
     const list = await pythia(at('device', 'list', '--json'));
     assert.equal(list.code, 0, list.stderr);
@@ -170,9 +190,36 @@ describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
     assert.equal(await shown(c.key.deviceId), false, 'none of a refused set is registered');
   });
 
-  it('says where the deployment is missing', async () => {
-    const run = await pythia(['device', 'list', '--data-dir', join(dir, 'nowhere')]);
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /no deployment at .*run `pythia up` first/);
+  it('says where the deployment is missing: exit code 3, and the command that starts one', async () => {
+    const nowhere = join(dir, 'nowhere');
+    const run = await pythia(['device', 'list', '--data-dir', nowhere]);
+    assert.equal(run.code, 3);
+    assert.equal(
+      run.stderr,
+      `error: Pythia has not been started on this data directory (${nowhere}): start it with \`pythia up --data-dir ${nowhere}\`\n`,
+    );
+    const json = await pythia(['device', 'list', '--data-dir', nowhere, '--json']);
+    assert.equal(json.code, 3);
+    assert.deepEqual(JSON.parse(json.stdout), { error: { code: 'not-set-up', exitCode: 3, message: run.stderr.slice(7, -1) } });
+  });
+
+  // Last: it stops the node.
+  it('says that Pythia is not running once its node is stopped: exit code 3, no library dump, for reads and writes', async () => {
+    const device = '0xbd9302f395cd8356bb228dBB2e118893FE6D45d7';
+    await stack.stop();
+    const expected = `error: Pythia is not running on this data directory (${dataDir}); start it with \`pythia up --data-dir ${dataDir}\`\n`;
+    for (const args of [
+      ['device', 'show', device],
+      ['device', 'list'],
+      ['device', 'suspend', device, '--reason', 'node down'],
+      ['profile', 'show', '--class', '1'],
+    ]) {
+      const run = await pythia(at(...args));
+      assert.equal(run.code, 3, `${args.join(' ')}: ${run.stderr}`);
+      assert.equal(run.stderr, expected, args.join(' '));
+      const json = await pythia(at(...args, '--json'));
+      assert.equal(json.code, 3);
+      assert.deepEqual(JSON.parse(json.stdout), { error: { code: 'node-unreachable', exitCode: 3, message: expected.slice(7, -1) } });
+    }
   });
 });

@@ -152,7 +152,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
       );
     const tooFew = await publish('2', 1);
     assert.equal(tooFew.code, 1);
-    assert.match(tooFew.stderr, /ThresholdNotMet\(1, 2\).*too few release key signatures/);
+    assert.match(tooFew.stderr, /threshold not met \(valid 1, threshold 2\): too few release key signatures.*\[ThresholdNotMet\]/);
 
     const published = await publish('2', 2, 0);
     assert.equal(published.code, 0, published.stderr);
@@ -164,7 +164,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
 
     const rollback = await publish('1', 0, 1);
     assert.equal(rollback.code, 1);
-    assert.match(rollback.stderr, /SequenceNotNewer\(1, 2\).*rollback/);
+    assert.match(rollback.stderr, /sequence not newer \(sequence 1, latest 2\): rollback.*\[SequenceNotNewer\]/);
     const again = await publish('2', 0, 1);
     assert.match(again.stderr, /SequenceNotNewer/);
 
@@ -293,7 +293,7 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
 
     const byManufacturer = await pythia(at('firmware', 'revoke', '1:3', '--reason', 'CVE-2026-0043', '--signer-key', manufacturerFile));
     assert.equal(byManufacturer.code, 1);
-    assert.match(byManufacturer.stderr, /ReleaseInstalled.*threshold of the release keys/);
+    assert.match(byManufacturer.stderr, /threshold of the release keys.*\[ReleaseInstalled\]/);
     const tooFew = await pythia(at('firmware', 'revoke', '1:3', '--reason', 'CVE-2026-0043', '--release-key', keyFile(2)));
     assert.equal(tooFew.code, 1);
     assert.match(tooFew.stderr, /ThresholdNotMet/);

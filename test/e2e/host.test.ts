@@ -7,17 +7,17 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
 import { parseDeployment } from '../../src/chain/deployment.js';
 import { commandLineOf, descendantPids } from '../../src/testing/processTree.js';
 import { runPythia } from './runPythia.js';
+import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
 /**
  * docs/security.md, "Host": secrets never on argv, TLS or a refusal beyond loopback, through the
  * real `pythia` command and a real external MQTT broker.
  */
-const pythiaBin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const pythiaCli = pythiaBin();
 const passphrase = 'host-test-passphrase-not-a-secret';
 const dir = mkdtempSync(join(tmpdir(), 'pythia-host-e2e-'));
 const mqttPassword = `gw-${randomBytes(12).toString('hex')}`;
@@ -45,7 +45,7 @@ after(async () => {
 });
 
 function upUntilReady(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [pythiaBin, 'up', '--json', '--chain', 'anvil', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [pythiaCli, 'up', '--json', '--chain', 'anvil', '--port', '0', ...args], {
     env: { ...process.env, PYTHIA_PASSPHRASE: passphrase, ...env },
   });
   let stdout = '';
@@ -171,7 +171,7 @@ describe('pythia up on a shared host', { timeout: 300_000 }, () => {
       mode: 0o755,
     });
     const dataDir = join(dir, 'no-isolation');
-    const child = spawn(process.execPath, [pythiaBin, 'up', '--chain', 'anvil', '--port', '0', '--data-dir', dataDir], {
+    const child = spawn(process.execPath, [pythiaCli, 'up', '--chain', 'anvil', '--port', '0', '--data-dir', dataDir], {
       env: { ...process.env, PYTHIA_PASSPHRASE: passphrase, PATH: `${bin}:${process.env.PATH}` },
     });
     let stderr = '';

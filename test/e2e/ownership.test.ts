@@ -192,7 +192,7 @@ describe('device identity and ownership through the CLI', { timeout: 600_000 }, 
     await refused(
       ['device', 'transfer', device, '--to', alice, '--signer-key', people.bob.file],
       1,
-      /NotDeviceOwner.*does not own this device/,
+      /does not own this device.*\[NotDeviceOwner\]/,
     );
     await ok(['device', 'transfer', device, '--to', alice, '--signer-key', people.manufacturer.file]);
     assert.equal((await json(['device', 'owner', device])).pendingOffer, alice);
@@ -281,12 +281,12 @@ describe('device identity and ownership through the CLI', { timeout: 600_000 }, 
     await refused(
       ['device', 'transfer', other, '--to', people.alice.key.deviceId, '--signer-key', people.manufacturer.file],
       1,
-      /DeviceNotActive.*suspended or revoked/,
+      /device not active \(device 0x[0-9a-fA-F]{40}, status suspended\): the device is suspended or revoked.*\[DeviceNotActive\]/,
     );
 
     // A stranger may not revoke it; the operator (default signer) may.
-    await refused(['device', 'revoke-key', other, '--reason', 'mine', '--signer-key', people.alice.file], 1, /NotOwnerOrOperator/);
-    const revoked = await json(['device', 'revoke-key', other, '--reason', 'key extracted from the stolen unit']);
+    await refused(['device', 'revoke-key', other, '--reason', 'mine', '--yes', '--signer-key', people.alice.file], 1, /NotOwnerOrOperator/);
+    const revoked = await json(['device', 'revoke-key', other, '--reason', 'key extracted from the stolen unit', '--yes']);
     assert.equal(revoked.status, 'revoked');
     const did = await json(['device', 'did', other]);
     assert.equal(did.didDocumentMetadata.deactivated, true);

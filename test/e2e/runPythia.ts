@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { documentedCommandOf, jsonOutputError } from '../../src/cli/jsonOutputSchemas.js';
+import { documentedCommandOf, jsonErrorOutputError, jsonOutputError } from '../../src/cli/jsonOutputSchemas.js';
+import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
-const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const bin = pythiaBin();
 
 export type PythiaRun = { code: number | null; stdout: string; stderr: string };
 
@@ -22,14 +22,23 @@ export function runPythia(args: string[], passphrase: string): Promise<PythiaRun
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('close', (code) => {
-      // Every --json output a test reads is checked against docs/cli.md.
-      if (code === 0 && args.includes('--json') && documentedCommandOf(args) !== undefined) {
-        try {
+      // Every --json output a test reads is checked against docs/cli.md, errors included.
+      try {
+        if (code === 0 && args.includes('--json') && documentedCommandOf(args) !== undefined)
           assertDocumentedJson(args, JSON.parse(stdout));
-        } catch (error) {
-          reject(error);
-          return;
+        if (code !== 0 && args.includes('--json') && !args.includes('--help')) {
+          const printed = JSON.parse(stdout);
+          // A check whose answer is "no" (`policy validate`, `consent verify-receipt`) prints its
+          // documented result and exits 1; anything else prints the error object.
+          if ('error' in printed || documentedCommandOf(args) === undefined) {
+            const error = jsonErrorOutputError(printed);
+            assert.equal(error, undefined, `pythia ${args.join(' ')}: the --json error does not match docs/cli.md: ${error}\n${stdout}`);
+            assert.equal(printed.error.exitCode, code, 'the --json error names the exit code');
+          } else assertDocumentedJson(args, printed);
         }
+      } catch (error) {
+        reject(error);
+        return;
       }
       resolve({ code, stdout, stderr });
     });

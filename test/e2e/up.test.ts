@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startAnvil } from '../../src/chain/anvil.js';
 import { readAnvilPidFile } from '../../src/chain/anvilPidFile.js';
 import { createChainClients } from '../../src/chain/clients.js';
@@ -17,8 +16,9 @@ import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { processIdentity, readCommandLine } from '../../src/processes/processIdentity.js';
 import { socketInodesOf, tcpListeners } from '../../src/testing/stranger.js';
 import { runPythia } from './runPythia.js';
+import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
-const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const bin = pythiaBin();
 const passphrase = 'up-test-passphrase-not-a-secret';
 
 /** Starts `pythia up --json` and resolves with the deployment it prints once it is up. */

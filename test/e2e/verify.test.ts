@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createChainClients } from '../../src/chain/clients.js';
 import { rotateDeviceKey } from '../../src/chain/deviceIdentity.js';
@@ -12,6 +11,7 @@ import { startTestChain, type TestChain } from '../../src/testing/testChain.js';
 import { startTestGateway } from '../../src/testing/testGateway.js';
 import { latestBlockNumber, newTestKey, patchFleetCode, signItem, submitBatch, typicalValues } from '../../src/verify/testKit.js';
 import { runPythia } from './runPythia.js';
+import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
 /**
  * `pythia verify` as an operator (or a smart meter's own node) runs it: after a run of the simulated
@@ -246,7 +246,7 @@ describe('pythia verify after a fleet run through the gateway', { timeout: 600_0
     const child = spawn(
       process.execPath,
       [
-        fileURLToPath(new URL('../../bin/pythia.js', import.meta.url)),
+        pythiaBin(),
         'verify',
         '--rpc',
         chain.rpcUrl,

@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { findGeth, GETH_VERSION, GethNotFoundError } from '../../src/network/index.js';
+import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
-const bin = fileURLToPath(new URL('../../bin/pythia.js', import.meta.url));
+const bin = pythiaBin();
 
 /** How the geth binary is found, on the real binary `npm run install:geth` built. */
 describe('findGeth', () => {

@@ -8,8 +8,8 @@ import { UsageError } from '../output.js';
 import { hashFrom } from './accountabilityCommon.js';
 
 describe('pythia bond | share | canary | deletion', () => {
-  it('are registered with their subcommands', () => {
-    const program = buildProgram();
+  it('are registered with their subcommands', async () => {
+    const program = await buildProgram();
     const sub = (name: string) => program.commands.find((c) => c.name() === name)?.commands.map((c) => c.name());
     assert.deepEqual(sub('bond'), ['deposit', 'withdraw-request', 'withdraw', 'claim', 'show']);
     assert.deepEqual(sub('share'), ['log', 'list']);

@@ -173,7 +173,7 @@ export function registerAdminCommands(program: Command): void {
     printResult(
       options,
       { operationId, transactionHash: r.hash, blockNumber: r.blockNumber },
-      () => `operation ${operationId} executed (${r.hash})`,
+      () => `operation ${operationId} executed (transaction ${r.hash})`,
     );
   });
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parseTime } from '../args/index.js';
 import { jsonOutputError } from '../jsonOutputSchemas.js';
-import { CliError, jsonReplacer } from '../output.js';
+import { CliError, jsonReplacer, UsageError } from '../output.js';
 import { attestVerify, formatVerifiedQuote } from './attest.js';
 
 const AT_2025_06_20 = parseTime('--at', '2025-06-20T00:00:00Z');
@@ -35,6 +35,14 @@ describe('pythia attest verify', () => {
         }),
       /untrusted_root/,
     );
-    assert.throws(() => attestVerify(fixture('nope'), fixture('tdx_quote_collateral.json'), {}), /cannot read quote/);
+    // A file that is not there is bad usage (exit code 2), as in every command.
+    assert.throws(
+      () => attestVerify(fixture('nope'), fixture('tdx_quote_collateral.json'), {}),
+      (error) => {
+        assert.ok(error instanceof UsageError);
+        assert.match(error.message, /cannot read quote/);
+        return true;
+      },
+    );
   });
 });

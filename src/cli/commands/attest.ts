@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { AttestationError, verifyQuote, type VerifyQuoteReturnType } from '../../attestation/index.js';
+import { AttestationError, intelSgxRootCaDer, verifyQuote, type VerifyQuoteReturnType } from '../../attestation/index.js';
 import { parseTimeArg } from '../args/index.js';
 import { withCommon } from '../options.js';
-import { CliError, printResult, progress } from '../output.js';
-
-export const defaultRootCaPath = fileURLToPath(new URL('../../attestation/fixtures/TrustedRootCA.der', import.meta.url));
+import { CliError, printResult, progress, UsageError } from '../output.js';
 
 /** `at`: Unix seconds to judge validity at (default now). */
 export type AttestVerifyOptions = { at?: bigint; rootCa?: string; json?: boolean };
@@ -18,7 +15,7 @@ export function attestVerify(quotePath: string, collateralPath: string, options:
     try {
       return new Uint8Array(readFileSync(path));
     } catch (error) {
-      throw new CliError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+      throw new UsageError(`cannot read ${what} ${path}: ${(error as Error).message}`);
     }
   };
   const quote = read(quotePath, 'quote');
@@ -27,9 +24,9 @@ export function attestVerify(quotePath: string, collateralPath: string, options:
     collateral = JSON.parse(Buffer.from(read(collateralPath, 'collateral')).toString('utf8'));
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`collateral ${collateralPath} is not JSON`);
+    throw new UsageError(`collateral ${collateralPath} is not JSON`);
   }
-  const rootCaDer = read(options.rootCa ?? defaultRootCaPath, 'root CA');
+  const rootCaDer = options.rootCa === undefined ? intelSgxRootCaDer() : read(options.rootCa, 'root CA');
   try {
     return verifyQuote({ quote, collateral, rootCaDer, now });
   } catch (error) {
@@ -62,7 +59,7 @@ export function registerAttestCommands(program: Command): void {
       .argument('<quote>', 'raw quote file (SGX v3 or TDX v4)')
       .argument('<collateral>', 'collateral JSON from Intel PCS / PCCS (tcb_info, qe_identity, CRLs, issuer chains)')
       .option('--at <time>', 'judge validity at this time instead of now (ISO time, Unix seconds, -30d)', parseTimeArg('--at'))
-      .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint)', defaultRootCaPath),
+      .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint; default: the built-in copy)'),
     { dataDir: false },
   ).action((quote: string, collateral: string, options: AttestVerifyOptions) => {
     progress(options, `verifying ${quote}...`);

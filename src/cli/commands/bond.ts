@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { formatEther, type Address } from 'viem';
+import type { Address } from 'viem';
 import { claimPenalty, depositBond, readBond, requestBondWithdrawal, withdrawBond } from '../../chain/accountability/index.js';
 import { requireContract } from '../../chain/requireContract.js';
 import { formatTime, parseAddressArg, parseAmountArg } from '../args/index.js';
 import { loadContext } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { printResult } from '../output.js';
+import { formatEth, printResult } from '../output.js';
 import { loadOwnSignerAccount, sendAs } from '../signer.js';
 import { accountabilityRefusalHints } from './accountabilityCommon.js';
 
@@ -15,7 +15,7 @@ export function registerBondCommands(program: Command): void {
   const bond = program
     .command('bond')
     .description(
-      "A data recipient's bond (issue #5): what it stakes to receive data; a proven violation (canary leak, missed deletion) pays the owner from it",
+      "A data recipient's bond: what it stakes to receive data; a proven violation (canary leak, missed deletion) pays the owner from it",
     );
 
   withCommon(
@@ -39,7 +39,7 @@ export function registerBondCommands(program: Command): void {
     printResult(
       options,
       { recipient: account.address, deposited: options.value, bond: state.bond, transactionHash: hash, blockNumber },
-      () => `${formatEther(options.value)} deposited: ${account.address} has a bond of ${formatEther(state.bond)} (${hash})`,
+      () => `${formatEth(options.value)} deposited: ${account.address} has a bond of ${formatEth(state.bond)} (transaction ${hash})`,
     );
   });
 
@@ -67,7 +67,7 @@ export function registerBondCommands(program: Command): void {
     printResult(
       options,
       { recipient: account.address, pending: state.pending, availableAt: Number(state.availableAt), transactionHash: hash, blockNumber },
-      () => `${formatEther(state.pending)} unbonding, withdrawable from ${formatTime(state.availableAt)} (${hash})`,
+      () => `${formatEth(state.pending)} unbonding, withdrawable from ${formatTime(state.availableAt)} (transaction ${hash})`,
     );
   });
 
@@ -88,7 +88,7 @@ export function registerBondCommands(program: Command): void {
     printResult(
       options,
       { recipient: account.address, withdrawn: before.pending, transactionHash: hash, blockNumber },
-      () => `${formatEther(before.pending)} withdrawn to ${account.address} (${hash})`,
+      () => `${formatEth(before.pending)} withdrawn to ${account.address} (transaction ${hash})`,
     );
   });
 
@@ -109,7 +109,7 @@ export function registerBondCommands(program: Command): void {
     printResult(
       options,
       { owner: account.address, claimed: before.claimable, transactionHash: hash, blockNumber },
-      () => `${formatEther(before.claimable)} of penalties paid to ${account.address} (${hash})`,
+      () => `${formatEth(before.claimable)} of penalties paid to ${account.address} (transaction ${hash})`,
     );
   });
 
@@ -128,11 +128,11 @@ export function registerBondCommands(program: Command): void {
     printResult(options, { ...state, availableAt: Number(state.availableAt), lockedUntil: Number(state.lockedUntil) }, () =>
       [
         `recipient        ${recipient}`,
-        `bond             ${formatEther(state.bond)}`,
-        `unbonding        ${state.pending === 0n ? '-' : `${formatEther(state.pending)} (withdrawable from ${formatTime(state.availableAt)})`}`,
-        `held             ${state.held === 0n ? '-' : `${formatEther(state.held)} (contested leak claims)`}`,
+        `bond             ${formatEth(state.bond)}`,
+        `unbonding        ${state.pending === 0n ? '-' : `${formatEth(state.pending)} (withdrawable from ${formatTime(state.availableAt)})`}`,
+        `held             ${state.held === 0n ? '-' : `${formatEth(state.held)} (contested leak claims)`}`,
         `locked until     ${state.lockedUntil === 0n ? '- (no accepted obligations)' : `${formatTime(state.lockedUntil)} (the last obligation of an accepted consent)`}`,
-        `penalty credit   ${state.claimable === 0n ? '-' : formatEther(state.claimable)}`,
+        `penalty credit   ${state.claimable === 0n ? '-' : formatEth(state.claimable)}`,
       ].join('\n'),
     );
   });

@@ -47,7 +47,7 @@ export function registerCanaryCommands(program: Command): void {
   const canary = program
     .command('canary')
     .description(
-      'Trap streets (issues #5, #12): canary values given to recipients, committed on chain with the delivery that carried them, ' +
+      'Trap streets: canary values given to recipients, committed on chain with the delivery that carried them, ' +
         'revealed to claim a leak; a claim holds the penalty until it is settled (dispute window, arbiter)',
     );
 
@@ -104,7 +104,7 @@ export function registerCanaryCommands(program: Command): void {
           blockNumber: r.blockNumber,
         },
         () =>
-          `leak claimed against ${given.recipient}: ${formatEther(r.held)} of ${formatEther(r.penalty)} ETH held from its bond (${r.hash})\n` +
+          `leak claimed against ${given.recipient}: ${formatEther(r.held)} of ${formatEther(r.penalty)} ETH held from its bond (transaction ${r.hash})\n` +
           `it may dispute until ${formatTime(r.disputeDeadline)}; then \`pythia canary settle ${commitment}\` pays you` +
           (r.held < r.penalty ? '\n(the bond did not cover the full penalty)' : ''),
       );
@@ -134,7 +134,7 @@ export function registerCanaryCommands(program: Command): void {
     printResult(
       options,
       { commitment, answerHash, transactionHash: r.hash, blockNumber: r.blockNumber },
-      () => `claim ${commitment} disputed (${r.hash}): the arbiter rules; without a ruling in 90 days it fails`,
+      () => `claim ${commitment} disputed (transaction ${r.hash}): the arbiter rules; without a ruling in 90 days it fails`,
     );
   });
 
@@ -160,8 +160,8 @@ export function registerCanaryCommands(program: Command): void {
     );
     printResult(options, { commitment, outcome: r.outcome, paid: r.paid, transactionHash: r.hash, blockNumber: r.blockNumber }, () =>
       r.outcome === 'upheld'
-        ? `claim ${commitment} upheld: ${formatEther(r.paid)} ETH paid to the owner (${r.hash})`
-        : `claim ${commitment} rejected: the hold is back in the recipient's bond (${r.hash})`,
+        ? `claim ${commitment} upheld: ${formatEther(r.paid)} ETH paid to the owner (transaction ${r.hash})`
+        : `claim ${commitment} rejected: the hold is back in the recipient's bond (transaction ${r.hash})`,
     );
   });
 
@@ -190,8 +190,8 @@ export function registerCanaryCommands(program: Command): void {
       { commitment, outcome: r.outcome, paid: r.paid, timedOut: r.timedOut, transactionHash: r.hash, blockNumber: r.blockNumber },
       () =>
         r.outcome === 'upheld'
-          ? `claim ${commitment} settled: ${formatEther(r.paid)} ETH paid to the owner (${r.hash})`
-          : `claim ${commitment} settled for the recipient: no ruling came in time (${r.hash})`,
+          ? `claim ${commitment} settled: ${formatEther(r.paid)} ETH paid to the owner (transaction ${r.hash})`
+          : `claim ${commitment} settled for the recipient: no ruling came in time (transaction ${r.hash})`,
     );
   });
 

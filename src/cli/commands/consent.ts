@@ -206,7 +206,7 @@ export function registerConsentCommands(program: Command): void {
         () => revokeConsent({ clients: context, account, address: registry, consentId }),
         consentRefusalHints,
       );
-      printResult(options, r, () => `consent ${consentId} revoked (${r.hash})`);
+      printResult(options, r, () => `consent ${consentId} revoked (transaction ${r.hash})`);
       return;
     }
     const recipient = options.recipient!;
@@ -289,7 +289,7 @@ export function registerConsentCommands(program: Command): void {
         printResult(
           options,
           { consentId: signed.terms.consentId, transactionHash: r.hash, blockNumber: r.blockNumber },
-          () => `the signed acceptance of consent ${signed.terms.consentId} is on chain (${r.hash})`,
+          () => `the signed acceptance of consent ${signed.terms.consentId} is on chain (transaction ${r.hash})`,
         );
         return;
       }
@@ -336,7 +336,7 @@ export function registerConsentCommands(program: Command): void {
       );
       const after = await readTerms({ publicClient: context.publicClient, address, consentId });
       printResult(options, { ...termsView(after), transactionHash: r.hash, blockNumber: r.blockNumber }, () =>
-        [`consent ${consentId}: terms accepted (${r.hash})`, termsText(after)].join('\n'),
+        [`consent ${consentId}: terms accepted (transaction ${r.hash})`, termsText(after)].join('\n'),
       );
     },
   );

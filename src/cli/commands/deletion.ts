@@ -45,7 +45,7 @@ export function registerDeletionCommands(program: Command): void {
   const deletion = program
     .command('deletion')
     .description(
-      'Data deletion requests (issue #5): an owner asks a recipient to delete data by a deadline; the recipient acknowledges on chain, ' +
+      'Data deletion requests: an owner asks a recipient to delete data by a deadline; the recipient acknowledges on chain, ' +
         'or anyone triggers the penalty once the deadline has passed',
     );
 
@@ -104,7 +104,7 @@ export function registerDeletionCommands(program: Command): void {
       printResult(
         options,
         { requestId, consentId, deadline: Number(options.deadline), transactionHash: hash, blockNumber },
-        () => `deletion request ${requestId} under consent ${consentId}, due by ${formatTime(options.deadline)} (${hash})`,
+        () => `deletion request ${requestId} under consent ${consentId}, due by ${formatTime(options.deadline)} (transaction ${hash})`,
       );
     },
   );
@@ -136,7 +136,7 @@ export function registerDeletionCommands(program: Command): void {
     printResult(
       options,
       { requestId, evidenceHash, transactionHash: hash, blockNumber },
-      () => `deletion request ${requestId} acknowledged (${hash})`,
+      () => `deletion request ${requestId} acknowledged (transaction ${hash})`,
     );
   });
 
@@ -160,7 +160,8 @@ export function registerDeletionCommands(program: Command): void {
     printResult(
       options,
       { requestId, penalty, paid, transactionHash: hash, blockNumber },
-      () => `deletion request ${requestId} penalised: ${formatEther(paid)} of ${formatEther(penalty)} paid to the owner (${hash})`,
+      () =>
+        `deletion request ${requestId} penalised: ${formatEther(paid)} of ${formatEther(penalty)} paid to the owner (transaction ${hash})`,
     );
   });
 

@@ -12,6 +12,7 @@ import { loadContext, loadRoleAccount, type CommandContext } from '../context.js
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { readRegistrationRequests } from '../registrationRequests.js';
 import { sendAs } from '../signer.js';
 import { printDeviceStatus, registerDeviceIdentityCommands } from './deviceIdentity.js';
@@ -104,13 +105,14 @@ export function registerDeviceCommands(program: Command): void {
     ['reinstate', 'reinstateDevice', 'Let a suspended device report again'],
     ['revoke', 'revokeDevice', 'Ban a device for good: a revoked identity can never submit again'],
   ] as const) {
-    withCommon(
-      device
-        .command(name)
-        .description(description)
-        .argument('<id>', 'device id (address)', parseDeviceArg)
-        .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)', parseTextArg('--reason', 256)),
-    ).action(async (id: Address, options: CommonOptions & { reason: string }) => {
+    const command = device
+      .command(name)
+      .description(description)
+      .argument('<id>', 'device id (address)', parseDeviceArg)
+      .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)', parseTextArg('--reason', 256));
+    if (name === 'revoke') command.option(...YES_OPTION);
+    withCommon(command).action(async (id: Address, options: CommonOptions & ConfirmOptions & { reason: string }) => {
+      if (name === 'revoke') await confirmIrreversible(options, `revoking device ${id} (a ban for good)`);
       const context = loadContext(options);
       const account = await loadRoleAccount(context, 'operator');
       const fleet = contractWriter({ clients: context, account, address: context.deployment.contracts.fleet }, pythiaFleetAbi);

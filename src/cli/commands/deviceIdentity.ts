@@ -27,6 +27,7 @@ import {
 import { loadContext, type CommandContext } from '../context.js';
 import { TIMELOCK_HINTS } from './admin.js';
 import { type CommonOptions, withCommon } from '../options.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { readRegistrationRequests } from '../registrationRequests.js';
@@ -50,7 +51,7 @@ export async function printDeviceStatus(
   printResult(
     options,
     { device, status: view.status, transactionHash: hash, blockNumber },
-    () => `${device} is now ${view.status} (${hash})`,
+    () => `${device} is now ${view.status} (transaction ${hash})`,
   );
 }
 
@@ -157,7 +158,8 @@ export function registerDeviceIdentityCommands(device: Command): void {
     printResult(
       options,
       { device: id, owner: account.address, pendingOffer: options.to, transactionHash: hash, blockNumber },
-      () => `offered ${id} to ${options.to} (${hash}); they accept with \`pythia device accept ${id} --signer-key <their keystore>\``,
+      () =>
+        `offered ${id} to ${options.to} (transaction ${hash}); they accept with \`pythia device accept ${id} --signer-key <their keystore>\``,
     );
   });
 
@@ -178,7 +180,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
     printResult(
       options,
       { device: id, pendingOffer: null, transactionHash: hash, blockNumber },
-      () => `withdrew the offer of ${id} (${hash})`,
+      () => `withdrew the offer of ${id} (transaction ${hash})`,
     );
   });
 
@@ -265,9 +267,11 @@ export function registerDeviceIdentityCommands(device: Command): void {
           "contract's OPERATOR_ROLE). Its DID document becomes deactivated",
       )
       .argument('<id>', 'device id (address)', parseDeviceArg)
-      .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)', parseReasonArg),
+      .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)', parseReasonArg)
+      .option(...YES_OPTION),
     'the owner or an operator',
-  ).action(async (id: Address, options: CommonOptions & { reason: string }) => {
+  ).action(async (id: Address, options: CommonOptions & ConfirmOptions & { reason: string }) => {
+    await confirmIrreversible(options, `revoking the key of device ${id} (a ban for good)`);
     const context = loadContext(options);
     const identity = requireContract(context.deployment, 'deviceIdentity');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner or operator' });
@@ -363,7 +367,7 @@ export function registerManufacturerCommands(program: Command): void {
     manufacturer
       .command('assign')
       .description(
-        "Assign a device class to a manufacturer's account through the council's timelock (issue #12: it decides who provisions " +
+        "Assign a device class to a manufacturer's account through the council's timelock (it decides who provisions " +
           "the class's devices and publishes its firmware). Scheduled by a proposer (the node's admin key by default) and executed " +
           'at once when the delay is 0 (a local deployment); otherwise executed later with `pythia admin execute <operationId>`',
       )
@@ -396,7 +400,7 @@ export function registerManufacturerCommands(program: Command): void {
       },
       () =>
         done.executed
-          ? `class ${classId} is now provisioned by ${address} (through the timelock: ${done.executed.hash})`
+          ? `class ${classId} is now provisioned by ${address} (through the timelock, transaction ${done.executed.hash})`
           : `scheduled as ${done.operationId}: class ${classId} goes to ${address} once the timelock's delay (${done.delay} s) has passed ` +
             `and \`pythia admin execute ${done.operationId}\` runs`,
     );

@@ -36,7 +36,7 @@ import {
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
+import { CliError, UsageError, formatEth, formatTable, printResult, progress } from '../output.js';
 import { loadSignerAccount, readAs, sendAs } from '../signer.js';
 
 /** Keep in line with FeedMarket's constants. */
@@ -191,9 +191,11 @@ export function registerFeedCommands(program: Command): void {
         () =>
           [
             ...(approval
-              ? [`approved the feed market as your grant agent on the consent registry ${approval.registry} (${approval.transactionHash})`]
+              ? [
+                  `approved the feed market as your grant agent on the consent registry ${approval.registry} (transaction ${approval.transactionHash})`,
+                ]
               : []),
-            `feed ${feedId}: ${options.device.length} device(s), ${formatEther(options.price)} ETH per ${formatDuration(options.period)} (${hash})`,
+            `feed ${feedId}: ${options.device.length} device(s), ${formatEther(options.price)} ETH per ${formatDuration(options.period)} (transaction ${hash})`,
           ].join('\n'),
       );
     },
@@ -302,7 +304,7 @@ export function registerFeedCommands(program: Command): void {
       },
       () =>
         `consent ${bought.consentId}: ${f.streamNames.join(', ')} of ${f.devices.length} device(s) from ${formatTime(bought.start)} ` +
-        `until ${formatTime(bought.expiry)}, paid ${formatEther(f.price)} ETH as purchase ${bought.purchaseId} (${bought.hash})`,
+        `until ${formatTime(bought.expiry)}, paid ${formatEther(f.price)} ETH as purchase ${bought.purchaseId} (transaction ${bought.hash})`,
     );
   });
 
@@ -337,9 +339,9 @@ export function registerFeedCommands(program: Command): void {
               id: p.purchaseId,
               feed: p.feedId,
               consent: p.consentId,
-              price: formatEther(p.price),
-              released: formatEther(p.released),
-              refunded: formatEther(p.refunded),
+              price: formatEth(p.price),
+              released: formatEth(p.released),
+              refunded: formatEth(p.refunded),
               ends: formatTime(p.end),
               settled: p.settled ? 'yes' : 'no',
             })),
@@ -391,7 +393,7 @@ export function registerFeedCommands(program: Command): void {
         transactionHash: r.hash,
         blockNumber: r.blockNumber,
       },
-      () => `released ${formatEther(r.released)} ETH to owners, refunded ${formatEther(r.refunded)} ETH to buyers (${r.hash})`,
+      () => `released ${formatEther(r.released)} ETH to owners, refunded ${formatEther(r.refunded)} ETH to buyers (transaction ${r.hash})`,
     );
   });
 
@@ -409,7 +411,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { buyer: account.address, amount: amount.toString(), transactionHash: hash, blockNumber },
-      () => `withdrew a refund of ${formatEther(amount)} ETH to ${account.address} (${hash})`,
+      () => `withdrew a refund of ${formatEther(amount)} ETH to ${account.address} (transaction ${hash})`,
     );
   });
 
@@ -430,7 +432,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { feedId, price: options.price.toString(), transactionHash: hash, blockNumber },
-      () => `feed ${feedId}: ${formatEther(options.price)} ETH from now on (${hash})`,
+      () => `feed ${feedId}: ${formatEther(options.price)} ETH from now on (transaction ${hash})`,
     );
   });
 
@@ -447,7 +449,7 @@ export function registerFeedCommands(program: Command): void {
     const { hash, blockNumber } = await refusing(context, account, 'closing the feed', () =>
       closeFeed({ clients: context, account, address: market, feedId }),
     );
-    printResult(options, { feedId, open: false, transactionHash: hash, blockNumber }, () => `feed ${feedId} closed (${hash})`);
+    printResult(options, { feedId, open: false, transactionHash: hash, blockNumber }, () => `feed ${feedId} closed (transaction ${hash})`);
   });
 
   withCommon(feed.command('withdraw').description('Withdraw your earnings from feed sales'), {
@@ -462,7 +464,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { owner: account.address, amount: amount.toString(), transactionHash: hash, blockNumber },
-      () => `withdrew ${formatEther(amount)} ETH to ${account.address} (${hash})`,
+      () => `withdrew ${formatEther(amount)} ETH to ${account.address} (transaction ${hash})`,
     );
   });
 

@@ -45,7 +45,8 @@ const MAX_LOCATION_BYTES = 512;
 
 /** What a registry refusal means, in the words of the person who ran the command. */
 const firmwareRefusalHints: Readonly<Record<string, string>> = {
-  NotClassManufacturer: 'the signer is not the manufacturer of this class (DeviceIdentity.assignClassManufacturer, operator)',
+  NotClassManufacturer:
+    'the signer is not the manufacturer of this class (an operator assigns it: `pythia manufacturer assign <class> <address>`)',
   NotDeviceOwner: "the signer does not own the device's token (pass the owner's key with --signer-key)",
   ReleaseKeysAlreadySet: 'the class already has release keys; only a threshold of them can rotate the set',
   NoReleaseKeys: 'the class has no release keys yet: its manufacturer sets them with `pythia firmware keys set`',
@@ -130,7 +131,7 @@ export function registerFirmwareCommands(program: Command): void {
     printResult(
       options,
       { classId: options.class, keys: options.key, threshold: options.threshold, transactionHash: hash, blockNumber },
-      () => `class ${options.class}: ${options.threshold}-of-${options.key.length} release keys set (${hash})`,
+      () => `class ${options.class}: ${options.threshold}-of-${options.key.length} release keys set (transaction ${hash})`,
     );
   });
 
@@ -215,7 +216,7 @@ export function registerFirmwareCommands(program: Command): void {
       options,
       { releaseId, ...manifest, signers: signatures.map((s) => s.signer), transactionHash: hash, blockNumber },
       () =>
-        `published class ${options.class} sequence ${options.sequence} (${image.length} bytes, sha256 ${digest}) as ${releaseId} (${hash})`,
+        `published class ${options.class} sequence ${options.sequence} (${image.length} bytes, sha256 ${digest}) as ${releaseId} (transaction ${hash})`,
     );
   });
 
@@ -251,7 +252,7 @@ export function registerFirmwareCommands(program: Command): void {
     printResult(
       options,
       { releaseId, revoked: true, reason: options.reason, transactionHash: hash, blockNumber },
-      () => `revoked ${releaseId} (${hash})`,
+      () => `revoked ${releaseId} (transaction ${hash})`,
     );
   });
 
@@ -294,7 +295,7 @@ export function registerFirmwareCommands(program: Command): void {
     printResult(
       options,
       { device, releaseId, approved, transactionHash: hash, blockNumber },
-      () => `${approved ? 'approved' : 'withdrew the approval of'} ${releaseId} for ${device} (${hash})`,
+      () => `${approved ? 'approved' : 'withdrew the approval of'} ${releaseId} for ${device} (transaction ${hash})`,
     );
   });
 
@@ -312,7 +313,11 @@ export function registerFirmwareCommands(program: Command): void {
     const { hash, blockNumber } = await refusing(context, account, 'firmware policy', () =>
       setUpdatePolicy({ clients: context, account, address: registry, device, policy }),
     );
-    printResult(options, { device, policy, transactionHash: hash, blockNumber }, () => `${device}: update policy ${policy} (${hash})`);
+    printResult(
+      options,
+      { device, policy, transactionHash: hash, blockNumber },
+      () => `${device}: update policy ${policy} (transaction ${hash})`,
+    );
   });
 
   withCommon(
@@ -372,7 +377,7 @@ export function registerFirmwareCommands(program: Command): void {
         transactionHash: hash,
         blockNumber,
       },
-      () => `escrow ${escrowId}: ${formatEther(options.value)} held for ${device}'s update to ${releaseId} (${hash})`,
+      () => `escrow ${escrowId}: ${formatEther(options.value)} held for ${device}'s update to ${releaseId} (transaction ${hash})`,
     );
   });
 
@@ -395,7 +400,7 @@ export function registerFirmwareCommands(program: Command): void {
     printResult(
       options,
       { escrowId, transactionHash: hash, blockNumber },
-      () => `escrow ${escrowId} reclaimed: credited to its funder (${hash})`,
+      () => `escrow ${escrowId} reclaimed: credited to its funder (transaction ${hash})`,
     );
   });
 
@@ -413,7 +418,7 @@ export function registerFirmwareCommands(program: Command): void {
     printResult(
       options,
       { account: account.address, transactionHash: hash, blockNumber },
-      () => `withdrawn to ${account.address} (${hash})`,
+      () => `withdrawn to ${account.address} (transaction ${hash})`,
     );
   });
 }

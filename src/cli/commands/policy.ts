@@ -145,7 +145,7 @@ export function registerPolicyCommands(program: Command): void {
     const terms = compilePolicyTerms(doc);
     const registry = requireContract(context.deployment, 'policyRegistry');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'publisher' });
-    progress(options, `publishing policy ${doc.name} (${contentHash})...`);
+    progress(options, `publishing policy ${doc.name} (content hash ${contentHash})...`);
     const published = await sendAs(
       context,
       account,
@@ -169,7 +169,7 @@ export function registerPolicyCommands(program: Command): void {
         gatewayUpload: uploaded,
       },
       () =>
-        `policy ${doc.name} version ${published.version} published: ${published.policyId} (${published.hash})\n` +
+        `policy ${doc.name} version ${published.version} published: ${published.policyId} (transaction ${published.hash})\n` +
         `gateway copy: ${uploaded === 'stored' ? 'stored (the gateway enforces it)' : uploaded}`,
     );
   });

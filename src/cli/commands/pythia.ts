@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Address, Hex, LocalAccount } from 'viem';
-import { AttestationError, reportDataBindsKey, tcbStatuses, verifyQuote, type TcbStatus } from '../../attestation/index.js';
+import {
+  AttestationError,
+  intelSgxRootCaDer,
+  reportDataBindsKey,
+  tcbStatuses,
+  verifyQuote,
+  type TcbStatus,
+} from '../../attestation/index.js';
 import {
   MEASUREMENT_BYTES,
   approveMeasurement,
@@ -35,7 +42,6 @@ import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { loadSignerAccount, sendAs } from '../signer.js';
-import { defaultRootCaPath } from './attest.js';
 
 type AttestedTee = 'sgx' | 'tdx';
 
@@ -61,7 +67,7 @@ function readInput(path: string, what: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (error) {
-    throw new CliError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read ${what} ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -72,7 +78,7 @@ type RegisterOptions = CommonOptions & {
   collateral?: string;
   at?: bigint;
   nonce?: Hex;
-  rootCa: string;
+  rootCa?: string;
   acceptTcb: TcbStatus[];
   evidenceUri?: string;
   unattested?: boolean;
@@ -90,9 +96,9 @@ export function verifyEvidenceForKey(publicKey: Hex, options: RegisterOptions): 
   try {
     collateral = JSON.parse(Buffer.from(collateralBytes).toString('utf8'));
   } catch {
-    throw new CliError(`collateral ${options.collateral} is not JSON`);
+    throw new UsageError(`collateral ${options.collateral} is not JSON`);
   }
-  const rootCaDer = readInput(options.rootCa, 'root CA');
+  const rootCaDer = options.rootCa === undefined ? intelSgxRootCaDer() : readInput(options.rootCa, 'root CA');
   let verified: ReturnType<typeof verifyQuote>;
   try {
     verified = verifyQuote({ quote, collateral, rootCaDer, now });
@@ -247,7 +253,7 @@ export function registerPythiaCommands(program: Command): void {
         'the 32-byte nonce the quote was asked for (second half of its report data)',
         parseHexBytesArg('--nonce', { bytes: 32 }),
       )
-      .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint)', defaultRootCaPath)
+      .option('--root-ca <der>', 'Intel SGX Root CA, DER (must match the pinned fingerprint; default: the built-in copy)')
       .option('--accept-tcb <statuses>', 'comma-separated TCB statuses to accept', parseTcbListArg, DEFAULT_ACCEPTED_TCB)
       .option('--evidence-uri <uri>', 'where the quote and collateral are published (recorded on chain with their hash)')
       .option('--unattested', 'without TEE evidence: flagged attested=false, refused by devices that require attestation');
@@ -320,7 +326,7 @@ export function registerPythiaCommands(program: Command): void {
     printResult(
       options,
       { key: address, status: summary.status, transactionHash: hash, blockNumber },
-      () => `${address} is now ${summary.status} (${hash})`,
+      () => `${address} is now ${summary.status} (transaction ${hash})`,
     );
   });
 
@@ -343,7 +349,7 @@ export function registerPythiaCommands(program: Command): void {
     printResult(
       options,
       { key: address, relayer, transactionHash: hash, blockNumber },
-      () => `${relayer} now relays for ${address} (${hash})`,
+      () => `${relayer} now relays for ${address} (transaction ${hash})`,
     );
   });
 
@@ -365,7 +371,7 @@ export function registerPythiaCommands(program: Command): void {
     printResult(
       options,
       { teeType: tee, measurement, status: 'approved', transactionHash: hash, blockNumber },
-      () => `approved ${tee.toUpperCase()} measurement ${measurement} (${hash})`,
+      () => `approved ${tee.toUpperCase()} measurement ${measurement} (transaction ${hash})`,
     );
   });
 
@@ -388,7 +394,7 @@ export function registerPythiaCommands(program: Command): void {
     printResult(
       options,
       { teeType: tee, measurement, status: 'revoked', transactionHash: hash, blockNumber },
-      () => `revoked ${tee.toUpperCase()} measurement ${measurement} (${hash})`,
+      () => `revoked ${tee.toUpperCase()} measurement ${measurement} (transaction ${hash})`,
     );
   });
 }

@@ -14,7 +14,7 @@ const parseConsentArg = parseIdArg('<consentId>');
 export function registerSharingCommands(program: Command): void {
   const share = program
     .command('share')
-    .description("Onward sharing (issue #5): a recipient logs every share of consented data; the consent's policy must allow it");
+    .description("Onward sharing: a recipient logs every share of consented data; the consent's policy must allow it");
 
   withCommon(
     share
@@ -44,7 +44,7 @@ export function registerSharingCommands(program: Command): void {
     printResult(
       options,
       { entryId, consentId, sharedWith: options.with, dataHash, purpose: options.purpose, transactionHash: hash, blockNumber },
-      () => `entry ${entryId}: share of consent ${consentId} with ${options.with} logged (${hash})`,
+      () => `entry ${entryId}: share of consent ${consentId} with ${options.with} logged (transaction ${hash})`,
     );
   });
 

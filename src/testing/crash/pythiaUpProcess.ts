@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseDeployment, type Deployment } from '../../chain/deployment.js';
 import type { CrashTarget } from './killer.js';
+import { pythiaBin } from '../pythiaBin.js';
 
 /**
  * A whole `pythia up` (the CLI: its gateway, and its own chain node as a child) run as a user runs
@@ -32,8 +32,6 @@ export type PythiaUpProcessParameters = {
   startTimeoutMs?: number;
 };
 
-const BIN = fileURLToPath(new URL('../../../bin/pythia.js', import.meta.url));
-
 export function pythiaUpProcess(parameters: PythiaUpProcessParameters): PythiaUpProcess {
   const { passphrase, startTimeoutMs = 180_000 } = parameters;
   const log: WriteStream | undefined = parameters.logPath ? createWriteStream(parameters.logPath, { flags: 'a' }) : undefined;
@@ -55,7 +53,7 @@ export function pythiaUpProcess(parameters: PythiaUpProcessParameters): PythiaUp
     await kill();
     starts += 1;
     log?.write(`--- start ${starts} at ${new Date().toISOString()}\n`);
-    const spawned = spawn(process.execPath, [BIN, 'up', '--json', ...parameters.args], {
+    const spawned = spawn(process.execPath, [pythiaBin(), 'up', '--json', ...parameters.args], {
       env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
