@@ -3,7 +3,7 @@ import { MIN_DEMO_DEVICES, runDemo, type DemoSummary, type TimelineEntry } from 
 import { parseIntegerArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { formatTable, printResult, progress } from '../output.js';
+import { formatEth, formatTable, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 
 type DemoOptions = CommonOptions & { duration: number; devices: number; seed: number };
@@ -103,41 +103,44 @@ export function formatSummary(s: DemoSummary): string {
   }
   if (s.accountability) {
     const a = s.accountability;
-    const eth = (wei: string) => `${Number(BigInt(wei)) / 1e18} ETH`;
+    const eth = (wei: string) => formatEth(BigInt(wei));
     lines.push(
       '',
       `Accountability (consent ${a.consentId} to the firm ${a.recipient}; bond ${eth(a.bondBeforeWei)} → ${eth(a.bondAfterWei)}, penalty ${eth(a.penaltyWei)}):`,
-      formatTable(
-        a.steps.map((step) => ({
-          step: step.step,
-          expected: step.expected,
-          recorded: step.recorded,
-          '': step.expected === step.recorded ? '' : 'MISMATCH',
-        })),
-        ['step', 'expected', 'recorded', ''],
-      )
-        .split('\n')
-        .map((line) => `  ${line}`)
-        .join('\n'),
+      expectedVsRecordedTable(
+        'step',
+        a.steps.map((step) => ({ name: step.step, expected: step.expected, recorded: step.recorded })),
+      ),
     );
   }
   const o = s.outcomes;
   lines.push(
     '',
     `Expected vs recorded (${o.matched} of ${o.submissions} readings as the simulator's model and the attacks expected):`,
-    formatTable(
-      o.byKind.map((k) => ({
-        outcome: k.kind,
-        expected: k.expected,
-        recorded: k.recorded,
-        '': k.expected === k.recorded ? '' : 'MISMATCH',
-      })),
-      ['outcome', 'expected', 'recorded', ''],
-    )
-      .split('\n')
-      .map((line) => `  ${line}`)
-      .join('\n'),
+    expectedVsRecordedTable(
+      'outcome',
+      o.byKind.map((k) => ({ name: k.kind, expected: k.expected, recorded: k.recorded })),
+    ),
   );
   if (s.unexpected.length) lines.push('', 'Unexpected:', ...s.unexpected.map((u) => `  ${u}`));
   return lines.join('\n');
+}
+
+/** An indented table of what the demo expected beside what the chain recorded, mismatches marked. */
+function expectedVsRecordedTable<T extends string | number>(
+  nameColumn: string,
+  rows: { name: string; expected: T; recorded: T }[],
+): string {
+  return formatTable(
+    rows.map((row) => ({
+      [nameColumn]: row.name,
+      expected: row.expected,
+      recorded: row.recorded,
+      '': row.expected === row.recorded ? '' : 'MISMATCH',
+    })),
+    [nameColumn, 'expected', 'recorded', ''],
+  )
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
 }
