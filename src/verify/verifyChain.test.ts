@@ -362,8 +362,9 @@ describe('verifyChain on a real chain', { timeout: 300_000 }, () => {
   it('reports device state the chain holds that the rules do not lead to (storage changed after the block)', async () => {
     const device = await registered();
     const batch = await submitBatch(chain, [item(device, 1), item(device, 2)]);
-    // The device record (mapping slot 1 of the fleet): set its last sequence to 9 in the state after the block.
-    const slot = keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [device.address, 1n]));
+    // The device record: set its last sequence to 9 in the state after the block. The records mapping
+    // is the fleet's slot 3, after AccessControl's roles (0) and AccessControlDefaultAdminRules' two packed slots (1-2).
+    const slot = keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [device.address, 3n]));
     const record = BigInt((await chain.publicClient.getStorageAt({ address: chain.fleetAddress, slot }))!);
     const tampered = (record & ~(((1n << 64n) - 1n) << 168n)) | (9n << 168n);
     await anvilTestClient(chain.publicClient).setStorageAt({ address: chain.fleetAddress, index: slot, value: pad(toHex(tampered)) });
