@@ -143,6 +143,7 @@ const deletionRequest = object({
 const isoTime = { type: 'string', pattern: '^(-|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z)$' } as const;
 const consentStatus = { type: 'string', enum: ['live', 'revoked', 'expired', 'not-yet-valid', 'ownership-changed'] } as const;
 const names = { type: 'array', items: { type: 'string' } } as const;
+const demoAccountabilityStep = object({ step: { type: 'string' }, expected: { type: 'string' }, recorded: { type: 'string' } });
 const counts = { type: 'object', description: 'how many, by reason', additionalProperties: integer } as const;
 
 const consentView = object({
@@ -857,7 +858,7 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
   'admin execute': { description: 'A ready operation executed.', schema: object({ operationId: bytes32, ...transaction }) },
   demo: {
     description:
-      'The summary of the demonstration (docs/demo.md): readings sent, acknowledged and decided (counts by reason), the devices suspended, reinstated and revoked, each attack and whether it was stopped, the data shared under consent, and every reading compared with its expected outcome. A run with anything unexpected exits 1 and prints the same document.',
+      'The summary of the demonstration (README, “What the demonstration shows”): readings sent, acknowledged and decided (counts by reason), the devices suspended, reinstated and revoked, each attack and whether it was stopped, the data shared under consent, the accountability act (terms accepted, a leak claimed, disputed and ruled on), and every reading compared with its expected outcome. A run with anything unexpected exits 1 and prints the same document.',
     schema: object(
       {
         chainId: integer,
@@ -931,6 +932,21 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
           grantTransaction: bytes32,
           revokeTransaction: bytes32,
         }),
+        accountability: object(
+          {
+            recipient: address,
+            consentId: decimal,
+            penaltyWei: decimal,
+            bondBeforeWei: decimal,
+            bondAfterWei: decimal,
+            leakedTo: address,
+            steps: { type: 'array', items: demoAccountabilityStep },
+            mismatches: { type: 'array', items: demoAccountabilityStep },
+            transactions: object({ accept: bytes32, claim: bytes32, dispute: bytes32, resolve: bytes32 }),
+          },
+          {},
+          'The accountability act (README, “What the demonstration shows”): a recipient accepts terms, a canary it was given leaks, the claim is disputed and ruled on; each step expected vs recorded.',
+        ),
       },
     ),
   },
