@@ -21,7 +21,7 @@
  * block time is printed with the figures: latencies on an instantly mining chain leave out the wait
  * for a block that a real network adds.
  * BENCH_CRASH_READINGS (10000), BENCH_CRASH_KILLS (20), BENCH_CRASH_SEED (random),
- * BENCH_CRASH_TARGETS (gateway,anvil; also node, validator), BENCH_NETWORK_RATE (2000), BENCH_NETWORK_PERIODS (1,2).
+ * BENCH_CRASH_TARGETS (gateway,anvil; also node, validator), BENCH_NETWORK_RATE (2200), BENCH_NETWORK_PERIODS (1,2).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -435,7 +435,8 @@ try {
     }
   }
   if (runs('network')) {
-    const rate = env('BENCH_NETWORK_RATE', 2000);
+    // Above the 2,000/s target: a run offered exactly the target cannot show it met with a margin.
+    const rate = env('BENCH_NETWORK_RATE', 2200);
     const periods = (process.env.BENCH_NETWORK_PERIODS ?? '1,2').split(',').map(Number);
     for (const period of periods) {
       if (!Number.isInteger(period) || period < 1) throw new Error(`BENCH_NETWORK_PERIODS: ${period} is not a whole number of seconds ≥ 1`);
