@@ -100,11 +100,16 @@ export class ChainIsolationError extends Error {
 }
 
 /** Path of the Anvil binary shipped in the npm platform package of @foundry-rs/anvil. */
-export function anvilBinaryPath(): string {
+/** The npm package that holds this platform's Anvil binary. */
+export function anvilBinaryPackage(): string {
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
   const platform = process.platform === 'win32' ? 'win32' : process.platform;
+  return `@foundry-rs/anvil-${platform}-${arch}`;
+}
+
+export function anvilBinaryPath(): string {
   const require = createRequire(import.meta.url);
-  const pkg = require.resolve(`@foundry-rs/anvil-${platform}-${arch}/package.json`);
+  const pkg = require.resolve(`${anvilBinaryPackage()}/package.json`);
   return join(pkg, '..', 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
 }
 

@@ -15,11 +15,12 @@ import {
   CONNECT_TO_SOCKET_SCRIPT,
   networkNamespaceOf,
   runAsStranger,
+  strangerBundle,
   STRANGER_UID,
   socketInodesOf,
   tcpListeners,
 } from '../testing/stranger.js';
-import { anvilBinaryPath } from './anvil.js';
+import { anvilBinaryPackage, anvilBinaryPath } from './anvil.js';
 import { ANVIL_PID_FILE, anvilCachePath, anvilPidRecord, writeAnvilPidFile } from './anvilPidFile.js';
 import { callRpc } from './anvilRpc.js';
 import { PREVIOUS_SNAPSHOT_FILE, SNAPSHOT_FILE } from './anvilSnapshot.js';
@@ -222,7 +223,7 @@ describe('the embedded chain', { timeout: 200_000 + crashTrials * 15_000 }, () =
   it('runs for a user who is not root: Anvil in a user and network namespace of its own (unshare --map-root-user)', {
     skip: process.platform !== 'linux' || process.getuid?.() !== 0 ? 'needs root, to run the chain as another user' : false,
   }, async () => {
-    // The node's own code, run as uid 65534 with tsx: an unprivileged node starts, uses, saves and stops its chain.
+    // The node's own code (bundled where uid 65534 can read it), run as that user: an unprivileged node starts, uses, saves and stops its chain.
     const script = `
       import { mkdtempSync, readlinkSync, statSync } from 'node:fs';
       import { tmpdir } from 'node:os';
@@ -243,12 +244,20 @@ describe('the embedded chain', { timeout: 200_000 + crashTrials * 15_000 }, () =
       console.log(JSON.stringify(report));
     `;
     const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-    const report = await runAsStranger<Record<string, unknown>>(
-      script,
-      { embeddedChain: here('./embeddedChain.ts'), anvilRpc: here('./anvilRpc.ts'), namespace: here('../processes/networkNamespace.ts') },
-      60_000,
-      ['--import', import.meta.resolve('tsx')],
-    );
+    const bundle = await strangerBundle({
+      modules: {
+        embeddedChain: here('./embeddedChain.ts'),
+        anvilRpc: here('./anvilRpc.ts'),
+        namespace: here('../processes/networkNamespace.ts'),
+      },
+      packages: [anvilBinaryPackage()],
+    });
+    let report: Record<string, unknown>;
+    try {
+      report = await runAsStranger<Record<string, unknown>>(script, bundle.modules, 60_000);
+    } finally {
+      bundle.remove();
+    }
     assert.deepEqual(report, {
       isolation: ['--net', '--map-root-user'],
       chainId: 20601,

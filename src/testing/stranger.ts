@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 /** The user id strangers run as: `nobody`, another local user with no access to the node's files. */
 export const STRANGER_UID = 65534;
@@ -95,3 +98,61 @@ const socket = connect(path);
 socket.once('connect', () => { console.log(JSON.stringify({ connected: true })); socket.destroy(); });
 socket.once('error', (error) => console.log(JSON.stringify({ connected: false, code: error.code })));
 `;
+
+export type StrangerBundleParameters = {
+  /** Modules to bundle, by the name the stranger imports them as (`<dir>/<name>.mjs`). */
+  modules: Record<string, string>;
+  /** npm packages the bundle resolves at run time (e.g. Anvil's binary package), copied beside it. */
+  packages?: readonly string[];
+};
+
+export type StrangerBundleReturnType = {
+  /** Each module's bundled file, by name. */
+  modules: Record<string, string>;
+  remove(): void;
+};
+
+/**
+ * The node's own code, bundled (esbuild) into a folder another local user can read: a checkout
+ * may sit in a folder only its owner can enter (CI clones into a 0700 temporary folder), and the
+ * stranger must not be given the checkout (tests only).
+ */
+export async function strangerBundle({ modules, packages = [] }: StrangerBundleParameters): Promise<StrangerBundleReturnType> {
+  const { build } = await import('esbuild');
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-stranger-'));
+  chmodSync(dir, 0o755);
+  await build({
+    entryPoints: modules,
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'silent',
+    // CommonJS dependencies inside an ES module bundle call require().
+    banner: {
+      js: "import { createRequire as pythiaCreateRequire } from 'node:module'; const require = pythiaCreateRequire(import.meta.url);",
+    },
+  });
+  const require = createRequire(import.meta.url);
+  for (const name of packages) {
+    cpSync(dirname(require.resolve(`${name}/package.json`)), join(dir, 'node_modules', name), { recursive: true });
+  }
+  chmodTree(dir);
+  return {
+    modules: Object.fromEntries(Object.keys(modules).map((name) => [name, join(dir, `${name}.mjs`)])),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Readable (and, where executable, runnable) by everyone: folders 0755, files keep their x bits. */
+function chmodTree(path: string): void {
+  const stat = statSync(path);
+  if (stat.isDirectory()) {
+    chmodSync(path, 0o755);
+    for (const entry of readdirSync(path)) chmodTree(join(path, entry));
+  } else {
+    chmodSync(path, stat.mode & 0o111 ? 0o755 : 0o644);
+  }
+}
