@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getAddress, zeroHash, type Address } from 'viem';
 import { createChainClients } from '../../src/chain/clients.js';
-import { deviceIdentityAbi, pythiaFleetAbi } from '../../src/contracts/abis.js';
+import { canaryRegistryAbi, deviceIdentityAbi, pythiaFleetAbi } from '../../src/contracts/abis.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { generateDeviceKey, saveDeviceKey } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
@@ -103,6 +103,23 @@ describe('administration through the council timelock (CLI, a delay of an hour)'
     assert.equal(executed.operationId, scheduled.operationId);
     assert.equal((await json(['manufacturer', 'show', '1'])).manufacturer, manufacturer, 'assigned by the timelock');
     await refused(['admin', 'execute', scheduled.operationId], 1, /was executed already/);
+
+    // A role change the same way: `pythia admin grant` schedules, waits the delay, then holds.
+    const arbiter = generateDeviceKey().deviceId;
+    const canaries = stack.deployment.contracts.canaryRegistry!;
+    const arbiterRole = await publicClient.readContract({ address: canaries, abi: canaryRegistryAbi, functionName: 'ARBITER_ROLE' });
+    const hasArbiter = () =>
+      publicClient.readContract({ address: canaries, abi: canaryRegistryAbi, functionName: 'hasRole', args: [arbiterRole, arbiter] });
+    const grant = await json(['admin', 'grant', 'canaryRegistry', 'ARBITER_ROLE', arbiter]);
+    assert.deepEqual(
+      [grant.executed, grant.delay, grant.role, getAddress(grant.account as string)],
+      [false, DELAY, 'ARBITER_ROLE', arbiter],
+    );
+    assert.equal(await hasArbiter(), false, 'not before the delay');
+    await refused(['admin', 'execute', grant.operationId as string], 1, /is not ready before/);
+    await advanceAnvilTime(publicClient, DELAY + 1);
+    await json(['admin', 'execute', grant.operationId as string]);
+    assert.equal(await hasArbiter(), true, 'granted by the timelock');
 
     // The admin key itself is no admin of the identity contract either.
     await assert.rejects(

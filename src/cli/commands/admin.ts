@@ -58,6 +58,17 @@ async function roleId(context: CommandContext, address: Address, abi: Abi, role:
   }
 }
 
+/** What every command that goes through the timelock reports of the operation (`--json`). */
+export function timelockOperationFields(done: Awaited<ReturnType<typeof governedCalls>>) {
+  return {
+    operationId: done.operationId,
+    delay: Number(done.delay),
+    executed: done.executed !== null,
+    scheduleTransaction: done.hash,
+    executeTransaction: done.executed?.hash ?? null,
+  };
+}
+
 /** The timelock's getTimestamp: 0 = unset, 1 = done; either is shown as '-'. */
 const iso = (seconds: bigint) => (seconds <= 1n ? '-' : formatTime(seconds));
 
@@ -101,22 +112,10 @@ export function registerAdminCommands(program: Command): void {
         TIMELOCK_HINTS,
       );
       const readyAt = BigInt(Math.floor(Date.now() / 1000)) + done.delay;
-      printResult(
-        options,
-        {
-          operationId: done.operationId,
-          contract,
-          role,
-          account,
-          delay: Number(done.delay),
-          executed: done.executed !== null,
-          scheduleTransaction: done.hash,
-          executeTransaction: done.executed?.hash ?? null,
-        },
-        () =>
-          done.executed
-            ? `${role} of ${contract} ${action === 'grant' ? 'granted to' : 'revoked from'} ${account} (${done.executed.hash})`
-            : `scheduled as ${done.operationId}: executable from about ${iso(readyAt)} with \`pythia admin execute ${done.operationId}\``,
+      printResult(options, { ...timelockOperationFields(done), contract, role, account }, () =>
+        done.executed
+          ? `${role} of ${contract} ${action === 'grant' ? 'granted to' : 'revoked from'} ${account} (transaction ${done.executed.hash})`
+          : `scheduled as ${done.operationId}: executable from about ${iso(readyAt)} with \`pythia admin execute ${done.operationId}\``,
       );
     });
   }

@@ -25,7 +25,7 @@ import {
   parseTextArg,
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
-import { TIMELOCK_HINTS } from './admin.js';
+import { TIMELOCK_HINTS, timelockOperationFields } from './admin.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
@@ -387,22 +387,11 @@ export function registerManufacturerCommands(program: Command): void {
       () => assignClassManufacturer({ clients: context, account, identity, timelock, classId, manufacturer: address }),
       TIMELOCK_HINTS,
     );
-    printResult(
-      options,
-      {
-        classId,
-        manufacturer: getAddress(address),
-        operationId: done.operationId,
-        delay: Number(done.delay),
-        executed: done.executed !== null,
-        scheduleTransaction: done.hash,
-        executeTransaction: done.executed?.hash ?? null,
-      },
-      () =>
-        done.executed
-          ? `class ${classId} is now provisioned by ${address} (through the timelock, transaction ${done.executed.hash})`
-          : `scheduled as ${done.operationId}: class ${classId} goes to ${address} once the timelock's delay (${done.delay} s) has passed ` +
-            `and \`pythia admin execute ${done.operationId}\` runs`,
+    printResult(options, { classId, manufacturer: getAddress(address), ...timelockOperationFields(done) }, () =>
+      done.executed
+        ? `class ${classId} is now provisioned by ${address} (through the timelock, transaction ${done.executed.hash})`
+        : `scheduled as ${done.operationId}: class ${classId} goes to ${address} once the timelock's delay (${done.delay} s) has passed ` +
+          `and \`pythia admin execute ${done.operationId}\` runs`,
     );
   });
 
