@@ -8,26 +8,15 @@ import { dirname, join } from 'node:path';
 export const STRANGER_UID = 65534;
 
 /**
- * Runs a JavaScript module (plain Node, no loader: the stranger reads nothing of the node's) as
- * another local user (`setpriv --reuid=65534 --regid=65534 --clear-groups`), with `input` as JSON
- * in `process.env.INPUT`, and resolves with the JSON it prints last on stdout (tests only).
- * `nodeArgs` go to node before the script (e.g. `--import` of tsx, to run the node's own code as
- * another user).
+ * Runs a JavaScript module (plain Node, no loader: the stranger reads nothing of the node's; to run
+ * the node's own code, give it a `strangerBundle`) as another local user (`setpriv --reuid=65534
+ * --regid=65534 --clear-groups`), with `input` as JSON in `process.env.INPUT`, and resolves with the
+ * JSON it prints last on stdout (tests only).
  */
-export async function runAsStranger<T>(script: string, input: unknown, timeoutMs = 60_000, nodeArgs: readonly string[] = []): Promise<T> {
+export async function runAsStranger<T>(script: string, input: unknown, timeoutMs = 60_000): Promise<T> {
   const child = spawn(
     'setpriv',
-    [
-      `--reuid=${STRANGER_UID}`,
-      `--regid=${STRANGER_UID}`,
-      '--clear-groups',
-      '--',
-      process.execPath,
-      ...nodeArgs,
-      '--input-type=module',
-      '-e',
-      script,
-    ],
+    [`--reuid=${STRANGER_UID}`, `--regid=${STRANGER_UID}`, '--clear-groups', '--', process.execPath, '--input-type=module', '-e', script],
     {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp', INPUT: JSON.stringify(input) },
       cwd: '/',
