@@ -10,6 +10,7 @@ import { signedReading, type ReadingJson, type TestDevice } from '../../src/gate
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
 import { generateDeviceKey, type DeviceKey } from '../../src/sdk/index.js';
 import { pythiaBin } from '../../src/testing/pythiaBin.js';
+import { jsonOutputError } from '../../src/cli/jsonOutputSchemas.js';
 import { pythiaAt } from './runPythia.js';
 
 const bin = pythiaBin();
@@ -62,11 +63,16 @@ function start(args: string[]): Running {
   };
 }
 
+/** The JSON event lines of an output, each checked against docs/cli.md ("pythia watch --json"). */
 const jsonLines = (text: string): Record<string, unknown>[] =>
   text
     .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      const event = JSON.parse(l) as Record<string, unknown>;
+      assert.equal(jsonOutputError('watch', event), undefined, l);
+      return event;
+    });
 
 describe('pythia up tells what happens, and pythia watch shows it in another terminal', { timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-events-'));
@@ -243,7 +249,8 @@ describe('pythia up tells what happens, and pythia watch shows it in another ter
       .stdout()
       .split('\n')
       .filter((l) => l.startsWith('{'));
-    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = jsonLines(up.stdout());
+    assert.ok(jsonLines(history.stdout()).length >= 4);
     assert.ok(
       events.every((e) => typeof e.event === 'string' && typeof e.msg === 'string' && (e.level as number) >= 40),
       lines.join('\n'),

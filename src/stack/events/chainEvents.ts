@@ -11,6 +11,13 @@ const chainEventsAbi = [...pythiaFleetAbi, ...deviceIdentityAbi].filter(
 
 const OUT_OF_RANGE = 1;
 const EXCESSIVE_CHANGE = 2;
+/** A flag raised outside the reading path (IReadingInspection: DeviceFlagged), beyond flagReasonBits. */
+const FIRMWARE_UNAPPROVED = 32;
+
+const reasonsOf = (bits: number): string[] => [
+  ...flagReasonNames(bits),
+  ...((bits & FIRMWARE_UNAPPROVED) !== 0 ? ['FirmwareUnapproved'] : []),
+];
 
 export type ChainEventsOfLogsParameters = {
   publicClient: PublicClient;
@@ -62,7 +69,7 @@ export async function chainEventsOfLogs(parameters: ChainEventsOfLogsParameters)
           event: 'device_flagged',
           device,
           sequence: sequence.toString(),
-          reasons: flagReasonNames(reasons),
+          reasons: reasonsOf(reasons),
           ...(metricCheck && { metric, value }),
         };
         if (metricCheck) {
@@ -75,7 +82,7 @@ export async function chainEventsOfLogs(parameters: ChainEventsOfLogsParameters)
       case 'DeviceFlagged': {
         if (!isFleet) break;
         const { device, reasons } = log.args as { device: Address; reasons: number };
-        events.push({ ...at, level: 'info', event: 'device_flagged', device, reasons: flagReasonNames(reasons) });
+        events.push({ ...at, level: 'info', event: 'device_flagged', device, reasons: reasonsOf(reasons) });
         break;
       }
       case 'DeviceStatusChanged': {
