@@ -245,6 +245,12 @@ describe('pythia up tells what happens, and pythia watch shows it in another ter
     await history.waitFor(new RegExp(`"event":"device_flagged".*"sequence":"${sequence}"`));
     await refusedBurst(3);
     await up.waitFor(/"event":"refused"/);
+    // A ban is a warning: --quiet shows it.
+    await cli.ok(['device', 'revoke', deviceKey.deviceId, '--reason', 'events test: banned', '--yes']);
+    const revoked = JSON.parse(await up.waitFor(/"event":"device_revoked"/)) as Record<string, unknown>;
+    assert.equal(revoked.reason, 'events test: banned');
+    assert.equal(revoked.level, 40);
+    assert.match(String(revoked.msg), /^device revoked \(banned for good\): device /);
     const lines = up
       .stdout()
       .split('\n')
@@ -257,8 +263,9 @@ describe('pythia up tells what happens, and pythia watch shows it in another ter
     );
     assert.ok(events.some((e) => e.event === 'refused' && e.reason === 'unknown_device'));
     assert.ok(!events.some((e) => e.event === 'device_flagged' || e.event === 'device_reinstated'), lines.join('\n'));
+    // Ctrl-C ends watch at once, with 0.
+    assert.equal(await history.stop(), 0, history.stderr());
     assert.equal(await up.stop(), 0, up.stderr());
-    await history.stop();
   });
 
   it('every new option is in --help', async () => {

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { PublicClient } from 'viem';
 import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
 import { COUNCIL_TIMELOCK_DELAY_SECONDS, MAX_TIMELOCK_DELAY_SECONDS } from '../../chain/deploy.js';
 import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
@@ -21,7 +20,7 @@ import { CliError, printResult, progress, UsageError } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { MQTT_PASSWORD_ENV, readSecret } from '../secrets.js';
 import { ListenSecurityError, readTlsFiles } from '../../stack/hostSecurity.js';
-import { createChainClients } from '../../chain/clients.js';
+import { createGatewayChainClient } from '../../gateway/server.js';
 import { createNodeEvents } from '../../stack/events/nodeEvents.js';
 import { watchChainEvents } from '../../stack/events/chainEvents.js';
 import { pinoLevelNumbers } from '../../stack/events/gatewayLogTap.js';
@@ -212,10 +211,14 @@ export function registerUpCommand(program: Command): void {
           ? `; failover to ${chain.rpcUrls.slice(1).join(', ')}`
           : '';
     // The chain's events (flags, status changes, key revocations) from the next block on.
-    const { publicClient } = createChainClients({ chainId: stack.deployment.chainId, rpcUrl: stack.deployment.rpcUrl });
+    // Over the same nodes as the gateway, failing over between them.
+    const { publicClient } = createGatewayChainClient(
+      typeof chain === 'object' ? chain.rpcUrls : [stack.deployment.rpcUrl],
+      stack.deployment.chainId,
+    );
     let watchFailing = false;
     const chainEvents = watchChainEvents({
-      publicClient: publicClient as PublicClient,
+      publicClient,
       fleet: stack.deployment.contracts.fleet,
       ...(stack.deployment.contracts.deviceIdentity && { deviceIdentity: stack.deployment.contracts.deviceIdentity }),
       fromBlock:

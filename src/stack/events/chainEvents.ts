@@ -38,6 +38,8 @@ export async function chainEventsOfLogs(parameters: ChainEventsOfLogsParameters)
   });
   const parsed = parseEventLogs({ abi: chainEventsAbi, logs: fromUs as Log[], strict: true });
   const blockTimes = new Map<bigint, string>();
+  // One read of a profile per device and block, however many of its readings the block flagged.
+  const limits = new Map<string, Promise<FlagLimit | undefined>>();
   const timeOf = async (block: bigint) => {
     let time = blockTimes.get(block);
     if (time === undefined) {
@@ -73,7 +75,10 @@ export async function chainEventsOfLogs(parameters: ChainEventsOfLogsParameters)
           ...(metricCheck && { metric, value }),
         };
         if (metricCheck) {
-          const limit = await limitAt(publicClient, fleet, device, log.blockNumber, metric, (reasons & OUT_OF_RANGE) !== 0);
+          const outOfRange = (reasons & OUT_OF_RANGE) !== 0;
+          const key = `${device}:${log.blockNumber}:${metric}:${outOfRange}`;
+          if (!limits.has(key)) limits.set(key, limitAt(publicClient, fleet, device, log.blockNumber, metric, outOfRange));
+          const limit = await limits.get(key);
           if (limit) event.limit = limit;
         }
         events.push(event);
@@ -174,6 +179,8 @@ export function watchChainEvents(parameters: WatchChainEventsParameters): WatchC
   const addresses = [parameters.fleet, ...(parameters.deviceIdentity ? [parameters.deviceIdentity] : [])];
   const poll = async () => {
     const head = await parameters.publicClient.getBlockNumber({ cacheTime: 0 });
+    // The chain went back (an embedded Anvil restored from its last save): follow it from its head.
+    if (head + 1n < next) next = head + 1n;
     while (!stopped && next <= head) {
       const toBlock = next + range - 1n < head ? next + range - 1n : head;
       const logs = await parameters.publicClient.getLogs({ address: addresses, fromBlock: next, toBlock });
