@@ -216,7 +216,6 @@ export function registerUpCommand(program: Command): void {
       typeof chain === 'object' ? chain.rpcUrls : [stack.deployment.rpcUrl],
       stack.deployment.chainId,
     );
-    let watchFailing = false;
     const chainEvents = watchChainEvents({
       publicClient,
       fleet: stack.deployment.contracts.fleet,
@@ -226,15 +225,9 @@ export function registerUpCommand(program: Command): void {
           await stack.stop();
           throw error;
         })) + 1n,
-      onEvent: (event) => {
-        watchFailing = false;
-        showEvent(event);
-      },
-      onError: (error) => {
-        if (!watchFailing)
-          progress(options, `following the chain's events failed (tried again): ${(error as Error).message.split('\n')[0]}`);
-        watchFailing = true;
-      },
+      onEvent: showEvent,
+      onError: (error) =>
+        progress(options, `following the chain's events failed (tried again): ${(error as Error).message.split('\n')[0]}`),
     });
     printResult(options, stack.deployment, () =>
       [

@@ -47,20 +47,13 @@ export function registerWatchCommand(program: Command): void {
 
     const show = eventPrinter({ format: options.json ? 'json' : 'text', quiet: options.quiet === true, stream: process.stdout });
     const nodeLog = followEventLog({ dataDir: context.dataDir, ...(sinceTime !== undefined && { sinceTime }), onEvent: show });
-    let failing = false;
     const chainEvents = watchChainEvents({
       publicClient,
       fleet: context.deployment.contracts.fleet,
       ...(context.deployment.contracts.deviceIdentity && { deviceIdentity: context.deployment.contracts.deviceIdentity }),
       fromBlock,
-      onEvent: (event) => {
-        failing = false;
-        show(event);
-      },
-      onError: (error) => {
-        if (!failing) progress(options, `reading the chain's events failed (tried again): ${(error as Error).message.split('\n')[0]}`);
-        failing = true;
-      },
+      onEvent: show,
+      onError: (error) => progress(options, `reading the chain's events failed (tried again): ${(error as Error).message.split('\n')[0]}`),
     });
     progress(
       options,

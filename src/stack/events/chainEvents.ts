@@ -158,7 +158,7 @@ export type WatchChainEventsParameters = {
   /** The first block to look at. */
   fromBlock: bigint;
   onEvent: (event: OperatorEvent) => void;
-  /** A poll failed (the node is away): it is tried again at the next poll. */
+  /** Polls began to fail (the node is away): told once until a poll succeeds again; each is tried again. */
   onError?: (error: unknown) => void;
   /** Default 500 ms. */
   pollIntervalMs?: number;
@@ -177,7 +177,18 @@ export function watchChainEvents(parameters: WatchChainEventsParameters): WatchC
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const addresses = [parameters.fleet, ...(parameters.deviceIdentity ? [parameters.deviceIdentity] : [])];
-  const poll = async () => {
+  let failing = false;
+  const poll = () =>
+    follow().then(
+      () => {
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) parameters.onError?.(error);
+        failing = true;
+      },
+    );
+  const follow = async () => {
     const head = await parameters.publicClient.getBlockNumber({ cacheTime: 0 });
     // The chain went back (an embedded Anvil restored from its last save): follow it from its head.
     if (head + 1n < next) next = head + 1n;
@@ -192,20 +203,16 @@ export function watchChainEvents(parameters: WatchChainEventsParameters): WatchC
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = poll()
-        .catch((error: unknown) => parameters.onError?.(error))
-        .finally(() => {
-          running = undefined;
-          schedule();
-        });
+      running = poll().finally(() => {
+        running = undefined;
+        schedule();
+      });
     }, interval);
   };
-  running = poll()
-    .catch((error: unknown) => parameters.onError?.(error))
-    .finally(() => {
-      running = undefined;
-      schedule();
-    });
+  running = poll().finally(() => {
+    running = undefined;
+    schedule();
+  });
   return {
     stop: async () => {
       stopped = true;
