@@ -429,7 +429,7 @@ export class Relayer {
       queue.replaceAttempt(batchId, batch.txHash, next);
       this.stats.feeBumps += 1;
       this.options.logger?.warn(
-        { event: 'relayer_fee_bump', nonce: batch.nonce, from: batch.txHash, to: next.txHash, maxFeePerGas: String(fees.maxFeePerGas) },
+        { event: 'relayer_fee_bump', nonce: batch.nonce, from: batch.txHash, txHash: next.txHash, maxFeePerGas: String(fees.maxFeePerGas) },
         'relayer: transaction signed again with higher fees',
       );
       await this.broadcast({ ...batch, ...next });
