@@ -31,10 +31,13 @@ export function registerWatchCommand(program: Command): void {
     { dataDir: 'the data directory of the running node (default ./.pythia)', json: 'one JSON line per event (pino format, `event` field)' },
   ).action(async (options: WatchOptions) => {
     const context = loadContext(options);
-    const notRunning = () =>
-      new CliError(`Pythia is not running on this data directory (${context.dataDir}); start it with \`pythia up\``, exitCodes.unreachable);
     const holder = dataDirHolder(context.dataDir);
-    if (!holder) throw notRunning();
+    if (!holder) {
+      throw new CliError(
+        `Pythia is not running on this data directory (${context.dataDir}); start it with \`pythia up\``,
+        exitCodes.unreachable,
+      );
+    }
     const publicClient = context.publicClient as PublicClient;
     // An unreachable chain node goes the CLI's error path (node-unreachable, exit 3).
     const head = await publicClient.getBlockNumber();
@@ -64,7 +67,13 @@ export function registerWatchCommand(program: Command): void {
       process.once('SIGINT', () => resolve('signal'));
       process.once('SIGTERM', () => resolve('signal'));
       const check = setInterval(() => {
-        if (!dataDirHolder(context.dataDir)) {
+        let running = true;
+        try {
+          running = dataDirHolder(context.dataDir) !== undefined;
+        } catch {
+          // A lock file being replaced, or one another program wrote: the node is judged at the next look.
+        }
+        if (!running) {
           clearInterval(check);
           resolve('node');
         }
