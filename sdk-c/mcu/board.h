@@ -1,0 +1,9 @@
+#ifndef PYTHIA_BOARD_H
+#define PYTHIA_BOARD_H
+#include <stdint.h>
+void board_print(const char *text);
+void board_exit(int code);
+uint32_t board_stack_used(void);
+void board_timer_start(void);
+uint32_t board_timer_ticks(void);
+#endif
