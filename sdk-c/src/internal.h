@@ -46,7 +46,7 @@ typedef struct {
 /**
  * Checks that bytes hold exactly one well-formed item in core deterministic encoding (shortest
  * heads, definite lengths, map keys in order without repeats, valid UTF-8, depth ≤ 16, simple
- * values false and true only), as the TypeScript reader does.
+ * values false, true and null only, no floats), as the TypeScript reader does.
  */
 int pythia_cbor_check(const uint8_t *bytes, size_t length);
 /** Reads a head (major type and argument) at the reader's offset. */
