@@ -113,6 +113,22 @@ typedef struct {
                   size_t *response_length, int *status);
 } pythia_platform;
 
+#ifdef PYTHIA_EXTERNAL_ECC
+/*
+ * Built with PYTHIA_EXTERNAL_ECC, the SDK compiles no elliptic-curve code: the application supplies
+ * secp256k1 from its own hardware or library (a secure element that keeps the key, an accelerator,
+ * the RTOS's crypto service). Each returns 0 on success, except verify (1 = valid).
+ * - public key: the device key's X ‖ Y;
+ * - sign: ECDSA of the 32-byte digest with the device key: r ‖ s with s in the lower half, and the
+ *   recovery id (0 or 1) of that (r, s). RFC 6979 nonces make it deterministic (the test vectors
+ *   need that); any nonce gives a valid signature;
+ * - verify: ECDSA over secp256k1 of r ‖ s (already checked: in range, low s) against X ‖ Y.
+ */
+int pythia_ecc_public_key(const pythia_platform *platform, uint8_t public_key[64]);
+int pythia_ecc_sign(const pythia_platform *platform, const uint8_t digest[32], uint8_t signature[64], int *recid);
+int pythia_ecc_verify(const uint8_t public_key[64], const uint8_t digest[32], const uint8_t signature[64]);
+#endif
+
 /* ---------------------------------------------------------------- identity, readings, registration */
 
 /** A device's public identity: the 64-byte X ‖ Y and its id (the last 20 bytes of keccak256(X ‖ Y)). */

@@ -19,6 +19,26 @@ static int load_key(void *user, uint8_t out[32]) {
   return 0;
 }
 
+#ifdef PYTHIA_EXTERNAL_ECC
+/* The application's ECC (a secure element, say): outside the SDK's footprint, so stand-ins here. */
+int pythia_ecc_public_key(const pythia_platform *platform, uint8_t public_key[64]) {
+  int i;
+  (void)platform;
+  for (i = 0; i < 64; i++) public_key[i] = input[i];
+  return input[64];
+}
+int pythia_ecc_sign(const pythia_platform *platform, const uint8_t digest[32], uint8_t signature[64], int *recid) {
+  int i;
+  (void)platform;
+  for (i = 0; i < 64; i++) signature[i] = (uint8_t)(input[i] ^ digest[i % 32]);
+  *recid = input[65] & 1;
+  return input[66];
+}
+int pythia_ecc_verify(const uint8_t public_key[64], const uint8_t digest[32], const uint8_t signature[64]) {
+  return (public_key[0] ^ digest[0] ^ signature[0]) == input[67];
+}
+#endif
+
 int main(void) {
   pythia_crypto crypto;
   pythia_platform platform = {0};

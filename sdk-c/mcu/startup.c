@@ -65,3 +65,22 @@ void board_timer_start(void) {
   TIMER0_CTRL = 1;
 }
 uint32_t board_timer_ticks(void) { return 0xffffffffu - TIMER0_VALUE; }
+
+/* A stack of its own for the ECC of the external-ECC test image (test/external_ecc.c). */
+static uint32_t ecc_stack[2048];
+
+void board_run_on_ecc_stack(void (*fn)(void *), void *argument) {
+  register void (*r_fn)(void *) __asm__("r0") = fn;
+  register void *r_argument __asm__("r1") = argument;
+  register uint32_t *r_top __asm__("r2") = ecc_stack + sizeof ecc_stack / sizeof ecc_stack[0];
+  __asm__ volatile(
+      "mov r4, sp\n"
+      "mov sp, r2\n"
+      "mov r3, r0\n"
+      "mov r0, r1\n"
+      "blx r3\n"
+      "mov sp, r4\n"
+      : "+r"(r_fn), "+r"(r_argument), "+r"(r_top)
+      :
+      : "r3", "r4", "r12", "lr", "memory", "cc");
+}

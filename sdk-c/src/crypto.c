@@ -1,44 +1,24 @@
 /*
  * The SDK's only door to cryptography: libsecp256k1 (compiled here as one translation unit, as its
  * own build does, so its SHA-256 serves the SDK too) and XKCP's Keccak. Nothing here is home-made.
+ * Built with PYTHIA_EXTERNAL_ECC, only libsecp256k1's SHA-256 is compiled and the application
+ * supplies secp256k1 itself (pythia_ecc_* in pythia.h).
  */
+#ifndef PYTHIA_EXTERNAL_ECC
 #include "../third_party/secp256k1/src/secp256k1.c"
 #include "../third_party/secp256k1/include/secp256k1_recovery.h"
+#else
+#define SECP256K1_BUILD
+#include "../third_party/secp256k1/include/secp256k1.h"
+#include "../third_party/secp256k1/src/util.h"
+#include "../third_party/secp256k1/src/hash_impl.h"
+#endif
 #include "KeccakSpongeWidth1600.h"
 
 #include <string.h>
 
 #include "pythia.h"
 #include "internal.h"
-
-/*
- * libsecp256k1 calls these only on API misuse (the SDK checks every argument first) or a failed
- * self test. Its default prints with fprintf, which would pull stdio (and malloc) into firmware.
- */
-void secp256k1_default_illegal_callback_fn(const char *message, void *data) {
-  (void)message;
-  (void)data;
-  __builtin_trap();
-}
-void secp256k1_default_error_callback_fn(const char *message, void *data) {
-  (void)message;
-  (void)data;
-  __builtin_trap();
-}
-
-typedef char pythia_sha256_state_matches[sizeof(pythia_sha256_state) == sizeof(secp256k1_sha256) ? 1 : -1];
-
-pythia_result pythia_crypto_init(pythia_crypto *crypto, const uint8_t seed32[32]) {
-  secp256k1_context *ctx;
-  if (crypto == NULL) return PYTHIA_ERR_ARGUMENT;
-  memset(crypto, 0, sizeof *crypto);
-  if (secp256k1_context_preallocated_size(SECP256K1_CONTEXT_NONE) > sizeof crypto->secp256k1.bytes) return PYTHIA_ERR_BUFFER;
-  ctx = secp256k1_context_preallocated_create(crypto->secp256k1.bytes, SECP256K1_CONTEXT_NONE);
-  if (ctx == NULL) return PYTHIA_ERR_ARGUMENT;
-  if (seed32 != NULL && !secp256k1_context_randomize(ctx, seed32)) return PYTHIA_ERR_ARGUMENT;
-  crypto->context = ctx;
-  return PYTHIA_OK;
-}
 
 void pythia_keccak256(const uint8_t *data, size_t length, uint8_t out[32]) {
   /* Keccak-256 as Ethereum uses it: rate 1088, capacity 512, the original padding (suffix 0x01). */
@@ -53,6 +33,8 @@ void pythia_keccak256_final(pythia_keccak *state, uint8_t out[32]) {
   KeccakWidth1600_SpongeAbsorbLastFewBits(&state->sponge, 0x01);
   KeccakWidth1600_SpongeSqueeze(&state->sponge, out, 32);
 }
+
+typedef char pythia_sha256_state_matches[sizeof(pythia_sha256_state) == sizeof(secp256k1_sha256) ? 1 : -1];
 
 void pythia_sha256_init(pythia_sha256_state *state) {
   secp256k1_sha256 hash;
@@ -78,9 +60,38 @@ void pythia_sha256(const uint8_t *data, size_t length, uint8_t out[32]) {
   secp256k1_sha256_finalize(&hash, out);
 }
 
-static void wipe(void *p, size_t n) {
+static SECP256K1_INLINE void wipe(void *p, size_t n) {
   volatile unsigned char *v = (volatile unsigned char *)p;
   while (n--) *v++ = 0;
+}
+
+#ifndef PYTHIA_EXTERNAL_ECC
+
+/*
+ * libsecp256k1 calls these only on API misuse (the SDK checks every argument first) or a failed
+ * self test. Its default prints with fprintf, which would pull stdio (and malloc) into firmware.
+ */
+void secp256k1_default_illegal_callback_fn(const char *message, void *data) {
+  (void)message;
+  (void)data;
+  __builtin_trap();
+}
+void secp256k1_default_error_callback_fn(const char *message, void *data) {
+  (void)message;
+  (void)data;
+  __builtin_trap();
+}
+
+pythia_result pythia_crypto_init(pythia_crypto *crypto, const uint8_t seed32[32]) {
+  secp256k1_context *ctx;
+  if (crypto == NULL) return PYTHIA_ERR_ARGUMENT;
+  memset(crypto, 0, sizeof *crypto);
+  if (secp256k1_context_preallocated_size(SECP256K1_CONTEXT_NONE) > sizeof crypto->secp256k1.bytes) return PYTHIA_ERR_BUFFER;
+  ctx = secp256k1_context_preallocated_create(crypto->secp256k1.bytes, SECP256K1_CONTEXT_NONE);
+  if (ctx == NULL) return PYTHIA_ERR_ARGUMENT;
+  if (seed32 != NULL && !secp256k1_context_randomize(ctx, seed32)) return PYTHIA_ERR_ARGUMENT;
+  crypto->context = ctx;
+  return PYTHIA_OK;
 }
 
 pythia_result pythia_public_key_of(const pythia_crypto *crypto, const uint8_t secret[32], uint8_t public_key[64]) {
@@ -135,3 +146,30 @@ int pythia_verify_es256k(const uint8_t public_key[64], const uint8_t digest[32],
   /* secp256k1_ecdsa_verify refuses high s itself; the caller has refused it (and r, s out of range) already. */
   return secp256k1_ecdsa_verify(secp256k1_context_static, &sig, digest, &pubkey);
 }
+
+#else /* PYTHIA_EXTERNAL_ECC */
+
+pythia_result pythia_crypto_init(pythia_crypto *crypto, const uint8_t seed32[32]) {
+  (void)seed32;
+  if (crypto == NULL) return PYTHIA_ERR_ARGUMENT;
+  memset(crypto, 0, sizeof *crypto);
+  crypto->context = crypto; /* no context: the application's ECC holds its own state */
+  return PYTHIA_OK;
+}
+
+pythia_result pythia_sign_recoverable(const pythia_crypto *crypto, const pythia_platform *platform, const uint8_t digest[32],
+                                      uint8_t signature[64], int *recid) {
+  if (crypto == NULL || crypto->context == NULL || platform == NULL) return PYTHIA_ERR_ARGUMENT;
+  return pythia_ecc_sign(platform, digest, signature, recid) == 0 ? PYTHIA_OK : PYTHIA_ERR_KEY;
+}
+
+pythia_result pythia_load_public_key(const pythia_crypto *crypto, const pythia_platform *platform, uint8_t public_key[64]) {
+  if (crypto == NULL || crypto->context == NULL || platform == NULL) return PYTHIA_ERR_ARGUMENT;
+  return pythia_ecc_public_key(platform, public_key) == 0 ? PYTHIA_OK : PYTHIA_ERR_KEY;
+}
+
+int pythia_verify_es256k(const uint8_t public_key[64], const uint8_t digest[32], const uint8_t signature[64]) {
+  return pythia_ecc_verify(public_key, digest, signature) == 1;
+}
+
+#endif
