@@ -286,6 +286,21 @@ export async function makeCVectors() {
     },
   ];
 
+  // The deepest nesting a reader takes (16 levels below the payload map) and one more: the stack
+  // measured on the board must include the CBOR check at its deepest.
+  const nested = (levels: number): unknown => (levels === 0 ? 0 : [nested(levels - 1)]);
+  answerCases.push(
+    {
+      name: 'params nested 15 deep (signed)',
+      cose: signAnswer({ privateKey: pythiaPrivateKey, payload: statusPayload(1, { params: nested(15) }) }),
+    },
+    {
+      name: 'params nested 16 deep (signed)',
+      cose: signAnswer({ privateKey: pythiaPrivateKey, payload: statusPayload(1, { params: nested(16) }) }),
+    },
+  );
+  answerCases.push(...mutatedAnswers([...answerCases.slice(0, 6)], 200));
+
   const answers = answerCases.map((c) => {
     const asked = c.asked ?? statusQuestion;
     const p = { ...policy, ...c.policy };
@@ -423,6 +438,48 @@ export async function makeCVectors() {
     },
     firmware,
   };
+}
+
+/**
+ * Answers with 1 to 3 random edits (a byte set to a CBOR head that matters, a bit flipped, a byte
+ * inserted or removed), from a fixed seed: half of the whole COSE_Sign1 (most stop at the structure
+ * or the signature), half of the payload then signed again, so they reach the payload checks. What
+ * each must give is whatever verifyAnswer says: the C SDK must say the same.
+ */
+function mutatedAnswers(bases: { name: string; cose: Uint8Array; asked?: AskedQuestion }[], count: number) {
+  let state = 0x5eed;
+  const random = (n: number) => {
+    state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
+    return state % n;
+  };
+  const heads = [
+    0x00, 0x01, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x20, 0x38, 0x40, 0x54, 0x58, 0x5f, 0x60, 0x7f, 0x80, 0x84, 0x9f, 0xa0, 0xa8, 0xbf,
+    0xc0, 0xd2, 0xf4, 0xf5, 0xf6, 0xf7, 0xf9, 0xff,
+  ];
+  const mutate = (bytes: Uint8Array) => {
+    const out = Array.from(bytes);
+    for (let edits = 1 + random(3); edits > 0; edits--) {
+      const at = random(out.length + 1);
+      const op = random(4);
+      if (op === 2) out.splice(at, 0, heads[random(heads.length)]!);
+      else if (out.length === 0) continue;
+      else if (op === 0) out[at % out.length] = heads[random(heads.length)]!;
+      else if (op === 1) out[at % out.length]! ^= 1 << random(8);
+      else out.splice(at % out.length, 1);
+    }
+    return new Uint8Array(out);
+  };
+  return Array.from({ length: count }, (_, i) => {
+    const base = bases[random(bases.length)]!;
+    // The payload of a Pythia answer starts after tag, array, protected header, {4: kid} and its 2-byte bstr head.
+    const payload = base.cose.subarray(32, 32 + base.cose[31]!);
+    const cose = i % 2 === 0 ? mutate(base.cose) : signRawPayload(mutate(payload));
+    return {
+      name: `mutation ${i} of ${base.name}${i % 2 === 0 ? '' : ' (payload, signed)'}`,
+      cose,
+      ...(base.asked ? { asked: base.asked } : {}),
+    };
+  });
 }
 
 function describeQuestion(q: AskedQuestion) {
