@@ -10,7 +10,7 @@ if ! timeout 600 $qemu -M mps2-an386 -nographic -monitor none -serial none -icou
   echo "$label: the vectors FAILED on the emulated board" >&2
   exit 1
 fi
-grep -v '^stack: \|^verify ticks: ' "$out"
+grep -v '^stack: \|^verify ticks: \|^calibration ' "$out"
 # No allocator may be linked in: the SDK never allocates.
 if $nm "$footprint_elf" "$test_elf" | grep -qE ' (malloc|_malloc_r|free|calloc|realloc)$'; then
   echo "$label: an allocator is linked in" >&2
@@ -19,6 +19,12 @@ fi
 stack=$(sed -n 's/^stack: //p' "$out")
 ticks=$(sed -n 's/^verify ticks: //p' "$out")
 instructions=$((ticks * 40))
+# The count is checked on a loop of known length (2,000,000 instructions): within 1 %, or no figure.
+calibration=$(($(sed -n 's/^calibration ticks for 2000000 instructions: //p' "$out") * 40))
+if [ "$calibration" -lt 1980000 ] || [ "$calibration" -gt 2020000 ]; then
+  echo "$label: the instruction count is off: a loop of 2000000 instructions measured $calibration" >&2
+  exit 1
+fi
 # text + data is what goes to flash; data + bss is static RAM; the stack is measured by painting.
 set -- $($size "$footprint_elf" | tail -1)
 flash=$(($1 + $2))

@@ -23,6 +23,11 @@ static void print_decimal(const char *label, uint32_t value) {
   board_print("\n");
 }
 
+/* Two instructions an iteration (subs, bne): a loop of known length checks the instruction count. */
+static void known_loop(uint32_t iterations) {
+  __asm__ volatile("1: subs %0, %0, #1\n bne 1b\n" : "+r"(iterations) : : "cc");
+}
+
 int main(void) {
   pythia_crypto crypto;
   uint32_t ticks;
@@ -34,5 +39,8 @@ int main(void) {
   if (!pythia_test_verify_once(&crypto)) return 1;
   ticks = board_timer_ticks();
   print_decimal("verify ticks: ", ticks);
+  board_timer_start();
+  known_loop(1000000);
+  print_decimal("calibration ticks for 2000000 instructions: ", board_timer_ticks());
   return failures == 0 ? 0 : 1;
 }
