@@ -21,6 +21,8 @@
 #include "internal.h"
 
 void pythia_keccak256(const uint8_t *data, size_t length, uint8_t out[32]) {
+  static const uint8_t nothing[1] = {0};
+  if (data == NULL) data = nothing; /* an empty payload may come as NULL: never hand NULL to memcpy */
   /* Keccak-256 as Ethereum uses it: rate 1088, capacity 512, the original padding (suffix 0x01). */
   KeccakWidth1600_Sponge(1088, 512, data, length, 0x01, out, 32);
 }
