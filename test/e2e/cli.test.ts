@@ -123,7 +123,7 @@ describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
     assert.equal(unconfirmed.code, 2, 'a ban for good needs --yes without a terminal');
     assert.match(
       unconfirmed.stderr,
-      /revoking device 0x[0-9a-fA-F]{40} \(a ban for good\) cannot be undone: run the command again with --yes/,
+      /revoking device 0x[0-9a-fA-F]{40} bans it for good: run the command again with --yes to confirm/,
     );
     assert.equal(JSON.parse(unconfirmed.stdout).error.code, 'usage');
     assert.equal(await status(), 'active', 'nothing was sent');

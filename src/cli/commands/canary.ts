@@ -5,6 +5,7 @@ import { requireContract } from '../../chain/requireContract.js';
 import { queryCanaries, type GivenCanary } from '../../sdk/queryCanaries.js';
 import { formatTime, parseAddressArg, parseBytes32Arg, parseIdArg } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { loadOwnSignerAccount, loadSignerAccount, sendAs } from '../signer.js';
@@ -144,10 +145,12 @@ export function registerCanaryCommands(program: Command): void {
       .description('Arbiter (ARBITER_ROLE, the council): rule on a disputed leak claim')
       .argument('<commitment>', 'the disputed canary commitment', parseBytes32Arg('<commitment>', { nonZero: true }))
       .option('--uphold', 'the leak is proven: the held penalty goes to the owner')
-      .option('--reject', 'the claim fails: the held penalty goes back to the bond'),
+      .option('--reject', 'the claim fails: the held penalty goes back to the bond')
+      .option(...YES_OPTION),
     { signer: 'the arbiter key (keystore v3) instead of the admin role key' },
-  ).action(async (commitment: Hex, options: CommonOptions & { uphold?: boolean; reject?: boolean }) => {
+  ).action(async (commitment: Hex, options: CommonOptions & ConfirmOptions & { uphold?: boolean; reject?: boolean }) => {
     if (Boolean(options.uphold) === Boolean(options.reject)) throw new UsageError('give exactly one of --uphold and --reject');
+    await confirmIrreversible(options, 'canary resolve', `${options.uphold ? 'upholding' : 'rejecting'} the claim on canary ${commitment}`);
     const context = loadContext(options);
     const address = requireContract(context.deployment, 'canaryRegistry');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'admin', purpose: 'arbiter' });

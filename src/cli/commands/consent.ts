@@ -37,6 +37,7 @@ import {
   parseDurationArg,
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
 import { loadSignerAccount, sendAs } from '../signer.js';
@@ -188,12 +189,18 @@ export function registerConsentCommands(program: Command): void {
       .command('revoke')
       .description('Revoke one consent, or with --recipient every consent the signer gave that recipient')
       .argument('[consentId]', 'the consent to revoke', parseConsentIdArg)
-      .option('--recipient <address>', 'revoke every live consent given to this recipient', parseAddressArg('--recipient')),
+      .option('--recipient <address>', 'revoke every live consent given to this recipient', parseAddressArg('--recipient'))
+      .option(...YES_OPTION),
     OWNER_KEY,
-  ).action(async (consentId: bigint | undefined, options: CommonOptions & { recipient?: Address }) => {
+  ).action(async (consentId: bigint | undefined, options: CommonOptions & ConfirmOptions & { recipient?: Address }) => {
     if ((consentId === undefined) === (options.recipient === undefined)) {
       throw new UsageError('give a consent id or --recipient <address> (one of the two)');
     }
+    await confirmIrreversible(
+      options,
+      'consent revoke',
+      consentId !== undefined ? `revoking consent ${consentId}` : `revoking every consent given to ${options.recipient}`,
+    );
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'consentRegistry');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });

@@ -112,7 +112,7 @@ export function registerDeviceCommands(program: Command): void {
       .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)', parseTextArg('--reason', 256));
     if (name === 'revoke') command.option(...YES_OPTION);
     withCommon(command).action(async (id: Address, options: CommonOptions & ConfirmOptions & { reason: string }) => {
-      if (name === 'revoke') await confirmIrreversible(options, `revoking device ${id} (a ban for good)`);
+      if (name === 'revoke') await confirmIrreversible(options, 'device revoke', `revoking device ${id}`);
       const context = loadContext(options);
       const account = await loadRoleAccount(context, 'operator');
       const fleet = contractWriter({ clients: context, account, address: context.deployment.contracts.fleet }, pythiaFleetAbi);

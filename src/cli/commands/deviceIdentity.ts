@@ -271,7 +271,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
       .option(...YES_OPTION),
     'the owner or an operator',
   ).action(async (id: Address, options: CommonOptions & ConfirmOptions & { reason: string }) => {
-    await confirmIrreversible(options, `revoking the key of device ${id} (a ban for good)`);
+    await confirmIrreversible(options, 'device revoke-key', `revoking the key of device ${id}`);
     const context = loadContext(options);
     const identity = requireContract(context.deployment, 'deviceIdentity');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner or operator' });

@@ -35,6 +35,7 @@ import {
   parseTextArg,
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, formatEth, formatTable, printResult, progress } from '../output.js';
 import { loadSignerAccount, readAs, sendAs } from '../signer.js';
@@ -440,9 +441,11 @@ export function registerFeedCommands(program: Command): void {
     feed
       .command('close')
       .description('Close a feed you own for good: no new sales; consents already sold run their period')
-      .argument('<feedId>', 'feed id', parseFeedIdArg),
+      .argument('<feedId>', 'feed id', parseFeedIdArg)
+      .option(...YES_OPTION),
     { signer: "the feed owner's key (keystore v3) instead of the operator role key" },
-  ).action(async (feedId: bigint, options: CommonOptions) => {
+  ).action(async (feedId: bigint, options: CommonOptions & ConfirmOptions) => {
+    await confirmIrreversible(options, 'feed close', `closing feed ${feedId}`);
     const context = loadContext(options);
     const market = requireContract(context.deployment, 'feedMarket');
     const account = await signerOf(context, options, 'owner');

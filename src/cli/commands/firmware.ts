@@ -37,6 +37,7 @@ import {
   parseUint64Arg,
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { UsageError, formatTable, printResult, progress } from '../output.js';
 import { loadKeystoreAccount, loadSignerAccount, sendAs } from '../signer.js';
@@ -229,11 +230,13 @@ export function registerFirmwareCommands(program: Command): void {
       )
       .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseIdArg)
       .requiredOption('--reason <text>', 'why (recorded on chain)', parseTextArg('--reason', 256))
-      .option('--release-key <keystore>', 'a release key that signs the revocation (keystore v3; repeat for each signature)', collectText),
+      .option('--release-key <keystore>', 'a release key that signs the revocation (keystore v3; repeat for each signature)', collectText)
+      .option(...YES_OPTION),
     {
       signer: "the class manufacturer's key (keystore v3) instead of the operator role key (with --release-key: any funded key submits)",
     },
-  ).action(async (releaseId: Hex, options: CommonOptions & { reason: string; releaseKey?: string[] }) => {
+  ).action(async (releaseId: Hex, options: CommonOptions & ConfirmOptions & { reason: string; releaseKey?: string[] }) => {
+    await confirmIrreversible(options, 'firmware revoke', `revoking release ${releaseId}`);
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'firmwareRegistry');
     const account = await signerOf(context, options, 'manufacturer');
