@@ -339,15 +339,15 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
     );
 
     // bob gave researcher nothing: revoking "all" of his is no error, and touches none of alice's.
-    assert.equal((await json(['consent', 'revoke', '--recipient', researcher, ...signer('bob')])).count, 0);
-    const revoked = await json(['consent', 'revoke', '--recipient', researcher, ...signer('alice')]);
+    assert.equal((await json(['consent', 'revoke', '--yes', '--recipient', researcher, ...signer('bob')])).count, 0);
+    const revoked = await json(['consent', 'revoke', '--yes', '--recipient', researcher, ...signer('alice')]);
     assert.equal(revoked.count, 2);
     assert.deepEqual(revoked.revoked, [String(second.consentId), firstConsent], 'newest first');
     const [byResearcher, toInsurer, , , verified, human] = await Promise.all([
       listOf('--owner', alice, '--recipient', researcher),
       listOf('--recipient', insurer),
-      refused(['consent', 'revoke', firstConsent, ...signer('alice')], 1, /AlreadyRevoked/),
-      refused(['consent', 'revoke', String(other.consentId), ...signer('bob')], 1, /NotConsentOwner/),
+      refused(['consent', 'revoke', '--yes', firstConsent, ...signer('alice')], 1, /AlreadyRevoked/),
+      refused(['consent', 'revoke', '--yes', String(other.consentId), ...signer('bob')], 1, /NotConsentOwner/),
       // The receipt written while live still verifies: its terms are the chain's; the status is now revoked.
       json(['consent', 'verify-receipt', receiptFile]),
       ok(['consent', 'verify-receipt', receiptFile]),
@@ -548,7 +548,7 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
 
     // The buyer of the ozone feed is protected: alice revokes its consent, the unserved part comes back.
     const ozone = await json(['feed', 'buy', String(again.feedId), ...signer('buyer')]);
-    await ok(['consent', 'revoke', String(ozone.consentId), ...signer('alice')]);
+    await ok(['consent', 'revoke', '--yes', String(ozone.consentId), ...signer('alice')]);
     const refundedNow = await json(['feed', 'settle', '--purchase', String(ozone.purchaseId), ...signer('buyer')]);
     assert.deepEqual(refundedNow.settled, [String(ozone.purchaseId)]);
     const refund = BigInt(refundedNow.refunded);
