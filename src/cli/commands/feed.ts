@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatEther, type Address, type Hex, type LocalAccount } from 'viem';
+import type { Address, Hex, LocalAccount } from 'viem';
 import {
   buyFeed,
   closeFeed,
@@ -105,7 +105,7 @@ function feedRow(f: FeedInfo) {
     owner: f.owner,
     devices: f.devices.length,
     streams: f.streamNames.join(','),
-    price: `${formatEther(f.price)} ETH`,
+    price: `${formatEth(f.price)}`,
     period: formatDuration(f.period),
     status: f.open ? 'open' : 'closed',
     sales: f.sales.toString(),
@@ -196,7 +196,7 @@ export function registerFeedCommands(program: Command): void {
                   `approved the feed market as your grant agent on the consent registry ${approval.registry} (transaction ${approval.transactionHash})`,
                 ]
               : []),
-            `feed ${feedId}: ${options.device.length} device(s), ${formatEther(options.price)} ETH per ${formatDuration(options.period)} (transaction ${hash})`,
+            `feed ${feedId}: ${options.device.length} device(s), ${formatEth(options.price)} per ${formatDuration(options.period)} (transaction ${hash})`,
           ].join('\n'),
       );
     },
@@ -240,7 +240,7 @@ export function registerFeedCommands(program: Command): void {
         `owner    ${f.owner}`,
         `devices  ${f.devices.join(', ')}`,
         `streams  ${f.streamNames.join(', ')}`,
-        `price    ${formatEther(f.price)} ETH per ${formatDuration(f.period)}`,
+        `price    ${formatEth(f.price)} per ${formatDuration(f.period)}`,
         `policy   ${/^0x0+$/.test(f.policyId) ? '- (no onward sharing)' : f.policyId}`,
         `purpose  ${f.purpose}`,
         `offered  ${formatTime(f.offeredAt)}`,
@@ -275,11 +275,11 @@ export function registerFeedCommands(program: Command): void {
       });
       progress(
         options,
-        `by paying you accept the feed's terms: a penalty of ${formatEther(t.penaltyWei)} ETH per violation from your bond, ` +
+        `by paying you accept the feed's terms: a penalty of ${formatEth(t.penaltyWei)} per violation from your bond, ` +
           `${formatDuration(t.deletionPeriod)} for every deletion request, ${formatDuration(t.disputeWindow)} to dispute a leak claim`,
       );
     }
-    progress(options, `buying feed ${feedId} for ${formatEther(f.price)} ETH...`);
+    progress(options, `buying feed ${feedId} for ${formatEth(f.price)}...`);
     const bought = await refusing(
       context,
       account,
@@ -305,7 +305,7 @@ export function registerFeedCommands(program: Command): void {
       },
       () =>
         `consent ${bought.consentId}: ${f.streamNames.join(', ')} of ${f.devices.length} device(s) from ${formatTime(bought.start)} ` +
-        `until ${formatTime(bought.expiry)}, paid ${formatEther(f.price)} ETH as purchase ${bought.purchaseId} (transaction ${bought.hash})`,
+        `until ${formatTime(bought.expiry)}, paid ${formatEth(f.price)} as purchase ${bought.purchaseId} (transaction ${bought.hash})`,
     );
   });
 
@@ -394,7 +394,7 @@ export function registerFeedCommands(program: Command): void {
         transactionHash: r.hash,
         blockNumber: r.blockNumber,
       },
-      () => `released ${formatEther(r.released)} ETH to owners, refunded ${formatEther(r.refunded)} ETH to buyers (transaction ${r.hash})`,
+      () => `released ${formatEth(r.released)} to owners, refunded ${formatEth(r.refunded)} to buyers (transaction ${r.hash})`,
     );
   });
 
@@ -412,7 +412,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { buyer: account.address, amount: amount.toString(), transactionHash: hash, blockNumber },
-      () => `withdrew a refund of ${formatEther(amount)} ETH to ${account.address} (transaction ${hash})`,
+      () => `withdrew a refund of ${formatEth(amount)} to ${account.address} (transaction ${hash})`,
     );
   });
 
@@ -433,7 +433,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { feedId, price: options.price.toString(), transactionHash: hash, blockNumber },
-      () => `feed ${feedId}: ${formatEther(options.price)} ETH from now on (transaction ${hash})`,
+      () => `feed ${feedId}: ${formatEth(options.price)} from now on (transaction ${hash})`,
     );
   });
 
@@ -467,7 +467,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { owner: account.address, amount: amount.toString(), transactionHash: hash, blockNumber },
-      () => `withdrew ${formatEther(amount)} ETH to ${account.address} (transaction ${hash})`,
+      () => `withdrew ${formatEth(amount)} to ${account.address} (transaction ${hash})`,
     );
   });
 
@@ -482,6 +482,6 @@ export function registerFeedCommands(program: Command): void {
     const market = requireContract(context.deployment, 'feedMarket');
     const owner = options.owner ?? (await signerOf(context, options, 'owner')).address;
     const amount = await readEarnings({ publicClient: context.publicClient, market, owner });
-    printResult(options, { owner, amount: amount.toString() }, () => `${owner}: ${formatEther(amount)} ETH to withdraw`);
+    printResult(options, { owner, amount: amount.toString() }, () => `${owner}: ${formatEth(amount)} to withdraw`);
   });
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { bytesToHex, formatEther, type Address, type Hex, type LocalAccount } from 'viem';
+import { bytesToHex, type Address, type Hex, type LocalAccount } from 'viem';
 import {
   approveRelease,
   fundUpdate,
@@ -39,7 +39,7 @@ import {
 import { loadContext, type CommandContext } from '../context.js';
 import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { UsageError, formatTable, printResult, progress } from '../output.js';
+import { UsageError, formatTable, printResult, progress, formatEth } from '../output.js';
 import { loadKeystoreAccount, loadSignerAccount, sendAs } from '../signer.js';
 const MAX_RELEASE_KEYS = 16;
 const MAX_LOCATION_BYTES = 512;
@@ -380,7 +380,7 @@ export function registerFirmwareCommands(program: Command): void {
         transactionHash: hash,
         blockNumber,
       },
-      () => `escrow ${escrowId}: ${formatEther(options.value)} held for ${device}'s update to ${releaseId} (transaction ${hash})`,
+      () => `escrow ${escrowId}: ${formatEth(options.value)} held for ${device}'s update to ${releaseId} (transaction ${hash})`,
     );
   });
 

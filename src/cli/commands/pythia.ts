@@ -370,7 +370,7 @@ export function registerPythiaCommands(program: Command): void {
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'pythiaRegistry');
     const account = await governanceAccount(context, options.signerKey);
-    const { hash, blockNumber } = await sendAs(context, account, 'approve-measurement', () =>
+    const { hash, blockNumber } = await sendAs(context, account, 'pythia approve-measurement', () =>
       approveMeasurement({ clients: context, account, address: registry, teeType: tee, measurement }),
     );
     printResult(
@@ -395,7 +395,7 @@ export function registerPythiaCommands(program: Command): void {
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'pythiaRegistry');
     const account = await governanceAccount(context, options.signerKey);
-    const { hash, blockNumber } = await sendAs(context, account, 'revoke-measurement', () =>
+    const { hash, blockNumber } = await sendAs(context, account, 'pythia revoke-measurement', () =>
       revokeMeasurement({ clients: context, account, address: registry, teeType: tee, measurement, reason: options.reason }),
     );
     printResult(
