@@ -35,6 +35,9 @@ const runs: ReadonlyArray<[ConfirmedCommand, string[]]> = [
   ['canary resolve', ['canary', 'resolve', hash, '--uphold']],
 ];
 
+/** Asks after it has read what it names (the feed's price and terms): test/e2e/consent.test.ts runs it on a chain. */
+const askedAfterReading: readonly ConfirmedCommand[] = ['feed buy'];
+
 function run(args: string[]): { code: number; stderr: string; stdout: string } {
   // stdin is a pipe, not a terminal: the command cannot ask.
   const result = spawnSync(process.execPath, [pythiaBin(), ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
@@ -48,6 +51,12 @@ describe('confirmation before anything irreversible (docs/cli.md, "Errors and ex
       .map(({ name }) => name)
       .sort();
     assert.deepEqual(withYes, Object.keys(confirmedCommands).sort());
+    const tested = new Set([...runs.map(([name]) => name), ...askedAfterReading]);
+    assert.deepEqual(
+      Object.keys(confirmedCommands).filter((name) => !tested.has(name as ConfirmedCommand)),
+      [],
+      'each is run below',
+    );
   });
 
   const empty = mkdtempSync(join(tmpdir(), 'pythia-confirm-'));

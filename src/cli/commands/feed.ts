@@ -257,14 +257,14 @@ export function registerFeedCommands(program: Command): void {
           'revokes the consent or a device changes hands, the rest is refunded (`pythia feed settle`, `pythia feed refund`). Bought ' +
           'while your last consent from it is still running, the new one starts when that one ends',
       )
-      .argument('<feedId>', 'feed id', parseFeedIdArg),
+      .argument('<feedId>', 'feed id', parseFeedIdArg)
+      .option(...YES_OPTION),
     { signer: "the buyer's key (keystore v3) instead of the operator role key" },
-  ).action(async (feedId: bigint, options: CommonOptions) => {
+  ).action(async (feedId: bigint, options: CommonOptions & ConfirmOptions) => {
     const context = loadContext(options);
     const market = requireContract(context.deployment, 'feedMarket');
     const f = await readAs(() => readFeed({ publicClient: context.publicClient, market, feedId }), feedRefusalHints);
     if (!f.open) throw new CliError(`feed ${feedId} is closed: no new sales`);
-    const account = await signerOf(context, options, 'buyer');
     const termsAddress = context.deployment.contracts.recipientTerms;
     if (termsAddress) {
       const t = await context.publicClient.readContract({
@@ -279,6 +279,8 @@ export function registerFeedCommands(program: Command): void {
           `${formatDuration(t.deletionPeriod)} for every deletion request, ${formatDuration(t.disputeWindow)} to dispute a leak claim`,
       );
     }
+    await confirmIrreversible(options, 'feed buy', `buying feed ${feedId} for ${formatEth(f.price)} per ${formatDuration(f.period)}`);
+    const account = await signerOf(context, options, 'buyer');
     progress(options, `buying feed ${feedId} for ${formatEth(f.price)}...`);
     const bought = await refusing(
       context,
