@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { MIN_DEMO_DEVICES, runDemo, type DemoSummary, type TimelineEntry } from '../../demo/runDemo.js';
+import { MIN_DEMO_DEVICES } from '../../demo/defaults.js';
+import type { DemoSummary, TimelineEntry } from '../../demo/runDemo.js';
 import { parseIntegerArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
@@ -38,6 +39,8 @@ export function registerDemoCommand(program: Command): void {
   ).action(async (options: DemoOptions) => {
     const dataDir = options.dataDir === undefined ? undefined : resolveDataDir(options.dataDir);
     const passphrase = dataDir ? await resolvePassphrase('role keys of the demo data dir') : undefined;
+    // The node and the fleet load when the demonstration starts, not for --help.
+    const { runDemo } = await import('../../demo/runDemo.js');
     const summary = await runDemo({
       durationSeconds: options.duration,
       devices: options.devices,

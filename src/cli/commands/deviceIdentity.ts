@@ -14,7 +14,8 @@ import { requireContract } from '../../chain/requireContract.js';
 import { timelockAddress } from '../../chain/timelock.js';
 import { type ResolveDidReturnType, resolveDid, UnknownDeviceDidError } from '../../chain/resolveDid.js';
 import { pythiaFleetAbi } from '../../contracts/abis.js';
-import { loadDeviceKey, type DeviceKey } from '../../sdk/index.js';
+import type { DeviceKey } from '../../protocol/deviceId.js';
+import { loadDeviceKey } from '../../sdk/loadDeviceKey.js';
 import {
   collect,
   collectText,

@@ -25,7 +25,7 @@ import {
 import { pythiaRegistryAbi } from '../../contracts/abis.js';
 import { decryptKeystore, readKeystoreFile } from '../../keystore/index.js';
 import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
-import { deviceKeyFromPrivateKey } from '../../sdk/index.js';
+import { deviceKeyFromPrivateKey } from '../../sdk/deviceKeyFromPrivateKey.js';
 import { requireContract } from '../../chain/requireContract.js';
 import {
   formatTime,
