@@ -220,7 +220,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
       refused(
         ['consent', 'accept', consents.research, '--penalty', '0.5', ...signer('bob')],
         1,
-        /carries a penalty of 1 ETH, not 0\.5: nothing accepted/,
+        /carries a penalty of 1 ETH, not 0\.5 ETH: nothing accepted/,
       ),
     ]);
     assert.ok(notBob && wrongPenalty);
