@@ -51,7 +51,7 @@ export function registerAskCommands(program: Command): void {
     printResult(options, verified, () =>
       [
         `verified answer to ${verified.question} from Pythia ${verified.signer}`,
-        `  read at block ${verified.blockNumber} (${verified.blockHash}), signed ${new Date(verified.time * 1000).toISOString()}`,
+        `  read at block ${verified.blockNumber} (block hash ${verified.blockHash}), signed ${new Date(verified.time * 1000).toISOString()}`,
         ...Object.entries(verified.answer as Record<string, unknown>).map(([k, v]) => `  ${k.padEnd(16)} ${String(v)}`),
       ].join('\n'),
     );

@@ -204,7 +204,8 @@ export function registerConsentCommands(program: Command): void {
           streams: maskToStreams(streams),
           commands: maskToCommands(commands),
         },
-        () => `consent ${granted.consentId} granted to ${options.recipient} until ${formatTime(options.until)} (${granted.hash})`,
+        () =>
+          `consent ${granted.consentId} granted to ${options.recipient} until ${formatTime(options.until)} (transaction ${granted.hash})`,
       );
     },
   );
@@ -253,7 +254,8 @@ export function registerConsentCommands(program: Command): void {
           account,
           address: registry,
           recipient,
-          onPage: (page) => progress(options, `  ${page.revoked.length} revoked (${page.hash}), ${page.remaining} left to walk`),
+          onPage: (page) =>
+            progress(options, `  ${page.revoked.length} revoked (transaction ${page.hash}), ${page.remaining} left to walk`),
         }),
       consentRefusalHints,
     );
@@ -261,7 +263,7 @@ export function registerConsentCommands(program: Command): void {
       options,
       { ...r, count: r.revoked.length },
       () =>
-        `${r.revoked.length} consent(s) to ${recipient} revoked${r.revoked.length ? `: ${r.revoked.join(', ')}` : ''} (${r.hashes.join(', ')})`,
+        `${r.revoked.length} consent(s) to ${recipient} revoked${r.revoked.length ? `: ${r.revoked.join(', ')}` : ''}${r.hashes.length === 0 ? '' : ` (${r.hashes.length === 1 ? 'transaction' : 'transactions'} ${r.hashes.join(', ')})`}`,
     );
   });
 
@@ -492,7 +494,7 @@ export function registerConsentCommands(program: Command): void {
     });
     printResult(options, result, () => {
       const head = result.valid
-        ? `receipt valid: consent ${receipt.pythia.consentId} terms match the chain (${result.chainTermsHash})`
+        ? `receipt valid: consent ${receipt.pythia.consentId} terms match the chain (terms hash ${result.chainTermsHash})`
         : `receipt NOT valid: ${result.problems.join('; ')}`;
       const status =
         result.status === null

@@ -100,7 +100,7 @@ export function formatSummary(s: DemoSummary): string {
       '',
       'Data under consent:',
       `  consent ${d.consentId}: ${d.streams.join(', ')} of ${named(d.device)} to the lab ${d.recipient} (received: ${d.deliveredStreams.join(', ')})`,
-      `  delivered ${d.readingsDelivered} readings; ${d.loggedOnChain ? 'logged on chain' : 'NOT logged on chain'} (${d.dataHash})`,
+      `  delivered ${d.readingsDelivered} readings; ${d.loggedOnChain ? 'logged on chain' : 'NOT logged on chain'} (data hash ${d.dataHash})`,
       `  after revocation: ${d.refusedAfterRevocation ? `refused (${d.refusedAfterRevocation})` : 'SERVED'}`,
     );
   }

@@ -234,7 +234,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
     printResult(
       options,
       { device: id, owner: state.owner, epoch: state.epoch, transactionHash: hash, blockNumber },
-      () => `${id} now belongs to ${state.owner} (epoch ${state.epoch}, ${hash})`,
+      () => `${id} now belongs to ${state.owner} (ownership epoch ${state.epoch}, transaction ${hash})`,
     );
   });
 
@@ -282,7 +282,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
         transactionHash: hash,
         blockNumber,
       },
-      () => `${id} now signs with ${newKey.deviceId} (rotation ${nonce + 1n}, ${hash})`,
+      () => `${id} now signs with ${newKey.deviceId} (rotation ${nonce + 1n}, transaction ${hash})`,
     );
   });
 
