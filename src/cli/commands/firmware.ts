@@ -85,7 +85,7 @@ function releaseRow(r: FirmwareRelease) {
   return {
     class: r.classId,
     sequence: r.sequence.toString(),
-    size: r.size.toString(),
+    size: `${r.size} bytes`,
     digest: r.digest,
     status: r.revoked ? `revoked (${r.revokedReason})` : 'published',
     location: r.location,
