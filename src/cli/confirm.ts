@@ -16,7 +16,7 @@ export const confirmedCommands = {
   'pythia rotate': 'revokes it for good',
   'pythia revoke-measurement': 'makes every key attested with it untrusted at once (until governance approves the measurement again)',
   'firmware revoke': 'withdraws the release for good and flags every device still running it',
-  'consent revoke': 'ends it for good: the recipient needs a new consent',
+  'consent revoke': 'cannot be undone: the recipient needs a new consent',
   'feed buy': "pays the price and accepts the terms of the feed's policy on chain (your bond is at stake up to its penalty)",
   'feed close': 'stops its sales for good (consents already sold run their period)',
   'canary resolve': 'is final: the held penalty goes to the owner (--uphold) or back to the bond (--reject)',

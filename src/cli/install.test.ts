@@ -30,7 +30,7 @@ describe('installing the package', () => {
         const range = Array.isArray(entry.engines) ? undefined : entry.engines?.node;
         return range !== undefined && !semver.subset(supported, range) ? [`${path} wants node ${range}`] : [];
       });
-    // A dependency that wants a newer Node gets a version that does not (an override in package.json, with its reason in docs/operations.md).
+    // A dependency that wants a newer Node gets a version that does not (an override in package.json, with its reason in README, "Installing").
     assert.deepEqual(refusing, [], `supported: ${supported}`);
   });
 
