@@ -63,4 +63,28 @@ describe('the compiled CLI', () => {
     visit(main);
     assert.ok(loaded.size >= 1);
   });
+
+  it("loads neither the gateway's server, the database nor the MQTT libraries for a command's --help", () => {
+    const dir = join(dirname(pythiaBin()), '..', 'build', 'cli');
+    const chunks = [...readFileSync(join(dir, 'main.js'), 'utf8').matchAll(/import\("\.\/([^"]+)"\)/g)].map(([, file]) => file!);
+    assert.ok(chunks.length >= 20, `${chunks.length} command chunks`);
+    for (const chunk of new Set(chunks)) {
+      const loaded = new Set<string>();
+      const visit = (file: string) => {
+        if (loaded.has(file)) return;
+        loaded.add(file);
+        const text = readFileSync(file, 'utf8');
+        // Static imports (with bindings or for their side effects) load with the module; `import(...)` waits for the action.
+        for (const [, specifier] of text.matchAll(/^(?:(?:import|export)\s[^;]*?from\s*|import\s*)"([^"]+)";/gms))
+          if (specifier!.startsWith('.')) visit(join(dirname(file), specifier!));
+          else
+            assert.doesNotMatch(
+              specifier!,
+              /^(fastify|@fastify\/|better-sqlite3|aedes|mqtt)/,
+              `${chunk} loads ${specifier} before its action runs (via ${file})`,
+            );
+      };
+      visit(join(dir, chunk));
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { deploymentJsonSchema } from '../chain/deploymentSchema.js';
 import { measurementStatusNames, pythiaStatusNames, teeTypeNames } from '../chain/pythiaRegistry.js';
 import { tcbStatuses } from '../attestation/index.js';
+import { confirmedCommands } from './confirm.js';
 import { failureCodes, failureJsonSchema } from './failure.js';
 import { eventLineJsonSchema } from './eventLineSchema.js';
 
@@ -1261,8 +1262,7 @@ function errorsMarkdown(): string[] {
     'with a stable `code`. A contract refusal is decoded into words: the custom error, its arguments by',
     'name (enum members by name, roles by name), what it means for the command, then the error name in',
     'brackets (`[InvalidStatusTransition]`). The exit code says the kind of failure, the same for every',
-    'command: 0 done, 1 refused, 2 bad usage, 3 the node is not reachable. An irreversible action (`device',
-    'revoke`, `device revoke-key`) asks for confirmation on a terminal and needs `--yes` without one.',
+    'command: 0 done, 1 refused, 2 bad usage, 3 the node is not reachable.',
     '',
     '| `code` | exit code | meaning |',
     '|---|---|---|',
@@ -1271,6 +1271,23 @@ function errorsMarkdown(): string[] {
     '```json',
     compactJson(failureJsonSchema),
     '```',
+    '',
+    '### Confirmation',
+    '',
+    'A command that does something that cannot be taken back asks first: on a terminal it says what it',
+    'is about to do and waits for `yes`; `--yes` answers in advance; without a terminal and without',
+    '`--yes` it stops with exit code 2 (`usage`) and a sentence that names `--yes`, before it sends',
+    'anything (and before it reads the data directory, except `feed buy`, which first reads the price and',
+    'terms it names). These commands ask:',
+    '',
+    '| command | what it does for good |',
+    '|---|---|',
+    ...Object.entries(confirmedCommands).map(([command, consequence]) => `| \`pythia ${command}\` | ${consequence} |`),
+    '',
+    'Commands that only carry out what a contract has already fixed do not ask: `deletion enforce` and',
+    '`canary settle` pay what the deadline or the dispute window decided (terms the recipient accepted on',
+    'chain), and `canary claim` holds a penalty that the recipient can dispute. Moving your own money',
+    '(`bond withdraw`, `feed withdraw`, `feed refund`, `firmware withdraw`/`reclaim`) does not ask either.',
     '',
   ];
 }

@@ -1,5 +1,3 @@
-import { formatEther } from 'viem';
-
 /**
  * How every command talks: results to stdout (JSON with --json), progress and errors to
  * stderr, and a non-zero exit code on failure.
@@ -20,10 +18,7 @@ export class UsageError extends CliError {
   }
 }
 
-/** An amount of the chain's currency, with its unit: 1500000000000000000n → "1.5 ETH". */
-export function formatEth(wei: bigint): string {
-  return `${formatEther(wei)} ETH`;
-}
+export { formatEth } from '../protocol/amounts.js';
 
 export type OutputOptions = { json?: boolean; quiet?: boolean };
 
@@ -39,6 +34,12 @@ export function printResult(options: OutputOptions, value: unknown, human: () =>
 /** Progress lines go to stderr so that stdout stays machine-readable. */
 export function progress(options: OutputOptions, message: string): void {
   if (!options.quiet) process.stderr.write(`${message}\n`);
+}
+
+/** Labelled lines, the values aligned: [['status', 'active'], ['class', '1']] → "status  active\nclass   1". */
+export function formatFields(rows: ReadonlyArray<readonly [string, string]>): string {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`.trimEnd()).join('\n');
 }
 
 export function formatTable(rows: Array<Record<string, unknown>>, columns: string[]): string {

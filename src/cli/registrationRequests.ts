@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Hex } from 'viem';
 import { deviceIdFromPublicKey } from '../protocol/deviceId.js';
-import { verifyRegistrationRequest } from '../sdk/index.js';
+import { verifyRegistrationRequest } from '../sdk/verifyRegistrationRequest.js';
 import { UsageError } from './output.js';
 
 export type ReadRegistrationRequestsParameters = {

@@ -1,10 +1,10 @@
-import { BaseError, InsufficientFundsError, formatEther, type Hex, type LocalAccount } from 'viem';
+import { BaseError, InsufficientFundsError, type Hex, type LocalAccount } from 'viem';
 import { nativeAccount } from '../chain/nativeAccount.js';
 import type { RoleName } from '../chain/roleKeys.js';
 import { ContractRefusal, toContractRefusal } from '../chain/sendContractTransaction.js';
 import { decryptKeystore, readKeystoreFile } from '../keystore/index.js';
 import { loadRoleAccount, type CommandContext } from './context.js';
-import { CliError, UsageError } from './output.js';
+import { CliError, formatEth, UsageError } from './output.js';
 import { resolvePassphrase } from './passphrase.js';
 
 export type LoadSignerAccountParameters = {
@@ -108,7 +108,7 @@ export async function sendAs<T>(
     const balance = await context.publicClient.getBalance({ address: account.address }).catch(() => undefined);
     throw new CliError(
       `${what}: the signer ${account.address} cannot pay for gas on chain ${context.deployment.chainId}` +
-        `${balance === undefined ? '' : ` (balance ${formatEther(balance)} ETH)`}: send it some ETH first and run again`,
+        `${balance === undefined ? '' : ` (balance ${formatEth(balance)})`}: send it some ETH first and run again`,
     );
   }
 }

@@ -16,6 +16,7 @@ import type { Deployment } from '../chain/deployment.js';
 import { nativeAccount } from '../chain/nativeAccount.js';
 import { ContractRefusal } from '../chain/sendContractTransaction.js';
 import { setAnvilBalance } from '../chain/setAnvilBalance.js';
+import { formatEth } from '../protocol/amounts.js';
 import { streamsToMask } from '../protocol/consentScope.js';
 import { fetchConsentedReadings } from '../sdk/fetchConsentedReadings.js';
 import { queryCanaries, type GivenCanary } from '../sdk/queryCanaries.js';
@@ -138,21 +139,21 @@ export async function runAccountabilityPhase(parameters: AccountabilityPhasePara
   const after = await readTerms({ publicClient, address: recipientTerms, consentId: granted.consentId });
   record(
     'the firm accepts the terms',
-    `accepted, penalty ${penalty}`,
-    after.acceptedAt === 0n ? 'not accepted' : `accepted, penalty ${after.terms.penaltyWei}`,
+    `accepted, penalty ${formatEth(penalty)}`,
+    after.acceptedAt === 0n ? 'not accepted' : `accepted, penalty ${formatEth(after.terms.penaltyWei)}`,
   );
   timeline({
     kind: 'status',
-    text: `the firm accepts the terms of consent ${granted.consentId} on chain (penalty ${Number(penalty) / 1e18} ETH per leak)`,
+    text: `the firm accepts the terms of consent ${granted.consentId} on chain (penalty ${formatEth(penalty)} per leak)`,
     transactionHash: accepted.hash,
   });
 
   const bondBefore = (await readBond({ publicClient, address: recipientBonds, recipient: firm.address })).bond;
   const claimed = await claim();
-  record('leak claimed under accepted terms', `held ${penalty}`, `held ${claimed.held}`);
+  record('leak claimed under accepted terms', `held ${formatEth(penalty)}`, `held ${formatEth(claimed.held)}`);
   timeline({
     kind: 'council',
-    text: `council claims the leak again: ${Number(claimed.held) / 1e18} ETH held from the firm's bond`,
+    text: `council claims the leak again: ${formatEth(claimed.held)} held from the firm's bond`,
     transactionHash: claimed.hash,
   });
 
@@ -177,17 +178,17 @@ export async function runAccountabilityPhase(parameters: AccountabilityPhasePara
   const bondAfter = await readBond({ publicClient, address: recipientBonds, recipient: firm.address });
   record(
     'the arbiter upholds the claim',
-    `upheld, council paid ${penalty}`,
-    `${resolved.outcome}, council paid ${councilAfter - councilBefore}`,
+    `upheld, council paid ${formatEth(penalty)}`,
+    `${resolved.outcome}, council paid ${formatEth(councilAfter - councilBefore)}`,
   );
   record(
     'the firm’s bond',
-    `${bondBefore - penalty} left, nothing held`,
-    `${bondAfter.bond} left, ${bondAfter.held === 0n ? 'nothing' : bondAfter.held} held`,
+    `${formatEth(bondBefore - penalty)} left, nothing held`,
+    `${formatEth(bondAfter.bond)} left, ${bondAfter.held === 0n ? 'nothing' : formatEth(bondAfter.held)} held`,
   );
   timeline({
     kind: 'council',
-    text: `the council's arbiter upholds the claim: ${Number(resolved.paid) / 1e18} ETH paid to the council from the firm's bond`,
+    text: `the council's arbiter upholds the claim: ${formatEth(resolved.paid)} paid to the council from the firm's bond`,
     transactionHash: resolved.hash,
   });
 

@@ -13,6 +13,7 @@ import { readDeviceView } from '../chain/readDevice.js';
 import { contractWriter } from '../chain/sendContractTransaction.js';
 import { LIGHT_SCRYPT } from '../keystore/index.js';
 import { GatewayRejection, gatewayRequest } from '../sdk/index.js';
+import { MIN_DEMO_DEVICES } from './defaults.js';
 import { AIR_QUALITY_CLASS_ID, airQualityMetrics, airQualityProfile } from '../protocol/airQuality.js';
 import { createAllAttacks, createCompromisedSensorAttack, type Attack, type AttackAction } from '../simulator/attacks/index.js';
 import { createFleet, type Fleet } from '../simulator/fleet.js';
@@ -81,7 +82,7 @@ export type DemoSummary = {
 /** Seconds between two readings of a sensor: just above the profile's minimum interval. */
 const SENSOR_INTERVAL = airQualityProfile.minInterval + 1;
 const LOOP_MS = 200;
-export const MIN_DEMO_DEVICES = 5;
+export { MIN_DEMO_DEVICES };
 
 /**
  * The smart-city demonstration: a fleet of air-quality sensors reports through the gateway to

@@ -6,6 +6,7 @@ import type { Address } from 'viem';
 import { ChainUnavailableError } from '../gateway/core/deviceDirectory.js';
 import type { GatewayLogger } from '../gateway/core/logger.js';
 import { logSecurityEvent, securityEventOf } from '../gateway/core/securityEvents.js';
+import { DEFAULT_MQTT_PORT } from './defaults.js';
 import { WindowLimiter } from '../gateway/core/windowLimiter.js';
 import {
   parseCborQuestionRequest,
@@ -63,7 +64,7 @@ export type MqttChannel = {
   close: () => Promise<void>;
 };
 
-export const DEFAULT_MQTT_PORT = 1883;
+export { DEFAULT_MQTT_PORT };
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024;
 export const DEFAULT_MAX_MESSAGES_PER_DEVICE_PER_MINUTE = 600;
 

@@ -25,10 +25,11 @@ import { loadOrCreateRoleKeys, ROLE_NAMES, type RoleAccounts } from '../chain/ro
 import { startGateway, type GatewayOptions } from '../gateway/server.js';
 import { DEFAULT_MQTT_PORT, startMqttChannel } from '../mqtt/channel.js';
 import { findGeth, initSingleNodeChain, isNetworkFolder, startSingleNodeChain, type SingleNodeChain } from '../network/index.js';
+import { DEFAULT_GATEWAY_PORT } from './defaults.js';
 import { lockDataDir } from './lockDataDir.js';
 import { checkListenSecurity, secureDataDir, type TlsFiles } from './hostSecurity.js';
 
-export const DEFAULT_GATEWAY_PORT = 8780;
+export { DEFAULT_GATEWAY_PORT };
 
 /**
  * Which chain the node uses:

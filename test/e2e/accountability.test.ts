@@ -220,7 +220,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
       refused(
         ['consent', 'accept', consents.research, '--penalty', '0.5', ...signer('bob')],
         1,
-        /carries a penalty of 1 ETH, not 0\.5: nothing accepted/,
+        /carries a penalty of 1 ETH, not 0\.5 ETH: nothing accepted/,
       ),
     ]);
     assert.ok(notBob && wrongPenalty);
@@ -439,9 +439,9 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
     const answer = join(dir, 'carol-answer.txt');
     writeFileSync(answer, 'that copy is not ours');
     await ok(['canary', 'dispute', found.commitment, '--answer', answer, ...signer('carol')]);
-    await refused(['canary', 'resolve', found.commitment, '--uphold', ...signer('bob')], 1, /AccessControlUnauthorizedAccount/);
+    await refused(['canary', 'resolve', '--yes', found.commitment, '--uphold', ...signer('bob')], 1, /AccessControlUnauthorizedAccount/);
     const aliceBefore = await clients.publicClient.getBalance({ address: address('alice') });
-    const ruling = await json(['canary', 'resolve', found.commitment, '--uphold']);
+    const ruling = await json(['canary', 'resolve', '--yes', found.commitment, '--uphold']);
     assert.equal(ruling.outcome, 'upheld');
     assert.equal(ruling.paid, parseEther('1').toString());
     assert.equal((await clients.publicClient.getBalance({ address: address('alice') })) - aliceBefore, parseEther('1'), 'alice is paid');
@@ -514,7 +514,7 @@ describe('accountability through the CLI: bonds, sharing, deletion, canaries', {
   it('revoking a consent whose policy deletes on revoke raises a deletion request by itself', async () => {
     const [none] = await Promise.all([ok(['deletion', 'show', '--consent', consents.revoked])]);
     assert.match(none.stdout, new RegExp(`no deletion requests under consent ${consents.revoked}`));
-    await ok(['consent', 'revoke', consents.revoked, ...signer('alice')]);
+    await ok(['consent', 'revoke', '--yes', consents.revoked, ...signer('alice')]);
     const now = await chainNow();
     const [listed, table] = await Promise.all([
       json(['deletion', 'show', '--consent', consents.revoked]) as Promise<DeletionJson[]>,

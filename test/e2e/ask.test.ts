@@ -70,7 +70,7 @@ describe('pythia bundle create and pythia ask: a device checks its status throug
       const run = await pythia(at('pythia', 'register', '--public-key', k.publicKey, '--unattested'));
       assert.equal(run.code, 0, run.stderr);
     }
-    assert.equal((await pythia(at('pythia', 'revoke', third.deviceId, '--reason', 'bundle test'))).code, 0);
+    assert.equal((await pythia(at('pythia', 'revoke', '--yes', third.deviceId, '--reason', 'bundle test'))).code, 0);
     const path = join(dir, 'registry-bundle.json');
     const created = await pythia(at('bundle', 'create', '--out', path));
     assert.equal(created.code, 0, created.stderr);

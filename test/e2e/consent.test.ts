@@ -339,15 +339,15 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
     );
 
     // bob gave researcher nothing: revoking "all" of his is no error, and touches none of alice's.
-    assert.equal((await json(['consent', 'revoke', '--recipient', researcher, ...signer('bob')])).count, 0);
-    const revoked = await json(['consent', 'revoke', '--recipient', researcher, ...signer('alice')]);
+    assert.equal((await json(['consent', 'revoke', '--yes', '--recipient', researcher, ...signer('bob')])).count, 0);
+    const revoked = await json(['consent', 'revoke', '--yes', '--recipient', researcher, ...signer('alice')]);
     assert.equal(revoked.count, 2);
     assert.deepEqual(revoked.revoked, [String(second.consentId), firstConsent], 'newest first');
     const [byResearcher, toInsurer, , , verified, human] = await Promise.all([
       listOf('--owner', alice, '--recipient', researcher),
       listOf('--recipient', insurer),
-      refused(['consent', 'revoke', firstConsent, ...signer('alice')], 1, /AlreadyRevoked/),
-      refused(['consent', 'revoke', String(other.consentId), ...signer('bob')], 1, /NotConsentOwner/),
+      refused(['consent', 'revoke', '--yes', firstConsent, ...signer('alice')], 1, /AlreadyRevoked/),
+      refused(['consent', 'revoke', '--yes', String(other.consentId), ...signer('bob')], 1, /NotConsentOwner/),
       // The receipt written while live still verifies: its terms are the chain's; the status is now revoked.
       json(['consent', 'verify-receipt', receiptFile]),
       ok(['consent', 'verify-receipt', receiptFile]),
@@ -485,7 +485,7 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
     const [feeds, feedTable] = await Promise.all([
       json(['feed', 'list']),
       ok(['feed', 'list']),
-      refused(['feed', 'buy', feedId!, ...signer('alice')], 1, /OwnFeed/),
+      refused(['feed', 'buy', '--yes', feedId!, ...signer('alice')], 1, /OwnFeed/),
     ]);
     assert.deepEqual(
       feeds.map((f: { feedId: string; owner: Address; streamNames: string[]; price: string; open: boolean }) => [
@@ -502,7 +502,12 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
     );
     assert.match(feedTable.stdout, new RegExp(`${feedId}\\s+${alice}\\s+1\\s+pm25,no2\\s+0\\.05 ETH\\s+30d\\s+open`));
 
-    const bought = await json(['feed', 'buy', feedId!, ...signer('buyer')]);
+    // Paying and accepting the policy's terms cannot be taken back: without a terminal, only with --yes.
+    const { publicClient } = createChainClients(stack.deployment);
+    const buyerBalance = await publicClient.getBalance({ address: buyer });
+    await refused(['feed', 'buy', feedId!, ...signer('buyer')], 2, /buying feed \d+ for 0\.05 ETH per 30d pays the price .*--yes/);
+    assert.equal(await publicClient.getBalance({ address: buyer }), buyerBalance, 'nothing was paid');
+    const bought = await json(['feed', 'buy', '--yes', feedId!, ...signer('buyer')]);
     assert.equal(bought.buyer, buyer);
     assert.equal(bought.price, parseEther('0.05').toString());
     assert.equal(bought.expiry - bought.start, 30 * 86_400);
@@ -547,8 +552,8 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
     assert.equal(held.settled, false);
 
     // The buyer of the ozone feed is protected: alice revokes its consent, the unserved part comes back.
-    const ozone = await json(['feed', 'buy', String(again.feedId), ...signer('buyer')]);
-    await ok(['consent', 'revoke', String(ozone.consentId), ...signer('alice')]);
+    const ozone = await json(['feed', 'buy', '--yes', String(again.feedId), ...signer('buyer')]);
+    await ok(['consent', 'revoke', '--yes', String(ozone.consentId), ...signer('alice')]);
     const refundedNow = await json(['feed', 'settle', '--purchase', String(ozone.purchaseId), ...signer('buyer')]);
     assert.deepEqual(refundedNow.settled, [String(ozone.purchaseId)]);
     const refund = BigInt(refundedNow.refunded);
@@ -563,7 +568,6 @@ describe('consents and data feeds through the CLI', { timeout: 300_000 }, () => 
     await refused(['feed', 'refund', ...signer('buyer')], 1, /no refund to withdraw/);
 
     // Thirty days on, the 0.05 ETH purchase has been served: alice settles it and withdraws.
-    const { publicClient } = createChainClients(stack.deployment);
     await publicClient.request({ method: 'evm_increaseTime' as never, params: [30 * 86_400 + 60] as never });
     await publicClient.request({ method: 'evm_mine' as never, params: [] as never });
     const settled = await json(['feed', 'settle', ...signer('alice')]);

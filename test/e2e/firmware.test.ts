@@ -233,11 +233,11 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     assert.equal(early.code, 1, 'nothing to reclaim while the release stands and the deadline is ahead');
     assert.match(early.stderr, /EscrowNotReclaimable/);
 
-    const byOperator = await pythia(at('firmware', 'revoke', '1:2', '--reason', 'CVE-2026-0042'));
+    const byOperator = await pythia(at('firmware', 'revoke', '--yes', '1:2', '--reason', 'CVE-2026-0042'));
     assert.equal(byOperator.code, 1);
     assert.match(byOperator.stderr, /NotClassManufacturer/);
     const revoked = await pythia(
-      at('firmware', 'revoke', releaseIdOf(1, 2n), '--reason', 'CVE-2026-0042', '--signer-key', manufacturerFile, '--json'),
+      at('firmware', 'revoke', '--yes', releaseIdOf(1, 2n), '--reason', 'CVE-2026-0042', '--signer-key', manufacturerFile, '--json'),
     );
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.deepEqual(await isApproved(), [false, 4]);
@@ -291,14 +291,28 @@ describe('firmware releases through the CLI', { timeout: 300_000 }, () => {
     const installed = await reportFirmware({ clients, account: stack.roles.relayer, address: registry, ...report });
     assert.equal(installed.verdict, 'installed');
 
-    const byManufacturer = await pythia(at('firmware', 'revoke', '1:3', '--reason', 'CVE-2026-0043', '--signer-key', manufacturerFile));
+    const byManufacturer = await pythia(
+      at('firmware', 'revoke', '--yes', '1:3', '--reason', 'CVE-2026-0043', '--signer-key', manufacturerFile),
+    );
     assert.equal(byManufacturer.code, 1);
     assert.match(byManufacturer.stderr, /threshold of the release keys.*\[ReleaseInstalled\]/);
-    const tooFew = await pythia(at('firmware', 'revoke', '1:3', '--reason', 'CVE-2026-0043', '--release-key', keyFile(2)));
+    const tooFew = await pythia(at('firmware', 'revoke', '--yes', '1:3', '--reason', 'CVE-2026-0043', '--release-key', keyFile(2)));
     assert.equal(tooFew.code, 1);
     assert.match(tooFew.stderr, /ThresholdNotMet/);
     const byKeys = await pythia(
-      at('firmware', 'revoke', '1:3', '--reason', 'CVE-2026-0043', '--release-key', keyFile(2), '--release-key', keyFile(0), '--json'),
+      at(
+        'firmware',
+        'revoke',
+        '--yes',
+        '1:3',
+        '--reason',
+        'CVE-2026-0043',
+        '--release-key',
+        keyFile(2),
+        '--release-key',
+        keyFile(0),
+        '--json',
+      ),
     );
     assert.equal(byKeys.code, 0, byKeys.stderr);
     const listed = JSON.parse((await pythia(at('firmware', 'list', '--json'))).stdout);

@@ -108,7 +108,7 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
 
     const noReason = await pythia(at('pythia', 'revoke', key.deviceId, '--reason', ' '));
     assert.equal(noReason.code, 2);
-    const revoked = await pythia(at('pythia', 'revoke', key.deviceId, '--reason', 'host decommissioned', '--json'));
+    const revoked = await pythia(at('pythia', 'revoke', '--yes', key.deviceId, '--reason', 'host decommissioned', '--json'));
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.equal(JSON.parse(revoked.stdout).status, 'revoked');
     const after = await show(key.deviceId);
@@ -116,7 +116,7 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
     assert.equal(after.trusted, false);
     assert.ok(after.revokedAt > 0);
 
-    const again = await pythia(at('pythia', 'revoke', key.deviceId, '--reason', 'again'));
+    const again = await pythia(at('pythia', 'revoke', '--yes', key.deviceId, '--reason', 'again'));
     assert.equal(again.code, 1);
     assert.match(again.stderr, /PythiaAlreadyRevoked/);
   });
@@ -127,14 +127,18 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
     const registered = await pythia(at('pythia', 'register', '--public-key', previous.publicKey, '--unattested'));
     assert.equal(registered.code, 0, registered.stderr);
 
-    const same = await pythia(at('pythia', 'rotate', previous.deviceId, '--public-key', previous.publicKey, '--unattested'));
+    const same = await pythia(at('pythia', 'rotate', '--yes', previous.deviceId, '--public-key', previous.publicKey, '--unattested'));
     assert.equal(same.code, 2);
     assert.match(same.stderr, /the new key is the previous key/);
-    const unknown = await pythia(at('pythia', 'rotate', generateDeviceKey().deviceId, '--public-key', next.publicKey, '--unattested'));
+    const unknown = await pythia(
+      at('pythia', 'rotate', '--yes', generateDeviceKey().deviceId, '--public-key', next.publicKey, '--unattested'),
+    );
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /not an active Pythia key \(none\)/);
 
-    const rotated = await pythia(at('pythia', 'rotate', previous.deviceId, '--public-key', next.publicKey, '--unattested', '--json'));
+    const rotated = await pythia(
+      at('pythia', 'rotate', '--yes', previous.deviceId, '--public-key', next.publicKey, '--unattested', '--json'),
+    );
     assert.equal(rotated.code, 0, rotated.stderr);
     const result = JSON.parse(rotated.stdout);
     assert.equal(result.previousKey, previous.deviceId);
@@ -149,7 +153,9 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
     assert.equal(fresh.status, 'active');
     assert.equal(fresh.trusted, true);
 
-    const again = await pythia(at('pythia', 'rotate', previous.deviceId, '--public-key', generateDeviceKey().publicKey, '--unattested'));
+    const again = await pythia(
+      at('pythia', 'rotate', '--yes', previous.deviceId, '--public-key', generateDeviceKey().publicKey, '--unattested'),
+    );
     assert.equal(again.code, 1);
     assert.match(again.stderr, /not an active Pythia key \(revoked\)/);
   });
@@ -235,7 +241,7 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
       (error: unknown) => error instanceof ContractRefusal && error.errorName === 'AccessControlUnauthorizedAccount',
     );
 
-    const revoked = await pythia(at('pythia', 'revoke-measurement', 'sgx', SAMPLE_MRENCLAVE, '--reason', 'enclave CVE', '--json'));
+    const revoked = await pythia(at('pythia', 'revoke-measurement', '--yes', 'sgx', SAMPLE_MRENCLAVE, '--reason', 'enclave CVE', '--json'));
     assert.equal(revoked.code, 0, revoked.stderr);
     const after = await show(key.deviceId);
     assert.equal(after.status, 'active', 'the record is untouched');
@@ -243,7 +249,7 @@ describe('the Pythia registry through the CLI', { timeout: 300_000 }, () => {
     assert.equal(after.trusted, false, 'a revoked measurement untrusts its keys');
     assert.equal(after.trustedAttested, false);
 
-    const revokedTwice = await pythia(at('pythia', 'revoke-measurement', 'sgx', SAMPLE_MRENCLAVE, '--reason', 'again'));
+    const revokedTwice = await pythia(at('pythia', 'revoke-measurement', '--yes', 'sgx', SAMPLE_MRENCLAVE, '--reason', 'again'));
     assert.equal(revokedTwice.code, 1);
     assert.match(revokedTwice.stderr, /MeasurementNotApproved/);
   });

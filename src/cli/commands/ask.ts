@@ -7,15 +7,11 @@ const questionNames = () => [...questions.values()].map((q) => q.name).join(', '
 import { listTrustedPythiaKeys } from '../../chain/pythiaRegistry.js';
 import { roleKeyPath } from '../../chain/roleKeys.js';
 import { decryptKeystore, readKeystoreFile } from '../../keystore/index.js';
-import {
-  askPythia,
-  createQuestionSequence,
-  deviceKeyFromPrivateKey,
-  loadDeviceKey,
-  parseProvisioningBundle,
-  type PythiaKeyEntry,
-  ProvisioningBundleError,
-} from '../../sdk/index.js';
+import { askPythia } from '../../sdk/askPythia.js';
+import { createQuestionSequence } from '../../sdk/createQuestionSequence.js';
+import { deviceKeyFromPrivateKey } from '../../sdk/deviceKeyFromPrivateKey.js';
+import { loadDeviceKey } from '../../sdk/loadDeviceKey.js';
+import { type PythiaKeyEntry, ProvisioningBundleError, parseProvisioningBundle } from '../../sdk/provisioningBundle.js';
 import { parseAddressArg, parseIntegerArg, parseUrlArg } from '../args/index.js';
 import { loadContext } from '../context.js';
 import { withCommon } from '../options.js';
@@ -55,7 +51,7 @@ export function registerAskCommands(program: Command): void {
     printResult(options, verified, () =>
       [
         `verified answer to ${verified.question} from Pythia ${verified.signer}`,
-        `  read at block ${verified.blockNumber} (${verified.blockHash}), signed ${new Date(verified.time * 1000).toISOString()}`,
+        `  read at block ${verified.blockNumber} (block hash ${verified.blockHash}), signed ${new Date(verified.time * 1000).toISOString()}`,
         ...Object.entries(verified.answer as Record<string, unknown>).map(([k, v]) => `  ${k.padEnd(16)} ${String(v)}`),
       ].join('\n'),
     );

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { formatEther, type Address, type Hex, type LocalAccount } from 'viem';
+import type { Address, Hex, LocalAccount } from 'viem';
 import { claimLeak, disputeLeak, readCanary, resolveLeak, settleLeak, type CanaryState } from '../../chain/accountability/index.js';
 import { requireContract } from '../../chain/requireContract.js';
 import { queryCanaries, type GivenCanary } from '../../sdk/queryCanaries.js';
 import { formatTime, parseAddressArg, parseBytes32Arg, parseIdArg } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { CliError, UsageError, printResult, progress } from '../output.js';
+import { CliError, UsageError, printResult, progress, formatEth } from '../output.js';
 import { loadOwnSignerAccount, loadSignerAccount, sendAs } from '../signer.js';
 import { accountabilityRefusalHints, hashFrom } from './accountabilityCommon.js';
 
@@ -104,7 +105,7 @@ export function registerCanaryCommands(program: Command): void {
           blockNumber: r.blockNumber,
         },
         () =>
-          `leak claimed against ${given.recipient}: ${formatEther(r.held)} of ${formatEther(r.penalty)} ETH held from its bond (transaction ${r.hash})\n` +
+          `leak claimed against ${given.recipient}: ${formatEth(r.held)} of ${formatEth(r.penalty)} held from its bond (transaction ${r.hash})\n` +
           `it may dispute until ${formatTime(r.disputeDeadline)}; then \`pythia canary settle ${commitment}\` pays you` +
           (r.held < r.penalty ? '\n(the bond did not cover the full penalty)' : ''),
       );
@@ -144,10 +145,12 @@ export function registerCanaryCommands(program: Command): void {
       .description('Arbiter (ARBITER_ROLE, the council): rule on a disputed leak claim')
       .argument('<commitment>', 'the disputed canary commitment', parseBytes32Arg('<commitment>', { nonZero: true }))
       .option('--uphold', 'the leak is proven: the held penalty goes to the owner')
-      .option('--reject', 'the claim fails: the held penalty goes back to the bond'),
+      .option('--reject', 'the claim fails: the held penalty goes back to the bond')
+      .option(...YES_OPTION),
     { signer: 'the arbiter key (keystore v3) instead of the admin role key' },
-  ).action(async (commitment: Hex, options: CommonOptions & { uphold?: boolean; reject?: boolean }) => {
+  ).action(async (commitment: Hex, options: CommonOptions & ConfirmOptions & { uphold?: boolean; reject?: boolean }) => {
     if (Boolean(options.uphold) === Boolean(options.reject)) throw new UsageError('give exactly one of --uphold and --reject');
+    await confirmIrreversible(options, 'canary resolve', `${options.uphold ? 'upholding' : 'rejecting'} the claim on canary ${commitment}`);
     const context = loadContext(options);
     const address = requireContract(context.deployment, 'canaryRegistry');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'admin', purpose: 'arbiter' });
@@ -160,7 +163,7 @@ export function registerCanaryCommands(program: Command): void {
     );
     printResult(options, { commitment, outcome: r.outcome, paid: r.paid, transactionHash: r.hash, blockNumber: r.blockNumber }, () =>
       r.outcome === 'upheld'
-        ? `claim ${commitment} upheld: ${formatEther(r.paid)} ETH paid to the owner (transaction ${r.hash})`
+        ? `claim ${commitment} upheld: ${formatEth(r.paid)} paid to the owner (transaction ${r.hash})`
         : `claim ${commitment} rejected: the hold is back in the recipient's bond (transaction ${r.hash})`,
     );
   });
@@ -190,7 +193,7 @@ export function registerCanaryCommands(program: Command): void {
       { commitment, outcome: r.outcome, paid: r.paid, timedOut: r.timedOut, transactionHash: r.hash, blockNumber: r.blockNumber },
       () =>
         r.outcome === 'upheld'
-          ? `claim ${commitment} settled: ${formatEther(r.paid)} ETH paid to the owner (transaction ${r.hash})`
+          ? `claim ${commitment} settled: ${formatEth(r.paid)} paid to the owner (transaction ${r.hash})`
           : `claim ${commitment} settled for the recipient: no ruling came in time (transaction ${r.hash})`,
     );
   });
@@ -238,7 +241,7 @@ export function registerCanaryCommands(program: Command): void {
         `commitment    ${commitment}`,
         `committed     ${state.committedAt === 0n ? 'no (unknown commitment)' : `${formatTime(state.committedAt)} under consent ${state.consentId}`}`,
         `delivery      ${state.committedAt === 0n ? '-' : `${state.deliveryKey}, logged ${formatTime(state.deliveredAt)}`}`,
-        `claim         ${k.status === 'none' ? 'none' : `${k.status}, leaked to ${k.leakedTo}, penalty ${formatEther(k.penalty)} ETH`}`,
+        `claim         ${k.status === 'none' ? 'none' : `${k.status}, leaked to ${k.leakedTo}, penalty ${formatEth(k.penalty)}`}`,
         ...(k.status === 'open' ? [`dispute until ${formatTime(k.disputeDeadline)}`] : []),
         ...(k.status === 'disputed' ? [`disputed      ${formatTime(k.disputedAt)} (answer ${k.answerHash})`] : []),
       ].join('\n'),

@@ -18,7 +18,6 @@ import {
   type TermsState,
 } from '../../chain/accountability/index.js';
 import type { RecipientTerms } from '../../protocol/recipientTerms.js';
-import { formatEther } from 'viem';
 import { buildConsentReceipt, ConsentReceiptFormatError, parseConsentReceipt, verifyConsentReceipt } from '../../chain/consent/receipt.js';
 import { commandCatalogue, maskToCommands, maskToStreams, streamNames } from '../../protocol/consentScope.js';
 import { requireContract } from '../../chain/requireContract.js';
@@ -37,8 +36,9 @@ import {
   parseDurationArg,
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
+import { CliError, UsageError, formatFields, formatTable, printResult, progress, formatEth } from '../output.js';
 import { loadSignerAccount, sendAs } from '../signer.js';
 
 const MAX_DEVICES = 64;
@@ -100,6 +100,32 @@ function consentView(c: ConsentRecord) {
     termsHash: c.termsHash,
     transactionHash: c.transactionHash,
   };
+}
+
+/** `consent show` for a person: labelled lines, each device with the ownership epoch the consent was given in. */
+function formatConsent(v: ReturnType<typeof consentView>): string {
+  return formatFields([
+    ['consent', `${v.consentId} (${v.status})`],
+    ['owner', v.owner],
+    ['recipient', v.recipient],
+    ['granted by', v.grantedBy],
+    ...v.devices.map(
+      (d, i) =>
+        [
+          i === 0 ? 'devices' : '',
+          `${d.device}, ownership epoch ${d.epoch}${d.applies ? '' : ` (now ${d.currentEpoch}: the device changed hands, the consent no longer applies to it)`}`,
+        ] as const,
+    ),
+    ['streams', v.streams.join(', ') || '-'],
+    ['commands', v.commands.join(', ') || '-'],
+    ['purpose', v.purpose],
+    ['policy', /^0x0+$/.test(v.policyId) ? '- (none)' : v.policyId],
+    ['period', `${v.start} to ${v.expiry}`],
+    ['granted at', v.grantedAt],
+    ['revoked at', v.revokedAt ?? '-'],
+    ['terms hash', v.termsHash],
+    ['transaction', v.transactionHash],
+  ]);
 }
 
 const OWNER_KEY = { signer: "the device owner's key (keystore v3) instead of the operator role key" };
@@ -178,7 +204,8 @@ export function registerConsentCommands(program: Command): void {
           streams: maskToStreams(streams),
           commands: maskToCommands(commands),
         },
-        () => `consent ${granted.consentId} granted to ${options.recipient} until ${formatTime(options.until)} (${granted.hash})`,
+        () =>
+          `consent ${granted.consentId} granted to ${options.recipient} until ${formatTime(options.until)} (transaction ${granted.hash})`,
       );
     },
   );
@@ -188,12 +215,18 @@ export function registerConsentCommands(program: Command): void {
       .command('revoke')
       .description('Revoke one consent, or with --recipient every consent the signer gave that recipient')
       .argument('[consentId]', 'the consent to revoke', parseConsentIdArg)
-      .option('--recipient <address>', 'revoke every live consent given to this recipient', parseAddressArg('--recipient')),
+      .option('--recipient <address>', 'revoke every live consent given to this recipient', parseAddressArg('--recipient'))
+      .option(...YES_OPTION),
     OWNER_KEY,
-  ).action(async (consentId: bigint | undefined, options: CommonOptions & { recipient?: Address }) => {
+  ).action(async (consentId: bigint | undefined, options: CommonOptions & ConfirmOptions & { recipient?: Address }) => {
     if ((consentId === undefined) === (options.recipient === undefined)) {
       throw new UsageError('give a consent id or --recipient <address> (one of the two)');
     }
+    await confirmIrreversible(
+      options,
+      'consent revoke',
+      consentId !== undefined ? `revoking consent ${consentId}` : `revoking every consent given to ${options.recipient}`,
+    );
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'consentRegistry');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
@@ -221,7 +254,8 @@ export function registerConsentCommands(program: Command): void {
           account,
           address: registry,
           recipient,
-          onPage: (page) => progress(options, `  ${page.revoked.length} revoked (${page.hash}), ${page.remaining} left to walk`),
+          onPage: (page) =>
+            progress(options, `  ${page.revoked.length} revoked (transaction ${page.hash}), ${page.remaining} left to walk`),
         }),
       consentRefusalHints,
     );
@@ -229,7 +263,7 @@ export function registerConsentCommands(program: Command): void {
       options,
       { ...r, count: r.revoked.length },
       () =>
-        `${r.revoked.length} consent(s) to ${recipient} revoked${r.revoked.length ? `: ${r.revoked.join(', ')}` : ''} (${r.hashes.join(', ')})`,
+        `${r.revoked.length} consent(s) to ${recipient} revoked${r.revoked.length ? `: ${r.revoked.join(', ')}` : ''}${r.hashes.length === 0 ? '' : ` (${r.hashes.length === 1 ? 'transaction' : 'transactions'} ${r.hashes.join(', ')})`}`,
     );
   });
 
@@ -299,7 +333,7 @@ export function registerConsentCommands(program: Command): void {
       });
       if (options.penalty !== undefined && state.terms.penaltyWei !== options.penalty) {
         throw new CliError(
-          `consent ${consentId} carries a penalty of ${formatEther(state.terms.penaltyWei)} ETH, not ${formatEther(options.penalty)}: nothing accepted`,
+          `consent ${consentId} carries a penalty of ${formatEth(state.terms.penaltyWei)}, not ${formatEth(options.penalty)}: nothing accepted`,
         );
       }
       if (state.recipient.toLowerCase() !== account.address.toLowerCase()) {
@@ -326,7 +360,7 @@ export function registerConsentCommands(program: Command): void {
         );
         return;
       }
-      progress(options, `accepting the terms of consent ${consentId} (penalty ${formatEther(state.terms.penaltyWei)} ETH)...`);
+      progress(options, `accepting the terms of consent ${consentId} (penalty ${formatEth(state.terms.penaltyWei)})...`);
       const r = await sendAs(
         context,
         account,
@@ -394,7 +428,7 @@ export function registerConsentCommands(program: Command): void {
     const registry = requireContract(context.deployment, 'consentRegistry');
     const record = await readConsentOrFail(context, registry, consentId);
     const v = consentView(record);
-    printResult(options, v, () => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2));
+    printResult(options, v, () => formatConsent(v));
   });
 
   withCommon(
@@ -460,7 +494,7 @@ export function registerConsentCommands(program: Command): void {
     });
     printResult(options, result, () => {
       const head = result.valid
-        ? `receipt valid: consent ${receipt.pythia.consentId} terms match the chain (${result.chainTermsHash})`
+        ? `receipt valid: consent ${receipt.pythia.consentId} terms match the chain (terms hash ${result.chainTermsHash})`
         : `receipt NOT valid: ${result.problems.join('; ')}`;
       const status =
         result.status === null
@@ -519,7 +553,7 @@ function termsText(state: TermsState): string {
     `consent              ${t.consentId} (terms hash ${t.consentTermsHash})`,
     `recipient            ${state.recipient}`,
     `accepted             ${state.acceptedAt === 0n ? 'no: the consent gives access and carries no penalty' : formatTime(state.acceptedAt)}`,
-    `penalty              ${formatEther(t.penaltyWei)} ETH per violation (a leak to one party, a missed deletion)`,
+    `penalty              ${formatEth(t.penaltyWei)} per violation (a leak to one party, a missed deletion)`,
     `deletion period      ${duration(t.deletionPeriod)} for every deletion request (at most ${t.maxDeletionRequests} by the owner)`,
     `claims until         ${formatTime(state.claimsUntil)} (expiry + ${duration(t.claimWindow)})`,
     `dispute window       ${duration(t.disputeWindow)} to contest a leak claim`,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatEther, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import {
   acknowledgeDeletion,
   enforceDeletionPenalty,
@@ -12,7 +12,7 @@ import { requireContract } from '../../chain/requireContract.js';
 import { collect, formatTime, parseAddressArg, parseBytes32Arg, parseIdArg, parseIntegerArg, parseTimeArg } from '../args/index.js';
 import { loadContext } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { formatTable, printResult, UsageError } from '../output.js';
+import { formatTable, printResult, UsageError, formatEth } from '../output.js';
 import { loadOwnSignerAccount, loadSignerAccount, readAs, sendAs } from '../signer.js';
 import { accountabilityRefusalHints, hashFrom } from './accountabilityCommon.js';
 
@@ -160,8 +160,7 @@ export function registerDeletionCommands(program: Command): void {
     printResult(
       options,
       { requestId, penalty, paid, transactionHash: hash, blockNumber },
-      () =>
-        `deletion request ${requestId} penalised: ${formatEther(paid)} of ${formatEther(penalty)} paid to the owner (transaction ${hash})`,
+      () => `deletion request ${requestId} penalised: ${formatEth(paid)} of ${formatEth(penalty)} paid to the owner (transaction ${hash})`,
     );
   });
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { MIN_DEMO_DEVICES, runDemo, type DemoSummary, type TimelineEntry } from '../../demo/runDemo.js';
+import { MIN_DEMO_DEVICES } from '../../demo/defaults.js';
+import type { DemoSummary, TimelineEntry } from '../../demo/runDemo.js';
 import { parseIntegerArg } from '../args/index.js';
 import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
@@ -38,6 +39,8 @@ export function registerDemoCommand(program: Command): void {
   ).action(async (options: DemoOptions) => {
     const dataDir = options.dataDir === undefined ? undefined : resolveDataDir(options.dataDir);
     const passphrase = dataDir ? await resolvePassphrase('role keys of the demo data dir') : undefined;
+    // The node and the fleet load when the demonstration starts, not for --help.
+    const { runDemo } = await import('../../demo/runDemo.js');
     const summary = await runDemo({
       durationSeconds: options.duration,
       devices: options.devices,
@@ -97,7 +100,7 @@ export function formatSummary(s: DemoSummary): string {
       '',
       'Data under consent:',
       `  consent ${d.consentId}: ${d.streams.join(', ')} of ${named(d.device)} to the lab ${d.recipient} (received: ${d.deliveredStreams.join(', ')})`,
-      `  delivered ${d.readingsDelivered} readings; ${d.loggedOnChain ? 'logged on chain' : 'NOT logged on chain'} (${d.dataHash})`,
+      `  delivered ${d.readingsDelivered} readings; ${d.loggedOnChain ? 'logged on chain' : 'NOT logged on chain'} (data hash ${d.dataHash})`,
       `  after revocation: ${d.refusedAfterRevocation ? `refused (${d.refusedAfterRevocation})` : 'SERVED'}`,
     );
   }

@@ -1,16 +1,18 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseEventLogs, type Address, type Hex } from 'viem';
-import { readDeviceView } from '../../chain/readDevice.js';
+import { type DeviceSummary, readDeviceView } from '../../chain/readDevice.js';
 import { contractWriter } from '../../chain/sendContractTransaction.js';
 import { pythiaFleetAbi } from '../../contracts/abis.js';
 import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
 import { deviceStatusNames } from '../../protocol/reasons.js';
-import { createRegistrationRequest, generateDeviceKey, saveDeviceKey } from '../../sdk/index.js';
-import { collectText, parseAddressArg, parseChoiceArg, parseClassArg, parsePublicKeyArg, parseTextArg } from '../args/index.js';
+import { createRegistrationRequest } from '../../sdk/createRegistrationRequest.js';
+import { generateDeviceKey } from '../../sdk/generateDeviceKey.js';
+import { saveDeviceKey } from '../../sdk/saveDeviceKey.js';
+import { collectText, formatTime, parseAddressArg, parseChoiceArg, parseClassArg, parsePublicKeyArg, parseTextArg } from '../args/index.js';
 import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { CliError, UsageError, formatTable, printResult, progress } from '../output.js';
+import { CliError, formatFields, UsageError, formatTable, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { readRegistrationRequests } from '../registrationRequests.js';
@@ -93,11 +95,7 @@ export function registerDeviceCommands(program: Command): void {
     const context = loadContext(options);
     const view = await readDeviceView(context, id);
     if (view.status === 'none') throw new CliError(`unknown device ${id}`);
-    printResult(options, view, () =>
-      Object.entries(view)
-        .map(([k, v]) => `${k.padEnd(16)} ${Array.isArray(v) ? v.join(', ') : String(v)}`)
-        .join('\n'),
-    );
+    printResult(options, view, () => formatDeviceView(view));
   });
 
   for (const [name, functionName, description] of [
@@ -112,7 +110,7 @@ export function registerDeviceCommands(program: Command): void {
       .requiredOption('--reason <text>', 'why (recorded on chain, 1 to 256 bytes)', parseTextArg('--reason', 256));
     if (name === 'revoke') command.option(...YES_OPTION);
     withCommon(command).action(async (id: Address, options: CommonOptions & ConfirmOptions & { reason: string }) => {
-      if (name === 'revoke') await confirmIrreversible(options, `revoking device ${id} (a ban for good)`);
+      if (name === 'revoke') await confirmIrreversible(options, 'device revoke', `revoking device ${id}`);
       const context = loadContext(options);
       const account = await loadRoleAccount(context, 'operator');
       const fleet = contractWriter({ clients: context, account, address: context.deployment.contracts.fleet }, pythiaFleetAbi);
@@ -152,4 +150,21 @@ async function listDevices(context: CommandContext) {
   const ids = [...new Set(registered.map((log) => log.args.device))];
   const views = await Promise.all(ids.map((id) => readDeviceView(context, id)));
   return views.map((v) => ({ device: v.device, classId: v.classId, status: v.status, lastSequence: v.lastSequence, flags: v.flags }));
+}
+
+/** `device show` for a person: labelled lines, times as times. */
+function formatDeviceView(view: DeviceSummary): string {
+  const reported = view.lastSequence !== '0';
+  return formatFields([
+    ['device', view.device],
+    ['status', view.status],
+    ['class', String(view.classId)],
+    ['profile', view.hasOwnProfile ? 'its own (`pythia profile show --device`)' : 'its class’s'],
+    ['last sequence', reported ? view.lastSequence : '- (no reading yet)'],
+    ['last reading at', reported ? `${formatTime(view.lastTimestamp)} (device clock)` : '-'],
+    ['last values', reported ? `${view.lastValues.join(', ')} (raw, as in the payload)` : '-'],
+    ['flags', `${view.flags} in all, ${view.flagsInWindow} in the current window`],
+    ['suspensions', `${view.autoSuspensions} automatic`],
+    ['public key', view.publicKey],
+  ]);
 }

@@ -12,9 +12,10 @@ import { acceptTransfer, cancelOffer, offerTransfer, readOwnership, type ReadOwn
 import { readDeviceView } from '../../chain/readDevice.js';
 import { requireContract } from '../../chain/requireContract.js';
 import { timelockAddress } from '../../chain/timelock.js';
-import { resolveDid, UnknownDeviceDidError } from '../../chain/resolveDid.js';
+import { type ResolveDidReturnType, resolveDid, UnknownDeviceDidError } from '../../chain/resolveDid.js';
 import { pythiaFleetAbi } from '../../contracts/abis.js';
-import { loadDeviceKey, type DeviceKey } from '../../sdk/index.js';
+import type { DeviceKey } from '../../protocol/deviceId.js';
+import { loadDeviceKey } from '../../sdk/loadDeviceKey.js';
 import {
   collect,
   collectText,
@@ -28,7 +29,7 @@ import { loadContext, type CommandContext } from '../context.js';
 import { TIMELOCK_HINTS, timelockOperationFields } from './admin.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
-import { CliError, UsageError, printResult, progress } from '../output.js';
+import { CliError, formatFields, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { readRegistrationRequests } from '../registrationRequests.js';
 import { loadKeystoreAccount, loadSignerAccount, sendAs } from '../signer.js';
@@ -53,6 +54,32 @@ export async function printDeviceStatus(
     { device, status: view.status, transactionHash: hash, blockNumber },
     () => `${device} is now ${view.status} (transaction ${hash})`,
   );
+}
+
+/** `device did` for a person: what the DID document and Pythia's metadata say, labelled. */
+export function formatDid(resolved: ResolveDidReturnType): string {
+  const doc = resolved.didDocument;
+  const meta = resolved.didDocumentMetadata.pythia;
+  const optional = (label: string, value: string | undefined): Array<readonly [string, string]> => (value ? [[label, value]] : []);
+  return formatFields([
+    ['did', doc.id],
+    ['status', `${meta.status}${resolved.didDocumentMetadata.deactivated ? ' (the DID document is deactivated)' : ''}`],
+    ['class', String(meta.classId)],
+    ['controller', doc.controller ?? '- (no owner)'],
+    ['owner', meta.owner ?? '-'],
+    [
+      'ownership epoch',
+      `${meta.ownershipEpoch}, ${meta.ownerAcknowledged ? 'acknowledged by the device' : 'not acknowledged by the device yet'}`,
+    ],
+    ['signer', `${meta.signer} (key rotations: ${meta.keyRotations})`],
+    ['public key', meta.publicKey],
+    ...optional('previous signers', meta.previousSigners?.join(', ')),
+    ['manufacturer', meta.manufacturer ?? '- (registered by an operator, without provenance)'],
+    ...optional('registrar', meta.registrar),
+    ['verification', doc.verificationMethod.map((method) => `${method.id} (${method.type})`).join(', ')],
+    ['service', doc.service?.map((s) => `${s.serviceEndpoint} (${s.type})`).join(', ') ?? '-'],
+    ['at block', meta.blockNumber],
+  ]);
 }
 
 function formatOwnership(state: ReadOwnershipReturnType): string {
@@ -91,7 +118,8 @@ export function registerDeviceIdentityCommands(device: Command): void {
       .summary('Print the DID document of a device (did:pythia), resolved from the chain')
       .description(
         'Resolve the DID document of a device (did:pythia:<chainId>:<deviceId>) from the chain: keys, controller (owner), ' +
-          'service endpoint, and Pythia metadata (status, class, provenance, ownership epoch, key rotations). Always JSON; --json compacts it',
+          'service endpoint, and Pythia metadata (status, class, provenance, ownership epoch, key rotations); --json prints the W3C ' +
+          'DID resolution result',
       )
       .argument('<id>', 'device id (address) or its did:pythia DID', parseDeviceOrDidArg('<id>')),
   ).action(async (id: { device: Address; chainId?: number }, options: CommonOptions) => {
@@ -115,7 +143,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
       if (error instanceof UnknownDeviceDidError) throw new CliError(`unknown device ${id.device} (${error.message})`);
       throw error;
     }
-    process.stdout.write(`${options.json ? JSON.stringify(resolved) : JSON.stringify(resolved, null, 2)}\n`);
+    printResult(options, resolved, () => formatDid(resolved));
   });
 
   withCommon(
@@ -152,7 +180,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
     if (isAddressEqual(account.address, options.to)) throw new UsageError('--to is the signer itself');
     progress(options, `offering ${id} to ${options.to}...`);
-    const { hash, blockNumber } = await sendAs(context, account, 'transfer', () =>
+    const { hash, blockNumber } = await sendAs(context, account, 'device transfer', () =>
       offerTransfer({ clients: context, account, address: ownership, device: id, to: options.to }),
     );
     printResult(
@@ -174,7 +202,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
     const context = loadContext(options);
     const ownership = requireContract(context.deployment, 'deviceOwnership');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
-    const { hash, blockNumber } = await sendAs(context, account, 'cancel-transfer', () =>
+    const { hash, blockNumber } = await sendAs(context, account, 'device cancel-transfer', () =>
       cancelOffer({ clients: context, account, address: ownership, device: id }),
     );
     printResult(
@@ -199,14 +227,14 @@ export function registerDeviceIdentityCommands(device: Command): void {
     const ownership = requireContract(context.deployment, 'deviceOwnership');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'recipient' });
     progress(options, `accepting ${id} as ${account.address}...`);
-    const { hash, blockNumber } = await sendAs(context, account, 'accept', () =>
+    const { hash, blockNumber } = await sendAs(context, account, 'device accept', () =>
       acceptTransfer({ clients: context, account, address: ownership, device: id }),
     );
     const state = await ownershipOf(context, id);
     printResult(
       options,
       { device: id, owner: state.owner, epoch: state.epoch, transactionHash: hash, blockNumber },
-      () => `${id} now belongs to ${state.owner} (epoch ${state.epoch}, ${hash})`,
+      () => `${id} now belongs to ${state.owner} (ownership epoch ${state.epoch}, transaction ${hash})`,
     );
   });
 
@@ -241,7 +269,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
     }
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner' });
     progress(options, `rotating the key of ${id} to ${newKey.deviceId}...`);
-    const { hash, blockNumber, nonce } = await sendAs(context, account, 'rotate-key', () =>
+    const { hash, blockNumber, nonce } = await sendAs(context, account, 'device rotate-key', () =>
       rotateDeviceKey({ clients: context, account, address: identity, device: id, oldKey, newKey }),
     );
     printResult(
@@ -254,7 +282,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
         transactionHash: hash,
         blockNumber,
       },
-      () => `${id} now signs with ${newKey.deviceId} (rotation ${nonce + 1n}, ${hash})`,
+      () => `${id} now signs with ${newKey.deviceId} (rotation ${nonce + 1n}, transaction ${hash})`,
     );
   });
 
@@ -271,11 +299,11 @@ export function registerDeviceIdentityCommands(device: Command): void {
       .option(...YES_OPTION),
     'the owner or an operator',
   ).action(async (id: Address, options: CommonOptions & ConfirmOptions & { reason: string }) => {
-    await confirmIrreversible(options, `revoking the key of device ${id} (a ban for good)`);
+    await confirmIrreversible(options, 'device revoke-key', `revoking the key of device ${id}`);
     const context = loadContext(options);
     const identity = requireContract(context.deployment, 'deviceIdentity');
     const account = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'owner or operator' });
-    const { hash, blockNumber } = await sendAs(context, account, 'revoke-key', () =>
+    const { hash, blockNumber } = await sendAs(context, account, 'device revoke-key', () =>
       revokeCompromisedKey({ clients: context, account, address: identity, device: id, reason: options.reason }),
     );
     await printDeviceStatus(context, options, id, { hash, blockNumber });
@@ -330,7 +358,7 @@ export function registerDeviceIdentityCommands(device: Command): void {
         options,
         `provisioning ${keys.length} device${keys.length === 1 ? '' : 's'} of class ${options.class} under ${manufacturer.address}...`,
       );
-      const result = await sendAs(context, account, 'provision', () =>
+      const result = await sendAs(context, account, 'device provision', () =>
         provisionDevices({
           clients: context,
           account,

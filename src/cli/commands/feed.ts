@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatEther, type Address, type Hex, type LocalAccount } from 'viem';
+import type { Address, Hex, LocalAccount } from 'viem';
 import {
   buyFeed,
   closeFeed,
@@ -35,6 +35,7 @@ import {
   parseTextArg,
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, formatEth, formatTable, printResult, progress } from '../output.js';
 import { loadSignerAccount, readAs, sendAs } from '../signer.js';
@@ -104,7 +105,7 @@ function feedRow(f: FeedInfo) {
     owner: f.owner,
     devices: f.devices.length,
     streams: f.streamNames.join(','),
-    price: `${formatEther(f.price)} ETH`,
+    price: `${formatEth(f.price)}`,
     period: formatDuration(f.period),
     status: f.open ? 'open' : 'closed',
     sales: f.sales.toString(),
@@ -195,7 +196,7 @@ export function registerFeedCommands(program: Command): void {
                   `approved the feed market as your grant agent on the consent registry ${approval.registry} (transaction ${approval.transactionHash})`,
                 ]
               : []),
-            `feed ${feedId}: ${options.device.length} device(s), ${formatEther(options.price)} ETH per ${formatDuration(options.period)} (transaction ${hash})`,
+            `feed ${feedId}: ${options.device.length} device(s), ${formatEth(options.price)} per ${formatDuration(options.period)} (transaction ${hash})`,
           ].join('\n'),
       );
     },
@@ -239,7 +240,7 @@ export function registerFeedCommands(program: Command): void {
         `owner    ${f.owner}`,
         `devices  ${f.devices.join(', ')}`,
         `streams  ${f.streamNames.join(', ')}`,
-        `price    ${formatEther(f.price)} ETH per ${formatDuration(f.period)}`,
+        `price    ${formatEth(f.price)} per ${formatDuration(f.period)}`,
         `policy   ${/^0x0+$/.test(f.policyId) ? '- (no onward sharing)' : f.policyId}`,
         `purpose  ${f.purpose}`,
         `offered  ${formatTime(f.offeredAt)}`,
@@ -256,14 +257,14 @@ export function registerFeedCommands(program: Command): void {
           'revokes the consent or a device changes hands, the rest is refunded (`pythia feed settle`, `pythia feed refund`). Bought ' +
           'while your last consent from it is still running, the new one starts when that one ends',
       )
-      .argument('<feedId>', 'feed id', parseFeedIdArg),
+      .argument('<feedId>', 'feed id', parseFeedIdArg)
+      .option(...YES_OPTION),
     { signer: "the buyer's key (keystore v3) instead of the operator role key" },
-  ).action(async (feedId: bigint, options: CommonOptions) => {
+  ).action(async (feedId: bigint, options: CommonOptions & ConfirmOptions) => {
     const context = loadContext(options);
     const market = requireContract(context.deployment, 'feedMarket');
     const f = await readAs(() => readFeed({ publicClient: context.publicClient, market, feedId }), feedRefusalHints);
     if (!f.open) throw new CliError(`feed ${feedId} is closed: no new sales`);
-    const account = await signerOf(context, options, 'buyer');
     const termsAddress = context.deployment.contracts.recipientTerms;
     if (termsAddress) {
       const t = await context.publicClient.readContract({
@@ -274,11 +275,13 @@ export function registerFeedCommands(program: Command): void {
       });
       progress(
         options,
-        `by paying you accept the feed's terms: a penalty of ${formatEther(t.penaltyWei)} ETH per violation from your bond, ` +
+        `by paying you accept the feed's terms: a penalty of ${formatEth(t.penaltyWei)} per violation from your bond, ` +
           `${formatDuration(t.deletionPeriod)} for every deletion request, ${formatDuration(t.disputeWindow)} to dispute a leak claim`,
       );
     }
-    progress(options, `buying feed ${feedId} for ${formatEther(f.price)} ETH...`);
+    await confirmIrreversible(options, 'feed buy', `buying feed ${feedId} for ${formatEth(f.price)} per ${formatDuration(f.period)}`);
+    const account = await signerOf(context, options, 'buyer');
+    progress(options, `buying feed ${feedId} for ${formatEth(f.price)}...`);
     const bought = await refusing(
       context,
       account,
@@ -304,7 +307,7 @@ export function registerFeedCommands(program: Command): void {
       },
       () =>
         `consent ${bought.consentId}: ${f.streamNames.join(', ')} of ${f.devices.length} device(s) from ${formatTime(bought.start)} ` +
-        `until ${formatTime(bought.expiry)}, paid ${formatEther(f.price)} ETH as purchase ${bought.purchaseId} (transaction ${bought.hash})`,
+        `until ${formatTime(bought.expiry)}, paid ${formatEth(f.price)} as purchase ${bought.purchaseId} (transaction ${bought.hash})`,
     );
   });
 
@@ -393,7 +396,7 @@ export function registerFeedCommands(program: Command): void {
         transactionHash: r.hash,
         blockNumber: r.blockNumber,
       },
-      () => `released ${formatEther(r.released)} ETH to owners, refunded ${formatEther(r.refunded)} ETH to buyers (transaction ${r.hash})`,
+      () => `released ${formatEth(r.released)} to owners, refunded ${formatEth(r.refunded)} to buyers (transaction ${r.hash})`,
     );
   });
 
@@ -411,7 +414,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { buyer: account.address, amount: amount.toString(), transactionHash: hash, blockNumber },
-      () => `withdrew a refund of ${formatEther(amount)} ETH to ${account.address} (transaction ${hash})`,
+      () => `withdrew a refund of ${formatEth(amount)} to ${account.address} (transaction ${hash})`,
     );
   });
 
@@ -432,7 +435,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { feedId, price: options.price.toString(), transactionHash: hash, blockNumber },
-      () => `feed ${feedId}: ${formatEther(options.price)} ETH from now on (transaction ${hash})`,
+      () => `feed ${feedId}: ${formatEth(options.price)} from now on (transaction ${hash})`,
     );
   });
 
@@ -440,9 +443,11 @@ export function registerFeedCommands(program: Command): void {
     feed
       .command('close')
       .description('Close a feed you own for good: no new sales; consents already sold run their period')
-      .argument('<feedId>', 'feed id', parseFeedIdArg),
+      .argument('<feedId>', 'feed id', parseFeedIdArg)
+      .option(...YES_OPTION),
     { signer: "the feed owner's key (keystore v3) instead of the operator role key" },
-  ).action(async (feedId: bigint, options: CommonOptions) => {
+  ).action(async (feedId: bigint, options: CommonOptions & ConfirmOptions) => {
+    await confirmIrreversible(options, 'feed close', `closing feed ${feedId}`);
     const context = loadContext(options);
     const market = requireContract(context.deployment, 'feedMarket');
     const account = await signerOf(context, options, 'owner');
@@ -464,7 +469,7 @@ export function registerFeedCommands(program: Command): void {
     printResult(
       options,
       { owner: account.address, amount: amount.toString(), transactionHash: hash, blockNumber },
-      () => `withdrew ${formatEther(amount)} ETH to ${account.address} (transaction ${hash})`,
+      () => `withdrew ${formatEth(amount)} to ${account.address} (transaction ${hash})`,
     );
   });
 
@@ -479,6 +484,6 @@ export function registerFeedCommands(program: Command): void {
     const market = requireContract(context.deployment, 'feedMarket');
     const owner = options.owner ?? (await signerOf(context, options, 'owner')).address;
     const amount = await readEarnings({ publicClient: context.publicClient, market, owner });
-    printResult(options, { owner, amount: amount.toString() }, () => `${owner}: ${formatEther(amount)} ETH to withdraw`);
+    printResult(options, { owner, amount: amount.toString() }, () => `${owner}: ${formatEth(amount)} to withdraw`);
   });
 }

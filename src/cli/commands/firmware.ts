@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { bytesToHex, formatEther, type Address, type Hex, type LocalAccount } from 'viem';
+import { bytesToHex, type Address, type Hex, type LocalAccount } from 'viem';
 import {
   approveRelease,
   fundUpdate,
@@ -37,8 +37,9 @@ import {
   parseUint64Arg,
 } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { UsageError, formatTable, printResult, progress } from '../output.js';
+import { UsageError, formatTable, printResult, progress, formatEth } from '../output.js';
 import { loadKeystoreAccount, loadSignerAccount, sendAs } from '../signer.js';
 const MAX_RELEASE_KEYS = 16;
 const MAX_LOCATION_BYTES = 512;
@@ -84,7 +85,7 @@ function releaseRow(r: FirmwareRelease) {
   return {
     class: r.classId,
     sequence: r.sequence.toString(),
-    size: r.size.toString(),
+    size: `${r.size} bytes`,
     digest: r.digest,
     status: r.revoked ? `revoked (${r.revokedReason})` : 'published',
     location: r.location,
@@ -229,11 +230,13 @@ export function registerFirmwareCommands(program: Command): void {
       )
       .argument('<release>', 'release id (0x + 64 hex digits) or <class>:<sequence>', parseReleaseIdArg)
       .requiredOption('--reason <text>', 'why (recorded on chain)', parseTextArg('--reason', 256))
-      .option('--release-key <keystore>', 'a release key that signs the revocation (keystore v3; repeat for each signature)', collectText),
+      .option('--release-key <keystore>', 'a release key that signs the revocation (keystore v3; repeat for each signature)', collectText)
+      .option(...YES_OPTION),
     {
       signer: "the class manufacturer's key (keystore v3) instead of the operator role key (with --release-key: any funded key submits)",
     },
-  ).action(async (releaseId: Hex, options: CommonOptions & { reason: string; releaseKey?: string[] }) => {
+  ).action(async (releaseId: Hex, options: CommonOptions & ConfirmOptions & { reason: string; releaseKey?: string[] }) => {
+    await confirmIrreversible(options, 'firmware revoke', `revoking release ${releaseId}`);
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'firmwareRegistry');
     const account = await signerOf(context, options, 'manufacturer');
@@ -377,7 +380,7 @@ export function registerFirmwareCommands(program: Command): void {
         transactionHash: hash,
         blockNumber,
       },
-      () => `escrow ${escrowId}: ${formatEther(options.value)} held for ${device}'s update to ${releaseId} (transaction ${hash})`,
+      () => `escrow ${escrowId}: ${formatEth(options.value)} held for ${device}'s update to ${releaseId} (transaction ${hash})`,
     );
   });
 

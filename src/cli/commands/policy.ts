@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { formatEther, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { listPolicyVersions, publishPolicy, readPolicy, type PolicyVersionRecord } from '../../chain/policy/index.js';
 import {
   compilePolicyTerms,
@@ -19,7 +19,7 @@ import { requireContract } from '../../chain/requireContract.js';
 import { parseAddress, parseAddressArg, parseBytes32Arg } from '../args/index.js';
 import { loadContext, type CommandContext } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { CliError, UsageError, formatTable, jsonReplacer, printResult, progress } from '../output.js';
+import { CliError, UsageError, formatTable, jsonReplacer, printResult, progress, formatEth } from '../output.js';
 import { loadSignerAccount, sendAs } from '../signer.js';
 
 const MAX_URI_BYTES = 512;
@@ -77,7 +77,7 @@ function describeTerms(terms: PolicyTerms): string[] {
     `owner notified ${terms.notifyOwner ? 'of every onward share' : 'no'}`,
     `retention ${terms.retentionSeconds === 0n ? 'no limit stated' : `at most ${days(terms.retentionSeconds)}`}`,
     `delete on revoke ${terms.deleteOnRevoke ? `yes, within ${days(terms.deletionPeriodSeconds)}` : 'no'}`,
-    `penalty ${formatEther(terms.penaltyWei)} ETH per violation, minimum bond ${formatEther(terms.minimumBondWei)} ETH`,
+    `penalty ${formatEth(terms.penaltyWei)} per violation, minimum bond ${formatEth(terms.minimumBondWei)}`,
   ];
 }
 
@@ -149,7 +149,7 @@ export function registerPolicyCommands(program: Command): void {
     const published = await sendAs(
       context,
       account,
-      'publish',
+      'policy publish',
       () => publishPolicy({ clients: context, account, address: registry, name: doc.name, contentHash, uri, terms }),
       policyRefusalHints,
     );

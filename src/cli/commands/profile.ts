@@ -7,7 +7,7 @@ import { parseProfile, ProfileError } from '../../protocol/profile.js';
 import { parseAddressArg, parseClassArg } from '../args/index.js';
 import { loadContext, loadRoleAccount } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
-import { UsageError, printResult } from '../output.js';
+import { formatFields, formatTable, printResult, UsageError } from '../output.js';
 import { sendAs } from '../signer.js';
 
 type Target = { class?: number; device?: Address };
@@ -70,7 +70,7 @@ export function registerProfileCommands(program: Command): void {
             .then(([profile, version, own]) => ({ device: where.device, version: Number(version), own, profile: plainProfile(profile) }));
     if (result.version === 0)
       throw new UsageError(`no profile set for ${where.kind} ${where.kind === 'class' ? where.classId : where.device}`);
-    printResult(options, result, () => JSON.stringify(result, null, 2));
+    printResult(options, result, () => formatProfile(result));
   });
 }
 
@@ -78,4 +78,43 @@ function plainProfile(profile: Record<string, unknown>) {
   return Object.fromEntries(
     Object.entries(profile).map(([k, v]) => [k, Array.isArray(v) ? v.map(Number) : typeof v === 'bigint' ? Number(v) : v]),
   );
+}
+
+/** A profile as `plainProfile` gives it: numbers only. */
+type PlainProfile = {
+  metricCount: number;
+  maxPayloadBytes: number;
+  minInterval: number;
+  maxClockSkew: number;
+  flagThreshold: number;
+  flagWindow: number;
+  suspensionsBeforeRevoke: number;
+  minValue: number[];
+  maxValue: number[];
+  maxDelta: number[];
+};
+
+/** `profile show` for a person: each rule with its unit, then the bounds of each metric. */
+export function formatProfile(
+  result: { version: number; profile: Record<string, unknown> } & ({ classId: number } | { device: Address; own: boolean }),
+): string {
+  const p = result.profile as PlainProfile;
+  const whose =
+    'classId' in result
+      ? `class ${result.classId}`
+      : `device ${result.device} (${result.own ? 'its own profile' : 'the profile of its class'})`;
+  const fields = formatFields([
+    ['profile', `${whose}, version ${result.version}`],
+    ['metrics', `${p.metricCount} per reading`],
+    ['payload', `at most ${p.maxPayloadBytes} bytes`],
+    ['min interval', `${p.minInterval} s between two readings`],
+    ['max clock skew', `${p.maxClockSkew} s ahead of the block time`],
+    ['suspended after', p.flagThreshold === 0 ? 'never (no flag threshold)' : `${p.flagThreshold} flags within ${p.flagWindow} s`],
+    ['revoked after', p.suspensionsBeforeRevoke === 0 ? 'never' : `${p.suspensionsBeforeRevoke} automatic suspensions`],
+  ]);
+  const metrics = formatTable(
+    p.minValue.map((min, i) => ({ metric: i, min, max: p.maxValue[i], 'max change': p.maxDelta[i] })),
+    ['metric', 'min', 'max', 'max change'],
+  );
+  return `${fields}\n\nbounds per metric, in the raw units of the payload (int16; the class defines the scale):\n${metrics}`;
 }

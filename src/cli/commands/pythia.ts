@@ -25,7 +25,7 @@ import {
 import { pythiaRegistryAbi } from '../../contracts/abis.js';
 import { decryptKeystore, readKeystoreFile } from '../../keystore/index.js';
 import { deviceIdFromPublicKey } from '../../protocol/deviceId.js';
-import { deviceKeyFromPrivateKey } from '../../sdk/index.js';
+import { deviceKeyFromPrivateKey } from '../../sdk/deviceKeyFromPrivateKey.js';
 import { requireContract } from '../../chain/requireContract.js';
 import {
   formatTime,
@@ -38,6 +38,7 @@ import {
   parseTimeArg,
 } from '../args/index.js';
 import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
+import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, UsageError, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
@@ -281,8 +282,10 @@ export function registerPythiaCommands(program: Command): void {
         'Replace a Pythia key by a new one in one transaction (operator): the previous key is revoked as "rotated" and names ' +
           'its successor; the new key is registered with its own evidence (or --unattested)',
       )
-      .argument('<previous>', 'the Pythia key being replaced (address)', parseAddressArg('<previous>')),
-  ).action(async (previousKey: Address, options: RegisterOptions) => {
+      .argument('<previous>', 'the Pythia key being replaced (address)', parseAddressArg('<previous>'))
+      .option(...YES_OPTION),
+  ).action(async (previousKey: Address, options: RegisterOptions & ConfirmOptions) => {
+    await confirmIrreversible(options, 'pythia rotate', `rotating Pythia key ${previousKey}`);
     const prepared = await prepareRegistration(options);
     if (prepared.key.toLowerCase() === previousKey.toLowerCase()) throw new UsageError('the new key is the previous key');
     const previous = await readPythia({ publicClient: prepared.context.publicClient, registry: prepared.write.address }, previousKey);
@@ -314,8 +317,10 @@ export function registerPythiaCommands(program: Command): void {
       .command('revoke')
       .description('Revoke a Pythia key for good (operator): devices stop trusting it at once')
       .argument('<address>', 'the Pythia key (address)', parseKeyArg)
-      .requiredOption('--reason <text>', 'why (recorded on chain)', parseReasonArg),
-  ).action(async (address: Address, options: CommonOptions & { reason: string }) => {
+      .requiredOption('--reason <text>', 'why (recorded on chain)', parseReasonArg)
+      .option(...YES_OPTION),
+  ).action(async (address: Address, options: CommonOptions & ConfirmOptions & { reason: string }) => {
+    await confirmIrreversible(options, 'pythia revoke', `revoking Pythia key ${address}`);
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'pythiaRegistry');
     const account = await loadRoleAccount(context, 'operator');
@@ -365,7 +370,7 @@ export function registerPythiaCommands(program: Command): void {
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'pythiaRegistry');
     const account = await governanceAccount(context, options.signerKey);
-    const { hash, blockNumber } = await sendAs(context, account, 'approve-measurement', () =>
+    const { hash, blockNumber } = await sendAs(context, account, 'pythia approve-measurement', () =>
       approveMeasurement({ clients: context, account, address: registry, teeType: tee, measurement }),
     );
     printResult(
@@ -381,14 +386,16 @@ export function registerPythiaCommands(program: Command): void {
       .description('Revoke a code measurement (governance = the admin key): every key attested with it stops being trusted')
       .argument('<tee>', 'sgx or tdx', parseTeeArg)
       .argument('<measurement>', 'MRENCLAVE (sgx, 32 bytes) or MRTD (tdx, 48 bytes), hex', parseMeasurementArg)
-      .requiredOption('--reason <text>', 'why (recorded on chain)', parseReasonArg),
+      .requiredOption('--reason <text>', 'why (recorded on chain)', parseReasonArg)
+      .option(...YES_OPTION),
     { signer: 'sign with this key (holding GOVERNANCE_ROLE) instead of the admin role key' },
-  ).action(async (tee: AttestedTee, measurement: Hex, options: CommonOptions & { reason: string; signerKey?: string }) => {
+  ).action(async (tee: AttestedTee, measurement: Hex, options: CommonOptions & ConfirmOptions & { reason: string; signerKey?: string }) => {
     requireMeasurementLength(tee, measurement);
+    await confirmIrreversible(options, 'pythia revoke-measurement', `revoking ${tee.toUpperCase()} measurement ${measurement}`);
     const context = loadContext(options);
     const registry = requireContract(context.deployment, 'pythiaRegistry');
     const account = await governanceAccount(context, options.signerKey);
-    const { hash, blockNumber } = await sendAs(context, account, 'revoke-measurement', () =>
+    const { hash, blockNumber } = await sendAs(context, account, 'pythia revoke-measurement', () =>
       revokeMeasurement({ clients: context, account, address: registry, teeType: tee, measurement, reason: options.reason }),
     );
     printResult(

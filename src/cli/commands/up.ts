@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DEFAULT_CHAIN_SAVE_INTERVAL_MS } from '../../chain/embeddedChain.js';
 import { COUNCIL_TIMELOCK_DELAY_SECONDS, MAX_TIMELOCK_DELAY_SECONDS } from '../../chain/deploy.js';
-import { DEFAULT_MQTT_PORT } from '../../mqtt/channel.js';
+import { DEFAULT_MQTT_PORT } from '../../mqtt/defaults.js';
 import { GethNotFoundError, networkRpcUrls, readNetworkConfig, SINGLE_NODE_PERIOD } from '../../network/index.js';
-import { startStack, DEFAULT_GATEWAY_PORT, type StackChain } from '../../stack/startStack.js';
+import { DEFAULT_GATEWAY_PORT } from '../../stack/defaults.js';
+import type { StackChain } from '../../stack/startStack.js';
 import {
   collect,
   formatDuration,
@@ -178,6 +179,8 @@ export function registerUpCommand(program: Command): void {
       onLogError: (error) => progress(options, `cannot write the event log: ${(error as Error).message}`),
     });
     // startStack refuses what it can (listen address, chain kind, geth missing, no namespace for Anvil) before it asks the passphrase.
+    // The node (gateway, database, broker) loads when it starts, not for --help.
+    const { startStack } = await import('../../stack/startStack.js');
     const stack = await startStack({
       dataDir,
       passphrase: () => resolvePassphrase('role keys'),
