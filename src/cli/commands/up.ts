@@ -21,7 +21,6 @@ import { CliError, printResult, progress, UsageError } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { MQTT_PASSWORD_ENV, readSecret } from '../secrets.js';
 import { ListenSecurityError, readTlsFiles } from '../../stack/hostSecurity.js';
-import { createGatewayChainClient } from '../../gateway/server.js';
 import { createNodeEvents } from '../../stack/events/nodeEvents.js';
 import { watchChainEvents } from '../../stack/events/chainEvents.js';
 import { pinoLevelNumbers } from '../../stack/events/gatewayLogTap.js';
@@ -181,6 +180,7 @@ export function registerUpCommand(program: Command): void {
     // startStack refuses what it can (listen address, chain kind, geth missing, no namespace for Anvil) before it asks the passphrase.
     // The node (gateway, database, broker) loads when it starts, not for --help.
     const { startStack } = await import('../../stack/startStack.js');
+    const { createGatewayChainClient } = await import('../../gateway/server.js');
     const stack = await startStack({
       dataDir,
       passphrase: () => resolvePassphrase('role keys'),
