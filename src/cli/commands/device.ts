@@ -72,7 +72,7 @@ export function registerDeviceCommands(program: Command): void {
     { dataDir: false },
   ).action(async (options: { keyFile: string; requestOut: string; class: number; json?: boolean }) => {
     if (existsSync(options.keyFile)) throw new UsageError(`${options.keyFile} exists: refusing to overwrite a device key`);
-    const passphrase = await resolvePassphrase('device key');
+    const passphrase = await resolvePassphrase('device key', 'device');
     const key = generateDeviceKey();
     await saveDeviceKey(options.keyFile, key, passphrase);
     const request = createRegistrationRequest(key, { classId: options.class });
