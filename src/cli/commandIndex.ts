@@ -45,7 +45,7 @@ export const commandIndex: readonly CommandIndexEntry[] = [
   {
     name: 'simulate',
     summary:
-      "Run simulated air-quality sensors against the running node: register N new ones (keys made here, registered by the node's operator) or use registered devices' key files, then send signed readings to the node's gateway over HTTP, as the device SDK does, and report what the chain made of each (accepted, flagged, refused)",
+      "Run simulated air-quality sensors against the running node: register N new ones (keys made here, registered by the node's operator) or use registered devices' key files, then send signed readings to the node's gateway over HTTP or MQTT, as the device SDK does, and report what the chain made of each (accepted, flagged, refused)",
     load: async () => (await import('./commands/simulate.js')).registerSimulateCommand,
   },
   {

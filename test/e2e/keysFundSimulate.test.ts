@@ -26,7 +26,7 @@ describe('pythia key, fund and simulate', { timeout: 300_000 }, () => {
   };
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, mqtt: false, scryptN: LIGHT_SCRYPT.n });
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
   });
   after(async () => {
     await stack?.stop();
@@ -87,5 +87,8 @@ describe('pythia key, fund and simulate', { timeout: 300_000 }, () => {
     const own = await json(['simulate', '--key-file', keyFile, '--readings', '1']);
     assert.deepEqual([own.devices, own.accepted, own.registrationTransaction], [[made.device], 1, null]);
     await refused(['simulate', '--devices', '1', '--readings', '1', '--duration', '5'], 2, /--readings or --duration, not both/);
+    // Over MQTT, as the SDK's MQTT client sends (the node's embedded broker).
+    const overMqtt = await json(['simulate', '--devices', '1', '--readings', '2', '--transport', 'mqtt']);
+    assert.deepEqual([overMqtt.sent, overMqtt.accepted, overMqtt.pending], [2, 2, 0]);
   });
 });

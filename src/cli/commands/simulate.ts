@@ -6,9 +6,17 @@ import { readDeviceView } from '../../chain/readDevice.js';
 import { contractWriter } from '../../chain/sendContractTransaction.js';
 import { pythiaFleetAbi } from '../../contracts/abis.js';
 import { AIR_QUALITY_CLASS_ID } from '../../protocol/airQuality.js';
-import { createDeviceClient, GatewayRejection, GatewayUnavailable, loadDeviceKey, type ReadingStatus } from '../../sdk/index.js';
+import {
+  createDeviceClient,
+  createMqttDeviceClient,
+  GatewayRejection,
+  GatewayUnavailable,
+  loadDeviceKey,
+  type ReadingStatus,
+  type SignedReading,
+} from '../../sdk/index.js';
 import { createFleet, nextReading, type Sensor } from '../../simulator/index.js';
-import { collectText, parseClassArg, parseIntegerArg } from '../args/index.js';
+import { collectText, parseChoiceArg, parseClassArg, parseIntegerArg } from '../args/index.js';
 import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, printResult, progress, UsageError } from '../output.js';
@@ -23,6 +31,7 @@ type SimulateOptions = CommonOptions & {
   interval?: number;
   class: number;
   waitSeconds: number;
+  transport: 'http' | 'mqtt';
 };
 
 /** What became of the readings sent, as the summary prints it. */
@@ -68,7 +77,7 @@ export function registerSimulateCommand(program: Command): void {
       .command('simulate')
       .description(
         'Run simulated air-quality sensors against the running node: register N new ones (keys made here, registered by the ' +
-          "node's operator) or use registered devices' key files, then send signed readings to the node's gateway over HTTP, as the " +
+          "node's operator) or use registered devices' key files, then send signed readings to the node's gateway over HTTP or MQTT, as the " +
           'device SDK does, and report what the chain made of each (accepted, flagged, refused)',
       )
       .option('--devices <n>', 'new simulated sensors to register and run', parseIntegerArg('--devices', 1, 1000))
@@ -83,6 +92,12 @@ export function registerSimulateCommand(program: Command): void {
         '--interval <seconds>',
         "seconds between two readings of a device (default and minimum: the class profile's minInterval)",
         parseIntegerArg('--interval', 1, 3_600),
+      )
+      .option(
+        '--transport <channel>',
+        "how the devices send: http (POST /v1/readings) or mqtt (the node's broker, QoS 1, acknowledged once stored)",
+        parseChoiceArg('--transport', ['http', 'mqtt'] as const),
+        'http',
       )
       .option(
         '--class <id>',
@@ -156,12 +171,35 @@ export function registerSimulateCommand(program: Command): void {
       }
     }
 
+    // Verdicts are read over HTTP whatever the transport (GET /v1/readings/:device/:sequence).
     const clients = new Map(
       sensors.map((s) => [
         s.deviceId,
         createDeviceClient({ gatewayUrl: deployment.gatewayUrl, key: s.key, domain, sequenceStore: s.sequences, retry: { attempts: 4 } }),
       ]),
     );
+    const senders = new Map<Address, (values: readonly number[], timestamp: number) => Promise<SignedReading>>();
+    const closers: (() => Promise<void>)[] = [];
+    if (options.transport === 'mqtt') {
+      const brokerUrl = deployment.mqttUrl;
+      if (brokerUrl === undefined)
+        throw new CliError('the node runs no MQTT channel (it was started with --no-mqtt): use --transport http');
+      for (const sensor of sensors) {
+        const client = await createMqttDeviceClient({ brokerUrl, key: sensor.key, domain, sequenceStore: sensor.sequences }).catch(
+          (error: Error) => {
+            throw new CliError(`cannot connect to the node's MQTT broker at ${brokerUrl}: ${error.message}`, 3);
+          },
+        );
+        closers.push(() => client.close());
+        senders.set(sensor.deviceId, async (values, timestamp) => (await client.sendReading(values, { timestamp })).reading);
+      }
+    } else {
+      for (const sensor of sensors)
+        senders.set(
+          sensor.deviceId,
+          async (values, timestamp) => (await clients.get(sensor.deviceId)!.sendReading(values, { timestamp })).reading,
+        );
+    }
     const sent: { device: Address; sequence: string }[] = [];
     const refused: Record<string, number> = {};
     const rounds = options.duration === undefined ? (options.readings ?? 3) : Math.max(1, Math.floor(options.duration / interval) + 1);
@@ -178,12 +216,12 @@ export function registerSimulateCommand(program: Command): void {
       await Promise.all(
         sensors.map(async (sensor) => {
           try {
-            const { reading } = await clients.get(sensor.deviceId)!.sendReading(nextReading(sensor, simulated), { timestamp: now });
+            const reading = await senders.get(sensor.deviceId)!(nextReading(sensor, simulated), now);
             sent.push({ device: sensor.deviceId, sequence: reading.sequence });
           } catch (error) {
             if (error instanceof GatewayRejection) increment(refused, error.reason);
             else if (error instanceof GatewayUnavailable)
-              throw new CliError(`the gateway at ${deployment.gatewayUrl} does not answer (${error.reason}): is \`pythia up\` running?`, 3);
+              throw new CliError(`the gateway does not answer over ${options.transport} (${error.reason}): is \`pythia up\` running?`, 3);
             else throw error;
           }
         }),
@@ -193,6 +231,8 @@ export function registerSimulateCommand(program: Command): void {
         `round ${round + 1}/${rounds}: ${sent.length} readings acknowledged by the gateway${Object.keys(refused).length ? `, refused: ${JSON.stringify(refused)}` : ''}`,
       );
     }
+
+    for (const close of closers) await close();
 
     // What the chain made of them: wait until each verdict is final, or the wait ends.
     const verdicts = new Map<string, ReadingStatus>();
