@@ -13,6 +13,7 @@ import {
   GatewayUnavailable,
   loadDeviceKey,
   type ReadingStatus,
+  type DeviceKey,
   type SignedReading,
 } from '../../sdk/index.js';
 import { createFleet, nextReading, type Sensor } from '../../simulator/index.js';
@@ -125,49 +126,50 @@ export function registerSimulateCommand(program: Command): void {
         `--interval ${interval} is below class ${options.class}'s minInterval of ${minInterval} s: the readings would be flagged`,
       );
 
-    // New sensors: keys from a random seed (never a well-known one), registered by the operator in one transaction per 100.
-    const fleet = createFleet({
-      devices: options.devices ?? 0,
-      seed: randomBytes(32).toString('hex'),
-      domain,
-      classId: options.class,
-      interval,
-      simulatedStart: 8 * 3_600,
-    });
-    const sensors: Sensor[] = [...fleet.sensors];
-    let registrationTransaction: string | null = null;
-    if (fleet.sensors.length > 0) {
-      const operator = await loadRoleAccount(context, 'operator');
-      const write = contractWriter({ clients: context, account: operator, address: deployment.contracts.fleet }, pythiaFleetAbi);
-      const publicKeys = fleet.sensors.map((s) => s.key.publicKey);
-      for (let i = 0; i < publicKeys.length; i += 100) {
-        const chunk = publicKeys.slice(i, i + 100);
-        progress(options, `registering ${chunk.length} simulated sensor${chunk.length === 1 ? '' : 's'} in class ${options.class}...`);
-        const { hash } = await sendAs(context, operator, 'simulate: register', () => write('registerDevices', [chunk, options.class]));
-        registrationTransaction ??= hash;
-      }
-    }
-    // Registered devices of their own: the next sequence is past the last one on chain.
+    // Registered devices of their own first (a key that does not open costs nothing): each sends past its last sequence on chain.
+    const ownKeys: { key: DeviceKey; lastSequence: bigint }[] = [];
     if (options.keyFile !== undefined) {
       const passphrase = await resolvePassphrase('device key', 'device');
-      for (const [i, path] of options.keyFile.entries()) {
+      for (const path of options.keyFile) {
         const key = await loadDeviceKey(path, passphrase).catch((error: Error) => {
           throw new CliError(`cannot open the device key ${path}: ${error.message}`);
         });
         const view = await readDeviceView(context, key.deviceId);
         if (view.status !== 'active')
           throw new CliError(`${path}: device ${key.deviceId} is ${view.status === 'none' ? 'not registered' : view.status}`);
-        const own = createFleet({
-          devices: 1,
-          seed: randomBytes(32).toString('hex'),
-          domain,
-          classId: view.classId,
-          interval,
-          simulatedStart: 8 * 3_600,
-        });
-        const sensor = { ...own.sensors[0]!, index: fleet.sensors.length + i, key, deviceId: key.deviceId };
-        sensor.sequences.skipPast(BigInt(view.lastSequence));
-        sensors.push(sensor);
+        ownKeys.push({ key, lastSequence: BigInt(view.lastSequence) });
+      }
+    }
+    // One fleet model for all: new sensors get keys from a random seed (never a well-known one); the
+    // last ones take the devices' own keys. A simulated day lasts long enough that two readings are at
+    // most 3 simulated hours apart (the profile's maxDelta is sized for that).
+    const newCount = options.devices ?? 0;
+    const fleet = createFleet({
+      devices: newCount + ownKeys.length,
+      seed: randomBytes(32).toString('hex'),
+      domain,
+      classId: options.class,
+      interval,
+      dayLengthSeconds: Math.max(600, interval * 8),
+      simulatedStart: 8 * 3_600,
+      startTime: Math.floor(Date.now() / 1000),
+    });
+    const sensors: Sensor[] = fleet.sensors.map((sensor, i) => {
+      const own = ownKeys[i - newCount];
+      if (own === undefined) return sensor;
+      sensor.sequences.skipPast(own.lastSequence);
+      return { ...sensor, key: own.key, deviceId: own.key.deviceId };
+    });
+    let registrationTransaction: string | null = null;
+    if (newCount > 0) {
+      const operator = await loadRoleAccount(context, 'operator');
+      const write = contractWriter({ clients: context, account: operator, address: deployment.contracts.fleet }, pythiaFleetAbi);
+      const publicKeys = sensors.slice(0, newCount).map((s) => s.key.publicKey);
+      for (let i = 0; i < publicKeys.length; i += 100) {
+        const chunk = publicKeys.slice(i, i + 100);
+        progress(options, `registering ${chunk.length} simulated sensor${chunk.length === 1 ? '' : 's'} in class ${options.class}...`);
+        const { hash } = await sendAs(context, operator, 'simulate: register', () => write('registerDevices', [chunk, options.class]));
+        registrationTransaction ??= hash;
       }
     }
 
@@ -212,7 +214,7 @@ export function registerSimulateCommand(program: Command): void {
       const due = start + round * interval * 1000;
       if (Date.now() < due) await sleep(due - Date.now());
       const now = Math.floor(Date.now() / 1000);
-      const simulated = 8 * 3_600 + round * interval * 144;
+      const simulated = fleet.simulatedTime(now);
       await Promise.all(
         sensors.map(async (sensor) => {
           try {
