@@ -8,6 +8,8 @@
  *   end to end   device-signed readings → gateway → on-chain verdict: throughput, latency p50/p99;
  *                the run fails unless every reading it measured has its ReadingAccepted on chain
  *   answers      signed status answers from one gateway process: rate, p99 latency, size
+ *   sdk-c        the C SDK on an emulated Cortex-M4 (make -C sdk-c mcu-check): flash, RAM, stack, a verify's
+ *                instructions, against issue #15's targets
  *   cli          (only when asked) start times of the `pythia` command: --help, --version, and `device show`
  *                against a running node, beside `node -e 0` and the chain's answer (bench/cli.ts)
  *   crash        (only when asked) kill -9 at random moments during a run — of the gateway process,
@@ -44,6 +46,7 @@ import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index
 import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash, runValidatorCrash } from '../src/testing/crash/index.js';
 import { formatCliFigures, measureCli } from './cli.js';
 import { measureNetwork } from './network.js';
+import { measureSdkC } from './sdkC.js';
 import { runPostClient } from './runPostClient.js';
 import { startTestChain, type TestChain } from '../src/testing/testChain.js';
 
@@ -62,7 +65,7 @@ const QUESTIONS = env('BENCH_QUESTIONS', 6000);
 const QUESTION_DEVICES = env('BENCH_QUESTION_DEVICES', 200);
 const ECDSA_THREADS = process.env.BENCH_ECDSA_THREADS === undefined ? undefined : Number(process.env.BENCH_ECDSA_THREADS);
 const BLOCK_TIME = process.env.BENCH_BLOCK_TIME === undefined || process.env.BENCH_BLOCK_TIME === '0' ? 0 : env('BENCH_BLOCK_TIME', 1);
-const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network', 'cli'] as const;
+const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network', 'cli', 'sdk-c'] as const;
 const asked = process.argv.slice(2);
 for (const name of asked)
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}; sections: ${SECTIONS.join(', ')}`);
@@ -355,8 +358,9 @@ const native = measureNative();
 log('Pythia benchmark');
 log(`baseline: native secp256k1 (libsecp256k1, 1 core): verify ${native.verifyPerSecond}/s, recover ${native.recoverPerSecond}/s`);
 if (runs('cli')) for (const line of formatCliFigures(await measureCli(env('BENCH_CLI_RUNS', 7)))) log(line);
-// `cli` runs its own node, as a user's `pythia up` does; the other sections share the test chain below.
-if (!SECTIONS.some((section) => section !== 'cli' && runs(section))) process.exit(0);
+if (runs('sdk-c')) for (const line of measureSdkC()) log(line);
+// `cli` and `sdk-c` need no chain; the other sections share the test chain below.
+if (!SECTIONS.some((section) => section !== 'cli' && section !== 'sdk-c' && runs(section))) process.exit(0);
 const chain = await startTestChain(BLOCK_TIME ? { blockTime: BLOCK_TIME } : {});
 try {
   const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };

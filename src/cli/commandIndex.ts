@@ -21,6 +21,12 @@ export const commandIndex: readonly CommandIndexEntry[] = [
     load: async () => (await import('./commands/up.js')).registerUpCommand,
   },
   {
+    name: 'watch',
+    summary:
+      "Print a running node's event lines live, as `pythia up` does: flags, suspensions, revocations, refusals by reason, relayer retries",
+    load: async () => (await import('./commands/watch.js')).registerWatchCommand,
+  },
+  {
     name: 'demo',
     summary: 'Run the smart-city air-quality demonstration, with the attacks of the paper, on the embedded chain',
     load: async () => (await import('./commands/demo.js')).registerDemoCommand,

@@ -3,6 +3,7 @@ import { deploymentJsonSchema } from '../chain/deploymentSchema.js';
 import { measurementStatusNames, pythiaStatusNames, teeTypeNames } from '../chain/pythiaRegistry.js';
 import { tcbStatuses } from '../attestation/index.js';
 import { failureCodes, failureJsonSchema } from './failure.js';
+import { eventLineJsonSchema } from './eventLineSchema.js';
 
 /**
  * The `--json` output of `pythia` commands, as JSON schemas keyed by the command (`device show`):
@@ -282,6 +283,11 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
   up: {
     description: 'The deployment, once the node is up: what deployment.json holds (docs/deployment.schema.json).',
     schema: (({ $schema: _s, $id: _i, ...rest }) => rest)(deploymentJsonSchema as unknown as JsonSchema),
+  },
+  watch: {
+    description:
+      'One JSON line per event, live (not one document): flags, status changes, refusals by reason, relayer and gateway warnings (docs/operations.md, "What the node tells"). `pythia up --log-format json` prints the same lines.',
+    schema: eventLineJsonSchema as unknown as JsonSchema,
   },
   'key new': {
     description: 'The new key’s address and the file it was written to (encrypted, mode 0600).',

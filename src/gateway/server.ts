@@ -136,6 +136,8 @@ export type GatewayOptions = {
   connectionTimeoutMs?: number;
   /** HTTP connections at once; beyond, new ones are closed at once. Default 1024. */
   maxConnections?: number;
+  /** Told of every refusal answered, by reason and count (`pythia up`'s refusal lines); the MQTT channel tells it too. */
+  onRefusal?: GatewayServices['onRefusal'];
 };
 
 declare module 'fastify' {
@@ -240,7 +242,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     ...(options.batchIntervalMs !== undefined && { batchIntervalMs: options.batchIntervalMs }),
   });
   const stopFollowingSwitches = failover.onSwitch((event) => {
-    logger.warn(event, 'gateway: RPC endpoint switched');
+    logger.warn({ event: 'rpc_failover', ...event }, 'gateway: RPC endpoint switched');
     directory.forget();
     relayer.nodeChanged(`switched from ${event.from} to ${event.to}: ${event.reason}`);
   });
@@ -264,6 +266,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     intake,
     relayer,
     commands: new CommandStore(database),
+    ...(options.onRefusal && { onRefusal: options.onRefusal }),
   };
   let ecdsaPool: EcdsaPool | undefined;
   if (options.answerSigner) {

@@ -1,4 +1,6 @@
 import type { Address, PublicClient } from 'viem';
+import type { RefusalItem } from '../protocol/refusal.js';
+import type { RejectionReason } from '../protocol/reasons.js';
 import type { AnswerContracts } from '../answers/questions/types.js';
 import type { AccessLedger } from './consentedData/accessLedger.js';
 import type { AccessLogBatcher } from './consentedData/accessLogBatcher.js';
@@ -46,7 +48,29 @@ export type GatewayServices = {
    * it POST /v1/devices/{id}/commands answers 503 device_channel_unavailable.
    */
   deviceCommands?: DeviceCommandChannel;
+  /** Told of every refusal the gateway answers, on either channel (GatewayOptions.onRefusal). */
+  onRefusal?: (refusal: GatewayRefusal) => void;
 };
+
+/** One refusal answered: readings refused for one reason, or a whole request. */
+export type GatewayRefusal = { reason: RejectionReason | RefusalItem['reason']; channel: 'http' | 'mqtt'; count: number; device?: Address };
+
+/**
+ * Tells onRefusal of one refused request: one notice per reason among its refused readings
+ * (`errors`), or one for the request when it failed as a whole.
+ */
+export function reportRefusal(
+  onRefusal: ((refusal: GatewayRefusal) => void) | undefined,
+  refusal: { reason: RejectionReason; channel: 'http' | 'mqtt'; errors?: readonly Pick<RefusalItem, 'reason'>[]; device?: Address },
+): void {
+  if (!onRefusal) return;
+  const counts = new Map<GatewayRefusal['reason'], number>();
+  for (const item of refusal.errors ?? []) counts.set(item.reason, (counts.get(item.reason) ?? 0) + 1);
+  if (counts.size === 0) counts.set(refusal.reason, 1);
+  for (const [reason, count] of counts) {
+    onRefusal({ reason, channel: refusal.channel, count, ...(refusal.device && { device: refusal.device }) });
+  }
+}
 
 /** Publishes a message on a device's commands topic (QoS 1); resolves once the broker took it. */
 export type DeviceCommandChannel = { publish(device: Address, payload: Buffer): Promise<void> };

@@ -15,7 +15,7 @@ import {
 } from '../gateway/questions/parseQuestionRequest.js';
 import type { IntakeResult } from '../gateway/readings/readingIntake.js';
 import { isReadingProblem, parseReading, signature65 } from '../gateway/readings/readingShape.js';
-import type { DeviceCommandChannel, GatewayServices } from '../gateway/services.js';
+import { reportRefusal, type DeviceCommandChannel, type GatewayServices } from '../gateway/services.js';
 import { statusOfReason, type RejectionReason } from '../protocol/reasons.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embeddedBroker.js';
 import { deviceTopic, gatewaySubscriptions, parseDeviceTopic } from '../protocol/mqttTopics.js';
@@ -27,7 +27,7 @@ export type StartMqttChannelOptions = {
    * The gateway's services: the same intake and answerer as HTTP. While it runs, the channel is
    * the gateway's way to devices' commands topics (it sets `services.deviceCommands`).
    */
-  services: Pick<GatewayServices, 'chainId' | 'intake' | 'directory' | 'queue' | 'answerer' | 'deviceCommands'>;
+  services: Pick<GatewayServices, 'chainId' | 'intake' | 'directory' | 'queue' | 'answerer' | 'deviceCommands' | 'onRefusal'>;
   /** An external broker (mqtt://, mqtts://, ws://); without it the embedded broker is started. */
   brokerUrl?: string;
   /** The gateway's credentials at an external broker (or in brokerUrl as user:password@). */
@@ -97,6 +97,11 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
   const { services } = options;
   const logger = options.logger ?? noLogger;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // Every refusal on this channel is told to the gateway's onRefusal, as on HTTP (sendError).
+  const refusal: typeof refusalMessage = (ref, error, message, extra = {}) => {
+    reportRefusal(services.onRefusal, { reason: error, channel: 'mqtt', ...(extra.errors && { errors: extra.errors }) });
+    return refusalMessage(ref, error, message, extra);
+  };
   let broker: EmbeddedBroker | undefined;
   let url: string;
   let credentials: { username?: string; password?: string };
@@ -352,7 +357,7 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
 }
 
 /** A refusal in the one shape (refusalBody), with the message's `ref` and the HTTP status it would have. */
-function refusal(
+function refusalMessage(
   ref: string | null,
   error: RejectionReason,
   message: string,

@@ -195,3 +195,9 @@ function removeIfUnchanged(path: string, staleText: string): boolean {
   unlinkSync(aside);
   return moved === staleText;
 }
+
+/** The live node holding a data directory, as its lock says; undefined when none does (no lock, or its holder is gone). */
+export function dataDirHolder(dataDir: string): DataDirLockRecord | undefined {
+  const existing = readLock(join(dataDir, LOCK_FILE));
+  return existing !== 'missing' && isHeld(existing.record) ? existing.record : undefined;
+}

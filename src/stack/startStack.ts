@@ -86,6 +86,8 @@ export type StartStackParameters = {
   onProgress?: (message: string) => void;
   /** The gateway's log (pino options; security events are warn lines). Default off. */
   logger?: GatewayOptions['logger'];
+  /** Told of every refusal the gateway answers (createNodeEvents' onRefusal). */
+  onRefusal?: GatewayOptions['onRefusal'];
 };
 
 export type Stack = {
@@ -264,6 +266,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       port: parameters.gatewayPort ?? DEFAULT_GATEWAY_PORT,
       ...(parameters.tls && { tls: parameters.tls }),
       ...(parameters.logger !== undefined && { logger: parameters.logger }),
+      ...(parameters.onRefusal && { onRefusal: parameters.onRefusal }),
     });
     stops.push(() => gateway.close());
     deployment = { ...deployment, gatewayUrl: gateway.url };

@@ -20,6 +20,11 @@ import { CliError, printResult, progress, UsageError } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { MQTT_PASSWORD_ENV, readSecret } from '../secrets.js';
 import { ListenSecurityError, readTlsFiles } from '../../stack/hostSecurity.js';
+import { createGatewayChainClient } from '../../gateway/server.js';
+import { createNodeEvents } from '../../stack/events/nodeEvents.js';
+import { watchChainEvents } from '../../stack/events/chainEvents.js';
+import { pinoLevelNumbers } from '../../stack/events/gatewayLogTap.js';
+import { EVENT_FORMATS, eventPrinter, type EventFormat } from '../eventOutput.js';
 
 const CHAIN_KINDS = ['geth', 'anvil'] as const;
 
@@ -39,6 +44,8 @@ type UpOptions = CommonOptions & {
   tlsKey?: string;
   behindTlsProxy?: boolean;
   logLevel: GatewayLogLevel;
+  logFormat?: EventFormat;
+  quiet?: boolean;
 };
 
 /** The gateway log's levels: `warn` carries every security event (docs/security.md, "Security log"). */
@@ -100,10 +107,20 @@ export function registerUpCommand(program: Command): void {
       )
       .option('--no-mqtt', 'do not run the MQTT device channel')
       .addOption(
-        new Option('--log-level <level>', 'gateway log on stderr, one JSON line per event (warn: every security event)')
+        new Option(
+          '--log-level <level>',
+          "the gateway's own log: its warnings and errors are event lines; with info or debug its other lines too, as pino JSON on stderr",
+        )
           .choices(GATEWAY_LOG_LEVELS)
           .default('warn'),
       )
+      .addOption(
+        new Option(
+          '--log-format <format>',
+          'event lines once up (flags, suspensions, revocations, refusals by reason, relayer retries): text, or json (pino JSON lines with an `event` field); default text, json with --json',
+        ).choices(EVENT_FORMATS),
+      )
+      .option('--quiet', 'no progress lines, and once up only warnings and errors: security refusals, suspensions, revocations, failures')
       .option(
         '--timelock-delay <duration>',
         'how long the council timelock makes every role change wait, when the contracts are deployed: <n>s|m|h|d|w, 0 to ' +
@@ -147,6 +164,19 @@ export function registerUpCommand(program: Command): void {
     };
     process.on('SIGINT', onStopSignal);
     process.on('SIGTERM', onStopSignal);
+    // Event lines (docs/operations.md, "What the node tells"): on stdout, or on stderr when stdout holds the --json deployment.
+    const showEvent = eventPrinter({
+      format: options.logFormat ?? (options.json ? 'json' : 'text'),
+      quiet: options.quiet === true,
+      stream: options.json ? process.stderr : process.stdout,
+    });
+    const nodeEvents = createNodeEvents({
+      dataDir,
+      onEvent: showEvent,
+      passLevel: pinoLevelNumbers[options.logLevel],
+      passThrough: (line) => process.stderr.write(`${line}\n`),
+      onLogError: (error) => progress(options, `cannot write the event log: ${(error as Error).message}`),
+    });
     // startStack refuses what it can (listen address, chain kind, geth missing, no namespace for Anvil) before it asks the passphrase.
     const stack = await startStack({
       dataDir,
@@ -165,7 +195,9 @@ export function registerUpCommand(program: Command): void {
       ...(options.behindTlsProxy && { behindTlsProxy: true }),
       ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
       mqtt: options.mqtt,
-      logger: { level: options.logLevel, stream: process.stderr },
+      // Warnings and errors always reach the event lines; lower levels only when asked for.
+      logger: { level: options.logLevel === 'error' ? 'warn' : options.logLevel, stream: nodeEvents.logStream },
+      onRefusal: nodeEvents.onRefusal,
       ...(options.timelockDelay !== undefined ? { timelockDelaySeconds: options.timelockDelay } : {}),
       onProgress: (m) => progress(options, m),
     }).catch((error: unknown) => {
@@ -178,6 +210,25 @@ export function registerUpCommand(program: Command): void {
         : typeof chain === 'object' && chain.rpcUrls.length > 1
           ? `; failover to ${chain.rpcUrls.slice(1).join(', ')}`
           : '';
+    // The chain's events (flags, status changes, key revocations) from the next block on.
+    // Over the same nodes as the gateway, failing over between them.
+    const { publicClient } = createGatewayChainClient(
+      typeof chain === 'object' ? chain.rpcUrls : [stack.deployment.rpcUrl],
+      stack.deployment.chainId,
+    );
+    const chainEvents = watchChainEvents({
+      publicClient,
+      fleet: stack.deployment.contracts.fleet,
+      ...(stack.deployment.contracts.deviceIdentity && { deviceIdentity: stack.deployment.contracts.deviceIdentity }),
+      fromBlock:
+        (await publicClient.getBlockNumber().catch(async (error: unknown) => {
+          await stack.stop();
+          throw error;
+        })) + 1n,
+      onEvent: showEvent,
+      onError: (error) =>
+        progress(options, `following the chain's events failed (tried again): ${(error as Error).message.split('\n')[0]}`),
+    });
     printResult(options, stack.deployment, () =>
       [
         `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
@@ -202,7 +253,9 @@ export function registerUpCommand(program: Command): void {
       if (stopRequested) resolve(undefined);
     });
     progress(options, 'stopping...');
+    await chainEvents.stop();
     await stack.stop();
+    nodeEvents.stop();
     if (failure) throw new CliError(`the node stopped: ${failure.message}`);
   });
 }

@@ -7,6 +7,7 @@ import { refusalBody, type RefusalItem } from '../../protocol/refusal.js';
 import { parseStrictJson, StrictJsonError } from '../../protocol/strictJson.js';
 import { ChainUnavailableError } from './deviceDirectory.js';
 import { logSecurityEvent, securityEventOf } from './securityEvents.js';
+import { reportRefusal } from '../services.js';
 
 /** Every error the gateway answers has this body; `error` is a reason from src/protocol/reasons.ts. */
 export const errorResponseJsonSchema = {
@@ -47,7 +48,9 @@ export function sendError(
   status = statusOfReason(reason),
 ) {
   // A lookup of an unknown device (GET /v1/devices/{id}, 404) is not a refusal of anything.
-  const event = reason === 'unknown_device' && status === 404 ? undefined : securityEventOf(reason);
+  const lookup = reason === 'unknown_device' && status === 404;
+  const event = lookup ? undefined : securityEventOf(reason);
+  if (!lookup) reportRefusal(reply.server.pythia?.onRefusal, { reason, channel: 'http', ...(extra.errors && { errors: extra.errors }) });
   if (event) {
     const { request } = reply;
     logSecurityEvent(request.log, event, {

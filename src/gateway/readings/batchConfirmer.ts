@@ -159,7 +159,7 @@ export class BatchConfirmer {
       if (this.running) return this.schedule(this.options.intervalMs);
       this.running = this.tick()
         .catch((error: unknown) => {
-          this.options.logger?.warn({ err: shortError(error) }, 'relayer: chain check failed; will retry');
+          this.options.logger?.warn({ event: 'relayer_retry', err: shortError(error) }, 'relayer: chain check failed; will retry');
         })
         .finally(() => {
           this.running = undefined;
@@ -249,7 +249,12 @@ export class BatchConfirmer {
     this.stats.batchesVanished += vanished.length;
     this.lastRollback = { at: new Date().toISOString(), reason };
     logger?.warn(
-      { reason, batches: vanished.length, blocks: [...new Set(vanished.map((b) => b.blockNumber))].sort((a, b) => a - b) },
+      {
+        event: 'relayer_resend',
+        reason,
+        batches: vanished.length,
+        blocks: [...new Set(vanished.map((b) => b.blockNumber))].sort((a, b) => a - b),
+      },
       'relayer: batches vanished from the chain; sending them again',
     );
     this.options.onRollback?.(reason);
@@ -350,7 +355,7 @@ export class BatchConfirmer {
     if (highest !== undefined) {
       for (let nonce = chainNonce; nonce <= highest; nonce++) {
         if (queue.hasBatchAtNonce(address, nonce)) continue;
-        logger?.warn({ nonce }, 'relayer: no transaction holds this nonce (a gap): filling it');
+        logger?.warn({ event: 'relayer_resend', nonce }, 'relayer: no transaction holds this nonce (a gap): filling it');
         await host.fillNonce(nonce);
         this.stats.gapsFilled += 1;
       }
@@ -362,7 +367,7 @@ export class BatchConfirmer {
     const known = await publicClient.request({ method: 'eth_getTransactionByHash', params: [lowest.txHash] });
     if (!known) {
       logger?.warn(
-        { nonce: lowest.nonce, txHash: lowest.txHash },
+        { event: 'relayer_resend', nonce: lowest.nonce, txHash: lowest.txHash },
         'relayer: the node does not know the next transaction (dropped); sending again',
       );
       this.stats.droppedResent += 1;
@@ -372,7 +377,7 @@ export class BatchConfirmer {
     const waiting = Date.now() - Math.max(this.chainNonceSince, this.bumpedAt.get(lowest.id) ?? 0);
     if (underpriced || waiting > stuckAfterMs) {
       logger?.warn(
-        { nonce: lowest.nonce, txHash: lowest.txHash, underpriced, waitingMs: waiting },
+        { event: 'relayer_fee_bump', nonce: lowest.nonce, txHash: lowest.txHash, underpriced, waitingMs: waiting },
         'relayer: transaction stuck; signing it again with higher fees',
       );
       this.bumpedAt.set(lowest.id, Date.now());

@@ -23,6 +23,8 @@ import { GatewayDatabase } from '../database/gatewayDatabase.js';
 import { ReadingQueue } from './readingQueue.js';
 import { signedReadingOf } from './signedReadingOf.js';
 import { createGatewayPublicClient, startGateway, type GatewayOptions, type RunningGateway } from '../server.js';
+import { createNodeEvents } from '../../stack/events/nodeEvents.js';
+import type { OperatorEvent } from '../../stack/events/operatorEvent.js';
 
 /**
  * The relayer under chain faults, on real Anvil processes: rollbacks (evm_revert, a node
@@ -361,8 +363,11 @@ describe('relayer: rollbacks', () => {
 describe('relayer: nonces', () => {
   it('a dropped transaction is sent again, one priced under a risen base fee or stuck is signed again with higher fees', async () => {
     const r = await rig(1);
+    // What `pythia up` shows of it: the gateway log through the operator's event lines.
+    const told: OperatorEvent[] = [];
+    const events = createNodeEvents({ dataDir: r.dir, onEvent: (e) => told.push(e) });
     try {
-      await r.startGateway({ batchSize: 5 });
+      await r.startGateway({ batchSize: 5, logger: { level: 'warn', stream: events.logStream } });
       await r.node.rpc('evm_setAutomine', [false]);
       await r.post(0, 1, 10);
       await waitUntil(async () => Number(((await r.node.rpc('txpool_status')) as { pending: string }).pending) === 2);
@@ -399,6 +404,13 @@ describe('relayer: nonces', () => {
       assert.deepEqual(r.gateway!.app.pythia.queue.earlierAttempts(stuck!.id), [stuck!.txHash]);
       await r.node.rpc('evm_setAutomine', [true]);
       await r.audit();
+      const resent = told.find((e) => e.event === 'relayer_resend');
+      assert.ok(resent && 'message' in resent, JSON.stringify(told));
+      assert.match(resent.message, /dropped/);
+      const bump = told.find((e) => e.event === 'relayer_fee_bump');
+      assert.ok(bump && 'message' in bump, JSON.stringify(told));
+      assert.equal(bump.level, 'info');
+      assert.match(bump.txHash ?? '', /^0x[0-9a-f]{64}$/);
     } finally {
       await r.close();
     }

@@ -239,7 +239,10 @@ export class Relayer {
    * scratch and everything in flight is broadcast to it.
    */
   nodeChanged(reason: string): void {
-    this.options.logger?.warn({ reason }, 'relayer: another node; checking its chain and sending what is in flight');
+    this.options.logger?.warn(
+      { event: 'relayer_node_changed', reason },
+      'relayer: another node; checking its chain and sending what is in flight',
+    );
     if (this.running && !this.stopping) this.confirmer.nodeChanged(reason);
   }
 
@@ -293,7 +296,7 @@ export class Relayer {
       } catch (error) {
         this.failures += 1;
         this.stats.lastError = shortError(error);
-        this.options.logger?.warn({ err: this.stats.lastError, failures: this.failures }, 'relayer: will retry');
+        this.options.logger?.warn({ event: 'relayer_retry', err: this.stats.lastError, failures: this.failures }, 'relayer: will retry');
         await this.sleep(backoffMs(this.failures));
       }
     }
@@ -366,7 +369,7 @@ export class Relayer {
   /** The batch's nonce is used on chain by a transaction that is none of its signatures: its readings queue again. */
   private abandonTaken(batch: BatchRecord): void {
     this.options.logger?.warn(
-      { nonce: batch.nonce, txHash: batch.txHash },
+      { event: 'relayer_resend', nonce: batch.nonce, txHash: batch.txHash },
       'relayer: another transaction of this account took the nonce; the batch is queued again',
     );
     this.options.queue.abandonBatch(batch.id, 'replaced');
@@ -426,7 +429,7 @@ export class Relayer {
       queue.replaceAttempt(batchId, batch.txHash, next);
       this.stats.feeBumps += 1;
       this.options.logger?.warn(
-        { nonce: batch.nonce, from: batch.txHash, to: next.txHash, maxFeePerGas: String(fees.maxFeePerGas) },
+        { event: 'relayer_fee_bump', nonce: batch.nonce, from: batch.txHash, txHash: next.txHash, maxFeePerGas: String(fees.maxFeePerGas) },
         'relayer: transaction signed again with higher fees',
       );
       await this.broadcast({ ...batch, ...next });
@@ -566,7 +569,10 @@ export class Relayer {
         if (rejection === 'underpriced') return 'underpriced';
         if (rejection === 'nonce_too_low') return this.nonceUsedBy(batch);
         this.stats.lastError = shortError(error);
-        this.options.logger?.warn({ err: this.stats.lastError, txHash: batch.txHash }, 'relayer: broadcast failed; will retry');
+        this.options.logger?.warn(
+          { event: 'relayer_retry', err: this.stats.lastError, txHash: batch.txHash },
+          'relayer: broadcast failed; will retry',
+        );
         if (this.stopping) return 'unsent';
         await this.sleep(backoffMs(attempt));
       }
@@ -722,7 +728,10 @@ export class Relayer {
       this.failures += 1;
       this.pauseUntil = Date.now() + backoffMs(this.failures);
       this.stats.lastError = `batch ${batch.txHash} reverted in block ${blockNumber}`;
-      this.options.logger?.error({ txHash: batch.txHash, blockNumber }, 'relayer: batch reverted; its readings are queued again');
+      this.options.logger?.error(
+        { event: 'relayer_batch_reverted', txHash: batch.txHash, blockNumber },
+        'relayer: batch reverted; its readings are queued again',
+      );
       return;
     }
     const outcomes = readingOutcomesOfLogs(receipt.logs, this.options.fleetAddress);

@@ -1,0 +1,75 @@
+/*
+ * A device application that uses the whole SDK (identity, readings, registration, a question, an
+ * answer check, the status guard, a firmware check), with inputs the compiler cannot see through:
+ * `arm-none-eabi-size` of this image is the SDK's flash and static RAM on a Cortex-M4.
+ */
+#include <stdint.h>
+
+#include "board.h"
+#include "pythia.h"
+
+static volatile uint8_t input[512];
+static uint8_t buffer[512];
+static char json[700];
+
+static int load_key(void *user, uint8_t out[32]) {
+  int i;
+  (void)user;
+  for (i = 0; i < 32; i++) out[i] = input[i];
+  return 0;
+}
+
+#ifdef PYTHIA_EXTERNAL_ECC
+/* The application's ECC (a secure element, say): outside the SDK's footprint, so stand-ins here. */
+int pythia_ecc_public_key(const pythia_platform *platform, uint8_t public_key[64]) {
+  int i;
+  (void)platform;
+  for (i = 0; i < 64; i++) public_key[i] = input[i];
+  return input[64];
+}
+int pythia_ecc_sign(const pythia_platform *platform, const uint8_t digest[32], uint8_t signature[64], int *recid) {
+  int i;
+  (void)platform;
+  for (i = 0; i < 64; i++) signature[i] = (uint8_t)(input[i] ^ digest[i % 32]);
+  *recid = input[65] & 1;
+  return input[66];
+}
+int pythia_ecc_verify(const uint8_t public_key[64], const uint8_t digest[32], const uint8_t signature[64]) {
+  return (public_key[0] ^ digest[0] ^ signature[0]) == input[67];
+}
+#endif
+
+int main(void) {
+  pythia_crypto crypto;
+  pythia_platform platform = {0};
+  pythia_device_key key;
+  pythia_domain domain = {0};
+  pythia_question question = {0};
+  pythia_trusted_key trusted = {{0}, {0}};
+  pythia_answer_policy policy = {0};
+  pythia_answer answer;
+  pythia_status_guard guard;
+  pythia_firmware_check check;
+  uint8_t separator[32], challenge[8] = {0};
+  size_t length = 0;
+  int r = 0;
+  platform.load_private_key = load_key;
+  r |= pythia_crypto_init(&crypto, 0);
+  r |= pythia_device_key_load(&crypto, &platform, &key);
+  pythia_domain_separator(&domain, separator);
+  r |= pythia_reading_json(&crypto, &platform, &key, separator, input[1], input[2], (const uint8_t *)input, 12, json, sizeof json, &length);
+  r |= pythia_registration_request_json(&crypto, &platform, &key, 1, 0, json, sizeof json, &length);
+  question.question = input[3];
+  r |= pythia_question_request(&crypto, &platform, &key, 20601, &question, challenge, sizeof challenge, 1, buffer, sizeof buffer, &length);
+  policy.keys = &trusted;
+  policy.key_count = 1;
+  r |= pythia_verify_answer(&crypto, (const uint8_t *)input, input[4], challenge, sizeof challenge, &question, &policy, &answer);
+  pythia_status_guard_init(&guard);
+  pythia_status_guard_apply(&guard, &answer);
+  r |= pythia_status_guard_check(&guard);
+  r |= pythia_firmware_check_begin(&check, &crypto, (const uint8_t *)input, input[5], challenge, sizeof challenge, &policy, key.id, 1, 1, 1, 2);
+  r |= pythia_firmware_check_update(&check, (const uint8_t *)input, input[6]);
+  r |= pythia_firmware_check_finish(&check);
+  board_print(pythia_reason((pythia_result)r));
+  return 0;
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Runs the vectors on qemu's mps2-an386 (Cortex-M4) and prints the one-line report of make mcu-check.
+set -eu
+qemu=$1 size=$2 nm=$3 label=$4 test_elf=$5 footprint_elf=$6
+out=${test_elf%.elf}.log
+# -icount shift=0: one instruction = 1 ns of virtual time, so the board's 25 MHz timer counts one tick per 40 instructions.
+if ! timeout 600 $qemu -M mps2-an386 -nographic -monitor none -serial none -icount shift=0 \
+    -semihosting-config enable=on,target=native -kernel "$test_elf" >"$out" 2>&1; then
+  cat "$out"
+  echo "$label: the vectors FAILED on the emulated board" >&2
+  exit 1
+fi
+grep -v '^stack: \|^verify ticks: \|^calibration ' "$out"
+# No allocator may be linked in: the SDK never allocates.
+if $nm "$footprint_elf" "$test_elf" | grep -qE ' (malloc|_malloc_r|free|calloc|realloc)$'; then
+  echo "$label: an allocator is linked in" >&2
+  exit 1
+fi
+stack=$(sed -n 's/^stack: //p' "$out")
+ticks=$(sed -n 's/^verify ticks: //p' "$out")
+instructions=$((ticks * 40))
+# The count is checked on a loop of known length (2,000,000 instructions): within 1 %, or no figure.
+calibration=$(($(sed -n 's/^calibration ticks for 2000000 instructions: //p' "$out") * 40))
+if [ "$calibration" -lt 1980000 ] || [ "$calibration" -gt 2020000 ]; then
+  echo "$label: the instruction count is off: a loop of 2000000 instructions measured $calibration" >&2
+  exit 1
+fi
+# text + data is what goes to flash; data + bss is static RAM; the stack is measured by painting.
+set -- $($size "$footprint_elf" | tail -1)
+flash=$(($1 + $2))
+ram=$(($2 + $3 + stack))
+ms=$(awk -v n="$instructions" 'BEGIN { printf "%.1f", n / 64000 }')
+case $label in
+*without*)
+  # The verification here is the application's ECC (test/external_ecc.c): not the SDK's figure.
+  echo "$label: flash $flash bytes, ram $ram bytes, max stack $stack bytes" ;;
+*)
+  echo "$label: flash $flash bytes, ram $ram bytes, max stack $stack bytes, verify $instructions instructions (${ms} ms at 64 MHz, one instruction a cycle)" ;;
+esac

@@ -1,0 +1,388 @@
+/*
+ * Checks the C SDK against the vectors the TypeScript SDK writes (vectors.h): the same on the host
+ * (with sanitizers) and on the emulated Cortex-M4 (test/mcu). Prints one line per failure and a
+ * summary; pythia_test_vectors returns the number of failures.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "pythia.h"
+#include "test_vectors.h"
+#include "vectors.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int failures;
+static test_output_fn output;
+
+static void say(const char *a, const char *b, const char *c) {
+  output(a);
+  if (b) output(b);
+  if (c) output(c);
+  output("\n");
+}
+static void fail(const char *what, const char *name, const char *detail) {
+  failures++;
+  output("FAIL ");
+  say(what, name ? ": " : NULL, name);
+  if (detail) say("  ", detail, NULL);
+}
+
+static int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+/* "0x…" into bytes; returns the length, or -1. */
+static long unhex(const char *hex, uint8_t *out, size_t capacity) {
+  size_t n, i;
+  if (hex[0] != '0' || hex[1] != 'x') return -1;
+  hex += 2;
+  n = strlen(hex);
+  if (n % 2 != 0 || n / 2 > capacity) return -1;
+  for (i = 0; i < n / 2; i++) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return -1;
+    out[i] = (uint8_t)(hi * 16 + lo);
+  }
+  return (long)(n / 2);
+}
+static uint64_t decimal(const char *s) {
+  uint64_t v = 0;
+  while (*s) v = v * 10 + (uint64_t)(*s++ - '0');
+  return v;
+}
+static void write_decimal(char *out, uint64_t v) {
+  char digits[21];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (n) *out++ = digits[--n];
+  *out = '\0';
+}
+static void write_hex(char *out, const uint8_t *b, size_t n) {
+  static const char d[] = "0123456789abcdef";
+  size_t i;
+  *out++ = '0';
+  *out++ = 'x';
+  for (i = 0; i < n; i++) {
+    *out++ = d[b[i] >> 4];
+    *out++ = d[b[i] & 15];
+  }
+  *out = '\0';
+}
+
+/* The platform of a test device: its key from the vectors, no clock, no transport. */
+typedef struct {
+  uint8_t key[32];
+} test_device;
+static int load_key(void *user, uint8_t out[32]) {
+  memcpy(out, ((test_device *)user)->key, 32);
+  return 0;
+}
+
+static uint8_t big[2048];
+static char text[2048];
+
+static void check_devices(pythia_crypto *crypto) {
+  size_t i;
+  for (i = 0; i < COUNT(vector_devices); i++) {
+    test_device dev;
+    pythia_platform platform = {0};
+    pythia_device_key key;
+    char id[43], public_hex[131];
+    platform.user = &dev;
+    platform.load_private_key = load_key;
+    unhex(vector_devices[i].private_key, dev.key, 32);
+    if (pythia_device_key_load(crypto, &platform, &key) != PYTHIA_OK) {
+      fail("device key", vector_devices[i].device_id, NULL);
+      continue;
+    }
+    write_hex(public_hex, key.public_key, 64);
+    pythia_address_checksum(key.id, id);
+    if (strcmp(public_hex, vector_devices[i].public_key) != 0) fail("public key", vector_devices[i].device_id, public_hex);
+    if (strcmp(id, vector_devices[i].device_id) != 0) fail("device id (EIP-55)", vector_devices[i].device_id, id);
+  }
+}
+
+static void check_readings(pythia_crypto *crypto) {
+  size_t i;
+  for (i = 0; i < COUNT(vector_readings); i++) {
+    const vector_reading *v = &vector_readings[i];
+    test_device dev;
+    pythia_platform platform = {0};
+    pythia_device_key key;
+    pythia_domain domain;
+    uint8_t separator[32], digest[32];
+    char hex[67];
+    size_t length;
+    long payload_length;
+    platform.user = &dev;
+    platform.load_private_key = load_key;
+    unhex(vector_devices[v->key].private_key, dev.key, 32);
+    pythia_device_key_load(crypto, &platform, &key);
+    domain.chain_id = decimal(v->chain_id);
+    unhex(v->verifying_contract, domain.verifying_contract, 20);
+    pythia_domain_separator(&domain, separator);
+    write_hex(hex, separator, 32);
+    if (strcmp(hex, v->domain_separator) != 0) fail("domain separator", v->sequence, hex);
+    payload_length = unhex(v->payload, big, sizeof big);
+    pythia_reading_digest(separator, key.id, decimal(v->sequence), decimal(v->timestamp), big, (size_t)payload_length, digest);
+    write_hex(hex, digest, 32);
+    if (strcmp(hex, v->digest) != 0) fail("reading digest", v->sequence, hex);
+    if (pythia_reading_json(crypto, &platform, &key, separator, decimal(v->sequence), decimal(v->timestamp), big, (size_t)payload_length, text,
+                            sizeof text, &length) != PYTHIA_OK ||
+        strcmp(text, v->json) != 0 || length != strlen(v->json)) {
+      fail("signed reading", v->sequence, text);
+    }
+  }
+}
+
+static void check_registrations(pythia_crypto *crypto) {
+  size_t i;
+  for (i = 0; i < COUNT(vector_registrations); i++) {
+    const vector_registration *v = &vector_registrations[i];
+    test_device dev;
+    pythia_platform platform = {0};
+    pythia_device_key key;
+    size_t length;
+    platform.user = &dev;
+    platform.load_private_key = load_key;
+    unhex(vector_devices[v->key].private_key, dev.key, 32);
+    pythia_device_key_load(crypto, &platform, &key);
+    if (pythia_registration_request_json(crypto, &platform, &key, (uint32_t)decimal(v->class_id), v->metadata, text, sizeof text, &length) !=
+            PYTHIA_OK ||
+        strcmp(text, v->json) != 0) {
+      fail("registration request", v->class_id, text);
+    }
+  }
+}
+
+static void question_of(pythia_question *q, int question, const char *device, const char *class_id, const char *release_sequence) {
+  memset(q, 0, sizeof *q);
+  q->question = (uint32_t)question;
+  unhex(device, q->device, 20);
+  q->class_id = (uint16_t)decimal(class_id);
+  q->sequence = decimal(release_sequence);
+}
+
+static void check_questions(pythia_crypto *crypto) {
+  size_t i;
+  for (i = 0; i < COUNT(vector_questions); i++) {
+    const vector_question *v = &vector_questions[i];
+    test_device dev;
+    pythia_platform platform = {0};
+    pythia_device_key key;
+    pythia_question q;
+    uint8_t challenge[32];
+    long challenge_length;
+    size_t length;
+    platform.user = &dev;
+    platform.load_private_key = load_key;
+    unhex(vector_devices[v->key].private_key, dev.key, 32);
+    pythia_device_key_load(crypto, &platform, &key);
+    question_of(&q, v->question, v->device, v->class_id, v->release_sequence);
+    challenge_length = unhex(v->challenge, challenge, sizeof challenge);
+    if (pythia_question_request(crypto, &platform, &key, decimal(v->chain_id), &q, challenge, (size_t)challenge_length, decimal(v->sequence), big,
+                                sizeof big, &length) != PYTHIA_OK) {
+      fail("question request", v->sequence, "refused");
+      continue;
+    }
+    write_hex(text, big, length);
+    if (strcmp(text, v->cose) != 0) fail("question request", v->sequence, text);
+  }
+}
+
+static void trusted_pythia(pythia_trusted_key *key) {
+  unhex(vector_pythia_address, key->address, 20);
+  unhex(vector_pythia_public_key, key->public_key, 64);
+}
+
+static void summarise(const pythia_answer *a, int question, char *out) {
+  char n[24];
+  out[0] = '\0';
+  if (question == PYTHIA_QUESTION_DEVICE_STATUS) {
+    static const char *const names[] = {"none", "active", "suspended", "revoked"};
+    const pythia_device_status *s = &a->answer.status;
+    strcat(out, "status=");
+    strcat(out, names[s->status]);
+    strcat(out, " class=");
+    write_decimal(n, s->class_id);
+    strcat(out, n);
+    strcat(out, " lastSequence=");
+    write_decimal(n, s->last_sequence);
+    strcat(out, n);
+    strcat(out, " flags=");
+    write_decimal(n, s->flags);
+    strcat(out, n);
+    strcat(out, " autoSuspensions=");
+    write_decimal(n, s->auto_suspensions);
+    strcat(out, n);
+    strcat(out, " profileVersion=");
+    write_decimal(n, s->profile_version);
+    strcat(out, n);
+  } else {
+    static const char *const reasons[] = {"approved", "unknown_release", "device_not_active", "wrong_class", "revoked", "not_newer", "owner_approval_missing"};
+    const pythia_firmware_answer *f = &a->answer.firmware;
+    char digest[67];
+    strcat(out, f->approved ? "approved=1 reason=" : "approved=0 reason=");
+    strcat(out, reasons[f->reason]);
+    strcat(out, " sequence=");
+    write_decimal(n, f->sequence);
+    strcat(out, n);
+    strcat(out, " digest=");
+    write_hex(digest, f->digest, 32);
+    strcat(out, digest);
+    strcat(out, " size=");
+    write_decimal(n, f->size);
+    strcat(out, n);
+  }
+}
+
+static void check_answers(pythia_crypto *crypto) {
+  size_t i;
+  pythia_trusted_key trusted;
+  trusted_pythia(&trusted);
+  for (i = 0; i < COUNT(vector_answers); i++) {
+    const vector_answer *v = &vector_answers[i];
+    pythia_question q;
+    pythia_answer_policy policy;
+    pythia_answer answer;
+    uint8_t challenge[40];
+    long challenge_length, cose_length;
+    pythia_result result;
+    char summary[256], n[24];
+    question_of(&q, v->question, v->device, v->class_id, v->release_sequence);
+    memset(&policy, 0, sizeof policy);
+    policy.keys = &trusted;
+    policy.key_count = 1;
+    policy.chain_id = decimal(v->chain_id);
+    policy.max_age_blocks = decimal(v->max_age_blocks);
+    policy.has_current_block = v->current_block[0] != '\0';
+    policy.current_block = decimal(v->current_block);
+    policy.max_age_seconds = decimal(v->max_age_seconds);
+    policy.check_time = v->now[0] != '\0';
+    policy.now = decimal(v->now);
+    challenge_length = unhex(v->challenge, challenge, sizeof challenge);
+    cose_length = unhex(v->cose, big, sizeof big);
+    result = pythia_verify_answer(crypto, big, (size_t)cose_length, challenge, (size_t)challenge_length, &q, &policy, &answer);
+    if (strcmp(pythia_reason(result), v->expect) != 0) {
+      fail("answer", v->name, pythia_reason(result));
+      continue;
+    }
+    if (result != PYTHIA_OK) continue;
+    summarise(&answer, v->question, summary);
+    if (strcmp(summary, v->summary) != 0) fail("answer contents", v->name, summary);
+    write_decimal(n, answer.block_number);
+    if (strcmp(n, v->block_number) != 0) fail("answer block", v->name, n);
+    write_decimal(n, answer.time);
+    if (strcmp(n, v->time) != 0) fail("answer time", v->name, n);
+  }
+}
+
+static void check_firmware(pythia_crypto *crypto) {
+  size_t i;
+  pythia_trusted_key trusted;
+  uint8_t device[20];
+  trusted_pythia(&trusted);
+  unhex(vector_firmware_device, device, 20);
+  for (i = 0; i < COUNT(vector_firmware_checks); i++) {
+    const vector_firmware *v = &vector_firmware_checks[i];
+    static uint8_t image[1600];
+    pythia_answer_policy policy;
+    pythia_firmware_check check;
+    uint8_t challenge[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    long cose_length = unhex(v->answer, big, sizeof big);
+    long image_length = unhex(v->image, image, sizeof image);
+    pythia_result result;
+    memset(&policy, 0, sizeof policy);
+    policy.keys = &trusted;
+    policy.key_count = 1;
+    policy.chain_id = 20601;
+    policy.max_age_blocks = 5;
+    policy.has_current_block = 1;
+    policy.current_block = decimal(vector_firmware_current_block);
+    policy.max_age_seconds = 300;
+    policy.check_time = 1;
+    policy.now = decimal(v->now);
+    result = pythia_firmware_check_begin(&check, crypto, big, (size_t)cose_length, challenge, sizeof challenge, &policy, device,
+                                         (uint16_t)decimal(v->class_id), decimal(v->running_sequence), (uint16_t)decimal(v->release_class_id),
+                                         decimal(v->release_sequence));
+    if (result == PYTHIA_OK) {
+      /* In chunks of 100 bytes, as a download would come. */
+      long at;
+      for (at = 0; at < image_length && result == PYTHIA_OK; at += 100) {
+        size_t chunk = (size_t)(image_length - at < 100 ? image_length - at : 100);
+        result = pythia_firmware_check_update(&check, image + at, chunk);
+      }
+      if (result == PYTHIA_OK) result = pythia_firmware_check_finish(&check);
+    }
+    if (strcmp(pythia_reason(result), v->expect) != 0) fail("firmware", v->name, pythia_reason(result));
+  }
+}
+
+static void check_status_guard(void) {
+  pythia_status_guard guard;
+  pythia_answer a;
+  memset(&a, 0, sizeof a);
+  pythia_status_guard_init(&guard);
+  a.question = PYTHIA_QUESTION_DEVICE_STATUS;
+  a.block_number = 10;
+  a.answer.status.status = PYTHIA_STATUS_ACTIVE;
+  pythia_status_guard_apply(&guard, &a);
+  if (pythia_status_guard_check(&guard) != PYTHIA_OK) fail("status guard", "active", NULL);
+  a.block_number = 11;
+  a.answer.status.status = PYTHIA_STATUS_SUSPENDED;
+  pythia_status_guard_apply(&guard, &a);
+  if (pythia_status_guard_check(&guard) != PYTHIA_ERR_HALTED) fail("status guard", "suspended", NULL);
+  a.answer.status.status = PYTHIA_STATUS_ACTIVE;
+  pythia_status_guard_apply(&guard, &a);
+  if (pythia_status_guard_check(&guard) != PYTHIA_OK) fail("status guard", "reinstated", NULL);
+  a.answer.status.status = PYTHIA_STATUS_REVOKED;
+  pythia_status_guard_apply(&guard, &a);
+  a.answer.status.status = PYTHIA_STATUS_ACTIVE;
+  a.block_number = 5;
+  pythia_status_guard_apply(&guard, &a);
+  if (pythia_status_guard_check(&guard) != PYTHIA_ERR_HALTED) fail("status guard", "revoked is for good", NULL);
+  if (guard.highest_block != 11) fail("status guard", "highest block", NULL);
+}
+
+int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
+  char n[24];
+  size_t total = COUNT(vector_devices) + COUNT(vector_readings) + COUNT(vector_registrations) + COUNT(vector_questions) + COUNT(vector_answers) +
+                 COUNT(vector_firmware_checks) + 1;
+  output = out;
+  failures = 0;
+  check_devices(crypto);
+  check_readings(crypto);
+  check_registrations(crypto);
+  check_questions(crypto);
+  check_answers(crypto);
+  check_firmware(crypto);
+  check_status_guard();
+  write_decimal(n, total);
+  say(failures == 0 ? "vectors: all passed, groups of " : "vectors: FAILED, groups of ", n, NULL);
+  return failures;
+}
+
+/* One answer verification, for the instruction count on the emulated board. */
+int pythia_test_verify_once(pythia_crypto *crypto) {
+  pythia_trusted_key trusted;
+  pythia_question q;
+  pythia_answer_policy policy;
+  pythia_answer answer;
+  uint8_t challenge[8];
+  const vector_answer *v = &vector_answers[0];
+  long cose_length = unhex(v->cose, big, sizeof big);
+  trusted_pythia(&trusted);
+  question_of(&q, v->question, v->device, v->class_id, v->release_sequence);
+  memset(&policy, 0, sizeof policy);
+  policy.keys = &trusted;
+  policy.key_count = 1;
+  policy.chain_id = decimal(v->chain_id);
+  unhex(v->challenge, challenge, sizeof challenge);
+  return pythia_verify_answer(crypto, big, (size_t)cose_length, challenge, sizeof challenge, &q, &policy, &answer) == PYTHIA_OK;
+}

@@ -1,0 +1,223 @@
+import { parseEventLogs, type Address, type Log, type PublicClient } from 'viem';
+import { deviceIdentityAbi, pythiaFleetAbi } from '../../contracts/abis.js';
+import { flagReasonNames } from '../../protocol/reasons.js';
+import type { DeviceFlaggedEvent, FlagLimit, OperatorEvent } from './operatorEvent.js';
+
+/** The events of the chain an operator is told of: flags, status changes, compromised keys. */
+const chainEventNames = ['ReadingFlagged', 'DeviceFlagged', 'DeviceStatusChanged', 'CompromisedKeyRevoked'] as const;
+const chainEventsAbi = [...pythiaFleetAbi, ...deviceIdentityAbi].filter(
+  (item) => item.type === 'event' && (chainEventNames as readonly string[]).includes(item.name),
+);
+
+const OUT_OF_RANGE = 1;
+const EXCESSIVE_CHANGE = 2;
+/** A flag raised outside the reading path (IReadingInspection: DeviceFlagged), beyond flagReasonBits. */
+const FIRMWARE_UNAPPROVED = 32;
+
+const reasonsOf = (bits: number): string[] => [
+  ...flagReasonNames(bits),
+  ...((bits & FIRMWARE_UNAPPROVED) !== 0 ? ['FirmwareUnapproved'] : []),
+];
+
+export type ChainEventsOfLogsParameters = {
+  publicClient: PublicClient;
+  fleet: Address;
+  deviceIdentity?: Address;
+  logs: readonly Log[];
+};
+
+/**
+ * The operator events in a range of logs, in chain order. A reading flagged for a metric gets the
+ * limit it broke, read from the profile that applied at its block; each event is timed by its block.
+ */
+export async function chainEventsOfLogs(parameters: ChainEventsOfLogsParameters): Promise<OperatorEvent[]> {
+  const { publicClient, fleet, deviceIdentity } = parameters;
+  const fromUs = parameters.logs.filter((log) => {
+    const address = log.address.toLowerCase();
+    return address === fleet.toLowerCase() || (deviceIdentity !== undefined && address === deviceIdentity.toLowerCase());
+  });
+  const parsed = parseEventLogs({ abi: chainEventsAbi, logs: fromUs as Log[], strict: true });
+  const blockTimes = new Map<bigint, string>();
+  // One read of a profile per device and block, however many of its readings the block flagged.
+  const limits = new Map<string, Promise<FlagLimit | undefined>>();
+  const timeOf = async (block: bigint) => {
+    let time = blockTimes.get(block);
+    if (time === undefined) {
+      const { timestamp } = await publicClient.getBlock({ blockNumber: block });
+      time = new Date(Number(timestamp) * 1000).toISOString();
+      blockTimes.set(block, time);
+    }
+    return time;
+  };
+  const events: OperatorEvent[] = [];
+  for (const log of parsed) {
+    if (log.blockNumber === null || log.transactionHash === null) continue;
+    const at = { time: await timeOf(log.blockNumber), block: Number(log.blockNumber), txHash: log.transactionHash };
+    const isFleet = log.address.toLowerCase() === fleet.toLowerCase();
+    switch (log.eventName) {
+      case 'ReadingFlagged': {
+        if (!isFleet) break;
+        const { device, sequence, reasons, metric, value } = log.args as {
+          device: Address;
+          sequence: bigint;
+          reasons: number;
+          metric: number;
+          value: number;
+        };
+        const metricCheck = (reasons & (OUT_OF_RANGE | EXCESSIVE_CHANGE)) !== 0;
+        const event: DeviceFlaggedEvent = {
+          ...at,
+          level: 'info',
+          event: 'device_flagged',
+          device,
+          sequence: sequence.toString(),
+          reasons: reasonsOf(reasons),
+          ...(metricCheck && { metric, value }),
+        };
+        if (metricCheck) {
+          const outOfRange = (reasons & OUT_OF_RANGE) !== 0;
+          const key = `${device}:${log.blockNumber}:${metric}:${outOfRange}`;
+          if (!limits.has(key)) limits.set(key, limitAt(publicClient, fleet, device, log.blockNumber, metric, outOfRange));
+          const limit = await limits.get(key);
+          if (limit) event.limit = limit;
+        }
+        events.push(event);
+        break;
+      }
+      case 'DeviceFlagged': {
+        if (!isFleet) break;
+        const { device, reasons } = log.args as { device: Address; reasons: number };
+        events.push({ ...at, level: 'info', event: 'device_flagged', device, reasons: reasonsOf(reasons) });
+        break;
+      }
+      case 'DeviceStatusChanged': {
+        if (!isFleet) break;
+        const { device, previous, current, by, reason } = log.args as {
+          device: Address;
+          previous: number;
+          current: number;
+          by: Address;
+          reason: string;
+        };
+        const name =
+          current === 2
+            ? 'device_suspended'
+            : current === 3
+              ? 'device_revoked'
+              : current === 1 && previous >= 2
+                ? 'device_reinstated'
+                : undefined;
+        if (name) events.push({ ...at, level: name === 'device_reinstated' ? 'info' : 'warn', event: name, device, by, reason });
+        break;
+      }
+      case 'CompromisedKeyRevoked': {
+        if (isFleet) break;
+        const { device, by, reason } = log.args as { device: Address; by: Address; reason: string };
+        events.push({ ...at, level: 'warn', event: 'device_key_revoked', device, by, reason });
+        break;
+      }
+    }
+  }
+  return events;
+}
+
+/** The limit of a metric in the device's profile at a block: [min, max] for OutOfRange, else the max change. */
+async function limitAt(
+  publicClient: PublicClient,
+  fleet: Address,
+  device: Address,
+  blockNumber: bigint,
+  metric: number,
+  outOfRange: boolean,
+): Promise<FlagLimit | undefined> {
+  try {
+    const [profile] = await publicClient.readContract({
+      address: fleet,
+      abi: pythiaFleetAbi,
+      functionName: 'effectiveProfile',
+      args: [device],
+      blockNumber,
+    });
+    if (outOfRange) {
+      const min = profile.minValue[metric];
+      const max = profile.maxValue[metric];
+      return min === undefined || max === undefined ? undefined : { min, max };
+    }
+    const maxDelta = profile.maxDelta[metric];
+    return maxDelta === undefined ? undefined : { maxDelta };
+  } catch {
+    // A node that keeps no state for old blocks: the line goes without the limit.
+    return undefined;
+  }
+}
+
+export type WatchChainEventsParameters = {
+  publicClient: PublicClient;
+  fleet: Address;
+  deviceIdentity?: Address;
+  /** The first block to look at. */
+  fromBlock: bigint;
+  onEvent: (event: OperatorEvent) => void;
+  /** Polls began to fail (the node is away): told once until a poll succeeds again; each is tried again. */
+  onError?: (error: unknown) => void;
+  /** Default 500 ms. */
+  pollIntervalMs?: number;
+  /** Largest block range of one eth_getLogs. Default 2,000. */
+  maxLogRange?: number;
+};
+
+export type WatchChainEventsReturnType = { stop: () => Promise<void> };
+
+/** Follows the chain from a block, telling each operator event once, in order, until stopped. */
+export function watchChainEvents(parameters: WatchChainEventsParameters): WatchChainEventsReturnType {
+  const interval = parameters.pollIntervalMs ?? 500;
+  const range = BigInt(parameters.maxLogRange ?? 2_000);
+  let next = parameters.fromBlock;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const addresses = [parameters.fleet, ...(parameters.deviceIdentity ? [parameters.deviceIdentity] : [])];
+  let failing = false;
+  const poll = () =>
+    follow().then(
+      () => {
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) parameters.onError?.(error);
+        failing = true;
+      },
+    );
+  const follow = async () => {
+    const head = await parameters.publicClient.getBlockNumber({ cacheTime: 0 });
+    // The chain went back (an embedded Anvil restored from its last save): follow it from its head.
+    if (head + 1n < next) next = head + 1n;
+    while (!stopped && next <= head) {
+      const toBlock = next + range - 1n < head ? next + range - 1n : head;
+      const logs = await parameters.publicClient.getLogs({ address: addresses, fromBlock: next, toBlock });
+      const events = await chainEventsOfLogs({ ...parameters, logs });
+      for (const event of events) if (!stopped) parameters.onEvent(event);
+      next = toBlock + 1n;
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = poll().finally(() => {
+        running = undefined;
+        schedule();
+      });
+    }, interval);
+  };
+  running = poll().finally(() => {
+    running = undefined;
+    schedule();
+  });
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
