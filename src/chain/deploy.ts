@@ -103,7 +103,8 @@ const roleGetterAbi = <name extends string>(name: name) =>
 
 /** What each role key is given on a chain of the node's own (Anvil's setBalance, a geth genesis). */
 export const ROLE_FUNDING = parseEther('1000');
-const MIN_ROLE_BALANCE = parseEther('10');
+/** What each role account keeps at least; below it the node tops it up (fundRoles). */
+export const MIN_ROLE_BALANCE = parseEther('10');
 
 /** The admin deploying and wiring contracts: each step waits for its receipt and fails loudly. */
 function adminSession(parameters: Pick<DeployStepParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & { timelock?: Address }) {

@@ -32,9 +32,27 @@ export const commandIndex: readonly CommandIndexEntry[] = [
     load: async () => (await import('./commands/demo.js')).registerDemoCommand,
   },
   {
+    name: 'key',
+    summary:
+      'Key files of people and organisations (an owner, a manufacturer, a buyer, a firmware release key): encrypted at rest, passphrase from $PYTHIA_KEY_PASSPHRASE',
+    load: async () => (await import('./commands/key.js')).registerKeyCommands,
+  },
+  {
+    name: 'fund',
+    summary:
+      "Send ETH for gas (and bonds, escrows, feeds) to an account, from the node's admin account, on the chain the node runs itself (its own geth validator or the embedded Anvil). On a chain the node does not run, says how to fund the account instead",
+    load: async () => (await import('./commands/fund.js')).registerFundCommand,
+  },
+  {
     name: 'device',
     summary: 'Devices: registration and status (operator), identity (DID, provisioning, key rotation) and ownership transfer',
     load: async () => (await import('./commands/device.js')).registerDeviceCommands,
+  },
+  {
+    name: 'simulate',
+    summary:
+      "Run simulated air-quality sensors against the running node: register N new ones (keys made here, registered by the node's operator) or use registered devices' key files, then send signed readings to the node's gateway over HTTP or MQTT, as the device SDK does, and report what the chain made of each (accepted, flagged, refused)",
+    load: async () => (await import('./commands/simulate.js')).registerSimulateCommand,
   },
   {
     name: 'manufacturer',

@@ -83,7 +83,7 @@ describe('the --json outputs (docs/cli.md)', () => {
           '1',
           '--json',
         ],
-        { env: { ...process.env, PYTHIA_PASSPHRASE: 'cli json test passphrase' }, encoding: 'utf8' },
+        { env: { ...process.env, PYTHIA_DEVICE_PASSPHRASE: 'cli json test passphrase' }, encoding: 'utf8' },
       );
       assert.equal(run.status, 0, run.stderr);
       const output = JSON.parse(run.stdout);

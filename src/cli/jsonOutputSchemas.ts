@@ -290,6 +290,33 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
       'One JSON line per event, live (not one document): flags, status changes, refusals by reason, relayer and gateway warnings (docs/operations.md, "What the node tells"). `pythia up --log-format json` prints the same lines.',
     schema: eventLineJsonSchema as unknown as JsonSchema,
   },
+  'key new': {
+    description: 'The new key’s address and the file it was written to (encrypted, mode 0600).',
+    schema: object({ address, keyFile: { type: 'string' } }),
+  },
+  'key address': {
+    description: 'The address the key file records.',
+    schema: object({ address, keyFile: { type: 'string' } }),
+  },
+  fund: {
+    description: 'The transfer from the node’s admin account (wei) and the funded account’s balance after it (wei).',
+    schema: object({ address, amount: decimal, from: address, balance: decimal, ...transaction }),
+  },
+  simulate: {
+    description:
+      'What became of the simulated readings: acknowledged by the gateway (`sent`), the chain’s final verdicts, refusals by reason (`chain:` for the contract’s), and those not final when the wait ended.',
+    schema: object({
+      classId: integer,
+      devices: { type: 'array', items: address },
+      registrationTransaction: nullable(bytes32),
+      sent: integer,
+      refused: { type: 'object', additionalProperties: integer },
+      accepted: integer,
+      flagged: integer,
+      flags: { type: 'object', additionalProperties: integer },
+      pending: integer,
+    }),
+  },
   'device register': {
     description: 'The devices registered from the requests, in one transaction (`device` too when there is one).',
     schema: object({ devices: { type: 'array', items: address, minItems: 1 }, classId: integer, ...transaction }, { device: address }),

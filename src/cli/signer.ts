@@ -31,9 +31,9 @@ export function loadOwnSignerAccount(signerKey: string | undefined, purpose: str
   return loadKeystoreAccount(signerKey, `${purpose} key`);
 }
 
-/** An account from a keystore file, its passphrase from PYTHIA_PASSPHRASE or the terminal. */
+/** An account from a key file of its own (`pythia key new`), its passphrase from PYTHIA_KEY_PASSPHRASE or the terminal. */
 export async function loadKeystoreAccount(path: string, what: string): Promise<LocalAccount & { privateKey: `0x${string}` }> {
-  const passphrase = await resolvePassphrase(what);
+  const passphrase = await resolvePassphrase(what, 'personal');
   try {
     const { privateKey } = await decryptKeystore(await readKeystoreFile(path), passphrase);
     return Object.assign(nativeAccount(privateKey), { privateKey });

@@ -8,13 +8,14 @@ const bin = pythiaBin();
 export type PythiaRun = { code: number | null; stdout: string; stderr: string };
 
 /**
- * Runs the `pythia` command as a user would (its own process, no terminal), with PYTHIA_PASSPHRASE set.
+ * Runs the `pythia` command as a user would (its own process, no terminal), with one passphrase for
+ * every kind of key (the node's role keys, personal key files, device keys: src/cli/passphrase.ts).
  * A successful run with --json must print what docs/cli.md documents for the command (rejects otherwise).
  */
 export function runPythia(args: string[], passphrase: string): Promise<PythiaRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
+      env: { ...process.env, PYTHIA_PASSPHRASE: passphrase, PYTHIA_KEY_PASSPHRASE: passphrase, PYTHIA_DEVICE_PASSPHRASE: passphrase },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

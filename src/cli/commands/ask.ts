@@ -34,7 +34,7 @@ export function registerAskCommands(program: Command): void {
     const known = questionOf(/^\d+$/.test(question) ? Number(question) : question);
     if (!known) throw new UsageError(`unknown question "${question}": one of ${questionNames()}`);
     const bundle = readBundle(options.bundle);
-    const key = await loadDeviceKey(options.keyFile, await resolvePassphrase('device key')).catch((error: Error) => {
+    const key = await loadDeviceKey(options.keyFile, await resolvePassphrase('device key', 'device')).catch((error: Error) => {
       throw new CliError(`cannot open the device key ${options.keyFile}: ${error.message}`);
     });
     const verified = await askPythia({

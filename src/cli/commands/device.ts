@@ -68,13 +68,16 @@ export function registerDeviceCommands(program: Command): void {
     device
       .command('keygen')
       .description('On a device (or for one): make a key pair, store it encrypted, and write the registration request for the operator')
-      .requiredOption('--key-file <path>', 'where to write the encrypted device key (keystore v3); must not exist')
+      .requiredOption(
+        '--key-file <path>',
+        'where to write the device key, encrypted (keystore v3; passphrase from PYTHIA_DEVICE_PASSPHRASE or the terminal); must not exist',
+      )
       .requiredOption('--request-out <path>', 'where to write the registration request (JSON, safe to share)')
       .requiredOption('--class <id>', 'device class id', parseClassArg('class')),
     { dataDir: false },
   ).action(async (options: { keyFile: string; requestOut: string; class: number; json?: boolean }) => {
     if (existsSync(options.keyFile)) throw new UsageError(`${options.keyFile} exists: refusing to overwrite a device key`);
-    const passphrase = await resolvePassphrase('device key');
+    const passphrase = await resolvePassphrase('device key', 'device');
     const key = generateDeviceKey();
     await saveDeviceKey(options.keyFile, key, passphrase);
     const request = createRegistrationRequest(key, { classId: options.class });

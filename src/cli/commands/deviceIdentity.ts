@@ -100,7 +100,7 @@ async function ownershipOf(context: CommandContext, device: Address): Promise<Re
 
 /** Reads a device keystore (a device's own key: --old-key, --new-key). */
 async function loadDeviceKeyFile(path: string, what: string): Promise<DeviceKey> {
-  const passphrase = await resolvePassphrase(what);
+  const passphrase = await resolvePassphrase(what, 'device');
   try {
     return await loadDeviceKey(path, passphrase);
   } catch (error) {

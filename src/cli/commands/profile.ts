@@ -3,14 +3,35 @@ import type { Command } from 'commander';
 import type { Address } from 'viem';
 import { contractWriter } from '../../chain/sendContractTransaction.js';
 import { pythiaFleetAbi } from '../../contracts/abis.js';
-import { parseProfile, ProfileError } from '../../protocol/profile.js';
-import { parseAddressArg, parseClassArg } from '../args/index.js';
+import { airQualityProfile } from '../../protocol/airQuality.js';
+import { parseProfile, ProfileError, type Profile } from '../../protocol/profile.js';
+import { parseAddressArg, parseChoiceArg, parseClassArg } from '../args/index.js';
 import { loadContext, loadRoleAccount } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { formatFields, formatTable, printResult, UsageError } from '../output.js';
 import { sendAs } from '../signer.js';
 
 type Target = { class?: number; device?: Address };
+
+/**
+ * Profiles that ship with Pythia, by name: `air-quality` is the one the simulated fleet is built
+ * for (src/protocol/airQuality.ts), the same as docs/examples/air-quality-profile.json.
+ */
+export const profilePresets: Readonly<Record<string, Profile>> = { 'air-quality': airQualityProfile };
+
+/** The profile of --file or --preset (exactly one): a bad file is a usage error with its reason. */
+function profileOf(options: { file?: string; preset?: string }): Profile {
+  if ((options.file === undefined) === (options.preset === undefined))
+    throw new UsageError('give exactly one of --file <path> or --preset <name>');
+  if (options.preset !== undefined) return profilePresets[options.preset]!;
+  const file = options.file!;
+  try {
+    return parseProfile(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    if (error instanceof ProfileError || error instanceof SyntaxError) throw new UsageError(`${file}: ${error.message}`);
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
 
 function target(options: Target): { kind: 'class'; classId: number } | { kind: 'device'; device: Address } {
   if ((options.class === undefined) === (options.device === undefined))
@@ -24,19 +45,21 @@ export function registerProfileCommands(program: Command): void {
   withCommon(
     profile
       .command('set')
-      .description('Set the profile of a class, or a per-device override, from a JSON file')
-      .requiredOption('--file <path>', 'profile JSON (fields of docs/protocol.md, "Behaviour profiles")')
+      .description('Set the profile of a class, or a per-device override, from a JSON file or a preset')
+      .option(
+        '--file <path>',
+        'profile JSON (fields of docs/protocol.md, "Behaviour profiles"; example: docs/examples/air-quality-profile.json)',
+      )
+      .option(
+        '--preset <name>',
+        `a profile that ships with Pythia: ${Object.keys(profilePresets).join(', ')} (the simulated fleet's sensors)`,
+        parseChoiceArg('--preset', Object.keys(profilePresets)),
+      )
       .option('--class <id>', 'device class id', parseClassArg('class'))
       .option('--device <id>', 'device id: override the class profile for this device', parseAddressArg('--device')),
-  ).action(async (options: CommonOptions & Target & { file: string }) => {
+  ).action(async (options: CommonOptions & Target & { file?: string; preset?: string }) => {
     const where = target(options);
-    let parsed;
-    try {
-      parsed = parseProfile(JSON.parse(readFileSync(options.file, 'utf8')));
-    } catch (error) {
-      if (error instanceof ProfileError || error instanceof SyntaxError) throw new UsageError(`${options.file}: ${error.message}`);
-      throw new UsageError(`cannot read ${options.file}: ${(error as Error).message}`);
-    }
+    const parsed = profileOf(options);
     const context = loadContext(options);
     const account = await loadRoleAccount(context, 'operator');
     const fleet = contractWriter({ clients: context, account, address: context.deployment.contracts.fleet }, pythiaFleetAbi);

@@ -130,7 +130,7 @@ export function verifyEvidenceForKey(publicKey: Hex, options: RegisterOptions): 
 
 async function publicKeyOfOptions(options: RegisterOptions): Promise<Hex> {
   if (options.publicKey) return options.publicKey;
-  const passphrase = await resolvePassphrase('Pythia key');
+  const passphrase = await resolvePassphrase('Pythia key', 'personal');
   try {
     const { privateKey } = await decryptKeystore(await readKeystoreFile(options.keyFile!), passphrase);
     return deviceKeyFromPrivateKey(privateKey).publicKey;
@@ -244,7 +244,7 @@ export function registerPythiaCommands(program: Command): void {
 
   const keyAndEvidenceOptions = (command: Command) =>
     withCommon(command)
-      .option('--key-file <keystore>', 'the Pythia key (keystore v3; passphrase from PYTHIA_PASSPHRASE)')
+      .option('--key-file <keystore>', 'the Pythia key (keystore v3; passphrase from PYTHIA_KEY_PASSPHRASE)')
       .option('--public-key <hex>', 'the Pythia public key: 64 bytes X ‖ Y or 65 bytes 04 ‖ X ‖ Y', parsePublicKeyArg('--public-key'))
       .option('--quote <file>', 'raw DCAP quote (SGX v3 or TDX v4) whose report data binds the key')
       .option('--collateral <file>', 'collateral JSON for the quote (Intel PCS / PCCS)')
