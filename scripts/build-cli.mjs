@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +42,27 @@ const EXTERNAL = [
   'tsx',
   'esbuild',
 ];
+
+/** The packages the compiled CLI needs at run time, for src/cli/install.test.ts: none may be development-only. */
+const PACKAGES_FILE = 'packages.json';
+
+/**
+ * The npm packages a build needs at run time: those esbuild bundled (from its inputs) and those the
+ * bundle imports from node_modules (externals), sorted.
+ */
+function packagesOf(metafile) {
+  const packageOf = (specifier) => /^(@[^/]+\/)?[^/]+/.exec(specifier)[0];
+  const bundled = Object.keys(metafile.inputs).flatMap((path) => {
+    const match = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
+    return match ? [match[1]] : [];
+  });
+  const loaded = Object.values(metafile.outputs).flatMap((output) =>
+    output.imports
+      .filter((imported) => imported.external && !imported.path.startsWith('node:') && !builtinModules.includes(imported.path))
+      .map((imported) => packageOf(imported.path)),
+  );
+  return [...new Set([...bundled, ...loaded])].sort();
+}
 
 /** What a build is made from: every file of src/ but the tests, the lock file, and this script. */
 function inputFiles(dir = sourceDir, files = []) {
@@ -116,6 +138,7 @@ async function build(hash) {
       mkdirSync(dirname(copy), { recursive: true });
       copyFileSync(source, copy);
     }
+    writeFileSync(join(outDir, PACKAGES_FILE), `${JSON.stringify(packagesOf(result.metafile), null, 2)}\n`);
     writeFileSync(join(staging, HASH_FILE), `${hash}\n`);
     const old = join(root, `build.old-${process.pid}`);
     if (existsSync(buildDir)) renameSync(buildDir, old);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
+import { pythiaBin } from '../testing/pythiaBin.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -47,5 +48,13 @@ describe('installing the package', () => {
     const ignored = spawnSync('git', ['check-ignore', ...paths], { cwd: root, encoding: 'utf8' });
     assert.equal(ignored.status, 0, ignored.stderr);
     assert.deepEqual(ignored.stdout.trim().split('\n'), paths, 'build/ and the staging folders of scripts/build-cli.mjs are ignored');
+  });
+
+  it('runs the compiled command on the packages `npm install --omit=dev` installs', () => {
+    pythiaBin(); // a build of the current sources, which lists what it bundled and what it loads
+    const needed: string[] = JSON.parse(readFileSync(join(root, 'build', 'cli', 'packages.json'), 'utf8'));
+    assert.ok(needed.includes('viem') && needed.includes('fastify'), `packages.json lists what the build needs: ${needed.join(', ')}`);
+    const devOnly = needed.filter((name) => (lock.packages[`node_modules/${name}`] as { dev?: boolean } | undefined)?.dev === true);
+    assert.deepEqual(devOnly, [], 'the CLI (pythia demo included) needs development-only packages, which --omit=dev leaves out');
   });
 });
