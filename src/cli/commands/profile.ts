@@ -103,25 +103,11 @@ function plainProfile(profile: Record<string, unknown>) {
   );
 }
 
-/** A profile as `plainProfile` gives it: numbers only. */
-type PlainProfile = {
-  metricCount: number;
-  maxPayloadBytes: number;
-  minInterval: number;
-  maxClockSkew: number;
-  flagThreshold: number;
-  flagWindow: number;
-  suspensionsBeforeRevoke: number;
-  minValue: number[];
-  maxValue: number[];
-  maxDelta: number[];
-};
-
 /** `profile show` for a person: each rule with its unit, then the bounds of each metric. */
 export function formatProfile(
   result: { version: number; profile: Record<string, unknown> } & ({ classId: number } | { device: Address; own: boolean }),
 ): string {
-  const p = result.profile as PlainProfile;
+  const p = result.profile as Profile;
   const whose =
     'classId' in result
       ? `class ${result.classId}`
