@@ -46,8 +46,14 @@ export class IndexerDatabaseError extends Error {}
 export type SqliteIndexerStoreOptions = {
   /** A filename, or ':memory:' (tests). */
   path: string;
-  /** What the rows belong to (chain id and contract addresses): a file of another deployment is refused. */
+  /** What the rows belong to (chain id and fleet): a file of another deployment is refused. */
   identity: string;
+  /**
+   * The followed contracts (names and addresses). When they differ from those the rows were read
+   * for (`pythia up` added a contract to the deployment), the rows are dropped and the index is read
+   * again from the start: the new contract's earlier events are below the cursor.
+   */
+  contracts?: string;
 };
 
 const statusName = (value: unknown) => deviceStatusNames[Number(value)] ?? `unknown(${String(value)})`;
@@ -70,6 +76,7 @@ export class SqliteIndexerStore implements IndexerStore {
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
       bindIdentity(this.db, options.identity);
+      if (options.contracts !== undefined) bindContracts(this.db, options.contracts);
     } catch (error) {
       this.db.close();
       throw error;
@@ -252,6 +259,18 @@ function migrate(db: Database.Database): void {
       db.pragma(`user_version = ${i + 1}`);
     })();
   }
+}
+
+function bindContracts(db: Database.Database, contracts: string): void {
+  const stored = db.prepare("SELECT value FROM meta WHERE key = 'contracts'").pluck().get() as string | undefined;
+  if (stored === contracts) return;
+  db.transaction(() => {
+    for (const table of ['events', 'readings', 'status_changes', 'devices', 'blocks']) db.prepare(`DELETE FROM ${table}`).run();
+    db.prepare("DELETE FROM meta WHERE key IN ('cursor_number', 'cursor_hash', 'final_block')").run();
+    db.prepare("INSERT INTO meta (key, value) VALUES ('contracts', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+      contracts,
+    );
+  })();
 }
 
 function bindIdentity(db: Database.Database, identity: string): void {

@@ -17,6 +17,13 @@ export function deploymentIdentity(deployment: Pick<Deployment, 'chainId' | 'con
   return `${deployment.chainId}:${deployment.contracts.fleet.toLowerCase()}`;
 }
 
+/** The followed contracts, by name and address, in a fixed order: a change makes the index read again. */
+export function contractsFingerprint(contracts: Deployment['contracts']): string {
+  return indexedContracts(contracts)
+    .map((c) => `${c.name}=${c.address.toLowerCase()}`)
+    .join(',');
+}
+
 export type StartIndexerParameters = {
   deployment: Deployment;
   /** The SQLite file (indexDatabasePath(dataDir) by default in `pythia up`). */
@@ -40,7 +47,11 @@ export type StartIndexerReturnType = {
 /** Opens (or resumes) the index in its SQLite file and follows the chain in the background. */
 export function startIndexer(parameters: StartIndexerParameters): StartIndexerReturnType {
   const { deployment } = parameters;
-  const store = new SqliteIndexerStore({ path: parameters.databasePath, identity: deploymentIdentity(deployment) });
+  const store = new SqliteIndexerStore({
+    path: parameters.databasePath,
+    identity: deploymentIdentity(deployment),
+    contracts: contractsFingerprint(deployment.contracts),
+  });
   const { publicClient } = createChainClients({ chainId: deployment.chainId, rpcUrl: deployment.rpcUrl });
   const follower = new ChainFollower({
     client: publicClient,
