@@ -1,4 +1,5 @@
-import { decodeEventLog, type Address, type Hex } from 'viem';
+import { decodeEventLog, getAbiItem, getAddress, toEventSelector, type Address, type Hex } from 'viem';
+import { pythiaFleetAbi } from '../contracts/abis.js';
 import type { ContractName, IndexedContract } from './indexedContracts.js';
 
 /** Where a log sits on the chain. */
@@ -26,6 +27,9 @@ export type RawLog = {
   logIndex: number | null;
   transactionHash: Hex | null;
 };
+
+/** Most logs of a busy chain are the fleet's ReadingAccepted: decoded by hand (device in topic 1, sequence in data). */
+const READING_ACCEPTED = toEventSelector(getAbiItem({ abi: pythiaFleetAbi, name: 'ReadingAccepted' }));
 
 /** Chain values as JSON: bigint as a decimal string (uint256 does not fit a double), the rest as is. */
 export function toJsonValue(value: unknown): JsonValue {
@@ -56,6 +60,10 @@ export function decodeChainLog(log: RawLog, byAddress: ReadonlyMap<string, Index
   };
   const base = { ...position, contract: contract.name, address: contract.address };
   const topic0 = log.topics[0];
+  if (topic0 === READING_ACCEPTED && contract.name === 'fleet' && log.topics.length === 2 && log.data.length === 66) {
+    const args = { device: getAddress(`0x${log.topics[1]!.slice(26)}`), sequence: BigInt(log.data).toString() };
+    return { ...base, name: 'ReadingAccepted', args };
+  }
   const event = topic0 === undefined ? undefined : contract.eventsBySelector.get(topic0);
   if (event) {
     try {
