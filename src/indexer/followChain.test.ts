@@ -145,3 +145,32 @@ test('a reorg removes the rows of the blocks it replaced and the new blocks are 
     store.close();
   }
 });
+
+test('a chain that goes back below the final block (a node restarted from an older save): the rows follow the chain', async () => {
+  const store = new SqliteIndexerStore({ path: ':memory:', identity: kit.identity });
+  const changes: ChainChange[] = [];
+  const f = follower(store, 1, changes);
+  const testClient = anvilTestClient(kit.chain.publicClient);
+  try {
+    await catchUp(f);
+    const snapshot = await testClient.snapshot();
+    const base = Number(await kit.chain.publicClient.getBlockNumber());
+    await kit.submitReadings(20, (await kit.now()) + 600, undefined, [kit.devices[0]!]);
+    await catchUp(f);
+    assert.equal(store.position().finalBlock, base + 1, 'one confirmation: final at once');
+    await testClient.revert({ id: snapshot });
+    changes.length = 0;
+    await catchUp(f);
+    assert.deepEqual(
+      changes.filter((c) => c.kind === 'rollback'),
+      [{ kind: 'rollback', above: base, removedFrom: base + 1 }],
+    );
+    assert.deepEqual(store.position(), {
+      cursor: { number: base, hash: (await kit.chain.publicClient.getBlock()).hash },
+      finalBlock: base,
+    });
+    assert.equal(store.db.prepare('SELECT count(*) FROM readings WHERE sequence = 20').pluck().get(), 0);
+  } finally {
+    store.close();
+  }
+});

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { decodeMetrics } from '../protocol/payload.js';
+import { flagReasonNames, type FlagReason } from '../protocol/reasons.js';
 import type { Hex } from 'viem';
 
 /** Columns the fleet page may sort by, and their SQL. */
@@ -151,7 +152,7 @@ export type IndexedReading = ChainPlace & {
   values: number[] | null;
   signature: { r: Hex; vs: Hex } | null;
   /** Flagged: the broken rules (bits of docs/protocol.md's flag reasons), the first offending metric and its value. */
-  flag: { reasons: number; metric: number; value: number } | null;
+  flag: { reasons: number; rules: FlagReason[]; metric: number; value: number } | null;
   /** Skipped: the SkipReason number. */
   skipReason: number | null;
 };
@@ -185,7 +186,10 @@ const readingOf = (r: ReadingRow, finalBlock: number): IndexedReading => ({
   payload: r.payload,
   values: r.payload === null ? null : decodeMetrics(r.payload),
   signature: r.r !== null && r.vs !== null ? { r: r.r, vs: r.vs } : null,
-  flag: r.outcome === 'flagged' ? { reasons: r.reasons ?? 0, metric: r.metric ?? 0, value: r.value ?? 0 } : null,
+  flag:
+    r.outcome === 'flagged'
+      ? { reasons: r.reasons ?? 0, rules: flagReasonNames(r.reasons ?? 0), metric: r.metric ?? 0, value: r.value ?? 0 }
+      : null,
   skipReason: r.skip_reason,
 });
 

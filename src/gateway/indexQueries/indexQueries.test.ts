@@ -122,7 +122,10 @@ test("a device and its readings over time, with values; a flag's evidence is the
   assert.equal(flags.body.items.length, 1);
   const flag = flags.body.items[0];
   assert.equal(flag.outcome, 'flagged');
-  assert.deepEqual({ metric: flag.flag.metric, value: flag.flag.value }, { metric: 0, value: 9000 });
+  assert.deepEqual(
+    { rules: flag.flag.rules, metric: flag.flag.metric, value: flag.flag.value },
+    { rules: ['OutOfRange', 'ExcessiveChange'], metric: 0, value: 9000 },
+  );
   const signer = await recoverTypedDataAddress({
     domain: {
       name: READING_DOMAIN_NAME,

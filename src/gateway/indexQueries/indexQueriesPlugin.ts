@@ -109,6 +109,11 @@ const readingJsonSchema = {
       type: ['object', 'null'],
       properties: {
         reasons: { type: 'integer', description: 'Bits of the broken rules (docs/protocol.md, "Flag reasons").' },
+        rules: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'The broken rules by name (OutOfRange, ExcessiveChange, TooFrequent, PayloadSize, ClockSkew).',
+        },
         metric: { type: 'integer', description: 'Index of the first offending metric.' },
         value: { type: 'integer', description: 'Its value.' },
       },
