@@ -106,8 +106,9 @@ export function listDevices(db: Database.Database, p: ListDevicesParameters): Pa
   if (p.status !== undefined) where.push('status = ?') && args.push(p.status);
   if (p.classId !== undefined) where.push('class_id = ?') && args.push(p.classId);
   if (p.owner !== undefined) where.push('owner = ?') && args.push(p.owner);
-  // NULLs (no reading yet) sort as -1, so that the keyset comparison stays a plain comparison.
-  const key = column === 'address' ? 'address' : `coalesce(${column}, -1)`;
+  // NULLs (no reading yet) sort as -1, so that the keyset comparison stays a plain comparison (the
+  // index is on the same expression).
+  const key = column === 'last_reading_block' ? 'coalesce(last_reading_block, -1)' : column;
   if (p.cursor !== undefined) {
     const [value, address] = decodeCursor(p.cursor, column === 'address' ? 1 : 2).concat(column === 'address' ? [null] : []);
     if (column === 'address') {

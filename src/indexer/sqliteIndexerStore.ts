@@ -23,8 +23,9 @@ const migrations: readonly string[] = [
    CREATE INDEX devices_by_status ON devices (status, address);
    CREATE INDEX devices_by_class ON devices (class_id, address);
    CREATE INDEX devices_by_owner ON devices (owner, address);
-   CREATE INDEX devices_by_last_reading ON devices (last_reading_block, address);
+   CREATE INDEX devices_by_last_reading ON devices (coalesce(last_reading_block, -1), address);
    CREATE INDEX devices_by_flags ON devices (flags, address);
+   CREATE INDEX devices_by_registered ON devices (registered_block, address);
    CREATE TABLE readings (
      block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_hash TEXT NOT NULL,
      device TEXT NOT NULL, sequence INTEGER NOT NULL, outcome TEXT NOT NULL,
