@@ -59,10 +59,10 @@ export class ChainFollower {
   async step(): Promise<FollowStepReturnType> {
     const { client, store } = this.options;
     const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
-    const { cursor } = store.position();
+    const { cursor } = await store.position();
     if (cursor && (await this.hashAt(cursor.number)) !== cursor.hash) {
       const keep = await this.newestCanonical(cursor.number - 1);
-      store.rollbackAbove(keep);
+      await store.rollbackAbove(keep);
       const change: ChainChange = { kind: 'rollback', above: keep?.number ?? this.options.startBlock - 1, removedFrom: cursor.number };
       this.options.onChange?.(change);
       return { caughtUp: false, change };
@@ -70,9 +70,9 @@ export class ChainFollower {
     const finalAtHead = this.finalBlockAt(head);
     const from = cursor ? cursor.number + 1 : this.options.startBlock;
     if (from > head) {
-      const before = store.position().finalBlock;
-      store.setFinalBlock(finalAtHead);
-      const after = store.position().finalBlock;
+      const before = (await store.position()).finalBlock;
+      await store.setFinalBlock(finalAtHead);
+      const after = (await store.position()).finalBlock;
       const change: ChainChange | undefined = after > before ? { kind: 'final', finalBlock: after } : undefined;
       if (change) this.options.onChange?.(change);
       return { caughtUp: true, ...(change && { change }) };
@@ -80,8 +80,8 @@ export class ChainFollower {
     const to = Math.min(from + (this.options.chunkBlocks ?? 2_000) - 1, head);
     const range = await this.readRange(from, to);
     if (range === undefined) return { caughtUp: false }; // the chain moved under the read: read again
-    store.applyRange({ ...range, finalBlock: finalAtHead });
-    const change: ChainChange = { kind: 'range', from, to, events: range.events, finalBlock: store.position().finalBlock };
+    await store.applyRange({ ...range, finalBlock: finalAtHead });
+    const change: ChainChange = { kind: 'range', from, to, events: range.events, finalBlock: (await store.position()).finalBlock };
     this.options.onChange?.(change);
     return { caughtUp: to === head, change };
   }
@@ -131,7 +131,7 @@ export class ChainFollower {
   private async newestCanonical(height: number): Promise<IndexedBlock | undefined> {
     let below = height;
     for (;;) {
-      const recorded = this.options.store.recordedBlocksFrom(below, 64);
+      const recorded = await this.options.store.recordedBlocksFrom(below, 64);
       if (recorded.length === 0) return undefined;
       for (const block of recorded) if ((await this.hashAt(block.number)) === block.hash) return block;
       below = recorded[recorded.length - 1]!.number - 1;

@@ -1,5 +1,16 @@
 import type { Hex } from 'viem';
 import type { ChainEvent } from './decodeChainLog.js';
+import type {
+  IndexedDevice,
+  IndexedEvent,
+  IndexedReading,
+  IndexedStatusChange,
+  ListDevicesParameters,
+  ListEventsParameters,
+  ListReadingsParameters,
+  Page,
+  PositionPageParameters,
+} from './queryIndex.js';
 
 /** A block as the indexer recorded it: height and hash. */
 export type IndexedBlock = { number: number; hash: Hex };
@@ -29,19 +40,33 @@ export type IndexerPosition = {
   finalBlock: number;
 };
 
+/** A value or its promise: SQLite answers at once, a database server (PostgreSQL) later. */
+export type Awaitable<T> = T | Promise<T>;
+
 /**
  * Where the indexer keeps what it read. Every method is atomic: a crash (kill -9) leaves the store
  * at a range boundary, never inside one.
  */
 export interface IndexerStore {
-  position(): IndexerPosition;
+  position(): Awaitable<IndexerPosition>;
   /** Stores a range's events, its block hashes and the new position, all or nothing. */
-  applyRange(range: IndexedRange): void;
+  applyRange(range: IndexedRange): Awaitable<void>;
   /** The recorded blocks at or below `height`, newest first (the walk back on a reorg). */
-  recordedBlocksFrom(height: number, limit: number): IndexedBlock[];
+  recordedBlocksFrom(height: number, limit: number): Awaitable<IndexedBlock[]>;
   /** Removes every row of blocks above `keep` (a reorg removed them) and moves the cursor back to `keep`. */
-  rollbackAbove(keep: IndexedBlock | undefined): void;
+  rollbackAbove(keep: IndexedBlock | undefined): Awaitable<void>;
   /** Raises the final block (never lowers it). */
-  setFinalBlock(height: number): void;
-  close(): void;
+  setFinalBlock(height: number): Awaitable<void>;
+  close(): Awaitable<void>;
+}
+
+/** What the query API reads (queryIndex.ts has the SQL); rows carry `final` against the store's final block. */
+export interface IndexReader {
+  position(): Awaitable<IndexerPosition>;
+  devices(parameters: ListDevicesParameters): Awaitable<Page<IndexedDevice>>;
+  device(address: string): Awaitable<IndexedDevice | undefined>;
+  deviceReadings(parameters: ListReadingsParameters): Awaitable<Page<IndexedReading>>;
+  flags(parameters: PositionPageParameters): Awaitable<Page<IndexedReading>>;
+  statusChanges(parameters: PositionPageParameters): Awaitable<Page<IndexedStatusChange>>;
+  events(parameters: ListEventsParameters): Awaitable<Page<IndexedEvent>>;
 }

@@ -227,6 +227,11 @@ export function listDeviceReadings(db: Database.Database, finalBlock: number, p:
   };
 }
 
+/** A page of rows in chain order, newest first, optionally of one device. */
+export type PositionPageParameters = { device?: string; limit: number; cursor?: string };
+
+export type ListEventsParameters = { contracts?: readonly string[]; names?: readonly string[]; limit: number; cursor?: string };
+
 /** Rows ordered by chain position, newest first, continued by (block, log index). */
 function byPosition<R extends { block_number: number; log_index: number }>(
   db: Database.Database,
@@ -252,11 +257,7 @@ function byPosition<R extends { block_number: number; log_index: number }>(
 }
 
 /** Flagged readings with their evidence (block, transaction, the signed reading, the rule), newest first. */
-export function listFlags(
-  db: Database.Database,
-  finalBlock: number,
-  p: { device?: string; limit: number; cursor?: string },
-): Page<IndexedReading> {
+export function listFlags(db: Database.Database, finalBlock: number, p: PositionPageParameters): Page<IndexedReading> {
   const filters: [string, string][] = [['outcome = ?', 'flagged']];
   if (p.device) filters.push(['device = ?', p.device]);
   const page = byPosition<ReadingRow>(db, 'readings', filters, p.limit, p.cursor);
@@ -265,11 +266,7 @@ export function listFlags(
 
 export type IndexedStatusChange = ChainPlace & { device: string; previous: string; current: string; by: string; reason: string };
 
-export function listStatusChanges(
-  db: Database.Database,
-  finalBlock: number,
-  p: { device?: string; limit: number; cursor?: string },
-): Page<IndexedStatusChange> {
+export function listStatusChanges(db: Database.Database, finalBlock: number, p: PositionPageParameters): Page<IndexedStatusChange> {
   type Row = {
     block_number: number;
     log_index: number;
@@ -300,11 +297,7 @@ export function listStatusChanges(
 export type IndexedEvent = ChainPlace & { contract: string; address: string; name: string; args: Record<string, unknown> };
 
 /** Events of the followed contracts (the accounting log), newest first, optionally of some contracts and event names. */
-export function listEvents(
-  db: Database.Database,
-  finalBlock: number,
-  p: { contracts?: readonly string[]; names?: readonly string[]; limit: number; cursor?: string },
-): Page<IndexedEvent> {
+export function listEvents(db: Database.Database, finalBlock: number, p: ListEventsParameters): Page<IndexedEvent> {
   type Row = { block_number: number; log_index: number; tx_hash: string; contract: string; address: string; name: string; args: string };
   const filters: [string, string | number][] = [];
   // One bound value per filter: a list of values is bound as a JSON array (json_each).

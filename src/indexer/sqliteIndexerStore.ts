@@ -3,7 +3,19 @@ import Database from 'better-sqlite3';
 import type { Hex } from 'viem';
 import { deviceStatusNames } from '../protocol/reasons.js';
 import type { ChainEvent } from './decodeChainLog.js';
-import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore } from './indexerStore.js';
+import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
+import {
+  listDeviceReadings,
+  listDevices,
+  listEvents,
+  listFlags,
+  listStatusChanges,
+  readIndexedDevice,
+  type ListDevicesParameters,
+  type ListEventsParameters,
+  type ListReadingsParameters,
+  type PositionPageParameters,
+} from './queryIndex.js';
 
 /** The schema, one migration per entry (PRAGMA user_version counts those applied). */
 const migrations: readonly string[] = [
@@ -63,7 +75,7 @@ const statusName = (value: unknown) => deviceStatusNames[Number(value)] ?? `unkn
  * The indexer's SQLite database (WAL, synchronous=FULL): every range and every rollback is one
  * transaction, so a kill -9 leaves the rows and the cursor at the same range boundary.
  */
-export class SqliteIndexerStore implements IndexerStore {
+export class SqliteIndexerStore implements IndexerStore, IndexReader {
   readonly db: Database.Database;
   private readonly statements;
 
@@ -244,6 +256,30 @@ export class SqliteIndexerStore implements IndexerStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  devices(parameters: ListDevicesParameters) {
+    return listDevices(this.db, parameters);
+  }
+
+  device(address: string) {
+    return readIndexedDevice(this.db, address);
+  }
+
+  deviceReadings(parameters: ListReadingsParameters) {
+    return listDeviceReadings(this.db, this.position().finalBlock, parameters);
+  }
+
+  flags(parameters: PositionPageParameters) {
+    return listFlags(this.db, this.position().finalBlock, parameters);
+  }
+
+  statusChanges(parameters: PositionPageParameters) {
+    return listStatusChanges(this.db, this.position().finalBlock, parameters);
+  }
+
+  events(parameters: ListEventsParameters) {
+    return listEvents(this.db, this.position().finalBlock, parameters);
   }
 }
 

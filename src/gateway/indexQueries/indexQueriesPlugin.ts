@@ -3,23 +3,14 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { getAddress } from 'viem';
 import type { ChainChange } from '../../indexer/followChain.js';
 import type { IndexChanges } from '../../indexer/indexChanges.js';
-import {
-  deviceSortKeys,
-  InvalidCursorError,
-  listDeviceReadings,
-  listDevices,
-  listEvents,
-  listFlags,
-  listStatusChanges,
-  readIndexedDevice,
-} from '../../indexer/queryIndex.js';
-import type { SqliteIndexerStore } from '../../indexer/sqliteIndexerStore.js';
+import type { IndexReader } from '../../indexer/indexerStore.js';
+import { deviceSortKeys, InvalidCursorError } from '../../indexer/queryIndex.js';
 import { deviceStatusNames } from '../../protocol/reasons.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
 
 export type IndexQueriesPluginOptions = {
-  store: Pick<SqliteIndexerStore, 'db' | 'position'>;
+  store: IndexReader;
   /** The console token (<data dir>/console-token): every route needs it as a bearer token. */
   token: string;
   changes: IndexChanges;
@@ -168,7 +159,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> = async (app, options) => {
   const { store, changes } = options;
   const expected = sha256(options.token);
-  const final = () => store.position().finalBlock;
+  const final = async () => (await store.position()).finalBlock;
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
@@ -201,7 +192,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
       },
     },
     handler: async () => {
-      const position = store.position();
+      const position = await store.position();
       return { cursor: position.cursor ?? null, finalBlock: position.finalBlock };
     },
   });
@@ -241,13 +232,13 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
     },
     async (request) => {
       const { classId, owner, limit: size, ...q } = request.query;
-      const result = listDevices(store.db, {
+      const result = await store.devices({
         ...q,
         limit: Number(size),
         ...(classId !== undefined && { classId: Number(classId) }),
         ...(owner && { owner: getAddress(owner) }),
       });
-      return { ...result, finalBlock: final() };
+      return { ...result, finalBlock: await final() };
     },
   );
 
@@ -265,7 +256,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
       },
     },
     async (request, reply) => {
-      const device = readIndexedDevice(store.db, getAddress(request.params.device));
+      const device = await store.device(getAddress(request.params.device));
       if (!device) return sendError(reply, 'unknown_device', `the index holds no device ${request.params.device}`, {}, 404);
       return device;
     },
@@ -298,14 +289,14 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
     },
     async (request) => {
       const { from, to, limit: size, ...q } = request.query;
-      const result = listDeviceReadings(store.db, final(), {
+      const result = await store.deviceReadings({
         ...q,
         device: getAddress(request.params.device),
         limit: Number(size),
         ...(from !== undefined && { from: int(from) }),
         ...(to !== undefined && { to: int(to) }),
       });
-      return { ...result, finalBlock: final() };
+      return { ...result, finalBlock: await final() };
     },
   );
 
@@ -329,8 +320,8 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
     },
     async (request) => {
       const { device, limit: size, ...rest } = request.query;
-      const result = listFlags(store.db, final(), { ...rest, limit: Number(size), ...(device && { device: getAddress(device) }) });
-      return { ...result, finalBlock: final() };
+      const result = await store.flags({ ...rest, limit: Number(size), ...(device && { device: getAddress(device) }) });
+      return { ...result, finalBlock: await final() };
     },
   );
 
@@ -347,8 +338,8 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
     },
     async (request) => {
       const { device, limit: size, ...rest } = request.query;
-      const result = listStatusChanges(store.db, final(), { ...rest, limit: Number(size), ...(device && { device: getAddress(device) }) });
-      return { ...result, finalBlock: final() };
+      const result = await store.statusChanges({ ...rest, limit: Number(size), ...(device && { device: getAddress(device) }) });
+      return { ...result, finalBlock: await final() };
     },
   );
 
@@ -375,13 +366,13 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
     },
     async (request) => {
       const { contract, name, limit: size, ...rest } = request.query;
-      const result = listEvents(store.db, final(), {
+      const result = await store.events({
         ...rest,
         limit: Number(size),
         ...(contract && { contracts: contract.split(',') }),
         ...(name && { names: name.split(',') }),
       });
-      return { ...result, finalBlock: final() };
+      return { ...result, finalBlock: await final() };
     },
   );
 
@@ -399,7 +390,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
       },
       async (request) => {
         const { limit: size, ...rest } = request.query;
-        return { ...listEvents(store.db, final(), { ...rest, limit: Number(size), contracts: view.contracts }), finalBlock: final() };
+        return { ...(await store.events({ ...rest, limit: Number(size), contracts: view.contracts })), finalBlock: await final() };
       },
     );
   }
@@ -414,11 +405,12 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         produces: ['text/event-stream'],
       },
     },
-    (request, reply) => {
+    async (request, reply) => {
+      const finalBlock = await final();
       reply.hijack();
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       const send = (change: ChainChange) => reply.raw.write(`event: ${change.kind}\ndata: ${JSON.stringify(streamPayload(change))}\n\n`);
-      send({ kind: 'final', finalBlock: final() });
+      send({ kind: 'final', finalBlock });
       const unsubscribe = changes.subscribe(send);
       const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), options.keepAliveMs ?? 15_000);
       request.raw.once('close', () => {
