@@ -19,9 +19,10 @@ const layers = {
   processes: [],
   // 2. The chain: reads and writes of the contracts, deployment, the embedded Anvil.
   chain: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'processes'],
-  // 3. Services on the chain.
-  gateway: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'chain'],
-  mqtt: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'chain', 'gateway'],
+  // 3. Services on the chain. The indexer (chain events into SQL) first: the gateway serves its query API.
+  indexer: ['contracts', 'protocol', 'chain'],
+  gateway: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'chain', 'indexer'],
+  mqtt: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'chain', 'indexer', 'gateway'],
   network: ['protocol', 'crypto', 'keystore', 'processes', 'chain'],
   verify: ['contracts', 'protocol', 'crypto', 'chain'],
   // 4. The device SDK: above the gateway in the order (it is its client) but it imports only what
@@ -29,7 +30,7 @@ const layers = {
   sdk: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy'],
   // 5. Programs made of the layers below.
   simulator: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'sdk'],
-  stack: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'processes', 'chain', 'gateway', 'mqtt', 'network'],
+  stack: ['contracts', 'protocol', 'crypto', 'keystore', 'answers', 'policy', 'attestation', 'processes', 'chain', 'indexer', 'gateway', 'mqtt', 'network'],
   demo: [
     'contracts',
     'protocol',
@@ -40,6 +41,7 @@ const layers = {
     'attestation',
     'processes',
     'chain',
+    'indexer',
     'gateway',
     'mqtt',
     'sdk',
@@ -57,6 +59,7 @@ const layers = {
     'attestation',
     'processes',
     'chain',
+    'indexer',
     'gateway',
     'mqtt',
     'network',

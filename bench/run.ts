@@ -10,6 +10,7 @@
  *   answers      signed status answers from one gateway process: rate, p99 latency, size
  *   sdk-c        the C SDK on an emulated Cortex-M4 (make -C sdk-c mcu-check): flash, RAM, stack, a verify's
  *                instructions, against issue #15's targets
+ *   indexer      (only when asked) the indexer's catch-up rate (events/s) and its query times (bench/indexer.ts)
  *   cli          (only when asked) start times of the `pythia` command: --help, --version, and `device show`
  *                against a running node, beside `node -e 0` and the chain's answer (bench/cli.ts)
  *   crash        (only when asked) kill -9 at random moments during a run — of the gateway process,
@@ -45,6 +46,7 @@ import { splitSignature, toCompact } from '../src/protocol/signature.js';
 import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index.js';
 import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash, runValidatorCrash } from '../src/testing/crash/index.js';
 import { formatCliFigures, measureCli } from './cli.js';
+import { formatIndexerFigures, measureIndexer } from './indexer.js';
 import { measureNetwork } from './network.js';
 import { measureSdkC } from './sdkC.js';
 import { runPostClient } from './runPostClient.js';
@@ -65,7 +67,7 @@ const QUESTIONS = env('BENCH_QUESTIONS', 6000);
 const QUESTION_DEVICES = env('BENCH_QUESTION_DEVICES', 200);
 const ECDSA_THREADS = process.env.BENCH_ECDSA_THREADS === undefined ? undefined : Number(process.env.BENCH_ECDSA_THREADS);
 const BLOCK_TIME = process.env.BENCH_BLOCK_TIME === undefined || process.env.BENCH_BLOCK_TIME === '0' ? 0 : env('BENCH_BLOCK_TIME', 1);
-const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network', 'cli', 'sdk-c'] as const;
+const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network', 'cli', 'sdk-c', 'indexer'] as const;
 const asked = process.argv.slice(2);
 for (const name of asked)
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}; sections: ${SECTIONS.join(', ')}`);
@@ -73,7 +75,7 @@ for (const name of asked)
 // printed beside the Anvil end-to-end figure of the same run.
 const runs = (section: (typeof SECTIONS)[number]) =>
   asked.length === 0
-    ? section !== 'crash' && section !== 'network' && section !== 'cli'
+    ? section !== 'crash' && section !== 'network' && section !== 'cli' && section !== 'indexer'
     : asked.includes(section) || (section === 'e2e' && asked.includes('network'));
 const PAYLOAD = encodeMetrics([123, 251, 304, 452, 2150, 5500]);
 
@@ -358,9 +360,17 @@ const native = measureNative();
 log('Pythia benchmark');
 log(`baseline: native secp256k1 (libsecp256k1, 1 core): verify ${native.verifyPerSecond}/s, recover ${native.recoverPerSecond}/s`);
 if (runs('cli')) for (const line of formatCliFigures(await measureCli(env('BENCH_CLI_RUNS', 7)))) log(line);
+if (runs('indexer')) {
+  const figures = await measureIndexer({
+    batches: env('BENCH_INDEXER_BATCHES', 40),
+    batch: env('BENCH_INDEXER_BATCH', 250),
+    devices: env('BENCH_INDEXER_DEVICES', 100),
+  });
+  for (const line of formatIndexerFigures(figures)) log(line);
+}
 if (runs('sdk-c')) for (const line of measureSdkC()) log(line);
-// `cli` and `sdk-c` need no chain; the other sections share the test chain below.
-if (!SECTIONS.some((section) => section !== 'cli' && section !== 'sdk-c' && runs(section))) process.exit(0);
+// `cli`, `sdk-c` and `indexer` need no shared chain (the indexer starts its own); the other sections share the test chain below.
+if (!SECTIONS.some((section) => section !== 'cli' && section !== 'sdk-c' && section !== 'indexer' && runs(section))) process.exit(0);
 const chain = await startTestChain(BLOCK_TIME ? { blockTime: BLOCK_TIME } : {});
 try {
   const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };

@@ -26,6 +26,7 @@ import { commandsPlugin } from './commands/commandsPlugin.js';
 import { deviceActionsPlugin } from './deviceActions/deviceActionsPlugin.js';
 import { devicesPlugin } from './devices/devicesPlugin.js';
 import { healthPlugin } from './health/healthPlugin.js';
+import { indexQueriesPlugin, type IndexQueriesPluginOptions } from './indexQueries/indexQueriesPlugin.js';
 import { abiPlugin } from './abi/abiPlugin.js';
 import { openApiPlugin, type OpenApiTag } from './openapi/openApiPlugin.js';
 import { readingsPlugin } from './readings/readingsPlugin.js';
@@ -138,6 +139,8 @@ export type GatewayOptions = {
   maxConnections?: number;
   /** Told of every refusal answered, by reason and count (`pythia up`'s refusal lines); the MQTT channel tells it too. */
   onRefusal?: GatewayServices['onRefusal'];
+  /** The indexer's store, its changes and the console token: with them the gateway serves GET /v1/index/... (docs/api.md). */
+  index?: IndexQueriesPluginOptions;
 };
 
 declare module 'fastify' {
@@ -343,7 +346,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     database.close();
   });
 
-  await registerFeatures(app, services);
+  await registerFeatures(app, services, options.index);
   return app;
 }
 
@@ -352,7 +355,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
  * gateway does not have is not there at all (the framework's 404 `not_found`) and /openapi.json
  * does not list it. docs/operations.md, "The gateway's features", has the same table.
  */
-async function registerFeatures(app: FastifyInstance, services: GatewayServices): Promise<void> {
+async function registerFeatures(app: FastifyInstance, services: GatewayServices, index?: IndexQueriesPluginOptions): Promise<void> {
   const { chainId, publicClient, fleetAddress, queue, directory, relayer, contracts } = services;
   const { consentRegistry, deviceOwnership, firmwareRegistry, policyRegistry } = contracts;
   const { accessLedger: ledger, accessLogBatcher, policyStore, answerer } = services;
@@ -367,11 +370,13 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices)
       ? [{ name: 'consent', description: 'Consent receipts, data under consent, policy documents, trap streets' }]
       : []),
     { name: 'contracts', description: 'The contracts’ events, errors and enum numbers (docs/abi.md), and their addresses' },
+    ...(index ? [{ name: 'index', description: 'The indexed chain for the council console (console token)' }] : []),
     { name: 'health', description: 'Liveness' },
   ];
   await app.register(openApiPlugin, { version: packageVersion(), tags });
   await app.register(healthPlugin, { chainId, publicClient, queue, directory, relayer, ...(services.rpc && { rpc: services.rpc }) });
   await app.register(abiPlugin, { chainId, addresses: { fleet: fleetAddress, ...contracts } });
+  if (index) await app.register(indexQueriesPlugin, index);
   await app.register(readingsPlugin, { intake: services.intake, queue });
   await app.register(devicesPlugin, { publicClient, fleetAddress, queue });
   if (deviceOwnership || firmwareRegistry) {

@@ -39,6 +39,11 @@ export const rejectionReasons = {
     description:
       'The URL or a path parameter is malformed: a device id that is not 20 bytes of hex, a sequence beyond uint64, a parameter over 100 characters, a URL that does not decode; or the request is not valid HTTP.',
   },
+  console_token_required: {
+    status: 401,
+    description:
+      'The index routes (/v1/index/...) need `Authorization: Bearer <console token>`: the token `pythia up` writes to <data dir>/console-token (0600). Missing or wrong.',
+  },
   unknown_command: {
     status: 400,
     description: 'POST /v1/devices/{id}/commands: the command code is not in the command catalogue (docs/protocol.md).',

@@ -17,7 +17,7 @@ export type SecureDataDirReturnType = {
 };
 
 /** What Pythia keeps at the top of a data directory (docs/operations.md, "The data directory"). */
-const PYTHIA_ENTRY = /^(keys|chain|logs|deployment\.json.*|pythia\.lock.*|gateway\.sqlite.*)$/;
+const PYTHIA_ENTRY = /^(keys|chain|logs|deployment\.json.*|pythia\.lock.*|gateway\.sqlite.*|index\.sqlite.*|console-token.*)$/;
 
 /**
  * Makes the data directory private to the user that runs the node (docs/security.md, "Host"): the

@@ -23,6 +23,10 @@ import {
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
 import { loadOrCreateRoleKeys, ROLE_NAMES, type RoleAccounts } from '../chain/roleKeys.js';
 import { startGateway, type GatewayOptions } from '../gateway/server.js';
+import { detectFinalityPolicy } from '../gateway/readings/finalityPolicy.js';
+import { IndexChanges } from '../indexer/indexChanges.js';
+import { indexDatabasePath, startIndexer } from '../indexer/startIndexer.js';
+import { consoleTokenPath, loadOrCreateConsoleToken } from './consoleToken.js';
 import { DEFAULT_MQTT_PORT, startMqttChannel } from '../mqtt/channel.js';
 import { findGeth, initSingleNodeChain, isNetworkFolder, startSingleNodeChain, type SingleNodeChain } from '../network/index.js';
 import { DEFAULT_GATEWAY_PORT } from './defaults.js';
@@ -101,6 +105,8 @@ export type Stack = {
   deployed: boolean;
   /** The embedded Anvil (chain 'anvil'): its pid and the last block saved to disk. */
   embeddedChain?: EmbeddedChain;
+  /** The file holding the council console's token (the bearer token of GET /v1/index/...). */
+  consoleTokenPath: string;
   /** The node's own geth validator (chain 'geth'): its pid and block period. */
   gethNode?: SingleNodeChain;
   stop: () => Promise<void>;
@@ -232,10 +238,28 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       progress(`chain state saved up to block ${saved.number} (${join(parameters.dataDir, 'chain')})`);
     }
 
+    // The indexer follows every contract into <data dir>/index.sqlite with the gateway's finality:
+    // its confirmations, and on Anvil no block above the last durable save is final.
+    const saver = embeddedChain;
+    const finality = await detectFinalityPolicy(clients.publicClient, { savedBlockKnown: saver !== undefined });
+    const indexChanges = new IndexChanges();
+    const indexer = startIndexer({
+      deployment: { ...deployment, rpcUrl },
+      databasePath: indexDatabasePath(parameters.dataDir),
+      confirmations: finality.confirmations,
+      ...(saver && {
+        finalBlockAt: (head: number) => Math.min(head - finality.confirmations + 1, savedBlockNumber(saver) ?? -1),
+      }),
+      onChange: indexChanges.publish,
+      onError: (error) => progress(`indexer: ${(error as Error).message.split('\n')[0]} (trying again)`),
+    });
+    stops.push(indexer.stop);
+    const consoleToken = loadOrCreateConsoleToken(parameters.dataDir);
+    progress(`indexing the chain into ${indexDatabasePath(parameters.dataDir)}; console token in ${consoleTokenPath(parameters.dataDir)}`);
+
     progress('starting the gateway');
     // The canary secret derives from the Pythia's key, which is encrypted at rest with the others.
     const pythiaKey = privateKeyOfNativeAccount(roles.pythia);
-    const saver = embeddedChain;
     const gateway = await startGateway({
       rpcUrls,
       chainId,
@@ -268,6 +292,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       ...(parameters.tls && { tls: parameters.tls }),
       ...(parameters.logger !== undefined && { logger: parameters.logger }),
       ...(parameters.onRefusal && { onRefusal: parameters.onRefusal }),
+      index: { store: indexer.store, token: consoleToken, changes: indexChanges },
     });
     stops.push(() => gateway.close());
     deployment = { ...deployment, gatewayUrl: gateway.url };
@@ -296,6 +321,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       gatewayUrl: gateway.url,
       ...(deployment.mqttUrl ? { mqttUrl: deployment.mqttUrl } : {}),
       deployed,
+      consoleTokenPath: consoleTokenPath(parameters.dataDir),
       ...(embeddedChain && { embeddedChain }),
       ...(gethNode && { gethNode }),
       stop,

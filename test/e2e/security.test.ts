@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { signQuestionRequest } from '../../src/answers/signQuestionRequest.js';
 import { decodeAnswer } from '../../src/answers/decodeAnswer.js';
@@ -288,6 +288,22 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
   after(async () => {
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the index routes answer only the console token of the data directory (0600); with it, the indexed fleet', async () => {
+    assert.equal(statSync(stack.consoleTokenPath).mode & 0o777, 0o600);
+    const token = readFileSync(stack.consoleTokenPath, 'utf8').trim();
+    refused(await call('/v1/index/devices'), 401, 'console_token_required');
+    refused(await call('/v1/index/devices', { headers: { authorization: `Bearer ${'0'.repeat(64)}` } }), 401, 'console_token_required');
+    for (let i = 0; ; i++) {
+      const answer = await call(`/v1/index/devices/${device}`, { headers: { authorization: `Bearer ${token}` } });
+      if (answer.status === 200) {
+        assert.equal(answer.body.device, device);
+        break;
+      }
+      assert.ok(i < 200, `the indexer never indexed ${device}: ${JSON.stringify(answer.body)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 
   it('public views show status, never values, device time or the offending value (stranger)', async () => {

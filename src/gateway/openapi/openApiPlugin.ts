@@ -27,6 +27,15 @@ export const openApiPlugin: FastifyPluginAsync<{ version: string; tags: OpenApiT
           reasonTable,
       },
       tags,
+      components: {
+        securitySchemes: {
+          consoleToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The console token `pythia up` writes to <data dir>/console-token (docs/security.md).',
+          },
+        },
+      },
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),

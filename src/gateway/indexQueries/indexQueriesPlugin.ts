@@ -1,0 +1,444 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { getAddress } from 'viem';
+import type { ChainChange } from '../../indexer/followChain.js';
+import type { IndexChanges } from '../../indexer/indexChanges.js';
+import type { IndexReader } from '../../indexer/indexerStore.js';
+import { deviceSortKeys, InvalidCursorError } from '../../indexer/queryIndex.js';
+import { deviceStatusNames } from '../../protocol/reasons.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
+import { deviceIdJsonSchema } from '../readings/readingShape.js';
+
+export type IndexQueriesPluginOptions = {
+  store: IndexReader;
+  /** The console token (<data dir>/console-token): every route needs it as a bearer token. */
+  token: string;
+  changes: IndexChanges;
+  /** How often the event stream sends a comment line to keep proxies from closing it (ms). Default 15,000. */
+  keepAliveMs?: number;
+};
+
+const tags = ['index'];
+// Query strings are strings: the gateway's schemas never coerce (a number is written as digits and read here).
+const limit = {
+  type: 'string',
+  pattern: '^([1-9]|[1-9][0-9]|[1-4][0-9]{2}|500)$',
+  default: '50',
+  description: 'Rows per page, 1 to 500.',
+} as const;
+const unsigned = (description: string) => ({ type: 'string', pattern: '^[0-9]{1,15}$', description }) as const;
+const int = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+const cursor = { type: 'string', maxLength: 200, description: 'The `next` of the previous page.' } as const;
+const order = { type: 'string', enum: ['asc', 'desc'], default: 'asc' } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+const nullableInteger = { type: ['integer', 'null'] } as const;
+const place = {
+  blockNumber: { type: 'integer' },
+  logIndex: { type: 'integer' },
+  transactionHash: { type: 'string' },
+  final: { type: 'boolean', description: 'The block has the confirmations the gateway requires (docs/operations.md, "Finality").' },
+} as const;
+const page = (item: object) =>
+  ({
+    type: 'object',
+    required: ['items', 'next', 'finalBlock'],
+    properties: {
+      items: { type: 'array', items: item },
+      next: { ...nullableString, description: 'Cursor of the next page; null on the last.' },
+      finalBlock: { type: 'integer', description: 'The newest block the index holds as final (-1 before any).' },
+    },
+  }) as const;
+
+const deviceJsonSchema = {
+  type: 'object',
+  required: [
+    'device',
+    'classId',
+    'status',
+    'publicKey',
+    'registeredBlock',
+    'statusBlock',
+    'owner',
+    'readings',
+    'flags',
+    'lastSequence',
+    'lastReadingBlock',
+  ],
+  properties: {
+    device: { type: 'string' },
+    classId: { type: 'integer' },
+    status: { type: 'string', enum: deviceStatusNames.slice(1) },
+    publicKey: { type: 'string' },
+    registrar: { type: 'string' },
+    registeredBlock: { type: 'integer' },
+    statusBlock: { type: 'integer', description: 'Block of the last status change (or of the registration).' },
+    owner: { ...nullableString, description: 'Holder of the device token (DeviceOwnership), null before the first transfer is indexed.' },
+    readings: { type: 'integer', description: 'Readings recorded on chain (accepted and flagged).' },
+    flags: { type: 'integer', description: 'Flagged readings.' },
+    lastSequence: nullableInteger,
+    lastReadingBlock: nullableInteger,
+  },
+} as const;
+
+const readingJsonSchema = {
+  type: 'object',
+  required: ['device', 'sequence', 'outcome', 'timestamp', 'payload', 'values', 'signature', 'flag', 'skipReason', ...Object.keys(place)],
+  properties: {
+    ...place,
+    device: { type: 'string' },
+    sequence: { type: 'integer' },
+    outcome: { type: 'string', enum: ['accepted', 'flagged', 'skipped'] },
+    timestamp: { ...nullableInteger, description: "The device's signed time (unix seconds)." },
+    payload: { ...nullableString, description: 'The signed payload, hex.' },
+    values: { type: ['array', 'null'], items: { type: 'integer' }, description: 'The payload as int16 metric values (raw units).' },
+    signature: {
+      type: ['object', 'null'],
+      properties: { r: { type: 'string' }, vs: { type: 'string' } },
+      description: "The device's EIP-712 signature (EIP-2098 compact) as relayed: with the fields above, the evidence anyone can check.",
+    },
+    flag: {
+      type: ['object', 'null'],
+      properties: {
+        reasons: { type: 'integer', description: 'Bits of the broken rules (docs/protocol.md, "Flag reasons").' },
+        rules: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'The broken rules by name (OutOfRange, ExcessiveChange, TooFrequent, PayloadSize, ClockSkew).',
+        },
+        metric: { type: 'integer', description: 'Index of the first offending metric.' },
+        value: { type: 'integer', description: 'Its value.' },
+      },
+    },
+    skipReason: { ...nullableInteger, description: 'SkipReason (docs/abi.md) of a skipped reading.' },
+  },
+} as const;
+
+const statusChangeJsonSchema = {
+  type: 'object',
+  required: ['device', 'previous', 'current', 'by', 'reason', ...Object.keys(place)],
+  properties: {
+    ...place,
+    device: { type: 'string' },
+    previous: { type: 'string' },
+    current: { type: 'string' },
+    by: { type: 'string' },
+    reason: { type: 'string' },
+  },
+} as const;
+
+const eventJsonSchema = {
+  type: 'object',
+  required: ['contract', 'address', 'name', 'args', ...Object.keys(place)],
+  properties: {
+    ...place,
+    contract: { type: 'string', description: 'The contract by its deployment.json name.' },
+    address: { type: 'string' },
+    name: { type: 'string', description: 'The event, as in docs/abi.md.' },
+    args: { type: 'object', additionalProperties: true, description: 'Decoded arguments: integers as decimal strings, bytes as hex.' },
+  },
+} as const;
+
+/** The event lists of the console's pages: contracts and event names (the ABIs' names). */
+const eventViews = {
+  consents: { contracts: ['consentRegistry'], summary: 'Consents granted and revoked, grant agents (ConsentRegistry events)' },
+  policies: { contracts: ['policyRegistry'], summary: 'Policies published (PolicyRegistry events)' },
+  firmware: {
+    contracts: ['firmwareRegistry'],
+    summary: 'Firmware releases, approvals, installs, update policies (FirmwareRegistry events)',
+  },
+  feeds: { contracts: ['feedMarket'], summary: 'Feeds offered, bought, closed (FeedMarket events)' },
+} as const;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * The indexer's query API for the council console: the fleet, a device's readings, flags with their
+ * evidence, status changes, the accounting log, consents, policies, firmware, feeds, and a stream
+ * of changes. Every route needs the console token (docs/security.md): it shows reading values.
+ */
+export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> = async (app, options) => {
+  const { store, changes } = options;
+  const expected = sha256(options.token);
+  const final = async () => (await store.position()).finalBlock;
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+    if (token === undefined || !timingSafeEqual(sha256(token), expected)) {
+      return sendError(reply, 'console_token_required', 'send Authorization: Bearer <console token> (<data dir>/console-token)');
+    }
+  });
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof InvalidCursorError) return sendError(reply, 'invalid_request', error.message);
+    throw error;
+  });
+  const security = [{ consoleToken: [] }];
+
+  app.get('/v1/index/status', {
+    schema: {
+      summary: 'Where the index stands: its last block and the newest final block',
+      tags,
+      security,
+      response: {
+        200: {
+          type: 'object',
+          required: ['cursor', 'finalBlock'],
+          properties: {
+            cursor: { type: ['object', 'null'], properties: { number: { type: 'integer' }, hash: { type: 'string' } } },
+            finalBlock: { type: 'integer' },
+          },
+        },
+        ...errorResponses,
+      },
+    },
+    handler: async () => {
+      const position = await store.position();
+      return { cursor: position.cursor ?? null, finalBlock: position.finalBlock };
+    },
+  });
+
+  app.get<{
+    Querystring: {
+      status?: string;
+      classId?: string;
+      owner?: string;
+      sort?: keyof typeof deviceSortKeys;
+      order?: 'asc' | 'desc';
+      limit: string;
+      cursor?: string;
+    };
+  }>(
+    '/v1/index/devices',
+    {
+      schema: {
+        summary: 'The fleet: devices filtered by status, class or owner, sorted, a page at a time',
+        tags,
+        security,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', enum: deviceStatusNames.slice(1) },
+            classId: { type: 'string', pattern: '^[0-9]{1,5}$', description: 'Device class id.' },
+            owner: deviceIdJsonSchema,
+            sort: { type: 'string', enum: Object.keys(deviceSortKeys), default: 'address' },
+            order,
+            limit,
+            cursor,
+          },
+        },
+        response: { 200: page(deviceJsonSchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { classId, owner, limit: size, ...q } = request.query;
+      const result = await store.devices({
+        ...q,
+        limit: Number(size),
+        ...(classId !== undefined && { classId: Number(classId) }),
+        ...(owner && { owner: getAddress(owner) }),
+      });
+      return { ...result, finalBlock: await final() };
+    },
+  );
+
+  const deviceParams = { type: 'object', required: ['device'], properties: { device: deviceIdJsonSchema } } as const;
+
+  app.get<{ Params: { device: string } }>(
+    '/v1/index/devices/:device',
+    {
+      schema: {
+        summary: 'One indexed device',
+        tags,
+        security,
+        params: deviceParams,
+        response: { 200: deviceJsonSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const device = await store.device(getAddress(request.params.device));
+      if (!device) return sendError(reply, 'unknown_device', `the index holds no device ${request.params.device}`, {}, 404);
+      return device;
+    },
+  );
+
+  app.get<{
+    Params: { device: string };
+    Querystring: { from?: string; to?: string; order?: 'asc' | 'desc'; limit: string; cursor?: string };
+  }>(
+    '/v1/index/devices/:device/readings',
+    {
+      schema: {
+        summary: "A device's readings over time (its signed time), with values",
+        tags,
+        security,
+        params: deviceParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: unsigned('Device time, unix seconds, inclusive.'),
+            to: unsigned('Device time, unix seconds, inclusive.'),
+            order,
+            limit,
+            cursor,
+          },
+        },
+        response: { 200: page(readingJsonSchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { from, to, limit: size, ...q } = request.query;
+      const result = await store.deviceReadings({
+        ...q,
+        device: getAddress(request.params.device),
+        limit: Number(size),
+        ...(from !== undefined && { from: int(from) }),
+        ...(to !== undefined && { to: int(to) }),
+      });
+      return { ...result, finalBlock: await final() };
+    },
+  );
+
+  const positionQuery = {
+    type: 'object',
+    additionalProperties: false,
+    properties: { device: deviceIdJsonSchema, limit, cursor },
+  } as const;
+  type PositionQuery = { Querystring: { device?: string; limit: string; cursor?: string } };
+
+  app.get<PositionQuery>(
+    '/v1/index/flags',
+    {
+      schema: {
+        summary: 'Flagged readings with their evidence (block, transaction, signed reading, broken rule), newest first',
+        tags,
+        security,
+        querystring: positionQuery,
+        response: { 200: page(readingJsonSchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { device, limit: size, ...rest } = request.query;
+      const result = await store.flags({ ...rest, limit: Number(size), ...(device && { device: getAddress(device) }) });
+      return { ...result, finalBlock: await final() };
+    },
+  );
+
+  app.get<PositionQuery>(
+    '/v1/index/status-changes',
+    {
+      schema: {
+        summary: 'Device status changes (suspensions, revocations, reinstatements), newest first',
+        tags,
+        security,
+        querystring: positionQuery,
+        response: { 200: page(statusChangeJsonSchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { device, limit: size, ...rest } = request.query;
+      const result = await store.statusChanges({ ...rest, limit: Number(size), ...(device && { device: getAddress(device) }) });
+      return { ...result, finalBlock: await final() };
+    },
+  );
+
+  const nameList = { type: 'string', maxLength: 1000, pattern: '^[A-Za-z0-9]+(,[A-Za-z0-9]+)*$' } as const;
+  app.get<{ Querystring: { contract?: string; name?: string; limit: string; cursor?: string } }>(
+    '/v1/index/events',
+    {
+      schema: {
+        summary: 'The accounting log: every event of every contract, newest first',
+        tags,
+        security,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            contract: { ...nameList, description: 'Comma-separated deployment.json names (fleet, consentRegistry, ...).' },
+            name: { ...nameList, description: 'Comma-separated event names.' },
+            limit,
+            cursor,
+          },
+        },
+        response: { 200: page(eventJsonSchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { contract, name, limit: size, ...rest } = request.query;
+      const result = await store.events({
+        ...rest,
+        limit: Number(size),
+        ...(contract && { contracts: contract.split(',') }),
+        ...(name && { names: name.split(',') }),
+      });
+      return { ...result, finalBlock: await final() };
+    },
+  );
+
+  for (const [path, view] of Object.entries(eventViews)) {
+    app.get<{ Querystring: { limit: string; cursor?: string } }>(
+      `/v1/index/${path}`,
+      {
+        schema: {
+          summary: `${view.summary}, newest first`,
+          tags,
+          security,
+          querystring: { type: 'object', additionalProperties: false, properties: { limit, cursor } },
+          response: { 200: page(eventJsonSchema), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { limit: size, ...rest } = request.query;
+        return { ...(await store.events({ ...rest, limit: Number(size), contracts: view.contracts })), finalBlock: await final() };
+      },
+    );
+  }
+
+  app.get(
+    '/v1/index/stream',
+    {
+      schema: {
+        summary: 'Live changes of the index (server-sent events): `range` (new events), `rollback` (a reorg removed blocks), `final`',
+        tags,
+        security,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const finalBlock = await final();
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      const send = (change: ChainChange) => reply.raw.write(`event: ${change.kind}\ndata: ${JSON.stringify(streamPayload(change))}\n\n`);
+      send({ kind: 'final', finalBlock });
+      const unsubscribe = changes.subscribe(send);
+      const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), options.keepAliveMs ?? 15_000);
+      request.raw.once('close', () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+      });
+    },
+  );
+};
+
+/** At most this many events in one stream message; a client that needs more reads /v1/index/events. */
+const STREAM_EVENTS = 500;
+
+function streamPayload(change: ChainChange): object {
+  if (change.kind !== 'range') return change;
+  return {
+    kind: 'range',
+    from: change.from,
+    to: change.to,
+    finalBlock: change.finalBlock,
+    eventCount: change.events.length,
+    events: change.events.slice(0, STREAM_EVENTS).map((e) => ({
+      blockNumber: e.blockNumber,
+      logIndex: e.logIndex,
+      transactionHash: e.transactionHash,
+      contract: e.contract,
+      name: e.name,
+      args: e.args,
+    })),
+  };
+}

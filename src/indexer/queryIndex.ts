@@ -1,0 +1,320 @@
+import type Database from 'better-sqlite3';
+import { decodeMetrics } from '../protocol/payload.js';
+import { flagReasonNames, type FlagReason } from '../protocol/reasons.js';
+import type { Hex } from 'viem';
+
+/** Columns the fleet page may sort by, and their SQL. */
+export const deviceSortKeys = {
+  address: 'address',
+  lastReading: 'last_reading_block',
+  flags: 'flags',
+  registered: 'registered_block',
+} as const;
+export type DeviceSortKey = keyof typeof deviceSortKeys;
+export type SortOrder = 'asc' | 'desc';
+
+export class InvalidCursorError extends Error {}
+
+/** A page cursor: the sort key and tie-breaker of the last row, opaque to clients (base64url JSON). */
+export function encodeCursor(values: readonly (string | number | null)[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, length: number): (string | number | null)[] {
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('the cursor is not one this API gave');
+  }
+  if (
+    !Array.isArray(values) ||
+    values.length !== length ||
+    !values.every((v) => v === null || typeof v === 'string' || Number.isSafeInteger(v))
+  ) {
+    throw new InvalidCursorError('the cursor is not one this API gave');
+  }
+  return values as (string | number | null)[];
+}
+
+export type IndexedDevice = {
+  device: string;
+  classId: number;
+  status: string;
+  publicKey: string;
+  registrar: string;
+  registeredBlock: number;
+  statusBlock: number;
+  owner: string | null;
+  readings: number;
+  flags: number;
+  lastSequence: number | null;
+  lastReadingBlock: number | null;
+};
+
+type DeviceRow = {
+  address: string;
+  class_id: number;
+  status: string;
+  public_key: string;
+  registrar: string;
+  registered_block: number;
+  status_block: number;
+  owner: string | null;
+  readings: number;
+  flags: number;
+  last_sequence: number | null;
+  last_reading_block: number | null;
+};
+
+const deviceOf = (r: DeviceRow): IndexedDevice => ({
+  device: r.address,
+  classId: r.class_id,
+  status: r.status,
+  publicKey: r.public_key,
+  registrar: r.registrar,
+  registeredBlock: r.registered_block,
+  statusBlock: r.status_block,
+  owner: r.owner,
+  readings: r.readings,
+  flags: r.flags,
+  lastSequence: r.last_sequence,
+  lastReadingBlock: r.last_reading_block,
+});
+
+export type ListDevicesParameters = {
+  status?: string;
+  classId?: number;
+  owner?: string;
+  sort?: DeviceSortKey;
+  order?: SortOrder;
+  limit: number;
+  cursor?: string;
+};
+
+export type Page<T> = { items: T[]; next: string | null };
+
+/**
+ * One page of the fleet: filtered by status, class or owner, sorted by one column with the address
+ * as tie-breaker, continued by keyset cursor (an index range, however deep the page).
+ */
+export function listDevices(db: Database.Database, p: ListDevicesParameters): Page<IndexedDevice> {
+  const column = deviceSortKeys[p.sort ?? 'address'];
+  const desc = p.order === 'desc';
+  const where: string[] = [];
+  const args: (string | number | null)[] = [];
+  if (p.status !== undefined) where.push('status = ?') && args.push(p.status);
+  if (p.classId !== undefined) where.push('class_id = ?') && args.push(p.classId);
+  if (p.owner !== undefined) where.push('owner = ?') && args.push(p.owner);
+  // NULLs (no reading yet) sort as -1, so that the keyset comparison stays a plain comparison (the
+  // index is on the same expression).
+  const key = column === 'last_reading_block' ? 'coalesce(last_reading_block, -1)' : column;
+  if (p.cursor !== undefined) {
+    const [value, address] = decodeCursor(p.cursor, column === 'address' ? 1 : 2).concat(column === 'address' ? [null] : []);
+    if (column === 'address') {
+      where.push(`address ${desc ? '<' : '>'} ?`);
+      args.push(value ?? '');
+    } else {
+      where.push(`(${key}, address) ${desc ? '<' : '>'} (?, ?)`);
+      args.push(value ?? -1, address ?? '');
+    }
+  }
+  const order =
+    column === 'address' ? `address ${desc ? 'DESC' : 'ASC'}` : `${key} ${desc ? 'DESC' : 'ASC'}, address ${desc ? 'DESC' : 'ASC'}`;
+  const rows = db
+    .prepare(`SELECT * FROM devices ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`)
+    .all(...args, p.limit + 1) as DeviceRow[];
+  const more = rows.length > p.limit;
+  const items = rows.slice(0, p.limit).map(deviceOf);
+  const last = rows[p.limit - 1];
+  const next =
+    more && last
+      ? encodeCursor(column === 'address' ? [last.address] : [(last[column as keyof DeviceRow] as number | null) ?? -1, last.address])
+      : null;
+  return { items, next };
+}
+
+export function readIndexedDevice(db: Database.Database, address: string): IndexedDevice | undefined {
+  const row = db.prepare('SELECT * FROM devices WHERE address = ?').get(address) as DeviceRow | undefined;
+  return row && deviceOf(row);
+}
+
+/** Where a row is on the chain, and whether its block is final. */
+export type ChainPlace = { blockNumber: number; logIndex: number; transactionHash: string; final: boolean };
+
+export type IndexedReading = ChainPlace & {
+  device: string;
+  sequence: number;
+  outcome: 'accepted' | 'flagged' | 'skipped';
+  /** The device's signed time (unix seconds) and payload, from the submitReadings call; null if the call could not be read. */
+  timestamp: number | null;
+  payload: Hex | null;
+  /** The payload as int16 metric values (big-endian pairs). */
+  values: number[] | null;
+  signature: { r: Hex; vs: Hex } | null;
+  /** Flagged: the broken rules (bits of docs/protocol.md's flag reasons), the first offending metric and its value. */
+  flag: { reasons: number; rules: FlagReason[]; metric: number; value: number } | null;
+  /** Skipped: the SkipReason number. */
+  skipReason: number | null;
+};
+
+type ReadingRow = {
+  block_number: number;
+  log_index: number;
+  tx_hash: string;
+  device: string;
+  sequence: number;
+  outcome: IndexedReading['outcome'];
+  reasons: number | null;
+  metric: number | null;
+  value: number | null;
+  skip_reason: number | null;
+  timestamp: number | null;
+  payload: Hex | null;
+  r: Hex | null;
+  vs: Hex | null;
+};
+
+const readingOf = (r: ReadingRow, finalBlock: number): IndexedReading => ({
+  blockNumber: r.block_number,
+  logIndex: r.log_index,
+  transactionHash: r.tx_hash,
+  final: r.block_number <= finalBlock,
+  device: r.device,
+  sequence: r.sequence,
+  outcome: r.outcome,
+  timestamp: r.timestamp,
+  payload: r.payload,
+  values: r.payload === null ? null : decodeMetrics(r.payload),
+  signature: r.r !== null && r.vs !== null ? { r: r.r, vs: r.vs } : null,
+  flag:
+    r.outcome === 'flagged'
+      ? { reasons: r.reasons ?? 0, rules: flagReasonNames(r.reasons ?? 0), metric: r.metric ?? 0, value: r.value ?? 0 }
+      : null,
+  skipReason: r.skip_reason,
+});
+
+export type ListReadingsParameters = {
+  device: string;
+  /** Device time range, unix seconds, inclusive. */
+  from?: number;
+  to?: number;
+  order?: SortOrder;
+  limit: number;
+  cursor?: string;
+};
+
+/** A device's readings by its signed time (then sequence), through the (device, timestamp, sequence) index. */
+export function listDeviceReadings(db: Database.Database, finalBlock: number, p: ListReadingsParameters): Page<IndexedReading> {
+  const desc = p.order === 'desc';
+  const where = ['device = ?', 'timestamp IS NOT NULL'];
+  const args: (string | number)[] = [p.device];
+  if (p.from !== undefined) where.push('timestamp >= ?') && args.push(p.from);
+  if (p.to !== undefined) where.push('timestamp <= ?') && args.push(p.to);
+  if (p.cursor !== undefined) {
+    const [timestamp, sequence] = decodeCursor(p.cursor, 2);
+    where.push(`(timestamp, sequence) ${desc ? '<' : '>'} (?, ?)`);
+    args.push(Number(timestamp), Number(sequence));
+  }
+  const dir = desc ? 'DESC' : 'ASC';
+  const rows = db
+    .prepare(`SELECT * FROM readings WHERE ${where.join(' AND ')} ORDER BY timestamp ${dir}, sequence ${dir} LIMIT ?`)
+    .all(...args, p.limit + 1) as ReadingRow[];
+  const last = rows[p.limit - 1];
+  return {
+    items: rows.slice(0, p.limit).map((r) => readingOf(r, finalBlock)),
+    next: rows.length > p.limit && last ? encodeCursor([last.timestamp, last.sequence]) : null,
+  };
+}
+
+/** A page of rows in chain order, newest first, optionally of one device. */
+export type PositionPageParameters = { device?: string; limit: number; cursor?: string };
+
+export type ListEventsParameters = { contracts?: readonly string[]; names?: readonly string[]; limit: number; cursor?: string };
+
+/** Rows ordered by chain position, newest first, continued by (block, log index). */
+function byPosition<R extends { block_number: number; log_index: number }>(
+  db: Database.Database,
+  table: string,
+  filters: [string, string | number][],
+  limit: number,
+  cursor: string | undefined,
+): { rows: R[]; next: string | null } {
+  const where = filters.map(([sql]) => sql);
+  const args: (string | number)[] = filters.map(([, value]) => value);
+  if (cursor !== undefined) {
+    const [block, log] = decodeCursor(cursor, 2);
+    where.push('(block_number, log_index) < (?, ?)');
+    args.push(Number(block), Number(log));
+  }
+  const rows = db
+    .prepare(
+      `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY block_number DESC, log_index DESC LIMIT ?`,
+    )
+    .all(...args, limit + 1) as R[];
+  const last = rows[limit - 1];
+  return { rows: rows.slice(0, limit), next: rows.length > limit && last ? encodeCursor([last.block_number, last.log_index]) : null };
+}
+
+/** Flagged readings with their evidence (block, transaction, the signed reading, the rule), newest first. */
+export function listFlags(db: Database.Database, finalBlock: number, p: PositionPageParameters): Page<IndexedReading> {
+  const filters: [string, string][] = [['outcome = ?', 'flagged']];
+  if (p.device) filters.push(['device = ?', p.device]);
+  const page = byPosition<ReadingRow>(db, 'readings', filters, p.limit, p.cursor);
+  return { items: page.rows.map((r) => readingOf(r, finalBlock)), next: page.next };
+}
+
+export type IndexedStatusChange = ChainPlace & { device: string; previous: string; current: string; by: string; reason: string };
+
+export function listStatusChanges(db: Database.Database, finalBlock: number, p: PositionPageParameters): Page<IndexedStatusChange> {
+  type Row = {
+    block_number: number;
+    log_index: number;
+    tx_hash: string;
+    device: string;
+    previous: string;
+    current: string;
+    by: string;
+    reason: string;
+  };
+  const page = byPosition<Row>(db, 'status_changes', p.device ? [['device = ?', p.device]] : [], p.limit, p.cursor);
+  return {
+    items: page.rows.map((r) => ({
+      blockNumber: r.block_number,
+      logIndex: r.log_index,
+      transactionHash: r.tx_hash,
+      final: r.block_number <= finalBlock,
+      device: r.device,
+      previous: r.previous,
+      current: r.current,
+      by: r.by,
+      reason: r.reason,
+    })),
+    next: page.next,
+  };
+}
+
+export type IndexedEvent = ChainPlace & { contract: string; address: string; name: string; args: Record<string, unknown> };
+
+/** Events of the followed contracts (the accounting log), newest first, optionally of some contracts and event names. */
+export function listEvents(db: Database.Database, finalBlock: number, p: ListEventsParameters): Page<IndexedEvent> {
+  type Row = { block_number: number; log_index: number; tx_hash: string; contract: string; address: string; name: string; args: string };
+  const filters: [string, string | number][] = [];
+  // One bound value per filter: a list of values is bound as a JSON array (json_each).
+  if (p.contracts?.length) filters.push(['contract IN (SELECT value FROM json_each(?))', JSON.stringify(p.contracts)]);
+  if (p.names?.length) filters.push(['name IN (SELECT value FROM json_each(?))', JSON.stringify(p.names)]);
+  const page = byPosition<Row>(db, 'events', filters, p.limit, p.cursor);
+  return {
+    items: page.rows.map((r) => ({
+      blockNumber: r.block_number,
+      logIndex: r.log_index,
+      transactionHash: r.tx_hash,
+      final: r.block_number <= finalBlock,
+      contract: r.contract,
+      address: r.address,
+      name: r.name,
+      args: JSON.parse(r.args) as Record<string, unknown>,
+    })),
+    next: page.next,
+  };
+}

@@ -1,0 +1,322 @@
+import { closeSync, openSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Hex } from 'viem';
+import { deviceStatusNames } from '../protocol/reasons.js';
+import type { ChainEvent } from './decodeChainLog.js';
+import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
+import {
+  listDeviceReadings,
+  listDevices,
+  listEvents,
+  listFlags,
+  listStatusChanges,
+  readIndexedDevice,
+  type ListDevicesParameters,
+  type ListEventsParameters,
+  type ListReadingsParameters,
+  type PositionPageParameters,
+} from './queryIndex.js';
+
+/** The schema, one migration per entry (PRAGMA user_version counts those applied). */
+const migrations: readonly string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+   CREATE TABLE blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL) STRICT;
+   CREATE TABLE events (
+     block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_hash TEXT NOT NULL,
+     contract TEXT NOT NULL, address TEXT NOT NULL, name TEXT NOT NULL, args TEXT NOT NULL,
+     PRIMARY KEY (block_number, log_index)) STRICT, WITHOUT ROWID;
+   CREATE INDEX events_by_name ON events (contract, name, block_number, log_index);
+   CREATE TABLE devices (
+     address TEXT PRIMARY KEY, class_id INTEGER NOT NULL, status TEXT NOT NULL, public_key TEXT NOT NULL,
+     registrar TEXT NOT NULL, registered_block INTEGER NOT NULL, status_block INTEGER NOT NULL,
+     owner TEXT, owner_block INTEGER,
+     readings INTEGER NOT NULL DEFAULT 0, flags INTEGER NOT NULL DEFAULT 0,
+     last_sequence INTEGER, last_reading_block INTEGER) STRICT;
+   CREATE INDEX devices_by_status ON devices (status, address);
+   CREATE INDEX devices_by_class ON devices (class_id, address);
+   CREATE INDEX devices_by_owner ON devices (owner, address);
+   CREATE INDEX devices_by_last_reading ON devices (coalesce(last_reading_block, -1), address);
+   CREATE INDEX devices_by_flags ON devices (flags, address);
+   CREATE INDEX devices_by_registered ON devices (registered_block, address);
+   CREATE TABLE readings (
+     block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_hash TEXT NOT NULL,
+     device TEXT NOT NULL, sequence INTEGER NOT NULL, outcome TEXT NOT NULL,
+     reasons INTEGER, metric INTEGER, value INTEGER, skip_reason INTEGER,
+     timestamp INTEGER, payload TEXT, r TEXT, vs TEXT,
+     PRIMARY KEY (block_number, log_index)) STRICT, WITHOUT ROWID;
+   CREATE INDEX readings_by_device_time ON readings (device, timestamp, sequence);
+   CREATE INDEX readings_by_device_block ON readings (device, block_number, log_index);
+   CREATE INDEX flags_by_block ON readings (outcome, block_number, log_index);
+   CREATE TABLE status_changes (
+     block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_hash TEXT NOT NULL,
+     device TEXT NOT NULL, previous TEXT NOT NULL, current TEXT NOT NULL, by TEXT NOT NULL, reason TEXT NOT NULL,
+     PRIMARY KEY (block_number, log_index)) STRICT, WITHOUT ROWID;
+   CREATE INDEX status_changes_by_device ON status_changes (device, block_number, log_index);`,
+];
+
+export class IndexerDatabaseError extends Error {}
+
+export type SqliteIndexerStoreOptions = {
+  /** A filename, or ':memory:' (tests). */
+  path: string;
+  /** What the rows belong to (chain id and fleet): a file of another deployment is refused. */
+  identity: string;
+  /**
+   * The followed contracts (names and addresses). When they differ from those the rows were read
+   * for (`pythia up` added a contract to the deployment), the rows are dropped and the index is read
+   * again from the start: the new contract's earlier events are below the cursor.
+   */
+  contracts?: string;
+};
+
+const statusName = (value: unknown) => deviceStatusNames[Number(value)] ?? `unknown(${String(value)})`;
+
+/**
+ * The indexer's SQLite database (WAL, synchronous=FULL): every range and every rollback is one
+ * transaction, so a kill -9 leaves the rows and the cursor at the same range boundary.
+ */
+export class SqliteIndexerStore implements IndexerStore, IndexReader {
+  readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(options: SqliteIndexerStoreOptions) {
+    // Readings are the council's data: 0600 before SQLite opens it (its -wal and -shm get the same mode).
+    if (options.path !== ':memory:') closeSync(openSync(options.path, 'a', 0o600));
+    this.db = new Database(options.path);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 5000');
+      migrate(this.db);
+      bindIdentity(this.db, options.identity);
+      if (options.contracts !== undefined) bindContracts(this.db, options.contracts);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    const db = this.db;
+    this.statements = {
+      meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
+      block: db.prepare('INSERT INTO blocks (number, hash) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET hash = excluded.hash'),
+      blocksFrom: db.prepare('SELECT number, hash FROM blocks WHERE number <= ? ORDER BY number DESC LIMIT ?'),
+      event: db.prepare(
+        'INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      registered: db.prepare(
+        `INSERT INTO devices (address, class_id, status, public_key, registrar, registered_block, status_block)
+         VALUES (?, ?, 'active', ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING`,
+      ),
+      statusChange: db.prepare(
+        'INSERT INTO status_changes (block_number, log_index, tx_hash, device, previous, current, by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      deviceStatus: db.prepare('UPDATE devices SET status = ?, status_block = ? WHERE address = ?'),
+      reading: db.prepare(
+        `INSERT INTO readings (block_number, log_index, tx_hash, device, sequence, outcome, reasons, metric, value, skip_reason, timestamp, payload, r, vs)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      deviceReading: db.prepare(
+        `UPDATE devices SET readings = readings + 1, flags = flags + ?, last_sequence = ?, last_reading_block = ? WHERE address = ?`,
+      ),
+      owner: db.prepare('UPDATE devices SET owner = ?, owner_block = ? WHERE address = ?'),
+    };
+  }
+
+  position(): IndexerPosition {
+    const number = this.statements.meta.get('cursor_number') as string | undefined;
+    const hash = this.statements.meta.get('cursor_hash') as Hex | undefined;
+    const finalBlock = this.statements.meta.get('final_block') as string | undefined;
+    return {
+      cursor: number === undefined || hash === undefined ? undefined : { number: Number(number), hash },
+      finalBlock: finalBlock === undefined ? -1 : Number(finalBlock),
+    };
+  }
+
+  applyRange(range: IndexedRange): void {
+    this.applyRangeTransaction(range);
+  }
+
+  private readonly applyRangeTransaction = (range: IndexedRange) =>
+    this.db.transaction(() => {
+      const s = this.statements;
+      for (const block of range.blocks) s.block.run(block.number, block.hash);
+      s.block.run(range.to.number, range.to.hash);
+      for (const event of range.events) this.applyEvent(event, range);
+      s.setMeta.run('cursor_number', String(range.to.number));
+      s.setMeta.run('cursor_hash', range.to.hash);
+      this.raiseFinalBlock(Math.min(range.finalBlock, range.to.number));
+    })();
+
+  private applyEvent(event: ChainEvent, range: IndexedRange): void {
+    const s = this.statements;
+    const at = [event.blockNumber, event.logIndex, event.transactionHash] as const;
+    s.event.run(...at, event.contract, event.address, event.name, JSON.stringify(event.args));
+    const a = event.args;
+    if (event.contract === 'fleet') {
+      switch (event.name) {
+        case 'DeviceRegistered':
+          s.registered.run(a.device, Number(a.classId), a.publicKey, a.registrar, event.blockNumber, event.blockNumber);
+          return;
+        case 'DeviceStatusChanged':
+          s.statusChange.run(...at, a.device, statusName(a.previous), statusName(a.current), a.by, a.reason);
+          s.deviceStatus.run(statusName(a.current), event.blockNumber, a.device);
+          return;
+        case 'ReadingAccepted':
+        case 'ReadingFlagged':
+        case 'ReadingSkipped': {
+          const flagged = event.name === 'ReadingFlagged';
+          const skipped = event.name === 'ReadingSkipped';
+          const signed = range.readings.get(`${String(a.device).toLowerCase()}:${String(a.sequence)}`);
+          s.reading.run(
+            ...at,
+            a.device,
+            Number(a.sequence),
+            flagged ? 'flagged' : skipped ? 'skipped' : 'accepted',
+            flagged ? Number(a.reasons) : null,
+            flagged ? Number(a.metric) : null,
+            flagged ? Number(a.value) : null,
+            skipped ? Number(a.reason) : null,
+            signed?.timestamp ?? null,
+            signed?.payload ?? null,
+            signed?.r ?? null,
+            signed?.vs ?? null,
+          );
+          if (!skipped) s.deviceReading.run(flagged ? 1 : 0, Number(a.sequence), event.blockNumber, a.device);
+          return;
+        }
+      }
+    }
+    if (event.contract === 'deviceOwnership' && event.name === 'OwnershipTransferred') {
+      s.owner.run(a.newOwner, event.blockNumber, a.device);
+    }
+  }
+
+  recordedBlocksFrom(height: number, limit: number): IndexedBlock[] {
+    return this.statements.blocksFrom.all(height, limit) as IndexedBlock[];
+  }
+
+  rollbackAbove(keep: IndexedBlock | undefined): void {
+    const above = keep?.number ?? -1;
+    this.db.transaction(() => {
+      const touched = this.db
+        .prepare(`SELECT address FROM devices WHERE status_block > ? OR owner_block > ? OR last_reading_block > ?`)
+        .pluck()
+        .all(above, above, above) as string[];
+      for (const table of ['events', 'readings', 'status_changes']) {
+        this.db.prepare(`DELETE FROM ${table} WHERE block_number > ?`).run(above);
+      }
+      this.db.prepare('DELETE FROM blocks WHERE number > ?').run(above);
+      this.db.prepare('DELETE FROM devices WHERE registered_block > ?').run(above);
+      for (const device of touched) this.recomputeDevice(device);
+      if (keep === undefined) {
+        this.statements.deleteMeta.run('cursor_number');
+        this.statements.deleteMeta.run('cursor_hash');
+      } else {
+        this.statements.setMeta.run('cursor_number', String(keep.number));
+        this.statements.setMeta.run('cursor_hash', keep.hash);
+      }
+      // A reorg below the final block contradicts what was reported final: the rows follow the chain.
+      const final = this.position().finalBlock;
+      if (final > above) this.statements.setMeta.run('final_block', String(above));
+    })();
+  }
+
+  /** A device's columns from its remaining rows (after a rollback removed some). */
+  private recomputeDevice(address: string): void {
+    const db = this.db;
+    const exists = db.prepare('SELECT 1 FROM devices WHERE address = ?').pluck().get(address);
+    if (!exists) return;
+    const status = db
+      .prepare('SELECT current, block_number FROM status_changes WHERE device = ? ORDER BY block_number DESC, log_index DESC LIMIT 1')
+      .get(address) as { current: string; block_number: number } | undefined;
+    db.prepare(
+      `UPDATE devices SET status = ?, status_block = COALESCE(?, registered_block),
+         owner = (SELECT json_extract(args, '$.newOwner') FROM events WHERE contract = 'deviceOwnership' AND name = 'OwnershipTransferred'
+                  AND json_extract(args, '$.device') = devices.address ORDER BY block_number DESC, log_index DESC LIMIT 1),
+         owner_block = (SELECT block_number FROM events WHERE contract = 'deviceOwnership' AND name = 'OwnershipTransferred'
+                  AND json_extract(args, '$.device') = devices.address ORDER BY block_number DESC, log_index DESC LIMIT 1),
+         readings = (SELECT count(*) FROM readings WHERE device = devices.address AND outcome <> 'skipped'),
+         flags = (SELECT count(*) FROM readings WHERE device = devices.address AND outcome = 'flagged'),
+         last_sequence = (SELECT sequence FROM readings WHERE device = devices.address AND outcome <> 'skipped' ORDER BY block_number DESC, log_index DESC LIMIT 1),
+         last_reading_block = (SELECT max(block_number) FROM readings WHERE device = devices.address AND outcome <> 'skipped')
+       WHERE address = ?`,
+    ).run(status?.current ?? 'active', status?.block_number ?? null, address);
+  }
+
+  setFinalBlock(height: number): void {
+    this.raiseFinalBlock(height);
+  }
+
+  private raiseFinalBlock(height: number): void {
+    const { finalBlock, cursor } = this.position();
+    const bounded = Math.min(height, cursor?.number ?? -1);
+    if (bounded > finalBlock) this.statements.setMeta.run('final_block', String(bounded));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  devices(parameters: ListDevicesParameters) {
+    return listDevices(this.db, parameters);
+  }
+
+  device(address: string) {
+    return readIndexedDevice(this.db, address);
+  }
+
+  deviceReadings(parameters: ListReadingsParameters) {
+    return listDeviceReadings(this.db, this.position().finalBlock, parameters);
+  }
+
+  flags(parameters: PositionPageParameters) {
+    return listFlags(this.db, this.position().finalBlock, parameters);
+  }
+
+  statusChanges(parameters: PositionPageParameters) {
+    return listStatusChanges(this.db, this.position().finalBlock, parameters);
+  }
+
+  events(parameters: ListEventsParameters) {
+    return listEvents(this.db, this.position().finalBlock, parameters);
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) {
+    throw new IndexerDatabaseError(
+      `the index database has schema version ${version}, newer than this Pythia (${migrations.length}): upgrade Pythia`,
+    );
+  }
+  for (let i = version; i < migrations.length; i++) {
+    db.transaction(() => {
+      db.exec(migrations[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+}
+
+function bindContracts(db: Database.Database, contracts: string): void {
+  const stored = db.prepare("SELECT value FROM meta WHERE key = 'contracts'").pluck().get() as string | undefined;
+  if (stored === contracts) return;
+  db.transaction(() => {
+    for (const table of ['events', 'readings', 'status_changes', 'devices', 'blocks']) db.prepare(`DELETE FROM ${table}`).run();
+    db.prepare("DELETE FROM meta WHERE key IN ('cursor_number', 'cursor_hash', 'final_block')").run();
+    db.prepare("INSERT INTO meta (key, value) VALUES ('contracts', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+      contracts,
+    );
+  })();
+}
+
+function bindIdentity(db: Database.Database, identity: string): void {
+  const stored = db.prepare("SELECT value FROM meta WHERE key = 'identity'").pluck().get() as string | undefined;
+  if (stored === undefined) {
+    db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(identity);
+  } else if (stored !== identity) {
+    throw new IndexerDatabaseError(
+      `the index database belongs to another deployment (${stored}), not this one (${identity}): remove it to index this one from the start`,
+    );
+  }
+}
