@@ -6,16 +6,10 @@ import { readDeviceView } from '../../chain/readDevice.js';
 import { contractWriter } from '../../chain/sendContractTransaction.js';
 import { pythiaFleetAbi } from '../../contracts/abis.js';
 import { AIR_QUALITY_CLASS_ID } from '../../protocol/airQuality.js';
-import {
-  createDeviceClient,
-  createMqttDeviceClient,
-  GatewayRejection,
-  GatewayUnavailable,
-  loadDeviceKey,
-  type ReadingStatus,
-  type DeviceKey,
-  type SignedReading,
-} from '../../sdk/index.js';
+import { createDeviceClient } from '../../sdk/createDeviceClient.js';
+import { GatewayRejection, GatewayUnavailable } from '../../sdk/errors.js';
+import { loadDeviceKey } from '../../sdk/loadDeviceKey.js';
+import type { DeviceKey, ReadingStatus, SignedReading } from '../../sdk/types.js';
 import { createFleet, nextReading, type Sensor } from '../../simulator/index.js';
 import { collectText, parseChoiceArg, parseClassArg, parseIntegerArg } from '../args/index.js';
 import { loadContext, loadRoleAccount, type CommandContext } from '../context.js';
@@ -186,6 +180,8 @@ export function registerSimulateCommand(program: Command): void {
       const brokerUrl = deployment.mqttUrl;
       if (brokerUrl === undefined)
         throw new CliError('the node runs no MQTT channel (it was started with --no-mqtt): use --transport http');
+      // The MQTT client library loads only when asked for, not for `simulate --help`.
+      const { createMqttDeviceClient } = await import('../../sdk/createMqttDeviceClient.js');
       for (const sensor of sensors) {
         const client = await createMqttDeviceClient({ brokerUrl, key: sensor.key, domain, sequenceStore: sensor.sequences }).catch(
           (error: Error) => {
