@@ -95,9 +95,8 @@ try {
     ['suspended', suspended.deviceId],
     ['unregistered', unregistered.deviceId],
   ] as const) {
-    const { proof } = await readDeviceStatusProof({ rpcUrl, fleet, device, blockNumber: head });
-    const { address, accountProof, storageProof } = proof;
-    proofs.push({ name, device, status: name === 'unregistered' ? 'none' : name, proof: { address, accountProof, storageProof } });
+    const { proof } = await readDeviceStatusProof({ publicClient: clients.publicClient, fleet, device, blockNumber: head });
+    proofs.push({ name, device, status: name === 'unregistered' ? 'none' : name, proof });
   }
   const block = await callRpc<{ hash: Hex; timestamp: Hex; stateRoot: Hex }>(
     rpcUrl,

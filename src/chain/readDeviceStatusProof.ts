@@ -1,23 +1,19 @@
-import type { Address, Hex } from 'viem';
+import type { Address, Hex, PublicClient } from 'viem';
 import { fleetRecordSlot } from '../protocol/fleetRecordSlot.js';
-import { callRpc } from './anvilRpc.js';
 
 export type ReadDeviceStatusProofParameters = {
-  /** A geth node's endpoint (IPC socket or HTTP URL) that serves `debug_getRawHeader` and `eth_getProof`. */
-  rpcUrl: string;
+  /** A client of a geth node: it serves `debug_getRawHeader` and `eth_getProof` (Anvil has no Clique seal to prove). */
+  publicClient: Pick<PublicClient, 'request' | 'getBlockNumber'>;
   fleet: Address;
   device: Address;
   /** Default: the node's head. */
   blockNumber?: bigint;
 };
 
-export type EthGetProofResult = {
+/** The part of an `eth_getProof` answer (EIP-1186) a device checks, for the device's record slot. */
+export type DeviceRecordProof = {
   address: Address;
   accountProof: Hex[];
-  balance: Hex;
-  codeHash: Hex;
-  nonce: Hex;
-  storageHash: Hex;
   storageProof: { key: Hex; value: Hex; proof: Hex[] }[];
 };
 
@@ -26,20 +22,32 @@ export type ReadDeviceStatusProofReturnType = {
   /** The block's header, RLP-encoded (what the validator sealed, seal included). */
   header: Hex;
   /** eth_getProof of the device's record slot in the fleet, at that block (EIP-1186). */
-  proof: EthGetProofResult;
+  proof: DeviceRecordProof;
 };
+
+type RawRequest = (args: { method: string; params: unknown[] }) => Promise<unknown>;
 
 /**
  * What lets a device check its status without trusting the Pythia (docs/protocol.md, "Chain
  * proofs"): a sealed header and an EIP-1186 proof of the device's fleet record at that block.
  */
 export async function readDeviceStatusProof(parameters: ReadDeviceStatusProofParameters): Promise<ReadDeviceStatusProofReturnType> {
-  const { rpcUrl, fleet, device } = parameters;
-  const blockNumber = parameters.blockNumber ?? BigInt(await callRpc<Hex>(rpcUrl, 'eth_blockNumber', [], 10_000));
+  const { publicClient, fleet, device } = parameters;
+  // Methods viem's typed request does not list (debug_getRawHeader): the same request, untyped.
+  const request = publicClient.request as unknown as RawRequest;
+  const blockNumber = parameters.blockNumber ?? (await publicClient.getBlockNumber({ cacheTime: 0 }));
   const tag = `0x${blockNumber.toString(16)}`;
   const [header, proof] = await Promise.all([
-    callRpc<Hex>(rpcUrl, 'debug_getRawHeader', [tag], 10_000),
-    callRpc<EthGetProofResult>(rpcUrl, 'eth_getProof', [fleet, [fleetRecordSlot(device)], tag], 10_000),
+    request({ method: 'debug_getRawHeader', params: [tag] }) as Promise<Hex>,
+    request({ method: 'eth_getProof', params: [fleet, [fleetRecordSlot(device)], tag] }) as Promise<DeviceRecordProof>,
   ]);
-  return { blockNumber, header, proof };
+  return {
+    blockNumber,
+    header,
+    proof: {
+      address: proof.address,
+      accountProof: proof.accountProof,
+      storageProof: proof.storageProof.map(({ key, value, proof: nodes }) => ({ key, value, proof: nodes })),
+    },
+  };
 }

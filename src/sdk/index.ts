@@ -130,6 +130,7 @@ export { queryCanaries, type QueryCanariesParameters, type GivenCanary } from '.
 export { queryCommand, type QueryCommandParameters, type QueriedCommand } from './queryCommand.js';
 export { randomNonce } from './randomNonce.js';
 export {
+  askStatusProof,
   ChainProofError,
   followCliqueCheckpoint,
   verifyCliqueHeader,

@@ -14,7 +14,8 @@ export type ChainProofReason =
   | 'bad_account_proof'
   | 'no_contract'
   | 'bad_storage_proof'
-  | 'wrong_proof';
+  | 'wrong_proof'
+  | 'malformed_proof';
 
 /** A header or proof the device refuses; `reason` is machine-readable. */
 export class ChainProofError extends Error {

@@ -27,3 +27,4 @@ export {
   type VerifyDeviceStatusProofReturnType,
 } from './verifyDeviceStatusProof.js';
 export { fleetRecordSlot, FLEET_RECORDS_SLOT } from '../../protocol/fleetRecordSlot.js';
+export { askStatusProof, parseStatusProofBody, type AskStatusProofParameters, type AskStatusProofReturnType } from './askStatusProof.js';

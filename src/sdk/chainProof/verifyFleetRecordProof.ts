@@ -45,7 +45,8 @@ export async function verifyFleetRecordProof(parameters: VerifyFleetRecordProofP
   if (!isHex(proof.address) || !isAddressEqual(proof.address, fleet))
     throw new ChainProofError('wrong_proof', `a proof for ${proof.address}, not the fleet ${fleet}`);
   const slot = fleetRecordSlot(device);
-  if (proof.storageProof.length !== 1 || BigInt(proof.storageProof[0]!.key) !== BigInt(slot))
+  const [entry] = proof.storageProof;
+  if (proof.storageProof.length !== 1 || !isWord(entry!.key) || BigInt(entry!.key) !== BigInt(slot))
     throw new ChainProofError('wrong_proof', `the proof is not of one key, the record slot ${slot} of ${device}`);
   const account = await provenValue('bad_account_proof', stateRoot, keccak256(fleet), proof.accountProof);
   if (account === null) throw new ChainProofError('no_contract', `no account ${fleet} in the state`);
@@ -53,7 +54,7 @@ export async function verifyFleetRecordProof(parameters: VerifyFleetRecordProofP
   if (fields.length !== 4 || fields[2]!.length !== 32)
     throw new ChainProofError('bad_account_proof', 'the account is not [nonce, balance, storageRoot, codeHash]');
   const storageRoot = bytesToHex(fields[2]!);
-  const stored = await provenValue('bad_storage_proof', storageRoot, keccak256(slot), proof.storageProof[0]!.proof);
+  const stored = await provenValue('bad_storage_proof', storageRoot, keccak256(slot), entry!.proof);
   let record = 0n;
   if (stored !== null) {
     const value = decodeBytes('bad_storage_proof', stored);
@@ -61,9 +62,14 @@ export async function verifyFleetRecordProof(parameters: VerifyFleetRecordProofP
       throw new ChainProofError('bad_storage_proof', 'the stored value is not a non-zero word');
     record = bytesToBigInt(value);
   }
-  if (BigInt(proof.storageProof[0]!.value) !== record)
+  if (!isWord(entry!.value) || BigInt(entry!.value) !== record)
     throw new ChainProofError('bad_storage_proof', 'the proof claims another value than it proves');
   return { record, status: DEVICE_STATUSES[Number((record >> 248n) & 3n)]!, storageRoot };
+}
+
+/** A 0x-hex number of at most 32 bytes, as eth_getProof writes keys and values. */
+function isWord(value: unknown): value is Hex {
+  return typeof value === 'string' && /^0x[0-9a-fA-F]{1,64}$/.test(value);
 }
 
 async function provenValue(reason: ChainProofReason, root: Hex, key: Hex, nodes: readonly Hex[]): Promise<Uint8Array | null> {
