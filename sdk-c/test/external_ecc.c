@@ -131,8 +131,8 @@ static int verify_impl(const uint8_t public_key[64], const uint8_t digest[32], c
          secp256k1_ecdsa_verify(secp256k1_context_static, &sig, digest, &pubkey);
 }
 
-/* Chain proofs' seal recovery (not on the ECC stack: the painted stack includes it). */
-int pythia_ecc_recover(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]) {
+/* Chain proofs' seal recovery, on the ECC stack like the others. */
+static int recover_impl(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]) {
   secp256k1_ecdsa_recoverable_signature sig;
   secp256k1_pubkey pubkey;
   uint8_t out[65];
@@ -143,4 +143,17 @@ int pythia_ecc_recover(const uint8_t digest[32], const uint8_t signature[64], in
   secp256k1_ec_pubkey_serialize(secp256k1_context_static, out, &length, &pubkey, SECP256K1_EC_UNCOMPRESSED);
   memcpy(public_key, out + 1, 64);
   return 1;
+}
+static void recover_job(void *p) {
+  ecc_job *j = (ecc_job *)p;
+  j->result = recover_impl(j->digest, j->signature_in, *j->recid, j->out);
+}
+int pythia_ecc_recover(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]) {
+  ecc_job job = {0};
+  job.digest = digest;
+  job.signature_in = signature;
+  job.recid = &recid;
+  job.out = public_key;
+  ON_ECC_STACK(recover_job);
+  return job.result;
 }

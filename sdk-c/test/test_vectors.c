@@ -428,6 +428,30 @@ int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   return failures;
 }
 
+/*
+ * The active device's proof checked once (header, then the nodes one at a time), for the RAM figure:
+ * what a device streams, and the buffers it needs besides its stack (the header, one node).
+ */
+int pythia_test_chain_proof_once(chain_proof_figures *figures) {
+  size_t i, k;
+  pythia_status status;
+  memset(figures, 0, sizeof *figures);
+  for (k = 0; k < COUNT(chain_cases); k++) {
+    const chain_case *c = &chain_cases[k];
+    if (c->device == NULL || c->status != PYTHIA_STATUS_ACTIVE || strcmp(c->expect, "ok") != 0) continue;
+    figures->header_bytes = (strlen(c->header) - 2) / 2;
+    for (i = 0; i < c->account_nodes + c->storage_nodes; i++) {
+      const char *node = i < c->account_nodes ? c->account_proof[i] : c->storage_proof[i - c->account_nodes];
+      size_t bytes = (strlen(node) - 2) / 2;
+      figures->proof_bytes += bytes;
+      if (bytes > figures->largest_node) figures->largest_node = bytes;
+    }
+    figures->nodes = c->account_nodes + c->storage_nodes;
+    return chain_case_result(c, &status) == PYTHIA_OK && status == PYTHIA_STATUS_ACTIVE;
+  }
+  return 0;
+}
+
 /* One answer verification, for the instruction count on the emulated board. */
 int pythia_test_verify_once(pythia_crypto *crypto) {
   pythia_trusted_key trusted;

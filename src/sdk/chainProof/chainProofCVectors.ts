@@ -74,7 +74,8 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
   const t = BigInt(vectors.block.timestamp);
   const base = { checkpoint: current, now: t + 5n, maxAgeSeconds: 60n, accountProof: [], storageProof: [] };
   const raw: Array<Omit<ChainProofCCase, 'expect' | 'status'>> = [];
-  for (const [i, header] of vectors.headers.entries()) raw.push({ ...base, name: `epoch header ${i + 1}`, header, now: 0n, maxAgeSeconds: 0n });
+  for (const [i, header] of vectors.headers.entries())
+    raw.push({ ...base, name: `epoch header ${i + 1}`, header, now: 0n, maxAgeSeconds: 0n });
   const proofCase = (name: string, p: ChainProofVectors['proofs'][number], edit: Partial<Omit<ChainProofCCase, 'name'>> = {}) =>
     raw.push({
       ...base,
@@ -112,7 +113,9 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
   }
   proofCase('storage proof without its last node', active, { storageProof: active.proof.storageProof[0]!.proof.slice(0, -1) });
   proofCase('account proof without its root node', active, { accountProof: active.proof.accountProof.slice(1) });
-  proofCase("the suspended device's storage proof for the active device", active, { storageProof: [...suspended.proof.storageProof[0]!.proof] });
+  proofCase("the suspended device's storage proof for the active device", active, {
+    storageProof: [...suspended.proof.storageProof[0]!.proof],
+  });
 
   const cases: ChainProofCCase[] = [];
   for (const c of raw) {
@@ -131,7 +134,11 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
           fleet: vectors.fleet,
           device: c.device,
           // The C SDK computes the slot itself and believes no claimed value: claim what the original proof proves.
-          proof: { address: vectors.fleet, accountProof: c.accountProof, storageProof: [{ key: fleetRecordSlot(c.device), value: original.value, proof: c.storageProof }] },
+          proof: {
+            address: vectors.fleet,
+            accountProof: c.accountProof,
+            storageProof: [{ key: fleetRecordSlot(c.device), value: original.value, proof: c.storageProof }],
+          },
         });
         status = STATUSES.indexOf(proven.status);
       }
