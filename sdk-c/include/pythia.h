@@ -57,7 +57,8 @@ typedef enum {
   PYTHIA_ERR_FUTURE_HEADER,
   PYTHIA_ERR_BAD_ACCOUNT_PROOF,
   PYTHIA_ERR_NO_CONTRACT,
-  PYTHIA_ERR_BAD_STORAGE_PROOF
+  PYTHIA_ERR_BAD_STORAGE_PROOF,
+  PYTHIA_ERR_NOT_A_CHECKPOINT
 } pythia_result;
 
 /** The reason as the TypeScript SDK and the gateway spell it ("bad_cose", "stale_answer", ...). */
@@ -389,6 +390,15 @@ typedef struct {
  */
 pythia_result pythia_clique_header_verify(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
                                           const pythia_header_freshness *freshness, pythia_clique_header *out);
+
+/**
+ * The validator set of the next epoch (followCliqueCheckpoint): `header` must be the checkpoint that
+ * ends the trusted epoch (block checkpoint + epoch: else not_a_checkpoint), sealed by a trusted
+ * validator. Its signer list goes to `validators` (at most `capacity`; buffer_too_small), `count`,
+ * and its number to `checkpoint`: the caller's next pythia_clique_trust.
+ */
+pythia_result pythia_clique_checkpoint_follow(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
+                                              uint8_t (*validators)[20], size_t capacity, size_t *count, uint64_t *checkpoint);
 
 /** A Merkle-Patricia proof walked one node at a time (root first), for a 32-byte (hashed) key. */
 typedef struct {

@@ -87,6 +87,10 @@ int main(void) {
     trust.validator_count = input[7];
     trust.checkpoint = 0;
     trust.epoch = 30000;
+    uint8_t next[4][20];
+    size_t next_count;
+    uint64_t next_checkpoint;
+    r |= pythia_clique_checkpoint_follow((const uint8_t *)input, input[11], &trust, next, 4, &next_count, &next_checkpoint);
     r |= pythia_clique_header_verify((const uint8_t *)input, input[8], &trust, &freshness, &header);
     r |= pythia_status_proof_begin(&proof, header.state_root, key.id, key.id);
     r |= pythia_status_proof_account_node(&proof, (const uint8_t *)input, input[9]);

@@ -39,6 +39,7 @@ const char *pythia_reason(pythia_result result) {
     case PYTHIA_ERR_BAD_ACCOUNT_PROOF: return "bad_account_proof";
     case PYTHIA_ERR_NO_CONTRACT: return "no_contract";
     case PYTHIA_ERR_BAD_STORAGE_PROOF: return "bad_storage_proof";
+    case PYTHIA_ERR_NOT_A_CHECKPOINT: return "not_a_checkpoint";
   }
   return "unknown";
 }

@@ -107,8 +107,23 @@ static int validator_index(const pythia_clique_trust *trust, const uint8_t signe
   return found;
 }
 
-pythia_result pythia_clique_header_verify(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
-                                          const pythia_header_freshness *freshness, pythia_clique_header *out) {
+/* Whether the signers listed at extra-data (count × 20 bytes) are the trusted set (in any order). */
+static int same_set(const uint8_t *signers, size_t count, const pythia_clique_trust *trust) {
+  size_t i, index;
+  if (count != trust->validator_count) return 0;
+  for (i = 0; i < count; i++)
+    if (!validator_index(trust, signers + 20 * i, &index)) return 0;
+  return 1;
+}
+
+/*
+ * verifyCliqueHeader's checks; with `next_checkpoint`, of the checkpoint that ends the trusted epoch
+ * (followCliqueCheckpoint): sealed under the set the epoch's votes left, which the device does not
+ * follow, so when its list differs from the trusted set the turn is not checked (difficulty 1 or 2).
+ */
+static pythia_result check_header(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
+                                  const pythia_header_freshness *freshness, pythia_clique_header *out, int next_checkpoint,
+                                  const uint8_t **signers) {
   size_t offset = 0, start, payload, field_start[HEADER_FIELDS], field_length[HEADER_FIELDS], item_start[HEADER_FIELDS + 1];
   size_t count = 0, extra_length, signers_length, index;
   int list;
@@ -175,7 +190,9 @@ pythia_result pythia_clique_header_verify(const uint8_t *header, size_t length, 
   }
   if (number < trust->checkpoint) return PYTHIA_ERR_STALE_HEADER;
   end = trust->checkpoint + trust->epoch;
-  if (number >= end) return PYTHIA_ERR_CHECKPOINT_NEEDED;
+  if (next_checkpoint && number != end) return PYTHIA_ERR_NOT_A_CHECKPOINT;
+  if (!next_checkpoint && number >= end) return PYTHIA_ERR_CHECKPOINT_NEEDED;
+  *signers = header + field_start[F_EXTRA] + PYTHIA_CLIQUE_VANITY;
 
   {
     const uint8_t *seal = header + field_start[F_EXTRA] + extra_length - PYTHIA_CLIQUE_SEAL;
@@ -188,12 +205,39 @@ pythia_result pythia_clique_header_verify(const uint8_t *header, size_t length, 
   if (!validator_index(trust, out->signer, &index)) return PYTHIA_ERR_UNKNOWN_SIGNER;
   in_turn = (size_t)(number % trust->validator_count) == index;
   out->in_turn = in_turn;
-  if (difficulty != (in_turn ? 2u : 1u)) return PYTHIA_ERR_WRONG_DIFFICULTY;
+  if (next_checkpoint && !same_set(*signers, signers_length / 20, trust)) {
+    if (difficulty != 1u && difficulty != 2u) return PYTHIA_ERR_WRONG_DIFFICULTY;
+  } else if (difficulty != (in_turn ? 2u : 1u)) {
+    return PYTHIA_ERR_WRONG_DIFFICULTY;
+  }
   if (freshness != NULL) {
     if (out->timestamp > freshness->now + freshness->max_future_seconds) return PYTHIA_ERR_FUTURE_HEADER;
     if (out->timestamp + freshness->max_age_seconds < freshness->now) return PYTHIA_ERR_STALE_HEADER;
     if (number + freshness->max_age_blocks < freshness->highest_block) return PYTHIA_ERR_STALE_HEADER;
   }
+  return PYTHIA_OK;
+}
+
+pythia_result pythia_clique_header_verify(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
+                                          const pythia_header_freshness *freshness, pythia_clique_header *out) {
+  const uint8_t *signers = NULL;
+  return check_header(header, length, trust, freshness, out, 0, &signers);
+}
+
+pythia_result pythia_clique_checkpoint_follow(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
+                                              uint8_t (*validators)[20], size_t capacity, size_t *count, uint64_t *checkpoint) {
+  pythia_clique_header out;
+  const uint8_t *signers = NULL;
+  pythia_result result;
+  size_t i;
+  if (validators == NULL || count == NULL || checkpoint == NULL) return PYTHIA_ERR_ARGUMENT;
+  result = check_header(header, length, trust, NULL, &out, 1, &signers);
+  if (result != PYTHIA_OK) return result;
+  if (out.checkpoint_signers == 0) return PYTHIA_ERR_NOT_A_CHECKPOINT;
+  if (out.checkpoint_signers > capacity) return PYTHIA_ERR_BUFFER;
+  for (i = 0; i < out.checkpoint_signers; i++) memcpy(validators[i], signers + 20 * i, 20);
+  *count = out.checkpoint_signers;
+  *checkpoint = out.number;
   return PYTHIA_OK;
 }
 

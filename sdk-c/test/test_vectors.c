@@ -409,10 +409,49 @@ static void check_chain_proofs(void) {
   }
 }
 
+/* Each checkpoint case on its own, then all the real checkpoints followed in a row from the genesis set. */
+static void check_chain_checkpoints(void) {
+  uint8_t validators[3][20], next[8][20];
+  pythia_clique_trust trust;
+  size_t i, count;
+  uint64_t checkpoint;
+  for (i = 0; i < COUNT(chain_validators); i++) unhex(chain_validators[i], validators[i], 20);
+  trust.validators = (const uint8_t(*)[20])validators;
+  trust.validator_count = COUNT(chain_validators);
+  trust.epoch = chain_epoch;
+  for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
+    const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
+    long length = unhex(c->header, chain_header, sizeof chain_header);
+    pythia_result result;
+    const char *reason;
+    trust.checkpoint = c->checkpoint;
+    result = length < 0 ? PYTHIA_ERR_ARGUMENT
+                        : pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, next, COUNT(next), &count, &checkpoint);
+    reason = result == PYTHIA_OK ? "ok" : pythia_reason(result);
+    if (strcmp(reason, c->expect) != 0) fail("chain checkpoint", c->name, reason);
+    else if (result == PYTHIA_OK && (checkpoint != c->next || count != COUNT(chain_validators))) fail("chain checkpoint set", c->name, NULL);
+  }
+  /* Genesis → every checkpoint in order, each time trusting the set the previous one named. */
+  trust.checkpoint = 0;
+  for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
+    const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
+    long length;
+    if (strcmp(c->expect, "ok") != 0 || c->checkpoint != trust.checkpoint) continue;
+    length = unhex(c->header, chain_header, sizeof chain_header);
+    if (pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, validators, COUNT(validators), &count, &checkpoint) != PYTHIA_OK) {
+      fail("chain checkpoints in a row", c->name, NULL);
+      return;
+    }
+    trust.validator_count = count;
+    trust.checkpoint = checkpoint;
+  }
+  if (trust.checkpoint + chain_epoch <= chain_cases[0].checkpoint) fail("chain checkpoints in a row", "did not reach the head's epoch", NULL);
+}
+
 int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   char n[24];
   size_t total = COUNT(vector_devices) + COUNT(vector_readings) + COUNT(vector_registrations) + COUNT(vector_questions) + COUNT(vector_answers) +
-                 COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases);
+                 COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases) + COUNT(chain_checkpoint_cases) + 1;
   output = out;
   failures = 0;
   check_devices(crypto);
@@ -423,6 +462,7 @@ int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   check_firmware(crypto);
   check_status_guard();
   check_chain_proofs();
+  check_chain_checkpoints();
   write_decimal(n, total);
   say(failures == 0 ? "vectors: all passed, groups of " : "vectors: FAILED, groups of ", n, NULL);
   return failures;
