@@ -252,6 +252,19 @@ describe('EIP-1186 proofs of a device record from a real geth network', () => {
       verify('active', { ...p.proof, storageProof: [{ ...storage, proof: storage.proof.slice(0, -1) }] }),
     );
     await refusedAsync('bad_account_proof', () => verify('active', { ...p.proof, accountProof: p.proof.accountProof.slice(1) }));
+    // Nodes in order only, and nothing the path does not use (a node after the leaf, the account proof's root repeated).
+    await refusedAsync('bad_storage_proof', () =>
+      verify('active', {
+        ...p.proof,
+        storageProof: [{ ...storage, proof: [...storage.proof, proofOf('suspended').proof.storageProof[0]!.proof.at(-1)!] }],
+      }),
+    );
+    await refusedAsync('bad_storage_proof', () =>
+      verify('active', { ...p.proof, storageProof: [{ ...storage, proof: [...storage.proof].reverse() }] }),
+    );
+    await refusedAsync('bad_account_proof', () =>
+      verify('active', { ...p.proof, accountProof: [...p.proof.accountProof, p.proof.accountProof[0]!] }),
+    );
     // The suspended device's proof handed to the active device: another slot.
     await refusedAsync('wrong_proof', () => verify('active', proofOf('suspended').proof));
     // The active device's proof, relabelled with the suspended device's slot: does not lead there.

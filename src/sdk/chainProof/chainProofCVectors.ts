@@ -114,6 +114,10 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
   }
   proofCase('storage proof without its last node', active, { storageProof: active.proof.storageProof[0]!.proof.slice(0, -1) });
   proofCase('account proof without its root node', active, { accountProof: active.proof.accountProof.slice(1) });
+  proofCase('storage proof with a node after its leaf', active, {
+    storageProof: [...active.proof.storageProof[0]!.proof, suspended.proof.storageProof[0]!.proof.at(-1)!],
+  });
+  proofCase('storage proof nodes out of order', active, { storageProof: [...active.proof.storageProof[0]!.proof].reverse() });
   proofCase("the suspended device's storage proof for the active device", active, {
     storageProof: [...suspended.proof.storageProof[0]!.proof],
   });

@@ -82,6 +82,12 @@ async function provenValue(reason: ChainProofReason, root: Hex, key: Hex, nodes:
     if (bytes.length > MAX_PROOF_NODE_BYTES) throw new ChainProofError(reason, `a proof node of ${bytes.length} bytes`);
     proof.push(bytes);
   }
+  // The nodes in order, root first, each referenced by the one before (as the C SDK streams them):
+  // @ethereumjs/mpt alone would take them in any order and ignore nodes the path does not use.
+  for (let i = 1; i < proof.length; i++) {
+    if (!bytesToHex(proof[i - 1]!).includes(keccak256(proof[i]!).slice(2)))
+      throw new ChainProofError(reason, `proof node ${i} is not referenced by node ${i - 1}`);
+  }
   try {
     return await verifyMerkleProof(hexToBytes(key), proof, { root: hexToBytes(root), useKeyHashing: false });
   } catch (error) {
