@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, concatHex, fromRlp, getAddress, hexToBytes, keccak256, toRlp, type Address, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
 import {
@@ -15,20 +13,10 @@ import {
   verifyDeviceStatusProof,
   verifyFleetRecordProof,
 } from './index.js';
+import { readChainProofVectors, resealHeader } from './chainProofCVectors.js';
 
 /** Vectors from a real geth 1.13.15 Clique network (scripts/write-chain-proof-vectors.ts), shared with the C SDK. */
-type Vectors = {
-  chainId: number;
-  epoch: number;
-  validators: Address[];
-  genesis: Hex;
-  checkpoints: Hex[];
-  headers: Hex[];
-  block: { number: number; hash: Hex; timestamp: number; stateRoot: Hex; header: Hex };
-  fleet: Address;
-  proofs: Array<{ name: string; device: Address; status: string; proof: FleetRecordProof }>;
-};
-const vectors: Vectors = JSON.parse(readFileSync(new URL('../../../sdk-c/test/chain_proof_vectors.json', import.meta.url), 'utf8'));
+const vectors = readChainProofVectors();
 const epoch = BigInt(vectors.epoch);
 const genesisTrust: CliqueTrust = { validators: vectors.validators, checkpoint: 0n, epoch };
 const lastCheckpoint = BigInt(vectors.block.number) - (BigInt(vectors.block.number) % epoch);
@@ -51,13 +39,7 @@ async function refusedAsync(reason: ChainProofReason, run: () => Promise<unknown
 function reseal(rlp: Hex, privateKey: Hex, change: (fields: Hex[]) => void = () => {}): Hex {
   const fields = fromRlp(rlp, 'hex') as Hex[];
   change(fields);
-  const extra = fields[12]!;
-  const unsealed = [...fields];
-  unsealed[12] = extra.slice(0, extra.length - 130) as Hex;
-  const signature = secp256k1.sign(hexToBytes(keccak256(toRlp(unsealed))), hexToBytes(privateKey), { prehash: false, format: 'recovered' });
-  // noble's 'recovered' format is recovery ‖ r ‖ s; Clique's seal is r ‖ s ‖ recovery.
-  fields[12] = concatHex([unsealed[12]!, bytesToHex(signature.subarray(1)), bytesToHex(signature.subarray(0, 1))]);
-  return toRlp(fields);
+  return resealHeader(toRlp(fields), privateKey);
 }
 
 describe('Clique headers from a real geth network', () => {
