@@ -9,6 +9,7 @@
  *                the run fails unless every reading it measured has its ReadingAccepted on chain
  *   answers      signed status answers from one gateway process: rate, p99 latency, size
  *   sdk-c        the C SDK on an emulated Cortex-M4 (make -C sdk-c mcu-check): flash, RAM, stack, a verify's
+ *                instructions, and a chain proof's size (header + EIP-1186 proof) and peak RAM,
  *                instructions, against issue #15's targets
  *   indexer      (only when asked) the indexer's catch-up rate (events/s) and its query times (bench/indexer.ts)
  *   cli          (only when asked) start times of the `pythia` command: --help, --version, and `device show`

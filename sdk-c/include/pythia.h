@@ -46,7 +46,19 @@ typedef enum {
   /* A verified answer said the device is suspended or revoked: readings are not sent. */
   PYTHIA_ERR_HALTED,
   /* The gateway refused the request (HTTP status in the transport's answer). */
-  PYTHIA_ERR_REFUSED
+  PYTHIA_ERR_REFUSED,
+  /* Chain proof refusals (src/sdk/chainProof, same words; docs/protocol.md "Chain proofs"). */
+  PYTHIA_ERR_BAD_HEADER,
+  PYTHIA_ERR_BAD_SEAL,
+  PYTHIA_ERR_UNKNOWN_SIGNER,
+  PYTHIA_ERR_WRONG_DIFFICULTY,
+  PYTHIA_ERR_CHECKPOINT_NEEDED,
+  PYTHIA_ERR_STALE_HEADER,
+  PYTHIA_ERR_FUTURE_HEADER,
+  PYTHIA_ERR_BAD_ACCOUNT_PROOF,
+  PYTHIA_ERR_NO_CONTRACT,
+  PYTHIA_ERR_BAD_STORAGE_PROOF,
+  PYTHIA_ERR_NOT_A_CHECKPOINT
 } pythia_result;
 
 /** The reason as the TypeScript SDK and the gateway spell it ("bad_cose", "stale_answer", ...). */
@@ -127,6 +139,8 @@ typedef struct {
 int pythia_ecc_public_key(const pythia_platform *platform, uint8_t public_key[64]);
 int pythia_ecc_sign(const pythia_platform *platform, const uint8_t digest[32], uint8_t signature[64], int *recid);
 int pythia_ecc_verify(const uint8_t public_key[64], const uint8_t digest[32], const uint8_t signature[64]);
+/** Public key (X ‖ Y) that signed `digest` with the 64-byte r ‖ s and recovery id 0/1: 1 if one recovers, else 0 (chain proofs). */
+int pythia_ecc_recover(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]);
 #endif
 
 /* ---------------------------------------------------------------- identity, readings, registration */
@@ -324,6 +338,100 @@ pythia_result pythia_firmware_check_finish(pythia_firmware_check *check);
 pythia_result pythia_ask(const pythia_crypto *crypto, const pythia_platform *platform, const pythia_device_key *key,
                          const pythia_question *question, uint64_t sequence, const pythia_answer_policy *policy, uint8_t *work,
                          size_t work_capacity, pythia_answer *out);
+
+/* ---------------------------------------------------------------- chain proofs (issue #15) */
+
+/*
+ * A device that trusts the chain, not the Pythia: a Clique header sealed by a validator it knows, and
+ * an EIP-1186 proof of its record in the fleet's storage against that header's state root
+ * (docs/protocol.md, "Chain proofs"; TypeScript verifyDeviceStatusProof). The proof is fed node by
+ * node, so a device needs one node's buffer (at most PYTHIA_MAX_PROOF_NODE_BYTES) at a time.
+ */
+#define PYTHIA_MAX_HEADER_BYTES 4096
+#define PYTHIA_MAX_PROOF_NODES 16
+#define PYTHIA_MAX_PROOF_NODE_BYTES 532
+#define PYTHIA_CLIQUE_VANITY 32
+#define PYTHIA_CLIQUE_SEAL 65
+#define PYTHIA_FLEET_RECORDS_SLOT 3
+
+/** The validators the device trusts, in force from block `checkpoint` (a multiple of `epoch`) until the next checkpoint. */
+typedef struct {
+  const uint8_t (*validators)[20];
+  size_t validator_count;
+  uint64_t checkpoint;
+  uint64_t epoch;
+} pythia_clique_trust;
+
+/** The device's clock and bounds: a header dated more than max_age_seconds before `now` (or max_future_seconds after), or more than max_age_blocks below highest_block, is refused. */
+typedef struct {
+  uint64_t now;
+  uint64_t max_age_seconds;
+  uint64_t max_future_seconds;
+  uint64_t highest_block;
+  uint64_t max_age_blocks;
+} pythia_header_freshness;
+
+typedef struct {
+  uint8_t hash[32];
+  uint8_t state_root[32];
+  uint8_t signer[20];
+  uint64_t number;
+  uint64_t timestamp;
+  int in_turn;
+  /** Signers listed in extra-data (checkpoints only). */
+  size_t checkpoint_signers;
+} pythia_clique_header;
+
+/**
+ * Checks a header (its RLP, as geth's debug_getRawHeader gives it) in verifyCliqueHeader's order:
+ * well-formed (bad_header), in the trusted epoch (stale_header, checkpoint_needed), the seal (bad_seal:
+ * low s, a signer recovers), a trusted signer (unknown_signer), the difficulty of its turn
+ * (wrong_difficulty), fresh (future_header, stale_header; skipped when `freshness` is NULL).
+ */
+pythia_result pythia_clique_header_verify(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
+                                          const pythia_header_freshness *freshness, pythia_clique_header *out);
+
+/**
+ * The validator set of the next epoch (followCliqueCheckpoint): `header` must be the checkpoint that
+ * ends the trusted epoch (block checkpoint + epoch: else not_a_checkpoint), sealed by a trusted
+ * validator. Its signer list goes to `validators` (at most `capacity`; buffer_too_small), `count`,
+ * and its number to `checkpoint`: the caller's next pythia_clique_trust.
+ */
+pythia_result pythia_clique_checkpoint_follow(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
+                                              uint8_t (*validators)[20], size_t capacity, size_t *count, uint64_t *checkpoint);
+
+/** A Merkle-Patricia proof walked one node at a time (root first), for a 32-byte (hashed) key. */
+typedef struct {
+  uint8_t expected[32];
+  uint8_t key[32];
+  unsigned nibble;
+  unsigned nodes;
+  int state;
+  uint8_t value[128];
+  size_t value_length;
+} pythia_mpt_walk;
+
+void pythia_mpt_begin(pythia_mpt_walk *walk, const uint8_t root[32], const uint8_t key[32]);
+/** Feeds the next node: 1 while the proof holds, 0 once it is broken (wrong hash, malformed, a node after the end). */
+int pythia_mpt_node(pythia_mpt_walk *walk, const uint8_t *node, size_t length);
+/** 1: the key is in the trie (walk->value holds its RLP value); 0: proven absent; -1: no proof (broken or incomplete). */
+int pythia_mpt_result(const pythia_mpt_walk *walk);
+
+/** The proof of a device's fleet record: account nodes (key keccak256(fleet)), then storage nodes (key keccak256(slot)). */
+typedef struct {
+  pythia_mpt_walk walk;
+  uint8_t slot[32];
+  int phase;
+} pythia_status_proof;
+
+pythia_result pythia_status_proof_begin(pythia_status_proof *proof, const uint8_t state_root[32], const uint8_t fleet[20],
+                                        const uint8_t device[20]);
+/** One node of eth_getProof's accountProof, in order (bad_account_proof). */
+pythia_result pythia_status_proof_account_node(pythia_status_proof *proof, const uint8_t *node, size_t length);
+/** One node of storageProof[0].proof, in order; the first ends the account proof (no_contract, bad_account_proof, bad_storage_proof). */
+pythia_result pythia_status_proof_storage_node(pythia_status_proof *proof, const uint8_t *node, size_t length);
+/** The proven record (32 bytes, big-endian; zero when the device is not registered) and its status. */
+pythia_result pythia_status_proof_finish(pythia_status_proof *proof, uint8_t record[32], pythia_status *status);
 
 #ifdef __cplusplus
 }

@@ -37,6 +37,11 @@ int pythia_ecc_sign(const pythia_platform *platform, const uint8_t digest[32], u
 int pythia_ecc_verify(const uint8_t public_key[64], const uint8_t digest[32], const uint8_t signature[64]) {
   return (public_key[0] ^ digest[0] ^ signature[0]) == input[67];
 }
+int pythia_ecc_recover(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]) {
+  int i;
+  for (i = 0; i < 64; i++) public_key[i] = (uint8_t)(signature[i] ^ digest[i % 32] ^ recid);
+  return input[68];
+}
 #endif
 
 int main(void) {
@@ -70,6 +75,28 @@ int main(void) {
   r |= pythia_firmware_check_begin(&check, &crypto, (const uint8_t *)input, input[5], challenge, sizeof challenge, &policy, key.id, 1, 1, 1, 2);
   r |= pythia_firmware_check_update(&check, (const uint8_t *)input, input[6]);
   r |= pythia_firmware_check_finish(&check);
+  {
+    /* Chain proofs: a header, then one proof node at a time. */
+    pythia_clique_trust trust;
+    pythia_header_freshness freshness = {0};
+    pythia_clique_header header;
+    pythia_status_proof proof;
+    pythia_status status;
+    uint8_t record[32];
+    trust.validators = (const uint8_t(*)[20])input;
+    trust.validator_count = input[7];
+    trust.checkpoint = 0;
+    trust.epoch = 30000;
+    uint8_t next[4][20];
+    size_t next_count;
+    uint64_t next_checkpoint;
+    r |= pythia_clique_checkpoint_follow((const uint8_t *)input, input[11], &trust, next, 4, &next_count, &next_checkpoint);
+    r |= pythia_clique_header_verify((const uint8_t *)input, input[8], &trust, &freshness, &header);
+    r |= pythia_status_proof_begin(&proof, header.state_root, key.id, key.id);
+    r |= pythia_status_proof_account_node(&proof, (const uint8_t *)input, input[9]);
+    r |= pythia_status_proof_storage_node(&proof, (const uint8_t *)input, input[10]);
+    r |= pythia_status_proof_finish(&proof, record, &status);
+  }
   board_print(pythia_reason((pythia_result)r));
   return 0;
 }

@@ -7,7 +7,7 @@ ARM_FLAGS := -std=c99 -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -Os -g -ffunction
 ARM_LINK := -nostartfiles --specs=nano.specs -Tmcu/mps2-an386.ld -Wl,--gc-sections
 MCU_SOURCES := $(SDK_SOURCES) $(THIRD_PARTY_SOURCES) mcu/startup.c
 
-$(BUILD)/mcu/test.elf: $(MCU_SOURCES) test/test_vectors.c test/vectors.h mcu/test_main.c mcu/board.h mcu/mps2-an386.ld include/pythia.h src/internal.h
+$(BUILD)/mcu/test.elf: $(MCU_SOURCES) test/test_vectors.c test/vectors.h test/chain_vectors.h test/test_vectors.h mcu/test_main.c mcu/startup.c mcu/board.h mcu/mps2-an386.ld include/pythia.h src/internal.h
 	@mkdir -p $(@D)
 	$(ARM_CC) $(ARM_FLAGS) $(MCU_SOURCES) test/test_vectors.c mcu/test_main.c $(ARM_LINK) -o $@
 
@@ -17,7 +17,7 @@ $(BUILD)/mcu/footprint.elf: $(MCU_SOURCES) mcu/footprint.c mcu/board.h mcu/mps2-
 
 # Without the ECC library (PYTHIA_EXTERNAL_ECC): the vectors with test/external_ecc.c running the ECC
 # on a stack of its own, and the footprint with the application's ECC left out.
-$(BUILD)/mcu/test-external-ecc.elf: $(MCU_SOURCES) test/test_vectors.c test/external_ecc.c test/vectors.h mcu/test_main.c mcu/board.h mcu/mps2-an386.ld include/pythia.h src/internal.h
+$(BUILD)/mcu/test-external-ecc.elf: $(MCU_SOURCES) test/test_vectors.c test/external_ecc.c test/vectors.h test/chain_vectors.h test/test_vectors.h mcu/test_main.c mcu/startup.c mcu/board.h mcu/mps2-an386.ld include/pythia.h src/internal.h
 	@mkdir -p $(@D)
 	$(ARM_CC) $(ARM_FLAGS) -DPYTHIA_EXTERNAL_ECC -DBOARD_ECC_STACK $(MCU_SOURCES) test/test_vectors.c test/external_ecc.c mcu/test_main.c $(ARM_LINK) -o $@
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the vectors on qemu's mps2-an386 (Cortex-M4) and prints the one-line report of make mcu-check.
 set -eu
+PYTHIA_MAX_PROOF_NODE_BYTES=532 # include/pythia.h
 qemu=$1 size=$2 nm=$3 label=$4 test_elf=$5 footprint_elf=$6
 out=${test_elf%.elf}.log
 # -icount shift=0: one instruction = 1 ns of virtual time, so the board's 25 MHz timer counts one tick per 40 instructions.
@@ -10,7 +11,7 @@ if ! timeout 600 $qemu -M mps2-an386 -nographic -monitor none -serial none -icou
   echo "$label: the vectors FAILED on the emulated board" >&2
   exit 1
 fi
-grep -v '^stack: \|^verify ticks: \|^calibration ' "$out"
+grep -v '^stack: \|^verify ticks: \|^calibration \|^chain proof ' "$out"
 # No allocator may be linked in: the SDK never allocates.
 if $nm "$footprint_elf" "$test_elf" | grep -qE ' (malloc|_malloc_r|free|calloc|realloc)$'; then
   echo "$label: an allocator is linked in" >&2
@@ -30,6 +31,10 @@ set -- $($size "$footprint_elf" | tail -1)
 flash=$(($1 + $2))
 ram=$(($2 + $3 + stack))
 ms=$(awk -v n="$instructions" 'BEGIN { printf "%.1f", n / 64000 }')
+# Chain proof: the header and the largest node are the buffers a device holds while it streams the proof.
+figure() { sed -n "s/^chain proof $1: //p" "$out"; }
+chain_ram=$(($(figure stack) + $(figure 'header bytes') + PYTHIA_MAX_PROOF_NODE_BYTES))
+echo "$label chain proof: header $(figure 'header bytes') bytes + proof $(figure 'proof bytes') bytes ($(figure nodes) nodes, largest $(figure 'largest node')), streamed one node at a time; peak RAM $chain_ram bytes (stack $(figure stack) + the header + one node buffer of $PYTHIA_MAX_PROOF_NODE_BYTES)"
 case $label in
 *without*)
   # The verification here is the application's ECC (test/external_ecc.c): not the SDK's figure.

@@ -37,6 +37,13 @@ uint32_t board_stack_used(void) {
   return (uint32_t)((const char *)&_stack_top - (const char *)p);
 }
 
+void board_stack_repaint(void) {
+  uint32_t *p = &_stack_bottom;
+  uint32_t *sp;
+  __asm__ volatile("mov %0, sp" : "=r"(sp));
+  while (p < sp - 16) *p++ = STACK_PAINT; /* 64 bytes of margin below this frame */
+}
+
 static int semihost(int operation, const void *argument) {
   register int r0 __asm__("r0") = operation;
   register const void *r1 __asm__("r1") = argument;

@@ -42,5 +42,19 @@ int main(void) {
   board_timer_start();
   known_loop(1000000);
   print_decimal("calibration ticks for 2000000 instructions: ", board_timer_ticks());
+  {
+    /* Chain proof (issue #15): the stack of one header + proof check, measured alone; the device
+       also holds the header and one proof node at a time (the buffers counted below). */
+    chain_proof_figures figures;
+    uint32_t stack;
+    board_stack_repaint();
+    if (!pythia_test_chain_proof_once(&figures)) return 1;
+    stack = board_stack_used();
+    print_decimal("chain proof header bytes: ", (uint32_t)figures.header_bytes);
+    print_decimal("chain proof proof bytes: ", (uint32_t)figures.proof_bytes);
+    print_decimal("chain proof nodes: ", (uint32_t)figures.nodes);
+    print_decimal("chain proof largest node: ", (uint32_t)figures.largest_node);
+    print_decimal("chain proof stack: ", stack);
+  }
   return failures == 0 ? 0 : 1;
 }

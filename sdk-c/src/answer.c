@@ -29,6 +29,17 @@ const char *pythia_reason(pythia_result result) {
     case PYTHIA_ERR_DIGEST_MISMATCH: return "digest_mismatch";
     case PYTHIA_ERR_HALTED: return "device_halted";
     case PYTHIA_ERR_REFUSED: return "refused";
+    case PYTHIA_ERR_BAD_HEADER: return "bad_header";
+    case PYTHIA_ERR_BAD_SEAL: return "bad_seal";
+    case PYTHIA_ERR_UNKNOWN_SIGNER: return "unknown_signer";
+    case PYTHIA_ERR_WRONG_DIFFICULTY: return "wrong_difficulty";
+    case PYTHIA_ERR_CHECKPOINT_NEEDED: return "checkpoint_needed";
+    case PYTHIA_ERR_STALE_HEADER: return "stale_header";
+    case PYTHIA_ERR_FUTURE_HEADER: return "future_header";
+    case PYTHIA_ERR_BAD_ACCOUNT_PROOF: return "bad_account_proof";
+    case PYTHIA_ERR_NO_CONTRACT: return "no_contract";
+    case PYTHIA_ERR_BAD_STORAGE_PROOF: return "bad_storage_proof";
+    case PYTHIA_ERR_NOT_A_CHECKPOINT: return "not_a_checkpoint";
   }
   return "unknown";
 }
@@ -47,6 +58,8 @@ static int is_zero(const uint8_t *b, size_t n) {
   for (i = 0; i < n; i++) acc |= b[i];
   return acc == 0;
 }
+
+int pythia_low_s(const uint8_t s[32]) { return !is_zero(s, 32) && memcmp(s, half_order, 32) <= 0; }
 
 /* The Sig_structure ["Signature1", protected, h'', payload] hashed with SHA-256 (RFC 9052 §4.4, RFC 8812). */
 static void es256k_digest(const uint8_t *payload, size_t payload_length, uint8_t out[32]) {

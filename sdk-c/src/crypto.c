@@ -149,7 +149,24 @@ int pythia_verify_es256k(const uint8_t public_key[64], const uint8_t digest[32],
   return secp256k1_ecdsa_verify(secp256k1_context_static, &sig, digest, &pubkey);
 }
 
+int pythia_recover(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]) {
+  secp256k1_ecdsa_recoverable_signature sig;
+  secp256k1_pubkey pubkey;
+  unsigned char serialized[65];
+  size_t length = sizeof serialized;
+  if (!secp256k1_ecdsa_recoverable_signature_parse_compact(secp256k1_context_static, &sig, signature, recid)) return 0;
+  if (!secp256k1_ecdsa_recover(secp256k1_context_static, &pubkey, &sig, digest)) return 0;
+  secp256k1_ec_pubkey_serialize(secp256k1_context_static, serialized, &length, &pubkey, SECP256K1_EC_UNCOMPRESSED);
+  memcpy(public_key, serialized + 1, 64);
+  return 1;
+}
+
 #else /* PYTHIA_EXTERNAL_ECC */
+
+int pythia_recover(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]) {
+  return pythia_ecc_recover(digest, signature, recid, public_key) == 1;
+}
+
 
 pythia_result pythia_crypto_init(pythia_crypto *crypto, const uint8_t seed32[32]) {
   (void)seed32;

@@ -21,6 +21,10 @@ pythia_result pythia_load_public_key(const pythia_crypto *crypto, const pythia_p
 pythia_result pythia_sign_recoverable(const pythia_crypto *crypto, const pythia_platform *platform, const uint8_t digest[32],
                                       uint8_t signature[64], int *recid);
 int pythia_verify_es256k(const uint8_t public_key[64], const uint8_t digest[32], const uint8_t signature[64]);
+/** 1 if s (32 bytes, big-endian) is in the lower half of the group order and not zero. */
+int pythia_low_s(const uint8_t s[32]);
+/** Public key (X ‖ Y) recovered from r ‖ s and recid over digest: 1, or 0 if none. */
+int pythia_recover(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]);
 
 /* ---- CBOR (RFC 8949), the deterministic subset the answers use. */
 

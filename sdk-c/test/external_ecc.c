@@ -130,3 +130,30 @@ static int verify_impl(const uint8_t public_key[64], const uint8_t digest[32], c
          secp256k1_ecdsa_signature_parse_compact(secp256k1_context_static, &sig, signature) &&
          secp256k1_ecdsa_verify(secp256k1_context_static, &sig, digest, &pubkey);
 }
+
+/* Chain proofs' seal recovery, on the ECC stack like the others. */
+static int recover_impl(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]) {
+  secp256k1_ecdsa_recoverable_signature sig;
+  secp256k1_pubkey pubkey;
+  uint8_t out[65];
+  size_t length = sizeof out;
+  if (!secp256k1_ecdsa_recoverable_signature_parse_compact(secp256k1_context_static, &sig, signature, recid) ||
+      !secp256k1_ecdsa_recover(secp256k1_context_static, &pubkey, &sig, digest))
+    return 0;
+  secp256k1_ec_pubkey_serialize(secp256k1_context_static, out, &length, &pubkey, SECP256K1_EC_UNCOMPRESSED);
+  memcpy(public_key, out + 1, 64);
+  return 1;
+}
+static void recover_job(void *p) {
+  ecc_job *j = (ecc_job *)p;
+  j->result = recover_impl(j->digest, j->signature_in, *j->recid, j->out);
+}
+int pythia_ecc_recover(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]) {
+  ecc_job job = {0};
+  job.digest = digest;
+  job.signature_in = signature;
+  job.recid = &recid;
+  job.out = public_key;
+  ON_ECC_STACK(recover_job);
+  return job.result;
+}

@@ -9,6 +9,7 @@
 #include "pythia.h"
 #include "test_vectors.h"
 #include "vectors.h"
+#include "chain_vectors.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -350,10 +351,107 @@ static void check_status_guard(void) {
   if (guard.highest_block != 11) fail("status guard", "highest block", NULL);
 }
 
+/* Chain proofs: each case's header and proof nodes, fed one node at a time as a device streams them. */
+static uint8_t chain_header[1024];
+static uint8_t chain_node[PYTHIA_MAX_PROOF_NODE_BYTES + 1];
+
+static pythia_result chain_case_result(const chain_case *c, pythia_status *status) {
+  uint8_t validators[3][20], fleet[20], device[20], record[32];
+  pythia_clique_trust trust;
+  pythia_header_freshness freshness;
+  pythia_clique_header header;
+  pythia_status_proof proof;
+  pythia_result result;
+  long length;
+  size_t i;
+  for (i = 0; i < COUNT(chain_validators); i++) unhex(chain_validators[i], validators[i], 20);
+  trust.validators = (const uint8_t(*)[20])validators;
+  trust.validator_count = COUNT(chain_validators);
+  trust.checkpoint = c->checkpoint;
+  trust.epoch = chain_epoch;
+  freshness.now = c->now;
+  freshness.max_age_seconds = c->max_age_seconds;
+  freshness.max_future_seconds = 30;
+  freshness.highest_block = 0;
+  freshness.max_age_blocks = 0;
+  length = unhex(c->header, chain_header, sizeof chain_header);
+  if (length < 0) return PYTHIA_ERR_ARGUMENT;
+  result = pythia_clique_header_verify(chain_header, (size_t)length, &trust, c->device ? &freshness : NULL, &header);
+  if (result != PYTHIA_OK || c->device == NULL) return result;
+  unhex(chain_fleet, fleet, 20);
+  unhex(c->device, device, 20);
+  if ((result = pythia_status_proof_begin(&proof, header.state_root, fleet, device)) != PYTHIA_OK) return result;
+  for (i = 0; i < c->account_nodes; i++) {
+    length = unhex(c->account_proof[i], chain_node, sizeof chain_node);
+    if (length < 0) return PYTHIA_ERR_ARGUMENT;
+    if ((result = pythia_status_proof_account_node(&proof, chain_node, (size_t)length)) != PYTHIA_OK) return result;
+  }
+  for (i = 0; i < c->storage_nodes; i++) {
+    length = unhex(c->storage_proof[i], chain_node, sizeof chain_node);
+    if (length < 0) return PYTHIA_ERR_ARGUMENT;
+    if ((result = pythia_status_proof_storage_node(&proof, chain_node, (size_t)length)) != PYTHIA_OK) return result;
+  }
+  return pythia_status_proof_finish(&proof, record, status);
+}
+
+static void check_chain_proofs(void) {
+  size_t i;
+  for (i = 0; i < COUNT(chain_cases); i++) {
+    const chain_case *c = &chain_cases[i];
+    pythia_status status = PYTHIA_STATUS_NONE;
+    pythia_result result = chain_case_result(c, &status);
+    const char *reason = result == PYTHIA_OK ? "ok" : pythia_reason(result);
+    if (strcmp(reason, c->expect) != 0) {
+      fail("chain proof", c->name, reason);
+    } else if (result == PYTHIA_OK && c->device != NULL && (int)status != c->status) {
+      fail("chain proof status", c->name, NULL);
+    }
+  }
+}
+
+/* Each checkpoint case on its own, then all the real checkpoints followed in a row from the genesis set. */
+static void check_chain_checkpoints(void) {
+  uint8_t validators[3][20], next[8][20];
+  pythia_clique_trust trust;
+  size_t i, count;
+  uint64_t checkpoint;
+  for (i = 0; i < COUNT(chain_validators); i++) unhex(chain_validators[i], validators[i], 20);
+  trust.validators = (const uint8_t(*)[20])validators;
+  trust.validator_count = COUNT(chain_validators);
+  trust.epoch = chain_epoch;
+  for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
+    const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
+    long length = unhex(c->header, chain_header, sizeof chain_header);
+    pythia_result result;
+    const char *reason;
+    trust.checkpoint = c->checkpoint;
+    result = length < 0 ? PYTHIA_ERR_ARGUMENT
+                        : pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, next, COUNT(next), &count, &checkpoint);
+    reason = result == PYTHIA_OK ? "ok" : pythia_reason(result);
+    if (strcmp(reason, c->expect) != 0) fail("chain checkpoint", c->name, reason);
+    else if (result == PYTHIA_OK && (checkpoint != c->next || count != COUNT(chain_validators))) fail("chain checkpoint set", c->name, NULL);
+  }
+  /* Genesis → every checkpoint in order, each time trusting the set the previous one named. */
+  trust.checkpoint = 0;
+  for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
+    const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
+    long length;
+    if (strcmp(c->expect, "ok") != 0 || c->checkpoint != trust.checkpoint) continue;
+    length = unhex(c->header, chain_header, sizeof chain_header);
+    if (pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, validators, COUNT(validators), &count, &checkpoint) != PYTHIA_OK) {
+      fail("chain checkpoints in a row", c->name, NULL);
+      return;
+    }
+    trust.validator_count = count;
+    trust.checkpoint = checkpoint;
+  }
+  if (trust.checkpoint + chain_epoch <= chain_cases[0].checkpoint) fail("chain checkpoints in a row", "did not reach the head's epoch", NULL);
+}
+
 int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   char n[24];
   size_t total = COUNT(vector_devices) + COUNT(vector_readings) + COUNT(vector_registrations) + COUNT(vector_questions) + COUNT(vector_answers) +
-                 COUNT(vector_firmware_checks) + 1;
+                 COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases) + COUNT(chain_checkpoint_cases) + 1;
   output = out;
   failures = 0;
   check_devices(crypto);
@@ -363,9 +461,35 @@ int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   check_answers(crypto);
   check_firmware(crypto);
   check_status_guard();
+  check_chain_proofs();
+  check_chain_checkpoints();
   write_decimal(n, total);
   say(failures == 0 ? "vectors: all passed, groups of " : "vectors: FAILED, groups of ", n, NULL);
   return failures;
+}
+
+/*
+ * The active device's proof checked once (header, then the nodes one at a time), for the RAM figure:
+ * what a device streams, and the buffers it needs besides its stack (the header, one node).
+ */
+int pythia_test_chain_proof_once(chain_proof_figures *figures) {
+  size_t i, k;
+  pythia_status status;
+  memset(figures, 0, sizeof *figures);
+  for (k = 0; k < COUNT(chain_cases); k++) {
+    const chain_case *c = &chain_cases[k];
+    if (c->device == NULL || c->status != PYTHIA_STATUS_ACTIVE || strcmp(c->expect, "ok") != 0) continue;
+    figures->header_bytes = (strlen(c->header) - 2) / 2;
+    for (i = 0; i < c->account_nodes + c->storage_nodes; i++) {
+      const char *node = i < c->account_nodes ? c->account_proof[i] : c->storage_proof[i - c->account_nodes];
+      size_t bytes = (strlen(node) - 2) / 2;
+      figures->proof_bytes += bytes;
+      if (bytes > figures->largest_node) figures->largest_node = bytes;
+    }
+    figures->nodes = c->account_nodes + c->storage_nodes;
+    return chain_case_result(c, &status) == PYTHIA_OK && status == PYTHIA_STATUS_ACTIVE;
+  }
+  return 0;
 }
 
 /* One answer verification, for the instruction count on the emulated board. */

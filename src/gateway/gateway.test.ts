@@ -334,11 +334,25 @@ describe('GET endpoints', () => {
     assert.equal(response.statusCode, 200);
     const doc = response.json();
     assert.match(doc.openapi, /^3\./);
-    for (const path of ['/v1/readings', '/v1/readings/{device}/{sequence}', '/v1/devices/{id}', '/healthz', '/v1/abi']) {
+    for (const path of [
+      '/v1/readings',
+      '/v1/readings/{device}/{sequence}',
+      '/v1/devices/{id}',
+      '/v1/devices/{id}/status-proof',
+      '/healthz',
+      '/v1/abi',
+    ]) {
       assert.ok(doc.paths[path], `${path} documented`);
     }
     assert.ok(doc.paths['/v1/readings'].post.requestBody);
     assert.match(doc.info.description, /replayed_sequence/);
+  });
+
+  it('GET /v1/devices/{id}/status-proof on Anvil: 501 status_proof_unavailable (no sealed Clique header to hand out)', async () => {
+    const response = await app.inject(`/v1/devices/${device.id}/status-proof`);
+    assert.equal(response.statusCode, 501, response.body);
+    assert.equal(response.json().error, 'status_proof_unavailable');
+    assert.equal((await app.inject('/v1/devices/0x12/status-proof')).statusCode, 400);
   });
 });
 

@@ -25,6 +25,7 @@ import { CommandStore } from './commands/commandStore.js';
 import { commandsPlugin } from './commands/commandsPlugin.js';
 import { deviceActionsPlugin } from './deviceActions/deviceActionsPlugin.js';
 import { devicesPlugin } from './devices/devicesPlugin.js';
+import { statusProofsPlugin } from './statusProofs/statusProofsPlugin.js';
 import { healthPlugin } from './health/healthPlugin.js';
 import { indexQueriesPlugin, type IndexQueriesPluginOptions } from './indexQueries/indexQueriesPlugin.js';
 import { abiPlugin } from './abi/abiPlugin.js';
@@ -379,6 +380,7 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices,
   if (index) await app.register(indexQueriesPlugin, index);
   await app.register(readingsPlugin, { intake: services.intake, queue });
   await app.register(devicesPlugin, { publicClient, fleetAddress, queue });
+  await app.register(statusProofsPlugin, { publicClient, fleetAddress });
   if (deviceOwnership || firmwareRegistry) {
     await app.register(deviceActionsPlugin, {
       directory,

@@ -33,6 +33,14 @@ describe('cliqueGenesis', () => {
     assert.equal(BigInt(genesis.gasLimit), 300_000_000n);
     assert.equal(BigInt(genesis.timestamp), 1_700_000_000n);
     assert.deepEqual(genesis.alloc, {});
+    // A small epoch, for tests that need checkpoints within seconds (scripts/write-chain-proof-vectors.ts).
+    assert.deepEqual(
+      cliqueGenesis({ chainId: 4242, period: 1, gasLimit: 300_000_000n, signers: [a], timestamp: 0, epoch: 8 }).config.clique,
+      {
+        period: 1,
+        epoch: 8,
+      },
+    );
   });
 
   it('funds only the accounts it is given', () => {

@@ -14,6 +14,8 @@ export type CliqueGenesisParameters = {
   alloc?: Readonly<Record<Address, bigint>>;
   /** Unix seconds of the genesis block. */
   timestamp: number;
+  /** Blocks between checkpoints (default CLIQUE_EPOCH); smaller only in tests that need checkpoints soon. */
+  epoch?: number;
 };
 
 export type CliqueGenesis = {
@@ -43,7 +45,7 @@ export function cliqueExtraData(signers: readonly Address[]): Hex {
  * contracts are compiled for Paris (London's opcodes) and the chain stays at London.
  */
 export function cliqueGenesis(parameters: CliqueGenesisParameters): CliqueGenesis {
-  const { chainId, period, gasLimit, signers, alloc = {}, timestamp } = parameters;
+  const { chainId, period, gasLimit, signers, alloc = {}, timestamp, epoch = CLIQUE_EPOCH } = parameters;
   const hex = (n: bigint | number): Hex => `0x${n.toString(16)}`;
   return {
     config: {
@@ -58,7 +60,7 @@ export function cliqueGenesis(parameters: CliqueGenesisParameters): CliqueGenesi
       istanbulBlock: 0,
       berlinBlock: 0,
       londonBlock: 0,
-      clique: { period, epoch: CLIQUE_EPOCH },
+      clique: { period, epoch },
     },
     nonce: '0x0',
     timestamp: hex(timestamp),

@@ -32,6 +32,8 @@ export type InitNetworkParameters = {
   /** Default: a random private chain id, so that no transaction of another network replays here. */
   chainId?: number;
   period?: number;
+  /** Clique's checkpoint interval in blocks (default CLIQUE_EPOCH); tests use a small one to see checkpoints. */
+  epoch?: number;
   gasLimit?: bigint;
   basePort?: number;
   /** Accounts funded at genesis (e.g. the deployer), in wei. No key is made or known for them here. */
@@ -102,6 +104,8 @@ export async function initNetwork(parameters: InitNetworkParameters): Promise<Ne
   if (!Number.isSafeInteger(observers) || observers < 0) throw new NetworkInitError('observers must be 0 or more');
   if (validators + observers > MAX_NODES) throw new NetworkInitError(`at most ${MAX_NODES} nodes on one host`);
   if (!Number.isSafeInteger(period) || period < 1 || period > 3_600) throw new NetworkInitError('the block period is 1 to 3600 seconds');
+  if (parameters.epoch !== undefined && (!Number.isSafeInteger(parameters.epoch) || parameters.epoch < 2))
+    throw new NetworkInitError('the epoch is at least 2 blocks');
   if (gasLimit < 5_000_000n || gasLimit > 2n ** 63n - 1n) throw new NetworkInitError('the gas limit must be at least 5,000,000');
   const lastPort = nodePorts(basePort, validators + observers - 1).authrpc;
   if (!Number.isSafeInteger(basePort) || basePort < 1024 || lastPort > 65_535)
@@ -133,6 +137,7 @@ export async function initNetwork(parameters: InitNetworkParameters): Promise<Ne
     signers: planned.flatMap((p) => (p.node.address ? [p.node.address] : [])),
     alloc: parameters.fund ?? {},
     timestamp: Math.floor(Date.now() / 1000),
+    ...(parameters.epoch !== undefined && { epoch: parameters.epoch }),
   });
   const genesisJson = `${JSON.stringify(genesis, null, 2)}\n`;
 

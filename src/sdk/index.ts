@@ -129,3 +129,16 @@ export {
 export { queryCanaries, type QueryCanariesParameters, type GivenCanary } from './queryCanaries.js';
 export { queryCommand, type QueryCommandParameters, type QueriedCommand } from './queryCommand.js';
 export { randomNonce } from './randomNonce.js';
+export {
+  askStatusProof,
+  ChainProofError,
+  followCliqueCheckpoint,
+  verifyCliqueHeader,
+  verifyDeviceStatusProof,
+  verifyFleetRecordProof,
+  type ChainProofReason,
+  type CliqueTrust,
+  type FleetRecordProof,
+  type HeaderFreshness,
+  type ProvenDeviceStatus,
+} from './chainProof/index.js';

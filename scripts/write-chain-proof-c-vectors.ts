@@ -1,0 +1,12 @@
+// Writes sdk-c/test/chain_vectors.h from sdk-c/test/chain_proof_vectors.json with the TypeScript SDK's verdicts
+// (src/sdk/chainProof/chainProofCVectors.ts). Run it after write-chain-proof-vectors.ts or a change of the checks;
+// src/sdk/chainProof/chainProofCVectors.test.ts fails until you do.
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chainProofCHeader, makeChainProofCCases, readChainProofVectors } from '../src/sdk/chainProof/chainProofCVectors.js';
+
+const vectors = readChainProofVectors();
+const cases = await makeChainProofCCases(vectors);
+const out = fileURLToPath(new URL('../sdk-c/test/chain_vectors.h', import.meta.url));
+writeFileSync(out, chainProofCHeader(vectors, cases));
+console.log(`wrote ${out} (${cases.length} cases)`);

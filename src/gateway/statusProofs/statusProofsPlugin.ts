@@ -1,0 +1,80 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Address, PublicClient } from 'viem';
+import { readDeviceStatusProof, type ReadDeviceStatusProofReturnType } from '../../chain/readDeviceStatusProof.js';
+import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
+import { errorResponses, sendError } from '../core/httpErrors.js';
+import { deviceIdJsonSchema } from '../readings/readingShape.js';
+
+const hexJsonSchema = { type: 'string', pattern: '^0x[0-9a-fA-F]*$' } as const;
+const hexListJsonSchema = { type: 'array', items: hexJsonSchema } as const;
+
+export const statusProofResponseJsonSchema = {
+  description:
+    'What a device needs to check its status on the chain itself (docs/protocol.md, "Chain proofs"): the sealed header of a recent block and the EIP-1186 proof of the device\'s fleet record at that block. The device trusts neither this gateway nor its node: it checks the seal against the validators it knows and the proof against the header\'s state root.',
+  type: 'object',
+  required: ['device', 'blockNumber', 'header', 'proof'],
+  additionalProperties: false,
+  properties: {
+    device: { type: 'string' },
+    blockNumber: { type: 'integer' },
+    header: { ...hexJsonSchema, description: 'The block header, RLP-encoded, seal included (geth debug_getRawHeader).' },
+    proof: {
+      type: 'object',
+      description: 'eth_getProof(fleet, [keccak256(abi.encode(device, 3))], blockNumber), the fields a device checks.',
+      required: ['address', 'accountProof', 'storageProof'],
+      additionalProperties: false,
+      properties: {
+        address: { type: 'string' },
+        accountProof: hexListJsonSchema,
+        storageProof: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['key', 'value', 'proof'],
+            additionalProperties: false,
+            properties: { key: hexJsonSchema, value: hexJsonSchema, proof: hexListJsonSchema },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export type StatusProofsPluginOptions = { publicClient: PublicClient; fleetAddress: Address };
+
+/** JSON-RPC's "method not found": the node is not one that proves (the embedded Anvil has no debug_getRawHeader). */
+const METHOD_NOT_FOUND = -32601;
+
+/** GET /v1/devices/:id/status-proof — a sealed header and a storage proof of the device's record. Always registered. */
+export const statusProofsPlugin: FastifyPluginAsync<StatusProofsPluginOptions> = async (app, services) => {
+  app.get<{ Params: { id: Address } }>(
+    '/v1/devices/:id/status-proof',
+    {
+      schema: {
+        summary: "A sealed header and an EIP-1186 proof of the device's fleet record, for a device that trusts the chain, not the Pythia",
+        tags: ['devices'],
+        params: { type: 'object', required: ['id'], properties: { id: deviceIdJsonSchema } },
+        response: { 200: statusProofResponseJsonSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const device = request.params.id.toLowerCase() as Address;
+      let read: ReadDeviceStatusProofReturnType;
+      try {
+        read = await readDeviceStatusProof({ publicClient: services.publicClient, fleet: services.fleetAddress, device });
+      } catch (error) {
+        if (rpcCodeOf(error) === METHOD_NOT_FOUND)
+          return sendError(reply, 'status_proof_unavailable', `the chain node cannot prove: ${shortError(error)}`);
+        throw new ChainUnavailableError(`could not read a proof for ${device}: ${shortError(error)}`);
+      }
+      return { device, blockNumber: Number(read.blockNumber), header: read.header, proof: read.proof };
+    },
+  );
+};
+
+function rpcCodeOf(error: unknown): number | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'number' && e.code < 0) return e.code;
+  }
+  return undefined;
+}

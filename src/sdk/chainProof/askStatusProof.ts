@@ -1,0 +1,66 @@
+import type { Address, Hex } from 'viem';
+import type { RetryOptions } from '../backoffDelay.js';
+import { gatewayRequest } from '../gatewayRequest.js';
+import { ChainProofError } from './errors.js';
+import type { CliqueTrust, HeaderFreshness } from './verifyCliqueHeader.js';
+import { verifyDeviceStatusProof, type VerifyDeviceStatusProofReturnType } from './verifyDeviceStatusProof.js';
+import type { FleetRecordProof } from './verifyFleetRecordProof.js';
+
+export type AskStatusProofParameters = {
+  gatewayUrl: string;
+  /** The device whose record is proven (normally the asker itself). */
+  device: Address;
+  fleet: Address;
+  trust: CliqueTrust;
+  /** The device's clock and bounds; `now` defaults to the system clock. */
+  freshness: Omit<HeaderFreshness, 'now'> & { now?: bigint };
+  fetch?: typeof fetch;
+  retry?: RetryOptions;
+};
+
+export type AskStatusProofReturnType = VerifyDeviceStatusProofReturnType & {
+  /** The header and proof as the gateway sent them, for a device that keeps or forwards them. */
+  header: Hex;
+  proof: FleetRecordProof;
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isHexString = (v: unknown): v is Hex => typeof v === 'string' && /^0x[0-9a-fA-F]*$/.test(v);
+const isHexList = (v: unknown): v is Hex[] => Array.isArray(v) && v.every(isHexString);
+
+/**
+ * Asks a gateway for a sealed header and the proof of the device's fleet record
+ * (GET /v1/devices/{id}/status-proof) and checks both itself (verifyDeviceStatusProof): the status
+ * comes from the chain, and the gateway is trusted for nothing but delivery. Throws
+ * ChainProofError (`.reason`) for anything it refuses, GatewayRejection/GatewayUnavailable when the
+ * gateway does not answer.
+ */
+export async function askStatusProof(parameters: AskStatusProofParameters): Promise<AskStatusProofReturnType> {
+  const { gatewayUrl, device, fleet, trust } = parameters;
+  const url = `${gatewayUrl.replace(/\/$/, '')}/v1/devices/${device}/status-proof`;
+  const { body } = await gatewayRequest({
+    url,
+    method: 'GET',
+    ...(parameters.fetch && { fetch: parameters.fetch }),
+    ...(parameters.retry && { retry: parameters.retry }),
+  });
+  const { header, proof } = parseStatusProofBody(body);
+  const freshness = { ...parameters.freshness, now: parameters.freshness.now ?? BigInt(Math.floor(Date.now() / 1000)) };
+  const proven = await verifyDeviceStatusProof({ header, proof, trust, freshness, fleet, device });
+  return { ...proven, header, proof };
+}
+
+/** The body of GET /v1/devices/{id}/status-proof, checked for shape only (verifyDeviceStatusProof checks the content). */
+export function parseStatusProofBody(body: unknown): { header: Hex; proof: FleetRecordProof } {
+  const bad = (what: string) => new ChainProofError('malformed_proof', `the gateway's answer: ${what}`);
+  if (!isObject(body) || !isHexString(body.header)) throw bad('no header');
+  const proof = body.proof;
+  if (!isObject(proof) || !isHexString(proof.address) || !isHexList(proof.accountProof) || !Array.isArray(proof.storageProof))
+    throw bad('no proof of the fleet account');
+  const storageProof = proof.storageProof.map((entry) => {
+    if (!isObject(entry) || !isHexString(entry.key) || !isHexString(entry.value) || !isHexList(entry.proof))
+      throw bad('a malformed storage proof');
+    return { key: entry.key, value: entry.value, proof: entry.proof };
+  });
+  return { header: body.header, proof: { address: proof.address, accountProof: proof.accountProof, storageProof } };
+}
