@@ -8,6 +8,17 @@
 
 #include "pythia_bundle.h"
 
+/* Small stand-ins for strcmp and strlen: newlib's are tuned for speed (about 1 KB of flash together). */
+static int same_text(const char *a, const char *b) {
+  while (*a != '\0' && *a == *b) a++, b++;
+  return *a == *b;
+}
+static size_t text_length(const char *text) {
+  size_t n = 0;
+  while (text[n] != '\0') n++;
+  return n;
+}
+
 typedef struct {
   const char *s;
   size_t n;
@@ -92,7 +103,7 @@ static int scan_number(const reader *r, size_t *i) {
 }
 
 static int scan_literal(const reader *r, size_t *i, const char *word) {
-  size_t k = strlen(word);
+  size_t k = text_length(word);
   if (r->n - *i < k || memcmp(r->s + *i, word, k) != 0) return -1;
   *i += k;
   return 0;
@@ -223,7 +234,7 @@ static int member(const reader *r, size_t obj, const char *name, size_t *value) 
   int found = 0;
   char text[32];
   while (next_member(r, &at, &key, &v)) {
-    if (string_of(r, key, text, sizeof text) == 0 && strcmp(text, name) == 0) {
+    if (string_of(r, key, text, sizeof text) == 0 && same_text(text, name)) {
       *value = v;
       found = 1;
     }
@@ -236,7 +247,7 @@ static int member(const reader *r, size_t obj, const char *name, size_t *value) 
 static void field_append(char *field, const char *text) {
   size_t used;
   if (field == NULL) return;
-  used = strlen(field);
+  used = text_length(field);
   while (*text != '\0' && used + 1 < PYTHIA_BUNDLE_FIELD_MAX) field[used++] = *text++;
   field[used] = '\0';
 }
@@ -274,7 +285,7 @@ static pythia_bundle_result only(const reader *r, size_t obj, const char *const 
     int known = 0;
     int fits = string_of(r, key, text, sizeof text) == 0;
     for (k = 0; fits && k < count; k++)
-      if (strcmp(text, names[k]) == 0) known = 1;
+      if (same_text(text, names[k])) known = 1;
     if (!known) return refuse_here(r, PYTHIA_BUNDLE_UNKNOWN_FIELD, fits ? text : "?");
   }
   return PYTHIA_BUNDLE_OK;
@@ -306,7 +317,7 @@ static int hex_bytes(const reader *r, size_t i, uint8_t *out, size_t a, size_t b
   size_t digits, k;
   if (r->s[i] != '"' || string_of(r, i, text, sizeof text) != 0) return -1;
   if (text[0] != '0' || text[1] != 'x') return -1;
-  digits = strlen(text + 2);
+  digits = text_length(text + 2);
   if (digits == 0 || digits % 2 != 0 || (digits / 2 != a && digits / 2 != b)) return -1;
   for (k = 0; k < digits / 2; k++) {
     int hi = hex_digit(text[2 + 2 * k]), lo = hex_digit(text[3 + 2 * k]);
@@ -333,7 +344,7 @@ static int gateway_url(const reader *r, size_t i, char *out, size_t capacity, in
   }
   for (k = 0; out[k] != '\0'; k++)
     if ((unsigned char)out[k] <= 0x20 || (unsigned char)out[k] >= 0x7f || out[k] == '\\') return -1;
-  k = strlen(out);
+  k = text_length(out);
   if (k >= 7 && (out[0] | 0x20) == 'h' && (out[1] | 0x20) == 't' && (out[2] | 0x20) == 't' && (out[3] | 0x20) == 'p' && out[4] == ':' &&
       out[5] == '/' && out[6] == '/')
     scheme = 7;
@@ -411,7 +422,7 @@ static pythia_bundle_result read_keys(const reader *r, size_t array, pythia_bund
   if (!is_array(r, array) || (count = element_count(r, array, PYTHIA_BUNDLE_MAX_KEYS)) == 0) return refuse_here(r, PYTHIA_BUNDLE_INVALID_FIELD, NULL);
   if (count > PYTHIA_BUNDLE_MAX_KEYS) return refuse_here(r, PYTHIA_BUNDLE_TOO_LARGE, NULL);
   for (k = 0; k < count; k++) {
-    size_t mark = strlen(r->field);
+    size_t mark = text_length(r->field);
     (void)element(r, array, k, &value);
     field_index(r->field, k);
     result = read_key(r, value, &out->keys[k]);

@@ -578,7 +578,7 @@ function summariseBundle(b: ProvisioningBundle): string {
     `maxAgeSeconds=${b.freshness.maxAgeSeconds} maxAgeBlocks=${b.freshness.maxAgeBlocks}`,
     `gateways=${b.gatewayUrls.join(',')}`,
     `trusted=${trustedKeysOf(b)
-      .map((k) => lower(k.address))
+      .map((k) => lower(typeof k === 'string' ? k : k.address))
       .join(',')}`,
   ].join(' ');
 }
@@ -714,7 +714,7 @@ function bundleVectors(pythia: { deviceId: Address; publicKey: Hex }) {
     {
       name: 'no contracts',
       json: edit((b) => {
-        delete b.contracts;
+        delete (b as Json).contracts;
       }),
     },
     {
@@ -841,7 +841,7 @@ function bundleVectors(pythia: { deviceId: Address; publicKey: Hex }) {
     {
       name: 'no attestation policy',
       json: edit((b) => {
-        delete b.attestationPolicy;
+        delete (b as Json).attestationPolicy;
       }),
     },
     {
