@@ -193,7 +193,8 @@ static size_t element_count(const reader *r, size_t array, size_t bound) {
 }
 
 /*
- * The string at i, unescaped into out (NUL-terminated): -1 when it does not fit in `capacity`.
+ * The string at i, unescaped into out (NUL-terminated): -1 when it does not fit in `capacity`, -2
+ * when it holds an escaped NUL.
  * \u escapes above 0x7f become UTF-8 (each half of a surrogate pair on its own: only field names
  * are ever shown, and every value the bundle defines is ASCII).
  */
@@ -206,6 +207,7 @@ static int string_of(const reader *r, size_t i, char *out, size_t capacity) {
       if (e == 'u') {
         c = (unsigned long)(hex_digit(r->s[p]) << 12 | hex_digit(r->s[p + 1]) << 8 | hex_digit(r->s[p + 2]) << 4 | hex_digit(r->s[p + 3]));
         p += 4;
+        if (c == 0) return -2; /* a NUL inside a name or value: no field of the bundle has one, and C strings would cut it */
       } else {
         c = (unsigned long)(e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e);
       }
@@ -336,10 +338,12 @@ static int address(const reader *r, size_t i, uint8_t out[20]) {
 /* An http(s) URL of printable ASCII with a host; stricter than WHATWG URL parsing, never looser. */
 static int gateway_url(const reader *r, size_t i, char *out, size_t capacity, int *too_long) {
   size_t k, scheme, host_end;
+  int got;
   *too_long = 0;
   if (r->s[i] != '"') return -1;
-  if (string_of(r, i, out, capacity) != 0) {
-    *too_long = 1;
+  got = string_of(r, i, out, capacity);
+  if (got != 0) {
+    *too_long = got == -1;
     return -1;
   }
   for (k = 0; out[k] != '\0'; k++)

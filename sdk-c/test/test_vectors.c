@@ -431,6 +431,8 @@ static void check_bundles(void) {
   memcpy(oversized, vector_bundles[0].json, strlen(vector_bundles[0].json));
   if (pythia_bundle_parse(oversized, sizeof oversized - 1, &bundle, field) != PYTHIA_BUNDLE_OK) fail("bundle", "padded to the bound", field);
   if (pythia_bundle_parse(oversized, sizeof oversized, &bundle, NULL) != PYTHIA_BUNDLE_TOO_LARGE) fail("bundle", "one byte over the bound", NULL);
+  /* A member name with an escaped NUL is not the name it starts with (JSON.parse keeps the whole name). */
+  if (pythia_bundle_parse("{\"version\\u0000\":1}", 19, &bundle, field) != PYTHIA_BUNDLE_UNKNOWN_FIELD) fail("bundle", "escaped NUL in a name", field);
   if (pythia_bundle_parse("{\"x\":[[[[[[[1]]]]]]]}", 21, &bundle, field) != PYTHIA_BUNDLE_UNKNOWN_FIELD) fail("bundle", "nested 8 deep", field);
   if (pythia_bundle_parse("{\"x\":[[[[[[[[1]]]]]]]]}", 23, &bundle, field) != PYTHIA_BUNDLE_TOO_LARGE) fail("bundle", "nested 9 deep", NULL);
 }
