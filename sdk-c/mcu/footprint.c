@@ -7,10 +7,14 @@
 
 #include "board.h"
 #include "pythia.h"
+#include "pythia_bundle.h"
 
 static volatile uint8_t input[512];
 static uint8_t buffer[512];
 static char json[700];
+/* The provisioning bundle, read once at boot: its trusted keys feed the answer policy. */
+static pythia_bundle bundle;
+static pythia_trusted_key bundle_keys[PYTHIA_BUNDLE_MAX_KEYS];
 
 static int load_key(void *user, uint8_t out[32]) {
   int i;
@@ -68,6 +72,10 @@ int main(void) {
   r |= pythia_question_request(&crypto, &platform, &key, 20601, &question, challenge, sizeof challenge, 1, buffer, sizeof buffer, &length);
   policy.keys = &trusted;
   policy.key_count = 1;
+  if (pythia_bundle_parse((const char *)input, input[7], &bundle, json) == PYTHIA_BUNDLE_OK) {
+    policy.keys = bundle_keys;
+    policy.key_count = pythia_bundle_trusted_keys(&bundle, bundle_keys, PYTHIA_BUNDLE_MAX_KEYS);
+  }
   r |= pythia_verify_answer(&crypto, (const uint8_t *)input, input[4], challenge, sizeof challenge, &question, &policy, &answer);
   pythia_status_guard_init(&guard);
   pythia_status_guard_apply(&guard, &answer);

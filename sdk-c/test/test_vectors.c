@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pythia.h"
+#include "pythia_bundle.h"
 #include "test_vectors.h"
 #include "vectors.h"
 #include "chain_vectors.h"
@@ -448,10 +449,97 @@ static void check_chain_checkpoints(void) {
   if (trust.checkpoint + chain_epoch <= chain_cases[0].checkpoint) fail("chain checkpoints in a row", "did not reach the head's epoch", NULL);
 }
 
+/* ---- provisioning bundles: the reason and field parseProvisioningBundle gives, or the same one-line summary */
+
+static char *append(char *at, const char *words) {
+  while (*words) *at++ = *words++;
+  *at = '\0';
+  return at;
+}
+static char *append_hex(char *at, const uint8_t *b, size_t n) {
+  write_hex(at, b, n);
+  return at + strlen(at);
+}
+static char *append_decimal(char *at, uint64_t v) {
+  write_decimal(at, v);
+  return at + strlen(at);
+}
+static char *append_contract(char *at, const char *name, int present, const uint8_t address[20]) {
+  at = append(append(at, " "), name);
+  at = append(at, "=");
+  return present ? append_hex(at, address, 20) : append(at, "-");
+}
+
+static pythia_bundle bundle;
+static char bundle_summary[2048];
+static char oversized[PYTHIA_BUNDLE_MAX_BYTES + 1];
+
+static void summarise_bundle(const pythia_bundle *b, char *out) {
+  pythia_trusted_key trusted[PYTHIA_BUNDLE_MAX_KEYS];
+  size_t k, count;
+  char *at = append(out, "chainId=");
+  at = append_decimal(at, b->chain_id);
+  at = append_contract(at, "fleet", 1, b->fleet);
+  at = append_contract(at, "pythiaRegistry", b->has_pythia_registry, b->pythia_registry);
+  at = append_contract(at, "deviceOwnership", b->has_device_ownership, b->device_ownership);
+  at = append_contract(at, "firmwareRegistry", b->has_firmware_registry, b->firmware_registry);
+  at = append_contract(at, "consentRegistry", b->has_consent_registry, b->consent_registry);
+  at = append(at, " keys=");
+  for (k = 0; k < b->key_count; k++) {
+    const pythia_bundle_key *key = &b->keys[k];
+    if (k > 0) at = append(at, ",");
+    at = append_hex(at, key->address, 20);
+    at = append_hex(append(at, "/"), key->public_key, 64);
+    at = append(at, key->attested ? "/1" : "/0");
+    at = append(at, key->revoked ? "/1/" : "/0/");
+    at = key->measurement_length ? append_hex(at, key->measurement, key->measurement_length) : append(at, "-");
+  }
+  at = append(at, b->require_attested ? " requireAttested=1 allowedMeasurements=" : " requireAttested=0 allowedMeasurements=");
+  if (!b->has_allowed_measurements) at = append(at, "-");
+  for (k = 0; k < b->measurement_count; k++) {
+    if (k > 0) at = append(at, ",");
+    at = append_hex(at, b->measurements[k], b->measurement_lengths[k]);
+  }
+  at = append_decimal(append(at, " maxAgeSeconds="), b->max_age_seconds);
+  at = append_decimal(append(at, " maxAgeBlocks="), b->max_age_blocks);
+  at = append(at, " gateways=");
+  for (k = 0; k < b->gateway_count; k++) at = append(k > 0 ? append(at, ",") : at, b->gateway_urls[k]);
+  at = append(at, " trusted=");
+  count = pythia_bundle_trusted_keys(b, trusted, PYTHIA_BUNDLE_MAX_KEYS);
+  for (k = 0; k < count; k++) at = append_hex(k > 0 ? append(at, ",") : at, trusted[k].address, 20);
+}
+
+static void check_bundles(void) {
+  size_t i;
+  char field[PYTHIA_BUNDLE_FIELD_MAX];
+  for (i = 0; i < COUNT(vector_bundles); i++) {
+    const vector_bundle *v = &vector_bundles[i];
+    pythia_bundle_result r = pythia_bundle_parse(v->json, strlen(v->json), &bundle, field);
+    if (strcmp(pythia_bundle_reason(r), v->expect) != 0) {
+      fail("bundle", v->name, pythia_bundle_reason(r));
+      continue;
+    }
+    if (strcmp(field, v->field) != 0) fail("bundle field", v->name, field);
+    if (r != PYTHIA_BUNDLE_OK) continue;
+    summarise_bundle(&bundle, bundle_summary);
+    if (strcmp(bundle_summary, v->summary) != 0) fail("bundle summary", v->name, bundle_summary);
+  }
+  /* The C reader's own bounds: the text's size and its nesting (JSON.parse has neither). */
+  memset(oversized, ' ', sizeof oversized);
+  memcpy(oversized, vector_bundles[0].json, strlen(vector_bundles[0].json));
+  if (pythia_bundle_parse(oversized, sizeof oversized - 1, &bundle, field) != PYTHIA_BUNDLE_OK) fail("bundle", "padded to the bound", field);
+  if (pythia_bundle_parse(oversized, sizeof oversized, &bundle, NULL) != PYTHIA_BUNDLE_TOO_LARGE) fail("bundle", "one byte over the bound", NULL);
+  /* A member name with an escaped NUL is not the name it starts with (JSON.parse keeps the whole name). */
+  if (pythia_bundle_parse("{\"version\\u0000\":1}", 19, &bundle, field) != PYTHIA_BUNDLE_UNKNOWN_FIELD) fail("bundle", "escaped NUL in a name", field);
+  if (pythia_bundle_parse("{\"x\":[[[[[[[1]]]]]]]}", 21, &bundle, field) != PYTHIA_BUNDLE_UNKNOWN_FIELD) fail("bundle", "nested 8 deep", field);
+  if (pythia_bundle_parse("{\"x\":[[[[[[[[1]]]]]]]]}", 23, &bundle, field) != PYTHIA_BUNDLE_TOO_LARGE) fail("bundle", "nested 9 deep", NULL);
+}
+
 int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   char n[24];
   size_t total = COUNT(vector_devices) + COUNT(vector_readings) + COUNT(vector_registrations) + COUNT(vector_questions) + COUNT(vector_answers) +
                  COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases) + COUNT(chain_checkpoint_cases) + 1;
+  total += COUNT(vector_bundles);
   output = out;
   failures = 0;
   check_devices(crypto);
@@ -463,6 +551,7 @@ int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   check_status_guard();
   check_chain_proofs();
   check_chain_checkpoints();
+  check_bundles();
   write_decimal(n, total);
   say(failures == 0 ? "vectors: all passed, groups of " : "vectors: FAILED, groups of ", n, NULL);
   return failures;

@@ -36,3 +36,11 @@ test('the vectors cover every answer refusal and every firmware refusal', async 
     /0x58d995d34b3e072ce320dbf9b53b29c5ad1b07fd453a65f9a175739f733aa6687db866182fd3685ab3ec3689e5c3bb629ee82388f9d9d9052c584bacaf3cbfb71c/,
   );
 });
+
+test('the bundle vectors cover every refusal of the C reader, and the TypeScript SDK accepts those only the C bounds refuse', async () => {
+  const vectors = await makeCVectors();
+  const reasons = new Set(vectors.bundles.map((b) => b.expect));
+  for (const reason of ['ok', 'not_json', 'unknown_field', 'invalid_field', 'key_mismatch', 'too_large'])
+    assert.ok(reasons.has(reason), `no bundle vector for ${reason}`);
+  for (const b of vectors.bundles.filter((v) => v.expect === 'too_large')) assert.notEqual(b.summary, '', b.name);
+});

@@ -10,7 +10,7 @@ import { SECP256K1_N } from '../protocol/signature.js';
 import { checkFirmwareImage, FirmwareCheckError } from './checkFirmwareImage.js';
 import { createRegistrationRequest } from './createRegistrationRequest.js';
 import { deviceKeyFromPrivateKey } from './deviceKeyFromPrivateKey.js';
-import type { ProvisioningBundle } from './provisioningBundle.js';
+import { type ProvisioningBundle, parseProvisioningBundle, ProvisioningBundleError, trustedKeysOf } from './provisioningBundle.js';
 import { signReading } from './signReading.js';
 
 /**
@@ -437,6 +437,7 @@ export async function makeCVectors() {
       chainId: String(chainId),
     },
     firmware,
+    bundles: bundleVectors(pythia),
   };
 }
 
@@ -549,11 +550,407 @@ export function cVectorsHeader(vectors: CVectors): string {
         `  {${s(f.name)}, ${s(f.answer)}, ${s(f.image)}, ${s(f.classId)}, ${s(f.runningSequence)}, ${s(f.releaseClassId)}, ${s(f.releaseSequence)}, ${s(f.now)}, ${s(f.expect)}},`,
     ),
     '};',
+    'typedef struct { const char *name, *json, *expect, *field, *summary; } vector_bundle;',
+    'static const vector_bundle vector_bundles[] = {',
+    ...vectors.bundles.map((b) => `  {${s(b.name)}, ${s(b.json)}, ${s(b.expect)}, ${s(b.field)}, ${s(b.summary)}},`),
+    '};',
     '',
     '#endif',
     '',
   ];
   return lines.join('\n');
+}
+
+/** A parsed bundle in one line, written the same way by the C test: every field, then the keys trustedKeysOf keeps. */
+function summariseBundle(b: ProvisioningBundle): string {
+  const lower = (v: string | undefined) => (v === undefined ? '-' : v.toLowerCase());
+  const c = b.contracts;
+  const keys = b.pythiaKeys.map(
+    (k) =>
+      `${lower(k.address)}/${lower(`0x${k.publicKey.slice(-128)}`)}/${k.attested ? 1 : 0}/${k.revoked ? 1 : 0}/${lower(k.measurement)}`,
+  );
+  const measurements = b.attestationPolicy.allowedMeasurements;
+  return [
+    `chainId=${b.chainId}`,
+    `fleet=${lower(c.fleet)} pythiaRegistry=${lower(c.pythiaRegistry)} deviceOwnership=${lower(c.deviceOwnership)} firmwareRegistry=${lower(c.firmwareRegistry)} consentRegistry=${lower(c.consentRegistry)}`,
+    `keys=${keys.join(',')}`,
+    `requireAttested=${b.attestationPolicy.requireAttested ? 1 : 0} allowedMeasurements=${measurements === undefined ? '-' : measurements.map(lower).join(',')}`,
+    `maxAgeSeconds=${b.freshness.maxAgeSeconds} maxAgeBlocks=${b.freshness.maxAgeBlocks}`,
+    `gateways=${b.gatewayUrls.join(',')}`,
+    `trusted=${trustedKeysOf(b)
+      .map((k) => lower(typeof k === 'string' ? k : k.address))
+      .join(',')}`,
+  ].join(' ');
+}
+
+/**
+ * Provisioning bundles, valid and malformed, each with what parseProvisioningBundle says: the
+ * first bad field and the kind of refusal (the C reader's reason words), or the parsed bundle in
+ * one line. The last ones are valid here but over the C reader's fixed bounds (too_large there).
+ */
+function bundleVectors(pythia: { deviceId: Address; publicKey: Hex }) {
+  const other = deviceKeyFromPrivateKey(strangerPrivateKey);
+  const measurement: Hex = `0x${'5a'.repeat(48)}`;
+  type Json = Record<string, unknown>;
+  const base = (): Json => ({
+    version: 1,
+    chainId,
+    contracts: { fleet, consentRegistry: '0x00000000000000000000000000000000000C0275' },
+    pythiaKeys: [{ address: pythia.deviceId, publicKey: pythia.publicKey, attested: false }],
+    attestationPolicy: { requireAttested: false },
+    freshness: { maxAgeSeconds: 300, maxAgeBlocks: 5 },
+    gatewayUrls: ['http://127.0.0.1:8080'],
+  });
+  const edit = (change: (b: Json & { pythiaKeys: Json[]; contracts: Json; attestationPolicy: Json; freshness: Json }) => void) => {
+    const b = base() as Json & { pythiaKeys: Json[]; contracts: Json; attestationPolicy: Json; freshness: Json };
+    change(b);
+    return JSON.stringify(b);
+  };
+  const full = () =>
+    ({
+      ...base(),
+      contracts: {
+        fleet: fleet.toLowerCase(),
+        pythiaRegistry: '0x0000000000000000000000000000000000000001',
+        deviceOwnership: '0x0000000000000000000000000000000000000002',
+        firmwareRegistry: '0x0000000000000000000000000000000000000003',
+        consentRegistry: '0x0000000000000000000000000000000000000004',
+      },
+      pythiaKeys: [
+        { address: pythia.deviceId, publicKey: pythia.publicKey, attested: true, measurement },
+        { address: other.deviceId, publicKey: `0x04${other.publicKey.slice(2)}`, attested: true, revoked: true },
+        { address: other.deviceId.toLowerCase(), publicKey: other.publicKey, attested: false, revoked: false },
+      ],
+      attestationPolicy: { requireAttested: true, allowedMeasurements: [measurement.toUpperCase().replace('0X', '0x')] },
+      freshness: { maxAgeSeconds: 9007199254740991, maxAgeBlocks: 1 },
+      gatewayUrls: ['https://gateway.example.org/pythia', 'HTTP://10.0.0.2:8080/'],
+    }) as Json;
+  const cases: { name: string; json: string; overBound?: string }[] = [
+    { name: 'as pythia bundle create writes it', json: JSON.stringify(base(), null, 2) },
+    { name: 'every field, a revoked key, a 65-byte key, attestation required with a measurement', json: JSON.stringify(full(), null, 1) },
+    {
+      name: 'attestation required, no measurement list',
+      json: edit((b) => {
+        b.pythiaKeys = full().pythiaKeys as Json[];
+        b.attestationPolicy = { requireAttested: true };
+      }),
+    },
+    {
+      name: 'escaped characters in strings and names',
+      json: JSON.stringify(base()).replace('"version"', '"\\u0076ersion"').replace('http://', 'http:\\/\\/'),
+    },
+    {
+      name: 'a member given twice: the last counts (JSON.parse)',
+      json: JSON.stringify(base()).replace('{"version":1,', '{"version":1,"chainId":7,'),
+    },
+    { name: 'empty text', json: '' },
+    { name: 'truncated', json: JSON.stringify(base()).slice(0, -1) },
+    { name: 'trailing comma', json: JSON.stringify(base()).replace(/}$/, ',}') },
+    { name: 'two values', json: `${JSON.stringify(base())} {}` },
+    { name: 'a number with a leading zero', json: JSON.stringify(base()).replace('"maxAgeBlocks":5', '"maxAgeBlocks":05') },
+    { name: 'a raw control character in a string', json: JSON.stringify(base()).replace('127.0.0.1', '127.0.0.1\t') },
+    { name: 'an array', json: '[]' },
+    { name: 'null', json: 'null' },
+    {
+      name: 'an unknown top-level field',
+      json: edit((b) => {
+        b.extra = true;
+      }),
+    },
+    {
+      name: 'version 2',
+      json: edit((b) => {
+        b.version = 2;
+      }),
+    },
+    {
+      name: 'version as a string',
+      json: edit((b) => {
+        b.version = '1';
+      }),
+    },
+    {
+      name: 'no version',
+      json: edit((b) => {
+        delete b.version;
+      }),
+    },
+    {
+      name: 'chain id 0',
+      json: edit((b) => {
+        b.chainId = 0;
+      }),
+    },
+    {
+      name: 'chain id negative',
+      json: edit((b) => {
+        b.chainId = -1;
+      }),
+    },
+    {
+      name: 'chain id a fraction',
+      json: edit((b) => {
+        b.chainId = 1.5;
+      }),
+    },
+    {
+      name: 'chain id as a string',
+      json: edit((b) => {
+        b.chainId = '20601';
+      }),
+    },
+    {
+      name: 'chain id over 2^53 - 1',
+      json: edit((b) => {
+        b.chainId = 9007199254740992;
+      }),
+    },
+    {
+      name: 'contracts an array',
+      json: edit((b) => {
+        b.contracts = [] as unknown as Json;
+      }),
+    },
+    {
+      name: 'no contracts',
+      json: edit((b) => {
+        delete (b as Json).contracts;
+      }),
+    },
+    {
+      name: 'an unknown contract',
+      json: edit((b) => {
+        b.contracts.oracle = fleet;
+      }),
+    },
+    {
+      name: 'no fleet',
+      json: edit((b) => {
+        delete b.contracts.fleet;
+      }),
+    },
+    {
+      name: 'fleet of 39 hex digits',
+      json: edit((b) => {
+        b.contracts.fleet = fleet.slice(0, -1);
+      }),
+    },
+    {
+      name: 'fleet with 0X',
+      json: edit((b) => {
+        b.contracts.fleet = fleet.replace('0x', '0X');
+      }),
+    },
+    {
+      name: 'consent registry null',
+      json: edit((b) => {
+        b.contracts.consentRegistry = null;
+      }),
+    },
+    {
+      name: 'no Pythia keys',
+      json: edit((b) => {
+        b.pythiaKeys = [];
+      }),
+    },
+    {
+      name: 'Pythia keys an object',
+      json: edit((b) => {
+        b.pythiaKeys = {} as unknown as Json[];
+      }),
+    },
+    {
+      name: 'a Pythia key a string',
+      json: edit((b) => {
+        b.pythiaKeys.push('0x00' as unknown as Json);
+      }),
+    },
+    {
+      name: 'a Pythia key with a bad address',
+      json: edit((b) => {
+        b.pythiaKeys[0]!.address = 'nope';
+      }),
+    },
+    {
+      name: 'a public key of 63 bytes',
+      json: edit((b) => {
+        b.pythiaKeys[0]!.publicKey = pythia.publicKey.slice(0, -2);
+      }),
+    },
+    {
+      name: 'a public key of odd length',
+      json: edit((b) => {
+        b.pythiaKeys[0]!.publicKey = pythia.publicKey.slice(0, -1);
+      }),
+    },
+    {
+      name: 'a public key that is not hex',
+      json: edit((b) => {
+        b.pythiaKeys[0]!.publicKey = `${pythia.publicKey.slice(0, -2)}zz`;
+      }),
+    },
+    {
+      name: 'the public key of another address',
+      json: edit((b) => {
+        b.pythiaKeys[0]!.publicKey = other.publicKey;
+      }),
+    },
+    {
+      name: 'a second key that is not its address',
+      json: edit((b) => {
+        b.pythiaKeys.push({ address: fleet, publicKey: other.publicKey, attested: true });
+      }),
+    },
+    {
+      name: 'attested missing',
+      json: edit((b) => {
+        delete b.pythiaKeys[0]!.attested;
+      }),
+    },
+    {
+      name: 'attested as a string',
+      json: edit((b) => {
+        b.pythiaKeys[0]!.attested = 'true';
+      }),
+    },
+    {
+      name: 'a measurement of 31 bytes',
+      json: edit((b) => {
+        b.pythiaKeys[0]!.attested = true;
+        b.pythiaKeys[0]!.measurement = `0x${'11'.repeat(31)}`;
+      }),
+    },
+    {
+      name: 'a measurement for an unattested key',
+      json: edit((b) => {
+        b.pythiaKeys[0]!.measurement = measurement;
+      }),
+    },
+    {
+      name: 'revoked as a string',
+      json: edit((b) => {
+        b.pythiaKeys[0]!.revoked = 'no';
+      }),
+    },
+    {
+      name: 'an unknown field in a key',
+      json: edit((b) => {
+        b.pythiaKeys[0]!.comment = 'x';
+      }),
+    },
+    {
+      name: 'no attestation policy',
+      json: edit((b) => {
+        delete (b as Json).attestationPolicy;
+      }),
+    },
+    {
+      name: 'requireAttested missing',
+      json: edit((b) => {
+        b.attestationPolicy = {};
+      }),
+    },
+    {
+      name: 'allowed measurements not an array',
+      json: edit((b) => {
+        b.attestationPolicy.allowedMeasurements = measurement;
+      }),
+    },
+    {
+      name: 'an allowed measurement of 20 bytes',
+      json: edit((b) => {
+        b.attestationPolicy.allowedMeasurements = [measurement, fleet];
+      }),
+    },
+    {
+      name: 'maxAgeSeconds 0',
+      json: edit((b) => {
+        b.freshness.maxAgeSeconds = 0;
+      }),
+    },
+    {
+      name: 'no maxAgeBlocks',
+      json: edit((b) => {
+        delete b.freshness.maxAgeBlocks;
+      }),
+    },
+    {
+      name: 'an unknown freshness field',
+      json: edit((b) => {
+        b.freshness.maxAgeMinutes = 5;
+      }),
+    },
+    {
+      name: 'no gateways',
+      json: edit((b) => {
+        b.gatewayUrls = [];
+      }),
+    },
+    {
+      name: 'a gateway over ftp',
+      json: edit((b) => {
+        b.gatewayUrls = ['ftp://127.0.0.1/'];
+      }),
+    },
+    {
+      name: 'a gateway that is a number',
+      json: edit((b) => {
+        b.gatewayUrls = ['http://127.0.0.1:8080', 8080];
+      }),
+    },
+    {
+      name: 'a gateway that is not a URL',
+      json: edit((b) => {
+        b.gatewayUrls = ['not a url'];
+      }),
+    },
+    {
+      name: 'a gateway without a host',
+      json: edit((b) => {
+        b.gatewayUrls = ['http://:8080'];
+      }),
+    },
+    {
+      name: 'five Pythia keys (the C bound is 4)',
+      json: edit((b) => {
+        b.pythiaKeys = [0, 1, 2, 3, 4].map(() => b.pythiaKeys[0]!);
+      }),
+      overBound: 'pythiaKeys',
+    },
+    {
+      name: 'five gateways (the C bound is 4)',
+      json: edit((b) => {
+        b.gatewayUrls = [1, 2, 3, 4, 5].map((n) => `http://10.0.0.${n}:8080`);
+      }),
+      overBound: 'gatewayUrls',
+    },
+    {
+      name: 'a gateway URL of 128 characters (the C bound is 127)',
+      json: edit((b) => {
+        b.gatewayUrls = [`http://gateway.example.org/${'p'.repeat(101)}`];
+      }),
+      overBound: 'gatewayUrls[0]',
+    },
+  ];
+  return cases.map(({ name, json, overBound }) => {
+    try {
+      const bundle = parseProvisioningBundle(json);
+      if (overBound) return { name, json, expect: 'too_large', field: overBound, summary: summariseBundle(bundle) };
+      return { name, json, expect: 'ok', field: '', summary: summariseBundle(bundle) };
+    } catch (error) {
+      if (!(error instanceof ProvisioningBundleError)) throw error;
+      if (overBound) throw new Error(`${name}: the TypeScript SDK must accept it (${error.message})`);
+      const why = error.message.slice(`provisioning bundle: ${error.field} `.length);
+      const expect = why.startsWith('is not JSON')
+        ? 'not_json'
+        : why === 'is not a bundle field'
+          ? 'unknown_field'
+          : why.startsWith('is not the key of')
+            ? 'key_mismatch'
+            : 'invalid_field';
+      return { name, json, expect, field: error.field, summary: '' };
+    }
+  });
 }
 
 export function cVectorsJson(vectors: CVectors): string {

@@ -35,7 +35,7 @@ async function readingStatus(gatewayUrl: string, device: string, sequence: numbe
   return { code: response.status, ...(body.status ? { status: body.status } : {}) };
 }
 
-describe('the C SDK example sensor against a real stack: registers, its readings are accepted on chain, it stops once suspended', {
+describe('the C SDK example sensor against a real stack: registers, its readings over HTTP and MQTT are accepted on chain, it stops once suspended', {
   timeout: 600_000,
 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-sensor-c-'));
@@ -44,6 +44,8 @@ describe('the C SDK example sensor against a real stack: registers, its readings
   let stack: Stack;
   let device: string;
   let runArgs: string[];
+  let mqttArgs: string[];
+  let bundlePath: string;
 
   before(async () => {
     await run('make', ['-C', sdkC, 'sensor'], { timeout: 300_000 });
@@ -52,28 +54,25 @@ describe('the C SDK example sensor against a real stack: registers, its readings
     const profile = join(dir, 'profile.json');
     writeFileSync(profile, JSON.stringify({ ...airQualityProfile, minInterval: 0 }));
     assert.equal((await pythia(['profile', 'set', '--class', '1', '--file', profile, '--data-dir', dataDir])).code, 0);
-    const bundlePath = join(dir, 'bundle.json');
+    bundlePath = join(dir, 'bundle.json');
     const created = await pythia(['bundle', 'create', '--out', bundlePath, '--data-dir', dataDir]);
     assert.equal(created.code, 0, created.stderr);
-    const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
-    const key = bundle.pythiaKeys[0];
-    runArgs = [
-      '--key-file',
-      keyFile,
-      '--gateway',
-      new URL(bundle.gatewayUrls[0]).host,
-      '--chain-id',
-      String(bundle.chainId),
-      '--fleet',
-      bundle.contracts.fleet,
-      '--pythia',
-      `${key.address}:0x${key.publicKey.slice(-128)}`,
-      '--max-age-blocks',
-      String(bundle.freshness.maxAgeBlocks),
-      '--max-age-seconds',
-      String(bundle.freshness.maxAgeSeconds),
-    ];
+    // Everything it trusts comes from the bundle: chain, fleet, Pythia keys, freshness, the gateway.
+    runArgs = ['--key-file', keyFile, '--bundle', bundlePath];
+    assert.ok(stack.mqttUrl, 'the stack runs its embedded MQTT broker');
+    mqttArgs = [...runArgs, '--transport', 'mqtt', '--mqtt', new URL(stack.mqttUrl).host];
   });
+  /** The reading's status once it leaves pending (at most a minute). */
+  async function acceptedOnChain(sequence: number): Promise<string | undefined> {
+    let status: string | undefined;
+    for (let i = 0; i < 120; i++) {
+      ({ status } = await readingStatus(stack.gatewayUrl, device, sequence));
+      if (status !== 'pending') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return status;
+  }
+
   after(async () => {
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -96,35 +95,48 @@ describe('the C SDK example sensor against a real stack: registers, its readings
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.match(/^status active block \d+$/gm)?.length, 3);
     assert.deepEqual(result.stdout.match(/^reading \d+ \d+$/gm), ['reading 1 202', 'reading 2 202', 'reading 3 202']);
-    for (const sequence of [1, 2, 3]) {
-      let status: string | undefined;
-      for (let i = 0; i < 120 && status !== 'accepted'; i++) {
-        ({ status } = await readingStatus(stack.gatewayUrl, device, sequence));
-        if (status === 'pending') await new Promise((r) => setTimeout(r, 500));
-        else break;
-      }
-      assert.equal(status, 'accepted', `reading ${sequence} on chain as ReadingAccepted`);
-    }
+    for (const sequence of [1, 2, 3])
+      assert.equal(await acceptedOnChain(sequence), 'accepted', `reading ${sequence} on chain as ReadingAccepted`);
   });
 
-  it('stops once the operator suspends it: the verified answer says suspended, no reading is sent (exit 3)', async () => {
+  it('over MQTT (device-signed login, its own topics): asks its status before each reading, sends three, all accepted on chain', async () => {
+    const result = await sensor(['run', ...mqttArgs, '--readings', '3', '--first-sequence', '4', '--interval-ms', '1100']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.match(/^status active block \d+$/gm)?.length, 3);
+    assert.deepEqual(result.stdout.match(/^reading \d+ \d+$/gm), ['reading 4 202', 'reading 5 202', 'reading 6 202']);
+    for (const sequence of [4, 5, 6])
+      assert.equal(await acceptedOnChain(sequence), 'accepted', `reading ${sequence} on chain as ReadingAccepted`);
+  });
+
+  it('a used sequence signed again over MQTT (another timestamp: not a redelivery) comes back as its 409 ack, not taken as accepted', async () => {
+    const result = await sensor(['run', ...mqttArgs, '--readings', '1', '--first-sequence', '4']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.match(/^reading \d+ \d+$/gm), ['reading 4 409']);
+    assert.match(result.stderr, /replayed_sequence/);
+  });
+
+  it('stops once the operator suspends it: the verified answer says suspended, no reading is sent (exit 3), over HTTP and MQTT', async () => {
     const suspended = await pythia(['device', 'suspend', device, '--reason', 'sensor-c test', '--data-dir', dataDir]);
     assert.equal(suspended.code, 0, suspended.stderr);
-    const result = await sensor(['run', ...runArgs, '--readings', '3', '--first-sequence', '4']);
-    assert.equal(result.code, 3, result.stderr);
-    assert.match(result.stdout, /^status suspended block \d+$/m);
-    assert.match(result.stdout, /^halted suspended$/m);
-    assert.doesNotMatch(result.stdout, /^reading /m);
-    assert.equal((await readingStatus(stack.gatewayUrl, device, 4)).code, 404, 'the gateway never got reading 4');
+    for (const args of [runArgs, mqttArgs]) {
+      const result = await sensor(['run', ...args, '--readings', '3', '--first-sequence', '7']);
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stdout, /^status suspended block \d+$/m);
+      assert.match(result.stdout, /^halted suspended$/m);
+      assert.doesNotMatch(result.stdout, /^reading /m);
+    }
+    assert.equal((await readingStatus(stack.gatewayUrl, device, 7)).code, 404, 'the gateway never got reading 7');
   });
 
-  it('refuses to trust a Pythia key that is not the key of its address', async () => {
-    const i = runArgs.indexOf('--pythia');
-    const args = runArgs.slice();
-    const [address, publicKey] = args[i + 1]!.split(':') as [string, string];
-    args[i + 1] = `${address}:0x${publicKey.slice(2, -2)}00`;
-    const result = await sensor(['run', ...args, '--readings', '1']);
+  it('refuses a bundle whose Pythia key is not the key of its address, naming the field, and sends nothing', async () => {
+    const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
+    const key = bundle.pythiaKeys[0];
+    key.publicKey = `${key.publicKey.slice(0, -2)}${key.publicKey.endsWith('00') ? '01' : '00'}`;
+    const tampered = join(dir, 'tampered-bundle.json');
+    writeFileSync(tampered, JSON.stringify(bundle));
+    const result = await sensor(['run', '--key-file', keyFile, '--bundle', tampered, '--readings', '1']);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /the public key is not the key of the address/);
+    assert.match(result.stderr, /bundle refused: key_mismatch pythiaKeys\[0\]\.publicKey/);
+    assert.doesNotMatch(result.stdout, /^status /m);
   });
 });

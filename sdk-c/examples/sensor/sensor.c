@@ -1,13 +1,19 @@
 /*
  * An air-quality sensor built from the Pythia C SDK, for a host with POSIX sockets: it makes its
- * key, writes its registration request, then sends signed readings to the gateway over HTTP, asking
- * its Pythia for its own status before each one and stopping once a verified answer says it is
- * suspended or revoked (exit code 3).
+ * key, writes its registration request, then sends signed readings to the gateway over HTTP or
+ * MQTT (libmosquitto), asking its Pythia for its own status before each one and stopping once a
+ * verified answer says it is suspended or revoked (exit code 3). What it trusts comes from its
+ * provisioning bundle (pythia bundle create): the chain, the fleet, the Pythia keys, the freshness
+ * bounds and the gateway.
  *
  *   sensor keygen --key-file FILE
  *   sensor register --key-file FILE --class N [--site TEXT]
- *   sensor run --key-file FILE --gateway HOST:PORT --chain-id N --fleet 0x… --pythia 0xADDRESS:0xPUBLICKEY
- *              [--readings N] [--first-sequence N] [--interval-ms N] [--max-age-blocks N] [--max-age-seconds N]
+ *   sensor run --key-file FILE --bundle bundle.json [--transport http|mqtt] [--gateway HOST:PORT]
+ *              [--mqtt HOST:PORT] [--mqtt-cafile FILE] [--readings N] [--first-sequence N] [--interval-ms N]
+ *
+ * --gateway defaults to the bundle's first http:// gateway URL; --mqtt (the broker, with
+ * --transport mqtt) has no default: the bundle does not name it. With --mqtt-cafile the broker is
+ * reached over TLS (mqtts) and its certificate checked against that CA.
  *
  * The key file holds the private key as 0x + 64 hex digits (mode 0600): a stand-in for a device's
  * secure storage. Everything printed on stdout is one fact a line: `device 0x…`, `status active
@@ -26,12 +32,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mosquitto.h>
+
 #include "pythia.h"
+#include "pythia_bundle.h"
+
+/* What arrived on the device's acks or answers topic, for the exchange waiting on it. */
+typedef struct {
+  struct mosquitto *client;
+  char readings[80], questions[80], acks[80], answers[80];
+  int connected; /* 0 waiting, 1 accepted, -1 refused */
+  int subscribed;
+  int waiting_for; /* 1 acks, 2 answers */
+  int arrived;
+  uint8_t message[2048];
+  size_t message_length;
+} sensor_mqtt;
 
 typedef struct {
   const char *key_file;
   char host[256];
   char port[16];
+  sensor_mqtt mqtt;
 } sensor_context;
 
 static int fail(const char *what, const char *why) {
@@ -172,6 +194,145 @@ static int exchange(void *user, pythia_route route, const uint8_t *body, size_t 
   return 0;
 }
 
+/* ---- MQTT (docs/protocol.md "MQTT"): publish on the device's readings/questions topic, wait for its acks/answers */
+
+static void on_connect(struct mosquitto *client, void *user, int rc) {
+  sensor_context *ctx = user;
+  (void)client;
+  ctx->mqtt.connected = rc == 0 ? 1 : -1;
+  if (rc != 0) fprintf(stderr, "sensor: the broker refused the login: %s\n", mosquitto_connack_string(rc));
+}
+
+static void on_subscribe(struct mosquitto *client, void *user, int mid, int count, const int *granted) {
+  sensor_context *ctx = user;
+  int i;
+  (void)client;
+  (void)mid;
+  ctx->mqtt.subscribed = 1;
+  for (i = 0; i < count; i++)
+    if (granted[i] > 2) ctx->mqtt.subscribed = -1; /* 0x80: the broker refused this device its own topic */
+}
+
+static void on_message(struct mosquitto *client, void *user, const struct mosquitto_message *message) {
+  sensor_context *ctx = user;
+  int kind = strcmp(message->topic, ctx->mqtt.acks) == 0 ? 1 : strcmp(message->topic, ctx->mqtt.answers) == 0 ? 2 : 0;
+  (void)client;
+  if (kind == 0 || kind != ctx->mqtt.waiting_for || ctx->mqtt.arrived) return;
+  if (message->payloadlen < 0 || (size_t)message->payloadlen > sizeof ctx->mqtt.message) return; /* not an answer this client reads */
+  memcpy(ctx->mqtt.message, message->payload, (size_t)message->payloadlen);
+  ctx->mqtt.message_length = (size_t)message->payloadlen;
+  ctx->mqtt.arrived = 1;
+}
+
+/* Runs the client's network loop until *flag is non-zero or `seconds` pass. */
+static int mqtt_wait(sensor_context *ctx, const int *flag, int seconds) {
+  time_t deadline = time(NULL) + seconds;
+  while (*flag == 0 && time(NULL) < deadline) {
+    int rc = mosquitto_loop(ctx->mqtt.client, 200, 1);
+    if (rc != MOSQ_ERR_SUCCESS) return -1;
+  }
+  return *flag > 0 ? 0 : -1;
+}
+
+/* The first "status": <number> of a JSON ack or refusal (the top-level one, written first by the gateway). */
+static int json_status(const uint8_t *body, size_t length, int *status) {
+  char text[2049];
+  const char *at;
+  if (length >= sizeof text) return -1;
+  memcpy(text, body, length);
+  text[length] = '\0';
+  at = strstr(text, "\"status\":");
+  return at != NULL && sscanf(at + 9, " %d", status) == 1 ? 0 : -1;
+}
+
+static int exchange_mqtt(void *user, pythia_route route, const uint8_t *body, size_t length, uint8_t *response, size_t capacity,
+                         size_t *response_length, int *status) {
+  sensor_context *ctx = user;
+  int mid;
+  ctx->mqtt.waiting_for = route == PYTHIA_ROUTE_READINGS ? 1 : 2;
+  ctx->mqtt.arrived = 0;
+  if (mosquitto_publish(ctx->mqtt.client, &mid, route == PYTHIA_ROUTE_READINGS ? ctx->mqtt.readings : ctx->mqtt.questions, (int)length, body,
+                        1, false) != MOSQ_ERR_SUCCESS)
+    return -1;
+  if (mqtt_wait(ctx, &ctx->mqtt.arrived, 30) != 0) return -1;
+  if (ctx->mqtt.message_length > capacity) return -1;
+  memcpy(response, ctx->mqtt.message, ctx->mqtt.message_length);
+  *response_length = ctx->mqtt.message_length;
+  /* An answer is COSE bytes (200); a refusal and every ack are JSON with the HTTP status. */
+  if (route == PYTHIA_ROUTE_QUESTIONS && (ctx->mqtt.message_length == 0 || ctx->mqtt.message[0] != '{')) {
+    *status = 200;
+    return 0;
+  }
+  return json_status(ctx->mqtt.message, ctx->mqtt.message_length, status);
+}
+
+/*
+ * Logs in as the device (docs/security.md "MQTT topics"): username the device id, client id the
+ * device id and a random suffix, password `{unixTime}:{signature}`, the device key's EIP-191
+ * signature over `pythia-mqtt:{chainId}:{clientId}:{unixTime}`; then subscribes to its acks and answers.
+ */
+static int mqtt_start(sensor_context *ctx, const pythia_crypto *crypto, const pythia_platform *platform, const pythia_device_key *key,
+                      uint64_t chain_id, const char *cafile) {
+  char device[43], client_id[64], message[160], password[200], prefix[64];
+  union {
+    uint8_t bytes[256];
+    uint32_t align; /* XKCP reads words: keep the hashed text aligned */
+  } signed_text;
+  uint8_t suffix[4], digest[32], signature[65];
+  uint64_t now;
+  int i, n, prefix_length;
+  size_t message_length;
+  int port = atoi(ctx->port);
+  char *topics[2];
+  pythia_address_checksum(key->id, device);
+  for (i = 2; device[i]; i++)
+    if (device[i] >= 'A' && device[i] <= 'F') device[i] = (char)(device[i] - 'A' + 'a');
+  if (random_bytes(NULL, suffix, sizeof suffix) != 0 || now_seconds(NULL, &now) != 0) return fail("mqtt", "no randomness or clock");
+  snprintf(client_id, sizeof client_id, "%s-%02x%02x%02x%02x", device, suffix[0], suffix[1], suffix[2], suffix[3]);
+  n = snprintf(message, sizeof message, "pythia-mqtt:%llu:%s:%llu", (unsigned long long)chain_id, client_id, (unsigned long long)now);
+  if (n <= 0 || (size_t)n >= sizeof message) return fail("mqtt", "token too long");
+  message_length = (size_t)n;
+  prefix_length = snprintf(prefix, sizeof prefix, "\x19" "Ethereum Signed Message:\n%zu", message_length);
+  memcpy(signed_text.bytes, prefix, (size_t)prefix_length);
+  memcpy(signed_text.bytes + prefix_length, message, message_length);
+  pythia_keccak256(signed_text.bytes, (size_t)prefix_length + message_length, digest);
+  if (pythia_sign_digest(crypto, platform, digest, signature) != PYTHIA_OK) return fail("mqtt", "could not sign the login token");
+  n = snprintf(password, sizeof password, "%llu:0x", (unsigned long long)now);
+  for (i = 0; i < 65; i++) n += snprintf(password + n, sizeof password - (size_t)n, "%02x", signature[i]);
+  snprintf(ctx->mqtt.readings, sizeof ctx->mqtt.readings, "pythia/v1/devices/%s/readings", device);
+  snprintf(ctx->mqtt.questions, sizeof ctx->mqtt.questions, "pythia/v1/devices/%s/questions", device);
+  snprintf(ctx->mqtt.acks, sizeof ctx->mqtt.acks, "pythia/v1/devices/%s/acks", device);
+  snprintf(ctx->mqtt.answers, sizeof ctx->mqtt.answers, "pythia/v1/devices/%s/answers", device);
+
+  mosquitto_lib_init();
+  ctx->mqtt.client = mosquitto_new(client_id, true, ctx);
+  if (ctx->mqtt.client == NULL) return fail("mqtt", "no client");
+  /* MQTT 3.1.1, the device protocol's version (libmosquitto's default, set to say so). */
+  mosquitto_int_option(ctx->mqtt.client, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  mosquitto_connect_callback_set(ctx->mqtt.client, on_connect);
+  mosquitto_subscribe_callback_set(ctx->mqtt.client, on_subscribe);
+  mosquitto_message_callback_set(ctx->mqtt.client, on_message);
+  if (mosquitto_username_pw_set(ctx->mqtt.client, device, password) != MOSQ_ERR_SUCCESS) return fail("mqtt", "login");
+  if (cafile != NULL && mosquitto_tls_set(ctx->mqtt.client, cafile, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS)
+    return fail("--mqtt-cafile", "not a readable CA file");
+  if (mosquitto_connect(ctx->mqtt.client, ctx->host, port, 30) != MOSQ_ERR_SUCCESS) return fail("mqtt", "could not reach the broker");
+  if (mqtt_wait(ctx, &ctx->mqtt.connected, 30) != 0) return fail("mqtt", "the broker did not accept the login");
+  topics[0] = ctx->mqtt.acks;
+  topics[1] = ctx->mqtt.answers;
+  if (mosquitto_subscribe_multiple(ctx->mqtt.client, NULL, 2, topics, 1, 0, NULL) != MOSQ_ERR_SUCCESS ||
+      mqtt_wait(ctx, &ctx->mqtt.subscribed, 30) != 0)
+    return fail("mqtt", "the broker refused the subscription to the device's acks and answers");
+  return 0;
+}
+
+static void mqtt_stop(sensor_context *ctx) {
+  if (ctx->mqtt.client == NULL) return;
+  mosquitto_disconnect(ctx->mqtt.client);
+  mosquitto_destroy(ctx->mqtt.client);
+  ctx->mqtt.client = NULL;
+  mosquitto_lib_cleanup();
+}
+
 /* ---- commands */
 
 static const char *option(int argc, char **argv, const char *name, const char *fallback) {
@@ -262,75 +423,133 @@ static uint64_t next_question_sequence(uint64_t *last) {
   return *last;
 }
 
+/* HOST:PORT into ctx->host and ctx->port. */
+static int host_port(sensor_context *ctx, const char *text, size_t length) {
+  const char *colon = NULL;
+  size_t k;
+  for (k = 0; k < length; k++)
+    if (text[k] == ':') colon = text + k;
+  if (colon == NULL || colon == text || (size_t)(colon - text) >= sizeof ctx->host || length - (size_t)(colon - text) - 1 >= sizeof ctx->port ||
+      colon + 1 == text + length)
+    return -1;
+  memcpy(ctx->host, text, (size_t)(colon - text));
+  ctx->host[colon - text] = '\0';
+  memcpy(ctx->port, colon + 1, length - (size_t)(colon - text) - 1);
+  ctx->port[length - (size_t)(colon - text) - 1] = '\0';
+  return 0;
+}
+
+/* Reads and validates the provisioning bundle (pythia_bundle_parse): a refusal names the field. */
+static int load_bundle(const char *path, pythia_bundle *bundle) {
+  static char text[PYTHIA_BUNDLE_MAX_BYTES + 1];
+  char field[PYTHIA_BUNDLE_FIELD_MAX], why[128];
+  size_t length;
+  pythia_bundle_result r;
+  FILE *f;
+  if (path == NULL) return fail("--bundle", "is required (the provisioning bundle of pythia bundle create)");
+  f = fopen(path, "rb");
+  if (f == NULL) return fail(path, strerror(errno));
+  length = fread(text, 1, sizeof text, f);
+  fclose(f);
+  r = pythia_bundle_parse(text, length, bundle, field); /* one byte over the bound reads as too_large */
+  if (r == PYTHIA_BUNDLE_OK) return 0;
+  snprintf(why, sizeof why, "%s%s%s", pythia_bundle_reason(r), field[0] ? " " : "", field);
+  return fail("bundle refused", why);
+}
+
+static int send_readings(sensor_context *ctx, const pythia_crypto *crypto, const pythia_platform *platform, const pythia_device_key *key,
+                         const uint8_t separator[32], const uint8_t *payload, size_t payload_length, pythia_answer_policy *policy,
+                         uint64_t readings, uint64_t sequence, uint64_t interval, uint64_t *last_question);
+
 static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto, pythia_platform *platform) {
   static const int16_t metrics[6] = {123, 251, 304, 452, 2150, 5500};
+  static pythia_bundle bundle;
   pythia_device_key key;
   pythia_domain domain;
-  pythia_trusted_key trusted;
+  pythia_trusted_key trusted[PYTHIA_BUNDLE_MAX_KEYS];
   pythia_answer_policy policy;
-  pythia_status_guard guard;
-  pythia_question question;
-  uint8_t separator[32], payload[12], work[1024], response[1024];
-  char body[1024], id[43];
-  uint64_t readings = 3, sequence = 1, interval = 0, max_blocks = 5, max_seconds = 300, last_question = 0, i;
-  const char *gateway = option(argc, argv, "--gateway", NULL), *pythia = option(argc, argv, "--pythia", NULL), *colon;
-  size_t payload_length, length, response_length;
-  int status;
-  pythia_result r;
+  uint8_t separator[32], payload[12];
+  char id[43];
+  uint64_t readings = 3, sequence = 1, interval = 0, last_question = 0;
+  const char *gateway = option(argc, argv, "--gateway", NULL), *transport = option(argc, argv, "--transport", "http");
+  const char *broker = option(argc, argv, "--mqtt", NULL);
+  size_t payload_length, trusted_count, k;
+  int mqtt = strcmp(transport, "mqtt") == 0, code;
 
+  if (!mqtt && strcmp(transport, "http") != 0) return fail("--transport", "must be http or mqtt");
+  if (load_bundle(option(argc, argv, "--bundle", NULL), &bundle) != 0) return 1;
+  trusted_count = pythia_bundle_trusted_keys(&bundle, trusted, PYTHIA_BUNDLE_MAX_KEYS);
+  if (trusted_count == 0) return fail("bundle", "no Pythia key to trust under its attestation policy");
+  if (mqtt) {
+    if (broker == NULL || host_port(ctx, broker, strlen(broker)) != 0) return fail("--mqtt", "must be HOST:PORT (the broker)");
+  } else if (gateway != NULL) {
+    if (host_port(ctx, gateway, strlen(gateway)) != 0) return fail("--gateway", "must be HOST:PORT");
+  } else {
+    /* The bundle's first plain-HTTP gateway (this example speaks no TLS over HTTP), with an explicit port. */
+    for (k = 0; k < bundle.gateway_count; k++) {
+      const char *url = bundle.gateway_urls[k], *end;
+      if (strncasecmp(url, "http://", 7) != 0) continue;
+      end = url + 7 + strcspn(url + 7, "/?#");
+      if (host_port(ctx, url + 7, (size_t)(end - url - 7)) == 0) break;
+    }
+    if (k == bundle.gateway_count) return fail("bundle", "names no http://HOST:PORT gateway (give --gateway)");
+  }
   memset(&domain, 0, sizeof domain);
-  if (gateway == NULL || (colon = strrchr(gateway, ':')) == NULL || (size_t)(colon - gateway) >= sizeof ctx->host ||
-      strlen(colon + 1) >= sizeof ctx->port) {
-    return fail("--gateway", "must be HOST:PORT");
-  }
-  memcpy(ctx->host, gateway, (size_t)(colon - gateway));
-  ctx->host[colon - gateway] = '\0';
-  strcpy(ctx->port, colon + 1);
-  if (number(option(argc, argv, "--chain-id", NULL), &domain.chain_id) != 0) return fail("--chain-id", "must be a number");
-  if (unhex(option(argc, argv, "--fleet", ""), domain.verifying_contract, 20) != 0) return fail("--fleet", "must be 0x + 40 hex digits");
-  if (pythia == NULL || strlen(pythia) != 42 + 1 + 130 || pythia[42] != ':') return fail("--pythia", "must be 0xADDRESS:0xPUBLICKEY (64 bytes)");
-  {
-    char address[43];
-    memcpy(address, pythia, 42);
-    address[42] = '\0';
-    if (unhex(address, trusted.address, 20) != 0 || unhex(pythia + 43, trusted.public_key, 64) != 0) return fail("--pythia", "not hex");
-  }
-  {
-    uint8_t derived[20];
-    pythia_device_id(trusted.public_key, derived);
-    if (memcmp(derived, trusted.address, 20) != 0) return fail("--pythia", "the public key is not the key of the address");
-  }
+  domain.chain_id = bundle.chain_id;
+  memcpy(domain.verifying_contract, bundle.fleet, 20);
   if (number(option(argc, argv, "--readings", "3"), &readings) != 0 || number(option(argc, argv, "--first-sequence", "1"), &sequence) != 0 ||
-      number(option(argc, argv, "--interval-ms", "0"), &interval) != 0 || number(option(argc, argv, "--max-age-blocks", "5"), &max_blocks) != 0 ||
-      number(option(argc, argv, "--max-age-seconds", "300"), &max_seconds) != 0) {
-    return fail("options", "--readings, --first-sequence, --interval-ms, --max-age-blocks and --max-age-seconds are numbers");
+      number(option(argc, argv, "--interval-ms", "0"), &interval) != 0) {
+    return fail("options", "--readings, --first-sequence and --interval-ms are numbers");
   }
   if (pythia_device_key_load(crypto, platform, &key) != PYTHIA_OK) return fail("key file", "not a valid 0x + 64 hex digit key");
   pythia_address_checksum(key.id, id);
   printf("device %s\n", id);
   pythia_domain_separator(&domain, separator);
   pythia_encode_metrics(metrics, 6, payload, sizeof payload, &payload_length);
+  memset(&policy, 0, sizeof policy);
+  policy.keys = trusted;
+  policy.key_count = trusted_count;
+  policy.chain_id = bundle.chain_id;
+  policy.max_age_blocks = bundle.max_age_blocks;
+  policy.max_age_seconds = bundle.max_age_seconds;
+  policy.check_time = 1;
+  if (mqtt) {
+    platform->exchange = exchange_mqtt;
+    if (mqtt_start(ctx, crypto, platform, &key, bundle.chain_id, option(argc, argv, "--mqtt-cafile", NULL)) != 0) {
+      mqtt_stop(ctx);
+      return 1;
+    }
+  }
+  code = send_readings(ctx, crypto, platform, &key, separator, payload, payload_length, &policy, readings, sequence, interval, &last_question);
+  mqtt_stop(ctx);
+  return code;
+}
 
+/* Before each reading its own status, verified: only a signed answer can halt it. */
+static int send_readings(sensor_context *ctx, const pythia_crypto *crypto, const pythia_platform *platform, const pythia_device_key *key,
+                         const uint8_t separator[32], const uint8_t *payload, size_t payload_length, pythia_answer_policy *policy,
+                         uint64_t readings, uint64_t sequence, uint64_t interval, uint64_t *last_question) {
+  pythia_status_guard guard;
+  pythia_question question;
+  uint8_t work[1024], response[1024];
+  char body[1024];
+  size_t length, response_length;
+  int status;
+  uint64_t i;
+  pythia_result r;
   pythia_status_guard_init(&guard);
   memset(&question, 0, sizeof question);
   question.question = PYTHIA_QUESTION_DEVICE_STATUS;
-  memcpy(question.device, key.id, 20);
-  memset(&policy, 0, sizeof policy);
-  policy.keys = &trusted;
-  policy.key_count = 1;
-  policy.chain_id = domain.chain_id;
-  policy.max_age_blocks = max_blocks;
-  policy.max_age_seconds = max_seconds;
-  policy.check_time = 1;
+  memcpy(question.device, key->id, 20);
 
   for (i = 0; i < readings; i++, sequence++) {
     pythia_answer answer;
     uint64_t timestamp;
     static const char *const names[] = {"none", "active", "suspended", "revoked"};
     /* Its own status, verified, before each reading: only a signed answer can halt it. */
-    policy.has_current_block = guard.has_block;
-    policy.current_block = guard.highest_block;
-    r = pythia_ask(crypto, platform, &key, &question, next_question_sequence(&last_question), &policy, work, sizeof work, &answer);
+    policy->has_current_block = guard.has_block;
+    policy->current_block = guard.highest_block;
+    r = pythia_ask(crypto, platform, key, &question, next_question_sequence(last_question), policy, work, sizeof work, &answer);
     if (r != PYTHIA_OK) return fail("status question", pythia_reason(r));
     pythia_status_guard_apply(&guard, &answer);
     printf("status %s block %llu\n", names[answer.answer.status.status], (unsigned long long)answer.block_number);
@@ -340,9 +559,10 @@ static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto
       return 3;
     }
     now_seconds(NULL, &timestamp);
-    r = pythia_reading_json(crypto, platform, &key, separator, sequence, timestamp, payload, payload_length, body, sizeof body, &length);
+    r = pythia_reading_json(crypto, platform, key, separator, sequence, timestamp, payload, payload_length, body, sizeof body, &length);
     if (r != PYTHIA_OK) return fail("reading", pythia_reason(r));
-    if (exchange(ctx, PYTHIA_ROUTE_READINGS, (const uint8_t *)body, length, response, sizeof response - 1, &response_length, &status) != 0) {
+    if (platform->exchange(ctx, PYTHIA_ROUTE_READINGS, (const uint8_t *)body, length, response, sizeof response - 1, &response_length,
+                           &status) != 0) {
       return fail("reading", "the gateway did not answer");
     }
     response[response_length] = '\0';

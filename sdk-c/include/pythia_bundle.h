@@ -1,0 +1,86 @@
+/*
+ * The provisioning bundle (docs/sdk-and-simulator.md, src/sdk/provisioningBundle.ts) read in C:
+ * the chain, the contracts, the Pythia keys a device may trust, the attestation policy, the
+ * freshness bounds and the gateways. No allocation: the JSON text is the caller's, the result is a
+ * fixed-size struct, and every bound below refuses a bigger bundle (too_large) rather than truncate.
+ */
+#ifndef PYTHIA_BUNDLE_H
+#define PYTHIA_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pythia.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PYTHIA_BUNDLE_MAX_BYTES 8192   /* the JSON text */
+#define PYTHIA_BUNDLE_MAX_DEPTH 8      /* nesting of arrays and objects (a bundle needs 3) */
+#define PYTHIA_BUNDLE_MAX_KEYS 4       /* pythiaKeys */
+#define PYTHIA_BUNDLE_MAX_MEASUREMENTS 4 /* attestationPolicy.allowedMeasurements */
+#define PYTHIA_BUNDLE_MAX_GATEWAYS 4   /* gatewayUrls */
+#define PYTHIA_BUNDLE_MAX_URL 128      /* a gateway URL, NUL included */
+#define PYTHIA_BUNDLE_FIELD_MAX 64     /* the name of the refused field, NUL included */
+
+typedef enum {
+  PYTHIA_BUNDLE_OK = 0,
+  PYTHIA_BUNDLE_NOT_JSON,      /* not one JSON value (syntax, trailing bytes, empty) */
+  PYTHIA_BUNDLE_TOO_LARGE,     /* over one of the bounds above */
+  PYTHIA_BUNDLE_UNKNOWN_FIELD, /* a member the bundle does not define */
+  PYTHIA_BUNDLE_INVALID_FIELD, /* missing, wrong type or wrong value */
+  PYTHIA_BUNDLE_KEY_MISMATCH   /* a Pythia public key that is not the key of its address */
+} pythia_bundle_result;
+
+/** "ok", "not_json", "too_large", "unknown_field", "invalid_field", "key_mismatch". */
+const char *pythia_bundle_reason(pythia_bundle_result result);
+
+typedef struct {
+  uint8_t address[20];
+  uint8_t public_key[64]; /* X ‖ Y (a 65-byte 0x04 ‖ X ‖ Y in the bundle is stored without the 0x04) */
+  uint8_t attested;
+  uint8_t revoked;
+  uint8_t measurement_length; /* 0 (none), 32 or 48 */
+  uint8_t measurement[48];
+} pythia_bundle_key;
+
+typedef struct {
+  uint64_t chain_id;
+  uint8_t fleet[20];
+  /* Optional contracts: has_* says whether the bundle names them. */
+  uint8_t has_pythia_registry, has_device_ownership, has_firmware_registry, has_consent_registry;
+  uint8_t pythia_registry[20], device_ownership[20], firmware_registry[20], consent_registry[20];
+  pythia_bundle_key keys[PYTHIA_BUNDLE_MAX_KEYS];
+  size_t key_count;
+  uint8_t require_attested;
+  uint8_t has_allowed_measurements;
+  size_t measurement_count;
+  uint8_t measurement_lengths[PYTHIA_BUNDLE_MAX_MEASUREMENTS];
+  uint8_t measurements[PYTHIA_BUNDLE_MAX_MEASUREMENTS][48];
+  uint64_t max_age_seconds;
+  uint64_t max_age_blocks;
+  size_t gateway_count;
+  char gateway_urls[PYTHIA_BUNDLE_MAX_GATEWAYS][PYTHIA_BUNDLE_MAX_URL]; /* as written, NUL-terminated */
+} pythia_bundle;
+
+/**
+ * Validates a bundle's JSON text (`length` bytes, no NUL needed) field by field, in the order of
+ * parseProvisioningBundle, into `out`. On a refusal `field` (PYTHIA_BUNDLE_FIELD_MAX bytes, may be
+ * NULL) names the first bad field as the TypeScript SDK does ("pythiaKeys[0].publicKey"; "" for
+ * the whole text) and `out` must not be used.
+ */
+pythia_bundle_result pythia_bundle_parse(const char *json, size_t length, pythia_bundle *out, char *field);
+
+/**
+ * The keys a device may trust under the bundle's policy (trustedKeysOf): never a revoked key; with
+ * require_attested only attested keys, and with allowed measurements only those whose measurement
+ * is listed. Writes at most `capacity` keys and returns how many.
+ */
+size_t pythia_bundle_trusted_keys(const pythia_bundle *bundle, pythia_trusted_key *out, size_t capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
