@@ -5,7 +5,8 @@
  * - `behind`: more than `maxBlocksBehind` blocks below the best of the others, for `graceMs`
  *   without a break (a node one or two blocks behind for a moment is gossip, not a fault);
  * - `stalled`: its head has not moved for `stalledMs` while the best of the others moved since and
- *   is above it (a node cut off from its peers stops at once, before it is many blocks behind).
+ *   is at least 2 blocks above it (a node cut off from its peers stops at once, before it is many
+ *   blocks behind).
  * Either way the gateway moves to the other node with the highest head.
  */
 export type LagThresholds = {
@@ -42,6 +43,11 @@ export type LaggingNodeReturnType = {
 const BEHIND_SECONDS = 6;
 /** Block periods a node's head may stand still while the others' move. */
 const STALLED_PERIODS = 5;
+/**
+ * Blocks a still head must be below another for `stalled`: one block is a race between a block's
+ * arrival at two nodes (a busy node imports a heavy block late), not a node left behind.
+ */
+const STALLED_MIN_LAG = 2;
 /** Block periods a node must stay behind before the gateway leaves it. */
 const GRACE_PERIODS = 3;
 
@@ -75,7 +81,7 @@ export function laggingNode({ current, heads, behindSince, now, thresholds }: La
   const lag = other.head - mine.head;
   if (lag <= 0) return { behindSince: undefined };
   const stillFor = now - mine.movedAt;
-  if (stillFor >= thresholds.stalledMs && other.movedAt > mine.movedAt) {
+  if (stillFor >= thresholds.stalledMs && other.movedAt > mine.movedAt && lag >= STALLED_MIN_LAG) {
     return {
       behindSince: undefined,
       switchTo: {

@@ -64,7 +64,7 @@ describe('watchLaggingNode', () => {
       await new Promise((resolve) => setTimeout(resolve, 350));
       await watch.check();
       assert.equal(failover.currentUrl(), still.rpcUrl, 'neither head moved: a chain standing still everywhere is no reason');
-      await mine(moving.rpcUrl, 1);
+      await mine(moving.rpcUrl, 2);
       await watch.check();
       assert.equal(failover.currentUrl(), moving.rpcUrl);
       assert.deepEqual(failover.switchCounts(), { unreachable: 0, behind: 0, stalled: 1 });
