@@ -8,7 +8,7 @@ import { encodeMetrics } from '../../src/protocol/payload.js';
 import { generateDeviceKey, signReading, type SignedReading } from '../../src/sdk/index.js';
 import { auditReadings, ReadingLedger } from '../../src/testing/crash/index.js';
 import { registerAirQualityDevices, startDeployedNetwork, type DeployedNetwork } from '../../src/testing/deployedNetwork.js';
-import { blockNumberOf, waitFor } from './networkKit.js';
+import { blockNumberOf, sleep, waitFor } from './networkKit.js';
 
 /**
  * Issue #11: the validator the gateway uses is cut off from its peers (admin_removePeer on every
@@ -85,18 +85,28 @@ describe('a gateway on a validator cut off from its peers', { timeout: 300_000 }
       assert.ok(period !== undefined && period >= 1000 && period <= 2000, `the block period is measured (${period} ms)`);
 
       // Cut validator 1 off: it forgets its peers and they forget it (admin_removePeer drops the
-      // static entry too, so nobody dials again).
+      // static entry too, so nobody dials again). A dial under way while the entries go can still
+      // connect: the removals are repeated until validator 1 has had no peer for 2 s.
       const enodeOf = async (ipcPath: string) => (await ipcRequest<{ enode: string }>(ipcPath, 'admin_nodeInfo')).enode;
       const isolatedEnode = await enodeOf(isolated);
+      const peerEnodes = await Promise.all(peers.map(enodeOf));
       const cutAt = Date.now();
-      for (const peer of peers) {
-        await ipcRequest(isolated, 'admin_removePeer', [await enodeOf(peer)]);
-        await ipcRequest(peer, 'admin_removePeer', [isolatedEnode]);
-      }
+      const peerCount = async () => (await ipcRequest<unknown[]>(isolated, 'admin_peers')).length;
       await waitFor(
-        'validator 1 without peers',
-        async () => ((await ipcRequest<unknown[]>(isolated, 'admin_peers')).length === 0 ? true : undefined),
-        10_000,
+        'validator 1 without peers for 2 s',
+        async () => {
+          for (const [i, peer] of peers.entries()) {
+            await ipcRequest(isolated, 'admin_removePeer', [peerEnodes[i]]);
+            await ipcRequest(peer, 'admin_removePeer', [isolatedEnode]);
+          }
+          for (let look = 0; look < 10; look++) {
+            if ((await peerCount()) > 0) return undefined;
+            await sleep(200);
+          }
+          return true;
+        },
+        20_000,
+        0,
       );
       const isolatedHead = await blockNumberOf(isolated);
 
