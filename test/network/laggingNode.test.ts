@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createGatewayPublicClient, startGateway, type RunningGateway } from '../../src/gateway/server.js';
 import { ipcRequest } from '../../src/network/index.js';
 import { encodeMetrics } from '../../src/protocol/payload.js';
 import { generateDeviceKey, signReading, type SignedReading } from '../../src/sdk/index.js';
 import { auditReadings, ReadingLedger } from '../../src/testing/crash/index.js';
+import { logLines } from '../../src/testing/logLines.js';
 import { registerAirQualityDevices, startDeployedNetwork, type DeployedNetwork } from '../../src/testing/deployedNetwork.js';
 import { blockNumberOf, sleep, waitFor } from './networkKit.js';
 
@@ -28,13 +28,7 @@ describe('a gateway on a validator cut off from its peers', { timeout: 300_000 }
       const device = generateDeviceKey();
       await registerAirQualityDevices(network, [device]);
       const [isolated, ...peers] = network.rpcUrls as [string, ...string[]];
-      const log: Array<Record<string, unknown>> = [];
-      const stream = new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          for (const line of chunk.toString().split('\n')) if (line.trim()) log.push(JSON.parse(line));
-          callback();
-        },
-      });
+      const log = logLines();
       gateway = await startGateway({
         rpcUrls: network.rpcUrls,
         chainId: network.chainId,
@@ -44,7 +38,7 @@ describe('a gateway on a validator cut off from its peers', { timeout: 300_000 }
         port: 0,
         batchIntervalMs: 50,
         relayerTiming: { monitorIntervalMs: 200, repairIntervalMs: 500 },
-        logger: { level: 'warn', stream },
+        logger: { level: 'warn', stream: log.stream },
       });
       const url = gateway.url;
       const health = async () => (await (await fetch(`${url}/healthz`)).json()) as Health;
@@ -121,7 +115,7 @@ describe('a gateway on a validator cut off from its peers', { timeout: 300_000 }
         (after.relayer.rpcSwitches.stalled ?? 0) + (after.relayer.rpcSwitches.behind ?? 0) >= 1,
         JSON.stringify(after.relayer.rpcSwitches),
       );
-      const switched = log.filter((line) => line.event === 'rpc_failover');
+      const switched = log.lines.filter((line) => line.event === 'rpc_failover');
       assert.ok(switched.length >= 1);
       assert.equal(switched[0]!.from, isolated);
       assert.ok(['stalled', 'behind'].includes(switched[0]!.cause as string), JSON.stringify(switched[0]));

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { encodeFunctionData, hexToBytes, keccak256, type Hex } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
@@ -16,6 +15,7 @@ import { generateDeviceKey } from '../../sdk/generateDeviceKey.js';
 import { signReading } from '../../sdk/signReading.js';
 import type { DeviceKey, SignedReading } from '../../sdk/types.js';
 import { startAnvilNode, type AnvilNode } from '../../testing/anvilNode.js';
+import { logLines } from '../../testing/logLines.js';
 import { auditReadings } from '../../testing/crash/auditReadings.js';
 import { ledgerKey, ReadingLedger } from '../../testing/crash/readingLedger.js';
 import { deployTestChain, type TestChain } from '../../testing/testChain.js';
@@ -287,15 +287,9 @@ describe('relayer: rollbacks', () => {
 
   it('evm_revert after the batches were final: a security event, counted and logged once per batch over many looks; the readings stay final as reported, never reopened, and their bytes reach the chain again', async () => {
     const r = await rig(1);
-    const lines: Array<{ msg?: string; txHash?: string; security?: boolean }> = [];
-    const log = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-        callback();
-      },
-    });
+    const log = logLines();
     try {
-      await r.startGateway({ finalityDelayMs: 0, logger: { level: 'warn', stream: log } });
+      await r.startGateway({ finalityDelayMs: 0, logger: { level: 'warn', stream: log.stream } });
       const snapshot = await r.node.rpc('evm_snapshot');
       await r.post(0, 1, 15);
       await r.waitFor('final');
@@ -320,7 +314,7 @@ describe('relayer: rollbacks', () => {
       const health = await r.health();
       assert.equal(health.relayer.batchesVanished, 0, 'nothing final was opened again');
       await r.audit();
-      const security = lines.filter((line) => line.security === true && line.msg?.startsWith('SECURITY'));
+      const security = log.lines.filter((line) => line.security === true && String(line.msg).startsWith('SECURITY'));
       const contradicted = (await r.health()).relayer.finalContradicted as number;
       assert.ok(contradicted >= 1);
       assert.equal(security.length, contradicted, 'one SECURITY line per contradicted batch');
