@@ -1,28 +1,14 @@
-/**
- * `npm run bench -- network`: device-signed readings through one gateway onto a network of 3 geth
- * Clique validators (real processes, this machine), paced at a target rate, measured until every
- * reading is final: readings/s to final and ack-to-final latency. Issue #11's targets: ≥ 2,000
- * readings/s sustained to final, p99 ≤ (confirmations + 2) × period.
- */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Address } from 'viem';
 import { createChainClients } from '../src/chain/clients.js';
-import { deployPythia, ROLE_FUNDING } from '../src/chain/deploy.js';
 import { readFleetEvents, type FleetEvent } from '../src/chain/fleetEvents.js';
-import { loadOrCreateRoleKeys, ROLE_NAMES } from '../src/chain/roleKeys.js';
-import { contractWriter } from '../src/chain/sendContractTransaction.js';
-import { pythiaFleetAbi } from '../src/contracts/abis.js';
 import { startGateway } from '../src/gateway/server.js';
-import { LIGHT_SCRYPT } from '../src/keystore/index.js';
-import { initNetwork, networkRpcUrls, readNodeProcess, startNetwork, stopNetwork, waitForNetworkReady } from '../src/network/index.js';
-import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../src/protocol/airQuality.js';
+import { readNodeProcess } from '../src/network/index.js';
 import type { ReadingDomain } from '../src/protocol/eip712.js';
 import { generateDeviceKey } from '../src/sdk/index.js';
-import { freePortBlock } from '../src/testing/freePortBlock.js';
+import { registerAirQualityDevices, startDeployedNetwork } from '../src/testing/deployedNetwork.js';
 import { runPostClient } from './runPostClient.js';
 
 export type MeasureNetworkParameters = {
@@ -92,43 +78,15 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 export async function measureNetwork(parameters: MeasureNetworkParameters): Promise<NetworkFigures> {
   const progress = parameters.onProgress ?? (() => {});
-  const root = mkdtempSync(join(tmpdir(), 'pythia-bench-network-'));
-  const dir = join(root, 'net');
-  const dataDir = join(root, 'pythia');
-  const passphrase = randomBytes(16).toString('hex');
+  const deployed = await startDeployedNetwork({ validators: 3, period: parameters.period, onProgress: progress });
+  const { dir, network, rpcUrls, chainId, roles } = deployed;
+  const root = deployed.workDir;
   let stopGateway: (() => Promise<void>) | undefined;
   try {
-    const roles = await loadOrCreateRoleKeys({ dataDir, passphrase, scryptN: LIGHT_SCRYPT.n });
-    const network = await initNetwork({
-      dir,
-      validators: 3,
-      period: parameters.period,
-      fund: Object.fromEntries(ROLE_NAMES.map((role) => [roles[role].address, ROLE_FUNDING])),
-      passphrase,
-      scryptN: LIGHT_SCRYPT.n,
-      basePort: await freePortBlock(3),
-    });
-    await startNetwork({ dir, passphrase });
-    await waitForNetworkReady({ dir, timeoutMs: 60_000 });
-    const rpcUrls = networkRpcUrls(dir, network);
-    const chainId = network.chainId;
-    progress(`3 validators up (period ${parameters.period} s); deploying the contracts (a minute or two: each step waits for its block)`);
-    const deployment = await deployPythia({
-      rpcUrl: rpcUrls[0]!,
-      chainId,
-      roles,
-      gatewayUrl: 'http://127.0.0.1:0',
-      embeddedChain: false,
-      timelockDelaySeconds: 0n,
-    });
-    const fleet = deployment.contracts.fleet;
+    const fleet = deployed.fleetAddress;
     const clients = createChainClients({ chainId, rpcUrl: rpcUrls[0]! });
-    const operatorWrite = contractWriter({ clients, account: roles.operator, address: fleet }, pythiaFleetAbi);
-    await operatorWrite('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
     const keys = Array.from({ length: parameters.devices }, () => generateDeviceKey());
-    for (let i = 0; i < keys.length; i += 100) {
-      await operatorWrite('registerDevices', [keys.slice(i, i + 100).map((k) => k.publicKey), AIR_QUALITY_CLASS_ID]);
-    }
+    await registerAirQualityDevices(deployed, keys);
     const { bodies, measured } = parameters.signBodies(keys, { chainId, verifyingContract: fleet });
     const total = measured.length;
 
@@ -239,7 +197,6 @@ export async function measureNetwork(parameters: MeasureNetworkParameters): Prom
     };
   } finally {
     await stopGateway?.().catch(() => undefined);
-    await stopNetwork({ dir }).catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    await deployed.stop();
   }
 }

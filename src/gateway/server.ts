@@ -39,6 +39,8 @@ import { GatewayDatabase } from './database/gatewayDatabase.js';
 import { readingJsonSchema } from './readings/readingShape.js';
 import { Relayer, type RelayerOptions } from './readings/relayer.js';
 import { createRpcFailover, type RpcFailover } from './readings/rpcFailover.js';
+import { lagThresholdsOf, type LagThresholds } from './readings/laggingNode.js';
+import { watchLaggingNode } from './readings/watchLaggingNode.js';
 import type { GatewayServices } from './services.js';
 
 export type GatewayOptions = {
@@ -47,9 +49,16 @@ export type GatewayOptions = {
   /**
    * JSON-RPC endpoints of nodes of the same chain, in order of preference: requests go to one at a
    * time, and to the next when it stops answering (the relayer then checks the new node's chain
-   * and broadcasts what it has in flight to it). rpcUrl, if given too, comes first.
+   * and broadcasts what it has in flight to it), or to the one with the highest head when it
+   * answers but lags behind the others (laggingNode.ts). rpcUrl, if given too, comes first.
    */
   rpcUrls?: readonly string[];
+  /**
+   * When the node in use lags behind the others (several rpcUrls): thresholds replacing those
+   * derived from the chain's block period (lagThresholdsOf), or false to stay on a node that
+   * answers whatever its head. Off on Anvil (it syncs from no one: its head says nothing of another's).
+   */
+  laggingNode?: Partial<LagThresholds> | false;
   /**
    * Blocks, counting the including block, before a reading's outcome is final (until then it is
    * `included`). Default per chain: Clique ⌊signers/2⌋ + 2, Anvil 1 (with finalityDelayMs), other 12.
@@ -187,6 +196,21 @@ export function createGatewayChainClient(
 }
 
 /**
+ * The thresholds for leaving a lagging node: configured values over those derived from the chain's
+ * block period; none until the relayer has read the chain, and none on Anvil (it syncs from no one).
+ */
+function laggingNodeThresholds(
+  policy: { chain: string; blockPeriodMs?: number } | undefined,
+  configured: Partial<LagThresholds>,
+): LagThresholds | undefined {
+  if (!policy || policy.chain === 'anvil') return undefined;
+  return { ...lagThresholdsOf(policy.blockPeriodMs ?? DEFAULT_BLOCK_PERIOD_MS), ...configured };
+}
+
+/** The block period assumed when the chain is too young to measure it (ms). */
+const DEFAULT_BLOCK_PERIOD_MS = 2000;
+
+/**
  * The gateway as a fastify instance, not listening: plugins readings, devices, health and
  * openapi (GET /openapi.json). Closing it (app.close()) drains the relayer, stops following
  * events and closes the queue.
@@ -245,8 +269,17 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     ...(options.gasPerReading !== undefined && { gasPerReading: options.gasPerReading }),
     ...(options.batchIntervalMs !== undefined && { batchIntervalMs: options.batchIntervalMs }),
   });
+  const laggingNodeWatch =
+    options.laggingNode === false || failover.urls.length < 2
+      ? undefined
+      : watchLaggingNode({ failover, thresholds: () => laggingNodeThresholds(relayer.finalityPolicy, options.laggingNode || {}) });
   const stopFollowingSwitches = failover.onSwitch((event) => {
-    logger.warn({ event: 'rpc_failover', ...event }, 'gateway: RPC endpoint switched');
+    logger.warn(
+      { event: 'rpc_failover', ...event },
+      event.cause === 'unreachable'
+        ? 'gateway: RPC endpoint switched'
+        : 'gateway: RPC endpoint switched: the node in use lags behind the others',
+    );
     directory.forget();
     relayer.nodeChanged(`switched from ${event.from} to ${event.to}: ${event.reason}`);
   });
@@ -340,6 +373,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   app.addHook('onClose', async () => {
     services.accessLogBatcher?.stop();
     services.accessLogBatcher?.flush();
+    await laggingNodeWatch?.stop();
     await relayer.stop({ drainMs: options.drainTimeoutMs ?? 10_000 });
     stopFollowingSwitches();
     await directory.stopWatching();

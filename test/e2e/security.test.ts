@@ -9,7 +9,6 @@ import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { hexToBytes, type Address, type Hex, type LocalAccount } from 'viem';
@@ -30,6 +29,7 @@ import { signConnectToken } from '../../src/protocol/mqttConnectToken.js';
 import { GatewayRejection, generateDeviceKey, queryCanaries, queryCommand, signCommand, type DeviceKey } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
+import { logLines } from '../../src/testing/logLines.js';
 import { privateKeyToAccount } from 'viem/accounts';
 
 /**
@@ -61,7 +61,7 @@ const IDENTIFY = commandCatalogue.indexOf('identify');
 
 describe('the authorization model, end to end', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-security-'));
-  const log: Record<string, unknown>[] = [];
+  const { stream: logStream, lines: log } = logLines();
   let stack: Stack;
   let clients: ChainClients;
   let url: string;
@@ -202,12 +202,6 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
   }
 
   before(async () => {
-    const logStream = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line.trim()) log.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
     stack = await startStack({
       dataDir: join(dir, 'node'),
       passphrase,

@@ -39,6 +39,11 @@ export const healthResponseJsonSchema = {
                 signers: { type: 'integer' },
                 source: { type: 'string', enum: ['default', 'configured'] },
                 savedBlock: { type: 'boolean', description: 'true: nothing above the last block the node saved durably is final.' },
+                blockPeriodMs: {
+                  type: 'integer',
+                  description:
+                    "The chain's block period as measured (not on Anvil); the thresholds for leaving a lagging node derive from it.",
+                },
               },
             },
           ],
@@ -79,6 +84,12 @@ export const healthResponseJsonSchema = {
         rpcUrl: {
           type: 'string',
           description: "The RPC endpoint in use (of rpcUrls): a URL, or the IPC socket path of the node's own chain.",
+        },
+        rpcSwitches: {
+          type: 'object',
+          description:
+            'Times the gateway left the node in use, by cause: unreachable (no answer), behind (its head far below the best other node for a while), stalled (its head stood still while another node moved on).',
+          properties: { unreachable: { type: 'integer' }, behind: { type: 'integer' }, stalled: { type: 'integer' } },
         },
       },
     },
@@ -127,7 +138,10 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
         blockNumber,
         pending: services.queue.pendingCount(),
         eventsSyncedTo: synced === undefined ? null : Number(synced),
-        relayer: { ...services.relayer.status(), ...(services.rpc && { rpcUrl: services.rpc.currentUrl() }) },
+        relayer: {
+          ...services.relayer.status(),
+          ...(services.rpc && { rpcUrl: services.rpc.currentUrl(), rpcSwitches: services.rpc.switchCounts() }),
+        },
         ...(error && { error }),
       });
     },

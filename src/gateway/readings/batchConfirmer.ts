@@ -281,12 +281,15 @@ export class BatchConfirmer {
     return 'canonical';
   }
 
-  /** A final batch the chain contradicts: a security event, counted once per batch; the batch stays final. */
+  /**
+   * A final batch the chain contradicts: a security event, counted, logged and broadcast again once
+   * per batch (the walk that finds it runs again at every look while its block stays gone, and a
+   * line or a broadcast per look would flood the log and the nodes); the batch stays final.
+   */
   private async finalContradicted(batch: BatchOnChain, reason: string): Promise<void> {
-    if (!this.contradictedFinals.has(batch.id)) {
-      this.contradictedFinals.add(batch.id);
-      this.stats.finalContradicted += 1;
-    }
+    if (this.contradictedFinals.has(batch.id)) return;
+    this.contradictedFinals.add(batch.id);
+    this.stats.finalContradicted += 1;
     this.options.logger?.error(
       {
         security: true,

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createPublicClient, http, type Hex, type PublicClient } from 'viem';
 import { startAnvil, type StartAnvilReturnType } from '../../chain/anvil.js';
-import { cliqueConfirmations, cliqueSignersInExtraData, detectFinalityPolicy, finalityHorizon } from './finalityPolicy.js';
+import {
+  cliqueConfirmations,
+  cliqueSignersInExtraData,
+  detectFinalityPolicy,
+  finalityHorizon,
+  measureBlockPeriodMs,
+} from './finalityPolicy.js';
 
 let anvil: StartAnvilReturnType;
 before(async () => {
@@ -36,6 +42,20 @@ describe('finality policy', () => {
       { maxBlock: 100, includedBefore: 1 },
       'at least the block itself',
     );
+  });
+
+  it('measures the block period over the last blocks (whole seconds of timestamps, at least 1 s); none on a chain too young', async () => {
+    const young = await startAnvil();
+    try {
+      const client = createPublicClient({ transport: http(young.rpcUrl) }) as PublicClient;
+      assert.equal(await measureBlockPeriodMs(client), undefined, 'the genesis alone');
+      await client.request({ method: 'anvil_mine', params: ['0x14', '0x3'] } as never); // 20 blocks, 3 s apart
+      assert.equal(await measureBlockPeriodMs(client), 3000);
+      await client.request({ method: 'anvil_mine', params: ['0x14', '0x0'] } as never); // 20 in the same second
+      assert.equal(await measureBlockPeriodMs(client), 1000);
+    } finally {
+      await young.stop();
+    }
   });
 
   it('detects Anvil: one confirmation and a delay, or none when the saved block is known; configured values win', async () => {

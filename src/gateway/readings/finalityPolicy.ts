@@ -17,6 +17,11 @@ export type FinalityPolicy = {
   source: 'default' | 'configured';
   /** Whether the process running the node reports the last block it saved durably (nothing above it is final). */
   savedBlock: boolean;
+  /**
+   * The chain's block period (ms), measured over its last blocks (not on Anvil: it seals on
+   * demand). The thresholds for leaving a node that lags behind the others derive from it.
+   */
+  blockPeriodMs?: number;
 };
 
 export type FinalityOverrides = {
@@ -72,6 +77,7 @@ export async function detectFinalityPolicy(client: PublicClient, overrides: Fina
         ? { confirmations: cliqueConfirmations(detected.signers!), delayMs: 0 }
         : UNKNOWN_CHAIN_FINALITY;
   const configured = overrides.confirmations !== undefined || overrides.finalityDelayMs !== undefined;
+  const blockPeriodMs = detected.chain === 'anvil' ? undefined : await measureBlockPeriodMs(client);
   return {
     confirmations: overrides.confirmations ?? defaults.confirmations,
     delayMs: overrides.finalityDelayMs ?? defaults.delayMs,
@@ -79,7 +85,23 @@ export async function detectFinalityPolicy(client: PublicClient, overrides: Fina
     ...(detected.signers !== undefined && { signers: detected.signers }),
     source: configured ? 'configured' : 'default',
     savedBlock: overrides.savedBlockKnown ?? false,
+    ...(blockPeriodMs !== undefined && { blockPeriodMs }),
   };
+}
+
+/** Blocks the block period is measured over (back from the head). */
+const PERIOD_SAMPLE_BLOCKS = 16n;
+
+/**
+ * The mean time between the chain's last blocks (ms; block timestamps are whole seconds, so at
+ * least 1,000), or undefined on a chain of fewer than 3 blocks (the genesis's time says nothing).
+ */
+export async function measureBlockPeriodMs(client: PublicClient): Promise<number | undefined> {
+  const head = await client.getBlock({ blockTag: 'latest' });
+  const span = head.number - 1n < PERIOD_SAMPLE_BLOCKS ? head.number - 1n : PERIOD_SAMPLE_BLOCKS;
+  if (span < 1n) return undefined;
+  const earlier = await client.getBlock({ blockNumber: head.number - span });
+  return Math.max(1000, Math.round((Number(head.timestamp - earlier.timestamp) * 1000) / Number(span)));
 }
 
 async function detectChain(client: PublicClient): Promise<{ chain: FinalityPolicy['chain']; signers?: number }> {

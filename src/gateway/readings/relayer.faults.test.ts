@@ -15,6 +15,7 @@ import { generateDeviceKey } from '../../sdk/generateDeviceKey.js';
 import { signReading } from '../../sdk/signReading.js';
 import type { DeviceKey, SignedReading } from '../../sdk/types.js';
 import { startAnvilNode, type AnvilNode } from '../../testing/anvilNode.js';
+import { logLines } from '../../testing/logLines.js';
 import { auditReadings } from '../../testing/crash/auditReadings.js';
 import { ledgerKey, ReadingLedger } from '../../testing/crash/readingLedger.js';
 import { deployTestChain, type TestChain } from '../../testing/testChain.js';
@@ -284,17 +285,25 @@ describe('relayer: rollbacks', () => {
     }
   });
 
-  it('evm_revert after the batches were final: a security event, counted; the readings stay final as reported, never reopened, and their bytes reach the chain again', async () => {
+  it('evm_revert after the batches were final: a security event, counted and logged once per batch over many looks; the readings stay final as reported, never reopened, and their bytes reach the chain again', async () => {
     const r = await rig(1);
+    const log = logLines();
     try {
-      await r.startGateway({ finalityDelayMs: 0 });
+      await r.startGateway({ finalityDelayMs: 0, logger: { level: 'warn', stream: log.stream } });
       const snapshot = await r.node.rpc('evm_snapshot');
       await r.post(0, 1, 15);
       await r.waitFor('final');
       const reported = readingOf(r, 0, 7);
+      // No mining for a while after the revert: the node's head stays below the recorded blocks and
+      // its nonce below the batches', so every look at the nonces (every 200 ms) walks back over
+      // them again, and each walk (after the lag grace, 1 s) finds them contradicted again.
+      await r.node.rpc('evm_setAutomine', [false]);
       await r.node.rpc('evm_revert', [snapshot]);
-      await r.post(0, 16, 20);
       await waitUntil(async () => ((await r.health()).relayer.finalContradicted as number) >= 1, 15_000);
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      await r.node.rpc('evm_setAutomine', [true]);
+      await r.node.rpc('evm_mine');
+      await r.post(0, 16, 20);
       await r.waitFor('final');
       const now = readingOf(r, 0, 7);
       assert.deepEqual(
@@ -305,6 +314,11 @@ describe('relayer: rollbacks', () => {
       const health = await r.health();
       assert.equal(health.relayer.batchesVanished, 0, 'nothing final was opened again');
       await r.audit();
+      const security = log.lines.filter((line) => line.security === true && String(line.msg).startsWith('SECURITY'));
+      const contradicted = (await r.health()).relayer.finalContradicted as number;
+      assert.ok(contradicted >= 1);
+      assert.equal(security.length, contradicted, 'one SECURITY line per contradicted batch');
+      assert.equal(new Set(security.map((line) => line.txHash)).size, security.length, 'no batch told twice');
     } finally {
       await r.close();
     }

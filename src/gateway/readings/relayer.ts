@@ -118,7 +118,7 @@ export type RelayerStatus = {
   lastBatchAt: string | null;
   lastError: string | null;
   /** The finality rule in force (null until the chain was asked). */
-  finality: Pick<FinalityPolicy, 'confirmations' | 'delayMs' | 'chain' | 'signers' | 'source' | 'savedBlock'> | null;
+  finality: Pick<FinalityPolicy, 'confirmations' | 'delayMs' | 'chain' | 'signers' | 'source' | 'savedBlock' | 'blockPeriodMs'> | null;
   /** Transactions signed again with higher fees. */
   feeBumps: number;
   /** Readings skipped as Replayed in a batch but found recorded by an earlier transaction with the same signed bytes (settled from it). */
@@ -212,6 +212,11 @@ export class Relayer {
     return this.options.account.address;
   }
 
+  /** The finality rule in force (undefined until the relayer has asked the chain, at its start). */
+  get finalityPolicy(): FinalityPolicy | undefined {
+    return this.policy;
+  }
+
   status(): RelayerStatus {
     const policy = this.policy;
     return {
@@ -228,6 +233,7 @@ export class Relayer {
             ...(policy.signers !== undefined && { signers: policy.signers }),
             source: policy.source,
             savedBlock: policy.savedBlock,
+            ...(policy.blockPeriodMs !== undefined && { blockPeriodMs: policy.blockPeriodMs }),
           }
         : null,
       ...this.confirmer.status(),

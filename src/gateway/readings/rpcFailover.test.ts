@@ -27,6 +27,8 @@ describe('createRpcFailover', () => {
     assert.equal(switches.length, 1, 'one switch; the second request went straight to the live node');
     assert.equal(switches[0]!.from, dead);
     assert.equal(switches[0]!.to, anvil.rpcUrl);
+    assert.equal(switches[0]!.cause, 'unreachable');
+    assert.deepEqual(failover.switchCounts(), { unreachable: 1, behind: 0, stalled: 0 });
   });
 
   it('a JSON-RPC error is an answer: no switch', async () => {

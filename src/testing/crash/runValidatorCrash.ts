@@ -1,33 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Address, LocalAccount } from 'viem';
 import { createChainClients } from '../../chain/clients.js';
-import { deployPythia, ROLE_FUNDING } from '../../chain/deploy.js';
-import { loadOrCreateRoleKeys, ROLE_NAMES } from '../../chain/roleKeys.js';
-import { contractWriter } from '../../chain/sendContractTransaction.js';
-import { pythiaFleetAbi } from '../../contracts/abis.js';
 import { startGateway } from '../../gateway/server.js';
-import { LIGHT_SCRYPT } from '../../keystore/index.js';
-import { initNetwork, networkRpcUrls, readNetworkConfig, startNetwork, stopNetwork, waitForNetworkReady } from '../../network/index.js';
-import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../protocol/airQuality.js';
+import { networkRpcUrls, readNetworkConfig } from '../../network/index.js';
 import { generateDeviceKey } from '../../sdk/generateDeviceKey.js';
-import { freePortBlock } from '../freePortBlock.js';
+import { registerAirQualityDevices, startDeployedNetwork, type CrashNetwork } from '../deployedNetwork.js';
 import { runCrashScenario, type CrashReport } from './runCrashScenario.js';
 import { validatorCrashTarget } from './validatorTarget.js';
 
-/** A running network with the contracts deployed on it. */
-export type CrashNetwork = {
-  /** The network folder (`pythia network init`). */
-  dir: string;
-  /** Of the validators' signer keys. */
-  passphrase: string;
-  chainId: number;
-  fleetAddress: Address;
-  operator: LocalAccount;
-  relayer: LocalAccount;
-};
+export type { CrashNetwork };
 
 export type RunValidatorCrashParameters = {
   totalReadings: number;
@@ -51,57 +33,23 @@ export type RunValidatorCrashParameters = {
  */
 export async function runValidatorCrash(parameters: RunValidatorCrashParameters): Promise<CrashReport> {
   if (parameters.network) return runOnNetwork(parameters.network, parameters);
-  const root = mkdtempSync(join(tmpdir(), 'pythia-validator-crash-'));
-  const dir = join(root, 'net');
-  const passphrase = randomBytes(16).toString('hex');
+  const network = await startDeployedNetwork({
+    validators: 3,
+    period: parameters.period ?? 1,
+    ...(parameters.onProgress && { onProgress: parameters.onProgress }),
+  });
   try {
-    const roles = await loadOrCreateRoleKeys({ dataDir: join(root, 'pythia'), passphrase, scryptN: LIGHT_SCRYPT.n });
-    const network = await initNetwork({
-      dir,
-      validators: 3,
-      period: parameters.period ?? 1,
-      fund: Object.fromEntries(ROLE_NAMES.map((role) => [roles[role].address, ROLE_FUNDING])),
-      passphrase,
-      scryptN: LIGHT_SCRYPT.n,
-      basePort: await freePortBlock(3),
-    });
-    await startNetwork({ dir, passphrase });
-    await waitForNetworkReady({ dir, timeoutMs: 60_000 });
-    parameters.onProgress?.('3 validators up; deploying the contracts');
-    const deployment = await deployPythia({
-      rpcUrl: networkRpcUrls(dir, network)[0]!,
-      chainId: network.chainId,
-      roles,
-      gatewayUrl: 'http://127.0.0.1:0',
-      embeddedChain: false,
-      timelockDelaySeconds: 0n,
-    });
-    return await runOnNetwork(
-      {
-        dir,
-        passphrase,
-        chainId: network.chainId,
-        fleetAddress: deployment.contracts.fleet,
-        operator: roles.operator,
-        relayer: roles.relayer,
-      },
-      parameters,
-    );
+    return await runOnNetwork(network, parameters);
   } finally {
-    await stopNetwork({ dir }).catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    await network.stop();
   }
 }
 
 async function runOnNetwork(network: CrashNetwork, parameters: RunValidatorCrashParameters): Promise<CrashReport> {
   const rpcUrls = networkRpcUrls(network.dir, readNetworkConfig(network.dir));
   const clients = createChainClients({ chainId: network.chainId, rpcUrl: rpcUrls[0]! });
-  const operatorWrite = contractWriter({ clients, account: network.operator, address: network.fleetAddress }, pythiaFleetAbi);
-  await operatorWrite('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
   const devices = Array.from({ length: parameters.devices ?? 10 }, () => generateDeviceKey());
-  for (let i = 0; i < devices.length; i += 100) {
-    await operatorWrite('registerDevices', [devices.slice(i, i + 100).map((d) => d.publicKey), AIR_QUALITY_CLASS_ID]);
-  }
+  await registerAirQualityDevices(network, devices);
   const seed = parameters.seed ?? Date.now() % 1_000_000;
   const target = validatorCrashTarget({ dir: network.dir, passphrase: network.passphrase, seed });
   const dbDir = mkdtempSync(join(tmpdir(), 'pythia-validator-crash-gateway-'));
