@@ -22,6 +22,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole, consoleInputFiles } from './build-console.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = join(root, 'src');
@@ -75,7 +76,13 @@ function inputFiles(dir = sourceDir, files = []) {
 }
 
 function inputHash() {
-  const files = [...inputFiles(), join(root, 'package-lock.json'), fileURLToPath(import.meta.url)].sort();
+  const files = [
+    ...inputFiles(),
+    ...consoleInputFiles(root),
+    join(root, 'package-lock.json'),
+    fileURLToPath(import.meta.url),
+    join(root, 'scripts', 'build-console.mjs'),
+  ].sort();
   const hash = createHash('sha256');
   for (const file of files) hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex');
@@ -139,6 +146,11 @@ async function build(hash) {
       copyFileSync(source, copy);
     }
     writeFileSync(join(outDir, PACKAGES_FILE), `${JSON.stringify(packagesOf(result.metafile), null, 2)}\n`);
+    const consoleStarted = performance.now();
+    const built = await buildConsole(root, join(staging, 'console'));
+    process.stderr.write(
+      `pythia: built the console into build/console in ${Math.round(performance.now() - consoleStarted)} ms (${built.files.join(', ')}: ${Math.round(built.bytes / 1024)} KiB)\n`,
+    );
     writeFileSync(join(staging, HASH_FILE), `${hash}\n`);
     const old = join(root, `build.old-${process.pid}`);
     if (existsSync(buildDir)) renameSync(buildDir, old);
