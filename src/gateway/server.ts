@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createPublicClient, hexToBytes, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import type { AnswerContracts } from '../answers/questions/types.js';
@@ -27,6 +28,7 @@ import { deviceActionsPlugin } from './deviceActions/deviceActionsPlugin.js';
 import { devicesPlugin } from './devices/devicesPlugin.js';
 import { healthPlugin } from './health/healthPlugin.js';
 import { indexQueriesPlugin, type IndexQueriesPluginOptions } from './indexQueries/indexQueriesPlugin.js';
+import { consolePlugin } from './console/consolePlugin.js';
 import { abiPlugin } from './abi/abiPlugin.js';
 import { openApiPlugin, type OpenApiTag } from './openapi/openApiPlugin.js';
 import { readingsPlugin } from './readings/readingsPlugin.js';
@@ -149,6 +151,9 @@ declare module 'fastify' {
     pythia: GatewayServices;
   }
 }
+
+/** build/console of Pythia's folder, from src/gateway/ (tests) as from build/cli/ (the compiled CLI): both two levels down. */
+const builtConsoleDirectory = (): string => fileURLToPath(new URL('../../build/console/', import.meta.url));
 
 const packageVersion = (): string => {
   try {
@@ -371,12 +376,16 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices,
       : []),
     { name: 'contracts', description: 'The contracts’ events, errors and enum numbers (docs/abi.md), and their addresses' },
     ...(index ? [{ name: 'index', description: 'The indexed chain for the council console (console token)' }] : []),
+    ...(index ? [{ name: 'console', description: "The council console's files (docs/console.md)" }] : []),
     { name: 'health', description: 'Liveness' },
   ];
   await app.register(openApiPlugin, { version: packageVersion(), tags });
   await app.register(healthPlugin, { chainId, publicClient, queue, directory, relayer, ...(services.rpc && { rpc: services.rpc }) });
   await app.register(abiPlugin, { chainId, addresses: { fleet: fleetAddress, ...contracts } });
-  if (index) await app.register(indexQueriesPlugin, index);
+  if (index) {
+    await app.register(indexQueriesPlugin, index);
+    await app.register(consolePlugin, { directory: builtConsoleDirectory() });
+  }
   await app.register(readingsPlugin, { intake: services.intake, queue });
   await app.register(devicesPlugin, { publicClient, fleetAddress, queue });
   if (deviceOwnership || firmwareRegistry) {
