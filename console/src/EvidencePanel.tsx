@@ -2,12 +2,14 @@ import type { IndexedReading } from './api.js';
 import { time } from './format.js';
 import type { MetricAxis } from './ReadingsChart.js';
 
+const shown = (raw: number, axis: MetricAxis) => `${+(raw / axis.scale).toFixed(2)} ${axis.unit}`;
+
 /** What a broken rule means for this reading, in words, with the profile's numbers. */
 function ruleExplained(rule: string, reading: IndexedReading, axes: MetricAxis[]): string {
   const flag = reading.flag;
   const axis = flag ? axes[flag.metric] : undefined;
   if (rule === 'OutOfRange' && flag && axis)
-    return `${axis.label}: ${flag.value} (raw) is outside the profile's range [${axis.min}, ${axis.max}]`;
+    return `${axis.label}: ${shown(flag.value, axis)} (raw ${flag.value}) is outside the profile's range, ${shown(axis.min, axis)} to ${shown(axis.max, axis)} (raw ${axis.min} to ${axis.max})`;
   if (rule === 'ExcessiveChange' && flag && axis)
     return `${axis.label} changed more than the profile's maxDelta since the previous reading`;
   if (rule === 'TooFrequent') return "sent sooner after the previous reading than the profile's minInterval";

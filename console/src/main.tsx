@@ -19,6 +19,8 @@ function takeTokenFromFragment(): void {
   history.replaceState(null, '', `${window.location.pathname}#/fleet`);
 }
 
+const REFUSED = 'The node refused this console token: log in with the one `pythia up` printed (or <data dir>/console-token).';
+
 function useRoute(): string {
   const [route, setRoute] = useState(window.location.hash.slice(1) || '/fleet');
   useEffect(() => {
@@ -32,10 +34,13 @@ function useRoute(): string {
 function App() {
   const route = useRoute();
   const [token, setToken] = useState(tokenStore.get());
+  const [notice, setNotice] = useState<string>();
   if (!token || route === '/login')
     return (
       <LoginPage
+        notice={notice}
         onLogin={(t) => {
+          setNotice(undefined);
           tokenStore.set(t);
           setToken(t);
           window.location.hash = '#/fleet';
@@ -45,6 +50,10 @@ function App() {
   const logout = () => {
     tokenStore.clear();
     setToken(null);
+  };
+  const refused = () => {
+    setNotice(REFUSED);
+    logout();
   };
   const device = /^\/devices\/(0x[0-9a-fA-F]{40})$/.exec(route)?.[1];
   return (
@@ -63,7 +72,7 @@ function App() {
           Log out
         </button>
       </header>
-      <main>{device ? <DevicePage device={device} /> : route === '/timeline' ? <TimelinePage /> : <FleetPage onRefused={logout} />}</main>
+      <main>{device ? <DevicePage device={device} /> : route === '/timeline' ? <TimelinePage /> : <FleetPage onRefused={refused} />}</main>
     </>
   );
 }

@@ -124,7 +124,7 @@ export function DevicePage({ device }: { device: string }) {
       {statusChanges.length === 0 ? (
         <p className="muted">no change since its registration</p>
       ) : (
-        <table>
+        <table className="status-history">
           <thead>
             <tr>
               <th>block</th>

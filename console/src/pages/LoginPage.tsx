@@ -2,9 +2,9 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, indexGet } from '../api.js';
 
 /** The console token is checked against the node (GET /v1/index/status) before it is kept. */
-export function LoginPage({ onLogin }: { onLogin: (token: string) => void }) {
+export function LoginPage({ onLogin, notice }: { onLogin: (token: string) => void; notice?: string | undefined }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(notice);
   const [busy, setBusy] = useState(false);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -16,7 +16,7 @@ export function LoginPage({ onLogin }: { onLogin: (token: string) => void }) {
     } catch (e) {
       setError(
         e instanceof ApiError && e.status === 401
-          ? 'This token was refused by the node. Use the one `pythia up` printed (or the file <data dir>/console-token).'
+          ? 'The node refused this console token: use the one `pythia up` printed (or <data dir>/console-token).'
           : `The node did not answer: ${(e as Error).message}`,
       );
     } finally {
