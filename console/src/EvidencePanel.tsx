@@ -1,4 +1,6 @@
+import { useEffect, useState } from 'react';
 import type { IndexedReading } from './api.js';
+import { type CheckEvidenceParameters, checkEvidence, type EvidenceCheck } from './checkEvidence.js';
 import { time } from './format.js';
 import type { MetricAxis } from './ReadingsChart.js';
 
@@ -19,7 +21,30 @@ function ruleExplained(rule: string, reading: IndexedReading, axes: MetricAxis[]
 }
 
 /** The evidence of a flagged reading: where it is on chain, the signed reading itself, and the rule it broke. */
-export function EvidencePanel({ reading, axes, onClose }: { reading: IndexedReading; axes: MetricAxis[]; onClose: () => void }) {
+export function EvidencePanel({
+  reading,
+  axes,
+  check,
+  onClose,
+}: {
+  reading: IndexedReading;
+  axes: MetricAxis[];
+  check: CheckEvidenceParameters;
+  onClose: () => void;
+}) {
+  const [checks, setChecks] = useState<EvidenceCheck[]>();
+  // The check runs once per reading shown (the panel is keyed by it).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: check is a new object on every render of the page
+  useEffect(() => {
+    let current = true;
+    checkEvidence(check)
+      .catch((error: unknown) => [{ what: 'check', ok: false, detail: `the check failed: ${(error as Error).message}` }])
+      .then((result) => current && setChecks(result));
+    return () => {
+      current = false;
+    };
+  }, []);
+  const holds = checks?.every((c) => c.ok !== false);
   return (
     <aside className="evidence" aria-label="evidence">
       <header>
@@ -77,6 +102,27 @@ export function EvidencePanel({ reading, axes, onClose }: { reading: IndexedRead
           </ul>
         </dd>
       </dl>
+      <section className="browser-check" aria-label="checked in this browser" data-holds={checks ? String(holds) : 'pending'}>
+        <h3>Checked in this browser</h3>
+        {!checks ? (
+          <p className="muted">checking…</p>
+        ) : (
+          <>
+            <p className={holds ? 'holds' : 'error'}>
+              {holds
+                ? 'The evidence holds: this browser recovered the device from the signed reading and found the same broken rules against the profile read from the chain.'
+                : 'The evidence does NOT hold: see below.'}
+            </p>
+            <ul>
+              {checks.map((c) => (
+                <li key={c.what} data-ok={String(c.ok)}>
+                  {c.ok === undefined ? '–' : c.ok ? '✓' : '✗'} <strong>{c.what}</strong>: {c.detail}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </section>
     </aside>
   );
 }

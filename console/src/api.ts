@@ -1,3 +1,5 @@
+import type { Profile } from '../../src/protocol/profile.js';
+
 /**
  * The console's access to the node: the indexer's query API (/v1/index/..., the console token as a
  * bearer token) and the public device route (its effective profile). Same origin only: the page's
@@ -67,16 +69,8 @@ export type StatusChange = {
   final: boolean;
 };
 
-export type EffectiveProfile = {
-  version: number;
-  own: boolean;
-  metricCount: number;
-  minValue: number[];
-  maxValue: number[];
-  maxDelta: number[];
-  minInterval: number;
-  maxClockSkew: number;
-};
+/** The effective profile as GET /v1/devices/{id} reads it from the chain: the protocol's Profile, its version, and whose it is. */
+export type EffectiveProfile = Profile & { version: number; own: boolean };
 
 export type PublicDevice = { device: string; status: string; classId: number; profile: EffectiveProfile };
 

@@ -157,7 +157,31 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     for (const expected of [evidence.transactionHash, `${evidence.blockNumber}`, reading.payload, evidence.signature.r, 'OutOfRange'])
       assert.ok(text.includes(expected), `the evidence shows ${expected}`);
     assert.match(text, /PM2\.5: 3000 µg\/m³ \(raw 30000\) is outside the profile's range, 0 µg\/m³ to 500 µg\/m³/);
+    const browserCheck = panel.getByRole('region', { name: 'checked in this browser' });
+    await page.locator('[data-holds="true"], [data-holds="false"]').waitFor();
+    assert.equal(await browserCheck.getAttribute('data-holds'), 'true', (await browserCheck.textContent()) ?? '');
+    const [signature, rules] = await browserCheck.locator('li').allTextContents();
+    assert.match(signature!, /^✓ signature: signed by the device itself \(EIP-712, chain \d+, fleet 0x[0-9a-fA-F]{40}, low s\)$/);
+    assert.match(rules!, /^✓ rules: re-derived OutOfRange, ExcessiveChange against the profile and the previous reading/);
     await page.screenshot({ path: join(SCREENSHOTS, 'device.png'), fullPage: true });
+
+    // The same page, served a doctored reading (another payload under the device's signature): the browser says so.
+    await page.route('**/v1/index/devices/*/readings?*', async (route) => {
+      const answer = await route.fetch();
+      const body = await answer.json();
+      for (const r of body.items) if (r.sequence === READINGS + 1) r.payload = `0x${'00'.repeat(12)}`;
+      await route.fulfill({ response: answer, json: body });
+    });
+    await page.reload();
+    await pm25.locator(`circle.flagged[data-sequence="${READINGS + 1}"]`).click();
+    await page.locator('[data-holds="false"]').waitFor();
+    const doctored = await panel.getByRole('region', { name: 'checked in this browser' }).locator('li').allTextContents();
+    assert.match(doctored[0]!, /^✗ signature: signed by 0x[0-9a-fA-F]{40}, not the device/);
+    // All zeros: in range, but far from the previous reading's values.
+    assert.match(
+      doctored[1]!,
+      /^✗ rules: re-derived ExcessiveChange against the profile and the previous reading \(the chain flagged OutOfRange, ExcessiveChange\)$/,
+    );
     await page.close();
   });
 

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
+import type { Address } from 'viem';
 import { airQualityMetrics, AIR_QUALITY_CLASS_ID } from '../../../src/protocol/airQuality.js';
+import type { ReadingDomain } from '../../../src/protocol/readingTypedData.js';
 import { type IndexedDevice, type IndexedReading, indexGet, type Page, type PublicDevice, publicGet, type StatusChange } from '../api.js';
 import { EvidencePanel } from '../EvidencePanel.js';
 import { short, statusClass, time } from '../format.js';
@@ -8,7 +10,23 @@ import { type MetricAxis, ReadingsChart } from '../ReadingsChart.js';
 /** The newest readings drawn (one page of the API). */
 const READINGS_SHOWN = 500;
 
-type Loaded = { device: IndexedDevice; chain: PublicDevice; readings: IndexedReading[]; statusChanges: StatusChange[] };
+type Loaded = {
+  device: IndexedDevice;
+  chain: PublicDevice;
+  readings: IndexedReading[];
+  /** true when `readings` reaches back to the device's first. */
+  complete: boolean;
+  statusChanges: StatusChange[];
+  domain: ReadingDomain;
+};
+
+type AbiAnswer = { chainId: number; addresses: { fleet: { address: Address } } };
+
+/** The reading the contract compared this one with: the last recorded (accepted or flagged) before it; null if none; undefined if not loaded. */
+function previousOf(reading: IndexedReading, readings: IndexedReading[], complete: boolean): IndexedReading | null | undefined {
+  const before = readings.filter((r) => r.sequence < reading.sequence && r.outcome !== 'skipped');
+  return before[before.length - 1] ?? (complete ? null : undefined);
+}
 
 /** The axes of a device's charts: its profile's limits, with the air-quality class's names and scales. */
 function axesOf(chain: PublicDevice): MetricAxis[] {
@@ -34,13 +52,21 @@ export function DevicePage({ device }: { device: string }) {
 
   const load = useCallback(async () => {
     try {
-      const [indexed, chain, readings, statusChanges] = await Promise.all([
+      const [indexed, chain, readings, statusChanges, abi] = await Promise.all([
         indexGet<IndexedDevice>(`/v1/index/devices/${device}`),
         publicGet<PublicDevice>(`/v1/devices/${device}`),
         indexGet<Page<IndexedReading>>(`/v1/index/devices/${device}/readings?order=desc&limit=${READINGS_SHOWN}`),
         indexGet<Page<StatusChange>>(`/v1/index/status-changes?device=${device}&limit=100`),
+        publicGet<AbiAnswer>('/v1/abi'),
       ]);
-      setLoaded({ device: indexed, chain, readings: readings.items.reverse(), statusChanges: statusChanges.items });
+      setLoaded({
+        device: indexed,
+        chain,
+        readings: readings.items.reverse(),
+        complete: readings.next === null,
+        statusChanges: statusChanges.items,
+        domain: { chainId: abi.chainId, verifyingContract: abi.addresses.fleet.address },
+      });
       setError(undefined);
     } catch (e) {
       setError((e as Error).message);
@@ -52,7 +78,7 @@ export function DevicePage({ device }: { device: string }) {
 
   if (error) return <p className="error">{error}</p>;
   if (!loaded) return <p className="muted">loading…</p>;
-  const { device: d, chain, readings, statusChanges } = loaded;
+  const { device: d, chain, readings, statusChanges, complete, domain } = loaded;
   const axes = axesOf(chain);
   const flagged = readings.filter((r) => r.outcome === 'flagged').reverse();
   return (
@@ -88,7 +114,15 @@ export function DevicePage({ device }: { device: string }) {
           <ReadingsChart key={axis.index} axis={axis} readings={readings} selected={selected} onSelect={setSelected} />
         ))}
       </div>
-      {selected && <EvidencePanel reading={selected} axes={axes} onClose={() => setSelected(undefined)} />}
+      {selected && (
+        <EvidencePanel
+          key={`${selected.sequence}`}
+          reading={selected}
+          axes={axes}
+          check={{ reading: selected, previous: previousOf(selected, readings, complete), profile: chain.profile, domain }}
+          onClose={() => setSelected(undefined)}
+        />
+      )}
       <h2>Flagged readings</h2>
       {flagged.length === 0 ? (
         <p className="muted">none</p>
