@@ -46,6 +46,8 @@ const EXTERNAL = [
 
 /** The packages the compiled CLI needs at run time, for src/cli/install.test.ts: none may be development-only. */
 const PACKAGES_FILE = 'packages.json';
+/** The same for the console's build (beside build/console, not in it: the gateway serves that folder). */
+const CONSOLE_PACKAGES_FILE = 'console.packages.json';
 
 /**
  * The npm packages a build needs at run time: those esbuild bundled (from its inputs) and those the
@@ -148,6 +150,7 @@ async function build(hash) {
     writeFileSync(join(outDir, PACKAGES_FILE), `${JSON.stringify(packagesOf(result.metafile), null, 2)}\n`);
     const consoleStarted = performance.now();
     const built = await buildConsole(root, join(staging, 'console'));
+    writeFileSync(join(staging, CONSOLE_PACKAGES_FILE), `${JSON.stringify(packagesOf(built.metafile), null, 2)}\n`);
     process.stderr.write(
       `pythia: built the console into build/console in ${Math.round(performance.now() - consoleStarted)} ms (${built.files.join(', ')}: ${Math.round(built.bytes / 1024)} KiB)\n`,
     );

@@ -8,12 +8,12 @@
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** @returns {Promise<{ bytes: number, files: string[] }>} */
+/** @returns {Promise<{ bytes: number, files: string[], metafile: object }>} */
 export async function buildConsole(root, outDir) {
   const { build } = await import('esbuild');
   const consoleDir = join(root, 'console');
   mkdirSync(outDir, { recursive: true });
-  await build({
+  const result = await build({
     entryPoints: { app: join(consoleDir, 'src', 'main.tsx') },
     outdir: outDir,
     bundle: true,
@@ -24,11 +24,12 @@ export async function buildConsole(root, outDir) {
     minify: true,
     legalComments: 'linked',
     define: { 'process.env.NODE_ENV': '"production"' },
+    metafile: true,
     logLevel: 'warning',
   });
   copyFileSync(join(consoleDir, 'index.html'), join(outDir, 'index.html'));
   const files = readdirSync(outDir).sort();
-  return { bytes: files.reduce((sum, file) => sum + statSync(join(outDir, file)).size, 0), files };
+  return { bytes: files.reduce((sum, file) => sum + statSync(join(outDir, file)).size, 0), files, metafile: result.metafile };
 }
 
 /** The console's sources, for the build's input hash. */
