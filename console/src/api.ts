@@ -93,6 +93,17 @@ export async function indexGet<T>(path: string, token = tokenStore.get() ?? ''):
   return answer<T>(await fetch(path, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' }));
 }
 
+/** POST JSON to a console route with the console token. */
+export async function consolePost<T>(path: string, body: unknown): Promise<T> {
+  return answer<T>(
+    await fetch(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenStore.get() ?? ''}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
 /** GET a public route (no token). */
 export async function publicGet<T>(path: string): Promise<T> {
   return answer<T>(await fetch(path, { cache: 'no-store' }));

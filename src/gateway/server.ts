@@ -29,6 +29,8 @@ import { devicesPlugin } from './devices/devicesPlugin.js';
 import { healthPlugin } from './health/healthPlugin.js';
 import { indexQueriesPlugin, type IndexQueriesPluginOptions } from './indexQueries/indexQueriesPlugin.js';
 import { consolePlugin } from './console/consolePlugin.js';
+import { consoleActionsPlugin } from './consoleActions/consoleActionsPlugin.js';
+import type { ChainClients } from '../chain/clients.js';
 import { abiPlugin } from './abi/abiPlugin.js';
 import { openApiPlugin, type OpenApiTag } from './openapi/openApiPlugin.js';
 import { readingsPlugin } from './readings/readingsPlugin.js';
@@ -143,6 +145,8 @@ export type GatewayOptions = {
   onRefusal?: GatewayServices['onRefusal'];
   /** The indexer's store, its changes and the console token: with them the gateway serves GET /v1/index/... (docs/api.md). */
   index?: IndexQueriesPluginOptions;
+  /** With the index: the council console's actions (suspend, reinstate, revoke), signed by this operator key (docs/console.md). */
+  consoleActions?: { operator: LocalAccount; clients: ChainClients };
 };
 
 declare module 'fastify' {
@@ -351,7 +355,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     database.close();
   });
 
-  await registerFeatures(app, services, options.index);
+  await registerFeatures(app, services, options.index, options.consoleActions);
   return app;
 }
 
@@ -360,7 +364,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
  * gateway does not have is not there at all (the framework's 404 `not_found`) and /openapi.json
  * does not list it. docs/operations.md, "The gateway's features", has the same table.
  */
-async function registerFeatures(app: FastifyInstance, services: GatewayServices, index?: IndexQueriesPluginOptions): Promise<void> {
+async function registerFeatures(
+  app: FastifyInstance,
+  services: GatewayServices,
+  index?: IndexQueriesPluginOptions,
+  consoleActions?: GatewayOptions['consoleActions'],
+): Promise<void> {
   const { chainId, publicClient, fleetAddress, queue, directory, relayer, contracts } = services;
   const { consentRegistry, deviceOwnership, firmwareRegistry, policyRegistry } = contracts;
   const { accessLedger: ledger, accessLogBatcher, policyStore, answerer } = services;
@@ -385,6 +394,7 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices,
   if (index) {
     await app.register(indexQueriesPlugin, index);
     await app.register(consolePlugin, { directory: builtConsoleDirectory() });
+    if (consoleActions) await app.register(consoleActionsPlugin, { ...consoleActions, token: index.token, fleet: fleetAddress });
   }
   await app.register(readingsPlugin, { intake: services.intake, queue });
   await app.register(devicesPlugin, { publicClient, fleetAddress, queue });

@@ -298,6 +298,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       ...(parameters.logger !== undefined && { logger: parameters.logger }),
       ...(parameters.onRefusal && { onRefusal: parameters.onRefusal }),
       index: { store: indexer.store, token: consoleToken, changes: indexChanges },
+      consoleActions: { operator: roles.operator, clients: createChainClients({ chainId, rpcUrl: rpcUrls[0]! }) },
     });
     stops.push(() => gateway.close());
     deployment = { ...deployment, gatewayUrl: gateway.url };

@@ -206,6 +206,45 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     await page.close();
   });
 
+  it('an operator suspends a device from the console, after a confirmation, and the chain says so', async () => {
+    const target = devices[0]!;
+    const chainStatus = async () =>
+      ((await (await fetch(`${stack.gatewayUrl}/v1/devices/${target.id}`)).json()) as { status: string }).status;
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    await page.locator('table.fleet').waitFor();
+    await page.goto(`${stack.gatewayUrl}/console/#/devices/${target.id}`);
+    await page.fill('input[name=reason]', 'enclosure opened');
+    await page.getByRole('button', { name: 'Suspend…' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'confirm' });
+    await dialog.waitFor();
+    assert.match(
+      (await dialog.textContent()) ?? '',
+      /Suspend 0x[0-9a-fA-F]{40} for “enclosure opened”\? The node signs this with the operator's key/,
+    );
+    assert.equal(await chainStatus(), 'active', 'nothing is signed before the confirmation');
+    await dialog.getByRole('button', { name: 'Yes, suspend' }).click();
+    const done = page.getByRole('status');
+    await done.waitFor({ timeout: 60_000 });
+    assert.match((await done.textContent()) ?? '', new RegExp(`signed by ${stack.roles.operator.address}`));
+    assert.equal(await chainStatus(), 'suspended');
+    const logged = await until('the index to hold the status change', async () => {
+      const changes = await indexGet(`/v1/index/status-changes?device=${target.id}`);
+      return changes.items[0];
+    });
+    assert.deepEqual([logged.current, logged.reason, logged.by], ['suspended', 'console: enclosure opened', stack.roles.operator.address]);
+    await page.close();
+
+    // The action needs the console token, as the index does.
+    const stranger = await fetch(`${stack.gatewayUrl}/v1/console/devices/${target.id}/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'active', reason: 'no token' }),
+    });
+    assert.equal(stranger.status, 401);
+    assert.equal(await chainStatus(), 'suspended');
+  });
+
   it('the browser saw no Content-Security-Policy violation and no script error', () => {
     assert.deepEqual(problems, []);
   });

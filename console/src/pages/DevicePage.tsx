@@ -3,6 +3,7 @@ import type { Address } from 'viem';
 import { airQualityMetrics, AIR_QUALITY_CLASS_ID } from '../../../src/protocol/airQuality.js';
 import type { ReadingDomain } from '../../../src/protocol/readingTypedData.js';
 import { type IndexedDevice, type IndexedReading, indexGet, type Page, type PublicDevice, publicGet, type StatusChange } from '../api.js';
+import { DeviceActions } from '../DeviceActions.js';
 import { EvidencePanel } from '../EvidencePanel.js';
 import { short, statusClass, time } from '../format.js';
 import { type MetricAxis, ReadingsChart } from '../ReadingsChart.js';
@@ -109,6 +110,7 @@ export function DevicePage({ device }: { device: string }) {
       <button type="button" onClick={() => void load()}>
         Reload
       </button>
+      <DeviceActions device={d.device} status={chain.status} onDone={() => void load()} />
       <div className="charts">
         {axes.map((axis) => (
           <ReadingsChart key={axis.index} axis={axis} readings={readings} selected={selected} onSelect={setSelected} />
