@@ -22,6 +22,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole, consoleInputFiles } from './build-console.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = join(root, 'src');
@@ -45,6 +46,8 @@ const EXTERNAL = [
 
 /** The packages the compiled CLI needs at run time, for src/cli/install.test.ts: none may be development-only. */
 const PACKAGES_FILE = 'packages.json';
+/** The same for the console's build (beside build/console, not in it: the gateway serves that folder). */
+const CONSOLE_PACKAGES_FILE = 'console.packages.json';
 
 /**
  * The npm packages a build needs at run time: those esbuild bundled (from its inputs) and those the
@@ -75,7 +78,13 @@ function inputFiles(dir = sourceDir, files = []) {
 }
 
 function inputHash() {
-  const files = [...inputFiles(), join(root, 'package-lock.json'), fileURLToPath(import.meta.url)].sort();
+  const files = [
+    ...inputFiles(),
+    ...consoleInputFiles(root),
+    join(root, 'package-lock.json'),
+    fileURLToPath(import.meta.url),
+    join(root, 'scripts', 'build-console.mjs'),
+  ].sort();
   const hash = createHash('sha256');
   for (const file of files) hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex');
@@ -139,6 +148,12 @@ async function build(hash) {
       copyFileSync(source, copy);
     }
     writeFileSync(join(outDir, PACKAGES_FILE), `${JSON.stringify(packagesOf(result.metafile), null, 2)}\n`);
+    const consoleStarted = performance.now();
+    const built = await buildConsole(root, join(staging, 'console'));
+    writeFileSync(join(staging, CONSOLE_PACKAGES_FILE), `${JSON.stringify(packagesOf(built.metafile), null, 2)}\n`);
+    process.stderr.write(
+      `pythia: built the console into build/console in ${Math.round(performance.now() - consoleStarted)} ms (${built.files.join(', ')}: ${Math.round(built.bytes / 1024)} KiB)\n`,
+    );
     writeFileSync(join(staging, HASH_FILE), `${hash}\n`);
     const old = join(root, `build.old-${process.pid}`);
     if (existsSync(buildDir)) renameSync(buildDir, old);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -64,5 +64,17 @@ describe('installing the package', () => {
       (name) => (lock.packages[`node_modules/${name}`] as { dev?: boolean } | undefined)?.dev === true && !OPTIONAL_AT_RUN_TIME.has(name),
     );
     assert.deepEqual(devOnly, [], 'the CLI (pythia demo included) needs development-only packages, which --omit=dev leaves out');
+  });
+
+  it('builds the council console from the packages `npm install --omit=dev` installs', () => {
+    pythiaBin(); // the install step builds build/console with the CLI
+    const bundled: string[] = JSON.parse(readFileSync(join(root, 'build', 'console.packages.json'), 'utf8'));
+    assert.ok(
+      ['react', 'react-dom', 'viem'].every((name) => bundled.includes(name)),
+      `what the console bundles: ${bundled.join(', ')}`,
+    );
+    const devOnly = bundled.filter((name) => (lock.packages[`node_modules/${name}`] as { dev?: boolean } | undefined)?.dev === true);
+    assert.deepEqual(devOnly, [], 'the console bundles development-only packages, which --omit=dev leaves out');
+    assert.ok(existsSync(join(root, 'build', 'console', 'index.html')), 'build/console/index.html');
   });
 });

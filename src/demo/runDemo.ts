@@ -116,6 +116,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       ...(temporary ? { scryptN: LIGHT_SCRYPT.n } : {}),
     });
     const { deployment } = stack;
+    progress(`the council console, while the demo runs: ${stack.consoleUrl}`);
     const clients = createChainClients(deployment);
     const fleetAddress = deployment.contracts.fleet;
     const operatorSend = contractWriter({ clients, account: stack.roles.operator, address: fleetAddress }, pythiaFleetAbi);

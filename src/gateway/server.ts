@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createPublicClient, hexToBytes, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import type { AnswerContracts } from '../answers/questions/types.js';
@@ -28,6 +29,9 @@ import { devicesPlugin } from './devices/devicesPlugin.js';
 import { statusProofsPlugin } from './statusProofs/statusProofsPlugin.js';
 import { healthPlugin } from './health/healthPlugin.js';
 import { indexQueriesPlugin, type IndexQueriesPluginOptions } from './indexQueries/indexQueriesPlugin.js';
+import { consolePlugin } from './console/consolePlugin.js';
+import { consoleActionsPlugin } from './consoleActions/consoleActionsPlugin.js';
+import type { ChainClients } from '../chain/clients.js';
 import { abiPlugin } from './abi/abiPlugin.js';
 import { openApiPlugin, type OpenApiTag } from './openapi/openApiPlugin.js';
 import { readingsPlugin } from './readings/readingsPlugin.js';
@@ -151,6 +155,8 @@ export type GatewayOptions = {
   onRefusal?: GatewayServices['onRefusal'];
   /** The indexer's store, its changes and the console token: with them the gateway serves GET /v1/index/... (docs/api.md). */
   index?: IndexQueriesPluginOptions;
+  /** With the index: the council console's actions (suspend, reinstate, revoke), signed by this operator key (docs/console.md). */
+  consoleActions?: { operator: LocalAccount; clients: ChainClients };
 };
 
 declare module 'fastify' {
@@ -159,6 +165,9 @@ declare module 'fastify' {
     pythia: GatewayServices;
   }
 }
+
+/** build/console of Pythia's folder, from src/gateway/ (tests) as from build/cli/ (the compiled CLI): both two levels down. */
+const builtConsoleDirectory = (): string => fileURLToPath(new URL('../../build/console/', import.meta.url));
 
 const packageVersion = (): string => {
   try {
@@ -381,7 +390,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     database.close();
   });
 
-  await registerFeatures(app, services, options.index);
+  await registerFeatures(app, services, options.index, options.consoleActions);
   return app;
 }
 
@@ -390,7 +399,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
  * gateway does not have is not there at all (the framework's 404 `not_found`) and /openapi.json
  * does not list it. docs/operations.md, "The gateway's features", has the same table.
  */
-async function registerFeatures(app: FastifyInstance, services: GatewayServices, index?: IndexQueriesPluginOptions): Promise<void> {
+async function registerFeatures(
+  app: FastifyInstance,
+  services: GatewayServices,
+  index?: IndexQueriesPluginOptions,
+  consoleActions?: GatewayOptions['consoleActions'],
+): Promise<void> {
   const { chainId, publicClient, fleetAddress, queue, directory, relayer, contracts } = services;
   const { consentRegistry, deviceOwnership, firmwareRegistry, policyRegistry } = contracts;
   const { accessLedger: ledger, accessLogBatcher, policyStore, answerer } = services;
@@ -406,12 +420,17 @@ async function registerFeatures(app: FastifyInstance, services: GatewayServices,
       : []),
     { name: 'contracts', description: 'The contracts’ events, errors and enum numbers (docs/abi.md), and their addresses' },
     ...(index ? [{ name: 'index', description: 'The indexed chain for the council console (console token)' }] : []),
+    ...(index ? [{ name: 'console', description: "The council console's files (docs/console.md)" }] : []),
     { name: 'health', description: 'Liveness' },
   ];
   await app.register(openApiPlugin, { version: packageVersion(), tags });
   await app.register(healthPlugin, { chainId, publicClient, queue, directory, relayer, ...(services.rpc && { rpc: services.rpc }) });
   await app.register(abiPlugin, { chainId, addresses: { fleet: fleetAddress, ...contracts } });
-  if (index) await app.register(indexQueriesPlugin, index);
+  if (index) {
+    await app.register(indexQueriesPlugin, index);
+    await app.register(consolePlugin, { directory: builtConsoleDirectory() });
+    if (consoleActions) await app.register(consoleActionsPlugin, { ...consoleActions, token: index.token, fleet: fleetAddress });
+  }
   await app.register(readingsPlugin, { intake: services.intake, queue });
   await app.register(devicesPlugin, { publicClient, fleetAddress, queue });
   await app.register(statusProofsPlugin, { publicClient, fleetAddress });

@@ -8,23 +8,8 @@ const hexToBytes = (hex: Hex): Uint8Array => {
   return Buffer.from(hex.slice(2), 'hex');
 };
 
-/**
- * EIP-712 domain and types of a device-signed reading. The gateway, the SDKs and the
- * ReadingInspection contract must agree on these byte for byte: see docs/protocol.md.
- */
-export const READING_DOMAIN_NAME = 'Pythia';
-export const READING_DOMAIN_VERSION = '1';
-
-export const readingTypes = {
-  Reading: [
-    { name: 'device', type: 'address' },
-    { name: 'sequence', type: 'uint64' },
-    { name: 'timestamp', type: 'uint64' },
-    { name: 'payload', type: 'bytes' },
-  ],
-} as const;
-
-export type ReadingDomain = { chainId: number; verifyingContract: Address };
+export { READING_DOMAIN_NAME, READING_DOMAIN_VERSION, readingTypes, type ReadingDomain } from './readingTypedData.js';
+import { READING_DOMAIN_NAME, READING_DOMAIN_VERSION, type ReadingDomain } from './readingTypedData.js';
 
 export type Reading = {
   /** Device id: the Ethereum address of the device's secp256k1 public key. */

@@ -107,6 +107,11 @@ export type Stack = {
   embeddedChain?: EmbeddedChain;
   /** The file holding the council console's token (the bearer token of GET /v1/index/...). */
   consoleTokenPath: string;
+  /**
+   * The council console's address with its token in the fragment (`<gateway>/console/#token=...`),
+   * as notebook servers print theirs: a browser never sends the fragment to a server.
+   */
+  consoleUrl: string;
   /** The node's own geth validator (chain 'geth'): its pid and block period. */
   gethNode?: SingleNodeChain;
   stop: () => Promise<void>;
@@ -293,6 +298,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       ...(parameters.logger !== undefined && { logger: parameters.logger }),
       ...(parameters.onRefusal && { onRefusal: parameters.onRefusal }),
       index: { store: indexer.store, token: consoleToken, changes: indexChanges },
+      consoleActions: { operator: roles.operator, clients: createChainClients({ chainId, rpcUrl: rpcUrls[0]! }) },
     });
     stops.push(() => gateway.close());
     deployment = { ...deployment, gatewayUrl: gateway.url };
@@ -322,6 +328,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       ...(deployment.mqttUrl ? { mqttUrl: deployment.mqttUrl } : {}),
       deployed,
       consoleTokenPath: consoleTokenPath(parameters.dataDir),
+      consoleUrl: `${gateway.url}/console/#token=${consoleToken}`,
       ...(embeddedChain && { embeddedChain }),
       ...(gethNode && { gethNode }),
       stop,

@@ -90,7 +90,9 @@ describe('the authorization model, end to end', { timeout: 300_000 }, () => {
     const response = await fetch(`${url}${path}`, init);
     const text = await response.text();
     assert.ok(response.status < 500, `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`);
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
+    // Everything but the console's files (HTML, scripts, styles) answers JSON.
+    const json = /^application\/json/.test(response.headers.get('content-type') ?? '') || (text !== '' && !response.ok);
+    return { status: response.status, body: json ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
   }
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     call(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

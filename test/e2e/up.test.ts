@@ -204,6 +204,35 @@ describe('pythia up', { timeout: 600_000 }, () => {
     assert.equal(await stop(second.child), 0);
   });
 
+  it('prints the council console’s address with its token in the fragment; the page is served and the token opens the index', async () => {
+    const dataDir = join(dir, 'console');
+    const child = spawn(process.execPath, [bin, 'up', '--chain', 'anvil', '--port', '0', '--data-dir', dataDir], {
+      env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
+    });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', () => {
+          const found = /^ {2}console {3}(\S+)$/m.exec(stdout);
+          if (found) resolve(found[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`pythia up exited with ${code}: ${stdout}`)));
+      });
+      const [, gateway, token] = /^(http:\/\/127\.0\.0\.1:\d+)\/console\/#token=([0-9a-f]{64})$/.exec(line) ?? [];
+      assert.ok(gateway && token, line);
+      assert.equal(token, readFileSync(join(dataDir, 'console-token'), 'utf8').trim(), 'the token of <data dir>/console-token');
+      const page = await fetch(`${gateway}/console/`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+      assert.match(await page.text(), /<script type="module" src="app\.js"><\/script>/);
+      assert.equal((await fetch(`${gateway}/v1/index/status`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+      assert.equal((await fetch(`${gateway}/v1/index/status`, { headers: { authorization: `Bearer ${'0'.repeat(64)}` } })).status, 401);
+    } finally {
+      assert.equal(await stop(child as ChildProcessWithoutNullStreams), 0);
+    }
+  });
+
   it('--chain anvil: kill -9 of `pythia up` takes its Anvil along; the next `up` takes over the lock and finds the contracts; a second `up` is refused', async () => {
     const dataDir = join(dir, 'embedded');
     const first = await up(['--chain', 'anvil', '--data-dir', dataDir]);

@@ -237,6 +237,7 @@ export function registerUpCommand(program: Command): void {
         `Pythia is up (${stack.deployed ? 'contracts deployed' : 'existing deployment'})`,
         `  chain     ${stack.deployment.rpcUrl} (chain id ${stack.deployment.chainId}${chainNote})`,
         `  gateway   ${stack.gatewayUrl}`,
+        `  console   ${stack.consoleUrl}`,
         `  mqtt      ${stack.deployment.mqttUrl ?? '(off)'}`,
         `  fleet     ${stack.deployment.contracts.fleet}`,
         `  timelock  ${stack.deployment.contracts.timelock ?? '(none)'}`,

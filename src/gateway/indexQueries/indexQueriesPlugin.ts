@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { getAddress } from 'viem';
 import type { ChainChange } from '../../indexer/followChain.js';
 import type { IndexChanges } from '../../indexer/indexChanges.js';
@@ -8,6 +7,7 @@ import { deviceSortKeys, InvalidCursorError } from '../../indexer/queryIndex.js'
 import { deviceStatusNames } from '../../protocol/reasons.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
+import { consoleTokenGuard } from './consoleTokenGuard.js';
 
 export type IndexQueriesPluginOptions = {
   store: IndexReader;
@@ -149,8 +149,6 @@ const eventViews = {
   feeds: { contracts: ['feedMarket'], summary: 'Feeds offered, bought, closed (FeedMarket events)' },
 } as const;
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest();
-
 /**
  * The indexer's query API for the council console: the fleet, a device's readings, flags with their
  * evidence, status changes, the accounting log, consents, policies, firmware, feeds, and a stream
@@ -158,16 +156,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
  */
 export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> = async (app, options) => {
   const { store, changes } = options;
-  const expected = sha256(options.token);
   const final = async () => (await store.position()).finalBlock;
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization;
-    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
-    if (token === undefined || !timingSafeEqual(sha256(token), expected)) {
-      return sendError(reply, 'console_token_required', 'send Authorization: Bearer <console token> (<data dir>/console-token)');
-    }
-  });
+  app.addHook('onRequest', consoleTokenGuard(options.token));
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof InvalidCursorError) return sendError(reply, 'invalid_request', error.message);
     throw error;

@@ -1,0 +1,194 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { Address } from 'viem';
+import { airQualityMetrics, AIR_QUALITY_CLASS_ID } from '../../../src/protocol/airQuality.js';
+import type { ReadingDomain } from '../../../src/protocol/readingTypedData.js';
+import { type IndexedDevice, type IndexedReading, indexGet, type Page, type PublicDevice, publicGet, type StatusChange } from '../api.js';
+import { DeviceActions } from '../DeviceActions.js';
+import { EvidencePanel } from '../EvidencePanel.js';
+import { short, statusClass, time } from '../format.js';
+import { type MetricAxis, ReadingsChart } from '../ReadingsChart.js';
+
+/** The newest readings drawn (one page of the API). */
+const READINGS_SHOWN = 500;
+
+type Loaded = {
+  device: IndexedDevice;
+  chain: PublicDevice;
+  readings: IndexedReading[];
+  /** true when `readings` reaches back to the device's first. */
+  complete: boolean;
+  statusChanges: StatusChange[];
+  domain: ReadingDomain;
+};
+
+type AbiAnswer = { chainId: number; addresses: { fleet: { address: Address } } };
+
+/** The reading the contract compared this one with: the last recorded (accepted or flagged) before it; null if none; undefined if not loaded. */
+function previousOf(reading: IndexedReading, readings: IndexedReading[], complete: boolean): IndexedReading | null | undefined {
+  const before = readings.filter((r) => r.sequence < reading.sequence && r.outcome !== 'skipped');
+  return before[before.length - 1] ?? (complete ? null : undefined);
+}
+
+/** The axes of a device's charts: its profile's limits, with the air-quality class's names and scales. */
+function axesOf(chain: PublicDevice): MetricAxis[] {
+  const { profile } = chain;
+  return Array.from({ length: profile.metricCount }, (_, index) => {
+    const known = chain.classId === AIR_QUALITY_CLASS_ID ? airQualityMetrics[index] : undefined;
+    return {
+      index,
+      label: known?.label ?? `metric ${index}`,
+      unit: known?.unit ?? 'raw',
+      scale: known?.scale ?? 1,
+      min: profile.minValue[index] ?? 0,
+      max: profile.maxValue[index] ?? 0,
+    };
+  });
+}
+
+/** One device: its state, its readings per metric against its profile, flagged readings with their evidence, its status history. */
+export function DevicePage({ device }: { device: string }) {
+  const [loaded, setLoaded] = useState<Loaded>();
+  const [error, setError] = useState<string>();
+  const [selected, setSelected] = useState<IndexedReading>();
+
+  const load = useCallback(async () => {
+    try {
+      const [indexed, chain, readings, statusChanges, abi] = await Promise.all([
+        indexGet<IndexedDevice>(`/v1/index/devices/${device}`),
+        publicGet<PublicDevice>(`/v1/devices/${device}`),
+        indexGet<Page<IndexedReading>>(`/v1/index/devices/${device}/readings?order=desc&limit=${READINGS_SHOWN}`),
+        indexGet<Page<StatusChange>>(`/v1/index/status-changes?device=${device}&limit=100`),
+        publicGet<AbiAnswer>('/v1/abi'),
+      ]);
+      setLoaded({
+        device: indexed,
+        chain,
+        readings: readings.items.reverse(),
+        complete: readings.next === null,
+        statusChanges: statusChanges.items,
+        domain: { chainId: abi.chainId, verifyingContract: abi.addresses.fleet.address },
+      });
+      setError(undefined);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, [device]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (error) return <p className="error">{error}</p>;
+  if (!loaded) return <p className="muted">loading…</p>;
+  const { device: d, chain, readings, statusChanges, complete, domain } = loaded;
+  const axes = axesOf(chain);
+  const flagged = readings.filter((r) => r.outcome === 'flagged').reverse();
+  return (
+    <section>
+      <h1>
+        Device <code>{d.device}</code>
+      </h1>
+      <dl className="facts">
+        <dt>status</dt>
+        <dd>
+          <span className={statusClass(d.status)}>{d.status}</span> since block {d.statusBlock}
+        </dd>
+        <dt>class</dt>
+        <dd>{d.classId}</dd>
+        <dt>profile</dt>
+        <dd>
+          version {chain.profile.version} ({chain.profile.own ? "the device's own" : "its class's"}), read from the chain
+        </dd>
+        <dt>owner</dt>
+        <dd>{d.owner ? <code>{d.owner}</code> : '—'}</dd>
+        <dt>registered</dt>
+        <dd>block {d.registeredBlock}</dd>
+        <dt>readings</dt>
+        <dd>
+          {d.readings} ({d.flags} flagged){readings.length < d.readings && `; the newest ${readings.length} drawn`}
+        </dd>
+      </dl>
+      <button type="button" onClick={() => void load()}>
+        Reload
+      </button>
+      <DeviceActions device={d.device} status={chain.status} onDone={() => void load()} />
+      <div className="charts">
+        {axes.map((axis) => (
+          <ReadingsChart key={axis.index} axis={axis} readings={readings} selected={selected} onSelect={setSelected} />
+        ))}
+      </div>
+      {selected && (
+        <EvidencePanel
+          key={`${selected.sequence}`}
+          reading={selected}
+          axes={axes}
+          check={{ reading: selected, previous: previousOf(selected, readings, complete), profile: chain.profile, domain }}
+          onClose={() => setSelected(undefined)}
+        />
+      )}
+      <h2>Flagged readings</h2>
+      {flagged.length === 0 ? (
+        <p className="muted">none</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>sequence</th>
+              <th>device time</th>
+              <th>rules broken</th>
+              <th>block</th>
+              <th>evidence</th>
+            </tr>
+          </thead>
+          <tbody>
+            {flagged.map((r) => (
+              <tr key={r.sequence}>
+                <td>#{r.sequence}</td>
+                <td>{time(r.timestamp)}</td>
+                <td>{r.flag?.rules.join(', ')}</td>
+                <td>{r.blockNumber}</td>
+                <td>
+                  <button type="button" className="link" onClick={() => setSelected(r)}>
+                    show
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Status history</h2>
+      {statusChanges.length === 0 ? (
+        <p className="muted">no change since its registration</p>
+      ) : (
+        <table className="status-history">
+          <thead>
+            <tr>
+              <th>block</th>
+              <th>change</th>
+              <th>by</th>
+              <th>reason</th>
+              <th>transaction</th>
+            </tr>
+          </thead>
+          <tbody>
+            {statusChanges.map((s) => (
+              <tr key={`${s.blockNumber}-${s.logIndex}`}>
+                <td>{s.blockNumber}</td>
+                <td>
+                  {s.previous} → <span className={statusClass(s.current)}>{s.current}</span>
+                </td>
+                <td>
+                  <code>{short(s.by)}</code>
+                </td>
+                <td>{s.reason}</td>
+                <td>
+                  <code title={s.transactionHash}>{short(s.transactionHash)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

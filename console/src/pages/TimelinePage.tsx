@@ -1,0 +1,91 @@
+import { useCallback, useEffect, useState } from 'react';
+import { followIndexStream, type IndexedReading, indexGet, type Page, type StatusChange } from '../api.js';
+import { short, statusClass, time } from '../format.js';
+
+type Entry = { kind: 'flag'; at: IndexedReading } | { kind: 'status'; at: StatusChange };
+
+const SHOWN = 50;
+/** The stream's events after which the timeline reads the index again. */
+const TIMELINE_EVENTS = new Set(['ReadingFlagged', 'DeviceStatusChanged']);
+
+const key = (e: Entry) => `${e.at.blockNumber}-${e.at.logIndex}`;
+const newestFirst = (a: Entry, b: Entry) => b.at.blockNumber - a.at.blockNumber || b.at.logIndex - a.at.logIndex;
+
+/**
+ * Flags and status changes, newest first, live: the index's stream (GET /v1/index/stream) says
+ * when new blocks hold either, and the page reads them from the index then, with their evidence.
+ */
+export function TimelinePage() {
+  const [entries, setEntries] = useState<Entry[]>([]);
+  const [live, setLive] = useState(false);
+  const [error, setError] = useState<string>();
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+
+  const load = useCallback(async (markNew: boolean) => {
+    const [flags, changes] = await Promise.all([
+      indexGet<Page<IndexedReading>>(`/v1/index/flags?limit=${SHOWN}`),
+      indexGet<Page<StatusChange>>(`/v1/index/status-changes?limit=${SHOWN}`),
+    ]);
+    const next: Entry[] = [
+      ...flags.items.map((at): Entry => ({ kind: 'flag', at })),
+      ...changes.items.map((at): Entry => ({ kind: 'status', at })),
+    ]
+      .sort(newestFirst)
+      .slice(0, SHOWN);
+    setEntries((previous) => {
+      if (markNew) {
+        const known = new Set(previous.map(key));
+        setFresh(new Set(next.map(key).filter((k) => !known.has(k))));
+      }
+      return next;
+    });
+  }, []);
+
+  useEffect(() => {
+    const abort = new AbortController();
+    load(false).catch((e: unknown) => setError((e as Error).message));
+    followIndexStream(
+      (message) => {
+        const events = (message.data as { events?: { name: string }[] }).events ?? [];
+        if (message.event === 'rollback' || events.some((e) => TIMELINE_EVENTS.has(e.name)))
+          load(true).catch((e: unknown) => setError((e as Error).message));
+      },
+      setLive,
+      abort.signal,
+    ).catch((e: unknown) => setError((e as Error).message));
+    return () => abort.abort();
+  }, [load]);
+
+  return (
+    <section>
+      <h1>
+        Timeline{' '}
+        <span className={live ? 'live on' : 'live'} data-live={live}>
+          {live ? '● live' : '○ connecting…'}
+        </span>
+      </h1>
+      {error && <p className="error">{error}</p>}
+      <ol className="timeline">
+        {entries.map((e) => (
+          <li key={key(e)} className={`${e.kind}${fresh.has(key(e)) ? ' fresh' : ''}`} data-kind={e.kind} data-device={e.at.device}>
+            <span className="when">block {e.at.blockNumber}</span>
+            {e.kind === 'flag' ? (
+              <span>
+                <strong>flag</strong> on <a href={`#/devices/${e.at.device}`}>{short(e.at.device)}</a>: reading #{e.at.sequence} (
+                {time(e.at.timestamp)}) broke {e.at.flag?.rules.join(', ')}
+                {e.at.flag && ` (metric ${e.at.flag.metric} = ${e.at.flag.value})`}
+              </span>
+            ) : (
+              <span>
+                <strong>status</strong> of <a href={`#/devices/${e.at.device}`}>{short(e.at.device)}</a>: {e.at.previous} →{' '}
+                <span className={statusClass(e.at.current)}>{e.at.current}</span> ({e.at.reason || 'no reason given'})
+              </span>
+            )}
+            {!e.at.final && <span className="muted"> · not final yet</span>}
+          </li>
+        ))}
+        {entries.length === 0 && <li className="muted">No flag and no status change yet.</li>}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { createChainClients } from '../../src/chain/clients.js';
+import { contractWriter } from '../../src/chain/sendContractTransaction.js';
+import { pythiaFleetAbi } from '../../src/contracts/abis.js';
+import { newTestDevice, postSettledReadings, signedReading, type TestDevice, typicalAirQuality } from '../../src/gateway/testKit.js';
+import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
+import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
+import { type Stack, startStack } from '../../src/stack/startStack.js';
+import { pythiaBin } from '../../src/testing/pythiaBin.js';
+
+/**
+ * The council console in a real browser (Debian's Chromium, driven by playwright-core) against a
+ * real node (embedded Anvil, gateway, indexer). The screenshots in docs/console/ are made here.
+ */
+const CHROMIUM = process.env.PYTHIA_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/console/', import.meta.url));
+const passphrase = 'console-test-passphrase-not-a-secret';
+const READINGS = 5;
+
+describe('the council console in a browser', { timeout: 300_000, skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}` }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-console-e2e-'));
+  let stack: Stack;
+  let browser: Browser;
+  let token: string;
+  const devices: TestDevice[] = [newTestDevice(), newTestDevice(), newTestDevice(), newTestDevice()];
+  const flagged = devices[1]!;
+  const suspended = devices[3]!;
+  /** Content-Security-Policy violations and page errors seen by the browser: there must be none. */
+  const problems: string[] = [];
+
+  const indexGet = async (path: string) => {
+    const response = await fetch(`${stack.gatewayUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(response.status, 200, `${path}: ${response.status}`);
+    // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, checked where used
+    return (await response.json()) as any;
+  };
+  const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const newPage = async (): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    return page;
+  };
+
+  before(async () => {
+    pythiaBin(); // builds build/console (and the CLI) when the sources changed since the last build
+    stack = await startStack({ dataDir: join(dir, 'node'), passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
+    token = /#token=([0-9a-f]{64})$/.exec(stack.consoleUrl)![1]!;
+    const { deployment } = stack;
+    const operator = contractWriter(
+      { clients: createChainClients(deployment), account: stack.roles.operator, address: deployment.contracts.fleet },
+      pythiaFleetAbi,
+    );
+    await operator('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
+    await operator('registerDevices', [devices.map((d) => d.publicKey64), AIR_QUALITY_CLASS_ID]);
+    const domain = { chainId: deployment.chainId, verifyingContract: deployment.contracts.fleet };
+    for (const device of devices) await postSettledReadings(stack.gatewayUrl, device, domain, READINGS);
+    await operator('suspendDevice', [suspended.id, 'maintenance']);
+    await until('the index to hold every reading', async () => {
+      const fleet = await indexGet('/v1/index/devices');
+      const done = (d: { readings: number; device: string; status: string }) =>
+        d.readings === READINGS && (d.device !== suspended.id || d.status === 'suspended');
+      return fleet.items.length === devices.length && fleet.items.every(done) ? true : undefined;
+    });
+    // Running as root (CI containers), Chromium refuses to start without --no-sandbox.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a wrong token with a clear message, from the login form and from the address', async () => {
+    const page = await newPage();
+    await page.goto(`${stack.gatewayUrl}/console/`);
+    await page.fill('input[name=token]', 'f'.repeat(64));
+    await page.click('button[type=submit]');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /refused this console token/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'login-refused.png') });
+    await page.goto(`${stack.gatewayUrl}/console/#token=${'0'.repeat(64)}`);
+    await page.getByRole('alert').waitFor();
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /refused this console token/);
+    assert.equal(await page.locator('table.fleet').count(), 0, 'no fleet without the right token');
+    await page.close();
+  });
+
+  it('shows a flag raised now in the live timeline without a reload, and its device page draws it against the limits', async () => {
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    await page.click('a[href="#/timeline"]');
+    await page.locator('[data-live=true]').waitFor();
+    await page.evaluate(() => {
+      (window as unknown as { sameDocument: boolean }).sameDocument = true;
+    });
+
+    // PM2.5 far above the profile's maximum: the chain flags it OutOfRange.
+    const values = [30_000, ...typicalAirQuality.slice(1)];
+    const reading = await signedReading(
+      flagged,
+      { chainId: stack.deployment.chainId, verifyingContract: stack.deployment.contracts.fleet },
+      { sequence: READINGS + 1, timestamp: Math.floor(Date.now() / 1000) - 1800, values },
+    );
+    const posted = await fetch(`${stack.gatewayUrl}/v1/readings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ readings: [reading] }),
+    });
+    assert.equal(posted.status, 202, await posted.text());
+
+    const entry = page.locator(`li[data-kind=flag][data-device="${flagged.id}"]`);
+    await entry.waitFor({ timeout: 60_000 });
+    assert.match((await entry.textContent()) ?? '', new RegExp(`reading #${READINGS + 1} .*OutOfRange`));
+    assert.equal(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), true, 'no reload');
+    await page.screenshot({ path: join(SCREENSHOTS, 'timeline.png'), fullPage: true });
+
+    const evidence = (await indexGet(`/v1/index/flags?device=${flagged.id}`)).items[0];
+    assert.equal(evidence.sequence, READINGS + 1);
+    await entry.locator('a').click();
+    const charts = page.locator('figure.chart');
+    await charts.first().waitFor();
+    assert.equal(await charts.count(), airQualityProfile.metricCount, 'a chart per metric');
+    const pm25 = page.locator('figure.chart[data-metric="0"]');
+    assert.match(await pm25.locator('[data-limit=max] text').innerHTML(), new RegExp(`max ${airQualityProfile.maxValue[0]! / 10}`));
+    assert.match(await pm25.locator('[data-limit=min] text').innerHTML(), new RegExp(`min ${airQualityProfile.minValue[0]! / 10}`));
+    assert.equal(await pm25.locator('circle.point').count(), READINGS, 'the accepted readings');
+    const mark = pm25.locator(`circle.flagged[data-sequence="${READINGS + 1}"]`);
+    assert.equal(await mark.count(), 1, 'the flagged reading is marked');
+    await mark.click();
+    const panel = page.getByRole('complementary', { name: 'evidence' });
+    await panel.waitFor();
+    const text = (await panel.textContent()) ?? '';
+    for (const expected of [evidence.transactionHash, `${evidence.blockNumber}`, reading.payload, evidence.signature.r, 'OutOfRange'])
+      assert.ok(text.includes(expected), `the evidence shows ${expected}`);
+    assert.match(text, /PM2\.5: 3000 µg\/m³ \(raw 30000\) is outside the profile's range, 0 µg\/m³ to 500 µg\/m³/);
+    const browserCheck = panel.getByRole('region', { name: 'checked in this browser' });
+    await page.locator('[data-holds="true"], [data-holds="false"]').waitFor();
+    assert.equal(await browserCheck.getAttribute('data-holds'), 'true', (await browserCheck.textContent()) ?? '');
+    const [signature, rules] = await browserCheck.locator('li').allTextContents();
+    assert.match(signature!, /^✓ signature: signed by the device itself \(EIP-712, chain \d+, fleet 0x[0-9a-fA-F]{40}, low s\)$/);
+    assert.match(rules!, /^✓ rules: re-derived OutOfRange, ExcessiveChange against the profile and the previous reading/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'device.png'), fullPage: true });
+
+    // The same page, served a doctored reading (another payload under the device's signature): the browser says so.
+    await page.route('**/v1/index/devices/*/readings?*', async (route) => {
+      const answer = await route.fetch();
+      const body = await answer.json();
+      for (const r of body.items) if (r.sequence === READINGS + 1) r.payload = `0x${'00'.repeat(12)}`;
+      await route.fulfill({ response: answer, json: body });
+    });
+    await page.reload();
+    await pm25.locator(`circle.flagged[data-sequence="${READINGS + 1}"]`).click();
+    await page.locator('[data-holds="false"]').waitFor();
+    const doctored = await panel.getByRole('region', { name: 'checked in this browser' }).locator('li').allTextContents();
+    assert.match(doctored[0]!, /^✗ signature: signed by 0x[0-9a-fA-F]{40}, not the device/);
+    // All zeros: in range, but far from the previous reading's values.
+    assert.match(
+      doctored[1]!,
+      /^✗ rules: re-derived ExcessiveChange against the profile and the previous reading \(the chain flagged OutOfRange, ExcessiveChange\)$/,
+    );
+    await page.close();
+  });
+
+  it('lists the fleet: every device with its status, readings and flags', async () => {
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    assert.doesNotMatch(page.url(), /token=/, 'the token leaves the address bar');
+    for (const device of devices) await page.locator(`tr[data-device="${device.id}"]`).waitFor();
+    const cells = async (device: TestDevice) => (await page.locator(`tr[data-device="${device.id}"] td`).allTextContents()).slice(1, 6);
+    const quiet = await cells(devices[0]!);
+    assert.deepEqual([quiet[0], quiet[1], quiet[2], quiet[4]], ['active', String(AIR_QUALITY_CLASS_ID), String(READINGS), '0']);
+    assert.match(quiet[3]!, new RegExp(`^#${READINGS} in block \\d+$`));
+    const flags = await cells(flagged);
+    assert.deepEqual([flags[0], flags[2], flags[4]], ['active', String(READINGS + 1), '1'], 'the flagged reading counted');
+    assert.equal((await cells(suspended))[0], 'suspended');
+    await page.screenshot({ path: join(SCREENSHOTS, 'fleet.png'), fullPage: true });
+    await page.click(`tr[data-device="${suspended.id}"] a`);
+    const change = page.locator('table.status-history tbody tr').first();
+    await change.waitFor();
+    const [, what, by, reason] = await change.locator('td').allTextContents();
+    assert.deepEqual([what, by?.slice(0, 2), reason], ['active → suspended', '0x', 'maintenance']);
+    await page.close();
+  });
+
+  it('an operator suspends a device from the console, after a confirmation, and the chain says so', async () => {
+    const target = devices[0]!;
+    const chainStatus = async () =>
+      ((await (await fetch(`${stack.gatewayUrl}/v1/devices/${target.id}`)).json()) as { status: string }).status;
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    await page.locator('table.fleet').waitFor();
+    await page.goto(`${stack.gatewayUrl}/console/#/devices/${target.id}`);
+    await page.fill('input[name=reason]', 'enclosure opened');
+    await page.getByRole('button', { name: 'Suspend…' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'confirm' });
+    await dialog.waitFor();
+    assert.match(
+      (await dialog.textContent()) ?? '',
+      /Suspend 0x[0-9a-fA-F]{40} for “enclosure opened”\? The node signs this with the operator's key/,
+    );
+    assert.equal(await chainStatus(), 'active', 'nothing is signed before the confirmation');
+    await dialog.getByRole('button', { name: 'Yes, suspend' }).click();
+    const done = page.getByRole('status');
+    await done.waitFor({ timeout: 60_000 });
+    assert.match((await done.textContent()) ?? '', new RegExp(`signed by ${stack.roles.operator.address}`));
+    assert.equal(await chainStatus(), 'suspended');
+    const logged = await until('the index to hold the status change', async () => {
+      const changes = await indexGet(`/v1/index/status-changes?device=${target.id}`);
+      return changes.items[0];
+    });
+    assert.deepEqual([logged.current, logged.reason, logged.by], ['suspended', 'console: enclosure opened', stack.roles.operator.address]);
+    await page.close();
+
+    // The action needs the console token, as the index does.
+    const stranger = await fetch(`${stack.gatewayUrl}/v1/console/devices/${target.id}/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'active', reason: 'no token' }),
+    });
+    assert.equal(stranger.status, 401);
+    assert.equal(await chainStatus(), 'suspended');
+  });
+
+  it('the browser saw no Content-Security-Policy violation and no script error', () => {
+    assert.deepEqual(problems, []);
+  });
+});
