@@ -37,10 +37,11 @@ export async function readDeviceStatusProof(parameters: ReadDeviceStatusProofPar
   const request = publicClient.request as unknown as RawRequest;
   const blockNumber = parameters.blockNumber ?? (await publicClient.getBlockNumber({ cacheTime: 0 }));
   const tag = `0x${blockNumber.toString(16)}`;
-  const [header, proof] = await Promise.all([
-    request({ method: 'debug_getRawHeader', params: [tag] }) as Promise<Hex>,
-    request({ method: 'eth_getProof', params: [fleet, [fleetRecordSlot(device)], tag] }) as Promise<DeviceRecordProof>,
-  ]);
+  // The header first, so that a node that cannot give one is told apart from a failing proof.
+  const header = (await request({ method: 'debug_getRawHeader', params: [tag] }).catch((error: unknown) => {
+    throw knowsNoRawHeader(error) ? new NoSealedHeaderError(error) : error;
+  })) as Hex;
+  const proof = (await request({ method: 'eth_getProof', params: [fleet, [fleetRecordSlot(device)], tag] })) as DeviceRecordProof;
   return {
     blockNumber,
     header,
@@ -50,4 +51,23 @@ export async function readDeviceStatusProof(parameters: ReadDeviceStatusProofPar
       storageProof: proof.storageProof.map(({ key, value, proof: nodes }) => ({ key, value, proof: nodes })),
     },
   };
+}
+
+/** The node serves no `debug_getRawHeader` (it is not a geth node: the embedded Anvil has no sealed header to prove). */
+export class NoSealedHeaderError extends Error {
+  constructor(cause: unknown) {
+    super('the chain node gives no raw block header (debug_getRawHeader)', { cause });
+    this.name = 'NoSealedHeaderError';
+  }
+}
+
+/**
+ * "Method not found" (-32601), or "invalid parameters" (-32602) for a block tag that is valid: the
+ * way Anvil answers an unknown method over IPC ("data did not match any variant of untagged enum").
+ */
+function knowsNoRawHeader(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === -32601 || e.code === -32602) return true;
+  }
+  return false;
 }

@@ -348,9 +348,9 @@ describe('GET endpoints', () => {
     assert.match(doc.info.description, /replayed_sequence/);
   });
 
-  it('GET /v1/devices/{id}/status-proof on Anvil: 501 status_proof_unavailable (no sealed Clique header to hand out)', async () => {
+  it('GET /v1/devices/{id}/status-proof on Anvil: 404 status_proof_unavailable (no sealed Clique header to hand out)', async () => {
     const response = await app.inject(`/v1/devices/${device.id}/status-proof`);
-    assert.equal(response.statusCode, 501, response.body);
+    assert.equal(response.statusCode, 404, response.body);
     assert.equal(response.json().error, 'status_proof_unavailable');
     assert.equal((await app.inject('/v1/devices/0x12/status-proof')).statusCode, 400);
   });

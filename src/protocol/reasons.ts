@@ -170,7 +170,7 @@ export const rejectionReasons = {
   header_too_large: { status: 431, description: 'The request’s headers (the URL included) are over the HTTP server’s limit (16 KiB).' },
   internal_error: { status: 500, description: 'An unexpected gateway fault; nothing was acknowledged.' },
   status_proof_unavailable: {
-    status: 501,
+    status: 404,
     description:
       'GET /v1/devices/{id}/status-proof: the chain node behind this gateway gives no sealed header (it is not a geth Clique node, e.g. the embedded Anvil); ask a gateway on the Clique network.',
   },

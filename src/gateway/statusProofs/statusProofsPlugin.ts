@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Address, PublicClient } from 'viem';
-import { readDeviceStatusProof, type ReadDeviceStatusProofReturnType } from '../../chain/readDeviceStatusProof.js';
+import { NoSealedHeaderError, readDeviceStatusProof, type ReadDeviceStatusProofReturnType } from '../../chain/readDeviceStatusProof.js';
 import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
@@ -42,9 +42,6 @@ export const statusProofResponseJsonSchema = {
 
 export type StatusProofsPluginOptions = { publicClient: PublicClient; fleetAddress: Address };
 
-/** JSON-RPC's "method not found": the node is not one that proves (the embedded Anvil has no debug_getRawHeader). */
-const METHOD_NOT_FOUND = -32601;
-
 /** GET /v1/devices/:id/status-proof — a sealed header and a storage proof of the device's record. Always registered. */
 export const statusProofsPlugin: FastifyPluginAsync<StatusProofsPluginOptions> = async (app, services) => {
   app.get<{ Params: { id: Address } }>(
@@ -63,7 +60,7 @@ export const statusProofsPlugin: FastifyPluginAsync<StatusProofsPluginOptions> =
       try {
         read = await readDeviceStatusProof({ publicClient: services.publicClient, fleet: services.fleetAddress, device });
       } catch (error) {
-        if (rpcCodeOf(error) === METHOD_NOT_FOUND)
+        if (error instanceof NoSealedHeaderError)
           return sendError(reply, 'status_proof_unavailable', `the chain node cannot prove: ${shortError(error)}`);
         throw new ChainUnavailableError(`could not read a proof for ${device}: ${shortError(error)}`);
       }
@@ -71,10 +68,3 @@ export const statusProofsPlugin: FastifyPluginAsync<StatusProofsPluginOptions> =
     },
   );
 };
-
-function rpcCodeOf(error: unknown): number | undefined {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'number' && e.code < 0) return e.code;
-  }
-  return undefined;
-}
