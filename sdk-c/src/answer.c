@@ -62,7 +62,7 @@ static int is_zero(const uint8_t *b, size_t n) {
 int pythia_low_s(const uint8_t s[32]) { return !is_zero(s, 32) && memcmp(s, half_order, 32) <= 0; }
 
 /* The Sig_structure ["Signature1", protected, h'', payload] hashed with SHA-256 (RFC 9052 §4.4, RFC 8812). */
-static void es256k_digest(const uint8_t *payload, size_t payload_length, uint8_t out[32]) {
+void pythia_es256k_digest(const uint8_t *payload, size_t payload_length, uint8_t out[32]) {
   static const uint8_t prefix[] = {0x84, 0x6a, 'S', 'i', 'g', 'n', 'a', 't', 'u', 'r', 'e', '1', 0x44, 0xa1, 0x01, 0x38, 0x2e, 0x40};
   uint8_t head[9];
   pythia_cbor_writer w;
@@ -135,7 +135,7 @@ pythia_result pythia_question_request(const pythia_crypto *crypto, const pythia_
   payload_length = w.length;
   if (payload_length < 24 || payload_length > 255) return PYTHIA_ERR_ARGUMENT;
 
-  es256k_digest(out + payload_at, payload_length, digest);
+  pythia_es256k_digest(out + payload_at, payload_length, digest);
   result = pythia_sign_recoverable(crypto, platform, digest, signature, &recid);
   if (result != PYTHIA_OK) return result;
 
@@ -333,7 +333,7 @@ pythia_result pythia_verify_answer(const pythia_crypto *crypto, const uint8_t *c
       memcmp(s_bytes, half_order, 32) > 0) {
     return PYTHIA_ERR_BAD_SIGNATURE;
   }
-  es256k_digest(message.payload, message.payload_length, digest);
+  pythia_es256k_digest(message.payload, message.payload_length, digest);
   if (!pythia_verify_es256k(trusted->public_key, digest, message.signature)) return PYTHIA_ERR_BAD_SIGNATURE;
 
   /* The payload: exactly {1..8} in deterministic CBOR. */

@@ -23,6 +23,8 @@ pythia_result pythia_sign_recoverable(const pythia_crypto *crypto, const pythia_
 int pythia_verify_es256k(const uint8_t public_key[64], const uint8_t digest[32], const uint8_t signature[64]);
 /** 1 if s (32 bytes, big-endian) is in the lower half of the group order and not zero. */
 int pythia_low_s(const uint8_t s[32]);
+/* SHA-256 of the COSE Sig_structure ["Signature1", protected {1: -47}, h'', payload]: what ES256K signs (RFC 9052 §4.4). */
+void pythia_es256k_digest(const uint8_t *payload, size_t payload_length, uint8_t out[32]);
 /** Public key (X ‖ Y) recovered from r ‖ s and recid over digest: 1, or 0 if none. */
 int pythia_recover(const uint8_t digest[32], const uint8_t signature[64], int recid, uint8_t public_key[64]);
 

@@ -25,10 +25,8 @@ static void unhex(const char *hex, uint8_t *out, size_t n) {
 /* Wraps `payload` in a COSE_Sign1 the vectors' Pythia key signs, as an honest Pythia would. */
 static size_t sign_payload(const pythia_crypto *crypto, const uint8_t *payload, size_t length, uint8_t *out) {
   static const uint8_t head[] = {0xd2, 0x84, 0x44, 0xa1, 0x01, 0x38, 0x2e, 0xa1, 0x04, 0x54};
-  static const uint8_t context[] = {0x84, 0x6a, 'S', 'i', 'g', 'n', 'a', 't', 'u', 'r', 'e', '1', 0x44, 0xa1, 0x01, 0x38, 0x2e, 0x40};
   pythia_platform platform;
   pythia_cbor_writer w;
-  pythia_sha256_state sha;
   uint8_t digest[32], bstr_head[9];
   int recid;
   size_t at;
@@ -39,11 +37,7 @@ static size_t sign_payload(const pythia_crypto *crypto, const uint8_t *payload, 
   w.length = 0;
   w.overflow = 0;
   pythia_cbor_head(&w, 2, length);
-  pythia_sha256_init(&sha);
-  pythia_sha256_update(&sha, context, sizeof context);
-  pythia_sha256_update(&sha, bstr_head, w.length);
-  pythia_sha256_update(&sha, payload, length);
-  pythia_sha256_final(&sha, digest);
+  pythia_es256k_digest(payload, length, digest);
   memcpy(out, head, sizeof head);
   unhex(vector_pythia_address, out + sizeof head, 20);
   at = sizeof head + 20;
