@@ -104,4 +104,10 @@ describe('gethArguments', () => {
     assert.match(toml, /^ListenAddr = "127\.0\.0\.1:30400"$/m);
     assert.match(toml, /^StaticNodes = \["enode:\/\/a@127\.0\.0\.1:1", "enode:\/\/b@127\.0\.0\.1:2"\]$/m);
   });
+
+  it('a validator that startNetwork starts with others runs without --mine (their sealing starts together, in turn order)', () => {
+    const args = gethArguments({ config: validator, paths, passwordFile: '/run/p', sealAtStart: false });
+    assert.equal(args.includes('--mine'), false);
+    assert.ok(args.includes('--unlock') && args.includes('--miner.etherbase'));
+  });
 });

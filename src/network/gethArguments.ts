@@ -6,6 +6,11 @@ export type GethArgumentsParameters = {
   paths: NodePaths;
   /** Where geth reads the keystore passphrase (a FIFO the starter writes once); validators only. */
   passwordFile?: string;
+  /**
+   * A validator seals from the start (`--mine`). Default true; false when startNetwork starts
+   * several and then their sealing together over IPC (startSealing.ts says why).
+   */
+  sealAtStart?: boolean;
 };
 
 /** The only JSON-RPC namespaces on an observer's HTTP: no admin, personal, clique, debug, txpool, miner. */
@@ -45,9 +50,10 @@ export function minerRecommitSeconds(period: number): number {
  * by Clique, JWT-authenticated) on 127.0.0.1; no discovery, peers only from the static list and the
  * netrestrict networks.
  * Gossip: every node takes its peers' transactions at any priority fee (MIN_PRIORITY_FEE_WEI).
- * Sealing: a block is built once per head, not again before the next (minerRecommitSeconds).
+ * Sealing: a block is built once per head, not again before the next (minerRecommitSeconds);
+ * validators started together seal only once they joined each other (startSealing.ts).
  */
-export function gethArguments({ config, paths, passwordFile }: GethArgumentsParameters): string[] {
+export function gethArguments({ config, paths, passwordFile, sealAtStart = true }: GethArgumentsParameters): string[] {
   const { node } = config;
   const args = [
     '--config',
@@ -95,17 +101,8 @@ export function gethArguments({ config, paths, passwordFile }: GethArgumentsPara
   }
   if (node.role === 'validator') {
     if (!passwordFile) throw new Error(`${node.name} is a validator: geth needs the passphrase of its signer key`);
-    args.push(
-      '--keystore',
-      paths.keystoreDir,
-      '--unlock',
-      node.address!,
-      '--password',
-      passwordFile,
-      '--mine',
-      '--miner.etherbase',
-      node.address!,
-    );
+    args.push('--keystore', paths.keystoreDir, '--unlock', node.address!, '--password', passwordFile, '--miner.etherbase', node.address!);
+    if (sealAtStart) args.push('--mine');
   }
   return args;
 }

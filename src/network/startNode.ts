@@ -31,6 +31,11 @@ export type StartNodeParameters = {
    * the caller (`pythia network up`).
    */
   dieWithParent?: boolean;
+  /**
+   * A validator seals as soon as it runs (geth's `--mine`). Default true. startNetwork starts
+   * several validators with false and then starts their sealing together (startSealing.ts says why).
+   */
+  sealAtStart?: boolean;
 };
 
 export type StartNodeReturnType = {
@@ -102,7 +107,7 @@ function gethEnvironment(): NodeJS.ProcessEnv {
 /**
  * Starts one geth node of a network folder as a detached process that outlives the caller (pid
  * file and log file in the node folder), and waits until it answers on its IPC socket and, for a
- * validator, has unlocked its key and is sealing. Starting a running node does nothing. This is
+ * validator that seals at start, has unlocked its key and is sealing. Starting a running node does nothing. This is
  * the one way a node starts: `pythia network up` and any single-node chain use it.
  */
 export async function startNode(parameters: StartNodeParameters): Promise<StartNodeReturnType> {
@@ -137,7 +142,8 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
   const geth = parameters.geth ?? findGeth();
   const fifo = node.role === 'validator' ? createPassphraseFifo(paths.runDir) : undefined;
   try {
-    const args = gethArguments({ config, paths, ...(fifo && { passwordFile: fifo.path }) });
+    const sealAtStart = parameters.sealAtStart ?? true;
+    const args = gethArguments({ config, paths, sealAtStart, ...(fifo && { passwordFile: fifo.path }) });
     const marker = `=== pythia: ${node.name} starting (geth ${geth.version}) at ${new Date().toISOString()} ===`;
     const log = openSync(paths.logFile, 'a', 0o600);
     writeSync(log, `\n${marker}\n`);
@@ -187,7 +193,7 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
         if (!alive()) throw failed();
         if (Date.now() > deadline)
           throw new NodeStartError(`${node.name}: geth did not become ready within ${parameters.timeoutMs ?? 60_000} ms`);
-        if (existsSync(paths.ipcPath) && (await answersAsStarted(paths.ipcPath, node.role === 'validator'))) break;
+        if (existsSync(paths.ipcPath) && (await answersAsStarted(paths.ipcPath, node.role === 'validator' && sealAtStart))) break;
         await sleep(100);
       }
     } catch (error) {
@@ -207,13 +213,13 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
   }
 }
 
-/** The node answers on IPC; a validator has also unlocked its key and started sealing (it unlocks after the socket opens). */
-async function answersAsStarted(ipcPath: string, validator: boolean): Promise<boolean> {
+/** The node answers on IPC; a validator that seals at start has also unlocked its key and started sealing (it unlocks after the socket opens). */
+async function answersAsStarted(ipcPath: string, sealing: boolean): Promise<boolean> {
   try {
     const client = await createIpcClient(ipcPath, { timeoutMs: 2_000 });
     try {
       const mining = await client.request<boolean>('eth_mining');
-      return validator ? mining === true : true;
+      return sealing ? mining === true : true;
     } finally {
       client.close();
     }

@@ -47,11 +47,13 @@ export async function waitForNetworkReady(parameters: WaitForNetworkReadyParamet
   let last = 'no answer yet';
   while (Date.now() - started < timeoutMs) {
     try {
-      const heads = await Promise.all(urls.map((u) => rpc<Hex>(u, 'eth_blockNumber').then(Number)));
+      const tips = await Promise.all(urls.map((u) => rpc<{ number: Hex; hash: Hex }>(u, 'eth_getBlockByNumber', ['latest', false])));
+      const heads = tips.map((t) => Number(t.number));
       baseline ??= Math.max(...heads);
       const peers = await Promise.all(urls.map((u) => rpc<Hex>(u, 'net_peerCount').then(Number)));
       const lowest = Math.min(...heads);
-      last = running.map((n, i) => `${n.name} at block ${heads[i]} with ${peers[i]} peer(s)`).join(', ');
+      // The head's hash tells a stall on one block from a split over several (a fork at the same height).
+      last = running.map((n, i) => `${n.name} at block ${heads[i]} (${tips[i]!.hash.slice(0, 10)}) with ${peers[i]} peer(s)`).join(', ');
       if (peers.every((p) => p >= running.length - 1)) {
         // The tip may still be contested between out-of-turn signers: any agreed block sealed since the wait began will do.
         for (let height = lowest; height > baseline; height--) {
