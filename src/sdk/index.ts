@@ -44,6 +44,7 @@ export type { DeviceKey, ReadingStatus, RegistrationRequest, SignedReading } fro
 export {
   parseProvisioningBundle,
   trustedKeysOf,
+  cliqueTrustOf,
   ProvisioningBundleError,
   type ProvisioningBundle,
   type PythiaKeyEntry,
