@@ -375,8 +375,11 @@ static int chain_same_set(uint8_t (*set)[20], size_t count, const char *const *h
   return 1;
 }
 
+/* The trusted sets live outside the stack: mcu-check's stack figure is the SDK's, not this harness's. */
+static uint8_t chain_trusted[PYTHIA_BUNDLE_MAX_VALIDATORS][20], chain_next[PYTHIA_BUNDLE_MAX_VALIDATORS][20];
+
 static pythia_result chain_case_result(const chain_case *c, pythia_status *status) {
-  uint8_t validators[PYTHIA_BUNDLE_MAX_VALIDATORS][20], fleet[20], device[20], record[32];
+  uint8_t (*validators)[20] = chain_trusted, fleet[20], device[20], record[32];
   pythia_clique_trust trust;
   pythia_header_freshness freshness;
   pythia_clique_header header;
@@ -385,7 +388,7 @@ static pythia_result chain_case_result(const chain_case *c, pythia_status *statu
   long length;
   size_t i;
   trust.validators = (const uint8_t(*)[20])validators;
-  trust.validator_count = chain_set(c->validators, c->validator_count, validators, COUNT(validators));
+  trust.validator_count = chain_set(c->validators, c->validator_count, validators, PYTHIA_BUNDLE_MAX_VALIDATORS);
   trust.checkpoint = c->checkpoint;
   trust.epoch = chain_epoch;
   freshness.now = c->now;
@@ -430,7 +433,7 @@ static void check_chain_proofs(void) {
 
 /* Each checkpoint case on its own, then all the real checkpoints followed in a row from the genesis set. */
 static void check_chain_checkpoints(void) {
-  uint8_t validators[PYTHIA_BUNDLE_MAX_VALIDATORS][20], next[PYTHIA_BUNDLE_MAX_VALIDATORS][20];
+  uint8_t (*validators)[20] = chain_trusted, (*next)[20] = chain_next;
   pythia_clique_trust trust;
   size_t i, count;
   uint64_t checkpoint;
@@ -442,9 +445,9 @@ static void check_chain_checkpoints(void) {
     pythia_result result;
     const char *reason;
     trust.checkpoint = c->checkpoint;
-    trust.validator_count = chain_set(c->validators, c->validator_count, validators, COUNT(validators));
+    trust.validator_count = chain_set(c->validators, c->validator_count, validators, PYTHIA_BUNDLE_MAX_VALIDATORS);
     result = length < 0 ? PYTHIA_ERR_ARGUMENT
-                        : pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, next, COUNT(next), &count, &checkpoint);
+                        : pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, next, PYTHIA_BUNDLE_MAX_VALIDATORS, &count, &checkpoint);
     reason = result == PYTHIA_OK ? "ok" : pythia_reason(result);
     if (strcmp(reason, c->expect) != 0) fail("chain checkpoint", c->name, reason);
     else if (result == PYTHIA_OK && (checkpoint != c->next || !chain_same_set(next, count, c->next_validators, c->next_count)))
@@ -452,13 +455,13 @@ static void check_chain_checkpoints(void) {
   }
   /* Genesis (the bundle's set) → every checkpoint in order, each time trusting the set the previous one named: through the vote in and the vote out. */
   trust.checkpoint = 0;
-  trust.validator_count = chain_set(chain_validators, COUNT(chain_validators), validators, COUNT(validators));
+  trust.validator_count = chain_set(chain_validators, COUNT(chain_validators), validators, PYTHIA_BUNDLE_MAX_VALIDATORS);
   for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
     const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
     long length;
     if (strcmp(c->expect, "ok") != 0 || c->checkpoint != trust.checkpoint) continue;
     length = unhex(c->header, chain_header, sizeof chain_header);
-    if (pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, validators, COUNT(validators), &count, &checkpoint) != PYTHIA_OK) {
+    if (pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, validators, PYTHIA_BUNDLE_MAX_VALIDATORS, &count, &checkpoint) != PYTHIA_OK) {
       fail("chain checkpoints in a row", c->name, NULL);
       return;
     }

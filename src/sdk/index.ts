@@ -132,6 +132,7 @@ export { queryCommand, type QueryCommandParameters, type QueriedCommand } from '
 export { randomNonce } from './randomNonce.js';
 export {
   askStatusProof,
+  askCliqueCheckpoints,
   ChainProofError,
   followCliqueCheckpoint,
   verifyCliqueHeader,

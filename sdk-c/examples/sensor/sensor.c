@@ -16,7 +16,9 @@
  * gateway for a sealed header and the EIP-1186 proof of its fleet record (GET
  * /v1/devices/{id}/status-proof) and checks both with the SDK (pythia_clique_header_verify,
  * pythia_status_proof_*) against the Clique validators of its bundle, one proof node at a time; the
- * status it obeys is the proven one. A proof it refuses stops it (exit code 4, `refused REASON`).
+ * status it obeys is the proven one. A header past the epoch it trusts makes it follow the checkpoints
+ * from there (GET /v1/chain/headers/{number}, each checked by pythia_clique_checkpoint_follow). A proof
+ * it refuses stops it (exit code 4, `refused REASON`).
  *
  * --gateway defaults to the bundle's first http:// gateway URL; --mqtt (the broker, with
  * --transport mqtt) has no default: the bundle does not name it. With --mqtt-cafile the broker is
@@ -220,7 +222,9 @@ static int exchange(void *user, pythia_route route, const uint8_t *body, size_t 
 /* What the device keeps between proofs: the trust it follows and the highest block it has verified. */
 typedef struct {
   pythia_clique_trust trust;
+  uint8_t validators[PYTHIA_BUNDLE_MAX_VALIDATORS][20]; /* the set trust.validators points at */
   uint64_t max_age_seconds, max_age_blocks, highest_block;
+  unsigned checkpoints_followed;
   uint8_t fleet[20];
   size_t largest_header, largest_account, largest_storage;
 } chain_view;
@@ -282,6 +286,41 @@ static pythia_result feed_nodes(const char *array, pythia_status_proof *proof,
 }
 
 /*
+ * The next checkpoint (GET /v1/chain/headers/{checkpoint + epoch}), followed with the SDK: sealed by
+ * a validator of the set the device trusts, it names the set of the next epoch.
+ */
+static pythia_result follow_checkpoint(sensor_context *ctx, chain_view *view) {
+  static uint8_t body[8192];
+  static uint8_t header[PYTHIA_MAX_HEADER_BYTES];
+  uint8_t next[PYTHIA_BUNDLE_MAX_VALIDATORS][20];
+  char path[64];
+  const char *hex;
+  size_t body_length, hex_length, count;
+  long header_length;
+  int http;
+  uint64_t checkpoint;
+  pythia_result r;
+  snprintf(path, sizeof path, "/v1/chain/headers/%llu", (unsigned long long)(view->trust.checkpoint + view->trust.epoch));
+  if (http_request(ctx, "GET", path, "application/json", NULL, 0, body, sizeof body - 1, &body_length, &http) != 0) return PYTHIA_ERR_PLATFORM;
+  body[body_length] = '\0';
+  if (http != 200) {
+    fprintf(stderr, "sensor: checkpoint: HTTP %d %s\n", http, (const char *)body);
+    return PYTHIA_ERR_PLATFORM;
+  }
+  if ((hex = json_hex_after((const char *)body, "header", &hex_length)) == NULL ||
+      (header_length = unhex_span(hex, hex_length, header, sizeof header)) < 0)
+    return PYTHIA_ERR_BAD_HEADER;
+  r = pythia_clique_checkpoint_follow(header, (size_t)header_length, &view->trust, next, PYTHIA_BUNDLE_MAX_VALIDATORS, &count, &checkpoint);
+  if (r != PYTHIA_OK) return r;
+  memcpy(view->validators, next, count * 20);
+  view->trust.validators = (const uint8_t(*)[20])view->validators;
+  view->trust.validator_count = count;
+  view->trust.checkpoint = checkpoint;
+  view->checkpoints_followed++;
+  return PYTHIA_OK;
+}
+
+/*
  * GET /v1/devices/{id}/status-proof and its check: the header's seal against the trusted
  * validators and its freshness, then the proof of the device's own record against the header's
  * state root. PYTHIA_OK with the proven status; else the refusal.
@@ -322,6 +361,11 @@ static pythia_result chain_status(sensor_context *ctx, chain_view *view, const p
   freshness.highest_block = view->highest_block;
   freshness.max_age_blocks = view->max_age_blocks;
   r = pythia_clique_header_verify(header, (size_t)header_length, &view->trust, &freshness, &verified);
+  /* A header past the trusted epoch: follow the checkpoints up to it, then check it again. */
+  while (r == PYTHIA_ERR_CHECKPOINT_NEEDED && view->trust.checkpoint + view->trust.epoch <= verified.number) {
+    if ((r = follow_checkpoint(ctx, view)) != PYTHIA_OK) return r;
+    r = pythia_clique_header_verify(header, (size_t)header_length, &view->trust, &freshness, &verified);
+  }
   if (r != PYTHIA_OK) return r;
   account = strstr(text, "\"accountProof\":[");
   storage = strstr(text, "\"storageProof\":[");
@@ -336,8 +380,9 @@ static pythia_result chain_status(sensor_context *ctx, chain_view *view, const p
   if ((size_t)header_length > view->largest_header) view->largest_header = (size_t)header_length;
   if (account_bytes > view->largest_account) view->largest_account = account_bytes;
   if (storage_bytes > view->largest_storage) view->largest_storage = storage_bytes;
-  printf("proof header %ld bytes account %zu bytes %zu nodes storage %zu bytes %zu nodes\n", header_length, account_bytes, account_nodes,
-         storage_bytes, storage_nodes);
+  printf("proof header %ld bytes account %zu bytes %zu nodes storage %zu bytes %zu nodes (checkpoint %llu, %zu validators, %u checkpoints followed)\n",
+         header_length, account_bytes, account_nodes, storage_bytes, storage_nodes, (unsigned long long)view->trust.checkpoint,
+         view->trust.validator_count, view->checkpoints_followed);
   *block = verified.number;
   return PYTHIA_OK;
 }
@@ -632,6 +677,8 @@ static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto
   if (on_chain) {
     if (pythia_bundle_clique_trust(&bundle, &chain.trust) != PYTHIA_OK)
       return fail("--verify chain", "the bundle names no Clique validators (its \"clique\" member)");
+    memcpy(chain.validators, bundle.validators, bundle.validator_count * 20);
+    chain.trust.validators = (const uint8_t(*)[20])chain.validators;
     chain.max_age_seconds = bundle.max_age_seconds;
     chain.max_age_blocks = bundle.max_age_blocks;
     memcpy(chain.fleet, bundle.fleet, 20);
