@@ -34,8 +34,14 @@ export type ChainProofVectors = {
   };
 };
 
+const followed = new WeakMap<ChainProofVectors, Map<bigint, CliqueTrust>>();
+
 /** The trust a device holds at `checkpoint`: the genesis set of `vectors.validators`, followed through every checkpoint up to it. */
 export function trustAt(vectors: ChainProofVectors, checkpoint: bigint): CliqueTrust {
+  const known = followed.get(vectors) ?? new Map<bigint, CliqueTrust>();
+  followed.set(vectors, known);
+  const cached = known.get(checkpoint);
+  if (cached) return cached;
   const epoch = BigInt(vectors.epoch);
   let trust: CliqueTrust = { validators: vectors.validators, checkpoint: 0n, epoch };
   for (const header of vectors.checkpoints) {
@@ -44,6 +50,7 @@ export function trustAt(vectors: ChainProofVectors, checkpoint: bigint): CliqueT
     trust = next;
   }
   if (trust.checkpoint !== checkpoint) throw new RangeError(`the vectors hold no checkpoint ${checkpoint}`);
+  known.set(checkpoint, trust);
   return trust;
 }
 
