@@ -38,7 +38,7 @@ export async function readDeviceStatusProof(parameters: ReadDeviceStatusProofPar
   const blockNumber = parameters.blockNumber ?? (await publicClient.getBlockNumber({ cacheTime: 0 }));
   const tag = `0x${blockNumber.toString(16)}`;
   // The header first, so that a node that cannot give one is told apart from a failing proof.
-  const header = await readRawHeader({ publicClient, blockNumber });
+  const header = await readRawHeader({ publicClient, blockNumber, head: blockNumber });
   if (header === undefined) throw new NoSealedHeaderError(new Error(`block ${blockNumber} has no header`));
   const proof = (await request({ method: 'eth_getProof', params: [fleet, [fleetRecordSlot(device)], tag] })) as DeviceRecordProof;
   return {
@@ -54,28 +54,23 @@ export async function readDeviceStatusProof(parameters: ReadDeviceStatusProofPar
 
 /**
  * The sealed header of a block, RLP-encoded (geth's `debug_getRawHeader`), or undefined when the
- * node has no such block (above its head). NoSealedHeaderError when the node gives no raw headers.
+ * block is above the node's head (`head`: the caller's head, read here when not given).
+ * NoSealedHeaderError when the node gives no raw headers.
  */
 export async function readRawHeader(parameters: {
-  publicClient: Pick<PublicClient, 'request'>;
+  publicClient: Pick<PublicClient, 'request' | 'getBlockNumber'>;
   blockNumber: bigint;
+  head?: bigint;
 }): Promise<Hex | undefined> {
   const request = parameters.publicClient.request as unknown as RawRequest;
+  // For a block above its head geth answers an error of its own wording, not null: compare with the head first.
+  const head = parameters.head ?? (await parameters.publicClient.getBlockNumber({ cacheTime: 0 }));
+  if (parameters.blockNumber > head) return undefined;
   const tag = `0x${parameters.blockNumber.toString(16)}`;
   const header = (await request({ method: 'debug_getRawHeader', params: [tag] }).catch((error: unknown) => {
-    if (knowsNoRawHeader(error)) throw new NoSealedHeaderError(error);
-    if (isUnknownBlock(error)) return undefined;
-    throw error;
-  })) as Hex | undefined | null;
+    throw knowsNoRawHeader(error) ? new NoSealedHeaderError(error) : error;
+  })) as Hex | null;
   return header === null || header === '0x' ? undefined : header;
-}
-
-/** geth's answer for a block above its head: "header #N not found". */
-function isUnknownBlock(error: unknown): boolean {
-  for (let e = error as { message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.message === 'string' && /header #?\d+ not found/i.test(e.message)) return true;
-  }
-  return false;
 }
 
 /** The node serves no `debug_getRawHeader` (it is not a geth node: the embedded Anvil has no sealed header to prove). */

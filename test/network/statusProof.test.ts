@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,16 +16,9 @@ import { loadOrCreateRoleKeys } from '../../src/chain/roleKeys.js';
 import { initNetwork, nodeRpcEndpoint, startNetwork, stopNetwork, waitForNetworkReady } from '../../src/network/index.js';
 import { freePortBlock } from '../../src/testing/freePortBlock.js';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
-import { privateKeyOfNativeAccount } from '../../src/chain/nativeAccount.js';
-import {
-  askStatusProof,
-  ChainProofError,
-  type CliqueTrust,
-  deviceKeyFromPrivateKey,
-  generateDeviceKey,
-  parseProvisioningBundle,
-} from '../../src/sdk/index.js';
+import { askStatusProof, ChainProofError, type CliqueTrust, generateDeviceKey, parseProvisioningBundle } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
+import { runPythia } from '../e2e/runPythia.js';
 
 /**
  * Issue #15, "trust the chain, not the Pythia": a gateway on a geth Clique validator hands a
@@ -102,6 +95,7 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
   let trust: CliqueTrust;
   let fleet: Address;
   let proxy: Awaited<ReturnType<typeof startTamperingProxy>> | undefined;
+  let dataDir: string;
   const device = generateDeviceKey();
   const freshness = { maxAgeSeconds: 60n };
   const ask = (parameters: Partial<Parameters<typeof askStatusProof>[0]> = {}) =>
@@ -117,7 +111,7 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'pythia-statusproof-'));
-    const dataDir = join(root, 'pythia');
+    dataDir = join(root, 'pythia');
     netDir = join(root, 'net');
     // A network folder of one validator, ready before the stack deploys (a geth just started may still
     // answer eth_getTransactionReceipt with "transaction indexing is in progress").
@@ -264,25 +258,18 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
   it('the C example sensor with --verify chain: checks the header seal and the proof itself with the C SDK, obeys the proven status, refuses a tampered answer', async () => {
     await execFileAsync('make', ['-C', sdkC, 'sensor'], { timeout: 300_000 });
     const dir = join(root, 'sensor-c');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(dir);
     const sensorKey = generateDeviceKey();
     const keyFile = join(dir, 'sensor.key');
     writeFileSync(keyFile, `${sensorKey.privateKey}\n`, { mode: 0o600 });
-    // The bundle names the chain's genesis validators and epoch; its Pythia key is not used in chain mode.
-    const pythia = deviceKeyFromPrivateKey(privateKeyOfNativeAccount(stack!.roles.pythia)!);
-    const bundle = parseProvisioningBundle({
-      version: 1,
-      chainId: stack!.deployment.chainId,
-      contracts: { fleet },
-      pythiaKeys: [{ address: pythia.deviceId, publicKey: pythia.publicKey, attested: false }],
-      attestationPolicy: { requireAttested: false },
-      freshness: { maxAgeSeconds: 60, maxAgeBlocks: 100 },
-      gatewayUrls: [stack!.gatewayUrl],
-      clique: { epoch: Number(trust.epoch), validators: [...trust.validators] },
-    });
+    // The bundle as the operator writes it: on a Clique chain it names the genesis validators (block 0's extra-data) and the epoch.
     const bundlePath = join(dir, 'bundle.json');
-    writeFileSync(bundlePath, JSON.stringify(bundle));
+    const created = await runPythia(
+      ['bundle', 'create', '--out', bundlePath, '--clique-epoch', String(EPOCH), '--data-dir', dataDir],
+      passphrase,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual(parseProvisioningBundle(readFileSync(bundlePath, 'utf8')).clique, { epoch: EPOCH, validators: [...trust.validators] });
     proxy = await startTamperingProxy(stack!.gatewayUrl);
     const run = (sequence: number) =>
       sensorC([
