@@ -781,18 +781,18 @@ static int send_readings(sensor_context *ctx, const pythia_crypto *crypto, const
         return 3;
       }
     } else {
-    /* Its own status, verified, before each reading: only a signed answer can halt it. */
-    policy->has_current_block = guard.has_block;
-    policy->current_block = guard.highest_block;
-    r = pythia_ask(crypto, platform, key, &question, next_question_sequence(last_question), policy, work, sizeof work, &answer);
-    if (r != PYTHIA_OK) return fail("status question", pythia_reason(r));
-    pythia_status_guard_apply(&guard, &answer);
-    printf("status %s block %llu\n", names[answer.answer.status.status], (unsigned long long)answer.block_number);
-    fflush(stdout);
-    if (pythia_status_guard_check(&guard) != PYTHIA_OK) {
-      printf("halted %s\n", names[guard.halted]);
-      return 3;
-    }
+      /* Its own status, verified, before each reading: only a signed answer can halt it. */
+      policy->has_current_block = guard.has_block;
+      policy->current_block = guard.highest_block;
+      r = pythia_ask(crypto, platform, key, &question, next_question_sequence(last_question), policy, work, sizeof work, &answer);
+      if (r != PYTHIA_OK) return fail("status question", pythia_reason(r));
+      pythia_status_guard_apply(&guard, &answer);
+      printf("status %s block %llu\n", names[answer.answer.status.status], (unsigned long long)answer.block_number);
+      fflush(stdout);
+      if (pythia_status_guard_check(&guard) != PYTHIA_OK) {
+        printf("halted %s\n", names[guard.halted]);
+        return 3;
+      }
     }
     now_seconds(NULL, &timestamp);
     r = pythia_reading_json(crypto, platform, key, separator, sequence, timestamp, payload, payload_length, body, sizeof body, &length);
