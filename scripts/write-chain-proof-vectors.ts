@@ -3,7 +3,7 @@
 // an active, a suspended and an unregistered device, and eth_getProof of their fleet records; then
 // a 4th validator voted in by two of the three (clique_propose), and validator-3 voted out by three
 // of the four, each change followed by a checkpoint that restates the set.
-// `node --import tsx scripts/write-chain-proof-vectors.ts` (about three minutes); it stops every node it started.
+// `node --import tsx scripts/write-chain-proof-vectors.ts` (a few minutes: the deployment and the votes); it stops every node it started.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
