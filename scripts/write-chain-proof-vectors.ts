@@ -1,19 +1,33 @@
 // Writes the chain-proof vectors (sdk-c/test/chain_proof_vectors.json) from a real geth 1.13.15 Clique
 // network: 3 validators, a block a second, checkpoints every 8 blocks, the contracts of `pythia up`,
-// an active, a suspended and an unregistered device, and eth_getProof of their fleet records.
-// `node --import tsx scripts/write-chain-proof-vectors.ts` (about a minute); it stops every node it started.
+// an active, a suspended and an unregistered device, and eth_getProof of their fleet records; then
+// a 4th validator voted in by two of the three (clique_propose), and validator-3 voted out by three
+// of the four, each change followed by a checkpoint that restates the set.
+// `node --import tsx scripts/write-chain-proof-vectors.ts` (a few minutes: the deployment and the votes); it stops every node it started.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseEther, type Address, type Hex } from 'viem';
+import { getAddress, parseEther, type Address, type Hex } from 'viem';
 import { callRpc } from '../src/chain/anvilRpc.js';
 import { createChainClients } from '../src/chain/clients.js';
 import { readDeviceStatusProof } from '../src/chain/readDeviceStatusProof.js';
 import { loadOrCreateRoleKeys } from '../src/chain/roleKeys.js';
 import { sendContractTransaction } from '../src/chain/sendContractTransaction.js';
 import { pythiaFleetAbi } from '../src/contracts/abis.js';
-import { initNetwork, nodeRpcEndpoint, startNetwork, stopNetwork, waitForNetworkReady } from '../src/network/index.js';
+import { decryptKeystore, readKeystoreFile } from '../src/keystore/index.js';
+import {
+  addNetworkNode,
+  initNetwork,
+  ipcRequest,
+  nodePaths,
+  nodeRpcEndpoint,
+  proposeSigner,
+  startNetwork,
+  startNode,
+  stopNetwork,
+  waitForNetworkReady,
+} from '../src/network/index.js';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../src/protocol/airQuality.js';
 import { generateDeviceKey } from '../src/sdk/index.js';
 import { startStack, type Stack } from '../src/stack/startStack.js';
@@ -80,9 +94,48 @@ try {
     functionName: 'suspendDevice',
     args: [suspended.deviceId, 'vectors'],
   });
-  console.error('devices registered; collecting');
-  const head = BigInt(await callRpc<Hex>(rpcUrl, 'eth_blockNumber', [], 10_000));
+  const blockNumber = async () => BigInt(await callRpc<Hex>(rpcUrl, 'eth_blockNumber', [], 10_000));
+  const ipc = nodePaths(join(dir, network.nodes[0]!.dir)).ipcPath;
+  const signers = async () => (await ipcRequest<Address[]>(ipc, 'clique_getSigners')).map((a) => getAddress(a));
+  const signerOf = async (n: bigint) => getAddress(await ipcRequest<Address>(ipc, 'clique_getSigner', [`0x${n.toString(16)}`]));
+  const until = async (what: string, done: () => Promise<boolean>) => {
+    for (const started = Date.now(); !(await done()); await new Promise((r) => setTimeout(r, 500)))
+      if (Date.now() - started > 120_000) throw new Error(`timed out waiting for ${what}`);
+  };
+  const nextCheckpointAfter = (n: bigint) => n - (n % BigInt(EPOCH)) + BigInt(EPOCH);
+
+  // A validator voted in: a new node, started (it syncs, unauthorised), then two of the three vote for it.
+  console.error('devices registered; voting a 4th validator in');
+  const added = await addNetworkNode({ dir, role: 'validator', passphrase, scryptN: 1024 });
+  await startNode({ nodeDir: join(dir, added.dir), passphrase });
+  for (const validator of ['validator-1', 'validator-2']) await proposeSigner({ dir, validator, address: added.address!, vote: 'add' });
+  await until('the vote in', async () => (await signers()).includes(getAddress(added.address!)));
+  const addedAt = await blockNumber();
+  // Sealing under the new set, past the next checkpoint.
+  await until('a checkpoint after the vote in', async () => (await blockNumber()) > nextCheckpointAfter(addedAt) + 2n * BigInt(EPOCH));
+
+  // validator-3 voted out: three of the four vote (more than half).
+  console.error('voting validator-3 out');
+  const removedNode = network.nodes[2]!;
+  for (const validator of ['validator-1', 'validator-2', added.name])
+    await proposeSigner({ dir, validator, address: removedNode.address!, vote: 'remove' });
+  await until('the vote out', async () => !(await signers()).includes(getAddress(removedNode.address!)));
+  const removedAt = await blockNumber();
+  await until('a checkpoint after the vote out', async () => (await blockNumber()) > nextCheckpointAfter(removedAt) + BigInt(EPOCH) + 2n);
+  const removedKey = (
+    await decryptKeystore(await readKeystoreFile(join(nodePaths(join(dir, removedNode.dir)).keystoreDir, 'signer.json')), passphrase)
+  ).privateKey;
+
+  console.error('collecting');
+  const head = await blockNumber();
   const rawHeader = (n: bigint) => callRpc<Hex>(rpcUrl, 'debug_getRawHeader', [`0x${n.toString(16)}`], 10_000);
+  // Who sealed what: the headers of the new validator before and after the checkpoint that names it, the removed validator's last.
+  const sealers: Address[] = [];
+  for (let n = 1n; n <= head; n++) sealers[Number(n)] = await signerOf(n);
+  const addedCheckpoint = nextCheckpointAfter(addedAt);
+  const removedCheckpoint = nextCheckpointAfter(removedAt);
+  const sealedBy = (who: Address, from: bigint, to: bigint) =>
+    Array.from({ length: Number(to - from) }, (_, i) => from + BigInt(i)).filter((n) => sealers[Number(n)] === getAddress(who));
   const checkpoints: Hex[] = [];
   for (let n = BigInt(EPOCH); n <= head; n += BigInt(EPOCH)) checkpoints.push(await rawHeader(n));
   // The blocks of the last epoch before the head: in-turn and out-of-turn seals by each validator.
@@ -105,7 +158,8 @@ try {
     10_000,
   );
   const vectors = {
-    comment: 'Made by scripts/write-chain-proof-vectors.ts from a geth 1.13.15 Clique network (3 validators, period 1 s).',
+    comment:
+      'Made by scripts/write-chain-proof-vectors.ts from a geth 1.13.15 Clique network (3 validators, period 1 s; a 4th voted in, validator-3 voted out).',
     chainId: network.chainId,
     epoch: EPOCH,
     validators: network.nodes.flatMap((n) => (n.address ? [n.address] : [])),
@@ -121,10 +175,37 @@ try {
     },
     fleet,
     proofs,
+    changes: {
+      added: getAddress(added.address!),
+      /** The first block sealed with the new validator among the signers (clique_getSigners). */
+      addedAt: Number(addedAt),
+      /** Headers it sealed after the vote and before the checkpoint that names it (a device following checkpoints does not trust them yet). */
+      addedBeforeCheckpoint: await Promise.all(
+        sealedBy(added.address!, addedAt - 1n, addedCheckpoint)
+          .slice(0, 2)
+          .map(rawHeader),
+      ),
+      /** Headers it sealed in the epochs after that checkpoint. */
+      addedAfterCheckpoint: await Promise.all(
+        sealedBy(added.address!, addedCheckpoint + 1n, head)
+          .slice(0, 3)
+          .map(rawHeader),
+      ),
+      removed: getAddress(removedNode.address!),
+      removedAt: Number(removedAt),
+      /** The throwaway key of the removed validator (this network is gone): to seal a header after its removal. */
+      removedKey,
+      /** The last headers it sealed before the checkpoint that drops it. */
+      removedLastHeaders: await Promise.all(sealedBy(removedNode.address!, 1n, removedCheckpoint).slice(-2).map(rawHeader)),
+      /** Which validator sealed each checkpoint, in order. */
+      checkpointSealers: checkpoints.map((_, i) => sealers[(i + 1) * EPOCH]),
+    },
   };
   const out = fileURLToPath(new URL('../sdk-c/test/chain_proof_vectors.json', import.meta.url));
   writeFileSync(out, `${JSON.stringify(vectors, null, 2)}\n`);
-  console.log(`wrote ${out} (block ${head}, ${checkpoints.length} checkpoint headers)`);
+  console.log(
+    `wrote ${out} (block ${head}, ${checkpoints.length} checkpoint headers; ${added.address} in at ${addedAt}, ${removedNode.address} out at ${removedAt})`,
+  );
 } finally {
   await stack?.stop().catch(() => undefined);
   if (started) await stopNetwork({ dir }).catch((e) => console.error(`stopping the network: ${e}`));

@@ -23,6 +23,7 @@ extern "C" {
 #define PYTHIA_BUNDLE_MAX_GATEWAYS 4   /* gatewayUrls */
 #define PYTHIA_BUNDLE_MAX_URL 128      /* a gateway URL, NUL included */
 #define PYTHIA_BUNDLE_FIELD_MAX 64     /* the name of the refused field, NUL included */
+#define PYTHIA_BUNDLE_MAX_VALIDATORS 16 /* clique.validators */
 
 typedef enum {
   PYTHIA_BUNDLE_OK = 0,
@@ -62,6 +63,11 @@ typedef struct {
   uint64_t max_age_blocks;
   size_t gateway_count;
   char gateway_urls[PYTHIA_BUNDLE_MAX_GATEWAYS][PYTHIA_BUNDLE_MAX_URL]; /* as written, NUL-terminated */
+  /* The chain's Clique validators at genesis and its epoch (optional): a device that trusts the chain starts from them. */
+  uint8_t has_clique;
+  uint64_t clique_epoch;
+  size_t validator_count;
+  uint8_t validators[PYTHIA_BUNDLE_MAX_VALIDATORS][20];
 } pythia_bundle;
 
 /**
@@ -78,6 +84,13 @@ pythia_bundle_result pythia_bundle_parse(const char *json, size_t length, pythia
  * is listed. Writes at most `capacity` keys and returns how many.
  */
 size_t pythia_bundle_trusted_keys(const pythia_bundle *bundle, pythia_trusted_key *out, size_t capacity);
+
+/**
+ * The trust a device that checks chain proofs starts from: the bundle's genesis validators at
+ * checkpoint 0 (pythia_clique_header_verify, pythia_clique_checkpoint_follow). PYTHIA_ERR_ARGUMENT
+ * when the bundle names no Clique validators.
+ */
+pythia_result pythia_bundle_clique_trust(const pythia_bundle *bundle, pythia_clique_trust *trust);
 
 #ifdef __cplusplus
 }

@@ -491,6 +491,33 @@ static pythia_bundle_result read_gateways(const reader *r, size_t array, pythia_
   return PYTHIA_BUNDLE_OK;
 }
 
+static pythia_bundle_result read_clique(const reader *r, size_t obj, pythia_bundle *out) {
+  static const char *const names[] = {"epoch", "validators"};
+  size_t value, k, j, count;
+  pythia_bundle_result result = only(r, obj, names, 2);
+  if (result != PYTHIA_BUNDLE_OK) return result;
+  if (!member(r, obj, "epoch", &value) || positive_integer(r, value, &out->clique_epoch) != 0)
+    return refuse_here(r, PYTHIA_BUNDLE_INVALID_FIELD, "epoch");
+  if (!member(r, obj, "validators", &value) || !is_array(r, value) || (count = element_count(r, value, PYTHIA_BUNDLE_MAX_VALIDATORS)) == 0)
+    return refuse_here(r, PYTHIA_BUNDLE_INVALID_FIELD, "validators");
+  if (count > PYTHIA_BUNDLE_MAX_VALIDATORS) return refuse_here(r, PYTHIA_BUNDLE_TOO_LARGE, "validators");
+  for (k = 0; k < count; k++) {
+    size_t item;
+    (void)element(r, value, k, &item);
+    if (address(r, item, out->validators[k]) != 0) {
+      field_append(r->field, ".validators");
+      field_index(r->field, k);
+      return PYTHIA_BUNDLE_INVALID_FIELD;
+    }
+  }
+  for (k = 0; k < count; k++)
+    for (j = k + 1; j < count; j++)
+      if (memcmp(out->validators[k], out->validators[j], 20) == 0) return refuse_here(r, PYTHIA_BUNDLE_INVALID_FIELD, "validators");
+  out->validator_count = count;
+  out->has_clique = 1;
+  return PYTHIA_BUNDLE_OK;
+}
+
 /* Runs `read` on the member `name` of the root with the path set to it. */
 typedef pythia_bundle_result (*section_reader)(const reader *r, size_t at, pythia_bundle *out);
 static pythia_bundle_result section(const reader *r, size_t root, const char *name, int must_be_object, section_reader read,
@@ -504,7 +531,8 @@ static pythia_bundle_result section(const reader *r, size_t root, const char *na
 }
 
 pythia_bundle_result pythia_bundle_parse(const char *json, size_t length, pythia_bundle *out, char *field) {
-  static const char *const names[] = {"version", "chainId", "contracts", "pythiaKeys", "attestationPolicy", "freshness", "gatewayUrls"};
+  static const char *const names[] = {"version",   "chainId",     "contracts", "pythiaKeys", "attestationPolicy",
+                                      "freshness", "gatewayUrls", "clique"};
   char scratch[PYTHIA_BUNDLE_FIELD_MAX];
   reader r;
   size_t root, end, value;
@@ -525,7 +553,7 @@ pythia_bundle_result pythia_bundle_parse(const char *json, size_t length, pythia
   r.n = end; /* pass 2 never looks past the value */
 
   if (!is_object(&r, root)) return PYTHIA_BUNDLE_INVALID_FIELD;
-  result = only(&r, root, names, 7);
+  result = only(&r, root, names, 8);
   if (result != PYTHIA_BUNDLE_OK) return result;
   r.field[0] = '\0';
   if (!member(&r, root, "version", &value) || r.s[value] != '1' || (value + 1 < r.n && (is_digit(&r, value + 1) || r.s[value + 1] == '.' ||
@@ -539,7 +567,18 @@ pythia_bundle_result pythia_bundle_parse(const char *json, size_t length, pythia
   if ((result = section(&r, root, "freshness", 1, read_freshness, out)) != PYTHIA_BUNDLE_OK) return result;
   if ((result = section(&r, root, "gatewayUrls", 0, read_gateways, out)) != PYTHIA_BUNDLE_OK) return result;
   r.field[0] = '\0';
+  if (member(&r, root, "clique", &value) && (result = section(&r, root, "clique", 1, read_clique, out)) != PYTHIA_BUNDLE_OK) return result;
+  r.field[0] = '\0';
   return PYTHIA_BUNDLE_OK;
+}
+
+pythia_result pythia_bundle_clique_trust(const pythia_bundle *bundle, pythia_clique_trust *trust) {
+  if (bundle == NULL || trust == NULL || !bundle->has_clique) return PYTHIA_ERR_ARGUMENT;
+  trust->validators = (const uint8_t(*)[20])bundle->validators;
+  trust->validator_count = bundle->validator_count;
+  trust->checkpoint = 0;
+  trust->epoch = bundle->clique_epoch;
+  return PYTHIA_OK;
 }
 
 size_t pythia_bundle_trusted_keys(const pythia_bundle *bundle, pythia_trusted_key *out, size_t capacity) {

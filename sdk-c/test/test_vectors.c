@@ -356,8 +356,30 @@ static void check_status_guard(void) {
 static uint8_t chain_header[1024];
 static uint8_t chain_node[PYTHIA_MAX_PROOF_NODE_BYTES + 1];
 
+/* The trusted set of a case, as 20-byte addresses. */
+static size_t chain_set(const char *const *hex, size_t count, uint8_t (*out)[20], size_t capacity) {
+  size_t i;
+  for (i = 0; i < count && i < capacity; i++) unhex(hex[i], out[i], 20);
+  return i;
+}
+
+/* Whether a followed set is the one the TypeScript SDK named, in the checkpoint's order. */
+static int chain_same_set(uint8_t (*set)[20], size_t count, const char *const *hex, size_t expected) {
+  uint8_t address[20];
+  size_t i;
+  if (count != expected) return 0;
+  for (i = 0; i < count; i++) {
+    unhex(hex[i], address, 20);
+    if (memcmp(address, set[i], 20) != 0) return 0;
+  }
+  return 1;
+}
+
+/* The trusted sets live outside the stack: mcu-check's stack figure is the SDK's, not this harness's. */
+static uint8_t chain_trusted[PYTHIA_BUNDLE_MAX_VALIDATORS][20], chain_next[PYTHIA_BUNDLE_MAX_VALIDATORS][20];
+
 static pythia_result chain_case_result(const chain_case *c, pythia_status *status) {
-  uint8_t validators[3][20], fleet[20], device[20], record[32];
+  uint8_t (*validators)[20] = chain_trusted, fleet[20], device[20], record[32];
   pythia_clique_trust trust;
   pythia_header_freshness freshness;
   pythia_clique_header header;
@@ -365,9 +387,8 @@ static pythia_result chain_case_result(const chain_case *c, pythia_status *statu
   pythia_result result;
   long length;
   size_t i;
-  for (i = 0; i < COUNT(chain_validators); i++) unhex(chain_validators[i], validators[i], 20);
   trust.validators = (const uint8_t(*)[20])validators;
-  trust.validator_count = COUNT(chain_validators);
+  trust.validator_count = chain_set(c->validators, c->validator_count, validators, PYTHIA_BUNDLE_MAX_VALIDATORS);
   trust.checkpoint = c->checkpoint;
   trust.epoch = chain_epoch;
   freshness.now = c->now;
@@ -412,13 +433,11 @@ static void check_chain_proofs(void) {
 
 /* Each checkpoint case on its own, then all the real checkpoints followed in a row from the genesis set. */
 static void check_chain_checkpoints(void) {
-  uint8_t validators[3][20], next[8][20];
+  uint8_t (*validators)[20] = chain_trusted, (*next)[20] = chain_next;
   pythia_clique_trust trust;
   size_t i, count;
   uint64_t checkpoint;
-  for (i = 0; i < COUNT(chain_validators); i++) unhex(chain_validators[i], validators[i], 20);
   trust.validators = (const uint8_t(*)[20])validators;
-  trust.validator_count = COUNT(chain_validators);
   trust.epoch = chain_epoch;
   for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
     const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
@@ -426,23 +445,27 @@ static void check_chain_checkpoints(void) {
     pythia_result result;
     const char *reason;
     trust.checkpoint = c->checkpoint;
+    trust.validator_count = chain_set(c->validators, c->validator_count, validators, PYTHIA_BUNDLE_MAX_VALIDATORS);
     result = length < 0 ? PYTHIA_ERR_ARGUMENT
-                        : pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, next, COUNT(next), &count, &checkpoint);
+                        : pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, next, PYTHIA_BUNDLE_MAX_VALIDATORS, &count, &checkpoint);
     reason = result == PYTHIA_OK ? "ok" : pythia_reason(result);
     if (strcmp(reason, c->expect) != 0) fail("chain checkpoint", c->name, reason);
-    else if (result == PYTHIA_OK && (checkpoint != c->next || count != COUNT(chain_validators))) fail("chain checkpoint set", c->name, NULL);
+    else if (result == PYTHIA_OK && (checkpoint != c->next || !chain_same_set(next, count, c->next_validators, c->next_count)))
+      fail("chain checkpoint set", c->name, NULL);
   }
-  /* Genesis → every checkpoint in order, each time trusting the set the previous one named. */
+  /* Genesis (the bundle's set) → every checkpoint in order, each time trusting the set the previous one named: through the vote in and the vote out. */
   trust.checkpoint = 0;
+  trust.validator_count = chain_set(chain_validators, COUNT(chain_validators), validators, PYTHIA_BUNDLE_MAX_VALIDATORS);
   for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
     const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
     long length;
     if (strcmp(c->expect, "ok") != 0 || c->checkpoint != trust.checkpoint) continue;
     length = unhex(c->header, chain_header, sizeof chain_header);
-    if (pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, validators, COUNT(validators), &count, &checkpoint) != PYTHIA_OK) {
+    if (pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, validators, PYTHIA_BUNDLE_MAX_VALIDATORS, &count, &checkpoint) != PYTHIA_OK) {
       fail("chain checkpoints in a row", c->name, NULL);
       return;
     }
+    if (!chain_same_set(validators, count, c->next_validators, c->next_count)) fail("chain checkpoints in a row: the set", c->name, NULL);
     trust.validator_count = count;
     trust.checkpoint = checkpoint;
   }
@@ -507,6 +530,10 @@ static void summarise_bundle(const pythia_bundle *b, char *out) {
   at = append(at, " trusted=");
   count = pythia_bundle_trusted_keys(b, trusted, PYTHIA_BUNDLE_MAX_KEYS);
   for (k = 0; k < count; k++) at = append_hex(k > 0 ? append(at, ",") : at, trusted[k].address, 20);
+  at = append(at, " clique=");
+  if (!b->has_clique) at = append(at, "-");
+  else at = append(append_decimal(at, b->clique_epoch), "/");
+  for (k = 0; k < b->validator_count; k++) at = append_hex(k > 0 ? append(at, ",") : at, b->validators[k], 20);
 }
 
 static void check_bundles(void) {

@@ -38,9 +38,8 @@ export async function readDeviceStatusProof(parameters: ReadDeviceStatusProofPar
   const blockNumber = parameters.blockNumber ?? (await publicClient.getBlockNumber({ cacheTime: 0 }));
   const tag = `0x${blockNumber.toString(16)}`;
   // The header first, so that a node that cannot give one is told apart from a failing proof.
-  const header = (await request({ method: 'debug_getRawHeader', params: [tag] }).catch((error: unknown) => {
-    throw knowsNoRawHeader(error) ? new NoSealedHeaderError(error) : error;
-  })) as Hex;
+  const header = await readRawHeader({ publicClient, blockNumber, head: blockNumber });
+  if (header === undefined) throw new NoSealedHeaderError(new Error(`block ${blockNumber} has no header`));
   const proof = (await request({ method: 'eth_getProof', params: [fleet, [fleetRecordSlot(device)], tag] })) as DeviceRecordProof;
   return {
     blockNumber,
@@ -51,6 +50,27 @@ export async function readDeviceStatusProof(parameters: ReadDeviceStatusProofPar
       storageProof: proof.storageProof.map(({ key, value, proof: nodes }) => ({ key, value, proof: nodes })),
     },
   };
+}
+
+/**
+ * The sealed header of a block, RLP-encoded (geth's `debug_getRawHeader`), or undefined when the
+ * block is above the node's head (`head`: the caller's head, read here when not given).
+ * NoSealedHeaderError when the node gives no raw headers.
+ */
+export async function readRawHeader(parameters: {
+  publicClient: Pick<PublicClient, 'request' | 'getBlockNumber'>;
+  blockNumber: bigint;
+  head?: bigint;
+}): Promise<Hex | undefined> {
+  const request = parameters.publicClient.request as unknown as RawRequest;
+  // For a block above its head geth answers an error of its own wording, not null: compare with the head first.
+  const head = parameters.head ?? (await parameters.publicClient.getBlockNumber({ cacheTime: 0 }));
+  if (parameters.blockNumber > head) return undefined;
+  const tag = `0x${parameters.blockNumber.toString(16)}`;
+  const header = (await request({ method: 'debug_getRawHeader', params: [tag] }).catch((error: unknown) => {
+    throw knowsNoRawHeader(error) ? new NoSealedHeaderError(error) : error;
+  })) as Hex | null;
+  return header === null || header === '0x' ? undefined : header;
 }
 
 /** The node serves no `debug_getRawHeader` (it is not a geth node: the embedded Anvil has no sealed header to prove). */

@@ -825,22 +825,25 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
   },
   'bundle create': {
     description:
-      'The provisioning bundle written for devices (docs/sdk-and-simulator.md): chain, contracts, trusted Pythia keys, attestation policy, freshness, gateways.',
-    schema: object({
-      version: { const: 1 },
-      chainId: integer,
-      contracts: object(
-        { fleet: address },
-        { pythiaRegistry: address, deviceOwnership: address, firmwareRegistry: address, consentRegistry: address },
-      ),
-      pythiaKeys: {
-        type: 'array',
-        items: object({ address, publicKey: hex, attested: { type: 'boolean' } }, { measurement: hex, revoked: { type: 'boolean' } }),
+      'The provisioning bundle written for devices (docs/sdk-and-simulator.md): chain, contracts, trusted Pythia keys, attestation policy, freshness, gateways; on a Clique chain its genesis validators and epoch (clique, for chain proofs).',
+    schema: object(
+      {
+        version: { const: 1 },
+        chainId: integer,
+        contracts: object(
+          { fleet: address },
+          { pythiaRegistry: address, deviceOwnership: address, firmwareRegistry: address, consentRegistry: address },
+        ),
+        pythiaKeys: {
+          type: 'array',
+          items: object({ address, publicKey: hex, attested: { type: 'boolean' } }, { measurement: hex, revoked: { type: 'boolean' } }),
+        },
+        attestationPolicy: object({ requireAttested: { type: 'boolean' } }, { allowedMeasurements: { type: 'array', items: hex } }),
+        freshness: object({ maxAgeSeconds: integer, maxAgeBlocks: integer }),
+        gatewayUrls: names,
       },
-      attestationPolicy: object({ requireAttested: { type: 'boolean' } }, { allowedMeasurements: { type: 'array', items: hex } }),
-      freshness: object({ maxAgeSeconds: integer, maxAgeBlocks: integer }),
-      gatewayUrls: names,
-    }),
+      { clique: object({ epoch: integer, validators: { type: 'array', items: address } }) },
+    ),
   },
   'command send': {
     description:

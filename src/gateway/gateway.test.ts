@@ -339,6 +339,7 @@ describe('GET endpoints', () => {
       '/v1/readings/{device}/{sequence}',
       '/v1/devices/{id}',
       '/v1/devices/{id}/status-proof',
+      '/v1/chain/headers/{number}',
       '/healthz',
       '/v1/abi',
     ]) {
@@ -353,6 +354,11 @@ describe('GET endpoints', () => {
     assert.equal(response.statusCode, 404, response.body);
     assert.equal(response.json().error, 'status_proof_unavailable');
     assert.equal((await app.inject('/v1/devices/0x12/status-proof')).statusCode, 400);
+    const header = await app.inject('/v1/chain/headers/0');
+    assert.equal(header.statusCode, 404, header.body);
+    assert.equal(header.json().error, 'status_proof_unavailable');
+    for (const bad of ['-1', '01', 'x', '1e3', '9999999999999999'])
+      assert.equal((await app.inject(`/v1/chain/headers/${bad}`)).statusCode, 400, bad);
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseEther, type Address } from 'viem';
-import { cliqueExtraData, cliqueGenesis } from './cliqueGenesis.js';
+import { getAddress, parseEther, type Address } from 'viem';
+import { cliqueExtraData, cliqueGenesis, cliqueSignersOfExtraData } from './cliqueGenesis.js';
 
 const a = '0x00000000000000000000000000000000000000aa' as Address;
 const b = '0x00000000000000000000000000000000000000BB' as Address;
@@ -15,6 +15,15 @@ describe('cliqueGenesis', () => {
     const signers = [0, 1, 2].map((i) => `0x${extra.slice(66 + 40 * i, 106 + 40 * i)}`);
     assert.deepEqual(signers, [c, a, b.toLowerCase()]);
     assert.equal(extra.slice(-130), '00'.repeat(65));
+  });
+
+  it('reads the signers back from a Clique extra-data (what `pythia bundle create` writes in a bundle); none from any other', () => {
+    assert.deepEqual(
+      cliqueSignersOfExtraData(cliqueExtraData([b, a, c])),
+      [c, a, b].map((s) => getAddress(s)),
+    );
+    for (const other of ['0x', `0x${'00'.repeat(97)}`, `0x${'00'.repeat(32 + 19 + 65)}`, '0xzz'] as const)
+      assert.equal(cliqueSignersOfExtraData(other as `0x${string}`), undefined, other);
   });
 
   it('refuses no signers and duplicates', () => {

@@ -39,6 +39,17 @@ export function cliqueExtraData(signers: readonly Address[]): Hex {
 }
 
 /**
+ * The signers a Clique genesis extra-data lists (cliqueExtraData's inverse), or undefined when the
+ * extra-data is not Clique's (a chain that is not Clique, e.g. Anvil's empty extra-data).
+ */
+export function cliqueSignersOfExtraData(extraData: Hex): Address[] | undefined {
+  const bytes = (extraData.length - 2) / 2;
+  const listed = bytes - 32 - 65;
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(extraData) || listed <= 0 || listed % 20 !== 0) return undefined;
+  return Array.from({ length: listed / 20 }, (_, i) => getAddress(`0x${extraData.slice(2 + 64 + 40 * i, 2 + 64 + 40 * (i + 1))}`));
+}
+
+/**
  * The genesis of a Pythia Clique network. Every fork up to London is active from block 0 and
  * nothing later: geth 1.13.15's Clique refuses blocks of a Shanghai chain ("clique does not support
  * shanghai fork", when a node imports a peer's block) and its sealer panics under Cancun, so the

@@ -10,7 +10,7 @@ export {
   type GethBinary,
 } from './findGeth.js';
 export { createIpcClient, ipcRequest, IpcConnectionError, IpcRpcError, type IpcClient } from './ipcClient.js';
-export { cliqueGenesis, cliqueExtraData, CLIQUE_EPOCH, type CliqueGenesis } from './cliqueGenesis.js';
+export { cliqueGenesis, cliqueExtraData, cliqueSignersOfExtraData, CLIQUE_EPOCH, type CliqueGenesis } from './cliqueGenesis.js';
 export {
   findNode,
   parseNetworkConfig,

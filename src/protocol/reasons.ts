@@ -172,7 +172,7 @@ export const rejectionReasons = {
   status_proof_unavailable: {
     status: 404,
     description:
-      'GET /v1/devices/{id}/status-proof: the chain node behind this gateway gives no sealed header (it is not a geth Clique node, e.g. the embedded Anvil); ask a gateway on the Clique network.',
+      'GET /v1/devices/{id}/status-proof, GET /v1/chain/headers/{number}: the chain node behind this gateway gives no sealed header (it is not a geth Clique node, e.g. the embedded Anvil; or the block is above its head); ask a gateway on the Clique network.',
   },
   chain_unavailable: {
     status: 503,

@@ -580,6 +580,7 @@ function summariseBundle(b: ProvisioningBundle): string {
     `trusted=${trustedKeysOf(b)
       .map((k) => lower(typeof k === 'string' ? k : k.address))
       .join(',')}`,
+    `clique=${b.clique ? `${b.clique.epoch}/${b.clique.validators.map(lower).join(',')}` : '-'}`,
   ].join(' ');
 }
 
@@ -909,6 +910,52 @@ function bundleVectors(pythia: { deviceId: Address; publicKey: Hex }) {
       json: edit((b) => {
         b.gatewayUrls = ['http://:8080'];
       }),
+    },
+    {
+      name: "the chain's Clique validators and epoch (a device that trusts the chain)",
+      json: edit((b) => {
+        b.clique = { epoch: 30000, validators: [fleet.toLowerCase(), other.deviceId, pythia.deviceId] };
+      }),
+    },
+    {
+      name: 'clique without validators',
+      json: edit((b) => {
+        b.clique = { epoch: 30000, validators: [] };
+      }),
+    },
+    {
+      name: 'clique with a zero epoch',
+      json: edit((b) => {
+        b.clique = { epoch: 0, validators: [fleet] };
+      }),
+    },
+    {
+      name: 'clique with a validator that is not an address',
+      json: edit((b) => {
+        b.clique = { epoch: 8, validators: [fleet, '0x1234'] };
+      }),
+    },
+    {
+      name: 'clique with a validator listed twice',
+      json: edit((b) => {
+        b.clique = { epoch: 8, validators: [fleet, fleet.toLowerCase()] };
+      }),
+    },
+    {
+      name: 'clique with an unknown member',
+      json: edit((b) => {
+        b.clique = { epoch: 8, validators: [fleet], checkpoint: 0 };
+      }),
+    },
+    {
+      name: 'seventeen validators (the C bound is 16)',
+      json: edit((b) => {
+        b.clique = {
+          epoch: 8,
+          validators: Array.from({ length: 17 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`),
+        };
+      }),
+      overBound: 'clique.validators',
     },
     {
       name: 'five Pythia keys (the C bound is 4)',

@@ -44,6 +44,7 @@ export type { DeviceKey, ReadingStatus, RegistrationRequest, SignedReading } fro
 export {
   parseProvisioningBundle,
   trustedKeysOf,
+  cliqueTrustOf,
   ProvisioningBundleError,
   type ProvisioningBundle,
   type PythiaKeyEntry,
@@ -131,6 +132,7 @@ export { queryCommand, type QueryCommandParameters, type QueriedCommand } from '
 export { randomNonce } from './randomNonce.js';
 export {
   askStatusProof,
+  askCliqueCheckpoints,
   ChainProofError,
   followCliqueCheckpoint,
   verifyCliqueHeader,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generateDeviceKey } from './generateDeviceKey.js';
-import { parseProvisioningBundle, ProvisioningBundleError, trustedKeysOf } from './provisioningBundle.js';
+import { cliqueTrustOf, parseProvisioningBundle, ProvisioningBundleError, trustedKeysOf } from './provisioningBundle.js';
 
 const attestedKey = generateDeviceKey();
 const plainKey = generateDeviceKey();
@@ -74,6 +74,19 @@ describe('parseProvisioningBundle', () => {
       );
     });
   }
+});
+
+describe('cliqueTrustOf', () => {
+  it("a bundle naming the chain's Clique validators gives the genesis trust (checkpoint 0); without them, none", () => {
+    const validators = [plainKey.deviceId, attestedKey.deviceId.toLowerCase()];
+    const bundle = parseProvisioningBundle({ ...good(), clique: { epoch: 30000, validators } });
+    assert.deepEqual(cliqueTrustOf(bundle), { validators: [plainKey.deviceId, attestedKey.deviceId], checkpoint: 0n, epoch: 30000n });
+    assert.equal(cliqueTrustOf(parseProvisioningBundle(good())), undefined);
+    assert.throws(
+      () => parseProvisioningBundle({ ...good(), clique: { epoch: 8, validators: [plainKey.deviceId, plainKey.deviceId.toLowerCase()] } }),
+      /clique.validators must not repeat a validator/,
+    );
+  });
 });
 
 describe('trustedKeysOf', () => {

@@ -22,6 +22,12 @@ export type ProvisioningBundle = {
   attestationPolicy: { requireAttested: boolean; allowedMeasurements?: Hex[] };
   freshness: { maxAgeSeconds: number; maxAgeBlocks: number };
   gatewayUrls: string[];
+  /**
+   * The chain's Clique validators at genesis and its epoch: what a device that trusts the chain,
+   * not the Pythia, checks headers against (docs/protocol.md, "Chain proofs"; from there it follows
+   * the checkpoints). Absent: the device verifies signed answers only.
+   */
+  clique?: { epoch: number; validators: Address[] };
 };
 
 export type PythiaKeyEntry = {
@@ -78,7 +84,7 @@ export function parseProvisioningBundle(input: unknown): ProvisioningBundle {
     }
   }
   if (!isObject(raw)) throw new ProvisioningBundleError('', 'must be a JSON object');
-  onlyKeys(raw, '', ['version', 'chainId', 'contracts', 'pythiaKeys', 'attestationPolicy', 'freshness', 'gatewayUrls']);
+  onlyKeys(raw, '', ['version', 'chainId', 'contracts', 'pythiaKeys', 'attestationPolicy', 'freshness', 'gatewayUrls', 'clique']);
   if (raw.version !== 1) throw new ProvisioningBundleError('version', 'must be 1');
   const chainId = uintOf(raw.chainId, 'chainId', 1);
   if (!isObject(raw.contracts)) throw new ProvisioningBundleError('contracts', 'must be an object');
@@ -145,7 +151,25 @@ export function parseProvisioningBundle(input: unknown): ProvisioningBundle {
       throw new ProvisioningBundleError(`gatewayUrls[${i}]`, 'must be an http(s) URL');
     return u;
   });
-  return { version: 1, chainId, contracts, pythiaKeys, attestationPolicy, freshness, gatewayUrls };
+  const bundle: ProvisioningBundle = { version: 1, chainId, contracts, pythiaKeys, attestationPolicy, freshness, gatewayUrls };
+  if (raw.clique !== undefined) bundle.clique = cliqueOf(raw.clique);
+  return bundle;
+}
+
+function cliqueOf(raw: unknown): NonNullable<ProvisioningBundle['clique']> {
+  if (!isObject(raw)) throw new ProvisioningBundleError('clique', 'must be an object');
+  onlyKeys(raw, 'clique', ['epoch', 'validators']);
+  const epoch = uintOf(raw.epoch, 'clique.epoch', 1);
+  if (!Array.isArray(raw.validators) || raw.validators.length === 0)
+    throw new ProvisioningBundleError('clique.validators', 'must be a non-empty array');
+  const validators = raw.validators.map((v, i) => addressOf(v, `clique.validators[${i}]`));
+  if (new Set(validators).size !== validators.length) throw new ProvisioningBundleError('clique.validators', 'must not repeat a validator');
+  return { epoch, validators };
+}
+
+/** The trust a device starts from (followCliqueCheckpoint, verifyDeviceStatusProof): the bundle's genesis validators at checkpoint 0. */
+export function cliqueTrustOf(bundle: ProvisioningBundle): { validators: Address[]; checkpoint: bigint; epoch: bigint } | undefined {
+  return bundle.clique && { validators: [...bundle.clique.validators], checkpoint: 0n, epoch: BigInt(bundle.clique.epoch) };
 }
 
 /**

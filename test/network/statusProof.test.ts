@@ -1,18 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { bytesToHex, hexToBytes, parseEther, type Address } from 'viem';
 import { createChainClients } from '../../src/chain/clients.js';
 import { sendContractTransaction } from '../../src/chain/sendContractTransaction.js';
 import { pythiaFleetAbi } from '../../src/contracts/abis.js';
 import { loadOrCreateRoleKeys } from '../../src/chain/roleKeys.js';
-import { CLIQUE_EPOCH, initNetwork, nodeRpcEndpoint, startNetwork, stopNetwork, waitForNetworkReady } from '../../src/network/index.js';
+import { initNetwork, nodeRpcEndpoint, startNetwork, stopNetwork, waitForNetworkReady } from '../../src/network/index.js';
 import { freePortBlock } from '../../src/testing/freePortBlock.js';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
-import { askStatusProof, ChainProofError, type CliqueTrust, generateDeviceKey } from '../../src/sdk/index.js';
+import { askStatusProof, ChainProofError, type CliqueTrust, generateDeviceKey, parseProvisioningBundle } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
+import { runPythia } from '../e2e/runPythia.js';
 
 /**
  * Issue #15, "trust the chain, not the Pythia": a gateway on a geth Clique validator hands a
@@ -24,6 +30,62 @@ import { startStack, type Stack } from '../../src/stack/startStack.js';
 const passphrase = 'status-proof-test-not-a-secret';
 /** A hex digit of the header's state root: after 0x, the list prefix (3 bytes), parent hash, uncle hash, coinbase, and the root's own prefix. */
 const STATE_ROOT_AT = 2 + 6 + 66 + 66 + 42 + 2 + 10;
+const execFileAsync = promisify(execFile);
+const EPOCH = 8;
+const sdkC = fileURLToPath(new URL('../../sdk-c/', import.meta.url));
+
+type ProofBody = { header: string; proof: { accountProof: string[]; storageProof: { value: string; proof: string[] }[] } };
+const flipLast = (hex: string) => {
+  const bytes = hexToBytes(hex as `0x${string}`);
+  bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
+  return bytesToHex(bytes);
+};
+const flipStateRoot = (header: string) =>
+  `${header.slice(0, STATE_ROOT_AT)}${header[STATE_ROOT_AT] === '0' ? '1' : '0'}${header.slice(STATE_ROOT_AT + 1)}`;
+
+/** Runs the C example sensor; resolves with its exit code and output whatever the code. */
+async function sensorC(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(join(sdkC, 'build/examples/sensor'), args, { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    if (typeof e.code !== 'number') throw error;
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** A gateway in the middle: forwards everything, and lets `edit` change the status-proof answers (a Pythia or network that lies). */
+async function startTamperingProxy(
+  target: string,
+): Promise<{ server: Server; hostPort: string; edit: { current?: (b: ProofBody) => void } }> {
+  const edit: { current?: (b: ProofBody) => void } = {};
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const forwarded = await fetch(`${target}${request.url}`, {
+      method: request.method!,
+      headers: Object.fromEntries(Object.entries(request.headers).filter(([k]) => ['content-type', 'accept'].includes(k))) as Record<
+        string,
+        string
+      >,
+      ...(chunks.length > 0 && { body: Buffer.concat(chunks) }),
+    });
+    let body = Buffer.from(await forwarded.arrayBuffer());
+    if (request.url?.endsWith('/status-proof') && forwarded.status === 200 && edit.current) {
+      const parsed = JSON.parse(body.toString('utf8')) as ProofBody;
+      edit.current(parsed);
+      body = Buffer.from(JSON.stringify(parsed));
+    }
+    response.writeHead(forwarded.status, {
+      'content-type': forwarded.headers.get('content-type') ?? 'application/json',
+      'content-length': body.length,
+    });
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, hostPort: `127.0.0.1:${(server.address() as AddressInfo).port}`, edit };
+}
 
 describe('status proofs from a geth Clique node through the gateway', { timeout: 300_000 }, () => {
   let root: string;
@@ -32,6 +94,8 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
   let rpcUrl: string;
   let trust: CliqueTrust;
   let fleet: Address;
+  let proxy: Awaited<ReturnType<typeof startTamperingProxy>> | undefined;
+  let dataDir: string;
   const device = generateDeviceKey();
   const freshness = { maxAgeSeconds: 60n };
   const ask = (parameters: Partial<Parameters<typeof askStatusProof>[0]> = {}) =>
@@ -47,7 +111,7 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'pythia-statusproof-'));
-    const dataDir = join(root, 'pythia');
+    dataDir = join(root, 'pythia');
     netDir = join(root, 'net');
     // A network folder of one validator, ready before the stack deploys (a geth just started may still
     // answer eth_getTransactionReceipt with "transaction indexing is in progress").
@@ -56,6 +120,8 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
       dir: netDir,
       validators: 1,
       period: 1,
+      // Checkpoints every 8 blocks: the devices follow the validator set from the genesis through them (GET /v1/chain/headers/{n}).
+      epoch: EPOCH,
       basePort: await freePortBlock(10),
       fund: { [roles.admin.address]: parseEther('1000') },
       passphrase,
@@ -74,10 +140,11 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
       timelockDelaySeconds: 1n,
     });
     fleet = stack.deployment.contracts.fleet;
-    trust = { validators: network.nodes.flatMap((n) => (n.address ? [n.address] : [])), checkpoint: 0n, epoch: BigInt(CLIQUE_EPOCH) };
+    trust = { validators: network.nodes.flatMap((n) => (n.address ? [n.address] : [])), checkpoint: 0n, epoch: BigInt(EPOCH) };
   });
 
   after(async () => {
+    proxy?.server.close();
     await stack?.stop().catch(() => undefined);
     if (netDir) await stopNetwork({ dir: netDir }).catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
@@ -119,6 +186,9 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
     const after = await ask();
     assert.ok(after.blockNumber >= suspended.blockNumber);
     assert.equal(after.status, 'suspended');
+    // From the genesis set through every checkpoint up to the header's epoch, each fetched from the gateway and checked.
+    assert.equal(after.trust.checkpoint, after.blockNumber - (after.blockNumber % BigInt(EPOCH)));
+    assert.deepEqual(after.trust.validators, trust.validators);
     assert.equal((await clients.publicClient.getBlock({ blockNumber: after.blockNumber })).hash, after.blockHash);
   });
 
@@ -128,15 +198,11 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
     ) =>
       (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
         const response = await fetch(input, init);
+        if (!String(input).endsWith('/status-proof')) return response; // the checkpoints it follows come through untouched
         const body = await response.json();
         edit(body);
         return new Response(JSON.stringify(body), { status: response.status, headers: { 'content-type': 'application/json' } });
       }) as typeof fetch;
-    const flipLast = (hex: string) => {
-      const bytes = hexToBytes(hex as `0x${string}`);
-      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
-      return bytesToHex(bytes);
-    };
     const refusedWith = async (reason: string, run: Promise<unknown>) =>
       assert.rejects(run, (error: unknown) => error instanceof ChainProofError && error.reason === reason);
 
@@ -169,7 +235,7 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
       'unknown_signer',
       ask({
         fetch: tampering((b) => {
-          b.header = `${b.header.slice(0, STATE_ROOT_AT)}${b.header[STATE_ROOT_AT] === '0' ? '1' : '0'}${b.header.slice(STATE_ROOT_AT + 1)}`;
+          b.header = flipStateRoot(b.header);
         }),
       }),
     );
@@ -181,6 +247,106 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
         }),
       }),
     );
+    // The checkpoint route: a block above the head has no sealed header yet (404), a malformed number is refused (400).
+    const future = await fetch(`${stack!.gatewayUrl}/v1/chain/headers/999999999`);
+    assert.equal(future.status, 404);
+    assert.equal(((await future.json()) as { error: string }).error, 'status_proof_unavailable');
+    assert.equal((await fetch(`${stack!.gatewayUrl}/v1/chain/headers/08`)).status, 400);
     await refusedWith('stale_header', ask({ freshness: { maxAgeSeconds: 60n, now: BigInt(Math.floor(Date.now() / 1000)) + 3600n } }));
+  });
+
+  it('the C example sensor with --verify chain: checks the header seal and the proof itself with the C SDK, obeys the proven status, refuses a tampered answer', async () => {
+    await execFileAsync('make', ['-C', sdkC, 'sensor'], { timeout: 300_000 });
+    const dir = join(root, 'sensor-c');
+    mkdirSync(dir);
+    const sensorKey = generateDeviceKey();
+    const keyFile = join(dir, 'sensor.key');
+    writeFileSync(keyFile, `${sensorKey.privateKey}\n`, { mode: 0o600 });
+    // The bundle as the operator writes it: on a Clique chain it names the genesis validators (block 0's extra-data) and the epoch.
+    const bundlePath = join(dir, 'bundle.json');
+    const created = await runPythia(
+      ['bundle', 'create', '--out', bundlePath, '--clique-epoch', String(EPOCH), '--data-dir', dataDir],
+      passphrase,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual(parseProvisioningBundle(readFileSync(bundlePath, 'utf8')).clique, { epoch: EPOCH, validators: [...trust.validators] });
+    proxy = await startTamperingProxy(stack!.gatewayUrl);
+    const run = (sequence: number) =>
+      sensorC([
+        'run',
+        '--key-file',
+        keyFile,
+        '--bundle',
+        bundlePath,
+        '--gateway',
+        proxy!.hostPort,
+        '--verify',
+        'chain',
+        '--readings',
+        '1',
+        '--first-sequence',
+        String(sequence),
+      ]);
+
+    const clients = createChainClients({ chainId: stack!.deployment.chainId, rpcUrl });
+    const operator = { clients, account: stack!.roles.operator };
+    await sendContractTransaction({
+      ...operator,
+      address: fleet,
+      abi: pythiaFleetAbi,
+      functionName: 'registerDevice',
+      args: [sensorKey.publicKey, AIR_QUALITY_CLASS_ID],
+    });
+    const active = await run(1);
+    assert.equal(active.code, 0, active.stderr);
+    assert.match(active.stdout, /^status active block \d+$/m);
+    assert.match(active.stdout, /^reading 1 202$/m);
+    const sizes = /^proof header (\d+) bytes account (\d+) bytes (\d+) nodes storage (\d+) bytes (\d+) nodes .*$/m.exec(active.stdout);
+    assert.ok(sizes, active.stdout);
+    assert.ok(Number(/(\d+) checkpoints followed/.exec(sizes[0])![1]) > 0, 'followed the checkpoints from the bundle genesis set');
+    console.log(`C sensor, --verify chain: ${sizes[0]}; ${/^memory .*$/m.exec(active.stdout)?.[0]}`);
+
+    // A gateway that lies: a flipped byte of a storage node, of an account node, the state root; each refused, no reading sent.
+    for (const [reason, edit] of [
+      [
+        'bad_storage_proof',
+        (b: ProofBody) => {
+          const p = b.proof.storageProof[0]!;
+          p.proof[p.proof.length - 1] = flipLast(p.proof[p.proof.length - 1]!);
+        },
+      ],
+      [
+        'bad_account_proof',
+        (b: ProofBody) => {
+          b.proof.accountProof[0] = flipLast(b.proof.accountProof[0]!);
+        },
+      ],
+      [
+        'unknown_signer',
+        (b: ProofBody) => {
+          b.header = flipStateRoot(b.header);
+        },
+      ],
+    ] as const) {
+      proxy.edit.current = edit;
+      const refused = await run(2);
+      assert.equal(refused.code, 4, `${reason}: ${refused.stderr}`);
+      assert.match(refused.stdout, new RegExp(`^refused ${reason}$`, 'm'));
+      assert.doesNotMatch(refused.stdout, /^reading /m);
+    }
+    proxy.edit.current = undefined;
+
+    await sendContractTransaction({
+      ...operator,
+      address: fleet,
+      abi: pythiaFleetAbi,
+      functionName: 'suspendDevice',
+      args: [sensorKey.deviceId, 'C sensor chain mode'],
+    });
+    const halted = await run(2);
+    assert.equal(halted.code, 3, halted.stderr);
+    assert.match(halted.stdout, /^status suspended block \d+$/m);
+    assert.match(halted.stdout, /^halted suspended$/m);
+    assert.doesNotMatch(halted.stdout, /^reading /m);
   });
 });

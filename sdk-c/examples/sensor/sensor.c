@@ -10,6 +10,15 @@
  *   sensor register --key-file FILE --class N [--site TEXT]
  *   sensor run --key-file FILE --bundle bundle.json [--transport http|mqtt] [--gateway HOST:PORT]
  *              [--mqtt HOST:PORT] [--mqtt-cafile FILE] [--readings N] [--first-sequence N] [--interval-ms N]
+ *              [--verify answer|chain]
+ *
+ * --verify chain: the sensor trusts the chain, not its Pythia. Before each reading it asks the
+ * gateway for a sealed header and the EIP-1186 proof of its fleet record (GET
+ * /v1/devices/{id}/status-proof) and checks both with the SDK (pythia_clique_header_verify,
+ * pythia_status_proof_*) against the Clique validators of its bundle, one proof node at a time; the
+ * status it obeys is the proven one. A header past the epoch it trusts makes it follow the checkpoints
+ * from there (GET /v1/chain/headers/{number}, each checked by pythia_clique_checkpoint_follow). A proof
+ * it refuses stops it (exit code 4, `refused REASON`).
  *
  * --gateway defaults to the bundle's first http:// gateway URL; --mqtt (the broker, with
  * --transport mqtt) has no default: the bundle does not name it. With --mqtt-cafile the broker is
@@ -17,7 +26,8 @@
  *
  * The key file holds the private key as 0x + 64 hex digits (mode 0600): a stand-in for a device's
  * secure storage. Everything printed on stdout is one fact a line: `device 0x…`, `status active
- * block N`, `reading N 202`, `halted suspended`.
+ * block N`, `reading N 202`, `halted suspended`; with --verify chain also `proof header N bytes
+ * account N bytes N nodes storage N bytes N nodes` and, at the end, `memory ...`.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -27,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -130,16 +141,17 @@ static int send_all(int fd, const void *data, size_t length) {
   return 0;
 }
 
-/* One HTTP/1.1 request per connection (Connection: close); the body must come with Content-Length. */
-static int exchange(void *user, pythia_route route, const uint8_t *body, size_t length, uint8_t *response, size_t capacity,
-                    size_t *response_length, int *status) {
-  const sensor_context *ctx = user;
+/*
+ * One HTTP/1.1 request per connection (Connection: close); the answer's body must come with
+ * Content-Length, not chunked. `body` NULL: a GET.
+ */
+static int http_request(const sensor_context *ctx, const char *method, const char *path, const char *type, const uint8_t *body, size_t length,
+                        uint8_t *response, size_t capacity, size_t *response_length, int *status) {
+  static char raw[32768]; /* a status proof is about 3 KB of JSON; a large state's proof some 10 KB */
   struct addrinfo hints, *addresses = NULL, *a;
-  char head[512], raw[8192];
+  char head[512];
   size_t got = 0;
   int fd = -1, n;
-  const char *path = route == PYTHIA_ROUTE_READINGS ? "/v1/readings" : "/v1/questions";
-  const char *type = route == PYTHIA_ROUTE_READINGS ? "application/json" : "application/cbor";
   char *end, *body_start;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
@@ -153,10 +165,13 @@ static int exchange(void *user, pythia_route route, const uint8_t *body, size_t 
   }
   freeaddrinfo(addresses);
   if (fd < 0) return -1;
-  n = snprintf(head, sizeof head,
-               "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: %s\r\nAccept: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", path,
-               ctx->host, ctx->port, type, route == PYTHIA_ROUTE_READINGS ? "application/json" : "application/cbor", length);
-  if (n <= 0 || (size_t)n >= sizeof head || send_all(fd, head, (size_t)n) != 0 || send_all(fd, body, length) != 0) {
+  if (body != NULL)
+    n = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: %s\r\nAccept: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                 method, path, ctx->host, ctx->port, type, type, length);
+  else
+    n = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nAccept: %s\r\nConnection: close\r\n\r\n", method, path, ctx->host,
+                 ctx->port, type);
+  if (n <= 0 || (size_t)n >= sizeof head || send_all(fd, head, (size_t)n) != 0 || (body != NULL && send_all(fd, body, length) != 0)) {
     close(fd);
     return -1;
   }
@@ -192,6 +207,184 @@ static int exchange(void *user, pythia_route route, const uint8_t *body, size_t 
   memcpy(response, end, (size_t)(raw + got - end));
   *response_length = (size_t)(raw + got - end);
   return 0;
+}
+
+static int exchange(void *user, pythia_route route, const uint8_t *body, size_t length, uint8_t *response, size_t capacity,
+                    size_t *response_length, int *status) {
+  const sensor_context *ctx = user;
+  return route == PYTHIA_ROUTE_READINGS
+             ? http_request(ctx, "POST", "/v1/readings", "application/json", body, length, response, capacity, response_length, status)
+             : http_request(ctx, "POST", "/v1/questions", "application/cbor", body, length, response, capacity, response_length, status);
+}
+
+/* ---- --verify chain: the status proven by a sealed header and an EIP-1186 proof (docs/protocol.md "Chain proofs") */
+
+/* What the device keeps between proofs: the trust it follows and the highest block it has verified. */
+typedef struct {
+  pythia_clique_trust trust;
+  uint8_t validators[PYTHIA_BUNDLE_MAX_VALIDATORS][20]; /* the set trust.validators points at */
+  uint64_t max_age_seconds, max_age_blocks, highest_block;
+  unsigned checkpoints_followed;
+  uint8_t fleet[20];
+  size_t largest_header, largest_account, largest_storage;
+} chain_view;
+
+/* The JSON string value after `"name":` at or after `from` (no escapes: hex only); NULL when absent. */
+static const char *json_hex_after(const char *from, const char *name, size_t *length) {
+  char pattern[40];
+  const char *at, *end;
+  snprintf(pattern, sizeof pattern, "\"%s\":", name);
+  at = strstr(from, pattern);
+  if (at == NULL) return NULL;
+  at += strlen(pattern);
+  while (*at == ' ') at++;
+  if (*at != '"') return NULL;
+  end = strchr(++at, '"');
+  if (end == NULL) return NULL;
+  *length = (size_t)(end - at);
+  return at;
+}
+
+/* 0x hex of `digits` characters into out (at most capacity bytes): its byte length, or -1. */
+static long unhex_span(const char *hex, size_t digits, uint8_t *out, size_t capacity) {
+  size_t i;
+  if (digits < 2 || hex[0] != '0' || hex[1] != 'x' || (digits - 2) % 2 != 0 || (digits - 2) / 2 > capacity) return -1;
+  for (i = 0; i < (digits - 2) / 2; i++) {
+    int hi = nibble(hex[2 + 2 * i]), lo = nibble(hex[3 + 2 * i]);
+    if (hi < 0 || lo < 0) return -1;
+    out[i] = (uint8_t)(hi * 16 + lo);
+  }
+  return (long)((digits - 2) / 2);
+}
+
+/*
+ * Feeds the hex strings of the JSON array starting at `array` ('[') to `feed`, one node at a time
+ * through a single node buffer: the device never holds more than one node. Returns the first
+ * refusal; *bytes and *nodes count what went through.
+ */
+static pythia_result feed_nodes(const char *array, pythia_status_proof *proof,
+                                pythia_result (*feed)(pythia_status_proof *, const uint8_t *, size_t), pythia_result malformed, size_t *bytes,
+                                size_t *nodes) {
+  static uint8_t node[PYTHIA_MAX_PROOF_NODE_BYTES];
+  const char *at = array + 1;
+  *bytes = 0;
+  *nodes = 0;
+  for (;;) {
+    const char *end;
+    long length;
+    pythia_result r;
+    while (*at == ' ' || *at == ',') at++;
+    if (*at == ']') return PYTHIA_OK;
+    if (*at != '"' || (end = strchr(at + 1, '"')) == NULL) return malformed;
+    length = unhex_span(at + 1, (size_t)(end - at - 1), node, sizeof node);
+    if (length < 0) return malformed; /* not hex, or longer than any node a proof may hold */
+    if ((r = feed(proof, node, (size_t)length)) != PYTHIA_OK) return r;
+    *bytes += (size_t)length;
+    (*nodes)++;
+    at = end + 1;
+  }
+}
+
+/*
+ * The next checkpoint (GET /v1/chain/headers/{checkpoint + epoch}), followed with the SDK: sealed by
+ * a validator of the set the device trusts, it names the set of the next epoch.
+ */
+static pythia_result follow_checkpoint(sensor_context *ctx, chain_view *view) {
+  static uint8_t body[8192];
+  static uint8_t header[PYTHIA_MAX_HEADER_BYTES];
+  uint8_t next[PYTHIA_BUNDLE_MAX_VALIDATORS][20];
+  char path[64];
+  const char *hex;
+  size_t body_length, hex_length, count;
+  long header_length;
+  int http;
+  uint64_t checkpoint;
+  pythia_result r;
+  snprintf(path, sizeof path, "/v1/chain/headers/%llu", (unsigned long long)(view->trust.checkpoint + view->trust.epoch));
+  if (http_request(ctx, "GET", path, "application/json", NULL, 0, body, sizeof body - 1, &body_length, &http) != 0) return PYTHIA_ERR_PLATFORM;
+  body[body_length] = '\0';
+  if (http != 200) {
+    fprintf(stderr, "sensor: checkpoint: HTTP %d %s\n", http, (const char *)body);
+    return PYTHIA_ERR_PLATFORM;
+  }
+  if ((hex = json_hex_after((const char *)body, "header", &hex_length)) == NULL ||
+      (header_length = unhex_span(hex, hex_length, header, sizeof header)) < 0)
+    return PYTHIA_ERR_BAD_HEADER;
+  r = pythia_clique_checkpoint_follow(header, (size_t)header_length, &view->trust, next, PYTHIA_BUNDLE_MAX_VALIDATORS, &count, &checkpoint);
+  if (r != PYTHIA_OK) return r;
+  memcpy(view->validators, next, count * 20);
+  view->trust.validators = (const uint8_t(*)[20])view->validators;
+  view->trust.validator_count = count;
+  view->trust.checkpoint = checkpoint;
+  view->checkpoints_followed++;
+  return PYTHIA_OK;
+}
+
+/*
+ * GET /v1/devices/{id}/status-proof and its check: the header's seal against the trusted
+ * validators and its freshness, then the proof of the device's own record against the header's
+ * state root. PYTHIA_OK with the proven status; else the refusal.
+ */
+static pythia_result chain_status(sensor_context *ctx, chain_view *view, const pythia_device_key *key, pythia_status *status, uint64_t *block) {
+  static uint8_t body[32768];
+  static uint8_t header[PYTHIA_MAX_HEADER_BYTES];
+  char path[96], id[43];
+  const char *text, *hex, *account, *storage;
+  size_t body_length, hex_length, account_bytes, account_nodes, storage_bytes, storage_nodes, i;
+  long header_length;
+  int http;
+  uint64_t now;
+  uint8_t record[32];
+  pythia_clique_header verified;
+  pythia_header_freshness freshness;
+  pythia_status_proof proof;
+  pythia_result r;
+  pythia_address_checksum(key->id, id);
+  for (i = 2; id[i]; i++)
+    if (id[i] >= 'A' && id[i] <= 'F') id[i] = (char)(id[i] - 'A' + 'a');
+  snprintf(path, sizeof path, "/v1/devices/%s/status-proof", id);
+  if (http_request(ctx, "GET", path, "application/json", NULL, 0, body, sizeof body - 1, &body_length, &http) != 0) return PYTHIA_ERR_PLATFORM;
+  body[body_length] = '\0';
+  if (http != 200) {
+    fprintf(stderr, "sensor: status proof: HTTP %d %s\n", http, (const char *)body);
+    return PYTHIA_ERR_PLATFORM;
+  }
+  text = (const char *)body;
+  if ((hex = json_hex_after(text, "header", &hex_length)) == NULL ||
+      (header_length = unhex_span(hex, hex_length, header, sizeof header)) < 0)
+    return PYTHIA_ERR_BAD_HEADER;
+  now_seconds(NULL, &now);
+  memset(&freshness, 0, sizeof freshness);
+  freshness.now = now;
+  freshness.max_age_seconds = view->max_age_seconds;
+  freshness.max_future_seconds = 30;
+  freshness.highest_block = view->highest_block;
+  freshness.max_age_blocks = view->max_age_blocks;
+  r = pythia_clique_header_verify(header, (size_t)header_length, &view->trust, &freshness, &verified);
+  /* A header past the trusted epoch: follow the checkpoints up to it, then check it again. */
+  while (r == PYTHIA_ERR_CHECKPOINT_NEEDED && view->trust.checkpoint + view->trust.epoch <= verified.number) {
+    if ((r = follow_checkpoint(ctx, view)) != PYTHIA_OK) return r;
+    r = pythia_clique_header_verify(header, (size_t)header_length, &view->trust, &freshness, &verified);
+  }
+  if (r != PYTHIA_OK) return r;
+  account = strstr(text, "\"accountProof\":[");
+  storage = strstr(text, "\"storageProof\":[");
+  if (account == NULL || storage == NULL || (storage = strstr(storage, "\"proof\":[")) == NULL) return PYTHIA_ERR_BAD_ACCOUNT_PROOF;
+  pythia_status_proof_begin(&proof, verified.state_root, view->fleet, key->id);
+  r = feed_nodes(strchr(account, '['), &proof, pythia_status_proof_account_node, PYTHIA_ERR_BAD_ACCOUNT_PROOF, &account_bytes, &account_nodes);
+  if (r != PYTHIA_OK) return r;
+  r = feed_nodes(strchr(storage, '['), &proof, pythia_status_proof_storage_node, PYTHIA_ERR_BAD_STORAGE_PROOF, &storage_bytes, &storage_nodes);
+  if (r != PYTHIA_OK) return r;
+  if ((r = pythia_status_proof_finish(&proof, record, status)) != PYTHIA_OK) return r;
+  if (verified.number > view->highest_block) view->highest_block = verified.number;
+  if ((size_t)header_length > view->largest_header) view->largest_header = (size_t)header_length;
+  if (account_bytes > view->largest_account) view->largest_account = account_bytes;
+  if (storage_bytes > view->largest_storage) view->largest_storage = storage_bytes;
+  printf("proof header %ld bytes account %zu bytes %zu nodes storage %zu bytes %zu nodes (checkpoint %llu, %zu validators, %u checkpoints followed)\n",
+         header_length, account_bytes, account_nodes, storage_bytes, storage_nodes, (unsigned long long)view->trust.checkpoint,
+         view->trust.validator_count, view->checkpoints_followed);
+  *block = verified.number;
+  return PYTHIA_OK;
 }
 
 /* ---- MQTT (docs/protocol.md "MQTT"): publish on the device's readings/questions topic, wait for its acks/answers */
@@ -459,7 +652,7 @@ static int load_bundle(const char *path, pythia_bundle *bundle) {
 
 static int send_readings(sensor_context *ctx, const pythia_crypto *crypto, const pythia_platform *platform, const pythia_device_key *key,
                          const uint8_t separator[32], const uint8_t *payload, size_t payload_length, pythia_answer_policy *policy,
-                         uint64_t readings, uint64_t sequence, uint64_t interval, uint64_t *last_question);
+                         chain_view *chain, uint64_t readings, uint64_t sequence, uint64_t interval, uint64_t *last_question);
 
 static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto, pythia_platform *platform) {
   static const int16_t metrics[6] = {123, 251, 304, 452, 2150, 5500};
@@ -472,12 +665,24 @@ static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto
   char id[43];
   uint64_t readings = 3, sequence = 1, interval = 0, last_question = 0;
   const char *gateway = option(argc, argv, "--gateway", NULL), *transport = option(argc, argv, "--transport", "http");
-  const char *broker = option(argc, argv, "--mqtt", NULL);
+  const char *broker = option(argc, argv, "--mqtt", NULL), *verify = option(argc, argv, "--verify", "answer");
+  static chain_view chain;
   size_t payload_length, trusted_count, k;
-  int mqtt = strcmp(transport, "mqtt") == 0, code;
+  int mqtt = strcmp(transport, "mqtt") == 0, code, on_chain = strcmp(verify, "chain") == 0;
 
   if (!mqtt && strcmp(transport, "http") != 0) return fail("--transport", "must be http or mqtt");
+  if (!on_chain && strcmp(verify, "answer") != 0) return fail("--verify", "must be answer (signed answers of a trusted Pythia) or chain");
+  if (on_chain && mqtt) return fail("--verify chain", "the status proof comes over HTTP: use --transport http");
   if (load_bundle(option(argc, argv, "--bundle", NULL), &bundle) != 0) return 1;
+  if (on_chain) {
+    if (pythia_bundle_clique_trust(&bundle, &chain.trust) != PYTHIA_OK)
+      return fail("--verify chain", "the bundle names no Clique validators (its \"clique\" member)");
+    memcpy(chain.validators, bundle.validators, bundle.validator_count * 20);
+    chain.trust.validators = (const uint8_t(*)[20])chain.validators;
+    chain.max_age_seconds = bundle.max_age_seconds;
+    chain.max_age_blocks = bundle.max_age_blocks;
+    memcpy(chain.fleet, bundle.fleet, 20);
+  }
   trusted_count = pythia_bundle_trusted_keys(&bundle, trusted, PYTHIA_BUNDLE_MAX_KEYS);
   if (trusted_count == 0) return fail("bundle", "no Pythia key to trust under its attestation policy");
   if (mqtt) {
@@ -520,15 +725,27 @@ static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto
       return 1;
     }
   }
-  code = send_readings(ctx, crypto, platform, &key, separator, payload, payload_length, &policy, readings, sequence, interval, &last_question);
+  code = send_readings(ctx, crypto, platform, &key, separator, payload, payload_length, &policy, on_chain ? &chain : NULL, readings, sequence,
+                       interval, &last_question);
   mqtt_stop(ctx);
+  if (on_chain) {
+    /* What checking a proof takes: the header buffer, one node's buffer, the walk's state and the trust (the SDK's own; stack apart, see mcu-check). */
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    printf("memory proof state %zu bytes (header buffer %d, node buffer %d, walk %zu, trust %zu), largest header %zu bytes, account proof %zu "
+           "bytes, storage proof %zu bytes, process peak rss %ld KiB\n",
+           (size_t)PYTHIA_MAX_HEADER_BYTES + PYTHIA_MAX_PROOF_NODE_BYTES + sizeof(pythia_status_proof) + sizeof(pythia_clique_header) +
+               sizeof(chain_view),
+           PYTHIA_MAX_HEADER_BYTES, PYTHIA_MAX_PROOF_NODE_BYTES, sizeof(pythia_status_proof), sizeof(chain_view), chain.largest_header,
+           chain.largest_account, chain.largest_storage, usage.ru_maxrss);
+  }
   return code;
 }
 
 /* Before each reading its own status, verified: only a signed answer can halt it. */
 static int send_readings(sensor_context *ctx, const pythia_crypto *crypto, const pythia_platform *platform, const pythia_device_key *key,
                          const uint8_t separator[32], const uint8_t *payload, size_t payload_length, pythia_answer_policy *policy,
-                         uint64_t readings, uint64_t sequence, uint64_t interval, uint64_t *last_question) {
+                         chain_view *chain, uint64_t readings, uint64_t sequence, uint64_t interval, uint64_t *last_question) {
   pythia_status_guard guard;
   pythia_question question;
   uint8_t work[1024], response[1024];
@@ -546,17 +763,36 @@ static int send_readings(sensor_context *ctx, const pythia_crypto *crypto, const
     pythia_answer answer;
     uint64_t timestamp;
     static const char *const names[] = {"none", "active", "suspended", "revoked"};
-    /* Its own status, verified, before each reading: only a signed answer can halt it. */
-    policy->has_current_block = guard.has_block;
-    policy->current_block = guard.highest_block;
-    r = pythia_ask(crypto, platform, key, &question, next_question_sequence(last_question), policy, work, sizeof work, &answer);
-    if (r != PYTHIA_OK) return fail("status question", pythia_reason(r));
-    pythia_status_guard_apply(&guard, &answer);
-    printf("status %s block %llu\n", names[answer.answer.status.status], (unsigned long long)answer.block_number);
-    fflush(stdout);
-    if (pythia_status_guard_check(&guard) != PYTHIA_OK) {
-      printf("halted %s\n", names[guard.halted]);
-      return 3;
+    if (chain != NULL) {
+      /* Its own status proven on the chain: the gateway is trusted for delivery only. */
+      pythia_status proven;
+      uint64_t block;
+      r = chain_status(ctx, chain, key, &proven, &block);
+      if (r == PYTHIA_ERR_PLATFORM) return fail("status proof", "the gateway did not answer");
+      if (r != PYTHIA_OK) {
+        printf("refused %s\n", pythia_reason(r));
+        fprintf(stderr, "sensor: status proof refused: %s\n", pythia_reason(r));
+        return 4;
+      }
+      printf("status %s block %llu\n", names[proven], (unsigned long long)block);
+      fflush(stdout);
+      if (proven == PYTHIA_STATUS_SUSPENDED || proven == PYTHIA_STATUS_REVOKED) {
+        printf("halted %s\n", names[proven]);
+        return 3;
+      }
+    } else {
+      /* Its own status, verified, before each reading: only a signed answer can halt it. */
+      policy->has_current_block = guard.has_block;
+      policy->current_block = guard.highest_block;
+      r = pythia_ask(crypto, platform, key, &question, next_question_sequence(last_question), policy, work, sizeof work, &answer);
+      if (r != PYTHIA_OK) return fail("status question", pythia_reason(r));
+      pythia_status_guard_apply(&guard, &answer);
+      printf("status %s block %llu\n", names[answer.answer.status.status], (unsigned long long)answer.block_number);
+      fflush(stdout);
+      if (pythia_status_guard_check(&guard) != PYTHIA_OK) {
+        printf("halted %s\n", names[guard.halted]);
+        return 3;
+      }
     }
     now_seconds(NULL, &timestamp);
     r = pythia_reading_json(crypto, platform, key, separator, sequence, timestamp, payload, payload_length, body, sizeof body, &length);

@@ -11,6 +11,7 @@ import { askPythia } from '../../sdk/askPythia.js';
 import { createQuestionSequence } from '../../sdk/createQuestionSequence.js';
 import { deviceKeyFromPrivateKey } from '../../sdk/deviceKeyFromPrivateKey.js';
 import { loadDeviceKey } from '../../sdk/loadDeviceKey.js';
+import { CLIQUE_EPOCH, cliqueSignersOfExtraData } from '../../network/cliqueGenesis.js';
 import { type PythiaKeyEntry, ProvisioningBundleError, parseProvisioningBundle } from '../../sdk/provisioningBundle.js';
 import { parseAddressArg, parseIntegerArg, parseUrlArg } from '../args/index.js';
 import { loadContext } from '../context.js';
@@ -68,7 +69,13 @@ export function registerAskCommands(program: Command): void {
       .requiredOption('--out <path>', 'where to write the bundle (JSON)')
       .option('--require-attested', 'devices refuse Pythia keys without TEE attestation (this node has none: its key is unattested)')
       .option('--max-age-seconds <s>', 'oldest answer a device accepts, by time', parseIntegerArg('max age', 1, 86_400 * 365), 300)
-      .option('--max-age-blocks <n>', 'oldest answer a device accepts, by block', parseIntegerArg('max age', 1, 10_000_000), 100),
+      .option('--max-age-blocks <n>', 'oldest answer a device accepts, by block', parseIntegerArg('max age', 1, 10_000_000), 100)
+      .option(
+        '--clique-epoch <n>',
+        "the Clique network's epoch (blocks between checkpoints; `pythia network init --epoch`), written with the genesis validators when the chain is Clique",
+        parseIntegerArg('epoch', 1, 1_000_000_000),
+        CLIQUE_EPOCH,
+      ),
     { json: 'print the bundle' },
   ).action(
     async (options: {
@@ -76,6 +83,7 @@ export function registerAskCommands(program: Command): void {
       requireAttested?: boolean;
       maxAgeSeconds: number;
       maxAgeBlocks: number;
+      cliqueEpoch: number;
       dataDir?: string;
       json?: boolean;
     }) => {
@@ -101,6 +109,8 @@ export function registerAskCommands(program: Command): void {
       if (pythiaKeys.length === 0) throw new CliError('the Pythia registry trusts no key: register one with `pythia pythia register`');
       // This node's key first: the device's default gateway signs with it.
       pythiaKeys.sort((a, b) => Number(b.address === key.deviceId) - Number(a.address === key.deviceId));
+      // A Clique chain lists its genesis validators in block 0's extra-data: what a device that trusts the chain starts from.
+      const validators = cliqueSignersOfExtraData((await context.publicClient.getBlock({ blockNumber: 0n })).extraData);
       const bundle = parseProvisioningBundle({
         version: 1,
         chainId: context.deployment.chainId,
@@ -115,12 +125,14 @@ export function registerAskCommands(program: Command): void {
         attestationPolicy: { requireAttested: options.requireAttested === true },
         freshness: { maxAgeSeconds: options.maxAgeSeconds, maxAgeBlocks: options.maxAgeBlocks },
         gatewayUrls: [context.deployment.gatewayUrl],
+        ...(validators && { clique: { epoch: options.cliqueEpoch, validators } }),
       });
       writeFileSync(options.out, `${JSON.stringify(bundle, null, 2)}\n`);
       printResult(
         options,
         bundle,
-        () => `bundle for chain ${bundle.chainId} trusting Pythia ${pythiaKeys.map((k) => k.address).join(', ')} written to ${options.out}`,
+        () =>
+          `bundle for chain ${bundle.chainId} trusting Pythia ${pythiaKeys.map((k) => k.address).join(', ')}${bundle.clique ? ` and the chain's ${bundle.clique.validators.length} Clique validator(s) (epoch ${bundle.clique.epoch})` : ''} written to ${options.out}`,
       );
     },
   );

@@ -1,6 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Address, PublicClient } from 'viem';
-import { NoSealedHeaderError, readDeviceStatusProof, type ReadDeviceStatusProofReturnType } from '../../chain/readDeviceStatusProof.js';
+import {
+  NoSealedHeaderError,
+  readDeviceStatusProof,
+  readRawHeader,
+  type ReadDeviceStatusProofReturnType,
+} from '../../chain/readDeviceStatusProof.js';
 import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
@@ -40,9 +45,24 @@ export const statusProofResponseJsonSchema = {
   },
 } as const;
 
+export const chainHeaderResponseJsonSchema = {
+  description:
+    'The sealed header of one block, for a device that follows the Clique validator set from its bundle through the checkpoints (docs/protocol.md, "Chain proofs"): it asks for block checkpoint + epoch and checks the seal itself.',
+  type: 'object',
+  required: ['number', 'header'],
+  additionalProperties: false,
+  properties: {
+    number: { type: 'integer' },
+    header: { ...hexJsonSchema, description: 'The block header, RLP-encoded, seal included (geth debug_getRawHeader).' },
+  },
+} as const;
+
 export type StatusProofsPluginOptions = { publicClient: PublicClient; fleetAddress: Address };
 
-/** GET /v1/devices/:id/status-proof — a sealed header and a storage proof of the device's record. Always registered. */
+/**
+ * GET /v1/devices/:id/status-proof — a sealed header and a storage proof of the device's record;
+ * GET /v1/chain/headers/:number — one sealed header (the checkpoints a device follows). Always registered.
+ */
 export const statusProofsPlugin: FastifyPluginAsync<StatusProofsPluginOptions> = async (app, services) => {
   app.get<{ Params: { id: Address } }>(
     '/v1/devices/:id/status-proof',
@@ -65,6 +85,35 @@ export const statusProofsPlugin: FastifyPluginAsync<StatusProofsPluginOptions> =
         throw new ChainUnavailableError(`could not read a proof for ${device}: ${shortError(error)}`);
       }
       return { device, blockNumber: Number(read.blockNumber), header: read.header, proof: read.proof };
+    },
+  );
+
+  app.get<{ Params: { number: string } }>(
+    '/v1/chain/headers/:number',
+    {
+      schema: {
+        summary: 'The sealed header of a block (a checkpoint, for a device that follows the validator set)',
+        tags: ['chain'],
+        params: {
+          type: 'object',
+          required: ['number'],
+          properties: { number: { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$', description: 'A block number (decimal).' } },
+        },
+        response: { 200: chainHeaderResponseJsonSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const number = BigInt(request.params.number);
+      let header: Awaited<ReturnType<typeof readRawHeader>>;
+      try {
+        header = await readRawHeader({ publicClient: services.publicClient, blockNumber: number });
+      } catch (error) {
+        if (error instanceof NoSealedHeaderError)
+          return sendError(reply, 'status_proof_unavailable', `the chain node gives no sealed header: ${shortError(error)}`);
+        throw new ChainUnavailableError(`could not read the header of block ${number}: ${shortError(error)}`);
+      }
+      if (header === undefined) return sendError(reply, 'status_proof_unavailable', `block ${number} is not sealed yet`);
+      return { number: Number(number), header };
     },
   );
 };

@@ -1,7 +1,9 @@
 import type { Address, Hex } from 'viem';
 import type { RetryOptions } from '../backoffDelay.js';
 import { gatewayRequest } from '../gatewayRequest.js';
+import { decodeCliqueHeader } from './decodeCliqueHeader.js';
 import { ChainProofError } from './errors.js';
+import { followCliqueCheckpoint } from './followCliqueCheckpoint.js';
 import type { CliqueTrust, HeaderFreshness } from './verifyCliqueHeader.js';
 import { verifyDeviceStatusProof, type VerifyDeviceStatusProofReturnType } from './verifyDeviceStatusProof.js';
 import type { FleetRecordProof } from './verifyFleetRecordProof.js';
@@ -22,6 +24,8 @@ export type AskStatusProofReturnType = VerifyDeviceStatusProofReturnType & {
   /** The header and proof as the gateway sent them, for a device that keeps or forwards them. */
   header: Hex;
   proof: FleetRecordProof;
+  /** The trust the header was checked under: `trust`, or the set followed from it through the checkpoints up to the header. Keep it for the next ask. */
+  trust: CliqueTrust;
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -46,8 +50,45 @@ export async function askStatusProof(parameters: AskStatusProofParameters): Prom
   });
   const { header, proof } = parseStatusProofBody(body);
   const freshness = { ...parameters.freshness, now: parameters.freshness.now ?? BigInt(Math.floor(Date.now() / 1000)) };
-  const proven = await verifyDeviceStatusProof({ header, proof, trust, freshness, fleet, device });
-  return { ...proven, header, proof };
+  let followed = trust;
+  const number = decodeCliqueHeader(header).number;
+  if (number >= trust.checkpoint + trust.epoch)
+    followed = await askCliqueCheckpoints({ ...parameters, trust, upTo: number - (number % trust.epoch) });
+  const proven = await verifyDeviceStatusProof({ header, proof, trust: followed, freshness, fleet, device });
+  return { ...proven, header, proof, trust: followed };
+}
+
+export type AskCliqueCheckpointsParameters = {
+  gatewayUrl: string;
+  trust: CliqueTrust;
+  /** The checkpoint to reach (a multiple of the epoch). */
+  upTo: bigint;
+  fetch?: typeof fetch;
+  retry?: RetryOptions;
+};
+
+/**
+ * Follows the validator set from `trust` to checkpoint `upTo`, one checkpoint header after the other
+ * (GET /v1/chain/headers/{number}), each checked by followCliqueCheckpoint: the gateway only delivers.
+ */
+export async function askCliqueCheckpoints(parameters: AskCliqueCheckpointsParameters): Promise<CliqueTrust> {
+  let trust = parameters.trust;
+  const base = parameters.gatewayUrl.replace(/\/$/, '');
+  while (trust.checkpoint < parameters.upTo) {
+    const number = trust.checkpoint + trust.epoch;
+    const { body } = await gatewayRequest({
+      url: `${base}/v1/chain/headers/${number}`,
+      method: 'GET',
+      ...(parameters.fetch && { fetch: parameters.fetch }),
+      ...(parameters.retry && { retry: parameters.retry }),
+    });
+    const header = (body as { header?: unknown } | null)?.header;
+    if (typeof header !== 'string' || !/^0x[0-9a-fA-F]*$/.test(header))
+      throw new ChainProofError('malformed_proof', `the gateway's answer for checkpoint ${number}: no header`);
+    const { hash: _, ...next } = followCliqueCheckpoint({ trust, header: header as Hex });
+    trust = next;
+  }
+  return trust;
 }
 
 /** The body of GET /v1/devices/{id}/status-proof, checked for shape only (verifyDeviceStatusProof checks the content). */

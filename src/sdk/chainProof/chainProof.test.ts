@@ -13,14 +13,16 @@ import {
   verifyDeviceStatusProof,
   verifyFleetRecordProof,
 } from './index.js';
-import { readChainProofVectors, resealHeader } from './chainProofCVectors.js';
+import { checkpointOf, readChainProofVectors, resealHeader, trustAt } from './chainProofCVectors.js';
 
 /** Vectors from a real geth 1.13.15 Clique network (scripts/write-chain-proof-vectors.ts), shared with the C SDK. */
 const vectors = readChainProofVectors();
 const epoch = BigInt(vectors.epoch);
 const genesisTrust: CliqueTrust = { validators: vectors.validators, checkpoint: 0n, epoch };
-const lastCheckpoint = BigInt(vectors.block.number) - (BigInt(vectors.block.number) % epoch);
-const currentTrust: CliqueTrust = { validators: vectors.validators, checkpoint: lastCheckpoint, epoch };
+const lastCheckpoint = checkpointOf(vectors, vectors.block.number);
+/** The set at the head's epoch, followed from the genesis set through every checkpoint (a 4th voted in, validator-3 voted out). */
+const currentTrust: CliqueTrust = trustAt(vectors, lastCheckpoint);
+const { changes } = vectors;
 const fresh = { now: BigInt(vectors.block.timestamp) + 5n, maxAgeSeconds: 60n };
 const proofOf = (name: string) => vectors.proofs.find((p) => p.name === name)!;
 
@@ -43,38 +45,76 @@ function reseal(rlp: Hex, privateKey: Hex, change: (fields: Hex[]) => void = () 
 }
 
 describe('Clique headers from a real geth network', () => {
-  it('the header RLP hashes to the block hash, and the seal recovers to one of the three validators', () => {
+  it('the header RLP hashes to the block hash, and the seal recovers to one of the validators of its epoch', () => {
     const header = verifyCliqueHeader({ header: vectors.block.header, trust: currentTrust, freshness: fresh });
     assert.equal(header.hash, vectors.block.hash);
     assert.equal(header.stateRoot, vectors.block.stateRoot);
     assert.equal(header.number, BigInt(vectors.block.number));
-    assert.ok(vectors.validators.includes(header.signer));
+    assert.ok(currentTrust.validators.includes(header.signer));
   });
 
   it('every header of the last epoch: its signer is a validator and its difficulty is its turn (2 in turn, 1 out of turn)', () => {
-    const sorted = [...vectors.validators].map((v) => v.toLowerCase()).sort();
+    const sorted = [...currentTrust.validators].map((v) => v.toLowerCase()).sort();
     assert.ok(vectors.headers.length > 0);
     for (const rlp of vectors.headers) {
       const h = verifyCliqueHeader({ header: rlp, trust: currentTrust });
-      assert.equal(h.inTurn, sorted[Number(h.number % 3n)] === h.signer.toLowerCase());
+      assert.equal(h.inTurn, sorted[Number(h.number % BigInt(sorted.length))] === h.signer.toLowerCase());
       assert.equal(h.difficulty, h.inTurn ? 2n : 1n);
     }
   });
 
-  it('follows the checkpoints from the genesis set to the current epoch; each lists the three validators', () => {
+  it('follows the checkpoints from the genesis set to the current epoch: the validator voted in from the checkpoint after the vote, the one voted out gone from the checkpoint after its removal', () => {
     assert.deepEqual(
       decodeCliqueHeader(vectors.genesis)
         .checkpointSigners.map((s) => getAddress(s))
         .sort(),
       [...vectors.validators].sort(),
     );
+    const addedFrom = checkpointOf(vectors, changes.addedAt) + epoch;
+    const removedFrom = checkpointOf(vectors, changes.removedAt) + epoch;
+    assert.ok(addedFrom < removedFrom && removedFrom <= lastCheckpoint, 'both changes, each followed by a checkpoint');
     let trust = genesisTrust;
     for (const checkpoint of vectors.checkpoints) {
       trust = followCliqueCheckpoint({ trust, header: checkpoint });
-      assert.deepEqual([...trust.validators].sort(), [...vectors.validators].sort());
+      const expected = [
+        ...vectors.validators.filter((v) => trust.checkpoint < removedFrom || v !== changes.removed),
+        ...(trust.checkpoint >= addedFrom ? [changes.added] : []),
+      ];
+      assert.deepEqual([...trust.validators].sort(), expected.sort(), `checkpoint ${trust.checkpoint}`);
     }
     assert.equal(trust.checkpoint, lastCheckpoint);
+    assert.deepEqual(trust.validators, currentTrust.validators);
     assert.equal(verifyCliqueHeader({ header: vectors.block.header, trust, freshness: fresh }).hash, vectors.block.hash);
+  });
+
+  it('accepts headers sealed by the validator voted in once a checkpoint names it; refuses one sealed with the key of the validator voted out after the checkpoint that drops it', () => {
+    assert.ok(changes.addedAfterCheckpoint.length > 0, 'the new validator sealed after its checkpoint');
+    for (const rlp of changes.addedAfterCheckpoint) {
+      const number = decodeCliqueHeader(rlp).number;
+      const h = verifyCliqueHeader({ header: rlp, trust: trustAt(vectors, checkpointOf(vectors, number)) });
+      assert.equal(h.signer, changes.added);
+    }
+    // Before the set change reaches a checkpoint the device does not know the new validator (votes are not followed).
+    for (const rlp of changes.addedAfterCheckpoint)
+      refused('unknown_signer', () =>
+        verifyCliqueHeader({ header: rlp, trust: { ...genesisTrust, checkpoint: checkpointOf(vectors, decodeCliqueHeader(rlp).number) } }),
+      );
+    // The removed validator's real headers, sealed while it was a validator, under the trust of their epoch.
+    assert.ok(changes.removedLastHeaders.length > 0);
+    for (const rlp of changes.removedLastHeaders) {
+      const number = decodeCliqueHeader(rlp).number;
+      assert.equal(verifyCliqueHeader({ header: rlp, trust: trustAt(vectors, checkpointOf(vectors, number)) }).signer, changes.removed);
+    }
+    // The head, sealed again with the removed validator's own key: refused under the set the checkpoints lead to.
+    const byRemoved = resealHeader(vectors.block.header, changes.removedKey);
+    refused('unknown_signer', () => verifyCliqueHeader({ header: byRemoved, trust: currentTrust, freshness: fresh }));
+    // ... and a non-validator's seal, a stale header: the same refusals as before the changes.
+    refused('unknown_signer', () =>
+      verifyCliqueHeader({ header: reseal(vectors.block.header, generatePrivateKey()), trust: currentTrust }),
+    );
+    refused('stale_header', () =>
+      verifyCliqueHeader({ header: vectors.block.header, trust: currentTrust, freshness: { ...fresh, now: fresh.now + 3600n } }),
+    );
   });
 
   it('a header past the trusted epoch needs its checkpoint first; a header before the trusted checkpoint is stale', () => {

@@ -19,7 +19,43 @@ export type ChainProofVectors = {
   block: { number: number; hash: Hex; timestamp: number; stateRoot: Hex; header: Hex };
   fleet: Address;
   proofs: Array<{ name: string; device: Address; status: string; proof: FleetRecordProof }>;
+  /** The validator-set changes voted on the network (clique_propose), and headers around them. */
+  changes: {
+    added: Address;
+    addedAt: number;
+    addedBeforeCheckpoint: Hex[];
+    addedAfterCheckpoint: Hex[];
+    removed: Address;
+    removedAt: number;
+    /** The removed validator's key (a throwaway network's): seals a header as it could after its removal. */
+    removedKey: Hex;
+    removedLastHeaders: Hex[];
+    checkpointSealers: Address[];
+  };
 };
+
+const followed = new WeakMap<ChainProofVectors, Map<bigint, CliqueTrust>>();
+
+/** The trust a device holds at `checkpoint`: the genesis set of `vectors.validators`, followed through every checkpoint up to it. */
+export function trustAt(vectors: ChainProofVectors, checkpoint: bigint): CliqueTrust {
+  const known = followed.get(vectors) ?? new Map<bigint, CliqueTrust>();
+  followed.set(vectors, known);
+  const cached = known.get(checkpoint);
+  if (cached) return cached;
+  const epoch = BigInt(vectors.epoch);
+  let trust: CliqueTrust = { validators: vectors.validators, checkpoint: 0n, epoch };
+  for (const header of vectors.checkpoints) {
+    if (trust.checkpoint >= checkpoint) break;
+    const { hash: _, ...next } = followCliqueCheckpoint({ trust, header });
+    trust = next;
+  }
+  if (trust.checkpoint !== checkpoint) throw new RangeError(`the vectors hold no checkpoint ${checkpoint}`);
+  known.set(checkpoint, trust);
+  return trust;
+}
+
+/** The checkpoint (a multiple of the epoch) at or below block `n`. */
+export const checkpointOf = (vectors: ChainProofVectors, n: bigint | number): bigint => BigInt(n) - (BigInt(n) % BigInt(vectors.epoch));
 
 export function readChainProofVectors(): ChainProofVectors {
   return JSON.parse(readFileSync(new URL('../../../sdk-c/test/chain_proof_vectors.json', import.meta.url), 'utf8'));
@@ -30,6 +66,8 @@ export type ChainProofCCase = {
   name: string;
   header: Hex;
   checkpoint: bigint;
+  /** The trusted set at `checkpoint` (followed from the genesis set). */
+  validators: readonly Address[];
   now: bigint;
   maxAgeSeconds: bigint;
   device?: Address;
@@ -73,7 +111,14 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
   const head = BigInt(vectors.block.number);
   const current = head - (head % epoch);
   const t = BigInt(vectors.block.timestamp);
-  const base = { checkpoint: current, now: t + 5n, maxAgeSeconds: 60n, accountProof: [], storageProof: [] };
+  const base = {
+    checkpoint: current,
+    validators: trustAt(vectors, current).validators,
+    now: t + 5n,
+    maxAgeSeconds: 60n,
+    accountProof: [],
+    storageProof: [],
+  };
   const raw: Array<Omit<ChainProofCCase, 'expect' | 'status'>> = [];
   for (const [i, header] of vectors.headers.entries())
     raw.push({ ...base, name: `epoch header ${i + 1}`, header, now: 0n, maxAgeSeconds: 0n });
@@ -87,13 +132,34 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
       storageProof: [...p.proof.storageProof[0]!.proof],
       ...edit,
     });
+  // The validator-set changes: trusted from (added) and until (removed) the checkpoint that restates the set.
+  const { changes } = vectors;
+  const headerCase = (name: string, header: Hex, number: bigint) => {
+    const checkpoint = checkpointOf(vectors, number);
+    raw.push({ ...base, name, header, checkpoint, validators: trustAt(vectors, checkpoint).validators, now: 0n, maxAgeSeconds: 0n });
+  };
+  const numberOf = (header: Hex) => BigInt((fromRlp(header, 'hex') as Hex[])[8]!);
+  for (const [i, header] of changes.addedAfterCheckpoint.entries())
+    headerCase(`sealed by the validator voted in, after the checkpoint naming it (${i + 1})`, header, numberOf(header));
+  for (const header of changes.addedBeforeCheckpoint)
+    headerCase('sealed by the validator voted in, before the checkpoint naming it', header, numberOf(header));
+  for (const [i, header] of changes.removedLastHeaders.entries())
+    headerCase(`sealed by the validator voted out, before the checkpoint dropping it (${i + 1})`, header, numberOf(header));
+  headerCase(
+    'sealed with the key of the validator voted out, after the checkpoint dropping it',
+    resealHeader(vectors.block.header, changes.removedKey),
+    BigInt(vectors.block.number),
+  );
   for (const p of vectors.proofs) proofCase(`${p.name} device`, p);
   const active = vectors.proofs.find((p) => p.name === 'active')!;
   const suspended = vectors.proofs.find((p) => p.name === 'suspended')!;
   proofCase('header sealed by a stranger', active, { header: resealHeader(vectors.block.header, STRANGER_KEY) });
   proofCase('stale header (an hour old)', active, { now: t + 3600n });
   proofCase('header from the future', active, { now: t - 31n });
-  proofCase('header past the trusted epoch', active, { checkpoint: current - epoch });
+  proofCase('header past the trusted epoch', active, {
+    checkpoint: current - epoch,
+    validators: trustAt(vectors, current - epoch).validators,
+  });
   proofCase('truncated header', active, { header: vectors.block.header.slice(0, -2) as Hex });
   proofCase('state root changed after sealing', active, {
     header: (() => {
@@ -124,7 +190,7 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
 
   const cases: ChainProofCCase[] = [];
   for (const c of raw) {
-    const trust: CliqueTrust = { validators: vectors.validators, checkpoint: c.checkpoint, epoch };
+    const trust: CliqueTrust = { validators: c.validators, checkpoint: c.checkpoint, epoch };
     let expect = 'ok';
     let status = 0;
     try {
@@ -157,21 +223,43 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
 }
 
 /** A checkpoint to follow from the trust at `checkpoint` (the genesis validators' set), and the TypeScript SDK's verdict. */
-export type ChainCheckpointCCase = { name: string; header: Hex; checkpoint: bigint; expect: string; next: bigint };
+export type ChainCheckpointCCase = {
+  name: string;
+  header: Hex;
+  checkpoint: bigint;
+  validators: readonly Address[];
+  expect: string;
+  next: bigint;
+  /** The set the checkpoint names (when followed). */
+  nextValidators: readonly Address[];
+};
 
 export function makeChainCheckpointCCases(vectors: ChainProofVectors = readChainProofVectors()): ChainCheckpointCCase[] {
   const epoch = BigInt(vectors.epoch);
-  const raw: Array<Omit<ChainCheckpointCCase, 'expect' | 'next'>> = vectors.checkpoints.map((header, i) => ({
+  const at = (checkpoint: bigint) => ({ checkpoint, validators: trustAt(vectors, checkpoint).validators });
+  const raw: Array<Omit<ChainCheckpointCCase, 'expect' | 'next' | 'nextValidators'>> = vectors.checkpoints.map((header, i) => ({
     name: `checkpoint ${(BigInt(i) + 1n) * epoch}`,
     header,
-    checkpoint: BigInt(i) * epoch,
+    ...at(BigInt(i) * epoch),
   }));
-  raw.push({ name: 'a checkpoint out of order', header: vectors.checkpoints[1]!, checkpoint: 0n });
+  raw.push({ name: 'a checkpoint out of order', header: vectors.checkpoints[1]!, ...at(0n) });
+  raw.push({ name: 'a header that is no checkpoint', header: vectors.block.header, ...at(checkpointOf(vectors, vectors.block.number)) });
+  // The checkpoint after the vote out, sealed again with the removed validator's key: it is still trusted there (the set
+  // changes at this checkpoint), so the device takes it; the one after, sealed with that key, is refused.
+  const { changes } = vectors;
+  const dropping = checkpointOf(vectors, changes.removedAt) + epoch;
+  const droppingHeader = vectors.checkpoints[Number(dropping / epoch) - 1]!;
   raw.push({
-    name: 'a header that is no checkpoint',
-    header: vectors.block.header,
-    checkpoint: BigInt(vectors.block.number) - (BigInt(vectors.block.number) % epoch),
+    name: 'the checkpoint dropping the validator voted out, sealed with its key',
+    header: resealHeader(droppingHeader, changes.removedKey),
+    ...at(dropping - epoch),
   });
+  if (vectors.checkpoints.length > Number(dropping / epoch))
+    raw.push({
+      name: 'the checkpoint after that, sealed with its key',
+      header: resealHeader(vectors.checkpoints[Number(dropping / epoch)]!, changes.removedKey),
+      ...at(dropping),
+    });
   const stranger = `0x${Buffer.from(secp256k1.getPublicKey(hexToBytes(STRANGER_KEY), false).subarray(1)).toString('hex')}` as Hex;
   const strangerAddress = `0x${keccak256(stranger).slice(-40)}` as Hex;
   const forged = (() => {
@@ -179,14 +267,14 @@ export function makeChainCheckpointCCases(vectors: ChainProofVectors = readChain
     f[12] = concatHex([`0x${'00'.repeat(32)}`, strangerAddress, `0x${'00'.repeat(65)}`]);
     return resealHeader(toRlp(f), STRANGER_KEY);
   })();
-  raw.push({ name: "a stranger's checkpoint naming the stranger", header: forged, checkpoint: 0n });
+  raw.push({ name: "a stranger's checkpoint naming the stranger", header: forged, ...at(0n) });
   return raw.map((c) => {
     try {
-      const next = followCliqueCheckpoint({ header: c.header, trust: { validators: vectors.validators, checkpoint: c.checkpoint, epoch } });
-      return { ...c, expect: 'ok', next: next.checkpoint };
+      const next = followCliqueCheckpoint({ header: c.header, trust: { validators: c.validators, checkpoint: c.checkpoint, epoch } });
+      return { ...c, expect: 'ok', next: next.checkpoint, nextValidators: next.validators };
     } catch (error) {
       if (!(error instanceof ChainProofError)) throw error;
-      return { ...c, expect: error.reason, next: 0n };
+      return { ...c, expect: error.reason, next: 0n, nextValidators: [] };
     }
   });
 }
@@ -207,7 +295,7 @@ export function chainProofCHeader(
     '#include <stddef.h>',
     '#include <stdint.h>',
     '',
-    'typedef struct { const char *name, *header; uint64_t checkpoint, now, max_age_seconds; const char *device;',
+    'typedef struct { const char *name, *header; uint64_t checkpoint; const char *const *validators; size_t validator_count; uint64_t now, max_age_seconds; const char *device;',
     '  const char *const *account_proof; size_t account_nodes; const char *const *storage_proof; size_t storage_nodes; const char *expect; int status; } chain_case;',
     '',
     `static const char *const chain_validators[] = {${vectors.validators.map(cString).join(', ')}};`,
@@ -217,12 +305,16 @@ export function chainProofCHeader(
     'static const chain_case chain_cases[] = {',
     ...cases.map(
       (c) =>
-        `  {${cString(c.name)}, ${cString(c.header)}, ${c.checkpoint}u, ${c.now}u, ${c.maxAgeSeconds}u, ${c.device ? cString(c.device) : 'NULL'}, ${cList(c.accountProof)}, ${c.accountProof.length}, ${cList(c.storageProof)}, ${c.storageProof.length}, ${cString(c.expect)}, ${c.status}},`,
+        `  {${cString(c.name)}, ${cString(c.header)}, ${c.checkpoint}u, ${cList(c.validators)}, ${c.validators.length}, ${c.now}u, ${c.maxAgeSeconds}u, ${c.device ? cString(c.device) : 'NULL'}, ${cList(c.accountProof)}, ${c.accountProof.length}, ${cList(c.storageProof)}, ${c.storageProof.length}, ${cString(c.expect)}, ${c.status}},`,
     ),
     '};',
-    'typedef struct { const char *name, *header; uint64_t checkpoint; const char *expect; uint64_t next; } chain_checkpoint_case;',
+    'typedef struct { const char *name, *header; uint64_t checkpoint; const char *const *validators; size_t validator_count; const char *expect; uint64_t next;',
+    '  const char *const *next_validators; size_t next_count; } chain_checkpoint_case;',
     'static const chain_checkpoint_case chain_checkpoint_cases[] = {',
-    ...checkpoints.map((c) => `  {${cString(c.name)}, ${cString(c.header)}, ${c.checkpoint}u, ${cString(c.expect)}, ${c.next}u},`),
+    ...checkpoints.map(
+      (c) =>
+        `  {${cString(c.name)}, ${cString(c.header)}, ${c.checkpoint}u, ${cList(c.validators)}, ${c.validators.length}, ${cString(c.expect)}, ${c.next}u, ${cList(c.nextValidators)}, ${c.nextValidators.length}},`,
+    ),
     '};',
     '#endif',
     '',

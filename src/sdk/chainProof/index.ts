@@ -27,4 +27,11 @@ export {
   type VerifyDeviceStatusProofReturnType,
 } from './verifyDeviceStatusProof.js';
 export { fleetRecordSlot, FLEET_RECORDS_SLOT } from '../../protocol/fleetRecordSlot.js';
-export { askStatusProof, parseStatusProofBody, type AskStatusProofParameters, type AskStatusProofReturnType } from './askStatusProof.js';
+export {
+  askStatusProof,
+  askCliqueCheckpoints,
+  parseStatusProofBody,
+  type AskStatusProofParameters,
+  type AskStatusProofReturnType,
+  type AskCliqueCheckpointsParameters,
+} from './askStatusProof.js';
