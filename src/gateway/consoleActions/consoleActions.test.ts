@@ -5,6 +5,8 @@ import { type Address, type Hex, toHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createChainClients } from '../../chain/clients.js';
 import { grantConsent } from '../../chain/consent/grantConsent.js';
+import { acceptTransfer, offerTransfer } from '../../chain/deviceOwnership.js';
+import { fundedAccount } from '../../testing/fundedAccount.js';
 import { consentRegistryAbi, pythiaFleetAbi } from '../../contracts/abis.js';
 import { airQualityProfile } from '../../protocol/airQuality.js';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';
@@ -20,10 +22,11 @@ let chain: TestChain;
 let app: FastifyInstance;
 let devices: Address[];
 let consentId: bigint;
+let householdConsent: bigint;
 
 before(async () => {
   chain = await startTestChain();
-  const keys = [generatePrivateKey(), generatePrivateKey()].map((key) => privateKeyToAccount(key));
+  const keys = [generatePrivateKey(), generatePrivateKey(), generatePrivateKey()].map((key) => privateKeyToAccount(key));
   // Registered by the operator: their ownership tokens are minted to the operator account (the council's devices).
   await chain.operatorWrite('registerDevices', [keys.map((k) => toHex(Buffer.from(k.publicKey.slice(4), 'hex'))), 1]);
   devices = keys.map((k) => k.address);
@@ -40,6 +43,23 @@ before(async () => {
     expiry: BigInt(Math.floor(Date.now() / 1000) + 86_400),
   });
   consentId = granted.consentId;
+  // Device 2 goes to a household, which lets the same recipient read it: the household's consent, not the council's.
+  const household = await fundedAccount(chain.publicClient);
+  await offerTransfer({ clients, account: chain.operator, address: chain.ownershipAddress, device: devices[2]!, to: household.address });
+  await acceptTransfer({ clients, account: household, address: chain.ownershipAddress, device: devices[2]! });
+  householdConsent = (
+    await grantConsent({
+      clients,
+      account: household,
+      address: chain.consentAddress,
+      recipient: privateKeyToAccount(generatePrivateKey()).address,
+      devices: [devices[2]!],
+      streams: 1,
+      commands: 0,
+      purpose: 'home insurance',
+      expiry: BigInt(Math.floor(Date.now() / 1000) + 86_400),
+    })
+  ).consentId;
   app = Fastify({ ajv: { customOptions: { coerceTypes: false, removeAdditional: false } } });
   installErrorHandling(app);
   app.addSchema(errorResponseJsonSchema);
@@ -171,7 +191,7 @@ test("the operator sets a class profile: signed by the operator's key, the chain
   assert.equal(transaction.from.toLowerCase(), chain.operator.address.toLowerCase());
 });
 
-test('the operator revokes a device and a consent it gave; the second revocation is refused by the chain (409)', async () => {
+test("the operator revokes a device and a consent it gave, not a household's (403); the second revocation is refused by the chain (409)", async () => {
   const revoked = await post(`/v1/console/devices/${devices[1]}/status`, { status: 'revoked', reason: 'stolen' });
   assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
   assert.equal(await deviceStatus(devices[1]!), 3, 'revoked on chain');
@@ -179,6 +199,16 @@ test('the operator revokes a device and a consent it gave; the second revocation
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
   assert.equal(answer.body.consentId, String(consentId));
   assert.notEqual((await consentOnChain()).revokedAt, 0n);
+  const others = await post(`/v1/console/consents/${householdConsent}/revoke`, undefined);
+  assert.equal(others.status, 403, JSON.stringify(others.body));
+  assert.equal(others.body.error, 'not_consent_owner');
+  const household = await chain.publicClient.readContract({
+    address: chain.consentAddress,
+    abi: consentRegistryAbi,
+    functionName: 'consent',
+    args: [householdConsent],
+  });
+  assert.equal(household.revokedAt, 0n, "the household's consent is the household's to revoke");
   const again = await post(`/v1/console/consents/${consentId}/revoke`, undefined);
   assert.equal(again.status, 409);
   assert.match(again.body.message, /AlreadyRevoked/);
