@@ -106,7 +106,7 @@ export function TownMap({ onRefused }: { onRefused: () => void }) {
               {d.flags > 0 && <circle className="flag-ring" cx={x} cy={y} r={11} />}
               <circle cx={x} cy={y} r={6} fill={FILL[d.status] ?? '#555'} className="sensor" />
               {d.name && (
-                <text className="label" x={x + 10} y={y + 4}>
+                <text className="label" x={x + 14} y={y + 4}>
                   {d.name}
                 </text>
               )}
