@@ -297,7 +297,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         }
         if (items.length === MAP_DEVICES) {
           truncated = true;
-          break;
+          continue;
         }
         const named = metadata.get(address)?.name ?? metadata.get(address)?.site;
         items.push({ ...pick(device), ...location, name: typeof named === 'string' ? named : null });
