@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { consolePost } from './api.js';
+import { consolePost, isRefused } from './api.js';
 
 type Target = 'suspended' | 'active' | 'revoked';
 const VERBS: Record<Target, string> = { suspended: 'Suspend', active: 'Reinstate', revoked: 'Revoke' };
@@ -12,7 +12,17 @@ type Sent = { transactionHash: string; blockNumber: number; by: string; status: 
  * The operator's actions on a device, signed by the node with the operator key after a
  * confirmation that says what will be signed; the chain's event is the accounting log's record.
  */
-export function DeviceActions({ device, status, onDone }: { device: string; status: string; onDone: () => void }) {
+export function DeviceActions({
+  device,
+  status,
+  onDone,
+  onRefused,
+}: {
+  device: string;
+  status: string;
+  onDone: () => void;
+  onRefused: () => void;
+}) {
   const [reason, setReason] = useState('');
   const [asked, setAsked] = useState<Target>();
   const [busy, setBusy] = useState(false);
@@ -30,6 +40,7 @@ export function DeviceActions({ device, status, onDone }: { device: string; stat
       setReason('');
       onDone();
     } catch (e) {
+      if (isRefused(e)) onRefused();
       setError((e as Error).message);
     } finally {
       setBusy(false);

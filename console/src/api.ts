@@ -69,6 +69,33 @@ export type StatusChange = {
   final: boolean;
 };
 
+/** An event of the accounting log (GET /v1/index/events): integers as decimal strings, addresses checksummed. */
+export type ChainEvent = {
+  contract: string;
+  address: string;
+  name: string;
+  args: Record<string, unknown>;
+  blockNumber: number;
+  logIndex: number;
+  transactionHash: string;
+  final: boolean;
+};
+
+/** A device on the town's map (GET /v1/index/map). */
+export type MapDevice = {
+  device: string;
+  status: string;
+  classId: number;
+  flags: number;
+  latitude: number;
+  longitude: number;
+  name: string | null;
+};
+export type TownMapAnswer = { items: MapDevice[]; unplaced: number; truncated: boolean; finalBlock: number };
+
+/** The node refused the console token: the page sends the user back to the login. */
+export const isRefused = (error: unknown): boolean => error instanceof ApiError && error.status === 401;
+
 /** The effective profile as GET /v1/devices/{id} reads it from the chain: the protocol's Profile, its version, and whose it is. */
 export type EffectiveProfile = Profile & { version: number; own: boolean };
 

@@ -1,6 +1,8 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { tokenStore } from './api.js';
+import { AccountingPage } from './pages/AccountingPage.js';
+import { ConsentsPage } from './pages/ConsentsPage.js';
 import { DevicePage } from './pages/DevicePage.js';
 import { FleetPage } from './pages/FleetPage.js';
 import { LoginPage } from './pages/LoginPage.js';
@@ -31,6 +33,16 @@ function useRoute(): string {
   return route;
 }
 
+/** The page of a route (#/...); each sends the user back to the login when the node refuses the token. */
+function page(route: string, refused: () => void) {
+  const device = /^\/devices\/(0x[0-9a-fA-F]{40})$/.exec(route)?.[1];
+  if (device) return <DevicePage device={device} onRefused={refused} />;
+  if (route === '/timeline') return <TimelinePage onRefused={refused} />;
+  if (route === '/accounting') return <AccountingPage onRefused={refused} />;
+  if (route === '/consents') return <ConsentsPage onRefused={refused} />;
+  return <FleetPage onRefused={refused} />;
+}
+
 function App() {
   const route = useRoute();
   const [token, setToken] = useState(tokenStore.get());
@@ -55,7 +67,6 @@ function App() {
     setNotice(REFUSED);
     logout();
   };
-  const device = /^\/devices\/(0x[0-9a-fA-F]{40})$/.exec(route)?.[1];
   return (
     <>
       <header className="top">
@@ -67,12 +78,18 @@ function App() {
           <a href="#/timeline" className={route === '/timeline' ? 'current' : ''}>
             Timeline
           </a>
+          <a href="#/accounting" className={route === '/accounting' ? 'current' : ''}>
+            Accounting log
+          </a>
+          <a href="#/consents" className={route === '/consents' ? 'current' : ''}>
+            Consents
+          </a>
         </nav>
         <button type="button" onClick={logout}>
           Log out
         </button>
       </header>
-      <main>{device ? <DevicePage device={device} /> : route === '/timeline' ? <TimelinePage /> : <FleetPage onRefused={refused} />}</main>
+      <main>{page(route, refused)}</main>
     </>
   );
 }

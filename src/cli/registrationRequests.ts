@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Hex } from 'viem';
+import type { Address, Hex } from 'viem';
+import { checkDeviceMetadata, type DeviceMetadata } from '../chain/deviceMetadata.js';
 import { deviceIdFromPublicKey } from '../protocol/deviceId.js';
 import { verifyRegistrationRequest } from '../sdk/verifyRegistrationRequest.js';
 import { UsageError } from './output.js';
@@ -13,7 +14,12 @@ export type ReadRegistrationRequestsParameters = {
   classId?: number | undefined;
 };
 
-export type ReadRegistrationRequestsReturnType = { publicKeys: Hex[]; classId: number | undefined };
+export type ReadRegistrationRequestsReturnType = {
+  publicKeys: Hex[];
+  classId: number | undefined;
+  /** The requests' metadata (checked: docs/console.md, "The map"), for <data dir>/device-metadata.json once registered. */
+  metadata: { device: Address; metadata: DeviceMetadata }[];
+};
 
 /**
  * The keys to register from registration requests (each proof of possession checked) and the
@@ -23,6 +29,7 @@ export type ReadRegistrationRequestsReturnType = { publicKeys: Hex[]; classId: n
 export function readRegistrationRequests(parameters: ReadRegistrationRequestsParameters): ReadRegistrationRequestsReturnType {
   let classId = parameters.classId;
   const publicKeys: Hex[] = [];
+  const metadata: ReadRegistrationRequestsReturnType['metadata'] = [];
   for (const path of parameters.paths) {
     let raw: unknown;
     try {
@@ -45,6 +52,13 @@ export function readRegistrationRequests(parameters: ReadRegistrationRequestsPar
       );
     }
     publicKeys.push(request.publicKey);
+    if (request.metadata !== undefined) {
+      try {
+        metadata.push({ device: deviceIdFromPublicKey(request.publicKey), metadata: checkDeviceMetadata(request.metadata) });
+      } catch (error) {
+        throw new UsageError(`registration request ${path} refused: ${(error as Error).message}`);
+      }
+    }
   }
   publicKeys.push(...(parameters.publicKeys ?? []));
   const seen = new Set<string>();
@@ -53,5 +67,5 @@ export function readRegistrationRequests(parameters: ReadRegistrationRequestsPar
     if (seen.has(id)) throw new UsageError(`device ${id} is listed twice`);
     seen.add(id);
   }
-  return { publicKeys, classId };
+  return { publicKeys, classId, metadata };
 }

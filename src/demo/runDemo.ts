@@ -16,6 +16,7 @@ import { GatewayRejection, gatewayRequest } from '../sdk/index.js';
 import { MIN_DEMO_DEVICES } from './defaults.js';
 import { AIR_QUALITY_CLASS_ID, airQualityMetrics, airQualityProfile } from '../protocol/airQuality.js';
 import { createAllAttacks, createCompromisedSensorAttack, type Attack, type AttackAction } from '../simulator/attacks/index.js';
+import { recordDeviceMetadata } from '../chain/deviceMetadata.js';
 import { createFleet, type Fleet } from '../simulator/fleet.js';
 import { inspectReading } from '../protocol/inspectReading.js';
 import type { SignedReading } from '../sdk/types.js';
@@ -149,6 +150,8 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     for (let i = 0; i < unregistered.length; i += 100) {
       await operatorSend('registerDevices', [unregistered.slice(i, i + 100), AIR_QUALITY_CLASS_ID]);
     }
+    // The sensors' sites, for the console's map (kept by the node, off chain: docs/console.md).
+    recordDeviceMetadata({ dataDir, devices: fleet.registrationRequests().map((r) => ({ device: r.deviceId, metadata: r.metadata })) });
 
     const counts = newCounts();
     const unexpected: string[] = [];

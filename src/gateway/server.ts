@@ -155,7 +155,7 @@ export type GatewayOptions = {
   onRefusal?: GatewayServices['onRefusal'];
   /** The indexer's store, its changes and the console token: with them the gateway serves GET /v1/index/... (docs/api.md). */
   index?: IndexQueriesPluginOptions;
-  /** With the index: the council console's actions (suspend, reinstate, revoke), signed by this operator key (docs/console.md). */
+  /** With the index: the council console's actions (device status, class profile, the operator's consents), signed by this operator key (docs/console.md). */
   consoleActions?: { operator: LocalAccount; clients: ChainClients };
 };
 
@@ -429,7 +429,13 @@ async function registerFeatures(
   if (index) {
     await app.register(indexQueriesPlugin, index);
     await app.register(consolePlugin, { directory: builtConsoleDirectory() });
-    if (consoleActions) await app.register(consoleActionsPlugin, { ...consoleActions, token: index.token, fleet: fleetAddress });
+    if (consoleActions)
+      await app.register(consoleActionsPlugin, {
+        ...consoleActions,
+        token: index.token,
+        fleet: fleetAddress,
+        ...(consentRegistry && { consentRegistry }),
+      });
   }
   await app.register(readingsPlugin, { intake: services.intake, queue });
   await app.register(devicesPlugin, { publicClient, fleetAddress, queue });

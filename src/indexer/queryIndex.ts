@@ -230,7 +230,16 @@ export function listDeviceReadings(db: Database.Database, finalBlock: number, p:
 /** A page of rows in chain order, newest first, optionally of one device. */
 export type PositionPageParameters = { device?: string; limit: number; cursor?: string };
 
-export type ListEventsParameters = { contracts?: readonly string[]; names?: readonly string[]; limit: number; cursor?: string };
+export type ListEventsParameters = {
+  contracts?: readonly string[];
+  names?: readonly string[];
+  /** Events whose `device` argument is this device (checksummed address). */
+  device?: string;
+  /** Events that name this account in an address argument other than `device` (by, owner, registrar, recipient, sender, ...). */
+  actor?: string;
+  limit: number;
+  cursor?: string;
+};
 
 /** Rows ordered by chain position, newest first, continued by (block, log index). */
 function byPosition<R extends { block_number: number; log_index: number }>(
@@ -303,6 +312,8 @@ export function listEvents(db: Database.Database, finalBlock: number, p: ListEve
   // One bound value per filter: a list of values is bound as a JSON array (json_each).
   if (p.contracts?.length) filters.push(['contract IN (SELECT value FROM json_each(?))', JSON.stringify(p.contracts)]);
   if (p.names?.length) filters.push(['name IN (SELECT value FROM json_each(?))', JSON.stringify(p.names)]);
+  if (p.device) filters.push(["json_extract(args, '$.device') = ?", p.device]);
+  if (p.actor) filters.push(["EXISTS (SELECT 1 FROM json_each(args) WHERE key != 'device' AND value = ?)", p.actor]);
   const page = byPosition<Row>(db, 'events', filters, p.limit, p.cursor);
   return {
     items: page.rows.map((r) => ({

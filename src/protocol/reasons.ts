@@ -42,7 +42,7 @@ export const rejectionReasons = {
   console_token_required: {
     status: 401,
     description:
-      'The index routes (/v1/index/...) need `Authorization: Bearer <console token>`: the token `pythia up` writes to <data dir>/console-token (0600). Missing or wrong.',
+      'The index routes (/v1/index/...) and the console actions (/v1/console/...) need `Authorization: Bearer <console token>`: the token `pythia up` writes to <data dir>/console-token (0600). Missing or wrong.',
   },
   unknown_command: {
     status: 400,
@@ -86,7 +86,11 @@ export const rejectionReasons = {
     status: 403,
     description: 'The consent does not cover this device (it is a consent for other devices).',
   },
-  not_consent_owner: { status: 403, description: "POST /v1/canaries/query: the signer is not the consent's owner." },
+  not_consent_owner: {
+    status: 403,
+    description:
+      "POST /v1/canaries/query: the signer is not the consent's owner; POST /v1/console/consents/{id}/revoke: the consent's owner is not the operator account, whose key the node holds.",
+  },
   not_command_party: {
     status: 403,
     description: "POST /v1/commands/{id}/query: the signer is neither the command's recipient nor the device's current owner.",

@@ -21,6 +21,7 @@ import {
   ROLE_FUNDING,
 } from '../chain/deploy.js';
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from '../chain/deployment.js';
+import { deviceMetadataReader } from '../chain/deviceMetadata.js';
 import { loadOrCreateRoleKeys, ROLE_NAMES, type RoleAccounts } from '../chain/roleKeys.js';
 import { startGateway, type GatewayOptions } from '../gateway/server.js';
 import { detectFinalityPolicy } from '../gateway/readings/finalityPolicy.js';
@@ -297,7 +298,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       ...(parameters.tls && { tls: parameters.tls }),
       ...(parameters.logger !== undefined && { logger: parameters.logger }),
       ...(parameters.onRefusal && { onRefusal: parameters.onRefusal }),
-      index: { store: indexer.store, token: consoleToken, changes: indexChanges },
+      index: { store: indexer.store, token: consoleToken, changes: indexChanges, deviceMetadata: deviceMetadataReader(parameters.dataDir) },
       consoleActions: { operator: roles.operator, clients: createChainClients({ chainId, rpcUrl: rpcUrls[0]! }) },
     });
     stops.push(() => gateway.close());

@@ -159,20 +159,31 @@ describe('the pythia CLI against a running node', { timeout: 300_000 }, () => {
   });
 
   it('registers several registration requests in one transaction, all or none (docs/protocol.md, "Registration request")', async () => {
-    const request = (name: string, classId = 1) => {
+    const request = (name: string, classId = 1, metadata?: Record<string, unknown>) => {
       const key = generateDeviceKey();
       const file = join(dir, `${name}.json`);
-      writeFileSync(file, JSON.stringify(createRegistrationRequest(key, { classId })));
+      writeFileSync(file, JSON.stringify(createRegistrationRequest(key, { classId, ...(metadata && { metadata }) })));
       return { key, file };
     };
     const shown = async (device: string) => (await pythia(at('device', 'show', device, '--json'))).code === 0;
-    const [a, b] = [request('a'), request('b')];
+    const site = { name: 'Market Square', latitude: 52.2053, longitude: 0.1218 };
+    const nowhere = request('nowhere', 1, { latitude: 95, longitude: 0 });
+    const badSite = await pythia(at('device', 'register', '--request', nowhere.file));
+    assert.equal(badSite.code, 2);
+    assert.match(badSite.stderr, /metadata latitude and longitude must both be numbers/);
+    assert.equal(await shown(nowhere.key.deviceId), false);
+    const [a, b] = [request('a', 1, site), request('b')];
     const both = await pythia(at('device', 'register', '--request', a.file, '--request', b.file, '--json'));
     assert.equal(both.code, 0, both.stderr);
     const registered = JSON.parse(both.stdout);
     assert.deepEqual(registered.devices, [a.key.deviceId, b.key.deviceId]);
     assert.equal(registered.classId, 1);
     assert.ok((await shown(a.key.deviceId)) && (await shown(b.key.deviceId)), 'both are registered');
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(dataDir, 'device-metadata.json'), 'utf8')),
+      { [a.key.deviceId]: site },
+      "the request's site is kept by the node, for the console's map",
+    );
 
     const [c, otherClass] = [request('c'), request('d', 2)];
     const mixed = await pythia(at('device', 'register', '--request', c.file, '--request', otherClass.file));

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createChainClients } from '../../src/chain/clients.js';
+import { grantConsent } from '../../src/chain/consent/grantConsent.js';
+import { recordDeviceMetadata } from '../../src/chain/deviceMetadata.js';
 import { contractWriter } from '../../src/chain/sendContractTransaction.js';
-import { pythiaFleetAbi } from '../../src/contracts/abis.js';
+import { consentRegistryAbi, pythiaFleetAbi } from '../../src/contracts/abis.js';
 import { newTestDevice, postSettledReadings, signedReading, type TestDevice, typicalAirQuality } from '../../src/gateway/testKit.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
@@ -31,6 +33,9 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
   const devices: TestDevice[] = [newTestDevice(), newTestDevice(), newTestDevice(), newTestDevice()];
   const flagged = devices[1]!;
   const suspended = devices[3]!;
+  /** Sites of the devices (registration request metadata): north to south. */
+  const sites = devices.map((_, i) => ({ name: `site ${i}`, latitude: 52.22 - i * 0.01, longitude: 0.1 + i * 0.01 }));
+  let consentId: bigint;
   /** Content-Security-Policy violations and page errors seen by the browser: there must be none. */
   const problems: string[] = [];
 
@@ -72,6 +77,21 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     const domain = { chainId: deployment.chainId, verifyingContract: deployment.contracts.fleet };
     for (const device of devices) await postSettledReadings(stack.gatewayUrl, device, domain, READINGS);
     await operator('suspendDevice', [suspended.id, 'maintenance']);
+    recordDeviceMetadata({ dataDir: join(dir, 'node'), devices: devices.map((d, i) => ({ device: d.id, metadata: sites[i] })) });
+    // The council (the operator account owns its devices' tokens) lets a research group read PM2.5 of device 0 for a day.
+    consentId = (
+      await grantConsent({
+        clients: createChainClients(deployment),
+        account: stack.roles.operator,
+        address: deployment.contracts.consentRegistry!,
+        recipient: '0x000000000000000000000000000000000000bEEF',
+        devices: [devices[0]!.id],
+        streams: 1,
+        commands: 0,
+        purpose: 'air quality research',
+        expiry: BigInt(Math.floor(Date.now() / 1000) + 86_400),
+      })
+    ).consentId;
     await until('the index to hold every reading', async () => {
       const fleet = await indexGet('/v1/index/devices');
       const done = (d: { readings: number; device: string; status: string }) =>
@@ -106,6 +126,15 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     await page.getByRole('alert').waitFor();
     assert.match((await page.getByRole('alert').textContent()) ?? '', /refused this console token/);
     assert.equal(await page.locator('table.fleet').count(), 0, 'no fleet without the right token');
+    // A token the node refuses (a new node's, an old tab's) sends every page back to the login.
+    await page.evaluate(() => sessionStorage.setItem('pythia-console-token', 'e'.repeat(64)));
+    for (const route of [`#/devices/${devices[0]!.id}`, '#/timeline', '#/accounting', '#/consents']) {
+      await page.goto(`${stack.gatewayUrl}/console/${route}`);
+      await page.reload();
+      await page.getByRole('alert').waitFor();
+      assert.match((await page.getByRole('alert').textContent()) ?? '', /refused this console token/, route);
+      await page.evaluate(() => sessionStorage.setItem('pythia-console-token', 'e'.repeat(64)));
+    }
     await page.close();
   });
 
@@ -197,12 +226,111 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     const flags = await cells(flagged);
     assert.deepEqual([flags[0], flags[2], flags[4]], ['active', String(READINGS + 1), '1'], 'the flagged reading counted');
     assert.equal((await cells(suspended))[0], 'suspended');
-    await page.screenshot({ path: join(SCREENSHOTS, 'fleet.png'), fullPage: true });
     await page.click(`tr[data-device="${suspended.id}"] a`);
     const change = page.locator('table.status-history tbody tr').first();
     await change.waitFor();
     const [, what, by, reason] = await change.locator('td').allTextContents();
     assert.deepEqual([what, by?.slice(0, 2), reason], ['active → suspended', '0x', 'maintenance']);
+    await page.close();
+  });
+
+  it("draws the town's map: sensors placed by their coordinates, coloured by status, the flagged one ringed; a click opens it", async () => {
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    const marker = (device: TestDevice) => page.locator(`figure.town-map a[data-device="${device.id}"]`);
+    await marker(devices[0]!).waitFor();
+    assert.equal(await page.locator('figure.town-map a[data-device]').count(), devices.length);
+    assert.equal(await marker(suspended).getAttribute('data-status'), 'suspended');
+    assert.equal(await marker(flagged).locator('circle.flag-ring').count(), 1, 'the flagged sensor is ringed');
+    assert.equal(await marker(devices[2]!).locator('circle.flag-ring').count(), 0);
+    const at = async (device: TestDevice) => {
+      const circle = marker(device).locator('circle.sensor');
+      return { x: Number(await circle.getAttribute('cx')), y: Number(await circle.getAttribute('cy')) };
+    };
+    const [north, south] = [await at(devices[0]!), await at(devices[3]!)];
+    assert.ok(north.y < south.y && north.x < south.x, `site 0 is north-west of site 3: ${JSON.stringify({ north, south })}`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'fleet.png'), fullPage: true });
+    await marker(flagged).locator('circle.sensor').click();
+    await page.locator('h1', { hasText: flagged.id }).waitFor();
+    await page.close();
+  });
+
+  it('shows the accounting log: who did what, when, in which transaction, filtered by device and actor, a page at a time', async () => {
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    await page.click('a[href="#/accounting"]');
+    const rows = page.locator('table.accounting tbody tr[data-event]');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 50, 'a full first page');
+    const first = await rows.first().getAttribute('data-transaction');
+    await page.getByRole('button', { name: 'next →' }).click();
+    await page.locator('.paging', { hasText: 'page 2' }).waitFor();
+    assert.notEqual(await rows.first().getAttribute('data-transaction'), first);
+    await page.fill('input[name=device]', suspended.id);
+    const change = page.locator('tr[data-event=DeviceStatusChanged]');
+    await change.waitFor();
+    const indexed = (await indexGet(`/v1/index/status-changes?device=${suspended.id}`)).items[0];
+    assert.equal(await change.getAttribute('data-transaction'), indexed.transactionHash);
+    const [block, , who, device, what] = await change.locator('td').allTextContents();
+    assert.equal(block, String(indexed.blockNumber));
+    assert.match(who!, new RegExp(`^${stack.roles.operator.address.slice(0, 8)}`));
+    assert.match(device!, new RegExp(`^${suspended.id.slice(0, 8)}`));
+    assert.match(what!, /reason: maintenance/);
+    assert.ok((await rows.count()) >= 3, 'registration, readings and the status change');
+    await page.fill('input[name=actor]', stack.roles.operator.address);
+    await page.locator('table.accounting tbody tr[data-event=ReadingAccepted]').first().waitFor({ state: 'detached' });
+    const names = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event')));
+    assert.equal(names[0], 'DeviceStatusChanged', 'newest first');
+    assert.ok(names.includes('DeviceRegistered') && !names.includes('ReadingAccepted'), `what the operator did to this device: ${names}`);
+    await page.fill('input[name=device]', '');
+    await page.screenshot({ path: join(SCREENSHOTS, 'accounting.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('lists consents with their window and receipt; the operator revokes one after a confirmation, and the chain says so', async () => {
+    const revokedAt = async () =>
+      (
+        await createChainClients(stack.deployment).publicClient.readContract({
+          address: stack.deployment.contracts.consentRegistry!,
+          abi: consentRegistryAbi,
+          functionName: 'consent',
+          args: [consentId],
+        })
+      ).revokedAt;
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    await page.click('a[href="#/consents"]');
+    const row = page.locator(`tr[data-consent="${consentId}"]`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-state'), 'live');
+    assert.match((await row.textContent()) ?? '', /air quality research/);
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('link', { name: 'receipt' }).click()]);
+    assert.equal(download.suggestedFilename(), `consent-${consentId}-receipt.json`);
+    const receipt = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+    assert.match(receipt.consentReceiptID, new RegExp(`:${consentId}$`));
+    assert.equal(receipt.piiControllers[0].piiController, '0x000000000000000000000000000000000000bEEF');
+    await page.screenshot({ path: join(SCREENSHOTS, 'consents.png'), fullPage: true });
+
+    await row.getByRole('button', { name: 'Revoke…' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'confirm' });
+    await dialog.waitFor();
+    assert.match(
+      (await dialog.textContent()) ?? '',
+      new RegExp(`Revoke consent ${consentId}\\? The node signs this with the operator's key`),
+    );
+    assert.equal(await revokedAt(), 0n, 'nothing is signed before the confirmation');
+    await dialog.getByRole('button', { name: 'Yes, revoke' }).click();
+    const done = page.getByRole('status');
+    await done.waitFor({ timeout: 60_000 });
+    assert.match((await done.textContent()) ?? '', new RegExp(`signed by ${stack.roles.operator.address}`));
+    assert.notEqual(await revokedAt(), 0n, 'revoked on chain');
+    const logged = await until('the index to hold the revocation', async () => {
+      const events = await indexGet(`/v1/index/events?contract=consentRegistry&name=ConsentRevoked&actor=${stack.roles.operator.address}`);
+      return events.items[0];
+    });
+    assert.equal(logged.args.consentId, String(consentId));
+    await page.reload();
+    await page.locator(`tr[data-consent="${consentId}"][data-state=revoked]`).waitFor();
     await page.close();
   });
 

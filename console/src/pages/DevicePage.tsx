@@ -2,8 +2,18 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Address } from 'viem';
 import { airQualityMetrics, AIR_QUALITY_CLASS_ID } from '../../../src/protocol/airQuality.js';
 import type { ReadingDomain } from '../../../src/protocol/readingTypedData.js';
-import { type IndexedDevice, type IndexedReading, indexGet, type Page, type PublicDevice, publicGet, type StatusChange } from '../api.js';
+import {
+  type IndexedDevice,
+  type IndexedReading,
+  indexGet,
+  isRefused,
+  type Page,
+  type PublicDevice,
+  publicGet,
+  type StatusChange,
+} from '../api.js';
 import { DeviceActions } from '../DeviceActions.js';
+import { ProfileAction } from '../ProfileAction.js';
 import { EvidencePanel } from '../EvidencePanel.js';
 import { short, statusClass, time } from '../format.js';
 import { type MetricAxis, ReadingsChart } from '../ReadingsChart.js';
@@ -46,7 +56,7 @@ function axesOf(chain: PublicDevice): MetricAxis[] {
 }
 
 /** One device: its state, its readings per metric against its profile, flagged readings with their evidence, its status history. */
-export function DevicePage({ device }: { device: string }) {
+export function DevicePage({ device, onRefused }: { device: string; onRefused: () => void }) {
   const [loaded, setLoaded] = useState<Loaded>();
   const [error, setError] = useState<string>();
   const [selected, setSelected] = useState<IndexedReading>();
@@ -70,9 +80,10 @@ export function DevicePage({ device }: { device: string }) {
       });
       setError(undefined);
     } catch (e) {
-      setError((e as Error).message);
+      if (isRefused(e)) onRefused();
+      else setError((e as Error).message);
     }
-  }, [device]);
+  }, [device, onRefused]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -110,7 +121,8 @@ export function DevicePage({ device }: { device: string }) {
       <button type="button" onClick={() => void load()}>
         Reload
       </button>
-      <DeviceActions device={d.device} status={chain.status} onDone={() => void load()} />
+      <DeviceActions device={d.device} status={chain.status} onDone={() => void load()} onRefused={onRefused} />
+      <ProfileAction classId={d.classId} profile={chain.profile} onDone={() => void load()} onRefused={onRefused} />
       <div className="charts">
         {axes.map((axis) => (
           <ReadingsChart key={axis.index} axis={axis} readings={readings} selected={selected} onSelect={setSelected} />

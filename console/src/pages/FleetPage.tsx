@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError, type IndexedDevice, indexGet, type Page } from '../api.js';
 import { short, statusClass } from '../format.js';
+import { TownMap } from '../TownMap.js';
 
 const PAGE_SIZE = 50;
 
@@ -33,6 +34,7 @@ export function FleetPage({ onRefused }: { onRefused: () => void }) {
   return (
     <section>
       <h1>Fleet</h1>
+      <TownMap onRefused={onRefused} />
       <div className="toolbar">
         <label>
           Status{' '}

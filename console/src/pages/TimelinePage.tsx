@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { followIndexStream, type IndexedReading, indexGet, type Page, type StatusChange } from '../api.js';
+import { followIndexStream, type IndexedReading, indexGet, isRefused, type Page, type StatusChange } from '../api.js';
 import { short, statusClass, time } from '../format.js';
 
 type Entry = { kind: 'flag'; at: IndexedReading } | { kind: 'status'; at: StatusChange };
@@ -15,7 +15,7 @@ const newestFirst = (a: Entry, b: Entry) => b.at.blockNumber - a.at.blockNumber 
  * Flags and status changes, newest first, live: the index's stream (GET /v1/index/stream) says
  * when new blocks hold either, and the page reads them from the index then, with their evidence.
  */
-export function TimelinePage() {
+export function TimelinePage({ onRefused }: { onRefused: () => void }) {
   const [entries, setEntries] = useState<Entry[]>([]);
   const [live, setLive] = useState(false);
   const [error, setError] = useState<string>();
@@ -43,18 +43,18 @@ export function TimelinePage() {
 
   useEffect(() => {
     const abort = new AbortController();
-    load(false).catch((e: unknown) => setError((e as Error).message));
+    const failed = (e: unknown) => (isRefused(e) ? onRefused() : setError((e as Error).message));
+    load(false).catch(failed);
     followIndexStream(
       (message) => {
         const events = (message.data as { events?: { name: string }[] }).events ?? [];
-        if (message.event === 'rollback' || events.some((e) => TIMELINE_EVENTS.has(e.name)))
-          load(true).catch((e: unknown) => setError((e as Error).message));
+        if (message.event === 'rollback' || events.some((e) => TIMELINE_EVENTS.has(e.name))) load(true).catch(failed);
       },
       setLive,
       abort.signal,
-    ).catch((e: unknown) => setError((e as Error).message));
+    ).catch(failed);
     return () => abort.abort();
-  }, [load]);
+  }, [load, onRefused]);
 
   return (
     <section>

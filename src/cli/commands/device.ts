@@ -17,6 +17,7 @@ import { resolvePassphrase } from '../passphrase.js';
 import { type ConfirmOptions, confirmIrreversible, YES_OPTION } from '../confirm.js';
 import { readRegistrationRequests } from '../registrationRequests.js';
 import { sendAs } from '../signer.js';
+import { recordDeviceMetadata } from '../../chain/deviceMetadata.js';
 import { printDeviceStatus, registerDeviceIdentityCommands } from './deviceIdentity.js';
 
 const parseDeviceArg = parseAddressArg('<id>');
@@ -36,13 +37,14 @@ export function registerDeviceCommands(program: Command): void {
       .argument('[publicKey]', '64-byte X‖Y or 65-byte uncompressed public key, hex', parsePublicKeyArg('[publicKey]'))
       .option(
         '--request <file>',
-        'a registration request JSON produced by the device (proof of possession is checked); repeat for more devices',
+        'a registration request JSON produced by the device (proof of possession is checked); repeat for more devices. ' +
+          'Its metadata (site, latitude, longitude) is kept in <data dir>/device-metadata.json for the console map, not on chain',
         collectText,
       )
       .option('--class <id>', 'device class id', parseClassArg('class')),
   ).action(async (publicKeyArg: Hex | undefined, options: CommonOptions & { request?: string[]; class?: number }) => {
     if (publicKeyArg && options.request) throw new UsageError('give either a public key or --request, not both');
-    const { publicKeys, classId } = readRegistrationRequests({
+    const { publicKeys, classId, metadata } = readRegistrationRequests({
       paths: options.request ?? [],
       publicKeys: publicKeyArg ? [publicKeyArg] : [],
       classId: options.class,
@@ -57,6 +59,8 @@ export function registerDeviceCommands(program: Command): void {
     const { hash, blockNumber } = await sendAs(context, account, 'device register', () =>
       publicKeys.length === 1 ? fleet('registerDevice', [publicKeys[0]!, classId]) : fleet('registerDevices', [publicKeys, classId]),
     );
+    // Sites and locations stay with the node, off chain (docs/console.md, "The map").
+    recordDeviceMetadata({ dataDir: context.dataDir, devices: metadata });
     printResult(
       options,
       { ...(devices.length === 1 ? { device: devices[0] } : {}), devices, classId, transactionHash: hash, blockNumber },

@@ -11,6 +11,7 @@ import { READING_DOMAIN_NAME, READING_DOMAIN_VERSION, readingTypes } from '../..
 import { errorResponseJsonSchema, installErrorHandling } from '../core/httpErrors.js';
 import { openApiPlugin } from '../openapi/openApiPlugin.js';
 import { indexQueriesPlugin } from './indexQueriesPlugin.js';
+import type { DeviceMetadata } from '../../chain/deviceMetadata.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON answers, checked field by field below
 type Json = Record<string, any>;
@@ -49,7 +50,15 @@ before(async () => {
   installErrorHandling(app);
   app.addSchema(errorResponseJsonSchema);
   await app.register(openApiPlugin, { version: 'test', tags: [{ name: 'index', description: 'index' }] });
-  await app.register(indexQueriesPlugin, { store, token, changes, keepAliveMs: 100 });
+  const placed = (i: number) => ({ name: `site ${i}`, latitude: 52.2 + i / 100, longitude: 0.12 });
+  // Device 0 and 2 placed, device 1 known without a location, and a placed device the chain does not know.
+  const metadata = new Map<string, DeviceMetadata>([
+    [kit.devices[0]!.address, placed(0)],
+    [kit.devices[1]!.address, { site: 'roadside' }],
+    [kit.devices[2]!.address, placed(2)],
+    [`0x${'11'.repeat(20)}`, placed(9)],
+  ]);
+  await app.register(indexQueriesPlugin, { store, token, changes, keepAliveMs: 100, deviceMetadata: () => metadata });
   await app.listen({ host: '127.0.0.1', port: 0 });
 });
 
@@ -178,12 +187,51 @@ test('status changes, the accounting log, consents, policies, firmware, feeds', 
   assert.equal(status.body.finalBlock, status.body.cursor.number - 1, 'two confirmations');
 });
 
+test("the map: indexed devices placed by the operator's metadata, with status and flags", async () => {
+  const map = await get('/v1/index/map');
+  assert.equal(map.status, 200, JSON.stringify(map.body));
+  const byDevice = Object.fromEntries(map.body.items.map((d: Json) => [d.device, d]));
+  assert.deepEqual(
+    Object.keys(byDevice).sort(),
+    [kit.devices[0]!.address, kit.devices[2]!.address].sort(),
+    'the unknown device is left out',
+  );
+  assert.deepEqual(
+    { ...byDevice[kit.devices[0]!.address] },
+    { device: kit.devices[0]!.address, status: 'active', classId: 1, flags: 1, latitude: 52.2, longitude: 0.12, name: 'site 0' },
+  );
+  assert.equal(byDevice[kit.devices[2]!.address].status, 'suspended');
+  assert.equal(map.body.unplaced, 1);
+  assert.equal(map.body.truncated, false);
+  assert.equal((await get('/v1/index/map', {})).status, 401);
+});
+
+test('the accounting log filtered by device and by actor (an account named in the event)', async () => {
+  const device = kit.devices[2]!.address;
+  const ofDevice = await get(`/v1/index/events?device=${device.toLowerCase()}`);
+  assert.ok(ofDevice.body.items.length >= 2, JSON.stringify(ofDevice.body));
+  assert.ok(ofDevice.body.items.every((e: Json) => e.args.device === device));
+  assert.deepEqual(
+    ofDevice.body.items.filter((e: Json) => e.contract === 'fleet').map((e: Json) => e.name),
+    ['DeviceStatusChanged', 'ReadingAccepted', 'DeviceRegistered'],
+  );
+  const operator = kit.chain.operator.address;
+  const byOperator = await get(`/v1/index/events?actor=${operator}&contract=fleet&name=DeviceStatusChanged,DeviceRegistered`);
+  assert.deepEqual(
+    byOperator.body.items.map((e: Json) => e.name),
+    ['DeviceStatusChanged', 'DeviceRegistered', 'DeviceRegistered', 'DeviceRegistered'],
+  );
+  const stranger = await get(`/v1/index/events?actor=0x${'22'.repeat(20)}`);
+  assert.deepEqual(stranger.body.items, []);
+  assert.equal((await get('/v1/index/events?actor=operator')).body.error, 'invalid_request');
+});
+
 test('/openapi.json lists every index route with the console token as its security', async () => {
   const openapi = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
     paths: Record<string, Record<string, { security?: unknown }>>;
   };
   const paths = Object.keys(openapi.paths).filter((p) => p.startsWith('/v1/index/'));
-  assert.equal(paths.length, 12, paths.join(', '));
+  assert.equal(paths.length, 13, paths.join(', '));
   for (const path of paths) assert.deepEqual(openapi.paths[path]!.get!.security, [{ consoleToken: [] }], path);
 });
 

@@ -8,12 +8,15 @@ import { deviceStatusNames } from '../../protocol/reasons.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
 import { consoleTokenGuard } from './consoleTokenGuard.js';
+import { deviceLocation, type DeviceMetadata } from '../../chain/deviceMetadata.js';
 
 export type IndexQueriesPluginOptions = {
   store: IndexReader;
   /** The console token (<data dir>/console-token): every route needs it as a bearer token. */
   token: string;
   changes: IndexChanges;
+  /** The operator's device metadata (<data dir>/device-metadata.json): sites and locations for the map. */
+  deviceMetadata?: () => ReadonlyMap<string, DeviceMetadata>;
   /** How often the event stream sends a comment line to keep proxies from closing it (ms). Default 15,000. */
   keepAliveMs?: number;
 };
@@ -233,6 +236,76 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
     },
   );
 
+  app.get(
+    '/v1/index/map',
+    {
+      schema: {
+        summary: "The devices with a location in the operator's metadata, with their status and flags: the town's map",
+        tags,
+        security,
+        response: {
+          200: {
+            type: 'object',
+            required: ['items', 'unplaced', 'truncated', 'finalBlock'],
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['device', 'status', 'classId', 'flags', 'latitude', 'longitude', 'name'],
+                  properties: {
+                    device: { type: 'string' },
+                    status: { type: 'string' },
+                    classId: { type: 'integer' },
+                    flags: { type: 'integer' },
+                    latitude: { type: 'number', description: 'WGS 84 degrees, from the metadata.' },
+                    longitude: { type: 'number' },
+                    name: { ...nullableString, description: 'The metadata `name` (or `site`), if a string.' },
+                  },
+                },
+              },
+              unplaced: { type: 'integer', description: 'Indexed devices with metadata but no location.' },
+              truncated: {
+                type: 'boolean',
+                description: `More than ${MAP_DEVICES} devices are placed: the first ${MAP_DEVICES} by address are listed.`,
+              },
+              finalBlock: { type: 'integer' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (_request, reply) => {
+      let metadata: ReadonlyMap<string, DeviceMetadata>;
+      try {
+        metadata = options.deviceMetadata?.() ?? new Map();
+      } catch (error) {
+        // The operator's file is broken: the node's fault, said with the file's reason.
+        return sendError(reply, 'internal_error', (error as Error).message);
+      }
+      const items = [];
+      let unplaced = 0;
+      let truncated = false;
+      for (const address of [...metadata.keys()].sort()) {
+        const location = deviceLocation(metadata.get(address));
+        const device = await store.device(address);
+        if (!device) continue;
+        if (!location) {
+          unplaced += 1;
+          continue;
+        }
+        if (items.length === MAP_DEVICES) {
+          truncated = true;
+          continue;
+        }
+        const named = metadata.get(address)?.name ?? metadata.get(address)?.site;
+        items.push({ ...pick(device), ...location, name: typeof named === 'string' ? named : null });
+      }
+      return { items, unplaced, truncated, finalBlock: await final() };
+    },
+  );
+
   const deviceParams = { type: 'object', required: ['device'], properties: { device: deviceIdJsonSchema } } as const;
 
   app.get<{ Params: { device: string } }>(
@@ -335,7 +408,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
   );
 
   const nameList = { type: 'string', maxLength: 1000, pattern: '^[A-Za-z0-9]+(,[A-Za-z0-9]+)*$' } as const;
-  app.get<{ Querystring: { contract?: string; name?: string; limit: string; cursor?: string } }>(
+  app.get<{ Querystring: { contract?: string; name?: string; device?: string; actor?: string; limit: string; cursor?: string } }>(
     '/v1/index/events',
     {
       schema: {
@@ -348,6 +421,12 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
           properties: {
             contract: { ...nameList, description: 'Comma-separated deployment.json names (fleet, consentRegistry, ...).' },
             name: { ...nameList, description: 'Comma-separated event names.' },
+            device: { ...deviceIdJsonSchema, description: 'Only events whose `device` argument is this device.' },
+            actor: {
+              ...deviceIdJsonSchema,
+              description:
+                'Only events naming this account in an address argument other than `device` (by, owner, registrar, recipient, sender, ...).',
+            },
             limit,
             cursor,
           },
@@ -356,10 +435,12 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
       },
     },
     async (request) => {
-      const { contract, name, limit: size, ...rest } = request.query;
+      const { contract, name, device, actor, limit: size, ...rest } = request.query;
       const result = await store.events({
         ...rest,
         limit: Number(size),
+        ...(device && { device: getAddress(device) }),
+        ...(actor && { actor: getAddress(actor) }),
         ...(contract && { contracts: contract.split(',') }),
         ...(name && { names: name.split(',') }),
       });
@@ -411,6 +492,15 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
     },
   );
 };
+
+/** At most this many devices on the map: an SVG of more is no map (the fleet page lists every device). */
+const MAP_DEVICES = 5000;
+const pick = ({ device, status, classId, flags }: { device: string; status: string; classId: number; flags: number }) => ({
+  device,
+  status,
+  classId,
+  flags,
+});
 
 /** At most this many events in one stream message; a client that needs more reads /v1/index/events. */
 const STREAM_EVENTS = 500;
