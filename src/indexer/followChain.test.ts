@@ -1,5 +1,5 @@
 import { after, before } from 'node:test';
-import { followerContractTests, sqliteStoreKind } from './indexerStoreContract.js';
+import { followerContractTests, sqliteStoreKind } from '../testing/indexerStoreContract.js';
 import { startIndexerChain, type IndexerChain } from './testKit.js';
 
 // The follower over the SQLite store (in memory); postgresIndexerStore.test.ts runs the same cases over PostgreSQL.

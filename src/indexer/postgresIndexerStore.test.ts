@@ -12,7 +12,7 @@ import { IndexChanges } from './indexChanges.js';
 import { indexedContracts } from './indexedContracts.js';
 import type { IndexerStore, IndexReader } from './indexerStore.js';
 import { withDatabasePassword } from './databaseUrl.js';
-import { followerContractTests, postgresStoreKind, sqliteStoreKind, storeContractTests } from './indexerStoreContract.js';
+import { followerContractTests, postgresStoreKind, sqliteStoreKind, storeContractTests } from '../testing/indexerStoreContract.js';
 import { indexSchemaName, PostgresIndexerStore } from './postgresIndexerStore.js';
 import { IndexerDatabaseError } from './sqliteIndexerStore.js';
 import { deploymentIdentity, startIndexer } from './startIndexer.js';
@@ -46,7 +46,7 @@ test('PostgreSQL: one writer per schema; a deployment gets a schema of its own; 
   const first = await PostgresIndexerStore.open({ ...database, identity });
   try {
     const started = Date.now();
-    await assert.rejects(PostgresIndexerStore.open({ ...database, identity }), (error: Error) => {
+    await assert.rejects(PostgresIndexerStore.open({ ...database, identity, lockWaitMs: 300 }), (error: Error) => {
       assert.ok(error instanceof IndexerDatabaseError);
       assert.match(error.message, /another indexer is writing the index in schema pythia_31337_/);
       return true;
@@ -59,9 +59,18 @@ test('PostgreSQL: one writer per schema; a deployment gets a schema of its own; 
   await reopened.close();
   const wrong = 'not-the-password-5f1c';
   await assert.rejects(
-    startIndexer({ deployment: kit.chain.deployment, databasePath: '', databaseUrl: database.url, databasePassword: wrong, confirmations: 1 }),
+    startIndexer({
+      deployment: kit.chain.deployment,
+      databasePath: '',
+      databaseUrl: database.url,
+      databasePassword: wrong,
+      confirmations: 1,
+    }),
     (error: Error) => {
-      assert.match(error.message, /cannot open the index in PostgreSQL at postgres:\/\/pythia_test@localhost\/pythia.*password authentication failed/);
+      assert.match(
+        error.message,
+        /cannot open the index in PostgreSQL at postgres:\/\/pythia_test@localhost\/pythia.*password authentication failed/,
+      );
       assert.ok(!error.message.includes(wrong), error.message);
       return true;
     },
@@ -170,7 +179,11 @@ test('the query API answers the same from PostgreSQL as from SQLite, pages and c
       text += decoder.decode(value);
     }
     controller.abort();
-    assert.match(text, /^event: final\ndata: \{"kind":"final","finalBlock":\d+\}/, 'the stream opens with the final block read from PostgreSQL');
+    assert.match(
+      text,
+      /^event: final\ndata: \{"kind":"final","finalBlock":\d+\}/,
+      'the stream opens with the final block read from PostgreSQL',
+    );
     assert.match(text, /"name":"Reading(Accepted|Flagged)"[^}]*"sequence":"32"/);
   } finally {
     for (const app of apps) await app.close();
@@ -179,20 +192,20 @@ test('the query API answers the same from PostgreSQL as from SQLite, pages and c
 });
 
 const indexerMain = fileURLToPath(new URL('../testing/crash/indexerMain.ts', import.meta.url));
-/** Kills at a random moment of the catch-up; then one more run, killed once caught up. */
-const KILLS = 3;
+/** Kills in the middle of the catch-up; then one more run, killed once caught up. */
+const KILLS = 2;
 
-async function untilCaughtUp(schema: string, head: number): Promise<void> {
+async function untilCursor(schema: string, target: number): Promise<void> {
   const client = new pg.Client({ connectionString: withDatabasePassword(database.url, database.password) });
   await client.connect();
   try {
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
       const result = await client
         .query<{ value: string }>(`SELECT value FROM ${schema}.meta WHERE key = 'cursor_number'`)
         .catch(() => ({ rows: [] as { value: string }[] }));
-      if (Number(result.rows[0]?.value) >= head) return;
+      if (Number(result.rows[0]?.value) >= target) return;
     }
-    throw new Error(`the indexer did not reach block ${head} in 30 s`);
+    throw new Error(`the indexer did not reach block ${target} in 30 s`);
   } finally {
     await client.end();
   }
@@ -227,12 +240,11 @@ test('PostgreSQL: kill -9 of the indexer in the middle of catching up leaves the
       child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
       child.once('exit', (code) => reject(new Error(`the indexer exited (${code}) before it was ready`)));
     });
-    if (run < KILLS) {
-      await new Promise((resolve) => setTimeout(resolve, 250 + Math.floor(Math.random() * 400)));
-    } else {
-      // The last run is killed once it caught up (read from another connection: the indexer holds the schema's writer lock).
-      await untilCaughtUp(indexSchemaName(deploymentIdentity(deployment)), head);
-    }
+    // Killed at a random moment once past a third, two thirds, then the head of the chain (the cursor read
+    // from another connection: the indexer holds the schema's writer lock).
+    const target = run < KILLS ? from + Math.floor(((head - from) * (run + 1)) / (KILLS + 1)) : head;
+    await untilCursor(indexSchemaName(deploymentIdentity(deployment)), target);
+    if (run < KILLS) await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 60)));
     child.kill('SIGKILL');
     assert.equal(await exited, 'SIGKILL');
 
@@ -240,10 +252,14 @@ test('PostgreSQL: kill -9 of the indexer in the middle of catching up leaves the
     try {
       const cursor = (await store.position()).cursor?.number ?? from - 1;
       positions.push(cursor);
-      const stored = (await store.query<{ key: string }>("SELECT block_number || ':' || log_index AS key FROM events ORDER BY block_number, log_index")).map(
-        (r) => r.key,
+      const stored = (
+        await store.query<{ key: string }>("SELECT block_number || ':' || log_index AS key FROM events ORDER BY block_number, log_index")
+      ).map((r) => r.key);
+      assert.deepEqual(
+        stored,
+        cursor < from ? [] : await chainLogKeys(kit.chain, addresses, from, cursor),
+        `run ${run}: rows = the chain's logs up to ${cursor}`,
       );
-      assert.deepEqual(stored, cursor < from ? [] : await chainLogKeys(kit.chain, addresses, from, cursor), `run ${run}: rows = the chain's logs up to ${cursor}`);
       const [counts] = await store.query<{ readings: number; counted: number }>(
         "SELECT (SELECT count(*) FROM readings WHERE outcome <> 'skipped') AS readings, (SELECT coalesce(sum(readings), 0) FROM devices) AS counted",
       );

@@ -4,15 +4,7 @@ import type { Hex } from 'viem';
 import { deviceStatusNames } from '../protocol/reasons.js';
 import { withDatabasePassword } from './databaseUrl.js';
 import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
-import {
-  pgDeviceReadings,
-  pgDevices,
-  pgEvents,
-  pgFlags,
-  pgReadDevice,
-  pgStatusChanges,
-  type PgQueryable,
-} from './postgresQueryIndex.js';
+import { pgDeviceReadings, pgDevices, pgEvents, pgFlags, pgReadDevice, pgStatusChanges, type PgQueryable } from './postgresQueryIndex.js';
 import type { ListDevicesParameters, ListEventsParameters, ListReadingsParameters, PositionPageParameters } from './queryIndex.js';
 import { IndexerDatabaseError } from './sqliteIndexerStore.js';
 
@@ -89,6 +81,8 @@ export type PostgresIndexerStoreOptions = {
   schema?: string;
   /** Connections for the query API (the writer has its own). Default 4. */
   readers?: number;
+  /** How long opening waits for another writer's lock before it refuses (ms). Default 3,000. */
+  lockWaitMs?: number;
 };
 
 const statusName = (value: unknown) => deviceStatusNames[Number(value)] ?? `unknown(${String(value)})`;
@@ -150,7 +144,7 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
     };
     const store = new PostgresIndexerStore(schema, connection, options.readers ?? 4);
     try {
-      await store.takeLock();
+      await store.takeLock(options.lockWaitMs ?? LOCK_WAIT_MS);
       await store.migrate();
       await store.bindIdentity(options.identity);
       if (options.contracts !== undefined) await store.bindContracts(options.contracts);
@@ -162,7 +156,7 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
   }
 
   /** The writer's lock, on a connection of its own: a second indexer on the same schema is refused. */
-  private async takeLock(): Promise<void> {
+  private async takeLock(waitMs = LOCK_WAIT_MS): Promise<void> {
     const client = new pg.Client(this.connection);
     client.on('error', (error) => {
       this.lockError = error;
@@ -172,10 +166,12 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
     });
     await client.connect();
     // An indexer killed a moment ago holds the lock until the server sees its connection gone: wait a little for it.
-    const deadline = Date.now() + LOCK_WAIT_MS;
+    const deadline = Date.now() + waitMs;
     let locked = false;
     for (;;) {
-      const held = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [this.lockKey]);
+      const held = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [
+        this.lockKey,
+      ]);
       locked = held.rows[0]?.locked === true;
       if (locked || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -290,8 +286,8 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
       const fresh = created.get(device);
       if (fresh) return fresh.patch;
       if (!existing.has(device)) return undefined;
-      let patch = patches.get(device);
-      if (!patch) patches.set(device, (patch = { readings: 0, flags: 0 }));
+      const patch = patches.get(device) ?? { readings: 0, flags: 0 };
+      patches.set(device, patch);
       return patch;
     };
     const events = columns(7);
@@ -450,7 +446,8 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
           [above],
         )
       ).rows.map((r) => r.address);
-      for (const table of ['events', 'readings', 'status_changes']) await client.query(`DELETE FROM ${table} WHERE block_number > $1`, [above]);
+      for (const table of ['events', 'readings', 'status_changes'])
+        await client.query(`DELETE FROM ${table} WHERE block_number > $1`, [above]);
       await client.query('DELETE FROM blocks WHERE number > $1', [above]);
       await client.query('DELETE FROM devices WHERE registered_block > $1', [above]);
       if (touched.length > 0) await recomputeDevices(client, touched);
@@ -571,4 +568,17 @@ async function recomputeDevices(client: PgQueryable, addresses: string[]): Promi
      WHERE address = ANY($1::text[])`,
     [addresses],
   );
+}
+
+/** Drops a deployment's index schema (a throwaway demo's, at its end): its rows are gone, nothing else. */
+export async function dropIndexSchema(options: Pick<PostgresIndexerStoreOptions, 'url' | 'password' | 'identity'>): Promise<void> {
+  const client = new pg.Client({
+    connectionString: options.password === undefined ? options.url : withDatabasePassword(options.url, options.password),
+  });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${indexSchemaName(options.identity)} CASCADE`);
+  } finally {
+    await client.end();
+  }
 }

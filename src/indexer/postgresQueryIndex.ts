@@ -97,7 +97,9 @@ export async function pgDeviceReadings(db: PgQueryable, finalBlock: number, p: L
   if (p.to !== undefined) where.push(`timestamp <= ${bind.add(p.to)}`);
   if (p.cursor !== undefined) {
     const [timestamp, sequence] = decodeCursor(p.cursor, 2);
-    where.push(`(timestamp, sequence) ${desc ? '<' : '>'} (${bind.add(integerOf(timestamp))}::numeric, ${bind.add(integerOf(sequence))}::numeric)`);
+    where.push(
+      `(timestamp, sequence) ${desc ? '<' : '>'} (${bind.add(integerOf(timestamp))}::numeric, ${bind.add(integerOf(sequence))}::numeric)`,
+    );
   }
   const dir = desc ? 'DESC' : 'ASC';
   const { rows } = await db.query<ReadingRow>(
@@ -149,11 +151,7 @@ const place = (finalBlock: number) =>
 type Positioned<T> = T & { block_number: number; log_index: number };
 const withoutPosition = <T>({ block_number: _b, log_index: _l, ...rest }: Positioned<T>): T => rest as T;
 
-export async function pgStatusChanges(
-  db: PgQueryable,
-  finalBlock: number,
-  p: PositionPageParameters,
-): Promise<Page<IndexedStatusChange>> {
+export async function pgStatusChanges(db: PgQueryable, finalBlock: number, p: PositionPageParameters): Promise<Page<IndexedStatusChange>> {
   type Row = Positioned<Omit<IndexedStatusChange, 'reason'> & { reason: Buffer }>;
   const page = await byPosition<Row>(
     db,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { sqliteStoreKind, storeContractTests } from './indexerStoreContract.js';
+import { sqliteStoreKind, storeContractTests } from '../testing/indexerStoreContract.js';
 import { SqliteIndexerStore } from './sqliteIndexerStore.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pythia-index-store-'));

@@ -70,10 +70,22 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     if (user) chownSync(passwordFile, user.uid, user.gid);
     const initdb = spawnSync(
       join(bin, 'initdb'),
-      ['-D', join(dir, 'data'), '-U', 'pythia_test', '--auth=scram-sha-256', `--pwfile=${passwordFile}`, '-E', 'UTF8', '--locale=C', '--no-sync'],
+      [
+        '-D',
+        join(dir, 'data'),
+        '-U',
+        'pythia_test',
+        '--auth=scram-sha-256',
+        `--pwfile=${passwordFile}`,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
       { ...spawnAs, cwd: dir, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } },
     );
-    if (initdb.status !== 0) throw new Error(`initdb failed (${initdb.status ?? initdb.signal}): ${initdb.stderr || initdb.error?.message}`);
+    if (initdb.status !== 0)
+      throw new Error(`initdb failed (${initdb.status ?? initdb.signal}): ${initdb.stderr || initdb.error?.message}`);
     rmSync(passwordFile);
     const serverLog: string[] = [];
     server = spawn(

@@ -8,14 +8,14 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Hex } from 'viem';
-import { anvilTestClient } from '../testing/anvilTestClient.js';
-import type { ChainEvent } from './decodeChainLog.js';
-import { ChainFollower, type ChainChange } from './followChain.js';
-import { indexedContracts } from './indexedContracts.js';
-import type { IndexedRange, IndexerStore, IndexReader } from './indexerStore.js';
-import { PostgresIndexerStore } from './postgresIndexerStore.js';
-import { IndexerDatabaseError, SqliteIndexerStore } from './sqliteIndexerStore.js';
-import { chainLogKeys, pollutedValues, type IndexerChain } from './testKit.js';
+import { anvilTestClient } from './anvilTestClient.js';
+import type { ChainEvent } from '../indexer/decodeChainLog.js';
+import { ChainFollower, type ChainChange } from '../indexer/followChain.js';
+import { indexedContracts } from '../indexer/indexedContracts.js';
+import type { IndexedRange, IndexerStore, IndexReader } from '../indexer/indexerStore.js';
+import { PostgresIndexerStore } from '../indexer/postgresIndexerStore.js';
+import { IndexerDatabaseError, SqliteIndexerStore } from '../indexer/sqliteIndexerStore.js';
+import { chainLogKeys, pollutedValues, type IndexerChain } from '../indexer/testKit.js';
 
 export type StoreUnderTest = {
   store: IndexerStore & IndexReader;
@@ -55,7 +55,10 @@ export const postgresStoreKind = (database: () => { url: string; password: strin
       store,
       rows: async <R>(sql: string, ...values: unknown[]) => {
         let n = 0;
-        return (await store.query(sql.replace(/\?/g, () => `$${++n}`), values)) as R[];
+        return (await store.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          values,
+        )) as R[];
       },
       close: () => store.close(),
     };
@@ -91,9 +94,15 @@ export function storeContractTests(kind: StoreKind): void {
   test(`${kind.name}: the position and rows survive a reopen; a store of another deployment is refused; new contracts make it read again`, async () => {
     const name = freshStoreName();
     const first = await kind.open({ name, identity: '1:fleet', contracts: 'fleet=a' });
-    await first.store.applyRange(range(5, [event(5, 0, 'DeviceRegistered', { device, classId: '1', publicKey: '0x', registrar: device })], 4));
+    await first.store.applyRange(
+      range(5, [event(5, 0, 'DeviceRegistered', { device, classId: '1', publicKey: '0x', registrar: device })], 4),
+    );
     await first.store.applyRange(range(6, [event(6, 1, 'ReadingAccepted', { device, sequence: '1' })], 2));
-    assert.deepEqual(await first.store.position(), { cursor: { number: 6, hash: hash(6) }, finalBlock: 4 }, 'the final block never goes down');
+    assert.deepEqual(
+      await first.store.position(),
+      { cursor: { number: 6, hash: hash(6) }, finalBlock: 4 },
+      'the final block never goes down',
+    );
     await first.close();
 
     const again = await kind.open({ name, identity: '1:fleet', contracts: 'fleet=a' });
@@ -139,23 +148,20 @@ export function storeContractTests(kind: StoreKind): void {
       );
       assert.equal(await opened.store.device(other), undefined);
       const stored = await opened.store.device(device);
-      assert.deepEqual(
-        stored && { ...stored },
-        {
-          device,
-          classId: 7,
-          status: 'suspended',
-          publicKey: '0xab',
-          registrar: other,
-          registeredBlock: 3,
-          statusBlock: 3,
-          owner: null,
-          readings: 1,
-          flags: 1,
-          lastSequence: 9007199254740991,
-          lastReadingBlock: 3,
-        },
-      );
+      assert.deepEqual(stored && { ...stored }, {
+        device,
+        classId: 7,
+        status: 'suspended',
+        publicKey: '0xab',
+        registrar: other,
+        registeredBlock: 3,
+        statusBlock: 3,
+        owner: null,
+        readings: 1,
+        flags: 1,
+        lastSequence: 9007199254740991,
+        lastReadingBlock: 3,
+      });
       const changes = await opened.store.statusChanges({ limit: 10 });
       assert.equal(changes.items[0]?.reason, reason, 'the reason as the chain gave it');
       const events = await opened.store.events({ limit: 10, names: ['DeviceStatusChanged'] });
@@ -184,9 +190,11 @@ export function followerContractTests(kind: StoreKind, kit: () => IndexerChain):
   };
   const addresses = () => indexedContracts(kit().chain.deployment.contracts).map((c) => c.address);
   const storedKeys = async (s: StoreUnderTest) =>
-    (await s.rows<{ block_number: number; log_index: number }>('SELECT block_number, log_index FROM events ORDER BY block_number, log_index')).map(
-      (r) => `${r.block_number}:${r.log_index}`,
-    );
+    (
+      await s.rows<{ block_number: number; log_index: number }>(
+        'SELECT block_number, log_index FROM events ORDER BY block_number, log_index',
+      )
+    ).map((r) => `${r.block_number}:${r.log_index}`);
   const count = async (s: StoreUnderTest, sql: string, ...values: unknown[]) =>
     Number((await s.rows<{ n: number }>(sql.replace('count(*)', 'count(*) AS n'), ...values))[0]?.n);
   const open = () => kind.open({ name: freshStoreName(), identity: kit().identity });
@@ -202,7 +210,9 @@ export function followerContractTests(kind: StoreKind, kit: () => IndexerChain):
       await catchUp(follower(s.store, 1));
       const head = Number(await chain.publicClient.getBlockNumber());
       assert.deepEqual(await storedKeys(s), await chainLogKeys(chain, addresses(), chain.deployment.deploymentBlock, head));
-      const contracts = (await s.rows<{ contract: string }>('SELECT DISTINCT contract FROM events ORDER BY contract')).map((r) => r.contract);
+      const contracts = (await s.rows<{ contract: string }>('SELECT DISTINCT contract FROM events ORDER BY contract')).map(
+        (r) => r.contract,
+      );
       assert.ok(
         contracts.includes('fleet') && contracts.includes('timelock') && contracts.includes('consentRegistry'),
         `contracts: ${contracts}`,
@@ -213,7 +223,13 @@ export function followerContractTests(kind: StoreKind, kit: () => IndexerChain):
       assert.equal(fleet.items.length, 3);
       const first = await s.store.device(devices[0]!.address);
       assert.deepEqual(
-        first && { status: first.status, classId: first.classId, readings: first.readings, flags: first.flags, lastSequence: first.lastSequence },
+        first && {
+          status: first.status,
+          classId: first.classId,
+          readings: first.readings,
+          flags: first.flags,
+          lastSequence: first.lastSequence,
+        },
         { status: 'active', classId: 1, readings: 2, flags: 1, lastSequence: 2 },
       );
       assert.equal((await s.store.device(devices[1]!.address))?.status, 'suspended');
@@ -226,10 +242,12 @@ export function followerContractTests(kind: StoreKind, kit: () => IndexerChain):
       assert.match(String(flag?.payload), /^0x2328/);
       assert.match(String(flag?.signature?.r), /^0x[0-9a-f]{64}$/);
       const [change] = (await s.store.statusChanges({ device: devices[1]!.address, limit: 10 })).items;
-      assert.deepEqual(
-        change && { device: change.device, previous: change.previous, current: change.current, reason: change.reason },
-        { device: devices[1]!.address, previous: 'active', current: 'suspended', reason: 'inspection' },
-      );
+      assert.deepEqual(change && { device: change.device, previous: change.previous, current: change.current, reason: change.reason }, {
+        device: devices[1]!.address,
+        previous: 'active',
+        current: 'suspended',
+        reason: 'inspection',
+      });
       assert.equal((await s.store.position()).finalBlock, head, 'one confirmation: the head is final');
     } finally {
       await s.close();
