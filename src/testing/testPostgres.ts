@@ -54,9 +54,9 @@ export type TestPostgres = {
  * A throwaway PostgreSQL cluster for tests: initdb in a temporary directory, the server on a unix
  * socket in that directory only (no TCP port, so parallel tests never collide), one user with a
  * random password. As root, the directory is given to `nobody` and the server runs as nobody.
- * fsync is off: the crash tests kill the indexer, never this server.
+ * fsync is off unless `durable` (benchmarks): the crash tests kill the indexer, never this server.
  */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const bin = findPostgresBin();
   const dir = mkdtempSync(join(tmpdir(), 'pythia-pg-'));
   const user = unprivilegedUser();
@@ -90,7 +90,18 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     const serverLog: string[] = [];
     server = spawn(
       join(bin, 'postgres'),
-      ['-D', join(dir, 'data'), '-k', dir, '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'max_connections=40'],
+      [
+        '-D',
+        join(dir, 'data'),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=',
+        '-c',
+        `fsync=${options.durable ? 'on' : 'off'}`,
+        '-c',
+        'max_connections=40',
+      ],
       { ...spawnAs, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     server.stderr!.on('data', (chunk: Buffer) => serverLog.push(chunk.toString()));
