@@ -39,7 +39,7 @@ const kind = postgresStoreKind(() => database);
 storeContractTests(kind);
 followerContractTests(kind, () => kit);
 
-test('PostgreSQL: one writer per schema; a deployment gets a schema of its own; a wrong password is refused without showing it', async () => {
+test('PostgreSQL: one writer per schema, the lock taken again after its connection died; a deployment gets a schema of its own; a wrong password is refused without showing it', async () => {
   const identity = `31337:0x${'ab'.repeat(20)}`;
   assert.equal(indexSchemaName(identity), `pythia_31337_${'ab'.repeat(20)}`);
   assert.match(indexSchemaName('1:fleet'), /^pythia_[0-9a-f]{48}$/);
@@ -55,8 +55,20 @@ test('PostgreSQL: one writer per schema; a deployment gets a schema of its own; 
   } finally {
     await first.close();
   }
+  // The connection holding the lock dies (a server restart, a network cut): the next write takes the lock again.
   const reopened = await PostgresIndexerStore.open({ ...database, identity });
-  await reopened.close();
+  try {
+    const [killed] = await reopened.query<{ killed: boolean }>(
+      "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = 'pythia-indexer' AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')",
+    );
+    assert.equal(killed?.killed, true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await reopened.setFinalBlock(0);
+    const [holders] = await reopened.query<{ n: number }>("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted");
+    assert.equal(holders?.n, 1, 'the lock is held again');
+  } finally {
+    await reopened.close();
+  }
   const wrong = 'not-the-password-5f1c';
   await assert.rejects(
     startIndexer({
