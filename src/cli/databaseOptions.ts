@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option } from 'commander';
 import { DatabaseUrlError, parseDatabaseUrl } from '../indexer/databaseUrl.js';
 import { UsageError } from './output.js';
 import { readSecret } from './secrets.js';
@@ -8,18 +8,19 @@ export const DATABASE_PASSWORD_ENV = 'PYTHIA_DATABASE_PASSWORD';
 
 export type DatabaseOptions = { databaseUrl?: string; databasePasswordFile?: string };
 
-/** `--database-url` and `--database-password-file`: where the indexer writes instead of <data dir>/index.sqlite. */
-export function withDatabaseOptions(command: Command): Command {
-  return command
-    .option(
-      '--database-url <url>',
-      `index the chain into this PostgreSQL database (postgres://user@host:5432/database, or ...@localhost/database?host=/run/postgresql for a socket) instead of <data-dir>/index.sqlite; default $${DATABASE_URL_ENV}; no password in it (docs/operations.md, "The index in PostgreSQL")`,
-    )
-    .option(
-      '--database-password-file <file>',
-      `the PostgreSQL password: the first line of this file (mode 0600); else $${DATABASE_PASSWORD_ENV}, a password in $${DATABASE_URL_ENV}, $PGPASSWORD or ~/.pgpass`,
-    );
-}
+/** `--database-url`: where the indexer writes instead of <data dir>/index.sqlite (checked by resolveDatabaseOptions). */
+export const databaseUrlOption = () =>
+  new Option(
+    '--database-url <url>',
+    `index the chain into this PostgreSQL database (postgres://user@host:5432/database, or ...@localhost/database?host=/run/postgresql for a socket) instead of <data-dir>/index.sqlite; default $${DATABASE_URL_ENV}; no password in it (docs/operations.md, "The index in PostgreSQL")`,
+  );
+
+/** `--database-password-file`: the PostgreSQL password, never on argv. */
+export const databasePasswordFileOption = () =>
+  new Option(
+    '--database-password-file <file>',
+    `the PostgreSQL password: the first line of this file (mode 0600); else $${DATABASE_PASSWORD_ENV}, a password in $${DATABASE_URL_ENV}, $PGPASSWORD or ~/.pgpass`,
+  );
 
 export type ResolvedDatabase = { databaseUrl?: string; databasePassword?: string };
 

@@ -6,7 +6,7 @@ import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { formatEth, formatTable, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
-import { resolveDatabaseOptions, withDatabaseOptions, type DatabaseOptions } from '../databaseOptions.js';
+import { databasePasswordFileOption, databaseUrlOption, resolveDatabaseOptions, type DatabaseOptions } from '../databaseOptions.js';
 
 type DemoOptions = CommonOptions & DatabaseOptions & { duration: number; devices: number; seed: number };
 
@@ -22,19 +22,19 @@ const LABELS: Record<TimelineEntry['kind'], string> = {
 
 export function registerDemoCommand(program: Command): void {
   withCommon(
-    withDatabaseOptions(
-      program
-        .command('demo')
-        .description('Run the smart-city air-quality demonstration, with the attacks of the paper, on the embedded chain')
-        .option('--duration <seconds>', 'how long the fleet reports', parseIntegerArg('duration', 20, 86_400), 60)
-        .option(
-          '--devices <n>',
-          'sensors in the fleet (3 are taken over by attacks)',
-          parseIntegerArg('devices', MIN_DEMO_DEVICES, 2_000),
-          20,
-        )
-        .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1),
-    ),
+    program
+      .command('demo')
+      .description('Run the smart-city air-quality demonstration, with the attacks of the paper, on the embedded chain')
+      .option('--duration <seconds>', 'how long the fleet reports', parseIntegerArg('duration', 20, 86_400), 60)
+      .option(
+        '--devices <n>',
+        'sensors in the fleet (3 are taken over by attacks)',
+        parseIntegerArg('devices', MIN_DEMO_DEVICES, 2_000),
+        20,
+      )
+      .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1)
+      .addOption(databaseUrlOption())
+      .addOption(databasePasswordFileOption()),
     {
       dataDir: 'keep the chain and keys here (default: a temporary folder, removed afterwards)',
       json: 'print the summary as JSON on stdout (timeline still goes to stderr)',

@@ -25,30 +25,31 @@ import { createNodeEvents } from '../../stack/events/nodeEvents.js';
 import { watchChainEvents } from '../../stack/events/chainEvents.js';
 import { pinoLevelNumbers } from '../../stack/events/gatewayLogTap.js';
 import { EVENT_FORMATS, eventPrinter, type EventFormat } from '../eventOutput.js';
-import { resolveDatabaseOptions, withDatabaseOptions, type DatabaseOptions } from '../databaseOptions.js';
+import { databasePasswordFileOption, databaseUrlOption, resolveDatabaseOptions } from '../databaseOptions.js';
 
 const CHAIN_KINDS = ['geth', 'anvil'] as const;
 
-type UpOptions = CommonOptions &
-  DatabaseOptions & {
-    chain?: (typeof CHAIN_KINDS)[number];
-    rpcUrl?: string[];
-    network?: string;
-    chainSaveInterval: number;
-    port: number;
-    host: string;
-    mqttUrl?: string;
-    mqttPasswordFile?: string;
-    mqttPort?: number;
-    mqtt: boolean;
-    timelockDelay?: bigint;
-    tlsCert?: string;
-    tlsKey?: string;
-    behindTlsProxy?: boolean;
-    logLevel: GatewayLogLevel;
-    logFormat?: EventFormat;
-    quiet?: boolean;
-  };
+type UpOptions = CommonOptions & {
+  chain?: (typeof CHAIN_KINDS)[number];
+  rpcUrl?: string[];
+  network?: string;
+  chainSaveInterval: number;
+  port: number;
+  host: string;
+  mqttUrl?: string;
+  mqttPasswordFile?: string;
+  mqttPort?: number;
+  mqtt: boolean;
+  databaseUrl?: string;
+  databasePasswordFile?: string;
+  timelockDelay?: bigint;
+  tlsCert?: string;
+  tlsKey?: string;
+  behindTlsProxy?: boolean;
+  logLevel: GatewayLogLevel;
+  logFormat?: EventFormat;
+  quiet?: boolean;
+};
 
 /** The gateway log's levels: `warn` carries every security event (docs/security.md, "Security log"). */
 const GATEWAY_LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -56,82 +57,82 @@ type GatewayLogLevel = (typeof GATEWAY_LOG_LEVELS)[number];
 
 export function registerUpCommand(program: Command): void {
   withCommon(
-    withDatabaseOptions(
-      program
-        .command('up')
-        .description(
-          'Start the chain (a geth Clique validator of its own, or the nodes given), deploy the contracts once, and run the gateway until stopped',
+    program
+      .command('up')
+      .description(
+        'Start the chain (a geth Clique validator of its own, or the nodes given), deploy the contracts once, and run the gateway until stopped',
+      )
+      .option(
+        '--chain <kind>',
+        `the node's own chain: geth (default; one Clique validator in <data-dir>/chain, crash-safe storage, a block every ${SINGLE_NODE_PERIOD} s; needs \`npm run install:geth\`) or anvil (for development, tests and benchmarks: a crash loses the blocks since its last save)`,
+        parseChoiceArg('--chain', CHAIN_KINDS),
+      )
+      .option(
+        '--rpc-url <url>',
+        "use this Ethereum JSON-RPC node instead of a chain of its own: an http(s) URL or a local node's IPC socket path (repeatable: nodes of one chain, the gateway fails over between them)",
+        collect((value: string) => parseChainEndpoint('--rpc-url', value)),
+      )
+      .option(
+        '--network <dir>',
+        'run against the nodes of a network folder made by `pythia network init` (its admin funded with --fund-admin-of; start it with `pythia network up`)',
+      )
+      .option(
+        '--chain-save-interval <ms>',
+        'with --chain anvil: how often its state is saved when it moved (blocks since the last save are lost if the machine dies)',
+        parseIntegerArg('chain save interval', 100, 3_600_000),
+        DEFAULT_CHAIN_SAVE_INTERVAL_MS,
+      )
+      .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
+      .option(
+        '--host <host>',
+        'listen address of the gateway and the embedded MQTT broker; an address other than loopback needs --tls-cert/--tls-key or --behind-tls-proxy',
+        '127.0.0.1',
+      )
+      .option('--tls-cert <file>', 'serve HTTPS and mqtts:// with this PEM certificate (chain) ...')
+      .option('--tls-key <file>', '... and this PEM private key (keep it 0600)')
+      .option(
+        '--behind-tls-proxy',
+        'a TLS front (nginx, Caddy, ...) terminates TLS for a non-loopback --host: serve plain HTTP and MQTT to it',
+      )
+      .option(
+        '--mqtt-url <url>',
+        'use this MQTT broker (e.g. mqtt://pythia-gateway@host:1883) instead of the embedded one; no password in the URL',
+        parseUrlArg('--mqtt-url', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+      )
+      .option(
+        '--mqtt-password-file <file>',
+        `the gateway's password at the --mqtt-url broker: the first line of this file (mode 0600), else $${MQTT_PASSWORD_ENV}`,
+      )
+      .option(
+        '--mqtt-port <port>',
+        `port of the embedded MQTT broker (default ${DEFAULT_MQTT_PORT}; any free port when --port is 0)`,
+        parseIntegerArg('mqtt port', 0, 65535),
+      )
+      .option('--no-mqtt', 'do not run the MQTT device channel')
+      .addOption(databaseUrlOption())
+      .addOption(databasePasswordFileOption())
+      .addOption(
+        new Option(
+          '--log-level <level>',
+          "the gateway's own log: its warnings and errors are event lines; with info or debug its other lines too, as pino JSON on stderr",
         )
-        .option(
-          '--chain <kind>',
-          `the node's own chain: geth (default; one Clique validator in <data-dir>/chain, crash-safe storage, a block every ${SINGLE_NODE_PERIOD} s; needs \`npm run install:geth\`) or anvil (for development, tests and benchmarks: a crash loses the blocks since its last save)`,
-          parseChoiceArg('--chain', CHAIN_KINDS),
-        )
-        .option(
-          '--rpc-url <url>',
-          "use this Ethereum JSON-RPC node instead of a chain of its own: an http(s) URL or a local node's IPC socket path (repeatable: nodes of one chain, the gateway fails over between them)",
-          collect((value: string) => parseChainEndpoint('--rpc-url', value)),
-        )
-        .option(
-          '--network <dir>',
-          'run against the nodes of a network folder made by `pythia network init` (its admin funded with --fund-admin-of; start it with `pythia network up`)',
-        )
-        .option(
-          '--chain-save-interval <ms>',
-          'with --chain anvil: how often its state is saved when it moved (blocks since the last save are lost if the machine dies)',
-          parseIntegerArg('chain save interval', 100, 3_600_000),
-          DEFAULT_CHAIN_SAVE_INTERVAL_MS,
-        )
-        .option('--port <port>', 'gateway port', parseIntegerArg('port', 0, 65535), DEFAULT_GATEWAY_PORT)
-        .option(
-          '--host <host>',
-          'listen address of the gateway and the embedded MQTT broker; an address other than loopback needs --tls-cert/--tls-key or --behind-tls-proxy',
-          '127.0.0.1',
-        )
-        .option('--tls-cert <file>', 'serve HTTPS and mqtts:// with this PEM certificate (chain) ...')
-        .option('--tls-key <file>', '... and this PEM private key (keep it 0600)')
-        .option(
-          '--behind-tls-proxy',
-          'a TLS front (nginx, Caddy, ...) terminates TLS for a non-loopback --host: serve plain HTTP and MQTT to it',
-        )
-        .option(
-          '--mqtt-url <url>',
-          'use this MQTT broker (e.g. mqtt://pythia-gateway@host:1883) instead of the embedded one; no password in the URL',
-          parseUrlArg('--mqtt-url', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
-        )
-        .option(
-          '--mqtt-password-file <file>',
-          `the gateway's password at the --mqtt-url broker: the first line of this file (mode 0600), else $${MQTT_PASSWORD_ENV}`,
-        )
-        .option(
-          '--mqtt-port <port>',
-          `port of the embedded MQTT broker (default ${DEFAULT_MQTT_PORT}; any free port when --port is 0)`,
-          parseIntegerArg('mqtt port', 0, 65535),
-        )
-        .option('--no-mqtt', 'do not run the MQTT device channel')
-        .addOption(
-          new Option(
-            '--log-level <level>',
-            "the gateway's own log: its warnings and errors are event lines; with info or debug its other lines too, as pino JSON on stderr",
-          )
-            .choices(GATEWAY_LOG_LEVELS)
-            .default('warn'),
-        )
-        .addOption(
-          new Option(
-            '--log-format <format>',
-            'event lines once up (flags, suspensions, revocations, refusals by reason, relayer retries): text, or json (pino JSON lines with an `event` field); default text, json with --json',
-          ).choices(EVENT_FORMATS),
-        )
-        .option('--quiet', 'no progress lines, and once up only warnings and errors: security refusals, suspensions, revocations, failures')
-        .option(
-          '--timelock-delay <duration>',
-          'how long the council timelock makes every role change wait, when the contracts are deployed: <n>s|m|h|d|w, 0 to ' +
-            `${formatDuration(MAX_TIMELOCK_DELAY_SECONDS)} (default 0 with --chain anvil, ${formatDuration(COUNCIL_TIMELOCK_DELAY_SECONDS)} ` +
-            'on geth, --rpc-url or --network; docs/operations.md, "Who holds which role")',
-          parseDurationArg('--timelock-delay', { min: 0n, max: MAX_TIMELOCK_DELAY_SECONDS }),
-        ),
-    ),
+          .choices(GATEWAY_LOG_LEVELS)
+          .default('warn'),
+      )
+      .addOption(
+        new Option(
+          '--log-format <format>',
+          'event lines once up (flags, suspensions, revocations, refusals by reason, relayer retries): text, or json (pino JSON lines with an `event` field); default text, json with --json',
+        ).choices(EVENT_FORMATS),
+      )
+      .option('--quiet', 'no progress lines, and once up only warnings and errors: security refusals, suspensions, revocations, failures')
+      .option(
+        '--timelock-delay <duration>',
+        'how long the council timelock makes every role change wait, when the contracts are deployed: <n>s|m|h|d|w, 0 to ' +
+          `${formatDuration(MAX_TIMELOCK_DELAY_SECONDS)} (default 0 with --chain anvil, ${formatDuration(COUNCIL_TIMELOCK_DELAY_SECONDS)} ` +
+          'on geth, --rpc-url or --network; docs/operations.md, "Who holds which role")',
+        parseDurationArg('--timelock-delay', { min: 0n, max: MAX_TIMELOCK_DELAY_SECONDS }),
+      ),
     { dataDir: 'where keys, chain state and deployment.json live (default ./.pythia)', json: 'print the deployment as JSON once up' },
   ).action(async (options: UpOptions) => {
     const dataDir = resolveDataDir(options.dataDir);
