@@ -112,7 +112,7 @@ module.exports = {
       comment: 'The device SDK pulls in no server package (HTTP server, MQTT broker, SQLite, Anvil).',
       severity: 'error',
       from: { path: '^src/sdk/', pathNot: testCode },
-      to: { path: 'node_modules/(fastify|@fastify|aedes|better-sqlite3|@foundry-rs)/', reachable: true },
+      to: { path: 'node_modules/(fastify|@fastify|aedes|better-sqlite3|pg|@foundry-rs)/', reachable: true },
     },
     {
       name: 'no-test-code-in-production',

@@ -21,6 +21,8 @@ import { createFleet, type Fleet } from '../simulator/fleet.js';
 import { inspectReading } from '../protocol/inspectReading.js';
 import type { SignedReading } from '../sdk/types.js';
 import { startStack, type Stack } from '../stack/startStack.js';
+import { dropIndexSchema } from '../indexer/postgresIndexerStore.js';
+import { deploymentIdentity } from '../indexer/startIndexer.js';
 
 export type RunDemoParameters = {
   durationSeconds: number;
@@ -30,6 +32,9 @@ export type RunDemoParameters = {
   dataDir?: string;
   /** Encrypts the role keys; a throwaway one is made for a temporary data dir. */
   passphrase?: string;
+  /** Index into this PostgreSQL database instead of the data dir's SQLite file (its schema is dropped with a temporary data dir). */
+  databaseUrl?: string;
+  databasePassword?: string;
   onTimeline?: (entry: TimelineEntry) => void;
   onProgress?: (message: string) => void;
 };
@@ -111,6 +116,8 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       chain: 'anvil',
       gatewayPort: 0,
       command: 'pythia demo',
+      ...(parameters.databaseUrl !== undefined && { databaseUrl: parameters.databaseUrl }),
+      ...(parameters.databasePassword !== undefined && { databasePassword: parameters.databasePassword }),
       // A short run delivers few values: one in four is a canary, so that the accountability act has one.
       canaryEvery: 4,
       onProgress: progress,
@@ -392,6 +399,14 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     return summary;
   } finally {
     await stack?.stop();
+    if (temporary && stack && parameters.databaseUrl !== undefined) {
+      // The throwaway demo's index goes with its data dir.
+      await dropIndexSchema({
+        url: parameters.databaseUrl,
+        ...(parameters.databasePassword !== undefined && { password: parameters.databasePassword }),
+        identity: deploymentIdentity(stack.deployment),
+      }).catch((error: unknown) => progress(`could not drop the demo's index schema: ${(error as Error).message}`));
+    }
     if (temporary) rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -52,7 +52,7 @@ export type IndexedDevice = {
   lastReadingBlock: number | null;
 };
 
-type DeviceRow = {
+export type DeviceRow = {
   address: string;
   class_id: number;
   status: string;
@@ -67,7 +67,7 @@ type DeviceRow = {
   last_reading_block: number | null;
 };
 
-const deviceOf = (r: DeviceRow): IndexedDevice => ({
+export const deviceOf = (r: DeviceRow): IndexedDevice => ({
   device: r.address,
   classId: r.class_id,
   status: r.status,
@@ -158,7 +158,7 @@ export type IndexedReading = ChainPlace & {
   skipReason: number | null;
 };
 
-type ReadingRow = {
+export type ReadingRow = {
   block_number: number;
   log_index: number;
   tx_hash: string;
@@ -175,7 +175,7 @@ type ReadingRow = {
   vs: Hex | null;
 };
 
-const readingOf = (r: ReadingRow, finalBlock: number): IndexedReading => ({
+export const readingOf = (r: ReadingRow, finalBlock: number): IndexedReading => ({
   blockNumber: r.block_number,
   logIndex: r.log_index,
   transactionHash: r.tx_hash,

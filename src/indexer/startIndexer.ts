@@ -3,7 +3,10 @@ import { createChainClients } from '../chain/clients.js';
 import type { Deployment } from '../chain/deployment.js';
 import { ChainFollower, type ChainChange } from './followChain.js';
 import { indexedContracts } from './indexedContracts.js';
-import { SqliteIndexerStore } from './sqliteIndexerStore.js';
+import type { IndexerStore, IndexReader } from './indexerStore.js';
+import { PostgresIndexerStore } from './postgresIndexerStore.js';
+import { IndexerDatabaseError, SqliteIndexerStore } from './sqliteIndexerStore.js';
+import { redactDatabaseUrl } from './databaseUrl.js';
 
 /** The index database's file name in the data directory. */
 export const INDEX_DATABASE_FILE = 'index.sqlite';
@@ -26,8 +29,12 @@ export function contractsFingerprint(contracts: Deployment['contracts']): string
 
 export type StartIndexerParameters = {
   deployment: Deployment;
-  /** The SQLite file (indexDatabasePath(dataDir) by default in `pythia up`). */
+  /** The SQLite file (indexDatabasePath(dataDir) by default in `pythia up`); unused with databaseUrl. */
   databasePath: string;
+  /** A PostgreSQL database instead (`--database-url`, checked by parseDatabaseUrl): the index in its own schema there. */
+  databaseUrl?: string;
+  /** The PostgreSQL password when the URL carries none. */
+  databasePassword?: string;
   /** The gateway's finality: confirmations, and optionally the newest block final at a head (Anvil's saved block). */
   confirmations: number;
   finalBlockAt?: (head: number) => number;
@@ -38,20 +45,30 @@ export type StartIndexerParameters = {
 };
 
 export type StartIndexerReturnType = {
-  store: SqliteIndexerStore;
+  store: IndexerStore & IndexReader;
   follower: ChainFollower;
   /** Stops following (the current step finishes) and closes the database. */
   stop: () => Promise<void>;
 };
 
-/** Opens (or resumes) the index in its SQLite file and follows the chain in the background. */
-export function startIndexer(parameters: StartIndexerParameters): StartIndexerReturnType {
+/** Opens (or resumes) the index in its SQLite file or PostgreSQL database and follows the chain in the background. */
+export async function startIndexer(parameters: StartIndexerParameters): Promise<StartIndexerReturnType> {
   const { deployment } = parameters;
-  const store = new SqliteIndexerStore({
-    path: parameters.databasePath,
-    identity: deploymentIdentity(deployment),
-    contracts: contractsFingerprint(deployment.contracts),
-  });
+  const identity = deploymentIdentity(deployment);
+  const contracts = contractsFingerprint(deployment.contracts);
+  const store =
+    parameters.databaseUrl === undefined
+      ? new SqliteIndexerStore({ path: parameters.databasePath, identity, contracts })
+      : await PostgresIndexerStore.open({
+          url: parameters.databaseUrl,
+          ...(parameters.databasePassword !== undefined && { password: parameters.databasePassword }),
+          identity,
+          contracts,
+        }).catch((error: unknown) => {
+          throw new IndexerDatabaseError(
+            `cannot open the index in PostgreSQL at ${redactDatabaseUrl(parameters.databaseUrl!)}: ${(error as Error).message}`,
+          );
+        });
   const { publicClient } = createChainClients({ chainId: deployment.chainId, rpcUrl: deployment.rpcUrl });
   const follower = new ChainFollower({
     client: publicClient,
@@ -73,7 +90,7 @@ export function startIndexer(parameters: StartIndexerParameters): StartIndexerRe
     stop: async () => {
       follower.stop();
       await running;
-      store.close();
+      await store.close();
     },
   };
 }

@@ -26,7 +26,9 @@ import { loadOrCreateRoleKeys, ROLE_NAMES, type RoleAccounts } from '../chain/ro
 import { startGateway, type GatewayOptions } from '../gateway/server.js';
 import { detectFinalityPolicy } from '../gateway/readings/finalityPolicy.js';
 import { IndexChanges } from '../indexer/indexChanges.js';
-import { indexDatabasePath, startIndexer } from '../indexer/startIndexer.js';
+import { redactDatabaseUrl } from '../indexer/databaseUrl.js';
+import { indexSchemaName } from '../indexer/postgresIndexerStore.js';
+import { deploymentIdentity, indexDatabasePath, startIndexer } from '../indexer/startIndexer.js';
 import { consoleTokenPath, loadOrCreateConsoleToken } from './consoleToken.js';
 import { DEFAULT_MQTT_PORT, startMqttChannel } from '../mqtt/channel.js';
 import { findGeth, initSingleNodeChain, isNetworkFolder, startSingleNodeChain, type SingleNodeChain } from '../network/index.js';
@@ -74,6 +76,13 @@ export type StartStackParameters = {
   mqttUrl?: string;
   /** The gateway's password at the external broker (read from a file or the environment, never argv). */
   mqttPassword?: string;
+  /**
+   * Index into this PostgreSQL database (checked by parseDatabaseUrl) instead of <data dir>/index.sqlite;
+   * shown only without its password.
+   */
+  databaseUrl?: string;
+  /** The PostgreSQL password when the URL carries none (read from a file or the environment, never argv). */
+  databasePassword?: string;
   /** Serve HTTPS and mqtts:// with this certificate and key; required for a non-loopback gatewayHost unless behindTlsProxy. */
   tls?: TlsFiles;
   /** A TLS front terminates TLS for a non-loopback gatewayHost (docs/security.md, "Host"). */
@@ -244,14 +253,16 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       progress(`chain state saved up to block ${saved.number} (${join(parameters.dataDir, 'chain')})`);
     }
 
-    // The indexer follows every contract into <data dir>/index.sqlite with the gateway's finality:
+    // The indexer follows every contract into <data dir>/index.sqlite (or PostgreSQL) with the gateway's finality:
     // its confirmations, and on Anvil no block above the last durable save is final.
     const saver = embeddedChain;
     const finality = await detectFinalityPolicy(clients.publicClient, { savedBlockKnown: saver !== undefined });
     const indexChanges = new IndexChanges();
-    const indexer = startIndexer({
+    const indexer = await startIndexer({
       deployment: { ...deployment, rpcUrl },
       databasePath: indexDatabasePath(parameters.dataDir),
+      ...(parameters.databaseUrl !== undefined && { databaseUrl: parameters.databaseUrl }),
+      ...(parameters.databasePassword !== undefined && { databasePassword: parameters.databasePassword }),
       confirmations: finality.confirmations,
       ...(saver && {
         finalBlockAt: (head: number) => Math.min(head - finality.confirmations + 1, savedBlockNumber(saver) ?? -1),
@@ -261,7 +272,11 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
     });
     stops.push(indexer.stop);
     const consoleToken = loadOrCreateConsoleToken(parameters.dataDir);
-    progress(`indexing the chain into ${indexDatabasePath(parameters.dataDir)}; console token in ${consoleTokenPath(parameters.dataDir)}`);
+    const indexedInto =
+      parameters.databaseUrl === undefined
+        ? indexDatabasePath(parameters.dataDir)
+        : `${redactDatabaseUrl(parameters.databaseUrl)} (schema ${indexSchemaName(deploymentIdentity(deployment))})`;
+    progress(`indexing the chain into ${indexedInto}; console token in ${consoleTokenPath(parameters.dataDir)}`);
 
     progress('starting the gateway');
     // The canary secret derives from the Pythia's key, which is encrypted at rest with the others.

@@ -6,8 +6,9 @@ import { resolveDataDir } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { formatEth, formatTable, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
+import { databasePasswordFileOption, databaseUrlOption, resolveDatabaseOptions, type DatabaseOptions } from '../databaseOptions.js';
 
-type DemoOptions = CommonOptions & { duration: number; devices: number; seed: number };
+type DemoOptions = CommonOptions & DatabaseOptions & { duration: number; devices: number; seed: number };
 
 const LABELS: Record<TimelineEntry['kind'], string> = {
   attack: 'ATTACK ',
@@ -31,12 +32,15 @@ export function registerDemoCommand(program: Command): void {
         parseIntegerArg('devices', MIN_DEMO_DEVICES, 2_000),
         20,
       )
-      .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1),
+      .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1)
+      .addOption(databaseUrlOption())
+      .addOption(databasePasswordFileOption()),
     {
       dataDir: 'keep the chain and keys here (default: a temporary folder, removed afterwards)',
       json: 'print the summary as JSON on stdout (timeline still goes to stderr)',
     },
   ).action(async (options: DemoOptions) => {
+    const database = resolveDatabaseOptions(options);
     const dataDir = options.dataDir === undefined ? undefined : resolveDataDir(options.dataDir);
     const passphrase = dataDir ? await resolvePassphrase('role keys of the demo data dir') : undefined;
     // The node and the fleet load when the demonstration starts, not for --help.
@@ -47,6 +51,7 @@ export function registerDemoCommand(program: Command): void {
       seed: options.seed,
       ...(dataDir ? { dataDir } : {}),
       ...(passphrase ? { passphrase } : {}),
+      ...database,
       onProgress: (m) => progress(options, `… ${m}`),
       onTimeline: (e) =>
         progress(

@@ -25,6 +25,7 @@ import { createNodeEvents } from '../../stack/events/nodeEvents.js';
 import { watchChainEvents } from '../../stack/events/chainEvents.js';
 import { pinoLevelNumbers } from '../../stack/events/gatewayLogTap.js';
 import { EVENT_FORMATS, eventPrinter, type EventFormat } from '../eventOutput.js';
+import { databasePasswordFileOption, databaseUrlOption, resolveDatabaseOptions } from '../databaseOptions.js';
 
 const CHAIN_KINDS = ['geth', 'anvil'] as const;
 
@@ -39,6 +40,8 @@ type UpOptions = CommonOptions & {
   mqttPasswordFile?: string;
   mqttPort?: number;
   mqtt: boolean;
+  databaseUrl?: string;
+  databasePasswordFile?: string;
   timelockDelay?: bigint;
   tlsCert?: string;
   tlsKey?: string;
@@ -106,6 +109,8 @@ export function registerUpCommand(program: Command): void {
         parseIntegerArg('mqtt port', 0, 65535),
       )
       .option('--no-mqtt', 'do not run the MQTT device channel')
+      .addOption(databaseUrlOption())
+      .addOption(databasePasswordFileOption())
       .addOption(
         new Option(
           '--log-level <level>',
@@ -143,6 +148,7 @@ export function registerUpCommand(program: Command): void {
     if (options.mqttPasswordFile !== undefined && !options.mqttUrl) {
       throw new UsageError('--mqtt-password-file is the password at an external broker: give --mqtt-url too');
     }
+    const database = resolveDatabaseOptions(options);
     const chain = chainOf(options);
     let fatal: ((error: Error) => void) | undefined;
     let fatalError: Error | undefined;
@@ -198,6 +204,7 @@ export function registerUpCommand(program: Command): void {
       ...(options.behindTlsProxy && { behindTlsProxy: true }),
       ...(options.mqttPort !== undefined ? { mqttPort: options.mqttPort } : {}),
       mqtt: options.mqtt,
+      ...database,
       // Warnings and errors always reach the event lines; lower levels only when asked for.
       logger: { level: options.logLevel === 'error' ? 'warn' : options.logLevel, stream: nodeEvents.logStream },
       onRefusal: nodeEvents.onRefusal,

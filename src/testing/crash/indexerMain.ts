@@ -10,5 +10,5 @@ if (!raw) {
   process.exit(2);
 }
 const options = JSON.parse(raw) as Omit<StartIndexerParameters, 'onChange' | 'onError'>;
-startIndexer({ ...options, onError: (error) => process.stderr.write(`indexer: ${(error as Error).message}\n`) });
+await startIndexer({ ...options, onError: (error) => process.stderr.write(`indexer: ${(error as Error).message}\n`) });
 process.stdout.write('ready\n');

@@ -1,0 +1,337 @@
+/**
+ * What every indexer store promises (SQLite and PostgreSQL alike), as node:test cases run once per
+ * store by its own test file: positions and rows that survive a reopen, all-or-nothing ranges,
+ * rollbacks that recompute devices, the deployment binding, and a follower over a real chain that
+ * stores every event once, undoes reorgs and follows a chain that goes back below the final block.
+ */
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Hex } from 'viem';
+import { anvilTestClient } from './anvilTestClient.js';
+import type { ChainEvent } from '../indexer/decodeChainLog.js';
+import { ChainFollower, type ChainChange } from '../indexer/followChain.js';
+import { indexedContracts } from '../indexer/indexedContracts.js';
+import type { IndexedRange, IndexerStore, IndexReader } from '../indexer/indexerStore.js';
+import { PostgresIndexerStore } from '../indexer/postgresIndexerStore.js';
+import { IndexerDatabaseError, SqliteIndexerStore } from '../indexer/sqliteIndexerStore.js';
+import { chainLogKeys, pollutedValues, type IndexerChain } from '../indexer/testKit.js';
+
+export type StoreUnderTest = {
+  store: IndexerStore & IndexReader;
+  /** A read of the store's tables in SQL both databases speak (`?` for each value). */
+  rows: <R = Record<string, unknown>>(sql: string, ...values: unknown[]) => Promise<R[]>;
+  close: () => Promise<void>;
+};
+
+export type StoreKind = {
+  /** Prefixes the test names. */
+  name: string;
+  /** Opens the store called `name`: the same name again finds the same rows. */
+  open: (options: { name: string; identity: string; contracts?: string }) => Promise<StoreUnderTest>;
+};
+
+/** The SQLite store as the contract opens it: one file per store name in `folder`, or in memory without a folder. */
+export const sqliteStoreKind = (folder?: string): StoreKind => ({
+  name: 'SQLite',
+  open: async ({ name, identity, contracts }) => {
+    const path = folder === undefined ? ':memory:' : join(folder, `${name}.sqlite`);
+    const store = new SqliteIndexerStore({ path, identity, ...(contracts !== undefined && { contracts }) });
+    return {
+      store,
+      rows: async <R>(sql: string, ...values: unknown[]) => store.db.prepare(sql).all(...values) as R[],
+      close: async () => store.close(),
+    };
+  },
+});
+
+/** The PostgreSQL store as the contract opens it: one schema per store name in the database at `url`. */
+export const postgresStoreKind = (database: () => { url: string; password: string }): StoreKind => ({
+  name: 'PostgreSQL',
+  open: async ({ name, identity, contracts }) => {
+    const { url, password } = database();
+    const store = await PostgresIndexerStore.open({ url, password, identity, schema: name, ...(contracts !== undefined && { contracts }) });
+    return {
+      store,
+      rows: async <R>(sql: string, ...values: unknown[]) => {
+        let n = 0;
+        return (await store.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          values,
+        )) as R[];
+      },
+      close: () => store.close(),
+    };
+  },
+});
+
+let opened = 0;
+/** A store name no other case of this process uses. */
+export const freshStoreName = () => `store_${process.pid}_${++opened}`;
+
+const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
+const device = '0x00000000000000000000000000000000000000d1';
+const event = (blockNumber: number, logIndex: number, name: string, args: ChainEvent['args']): ChainEvent => ({
+  blockNumber,
+  blockHash: hash(blockNumber),
+  logIndex,
+  transactionHash: hash(1000 + blockNumber),
+  contract: 'fleet',
+  address: '0x00000000000000000000000000000000000000f1',
+  name,
+  args,
+});
+const range = (to: number, events: ChainEvent[], finalBlock = to): IndexedRange => ({
+  to: { number: to, hash: hash(to) },
+  blocks: [],
+  events,
+  readings: new Map(),
+  finalBlock,
+});
+
+/** The store-level promises, without a chain. */
+export function storeContractTests(kind: StoreKind): void {
+  test(`${kind.name}: the position and rows survive a reopen; a store of another deployment is refused; new contracts make it read again`, async () => {
+    const name = freshStoreName();
+    const first = await kind.open({ name, identity: '1:fleet', contracts: 'fleet=a' });
+    await first.store.applyRange(
+      range(5, [event(5, 0, 'DeviceRegistered', { device, classId: '1', publicKey: '0x', registrar: device })], 4),
+    );
+    await first.store.applyRange(range(6, [event(6, 1, 'ReadingAccepted', { device, sequence: '1' })], 2));
+    assert.deepEqual(
+      await first.store.position(),
+      { cursor: { number: 6, hash: hash(6) }, finalBlock: 4 },
+      'the final block never goes down',
+    );
+    await first.close();
+
+    const again = await kind.open({ name, identity: '1:fleet', contracts: 'fleet=a' });
+    const readings = async () => (await again.rows<{ readings: number }>('SELECT readings FROM devices'))[0]?.readings;
+    assert.equal((await again.store.position()).cursor?.number, 6);
+    assert.equal(await readings(), 1);
+    await assert.rejects(
+      async () => again.store.applyRange(range(7, [event(6, 1, 'ReadingAccepted', { device, sequence: '1' })])),
+      /UNIQUE|unique/,
+    );
+    assert.equal((await again.store.position()).cursor?.number, 6, 'a failed range leaves nothing behind');
+    assert.equal(await readings(), 1);
+    await again.store.rollbackAbove({ number: 5, hash: hash(5) });
+    assert.equal(await readings(), 0, 'counters recomputed');
+    assert.deepEqual(await again.store.position(), { cursor: { number: 5, hash: hash(5) }, finalBlock: 4 });
+    await again.close();
+
+    await assert.rejects(kind.open({ name, identity: '2:other', contracts: 'fleet=a' }), IndexerDatabaseError);
+    const widened = await kind.open({ name, identity: '1:fleet', contracts: 'fleet=a,policyRegistry=b' });
+    try {
+      assert.deepEqual(await widened.store.position(), { cursor: undefined, finalBlock: -1 });
+      assert.deepEqual(await widened.rows('SELECT count(*) AS n FROM events'), [{ n: 0 }]);
+    } finally {
+      await widened.close();
+    }
+  });
+
+  test(`${kind.name}: a range's device changes apply in chain order; strings from the chain are kept as they are`, async () => {
+    const name = freshStoreName();
+    const opened = await kind.open({ name, identity: '1:fleet' });
+    const other = '0x00000000000000000000000000000000000000d2';
+    const reason = 'not\u0000quite "plain" \\ text ✓';
+    try {
+      // A reading of a device not registered yet changes no device (the contract never emits one, the store must not invent it).
+      await opened.store.applyRange(
+        range(3, [
+          event(2, 0, 'ReadingAccepted', { device: other, sequence: '1' }),
+          event(3, 0, 'DeviceRegistered', { device, classId: '7', publicKey: '0xab', registrar: other }),
+          event(3, 1, 'ReadingFlagged', { device, sequence: '9007199254740991', reasons: '1', metric: '0', value: '-5' }),
+          event(3, 2, 'DeviceStatusChanged', { device, previous: '1', current: '2', by: other, reason }),
+          event(3, 3, 'ReadingSkipped', { device, sequence: '2', reason: '3' }),
+        ]),
+      );
+      assert.equal(await opened.store.device(other), undefined);
+      const stored = await opened.store.device(device);
+      assert.deepEqual(stored && { ...stored }, {
+        device,
+        classId: 7,
+        status: 'suspended',
+        publicKey: '0xab',
+        registrar: other,
+        registeredBlock: 3,
+        statusBlock: 3,
+        owner: null,
+        readings: 1,
+        flags: 1,
+        lastSequence: 9007199254740991,
+        lastReadingBlock: 3,
+      });
+      const changes = await opened.store.statusChanges({ limit: 10 });
+      assert.equal(changes.items[0]?.reason, reason, 'the reason as the chain gave it');
+      const events = await opened.store.events({ limit: 10, names: ['DeviceStatusChanged'] });
+      assert.equal(events.items[0]?.args.reason, reason);
+    } finally {
+      await opened.close();
+    }
+  });
+}
+
+/** The follower's promises over a real chain (`kit` is started by the test file's before()). */
+export function followerContractTests(kind: StoreKind, kit: () => IndexerChain): void {
+  const follower = (store: IndexerStore, confirmations: number, changes: ChainChange[] = []) =>
+    new ChainFollower({
+      client: kit().chain.publicClient,
+      store,
+      contracts: indexedContracts(kit().chain.deployment.contracts),
+      startBlock: kit().chain.deployment.deploymentBlock,
+      confirmations,
+      chunkBlocks: 4,
+      onChange: (change) => changes.push(change),
+    });
+  const catchUp = async (f: ChainFollower) => {
+    for (let i = 0; i < 10_000; i++) if ((await f.step()).caughtUp) return;
+    throw new Error('the follower never caught up');
+  };
+  const addresses = () => indexedContracts(kit().chain.deployment.contracts).map((c) => c.address);
+  const storedKeys = async (s: StoreUnderTest) =>
+    (
+      await s.rows<{ block_number: number; log_index: number }>(
+        'SELECT block_number, log_index FROM events ORDER BY block_number, log_index',
+      )
+    ).map((r) => `${r.block_number}:${r.log_index}`);
+  const count = async (s: StoreUnderTest, sql: string, ...values: unknown[]) =>
+    Number((await s.rows<{ n: number }>(sql.replace('count(*)', 'count(*) AS n'), ...values))[0]?.n);
+  const open = () => kind.open({ name: freshStoreName(), identity: kit().identity });
+
+  test(`${kind.name}: every event of every contract is stored once, with devices, readings (signed fields), flags and status changes`, async () => {
+    const { chain, devices } = kit();
+    const start = await kit().now();
+    await kit().submitReadings(1, start - 600);
+    await kit().submitReadings(2, start - 300, pollutedValues, [devices[0]!]);
+    await chain.suspendDevice(devices[1]!.address, 'inspection');
+    const s = await open();
+    try {
+      await catchUp(follower(s.store, 1));
+      const head = Number(await chain.publicClient.getBlockNumber());
+      assert.deepEqual(await storedKeys(s), await chainLogKeys(chain, addresses(), chain.deployment.deploymentBlock, head));
+      const contracts = (await s.rows<{ contract: string }>('SELECT DISTINCT contract FROM events ORDER BY contract')).map(
+        (r) => r.contract,
+      );
+      assert.ok(
+        contracts.includes('fleet') && contracts.includes('timelock') && contracts.includes('consentRegistry'),
+        `contracts: ${contracts}`,
+      );
+      assert.equal(await count(s, "SELECT count(*) FROM events WHERE name = 'unknown'"), 0, 'every log decoded by its ABI');
+
+      const fleet = await s.store.devices({ limit: 10 });
+      assert.equal(fleet.items.length, 3);
+      const first = await s.store.device(devices[0]!.address);
+      assert.deepEqual(
+        first && {
+          status: first.status,
+          classId: first.classId,
+          readings: first.readings,
+          flags: first.flags,
+          lastSequence: first.lastSequence,
+        },
+        { status: 'active', classId: 1, readings: 2, flags: 1, lastSequence: 2 },
+      );
+      assert.equal((await s.store.device(devices[1]!.address))?.status, 'suspended');
+
+      const [flag] = (await s.store.flags({ limit: 10 })).items;
+      assert.equal(flag?.device, devices[0]!.address);
+      assert.equal(flag?.sequence, 2);
+      assert.equal(flag?.timestamp, start - 300, 'the signed timestamp from the submitReadings call');
+      assert.deepEqual(flag?.flag && { metric: flag.flag.metric, value: flag.flag.value }, { metric: 0, value: 9000 });
+      assert.match(String(flag?.payload), /^0x2328/);
+      assert.match(String(flag?.signature?.r), /^0x[0-9a-f]{64}$/);
+      const [change] = (await s.store.statusChanges({ device: devices[1]!.address, limit: 10 })).items;
+      assert.deepEqual(change && { device: change.device, previous: change.previous, current: change.current, reason: change.reason }, {
+        device: devices[1]!.address,
+        previous: 'active',
+        current: 'suspended',
+        reason: 'inspection',
+      });
+      assert.equal((await s.store.position()).finalBlock, head, 'one confirmation: the head is final');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${kind.name}: a reorg removes the rows of the blocks it replaced and the new blocks are read`, async () => {
+    const { chain, devices } = kit();
+    const s = await open();
+    const changes: ChainChange[] = [];
+    const f = follower(s.store, 3, changes);
+    const testClient = anvilTestClient(chain.publicClient);
+    const sequences = (list: string) => count(s, `SELECT count(*) FROM readings WHERE sequence IN (${list})`);
+    try {
+      await catchUp(f);
+      const snapshot = await testClient.snapshot();
+      const base = Number(await chain.publicClient.getBlockNumber());
+      const start = await kit().now();
+      await kit().submitReadings(10, start);
+      await kit().submitReadings(11, start + 60);
+      await catchUp(f);
+      assert.equal(await sequences('10, 11'), 6);
+      assert.equal((await s.store.position()).finalBlock, base + 2 - 3 + 1, 'final = head − confirmations + 1');
+
+      // The two blocks are replaced by three others: another reading, and two empty blocks.
+      await testClient.revert({ id: snapshot });
+      await kit().submitReadings(12, start + 120, pollutedValues, [devices[2]!]);
+      await testClient.mine({ blocks: 2 });
+      changes.length = 0;
+      await catchUp(f);
+      const rollback = changes.find((c) => c.kind === 'rollback');
+      assert.ok(rollback && rollback.kind === 'rollback' && rollback.above <= base, `rolled back to ${JSON.stringify(rollback)}`);
+      assert.equal(await sequences('10, 11'), 0, 'removed rows are gone');
+      assert.equal(await sequences('12'), 1);
+      const head = Number(await chain.publicClient.getBlockNumber());
+      assert.deepEqual(await storedKeys(s), await chainLogKeys(chain, addresses(), chain.deployment.deploymentBlock, head));
+      const device2 = await s.store.device(devices[2]!.address);
+      assert.deepEqual(
+        device2 && { readings: device2.readings, flags: device2.flags, lastSequence: device2.lastSequence },
+        { readings: 2, flags: 1, lastSequence: 12 },
+        'device columns recomputed',
+      );
+      assert.equal((await s.store.position()).cursor?.number, head);
+
+      // A node that goes back (revert without new blocks): the head is below the cursor.
+      const again = await testClient.snapshot();
+      await kit().submitReadings(13, start + 180, undefined, [devices[2]!]);
+      await catchUp(f);
+      await testClient.revert({ id: again });
+      await catchUp(f);
+      assert.equal(await sequences('13'), 0);
+      assert.equal((await s.store.position()).cursor?.number, head);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${kind.name}: a chain that goes back below the final block (a node restarted from an older save): the rows follow the chain`, async () => {
+    const { chain, devices } = kit();
+    const s = await open();
+    const changes: ChainChange[] = [];
+    const f = follower(s.store, 1, changes);
+    const testClient = anvilTestClient(chain.publicClient);
+    try {
+      await catchUp(f);
+      const snapshot = await testClient.snapshot();
+      const base = Number(await chain.publicClient.getBlockNumber());
+      await kit().submitReadings(20, (await kit().now()) + 600, undefined, [devices[0]!]);
+      await catchUp(f);
+      assert.equal((await s.store.position()).finalBlock, base + 1, 'one confirmation: final at once');
+      await testClient.revert({ id: snapshot });
+      changes.length = 0;
+      await catchUp(f);
+      assert.deepEqual(
+        changes.filter((c) => c.kind === 'rollback'),
+        [{ kind: 'rollback', above: base, removedFrom: base + 1 }],
+      );
+      assert.deepEqual(await s.store.position(), {
+        cursor: { number: base, hash: (await chain.publicClient.getBlock()).hash },
+        finalBlock: base,
+      });
+      assert.equal(await count(s, 'SELECT count(*) FROM readings WHERE sequence = 20'), 0);
+    } finally {
+      await s.close();
+    }
+  });
+}
