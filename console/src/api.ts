@@ -69,6 +69,18 @@ export type StatusChange = {
   final: boolean;
 };
 
+/** An event of a followed contract as the index holds it (GET /v1/index/events): uint values as decimal strings. */
+export type IndexedEvent = {
+  contract: string;
+  address: string;
+  name: string;
+  args: Record<string, unknown>;
+  blockNumber: number;
+  logIndex: number;
+  transactionHash: string;
+  final: boolean;
+};
+
 /** The effective profile as GET /v1/devices/{id} reads it from the chain: the protocol's Profile, its version, and whose it is. */
 export type EffectiveProfile = Profile & { version: number; own: boolean };
 
