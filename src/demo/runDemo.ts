@@ -364,7 +364,12 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
     });
     const attacked = new Set(schedule.flatMap((s) => [...s.devices]));
     const honestSensors = fleet.sensors.filter((sensor) => !attacked.has(sensor.deviceId));
-    const honest = honestSensors[0];
+    // The acts below need a sensor the council owns: a kept --data-dir may have sold one in an earlier run.
+    const ownerOf = async (device: Address) =>
+      deployment.contracts.deviceOwnership
+        ? (await readOwnership({ publicClient: clients.publicClient, ownership: deployment.contracts.deviceOwnership }, device)).owner
+        : stack!.roles.operator.address;
+    const honest = await firstOwnedBy(honestSensors, stack.roles.operator.address, ownerOf);
     if (honest && deployment.contracts.consentRegistry) {
       progress('sharing data under consent');
       summary.dataSharing = await runDataSharingPhase({
@@ -401,13 +406,12 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       }
     }
     // The rest of the second act (the Pythia paper's), last since it sells the sensor: on an honest
-    // sensor the council still owns, the one the acts above did not use when the fleet has one.
+    // sensor the council still owns, another than the acts above used when the fleet has one.
     const forSale = deployment.contracts.deviceOwnership
       ? await firstOwnedBy(
-          [...honestSensors.slice(1), ...honestSensors.slice(0, 1)],
+          [...honestSensors.filter((sensor) => sensor !== honest), ...(honest ? [honest] : [])],
           stack.roles.operator.address,
-          async (device) =>
-            (await readOwnership({ publicClient: clients.publicClient, ownership: deployment.contracts.deviceOwnership! }, device)).owner,
+          ownerOf,
         )
       : undefined;
     if (forSale && deployment.contracts.firmwareRegistry && deployment.contracts.consentRegistry) {

@@ -177,8 +177,8 @@ function ActText({ event }: { event: IndexedEvent }) {
     case 'OwnershipTransferred':
       return (
         <>
-          <DeviceLink device={a.device} /> changes owner: {short(text(a.previousOwner))} → {short(text(a.newOwner))} (epoch {text(a.epoch)};
-          the previous owner's consents on it are void)
+          <DeviceLink device={a.device} /> changes owner: {short(text(a.previousOwner))} → {short(text(a.newOwner))} (epoch {text(a.epoch)}
+          ): the previous owner's consents on it are void
         </>
       );
     case 'OwnerAcknowledged':
