@@ -895,9 +895,14 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
   'admin execute': { description: 'A ready operation executed.', schema: object({ operationId: bytes32, ...transaction }) },
   demo: {
     description:
-      'The summary of the demonstration (README, “What the demonstration shows”): readings sent, acknowledged and decided (counts by reason), the devices suspended, reinstated and revoked, each attack and whether it was stopped, the data shared under consent, the accountability act (terms accepted, a leak claimed, disputed and ruled on), and every reading compared with its expected outcome. A run with anything unexpected exits 1 and prints the same document.',
+      'The summary of the demonstration (README, “What the demonstration shows”): readings sent, acknowledged and decided (counts by reason), the devices suspended, reinstated and revoked, each attack and whether it was stopped, the data shared under consent, the second act (a sensor checks its Pythia’s signed answers, installs an approved firmware release, changes owner and the old owner’s consent dies), the accountability act (terms accepted, a trap-street canary leaked, the claim disputed and ruled on), and every reading compared with its expected outcome. A run with anything unexpected exits 1 and prints the same document.',
     schema: object(
       {
+        consoleUrl: {
+          type: 'string',
+          description:
+            'the council console with its login token in the fragment (`<gateway>/console/#token=…`), served until the demo is interrupted unless `--no-console`',
+        },
         chainId: integer,
         fleetAddress: address,
         durationSeconds: integer,
@@ -969,6 +974,21 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
           grantTransaction: bytes32,
           revokeTransaction: bytes32,
         }),
+        pythiaAct: object(
+          {
+            device: address,
+            pythiaKey: address,
+            firmware: object({ releaseId: bytes32, sequence: decimal, digest: bytes32, size: decimal }),
+            newOwner: address,
+            recipient: address,
+            consentId: decimal,
+            steps: { type: 'array', items: demoAccountabilityStep },
+            mismatches: { type: 'array', items: demoAccountabilityStep },
+            transactions: object({ publish: bytes32, approve: bytes32, grant: bytes32, transfer: bytes32 }),
+          },
+          {},
+          'The second act (README, “What the demonstration shows”): the sensor checks its Pythia’s signed answers, a firmware release is published, approved, checked and installed, the sensor is sold and the old owner’s consent dies; each step expected vs recorded.',
+        ),
         accountability: object(
           {
             recipient: address,

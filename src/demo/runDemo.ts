@@ -7,6 +7,8 @@ import { pythiaFleetAbi } from '../contracts/abis.js';
 import { compareOutcomes, type CompareOutcomesReturnType, type ExpectedOutcome, type Submission } from './compareOutcomes.js';
 import { runAccountabilityPhase, type AccountabilitySummary } from './accountabilityPhase.js';
 import { runDataSharingPhase, type DataSharingSummary } from './dataSharingPhase.js';
+import { runPythiaPhase, type PythiaActSummary } from './pythiaPhase.js';
+import { readOwnership } from '../chain/deviceOwnership.js';
 import { createChainClients } from '../chain/clients.js';
 import { readFleetEvents, type FleetEvent } from '../chain/fleetEvents.js';
 import { readDeviceView } from '../chain/readDevice.js';
@@ -37,16 +39,24 @@ export type RunDemoParameters = {
   databasePassword?: string;
   onTimeline?: (entry: TimelineEntry) => void;
   onProgress?: (message: string) => void;
+  /**
+   * Called with the summary while the node (chain, gateway, indexer, console) still runs; the node
+   * stops when it settles. `pythia demo` prints the summary here and keeps the console open until
+   * interrupted. Without it the node stops as soon as the summary is ready.
+   */
+  whileServing?: (summary: DemoSummary) => Promise<void>;
 };
 
 export type TimelineEntry = {
   at: number;
-  kind: 'attack' | 'refused' | 'flagged' | 'status' | 'skipped' | 'council' | 'unexpected';
+  kind: 'attack' | 'refused' | 'flagged' | 'status' | 'skipped' | 'council' | 'device' | 'unexpected';
   text: string;
   transactionHash?: Hash;
 };
 
 export type DemoSummary = {
+  /** The council console's address with its login token (`#token=`), as `pythia up` prints it. */
+  consoleUrl: string;
   chainId: number;
   fleetAddress: Address;
   durationSeconds: number;
@@ -77,6 +87,12 @@ export type DemoSummary = {
    * outcome (issue #12). A mismatch is also in `unexpected`.
    */
   accountability?: AccountabilitySummary;
+  /**
+   * The second act, the Pythia paper's: a sensor checks its Pythia's signed answers, installs a
+   * published and approved firmware release, and changes owner, which voids the old owner's
+   * consents; each step's expected against recorded outcome. A mismatch is also in `unexpected`.
+   */
+  pythiaAct?: PythiaActSummary;
   /**
    * Every reading sent, its expected outcome (the simulator's model for the fleet, the attack's
    * expectation for an attack) against what the gateway and the chain recorded. A mismatch is
@@ -124,7 +140,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       ...(temporary ? { scryptN: LIGHT_SCRYPT.n } : {}),
     });
     const { deployment } = stack;
-    progress(`the council console, while the demo runs: ${stack.consoleUrl}`);
+    progress(`the council console (open it now: it follows the demo live): ${stack.consoleUrl}`);
     const clients = createChainClients(deployment);
     const fleetAddress = deployment.contracts.fleet;
     const operatorSend = contractWriter({ clients, account: stack.roles.operator, address: fleetAddress }, pythiaFleetAbi);
@@ -343,6 +359,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       unexpected.push(`${m.source}: ${m.device} seq ${m.sequence} expected ${m.expected}, recorded ${m.recorded}`);
     }
     const summary = summarise({
+      consoleUrl: stack.consoleUrl,
       outcomes,
       events,
       counts,
@@ -356,7 +373,13 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       devices,
     });
     const attacked = new Set(schedule.flatMap((s) => [...s.devices]));
-    const honest = fleet.sensors.find((sensor) => !attacked.has(sensor.deviceId));
+    const honestSensors = fleet.sensors.filter((sensor) => !attacked.has(sensor.deviceId));
+    // The acts below need a sensor the council owns: a kept --data-dir may have sold one in an earlier run.
+    const ownerOf = async (device: Address) =>
+      deployment.contracts.deviceOwnership
+        ? (await readOwnership({ publicClient: clients.publicClient, ownership: deployment.contracts.deviceOwnership }, device)).owner
+        : stack!.roles.operator.address;
+    const honest = await firstOwnedBy(honestSensors, stack.roles.operator.address, ownerOf);
     if (honest && deployment.contracts.consentRegistry) {
       progress('sharing data under consent');
       summary.dataSharing = await runDataSharingPhase({
@@ -377,7 +400,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       }
     }
     if (honest && deployment.contracts.canaryRegistry) {
-      progress('a leak claimed, disputed and resolved under accepted terms');
+      progress('the second act (the Pythia paper’s): a trap-street canary leaks; the claim is disputed and resolved under accepted terms');
       summary.accountability = await runAccountabilityPhase({
         clients,
         deployment,
@@ -392,10 +415,41 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
         summary.unexpected.push(`accountability: ${m.step}: expected ${m.expected}, recorded ${m.recorded}`);
       }
     }
+    // The rest of the second act (the Pythia paper's), last since it sells the sensor: on an honest
+    // sensor the council still owns, another than the acts above used when the fleet has one.
+    const forSale = deployment.contracts.deviceOwnership
+      ? await firstOwnedBy(
+          [...honestSensors.filter((sensor) => sensor !== honest), ...(honest ? [honest] : [])],
+          stack.roles.operator.address,
+          ownerOf,
+        )
+      : undefined;
+    if (forSale && deployment.contracts.firmwareRegistry && deployment.contracts.consentRegistry) {
+      progress('a sensor and its Pythia, a firmware release, a sale');
+      summary.pythiaAct = await runPythiaPhase({
+        clients,
+        deployment,
+        gatewayUrl: stack.gatewayUrl,
+        council: stack.roles.operator,
+        admin: stack.roles.admin,
+        pythia: stack.roles.pythia,
+        deviceKey: forSale.key,
+        deviceName: forSale.site.name,
+        timeline,
+      });
+      for (const m of summary.pythiaAct.mismatches) {
+        summary.unexpected.push(`second act: ${m.step}: expected ${m.expected}, recorded ${m.recorded}`);
+      }
+    } else if (deployment.contracts.deviceOwnership) {
+      summary.unexpected.push(
+        'the second act found no honest sensor the council still owns (each was sold in an earlier run of this --data-dir)',
+      );
+    }
     summary.finalStatus = {};
     for (const device of new Set(schedule.flatMap((s) => [...s.devices]))) {
       summary.finalStatus[device] = (await readDeviceView({ publicClient: clients.publicClient, deployment }, device)).status;
     }
+    await parameters.whileServing?.(summary);
     return summary;
   } finally {
     await stack?.stop();
@@ -466,7 +520,18 @@ function expectedByModel(
   return flags.length === 0 ? { kind: 'accepted' } : { kind: 'flagged', reasons: flags };
 }
 
+/** The first sensor whose token `owner` holds. */
+async function firstOwnedBy<S extends { deviceId: Address }>(
+  sensors: readonly S[],
+  owner: Address,
+  ownerOf: (device: Address) => Promise<Address | null>,
+): Promise<S | undefined> {
+  for (const sensor of sensors) if ((await ownerOf(sensor.deviceId)) === owner) return sensor;
+  return undefined;
+}
+
 function summarise(input: {
+  consoleUrl: string;
   outcomes: CompareOutcomesReturnType;
   events: FleetEvent[];
   counts: ReturnType<typeof newCounts>;
@@ -524,6 +589,7 @@ function summarise(input: {
     };
   });
   return {
+    consoleUrl: input.consoleUrl,
     chainId: input.deployment.chainId,
     fleetAddress,
     durationSeconds: Math.round(input.durationSeconds),

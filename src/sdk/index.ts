@@ -50,6 +50,7 @@ export {
   type PythiaKeyEntry,
 } from './provisioningBundle.js';
 export { askPythia, type AskPythiaParameters } from './askPythia.js';
+export { requestAnswer, type RequestAnswerParameters, type RequestAnswerReturnType } from './requestAnswer.js';
 export { createQuestionSequence, type QuestionSequence } from './createQuestionSequence.js';
 export { createStatusGuard, DeviceHaltedError, type CreateStatusGuardParameters, type StatusGuard } from './createStatusGuard.js';
 export {

@@ -8,12 +8,14 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { createChainClients } from '../../src/chain/clients.js';
 import { grantConsent } from '../../src/chain/consent/grantConsent.js';
 import { recordDeviceMetadata } from '../../src/chain/deviceMetadata.js';
+import { acceptTransfer, offerTransfer } from '../../src/chain/deviceOwnership.js';
 import { contractWriter } from '../../src/chain/sendContractTransaction.js';
 import { consentRegistryAbi, pythiaFleetAbi } from '../../src/contracts/abis.js';
 import { newTestDevice, postSettledReadings, signedReading, type TestDevice, typicalAirQuality } from '../../src/gateway/testKit.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
 import { type Stack, startStack } from '../../src/stack/startStack.js';
+import { fundedAccount } from '../../src/testing/fundedAccount.js';
 import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
 /**
@@ -211,6 +213,23 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
       doctored[1]!,
       /^✗ rules: re-derived ExcessiveChange against the profile and the previous reading \(the chain flagged OutOfRange, ExcessiveChange\)$/,
     );
+    await page.close();
+  });
+
+  it("shows the second act's events in the live timeline too: a device changing owner", async () => {
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    await page.click('a[href="#/timeline"]');
+    await page.locator('[data-live=true]').waitFor();
+    const device = devices[0]!;
+    const clients = createChainClients(stack.deployment);
+    const household = await fundedAccount(clients.publicClient);
+    const ownership = stack.deployment.contracts.deviceOwnership!;
+    await offerTransfer({ clients, account: stack.roles.operator, address: ownership, device: device.id, to: household.address });
+    await acceptTransfer({ clients, account: household, address: ownership, device: device.id });
+    const entry = page.locator(`li[data-kind=ownership][data-event=OwnershipTransferred][data-device="${device.id}"]`);
+    await entry.waitFor({ timeout: 60_000 });
+    assert.match((await entry.textContent()) ?? '', /changes owner: .* → .* \(epoch 2\): the previous owner's consents on it are void/);
     await page.close();
   });
 

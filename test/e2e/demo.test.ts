@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createChainClients } from '../../src/chain/clients.js';
 import { readFleetEvents } from '../../src/chain/fleetEvents.js';
+import { readConsent } from '../../src/chain/consent/index.js';
+import { readOwnership } from '../../src/chain/deviceOwnership.js';
+import { readFirmwareState } from '../../src/chain/firmware/index.js';
 import { readDeviceView } from '../../src/chain/readDevice.js';
-import { runDemo, type DemoSummary, type TimelineEntry } from '../../src/demo/runDemo.js';
+import type { DemoSummary } from '../../src/demo/runDemo.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
-import { jsonReplacer } from '../../src/cli/output.js';
+import { pythiaBin } from '../../src/testing/pythiaBin.js';
 import { assertDocumentedJson, runPythia } from './runPythia.js';
 
 const passphrase = 'e2e-test-passphrase-not-a-secret';
@@ -19,14 +23,71 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pythia-e2e-'));
   let summary: DemoSummary;
   let stack: Stack | undefined;
-  const timeline: TimelineEntry[] = [];
+  /** `pythia demo --json` as a user runs it, the console open: still running after its summary. */
+  let demo: ChildProcess | undefined;
+  let stdout = '';
+  let stderr = '';
+  /** The timeline lines it printed on stderr. */
+  let timelineText = '';
 
   before(async () => {
-    summary = await runDemo({ durationSeconds: 45, devices: 6, seed: 7, dataDir, passphrase, onTimeline: (e) => timeline.push(e) });
+    demo = spawn(
+      process.execPath,
+      [pythiaBin(), 'demo', '--duration', '45', '--devices', '6', '--seed', '7', '--data-dir', dataDir, '--json'],
+      { env: { ...process.env, PYTHIA_PASSPHRASE: passphrase }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    demo.stdout!.on('data', (chunk) => (stdout += chunk));
+    demo.stderr!.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => demo!.once('exit', resolve));
+    const serving = new Promise<void>((resolve) => {
+      const check = () => /The council console keeps serving/.test(stderr) && resolve();
+      demo!.stderr!.on('data', check);
+    });
+    const code = await Promise.race([serving.then(() => 'serving' as const), exited]);
+    assert.equal(code, 'serving', `the demo ended (${code}) instead of serving its console:\n${stderr}`);
+    summary = JSON.parse(stdout);
+    timelineText = stderr
+      .split('\n')
+      .filter((line) => /^\s*\d+\.\ds {2}/.test(line))
+      .join('\n');
   });
   after(async () => {
+    if (demo?.exitCode === null) demo.kill('SIGKILL');
     await stack?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the console address early, keeps serving it after the summary, and stops cleanly (exit 0) on SIGINT', async () => {
+    const early = stderr.indexOf('/console/#token=');
+    assert.ok(early >= 0 && early < stderr.indexOf('running for 45 s'), 'the address comes before the run');
+    const url = new URL(summary.consoleUrl);
+    const token = url.hash.replace('#token=', '');
+    assert.match(token, /^[0-9a-f]{64}$/);
+    assert.equal((await fetch(new URL('/console/', url))).status, 200, 'the console page');
+    const index = (path: string, auth = token) => fetch(new URL(path, url), { headers: { authorization: `Bearer ${auth}` } });
+    assert.equal((await index('/v1/index/status', '0'.repeat(64))).status, 401, 'a wrong token is refused');
+    // What the console's timeline shows of the second act, from the index.
+    const names = ['ReleasePublished', 'FirmwareInstalled', 'OwnershipTransferred', 'OwnerAcknowledged', 'LeakAttributed'];
+    type Events = { items: { name: string; args: Record<string, string> }[] };
+    let events: Events = { items: [] };
+    // The index takes a block once it is final (saved to disk): the last of the act within a second or two.
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      events = (await (await index(`/v1/index/events?name=${names.join(',')}&limit=50`)).json()) as Events;
+      if (names.every((name) => events.items.some((e) => e.name === name))) break;
+    }
+    for (const name of names)
+      assert.ok(
+        events.items.some((e) => e.name === name),
+        `the index holds ${name}`,
+      );
+    const transfer = events.items.find((e) => e.name === 'OwnershipTransferred')!;
+    assert.equal(transfer.args.newOwner, summary.pythiaAct!.newOwner);
+
+    const exited = new Promise<number | null>((resolve) => demo!.once('exit', resolve));
+    demo!.kill('SIGINT');
+    assert.equal(await exited, 0, stderr.slice(-2000));
+    assert.match(stderr, /SIGINT: stopping/);
+    await assert.rejects(fetch(new URL('/console/', url)), 'the node stopped with it');
   });
 
   it('stops every attack the way the paper describes, with nothing unexpected', () => {
@@ -47,9 +108,7 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
   });
 
   it('prints with --json the summary docs/cli.md documents', () => {
-    // What `pythia demo --json` writes: the summary through the CLI's JSON replacer.
-    const printed = JSON.parse(JSON.stringify(summary, jsonReplacer));
-    assertDocumentedJson(['demo', '--json'], printed);
+    const printed = assertDocumentedJson(['demo', '--json'], JSON.parse(stdout));
     assert.ok(printed.devicesRevoked.length > 0, 'the schema met a revoked device');
   });
 
@@ -74,7 +133,6 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
     assert.deepEqual(shared.deliveredStreams, ['pm25', 'no2'], 'the lab received those two streams and nothing else');
     assert.equal(shared.loggedOnChain, true, 'the delivery hash is in AccessLog.DeliveryLogged');
     assert.equal(shared.refusedAfterRevocation, 'consent_revoked');
-    const timelineText = timeline.map((e) => e.text).join('\n');
     assert.match(timelineText, /council grants the university lab consent/);
     assert.match(timelineText, /council revokes consent/);
   });
@@ -99,12 +157,42 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
     assert.equal(act.steps[2]!.recorded, 'refused TermsNotAccepted', 'no penalty before acceptance');
     assert.equal(BigInt(act.bondBeforeWei) - BigInt(act.bondAfterWei), BigInt(act.penaltyWei), 'exactly the accepted penalty');
     assert.ok(BigInt(act.penaltyWei) > 0n);
-    const timelineText = timeline.map((e) => e.text).join('\n');
     assert.match(timelineText, /the firm accepts the terms of consent/);
     assert.match(timelineText, /arbiter upholds the claim/);
   });
 
-  it('leaves the verdicts on chain: the compromised sensor revoked, the flooder and the oversized sender suspended', async () => {
+  it("plays the Pythia paper's second act: signed answers checked, a release published, approved and installed, a sale that voids the old owner's consent", () => {
+    const act = summary.pythiaAct;
+    assert.ok(act, 'the second act ran');
+    assert.deepEqual(
+      act.steps.map((s) => s.step),
+      [
+        'the sensor checks its Pythia’s signed answer',
+        'a tampered copy of the answer',
+        'the sensor acknowledges its owner on chain',
+        'the sensor asks before the owner approved',
+        'the sensor checks the image against the signed answer',
+        'the firmware the chain says the sensor runs',
+        'the weather service reads under the consent',
+        'the sensor’s owner on chain',
+        'the weather service asks again',
+        'the sensor asks its Pythia about the old consent',
+        'the consent on chain',
+        'the sensor acknowledges its new owner',
+      ],
+    );
+    assert.deepEqual(act.mismatches, [], JSON.stringify(act.steps));
+    const recorded = Object.fromEntries(act.steps.map((s) => [s.step, s.recorded]));
+    assert.equal(recorded['a tampered copy of the answer'], 'refused bad_signature');
+    assert.equal(recorded['the weather service asks again'], 'refused ownership_changed');
+    assert.equal(recorded['the sensor asks its Pythia about the old consent'], 'not permitted: ownership-changed');
+    assert.match(timelineText, /DEVICE +.* asks its Pythia who owns it: signed answer/);
+    assert.match(timelineText, /the manufacturer publishes firmware 1 .* signed by 2 of its 3 release keys/);
+    assert.match(timelineText, /council sells .* to a household/);
+    assert.match(stderr, /The council console keeps serving/);
+  });
+
+  it('leaves the verdicts on chain: the compromised sensor revoked, the flooder and the oversized sender suspended, the sold sensor’s firmware, owner and dead consent', async () => {
     stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0 });
     assert.equal(stack.deployed, false, 'a restart finds the deployment instead of deploying again');
     const clients = createChainClients(stack.deployment);
@@ -129,6 +217,17 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
     assert.equal(revocation.by.toLowerCase(), stack.deployment.contracts.fleet.toLowerCase(), 'the contract revoked it by itself');
     assert.equal(revocation.transactionHash, summary.devicesRevoked[0]!.transactionHash);
     assert.equal(events.filter((e) => e.kind === 'flagged').length, summary.readings.flagged);
+
+    // The second act's outcomes, read from the chain.
+    const act = summary.pythiaAct!;
+    const { firmwareRegistry, deviceOwnership, consentRegistry } = stack.deployment.contracts;
+    const firmware = await readFirmwareState({ publicClient: clients.publicClient, registry: firmwareRegistry!, device: act.device });
+    assert.equal(firmware.installedSequence, BigInt(act.firmware.sequence), 'the sensor runs the release it checked');
+    const owner = await readOwnership({ publicClient: clients.publicClient, ownership: deviceOwnership! }, act.device);
+    assert.equal(owner.owner, act.newOwner);
+    assert.equal(owner.acknowledged, true, 'the sensor acknowledged the household');
+    const consent = await readConsent({ publicClient: clients.publicClient, registry: consentRegistry!, consentId: BigInt(act.consentId) });
+    assert.equal(consent.status, 'ownership-changed', "the council's consent died with the sale");
   });
 
   it('answers for the same chain through the CLI, and refuses to revive a revoked device', async () => {

@@ -1,19 +1,39 @@
 import { useCallback, useEffect, useState } from 'react';
-import { followIndexStream, type IndexedReading, indexGet, isRefused, type Page, type StatusChange } from '../api.js';
+import { type ChainEvent, followIndexStream, type IndexedReading, indexGet, isRefused, type Page, type StatusChange } from '../api.js';
 import { short, statusClass, time } from '../format.js';
 
-type Entry = { kind: 'flag'; at: IndexedReading } | { kind: 'status'; at: StatusChange };
+type Entry = { kind: 'flag'; at: IndexedReading } | { kind: 'status'; at: StatusChange } | { kind: ActKind; at: ChainEvent };
+
+/** What the timeline calls the events of firmware, ownership, consent and accountability it shows beside flags and status changes. */
+type ActKind = 'firmware' | 'ownership' | 'consent' | 'leak';
+const ACT_EVENTS: Record<string, ActKind> = {
+  ReleasePublished: 'firmware',
+  ReleaseApprovalSet: 'firmware',
+  FirmwareInstalled: 'firmware',
+  FirmwareReportFlagged: 'firmware',
+  ReleaseRevoked: 'firmware',
+  OwnershipTransferred: 'ownership',
+  OwnerAcknowledged: 'ownership',
+  ConsentGranted: 'consent',
+  ConsentRevoked: 'consent',
+  TermsAccepted: 'consent',
+  LeakClaimed: 'leak',
+  LeakClaimRejected: 'leak',
+  LeakDisputed: 'leak',
+  LeakAttributed: 'leak',
+};
 
 const SHOWN = 50;
 /** The stream's events after which the timeline reads the index again. */
-const TIMELINE_EVENTS = new Set(['ReadingFlagged', 'DeviceStatusChanged']);
+const TIMELINE_EVENTS = new Set(['ReadingFlagged', 'DeviceStatusChanged', ...Object.keys(ACT_EVENTS)]);
 
 const key = (e: Entry) => `${e.at.blockNumber}-${e.at.logIndex}`;
 const newestFirst = (a: Entry, b: Entry) => b.at.blockNumber - a.at.blockNumber || b.at.logIndex - a.at.logIndex;
 
 /**
- * Flags and status changes, newest first, live: the index's stream (GET /v1/index/stream) says
- * when new blocks hold either, and the page reads them from the index then, with their evidence.
+ * Flags and status changes, and the second act's events (firmware releases and installs, changes of
+ * owner, consents, leaked canaries), newest first, live: the index's stream (GET /v1/index/stream)
+ * says when new blocks hold any of them, and the page reads them from the index then.
  */
 export function TimelinePage({ onRefused }: { onRefused: () => void }) {
   const [entries, setEntries] = useState<Entry[]>([]);
@@ -22,13 +42,15 @@ export function TimelinePage({ onRefused }: { onRefused: () => void }) {
   const [fresh, setFresh] = useState<Set<string>>(new Set());
 
   const load = useCallback(async (markNew: boolean) => {
-    const [flags, changes] = await Promise.all([
+    const [flags, changes, acts] = await Promise.all([
       indexGet<Page<IndexedReading>>(`/v1/index/flags?limit=${SHOWN}`),
       indexGet<Page<StatusChange>>(`/v1/index/status-changes?limit=${SHOWN}`),
+      indexGet<Page<ChainEvent>>(`/v1/index/events?name=${Object.keys(ACT_EVENTS).join(',')}&limit=${SHOWN}`),
     ]);
     const next: Entry[] = [
       ...flags.items.map((at): Entry => ({ kind: 'flag', at })),
       ...changes.items.map((at): Entry => ({ kind: 'status', at })),
+      ...acts.items.map((at): Entry => ({ kind: ACT_EVENTS[at.name] ?? 'consent', at })),
     ]
       .sort(newestFirst)
       .slice(0, SHOWN);
@@ -67,7 +89,13 @@ export function TimelinePage({ onRefused }: { onRefused: () => void }) {
       {error && <p className="error">{error}</p>}
       <ol className="timeline">
         {entries.map((e) => (
-          <li key={key(e)} className={`${e.kind}${fresh.has(key(e)) ? ' fresh' : ''}`} data-kind={e.kind} data-device={e.at.device}>
+          <li
+            key={key(e)}
+            className={`${e.kind}${fresh.has(key(e)) ? ' fresh' : ''}`}
+            data-kind={e.kind}
+            data-event={'name' in e.at ? e.at.name : undefined}
+            data-device={'device' in e.at ? e.at.device : deviceOf(e.at as ChainEvent)}
+          >
             <span className="when">block {e.at.blockNumber}</span>
             {e.kind === 'flag' ? (
               <span>
@@ -75,17 +103,126 @@ export function TimelinePage({ onRefused }: { onRefused: () => void }) {
                 {time(e.at.timestamp)}) broke {e.at.flag?.rules.join(', ')}
                 {e.at.flag && ` (metric ${e.at.flag.metric} = ${e.at.flag.value})`}
               </span>
-            ) : (
+            ) : e.kind === 'status' ? (
               <span>
                 <strong>status</strong> of <a href={`#/devices/${e.at.device}`}>{short(e.at.device)}</a>: {e.at.previous} →{' '}
                 <span className={statusClass(e.at.current)}>{e.at.current}</span> ({e.at.reason || 'no reason given'})
+              </span>
+            ) : (
+              <span>
+                <strong>{e.kind}</strong> <ActText event={e.at} />
               </span>
             )}
             {!e.at.final && <span className="muted"> · not final yet</span>}
           </li>
         ))}
-        {entries.length === 0 && <li className="muted">No flag and no status change yet.</li>}
+        {entries.length === 0 && <li className="muted">No flag, status change, firmware, ownership, consent or leak event yet.</li>}
       </ol>
     </section>
   );
+}
+
+const text = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '?');
+const deviceOf = (event: ChainEvent): string | undefined => (typeof event.args.device === 'string' ? event.args.device : undefined);
+const wei = (value: unknown): string => {
+  try {
+    const n = BigInt(text(value));
+    return `${Number(n / 10n ** 12n) / 1e6} ETH`;
+  } catch {
+    return `${text(value)} wei`;
+  }
+};
+
+function DeviceLink({ device }: { device: unknown }) {
+  const id = text(device);
+  return <a href={`#/devices/${id}`}>{short(id)}</a>;
+}
+
+/** One sentence per event kind, from the event's own arguments (names as in the contracts' ABIs). */
+function ActText({ event }: { event: ChainEvent }) {
+  const a = event.args;
+  switch (event.name) {
+    case 'ReleasePublished':
+      return (
+        <>
+          release {text(a.sequence)} of class {text(a.classId)} published ({text(a.size)} bytes, SHA-256 {short(text(a.digest))})
+        </>
+      );
+    case 'ReleaseApprovalSet':
+      return (
+        <>
+          release {short(text(a.releaseId))} {a.approved ? 'approved' : 'no longer approved'} for <DeviceLink device={a.device} /> by its
+          owner {short(text(a.owner))}
+        </>
+      );
+    case 'FirmwareInstalled':
+      return (
+        <>
+          <DeviceLink device={a.device} /> reports firmware {text(a.sequence)} installed (signed by the device)
+        </>
+      );
+    case 'FirmwareReportFlagged':
+      return (
+        <>
+          <DeviceLink device={a.device} />
+          's firmware report was flagged
+        </>
+      );
+    case 'ReleaseRevoked':
+      return (
+        <>
+          release {text(a.sequence)} of class {text(a.classId)} revoked: {text(a.reason)}
+        </>
+      );
+    case 'OwnershipTransferred':
+      return (
+        <>
+          <DeviceLink device={a.device} /> changes owner: {short(text(a.previousOwner))} → {short(text(a.newOwner))} (epoch {text(a.epoch)}
+          ): the previous owner's consents on it are void
+        </>
+      );
+    case 'OwnerAcknowledged':
+      return (
+        <>
+          <DeviceLink device={a.device} /> acknowledges its owner {short(text(a.owner))} (epoch {text(a.epoch)}), with its own signature
+        </>
+      );
+    case 'ConsentGranted':
+      return (
+        <>
+          consent {text(a.consentId)} granted by {short(text(a.owner))} to {short(text(a.recipient))}: {text(a.purpose)}
+        </>
+      );
+    case 'ConsentRevoked':
+      return (
+        <>
+          consent {text(a.consentId)} of {short(text(a.owner))} to {short(text(a.recipient))} revoked
+        </>
+      );
+    case 'TermsAccepted':
+      return (
+        <>
+          {short(text(a.recipient))} accepts the terms of consent {text(a.consentId)}
+        </>
+      );
+    case 'LeakClaimed':
+      return (
+        <>
+          {short(text(a.owner))} claims a leaked canary of consent {text(a.consentId)} found at {short(text(a.leakedTo))}: {wei(a.held)} of{' '}
+          {short(text(a.recipient))}'s bond held
+        </>
+      );
+    case 'LeakClaimRejected':
+      return <>leak claim on consent {text(a.consentId)} rejected</>;
+    case 'LeakDisputed':
+      return <>{short(text(a.recipient))} disputes the leak claim</>;
+    case 'LeakAttributed':
+      return (
+        <>
+          leak of consent {text(a.consentId)} attributed to {short(text(a.recipient))}: {wei(a.paid)} paid to {short(text(a.owner))}
+        </>
+      );
+    default:
+      return <>{event.name}</>;
+  }
 }

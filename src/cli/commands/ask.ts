@@ -4,7 +4,7 @@ import type { Address } from 'viem';
 import { questionOf, questions } from '../../answers/index.js';
 
 const questionNames = () => [...questions.values()].map((q) => q.name).join(', ');
-import { listTrustedPythiaKeys } from '../../chain/pythiaRegistry.js';
+import { provisioningBundleFields } from '../../chain/provisioningBundleFields.js';
 import { roleKeyPath } from '../../chain/roleKeys.js';
 import { decryptKeystore, readKeystoreFile } from '../../keystore/index.js';
 import { askPythia } from '../../sdk/askPythia.js';
@@ -12,7 +12,7 @@ import { createQuestionSequence } from '../../sdk/createQuestionSequence.js';
 import { deviceKeyFromPrivateKey } from '../../sdk/deviceKeyFromPrivateKey.js';
 import { loadDeviceKey } from '../../sdk/loadDeviceKey.js';
 import { CLIQUE_EPOCH, cliqueSignersOfExtraData } from '../../network/cliqueGenesis.js';
-import { type PythiaKeyEntry, ProvisioningBundleError, parseProvisioningBundle } from '../../sdk/provisioningBundle.js';
+import { ProvisioningBundleError, parseProvisioningBundle } from '../../sdk/provisioningBundle.js';
 import { parseAddressArg, parseIntegerArg, parseUrlArg } from '../args/index.js';
 import { loadContext } from '../context.js';
 import { withCommon } from '../options.js';
@@ -95,44 +95,25 @@ export function registerAskCommands(program: Command): void {
         },
       );
       const key = deviceKeyFromPrivateKey(pythia.privateKey);
-      const registry = context.deployment.contracts.pythiaRegistry;
-      // The keys the registry trusts now (this node's among them, registered by `pythia up`); a
-      // deployment without a registry can only vouch for its own key, as unattested.
-      const pythiaKeys: PythiaKeyEntry[] = registry
-        ? (await listTrustedPythiaKeys({ publicClient: context.publicClient, registry })).map((k) => ({
-            address: k.key,
-            publicKey: k.publicKey!,
-            attested: k.attested,
-            ...(k.measurement ? { measurement: k.measurement } : {}),
-          }))
-        : [{ address: key.deviceId, publicKey: key.publicKey, attested: false }];
-      if (pythiaKeys.length === 0) throw new CliError('the Pythia registry trusts no key: register one with `pythia pythia register`');
-      // This node's key first: the device's default gateway signs with it.
-      pythiaKeys.sort((a, b) => Number(b.address === key.deviceId) - Number(a.address === key.deviceId));
-      // A Clique chain lists its genesis validators in block 0's extra-data: what a device that trusts the chain starts from.
-      const validators = cliqueSignersOfExtraData((await context.publicClient.getBlock({ blockNumber: 0n })).extraData);
-      const bundle = parseProvisioningBundle({
-        version: 1,
-        chainId: context.deployment.chainId,
-        contracts: {
-          fleet: context.deployment.contracts.fleet,
-          ...(registry && { pythiaRegistry: registry }),
-          ...(context.deployment.contracts.deviceOwnership && { deviceOwnership: context.deployment.contracts.deviceOwnership }),
-          ...(context.deployment.contracts.firmwareRegistry && { firmwareRegistry: context.deployment.contracts.firmwareRegistry }),
-          ...(context.deployment.contracts.consentRegistry && { consentRegistry: context.deployment.contracts.consentRegistry }),
-        },
-        pythiaKeys,
-        attestationPolicy: { requireAttested: options.requireAttested === true },
+      const fields = await provisioningBundleFields({
+        publicClient: context.publicClient,
+        deployment: context.deployment,
+        pythiaKey: { address: key.deviceId, publicKey: key.publicKey },
+        requireAttested: options.requireAttested === true,
         freshness: { maxAgeSeconds: options.maxAgeSeconds, maxAgeBlocks: options.maxAgeBlocks },
-        gatewayUrls: [context.deployment.gatewayUrl],
-        ...(validators && { clique: { epoch: options.cliqueEpoch, validators } }),
+        // A Clique chain lists its genesis validators in block 0's extra-data: what a device that trusts the chain starts from.
+        clique: cliqueSignersOfExtraData((await context.publicClient.getBlock({ blockNumber: 0n })).extraData),
+        cliqueEpoch: options.cliqueEpoch,
       });
+      if (fields.pythiaKeys.length === 0)
+        throw new CliError('the Pythia registry trusts no key: register one with `pythia pythia register`');
+      const bundle = parseProvisioningBundle(fields);
       writeFileSync(options.out, `${JSON.stringify(bundle, null, 2)}\n`);
       printResult(
         options,
         bundle,
         () =>
-          `bundle for chain ${bundle.chainId} trusting Pythia ${pythiaKeys.map((k) => k.address).join(', ')}${bundle.clique ? ` and the chain's ${bundle.clique.validators.length} Clique validator(s) (epoch ${bundle.clique.epoch})` : ''} written to ${options.out}`,
+          `bundle for chain ${bundle.chainId} trusting Pythia ${bundle.pythiaKeys.map((k) => k.address).join(', ')}${bundle.clique ? ` and the chain's ${bundle.clique.validators.length} Clique validator(s) (epoch ${bundle.clique.epoch})` : ''} written to ${options.out}`,
       );
     },
   );

@@ -8,7 +8,7 @@ import { formatEth, formatTable, printResult, progress } from '../output.js';
 import { resolvePassphrase } from '../passphrase.js';
 import { databasePasswordFileOption, databaseUrlOption, resolveDatabaseOptions, type DatabaseOptions } from '../databaseOptions.js';
 
-type DemoOptions = CommonOptions & DatabaseOptions & { duration: number; devices: number; seed: number };
+type DemoOptions = CommonOptions & DatabaseOptions & { duration: number; devices: number; seed: number; console: boolean };
 
 const LABELS: Record<TimelineEntry['kind'], string> = {
   attack: 'ATTACK ',
@@ -17,6 +17,7 @@ const LABELS: Record<TimelineEntry['kind'], string> = {
   status: 'STATUS ',
   skipped: 'SKIPPED',
   council: 'COUNCIL',
+  device: 'DEVICE ',
   unexpected: '!!     ',
 };
 
@@ -34,7 +35,11 @@ export function registerDemoCommand(program: Command): void {
       )
       .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1)
       .addOption(databaseUrlOption())
-      .addOption(databasePasswordFileOption()),
+      .addOption(databasePasswordFileOption())
+      .option(
+        '--no-console',
+        'end after the summary (for scripts and CI); by default the node keeps serving the council console after it until Ctrl-C or SIGTERM',
+      ),
     {
       dataDir: 'keep the chain and keys here (default: a temporary folder, removed afterwards)',
       json: 'print the summary as JSON on stdout (timeline still goes to stderr)',
@@ -45,7 +50,8 @@ export function registerDemoCommand(program: Command): void {
     const passphrase = dataDir ? await resolvePassphrase('role keys of the demo data dir') : undefined;
     // The node and the fleet load when the demonstration starts, not for --help.
     const { runDemo } = await import('../../demo/runDemo.js');
-    const summary = await runDemo({
+    let summary: DemoSummary | undefined;
+    await runDemo({
       durationSeconds: options.duration,
       devices: options.devices,
       seed: options.seed,
@@ -58,10 +64,31 @@ export function registerDemoCommand(program: Command): void {
           options,
           `${e.at.toFixed(1).padStart(6)}s  ${LABELS[e.kind]}  ${e.text}${e.transactionHash ? `  tx ${e.transactionHash.slice(0, 12)}…` : ''}`,
         ),
+      whileServing: async (done) => {
+        summary = done;
+        printResult(options, done, () => formatSummary(done));
+        if (!options.console) return;
+        // The same address `pythia up` prints: the chain, gateway, indexer and console run until interrupted.
+        progress(options, `\nThe council console keeps serving: ${done.consoleUrl}\nPress Ctrl-C to stop.`);
+        const signal = await untilStopSignal();
+        progress(options, `${signal}: stopping...`);
+      },
     });
-    printResult(options, summary, () => formatSummary(summary));
     // Anything unexpected fails the run, a reading that did not end as expected among them.
-    if (summary.unexpected.length > 0 || summary.outcomes.mismatches.length > 0) process.exitCode = 1;
+    if (summary && (summary.unexpected.length > 0 || summary.outcomes.mismatches.length > 0)) process.exitCode = 1;
+  });
+}
+
+/** Resolves at the first SIGINT or SIGTERM; a second one while stopping is told, not obeyed (the chain is being saved). */
+function untilStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      process.on('SIGINT', alreadyStopping).on('SIGTERM', alreadyStopping);
+      resolve(signal);
+    };
+    const alreadyStopping = (signal: NodeJS.Signals) => process.stderr.write(`${signal}: already stopping\n`);
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   });
 }
 
@@ -76,6 +103,7 @@ export function formatSummary(s: DemoSummary): string {
   const lines = [
     '',
     `Summary: ${s.devices} sensors, ${s.durationSeconds} s, chain ${s.chainId}, fleet contract ${s.fleetAddress}`,
+    `  council console                ${s.consoleUrl}`,
     `  readings sent to the gateway   ${s.readings.sentToGateway}`,
     `  acknowledged (stored durably)  ${s.readings.acknowledged}`,
     `  accepted on chain              ${s.readings.accepted}`,
@@ -114,10 +142,21 @@ export function formatSummary(s: DemoSummary): string {
     const eth = (wei: string) => formatEth(BigInt(wei));
     lines.push(
       '',
-      `Accountability (consent ${a.consentId} to the firm ${a.recipient}; bond ${eth(a.bondBeforeWei)} → ${eth(a.bondAfterWei)}, penalty ${eth(a.penaltyWei)}):`,
+      `A trap-street canary leaks, and the firm is caught (consent ${a.consentId} to the firm ${a.recipient}; bond ${eth(a.bondBeforeWei)} → ${eth(a.bondAfterWei)}, penalty ${eth(a.penaltyWei)}):`,
       expectedVsRecordedTable(
         'step',
         a.steps.map((step) => ({ name: step.step, expected: step.expected, recorded: step.recorded })),
+      ),
+    );
+  }
+  if (s.pythiaAct) {
+    const p = s.pythiaAct;
+    lines.push(
+      '',
+      `A sensor and its Pythia, ${p.steps.length - p.mismatches.length} of ${p.steps.length} steps as expected (${named(p.device)}, answers signed by the Pythia ${p.pythiaKey}; firmware ${p.firmware.sequence}, SHA-256 ${p.firmware.digest}; sold to ${p.newOwner}, consent ${p.consentId} of the weather service ${p.recipient} void):`,
+      expectedVsRecordedTable(
+        'step',
+        p.steps.map((step) => ({ name: step.step, expected: step.expected, recorded: step.recorded })),
       ),
     );
   }
