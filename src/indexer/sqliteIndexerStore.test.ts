@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import type { Hex } from 'viem';
 import type { ChainEvent } from './decodeChainLog.js';
-import { IndexerDatabaseError, SqliteIndexerStore } from './sqliteIndexerStore.js';
+import { IndexerDatabaseError, indexSchemaMigrations, SqliteIndexerStore } from './sqliteIndexerStore.js';
 
 const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
 const device = '0x00000000000000000000000000000000000000d1';
@@ -54,6 +55,59 @@ test('the position and rows survive a reopen; a file of another deployment is re
     assert.deepEqual(widened.position(), { cursor: undefined, finalBlock: -1 });
     assert.equal(widened.db.prepare('SELECT count(*) FROM events').pluck().get(), 0);
     widened.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an index file of schema version 1 is migrated in place: its rows stay, and flags and sorted fleet pages read the new indexes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-index-store-'));
+  const path = join(dir, 'index.sqlite');
+  try {
+    const old = new Database(path);
+    old.exec(indexSchemaMigrations[0]!);
+    old.pragma('user_version = 1');
+    old.prepare("INSERT INTO meta (key, value) VALUES ('identity', '1:fleet')").run();
+    old
+      .prepare(
+        `INSERT INTO devices (address, class_id, status, public_key, registrar, registered_block, status_block, readings, flags, last_sequence, last_reading_block)
+         VALUES (?, 1, 'active', '0x', ?, 5, 5, 1, 1, 1, 6)`,
+      )
+      .run(device, device);
+    old
+      .prepare(
+        `INSERT INTO readings (block_number, log_index, tx_hash, device, sequence, outcome, reasons, metric, value)
+         VALUES (6, 0, ?, ?, 1, 'flagged', 1, 0, 9000)`,
+      )
+      .run(hash(1006), device);
+    old.close();
+
+    const store = new SqliteIndexerStore({ path, identity: '1:fleet' });
+    assert.equal(store.db.pragma('user_version', { simple: true }), indexSchemaMigrations.length);
+    assert.deepEqual(
+      store.flags({ device, limit: 10 }).items.map((r) => [r.sequence, r.flag?.rules]),
+      [[1, ['OutOfRange']]],
+    );
+    const plan = (sql: string) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join();
+    assert.match(
+      plan("SELECT * FROM readings WHERE outcome = 'flagged' AND device = 'x' ORDER BY block_number DESC LIMIT 5"),
+      /flags_by_device/,
+    );
+    assert.match(
+      plan("SELECT * FROM devices WHERE status = 'active' ORDER BY coalesce(last_reading_block, -1) DESC, address DESC LIMIT 5"),
+      /devices_by_status_last_reading/,
+    );
+    // A range's readings of one device move its counters once, to the range's totals and last reading.
+    store.applyRange(
+      range(9, [
+        event(7, 0, 'ReadingAccepted', { device, sequence: '2' }),
+        event(8, 0, 'ReadingFlagged', { device, sequence: '3', reasons: 2, metric: 1, value: 5 }),
+        event(9, 0, 'ReadingSkipped', { device, sequence: '4', reason: 1 }),
+      ]),
+    );
+    const row = store.device(device);
+    assert.deepEqual([row?.readings, row?.flags, row?.lastSequence, row?.lastReadingBlock], [3, 2, 3, 8]);
+    store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,7 +18,7 @@ import {
 } from './queryIndex.js';
 
 /** The schema, one migration per entry (PRAGMA user_version counts those applied). */
-const migrations: readonly string[] = [
+export const indexSchemaMigrations: readonly string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
    CREATE TABLE blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL) STRICT;
    CREATE TABLE events (
@@ -315,14 +315,14 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
 
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > migrations.length) {
+  if (version > indexSchemaMigrations.length) {
     throw new IndexerDatabaseError(
-      `the index database has schema version ${version}, newer than this Pythia (${migrations.length}): upgrade Pythia`,
+      `the index database has schema version ${version}, newer than this Pythia (${indexSchemaMigrations.length}): upgrade Pythia`,
     );
   }
-  for (let i = version; i < migrations.length; i++) {
+  for (let i = version; i < indexSchemaMigrations.length; i++) {
     db.transaction(() => {
-      db.exec(migrations[i]!);
+      db.exec(indexSchemaMigrations[i]!);
       db.pragma(`user_version = ${i + 1}`);
     })();
   }
