@@ -12,6 +12,8 @@
  *                instructions, and a chain proof's size (header + EIP-1186 proof) and peak RAM,
  *                instructions, against issue #15's targets
  *   indexer      (only when asked) the indexer's catch-up rate (events/s) and its query times (bench/indexer.ts)
+ *   console      (only when asked) the council console's pages over a generated index of 100,000 devices and
+ *                10 million readings, through the gateway (bench/console.ts), and the indexer's catch-up rate
  *   cli          (only when asked) start times of the `pythia` command: --help, --version, and `device show`
  *                against a running node, beside `node -e 0` and the chain's answer (bench/cli.ts)
  *   crash        (only when asked) kill -9 at random moments during a run — of the gateway process,
@@ -26,6 +28,8 @@
  * for a block that a real network adds.
  * BENCH_CRASH_READINGS (10000), BENCH_CRASH_KILLS (20), BENCH_CRASH_SEED (random),
  * BENCH_CRASH_TARGETS (gateway,anvil; also node, validator), BENCH_NETWORK_RATE (2200), BENCH_NETWORK_PERIODS (1,2).
+ * BENCH_CONSOLE_DEVICES (100000), BENCH_CONSOLE_READINGS (10000000), BENCH_CONSOLE_ROUNDS (10),
+ * BENCH_CACHE_DIR (<OS temp dir>/pythia-bench-cache: the generated index, kept between runs).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -47,6 +51,7 @@ import { splitSignature, toCompact } from '../src/protocol/signature.js';
 import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index.js';
 import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash, runValidatorCrash } from '../src/testing/crash/index.js';
 import { formatCliFigures, measureCli } from './cli.js';
+import { formatConsoleFigures, measureConsole } from './console.js';
 import { formatIndexerFigures, measureIndexer } from './indexer.js';
 import { measureNetwork } from './network.js';
 import { measureSdkC } from './sdkC.js';
@@ -68,7 +73,7 @@ const QUESTIONS = env('BENCH_QUESTIONS', 6000);
 const QUESTION_DEVICES = env('BENCH_QUESTION_DEVICES', 200);
 const ECDSA_THREADS = process.env.BENCH_ECDSA_THREADS === undefined ? undefined : Number(process.env.BENCH_ECDSA_THREADS);
 const BLOCK_TIME = process.env.BENCH_BLOCK_TIME === undefined || process.env.BENCH_BLOCK_TIME === '0' ? 0 : env('BENCH_BLOCK_TIME', 1);
-const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network', 'cli', 'sdk-c', 'indexer'] as const;
+const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network', 'cli', 'sdk-c', 'indexer', 'console'] as const;
 const asked = process.argv.slice(2);
 for (const name of asked)
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}; sections: ${SECTIONS.join(', ')}`);
@@ -76,7 +81,7 @@ for (const name of asked)
 // printed beside the Anvil end-to-end figure of the same run.
 const runs = (section: (typeof SECTIONS)[number]) =>
   asked.length === 0
-    ? section !== 'crash' && section !== 'network' && section !== 'cli' && section !== 'indexer'
+    ? section !== 'crash' && section !== 'network' && section !== 'cli' && section !== 'indexer' && section !== 'console'
     : asked.includes(section) || (section === 'e2e' && asked.includes('network'));
 const PAYLOAD = encodeMetrics([123, 251, 304, 452, 2150, 5500]);
 
@@ -361,17 +366,28 @@ const native = measureNative();
 log('Pythia benchmark');
 log(`baseline: native secp256k1 (libsecp256k1, 1 core): verify ${native.verifyPerSecond}/s, recover ${native.recoverPerSecond}/s`);
 if (runs('cli')) for (const line of formatCliFigures(await measureCli(env('BENCH_CLI_RUNS', 7)))) log(line);
-if (runs('indexer')) {
+if (runs('console')) {
+  const figures = await measureConsole({
+    devices: env('BENCH_CONSOLE_DEVICES', 100_000),
+    readings: env('BENCH_CONSOLE_READINGS', 10_000_000),
+    rounds: env('BENCH_CONSOLE_ROUNDS', 10),
+    onProgress: (line) => process.stderr.write(`${line}\n`),
+  });
+  for (const line of formatConsoleFigures(figures)) log(line);
+}
+// The console's scale figures come with the indexer's catch-up rate (issue #14 asks for both).
+if (runs('indexer') || runs('console')) {
   const figures = await measureIndexer({
     batches: env('BENCH_INDEXER_BATCHES', 40),
     batch: env('BENCH_INDEXER_BATCH', 250),
     devices: env('BENCH_INDEXER_DEVICES', 100),
   });
-  for (const line of formatIndexerFigures(figures)) log(line);
+  for (const line of formatIndexerFigures(figures, native.recoverPerSecond)) log(line);
 }
 if (runs('sdk-c')) for (const line of measureSdkC()) log(line);
-// `cli`, `sdk-c` and `indexer` need no shared chain (the indexer starts its own); the other sections share the test chain below.
-if (!SECTIONS.some((section) => section !== 'cli' && section !== 'sdk-c' && section !== 'indexer' && runs(section))) process.exit(0);
+// `cli`, `sdk-c`, `indexer` and `console` need no shared chain (they start their own); the other sections share the test chain below.
+const ownChain = ['cli', 'sdk-c', 'indexer', 'console'];
+if (!SECTIONS.some((section) => !ownChain.includes(section) && runs(section))) process.exit(0);
 const chain = await startTestChain(BLOCK_TIME ? { blockTime: BLOCK_TIME } : {});
 try {
   const domain = { chainId: chain.chainId, verifyingContract: chain.fleetAddress };

@@ -115,8 +115,11 @@ export function listDevices(db: Database.Database, p: ListDevicesParameters): Pa
       where.push(`address ${desc ? '<' : '>'} ?`);
       args.push(value ?? '');
     } else {
-      where.push(`(${key}, address) ${desc ? '<' : '>'} (?, ?)`);
-      args.push(value ?? -1, address ?? '');
+      // The first term repeats the second's bound on the key alone: SQLite starts an index range
+      // from a row-value comparison on plain columns, not on an expression (coalesce), so without
+      // it a deep page sorted by last reading would step over every row before the cursor.
+      where.push(`${key} ${desc ? '<=' : '>='} ?`, `(${key}, address) ${desc ? '<' : '>'} (?, ?)`);
+      args.push(value ?? -1, value ?? -1, address ?? '');
     }
   }
   const order =
@@ -241,16 +244,19 @@ export type ListEventsParameters = {
   cursor?: string;
 };
 
+/** A WHERE term and the values bound to its placeholders. */
+type Filter = [sql: string, ...values: (string | number)[]];
+
 /** Rows ordered by chain position, newest first, continued by (block, log index). */
 function byPosition<R extends { block_number: number; log_index: number }>(
   db: Database.Database,
   table: string,
-  filters: [string, string | number][],
+  filters: Filter[],
   limit: number,
   cursor: string | undefined,
 ): { rows: R[]; next: string | null } {
   const where = filters.map(([sql]) => sql);
-  const args: (string | number)[] = filters.map(([, value]) => value);
+  const args: (string | number)[] = filters.flatMap(([, ...values]) => values);
   if (cursor !== undefined) {
     const [block, log] = decodeCursor(cursor, 2);
     where.push('(block_number, log_index) < (?, ?)');
@@ -267,7 +273,8 @@ function byPosition<R extends { block_number: number; log_index: number }>(
 
 /** Flagged readings with their evidence (block, transaction, the signed reading, the rule), newest first. */
 export function listFlags(db: Database.Database, finalBlock: number, p: PositionPageParameters): Page<IndexedReading> {
-  const filters: [string, string][] = [['outcome = ?', 'flagged']];
+  // The outcome is a literal, not a bound value: SQLite uses a partial index (flags_by_device, flags_by_position) only then.
+  const filters: Filter[] = [["outcome = 'flagged'"]];
   if (p.device) filters.push(['device = ?', p.device]);
   const page = byPosition<ReadingRow>(db, 'readings', filters, p.limit, p.cursor);
   return { items: page.rows.map((r) => readingOf(r, finalBlock)), next: page.next };
@@ -308,7 +315,7 @@ export type IndexedEvent = ChainPlace & { contract: string; address: string; nam
 /** Events of the followed contracts (the accounting log), newest first, optionally of some contracts and event names. */
 export function listEvents(db: Database.Database, finalBlock: number, p: ListEventsParameters): Page<IndexedEvent> {
   type Row = { block_number: number; log_index: number; tx_hash: string; contract: string; address: string; name: string; args: string };
-  const filters: [string, string | number][] = [];
+  const filters: Filter[] = [];
   // One bound value per filter: a list of values is bound as a JSON array (json_each).
   if (p.contracts?.length) filters.push(['contract IN (SELECT value FROM json_each(?))', JSON.stringify(p.contracts)]);
   if (p.names?.length) filters.push(['name IN (SELECT value FROM json_each(?))', JSON.stringify(p.names)]);

@@ -3,16 +3,92 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { Hex } from 'viem';
 import { sqliteStoreKind, storeContractTests } from '../testing/indexerStoreContract.js';
-import { SqliteIndexerStore } from './sqliteIndexerStore.js';
+import type { ChainEvent } from './decodeChainLog.js';
+import { indexSchemaMigrations, SqliteIndexerStore } from './sqliteIndexerStore.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pythia-index-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 storeContractTests(sqliteStoreKind(dir));
 
+const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
+const device = '0x00000000000000000000000000000000000000d1';
+const event = (blockNumber: number, logIndex: number, name: string, args: ChainEvent['args']): ChainEvent => ({
+  blockNumber,
+  blockHash: hash(blockNumber),
+  logIndex,
+  transactionHash: hash(1000 + blockNumber),
+  contract: 'fleet',
+  address: '0x00000000000000000000000000000000000000f1',
+  name,
+  args,
+});
+const range = (to: number, events: ChainEvent[], finalBlock = to) => ({
+  to: { number: to, hash: hash(to) },
+  blocks: [],
+  events,
+  readings: new Map(),
+  finalBlock,
+});
+
 test('the SQLite file is private to its user (0600)', () => {
   const path = join(dir, 'private.sqlite');
   new SqliteIndexerStore({ path, identity: '1:fleet' }).close();
   assert.equal(statSync(path).mode & 0o777, 0o600);
+});
+
+test('an index file of schema version 1 is migrated in place: its rows stay, and flags and sorted fleet pages read the new indexes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-index-store-'));
+  const path = join(dir, 'index.sqlite');
+  try {
+    const old = new Database(path);
+    old.exec(indexSchemaMigrations[0]!);
+    old.pragma('user_version = 1');
+    old.prepare("INSERT INTO meta (key, value) VALUES ('identity', '1:fleet')").run();
+    old
+      .prepare(
+        `INSERT INTO devices (address, class_id, status, public_key, registrar, registered_block, status_block, readings, flags, last_sequence, last_reading_block)
+         VALUES (?, 1, 'active', '0x', ?, 5, 5, 1, 1, 1, 6)`,
+      )
+      .run(device, device);
+    old
+      .prepare(
+        `INSERT INTO readings (block_number, log_index, tx_hash, device, sequence, outcome, reasons, metric, value)
+         VALUES (6, 0, ?, ?, 1, 'flagged', 1, 0, 9000)`,
+      )
+      .run(hash(1006), device);
+    old.close();
+
+    const store = new SqliteIndexerStore({ path, identity: '1:fleet' });
+    assert.equal(store.db.pragma('user_version', { simple: true }), indexSchemaMigrations.length);
+    assert.deepEqual(
+      store.flags({ device, limit: 10 }).items.map((r) => [r.sequence, r.flag?.rules]),
+      [[1, ['OutOfRange']]],
+    );
+    const plan = (sql: string) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join();
+    assert.match(
+      plan("SELECT * FROM readings WHERE outcome = 'flagged' AND device = 'x' ORDER BY block_number DESC LIMIT 5"),
+      /flags_by_device/,
+    );
+    assert.match(
+      plan("SELECT * FROM devices WHERE status = 'active' ORDER BY coalesce(last_reading_block, -1) DESC, address DESC LIMIT 5"),
+      /devices_by_status_last_reading/,
+    );
+    // A range's readings of one device move its counters once, to the range's totals and last reading.
+    store.applyRange(
+      range(9, [
+        event(7, 0, 'ReadingAccepted', { device, sequence: '2' }),
+        event(8, 0, 'ReadingFlagged', { device, sequence: '3', reasons: 2, metric: 1, value: 5 }),
+        event(9, 0, 'ReadingSkipped', { device, sequence: '4', reason: 1 }),
+      ]),
+    );
+    const row = store.device(device);
+    assert.deepEqual([row?.readings, row?.flags, row?.lastSequence, row?.lastReadingBlock], [3, 2, 3, 8]);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
