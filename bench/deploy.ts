@@ -73,13 +73,9 @@ export async function measureDeploy(onProgress: (line: string) => void = () => {
   return figures;
 }
 
-export function formatDeployFigures(figures: readonly DeployFigures[]): string {
+export function formatDeployFigures(figures: readonly DeployFigures[]): string[] {
   return [
     'deploy (all contracts, wired; the first `pythia up`)',
     ...figures.map((f) => `  ${f.chain.padEnd(24)} ${f.seconds.toFixed(1).padStart(6)} s  (${f.transactions} transactions)`),
-  ].join('\n');
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  measureDeploy((line) => process.stderr.write(`${line}\n`)).then((f) => process.stdout.write(`${formatDeployFigures(f)}\n`));
+  ];
 }

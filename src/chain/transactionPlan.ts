@@ -137,8 +137,13 @@ export async function createTransactionPlan(parameters: CreateTransactionPlanPar
       }
       const hashes: Hash[] = [];
       for (const [i, serializedTransaction] of raw.entries()) {
-        progress(`${list[i]!.what} (nonce ${firstNonce + i})`);
-        hashes.push(await publicClient.sendRawTransaction({ serializedTransaction }));
+        const what = `${list[i]!.what} (nonce ${firstNonce + i})`;
+        progress(what);
+        try {
+          hashes.push(await publicClient.sendRawTransaction({ serializedTransaction }));
+        } catch (error) {
+          throw new Error(`${what}: the node refused it: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+        }
       }
       if (list.length > 0) progress(`${list.length} transactions sent; waiting for their blocks`);
       return sentPlan({
