@@ -14,6 +14,9 @@
  *   indexer      (only when asked) the indexer's catch-up rate (events/s) and its query times (bench/indexer.ts)
  *   console      (only when asked) the council console's pages over a generated index of 100,000 devices and
  *                10 million readings, through the gateway (bench/console.ts), and the indexer's catch-up rate
+ *   deploy       (only when asked) the time of a whole deployment of the contracts (the first `pythia up`)
+ *                on the node's own geth validator (1 s blocks), on Anvil with 1 s blocks and on an
+ *                instantly mining Anvil, and the transactions it sends (bench/deploy.ts)
  *   cli          (only when asked) start times of the `pythia` command: --help, --version, and `device show`
  *                against a running node, beside `node -e 0` and the chain's answer (bench/cli.ts)
  *   crash        (only when asked) kill -9 at random moments during a run — of the gateway process,
@@ -52,6 +55,7 @@ import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index
 import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash, runValidatorCrash } from '../src/testing/crash/index.js';
 import { formatCliFigures, measureCli } from './cli.js';
 import { formatConsoleFigures, measureConsole } from './console.js';
+import { formatDeployFigures, measureDeploy } from './deploy.js';
 import { formatIndexerFigures, measureIndexer } from './indexer.js';
 import { measureNetwork } from './network.js';
 import { measureSdkC } from './sdkC.js';
@@ -73,7 +77,7 @@ const QUESTIONS = env('BENCH_QUESTIONS', 6000);
 const QUESTION_DEVICES = env('BENCH_QUESTION_DEVICES', 200);
 const ECDSA_THREADS = process.env.BENCH_ECDSA_THREADS === undefined ? undefined : Number(process.env.BENCH_ECDSA_THREADS);
 const BLOCK_TIME = process.env.BENCH_BLOCK_TIME === undefined || process.env.BENCH_BLOCK_TIME === '0' ? 0 : env('BENCH_BLOCK_TIME', 1);
-const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network', 'cli', 'sdk-c', 'indexer', 'console'] as const;
+const SECTIONS = ['gas', 'e2e', 'answers', 'crash', 'network', 'cli', 'sdk-c', 'indexer', 'console', 'deploy'] as const;
 const asked = process.argv.slice(2);
 for (const name of asked)
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}; sections: ${SECTIONS.join(', ')}`);
@@ -81,7 +85,12 @@ for (const name of asked)
 // printed beside the Anvil end-to-end figure of the same run.
 const runs = (section: (typeof SECTIONS)[number]) =>
   asked.length === 0
-    ? section !== 'crash' && section !== 'network' && section !== 'cli' && section !== 'indexer' && section !== 'console'
+    ? section !== 'crash' &&
+      section !== 'network' &&
+      section !== 'cli' &&
+      section !== 'indexer' &&
+      section !== 'console' &&
+      section !== 'deploy'
     : asked.includes(section) || (section === 'e2e' && asked.includes('network'));
 const PAYLOAD = encodeMetrics([123, 251, 304, 452, 2150, 5500]);
 
@@ -385,8 +394,9 @@ if (runs('indexer') || runs('console')) {
   for (const line of formatIndexerFigures(figures, native.recoverPerSecond)) log(line);
 }
 if (runs('sdk-c')) for (const line of measureSdkC()) log(line);
-// `cli`, `sdk-c`, `indexer` and `console` need no shared chain (they start their own); the other sections share the test chain below.
-const ownChain = ['cli', 'sdk-c', 'indexer', 'console'];
+if (runs('deploy')) for (const line of formatDeployFigures(await measureDeploy())) log(line);
+// `cli`, `sdk-c`, `indexer`, `console` and `deploy` need no shared chain (they start their own); the other sections share the test chain below.
+const ownChain = ['cli', 'sdk-c', 'indexer', 'console', 'deploy'];
 if (!SECTIONS.some((section) => !ownChain.includes(section) && runs(section))) process.exit(0);
 const chain = await startTestChain(BLOCK_TIME ? { blockTime: BLOCK_TIME } : {});
 try {

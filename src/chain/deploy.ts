@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import {
+  keccak256,
   parseAbi,
   parseEther,
+  toBytes,
+  toHex,
+  zeroAddress,
   zeroHash,
   type Abi,
   type Address,
@@ -42,9 +47,10 @@ import {
   sharingLogBytecode,
 } from '../contracts/abis.js';
 import { createChainClients } from './clients.js';
-import { bindRelayer, readPythia, registerPythiaKey } from './pythiaRegistry.js';
-import { governedCalls, timelockCall } from './timelock.js';
-import { sendContractTransaction, type WriteFunctionName } from './sendContractTransaction.js';
+import { pythiaRegistrationArgs, readPythia } from './pythiaRegistry.js';
+import { timelockCall } from './timelock.js';
+import type { WriteFunctionName } from './sendContractTransaction.js';
+import { createTransactionPlan, type TransactionPlan } from './transactionPlan.js';
 import { setAnvilBalance } from './setAnvilBalance.js';
 import type { Deployment } from './deployment.js';
 import { ROLE_NAMES, type RoleAccounts } from './roleKeys.js';
@@ -86,6 +92,11 @@ export type DeployStepParameters = Pick<DeployPythiaParameters, 'rpcUrl' | 'chai
   timelock: Address;
   /** The two-step admin handover delay of the contracts deployed (seconds; default 0). */
   adminDelaySeconds?: bigint;
+  /**
+   * The admin's transaction plan the step queues its transactions in, for the caller to send with
+   * the others (deployPythia). Without it the step sends its own and waits for them.
+   */
+  plan?: TransactionPlan;
 };
 
 /** A call the timelock makes as the contracts' admin. */
@@ -97,53 +108,44 @@ type RoleConstant<abi extends Abi> = Extract<ContractFunctionName<abi, 'view' | 
 /** OpenZeppelin AccessControl's grantRole, which every contract here inherits. */
 const accessControlAbi = parseAbi(['function grantRole(bytes32 role, address account)']);
 
-/** The getter of one role constant. */
-const roleGetterAbi = <name extends string>(name: name) =>
-  [{ type: 'function', name, stateMutability: 'view', inputs: [], outputs: [{ type: 'bytes32', name: 'role' }] }] as const;
-
 /** What each role key is given on a chain of the node's own (Anvil's setBalance, a geth genesis). */
 export const ROLE_FUNDING = parseEther('1000');
 /** What each role account keeps at least; below it the node tops it up (fundRoles). */
 export const MIN_ROLE_BALANCE = parseEther('10');
 
-/** The admin deploying and wiring contracts: each step waits for its receipt and fails loudly. */
-function adminSession(parameters: Pick<DeployStepParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & { timelock?: Address }) {
-  const { rpcUrl, chainId, roles } = parameters;
-  const progress = parameters.onProgress ?? (() => {});
-  const clients = createChainClients({ chainId, rpcUrl });
-  const { publicClient } = clients;
-  const admin = clients.walletClient(roles.admin);
+/**
+ * The admin's deployment steps, queued in one transaction plan (transactionPlan.ts): nothing is sent
+ * until the plan is, then every transaction at once, mined in the order queued.
+ */
+function adminSession(parameters: Pick<DeployStepParameters, 'onProgress' | 'roles'> & { timelock?: Address }, plan: TransactionPlan) {
+  const { roles } = parameters;
+  const { publicClient } = plan.clients;
   return {
-    publicClient,
-    progress,
-    async deploy<const abi extends Abi>(name: string, abi: abi, bytecode: Hex, args: ContractConstructorArgs<abi>): Promise<Address> {
-      progress(`deploying ${name}`);
-      // The constructor arguments are checked against the ABI above; viem cannot resolve them again for an open ABI.
-      const hash = await admin.deployContract({ abi: abi as Abi, bytecode, args: args as readonly unknown[] });
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== 'success') throw new Error(`${name} deployment failed in ${hash}`);
-      if (!receipt.contractAddress) throw new Error(`${name} deployment created no contract in ${hash}`);
-      return receipt.contractAddress;
+    plan,
+    deploy<const abi extends Abi>(name: string, abi: abi, bytecode: Hex, args: ContractConstructorArgs<abi>): Address {
+      return plan.deploy(name, abi, bytecode, args);
     },
-    async call<const abi extends Abi, functionName extends WriteFunctionName<abi>>(
+    call<const abi extends Abi, functionName extends WriteFunctionName<abi>>(
       address: Address,
       abi: abi,
       functionName: functionName,
       args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', functionName>,
-    ): Promise<void> {
-      progress(`${functionName} on ${address}`);
-      await sendContractTransaction({ clients, account: roles.admin, address, abi, functionName, args });
+    ): void {
+      plan.call(`${functionName} on ${address}`, address, abi, functionName, args);
     },
-    /** The call that grants the AccessControl role named by the contract's constant (e.g. 'OPERATOR_ROLE'), read from the contract. */
-    async grant<const abi extends Abi>(address: Address, abi: abi, roleName: RoleConstant<abi>, account: Address): Promise<GovernedCall> {
+    /**
+     * The call that grants the AccessControl role named by the contract's constant (e.g.
+     * 'OPERATOR_ROLE'). Every role constant of these contracts is keccak256 of its name: computed
+     * here, because a contract of the plan is not on chain yet to be asked.
+     */
+    grant<const abi extends Abi>(address: Address, abi: abi, roleName: RoleConstant<abi>, account: Address): GovernedCall {
       if (!abi.some((item) => item.type === 'function' && item.name === roleName)) throw new Error(`the ABI has no ${roleName}`);
-      const role = await publicClient.readContract({ address, abi: roleGetterAbi(roleName), functionName: roleName });
       return {
         what: `granting ${roleName} of ${address} to ${account}`,
         address,
         abi: accessControlAbi,
         functionName: 'grantRole',
-        args: [role, account],
+        args: [keccak256(toBytes(roleName)), account],
       };
     },
     /**
@@ -157,26 +159,56 @@ function adminSession(parameters: Pick<DeployStepParameters, 'rpcUrl' | 'chainId
       for (const call of all) {
         const direct =
           call.address !== parameters.timelock &&
+          !plan.creates(call.address) &&
           ((await publicClient.readContract({
             address: call.address,
             abi: pythiaFleetAbi,
             functionName: 'hasRole',
             args: [zeroHash, roles.admin.address],
           })) as boolean);
-        const { address, abi, functionName, args } = call;
-        if (direct) {
-          progress(call.what);
-          await sendContractTransaction({ clients, account: roles.admin, address, abi, functionName, args });
-        } else calls.push(call);
+        if (direct) plan.call(call.what, call.address, call.abi, call.functionName, call.args);
+        else calls.push(call);
       }
       if (calls.length === 0) return;
       const timelock = parameters.timelock;
       if (!timelock) throw new Error('no timelock to act through');
-      progress(`through the timelock: ${calls.map((c) => c.what).join('; ')}`);
-      const done = await governedCalls({ clients, account: roles.admin, address: timelock, calls: calls.map(timelockCall) });
-      if (!done.executed) throw new Error(`the timelock ${timelock} has a delay: the deployment cannot wire through it`);
+      if (
+        !plan.creates(timelock) &&
+        (await publicClient.readContract({ address: timelock, abi: pythiaTimelockAbi, functionName: 'getMinDelay' })) !== 0n
+      ) {
+        throw new Error(`the timelock ${timelock} has a delay: the deployment cannot wire through it`);
+      }
+      const batch = calls.map(timelockCall);
+      const operation = [
+        batch.map((c) => c.target),
+        batch.map((c) => c.value),
+        batch.map((c) => c.data),
+        zeroHash,
+        toHex(randomBytes(32)),
+      ] as const;
+      const what = calls.map((c) => c.what).join('; ');
+      plan.call(`scheduling through the timelock: ${what}`, timelock, pythiaTimelockAbi, 'scheduleBatch', [...operation, 0n]);
+      plan.call('executing it', timelock, pythiaTimelockAbi, 'executeBatch', operation);
     },
   };
+}
+
+type StepWithPlan = Pick<DeployStepParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress' | 'plan'> & { timelock?: Address };
+
+/**
+ * Runs `build` on the caller's plan (it sends it), or on a plan of its own that it sends and waits
+ * for: a step used on its own (`pythia up` completing an older deployment) is done when it returns.
+ */
+async function inAdminPlan<T>(parameters: StepWithPlan, build: (session: ReturnType<typeof adminSession>) => Promise<T>): Promise<T> {
+  if (parameters.plan) return build(adminSession(parameters, parameters.plan));
+  const plan = await createTransactionPlan({
+    clients: createChainClients(parameters),
+    account: parameters.roles.admin,
+    ...(parameters.onProgress && { onProgress: parameters.onProgress }),
+  });
+  const result = await build(adminSession(parameters, plan));
+  await (await plan.send()).done();
+  return result;
 }
 
 /**
@@ -185,16 +217,12 @@ function adminSession(parameters: Pick<DeployStepParameters, 'rpcUrl' | 'chainId
  * that the deployment can wire the contracts through it; finishTimelock sets the real delay.
  */
 export async function deployTimelock(
-  parameters: Pick<DeployStepParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'>,
+  parameters: Pick<DeployStepParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress' | 'plan'>,
 ): Promise<Address> {
-  const session = adminSession(parameters);
   const council = [parameters.roles.admin.address];
-  return session.deploy('PythiaTimelock', pythiaTimelockAbi, pythiaTimelockBytecode, [
-    0n,
-    council,
-    council,
-    '0x0000000000000000000000000000000000000000',
-  ]);
+  return inAdminPlan(parameters, async (session) =>
+    session.deploy('PythiaTimelock', pythiaTimelockAbi, pythiaTimelockBytecode, [0n, council, council, zeroAddress]),
+  );
 }
 
 /** Sets the timelock's real delay (a call the timelock makes on itself, while its delay is still 0). */
@@ -204,16 +232,17 @@ export async function finishTimelock(parameters: DeployStepParameters & { delayS
     throw new RangeError(`the timelock delay must be 0 to ${MAX_TIMELOCK_DELAY_SECONDS} seconds, not ${delaySeconds}`);
   }
   if (delaySeconds === 0n) return;
-  const session = adminSession(parameters);
-  await session.governed([
-    {
-      what: `setting the timelock delay to ${delaySeconds} s`,
-      address: timelock,
-      abi: pythiaTimelockAbi as Abi,
-      functionName: 'updateDelay',
-      args: [delaySeconds],
-    },
-  ]);
+  await inAdminPlan(parameters, (session) =>
+    session.governed([
+      {
+        what: `setting the timelock delay to ${delaySeconds} s`,
+        address: timelock,
+        abi: pythiaTimelockAbi as Abi,
+        functionName: 'updateDelay',
+        args: [delaySeconds],
+      },
+    ]),
+  );
 }
 
 /** The timelock delay a deployment gets when none is given. */
@@ -232,36 +261,53 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
   if (delay < 0n || delay > MAX_TIMELOCK_DELAY_SECONDS) {
     throw new RangeError(`the timelock delay must be 0 to ${MAX_TIMELOCK_DELAY_SECONDS} seconds, not ${delay}`);
   }
-  const bootstrap = adminSession(parameters);
-  const actualChainId = await bootstrap.publicClient.getChainId();
+  const progress = parameters.onProgress ?? (() => {});
+  const clients = createChainClients({ chainId, rpcUrl });
+  const actualChainId = await clients.publicClient.getChainId();
   if (actualChainId !== chainId) throw new Error(`the node at ${rpcUrl} is chain ${actualChainId}, expected ${chainId}`);
 
-  bootstrap.progress('funding role accounts');
+  progress('funding role accounts');
   await fundRoles({ rpcUrl, chainId, roles, embeddedChain });
-  const deploymentBlock = await bootstrap.publicClient.getBlockNumber({ cacheTime: 0 });
-  const timelock = await deployTimelock(parameters);
+  const deploymentBlock = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
+  // Every admin transaction in one plan, sent at once: the chain mines them in the order queued.
+  const plan = await createTransactionPlan({ clients, account: roles.admin, onProgress: progress });
+  const timelock = await deployTimelock({ ...parameters, plan });
   const step: DeployStepParameters = {
     rpcUrl,
     chainId,
     roles,
     timelock,
     adminDelaySeconds: delay,
+    plan,
     ...(parameters.onProgress && { onProgress: parameters.onProgress }),
   };
-  const session = adminSession(step);
+  const session = adminSession(step, plan);
 
   const pythiaRegistry = await deployPythiaRegistry(step);
-  const fleet = await session.deploy('PythiaFleet', pythiaFleetAbi, pythiaFleetBytecode, [timelock, Number(delay), pythiaRegistry]);
+  const registryWired = plan.size - 1;
+  const fleet = session.deploy('PythiaFleet', pythiaFleetAbi, pythiaFleetBytecode, [timelock, Number(delay), pythiaRegistry]);
   await session.governed([
-    await session.grant(fleet, pythiaFleetAbi, 'OPERATOR_ROLE', roles.operator.address),
-    await session.grant(fleet, pythiaFleetAbi, 'RELAYER_ROLE', roles.relayer.address),
+    session.grant(fleet, pythiaFleetAbi, 'OPERATOR_ROLE', roles.operator.address),
+    session.grant(fleet, pythiaFleetAbi, 'RELAYER_ROLE', roles.relayer.address),
   ]);
-  await registerGatewayPythia({ ...step, pythiaRegistry });
-
   const { deviceIdentity, deviceOwnership } = await deployDeviceIdentity({ ...step, fleet });
   const firmwareRegistry = await deployFirmwareRegistry({ ...step, fleet, deviceIdentity, deviceOwnership });
   const consent = await deployConsentSuite({ ...step, fleet, deviceOwnership, pythiaRegistry });
   await finishTimelock({ ...step, delaySeconds: delay });
+
+  const sent = await plan.send();
+  // The operator registers the gateway's key once the registry has granted it OPERATOR_ROLE: its
+  // transactions come from another account, which a block does not order after the admin's.
+  const gatewayRegistered = sent.mined(registryWired).then(() =>
+    registerGatewayPythia({
+      rpcUrl,
+      chainId,
+      roles,
+      pythiaRegistry,
+      ...(parameters.onProgress && { onProgress: parameters.onProgress }),
+    }),
+  );
+  await Promise.all([sent.done(), gatewayRegistered]);
 
   return {
     chainId,
@@ -277,24 +323,40 @@ export async function deployPythia(parameters: DeployPythiaParameters): Promise<
 /**
  * Registers the gateway's own Pythia key (roles.pythia; unattested: no TEE here) and binds the relayer
  * account to it (operator), so that the fleet, the access log and the canary registry accept the
- * relayer's transactions (issue #12, "roles follow trust"). Does what is missing, nothing else.
+ * relayer's transactions (issue #12, "roles follow trust"). Does what is missing, nothing else; both
+ * transactions are sent at once.
  */
 export async function registerGatewayPythia(
   parameters: Pick<DeployStepParameters, 'rpcUrl' | 'chainId' | 'roles' | 'onProgress'> & { pythiaRegistry: Address },
 ): Promise<void> {
   const { roles, pythiaRegistry: registry } = parameters;
   const clients = createChainClients(parameters);
-  const progress = parameters.onProgress ?? (() => {});
   const key = roles.pythia.address;
   const record = await readPythia({ publicClient: clients.publicClient, registry }, key);
   if (record.status === 'revoked') return; // the operator decides what replaces it (pythia pythia rotate)
+  const plan = await createTransactionPlan({
+    clients,
+    account: roles.operator,
+    ...(parameters.onProgress && { onProgress: parameters.onProgress }),
+  });
   if (record.status === 'none') {
-    progress(`registering this gateway's Pythia key ${key} (unattested: no TEE here)`);
-    await registerPythiaKey({ clients, account: roles.operator, address: registry, publicKey: roles.pythia.publicKey });
+    const { publicKey, fields } = pythiaRegistrationArgs({ publicKey: roles.pythia.publicKey });
+    plan.call(`registering this gateway's Pythia key ${key} (unattested: no TEE here)`, registry, pythiaRegistryAbi, 'registerPythia', [
+      key,
+      publicKey,
+      fields.teeType,
+      fields.measurement,
+      fields.evidenceHash,
+      fields.evidenceUri,
+    ]);
   }
-  if (record.relayer?.toLowerCase() === roles.relayer.address.toLowerCase()) return;
-  progress(`binding the relayer ${roles.relayer.address} to the Pythia key ${key}`);
-  await bindRelayer({ clients, account: roles.operator, address: registry, key, relayer: roles.relayer.address });
+  if (record.relayer?.toLowerCase() !== roles.relayer.address.toLowerCase()) {
+    plan.call(`binding the relayer ${roles.relayer.address} to the Pythia key ${key}`, registry, pythiaRegistryAbi, 'bindRelayer', [
+      key,
+      roles.relayer.address,
+    ]);
+  }
+  await (await plan.send()).done();
 }
 
 export type DeployDeviceIdentityParameters = DeployStepParameters & {
@@ -313,22 +375,28 @@ export async function deployDeviceIdentity(
   parameters: DeployDeviceIdentityParameters,
 ): Promise<{ deviceIdentity: Address; deviceOwnership: Address }> {
   const { roles, fleet, timelock } = parameters;
-  const session = adminSession(parameters);
-  const deviceOwnership = await session.deploy('DeviceOwnership', deviceOwnershipAbi, deviceOwnershipBytecode, [fleet]);
-  const deviceIdentity = await session.deploy('DeviceIdentity', deviceIdentityAbi, deviceIdentityBytecode, [
-    timelock,
-    Number(parameters.adminDelaySeconds ?? 0n),
-    fleet,
-    deviceOwnership,
-  ]);
-  session.progress('wiring identity and ownership');
-  await session.governed([
-    { what: 'setDeviceOwnership', address: fleet, abi: pythiaFleetAbi as Abi, functionName: 'setDeviceOwnership', args: [deviceOwnership] },
-    await session.grant(fleet, pythiaFleetAbi, 'IDENTITY_ROLE', deviceIdentity),
-    await session.grant(fleet, pythiaFleetAbi, 'MANUFACTURER_ROLE', deviceIdentity),
-    await session.grant(deviceIdentity, deviceIdentityAbi, 'OPERATOR_ROLE', roles.operator.address),
-  ]);
-  return { deviceIdentity, deviceOwnership };
+  return inAdminPlan(parameters, async (session) => {
+    const deviceOwnership = session.deploy('DeviceOwnership', deviceOwnershipAbi, deviceOwnershipBytecode, [fleet]);
+    const deviceIdentity = session.deploy('DeviceIdentity', deviceIdentityAbi, deviceIdentityBytecode, [
+      timelock,
+      Number(parameters.adminDelaySeconds ?? 0n),
+      fleet,
+      deviceOwnership,
+    ]);
+    await session.governed([
+      {
+        what: 'setDeviceOwnership',
+        address: fleet,
+        abi: pythiaFleetAbi as Abi,
+        functionName: 'setDeviceOwnership',
+        args: [deviceOwnership],
+      },
+      session.grant(fleet, pythiaFleetAbi, 'IDENTITY_ROLE', deviceIdentity),
+      session.grant(fleet, pythiaFleetAbi, 'MANUFACTURER_ROLE', deviceIdentity),
+      session.grant(deviceIdentity, deviceIdentityAbi, 'OPERATOR_ROLE', roles.operator.address),
+    ]);
+    return { deviceIdentity, deviceOwnership };
+  });
 }
 
 /**
@@ -339,16 +407,17 @@ export async function deployDeviceIdentity(
  */
 export async function deployPythiaRegistry(parameters: DeployStepParameters): Promise<Address> {
   const { roles, timelock } = parameters;
-  const session = adminSession(parameters);
-  const registry = await session.deploy('PythiaRegistry', pythiaRegistryAbi, pythiaRegistryBytecode, [
-    timelock,
-    Number(parameters.adminDelaySeconds ?? 0n),
-  ]);
-  await session.governed([
-    await session.grant(registry, pythiaRegistryAbi, 'GOVERNANCE_ROLE', roles.admin.address),
-    await session.grant(registry, pythiaRegistryAbi, 'OPERATOR_ROLE', roles.operator.address),
-  ]);
-  return registry;
+  return inAdminPlan(parameters, async (session) => {
+    const registry = session.deploy('PythiaRegistry', pythiaRegistryAbi, pythiaRegistryBytecode, [
+      timelock,
+      Number(parameters.adminDelaySeconds ?? 0n),
+    ]);
+    await session.governed([
+      session.grant(registry, pythiaRegistryAbi, 'GOVERNANCE_ROLE', roles.admin.address),
+      session.grant(registry, pythiaRegistryAbi, 'OPERATOR_ROLE', roles.operator.address),
+    ]);
+    return registry;
+  });
 }
 
 export type DeployFirmwareRegistryParameters = DeployStepParameters & {
@@ -366,14 +435,15 @@ export type DeployFirmwareRegistryParameters = DeployStepParameters & {
  */
 export async function deployFirmwareRegistry(parameters: DeployFirmwareRegistryParameters): Promise<Address> {
   const { fleet, deviceIdentity, deviceOwnership } = parameters;
-  const session = adminSession(parameters);
-  const registry = await session.deploy('FirmwareRegistry', firmwareRegistryAbi, firmwareRegistryBytecode, [
-    fleet,
-    deviceOwnership,
-    deviceIdentity,
-  ]);
-  await session.governed([await session.grant(fleet, pythiaFleetAbi, 'INSPECTOR_ROLE', registry)]);
-  return registry;
+  return inAdminPlan(parameters, async (session) => {
+    const registry = session.deploy('FirmwareRegistry', firmwareRegistryAbi, firmwareRegistryBytecode, [
+      fleet,
+      deviceOwnership,
+      deviceIdentity,
+    ]);
+    await session.governed([session.grant(fleet, pythiaFleetAbi, 'INSPECTOR_ROLE', registry)]);
+    return registry;
+  });
 }
 
 export type DeployConsentSuiteParameters = DeployStepParameters & {
@@ -428,76 +498,66 @@ export const CONSENT_SUITE_DEFAULTS = {
 export async function deployConsentSuite(parameters: DeployConsentSuiteParameters): Promise<ConsentSuiteAddresses> {
   const { roles, fleet, deviceOwnership, pythiaRegistry, timelock } = parameters;
   const adminDelay = Number(parameters.adminDelaySeconds ?? 0n);
-  const session = adminSession(parameters);
+  return inAdminPlan(parameters, async (session) => {
+    const policyRegistry = session.deploy('PolicyRegistry', policyRegistryAbi, policyRegistryBytecode, []);
+    const consentRegistry = session.deploy('ConsentRegistry', consentRegistryAbi, consentRegistryBytecode, [
+      timelock,
+      adminDelay,
+      fleet,
+      deviceOwnership,
+      policyRegistry,
+    ]);
+    const accessLog = session.deploy('AccessLog', accessLogAbi, accessLogBytecode, [timelock, adminDelay, consentRegistry, pythiaRegistry]);
+    const recipientTerms = session.deploy('RecipientTerms', recipientTermsAbi, recipientTermsBytecode, [
+      consentRegistry,
+      policyRegistry,
+      parameters.minimumDeletionPeriodSeconds ?? CONSENT_SUITE_DEFAULTS.minimumDeletionPeriodSeconds,
+      parameters.claimWindowSeconds ?? CONSENT_SUITE_DEFAULTS.claimWindowSeconds,
+      parameters.disputeWindowSeconds ?? CONSENT_SUITE_DEFAULTS.disputeWindowSeconds,
+      parameters.defaultPenaltyWei ?? CONSENT_SUITE_DEFAULTS.defaultPenaltyWei,
+    ]);
+    const feedMarket = session.deploy('FeedMarket', feedMarketAbi, feedMarketBytecode, [consentRegistry, deviceOwnership, recipientTerms]);
+    session.call(recipientTerms, recipientTermsAbi, 'setFeedMarket', [feedMarket]);
+    const recipientBonds = session.deploy('RecipientBonds', recipientBondsAbi, recipientBondsBytecode, [recipientTerms]);
+    const sharingLog = session.deploy('SharingLog', sharingLogAbi, sharingLogBytecode, [consentRegistry, policyRegistry]);
+    const canaryRegistry = session.deploy('CanaryRegistry', canaryRegistryAbi, canaryRegistryBytecode, [
+      timelock,
+      adminDelay,
+      { consents: consentRegistry, accessLog, sharingLog, terms: recipientTerms, bonds: recipientBonds, relayerTrust: pythiaRegistry },
+    ]);
+    const deletionRequests = session.deploy('DeletionRequests', deletionRequestsAbi, deletionRequestsBytecode, [
+      consentRegistry,
+      policyRegistry,
+      recipientTerms,
+      recipientBonds,
+    ]);
 
-  const policyRegistry = await session.deploy('PolicyRegistry', policyRegistryAbi, policyRegistryBytecode, []);
-  const consentRegistry = await session.deploy('ConsentRegistry', consentRegistryAbi, consentRegistryBytecode, [
-    timelock,
-    adminDelay,
-    fleet,
-    deviceOwnership,
-    policyRegistry,
-  ]);
-  const accessLog = await session.deploy('AccessLog', accessLogAbi, accessLogBytecode, [
-    timelock,
-    adminDelay,
-    consentRegistry,
-    pythiaRegistry,
-  ]);
-  const recipientTerms = await session.deploy('RecipientTerms', recipientTermsAbi, recipientTermsBytecode, [
-    consentRegistry,
-    policyRegistry,
-    parameters.minimumDeletionPeriodSeconds ?? CONSENT_SUITE_DEFAULTS.minimumDeletionPeriodSeconds,
-    parameters.claimWindowSeconds ?? CONSENT_SUITE_DEFAULTS.claimWindowSeconds,
-    parameters.disputeWindowSeconds ?? CONSENT_SUITE_DEFAULTS.disputeWindowSeconds,
-    parameters.defaultPenaltyWei ?? CONSENT_SUITE_DEFAULTS.defaultPenaltyWei,
-  ]);
-  const feedMarket = await session.deploy('FeedMarket', feedMarketAbi, feedMarketBytecode, [
-    consentRegistry,
-    deviceOwnership,
-    recipientTerms,
-  ]);
-  await session.call(recipientTerms, recipientTermsAbi, 'setFeedMarket', [feedMarket]);
-  const recipientBonds = await session.deploy('RecipientBonds', recipientBondsAbi, recipientBondsBytecode, [recipientTerms]);
-  const sharingLog = await session.deploy('SharingLog', sharingLogAbi, sharingLogBytecode, [consentRegistry, policyRegistry]);
-  const canaryRegistry = await session.deploy('CanaryRegistry', canaryRegistryAbi, canaryRegistryBytecode, [
-    timelock,
-    adminDelay,
-    { consents: consentRegistry, accessLog, sharingLog, terms: recipientTerms, bonds: recipientBonds, relayerTrust: pythiaRegistry },
-  ]);
-  const deletionRequests = await session.deploy('DeletionRequests', deletionRequestsAbi, deletionRequestsBytecode, [
-    consentRegistry,
-    policyRegistry,
-    recipientTerms,
-    recipientBonds,
-  ]);
-
-  session.progress('wiring consent and accountability roles');
-  await session.call(recipientBonds, recipientBondsAbi, 'setSlashers', [[canaryRegistry, deletionRequests]]);
-  // The gateway logs and commits with the account that relays its transactions.
-  await session.governed([
-    await session.grant(accessLog, accessLogAbi, 'LOGGER_ROLE', roles.relayer.address),
-    await session.grant(canaryRegistry, canaryRegistryAbi, 'COMMITTER_ROLE', roles.relayer.address),
-    await session.grant(canaryRegistry, canaryRegistryAbi, 'ARBITER_ROLE', roles.admin.address),
-    {
-      what: 'setRevocationHook',
-      address: consentRegistry,
-      abi: consentRegistryAbi as Abi,
-      functionName: 'setRevocationHook',
-      args: [deletionRequests],
-    },
-  ]);
-  return {
-    policyRegistry,
-    consentRegistry,
-    accessLog,
-    feedMarket,
-    recipientTerms,
-    recipientBonds,
-    sharingLog,
-    canaryRegistry,
-    deletionRequests,
-  };
+    session.call(recipientBonds, recipientBondsAbi, 'setSlashers', [[canaryRegistry, deletionRequests]]);
+    // The gateway logs and commits with the account that relays its transactions.
+    await session.governed([
+      session.grant(accessLog, accessLogAbi, 'LOGGER_ROLE', roles.relayer.address),
+      session.grant(canaryRegistry, canaryRegistryAbi, 'COMMITTER_ROLE', roles.relayer.address),
+      session.grant(canaryRegistry, canaryRegistryAbi, 'ARBITER_ROLE', roles.admin.address),
+      {
+        what: 'setRevocationHook',
+        address: consentRegistry,
+        abi: consentRegistryAbi as Abi,
+        functionName: 'setRevocationHook',
+        args: [deletionRequests],
+      },
+    ]);
+    return {
+      policyRegistry,
+      consentRegistry,
+      accessLog,
+      feedMarket,
+      recipientTerms,
+      recipientBonds,
+      sharingLog,
+      canaryRegistry,
+      deletionRequests,
+    };
+  });
 }
 
 /** Makes sure every role account can pay for gas. */

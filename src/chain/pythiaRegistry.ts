@@ -39,7 +39,7 @@ export type RegisterPythiaKeyParameters = WriteContext & {
 };
 
 /** The key's address, its 64-byte public key and the registry's Evidence fields (all zero for an unattested key). */
-function registrationArgs(parameters: Pick<RegisterPythiaKeyParameters, 'publicKey' | 'evidence'>) {
+export function pythiaRegistrationArgs(parameters: Pick<RegisterPythiaKeyParameters, 'publicKey' | 'evidence'>) {
   const publicKey = bytesToHex(rawPublicKey(parameters.publicKey));
   const key = deviceIdFromPublicKey(publicKey);
   const { evidence } = parameters;
@@ -62,7 +62,7 @@ export async function registerPythiaKey(
   parameters: RegisterPythiaKeyParameters,
 ): Promise<SendContractTransactionReturnType & { key: Address; attested: boolean }> {
   const { clients, account, address, evidence } = parameters;
-  const { key, publicKey, fields } = registrationArgs(parameters);
+  const { key, publicKey, fields } = pythiaRegistrationArgs(parameters);
   const sent = await sendContractTransaction({
     clients,
     account,
@@ -84,7 +84,7 @@ export async function rotatePythiaKey(
   parameters: RotatePythiaKeyParameters,
 ): Promise<SendContractTransactionReturnType & { key: Address; attested: boolean }> {
   const { clients, account, address, evidence, previousKey } = parameters;
-  const { key, publicKey, fields } = registrationArgs(parameters);
+  const { key, publicKey, fields } = pythiaRegistrationArgs(parameters);
   const sent = await sendContractTransaction({
     clients,
     account,

@@ -80,7 +80,7 @@ export async function startDeployedNetwork(parameters: StartDeployedNetworkParam
     await startNetwork({ dir, passphrase });
     await waitForNetworkReady({ dir, timeoutMs: 60_000 });
     const rpcUrls = networkRpcUrls(dir, network);
-    onProgress?.(`${validators} validators up (period ${period} s); deploying the contracts (each step waits for its block)`);
+    onProgress?.(`${validators} validators up (period ${period} s); deploying the contracts (sent at once, mined in a few blocks)`);
     const deployment = await deployPythia({
       rpcUrl: rpcUrls[0]!,
       chainId: network.chainId,
