@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getAddress } from 'viem';
 import type { ChainEvent } from '../src/indexer/decodeChainLog.js';
+import type { SignedReadingFields } from '../src/indexer/indexerStore.js';
 import { IndexChanges } from '../src/indexer/indexChanges.js';
 import { encodeCursor } from '../src/indexer/queryIndex.js';
 import { SqliteIndexerStore } from '../src/indexer/sqliteIndexerStore.js';
@@ -232,7 +233,7 @@ function measureWritesAtScale(store: SqliteIndexerStore, ranges = 5, perRange = 
   try {
     for (let r = 0; r < ranges; r++) {
       const events: ChainEvent[] = [];
-      const readings = new Map<string, { timestamp: number; payload: `0x${string}`; r: `0x${string}`; vs: `0x${string}` }>();
+      const readings = new Map<string, SignedReadingFields>();
       for (let i = 0; i < perRange; i++) {
         if (i % 250 === 0) block++;
         const device = devices[i % devices.length]!;
@@ -249,7 +250,7 @@ function measureWritesAtScale(store: SqliteIndexerStore, ranges = 5, perRange = 
           args: { device: device.address, sequence: String(device.sequence), ...(flagged && { reasons: 1, metric: 0, value: 9000 }) },
         });
         readings.set(`${device.address.toLowerCase()}:${device.sequence}`, {
-          timestamp: 1_800_000_000 + block,
+          timestamp: BigInt(1_800_000_000 + block),
           payload: '0x007800fa012c01c2086615dc',
           r: word,
           vs: word,

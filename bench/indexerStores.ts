@@ -59,7 +59,7 @@ function syntheticRanges(): IndexedRange[] {
           : at(block, e, 'ReadingAccepted', { device, sequence }),
       );
       readings.set(`${device.toLowerCase()}:${sequence}`, {
-        timestamp: 1_700_000_000 + block,
+        timestamp: BigInt(1_700_000_000 + block),
         payload: hex(e, 12),
         r: hex(e, 32),
         vs: hex(e, 32),

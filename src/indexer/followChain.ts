@@ -209,7 +209,7 @@ export class ChainFollower {
         if (call.functionName !== 'submitReadings') continue;
         for (const reading of call.args[0]) {
           out.set(`${reading.device.toLowerCase()}:${reading.sequence}`, {
-            timestamp: Number(reading.timestamp),
+            timestamp: reading.timestamp,
             payload: reading.payload,
             r: reading.r,
             vs: reading.vs,

@@ -16,7 +16,8 @@ import type {
 export type IndexedBlock = { number: number; hash: Hex };
 
 /** The signed fields of a reading, from the submitReadings call that carried it (flag evidence). */
-export type SignedReadingFields = { timestamp: number; payload: Hex; r: Hex; vs: Hex };
+/** From the submitReadings call: the device's signed time (uint64, exact) and payload, and the signature. */
+export type SignedReadingFields = { timestamp: bigint; payload: Hex; r: Hex; vs: Hex };
 
 /** One block range read from the chain, applied in one transaction. */
 export type IndexedRange = {

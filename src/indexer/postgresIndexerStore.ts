@@ -102,7 +102,8 @@ type DevicePatch = {
   ownerBlock?: number;
   readings: number;
   flags: number;
-  lastSequence?: number;
+  /** A uint64, exact, for the numeric column. */
+  lastSequence?: string;
   lastReadingBlock?: number;
 };
 type NewDevice = { classId: number; publicKey: string; registrar: string; block: number; patch: DevicePatch };
@@ -332,7 +333,7 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
               flagged ? Number(a.metric) : null,
               flagged ? Number(a.value) : null,
               skipped ? Number(a.reason) : null,
-              signed?.timestamp ?? null,
+              signed ? String(signed.timestamp) : null,
               signed?.payload ?? null,
               signed?.r ?? null,
               signed?.vs ?? null,
@@ -341,7 +342,7 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
             if (patch) {
               patch.readings += 1;
               patch.flags += flagged ? 1 : 0;
-              patch.lastSequence = Number(a.sequence);
+              patch.lastSequence = String(a.sequence);
               patch.lastReadingBlock = event.blockNumber;
             }
             break;

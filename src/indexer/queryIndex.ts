@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { decodeMetrics } from '../protocol/payload.js';
 import { flagReasonNames, type FlagReason } from '../protocol/reasons.js';
+import { uint64FromSqlite } from './sqliteUint64.js';
 import type { Hex } from 'viem';
 
 /** Columns the fleet page may sort by, and their SQL. */
@@ -78,7 +79,7 @@ export const deviceOf = (r: DeviceRow): IndexedDevice => ({
   owner: r.owner,
   readings: r.readings,
   flags: r.flags,
-  lastSequence: r.last_sequence,
+  lastSequence: uint64FromSqlite(r.last_sequence),
   lastReadingBlock: r.last_reading_block,
 });
 
@@ -184,9 +185,9 @@ export const readingOf = (r: ReadingRow, finalBlock: number): IndexedReading => 
   transactionHash: r.tx_hash,
   final: r.block_number <= finalBlock,
   device: r.device,
-  sequence: r.sequence,
+  sequence: uint64FromSqlite(r.sequence),
   outcome: r.outcome,
-  timestamp: r.timestamp,
+  timestamp: uint64FromSqlite(r.timestamp),
   payload: r.payload,
   values: r.payload === null ? null : decodeMetrics(r.payload),
   signature: r.r !== null && r.vs !== null ? { r: r.r, vs: r.vs } : null,

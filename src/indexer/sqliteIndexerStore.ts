@@ -4,6 +4,7 @@ import type { Hex } from 'viem';
 import { deviceStatusNames } from '../protocol/reasons.js';
 import type { ChainEvent } from './decodeChainLog.js';
 import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
+import { uint64ToSqlite } from './sqliteUint64.js';
 import {
   listDeviceReadings,
   listDevices,
@@ -84,7 +85,7 @@ export type SqliteIndexerStoreOptions = {
 };
 
 /** A range's recorded (accepted or flagged) readings of one device, applied to its row at the range's end. */
-type ReadingCounters = { readings: number; flags: number; lastSequence: number; lastBlock: number };
+type ReadingCounters = { readings: number; flags: number; lastSequence: bigint; lastBlock: number };
 
 const statusName = (value: unknown) => deviceStatusNames[Number(value)] ?? `unknown(${String(value)})`;
 
@@ -192,24 +193,24 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
           s.reading.run(
             ...at,
             a.device,
-            Number(a.sequence),
+            uint64ToSqlite(a.sequence as string),
             flagged ? 'flagged' : skipped ? 'skipped' : 'accepted',
             flagged ? Number(a.reasons) : null,
             flagged ? Number(a.metric) : null,
             flagged ? Number(a.value) : null,
             skipped ? Number(a.reason) : null,
-            signed?.timestamp ?? null,
+            signed ? uint64ToSqlite(signed.timestamp) : null,
             signed?.payload ?? null,
             signed?.r ?? null,
             signed?.vs ?? null,
           );
           if (!skipped) {
             const device = String(a.device);
-            const c = counters.get(device) ?? { readings: 0, flags: 0, lastSequence: 0, lastBlock: 0 };
+            const c = counters.get(device) ?? { readings: 0, flags: 0, lastSequence: 0n, lastBlock: 0 };
             counters.set(device, {
               readings: c.readings + 1,
               flags: c.flags + (flagged ? 1 : 0),
-              lastSequence: Number(a.sequence),
+              lastSequence: uint64ToSqlite(a.sequence as string),
               lastBlock: event.blockNumber,
             });
           }

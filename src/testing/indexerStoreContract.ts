@@ -170,6 +170,35 @@ export function storeContractTests(kind: StoreKind): void {
       await opened.close();
     }
   });
+  test(`${kind.name}: a uint64 sequence or signed time of 2^63 or more is stored (it once stopped the index for good) and read back`, async () => {
+    const opened = await kind.open({ name: freshStoreName(), identity: '1:fleet' });
+    const top = (1n << 64n) - 1n;
+    try {
+      const readings = new Map([
+        [`${device}:${1n << 63n}`, { timestamp: top, payload: '0x0001' as Hex, r: hash(1), vs: hash(2) }],
+        [`${device}:${top}`, { timestamp: 1_800_000_000n, payload: '0x0002' as Hex, r: hash(3), vs: hash(4) }],
+      ]);
+      await opened.store.applyRange({
+        ...range(4, [
+          event(3, 0, 'DeviceRegistered', { device, classId: '1', publicKey: '0xab', registrar: device }),
+          event(4, 0, 'ReadingAccepted', { device, sequence: String(1n << 63n) }),
+          event(4, 1, 'ReadingAccepted', { device, sequence: String(top) }),
+        ]),
+        readings,
+      });
+      assert.equal((await opened.store.device(device))?.lastSequence, Number(top));
+      const page = await opened.store.deviceReadings({ device, limit: 10 });
+      assert.deepEqual(
+        page.items.map((r) => [r.sequence, r.timestamp]).sort((a, b) => Number(a[1]) - Number(b[1])),
+        [
+          [Number(top), 1_800_000_000],
+          [2 ** 63, Number(top)],
+        ],
+      );
+    } finally {
+      await opened.close();
+    }
+  });
 }
 
 /** The follower's promises over a real chain (`kit` is started by the test file's before()). */
