@@ -15,6 +15,7 @@
  * cache. Bump GENERATOR_VERSION when the rows it writes change; a schema change needs no bump (the
  * store migrates the cached file when the bench opens it, as it would a council's).
  */
+import { seededRandom as random } from '../src/testing/seededRandom.js';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,17 +63,6 @@ const BATCH_SECONDS = 60;
 const READINGS_PER_BATCH = 250;
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const TYPICAL = [120, 250, 300, 450, 2150, 5500];
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HEX4 = Array.from({ length: 65536 }, (_, i) => i.toString(16).padStart(4, '0'));
 

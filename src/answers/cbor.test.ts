@@ -1,20 +1,9 @@
+import { seededRandom as prng } from '../testing/seededRandom.js';
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { decode, encode, Tag } from 'cbor2';
 import { CborReadError, readDeterministic } from './cborReader.js';
 import { writeDeterministic } from './cborWriter.js';
-
-/** A seeded generator of the shapes Pythia signs. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EDGES = [0, 1, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, -1, -24, -25, -256, -257, -47];
 

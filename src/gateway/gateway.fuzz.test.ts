@@ -1,3 +1,4 @@
+import { seededRandom as prng } from '../testing/seededRandom.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,17 +15,6 @@ import { newTestDevice, signedReading, type ReadingJson } from './testKit.js';
  */
 const SEED = Number(process.env.PYTHIA_FUZZ_SEED ?? 20_601);
 const CASES = Number(process.env.PYTHIA_FUZZ_CASES ?? 600);
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let chain: TestChain;
 let dir: string;

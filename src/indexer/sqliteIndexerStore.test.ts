@@ -4,35 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import type { Hex } from 'viem';
-import { sqliteStoreKind, storeContractTests } from '../testing/indexerStoreContract.js';
-import type { ChainEvent } from './decodeChainLog.js';
+import { device, event, hash, range, sqliteStoreKind, storeContractTests } from '../testing/indexerStoreContract.js';
 import { indexSchemaMigrations, SqliteIndexerStore } from './sqliteIndexerStore.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pythia-index-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 storeContractTests(sqliteStoreKind(dir));
-
-const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
-const device = '0x00000000000000000000000000000000000000d1';
-const event = (blockNumber: number, logIndex: number, name: string, args: ChainEvent['args']): ChainEvent => ({
-  blockNumber,
-  blockHash: hash(blockNumber),
-  logIndex,
-  transactionHash: hash(1000 + blockNumber),
-  contract: 'fleet',
-  address: '0x00000000000000000000000000000000000000f1',
-  name,
-  args,
-});
-const range = (to: number, events: ChainEvent[], finalBlock = to) => ({
-  to: { number: to, hash: hash(to) },
-  blocks: [],
-  events,
-  readings: new Map(),
-  finalBlock,
-});
 
 test('the SQLite file is private to its user (0600)', () => {
   const path = join(dir, 'private.sqlite');

@@ -69,9 +69,10 @@ let opened = 0;
 /** A store name no other case of this process uses. */
 export const freshStoreName = () => `store_${process.pid}_${++opened}`;
 
-const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
-const device = '0x00000000000000000000000000000000000000d1';
-const event = (blockNumber: number, logIndex: number, name: string, args: ChainEvent['args']): ChainEvent => ({
+/** Test rows: a block hash from a number, a device, an event and a range of the fleet. */
+export const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
+export const device = '0x00000000000000000000000000000000000000d1';
+export const event = (blockNumber: number, logIndex: number, name: string, args: ChainEvent['args']): ChainEvent => ({
   blockNumber,
   blockHash: hash(blockNumber),
   logIndex,
@@ -81,7 +82,7 @@ const event = (blockNumber: number, logIndex: number, name: string, args: ChainE
   name,
   args,
 });
-const range = (to: number, events: ChainEvent[], finalBlock = to): IndexedRange => ({
+export const range = (to: number, events: ChainEvent[], finalBlock = to): IndexedRange => ({
   to: { number: to, hash: hash(to) },
   blocks: [],
   events,

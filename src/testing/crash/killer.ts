@@ -5,6 +5,8 @@
  * the gateway's cycle (mid-request, mid-commit, mid-broadcast). What is killed is a CrashTarget:
  * a gateway process today; a chain node or a whole `pythia up` tree implement the same two calls.
  */
+import { seededRandom } from '../seededRandom.js';
+
 export type CrashTarget = {
   name: string;
   /** Starts (or starts again) and resolves once it serves. */
@@ -26,18 +28,6 @@ export type KillPlanParameters = {
 
 /** A kill: the threshold it served, the readings acknowledged when it was served, and when (ms). */
 export type KillRecord = { threshold: number; atAcknowledged: number; afterLoad: boolean; killedAt: number; restartedAt: number };
-
-/** mulberry32: small, seedable, good enough to place kills. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export class Killer {
   private readonly random: () => number;
@@ -104,3 +94,5 @@ export class Killer {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export { seededRandom };
