@@ -153,6 +153,8 @@ test('the query API answers the same from PostgreSQL as from SQLite, pages and c
       `/v1/index/devices/${device1}/readings?limit=2&order=desc`,
       '/v1/index/flags?limit=1',
       '/v1/index/events?limit=40',
+      `/v1/index/events?device=${device1}`,
+      `/v1/index/events?actor=${kit.chain.operator.address}&contract=fleet`,
       '/v1/index/events?contract=fleet,timelock&name=ReadingFlagged,DeviceStatusChanged,CallScheduled&limit=1',
     ];
     let compared = 0;
