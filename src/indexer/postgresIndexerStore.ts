@@ -49,6 +49,14 @@ const migrations: readonly string[] = [
      device text COLLATE "C" NOT NULL, previous text NOT NULL, current text NOT NULL, by text NOT NULL, reason bytea NOT NULL,
      PRIMARY KEY (block_number, log_index));
    CREATE INDEX status_changes_by_device ON status_changes (device, block_number, log_index);`,
+  // As the SQLite store's migration 3: the owner a registration minted the token to, for an index
+  // that recorded owners only at completed transfers (the mint's Transfer is the log after DeviceRegistered).
+  `UPDATE devices SET owner = m.owner, owner_block = m.block_number
+   FROM (SELECT r.args->>'device' AS device, t.args->>'to' AS owner, t.block_number
+         FROM events r JOIN events t ON t.block_number = r.block_number AND t.log_index = r.log_index + 1 AND t.tx_hash = r.tx_hash
+         WHERE r.contract = 'fleet' AND r.name = 'DeviceRegistered' AND t.contract = 'deviceOwnership' AND t.name = 'Transfer'
+           AND t.args->>'from' = '${zeroAddress}') AS m
+   WHERE devices.address = m.device AND devices.owner IS NULL;`,
 ];
 
 /** How long opening waits for the writer's lock before it refuses (another indexer holds it). */

@@ -67,6 +67,15 @@ export const indexSchemaMigrations: readonly string[] = [
    CREATE INDEX devices_by_class_last_reading ON devices (class_id, coalesce(last_reading_block, -1), address);
    CREATE INDEX devices_by_class_flags ON devices (class_id, flags, address);
    CREATE INDEX devices_by_class_registered ON devices (class_id, registered_block, address);`,
+  // An index written before this version recorded a device's owner only at a completed transfer: the
+  // owner its registration minted the token to is read from the stored events (the mint's Transfer
+  // from address 0 is the log right after DeviceRegistered, in the same transaction).
+  `UPDATE devices SET owner = m.owner, owner_block = m.block_number
+   FROM (SELECT json_extract(r.args, '$.device') AS device, json_extract(t.args, '$.to') AS owner, t.block_number
+         FROM events r JOIN events t ON t.block_number = r.block_number AND t.log_index = r.log_index + 1 AND t.tx_hash = r.tx_hash
+         WHERE r.contract = 'fleet' AND r.name = 'DeviceRegistered' AND t.contract = 'deviceOwnership' AND t.name = 'Transfer'
+           AND json_extract(t.args, '$.from') = '${zeroAddress}') AS m
+   WHERE devices.address = m.device AND devices.owner IS NULL;`,
 ];
 
 export class IndexerDatabaseError extends Error {}
