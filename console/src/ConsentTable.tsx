@@ -2,9 +2,19 @@ import { useEffect, useState } from 'react';
 import { type ChainEvent, indexGet, isRefused, type Page } from './api.js';
 import { short, time } from './format.js';
 
-/** A consent's state by its window and the revocations the index holds (a device changing hands also voids it: the receipt says). */
-function stateOf(grant: ChainEvent, revoked: ReadonlySet<string>, now: number): string {
+/** Where an event sits on the chain, comparable: block, then log index. */
+const before = (a: ChainEvent, b: ChainEvent) =>
+  a.blockNumber < b.blockNumber || (a.blockNumber === b.blockNumber && a.logIndex < b.logIndex);
+
+/**
+ * A consent's state by its window and the revocations the index holds; on one device's page, `void`
+ * when the device changed owner after the grant (the consent stops applying to it: ConsentRegistry
+ * keeps each device's ownership epoch at grant time). Elsewhere a device changing hands is not
+ * shown here: the receipt says.
+ */
+function stateOf(grant: ChainEvent, revoked: ReadonlySet<string>, now: number, changedHands: ChainEvent | undefined): string {
   if (revoked.has(String(grant.args.consentId))) return 'revoked';
+  if (changedHands && before(grant, changedHands)) return 'void';
   if (Number(grant.args.expiry) <= now) return 'expired';
   if (Number(grant.args.start) > now) return 'not yet valid';
   return 'live';
@@ -39,11 +49,14 @@ export function ConsentTable({
   revoked,
   busy = false,
   onRevoke,
+  changedHands,
 }: {
   grants: readonly ChainEvent[] | undefined;
   revoked: ReadonlySet<string>;
   busy?: boolean;
   onRevoke?: (consentId: string) => void;
+  /** On a device's page: its newest OwnershipTransferred (consents granted before it are void on the device). */
+  changedHands?: ChainEvent;
 }) {
   const now = Math.floor(Date.now() / 1000);
   return (
@@ -63,7 +76,7 @@ export function ConsentTable({
       <tbody>
         {grants?.map((g) => {
           const id = String(g.args.consentId);
-          const state = stateOf(g, revoked, now);
+          const state = stateOf(g, revoked, now, changedHands);
           const devices = Array.isArray(g.args.devices) ? (g.args.devices as string[]) : [];
           return (
             <tr key={id} data-consent={id} data-state={state}>
@@ -96,7 +109,9 @@ export function ConsentTable({
                   </>
                 )}
               </td>
-              <td>{state}</td>
+              <td title={state === 'void' ? 'the device changed owner after this grant: it no longer applies to it' : undefined}>
+                {state === 'void' ? 'void (new owner)' : state}
+              </td>
               <td>
                 <a href={`/v1/consents/${id}/receipt`} download={`consent-${id}-receipt.json`}>
                   receipt

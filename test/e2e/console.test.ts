@@ -244,7 +244,9 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     const operator = stack.roles.operator.address;
     assert.match((await history.nth(1).textContent()) ?? '', new RegExp(`token minted to ${operator.slice(0, 8)}…${operator.slice(-6)}`));
     assert.match((await history.nth(1).textContent()) ?? '', /registered by/);
-    await page.locator(`table.consents tr[data-consent="${consentId}"]`).waitFor({ timeout: 5_000 });
+    const consent = page.locator(`table.consents tr[data-consent="${consentId}"]`);
+    await consent.waitFor({ timeout: 5_000 });
+    assert.equal(await consent.getAttribute('data-state'), 'void', 'granted by the previous owner: void on this device');
     console.log(`# the device page with its ownership history and consent: ${Date.now() - started} ms`);
     await page.close();
   });

@@ -233,7 +233,7 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
       <OwnershipHistory device={d} events={ownership} />
       <FirmwareRecord installed={installed} events={firmware} />
       <h2>Consents on this device</h2>
-      <ConsentTable grants={consents} revoked={revoked} />
+      <ConsentTable grants={consents} revoked={revoked} changedHands={ownership.find((e) => e.name === 'OwnershipTransferred')} />
     </section>
   );
 }
