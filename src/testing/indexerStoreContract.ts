@@ -193,7 +193,18 @@ export function storeContractTests(kind: StoreKind): void {
       );
       assert.equal((await opened.store.device(registered))?.owner, operator, 'the owner at the mint');
       assert.deepEqual(await owner(), { owner: operator, owner_block: 3 });
-      await opened.store.applyRange(range(4, [event(4, 0, 'ReadingAccepted', { device: registered, sequence: '1' })]));
+      // A consent naming it among other devices: the events of the device include it.
+      const grant = {
+        ...event(4, 1, 'ConsentGranted', { consentId: '7', owner: operator, recipient: buyer, devices: [device, registered] }),
+        contract: 'consentRegistry' as const,
+      };
+      await opened.store.applyRange(range(4, [event(4, 0, 'ReadingAccepted', { device: registered, sequence: '1' }), grant]));
+      const ofDevice = await opened.store.events({ device: registered, limit: 10 });
+      assert.deepEqual(
+        ofDevice.items.map((e) => e.name),
+        ['ConsentGranted', 'ReadingAccepted', 'DeviceRegistered'],
+        "its events: by their `device` argument, or a consent's device list (the mint names it by token id only)",
+      );
       await opened.store.applyRange(
         range(5, [
           ownership(5, 0, 'Transfer', { from: operator, to: buyer, tokenId }),
