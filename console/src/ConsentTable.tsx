@@ -27,14 +27,20 @@ const bits = (mask: unknown): string => {
   return set.length === 0 ? 'none' : set.join(', ');
 };
 
-/** The ids of the revoked consents (ConsentRevoked events; `reload` reads them again after a revocation). */
+/** The ids of the revoked consents (the newest 500 ConsentRevoked events). */
+export async function readRevokedConsents(): Promise<ReadonlySet<string>> {
+  const page = await indexGet<Page<ChainEvent>>('/v1/index/events?contract=consentRegistry&name=ConsentRevoked&limit=500');
+  return new Set(page.items.map((e) => String(e.args.consentId)));
+}
+
+/** readRevokedConsents as a page's state (`reload` reads them again after a revocation). */
 export function useRevokedConsents(onRefused: () => void, reload = 0): { revoked: ReadonlySet<string>; error: string | undefined } {
   const [revoked, setRevoked] = useState<ReadonlySet<string>>(new Set());
   const [error, setError] = useState<string>();
   // biome-ignore lint/correctness/useExhaustiveDependencies: `reload` reads the revocations again after one
   useEffect(() => {
-    indexGet<Page<ChainEvent>>('/v1/index/events?contract=consentRegistry&name=ConsentRevoked&limit=500')
-      .then((page) => setRevoked(new Set(page.items.map((e) => String(e.args.consentId)))))
+    readRevokedConsents()
+      .then(setRevoked)
       .catch((e: unknown) => (isRefused(e) ? onRefused() : setError((e as Error).message)));
   }, [onRefused, reload]);
   return { revoked, error };

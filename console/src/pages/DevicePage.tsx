@@ -13,7 +13,7 @@ import {
   publicGet,
   type StatusChange,
 } from '../api.js';
-import { ConsentTable, useRevokedConsents } from '../ConsentTable.js';
+import { ConsentTable, readRevokedConsents } from '../ConsentTable.js';
 import { DeviceActions } from '../DeviceActions.js';
 import { FirmwareRecord, OwnershipHistory } from '../DeviceRecords.js';
 import { ProfileAction } from '../ProfileAction.js';
@@ -38,6 +38,7 @@ type Loaded = {
   firmware: ChainEvent[];
   /** The consents that name it (ConsentGranted), newest first. */
   consents: ChainEvent[];
+  revoked: ReadonlySet<string>;
   domain: ReadingDomain;
 };
 
@@ -77,13 +78,10 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
   const [loaded, setLoaded] = useState<Loaded>();
   const [error, setError] = useState<string>();
   const [selected, setSelected] = useState<IndexedReading>();
-  // Each load reads the revocations again.
-  const [loads, setLoads] = useState(0);
-  const { revoked, error: revokedError } = useRevokedConsents(onRefused, loads);
 
   const load = useCallback(async () => {
     try {
-      const [indexed, chain, readings, statusChanges, abi, ownership, installed, firmware, consents] = await Promise.all([
+      const [indexed, chain, readings, statusChanges, abi, ownership, installed, firmware, consents, revoked] = await Promise.all([
         indexGet<IndexedDevice>(`/v1/index/devices/${device}`),
         publicGet<PublicDevice>(`/v1/devices/${device}`),
         indexGet<Page<IndexedReading>>(`/v1/index/devices/${device}/readings?order=desc&limit=${READINGS_SHOWN}`),
@@ -93,6 +91,7 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
         eventsOf(device, 'firmwareRegistry', 'FirmwareInstalled', 1),
         eventsOf(device, 'firmwareRegistry', undefined, 50),
         eventsOf(device, 'consentRegistry', 'ConsentGranted', 50),
+        readRevokedConsents(),
       ]);
       setLoaded({
         device: indexed,
@@ -104,10 +103,10 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
         installed: installed.items[0],
         firmware: firmware.items,
         consents: consents.items,
+        revoked,
         domain: { chainId: abi.chainId, verifyingContract: abi.addresses.fleet.address },
       });
       setError(undefined);
-      setLoads((n) => n + 1);
     } catch (e) {
       if (isRefused(e)) onRefused();
       else setError((e as Error).message);
@@ -117,9 +116,9 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
     void load();
   }, [load]);
 
-  if (error ?? revokedError) return <p className="error">{error ?? revokedError}</p>;
+  if (error) return <p className="error">{error}</p>;
   if (!loaded) return <p className="muted">loading…</p>;
-  const { device: d, chain, readings, statusChanges, complete, domain, ownership, installed, firmware, consents } = loaded;
+  const { device: d, chain, readings, statusChanges, complete, domain, ownership, installed, firmware, consents, revoked } = loaded;
   const axes = axesOf(chain);
   const flagged = readings.filter((r) => r.outcome === 'flagged').reverse();
   return (
