@@ -1,9 +1,46 @@
+import type { ReactNode } from 'react';
 import type { ChainEvent, IndexedDevice } from './api.js';
 import { EventSentence } from './EventSentence.js';
 import { short } from './format.js';
 
-/** A transaction's hash, shortened, whole in its title. */
-const Transaction = ({ hash }: { hash: string }) => <code title={hash}>{short(hash)}</code>;
+/** Events of the device, newest first: block (and whether final), what happened, transaction. */
+function EventTable({
+  className,
+  heading,
+  events,
+  describe,
+}: {
+  className: string;
+  heading: string;
+  events: readonly ChainEvent[];
+  describe: (event: ChainEvent) => ReactNode;
+}) {
+  return (
+    <table className={className}>
+      <thead>
+        <tr>
+          <th>block</th>
+          <th>{heading}</th>
+          <th>transaction</th>
+        </tr>
+      </thead>
+      <tbody>
+        {events.map((e) => (
+          <tr key={`${e.blockNumber}-${e.logIndex}`} data-event={e.name}>
+            <td>
+              {e.blockNumber}
+              {!e.final && <span className="muted"> · not final yet</span>}
+            </td>
+            <td>{describe(e)}</td>
+            <td>
+              <code title={e.transactionHash}>{short(e.transactionHash)}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 /**
  * The device's owner and how it came to be: its registration (the ownership token minted to the
@@ -25,46 +62,29 @@ export function OwnershipHistory({ device, events }: { device: IndexedDevice; ev
           <span className="muted">none (the fleet had no ownership contract at its registration)</span>
         )}
       </p>
-      <table className="ownership-history">
-        <thead>
-          <tr>
-            <th>block</th>
-            <th>change</th>
-            <th>transaction</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={`${e.blockNumber}-${e.logIndex}`} data-event={e.name}>
-              <td>
-                {e.blockNumber}
-                {!e.final && <span className="muted"> · not final yet</span>}
-              </td>
-              <td>
-                {e.name === 'DeviceRegistered' ? (
-                  <>
-                    registered by <code title={String(e.args.registrar)}>{short(String(e.args.registrar))}</code>
-                    {firstOwner && (
-                      <>
-                        ; its ownership token minted to <code title={firstOwner}>{short(firstOwner)}</code>
-                      </>
-                    )}
-                  </>
-                ) : (
-                  <>
-                    <code title={String(e.args.previousOwner)}>{short(String(e.args.previousOwner))}</code> →{' '}
-                    <code title={String(e.args.newOwner)}>{short(String(e.args.newOwner))}</code> (epoch {String(e.args.epoch)}): the
-                    previous owner&apos;s consents and approvals on it are void
-                  </>
-                )}
-              </td>
-              <td>
-                <Transaction hash={e.transactionHash} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <EventTable
+        className="ownership-history"
+        heading="change"
+        events={events}
+        describe={(e) =>
+          e.name === 'DeviceRegistered' ? (
+            <>
+              registered by <code title={String(e.args.registrar)}>{short(String(e.args.registrar))}</code>
+              {firstOwner && (
+                <>
+                  ; its ownership token minted to <code title={firstOwner}>{short(firstOwner)}</code>
+                </>
+              )}
+            </>
+          ) : (
+            <>
+              <code title={String(e.args.previousOwner)}>{short(String(e.args.previousOwner))}</code> →{' '}
+              <code title={String(e.args.newOwner)}>{short(String(e.args.newOwner))}</code> (epoch {String(e.args.epoch)}): the previous
+              owner&apos;s consents and approvals on it are void
+            </>
+          )
+        }
+      />
     </>
   );
 }
@@ -91,31 +111,7 @@ export function FirmwareRecord({ installed, events }: { installed: ChainEvent | 
       {events.length === 0 ? (
         <p className="muted">no firmware event for this device</p>
       ) : (
-        <table className="firmware-events">
-          <thead>
-            <tr>
-              <th>block</th>
-              <th>event</th>
-              <th>transaction</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr key={`${e.blockNumber}-${e.logIndex}`} data-event={e.name}>
-                <td>
-                  {e.blockNumber}
-                  {!e.final && <span className="muted"> · not final yet</span>}
-                </td>
-                <td>
-                  <EventSentence event={e} />
-                </td>
-                <td>
-                  <Transaction hash={e.transactionHash} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <EventTable className="firmware-events" heading="event" events={events} describe={(e) => <EventSentence event={e} />} />
       )}
     </>
   );
