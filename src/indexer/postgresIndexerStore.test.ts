@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
+import { getAddress, zeroAddress } from 'viem';
 import { errorResponseJsonSchema, installErrorHandling } from '../gateway/core/httpErrors.js';
 import { indexQueriesPlugin } from '../gateway/indexQueries/indexQueriesPlugin.js';
 import { startTestPostgres, type TestPostgres } from '../testing/testPostgres.js';
@@ -12,7 +13,13 @@ import { IndexChanges } from './indexChanges.js';
 import { indexedContracts } from './indexedContracts.js';
 import type { IndexerStore, IndexReader } from './indexerStore.js';
 import { withDatabasePassword } from './databaseUrl.js';
-import { followerContractTests, postgresStoreKind, sqliteStoreKind, storeContractTests } from '../testing/indexerStoreContract.js';
+import {
+  followerContractTests,
+  freshStoreName,
+  postgresStoreKind,
+  sqliteStoreKind,
+  storeContractTests,
+} from '../testing/indexerStoreContract.js';
 import { indexSchemaName, PostgresIndexerStore } from './postgresIndexerStore.js';
 import { IndexerDatabaseError } from './sqliteIndexerStore.js';
 import { deploymentIdentity, startIndexer } from './startIndexer.js';
@@ -38,6 +45,46 @@ after(async () => {
 const kind = postgresStoreKind(() => database);
 storeContractTests(kind);
 followerContractTests(kind, () => kit);
+
+test("PostgreSQL: a schema of version 1 is migrated in place: a device's owner is read from its registration's mint", async () => {
+  const schema = freshStoreName();
+  const identity = '1:fleet';
+  const minted = getAddress(`0x${'d3'.repeat(20)}`);
+  const unminted = getAddress(`0x${'d4'.repeat(20)}`);
+  const operator = getAddress(`0x${'0a'.repeat(20)}`);
+  const first = await PostgresIndexerStore.open({ ...database, identity, schema });
+  try {
+    // The rows an index of version 1 holds: owners only from completed transfers (none here).
+    for (const [id, logIndex] of [
+      [minted, 0],
+      [unminted, 2],
+    ] as const) {
+      await first.query(
+        `INSERT INTO devices (address, class_id, status, public_key, registrar, registered_block, status_block) VALUES ($1, 1, 'active', '0x', $2, 5, 5)`,
+        [id, operator],
+      );
+      await first.query(
+        `INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args) VALUES (5, $1, '0x05', 'fleet', '0xf1', 'DeviceRegistered', $2)`,
+        [logIndex, JSON.stringify({ device: id, classId: '1' })],
+      );
+    }
+    await first.query(
+      `INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args) VALUES (5, 1, '0x05', 'deviceOwnership', '0xf2', 'Transfer', $1)`,
+      [JSON.stringify({ from: zeroAddress, to: operator, tokenId: BigInt(minted).toString() })],
+    );
+    await first.query("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  } finally {
+    await first.close();
+  }
+  const again = await PostgresIndexerStore.open({ ...database, identity, schema });
+  try {
+    assert.deepEqual(await again.query("SELECT value FROM meta WHERE key = 'schema_version'"), [{ value: '2' }]);
+    assert.equal((await again.device(minted))?.owner, operator, 'the owner the registration minted the token to');
+    assert.equal((await again.device(unminted))?.owner, null, 'no mint: no owner');
+  } finally {
+    await again.close();
+  }
+});
 
 test('PostgreSQL: one writer per schema, the lock taken again after its connection died; a deployment gets a schema of its own; a wrong password is refused without showing it', async () => {
   const identity = `31337:0x${'ab'.repeat(20)}`;
@@ -153,6 +200,8 @@ test('the query API answers the same from PostgreSQL as from SQLite, pages and c
       `/v1/index/devices/${device1}/readings?limit=2&order=desc`,
       '/v1/index/flags?limit=1',
       '/v1/index/events?limit=40',
+      `/v1/index/events?device=${device1}`,
+      `/v1/index/events?actor=${kit.chain.operator.address}&contract=fleet`,
       '/v1/index/events?contract=fleet,timelock&name=ReadingFlagged,DeviceStatusChanged,CallScheduled&limit=1',
     ];
     let compared = 0;

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Hex } from 'viem';
+import { zeroAddress, type Hex } from 'viem';
 import { deviceStatusNames } from '../protocol/reasons.js';
 import { withDatabasePassword } from './databaseUrl.js';
+import { deviceTokenId, ownerChangeOf } from './ownerChange.js';
 import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
 import { pgDeviceReadings, pgDevices, pgEvents, pgFlags, pgReadDevice, pgStatusChanges, type PgQueryable } from './postgresQueryIndex.js';
 import type { ListDevicesParameters, ListEventsParameters, ListReadingsParameters, PositionPageParameters } from './queryIndex.js';
@@ -48,6 +49,14 @@ const migrations: readonly string[] = [
      device text COLLATE "C" NOT NULL, previous text NOT NULL, current text NOT NULL, by text NOT NULL, reason bytea NOT NULL,
      PRIMARY KEY (block_number, log_index));
    CREATE INDEX status_changes_by_device ON status_changes (device, block_number, log_index);`,
+  // As the SQLite store's migration 3: the owner a registration minted the token to, for an index
+  // that recorded owners only at completed transfers (the mint's Transfer is the log after DeviceRegistered).
+  `UPDATE devices SET owner = m.owner, owner_block = m.block_number
+   FROM (SELECT r.args->>'device' AS device, t.args->>'to' AS owner, t.block_number
+         FROM events r JOIN events t ON t.block_number = r.block_number AND t.log_index = r.log_index + 1 AND t.tx_hash = r.tx_hash
+         WHERE r.contract = 'fleet' AND r.name = 'DeviceRegistered' AND t.contract = 'deviceOwnership' AND t.name = 'Transfer'
+           AND t.args->>'from' = '${zeroAddress}') AS m
+   WHERE devices.address = m.device AND devices.owner IS NULL;`,
 ];
 
 /** How long opening waits for the writer's lock before it refuses (another indexer holds it). */
@@ -274,7 +283,11 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
   private async applyEvents(client: pg.PoolClient, range: IndexedRange): Promise<void> {
     if (range.events.length === 0) return;
     const touched = new Set<string>();
-    for (const event of range.events) if (typeof event.args.device === 'string') touched.add(event.args.device);
+    for (const event of range.events) {
+      if (typeof event.args.device === 'string') touched.add(event.args.device);
+      const ownerChange = ownerChangeOf(event);
+      if (ownerChange) touched.add(ownerChange.device);
+    }
     const existing = new Set(
       (await client.query<{ address: string }>('SELECT address FROM devices WHERE address = ANY($1::text[])', [[...touched]])).rows.map(
         (r) => r.address,
@@ -349,9 +362,10 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
           }
         }
       }
-      if (event.contract === 'deviceOwnership' && event.name === 'OwnershipTransferred') {
-        const patch = patchOf(device);
-        if (patch) Object.assign(patch, { owner: String(a.newOwner), ownerBlock: event.blockNumber });
+      const ownerChange = ownerChangeOf(event);
+      if (ownerChange) {
+        const patch = patchOf(ownerChange.device);
+        if (patch) Object.assign(patch, { owner: ownerChange.owner, ownerBlock: event.blockNumber });
       }
     }
     await client.query(
@@ -551,23 +565,30 @@ async function raiseFinalBlock(client: PgQueryable, height: number): Promise<voi
 
 /** The columns of devices a rollback touched, from their remaining rows (SqliteIndexerStore's recomputeDevice). */
 async function recomputeDevices(client: PgQueryable, addresses: string[]): Promise<void> {
+  // The owner: the last completed transfer's, else the token's mint (in the registration's block).
   await client.query(
-    `UPDATE devices SET
+    `WITH tokens AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t (address, token_id))
+     UPDATE devices SET
        status = coalesce((SELECT current FROM status_changes s WHERE s.device = devices.address
                           ORDER BY block_number DESC, log_index DESC LIMIT 1), 'active'),
        status_block = coalesce((SELECT block_number FROM status_changes s WHERE s.device = devices.address
                           ORDER BY block_number DESC, log_index DESC LIMIT 1), registered_block),
-       owner = (SELECT args->>'newOwner' FROM events WHERE contract = 'deviceOwnership' AND name = 'OwnershipTransferred'
-                AND args->>'device' = devices.address ORDER BY block_number DESC, log_index DESC LIMIT 1),
-       owner_block = (SELECT block_number FROM events WHERE contract = 'deviceOwnership' AND name = 'OwnershipTransferred'
-                AND args->>'device' = devices.address ORDER BY block_number DESC, log_index DESC LIMIT 1),
+       (owner, owner_block) = (SELECT owner, block_number FROM (
+           SELECT args->>'newOwner' AS owner, block_number, log_index FROM events
+            WHERE contract = 'deviceOwnership' AND name = 'OwnershipTransferred' AND args->>'device' = devices.address
+           UNION ALL
+           SELECT args->>'to', block_number, log_index FROM events
+            WHERE block_number = devices.registered_block AND contract = 'deviceOwnership' AND name = 'Transfer'
+              AND args->>'from' = '${zeroAddress}'
+              AND args->>'tokenId' = (SELECT token_id FROM tokens WHERE tokens.address = devices.address)) AS owners
+         ORDER BY block_number DESC, log_index DESC LIMIT 1),
        readings = (SELECT count(*) FROM readings WHERE device = devices.address AND outcome <> 'skipped'),
        flags = (SELECT count(*) FROM readings WHERE device = devices.address AND outcome = 'flagged'),
        last_sequence = (SELECT sequence FROM readings WHERE device = devices.address AND outcome <> 'skipped'
                         ORDER BY block_number DESC, log_index DESC LIMIT 1),
        last_reading_block = (SELECT max(block_number) FROM readings WHERE device = devices.address AND outcome <> 'skipped')
      WHERE address = ANY($1::text[])`,
-    [addresses],
+    [addresses, addresses.map(deviceTokenId)],
   );
 }
 

@@ -168,6 +168,14 @@ export async function pgEvents(db: PgQueryable, finalBlock: number, p: ListEvent
   const filters: [string, unknown][] = [];
   if (p.contracts?.length) filters.push(['contract = ANY(?::text[])', [...p.contracts]]);
   if (p.names?.length) filters.push(['name = ANY(?::text[])', [...p.names]]);
+  // One placeholder per filter: the device is bound once and named twice through a one-row subquery.
+  if (p.device) {
+    filters.push([
+      "EXISTS (SELECT 1 FROM (SELECT ?::text AS d) v WHERE v.d = args->>'device' OR args::jsonb->'devices' @> to_jsonb(v.d))",
+      p.device,
+    ]);
+  }
+  if (p.actor) filters.push(["EXISTS (SELECT 1 FROM json_each_text(args) WHERE key <> 'device' AND value = ?)", p.actor]);
   const page = await byPosition<Positioned<IndexedEvent>>(
     db,
     `${place(finalBlock)}, contract, address, name, args`,

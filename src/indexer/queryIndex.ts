@@ -237,7 +237,7 @@ export type PositionPageParameters = { device?: string; limit: number; cursor?: 
 export type ListEventsParameters = {
   contracts?: readonly string[];
   names?: readonly string[];
-  /** Events whose `device` argument is this device (checksummed address). */
+  /** Events whose `device` argument is this device, or whose `devices` list holds it (a consent's grant); checksummed address. */
   device?: string;
   /** Events that name this account in an address argument other than `device` (by, owner, registrar, recipient, sender, ...). */
   actor?: string;
@@ -320,7 +320,13 @@ export function listEvents(db: Database.Database, finalBlock: number, p: ListEve
   // One bound value per filter: a list of values is bound as a JSON array (json_each).
   if (p.contracts?.length) filters.push(['contract IN (SELECT value FROM json_each(?))', JSON.stringify(p.contracts)]);
   if (p.names?.length) filters.push(['name IN (SELECT value FROM json_each(?))', JSON.stringify(p.names)]);
-  if (p.device) filters.push(["json_extract(args, '$.device') = ?", p.device]);
+  if (p.device) {
+    filters.push([
+      "(json_extract(args, '$.device') = ? OR EXISTS (SELECT 1 FROM json_each(args, '$.devices') WHERE value = ?))",
+      p.device,
+      p.device,
+    ]);
+  }
   if (p.actor) filters.push(["EXISTS (SELECT 1 FROM json_each(args) WHERE key != 'device' AND value = ?)", p.actor]);
   const page = byPosition<Row>(db, 'events', filters, p.limit, p.cursor);
   return {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { getAddress, zeroAddress } from 'viem';
 import { device, event, hash, range, sqliteStoreKind, storeContractTests } from '../testing/indexerStoreContract.js';
 import { indexSchemaMigrations, SqliteIndexerStore } from './sqliteIndexerStore.js';
 
@@ -66,6 +67,59 @@ test('an index file of schema version 1 is migrated in place: its rows stay, and
     const row = store.device(device);
     assert.deepEqual([row?.readings, row?.flags, row?.lastSequence, row?.lastReadingBlock], [3, 2, 3, 8]);
     store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an index file of schema version 2 is migrated in place: a device's owner is read from its registration's mint", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-index-store-'));
+  const path = join(dir, 'index.sqlite');
+  const minted = getAddress('0x00000000000000000000000000000000000000d3');
+  const [operator, buyer] = [getAddress(`0x${'0a'.repeat(20)}`), getAddress(`0x${'0b'.repeat(20)}`)];
+  try {
+    const old = new Database(path);
+    old.exec(indexSchemaMigrations[0]!);
+    old.exec(indexSchemaMigrations[1]!);
+    old.pragma('user_version = 2');
+    old.prepare("INSERT INTO meta (key, value) VALUES ('identity', '1:fleet')").run();
+    const addDevice = old.prepare(
+      `INSERT INTO devices (address, class_id, status, public_key, registrar, registered_block, status_block, owner, owner_block)
+       VALUES (?, 1, 'active', '0x', ?, 5, 5, ?, ?)`,
+    );
+    const addEvent = old.prepare(
+      'INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args) VALUES (5, ?, ?, ?, ?, ?, ?)',
+    );
+    // Registered and minted in one transaction; registered before the fleet had DeviceOwnership (no mint); minted, then transferred.
+    const transferred = getAddress('0x00000000000000000000000000000000000000d4');
+    addDevice.run(minted, operator, null, null);
+    addDevice.run(device, operator, null, null);
+    addDevice.run(transferred, operator, buyer, 9);
+    const registration = (logIndex: number, id: string) => {
+      addEvent.run(logIndex, hash(5), 'fleet', `0x${'f1'.repeat(20)}`, 'DeviceRegistered', JSON.stringify({ device: id, classId: '1' }));
+      addEvent.run(
+        logIndex + 1,
+        hash(5),
+        'deviceOwnership',
+        `0x${'f2'.repeat(20)}`,
+        'Transfer',
+        JSON.stringify({ from: zeroAddress, to: operator, tokenId: BigInt(id).toString() }),
+      );
+    };
+    registration(0, minted);
+    addEvent.run(2, hash(5), 'fleet', `0x${'f1'.repeat(20)}`, 'DeviceRegistered', JSON.stringify({ device, classId: '1' }));
+    registration(3, transferred);
+    old.close();
+
+    const store = new SqliteIndexerStore({ path, identity: '1:fleet' });
+    try {
+      assert.equal(store.db.pragma('user_version', { simple: true }), indexSchemaMigrations.length);
+      assert.equal(store.device(minted)?.owner, operator, 'the owner the registration minted the token to');
+      assert.equal(store.device(device)?.owner, null, 'no mint: no owner');
+      assert.equal(store.device(transferred)?.owner, buyer, 'a transferred device keeps its owner');
+    } finally {
+      store.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,9 @@
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { Hex } from 'viem';
+import { zeroAddress, type Hex } from 'viem';
 import { deviceStatusNames } from '../protocol/reasons.js';
 import type { ChainEvent } from './decodeChainLog.js';
+import { deviceTokenId, ownerChangeOf } from './ownerChange.js';
 import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
 import { uint64ToSqlite } from './sqliteUint64.js';
 import {
@@ -67,6 +68,15 @@ export const indexSchemaMigrations: readonly string[] = [
    CREATE INDEX devices_by_class_last_reading ON devices (class_id, coalesce(last_reading_block, -1), address);
    CREATE INDEX devices_by_class_flags ON devices (class_id, flags, address);
    CREATE INDEX devices_by_class_registered ON devices (class_id, registered_block, address);`,
+  // An index written before this version recorded a device's owner only at a completed transfer: the
+  // owner its registration minted the token to is read from the stored events (the mint's Transfer
+  // from address 0 is the log right after DeviceRegistered, in the same transaction).
+  `UPDATE devices SET owner = m.owner, owner_block = m.block_number
+   FROM (SELECT json_extract(r.args, '$.device') AS device, json_extract(t.args, '$.to') AS owner, t.block_number
+         FROM events r JOIN events t ON t.block_number = r.block_number AND t.log_index = r.log_index + 1 AND t.tx_hash = r.tx_hash
+         WHERE r.contract = 'fleet' AND r.name = 'DeviceRegistered' AND t.contract = 'deviceOwnership' AND t.name = 'Transfer'
+           AND json_extract(t.args, '$.from') = '${zeroAddress}') AS m
+   WHERE devices.address = m.device AND devices.owner IS NULL;`,
 ];
 
 export class IndexerDatabaseError extends Error {}
@@ -218,9 +228,8 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
         }
       }
     }
-    if (event.contract === 'deviceOwnership' && event.name === 'OwnershipTransferred') {
-      s.owner.run(a.newOwner, event.blockNumber, a.device);
-    }
+    const ownerChange = ownerChangeOf(event);
+    if (ownerChange) s.owner.run(ownerChange.owner, event.blockNumber, ownerChange.device);
   }
 
   recordedBlocksFrom(height: number, limit: number): IndexedBlock[] {
@@ -261,18 +270,23 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
     const status = db
       .prepare('SELECT current, block_number FROM status_changes WHERE device = ? ORDER BY block_number DESC, log_index DESC LIMIT 1')
       .get(address) as { current: string; block_number: number } | undefined;
+    // The owner: the last completed transfer's, else the token's mint (in the registration's block).
     db.prepare(
       `UPDATE devices SET status = ?, status_block = COALESCE(?, registered_block),
-         owner = (SELECT json_extract(args, '$.newOwner') FROM events WHERE contract = 'deviceOwnership' AND name = 'OwnershipTransferred'
-                  AND json_extract(args, '$.device') = devices.address ORDER BY block_number DESC, log_index DESC LIMIT 1),
-         owner_block = (SELECT block_number FROM events WHERE contract = 'deviceOwnership' AND name = 'OwnershipTransferred'
-                  AND json_extract(args, '$.device') = devices.address ORDER BY block_number DESC, log_index DESC LIMIT 1),
+         (owner, owner_block) = (SELECT owner, block_number FROM (
+             SELECT json_extract(args, '$.newOwner') AS owner, block_number, log_index FROM events
+              WHERE contract = 'deviceOwnership' AND name = 'OwnershipTransferred' AND json_extract(args, '$.device') = devices.address
+             UNION ALL
+             SELECT json_extract(args, '$.to'), block_number, log_index FROM events
+              WHERE block_number = devices.registered_block AND contract = 'deviceOwnership' AND name = 'Transfer'
+                AND json_extract(args, '$.from') = '${zeroAddress}' AND json_extract(args, '$.tokenId') = ?)
+           ORDER BY block_number DESC, log_index DESC LIMIT 1),
          readings = (SELECT count(*) FROM readings WHERE device = devices.address AND outcome <> 'skipped'),
          flags = (SELECT count(*) FROM readings WHERE device = devices.address AND outcome = 'flagged'),
          last_sequence = (SELECT sequence FROM readings WHERE device = devices.address AND outcome <> 'skipped' ORDER BY block_number DESC, log_index DESC LIMIT 1),
          last_reading_block = (SELECT max(block_number) FROM readings WHERE device = devices.address AND outcome <> 'skipped')
        WHERE address = ?`,
-    ).run(status?.current ?? 'active', status?.block_number ?? null, address);
+    ).run(status?.current ?? 'active', status?.block_number ?? null, deviceTokenId(address), address);
   }
 
   setFinalBlock(height: number): void {

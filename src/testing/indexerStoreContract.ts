@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Hex } from 'viem';
+import { getAddress, zeroAddress, type Hex } from 'viem';
 import { anvilTestClient } from './anvilTestClient.js';
 import type { ChainEvent } from '../indexer/decodeChainLog.js';
 import { ChainFollower, type ChainChange } from '../indexer/followChain.js';
@@ -200,6 +200,62 @@ export function storeContractTests(kind: StoreKind): void {
       await opened.close();
     }
   });
+
+  test(`${kind.name}: a device's first owner is the one its registration minted the token to, kept when a rollback recomputes the device`, async () => {
+    const opened = await kind.open({ name: freshStoreName(), identity: '1:fleet' });
+    // As the chain checksums them (the token id names the device: its address as a number).
+    const registered = getAddress('0x00000000000000000000000000000000000000d3');
+    const [operator, buyer] = [getAddress(`0x${'0a'.repeat(20)}`), getAddress(`0x${'0b'.repeat(20)}`)];
+    const ownership = (blockNumber: number, logIndex: number, name: string, args: ChainEvent['args']): ChainEvent => ({
+      ...event(blockNumber, logIndex, name, args),
+      contract: 'deviceOwnership',
+      address: '0x00000000000000000000000000000000000000f2',
+    });
+    const tokenId = BigInt(registered).toString();
+    const owner = async () =>
+      (await opened.rows<{ owner: string | null; owner_block: number | null }>('SELECT owner, owner_block FROM devices'))[0];
+    try {
+      // The registration's transaction: the fleet's DeviceRegistered, then the token's mint.
+      await opened.store.applyRange(
+        range(3, [
+          event(3, 0, 'DeviceRegistered', { device: registered, classId: '1', publicKey: '0xab', registrar: operator }),
+          ownership(3, 1, 'Transfer', { from: zeroAddress, to: operator, tokenId }),
+        ]),
+      );
+      assert.equal((await opened.store.device(registered))?.owner, operator, 'the owner at the mint');
+      assert.deepEqual(await owner(), { owner: operator, owner_block: 3 });
+      // A consent naming it among other devices: the events of the device include it.
+      const grant = {
+        ...event(4, 1, 'ConsentGranted', { consentId: '7', owner: operator, recipient: buyer, devices: [device, registered] }),
+        contract: 'consentRegistry' as const,
+      };
+      await opened.store.applyRange(range(4, [event(4, 0, 'ReadingAccepted', { device: registered, sequence: '1' }), grant]));
+      const ofDevice = await opened.store.events({ device: registered, limit: 10 });
+      assert.deepEqual(
+        ofDevice.items.map((e) => e.name),
+        ['ConsentGranted', 'ReadingAccepted', 'DeviceRegistered'],
+        "its events: by their `device` argument, or a consent's device list (the mint names it by token id only)",
+      );
+      await opened.store.applyRange(
+        range(5, [
+          ownership(5, 0, 'Transfer', { from: operator, to: buyer, tokenId }),
+          ownership(5, 1, 'OwnershipTransferred', { device: registered, previousOwner: operator, newOwner: buyer, epoch: '2' }),
+        ]),
+      );
+      assert.deepEqual(await owner(), { owner: buyer, owner_block: 5 });
+      assert.deepEqual(
+        (await opened.store.devices({ owner: buyer, limit: 10 })).items.map((d) => d.device),
+        [registered],
+      );
+      await opened.store.rollbackAbove({ number: 4, hash: hash(4) });
+      assert.deepEqual(await owner(), { owner: operator, owner_block: 3 }, 'the transfer undone: the minted owner again');
+      await opened.store.rollbackAbove({ number: 3, hash: hash(3) });
+      assert.deepEqual(await owner(), { owner: operator, owner_block: 3 }, 'a reading undone: the owner stays');
+      assert.equal((await opened.store.device(registered))?.readings, 0);
+    } finally {
+      await opened.close();
+    }
+  });
 }
 
 /** The follower's promises over a real chain (`kit` is started by the test file's before()). */
@@ -262,6 +318,7 @@ export function followerContractTests(kind: StoreKind, kit: () => IndexerChain):
         },
         { status: 'active', classId: 1, readings: 2, flags: 1, lastSequence: 2 },
       );
+      assert.equal(first?.owner, chain.operator.address, 'registered by the operator: the token minted to it');
       assert.equal((await s.store.device(devices[1]!.address))?.status, 'suspended');
 
       const [flag] = (await s.store.flags({ limit: 10 })).items;

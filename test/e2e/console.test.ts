@@ -216,7 +216,7 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     await page.close();
   });
 
-  it("shows the second act's events in the live timeline too: a device changing owner", async () => {
+  it("shows the second act's events in the live timeline too: a device changing owner; its page shows the owner, the ownership history and its consent", async () => {
     const page = await newPage();
     await page.goto(stack.consoleUrl);
     await page.click('a[href="#/timeline"]');
@@ -230,6 +230,24 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     const entry = page.locator(`li[data-kind=ownership][data-event=OwnershipTransferred][data-device="${device.id}"]`);
     await entry.waitFor({ timeout: 60_000 });
     assert.match((await entry.textContent()) ?? '', /changes owner: .* → .* \(epoch 2\): the previous owner's consents on it are void/);
+
+    // Its device page: the owner now, the registration (the token minted to the operator) and the transfer, the consent on it.
+    const started = Date.now();
+    await entry.locator('a').first().click();
+    const history = page.locator('table.ownership-history tbody tr');
+    await page.locator('table.ownership-history tr[data-event=OwnershipTransferred]').waitFor();
+    assert.equal(await page.locator('[data-owner]').getAttribute('data-owner'), household.address);
+    assert.deepEqual(await history.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event'))), [
+      'OwnershipTransferred',
+      'DeviceRegistered',
+    ]);
+    const operator = stack.roles.operator.address;
+    assert.match((await history.nth(1).textContent()) ?? '', new RegExp(`token minted to ${operator.slice(0, 8)}…${operator.slice(-6)}`));
+    assert.match((await history.nth(1).textContent()) ?? '', /registered by/);
+    const consent = page.locator(`table.consents tr[data-consent="${consentId}"]`);
+    await consent.waitFor({ timeout: 5_000 });
+    assert.equal(await consent.getAttribute('data-state'), 'void', 'granted by the previous owner: void on this device');
+    console.log(`# the device page with its ownership history and consent: ${Date.now() - started} ms`);
     await page.close();
   });
 

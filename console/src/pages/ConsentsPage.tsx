@@ -1,25 +1,11 @@
-import { useEffect, useState } from 'react';
-import { type ChainEvent, consolePost, indexGet, isRefused, type Page } from '../api.js';
-import { short, time } from '../format.js';
+import { useState } from 'react';
+import { type ChainEvent, consolePost, isRefused } from '../api.js';
+import { ConsentTable, useRevokedConsents } from '../ConsentTable.js';
+import { short } from '../format.js';
 import { Paging } from '../Paging.js';
 import { usePagedIndex } from '../usePagedIndex.js';
 
 type Revoked = { consentId: string; by: string; transactionHash: string; blockNumber: number };
-
-/** A consent's state by its window and the revocations the index holds (a device changing hands also voids it: the receipt says). */
-function stateOf(grant: ChainEvent, revoked: ReadonlySet<string>, now: number): string {
-  if (revoked.has(String(grant.args.consentId))) return 'revoked';
-  if (Number(grant.args.expiry) <= now) return 'expired';
-  if (Number(grant.args.start) > now) return 'not yet valid';
-  return 'live';
-}
-
-/** Bits set in a mask, as indices (streams: metric i; commands: command code c). */
-const bits = (mask: unknown): string => {
-  const value = Number(mask);
-  const set = Array.from({ length: 32 }, (_, i) => i).filter((i) => (value >>> i) & 1);
-  return set.length === 0 ? 'none' : set.join(', ');
-};
 
 /**
  * Consents and policies: who may see (or command) what, until when, under which policy; each
@@ -39,19 +25,12 @@ export function ConsentsPage({ onRefused }: { onRefused: () => void }) {
     { contract: 'policyRegistry', name: 'PolicyPublished', limit: '20' },
     onRefused,
   );
-  const [revoked, setRevoked] = useState<Set<string>>(new Set());
   const [asked, setAsked] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<Revoked>();
   const [error, setError] = useState<string>();
-  const now = Math.floor(Date.now() / 1000);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `reload` reads the revocations again after one
-  useEffect(() => {
-    indexGet<Page<ChainEvent>>('/v1/index/events?contract=consentRegistry&name=ConsentRevoked&limit=500')
-      .then((page) => setRevoked(new Set(page.items.map((e) => String(e.args.consentId)))))
-      .catch((e: unknown) => (isRefused(e) ? onRefused() : setError((e as Error).message)));
-  }, [onRefused, reload]);
+  const { revoked, error: revokedError } = useRevokedConsents(onRefused, reload);
 
   const revoke = async (consentId: string) => {
     setBusy(true);
@@ -75,7 +54,7 @@ export function ConsentsPage({ onRefused }: { onRefused: () => void }) {
         Who may read which data streams (or send which commands) of which devices, for what purpose, until when, under which policy. The
         receipt is built from the chain by the node (<code>pythia consent verify-receipt</code> checks one).
       </p>
-      {(grants.error || error) && <p className="error">{grants.error ?? error}</p>}
+      {(grants.error || error || revokedError) && <p className="error">{grants.error ?? error ?? revokedError}</p>}
       {asked && (
         <div className="confirm" role="alertdialog" aria-label="confirm">
           <p>
@@ -96,81 +75,7 @@ export function ConsentsPage({ onRefused }: { onRefused: () => void }) {
           <code>{sent.by}</code>.
         </p>
       )}
-      <table className="consents">
-        <thead>
-          <tr>
-            <th>consent</th>
-            <th>owner → recipient</th>
-            <th>devices</th>
-            <th>metrics · commands</th>
-            <th>purpose</th>
-            <th>from – until</th>
-            <th>state</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {grants.page?.items.map((g) => {
-            const id = String(g.args.consentId);
-            const state = stateOf(g, revoked, now);
-            const devices = Array.isArray(g.args.devices) ? (g.args.devices as string[]) : [];
-            return (
-              <tr key={id} data-consent={id} data-state={state}>
-                <td>
-                  #{id}
-                  <br />
-                  <span className="muted">block {g.blockNumber}</span>
-                </td>
-                <td>
-                  <code title={String(g.args.owner)}>{short(String(g.args.owner))}</code> →{' '}
-                  <code title={String(g.args.recipient)}>{short(String(g.args.recipient))}</code>
-                </td>
-                <td>
-                  {devices.map((d) => (
-                    <a key={d} href={`#/devices/${d}`}>
-                      {short(d)}{' '}
-                    </a>
-                  ))}
-                </td>
-                <td>
-                  {bits(g.args.streams)} · {bits(g.args.commands)}
-                </td>
-                <td>{String(g.args.purpose)}</td>
-                <td>
-                  {Number(g.args.start) === 0 ? 'grant' : time(Number(g.args.start))} – {time(Number(g.args.expiry))}
-                  {/^0x0+$/.test(String(g.args.policyId)) ? null : (
-                    <>
-                      <br />
-                      <span className="muted">policy {short(String(g.args.policyId))}</span>
-                    </>
-                  )}
-                </td>
-                <td>{state}</td>
-                <td>
-                  <a href={`/v1/consents/${id}/receipt`} download={`consent-${id}-receipt.json`}>
-                    receipt
-                  </a>
-                  {state === 'live' && (
-                    <>
-                      {' '}
-                      <button type="button" disabled={busy} onClick={() => setAsked(id)}>
-                        Revoke…
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-          {grants.page && grants.page.items.length === 0 && (
-            <tr>
-              <td colSpan={8} className="muted">
-                No consent granted yet.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+      <ConsentTable grants={grants.page?.items} revoked={revoked} busy={busy} onRevoke={setAsked} />
       <Paging number={grants.number} previous={grants.previous} next={grants.next} />
       <h2>Policies</h2>
       {policies.error && <p className="error">{policies.error}</p>}

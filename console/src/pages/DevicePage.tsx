@@ -3,6 +3,7 @@ import type { Address } from 'viem';
 import { airQualityMetrics, AIR_QUALITY_CLASS_ID } from '../../../src/protocol/airQuality.js';
 import type { ReadingDomain } from '../../../src/protocol/readingTypedData.js';
 import {
+  type ChainEvent,
   type IndexedDevice,
   type IndexedReading,
   indexGet,
@@ -12,7 +13,9 @@ import {
   publicGet,
   type StatusChange,
 } from '../api.js';
+import { ConsentTable, readRevokedConsents } from '../ConsentTable.js';
 import { DeviceActions } from '../DeviceActions.js';
+import { FirmwareRecord, OwnershipHistory } from '../DeviceRecords.js';
 import { ProfileAction } from '../ProfileAction.js';
 import { EvidencePanel } from '../EvidencePanel.js';
 import { short, statusClass, time } from '../format.js';
@@ -28,8 +31,20 @@ type Loaded = {
   /** true when `readings` reaches back to the device's first. */
   complete: boolean;
   statusChanges: StatusChange[];
+  /** Its DeviceRegistered and OwnershipTransferred events, newest first. */
+  ownership: ChainEvent[];
+  /** Its newest FirmwareInstalled, and its newest firmware events. */
+  installed: ChainEvent | undefined;
+  firmware: ChainEvent[];
+  /** The consents that name it (ConsentGranted), newest first. */
+  consents: ChainEvent[];
+  revoked: ReadonlySet<string>;
   domain: ReadingDomain;
 };
+
+/** The device's events of some contracts and names (`device` matches its argument or a consent's device list). */
+const eventsOf = (device: string, contract: string, name: string | undefined, limit: number) =>
+  indexGet<Page<ChainEvent>>(`/v1/index/events?${new URLSearchParams({ contract, ...(name && { name }), device, limit: String(limit) })}`);
 
 type AbiAnswer = { chainId: number; addresses: { fleet: { address: Address } } };
 
@@ -55,7 +70,10 @@ function axesOf(chain: PublicDevice): MetricAxis[] {
   });
 }
 
-/** One device: its state, its readings per metric against its profile, flagged readings with their evidence, its status history. */
+/**
+ * One device: its state, its readings per metric against its profile, flagged readings with their
+ * evidence, its status history, its owner and ownership history, its firmware, the consents on it.
+ */
 export function DevicePage({ device, onRefused }: { device: string; onRefused: () => void }) {
   const [loaded, setLoaded] = useState<Loaded>();
   const [error, setError] = useState<string>();
@@ -63,12 +81,17 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
 
   const load = useCallback(async () => {
     try {
-      const [indexed, chain, readings, statusChanges, abi] = await Promise.all([
+      const [indexed, chain, readings, statusChanges, abi, ownership, installed, firmware, consents, revoked] = await Promise.all([
         indexGet<IndexedDevice>(`/v1/index/devices/${device}`),
         publicGet<PublicDevice>(`/v1/devices/${device}`),
         indexGet<Page<IndexedReading>>(`/v1/index/devices/${device}/readings?order=desc&limit=${READINGS_SHOWN}`),
         indexGet<Page<StatusChange>>(`/v1/index/status-changes?device=${device}&limit=100`),
         publicGet<AbiAnswer>('/v1/abi'),
+        eventsOf(device, 'fleet,deviceOwnership', 'DeviceRegistered,OwnershipTransferred', 100),
+        eventsOf(device, 'firmwareRegistry', 'FirmwareInstalled', 1),
+        eventsOf(device, 'firmwareRegistry', undefined, 50),
+        eventsOf(device, 'consentRegistry', 'ConsentGranted', 50),
+        readRevokedConsents(),
       ]);
       setLoaded({
         device: indexed,
@@ -76,6 +99,11 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
         readings: readings.items.reverse(),
         complete: readings.next === null,
         statusChanges: statusChanges.items,
+        ownership: ownership.items,
+        installed: installed.items[0],
+        firmware: firmware.items,
+        consents: consents.items,
+        revoked,
         domain: { chainId: abi.chainId, verifyingContract: abi.addresses.fleet.address },
       });
       setError(undefined);
@@ -90,7 +118,7 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
 
   if (error) return <p className="error">{error}</p>;
   if (!loaded) return <p className="muted">loading…</p>;
-  const { device: d, chain, readings, statusChanges, complete, domain } = loaded;
+  const { device: d, chain, readings, statusChanges, complete, domain, ownership, installed, firmware, consents, revoked } = loaded;
   const axes = axesOf(chain);
   const flagged = readings.filter((r) => r.outcome === 'flagged').reverse();
   return (
@@ -201,6 +229,10 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
           </tbody>
         </table>
       )}
+      <OwnershipHistory device={d} events={ownership} />
+      <FirmwareRecord installed={installed} events={firmware} />
+      <h2>Consents on this device</h2>
+      <ConsentTable grants={consents} revoked={revoked} changedHands={ownership.find((e) => e.name === 'OwnershipTransferred')} />
     </section>
   );
 }

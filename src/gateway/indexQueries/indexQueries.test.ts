@@ -206,7 +206,7 @@ test("the map: indexed devices placed by the operator's metadata, with status an
   assert.equal((await get('/v1/index/map', {})).status, 401);
 });
 
-test('the accounting log filtered by device and by actor (an account named in the event)', async () => {
+test('the accounting log filtered by device and by actor (an account named in the event); a registered device has its owner', async () => {
   const device = kit.devices[2]!.address;
   const ofDevice = await get(`/v1/index/events?device=${device.toLowerCase()}`);
   assert.ok(ofDevice.body.items.length >= 2, JSON.stringify(ofDevice.body));
@@ -216,6 +216,7 @@ test('the accounting log filtered by device and by actor (an account named in th
     ['DeviceStatusChanged', 'ReadingAccepted', 'DeviceRegistered'],
   );
   const operator = kit.chain.operator.address;
+  assert.equal((await get(`/v1/index/devices/${device}`)).body.owner, operator, 'the operator registered it: the token was minted to it');
   const byOperator = await get(`/v1/index/events?actor=${operator}&contract=fleet&name=DeviceStatusChanged,DeviceRegistered`);
   assert.deepEqual(
     byOperator.body.items.map((e: Json) => e.name),

@@ -75,7 +75,11 @@ const deviceJsonSchema = {
     registrar: { type: 'string' },
     registeredBlock: { type: 'integer' },
     statusBlock: { type: 'integer', description: 'Block of the last status change (or of the registration).' },
-    owner: { ...nullableString, description: 'Holder of the device token (DeviceOwnership), null before the first transfer is indexed.' },
+    owner: {
+      ...nullableString,
+      description:
+        "Holder of the device token (DeviceOwnership): the account its registration minted it to, then each completed transfer's new owner; null when the fleet had no DeviceOwnership at registration.",
+    },
     readings: { type: 'integer', description: 'Readings recorded on chain (accepted and flagged).' },
     flags: { type: 'integer', description: 'Flagged readings.' },
     lastSequence: nullableInteger,
@@ -421,7 +425,11 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
           properties: {
             contract: { ...nameList, description: 'Comma-separated deployment.json names (fleet, consentRegistry, ...).' },
             name: { ...nameList, description: 'Comma-separated event names.' },
-            device: { ...deviceIdJsonSchema, description: 'Only events whose `device` argument is this device.' },
+            device: {
+              ...deviceIdJsonSchema,
+              description:
+                "Only events whose `device` argument is this device, or whose `devices` list holds it (a consent's ConsentGranted).",
+            },
             actor: {
               ...deviceIdJsonSchema,
               description:

@@ -1,0 +1,147 @@
+import { useEffect, useState } from 'react';
+import { type ChainEvent, indexGet, isRefused, type Page } from './api.js';
+import { short, time } from './format.js';
+
+/** Where an event sits on the chain, comparable: block, then log index. */
+const before = (a: ChainEvent, b: ChainEvent) =>
+  a.blockNumber < b.blockNumber || (a.blockNumber === b.blockNumber && a.logIndex < b.logIndex);
+
+/**
+ * A consent's state by its window and the revocations the index holds; on one device's page, `void`
+ * when the device changed owner after the grant (the consent stops applying to it: ConsentRegistry
+ * keeps each device's ownership epoch at grant time). Elsewhere a device changing hands is not
+ * shown here: the receipt says.
+ */
+function stateOf(grant: ChainEvent, revoked: ReadonlySet<string>, now: number, changedHands: ChainEvent | undefined): string {
+  if (revoked.has(String(grant.args.consentId))) return 'revoked';
+  if (changedHands && before(grant, changedHands)) return 'void';
+  if (Number(grant.args.expiry) <= now) return 'expired';
+  if (Number(grant.args.start) > now) return 'not yet valid';
+  return 'live';
+}
+
+/** Bits set in a mask, as indices (streams: metric i; commands: command code c). */
+const bits = (mask: unknown): string => {
+  const value = Number(mask);
+  const set = Array.from({ length: 32 }, (_, i) => i).filter((i) => (value >>> i) & 1);
+  return set.length === 0 ? 'none' : set.join(', ');
+};
+
+/** The ids of the revoked consents (the newest 500 ConsentRevoked events). */
+export async function readRevokedConsents(): Promise<ReadonlySet<string>> {
+  const page = await indexGet<Page<ChainEvent>>('/v1/index/events?contract=consentRegistry&name=ConsentRevoked&limit=500');
+  return new Set(page.items.map((e) => String(e.args.consentId)));
+}
+
+/** readRevokedConsents as a page's state (`reload` reads them again after a revocation). */
+export function useRevokedConsents(onRefused: () => void, reload = 0): { revoked: ReadonlySet<string>; error: string | undefined } {
+  const [revoked, setRevoked] = useState<ReadonlySet<string>>(new Set());
+  const [error, setError] = useState<string>();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `reload` reads the revocations again after one
+  useEffect(() => {
+    readRevokedConsents()
+      .then(setRevoked)
+      .catch((e: unknown) => (isRefused(e) ? onRefused() : setError((e as Error).message)));
+  }, [onRefused, reload]);
+  return { revoked, error };
+}
+
+/**
+ * Consents (ConsentGranted events): owner → recipient, devices, streams and commands, purpose,
+ * window and policy, state, the receipt to download, and "Revoke…" for a live one when `onRevoke` is given.
+ */
+export function ConsentTable({
+  grants,
+  revoked,
+  busy = false,
+  onRevoke,
+  changedHands,
+}: {
+  grants: readonly ChainEvent[] | undefined;
+  revoked: ReadonlySet<string>;
+  busy?: boolean;
+  onRevoke?: (consentId: string) => void;
+  /** On a device's page: its newest OwnershipTransferred (consents granted before it are void on the device). */
+  changedHands?: ChainEvent;
+}) {
+  const now = Math.floor(Date.now() / 1000);
+  return (
+    <table className="consents">
+      <thead>
+        <tr>
+          <th>consent</th>
+          <th>owner → recipient</th>
+          <th>devices</th>
+          <th>metrics · commands</th>
+          <th>purpose</th>
+          <th>from – until</th>
+          <th>state</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {grants?.map((g) => {
+          const id = String(g.args.consentId);
+          const state = stateOf(g, revoked, now, changedHands);
+          const devices = Array.isArray(g.args.devices) ? (g.args.devices as string[]) : [];
+          return (
+            <tr key={id} data-consent={id} data-state={state}>
+              <td>
+                #{id}
+                <br />
+                <span className="muted">block {g.blockNumber}</span>
+              </td>
+              <td>
+                <code title={String(g.args.owner)}>{short(String(g.args.owner))}</code> →{' '}
+                <code title={String(g.args.recipient)}>{short(String(g.args.recipient))}</code>
+              </td>
+              <td>
+                {devices.map((d) => (
+                  <a key={d} href={`#/devices/${d}`}>
+                    {short(d)}{' '}
+                  </a>
+                ))}
+              </td>
+              <td>
+                {bits(g.args.streams)} · {bits(g.args.commands)}
+              </td>
+              <td>{String(g.args.purpose)}</td>
+              <td>
+                {Number(g.args.start) === 0 ? 'grant' : time(Number(g.args.start))} – {time(Number(g.args.expiry))}
+                {/^0x0+$/.test(String(g.args.policyId)) ? null : (
+                  <>
+                    <br />
+                    <span className="muted">policy {short(String(g.args.policyId))}</span>
+                  </>
+                )}
+              </td>
+              <td title={state === 'void' ? 'the device changed owner after this grant: it no longer applies to it' : undefined}>
+                {state === 'void' ? 'void (new owner)' : state}
+              </td>
+              <td>
+                <a href={`/v1/consents/${id}/receipt`} download={`consent-${id}-receipt.json`}>
+                  receipt
+                </a>
+                {state === 'live' && onRevoke && (
+                  <>
+                    {' '}
+                    <button type="button" disabled={busy} onClick={() => onRevoke(id)}>
+                      Revoke…
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+        {grants && grants.length === 0 && (
+          <tr>
+            <td colSpan={8} className="muted">
+              No consent granted yet.
+            </td>
+          </tr>
+        )}
+      </tbody>
+    </table>
+  );
+}
