@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { indexedContracts } from './indexedContracts.js';
 import { SqliteIndexerStore } from './sqliteIndexerStore.js';
 import { deploymentIdentity } from './startIndexer.js';
@@ -28,8 +30,29 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the indexer in a child process and kills it with SIGKILL `afterMs` after it said ready. */
-async function runAndKill(databasePath: string, afterMs: number): Promise<void> {
+/** The position the running indexer has committed, read beside it (WAL lets a reader in); undefined before it wrote one. */
+function committedCursor(databasePath: string): number | undefined {
+  try {
+    const db = new Database(databasePath, { readonly: true, fileMustExist: true });
+    try {
+      const value = db.prepare("SELECT value FROM meta WHERE key = 'cursor_number'").pluck().get() as string | undefined;
+      return value === undefined ? undefined : Number(value);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the indexer in a child process and kills it with SIGKILL once it has committed block
+ * `killAt` or beyond, a few random milliseconds later (so that the kill lands anywhere in its cycle,
+ * mid-transaction included). Kills follow the indexer's progress, not the clock: a catch-up takes
+ * 0.2 s on a quiet machine and seconds on a loaded one, and a timed kill once always came after the
+ * end (CI, a dry run).
+ */
+async function runAndKill(databasePath: string, killAt: number): Promise<void> {
   const config = { deployment: kit.chain.deployment, databasePath, confirmations: 1, chunkBlocks: 1, pollMs: 50 };
   const child = spawn(process.execPath, ['--import', 'tsx', main], {
     env: { ...process.env, PYTHIA_CRASH_INDEXER: JSON.stringify(config) },
@@ -42,7 +65,9 @@ async function runAndKill(databasePath: string, afterMs: number): Promise<void> 
     });
     child.once('exit', (code) => reject(new Error(`the indexer exited (${code}) before it was ready`)));
   });
-  await new Promise((resolve) => setTimeout(resolve, afterMs));
+  const deadline = Date.now() + 30_000;
+  while ((committedCursor(databasePath) ?? -1) < killAt && Date.now() < deadline) await sleep(2);
+  await sleep(Math.floor(Math.random() * 5));
   child.kill('SIGKILL');
   assert.equal(await exited, 'SIGKILL');
 }
@@ -54,7 +79,10 @@ test('kill -9 at any moment leaves the index at a block boundary; a restart resu
   const from = kit.chain.deployment.deploymentBlock;
   const positions: number[] = [];
   for (let run = 0; run < 12; run++) {
-    await runAndKill(databasePath, 300 + Math.floor(Math.random() * 300));
+    // Each run kills at a random block between where it resumes and the head (the last runs: at the head).
+    const resumed = positions.at(-1) ?? from - 1;
+    const killAt = run < 4 ? resumed + 1 + Math.floor(Math.random() * Math.max(1, (head - resumed) * 0.6)) : head;
+    await runAndKill(databasePath, killAt);
     const store = new SqliteIndexerStore({ path: databasePath, identity: deploymentIdentity(kit.chain.deployment) });
     try {
       const cursor = store.position().cursor?.number ?? from - 1;
