@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { consolePost, isRefused } from './api.js';
+import { useConsoleAction } from './useConsoleAction.js';
 
 type Target = 'suspended' | 'active' | 'revoked';
 const VERBS: Record<Target, string> = { suspended: 'Suspend', active: 'Reinstate', revoked: 'Revoke' };
@@ -25,25 +25,15 @@ export function DeviceActions({
 }) {
   const [reason, setReason] = useState('');
   const [asked, setAsked] = useState<Target>();
-  const [busy, setBusy] = useState(false);
-  const [sent, setSent] = useState<Sent>();
-  const [error, setError] = useState<string>();
+  const { busy, sent, error, send } = useConsoleAction<Sent>(onRefused);
   const choices = NEXT[status] ?? [];
   if (choices.length === 0 && !sent) return null;
   const confirm = async () => {
     if (!asked) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      setSent(await consolePost<Sent>(`/v1/console/devices/${device}/status`, { status: asked, reason: reason.trim() }));
+    if (await send(`/v1/console/devices/${device}/status`, { status: asked, reason: reason.trim() })) {
       setAsked(undefined);
       setReason('');
       onDone();
-    } catch (e) {
-      if (isRefused(e)) onRefused();
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
     }
   };
   return (

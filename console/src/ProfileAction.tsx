@@ -1,6 +1,7 @@
 import { useState } from 'react';
+import { useConsoleAction } from './useConsoleAction.js';
 import type { Profile } from '../../src/protocol/profile.js';
-import { consolePost, type EffectiveProfile, isRefused } from './api.js';
+import type { EffectiveProfile } from './api.js';
 
 type Sent = { classId: number; version: number; transactionHash: string; blockNumber: number; by: string };
 
@@ -26,9 +27,7 @@ export function ProfileAction({
   const [open, setOpen] = useState(false);
   const [text, setText] = useState(() => JSON.stringify(editable(profile), null, 2));
   const [asked, setAsked] = useState<Profile>();
-  const [busy, setBusy] = useState(false);
-  const [sent, setSent] = useState<Sent>();
-  const [error, setError] = useState<string>();
+  const { busy, sent, error, setError, send } = useConsoleAction<Sent>(onRefused);
   const review = () => {
     setError(undefined);
     try {
@@ -39,17 +38,9 @@ export function ProfileAction({
   };
   const confirm = async () => {
     if (!asked) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      setSent(await consolePost<Sent>(`/v1/console/classes/${classId}/profile`, { profile: asked }));
+    if (await send(`/v1/console/classes/${classId}/profile`, { profile: asked })) {
       setAsked(undefined);
       onDone();
-    } catch (e) {
-      if (isRefused(e)) onRefused();
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
     }
   };
   return (

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { type ChainEvent, consolePost, isRefused } from '../api.js';
+import { useConsoleAction } from '../useConsoleAction.js';
+import type { ChainEvent } from '../api.js';
 import { ConsentTable, useRevokedConsents } from '../ConsentTable.js';
 import { short } from '../format.js';
 import { Paging } from '../Paging.js';
@@ -26,24 +27,14 @@ export function ConsentsPage({ onRefused }: { onRefused: () => void }) {
     onRefused,
   );
   const [asked, setAsked] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const [sent, setSent] = useState<Revoked>();
-  const [error, setError] = useState<string>();
+  const { busy, sent, error, send } = useConsoleAction<Revoked>(onRefused);
 
   const { revoked, error: revokedError } = useRevokedConsents(onRefused, reload);
 
   const revoke = async (consentId: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      setSent(await consolePost<Revoked>(`/v1/console/consents/${consentId}/revoke`, {}));
+    if (await send(`/v1/console/consents/${consentId}/revoke`, {})) {
       setAsked(undefined);
       setReload((n) => n + 1);
-    } catch (e) {
-      if (isRefused(e)) onRefused();
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
     }
   };
 
