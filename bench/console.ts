@@ -8,7 +8,8 @@
  *                  page — and the API's other filters and sorts (class, owner; last reading,
  *                  flags, registration, either order), and deep pages (50,000 rows in, by cursor)
  *   device page    GET /v1/index/devices/{d}, /devices/{d}/readings?order=desc&limit=500,
- *                  /status-changes?device={d}&limit=100, /flags?device={d}&limit=100, at once
+ *                  /status-changes?device={d}&limit=100, /flags?device={d}&limit=100, and its
+ *                  ownership, firmware and consent events (/events?device={d}&...), at once
  *                  (Promise.all, as DevicePage.tsx) for the busiest devices, a median one, one
  *                  with no reading, and random ones; the page's figure is the slowest of its requests
  *   timeline page  GET /v1/index/flags?limit=50 and /status-changes?limit=50
@@ -153,6 +154,14 @@ export async function measureConsole(options: {
         ['readings (newest 500)', `/v1/index/devices/${d}/readings?order=desc&limit=500`],
         ['status changes', `/v1/index/status-changes?device=${d}&limit=100`],
         ['flags', `/v1/index/flags?device=${d}&limit=100`],
+        // The page's records of the device (DevicePage.tsx, eventsOf): ownership, firmware, consents.
+        [
+          'ownership',
+          `/v1/index/events?contract=fleet%2CdeviceOwnership&name=DeviceRegistered%2COwnershipTransferred&device=${d}&limit=100`,
+        ],
+        ['firmware installed', `/v1/index/events?contract=firmwareRegistry&name=FirmwareInstalled&device=${d}&limit=1`],
+        ['firmware events', `/v1/index/events?contract=firmwareRegistry&device=${d}&limit=50`],
+        ['consents', `/v1/index/events?contract=consentRegistry&name=ConsentGranted&device=${d}&limit=50`],
       ];
 
       const fleetByRequest = new Map<string, number[]>();
