@@ -907,6 +907,11 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
         fleetAddress: address,
         durationSeconds: integer,
         devices: integer,
+        seed: {
+          type: 'integer',
+          description:
+            'the simulated fleet’s seed: `--seed`, or the next one whose sensors the chain does not hold yet when an earlier run of the kept `--data-dir` registered them',
+        },
         readings: object({
           sentToGateway: integer,
           acknowledged: integer,

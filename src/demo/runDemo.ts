@@ -19,7 +19,7 @@ import { MIN_DEMO_DEVICES } from './defaults.js';
 import { AIR_QUALITY_CLASS_ID, airQualityMetrics, airQualityProfile } from '../protocol/airQuality.js';
 import { createAllAttacks, createCompromisedSensorAttack, type Attack, type AttackAction } from '../simulator/attacks/index.js';
 import { recordDeviceMetadata } from '../chain/deviceMetadata.js';
-import { createFleet, type Fleet } from '../simulator/fleet.js';
+import { createFleet, deterministicKey, type Fleet } from '../simulator/fleet.js';
 import { inspectReading } from '../protocol/inspectReading.js';
 import type { SignedReading } from '../sdk/types.js';
 import { startStack, type Stack } from '../stack/startStack.js';
@@ -61,6 +61,11 @@ export type DemoSummary = {
   fleetAddress: Address;
   durationSeconds: number;
   devices: number;
+  /**
+   * The simulated fleet's seed: the one asked for, or the next one whose sensors this chain does not
+   * hold yet when an earlier run of a kept data dir registered them (their sequences are used up).
+   */
+  seed: number;
   readings: {
     sentToGateway: number;
     acknowledged: number;
@@ -156,9 +161,18 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       await operatorSend('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
     }
 
+    const seed = await unusedFleetSeed(
+      parameters.seed ?? 1,
+      async (device) => (await readDeviceView({ publicClient: clients.publicClient, deployment }, device)).status === 'none',
+    );
+    if (seed !== (parameters.seed ?? 1)) {
+      progress(
+        `this chain already holds the sensors of seed ${parameters.seed ?? 1} (an earlier run of this data dir): a fresh fleet, seed ${seed}`,
+      );
+    }
     const fleet = createFleet({
       devices,
-      seed: parameters.seed ?? 1,
+      seed,
       domain: { chainId: deployment.chainId, verifyingContract: fleetAddress },
       interval: SENSOR_INTERVAL,
       dayLengthSeconds: Math.max(120, durationSeconds),
@@ -371,6 +385,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
       deployment,
       durationSeconds: at(),
       devices,
+      seed,
     });
     const attacked = new Set(schedule.flatMap((s) => [...s.devices]));
     const honestSensors = fleet.sensors.filter((sensor) => !attacked.has(sensor.deviceId));
@@ -465,6 +480,21 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
   }
 }
 
+/**
+ * The first seed from `requested` whose first sensor is not registered yet: a fleet of a kept data
+ * dir's earlier run has signed sequences and verdicts on chain, so running it again would only
+ * replay them.
+ */
+export async function unusedFleetSeed(requested: number, isUnregistered: (device: Address) => Promise<boolean>): Promise<number> {
+  const attempts = 1000;
+  for (let seed = requested; seed < requested + attempts; seed++) {
+    if (await isUnregistered(deterministicKey(seed, 'sensor-0').deviceId)) return seed;
+  }
+  throw new Error(
+    `the chain holds the fleets of seeds ${requested} to ${requested + attempts - 1}: start with another --seed or a new --data-dir`,
+  );
+}
+
 function describeMetric(index: number, raw: number): string {
   const metric = airQualityMetrics[index];
   return metric ? `${metric.label} ${(raw / metric.scale).toFixed(1)} ${metric.unit}` : `metric ${index} = ${raw}`;
@@ -543,6 +573,7 @@ function summarise(input: {
   deployment: Stack['deployment'];
   durationSeconds: number;
   devices: number;
+  seed: number;
 }): DemoSummary {
   const { events, counts, fleetAddress } = input;
   const tally = (values: string[]) => {
@@ -594,6 +625,7 @@ function summarise(input: {
     fleetAddress,
     durationSeconds: Math.round(input.durationSeconds),
     devices: input.devices,
+    seed: input.seed,
     readings: {
       ...counts,
       accepted: events.filter((e) => e.kind === 'accepted').length,

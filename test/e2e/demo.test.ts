@@ -245,4 +245,34 @@ describe('the demonstration on a real Anvil', { timeout: 600_000 }, () => {
     assert.equal(list.code, 0, list.stderr);
     assert.equal(JSON.parse(list.stdout).length, 2);
   });
+
+  it('runs again on the kept data dir with a fresh fleet: the first run’s sensors keep their verdicts', async () => {
+    assert.equal(summary.seed, 7);
+    await stack?.stop();
+    stack = undefined;
+    const again = await runPythia(
+      ['demo', '--duration', '45', '--devices', '6', '--seed', '7', '--no-console', '--data-dir', dataDir, '--json'],
+      passphrase,
+    );
+    assert.equal(again.code, 0, again.stderr);
+    const second = JSON.parse(again.stdout) as DemoSummary;
+    assert.deepEqual(second.unexpected, []);
+    assert.equal(second.seed, 8, 'seed 7’s sensors are on the chain already');
+    assert.match(again.stderr, /already holds the sensors of seed 7 .*seed 8/);
+    assert.equal(second.fleetAddress, summary.fleetAddress, 'the same chain and contracts');
+    const firstDevices = new Set(summary.attacks.flatMap((a) => a.devices));
+    const onFleetSensors = ['compromised-sensor', 'flooder', 'oversized-payload', 'replay'];
+    for (const attack of second.attacks) {
+      assert.ok(attack.observed, `${attack.name} stopped again`);
+      if (!onFleetSensors.includes(attack.name)) continue; // the impersonator's key is no sensor's
+      for (const device of attack.devices) assert.ok(!firstDevices.has(device), `${attack.name} on a new sensor`);
+    }
+    assert.equal(second.devicesRevoked.length, 1, 'the second fleet’s compromised sensor');
+    stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0 });
+    const context = { publicClient: createChainClients(stack.deployment).publicClient, deployment: stack.deployment };
+    for (const run of [summary, second]) {
+      const compromised = run.attacks.find((a) => a.name === 'compromised-sensor')!.devices[0]!;
+      assert.equal((await readDeviceView(context, compromised)).status, 'revoked', `seed ${run.seed}’s compromised sensor`);
+    }
+  });
 });

@@ -33,7 +33,12 @@ export function registerDemoCommand(program: Command): void {
         parseIntegerArg('devices', MIN_DEMO_DEVICES, 2_000),
         20,
       )
-      .option('--seed <n>', 'seed of the simulated fleet (keys, sites, data)', parseIntegerArg('seed', 0, 2 ** 31), 1)
+      .option(
+        '--seed <n>',
+        'seed of the simulated fleet (keys, sites, data); a kept --data-dir whose chain holds that fleet from an earlier run takes the next unused seed',
+        parseIntegerArg('seed', 0, 2 ** 31),
+        1,
+      )
       .addOption(databaseUrlOption())
       .addOption(databasePasswordFileOption())
       .option(
@@ -102,7 +107,7 @@ export function formatSummary(s: DemoSummary): string {
           .join(', ')})`;
   const lines = [
     '',
-    `Summary: ${s.devices} sensors, ${s.durationSeconds} s, chain ${s.chainId}, fleet contract ${s.fleetAddress}`,
+    `Summary: ${s.devices} sensors (seed ${s.seed}), ${s.durationSeconds} s, chain ${s.chainId}, fleet contract ${s.fleetAddress}`,
     `  council console                ${s.consoleUrl}`,
     `  readings sent to the gateway   ${s.readings.sentToGateway}`,
     `  acknowledged (stored durably)  ${s.readings.acknowledged}`,
