@@ -124,6 +124,8 @@ export type Stack = {
   consoleUrl: string;
   /** The node's own geth validator (chain 'geth'): its pid and block period. */
   gethNode?: SingleNodeChain;
+  /** The newest block final at a head, by the gateway's finality (and on Anvil, the last save). */
+  finalBlockAt: (head: number) => number;
   stop: () => Promise<void>;
 };
 
@@ -257,6 +259,8 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
     // its confirmations, and on Anvil no block above the last durable save is final.
     const saver = embeddedChain;
     const finality = await detectFinalityPolicy(clients.publicClient, { savedBlockKnown: saver !== undefined });
+    const finalBlockAt = (head: number) =>
+      saver ? Math.min(head - finality.confirmations + 1, savedBlockNumber(saver) ?? -1) : head - finality.confirmations + 1;
     const indexChanges = new IndexChanges();
     const indexer = await startIndexer({
       deployment: { ...deployment, rpcUrl },
@@ -264,9 +268,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       ...(parameters.databaseUrl !== undefined && { databaseUrl: parameters.databaseUrl }),
       ...(parameters.databasePassword !== undefined && { databasePassword: parameters.databasePassword }),
       confirmations: finality.confirmations,
-      ...(saver && {
-        finalBlockAt: (head: number) => Math.min(head - finality.confirmations + 1, savedBlockNumber(saver) ?? -1),
-      }),
+      finalBlockAt,
       onChange: indexChanges.publish,
       onError: (error) => progress(`indexer: ${(error as Error).message.split('\n')[0]} (trying again)`),
     });
@@ -347,6 +349,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       consoleUrl: `${gateway.url}/console/#token=${consoleToken}`,
       ...(embeddedChain && { embeddedChain }),
       ...(gethNode && { gethNode }),
+      finalBlockAt,
       stop,
     };
   } catch (error) {

@@ -220,8 +220,8 @@ export function registerUpCommand(program: Command): void {
         : typeof chain === 'object' && chain.rpcUrls.length > 1
           ? `; failover to ${chain.rpcUrls.slice(1).join(', ')}`
           : '';
-    // The chain's events (flags, status changes, key revocations) from the next block on.
-    // Over the same nodes as the gateway, failing over between them.
+    // The chain's events (flags, status changes, key revocations) from the next block on, each once
+    // final (as the index takes them). Over the same nodes as the gateway, failing over between them.
     const { publicClient } = createGatewayChainClient(
       typeof chain === 'object' ? chain.rpcUrls : [stack.deployment.rpcUrl],
       stack.deployment.chainId,
@@ -235,6 +235,7 @@ export function registerUpCommand(program: Command): void {
           await stack.stop();
           throw error;
         })) + 1n,
+      finalBlockAt: stack.finalBlockAt,
       onEvent: showEvent,
       onError: (error) =>
         progress(options, `following the chain's events failed (tried again): ${(error as Error).message.split('\n')[0]}`),

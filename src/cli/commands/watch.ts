@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { PublicClient } from 'viem';
+import { detectFinalityPolicy } from '../../gateway/readings/finalityPolicy.js';
 import { watchChainEvents } from '../../stack/events/chainEvents.js';
 import { eventLogPath, followEventLog } from '../../stack/events/eventLog.js';
 import { dataDirHolder } from '../../stack/lockDataDir.js';
@@ -50,11 +51,14 @@ export function registerWatchCommand(program: Command): void {
 
     const show = eventPrinter({ format: options.json ? 'json' : 'text', quiet: options.quiet === true, stream: process.stdout });
     const nodeLog = followEventLog({ dataDir: context.dataDir, ...(sinceTime !== undefined && { sinceTime }), onEvent: show });
+    // A chain event is told once its block has the gateway's confirmations, as `pythia up` tells it.
+    const { confirmations } = await detectFinalityPolicy(publicClient);
     const chainEvents = watchChainEvents({
       publicClient,
       fleet: context.deployment.contracts.fleet,
       ...(context.deployment.contracts.deviceIdentity && { deviceIdentity: context.deployment.contracts.deviceIdentity }),
       fromBlock,
+      finalBlockAt: (head) => head - confirmations + 1,
       onEvent: show,
       onError: (error) => progress(options, `reading the chain's events failed (tried again): ${(error as Error).message.split('\n')[0]}`),
     });

@@ -157,6 +157,12 @@ export type WatchChainEventsParameters = {
   deviceIdentity?: Address;
   /** The first block to look at. */
   fromBlock: bigint;
+  /**
+   * The newest block final at a head: events are told only once their block is final, so that a
+   * reorg (or an embedded chain restored from its last save) never takes back a line already shown.
+   * Default: the head.
+   */
+  finalBlockAt?: (head: number) => number;
   onEvent: (event: OperatorEvent) => void;
   /** Polls began to fail (the node is away): told once until a poll succeeds again; each is tried again. */
   onError?: (error: unknown) => void;
@@ -190,10 +196,10 @@ export function watchChainEvents(parameters: WatchChainEventsParameters): WatchC
     );
   const follow = async () => {
     const head = await parameters.publicClient.getBlockNumber({ cacheTime: 0 });
-    // The chain went back (an embedded Anvil restored from its last save): follow it from its head.
-    if (head + 1n < next) next = head + 1n;
-    while (!stopped && next <= head) {
-      const toBlock = next + range - 1n < head ? next + range - 1n : head;
+    const final = parameters.finalBlockAt ? BigInt(parameters.finalBlockAt(Number(head))) : head;
+    // Told only up to the final block: a reorg or a restored embedded chain changes only what is above it.
+    while (!stopped && next <= final) {
+      const toBlock = next + range - 1n < final ? next + range - 1n : final;
       const logs = await parameters.publicClient.getLogs({ address: addresses, fromBlock: next, toBlock });
       const events = await chainEventsOfLogs({ ...parameters, logs });
       for (const event of events) if (!stopped) parameters.onEvent(event);
