@@ -31,7 +31,7 @@ import { healthPlugin } from './health/healthPlugin.js';
 import { indexQueriesPlugin, type IndexQueriesPluginOptions } from './indexQueries/indexQueriesPlugin.js';
 import { consolePlugin } from './console/consolePlugin.js';
 import { consoleActionsPlugin } from './consoleActions/consoleActionsPlugin.js';
-import type { ChainClients } from '../chain/clients.js';
+import { createChainClients, type ChainClients } from '../chain/clients.js';
 import { abiPlugin } from './abi/abiPlugin.js';
 import { openApiPlugin, type OpenApiTag } from './openapi/openApiPlugin.js';
 import { readingsPlugin } from './readings/readingsPlugin.js';
@@ -155,8 +155,12 @@ export type GatewayOptions = {
   onRefusal?: GatewayServices['onRefusal'];
   /** The indexer's store, its changes and the console token: with them the gateway serves GET /v1/index/... (docs/api.md). */
   index?: IndexQueriesPluginOptions;
-  /** With the index: the council console's actions (device status, class profile, the operator's consents), signed by this operator key (docs/console.md). */
-  consoleActions?: { operator: LocalAccount; clients: ChainClients };
+  /**
+   * With the index: the council console's actions (device status, class profile, the operator's
+   * consents), signed by this operator key (docs/console.md) and sent over the gateway's nodes,
+   * failing over between them as the relayer does.
+   */
+  consoleActions?: { operator: LocalAccount };
 };
 
 declare module 'fastify' {
@@ -390,7 +394,15 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     database.close();
   });
 
-  await registerFeatures(app, services, options.index, options.consoleActions);
+  await registerFeatures(
+    app,
+    services,
+    options.index,
+    options.consoleActions && {
+      operator: options.consoleActions.operator,
+      clients: createChainClients({ chainId: options.chainId, rpcUrl: rpcUrlsOf(options)[0]!, transport: failover.transport }),
+    },
+  );
   return app;
 }
 
@@ -403,7 +415,7 @@ async function registerFeatures(
   app: FastifyInstance,
   services: GatewayServices,
   index?: IndexQueriesPluginOptions,
-  consoleActions?: GatewayOptions['consoleActions'],
+  consoleActions?: { operator: LocalAccount; clients: ChainClients },
 ): Promise<void> {
   const { chainId, publicClient, fleetAddress, queue, directory, relayer, contracts } = services;
   const { consentRegistry, deviceOwnership, firmwareRegistry, policyRegistry } = contracts;

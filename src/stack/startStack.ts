@@ -316,7 +316,7 @@ export async function startStack(parameters: StartStackParameters): Promise<Stac
       ...(parameters.logger !== undefined && { logger: parameters.logger }),
       ...(parameters.onRefusal && { onRefusal: parameters.onRefusal }),
       index: { store: indexer.store, token: consoleToken, changes: indexChanges, deviceMetadata: deviceMetadataReader(parameters.dataDir) },
-      consoleActions: { operator: roles.operator, clients: createChainClients({ chainId, rpcUrl: rpcUrls[0]! }) },
+      consoleActions: { operator: roles.operator },
     });
     stops.push(() => gateway.close());
     deployment = { ...deployment, gatewayUrl: gateway.url };

@@ -12,6 +12,9 @@ import { airQualityProfile } from '../../protocol/airQuality.js';
 import { startTestChain, type TestChain } from '../../testing/testChain.js';
 import { errorResponseJsonSchema, installErrorHandling } from '../core/httpErrors.js';
 import { openApiPlugin } from '../openapi/openApiPlugin.js';
+import { IndexChanges } from '../../indexer/indexChanges.js';
+import { SqliteIndexerStore } from '../../indexer/sqliteIndexerStore.js';
+import { startTestGateway } from '../../testing/testGateway.js';
 import { consoleActionsPlugin } from './consoleActionsPlugin.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON answers, checked field by field below
@@ -225,4 +228,28 @@ test('/openapi.json: every console action needs the console token', async () => 
     '/v1/console/devices/{device}/status',
   ]);
   for (const path of paths) assert.deepEqual(openapi.paths[path]!.post!.security, [{ consoleToken: [] }], path);
+});
+
+test('through the gateway with its first node gone, an action fails over to the next node as the relayer does', async () => {
+  const deadNode = 'http://127.0.0.1:9'; // the discard port: nothing answers JSON-RPC there
+  const store = new SqliteIndexerStore({ path: ':memory:', identity: 'console-failover-test' });
+  const gateway = await startTestGateway(chain, {
+    rpcUrl: deadNode,
+    rpcUrls: [chain.rpcUrl],
+    index: { store, token, changes: new IndexChanges() },
+    consoleActions: { operator: chain.operator },
+  });
+  try {
+    const response = await fetch(`${gateway.url}/v1/console/devices/${devices[0]}/status`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'suspended', reason: 'checked by hand' }),
+    });
+    const body = (await response.json()) as Json;
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.equal(await deviceStatus(devices[0]!), 2, 'suspended on chain');
+  } finally {
+    await gateway.close();
+    store.close();
+  }
 });
