@@ -1220,6 +1220,26 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
       { head: integer },
     ),
   },
+  'network heal': {
+    description:
+      'What `network heal` found and did: the validators’ heads still moving (nothing to heal), standing still on one block (no fork: too few signers seal), or split and healed — the branch kept, each validator rewound to the block its branch shares with it, and the head they share once a new block followed.',
+    schema: (() => {
+      const head = object({ node: { type: 'string' }, number: integer, hash: bytes32, totalDifficulty: decimal });
+      const block = object({ number: integer, hash: bytes32 });
+      return {
+        oneOf: [
+          object({ outcome: { type: 'string', enum: ['moving', 'agreed'] }, heads: { type: 'array', items: head } }),
+          object({
+            outcome: { type: 'string', enum: ['healed'] },
+            heads: { type: 'array', items: head },
+            kept: block,
+            rewound: { type: 'array', items: object({ node: { type: 'string' }, from: block, to: block }) },
+            after: block,
+          }),
+        ],
+      };
+    })(),
+  },
   'network propose': {
     description: "A validator's vote cast (or withdrawn) and the votes it now casts in the blocks it seals.",
     schema: object({

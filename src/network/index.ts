@@ -57,3 +57,12 @@ export {
   type SingleNodeChain,
   type StartSingleNodeChainParameters,
 } from './singleNodeChain.js';
+export {
+  healNetworkFork,
+  keptBranch,
+  HealNetworkForkError,
+  MAX_HEAL_DEPTH,
+  type BranchHead,
+  type HealNetworkForkParameters,
+  type HealNetworkForkReturnType,
+} from './healNetworkFork.js';

@@ -87,15 +87,24 @@ export async function startSealing(parameters: StartSealingParameters): Promise<
     const head = await clients[0]!.request<{ number: Hex }>('eth_getBlockByNumber', ['latest', false]);
     const signers = await clients[0]!.request<Address[]>('clique_getSigners');
     const nextBlock = BigInt(head.number) + 1n;
-    for (const validator of sealingOrder(parameters.validators, signers, nextBlock)) {
+    const inTurn = parameters.validators.find((v) => getAddress(v.signer) === inTurnSigner(signers, nextBlock));
+    const startOne = async (validator: IdleValidator) => {
       const client = clients[parameters.validators.indexOf(validator)]!;
       await client.request('miner_start');
       while (!(await client.request<boolean>('eth_mining'))) {
         if (Date.now() > deadline) throw new Error(`${validator.name} did not start sealing`);
         await sleep(50);
       }
+    };
+    if (inTurn) {
+      for (const validator of sealingOrder(parameters.validators, signers, nextBlock)) await startOne(validator);
+    } else {
+      // Nobody here seals the next block in turn: they all race out of turn, each after a random delay
+      // (up to ⌊N/2⌋+1 × 500 ms). Started at once, each seals already when the first block comes, and
+      // takes it rather than sealing its own at that height (two such blocks deadlock Clique:
+      // healNetworkFork).
+      await Promise.all(parameters.validators.map(startOne));
     }
-    const inTurn = parameters.validators.find((v) => getAddress(v.signer) === inTurnSigner(signers, nextBlock));
     return { joined, ...(inTurn && { inTurn: inTurn.name }), waitedMs: Date.now() - started };
   } finally {
     for (const c of clients) c.close();

@@ -10,6 +10,7 @@ import {
   DEFAULT_PERIOD,
   findGeth,
   findNode,
+  healNetworkFork,
   initNetwork,
   networkRpcUrls,
   nodeRpcEndpoint,
@@ -275,6 +276,42 @@ export function registerNetworkCommands(program: Command): void {
   ).action(async (options: DirOptions) => {
     const status = await readNetworkStatus({ dir: options.dir });
     printResult(options, status, () => statusTable(status));
+  });
+
+  withNetworkDir(
+    network
+      .command('heal')
+      .description(
+        "Mend Clique's deadlock: validators of a bare majority that each sealed their own block at one height stand still for good; " +
+          "when the running validators' heads stand still and disagree, keep one branch (the highest total difficulty, then the lowest " +
+          'hash: the same choice on every host) and rewind the others to the block they share with it (debug_setHead), which then seal on it',
+      )
+      .option(
+        '--stalled-for <seconds>',
+        'how long the heads must stand still first (default: 5 block periods, at least 5 s)',
+        parseIntegerArg('--stalled-for', 1, 3_600),
+      ),
+    'print what was found and done as JSON',
+  ).action(async (options: DirOptions & { stalledFor?: number }) => {
+    const result = await healNetworkFork({
+      dir: options.dir,
+      ...(options.stalledFor !== undefined && { stalledForMs: options.stalledFor * 1000 }),
+      onProgress: (message) => progress(options, message),
+    });
+    printResult(options, result, () => {
+      const heads = result.heads.map((h) => `  ${h.node.padEnd(12)} block ${h.number} ${h.hash} (total difficulty ${h.totalDifficulty})`);
+      if (result.outcome === 'moving') return ['the chain is moving: nothing to heal', ...heads].join('\n');
+      if (result.outcome === 'agreed')
+        return [
+          'the validators agree on one head: no fork to heal (if blocks stand still, too few signers seal: pythia network status)',
+          ...heads,
+        ].join('\n');
+      return [
+        `healed: kept block ${result.kept.number} ${result.kept.hash}`,
+        ...result.rewound.map((r) => `  ${r.node.padEnd(12)} rewound from block ${r.from.number} ${r.from.hash} to ${r.to.number}`),
+        `the validators share block ${result.after.number} ${result.after.hash}`,
+      ].join('\n');
+    });
   });
 
   withNetworkDir(
