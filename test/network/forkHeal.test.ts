@@ -136,6 +136,10 @@ describe('Clique deadlock: two validators each on its own block', { timeout: 300
     const [stuckOne, stuckTwo] = await Promise.all([headOf(one.ipc), headOf(two.ipc)]);
     assert.deepEqual([stuckOne.hash, stuckTwo.hash], [forkOne.hash, forkTwo.hash], 'six seconds later, each on its own block still');
 
+    const status = await runPythia(['network', 'status', '--dir', dir], passphrase);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`split at block ${head + 1}: .*pythia network heal`));
+
     const healed = await runPythia(['network', 'heal', '--dir', dir, '--stalled-for', '3', '--json'], passphrase);
     assert.equal(healed.code, 0, healed.stderr);
     const result = JSON.parse(healed.stdout) as {

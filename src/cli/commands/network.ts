@@ -83,6 +83,15 @@ function statusTable(status: NetworkStatus): string {
     for (const p of n.proposals ?? []) lines.push(`${n.name} votes to ${p.vote} ${p.address}`);
     if (n.error) lines.push(`${n.name}: ${n.error}`);
   }
+  const byHeight = new Map<number, Set<string>>();
+  for (const n of status.nodes) if (n.head) byHeight.set(n.head.number, (byHeight.get(n.head.number) ?? new Set()).add(n.head.hash));
+  for (const [height, hashes] of byHeight) {
+    if (hashes.size < 2) continue;
+    const who = status.nodes.filter((n) => n.head?.number === height).map((n) => `${n.name} ${n.head!.hash}`);
+    lines.push(
+      `split at block ${height}: ${who.join(', ')}; if their heads stand still, Clique is deadlocked: pythia network heal --dir ${status.dir}`,
+    );
+  }
   const votes = status.nodes.find((n) => n.openVotes && n.openVotes.length > 0)?.openVotes ?? [];
   for (const v of votes) lines.push(`on chain: ${v.votes} vote(s) to ${v.vote} ${v.address} (${status.signersNeeded} decide)`);
   return lines.join('\n');
