@@ -6,6 +6,7 @@ import { withDatabasePassword } from './databaseUrl.js';
 import { deviceTokenId, ownerChangeOf } from './ownerChange.js';
 import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
 import {
+  pgConsentVoids,
   pgDeviceReadings,
   pgDevices,
   pgEvents,
@@ -17,6 +18,7 @@ import {
 } from './postgresQueryIndex.js';
 import {
   readingEventNamesSql,
+  type GrantOfDevices,
   type ListDevicesParameters,
   type ListEventsParameters,
   type ListReadingsParameters,
@@ -540,6 +542,10 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
 
   async events(parameters: ListEventsParameters) {
     return pgEvents(this.pool, (await this.position()).finalBlock, parameters);
+  }
+
+  async consentVoids(grants: readonly GrantOfDevices[]) {
+    return pgConsentVoids(this.pool, (await this.position()).finalBlock, grants);
   }
 }
 

@@ -4,7 +4,9 @@ import {
   deviceEventBranches,
   deviceListEvent,
   readingEventNamesSql,
+  type ConsentVoid,
   type DeviceEventBranch,
+  type GrantOfDevices,
   deviceOf,
   deviceSortKeys,
   encodeCursor,
@@ -230,4 +232,24 @@ export function pgDeviceEventsQuery(
     sql: `SELECT ${select} FROM (${selects.join(' UNION ALL ')}) AS e ORDER BY block_number DESC, log_index DESC LIMIT ${limit}`,
     values: bind.values,
   };
+}
+
+/** listConsentVoids in PostgreSQL: every (grant, device) pair in one statement, each a lookup in events_by_device. */
+export async function pgConsentVoids(db: PgQueryable, finalBlock: number, grants: readonly GrantOfDevices[]): Promise<ConsentVoid[][]> {
+  const pairs = grants.flatMap((grant, i) => grant.devices.map((device) => ({ i, device, grant })));
+  const voids: ConsentVoid[][] = grants.map(() => []);
+  if (pairs.length === 0) return voids;
+  const { rows } = await db.query<Positioned<ConsentVoid> & { pair: number }>(
+    `SELECT q.pair - 1 AS pair, t.* FROM unnest($1::text[], $2::bigint[], $3::integer[]) WITH ORDINALITY AS q (device, block_number, log_index, pair)
+     CROSS JOIN LATERAL (
+       SELECT ${place(finalBlock)}, q.device AS device, ${pgReadableArgs('e')}::json ->> 'newOwner' AS "newOwner" FROM events e
+        WHERE ${pgReadableArgs('e')}::json ->> 'device' = q.device AND e.name NOT IN (${readingEventNamesSql})
+          AND e.contract = 'deviceOwnership' AND e.name = 'OwnershipTransferred'
+          AND (e.block_number, e.log_index) > (q.block_number, q.log_index)
+        ORDER BY e.block_number, e.log_index LIMIT 1) t
+     ORDER BY q.pair`,
+    [pairs.map((p) => p.device), pairs.map((p) => p.grant.blockNumber), pairs.map((p) => p.grant.logIndex)],
+  );
+  for (const { pair, ...row } of rows) voids[pairs[Number(pair)]!.i]!.push(withoutPosition(row));
+  return voids;
 }

@@ -428,3 +428,41 @@ export function deviceEventsQuery(
   if (selects.length === 0) return undefined;
   return { sql: `${selects.join(' UNION ALL ')} ORDER BY block_number DESC, log_index DESC LIMIT ?`, args: [...args, p.limit + 1] };
 }
+
+/** A consent's grant, by its place and its device list: which of the devices changed owner after it? */
+export type GrantOfDevices = { blockNumber: number; logIndex: number; devices: readonly string[] };
+
+/**
+ * The transfer that voided a consent on one of its devices: the device's first completed transfer
+ * (OwnershipTransferred) after the grant. ConsentRegistry keeps each device's ownership epoch at
+ * grant time; a transfer moves the epoch, and the grant no longer applies to the device.
+ */
+export type ConsentVoid = ChainPlace & { device: string; newOwner: string };
+
+/** For each grant, the transfers that voided it, one per device that changed owner after it (through events_by_device). */
+export function listConsentVoids(db: Database.Database, finalBlock: number, grants: readonly GrantOfDevices[]): ConsentVoid[][] {
+  const firstTransfer = db.prepare(
+    `SELECT block_number, log_index, tx_hash, args FROM events
+      WHERE json_extract(args, '$.device') = ? AND name NOT IN (${readingEventNamesSql})
+        AND +contract = 'deviceOwnership' AND +name = 'OwnershipTransferred' AND (block_number, log_index) > (?, ?)
+      ORDER BY block_number, log_index LIMIT 1`,
+  );
+  return grants.map((grant) =>
+    grant.devices.flatMap((device) => {
+      const row = firstTransfer.get(device, grant.blockNumber, grant.logIndex) as
+        | Omit<EventRow, 'contract' | 'address' | 'name'>
+        | undefined;
+      if (!row) return [];
+      return [
+        {
+          blockNumber: row.block_number,
+          logIndex: row.log_index,
+          transactionHash: row.tx_hash,
+          final: row.block_number <= finalBlock,
+          device,
+          newOwner: String((JSON.parse(row.args) as { newOwner?: unknown }).newOwner),
+        },
+      ];
+    }),
+  );
+}

@@ -7,12 +7,14 @@ import { deviceTokenId, ownerChangeOf } from './ownerChange.js';
 import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
 import { uint64ToSqlite } from './sqliteUint64.js';
 import {
+  listConsentVoids,
   listDeviceReadings,
   listDevices,
   listEvents,
   listFlags,
   listStatusChanges,
   readIndexedDevice,
+  type GrantOfDevices,
   type ListDevicesParameters,
   type ListEventsParameters,
   type ListReadingsParameters,
@@ -348,6 +350,10 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
 
   events(parameters: ListEventsParameters) {
     return listEvents(this.db, this.position().finalBlock, parameters);
+  }
+
+  consentVoids(grants: readonly GrantOfDevices[]) {
+    return listConsentVoids(this.db, this.position().finalBlock, grants);
   }
 }
 

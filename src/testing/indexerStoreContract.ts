@@ -338,6 +338,48 @@ export function storeContractTests(kind: StoreKind): void {
       await opened.close();
     }
   });
+
+  test(`${kind.name}: a consent is void on each of its devices from the device's first transfer after the grant, and again not when a rollback takes the transfer away`, async () => {
+    const opened = await kind.open({ name: freshStoreName(), identity: '1:fleet' });
+    const other = getAddress(`0x${'d8'.repeat(20)}`);
+    const [council, household, neighbour] = [1, 2, 3].map((n) => getAddress(`0x${`0${n}`.repeat(20)}`)) as [string, string, string];
+    const transfer = (blockNumber: number, of: string, previousOwner: string, newOwner: string, epoch: string): ChainEvent => ({
+      ...event(blockNumber, 0, 'OwnershipTransferred', { device: of, previousOwner, newOwner, epoch }),
+      contract: 'deviceOwnership',
+    });
+    const grantAt = (blockNumber: number, devices: string[]) => ({ blockNumber, logIndex: 1, devices });
+    try {
+      await opened.store.applyRange(
+        range(8, [
+          transfer(2, device, zeroAddress, council, '1'),
+          // Block 3: the grant on both devices (log 1).
+          transfer(5, device, council, household, '2'),
+          transfer(7, device, household, neighbour, '3'),
+          transfer(8, other, council, household, '2'),
+        ]),
+      );
+      const voids = async (...grants: ReturnType<typeof grantAt>[]) =>
+        (await opened.store.consentVoids(grants)).map((list) => list.map((v) => [v.device, v.blockNumber, v.newOwner, v.transactionHash]));
+      assert.deepEqual(await voids(grantAt(3, [device, other]), grantAt(6, [device]), grantAt(9, [device, other]), grantAt(3, [])), [
+        [
+          [device, 5, household, hash(1005)],
+          [other, 8, household, hash(1008)],
+        ],
+        [[device, 7, neighbour, hash(1007)]],
+        [],
+        [],
+      ]);
+      assert.deepEqual(
+        await voids(grantAt(5, [device])),
+        [[[device, 7, neighbour, hash(1007)]]],
+        'a transfer in the same block, before the grant, does not void it',
+      );
+      await opened.store.rollbackAbove({ number: 6, hash: hash(6) });
+      assert.deepEqual(await voids(grantAt(3, [device, other]), grantAt(6, [device])), [[[device, 5, household, hash(1005)]], []]);
+    } finally {
+      await opened.close();
+    }
+  });
 }
 
 /** The follower's promises over a real chain (`kit` is started by the test file's before()). */
