@@ -341,9 +341,8 @@ export const deviceListEvent = { contract: 'consentRegistry', name: 'ConsentGran
 export type DeviceEventBranch = 'argument' | 'reading' | 'list';
 
 export function deviceEventBranches(p: Pick<ListEventsParameters, 'contracts' | 'names'>): DeviceEventBranch[] {
-  const admits = (contract: string | undefined, names: readonly string[] | undefined) =>
-    (!p.contracts?.length || contract === undefined || p.contracts.includes(contract)) &&
-    (!p.names?.length || names === undefined || names.some((n) => p.names!.includes(n)));
+  const admits = (contract: string, names: readonly string[]) =>
+    (!p.contracts?.length || p.contracts.includes(contract)) && (!p.names?.length || names.some((n) => p.names!.includes(n)));
   const readingNames: readonly string[] = readingEventNames;
   const branches: DeviceEventBranch[] = [];
   // Any event but a reading event may carry a `device` argument.
