@@ -2,19 +2,17 @@ import { useEffect, useState } from 'react';
 import { type ChainEvent, indexGet, isRefused, type Page } from './api.js';
 import { short, time } from './format.js';
 
-/** Where an event sits on the chain, comparable: block, then log index. */
-const before = (a: ChainEvent, b: ChainEvent) =>
-  a.blockNumber < b.blockNumber || (a.blockNumber === b.blockNumber && a.logIndex < b.logIndex);
-
 /**
- * A consent's state by its window and the revocations the index holds; on one device's page, `void`
- * when the device changed owner after the grant (the consent stops applying to it: ConsentRegistry
- * keeps each device's ownership epoch at grant time). Elsewhere a device changing hands is not
- * shown here: the receipt says.
+ * A consent's state by its window, the revocations the index holds and the transfers that voided it
+ * (`voided`, from the index: a device that changed owner after the grant is no longer covered, since
+ * ConsentRegistry keeps each device's ownership epoch at grant time): `void` when every device it
+ * covers (on a device's page: that device) changed owner after the grant.
  */
-function stateOf(grant: ChainEvent, revoked: ReadonlySet<string>, now: number, changedHands: ChainEvent | undefined): string {
+function stateOf(grant: ChainEvent, devices: readonly string[], revoked: ReadonlySet<string>, now: number, device?: string): string {
   if (revoked.has(String(grant.args.consentId))) return 'revoked';
-  if (changedHands && before(grant, changedHands)) return 'void';
+  const voided = new Set(grant.voided?.map((v) => v.device));
+  const covered = device === undefined ? devices : [device];
+  if (covered.length > 0 && covered.every((d) => voided.has(d))) return 'void';
   if (Number(grant.args.expiry) <= now) return 'expired';
   if (Number(grant.args.start) > now) return 'not yet valid';
   return 'live';
@@ -55,14 +53,14 @@ export function ConsentTable({
   revoked,
   busy = false,
   onRevoke,
-  changedHands,
+  device,
 }: {
   grants: readonly ChainEvent[] | undefined;
   revoked: ReadonlySet<string>;
   busy?: boolean;
   onRevoke?: (consentId: string) => void;
-  /** On a device's page: its newest OwnershipTransferred (consents granted before it are void on the device). */
-  changedHands?: ChainEvent;
+  /** On a device's page: the device (a consent is void there when that device changed owner after the grant). */
+  device?: string;
 }) {
   const now = Math.floor(Date.now() / 1000);
   return (
@@ -82,8 +80,9 @@ export function ConsentTable({
       <tbody>
         {grants?.map((g) => {
           const id = String(g.args.consentId);
-          const state = stateOf(g, revoked, now, changedHands);
           const devices = Array.isArray(g.args.devices) ? (g.args.devices as string[]) : [];
+          const state = stateOf(g, devices, revoked, now, device);
+          const voidedOn = new Map(g.voided?.map((v) => [v.device, v]));
           return (
             <tr key={id} data-consent={id} data-state={state}>
               <td>
@@ -96,11 +95,21 @@ export function ConsentTable({
                 <code title={String(g.args.recipient)}>{short(String(g.args.recipient))}</code>
               </td>
               <td>
-                {devices.map((d) => (
-                  <a key={d} href={`#/devices/${d}`}>
-                    {short(d)}{' '}
-                  </a>
-                ))}
+                {devices.map((d) => {
+                  const transfer = voidedOn.get(d);
+                  return (
+                    <span key={d} className="consent-device" data-device={d} data-voided-block={transfer?.blockNumber}>
+                      <a href={`#/devices/${d}`}>{short(d)}</a>
+                      {transfer && (
+                        <span className="muted">
+                          {' '}
+                          void since its transfer to <code title={transfer.newOwner}>{short(transfer.newOwner)}</code> in block{' '}
+                          {transfer.blockNumber} (<code title={transfer.transactionHash}>{short(transfer.transactionHash)}</code>)
+                        </span>
+                      )}{' '}
+                    </span>
+                  );
+                })}
               </td>
               <td>
                 {bits(g.args.streams)} · {bits(g.args.commands)}
@@ -115,7 +124,7 @@ export function ConsentTable({
                   </>
                 )}
               </td>
-              <td title={state === 'void' ? 'the device changed owner after this grant: it no longer applies to it' : undefined}>
+              <td title={state === 'void' ? 'changed owner after this grant: it no longer applies' : undefined}>
                 {state === 'void' ? 'void (new owner)' : state}
               </td>
               <td>

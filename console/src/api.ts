@@ -79,6 +79,18 @@ export type ChainEvent = {
   logIndex: number;
   transactionHash: string;
   final: boolean;
+  /** A consent's ConsentGranted: the devices that changed owner after the grant, each with the transfer that voided it there. */
+  voided?: ConsentVoid[];
+};
+
+/** The transfer that voided a consent on one device (its first OwnershipTransferred after the grant). */
+export type ConsentVoid = {
+  device: string;
+  newOwner: string;
+  blockNumber: number;
+  logIndex: number;
+  transactionHash: string;
+  final: boolean;
 };
 
 /** A device on the town's map (GET /v1/index/map). */

@@ -1,6 +1,8 @@
 import type { Hex } from 'viem';
 import type { ChainEvent } from './decodeChainLog.js';
 import type {
+  ConsentVoid,
+  GrantOfDevices,
   IndexedDevice,
   IndexedEvent,
   IndexedReading,
@@ -70,4 +72,6 @@ export interface IndexReader {
   flags(parameters: PositionPageParameters): Awaitable<Page<IndexedReading>>;
   statusChanges(parameters: PositionPageParameters): Awaitable<Page<IndexedStatusChange>>;
   events(parameters: ListEventsParameters): Awaitable<Page<IndexedEvent>>;
+  /** For each consent grant, the transfers that voided it on its devices (listConsentVoids). */
+  consentVoids(grants: readonly GrantOfDevices[]): Awaitable<ConsentVoid[][]>;
 }

@@ -5,8 +5,25 @@ import { deviceStatusNames } from '../protocol/reasons.js';
 import { withDatabasePassword } from './databaseUrl.js';
 import { deviceTokenId, ownerChangeOf } from './ownerChange.js';
 import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
-import { pgDeviceReadings, pgDevices, pgEvents, pgFlags, pgReadDevice, pgStatusChanges, type PgQueryable } from './postgresQueryIndex.js';
-import type { ListDevicesParameters, ListEventsParameters, ListReadingsParameters, PositionPageParameters } from './queryIndex.js';
+import {
+  pgConsentVoids,
+  pgDeviceReadings,
+  pgDevices,
+  pgEvents,
+  pgFlags,
+  pgReadableArgs,
+  pgReadDevice,
+  pgStatusChanges,
+  type PgQueryable,
+} from './postgresQueryIndex.js';
+import {
+  readingEventNamesSql,
+  type GrantOfDevices,
+  type ListDevicesParameters,
+  type ListEventsParameters,
+  type ListReadingsParameters,
+  type PositionPageParameters,
+} from './queryIndex.js';
 import { IndexerDatabaseError } from './sqliteIndexerStore.js';
 
 /**
@@ -57,6 +74,15 @@ const migrations: readonly string[] = [
          WHERE r.contract = 'fleet' AND r.name = 'DeviceRegistered' AND t.contract = 'deviceOwnership' AND t.name = 'Transfer'
            AND t.args->>'from' = '${zeroAddress}') AS m
    WHERE devices.address = m.device AND devices.owner IS NULL;`,
+  // As the SQLite store's migration 4: a device's events by index (listEvents' branches): by the
+  // `device` argument, reading events left out (found by device through readings_by_device_block),
+  // and a consent grant's `devices` list (a GIN index on it: containment, @>). Both read the
+  // arguments through pgReadableArgs (postgresQueryIndex.ts): a chain string with NUL in it would
+  // otherwise make the insert fail, and the indexer stop at that range for good.
+  `CREATE INDEX IF NOT EXISTS events_by_device ON events ((replace(args::text, '\\u0000', '\\ufffd')::json ->> 'device'), block_number, log_index)
+     WHERE name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped');
+   CREATE INDEX IF NOT EXISTS events_by_listed_device ON events USING gin ((replace(args::text, '\\u0000', '\\ufffd')::jsonb -> 'devices') jsonb_path_ops)
+     WHERE contract = 'consentRegistry' AND name = 'ConsentGranted';`,
 ];
 
 /** How long opening waits for the writer's lock before it refuses (another indexer holds it). */
@@ -517,6 +543,10 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
   async events(parameters: ListEventsParameters) {
     return pgEvents(this.pool, (await this.position()).finalBlock, parameters);
   }
+
+  async consentVoids(grants: readonly GrantOfDevices[]) {
+    return pgConsentVoids(this.pool, (await this.position()).finalBlock, grants);
+  }
 }
 
 /** Rows of `width` columns gathered as one array per column (the parameters of an unnest insert). */
@@ -575,7 +605,8 @@ async function recomputeDevices(client: PgQueryable, addresses: string[]): Promi
                           ORDER BY block_number DESC, log_index DESC LIMIT 1), registered_block),
        (owner, owner_block) = (SELECT owner, block_number FROM (
            SELECT args->>'newOwner' AS owner, block_number, log_index FROM events
-            WHERE contract = 'deviceOwnership' AND name = 'OwnershipTransferred' AND args->>'device' = devices.address
+            WHERE ${pgReadableArgs('events')}::json ->> 'device' = devices.address AND name NOT IN (${readingEventNamesSql})
+              AND contract = 'deviceOwnership' AND name = 'OwnershipTransferred'
            UNION ALL
            SELECT args->>'to', block_number, log_index FROM events
             WHERE block_number = devices.registered_block AND contract = 'deviceOwnership' AND name = 'Transfer'

@@ -1,10 +1,15 @@
 import type pg from 'pg';
 import {
   decodeCursor,
+  deviceEventBranches,
+  deviceListEvent,
+  readingEventNamesSql,
+  type ConsentVoid,
+  type DeviceEventBranch,
+  type GrantOfDevices,
   deviceOf,
   deviceSortKeys,
   encodeCursor,
-  InvalidCursorError,
   readingOf,
   type DeviceRow,
   type IndexedDevice,
@@ -24,6 +29,14 @@ import {
  * same tables and indexes, answering the same pages (same order, same cursors).
  */
 
+/**
+ * An event's arguments (of the row `table`) as text PostgreSQL's json operators can read: a string
+ * from the chain may hold NUL (\u0000), which they refuse ("unsupported Unicode escape sequence");
+ * U+FFFD stands in for it (an address never holds one). The indexes on the arguments use the same
+ * expression, so that the planner matches them.
+ */
+export const pgReadableArgs = (table: string) => `replace(${table}.args::text, '\\u0000', '\\ufffd')`;
+
 /** A pool or a connection. */
 export type PgQueryable = Pick<pg.ClientBase, 'query'>;
 
@@ -39,17 +52,6 @@ function parameters() {
   };
 }
 
-/** A cursor's value where the column is an integer: anything else is not a cursor this API gave. */
-function integerOf(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new InvalidCursorError('the cursor is not one this API gave');
-  return value;
-}
-
-function stringOf(value: unknown): string {
-  if (typeof value !== 'string') throw new InvalidCursorError('the cursor is not one this API gave');
-  return value;
-}
-
 export async function pgDevices(db: PgQueryable, p: ListDevicesParameters): Promise<Page<IndexedDevice>> {
   const column = deviceSortKeys[p.sort ?? 'address'];
   const desc = p.order === 'desc';
@@ -61,11 +63,11 @@ export async function pgDevices(db: PgQueryable, p: ListDevicesParameters): Prom
   const key = column === 'last_reading_block' ? 'coalesce(last_reading_block, -1)' : column;
   if (p.cursor !== undefined) {
     if (column === 'address') {
-      const [address] = decodeCursor(p.cursor, 1);
-      where.push(`address ${desc ? '<' : '>'} ${bind.add(stringOf(address))}`);
+      const [address] = decodeCursor(p.cursor, ['string']);
+      where.push(`address ${desc ? '<' : '>'} ${bind.add(address)}`);
     } else {
-      const [value, address] = decodeCursor(p.cursor, 2);
-      where.push(`(${key}, address) ${desc ? '<' : '>'} (${bind.add(integerOf(value))}, ${bind.add(stringOf(address))})`);
+      const [value, address] = decodeCursor(p.cursor, ['integer', 'string']);
+      where.push(`(${key}, address) ${desc ? '<' : '>'} (${bind.add(value)}, ${bind.add(address)})`);
     }
   }
   const dir = desc ? 'DESC' : 'ASC';
@@ -96,10 +98,8 @@ export async function pgDeviceReadings(db: PgQueryable, finalBlock: number, p: L
   if (p.from !== undefined) where.push(`timestamp >= ${bind.add(p.from)}`);
   if (p.to !== undefined) where.push(`timestamp <= ${bind.add(p.to)}`);
   if (p.cursor !== undefined) {
-    const [timestamp, sequence] = decodeCursor(p.cursor, 2);
-    where.push(
-      `(timestamp, sequence) ${desc ? '<' : '>'} (${bind.add(integerOf(timestamp))}::numeric, ${bind.add(integerOf(sequence))}::numeric)`,
-    );
+    const [timestamp, sequence] = decodeCursor(p.cursor, ['integer', 'integer']);
+    where.push(`(timestamp, sequence) ${desc ? '<' : '>'} (${bind.add(timestamp)}::numeric, ${bind.add(sequence)}::numeric)`);
   }
   const dir = desc ? 'DESC' : 'ASC';
   const { rows } = await db.query<ReadingRow>(
@@ -125,8 +125,8 @@ async function byPosition<R extends { block_number: number; log_index: number }>
   const bind = parameters();
   const where = filters.map(([sql, value]) => sql.replace('?', bind.add(value)));
   if (cursor !== undefined) {
-    const [block, log] = decodeCursor(cursor, 2);
-    where.push(`(block_number, log_index) < (${bind.add(integerOf(block))}::bigint, ${bind.add(integerOf(log))}::integer)`);
+    const [block, log] = decodeCursor(cursor, ['integer', 'integer']);
+    where.push(`(block_number, log_index) < (${bind.add(block)}::bigint, ${bind.add(log)}::integer)`);
   }
   const { rows } = await db.query<R>(
     `SELECT ${select} FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -166,23 +166,90 @@ export async function pgStatusChanges(db: PgQueryable, finalBlock: number, p: Po
 
 export async function pgEvents(db: PgQueryable, finalBlock: number, p: ListEventsParameters): Promise<Page<IndexedEvent>> {
   const filters: [string, unknown][] = [];
-  if (p.contracts?.length) filters.push(['contract = ANY(?::text[])', [...p.contracts]]);
-  if (p.names?.length) filters.push(['name = ANY(?::text[])', [...p.names]]);
-  // One placeholder per filter: the device is bound once and named twice through a one-row subquery.
-  if (p.device) {
-    filters.push([
-      "EXISTS (SELECT 1 FROM (SELECT ?::text AS d) v WHERE v.d = args->>'device' OR args::jsonb->'devices' @> to_jsonb(v.d))",
-      p.device,
-    ]);
-  }
-  if (p.actor) filters.push(["EXISTS (SELECT 1 FROM json_each_text(args) WHERE key <> 'device' AND value = ?)", p.actor]);
-  const page = await byPosition<Positioned<IndexedEvent>>(
-    db,
-    `${place(finalBlock)}, contract, address, name, args`,
-    'events',
-    filters,
-    p.limit,
-    p.cursor,
-  );
+  if (p.contracts?.length) filters.push(['e.contract = ANY(?::text[])', [...p.contracts]]);
+  if (p.names?.length) filters.push(['e.name = ANY(?::text[])', [...p.names]]);
+  if (p.actor)
+    filters.push([`EXISTS (SELECT 1 FROM json_each_text(${pgReadableArgs('e')}::json) WHERE key <> 'device' AND value = ?)`, p.actor]);
+  const select = `${place(finalBlock)}, contract, address, name, args`;
+  const page = p.device
+    ? await pgEventsOfDevice(db, select, p, p.device, filters)
+    : await byPosition<Positioned<IndexedEvent>>(db, select, 'events e', filters, p.limit, p.cursor);
   return { items: page.rows.map(withoutPosition), next: page.next };
+}
+
+/**
+ * A device's events, one branch per kind (deviceEventBranches), each read newest first from its own
+ * index (events_by_device, readings_by_device_block, events_by_listed_device), as listEvents in SQLite.
+ */
+async function pgEventsOfDevice(
+  db: PgQueryable,
+  select: string,
+  p: ListEventsParameters,
+  device: string,
+  filters: [string, unknown][],
+): Promise<{ rows: Positioned<IndexedEvent>[]; next: string | null }> {
+  const query = pgDeviceEventsQuery(select, p, device, filters);
+  if (query === undefined) return { rows: [], next: null };
+  const { rows } = await db.query<Positioned<IndexedEvent>>(query.sql, query.values);
+  const last = rows[p.limit - 1];
+  return { rows: rows.slice(0, p.limit), next: rows.length > p.limit && last ? encodeCursor([last.block_number, last.log_index]) : null };
+}
+
+/** pgEventsOfDevice's SQL and values (exported for the test that checks its plan); undefined when no branch can match. */
+export function pgDeviceEventsQuery(
+  select: string,
+  p: ListEventsParameters,
+  device: string,
+  filters: [string, unknown][] = [],
+): { sql: string; values: unknown[] } | undefined {
+  const bind = parameters();
+  const d = `${bind.add(device)}::text`;
+  const common = filters.map(([sql, value]) => sql.replace('?', bind.add(value)));
+  const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, ['integer', 'integer']);
+  const bound = after && [`${bind.add(after[0])}::bigint`, `${bind.add(after[1])}::integer`];
+  const limit = bind.add(p.limit + 1);
+  const branchSql: Record<DeviceEventBranch, [from: string, where: string, position: string]> = {
+    argument: ['events e', `${pgReadableArgs('e')}::json ->> 'device' = ${d} AND e.name NOT IN (${readingEventNamesSql})`, 'e'],
+    reading: ['readings r JOIN events e ON e.block_number = r.block_number AND e.log_index = r.log_index', `r.device = ${d}`, 'r'],
+    list: [
+      'events e',
+      `e.contract = '${deviceListEvent.contract}' AND e.name = '${deviceListEvent.name}' AND ${pgReadableArgs('e')}::jsonb -> 'devices' @> jsonb_build_array(${d})`,
+      'e',
+    ],
+  };
+  const selects = deviceEventBranches(p).map((branch) => {
+    const [from, where, t] = branchSql[branch];
+    const terms = [where, ...common, ...(bound ? [`(${t}.block_number, ${t}.log_index) < (${bound[0]}, ${bound[1]})`] : [])];
+    const rows = `SELECT e.* FROM ${from} WHERE ${terms.join(' AND ')}`;
+    // A consent's grants first, then their order (OFFSET 0 keeps the subquery apart): ordered and
+    // limited at once, the planner walks every grant backward hoping for a match soon, and a device
+    // in no grant reads them all.
+    if (branch === 'list') return `(SELECT * FROM (${rows} OFFSET 0) e ORDER BY block_number DESC, log_index DESC LIMIT ${limit})`;
+    return `(${rows} ORDER BY ${t}.block_number DESC, ${t}.log_index DESC LIMIT ${limit})`;
+  });
+  if (selects.length === 0) return undefined;
+  return {
+    sql: `SELECT ${select} FROM (${selects.join(' UNION ALL ')}) AS e ORDER BY block_number DESC, log_index DESC LIMIT ${limit}`,
+    values: bind.values,
+  };
+}
+
+/** listConsentVoids in PostgreSQL: every (grant, device) pair in one statement, each a lookup in events_by_device. */
+export async function pgConsentVoids(db: PgQueryable, finalBlock: number, grants: readonly GrantOfDevices[]): Promise<ConsentVoid[][]> {
+  const pairs = grants.flatMap((grant, i) => grant.devices.map((device) => ({ i, device, grant })));
+  const voids: ConsentVoid[][] = grants.map(() => []);
+  if (pairs.length === 0) return voids;
+  const { rows } = await db.query<Positioned<ConsentVoid> & { pair: number }>(
+    `SELECT q.pair - 1 AS pair, t.* FROM unnest($1::text[], $2::bigint[], $3::integer[]) WITH ORDINALITY AS q (device, block_number, log_index, pair)
+     CROSS JOIN LATERAL (
+       SELECT ${place(finalBlock)}, q.device AS device, ${pgReadableArgs('e')}::json ->> 'newOwner' AS "newOwner" FROM events e
+        WHERE ${pgReadableArgs('e')}::json ->> 'device' = q.device AND e.name NOT IN (${readingEventNamesSql})
+          AND e.contract = 'deviceOwnership' AND e.name = 'OwnershipTransferred'
+          AND (e.block_number, e.log_index) > (q.block_number, q.log_index)
+        ORDER BY e.block_number, e.log_index LIMIT 1) t
+     ORDER BY q.pair`,
+    [pairs.map((p) => p.device), pairs.map((p) => p.grant.blockNumber), pairs.map((p) => p.grant.logIndex)],
+  );
+  for (const { pair, ...row } of rows) voids[pairs[Number(pair)]!.i]!.push(withoutPosition(row));
+  return voids;
 }

@@ -21,21 +21,34 @@ export function encodeCursor(values: readonly (string | number | null)[]): strin
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, length: number): (string | number | null)[] {
+/** What a cursor's value stands for: a number column (block, log index, counter, signed time, sequence) or an address. */
+export type CursorField = 'integer' | 'string';
+type CursorValues<K extends readonly CursorField[]> = { [I in keyof K]: K[I] extends 'integer' ? number : string };
+
+/**
+ * A cursor's values, each of the kind its place needs: anything else is refused with the reason (the
+ * API answers 400), so that both stores refuse the same cursors rather than one of them comparing a
+ * string with a block number and answering an empty page.
+ */
+export function decodeCursor<const K extends readonly CursorField[]>(cursor: string, kinds: K): CursorValues<K> {
   let values: unknown;
   try {
     values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new InvalidCursorError('the cursor is not one this API gave');
+    throw new InvalidCursorError('the cursor is not one this API gave: not base64url JSON');
   }
-  if (
-    !Array.isArray(values) ||
-    values.length !== length ||
-    !values.every((v) => v === null || typeof v === 'string' || Number.isSafeInteger(v))
-  ) {
-    throw new InvalidCursorError('the cursor is not one this API gave');
+  if (!Array.isArray(values) || values.length !== kinds.length) {
+    throw new InvalidCursorError(`the cursor is not one this API gave: not a list of ${kinds.length} values`);
   }
-  return values as (string | number | null)[];
+  kinds.forEach((kind, i) => {
+    const value: unknown = values[i];
+    const fits = kind === 'integer' ? Number.isSafeInteger(value) : typeof value === 'string';
+    if (!fits)
+      throw new InvalidCursorError(
+        `the cursor is not one this API gave: value ${i + 1} is not ${kind === 'integer' ? 'an integer' : 'a string'}`,
+      );
+  });
+  return values as CursorValues<K>;
 }
 
 export type IndexedDevice = {
@@ -111,16 +124,17 @@ export function listDevices(db: Database.Database, p: ListDevicesParameters): Pa
   // index is on the same expression).
   const key = column === 'last_reading_block' ? 'coalesce(last_reading_block, -1)' : column;
   if (p.cursor !== undefined) {
-    const [value, address] = decodeCursor(p.cursor, column === 'address' ? 1 : 2).concat(column === 'address' ? [null] : []);
     if (column === 'address') {
+      const [address] = decodeCursor(p.cursor, ['string']);
       where.push(`address ${desc ? '<' : '>'} ?`);
-      args.push(value ?? '');
+      args.push(address);
     } else {
+      const [value, address] = decodeCursor(p.cursor, ['integer', 'string']);
       // The first term repeats the second's bound on the key alone: SQLite starts an index range
       // from a row-value comparison on plain columns, not on an expression (coalesce), so without
       // it a deep page sorted by last reading would step over every row before the cursor.
       where.push(`${key} ${desc ? '<=' : '>='} ?`, `(${key}, address) ${desc ? '<' : '>'} (?, ?)`);
-      args.push(value ?? -1, value ?? -1, address ?? '');
+      args.push(value, value, address);
     }
   }
   const order =
@@ -216,9 +230,9 @@ export function listDeviceReadings(db: Database.Database, finalBlock: number, p:
   if (p.from !== undefined) where.push('timestamp >= ?') && args.push(p.from);
   if (p.to !== undefined) where.push('timestamp <= ?') && args.push(p.to);
   if (p.cursor !== undefined) {
-    const [timestamp, sequence] = decodeCursor(p.cursor, 2);
+    const [timestamp, sequence] = decodeCursor(p.cursor, ['integer', 'integer']);
     where.push(`(timestamp, sequence) ${desc ? '<' : '>'} (?, ?)`);
-    args.push(Number(timestamp), Number(sequence));
+    args.push(timestamp, sequence);
   }
   const dir = desc ? 'DESC' : 'ASC';
   const rows = db
@@ -259,9 +273,9 @@ function byPosition<R extends { block_number: number; log_index: number }>(
   const where = filters.map(([sql]) => sql);
   const args: (string | number)[] = filters.flatMap(([, ...values]) => values);
   if (cursor !== undefined) {
-    const [block, log] = decodeCursor(cursor, 2);
+    const [block, log] = decodeCursor(cursor, ['integer', 'integer']);
     where.push('(block_number, log_index) < (?, ?)');
-    args.push(Number(block), Number(log));
+    args.push(block, log);
   }
   const rows = db
     .prepare(
@@ -313,22 +327,47 @@ export function listStatusChanges(db: Database.Database, finalBlock: number, p: 
 
 export type IndexedEvent = ChainPlace & { contract: string; address: string; name: string; args: Record<string, unknown> };
 
+/** The fleet's reading events: their rows are also in `readings`, indexed there by device, and events_by_device leaves them out. */
+export const readingEventNames = ['ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped'] as const;
+/** The one event that names its devices in a list (`devices`): a consent's grant. */
+export const deviceListEvent = { contract: 'consentRegistry', name: 'ConsentGranted' } as const;
+
+/**
+ * Where the events of one device are found by an index, one branch per kind of event: `argument`
+ * (the event's `device` argument: events_by_device, reading events left out), `reading` (a reading
+ * event, through its row in `readings`) and `list` (a consent's `devices` list). Only the branches
+ * the contract and name filters let through are read.
+ */
+export type DeviceEventBranch = 'argument' | 'reading' | 'list';
+
+export function deviceEventBranches(p: Pick<ListEventsParameters, 'contracts' | 'names'>): DeviceEventBranch[] {
+  const admits = (contract: string, names: readonly string[]) =>
+    (!p.contracts?.length || p.contracts.includes(contract)) && (!p.names?.length || names.some((n) => p.names!.includes(n)));
+  const readingNames: readonly string[] = readingEventNames;
+  const branches: DeviceEventBranch[] = [];
+  // Any event but a reading event may carry a `device` argument.
+  if (!p.names?.length || p.names.some((n) => !readingNames.includes(n))) branches.push('argument');
+  if (admits('fleet', readingEventNames)) branches.push('reading');
+  if (admits(deviceListEvent.contract, [deviceListEvent.name])) branches.push('list');
+  return branches;
+}
+
+/** The reading event names as an SQL list (a literal: a partial index is used only when the query repeats its condition). */
+export const readingEventNamesSql = readingEventNames.map((n) => `'${n}'`).join(', ');
+
+type EventRow = { block_number: number; log_index: number; tx_hash: string; contract: string; address: string; name: string; args: string };
+
 /** Events of the followed contracts (the accounting log), newest first, optionally of some contracts and event names. */
 export function listEvents(db: Database.Database, finalBlock: number, p: ListEventsParameters): Page<IndexedEvent> {
-  type Row = { block_number: number; log_index: number; tx_hash: string; contract: string; address: string; name: string; args: string };
   const filters: Filter[] = [];
   // One bound value per filter: a list of values is bound as a JSON array (json_each).
-  if (p.contracts?.length) filters.push(['contract IN (SELECT value FROM json_each(?))', JSON.stringify(p.contracts)]);
-  if (p.names?.length) filters.push(['name IN (SELECT value FROM json_each(?))', JSON.stringify(p.names)]);
-  if (p.device) {
-    filters.push([
-      "(json_extract(args, '$.device') = ? OR EXISTS (SELECT 1 FROM json_each(args, '$.devices') WHERE value = ?))",
-      p.device,
-      p.device,
-    ]);
-  }
-  if (p.actor) filters.push(["EXISTS (SELECT 1 FROM json_each(args) WHERE key != 'device' AND value = ?)", p.actor]);
-  const page = byPosition<Row>(db, 'events', filters, p.limit, p.cursor);
+  // In a device's branches the device's index does the search: the unary + keeps SQLite from
+  // choosing events_by_name for these (every event of a name of the fleet) instead.
+  const plus = p.device ? '+' : '';
+  if (p.contracts?.length) filters.push([`${plus}e.contract IN (SELECT value FROM json_each(?))`, JSON.stringify(p.contracts)]);
+  if (p.names?.length) filters.push([`${plus}e.name IN (SELECT value FROM json_each(?))`, JSON.stringify(p.names)]);
+  if (p.actor) filters.push(["EXISTS (SELECT 1 FROM json_each(e.args) WHERE key != 'device' AND value = ?)", p.actor]);
+  const page = p.device ? eventsOfDevice(db, p, p.device, filters) : byPosition<EventRow>(db, 'events e', filters, p.limit, p.cursor);
   return {
     items: page.rows.map((r) => ({
       blockNumber: r.block_number,
@@ -342,4 +381,87 @@ export function listEvents(db: Database.Database, finalBlock: number, p: ListEve
     })),
     next: page.next,
   };
+}
+
+/**
+ * A device's events: each branch (deviceEventBranches) reads its newest rows from its own index,
+ * and the newest of them all make the page. An OR of the three conditions would read every event.
+ */
+function eventsOfDevice(
+  db: Database.Database,
+  p: ListEventsParameters,
+  device: string,
+  filters: Filter[],
+): { rows: EventRow[]; next: string | null } {
+  const query = deviceEventsQuery(p, device, filters);
+  if (query === undefined) return { rows: [], next: null };
+  const rows = db.prepare(query.sql).all(...query.args) as EventRow[];
+  const last = rows[p.limit - 1];
+  return { rows: rows.slice(0, p.limit), next: rows.length > p.limit && last ? encodeCursor([last.block_number, last.log_index]) : null };
+}
+
+/** eventsOfDevice's SQL and values (exported for the tests that check its plan); undefined when no branch can match. */
+export function deviceEventsQuery(
+  p: ListEventsParameters,
+  device: string,
+  filters: Filter[] = [],
+): { sql: string; args: (string | number)[] } | undefined {
+  const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, ['integer', 'integer']);
+  const branchSql: Record<DeviceEventBranch, [from: string, where: string, position: string]> = {
+    argument: ['events e', `json_extract(e.args, '$.device') = ? AND e.name NOT IN (${readingEventNamesSql})`, 'e'],
+    reading: ['readings r JOIN events e ON e.block_number = r.block_number AND e.log_index = r.log_index', 'r.device = ?', 'r'],
+    list: ['event_devices d JOIN events e ON e.block_number = d.block_number AND e.log_index = d.log_index', 'd.device = ?', 'd'],
+  };
+  const selects: string[] = [];
+  const args: (string | number)[] = [];
+  for (const branch of deviceEventBranches(p)) {
+    const [from, where, t] = branchSql[branch];
+    const terms = [where, ...filters.map(([sql]) => sql)];
+    args.push(device, ...filters.flatMap(([, ...values]) => values));
+    if (after) terms.push(`(${t}.block_number, ${t}.log_index) < (?, ?)`) && args.push(...after);
+    selects.push(
+      `SELECT * FROM (SELECT e.* FROM ${from} WHERE ${terms.join(' AND ')} ORDER BY ${t}.block_number DESC, ${t}.log_index DESC LIMIT ?)`,
+    );
+    args.push(p.limit + 1);
+  }
+  if (selects.length === 0) return undefined;
+  return { sql: `${selects.join(' UNION ALL ')} ORDER BY block_number DESC, log_index DESC LIMIT ?`, args: [...args, p.limit + 1] };
+}
+
+/** A consent's grant, by its place and its device list: which of the devices changed owner after it? */
+export type GrantOfDevices = { blockNumber: number; logIndex: number; devices: readonly string[] };
+
+/**
+ * The transfer that voided a consent on one of its devices: the device's first completed transfer
+ * (OwnershipTransferred) after the grant. ConsentRegistry keeps each device's ownership epoch at
+ * grant time; a transfer moves the epoch, and the grant no longer applies to the device.
+ */
+export type ConsentVoid = ChainPlace & { device: string; newOwner: string };
+
+/** For each grant, the transfers that voided it, one per device that changed owner after it (through events_by_device). */
+export function listConsentVoids(db: Database.Database, finalBlock: number, grants: readonly GrantOfDevices[]): ConsentVoid[][] {
+  const firstTransfer = db.prepare(
+    `SELECT block_number, log_index, tx_hash, args FROM events
+      WHERE json_extract(args, '$.device') = ? AND name NOT IN (${readingEventNamesSql})
+        AND +contract = 'deviceOwnership' AND +name = 'OwnershipTransferred' AND (block_number, log_index) > (?, ?)
+      ORDER BY block_number, log_index LIMIT 1`,
+  );
+  return grants.map((grant) =>
+    grant.devices.flatMap((device) => {
+      const row = firstTransfer.get(device, grant.blockNumber, grant.logIndex) as
+        | Omit<EventRow, 'contract' | 'address' | 'name'>
+        | undefined;
+      if (!row) return [];
+      return [
+        {
+          blockNumber: row.block_number,
+          logIndex: row.log_index,
+          transactionHash: row.tx_hash,
+          final: row.block_number <= finalBlock,
+          device,
+          newOwner: String((JSON.parse(row.args) as { newOwner?: unknown }).newOwner),
+        },
+      ];
+    }),
+  );
 }

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { getAddress, zeroAddress } from 'viem';
 import { device, event, hash, range, sqliteStoreKind, storeContractTests } from '../testing/indexerStoreContract.js';
+import { deviceEventsQuery, encodeCursor } from './queryIndex.js';
 import { indexSchemaMigrations, SqliteIndexerStore } from './sqliteIndexerStore.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pythia-index-store-'));
@@ -117,6 +118,61 @@ test("an index file of schema version 2 is migrated in place: a device's owner i
       assert.equal(store.device(minted)?.owner, operator, 'the owner the registration minted the token to');
       assert.equal(store.device(device)?.owner, null, 'no mint: no owner');
       assert.equal(store.device(transferred)?.owner, buyer, 'a transferred device keeps its owner');
+    } finally {
+      store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an index file of schema version 3 is migrated in place: a device's events are read by index, each kind from its own", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-index-store-'));
+  const path = join(dir, 'index.sqlite');
+  const operator = getAddress(`0x${'0a'.repeat(20)}`);
+  const other = getAddress(`0x${'d7'.repeat(20)}`);
+  try {
+    const old = new Database(path);
+    for (const migration of indexSchemaMigrations.slice(0, 3)) old.exec(migration);
+    old.pragma('user_version = 3');
+    old.prepare("INSERT INTO meta (key, value) VALUES ('identity', '1:fleet')").run();
+    const addEvent = old.prepare(
+      'INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args) VALUES (?, 0, ?, ?, ?, ?, ?)',
+    );
+    addEvent.run(1, hash(1), 'fleet', `0x${'f1'.repeat(20)}`, 'DeviceRegistered', JSON.stringify({ device, classId: '1' }));
+    addEvent.run(2, hash(2), 'fleet', `0x${'f1'.repeat(20)}`, 'ReadingAccepted', JSON.stringify({ device, sequence: '1' }));
+    old
+      .prepare("INSERT INTO readings (block_number, log_index, tx_hash, device, sequence, outcome) VALUES (2, 0, ?, ?, 1, 'accepted')")
+      .run(hash(2), device);
+    const grant = { consentId: '4', owner: operator, recipient: operator, devices: [other, device, device] };
+    addEvent.run(3, hash(3), 'consentRegistry', `0x${'f3'.repeat(20)}`, 'ConsentGranted', JSON.stringify(grant));
+    old.close();
+
+    const store = new SqliteIndexerStore({ path, identity: '1:fleet' });
+    try {
+      assert.equal(store.db.pragma('user_version', { simple: true }), indexSchemaMigrations.length);
+      assert.deepEqual(
+        store.db.prepare('SELECT device, block_number FROM event_devices ORDER BY device').raw().all(),
+        [
+          [device, 3],
+          [other, 3],
+        ],
+        "the stored grants' device lists, one row per device",
+      );
+      assert.deepEqual(
+        store.events({ device, limit: 10 }).items.map((e) => e.name),
+        ['ConsentGranted', 'ReadingAccepted', 'DeviceRegistered'],
+      );
+      const plan = (query: { sql: string; args: unknown[] } | undefined) =>
+        (store.db.prepare(`EXPLAIN QUERY PLAN ${query!.sql}`).all(...query!.args) as { detail: string }[]).map((r) => r.detail).join('; ');
+      const every = plan(deviceEventsQuery({ limit: 10, cursor: encodeCursor([9, 0]) }, device));
+      assert.match(every, /events_by_device/, every);
+      assert.match(every, /readings_by_device_block/, every);
+      assert.match(every, /SEARCH d USING PRIMARY KEY \(device=\?/, every);
+      assert.doesNotMatch(every, /SCAN e\b/, `no branch reads every event: ${every}`);
+      const ownership = plan(deviceEventsQuery({ limit: 10, names: ['DeviceRegistered', 'OwnershipTransferred'] }, device));
+      assert.match(ownership, /events_by_device/, ownership);
+      assert.doesNotMatch(ownership, /readings|SEARCH d /, `only the branch the names let through: ${ownership}`);
     } finally {
       store.close();
     }

@@ -256,6 +256,130 @@ export function storeContractTests(kind: StoreKind): void {
       await opened.close();
     }
   });
+
+  test(`${kind.name}: a device's events come from each kind (its \`device\` argument, its readings, a consent's device list), filtered, paged and rolled back`, async () => {
+    const opened = await kind.open({ name: freshStoreName(), identity: '1:fleet' });
+    const other = getAddress(`0x${'d7'.repeat(20)}`);
+    const [operator, recipient] = [getAddress(`0x${'0a'.repeat(20)}`), getAddress(`0x${'0c'.repeat(20)}`)];
+    const at = (e: ChainEvent, contract: ChainEvent['contract']): ChainEvent => ({ ...e, contract });
+    const grant = (blockNumber: number, consentId: string, devices: string[]) =>
+      at(
+        event(blockNumber, 0, 'ConsentGranted', { consentId, owner: operator, recipient, devices, purpose: 'a\u0000b' }),
+        'consentRegistry',
+      );
+    const names = async (p: Omit<Parameters<typeof opened.store.events>[0], 'limit'>, limit = 50) => {
+      const out: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await opened.store.events({ ...p, limit, ...(cursor && { cursor }) });
+        out.push(...page.items.map((e) => `${e.blockNumber}:${e.name}`));
+        cursor = page.next ?? undefined;
+      } while (cursor);
+      return out;
+    };
+    try {
+      await opened.store.applyRange(
+        range(6, [
+          event(1, 0, 'DeviceRegistered', { device, classId: '1', publicKey: '0xab', registrar: operator }),
+          event(1, 1, 'DeviceRegistered', { device: other, classId: '1', publicKey: '0xab', registrar: operator }),
+          event(2, 0, 'ReadingAccepted', { device, sequence: '1' }),
+          event(2, 1, 'ReadingAccepted', { device: other, sequence: '1' }),
+          // The device twice in one list: one event.
+          grant(3, '1', [other, device, device]),
+          { ...grant(3, '2', [other]), logIndex: 1 },
+          at(event(4, 0, 'FirmwareInstalled', { device, releaseId: `0x${'11'.repeat(32)}`, sequence: '1' }), 'firmwareRegistry'),
+          event(5, 0, 'ReadingFlagged', { device, sequence: '2', reasons: 1, metric: 0, value: 9000 }),
+          // A chain string may hold NUL: the indexes on the arguments take it (PostgreSQL's json operators refuse it as such).
+          event(5, 1, 'DeviceStatusChanged', { device, previous: 1, current: 2, by: operator, reason: 'flag\u0000ged' }),
+          at(event(6, 0, 'OwnershipTransferred', { device, previousOwner: operator, newOwner: recipient, epoch: '2' }), 'deviceOwnership'),
+        ]),
+      );
+      const all = [
+        '6:OwnershipTransferred',
+        '5:DeviceStatusChanged',
+        '5:ReadingFlagged',
+        '4:FirmwareInstalled',
+        '3:ConsentGranted',
+        '2:ReadingAccepted',
+        '1:DeviceRegistered',
+      ];
+      assert.deepEqual(await names({ device }), all, 'every kind, newest first');
+      const withNul = await opened.store.events({
+        device,
+        contracts: ['consentRegistry', 'fleet'],
+        names: ['ConsentGranted', 'DeviceStatusChanged'],
+        limit: 5,
+      });
+      assert.deepEqual(
+        withNul.items.map((e) => e.args.reason ?? e.args.purpose),
+        ['flag\u0000ged', 'a\u0000b'],
+        'the strings as the chain gave them',
+      );
+      for (const limit of [1, 2, 3])
+        assert.deepEqual(await names({ device }, limit), all, `pages of ${limit} follow each other without a gap or a repeat`);
+      assert.deepEqual(
+        await names({ device, contracts: ['fleet', 'deviceOwnership'], names: ['DeviceRegistered', 'OwnershipTransferred'] }),
+        ['6:OwnershipTransferred', '1:DeviceRegistered'],
+      );
+      assert.deepEqual(await names({ device, names: ['ReadingFlagged', 'ReadingAccepted'] }), ['5:ReadingFlagged', '2:ReadingAccepted']);
+      assert.deepEqual(await names({ device, contracts: ['consentRegistry'] }), ['3:ConsentGranted']);
+      assert.deepEqual(await names({ device: other, contracts: ['consentRegistry'] }), ['3:ConsentGranted', '3:ConsentGranted']);
+      assert.deepEqual(await names({ device, contracts: ['firmwareRegistry'], names: ['ReadingFlagged'] }), [], 'no event is both');
+      assert.deepEqual(await names({ device, actor: recipient }), ['6:OwnershipTransferred', '3:ConsentGranted']);
+      await opened.store.rollbackAbove({ number: 2, hash: hash(2) });
+      assert.deepEqual(await names({ device }), ['2:ReadingAccepted', '1:DeviceRegistered'], 'a rollback takes every kind away');
+      await opened.store.applyRange(range(3, [grant(3, '3', [device])]));
+      assert.deepEqual(
+        await names({ device, contracts: ['consentRegistry'] }),
+        ['3:ConsentGranted'],
+        'the list read again after the rollback',
+      );
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test(`${kind.name}: a consent is void on each of its devices from the device's first transfer after the grant, and again not when a rollback takes the transfer away`, async () => {
+    const opened = await kind.open({ name: freshStoreName(), identity: '1:fleet' });
+    const other = getAddress(`0x${'d8'.repeat(20)}`);
+    const [council, household, neighbour] = [1, 2, 3].map((n) => getAddress(`0x${`0${n}`.repeat(20)}`)) as [string, string, string];
+    const transfer = (blockNumber: number, of: string, previousOwner: string, newOwner: string, epoch: string): ChainEvent => ({
+      ...event(blockNumber, 0, 'OwnershipTransferred', { device: of, previousOwner, newOwner, epoch }),
+      contract: 'deviceOwnership',
+    });
+    const grantAt = (blockNumber: number, devices: string[]) => ({ blockNumber, logIndex: 1, devices });
+    try {
+      await opened.store.applyRange(
+        range(8, [
+          transfer(2, device, zeroAddress, council, '1'),
+          // Block 3: the grant on both devices (log 1).
+          transfer(5, device, council, household, '2'),
+          transfer(7, device, household, neighbour, '3'),
+          transfer(8, other, council, household, '2'),
+        ]),
+      );
+      const voids = async (...grants: ReturnType<typeof grantAt>[]) =>
+        (await opened.store.consentVoids(grants)).map((list) => list.map((v) => [v.device, v.blockNumber, v.newOwner, v.transactionHash]));
+      assert.deepEqual(await voids(grantAt(3, [device, other]), grantAt(6, [device]), grantAt(9, [device, other]), grantAt(3, [])), [
+        [
+          [device, 5, household, hash(1005)],
+          [other, 8, household, hash(1008)],
+        ],
+        [[device, 7, neighbour, hash(1007)]],
+        [],
+        [],
+      ]);
+      assert.deepEqual(
+        await voids(grantAt(5, [device])),
+        [[[device, 7, neighbour, hash(1007)]]],
+        'a transfer in the same block, before the grant, does not void it',
+      );
+      await opened.store.rollbackAbove({ number: 6, hash: hash(6) });
+      assert.deepEqual(await voids(grantAt(3, [device, other]), grantAt(6, [device])), [[[device, 5, household, hash(1005)]], []]);
+    } finally {
+      await opened.close();
+    }
+  });
 }
 
 /** The follower's promises over a real chain (`kit` is started by the test file's before()). */

@@ -80,14 +80,15 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     for (const device of devices) await postSettledReadings(stack.gatewayUrl, device, domain, READINGS);
     await operator('suspendDevice', [suspended.id, 'maintenance']);
     recordDeviceMetadata({ dataDir: join(dir, 'node'), devices: devices.map((d, i) => ({ device: d.id, metadata: sites[i] })) });
-    // The council (the operator account owns its devices' tokens) lets a research group read PM2.5 of device 0 for a day.
+    // The council (the operator account owns its devices' tokens) lets a research group read PM2.5 of devices 0 and 1 for a
+    // day (device 0 changes owner below: the consent stays live on device 1).
     consentId = (
       await grantConsent({
         clients: createChainClients(deployment),
         account: stack.roles.operator,
         address: deployment.contracts.consentRegistry!,
         recipient: '0x000000000000000000000000000000000000bEEF',
-        devices: [devices[0]!.id],
+        devices: [devices[0]!.id, devices[1]!.id],
         streams: 1,
         commands: 0,
         purpose: 'air quality research',
@@ -408,6 +409,95 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     });
     assert.equal(stranger.status, 401);
     assert.equal(await chainStatus(), 'suspended');
+  });
+
+  it("lists a flag older than the charts' window with its evidence; the charts say which readings they draw", async () => {
+    const device = devices[2]!;
+    const values = [30_000, ...typicalAirQuality.slice(1)];
+    const domain = { chainId: stack.deployment.chainId, verifyingContract: stack.deployment.contracts.fleet };
+    const reading = await signedReading(device, domain, {
+      sequence: READINGS + 1,
+      timestamp: Math.floor(Date.now() / 1000) - 1800,
+      values,
+    });
+    const posted = await fetch(`${stack.gatewayUrl}/v1/readings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ readings: [reading] }),
+    });
+    assert.equal(posted.status, 202, await posted.text());
+    await until('the index to hold the flag', async () => (await indexGet(`/v1/index/flags?device=${device.id}`)).items[0]);
+    const page = await newPage();
+    // The charts' page of readings as if the device had sent hundreds since: the flagged one is not in it.
+    await page.route('**/v1/index/devices/*/readings?*', async (route) => {
+      if (new URL(route.request().url()).searchParams.get('limit') !== '500') return route.continue();
+      const answer = await route.fetch();
+      const body = await answer.json();
+      body.items = body.items.filter((r: { sequence: number }) => r.sequence !== READINGS + 1);
+      body.next = 'older-readings-exist';
+      await route.fulfill({ response: answer, json: body });
+    });
+    await page.goto(stack.consoleUrl);
+    await page.locator('table.fleet').waitFor();
+    await page.goto(`${stack.gatewayUrl}/console/#/devices/${device.id}`);
+    const row = page.locator(`table.flags tr[data-sequence="${READINGS + 1}"]`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-in-chart'), 'false');
+    assert.match((await row.textContent()) ?? '', /older than the charts.*OutOfRange/);
+    assert.equal(await page.locator('circle.flagged').count(), 0, 'not in the charts');
+    assert.match(
+      (await page.locator('h2[data-chart-window]').textContent()) ?? '',
+      new RegExp(`^Readings: the newest ${READINGS} of ${READINGS + 1}, device time`),
+    );
+    await row.getByRole('button', { name: 'show' }).click();
+    const panel = page.getByRole('complementary', { name: 'evidence' });
+    await panel.locator('[data-holds="true"], [data-holds="false"]').waitFor();
+    const [signature, rules] = await panel.getByRole('region', { name: 'checked in this browser' }).locator('li').allTextContents();
+    assert.match(signature!, /^✓ signature: signed by the device itself/);
+    assert.match(
+      rules!,
+      /^✓ rules: re-derived OutOfRange, ExcessiveChange against the profile and the previous reading/,
+      'its previous reading read for it',
+    );
+    await page.close();
+  });
+
+  it('the consents page marks a consent void on a device that changed owner after the grant, with the transfer', async () => {
+    const device = devices[2]!;
+    const clients = createChainClients(stack.deployment);
+    const granted = await grantConsent({
+      clients,
+      account: stack.roles.operator,
+      address: stack.deployment.contracts.consentRegistry!,
+      recipient: '0x000000000000000000000000000000000000bEEF',
+      devices: [device.id],
+      streams: 1,
+      commands: 0,
+      purpose: 'noise study',
+      expiry: BigInt(Math.floor(Date.now() / 1000) + 86_400),
+    });
+    const buyer = await fundedAccount(clients.publicClient);
+    const ownership = stack.deployment.contracts.deviceOwnership!;
+    await offerTransfer({ clients, account: stack.roles.operator, address: ownership, device: device.id, to: buyer.address });
+    await acceptTransfer({ clients, account: buyer, address: ownership, device: device.id });
+    const transfer = await until('the index to hold the transfer', async () => {
+      const events = await indexGet(`/v1/index/events?contract=deviceOwnership&name=OwnershipTransferred&device=${device.id}`);
+      return events.items[0];
+    });
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    await page.click('a[href="#/consents"]');
+    const row = page.locator(`tr[data-consent="${granted.consentId}"]`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-state'), 'void');
+    const voided = row.locator(`[data-device="${device.id}"]`);
+    assert.equal(await voided.getAttribute('data-voided-block'), String(transfer.blockNumber));
+    assert.match(
+      (await voided.textContent()) ?? '',
+      new RegExp(`void since its transfer to ${buyer.address.slice(0, 8)}.* in block ${transfer.blockNumber}`),
+    );
+    assert.equal(await voided.locator(`code[title="${transfer.transactionHash}"]`).count(), 1, 'the transfer named by its transaction');
+    await page.close();
   });
 
   it('the browser saw no Content-Security-Policy violation and no script error', () => {

@@ -23,6 +23,8 @@ import { type MetricAxis, ReadingsChart } from '../ReadingsChart.js';
 
 /** The newest readings drawn (one page of the API). */
 const READINGS_SHOWN = 500;
+/** The newest flags listed, whether or not the chart reaches back to them (their own request). */
+const FLAGS_SHOWN = 100;
 
 type Loaded = {
   device: IndexedDevice;
@@ -30,6 +32,8 @@ type Loaded = {
   readings: IndexedReading[];
   /** true when `readings` reaches back to the device's first. */
   complete: boolean;
+  /** Its newest flagged readings, from the flags route: older ones than the chart's window too. */
+  flags: Page<IndexedReading>;
   statusChanges: StatusChange[];
   /** Its DeviceRegistered and OwnershipTransferred events, newest first. */
   ownership: ChainEvent[];
@@ -52,6 +56,32 @@ type AbiAnswer = { chainId: number; addresses: { fleet: { address: Address } } }
 function previousOf(reading: IndexedReading, readings: IndexedReading[], complete: boolean): IndexedReading | null | undefined {
   const before = readings.filter((r) => r.sequence < reading.sequence && r.outcome !== 'skipped');
   return before[before.length - 1] ?? (complete ? null : undefined);
+}
+
+/**
+ * previousOf for the selected reading: from the chart's readings when they hold it, else (a flag
+ * older than the chart's window) from the readings signed up to its time, read for it.
+ */
+function usePreviousReading(device: string, selected: IndexedReading | undefined, readings: IndexedReading[], complete: boolean) {
+  const inChart = selected !== undefined && readings.some((r) => r.sequence === selected.sequence);
+  const [older, setOlder] = useState<{ sequence: number; previous: IndexedReading | null | undefined }>();
+  useEffect(() => {
+    if (selected === undefined || inChart || selected.timestamp === null) return;
+    let current = true;
+    const search = new URLSearchParams({ order: 'desc', to: String(selected.timestamp), limit: '20' });
+    indexGet<Page<IndexedReading>>(`/v1/index/devices/${device}/readings?${search}`)
+      .then((page) => {
+        if (current)
+          setOlder({ sequence: selected.sequence, previous: previousOf(selected, [...page.items].reverse(), page.next === null) });
+      })
+      .catch(() => current && setOlder({ sequence: selected.sequence, previous: undefined }));
+    return () => {
+      current = false;
+    };
+  }, [device, selected, inChart]);
+  if (selected === undefined) return undefined;
+  if (inChart) return previousOf(selected, readings, complete);
+  return older?.sequence === selected.sequence ? older.previous : undefined;
 }
 
 /** The axes of a device's charts: its profile's limits, with the air-quality class's names and scales. */
@@ -78,13 +108,15 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
   const [loaded, setLoaded] = useState<Loaded>();
   const [error, setError] = useState<string>();
   const [selected, setSelected] = useState<IndexedReading>();
+  const previous = usePreviousReading(device, selected, loaded?.readings ?? [], loaded?.complete ?? false);
 
   const load = useCallback(async () => {
     try {
-      const [indexed, chain, readings, statusChanges, abi, ownership, installed, firmware, consents, revoked] = await Promise.all([
+      const [indexed, chain, readings, flags, statusChanges, abi, ownership, installed, firmware, consents, revoked] = await Promise.all([
         indexGet<IndexedDevice>(`/v1/index/devices/${device}`),
         publicGet<PublicDevice>(`/v1/devices/${device}`),
         indexGet<Page<IndexedReading>>(`/v1/index/devices/${device}/readings?order=desc&limit=${READINGS_SHOWN}`),
+        indexGet<Page<IndexedReading>>(`/v1/index/flags?device=${device}&limit=${FLAGS_SHOWN}`),
         indexGet<Page<StatusChange>>(`/v1/index/status-changes?device=${device}&limit=100`),
         publicGet<AbiAnswer>('/v1/abi'),
         eventsOf(device, 'fleet,deviceOwnership', 'DeviceRegistered,OwnershipTransferred', 100),
@@ -98,6 +130,7 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
         chain,
         readings: readings.items.reverse(),
         complete: readings.next === null,
+        flags,
         statusChanges: statusChanges.items,
         ownership: ownership.items,
         installed: installed.items[0],
@@ -118,9 +151,10 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
 
   if (error) return <p className="error">{error}</p>;
   if (!loaded) return <p className="muted">loading…</p>;
-  const { device: d, chain, readings, statusChanges, complete, domain, ownership, installed, firmware, consents, revoked } = loaded;
+  const { device: d, chain, readings, flags, statusChanges, complete, domain, ownership, installed, firmware, consents, revoked } = loaded;
   const axes = axesOf(chain);
-  const flagged = readings.filter((r) => r.outcome === 'flagged').reverse();
+  const charted = new Set(readings.map((r) => r.sequence));
+  const [first, last] = [readings[0], readings[readings.length - 1]];
   return (
     <section>
       <h1>
@@ -143,7 +177,7 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
         <dd>block {d.registeredBlock}</dd>
         <dt>readings</dt>
         <dd>
-          {d.readings} ({d.flags} flagged){readings.length < d.readings && `; the newest ${readings.length} drawn`}
+          {d.readings} ({d.flags} flagged)
         </dd>
       </dl>
       <button type="button" onClick={() => void load()}>
@@ -151,6 +185,16 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
       </button>
       <DeviceActions device={d.device} status={chain.status} onDone={() => void load()} onRefused={onRefused} />
       <ProfileAction classId={d.classId} profile={chain.profile} onDone={() => void load()} onRefused={onRefused} />
+      <h2 data-chart-window={readings.length}>
+        {readings.length === 0
+          ? 'Readings: none yet'
+          : `Readings: ${complete ? `all ${readings.length}` : `the newest ${readings.length} of ${d.readings}`}, device time ${time(first?.timestamp ?? null)} – ${time(last?.timestamp ?? null)}`}
+      </h2>
+      {!complete && (
+        <p className="muted">
+          The charts draw the newest {readings.length} readings only; every flag listed below, older ones included, opens its evidence.
+        </p>
+      )}
       <div className="charts">
         {axes.map((axis) => (
           <ReadingsChart key={axis.index} axis={axis} readings={readings} selected={selected} onSelect={setSelected} />
@@ -158,18 +202,19 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
       </div>
       {selected && (
         <EvidencePanel
-          key={`${selected.sequence}`}
+          // Checked again once the previous reading of a flag older than the chart is read.
+          key={`${selected.sequence}:${previous === undefined ? 'unknown' : (previous?.sequence ?? 'none')}`}
           reading={selected}
           axes={axes}
-          check={{ reading: selected, previous: previousOf(selected, readings, complete), profile: chain.profile, domain }}
+          check={{ reading: selected, previous, profile: chain.profile, domain }}
           onClose={() => setSelected(undefined)}
         />
       )}
-      <h2>Flagged readings</h2>
-      {flagged.length === 0 ? (
+      <h2>Flagged readings{flags.next !== null && `: the newest ${flags.items.length} of ${d.flags}`}</h2>
+      {flags.items.length === 0 ? (
         <p className="muted">none</p>
       ) : (
-        <table>
+        <table className="flags">
           <thead>
             <tr>
               <th>sequence</th>
@@ -180,10 +225,13 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
             </tr>
           </thead>
           <tbody>
-            {flagged.map((r) => (
-              <tr key={r.sequence}>
+            {flags.items.map((r) => (
+              <tr key={r.sequence} data-sequence={r.sequence} data-in-chart={charted.has(r.sequence)}>
                 <td>#{r.sequence}</td>
-                <td>{time(r.timestamp)}</td>
+                <td>
+                  {time(r.timestamp)}
+                  {!charted.has(r.sequence) && <span className="muted"> (older than the charts)</span>}
+                </td>
                 <td>{r.flag?.rules.join(', ')}</td>
                 <td>{r.blockNumber}</td>
                 <td>
@@ -232,7 +280,7 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
       <OwnershipHistory device={d} events={ownership} />
       <FirmwareRecord installed={installed} events={firmware} />
       <h2>Consents on this device</h2>
-      <ConsentTable grants={consents} revoked={revoked} changedHands={ownership.find((e) => e.name === 'OwnershipTransferred')} />
+      <ConsentTable grants={consents} revoked={revoked} device={d.device} />
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { getAddress } from 'viem';
 import type { ChainChange } from '../../indexer/followChain.js';
 import type { IndexChanges } from '../../indexer/indexChanges.js';
 import type { IndexReader } from '../../indexer/indexerStore.js';
-import { deviceSortKeys, InvalidCursorError } from '../../indexer/queryIndex.js';
+import { deviceSortKeys, type IndexedEvent, InvalidCursorError, type Page } from '../../indexer/queryIndex.js';
 import { deviceStatusNames } from '../../protocol/reasons.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
@@ -142,6 +142,16 @@ const eventJsonSchema = {
     address: { type: 'string' },
     name: { type: 'string', description: 'The event, as in docs/abi.md.' },
     args: { type: 'object', additionalProperties: true, description: 'Decoded arguments: integers as decimal strings, bytes as hex.' },
+    voided: {
+      type: 'array',
+      description:
+        "A consent's ConsentGranted only: the devices of its list that changed owner after the grant, each with the transfer (OwnershipTransferred) that voided the consent on it (ConsentRegistry keeps each device's ownership epoch at grant time).",
+      items: {
+        type: 'object',
+        required: ['device', 'newOwner', ...Object.keys(place)],
+        properties: { ...place, device: { type: 'string' }, newOwner: { type: 'string' } },
+      },
+    },
   },
 } as const;
 
@@ -164,6 +174,17 @@ const eventViews = {
 export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> = async (app, options) => {
   const { store, changes } = options;
   const final = async () => (await store.position()).finalBlock;
+  /** A page of events with each consent grant's voiding transfers (`voided`). */
+  const withVoids = async (page: Page<IndexedEvent>) => {
+    const grants = page.items.filter((e) => e.contract === 'consentRegistry' && e.name === 'ConsentGranted');
+    if (grants.length === 0) return page;
+    const devicesOf = (e: IndexedEvent) => (Array.isArray(e.args.devices) ? e.args.devices.filter((d) => typeof d === 'string') : []);
+    const voids = await store.consentVoids(
+      grants.map((e) => ({ blockNumber: e.blockNumber, logIndex: e.logIndex, devices: devicesOf(e) })),
+    );
+    const voided = new Map(grants.map((e, i) => [e, voids[i] ?? []]));
+    return { ...page, items: page.items.map((e) => (voided.has(e) ? { ...e, voided: voided.get(e) } : e)) };
+  };
 
   app.addHook('onRequest', consoleTokenGuard(options.token));
   app.setErrorHandler((error, _request, reply) => {
@@ -452,7 +473,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         ...(contract && { contracts: contract.split(',') }),
         ...(name && { names: name.split(',') }),
       });
-      return { ...result, finalBlock: await final() };
+      return { ...(await withVoids(result)), finalBlock: await final() };
     },
   );
 
@@ -470,7 +491,10 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
       },
       async (request) => {
         const { limit: size, ...rest } = request.query;
-        return { ...(await store.events({ ...rest, limit: Number(size), contracts: view.contracts })), finalBlock: await final() };
+        return {
+          ...(await withVoids(await store.events({ ...rest, limit: Number(size), contracts: view.contracts }))),
+          finalBlock: await final(),
+        };
       },
     );
   }
