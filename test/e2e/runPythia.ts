@@ -112,3 +112,12 @@ export function startPythiaUp(args: string[], passphrase: string, env: NodeJS.Pr
     child.on('exit', (code) => reject(new Error(`pythia up exited with ${code}: ${stderr}`)));
   });
 }
+
+/** Stops a `pythia up` with SIGTERM, as Ctrl-C would: resolves with its exit code (or the signal that ended it). */
+export function stopPythiaUp(child: ChildProcessWithoutNullStreams): Promise<number | string | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code, signal) => resolve(code ?? signal));
+    child.kill('SIGTERM');
+  });
+}

@@ -14,7 +14,7 @@ import { readNodeProcess } from '../../src/network/index.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { processIdentity, readCommandLine } from '../../src/processes/processIdentity.js';
 import { socketInodesOf, tcpListeners } from '../../src/testing/stranger.js';
-import { runPythia, startPythiaUp } from './runPythia.js';
+import { runPythia, startPythiaUp, stopPythiaUp } from './runPythia.js';
 import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
 const bin = pythiaBin();
@@ -23,14 +23,7 @@ const passphrase = 'up-test-passphrase-not-a-secret';
 /** Starts `pythia up --json` and resolves with the deployment it prints once it is up. */
 const up = (args: string[]) => startPythiaUp(args, passphrase);
 
-/** SIGTERM, as Ctrl-C would: resolves with the exit code (or the signal that ended it). */
-function stop(child: ChildProcessWithoutNullStreams): Promise<number | string | null> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (code, signal) => resolve(code ?? signal));
-    child.kill('SIGTERM');
-  });
-}
+const stop = stopPythiaUp;
 
 describe('pythia up', { timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-up-'));

@@ -10,7 +10,7 @@ import { indexSchemaName } from '../../src/indexer/postgresIndexerStore.js';
 import { deploymentIdentity } from '../../src/indexer/startIndexer.js';
 import { newTestDevice, type ReadingJson, signedReading, type TestDevice, typicalAirQuality } from '../../src/gateway/testKit.js';
 import { startTestPostgres, type TestPostgres } from '../../src/testing/testPostgres.js';
-import { pythiaAt, type RunningUp, startPythiaUp } from './runPythia.js';
+import { pythiaAt, type RunningUp, startPythiaUp, stopPythiaUp } from './runPythia.js';
 
 const passphrase = 'up-postgres-test-passphrase-not-a-secret';
 const FIRST = 4;
@@ -19,7 +19,8 @@ const SECOND = 4;
 /**
  * `pythia up --database-url` as an operator runs it: the index in PostgreSQL (a throwaway cluster),
  * readings signed by devices and sent through the gateway, the query API answering from PostgreSQL,
- * and a kill -9 of the node in the middle of a batch.
+ * and a kill -9 of the node once the index holds blocks its chain has not saved (the restarted chain
+ * has lost them): every acknowledged reading indexed once, the rows from before untouched.
  */
 describe('pythia up --database-url: the index in PostgreSQL', { timeout: 240_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-up-postgres-'));
@@ -32,8 +33,8 @@ describe('pythia up --database-url: the index in PostgreSQL', { timeout: 240_000
   /** Device time of reading 1; one a minute from there, all in the past. */
   const start = Math.floor(Date.now() / 1000) - 3600 - 60 * (FIRST + SECOND);
 
-  const up = () =>
-    startPythiaUp(['--chain', 'anvil', '--data-dir', dataDir, '--database-url', databaseUrl], passphrase, {
+  const up = (args: string[] = []) =>
+    startPythiaUp(['--chain', 'anvil', '--data-dir', dataDir, '--database-url', databaseUrl, ...args], passphrase, {
       // The password never on the command line (docs/operations.md, "The index in PostgreSQL").
       PYTHIA_DATABASE_PASSWORD: postgres.password,
     });
@@ -147,51 +148,53 @@ describe('pythia up --database-url: the index in PostgreSQL', { timeout: 240_000
     ];
     assert.equal(Number(count), devices.length);
 
-    // Once final (on the embedded Anvil: saved to disk), the first batch's rows must outlive the kill as they are:
-    // the restarted indexer goes on from its position in PostgreSQL, it does not index the chain again.
-    await until('the first readings to be final', async () => {
-      const status = await indexGet('/v1/index/status');
-      return status.finalBlock >= status.cursor.number ? true : undefined;
-    });
+    // Stopped (as Ctrl-C does: the chain is saved) and started again with Anvil's snapshots 10 minutes apart, so that
+    // what the chain mines from now on is not on disk when the node is killed below.
+    assert.equal(await stopPythiaUp(node.child), 0);
+    node = await up(['--chain-save-interval', '600000']);
     const rowVersions = `SELECT xmin::text AS version, block_number, log_index FROM "${schema}".readings ORDER BY block_number, log_index`;
     const kept = await sql(rowVersions);
     assert.equal(kept.length, devices.length * FIRST);
 
-    // A second batch, acknowledged by the gateway; the node is killed (its Anvil with it) as soon as the index holds
-    // blocks that are not final yet (not saved by Anvil: the restarted chain may not have them, and the index must
-    // undo them), or after 3 s.
-    const position = async () =>
-      Object.fromEntries(
-        (
-          await sql<{ key: string; value: string }>(`SELECT key, value FROM "${schema}".meta WHERE key IN ('cursor_number', 'final_block')`)
-        ).map((r) => [r.key, r.value]),
-      );
+    // A second batch, acknowledged by the gateway, indexed but not final (Anvil has not saved its blocks); then kill -9
+    // (its Anvil dies with it): the restarted chain has lost those blocks, the index must undo them, the gateway send again.
     await send(FIRST + 1, FIRST + SECOND);
-    const killBy = Date.now() + 3_000;
-    for (;;) {
-      const at = await position();
-      if (Number(at.cursor_number) > Number(at.final_block) || Date.now() > killBy) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const ahead = await until('the index to hold the second readings', async () => {
+      const answered = await indexed();
+      return answered.every((d) => d.readings === FIRST + SECOND) ? await indexGet('/v1/index/status') : undefined;
+    });
+    assert.ok(ahead.finalBlock < ahead.cursor.number, `indexed, not final: ${JSON.stringify(ahead)}`);
     const killed = node.child;
     killed.removeAllListeners('exit');
     const gone = new Promise((resolve) => killed.once('exit', (_code, signal) => resolve(signal)));
     killed.kill('SIGKILL');
     assert.equal(await gone, 'SIGKILL');
 
-    const atKill = await position();
     const restarted = Date.now();
     node = await up();
-    const chainAfter = await createChainClients(node.deployment).publicClient.getBlockNumber();
+    const clients = createChainClients(node.deployment);
+    const chainHead = await clients.publicClient.getBlockNumber();
     console.log(
-      `# killed with the index at block ${atKill.cursor_number} (final ${atKill.final_block}); the chain restarted at block ${chainAfter}`,
+      `# killed with the index at block ${ahead.cursor.number} (final ${ahead.finalBlock}); the chain restarted at block ${chainHead}`,
     );
     assert.match(node.stderr(), /contracts found from an earlier start/);
     assert.equal(indexSchemaName(deploymentIdentity(node.deployment)), schema, 'the same deployment, the same schema');
-    const all = await until('the index to hold every acknowledged reading', async () => {
+    // Done when the index holds, at the height it had reached, the restarted chain's block (not the one the kill took
+    // away), and every acknowledged reading.
+    const heldAt = async (number: number) =>
+      (await sql<{ hash: string }>(`SELECT hash FROM "${schema}".blocks WHERE number = $1`, [number]))[0]?.hash;
+    const chainAt = (number: number) =>
+      clients.publicClient.getBlock({ blockNumber: BigInt(number) }).then(
+        (block) => block.hash,
+        () => undefined,
+      );
+    const all = await until('the index to follow the restarted chain and hold every acknowledged reading', async () => {
+      const chainHash = await chainAt(ahead.cursor.number);
+      if (chainHash === undefined || (await heldAt(ahead.cursor.number)) !== chainHash) return undefined;
       const answered = await indexed();
       return answered.every((d) => d.readings >= FIRST + SECOND) ? answered : undefined;
     });
+    assert.notEqual(await chainAt(ahead.cursor.number), ahead.cursor.hash, 'the kill took the block away; the index undid it');
     console.log(`# every acknowledged reading indexed ${Date.now() - restarted} ms after the restart began`);
     assert.deepEqual(
       all.map((d) => d.sequences),
