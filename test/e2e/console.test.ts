@@ -1,22 +1,30 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { bytesToHex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createChainClients } from '../../src/chain/clients.js';
 import { grantConsent } from '../../src/chain/consent/grantConsent.js';
+import { assignClassManufacturer } from '../../src/chain/deviceIdentity.js';
 import { recordDeviceMetadata } from '../../src/chain/deviceMetadata.js';
 import { acceptTransfer, offerTransfer } from '../../src/chain/deviceOwnership.js';
+import { approveRelease, publishRelease, setReleaseKeys, signManifest } from '../../src/chain/firmware/index.js';
 import { contractWriter } from '../../src/chain/sendContractTransaction.js';
+import { timelockAddress } from '../../src/chain/timelock.js';
 import { consentRegistryAbi, pythiaFleetAbi } from '../../src/contracts/abis.js';
 import { newTestDevice, postSettledReadings, signedReading, type TestDevice, typicalAirQuality } from '../../src/gateway/testKit.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
+import { generateDeviceKey, parseProvisioningBundle, sendFirmwareReport } from '../../src/sdk/index.js';
 import { type Stack, startStack } from '../../src/stack/startStack.js';
 import { fundedAccount } from '../../src/testing/fundedAccount.js';
 import { pythiaBin } from '../../src/testing/pythiaBin.js';
+import { runPythia } from './runPythia.js';
 
 /**
  * The council console in a real browser (Debian's Chromium, driven by playwright-core) against a
@@ -252,6 +260,90 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     await page.close();
   });
 
+  it("shows a device's firmware: a release published by its manufacturer, approved by its owner and installed by the device", async () => {
+    const { deployment } = stack;
+    const clients = createChainClients(deployment);
+    const registry = deployment.contracts.firmwareRegistry!;
+    // A sensor of the council's (the operator registers it: its ownership token is the operator's).
+    const device = generateDeviceKey();
+    await contractWriter({ clients, account: stack.roles.operator, address: deployment.contracts.fleet }, pythiaFleetAbi)(
+      'registerDevices',
+      [[device.publicKey], AIR_QUALITY_CLASS_ID],
+    );
+    // Its manufacturer, assigned the class by the council's timelock, sets 2-of-3 release keys and publishes a release.
+    const manufacturer = await fundedAccount(clients.publicClient);
+    await assignClassManufacturer({
+      clients,
+      account: stack.roles.admin,
+      identity: deployment.contracts.deviceIdentity!,
+      timelock: timelockAddress(deployment),
+      classId: AIR_QUALITY_CLASS_ID,
+      manufacturer: manufacturer.address,
+    });
+    const releaseKeys = [0, 1, 2].map(() => privateKeyToAccount(generatePrivateKey()));
+    await setReleaseKeys({
+      clients,
+      account: manufacturer,
+      address: registry,
+      classId: AIR_QUALITY_CLASS_ID,
+      keys: releaseKeys.map((k) => k.address),
+      threshold: 2,
+    });
+    const image = randomBytes(4096);
+    const digest = bytesToHex(createHash('sha256').update(image).digest());
+    const { timestamp } = await clients.publicClient.getBlock();
+    const manifest = {
+      classId: AIR_QUALITY_CLASS_ID,
+      sequence: 7n,
+      digest,
+      size: BigInt(image.length),
+      location: 'https://firmware.example/air/7.bin',
+      issuedAt: timestamp,
+    };
+    const signatures = await Promise.all(
+      releaseKeys.slice(0, 2).map((key) => signManifest({ key, chainId: deployment.chainId, registry, manifest })),
+    );
+    const { releaseId } = await publishRelease({ clients, account: manufacturer, address: registry, manifest, signatures });
+    // Its owner approves the release for it; the device installs it and reports so, signed, through its gateway.
+    await approveRelease({ clients, account: stack.roles.operator, address: registry, device: device.deviceId, releaseId });
+    const bundlePath = join(dir, 'bundle.json');
+    const bundled = await runPythia(['bundle', 'create', '--out', bundlePath, '--data-dir', join(dir, 'node')], passphrase);
+    assert.equal(bundled.code, 0, bundled.stderr);
+    const bundle = parseProvisioningBundle(readFileSync(bundlePath, 'utf8'));
+    await sendFirmwareReport({ key: device, bundle, gatewayUrl: stack.gatewayUrl, sequence: manifest.sequence, digest, nonce: 1n });
+    await until('the index to hold the install', async () => {
+      const installed = await indexGet(`/v1/index/events?device=${device.deviceId}&contract=firmwareRegistry&name=FirmwareInstalled`);
+      return installed.items[0];
+    });
+
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    await page.locator('table.fleet').waitFor();
+    await page.goto(`${stack.gatewayUrl}/console/#/devices/${device.deviceId}`);
+    const installed = page.locator('[data-installed]');
+    await page.locator(`[data-installed="${releaseId}"]`).waitFor();
+    const shortRelease = `${releaseId.slice(0, 8)}…${releaseId.slice(-6)}`;
+    assert.match(
+      (await installed.textContent()) ?? '',
+      new RegExp(`^Installed: release ${shortRelease}, sequence 7, reported by the device in block \\d+$`),
+    );
+    assert.equal(await installed.locator('code').getAttribute('title'), releaseId);
+    const rows = page.locator('table.firmware-events tbody tr');
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event'))), [
+      'FirmwareInstalled',
+      'ReleaseApprovalSet',
+    ]);
+    assert.match((await rows.nth(0).locator('td').nth(1).textContent()) ?? '', /reports firmware 7 installed \(signed by the device\)/);
+    const operator = stack.roles.operator.address;
+    assert.match(
+      (await rows.nth(1).locator('td').nth(1).textContent()) ?? '',
+      new RegExp(
+        `^release ${shortRelease} approved for ${device.deviceId.slice(0, 8)}…${device.deviceId.slice(-6)} by its owner ${operator.slice(0, 8)}…${operator.slice(-6)}$`,
+      ),
+    );
+    await page.close();
+  });
+
   it('lists the fleet: every device with its status, readings and flags', async () => {
     const page = await newPage();
     await page.goto(stack.consoleUrl);
@@ -369,6 +461,80 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     assert.equal(logged.args.consentId, String(consentId));
     await page.reload();
     await page.locator(`tr[data-consent="${consentId}"][data-state=revoked]`).waitFor();
+    await page.close();
+  });
+
+  it("an operator sets a class's profile from the console, after a confirmation; the chain and the accounting log say so", async () => {
+    const target = devices[2]!;
+    const onChain = async () => {
+      const shown = await runPythia(
+        ['profile', 'show', '--class', String(AIR_QUALITY_CLASS_ID), '--json', '--data-dir', join(dir, 'node')],
+        passphrase,
+      );
+      assert.equal(shown.code, 0, shown.stderr);
+      return JSON.parse(shown.stdout) as { version: number; profile: typeof airQualityProfile };
+    };
+    const previous = await onChain();
+    const page = await newPage();
+    await page.goto(stack.consoleUrl);
+    await page.locator('table.fleet').waitFor();
+    await page.goto(`${stack.gatewayUrl}/console/#/devices/${target.id}`);
+    const section = page.getByRole('region', { name: 'class profile' });
+    await section.getByRole('button', { name: `Set the profile of class ${AIR_QUALITY_CLASS_ID}…` }).click();
+    const editor = section.locator('textarea[name=profile]');
+    const shown = JSON.parse(await editor.inputValue()) as typeof airQualityProfile;
+    assert.deepEqual(shown, previous.profile, 'the editor starts from the profile in force');
+    const dialog = page.getByRole('alertdialog', { name: 'confirm profile' });
+
+    // A profile the node refuses (a minimum above its maximum): said on the page, nothing signed.
+    await editor.fill(JSON.stringify({ ...shown, minValue: [shown.maxValue[0]! + 1, ...shown.minValue.slice(1)] }));
+    await section.getByRole('button', { name: 'Set profile…' }).click();
+    await dialog.getByRole('button', { name: 'Yes, set the profile' }).click();
+    await section.locator('.error').waitFor();
+    assert.match((await section.locator('.error').textContent()) ?? '', /minValue\[0\].*is above maxValue\[0\]/);
+
+    // PM2.5's maximum raised from 500 to 650 µg/m³.
+    const maxValue = [6500, ...shown.maxValue.slice(1)];
+    await editor.fill(JSON.stringify({ ...shown, maxValue }, null, 2));
+    await section.getByRole('button', { name: 'Set profile…' }).click();
+    await dialog.waitFor();
+    assert.match(
+      (await dialog.textContent()) ?? '',
+      new RegExp(
+        `Set this profile for every device of class ${AIR_QUALITY_CLASS_ID}\\? The node signs setClassProfile with the operator's key`,
+      ),
+    );
+    assert.equal((await onChain()).version, previous.version, 'nothing is signed before the confirmation');
+    await dialog.getByRole('button', { name: 'Yes, set the profile' }).click();
+    const done = section.getByRole('status');
+    await done.waitFor({ timeout: 60_000 });
+    const operator = stack.roles.operator.address;
+    const sent = new RegExp(
+      `^Done: class ${AIR_QUALITY_CLASS_ID} profile version ${previous.version + 1} in block (\\d+), transaction (0x[0-9a-f]{64}), signed by ${operator}\\.$`,
+    ).exec((await done.textContent()) ?? '');
+    assert.ok(sent, (await done.textContent()) ?? '');
+    const [, block, transactionHash] = sent;
+    const current = await onChain();
+    assert.equal(current.version, previous.version + 1);
+    assert.deepEqual(current.profile, { ...previous.profile, maxValue }, 'the chain holds the profile set in the page');
+    // The page reads the device again: PM2.5's chart draws the new maximum.
+    await page.locator('figure.chart[data-metric="0"] [data-limit=max] text', { hasText: 'max 650' }).waitFor();
+
+    // The accounting log (it reads the index when opened): the fleet's ClassProfileSet in that transaction and block.
+    await until('the index to hold the profile change', async () => {
+      const events = await indexGet('/v1/index/events?contract=fleet&name=ClassProfileSet');
+      return events.items.find((e: { transactionHash: string }) => e.transactionHash === transactionHash);
+    });
+    await page.click('a[href="#/accounting"]');
+    await page.selectOption('select[name=contract]', 'fleet');
+    const logged = page.locator(`table.accounting tr[data-event=ClassProfileSet][data-transaction="${transactionHash}"]`);
+    await logged.waitFor({ timeout: 10_000 });
+    const [loggedBlock, what] = await logged
+      .locator('td')
+      .allTextContents()
+      .then((cells) => [cells[0], cells[4]]);
+    assert.match(loggedBlock!, new RegExp(`^${block}( · not final)?$`));
+    assert.match(what!, new RegExp(`classId: ${AIR_QUALITY_CLASS_ID}.*version: ${previous.version + 1}`));
     await page.close();
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { parseDeployment } from '../../src/chain/deployment.js';
 import { documentedCommandOf, jsonErrorOutputError, jsonOutputError } from '../../src/cli/jsonOutputSchemas.js';
 import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
@@ -84,4 +85,39 @@ export function assertDocumentedJson<T>(args: readonly string[], value: T): T {
     assert.equal(error, undefined, `pythia ${command} --json does not match docs/cli.md: ${error}\n${JSON.stringify(value)}`);
   }
   return value;
+}
+
+export type RunningUp = { child: ChildProcessWithoutNullStreams; deployment: ReturnType<typeof parseDeployment>; stderr: () => string };
+
+/**
+ * Starts `pythia up --json --port 0` (plus `args`) as a user would, and resolves with the deployment
+ * it prints once it is up; rejects when it exits first. `env` is added to the environment.
+ */
+export function startPythiaUp(args: string[], passphrase: string, env: NodeJS.ProcessEnv = {}): Promise<RunningUp> {
+  const child = spawn(process.execPath, [bin, 'up', '--json', '--port', '0', ...args], {
+    env: { ...process.env, PYTHIA_PASSPHRASE: passphrase, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      try {
+        resolve({ child, deployment: parseDeployment(JSON.parse(stdout)), stderr: () => stderr });
+      } catch {
+        // not the whole document yet
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`pythia up exited with ${code}: ${stderr}`)));
+  });
+}
+
+/** Stops a `pythia up` with SIGTERM, as Ctrl-C would: resolves with its exit code (or the signal that ended it). */
+export function stopPythiaUp(child: ChildProcessWithoutNullStreams): Promise<number | string | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code, signal) => resolve(code ?? signal));
+    child.kill('SIGTERM');
+  });
 }

@@ -8,50 +8,22 @@ import { after, describe, it } from 'node:test';
 import { startAnvil } from '../../src/chain/anvil.js';
 import { readAnvilPidFile } from '../../src/chain/anvilPidFile.js';
 import { createChainClients } from '../../src/chain/clients.js';
-import { parseDeployment } from '../../src/chain/deployment.js';
 import { loadOrCreateRoleKeys } from '../../src/chain/roleKeys.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { readNodeProcess } from '../../src/network/index.js';
 import { fundOnAnvil } from '../../src/testing/fundedAccount.js';
 import { processIdentity, readCommandLine } from '../../src/processes/processIdentity.js';
 import { socketInodesOf, tcpListeners } from '../../src/testing/stranger.js';
-import { runPythia } from './runPythia.js';
+import { runPythia, startPythiaUp, stopPythiaUp } from './runPythia.js';
 import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
 const bin = pythiaBin();
 const passphrase = 'up-test-passphrase-not-a-secret';
 
 /** Starts `pythia up --json` and resolves with the deployment it prints once it is up. */
-function up(
-  args: string[],
-): Promise<{ child: ChildProcessWithoutNullStreams; deployment: ReturnType<typeof parseDeployment>; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'up', '--json', '--port', '0', ...args], {
-    env: { ...process.env, PYTHIA_PASSPHRASE: passphrase },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (c) => {
-      stdout += c;
-      try {
-        resolve({ child, deployment: parseDeployment(JSON.parse(stdout)), stderr: () => stderr });
-      } catch {
-        // not the whole document yet
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`pythia up exited with ${code}: ${stderr}`)));
-  });
-}
+const up = (args: string[]) => startPythiaUp(args, passphrase);
 
-/** SIGTERM, as Ctrl-C would: resolves with the exit code (or the signal that ended it). */
-function stop(child: ChildProcessWithoutNullStreams): Promise<number | string | null> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (code, signal) => resolve(code ?? signal));
-    child.kill('SIGTERM');
-  });
-}
+const stop = stopPythiaUp;
 
 describe('pythia up', { timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pythia-up-'));
