@@ -9,6 +9,7 @@ export type ChainProofReason =
   | 'wrong_difficulty'
   | 'checkpoint_needed'
   | 'not_a_checkpoint'
+  | 'unvouched_checkpoint'
   | 'stale_header'
   | 'future_header'
   | 'bad_account_proof'
