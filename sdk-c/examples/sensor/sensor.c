@@ -293,7 +293,9 @@ static pythia_result follow_checkpoint(sensor_context *ctx, chain_view *view) {
     pending.checkpoint = checkpoint;
     r = PYTHIA_OK;
     while (r == PYTHIA_OK && !vouching.vouched) {
-      if ((r = fetch_header(ctx, checkpoint + vouching.count + 1, header, &length)) == PYTHIA_OK)
+      /* No header past the bound is fetched: the SDK would refuse it anyway. */
+      if (vouching.count >= count || vouching.count >= PYTHIA_MAX_VOUCHERS) r = PYTHIA_ERR_UNVOUCHED_CHECKPOINT;
+      else if ((r = fetch_header(ctx, checkpoint + vouching.count + 1, header, &length)) == PYTHIA_OK)
         r = pythia_clique_checkpoint_voucher(&vouching, header, length, &view->trust, &pending);
     }
     if (r == PYTHIA_OK) printf("checkpoint %llu vouched for by %zu headers\n", (unsigned long long)checkpoint, vouching.count);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Hex } from 'viem';
 import { askCliqueCheckpoints } from './askStatusProof.js';
-import { checkpointOf, readChainProofVectors, trustAt } from './chainProofCVectors.js';
+import { checkpointOf, readChainProofVectors, sealCliqueChainAfter, trustAt } from './chainProofCVectors.js';
 import { ChainProofError } from './errors.js';
 
 /** Vectors from a real geth Clique network (scripts/write-chain-proof-vectors.ts): its checkpoints and the headers after the one the new validator sealed. */
@@ -45,13 +45,23 @@ describe('askCliqueCheckpoints over HTTP: a checkpoint sealed by the validator v
       ? { header: vectors.changes.afterAddedCheckpoint[Number(number - vouched)] }
       : header && { header },
   );
+  // Every header after the checkpoint sealed again by the new validator itself, each built on the one before: none vouches.
+  const newcomerOnly = sealCliqueChainAfter(
+    vectors,
+    vectors.checkpoints[Number(vouched / epoch) - 1]!,
+    trustAt(vectors, vouched).validators,
+    Array(Number(epoch) - 1).fill(vectors.changes.addedKey),
+  );
+  const newcomer = headersGateway((number, header) =>
+    number > vouched && number < vouched + epoch ? { header: newcomerOnly[Number(number - vouched) - 1] } : header && { header },
+  );
   const malformed = headersGateway((number, header) => (number === vouched + 1n ? { header: 25 } : header && { header }));
   const urls: string[] = [];
   before(async () => {
-    for (const g of [honest, lying, malformed]) urls.push(await listen(g.server));
+    for (const g of [honest, lying, newcomer, malformed]) urls.push(await listen(g.server));
   });
   after(() => {
-    for (const g of [honest, lying, malformed]) g.server.close();
+    for (const g of [honest, lying, newcomer, malformed]) g.server.close();
   });
   const genesis = { validators: vectors.validators, checkpoint: 0n, epoch };
 
@@ -66,21 +76,32 @@ describe('askCliqueCheckpoints over HTTP: a checkpoint sealed by the validator v
     );
   });
 
-  it('refuses the checkpoint when the headers after it are not built on it, having asked for no more than the set has validators', async () => {
+  it('refuses the checkpoint when the header after it is not built on it, asking for no other', async () => {
     await assert.rejects(
       askCliqueCheckpoints({ gatewayUrl: urls[1]!, trust: genesis, upTo: lastCheckpoint }),
       (error: unknown) => error instanceof ChainProofError && error.reason === 'unvouched_checkpoint',
     );
-    const setSize = trustAt(vectors, vouched).validators.length;
     assert.deepEqual(
       lying.asked.filter((n) => n > vouched),
+      [vouched + 1n],
+    );
+  });
+
+  it('refuses the checkpoint when only the new validator seals after it, having asked for as many headers as the new set has validators', async () => {
+    await assert.rejects(
+      askCliqueCheckpoints({ gatewayUrl: urls[2]!, trust: genesis, upTo: lastCheckpoint }),
+      (error: unknown) => error instanceof ChainProofError && error.reason === 'unvouched_checkpoint',
+    );
+    const setSize = trustAt(vectors, vouched).validators.length;
+    assert.deepEqual(
+      newcomer.asked.filter((n) => n > vouched),
       Array.from({ length: setSize }, (_, i) => vouched + BigInt(i) + 1n),
     );
   });
 
   it('refuses an answer of the wrong shape for a vouching header (malformed_proof)', async () => {
     await assert.rejects(
-      askCliqueCheckpoints({ gatewayUrl: urls[2]!, trust: genesis, upTo: lastCheckpoint }),
+      askCliqueCheckpoints({ gatewayUrl: urls[3]!, trust: genesis, upTo: lastCheckpoint }),
       (error: unknown) => error instanceof ChainProofError && error.reason === 'malformed_proof',
     );
   });

@@ -2,8 +2,8 @@ import type { Address, Hex } from 'viem';
 import type { RetryOptions } from '../backoffDelay.js';
 import { gatewayRequest } from '../gatewayRequest.js';
 import { decodeCliqueHeader } from './decodeCliqueHeader.js';
-import { ChainProofError } from './errors.js';
-import { followCliqueCheckpoint, MAX_CHECKPOINT_VOUCHERS } from './followCliqueCheckpoint.js';
+import { ChainProofError, UnvouchedCheckpointError } from './errors.js';
+import { followCliqueCheckpoint } from './followCliqueCheckpoint.js';
 import type { CliqueTrust, HeaderFreshness } from './verifyCliqueHeader.js';
 import { verifyDeviceStatusProof, type VerifyDeviceStatusProofReturnType } from './verifyDeviceStatusProof.js';
 import type { FleetRecordProof } from './verifyFleetRecordProof.js';
@@ -71,8 +71,8 @@ export type AskCliqueCheckpointsParameters = {
  * Follows the validator set from `trust` to checkpoint `upTo`, one checkpoint header after the other
  * (GET /v1/chain/headers/{number}), each checked by followCliqueCheckpoint: the gateway only delivers.
  * A checkpoint sealed by a validator voted in during the epoch (unvouched_checkpoint) is asked again
- * with the headers after it, one more each time, until one sealed by a trusted validator vouches for
- * it or the bound (the set's size, at most MAX_CHECKPOINT_VOUCHERS) is reached.
+ * with the headers after it, one more each time, while they are right and none is a trusted
+ * validator's yet, up to the bound (the set's size, at most MAX_CHECKPOINT_VOUCHERS): as the C sensor does.
  */
 export async function askCliqueCheckpoints(parameters: AskCliqueCheckpointsParameters): Promise<CliqueTrust> {
   let trust = parameters.trust;
@@ -90,15 +90,14 @@ export async function askCliqueCheckpoints(parameters: AskCliqueCheckpointsParam
     const number = trust.checkpoint + trust.epoch;
     const header = await headerAt(number);
     const vouchers: Hex[] = [];
-    const bound = Math.min(MAX_CHECKPOINT_VOUCHERS, decodeCliqueHeader(header).checkpointSigners.length);
     for (;;) {
       try {
         const { hash: _, vouchedBy: __, ...next } = followCliqueCheckpoint({ trust, header, vouchers });
         trust = next;
         break;
       } catch (error) {
-        if (!(error instanceof ChainProofError) || error.reason !== 'unvouched_checkpoint' || vouchers.length >= bound) throw error;
-        // Refused for want of a voucher, or for a bad one: one more header tells which (followCliqueCheckpoint bounds the count).
+        // Sealed by a validator voted in, and every header after it so far right but none a trusted validator's: the next one.
+        if (!(error instanceof UnvouchedCheckpointError) || !error.moreMayVouch) throw error;
         vouchers.push(await headerAt(number + BigInt(vouchers.length) + 1n));
       }
     }

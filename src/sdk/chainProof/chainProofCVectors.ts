@@ -320,24 +320,31 @@ export function sealCliqueChain(
   listed: readonly Hex[],
   sealers: readonly Hex[],
 ): { checkpoint: Hex; vouchers: Hex[] } {
-  const sorted = listed.map((a) => a.toLowerCase()).sort();
-  const difficulty = (number: bigint, key: Hex): Hex =>
-    sorted[Number(number % BigInt(sorted.length))] === addressOfKey(key) ? '0x02' : '0x01';
-  const numberOf = (f: Hex[]) => BigInt(f[8]!);
   const c = fromRlp(vectors.checkpoints[vectors.changes.addedCheckpoint / vectors.epoch - 1]!, 'hex') as Hex[];
   c[12] = concatHex([`0x${'00'.repeat(32)}`, ...listed.map((a) => a.toLowerCase() as Hex), `0x${'00'.repeat(65)}`]);
-  c[7] = difficulty(numberOf(c), sealers[0]!);
+  c[7] = turnDifficulty(listed, BigInt(c[8]!), sealers[0]!);
   const checkpoint = resealHeader(toRlp(c), sealers[0]!);
-  const vouchers: Hex[] = [];
+  return { checkpoint, vouchers: sealCliqueChainAfter(vectors, checkpoint, listed, sealers.slice(1)) };
+}
+
+/** The headers after the vectors' checkpoint sealed by the validator voted in, sealed again by `sealers` one after the other, each built on the one before (the first on `checkpoint`), each with its sealer's turn in `listed`. */
+export function sealCliqueChainAfter(vectors: ChainProofVectors, checkpoint: Hex, listed: readonly Hex[], sealers: readonly Hex[]): Hex[] {
+  const headers: Hex[] = [];
   let previous = checkpoint;
-  for (const [i, key] of sealers.slice(1).entries()) {
+  for (const [i, key] of sealers.entries()) {
     const f = fromRlp(vectors.changes.afterAddedCheckpoint[i]!, 'hex') as Hex[];
     f[0] = keccak256(previous);
-    f[7] = difficulty(numberOf(f), key);
+    f[7] = turnDifficulty(listed, BigInt(f[8]!), key);
     previous = resealHeader(toRlp(f), key);
-    vouchers.push(previous);
+    headers.push(previous);
   }
-  return { checkpoint, vouchers };
+  return headers;
+}
+
+/** Clique's difficulty for `key` sealing block `number` under the set `listed`: 2 in its turn, 1 otherwise. */
+function turnDifficulty(listed: readonly Hex[], number: bigint, key: Hex): Hex {
+  const sorted = listed.map((a) => a.toLowerCase()).sort();
+  return sorted[Number(number % BigInt(sorted.length))] === addressOfKey(key) ? '0x02' : '0x01';
 }
 
 /** Keys for a validator set the tests make up (deterministic: the C vectors are generated from them). */

@@ -1,6 +1,6 @@
 import type { Address, Hex } from 'viem';
 import { getAddress } from 'viem';
-import { ChainProofError } from './errors.js';
+import { UnvouchedCheckpointError } from './errors.js';
 import { type CliqueTrust, checkCliqueHeader } from './verifyCliqueHeader.js';
 
 /** At most this many headers vouch for a checkpoint, and never more than the set it names (C: PYTHIA_MAX_VOUCHERS). */
@@ -55,10 +55,10 @@ function checkVouchers(
   vouchers: ReadonlyArray<Hex | Uint8Array>,
 ): Address {
   const bound = Math.min(next.validators.length, MAX_CHECKPOINT_VOUCHERS);
-  const unvouched = (why: string) =>
-    new ChainProofError(
-      'unvouched_checkpoint',
+  const unvouched = (why: string, moreMayVouch = false) =>
+    new UnvouchedCheckpointError(
       `checkpoint ${checkpoint.number}, sealed by ${checkpoint.signer} (not a validator of checkpoint ${trust.checkpoint}): ${why}`,
+      moreMayVouch,
     );
   let last: { hash: Hex; number: bigint } = checkpoint;
   let vouchedBy: Address | undefined;
@@ -72,6 +72,9 @@ function checkVouchers(
     last = header;
   }
   if (vouchedBy === undefined)
-    throw unvouched(`no header after it sealed by a validator of both sets (give checkpoint + 1 … + k, k ≤ ${bound}, the last one's)`);
+    throw unvouched(
+      `no header after it sealed by a validator of both sets (give checkpoint + 1 … + k, k ≤ ${bound}, the last one's)`,
+      last.number - checkpoint.number < BigInt(bound),
+    );
   return vouchedBy;
 }

@@ -1,4 +1,4 @@
-export { ChainProofError, type ChainProofReason } from './errors.js';
+export { ChainProofError, type ChainProofReason, UnvouchedCheckpointError } from './errors.js';
 export { decodeCliqueHeader, type CliqueHeader, MAX_HEADER_BYTES } from './decodeCliqueHeader.js';
 export {
   verifyCliqueHeader,
