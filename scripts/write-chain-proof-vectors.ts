@@ -1,12 +1,14 @@
 // Writes the chain-proof vectors (sdk-c/test/chain_proof_vectors.json) from a real geth 1.13.15 Clique
 // network: 3 validators, a block a second, checkpoints every 8 blocks, the contracts of `pythia up`,
 // an active, a suspended and an unregistered device, and eth_getProof of their fleet records; then
-// a 4th validator voted in by two of the three (clique_propose), and validator-3 voted out by three
-// of the four, each change followed by a checkpoint that restates the set.
+// a 4th validator voted in by two of the three (clique_propose), the checkpoint after that vote sealed
+// by the new validator itself (blocks sealed one at a time around it, miner_start/miner_stop), and
+// validator-3 voted out by three of the four, each change followed by a checkpoint that restates the set.
 // `node --import tsx scripts/write-chain-proof-vectors.ts` (a few minutes: the deployment and the votes); it stops every node it started.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { getAddress, parseEther, type Address, type Hex } from 'viem';
 import { callRpc } from '../src/chain/anvilRpc.js';
@@ -104,15 +106,60 @@ try {
   };
   const nextCheckpointAfter = (n: bigint) => n - (n % BigInt(EPOCH)) + BigInt(EPOCH);
 
-  // A validator voted in: a new node, started (it syncs, unauthorised), then two of the three vote for it.
-  console.error('devices registered; voting a 4th validator in');
+  // A validator voted in, and the checkpoint after the vote sealed by it (the case a device must be
+  // vouched through: its signer is not in the set the device trusts yet). Deterministic: every
+  // validator's sealing is stopped, then blocks are sealed one at a time by the validator chosen
+  // (miner_start, one block, miner_stop; Clique lets a validator seal once in len/2+1 blocks).
+  console.error('devices registered; voting a 4th validator in, block by block');
   const added = await addNetworkNode({ dir, role: 'validator', passphrase, scryptN: 1024 });
   await startNode({ nodeDir: join(dir, added.dir), passphrase });
+  const validatorNodes = [...network.nodes.filter((n) => n.role === 'validator'), added].map((n) => ({
+    name: n.name,
+    address: getAddress(n.address!),
+    ipc: nodePaths(join(dir, n.dir)).ipcPath,
+  }));
+  const newValidator = validatorNodes.at(-1)!;
+  const oldValidators = validatorNodes.slice(0, -1);
+  for (const v of validatorNodes) await ipcRequest(v.ipc, 'miner_stop');
+  // Blocks sealed before the stop reached every node (out of turn: up to 2 s late) come in first.
+  for (let last = await blockNumber(), quietSince = Date.now(); Date.now() - quietSince < 4_000; await sleep(250)) {
+    const now = await blockNumber();
+    if (now !== last) [last, quietSince] = [now, Date.now()];
+  }
+  const sealOne = async (v: (typeof validatorNodes)[number]) => {
+    const before = await blockNumber();
+    await until(`${v.name} at block ${before}`, async () => BigInt(await ipcRequest<Hex>(v.ipc, 'eth_blockNumber')) >= before);
+    await ipcRequest(v.ipc, 'miner_start');
+    await until(`${v.name} sealing block ${before + 1n}`, async () => (await blockNumber()) > before);
+    await ipcRequest(v.ipc, 'miner_stop');
+    const sealer = await signerOf(before + 1n);
+    if ((await blockNumber()) !== before + 1n || sealer !== v.address)
+      throw new Error(`block ${before + 1n} was sealed by ${sealer}, not ${v.name} alone: run the script again`);
+  };
+  // An old validator that may seal the next block: not one of the last two sealers (Clique's recency rule, 4 signers).
+  const sealByOld = async (prefer: readonly string[] = []) => {
+    const head = await blockNumber();
+    const recent = [await signerOf(head), head > 1n ? await signerOf(head - 1n) : undefined];
+    const eligible = oldValidators.filter((v) => !recent.includes(v.address));
+    await sealOne(eligible.find((v) => prefer.includes(v.name)) ?? eligible[0]!);
+  };
   for (const validator of ['validator-1', 'validator-2']) await proposeSigner({ dir, validator, address: added.address!, vote: 'add' });
-  await until('the vote in', async () => (await signers()).includes(getAddress(added.address!)));
+  for (let i = 0; !(await signers()).includes(newValidator.address); i++) {
+    if (i === 12) throw new Error('the vote in did not pass within 12 blocks');
+    await sealByOld(['validator-1', 'validator-2']);
+  }
   const addedAt = await blockNumber();
+  const addedCheckpoint = nextCheckpointAfter(addedAt);
+  // One block of its own before the checkpoint when there is room (it may not seal either of the two before it).
+  if (addedAt + 1n <= addedCheckpoint - 3n) await sealOne(newValidator);
+  while ((await blockNumber()) < addedCheckpoint - 1n) await sealByOld();
+  await sealOne(newValidator);
+  await sealByOld();
+  for (const v of validatorNodes) await ipcRequest(v.ipc, 'miner_start');
+  if ((await signerOf(addedCheckpoint)) !== newValidator.address)
+    throw new Error(`checkpoint ${addedCheckpoint} is not the new validator's`);
   // Sealing under the new set, past the next checkpoint.
-  await until('a checkpoint after the vote in', async () => (await blockNumber()) > nextCheckpointAfter(addedAt) + 2n * BigInt(EPOCH));
+  await until('a checkpoint after the vote in', async () => (await blockNumber()) > addedCheckpoint + 2n * BigInt(EPOCH));
 
   // validator-3 voted out: three of the four vote (more than half).
   console.error('voting validator-3 out');
@@ -122,9 +169,10 @@ try {
   await until('the vote out', async () => !(await signers()).includes(getAddress(removedNode.address!)));
   const removedAt = await blockNumber();
   await until('a checkpoint after the vote out', async () => (await blockNumber()) > nextCheckpointAfter(removedAt) + BigInt(EPOCH) + 2n);
-  const removedKey = (
-    await decryptKeystore(await readKeystoreFile(join(nodePaths(join(dir, removedNode.dir)).keystoreDir, 'signer.json')), passphrase)
-  ).privateKey;
+  const keyOf = async (nodeDir: string) =>
+    (await decryptKeystore(await readKeystoreFile(join(nodePaths(join(dir, nodeDir)).keystoreDir, 'signer.json')), passphrase)).privateKey;
+  const removedKey = await keyOf(removedNode.dir);
+  const addedKey = await keyOf(added.dir);
 
   console.error('collecting');
   const head = await blockNumber();
@@ -132,7 +180,6 @@ try {
   // Who sealed what: the headers of the new validator before and after the checkpoint that names it, the removed validator's last.
   const sealers: Address[] = [];
   for (let n = 1n; n <= head; n++) sealers[Number(n)] = await signerOf(n);
-  const addedCheckpoint = nextCheckpointAfter(addedAt);
   const removedCheckpoint = nextCheckpointAfter(removedAt);
   const sealedBy = (who: Address, from: bigint, to: bigint) =>
     Array.from({ length: Number(to - from) }, (_, i) => from + BigInt(i)).filter((n) => sealers[Number(n)] === getAddress(who));
@@ -185,6 +232,12 @@ try {
           .slice(0, 2)
           .map(rawHeader),
       ),
+      /** The throwaway key of the new validator (this network is gone): to seal vouchers as it could. */
+      addedKey,
+      /** The first checkpoint after the vote, which names it: sealed by the new validator itself. */
+      addedCheckpoint: Number(addedCheckpoint),
+      /** The headers after that checkpoint to the end of its epoch, in order: the first sealed by a validator of the old set. */
+      afterAddedCheckpoint: await Promise.all(Array.from({ length: EPOCH - 1 }, (_, i) => addedCheckpoint + 1n + BigInt(i)).map(rawHeader)),
       /** Headers it sealed in the epochs after that checkpoint. */
       addedAfterCheckpoint: await Promise.all(
         sealedBy(added.address!, addedCheckpoint + 1n, head)

@@ -58,7 +58,11 @@ typedef enum {
   PYTHIA_ERR_BAD_ACCOUNT_PROOF,
   PYTHIA_ERR_NO_CONTRACT,
   PYTHIA_ERR_BAD_STORAGE_PROOF,
-  PYTHIA_ERR_NOT_A_CHECKPOINT
+  PYTHIA_ERR_NOT_A_CHECKPOINT,
+  /* A checkpoint sealed by a validator the device does not trust yet, not (or not rightly) vouched for. */
+  PYTHIA_ERR_UNVOUCHED_CHECKPOINT,
+  /* The gateway's answer is not a status proof's shape (askStatusProof's malformed_proof). */
+  PYTHIA_ERR_MALFORMED_PROOF
 } pythia_result;
 
 /** The reason as the TypeScript SDK and the gateway spell it ("bad_cose", "stale_answer", ...). */
@@ -373,6 +377,7 @@ typedef struct {
 
 typedef struct {
   uint8_t hash[32];
+  uint8_t parent_hash[32];
   uint8_t state_root[32];
   uint8_t signer[20];
   uint64_t number;
@@ -391,14 +396,41 @@ typedef struct {
 pythia_result pythia_clique_header_verify(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
                                           const pythia_header_freshness *freshness, pythia_clique_header *out);
 
+/** At most this many headers vouch for a checkpoint (and never more than the set it names). */
+#define PYTHIA_MAX_VOUCHERS 16
+
+/** A checkpoint waiting to be vouched for: the last header of the chain from it (its hash and number), and how far it got. */
+typedef struct {
+  uint8_t hash[32];
+  uint64_t number;
+  size_t count;
+  /** 1 once a header sealed by a validator of the trusted set closed the chain: the checkpoint is followed. */
+  int vouched;
+} pythia_clique_vouching;
+
 /**
  * The validator set of the next epoch (followCliqueCheckpoint): `header` must be the checkpoint that
- * ends the trusted epoch (block checkpoint + epoch: else not_a_checkpoint), sealed by a trusted
- * validator. Its signer list goes to `validators` (at most `capacity`; buffer_too_small), `count`,
- * and its number to `checkpoint`: the caller's next pythia_clique_trust.
+ * ends the trusted epoch (block checkpoint + epoch: else not_a_checkpoint), sealed by a validator of
+ * the set it names with the difficulty of its turn there (unknown_signer, wrong_difficulty). Its signer
+ * list goes to `validators` (at most `capacity`; buffer_too_small), `count`, and its number to
+ * `checkpoint`: the caller's next pythia_clique_trust. When its signer is not in `trust` (a validator
+ * voted in during the epoch) the result is unvouched_checkpoint, the set is written but pending, and
+ * `vouching` (when not NULL) is set up for pythia_clique_checkpoint_voucher.
  */
 pythia_result pythia_clique_checkpoint_follow(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
-                                              uint8_t (*validators)[20], size_t capacity, size_t *count, uint64_t *checkpoint);
+                                              uint8_t (*validators)[20], size_t capacity, size_t *count, uint64_t *checkpoint,
+                                              pythia_clique_vouching *vouching);
+
+/**
+ * One header after a pending checkpoint, in order (checkpoint + 1, + 2, ...; one buffer at a time):
+ * checked under `next` (the set the checkpoint names, from the checkpoint: pythia_clique_header_verify's
+ * reasons), and the child of the one before (its parent hash; else unvouched_checkpoint). When its
+ * signer is also in `trust` (the set before the checkpoint) `vouching->vouched` becomes 1 and the
+ * pending set may be taken. A header after that, or past min(set size, PYTHIA_MAX_VOUCHERS), is
+ * unvouched_checkpoint.
+ */
+pythia_result pythia_clique_checkpoint_voucher(pythia_clique_vouching *vouching, const uint8_t *header, size_t length,
+                                               const pythia_clique_trust *trust, const pythia_clique_trust *next);
 
 /** A Merkle-Patricia proof walked one node at a time (root first), for a 32-byte (hashed) key. */
 typedef struct {

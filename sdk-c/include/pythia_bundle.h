@@ -92,6 +92,37 @@ size_t pythia_bundle_trusted_keys(const pythia_bundle *bundle, pythia_trusted_ke
  */
 pythia_result pythia_bundle_clique_trust(const pythia_bundle *bundle, pythia_clique_trust *trust);
 
+/**
+ * A chain proof as the gateway sends it, JSON (GET /v1/devices/{id}/status-proof, GET
+ * /v1/chain/headers/{number}), read where it lies: positions in the caller's text, which must outlive it.
+ */
+typedef struct {
+  const char *json;
+  size_t length;
+  size_t header;        /* the header's string */
+  size_t account_proof; /* the accountProof array */
+  size_t storage_proof; /* storageProof[0].proof, 0 when storageProof is empty */
+} pythia_proof_body;
+
+/**
+ * Checks the shape as askStatusProof does (parseStatusProofBody; with `with_proof` 0, a header alone
+ * as askCliqueCheckpoints reads it): JSON, an object whose `header` is "0x" + hex digits, and (with
+ * `with_proof`) a `proof` object with a hex `address`, an `accountProof` list of hex strings and a
+ * `storageProof` list of objects with hex `key`, `value` and a `proof` list of hex strings. Anything
+ * else is malformed_proof (also JSON nested deeper than PYTHIA_BUNDLE_MAX_DEPTH).
+ */
+pythia_result pythia_proof_body_read(const char *json, size_t length, int with_proof, pythia_proof_body *out);
+
+/** The header's bytes (bad_header: an odd number of digits or over PYTHIA_MAX_HEADER_BYTES or `capacity`). */
+pythia_result pythia_proof_body_header(const pythia_proof_body *body, uint8_t *out, size_t capacity, size_t *length);
+
+/**
+ * The next node of a proof list, one buffer at a time: `*cursor` starts at body->account_proof or
+ * body->storage_proof. 1: a node in out (length), 0: the end of the list, -1: an odd number of digits
+ * or more than `capacity` bytes (the caller's bad_account_proof or bad_storage_proof).
+ */
+int pythia_proof_body_node(const pythia_proof_body *body, size_t *cursor, uint8_t *out, size_t capacity, size_t *length);
+
 #ifdef __cplusplus
 }
 #endif

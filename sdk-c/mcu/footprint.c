@@ -96,9 +96,16 @@ int main(void) {
     trust.checkpoint = 0;
     trust.epoch = 30000;
     uint8_t next[4][20];
-    size_t next_count;
-    uint64_t next_checkpoint;
-    r |= pythia_clique_checkpoint_follow((const uint8_t *)input, input[11], &trust, next, 4, &next_count, &next_checkpoint);
+    size_t next_count = 0;
+    uint64_t next_checkpoint = 0;
+    pythia_clique_vouching vouching;
+    pythia_clique_trust pending = trust;
+    r |= pythia_clique_checkpoint_follow((const uint8_t *)input, input[11], &trust, next, 4, &next_count, &next_checkpoint, &vouching);
+    /* A checkpoint sealed by a validator voted in: the headers after it, one at a time. */
+    pending.validators = (const uint8_t(*)[20])next;
+    pending.validator_count = next_count;
+    pending.checkpoint = next_checkpoint;
+    r |= pythia_clique_checkpoint_voucher(&vouching, (const uint8_t *)input, input[12], &trust, &pending);
     r |= pythia_clique_header_verify((const uint8_t *)input, input[8], &trust, &freshness, &header);
     r |= pythia_status_proof_begin(&proof, header.state_root, key.id, key.id);
     r |= pythia_status_proof_account_node(&proof, (const uint8_t *)input, input[9]);

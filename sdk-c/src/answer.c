@@ -40,6 +40,8 @@ const char *pythia_reason(pythia_result result) {
     case PYTHIA_ERR_NO_CONTRACT: return "no_contract";
     case PYTHIA_ERR_BAD_STORAGE_PROOF: return "bad_storage_proof";
     case PYTHIA_ERR_NOT_A_CHECKPOINT: return "not_a_checkpoint";
+    case PYTHIA_ERR_UNVOUCHED_CHECKPOINT: return "unvouched_checkpoint";
+    case PYTHIA_ERR_MALFORMED_PROOF: return "malformed_proof";
   }
   return "unknown";
 }

@@ -601,3 +601,94 @@ size_t pythia_bundle_trusted_keys(const pythia_bundle *bundle, pythia_trusted_ke
   }
   return count;
 }
+
+/* ---------------------------------------------------------------- a chain proof's JSON (askStatusProof's parseStatusProofBody) */
+
+/* A string "0x" + hex digits (any count: the byte length is checked where the bytes are read). */
+static int is_hex_string(const reader *r, size_t i) {
+  size_t p;
+  if (r->s[i] != '"' || r->s[i + 1] != '0' || r->s[i + 2] != 'x') return 0;
+  for (p = i + 3; r->s[p] != '"'; p++)
+    if (hex_digit(r->s[p]) < 0) return 0;
+  return 1;
+}
+
+/* Each element of the array at *at in turn: 1 with *element set, 0 at its end. *at starts at the '['. */
+static int next_element(const reader *r, size_t *at, size_t *element_at) {
+  size_t p = skip_ws(r, r->s[*at] == '[' ? *at + 1 : skip_value(r, *at));
+  if (r->s[p] == ']') return 0;
+  if (r->s[p] == ',') p = skip_ws(r, p + 1);
+  *element_at = *at = p;
+  return 1;
+}
+
+static int is_hex_list(const reader *r, size_t i) {
+  size_t at = i, e;
+  if (!is_array(r, i)) return 0;
+  while (next_element(r, &at, &e))
+    if (!is_hex_string(r, e)) return 0;
+  return 1;
+}
+
+pythia_result pythia_proof_body_read(const char *json, size_t length, int with_proof, pythia_proof_body *out) {
+  reader r;
+  size_t root, end, proof, value, at, entry;
+  if (json == NULL || out == NULL) return PYTHIA_ERR_ARGUMENT;
+  memset(out, 0, sizeof *out);
+  r.s = json;
+  r.n = length;
+  r.field = NULL;
+  root = skip_ws(&r, 0);
+  end = root;
+  if (scan_value(&r, &end, 0) != 0 || skip_ws(&r, end) != length) return PYTHIA_ERR_MALFORMED_PROOF;
+  r.n = end;
+  if (!is_object(&r, root) || !member(&r, root, "header", &out->header) || !is_hex_string(&r, out->header)) return PYTHIA_ERR_MALFORMED_PROOF;
+  out->json = json;
+  out->length = end;
+  if (!with_proof) return PYTHIA_OK;
+  if (!member(&r, root, "proof", &proof) || !is_object(&r, proof) || !member(&r, proof, "address", &value) || !is_hex_string(&r, value) ||
+      !member(&r, proof, "accountProof", &out->account_proof) || !is_hex_list(&r, out->account_proof) ||
+      !member(&r, proof, "storageProof", &at) || !is_array(&r, at))
+    return PYTHIA_ERR_MALFORMED_PROOF;
+  while (next_element(&r, &at, &entry)) {
+    size_t key, list;
+    if (!is_object(&r, entry) || !member(&r, entry, "key", &key) || !is_hex_string(&r, key) || !member(&r, entry, "value", &key) ||
+        !is_hex_string(&r, key) || !member(&r, entry, "proof", &list) || !is_hex_list(&r, list))
+      return PYTHIA_ERR_MALFORMED_PROOF;
+    if (out->storage_proof == 0) out->storage_proof = list;
+  }
+  return PYTHIA_OK;
+}
+
+/* The bytes of the hex string at i: their count, or -1 for an odd number of digits or more than `capacity` bytes. */
+static long hex_string_bytes(const char *s, size_t i, uint8_t *out, size_t capacity) {
+  size_t digits = 0, k;
+  while (s[i + 3 + digits] != '"') digits++;
+  if (digits % 2 != 0 || digits / 2 > capacity) return -1;
+  for (k = 0; k < digits / 2; k++) out[k] = (uint8_t)(hex_digit(s[i + 3 + 2 * k]) << 4 | hex_digit(s[i + 4 + 2 * k]));
+  return (long)(digits / 2);
+}
+
+pythia_result pythia_proof_body_header(const pythia_proof_body *body, uint8_t *out, size_t capacity, size_t *length) {
+  long n;
+  if (body == NULL || body->json == NULL || out == NULL || length == NULL) return PYTHIA_ERR_ARGUMENT;
+  n = hex_string_bytes(body->json, body->header, out, capacity < PYTHIA_MAX_HEADER_BYTES ? capacity : PYTHIA_MAX_HEADER_BYTES);
+  if (n < 0) return PYTHIA_ERR_BAD_HEADER;
+  *length = (size_t)n;
+  return PYTHIA_OK;
+}
+
+int pythia_proof_body_node(const pythia_proof_body *body, size_t *cursor, uint8_t *out, size_t capacity, size_t *length) {
+  reader r;
+  size_t node;
+  long n;
+  if (body == NULL || body->json == NULL || cursor == NULL || *cursor == 0) return 0;
+  r.s = body->json;
+  r.n = body->length;
+  r.field = NULL;
+  if (!next_element(&r, cursor, &node)) return 0;
+  n = hex_string_bytes(body->json, node, out, capacity);
+  if (n < 0) return -1;
+  *length = (size_t)n;
+  return 1;
+}

@@ -107,19 +107,11 @@ static int validator_index(const pythia_clique_trust *trust, const uint8_t signe
   return found;
 }
 
-/* Whether the signers listed at extra-data (count × 20 bytes) are the trusted set (in any order). */
-static int same_set(const uint8_t *signers, size_t count, const pythia_clique_trust *trust) {
-  size_t i, index;
-  if (count != trust->validator_count) return 0;
-  for (i = 0; i < count; i++)
-    if (!validator_index(trust, signers + 20 * i, &index)) return 0;
-  return 1;
-}
-
 /*
  * verifyCliqueHeader's checks; with `next_checkpoint`, of the checkpoint that ends the trusted epoch
- * (followCliqueCheckpoint): sealed under the set the epoch's votes left, which the device does not
- * follow, so when its list differs from the trusted set the turn is not checked (difficulty 1 or 2).
+ * (followCliqueCheckpoint): sealed under the set the epoch's votes left, which is the set it names
+ * (geth compares the two), so its signer and turn are checked against its own list; whether that
+ * signer is also trusted is pythia_clique_checkpoint_follow's question.
  */
 static pythia_result check_header(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
                                   const pythia_header_freshness *freshness, pythia_clique_header *out, int next_checkpoint,
@@ -129,6 +121,7 @@ static pythia_result check_header(const uint8_t *header, size_t length, const py
   int list;
   uint8_t prefix[4], seal_hash[32], public_key[64], address_hash[32];
   pythia_keccak keccak;
+  pythia_clique_trust listed;
   uint64_t number, difficulty, end;
   int in_turn, recid;
   if (header == NULL || trust == NULL || out == NULL || trust->validators == NULL || trust->validator_count == 0 || trust->epoch == 0 ||
@@ -173,6 +166,7 @@ static pythia_result check_header(const uint8_t *header, size_t length, const py
     pythia_keccak256_update(&keccak, header + item_start[F_EXTRA + 1], length - item_start[F_EXTRA + 1]);
     pythia_keccak256_final(&keccak, seal_hash);
   }
+  memcpy(out->parent_hash, header + field_start[0], 32);
   memcpy(out->state_root, header + field_start[F_STATE], 32);
   number = be_uint(header + field_start[F_NUMBER], field_length[F_NUMBER]);
   difficulty = field_length[F_DIFFICULTY] > 8 ? UINT64_MAX : be_uint(header + field_start[F_DIFFICULTY], field_length[F_DIFFICULTY]);
@@ -202,14 +196,16 @@ static pythia_result check_header(const uint8_t *header, size_t length, const py
   }
   pythia_keccak256(public_key, 64, address_hash);
   memcpy(out->signer, address_hash + 12, 20);
+  if (next_checkpoint) {
+    listed = *trust;
+    listed.validators = (const uint8_t(*)[20]) * signers;
+    listed.validator_count = signers_length / 20;
+    trust = &listed;
+  }
   if (!validator_index(trust, out->signer, &index)) return PYTHIA_ERR_UNKNOWN_SIGNER;
   in_turn = (size_t)(number % trust->validator_count) == index;
   out->in_turn = in_turn;
-  if (next_checkpoint && !same_set(*signers, signers_length / 20, trust)) {
-    if (difficulty != 1u && difficulty != 2u) return PYTHIA_ERR_WRONG_DIFFICULTY;
-  } else if (difficulty != (in_turn ? 2u : 1u)) {
-    return PYTHIA_ERR_WRONG_DIFFICULTY;
-  }
+  if (difficulty != (in_turn ? 2u : 1u)) return PYTHIA_ERR_WRONG_DIFFICULTY;
   if (freshness != NULL) {
     if (out->timestamp > freshness->now + freshness->max_future_seconds) return PYTHIA_ERR_FUTURE_HEADER;
     if (out->timestamp + freshness->max_age_seconds < freshness->now) return PYTHIA_ERR_STALE_HEADER;
@@ -225,7 +221,8 @@ pythia_result pythia_clique_header_verify(const uint8_t *header, size_t length, 
 }
 
 pythia_result pythia_clique_checkpoint_follow(const uint8_t *header, size_t length, const pythia_clique_trust *trust,
-                                              uint8_t (*validators)[20], size_t capacity, size_t *count, uint64_t *checkpoint) {
+                                              uint8_t (*validators)[20], size_t capacity, size_t *count, uint64_t *checkpoint,
+                                              pythia_clique_vouching *vouching) {
   pythia_clique_header out;
   const uint8_t *signers = NULL;
   pythia_result result;
@@ -233,11 +230,38 @@ pythia_result pythia_clique_checkpoint_follow(const uint8_t *header, size_t leng
   if (validators == NULL || count == NULL || checkpoint == NULL) return PYTHIA_ERR_ARGUMENT;
   result = check_header(header, length, trust, NULL, &out, 1, &signers);
   if (result != PYTHIA_OK) return result;
-  if (out.checkpoint_signers == 0) return PYTHIA_ERR_NOT_A_CHECKPOINT;
   if (out.checkpoint_signers > capacity) return PYTHIA_ERR_BUFFER;
   for (i = 0; i < out.checkpoint_signers; i++) memcpy(validators[i], signers + 20 * i, 20);
   *count = out.checkpoint_signers;
   *checkpoint = out.number;
+  if (validator_index(trust, out.signer, &i)) return PYTHIA_OK;
+  /* Sealed by a validator voted in during the epoch: pending until a trusted validator's header builds on it. */
+  if (vouching != NULL) {
+    memcpy(vouching->hash, out.hash, 32);
+    vouching->number = out.number;
+    vouching->count = 0;
+    vouching->vouched = 0;
+  }
+  return PYTHIA_ERR_UNVOUCHED_CHECKPOINT;
+}
+
+pythia_result pythia_clique_checkpoint_voucher(pythia_clique_vouching *vouching, const uint8_t *header, size_t length,
+                                               const pythia_clique_trust *trust, const pythia_clique_trust *next) {
+  pythia_clique_header out;
+  const uint8_t *signers = NULL;
+  pythia_result result;
+  size_t index;
+  if (vouching == NULL || trust == NULL || trust->validators == NULL || next == NULL) return PYTHIA_ERR_ARGUMENT;
+  if (vouching->vouched || vouching->count >= next->validator_count || vouching->count >= PYTHIA_MAX_VOUCHERS)
+    return PYTHIA_ERR_UNVOUCHED_CHECKPOINT;
+  result = check_header(header, length, next, NULL, &out, 0, &signers);
+  if (result != PYTHIA_OK) return result;
+  /* A chain from the checkpoint: the one after the last, built on it (its hash is the parent hash sealed into this one). */
+  if (out.number != vouching->number + 1 || memcmp(out.parent_hash, vouching->hash, 32) != 0) return PYTHIA_ERR_UNVOUCHED_CHECKPOINT;
+  memcpy(vouching->hash, out.hash, 32);
+  vouching->number = out.number;
+  vouching->count++;
+  vouching->vouched = validator_index(trust, out.signer, &index);
   return PYTHIA_OK;
 }
 

@@ -355,6 +355,7 @@ static void check_status_guard(void) {
 /* Chain proofs: each case's header and proof nodes, fed one node at a time as a device streams them. */
 static uint8_t chain_header[1024];
 static uint8_t chain_node[PYTHIA_MAX_PROOF_NODE_BYTES + 1];
+static uint8_t chain_expected[1024];
 
 /* The trusted set of a case, as 20-byte addresses. */
 static size_t chain_set(const char *const *hex, size_t count, uint8_t (*out)[20], size_t capacity) {
@@ -431,9 +432,31 @@ static void check_chain_proofs(void) {
   }
 }
 
+/* A checkpoint case followed as a device does: the checkpoint, then (its signer new) the headers after it one at a time. */
+static pythia_result chain_follow(const chain_checkpoint_case *c, const pythia_clique_trust *trust, size_t *count, uint64_t *checkpoint) {
+  pythia_clique_vouching vouching;
+  pythia_clique_trust pending;
+  pythia_result result;
+  size_t j;
+  long length = unhex(c->header, chain_header, sizeof chain_header);
+  if (length < 0) return PYTHIA_ERR_ARGUMENT;
+  result = pythia_clique_checkpoint_follow(chain_header, (size_t)length, trust, chain_next, PYTHIA_BUNDLE_MAX_VALIDATORS, count, checkpoint, &vouching);
+  if (result != PYTHIA_ERR_UNVOUCHED_CHECKPOINT) return result;
+  pending.validators = (const uint8_t(*)[20])chain_next;
+  pending.validator_count = *count;
+  pending.checkpoint = *checkpoint;
+  pending.epoch = chain_epoch;
+  for (j = 0; j < c->voucher_count; j++) {
+    length = unhex(c->vouchers[j], chain_header, sizeof chain_header);
+    if (length < 0) return PYTHIA_ERR_ARGUMENT;
+    if ((result = pythia_clique_checkpoint_voucher(&vouching, chain_header, (size_t)length, trust, &pending)) != PYTHIA_OK) return result;
+  }
+  return vouching.vouched ? PYTHIA_OK : PYTHIA_ERR_UNVOUCHED_CHECKPOINT;
+}
+
 /* Each checkpoint case on its own, then all the real checkpoints followed in a row from the genesis set. */
 static void check_chain_checkpoints(void) {
-  uint8_t (*validators)[20] = chain_trusted, (*next)[20] = chain_next;
+  uint8_t (*validators)[20] = chain_trusted;
   pythia_clique_trust trust;
   size_t i, count;
   uint64_t checkpoint;
@@ -441,35 +464,68 @@ static void check_chain_checkpoints(void) {
   trust.epoch = chain_epoch;
   for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
     const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
-    long length = unhex(c->header, chain_header, sizeof chain_header);
     pythia_result result;
     const char *reason;
     trust.checkpoint = c->checkpoint;
     trust.validator_count = chain_set(c->validators, c->validator_count, validators, PYTHIA_BUNDLE_MAX_VALIDATORS);
-    result = length < 0 ? PYTHIA_ERR_ARGUMENT
-                        : pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, next, PYTHIA_BUNDLE_MAX_VALIDATORS, &count, &checkpoint);
+    result = chain_follow(c, &trust, &count, &checkpoint);
     reason = result == PYTHIA_OK ? "ok" : pythia_reason(result);
     if (strcmp(reason, c->expect) != 0) fail("chain checkpoint", c->name, reason);
-    else if (result == PYTHIA_OK && (checkpoint != c->next || !chain_same_set(next, count, c->next_validators, c->next_count)))
+    else if (result == PYTHIA_OK && (checkpoint != c->next || !chain_same_set(chain_next, count, c->next_validators, c->next_count)))
       fail("chain checkpoint set", c->name, NULL);
   }
-  /* Genesis (the bundle's set) → every checkpoint in order, each time trusting the set the previous one named: through the vote in and the vote out. */
+  /* Genesis (the bundle's set) → every checkpoint in order, each time trusting the set the previous one named: through the vote in
+     (the checkpoint after it sealed by the new validator, vouched for by the header after it) and the vote out. */
   trust.checkpoint = 0;
   trust.validator_count = chain_set(chain_validators, COUNT(chain_validators), validators, PYTHIA_BUNDLE_MAX_VALIDATORS);
   for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
     const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
-    long length;
     if (strcmp(c->expect, "ok") != 0 || c->checkpoint != trust.checkpoint) continue;
-    length = unhex(c->header, chain_header, sizeof chain_header);
-    if (pythia_clique_checkpoint_follow(chain_header, (size_t)length, &trust, validators, PYTHIA_BUNDLE_MAX_VALIDATORS, &count, &checkpoint) != PYTHIA_OK) {
+    if (chain_follow(c, &trust, &count, &checkpoint) != PYTHIA_OK) {
       fail("chain checkpoints in a row", c->name, NULL);
       return;
     }
-    if (!chain_same_set(validators, count, c->next_validators, c->next_count)) fail("chain checkpoints in a row: the set", c->name, NULL);
+    if (!chain_same_set(chain_next, count, c->next_validators, c->next_count)) fail("chain checkpoints in a row: the set", c->name, NULL);
+    memcpy(validators, chain_next, count * 20);
     trust.validator_count = count;
     trust.checkpoint = checkpoint;
   }
   if (trust.checkpoint + chain_epoch <= chain_cases[0].checkpoint) fail("chain checkpoints in a row", "did not reach the head's epoch", NULL);
+}
+
+/* The gateway's chain-proof answers: the shape check says what askStatusProof / askCliqueCheckpoints say; a good one reads to its bytes. */
+static void check_chain_bodies(void) {
+  size_t i, cursor, length, nodes;
+  pythia_proof_body body;
+  for (i = 0; i < COUNT(chain_body_cases); i++) {
+    const chain_body_case *c = &chain_body_cases[i];
+    pythia_result result = pythia_proof_body_read(c->body, strlen(c->body), c->with_proof, &body);
+    const char *reason = result == PYTHIA_OK ? "ok" : pythia_reason(result);
+    if (strcmp(reason, c->expect) != 0) fail("chain proof answer", c->name, reason);
+  }
+  /* The first is the real answer: its header is the head's and its account proof the active device's, node by node. */
+  if (pythia_proof_body_read(chain_body_cases[0].body, strlen(chain_body_cases[0].body), 1, &body) != PYTHIA_OK ||
+      pythia_proof_body_header(&body, chain_header, sizeof chain_header, &length) != PYTHIA_OK) {
+    fail("chain proof answer", "the real answer's header", NULL);
+    return;
+  }
+  for (i = 0; i < COUNT(chain_cases); i++) {
+    const chain_case *c = &chain_cases[i];
+    if (c->device == NULL || strcmp(c->name, "active device") != 0) continue;
+    if (unhex(c->header, chain_expected, sizeof chain_expected) != (long)length || memcmp(chain_expected, chain_header, length) != 0)
+      fail("chain proof answer", "the header's bytes", NULL);
+    cursor = body.account_proof;
+    nodes = 0;
+    while (pythia_proof_body_node(&body, &cursor, chain_node, PYTHIA_MAX_PROOF_NODE_BYTES, &length) == 1) {
+      long expected_length = nodes < c->account_nodes ? unhex(c->account_proof[nodes], chain_expected, sizeof chain_expected) : -1;
+      if (expected_length != (long)length || memcmp(chain_expected, chain_node, length) != 0) fail("chain proof answer", "an account node", NULL);
+      nodes++;
+    }
+    if (nodes != c->account_nodes) fail("chain proof answer", "the account nodes", NULL);
+    /* A node larger than the buffer given: refused, not cut. */
+    cursor = body.storage_proof;
+    if (pythia_proof_body_node(&body, &cursor, chain_node, 1, &length) != -1) fail("chain proof answer", "a node over the buffer", NULL);
+  }
 }
 
 /* ---- provisioning bundles: the reason and field parseProvisioningBundle gives, or the same one-line summary */
@@ -565,7 +621,7 @@ static void check_bundles(void) {
 int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   char n[24];
   size_t total = COUNT(vector_devices) + COUNT(vector_readings) + COUNT(vector_registrations) + COUNT(vector_questions) + COUNT(vector_answers) +
-                 COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases) + COUNT(chain_checkpoint_cases) + 1;
+                 COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases) + COUNT(chain_checkpoint_cases) + 1 + COUNT(chain_body_cases);
   total += COUNT(vector_bundles);
   output = out;
   failures = 0;
@@ -578,6 +634,7 @@ int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   check_status_guard();
   check_chain_proofs();
   check_chain_checkpoints();
+  check_chain_bodies();
   check_bundles();
   write_decimal(n, total);
   say(failures == 0 ? "vectors: all passed, groups of " : "vectors: FAILED, groups of ", n, NULL);

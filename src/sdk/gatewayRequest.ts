@@ -29,7 +29,11 @@ export function errorOfBody(body: unknown, status: number): { reason: string; me
 }
 
 async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
+  return parseBodyText(await response.text());
+}
+
+/** A gateway's answer as the SDK reads it: JSON, else the text itself (nothing for an empty body). */
+export function parseBodyText(text: string): unknown {
   if (text.length === 0) return undefined;
   try {
     return JSON.parse(text);

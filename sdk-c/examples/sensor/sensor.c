@@ -17,8 +17,9 @@
  * /v1/devices/{id}/status-proof) and checks both with the SDK (pythia_clique_header_verify,
  * pythia_status_proof_*) against the Clique validators of its bundle, one proof node at a time; the
  * status it obeys is the proven one. A header past the epoch it trusts makes it follow the checkpoints
- * from there (GET /v1/chain/headers/{number}, each checked by pythia_clique_checkpoint_follow). A proof
- * it refuses stops it (exit code 4, `refused REASON`).
+ * from there (GET /v1/chain/headers/{number}, each checked by pythia_clique_checkpoint_follow; one
+ * sealed by a validator voted in is vouched for by the headers after it, pythia_clique_checkpoint_voucher,
+ * `checkpoint N vouched for by K headers`). A proof it refuses stops it (exit code 4, `refused REASON`).
  *
  * --gateway defaults to the bundle's first http:// gateway URL; --mqtt (the broker, with
  * --transport mqtt) has no default: the bundle does not name it. With --mqtt-cafile the broker is
@@ -229,88 +230,76 @@ typedef struct {
   size_t largest_header, largest_account, largest_storage;
 } chain_view;
 
-/* The JSON string value after `"name":` at or after `from` (no escapes: hex only); NULL when absent. */
-static const char *json_hex_after(const char *from, const char *name, size_t *length) {
-  char pattern[40];
-  const char *at, *end;
-  snprintf(pattern, sizeof pattern, "\"%s\":", name);
-  at = strstr(from, pattern);
-  if (at == NULL) return NULL;
-  at += strlen(pattern);
-  while (*at == ' ') at++;
-  if (*at != '"') return NULL;
-  end = strchr(++at, '"');
-  if (end == NULL) return NULL;
-  *length = (size_t)(end - at);
-  return at;
-}
-
-/* 0x hex of `digits` characters into out (at most capacity bytes): its byte length, or -1. */
-static long unhex_span(const char *hex, size_t digits, uint8_t *out, size_t capacity) {
-  size_t i;
-  if (digits < 2 || hex[0] != '0' || hex[1] != 'x' || (digits - 2) % 2 != 0 || (digits - 2) / 2 > capacity) return -1;
-  for (i = 0; i < (digits - 2) / 2; i++) {
-    int hi = nibble(hex[2 + 2 * i]), lo = nibble(hex[3 + 2 * i]);
-    if (hi < 0 || lo < 0) return -1;
-    out[i] = (uint8_t)(hi * 16 + lo);
-  }
-  return (long)((digits - 2) / 2);
-}
-
 /*
- * Feeds the hex strings of the JSON array starting at `array` ('[') to `feed`, one node at a time
- * through a single node buffer: the device never holds more than one node. Returns the first
- * refusal; *bytes and *nodes count what went through.
+ * Feeds the nodes of a proof list (`cursor` at it) to `feed`, one node at a time through a single
+ * node buffer: the device never holds more than one node. Returns the first refusal; *bytes and
+ * *nodes count what went through.
  */
-static pythia_result feed_nodes(const char *array, pythia_status_proof *proof,
-                                pythia_result (*feed)(pythia_status_proof *, const uint8_t *, size_t), pythia_result malformed, size_t *bytes,
+static pythia_result feed_nodes(const pythia_proof_body *json, size_t cursor, pythia_status_proof *proof,
+                                pythia_result (*feed)(pythia_status_proof *, const uint8_t *, size_t), pythia_result refused, size_t *bytes,
                                 size_t *nodes) {
   static uint8_t node[PYTHIA_MAX_PROOF_NODE_BYTES];
-  const char *at = array + 1;
+  size_t length;
+  int more;
+  pythia_result r;
   *bytes = 0;
   *nodes = 0;
-  for (;;) {
-    const char *end;
-    long length;
-    pythia_result r;
-    while (*at == ' ' || *at == ',') at++;
-    if (*at == ']') return PYTHIA_OK;
-    if (*at != '"' || (end = strchr(at + 1, '"')) == NULL) return malformed;
-    length = unhex_span(at + 1, (size_t)(end - at - 1), node, sizeof node);
-    if (length < 0) return malformed; /* not hex, or longer than any node a proof may hold */
-    if ((r = feed(proof, node, (size_t)length)) != PYTHIA_OK) return r;
-    *bytes += (size_t)length;
+  while ((more = pythia_proof_body_node(json, &cursor, node, sizeof node, &length)) == 1) {
+    if ((r = feed(proof, node, length)) != PYTHIA_OK) return r;
+    *bytes += length;
     (*nodes)++;
-    at = end + 1;
   }
+  return more < 0 ? refused : PYTHIA_OK; /* odd hex, or longer than any node a proof may hold */
 }
 
-/*
- * The next checkpoint (GET /v1/chain/headers/{checkpoint + epoch}), followed with the SDK: sealed by
- * a validator of the set the device trusts, it names the set of the next epoch.
- */
-static pythia_result follow_checkpoint(sensor_context *ctx, chain_view *view) {
+/* GET /v1/chain/headers/{number}: the sealed header's bytes, read as askCliqueCheckpoints reads them. */
+static pythia_result fetch_header(sensor_context *ctx, uint64_t number, uint8_t *header, size_t *length) {
   static uint8_t body[8192];
-  static uint8_t header[PYTHIA_MAX_HEADER_BYTES];
-  uint8_t next[PYTHIA_BUNDLE_MAX_VALIDATORS][20];
   char path[64];
-  const char *hex;
-  size_t body_length, hex_length, count;
-  long header_length;
+  size_t body_length;
   int http;
-  uint64_t checkpoint;
+  pythia_proof_body json;
   pythia_result r;
-  snprintf(path, sizeof path, "/v1/chain/headers/%llu", (unsigned long long)(view->trust.checkpoint + view->trust.epoch));
+  snprintf(path, sizeof path, "/v1/chain/headers/%llu", (unsigned long long)number);
   if (http_request(ctx, "GET", path, "application/json", NULL, 0, body, sizeof body - 1, &body_length, &http) != 0) return PYTHIA_ERR_PLATFORM;
   body[body_length] = '\0';
   if (http != 200) {
-    fprintf(stderr, "sensor: checkpoint: HTTP %d %s\n", http, (const char *)body);
+    fprintf(stderr, "sensor: header %llu: HTTP %d %s\n", (unsigned long long)number, http, (const char *)body);
     return PYTHIA_ERR_PLATFORM;
   }
-  if ((hex = json_hex_after((const char *)body, "header", &hex_length)) == NULL ||
-      (header_length = unhex_span(hex, hex_length, header, sizeof header)) < 0)
-    return PYTHIA_ERR_BAD_HEADER;
-  r = pythia_clique_checkpoint_follow(header, (size_t)header_length, &view->trust, next, PYTHIA_BUNDLE_MAX_VALIDATORS, &count, &checkpoint);
+  if ((r = pythia_proof_body_read((const char *)body, body_length, 0, &json)) != PYTHIA_OK) return r;
+  return pythia_proof_body_header(&json, header, PYTHIA_MAX_HEADER_BYTES, length);
+}
+
+/*
+ * The next checkpoint (checkpoint + epoch), followed with the SDK: it names the set of the next
+ * epoch. Sealed by a validator voted in during the epoch (not trusted yet), it is taken once the
+ * headers after it, fetched one at a time, lead to one sealed by a validator the device trusts.
+ */
+static pythia_result follow_checkpoint(sensor_context *ctx, chain_view *view) {
+  static uint8_t header[PYTHIA_MAX_HEADER_BYTES];
+  static uint8_t next[PYTHIA_BUNDLE_MAX_VALIDATORS][20];
+  size_t length, count;
+  uint64_t checkpoint;
+  pythia_clique_vouching vouching;
+  pythia_clique_trust pending;
+  pythia_result r;
+  if ((r = fetch_header(ctx, view->trust.checkpoint + view->trust.epoch, header, &length)) != PYTHIA_OK) return r;
+  r = pythia_clique_checkpoint_follow(header, length, &view->trust, next, PYTHIA_BUNDLE_MAX_VALIDATORS, &count, &checkpoint, &vouching);
+  if (r == PYTHIA_ERR_UNVOUCHED_CHECKPOINT) {
+    pending = view->trust;
+    pending.validators = (const uint8_t(*)[20])next;
+    pending.validator_count = count;
+    pending.checkpoint = checkpoint;
+    r = PYTHIA_OK;
+    while (r == PYTHIA_OK && !vouching.vouched) {
+      /* No header past the bound is fetched: the SDK would refuse it anyway. */
+      if (vouching.count >= count || vouching.count >= PYTHIA_MAX_VOUCHERS) r = PYTHIA_ERR_UNVOUCHED_CHECKPOINT;
+      else if ((r = fetch_header(ctx, checkpoint + vouching.count + 1, header, &length)) == PYTHIA_OK)
+        r = pythia_clique_checkpoint_voucher(&vouching, header, length, &view->trust, &pending);
+    }
+    if (r == PYTHIA_OK) printf("checkpoint %llu vouched for by %zu headers\n", (unsigned long long)checkpoint, vouching.count);
+  }
   if (r != PYTHIA_OK) return r;
   memcpy(view->validators, next, count * 20);
   view->trust.validators = (const uint8_t(*)[20])view->validators;
@@ -321,20 +310,19 @@ static pythia_result follow_checkpoint(sensor_context *ctx, chain_view *view) {
 }
 
 /*
- * GET /v1/devices/{id}/status-proof and its check: the header's seal against the trusted
- * validators and its freshness, then the proof of the device's own record against the header's
- * state root. PYTHIA_OK with the proven status; else the refusal.
+ * GET /v1/devices/{id}/status-proof and its check: the answer's shape (malformed_proof), the
+ * header's seal against the trusted validators and its freshness, then the proof of the device's
+ * own record against the header's state root. PYTHIA_OK with the proven status; else the refusal.
  */
 static pythia_result chain_status(sensor_context *ctx, chain_view *view, const pythia_device_key *key, pythia_status *status, uint64_t *block) {
   static uint8_t body[32768];
   static uint8_t header[PYTHIA_MAX_HEADER_BYTES];
   char path[96], id[43];
-  const char *text, *hex, *account, *storage;
-  size_t body_length, hex_length, account_bytes, account_nodes, storage_bytes, storage_nodes, i;
-  long header_length;
+  size_t body_length, header_length, account_bytes, account_nodes, storage_bytes, storage_nodes, i;
   int http;
   uint64_t now;
   uint8_t record[32];
+  pythia_proof_body json;
   pythia_clique_header verified;
   pythia_header_freshness freshness;
   pythia_status_proof proof;
@@ -349,10 +337,8 @@ static pythia_result chain_status(sensor_context *ctx, chain_view *view, const p
     fprintf(stderr, "sensor: status proof: HTTP %d %s\n", http, (const char *)body);
     return PYTHIA_ERR_PLATFORM;
   }
-  text = (const char *)body;
-  if ((hex = json_hex_after(text, "header", &hex_length)) == NULL ||
-      (header_length = unhex_span(hex, hex_length, header, sizeof header)) < 0)
-    return PYTHIA_ERR_BAD_HEADER;
+  if ((r = pythia_proof_body_read((const char *)body, body_length, 1, &json)) != PYTHIA_OK) return r;
+  if ((r = pythia_proof_body_header(&json, header, sizeof header, &header_length)) != PYTHIA_OK) return r;
   now_seconds(NULL, &now);
   memset(&freshness, 0, sizeof freshness);
   freshness.now = now;
@@ -360,27 +346,26 @@ static pythia_result chain_status(sensor_context *ctx, chain_view *view, const p
   freshness.max_future_seconds = 30;
   freshness.highest_block = view->highest_block;
   freshness.max_age_blocks = view->max_age_blocks;
-  r = pythia_clique_header_verify(header, (size_t)header_length, &view->trust, &freshness, &verified);
+  r = pythia_clique_header_verify(header, header_length, &view->trust, &freshness, &verified);
   /* A header past the trusted epoch: follow the checkpoints up to it, then check it again. */
   while (r == PYTHIA_ERR_CHECKPOINT_NEEDED && view->trust.checkpoint + view->trust.epoch <= verified.number) {
     if ((r = follow_checkpoint(ctx, view)) != PYTHIA_OK) return r;
-    r = pythia_clique_header_verify(header, (size_t)header_length, &view->trust, &freshness, &verified);
+    r = pythia_clique_header_verify(header, header_length, &view->trust, &freshness, &verified);
   }
   if (r != PYTHIA_OK) return r;
-  account = strstr(text, "\"accountProof\":[");
-  storage = strstr(text, "\"storageProof\":[");
-  if (account == NULL || storage == NULL || (storage = strstr(storage, "\"proof\":[")) == NULL) return PYTHIA_ERR_BAD_ACCOUNT_PROOF;
+  /* No storage proof at all: askStatusProof's wrong_proof; the C SDK has no claim to compare, so the walk is missing. */
+  if (json.storage_proof == 0) return PYTHIA_ERR_BAD_STORAGE_PROOF;
   pythia_status_proof_begin(&proof, verified.state_root, view->fleet, key->id);
-  r = feed_nodes(strchr(account, '['), &proof, pythia_status_proof_account_node, PYTHIA_ERR_BAD_ACCOUNT_PROOF, &account_bytes, &account_nodes);
+  r = feed_nodes(&json, json.account_proof, &proof, pythia_status_proof_account_node, PYTHIA_ERR_BAD_ACCOUNT_PROOF, &account_bytes, &account_nodes);
   if (r != PYTHIA_OK) return r;
-  r = feed_nodes(strchr(storage, '['), &proof, pythia_status_proof_storage_node, PYTHIA_ERR_BAD_STORAGE_PROOF, &storage_bytes, &storage_nodes);
+  r = feed_nodes(&json, json.storage_proof, &proof, pythia_status_proof_storage_node, PYTHIA_ERR_BAD_STORAGE_PROOF, &storage_bytes, &storage_nodes);
   if (r != PYTHIA_OK) return r;
   if ((r = pythia_status_proof_finish(&proof, record, status)) != PYTHIA_OK) return r;
   if (verified.number > view->highest_block) view->highest_block = verified.number;
-  if ((size_t)header_length > view->largest_header) view->largest_header = (size_t)header_length;
+  if (header_length > view->largest_header) view->largest_header = header_length;
   if (account_bytes > view->largest_account) view->largest_account = account_bytes;
   if (storage_bytes > view->largest_storage) view->largest_storage = storage_bytes;
-  printf("proof header %ld bytes account %zu bytes %zu nodes storage %zu bytes %zu nodes (checkpoint %llu, %zu validators, %u checkpoints followed)\n",
+  printf("proof header %zu bytes account %zu bytes %zu nodes storage %zu bytes %zu nodes (checkpoint %llu, %zu validators, %u checkpoints followed)\n",
          header_length, account_bytes, account_nodes, storage_bytes, storage_nodes, (unsigned long long)view->trust.checkpoint,
          view->trust.validator_count, view->checkpoints_followed);
   *block = verified.number;

@@ -2,7 +2,7 @@ import type { Address, Hex } from 'viem';
 import type { RetryOptions } from '../backoffDelay.js';
 import { gatewayRequest } from '../gatewayRequest.js';
 import { decodeCliqueHeader } from './decodeCliqueHeader.js';
-import { ChainProofError } from './errors.js';
+import { ChainProofError, UnvouchedCheckpointError } from './errors.js';
 import { followCliqueCheckpoint } from './followCliqueCheckpoint.js';
 import type { CliqueTrust, HeaderFreshness } from './verifyCliqueHeader.js';
 import { verifyDeviceStatusProof, type VerifyDeviceStatusProofReturnType } from './verifyDeviceStatusProof.js';
@@ -70,25 +70,47 @@ export type AskCliqueCheckpointsParameters = {
 /**
  * Follows the validator set from `trust` to checkpoint `upTo`, one checkpoint header after the other
  * (GET /v1/chain/headers/{number}), each checked by followCliqueCheckpoint: the gateway only delivers.
+ * A checkpoint sealed by a validator voted in during the epoch (unvouched_checkpoint) is asked again
+ * with the headers after it, one more each time, while they are right and none is a trusted
+ * validator's yet, up to the bound (the set's size, at most MAX_CHECKPOINT_VOUCHERS): as the C sensor does.
  */
 export async function askCliqueCheckpoints(parameters: AskCliqueCheckpointsParameters): Promise<CliqueTrust> {
   let trust = parameters.trust;
   const base = parameters.gatewayUrl.replace(/\/$/, '');
-  while (trust.checkpoint < parameters.upTo) {
-    const number = trust.checkpoint + trust.epoch;
+  const headerAt = async (number: bigint): Promise<Hex> => {
     const { body } = await gatewayRequest({
       url: `${base}/v1/chain/headers/${number}`,
       method: 'GET',
       ...(parameters.fetch && { fetch: parameters.fetch }),
       ...(parameters.retry && { retry: parameters.retry }),
     });
-    const header = (body as { header?: unknown } | null)?.header;
-    if (typeof header !== 'string' || !/^0x[0-9a-fA-F]*$/.test(header))
-      throw new ChainProofError('malformed_proof', `the gateway's answer for checkpoint ${number}: no header`);
-    const { hash: _, ...next } = followCliqueCheckpoint({ trust, header: header as Hex });
-    trust = next;
+    return parseChainHeaderBody(body, number);
+  };
+  while (trust.checkpoint < parameters.upTo) {
+    const number = trust.checkpoint + trust.epoch;
+    const header = await headerAt(number);
+    const vouchers: Hex[] = [];
+    for (;;) {
+      try {
+        const { hash: _, vouchedBy: __, ...next } = followCliqueCheckpoint({ trust, header, vouchers });
+        trust = next;
+        break;
+      } catch (error) {
+        // Sealed by a validator voted in, and every header after it so far right but none a trusted validator's: the next one.
+        if (!(error instanceof UnvouchedCheckpointError) || !error.moreMayVouch) throw error;
+        vouchers.push(await headerAt(number + BigInt(vouchers.length) + 1n));
+      }
+    }
   }
   return trust;
+}
+
+/** The body of GET /v1/chain/headers/{number}, checked for shape only (`malformed_proof`; followCliqueCheckpoint checks the content). */
+export function parseChainHeaderBody(body: unknown, number?: bigint): Hex {
+  const header = isObject(body) ? body.header : undefined;
+  if (!isHexString(header))
+    throw new ChainProofError('malformed_proof', `the gateway's answer${number === undefined ? '' : ` for block ${number}`}: no header`);
+  return header;
 }
 
 /** The body of GET /v1/devices/{id}/status-proof, checked for shape only (verifyDeviceStatusProof checks the content). */

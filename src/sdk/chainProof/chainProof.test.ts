@@ -13,7 +13,17 @@ import {
   verifyDeviceStatusProof,
   verifyFleetRecordProof,
 } from './index.js';
-import { checkpointOf, readChainProofVectors, resealHeader, trustAt } from './chainProofCVectors.js';
+import {
+  addressOfKey,
+  checkpointOf,
+  madeUpValidatorKey,
+  readChainProofVectors,
+  resealHeader,
+  sealCliqueChain,
+  trustAt,
+  vouchedCheckpointCases,
+  vouchersOf,
+} from './chainProofCVectors.js';
 
 /** Vectors from a real geth 1.13.15 Clique network (scripts/write-chain-proof-vectors.ts), shared with the C SDK. */
 const vectors = readChainProofVectors();
@@ -75,7 +85,7 @@ describe('Clique headers from a real geth network', () => {
     assert.ok(addedFrom < removedFrom && removedFrom <= lastCheckpoint, 'both changes, each followed by a checkpoint');
     let trust = genesisTrust;
     for (const checkpoint of vectors.checkpoints) {
-      trust = followCliqueCheckpoint({ trust, header: checkpoint });
+      trust = followCliqueCheckpoint({ trust, header: checkpoint, vouchers: vouchersOf(vectors, trust.checkpoint + epoch) });
       const expected = [
         ...vectors.validators.filter((v) => trust.checkpoint < removedFrom || v !== changes.removed),
         ...(trust.checkpoint >= addedFrom ? [changes.added] : []),
@@ -136,7 +146,8 @@ describe('Clique headers from a real geth network', () => {
     const forged = reseal(vectors.checkpoints[0]!, stranger, (f) => {
       f[12] = concatHex([`0x${'00'.repeat(32)}`, privateKeyToAddress(stranger).toLowerCase() as Hex, `0x${'00'.repeat(65)}`]);
     });
-    refused('unknown_signer', () => followCliqueCheckpoint({ trust: genesisTrust, header: forged }));
+    // It names itself, so its seal holds under the set it names; no validator the device trusts vouches for it.
+    refused('unvouched_checkpoint', () => followCliqueCheckpoint({ trust: genesisTrust, header: forged }));
   });
 
   it('refuses a header whose state root was changed after sealing (the seal recovers to someone else)', () => {
@@ -202,6 +213,86 @@ describe('Clique headers from a real geth network', () => {
     const zeroSeal = [...fields];
     zeroSeal[12] = `${fields[12]!.slice(0, -130)}${'00'.repeat(65)}` as Hex;
     refused('bad_seal', () => verifyCliqueHeader({ header: toRlp(zeroSeal), trust: currentTrust }));
+  });
+});
+
+describe('a checkpoint sealed by the validator just voted in (vouched for by the headers after it)', () => {
+  const checkpoint = BigInt(changes.addedCheckpoint);
+  const header = vectors.checkpoints[Number(checkpoint / epoch) - 1]!;
+  const before = trustAt(vectors, checkpoint - epoch);
+  const after = changes.afterAddedCheckpoint;
+
+  it("on the real network the checkpoint after the vote in is the new validator's, and it is not in the set the device trusts", () => {
+    assert.equal(decodeCliqueHeader(header).number, checkpoint);
+    assert.equal(changes.checkpointSealers[Number(checkpoint / epoch) - 1], changes.added);
+    assert.ok(!before.validators.includes(changes.added));
+    assert.ok(
+      decodeCliqueHeader(header)
+        .checkpointSigners.map((s) => getAddress(s))
+        .includes(changes.added),
+    );
+  });
+
+  it("is refused alone (unvouched_checkpoint), taken with the next header (an old validator's, built on it), and the device follows on to the head", () => {
+    refused('unvouched_checkpoint', () => followCliqueCheckpoint({ trust: before, header }));
+    const followed = followCliqueCheckpoint({ trust: before, header, vouchers: after.slice(0, 1) });
+    assert.equal(followed.checkpoint, checkpoint);
+    assert.ok(followed.vouchedBy && before.validators.includes(followed.vouchedBy), 'vouched for by a validator of the old set');
+    assert.deepEqual([...followed.validators].sort(), [...before.validators, changes.added].sort());
+    // From there on, every checkpoint to the head's epoch, and the head itself.
+    let trust: CliqueTrust = followed;
+    for (const next of vectors.checkpoints.slice(Number(checkpoint / epoch))) trust = followCliqueCheckpoint({ trust, header: next });
+    assert.equal(trust.checkpoint, lastCheckpoint);
+    assert.equal(verifyCliqueHeader({ header: vectors.block.header, trust, freshness: fresh }).hash, vectors.block.hash);
+  });
+
+  it('refuses it with a header not built on it, one sealed by the new validator itself, by a stranger, or headers past the one that vouched', () => {
+    refused('unvouched_checkpoint', () => followCliqueCheckpoint({ trust: before, header, vouchers: after.slice(1, 2) }));
+    refused('unvouched_checkpoint', () => followCliqueCheckpoint({ trust: before, header, vouchers: [after[0]!, after[2]!] }));
+    const sorted = [...before.validators, changes.added].map((a) => a.toLowerCase()).sort();
+    const resealed = (key: Hex) =>
+      reseal(after[0]!, key, (f) => {
+        f[7] = sorted[Number((checkpoint + 1n) % BigInt(sorted.length))] === addressOfKey(key) ? '0x02' : '0x01';
+      });
+    refused('unvouched_checkpoint', () => followCliqueCheckpoint({ trust: before, header, vouchers: [resealed(changes.addedKey)] }));
+    refused('unknown_signer', () => followCliqueCheckpoint({ trust: before, header, vouchers: [resealed(generatePrivateKey())] }));
+    refused('unvouched_checkpoint', () => followCliqueCheckpoint({ trust: before, header, vouchers: after.slice(0, 2) }));
+  });
+
+  it("with a made-up set whose keys the test holds: a newcomer's voucher is not enough, a voted-out validator's is refused, and the chain is bounded by the set's size", () => {
+    const k = Array.from({ length: 5 }, (_, i) => madeUpValidatorKey(i));
+    const a = k.map(addressOfKey);
+    const old: CliqueTrust = { validators: a.slice(0, 3).map((x) => getAddress(x)), checkpoint: checkpoint - epoch, epoch };
+    const follow = (listed: Hex[], sealers: Hex[]) => {
+      const chain = sealCliqueChain(vectors, listed, sealers);
+      return followCliqueCheckpoint({ trust: old, header: chain.checkpoint, vouchers: chain.vouchers });
+    };
+    const old3 = a.slice(0, 3);
+    assert.equal(follow([...old3, a[3]!], [k[3]!, k[0]!]).vouchedBy, getAddress(a[0]!));
+    refused('unvouched_checkpoint', () => follow([...old3, a[3]!, a[4]!], [k[3]!, k[4]!]));
+    assert.equal(follow([...old3, a[3]!, a[4]!], [k[3]!, k[4]!, k[1]!]).vouchedBy, getAddress(a[1]!));
+    refused('unknown_signer', () => follow([a[0]!, a[1]!, a[3]!], [k[3]!, k[2]!]));
+    refused('unvouched_checkpoint', () => follow([a[0]!, a[3]!], [k[3]!, k[3]!, k[3]!, k[0]!]));
+    assert.equal(follow([a[0]!, a[3]!], [k[3]!, k[3]!, k[0]!]).checkpoint, checkpoint);
+    // The checkpoint's own turn is checked under the set it names.
+    const chain = sealCliqueChain(vectors, [...old3, a[3]!], [k[3]!, k[0]!]);
+    const wrongTurn = reseal(chain.checkpoint, k[3]!, (f) => {
+      f[7] = f[7] === '0x02' ? '0x01' : '0x02';
+    });
+    refused('wrong_difficulty', () => followCliqueCheckpoint({ trust: old, header: wrongTurn, vouchers: chain.vouchers }));
+  });
+
+  it('every vouching case the C SDK gets has the verdict docs/protocol.md gives it', () => {
+    for (const c of vouchedCheckpointCases(vectors)) {
+      const run = () =>
+        followCliqueCheckpoint({
+          trust: { validators: c.validators, checkpoint: c.checkpoint, epoch },
+          header: c.header,
+          vouchers: c.vouchers,
+        });
+      if (c.expect === 'ok') assert.ok(run(), c.name);
+      else refused(c.expect as ChainProofReason, run);
+    }
   });
 });
 

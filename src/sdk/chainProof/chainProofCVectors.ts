@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, concatHex, fromRlp, hexToBytes, keccak256, toRlp, type Address, type Hex } from 'viem';
 import { fleetRecordSlot } from '../../protocol/fleetRecordSlot.js';
+import { parseBodyText } from '../gatewayRequest.js';
+import { parseChainHeaderBody, parseStatusProofBody } from './askStatusProof.js';
 import { ChainProofError } from './errors.js';
 import { followCliqueCheckpoint } from './followCliqueCheckpoint.js';
 import { type CliqueTrust, verifyCliqueHeader } from './verifyCliqueHeader.js';
@@ -31,8 +33,18 @@ export type ChainProofVectors = {
     removedKey: Hex;
     removedLastHeaders: Hex[];
     checkpointSealers: Address[];
+    /** The new validator's key (a throwaway network's): seals a voucher as it could. */
+    addedKey: Hex;
+    /** The first checkpoint after the vote in, which names the new validator: sealed by it. */
+    addedCheckpoint: number;
+    /** The headers after that checkpoint to the end of its epoch; the first is sealed by a validator of the old set. */
+    afterAddedCheckpoint: Hex[];
   };
 };
+
+/** The headers that vouch for a checkpoint of the vectors: those after the one sealed by the validator voted in (the first, an old validator's), else none. */
+export const vouchersOf = (vectors: ChainProofVectors, checkpoint: bigint): Hex[] =>
+  checkpoint === BigInt(vectors.changes.addedCheckpoint) ? vectors.changes.afterAddedCheckpoint.slice(0, 1) : [];
 
 const followed = new WeakMap<ChainProofVectors, Map<bigint, CliqueTrust>>();
 
@@ -46,7 +58,15 @@ export function trustAt(vectors: ChainProofVectors, checkpoint: bigint): CliqueT
   let trust: CliqueTrust = { validators: vectors.validators, checkpoint: 0n, epoch };
   for (const header of vectors.checkpoints) {
     if (trust.checkpoint >= checkpoint) break;
-    const { hash: _, ...next } = followCliqueCheckpoint({ trust, header });
+    const {
+      hash: _,
+      vouchedBy: __,
+      ...next
+    } = followCliqueCheckpoint({
+      trust,
+      header,
+      vouchers: vouchersOf(vectors, trust.checkpoint + epoch),
+    });
     trust = next;
   }
   if (trust.checkpoint !== checkpoint) throw new RangeError(`the vectors hold no checkpoint ${checkpoint}`);
@@ -228,6 +248,8 @@ export type ChainCheckpointCCase = {
   header: Hex;
   checkpoint: bigint;
   validators: readonly Address[];
+  /** The headers after the checkpoint that vouch for it (followed one at a time when its signer is not in `validators`). */
+  vouchers: readonly Hex[];
   expect: string;
   next: bigint;
   /** The set the checkpoint names (when followed). */
@@ -236,16 +258,17 @@ export type ChainCheckpointCCase = {
 
 export function makeChainCheckpointCCases(vectors: ChainProofVectors = readChainProofVectors()): ChainCheckpointCCase[] {
   const epoch = BigInt(vectors.epoch);
-  const at = (checkpoint: bigint) => ({ checkpoint, validators: trustAt(vectors, checkpoint).validators });
+  const at = (checkpoint: bigint) => ({ checkpoint, validators: trustAt(vectors, checkpoint).validators, vouchers: [] as Hex[] });
   const raw: Array<Omit<ChainCheckpointCCase, 'expect' | 'next' | 'nextValidators'>> = vectors.checkpoints.map((header, i) => ({
     name: `checkpoint ${(BigInt(i) + 1n) * epoch}`,
     header,
     ...at(BigInt(i) * epoch),
+    vouchers: vouchersOf(vectors, (BigInt(i) + 1n) * epoch),
   }));
   raw.push({ name: 'a checkpoint out of order', header: vectors.checkpoints[1]!, ...at(0n) });
   raw.push({ name: 'a header that is no checkpoint', header: vectors.block.header, ...at(checkpointOf(vectors, vectors.block.number)) });
-  // The checkpoint after the vote out, sealed again with the removed validator's key: it is still trusted there (the set
-  // changes at this checkpoint), so the device takes it; the one after, sealed with that key, is refused.
+  // The checkpoint after the vote out, sealed again with the removed validator's key: still in the set the device trusts,
+  // but not in the set the checkpoint names, under which it is sealed: refused, and so is the one after, sealed with that key.
   const { changes } = vectors;
   const dropping = checkpointOf(vectors, changes.removedAt) + epoch;
   const droppingHeader = vectors.checkpoints[Number(dropping / epoch) - 1]!;
@@ -260,21 +283,315 @@ export function makeChainCheckpointCCases(vectors: ChainProofVectors = readChain
       header: resealHeader(vectors.checkpoints[Number(dropping / epoch)]!, changes.removedKey),
       ...at(dropping),
     });
-  const stranger = `0x${Buffer.from(secp256k1.getPublicKey(hexToBytes(STRANGER_KEY), false).subarray(1)).toString('hex')}` as Hex;
-  const strangerAddress = `0x${keccak256(stranger).slice(-40)}` as Hex;
   const forged = (() => {
     const f = fromRlp(vectors.checkpoints[0]!, 'hex') as Hex[];
-    f[12] = concatHex([`0x${'00'.repeat(32)}`, strangerAddress, `0x${'00'.repeat(65)}`]);
+    f[12] = concatHex([`0x${'00'.repeat(32)}`, addressOfKey(STRANGER_KEY), `0x${'00'.repeat(65)}`]);
     return resealHeader(toRlp(f), STRANGER_KEY);
   })();
   raw.push({ name: "a stranger's checkpoint naming the stranger", header: forged, ...at(0n) });
+  raw.push(...vouchedCheckpointCases(vectors).map(({ expect: _, ...c }) => c));
   return raw.map((c) => {
     try {
-      const next = followCliqueCheckpoint({ header: c.header, trust: { validators: c.validators, checkpoint: c.checkpoint, epoch } });
+      const next = followCliqueCheckpoint({
+        header: c.header,
+        trust: { validators: c.validators, checkpoint: c.checkpoint, epoch },
+        vouchers: c.vouchers,
+      });
       return { ...c, expect: 'ok', next: next.checkpoint, nextValidators: next.validators };
     } catch (error) {
       if (!(error instanceof ChainProofError)) throw error;
       return { ...c, expect: error.reason, next: 0n, nextValidators: [] };
+    }
+  });
+}
+
+/** The address of a private key (0x lowercase). */
+export function addressOfKey(privateKey: Hex): Hex {
+  return `0x${keccak256(bytesToHex(secp256k1.getPublicKey(hexToBytes(privateKey), false).subarray(1))).slice(-40)}`;
+}
+
+/**
+ * Real headers of the vectors sealed again by keys the tests hold, as a set of validators would seal
+ * them: the checkpoint naming `listed` sealed by `sealers[0]`, then the headers after it by the rest,
+ * each built on the one before, each with the difficulty of its sealer's turn in `listed`.
+ */
+export function sealCliqueChain(
+  vectors: ChainProofVectors,
+  listed: readonly Hex[],
+  sealers: readonly Hex[],
+): { checkpoint: Hex; vouchers: Hex[] } {
+  const c = fromRlp(vectors.checkpoints[vectors.changes.addedCheckpoint / vectors.epoch - 1]!, 'hex') as Hex[];
+  c[12] = concatHex([`0x${'00'.repeat(32)}`, ...listed.map((a) => a.toLowerCase() as Hex), `0x${'00'.repeat(65)}`]);
+  c[7] = turnDifficulty(listed, BigInt(c[8]!), sealers[0]!);
+  const checkpoint = resealHeader(toRlp(c), sealers[0]!);
+  return { checkpoint, vouchers: sealCliqueChainAfter(vectors, checkpoint, listed, sealers.slice(1)) };
+}
+
+/** The headers after the vectors' checkpoint sealed by the validator voted in, sealed again by `sealers` one after the other, each built on the one before (the first on `checkpoint`), each with its sealer's turn in `listed`. */
+export function sealCliqueChainAfter(vectors: ChainProofVectors, checkpoint: Hex, listed: readonly Hex[], sealers: readonly Hex[]): Hex[] {
+  const headers: Hex[] = [];
+  let previous = checkpoint;
+  for (const [i, key] of sealers.entries()) {
+    const f = fromRlp(vectors.changes.afterAddedCheckpoint[i]!, 'hex') as Hex[];
+    f[0] = keccak256(previous);
+    f[7] = turnDifficulty(listed, BigInt(f[8]!), key);
+    previous = resealHeader(toRlp(f), key);
+    headers.push(previous);
+  }
+  return headers;
+}
+
+/** Clique's difficulty for `key` sealing block `number` under the set `listed`: 2 in its turn, 1 otherwise. */
+function turnDifficulty(listed: readonly Hex[], number: bigint, key: Hex): Hex {
+  const sorted = listed.map((a) => a.toLowerCase()).sort();
+  return sorted[Number(number % BigInt(sorted.length))] === addressOfKey(key) ? '0x02' : '0x01';
+}
+
+/** Keys for a validator set the tests make up (deterministic: the C vectors are generated from them). */
+export const madeUpValidatorKey = (i: number): Hex =>
+  keccak256(new TextEncoder().encode(`pythia chain proof vectors: made-up validator ${i}`));
+
+/**
+ * The checkpoint after the vote in, sealed by the validator voted in, with and without the headers
+ * that vouch for it (real ones, and the same resealed or relinked), and a made-up set whose keys the
+ * tests hold (3 validators, K0–K2; K3, K4 voted in) for what the real network did not do. `expect`
+ * is what docs/protocol.md says; makeChainCheckpointCCases records the SDK's own verdict beside it.
+ */
+export function vouchedCheckpointCases(vectors: ChainProofVectors): Array<Omit<ChainCheckpointCCase, 'next' | 'nextValidators'>> {
+  const epoch = BigInt(vectors.epoch);
+  const { changes } = vectors;
+  const checkpointNumber = BigInt(changes.addedCheckpoint);
+  const header = vectors.checkpoints[Number(checkpointNumber / epoch) - 1]!;
+  const before = { checkpoint: checkpointNumber - epoch, validators: trustAt(vectors, checkpointNumber - epoch).validators };
+  const after = changes.afterAddedCheckpoint;
+  const listed = trustAt(vectors, checkpointNumber)
+    .validators.map((a) => a.toLowerCase())
+    .sort();
+  // The first header after the checkpoint, sealed again by `key` with the difficulty of its turn.
+  const resealedFirst = (key: Hex) => {
+    const f = fromRlp(after[0]!, 'hex') as Hex[];
+    f[7] = listed[Number((checkpointNumber + 1n) % BigInt(listed.length))] === addressOfKey(key) ? '0x02' : '0x01';
+    return resealHeader(toRlp(f), key);
+  };
+  const real = (name: string, vouchers: readonly Hex[], expect: string) => ({
+    name: `the checkpoint sealed by the validator voted in, ${name}`,
+    header,
+    ...before,
+    vouchers,
+    expect,
+  });
+  const k = Array.from({ length: 5 }, (_, i) => madeUpValidatorKey(i));
+  const a = k.map(addressOfKey);
+  const made = (name: string, trusted: readonly Hex[], listedSet: readonly Hex[], sealers: readonly Hex[], expect: string) => {
+    const { checkpoint, vouchers } = sealCliqueChain(vectors, listedSet, sealers);
+    return {
+      name: `made-up set: ${name}`,
+      header: checkpoint,
+      checkpoint: checkpointNumber - epoch,
+      validators: trusted,
+      vouchers,
+      expect,
+    };
+  };
+  const old = a.slice(0, 3);
+  return [
+    real("vouched for by the header after it (an old validator's)", after.slice(0, 1), 'ok'),
+    real('without the headers after it', [], 'unvouched_checkpoint'),
+    real('with a header not built on it (checkpoint + 2)', after.slice(1, 2), 'unvouched_checkpoint'),
+    real('with the header after it sealed again by the new validator itself', [resealedFirst(changes.addedKey)], 'unvouched_checkpoint'),
+    real('with the header after it sealed again by a stranger', [resealedFirst(STRANGER_KEY)], 'unknown_signer'),
+    real('with headers past the one that vouched', after.slice(0, 2), 'unvouched_checkpoint'),
+    real('with more headers than the set has validators', after.slice(0, listed.length + 1), 'unvouched_checkpoint'),
+    made('K3 voted in seals the checkpoint, K0 (old) vouches', old, [...old, a[3]!], [k[3]!, k[0]!], 'ok'),
+    made(
+      'K3 and K4 voted in, K3 seals the checkpoint, K4 (not old) the header after',
+      old,
+      [...old, a[3]!, a[4]!],
+      [k[3]!, k[4]!],
+      'unvouched_checkpoint',
+    ),
+    made('K3 and K4 voted in, K4 then K0 after the checkpoint', old, [...old, a[3]!, a[4]!], [k[3]!, k[4]!, k[0]!], 'ok'),
+    made('K2 voted out, K3 in: K2 (old, not in the new set) vouches', old, [a[0]!, a[1]!, a[3]!], [k[3]!, k[2]!], 'unknown_signer'),
+    made(
+      'set {K0, K3}: K3, K3, then K0: three headers, the bound is two',
+      old,
+      [a[0]!, a[3]!],
+      [k[3]!, k[3]!, k[3]!, k[0]!],
+      'unvouched_checkpoint',
+    ),
+    made('set {K0, K3}: K3 then K0, within the bound of two', old, [a[0]!, a[3]!], [k[3]!, k[3]!, k[0]!], 'ok'),
+    {
+      ...made(
+        'K3 voted in seals the checkpoint, K0 vouches from a header built on another block',
+        old,
+        [...old, a[3]!],
+        [k[3]!, k[0]!],
+        '',
+      ),
+      vouchers: [
+        (() => {
+          const f = fromRlp(sealCliqueChain(vectors, [...old, a[3]!], [k[3]!, k[0]!]).vouchers[0]!, 'hex') as Hex[];
+          f[0] = keccak256('0x01');
+          return resealHeader(toRlp(f), k[0]!);
+        })(),
+      ],
+      expect: 'unvouched_checkpoint',
+    },
+  ];
+}
+
+/** A gateway's answer (its text) and what the SDK's shape check says of it: the C SDK's pythia_proof_body_read must say the same. */
+export type ProofBodyCCase = { name: string; body: string; withProof: boolean; expect: string };
+
+/**
+ * The status-proof answer of the vectors and answers of the wrong shape (malformed_proof in both
+ * SDKs), and the checkpoint header answer: each read as askStatusProof and askCliqueCheckpoints read
+ * them (parseBodyText, then parseStatusProofBody or parseChainHeaderBody).
+ */
+export function makeProofBodyCCases(vectors: ChainProofVectors = readChainProofVectors()): ProofBodyCCase[] {
+  const active = vectors.proofs.find((p) => p.name === 'active')!;
+  type Body = {
+    device: Address;
+    blockNumber: number;
+    header: unknown;
+    proof: Record<string, unknown> & { storageProof: Array<Record<string, unknown>>; accountProof: unknown[] };
+  };
+  const good: Body = {
+    device: active.device,
+    blockNumber: vectors.block.number,
+    header: vectors.block.header,
+    proof: structuredClone(active.proof) as unknown as Body['proof'],
+  };
+  const edited = (change: (b: Body) => void) => {
+    const b = structuredClone(good);
+    change(b);
+    return JSON.stringify(b);
+  };
+  const whole = JSON.stringify(good);
+  const proofCase = (name: string, body: string) => ({ name, body, withProof: true });
+  const headerCase = (name: string, body: string) => ({ name: `checkpoint answer: ${name}`, body, withProof: false });
+  const raw: Array<Omit<ProofBodyCCase, 'expect'>> = [
+    proofCase("the gateway's answer", whole),
+    proofCase(
+      'pretty-printed, with a member the device does not read',
+      JSON.stringify({ note: 'a "quoted" ]}, \\ text', ...good }, null, 2),
+    ),
+    proofCase('not JSON', 'Bad Gateway'),
+    proofCase('JSON cut short', whole.slice(0, -1)),
+    proofCase('an empty answer', ''),
+    proofCase('JSON, not an object', JSON.stringify([good])),
+    proofCase(
+      'no header',
+      edited((b) => Reflect.deleteProperty(b, 'header')),
+    ),
+    proofCase(
+      'a header that is a number',
+      edited((b) => {
+        b.header = 12;
+      }),
+    ),
+    proofCase(
+      'a header that is not hex',
+      edited((b) => {
+        b.header = '0xzz';
+      }),
+    ),
+    proofCase(
+      'a header without 0x',
+      edited((b) => {
+        b.header = vectors.block.header.slice(2);
+      }),
+    ),
+    proofCase('the header twice, the last not hex (JSON.parse keeps the last)', `${whole.slice(0, -1)},"header":"zz"}`),
+    proofCase('the header twice, the last hex', `{"header":"nothex",${whole.slice(1)}`),
+    proofCase(
+      'no proof',
+      edited((b) => Reflect.deleteProperty(b, 'proof')),
+    ),
+    proofCase(
+      'a proof that is a list',
+      edited((b) => {
+        (b as { proof: unknown }).proof = [b.proof];
+      }),
+    ),
+    proofCase(
+      'a proof without its address',
+      edited((b) => Reflect.deleteProperty(b.proof, 'address')),
+    ),
+    proofCase(
+      'an account proof that is one string',
+      edited((b) => {
+        b.proof.accountProof = b.proof.accountProof[0] as never;
+      }),
+    ),
+    proofCase(
+      'an account proof node that is a number',
+      edited((b) => {
+        b.proof.accountProof[1] = 1;
+      }),
+    ),
+    proofCase(
+      'an account proof node that is not hex',
+      edited((b) => {
+        b.proof.accountProof[1] = '0xzz';
+      }),
+    ),
+    proofCase(
+      'no storage proof list',
+      edited((b) => Reflect.deleteProperty(b.proof, 'storageProof')),
+    ),
+    proofCase(
+      'a storage proof entry without its proof',
+      edited((b) => Reflect.deleteProperty(b.proof.storageProof[0]!, 'proof')),
+    ),
+    proofCase(
+      'a storage proof entry without its key',
+      edited((b) => Reflect.deleteProperty(b.proof.storageProof[0]!, 'key')),
+    ),
+    proofCase(
+      'a storage proof entry whose value is a number',
+      edited((b) => {
+        b.proof.storageProof[0]!.value = 1;
+      }),
+    ),
+    proofCase(
+      'a storage proof node that is not hex',
+      edited((b) => {
+        (b.proof.storageProof[0]!.proof as unknown[])[0] = 'zz';
+      }),
+    ),
+    proofCase(
+      'a second storage proof entry of the wrong shape',
+      edited((b) => {
+        b.proof.storageProof.push({ key: '0x01' });
+      }),
+    ),
+    proofCase(
+      'an empty storage proof list (the right shape: the proof check refuses it)',
+      edited((b) => {
+        b.proof.storageProof = [];
+      }),
+    ),
+    proofCase(
+      'an odd number of hex digits in the header (the right shape: the header check refuses it)',
+      edited((b) => {
+        b.header = `${vectors.block.header}0`;
+      }),
+    ),
+    headerCase('the header of checkpoint 8', JSON.stringify({ number: 8, header: vectors.checkpoints[0] })),
+    headerCase('no header', JSON.stringify({ number: 8 })),
+    headerCase('a header that is not hex', JSON.stringify({ number: 8, header: 'checkpoint' })),
+    headerCase('not JSON', 'Not Found'),
+  ];
+  return raw.map((c) => {
+    try {
+      const body = parseBodyText(c.body);
+      if (c.withProof) parseStatusProofBody(body);
+      else parseChainHeaderBody(body);
+      return { ...c, expect: 'ok' };
+    } catch (error) {
+      if (!(error instanceof ChainProofError)) throw error;
+      return { ...c, expect: error.reason };
     }
   });
 }
@@ -287,6 +604,7 @@ export function chainProofCHeader(
   vectors: ChainProofVectors,
   cases: readonly ChainProofCCase[],
   checkpoints: readonly ChainCheckpointCCase[] = makeChainCheckpointCCases(vectors),
+  bodies: readonly ProofBodyCCase[] = makeProofBodyCCases(vectors),
 ): string {
   const lines = [
     '/* Generated by scripts/write-chain-proof-c-vectors.ts from src/sdk/chainProof/chainProofCVectors.ts: do not edit. */',
@@ -308,13 +626,17 @@ export function chainProofCHeader(
         `  {${cString(c.name)}, ${cString(c.header)}, ${c.checkpoint}u, ${cList(c.validators)}, ${c.validators.length}, ${c.now}u, ${c.maxAgeSeconds}u, ${c.device ? cString(c.device) : 'NULL'}, ${cList(c.accountProof)}, ${c.accountProof.length}, ${cList(c.storageProof)}, ${c.storageProof.length}, ${cString(c.expect)}, ${c.status}},`,
     ),
     '};',
-    'typedef struct { const char *name, *header; uint64_t checkpoint; const char *const *validators; size_t validator_count; const char *expect; uint64_t next;',
-    '  const char *const *next_validators; size_t next_count; } chain_checkpoint_case;',
+    'typedef struct { const char *name, *header; uint64_t checkpoint; const char *const *validators; size_t validator_count; const char *const *vouchers;',
+    '  size_t voucher_count; const char *expect; uint64_t next; const char *const *next_validators; size_t next_count; } chain_checkpoint_case;',
     'static const chain_checkpoint_case chain_checkpoint_cases[] = {',
     ...checkpoints.map(
       (c) =>
-        `  {${cString(c.name)}, ${cString(c.header)}, ${c.checkpoint}u, ${cList(c.validators)}, ${c.validators.length}, ${cString(c.expect)}, ${c.next}u, ${cList(c.nextValidators)}, ${c.nextValidators.length}},`,
+        `  {${cString(c.name)}, ${cString(c.header)}, ${c.checkpoint}u, ${cList(c.validators)}, ${c.validators.length}, ${cList(c.vouchers)}, ${c.vouchers.length}, ${cString(c.expect)}, ${c.next}u, ${cList(c.nextValidators)}, ${c.nextValidators.length}},`,
     ),
+    '};',
+    'typedef struct { const char *name, *body; int with_proof; const char *expect; } chain_body_case;',
+    'static const chain_body_case chain_body_cases[] = {',
+    ...bodies.map((c) => `  {${cString(c.name)}, ${cString(c.body)}, ${c.withProof ? 1 : 0}, ${cString(c.expect)}},`),
     '};',
     '#endif',
     '',

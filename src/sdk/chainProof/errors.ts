@@ -9,6 +9,7 @@ export type ChainProofReason =
   | 'wrong_difficulty'
   | 'checkpoint_needed'
   | 'not_a_checkpoint'
+  | 'unvouched_checkpoint'
   | 'stale_header'
   | 'future_header'
   | 'bad_account_proof'
@@ -25,5 +26,19 @@ export class ChainProofError extends Error {
     message: string,
   ) {
     super(`${reason}: ${message}`);
+  }
+}
+
+/**
+ * A checkpoint sealed by a validator the device does not trust yet, not vouched for. `moreMayVouch`:
+ * every header given was right but none was sealed by a trusted validator, and the bound leaves room
+ * for the next one (askCliqueCheckpoints then asks for it); otherwise more headers cannot help.
+ */
+export class UnvouchedCheckpointError extends ChainProofError {
+  constructor(
+    message: string,
+    readonly moreMayVouch: boolean,
+  ) {
+    super('unvouched_checkpoint', message);
   }
 }

@@ -1,4 +1,4 @@
-export { ChainProofError, type ChainProofReason } from './errors.js';
+export { ChainProofError, type ChainProofReason, UnvouchedCheckpointError } from './errors.js';
 export { decodeCliqueHeader, type CliqueHeader, MAX_HEADER_BYTES } from './decodeCliqueHeader.js';
 export {
   verifyCliqueHeader,
@@ -9,6 +9,7 @@ export {
 } from './verifyCliqueHeader.js';
 export {
   followCliqueCheckpoint,
+  MAX_CHECKPOINT_VOUCHERS,
   type FollowCliqueCheckpointParameters,
   type FollowCliqueCheckpointReturnType,
 } from './followCliqueCheckpoint.js';
@@ -30,6 +31,7 @@ export { fleetRecordSlot, FLEET_RECORDS_SLOT } from '../../protocol/fleetRecordS
 export {
   askStatusProof,
   askCliqueCheckpoints,
+  parseChainHeaderBody,
   parseStatusProofBody,
   type AskStatusProofParameters,
   type AskStatusProofReturnType,

@@ -61,8 +61,8 @@ export function verifyCliqueHeader(parameters: VerifyCliqueHeaderParameters): Ve
 /**
  * verifyCliqueHeader's checks; with `nextCheckpoint`, of the checkpoint that ends the trusted epoch
  * (followCliqueCheckpoint). That header is sealed under the set as votes within the epoch left it,
- * which the device does not follow: when its list differs from the trusted set, the signer must
- * still be a trusted validator, and the turn (which depends on the set it was sealed under) is not checked.
+ * which is the set it lists (geth compares the two): its signer and turn are checked against its own
+ * list; whether the signer is also trusted is followCliqueCheckpoint's question.
  */
 export function checkCliqueHeader(parameters: VerifyCliqueHeaderParameters, nextCheckpoint: boolean): VerifyCliqueHeaderReturnType {
   const { trust, freshness } = parameters;
@@ -89,14 +89,15 @@ export function checkCliqueHeader(parameters: VerifyCliqueHeaderParameters, next
       `block ${header.number} is past the epoch of checkpoint ${trust.checkpoint}: follow checkpoint ${header.number - (header.number % trust.epoch)} first`,
     );
   const signer = recoverSealer(header);
-  const validators = [...trust.validators].map((v) => v.toLowerCase()).sort();
+  const validators = (nextCheckpoint ? header.checkpointSigners : trust.validators).map((v) => v.toLowerCase()).sort();
   const index = validators.indexOf(signer.toLowerCase());
-  if (index < 0) throw new ChainProofError('unknown_signer', `${signer} is not a validator of checkpoint ${trust.checkpoint}`);
+  if (index < 0)
+    throw new ChainProofError(
+      'unknown_signer',
+      `${signer} is not a validator of ${nextCheckpoint ? `the set checkpoint ${header.number} lists` : `checkpoint ${trust.checkpoint}`}`,
+    );
   const inTurn = Number(header.number % BigInt(validators.length)) === index;
-  const sameSet = !nextCheckpoint || sameAddresses(header.checkpointSigners, validators);
-  if (!sameSet && header.difficulty !== 1n && header.difficulty !== 2n)
-    throw new ChainProofError('wrong_difficulty', `difficulty ${header.difficulty}`);
-  if (sameSet && header.difficulty !== (inTurn ? 2n : 1n))
+  if (header.difficulty !== (inTurn ? 2n : 1n))
     throw new ChainProofError('wrong_difficulty', `difficulty ${header.difficulty} for a validator ${inTurn ? 'in' : 'out of'} turn`);
   if (freshness) checkFreshness(header, freshness);
   return { ...header, signer, inTurn };
@@ -117,11 +118,6 @@ function recoverSealer(header: CliqueHeader): Address {
     throw new ChainProofError('bad_seal', `no signer recovers (${(error as Error).message})`);
   }
   return getAddress(bytesToHex(hexToBytes(keccak256(publicKey.subarray(1))).subarray(12)));
-}
-
-function sameAddresses(a: readonly string[], sortedLower: readonly string[]): boolean {
-  const lower = a.map((x) => x.toLowerCase()).sort();
-  return lower.length === sortedLower.length && lower.every((x, i) => x === sortedLower[i]);
 }
 
 function checkFreshness(header: CliqueHeader, freshness: HeaderFreshness): void {
