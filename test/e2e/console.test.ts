@@ -24,7 +24,7 @@ import { generateDeviceKey, parseProvisioningBundle, sendFirmwareReport } from '
 import { type Stack, startStack } from '../../src/stack/startStack.js';
 import { fundedAccount } from '../../src/testing/fundedAccount.js';
 import { pythiaBin } from '../../src/testing/pythiaBin.js';
-import { runPythia } from './runPythia.js';
+import { runPythia, until } from './runPythia.js';
 
 /**
  * The council console in a real browser (Debian's Chromium, driven by playwright-core) against a
@@ -54,15 +54,6 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     assert.equal(response.status, 200, `${path}: ${response.status}`);
     // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, checked where used
     return (await response.json()) as any;
-  };
-  const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
   };
   const newPage = async (): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

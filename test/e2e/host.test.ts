@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Aedes } from 'aedes';
-import { parseDeployment } from '../../src/chain/deployment.js';
 import { commandLineOf, descendantPids } from '../../src/testing/processTree.js';
-import { runPythia } from './runPythia.js';
+import { runPythia, startPythiaUp, stopPythiaUp as stop } from './runPythia.js';
 import { pythiaBin } from '../../src/testing/pythiaBin.js';
 
 /**
@@ -44,35 +43,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function upUntilReady(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [pythiaCli, 'up', '--json', '--chain', 'anvil', '--port', '0', ...args], {
-    env: { ...process.env, PYTHIA_PASSPHRASE: passphrase, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c));
-  return new Promise<{ child: ChildProcessWithoutNullStreams; deployment: ReturnType<typeof parseDeployment>; stderr: () => string }>(
-    (resolve, reject) => {
-      child.stdout.on('data', (c) => {
-        stdout += c;
-        try {
-          resolve({ child, deployment: parseDeployment(JSON.parse(stdout)), stderr: () => stderr });
-        } catch {
-          // not the whole document yet
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`pythia up exited with ${code}: ${stderr}`)));
-    },
-  );
-}
-
-function stop(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
-}
+/** `pythia up --chain anvil` (plus `args`) until it prints its deployment. */
+const upUntilReady = (args: string[], env: Record<string, string> = {}) => startPythiaUp(['--chain', 'anvil', ...args], passphrase, env);
 
 describe('pythia up on a shared host', { timeout: 300_000 }, () => {
   it('refuses a password in --mqtt-url (exit 2) without repeating it, before it touches the data directory', async () => {

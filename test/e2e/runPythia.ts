@@ -121,3 +121,14 @@ export function stopPythiaUp(child: ChildProcessWithoutNullStreams): Promise<num
     child.kill('SIGTERM');
   });
 }
+
+/** Polls `probe` every 200 ms until it returns a value (not undefined); throws after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -10,7 +10,7 @@ import { indexSchemaName } from '../../src/indexer/postgresIndexerStore.js';
 import { deploymentIdentity } from '../../src/indexer/startIndexer.js';
 import { newTestDevice, type ReadingJson, signedReading, type TestDevice, typicalAirQuality } from '../../src/gateway/testKit.js';
 import { startTestPostgres, type TestPostgres } from '../../src/testing/testPostgres.js';
-import { pythiaAt, type RunningUp, startPythiaUp, stopPythiaUp } from './runPythia.js';
+import { pythiaAt, type RunningUp, startPythiaUp, stopPythiaUp, until } from './runPythia.js';
 
 const passphrase = 'up-postgres-test-passphrase-not-a-secret';
 const FIRST = 4;
@@ -55,15 +55,6 @@ describe('pythia up --database-url: the index in PostgreSQL', { timeout: 240_000
     assert.equal(response.status, 200, `${path}: ${response.status}`);
     // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, checked where used
     return (await response.json()) as any;
-  };
-  const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
   };
   /** Readings `from`..`to` of each device, signed by it, posted to the gateway: resolves once acknowledged (202). */
   const send = async (from: number, to: number) => {
