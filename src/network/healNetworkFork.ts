@@ -2,13 +2,11 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hex } from 'viem';
+import { cliqueConfirmations } from '../chain/cliqueConfirmations.js';
 import { createIpcClient, type IpcClient } from './ipcClient.js';
 import { readNetworkConfig } from './networkConfig.js';
 import { nodePaths } from './nodePaths.js';
 import { readNodeProcess } from './nodeProcess.js';
-
-/** How far back a branch is followed to its common block with the kept one: a Clique deadlock is one block deep. */
-export const MAX_HEAL_DEPTH = 64;
 
 export type HealNetworkForkParameters = {
   dir: string;
@@ -100,6 +98,9 @@ export async function healNetworkFork(parameters: HealNetworkForkParameters): Pr
 
     const kept = keptBranch(heads);
     const keeper = validators.find((v) => v.node === kept.node)!;
+    // A block with as many confirmations as the gateway's finality asks may be final to it: never rewound.
+    const signers = (await keeper.client.request<string[]>('clique_getSigners')).length;
+    const maxDepth = cliqueConfirmations(signers) - 1;
     const rewound: Extract<HealNetworkForkReturnType, { outcome: 'healed' }>['rewound'] = [];
     for (const [i, head] of heads.entries()) {
       if (head.hash === kept.hash) continue;
@@ -107,9 +108,10 @@ export async function healNetworkFork(parameters: HealNetworkForkParameters): Pr
       let common = Math.min(head.number, kept.number);
       while ((await hashAt(client, common)) !== (await hashAt(keeper.client, common))) {
         common -= 1;
-        if (common < 0 || Math.min(head.number, kept.number) - common > MAX_HEAL_DEPTH) {
+        if (common < 0 || head.number - common > maxDepth) {
           throw new HealNetworkForkError(
-            `${node}'s branch leaves ${kept.node}'s more than ${MAX_HEAL_DEPTH} blocks back: not Clique's one-block deadlock; nothing was changed`,
+            `${node}'s branch leaves ${kept.node}'s more than ${maxDepth} blocks back: its blocks may be final to a gateway ` +
+              `(${signers} signers: ${maxDepth + 1} confirmations), so it is not rewound; nothing was changed`,
           );
         }
       }

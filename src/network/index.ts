@@ -61,7 +61,6 @@ export {
   healNetworkFork,
   keptBranch,
   HealNetworkForkError,
-  MAX_HEAL_DEPTH,
   type BranchHead,
   type HealNetworkForkParameters,
   type HealNetworkForkReturnType,

@@ -1,4 +1,5 @@
 import { hexToBytes, type Hex, type PublicClient } from 'viem';
+import { cliqueConfirmations } from '../../chain/cliqueConfirmations.js';
 
 /**
  * When a reading's on-chain outcome is final: its block has `confirmations` blocks counting
@@ -45,15 +46,7 @@ export const ANVIL_FINALITY = { confirmations: 1, delayMs: 30_000 } as const;
 /** A chain the gateway cannot identify: deep enough for any proof-of-authority engine we know. */
 export const UNKNOWN_CHAIN_FINALITY = { confirmations: 12, delayMs: 0 } as const;
 
-/**
- * Clique lets a signer seal at most one of any ⌊N/2⌋+1 consecutive blocks, so a block and the
- * ⌊N/2⌋ blocks on top of it are sealed by a majority of the N signers; one more block covers a
- * race between out-of-turn signers at the tip. A reorg past that needs a majority signing a
- * competing chain.
- */
-export function cliqueConfirmations(signers: number): number {
-  return Math.floor(Math.max(1, signers) / 2) + 2;
-}
+export { cliqueConfirmations };
 
 /** Clique checkpoint interval (blocks) of geth's default genesis; checkpoint headers list the signers. */
 const CLIQUE_EPOCH = 30_000n;
