@@ -14,13 +14,15 @@ import { indexedContracts } from './indexedContracts.js';
 import type { IndexerStore, IndexReader } from './indexerStore.js';
 import { withDatabasePassword } from './databaseUrl.js';
 import {
+  event,
   followerContractTests,
   freshStoreName,
   postgresStoreKind,
+  range,
   sqliteStoreKind,
   storeContractTests,
 } from '../testing/indexerStoreContract.js';
-import { indexSchemaName, PostgresIndexerStore } from './postgresIndexerStore.js';
+import { indexSchemaName, PostgresIndexerStore, postgresIndexSchemaMigrations } from './postgresIndexerStore.js';
 import { pgDeviceEventsQuery } from './postgresQueryIndex.js';
 import { encodeCursor } from './queryIndex.js';
 import { IndexerDatabaseError } from './sqliteIndexerStore.js';
@@ -48,41 +50,106 @@ const kind = postgresStoreKind(() => database);
 storeContractTests(kind);
 followerContractTests(kind, () => kit);
 
-test("PostgreSQL: a schema of version 1 is migrated in place: a device's owner is read from its registration's mint", async () => {
+test("PostgreSQL: a schema of version 1 is migrated in place: a device's owner is read from its registration's mint; its counters move to their own table with their sort order, the flags to a partial index", async () => {
   const schema = freshStoreName();
   const identity = '1:fleet';
   const minted = getAddress(`0x${'d3'.repeat(20)}`);
   const unminted = getAddress(`0x${'d4'.repeat(20)}`);
   const operator = getAddress(`0x${'0a'.repeat(20)}`);
-  const first = await PostgresIndexerStore.open({ ...database, identity, schema });
+  // A schema as version 1 wrote it: its tables, and its rows (owners only from completed transfers, none here).
+  const old = new pg.Client({ connectionString: withDatabasePassword(database.url, database.password) });
+  await old.connect();
   try {
-    // The rows an index of version 1 holds: owners only from completed transfers (none here).
-    for (const [id, logIndex] of [
-      [minted, 0],
-      [unminted, 2],
+    await old.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+    await old.query(postgresIndexSchemaMigrations[0]!);
+    await old.query("INSERT INTO meta (key, value) VALUES ('schema_version', '1'), ('identity', $1)", [identity]);
+    for (const [id, logIndex, readings, flags, lastReading] of [
+      [minted, 0, 3, 1, 7],
+      [unminted, 2, 0, 0, null],
     ] as const) {
-      await first.query(
-        `INSERT INTO devices (address, class_id, status, public_key, registrar, registered_block, status_block) VALUES ($1, 1, 'active', '0x', $2, 5, 5)`,
-        [id, operator],
+      await old.query(
+        `INSERT INTO devices (address, class_id, status, public_key, registrar, registered_block, status_block, readings, flags, last_sequence, last_reading_block)
+         VALUES ($1, 1, 'active', '0x', $2, 5, 5, $3, $4, $5, $6)`,
+        [id, operator, readings, flags, lastReading === null ? null : readings, lastReading],
       );
-      await first.query(
+      await old.query(
         `INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args) VALUES (5, $1, '0x05', 'fleet', '0xf1', 'DeviceRegistered', $2)`,
         [logIndex, JSON.stringify({ device: id, classId: '1' })],
       );
     }
-    await first.query(
+    await old.query(
       `INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args) VALUES (5, 1, '0x05', 'deviceOwnership', '0xf2', 'Transfer', $1)`,
       [JSON.stringify({ from: zeroAddress, to: operator, tokenId: BigInt(minted).toString() })],
     );
-    await first.query("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    for (const [sequence, outcome] of [
+      [1, 'accepted'],
+      [2, 'flagged'],
+      [3, 'accepted'],
+    ] as const) {
+      await old.query(
+        `INSERT INTO readings (block_number, log_index, tx_hash, device, sequence, outcome) VALUES (7, $1, '0x07', $2, $3, $4)`,
+        [sequence, minted, sequence, outcome],
+      );
+    }
   } finally {
-    await first.close();
+    await old.end();
   }
   const again = await PostgresIndexerStore.open({ ...database, identity, schema });
   try {
-    assert.deepEqual(await again.query("SELECT value FROM meta WHERE key = 'schema_version'"), [{ value: '3' }]);
+    assert.deepEqual(await again.query("SELECT value FROM meta WHERE key = 'schema_version'"), [
+      { value: String(postgresIndexSchemaMigrations.length) },
+    ]);
     assert.equal((await again.device(minted))?.owner, operator, 'the owner the registration minted the token to');
     assert.equal((await again.device(unminted))?.owner, null, 'no mint: no owner');
+    assert.deepEqual(
+      [await again.device(minted), await again.device(unminted)].map((d) => d && [d.readings, d.flags, d.lastSequence, d.lastReadingBlock]),
+      [
+        [3, 1, 3, 7],
+        [0, 0, null, null],
+      ],
+      'the counters kept',
+    );
+    const order = async (sort: 'flags' | 'lastReading', desc: boolean) =>
+      (await again.devices({ sort, order: desc ? 'desc' : 'asc', limit: 5 })).items.map((d) => d.device);
+    assert.deepEqual(await order('flags', true), [minted, unminted]);
+    assert.deepEqual(await order('lastReading', false), [unminted, minted]);
+    assert.deepEqual(
+      (await again.flags({ limit: 5 })).items.map((r) => [r.device, r.sequence]),
+      [[minted, 2]],
+    );
+    assert.deepEqual(
+      (await again.query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname', [schema])).map(
+        (r) => r.indexname,
+      ),
+      [
+        'blocks_pkey',
+        'device_counters_pkey',
+        'devices_by_class',
+        'devices_by_flags',
+        'devices_by_last_reading',
+        'devices_by_owner',
+        'devices_by_registered',
+        'devices_by_status',
+        'devices_pkey',
+        'events_by_device',
+        'events_by_listed_device',
+        'events_by_name',
+        'events_pkey',
+        'flags_by_device',
+        'flags_by_position',
+        'meta_pkey',
+        'readings_by_device_time',
+        'readings_pkey',
+        'status_changes_by_device',
+        'status_changes_pkey',
+      ],
+    );
+    // The migrated schema is written as a new one: a range's readings add to the counters.
+    await again.applyRange(
+      range(8, [event(8, 0, 'ReadingFlagged', { device: minted, sequence: '4', reasons: '1', metric: '0', value: '9' })]),
+    );
+    const d = await again.device(minted);
+    assert.deepEqual([d?.readings, d?.flags, d?.lastSequence, d?.lastReadingBlock, d?.owner], [4, 2, 4, 8, operator]);
   } finally {
     await again.close();
   }
@@ -92,21 +159,18 @@ test("PostgreSQL: a schema of version 2 is migrated in place: a device's events 
   const schema = freshStoreName();
   const identity = '1:fleet';
   const device = getAddress(`0x${'d5'.repeat(20)}`);
-  const first = await PostgresIndexerStore.open({ ...database, identity, schema });
-  try {
-    await first.query('DROP INDEX events_by_device; DROP INDEX events_by_listed_device');
-    await first.query("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
-  } finally {
-    await first.close();
-  }
-  const again = await PostgresIndexerStore.open({ ...database, identity, schema });
-  const client = new pg.Client({
-    connectionString: withDatabasePassword(database.url, database.password),
-    options: `-c search_path=${schema}`,
-  });
+  const client = new pg.Client({ connectionString: withDatabasePassword(database.url, database.password) });
   await client.connect();
+  let again: PostgresIndexerStore | undefined;
   try {
-    assert.deepEqual(await again.query("SELECT value FROM meta WHERE key = 'schema_version'"), [{ value: '3' }]);
+    // The schema as version 2 left it: its first two migrations, run as the store ran them then.
+    await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+    for (const migration of postgresIndexSchemaMigrations.slice(0, 2)) await client.query(migration);
+    await client.query("INSERT INTO meta (key, value) VALUES ('schema_version', '2'), ('identity', $1)", [identity]);
+    again = await PostgresIndexerStore.open({ ...database, identity, schema });
+    assert.deepEqual(await again.query("SELECT value FROM meta WHERE key = 'schema_version'"), [
+      { value: String(postgresIndexSchemaMigrations.length) },
+    ]);
     // An empty table is read whole whatever its indexes: without sequential scans the plan shows
     // whether the query can use them at all (the partial indexes' conditions repeated word for word).
     await client.query('SET enable_seqscan = off');
@@ -114,7 +178,7 @@ test("PostgreSQL: a schema of version 2 is migrated in place: a device's events 
       (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${query!.sql}`, query!.values)).rows.map((r) => r['QUERY PLAN']).join('\n');
     const every = await plan(pgDeviceEventsQuery('*', { limit: 10, cursor: encodeCursor([9, 0]) }, device));
     assert.match(every, /events_by_device/, every);
-    assert.match(every, /readings_by_device_block/, every);
+    assert.match(every, /readings_by_device_time/, every);
     assert.doesNotMatch(every, /Seq Scan/, every);
     // Grants of other devices: the consent's branch finds the device's through the GIN index, not by
     // walking every grant.
@@ -132,7 +196,7 @@ test("PostgreSQL: a schema of version 2 is migrated in place: a device's events 
     assert.doesNotMatch(ownership, /readings|events_by_listed_device/, ownership);
   } finally {
     await client.end();
-    await again.close();
+    await again?.close();
   }
 });
 

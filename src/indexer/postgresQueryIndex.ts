@@ -52,9 +52,19 @@ function parameters() {
   };
 }
 
+/**
+ * The fleet's rows: a device's record and its reading counters, two tables (postgresIndexerStore.ts,
+ * its migration of the counters). The address compared and sorted is that of the table whose index
+ * holds the sort key, so that a keyset page starts where the cursor is in that index (the two
+ * addresses are equal, but the planner compares a row value on one table only).
+ */
+const deviceRows = 'device_records r JOIN device_counters c ON c.address = r.address';
+const deviceColumns = 'r.*, c.readings, c.flags, c.last_sequence, c.last_reading_block';
+
 export async function pgDevices(db: PgQueryable, p: ListDevicesParameters): Promise<Page<IndexedDevice>> {
   const column = deviceSortKeys[p.sort ?? 'address'];
   const desc = p.order === 'desc';
+  const address = column === 'flags' || column === 'last_reading_block' ? 'c.address' : 'r.address';
   const where: string[] = [];
   const bind = parameters();
   if (p.status !== undefined) where.push(`status = ${bind.add(p.status)}`);
@@ -63,17 +73,19 @@ export async function pgDevices(db: PgQueryable, p: ListDevicesParameters): Prom
   const key = column === 'last_reading_block' ? 'coalesce(last_reading_block, -1)' : column;
   if (p.cursor !== undefined) {
     if (column === 'address') {
-      const [address] = decodeCursor(p.cursor, ['string']);
-      where.push(`address ${desc ? '<' : '>'} ${bind.add(address)}`);
+      // Both tables' addresses bounded: a merge join on the address then starts both at the cursor.
+      const [lastAddress] = decodeCursor(p.cursor, ['string']);
+      const bound = bind.add(lastAddress);
+      where.push(`r.address ${desc ? '<' : '>'} ${bound}`, `c.address ${desc ? '<' : '>'} ${bound}`);
     } else {
-      const [value, address] = decodeCursor(p.cursor, ['integer', 'string']);
-      where.push(`(${key}, address) ${desc ? '<' : '>'} (${bind.add(value)}, ${bind.add(address)})`);
+      const [value, lastAddress] = decodeCursor(p.cursor, ['integer', 'string']);
+      where.push(`(${key}, ${address}) ${desc ? '<' : '>'} (${bind.add(value)}, ${bind.add(lastAddress)})`);
     }
   }
   const dir = desc ? 'DESC' : 'ASC';
-  const order = column === 'address' ? `address ${dir}` : `${key} ${dir}, address ${dir}`;
+  const order = column === 'address' ? `${address} ${dir}` : `${key} ${dir}, ${address} ${dir}`;
   const { rows } = await db.query<DeviceRow>(
-    `SELECT * FROM devices ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${bind.add(p.limit + 1)}`,
+    `SELECT ${deviceColumns} FROM ${deviceRows} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${bind.add(p.limit + 1)}`,
     bind.values,
   );
   const last = rows[p.limit - 1];
@@ -123,7 +135,7 @@ async function byPosition<R extends { block_number: number; log_index: number }>
   cursor: string | undefined,
 ): Promise<{ rows: R[]; next: string | null }> {
   const bind = parameters();
-  const where = filters.map(([sql, value]) => sql.replace('?', bind.add(value)));
+  const where = filters.map(([sql, value]) => (sql.includes('?') ? sql.replace('?', bind.add(value)) : sql));
   if (cursor !== undefined) {
     const [block, log] = decodeCursor(cursor, ['integer', 'integer']);
     where.push(`(block_number, log_index) < (${bind.add(block)}::bigint, ${bind.add(log)}::integer)`);
@@ -138,7 +150,8 @@ async function byPosition<R extends { block_number: number; log_index: number }>
 }
 
 export async function pgFlags(db: PgQueryable, finalBlock: number, p: PositionPageParameters): Promise<Page<IndexedReading>> {
-  const filters: [string, string][] = [['outcome = ?', 'flagged']];
+  // The outcome as a literal: the index of flagged readings is a partial one (WHERE outcome = 'flagged').
+  const filters: [string, unknown][] = [["outcome = 'flagged'", undefined]];
   if (p.device) filters.push(['device = ?', p.device]);
   const page = await byPosition<ReadingRow>(db, readingColumns, 'readings', filters, p.limit, p.cursor);
   return { items: page.rows.map((r) => readingOf(r, finalBlock)), next: page.next };
