@@ -472,6 +472,114 @@ static void check_chain_checkpoints(void) {
   if (trust.checkpoint + chain_epoch <= chain_cases[0].checkpoint) fail("chain checkpoints in a row", "did not reach the head's epoch", NULL);
 }
 
+/* ---- the stored trust (pythia_clique_trust_encode/decode): the set reached through the real checkpoints, stored, read back; each damage refused */
+
+static uint8_t trust_record[PYTHIA_CLIQUE_TRUST_BYTES(PYTHIA_CLIQUE_TRUST_MAX_VALIDATORS) + 1], trust_copy[sizeof trust_record];
+static uint8_t trust_genesis[PYTHIA_BUNDLE_MAX_VALIDATORS][20], trust_read[PYTHIA_BUNDLE_MAX_VALIDATORS][20];
+
+static void trust_expect(const char *name, pythia_result got, pythia_result expected) {
+  if (got != expected) fail("stored trust", name, pythia_reason(got));
+}
+
+/* The record's checksum made again after an edit: the edit then reaches the checks behind it. */
+static void trust_reseal(uint8_t *record, size_t length) { pythia_keccak256(record, length - 32, record + length - 32); }
+
+static void check_stored_trust(void) {
+  pythia_clique_trust genesis, reached, read, other;
+  size_t length, i, count;
+  uint64_t checkpoint;
+  long header_length;
+  genesis.validators = (const uint8_t(*)[20])trust_genesis;
+  genesis.validator_count = chain_set(chain_validators, COUNT(chain_validators), trust_genesis, PYTHIA_BUNDLE_MAX_VALIDATORS);
+  genesis.checkpoint = 0;
+  genesis.epoch = chain_epoch;
+  /* The trust a device reaches: the genesis set followed through every real checkpoint (vote in, vote out). */
+  reached = genesis;
+  reached.validators = (const uint8_t(*)[20])chain_trusted;
+  memcpy(chain_trusted, trust_genesis, sizeof trust_genesis);
+  for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
+    const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
+    if (strcmp(c->expect, "ok") != 0 || c->checkpoint != reached.checkpoint) continue;
+    header_length = unhex(c->header, chain_header, sizeof chain_header);
+    if (header_length < 0 || pythia_clique_checkpoint_follow(chain_header, (size_t)header_length, &reached, chain_trusted, PYTHIA_BUNDLE_MAX_VALIDATORS,
+                                                             &count, &checkpoint) != PYTHIA_OK) {
+      fail("stored trust", "following the checkpoints", NULL);
+      return;
+    }
+    reached.validator_count = count;
+    reached.checkpoint = checkpoint;
+  }
+  if (reached.checkpoint == 0) fail("stored trust", "no checkpoint followed", NULL);
+  trust_expect("encode", pythia_clique_trust_encode(&reached, 1337, &genesis, trust_record, sizeof trust_record, &length), PYTHIA_OK);
+  if (length != PYTHIA_CLIQUE_TRUST_BYTES(reached.validator_count) || memcmp(trust_record, "PYCT\x01", 5) != 0) fail("stored trust", "layout", NULL);
+  trust_expect("decode", pythia_clique_trust_decode(trust_record, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read), PYTHIA_OK);
+  if (read.checkpoint != reached.checkpoint || read.epoch != chain_epoch || read.validator_count != reached.validator_count ||
+      memcmp(trust_read, chain_trusted, 20 * reached.validator_count) != 0 || read.validators != (const uint8_t(*)[20])trust_read)
+    fail("stored trust", "read back", NULL);
+  /* A record cut anywhere (a torn write), or with a byte more. */
+  for (i = 0; i <= length + 1; i++)
+    if (i != length && pythia_clique_trust_decode(trust_record, i, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read) != PYTHIA_ERR_TRUST_TRUNCATED)
+      fail("stored trust", "cut or lengthened", NULL);
+  /* Any bit of any byte flipped: refused, never read as another trust. */
+  for (i = 0; i < length * 8; i++) {
+    pythia_result r;
+    memcpy(trust_copy, trust_record, length);
+    trust_copy[i / 8] = (uint8_t)(trust_copy[i / 8] ^ (1u << (i % 8)));
+    r = pythia_clique_trust_decode(trust_copy, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read);
+    if (r == PYTHIA_OK) fail("stored trust", "a flipped bit accepted", NULL);
+    else if (i / 8 >= 8 && i / 8 != 5 && r != PYTHIA_ERR_TRUST_CORRUPTED) fail("stored trust", "a flipped bit past the head", pythia_reason(r));
+    else if (i / 8 < 8 && i / 8 != 5 && r != PYTHIA_ERR_TRUST_UNKNOWN_FORMAT) fail("stored trust", "a flipped bit of the magic or version", pythia_reason(r));
+  }
+  memcpy(trust_copy, trust_record, length);
+  trust_copy[4] = 2;
+  trust_expect("version 2", pythia_clique_trust_decode(trust_copy, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_ERR_TRUST_UNKNOWN_FORMAT);
+  /* Another chain's: its chain id, its genesis set, its epoch. */
+  trust_expect("another chain id", pythia_clique_trust_decode(trust_record, length, 1338, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_ERR_TRUST_FOREIGN);
+  other = genesis;
+  other.validator_count = genesis.validator_count - 1;
+  trust_expect("another genesis", pythia_clique_trust_decode(trust_record, length, 1337, &other, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_ERR_TRUST_FOREIGN);
+  other = genesis;
+  other.epoch = chain_epoch * 2;
+  trust_expect("another epoch", pythia_clique_trust_decode(trust_record, length, 1337, &other, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_ERR_TRUST_FOREIGN);
+  /* Well sealed but not a trust: a validator twice, a checkpoint off the epoch, no validators. */
+  memcpy(trust_copy, trust_record, length);
+  memcpy(trust_copy + 84, trust_copy + 64, 20);
+  trust_reseal(trust_copy, length);
+  trust_expect("a validator twice", pythia_clique_trust_decode(trust_copy, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_ERR_TRUST_INVALID);
+  memcpy(trust_copy, trust_record, length);
+  trust_copy[31] = (uint8_t)(trust_copy[31] + 1);
+  trust_reseal(trust_copy, length);
+  trust_expect("a checkpoint off the epoch",
+               pythia_clique_trust_decode(trust_copy, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read), PYTHIA_ERR_TRUST_INVALID);
+  memcpy(trust_copy, trust_record, length);
+  trust_copy[5] = 0;
+  trust_expect("no validators", pythia_clique_trust_decode(trust_copy, PYTHIA_CLIQUE_TRUST_BYTES(0), 1337, &genesis, trust_read,
+                                                           PYTHIA_BUNDLE_MAX_VALIDATORS, &read), PYTHIA_ERR_TRUST_INVALID);
+  trust_expect("room for fewer validators",
+               pythia_clique_trust_decode(trust_record, length, 1337, &genesis, trust_read, reached.validator_count - 1, &read), PYTHIA_ERR_BUFFER);
+  /* What encode refuses to store. */
+  trust_expect("encode: a small buffer", pythia_clique_trust_encode(&reached, 1337, &genesis, trust_copy, length - 1, &i), PYTHIA_ERR_BUFFER);
+  other = reached;
+  other.checkpoint = reached.checkpoint + 1;
+  trust_expect("encode: a checkpoint off the epoch", pythia_clique_trust_encode(&other, 1337, &genesis, trust_copy, sizeof trust_copy, &i),
+               PYTHIA_ERR_ARGUMENT);
+  other = reached;
+  other.validator_count = 0;
+  trust_expect("encode: no validators", pythia_clique_trust_encode(&other, 1337, &genesis, trust_copy, sizeof trust_copy, &i), PYTHIA_ERR_ARGUMENT);
+  other = reached;
+  other.epoch = chain_epoch * 2;
+  trust_expect("encode: another epoch", pythia_clique_trust_encode(&other, 1337, &genesis, trust_copy, sizeof trust_copy, &i), PYTHIA_ERR_ARGUMENT);
+  /* The genesis trust itself is a trust to store (a device that has followed nothing yet). */
+  trust_expect("encode the genesis", pythia_clique_trust_encode(&genesis, 1337, &genesis, trust_copy, sizeof trust_copy, &i), PYTHIA_OK);
+  trust_expect("decode the genesis", pythia_clique_trust_decode(trust_copy, i, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_OK);
+}
+
 /* ---- provisioning bundles: the reason and field parseProvisioningBundle gives, or the same one-line summary */
 
 static char *append(char *at, const char *words) {
@@ -565,7 +673,7 @@ static void check_bundles(void) {
 int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   char n[24];
   size_t total = COUNT(vector_devices) + COUNT(vector_readings) + COUNT(vector_registrations) + COUNT(vector_questions) + COUNT(vector_answers) +
-                 COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases) + COUNT(chain_checkpoint_cases) + 1;
+                 COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases) + COUNT(chain_checkpoint_cases) + 1 + 1;
   total += COUNT(vector_bundles);
   output = out;
   failures = 0;
@@ -578,6 +686,7 @@ int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   check_status_guard();
   check_chain_proofs();
   check_chain_checkpoints();
+  check_stored_trust();
   check_bundles();
   write_decimal(n, total);
   say(failures == 0 ? "vectors: all passed, groups of " : "vectors: FAILED, groups of ", n, NULL);

@@ -271,6 +271,7 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual(parseProvisioningBundle(readFileSync(bundlePath, 'utf8')).clique, { epoch: EPOCH, validators: [...trust.validators] });
     proxy = await startTamperingProxy(stack!.gatewayUrl);
+    const trustFile = join(dir, 'trust.bin');
     const run = (sequence: number) =>
       sensorC([
         'run',
@@ -286,7 +287,12 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
         '1',
         '--first-sequence',
         String(sequence),
+        '--trust-file',
+        trustFile,
       ]);
+    const followed = (stdout: string) => Number(/ (\d+) checkpoints followed\)$/m.exec(stdout)?.[1] ?? Number.NaN);
+    const reachedAt = (stdout: string) => Number(/\(checkpoint (\d+), /m.exec(stdout)?.[1] ?? Number.NaN);
+    const storedAt = (stdout: string) => Number(/^trust stored checkpoint (\d+)$/m.exec(stdout)?.[1] ?? Number.NaN);
 
     const clients = createChainClients({ chainId: stack!.deployment.chainId, rpcUrl });
     const operator = { clients, account: stack!.roles.operator };
@@ -303,9 +309,13 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
     assert.match(active.stdout, /^reading 1 202$/m);
     const sizes = /^proof header (\d+) bytes account (\d+) bytes (\d+) nodes storage (\d+) bytes (\d+) nodes .*$/m.exec(active.stdout);
     assert.ok(sizes, active.stdout);
-    assert.ok(Number(/(\d+) checkpoints followed/.exec(sizes[0])![1]) > 0, 'followed the checkpoints from the bundle genesis set');
+    assert.ok(followed(active.stdout) > 0, 'followed the checkpoints from the bundle genesis set');
     console.log(`C sensor, --verify chain: ${sizes[0]}; ${/^memory .*$/m.exec(active.stdout)?.[0]}`);
-
+    // --trust-file: nothing stored yet, so from the genesis; the trust reached is stored (96 + 20 bytes: one validator).
+    assert.match(active.stdout, /^trust none stored: from the bundle's genesis$/m);
+    const firstCheckpoint = storedAt(active.stdout);
+    assert.ok(firstCheckpoint > 0 && firstCheckpoint % EPOCH === 0, active.stdout);
+    assert.equal(readFileSync(trustFile).length, 116);
     // A gateway that lies: a flipped byte of a storage node, of an account node, the state root; each refused, no reading sent.
     for (const [reason, edit] of [
       [
@@ -348,5 +358,28 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
     assert.match(halted.stdout, /^status suspended block \d+$/m);
     assert.match(halted.stdout, /^halted suspended$/m);
     assert.doesNotMatch(halted.stdout, /^reading /m);
+    // That run started from the checkpoint the first one stored: it followed only the checkpoints sealed since (a few seconds: none or one),
+    // where the first followed every one from the genesis. (Halted runs send no reading, which the class's minimum interval would flag.)
+    assert.match(halted.stdout, new RegExp(`^trust from checkpoint ${firstCheckpoint}, 1 validators$`, 'm'));
+    assert.equal(followed(active.stdout), firstCheckpoint / EPOCH);
+    assert.equal(followed(halted.stdout), (reachedAt(halted.stdout) - firstCheckpoint) / EPOCH);
+    assert.ok(followed(halted.stdout) < followed(active.stdout), `${followed(halted.stdout)} < ${followed(active.stdout)}`);
+    console.log(`C sensor, --trust-file: first run ${followed(active.stdout)} checkpoints followed, the next ${followed(halted.stdout)}`);
+    // A damaged trust file (a flipped byte, a torn one, another format) is refused with its reason: the sensor follows from the
+    // bundle's genesis again (always safe: the bundle is the root of trust, the file a shortcut) and stores the trust it reaches.
+    for (const [reason, damage] of [
+      ['trust_corrupted', (b: Buffer) => Buffer.concat([b.subarray(0, 70), Buffer.from([b[70]! ^ 0x10]), b.subarray(71)])],
+      ['trust_truncated', (b: Buffer) => b.subarray(0, 50)],
+      ['trust_unknown_format', () => Buffer.from('{"checkpoint":"0"}')],
+    ] as const) {
+      writeFileSync(trustFile, damage(readFileSync(trustFile)));
+      const damaged = await run(2);
+      assert.equal(damaged.code, 3, damaged.stderr);
+      assert.match(damaged.stdout, new RegExp(`^trust refused ${reason}: from the bundle's genesis$`, 'm'));
+      assert.match(damaged.stderr, new RegExp(`trust refused \\(${reason}\\)`));
+      assert.equal(followed(damaged.stdout), reachedAt(damaged.stdout) / EPOCH);
+      assert.equal(storedAt(damaged.stdout), reachedAt(damaged.stdout));
+      assert.equal(readFileSync(trustFile).length, 116);
+    }
   });
 });

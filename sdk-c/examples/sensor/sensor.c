@@ -10,7 +10,7 @@
  *   sensor register --key-file FILE --class N [--site TEXT]
  *   sensor run --key-file FILE --bundle bundle.json [--transport http|mqtt] [--gateway HOST:PORT]
  *              [--mqtt HOST:PORT] [--mqtt-cafile FILE] [--readings N] [--first-sequence N] [--interval-ms N]
- *              [--verify answer|chain]
+ *              [--verify answer|chain] [--trust-file FILE]
  *
  * --verify chain: the sensor trusts the chain, not its Pythia. Before each reading it asks the
  * gateway for a sealed header and the EIP-1186 proof of its fleet record (GET
@@ -18,7 +18,9 @@
  * pythia_status_proof_*) against the Clique validators of its bundle, one proof node at a time; the
  * status it obeys is the proven one. A header past the epoch it trusts makes it follow the checkpoints
  * from there (GET /v1/chain/headers/{number}, each checked by pythia_clique_checkpoint_follow). A proof
- * it refuses stops it (exit code 4, `refused REASON`).
+ * it refuses stops it (exit code 4, `refused REASON`). With --trust-file it starts from the trust it
+ * stored there at its last run (trust_file.c: written atomically, checked on load; a file it refuses
+ * sends it back to the bundle's genesis set) and stores the trust it reaches.
  *
  * --gateway defaults to the bundle's first http:// gateway URL; --mqtt (the broker, with
  * --transport mqtt) has no default: the bundle does not name it. With --mqtt-cafile the broker is
@@ -47,6 +49,7 @@
 
 #include "pythia.h"
 #include "pythia_bundle.h"
+#include "trust_file.h"
 
 /* What arrived on the device's acks or answers topic, for the exchange waiting on it. */
 typedef struct {
@@ -219,6 +222,13 @@ static int exchange(void *user, pythia_route route, const uint8_t *body, size_t 
 
 /* ---- --verify chain: the status proven by a sealed header and an EIP-1186 proof (docs/protocol.md "Chain proofs") */
 
+/* --trust-file: the trust the sensor reached, kept between runs (trust_file.c); the bundle's genesis trust it is bound to. */
+typedef struct {
+  const char *path;
+  pythia_clique_trust genesis; /* its validators are the bundle's */
+  uint64_t chain_id, checkpoint; /* the checkpoint of the file as it is now */
+} stored_trust;
+
 /* What the device keeps between proofs: the trust it follows and the highest block it has verified. */
 typedef struct {
   pythia_clique_trust trust;
@@ -227,6 +237,7 @@ typedef struct {
   unsigned checkpoints_followed;
   uint8_t fleet[20];
   size_t largest_header, largest_account, largest_storage;
+  stored_trust stored;
 } chain_view;
 
 /* The JSON string value after `"name":` at or after `from` (no escapes: hex only); NULL when absent. */
@@ -654,6 +665,49 @@ static int send_readings(sensor_context *ctx, const pythia_crypto *crypto, const
                          const uint8_t separator[32], const uint8_t *payload, size_t payload_length, pythia_answer_policy *policy,
                          chain_view *chain, uint64_t readings, uint64_t sequence, uint64_t interval, uint64_t *last_question);
 
+/*
+ * --trust-file: starts from the trust stored there (`trust from checkpoint N`) instead of the bundle's
+ * genesis. No file yet: the genesis (`trust none stored`). A file refused (unreadable, truncated,
+ * corrupted, another chain's): the genesis again (`trust refused REASON`), which is always safe — the
+ * bundle is the root of trust, the file only a shortcut — and the file is replaced by the next trust reached.
+ */
+static int load_stored_trust(chain_view *chain, const char *path, const pythia_bundle *bundle) {
+  stored_trust *stored = &chain->stored;
+  char why[160];
+  stored->path = path;
+  stored->chain_id = bundle->chain_id;
+  pythia_bundle_clique_trust(bundle, &stored->genesis);
+  stored->checkpoint = (uint64_t)-1; /* nothing stored: the first trust reached is written */
+  if (path == NULL) return 0;
+  switch (trust_file_load(path, stored->chain_id, &stored->genesis, chain->validators, PYTHIA_BUNDLE_MAX_VALIDATORS, &chain->trust, why, sizeof why)) {
+    case TRUST_FILE_LOADED:
+      stored->checkpoint = chain->trust.checkpoint;
+      printf("trust from checkpoint %llu, %zu validators\n", (unsigned long long)chain->trust.checkpoint, chain->trust.validator_count);
+      return 0;
+    case TRUST_FILE_ABSENT:
+      printf("trust none stored: from the bundle's genesis\n");
+      return 0;
+    case TRUST_FILE_REFUSED:
+    default:
+      printf("trust refused %s: from the bundle's genesis\n", why);
+      fprintf(stderr, "sensor: %s: trust refused (%s), following from the bundle's genesis validators\n", path, why);
+      return 0;
+  }
+}
+
+/* After a proof checked: the trust reached, stored if it moved (a flash page is not rewritten for nothing). A failed write keeps the old file. */
+static void keep_trust(chain_view *chain) {
+  stored_trust *stored = &chain->stored;
+  char why[160];
+  if (stored->path == NULL || stored->checkpoint == chain->trust.checkpoint) return;
+  if (trust_file_store(stored->path, stored->chain_id, &stored->genesis, &chain->trust, why, sizeof why) != 0) {
+    fprintf(stderr, "sensor: %s: trust not stored: %s\n", stored->path, why);
+    return;
+  }
+  stored->checkpoint = chain->trust.checkpoint;
+  printf("trust stored checkpoint %llu\n", (unsigned long long)chain->trust.checkpoint);
+}
+
 static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto, pythia_platform *platform) {
   static const int16_t metrics[6] = {123, 251, 304, 452, 2150, 5500};
   static pythia_bundle bundle;
@@ -682,6 +736,9 @@ static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto
     chain.max_age_seconds = bundle.max_age_seconds;
     chain.max_age_blocks = bundle.max_age_blocks;
     memcpy(chain.fleet, bundle.fleet, 20);
+    if (load_stored_trust(&chain, option(argc, argv, "--trust-file", NULL), &bundle) != 0) return 1;
+  } else if (option(argc, argv, "--trust-file", NULL) != NULL) {
+    return fail("--trust-file", "needs --verify chain");
   }
   trusted_count = pythia_bundle_trusted_keys(&bundle, trusted, PYTHIA_BUNDLE_MAX_KEYS);
   if (trusted_count == 0) return fail("bundle", "no Pythia key to trust under its attestation policy");
@@ -774,6 +831,7 @@ static int send_readings(sensor_context *ctx, const pythia_crypto *crypto, const
         fprintf(stderr, "sensor: status proof refused: %s\n", pythia_reason(r));
         return 4;
       }
+      keep_trust(chain);
       printf("status %s block %llu\n", names[proven], (unsigned long long)block);
       fflush(stdout);
       if (proven == PYTHIA_STATUS_SUSPENDED || proven == PYTHIA_STATUS_REVOKED) {
