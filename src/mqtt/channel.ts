@@ -19,7 +19,9 @@ import { isReadingProblem, parseReading, signature65 } from '../gateway/readings
 import { reportRefusal, type DeviceCommandChannel, type GatewayServices } from '../gateway/services.js';
 import { statusOfReason, type RejectionReason } from '../protocol/reasons.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embeddedBroker.js';
-import { deviceTopic, gatewaySubscriptions, parseDeviceTopic } from '../protocol/mqttTopics.js';
+import { deviceTopic, gatewaySubscriptions, isDeviceToGatewayKind, parseDeviceTopic, replyKindOf } from '../protocol/mqttTopics.js';
+import { readChainHeaderAnswer, readStatusProofAnswer } from '../gateway/statusProofs/readStatusProofAnswer.js';
+import { parseProofRequest, ProofRequestError, type ProofRequest } from './parseProofRequest.js';
 import { refusalBody, type RefusalBody, type RefusalItem } from '../protocol/refusal.js';
 import { parseStrictJson, StrictJsonError } from '../protocol/strictJson.js';
 
@@ -28,7 +30,10 @@ export type StartMqttChannelOptions = {
    * The gateway's services: the same intake and answerer as HTTP. While it runs, the channel is
    * the gateway's way to devices' commands topics (it sets `services.deviceCommands`).
    */
-  services: Pick<GatewayServices, 'chainId' | 'intake' | 'directory' | 'queue' | 'answerer' | 'deviceCommands' | 'onRefusal'>;
+  services: Pick<
+    GatewayServices,
+    'chainId' | 'intake' | 'directory' | 'queue' | 'answerer' | 'deviceCommands' | 'onRefusal' | 'publicClient' | 'fleetAddress'
+  >;
   /** An external broker (mqtt://, mqtts://, ws://); without it the embedded broker is started. */
   brokerUrl?: string;
   /** The gateway's credentials at an external broker (or in brokerUrl as user:password@). */
@@ -174,11 +179,11 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
 
   async function handle(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseDeviceTopic(topic) ?? parseDeviceTopic(topic.toLowerCase());
-    if (!parsed || (parsed.kind !== 'readings' && parsed.kind !== 'questions')) {
+    if (!parsed || !isDeviceToGatewayKind(parsed.kind)) {
       logger.warn({ topic }, 'mqtt: message on a topic outside the scheme; dropped');
       return;
     }
-    const replyTopic = deviceTopic(parsed.device, parsed.kind === 'readings' ? 'acks' : 'answers');
+    const replyTopic = deviceTopic(parsed.device, replyKindOf[parsed.kind]);
     if (parseDeviceTopic(topic) === undefined) {
       return reply(replyTopic, refusal(null, 'invalid_request', 'the device id in a topic must be lowercase hex'));
     }
@@ -195,7 +200,12 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
         }),
       );
     }
-    const response = parsed.kind === 'readings' ? await onReadings(parsed.device, payload) : await onQuestion(parsed.device, payload);
+    const response =
+      parsed.kind === 'readings'
+        ? await onReadings(parsed.device, payload)
+        : parsed.kind === 'questions'
+          ? await onQuestion(parsed.device, payload)
+          : await onProofRequest(parsed.device, payload);
     reply(replyTopic, response);
   }
 
@@ -301,6 +311,33 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
     recentAnswers.set(key, { fingerprint, response });
     if (recentAnswers.size > RECENT_ANSWERS) recentAnswers.delete(recentAnswers.keys().next().value!);
     return response;
+  }
+
+  /**
+   * A device that trusts the chain, not the Pythia, asks for its status proof or a checkpoint header
+   * (GET /v1/devices/{id}/status-proof, GET /v1/chain/headers/{number} over HTTP): the answer is the
+   * HTTP body with `ref` and `status` 200, or a refusal. Only about the topic's device: no one asks
+   * for another's proof here (the broker lets a device publish on its own topic only).
+   */
+  async function onProofRequest(device: Address, payload: Buffer): Promise<Buffer> {
+    let asked: ProofRequest;
+    try {
+      asked = parseProofRequest(payload);
+    } catch (error) {
+      if (error instanceof ProofRequestError) return refusal(error.ref, 'invalid_body', error.message);
+      throw error;
+    }
+    let read: Awaited<ReturnType<typeof readStatusProofAnswer | typeof readChainHeaderAnswer>>;
+    try {
+      read =
+        asked.proof === 'status'
+          ? await readStatusProofAnswer({ publicClient: services.publicClient, fleetAddress: services.fleetAddress, device })
+          : await readChainHeaderAnswer({ publicClient: services.publicClient, number: asked.number });
+    } catch (error) {
+      return faultRefusal(asked.ref, error);
+    }
+    if (!read.ok) return refusal(asked.ref, read.error, read.message);
+    return Buffer.from(JSON.stringify({ ref: asked.ref, status: 200, ...read.answer }));
   }
 
   function securityLog(reason: RejectionReason, fields: { device: Address }): void {

@@ -135,7 +135,6 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
       passphrase,
       chain: { rpcUrls: [rpcUrl] },
       gatewayPort: 0,
-      mqtt: false,
       scryptN: 1024,
       timelockDelaySeconds: 1n,
     });
@@ -381,5 +380,34 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
       assert.equal(storedAt(damaged.stdout), reachedAt(damaged.stdout));
       assert.equal(readFileSync(trustFile).length, 116);
     }
+
+    // Over MQTT (the stack's embedded broker): the proof and the checkpoint headers asked on the device's proof-requests topic and
+    // answered on its proofs topic, checked the same way; a trust file of its own, so it follows every checkpoint over MQTT.
+    assert.ok(stack!.mqttUrl, 'the stack runs its embedded MQTT broker');
+    const overMqtt = await sensorC([
+      'run',
+      '--key-file',
+      keyFile,
+      '--bundle',
+      bundlePath,
+      '--transport',
+      'mqtt',
+      '--mqtt',
+      new URL(stack!.mqttUrl).host,
+      '--verify',
+      'chain',
+      '--readings',
+      '1',
+      '--first-sequence',
+      '2',
+      '--trust-file',
+      join(dir, 'trust-mqtt.bin'),
+    ]);
+    assert.equal(overMqtt.code, 3, overMqtt.stderr);
+    assert.match(overMqtt.stdout, /^trust none stored: from the bundle's genesis$/m);
+    assert.match(overMqtt.stdout, /^status suspended block \d+$/m);
+    assert.match(overMqtt.stdout, /^halted suspended$/m);
+    assert.ok(followed(overMqtt.stdout) > 0 && followed(overMqtt.stdout) === reachedAt(overMqtt.stdout) / EPOCH, overMqtt.stdout);
+    assert.equal(storedAt(overMqtt.stdout), reachedAt(overMqtt.stdout));
   });
 });
