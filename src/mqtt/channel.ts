@@ -45,7 +45,10 @@ export type StartMqttChannelOptions = {
   port?: number;
   /** Largest message payload the gateway processes (bytes). Default 16 KiB. */
   maxMessageBytes?: number;
-  /** Embedded broker: largest MQTT packet (bytes, fixed header included). Default maxMessageBytes + 1 KiB. */
+  /**
+   * Largest MQTT packet (bytes, fixed header included): the embedded broker's cap, and the largest
+   * answer the gateway publishes (with an external broker, its max_packet_size). Default maxMessageBytes + 1 KiB.
+   */
   maxPacketBytes?: number;
   /** Embedded broker: CONNECT token clock window (s). Default 300. */
   tokenWindowSeconds?: number;
@@ -103,6 +106,9 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
   const { services } = options;
   const logger = options.logger ?? noLogger;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // The broker's packet cap binds the gateway's own publishes too (the embedded broker closes any
+  // connection over it; Mosquitto's max_packet_size, 17 KiB in protocol.md, the same).
+  const maxPacketBytes = options.maxPacketBytes ?? maxMessageBytes + 1024;
   // Every refusal on this channel is told to the gateway's onRefusal, as on HTTP (sendError).
   const refusal: typeof refusalMessage = (ref, error, message, extra = {}) => {
     reportRefusal(services.onRefusal, { reason: error, channel: 'mqtt', ...(extra.errors && { errors: extra.errors }) });
@@ -124,7 +130,7 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
       chainId: services.chainId,
       host: options.host ?? '127.0.0.1',
       port: options.port ?? DEFAULT_MQTT_PORT,
-      maxPacketBytes: options.maxPacketBytes ?? maxMessageBytes + 1024,
+      maxPacketBytes,
       logger,
       ...(options.tokenWindowSeconds !== undefined && { tokenWindowSeconds: options.tokenWindowSeconds }),
       ...(options.tls && { tls: options.tls }),
@@ -337,7 +343,17 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
       return faultRefusal(asked.ref, error);
     }
     if (!read.ok) return refusal(asked.ref, read.error, read.message);
-    return Buffer.from(JSON.stringify({ ref: asked.ref, status: 200, ...read.answer }));
+    const answer = Buffer.from(JSON.stringify({ ref: asked.ref, status: 200, ...read.answer }));
+    // A proof of a large state can outgrow one MQTT packet: published, it would cost the gateway its
+    // connection to the broker. Refused instead (fixed header ≤ 5, topic length 2, packet id 2).
+    const packet = answer.length + Buffer.byteLength(deviceTopic(device, 'proofs')) + 9;
+    if (packet > maxPacketBytes)
+      return refusal(
+        asked.ref,
+        'status_proof_unavailable',
+        `the answer is ${answer.length} bytes, over what one MQTT message carries here (packets of ${maxPacketBytes} bytes): ask over HTTP (GET /v1/devices/{id}/status-proof, /v1/chain/headers/{number})`,
+      );
+    return answer;
   }
 
   function securityLog(reason: RejectionReason, fields: { device: Address }): void {

@@ -19,6 +19,10 @@ import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQ
 import { askStatusProof, ChainProofError, type CliqueTrust, generateDeviceKey, parseProvisioningBundle } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from '../e2e/runPythia.js';
+import { startGateway } from '../../src/gateway/server.js';
+import { startMqttChannel } from '../../src/mqtt/channel.js';
+import { rawDevice } from '../../src/mqtt/mqttTestKit.js';
+import { deviceTopic } from '../../src/protocol/mqttTopics.js';
 
 /**
  * Issue #15, "trust the chain, not the Pythia": a gateway on a geth Clique validator hands a
@@ -409,5 +413,36 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
     assert.match(overMqtt.stdout, /^halted suspended$/m);
     assert.ok(followed(overMqtt.stdout) > 0 && followed(overMqtt.stdout) === reachedAt(overMqtt.stdout) / EPOCH, overMqtt.stdout);
     assert.equal(storedAt(overMqtt.stdout), reachedAt(overMqtt.stdout));
+  });
+  it('over MQTT a proof larger than one packet is refused with the way to HTTP, and the channel keeps serving', async () => {
+    // A second gateway on the same node with an MQTT channel whose packets are at most 2,500 bytes: a status proof (some 3.5 KB of
+    // JSON) does not fit, a checkpoint header (1.3 KB) does. Publishing the proof would cost the gateway its broker connection.
+    const gateway = await startGateway({
+      rpcUrl,
+      chainId: stack!.deployment.chainId,
+      fleetAddress: fleet,
+      relayerAccount: stack!.roles.relayer,
+      dbPath: join(root, 'small-packets.sqlite'),
+      port: 0,
+    });
+    const channel = await startMqttChannel({ services: gateway.app.pythia, port: 0, maxPacketBytes: 2500 });
+    const d = await rawDevice(channel.url, device, stack!.deployment.chainId);
+    try {
+      await d.client.subscribeAsync(deviceTopic(device.deviceId, 'proofs'), { qos: 1 });
+      const ask = async (request: string) => {
+        await d.client.publishAsync(deviceTopic(device.deviceId, 'proof-requests'), request, { qos: 1 });
+        return JSON.parse((await d.next('proofs')).toString('utf8')) as Record<string, unknown>;
+      };
+      const tooLarge = await ask('{"ref":"1","proof":"status"}');
+      assert.deepEqual([tooLarge.ref, tooLarge.status, tooLarge.error], ['1', 404, 'status_proof_unavailable']);
+      assert.match(String(tooLarge.message), /over what one MQTT message carries here \(packets of 2500 bytes\): ask over HTTP/);
+      const header = await ask(`{"ref":"2","proof":"header","number":"${EPOCH}"}`);
+      assert.deepEqual([header.ref, header.status, header.number], ['2', 200, EPOCH]);
+      assert.match(String(header.header), /^0x[0-9a-f]+$/);
+    } finally {
+      await d.client.endAsync();
+      await channel.close();
+      await gateway.close();
+    }
   });
 });
