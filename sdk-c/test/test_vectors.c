@@ -512,6 +512,15 @@ static void check_stored_trust(void) {
   if (reached.checkpoint == 0) fail("stored trust", "no checkpoint followed", NULL);
   trust_expect("encode", pythia_clique_trust_encode(&reached, 1337, &genesis, trust_record, sizeof trust_record, &length), PYTHIA_OK);
   if (length != PYTHIA_CLIQUE_TRUST_BYTES(reached.validator_count) || memcmp(trust_record, "PYCT\x01", 5) != 0) fail("stored trust", "layout", NULL);
+  {
+    /* Byte for byte what the TypeScript SDK's encodeCliqueTrust writes for the same trust (src/sdk/chainProof/encodeCliqueTrust.test.ts holds the same bytes). */
+    static const char *const typescript =
+        "0x5059435401030000000000000000053900000000000000080000000000000078e18a0fd69b91a9e48fa126155c7ba656d3a147acdda3adcd52a6024ba8131dfe6c3"
+        "ba7a8131ef3e368c57311b7e4ef9b9ff8a3b3b486dabe65ebeec7839e5ad77025eb758e3e2190e06e1962cdfa1f4df1a08f5f0673b3df69240224c2e0b54a7b3e3735"
+        "90fd769ec87b4165528f9562989b27dcf7256aca475e6863";
+    long expected_length = unhex(typescript, trust_copy, sizeof trust_copy);
+    if (expected_length != (long)length || memcmp(trust_copy, trust_record, length) != 0) fail("stored trust", "not the TypeScript SDK's bytes", NULL);
+  }
   trust_expect("decode", pythia_clique_trust_decode(trust_record, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read), PYTHIA_OK);
   if (read.checkpoint != reached.checkpoint || read.epoch != chain_epoch || read.validator_count != reached.validator_count ||
       memcmp(trust_read, chain_trusted, 20 * reached.validator_count) != 0 || read.validators != (const uint8_t(*)[20])trust_read)
