@@ -62,7 +62,13 @@ typedef enum {
   /* A checkpoint sealed by a validator the device does not trust yet, not (or not rightly) vouched for. */
   PYTHIA_ERR_UNVOUCHED_CHECKPOINT,
   /* The gateway's answer is not a status proof's shape (askStatusProof's malformed_proof). */
-  PYTHIA_ERR_MALFORMED_PROOF
+  PYTHIA_ERR_MALFORMED_PROOF,
+  /* A stored trust refused by pythia_clique_trust_decode (docs/sdk-c.md, "The stored trust"). */
+  PYTHIA_ERR_TRUST_TRUNCATED,
+  PYTHIA_ERR_TRUST_UNKNOWN_FORMAT,
+  PYTHIA_ERR_TRUST_CORRUPTED,
+  PYTHIA_ERR_TRUST_FOREIGN,
+  PYTHIA_ERR_TRUST_INVALID
 } pythia_result;
 
 /** The reason as the TypeScript SDK and the gateway spell it ("bad_cose", "stale_answer", ...). */
@@ -431,6 +437,34 @@ pythia_result pythia_clique_checkpoint_follow(const uint8_t *header, size_t leng
  */
 pythia_result pythia_clique_checkpoint_voucher(pythia_clique_vouching *vouching, const uint8_t *header, size_t length,
                                                const pythia_clique_trust *trust, const pythia_clique_trust *next);
+
+/*
+ * The trust a device reached, kept between runs (docs/sdk-c.md, "The stored trust"): 96 + 20 n bytes,
+ * big-endian, "PYCT", version 1, n, 0 0, chain id, epoch, checkpoint, keccak256(epoch ‖ the genesis
+ * validators) (which chain's genesis it grew from), the n validators, then keccak256 of all before
+ * (a torn or flipped byte is refused, not trusted). No allocation: the caller's buffers.
+ */
+#define PYTHIA_CLIQUE_TRUST_VERSION 1
+#define PYTHIA_CLIQUE_TRUST_MAX_VALIDATORS 16
+#define PYTHIA_CLIQUE_TRUST_BYTES(count) (96u + 20u * (count))
+
+/**
+ * `trust` in the stored format, bound to `chain_id` and to `genesis` (the bundle's trust,
+ * pythia_bundle_clique_trust): invalid_argument for 0 or over 16 validators, an epoch other than the
+ * genesis one, a checkpoint not a multiple of it; buffer_too_small under PYTHIA_CLIQUE_TRUST_BYTES(n).
+ */
+pythia_result pythia_clique_trust_encode(const pythia_clique_trust *trust, uint64_t chain_id, const pythia_clique_trust *genesis, uint8_t *out,
+                                         size_t capacity, size_t *length);
+
+/**
+ * A stored trust back, checked: trust_truncated (shorter or longer than its count says),
+ * trust_unknown_format (not "PYCT" version 1), trust_corrupted (its checksum), trust_foreign (another
+ * chain id, epoch or genesis than the caller's), trust_invalid (0 or over 16 validators, twice the
+ * same one, a checkpoint not a multiple of the epoch), buffer_too_small (over `capacity`). The
+ * validators go to `validators`; `out` points at them.
+ */
+pythia_result pythia_clique_trust_decode(const uint8_t *in, size_t length, uint64_t chain_id, const pythia_clique_trust *genesis,
+                                         uint8_t (*validators)[20], size_t capacity, pythia_clique_trust *out);
 
 /** A Merkle-Patricia proof walked one node at a time (root first), for a 32-byte (hashed) key. */
 typedef struct {

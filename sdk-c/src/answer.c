@@ -42,6 +42,11 @@ const char *pythia_reason(pythia_result result) {
     case PYTHIA_ERR_NOT_A_CHECKPOINT: return "not_a_checkpoint";
     case PYTHIA_ERR_UNVOUCHED_CHECKPOINT: return "unvouched_checkpoint";
     case PYTHIA_ERR_MALFORMED_PROOF: return "malformed_proof";
+    case PYTHIA_ERR_TRUST_TRUNCATED: return "trust_truncated";
+    case PYTHIA_ERR_TRUST_UNKNOWN_FORMAT: return "trust_unknown_format";
+    case PYTHIA_ERR_TRUST_CORRUPTED: return "trust_corrupted";
+    case PYTHIA_ERR_TRUST_FOREIGN: return "trust_foreign";
+    case PYTHIA_ERR_TRUST_INVALID: return "trust_invalid";
   }
   return "unknown";
 }

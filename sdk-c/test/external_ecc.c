@@ -22,12 +22,18 @@ void secp256k1_default_error_callback_fn(const char *message, void *data) {
 }
 
 /* A test harness may hold state: a signing context, built once. */
-static unsigned char context_memory[512];
+/* Aligned for the context's words (libsecp256k1 asks for suitably aligned memory): a bare byte array
+   lands wherever the other statics leave it, and a Cortex-M4 faults on an unaligned doubleword access. */
+static union {
+  unsigned char bytes[512];
+  uint64_t align_words;
+  void *align_pointer;
+} context_memory;
 static secp256k1_context *signing_context(void) {
   static secp256k1_context *ctx;
   if (ctx == NULL) {
-    if (secp256k1_context_preallocated_size(SECP256K1_CONTEXT_NONE) > sizeof context_memory) __builtin_trap();
-    ctx = secp256k1_context_preallocated_create(context_memory, SECP256K1_CONTEXT_NONE);
+    if (secp256k1_context_preallocated_size(SECP256K1_CONTEXT_NONE) > sizeof context_memory.bytes) __builtin_trap();
+    ctx = secp256k1_context_preallocated_create(context_memory.bytes, SECP256K1_CONTEXT_NONE);
   }
   return ctx;
 }

@@ -454,6 +454,35 @@ static pythia_result chain_follow(const chain_checkpoint_case *c, const pythia_c
   return vouching.vouched ? PYTHIA_OK : PYTHIA_ERR_UNVOUCHED_CHECKPOINT;
 }
 
+/* Genesis (the bundle's set) → every checkpoint in order, each time trusting the set the previous one named: through the vote in
+   (the checkpoint after it sealed by the new validator, vouched for by the header after it) and the vote out. `trust` ends at the
+   last checkpoint followed, its set in chain_trusted; 0 (and a failure said) when a checkpoint is refused or the head's epoch not reached. */
+static int chain_follow_in_a_row(pythia_clique_trust *trust) {
+  size_t i, count;
+  uint64_t checkpoint;
+  trust->validators = (const uint8_t(*)[20])chain_trusted;
+  trust->epoch = chain_epoch;
+  trust->checkpoint = 0;
+  trust->validator_count = chain_set(chain_validators, COUNT(chain_validators), chain_trusted, PYTHIA_BUNDLE_MAX_VALIDATORS);
+  for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
+    const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
+    if (strcmp(c->expect, "ok") != 0 || c->checkpoint != trust->checkpoint) continue;
+    if (chain_follow(c, trust, &count, &checkpoint) != PYTHIA_OK) {
+      fail("chain checkpoints in a row", c->name, NULL);
+      return 0;
+    }
+    if (!chain_same_set(chain_next, count, c->next_validators, c->next_count)) fail("chain checkpoints in a row: the set", c->name, NULL);
+    memcpy(chain_trusted, chain_next, count * 20);
+    trust->validator_count = count;
+    trust->checkpoint = checkpoint;
+  }
+  if (trust->checkpoint + chain_epoch <= chain_cases[0].checkpoint) {
+    fail("chain checkpoints in a row", "did not reach the head's epoch", NULL);
+    return 0;
+  }
+  return 1;
+}
+
 /* Each checkpoint case on its own, then all the real checkpoints followed in a row from the genesis set. */
 static void check_chain_checkpoints(void) {
   uint8_t (*validators)[20] = chain_trusted;
@@ -474,23 +503,7 @@ static void check_chain_checkpoints(void) {
     else if (result == PYTHIA_OK && (checkpoint != c->next || !chain_same_set(chain_next, count, c->next_validators, c->next_count)))
       fail("chain checkpoint set", c->name, NULL);
   }
-  /* Genesis (the bundle's set) → every checkpoint in order, each time trusting the set the previous one named: through the vote in
-     (the checkpoint after it sealed by the new validator, vouched for by the header after it) and the vote out. */
-  trust.checkpoint = 0;
-  trust.validator_count = chain_set(chain_validators, COUNT(chain_validators), validators, PYTHIA_BUNDLE_MAX_VALIDATORS);
-  for (i = 0; i < COUNT(chain_checkpoint_cases); i++) {
-    const chain_checkpoint_case *c = &chain_checkpoint_cases[i];
-    if (strcmp(c->expect, "ok") != 0 || c->checkpoint != trust.checkpoint) continue;
-    if (chain_follow(c, &trust, &count, &checkpoint) != PYTHIA_OK) {
-      fail("chain checkpoints in a row", c->name, NULL);
-      return;
-    }
-    if (!chain_same_set(chain_next, count, c->next_validators, c->next_count)) fail("chain checkpoints in a row: the set", c->name, NULL);
-    memcpy(validators, chain_next, count * 20);
-    trust.validator_count = count;
-    trust.checkpoint = checkpoint;
-  }
-  if (trust.checkpoint + chain_epoch <= chain_cases[0].checkpoint) fail("chain checkpoints in a row", "did not reach the head's epoch", NULL);
+  chain_follow_in_a_row(&trust);
 }
 
 /* The gateway's chain-proof answers: the shape check says what askStatusProof / askCliqueCheckpoints say; a good one reads to its bytes. */
@@ -526,6 +539,107 @@ static void check_chain_bodies(void) {
     cursor = body.storage_proof;
     if (pythia_proof_body_node(&body, &cursor, chain_node, 1, &length) != -1) fail("chain proof answer", "a node over the buffer", NULL);
   }
+}
+
+/* ---- the stored trust (pythia_clique_trust_encode/decode): the set reached through the real checkpoints, stored, read back; each damage refused */
+
+static uint8_t trust_record[PYTHIA_CLIQUE_TRUST_BYTES(PYTHIA_CLIQUE_TRUST_MAX_VALIDATORS) + 1], trust_copy[sizeof trust_record];
+static uint8_t trust_genesis[PYTHIA_BUNDLE_MAX_VALIDATORS][20], trust_read[PYTHIA_BUNDLE_MAX_VALIDATORS][20];
+
+static void trust_expect(const char *name, pythia_result got, pythia_result expected) {
+  if (got != expected) fail("stored trust", name, pythia_reason(got));
+}
+
+/* The record's checksum made again after an edit: the edit then reaches the checks behind it. */
+static void trust_reseal(uint8_t *record, size_t length) { pythia_keccak256(record, length - 32, record + length - 32); }
+
+static void check_stored_trust(void) {
+  pythia_clique_trust genesis, reached, read, other;
+  size_t length, i;
+  genesis.validators = (const uint8_t(*)[20])trust_genesis;
+  genesis.validator_count = chain_set(chain_validators, COUNT(chain_validators), trust_genesis, PYTHIA_BUNDLE_MAX_VALIDATORS);
+  genesis.checkpoint = 0;
+  genesis.epoch = chain_epoch;
+  /* The trust a device reaches: the genesis set followed through every real checkpoint (the vote in, vouched for; the vote out). */
+  if (!chain_follow_in_a_row(&reached)) return;
+  if (reached.checkpoint == 0) fail("stored trust", "no checkpoint followed", NULL);
+  trust_expect("encode", pythia_clique_trust_encode(&reached, 1337, &genesis, trust_record, sizeof trust_record, &length), PYTHIA_OK);
+  if (length != PYTHIA_CLIQUE_TRUST_BYTES(reached.validator_count) || memcmp(trust_record, "PYCT\x01", 5) != 0) fail("stored trust", "layout", NULL);
+  {
+    /* Byte for byte what the TypeScript SDK's encodeCliqueTrust writes for the same trust (src/sdk/chainProof/encodeCliqueTrust.test.ts holds the same bytes). */
+    static const char *const typescript =
+        "0x5059435401030000000000000000053900000000000000080000000000000038bddd73241eb1bc4bb72ac8ad0272a9277ba9cc079b8ffc17ed7c758d8ee46d8a3818a"
+        "e41155202dcd214de1fa20b82f05643bc1e87b2f86ff8bce2afa96f5a77e2c96c215297e7e29b118de18eb5882a0fb83035b2ad6c80ece96926b20eee11c03906ff51bb"
+        "7cac3051516acc44709f2fe24320f25baf33e0028986";
+    long expected_length = unhex(typescript, trust_copy, sizeof trust_copy);
+    if (expected_length != (long)length || memcmp(trust_copy, trust_record, length) != 0) fail("stored trust", "not the TypeScript SDK's bytes", NULL);
+  }
+  trust_expect("decode", pythia_clique_trust_decode(trust_record, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read), PYTHIA_OK);
+  if (read.checkpoint != reached.checkpoint || read.epoch != chain_epoch || read.validator_count != reached.validator_count ||
+      memcmp(trust_read, chain_trusted, 20 * reached.validator_count) != 0 || read.validators != (const uint8_t(*)[20])trust_read)
+    fail("stored trust", "read back", NULL);
+  /* A record cut anywhere (a torn write), or with a byte more. */
+  for (i = 0; i <= length + 1; i++)
+    if (i != length && pythia_clique_trust_decode(trust_record, i, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read) != PYTHIA_ERR_TRUST_TRUNCATED)
+      fail("stored trust", "cut or lengthened", NULL);
+  /* Any bit of any byte flipped: refused, never read as another trust. */
+  for (i = 0; i < length * 8; i++) {
+    pythia_result r;
+    memcpy(trust_copy, trust_record, length);
+    trust_copy[i / 8] = (uint8_t)(trust_copy[i / 8] ^ (1u << (i % 8)));
+    r = pythia_clique_trust_decode(trust_copy, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read);
+    if (r == PYTHIA_OK) fail("stored trust", "a flipped bit accepted", NULL);
+    else if (i / 8 >= 8 && i / 8 != 5 && r != PYTHIA_ERR_TRUST_CORRUPTED) fail("stored trust", "a flipped bit past the head", pythia_reason(r));
+    else if (i / 8 < 8 && i / 8 != 5 && r != PYTHIA_ERR_TRUST_UNKNOWN_FORMAT) fail("stored trust", "a flipped bit of the magic or version", pythia_reason(r));
+  }
+  memcpy(trust_copy, trust_record, length);
+  trust_copy[4] = 2;
+  trust_expect("version 2", pythia_clique_trust_decode(trust_copy, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_ERR_TRUST_UNKNOWN_FORMAT);
+  /* Another chain's: its chain id, its genesis set, its epoch. */
+  trust_expect("another chain id", pythia_clique_trust_decode(trust_record, length, 1338, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_ERR_TRUST_FOREIGN);
+  other = genesis;
+  other.validator_count = genesis.validator_count - 1;
+  trust_expect("another genesis", pythia_clique_trust_decode(trust_record, length, 1337, &other, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_ERR_TRUST_FOREIGN);
+  other = genesis;
+  other.epoch = chain_epoch * 2;
+  trust_expect("another epoch", pythia_clique_trust_decode(trust_record, length, 1337, &other, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_ERR_TRUST_FOREIGN);
+  /* Well sealed but not a trust: a validator twice, a checkpoint off the epoch, no validators. */
+  memcpy(trust_copy, trust_record, length);
+  memcpy(trust_copy + 84, trust_copy + 64, 20);
+  trust_reseal(trust_copy, length);
+  trust_expect("a validator twice", pythia_clique_trust_decode(trust_copy, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_ERR_TRUST_INVALID);
+  memcpy(trust_copy, trust_record, length);
+  trust_copy[31] = (uint8_t)(trust_copy[31] + 1);
+  trust_reseal(trust_copy, length);
+  trust_expect("a checkpoint off the epoch",
+               pythia_clique_trust_decode(trust_copy, length, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read), PYTHIA_ERR_TRUST_INVALID);
+  memcpy(trust_copy, trust_record, length);
+  trust_copy[5] = 0;
+  trust_expect("no validators", pythia_clique_trust_decode(trust_copy, PYTHIA_CLIQUE_TRUST_BYTES(0), 1337, &genesis, trust_read,
+                                                           PYTHIA_BUNDLE_MAX_VALIDATORS, &read), PYTHIA_ERR_TRUST_INVALID);
+  trust_expect("room for fewer validators",
+               pythia_clique_trust_decode(trust_record, length, 1337, &genesis, trust_read, reached.validator_count - 1, &read), PYTHIA_ERR_BUFFER);
+  /* What encode refuses to store. */
+  trust_expect("encode: a small buffer", pythia_clique_trust_encode(&reached, 1337, &genesis, trust_copy, length - 1, &i), PYTHIA_ERR_BUFFER);
+  other = reached;
+  other.checkpoint = reached.checkpoint + 1;
+  trust_expect("encode: a checkpoint off the epoch", pythia_clique_trust_encode(&other, 1337, &genesis, trust_copy, sizeof trust_copy, &i),
+               PYTHIA_ERR_ARGUMENT);
+  other = reached;
+  other.validator_count = 0;
+  trust_expect("encode: no validators", pythia_clique_trust_encode(&other, 1337, &genesis, trust_copy, sizeof trust_copy, &i), PYTHIA_ERR_ARGUMENT);
+  other = reached;
+  other.epoch = chain_epoch * 2;
+  trust_expect("encode: another epoch", pythia_clique_trust_encode(&other, 1337, &genesis, trust_copy, sizeof trust_copy, &i), PYTHIA_ERR_ARGUMENT);
+  /* The genesis trust itself is a trust to store (a device that has followed nothing yet). */
+  trust_expect("encode the genesis", pythia_clique_trust_encode(&genesis, 1337, &genesis, trust_copy, sizeof trust_copy, &i), PYTHIA_OK);
+  trust_expect("decode the genesis", pythia_clique_trust_decode(trust_copy, i, 1337, &genesis, trust_read, PYTHIA_BUNDLE_MAX_VALIDATORS, &read),
+               PYTHIA_OK);
 }
 
 /* ---- provisioning bundles: the reason and field parseProvisioningBundle gives, or the same one-line summary */
@@ -621,7 +735,7 @@ static void check_bundles(void) {
 int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   char n[24];
   size_t total = COUNT(vector_devices) + COUNT(vector_readings) + COUNT(vector_registrations) + COUNT(vector_questions) + COUNT(vector_answers) +
-                 COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases) + COUNT(chain_checkpoint_cases) + 1 + COUNT(chain_body_cases);
+                 COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases) + COUNT(chain_checkpoint_cases) + 1 + COUNT(chain_body_cases) + 1;
   total += COUNT(vector_bundles);
   output = out;
   failures = 0;
@@ -635,6 +749,7 @@ int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   check_chain_proofs();
   check_chain_checkpoints();
   check_chain_bodies();
+  check_stored_trust();
   check_bundles();
   write_decimal(n, total);
   say(failures == 0 ? "vectors: all passed, groups of " : "vectors: FAILED, groups of ", n, NULL);

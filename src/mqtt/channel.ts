@@ -19,7 +19,9 @@ import { isReadingProblem, parseReading, signature65 } from '../gateway/readings
 import { reportRefusal, type DeviceCommandChannel, type GatewayServices } from '../gateway/services.js';
 import { statusOfReason, type RejectionReason } from '../protocol/reasons.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embeddedBroker.js';
-import { deviceTopic, gatewaySubscriptions, parseDeviceTopic } from '../protocol/mqttTopics.js';
+import { deviceTopic, gatewaySubscriptions, isDeviceToGatewayKind, parseDeviceTopic, replyKindOf } from '../protocol/mqttTopics.js';
+import { readChainHeaderAnswer, readStatusProofAnswer } from '../gateway/statusProofs/readStatusProofAnswer.js';
+import { parseProofRequest, ProofRequestError, type ProofRequest } from './parseProofRequest.js';
 import { refusalBody, type RefusalBody, type RefusalItem } from '../protocol/refusal.js';
 import { parseStrictJson, StrictJsonError } from '../protocol/strictJson.js';
 
@@ -28,7 +30,10 @@ export type StartMqttChannelOptions = {
    * The gateway's services: the same intake and answerer as HTTP. While it runs, the channel is
    * the gateway's way to devices' commands topics (it sets `services.deviceCommands`).
    */
-  services: Pick<GatewayServices, 'chainId' | 'intake' | 'directory' | 'queue' | 'answerer' | 'deviceCommands' | 'onRefusal'>;
+  services: Pick<
+    GatewayServices,
+    'chainId' | 'intake' | 'directory' | 'queue' | 'answerer' | 'deviceCommands' | 'onRefusal' | 'publicClient' | 'fleetAddress'
+  >;
   /** An external broker (mqtt://, mqtts://, ws://); without it the embedded broker is started. */
   brokerUrl?: string;
   /** The gateway's credentials at an external broker (or in brokerUrl as user:password@). */
@@ -40,7 +45,10 @@ export type StartMqttChannelOptions = {
   port?: number;
   /** Largest message payload the gateway processes (bytes). Default 16 KiB. */
   maxMessageBytes?: number;
-  /** Embedded broker: largest MQTT packet (bytes, fixed header included). Default maxMessageBytes + 1 KiB. */
+  /**
+   * Largest MQTT packet (bytes, fixed header included): the embedded broker's cap, and the largest
+   * answer the gateway publishes (with an external broker, its max_packet_size). Default maxMessageBytes + 1 KiB.
+   */
   maxPacketBytes?: number;
   /** Embedded broker: CONNECT token clock window (s). Default 300. */
   tokenWindowSeconds?: number;
@@ -98,6 +106,9 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
   const { services } = options;
   const logger = options.logger ?? noLogger;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // The broker's packet cap binds the gateway's own publishes too (the embedded broker closes any
+  // connection over it; Mosquitto's max_packet_size, 17 KiB in protocol.md, the same).
+  const maxPacketBytes = options.maxPacketBytes ?? maxMessageBytes + 1024;
   // Every refusal on this channel is told to the gateway's onRefusal, as on HTTP (sendError).
   const refusal: typeof refusalMessage = (ref, error, message, extra = {}) => {
     reportRefusal(services.onRefusal, { reason: error, channel: 'mqtt', ...(extra.errors && { errors: extra.errors }) });
@@ -119,7 +130,7 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
       chainId: services.chainId,
       host: options.host ?? '127.0.0.1',
       port: options.port ?? DEFAULT_MQTT_PORT,
-      maxPacketBytes: options.maxPacketBytes ?? maxMessageBytes + 1024,
+      maxPacketBytes,
       logger,
       ...(options.tokenWindowSeconds !== undefined && { tokenWindowSeconds: options.tokenWindowSeconds }),
       ...(options.tls && { tls: options.tls }),
@@ -174,11 +185,11 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
 
   async function handle(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseDeviceTopic(topic) ?? parseDeviceTopic(topic.toLowerCase());
-    if (!parsed || (parsed.kind !== 'readings' && parsed.kind !== 'questions')) {
+    if (!parsed || !isDeviceToGatewayKind(parsed.kind)) {
       logger.warn({ topic }, 'mqtt: message on a topic outside the scheme; dropped');
       return;
     }
-    const replyTopic = deviceTopic(parsed.device, parsed.kind === 'readings' ? 'acks' : 'answers');
+    const replyTopic = deviceTopic(parsed.device, replyKindOf[parsed.kind]);
     if (parseDeviceTopic(topic) === undefined) {
       return reply(replyTopic, refusal(null, 'invalid_request', 'the device id in a topic must be lowercase hex'));
     }
@@ -195,7 +206,12 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
         }),
       );
     }
-    const response = parsed.kind === 'readings' ? await onReadings(parsed.device, payload) : await onQuestion(parsed.device, payload);
+    const response =
+      parsed.kind === 'readings'
+        ? await onReadings(parsed.device, payload)
+        : parsed.kind === 'questions'
+          ? await onQuestion(parsed.device, payload)
+          : await onProofRequest(parsed.device, payload);
     reply(replyTopic, response);
   }
 
@@ -301,6 +317,43 @@ export async function startMqttChannel(options: StartMqttChannelOptions): Promis
     recentAnswers.set(key, { fingerprint, response });
     if (recentAnswers.size > RECENT_ANSWERS) recentAnswers.delete(recentAnswers.keys().next().value!);
     return response;
+  }
+
+  /**
+   * A device that trusts the chain, not the Pythia, asks for its status proof or a checkpoint header
+   * (GET /v1/devices/{id}/status-proof, GET /v1/chain/headers/{number} over HTTP): the answer is the
+   * HTTP body with `ref` and `status` 200, or a refusal. Only about the topic's device: no one asks
+   * for another's proof here (the broker lets a device publish on its own topic only).
+   */
+  async function onProofRequest(device: Address, payload: Buffer): Promise<Buffer> {
+    let asked: ProofRequest;
+    try {
+      asked = parseProofRequest(payload);
+    } catch (error) {
+      if (error instanceof ProofRequestError) return refusal(error.ref, 'invalid_body', error.message);
+      throw error;
+    }
+    let read: Awaited<ReturnType<typeof readStatusProofAnswer | typeof readChainHeaderAnswer>>;
+    try {
+      read =
+        asked.proof === 'status'
+          ? await readStatusProofAnswer({ publicClient: services.publicClient, fleetAddress: services.fleetAddress, device })
+          : await readChainHeaderAnswer({ publicClient: services.publicClient, number: asked.number });
+    } catch (error) {
+      return faultRefusal(asked.ref, error);
+    }
+    if (!read.ok) return refusal(asked.ref, read.error, read.message);
+    const answer = Buffer.from(JSON.stringify({ ref: asked.ref, status: 200, ...read.answer }));
+    // A proof of a large state can outgrow one MQTT packet: published, it would cost the gateway its
+    // connection to the broker. Refused instead (fixed header ≤ 5, topic length 2, packet id 2).
+    const packet = answer.length + Buffer.byteLength(deviceTopic(device, 'proofs')) + 9;
+    if (packet > maxPacketBytes)
+      return refusal(
+        asked.ref,
+        'status_proof_unavailable',
+        `the answer is ${answer.length} bytes, over what one MQTT message carries here (packets of ${maxPacketBytes} bytes): ask over HTTP (GET /v1/devices/{id}/status-proof, /v1/chain/headers/{number})`,
+      );
+    return answer;
   }
 
   function securityLog(reason: RejectionReason, fields: { device: Address }): void {

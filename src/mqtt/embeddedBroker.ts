@@ -11,7 +11,7 @@ import { quoteInput } from '../protocol/quoteInput.js';
 import { LruMap } from '../gateway/core/lruMap.js';
 import { logSecurityEvent } from '../gateway/core/securityEvents.js';
 import { guardPacketSize } from './packetSizeGuard.js';
-import { gatewaySubscriptions, parseDeviceTopic } from '../protocol/mqttTopics.js';
+import { gatewaySubscriptions, isDeviceToGatewayKind, isGatewayToDeviceKind, parseDeviceTopic } from '../protocol/mqttTopics.js';
 
 export type EmbeddedBrokerOptions = {
   /**
@@ -158,9 +158,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       const who = identities.get(client);
       const topic = parseDeviceTopic(packet.topic);
       if (who?.role === 'gateway') {
-        if (topic && (topic.kind === 'acks' || topic.kind === 'answers' || topic.kind === 'commands')) return callback(null);
+        if (topic && isGatewayToDeviceKind(topic.kind)) return callback(null);
       } else if (who?.role === 'device') {
-        if (topic && topic.device === who.device && (topic.kind === 'readings' || topic.kind === 'questions') && !packet.retain) {
+        if (topic && topic.device === who.device && isDeviceToGatewayKind(topic.kind) && !packet.retain) {
           return callback(null);
         }
       }
@@ -173,10 +173,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       const allowed =
         who?.role === 'gateway'
           ? gatewaySubscriptions.includes(subscription.topic)
-          : who?.role === 'device' &&
-            topic !== undefined &&
-            topic.device === who.device &&
-            (topic.kind === 'acks' || topic.kind === 'answers' || topic.kind === 'commands');
+          : who?.role === 'device' && topic !== undefined && topic.device === who.device && isGatewayToDeviceKind(topic.kind);
       if (allowed) return callback(null, subscription);
       logger?.warn({ client: client.id, topic: subscription.topic }, 'mqtt: SUBSCRIBE refused');
       callback(null, null); // failure SUBACK (0x80) for this filter

@@ -89,9 +89,11 @@ describe('MQTT channel, external Mosquitto broker', { skip }, () => {
         'user pythia-gateway',
         'topic read pythia/v1/devices/+/readings',
         'topic read pythia/v1/devices/+/questions',
+        'topic read pythia/v1/devices/+/proof-requests',
         'topic write pythia/v1/devices/+/acks',
         'topic write pythia/v1/devices/+/answers',
         'topic write pythia/v1/devices/+/commands',
+        'topic write pythia/v1/devices/+/proofs',
         '',
         '# a misconfigured account: may write any device topic (the gateway must still refuse forgeries)',
         'user rogue',
@@ -99,9 +101,11 @@ describe('MQTT channel, external Mosquitto broker', { skip }, () => {
         '',
         'pattern write pythia/v1/devices/%u/readings',
         'pattern write pythia/v1/devices/%u/questions',
+        'pattern write pythia/v1/devices/%u/proof-requests',
         'pattern read pythia/v1/devices/%u/acks',
         'pattern read pythia/v1/devices/%u/answers',
         'pattern read pythia/v1/devices/%u/commands',
+        'pattern read pythia/v1/devices/%u/proofs',
         '',
       ].join('\n'),
     );
@@ -199,6 +203,32 @@ describe('MQTT channel, external Mosquitto broker', { skip }, () => {
       assert.equal(stolen.length, 0, 'another device’s acks are never delivered to the attacker');
     } finally {
       await watcher.endAsync();
+      await a.endAsync();
+    }
+  });
+
+  it('proof requests through Mosquitto: the device is answered on its proofs topic; the ACL keeps a stranger from asking as it or reading its proofs', async () => {
+    const v = await connect(victim.deviceId.toLowerCase());
+    const a = await connect(attacker.deviceId.toLowerCase());
+    try {
+      await v.subscribeAsync(deviceTopic(victim.deviceId, 'proofs'), { qos: 1 });
+      const answers: Buffer[] = [];
+      v.on('message', (t, p) => t === deviceTopic(victim.deviceId, 'proofs') && answers.push(p));
+      // Mosquitto grants the SUBSCRIBE but applies the read ACL on delivery; it drops the denied publish.
+      await a.subscribeAsync(deviceTopic(victim.deviceId, 'proofs'), { qos: 1 }).catch(() => {});
+      const stolen: Buffer[] = [];
+      a.on('message', (_t, p) => stolen.push(p));
+      await a.publishAsync(deviceTopic(victim.deviceId, 'proof-requests'), '{"ref":"1","proof":"status"}', { qos: 1 }).catch(() => {});
+      // The test chain is Anvil, which seals no header: answered as over HTTP, 404 status_proof_unavailable, with the request's ref.
+      const own = nextOn(v, deviceTopic(victim.deviceId, 'proofs'));
+      await v.publishAsync(deviceTopic(victim.deviceId, 'proof-requests'), '{"ref":"2","proof":"status"}', { qos: 1 });
+      const answer = await own;
+      assert.deepEqual([answer.ref, answer.status, answer.error], ['2', 404, 'status_proof_unavailable']);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(answers.length, 1, 'only the device’s own request was answered: the stranger’s never reached the gateway');
+      assert.equal(stolen.length, 0, 'the device’s proofs are never delivered to the stranger');
+    } finally {
+      await v.endAsync();
       await a.endAsync();
     }
   });

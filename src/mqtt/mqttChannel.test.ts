@@ -368,6 +368,49 @@ describe('MQTT channel, embedded broker', () => {
     }
   });
 
+  it('proof requests: answered on the device’s proofs topic with their ref; a malformed one refused invalid_body; a stranger can neither ask as the device nor read its proofs', async () => {
+    const device = await registered();
+    const stranger = await registered();
+    const d = await rawDevice(channel.url, device, chain.chainId);
+    const s = await rawDevice(channel.url, stranger, chain.chainId);
+    try {
+      await d.client.subscribeAsync(deviceTopic(device.deviceId, 'proofs'), { qos: 1 });
+      const ask = async (request: string) => {
+        await d.client.publishAsync(deviceTopic(device.deviceId, 'proof-requests'), request, { qos: 1 });
+        return json(await d.next('proofs'));
+      };
+      // The embedded Anvil seals no header: the gateway says so as over HTTP (404 status_proof_unavailable), with the request's ref.
+      const status = await ask('{"ref":"7","proof":"status"}');
+      assert.deepEqual([status.ref, status.status, status.error], ['7', 404, 'status_proof_unavailable']);
+      const header = await ask('{"ref":"8","proof":"header","number":"0"}');
+      assert.deepEqual([header.ref, header.status, header.error], ['8', 404, 'status_proof_unavailable']);
+      // The request's schema: a header without its number, a number with a status, an unknown member, a number as a JSON number, not JSON.
+      for (const [request, ref] of [
+        ['{"ref":"9","proof":"header"}', '9'],
+        ['{"ref":"10","proof":"status","number":"8"}', '10'],
+        ['{"ref":"11","proof":"status","device":"0x00"}', '11'],
+        ['{"ref":"12","proof":"header","number":8}', '12'],
+        ['{"ref":"13","proof":"balance"}', '13'],
+        ['{"ref":13,"proof":"status"}', null],
+        ['proof please', null],
+      ] as const) {
+        const refused = await ask(request);
+        assert.deepEqual([refused.ref, refused.status, refused.error], [ref, 400, 'invalid_body'], request);
+        assert.equal(typeof refused.message, 'string');
+      }
+      // A stranger: no subscription to the device's proofs (0x80), and a publish on its proof-requests closes the connection.
+      await assert.rejects(s.client.subscribeAsync(deviceTopic(device.deviceId, 'proofs'), { qos: 1 }), /Subscribe error/);
+      const closed = closedByBroker(s.client);
+      s.client.publish(deviceTopic(device.deviceId, 'proof-requests'), '{"ref":"1","proof":"status"}', { qos: 1 });
+      await closed;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(d.seen('proofs').length, 9, 'the stranger’s request was never answered on the device’s topic');
+    } finally {
+      s.client.end(true);
+      await d.client.endAsync();
+    }
+  });
+
   it('a suspended device connects and asks, but its readings are refused as over HTTP', async () => {
     const key = await registered();
     await chain.suspendDevice(key.deviceId);

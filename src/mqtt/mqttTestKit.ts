@@ -9,9 +9,9 @@ export type RawDevice = {
   client: MqttClient;
   clientId: string;
   /** Resolves with the next message on `topic` (recorded from connect on) that `accept` takes. */
-  next: (kind: 'acks' | 'answers', accept?: (payload: Buffer) => boolean, timeoutMs?: number) => Promise<Buffer>;
+  next: (kind: 'acks' | 'answers' | 'proofs', accept?: (payload: Buffer) => boolean, timeoutMs?: number) => Promise<Buffer>;
   /** Messages seen so far on a topic. */
-  seen: (kind: 'acks' | 'answers') => Buffer[];
+  seen: (kind: 'acks' | 'answers' | 'proofs') => Buffer[];
 };
 
 export async function rawDevice(

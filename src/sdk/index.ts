@@ -135,6 +135,8 @@ export {
   askStatusProof,
   askCliqueCheckpoints,
   ChainProofError,
+  decodeCliqueTrust,
+  encodeCliqueTrust,
   followCliqueCheckpoint,
   verifyCliqueHeader,
   verifyDeviceStatusProof,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { bytesToHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { checkpointOf, readChainProofVectors, sealCliqueChainAfter, trustAt } from '../../src/sdk/chainProof/chainProofCVectors.js';
+import { encodeCliqueTrust } from '../../src/sdk/chainProof/index.js';
 
 const run = promisify(execFile);
 const sdkC = fileURLToPath(new URL('../../sdk-c/', import.meta.url));
@@ -79,7 +80,7 @@ describe('the C example sensor follows a checkpoint sealed by the validator vote
   const servers: Server[] = [];
 
   /** Runs the sensor with --verify chain against `gateway`, its bundle trusting the vectors' genesis validators (epoch 8). */
-  async function runAgainst(gateway: ReturnType<typeof vectorsGateway>) {
+  async function runAgainst(gateway: ReturnType<typeof vectorsGateway>, extra: string[] = []) {
     await new Promise<void>((resolve) => gateway.server.listen(0, '127.0.0.1', resolve));
     servers.push(gateway.server);
     const hostPort = `127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
@@ -99,7 +100,20 @@ describe('the C example sensor follows a checkpoint sealed by the validator vote
     };
     const bundlePath = join(dir, `bundle-${servers.length}.json`);
     writeFileSync(bundlePath, JSON.stringify(bundle));
-    return sensor(['run', '--key-file', keyFile, '--bundle', bundlePath, '--gateway', hostPort, '--verify', 'chain', '--readings', '1']);
+    return sensor([
+      'run',
+      '--key-file',
+      keyFile,
+      '--bundle',
+      bundlePath,
+      '--gateway',
+      hostPort,
+      '--verify',
+      'chain',
+      '--readings',
+      '1',
+      ...extra,
+    ]);
   }
 
   before(async () => {
@@ -126,6 +140,34 @@ describe('the C example sensor follows a checkpoint sealed by the validator vote
     assert.equal(result.code, 4, result.stderr);
     assert.match(result.stdout, /^refused bad_storage_proof$/m);
     assert.doesNotMatch(result.stdout, /^reading /m);
+  });
+
+  it('starts from a trust the TypeScript SDK stored (encodeCliqueTrust): before the vouched checkpoint it still asks for its voucher, after it for none; a run that accepts no proof leaves the file as it was', async () => {
+    const genesis = { validators: vectors.validators, checkpoint: 0n, epoch };
+    const last = checkpointOf(vectors, vectors.block.number);
+    for (const from of [vouched - epoch, vouched]) {
+      const trustFile = join(dir, `trust-${from}.bin`);
+      const stored = encodeCliqueTrust({ trust: trustAt(vectors, from), chainId: vectors.chainId, genesis });
+      writeFileSync(trustFile, stored);
+      const gateway = vectorsGateway();
+      const result = await runAgainst(gateway, ['--trust-file', trustFile]);
+      const validators = trustAt(vectors, from).validators.length;
+      assert.match(
+        result.stdout,
+        new RegExp(`^trust from checkpoint ${from}, ${validators} validators$`, 'm'),
+        result.stdout + result.stderr,
+      );
+      const checkpoints = Array.from({ length: Number((last - from) / epoch) }, (_, i) => from + BigInt(i + 1) * epoch);
+      assert.deepEqual(
+        gateway.asked,
+        checkpoints.flatMap((n) => (n === vouched ? [n, n + 1n] : [n])),
+      );
+      assert.equal(result.stdout.includes(`checkpoint ${vouched} vouched for by 1 headers`), from < vouched);
+      // The proof is the vectors' device's, not this sensor's: refused, so nothing stored, the file untouched.
+      assert.equal(result.code, 4, result.stderr);
+      assert.doesNotMatch(result.stdout, /^trust stored/m);
+      assert.deepEqual(new Uint8Array(readFileSync(trustFile)), stored);
+    }
   });
 
   it('refuses the checkpoint when the header after it is not built on it, asking for no other', async () => {

@@ -19,6 +19,10 @@ import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQ
 import { askStatusProof, ChainProofError, type CliqueTrust, generateDeviceKey, parseProvisioningBundle } from '../../src/sdk/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from '../e2e/runPythia.js';
+import { startGateway } from '../../src/gateway/server.js';
+import { startMqttChannel } from '../../src/mqtt/channel.js';
+import { rawDevice } from '../../src/mqtt/mqttTestKit.js';
+import { deviceTopic } from '../../src/protocol/mqttTopics.js';
 
 /**
  * Issue #15, "trust the chain, not the Pythia": a gateway on a geth Clique validator hands a
@@ -135,7 +139,6 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
       passphrase,
       chain: { rpcUrls: [rpcUrl] },
       gatewayPort: 0,
-      mqtt: false,
       scryptN: 1024,
       timelockDelaySeconds: 1n,
     });
@@ -271,6 +274,7 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual(parseProvisioningBundle(readFileSync(bundlePath, 'utf8')).clique, { epoch: EPOCH, validators: [...trust.validators] });
     proxy = await startTamperingProxy(stack!.gatewayUrl);
+    const trustFile = join(dir, 'trust.bin');
     const run = (sequence: number) =>
       sensorC([
         'run',
@@ -286,7 +290,12 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
         '1',
         '--first-sequence',
         String(sequence),
+        '--trust-file',
+        trustFile,
       ]);
+    const followed = (stdout: string) => Number(/ (\d+) checkpoints followed\)$/m.exec(stdout)?.[1] ?? Number.NaN);
+    const reachedAt = (stdout: string) => Number(/\(checkpoint (\d+), /m.exec(stdout)?.[1] ?? Number.NaN);
+    const storedAt = (stdout: string) => Number(/^trust stored checkpoint (\d+)$/m.exec(stdout)?.[1] ?? Number.NaN);
 
     const clients = createChainClients({ chainId: stack!.deployment.chainId, rpcUrl });
     const operator = { clients, account: stack!.roles.operator };
@@ -303,9 +312,13 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
     assert.match(active.stdout, /^reading 1 202$/m);
     const sizes = /^proof header (\d+) bytes account (\d+) bytes (\d+) nodes storage (\d+) bytes (\d+) nodes .*$/m.exec(active.stdout);
     assert.ok(sizes, active.stdout);
-    assert.ok(Number(/(\d+) checkpoints followed/.exec(sizes[0])![1]) > 0, 'followed the checkpoints from the bundle genesis set');
+    assert.ok(followed(active.stdout) > 0, 'followed the checkpoints from the bundle genesis set');
     console.log(`C sensor, --verify chain: ${sizes[0]}; ${/^memory .*$/m.exec(active.stdout)?.[0]}`);
-
+    // --trust-file: nothing stored yet, so from the genesis; the trust reached is stored (96 + 20 bytes: one validator).
+    assert.match(active.stdout, /^trust none stored: from the bundle's genesis$/m);
+    const firstCheckpoint = storedAt(active.stdout);
+    assert.ok(firstCheckpoint > 0 && firstCheckpoint % EPOCH === 0, active.stdout);
+    assert.equal(readFileSync(trustFile).length, 116);
     // A gateway that lies: a flipped byte of a storage node, of an account node, the state root; each refused, no reading sent.
     for (const [reason, edit] of [
       [
@@ -348,5 +361,88 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
     assert.match(halted.stdout, /^status suspended block \d+$/m);
     assert.match(halted.stdout, /^halted suspended$/m);
     assert.doesNotMatch(halted.stdout, /^reading /m);
+    // That run started from the checkpoint the first one stored: it followed only the checkpoints sealed since (a few seconds: none or one),
+    // where the first followed every one from the genesis. (Halted runs send no reading, which the class's minimum interval would flag.)
+    assert.match(halted.stdout, new RegExp(`^trust from checkpoint ${firstCheckpoint}, 1 validators$`, 'm'));
+    assert.equal(followed(active.stdout), firstCheckpoint / EPOCH);
+    assert.equal(followed(halted.stdout), (reachedAt(halted.stdout) - firstCheckpoint) / EPOCH);
+    assert.ok(followed(halted.stdout) < followed(active.stdout), `${followed(halted.stdout)} < ${followed(active.stdout)}`);
+    console.log(`C sensor, --trust-file: first run ${followed(active.stdout)} checkpoints followed, the next ${followed(halted.stdout)}`);
+    // A damaged trust file (a flipped byte, a torn one, another format) is refused with its reason: the sensor follows from the
+    // bundle's genesis again (always safe: the bundle is the root of trust, the file a shortcut) and stores the trust it reaches.
+    for (const [reason, damage] of [
+      ['trust_corrupted', (b: Buffer) => Buffer.concat([b.subarray(0, 70), Buffer.from([b[70]! ^ 0x10]), b.subarray(71)])],
+      ['trust_truncated', (b: Buffer) => b.subarray(0, 50)],
+      ['trust_unknown_format', () => Buffer.from('{"checkpoint":"0"}')],
+    ] as const) {
+      writeFileSync(trustFile, damage(readFileSync(trustFile)));
+      const damaged = await run(2);
+      assert.equal(damaged.code, 3, damaged.stderr);
+      assert.match(damaged.stdout, new RegExp(`^trust refused ${reason}: from the bundle's genesis$`, 'm'));
+      assert.match(damaged.stderr, new RegExp(`trust refused \\(${reason}\\)`));
+      assert.equal(followed(damaged.stdout), reachedAt(damaged.stdout) / EPOCH);
+      assert.equal(storedAt(damaged.stdout), reachedAt(damaged.stdout));
+      assert.equal(readFileSync(trustFile).length, 116);
+    }
+
+    // Over MQTT (the stack's embedded broker): the proof and the checkpoint headers asked on the device's proof-requests topic and
+    // answered on its proofs topic, checked the same way; a trust file of its own, so it follows every checkpoint over MQTT.
+    assert.ok(stack!.mqttUrl, 'the stack runs its embedded MQTT broker');
+    const overMqtt = await sensorC([
+      'run',
+      '--key-file',
+      keyFile,
+      '--bundle',
+      bundlePath,
+      '--transport',
+      'mqtt',
+      '--mqtt',
+      new URL(stack!.mqttUrl).host,
+      '--verify',
+      'chain',
+      '--readings',
+      '1',
+      '--first-sequence',
+      '2',
+      '--trust-file',
+      join(dir, 'trust-mqtt.bin'),
+    ]);
+    assert.equal(overMqtt.code, 3, overMqtt.stderr);
+    assert.match(overMqtt.stdout, /^trust none stored: from the bundle's genesis$/m);
+    assert.match(overMqtt.stdout, /^status suspended block \d+$/m);
+    assert.match(overMqtt.stdout, /^halted suspended$/m);
+    assert.ok(followed(overMqtt.stdout) > 0 && followed(overMqtt.stdout) === reachedAt(overMqtt.stdout) / EPOCH, overMqtt.stdout);
+    assert.equal(storedAt(overMqtt.stdout), reachedAt(overMqtt.stdout));
+  });
+  it('over MQTT a proof larger than one packet is refused with the way to HTTP, and the channel keeps serving', async () => {
+    // A second gateway on the same node with an MQTT channel whose packets are at most 2,500 bytes: a status proof (some 3.5 KB of
+    // JSON) does not fit, a checkpoint header (1.3 KB) does. Publishing the proof would cost the gateway its broker connection.
+    const gateway = await startGateway({
+      rpcUrl,
+      chainId: stack!.deployment.chainId,
+      fleetAddress: fleet,
+      relayerAccount: stack!.roles.relayer,
+      dbPath: join(root, 'small-packets.sqlite'),
+      port: 0,
+    });
+    const channel = await startMqttChannel({ services: gateway.app.pythia, port: 0, maxPacketBytes: 2500 });
+    const d = await rawDevice(channel.url, device, stack!.deployment.chainId);
+    try {
+      await d.client.subscribeAsync(deviceTopic(device.deviceId, 'proofs'), { qos: 1 });
+      const ask = async (request: string) => {
+        await d.client.publishAsync(deviceTopic(device.deviceId, 'proof-requests'), request, { qos: 1 });
+        return JSON.parse((await d.next('proofs')).toString('utf8')) as Record<string, unknown>;
+      };
+      const tooLarge = await ask('{"ref":"1","proof":"status"}');
+      assert.deepEqual([tooLarge.ref, tooLarge.status, tooLarge.error], ['1', 404, 'status_proof_unavailable']);
+      assert.match(String(tooLarge.message), /over what one MQTT message carries here \(packets of 2500 bytes\): ask over HTTP/);
+      const header = await ask(`{"ref":"2","proof":"header","number":"${EPOCH}"}`);
+      assert.deepEqual([header.ref, header.status, header.number], ['2', 200, EPOCH]);
+      assert.match(String(header.header), /^0x[0-9a-f]+$/);
+    } finally {
+      await d.client.endAsync();
+      await channel.close();
+      await gateway.close();
+    }
   });
 });

@@ -10,7 +10,7 @@
  *   sensor register --key-file FILE --class N [--site TEXT]
  *   sensor run --key-file FILE --bundle bundle.json [--transport http|mqtt] [--gateway HOST:PORT]
  *              [--mqtt HOST:PORT] [--mqtt-cafile FILE] [--readings N] [--first-sequence N] [--interval-ms N]
- *              [--verify answer|chain]
+ *              [--verify answer|chain] [--trust-file FILE]
  *
  * --verify chain: the sensor trusts the chain, not its Pythia. Before each reading it asks the
  * gateway for a sealed header and the EIP-1186 proof of its fleet record (GET
@@ -20,6 +20,11 @@
  * from there (GET /v1/chain/headers/{number}, each checked by pythia_clique_checkpoint_follow; one
  * sealed by a validator voted in is vouched for by the headers after it, pythia_clique_checkpoint_voucher,
  * `checkpoint N vouched for by K headers`). A proof it refuses stops it (exit code 4, `refused REASON`).
+ * Over MQTT (--transport mqtt) it asks for both on its proof-requests topic and reads the answers on
+ * its proofs topic. With --trust-file it starts from the trust it stored there at its last run
+ * (trust_file.c: written atomically, checked on load; a file it refuses sends it back to the bundle's
+ * genesis set) and stores the trust it reaches (a checkpoint once followed, never one still waiting
+ * for its vouchers).
  *
  * --gateway defaults to the bundle's first http:// gateway URL; --mqtt (the broker, with
  * --transport mqtt) has no default: the bundle does not name it. With --mqtt-cafile the broker is
@@ -48,16 +53,19 @@
 
 #include "pythia.h"
 #include "pythia_bundle.h"
+#include "trust_file.h"
 
 /* What arrived on the device's acks or answers topic, for the exchange waiting on it. */
 typedef struct {
   struct mosquitto *client;
-  char readings[80], questions[80], acks[80], answers[80];
+  char readings[80], questions[80], acks[80], answers[80], proof_requests[80], proofs[80];
   int connected; /* 0 waiting, 1 accepted, -1 refused */
   int subscribed;
-  int waiting_for; /* 1 acks, 2 answers */
+  int waiting_for; /* 1 acks, 2 answers, 3 proofs */
   int arrived;
-  uint8_t message[2048];
+  char expected_ref[48]; /* a proofs answer must start with it: {"ref":"N", */
+  uint64_t proof_ref;
+  uint8_t message[32768]; /* a status proof is about 3 KB of JSON; a large state's some 10 KB */
   size_t message_length;
 } sensor_mqtt;
 
@@ -220,6 +228,25 @@ static int exchange(void *user, pythia_route route, const uint8_t *body, size_t 
 
 /* ---- --verify chain: the status proven by a sealed header and an EIP-1186 proof (docs/protocol.md "Chain proofs") */
 
+static int chain_get_mqtt(sensor_context *ctx, const char *path, uint8_t *response, size_t capacity, size_t *response_length, int *status);
+
+/*
+ * What --verify chain reads from the gateway, by the sensor's transport: over HTTP a GET of `path`
+ * (/v1/devices/{id}/status-proof, /v1/chain/headers/{n}); over MQTT the same on its proof-requests
+ * topic, answered on its proofs topic. The body is the same JSON either way (MQTT adds ref and status).
+ */
+static int chain_get(sensor_context *ctx, const char *path, uint8_t *response, size_t capacity, size_t *response_length, int *status) {
+  if (ctx->mqtt.client != NULL) return chain_get_mqtt(ctx, path, response, capacity, response_length, status);
+  return http_request(ctx, "GET", path, "application/json", NULL, 0, response, capacity, response_length, status);
+}
+
+/* --trust-file: the trust the sensor reached, kept between runs (trust_file.c); the bundle's genesis trust it is bound to. */
+typedef struct {
+  const char *path;
+  pythia_clique_trust genesis; /* its validators are the bundle's */
+  uint64_t chain_id, checkpoint; /* the checkpoint of the file as it is now */
+} stored_trust;
+
 /* What the device keeps between proofs: the trust it follows and the highest block it has verified. */
 typedef struct {
   pythia_clique_trust trust;
@@ -228,6 +255,7 @@ typedef struct {
   unsigned checkpoints_followed;
   uint8_t fleet[20];
   size_t largest_header, largest_account, largest_storage;
+  stored_trust stored;
 } chain_view;
 
 /*
@@ -261,7 +289,7 @@ static pythia_result fetch_header(sensor_context *ctx, uint64_t number, uint8_t 
   pythia_proof_body json;
   pythia_result r;
   snprintf(path, sizeof path, "/v1/chain/headers/%llu", (unsigned long long)number);
-  if (http_request(ctx, "GET", path, "application/json", NULL, 0, body, sizeof body - 1, &body_length, &http) != 0) return PYTHIA_ERR_PLATFORM;
+  if (chain_get(ctx, path, body, sizeof body - 1, &body_length, &http) != 0) return PYTHIA_ERR_PLATFORM;
   body[body_length] = '\0';
   if (http != 200) {
     fprintf(stderr, "sensor: header %llu: HTTP %d %s\n", (unsigned long long)number, http, (const char *)body);
@@ -331,7 +359,7 @@ static pythia_result chain_status(sensor_context *ctx, chain_view *view, const p
   for (i = 2; id[i]; i++)
     if (id[i] >= 'A' && id[i] <= 'F') id[i] = (char)(id[i] - 'A' + 'a');
   snprintf(path, sizeof path, "/v1/devices/%s/status-proof", id);
-  if (http_request(ctx, "GET", path, "application/json", NULL, 0, body, sizeof body - 1, &body_length, &http) != 0) return PYTHIA_ERR_PLATFORM;
+  if (chain_get(ctx, path, body, sizeof body - 1, &body_length, &http) != 0) return PYTHIA_ERR_PLATFORM;
   body[body_length] = '\0';
   if (http != 200) {
     fprintf(stderr, "sensor: status proof: HTTP %d %s\n", http, (const char *)body);
@@ -393,11 +421,19 @@ static void on_subscribe(struct mosquitto *client, void *user, int mid, int coun
 
 static void on_message(struct mosquitto *client, void *user, const struct mosquitto_message *message) {
   sensor_context *ctx = user;
-  int kind = strcmp(message->topic, ctx->mqtt.acks) == 0 ? 1 : strcmp(message->topic, ctx->mqtt.answers) == 0 ? 2 : 0;
+  int kind = strcmp(message->topic, ctx->mqtt.acks) == 0      ? 1
+             : strcmp(message->topic, ctx->mqtt.answers) == 0 ? 2
+             : strcmp(message->topic, ctx->mqtt.proofs) == 0  ? 3
+                                                              : 0;
   (void)client;
   if (kind == 0 || kind != ctx->mqtt.waiting_for || ctx->mqtt.arrived) return;
-  if (message->payloadlen < 0 || (size_t)message->payloadlen > sizeof ctx->mqtt.message) return; /* not an answer this client reads */
+  if (message->payloadlen < 0 || (size_t)message->payloadlen >= sizeof ctx->mqtt.message) return; /* not an answer this client reads */
+  /* A proofs answer for an earlier request (a redelivery, a timed-out one) is not this one's. */
+  if (kind == 3 && ((size_t)message->payloadlen < strlen(ctx->mqtt.expected_ref) ||
+                    memcmp(message->payload, ctx->mqtt.expected_ref, strlen(ctx->mqtt.expected_ref)) != 0))
+    return;
   memcpy(ctx->mqtt.message, message->payload, (size_t)message->payloadlen);
+  ctx->mqtt.message[message->payloadlen] = '\0';
   ctx->mqtt.message_length = (size_t)message->payloadlen;
   ctx->mqtt.arrived = 1;
 }
@@ -421,6 +457,30 @@ static int json_status(const uint8_t *body, size_t length, int *status) {
   text[length] = '\0';
   at = strstr(text, "\"status\":");
   return at != NULL && sscanf(at + 9, " %d", status) == 1 ? 0 : -1;
+}
+
+/* A proof request (docs/protocol.md "MQTT"): {"ref":"N","proof":"status"} or {"ref":"N","proof":"header","number":"M"}; the answer starts {"ref":"N","status":S. */
+static int chain_get_mqtt(sensor_context *ctx, const char *path, uint8_t *response, size_t capacity, size_t *response_length, int *status) {
+  static const char headers[] = "/v1/chain/headers/";
+  char request[128];
+  int n, mid;
+  ctx->mqtt.proof_ref++;
+  if (strncmp(path, headers, sizeof headers - 1) == 0)
+    n = snprintf(request, sizeof request, "{\"ref\":\"%llu\",\"proof\":\"header\",\"number\":\"%s\"}", (unsigned long long)ctx->mqtt.proof_ref,
+                 path + sizeof headers - 1);
+  else
+    n = snprintf(request, sizeof request, "{\"ref\":\"%llu\",\"proof\":\"status\"}", (unsigned long long)ctx->mqtt.proof_ref);
+  if (n <= 0 || (size_t)n >= sizeof request) return -1;
+  snprintf(ctx->mqtt.expected_ref, sizeof ctx->mqtt.expected_ref, "{\"ref\":\"%llu\",", (unsigned long long)ctx->mqtt.proof_ref);
+  ctx->mqtt.waiting_for = 3;
+  ctx->mqtt.arrived = 0;
+  if (mosquitto_publish(ctx->mqtt.client, &mid, ctx->mqtt.proof_requests, n, request, 1, false) != MOSQ_ERR_SUCCESS) return -1;
+  if (mqtt_wait(ctx, &ctx->mqtt.arrived, 30) != 0) return -1;
+  if (ctx->mqtt.message_length > capacity) return -1;
+  if (sscanf((const char *)ctx->mqtt.message + strlen(ctx->mqtt.expected_ref), "\"status\":%d", status) != 1) return -1;
+  memcpy(response, ctx->mqtt.message, ctx->mqtt.message_length);
+  *response_length = ctx->mqtt.message_length;
+  return 0;
 }
 
 static int exchange_mqtt(void *user, pythia_route route, const uint8_t *body, size_t length, uint8_t *response, size_t capacity,
@@ -450,7 +510,7 @@ static int exchange_mqtt(void *user, pythia_route route, const uint8_t *body, si
  * signature over `pythia-mqtt:{chainId}:{clientId}:{unixTime}`; then subscribes to its acks and answers.
  */
 static int mqtt_start(sensor_context *ctx, const pythia_crypto *crypto, const pythia_platform *platform, const pythia_device_key *key,
-                      uint64_t chain_id, const char *cafile) {
+                      uint64_t chain_id, const char *cafile, int proofs) {
   char device[43], client_id[64], message[160], password[200], prefix[64];
   union {
     uint8_t bytes[256];
@@ -461,7 +521,7 @@ static int mqtt_start(sensor_context *ctx, const pythia_crypto *crypto, const py
   int i, n, prefix_length;
   size_t message_length;
   int port = atoi(ctx->port);
-  char *topics[2];
+  char *topics[3];
   pythia_address_checksum(key->id, device);
   for (i = 2; device[i]; i++)
     if (device[i] >= 'A' && device[i] <= 'F') device[i] = (char)(device[i] - 'A' + 'a');
@@ -481,6 +541,8 @@ static int mqtt_start(sensor_context *ctx, const pythia_crypto *crypto, const py
   snprintf(ctx->mqtt.questions, sizeof ctx->mqtt.questions, "pythia/v1/devices/%s/questions", device);
   snprintf(ctx->mqtt.acks, sizeof ctx->mqtt.acks, "pythia/v1/devices/%s/acks", device);
   snprintf(ctx->mqtt.answers, sizeof ctx->mqtt.answers, "pythia/v1/devices/%s/answers", device);
+  snprintf(ctx->mqtt.proof_requests, sizeof ctx->mqtt.proof_requests, "pythia/v1/devices/%s/proof-requests", device);
+  snprintf(ctx->mqtt.proofs, sizeof ctx->mqtt.proofs, "pythia/v1/devices/%s/proofs", device);
 
   mosquitto_lib_init();
   ctx->mqtt.client = mosquitto_new(client_id, true, ctx);
@@ -497,7 +559,8 @@ static int mqtt_start(sensor_context *ctx, const pythia_crypto *crypto, const py
   if (mqtt_wait(ctx, &ctx->mqtt.connected, 30) != 0) return fail("mqtt", "the broker did not accept the login");
   topics[0] = ctx->mqtt.acks;
   topics[1] = ctx->mqtt.answers;
-  if (mosquitto_subscribe_multiple(ctx->mqtt.client, NULL, 2, topics, 1, 0, NULL) != MOSQ_ERR_SUCCESS ||
+  topics[2] = ctx->mqtt.proofs; /* --verify chain: the answers to its proof-requests */
+  if (mosquitto_subscribe_multiple(ctx->mqtt.client, NULL, proofs ? 3 : 2, topics, 1, 0, NULL) != MOSQ_ERR_SUCCESS ||
       mqtt_wait(ctx, &ctx->mqtt.subscribed, 30) != 0)
     return fail("mqtt", "the broker refused the subscription to the device's acks and answers");
   return 0;
@@ -639,6 +702,49 @@ static int send_readings(sensor_context *ctx, const pythia_crypto *crypto, const
                          const uint8_t separator[32], const uint8_t *payload, size_t payload_length, pythia_answer_policy *policy,
                          chain_view *chain, uint64_t readings, uint64_t sequence, uint64_t interval, uint64_t *last_question);
 
+/*
+ * --trust-file: starts from the trust stored there (`trust from checkpoint N`) instead of the bundle's
+ * genesis. No file yet: the genesis (`trust none stored`). A file refused (unreadable, truncated,
+ * corrupted, another chain's): the genesis again (`trust refused REASON`), which is always safe — the
+ * bundle is the root of trust, the file only a shortcut — and the file is replaced by the next trust reached.
+ */
+static int load_stored_trust(chain_view *chain, const char *path, const pythia_bundle *bundle) {
+  stored_trust *stored = &chain->stored;
+  char why[160];
+  stored->path = path;
+  stored->chain_id = bundle->chain_id;
+  pythia_bundle_clique_trust(bundle, &stored->genesis);
+  stored->checkpoint = (uint64_t)-1; /* nothing stored: the first trust reached is written */
+  if (path == NULL) return 0;
+  switch (trust_file_load(path, stored->chain_id, &stored->genesis, chain->validators, PYTHIA_BUNDLE_MAX_VALIDATORS, &chain->trust, why, sizeof why)) {
+    case TRUST_FILE_LOADED:
+      stored->checkpoint = chain->trust.checkpoint;
+      printf("trust from checkpoint %llu, %zu validators\n", (unsigned long long)chain->trust.checkpoint, chain->trust.validator_count);
+      return 0;
+    case TRUST_FILE_ABSENT:
+      printf("trust none stored: from the bundle's genesis\n");
+      return 0;
+    case TRUST_FILE_REFUSED:
+    default:
+      printf("trust refused %s: from the bundle's genesis\n", why);
+      fprintf(stderr, "sensor: %s: trust refused (%s), following from the bundle's genesis validators\n", path, why);
+      return 0;
+  }
+}
+
+/* After a proof checked: the trust reached, stored if it moved (a flash page is not rewritten for nothing). A failed write keeps the old file. */
+static void keep_trust(chain_view *chain) {
+  stored_trust *stored = &chain->stored;
+  char why[160];
+  if (stored->path == NULL || stored->checkpoint == chain->trust.checkpoint) return;
+  if (trust_file_store(stored->path, stored->chain_id, &stored->genesis, &chain->trust, why, sizeof why) != 0) {
+    fprintf(stderr, "sensor: %s: trust not stored: %s\n", stored->path, why);
+    return;
+  }
+  stored->checkpoint = chain->trust.checkpoint;
+  printf("trust stored checkpoint %llu\n", (unsigned long long)chain->trust.checkpoint);
+}
+
 static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto, pythia_platform *platform) {
   static const int16_t metrics[6] = {123, 251, 304, 452, 2150, 5500};
   static pythia_bundle bundle;
@@ -657,7 +763,6 @@ static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto
 
   if (!mqtt && strcmp(transport, "http") != 0) return fail("--transport", "must be http or mqtt");
   if (!on_chain && strcmp(verify, "answer") != 0) return fail("--verify", "must be answer (signed answers of a trusted Pythia) or chain");
-  if (on_chain && mqtt) return fail("--verify chain", "the status proof comes over HTTP: use --transport http");
   if (load_bundle(option(argc, argv, "--bundle", NULL), &bundle) != 0) return 1;
   if (on_chain) {
     if (pythia_bundle_clique_trust(&bundle, &chain.trust) != PYTHIA_OK)
@@ -667,6 +772,9 @@ static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto
     chain.max_age_seconds = bundle.max_age_seconds;
     chain.max_age_blocks = bundle.max_age_blocks;
     memcpy(chain.fleet, bundle.fleet, 20);
+    if (load_stored_trust(&chain, option(argc, argv, "--trust-file", NULL), &bundle) != 0) return 1;
+  } else if (option(argc, argv, "--trust-file", NULL) != NULL) {
+    return fail("--trust-file", "needs --verify chain");
   }
   trusted_count = pythia_bundle_trusted_keys(&bundle, trusted, PYTHIA_BUNDLE_MAX_KEYS);
   if (trusted_count == 0) return fail("bundle", "no Pythia key to trust under its attestation policy");
@@ -705,7 +813,7 @@ static int run(int argc, char **argv, sensor_context *ctx, pythia_crypto *crypto
   policy.check_time = 1;
   if (mqtt) {
     platform->exchange = exchange_mqtt;
-    if (mqtt_start(ctx, crypto, platform, &key, bundle.chain_id, option(argc, argv, "--mqtt-cafile", NULL)) != 0) {
+    if (mqtt_start(ctx, crypto, platform, &key, bundle.chain_id, option(argc, argv, "--mqtt-cafile", NULL), on_chain) != 0) {
       mqtt_stop(ctx);
       return 1;
     }
@@ -759,6 +867,7 @@ static int send_readings(sensor_context *ctx, const pythia_crypto *crypto, const
         fprintf(stderr, "sensor: status proof refused: %s\n", pythia_reason(r));
         return 4;
       }
+      keep_trust(chain);
       printf("status %s block %llu\n", names[proven], (unsigned long long)block);
       fflush(stdout);
       if (proven == PYTHIA_STATUS_SUSPENDED || proven == PYTHIA_STATUS_REVOKED) {

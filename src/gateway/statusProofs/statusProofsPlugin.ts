@@ -1,14 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Address, PublicClient } from 'viem';
-import {
-  NoSealedHeaderError,
-  readDeviceStatusProof,
-  readRawHeader,
-  type ReadDeviceStatusProofReturnType,
-} from '../../chain/readDeviceStatusProof.js';
-import { ChainUnavailableError, shortError } from '../core/deviceDirectory.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
+import { readChainHeaderAnswer, readStatusProofAnswer } from './readStatusProofAnswer.js';
 
 const hexJsonSchema = { type: 'string', pattern: '^0x[0-9a-fA-F]*$' } as const;
 const hexListJsonSchema = { type: 'array', items: hexJsonSchema } as const;
@@ -75,16 +69,8 @@ export const statusProofsPlugin: FastifyPluginAsync<StatusProofsPluginOptions> =
       },
     },
     async (request, reply) => {
-      const device = request.params.id.toLowerCase() as Address;
-      let read: ReadDeviceStatusProofReturnType;
-      try {
-        read = await readDeviceStatusProof({ publicClient: services.publicClient, fleet: services.fleetAddress, device });
-      } catch (error) {
-        if (error instanceof NoSealedHeaderError)
-          return sendError(reply, 'status_proof_unavailable', `the chain node cannot prove: ${shortError(error)}`);
-        throw new ChainUnavailableError(`could not read a proof for ${device}: ${shortError(error)}`);
-      }
-      return { device, blockNumber: Number(read.blockNumber), header: read.header, proof: read.proof };
+      const read = await readStatusProofAnswer({ ...services, device: request.params.id });
+      return read.ok ? read.answer : sendError(reply, read.error, read.message);
     },
   );
 
@@ -103,17 +89,8 @@ export const statusProofsPlugin: FastifyPluginAsync<StatusProofsPluginOptions> =
       },
     },
     async (request, reply) => {
-      const number = BigInt(request.params.number);
-      let header: Awaited<ReturnType<typeof readRawHeader>>;
-      try {
-        header = await readRawHeader({ publicClient: services.publicClient, blockNumber: number });
-      } catch (error) {
-        if (error instanceof NoSealedHeaderError)
-          return sendError(reply, 'status_proof_unavailable', `the chain node gives no sealed header: ${shortError(error)}`);
-        throw new ChainUnavailableError(`could not read the header of block ${number}: ${shortError(error)}`);
-      }
-      if (header === undefined) return sendError(reply, 'status_proof_unavailable', `block ${number} is not sealed yet`);
-      return { number: Number(number), header };
+      const read = await readChainHeaderAnswer({ publicClient: services.publicClient, number: BigInt(request.params.number) });
+      return read.ok ? read.answer : sendError(reply, read.error, read.message);
     },
   );
 };

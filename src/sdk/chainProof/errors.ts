@@ -16,7 +16,13 @@ export type ChainProofReason =
   | 'no_contract'
   | 'bad_storage_proof'
   | 'wrong_proof'
-  | 'malformed_proof';
+  | 'malformed_proof'
+  /** A stored trust refused (decodeCliqueTrust; C pythia_clique_trust_decode). */
+  | 'trust_truncated'
+  | 'trust_unknown_format'
+  | 'trust_corrupted'
+  | 'trust_foreign'
+  | 'trust_invalid';
 
 /** A header or proof the device refuses; `reason` is machine-readable. */
 export class ChainProofError extends Error {

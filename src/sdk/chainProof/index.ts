@@ -37,3 +37,10 @@ export {
   type AskStatusProofReturnType,
   type AskCliqueCheckpointsParameters,
 } from './askStatusProof.js';
+export {
+  encodeCliqueTrust,
+  cliqueGenesisBinding,
+  CLIQUE_TRUST_MAX_VALIDATORS,
+  type EncodeCliqueTrustParameters,
+} from './encodeCliqueTrust.js';
+export { decodeCliqueTrust, type DecodeCliqueTrustParameters } from './decodeCliqueTrust.js';
