@@ -2,7 +2,8 @@
  * `npm run bench -- indexer`: how fast the indexer (src/indexer) catches up with a chain, on a real
  * Anvil with the real contracts: BENCH_INDEXER_BATCHES batches of BENCH_INDEXER_BATCH readings
  * (one submitReadings per block) from BENCH_INDEXER_DEVICES devices, then one ChainFollower from the
- * deployment block to the head into a fresh SQLite file. Target (issue #14): 10,000 events/s or more.
+ * deployment block to the head into a fresh SQLite file, then another into a fresh PostgreSQL database
+ * (a throwaway local cluster, fsync on) from the same chain. Target (issue #14): 10,000 events/s or more.
  * Defaults: 40 batches of 250 readings, 100 devices; one reading in a hundred flagged.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { ChainFollower } from '../src/indexer/followChain.js';
 import { indexedContracts } from '../src/indexer/indexedContracts.js';
 import { listDeviceReadings, listDevices } from '../src/indexer/queryIndex.js';
+import { PostgresIndexerStore } from '../src/indexer/postgresIndexerStore.js';
 import { SqliteIndexerStore } from '../src/indexer/sqliteIndexerStore.js';
+import type { IndexerStore } from '../src/indexer/indexerStore.js';
+import { startTestPostgres } from '../src/testing/testPostgres.js';
 import { deploymentIdentity } from '../src/indexer/startIndexer.js';
 import { startTestChain } from '../src/testing/testChain.js';
 import { latestBlockNumber, newTestKey, signItem, submitBatch, typicalValues } from '../src/verify/testKit.js';
@@ -22,6 +26,8 @@ export type IndexerFigures = {
   readings: number;
   blocks: number;
   seconds: number;
+  /** The same catch-up into PostgreSQL, from the same chain. */
+  postgresSeconds: number;
   fleetPageMs: number;
   devicePageMs: number;
 };
@@ -51,8 +57,7 @@ export async function measureIndexer(options: { batches: number; batch: number; 
       if (sent.status !== 'success') throw new Error(`batch ${b} reverted`);
     }
     const head = Number(await latestBlockNumber(chain));
-    const store = new SqliteIndexerStore({ path: join(dir, 'index.sqlite'), identity: deploymentIdentity(chain.deployment) });
-    try {
+    const catchUp = async (store: IndexerStore) => {
       const follower = new ChainFollower({
         client: chain.publicClient,
         store,
@@ -62,8 +67,31 @@ export async function measureIndexer(options: { batches: number; batch: number; 
       });
       const start = performance.now();
       while (!(await follower.step()).caughtUp);
-      const seconds = (performance.now() - start) / 1000;
+      return (performance.now() - start) / 1000;
+    };
+    const server = await startTestPostgres({ durable: true });
+    let postgresSeconds: number;
+    let postgresEvents: number;
+    try {
+      const postgres = await PostgresIndexerStore.open({
+        url: await server.createDatabase('bench_indexer'),
+        password: server.password,
+        identity: deploymentIdentity(chain.deployment),
+      });
+      try {
+        postgresSeconds = await catchUp(postgres);
+        postgresEvents = Number((await postgres.query<{ count: string }>('SELECT count(*) FROM events'))[0]?.count ?? 0);
+      } finally {
+        await postgres.close();
+      }
+    } finally {
+      await server.stop();
+    }
+    const store = new SqliteIndexerStore({ path: join(dir, 'index.sqlite'), identity: deploymentIdentity(chain.deployment) });
+    try {
+      const seconds = await catchUp(store);
       const events = store.db.prepare('SELECT count(*) FROM events').pluck().get() as number;
+      if (postgresEvents !== events) throw new Error(`PostgreSQL indexed ${postgresEvents} events, SQLite ${events}`);
       const readings = store.db.prepare('SELECT count(*) FROM readings').pluck().get() as number;
       const p95 = (run: () => unknown) => {
         const times: number[] = [];
@@ -77,7 +105,7 @@ export async function measureIndexer(options: { batches: number; batch: number; 
       const device = keys[0]!.address;
       const fleetPageMs = p95(() => listDevices(store.db, { status: 'active', sort: 'flags', order: 'desc', limit: 50 }));
       const devicePageMs = p95(() => listDeviceReadings(store.db, head, { device, limit: 500, order: 'desc' }));
-      return { events, readings, blocks: head - chain.deployment.deploymentBlock + 1, seconds, fleetPageMs, devicePageMs };
+      return { events, readings, blocks: head - chain.deployment.deploymentBlock + 1, seconds, postgresSeconds, fleetPageMs, devicePageMs };
     } finally {
       store.close();
     }
@@ -90,8 +118,11 @@ export async function measureIndexer(options: { batches: number; batch: number; 
 /** `recoverPerSecond`: the run's native baseline, for the ratio (the catch-up is CPU-bound: Anvil's answers, decoding, SQLite). */
 export function formatIndexerFigures(f: IndexerFigures, recoverPerSecond: number): string[] {
   const perSecond = Math.round(f.events / f.seconds);
+  const postgresPerSecond = Math.round(f.events / f.postgresSeconds);
+  const met = (rate: number) => (rate >= 10_000 ? 'met' : 'NOT met');
   return [
-    `indexer catch-up: ${f.events} events (${f.readings} readings) in ${f.blocks} blocks in ${f.seconds.toFixed(2)} s: ${perSecond} events/s (target 10,000: ${perSecond >= 10_000 ? 'met' : 'NOT met'}), ratio to native recover ${(perSecond / recoverPerSecond).toFixed(2)}`,
+    `indexer catch-up: ${f.events} events (${f.readings} readings) in ${f.blocks} blocks in ${f.seconds.toFixed(2)} s: ${perSecond} events/s (target 10,000: ${met(perSecond)}), ratio to native recover ${(perSecond / recoverPerSecond).toFixed(2)}`,
+    `indexer catch-up into PostgreSQL, same chain: ${f.postgresSeconds.toFixed(2)} s: ${postgresPerSecond} events/s (target 10,000: ${met(postgresPerSecond)}), ${(postgresPerSecond / perSecond).toFixed(2)} of SQLite's`,
     `index queries (p95 of 200, this small index): fleet page ${f.fleetPageMs.toFixed(2)} ms, a device's readings ${f.devicePageMs.toFixed(2)} ms`,
   ];
 }
