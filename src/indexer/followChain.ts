@@ -33,9 +33,6 @@ const READING_EVENTS: ReadonlySet<string> = new Set(readingEventNames);
 /** Transactions fetched at once (eth_getTransactionByHash requests in flight). */
 const TRANSACTION_BATCH = 16;
 
-/** A transaction as the follower needs it: who sent it, to which contract, with which call. */
-type SentTransaction = { from: Address; to: Address | null; input: Hex };
-
 /** The fleet's reading events: sent by the gateway's relayer, their transactions read for the signed readings only. */
 const isReadingEvent = (event: ChainEvent) => event.contract === 'fleet' && READING_EVENTS.has(event.name);
 
@@ -167,36 +164,46 @@ export class ChainFollower {
       if (event.blockNumber === to && event.blockHash !== before) return undefined;
       events.push(event);
     }
-    const transactions = await this.transactions(new Set(events.map((e) => e.transactionHash)));
+    const { senders, readings } = await this.transactionsOf(events);
     const after = await this.hashAt(to);
     if (after !== before) return undefined;
     events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
-    const readingTransactions = new Set<Hex>();
     for (const event of events) {
-      if (isReadingEvent(event)) readingTransactions.add(event.transactionHash);
-      else {
-        const sender = transactions.get(event.transactionHash)?.from;
-        if (sender !== undefined) event.sender = sender;
-      }
+      const sender = isReadingEvent(event) ? undefined : senders.get(event.transactionHash);
+      if (sender !== undefined) event.sender = sender;
     }
     return {
       to: { number: to, hash: before },
       blocks: [...blocks].map(([number, hash]) => ({ number, hash })),
       events,
-      readings: this.signedReadings([...readingTransactions].map((hash) => transactions.get(hash))),
+      readings,
     };
   }
 
-  /** The transactions of `hashes`, each fetched once, TRANSACTION_BATCH at a time. */
-  private async transactions(hashes: ReadonlySet<Hex>): Promise<Map<Hex, SentTransaction>> {
-    const out = new Map<Hex, SentTransaction>();
-    const all = [...hashes];
-    for (let i = 0; i < all.length; i += TRANSACTION_BATCH) {
-      const batch = all.slice(i, i + TRANSACTION_BATCH);
+  /**
+   * The transactions of `events`, each fetched once, TRANSACTION_BATCH at a time: the sender of
+   * each transaction of an event other than a reading event, and the signed fields of the readings
+   * carried by the transactions of reading events (decoded batch by batch: the calls are not kept).
+   */
+  private async transactionsOf(
+    events: readonly ChainEvent[],
+  ): Promise<{ senders: Map<Hex, Address>; readings: Map<string, SignedReadingFields> }> {
+    const reading = new Set<Hex>();
+    const sent = new Set<Hex>();
+    for (const event of events) (isReadingEvent(event) ? reading : sent).add(event.transactionHash);
+    const senders = new Map<Hex, Address>();
+    const readings = new Map<string, SignedReadingFields>();
+    const hashes = [...new Set([...reading, ...sent])];
+    for (let i = 0; i < hashes.length; i += TRANSACTION_BATCH) {
+      const batch = hashes.slice(i, i + TRANSACTION_BATCH);
       const found = await Promise.all(batch.map((hash) => this.options.client.getTransaction({ hash })));
-      for (const [j, t] of found.entries()) out.set(batch[j]!, { from: getAddress(t.from), to: t.to, input: t.input });
+      for (const [j, transaction] of found.entries()) {
+        const hash = batch[j]!;
+        if (sent.has(hash)) senders.set(hash, getAddress(transaction.from));
+        if (reading.has(hash)) this.addSignedReadings(transaction, readings);
+      }
     }
-    return out;
+    return { senders, readings };
   }
 
   private async logs(from: number, to: number): Promise<RawLog[]> {
@@ -211,32 +218,26 @@ export class ChainFollower {
   }
 
   /**
-   * The signed fields of the readings carried by `transactions` (those of the range's reading
-   * events), from their submitReadings calls: a flag's evidence is the reading the device signed,
-   * not only the event.
+   * Adds to `out` the signed fields of the readings of a submitReadings call to the fleet: a flag's
+   * evidence is the reading the device signed, not only the event.
    */
-  private signedReadings(transactions: readonly (SentTransaction | undefined)[]): Map<string, SignedReadingFields> {
-    const out = new Map<string, SignedReadingFields>();
+  private addSignedReadings(transaction: { to: Address | null; input: Hex }, out: Map<string, SignedReadingFields>): void {
     const fleet = this.fleet?.toLowerCase();
-    if (fleet === undefined) return out;
-    for (const transaction of transactions) {
-      if (transaction?.to?.toLowerCase() !== fleet) continue;
-      let call;
-      try {
-        call = decodeFunctionData({ abi: pythiaFleetAbi, data: transaction.input });
-      } catch {
-        continue;
-      }
-      if (call.functionName !== 'submitReadings') continue;
-      for (const reading of call.args[0]) {
-        out.set(`${reading.device.toLowerCase()}:${reading.sequence}`, {
-          timestamp: reading.timestamp,
-          payload: reading.payload,
-          r: reading.r,
-          vs: reading.vs,
-        });
-      }
+    if (fleet === undefined || transaction.to?.toLowerCase() !== fleet) return;
+    let call;
+    try {
+      call = decodeFunctionData({ abi: pythiaFleetAbi, data: transaction.input });
+    } catch {
+      return;
     }
-    return out;
+    if (call.functionName !== 'submitReadings') return;
+    for (const reading of call.args[0]) {
+      out.set(`${reading.device.toLowerCase()}:${reading.sequence}`, {
+        timestamp: reading.timestamp,
+        payload: reading.payload,
+        r: reading.r,
+        vs: reading.vs,
+      });
+    }
   }
 }
