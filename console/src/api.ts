@@ -79,6 +79,8 @@ export type ChainEvent = {
   logIndex: number;
   transactionHash: string;
   final: boolean;
+  /** Who sent the event's transaction; null for reading events (the gateway's relayer) and events indexed before senders were. */
+  sender: string | null;
   /** A consent's ConsentGranted: the devices that changed owner after the grant, each with the transfer that voided it there. */
   voided?: ConsentVoid[];
 };

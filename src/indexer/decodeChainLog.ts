@@ -15,6 +15,11 @@ export type ChainEvent = LogPosition & {
   /** The event's name in the ABI, or `unknown` for a log the ABI does not declare (topic 0 in `args.topic0`). */
   name: string;
   args: Record<string, JsonValue>;
+  /**
+   * The account that sent the event's transaction (checksummed), set by the follower for every
+   * event but the fleet's reading events (always the gateway's relayer; 10 million rows at scale).
+   */
+  sender?: Address;
 };
 
 /** A log as eth_getLogs answers it (numbers as viem decodes them). */

@@ -1,8 +1,9 @@
-import { BaseError, decodeFunctionData, ResponseBodyTooLargeError, type Address, type Hex, type PublicClient } from 'viem';
+import { BaseError, decodeFunctionData, getAddress, ResponseBodyTooLargeError, type Address, type Hex, type PublicClient } from 'viem';
 import { pythiaFleetAbi } from '../contracts/abis.js';
 import { contractsByAddress, decodeChainLog, type ChainEvent, type RawLog } from './decodeChainLog.js';
 import type { IndexedContract } from './indexedContracts.js';
 import type { IndexedBlock, IndexerStore, SignedReadingFields } from './indexerStore.js';
+import { readingEventNames } from './queryIndex.js';
 
 export type ChainFollowerOptions = {
   client: PublicClient;
@@ -28,7 +29,12 @@ export type ChainChange =
 
 export type FollowStepReturnType = { caughtUp: boolean; change?: ChainChange };
 
-const READING_EVENTS = new Set(['ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped']);
+const READING_EVENTS: ReadonlySet<string> = new Set(readingEventNames);
+/** Transactions fetched at once (eth_getTransactionByHash requests in flight). */
+const TRANSACTION_BATCH = 16;
+
+/** The fleet's reading events: sent by the gateway's relayer, their transactions read for the signed readings only. */
+const isReadingEvent = (event: ChainEvent) => event.contract === 'fleet' && READING_EVENTS.has(event.name);
 
 /**
  * Follows every contract's events into the store, one block range at a time: each range is stored
@@ -141,15 +147,12 @@ export class ChainFollower {
   /**
    * The events of [from, to] and the hash of `to`, read between two looks at `to`'s hash: when
    * they differ (or a log's block hash disagrees with another's), a reorg happened during the
-   * read and the answer is undefined.
+   * read and the answer is undefined. Each event but a reading event gets its transaction's sender.
    */
   private async readRange(from: number, to: number) {
     const before = await this.hashAt(to);
     if (before === undefined) return undefined;
     const logs = await this.logs(from, to);
-    const readings = await this.signedReadings(logs);
-    const after = await this.hashAt(to);
-    if (after !== before) return undefined;
     const events: ChainEvent[] = [];
     const blocks = new Map<number, Hex>();
     for (const log of logs) {
@@ -161,13 +164,46 @@ export class ChainFollower {
       if (event.blockNumber === to && event.blockHash !== before) return undefined;
       events.push(event);
     }
+    const { senders, readings } = await this.transactionsOf(events);
+    const after = await this.hashAt(to);
+    if (after !== before) return undefined;
     events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+    for (const event of events) {
+      const sender = isReadingEvent(event) ? undefined : senders.get(event.transactionHash);
+      if (sender !== undefined) event.sender = sender;
+    }
     return {
       to: { number: to, hash: before },
       blocks: [...blocks].map(([number, hash]) => ({ number, hash })),
       events,
       readings,
     };
+  }
+
+  /**
+   * The transactions of `events`, each fetched once, TRANSACTION_BATCH at a time: the sender of
+   * each transaction of an event other than a reading event, and the signed fields of the readings
+   * carried by the transactions of reading events (decoded batch by batch: the calls are not kept).
+   */
+  private async transactionsOf(
+    events: readonly ChainEvent[],
+  ): Promise<{ senders: Map<Hex, Address>; readings: Map<string, SignedReadingFields> }> {
+    const reading = new Set<Hex>();
+    const sent = new Set<Hex>();
+    for (const event of events) (isReadingEvent(event) ? reading : sent).add(event.transactionHash);
+    const senders = new Map<Hex, Address>();
+    const readings = new Map<string, SignedReadingFields>();
+    const hashes = [...new Set([...reading, ...sent])];
+    for (let i = 0; i < hashes.length; i += TRANSACTION_BATCH) {
+      const batch = hashes.slice(i, i + TRANSACTION_BATCH);
+      const found = await Promise.all(batch.map((hash) => this.options.client.getTransaction({ hash })));
+      for (const [j, transaction] of found.entries()) {
+        const hash = batch[j]!;
+        if (sent.has(hash)) senders.set(hash, getAddress(transaction.from));
+        if (reading.has(hash)) this.addSignedReadings(transaction, readings);
+      }
+    }
+    return { senders, readings };
   }
 
   private async logs(from: number, to: number): Promise<RawLog[]> {
@@ -182,41 +218,26 @@ export class ChainFollower {
   }
 
   /**
-   * The signed fields of the readings whose events are among `logs`, from the submitReadings calls
-   * that carried them: a flag's evidence is the reading the device signed, not only the event.
+   * Adds to `out` the signed fields of the readings of a submitReadings call to the fleet: a flag's
+   * evidence is the reading the device signed, not only the event.
    */
-  private async signedReadings(logs: readonly RawLog[]): Promise<Map<string, SignedReadingFields>> {
-    const out = new Map<string, SignedReadingFields>();
+  private addSignedReadings(transaction: { to: Address | null; input: Hex }, out: Map<string, SignedReadingFields>): void {
     const fleet = this.fleet?.toLowerCase();
-    if (fleet === undefined) return out;
-    const transactions = new Set<Hex>();
-    for (const log of logs) {
-      if (log.address.toLowerCase() !== fleet || log.transactionHash === null) continue;
-      const event = this.byAddress.get(fleet)?.eventsBySelector.get(log.topics[0] as Hex);
-      if (event && READING_EVENTS.has(event.name)) transactions.add(log.transactionHash);
+    if (fleet === undefined || transaction.to?.toLowerCase() !== fleet) return;
+    let call;
+    try {
+      call = decodeFunctionData({ abi: pythiaFleetAbi, data: transaction.input });
+    } catch {
+      return;
     }
-    const hashes = [...transactions];
-    for (let i = 0; i < hashes.length; i += 16) {
-      const found = await Promise.all(hashes.slice(i, i + 16).map((hash) => this.options.client.getTransaction({ hash })));
-      for (const transaction of found) {
-        if (transaction.to?.toLowerCase() !== fleet) continue;
-        let call;
-        try {
-          call = decodeFunctionData({ abi: pythiaFleetAbi, data: transaction.input });
-        } catch {
-          continue;
-        }
-        if (call.functionName !== 'submitReadings') continue;
-        for (const reading of call.args[0]) {
-          out.set(`${reading.device.toLowerCase()}:${reading.sequence}`, {
-            timestamp: reading.timestamp,
-            payload: reading.payload,
-            r: reading.r,
-            vs: reading.vs,
-          });
-        }
-      }
+    if (call.functionName !== 'submitReadings') return;
+    for (const reading of call.args[0]) {
+      out.set(`${reading.device.toLowerCase()}:${reading.sequence}`, {
+        timestamp: reading.timestamp,
+        payload: reading.payload,
+        r: reading.r,
+        vs: reading.vs,
+      });
     }
-    return out;
   }
 }

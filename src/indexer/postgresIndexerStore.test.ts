@@ -200,6 +200,44 @@ test("PostgreSQL: a schema of version 2 is migrated in place: a device's events 
   }
 });
 
+test('PostgreSQL: a schema of version 4 is migrated in place: events get a sender column, null (unknown) for the rows already there', async () => {
+  const schema = freshStoreName();
+  const identity = '1:fleet';
+  const operator = getAddress(`0x${'0a'.repeat(20)}`);
+  const client = new pg.Client({ connectionString: withDatabasePassword(database.url, database.password) });
+  await client.connect();
+  let again: PostgresIndexerStore | undefined;
+  try {
+    // The schema as version 4 left it, with an event stored then.
+    await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+    for (const migration of postgresIndexSchemaMigrations.slice(0, 4)) await client.query(migration);
+    await client.query(
+      "INSERT INTO meta (key, value) VALUES ('schema_version', '4'), ('identity', $1), ('cursor_number', '1'), ('cursor_hash', '0x01')",
+      [identity],
+    );
+    await client.query(
+      `INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args)
+       VALUES (1, 0, '0x1001', 'fleet', '0xf1', 'ClassProfileSet', '{"classId":"1","version":"2"}')`,
+    );
+    again = await PostgresIndexerStore.open({ ...database, identity, schema });
+    assert.deepEqual(await again.query("SELECT value FROM meta WHERE key = 'schema_version'"), [
+      { value: String(postgresIndexSchemaMigrations.length) },
+    ]);
+    await again.applyRange(range(2, [{ ...event(2, 0, 'ClassProfileSet', { classId: '1', version: '3' }), sender: operator }]));
+    assert.deepEqual(
+      (await again.events({ limit: 10 })).items.map((e) => [e.blockNumber, e.sender]),
+      [
+        [2, operator],
+        [1, null],
+      ],
+      'the rows indexed before stay, with no sender',
+    );
+  } finally {
+    await client.end();
+    await again?.close();
+  }
+});
+
 test('PostgreSQL: one writer per schema, the lock taken again after its connection died; a deployment gets a schema of its own; a wrong password is refused without showing it', async () => {
   const identity = `31337:0x${'ab'.repeat(20)}`;
   assert.equal(indexSchemaName(identity), `pythia_31337_${'ab'.repeat(20)}`);

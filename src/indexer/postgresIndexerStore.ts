@@ -110,6 +110,9 @@ export const postgresIndexSchemaMigrations: readonly string[] = [
    DROP INDEX flags_by_block, readings_by_device_block;
    CREATE INDEX flags_by_position ON readings (block_number, log_index) WHERE outcome = 'flagged';
    CREATE INDEX flags_by_device ON readings (device, block_number, log_index) WHERE outcome = 'flagged';`,
+  // As the SQLite store's migration 5: who sent each event's transaction, checksummed; null for the
+  // fleet's reading events (always the gateway's relayer) and for rows indexed before (unknown).
+  `ALTER TABLE events ADD COLUMN sender text;`,
 ];
 
 /** How long opening waits for the writer's lock before it refuses (another indexer holds it). */
@@ -427,18 +430,18 @@ const applyRangeStatement = `WITH
     INSERT INTO blocks (number, hash) SELECT * FROM unnest($1::bigint[], $2::text[])
     ON CONFLICT (number) DO UPDATE SET hash = excluded.hash),
   events_in AS (
-    INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args)
-    SELECT * FROM unnest($3::bigint[], $4::integer[], $5::text[], $6::text[], $7::text[], $8::text[], $9::json[])),
+    INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args, sender)
+    SELECT * FROM unnest($3::bigint[], $4::integer[], $5::text[], $6::text[], $7::text[], $8::text[], $9::json[], $10::text[])),
   readings_in AS (
     INSERT INTO readings (block_number, log_index, tx_hash, device, sequence, outcome, reasons, metric, value, skip_reason, timestamp, payload, r, vs)
-    SELECT * FROM unnest($10::bigint[], $11::integer[], $12::text[], $13::text[], $14::numeric[], $15::text[], $16::integer[],
-      $17::integer[], $18::integer[], $19::integer[], $20::numeric[], $21::text[], $22::text[], $23::text[])),
+    SELECT * FROM unnest($11::bigint[], $12::integer[], $13::text[], $14::text[], $15::numeric[], $16::text[], $17::integer[],
+      $18::integer[], $19::integer[], $20::integer[], $21::numeric[], $22::text[], $23::text[], $24::text[])),
   status_changes_in AS (
     INSERT INTO status_changes (block_number, log_index, tx_hash, device, previous, current, by, reason)
-    SELECT * FROM unnest($24::bigint[], $25::integer[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::bytea[])),
+    SELECT * FROM unnest($25::bigint[], $26::integer[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[], $32::bytea[])),
   new_devices AS (
-    SELECT * FROM unnest($32::text[], $33::integer[], $34::text[], $35::text[], $36::text[], $37::bigint[], $38::bigint[], $39::text[],
-      $40::bigint[], $41::bigint[], $42::bigint[], $43::numeric[], $44::bigint[])
+    SELECT * FROM unnest($33::text[], $34::integer[], $35::text[], $36::text[], $37::text[], $38::bigint[], $39::bigint[], $40::text[],
+      $41::bigint[], $42::bigint[], $43::bigint[], $44::numeric[], $45::bigint[])
       AS d (address, class_id, status, public_key, registrar, registered_block, status_block, owner, owner_block,
         readings, flags, last_sequence, last_reading_block)),
   records_in AS (
@@ -450,15 +453,15 @@ const applyRangeStatement = `WITH
   records_up AS (
     UPDATE device_records d SET status = coalesce(p.status, d.status), status_block = coalesce(p.status_block, d.status_block),
       owner = coalesce(p.owner, d.owner), owner_block = coalesce(p.owner_block, d.owner_block)
-    FROM unnest($45::text[], $46::text[], $47::bigint[], $48::text[], $49::bigint[]) AS p (address, status, status_block, owner, owner_block)
+    FROM unnest($46::text[], $47::text[], $48::bigint[], $49::text[], $50::bigint[]) AS p (address, status, status_block, owner, owner_block)
     WHERE d.address = p.address),
   counters_up AS (
     UPDATE device_counters d SET readings = d.readings + p.readings, flags = d.flags + p.flags,
       last_sequence = coalesce(p.last_sequence, d.last_sequence), last_reading_block = coalesce(p.last_reading_block, d.last_reading_block)
-    FROM unnest($50::text[], $51::bigint[], $52::bigint[], $53::numeric[], $54::bigint[])
+    FROM unnest($51::text[], $52::bigint[], $53::bigint[], $54::numeric[], $55::bigint[])
       AS p (address, readings, flags, last_sequence, last_reading_block)
     WHERE d.address = p.address)
-INSERT INTO meta (key, value) SELECT * FROM unnest($55::text[], $56::text[])
+INSERT INTO meta (key, value) SELECT * FROM unnest($56::text[], $57::text[])
 ON CONFLICT (key) DO UPDATE SET value = excluded.value
 WHERE CASE WHEN meta.key = 'final_block' THEN meta.value::bigint < excluded.value::bigint ELSE true END`;
 
@@ -478,12 +481,12 @@ function rangeRows(range: IndexedRange, existing: ReadonlySet<string>): unknown[
     patches.set(device, patch);
     return patch;
   };
-  const events = columns(7);
+  const events = columns(8);
   const readings = columns(14);
   const statusChanges = columns(8);
   for (const event of range.events) {
     const at = [event.blockNumber, event.logIndex, event.transactionHash] as const;
-    events.push(...at, event.contract, event.address, event.name, JSON.stringify(event.args));
+    events.push(...at, event.contract, event.address, event.name, JSON.stringify(event.args), event.sender ?? null);
     const a = event.args;
     const device = String(a.device);
     if (event.contract === 'fleet') {

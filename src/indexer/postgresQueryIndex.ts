@@ -135,7 +135,8 @@ async function byPosition<R extends { block_number: number; log_index: number }>
   cursor: string | undefined,
 ): Promise<{ rows: R[]; next: string | null }> {
   const bind = parameters();
-  const where = filters.map(([sql, value]) => (sql.includes('?') ? sql.replace('?', bind.add(value)) : sql));
+  // Every `?` of a filter is its one value (bound once).
+  const where = filters.map(([sql, value]) => (sql.includes('?') ? sql.replaceAll('?', bind.add(value)) : sql));
   if (cursor !== undefined) {
     const [block, log] = decodeCursor(cursor, ['integer', 'integer']);
     where.push(`(block_number, log_index) < (${bind.add(block)}::bigint, ${bind.add(log)}::integer)`);
@@ -181,9 +182,13 @@ export async function pgEvents(db: PgQueryable, finalBlock: number, p: ListEvent
   const filters: [string, unknown][] = [];
   if (p.contracts?.length) filters.push(['e.contract = ANY(?::text[])', [...p.contracts]]);
   if (p.names?.length) filters.push(['e.name = ANY(?::text[])', [...p.names]]);
-  if (p.actor)
-    filters.push([`EXISTS (SELECT 1 FROM json_each_text(${pgReadableArgs('e')}::json) WHERE key <> 'device' AND value = ?)`, p.actor]);
-  const select = `${place(finalBlock)}, contract, address, name, args`;
+  if (p.actor) {
+    filters.push([
+      `(e.sender = ? OR EXISTS (SELECT 1 FROM json_each_text(${pgReadableArgs('e')}::json) WHERE key <> 'device' AND value = ?))`,
+      p.actor,
+    ]);
+  }
+  const select = `${place(finalBlock)}, contract, address, name, args, sender`;
   const page = p.device
     ? await pgEventsOfDevice(db, select, p, p.device, filters)
     : await byPosition<Positioned<IndexedEvent>>(db, select, 'events e', filters, p.limit, p.cursor);
@@ -217,7 +222,7 @@ export function pgDeviceEventsQuery(
 ): { sql: string; values: unknown[] } | undefined {
   const bind = parameters();
   const d = `${bind.add(device)}::text`;
-  const common = filters.map(([sql, value]) => sql.replace('?', bind.add(value)));
+  const common = filters.map(([sql, value]) => sql.replaceAll('?', bind.add(value)));
   const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, ['integer', 'integer']);
   const bound = after && [`${bind.add(after[0])}::bigint`, `${bind.add(after[1])}::integer`];
   const limit = bind.add(p.limit + 1);

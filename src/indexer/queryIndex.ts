@@ -253,7 +253,10 @@ export type ListEventsParameters = {
   names?: readonly string[];
   /** Events whose `device` argument is this device, or whose `devices` list holds it (a consent's grant); checksummed address. */
   device?: string;
-  /** Events that name this account in an address argument other than `device` (by, owner, registrar, recipient, sender, ...). */
+  /**
+   * Events that name this account in an address argument other than `device` (by, owner, registrar,
+   * recipient, sender, ...), or whose transaction it sent (IndexedEvent's `sender`); checksummed address.
+   */
   actor?: string;
   limit: number;
   cursor?: string;
@@ -325,7 +328,18 @@ export function listStatusChanges(db: Database.Database, finalBlock: number, p: 
   };
 }
 
-export type IndexedEvent = ChainPlace & { contract: string; address: string; name: string; args: Record<string, unknown> };
+export type IndexedEvent = ChainPlace & {
+  contract: string;
+  address: string;
+  name: string;
+  args: Record<string, unknown>;
+  /**
+   * The account that sent the event's transaction (checksummed); null for the fleet's reading
+   * events (always the gateway's relayer, not stored) and for events indexed before the index
+   * recorded senders (unknown).
+   */
+  sender: string | null;
+};
 
 /** The fleet's reading events: their rows are also in `readings`, indexed there by device, and events_by_device leaves them out. */
 export const readingEventNames = ['ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped'] as const;
@@ -355,7 +369,16 @@ export function deviceEventBranches(p: Pick<ListEventsParameters, 'contracts' | 
 /** The reading event names as an SQL list (a literal: a partial index is used only when the query repeats its condition). */
 export const readingEventNamesSql = readingEventNames.map((n) => `'${n}'`).join(', ');
 
-type EventRow = { block_number: number; log_index: number; tx_hash: string; contract: string; address: string; name: string; args: string };
+type EventRow = {
+  block_number: number;
+  log_index: number;
+  tx_hash: string;
+  contract: string;
+  address: string;
+  name: string;
+  args: string;
+  sender: string | null;
+};
 
 /** Events of the followed contracts (the accounting log), newest first, optionally of some contracts and event names. */
 export function listEvents(db: Database.Database, finalBlock: number, p: ListEventsParameters): Page<IndexedEvent> {
@@ -366,7 +389,9 @@ export function listEvents(db: Database.Database, finalBlock: number, p: ListEve
   const plus = p.device ? '+' : '';
   if (p.contracts?.length) filters.push([`${plus}e.contract IN (SELECT value FROM json_each(?))`, JSON.stringify(p.contracts)]);
   if (p.names?.length) filters.push([`${plus}e.name IN (SELECT value FROM json_each(?))`, JSON.stringify(p.names)]);
-  if (p.actor) filters.push(["EXISTS (SELECT 1 FROM json_each(e.args) WHERE key != 'device' AND value = ?)", p.actor]);
+  if (p.actor) {
+    filters.push(["(e.sender = ? OR EXISTS (SELECT 1 FROM json_each(e.args) WHERE key != 'device' AND value = ?))", p.actor, p.actor]);
+  }
   const page = p.device ? eventsOfDevice(db, p, p.device, filters) : byPosition<EventRow>(db, 'events e', filters, p.limit, p.cursor);
   return {
     items: page.rows.map((r) => ({
@@ -378,6 +403,7 @@ export function listEvents(db: Database.Database, finalBlock: number, p: ListEve
       address: r.address,
       name: r.name,
       args: JSON.parse(r.args) as Record<string, unknown>,
+      sender: r.sender,
     })),
     next: page.next,
   };

@@ -180,3 +180,37 @@ test("an index file of schema version 3 is migrated in place: a device's events 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an index file of schema version 4 is migrated in place: events get a sender column, null (unknown) for the rows already there', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-index-store-'));
+  const path = join(dir, 'index.sqlite');
+  const operator = getAddress(`0x${'0a'.repeat(20)}`);
+  try {
+    const old = new Database(path);
+    for (const migration of indexSchemaMigrations.slice(0, 4)) old.exec(migration);
+    old.pragma('user_version = 4');
+    old.prepare("INSERT INTO meta (key, value) VALUES ('identity', '1:fleet'), ('cursor_number', '1'), ('cursor_hash', ?)").run(hash(1));
+    old
+      .prepare('INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args) VALUES (1, 0, ?, ?, ?, ?, ?)')
+      .run(hash(1001), 'fleet', `0x${'f1'.repeat(20)}`, 'ClassProfileSet', JSON.stringify({ classId: '1', version: '2' }));
+    old.close();
+
+    const store = new SqliteIndexerStore({ path, identity: '1:fleet' });
+    try {
+      assert.equal(store.db.pragma('user_version', { simple: true }), indexSchemaMigrations.length);
+      store.applyRange(range(2, [{ ...event(2, 0, 'ClassProfileSet', { classId: '1', version: '3' }), sender: operator }]));
+      assert.deepEqual(
+        store.events({ limit: 10 }).items.map((e) => [e.blockNumber, e.sender]),
+        [
+          [2, operator],
+          [1, null],
+        ],
+        'the rows indexed before stay, with no sender',
+      );
+    } finally {
+      store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -95,6 +95,10 @@ export const indexSchemaMigrations: readonly string[] = [
    INSERT INTO event_devices (device, block_number, log_index)
      SELECT DISTINCT d.value, e.block_number, e.log_index FROM events e, json_each(e.args, '$.devices') d
       WHERE e.contract = 'consentRegistry' AND e.name = 'ConsentGranted' AND d.type = 'text';`,
+  // Who sent each event's transaction (the accounting log's "who" for events that name no one),
+  // checksummed; null for the fleet's reading events (always the gateway's relayer: not stored 10
+  // million times) and for the rows indexed before this version (unknown: read again to have it).
+  `ALTER TABLE events ADD COLUMN sender TEXT;`,
 ];
 
 export class IndexerDatabaseError extends Error {}
@@ -148,7 +152,7 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
       block: db.prepare('INSERT INTO blocks (number, hash) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET hash = excluded.hash'),
       blocksFrom: db.prepare('SELECT number, hash FROM blocks WHERE number <= ? ORDER BY number DESC LIMIT ?'),
       event: db.prepare(
-        'INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args, sender) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       registered: db.prepare(
         `INSERT INTO devices (address, class_id, status, public_key, registrar, registered_block, status_block)
@@ -202,7 +206,7 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
   private applyEvent(event: ChainEvent, range: IndexedRange, counters: Map<string, ReadingCounters>): void {
     const s = this.statements;
     const at = [event.blockNumber, event.logIndex, event.transactionHash] as const;
-    s.event.run(...at, event.contract, event.address, event.name, JSON.stringify(event.args));
+    s.event.run(...at, event.contract, event.address, event.name, JSON.stringify(event.args), event.sender ?? null);
     const a = event.args;
     if (event.contract === 'fleet') {
       switch (event.name) {

@@ -16,6 +16,7 @@ import type { IndexedRange, IndexerStore, IndexReader } from '../indexer/indexer
 import { PostgresIndexerStore } from '../indexer/postgresIndexerStore.js';
 import { IndexerDatabaseError, SqliteIndexerStore } from '../indexer/sqliteIndexerStore.js';
 import { chainLogKeys, pollutedValues, type IndexerChain } from '../indexer/testKit.js';
+import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../protocol/airQuality.js';
 
 export type StoreUnderTest = {
   store: IndexerStore & IndexReader;
@@ -196,6 +197,34 @@ export function storeContractTests(kind: StoreKind): void {
           [2 ** 63, Number(top)],
         ],
       );
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test(`${kind.name}: each event's sender is stored with it and returned (none for reading events), matched by the actor filter, and removed with it by a rollback`, async () => {
+    const opened = await kind.open({ name: freshStoreName(), identity: '1:fleet' });
+    const [operator, publisher] = [getAddress(`0x${'0a'.repeat(20)}`), getAddress(`0x${'0e'.repeat(20)}`)];
+    const sent = (e: ChainEvent, sender: `0x${string}`): ChainEvent => ({ ...e, sender });
+    try {
+      await opened.store.applyRange(
+        range(2, [
+          sent(event(1, 0, 'ClassProfileSet', { classId: '1', version: '2' }), operator),
+          event(2, 0, 'ReadingAccepted', { device, sequence: '1' }),
+        ]),
+      );
+      await opened.store.applyRange(range(3, [sent(event(3, 0, 'ReleasePublished', { releaseId: '1' }), publisher)]));
+      const senders = async (p: { actor?: string } = {}) =>
+        (await opened.store.events({ limit: 10, ...p })).items.map((e) => [e.name, e.sender]);
+      assert.deepEqual(await senders(), [
+        ['ReleasePublished', publisher],
+        ['ReadingAccepted', null],
+        ['ClassProfileSet', operator],
+      ]);
+      assert.deepEqual(await senders({ actor: operator }), [['ClassProfileSet', operator]], 'the actor filter matches the sender');
+      await opened.store.rollbackAbove({ number: 2, hash: hash(2) });
+      assert.deepEqual(await senders({ actor: publisher }), [], 'a rollback removes the event and its sender');
+      assert.deepEqual(await opened.rows('SELECT sender FROM events WHERE block_number = 1'), [{ sender: operator }]);
     } finally {
       await opened.close();
     }
@@ -409,12 +438,14 @@ export function followerContractTests(kind: StoreKind, kit: () => IndexerChain):
     Number((await s.rows<{ n: number }>(sql.replace('count(*)', 'count(*) AS n'), ...values))[0]?.n);
   const open = () => kind.open({ name: freshStoreName(), identity: kit().identity });
 
-  test(`${kind.name}: every event of every contract is stored once, with devices, readings (signed fields), flags and status changes`, async () => {
+  test(`${kind.name}: every event of every contract is stored once, with devices, readings (signed fields), flags, status changes and who sent each transaction`, async () => {
     const { chain, devices } = kit();
     const start = await kit().now();
     await kit().submitReadings(1, start - 600);
     await kit().submitReadings(2, start - 300, pollutedValues, [devices[0]!]);
     await chain.suspendDevice(devices[1]!.address, 'inspection');
+    // The fleet's ClassProfileSet names no one: who set it is the transaction's sender, the operator.
+    const profileSet = await chain.operatorWrite('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
     const s = await open();
     try {
       await catchUp(follower(s.store, 1));
@@ -460,6 +491,25 @@ export function followerContractTests(kind: StoreKind, kit: () => IndexerChain):
         reason: 'inspection',
       });
       assert.equal((await s.store.position()).finalBlock, head, 'one confirmation: the head is final');
+
+      const [profile] = (await s.store.events({ names: ['ClassProfileSet'], limit: 1 })).items;
+      assert.equal(profile?.transactionHash, profileSet.hash);
+      assert.equal(profile?.sender, chain.operator.address, 'the sender of the operator’s transaction, checksummed');
+      const byOperator = await s.store.events({ actor: chain.operator.address, names: ['ClassProfileSet'], limit: 1 });
+      assert.equal(byOperator.items[0]?.transactionHash, profileSet.hash, 'the actor filter matches the sender');
+      const [suspension] = (await s.store.events({ names: ['DeviceStatusChanged'], limit: 1 })).items;
+      assert.equal(suspension?.sender, chain.operator.address);
+      const readingEvents = await s.store.events({ names: ['ReadingAccepted', 'ReadingFlagged'], limit: 50 });
+      assert.ok(readingEvents.items.length >= 4);
+      assert.deepEqual(new Set(readingEvents.items.map((e) => e.sender)), new Set([null]), 'reading events: no sender stored');
+      assert.equal(
+        await count(
+          s,
+          "SELECT count(*) FROM events WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped')",
+        ),
+        0,
+        'every other event has its sender',
+      );
     } finally {
       await s.close();
     }

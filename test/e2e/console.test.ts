@@ -512,19 +512,23 @@ describe('the council console in a browser', { timeout: 300_000, skip: !existsSy
     await page.locator('figure.chart[data-metric="0"] [data-limit=max] text', { hasText: 'max 650' }).waitFor();
 
     // The accounting log (it reads the index when opened): the fleet's ClassProfileSet in that transaction and block.
-    await until('the index to hold the profile change', async () => {
+    const indexed = await until('the index to hold the profile change', async () => {
       const events = await indexGet('/v1/index/events?contract=fleet&name=ClassProfileSet');
       return events.items.find((e: { transactionHash: string }) => e.transactionHash === transactionHash);
     });
+    assert.equal(indexed.sender, operator, 'the index records who sent the transaction');
     await page.click('a[href="#/accounting"]');
     await page.selectOption('select[name=contract]', 'fleet');
     const logged = page.locator(`table.accounting tr[data-event=ClassProfileSet][data-transaction="${transactionHash}"]`);
     await logged.waitFor({ timeout: 10_000 });
-    const [loggedBlock, what] = await logged
+    const [loggedBlock, who, what] = await logged
       .locator('td')
       .allTextContents()
-      .then((cells) => [cells[0], cells[4]]);
+      .then((cells) => [cells[0], cells[2], cells[4]]);
     assert.match(loggedBlock!, new RegExp(`^${block}( · not final)?$`));
+    // ClassProfileSet names no one: "who" is the operator, who sent the transaction, marked so.
+    assert.equal(who, `sent by ${operator.slice(0, 8)}…${operator.slice(-6)}`);
+    assert.equal(await logged.locator('td button[data-sent-by]').getAttribute('title'), `sent by ${operator} (the event names no one)`);
     assert.match(what!, new RegExp(`classId: ${AIR_QUALITY_CLASS_ID}.*version: ${previous.version + 1}`));
     await page.close();
   });

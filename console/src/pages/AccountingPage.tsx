@@ -48,6 +48,16 @@ export function actorOf(event: ChainEvent): { arg: string; account: string } | u
   return undefined;
 }
 
+/**
+ * The "who" of a row: the account the event names as acting, else the account that sent its
+ * transaction (`sentBy`); undefined only when neither is known (a reading event, an older index).
+ */
+export function whoOf(event: ChainEvent): { arg?: string; account: string; sentBy: boolean } | undefined {
+  const actor = actorOf(event);
+  if (actor) return { ...actor, sentBy: false };
+  return event.sender ? { account: event.sender, sentBy: true } : undefined;
+}
+
 const shown = (value: unknown): string =>
   typeof value === 'string'
     ? value.length > 42
@@ -79,7 +89,8 @@ export function AccountingPage({ onRefused }: { onRefused: () => void }) {
       <h1>Accounting log</h1>
       <p className="muted">
         Who did what, when and in which transaction: the contracts&apos; events as the chain holds them. “Who” is the account the event
-        names as acting (by, registrar, owner, sender, …); the transaction&apos;s signer is in the transaction.
+        names as acting (by, registrar, owner, sender, …), or, for an event that names no one, the account that sent its transaction (“sent
+        by”).
       </p>
       <div className="toolbar">
         <label>
@@ -113,7 +124,7 @@ export function AccountingPage({ onRefused }: { onRefused: () => void }) {
         </thead>
         <tbody>
           {page?.items.map((e) => {
-            const who = actorOf(e);
+            const who = whoOf(e);
             const subject = typeof e.args.device === 'string' ? e.args.device : undefined;
             const rest = Object.entries(e.args).filter(([k]) => k !== 'device' && k !== who?.arg);
             return (
@@ -128,7 +139,14 @@ export function AccountingPage({ onRefused }: { onRefused: () => void }) {
                 </td>
                 <td>
                   {who ? (
-                    <button type="button" className="link" title={`${who.arg}: ${who.account}`} onClick={() => setActor(who.account)}>
+                    <button
+                      type="button"
+                      className="link"
+                      title={who.sentBy ? `sent by ${who.account} (the event names no one)` : `${who.arg}: ${who.account}`}
+                      data-sent-by={who.sentBy || undefined}
+                      onClick={() => setActor(who.account)}
+                    >
+                      {who.sentBy && <span className="muted">sent by </span>}
                       <code>{short(who.account)}</code>
                     </button>
                   ) : (

@@ -206,7 +206,7 @@ test("the map: indexed devices placed by the operator's metadata, with status an
   assert.equal((await get('/v1/index/map', {})).status, 401);
 });
 
-test('the accounting log filtered by device and by actor (an account named in the event); a registered device has its owner', async () => {
+test('the accounting log filtered by device and by actor (an account named in the event or that sent its transaction); a registered device has its owner', async () => {
   const device = kit.devices[2]!.address;
   const ofDevice = await get(`/v1/index/events?device=${device.toLowerCase()}`);
   assert.ok(ofDevice.body.items.length >= 2, JSON.stringify(ofDevice.body));
@@ -222,6 +222,12 @@ test('the accounting log filtered by device and by actor (an account named in th
     byOperator.body.items.map((e: Json) => e.name),
     ['DeviceStatusChanged', 'DeviceRegistered', 'DeviceRegistered', 'DeviceRegistered'],
   );
+  // ClassProfileSet names no one (the test chain's operator set the profile): found by its sender.
+  const profiles = await get(`/v1/index/events?actor=${operator.toLowerCase()}&name=ClassProfileSet`);
+  assert.ok(profiles.body.items.length >= 1, JSON.stringify(profiles.body));
+  assert.ok(profiles.body.items.every((e: Json) => e.sender === operator));
+  const readings = await get(`/v1/index/events?device=${device}&name=ReadingAccepted`);
+  assert.deepEqual(new Set(readings.body.items.map((e: Json) => e.sender)), new Set([null]), 'reading events: no sender');
   const stranger = await get(`/v1/index/events?actor=0x${'22'.repeat(20)}`);
   assert.deepEqual(stranger.body.items, []);
   assert.equal((await get('/v1/index/events?actor=operator')).body.error, 'invalid_request');

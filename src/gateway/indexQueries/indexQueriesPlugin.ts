@@ -135,13 +135,18 @@ const statusChangeJsonSchema = {
 
 const eventJsonSchema = {
   type: 'object',
-  required: ['contract', 'address', 'name', 'args', ...Object.keys(place)],
+  required: ['contract', 'address', 'name', 'args', 'sender', ...Object.keys(place)],
   properties: {
     ...place,
     contract: { type: 'string', description: 'The contract by its deployment.json name.' },
     address: { type: 'string' },
     name: { type: 'string', description: 'The event, as in docs/abi.md.' },
     args: { type: 'object', additionalProperties: true, description: 'Decoded arguments: integers as decimal strings, bytes as hex.' },
+    sender: {
+      ...nullableString,
+      description:
+        "The account that sent the event's transaction (checksummed). Null for the fleet's reading events (ReadingAccepted, ReadingFlagged, ReadingSkipped: always sent by the gateway's relayer, not recorded) and for events indexed before the index recorded senders (unknown).",
+    },
     voided: {
       type: 'array',
       description:
@@ -454,7 +459,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
             actor: {
               ...deviceIdJsonSchema,
               description:
-                'Only events naming this account in an address argument other than `device` (by, owner, registrar, recipient, sender, ...).',
+                "Only events naming this account in an address argument other than `device` (by, owner, registrar, recipient, sender, ...), or whose transaction it sent (the event's `sender`).",
             },
             limit,
             cursor,
@@ -552,6 +557,7 @@ function streamPayload(change: ChainChange): object {
       contract: e.contract,
       name: e.name,
       args: e.args,
+      sender: e.sender ?? null,
     })),
   };
 }
