@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bytesToHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { checkpointOf, readChainProofVectors, sealCliqueChainAfter, trustAt } from '../../src/sdk/chainProof/chainProofCVectors.js';
+import {
+  checkpointOf,
+  readChainProofVectors,
+  sealCliqueChainAfter,
+  trustAt,
+  vectorsHeaderAt,
+} from '../../src/sdk/chainProof/chainProofCVectors.js';
 import { encodeCliqueTrust } from '../../src/sdk/chainProof/index.js';
 
 const run = promisify(execFile);
@@ -49,12 +55,7 @@ function vectorsGateway(edit: Edit = {}) {
     if (header) {
       const number = BigInt(header[1]!);
       asked.push(number);
-      const rlp =
-        number > 0n && number % epoch === 0n
-          ? vectors.checkpoints[Number(number / epoch) - 1]
-          : number > vouched && number < vouched + epoch
-            ? vectors.changes.afterAddedCheckpoint[Number(number - vouched) - 1]
-            : undefined;
+      const rlp = vectorsHeaderAt(vectors, number);
       body = edit.header ? edit.header(number, rlp) : rlp && { number: Number(number), header: rlp };
     } else if (/^\/v1\/devices\/0x[0-9a-f]{40}\/status-proof$/.test(url)) {
       const proof = { device: active.device, blockNumber: vectors.block.number, header: vectors.block.header, proof: active.proof };

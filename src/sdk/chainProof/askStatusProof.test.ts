@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Hex } from 'viem';
 import { askCliqueCheckpoints } from './askStatusProof.js';
-import { checkpointOf, readChainProofVectors, sealCliqueChainAfter, trustAt } from './chainProofCVectors.js';
+import { checkpointOf, readChainProofVectors, sealCliqueChainAfter, trustAt, vectorsHeaderAt } from './chainProofCVectors.js';
 import { ChainProofError } from './errors.js';
 
 /** Vectors from a real geth Clique network (scripts/write-chain-proof-vectors.ts): its checkpoints and the headers after the one the new validator sealed. */
@@ -19,13 +19,7 @@ function headersGateway(edit: (number: bigint, header: Hex | undefined) => unkno
   const server: Server = createServer((request, response) => {
     const number = BigInt(/^\/v1\/chain\/headers\/(\d+)$/.exec(request.url ?? '')?.[1] ?? '-1');
     asked.push(number);
-    const header =
-      number > 0n && number % epoch === 0n
-        ? vectors.checkpoints[Number(number / epoch) - 1]
-        : number > vouched && number < vouched + epoch
-          ? vectors.changes.afterAddedCheckpoint[Number(number - vouched) - 1]
-          : undefined;
-    const body = edit(number, header);
+    const body = edit(number, vectorsHeaderAt(vectors, number));
     response.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body ?? { error: 'status_proof_unavailable', message: 'no such header here' }));
   });

@@ -77,6 +77,18 @@ export function trustAt(vectors: ChainProofVectors, checkpoint: bigint): CliqueT
 /** The checkpoint (a multiple of the epoch) at or below block `n`. */
 export const checkpointOf = (vectors: ChainProofVectors, n: bigint | number): bigint => BigInt(n) - (BigInt(n) % BigInt(vectors.epoch));
 
+/**
+ * The header the vectors hold at block `n`, as a gateway's GET /v1/chain/headers/{n} would hand it:
+ * a checkpoint, or one of the headers after the checkpoint the new validator sealed; else undefined.
+ */
+export function vectorsHeaderAt(vectors: ChainProofVectors, n: bigint): Hex | undefined {
+  const epoch = BigInt(vectors.epoch);
+  const vouched = BigInt(vectors.changes.addedCheckpoint);
+  if (n > 0n && n % epoch === 0n) return vectors.checkpoints[Number(n / epoch) - 1];
+  if (n > vouched && n < vouched + epoch) return vectors.changes.afterAddedCheckpoint[Number(n - vouched) - 1];
+  return undefined;
+}
+
 export function readChainProofVectors(): ChainProofVectors {
   return JSON.parse(readFileSync(new URL('../../../sdk-c/test/chain_proof_vectors.json', import.meta.url), 'utf8'));
 }
