@@ -101,25 +101,30 @@ export async function healNetworkFork(parameters: HealNetworkForkParameters): Pr
     // A block with as many confirmations as the gateway's finality asks may be final to it: never rewound.
     const signers = (await keeper.client.request<string[]>('clique_getSigners')).length;
     const maxDepth = cliqueConfirmations(signers) - 1;
+    // Every branch's shared block first, then the rewinds: a branch too deep refuses the heal before any node is touched.
     const rewound: Extract<HealNetworkForkReturnType, { outcome: 'healed' }>['rewound'] = [];
     for (const [i, head] of heads.entries()) {
       if (head.hash === kept.hash) continue;
       const { client, node } = validators[i]!;
-      let common = Math.min(head.number, kept.number);
-      while ((await hashAt(client, common)) !== (await hashAt(keeper.client, common))) {
-        common -= 1;
+      for (let common = Math.min(head.number, kept.number); ; common--) {
         if (common < 0 || head.number - common > maxDepth) {
           throw new HealNetworkForkError(
             `${node}'s branch leaves ${kept.node}'s more than ${maxDepth} blocks back: its blocks may be final to a gateway ` +
               `(${signers} signers: ${maxDepth + 1} confirmations), so it is not rewound; nothing was changed`,
           );
         }
+        const hash = await hashAt(client, common);
+        if (hash !== undefined && hash === (await hashAt(keeper.client, common))) {
+          rewound.push({ node, from: { number: head.number, hash: head.hash }, to: { number: common, hash } });
+          break;
+        }
       }
-      const to = { number: common, hash: (await hashAt(client, common))! };
-      progress(`${node}: sealing stopped, rewound from block ${head.number} (${head.hash}) to ${common}, to take ${kept.node}'s branch`);
+    }
+    for (const { node, from, to } of rewound) {
+      const { client } = validators.find((v) => v.node === node)!;
+      progress(`${node}: sealing stopped, rewound from block ${from.number} (${from.hash}) to ${to.number}, to take ${kept.node}'s branch`);
       await client.request('miner_stop');
-      await client.request('debug_setHead', [`0x${common.toString(16)}`]);
-      rewound.push({ node, from: { number: head.number, hash: head.hash }, to });
+      await client.request('debug_setHead', [`0x${to.number.toString(16)}`]);
     }
     // The rewound nodes are handed the kept branch's blocks (geth syncs from a peer only when one connects or
     // announces a block, and the keeper announces none: it may not seal), then seal again.
