@@ -1222,7 +1222,7 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
   },
   'network heal': {
     description:
-      'What `network heal` found and did: the validators’ heads still moving (nothing to heal), standing still on one block (no fork: too few signers seal), or split and healed — the branch kept, each validator rewound to the block its branch shares with it, and the head they share once a new block followed.',
+      'What `network heal` found and did: the validators’ heads still moving (nothing to heal), standing still on one block (no fork: too few signers seal), or split and healed — the branch kept, each validator rewound to the block its branch shares with it, and the head they share once a new block followed. With `--watch`, one such object (outcome `healed`) on a line of its own for each heal.',
     schema: (() => {
       const head = object({ node: { type: 'string' }, number: integer, hash: bytes32, totalDifficulty: decimal });
       const block = object({ number: integer, hash: bytes32 });

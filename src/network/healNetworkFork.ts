@@ -15,6 +15,8 @@ export type HealNetworkForkParameters = {
   /** How long to wait for the rewound validators to take the kept branch and the chain to move on (ms). Default 60 s. */
   timeoutMs?: number;
   onProgress?: (message: string) => void;
+  /** Ends the wait for standing heads early (the watch's stop); never a heal under way, which finishes so that no validator is left with its sealing stopped. */
+  signal?: AbortSignal;
 };
 
 export type BranchHead = { node: string; number: number; hash: Hex; totalDifficulty: string };
@@ -91,7 +93,7 @@ export async function healNetworkFork(parameters: HealNetworkForkParameters): Pr
     }
     const first = await Promise.all(validators.map(headOf));
     progress(`watching ${validators.length} validators for ${(stalledForMs / 1000).toFixed(0)} s: are their heads standing still?`);
-    await sleep(stalledForMs);
+    await sleep(stalledForMs, undefined, parameters.signal ? { signal: parameters.signal } : {});
     const heads = await Promise.all(validators.map(headOf));
     if (heads.some((h, i) => h.hash !== first[i]!.hash)) return { outcome: 'moving', heads };
     if (new Set(heads.map((h) => h.hash)).size === 1) return { outcome: 'agreed', heads };

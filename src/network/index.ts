@@ -39,7 +39,7 @@ export {
 export { addNetworkNode, AddNodeError, type AddNetworkNodeParameters } from './addNetworkNode.js';
 export { startNode, NodePortInUseError, NodeStartError, type StartNodeParameters, type StartNodeReturnType } from './startNode.js';
 export { stopNode, type StopNodeParameters, type StopNodeReturnType } from './stopNode.js';
-export { readNodeProcess, type NodeProcess } from './nodeProcess.js';
+export { readNodeProcess, waitForNodeEnd, type NodeProcess } from './nodeProcess.js';
 export { startNetwork, StartNetworkError, type StartNetworkParameters } from './startNetwork.js';
 export { stopNetwork, type StopNetworkParameters } from './stopNetwork.js';
 export { waitForNetworkReady, NetworkNotReadyError, type WaitForNetworkReadyReturnType } from './waitForNetworkReady.js';
@@ -65,3 +65,4 @@ export {
   type HealNetworkForkParameters,
   type HealNetworkForkReturnType,
 } from './healNetworkFork.js';
+export { watchNetworkForks, type WatchNetworkForksParameters } from './watchNetworkForks.js';

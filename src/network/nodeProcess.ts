@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isProcessEnding } from '../processes/processIdentity.js';
 import { nodePaths } from './nodePaths.js';
 
 export type NodeProcess =
@@ -38,4 +40,19 @@ export function readNodeProcess(nodeDir: string): NodeProcess {
 /** Removes a pid file (after a stop, or a stale one). */
 export function removePidFile(nodeDir: string): void {
   rmSync(nodePaths(nodeDir).pidFile, { force: true });
+}
+
+/**
+ * Waits until the node's process `pid` has ended entirely: no longer the node, and no thread of it
+ * still exiting with its sockets open (a killed geth finishing a disk write holds its p2p port for
+ * a while after it stopped looking like geth: a restart then would find the port taken). Resolves
+ * true once ended, false if it still ends after `timeoutMs`.
+ */
+export async function waitForNodeEnd(pid: number, dataDir: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isNodeProcess(pid, dataDir) || isProcessEnding(pid)) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
 }

@@ -13,7 +13,7 @@ import { gethArguments } from './gethArguments.js';
 import { createIpcClient } from './ipcClient.js';
 import { readNodeConfig, type NodeConfig } from './networkConfig.js';
 import { MAX_IPC_PATH_LENGTH, nodePaths } from './nodePaths.js';
-import { isNodeProcess, readNodeProcess, removePidFile } from './nodeProcess.js';
+import { isNodeProcess, readNodeProcess, removePidFile, waitForNodeEnd } from './nodeProcess.js';
 import { createPassphraseFifo } from './passphraseFifo.js';
 
 export type StartNodeParameters = {
@@ -121,7 +121,14 @@ export async function startNode(parameters: StartNodeParameters): Promise<StartN
 
   const current = readNodeProcess(nodeDir);
   if (current.state === 'running') return { ...result, pid: current.pid, alreadyRunning: true };
-  if (current.state === 'stale') removePidFile(nodeDir);
+  if (current.state === 'stale') {
+    // A node killed a moment ago may still be ending with its ports open: wait for it rather than fail on them.
+    if (!(await waitForNodeEnd(current.pid, paths.dataDir, parameters.timeoutMs ?? 60_000)))
+      throw new NodeStartError(
+        `${node.name}: its previous process ${current.pid} has been ending for ${parameters.timeoutMs ?? 60_000} ms and still holds its files`,
+      );
+    removePidFile(nodeDir);
+  }
 
   if (paths.ipcPath.length > MAX_IPC_PATH_LENGTH)
     throw new NodeStartError(

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readNodeConfig } from './networkConfig.js';
 import { nodePaths } from './nodePaths.js';
+import { isProcessEnding } from '../processes/processIdentity.js';
 import { isNodeProcess, readNodeProcess, removePidFile } from './nodeProcess.js';
 
 export type StopNodeParameters = {
@@ -19,7 +20,7 @@ export type StopNodeReturnType = {
   killed: boolean;
 };
 
-/** Stops one node with SIGTERM and waits until its process is gone; a stale pid file is recognised and removed. */
+/** Stops one node with SIGTERM and waits until its process is gone, every thread of it; a stale pid file is recognised and removed. */
 export async function stopNode(parameters: StopNodeParameters): Promise<StopNodeReturnType> {
   const nodeDir = resolve(parameters.nodeDir);
   const { node } = readNodeConfig(nodeDir);
@@ -33,7 +34,8 @@ export async function stopNode(parameters: StopNodeParameters): Promise<StopNode
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + (parameters.timeoutMs ?? 60_000);
   let killed = false;
-  while (isNodeProcess(pid, dataDir)) {
+  // Until every thread has ended: a restart right after must find the node's ports free.
+  while (isNodeProcess(pid, dataDir) || isProcessEnding(pid)) {
     if (!killed && Date.now() > deadline) {
       process.kill(pid, 'SIGKILL');
       killed = true;

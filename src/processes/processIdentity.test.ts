@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { isProcessRunning, processIdentity, readCommandLine } from './processIdentity.js';
+import { isProcessEnding, isProcessRunning, processIdentity, readCommandLine } from './processIdentity.js';
 import { terminateProcess } from './terminateProcess.js';
 
 const sleeper = () => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'pythia-test-sleeper'], { stdio: 'ignore' });
@@ -39,5 +43,54 @@ describe('processIdentity', () => {
     const killed = once(stubborn, 'exit');
     await terminateProcess(processIdentity(stubborn.pid!)!, { graceMs: 300 });
     assert.deepEqual(await killed, [null, 'SIGKILL']);
+  });
+});
+
+// A process whose main thread has ended while another thread still runs: the kernel shows it as a
+// zombie, yet its files stay open, as with a killed geth whose last thread finishes a disk write.
+const LINGERING_THREAD = `
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+static void *linger(void *arg) { (void)arg; for (;;) pause(); return 0; }
+int main(void) {
+  pthread_t thread;
+  pthread_create(&thread, 0, linger, 0);
+  puts("ready");
+  fflush(stdout);
+  pthread_exit(0);
+}
+`;
+
+describe('isProcessEnding', () => {
+  it('is true while a thread of a process whose main thread ended still runs, false once every thread has ended', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pythia-ending-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'linger.c'), LINGERING_THREAD);
+    execFileSync('gcc', ['-pthread', '-o', join(dir, 'linger'), join(dir, 'linger.c')]);
+    const child = spawn(join(dir, 'linger'), { stdio: ['ignore', 'pipe', 'ignore'] });
+    await once(child.stdout, 'data');
+    const state = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]![0];
+    for (let waited = 0; state() !== 'Z'; waited += 20) {
+      assert.ok(waited < 5_000, 'the main thread ends');
+      await sleep(20);
+    }
+    assert.equal(processIdentity(child.pid!), undefined, 'it no longer counts as running');
+    assert.equal(isProcessEnding(child.pid!), true, 'but a thread of it still holds its files');
+
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    assert.equal(isProcessEnding(child.pid!), false);
+  });
+
+  it('is false for a running process and for a kernel thread (empty command lines that never end)', async () => {
+    const child = sleeper();
+    await once(child, 'spawn');
+    assert.equal(isProcessEnding(child.pid!), false);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    assert.equal(isProcessEnding(child.pid!), false, 'gone');
+    if (readFileSync('/proc/2/stat', 'utf8').startsWith('2 (kthreadd)')) assert.equal(isProcessEnding(2), false, 'kthreadd');
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * A running process, told apart from a later one that reuses its pid: on Linux by its start time
@@ -45,6 +45,30 @@ export function readCommandLine(pid: number): string[] | undefined {
   }
 }
 
+/** Linux's flag for a kernel thread (field 9 of /proc/<pid>/stat): its command line is empty too, but it never ends. */
+const PF_KTHREAD = 0x0020_0000;
+
+/**
+ * Whether `pid` is a process on its way out after a kill, still holding its files. SIGKILL does not
+ * end a process at once: its memory goes first (its command line reads empty, so it no longer
+ * looks like the program it was), while a thread that must finish a disk write first (geth's
+ * fsync) keeps the process's files, listening sockets included, until it ends. A zombie whose
+ * threads have all ended holds nothing. False where there is no /proc (nothing to tell).
+ */
+export function isProcessEnding(pid: number): boolean {
+  if (!isPidRunning(pid)) return false;
+  const stat = readStat(pid);
+  if (!stat || stat.state === 'X') return false;
+  let threads: number;
+  try {
+    threads = readdirSync(`/proc/${pid}/task`).length;
+  } catch {
+    return false;
+  }
+  if (stat.state === 'Z') return threads > 1;
+  return readCommandLine(pid) === undefined && (stat.flags & PF_KTHREAD) === 0;
+}
+
 function isPidRunning(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
@@ -56,14 +80,14 @@ function isPidRunning(pid: number): boolean {
   }
 }
 
-/** State (field 3) and start time (field 22) from /proc/<pid>/stat. */
-function readStat(pid: number): { state: string; startTicks?: string } | undefined {
+/** State (field 3), flags (field 9) and start time (field 22) from /proc/<pid>/stat. */
+function readStat(pid: number): { state: string; flags: number; startTicks?: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const startTicks = fields[19];
-    return { state: fields[0] ?? '', ...(startTicks && /^\d+$/.test(startTicks) && { startTicks }) };
+    return { state: fields[0] ?? '', flags: Number(fields[6] ?? 0), ...(startTicks && /^\d+$/.test(startTicks) && { startTicks }) };
   } catch {
     return undefined;
   }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,14 +17,15 @@ import {
   type NetworkConfig,
 } from '../../src/network/index.js';
 import { inTurnSigner } from '../../src/network/startSealing.js';
-import { runPythia } from '../e2e/runPythia.js';
+import { pythiaBin } from '../../src/testing/pythiaBin.js';
+import { assertDocumentedJson, runPythia } from '../e2e/runPythia.js';
 import { blockNumberOf, freePortBlock, signerOfBlock, sleep, waitFor } from './networkKit.js';
 
 /**
  * Clique's deadlock on real geth 1.13.15: of three validators, two (a bare majority) that may both
  * seal the next block, both out of turn, each seal their own; once connected, each keeps its own
  * block (equal total difficulty, geth prefers what it sealed) and may not seal on it again, so the
- * chain stands still for good. `pythia network heal` keeps one branch, rewinds the other validator
+ * chain stands still for good. `pythia network heal --watch` keeps one branch, rewinds the other validator
  * and the chain moves on. A block every second.
  */
 const passphrase = 'fork-heal-test-passphrase-not-a-secret';
@@ -140,9 +143,16 @@ describe('Clique deadlock: two validators each on its own block', { timeout: 300
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, new RegExp(`split at block ${head + 1}: .*pythia network heal`));
 
-    const healed = await runPythia(['network', 'heal', '--dir', dir, '--stalled-for', '3', '--json'], passphrase);
-    assert.equal(healed.code, 0, healed.stderr);
-    const result = JSON.parse(healed.stdout) as {
+    // Unattended: `heal --watch` finds the deadlock and mends it.
+    const watchArgs = ['network', 'heal', '--dir', dir, '--watch', '--stalled-for', '3', '--json'];
+    const watcher = spawn(process.execPath, [pythiaBin(), ...watchArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const watched = { stdout: '', stderr: '' };
+    watcher.stdout.on('data', (c) => (watched.stdout += c));
+    watcher.stderr.on('data', (c) => (watched.stderr += c));
+    const watcherExit = once(watcher, 'exit');
+    after(() => watcher.kill('SIGKILL'));
+    const line = await waitFor('the watch heals', async () => watched.stdout.split('\n').find(Boolean), 90_000);
+    const result = assertDocumentedJson(watchArgs, JSON.parse(line)) as {
       outcome: string;
       kept: { number: number; hash: Hex };
       rewound: Array<{ node: string; from: { hash: Hex }; to: { number: number } }>;
@@ -164,8 +174,19 @@ describe('Clique deadlock: two validators each on its own block', { timeout: 300
     ]);
     assert.deepEqual([a.hash, b.hash], [keptHash, keptHash]);
 
+    assert.equal(watched.stdout.trim().split('\n').length, 1, 'the watch told one heal, nothing while the chain moves');
+    assert.equal(watcher.exitCode, null, 'and watches on');
+
     const again = await runPythia(['network', 'heal', '--dir', dir, '--stalled-for', '2', '--json'], passphrase);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(JSON.parse(again.stdout).outcome, 'moving', 'a moving chain is left alone');
+
+    // A lone validator cannot be healed: the watch says why, once, however often it looks.
+    await stopNode({ nodeDir: join(dir, two.dir) });
+    await waitFor('the watch tells why it cannot heal', async () => (/cannot heal/.test(watched.stderr) ? true : undefined), 30_000);
+    await sleep(7_000);
+    assert.equal(watched.stderr.match(/cannot heal: 1 validator\(s\) of this folder run/g)?.length, 1, watched.stderr);
+    watcher.kill('SIGTERM');
+    assert.deepEqual(await watcherExit, [0, null], 'SIGTERM ends the watch cleanly');
   });
 });

@@ -11,6 +11,8 @@ import {
   findGeth,
   findNode,
   healNetworkFork,
+  watchNetworkForks,
+  type HealNetworkForkReturnType,
   initNetwork,
   networkRpcUrls,
   nodeRpcEndpoint,
@@ -299,28 +301,41 @@ export function registerNetworkCommands(program: Command): void {
         '--stalled-for <seconds>',
         'how long the heads must stand still first (default: 5 block periods, at least 5 s)',
         parseIntegerArg('--stalled-for', 1, 3_600),
+      )
+      .option(
+        '--watch',
+        'keep watching and heal each deadlock as it happens, until SIGINT or SIGTERM (a heal under way finishes first); ' +
+          'each heal prints its result (one JSON line with --json), each reason a look could not heal goes to stderr once',
       ),
     'print what was found and done as JSON',
-  ).action(async (options: DirOptions & { stalledFor?: number }) => {
-    const result = await healNetworkFork({
+  ).action(async (options: DirOptions & { stalledFor?: number; watch?: boolean }) => {
+    const parameters = {
       dir: options.dir,
       ...(options.stalledFor !== undefined && { stalledForMs: options.stalledFor * 1000 }),
-      onProgress: (message) => progress(options, message),
-    });
-    printResult(options, result, () => {
-      const heads = result.heads.map((h) => `  ${h.node.padEnd(12)} block ${h.number} ${h.hash} (total difficulty ${h.totalDifficulty})`);
-      if (result.outcome === 'moving') return ['the chain is moving: nothing to heal', ...heads].join('\n');
-      if (result.outcome === 'agreed')
-        return [
-          'the validators agree on one head: no fork to heal (if blocks stand still, too few signers seal: pythia network status)',
-          ...heads,
-        ].join('\n');
-      return [
-        `healed: kept block ${result.kept.number} ${result.kept.hash}`,
-        ...result.rewound.map((r) => `  ${r.node.padEnd(12)} rewound from block ${r.from.number} ${r.from.hash} to ${r.to.number}`),
-        `the validators share block ${result.after.number} ${result.after.hash}`,
-      ].join('\n');
-    });
+      onProgress: (message: string) => progress(options, message),
+    };
+    if (options.watch) {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      progress(options, `watching ${options.dir} for Clique's deadlock; Ctrl-C to stop`);
+      try {
+        await watchNetworkForks({
+          ...parameters,
+          // Each look says only what it finds wrong: the watch runs for days.
+          onProgress: () => {},
+          signal: stop.signal,
+          onHealed: (result) =>
+            process.stdout.write(`${options.json ? JSON.stringify(result) : `${new Date().toISOString()} ${formatHealResult(result)}`}\n`),
+          onRefused: (reason) => process.stderr.write(`${new Date().toISOString()} cannot heal: ${reason}\n`),
+        });
+      } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      }
+      return;
+    }
+    const result = await healNetworkFork(parameters);
+    printResult(options, result, () => formatHealResult(result));
   });
 
   withNetworkDir(
@@ -345,4 +360,19 @@ export function registerNetworkCommands(program: Command): void {
       ].join('\n'),
     );
   });
+}
+
+function formatHealResult(result: HealNetworkForkReturnType): string {
+  const heads = result.heads.map((h) => `  ${h.node.padEnd(12)} block ${h.number} ${h.hash} (total difficulty ${h.totalDifficulty})`);
+  if (result.outcome === 'moving') return ['the chain is moving: nothing to heal', ...heads].join('\n');
+  if (result.outcome === 'agreed')
+    return [
+      'the validators agree on one head: no fork to heal (if blocks stand still, too few signers seal: pythia network status)',
+      ...heads,
+    ].join('\n');
+  return [
+    `healed: kept block ${result.kept.number} ${result.kept.hash}`,
+    ...result.rewound.map((r) => `  ${r.node.padEnd(12)} rewound from block ${r.from.number} ${r.from.hash} to ${r.to.number}`),
+    `the validators share block ${result.after.number} ${result.after.hash}`,
+  ].join('\n');
 }

@@ -35,6 +35,7 @@ export class Killer {
   private readonly jitter: readonly [number, number];
   private readonly downtime: readonly [number, number];
   private busy: Promise<void> | undefined;
+  private failure: { error: unknown } | undefined;
   private acknowledged = 0;
   readonly kills: KillRecord[] = [];
 
@@ -65,16 +66,23 @@ export class Killer {
    */
   progress(acknowledged: number): void {
     this.acknowledged = acknowledged;
-    if (this.busy || this.thresholds.length === 0 || acknowledged < this.thresholds[0]!) return;
+    if (this.busy || this.failure || this.thresholds.length === 0 || acknowledged < this.thresholds[0]!) return;
     const threshold = this.thresholds.shift()!;
-    this.busy = this.killAndRestart(threshold, false).finally(() => {
-      this.busy = undefined;
-    });
+    // Runs in the background: a failure is kept for finish() to throw (never an unhandled
+    // rejection that ends the test runner's process mid-run), and no further kill follows it.
+    this.busy = this.killAndRestart(threshold, false)
+      .catch((error: unknown) => {
+        this.failure = { error };
+      })
+      .finally(() => {
+        this.busy = undefined;
+      });
   }
 
-  /** Waits for a kill in progress, then runs the kills still due (a run may end before its last thresholds). */
+  /** Waits for a kill in progress, then runs the kills still due (a run may end before its last thresholds); throws what a kill or a restart failed with. */
   async finish(): Promise<void> {
     await this.busy;
+    if (this.failure) throw this.failure.error;
     while (this.thresholds.length > 0) await this.killAndRestart(this.thresholds.shift()!, true);
   }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chainTransport } from '../../chain/chainTransport.js';
-import { nodeRpcEndpoint, readNetworkConfig, readNodeProcess, startNode } from '../../network/index.js';
+import { nodePaths, nodeRpcEndpoint, readNetworkConfig, readNodeProcess, startNode, waitForNodeEnd } from '../../network/index.js';
 import { seededRandom, type CrashTarget } from './killer.js';
 
 /**
@@ -44,10 +44,8 @@ export function validatorCrashTarget(parameters: ValidatorCrashTargetParameters)
       const state = readNodeProcess(nodeDir(victim));
       if (state.state !== 'running') throw new Error(`${victim.name} is not running (${state.state}): nothing to kill`);
       process.kill(state.pid, 'SIGKILL');
-      for (let waited = 0; readNodeProcess(nodeDir(victim)).state === 'running'; waited += 50) {
-        if (waited > 10_000) throw new Error(`${victim.name} (pid ${state.pid}) still runs 10 s after SIGKILL`);
-        await sleep(50);
-      }
+      if (!(await waitForNodeEnd(state.pid, nodePaths(nodeDir(victim)).dataDir, 10_000)))
+        throw new Error(`${victim.name} (pid ${state.pid}) still runs 10 s after SIGKILL`);
       victims.push(victim.name);
       down = victim;
     },
