@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startEmbeddedChain } from '../../chain/embeddedChain.js';
 import { newTestDevice } from '../../gateway/testKit.js';
-import { startTestChain, type TestChain } from '../../testing/testChain.js';
+import { deployTestChain, startTestChain, type TestChain } from '../../testing/testChain.js';
 import type { OperatorEvent } from './operatorEvent.js';
 import { watchChainEvents } from './chainEvents.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const waitFor = async (done: () => boolean, ms = 10_000) => {
+  for (const deadline = Date.now() + ms; !done() && Date.now() < deadline; ) await sleep(50);
+};
+/** What a test compares: the event, its device and block, or where the chain went back. */
+const summary = (event: OperatorEvent) =>
+  event.event === 'chain_went_back'
+    ? `back ${event.fromBlock}->${event.toBlock} undone ${event.undoneLines}${event.deeperThanRemembered ? ' deeper' : ''}`
+    : `${event.event} ${'device' in event ? event.device : ''} @${'block' in event ? event.block : ''}`;
 
 describe('watchChainEvents on a real Anvil', { timeout: 120_000 }, () => {
   let chain: TestChain;
@@ -49,20 +61,11 @@ describe('watchChainEvents on a real Anvil', { timeout: 120_000 }, () => {
   });
 
   const rpc = (method: string, params: unknown[] = []) => chain.publicClient.request({ method, params } as never) as Promise<unknown>;
-  const waitFor = async (done: () => boolean, ms = 10_000) => {
-    for (const deadline = Date.now() + ms; !done() && Date.now() < deadline; ) await sleep(50);
-  };
   const registered = async (count: number) => {
     const devices = Array.from({ length: count }, () => newTestDevice());
     for (const device of devices) await chain.registerDevice(device.publicKey64);
     return devices;
   };
-  /** What a test compares: the event, its device and block, or where the chain went back. */
-  const summary = (event: OperatorEvent) =>
-    event.event === 'chain_went_back'
-      ? `back ${event.fromBlock}->${event.toBlock} undone ${event.undoneLines}${event.deeperThanRemembered ? ' deeper' : ''}`
-      : `${event.event} ${'device' in event ? event.device : ''} @${'block' in event ? event.block : ''}`;
-
   it('after a revert, tells the event of a block re-made at a height already told, and says once that the chain went back', async () => {
     const [d0, d1, d2, d3, d4] = await registered(5);
     const fromBlock = (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
@@ -192,6 +195,57 @@ describe('watchChainEvents on a real Anvil', { timeout: 120_000 }, () => {
       );
     } finally {
       await watcher.stop();
+    }
+  });
+});
+
+describe('watchChainEvents on an embedded Anvil killed (kill -9) and restored from its last save', { timeout: 120_000 }, () => {
+  it('says the chain went back, and tells the event of a block re-made at a height already told', async () => {
+    const chainDir = mkdtempSync(join(tmpdir(), 'pythia-chain-events-'));
+    const messages: string[] = [];
+    const embedded = await startEmbeddedChain({ chainDir, saveIntervalMs: 3_600_000, onProgress: (m) => messages.push(m) });
+    const chain = await deployTestChain(embedded);
+    try {
+      const [lost, remade] = [newTestDevice(), newTestDevice()];
+      for (const device of [lost, remade]) await chain.registerDevice(device.publicKey64);
+      const saved = Number((await embedded.save()).number);
+      const told: OperatorEvent[] = [];
+      // As `pythia watch` on Anvil: final at the head (one confirmation); it cannot see the save.
+      const watcher = watchChainEvents({
+        publicClient: chain.publicClient,
+        fleet: chain.fleetAddress,
+        fromBlock: BigInt(saved + 1),
+        pollIntervalMs: 50,
+        onEvent: (event) => told.push(event),
+        onError: () => {},
+      });
+      try {
+        await chain.suspendDevice(lost.id, 'lost with the crash');
+        await waitFor(() => told.length === 1);
+        const killed = embedded.pid();
+        process.kill(killed, 'SIGKILL');
+        for (const deadline = Date.now() + 30_000; embedded.pid() === killed || !messages.some((m) => /restarting it/.test(m)); ) {
+          assert.ok(Date.now() < deadline, `no restart: ${messages.join('\n')}`);
+          await sleep(50);
+        }
+        for (const deadline = Date.now() + 30_000; ; await sleep(50)) {
+          if ((await chain.publicClient.getBlockNumber({ cacheTime: 0 }).catch(() => -1n)) === BigInt(saved)) break;
+          assert.ok(Date.now() < deadline, 'the restored chain answers at its saved block');
+        }
+        await chain.suspendDevice(remade.id, 're-made');
+        await waitFor(() => told.length >= 3);
+        await sleep(300);
+        assert.deepEqual(told.map(summary), [
+          `device_suspended ${lost.id} @${saved + 1}`,
+          `back ${saved + 1}->${saved} undone 1`,
+          `device_suspended ${remade.id} @${saved + 1}`,
+        ]);
+      } finally {
+        await watcher.stop();
+      }
+    } finally {
+      await chain.stop();
+      rmSync(chainDir, { recursive: true, force: true });
     }
   });
 });
