@@ -69,7 +69,7 @@ export const eventLineJsonSchema = {
           description:
             'the newest told block still canonical (-1: watched from block 0, all undone): the events of the blocks after it are told again as they become final',
         },
-        undoneLines: { type: 'integer', minimum: 0, description: 'how many lines had been told for the blocks after toBlock' },
+        undoneEvents: { type: 'integer', minimum: 0, description: 'how many events had been told for the blocks after toBlock' },
       },
       {
         deeperThanRemembered: {

@@ -16,7 +16,7 @@ const waitFor = async (done: () => boolean, ms = 10_000) => {
 /** What a test compares: the event, its device and block, or where the chain went back. */
 const summary = (event: OperatorEvent) =>
   event.event === 'chain_went_back'
-    ? `back ${event.fromBlock}->${event.toBlock} undone ${event.undoneLines}${event.deeperThanRemembered ? ' deeper' : ''}`
+    ? `back ${event.fromBlock}->${event.toBlock} undone ${event.undoneEvents}${event.deeperThanRemembered ? ' deeper' : ''}`
     : `${event.event} ${'device' in event ? event.device : ''} @${'block' in event ? event.block : ''}`;
 
 describe('watchChainEvents on a real Anvil', { timeout: 120_000 }, () => {

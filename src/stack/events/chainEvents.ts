@@ -187,8 +187,8 @@ export type WatchChainEventsParameters = {
 
 export type WatchChainEventsReturnType = { stop: () => Promise<void> };
 
-/** A told block as it was told: its hash, and how many lines were told for it. */
-type ToldBlock = BlockId & { lines: number };
+/** A told block as it was told: its hash, and how many events were told for it. */
+type ToldBlock = BlockId & { events: number };
 
 /**
  * Follows the chain from a block, telling each operator event once, in order, until stopped. It
@@ -247,7 +247,7 @@ export function watchChainEvents(parameters: WatchChainEventsParameters): WatchC
       event: 'chain_went_back',
       fromBlock: newest.number,
       toBlock,
-      undoneLines: undone.reduce((sum, block) => sum + block.lines, 0),
+      undoneEvents: undone.reduce((sum, block) => sum + block.events, 0),
       ...(told.length === 0 && forgot && { deeperThanRemembered: true }),
     });
   };
@@ -277,9 +277,9 @@ export function watchChainEvents(parameters: WatchChainEventsParameters): WatchC
   };
 
   const remember = (blocks: Map<number, Hex>, events: readonly OperatorEvent[]) => {
-    const lines = new Map<number, number>();
-    for (const event of events) if ('block' in event) lines.set(event.block, (lines.get(event.block) ?? 0) + 1);
-    for (const [number, hash] of [...blocks].sort(([a], [b]) => a - b)) told.push({ number, hash, lines: lines.get(number) ?? 0 });
+    const counts = new Map<number, number>();
+    for (const event of events) if ('block' in event) counts.set(event.block, (counts.get(event.block) ?? 0) + 1);
+    for (const [number, hash] of [...blocks].sort(([a], [b]) => a - b)) told.push({ number, hash, events: counts.get(number) ?? 0 });
     if (told.length > remembered) {
       belowRemembered = told.splice(0, told.length - remembered).at(-1)!.number;
       forgot = true;

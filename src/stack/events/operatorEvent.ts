@@ -52,7 +52,7 @@ export type DeviceKeyRevokedEvent = Base &
 
 /**
  * The chain went back below the newest block told (a reorg deeper than the finality rule, a node
- * restored from older state): the lines told for blocks after `toBlock` may no longer hold, and
+ * restored from older state): the events told for blocks after `toBlock` may no longer hold, and
  * the events from `toBlock + 1` on are told again as they become final.
  */
 export type ChainWentBackEvent = Base & {
@@ -61,8 +61,8 @@ export type ChainWentBackEvent = Base & {
   fromBlock: number;
   /** The newest told block still canonical (or the block before the first watched, or the newest forgotten). */
   toBlock: number;
-  /** How many lines had been told for the blocks after `toBlock`. */
-  undoneLines: number;
+  /** How many events had been told for the blocks after `toBlock` (shown or not: --quiet hides the info ones). */
+  undoneEvents: number;
   /** Every remembered told block was undone: the chain may have gone back below `toBlock` too. */
   deeperThanRemembered?: boolean;
 };
