@@ -38,6 +38,8 @@ describe('the event line schema (docs/cli.md, "pythia watch --json")', () => {
         channels: ['http', 'mqtt'],
         devices: [device],
       },
+      { time, level: 'warn', event: 'chain_went_back', fromBlock: 42, toBlock: 39, undoneEvents: 2 },
+      { time, level: 'warn', event: 'chain_went_back', fromBlock: 42, toBlock: 39, undoneEvents: 0, deeperThanRemembered: true },
       { time, level: 'info', event: 'relayer_retry', message: 'relayer: will retry', details: { failures: 2 } },
       { time, level: 'error', event: 'relayer_batch_reverted', message: 'relayer: batch reverted', txHash },
     ];

@@ -1,4 +1,5 @@
 import { flagReasonBits } from '../protocol/reasons.js';
+import { REMEMBERED_BLOCKS } from '../stack/events/chainEvents.js';
 import { gatewayEventNames } from '../stack/events/operatorEvent.js';
 
 /**
@@ -57,6 +58,26 @@ export const eventLineJsonSchema = {
     line(
       { type: 'string', enum: ['device_suspended', 'device_reinstated', 'device_revoked', 'device_key_revoked'] },
       { device: address, by: address, reason: text, ...onChain },
+    ),
+    line(
+      { const: 'chain_went_back' },
+      {
+        fromBlock: { type: 'integer', minimum: 0, description: 'the newest block told before' },
+        toBlock: {
+          type: 'integer',
+          minimum: -1,
+          description:
+            'the newest told block still canonical (-1: watched from block 0, all undone): the events of the blocks after it are told again as they become final',
+        },
+        undoneEvents: { type: 'integer', minimum: 0, description: 'how many events had been told for the blocks after toBlock' },
+      },
+      {
+        deeperThanRemembered: {
+          type: 'boolean',
+          const: true,
+          description: `every told block remembered (the last ${REMEMBERED_BLOCKS.toLocaleString('en')}) was undone: the chain may have gone back below toBlock too`,
+        },
+      },
     ),
     line(
       { const: 'refused' },

@@ -287,7 +287,7 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
   },
   watch: {
     description:
-      'One JSON line per event, live (not one document): flags, status changes, refusals by reason, relayer and gateway warnings (docs/operations.md, "What the node tells"). `pythia up --log-format json` prints the same lines.',
+      'One JSON line per event, live (not one document): flags, status changes, the chain going back below a told block, refusals by reason, relayer and gateway warnings (docs/operations.md, "What the node tells"). `pythia up --log-format json` prints the same lines.',
     schema: eventLineJsonSchema as unknown as JsonSchema,
   },
   'key new': {

@@ -67,6 +67,19 @@ describe('formatOperatorEvent', () => {
     );
   });
 
+  it('says where the chain went back to and how many events told for the blocks above were undone', () => {
+    const back = { time, level: 'warn', event: 'chain_went_back', fromBlock: 42, toBlock: 39 } as const;
+    assert.equal(
+      formatOperatorEvent({ ...back, undoneEvents: 1 }),
+      `${time} warn  chain went back from block 42 to block 39: events of blocks after 39 were undone (1 event told for them); told again as they become final`,
+    );
+    assert.match(formatOperatorEvent({ ...back, undoneEvents: 0 }), /undone \(0 events told for them\)/);
+    assert.equal(
+      formatOperatorEvent({ ...back, undoneEvents: 3, deeperThanRemembered: true }),
+      `${time} warn  chain went back from block 42 to block 39 or lower (deeper than the blocks remembered): events of blocks after 39 were undone (3 events told for them), those at or below it may have been too; events from block 40 on are told again as they become final`,
+    );
+  });
+
   it('says a gateway event with its message, its labelled tx and its details', () => {
     assert.equal(
       formatOperatorEvent({
@@ -99,6 +112,8 @@ describe('formatOperatorEvent', () => {
       channels: ['mqtt'],
     };
     assert.deepEqual(parseOperatorEventJsonLine(operatorEventJsonLine(refused)), refused);
+    const back: OperatorEvent = { time, level: 'warn', event: 'chain_went_back', fromBlock: 42, toBlock: 39, undoneEvents: 2 };
+    assert.deepEqual(parseOperatorEventJsonLine(operatorEventJsonLine(back)), back);
   });
 
   it('reads nothing but its own lines: a torn line, another log line, an unknown event or level', () => {

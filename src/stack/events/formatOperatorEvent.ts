@@ -30,6 +30,13 @@ export function describeOperatorEvent(event: OperatorEvent): string {
       const reason = event.reason ? ` reason ${JSON.stringify(event.reason)}` : '';
       return `${what}: device ${event.device} by ${event.by}${reason}${where(event)}`;
     }
+    case 'chain_went_back': {
+      const told = `${event.undoneEvents} event${event.undoneEvents === 1 ? '' : 's'} told for them`;
+      if (event.deeperThanRemembered) {
+        return `chain went back from block ${event.fromBlock} to block ${event.toBlock} or lower (deeper than the blocks remembered): events of blocks after ${event.toBlock} were undone (${told}), those at or below it may have been too; events from block ${event.toBlock + 1} on are told again as they become final`;
+      }
+      return `chain went back from block ${event.fromBlock} to block ${event.toBlock}: events of blocks after ${event.toBlock} were undone (${told}); told again as they become final`;
+    }
     case 'refused': {
       const during = event.seconds > 0 ? ` in the last ${event.seconds} s` : '';
       const security = event.security ? `security ${event.security}, ` : '';
@@ -75,6 +82,7 @@ const eventNames: ReadonlySet<string> = new Set<OperatorEventName>([
   'device_reinstated',
   'device_revoked',
   'device_key_revoked',
+  'chain_went_back',
   'refused',
   ...gatewayEventNames,
 ]);

@@ -50,6 +50,23 @@ export type DeviceKeyRevokedEvent = Base &
     reason: string;
   };
 
+/**
+ * The chain went back below the newest block told (a reorg deeper than the finality rule, a node
+ * restored from older state): the events told for blocks after `toBlock` may no longer hold, and
+ * the events from `toBlock + 1` on are told again as they become final.
+ */
+export type ChainWentBackEvent = Base & {
+  event: 'chain_went_back';
+  /** The newest block told before. */
+  fromBlock: number;
+  /** The newest told block still canonical (or the block before the first watched, or the newest forgotten). */
+  toBlock: number;
+  /** How many events had been told for the blocks after `toBlock` (shown or not: --quiet hides the info ones). */
+  undoneEvents: number;
+  /** Every remembered told block was undone: the chain may have gone back below `toBlock` too. */
+  deeperThanRemembered?: boolean;
+};
+
 /** Refusals of one reason, added up over an interval: a flood is one line per reason per interval. */
 export type RefusedEvent = Base & {
   event: 'refused';
@@ -86,7 +103,13 @@ export const gatewayEventNames = [
 ] as const;
 export type GatewayEventName = (typeof gatewayEventNames)[number];
 
-export type OperatorEvent = DeviceFlaggedEvent | DeviceStatusEvent | DeviceKeyRevokedEvent | RefusedEvent | GatewayEvent;
+export type OperatorEvent =
+  | DeviceFlaggedEvent
+  | DeviceStatusEvent
+  | DeviceKeyRevokedEvent
+  | ChainWentBackEvent
+  | RefusedEvent
+  | GatewayEvent;
 export type OperatorEventName = OperatorEvent['event'];
 
 const levelRank: Record<OperatorEventLevel, number> = { info: 0, warn: 1, error: 2 };
