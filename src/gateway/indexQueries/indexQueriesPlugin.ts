@@ -3,7 +3,9 @@ import { getAddress } from 'viem';
 import type { ChainChange } from '../../indexer/followChain.js';
 import type { IndexChanges } from '../../indexer/indexChanges.js';
 import type { IndexReader } from '../../indexer/indexerStore.js';
-import { deviceSortKeys, type IndexedEvent, InvalidCursorError, type Page } from '../../indexer/queryIndex.js';
+import { deviceSortKeys, InvalidCursorError } from '../../indexer/queryIndex.js';
+import type { IndexedDevice, IndexedEvent, Page } from '../../indexer/indexedRows.js';
+import type { IndexEventAnswer, MapDevice, TownMapAnswer } from './indexAnswers.js';
 import { deviceStatusNames } from '../../protocol/reasons.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
@@ -180,7 +182,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
   const { store, changes } = options;
   const final = async () => (await store.position()).finalBlock;
   /** A page of events with each consent grant's voiding transfers (`voided`). */
-  const withVoids = async (page: Page<IndexedEvent>) => {
+  const withVoids = async (page: Page<IndexedEvent>): Promise<Page<IndexEventAnswer>> => {
     const grants = page.items.filter((e) => e.contract === 'consentRegistry' && e.name === 'ConsentGranted');
     if (grants.length === 0) return page;
     const devicesOf = (e: IndexedEvent) => (Array.isArray(e.args.devices) ? e.args.devices.filter((d) => typeof d === 'string') : []);
@@ -306,7 +308,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         },
       },
     },
-    async (_request, reply) => {
+    async (_request, reply): Promise<TownMapAnswer | undefined> => {
       let metadata: ReadonlyMap<string, DeviceMetadata>;
       try {
         metadata = options.deviceMetadata?.() ?? new Map();
@@ -314,7 +316,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         // The operator's file is broken: the node's fault, said with the file's reason.
         return sendError(reply, 'internal_error', (error as Error).message);
       }
-      const items = [];
+      const items: MapDevice[] = [];
       let unplaced = 0;
       let truncated = false;
       for (const address of [...metadata.keys()].sort()) {
@@ -532,7 +534,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
 
 /** At most this many devices on the map: an SVG of more is no map (the fleet page lists every device). */
 const MAP_DEVICES = 5000;
-const pick = ({ device, status, classId, flags }: { device: string; status: string; classId: number; flags: number }) => ({
+const pick = ({ device, status, classId, flags }: IndexedDevice): Pick<MapDevice, 'device' | 'status' | 'classId' | 'flags'> => ({
   device,
   status,
   classId,
