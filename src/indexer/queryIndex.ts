@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { decodeMetrics } from '../protocol/payload.js';
 import { flagReasonNames } from '../protocol/reasons.js';
-import type { ConsentVoid, IndexedDevice, IndexedEvent, IndexedReading, IndexedStatusChange, Page } from './indexedRows.js';
+import type { ChainPlace, ConsentVoid, IndexedDevice, IndexedEvent, IndexedReading, IndexedStatusChange, Page } from './indexedRows.js';
 import { uint64FromSqlite } from './sqliteUint64.js';
 import type { Hex } from 'viem';
 
@@ -141,6 +141,14 @@ export function readIndexedDevice(db: Database.Database, address: string): Index
   return row && deviceOf(row);
 }
 
+/** A row's place on the chain (its block, log and transaction columns), and whether its block is final. */
+const placeOf = (r: { block_number: number; log_index: number; tx_hash: string }, finalBlock: number): ChainPlace => ({
+  blockNumber: r.block_number,
+  logIndex: r.log_index,
+  transactionHash: r.tx_hash,
+  final: r.block_number <= finalBlock,
+});
+
 export type ReadingRow = {
   block_number: number;
   log_index: number;
@@ -159,10 +167,7 @@ export type ReadingRow = {
 };
 
 export const readingOf = (r: ReadingRow, finalBlock: number): IndexedReading => ({
-  blockNumber: r.block_number,
-  logIndex: r.log_index,
-  transactionHash: r.tx_hash,
-  final: r.block_number <= finalBlock,
+  ...placeOf(r, finalBlock),
   device: r.device,
   sequence: uint64FromSqlite(r.sequence),
   outcome: r.outcome,
@@ -277,10 +282,7 @@ export function listStatusChanges(db: Database.Database, finalBlock: number, p: 
   const page = byPosition<Row>(db, 'status_changes', p.device ? [['device = ?', p.device]] : [], p.limit, p.cursor);
   return {
     items: page.rows.map((r) => ({
-      blockNumber: r.block_number,
-      logIndex: r.log_index,
-      transactionHash: r.tx_hash,
-      final: r.block_number <= finalBlock,
+      ...placeOf(r, finalBlock),
       device: r.device,
       previous: r.previous,
       current: r.current,
@@ -345,10 +347,7 @@ export function listEvents(db: Database.Database, finalBlock: number, p: ListEve
   const page = p.device ? eventsOfDevice(db, p, p.device, filters) : byPosition<EventRow>(db, 'events e', filters, p.limit, p.cursor);
   return {
     items: page.rows.map((r) => ({
-      blockNumber: r.block_number,
-      logIndex: r.log_index,
-      transactionHash: r.tx_hash,
-      final: r.block_number <= finalBlock,
+      ...placeOf(r, finalBlock),
       contract: r.contract,
       address: r.address,
       name: r.name,
@@ -423,10 +422,7 @@ export function listConsentVoids(db: Database.Database, finalBlock: number, gran
       if (!row) return [];
       return [
         {
-          blockNumber: row.block_number,
-          logIndex: row.log_index,
-          transactionHash: row.tx_hash,
-          final: row.block_number <= finalBlock,
+          ...placeOf(row, finalBlock),
           device,
           newOwner: String((JSON.parse(row.args) as { newOwner?: unknown }).newOwner),
         },
