@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * A running process, told apart from a later one that reuses its pid: on Linux by its start time
@@ -40,6 +40,22 @@ export function readCommandLine(pid: number): string[] | undefined {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     if (args.at(-1) === '') args.pop();
     return args.length > 0 ? args : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a command line passes `value` to `flag` (`--datadir /x`, `--cache-path /y`). */
+export function commandLineHas(commandLine: readonly string[] | undefined, flag: string, value: string): boolean {
+  return commandLine?.some((arg, i) => arg === value && commandLine[i - 1] === flag) ?? false;
+}
+
+/** The pids of the processes running now (the numeric entries of /proc), or undefined where there is no /proc. */
+export function runningPids(): number[] | undefined {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
   } catch {
     return undefined;
   }
