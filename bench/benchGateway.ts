@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../src/gateway/server.js';
 import type { TestChain } from '../src/testing/testChain.js';
+import { testChainGatewayOptions } from '../src/testing/testGateway.js';
 
 /**
  * The gateway as every benchmark starts it: on the test chain with its relayer role account, the
@@ -14,12 +15,7 @@ export async function startBenchGateway(chain: TestChain, options: Partial<Gatew
   const dir = mkdtempSync(join(tmpdir(), 'pythia-bench-gateway-'));
   try {
     const gateway = await startGateway({
-      rpcUrl: chain.rpcUrl,
-      chainId: chain.chainId,
-      fleetAddress: chain.fleetAddress,
-      relayerAccount: chain.relayer,
-      dbPath: join(dir, 'queue.sqlite'),
-      port: 0,
+      ...testChainGatewayOptions(chain, join(dir, 'queue.sqlite')),
       rateLimit: false,
       ...options,
     });
