@@ -7,7 +7,7 @@ type McuTargets = { images: Record<string, { flash: number; ram: number }>; chai
 const isBytes = (value: unknown): value is number => Number.isInteger(value) && (value as number) > 0;
 
 /** The targets from make's answer, checked: a malformed answer is an error that says what was wrong, never a target of undefined. */
-export function parseMcuTargets(text: string): McuTargets {
+function parseMcuTargets(text: string): McuTargets {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
