@@ -20,9 +20,6 @@
  * the chain, not the index, and the generated devices are not on it: they are left out.
  * Target (issue #14): p95 under one second for the fleet page and a device page.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getAddress } from 'viem';
 import type { ChainEvent } from '../src/indexer/decodeChainLog.js';
@@ -30,8 +27,8 @@ import type { SignedReadingFields } from '../src/indexer/indexerStore.js';
 import { IndexChanges } from '../src/indexer/indexChanges.js';
 import { encodeCursor } from '../src/indexer/queryIndex.js';
 import { SqliteIndexerStore } from '../src/indexer/sqliteIndexerStore.js';
-import { startGateway } from '../src/gateway/server.js';
 import { startTestChain } from '../src/testing/testChain.js';
+import { startBenchGateway } from './benchGateway.js';
 import { GENERATED_FLEET, generateIndex, type GenerateIndexReturnType } from './generateIndex.js';
 
 export type LatencyFigures = { count: number; p50: number; p95: number; max: number };
@@ -73,19 +70,9 @@ export async function measureConsole(options: {
   const openedAt = performance.now();
   const store = new SqliteIndexerStore({ path: generated.path, identity: generated.identity });
   const openSeconds = (performance.now() - openedAt) / 1000;
-  const dir = mkdtempSync(join(tmpdir(), 'pythia-bench-console-'));
   const chain = await startTestChain();
   try {
-    const gateway = await startGateway({
-      rpcUrl: chain.rpcUrl,
-      chainId: chain.chainId,
-      fleetAddress: chain.fleetAddress,
-      relayerAccount: chain.relayer,
-      dbPath: join(dir, 'queue.sqlite'),
-      port: 0,
-      rateLimit: false,
-      index: { store, token: TOKEN, changes: new IndexChanges() },
-    });
+    const gateway = await startBenchGateway(chain, { index: { store, token: TOKEN, changes: new IndexChanges() } });
     try {
       const get = async (path: string): Promise<{ ms: number; body: { items?: unknown[]; next?: string | null } }> => {
         const start = performance.now();
@@ -219,7 +206,6 @@ export async function measureConsole(options: {
   } finally {
     store.close();
     await chain.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

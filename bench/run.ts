@@ -35,9 +35,6 @@
  * BENCH_CACHE_DIR (<OS temp dir>/pythia-bench-cache: the generated index, kept between runs).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import secp256k1 from 'secp256k1';
 import { deviceStatusQuestion, signQuestionRequest } from '../src/answers/index.js';
@@ -47,12 +44,12 @@ import { createChainClients } from '../src/chain/clients.js';
 import { fleetEventsOfLogs, readFleetEvents, type FleetEvent } from '../src/chain/fleetEvents.js';
 import { pythiaFleetAbi } from '../src/contracts/abis.js';
 import { anvilTestClient } from '../src/testing/anvilTestClient.js';
-import { startGateway } from '../src/gateway/server.js';
 import { readingDigest, readingDomainSeparator, type ReadingDomain } from '../src/protocol/eip712.js';
 import { encodeMetrics } from '../src/protocol/payload.js';
 import { splitSignature, toCompact } from '../src/protocol/signature.js';
 import { generateDeviceKey, signReading, type DeviceKey } from '../src/sdk/index.js';
 import { formatCrashReport, runAnvilCrash, runGatewayCrash, runSingleNodeCrash, runValidatorCrash } from '../src/testing/crash/index.js';
+import { startBenchGateway } from './benchGateway.js';
 import { formatCliFigures, measureCli } from './cli.js';
 import { formatConsoleFigures, measureConsole } from './console.js';
 import { formatDeployFigures, measureDeploy } from './deploy.js';
@@ -252,19 +249,7 @@ async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
   const signed = signBodies(keys, domain);
   const bodies = signed.bodies.map((queue) => queue.map((b) => b.body));
   const measured = signed.measured;
-  const dir = mkdtempSync(join(tmpdir(), 'pythia-bench-'));
-  const gateway = await startGateway({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    fleetAddress: chain.fleetAddress,
-    relayerAccount: chain.relayer,
-    dbPath: join(dir, 'queue.sqlite'),
-    port: 0,
-    // The benchmark is one client posting as fast as the machine allows: it measures the pipeline, not the rate limits.
-    rateLimit: false,
-    batchSize: 250,
-    maxQueuedReadings: 1_000_000,
-  });
+  const gateway = await startBenchGateway(chain, { batchSize: 250, maxQueuedReadings: 1_000_000 });
   try {
     const total = DEVICES * PER_DEVICE;
     const fromBlock = (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
@@ -313,7 +298,6 @@ async function measureEndToEnd(chain: TestChain, domain: ReadingDomain) {
     };
   } finally {
     await gateway.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -339,17 +323,9 @@ async function measureAnswers(chain: TestChain) {
       ),
     );
   }
-  const dir = mkdtempSync(join(tmpdir(), 'pythia-bench-answers-'));
-  const gateway = await startGateway({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    fleetAddress: chain.fleetAddress,
-    relayerAccount: chain.relayer,
+  const gateway = await startBenchGateway(chain, {
     answerSigner: answerSignerOf(chain.pythia),
     ...(ECDSA_THREADS !== undefined && { ecdsaThreads: ECDSA_THREADS }),
-    rateLimit: false,
-    dbPath: join(dir, 'queue.sqlite'),
-    port: 0,
   });
   try {
     const loopBefore = performance.eventLoopUtilization();
@@ -367,7 +343,6 @@ async function measureAnswers(chain: TestChain) {
     return { perSecond: rate(requests.length, elapsed), p50: percentile(latencies, 50), p99: percentile(latencies, 99), size, loopBusy };
   } finally {
     await gateway.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { type ChainEvent, indexGet, isRefused, type Page } from './api.js';
+import { type IndexEventAnswer, indexGet, isRefused, type IndexPage } from './api.js';
 import { short, time } from './format.js';
 
 /**
@@ -8,7 +8,7 @@ import { short, time } from './format.js';
  * ConsentRegistry keeps each device's ownership epoch at grant time): `void` when every device it
  * covers (on a device's page: that device) changed owner after the grant.
  */
-function stateOf(grant: ChainEvent, devices: readonly string[], revoked: ReadonlySet<string>, now: number, device?: string): string {
+function stateOf(grant: IndexEventAnswer, devices: readonly string[], revoked: ReadonlySet<string>, now: number, device?: string): string {
   if (revoked.has(String(grant.args.consentId))) return 'revoked';
   const voided = new Set(grant.voided?.map((v) => v.device));
   const covered = device === undefined ? devices : [device];
@@ -27,7 +27,7 @@ const bits = (mask: unknown): string => {
 
 /** The ids of the revoked consents (the newest 500 ConsentRevoked events). */
 export async function readRevokedConsents(): Promise<ReadonlySet<string>> {
-  const page = await indexGet<Page<ChainEvent>>('/v1/index/events?contract=consentRegistry&name=ConsentRevoked&limit=500');
+  const page = await indexGet<IndexPage<IndexEventAnswer>>('/v1/index/events?contract=consentRegistry&name=ConsentRevoked&limit=500');
   return new Set(page.items.map((e) => String(e.args.consentId)));
 }
 
@@ -55,7 +55,7 @@ export function ConsentTable({
   onRevoke,
   device,
 }: {
-  grants: readonly ChainEvent[] | undefined;
+  grants: readonly IndexEventAnswer[] | undefined;
   revoked: ReadonlySet<string>;
   busy?: boolean;
   onRevoke?: (consentId: string) => void;

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { ChainEvent, IndexedDevice } from './api.js';
+import type { IndexEventAnswer, IndexedDevice } from './api.js';
 import { EventSentence } from './EventSentence.js';
 import { short } from './format.js';
 
@@ -12,8 +12,8 @@ function EventTable({
 }: {
   className: string;
   heading: string;
-  events: readonly ChainEvent[];
-  describe: (event: ChainEvent) => ReactNode;
+  events: readonly IndexEventAnswer[];
+  describe: (event: IndexEventAnswer) => ReactNode;
 }) {
   return (
     <table className={className}>
@@ -47,7 +47,7 @@ function EventTable({
  * first owner) and each completed transfer, newest first, with block and transaction.
  * `events` are the device's DeviceRegistered and OwnershipTransferred events, newest first.
  */
-export function OwnershipHistory({ device, events }: { device: IndexedDevice; events: readonly ChainEvent[] }) {
+export function OwnershipHistory({ device, events }: { device: IndexedDevice; events: readonly IndexEventAnswer[] }) {
   const transfers = events.filter((e) => e.name === 'OwnershipTransferred');
   // The first owner: the one the oldest transfer took the token from, or the owner still when none did.
   const firstOwner = transfers.length > 0 ? String(transfers[transfers.length - 1]!.args.previousOwner) : device.owner;
@@ -93,7 +93,7 @@ export function OwnershipHistory({ device, events }: { device: IndexedDevice; ev
  * The device's firmware: the release it last reported installed, and its firmware events (update
  * policy, approvals, installs, flagged reports), newest first.
  */
-export function FirmwareRecord({ installed, events }: { installed: ChainEvent | undefined; events: readonly ChainEvent[] }) {
+export function FirmwareRecord({ installed, events }: { installed: IndexEventAnswer | undefined; events: readonly IndexEventAnswer[] }) {
   return (
     <>
       <h2>Firmware</h2>

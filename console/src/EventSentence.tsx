@@ -1,4 +1,4 @@
-import type { ChainEvent } from './api.js';
+import type { IndexEventAnswer } from './api.js';
 import { short } from './format.js';
 
 /** FirmwareRegistry's UpdatePolicy, by its value. */
@@ -20,7 +20,7 @@ function DeviceLink({ device }: { device: unknown }) {
 }
 
 /** One sentence per event kind, from the event's own arguments (names as in the contracts' ABIs): the timeline's and the device page's. */
-export function EventSentence({ event }: { event: ChainEvent }) {
+export function EventSentence({ event }: { event: IndexEventAnswer }) {
   const a = event.args;
   switch (event.name) {
     case 'ReleasePublished':

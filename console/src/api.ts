@@ -25,87 +25,10 @@ export class ApiError extends Error {
   }
 }
 
-export type Page<T> = { items: T[]; next: string | null; finalBlock: number };
-
-export type IndexedDevice = {
-  device: string;
-  classId: number;
-  status: string;
-  publicKey: string;
-  registeredBlock: number;
-  statusBlock: number;
-  owner: string | null;
-  readings: number;
-  flags: number;
-  lastSequence: number | null;
-  lastReadingBlock: number | null;
-};
-
-export type IndexedReading = {
-  device: string;
-  sequence: number;
-  outcome: 'accepted' | 'flagged' | 'skipped';
-  timestamp: number | null;
-  payload: string | null;
-  values: number[] | null;
-  signature: { r: string; vs: string } | null;
-  flag: { reasons: number; rules: string[]; metric: number; value: number } | null;
-  skipReason: number | null;
-  blockNumber: number;
-  logIndex: number;
-  transactionHash: string;
-  final: boolean;
-};
-
-export type StatusChange = {
-  device: string;
-  previous: string;
-  current: string;
-  by: string;
-  reason: string;
-  blockNumber: number;
-  logIndex: number;
-  transactionHash: string;
-  final: boolean;
-};
-
-/** An event of the accounting log (GET /v1/index/events): integers as decimal strings, addresses checksummed. */
-export type ChainEvent = {
-  contract: string;
-  address: string;
-  name: string;
-  args: Record<string, unknown>;
-  blockNumber: number;
-  logIndex: number;
-  transactionHash: string;
-  final: boolean;
-  /** Who sent the event's transaction; null for reading events (the gateway's relayer) and events indexed before senders were. */
-  sender: string | null;
-  /** A consent's ConsentGranted: the devices that changed owner after the grant, each with the transfer that voided it there. */
-  voided?: ConsentVoid[];
-};
-
-/** The transfer that voided a consent on one device (its first OwnershipTransferred after the grant). */
-export type ConsentVoid = {
-  device: string;
-  newOwner: string;
-  blockNumber: number;
-  logIndex: number;
-  transactionHash: string;
-  final: boolean;
-};
-
-/** A device on the town's map (GET /v1/index/map). */
-export type MapDevice = {
-  device: string;
-  status: string;
-  classId: number;
-  flags: number;
-  latitude: number;
-  longitude: number;
-  name: string | null;
-};
-export type TownMapAnswer = { items: MapDevice[]; unplaced: number; truncated: boolean; finalBlock: number };
+// The index's rows and the query API's answers as the server defines them; type-only, so that no
+// server code lands in the bundle.
+export type { IndexEventAnswer, IndexPage, MapDevice, TownMapAnswer } from '../../src/gateway/indexQueries/indexAnswers.js';
+export type { ConsentVoid, IndexedDevice, IndexedReading, IndexedStatusChange } from '../../src/indexer/indexedRows.js';
 
 /** The node refused the console token: the page sends the user back to the login. */
 export const isRefused = (error: unknown): boolean => error instanceof ApiError && error.status === 401;

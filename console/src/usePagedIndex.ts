@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { indexGet, isRefused, type Page } from './api.js';
+import { indexGet, isRefused, type IndexPage } from './api.js';
 
 /**
  * One page of an index route at a time, with the API's cursors (previous pages' cursors kept for
@@ -7,7 +7,7 @@ import { indexGet, isRefused, type Page } from './api.js';
  */
 export function usePagedIndex<T>(path: string, query: Record<string, string>, onRefused: () => void, reload = 0) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState<Page<T>>();
+  const [page, setPage] = useState<IndexPage<T>>();
   const [error, setError] = useState<string>();
   const key = JSON.stringify(query);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new query (by value) starts from the first page
@@ -17,7 +17,7 @@ export function usePagedIndex<T>(path: string, query: Record<string, string>, on
   useEffect(() => {
     let current = true;
     const search = new URLSearchParams({ ...JSON.parse(key), ...(cursor && { cursor }) });
-    indexGet<Page<T>>(`${path}?${search}`)
+    indexGet<IndexPage<T>>(`${path}?${search}`)
       .then((p) => {
         if (!current) return;
         setPage(p);

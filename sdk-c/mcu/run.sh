@@ -2,7 +2,7 @@
 # Runs the vectors on qemu's mps2-an386 (Cortex-M4) and prints the one-line report of make mcu-check.
 set -eu
 PYTHIA_MAX_PROOF_NODE_BYTES=532 # include/pythia.h
-qemu=$1 size=$2 nm=$3 label=$4 test_elf=$5 footprint_elf=$6 flash_limit=$7 ram_limit=$8
+qemu=$1 size=$2 nm=$3 label=$4 test_elf=$5 footprint_elf=$6 flash_limit=$7 ram_limit=$8 chain_proof_ram_limit=$9
 out=${test_elf%.elf}.log
 # -icount shift=0: one instruction = 1 ns of virtual time, so the board's 25 MHz timer counts one tick per 40 instructions.
 if ! timeout 600 $qemu -M mps2-an386 -nographic -monitor none -serial none -icount shift=0 \
@@ -45,5 +45,9 @@ esac
 # The targets of issue #15 (docs/sdk-c.md): a build past them fails, so that growth cannot pass unseen.
 if [ "$flash" -gt "$flash_limit" ] || [ "$ram" -gt "$ram_limit" ]; then
   echo "$label: over the target of $flash_limit bytes of flash and $ram_limit bytes of RAM (stack included)" >&2
+  exit 1
+fi
+if [ "$chain_ram" -gt "$chain_proof_ram_limit" ]; then
+  echo "$label: a chain proof streamed takes $chain_ram bytes of RAM, over the target of $chain_proof_ram_limit" >&2
   exit 1
 fi

@@ -1,7 +1,14 @@
-import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomicSync } from '../keystore/writeFileAtomic.js';
-import { isProcessRunning, type ProcessIdentity, processIdentity, readCommandLine } from '../processes/processIdentity.js';
+import {
+  commandLineHas,
+  isProcessRunning,
+  type ProcessIdentity,
+  processIdentity,
+  readCommandLine,
+  runningPids,
+} from '../processes/processIdentity.js';
 
 export const ANVIL_PID_FILE = 'anvil.pid';
 
@@ -69,22 +76,15 @@ export function anvilPidRecord(pid: number, rpcUrl: string): AnvilPidRecord {
  */
 export function findOrphanAnvils(chainDir: string): OrphanAnvil[] {
   const mark = anvilCachePath(chainDir);
-  const namesFolder = (commandLine: string[] | undefined): commandLine is string[] =>
-    commandLine?.some((arg, i) => arg === mark && commandLine[i - 1] === '--cache-path') ?? false;
+  const namesFolder = (commandLine: string[] | undefined): commandLine is string[] => commandLineHas(commandLine, '--cache-path', mark);
   const orphans: OrphanAnvil[] = [];
   const recorded = readAnvilPidFile(chainDir);
   if (recorded && recorded.pid !== process.pid && isProcessRunning(recorded)) {
     const commandLine = readCommandLine(recorded.pid);
     if (namesFolder(commandLine)) orphans.push({ identity: recorded, rpcUrl: recorded.rpcUrl, commandLine });
   }
-  let pids: number[] = [];
-  try {
-    pids = readdirSync('/proc')
-      .filter((name) => /^\d+$/.test(name))
-      .map(Number);
-  } catch {
-    return orphans; // no /proc: the pid file is all there is
-  }
+  const pids = runningPids();
+  if (!pids) return orphans; // no /proc: the pid file is all there is
   for (const pid of pids) {
     if (pid === process.pid || orphans.some((o) => o.identity.pid === pid)) continue;
     const commandLine = readCommandLine(pid);

@@ -40,7 +40,7 @@ export const commandIndex: readonly CommandIndexEntry[] = [
   {
     name: 'fund',
     summary:
-      "Send ETH for gas (and bonds, escrows, feeds) to an account, from the node's admin account, on the chain the node runs itself (its own geth validator or the embedded Anvil). On a chain the node does not run, says how to fund the account instead",
+      "Send ETH for gas (and bonds, escrows, feeds) to an account: from the node's operator account, on the chain the node runs itself (its own geth validator or the embedded Anvil), or from any account's own key file (--signer-key) on any chain. Without --signer-key on a chain the node does not run, says how to fund the account instead",
     load: async () => (await import('./commands/fund.js')).registerFundCommand,
   },
   {

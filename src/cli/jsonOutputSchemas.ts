@@ -299,7 +299,8 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
     schema: object({ address, keyFile: { type: 'string' } }),
   },
   fund: {
-    description: 'The transfer from the node’s admin account (wei) and the funded account’s balance after it (wei).',
+    description:
+      'The transfer (wei) from the payer `from` (the node’s operator account, or the --signer-key account) and the funded account’s balance after it (wei).',
     schema: object({ address, amount: decimal, from: address, balance: decimal, ...transaction }),
   },
   simulate: {

@@ -20,9 +20,7 @@ import { formatEth } from '../protocol/amounts.js';
 import { streamsToMask } from '../protocol/consentScope.js';
 import { fetchConsentedReadings } from '../sdk/fetchConsentedReadings.js';
 import { queryCanaries, type GivenCanary } from '../sdk/queryCanaries.js';
-
-/** One step of the act: what the rules say should happen, and what the chain recorded. */
-export type AccountabilityStep = { step: string; expected: string; recorded: string };
+import { type ActStep, actSteps } from './actSteps.js';
 
 /** What the demonstration's accountability act showed (issue #12). */
 export type AccountabilitySummary = {
@@ -34,9 +32,9 @@ export type AccountabilitySummary = {
   bondAfterWei: string;
   /** Where the leaked canary value turned up. */
   leakedTo: Address;
-  steps: AccountabilityStep[];
+  steps: ActStep[];
   /** Steps whose recorded outcome is not the expected one. */
-  mismatches: AccountabilityStep[];
+  mismatches: ActStep[];
   transactions: { accept: Hash; claim: Hash; dispute: Hash; resolve: Hash };
 };
 
@@ -72,8 +70,7 @@ export async function runAccountabilityPhase(parameters: AccountabilityPhasePara
   const { publicClient } = clients;
   const firm = nativeAccount(generatePrivateKey());
   const broker = nativeAccount(generatePrivateKey()).address;
-  const steps: AccountabilityStep[] = [];
-  const record = (step: string, expected: string, recorded: string) => steps.push({ step, expected, recorded });
+  const { steps, record, mismatches } = actSteps();
 
   await setAnvilBalance({ rpcUrl: deployment.rpcUrl, chainId: deployment.chainId, address: firm.address, value: parseEther('10') });
   const deposited = await depositBond({ clients, account: firm, address: recipientBonds, value: BOND });
@@ -200,7 +197,7 @@ export async function runAccountabilityPhase(parameters: AccountabilityPhasePara
     bondAfterWei: bondAfter.bond.toString(),
     leakedTo: broker,
     steps,
-    mismatches: steps.filter((s) => s.expected !== s.recorded),
+    mismatches: mismatches(),
     transactions: { accept: accepted.hash, claim: claimed.hash, dispute: disputed.hash, resolve: resolved.hash },
   };
 }

@@ -36,9 +36,7 @@ import { parseProvisioningBundle, trustedKeysOf } from '../sdk/provisioningBundl
 import { requestAnswer } from '../sdk/requestAnswer.js';
 import { sendFirmwareReport } from '../sdk/sendFirmwareReport.js';
 import type { DeviceKey } from '../sdk/types.js';
-
-/** One step of the act: what the rules say should happen, and what the device, the gateway or the chain recorded. */
-export type PythiaActStep = { step: string; expected: string; recorded: string };
+import { type ActStep, actSteps } from './actSteps.js';
 
 /** What the second act of the demonstration (the Pythia paper's) showed. */
 export type PythiaActSummary = {
@@ -50,8 +48,8 @@ export type PythiaActSummary = {
   newOwner: Address;
   recipient: Address;
   consentId: string;
-  steps: PythiaActStep[];
-  mismatches: PythiaActStep[];
+  steps: ActStep[];
+  mismatches: ActStep[];
   transactions: { publish: Hash; approve: Hash; grant: Hash; transfer: Hash };
 };
 
@@ -91,8 +89,7 @@ export async function runPythiaPhase(parameters: PythiaPhaseParameters): Promise
   }
   const { publicClient } = clients;
   const device = deviceKey.deviceId;
-  const steps: PythiaActStep[] = [];
-  const record = (step: string, expected: string, recorded: string) => steps.push({ step, expected, recorded });
+  const { steps, record, mismatches } = actSteps();
   const fund = (address: Address) =>
     setAnvilBalance({ rpcUrl: deployment.rpcUrl, chainId: deployment.chainId, address, value: parseEther('10') });
 
@@ -351,7 +348,7 @@ export async function runPythiaPhase(parameters: PythiaPhaseParameters): Promise
     recipient: service.address,
     consentId: granted.consentId.toString(),
     steps,
-    mismatches: steps.filter((s) => s.expected !== s.recorded),
+    mismatches: mismatches(),
     transactions: { publish: published.hash, approve: approved.hash, grant: granted.hash, transfer: transferred.hash },
   };
 }

@@ -25,6 +25,7 @@ import type { SignedReading } from '../sdk/types.js';
 import { startStack, type Stack } from '../stack/startStack.js';
 import { dropIndexSchema } from '../indexer/postgresIndexerStore.js';
 import { deploymentIdentity } from '../indexer/startIndexer.js';
+import { unexpectedStep } from './actSteps.js';
 
 export type RunDemoParameters = {
   durationSeconds: number;
@@ -426,9 +427,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
         deviceName: honest.site.name,
         timeline,
       });
-      for (const m of summary.accountability.mismatches) {
-        summary.unexpected.push(`accountability: ${m.step}: expected ${m.expected}, recorded ${m.recorded}`);
-      }
+      summary.unexpected.push(...summary.accountability.mismatches.map((m) => unexpectedStep('accountability', m)));
     }
     // The rest of the second act (the Pythia paper's), last since it sells the sensor: on an honest
     // sensor the council still owns, another than the acts above used when the fleet has one.
@@ -452,9 +451,7 @@ export async function runDemo(parameters: RunDemoParameters): Promise<DemoSummar
         deviceName: forSale.site.name,
         timeline,
       });
-      for (const m of summary.pythiaAct.mismatches) {
-        summary.unexpected.push(`second act: ${m.step}: expected ${m.expected}, recorded ${m.recorded}`);
-      }
+      summary.unexpected.push(...summary.pythiaAct.mismatches.map((m) => unexpectedStep('second act', m)));
     } else if (deployment.contracts.deviceOwnership) {
       summary.unexpected.push(
         'the second act found no honest sensor the council still owns (each was sold in an earlier run of this --data-dir)',

@@ -1,18 +1,13 @@
 import type { Hex } from 'viem';
 import type { ChainEvent } from './decodeChainLog.js';
 import type {
-  ConsentVoid,
   GrantOfDevices,
-  IndexedDevice,
-  IndexedEvent,
-  IndexedReading,
-  IndexedStatusChange,
   ListDevicesParameters,
   ListEventsParameters,
   ListReadingsParameters,
-  Page,
   PositionPageParameters,
 } from './queryIndex.js';
+import type { ConsentVoid, IndexedDevice, IndexedEvent, IndexedReading, IndexedStatusChange, Page } from './indexedRows.js';
 
 /** A block as the indexer recorded it: height and hash. */
 export type IndexedBlock = { number: number; hash: Hex };

@@ -4,7 +4,6 @@ import {
   deviceEventBranches,
   deviceListEvent,
   readingEventNamesSql,
-  type ConsentVoid,
   type DeviceEventBranch,
   type GrantOfDevices,
   deviceOf,
@@ -12,17 +11,13 @@ import {
   encodeCursor,
   readingOf,
   type DeviceRow,
-  type IndexedDevice,
-  type IndexedEvent,
-  type IndexedReading,
-  type IndexedStatusChange,
   type ListDevicesParameters,
   type ListEventsParameters,
   type ListReadingsParameters,
-  type Page,
   type PositionPageParameters,
   type ReadingRow,
 } from './queryIndex.js';
+import type { ConsentVoid, IndexedDevice, IndexedEvent, IndexedReading, IndexedStatusChange, Page } from './indexedRows.js';
 
 /**
  * The query API's reads in PostgreSQL: queryIndex.ts's queries in PostgreSQL's dialect, over the

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { decodeMetrics } from '../protocol/payload.js';
-import { flagReasonNames, type FlagReason } from '../protocol/reasons.js';
+import { flagReasonNames } from '../protocol/reasons.js';
+import type { ChainPlace, ConsentVoid, IndexedDevice, IndexedEvent, IndexedReading, IndexedStatusChange, Page } from './indexedRows.js';
 import { uint64FromSqlite } from './sqliteUint64.js';
 import type { Hex } from 'viem';
 
@@ -51,21 +52,6 @@ export function decodeCursor<const K extends readonly CursorField[]>(cursor: str
   return values as CursorValues<K>;
 }
 
-export type IndexedDevice = {
-  device: string;
-  classId: number;
-  status: string;
-  publicKey: string;
-  registrar: string;
-  registeredBlock: number;
-  statusBlock: number;
-  owner: string | null;
-  readings: number;
-  flags: number;
-  lastSequence: number | null;
-  lastReadingBlock: number | null;
-};
-
 export type DeviceRow = {
   address: string;
   class_id: number;
@@ -105,8 +91,6 @@ export type ListDevicesParameters = {
   limit: number;
   cursor?: string;
 };
-
-export type Page<T> = { items: T[]; next: string | null };
 
 /**
  * One page of the fleet: filtered by status, class or owner, sorted by one column with the address
@@ -157,24 +141,13 @@ export function readIndexedDevice(db: Database.Database, address: string): Index
   return row && deviceOf(row);
 }
 
-/** Where a row is on the chain, and whether its block is final. */
-export type ChainPlace = { blockNumber: number; logIndex: number; transactionHash: string; final: boolean };
-
-export type IndexedReading = ChainPlace & {
-  device: string;
-  sequence: number;
-  outcome: 'accepted' | 'flagged' | 'skipped';
-  /** The device's signed time (unix seconds) and payload, from the submitReadings call; null if the call could not be read. */
-  timestamp: number | null;
-  payload: Hex | null;
-  /** The payload as int16 metric values (big-endian pairs). */
-  values: number[] | null;
-  signature: { r: Hex; vs: Hex } | null;
-  /** Flagged: the broken rules (bits of docs/protocol.md's flag reasons), the first offending metric and its value. */
-  flag: { reasons: number; rules: FlagReason[]; metric: number; value: number } | null;
-  /** Skipped: the SkipReason number. */
-  skipReason: number | null;
-};
+/** A row's place on the chain (its block, log and transaction columns), and whether its block is final. */
+const placeOf = (r: { block_number: number; log_index: number; tx_hash: string }, finalBlock: number): ChainPlace => ({
+  blockNumber: r.block_number,
+  logIndex: r.log_index,
+  transactionHash: r.tx_hash,
+  final: r.block_number <= finalBlock,
+});
 
 export type ReadingRow = {
   block_number: number;
@@ -194,10 +167,7 @@ export type ReadingRow = {
 };
 
 export const readingOf = (r: ReadingRow, finalBlock: number): IndexedReading => ({
-  blockNumber: r.block_number,
-  logIndex: r.log_index,
-  transactionHash: r.tx_hash,
-  final: r.block_number <= finalBlock,
+  ...placeOf(r, finalBlock),
   device: r.device,
   sequence: uint64FromSqlite(r.sequence),
   outcome: r.outcome,
@@ -298,8 +268,6 @@ export function listFlags(db: Database.Database, finalBlock: number, p: Position
   return { items: page.rows.map((r) => readingOf(r, finalBlock)), next: page.next };
 }
 
-export type IndexedStatusChange = ChainPlace & { device: string; previous: string; current: string; by: string; reason: string };
-
 export function listStatusChanges(db: Database.Database, finalBlock: number, p: PositionPageParameters): Page<IndexedStatusChange> {
   type Row = {
     block_number: number;
@@ -314,10 +282,7 @@ export function listStatusChanges(db: Database.Database, finalBlock: number, p: 
   const page = byPosition<Row>(db, 'status_changes', p.device ? [['device = ?', p.device]] : [], p.limit, p.cursor);
   return {
     items: page.rows.map((r) => ({
-      blockNumber: r.block_number,
-      logIndex: r.log_index,
-      transactionHash: r.tx_hash,
-      final: r.block_number <= finalBlock,
+      ...placeOf(r, finalBlock),
       device: r.device,
       previous: r.previous,
       current: r.current,
@@ -327,19 +292,6 @@ export function listStatusChanges(db: Database.Database, finalBlock: number, p: 
     next: page.next,
   };
 }
-
-export type IndexedEvent = ChainPlace & {
-  contract: string;
-  address: string;
-  name: string;
-  args: Record<string, unknown>;
-  /**
-   * The account that sent the event's transaction (checksummed); null for the fleet's reading
-   * events (always the gateway's relayer, not stored) and for events indexed before the index
-   * recorded senders (unknown).
-   */
-  sender: string | null;
-};
 
 /** The fleet's reading events: their rows are also in `readings`, indexed there by device, and events_by_device leaves them out. */
 export const readingEventNames = ['ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped'] as const;
@@ -395,10 +347,7 @@ export function listEvents(db: Database.Database, finalBlock: number, p: ListEve
   const page = p.device ? eventsOfDevice(db, p, p.device, filters) : byPosition<EventRow>(db, 'events e', filters, p.limit, p.cursor);
   return {
     items: page.rows.map((r) => ({
-      blockNumber: r.block_number,
-      logIndex: r.log_index,
-      transactionHash: r.tx_hash,
-      final: r.block_number <= finalBlock,
+      ...placeOf(r, finalBlock),
       contract: r.contract,
       address: r.address,
       name: r.name,
@@ -457,13 +406,6 @@ export function deviceEventsQuery(
 /** A consent's grant, by its place and its device list: which of the devices changed owner after it? */
 export type GrantOfDevices = { blockNumber: number; logIndex: number; devices: readonly string[] };
 
-/**
- * The transfer that voided a consent on one of its devices: the device's first completed transfer
- * (OwnershipTransferred) after the grant. ConsentRegistry keeps each device's ownership epoch at
- * grant time; a transfer moves the epoch, and the grant no longer applies to the device.
- */
-export type ConsentVoid = ChainPlace & { device: string; newOwner: string };
-
 /** For each grant, the transfers that voided it, one per device that changed owner after it (through events_by_device). */
 export function listConsentVoids(db: Database.Database, finalBlock: number, grants: readonly GrantOfDevices[]): ConsentVoid[][] {
   const firstTransfer = db.prepare(
@@ -480,10 +422,7 @@ export function listConsentVoids(db: Database.Database, finalBlock: number, gran
       if (!row) return [];
       return [
         {
-          blockNumber: row.block_number,
-          logIndex: row.log_index,
-          transactionHash: row.tx_hash,
-          final: row.block_number <= finalBlock,
+          ...placeOf(row, finalBlock),
           device,
           newOwner: String((JSON.parse(row.args) as { newOwner?: unknown }).newOwner),
         },

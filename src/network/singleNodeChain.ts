@@ -1,9 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Address } from 'viem';
 import { freePort } from '../chain/anvil.js';
 import { writeFileAtomic } from '../keystore/index.js';
-import { isProcessRunning, processIdentity, readCommandLine, type ProcessIdentity } from '../processes/processIdentity.js';
+import {
+  commandLineHas,
+  isProcessRunning,
+  processIdentity,
+  readCommandLine,
+  runningPids,
+  type ProcessIdentity,
+} from '../processes/processIdentity.js';
 import { terminateProcess } from '../processes/terminateProcess.js';
 import { findGeth, type GethBinary } from './findGeth.js';
 import { gethConfigToml } from './gethConfigToml.js';
@@ -200,20 +207,12 @@ async function writePorts(chainDir: string, ports: Ports): Promise<void> {
  */
 export function findOrphanNodes(nodeDir: string): ProcessIdentity[] {
   const dataDir = resolve(nodePaths(nodeDir).dataDir);
-  const namesDataDir = (commandLine: string[] | undefined) =>
-    commandLine?.some((arg, i) => arg === dataDir && commandLine[i - 1] === '--datadir') ?? false;
-  let pids: number[] = [];
-  try {
-    pids = readdirSync('/proc')
-      .filter((name) => /^\d+$/.test(name))
-      .map(Number);
-  } catch {
-    // no /proc: only the pid file tells
-  }
+  // No /proc: only the pid file tells.
+  const pids = runningPids() ?? [];
   const fromPidFile = readPidFile(nodeDir);
   if (fromPidFile !== undefined && !pids.includes(fromPidFile)) pids.push(fromPidFile);
   return pids.flatMap((pid) => {
-    if (pid === process.pid || !namesDataDir(readCommandLine(pid))) return [];
+    if (pid === process.pid || !commandLineHas(readCommandLine(pid), '--datadir', dataDir)) return [];
     const identity = processIdentity(pid);
     return identity ? [identity] : [];
   });

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { readCommandLine } from './processIdentity.js';
+import { readCommandLine, runningPids } from './processIdentity.js';
 
 export type PortHolder = {
   /** Absent when the socket belongs to a process this user cannot inspect. */
@@ -63,12 +63,8 @@ function listeningSocket(port: number): { inode: string; uid: number } | undefin
 
 function pidOfSocket(inode: string): number | undefined {
   const target = `socket:[${inode}]`;
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return undefined;
-  }
+  const pids = runningPids();
+  if (!pids) return undefined;
   for (const pid of pids) {
     let fds: string[];
     try {
@@ -78,7 +74,7 @@ function pidOfSocket(inode: string): number | undefined {
     }
     for (const fd of fds) {
       try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === target) return Number(pid);
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === target) return pid;
       } catch {
         // closed meanwhile
       }

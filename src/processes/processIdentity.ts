@@ -69,6 +69,22 @@ export function isProcessEnding(pid: number): boolean {
   return readCommandLine(pid) === undefined && (stat.flags & PF_KTHREAD) === 0;
 }
 
+/** Whether a command line passes `value` to `flag` (`--datadir /x`, `--cache-path /y`). */
+export function commandLineHas(commandLine: readonly string[] | undefined, flag: string, value: string): boolean {
+  return commandLine?.some((arg, i) => arg === value && commandLine[i - 1] === flag) ?? false;
+}
+
+/** The pids of the processes running now (the numeric entries of /proc), or undefined where there is no /proc. */
+export function runningPids(): number[] | undefined {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
 function isPidRunning(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {

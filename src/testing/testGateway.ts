@@ -4,6 +4,14 @@ import { join } from 'node:path';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway/server.js';
 import type { TestChain } from './testChain.js';
 
+/** What puts a gateway on a test chain: its node, chain id, fleet and relayer role account, the queue at `dbPath`, a free loopback port. */
+export function testChainGatewayOptions(
+  chain: TestChain,
+  dbPath: string,
+): Pick<GatewayOptions, 'rpcUrl' | 'chainId' | 'fleetAddress' | 'relayerAccount' | 'dbPath' | 'port'> {
+  return { rpcUrl: chain.rpcUrl, chainId: chain.chainId, fleetAddress: chain.fleetAddress, relayerAccount: chain.relayer, dbPath, port: 0 };
+}
+
 /**
  * A real gateway on a test chain, as `pythia up` wires it: every contract of the deployment, the
  * relayer role account, its queue in a fresh temporary directory, fast batching for tests.
@@ -17,9 +25,7 @@ export async function startTestGateway(
   const { contracts } = chain.deployment;
   const dbPath = join(dir, 'gateway.sqlite');
   const gateway = await startGateway({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    fleetAddress: chain.fleetAddress,
+    ...testChainGatewayOptions(chain, dbPath),
     answerContracts: {
       deviceOwnership: contracts.deviceOwnership!,
       firmwareRegistry: contracts.firmwareRegistry!,
@@ -30,9 +36,6 @@ export async function startTestGateway(
       recipientBonds: contracts.recipientBonds!,
       sharingLog: contracts.sharingLog!,
     },
-    relayerAccount: chain.relayer,
-    dbPath,
-    port: 0,
     eventPollIntervalMs: 100,
     batchIntervalMs: 20,
     accessLogIntervalMs: 200,

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseEther } from 'viem';
+import { type Address, parseEther } from 'viem';
 import { createChainClients } from '../../src/chain/clients.js';
+import { roleKeyPath } from '../../src/chain/roleKeys.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { pythiaBin } from '../../src/testing/pythiaBin.js';
@@ -56,16 +57,56 @@ describe('pythia key, fund and simulate', { timeout: 300_000 }, () => {
     assert.match(run.stderr, /PYTHIA_DEVICE_PASSPHRASE must be at least 8 characters/);
   });
 
-  it("fund sends ETH from the node's admin account, and keeps what the node needs", async () => {
+  it("fund pays from the node's operator account, without the admin key, and keeps what the node needs", async () => {
     const address = (await local(['key', 'new', '--out', join(dir, 'lab.json')])).address;
-    const funded = await json(['fund', address, '1.5ETH']);
-    assert.equal(funded.amount, parseEther('1.5').toString());
-    assert.equal(funded.from, stack.roles.admin.address);
     const { publicClient } = createChainClients(stack.deployment);
-    assert.equal(await publicClient.getBalance({ address }), parseEther('1.5'));
-    assert.equal(funded.balance, parseEther('1.5').toString());
-    await refused(['fund', address, '995'], 1, /would leave it below the 10 ETH the node keeps/);
-    await refused(['fund', address, 'much'], 2, /must be an amount in ether/);
+    const adminBefore = await publicClient.getBalance({ address: stack.roles.admin.address });
+    // Least privilege: the admin key is not needed, so its file is away while the command runs.
+    const adminKey = roleKeyPath(dataDir, 'admin');
+    renameSync(adminKey, `${adminKey}.away`);
+    try {
+      const funded = await json(['fund', address, '1.5ETH']);
+      assert.equal(funded.amount, parseEther('1.5').toString());
+      assert.equal(funded.from, stack.roles.operator.address);
+      assert.equal(await publicClient.getBalance({ address }), parseEther('1.5'));
+      assert.equal(funded.balance, parseEther('1.5').toString());
+      await refused(
+        ['fund', address, '995'],
+        1,
+        /operator account 0x[0-9a-fA-F]{40} holds .* would leave it below the 10 ETH the node keeps/,
+      );
+      await refused(['fund', address, 'much'], 2, /must be an amount in ether/);
+    } finally {
+      renameSync(`${adminKey}.away`, adminKey);
+    }
+    assert.equal(await publicClient.getBalance({ address: stack.roles.admin.address }), adminBefore, 'the admin account paid nothing');
+  });
+
+  it("a stranger cannot fund from someone else's account: the node's needs its passphrase, a key file pays only its own ETH", async () => {
+    const strangerKey = join(dir, 'stranger.json');
+    const stranger = (await local(['key', 'new', '--out', strangerKey])).address as Address;
+    const lab = (await runPythia(['key', 'address', join(dir, 'lab.json')], passphrase)).stdout.trim() as Address;
+    const { publicClient } = createChainClients(stack.deployment);
+    const balances = () =>
+      Promise.all([stack.roles.operator.address, stack.roles.admin.address, lab].map((a) => publicClient.getBalance({ address: a })));
+    const before = await balances();
+    // Without the node's passphrase the operator key does not open, and nothing is sent.
+    const guessed = await runPythia(['fund', stranger, '1', '--data-dir', dataDir], 'a-stranger-guessing-the-passphrase');
+    assert.equal(guessed.code, 1, guessed.stderr);
+    assert.match(guessed.stderr, /cannot open the operator key/);
+    // The stranger's own key file pays from the stranger's own account only: it holds nothing.
+    await refused(
+      ['fund', lab, '1', '--signer-key', strangerKey],
+      1,
+      new RegExp(`the payer ${stranger} holds 0 ETH: it cannot send 1 ETH`),
+    );
+    assert.deepEqual(await balances(), before, "no one else's account paid");
+    // Funded, it pays from its own account.
+    await json(['fund', stranger, '2']);
+    const paid = await json(['fund', lab, '0.5', '--signer-key', strangerKey]);
+    assert.equal(paid.from, stranger);
+    assert.equal(await publicClient.getBalance({ address: lab }), before[2]! + parseEther('0.5'));
+    assert.ok((await publicClient.getBalance({ address: stranger })) < parseEther('1.5'), 'the stranger paid the 0.5 ETH and the gas');
   });
 
   it('simulate needs a profile; then registers new sensors and reports every reading accepted on chain', async () => {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ChainEvent } from '../api.js';
+import type { IndexEventAnswer } from '../api.js';
 import { short } from '../format.js';
 import { Paging } from '../Paging.js';
 import { usePagedIndex } from '../usePagedIndex.js';
@@ -40,7 +40,7 @@ const CONTRACTS = [
 ];
 
 /** Who the event names as acting, and under which argument; undefined for events that name no one (a reading, a role's admin). */
-export function actorOf(event: ChainEvent): { arg: string; account: string } | undefined {
+export function actorOf(event: IndexEventAnswer): { arg: string; account: string } | undefined {
   for (const arg of ACTOR_ARGS) {
     const value = event.args[arg];
     if (typeof value === 'string' && ADDRESS.test(value)) return { arg, account: value };
@@ -52,7 +52,7 @@ export function actorOf(event: ChainEvent): { arg: string; account: string } | u
  * The "who" of a row: the account the event names as acting, else the account that sent its
  * transaction (`sentBy`); undefined only when neither is known (a reading event, an older index).
  */
-export function whoOf(event: ChainEvent): { arg?: string; account: string; sentBy: boolean } | undefined {
+export function whoOf(event: IndexEventAnswer): { arg?: string; account: string; sentBy: boolean } | undefined {
   const actor = actorOf(event);
   if (actor) return { ...actor, sentBy: false };
   return event.sender ? { account: event.sender, sentBy: true } : undefined;
@@ -83,7 +83,7 @@ export function AccountingPage({ onRefused }: { onRefused: () => void }) {
     ...(device && valid(device) && { device: device.trim() }),
     ...(contract && { contract }),
   };
-  const { page, error, ...paging } = usePagedIndex<ChainEvent>('/v1/index/events', query, onRefused);
+  const { page, error, ...paging } = usePagedIndex<IndexEventAnswer>('/v1/index/events', query, onRefused);
   return (
     <section>
       <h1>Accounting log</h1>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useConsoleAction } from '../useConsoleAction.js';
-import type { ChainEvent } from '../api.js';
+import type { IndexEventAnswer } from '../api.js';
 import { ConsentTable, useRevokedConsents } from '../ConsentTable.js';
 import { short } from '../format.js';
 import { Paging } from '../Paging.js';
@@ -15,13 +15,13 @@ type Revoked = { consentId: string; by: string; transactionHash: string; blockNu
  */
 export function ConsentsPage({ onRefused }: { onRefused: () => void }) {
   const [reload, setReload] = useState(0);
-  const grants = usePagedIndex<ChainEvent>(
+  const grants = usePagedIndex<IndexEventAnswer>(
     '/v1/index/events',
     { contract: 'consentRegistry', name: 'ConsentGranted', limit: '50' },
     onRefused,
     reload,
   );
-  const policies = usePagedIndex<ChainEvent>(
+  const policies = usePagedIndex<IndexEventAnswer>(
     '/v1/index/events',
     { contract: 'policyRegistry', name: 'PolicyPublished', limit: '20' },
     onRefused,

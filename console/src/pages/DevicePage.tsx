@@ -3,15 +3,15 @@ import type { Address } from 'viem';
 import { airQualityMetrics, AIR_QUALITY_CLASS_ID } from '../../../src/protocol/airQuality.js';
 import type { ReadingDomain } from '../../../src/protocol/readingTypedData.js';
 import {
-  type ChainEvent,
+  type IndexEventAnswer,
   type IndexedDevice,
   type IndexedReading,
   indexGet,
   isRefused,
-  type Page,
+  type IndexPage,
   type PublicDevice,
   publicGet,
-  type StatusChange,
+  type IndexedStatusChange,
 } from '../api.js';
 import { ConsentTable, readRevokedConsents } from '../ConsentTable.js';
 import { DeviceActions } from '../DeviceActions.js';
@@ -33,22 +33,24 @@ type Loaded = {
   /** true when `readings` reaches back to the device's first. */
   complete: boolean;
   /** Its newest flagged readings, from the flags route: older ones than the chart's window too. */
-  flags: Page<IndexedReading>;
-  statusChanges: StatusChange[];
+  flags: IndexPage<IndexedReading>;
+  statusChanges: IndexedStatusChange[];
   /** Its DeviceRegistered and OwnershipTransferred events, newest first. */
-  ownership: ChainEvent[];
+  ownership: IndexEventAnswer[];
   /** Its newest FirmwareInstalled, and its newest firmware events. */
-  installed: ChainEvent | undefined;
-  firmware: ChainEvent[];
+  installed: IndexEventAnswer | undefined;
+  firmware: IndexEventAnswer[];
   /** The consents that name it (ConsentGranted), newest first. */
-  consents: ChainEvent[];
+  consents: IndexEventAnswer[];
   revoked: ReadonlySet<string>;
   domain: ReadingDomain;
 };
 
 /** The device's events of some contracts and names (`device` matches its argument or a consent's device list). */
 const eventsOf = (device: string, contract: string, name: string | undefined, limit: number) =>
-  indexGet<Page<ChainEvent>>(`/v1/index/events?${new URLSearchParams({ contract, ...(name && { name }), device, limit: String(limit) })}`);
+  indexGet<IndexPage<IndexEventAnswer>>(
+    `/v1/index/events?${new URLSearchParams({ contract, ...(name && { name }), device, limit: String(limit) })}`,
+  );
 
 type AbiAnswer = { chainId: number; addresses: { fleet: { address: Address } } };
 
@@ -69,7 +71,7 @@ function usePreviousReading(device: string, selected: IndexedReading | undefined
     if (selected === undefined || inChart || selected.timestamp === null) return;
     let current = true;
     const search = new URLSearchParams({ order: 'desc', to: String(selected.timestamp), limit: '20' });
-    indexGet<Page<IndexedReading>>(`/v1/index/devices/${device}/readings?${search}`)
+    indexGet<IndexPage<IndexedReading>>(`/v1/index/devices/${device}/readings?${search}`)
       .then((page) => {
         if (current)
           setOlder({ sequence: selected.sequence, previous: previousOf(selected, [...page.items].reverse(), page.next === null) });
@@ -115,9 +117,9 @@ export function DevicePage({ device, onRefused }: { device: string; onRefused: (
       const [indexed, chain, readings, flags, statusChanges, abi, ownership, installed, firmware, consents, revoked] = await Promise.all([
         indexGet<IndexedDevice>(`/v1/index/devices/${device}`),
         publicGet<PublicDevice>(`/v1/devices/${device}`),
-        indexGet<Page<IndexedReading>>(`/v1/index/devices/${device}/readings?order=desc&limit=${READINGS_SHOWN}`),
-        indexGet<Page<IndexedReading>>(`/v1/index/flags?device=${device}&limit=${FLAGS_SHOWN}`),
-        indexGet<Page<StatusChange>>(`/v1/index/status-changes?device=${device}&limit=100`),
+        indexGet<IndexPage<IndexedReading>>(`/v1/index/devices/${device}/readings?order=desc&limit=${READINGS_SHOWN}`),
+        indexGet<IndexPage<IndexedReading>>(`/v1/index/flags?device=${device}&limit=${FLAGS_SHOWN}`),
+        indexGet<IndexPage<IndexedStatusChange>>(`/v1/index/status-changes?device=${device}&limit=100`),
         publicGet<AbiAnswer>('/v1/abi'),
         eventsOf(device, 'fleet,deviceOwnership', 'DeviceRegistered,OwnershipTransferred', 100),
         eventsOf(device, 'firmwareRegistry', 'FirmwareInstalled', 1),

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ApiError, type IndexedDevice, indexGet, type Page } from '../api.js';
+import { ApiError, type IndexedDevice, indexGet, type IndexPage } from '../api.js';
 import { short, statusClass } from '../format.js';
 import { TownMap } from '../TownMap.js';
 
@@ -9,14 +9,14 @@ const PAGE_SIZE = 50;
 export function FleetPage({ onRefused }: { onRefused: () => void }) {
   const [status, setStatus] = useState('');
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState<Page<IndexedDevice>>();
+  const [page, setPage] = useState<IndexPage<IndexedDevice>>();
   const [error, setError] = useState<string>();
   const cursor = cursors[cursors.length - 1];
 
   useEffect(() => {
     const query = new URLSearchParams({ limit: String(PAGE_SIZE), ...(status && { status }), ...(cursor && { cursor }) });
     let current = true;
-    indexGet<Page<IndexedDevice>>(`/v1/index/devices?${query}`)
+    indexGet<IndexPage<IndexedDevice>>(`/v1/index/devices?${query}`)
       .then((p) => {
         if (!current) return;
         setPage(p);

@@ -1,9 +1,17 @@
 import { useCallback, useEffect, useState } from 'react';
-import { type ChainEvent, followIndexStream, type IndexedReading, indexGet, isRefused, type Page, type StatusChange } from '../api.js';
+import {
+  type IndexEventAnswer,
+  followIndexStream,
+  type IndexedReading,
+  indexGet,
+  isRefused,
+  type IndexPage,
+  type IndexedStatusChange,
+} from '../api.js';
 import { EventSentence } from '../EventSentence.js';
 import { short, statusClass, time } from '../format.js';
 
-type Entry = { kind: 'flag'; at: IndexedReading } | { kind: 'status'; at: StatusChange } | { kind: ActKind; at: ChainEvent };
+type Entry = { kind: 'flag'; at: IndexedReading } | { kind: 'status'; at: IndexedStatusChange } | { kind: ActKind; at: IndexEventAnswer };
 
 /** What the timeline calls the events of firmware, ownership, consent and accountability it shows beside flags and status changes. */
 type ActKind = 'firmware' | 'ownership' | 'consent' | 'leak';
@@ -44,9 +52,9 @@ export function TimelinePage({ onRefused }: { onRefused: () => void }) {
 
   const load = useCallback(async (markNew: boolean) => {
     const [flags, changes, acts] = await Promise.all([
-      indexGet<Page<IndexedReading>>(`/v1/index/flags?limit=${SHOWN}`),
-      indexGet<Page<StatusChange>>(`/v1/index/status-changes?limit=${SHOWN}`),
-      indexGet<Page<ChainEvent>>(`/v1/index/events?name=${Object.keys(ACT_EVENTS).join(',')}&limit=${SHOWN}`),
+      indexGet<IndexPage<IndexedReading>>(`/v1/index/flags?limit=${SHOWN}`),
+      indexGet<IndexPage<IndexedStatusChange>>(`/v1/index/status-changes?limit=${SHOWN}`),
+      indexGet<IndexPage<IndexEventAnswer>>(`/v1/index/events?name=${Object.keys(ACT_EVENTS).join(',')}&limit=${SHOWN}`),
     ]);
     const next: Entry[] = [
       ...flags.items.map((at): Entry => ({ kind: 'flag', at })),
@@ -95,7 +103,7 @@ export function TimelinePage({ onRefused }: { onRefused: () => void }) {
             className={`${e.kind}${fresh.has(key(e)) ? ' fresh' : ''}`}
             data-kind={e.kind}
             data-event={'name' in e.at ? e.at.name : undefined}
-            data-device={'device' in e.at ? e.at.device : deviceOf(e.at as ChainEvent)}
+            data-device={'device' in e.at ? e.at.device : deviceOf(e.at as IndexEventAnswer)}
           >
             <span className="when">block {e.at.blockNumber}</span>
             {e.kind === 'flag' ? (
@@ -123,4 +131,4 @@ export function TimelinePage({ onRefused }: { onRefused: () => void }) {
   );
 }
 
-const deviceOf = (event: ChainEvent): string | undefined => (typeof event.args.device === 'string' ? event.args.device : undefined);
+const deviceOf = (event: IndexEventAnswer): string | undefined => (typeof event.args.device === 'string' ? event.args.device : undefined);

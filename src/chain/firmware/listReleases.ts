@@ -1,14 +1,10 @@
 import type { Address, Hex, PublicClient } from 'viem';
 import { firmwareRegistryAbi } from '../../contracts/abis.js';
+import type { FirmwareManifest } from '../../protocol/firmwareTypedData.js';
 
-export type FirmwareRelease = {
+/** A published release: its manifest as the release keys signed it, and what the registry recorded of it. */
+export type FirmwareRelease = FirmwareManifest & {
   releaseId: Hex;
-  classId: number;
-  sequence: bigint;
-  digest: Hex;
-  size: bigint;
-  location: string;
-  issuedAt: bigint;
   revoked: boolean;
   /** The reason given at revocation (null while not revoked). */
   revokedReason: string | null;

@@ -11,6 +11,15 @@ import { accountabilityRefusalHints } from './accountabilityCommon.js';
 
 const RECIPIENT_KEY = "the data recipient's key (keystore v3); required";
 
+/** What a bond command that signs needs: the bond contract, the signer's own account (--signer-key), and `send` with the accountability hints. */
+async function bondSigner(options: CommonOptions, purpose: 'recipient' | 'owner') {
+  const context = loadContext(options);
+  const address = requireContract(context.deployment, 'recipientBonds');
+  const account = await loadOwnSignerAccount(options.signerKey, purpose);
+  const send = <T>(what: string, transaction: () => Promise<T>) => sendAs(context, account, what, transaction, accountabilityRefusalHints);
+  return { context, address, account, send };
+}
+
 export function registerBondCommands(program: Command): void {
   const bond = program
     .command('bond')
@@ -25,15 +34,9 @@ export function registerBondCommands(program: Command): void {
       .requiredOption('--value <amount>', 'how much, in ether (e.g. 1.5)', parseAmountArg('--value')),
     { signer: RECIPIENT_KEY },
   ).action(async (options: CommonOptions & { value: bigint }) => {
-    const context = loadContext(options);
-    const address = requireContract(context.deployment, 'recipientBonds');
-    const account = await loadOwnSignerAccount(options.signerKey, 'recipient');
-    const { hash, blockNumber } = await sendAs(
-      context,
-      account,
-      'bond deposit',
-      () => depositBond({ clients: context, account, address, value: options.value }),
-      accountabilityRefusalHints,
+    const { context, address, account, send } = await bondSigner(options, 'recipient');
+    const { hash, blockNumber } = await send('bond deposit', () =>
+      depositBond({ clients: context, account, address, value: options.value }),
     );
     const state = await readBond({ publicClient: context.publicClient, address, recipient: account.address });
     printResult(
@@ -53,15 +56,9 @@ export function registerBondCommands(program: Command): void {
       .requiredOption('--amount <amount>', 'how much, in ether', parseAmountArg('--amount')),
     { signer: RECIPIENT_KEY },
   ).action(async (options: CommonOptions & { amount: bigint }) => {
-    const context = loadContext(options);
-    const address = requireContract(context.deployment, 'recipientBonds');
-    const account = await loadOwnSignerAccount(options.signerKey, 'recipient');
-    const { hash, blockNumber } = await sendAs(
-      context,
-      account,
-      'bond withdraw-request',
-      () => requestBondWithdrawal({ clients: context, account, address, amount: options.amount }),
-      accountabilityRefusalHints,
+    const { context, address, account, send } = await bondSigner(options, 'recipient');
+    const { hash, blockNumber } = await send('bond withdraw-request', () =>
+      requestBondWithdrawal({ clients: context, account, address, amount: options.amount }),
     );
     const state = await readBond({ publicClient: context.publicClient, address, recipient: account.address });
     printResult(
@@ -74,17 +71,9 @@ export function registerBondCommands(program: Command): void {
   withCommon(bond.command('withdraw').description('Take out the unbonded amount once the bond is no longer locked'), {
     signer: RECIPIENT_KEY,
   }).action(async (options: CommonOptions) => {
-    const context = loadContext(options);
-    const address = requireContract(context.deployment, 'recipientBonds');
-    const account = await loadOwnSignerAccount(options.signerKey, 'recipient');
+    const { context, address, account, send } = await bondSigner(options, 'recipient');
     const before = await readBond({ publicClient: context.publicClient, address, recipient: account.address });
-    const { hash, blockNumber } = await sendAs(
-      context,
-      account,
-      'bond withdraw',
-      () => withdrawBond({ clients: context, account, address }),
-      accountabilityRefusalHints,
-    );
+    const { hash, blockNumber } = await send('bond withdraw', () => withdrawBond({ clients: context, account, address }));
     printResult(
       options,
       { recipient: account.address, withdrawn: before.pending, transactionHash: hash, blockNumber },
@@ -95,17 +84,9 @@ export function registerBondCommands(program: Command): void {
   withCommon(bond.command('claim').description('Owner: take out penalties credited to the signer because a direct payment to it failed'), {
     signer: "the owner's key (keystore v3); required",
   }).action(async (options: CommonOptions) => {
-    const context = loadContext(options);
-    const address = requireContract(context.deployment, 'recipientBonds');
-    const account = await loadOwnSignerAccount(options.signerKey, 'owner');
+    const { context, address, account, send } = await bondSigner(options, 'owner');
     const before = await readBond({ publicClient: context.publicClient, address, recipient: account.address });
-    const { hash, blockNumber } = await sendAs(
-      context,
-      account,
-      'bond claim',
-      () => claimPenalty({ clients: context, account, address }),
-      accountabilityRefusalHints,
-    );
+    const { hash, blockNumber } = await send('bond claim', () => claimPenalty({ clients: context, account, address }));
     printResult(
       options,
       { owner: account.address, claimed: before.claimable, transactionHash: hash, blockNumber },

@@ -7,9 +7,10 @@ import { MIN_ROLE_BALANCE } from '../../chain/deploy.js';
 import type { Deployment } from '../../chain/deployment.js';
 import { isNetworkFolder } from '../../network/index.js';
 import { parseAddressArg, parseAmount } from '../args/index.js';
-import { loadContext, loadRoleAccount } from '../context.js';
+import { loadContext } from '../context.js';
 import { type CommonOptions, withCommon } from '../options.js';
 import { CliError, formatEth, printResult, progress } from '../output.js';
+import { loadSignerAccount, sendAs } from '../signer.js';
 
 /** An amount of ETH, with or without its unit: `1`, `0.5`, `2ETH`, `2 eth`. */
 export function parseEthAmount(value: string): bigint {
@@ -40,39 +41,52 @@ export function registerFundCommand(program: Command): void {
     program
       .command('fund')
       .description(
-        "Send ETH for gas (and bonds, escrows, feeds) to an account, from the node's admin account, on the chain the node runs itself " +
-          '(its own geth validator or the embedded Anvil). On a chain the node does not run, says how to fund the account instead',
+        "Send ETH for gas (and bonds, escrows, feeds) to an account: from the node's operator account, on the chain the node runs itself " +
+          "(its own geth validator or the embedded Anvil), or from any account's own key file (--signer-key) on any chain. " +
+          'Without --signer-key on a chain the node does not run, says how to fund the account instead',
       )
       .argument('<address>', 'the account to fund (e.g. $(pythia key address owner.json))', parseAddressArg('<address>', { nonZero: true }))
       .argument('<amount>', 'how much, in ETH: 1, 0.5, 2ETH', parseEthAmount),
+    {
+      signer:
+        "pay from this account's key file (keystore v3, passphrase from PYTHIA_KEY_PASSPHRASE) instead of the node's operator account",
+    },
   ).action(async (address: Address, amount: bigint, options: CommonOptions) => {
     const context = loadContext(options);
     const { deployment } = context;
-    if (!nodeRunsItsChain(context.dataDir, deployment)) {
+    const own = options.signerKey !== undefined;
+    if (!own && !nodeRunsItsChain(context.dataDir, deployment)) {
       throw new CliError(
         `the node's chain (${deployment.rpcUrl}, chain id ${deployment.chainId}) is not one this node runs: its ETH is not the node's to give. ` +
-          `Send ${formatEth(amount)} to ${address} from an account that holds ETH on that chain (a partners' network funds accounts at genesis: ` +
+          `Send ${formatEth(amount)} to ${address} from an account that holds ETH on that chain (--signer-key <its key file>; a partners' network funds accounts at genesis: ` +
           '`pythia network init --fund-admin-of`; docs/operations.md, "Paying for gas")',
       );
     }
-    const admin = await loadRoleAccount(context, 'admin');
-    const before = await context.publicClient.getBalance({ address: admin.address });
-    // The admin pays for the node's own role changes and tops up the operator and relayer: it keeps what fundRoles needs.
-    if (before < amount + MIN_ROLE_BALANCE) {
+    // Least privilege: a transfer needs only an account that holds ETH. The node's operator account
+    // (funded at genesis like every role) pays, so the admin key — the timelock's proposer and
+    // executor, governance, arbiter — stays locked; or the payer's own key file does.
+    const payer = await loadSignerAccount(context, { signerKey: options.signerKey, role: 'operator', purpose: 'payer' });
+    const before = await context.publicClient.getBalance({ address: payer.address });
+    // The operator pays for its own transactions (registering devices, profiles, suspensions): it keeps what fundRoles gives a role.
+    const kept = own ? 0n : MIN_ROLE_BALANCE;
+    if (before < amount + kept) {
       throw new CliError(
-        `the node's admin account ${admin.address} holds ${formatEth(before)}: sending ${formatEth(amount)} would leave it below ` +
-          `the ${formatEth(MIN_ROLE_BALANCE)} the node keeps for its own transactions`,
+        own
+          ? `the payer ${payer.address} holds ${formatEth(before)}: it cannot send ${formatEth(amount)}`
+          : `the node's operator account ${payer.address} holds ${formatEth(before)}: sending ${formatEth(amount)} would leave it below ` +
+              `the ${formatEth(MIN_ROLE_BALANCE)} the node keeps for its own transactions`,
       );
     }
-    progress(options, `sending ${formatEth(amount)} to ${address} from the node's admin account ${admin.address}...`);
-    const hash = await context.walletClient(admin).sendTransaction({ to: address, value: amount });
+    const who = own ? `the payer ${payer.address}` : `the node's operator account ${payer.address}`;
+    progress(options, `sending ${formatEth(amount)} to ${address} from ${who}...`);
+    const hash = await sendAs(context, payer, 'fund', () => context.walletClient(payer).sendTransaction({ to: address, value: amount }));
     const receipt = await context.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== 'success') throw new CliError(`the transfer ${hash} failed on chain`);
     const balance = await context.publicClient.getBalance({ address, blockNumber: receipt.blockNumber });
     printResult(
       options,
-      { address, amount, from: admin.address, balance, transactionHash: hash, blockNumber: receipt.blockNumber },
-      () => `sent ${formatEth(amount)} to ${address} (transaction ${hash}); its balance is now ${formatEth(balance)}`,
+      { address, amount, from: payer.address, balance, transactionHash: hash, blockNumber: receipt.blockNumber },
+      () => `sent ${formatEth(amount)} to ${address} from ${who} (transaction ${hash}); its balance is now ${formatEth(balance)}`,
     );
   });
 }

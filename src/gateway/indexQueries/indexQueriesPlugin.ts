@@ -3,7 +3,9 @@ import { getAddress } from 'viem';
 import type { ChainChange } from '../../indexer/followChain.js';
 import type { IndexChanges } from '../../indexer/indexChanges.js';
 import type { IndexReader } from '../../indexer/indexerStore.js';
-import { deviceSortKeys, type IndexedEvent, InvalidCursorError, type Page } from '../../indexer/queryIndex.js';
+import { deviceSortKeys, InvalidCursorError, type PositionPageParameters } from '../../indexer/queryIndex.js';
+import type { IndexedDevice, IndexedEvent, Page } from '../../indexer/indexedRows.js';
+import type { IndexEventAnswer, IndexPage, MapDevice, TownMapAnswer } from './indexAnswers.js';
 import { deviceStatusNames } from '../../protocol/reasons.js';
 import { errorResponses, sendError } from '../core/httpErrors.js';
 import { deviceIdJsonSchema } from '../readings/readingShape.js';
@@ -179,8 +181,10 @@ const eventViews = {
 export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> = async (app, options) => {
   const { store, changes } = options;
   const final = async () => (await store.position()).finalBlock;
+  /** What every list route answers: the store's page and the newest final block. */
+  const answerPage = async <T>(page: Page<T>): Promise<IndexPage<T>> => ({ ...page, finalBlock: await final() });
   /** A page of events with each consent grant's voiding transfers (`voided`). */
-  const withVoids = async (page: Page<IndexedEvent>) => {
+  const withVoids = async (page: Page<IndexedEvent>): Promise<Page<IndexEventAnswer>> => {
     const grants = page.items.filter((e) => e.contract === 'consentRegistry' && e.name === 'ConsentGranted');
     if (grants.length === 0) return page;
     const devicesOf = (e: IndexedEvent) => (Array.isArray(e.args.devices) ? e.args.devices.filter((d) => typeof d === 'string') : []);
@@ -262,7 +266,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         ...(classId !== undefined && { classId: Number(classId) }),
         ...(owner && { owner: getAddress(owner) }),
       });
-      return { ...result, finalBlock: await final() };
+      return answerPage(result);
     },
   );
 
@@ -306,7 +310,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         },
       },
     },
-    async (_request, reply) => {
+    async (_request, reply): Promise<TownMapAnswer | undefined> => {
       let metadata: ReadonlyMap<string, DeviceMetadata>;
       try {
         metadata = options.deviceMetadata?.() ?? new Map();
@@ -314,7 +318,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         // The operator's file is broken: the node's fault, said with the file's reason.
         return sendError(reply, 'internal_error', (error as Error).message);
       }
-      const items = [];
+      const items: MapDevice[] = [];
       let unplaced = 0;
       let truncated = false;
       for (const address of [...metadata.keys()].sort()) {
@@ -390,7 +394,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         ...(from !== undefined && { from: int(from) }),
         ...(to !== undefined && { to: int(to) }),
       });
-      return { ...result, finalBlock: await final() };
+      return answerPage(result);
     },
   );
 
@@ -400,6 +404,12 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
     properties: { device: deviceIdJsonSchema, limit, cursor },
   } as const;
   type PositionQuery = { Querystring: { device?: string; limit: string; cursor?: string } };
+  /** A position route's query string as the store takes it. */
+  const positionPage = ({ device, limit: size, ...rest }: PositionQuery['Querystring']): PositionPageParameters => ({
+    ...rest,
+    limit: Number(size),
+    ...(device && { device: getAddress(device) }),
+  });
 
   app.get<PositionQuery>(
     '/v1/index/flags',
@@ -412,11 +422,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         response: { 200: page(readingJsonSchema), ...errorResponses },
       },
     },
-    async (request) => {
-      const { device, limit: size, ...rest } = request.query;
-      const result = await store.flags({ ...rest, limit: Number(size), ...(device && { device: getAddress(device) }) });
-      return { ...result, finalBlock: await final() };
-    },
+    async (request) => answerPage(await store.flags(positionPage(request.query))),
   );
 
   app.get<PositionQuery>(
@@ -430,11 +436,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         response: { 200: page(statusChangeJsonSchema), ...errorResponses },
       },
     },
-    async (request) => {
-      const { device, limit: size, ...rest } = request.query;
-      const result = await store.statusChanges({ ...rest, limit: Number(size), ...(device && { device: getAddress(device) }) });
-      return { ...result, finalBlock: await final() };
-    },
+    async (request) => answerPage(await store.statusChanges(positionPage(request.query))),
   );
 
   const nameList = { type: 'string', maxLength: 1000, pattern: '^[A-Za-z0-9]+(,[A-Za-z0-9]+)*$' } as const;
@@ -478,7 +480,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
         ...(contract && { contracts: contract.split(',') }),
         ...(name && { names: name.split(',') }),
       });
-      return { ...(await withVoids(result)), finalBlock: await final() };
+      return answerPage(await withVoids(result));
     },
   );
 
@@ -496,10 +498,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
       },
       async (request) => {
         const { limit: size, ...rest } = request.query;
-        return {
-          ...(await withVoids(await store.events({ ...rest, limit: Number(size), contracts: view.contracts }))),
-          finalBlock: await final(),
-        };
+        return answerPage(await withVoids(await store.events({ ...rest, limit: Number(size), contracts: view.contracts })));
       },
     );
   }
@@ -532,7 +531,7 @@ export const indexQueriesPlugin: FastifyPluginAsync<IndexQueriesPluginOptions> =
 
 /** At most this many devices on the map: an SVG of more is no map (the fleet page lists every device). */
 const MAP_DEVICES = 5000;
-const pick = ({ device, status, classId, flags }: { device: string; status: string; classId: number; flags: number }) => ({
+const pick = ({ device, status, classId, flags }: IndexedDevice): Pick<MapDevice, 'device' | 'status' | 'classId' | 'flags'> => ({
   device,
   status,
   classId,
