@@ -650,20 +650,61 @@ pythia_result pythia_proof_body_read(const char *json, size_t length, int with_p
       !member(&r, proof, "accountProof", &out->account_proof) || !is_hex_list(&r, out->account_proof) ||
       !member(&r, proof, "storageProof", &at) || !is_array(&r, at))
     return PYTHIA_ERR_MALFORMED_PROOF;
+  out->address = value;
   while (next_element(&r, &at, &entry)) {
-    size_t key, list;
-    if (!is_object(&r, entry) || !member(&r, entry, "key", &key) || !is_hex_string(&r, key) || !member(&r, entry, "value", &key) ||
-        !is_hex_string(&r, key) || !member(&r, entry, "proof", &list) || !is_hex_list(&r, list))
+    size_t key, stored, list;
+    if (!is_object(&r, entry) || !member(&r, entry, "key", &key) || !is_hex_string(&r, key) || !member(&r, entry, "value", &stored) ||
+        !is_hex_string(&r, stored) || !member(&r, entry, "proof", &list) || !is_hex_list(&r, list))
       return PYTHIA_ERR_MALFORMED_PROOF;
-    if (out->storage_proof == 0) out->storage_proof = list;
+    if (out->storage_entries++ == 0) {
+      out->storage_proof = list;
+      out->storage_key = key;
+      out->storage_value = stored;
+    }
   }
+  return PYTHIA_OK;
+}
+
+/* How many hex digits the checked hex string at i holds after its 0x. */
+static size_t hex_digits(const char *s, size_t i) {
+  size_t digits = 0;
+  while (s[i + 3 + digits] != '"') digits++;
+  return digits;
+}
+
+/* The hex string at i as a number of 1 to 64 digits (viem's isHex words, as eth_getProof writes keys and values), right-aligned in 32 bytes: else 0. */
+static int word_of(const char *s, size_t i, uint8_t out[32]) {
+  size_t digits = hex_digits(s, i), k;
+  if (digits == 0 || digits > 64) return 0;
+  memset(out, 0, 32);
+  for (k = 0; k < digits; k++) {
+    size_t from_end = digits - 1 - k;
+    out[31 - from_end / 2] |= (uint8_t)(hex_digit(s[i + 3 + k]) << (from_end % 2 ? 4 : 0));
+  }
+  return 1;
+}
+
+pythia_result pythia_proof_body_claims(const pythia_proof_body *body, const uint8_t fleet[20], const uint8_t device[20]) {
+  uint8_t claimed[32], slot[32];
+  if (body == NULL || body->json == NULL || body->address == 0 || fleet == NULL || device == NULL) return PYTHIA_ERR_ARGUMENT;
+  if (hex_digits(body->json, body->address) != 40 || !word_of(body->json, body->address, claimed) || memcmp(claimed + 12, fleet, 20) != 0)
+    return PYTHIA_ERR_WRONG_PROOF;
+  pythia_fleet_record_slot(device, slot);
+  if (body->storage_entries != 1 || !word_of(body->json, body->storage_key, claimed) || memcmp(claimed, slot, 32) != 0) return PYTHIA_ERR_WRONG_PROOF;
+  return PYTHIA_OK;
+}
+
+pythia_result pythia_proof_body_value(const pythia_proof_body *body, const uint8_t record[32]) {
+  uint8_t claimed[32];
+  if (body == NULL || body->json == NULL || record == NULL) return PYTHIA_ERR_ARGUMENT;
+  if (body->storage_entries != 1 || !word_of(body->json, body->storage_value, claimed) || memcmp(claimed, record, 32) != 0)
+    return PYTHIA_ERR_BAD_STORAGE_PROOF;
   return PYTHIA_OK;
 }
 
 /* The bytes of the hex string at i: their count, or -1 for an odd number of digits or more than `capacity` bytes. */
 static long hex_string_bytes(const char *s, size_t i, uint8_t *out, size_t capacity) {
-  size_t digits = 0, k;
-  while (s[i + 3 + digits] != '"') digits++;
+  size_t digits = hex_digits(s, i), k;
   if (digits % 2 != 0 || digits / 2 > capacity) return -1;
   for (k = 0; k < digits / 2; k++) out[k] = (uint8_t)(hex_digit(s[i + 3 + 2 * k]) << 4 | hex_digit(s[i + 4 + 2 * k]));
   return (long)(digits / 2);

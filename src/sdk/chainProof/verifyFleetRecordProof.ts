@@ -1,5 +1,5 @@
 import { verifyMerkleProof } from '@ethereumjs/mpt';
-import { bytesToBigInt, bytesToHex, fromRlp, hexToBytes, isAddressEqual, isHex, keccak256, type Address, type Hex } from 'viem';
+import { bytesToBigInt, bytesToHex, fromRlp, hexToBytes, isAddress, isAddressEqual, isHex, keccak256, type Address, type Hex } from 'viem';
 import { fleetRecordSlot } from '../../protocol/fleetRecordSlot.js';
 import { ChainProofError, type ChainProofReason } from './errors.js';
 
@@ -42,7 +42,8 @@ export type VerifyFleetRecordProofReturnType = {
  */
 export async function verifyFleetRecordProof(parameters: VerifyFleetRecordProofParameters): Promise<VerifyFleetRecordProofReturnType> {
   const { stateRoot, fleet, device, proof } = parameters;
-  if (!isHex(proof.address) || !isAddressEqual(proof.address, fleet))
+  // isAddress first: isAddressEqual throws (not a ChainProofError) for what is not 40 hex digits.
+  if (!isAddress(proof.address, { strict: false }) || !isAddressEqual(proof.address, fleet))
     throw new ChainProofError('wrong_proof', `a proof for ${proof.address}, not the fleet ${fleet}`);
   const slot = fleetRecordSlot(device);
   const [entry] = proof.storageProof;
