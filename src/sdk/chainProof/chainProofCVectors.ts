@@ -215,6 +215,11 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
   proofCase('storage proof with a node after its leaf', active, {
     storageProof: [...active.proof.storageProof[0]!.proof, suspended.proof.storageProof[0]!.proof.at(-1)!],
   });
+  // An exclusion proof ends at a node the key leaves; that node may reference others (here the suspended device's leaf).
+  const unregistered = vectors.proofs.find((p) => p.name === 'unregistered')!;
+  proofCase("the unregistered device's exclusion proof with a node after its end", unregistered, {
+    storageProof: [...unregistered.proof.storageProof[0]!.proof, suspended.proof.storageProof[0]!.proof.at(-1)!],
+  });
   proofCase('storage proof nodes out of order', active, { storageProof: [...active.proof.storageProof[0]!.proof].reverse() });
   proofCase("the suspended device's storage proof for the active device", active, {
     storageProof: [...suspended.proof.storageProof[0]!.proof],
