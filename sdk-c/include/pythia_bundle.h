@@ -111,8 +111,9 @@ typedef struct {
  * Checks the shape as askStatusProof does (parseStatusProofBody; with `with_proof` 0, a header alone
  * as askCliqueCheckpoints reads it): JSON, an object whose `header` is "0x" + hex digits, and (with
  * `with_proof`) a `proof` object with a hex `address`, an `accountProof` list of hex strings and a
- * `storageProof` list of objects with hex `key`, `value` and a `proof` list of hex strings. Anything
- * else is malformed_proof (also JSON nested deeper than PYTHIA_BUNDLE_MAX_DEPTH).
+ * `storageProof` list of objects with hex `key`, `value` and a `proof` list of hex strings ("0x" +
+ * hex digits once JSON's escapes are decoded, as JSON.parse reads them). Anything else is
+ * malformed_proof (also JSON nested deeper than PYTHIA_BUNDLE_MAX_DEPTH).
  */
 pythia_result pythia_proof_body_read(const char *json, size_t length, int with_proof, pythia_proof_body *out);
 

@@ -58,6 +58,7 @@ it('the answer cases: a claim that is not the device record refused (wrong_proof
     assert.equal(verdict(name), 'bad_storage_proof', name);
   assert.equal(verdict("a stranger's header and another address claimed"), 'unknown_signer');
   assert.equal(verdict('a member the device does not read, nested 9 deep'), 'malformed_proof');
+  assert.equal(verdict('a hex digit of the address written as'), 'malformed_proof');
   for (const name of [
     "the active device's answer",
     'the address in upper case',
@@ -65,6 +66,7 @@ it('the answer cases: a claim that is not the device record refused (wrong_proof
     'the claimed value in 64 digits',
     'a claimed value 0x00 for an absent record',
     'a member the device does not read, nested 8 deep',
+    'hex written with \\u escapes',
   ])
     assert.equal(verdict(name), 'ok', name);
   assert.deepEqual(

@@ -812,6 +812,24 @@ export async function makeChainAnswerCCases(vectors: ChainProofVectors = readCha
       device: unregistered.device,
     },
     {
+      // JSON.parse decodes them, so the TypeScript SDK reads the same hex: so must the device (a few per string: C99 literals).
+      name: "hex written with \\u escapes: the header's 0x, the address's, the key's last digits, the value's first, nodes' digits",
+      body: escapeIn(answer(active), [
+        [vectors.block.header, 0, 2],
+        [active.proof.address, 0, 4],
+        [active.proof.storageProof[0]!.key, 62, 66],
+        [active.proof.storageProof[0]!.value, 0, 3],
+        [active.proof.accountProof[0]!, 0, 4],
+        [active.proof.storageProof[0]!.proof.at(-1)!, -2, undefined],
+      ]),
+      device: active.device,
+    },
+    {
+      name: 'a hex digit of the address written as \\u0660 (an Arabic-Indic zero: no hex digit)',
+      body: answer(active).replace(`"address":"0x`, `"address":"0x\\u0660`),
+      device: active.device,
+    },
+    {
       name: 'a member the device does not read, nested 8 deep with the answer',
       body: answer(active, (b) => {
         (b as Record<string, unknown>).note = [[[[[[[1]]]]]]];
@@ -849,6 +867,19 @@ export async function makeChainAnswerCCases(vectors: ChainProofVectors = readCha
     });
   }
   return cases;
+}
+
+/** `text` with part [from, to) of each of the JSON strings given written as \u escapes (each string's first occurrence). */
+function escapeIn(text: string, parts: ReadonlyArray<readonly [string, number, number | undefined]>): string {
+  let out = text;
+  for (const [value, from, to] of parts) {
+    const part = value.slice(from, to);
+    const head = value.slice(0, from < 0 ? value.length + from : from);
+    const tail = value.slice(head.length + part.length);
+    const escaped = [...part].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    out = out.replace(`"${value}"`, `"${head}${escaped}${tail}"`);
+  }
+  return out;
 }
 
 const cString = (s: string) => JSON.stringify(s);
