@@ -4,7 +4,7 @@ import { gatewayRequest } from '../gatewayRequest.js';
 import { decodeCliqueHeader } from './decodeCliqueHeader.js';
 import { ChainProofError, UnvouchedCheckpointError } from './errors.js';
 import { followCliqueCheckpoint } from './followCliqueCheckpoint.js';
-import type { CliqueTrust, HeaderFreshness } from './verifyCliqueHeader.js';
+import { type CliqueTrust, type HeaderFreshness, verifyCliqueHeader } from './verifyCliqueHeader.js';
 import { verifyDeviceStatusProof, type VerifyDeviceStatusProofReturnType } from './verifyDeviceStatusProof.js';
 import type { FleetRecordProof } from './verifyFleetRecordProof.js';
 
@@ -57,8 +57,16 @@ export async function askStatusProof(parameters: AskStatusProofParameters): Prom
   const freshness = { ...parameters.freshness, now: parameters.freshness.now ?? BigInt(Math.floor(Date.now() / 1000)) };
   let followed = trust;
   const number = decodeCliqueHeader(header).number;
-  if (number >= trust.checkpoint + trust.epoch)
+  if (number >= trust.checkpoint + trust.epoch) {
+    // What the header shows before its epoch matters (bad_header, stale_header) is refused before any checkpoint is asked
+    // for, as the C SDK's pythia_clique_header_verify does: past those checks it says checkpoint_needed.
+    try {
+      verifyCliqueHeader({ header, trust });
+    } catch (error) {
+      if (!(error instanceof ChainProofError) || error.reason !== 'checkpoint_needed') throw error;
+    }
     followed = await askCliqueCheckpoints({ ...parameters, trust, upTo: number - (number % trust.epoch) });
+  }
   const proven = await verifyDeviceStatusProof({ header, proof, trust: followed, freshness, fleet, device });
   return { ...proven, header, proof, trust: followed };
 }
