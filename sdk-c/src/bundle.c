@@ -668,7 +668,8 @@ pythia_result pythia_proof_body_read(const char *json, size_t length, int with_p
   r.s = json;
   r.n = length;
   r.field = NULL;
-  root = skip_ws(&r, 0);
+  /* A UTF-8 byte order mark first: fetch's text() drops it before the TypeScript SDK parses the answer. */
+  root = skip_ws(&r, length >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0);
   end = root;
   if (scan_value(&r, &end, 0) != 0 || skip_ws(&r, end) != length) return PYTHIA_ERR_MALFORMED_PROOF;
   r.n = end;

@@ -494,6 +494,7 @@ export function makeProofBodyCCases(vectors: ChainProofVectors = readChainProofV
       'pretty-printed, with a member the device does not read',
       JSON.stringify({ note: 'a "quoted" ]}, \\ text', ...good }, null, 2),
     ),
+    proofCase('with a byte order mark first (response.text() drops it)', `\uFEFF${whole}`),
     proofCase('not JSON', 'Bad Gateway'),
     proofCase('JSON cut short', whole.slice(0, -1)),
     proofCase('an empty answer', ''),
