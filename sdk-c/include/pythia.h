@@ -68,7 +68,10 @@ typedef enum {
   PYTHIA_ERR_TRUST_UNKNOWN_FORMAT,
   PYTHIA_ERR_TRUST_CORRUPTED,
   PYTHIA_ERR_TRUST_FOREIGN,
-  PYTHIA_ERR_TRUST_INVALID
+  PYTHIA_ERR_TRUST_INVALID,
+  /* A status proof whose claims are not of the device's record: another account than the fleet, not exactly one storage key, or
+     not the device's record slot (pythia_proof_body_claims; verifyFleetRecordProof's wrong_proof). Last, so that the values above stay. */
+  PYTHIA_ERR_WRONG_PROOF
 } pythia_result;
 
 /** The reason as the TypeScript SDK and the gateway spell it ("bad_cose", "stale_answer", ...). */
@@ -482,6 +485,9 @@ void pythia_mpt_begin(pythia_mpt_walk *walk, const uint8_t root[32], const uint8
 int pythia_mpt_node(pythia_mpt_walk *walk, const uint8_t *node, size_t length);
 /** 1: the key is in the trie (walk->value holds its RLP value); 0: proven absent; -1: no proof (broken or incomplete). */
 int pythia_mpt_result(const pythia_mpt_walk *walk);
+
+/** The storage slot of a device's record in the fleet: keccak256(abi.encode(device, 3)) (eth_getProof's storage key; fleetRecordSlot). */
+void pythia_fleet_record_slot(const uint8_t device[20], uint8_t slot[32]);
 
 /** The proof of a device's fleet record: account nodes (key keccak256(fleet)), then storage nodes (key keccak256(slot)). */
 typedef struct {

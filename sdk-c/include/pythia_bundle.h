@@ -102,16 +102,37 @@ typedef struct {
   size_t header;        /* the header's string */
   size_t account_proof; /* the accountProof array */
   size_t storage_proof; /* storageProof[0].proof, 0 when storageProof is empty */
+  size_t address;       /* proof.address's string */
+  size_t storage_entries; /* how many storageProof entries */
+  size_t storage_key, storage_value; /* storageProof[0].key's and .value's strings, 0 when storageProof is empty */
 } pythia_proof_body;
 
 /**
  * Checks the shape as askStatusProof does (parseStatusProofBody; with `with_proof` 0, a header alone
  * as askCliqueCheckpoints reads it): JSON, an object whose `header` is "0x" + hex digits, and (with
  * `with_proof`) a `proof` object with a hex `address`, an `accountProof` list of hex strings and a
- * `storageProof` list of objects with hex `key`, `value` and a `proof` list of hex strings. Anything
- * else is malformed_proof (also JSON nested deeper than PYTHIA_BUNDLE_MAX_DEPTH).
+ * `storageProof` list of objects with hex `key`, `value` and a `proof` list of hex strings ("0x" +
+ * hex digits once JSON's escapes are decoded, as JSON.parse reads them). Anything else is
+ * malformed_proof (also JSON nested deeper than PYTHIA_BUNDLE_MAX_DEPTH).
  */
 pythia_result pythia_proof_body_read(const char *json, size_t length, int with_proof, pythia_proof_body *out);
+
+/**
+ * What a status proof claims beside its nodes, checked as verifyFleetRecordProof checks it, before
+ * the nodes (so after the header, before pythia_status_proof_begin): `proof.address` is the fleet (40
+ * hex digits, any case), `storageProof` holds exactly one entry, and its `key` is the device's record
+ * slot (pythia_fleet_record_slot; 1 to 64 hex digits read as a number, so leading zeros or none).
+ * Else wrong_proof. The walk itself follows the keys the device computes, so a proof passing this
+ * check proves exactly what it says it proves, and both SDKs refuse the same answers.
+ */
+pythia_result pythia_proof_body_claims(const pythia_proof_body *body, const uint8_t fleet[20], const uint8_t device[20]);
+
+/**
+ * After pythia_status_proof_finish: the `value` storageProof[0] claims (1 to 64 hex digits, as a
+ * number) is the record the nodes prove, else bad_storage_proof (the TypeScript SDK believes no
+ * claimed value either: it refuses one that differs).
+ */
+pythia_result pythia_proof_body_value(const pythia_proof_body *body, const uint8_t record[32]);
 
 /** The header's bytes (bad_header: an odd number of digits or over PYTHIA_MAX_HEADER_BYTES or `capacity`). */
 pythia_result pythia_proof_body_header(const pythia_proof_body *body, uint8_t *out, size_t capacity, size_t *length);

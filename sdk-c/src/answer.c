@@ -47,6 +47,7 @@ const char *pythia_reason(pythia_result result) {
     case PYTHIA_ERR_TRUST_CORRUPTED: return "trust_corrupted";
     case PYTHIA_ERR_TRUST_FOREIGN: return "trust_foreign";
     case PYTHIA_ERR_TRUST_INVALID: return "trust_invalid";
+    case PYTHIA_ERR_WRONG_PROOF: return "wrong_proof";
   }
   return "unknown";
 }

@@ -604,13 +604,43 @@ size_t pythia_bundle_trusted_keys(const pythia_bundle *bundle, pythia_trusted_ke
 
 /* ---------------------------------------------------------------- a chain proof's JSON (askStatusProof's parseStatusProofBody) */
 
+/*
+ * The next character of a checked JSON string at *p, as JSON.parse reads it (escapes decoded): 0 at
+ * the closing quote (*p stays), 1 for one that is neither a hex digit nor 'x' (a \n, a \u00e9, ...).
+ * A gateway may write "\u0030x..." for "0x...": the TypeScript SDK takes it, so the device does too.
+ */
+static char string_char(const char *s, size_t *p) {
+  char c = s[*p];
+  unsigned v;
+  if (c == '"') return 0;
+  *p += 1;
+  if (c != '\\') return c;
+  c = s[*p];
+  *p += 1;
+  if (c != 'u') return 1;
+  v = (unsigned)(hex_digit(s[*p]) << 12 | hex_digit(s[*p + 1]) << 8 | hex_digit(s[*p + 2]) << 4 | hex_digit(s[*p + 3]));
+  *p += 4;
+  return v > 0 && v < 0x80 ? (char)v : 1;
+}
+
+/* The hex digits of the string at i after its "0x" (escapes decoded): their count, *p at the first; -1 when it is not "0x" + hex digits. */
+static long hex_digits_at(const char *s, size_t i, size_t *first) {
+  size_t p = i + 1;
+  long digits = 0;
+  if (s[i] != '"' || string_char(s, &p) != '0' || string_char(s, &p) != 'x') return -1;
+  *first = p;
+  for (;;) {
+    char c = string_char(s, &p);
+    if (c == 0) return digits;
+    if (hex_digit(c) < 0) return -1;
+    digits++;
+  }
+}
+
 /* A string "0x" + hex digits (any count: the byte length is checked where the bytes are read). */
 static int is_hex_string(const reader *r, size_t i) {
-  size_t p;
-  if (r->s[i] != '"' || r->s[i + 1] != '0' || r->s[i + 2] != 'x') return 0;
-  for (p = i + 3; r->s[p] != '"'; p++)
-    if (hex_digit(r->s[p]) < 0) return 0;
-  return 1;
+  size_t first;
+  return hex_digits_at(r->s, i, &first) >= 0;
 }
 
 /* Each element of the array at *at in turn: 1 with *element set, 0 at its end. *at starts at the '['. */
@@ -638,7 +668,8 @@ pythia_result pythia_proof_body_read(const char *json, size_t length, int with_p
   r.s = json;
   r.n = length;
   r.field = NULL;
-  root = skip_ws(&r, 0);
+  /* A UTF-8 byte order mark first: fetch's text() drops it before the TypeScript SDK parses the answer. */
+  root = skip_ws(&r, length >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0);
   end = root;
   if (scan_value(&r, &end, 0) != 0 || skip_ws(&r, end) != length) return PYTHIA_ERR_MALFORMED_PROOF;
   r.n = end;
@@ -650,23 +681,60 @@ pythia_result pythia_proof_body_read(const char *json, size_t length, int with_p
       !member(&r, proof, "accountProof", &out->account_proof) || !is_hex_list(&r, out->account_proof) ||
       !member(&r, proof, "storageProof", &at) || !is_array(&r, at))
     return PYTHIA_ERR_MALFORMED_PROOF;
+  out->address = value;
   while (next_element(&r, &at, &entry)) {
-    size_t key, list;
-    if (!is_object(&r, entry) || !member(&r, entry, "key", &key) || !is_hex_string(&r, key) || !member(&r, entry, "value", &key) ||
-        !is_hex_string(&r, key) || !member(&r, entry, "proof", &list) || !is_hex_list(&r, list))
+    size_t key, stored, list;
+    if (!is_object(&r, entry) || !member(&r, entry, "key", &key) || !is_hex_string(&r, key) || !member(&r, entry, "value", &stored) ||
+        !is_hex_string(&r, stored) || !member(&r, entry, "proof", &list) || !is_hex_list(&r, list))
       return PYTHIA_ERR_MALFORMED_PROOF;
-    if (out->storage_proof == 0) out->storage_proof = list;
+    if (out->storage_entries++ == 0) {
+      out->storage_proof = list;
+      out->storage_key = key;
+      out->storage_value = stored;
+    }
   }
+  return PYTHIA_OK;
+}
+
+/* The checked hex string at i as a number of 1 to `most` digits (viem's isHex words, as eth_getProof writes keys and values), right-aligned in 32 bytes: else 0. */
+static int word_of(const char *s, size_t i, size_t most, uint8_t out[32]) {
+  size_t p, k;
+  long digits = hex_digits_at(s, i, &p);
+  if (digits <= 0 || (size_t)digits > most) return 0;
+  memset(out, 0, 32);
+  for (k = (size_t)digits; k > 0; k--) out[32 - (k + 1) / 2] |= (uint8_t)(hex_digit(string_char(s, &p)) << (k % 2 ? 0 : 4));
+  return 1;
+}
+
+pythia_result pythia_proof_body_claims(const pythia_proof_body *body, const uint8_t fleet[20], const uint8_t device[20]) {
+  uint8_t claimed[32], slot[32];
+  size_t at;
+  if (body == NULL || body->json == NULL || body->address == 0 || fleet == NULL || device == NULL) return PYTHIA_ERR_ARGUMENT;
+  if (!word_of(body->json, body->address, 40, claimed) || hex_digits_at(body->json, body->address, &at) != 40 || memcmp(claimed + 12, fleet, 20) != 0)
+    return PYTHIA_ERR_WRONG_PROOF;
+  pythia_fleet_record_slot(device, slot);
+  if (body->storage_entries != 1 || !word_of(body->json, body->storage_key, 64, claimed) || memcmp(claimed, slot, 32) != 0) return PYTHIA_ERR_WRONG_PROOF;
+  return PYTHIA_OK;
+}
+
+pythia_result pythia_proof_body_value(const pythia_proof_body *body, const uint8_t record[32]) {
+  uint8_t claimed[32];
+  if (body == NULL || body->json == NULL || record == NULL) return PYTHIA_ERR_ARGUMENT;
+  if (body->storage_entries != 1 || !word_of(body->json, body->storage_value, 64, claimed) || memcmp(claimed, record, 32) != 0)
+    return PYTHIA_ERR_BAD_STORAGE_PROOF;
   return PYTHIA_OK;
 }
 
 /* The bytes of the hex string at i: their count, or -1 for an odd number of digits or more than `capacity` bytes. */
 static long hex_string_bytes(const char *s, size_t i, uint8_t *out, size_t capacity) {
-  size_t digits = 0, k;
-  while (s[i + 3 + digits] != '"') digits++;
-  if (digits % 2 != 0 || digits / 2 > capacity) return -1;
-  for (k = 0; k < digits / 2; k++) out[k] = (uint8_t)(hex_digit(s[i + 3 + 2 * k]) << 4 | hex_digit(s[i + 4 + 2 * k]));
-  return (long)(digits / 2);
+  size_t p, k;
+  long digits = hex_digits_at(s, i, &p);
+  if (digits < 0 || digits % 2 != 0 || (size_t)digits / 2 > capacity) return -1;
+  for (k = 0; k < (size_t)digits / 2; k++) {
+    int high = hex_digit(string_char(s, &p));
+    out[k] = (uint8_t)(high << 4 | hex_digit(string_char(s, &p)));
+  }
+  return digits / 2;
 }
 
 pythia_result pythia_proof_body_header(const pythia_proof_body *body, uint8_t *out, size_t capacity, size_t *length) {

@@ -398,18 +398,23 @@ int pythia_mpt_result(const pythia_mpt_walk *walk) {
 
 /* ---------------------------------------------------------------- the device's fleet record */
 
+void pythia_fleet_record_slot(const uint8_t device[20], uint8_t slot[32]) {
+  uint8_t slot_input[64];
+  memset(slot_input, 0, sizeof slot_input);
+  memcpy(slot_input + 12, device, 20);
+  slot_input[63] = PYTHIA_FLEET_RECORDS_SLOT;
+  pythia_keccak256(slot_input, 64, slot);
+}
+
 pythia_result pythia_status_proof_begin(pythia_status_proof *proof, const uint8_t state_root[32], const uint8_t fleet[20],
                                         const uint8_t device[20]) {
-  uint8_t key[32], slot_input[64];
+  uint8_t key[32];
   if (proof == NULL || state_root == NULL || fleet == NULL || device == NULL) return PYTHIA_ERR_ARGUMENT;
   memset(proof, 0, sizeof *proof);
   pythia_keccak256(fleet, 20, key);
   pythia_mpt_begin(&proof->walk, state_root, key);
-  /* The record slot: keccak256(abi.encode(device, 3)); the storage trie's key is keccak256 of it. */
-  memset(slot_input, 0, sizeof slot_input);
-  memcpy(slot_input + 12, device, 20);
-  slot_input[63] = PYTHIA_FLEET_RECORDS_SLOT;
-  pythia_keccak256(slot_input, 64, proof->slot);
+  /* The record slot; the storage trie's key is keccak256 of it. */
+  pythia_fleet_record_slot(device, proof->slot);
   return PYTHIA_OK;
 }
 

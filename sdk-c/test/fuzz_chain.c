@@ -61,6 +61,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       cursor = body.storage_proof;
       while (pythia_proof_body_node(&body, &cursor, out, PYTHIA_MAX_PROOF_NODE_BYTES, &length) == 1) {
       }
+      if (data[1] & 1) {
+        /* The claims beside the nodes: the address, the key and the value read as numbers. */
+        static const uint8_t zero[32];
+        (void)pythia_proof_body_claims(&body, zero, zero);
+        (void)pythia_proof_body_value(&body, zero);
+      }
     }
   } else if (data[0] == 4 && size >= 2 && data[1] >= 1 && data[1] <= 4 && size >= 2 + 20 * (size_t)data[1]) {
     pythia_clique_trust trust = {(const uint8_t(*)[20])(data + 2), data[1], 16, 8}, pending;

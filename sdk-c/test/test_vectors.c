@@ -541,6 +541,57 @@ static void check_chain_bodies(void) {
   }
 }
 
+/*
+ * Whole status-proof answers, read and checked as the example sensor does (and askStatusProof): the shape, the header, the claims
+ * (wrong_proof before any node), the nodes one at a time from the text, the claimed value against the record proven.
+ */
+static pythia_result chain_answer_result(const chain_answer_case *c, pythia_status *status) {
+  static pythia_proof_body body; /* the harness's, off the stack (mcu-check's stack figure is the SDK's) */
+  uint8_t fleet[20], device[20], record[32];
+  pythia_clique_trust trust;
+  pythia_header_freshness freshness;
+  pythia_clique_header header;
+  pythia_status_proof proof;
+  pythia_result result;
+  size_t length, cursor;
+  int more;
+  trust.validators = (const uint8_t(*)[20])chain_trusted;
+  trust.validator_count = chain_set(c->validators, c->validator_count, chain_trusted, PYTHIA_BUNDLE_MAX_VALIDATORS);
+  trust.checkpoint = c->checkpoint;
+  trust.epoch = chain_epoch;
+  memset(&freshness, 0, sizeof freshness);
+  freshness.now = c->now;
+  freshness.max_age_seconds = c->max_age_seconds;
+  freshness.max_future_seconds = 30;
+  unhex(chain_fleet, fleet, 20);
+  unhex(c->device, device, 20);
+  if ((result = pythia_proof_body_read(c->body, strlen(c->body), 1, &body)) != PYTHIA_OK) return result;
+  if ((result = pythia_proof_body_header(&body, chain_header, sizeof chain_header, &length)) != PYTHIA_OK) return result;
+  if ((result = pythia_clique_header_verify(chain_header, length, &trust, &freshness, &header)) != PYTHIA_OK) return result;
+  if ((result = pythia_proof_body_claims(&body, fleet, device)) != PYTHIA_OK) return result;
+  if ((result = pythia_status_proof_begin(&proof, header.state_root, fleet, device)) != PYTHIA_OK) return result;
+  for (cursor = body.account_proof; (more = pythia_proof_body_node(&body, &cursor, chain_node, PYTHIA_MAX_PROOF_NODE_BYTES, &length)) == 1;)
+    if ((result = pythia_status_proof_account_node(&proof, chain_node, length)) != PYTHIA_OK) return result;
+  if (more < 0) return PYTHIA_ERR_BAD_ACCOUNT_PROOF;
+  for (cursor = body.storage_proof; (more = pythia_proof_body_node(&body, &cursor, chain_node, PYTHIA_MAX_PROOF_NODE_BYTES, &length)) == 1;)
+    if ((result = pythia_status_proof_storage_node(&proof, chain_node, length)) != PYTHIA_OK) return result;
+  if (more < 0) return PYTHIA_ERR_BAD_STORAGE_PROOF;
+  if ((result = pythia_status_proof_finish(&proof, record, status)) != PYTHIA_OK) return result;
+  return pythia_proof_body_value(&body, record);
+}
+
+static void check_chain_answers(void) {
+  size_t i;
+  for (i = 0; i < COUNT(chain_answer_cases); i++) {
+    const chain_answer_case *c = &chain_answer_cases[i];
+    pythia_status status = PYTHIA_STATUS_NONE;
+    pythia_result result = chain_answer_result(c, &status);
+    const char *reason = result == PYTHIA_OK ? "ok" : pythia_reason(result);
+    if (strcmp(reason, c->expect) != 0) fail("chain proof answer checked", c->name, reason);
+    else if (result == PYTHIA_OK && (int)status != c->status) fail("chain proof answer status", c->name, NULL);
+  }
+}
+
 /* ---- the stored trust (pythia_clique_trust_encode/decode): the set reached through the real checkpoints, stored, read back; each damage refused */
 
 static uint8_t trust_record[PYTHIA_CLIQUE_TRUST_BYTES(PYTHIA_CLIQUE_TRUST_MAX_VALIDATORS) + 1], trust_copy[sizeof trust_record];
@@ -736,6 +787,7 @@ int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   char n[24];
   size_t total = COUNT(vector_devices) + COUNT(vector_readings) + COUNT(vector_registrations) + COUNT(vector_questions) + COUNT(vector_answers) +
                  COUNT(vector_firmware_checks) + 1 + COUNT(chain_cases) + COUNT(chain_checkpoint_cases) + 1 + COUNT(chain_body_cases) + 1;
+  total += COUNT(chain_answer_cases);
   total += COUNT(vector_bundles);
   output = out;
   failures = 0;
@@ -749,6 +801,7 @@ int pythia_test_vectors(test_output_fn out, pythia_crypto *crypto) {
   check_chain_proofs();
   check_chain_checkpoints();
   check_chain_bodies();
+  check_chain_answers();
   check_stored_trust();
   check_bundles();
   write_decimal(n, total);

@@ -32,8 +32,12 @@ async function readBody(response: Response): Promise<unknown> {
   return parseBodyText(await response.text());
 }
 
-/** A gateway's answer as the SDK reads it: JSON, else the text itself (nothing for an empty body). */
-export function parseBodyText(text: string): unknown {
+/**
+ * A gateway's answer as the SDK reads it: JSON, else the text itself (nothing for an empty body). A
+ * byte order mark first is dropped, as response.text() drops it (and the C SDK's proof reader).
+ */
+export function parseBodyText(body: string): unknown {
+  const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
   if (text.length === 0) return undefined;
   try {
     return JSON.parse(text);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { bytesToHex } from 'viem';
+import { bytesToHex, fromRlp, type Hex, toRlp } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import {
   checkpointOf,
@@ -127,7 +127,7 @@ describe('the C example sensor follows a checkpoint sealed by the validator vote
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('asks for the one header after that checkpoint, follows on to the head, then checks the proof (of another device: refused, nothing sent)', async () => {
+  it('asks for the one header after that checkpoint, follows on to the head, then checks the proof (of another device: wrong_proof, nothing sent)', async () => {
     const gateway = vectorsGateway();
     const result = await runAgainst(gateway);
     assert.match(result.stdout, new RegExp(`^checkpoint ${vouched} vouched for by 1 headers$`, 'm'), result.stdout + result.stderr);
@@ -137,9 +137,10 @@ describe('the C example sensor follows a checkpoint sealed by the validator vote
       gateway.asked,
       checkpoints.flatMap((n) => (n === vouched ? [n, n + 1n] : [n])),
     );
-    // Past the checkpoints and the head's seal, the proof is the vectors' device's, not this sensor's.
+    // Past the checkpoints and the head's seal, the proof is the vectors' device's, not this sensor's: its key is another record slot
+    // (wrong_proof, as the TypeScript SDK says, before any node is walked).
     assert.equal(result.code, 4, result.stderr);
-    assert.match(result.stdout, /^refused bad_storage_proof$/m);
+    assert.match(result.stdout, /^refused wrong_proof$/m);
     assert.doesNotMatch(result.stdout, /^reading /m);
   });
 
@@ -205,6 +206,16 @@ describe('the C example sensor follows a checkpoint sealed by the validator vote
       gateway.asked.filter((n) => n > vouched),
       Array.from({ length: trustAt(vectors, vouched).validators.length }, (_, i) => vouched + BigInt(i) + 1n),
     );
+  });
+
+  it('refuses a head whose mix digest is not zero (bad_header) before asking for any checkpoint, as the TypeScript SDK does', async () => {
+    const fields = fromRlp(vectors.block.header, 'hex') as Hex[];
+    fields[13] = `0x${'00'.repeat(31)}01`;
+    const gateway = vectorsGateway({ proof: (b) => ({ ...b, header: toRlp(fields) }) });
+    const result = await runAgainst(gateway);
+    assert.equal(result.code, 4, result.stderr);
+    assert.match(result.stdout, /^refused bad_header$/m, result.stdout);
+    assert.deepEqual(gateway.asked, []);
   });
 
   it('refuses an answer of the wrong shape as malformed_proof, as the TypeScript SDK does', async () => {

@@ -8,12 +8,23 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { bytesToHex, hexToBytes, parseEther, type Address } from 'viem';
+import { bytesToHex, getAddress, hexToBytes, parseEther, type Address } from 'viem';
 import { createChainClients } from '../../src/chain/clients.js';
 import { sendContractTransaction } from '../../src/chain/sendContractTransaction.js';
 import { pythiaFleetAbi } from '../../src/contracts/abis.js';
 import { loadOrCreateRoleKeys } from '../../src/chain/roleKeys.js';
-import { initNetwork, nodeRpcEndpoint, startNetwork, stopNetwork, waitForNetworkReady } from '../../src/network/index.js';
+import {
+  addNetworkNode,
+  initNetwork,
+  ipcRequest,
+  nodePaths,
+  nodeRpcEndpoint,
+  proposeSigner,
+  startNetwork,
+  startNode,
+  stopNetwork,
+  waitForNetworkReady,
+} from '../../src/network/index.js';
 import { freePortBlock } from '../../src/testing/freePortBlock.js';
 import { AIR_QUALITY_CLASS_ID, airQualityProfile } from '../../src/protocol/airQuality.js';
 import { askStatusProof, ChainProofError, type CliqueTrust, generateDeviceKey, parseProvisioningBundle } from '../../src/sdk/index.js';
@@ -96,6 +107,8 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
   let stack: Stack | undefined;
   let netDir: string | undefined;
   let rpcUrl: string;
+  /** validator-1's IPC socket: miner_start/miner_stop and the Clique API. */
+  let validatorIpc: string;
   let trust: CliqueTrust;
   let fleet: Address;
   let proxy: Awaited<ReturnType<typeof startTamperingProxy>> | undefined;
@@ -134,6 +147,7 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
     await startNetwork({ dir: netDir, passphrase });
     await waitForNetworkReady({ dir: netDir });
     rpcUrl = nodeRpcEndpoint(netDir, network.nodes[0]!);
+    validatorIpc = nodePaths(join(netDir, network.nodes[0]!.dir)).ipcPath;
     stack = await startStack({
       dataDir,
       passphrase,
@@ -444,5 +458,108 @@ describe('status proofs from a geth Clique node through the gateway', { timeout:
       await channel.close();
       await gateway.close();
     }
+  });
+  it('over MQTT the C sensor follows a checkpoint sealed by a validator just voted in, vouched for by the header after it, and verifies its status proof', async () => {
+    // A second validator voted in by the first (one vote of one: at once). With two validators each seals every other block
+    // (Clique's recency rule), so the newcomer seals the checkpoint after the vote when the vote's block is odd: validator-1's
+    // sealing is paused until the head's parity is right, the vote cast, sealing resumed. The checkpoint's signer is then not in
+    // the set a device trusts from the epoch before, and the next header (validator-1's) vouches for it.
+    await execFileAsync('make', ['-C', sdkC, 'sensor'], { timeout: 300_000 });
+    const started = Date.now();
+    // The node first: it syncs while the device is made and registered.
+    const added = await addNetworkNode({ dir: netDir!, role: 'validator', passphrase, scryptN: 1024 });
+    await startNode({ nodeDir: join(netDir!, added.dir), passphrase });
+    const nodeUp = Date.now();
+    const dir = join(root, 'sensor-c-vouched');
+    mkdirSync(dir);
+    const sensorKey = generateDeviceKey();
+    const keyFile = join(dir, 'sensor.key');
+    writeFileSync(keyFile, `${sensorKey.privateKey}\n`, { mode: 0o600 });
+    const bundlePath = join(dir, 'bundle.json');
+    const created = await runPythia(
+      ['bundle', 'create', '--out', bundlePath, '--clique-epoch', String(EPOCH), '--data-dir', dataDir],
+      passphrase,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const clients = createChainClients({ chainId: stack!.deployment.chainId, rpcUrl });
+    await sendContractTransaction({
+      clients,
+      account: stack!.roles.operator,
+      address: fleet,
+      abi: pythiaFleetAbi,
+      functionName: 'registerDevice',
+      args: [sensorKey.publicKey, AIR_QUALITY_CLASS_ID],
+    });
+    const registered = Date.now();
+    const newcomer = getAddress(added.address!);
+    const addedIpc = nodePaths(join(netDir!, added.dir)).ipcPath;
+    const head = async () => Number(await ipcRequest<string>(validatorIpc, 'eth_blockNumber'));
+    const signerOf = async (n: number) => getAddress(await ipcRequest<string>(validatorIpc, 'clique_getSigner', [`0x${n.toString(16)}`]));
+    const until = async (what: string, done: () => Promise<boolean>, ms = 60_000) => {
+      for (const since = Date.now(); !(await done()); await new Promise((r) => setTimeout(r, 100)))
+        if (Date.now() - since > ms) throw new Error(`timed out waiting for ${what}`);
+    };
+    // The newcomer has the chain before it may seal on it.
+    await until('the new node synced', async () => Number(await ipcRequest<string>(addedIpc, 'eth_blockNumber')) >= (await head()) - 1);
+    const synced = Date.now();
+    await ipcRequest(validatorIpc, 'miner_stop');
+    let paused = await head();
+    await until('validator-1 paused', async () => {
+      await new Promise((r) => setTimeout(r, 1500));
+      const now = await head();
+      const quiet = now === paused;
+      paused = now;
+      return quiet;
+    });
+    if ((paused + 1) % 2 === 0) {
+      // One block more, so that the vote's block (the next) is odd.
+      await ipcRequest(validatorIpc, 'miner_start');
+      await until(`block ${paused + 1}`, async () => (await head()) > paused);
+      await ipcRequest(validatorIpc, 'miner_stop');
+      paused = await head();
+      assert.equal(paused % 2, 0, 'one block sealed while paused');
+    }
+    await proposeSigner({ dir: netDir!, validator: 'validator-1', address: newcomer, vote: 'add' });
+    const proposed = Date.now();
+    await ipcRequest(validatorIpc, 'miner_start');
+    const voteBlock = paused + 1;
+    const checkpoint = voteBlock - (voteBlock % EPOCH) + EPOCH;
+    await until(`block ${checkpoint + 2}`, async () => (await head()) >= checkpoint + 2);
+    assert.ok(
+      (await ipcRequest<string[]>(validatorIpc, 'clique_getSigners')).map((a) => getAddress(a)).includes(newcomer),
+      'the newcomer was voted in',
+    );
+    assert.equal(await signerOf(checkpoint), newcomer, `checkpoint ${checkpoint} sealed by the newcomer`);
+    assert.notEqual(await signerOf(checkpoint + 1), newcomer, 'the header after it sealed by validator-1');
+    const voted = Date.now();
+
+    // The sensor from its bundle's genesis set, over MQTT only: every checkpoint header and the voucher on its proofs topic.
+    const overMqtt = await sensorC([
+      'run',
+      '--key-file',
+      keyFile,
+      '--bundle',
+      bundlePath,
+      '--transport',
+      'mqtt',
+      '--mqtt',
+      new URL(stack!.mqttUrl!).host,
+      '--verify',
+      'chain',
+      '--readings',
+      '1',
+      '--trust-file',
+      join(dir, 'trust.bin'),
+    ]);
+    assert.equal(overMqtt.code, 0, overMqtt.stdout + overMqtt.stderr);
+    assert.match(overMqtt.stdout, new RegExp(`^checkpoint ${checkpoint} vouched for by 1 headers$`, 'm'), overMqtt.stdout);
+    assert.match(overMqtt.stdout, /^status active block \d+$/m);
+    assert.match(overMqtt.stdout, /^reading 1 202$/m);
+    // It trusts both validators now, and stored that trust (96 + 20 × 2 bytes).
+    assert.match(overMqtt.stdout, / \(checkpoint \d+, 2 validators, \d+ checkpoints followed\)$/m);
+    assert.equal(readFileSync(join(dir, 'trust.bin')).length, 136);
+    console.log(
+      `C sensor over MQTT through a vouched checkpoint (${checkpoint}): node up ${((nodeUp - started) / 1000).toFixed(1)} s, device registered ${((registered - nodeUp) / 1000).toFixed(1)} s, node synced ${((synced - registered) / 1000).toFixed(1)} s, pause ${((proposed - synced) / 1000).toFixed(1)} s, blocks to the voucher ${((voted - proposed) / 1000).toFixed(1)} s, sensor ${((Date.now() - voted) / 1000).toFixed(1)} s`,
+    );
   });
 });

@@ -381,14 +381,16 @@ static pythia_result chain_status(sensor_context *ctx, chain_view *view, const p
     r = pythia_clique_header_verify(header, header_length, &view->trust, &freshness, &verified);
   }
   if (r != PYTHIA_OK) return r;
-  /* No storage proof at all: askStatusProof's wrong_proof; the C SDK has no claim to compare, so the walk is missing. */
-  if (json.storage_proof == 0) return PYTHIA_ERR_BAD_STORAGE_PROOF;
+  /* A proof of another account or key, or of more than one key (wrong_proof), is refused before any node is walked, as verifyFleetRecordProof does. */
+  if ((r = pythia_proof_body_claims(&json, view->fleet, key->id)) != PYTHIA_OK) return r;
   pythia_status_proof_begin(&proof, verified.state_root, view->fleet, key->id);
   r = feed_nodes(&json, json.account_proof, &proof, pythia_status_proof_account_node, PYTHIA_ERR_BAD_ACCOUNT_PROOF, &account_bytes, &account_nodes);
   if (r != PYTHIA_OK) return r;
   r = feed_nodes(&json, json.storage_proof, &proof, pythia_status_proof_storage_node, PYTHIA_ERR_BAD_STORAGE_PROOF, &storage_bytes, &storage_nodes);
   if (r != PYTHIA_OK) return r;
   if ((r = pythia_status_proof_finish(&proof, record, status)) != PYTHIA_OK) return r;
+  /* The value it claims must be the one it proves (bad_storage_proof). */
+  if ((r = pythia_proof_body_value(&json, record)) != PYTHIA_OK) return r;
   if (verified.number > view->highest_block) view->highest_block = verified.number;
   if (header_length > view->largest_header) view->largest_header = header_length;
   if (account_bytes > view->largest_account) view->largest_account = account_bytes;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { Hex } from 'viem';
-import { askCliqueCheckpoints } from './askStatusProof.js';
+import { fromRlp, type Hex, toRlp } from 'viem';
+import { askCliqueCheckpoints, askStatusProof } from './askStatusProof.js';
 import { checkpointOf, readChainProofVectors, sealCliqueChainAfter, trustAt, vectorsHeaderAt } from './chainProofCVectors.js';
 import { ChainProofError } from './errors.js';
 
@@ -98,5 +98,42 @@ describe('askCliqueCheckpoints over HTTP: a checkpoint sealed by the validator v
       askCliqueCheckpoints({ gatewayUrl: urls[3]!, trust: genesis, upTo: lastCheckpoint }),
       (error: unknown) => error instanceof ChainProofError && error.reason === 'malformed_proof',
     );
+  });
+});
+
+describe('askStatusProof refuses a header past the trusted epoch for what the header itself shows before asking for any checkpoint', () => {
+  // The head with a mix digest that is not zero (no Clique header has one): bad_header, whatever its epoch, as in the C SDK.
+  const fields = fromRlp(vectors.block.header, 'hex') as Hex[];
+  fields[13] = `0x${'00'.repeat(31)}01`;
+  const asked: string[] = [];
+  const active = vectors.proofs.find((p) => p.name === 'active')!;
+  const server: Server = createServer((request, response) => {
+    asked.push(request.url ?? '');
+    const proof = request.url?.endsWith('/status-proof');
+    response.writeHead(proof ? 200 : 404, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify(
+        proof
+          ? { device: active.device, blockNumber: vectors.block.number, header: toRlp(fields), proof: active.proof }
+          : { error: 'status_proof_unavailable', message: 'no checkpoints here' },
+      ),
+    );
+  });
+  after(() => server.close());
+
+  it('bad_header, and only the status proof asked for', async () => {
+    const gatewayUrl = await listen(server);
+    await assert.rejects(
+      askStatusProof({
+        gatewayUrl,
+        device: active.device,
+        fleet: vectors.fleet,
+        trust: { validators: vectors.validators, checkpoint: 0n, epoch },
+        freshness: { maxAgeSeconds: 60n, now: BigInt(vectors.block.timestamp) },
+        retry: { attempts: 1 },
+      }),
+      (error: unknown) => error instanceof ChainProofError && error.reason === 'bad_header',
+    );
+    assert.deepEqual(asked, [`/v1/devices/${active.device}/status-proof`]);
   });
 });

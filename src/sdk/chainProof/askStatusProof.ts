@@ -4,7 +4,7 @@ import { gatewayRequest } from '../gatewayRequest.js';
 import { decodeCliqueHeader } from './decodeCliqueHeader.js';
 import { ChainProofError, UnvouchedCheckpointError } from './errors.js';
 import { followCliqueCheckpoint } from './followCliqueCheckpoint.js';
-import type { CliqueTrust, HeaderFreshness } from './verifyCliqueHeader.js';
+import { type CliqueTrust, type HeaderFreshness, verifyCliqueHeader } from './verifyCliqueHeader.js';
 import { verifyDeviceStatusProof, type VerifyDeviceStatusProofReturnType } from './verifyDeviceStatusProof.js';
 import type { FleetRecordProof } from './verifyFleetRecordProof.js';
 
@@ -31,6 +31,11 @@ export type AskStatusProofReturnType = VerifyDeviceStatusProofReturnType & {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isHexString = (v: unknown): v is Hex => typeof v === 'string' && /^0x[0-9a-fA-F]*$/.test(v);
 const isHexList = (v: unknown): v is Hex[] => Array.isArray(v) && v.every(isHexString);
+/** Arrays and objects nested in an answer, at most (the C SDK's PYTHIA_BUNDLE_MAX_DEPTH: a status proof needs 5). */
+export const MAX_ANSWER_DEPTH = 8;
+/** Whether `value` holds arrays or objects nested more than `depth` deep (a scalar: 0; [] or {}: 1). */
+const nestedDeeperThan = (value: unknown, depth: number): boolean =>
+  typeof value === 'object' && value !== null && (depth === 0 || Object.values(value).some((v) => nestedDeeperThan(v, depth - 1)));
 
 /**
  * Asks a gateway for a sealed header and the proof of the device's fleet record
@@ -52,8 +57,16 @@ export async function askStatusProof(parameters: AskStatusProofParameters): Prom
   const freshness = { ...parameters.freshness, now: parameters.freshness.now ?? BigInt(Math.floor(Date.now() / 1000)) };
   let followed = trust;
   const number = decodeCliqueHeader(header).number;
-  if (number >= trust.checkpoint + trust.epoch)
+  if (number >= trust.checkpoint + trust.epoch) {
+    // What the header shows before its epoch matters (bad_header, stale_header) is refused before any checkpoint is asked
+    // for, as the C SDK's pythia_clique_header_verify does: past those checks it says checkpoint_needed.
+    try {
+      verifyCliqueHeader({ header, trust });
+    } catch (error) {
+      if (!(error instanceof ChainProofError) || error.reason !== 'checkpoint_needed') throw error;
+    }
     followed = await askCliqueCheckpoints({ ...parameters, trust, upTo: number - (number % trust.epoch) });
+  }
   const proven = await verifyDeviceStatusProof({ header, proof, trust: followed, freshness, fleet, device });
   return { ...proven, header, proof, trust: followed };
 }
@@ -105,18 +118,19 @@ export async function askCliqueCheckpoints(parameters: AskCliqueCheckpointsParam
   return trust;
 }
 
-/** The body of GET /v1/chain/headers/{number}, checked for shape only (`malformed_proof`; followCliqueCheckpoint checks the content). */
+/** The body of GET /v1/chain/headers/{number}, checked for shape only (`malformed_proof`, also for JSON nested deeper than MAX_ANSWER_DEPTH; followCliqueCheckpoint checks the content). */
 export function parseChainHeaderBody(body: unknown, number?: bigint): Hex {
-  const header = isObject(body) ? body.header : undefined;
+  const header = isObject(body) && !nestedDeeperThan(body, MAX_ANSWER_DEPTH) ? body.header : undefined;
   if (!isHexString(header))
     throw new ChainProofError('malformed_proof', `the gateway's answer${number === undefined ? '' : ` for block ${number}`}: no header`);
   return header;
 }
 
-/** The body of GET /v1/devices/{id}/status-proof, checked for shape only (verifyDeviceStatusProof checks the content). */
+/** The body of GET /v1/devices/{id}/status-proof, checked for shape only (`malformed_proof`, also for JSON nested deeper than MAX_ANSWER_DEPTH; verifyDeviceStatusProof checks the content). */
 export function parseStatusProofBody(body: unknown): { header: Hex; proof: FleetRecordProof } {
   const bad = (what: string) => new ChainProofError('malformed_proof', `the gateway's answer: ${what}`);
   if (!isObject(body) || !isHexString(body.header)) throw bad('no header');
+  if (nestedDeeperThan(body, MAX_ANSWER_DEPTH)) throw bad(`arrays or objects nested more than ${MAX_ANSWER_DEPTH} deep`);
   const proof = body.proof;
   if (!isObject(proof) || !isHexString(proof.address) || !isHexList(proof.accountProof) || !Array.isArray(proof.storageProof))
     throw bad('no proof of the fleet account');

@@ -388,6 +388,8 @@ describe('EIP-1186 proofs of a device record from a real geth network', () => {
     await refusedAsync('wrong_proof', () =>
       verifyFleetRecordProof({ stateRoot: vectors.block.stateRoot, fleet: vectors.validators[0]!, device: p.device, proof: p.proof }),
     );
+    // Not an address at all (39 digits): wrong_proof too, not viem's InvalidAddressError.
+    await refusedAsync('wrong_proof', () => verify('active', { ...p.proof, address: p.proof.address.slice(0, -1) as Hex }));
     await refusedAsync('bad_account_proof', () =>
       verifyFleetRecordProof({ stateRoot: keccak256('0x01'), fleet: vectors.fleet, device: p.device, proof: p.proof }),
     );

@@ -215,6 +215,11 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
   proofCase('storage proof with a node after its leaf', active, {
     storageProof: [...active.proof.storageProof[0]!.proof, suspended.proof.storageProof[0]!.proof.at(-1)!],
   });
+  // An exclusion proof ends at a node the key leaves; that node may reference others (here the suspended device's leaf).
+  const unregistered = vectors.proofs.find((p) => p.name === 'unregistered')!;
+  proofCase("the unregistered device's exclusion proof with a node after its end", unregistered, {
+    storageProof: [...unregistered.proof.storageProof[0]!.proof, suspended.proof.storageProof[0]!.proof.at(-1)!],
+  });
   proofCase('storage proof nodes out of order', active, { storageProof: [...active.proof.storageProof[0]!.proof].reverse() });
   proofCase("the suspended device's storage proof for the active device", active, {
     storageProof: [...suspended.proof.storageProof[0]!.proof],
@@ -236,7 +241,8 @@ export async function makeChainProofCCases(vectors: ChainProofVectors = readChai
           freshness: { now: c.now, maxAgeSeconds: c.maxAgeSeconds },
           fleet: vectors.fleet,
           device: c.device,
-          // The C SDK computes the slot itself and believes no claimed value: claim what the original proof proves.
+          // The nodes alone (the C SDK's pythia_status_proof_*): the claims are the device's own here; the answer cases
+          // (makeChainAnswerCCases) hold the claims to the same verdicts (pythia_proof_body_claims, pythia_proof_body_value).
           proof: {
             address: vectors.fleet,
             accountProof: c.accountProof,
@@ -488,6 +494,7 @@ export function makeProofBodyCCases(vectors: ChainProofVectors = readChainProofV
       'pretty-printed, with a member the device does not read',
       JSON.stringify({ note: 'a "quoted" ]}, \\ text', ...good }, null, 2),
     ),
+    proofCase('with a byte order mark first (response.text() drops it)', `\uFEFF${whole}`),
     proofCase('not JSON', 'Bad Gateway'),
     proofCase('JSON cut short', whole.slice(0, -1)),
     proofCase('an empty answer', ''),
@@ -594,6 +601,8 @@ export function makeProofBodyCCases(vectors: ChainProofVectors = readChainProofV
     headerCase('no header', JSON.stringify({ number: 8 })),
     headerCase('a header that is not hex', JSON.stringify({ number: 8, header: 'checkpoint' })),
     headerCase('not JSON', 'Not Found'),
+    headerCase('nested 8 deep', JSON.stringify({ number: 8, header: vectors.checkpoints[0], note: [[[[[[[1]]]]]]] })),
+    headerCase('nested 9 deep', JSON.stringify({ number: 8, header: vectors.checkpoints[0], note: [[[[[[[[1]]]]]]]] })),
   ];
   return raw.map((c) => {
     try {
@@ -608,6 +617,272 @@ export function makeProofBodyCCases(vectors: ChainProofVectors = readChainProofV
   });
 }
 
+/** A whole status-proof answer (its JSON text), as askStatusProof reads and checks it, and the TypeScript SDK's verdict. */
+export type ChainAnswerCCase = {
+  name: string;
+  body: string;
+  device: Address;
+  checkpoint: bigint;
+  validators: readonly Address[];
+  now: bigint;
+  maxAgeSeconds: bigint;
+  /** 'ok' or the ChainProofError reason. */
+  expect: string;
+  /** The proven status (0 none .. 3 revoked) when expect is ok. */
+  status: number;
+};
+
+/**
+ * Gateway answers whose claims do not match the nodes or the device: another address than the fleet,
+ * another storage key than the device's record slot, no key or more than one (`wrong_proof`, checked
+ * before any node, so before a broken node too), a claimed value other than the record
+ * (`bad_storage_proof`), and the forms both SDKs take (any hex case, leading zeros up to 64 digits,
+ * nesting up to 8). Each read as askStatusProof reads it at the head's trust (parseBodyText,
+ * parseStatusProofBody, verifyDeviceStatusProof); the C SDK reads it with pythia_proof_body_* and
+ * must say the same.
+ */
+export async function makeChainAnswerCCases(vectors: ChainProofVectors = readChainProofVectors()): Promise<ChainAnswerCCase[]> {
+  const epoch = BigInt(vectors.epoch);
+  const head = BigInt(vectors.block.number);
+  const checkpoint = head - (head % epoch);
+  const trust: CliqueTrust = { validators: trustAt(vectors, checkpoint).validators, checkpoint, epoch };
+  const freshness = { now: BigInt(vectors.block.timestamp) + 5n, maxAgeSeconds: 60n };
+  const named = (name: string) => vectors.proofs.find((p) => p.name === name)!;
+  const [active, suspended, unregistered] = [named('active'), named('suspended'), named('unregistered')];
+  type Body = { device: Address; blockNumber: number; header: Hex; proof: FleetRecordProof & Record<string, unknown> };
+  type Entry = { key: Hex; value: Hex; proof: Hex[] };
+  const answer = (p: typeof active, change: (b: Body & { proof: { storageProof: Entry[]; accountProof: Hex[] } }) => void = () => {}) => {
+    const b = structuredClone({
+      device: p.device,
+      blockNumber: vectors.block.number,
+      header: vectors.block.header,
+      proof: p.proof,
+    }) as Body & {
+      proof: { storageProof: Entry[]; accountProof: Hex[] };
+    };
+    change(b);
+    return JSON.stringify(b);
+  };
+  const otherDigit = (hex: Hex, at: number): Hex => `${hex.slice(0, at)}${hex[at] === '0' ? '1' : '0'}${hex.slice(at + 1)}` as Hex;
+  const raw: Array<{ name: string; body: string; device: Address }> = [
+    { name: "the active device's answer", body: answer(active), device: active.device },
+    { name: "the suspended device's answer", body: answer(suspended), device: suspended.device },
+    { name: "the unregistered device's answer (proven absent, value 0x0)", body: answer(unregistered), device: unregistered.device },
+    { name: "the suspended device's answer to the active device (its key)", body: answer(suspended), device: active.device },
+    {
+      name: "another address claimed (one digit of the fleet changed), the nodes the fleet account's",
+      body: answer(active, (b) => {
+        b.proof.address = otherDigit(b.proof.address, 10);
+      }),
+      device: active.device,
+    },
+    {
+      name: 'an address of 39 digits',
+      body: answer(active, (b) => {
+        b.proof.address = b.proof.address.slice(0, -1) as Hex;
+      }),
+      device: active.device,
+    },
+    {
+      name: 'an address of 41 digits (a leading zero)',
+      body: answer(active, (b) => {
+        b.proof.address = `0x0${b.proof.address.slice(2)}`;
+      }),
+      device: active.device,
+    },
+    {
+      name: 'the address in upper case',
+      body: answer(active, (b) => {
+        b.proof.address = `0x${b.proof.address.slice(2).toUpperCase()}`;
+      }),
+      device: active.device,
+    },
+    {
+      name: "another storage key claimed (the suspended device's slot), the nodes the active device's",
+      body: answer(active, (b) => {
+        b.proof.storageProof[0]!.key = suspended.proof.storageProof[0]!.key;
+      }),
+      device: active.device,
+    },
+    {
+      name: 'the storage key with one digit changed',
+      body: answer(active, (b) => {
+        b.proof.storageProof[0]!.key = otherDigit(b.proof.storageProof[0]!.key, 40);
+      }),
+      device: active.device,
+    },
+    {
+      name: 'the storage key in upper case',
+      body: answer(active, (b) => {
+        b.proof.storageProof[0]!.key = `0x${b.proof.storageProof[0]!.key.slice(2).toUpperCase()}`;
+      }),
+      device: active.device,
+    },
+    {
+      name: 'the storage key with a leading zero more (65 digits)',
+      body: answer(active, (b) => {
+        b.proof.storageProof[0]!.key = `0x0${b.proof.storageProof[0]!.key.slice(2)}`;
+      }),
+      device: active.device,
+    },
+    {
+      name: 'the storage key empty (0x)',
+      body: answer(active, (b) => {
+        b.proof.storageProof[0]!.key = '0x';
+      }),
+      device: active.device,
+    },
+    {
+      // The second entry without its nodes (the right shape; C99 compilers need only take literals of 4,095 bytes).
+      name: 'two storage keys: the record slot twice',
+      body: answer(active, (b) => {
+        b.proof.storageProof.push({ ...b.proof.storageProof[0]!, proof: [] });
+      }),
+      device: active.device,
+    },
+    {
+      name: "two storage keys: the record slot, then the suspended device's",
+      body: answer(active, (b) => {
+        b.proof.storageProof.push({ ...(suspended.proof.storageProof[0]! as Entry), proof: [] });
+      }),
+      device: active.device,
+    },
+    {
+      name: 'no storage key',
+      body: answer(active, (b) => {
+        b.proof.storageProof = [];
+      }),
+      device: active.device,
+    },
+    {
+      name: 'another address claimed and an account node flipped: wrong_proof first',
+      body: answer(active, (b) => {
+        b.proof.address = otherDigit(b.proof.address, 10);
+        b.proof.accountProof[0] = flipByte(b.proof.accountProof[0]!, 40);
+      }),
+      device: active.device,
+    },
+    {
+      name: "a stranger's header and another address claimed: the header first",
+      body: answer(active, (b) => {
+        b.header = resealHeader(vectors.block.header, STRANGER_KEY);
+        b.proof.address = otherDigit(b.proof.address, 10);
+      }),
+      device: active.device,
+    },
+    {
+      name: 'a claimed value other than the record',
+      body: answer(active, (b) => {
+        b.proof.storageProof[0]!.value = suspended.proof.storageProof[0]!.value;
+      }),
+      device: active.device,
+    },
+    {
+      name: 'a claimed value 0x0 for an active record',
+      body: answer(active, (b) => {
+        b.proof.storageProof[0]!.value = '0x0';
+      }),
+      device: active.device,
+    },
+    {
+      name: 'the claimed value in 64 digits (a leading zero), upper case',
+      body: answer(active, (b) => {
+        b.proof.storageProof[0]!.value = `0x${b.proof.storageProof[0]!.value.slice(2).toUpperCase().padStart(64, '0')}`;
+      }),
+      device: active.device,
+    },
+    {
+      name: 'the claimed value in 65 digits',
+      body: answer(active, (b) => {
+        b.proof.storageProof[0]!.value = `0x${b.proof.storageProof[0]!.value.slice(2).padStart(65, '0')}`;
+      }),
+      device: active.device,
+    },
+    {
+      name: 'the claimed value empty (0x)',
+      body: answer(active, (b) => {
+        b.proof.storageProof[0]!.value = '0x';
+      }),
+      device: active.device,
+    },
+    {
+      name: 'a claimed value 0x00 for an absent record',
+      body: answer(unregistered, (b) => {
+        b.proof.storageProof[0]!.value = '0x00';
+      }),
+      device: unregistered.device,
+    },
+    {
+      // JSON.parse decodes them, so the TypeScript SDK reads the same hex: so must the device (a few per string: C99 literals).
+      name: "hex written with \\u escapes: the header's 0x, the address's, the key's last digits, the value's first, nodes' digits",
+      body: escapeIn(answer(active), [
+        [vectors.block.header, 0, 2],
+        [active.proof.address, 0, 4],
+        [active.proof.storageProof[0]!.key, 62, 66],
+        [active.proof.storageProof[0]!.value, 0, 3],
+        [active.proof.accountProof[0]!, 0, 4],
+        [active.proof.storageProof[0]!.proof.at(-1)!, -2, undefined],
+      ]),
+      device: active.device,
+    },
+    {
+      name: 'a hex digit of the address written as \\u0660 (an Arabic-Indic zero: no hex digit)',
+      body: answer(active).replace(`"address":"0x`, `"address":"0x\\u0660`),
+      device: active.device,
+    },
+    {
+      name: 'a member the device does not read, nested 8 deep with the answer',
+      body: answer(active, (b) => {
+        (b as Record<string, unknown>).note = [[[[[[[1]]]]]]];
+      }),
+      device: active.device,
+    },
+    {
+      name: 'a member the device does not read, nested 9 deep with the answer',
+      body: answer(active, (b) => {
+        (b as Record<string, unknown>).note = [[[[[[[[1]]]]]]]];
+      }),
+      device: active.device,
+    },
+  ];
+  const cases: ChainAnswerCCase[] = [];
+  for (const c of raw) {
+    let expect = 'ok';
+    let status = 0;
+    try {
+      const { header, proof } = parseStatusProofBody(parseBodyText(c.body));
+      const proven = await verifyDeviceStatusProof({ header, proof, trust, freshness, fleet: vectors.fleet, device: c.device });
+      status = STATUSES.indexOf(proven.status);
+    } catch (error) {
+      if (!(error instanceof ChainProofError)) throw error;
+      expect = error.reason;
+    }
+    cases.push({
+      ...c,
+      checkpoint,
+      validators: trust.validators,
+      now: freshness.now,
+      maxAgeSeconds: freshness.maxAgeSeconds,
+      expect,
+      status,
+    });
+  }
+  return cases;
+}
+
+/** `text` with part [from, to) of each of the JSON strings given written as \u escapes (each string's first occurrence). */
+function escapeIn(text: string, parts: ReadonlyArray<readonly [string, number, number | undefined]>): string {
+  let out = text;
+  for (const [value, from, to] of parts) {
+    const part = value.slice(from, to);
+    const head = value.slice(0, from < 0 ? value.length + from : from);
+    const tail = value.slice(head.length + part.length);
+    const escaped = [...part].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    out = out.replace(`"${value}"`, `"${head}${escaped}${tail}"`);
+  }
+  return out;
+}
+
 const cString = (s: string) => JSON.stringify(s);
 const cList = (items: readonly string[]) => (items.length === 0 ? 'NULL' : `(const char *const[]){${items.map(cString).join(', ')}}`);
 
@@ -615,6 +890,7 @@ const cList = (items: readonly string[]) => (items.length === 0 ? 'NULL' : `(con
 export function chainProofCHeader(
   vectors: ChainProofVectors,
   cases: readonly ChainProofCCase[],
+  answers: readonly ChainAnswerCCase[],
   checkpoints: readonly ChainCheckpointCCase[] = makeChainCheckpointCCases(vectors),
   bodies: readonly ProofBodyCCase[] = makeProofBodyCCases(vectors),
 ): string {
@@ -649,6 +925,14 @@ export function chainProofCHeader(
     'typedef struct { const char *name, *body; int with_proof; const char *expect; } chain_body_case;',
     'static const chain_body_case chain_body_cases[] = {',
     ...bodies.map((c) => `  {${cString(c.name)}, ${cString(c.body)}, ${c.withProof ? 1 : 0}, ${cString(c.expect)}},`),
+    '};',
+    'typedef struct { const char *name, *body, *device; uint64_t checkpoint; const char *const *validators; size_t validator_count; uint64_t now, max_age_seconds;',
+    '  const char *expect; int status; } chain_answer_case;',
+    'static const chain_answer_case chain_answer_cases[] = {',
+    ...answers.map(
+      (c) =>
+        `  {${cString(c.name)}, ${cString(c.body)}, ${cString(c.device)}, ${c.checkpoint}u, ${cList(c.validators)}, ${c.validators.length}, ${c.now}u, ${c.maxAgeSeconds}u, ${cString(c.expect)}, ${c.status}},`,
+    ),
     '};',
     '#endif',
     '',

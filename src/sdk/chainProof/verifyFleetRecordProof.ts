@@ -1,5 +1,5 @@
 import { verifyMerkleProof } from '@ethereumjs/mpt';
-import { bytesToBigInt, bytesToHex, fromRlp, hexToBytes, isAddressEqual, isHex, keccak256, type Address, type Hex } from 'viem';
+import { bytesToBigInt, bytesToHex, fromRlp, hexToBytes, isAddress, isAddressEqual, isHex, keccak256, type Address, type Hex } from 'viem';
 import { fleetRecordSlot } from '../../protocol/fleetRecordSlot.js';
 import { ChainProofError, type ChainProofReason } from './errors.js';
 
@@ -42,7 +42,8 @@ export type VerifyFleetRecordProofReturnType = {
  */
 export async function verifyFleetRecordProof(parameters: VerifyFleetRecordProofParameters): Promise<VerifyFleetRecordProofReturnType> {
   const { stateRoot, fleet, device, proof } = parameters;
-  if (!isHex(proof.address) || !isAddressEqual(proof.address, fleet))
+  // isAddress first: isAddressEqual throws (not a ChainProofError) for what is not 40 hex digits.
+  if (!isAddress(proof.address, { strict: false }) || !isAddressEqual(proof.address, fleet))
     throw new ChainProofError('wrong_proof', `a proof for ${proof.address}, not the fleet ${fleet}`);
   const slot = fleetRecordSlot(device);
   const [entry] = proof.storageProof;
@@ -88,11 +89,24 @@ async function provenValue(reason: ChainProofReason, root: Hex, key: Hex, nodes:
     if (!bytesToHex(proof[i - 1]!).includes(keccak256(proof[i]!).slice(2)))
       throw new ChainProofError(reason, `proof node ${i} is not referenced by node ${i - 1}`);
   }
+  const walk = (nodes: Uint8Array[]) => verifyMerkleProof(hexToBytes(key), nodes, { root: hexToBytes(root), useKeyHashing: false });
+  let value: Uint8Array | null;
   try {
-    return await verifyMerkleProof(hexToBytes(key), proof, { root: hexToBytes(root), useKeyHashing: false });
+    value = await walk(proof);
   } catch (error) {
     throw new ChainProofError(reason, `the proof does not lead from the root to the key (${(error as Error).message})`);
   }
+  // Nothing after the end of the path either (an exclusion proof ends at a node the key leaves, which may still reference
+  // others): the walk uses a prefix of the nodes, so without the last one it fails unless the last was not needed.
+  if (
+    proof.length > 1 &&
+    (await walk(proof.slice(0, -1)).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new ChainProofError(reason, `proof node ${proof.length - 1} is after the end of the path`);
+  return value;
 }
 
 function decodeList(reason: ChainProofReason, rlp: Uint8Array): Uint8Array[] {
