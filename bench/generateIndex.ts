@@ -177,7 +177,7 @@ function writeRows(path: string, p: GenerateIndexParameters, say: (line: string)
     sender: `0x${string}`,
   ) => {
     insertEventRow.run(block, logIndex, tx, contract, address, name, JSON.stringify(args), sender);
-    for (const actor of eventActors({ args, sender })) insertActor.run(actor, block, logIndex);
+    for (const actor of eventActors({ name, args, sender })) insertActor.run(actor, block, logIndex);
   };
   const insertReadingEvent = (block: number, logIndex: number, tx: string, address: string, name: string, args: string) =>
     insertEventRow.run(block, logIndex, tx, 'fleet', address, name, args, null);

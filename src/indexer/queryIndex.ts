@@ -355,14 +355,15 @@ export const deviceListEvent = { contract: 'consentRegistry', name: 'ConsentGran
  */
 export type DeviceEventBranch = 'argument' | 'reading' | 'list';
 
-export function deviceEventBranches(p: Pick<ListEventsParameters, 'contracts' | 'names'>): DeviceEventBranch[] {
+export function deviceEventBranches(p: Pick<ListEventsParameters, 'contracts' | 'names' | 'actor'>): DeviceEventBranch[] {
   const admits = (contract: string, names: readonly string[]) =>
     (!p.contracts?.length || p.contracts.includes(contract)) && (!p.names?.length || names.some((n) => p.names!.includes(n)));
   const readingNames: readonly string[] = readingEventNames;
   const branches: DeviceEventBranch[] = [];
   // Any event but a reading event may carry a `device` argument.
   if (!p.names?.length || p.names.some((n) => !readingNames.includes(n))) branches.push('argument');
-  if (admits('fleet', readingEventNames)) branches.push('reading');
+  // A reading event names no actor (eventActors): with an actor, a device's readings are not read.
+  if (admits('fleet', readingEventNames) && !p.actor) branches.push('reading');
   if (admits(deviceListEvent.contract, [deviceListEvent.name])) branches.push('list');
   return branches;
 }
@@ -395,8 +396,8 @@ export const actorOfEvent = 'a.actor = ? AND a.block_number = e.block_number AND
 export function listEvents(db: Database.Database, finalBlock: number, p: ListEventsParameters): Page<IndexedEvent> {
   const filters: Filter[] = [];
   // One bound value per filter: a list of values is bound as a JSON array (json_each).
-  // In a device's branches the device's index does the search: the unary + keeps SQLite from
-  // choosing events_by_name for these (every event of a name of the fleet) instead.
+  // In a device's branches the device's index does the search, and for an actor event_actors: the
+  // unary + keeps SQLite from choosing events_by_name for these (every event of a name of the fleet) instead.
   const plus = p.device || p.actor ? '+' : '';
   if (p.contracts?.length) filters.push([`${plus}e.contract IN (SELECT value FROM json_each(?))`, JSON.stringify(p.contracts)]);
   if (p.names?.length) filters.push([`${plus}e.name IN (SELECT value FROM json_each(?))`, JSON.stringify(p.names)]);
