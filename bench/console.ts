@@ -15,8 +15,8 @@
  *   timeline page  GET /v1/index/flags?limit=50 and /status-changes?limit=50
  *   accounting log GET /v1/index/events?limit=50, and filtered by actor (AccountingPage.tsx): the
  *                  registrar (every registration and transfer), the operator (the status changes),
- *                  the largest owner, an account in no event; with a contract or a device; the next
- *                  page and a page 50,000 rows in, by cursor
+ *                  the largest owner, an account in no event; with a contract (one of its newest
+ *                  events, one of its oldest) or a device; the next page and a page 50,000 rows in
  *   writes         the store's write rate on the big file (measureWritesAtScale: applied, then rolled back)
  *
  * BENCH_CONSOLE_ROUNDS rounds (default 10) of every request: p50, p95 and max over all of them, the
@@ -191,6 +191,8 @@ export async function measureConsole(options: {
             ]
           : []),
         ['actor: the registrar, contract=deviceOwnership', `${byRegistrar}&contract=deviceOwnership`],
+        // Its registrations are its oldest events: every transfer of its newer ones is read first.
+        ['actor: the registrar, contract=fleet', `${byRegistrar}&contract=fleet`],
         ['actor: the registrar, a busy device', `${byRegistrar}&device=${sample.busiest[0]}`],
         ['actor: the operator', `${events}&actor=${GENERATED_OPERATOR}`],
         ['actor: the largest owner', `${events}&actor=${sample.owner}`],

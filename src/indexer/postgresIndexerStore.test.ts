@@ -286,7 +286,10 @@ test('PostgreSQL: a schema of version 5 is migrated in place: the actor filter r
     // The queries as pgEvents sends them, explained without sequential scans (the tables are tiny).
     const ran: { sql: string; values: unknown[] }[] = [];
     const recorder = {
-      query: (sql: string, values: unknown[]) => (ran.push({ sql, values }), client.query(sql, values)),
+      query: (sql: string, values: unknown[]) => {
+        ran.push({ sql, values });
+        return client.query(sql, values);
+      },
     } as unknown as Parameters<typeof pgEvents>[0];
     const { operator } = actorAccounts;
     await pgEvents(recorder, -1, { actor: operator, contracts: ['fleet'], limit: 2, cursor: encodeCursor([9, 0]) });

@@ -258,7 +258,10 @@ test('an index file of schema version 5 is migrated in place: the actor filter r
       store.db.prepare = ((sql: string) => {
         const statement = prepare(sql);
         const all = statement.all.bind(statement);
-        statement.all = (...args: unknown[]) => (ran.push({ sql, args }), all(...args));
+        statement.all = (...args: unknown[]) => {
+          ran.push({ sql, args });
+          return all(...args);
+        };
         return statement;
       }) as typeof store.db.prepare;
       const { operator } = actorAccounts;

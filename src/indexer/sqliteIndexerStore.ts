@@ -111,10 +111,10 @@ export const indexSchemaMigrations: readonly string[] = [
    CREATE INDEX event_actors_by_block ON event_actors (block_number);
    INSERT INTO event_actors (actor, block_number, log_index)
      SELECT sender, block_number, log_index FROM events INDEXED BY events_by_device
-      WHERE name NOT IN (${readingEventNamesSql}) AND sender IS NOT NULL
+      WHERE name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND sender IS NOT NULL
      UNION
      SELECT a.value, e.block_number, e.log_index FROM events e INDEXED BY events_by_device, json_each(e.args) a
-      WHERE e.name NOT IN (${readingEventNamesSql}) AND a.key <> 'device' AND a.type = 'text'
+      WHERE e.name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND a.key <> 'device' AND a.type = 'text'
         AND length(a.value) = 42 AND a.value GLOB '0x*' AND substr(a.value, 3) NOT GLOB '*[^0-9a-fA-F]*';`,
 ];
 
