@@ -21,6 +21,7 @@ import {
   event,
   followerContractTests,
   freshStoreName,
+  hash,
   postgresStoreKind,
   range,
   sqliteStoreKind,
@@ -141,6 +142,7 @@ test("PostgreSQL: a schema of version 1 is migrated in place: a device's owner i
         'events_by_listed_device',
         'events_by_name',
         'events_pkey',
+        'events_without_sender',
         'flags_by_device',
         'flags_by_position',
         'meta_pkey',
@@ -276,6 +278,11 @@ test('PostgreSQL: a schema of version 5 is migrated in place: the actor filter r
       after.push((await again.events({ actor: account, limit: 10 })).items.map((e) => e.blockNumber));
     assert.deepEqual(after, before, 'the same events as the former filter');
     assert.deepEqual(after, Object.values(actorPages));
+    assert.deepEqual(
+      await again.eventsWithoutSender(undefined, 10),
+      [{ blockNumber: 6, logIndex: 0, transactionHash: hash(1006) }],
+      'the events without a sender, reading events left out: the follower reads them again',
+    );
     // The queries as pgEvents sends them, explained without sequential scans (the tables are tiny).
     const ran: { sql: string; values: unknown[] }[] = [];
     const recorder = {

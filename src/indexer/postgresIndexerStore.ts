@@ -5,7 +5,16 @@ import { deviceStatusNames } from '../protocol/reasons.js';
 import { withDatabasePassword } from './databaseUrl.js';
 import { eventActors } from './eventActors.js';
 import { deviceTokenId, ownerChangeOf } from './ownerChange.js';
-import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
+import type {
+  EventPlace,
+  EventSender,
+  EventWithoutSender,
+  IndexedBlock,
+  IndexedRange,
+  IndexerPosition,
+  IndexerStore,
+  IndexReader,
+} from './indexerStore.js';
 import {
   pgConsentVoids,
   pgDeviceReadings,
@@ -116,11 +125,14 @@ export const postgresIndexSchemaMigrations: readonly string[] = [
   `ALTER TABLE events ADD COLUMN sender text;`,
   // As the SQLite store's migration 6: the `actor` filter by index (event_actors, one row per event
   // and account it names: eventActors), the rows already there filled by the same rule in SQL
-  // (reading events left out: their sender is null and they name no one).
+  // (reading events left out: their sender is null and they name no one); and the events still
+  // without a sender indexed apart, for the follower to read their senders again.
   `CREATE TABLE event_actors (
      actor text COLLATE "C" NOT NULL, block_number bigint NOT NULL, log_index integer NOT NULL,
      PRIMARY KEY (actor, block_number, log_index));
    CREATE INDEX event_actors_by_block ON event_actors (block_number);
+   CREATE INDEX events_without_sender ON events (block_number, log_index)
+     WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped');
    INSERT INTO event_actors (actor, block_number, log_index)
      SELECT sender, block_number, log_index FROM events
       WHERE name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND sender IS NOT NULL
@@ -392,6 +404,32 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
 
   async setFinalBlock(height: number): Promise<void> {
     await this.write((client) => raiseFinalBlock(client, height));
+  }
+
+  async eventsWithoutSender(after: EventPlace | undefined, limit: number): Promise<EventWithoutSender[]> {
+    return this.query<EventWithoutSender>(
+      `SELECT block_number AS "blockNumber", log_index AS "logIndex", tx_hash AS "transactionHash" FROM events
+        WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped')
+          AND (block_number, log_index) > ($1::bigint, $2::integer)
+        ORDER BY block_number, log_index LIMIT $3`,
+      [after?.blockNumber ?? -1, after?.logIndex ?? -1, limit],
+    );
+  }
+
+  async recordSenders(senders: readonly EventSender[]): Promise<void> {
+    if (senders.length === 0) return;
+    // Only rows still there and still without one (a rollback may have taken some meanwhile).
+    await this.write((client) =>
+      client.query(
+        `WITH found AS (SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[]) AS f (block_number, log_index, sender)),
+           updated AS (
+             UPDATE events e SET sender = f.sender FROM found f
+              WHERE e.block_number = f.block_number AND e.log_index = f.log_index AND e.sender IS NULL
+              RETURNING e.sender, e.block_number, e.log_index)
+         INSERT INTO event_actors (actor, block_number, log_index) SELECT * FROM updated ON CONFLICT DO NOTHING`,
+        [senders.map((s) => s.blockNumber), senders.map((s) => s.logIndex), senders.map((s) => s.sender)],
+      ),
+    );
   }
 
   async close(): Promise<void> {

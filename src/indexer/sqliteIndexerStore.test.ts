@@ -252,6 +252,21 @@ test('an index file of schema version 5 is migrated in place: the actor filter r
       const after = Object.values(actorAccounts).map((a) => store.events({ actor: a, limit: 10 }).items.map((e) => e.blockNumber));
       assert.deepEqual(after, before, 'the same events as the former filter');
       assert.deepEqual(after, Object.values(actorPages));
+      assert.deepEqual(
+        store.eventsWithoutSender(undefined, 10),
+        [{ blockNumber: 6, logIndex: 0, transactionHash: hash(1006) }],
+        'the events without a sender, reading events left out: the follower reads them again',
+      );
+      const found = (
+        store.db
+          .prepare(
+            "EXPLAIN QUERY PLAN SELECT block_number FROM events WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') ORDER BY block_number, log_index",
+          )
+          .all() as { detail: string }[]
+      )
+        .map((r) => r.detail)
+        .join('; ');
+      assert.match(found, /events_without_sender/, found);
       // The page's query (captured as the store prepares it) reads the actor's rows by key, in order.
       const ran: { sql: string; args: unknown[] }[] = [];
       const prepare = store.db.prepare.bind(store.db);

@@ -5,7 +5,16 @@ import { deviceStatusNames } from '../protocol/reasons.js';
 import type { ChainEvent } from './decodeChainLog.js';
 import { eventActors } from './eventActors.js';
 import { deviceTokenId, ownerChangeOf } from './ownerChange.js';
-import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
+import type {
+  EventPlace,
+  EventSender,
+  EventWithoutSender,
+  IndexedBlock,
+  IndexedRange,
+  IndexerPosition,
+  IndexerStore,
+  IndexReader,
+} from './indexerStore.js';
 import { uint64ToSqlite } from './sqliteUint64.js';
 import {
   listConsentVoids,
@@ -105,10 +114,15 @@ export const indexSchemaMigrations: readonly string[] = [
   // address argument but `device`; reading events have none), written with the event. The rows
   // already there are filled by the same rule: reading events are left out (events_by_device's
   // condition, so that only the other events are read), their sender is null and they name no one.
+  // The events still without a sender (indexed before migration 5) are indexed apart, so that the
+  // follower finds them at once to read their senders again (followChain.ts), and knows when none is
+  // left; events indexed since always have theirs, so the index only shrinks.
   `CREATE TABLE event_actors (
      actor TEXT NOT NULL, block_number INTEGER NOT NULL, log_index INTEGER NOT NULL,
      PRIMARY KEY (actor, block_number, log_index)) STRICT, WITHOUT ROWID;
    CREATE INDEX event_actors_by_block ON event_actors (block_number);
+   CREATE INDEX events_without_sender ON events (block_number, log_index)
+     WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped');
    INSERT INTO event_actors (actor, block_number, log_index)
      SELECT sender, block_number, log_index FROM events INDEXED BY events_by_device
       WHERE name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND sender IS NOT NULL
@@ -189,6 +203,13 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
       owner: db.prepare('UPDATE devices SET owner = ?, owner_block = ? WHERE address = ?'),
       listedDevice: db.prepare('INSERT INTO event_devices (device, block_number, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       actor: db.prepare('INSERT INTO event_actors (actor, block_number, log_index) VALUES (?, ?, ?)'),
+      withoutSender: db.prepare(
+        `SELECT block_number AS blockNumber, log_index AS logIndex, tx_hash AS transactionHash FROM events
+          WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND (block_number, log_index) > (?, ?)
+          ORDER BY block_number, log_index LIMIT ?`,
+      ),
+      sender: db.prepare('UPDATE events SET sender = ? WHERE block_number = ? AND log_index = ? AND sender IS NULL'),
+      senderActor: db.prepare('INSERT INTO event_actors (actor, block_number, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
     };
   }
 
@@ -339,6 +360,20 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
 
   setFinalBlock(height: number): void {
     this.raiseFinalBlock(height);
+  }
+
+  eventsWithoutSender(after: EventPlace | undefined, limit: number): EventWithoutSender[] {
+    return this.statements.withoutSender.all(after?.blockNumber ?? -1, after?.logIndex ?? -1, limit) as EventWithoutSender[];
+  }
+
+  recordSenders(senders: readonly EventSender[]): void {
+    const s = this.statements;
+    this.db.transaction(() => {
+      for (const { blockNumber, logIndex, sender } of senders) {
+        // Only a row still there and still without one (a rollback may have taken it meanwhile).
+        if (s.sender.run(sender, blockNumber, logIndex).changes > 0) s.senderActor.run(sender, blockNumber, logIndex);
+      }
+    })();
   }
 
   private raiseFinalBlock(height: number): void {
