@@ -13,6 +13,10 @@
  *                  (Promise.all, as DevicePage.tsx) for the busiest devices, a median one, one
  *                  with no reading, and random ones; the page's figure is the slowest of its requests
  *   timeline page  GET /v1/index/flags?limit=50 and /status-changes?limit=50
+ *   accounting log GET /v1/index/events?limit=50, and filtered by actor (AccountingPage.tsx): the
+ *                  registrar (every registration and transfer), the operator (the status changes),
+ *                  the largest owner, an account in no event; with a contract (one of its newest
+ *                  events, one of its oldest) or a device; the next page and a page 50,000 rows in
  *   writes         the store's write rate on the big file (measureWritesAtScale: applied, then rolled back)
  *
  * BENCH_CONSOLE_ROUNDS rounds (default 10) of every request: p50, p95 and max over all of them, the
@@ -29,7 +33,7 @@ import { encodeCursor } from '../src/indexer/queryIndex.js';
 import { SqliteIndexerStore } from '../src/indexer/sqliteIndexerStore.js';
 import { startTestChain } from '../src/testing/testChain.js';
 import { startBenchGateway } from './benchGateway.js';
-import { GENERATED_FLEET, generateIndex, type GenerateIndexReturnType } from './generateIndex.js';
+import { GENERATED_FLEET, GENERATED_OPERATOR, GENERATED_REGISTRAR, generateIndex, type GenerateIndexReturnType } from './generateIndex.js';
 
 export type LatencyFigures = { count: number; p50: number; p95: number; max: number };
 
@@ -45,6 +49,7 @@ export type ConsoleFigures = {
   fleet: { page: LatencyFigures; byRequest: [string, LatencyFigures][] };
   device: { page: LatencyFigures; byRequest: [string, LatencyFigures][]; busiestReadings: number };
   timeline: { page: LatencyFigures };
+  accounting: { page: LatencyFigures; byRequest: [string, LatencyFigures][] };
 };
 
 const TOKEN = 'console-token-of-the-bench-only';
@@ -153,11 +158,43 @@ export async function measureConsole(options: {
         ['consents', `/v1/index/events?contract=consentRegistry&name=ConsentGranted&device=${d}&limit=50`],
       ];
 
+      // The accounting log's pages (AccountingPage.tsx: 50 a page), filtered by actor.
+      const events = `/v1/index/events?limit=${PAGE}`;
+      const byRegistrar = `${events}&actor=${GENERATED_REGISTRAR}`;
+      const deepActorCursor = store.db
+        .prepare(
+          'SELECT block_number, log_index FROM event_actors WHERE actor = ? ORDER BY block_number DESC, log_index DESC LIMIT 1 OFFSET ?',
+        )
+        .raw()
+        .get(GENERATED_REGISTRAR, DEEP - 1) as number[] | undefined;
+      const accountingRequests: [string, string][] = [
+        ['every event', events],
+        ['actor: the registrar', byRegistrar],
+        ...nextPage('actor: the registrar, next page', byRegistrar, await get(byRegistrar)),
+        ...(deepActorCursor
+          ? [
+              [`actor: the registrar, row ${DEEP}`, `${byRegistrar}&cursor=${encodeURIComponent(encodeCursor(deepActorCursor))}`] as [
+                string,
+                string,
+              ],
+            ]
+          : []),
+        ['actor: the registrar, contract=deviceOwnership', `${byRegistrar}&contract=deviceOwnership`],
+        // Its registrations are its oldest events: every transfer of its newer ones is read first.
+        ['actor: the registrar, contract=fleet', `${byRegistrar}&contract=fleet`],
+        ['actor: the registrar, a busy device', `${byRegistrar}&device=${sample.busiest[0]}`],
+        ['actor: the operator', `${events}&actor=${GENERATED_OPERATOR}`],
+        ['actor: the largest owner', `${events}&actor=${sample.owner}`],
+        ['actor: an account in no event', `${events}&actor=0x${'5e'.repeat(20)}`],
+      ];
+
       const fleetByRequest = new Map<string, number[]>();
       const deviceByRequest = new Map<string, number[]>();
       const fleetPages: number[] = [];
       const devicePages: number[] = [];
       const timelinePages: number[] = [];
+      const accountingByRequest = new Map<string, number[]>();
+      const accountingPages: number[] = [];
       const record = (into: Map<string, number[]>, name: string, ms: number) => into.set(name, [...(into.get(name) ?? []), ms]);
       let busiestReadings = 0;
       for (let round = 0; round < options.rounds; round++) {
@@ -182,8 +219,14 @@ export async function measureConsole(options: {
         const start = performance.now();
         await Promise.all([get(`/v1/index/flags?limit=${PAGE}`), get(`/v1/index/status-changes?limit=${PAGE}`)]);
         timelinePages.push(performance.now() - start);
+        for (const [name, path] of accountingRequests) {
+          const { ms, body } = await get(path);
+          if (!Array.isArray(body.items)) throw new Error(`GET ${path}: no items`);
+          record(accountingByRequest, name, ms);
+          accountingPages.push(ms);
+        }
         say(
-          `  round ${round + 1}/${options.rounds}: fleet p95 so far ${latencyOf(fleetPages).p95.toFixed(1)} ms, device page ${latencyOf(devicePages).p95.toFixed(1)} ms`,
+          `  round ${round + 1}/${options.rounds}: fleet p95 so far ${latencyOf(fleetPages).p95.toFixed(1)} ms, device page ${latencyOf(devicePages).p95.toFixed(1)} ms, accounting log by actor ${latencyOf(accountingPages).p95.toFixed(1)} ms`,
         );
       }
       const writes = measureWritesAtScale(store);
@@ -201,6 +244,10 @@ export async function measureConsole(options: {
           busiestReadings,
         },
         timeline: { page: latencyOf(timelinePages) },
+        accounting: {
+          page: latencyOf(accountingPages),
+          byRequest: [...accountingByRequest].map(([name, samples]) => [name, latencyOf(samples)]),
+        },
       };
     } finally {
       await gateway.close();
@@ -278,6 +325,8 @@ export function formatConsoleFigures(f: ConsoleFigures): string[] {
     `  device page (its ${f.device.byRequest.length} index requests at once; ${f.device.page.count} page loads; busiest device's readings page ${f.device.busiestReadings} rows): ${ms(f.device.page)} (target p95 < 1 s: ${met(f.device.page)})`,
     ...slowest(f.device.byRequest).map(([name, l]) => `    ${name} (alone): ${ms(l)}`),
     `  timeline page (flags and status changes, 50 each): ${ms(f.timeline.page)}`,
+    `  accounting log (${f.accounting.byRequest.length} kinds of request, filtered by actor but one): ${ms(f.accounting.page)} (target p95 < 1 s: ${met(f.accounting.page)})`,
+    ...slowest(f.accounting.byRequest).map(([name, l]) => `    ${name}: ${ms(l)}`),
     `  the store's writes on this file: ${f.writes.events} reading events of 1,000 devices in ${f.writes.seconds.toFixed(2)} s: ${Math.round(f.writes.events / f.writes.seconds)} events/s (applyRange only, no commit fsync; rolled back)`,
   ];
 }

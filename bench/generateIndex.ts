@@ -8,6 +8,9 @@
  * suspensions, reinstatements and revocations. Readings per device are skewed as a real fleet's
  * are: 10 busy devices hold 1 % of the readings each, 1 % of the devices 20 % together, the rest
  * about 70 each, 2 % none. Device locations are not in the index (a device's metadata, off chain).
+ * Each event but a reading event has its transaction's sender (the registrar sends registrations
+ * and the transfers to the owners, the operator the status changes) and its `event_actors` rows
+ * (eventActors), as the indexer writes them; reading events have neither.
  *
  * The file is cached (BENCH_CACHE_DIR, default <OS temp dir>/pythia-bench-cache) under a name keyed by
  * the generator's version, the sizes and the seed: a second run opens it at once. It is written as
@@ -22,10 +25,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { getAddress } from 'viem';
+import type { ChainEvent } from '../src/indexer/decodeChainLog.js';
+import { eventActors } from '../src/indexer/eventActors.js';
 import { SqliteIndexerStore } from '../src/indexer/sqliteIndexerStore.js';
 
 /** The rows' shape and distributions: bump on any change to what is generated. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 
 export type GenerateIndexParameters = {
   devices: number;
@@ -51,8 +56,11 @@ export type GenerateIndexReturnType = {
 export const GENERATED_FLEET = '0x00000000000000000000000000000000000f1ee7';
 export const generatedIdentity = `31337:${GENERATED_FLEET}`;
 const OWNERSHIP = '0x0000000000000000000000000000000000000a11';
-const OPERATOR = getAddress('0x00000000000000000000000000000000000000aa');
-const REGISTRAR = getAddress('0x00000000000000000000000000000000000000bb');
+/** The accounts that send the generated transactions other than readings: status changes, registrations and transfers. */
+export const GENERATED_OPERATOR = getAddress('0x00000000000000000000000000000000000000aa');
+export const GENERATED_REGISTRAR = getAddress('0x00000000000000000000000000000000000000bb');
+const OPERATOR = GENERATED_OPERATOR;
+const REGISTRAR = GENERATED_REGISTRAR;
 const ZERO = '0x0000000000000000000000000000000000000000';
 
 /** Chain layout: a block every 5 s; registrations from block 100, transfers after, then a readings batch every 12 blocks. */
@@ -147,13 +155,32 @@ function writeRows(path: string, p: GenerateIndexParameters, say: (line: string)
   db.pragma('threads = 2');
   // The secondary indexes of the big tables are built once at the end (a sort), not row by row.
   const bulkIndexes = db
-    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('readings', 'events')")
+    .prepare(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('readings', 'events', 'event_actors')",
+    )
     .all() as { name: string; sql: string }[];
   for (const index of bulkIndexes) db.exec(`DROP INDEX ${index.name}`);
 
-  const insertEvent = db.prepare(
-    `INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  const insertEventRow = db.prepare(
+    `INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args, sender) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const insertActor = db.prepare('INSERT INTO event_actors (actor, block_number, log_index) VALUES (?, ?, ?)');
+  // An event other than a reading event, with its transaction's sender and its actors (as the store writes them).
+  const insertEvent = (
+    block: number,
+    logIndex: number,
+    tx: string,
+    contract: string,
+    address: string,
+    name: string,
+    args: ChainEvent['args'],
+    sender: `0x${string}`,
+  ) => {
+    insertEventRow.run(block, logIndex, tx, contract, address, name, JSON.stringify(args), sender);
+    for (const actor of eventActors({ name, args, sender })) insertActor.run(actor, block, logIndex);
+  };
+  const insertReadingEvent = (block: number, logIndex: number, tx: string, address: string, name: string, args: string) =>
+    insertEventRow.run(block, logIndex, tx, 'fleet', address, name, args, null);
   const insertReading = db.prepare(
     `INSERT INTO readings (block_number, log_index, tx_hash, device, sequence, outcome, reasons, metric, value, skip_reason, timestamp, payload, r, vs)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -185,8 +212,8 @@ function writeRows(path: string, p: GenerateIndexParameters, say: (line: string)
       insertBlock.run(block, word());
       for (let i = d; i < Math.min(D, d + PER_BLOCK); i++) {
         registeredBlock[i] = block;
-        const args = { device: addresses[i], classId: classOf[i], publicKey: publicKeys[i % publicKeys.length], registrar: REGISTRAR };
-        insertEvent.run(block, i - d, tx, 'fleet', fleet, 'DeviceRegistered', JSON.stringify(args));
+        const args = { device: addresses[i]!, classId: classOf[i]!, publicKey: publicKeys[i % publicKeys.length]!, registrar: REGISTRAR };
+        insertEvent(block, i - d, tx, 'fleet', fleet, 'DeviceRegistered', args, REGISTRAR);
       }
     }
     const owned = addresses.flatMap((_, i) => (ownerOf[i] ? [i] : []));
@@ -195,8 +222,8 @@ function writeRows(path: string, p: GenerateIndexParameters, say: (line: string)
       insertBlock.run(block, word());
       owned.slice(k, k + PER_BLOCK).forEach((i, logIndex) => {
         ownerBlock[i] = block;
-        const args = { device: addresses[i], previousOwner: ZERO, newOwner: ownerOf[i], epoch: '1' };
-        insertEvent.run(block, logIndex, tx, 'deviceOwnership', ownership, 'OwnershipTransferred', JSON.stringify(args));
+        const args = { device: addresses[i]!, previousOwner: ZERO, newOwner: ownerOf[i]!, epoch: '1' };
+        insertEvent(block, logIndex, tx, 'deviceOwnership', ownership, 'OwnershipTransferred', args, REGISTRAR);
       });
     }
   });
@@ -304,7 +331,7 @@ function writeRows(path: string, p: GenerateIndexParameters, say: (line: string)
               ? `{"device":"${device}","sequence":"${sequence}","reason":${skipReason}}`
               : `{"device":"${device}","sequence":"${sequence}"}`;
         const name = outcome === 'flagged' ? 'ReadingFlagged' : outcome === 'skipped' ? 'ReadingSkipped' : 'ReadingAccepted';
-        insertEvent.run(number, logIndex, tx, 'fleet', fleet, name, args);
+        insertReadingEvent(number, logIndex, tx, fleet, name, args);
         if (outcome !== 'skipped') {
           recorded[d]!++;
           if (outcome === 'flagged') flagged[d]!++;
@@ -314,14 +341,14 @@ function writeRows(path: string, p: GenerateIndexParameters, say: (line: string)
       }
       for (const change of statusAt.get(b) ?? []) {
         const args = {
-          device: addresses[change.device],
+          device: addresses[change.device]!,
           previous: change.previous,
           current: change.current,
           by: OPERATOR,
           reason: change.reason,
         };
         const statusTx = word();
-        insertEvent.run(number, logIndex, statusTx, 'fleet', fleet, 'DeviceStatusChanged', JSON.stringify(args));
+        insertEvent(number, logIndex, statusTx, 'fleet', fleet, 'DeviceStatusChanged', args, OPERATOR);
         const device = addresses[change.device]!;
         insertStatus.run(number, logIndex++, statusTx, device, names[change.previous], names[change.current], OPERATOR, change.reason);
         status[change.device] = change.current;

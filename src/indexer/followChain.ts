@@ -2,7 +2,7 @@ import { BaseError, decodeFunctionData, getAddress, ResponseBodyTooLargeError, t
 import { pythiaFleetAbi } from '../contracts/abis.js';
 import { contractsByAddress, decodeChainLog, type ChainEvent, type RawLog } from './decodeChainLog.js';
 import type { IndexedContract } from './indexedContracts.js';
-import type { IndexedBlock, IndexerStore, SignedReadingFields } from './indexerStore.js';
+import type { EventPlace, IndexedBlock, IndexerStore, SignedReadingFields } from './indexerStore.js';
 import { readingEventNames } from './queryIndex.js';
 
 export type ChainFollowerOptions = {
@@ -19,6 +19,8 @@ export type ChainFollowerOptions = {
   chunkBlocks?: number;
   /** Called after each stored range or rollback (live updates). */
   onChange?: (change: ChainChange) => void;
+  /** Events whose sender an older index lacks, read again per step once caught up (readSendersAgain). Default 256. */
+  sendersPerStep?: number;
 };
 
 /** What one step changed. */
@@ -30,7 +32,7 @@ export type ChainChange =
 export type FollowStepReturnType = { caughtUp: boolean; change?: ChainChange };
 
 const READING_EVENTS: ReadonlySet<string> = new Set(readingEventNames);
-/** Transactions fetched at once (eth_getTransactionByHash requests in flight). */
+/** Transactions fetched at once (eth_getTransactionByHash requests in flight); blocks too, when senders are read again. */
 const TRANSACTION_BATCH = 16;
 
 /** The fleet's reading events: sent by the gateway's relayer, their transactions read for the signed readings only. */
@@ -50,6 +52,9 @@ export class ChainFollower {
   private readonly fleet: Address | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
+  /** Where reading senders again has reached in this run (events whose transaction was not found are passed over). */
+  private sendersAfter: EventPlace | undefined;
+  private sendersComplete = false;
 
   constructor(options: ChainFollowerOptions) {
     if (!Number.isSafeInteger(options.confirmations) || options.confirmations < 1) {
@@ -81,6 +86,7 @@ export class ChainFollower {
       const after = (await store.position()).finalBlock;
       const change: ChainChange | undefined = after > before ? { kind: 'final', finalBlock: after } : undefined;
       if (change) this.options.onChange?.(change);
+      await this.readSendersAgain();
       return { caughtUp: true, ...(change && { change }) };
     }
     const to = Math.min(from + (this.options.chunkBlocks ?? 2_000) - 1, head);
@@ -204,6 +210,39 @@ export class ChainFollower {
       }
     }
     return { senders, readings };
+  }
+
+  /**
+   * The senders an index written before it recorded them lacks (its events other than reading
+   * events; SQLite and PostgreSQL migration 5), read again a few at a time while the follower is
+   * caught up, so that the catch-up never waits for them: their blocks (with their transactions: a
+   * node may keep no index of old transactions by hash) give each transaction's sender, which its
+   * hash fixes whatever block holds it. Stops for the run once none is left.
+   */
+  private async readSendersAgain(): Promise<void> {
+    if (this.sendersComplete) return;
+    const { store, client } = this.options;
+    const missing = await store.eventsWithoutSender(this.sendersAfter, this.options.sendersPerStep ?? 256);
+    if (missing.length === 0) {
+      this.sendersComplete = true;
+      return;
+    }
+    const numbers = [...new Set(missing.map((e) => e.blockNumber))];
+    const senders = new Map<string, Address>();
+    for (let i = 0; i < numbers.length; i += TRANSACTION_BATCH) {
+      const blocks = await Promise.all(
+        numbers.slice(i, i + TRANSACTION_BATCH).map((n) => client.getBlock({ blockNumber: BigInt(n), includeTransactions: true })),
+      );
+      for (const block of blocks) for (const t of block.transactions) senders.set(t.hash.toLowerCase(), getAddress(t.from));
+    }
+    await store.recordSenders(
+      missing.flatMap(({ blockNumber, logIndex, transactionHash }) => {
+        const sender = senders.get(transactionHash.toLowerCase());
+        return sender === undefined ? [] : [{ blockNumber, logIndex, sender }];
+      }),
+    );
+    const last = missing[missing.length - 1]!;
+    this.sendersAfter = { blockNumber: last.blockNumber, logIndex: last.logIndex };
   }
 
   private async logs(from: number, to: number): Promise<RawLog[]> {

@@ -53,7 +53,7 @@ export type IndexedEvent = ChainPlace & {
   /**
    * The account that sent the event's transaction (checksummed); null for the fleet's reading
    * events (always the gateway's relayer, not stored) and for events indexed before the index
-   * recorded senders (unknown).
+   * recorded senders (unknown until the follower has read them again: followChain.ts).
    */
   sender: string | null;
 };

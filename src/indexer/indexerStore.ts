@@ -1,4 +1,4 @@
-import type { Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import type { ChainEvent } from './decodeChainLog.js';
 import type {
   GrantOfDevices,
@@ -38,6 +38,11 @@ export type IndexerPosition = {
   finalBlock: number;
 };
 
+/** An event's place on the chain. */
+export type EventPlace = { blockNumber: number; logIndex: number };
+export type EventWithoutSender = EventPlace & { transactionHash: Hex };
+export type EventSender = EventPlace & { sender: Address };
+
 /** A value or its promise: SQLite answers at once, a database server (PostgreSQL) later. */
 export type Awaitable<T> = T | Promise<T>;
 
@@ -55,6 +60,13 @@ export interface IndexerStore {
   rollbackAbove(keep: IndexedBlock | undefined): Awaitable<void>;
   /** Raises the final block (never lowers it). */
   setFinalBlock(height: number): Awaitable<void>;
+  /**
+   * Events other than reading events whose sender is unknown (indexed before the index recorded
+   * senders), after `after` in chain order, at most `limit`: what the follower reads again.
+   */
+  eventsWithoutSender(after: EventPlace | undefined, limit: number): Awaitable<EventWithoutSender[]>;
+  /** Records the senders found for such events, and their `event_actors` rows, in one transaction. */
+  recordSenders(senders: readonly EventSender[]): Awaitable<void>;
   close(): Awaitable<void>;
 }
 

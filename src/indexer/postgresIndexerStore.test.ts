@@ -14,16 +14,21 @@ import { indexedContracts } from './indexedContracts.js';
 import type { IndexerStore, IndexReader } from './indexerStore.js';
 import { withDatabasePassword } from './databaseUrl.js';
 import {
+  actorAccounts,
+  actorPages,
+  actorTestEvents,
+  device,
   event,
   followerContractTests,
   freshStoreName,
+  hash,
   postgresStoreKind,
   range,
   sqliteStoreKind,
   storeContractTests,
 } from '../testing/indexerStoreContract.js';
 import { indexSchemaName, PostgresIndexerStore, postgresIndexSchemaMigrations } from './postgresIndexerStore.js';
-import { pgDeviceEventsQuery } from './postgresQueryIndex.js';
+import { pgDeviceEventsQuery, pgEvents, pgReadableArgs } from './postgresQueryIndex.js';
 import { encodeCursor } from './queryIndex.js';
 import { IndexerDatabaseError } from './sqliteIndexerStore.js';
 import { deploymentIdentity, startIndexer } from './startIndexer.js';
@@ -131,10 +136,13 @@ test("PostgreSQL: a schema of version 1 is migrated in place: a device's owner i
         'devices_by_registered',
         'devices_by_status',
         'devices_pkey',
+        'event_actors_by_block',
+        'event_actors_pkey',
         'events_by_device',
         'events_by_listed_device',
         'events_by_name',
         'events_pkey',
+        'events_without_sender',
         'flags_by_device',
         'flags_by_position',
         'meta_pkey',
@@ -232,6 +240,76 @@ test('PostgreSQL: a schema of version 4 is migrated in place: events get a sende
       ],
       'the rows indexed before stay, with no sender',
     );
+  } finally {
+    await client.end();
+    await again?.close();
+  }
+});
+
+test('PostgreSQL: a schema of version 5 is migrated in place: the actor filter reads event_actors, filled from the stored events, and answers as the former filter over every event', async () => {
+  const schema = freshStoreName();
+  const identity = '1:fleet';
+  const client = new pg.Client({ connectionString: withDatabasePassword(database.url, database.password) });
+  await client.connect();
+  let again: PostgresIndexerStore | undefined;
+  try {
+    await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+    for (const migration of postgresIndexSchemaMigrations.slice(0, 5)) await client.query(migration);
+    await client.query("INSERT INTO meta (key, value) VALUES ('schema_version', '5'), ('identity', $1)", [identity]);
+    for (const e of actorTestEvents()) {
+      await client.query(
+        'INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args, sender) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [e.blockNumber, e.logIndex, e.transactionHash, e.contract, e.address, e.name, JSON.stringify(e.args), e.sender ?? null],
+      );
+    }
+    // The filter as it was before event_actors (every event read), for each account.
+    const before: number[][] = [];
+    for (const account of Object.values(actorAccounts)) {
+      const { rows } = await client.query<{ block_number: string }>(
+        `SELECT block_number FROM events e WHERE (e.sender = $1 OR EXISTS (SELECT 1 FROM json_each_text(${pgReadableArgs('e')}::json)
+           WHERE key <> 'device' AND value = $1)) ORDER BY block_number DESC, log_index DESC`,
+        [account],
+      );
+      before.push(rows.map((r) => Number(r.block_number)));
+    }
+    again = await PostgresIndexerStore.open({ ...database, identity, schema });
+    const after: number[][] = [];
+    for (const account of Object.values(actorAccounts))
+      after.push((await again.events({ actor: account, limit: 10 })).items.map((e) => e.blockNumber));
+    assert.deepEqual(after, before, 'the same events as the former filter');
+    assert.deepEqual(after, Object.values(actorPages));
+    assert.deepEqual(
+      await again.eventsWithoutSender(undefined, 10),
+      [{ blockNumber: 6, logIndex: 0, transactionHash: hash(1006) }],
+      'the events without a sender, reading events left out: the follower reads them again',
+    );
+    // The queries as pgEvents sends them, explained without sequential scans (the tables are tiny).
+    const ran: { sql: string; values: unknown[] }[] = [];
+    const recorder = {
+      query: (sql: string, values: unknown[]) => {
+        ran.push({ sql, values });
+        return client.query(sql, values);
+      },
+    } as unknown as Parameters<typeof pgEvents>[0];
+    const { operator } = actorAccounts;
+    await pgEvents(recorder, -1, { actor: operator, contracts: ['fleet'], limit: 2, cursor: encodeCursor([9, 0]) });
+    await pgEvents(recorder, -1, { actor: operator, device, limit: 2 });
+    // Many events of other accounts (as at fleet scale, where an actor's events are few among
+    // millions): the actor's page then comes from its key in event_actors, newest first.
+    await client.query(
+      `INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args, sender)
+       SELECT 100 + g, 0, '0x', 'fleet', '0xf1', 'DeviceStatusChanged', '{}', '0x' || lpad(to_hex(g % 500), 40, '0') FROM generate_series(1, 20000) g;
+       INSERT INTO event_actors (actor, block_number, log_index) SELECT sender, block_number, 0 FROM events WHERE block_number > 100;
+       ANALYZE events; ANALYZE event_actors`,
+    );
+    const plan = async (query: { sql: string; values: unknown[] } | undefined) =>
+      (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${query!.sql}`, query!.values)).rows.map((r) => r['QUERY PLAN']).join('\n');
+    const alone = await plan(ran[0]);
+    assert.match(alone, /Index (Only )?Scan Backward using event_actors_pkey on event_actors a/, alone);
+    assert.doesNotMatch(alone, /Seq Scan|Sort/, `neither every event read nor a sort: ${alone}`);
+    const withDevice = await plan(ran[1]);
+    assert.match(withDevice, /event_actors_pkey/, withDevice);
+    assert.doesNotMatch(withDevice, /Seq Scan on event_actors/, withDevice);
   } finally {
     await client.end();
     await again?.close();
@@ -354,6 +432,10 @@ test('the query API answers the same from PostgreSQL as from SQLite, pages and c
       '/v1/index/events?limit=40',
       `/v1/index/events?device=${device1}`,
       `/v1/index/events?actor=${kit.chain.operator.address}&contract=fleet`,
+      `/v1/index/events?actor=${kit.chain.operator.address}&limit=3`,
+      `/v1/index/events?actor=${kit.chain.operator.address}&device=${device1}&limit=1`,
+      `/v1/index/events?actor=${kit.chain.operator.address}&name=DeviceRegistered,OwnershipTransferred,Transfer&limit=2`,
+      `/v1/index/events?actor=${kit.chain.relayer.address}`,
       '/v1/index/events?contract=fleet,timelock&name=ReadingFlagged,DeviceStatusChanged,CallScheduled&limit=1',
     ];
     let compared = 0;

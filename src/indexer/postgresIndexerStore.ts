@@ -3,8 +3,18 @@ import pg from 'pg';
 import { zeroAddress, type Hex } from 'viem';
 import { deviceStatusNames } from '../protocol/reasons.js';
 import { withDatabasePassword } from './databaseUrl.js';
+import { eventActors } from './eventActors.js';
 import { deviceTokenId, ownerChangeOf } from './ownerChange.js';
-import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
+import type {
+  EventPlace,
+  EventSender,
+  EventWithoutSender,
+  IndexedBlock,
+  IndexedRange,
+  IndexerPosition,
+  IndexerStore,
+  IndexReader,
+} from './indexerStore.js';
 import {
   pgConsentVoids,
   pgDeviceReadings,
@@ -113,6 +123,23 @@ export const postgresIndexSchemaMigrations: readonly string[] = [
   // As the SQLite store's migration 5: who sent each event's transaction, checksummed; null for the
   // fleet's reading events (always the gateway's relayer) and for rows indexed before (unknown).
   `ALTER TABLE events ADD COLUMN sender text;`,
+  // As the SQLite store's migration 6: the `actor` filter by index (event_actors, one row per event
+  // and account it names: eventActors), the rows already there filled by the same rule in SQL
+  // (reading events left out: their sender is null and they name no one); and the events still
+  // without a sender indexed apart, for the follower to read their senders again.
+  `CREATE TABLE event_actors (
+     actor text COLLATE "C" NOT NULL, block_number bigint NOT NULL, log_index integer NOT NULL,
+     PRIMARY KEY (actor, block_number, log_index));
+   CREATE INDEX event_actors_by_block ON event_actors (block_number);
+   CREATE INDEX events_without_sender ON events (block_number, log_index)
+     WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped');
+   INSERT INTO event_actors (actor, block_number, log_index)
+     SELECT sender, block_number, log_index FROM events
+      WHERE name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND sender IS NOT NULL
+     UNION
+     SELECT a.value, e.block_number, e.log_index FROM events e, json_each_text(replace(e.args::text, '\\u0000', '\\ufffd')::json) a
+      WHERE e.name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND a.key <> 'device'
+        AND a.value ~ '^0x[0-9a-fA-F]{40}$';`,
 ];
 
 /** How long opening waits for the writer's lock before it refuses (another indexer holds it). */
@@ -309,7 +336,7 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
   private async bindContracts(contracts: string): Promise<void> {
     await this.write(async (client) => {
       if ((await meta(client, 'contracts')) === contracts) return;
-      await client.query('TRUNCATE events, readings, status_changes, device_records, device_counters, blocks');
+      await client.query('TRUNCATE events, readings, status_changes, event_actors, device_records, device_counters, blocks');
       await client.query("DELETE FROM meta WHERE key IN ('cursor_number', 'cursor_hash', 'final_block')");
       await setMeta(client, 'contracts', contracts);
     });
@@ -355,7 +382,7 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
           [above],
         )
       ).rows.map((r) => r.address);
-      for (const table of ['events', 'readings', 'status_changes'])
+      for (const table of ['events', 'readings', 'status_changes', 'event_actors'])
         await client.query(`DELETE FROM ${table} WHERE block_number > $1`, [above]);
       await client.query('DELETE FROM blocks WHERE number > $1', [above]);
       await client.query('DELETE FROM device_counters c USING device_records r WHERE c.address = r.address AND r.registered_block > $1', [
@@ -377,6 +404,32 @@ export class PostgresIndexerStore implements IndexerStore, IndexReader {
 
   async setFinalBlock(height: number): Promise<void> {
     await this.write((client) => raiseFinalBlock(client, height));
+  }
+
+  async eventsWithoutSender(after: EventPlace | undefined, limit: number): Promise<EventWithoutSender[]> {
+    return this.query<EventWithoutSender>(
+      `SELECT block_number AS "blockNumber", log_index AS "logIndex", tx_hash AS "transactionHash" FROM events
+        WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped')
+          AND (block_number, log_index) > ($1::bigint, $2::integer)
+        ORDER BY block_number, log_index LIMIT $3`,
+      [after?.blockNumber ?? -1, after?.logIndex ?? -1, limit],
+    );
+  }
+
+  async recordSenders(senders: readonly EventSender[]): Promise<void> {
+    if (senders.length === 0) return;
+    // Only rows still there and still without one (a rollback may have taken some meanwhile).
+    await this.write((client) =>
+      client.query(
+        `WITH found AS (SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[]) AS f (block_number, log_index, sender)),
+           updated AS (
+             UPDATE events e SET sender = f.sender FROM found f
+              WHERE e.block_number = f.block_number AND e.log_index = f.log_index AND e.sender IS NULL
+              RETURNING e.sender, e.block_number, e.log_index)
+         INSERT INTO event_actors (actor, block_number, log_index) SELECT * FROM updated ON CONFLICT DO NOTHING`,
+        [senders.map((s) => s.blockNumber), senders.map((s) => s.logIndex), senders.map((s) => s.sender)],
+      ),
+    );
   }
 
   async close(): Promise<void> {
@@ -460,7 +513,9 @@ const applyRangeStatement = `WITH
       last_sequence = coalesce(p.last_sequence, d.last_sequence), last_reading_block = coalesce(p.last_reading_block, d.last_reading_block)
     FROM unnest($51::text[], $52::bigint[], $53::bigint[], $54::numeric[], $55::bigint[])
       AS p (address, readings, flags, last_sequence, last_reading_block)
-    WHERE d.address = p.address)
+    WHERE d.address = p.address),
+  actors_in AS (
+    INSERT INTO event_actors (actor, block_number, log_index) SELECT * FROM unnest($58::text[], $59::bigint[], $60::integer[]))
 INSERT INTO meta (key, value) SELECT * FROM unnest($56::text[], $57::text[])
 ON CONFLICT (key) DO UPDATE SET value = excluded.value
 WHERE CASE WHEN meta.key = 'final_block' THEN meta.value::bigint < excluded.value::bigint ELSE true END`;
@@ -484,9 +539,11 @@ function rangeRows(range: IndexedRange, existing: ReadonlySet<string>): unknown[
   const events = columns(8);
   const readings = columns(14);
   const statusChanges = columns(8);
+  const actors = columns(3);
   for (const event of range.events) {
     const at = [event.blockNumber, event.logIndex, event.transactionHash] as const;
     events.push(...at, event.contract, event.address, event.name, JSON.stringify(event.args), event.sender ?? null);
+    for (const actor of eventActors(event)) actors.push(actor, event.blockNumber, event.logIndex);
     const a = event.args;
     const device = String(a.device);
     if (event.contract === 'fleet') {
@@ -589,6 +646,7 @@ function rangeRows(range: IndexedRange, existing: ReadonlySet<string>): unknown[
     ...records.arrays,
     ...counters.arrays,
     ...meta.arrays,
+    ...actors.arrays,
   ];
 }
 

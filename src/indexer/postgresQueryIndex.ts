@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import {
+  actorEvents,
+  actorOfEvent,
   decodeCursor,
   deviceEventBranches,
   deviceListEvent,
@@ -177,16 +179,13 @@ export async function pgEvents(db: PgQueryable, finalBlock: number, p: ListEvent
   const filters: [string, unknown][] = [];
   if (p.contracts?.length) filters.push(['e.contract = ANY(?::text[])', [...p.contracts]]);
   if (p.names?.length) filters.push(['e.name = ANY(?::text[])', [...p.names]]);
-  if (p.actor) {
-    filters.push([
-      `(e.sender = ? OR EXISTS (SELECT 1 FROM json_each_text(${pgReadableArgs('e')}::json) WHERE key <> 'device' AND value = ?))`,
-      p.actor,
-    ]);
-  }
+  // As listEvents: an actor's events through event_actors (alone, in its key's order; with a device, looked up there).
+  if (p.actor && p.device) filters.push([`EXISTS (SELECT 1 FROM event_actors a WHERE ${actorOfEvent})`, p.actor]);
+  else if (p.actor) filters.push(['e.actor = ?', p.actor]);
   const select = `${place(finalBlock)}, contract, address, name, args, sender`;
   const page = p.device
     ? await pgEventsOfDevice(db, select, p, p.device, filters)
-    : await byPosition<Positioned<IndexedEvent>>(db, select, 'events e', filters, p.limit, p.cursor);
+    : await byPosition<Positioned<IndexedEvent>>(db, select, p.actor ? actorEvents : 'events e', filters, p.limit, p.cursor);
   return { items: page.rows.map(withoutPosition), next: page.next };
 }
 

@@ -225,7 +225,8 @@ export type ListEventsParameters = {
   device?: string;
   /**
    * Events that name this account in an address argument other than `device` (by, owner, registrar,
-   * recipient, sender, ...), or whose transaction it sent (IndexedEvent's `sender`); checksummed address.
+   * recipient, sender, ...), or whose transaction it sent (IndexedEvent's `sender`); checksummed
+   * address. Found through event_actors (eventActors.ts).
    */
   actor?: string;
   limit: number;
@@ -306,14 +307,15 @@ export const deviceListEvent = { contract: 'consentRegistry', name: 'ConsentGran
  */
 export type DeviceEventBranch = 'argument' | 'reading' | 'list';
 
-export function deviceEventBranches(p: Pick<ListEventsParameters, 'contracts' | 'names'>): DeviceEventBranch[] {
+export function deviceEventBranches(p: Pick<ListEventsParameters, 'contracts' | 'names' | 'actor'>): DeviceEventBranch[] {
   const admits = (contract: string, names: readonly string[]) =>
     (!p.contracts?.length || p.contracts.includes(contract)) && (!p.names?.length || names.some((n) => p.names!.includes(n)));
   const readingNames: readonly string[] = readingEventNames;
   const branches: DeviceEventBranch[] = [];
   // Any event but a reading event may carry a `device` argument.
   if (!p.names?.length || p.names.some((n) => !readingNames.includes(n))) branches.push('argument');
-  if (admits('fleet', readingEventNames)) branches.push('reading');
+  // A reading event names no actor (eventActors): with an actor, a device's readings are not read.
+  if (admits('fleet', readingEventNames) && !p.actor) branches.push('reading');
   if (admits(deviceListEvent.contract, [deviceListEvent.name])) branches.push('list');
   return branches;
 }
@@ -332,19 +334,32 @@ type EventRow = {
   sender: string | null;
 };
 
+/**
+ * The events of the actor the query names (`e.actor = ?`), their position taken from event_actors,
+ * so that the keyset order and cursor run on its (actor, block, log index) key: the index hands the
+ * actor's newest rows first, however many events the index holds. Both stores use this subquery.
+ */
+export const actorEvents = `(SELECT a.actor, a.block_number, a.log_index, e.tx_hash, e.contract, e.address, e.name, e.args, e.sender
+  FROM event_actors a JOIN events e ON e.block_number = a.block_number AND e.log_index = a.log_index) e`;
+/** event_actors' row of the event `e` and the actor bound to `?` (a lookup of its key). */
+export const actorOfEvent = 'a.actor = ? AND a.block_number = e.block_number AND a.log_index = e.log_index';
+
 /** Events of the followed contracts (the accounting log), newest first, optionally of some contracts and event names. */
 export function listEvents(db: Database.Database, finalBlock: number, p: ListEventsParameters): Page<IndexedEvent> {
   const filters: Filter[] = [];
   // One bound value per filter: a list of values is bound as a JSON array (json_each).
-  // In a device's branches the device's index does the search: the unary + keeps SQLite from
-  // choosing events_by_name for these (every event of a name of the fleet) instead.
-  const plus = p.device ? '+' : '';
+  // In a device's branches the device's index does the search, and for an actor event_actors: the
+  // unary + keeps SQLite from choosing events_by_name for these (every event of a name of the fleet) instead.
+  const plus = p.device || p.actor ? '+' : '';
   if (p.contracts?.length) filters.push([`${plus}e.contract IN (SELECT value FROM json_each(?))`, JSON.stringify(p.contracts)]);
   if (p.names?.length) filters.push([`${plus}e.name IN (SELECT value FROM json_each(?))`, JSON.stringify(p.names)]);
-  if (p.actor) {
-    filters.push(["(e.sender = ? OR EXISTS (SELECT 1 FROM json_each(e.args) WHERE key != 'device' AND value = ?))", p.actor, p.actor]);
-  }
-  const page = p.device ? eventsOfDevice(db, p, p.device, filters) : byPosition<EventRow>(db, 'events e', filters, p.limit, p.cursor);
+  // An actor's events are found through event_actors (by actor, then position): alone, its rows
+  // are the page's order; with a device, each of the device's events is looked up there.
+  if (p.actor && p.device) filters.push([`EXISTS (SELECT 1 FROM event_actors a WHERE ${actorOfEvent})`, p.actor]);
+  else if (p.actor) filters.push(['e.actor = ?', p.actor]);
+  const page = p.device
+    ? eventsOfDevice(db, p, p.device, filters)
+    : byPosition<EventRow>(db, p.actor ? actorEvents : 'events e', filters, p.limit, p.cursor);
   return {
     items: page.rows.map((r) => ({
       ...placeOf(r, finalBlock),

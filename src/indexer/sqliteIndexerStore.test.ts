@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { getAddress, zeroAddress } from 'viem';
-import { device, event, hash, range, sqliteStoreKind, storeContractTests } from '../testing/indexerStoreContract.js';
+import {
+  actorAccounts,
+  actorPages,
+  actorTestEvents,
+  device,
+  event,
+  hash,
+  range,
+  sqliteStoreKind,
+  storeContractTests,
+} from '../testing/indexerStoreContract.js';
 import { deviceEventsQuery, encodeCursor } from './queryIndex.js';
 import { indexSchemaMigrations, SqliteIndexerStore } from './sqliteIndexerStore.js';
 
@@ -207,6 +217,83 @@ test('an index file of schema version 4 is migrated in place: events get a sende
         ],
         'the rows indexed before stay, with no sender',
       );
+    } finally {
+      store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an index file of schema version 5 is migrated in place: the actor filter reads event_actors, filled from the stored events, and answers as the former filter over every event', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pythia-index-store-'));
+  const path = join(dir, 'index.sqlite');
+  try {
+    const old = new Database(path);
+    for (const migration of indexSchemaMigrations.slice(0, 5)) old.exec(migration);
+    old.pragma('user_version = 5');
+    old.prepare("INSERT INTO meta (key, value) VALUES ('identity', '1:fleet')").run();
+    const addEvent = old.prepare(
+      'INSERT INTO events (block_number, log_index, tx_hash, contract, address, name, args, sender) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const e of actorTestEvents())
+      addEvent.run(e.blockNumber, e.logIndex, e.transactionHash, e.contract, e.address, e.name, JSON.stringify(e.args), e.sender ?? null);
+    // The filter as it was before event_actors (every event read), for each account.
+    const formerFilter = old.prepare(
+      `SELECT block_number FROM events e WHERE (e.sender = ? OR EXISTS (SELECT 1 FROM json_each(e.args) WHERE key != 'device' AND value = ?))
+       ORDER BY block_number DESC, log_index DESC`,
+    );
+    const before = Object.values(actorAccounts).map((a) => formerFilter.pluck().all(a, a));
+    old.close();
+
+    const store = new SqliteIndexerStore({ path, identity: '1:fleet' });
+    try {
+      assert.equal(store.db.pragma('user_version', { simple: true }), indexSchemaMigrations.length);
+      const after = Object.values(actorAccounts).map((a) => store.events({ actor: a, limit: 10 }).items.map((e) => e.blockNumber));
+      assert.deepEqual(after, before, 'the same events as the former filter');
+      assert.deepEqual(after, Object.values(actorPages));
+      assert.deepEqual(
+        store.eventsWithoutSender(undefined, 10),
+        [{ blockNumber: 6, logIndex: 0, transactionHash: hash(1006) }],
+        'the events without a sender, reading events left out: the follower reads them again',
+      );
+      const found = (
+        store.db
+          .prepare(
+            "EXPLAIN QUERY PLAN SELECT block_number FROM events WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') ORDER BY block_number, log_index",
+          )
+          .all() as { detail: string }[]
+      )
+        .map((r) => r.detail)
+        .join('; ');
+      assert.match(found, /events_without_sender/, found);
+      // The page's query (captured as the store prepares it) reads the actor's rows by key, in order.
+      const ran: { sql: string; args: unknown[] }[] = [];
+      const prepare = store.db.prepare.bind(store.db);
+      store.db.prepare = ((sql: string) => {
+        const statement = prepare(sql);
+        const all = statement.all.bind(statement);
+        statement.all = (...args: unknown[]) => {
+          ran.push({ sql, args });
+          return all(...args);
+        };
+        return statement;
+      }) as typeof store.db.prepare;
+      const { operator } = actorAccounts;
+      store.events({ actor: operator, contracts: ['fleet'], names: ['DeviceRegistered'], limit: 2, cursor: encodeCursor([9, 0]) });
+      store.events({ actor: operator, device, limit: 2 });
+      store.db.prepare = prepare;
+      const plan = (query: { sql: string; args: unknown[] } | undefined) =>
+        (store.db.prepare(`EXPLAIN QUERY PLAN ${query!.sql}`).all(...query!.args) as { detail: string }[]).map((r) => r.detail).join('; ');
+      const alonePlan = plan(ran[0]);
+      assert.match(alonePlan, /SEARCH a USING PRIMARY KEY \(actor=\? AND \(block_number,log_index\)<\(\?,\?\)\)/, alonePlan);
+      assert.doesNotMatch(alonePlan, /SCAN e\b|TEMP B-TREE/, `neither every event read nor a sort: ${alonePlan}`);
+      const devicePlan = plan(ran[1]);
+      // With a device, each of its events is one key lookup (actor, block, log index) in event_actors.
+      const lookups = devicePlan.split('; ').filter((step) => /^SEARCH a\b/.test(step));
+      assert.ok(lookups.length > 0, devicePlan);
+      for (const step of lookups) assert.match(step, /(?=.*actor=\?)(?=.*block_number=\?)(?=.*log_index=\?)/, devicePlan);
+      assert.doesNotMatch(devicePlan, /SCAN a\b/, devicePlan);
     } finally {
       store.close();
     }

@@ -3,8 +3,18 @@ import Database from 'better-sqlite3';
 import { zeroAddress, type Hex } from 'viem';
 import { deviceStatusNames } from '../protocol/reasons.js';
 import type { ChainEvent } from './decodeChainLog.js';
+import { eventActors } from './eventActors.js';
 import { deviceTokenId, ownerChangeOf } from './ownerChange.js';
-import type { IndexedBlock, IndexedRange, IndexerPosition, IndexerStore, IndexReader } from './indexerStore.js';
+import type {
+  EventPlace,
+  EventSender,
+  EventWithoutSender,
+  IndexedBlock,
+  IndexedRange,
+  IndexerPosition,
+  IndexerStore,
+  IndexReader,
+} from './indexerStore.js';
 import { uint64ToSqlite } from './sqliteUint64.js';
 import {
   listConsentVoids,
@@ -99,6 +109,27 @@ export const indexSchemaMigrations: readonly string[] = [
   // checksummed; null for the fleet's reading events (always the gateway's relayer: not stored 10
   // million times) and for the rows indexed before this version (unknown: read again to have it).
   `ALTER TABLE events ADD COLUMN sender TEXT;`,
+  // The accounting log's `actor` filter by index instead of every event read (10 million reading
+  // events at fleet scale): one row per event and account it names (eventActors: the sender, each
+  // address argument but `device`; reading events have none), written with the event. The rows
+  // already there are filled by the same rule: reading events are left out (events_by_device's
+  // condition, so that only the other events are read), their sender is null and they name no one.
+  // The events still without a sender (indexed before migration 5) are indexed apart, so that the
+  // follower finds them at once to read their senders again (followChain.ts), and knows when none is
+  // left; events indexed since always have theirs, so the index only shrinks.
+  `CREATE TABLE event_actors (
+     actor TEXT NOT NULL, block_number INTEGER NOT NULL, log_index INTEGER NOT NULL,
+     PRIMARY KEY (actor, block_number, log_index)) STRICT, WITHOUT ROWID;
+   CREATE INDEX event_actors_by_block ON event_actors (block_number);
+   CREATE INDEX events_without_sender ON events (block_number, log_index)
+     WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped');
+   INSERT INTO event_actors (actor, block_number, log_index)
+     SELECT sender, block_number, log_index FROM events INDEXED BY events_by_device
+      WHERE name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND sender IS NOT NULL
+     UNION
+     SELECT a.value, e.block_number, e.log_index FROM events e INDEXED BY events_by_device, json_each(e.args) a
+      WHERE e.name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND a.key <> 'device' AND a.type = 'text'
+        AND length(a.value) = 42 AND a.value GLOB '0x*' AND substr(a.value, 3) NOT GLOB '*[^0-9a-fA-F]*';`,
 ];
 
 export class IndexerDatabaseError extends Error {}
@@ -171,6 +202,14 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
       ),
       owner: db.prepare('UPDATE devices SET owner = ?, owner_block = ? WHERE address = ?'),
       listedDevice: db.prepare('INSERT INTO event_devices (device, block_number, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+      actor: db.prepare('INSERT INTO event_actors (actor, block_number, log_index) VALUES (?, ?, ?)'),
+      withoutSender: db.prepare(
+        `SELECT block_number AS blockNumber, log_index AS logIndex, tx_hash AS transactionHash FROM events
+          WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND (block_number, log_index) > (?, ?)
+          ORDER BY block_number, log_index LIMIT ?`,
+      ),
+      sender: db.prepare('UPDATE events SET sender = ? WHERE block_number = ? AND log_index = ? AND sender IS NULL'),
+      senderActor: db.prepare('INSERT INTO event_actors (actor, block_number, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
     };
   }
 
@@ -207,6 +246,7 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
     const s = this.statements;
     const at = [event.blockNumber, event.logIndex, event.transactionHash] as const;
     s.event.run(...at, event.contract, event.address, event.name, JSON.stringify(event.args), event.sender ?? null);
+    for (const actor of eventActors(event)) s.actor.run(actor, event.blockNumber, event.logIndex);
     const a = event.args;
     if (event.contract === 'fleet') {
       switch (event.name) {
@@ -269,7 +309,7 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
         .prepare(`SELECT address FROM devices WHERE status_block > ? OR owner_block > ? OR last_reading_block > ?`)
         .pluck()
         .all(above, above, above) as string[];
-      for (const table of ['events', 'readings', 'status_changes', 'event_devices']) {
+      for (const table of ['events', 'readings', 'status_changes', 'event_devices', 'event_actors']) {
         this.db.prepare(`DELETE FROM ${table} WHERE block_number > ?`).run(above);
       }
       this.db.prepare('DELETE FROM blocks WHERE number > ?').run(above);
@@ -320,6 +360,20 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
 
   setFinalBlock(height: number): void {
     this.raiseFinalBlock(height);
+  }
+
+  eventsWithoutSender(after: EventPlace | undefined, limit: number): EventWithoutSender[] {
+    return this.statements.withoutSender.all(after?.blockNumber ?? -1, after?.logIndex ?? -1, limit) as EventWithoutSender[];
+  }
+
+  recordSenders(senders: readonly EventSender[]): void {
+    const s = this.statements;
+    this.db.transaction(() => {
+      for (const { blockNumber, logIndex, sender } of senders) {
+        // Only a row still there and still without one (a rollback may have taken it meanwhile).
+        if (s.sender.run(sender, blockNumber, logIndex).changes > 0) s.senderActor.run(sender, blockNumber, logIndex);
+      }
+    })();
   }
 
   private raiseFinalBlock(height: number): void {
@@ -380,7 +434,7 @@ function bindContracts(db: Database.Database, contracts: string): void {
   const stored = db.prepare("SELECT value FROM meta WHERE key = 'contracts'").pluck().get() as string | undefined;
   if (stored === contracts) return;
   db.transaction(() => {
-    for (const table of ['events', 'readings', 'status_changes', 'event_devices', 'devices', 'blocks'])
+    for (const table of ['events', 'readings', 'status_changes', 'event_devices', 'event_actors', 'devices', 'blocks'])
       db.prepare(`DELETE FROM ${table}`).run();
     db.prepare("DELETE FROM meta WHERE key IN ('cursor_number', 'cursor_hash', 'final_block')").run();
     db.prepare("INSERT INTO meta (key, value) VALUES ('contracts', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(

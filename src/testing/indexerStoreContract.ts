@@ -13,6 +13,7 @@ import type { ChainEvent } from '../indexer/decodeChainLog.js';
 import { ChainFollower, type ChainChange } from '../indexer/followChain.js';
 import { indexedContracts } from '../indexer/indexedContracts.js';
 import type { IndexedRange, IndexerStore, IndexReader } from '../indexer/indexerStore.js';
+import type { ListEventsParameters } from '../indexer/queryIndex.js';
 import { PostgresIndexerStore } from '../indexer/postgresIndexerStore.js';
 import { IndexerDatabaseError, SqliteIndexerStore } from '../indexer/sqliteIndexerStore.js';
 import { chainLogKeys, pollutedValues, type IndexerChain } from '../indexer/testKit.js';
@@ -22,6 +23,8 @@ export type StoreUnderTest = {
   store: IndexerStore & IndexReader;
   /** A read of the store's tables in SQL both databases speak (`?` for each value). */
   rows: <R = Record<string, unknown>>(sql: string, ...values: unknown[]) => Promise<R[]>;
+  /** Runs statements that change the rows (a test making an older index's state). */
+  exec: (sql: string) => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -41,6 +44,7 @@ export const sqliteStoreKind = (folder?: string): StoreKind => ({
     return {
       store,
       rows: async <R>(sql: string, ...values: unknown[]) => store.db.prepare(sql).all(...values) as R[],
+      exec: async (sql: string) => void store.db.exec(sql),
       close: async () => store.close(),
     };
   },
@@ -61,6 +65,7 @@ export const postgresStoreKind = (database: () => { url: string; password: strin
           values,
         )) as R[];
       },
+      exec: async (sql: string) => void (await store.query(sql)),
       close: () => store.close(),
     };
   },
@@ -90,6 +95,40 @@ export const range = (to: number, events: ChainEvent[], finalBlock = to): Indexe
   readings: new Map(),
   finalBlock,
 });
+
+/**
+ * Events for the `actor` filter (event_actors): accounts named in address arguments, as senders,
+ * as the `device` argument (not an actor), in a list (not an actor: only top-level arguments are),
+ * and a reading event (none). `actorPages` is what the filter answers, newest block first.
+ */
+export const actorAccounts = {
+  operator: getAddress(`0x${'0a'.repeat(20)}`),
+  buyer: getAddress(`0x${'0b'.repeat(20)}`),
+  recipient: getAddress(`0x${'0c'.repeat(20)}`),
+  listed: getAddress(`0x${'0d'.repeat(20)}`),
+} as const;
+export function actorTestEvents(): ChainEvent[] {
+  const { operator, buyer, recipient, listed } = actorAccounts;
+  const of = (contract: ChainEvent['contract'], e: ChainEvent, sender?: `0x${string}`): ChainEvent => ({
+    ...e,
+    contract,
+    ...(sender && { sender }),
+  });
+  return [
+    of('fleet', event(1, 0, 'DeviceRegistered', { device, classId: '1', publicKey: '0x01', registrar: operator }), operator),
+    of('fleet', event(2, 0, 'ReadingAccepted', { device, sequence: '1' })),
+    of('deviceOwnership', event(3, 0, 'OwnershipTransferred', { device, previousOwner: operator, newOwner: buyer, epoch: '1' }), operator),
+    of('consentRegistry', event(4, 0, 'ConsentGranted', { consentId: '1', owner: buyer, recipient, devices: [device, listed] }), buyer),
+    of('fleet', event(5, 0, 'ClassProfileSet', { classId: '1', version: '2' }), operator),
+    of('fleet', event(6, 0, 'DeviceStatusChanged', { device: buyer, previous: '1', current: '2', by: operator, reason: 'r' })),
+  ];
+}
+export const actorPages: Record<keyof typeof actorAccounts, number[]> = {
+  operator: [6, 5, 3, 1],
+  buyer: [4, 3],
+  recipient: [4],
+  listed: [],
+};
 
 /** The store-level promises, without a chain. */
 export function storeContractTests(kind: StoreKind): void {
@@ -225,6 +264,41 @@ export function storeContractTests(kind: StoreKind): void {
       await opened.store.rollbackAbove({ number: 2, hash: hash(2) });
       assert.deepEqual(await senders({ actor: publisher }), [], 'a rollback removes the event and its sender');
       assert.deepEqual(await opened.rows('SELECT sender FROM events WHERE block_number = 1'), [{ sender: operator }]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test(`${kind.name}: the actor filter reads event_actors (the sender, address arguments but \`device\`; never a reading event), filtered, paged, with a device, and rolled back`, async () => {
+    const opened = await kind.open({ name: freshStoreName(), identity: '1:fleet' });
+    const { operator, buyer } = actorAccounts;
+    try {
+      await opened.store.applyRange(range(3, actorTestEvents().slice(0, 3)));
+      await opened.store.applyRange(range(6, actorTestEvents().slice(3)));
+      const blocks = async (p: Omit<ListEventsParameters, 'limit'>, limit = 10) => {
+        const found: number[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await opened.store.events({ ...p, limit, ...(cursor !== undefined && { cursor }) });
+          found.push(...page.items.map((e) => e.blockNumber));
+          cursor = page.next ?? undefined;
+        } while (cursor !== undefined);
+        return found;
+      };
+      for (const [name, account] of Object.entries(actorAccounts)) {
+        const expected = actorPages[name as keyof typeof actorAccounts];
+        assert.deepEqual(await blocks({ actor: account }), expected, name);
+        assert.deepEqual(await blocks({ actor: account }, 1), expected, `${name}, pages of 1`);
+      }
+      assert.deepEqual(await blocks({ actor: operator, contracts: ['fleet'] }), [6, 5, 1]);
+      assert.deepEqual(await blocks({ actor: operator, names: ['DeviceRegistered', 'ReadingAccepted'] }), [1]);
+      assert.deepEqual(await blocks({ actor: operator, device }), [3, 1], "the device's events the operator is in");
+      assert.deepEqual(await blocks({ actor: buyer, device }, 1), [4, 3]);
+      assert.deepEqual(await blocks({ actor: operator, device: buyer }), [6], 'an account as the `device` argument is the device');
+      await opened.store.rollbackAbove({ number: 3, hash: hash(3) });
+      assert.deepEqual(await blocks({ actor: operator }), [3, 1]);
+      assert.deepEqual(await blocks({ actor: buyer }), [3]);
+      assert.deepEqual(await opened.rows('SELECT actor, block_number FROM event_actors WHERE block_number > 3'), [], 'rolled back');
     } finally {
       await opened.close();
     }
@@ -437,6 +511,48 @@ export function followerContractTests(kind: StoreKind, kit: () => IndexerChain):
   const count = async (s: StoreUnderTest, sql: string, ...values: unknown[]) =>
     Number((await s.rows<{ n: number }>(sql.replace('count(*)', 'count(*) AS n'), ...values))[0]?.n);
   const open = () => kind.open({ name: freshStoreName(), identity: kit().identity });
+
+  test(`${kind.name}: the senders an older index lacks are read again once caught up, a few events a step, with their actor rows`, async () => {
+    const { chain } = kit();
+    const profileSet = await chain.operatorWrite('setClassProfile', [AIR_QUALITY_CLASS_ID, airQualityProfile]);
+    const s = await open();
+    try {
+      const f = follower(s.store, 1);
+      await catchUp(f);
+      const senders = async () =>
+        (
+          await s.rows<{ block_number: number; log_index: number; sender: string | null }>(
+            'SELECT block_number, log_index, sender FROM events ORDER BY block_number, log_index',
+          )
+        ).map((r) => `${r.block_number}:${r.log_index}:${r.sender}`);
+      const recorded = await senders();
+      const known = await count(s, 'SELECT count(*) FROM events WHERE sender IS NOT NULL');
+      assert.ok(known > 16, `more events with a sender (${known}) than a step reads again`);
+      // The index as an older indexer left it: no sender, and so no actor row for them.
+      await s.exec('UPDATE events SET sender = NULL; DELETE FROM event_actors');
+      const byOperator = async () =>
+        (await s.store.events({ actor: chain.operator.address, names: ['ClassProfileSet'], limit: 50 })).items.map(
+          (e) => e.transactionHash,
+        );
+      assert.ok(!(await byOperator()).includes(profileSet.hash));
+      const f2 = new ChainFollower({
+        client: chain.publicClient,
+        store: s.store,
+        contracts: indexedContracts(chain.deployment.contracts),
+        startBlock: chain.deployment.deploymentBlock,
+        confirmations: 1,
+        sendersPerStep: 16,
+      });
+      assert.equal((await f2.step()).caughtUp, true);
+      const left = await count(s, 'SELECT count(*) FROM events WHERE sender IS NULL');
+      assert.ok(left < known && left >= known - 16, `one step reads at most 16 events again (${known - left} read)`);
+      for (let i = 0; i < 50 && (await s.store.eventsWithoutSender(undefined, 1)).length > 0; i++) await f2.step();
+      assert.deepEqual(await senders(), recorded, 'every sender back, reading events still without one');
+      assert.ok((await byOperator()).includes(profileSet.hash), 'the actor filter finds the events by their sender again');
+    } finally {
+      await s.close();
+    }
+  });
 
   test(`${kind.name}: every event of every contract is stored once, with devices, readings (signed fields), flags, status changes and who sent each transaction`, async () => {
     const { chain, devices } = kit();

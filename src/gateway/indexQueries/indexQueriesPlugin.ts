@@ -147,7 +147,7 @@ const eventJsonSchema = {
     sender: {
       ...nullableString,
       description:
-        "The account that sent the event's transaction (checksummed). Null for the fleet's reading events (ReadingAccepted, ReadingFlagged, ReadingSkipped: always sent by the gateway's relayer, not recorded) and for events indexed before the index recorded senders (unknown).",
+        "The account that sent the event's transaction (checksummed). Null for the fleet's reading events (ReadingAccepted, ReadingFlagged, ReadingSkipped: always sent by the gateway's relayer, not recorded) and for events indexed before the index recorded senders (unknown until the indexer has read them again, in the background).",
     },
     voided: {
       type: 'array',
