@@ -7,12 +7,15 @@ import { type Address, bytesToHex, type Hex, hexToBytes } from 'viem';
 import { deviceKeyFromPrivateKey } from '../sdk/index.js';
 import {
   decodeAnswer,
+  decodeQuestionRequestPayload,
   deviceStatusQuestion,
+  encodeQuestionRequestPayload,
   encodeAnswerPayload,
   ES256K_PROTECTED_HEADER,
   es256kDigest,
   sigStructure,
   signAnswer,
+  signQuestionRequest,
   verifyAnswer,
 } from './index.js';
 
@@ -82,4 +85,41 @@ it('an independent verifier (@noble/curves over SHA-256 of the documented Sig_st
   assert.equal(decodeAnswer(cose).blockNumber, BigInt(v.blockNumber));
   assert.equal(verified.signer.toLowerCase(), v.kid.toLowerCase());
   assert.deepEqual(verified.answer, { status: 'active', classId: 1, lastSequence: 42n, flags: 0, autoSuspensions: 0, profileVersion: 1 });
+});
+
+const questionBlock = /```json question-test-vector\n([\s\S]*?)```/.exec(doc);
+type QuestionVector = {
+  privateKey: Hex;
+  device: Address;
+  question: number;
+  params: { device: Address };
+  challenge: Hex;
+  sequence: string;
+  chainId: number;
+  payload: Hex;
+  sigStructure: Hex;
+  cose: Hex;
+  signature: Hex;
+};
+
+it("the device question's test vector in docs/protocol.md is what the code computes, and reads back as asked", () => {
+  assert.ok(questionBlock, 'docs/protocol.md has a question-test-vector block');
+  const q = JSON.parse(questionBlock[1] ?? '{}') as QuestionVector;
+  const device = deviceKeyFromPrivateKey(hexToBytes(q.privateKey));
+  assert.equal(device.deviceId, q.device);
+  const request = {
+    device: q.device,
+    question: q.question,
+    params: deviceStatusQuestion.encodeParams(deviceStatusQuestion.parseParams(q.params)),
+    challenge: hexToBytes(q.challenge),
+    sequence: BigInt(q.sequence),
+    chainId: q.chainId,
+  };
+  const payload = encodeQuestionRequestPayload(request);
+  assert.equal(bytesToHex(payload), q.payload);
+  assert.equal(bytesToHex(sigStructure({ protectedHeader: ES256K_PROTECTED_HEADER, payload })), q.sigStructure);
+  const signed = signQuestionRequest({ privateKey: device.privateKey, request });
+  assert.equal(bytesToHex(signed.cose), q.cose);
+  assert.equal(signed.signature, q.signature);
+  assert.deepEqual(decodeQuestionRequestPayload(hexToBytes(q.payload)), { ...request, device: q.device });
 });

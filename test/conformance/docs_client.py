@@ -1,0 +1,616 @@
+#!/usr/bin/env python3
+"""A Pythia device client written from docs/protocol.md and docs/api.md alone (no Pythia code).
+
+It proves the project's rule that a client written from docs/ works and that what the docs call bad
+is refused. Every rule below names the section of the docs it comes from.
+
+  docs_client.py selftest
+      checks this implementation against the test vectors of docs/protocol.md.
+  docs_client.py request --key-file K --class N [--site S]
+      prints the device's registration request (protocol.md, "Registration request").
+  docs_client.py run --gateway URL --key-file K --bundle B
+      runs the conformance checks against a gateway and prints a JSON report; exit 0 when every check
+      passed, 1 otherwise.
+
+The key file holds the device's private key as 0x + 64 hex digits (a throwaway key of a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
+
+import cbor2
+import coincurve
+from Crypto.Hash import keccak
+
+# secp256k1 group order (protocol.md, "Signatures": "with n the secp256k1 group order").
+N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+DOCS = Path(__file__).resolve().parent.parent.parent / 'docs'
+
+
+def keccak256(data: bytes) -> bytes:
+    return keccak.new(digest_bits=256, data=data).digest()
+
+
+def hexb(data: bytes) -> str:
+    return '0x' + data.hex()
+
+
+def unhex(text: str) -> bytes:
+    if not isinstance(text, str) or not text.startswith('0x'):
+        raise ValueError(f'not 0x hex: {text!r}')
+    return bytes.fromhex(text[2:])
+
+
+# ---- identity (protocol.md, "Device identity") ----
+
+def public_key_xy(private_key: bytes) -> bytes:
+    """The 64-byte X ‖ Y: the uncompressed SEC1 encoding without its 0x04 prefix."""
+    return coincurve.PrivateKey(private_key).public_key.format(compressed=False)[1:]
+
+
+def address_of(xy: bytes) -> bytes:
+    """The last 20 bytes of keccak256(X ‖ Y)."""
+    return keccak256(xy)[12:]
+
+
+def checksum(address: bytes) -> str:
+    """EIP-55 checksum case (the registration proof's text uses it)."""
+    lower = address.hex()
+    digest = keccak256(lower.encode()).hex()
+    return '0x' + ''.join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(lower))
+
+
+# ---- signatures (protocol.md, "Signatures") ----
+
+def sign_rsv(private_key: bytes, digest: bytes) -> bytes:
+    """65 bytes r ‖ s ‖ v, v ∈ {27, 28}, low s (libsecp256k1 signs with low s; checked anyway)."""
+    signature = coincurve.PrivateKey(private_key).sign_recoverable(digest, hasher=None)
+    r, s, recovery = signature[:32], int.from_bytes(signature[32:64], 'big'), signature[64]
+    if s > N // 2:
+        s, recovery = N - s, recovery ^ 1
+    return r + s.to_bytes(32, 'big') + bytes([27 + recovery])
+
+
+def high_s(signature: bytes) -> bytes:
+    """The same signature with s → n − s and v flipped: valid ECDSA, refused by EIP-2."""
+    s = int.from_bytes(signature[32:64], 'big')
+    return signature[:32] + (N - s).to_bytes(32, 'big') + bytes([55 - signature[64]])
+
+
+def personal_sign(private_key: bytes, text: str) -> bytes:
+    """EIP-191: keccak256("\\x19Ethereum Signed Message:\\n" ‖ len ‖ text)."""
+    data = text.encode()
+    return sign_rsv(private_key, keccak256(b'\x19Ethereum Signed Message:\n' + str(len(data)).encode() + data))
+
+
+# ---- readings (protocol.md, "Readings") ----
+
+def uint256(value: int) -> bytes:
+    return value.to_bytes(32, 'big')
+
+
+def domain_separator(chain_id: int, fleet: bytes) -> bytes:
+    """EIP-712 domain: name "Pythia", version "1", chainId, verifyingContract = the fleet."""
+    type_hash = keccak256(b'EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)')
+    return keccak256(type_hash + keccak256(b'Pythia') + keccak256(b'1') + uint256(chain_id) + fleet.rjust(32, b'\0'))
+
+
+def reading_struct_hash(device: bytes, sequence: int, timestamp: int, payload: bytes) -> bytes:
+    type_hash = keccak256(b'Reading(address device,uint64 sequence,uint64 timestamp,bytes payload)')
+    return keccak256(type_hash + device.rjust(32, b'\0') + uint256(sequence) + uint256(timestamp) + keccak256(payload))
+
+
+def reading_digest(chain_id: int, fleet: bytes, device: bytes, sequence: int, timestamp: int, payload: bytes) -> bytes:
+    return keccak256(b'\x19\x01' + domain_separator(chain_id, fleet) + reading_struct_hash(device, sequence, timestamp, payload))
+
+
+def encode_payload(metrics: list[int]) -> bytes:
+    """Big-endian two's complement int16 per metric, in profile order."""
+    return b''.join(value.to_bytes(2, 'big', signed=True) for value in metrics)
+
+
+def signed_reading(key: bytes, chain_id: int, fleet: bytes, sequence: int, timestamp: int, payload: bytes, device: bytes | None = None) -> dict[str, Any]:
+    device = device if device is not None else address_of(public_key_xy(key))
+    signature = sign_rsv(key, reading_digest(chain_id, fleet, device, sequence, timestamp, payload))
+    return {'device': hexb(device), 'sequence': str(sequence), 'timestamp': timestamp, 'payload': hexb(payload), 'signature': hexb(signature)}
+
+
+# ---- registration request (protocol.md, "Registration request") ----
+
+def registration_request(key: bytes, class_id: int, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    xy = public_key_xy(key)
+    device_id = checksum(address_of(xy))
+    proof = personal_sign(key, f'Pythia device registration\ndevice: {device_id}\nclass: {class_id}')
+    request: dict[str, Any] = {'deviceId': device_id, 'publicKey': hexb(xy), 'classId': class_id}
+    if metadata is not None:
+        request['metadata'] = metadata
+    request['proof'] = hexb(proof)
+    return request
+
+
+# ---- signed answers (protocol.md, "Signed answers") ----
+
+PROTECTED_ES256K = bytes.fromhex('a101382e')  # {1: -47}
+ANSWER_REASONS = ('bad_cose', 'wrong_algorithm', 'untrusted_key', 'bad_signature', 'challenge_mismatch', 'question_mismatch', 'wrong_chain', 'stale_answer')
+
+
+class AnswerRefused(Exception):
+    def __init__(self, reason: str, detail: str):
+        assert reason in ANSWER_REASONS
+        super().__init__(f'{reason}: {detail}')
+        self.reason = reason
+
+
+def deterministic(value: Any) -> bytes:
+    """RFC 8949 §4.2 deterministic CBOR (shortest forms; integer keys 1..10 sort alike either way)."""
+    return cbor2.dumps(value, canonical=True)
+
+
+def sig_structure(protected: bytes, payload: bytes) -> bytes:
+    return deterministic(['Signature1', protected, b'', payload])
+
+
+def cose_sign(key: bytes, protected: bytes, unprotected: dict[int, Any], payload: bytes) -> bytes:
+    """COSE_Sign1, ES256K: ECDSA over SHA-256(Sig_structure), signature r ‖ s (64 bytes), low s."""
+    digest = hashlib.sha256(sig_structure(protected, payload)).digest()
+    signature = sign_rsv(key, digest)[:64]
+    return cbor2.dumps(cbor2.CBORTag(18, [protected, unprotected, payload, signature]))
+
+
+def der(r: int, s: int) -> bytes:
+    def integer(value: int) -> bytes:
+        raw = value.to_bytes(32, 'big').lstrip(b'\0') or b'\0'
+        if raw[0] & 0x80:
+            raw = b'\0' + raw
+        return b'\x02' + bytes([len(raw)]) + raw
+    body = integer(r) + integer(s)
+    return b'\x30' + bytes([len(body)]) + body
+
+
+def trusted_keys(bundle: dict[str, Any]) -> dict[bytes, bytes]:
+    """The bundle's Pythia keys to trust: not revoked, attested (and an allowed measurement) when required."""
+    policy = bundle['attestationPolicy']
+    keys: dict[bytes, bytes] = {}
+    for entry in bundle['pythiaKeys']:
+        if entry.get('revoked'):
+            continue
+        if policy['requireAttested']:
+            if not entry['attested']:
+                continue
+            allowed = policy.get('allowedMeasurements')
+            if allowed is not None and entry.get('measurement', '').lower() not in [m.lower() for m in allowed]:
+                continue
+        public = unhex(entry['publicKey'])
+        xy = public[1:] if len(public) == 65 else public
+        address = unhex(entry['address'])
+        if len(xy) != 64 or address_of(xy) != address:
+            raise ValueError(f'bundle key {entry["address"]} is not the key of its address')
+        keys[address] = xy
+    return keys
+
+
+def verify_answer(cose: bytes, *, keys: dict[bytes, bytes], question: int, params: Any, challenge: bytes, chain_id: int,
+                  highest_block: int, max_age_blocks: int, max_age_seconds: int, now: int) -> dict[str, Any]:
+    """Every check of "Signed answers": returns the payload map, or raises AnswerRefused(reason)."""
+    try:
+        message = cbor2.loads(cose)
+    except Exception as error:  # noqa: BLE001 — any decoding failure is bad_cose
+        raise AnswerRefused('bad_cose', f'not CBOR: {error}') from None
+    if not isinstance(message, cbor2.CBORTag) or message.tag != 18 or not isinstance(message.value, (list, tuple)) or len(message.value) != 4:
+        raise AnswerRefused('bad_cose', 'not a COSE_Sign1 (tag 18, 4 items)')
+    protected, unprotected, payload, signature = message.value
+    if not all(isinstance(x, bytes) for x in (protected, payload, signature)) or not isinstance(unprotected, Mapping):
+        raise AnswerRefused('bad_cose', 'COSE_Sign1 items of the wrong types')
+    if protected != PROTECTED_ES256K:
+        raise AnswerRefused('wrong_algorithm', f'protected header {protected.hex()}')
+    kid = unprotected.get(4)
+    if not isinstance(kid, bytes) or len(kid) != 20:
+        raise AnswerRefused('bad_cose', 'kid is not 20 bytes')
+    if kid not in keys:
+        raise AnswerRefused('untrusted_key', f'kid {hexb(kid)} is not a trusted Pythia key')
+    if len(signature) != 64:
+        raise AnswerRefused('bad_cose', 'signature is not 64 bytes')
+    r, s = int.from_bytes(signature[:32], 'big'), int.from_bytes(signature[32:], 'big')
+    if not (0 < r < N and 0 < s <= N // 2):
+        raise AnswerRefused('bad_signature', 'r or s out of range, or high s')
+    digest = hashlib.sha256(sig_structure(protected, payload)).digest()
+    if not coincurve.PublicKey(b'\x04' + keys[kid]).verify(der(r, s), digest, hasher=None):
+        raise AnswerRefused('bad_signature', 'the signature does not verify with the trusted key')
+    try:
+        body = cbor2.loads(payload)
+    except Exception as error:  # noqa: BLE001
+        raise AnswerRefused('bad_cose', f'payload not CBOR: {error}') from None
+    # cbor2 decodes a map inside a tag as an immutable mapping, an array as a tuple.
+    if not isinstance(body, Mapping) or sorted(body) != [1, 2, 3, 4, 5, 6, 7, 8] or deterministic(body) != payload:
+        raise AnswerRefused('bad_cose', 'payload is not the deterministic map of keys 1..8')
+    block_hash = body[6]
+    if not isinstance(body[5], int) or not isinstance(block_hash, bytes) or len(block_hash) != 32 or not isinstance(body[7], int):
+        raise AnswerRefused('bad_cose', 'block number, block hash or time of the wrong type')
+    if body[4] != challenge:
+        raise AnswerRefused('challenge_mismatch', 'the answer does not echo the challenge just sent')
+    if body[1] != question or body[2] != params:
+        raise AnswerRefused('question_mismatch', 'question or params are not what was asked')
+    if body[8] != chain_id:
+        raise AnswerRefused('wrong_chain', f'chain {body[8]}, not {chain_id}')
+    if body[5] + max_age_blocks < highest_block:
+        raise AnswerRefused('stale_answer', f'block {body[5]} is more than {max_age_blocks} behind {highest_block}')
+    if now - body[7] > max_age_seconds:
+        raise AnswerRefused('stale_answer', f'signed at {body[7]}, now {now}')
+    return body
+
+
+def question_message(key: bytes, question: int, params: Any, challenge: bytes, chain_id: int, sequence: int) -> bytes:
+    """POST /v1/questions, application/cbor: the device's COSE_Sign1 with kid = the device id."""
+    device = address_of(public_key_xy(key))
+    payload = deterministic({1: question, 2: params, 4: challenge, 8: chain_id, 9: device, 10: sequence})
+    return cose_sign(key, PROTECTED_ES256K, {4: device}, payload)
+
+
+# ---- the docs' test vectors ----
+
+def docs_block(tag: str) -> dict[str, Any]:
+    text = (DOCS / 'protocol.md').read_text()
+    match = re.search(r'```json ' + re.escape(tag) + r'\n(.*?)```', text, re.S)
+    if match is None:
+        raise SystemExit(f'docs/protocol.md has no `json {tag}` block')
+    return json.loads(match.group(1))
+
+
+def selftest() -> list[str]:
+    """The vectors of docs/protocol.md, computed by this client: the list of mismatches (empty = pass)."""
+    failures: list[str] = []
+
+    def expect(name: str, got: str, want: str) -> None:
+        if got.lower() != want.lower():
+            failures.append(f'{name}: got {got}, docs say {want}')
+
+    v = docs_block('test-vector')
+    key = unhex(v['privateKey'])
+    fleet = unhex(v['verifyingContract'])
+    xy = public_key_xy(key)
+    device = address_of(xy)
+    payload = encode_payload(v['metrics'])
+    expect('publicKey', hexb(xy), v['publicKey'])
+    expect('deviceId', checksum(device), v['deviceId'])
+    if checksum(device) != v['deviceId']:
+        failures.append('deviceId: EIP-55 case differs')
+    expect('payload', hexb(payload), v['payload'])
+    expect('domainSeparator', hexb(domain_separator(v['chainId'], fleet)), v['domainSeparator'])
+    expect('structHash', hexb(reading_struct_hash(device, int(v['sequence']), v['timestamp'], payload)), v['structHash'])
+    expect('digest', hexb(reading_digest(v['chainId'], fleet, device, int(v['sequence']), v['timestamp'], payload)), v['digest'])
+    reading = signed_reading(key, v['chainId'], fleet, int(v['sequence']), v['timestamp'], payload)
+    expect('signature', reading['signature'], v['signature'])
+
+    r = docs_block('registration-request')
+    ours = registration_request(key, r['classId'], r.get('metadata'))
+    for field in ('deviceId', 'publicKey', 'proof'):
+        expect(f'registration {field}', ours[field], r[field])
+
+    a = docs_block('answer-test-vector')
+    pythia = unhex(a['pythiaPrivateKey'])
+    expect('answer kid', checksum(address_of(public_key_xy(pythia))), a['kid'])
+    statuses = {'none': 0, 'active': 1, 'suspended': 2, 'revoked': 3}
+    ans = a['answer']
+    body = {1: a['question'], 2: unhex(a['subject']),
+            3: [statuses[ans['status']], ans['classId'], int(ans['lastSequence']), ans['flags'], ans['autoSuspensions'], ans['profileVersion']],
+            4: unhex(a['challenge']), 5: int(a['blockNumber']), 6: unhex(a['blockHash']), 7: a['time'], 8: a['chainId']}
+    payload_bytes = deterministic(body)
+    expect('answer payload', hexb(payload_bytes), a['payload'])
+    expect('answer sigStructure', hexb(sig_structure(PROTECTED_ES256K, payload_bytes)), a['sigStructure'])
+    expect('answer digest', hexb(hashlib.sha256(sig_structure(PROTECTED_ES256K, payload_bytes)).digest()), a['digest'])
+    cose = cose_sign(pythia, PROTECTED_ES256K, {4: unhex(a['kid'])}, payload_bytes)
+    expect('answer cose', hexb(cose), a['cose'])
+    keys = {unhex(a['kid']): public_key_xy(pythia)}
+    common = dict(keys=keys, question=1, params=unhex(a['subject']), chain_id=a['chainId'], highest_block=int(a['blockNumber']),
+                  max_age_blocks=10, max_age_seconds=60, now=a['time'])
+    try:
+        verify_answer(unhex(a['cose']), challenge=unhex(a['challenge']), **common)
+    except AnswerRefused as error:
+        failures.append(f'the docs answer vector is refused: {error}')
+    # The verifier can say no: each documented reason for an answer that breaks its rule.
+    bad = bytearray(unhex(a['cose']))
+    bad[-1] ^= 1
+    wrong_cases = [
+        ('bad_signature', bytes(bad), {}),
+        ('challenge_mismatch', unhex(a['cose']), {'challenge': b'\x09' * 8}),
+        ('untrusted_key', unhex(a['cose']), {'keys': {}}),
+        ('wrong_chain', unhex(a['cose']), {'chain_id': 1}),
+        ('stale_answer', unhex(a['cose']), {'now': a['time'] + 61}),
+        ('bad_cose', b'\xd2\x80', {}),
+    ]
+    for reason, message, change in wrong_cases:
+        args = {**common, 'challenge': unhex(a['challenge']), **change}
+        try:
+            verify_answer(message, **args)
+            failures.append(f'a tampered answer was accepted (expected {reason})')
+        except AnswerRefused as error:
+            if error.reason != reason:
+                failures.append(f'expected {reason}, got {error}')
+
+    q = docs_block('question-test-vector')
+    device_key = unhex(q['privateKey'])
+    expect('question device', checksum(address_of(public_key_xy(device_key))), q['device'])
+    subject = unhex(q['params']['device'])
+    question_payload = deterministic({1: q['question'], 2: subject, 4: unhex(q['challenge']), 8: q['chainId'], 9: unhex(q['device']), 10: int(q['sequence'])})
+    expect('question payload', hexb(question_payload), q['payload'])
+    expect('question sigStructure', hexb(sig_structure(PROTECTED_ES256K, question_payload)), q['sigStructure'])
+    question_cose = question_message(device_key, q['question'], subject, unhex(q['challenge']), q['chainId'], int(q['sequence']))
+    expect('question cose', hexb(question_cose), q['cose'])
+    expect('question signature', hexb(question_cose[-64:]), q['signature'])
+    return failures
+
+
+# ---- HTTP ----
+
+def http(method: str, url: str, body: bytes | None = None, content_type: str = 'application/json', accept: str | None = None) -> tuple[int, str, bytes]:
+    headers = {'content-type': content_type} if body is not None else {}
+    if accept:
+        headers['accept'] = accept
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers.get('content-type', ''), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get('content-type', ''), error.read()
+
+
+def refusal_shape_error(body: bytes, reason: str, per_reading: bool) -> str | None:
+    """protocol.md, "Refusals": { error, message, errors[] }; errors by index for a reading's failure, [] for the whole."""
+    try:
+        refusal = json.loads(body)
+    except ValueError:
+        return f'the refusal is not JSON: {body[:80]!r}'
+    if not isinstance(refusal, dict) or set(refusal) != {'error', 'message', 'errors'}:
+        return f'the refusal is not {{error, message, errors}}: {refusal}'
+    if refusal['error'] != reason:
+        return f'error is {refusal["error"]!r}, the docs say {reason!r} ({refusal["message"]})'
+    if not isinstance(refusal['message'], str) or not refusal['message']:
+        return 'message is not a sentence'
+    errors = refusal['errors']
+    if not isinstance(errors, list):
+        return 'errors is not a list'
+    if per_reading:
+        if not errors or not all(isinstance(e, dict) and set(e) == {'index', 'reason', 'message'} for e in errors):
+            return f'errors does not list the failed reading by index: {errors}'
+        if errors[0]['reason'] != reason:
+            return f'errors[0].reason is {errors[0]["reason"]!r}'
+    elif errors != []:
+        return f'errors should be [] for a request that failed as a whole: {errors}'
+    return None
+
+
+class Run:
+    def __init__(self, gateway: str, key: bytes, bundle: dict[str, Any]):
+        self.gateway = gateway.rstrip('/')
+        self.key = key
+        self.bundle = bundle
+        self.chain_id = bundle['chainId']
+        self.fleet = unhex(bundle['contracts']['fleet'])
+        self.device = address_of(public_key_xy(key))
+        self.device_hex = hexb(self.device)  # lowercase, as the gateway returns ids
+        self.keys = trusted_keys(bundle)
+        self.checks: list[dict[str, Any]] = []
+        self.answers: list[dict[str, Any]] = []
+        self.highest_block = 0
+        # A per-device counter that must rise across runs too: a device without storage may count from its clock (ms).
+        self.question_sequence = int(time.time() * 1000)
+
+    def check(self, name: str, ok: bool, detail: Any = None) -> bool:
+        self.checks.append({'name': name, 'ok': bool(ok), **({'detail': detail} if detail is not None else {})})
+        return ok
+
+    def post_readings(self, body: Any, raw: bytes | None = None) -> tuple[int, bytes]:
+        status, _, response = http('POST', f'{self.gateway}/v1/readings', raw if raw is not None else json.dumps(body).encode())
+        return status, response
+
+    def refused(self, name: str, body: Any, status: int, reason: str, per_reading: bool, raw: bytes | None = None) -> None:
+        got, response = self.post_readings(body, raw)
+        problem = None if got == status else f'status {got}, the docs say {status}: {response[:200]!r}'
+        problem = problem or refusal_shape_error(response, reason, per_reading)
+        self.check(name, problem is None, problem)
+
+    def ask_status(self, name: str) -> dict[str, Any] | None:
+        """Question 1 device_status about itself, with a fresh challenge; the answer verified."""
+        self.question_sequence += 1
+        challenge = os.urandom(16)
+        message = question_message(self.key, 1, self.device, challenge, self.chain_id, self.question_sequence)
+        status, content_type, body = http('POST', f'{self.gateway}/v1/questions', message, 'application/cbor')
+        if not self.check(f'{name}: 200 application/cbor', status == 200 and content_type.startswith('application/cbor'), f'{status} {content_type} {body[:200]!r}'):
+            return None
+        freshness = self.bundle['freshness']
+        try:
+            answer = verify_answer(body, keys=self.keys, question=1, params=self.device, challenge=challenge, chain_id=self.chain_id,
+                                   highest_block=self.highest_block, max_age_blocks=freshness['maxAgeBlocks'],
+                                   max_age_seconds=freshness['maxAgeSeconds'], now=int(time.time()))
+        except AnswerRefused as error:
+            self.check(f'{name}: answer verified', False, str(error))
+            return None
+        self.check(f'{name}: answer verified', True)
+        self.highest_block = max(self.highest_block, answer[5])
+        value = answer[3]
+        result = {'blockNumber': answer[5], 'blockHash': hexb(answer[6]), 'time': answer[7], 'status': value[0], 'classId': value[1],
+                  'lastSequence': value[2], 'flags': value[3], 'autoSuspensions': value[4], 'profileVersion': value[5]}
+        self.answers.append(result)
+        # The same signed question again is a replay (api.md, "Reasons": replayed_request).
+        status, _, body = http('POST', f'{self.gateway}/v1/questions', message, 'application/cbor')
+        problem = None if status == 409 else f'status {status}'
+        self.check(f'{name}: the same question again is refused replayed_request', problem is None and json.loads(body).get('error') == 'replayed_request', problem or body[:200].decode(errors='replace'))
+        return result
+
+    def ask_status_json(self, name: str) -> None:
+        """The application/json form of the same question; the answer as { answer: base64 }, verified alike."""
+        self.question_sequence += 1
+        challenge = os.urandom(8)
+        signature = question_message(self.key, 1, self.device, challenge, self.chain_id, self.question_sequence)[-64:]
+        body = {'device': self.device_hex, 'question': 'device_status', 'params': {'device': self.device_hex},
+                'challenge': hexb(challenge), 'sequence': str(self.question_sequence), 'signature': hexb(signature)}
+        status, content_type, response = http('POST', f'{self.gateway}/v1/questions', json.dumps(body).encode(), accept='application/json')
+        if not self.check(f'{name}: 200 {{ answer: base64 }}', status == 200 and content_type.startswith('application/json'), f'{status} {response[:200]!r}'):
+            return
+        freshness = self.bundle['freshness']
+        try:
+            answer = verify_answer(base64.b64decode(json.loads(response)['answer'], validate=True), keys=self.keys, question=1, params=self.device,
+                                   challenge=challenge, chain_id=self.chain_id, highest_block=self.highest_block,
+                                   max_age_blocks=freshness['maxAgeBlocks'], max_age_seconds=freshness['maxAgeSeconds'], now=int(time.time()))
+        except AnswerRefused as error:
+            self.check(f'{name}: answer verified', False, str(error))
+            return
+        self.highest_block = max(self.highest_block, answer[5])
+        self.check(f'{name}: answer verified', answer[3][0] == 1, answer[3])
+        # Asking as this device with another key (api.md, "POST /v1/questions": 401 bad_signature).
+        self.question_sequence += 1
+        stranger = os.urandom(32)
+        forged = cose_sign(stranger, PROTECTED_ES256K, {4: self.device}, deterministic(
+            {1: 1, 2: self.device, 4: os.urandom(8), 8: self.chain_id, 9: self.device, 10: self.question_sequence}))
+        self.question_refused('a question asked as this device by another key refused bad_signature (401)', forged, 401, 'bad_signature')
+        # A high-s twin of a good question, and a question for another chain: bad_signature too (protocol.md, "Asking").
+        self.question_sequence += 1
+        good = question_message(self.key, 1, self.device, os.urandom(8), self.chain_id, self.question_sequence)
+        tag = cbor2.loads(good)
+        protected, unprotected, payload, signature = tag.value
+        twin = signature[:32] + (N - int.from_bytes(signature[32:], 'big')).to_bytes(32, 'big')
+        high = cbor2.dumps(cbor2.CBORTag(18, [protected, dict(unprotected), payload, twin]))
+        self.question_refused('a question signed with high s refused bad_signature (401)', high, 401, 'bad_signature')
+        other_chain = question_message(self.key, 1, self.device, os.urandom(8), self.chain_id + 1, self.question_sequence)
+        self.question_refused('a question for another chain refused bad_signature (401)', other_chain, 401, 'bad_signature')
+        self.question_refused('a question that is not COSE refused bad_cose (400)', cbor2.dumps([1, 2, 3]), 400, 'bad_cose')
+        short = question_message(self.key, 1, self.device, b'\x01\x02', self.chain_id, self.question_sequence)
+        self.question_refused('a 2-byte challenge refused bad_challenge (400)', short, 400, 'bad_challenge')
+
+    def question_refused(self, name: str, message: bytes, status: int, reason: str) -> None:
+        got, _, response = http('POST', f'{self.gateway}/v1/questions', message, 'application/cbor')
+        problem = None if got == status else f'status {got}, the docs say {status}: {response[:200]!r}'
+        problem = problem or refusal_shape_error(response, reason, False)
+        self.check(name, problem is None, problem)
+
+    def wait_on_chain(self, sequence: int, timeout: float = 90) -> str:
+        deadline = time.time() + timeout
+        while True:
+            status, _, body = http('GET', f'{self.gateway}/v1/readings/{self.device_hex}/{sequence}')
+            verdict = json.loads(body).get('status') if status == 200 else f'http {status}'
+            if verdict != 'pending' or time.time() > deadline:
+                return verdict
+            time.sleep(0.3)
+
+    def run(self) -> None:
+        failures = selftest()
+        self.check('the docs test vectors', not failures, failures or None)
+        # api.md, "GET /v1/devices/{id}": the profile the payload and timestamps must follow.
+        status, _, body = http('GET', f'{self.gateway}/v1/devices/{self.device_hex}')
+        if not self.check('GET /v1/devices/{id}: registered and active', status == 200 and json.loads(body)['status'] == 'active', body[:300].decode(errors='replace')):
+            return
+        profile = json.loads(body)['profile']
+        metrics = [(low + high) // 2 for low, high in zip(profile['minValue'], profile['maxValue'])]
+        payload = encode_payload(metrics)
+        interval = profile['minInterval']
+        now = int(time.time())
+        times = [now - 2 * interval, now - interval, now]  # the three valid readings, minInterval apart, none ahead of the clock
+
+        first = self.ask_status('status before any reading')
+        if first is not None:
+            self.check('status before any reading: active, class and no reading yet', (first['status'], first['lastSequence']) == (1, 0), first)
+
+        # 1. two readings in one request: 202 and the documented acknowledgement.
+        batch = [signed_reading(self.key, self.chain_id, self.fleet, seq, t, payload) for seq, t in ((1, times[0]), (2, times[1]))]
+        status, body = self.post_readings({'readings': batch})
+        ack = json.loads(body) if status == 202 else None
+        expected = {'accepted': 2, 'readings': [{'device': self.device_hex, 'sequence': '1', 'status': 'pending'},
+                                                {'device': self.device_hex, 'sequence': '2', 'status': 'pending'}]}
+        self.check('POST /v1/readings: 202 with the documented acknowledgement', ack == expected, ack or f'{status} {body[:300]!r}')
+
+        # 3. what the docs call bad, each refused with its documented reason and the refusal shape.
+        nxt = lambda seq, t=times[2]: signed_reading(self.key, self.chain_id, self.fleet, seq, t, payload)  # noqa: E731
+        reading = nxt(3)
+        signature = unhex(reading['signature'])
+        self.refused('high s refused high_s_signature (400)', {**reading, 'signature': hexb(high_s(signature))}, 400, 'high_s_signature', True)
+        self.refused('v = 0 refused bad_signature_format (400)', {**reading, 'signature': hexb(signature[:64] + bytes([signature[64] - 27]))}, 400, 'bad_signature_format', True)
+        self.refused('s = n refused bad_signature_format (400)', {**reading, 'signature': hexb(signature[:32] + N.to_bytes(32, 'big') + signature[64:])}, 400, 'bad_signature_format', True)
+        self.refused('replayed sequence refused replayed_sequence (409)', nxt(1, times[2]), 409, 'replayed_sequence', True)
+        stranger = os.urandom(32)
+        self.refused('signed by another key refused bad_signature (401)',
+                     signed_reading(stranger, self.chain_id, self.fleet, 3, times[2], payload, device=self.device), 401, 'bad_signature', True)
+        self.refused('another chain id refused bad_signature (401)',
+                     signed_reading(self.key, self.chain_id + 1, self.fleet, 3, times[2], payload), 401, 'bad_signature', True)
+        self.refused('malformed body (not JSON) refused invalid_body (400)', None, 400, 'invalid_body', False, raw=b'{"device":')
+        self.refused('malformed body (a fraction) refused invalid_body (400)', None, 400, 'invalid_body', False,
+                     raw=json.dumps({**reading, 'timestamp': 1}).replace('"timestamp": 1', '"timestamp": 1.5').encode())
+        self.refused('malformed body (a property twice) refused invalid_body (400)', None, 400, 'invalid_body', False,
+                     raw=json.dumps(reading)[:-1].encode() + b', "sequence": "4"}')
+        self.refused('malformed payload refused payload_malformed (400)', {**reading, 'payload': '0x123'}, 400, 'payload_malformed', True)
+        self.refused('an atomic request: a good reading with a high-s one is refused whole',
+                     {'readings': [reading, {**nxt(4), 'signature': hexb(high_s(unhex(nxt(4)['signature'])))}]}, 400, 'high_s_signature', True)
+        status, _, body = http('GET', f'{self.gateway}/v1/readings/{self.device_hex}/3')
+        self.check('nothing of a refused request is stored (GET reading 3: 404 unknown_reading)', status == 404 and json.loads(body)['error'] == 'unknown_reading', f'{status} {body[:200]!r}')
+
+        # The sequence the refused readings named is still free: the good reading 3 goes through.
+        status, body = self.post_readings(reading)
+        self.check('POST /v1/readings: one reading, 202 with the documented acknowledgement',
+                   status == 202 and json.loads(body) == {'accepted': 1, 'readings': [{'device': self.device_hex, 'sequence': '3', 'status': 'pending'}]}, body[:300].decode(errors='replace'))
+
+        # On chain (api.md, "GET /v1/readings/{device}/{sequence}").
+        for sequence in (1, 2, 3):
+            verdict = self.wait_on_chain(sequence)
+            self.check(f'reading {sequence} accepted on chain', verdict == 'accepted', verdict)
+
+        self.ask_status_json('status, the JSON form')
+        second = self.ask_status('status after the readings')
+        if second is not None and first is not None:
+            self.check('status after the readings: lastSequence 3, a block not before the first answer',
+                       second['lastSequence'] == 3 and second['blockNumber'] >= first['blockNumber'], second)
+
+    def report(self) -> dict[str, Any]:
+        return {'device': self.device_hex, 'ok': bool(self.checks) and all(c['ok'] for c in self.checks), 'checks': self.checks, 'answers': self.answers}
+
+
+def read_key(path: str) -> bytes:
+    key = unhex(Path(path).read_text().strip())
+    if len(key) != 32 or not 0 < int.from_bytes(key, 'big') < N:
+        raise SystemExit(f'{path}: not a secp256k1 private key (0x + 64 hex digits)')
+    return key
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest='command', required=True)
+    commands.add_parser('selftest', help="check this client against docs/protocol.md's test vectors")
+    request = commands.add_parser('request', help='print the registration request of the device key')
+    request.add_argument('--key-file', required=True)
+    request.add_argument('--class', dest='class_id', type=int, required=True)
+    request.add_argument('--site')
+    run = commands.add_parser('run', help='run the conformance checks against a gateway; prints a JSON report')
+    run.add_argument('--gateway', required=True)
+    run.add_argument('--key-file', required=True)
+    run.add_argument('--bundle', required=True, help='the provisioning bundle of `pythia bundle create`')
+    args = parser.parse_args()
+    if args.command == 'selftest':
+        failures = selftest()
+        print('\n'.join(failures) or 'ok')
+        return 1 if failures else 0
+    if args.command == 'request':
+        print(json.dumps(registration_request(read_key(args.key_file), args.class_id, {'site': args.site} if args.site else None)))
+        return 0
+    client = Run(args.gateway, read_key(args.key_file), json.loads(Path(args.bundle).read_text()))
+    try:
+        client.run()
+    except Exception as error:  # noqa: BLE001 — reported as a failed check, with the report so far
+        client.check('the run finished', False, f'{type(error).__name__}: {error}')
+    report = client.report()
+    print(json.dumps(report, indent=1))
+    return 0 if report['ok'] else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
