@@ -330,6 +330,9 @@ def selftest() -> list[str]:
         ('wrong_chain', unhex(a['cose']), {'chain_id': 1}),
         ('stale_answer', unhex(a['cose']), {'now': a['time'] + 61}),
         ('bad_cose', b'\xd2\x80', {}),
+        ('wrong_algorithm', cbor2.dumps(cbor2.CBORTag(18, [bytes.fromhex('a10126'), {4: unhex(a['kid'])}, payload_bytes, unhex(a['cose'])[-64:]])), {}),
+        ('question_mismatch', unhex(a['cose']), {'question': 2}),
+        ('question_mismatch', unhex(a['cose']), {'params': b'\0' * 20}),
     ]
     for reason, message, change in wrong_cases:
         args = {**common, 'challenge': unhex(a['challenge']), **change}
