@@ -8,9 +8,9 @@ is refused. Every rule below names the section of the docs it comes from.
       checks this implementation against the test vectors of docs/protocol.md.
   docs_client.py request --key-file K --class N [--site S]
       prints the device's registration request (protocol.md, "Registration request").
-  docs_client.py run --gateway URL --key-file K --bundle B
-      runs the conformance checks against a gateway and prints a JSON report; exit 0 when every check
-      passed, 1 otherwise.
+  docs_client.py run --gateway URL --key-file K --bundle B [--mqtt HOST:PORT]
+      runs the conformance checks against a gateway (and its MQTT broker) and prints a JSON report;
+      exit 0 when every check passed, 1 otherwise.
 
 The key file holds the device's private key as 0x + 64 hex digits (a throwaway key of a test).
 """
@@ -22,7 +22,9 @@ import base64
 import hashlib
 import json
 import os
+import queue
 import re
+import threading
 import sys
 import time
 import urllib.error
@@ -34,6 +36,7 @@ from typing import Any
 import cbor2
 import coincurve
 from Crypto.Hash import keccak
+import paho.mqtt.client as mqtt
 
 # secp256k1 group order (protocol.md, "Signatures": "with n the secp256k1 group order").
 N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -395,9 +398,62 @@ def refusal_shape_error(body: bytes, reason: str, per_reading: bool) -> str | No
     return None
 
 
+# ---- MQTT (protocol.md, "MQTT") ----
+
+class Mqtt:
+    """One MQTT 3.1.1 session of the device on the embedded broker, logged in with a device-signed token."""
+
+    def __init__(self, host: str, port: int, client_id: str, username: str, password: str):
+        self.messages: dict[str, queue.Queue[bytes]] = {}
+        self.connack: queue.Queue[str] = queue.Queue()
+        self.subacks: queue.Queue[list[Any]] = queue.Queue()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311, clean_session=True)
+        self.client.username_pw_set(username, password)
+        self.client.on_connect = lambda _c, _u, _f, reason, _p: self.connack.put(reason.getName())
+        self.client.on_subscribe = lambda _c, _u, _m, reasons, _p: self.subacks.put(reasons)
+        self.client.on_message = lambda _c, _u, message: self.messages.setdefault(message.topic, queue.Queue()).put(message.payload)
+        self.client.connect_async(host, port, keepalive=30)
+        self.client.loop_start()
+
+    def login(self, timeout: float = 10) -> str:
+        """The broker's CONNACK in paho's words ("Success", "Bad user name or password", "Not authorized", ...)."""
+        try:
+            return self.connack.get(timeout=timeout)
+        except queue.Empty:
+            return 'no CONNACK'
+
+    def subscribe(self, topics: list[str]) -> bool:
+        for topic in topics:
+            self.messages.setdefault(topic, queue.Queue())
+            self.client.subscribe(topic, qos=1)
+            reasons = self.subacks.get(timeout=10)
+            if any(r.is_failure for r in reasons):
+                return False
+        return True
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1).wait_for_publish(timeout=10)
+
+    def next(self, topic: str, timeout: float = 15) -> bytes | None:
+        try:
+            return self.messages.setdefault(topic, queue.Queue()).get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def mqtt_token(key: bytes, chain_id: int, client_id: str, unix_time: int) -> str:
+    """The password: {unixTime}:{personal_sign over pythia-mqtt:{chainId}:{clientId}:{unixTime}}."""
+    return f'{unix_time}:{hexb(personal_sign(key, f"pythia-mqtt:{chain_id}:{client_id}:{unix_time}"))}'
+
+
 class Run:
-    def __init__(self, gateway: str, key: bytes, bundle: dict[str, Any]):
+    def __init__(self, gateway: str, key: bytes, bundle: dict[str, Any], broker: tuple[str, int] | None = None):
         self.gateway = gateway.rstrip('/')
+        self.broker = broker
         self.key = key
         self.bundle = bundle
         self.chain_id = bundle['chainId']
@@ -520,7 +576,8 @@ class Run:
         payload = encode_payload(metrics)
         interval = profile['minInterval']
         now = int(time.time())
-        times = [now - 2 * interval, now - interval, now]  # the three valid readings, minInterval apart, none ahead of the clock
+        # The valid readings (three over HTTP, one over MQTT), minInterval apart, none ahead of the clock.
+        times = [now - 3 * interval, now - 2 * interval, now - interval, now]
 
         first = self.ask_status('status before any reading')
         if first is not None:
@@ -535,6 +592,7 @@ class Run:
         self.check('POST /v1/readings: 202 with the documented acknowledgement', ack == expected, ack or f'{status} {body[:300]!r}')
 
         # 3. what the docs call bad, each refused with its documented reason and the refusal shape.
+        self.times, self.payload = times, payload
         nxt = lambda seq, t=times[2]: signed_reading(self.key, self.chain_id, self.fleet, seq, t, payload)  # noqa: E731
         reading = nxt(3)
         signature = unhex(reading['signature'])
@@ -573,6 +631,77 @@ class Run:
         if second is not None and first is not None:
             self.check('status after the readings: lastSequence 3, a block not before the first answer',
                        second['lastSequence'] == 3 and second['blockNumber'] >= first['blockNumber'], second)
+        if self.broker is not None:
+            self.run_mqtt(*self.broker)
+
+    def run_mqtt(self, host: str, port: int) -> None:
+        """protocol.md, "MQTT": login, a reading and its ack, refusals as acks, a question and its answer."""
+        base = f'pythia/v1/devices/{self.device_hex}'
+        client_id = f'{self.device_hex}-docs'
+        now = int(time.time())
+        token = mqtt_token(self.key, self.chain_id, client_id, now)
+        stranger = os.urandom(32)
+        forged = Mqtt(host, port, client_id, self.device_hex, mqtt_token(stranger, self.chain_id, client_id, now))
+        self.check('MQTT: a token signed by another key is refused (CONNACK 4)', forged.login() == 'Bad user name or password')
+        forged.close()
+        session = Mqtt(host, port, client_id, self.device_hex, token)
+        if not self.check('MQTT: the device logs in with its signed token', session.login() == 'Success'):
+            session.close()
+            return
+        try:
+            self.check('MQTT: subscribes to its acks and answers', session.subscribe([f'{base}/acks', f'{base}/answers']))
+
+            def ack(name: str, reading: dict[str, Any], expect: dict[str, Any] | tuple[int, str]) -> None:
+                session.publish(f'{base}/readings', json.dumps(reading).encode())
+                raw = session.next(f'{base}/acks')
+                if raw is None:
+                    self.check(name, False, 'no ack')
+                    return
+                got = json.loads(raw)
+                if isinstance(expect, dict):
+                    self.check(name, got == expect, got)
+                    return
+                status, reason = expect
+                problem = None
+                if set(got) != {'ref', 'status', 'error', 'message', 'errors'} or got['ref'] != reading['sequence'] or got['status'] != status:
+                    problem = f'not the documented refusal ack (ref {reading["sequence"]}, status {status}): {got}'
+                else:
+                    body = json.dumps({k: got[k] for k in ('error', 'message', 'errors')}).encode()
+                    problem = refusal_shape_error(body, reason, True)
+                self.check(name, problem is None, problem)
+
+            good = signed_reading(self.key, self.chain_id, self.fleet, 4, self.times[3], self.payload)
+            ack('MQTT: a reading is acknowledged 202 as documented', good,
+                {'ref': '4', 'status': 202, 'accepted': 1, 'readings': [{'device': self.device_hex, 'sequence': '4', 'status': 'pending'}]})
+            ack('MQTT: a used sequence signed again is refused replayed_sequence (409)',
+                signed_reading(self.key, self.chain_id, self.fleet, 4, self.times[3] + 1, self.payload), (409, 'replayed_sequence'))
+            five = signed_reading(self.key, self.chain_id, self.fleet, 5, self.times[3], self.payload)
+            ack('MQTT: high s is refused high_s_signature (400)', {**five, 'signature': hexb(high_s(unhex(five['signature'])))}, (400, 'high_s_signature'))
+            other = signed_reading(stranger, self.chain_id, self.fleet, 1, self.times[3], self.payload)
+            ack("MQTT: a reading of another device on this device's topic is refused topic_mismatch (403)", other, (403, 'topic_mismatch'))
+
+            # A question over MQTT: the COSE_Sign1 bytes back on the answers topic.
+            self.question_sequence += 1
+            challenge = os.urandom(8)
+            session.publish(f'{base}/questions', question_message(self.key, 1, self.device, challenge, self.chain_id, self.question_sequence))
+            raw = session.next(f'{base}/answers')
+            freshness = self.bundle['freshness']
+            try:
+                if raw is None:
+                    raise AnswerRefused('bad_cose', 'no answer')
+                answer = verify_answer(raw, keys=self.keys, question=1, params=self.device, challenge=challenge, chain_id=self.chain_id,
+                                       highest_block=self.highest_block, max_age_blocks=freshness['maxAgeBlocks'],
+                                       max_age_seconds=freshness['maxAgeSeconds'], now=int(time.time()))
+                self.check('MQTT: status asked on the questions topic, the answer verified', answer[3][0] == 1, answer[3])
+            except AnswerRefused as error:
+                self.check('MQTT: status asked on the questions topic, the answer verified', False, str(error))
+        finally:
+            session.close()
+        verdict = self.wait_on_chain(4)
+        self.check('MQTT: reading 4 accepted on chain', verdict == 'accepted', verdict)
+        reused = Mqtt(host, port, client_id, self.device_hex, token)
+        self.check('MQTT: a token that logged in before is refused (CONNACK 4)', reused.login() == 'Bad user name or password')
+        reused.close()
 
     def report(self) -> dict[str, Any]:
         return {'device': self.device_hex, 'ok': bool(self.checks) and all(c['ok'] for c in self.checks), 'checks': self.checks, 'answers': self.answers}
@@ -597,6 +726,7 @@ def main() -> int:
     run.add_argument('--gateway', required=True)
     run.add_argument('--key-file', required=True)
     run.add_argument('--bundle', required=True, help='the provisioning bundle of `pythia bundle create`')
+    run.add_argument('--mqtt', help="the embedded broker's host:port, to run the MQTT checks too")
     args = parser.parse_args()
     if args.command == 'selftest':
         failures = selftest()
@@ -605,7 +735,11 @@ def main() -> int:
     if args.command == 'request':
         print(json.dumps(registration_request(read_key(args.key_file), args.class_id, {'site': args.site} if args.site else None)))
         return 0
-    client = Run(args.gateway, read_key(args.key_file), json.loads(Path(args.bundle).read_text()))
+    broker = None
+    if args.mqtt:
+        host, _, port = args.mqtt.rpartition(':')
+        broker = (host, int(port))
+    client = Run(args.gateway, read_key(args.key_file), json.loads(Path(args.bundle).read_text()), broker)
     try:
         client.run()
     except Exception as error:  # noqa: BLE001 — reported as a failed check, with the report so far

@@ -102,7 +102,9 @@ describe('a device client written in Python from docs/ alone works against a rea
   });
 
   it('runs the conformance checks: every one passes', async () => {
-    const result = await docsClient(['run', '--gateway', stack.gatewayUrl, '--key-file', keyFile, '--bundle', bundlePath]);
+    assert.ok(stack.mqttUrl, 'the stack runs its embedded MQTT broker');
+    const mqtt = new URL(stack.mqttUrl).host;
+    const result = await docsClient(['run', '--gateway', stack.gatewayUrl, '--key-file', keyFile, '--bundle', bundlePath, '--mqtt', mqtt]);
     report = JSON.parse(result.stdout) as Report;
     const failed = report.checks.filter((c) => !c.ok);
     assert.deepEqual(failed, [], 'every check of the docs client passes');
@@ -125,6 +127,12 @@ describe('a device client written in Python from docs/ alone works against a rea
       'status, the JSON form: answer verified',
       'a question asked as this device by another key refused bad_signature (401)',
       'a question signed with high s refused bad_signature (401)',
+      'MQTT: the device logs in with its signed token',
+      'MQTT: a reading is acknowledged 202 as documented',
+      'MQTT: a used sequence signed again is refused replayed_sequence (409)',
+      'MQTT: status asked on the questions topic, the answer verified',
+      'MQTT: reading 4 accepted on chain',
+      'MQTT: a token that logged in before is refused (CONNACK 4)',
     ])
       assert.ok(names.includes(expected), `the report has "${expected}"`);
   });
@@ -152,7 +160,7 @@ describe('a device client written in Python from docs/ alone works against a rea
 
   it('what the client saw is what the chain says: its readings are in mined transactions, the answers name real blocks', async () => {
     const { publicClient } = createChainClients(stack.deployment);
-    for (const sequence of [1, 2, 3]) {
+    for (const sequence of [1, 2, 3, 4]) {
       const response = await fetch(`${stack.gatewayUrl}/v1/readings/${report.device}/${sequence}`);
       const reading = (await response.json()) as { status: string; txHash: `0x${string}` };
       assert.equal(reading.status, 'accepted');
