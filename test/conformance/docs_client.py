@@ -683,7 +683,8 @@ class Run:
             # A question over MQTT: the COSE_Sign1 bytes back on the answers topic.
             self.question_sequence += 1
             challenge = os.urandom(8)
-            session.publish(f'{base}/questions', question_message(self.key, 1, self.device, challenge, self.chain_id, self.question_sequence))
+            asked = question_message(self.key, 1, self.device, challenge, self.chain_id, self.question_sequence)
+            session.publish(f'{base}/questions', asked)
             raw = session.next(f'{base}/answers')
             freshness = self.bundle['freshness']
             try:
@@ -695,6 +696,18 @@ class Run:
                 self.check('MQTT: status asked on the questions topic, the answer verified', answer[3][0] == 1, answer[3])
             except AnswerRefused as error:
                 self.check('MQTT: status asked on the questions topic, the answer verified', False, str(error))
+            # The same question again: a refusal on the answers topic, JSON (an answer is CBOR tag 18, first byte 0xd2).
+            self.question_sequence += 1
+            session.publish(f'{base}/questions', question_message(self.key, 1, self.device, challenge, self.chain_id, self.question_sequence))
+            raw = session.next(f'{base}/answers')
+            problem = 'no refusal' if raw is None else None
+            if raw is not None:
+                got = json.loads(raw) if raw[:1] == b'{' else {}
+                if set(got) != {'ref', 'status', 'error', 'message', 'errors'} or got['ref'] != str(self.question_sequence) or got['status'] != 409:
+                    problem = f'not the documented refusal (ref {self.question_sequence}, 409): {raw[:200]!r}'
+                else:
+                    problem = refusal_shape_error(json.dumps({k: got[k] for k in ('error', 'message', 'errors')}).encode(), 'replayed_request', False)
+            self.check('MQTT: a question repeating a recent challenge is refused replayed_request (409) on the answers topic', problem is None, problem)
         finally:
             session.close()
         verdict = self.wait_on_chain(4)
