@@ -407,7 +407,8 @@ class Mqtt:
         self.messages: dict[str, queue.Queue[bytes]] = {}
         self.connack: queue.Queue[str] = queue.Queue()
         self.subacks: queue.Queue[list[Any]] = queue.Queue()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311, clean_session=True)
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311, clean_session=True,
+                                  reconnect_on_failure=False)  # a refused login is an answer, not something to retry
         self.client.username_pw_set(username, password)
         self.client.on_connect = lambda _c, _u, _f, reason, _p: self.connack.put(reason.getName())
         self.client.on_subscribe = lambda _c, _u, _m, reasons, _p: self.subacks.put(reasons)

@@ -30,7 +30,7 @@ type Report = { device: string; ok: boolean; checks: Check[]; answers: Answer[] 
 /** Runs the Python client; resolves with its exit code and output whatever the code. */
 async function docsClient(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(python, [client, ...args], { timeout: 240_000 });
+    const { stdout, stderr } = await run(python, [client, ...args], { timeout: 120_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
