@@ -19,9 +19,7 @@ const pythia = (args: string[]) => runPythia(args, passphrase);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const client = join(root, 'test/conformance/docs_client.py');
 const python = join(root, '.venv-conformance/bin/python');
-const venvMissing =
-  'the conformance client needs its Python venv: python3 -m venv .venv-conformance && ' +
-  '.venv-conformance/bin/pip install -r test/conformance/requirements.txt (.ci/run does it)';
+const venvMissing = 'the conformance client needs its Python venv: npm run install:conformance (npm run test:e2e runs it first)';
 
 type Check = { name: string; ok: boolean; detail?: unknown };
 type Answer = { blockNumber: number; blockHash: string; status: number; lastSequence: number };
