@@ -848,7 +848,7 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
   },
   'command send': {
     description:
-      'The command the gateway relayed (docs/api.md, POST /v1/devices/{id}/commands): its id, the consent it went under, whether it was published to the device, its AccessLog entry so far, and the signed nonce and expiry.',
+      'The command the gateway relayed (docs/api.md, POST /v1/devices/{id}/commands): its id, the consent it went under, its args, whether it was published to the device, when the gateway received it, its AccessLog entry so far, and the signed nonce and expiry.',
     schema: object({
       id: bytes32,
       device: address,
@@ -856,6 +856,8 @@ export const jsonOutputSchemas: Record<string, { description: string; schema: Js
       consentId: decimal,
       command: integer,
       commandName: { type: 'string' },
+      args: hex,
+      receivedAt: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' },
       status: { type: 'string', enum: ['accepted', 'published'] },
       checkedAtBlock: integer,
       log: nullable(

@@ -11,6 +11,11 @@ is refused. Every rule below names the section of the docs it comes from.
   docs_client.py run --gateway URL --key-file K --bundle B [--mqtt HOST:PORT]
       runs the conformance checks against a gateway (and its MQTT broker) and prints a JSON report;
       exit 0 when every check passed, 1 otherwise.
+  docs_client.py command-device --gateway URL --key-file K --bundle B --mqtt HOST:PORT [--wait S]
+      logs in over MQTT, prints "ready", waits for one command on its commands topic, runs the device
+      check of protocol.md ("Command consent") on it and on forged and replayed copies; JSON report.
+  docs_client.py check-command --gateway URL --key-file K --bundle B --envelope FILE
+      runs the device check once on an envelope; prints {"verdict": "accepted" or the refusal}.
 
 The key file holds the device's private key as 0x + 64 hex digits (a throwaway key of a test).
 """
@@ -464,6 +469,8 @@ class Run:
         self.keys = trusted_keys(bundle)
         self.checks: list[dict[str, Any]] = []
         self.answers: list[dict[str, Any]] = []
+        self.envelope: dict[str, Any] | None = None
+        self.accepted_command: dict[str, Any] | None = None
         self.highest_block = 0
         # A per-device counter that must rise across runs too: a device without storage may count from its clock (ms).
         self.question_sequence = int(time.time() * 1000)
@@ -481,6 +488,23 @@ class Run:
         problem = None if got == status else f'status {got}, the docs say {status}: {response[:200]!r}'
         problem = problem or refusal_shape_error(response, reason, per_reading)
         self.check(name, problem is None, problem)
+
+    def ask(self, question: int, params: Any, name: str, reference: int = 0) -> dict[Any, Any]:
+        """Any question (protocol.md, "Questions") over HTTP CBOR with a fresh challenge; the answer verified, or AnswerRefused.
+
+        reference: a block this check alone must not be stale against (a command's unsigned checkedAtBlock)."""
+        self.question_sequence += 1
+        challenge = os.urandom(16)
+        message = question_message(self.key, question, params, challenge, self.chain_id, self.question_sequence)
+        status, content_type, body = http('POST', f'{self.gateway}/v1/questions', message, 'application/cbor')
+        if status != 200 or not content_type.startswith('application/cbor'):
+            raise AnswerRefused('bad_cose', f'{name}: {status} {content_type} {body[:200]!r}')
+        freshness = self.bundle['freshness']
+        answer = verify_answer(body, keys=self.keys, question=question, params=params, challenge=challenge, chain_id=self.chain_id,
+                               highest_block=max(self.highest_block, reference), max_age_blocks=freshness['maxAgeBlocks'],
+                               max_age_seconds=freshness['maxAgeSeconds'], now=int(time.time()))
+        self.highest_block = max(self.highest_block, answer[5])
+        return answer
 
     def ask_status(self, name: str) -> dict[str, Any] | None:
         """Question 1 device_status about itself, with a fresh challenge; the answer verified."""
@@ -718,7 +742,196 @@ class Run:
         reused.close()
 
     def report(self) -> dict[str, Any]:
-        return {'device': self.device_hex, 'ok': bool(self.checks) and all(c['ok'] for c in self.checks), 'checks': self.checks, 'answers': self.answers}
+        report = {'device': self.device_hex, 'ok': bool(self.checks) and all(c['ok'] for c in self.checks), 'checks': self.checks, 'answers': self.answers}
+        if self.envelope is not None:
+            report['envelope'] = self.envelope
+            report['acceptedCommand'] = self.accepted_command
+        return report
+
+
+# ---- commands (protocol.md, "Command consent"; the catalogue in "Command catalogue") ----
+
+COMMAND_CODES = range(6)  # report_now .. set_led: ConsentRegistry KNOWN_COMMANDS = 0x3f
+CONSENT_REFUSALS = ('none', 'unknown_consent', 'consent_not_yet_valid', 'consent_expired', 'consent_revoked', 'device_not_covered',
+                    'ownership_changed', 'wrong_recipient', 'stream_not_covered', 'command_not_covered')
+DECIMAL = re.compile(r'^(0|[1-9][0-9]*)$')
+
+
+def command_digest(chain_id: int, registry: bytes, device: bytes, consent_id: int, code: int, args: bytes, nonce: int, expires_at: int) -> bytes:
+    """The command's id: EIP-712 PythiaCommand under the domain "Pythia Command" / "1" / chain / ConsentRegistry."""
+    type_hash = keccak256(b'EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)')
+    domain = keccak256(type_hash + keccak256(b'Pythia Command') + keccak256(b'1') + uint256(chain_id) + registry.rjust(32, b'\0'))
+    struct = keccak256(keccak256(b'PythiaCommand(address device,uint256 consentId,uint8 command,bytes args,uint64 nonce,uint64 expiresAt)')
+                       + device.rjust(32, b'\0') + uint256(consent_id) + uint256(code) + keccak256(args) + uint256(nonce) + uint256(expires_at))
+    return keccak256(b'\x19\x01' + domain + struct)
+
+
+def recover(digest: bytes, signature: bytes) -> bytes:
+    """The address a 65-byte r ‖ s ‖ v (v 27/28) signature of digest recovers."""
+    public = coincurve.PublicKey.from_signature_and_message(signature[:64] + bytes([signature[64] - 27]), digest, hasher=None)
+    return address_of(public.format(compressed=False)[1:])
+
+
+def signature_format_error(signature: bytes) -> str | None:
+    """protocol.md, "Signatures": the one encoding, its two reasons."""
+    if len(signature) != 65 or signature[64] not in (27, 28):
+        return 'bad_signature_format'
+    r, s = int.from_bytes(signature[:32], 'big'), int.from_bytes(signature[32:64], 'big')
+    if not (0 < r < N and 0 < s < N):
+        return 'bad_signature_format'
+    return 'high_s_signature' if s > N // 2 else None
+
+
+def sign_command(key: bytes, chain_id: int, registry: bytes, device: bytes, consent_id: int, code: int, args: bytes, nonce: int, expires_at: int) -> dict[str, Any]:
+    """An envelope as the gateway publishes it, signed by key (a recipient of this test's making)."""
+    digest = command_digest(chain_id, registry, device, consent_id, code, args, nonce, expires_at)
+    command = {'device': hexb(device), 'consentId': str(consent_id), 'command': code, 'args': hexb(args), 'nonce': str(nonce),
+               'expiresAt': str(expires_at), 'recipient': hexb(address_of(public_key_xy(key)))}
+    return {'id': hexb(digest), 'command': command, 'signature': hexb(sign_rsv(key, digest)), 'checkedAtBlock': '0'}
+
+
+class CommandRefused(Exception):
+    def __init__(self, reason: str, detail: str = ''):
+        super().__init__(f'{reason}: {detail}' if detail else reason)
+        self.reason = reason
+
+
+class CommandGuard:
+    """The device check of protocol.md, "Device check", in its order: the verdict 'accepted' or a reason."""
+
+    def __init__(self, run: 'Run'):
+        self.run = run
+        self.registry = unhex(run.bundle['contracts']['consentRegistry'])
+        self.seen: dict[tuple[bytes, int], int] = {}  # (recipient, nonce) -> expiresAt
+
+    def check(self, raw: bytes) -> tuple[str, dict[str, Any] | None]:
+        try:
+            return 'accepted', self.checked(raw)
+        except CommandRefused as refusal:
+            return refusal.reason, None
+
+    def checked(self, raw: bytes) -> dict[str, Any]:
+        run = self.run
+        # 1. shape and device
+        try:
+            envelope = json.loads(raw)
+        except ValueError:
+            raise CommandRefused('malformed', 'not JSON') from None
+        fields = {'device', 'consentId', 'command', 'args', 'nonce', 'expiresAt', 'recipient'}
+        if not isinstance(envelope, dict) or not {'command', 'signature'} <= set(envelope) <= {'id', 'command', 'signature', 'checkedAtBlock'}:
+            raise CommandRefused('malformed', 'not { id, command, signature, checkedAtBlock }')
+        command = envelope['command']
+        if not isinstance(command, dict) or set(command) != fields:
+            raise CommandRefused('malformed', f'command fields {sorted(command) if isinstance(command, dict) else command}')
+        try:
+            device, recipient = unhex(command['device']), unhex(command['recipient'])
+            args, signature = unhex(command['args']), unhex(envelope['signature'])
+            decimals = [command['consentId'], command['nonce'], command['expiresAt']]
+            if not all(isinstance(d, str) and DECIMAL.match(d) for d in decimals):
+                raise ValueError(f'not decimal strings: {decimals}')
+            consent_id, nonce, expires_at = (int(d) for d in decimals)
+            code = command['command']
+            if not isinstance(code, int) or isinstance(code, bool) or len(device) != 20 or len(recipient) != 20 or len(args) > 256:
+                raise ValueError('field sizes')
+        except ValueError as error:
+            raise CommandRefused('malformed', str(error)) from None
+        if device != run.device:
+            raise CommandRefused('wrong_device', command['device'])
+        # 2. code, signature, expiry
+        if code not in COMMAND_CODES:
+            raise CommandRefused('unknown_command', str(code))
+        problem = signature_format_error(signature)
+        if problem:
+            raise CommandRefused(problem)
+        digest = command_digest(run.chain_id, self.registry, device, consent_id, code, args, nonce, expires_at)
+        if recover(digest, signature) != recipient:
+            raise CommandRefused('bad_signature', 'does not recover the recipient')
+        now = int(time.time())
+        if expires_at <= now:
+            raise CommandRefused('command_expired')
+        if expires_at > now + 300:
+            raise CommandRefused('command_expiry_too_far')
+        # 3. replay, a bounded set of live entries
+        self.seen = {k: v for k, v in self.seen.items() if v > now}
+        if (recipient, nonce) in self.seen:
+            raise CommandRefused('replayed_command')
+        if len(self.seen) >= 4096:
+            raise CommandRefused('replay_window_full')
+        self.seen[(recipient, nonce)] = expires_at
+        # 4. question 4 consent, fresh challenge; fresh against the envelope's checkedAtBlock too, for this command only (it is unsigned)
+        checked_at = envelope.get('checkedAtBlock')
+        reference = int(checked_at) if isinstance(checked_at, str) and DECIMAL.match(checked_at) and len(checked_at) <= 20 else 0
+        params = [device, recipient, consent_id, 0, 1 << code]
+        try:
+            answer = run.ask(4, params, 'consent', reference)
+        except AnswerRefused as error:
+            raise CommandRefused('answer_rejected', str(error)) from None
+        permitted, refusal = answer[3][0], answer[3][1]
+        # 5. permitted, else the refusal in the gateway's words
+        if permitted is not True:
+            raise CommandRefused(CONSENT_REFUSALS[refusal] if isinstance(refusal, int) and 0 < refusal < len(CONSENT_REFUSALS) else 'not_permitted')
+        return {'id': hexb(digest), 'code': code, 'consentId': consent_id, 'expiry': answer[3][3], 'answerBlock': answer[5]}
+
+
+def command_device(run: 'Run', host: str, port: int, wait: float) -> None:
+    """Listen on the commands topic, check the first command as documented, then what the docs call bad."""
+    base = f'pythia/v1/devices/{run.device_hex}'
+    client_id = f'{run.device_hex}-commands'
+    session = Mqtt(host, port, client_id, run.device_hex, mqtt_token(run.key, run.chain_id, client_id, int(time.time())))
+    try:
+        if not run.check('commands: the device logs in', session.login() == 'Success'):
+            return
+        if not run.check('commands: subscribes to its commands topic', session.subscribe([f'{base}/commands'])):
+            return
+        print('ready', flush=True)
+        raw = session.next(f'{base}/commands', timeout=wait)
+    finally:
+        session.close()
+    if not run.check('commands: an envelope arrives on the commands topic', raw is not None):
+        return
+    envelope = json.loads(raw)
+    run.envelope = envelope
+    guard = CommandGuard(run)
+    verdict, accepted = guard.check(raw)
+    run.check('commands: the relayed command passes the device check (signature, expiry, consent answer permitted)', verdict == 'accepted', verdict)
+    run.accepted_command = accepted
+    run.check('commands: the same envelope again is refused replayed_command', guard.check(raw)[0] == 'replayed_command')
+
+    def tampered(name: str, change: Any, reason: str) -> None:
+        copy = json.loads(raw)
+        change(copy)
+        got = guard.check(json.dumps(copy).encode())[0]
+        run.check(f'commands: {name} is refused {reason}', got == reason, got)
+
+    def bump(field: str) -> Any:
+        return lambda e: e['command'].__setitem__(field, str(int(e['command'][field]) + 1))
+    tampered('another nonce without a new signature', bump('nonce'), 'bad_signature')
+    tampered('another consent id without a new signature', bump('consentId'), 'bad_signature')
+    tampered('args changed without a new signature', lambda e: e['command'].__setitem__('args', '0x01'), 'bad_signature')
+    tampered('a command for another device', lambda e: e['command'].__setitem__('device', hexb(os.urandom(20))), 'wrong_device')
+    tampered('a high-s signature', lambda e: e.__setitem__('signature', hexb(high_s(unhex(e['signature'])))), 'high_s_signature')
+    tampered('a code outside the catalogue', lambda e: e['command'].__setitem__('command', 6), 'unknown_command')
+    tampered('an envelope without its signature', lambda e: e.pop('signature'), 'malformed')
+    command = envelope['command']
+    stranger = os.urandom(32)
+    registry = guard.registry
+    now = int(time.time())
+    for name, expires, reason in (('expired', now - 1, 'command_expired'), ('expiring more than 300 s ahead', now + 400, 'command_expiry_too_far')):
+        forged = sign_command(stranger, run.chain_id, registry, run.device, int(command['consentId']), command['command'], b'', 1, expires)
+        got = guard.check(json.dumps(forged).encode())[0]
+        run.check(f'commands: a command {name} is refused {reason}', got == reason, got)
+    # A party without consent signs its own command under this consent: the gateway's answer says wrong_recipient.
+    forged = sign_command(stranger, run.chain_id, registry, run.device, int(command['consentId']), command['command'], b'', 7, now + 120)
+    got = guard.check(json.dumps(forged).encode())[0]
+    run.check('commands: a command signed by a party without consent is refused wrong_recipient by the consent answer', got == 'wrong_recipient', got)
+    # The gateway says it checked at a block far ahead of what the Pythia answers: that answer is stale for this command.
+    ahead = {**sign_command(stranger, run.chain_id, registry, run.device, int(command['consentId']), command['command'], b'', 9, now + 120),
+             'checkedAtBlock': str(int(envelope['checkedAtBlock']) + 10_000)}
+    got = guard.check(json.dumps(ahead).encode())[0]
+    run.check('commands: a consent answer maxAgeBlocks behind the envelope\'s checkedAtBlock is refused answer_rejected (stale_answer)', got == 'answer_rejected', got)
+    forged = sign_command(run.key, run.chain_id, registry, run.device, int(command['consentId']) + 1000, command['command'], b'', 8, now + 120)
+    got = guard.check(json.dumps(forged).encode())[0]
+    run.check('commands: a command under a consent that does not exist is refused unknown_consent by the consent answer', got == 'unknown_consent', got)
 
 
 def read_key(path: str) -> bytes:
@@ -741,6 +954,15 @@ def main() -> int:
     run.add_argument('--key-file', required=True)
     run.add_argument('--bundle', required=True, help='the provisioning bundle of `pythia bundle create`')
     run.add_argument('--mqtt', help="the embedded broker's host:port, to run the MQTT checks too")
+    listen = commands.add_parser('command-device', help='wait on MQTT for one command, check it as docs say, then forged and replayed ones; JSON report')
+    check = commands.add_parser('check-command', help='run the device check once on an envelope (a file); prints {"verdict": ...}')
+    for sub in (listen, check):
+        sub.add_argument('--gateway', required=True)
+        sub.add_argument('--key-file', required=True)
+        sub.add_argument('--bundle', required=True)
+    listen.add_argument('--mqtt', required=True, help="the broker's host:port")
+    listen.add_argument('--wait', type=float, default=60, help='seconds to wait for the command')
+    check.add_argument('--envelope', required=True)
     args = parser.parse_args()
     if args.command == 'selftest':
         failures = selftest()
@@ -749,13 +971,21 @@ def main() -> int:
     if args.command == 'request':
         print(json.dumps(registration_request(read_key(args.key_file), args.class_id, {'site': args.site} if args.site else None)))
         return 0
+    if args.command == 'check-command':
+        client = Run(args.gateway, read_key(args.key_file), json.loads(Path(args.bundle).read_text()))
+        print(json.dumps({'verdict': CommandGuard(client).check(Path(args.envelope).read_bytes())[0]}))
+        return 0
     broker = None
     if args.mqtt:
         host, _, port = args.mqtt.rpartition(':')
         broker = (host, int(port))
     client = Run(args.gateway, read_key(args.key_file), json.loads(Path(args.bundle).read_text()), broker)
     try:
-        client.run()
+        if args.command == 'command-device':
+            assert broker is not None
+            command_device(client, *broker, args.wait)
+        else:
+            client.run()
     except Exception as error:  # noqa: BLE001 — reported as a failed check, with the report so far
         client.check('the run finished', False, f'{type(error).__name__}: {error}')
     report = client.report()

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { bytesToHex, hexToBytes } from 'viem';
+import { bytesToHex, hexToBytes, parseAbiItem } from 'viem';
 import { createChainClients } from '../../src/chain/clients.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
@@ -24,6 +24,11 @@ const venvMissing = 'the conformance client needs its Python venv: npm run insta
 type Check = { name: string; ok: boolean; detail?: unknown };
 type Answer = { blockNumber: number; blockHash: string; status: number; lastSequence: number };
 type Report = { device: string; ok: boolean; checks: Check[]; answers: Answer[] };
+type Envelope = { id: string; command: Record<string, unknown>; signature: string; checkedAtBlock: string };
+type CommandReport = Report & {
+  envelope?: Envelope;
+  acceptedCommand?: { id: string; consentId: number; expiry: number; answerBlock: number };
+};
 
 /** Runs the Python client; resolves with its exit code and output whatever the code. */
 async function docsClient(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -35,6 +40,27 @@ async function docsClient(args: string[]): Promise<{ code: number; stdout: strin
     if (typeof e.code !== 'number') throw error;
     return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+/** Runs the client as a device waiting for a command: resolves `ready` once it listens, `done` with its report. */
+function commandDevice(args: string[]): { ready: Promise<void>; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(python, [client, 'command-device', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let listening: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (listening = resolve));
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    if (stdout.startsWith('ready\n')) listening();
+  });
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => {
+      listening(); // a client that stopped before listening: its report says why
+      resolve({ code, stdout: stdout.replace(/^ready\n/, ''), stderr });
+    }),
+  );
+  return { ready, done };
 }
 
 describe('a device client written in Python from docs/ alone works against a real gateway, and what the docs call bad is refused', {
@@ -178,5 +204,118 @@ describe('a device client written in Python from docs/ alone works against a rea
         [1, 3],
       ],
     );
+  });
+
+  it('receives a command sent with pythia command send, checks it as protocol.md says, refuses forged and replayed copies; the command is logged on chain', async () => {
+    assert.ok(stack.mqttUrl);
+    const device = report.device;
+    const common = ['--gateway', stack.gatewayUrl, '--key-file', keyFile, '--bundle', bundlePath];
+    // The operator's account owns the devices it registered (docs/operations.md): it grants the consent.
+    const recipientKey = join(dir, 'recipient.json');
+    const made = await pythia(['key', 'new', '--out', recipientKey, '--json']);
+    assert.equal(made.code, 0, made.stderr);
+    const recipient: string = JSON.parse(made.stdout).address;
+    const granted = await pythia([
+      ...['consent', 'grant', '--device', device, '--recipient', recipient, '--commands', 'identify'],
+      ...['--purpose', 'docs conformance', '--until', '1h', '--json', '--data-dir', dataDir],
+    ]);
+    assert.equal(granted.code, 0, granted.stderr);
+    const consentId: string = JSON.parse(granted.stdout).consentId;
+
+    const listening = commandDevice([...common, '--mqtt', new URL(stack.mqttUrl).host, '--wait', '60']);
+    await listening.ready;
+    const sent = await pythia([
+      'command',
+      'send',
+      device,
+      'identify',
+      '--consent',
+      consentId,
+      '--signer-key',
+      recipientKey,
+      '--json',
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const relayed = JSON.parse(sent.stdout) as { id: string; status: string; checkedAtBlock: number };
+    assert.equal(relayed.status, 'published');
+    const result = await listening.done;
+    const seen = JSON.parse(result.stdout) as CommandReport;
+    assert.deepEqual(
+      seen.checks.filter((c) => !c.ok),
+      [],
+      'every check of the device passes',
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const names = seen.checks.map((c) => c.name);
+    for (const expected of [
+      'commands: the relayed command passes the device check (signature, expiry, consent answer permitted)',
+      'commands: the same envelope again is refused replayed_command',
+      'commands: another nonce without a new signature is refused bad_signature',
+      'commands: a command for another device is refused wrong_device',
+      'commands: a command signed by a party without consent is refused wrong_recipient by the consent answer',
+    ])
+      assert.ok(names.includes(expected), `the report has "${expected}"`);
+    // The device acted on the command the gateway relayed, under the consent granted, checked at a block the chain has.
+    assert.equal(seen.acceptedCommand?.id, relayed.id);
+    assert.equal(String(seen.acceptedCommand?.consentId), consentId);
+    assert.equal(seen.envelope?.checkedAtBlock, String(relayed.checkedAtBlock));
+
+    // Someone without consent: the gateway refuses it before the device sees anything (api.md: 403 wrong_recipient).
+    const strangerKey = join(dir, 'stranger.json');
+    assert.equal((await pythia(['key', 'new', '--out', strangerKey])).code, 0);
+    const refused = await pythia([
+      'command',
+      'send',
+      device,
+      'identify',
+      '--consent',
+      consentId,
+      '--signer-key',
+      strangerKey,
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /wrong_recipient/);
+
+    // The gateway logs the command on chain: GET /v1/commands/{id} names the batch, the AccessLog emitted CommandLogged.
+    type CommandLog = { status: string; txHash: `0x${string}` | null } | null;
+    const commandLog = async (): Promise<CommandLog> =>
+      ((await (await fetch(`${stack.gatewayUrl}/v1/commands/${relayed.id}`)).json()) as { log: CommandLog }).log;
+    let log = await commandLog();
+    for (const deadline = Date.now() + 30_000; log?.status !== 'done' && Date.now() < deadline; log = await commandLog())
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(log?.status, 'done', `the command's access-log batch was mined: ${JSON.stringify(log)}`);
+    const { publicClient } = createChainClients(stack.deployment);
+    const receipt = await publicClient.getTransactionReceipt({ hash: log?.txHash as `0x${string}` });
+    const logged = await publicClient.getLogs({
+      address: stack.deployment.contracts.accessLog,
+      event: parseAbiItem(
+        'event CommandLogged(uint256 indexed consentId, address indexed device, address indexed recipient, uint8 command, bytes32 commandHash)',
+      ),
+      fromBlock: receipt.blockNumber,
+      toBlock: receipt.blockNumber,
+    });
+    assert.deepEqual(
+      logged.map((l) => [
+        String(l.args.consentId),
+        l.args.device?.toLowerCase(),
+        l.args.recipient?.toLowerCase(),
+        l.args.command,
+        l.args.commandHash,
+      ]),
+      [[consentId, device, recipient.toLowerCase(), 3, relayed.id]],
+    );
+
+    // Revoked: the same envelope, still unexpired, is refused by the device's own check (the consent answer says revoked).
+    const revoked = await pythia(['consent', 'revoke', consentId, '--yes', '--json', '--data-dir', dataDir]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const envelopeFile = join(dir, 'envelope.json');
+    writeFileSync(envelopeFile, JSON.stringify(seen.envelope));
+    const after = await docsClient(['check-command', ...common, '--envelope', envelopeFile]);
+    assert.equal(after.code, 0, after.stderr);
+    assert.deepEqual(JSON.parse(after.stdout), { verdict: 'consent_revoked' });
   });
 });
