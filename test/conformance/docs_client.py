@@ -471,6 +471,7 @@ class Run:
         self.answers: list[dict[str, Any]] = []
         self.envelope: dict[str, Any] | None = None
         self.accepted_command: dict[str, Any] | None = None
+        self.owner_acknowledgement: dict[str, Any] | None = None
         self.highest_block = 0
         # A per-device counter that must rise across runs too: a device without storage may count from its clock (ms).
         self.question_sequence = int(time.time() * 1000)
@@ -505,6 +506,57 @@ class Run:
                                max_age_seconds=freshness['maxAgeSeconds'], now=int(time.time()))
         self.highest_block = max(self.highest_block, answer[5])
         return answer
+
+    def acknowledge_owner(self) -> None:
+        """Question 2 device_owner; for an epoch not yet acknowledged, the signed acknowledgement (refusals first), relayed on chain."""
+        try:
+            first = self.ask(2, self.device, 'device_owner')
+        except AnswerRefused as error:
+            self.check('device_owner: answer verified', False, str(error))
+            return
+        owner, epoch, acknowledged = first[3]
+        if not self.check('device_owner: answer verified, an owner and an epoch not yet acknowledged',
+                          isinstance(owner, bytes) and len(owner) == 20 and epoch >= 1 and acknowledged < epoch, first[3]):
+            return
+        ownership = unhex(self.bundle['contracts']['deviceOwnership'])
+        url = f'{self.gateway}/v1/devices/{self.device_hex}/owner-acknowledgements'
+
+        def signed(key: bytes, at: int) -> str:
+            return hexb(sign_rsv(key, owner_acknowledgement_digest(self.chain_id, ownership, self.device, owner, at)))
+
+        def refused(name: str, body: dict[str, Any], status: int, reason: str) -> None:
+            got, _, response = http('POST', url, json.dumps(body).encode())
+            problem = None if got == status else f'status {got}, the docs say {status}: {response[:200]!r}'
+            self.check(name, (problem or refusal_shape_error(response, reason, False)) is None, problem or refusal_shape_error(response, reason, False))
+
+        good = signed(self.key, epoch)
+        refused('owner acknowledgement signed by another key refused bad_signature (401)', {'epoch': epoch, 'signature': signed(os.urandom(32), epoch)}, 401, 'bad_signature')
+        refused('owner acknowledgement with high s refused high_s_signature (400)', {'epoch': epoch, 'signature': hexb(high_s(unhex(good)))}, 400, 'high_s_signature')
+        refused('owner acknowledgement of a later epoch refused stale_epoch (409)', {'epoch': epoch + 1, 'signature': signed(self.key, epoch + 1)}, 409, 'stale_epoch')
+        refused('owner acknowledgement with an unknown property refused invalid_body (400)', {'epoch': epoch, 'signature': good, 'owner': hexb(owner)}, 400, 'invalid_body')
+        status, _, body = http('POST', url, json.dumps({'epoch': epoch, 'signature': good}).encode())
+        action = json.loads(body) if status == 202 else {}
+        fields = {'id', 'device', 'kind', 'status', 'receivedAt', 'txHash', 'blockNumber', 'error'}
+        if not self.check('owner acknowledgement: 202 with the device action', status == 202 and set(action) == fields, f'{status} {body[:300]!r}'):
+            return
+        deadline = time.time() + 60
+        while action.get('status') == 'pending' and time.time() < deadline:
+            time.sleep(0.2)
+            _, _, body = http('GET', f'{self.gateway}/v1/device-actions/{action["id"]}')
+            action = json.loads(body)
+        self.check('owner acknowledgement: the device action is done (mined)', action.get('status') == 'done', action)
+        self.owner_acknowledgement = {'owner': hexb(owner), 'epoch': epoch, 'action': action}
+        try:
+            # An answer is read at the latest block, cached up to 100 ms (protocol.md, "Revocation bound"): ask
+            # until the answer's block (key 5) is the acknowledgement's block or later.
+            after = self.ask(2, self.device, 'device_owner')
+            while after[5] < (action.get('blockNumber') or 0) and time.time() < deadline:
+                time.sleep(0.05)
+                after = self.ask(2, self.device, 'device_owner')
+            self.check('device_owner after the acknowledgement: acknowledgedEpoch is the epoch', after[3][2] == epoch and after[3][1] == epoch, after[3])
+        except AnswerRefused as error:
+            self.check('device_owner after the acknowledgement: acknowledgedEpoch is the epoch', False, str(error))
+        refused('the same acknowledgement once mined refused already_acknowledged (409)', {'epoch': epoch, 'signature': good}, 409, 'already_acknowledged')
 
     def ask_status(self, name: str) -> dict[str, Any] | None:
         """Question 1 device_status about itself, with a fresh challenge; the answer verified."""
@@ -658,6 +710,7 @@ class Run:
                        second['lastSequence'] == 3 and second['blockNumber'] >= first['blockNumber'], second)
         if self.broker is not None:
             self.run_mqtt(*self.broker)
+        self.acknowledge_owner()
 
     def run_mqtt(self, host: str, port: int) -> None:
         """protocol.md, "MQTT": login, a reading and its ack, refusals as acks, a question and its answer."""
@@ -743,10 +796,23 @@ class Run:
 
     def report(self) -> dict[str, Any]:
         report = {'device': self.device_hex, 'ok': bool(self.checks) and all(c['ok'] for c in self.checks), 'checks': self.checks, 'answers': self.answers}
+        if self.owner_acknowledgement is not None:
+            report['ownerAcknowledgement'] = self.owner_acknowledgement
         if self.envelope is not None:
             report['envelope'] = self.envelope
             report['acceptedCommand'] = self.accepted_command
         return report
+
+
+# ---- owner acknowledgements (protocol.md, "Signed messages"; api.md, "POST /v1/devices/{id}/owner-acknowledgements") ----
+
+def owner_acknowledgement_digest(chain_id: int, ownership: bytes, device: bytes, owner: bytes, epoch: int) -> bytes:
+    """EIP-712 OwnerAcknowledgement(address device,address owner,uint64 epoch), domain "Pythia Ownership" / "1" / chain / DeviceOwnership."""
+    type_hash = keccak256(b'EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)')
+    domain = keccak256(type_hash + keccak256(b'Pythia Ownership') + keccak256(b'1') + uint256(chain_id) + ownership.rjust(32, b'\0'))
+    struct = keccak256(keccak256(b'OwnerAcknowledgement(address device,address owner,uint64 epoch)')
+                       + device.rjust(32, b'\0') + owner.rjust(32, b'\0') + uint256(epoch))
+    return keccak256(b'\x19\x01' + domain + struct)
 
 
 # ---- commands (protocol.md, "Command consent"; the catalogue in "Command catalogue") ----
@@ -989,7 +1055,7 @@ def main() -> int:
     except Exception as error:  # noqa: BLE001 — reported as a failed check, with the report so far
         client.check('the run finished', False, f'{type(error).__name__}: {error}')
     report = client.report()
-    print(json.dumps(report, indent=1))
+    print(json.dumps(report, indent=1, default=lambda o: hexb(o) if isinstance(o, bytes) else str(o)))
     return 0 if report['ok'] else 1
 
 

@@ -23,7 +23,13 @@ const venvMissing = 'the conformance client needs its Python venv: npm run insta
 
 type Check = { name: string; ok: boolean; detail?: unknown };
 type Answer = { blockNumber: number; blockHash: string; status: number; lastSequence: number };
-type Report = { device: string; ok: boolean; checks: Check[]; answers: Answer[] };
+type Report = {
+  device: string;
+  ok: boolean;
+  checks: Check[];
+  answers: Answer[];
+  ownerAcknowledgement?: { owner: string; epoch: number; action: { txHash: `0x${string}`; status: string } };
+};
 type Envelope = { id: string; command: Record<string, unknown>; signature: string; checkedAtBlock: string };
 type CommandReport = Report & {
   envelope?: Envelope;
@@ -129,6 +135,7 @@ describe('a device client written in Python from docs/ alone works against a rea
     assert.ok(stack.mqttUrl, 'the stack runs its embedded MQTT broker');
     const mqtt = new URL(stack.mqttUrl).host;
     const result = await docsClient(['run', '--gateway', stack.gatewayUrl, '--key-file', keyFile, '--bundle', bundlePath, '--mqtt', mqtt]);
+    assert.ok(result.stdout.startsWith('{'), `the client printed its report: ${result.stderr}`);
     report = JSON.parse(result.stdout) as Report;
     const failed = report.checks.filter((c) => !c.ok);
     assert.deepEqual(failed, [], 'every check of the docs client passes');
@@ -157,6 +164,11 @@ describe('a device client written in Python from docs/ alone works against a rea
       'MQTT: status asked on the questions topic, the answer verified',
       'MQTT: reading 4 accepted on chain',
       'MQTT: a token that logged in before is refused (CONNACK 4)',
+      'owner acknowledgement signed by another key refused bad_signature (401)',
+      'owner acknowledgement of a later epoch refused stale_epoch (409)',
+      'owner acknowledgement: the device action is done (mined)',
+      'device_owner after the acknowledgement: acknowledgedEpoch is the epoch',
+      'the same acknowledgement once mined refused already_acknowledged (409)',
     ])
       assert.ok(names.includes(expected), `the report has "${expected}"`);
   });
@@ -203,6 +215,25 @@ describe('a device client written in Python from docs/ alone works against a rea
         [1, 0],
         [1, 3],
       ],
+    );
+    // Its owner acknowledgement: OwnerAcknowledged (abi.md) by the ownership contract, for the operator that owns it.
+    const acknowledgement = report.ownerAcknowledgement;
+    assert.ok(acknowledgement, 'the client acknowledged its owner');
+    assert.equal(
+      acknowledgement.owner.toLowerCase(),
+      stack.roles.operator.address.toLowerCase(),
+      'the operator owns the devices it registered',
+    );
+    const receipt = await publicClient.getTransactionReceipt({ hash: acknowledgement.action.txHash });
+    const acknowledged = await publicClient.getLogs({
+      address: stack.deployment.contracts.deviceOwnership,
+      event: parseAbiItem('event OwnerAcknowledged(address indexed device, address indexed owner, uint64 epoch)'),
+      fromBlock: receipt.blockNumber,
+      toBlock: receipt.blockNumber,
+    });
+    assert.deepEqual(
+      acknowledged.map((l) => [l.args.device?.toLowerCase(), l.args.owner?.toLowerCase(), l.args.epoch]),
+      [[report.device, acknowledgement.owner.toLowerCase(), BigInt(acknowledgement.epoch)]],
     );
   });
 
@@ -312,6 +343,9 @@ describe('a device client written in Python from docs/ alone works against a rea
     // Revoked: the same envelope, still unexpired, is refused by the device's own check (the consent answer says revoked).
     const revoked = await pythia(['consent', 'revoke', consentId, '--yes', '--json', '--data-dir', dataDir]);
     assert.equal(revoked.code, 0, revoked.stderr);
+    // The Pythia reads consents at the latest block, cached at most answerBlockTtlMs, 100 ms by default
+    // (protocol.md, "Revocation bound"): past that, every answer is read at the revocation's block or later.
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const envelopeFile = join(dir, 'envelope.json');
     writeFileSync(envelopeFile, JSON.stringify(seen.envelope));
     const after = await docsClient(['check-command', ...common, '--envelope', envelopeFile]);
