@@ -14,6 +14,8 @@ is refused. Every rule below names the section of the docs it comes from.
   docs_client.py command-device --gateway URL --key-file K --bundle B --mqtt HOST:PORT [--wait S]
       logs in over MQTT, prints "ready", waits for one command on its commands topic, runs the device
       check of protocol.md ("Command consent") on it and on forged and replayed copies; JSON report.
+  docs_client.py firmware --gateway URL --key-file K --bundle B --class N --sequence S --image FILE
+      asks firmware_approved, checks the image against the signed answer, reports the install; JSON report.
   docs_client.py check-command --gateway URL --key-file K --bundle B --envelope FILE
       runs the device check once on an envelope; prints {"verdict": "accepted" or the refusal}.
 
@@ -472,6 +474,7 @@ class Run:
         self.envelope: dict[str, Any] | None = None
         self.accepted_command: dict[str, Any] | None = None
         self.owner_acknowledgement: dict[str, Any] | None = None
+        self.firmware: dict[str, Any] | None = None
         self.highest_block = 0
         # A per-device counter that must rise across runs too: a device without storage may count from its clock (ms).
         self.question_sequence = int(time.time() * 1000)
@@ -796,6 +799,8 @@ class Run:
 
     def report(self) -> dict[str, Any]:
         report = {'device': self.device_hex, 'ok': bool(self.checks) and all(c['ok'] for c in self.checks), 'checks': self.checks, 'answers': self.answers}
+        if self.firmware is not None:
+            report['firmware'] = self.firmware
         if self.owner_acknowledgement is not None:
             report['ownerAcknowledgement'] = self.owner_acknowledgement
         if self.envelope is not None:
@@ -813,6 +818,90 @@ def owner_acknowledgement_digest(chain_id: int, ownership: bytes, device: bytes,
     struct = keccak256(keccak256(b'OwnerAcknowledgement(address device,address owner,uint64 epoch)')
                        + device.rjust(32, b'\0') + owner.rjust(32, b'\0') + uint256(epoch))
     return keccak256(b'\x19\x01' + domain + struct)
+
+
+# ---- firmware (protocol.md, "Questions" 3 firmware_approved; api.md, "POST /v1/devices/{id}/firmware-reports") ----
+
+FIRMWARE_REASONS = ('approved', 'unknown_release', 'device_not_active', 'wrong_class', 'revoked', 'not_newer', 'owner_approval_missing')
+
+
+def firmware_report_digest(chain_id: int, registry: bytes, device: bytes, sequence: int, digest: bytes, nonce: int) -> bytes:
+    """EIP-712 FirmwareReport(address device,uint64 sequence,bytes32 digest,uint64 nonce), domain "Pythia Firmware" / "1" / chain / FirmwareRegistry."""
+    type_hash = keccak256(b'EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)')
+    domain = keccak256(type_hash + keccak256(b'Pythia Firmware') + keccak256(b'1') + uint256(chain_id) + registry.rjust(32, b'\0'))
+    struct = keccak256(keccak256(b'FirmwareReport(address device,uint64 sequence,bytes32 digest,uint64 nonce)')
+                       + device.rjust(32, b'\0') + uint256(sequence) + digest + uint256(nonce))
+    return keccak256(b'\x19\x01' + domain + struct)
+
+
+def image_verdict(approval: Any, class_id: int, asked_class: int, running: int, image: bytes) -> str:
+    """The device's check of a downloaded image against a verified firmware_approved answer (operations.md, "Device")."""
+    approved, reason, sequence, digest, size = approval
+    if approved is not True:
+        return FIRMWARE_REASONS[reason] if isinstance(reason, int) and 0 < reason < len(FIRMWARE_REASONS) else 'not_approved'
+    if asked_class != class_id:
+        return 'wrong_class'
+    if sequence <= running:
+        return 'not_newer'
+    if len(image) != size:
+        return 'size_mismatch'
+    return 'ok' if hashlib.sha256(image).digest() == digest else 'digest_mismatch'
+
+
+def firmware_device(run: 'Run', class_id: int, sequence: int, image: bytes) -> None:
+    """Ask whether a release may be installed, check the image against the signed answer, install, report."""
+    def approval(seq: int) -> Any:
+        try:
+            return run.ask(3, [run.device, class_id, seq], 'firmware_approved')[3]
+        except AnswerRefused as error:
+            run.check(f'firmware_approved for sequence {seq}: answer verified', False, str(error))
+            return None
+    unknown = approval(sequence + 1000)
+    run.check('firmware_approved for a release never published: not approved, unknown_release, zeros',
+              unknown is not None and list(unknown) == [False, 1, 0, b'\0' * 32, 0], unknown)
+    answer = approval(sequence)
+    if not run.check('firmware_approved for the published release: approved', answer is not None and answer[0] is True and answer[1] == 0, answer):
+        return
+    verdict = lambda data, running=0: image_verdict(answer, class_id, class_id, running, data)  # noqa: E731
+    run.check('firmware: the published image matches the approved digest and size', verdict(image) == 'ok', verdict(image))
+    flipped = bytearray(image)
+    flipped[0] ^= 1
+    run.check('firmware: an image with one bit flipped is refused digest_mismatch', verdict(bytes(flipped)) == 'digest_mismatch', verdict(bytes(flipped)))
+    run.check('firmware: an image one byte short is refused size_mismatch', verdict(image[:-1]) == 'size_mismatch', verdict(image[:-1]))
+    run.check('firmware: the release when the device already runs it is refused not_newer', verdict(image, sequence) == 'not_newer')
+    # Installed: the signed report, refusals first (nothing stored), then the good one relayed on chain.
+    registry = unhex(run.bundle['contracts']['firmwareRegistry'])
+    url = f'{run.gateway}/v1/devices/{run.device_hex}/firmware-reports'
+    digest = answer[3]
+
+    def report(key: bytes, nonce: int, change: Any = None) -> tuple[int, dict[str, Any] | bytes]:
+        body = {'sequence': sequence, 'digest': hexb(digest), 'nonce': nonce,
+                'signature': hexb(sign_rsv(key, firmware_report_digest(run.chain_id, registry, run.device, sequence, digest, nonce)))}
+        if change:
+            change(body)
+        status, _, response = http('POST', url, json.dumps(body).encode())
+        return status, response
+
+    def refused(name: str, got: tuple[int, Any], status: int, reason: str) -> None:
+        problem = None if got[0] == status else f'status {got[0]}, the docs say {status}: {got[1][:200]!r}'
+        problem = problem or refusal_shape_error(got[1], reason, False)
+        run.check(name, problem is None, problem)
+    refused('firmware report signed by another key refused bad_signature (401)', report(os.urandom(32), 1), 401, 'bad_signature')
+    refused('firmware report with high s refused high_s_signature (400)',
+            report(run.key, 1, lambda b: b.__setitem__('signature', hexb(high_s(unhex(b['signature']))))), 400, 'high_s_signature')
+    refused('firmware report whose digest is not the signed one refused bad_signature (401)',
+            report(run.key, 1, lambda b: b.__setitem__('digest', hexb(bytes(32)))), 401, 'bad_signature')
+    status, body = report(run.key, 1)
+    action = json.loads(body) if status == 202 else {}
+    if not run.check('firmware report: 202 with the device action', status == 202 and action.get('kind') == 'firmware_report', f'{status} {body[:300]!r}'):
+        return
+    deadline = time.time() + 60
+    while action.get('status') == 'pending' and time.time() < deadline:
+        time.sleep(0.2)
+        action = json.loads(http('GET', f'{run.gateway}/v1/device-actions/{action["id"]}')[2])
+    run.check('firmware report: the device action is done (mined)', action.get('status') == 'done', action)
+    run.firmware = {'sequence': sequence, 'digest': hexb(digest), 'size': answer[4], 'action': action}
+    refused('firmware report with a used nonce refused replayed_nonce (409)', report(run.key, 1), 409, 'replayed_nonce')
 
 
 # ---- commands (protocol.md, "Command consent"; the catalogue in "Command catalogue") ----
@@ -1029,6 +1118,13 @@ def main() -> int:
     listen.add_argument('--mqtt', required=True, help="the broker's host:port")
     listen.add_argument('--wait', type=float, default=60, help='seconds to wait for the command')
     check.add_argument('--envelope', required=True)
+    firmware = commands.add_parser('firmware', help='ask firmware_approved, check the image against the answer, report the install; JSON report')
+    firmware.add_argument('--gateway', required=True)
+    firmware.add_argument('--key-file', required=True)
+    firmware.add_argument('--bundle', required=True)
+    firmware.add_argument('--class', dest='class_id', type=int, required=True)
+    firmware.add_argument('--sequence', type=int, required=True)
+    firmware.add_argument('--image', required=True, help='the image as downloaded from the release URI')
     args = parser.parse_args()
     if args.command == 'selftest':
         failures = selftest()
@@ -1042,7 +1138,7 @@ def main() -> int:
         print(json.dumps({'verdict': CommandGuard(client).check(Path(args.envelope).read_bytes())[0]}))
         return 0
     broker = None
-    if args.mqtt:
+    if getattr(args, 'mqtt', None):
         host, _, port = args.mqtt.rpartition(':')
         broker = (host, int(port))
     client = Run(args.gateway, read_key(args.key_file), json.loads(Path(args.bundle).read_text()), broker)
@@ -1050,6 +1146,8 @@ def main() -> int:
         if args.command == 'command-device':
             assert broker is not None
             command_device(client, *broker, args.wait)
+        elif args.command == 'firmware':
+            firmware_device(client, args.class_id, args.sequence, Path(args.image).read_bytes())
         else:
             client.run()
     except Exception as error:  # noqa: BLE001 — reported as a failed check, with the report so far

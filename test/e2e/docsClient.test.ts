@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ type Report = {
   checks: Check[];
   answers: Answer[];
   ownerAcknowledgement?: { owner: string; epoch: number; action: { txHash: `0x${string}`; status: string } };
+  firmware?: { sequence: number; digest: string; size: number; action: { txHash: `0x${string}`; status: string } };
 };
 type Envelope = { id: string; command: Record<string, unknown>; signature: string; checkedAtBlock: string };
 type CommandReport = Report & {
@@ -243,8 +245,13 @@ describe('a device client written in Python from docs/ alone works against a rea
     const common = ['--gateway', stack.gatewayUrl, '--key-file', keyFile, '--bundle', bundlePath];
     // The operator's account owns the devices it registered (docs/operations.md): it grants the consent.
     const recipientKey = join(dir, 'recipient.json');
-    const made = await pythia(['key', 'new', '--out', recipientKey, '--json']);
+    const strangerKey = join(dir, 'stranger.json');
+    const [made, strangerMade] = await Promise.all([
+      pythia(['key', 'new', '--out', recipientKey, '--json']),
+      pythia(['key', 'new', '--out', strangerKey]),
+    ]);
     assert.equal(made.code, 0, made.stderr);
+    assert.equal(strangerMade.code, 0, strangerMade.stderr);
     const recipient: string = JSON.parse(made.stdout).address;
     const granted = await pythia([
       ...['consent', 'grant', '--device', device, '--recipient', recipient, '--commands', 'identify'],
@@ -255,19 +262,27 @@ describe('a device client written in Python from docs/ alone works against a rea
 
     const listening = commandDevice([...common, '--mqtt', new URL(stack.mqttUrl).host, '--wait', '60']);
     await listening.ready;
-    const sent = await pythia([
-      'command',
-      'send',
-      device,
-      'identify',
-      '--consent',
-      consentId,
-      '--signer-key',
-      recipientKey,
-      '--json',
-      '--data-dir',
-      dataDir,
+    // With it, someone without consent: the gateway refuses that one before the device sees anything (api.md: 403 wrong_recipient),
+    // so the only envelope on the commands topic is the recipient's.
+    const [sent, refused] = await Promise.all([
+      pythia([
+        'command',
+        'send',
+        device,
+        'identify',
+        '--consent',
+        consentId,
+        '--signer-key',
+        recipientKey,
+        '--json',
+        '--data-dir',
+        dataDir,
+      ]),
+      pythia(['command', 'send', device, 'identify', '--consent', consentId, '--signer-key', strangerKey, '--data-dir', dataDir]),
     ]);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /wrong_recipient/);
+
     assert.equal(sent.code, 0, sent.stderr);
     const relayed = JSON.parse(sent.stdout) as { id: string; status: string; checkedAtBlock: number };
     assert.equal(relayed.status, 'published');
@@ -292,24 +307,6 @@ describe('a device client written in Python from docs/ alone works against a rea
     assert.equal(seen.acceptedCommand?.id, relayed.id);
     assert.equal(String(seen.acceptedCommand?.consentId), consentId);
     assert.equal(seen.envelope?.checkedAtBlock, String(relayed.checkedAtBlock));
-
-    // Someone without consent: the gateway refuses it before the device sees anything (api.md: 403 wrong_recipient).
-    const strangerKey = join(dir, 'stranger.json');
-    assert.equal((await pythia(['key', 'new', '--out', strangerKey])).code, 0);
-    const refused = await pythia([
-      'command',
-      'send',
-      device,
-      'identify',
-      '--consent',
-      consentId,
-      '--signer-key',
-      strangerKey,
-      '--data-dir',
-      dataDir,
-    ]);
-    assert.equal(refused.code, 1, refused.stdout);
-    assert.match(refused.stderr, /wrong_recipient/);
 
     // The gateway logs the command on chain: GET /v1/commands/{id} names the batch, the AccessLog emitted CommandLogged.
     type CommandLog = { status: string; txHash: `0x${string}` | null } | null;
@@ -351,5 +348,85 @@ describe('a device client written in Python from docs/ alone works against a rea
     const after = await docsClient(['check-command', ...common, '--envelope', envelopeFile]);
     assert.equal(after.code, 0, after.stderr);
     assert.deepEqual(JSON.parse(after.stdout), { verdict: 'consent_revoked' });
+  });
+
+  it('asks whether a release published with pythia firmware publish may be installed, checks the image against the signed answer, reports the install on chain', async () => {
+    const device = report.device;
+    const data = ['--json', '--data-dir', dataDir];
+    const ok = async (args: string[]) => {
+      const done = await pythia(args);
+      assert.equal(done.code, 0, `pythia ${args.join(' ')}: ${done.stderr}`);
+      return JSON.parse(done.stdout);
+    };
+    // docs/operations.md, "Firmware updates": the operator's account as the class's manufacturer, one release key.
+    const releaseKey = join(dir, 'release.json');
+    const [, made] = await Promise.all([
+      ok(['manufacturer', 'assign', '1', stack.roles.operator.address, ...data]),
+      ok(['key', 'new', '--out', releaseKey, '--json']),
+    ]);
+    await ok(['firmware', 'keys', 'set', '--class', '1', '--key', made.address, '--threshold', '1', ...data]);
+    const image = join(dir, 'air-1.bin');
+    const bytes = crypto.getRandomValues(new Uint8Array(3000));
+    writeFileSync(image, bytes);
+    await ok([
+      ...['firmware', 'publish', '--class', '1', '--sequence', '1', '--image', image],
+      ...['--uri', 'https://firmware.example/air/1.bin', '--release-key', releaseKey, ...data],
+    ]);
+    await ok(['firmware', 'policy', device, 'automatic', ...data]);
+    // Answers are read at the latest block, cached at most 100 ms (protocol.md, "Revocation bound"): past that, at the policy's block or later.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+
+    const result = await docsClient([
+      'firmware',
+      '--gateway',
+      stack.gatewayUrl,
+      '--key-file',
+      keyFile,
+      '--bundle',
+      bundlePath,
+      '--class',
+      '1',
+      '--sequence',
+      '1',
+      '--image',
+      image,
+    ]);
+    assert.ok(result.stdout.startsWith('{'), `the client printed its report: ${result.stderr}`);
+    const seen = JSON.parse(result.stdout) as Report;
+    assert.deepEqual(
+      seen.checks.filter((c) => !c.ok),
+      [],
+      'every firmware check of the device passes',
+    );
+    assert.equal(result.code, 0);
+    const names = seen.checks.map((c) => c.name);
+    for (const expected of [
+      'firmware_approved for a release never published: not approved, unknown_release, zeros',
+      'firmware_approved for the published release: approved',
+      'firmware: an image with one bit flipped is refused digest_mismatch',
+      'firmware report signed by another key refused bad_signature (401)',
+      'firmware report: the device action is done (mined)',
+      'firmware report with a used nonce refused replayed_nonce (409)',
+    ])
+      assert.ok(names.includes(expected), `the report has "${expected}"`);
+    // The answer's digest is the image's, and the chain recorded the install the device reported.
+    const sha256 = `0x${createHash('sha256').update(bytes).digest('hex')}`;
+    assert.deepEqual([seen.firmware?.digest, seen.firmware?.size], [sha256, bytes.length]);
+    const { publicClient } = createChainClients(stack.deployment);
+    const receipt = await publicClient.getTransactionReceipt({ hash: seen.firmware?.action.txHash as `0x${string}` });
+    const installed = await publicClient.getLogs({
+      address: stack.deployment.contracts.firmwareRegistry,
+      event: parseAbiItem(
+        'event FirmwareInstalled(address indexed device, bytes32 indexed releaseId, uint64 sequence, bytes32 digest, uint64 nonce)',
+      ),
+      fromBlock: receipt.blockNumber,
+      toBlock: receipt.blockNumber,
+    });
+    assert.deepEqual(
+      installed.map((l) => [l.args.device?.toLowerCase(), l.args.sequence, l.args.digest, l.args.nonce]),
+      [[device, 1n, sha256, 1n]],
+    );
+    const status = await ok(['firmware', 'status', device, ...data]);
+    assert.equal(String(status.installedSequence), '1');
   });
 });
