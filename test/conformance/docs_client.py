@@ -822,9 +822,6 @@ def owner_acknowledgement_digest(chain_id: int, ownership: bytes, device: bytes,
 
 # ---- firmware (protocol.md, "Questions" 3 firmware_approved; api.md, "POST /v1/devices/{id}/firmware-reports") ----
 
-FIRMWARE_REASONS = ('approved', 'unknown_release', 'device_not_active', 'wrong_class', 'revoked', 'not_newer', 'owner_approval_missing')
-
-
 def firmware_report_digest(chain_id: int, registry: bytes, device: bytes, sequence: int, digest: bytes, nonce: int) -> bytes:
     """EIP-712 FirmwareReport(address device,uint64 sequence,bytes32 digest,uint64 nonce), domain "Pythia Firmware" / "1" / chain / FirmwareRegistry."""
     type_hash = keccak256(b'EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)')
@@ -834,15 +831,19 @@ def firmware_report_digest(chain_id: int, registry: bytes, device: bytes, sequen
     return keccak256(b'\x19\x01' + domain + struct)
 
 
-def image_verdict(approval: Any, class_id: int, asked_class: int, running: int, image: bytes) -> str:
-    """The device's check of a downloaded image against a verified firmware_approved answer (operations.md, "Device")."""
-    approved, reason, sequence, digest, size = approval
-    if approved is not True:
-        return FIRMWARE_REASONS[reason] if isinstance(reason, int) and 0 < reason < len(FIRMWARE_REASONS) else 'not_approved'
-    if asked_class != class_id:
+def image_verdict(approval: Any, class_id: int, release_class: int, release_sequence: int, running: int, image: bytes) -> str:
+    """The device's check of a downloaded image against a verified firmware_approved answer (protocol.md, "Firmware: the device's check")."""
+    approved, _reason, sequence, digest, size = approval
+    if release_class != class_id:
         return 'wrong_class'
-    if sequence <= running:
-        return 'not_newer'
+    if release_sequence <= running:
+        return 'rollback'
+    if approved is not True:
+        return 'not_approved'
+    if sequence != release_sequence:
+        return 'rollback'
+    if len(image) > size:
+        return 'too_large'
     if len(image) != size:
         return 'size_mismatch'
     return 'ok' if hashlib.sha256(image).digest() == digest else 'digest_mismatch'
@@ -862,13 +863,15 @@ def firmware_device(run: 'Run', class_id: int, sequence: int, image: bytes) -> N
     answer = approval(sequence)
     if not run.check('firmware_approved for the published release: approved', answer is not None and answer[0] is True and answer[1] == 0, answer):
         return
-    verdict = lambda data, running=0: image_verdict(answer, class_id, class_id, running, data)  # noqa: E731
+    verdict = lambda data, running=0: image_verdict(answer, class_id, class_id, sequence, running, data)  # noqa: E731
     run.check('firmware: the published image matches the approved digest and size', verdict(image) == 'ok', verdict(image))
     flipped = bytearray(image)
     flipped[0] ^= 1
     run.check('firmware: an image with one bit flipped is refused digest_mismatch', verdict(bytes(flipped)) == 'digest_mismatch', verdict(bytes(flipped)))
     run.check('firmware: an image one byte short is refused size_mismatch', verdict(image[:-1]) == 'size_mismatch', verdict(image[:-1]))
-    run.check('firmware: the release when the device already runs it is refused not_newer', verdict(image, sequence) == 'not_newer')
+    run.check('firmware: an image one byte long is refused too_large', verdict(image + b'\0') == 'too_large', verdict(image + b'\0'))
+    run.check('firmware: the release when the device already runs it is refused rollback', verdict(image, sequence) == 'rollback', verdict(image, sequence))
+    run.check('firmware: the unknown release is refused not_approved', unknown is not None and image_verdict(unknown, class_id, class_id, sequence + 1000, 0, image) == 'not_approved')
     # Installed: the signed report, refusals first (nothing stored), then the good one relayed on chain.
     registry = unhex(run.bundle['contracts']['firmwareRegistry'])
     url = f'{run.gateway}/v1/devices/{run.device_hex}/firmware-reports'
