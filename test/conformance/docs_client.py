@@ -1082,9 +1082,9 @@ def command_device(run: 'Run', host: str, port: int, wait: float) -> None:
     forged = sign_command(stranger, run.chain_id, registry, run.device, int(command['consentId']), command['command'], b'', 7, now + 120)
     got = guard.check(json.dumps(forged).encode())[0]
     run.check('commands: a command signed by a party without consent is refused wrong_recipient by the consent answer', got == 'wrong_recipient', got)
-    # The gateway says it checked at a block far ahead of what the Pythia answers: that answer is stale for this command.
+    # The gateway says it checked at a block more than maxAgeBlocks ahead of what the Pythia answers: that answer is stale for this command.
     ahead = {**sign_command(stranger, run.chain_id, registry, run.device, int(command['consentId']), command['command'], b'', 9, now + 120),
-             'checkedAtBlock': str(int(envelope['checkedAtBlock']) + 10_000)}
+             'checkedAtBlock': str(int(envelope['checkedAtBlock']) + run.bundle['freshness']['maxAgeBlocks'] + 10)}
     got = guard.check(json.dumps(ahead).encode())[0]
     run.check('commands: a consent answer maxAgeBlocks behind the envelope\'s checkedAtBlock is refused answer_rejected (stale_answer)', got == 'answer_rejected', got)
     forged = sign_command(run.key, run.chain_id, registry, run.device, int(command['consentId']) + 1000, command['command'], b'', 8, now + 120)
