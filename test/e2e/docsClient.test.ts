@@ -307,6 +307,14 @@ describe('a device client written in Python from docs/ alone works against a rea
     assert.equal(seen.acceptedCommand?.id, relayed.id);
     assert.equal(String(seen.acceptedCommand?.consentId), consentId);
     assert.equal(seen.envelope?.checkedAtBlock, String(relayed.checkedAtBlock));
+    // The envelope's command and signature are the documented POST body: sent again, the gateway's replay guard refuses it.
+    const again = await fetch(`${stack.gatewayUrl}/v1/devices/${device}/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ command: seen.envelope?.command, signature: seen.envelope?.signature }),
+    });
+    assert.equal(again.status, 409);
+    assert.equal(((await again.json()) as { error: string }).error, 'replayed_command');
 
     // The gateway logs the command on chain: GET /v1/commands/{id} names the batch, the AccessLog emitted CommandLogged.
     type CommandLog = { status: string; txHash: `0x${string}` | null } | null;
