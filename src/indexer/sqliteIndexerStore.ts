@@ -132,6 +132,9 @@ export const indexSchemaMigrations: readonly string[] = [
         AND length(a.value) = 42 AND a.value GLOB '0x*' AND substr(a.value, 3) NOT GLOB '*[^0-9a-fA-F]*';`,
 ];
 
+/** The tables whose rows belong to one block (`block_number`): a rollback deletes those above it, a new contract set all. */
+const BLOCK_ROW_TABLES = ['events', 'readings', 'status_changes', 'event_devices', 'event_actors'] as const;
+
 export class IndexerDatabaseError extends Error {}
 
 export type SqliteIndexerStoreOptions = {
@@ -202,14 +205,14 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
       ),
       owner: db.prepare('UPDATE devices SET owner = ?, owner_block = ? WHERE address = ?'),
       listedDevice: db.prepare('INSERT INTO event_devices (device, block_number, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-      actor: db.prepare('INSERT INTO event_actors (actor, block_number, log_index) VALUES (?, ?, ?)'),
+      // ON CONFLICT: a sender read again may already be named by an argument of its event.
+      actor: db.prepare('INSERT INTO event_actors (actor, block_number, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       withoutSender: db.prepare(
         `SELECT block_number AS blockNumber, log_index AS logIndex, tx_hash AS transactionHash FROM events
           WHERE sender IS NULL AND name NOT IN ('ReadingAccepted', 'ReadingFlagged', 'ReadingSkipped') AND (block_number, log_index) > (?, ?)
           ORDER BY block_number, log_index LIMIT ?`,
       ),
       sender: db.prepare('UPDATE events SET sender = ? WHERE block_number = ? AND log_index = ? AND sender IS NULL'),
-      senderActor: db.prepare('INSERT INTO event_actors (actor, block_number, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
     };
   }
 
@@ -309,7 +312,7 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
         .prepare(`SELECT address FROM devices WHERE status_block > ? OR owner_block > ? OR last_reading_block > ?`)
         .pluck()
         .all(above, above, above) as string[];
-      for (const table of ['events', 'readings', 'status_changes', 'event_devices', 'event_actors']) {
+      for (const table of BLOCK_ROW_TABLES) {
         this.db.prepare(`DELETE FROM ${table} WHERE block_number > ?`).run(above);
       }
       this.db.prepare('DELETE FROM blocks WHERE number > ?').run(above);
@@ -371,7 +374,7 @@ export class SqliteIndexerStore implements IndexerStore, IndexReader {
     this.db.transaction(() => {
       for (const { blockNumber, logIndex, sender } of senders) {
         // Only a row still there and still without one (a rollback may have taken it meanwhile).
-        if (s.sender.run(sender, blockNumber, logIndex).changes > 0) s.senderActor.run(sender, blockNumber, logIndex);
+        if (s.sender.run(sender, blockNumber, logIndex).changes > 0) s.actor.run(sender, blockNumber, logIndex);
       }
     })();
   }
@@ -434,8 +437,7 @@ function bindContracts(db: Database.Database, contracts: string): void {
   const stored = db.prepare("SELECT value FROM meta WHERE key = 'contracts'").pluck().get() as string | undefined;
   if (stored === contracts) return;
   db.transaction(() => {
-    for (const table of ['events', 'readings', 'status_changes', 'event_devices', 'event_actors', 'devices', 'blocks'])
-      db.prepare(`DELETE FROM ${table}`).run();
+    for (const table of [...BLOCK_ROW_TABLES, 'devices', 'blocks']) db.prepare(`DELETE FROM ${table}`).run();
     db.prepare("DELETE FROM meta WHERE key IN ('cursor_number', 'cursor_hash', 'final_block')").run();
     db.prepare("INSERT INTO meta (key, value) VALUES ('contracts', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
       contracts,

@@ -48,6 +48,11 @@ const headOf = async ({ node, client }: Validator): Promise<BranchHead> => {
 const hashAt = async (client: IpcClient, number: number): Promise<Hex | undefined> =>
   (await client.request<Block | null>('eth_getBlockByNumber', [`0x${number.toString(16)}`, false]))?.hash;
 
+/** How long the heads must stand still by default: 5 block periods, at least 5 s. */
+export function defaultStalledForMs(periodSeconds: number): number {
+  return Math.max(5_000, 5 * periodSeconds * 1000);
+}
+
 /**
  * The branch the network keeps: geth's own fork choice (the highest total difficulty; at equal
  * difficulty the lower block), then the lowest hash, so that every partner who runs this picks the
@@ -79,7 +84,7 @@ export async function healNetworkFork(parameters: HealNetworkForkParameters): Pr
   const dir = resolve(parameters.dir);
   const config = readNetworkConfig(dir);
   const progress = parameters.onProgress ?? (() => {});
-  const stalledForMs = parameters.stalledForMs ?? Math.max(5_000, 5 * config.period * 1000);
+  const stalledForMs = parameters.stalledForMs ?? defaultStalledForMs(config.period);
   const timeoutMs = parameters.timeoutMs ?? 60_000;
   const running = config.nodes.filter((n) => {
     const nodeDir = join(dir, n.dir);

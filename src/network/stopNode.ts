@@ -1,9 +1,7 @@
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { readNodeConfig } from './networkConfig.js';
 import { nodePaths } from './nodePaths.js';
-import { isProcessEnding } from '../processes/processIdentity.js';
-import { isNodeProcess, readNodeProcess, removePidFile } from './nodeProcess.js';
+import { readNodeProcess, removePidFile, waitForNodeEnd } from './nodeProcess.js';
 
 export type StopNodeParameters = {
   nodeDir: string;
@@ -32,15 +30,13 @@ export async function stopNode(parameters: StopNodeParameters): Promise<StopNode
   }
   const { pid } = current;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + (parameters.timeoutMs ?? 60_000);
+  // Until every thread has ended (waitForNodeEnd): a restart right after must find the node's ports free.
   let killed = false;
-  // Until every thread has ended: a restart right after must find the node's ports free.
-  while (isNodeProcess(pid, dataDir) || isProcessEnding(pid)) {
-    if (!killed && Date.now() > deadline) {
-      process.kill(pid, 'SIGKILL');
-      killed = true;
-    }
-    await sleep(100);
+  if (!(await waitForNodeEnd(pid, dataDir, parameters.timeoutMs ?? 60_000))) {
+    process.kill(pid, 'SIGKILL');
+    killed = true;
+    // A thread still finishing a disk write after SIGKILL ends once the write does: no bound.
+    await waitForNodeEnd(pid, dataDir, Number.POSITIVE_INFINITY);
   }
   removePidFile(nodeDir);
   return { name: node.name, was: 'running', pid, killed };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { healNetworkFork, type HealNetworkForkParameters, type HealNetworkForkReturnType } from './healNetworkFork.js';
+import { defaultStalledForMs, healNetworkFork, type HealNetworkForkParameters, type HealNetworkForkReturnType } from './healNetworkFork.js';
+import { readNetworkConfig } from './networkConfig.js';
 
 export type WatchNetworkForksParameters = Omit<HealNetworkForkParameters, 'signal'> & {
   /** Stops the watch between heals (a heal under way finishes first). */
@@ -11,17 +12,18 @@ export type WatchNetworkForksParameters = Omit<HealNetworkForkParameters, 'signa
    * that stopped answering): told once, again only when the reason changes or after a heal.
    */
   onRefused: (reason: string) => void;
-  /** The pause after a refused look before the next (ms). Default: the stall time. */
+  /** The pause after a refused look before the next (ms). Default: the stall time (healNetworkFork's). */
   retryMs?: number;
 };
 
 /**
  * `pythia network heal --watch`: heals Clique's deadlock whenever it happens, for an unattended
- * network. Looks again and again (each look waits the stall time, so a moving chain costs three
- * block reads a look); returns once `signal` is aborted.
+ * network. Looks again and again (each look waits the stall time; a moving chain costs two head
+ * reads per validator a look); returns once `signal` is aborted.
  */
 export async function watchNetworkForks(parameters: WatchNetworkForksParameters): Promise<void> {
   const { signal, onHealed, onRefused, retryMs, ...heal } = parameters;
+  const pause = retryMs ?? heal.stalledForMs ?? defaultStalledForMs(readNetworkConfig(heal.dir).period);
   let lastRefusal: string | undefined;
   while (!signal.aborted) {
     try {
@@ -35,7 +37,7 @@ export async function watchNetworkForks(parameters: WatchNetworkForksParameters)
       const reason = (error as Error).message;
       if (reason !== lastRefusal) onRefused(reason);
       lastRefusal = reason;
-      await sleep(retryMs ?? heal.stalledForMs ?? 5_000, undefined, { signal }).catch(() => {});
+      await sleep(pause, undefined, { signal }).catch(() => {});
     }
   }
 }

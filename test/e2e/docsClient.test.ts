@@ -11,6 +11,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes, parseAbiItem } from 'viem';
 import { createChainClients } from '../../src/chain/clients.js';
 import { LIGHT_SCRYPT } from '../../src/keystore/index.js';
+import { airQualityProfile } from '../../src/protocol/airQuality.js';
 import { startStack, type Stack } from '../../src/stack/startStack.js';
 import { runPythia } from './runPythia.js';
 
@@ -86,21 +87,7 @@ describe('a device client written in Python from docs/ alone works against a rea
     stack = await startStack({ dataDir, passphrase, chain: 'anvil', gatewayPort: 0, scryptN: LIGHT_SCRYPT.n });
     // The air-quality class's profile as docs/api.md ("GET /v1/devices/{id}") shows it.
     const profile = join(dir, 'profile.json');
-    writeFileSync(
-      profile,
-      JSON.stringify({
-        metricCount: 6,
-        maxPayloadBytes: 12,
-        minInterval: 5,
-        maxClockSkew: 120,
-        flagThreshold: 3,
-        flagWindow: 3600,
-        suspensionsBeforeRevoke: 2,
-        minValue: [0, 0, 0, 0, -4000, 0],
-        maxValue: [5000, 6000, 4000, 4000, 6000, 10000],
-        maxDelta: [600, 1000, 1500, 1500, 1000, 3000],
-      }),
-    );
+    writeFileSync(profile, JSON.stringify(airQualityProfile));
     const set = await pythia(['profile', 'set', '--class', '1', '--file', profile, '--data-dir', dataDir]);
     assert.equal(set.code, 0, set.stderr);
     const created = await pythia(['bundle', 'create', '--out', bundlePath, '--data-dir', dataDir]);

@@ -24,7 +24,7 @@ export function parseEthAmount(value: string): bigint {
 }
 
 /**
- * Whether the node runs its chain itself, so that its admin account holds that chain's money:
+ * Whether the node runs its chain itself, so that its role accounts (the operator's pays) hold that chain's money:
  * the embedded Anvil, or its own geth validator in <data-dir>/chain reached by its IPC socket.
  * A partners' network or any --rpc-url chain is someone else's: its money is not the node's to give.
  */
