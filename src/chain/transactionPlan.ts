@@ -1,4 +1,5 @@
 import {
+  TransactionReceiptNotFoundError,
   encodeDeployData,
   encodeFunctionData,
   getContractAddress,
@@ -226,10 +227,27 @@ function sentPlan(input: {
     }
   }
 
+  /**
+   * The receipt of a transaction whose nonce the node already counts as mined: Anvil may answer the
+   * count a moment before it serves the block's receipts (seen on the embedded chain), so a missing
+   * receipt is asked again until the plan's timeout.
+   */
+  async function indexedReceipt(hash: Hash): Promise<TransactionReceipt> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await publicClient.getTransactionReceipt({ hash });
+      } catch (error) {
+        if (!(error instanceof TransactionReceiptNotFoundError) || Date.now() > deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
   async function receiptOf(index: number): Promise<TransactionReceipt> {
     const tx = transactions[index]!;
     const hash = hashes[index]!;
-    const receipt = await publicClient.getTransactionReceipt({ hash });
+    const receipt = await indexedReceipt(hash);
     if (receipt.status !== 'success') throw new Error(`${tx.what} failed in transaction ${hash}`);
     if (tx.creates && !(receipt.contractAddress && isAddressEqual(receipt.contractAddress, tx.creates))) {
       throw new Error(`${tx.what} created ${receipt.contractAddress ?? 'no contract'} in ${hash}, not ${tx.creates}`);
